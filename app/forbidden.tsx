@@ -1,0 +1,13 @@
+import Link from "next/link";
+
+export default function Forbidden() {
+  return (
+    <div className="mx-auto max-w-md space-y-4 text-center">
+      <h1 className="text-2xl font-semibold">403 — Forbidden</h1>
+      <p className="text-gray-600">You do not have access to this page.</p>
+      <Link href="/" className="text-brand-600 hover:underline">
+        Back to the home page
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+"use client";
+
+import Link from "next/link";
+import { signIn } from "next-auth/react";
+import { useState } from "react";
+import { safeCallbackUrl } from "@/lib/auth/callback-url";
+import { Alert, Button, Field } from "./ui";
+
+export function AuthForm({
+  mode,
+  callbackUrl: rawCallbackUrl,
+  oauthProviders,
+}: {
+  mode: "sign-in" | "sign-up";
+  callbackUrl?: string;
+  oauthProviders: string[];
+}) {
+  const callbackUrl = safeCallbackUrl(rawCallbackUrl);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setError(null);
+    setPending(true);
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email") ?? "");
+    const password = String(form.get("password") ?? "");
+    try {
+      if (mode === "sign-up") {
+        const res = await fetch("/api/account", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email, password, name: String(form.get("name") ?? "") || undefined }),
+        });
+        if (!res.ok) {
+          const body = (await res.json().catch(() => ({}))) as { message?: string };
+          setError(body.message ?? "Could not create the account.");
+          return;
+        }
+      }
+      const result = await signIn("credentials", { email, password, redirect: false });
+      if (!result || result.error) {
+        setError("Invalid email or password.");
+        return;
+      }
+      window.location.assign(callbackUrl);
+    } finally {
+      setPending(false);
+    }
+  }
+
+  const other = mode === "sign-in" ? "/sign-up" : "/sign-in";
+  const query = rawCallbackUrl ? `?callbackUrl=${encodeURIComponent(callbackUrl)}` : "";
+  return (
+    <div className="mx-auto max-w-sm space-y-6">
+      <h1 className="text-2xl font-semibold">{mode === "sign-in" ? "Sign in" : "Create your account"}</h1>
+      {error && <Alert testId="form-error">{error}</Alert>}
+      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+        {mode === "sign-up" && <Field label="Name" id="name" name="name" autoComplete="name" />}
+        <Field label="Email" id="email" name="email" type="email" autoComplete="email" required />
+        <Field
+          label="Password"
+          id="password"
+          name="password"
+          type="password"
+          autoComplete={mode === "sign-in" ? "current-password" : "new-password"}
+          required
+        />
+        {mode === "sign-up" && (
+          <p className="text-xs text-gray-500">At least 10 characters, mixing letters with numbers or symbols.</p>
+        )}
+        <Button type="submit" disabled={pending} className="w-full">
+          {mode === "sign-in" ? "Sign in" : "Sign up"}
+        </Button>
+      </form>
+      {oauthProviders.length > 0 && (
+        <div className="space-y-2">
+          {oauthProviders.map((id) => (
+            <button
+              key={id}
+              type="button"
+              onClick={() => signIn(id, { callbackUrl })}
+              className="w-full rounded-md border border-gray-300 px-4 py-2 text-sm capitalize hover:bg-gray-100"
+            >
+              Continue with {id}
+            </button>
+          ))}
+        </div>
+      )}
+      <p className="text-sm text-gray-600">
+        {mode === "sign-in" ? "No account yet? " : "Already have an account? "}
+        <Link href={`${other}${query}`} className="text-brand-600 hover:underline">
+          {mode === "sign-in" ? "Sign up" : "Sign in"}
+        </Link>
+      </p>
+    </div>
+  );
+}

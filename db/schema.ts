@@ -1,0 +1,298 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () =>
+  timestamp("updated_at", { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+const ts = (name: string) => timestamp(name, { withTimezone: true });
+
+export const USER_ROLES = ["user", "admin"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  /** Always stored lower-cased; see lib/auth/users.ts. */
+  email: text("email").notNull().unique(),
+  name: text("name"),
+  /** Null for users who only ever signed in through an OAuth provider. */
+  passwordHash: text("password_hash"),
+  role: text("role").$type<UserRole>().notNull().default("user"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** One payment-provider customer per user (Stripe today). */
+export const billingCustomers = pgTable(
+  "billing_customers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull().default("stripe"),
+    providerCustomerId: text("provider_customer_id").notNull(),
+    email: text("email"),
+    deletedAt: ts("deleted_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("billing_customers_user_id_key").on(t.userId),
+    uniqueIndex("billing_customers_provider_customer_key").on(t.provider, t.providerCustomerId),
+  ],
+);
+
+export const subscriptions = pgTable(
+  "subscriptions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    billingCustomerId: uuid("billing_customer_id").references(() => billingCustomers.id, {
+      onDelete: "set null",
+    }),
+    /** "stripe", or any other provider synced through /api/internal/subscription/sync. */
+    provider: text("provider").notNull().default("stripe"),
+    providerSubscriptionId: text("provider_subscription_id").notNull(),
+    /** Provider status verbatim: trialing, active, past_due, canceled, unpaid, incomplete, incomplete_expired, paused. */
+    status: text("status").notNull(),
+    planId: text("plan_id").notNull(),
+    priceId: text("price_id"),
+    priceLookupKey: text("price_lookup_key"),
+    interval: text("interval").$type<"month" | "year">(),
+    quantity: integer("quantity").notNull().default(1),
+    unitAmount: integer("unit_amount"),
+    currency: text("currency"),
+    currentPeriodStart: ts("current_period_start"),
+    currentPeriodEnd: ts("current_period_end"),
+    trialStart: ts("trial_start"),
+    trialEnd: ts("trial_end"),
+    cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+    cancelAt: ts("cancel_at"),
+    canceledAt: ts("canceled_at"),
+    endedAt: ts("ended_at"),
+    /** When the subscription entered past_due; the grace period is counted from here. */
+    pastDueSince: ts("past_due_since"),
+    /** A change that takes effect at the period end (downgrades), via a subscription schedule. */
+    scheduleId: text("schedule_id"),
+    pendingPlanId: text("pending_plan_id"),
+    pendingInterval: text("pending_interval").$type<"month" | "year">(),
+    pendingChangeAt: ts("pending_change_at"),
+    /**
+     * Monotonic version of the provider state this row reflects. Writes that carry an older
+     * version are ignored, which is what makes out-of-order webhooks harmless.
+     */
+    sourceVersion: bigint("source_version", { mode: "number" }).notNull().default(0),
+    metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("subscriptions_provider_subscription_key").on(t.provider, t.providerSubscriptionId),
+    index("subscriptions_user_id_idx").on(t.userId),
+    index("subscriptions_billing_customer_id_idx").on(t.billingCustomerId),
+    index("subscriptions_status_idx").on(t.status),
+  ],
+);
+
+export const invoices = pgTable(
+  "invoices",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    billingCustomerId: uuid("billing_customer_id").references(() => billingCustomers.id, {
+      onDelete: "set null",
+    }),
+    provider: text("provider").notNull().default("stripe"),
+    providerInvoiceId: text("provider_invoice_id").notNull(),
+    providerCustomerId: text("provider_customer_id"),
+    providerSubscriptionId: text("provider_subscription_id"),
+    number: text("number"),
+    status: text("status").notNull(),
+    billingReason: text("billing_reason"),
+    currency: text("currency").notNull(),
+    /** Integer minor units (cents). */
+    subtotal: integer("subtotal").notNull().default(0),
+    total: integer("total").notNull().default(0),
+    amountDue: integer("amount_due").notNull().default(0),
+    amountPaid: integer("amount_paid").notNull().default(0),
+    amountRemaining: integer("amount_remaining").notNull().default(0),
+    attemptCount: integer("attempt_count").notNull().default(0),
+    nextPaymentAttempt: ts("next_payment_attempt"),
+    hostedInvoiceUrl: text("hosted_invoice_url"),
+    invoicePdf: text("invoice_pdf"),
+    periodStart: ts("period_start"),
+    periodEnd: ts("period_end"),
+    paidAt: ts("paid_at"),
+    providerCreatedAt: ts("provider_created_at").notNull(),
+    sourceVersion: bigint("source_version", { mode: "number" }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("invoices_provider_invoice_key").on(t.provider, t.providerInvoiceId),
+    index("invoices_user_id_created_idx").on(t.userId, t.providerCreatedAt),
+    index("invoices_billing_customer_id_idx").on(t.billingCustomerId),
+    index("invoices_provider_created_idx").on(t.providerCreatedAt),
+    index("invoices_status_idx").on(t.status),
+  ],
+);
+
+/** Every recorded unit of usage; the idempotency key makes retried calls count once. */
+export const usageEvents = pgTable(
+  "usage_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    /** Negative for refunds. */
+    quantity: bigint("quantity", { mode: "number" }).notNull(),
+    idempotencyKey: text("idempotency_key"),
+    periodStart: ts("period_start").notNull(),
+    periodEnd: ts("period_end").notNull(),
+    apiKeyId: uuid("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    /** Set once the event has been reported to Stripe Billing Meters (metered prices). */
+    reportedAt: ts("reported_at"),
+    metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("usage_events_user_idempotency_key").on(t.userId, t.idempotencyKey),
+    index("usage_events_user_meter_period_idx").on(t.userId, t.meter, t.periodStart),
+    index("usage_events_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null`),
+    index("usage_events_api_key_id_idx").on(t.apiKeyId),
+  ],
+);
+
+/** Running total per user, meter and period; a new period is a new row, so nothing needs resetting. */
+export const usageCounters = pgTable(
+  "usage_counters",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    periodStart: ts("period_start").notNull(),
+    periodEnd: ts("period_end").notNull(),
+    used: bigint("used", { mode: "number" }).notNull().default(0),
+    reserved: bigint("reserved", { mode: "number" }).notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.meter, t.periodStart] })],
+);
+
+export const WEBHOOK_EVENT_STATUSES = ["received", "processed", "failed", "ignored"] as const;
+export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
+
+/** The webhook inbox: every event by its provider id, stored before it is processed. */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider").notNull().default("stripe"),
+    type: text("type").notNull(),
+    apiVersion: text("api_version"),
+    livemode: boolean("livemode").notNull().default(false),
+    objectId: text("object_id"),
+    providerCreatedAt: ts("provider_created_at").notNull(),
+    payload: jsonb("payload").notNull(),
+    status: text("status").$type<WebhookEventStatus>().notNull().default("received"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    receivedAt: ts("received_at").notNull().defaultNow(),
+    processedAt: ts("processed_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("webhook_events_status_idx").on(t.status, t.receivedAt),
+    index("webhook_events_type_idx").on(t.type),
+    index("webhook_events_received_at_idx").on(t.receivedAt),
+  ],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The first characters of the key, shown in lists so users can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 of the full key; the key itself is shown once and never stored. */
+    keyHash: text("key_hash").notNull().unique(),
+    lastUsedAt: ts("last_used_at"),
+    revokedAt: ts("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("api_keys_user_id_idx").on(t.userId)],
+);
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    actorUserId: uuid("actor_user_id").references(() => users.id, { onDelete: "set null" }),
+    /** e.g. "subscription.synced", "catalog.drift", "webhook.replayed". */
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("audit_log_created_at_idx").on(t.createdAt),
+    index("audit_log_action_idx").on(t.action, t.createdAt),
+    index("audit_log_actor_user_id_idx").on(t.actorUserId),
+  ],
+);
+
+/** Customer notifications: sent by SMTP when configured, otherwise kept here for admins to read. */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    toEmail: text("to_email").notNull(),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    /** The webhook event that caused it: (event, kind) is unique so each is sent once. */
+    sourceEventId: text("source_event_id").notNull(),
+    status: text("status").$type<"pending" | "sent" | "failed" | "outbox">().notNull().default("pending"),
+    error: text("error"),
+    sentAt: ts("sent_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("notifications_source_event_kind_key").on(t.sourceEventId, t.kind),
+    index("notifications_user_id_idx").on(t.userId),
+    index("notifications_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type BillingCustomer = typeof billingCustomers.$inferSelect;
+export type Subscription = typeof subscriptions.$inferSelect;
+export type Invoice = typeof invoices.$inferSelect;
+export type WebhookEvent = typeof webhookEvents.$inferSelect;

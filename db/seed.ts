@@ -1,0 +1,29 @@
+import { eq } from "drizzle-orm";
+import { hashPassword } from "@/lib/auth/password";
+import type { Database } from "./client";
+import { users, type UserRole } from "./schema";
+
+export const DEMO_ACCOUNTS: ReadonlyArray<{ email: string; password: string; name: string; role: UserRole }> = [
+  { email: "demo@example.com", password: "demo-password-1", name: "Demo User", role: "user" },
+  { email: "admin@example.com", password: "admin-password-1", name: "Demo Admin", role: "admin" },
+];
+
+export function shouldSeedDemoAccounts(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.SEED_DEMO_ACCOUNTS) return env.SEED_DEMO_ACCOUNTS === "true";
+  return env.NODE_ENV !== "production";
+}
+
+/** Idempotent: creates the demo accounts that are missing and prints their credentials. */
+export async function seedDemoAccounts(db: Database, print: (line: string) => void = console.log): Promise<void> {
+  for (const account of DEMO_ACCOUNTS) {
+    const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, account.email));
+    if (!existing) {
+      await db
+        .insert(users)
+        .values({ ...account, passwordHash: await hashPassword(account.password) })
+        .onConflictDoNothing({ target: users.email });
+    }
+  }
+  print("Demo accounts (development only):");
+  for (const a of DEMO_ACCOUNTS) print(`  ${a.role.padEnd(5)}  ${a.email}  /  ${a.password}`);
+}

@@ -1,0 +1,54 @@
+import { getToken } from "next-auth/jwt";
+import { cookies, headers } from "next/headers";
+import { forbidden as forbiddenPage, redirect } from "next/navigation";
+import type { NextRequest } from "next/server";
+import type { User } from "@/db/schema";
+import { forbidden, unauthorized } from "@/lib/http/errors";
+import { effectiveRole } from "./roles";
+import { authSecret } from "./secret";
+import { findUserById } from "./users";
+
+export type SessionUser = Pick<User, "id" | "email" | "name"> & { role: "user" | "admin" };
+
+type CookieSource = Pick<NextRequest, "cookies" | "headers">;
+
+/**
+ * The signed-in user, re-read from the database so that deleted accounts and role changes take
+ * effect at once rather than when the JWT expires.
+ */
+export async function getCurrentUser(source?: CookieSource): Promise<SessionUser | null> {
+  const req = source ?? { cookies: await cookies(), headers: await headers() };
+  const token = await getToken({ req: req as NextRequest, secret: authSecret() });
+  if (!token?.sub) return null;
+  const user = await findUserById(token.sub);
+  if (!user) return null;
+  return { id: user.id, email: user.email, name: user.name, role: effectiveRole(user) };
+}
+
+/** For pages: the user, or a redirect to sign-in that comes back to `returnTo`. */
+export async function requireUser(returnTo: string): Promise<SessionUser> {
+  const user = await getCurrentUser();
+  if (!user) redirect(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
+  return user;
+}
+
+/** For pages: an admin, or the 403 page. */
+export async function requireAdmin(returnTo: string): Promise<SessionUser> {
+  const user = await requireUser(returnTo);
+  if (user.role !== "admin") forbiddenPage();
+  return user;
+}
+
+/** For route handlers: the user, or a 401 JSON error. */
+export async function requireApiUser(request: CookieSource): Promise<SessionUser> {
+  const user = await getCurrentUser(request);
+  if (!user) throw unauthorized();
+  return user;
+}
+
+/** For route handlers: an admin, or 401/403 JSON errors. */
+export async function requireApiAdmin(request: CookieSource): Promise<SessionUser> {
+  const user = await requireApiUser(request);
+  if (user.role !== "admin") throw forbidden("Admins only.");
+  return user;
+}

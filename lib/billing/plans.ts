@@ -1,0 +1,174 @@
+/**
+ * The plan catalog: the single source of truth for what is sold and what each plan allows.
+ * Stripe prices are found by lookup key (`pro_monthly`, `pro_yearly`, …), so no price ID is ever
+ * copied into configuration. After editing this file run `npm run stripe:setup`.
+ */
+
+export const METERS = {
+  api_calls: { label: "API calls", unit: "calls" },
+  tokens: { label: "AI tokens", unit: "tokens" },
+} as const;
+export type MeterId = keyof typeof METERS;
+export const METER_IDS = Object.keys(METERS) as MeterId[];
+
+export const INTERVALS = ["month", "year"] as const;
+export type BillingInterval = (typeof INTERVALS)[number];
+
+export const FEATURES = {
+  projects: "Unlimited projects",
+  apiAccess: "API access",
+  prioritySupport: "Priority support",
+  sso: "SAML single sign-on",
+  auditLog: "Audit log",
+  sla: "99.9% uptime SLA",
+} as const;
+export type FeatureId = keyof typeof FEATURES;
+
+export interface Plan {
+  id: string;
+  name: string;
+  description: string;
+  /** Position on the upgrade ladder: a higher rank is an upgrade. */
+  rank: number;
+  /** Prices in minor units; null for plans that are not sold self-serve. */
+  prices: { month: number; year: number } | null;
+  currency: "usd";
+  trialDays: number;
+  features: Record<FeatureId, boolean>;
+  /** Quota per billing period; null means unlimited. */
+  limits: Record<MeterId, number | null>;
+  /** Can be bought through Checkout. */
+  purchasable: boolean;
+  /** Shown on the pricing page. */
+  public: boolean;
+  contactSales?: boolean;
+}
+
+const noFeatures: Record<FeatureId, boolean> = {
+  projects: false,
+  apiAccess: false,
+  prioritySupport: false,
+  sso: false,
+  auditLog: false,
+  sla: false,
+};
+const allFeatures: Record<FeatureId, boolean> = {
+  projects: true,
+  apiAccess: true,
+  prioritySupport: true,
+  sso: true,
+  auditLog: true,
+  sla: true,
+};
+
+export const PLANS = [
+  {
+    id: "free",
+    name: "Free",
+    description: "For trying things out. No card needed.",
+    rank: 0,
+    prices: null,
+    currency: "usd",
+    trialDays: 0,
+    features: noFeatures,
+    limits: { api_calls: 1_000, tokens: 50_000 },
+    purchasable: false,
+    public: true,
+  },
+  {
+    id: "pro",
+    name: "Pro",
+    description: "For professionals shipping real products.",
+    rank: 1,
+    prices: { month: 1_900, year: 19_000 },
+    currency: "usd",
+    trialDays: 14,
+    features: { ...noFeatures, projects: true, apiAccess: true },
+    limits: { api_calls: 50_000, tokens: 2_000_000 },
+    purchasable: true,
+    public: true,
+  },
+  {
+    id: "scale",
+    name: "Scale",
+    description: "For teams with serious traffic.",
+    rank: 2,
+    prices: { month: 9_900, year: 99_000 },
+    currency: "usd",
+    trialDays: 0,
+    features: { ...noFeatures, projects: true, apiAccess: true, prioritySupport: true, auditLog: true },
+    limits: { api_calls: 1_000_000, tokens: null },
+    purchasable: true,
+    public: true,
+  },
+  {
+    id: "enterprise",
+    name: "Enterprise",
+    description: "Custom limits, SSO and an SLA. Talk to us.",
+    rank: 3,
+    prices: null,
+    currency: "usd",
+    trialDays: 0,
+    features: allFeatures,
+    limits: { api_calls: null, tokens: null },
+    purchasable: false,
+    public: true,
+    contactSales: true,
+  },
+  {
+    id: "staff",
+    name: "Staff",
+    description: "Internal accounts, granted by admins.",
+    rank: 4,
+    prices: null,
+    currency: "usd",
+    trialDays: 0,
+    features: allFeatures,
+    limits: { api_calls: null, tokens: null },
+    purchasable: false,
+    public: false,
+  },
+] as const satisfies readonly Plan[];
+
+export type PlanId = (typeof PLANS)[number]["id"];
+export const FREE_PLAN_ID: PlanId = "free";
+
+const byId = new Map<string, Plan>(PLANS.map((p) => [p.id, p]));
+
+export function findPlan(id: string | null | undefined): Plan | undefined {
+  return id ? byId.get(id) : undefined;
+}
+
+export function getPlan(id: string): Plan {
+  const plan = byId.get(id);
+  if (!plan) throw new Error(`Unknown plan "${id}"`);
+  return plan;
+}
+
+export const purchasablePlans = (): Plan[] => PLANS.filter((p: Plan) => p.purchasable);
+
+/** `pro` + `month` → `pro_monthly`. */
+export function lookupKeyFor(planId: string, interval: BillingInterval): string {
+  return `${planId}_${interval === "month" ? "monthly" : "yearly"}`;
+}
+
+/** `pro_monthly` → {plan: pro, interval: month}; undefined for keys outside the catalog. */
+export function parseLookupKey(key: string | null | undefined): { plan: Plan; interval: BillingInterval } | undefined {
+  const match = /^(.+)_(monthly|yearly)$/.exec(key ?? "");
+  if (!match) return undefined;
+  const plan = findPlan(match[1]);
+  if (!plan?.prices) return undefined;
+  return { plan, interval: match[2] === "monthly" ? "month" : "year" };
+}
+
+/** Every (plan, interval) pair sold through Stripe, with its lookup key and amount. */
+export function catalogPrices(): Array<{ plan: Plan; interval: BillingInterval; lookupKey: string; unitAmount: number }> {
+  return purchasablePlans().flatMap((plan) =>
+    INTERVALS.map((interval) => ({
+      plan,
+      interval,
+      lookupKey: lookupKeyFor(plan.id, interval),
+      unitAmount: plan.prices ? plan.prices[interval] : 0,
+    })),
+  );
+}

@@ -1,0 +1,50 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { logger } from "@/lib/logger";
+import { HttpError, badRequest } from "./errors";
+
+export function jsonError(error: HttpError): NextResponse {
+  return NextResponse.json(
+    { error: error.code, message: error.message, ...error.details },
+    { status: error.status },
+  );
+}
+
+/**
+ * Wraps a route handler so that thrown HttpErrors become JSON responses with their status and
+ * anything unexpected becomes a logged 500 that leaks no internals.
+ */
+export function route<Args extends unknown[]>(
+  handler: (...args: Args) => Promise<Response>,
+): (...args: Args) => Promise<Response> {
+  return async (...args: Args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      if (error instanceof HttpError) return jsonError(error);
+      logger.error({ err: error }, "unhandled route error");
+      return jsonError(new HttpError(500, "internal_error", "Something went wrong. Please try again."));
+    }
+  };
+}
+
+/** Parses a JSON body with a zod schema; malformed JSON or invalid fields are a 400 naming the problem. */
+export async function parseJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+  let body: unknown;
+  try {
+    const text = await request.text();
+    body = text.length === 0 ? {} : JSON.parse(text);
+  } catch {
+    throw badRequest("The request body must be valid JSON.");
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join(".") || undefined;
+    throw badRequest(field ? `${field}: ${issue?.message}` : (issue?.message ?? "Invalid request."), {
+      field,
+      issues: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  return result.data;
+}

@@ -1,0 +1,183 @@
+import type Stripe from "stripe";
+import { catalogPrices, purchasablePlans, type Plan } from "@/lib/billing/plans";
+
+/** Marks the Stripe objects this project owns, so the sync never touches anything else. */
+export const MANAGED_BY = "next-stripe-billing";
+
+export interface CatalogChange {
+  object: "product" | "price" | "portal_configuration";
+  key: string;
+  action: "created" | "updated" | "archived" | "unchanged";
+  id: string;
+  detail?: string;
+}
+
+async function listAll<T>(list: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of list) out.push(item);
+  return out;
+}
+
+async function syncProduct(stripe: Stripe, plan: Plan, existing: Stripe.Product | undefined): Promise<CatalogChange & { product: Stripe.Product }> {
+  const desired = { name: plan.name, description: plan.description };
+  if (!existing) {
+    const product = await stripe.products.create({
+      ...desired,
+      metadata: { plan_id: plan.id, managed_by: MANAGED_BY },
+    });
+    return { object: "product", key: plan.id, action: "created", id: product.id, product };
+  }
+  const drift = existing.name !== desired.name || existing.description !== desired.description || !existing.active;
+  if (!drift) return { object: "product", key: plan.id, action: "unchanged", id: existing.id, product: existing };
+  const product = await stripe.products.update(existing.id, { ...desired, active: true });
+  return { object: "product", key: plan.id, action: "updated", id: product.id, product };
+}
+
+function priceMatches(price: Stripe.Price, productId: string, unitAmount: number, plan: Plan, interval: string): boolean {
+  const priceProduct = typeof price.product === "string" ? price.product : price.product.id;
+  return (
+    price.active &&
+    priceProduct === productId &&
+    price.unit_amount === unitAmount &&
+    price.currency === plan.currency &&
+    price.recurring?.interval === interval &&
+    price.recurring?.interval_count === 1
+  );
+}
+
+function desiredPortalFeatures(products: Array<{ product: string; prices: string[] }>) {
+  return {
+    customer_update: { enabled: true, allowed_updates: ["email" as const, "address" as const] },
+    invoice_history: { enabled: true },
+    payment_method_update: { enabled: true },
+    subscription_cancel: { enabled: true, mode: "at_period_end" as const, proration_behavior: "none" as const },
+    subscription_update: {
+      enabled: true,
+      default_allowed_updates: ["price" as const],
+      proration_behavior: "create_prorations" as const,
+      products,
+    },
+  };
+}
+
+function portalMatches(config: Stripe.BillingPortal.Configuration, products: Array<{ product: string; prices: string[] }>): boolean {
+  const f = config.features;
+  const current = (f.subscription_update.products ?? [])
+    .map((p) => ({ product: p.product, prices: [...p.prices].sort() }))
+    .sort((a, b) => a.product.localeCompare(b.product));
+  const wanted = products
+    .map((p) => ({ product: p.product, prices: [...p.prices].sort() }))
+    .sort((a, b) => a.product.localeCompare(b.product));
+  return (
+    config.active &&
+    f.invoice_history.enabled &&
+    f.payment_method_update.enabled &&
+    f.subscription_cancel.enabled &&
+    f.subscription_cancel.mode === "at_period_end" &&
+    f.subscription_update.enabled &&
+    f.subscription_update.proration_behavior === "create_prorations" &&
+    JSON.stringify(current) === JSON.stringify(wanted)
+  );
+}
+
+/**
+ * Makes Stripe match lib/billing/plans.ts: products and prices created or updated idempotently
+ * (a second run reports only "unchanged"), prices that left the catalog archived, and the customer
+ * portal configured for switching between purchasable plans.
+ */
+export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string } = {}): Promise<CatalogChange[]> {
+  const changes: CatalogChange[] = [];
+  const products = await listAll(stripe.products.list({ limit: 100 }));
+  const managedProducts = new Map(
+    products.filter((p) => p.metadata.managed_by === MANAGED_BY).map((p) => [p.metadata.plan_id, p]),
+  );
+
+  const productIds = new Map<string, string>();
+  for (const plan of purchasablePlans()) {
+    const result = await syncProduct(stripe, plan, managedProducts.get(plan.id));
+    productIds.set(plan.id, result.product.id);
+    changes.push({ object: result.object, key: result.key, action: result.action, id: result.id });
+  }
+
+  const wanted = catalogPrices();
+  const existingPrices = await listAll(
+    stripe.prices.list({ lookup_keys: wanted.map((w) => w.lookupKey), limit: 100 }),
+  );
+  const priceIdsByPlan = new Map<string, string[]>();
+  for (const entry of wanted) {
+    const productId = productIds.get(entry.plan.id) as string;
+    const current = existingPrices.find((p) => p.lookup_key === entry.lookupKey);
+    let priceId: string;
+    if (current && priceMatches(current, productId, entry.unitAmount, entry.plan, entry.interval)) {
+      priceId = current.id;
+      changes.push({ object: "price", key: entry.lookupKey, action: "unchanged", id: priceId });
+    } else {
+      // Prices are immutable in Stripe: a new amount is a new price that takes over the lookup key.
+      const created = await stripe.prices.create({
+        product: productId,
+        currency: entry.plan.currency,
+        unit_amount: entry.unitAmount,
+        recurring: { interval: entry.interval },
+        lookup_key: entry.lookupKey,
+        transfer_lookup_key: true,
+        metadata: { plan_id: entry.plan.id, interval: entry.interval, managed_by: MANAGED_BY },
+      });
+      priceId = created.id;
+      changes.push({
+        object: "price",
+        key: entry.lookupKey,
+        action: current ? "updated" : "created",
+        id: created.id,
+        detail: `${entry.unitAmount} ${entry.plan.currency}/${entry.interval}`,
+      });
+      if (current?.active) await stripe.prices.update(current.id, { active: false });
+    }
+    priceIdsByPlan.set(entry.plan.id, [...(priceIdsByPlan.get(entry.plan.id) ?? []), priceId]);
+  }
+
+  const keep = new Set([...priceIdsByPlan.values()].flat());
+  const activePrices = await listAll(stripe.prices.list({ active: true, limit: 100 }));
+  for (const price of activePrices) {
+    if (price.metadata.managed_by !== MANAGED_BY || keep.has(price.id)) continue;
+    await stripe.prices.update(price.id, { active: false });
+    changes.push({ object: "price", key: price.lookup_key ?? price.id, action: "archived", id: price.id });
+  }
+  for (const [planId, product] of managedProducts) {
+    if (productIds.has(planId) || !product.active) continue;
+    await stripe.products.update(product.id, { active: false });
+    changes.push({ object: "product", key: planId, action: "archived", id: product.id });
+  }
+
+  const portalProducts = [...priceIdsByPlan].map(([planId, prices]) => ({
+    product: productIds.get(planId) as string,
+    prices,
+  }));
+  const configs = await listAll(stripe.billingPortal.configurations.list({ limit: 100 }));
+  const managedConfig = configs.find((c) => c.metadata?.managed_by === MANAGED_BY);
+  const params = {
+    business_profile: { headline: "Manage your subscription" },
+    features: desiredPortalFeatures(portalProducts),
+    ...(options.returnUrl ? { default_return_url: options.returnUrl } : {}),
+  };
+  if (!managedConfig) {
+    const created = await stripe.billingPortal.configurations.create({
+      ...params,
+      metadata: { managed_by: MANAGED_BY },
+    });
+    changes.push({ object: "portal_configuration", key: "portal", action: "created", id: created.id });
+  } else if (!portalMatches(managedConfig, portalProducts)) {
+    await stripe.billingPortal.configurations.update(managedConfig.id, { ...params, active: true });
+    changes.push({ object: "portal_configuration", key: "portal", action: "updated", id: managedConfig.id });
+  } else {
+    changes.push({ object: "portal_configuration", key: "portal", action: "unchanged", id: managedConfig.id });
+  }
+  return changes;
+}
+
+export function formatCatalogChanges(changes: CatalogChange[]): string {
+  const rows = changes.map((c) => [c.object, c.key, c.action, c.id, c.detail ?? ""]);
+  const header = ["object", "key", "action", "id", "detail"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}

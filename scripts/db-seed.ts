@@ -1,0 +1,13 @@
+import { databaseOptionsFromEnv, openDatabase } from "@/db/client";
+import { seedDemoAccounts } from "@/db/seed";
+import { runScript } from "./lib/run-script";
+
+runScript(async () => {
+  const handle = await openDatabase(databaseOptionsFromEnv());
+  try {
+    await handle.migrate();
+    await seedDemoAccounts(handle.db);
+  } finally {
+    await handle.close();
+  }
+});

@@ -1,0 +1,43 @@
+/**
+ * Playwright's web server: a production build of the app on a throwaway database (PGlite in a temp
+ * dir, or the Postgres at DATABASE_URL), with a fresh Stripe emulator delivering webhooks to it.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startLocalStripe } from "./lib/local-stripe";
+import { runScript } from "./lib/run-script";
+import { runNext, superviseChild, waitForExit } from "./lib/spawn-next";
+import { syncCatalogFromEnv } from "./stripe-setup";
+
+runScript(async () => {
+  const port = Number(process.env.E2E_APP_PORT ?? 3100);
+  const appUrl = `http://127.0.0.1:${port}`;
+  const stripe = await startLocalStripe({
+    appUrl,
+    port: Number(process.env.E2E_EMULATOR_PORT ?? 12199),
+    testMode: true,
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...stripe?.env,
+    NODE_ENV: "production",
+    NEXTAUTH_URL: appUrl,
+    APP_URL: appUrl,
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-only-secret-not-for-production",
+    PGLITE_DIR: process.env.PGLITE_DIR ?? path.join(mkdtempSync(path.join(tmpdir(), "billing-e2e-")), "pglite"),
+    ADMIN_EMAILS: process.env.ADMIN_EMAILS ?? "e2e-admin@example.com",
+    SEED_DEMO_ACCOUNTS: "true",
+    BCRYPT_ROUNDS: "10",
+    NEXT_SKIP_TYPECHECK: process.env.NEXT_SKIP_TYPECHECK ?? "1",
+  };
+  Object.assign(process.env, stripe?.env, { APP_URL: appUrl });
+  if (stripe) await syncCatalogFromEnv();
+  if (!process.env.E2E_SKIP_BUILD) {
+    const code = await waitForExit(runNext(["build"], env));
+    if (code !== 0) throw new Error(`next build failed with exit code ${code}`);
+  }
+  const child = runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], env);
+  superviseChild(child, async () => stripe?.stop());
+  await new Promise<never>(() => {});
+});

@@ -1,0 +1,73 @@
+import { expect, test } from "@playwright/test";
+import { TEST_PASSWORD, signIn, signOut, signUp, uniqueEmail } from "./helpers";
+
+test("sign up, sign out, sign in: the header shows who is signed in", async ({ page }) => {
+  const email = uniqueEmail("auth");
+  await signUp(page, email);
+  await expect(page).toHaveURL(/\/billing$/);
+  await signOut(page);
+  await expect(page.getByTestId("signed-in-user")).toHaveCount(0);
+  await signIn(page, email);
+});
+
+test("a wrong password shows a generic error and does not sign in", async ({ page }) => {
+  const email = uniqueEmail("wrongpw");
+  await signUp(page, email);
+  await signOut(page);
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(`${TEST_PASSWORD}-nope`);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("form-error")).toHaveText("Invalid email or password.");
+  await expect(page.getByTestId("signed-in-user")).toHaveCount(0);
+});
+
+test("sign-up rejects a weak password and a duplicate email with clear messages", async ({ page }) => {
+  const email = uniqueEmail("weak");
+  await page.goto("/sign-up");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByTestId("form-error")).toContainText("at least 10 characters");
+
+  await signUp(page, email);
+  await signOut(page);
+  await page.goto("/sign-up");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByTestId("form-error")).toContainText("already exists");
+});
+
+test("a signed-out visit to /billing goes to sign-in and back after it", async ({ page }) => {
+  const email = uniqueEmail("redirect");
+  await signUp(page, email);
+  await signOut(page);
+  await page.goto("/billing");
+  await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fbilling/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByRole("heading", { name: "Billing" })).toBeVisible();
+});
+
+test("a non-admin gets 403 on /admin; an admin gets in", async ({ page }) => {
+  await signUp(page, uniqueEmail("nonadmin"));
+  const response = await page.goto("/admin");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: /403/ })).toBeVisible();
+
+  await signOut(page);
+  await signIn(page, "admin@example.com", "admin-password-1");
+  const adminResponse = await page.goto("/admin");
+  expect(adminResponse?.status()).toBe(200);
+  await expect(page.getByRole("heading", { name: "Admin" })).toBeVisible();
+});
+
+test("protected API routes answer 401 JSON, not an HTML page", async ({ request }) => {
+  const res = await request.get("/api/me");
+  expect(res.status()).toBe(401);
+  expect(res.headers()["content-type"]).toContain("application/json");
+  expect(await res.json()).toMatchObject({ error: "unauthorized" });
+});

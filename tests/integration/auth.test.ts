@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useDatabase } from "@/db/client";
+import { POST as signUp } from "@/app/api/account/route";
+import { GET as me } from "@/app/api/me/route";
+import { authenticate } from "@/lib/auth/users";
+import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
+import { requestAs } from "../helpers/session";
+
+describe.each(DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    useDatabase(database);
+  });
+  afterAll(() => database.destroy());
+
+  it("answers an unauthenticated call to a protected route with 401 JSON", async () => {
+    const res = await me(await requestAs(null, "/api/me"));
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(await res.json()).toMatchObject({ error: "unauthorized" });
+  });
+
+  it("rejects a forged session cookie", async () => {
+    const req = await requestAs(null, "/api/me", { headers: { cookie: "next-auth.session-token=not-a-jwt" } });
+    expect((await me(req)).status).toBe(401);
+  });
+
+  it("creates an account, then the session sees it", async () => {
+    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "New@Example.com", password: "correct horse 9" } }));
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { id: string; email: string };
+    expect(created.email).toBe("new@example.com");
+    const session = await me(await requestAs(created.id, "/api/me"));
+    expect(session.status).toBe(200);
+    expect(await session.json()).toMatchObject({ user: { id: created.id, email: "new@example.com", role: "user" } });
+  });
+
+  it("rejects a duplicate email with 409 and a clear message", async () => {
+    const body = { email: "dupe@example.com", password: "correct horse 9" };
+    expect((await signUp(await requestAs(null, "/api/account", { method: "POST", body }))).status).toBe(201);
+    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { ...body, email: "DUPE@example.com " } }));
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: "conflict", message: expect.stringMatching(/already exists/) });
+  });
+
+  it.each([
+    ["short1", /at least 10/],
+    ["aaaaaaaaaaaa", /repetitive/],
+    ["onlyletterslong", /mix letters/],
+    ["password123", /too common/],
+  ])("rejects the weak password %s with 400", async (password, message) => {
+    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: `weak-${password}@example.com`, password } }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(message);
+    expect(await authenticate(`weak-${password}@example.com`, password)).toBeNull();
+  });
+
+  it("rejects malformed input with 400 and changes nothing", async () => {
+    const bad = await signUp(await requestAs(null, "/api/account", { method: "POST", body: "{not json" }));
+    expect(bad.status).toBe(400);
+    const invalid = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "nope", password: "correct horse 9" } }));
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ field: "email" });
+  });
+
+  it("authenticates only the right password, with the same answer for unknown emails", async () => {
+    await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "login@example.com", password: "correct horse 9" } }));
+    expect(await authenticate("LOGIN@example.com", "correct horse 9")).toMatchObject({ email: "login@example.com" });
+    expect(await authenticate("login@example.com", "wrong horse 9")).toBeNull();
+    expect(await authenticate("nobody@example.com", "correct horse 9")).toBeNull();
+  });
+});

@@ -1,0 +1,69 @@
+import { readdirSync } from "node:fs";
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { MIGRATIONS_FOLDER, selectRows } from "@/db/client";
+import { DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpers/db";
+
+const EXPECTED_TABLES = [
+  "api_keys",
+  "audit_log",
+  "billing_customers",
+  "invoices",
+  "notifications",
+  "subscriptions",
+  "usage_counters",
+  "usage_events",
+  "users",
+  "webhook_events",
+];
+
+describe.each(DATABASE_KINDS)("migrations on %s", (kind) => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.destroy();
+    database = undefined;
+  });
+
+  async function tables(db: TestDatabase["db"]): Promise<string[]> {
+    const rows = await selectRows<{ table_name: string }>(
+      db,
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+    );
+    return rows.map((r) => r.table_name);
+  }
+
+  async function appliedCount(db: TestDatabase["db"]): Promise<number> {
+    const rows = await selectRows<{ n: number }>(db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    return Number(rows[0].n);
+  }
+
+  it("creates every table on an empty database", async () => {
+    database = await createEmptyDatabase(kind);
+    expect(await tables(database.db)).toEqual([]);
+    await database.migrate();
+    expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
+    const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
+    expect(await appliedCount(database.db)).toBe(migrationFiles.length);
+  });
+
+  it("is a no-op the second time", async () => {
+    database = await createEmptyDatabase(kind);
+    await database.migrate();
+    const before = await appliedCount(database.db);
+    await database.migrate();
+    expect(await appliedCount(database.db)).toBe(before);
+    expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
+  });
+
+  it("enforces the uniqueness the billing logic relies on", async () => {
+    database = await createEmptyDatabase(kind);
+    await database.migrate();
+    const { db } = database;
+    await db.execute(sql`insert into users (email) values ('a@example.com')`);
+    await expect(db.execute(sql`insert into users (email) values ('a@example.com')`)).rejects.toThrow();
+    await db.execute(sql`insert into webhook_events (id, type, provider_created_at, payload) values ('evt_1', 't', now(), '{}')`);
+    await expect(
+      db.execute(sql`insert into webhook_events (id, type, provider_created_at, payload) values ('evt_1', 't', now(), '{}')`),
+    ).rejects.toThrow();
+  });
+});
