@@ -1,0 +1,134 @@
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator';
+import { emitEvent } from '../events';
+import { cardError, invalidRequest } from '../http/errors';
+import { INCORRECT_NUMBER, resolveTestCard } from './cards';
+import { attachPaymentMethod, buildCardPaymentMethod } from './payment-methods';
+import { createSubscription } from './subscriptions';
+import { createCustomer } from '../resources/customers';
+import { Params } from '../http/form';
+import { getPrice } from '../resources/lookup';
+import { DAY } from '../config';
+import { newId } from '../ids';
+
+export interface CheckoutPayment {
+  /** Card number or test token (`pm_card_visa`). */
+  card: string;
+  email?: string;
+  name?: string;
+  /** Outcome of the 3-D Secure step for cards that require it; undefined = not performed yet. */
+  authentication?: 'complete' | 'fail';
+}
+
+export type CheckoutResult = { status: 'complete'; session: Stripe.Checkout.Session } | { status: 'requires_authentication' };
+
+const AUTHENTICATION_FAILED = {
+  code: 'payment_intent_authentication_failure',
+  message: 'We are unable to authenticate your payment method. Please choose a different payment method and try again.',
+};
+
+/** Lazily expire sessions past expires_at, as Stripe's background job would. */
+export function refreshExpiry(emu: Emulator, session: Stripe.Checkout.Session): void {
+  if (session.status !== 'open') return;
+  const customerId = typeof session.customer === 'string' ? session.customer : null;
+  if (emu.nowFor(customerId) < session.expires_at) return;
+  expireSession(emu, session);
+}
+
+export function expireSession(emu: Emulator, session: Stripe.Checkout.Session): void {
+  if (session.status !== 'open') {
+    throw invalidRequest(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`, undefined, 'checkout_session_invalid_status');
+  }
+  session.status = 'expired';
+  session.url = null;
+  emitEvent(emu, 'checkout.session.expired', session);
+}
+
+function amountDueToday(emu: Emulator, session: Stripe.Checkout.Session): number {
+  const internals = emu.store.checkoutInternals.get(session.id);
+  if (session.mode === 'subscription' && (internals?.trialPeriodDays || internals?.trialEnd)) return 0;
+  return session.amount_total ?? 0;
+}
+
+/**
+ * Pay for an open session exactly as the hosted page does: declines throw a 402 card_error and change nothing;
+ * 3-D Secure cards need `authentication` ('complete' or 'fail') first; success creates the customer (if needed),
+ * the payment method, the subscription and its first invoice, then checkout.session.completed.
+ */
+export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.Session, payment: CheckoutPayment): CheckoutResult {
+  refreshExpiry(emu, session);
+  if (session.status !== 'open') {
+    throw invalidRequest('This Checkout Session is no longer active.', undefined, 'checkout_session_inactive');
+  }
+  const internals = emu.store.checkoutInternals.get(session.id);
+  if (!internals) throw invalidRequest('This Checkout Session is missing its line items.');
+  const card = resolveTestCard(payment.card);
+  if (!card) throw cardError(INCORRECT_NUMBER);
+  if (card.behaviour === 'decline' && card.decline) throw cardError(card.decline);
+  const dueToday = amountDueToday(emu, session);
+  if (card.behaviour === 'charge_fail' && dueToday > 0 && card.decline) throw cardError(card.decline);
+  if (card.behaviour === 'authentication_required') {
+    if (payment.authentication === undefined) {
+      internals.pendingAuthenticationCard = card.number;
+      return { status: 'requires_authentication' };
+    }
+    internals.pendingAuthenticationCard = null;
+    if (payment.authentication === 'fail') throw cardError(AUTHENTICATION_FAILED);
+  }
+
+  let customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+  const email = payment.email ?? session.customer_email ?? null;
+  if (!customerId) {
+    const raw: Record<string, string> = {};
+    if (email) raw.email = email;
+    if (payment.name) raw.name = payment.name;
+    customerId = createCustomer(emu, new Params(raw)).id;
+  }
+  const customer = emu.store.customers.get(customerId);
+  if (!customer) throw invalidRequest(`No such customer: '${customerId}'`, 'customer', 'resource_missing');
+  const pm = buildCardPaymentMethod(emu, card, { email: email ?? customer.email, name: payment.name ?? customer.name ?? null });
+  attachPaymentMethod(emu, pm.id, customer.id);
+
+  session.customer = customer.id;
+  session.customer_details = {
+    address: null,
+    business_name: null,
+    email: email ?? customer.email,
+    individual_name: null,
+    name: payment.name ?? customer.name ?? null,
+    phone: null,
+    tax_exempt: 'none',
+    tax_ids: [],
+  };
+  if (session.mode === 'subscription') {
+    const now = emu.nowFor(customer.id);
+    const trialEnd = internals.trialEnd ?? (internals.trialPeriodDays ? now + internals.trialPeriodDays * DAY : null);
+    const { subscription, invoice } = createSubscription(emu, {
+      customer,
+      items: internals.lineItems.map((li) => ({ price: getPrice(emu, li.price?.id ?? ''), quantity: li.quantity ?? 1 })),
+      trialEnd,
+      metadata: internals.subscriptionMetadata,
+      description: internals.subscriptionDescription,
+      defaultPaymentMethod: pm.id,
+      authenticated: true,
+    });
+    session.subscription = subscription.id;
+    session.invoice = invoice.id;
+    session.payment_status = invoice.amount_paid > 0 ? 'paid' : 'no_payment_required';
+  } else if (session.mode === 'payment') {
+    session.payment_intent = newId('pi');
+    session.payment_status = 'paid';
+  } else {
+    session.setup_intent = newId('seti');
+    session.payment_status = 'no_payment_required';
+  }
+  session.status = 'complete';
+  session.url = null;
+  emitEvent(emu, 'checkout.session.completed', session);
+  return { status: 'complete', session };
+}
+
+/** The success_url with Stripe's `{CHECKOUT_SESSION_ID}` template filled in. */
+export function successRedirect(session: Stripe.Checkout.Session): string | null {
+  return session.success_url ? session.success_url.replace('{CHECKOUT_SESSION_ID}', session.id) : null;
+}

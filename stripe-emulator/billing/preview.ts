@@ -1,0 +1,112 @@
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator';
+import type { Params } from '../http/form';
+import { invalidRequest, parameterMissing } from '../http/errors';
+import { randomToken } from '../ids';
+import { buildInvoice, buildLineItem, lineSpecFromInvoiceItem, pendingInvoiceItems, type LineSpec } from './invoices';
+import { lineForItem, period, recurringOf } from './subscriptions';
+import { planItemChanges, plannedProrations, type PlannedChange, type ProrationBehavior } from './changes';
+import { nextPeriodEnd } from './periods';
+import { getCustomer, getPrice, getSubscription } from '../resources/lookup';
+import { itemUpdatesFrom } from '../resources/subscriptions';
+import { scheduleIdOf } from './schedules';
+
+/** Items the subscription will bill at its next renewal: the scheduled next phase's, if a schedule switches then. */
+function nextCycleItems(emu: Emulator, sub: Stripe.Subscription, plan: PlannedChange | null): Array<{ id: string; price: Stripe.Price; quantity: number }> {
+  const current = plan
+    ? plan.result.map((r, i) => ({ id: r.id ?? `si_preview_${i}`, price: r.price, quantity: r.quantity }))
+    : sub.items.data.map((i) => ({ id: i.id, price: i.price, quantity: i.quantity ?? 1 }));
+  const scheduleId = scheduleIdOf(sub);
+  const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined;
+  const { end } = period(sub);
+  const nextPhase = schedule?.phases.find((p) => p.start_date === end);
+  if (!plan && nextPhase) {
+    return nextPhase.items.map((item, i) => ({
+      id: sub.items.data[i]?.id ?? `si_preview_${i}`,
+      price: getPrice(emu, typeof item.price === 'string' ? item.price : item.price.id),
+      quantity: item.quantity ?? 1,
+    }));
+  }
+  return current;
+}
+
+/**
+ * `POST /v1/invoices/create_preview`: what the customer would be invoiced. With `subscription_details` it shows the
+ * prorations of the proposed change (at `proration_date`, default now) — alone for always_invoice, otherwise together
+ * with pending items and the next period's charges.
+ */
+export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
+  const subscriptionId = params.str('subscription');
+  const sub = subscriptionId ? getSubscription(emu, subscriptionId, 'subscription') : null;
+  const customerId = params.str('customer') ?? (sub ? String(sub.customer) : undefined);
+  if (!customerId) throw parameterMissing('customer');
+  const customer = getCustomer(emu, customerId, 'customer');
+  if (sub && sub.customer !== customer.id) throw invalidRequest('The subscription does not belong to this customer.', 'subscription');
+  const id = `upcoming_in_${randomToken(24)}`;
+  const now = emu.nowFor(customer.id);
+
+  if (!sub) {
+    const lines = pendingInvoiceItems(emu, customer.id, null).map((ii) => lineSpecFromInvoiceItem(emu, ii));
+    if (lines.length === 0) throw invalidRequest('No upcoming invoices for customer: ' + customer.id, undefined, 'invoice_upcoming_none', 404);
+    return build(emu, id, customer, null, 'upcoming', lines, now, now);
+  }
+
+  const details = params.obj('subscription_details');
+  const behavior: ProrationBehavior = details?.oneOf('proration_behavior', ['create_prorations', 'always_invoice', 'none'] as const) ?? 'create_prorations';
+  const prorationDate = details?.int('proration_date') ?? now;
+  const updates = details ? itemUpdatesFrom(emu, details) : [];
+  const plan = updates.length ? planItemChanges(sub, updates, 'subscription_details[items]') : null;
+  const prorations = plan ? plannedProrations(emu, sub, plan, behavior, prorationDate) : [];
+  const { start, end } = period(sub);
+  const pending = pendingInvoiceItems(emu, customer.id, sub.id).map((ii) => lineSpecFromInvoiceItem(emu, ii));
+
+  if (behavior === 'always_invoice' && plan) {
+    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations], prorationDate, prorationDate);
+  }
+  const willCancel = details?.bool('cancel_at_period_end') ?? sub.cancel_at_period_end;
+  if (willCancel || sub.status === 'canceled') {
+    throw invalidRequest(`No upcoming invoices for customer: ${customer.id}`, undefined, 'invoice_upcoming_none', 404);
+  }
+  const items = nextCycleItems(emu, sub, plan);
+  const recurring = recurringOf(items[0].price);
+  const nextStart = sub.status === 'trialing' && sub.trial_end !== null ? sub.trial_end : end;
+  const nextEnd = nextPeriodEnd(sub.billing_cycle_anchor, nextStart, recurring.interval, recurring.interval_count);
+  const cycle = items.map((item) => lineForItem(emu, sub, item, nextStart, nextEnd));
+  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart);
+}
+
+function build(
+  emu: Emulator,
+  id: string,
+  customer: Stripe.Customer,
+  sub: Stripe.Subscription | null,
+  reason: Stripe.Invoice.BillingReason,
+  lines: LineSpec[],
+  periodStart: number,
+  periodEnd: number,
+  nextAttempt?: number,
+): Stripe.Invoice {
+  const invoice = buildInvoice(
+    emu,
+    id,
+    {
+      customer,
+      subscription: sub,
+      billingReason: reason,
+      lines,
+      includePendingItems: false,
+      periodStart,
+      periodEnd,
+      autoFinalizeAt: null,
+      currency: lines[0]?.currency ?? sub?.currency ?? 'usd',
+    },
+    lines.map((l) => buildLineItem(null, l)),
+  );
+  invoice.next_payment_attempt = nextAttempt ?? null;
+  invoice.automatically_finalizes_at = nextAttempt ?? null;
+  if (sub && invoice.parent?.subscription_details) {
+    const prorationDate = lines.find((l) => l.proration)?.period.start;
+    if (prorationDate !== undefined) invoice.parent.subscription_details.subscription_proration_date = prorationDate;
+  }
+  return invoice;
+}

@@ -1,0 +1,69 @@
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator';
+import type { LineSpec } from './invoices';
+import { productName } from './plans';
+import { formatDate } from './periods';
+
+export interface ItemChange {
+  itemId: string;
+  oldPrice: Stripe.Price | null;
+  oldQuantity: number;
+  newPrice: Stripe.Price | null;
+  newQuantity: number;
+}
+
+/**
+ * Proration for a mid-period change at `at` within [start, end): a credit for the unused time of the old price and
+ * a charge for the remaining time of the new one, each `amount × remaining / period` to the second, rounded to the
+ * minor unit (Stripe rounds each line separately).
+ */
+export function prorationLines(
+  emu: Emulator,
+  sub: Stripe.Subscription,
+  changes: ItemChange[],
+  at: number,
+  periodStart: number,
+  periodEnd: number,
+): LineSpec[] {
+  const total = periodEnd - periodStart;
+  const remaining = periodEnd - at;
+  if (total <= 0 || remaining <= 0) return [];
+  const fraction = remaining / total;
+  const date = formatDate(at);
+  const lines: LineSpec[] = [];
+  for (const change of changes) {
+    const samePrice = change.oldPrice?.id === change.newPrice?.id;
+    if (samePrice && change.oldQuantity === change.newQuantity) continue;
+    if (change.oldPrice && change.oldPrice.recurring?.usage_type !== 'metered') {
+      const full = (change.oldPrice.unit_amount ?? 0) * change.oldQuantity;
+      lines.push({
+        amount: -Math.round(full * fraction),
+        currency: change.oldPrice.currency,
+        description: `Unused time on ${change.oldQuantity > 1 ? `${change.oldQuantity} × ` : ''}${productName(emu, change.oldPrice)} after ${date}`,
+        price: change.oldPrice,
+        quantity: change.oldQuantity,
+        period: { start: at, end: periodEnd },
+        proration: true,
+        subscriptionId: sub.id,
+        subscriptionItemId: change.itemId,
+        invoiceItemId: null,
+      });
+    }
+    if (change.newPrice && change.newPrice.recurring?.usage_type !== 'metered') {
+      const full = (change.newPrice.unit_amount ?? 0) * change.newQuantity;
+      lines.push({
+        amount: Math.round(full * fraction),
+        currency: change.newPrice.currency,
+        description: `Remaining time on ${change.newQuantity > 1 ? `${change.newQuantity} × ` : ''}${productName(emu, change.newPrice)} after ${date}`,
+        price: change.newPrice,
+        quantity: change.newQuantity,
+        period: { start: at, end: periodEnd },
+        proration: true,
+        subscriptionId: sub.id,
+        subscriptionItemId: change.itemId,
+        invoiceItemId: null,
+      });
+    }
+  }
+  return lines;
+}

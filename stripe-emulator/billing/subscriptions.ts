@@ -1,0 +1,351 @@
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator';
+import { newId } from '../ids';
+import { emitEvent } from '../events';
+import { clone } from '../json';
+import { DRAFT_FINALIZE_DELAY } from '../config';
+import { nextPeriodEnd } from './periods';
+import { describeInterval, formatAmount, planFromPrice, productName } from './plans';
+import {
+  attemptInvoicePayment,
+  createDraftInvoice,
+  finalizeInvoice,
+  type LineSpec,
+  type PaymentOutcome,
+} from './invoices';
+import { meteredUsage } from './metering';
+
+export interface ItemSpec {
+  price: Stripe.Price;
+  quantity: number;
+  metadata?: Record<string, string>;
+}
+
+export function period(sub: Stripe.Subscription): { start: number; end: number } {
+  const item = sub.items.data[0];
+  return { start: item.current_period_start, end: item.current_period_end };
+}
+
+export function recurringOf(price: Stripe.Price): Stripe.Price.Recurring {
+  return price.recurring ?? { interval: 'month', interval_count: 1, meter: null, trial_period_days: null, usage_type: 'licensed' };
+}
+
+export function buildSubscriptionItem(emu: Emulator, subId: string, spec: ItemSpec, start: number, end: number, created: number): Stripe.SubscriptionItem {
+  const metered = spec.price.recurring?.usage_type === 'metered';
+  return {
+    id: newId('si', 14),
+    object: 'subscription_item',
+    billing_thresholds: null,
+    created,
+    current_period_end: end,
+    current_period_start: start,
+    current_trial: null,
+    discounts: [],
+    metadata: spec.metadata ?? {},
+    plan: planFromPrice(spec.price),
+    price: clone(spec.price),
+    ...(metered ? {} : { quantity: spec.quantity }),
+    subscription: subId,
+    tax_rates: [],
+  };
+}
+
+function internals(emu: Emulator, subId: string) {
+  let value = emu.store.subscriptionInternals.get(subId);
+  if (!value) {
+    value = { trialWillEndSentFor: null };
+    emu.store.subscriptionInternals.set(subId, value);
+  }
+  return value;
+}
+
+export function markTrialWillEndSent(emu: Emulator, sub: Stripe.Subscription): void {
+  internals(emu, sub.id).trialWillEndSentFor = sub.trial_end;
+}
+
+export function trialWillEndSent(emu: Emulator, sub: Stripe.Subscription): boolean {
+  return internals(emu, sub.id).trialWillEndSentFor === sub.trial_end;
+}
+
+export function lineForItem(emu: Emulator, sub: Stripe.Subscription, item: { id: string; price: Stripe.Price; quantity?: number }, start: number, end: number): LineSpec {
+  const quantity = item.quantity ?? 1;
+  const price = item.price;
+  const name = productName(emu, price);
+  return {
+    amount: (price.unit_amount ?? 0) * quantity,
+    currency: price.currency,
+    description: `${quantity} × ${name} (at ${formatAmount(price.unit_amount ?? 0, price.currency)} / ${describeInterval(price)})`,
+    price,
+    quantity,
+    period: { start, end },
+    proration: false,
+    subscriptionId: sub.id,
+    subscriptionItemId: item.id,
+    invoiceItemId: null,
+  };
+}
+
+function trialLine(emu: Emulator, sub: Stripe.Subscription, item: Stripe.SubscriptionItem, start: number, end: number): LineSpec {
+  return {
+    amount: 0,
+    currency: item.price.currency,
+    description: `Trial period for ${productName(emu, item.price)}`,
+    price: item.price,
+    quantity: item.quantity ?? 1,
+    period: { start, end },
+    proration: false,
+    subscriptionId: sub.id,
+    subscriptionItemId: item.id,
+    invoiceItemId: null,
+  };
+}
+
+/** Usage-based lines billed in arrears for the period that just ended. */
+function meteredLine(emu: Emulator, sub: Stripe.Subscription, item: Stripe.SubscriptionItem, start: number, end: number): LineSpec {
+  const customer = String(sub.customer);
+  const usage = meteredUsage(emu, item.price, customer, start, end);
+  const price = item.price;
+  return {
+    amount: Math.round((price.unit_amount ?? 0) * usage),
+    currency: price.currency,
+    description: `${usage} × ${productName(emu, price)} (at ${formatAmount(price.unit_amount ?? 0, price.currency)} / unit)`,
+    price,
+    quantity: usage,
+    period: { start, end },
+    proration: false,
+    subscriptionId: sub.id,
+    subscriptionItemId: item.id,
+    invoiceItemId: null,
+  };
+}
+
+export interface CreateSubscriptionInput {
+  customer: Stripe.Customer;
+  items: ItemSpec[];
+  trialEnd: number | null;
+  metadata: Record<string, string>;
+  description: string | null;
+  defaultPaymentMethod: string | null;
+  /** Whether the customer completed 3-D Secure for the first payment (hosted checkout). */
+  authenticated: boolean;
+}
+
+export interface CreatedSubscription {
+  subscription: Stripe.Subscription;
+  invoice: Stripe.Invoice;
+  outcome: PaymentOutcome;
+}
+
+/**
+ * Create a subscription and its first invoice (billing_reason subscription_create), then charge it.
+ * Without a trial the subscription starts `incomplete` and becomes `active` once paid (created → updated events);
+ * with a trial it starts `trialing` with a $0 paid invoice.
+ */
+export function createSubscription(emu: Emulator, input: CreateSubscriptionInput): CreatedSubscription {
+  const { customer } = input;
+  const now = emu.nowFor(customer.id);
+  const id = newId('sub');
+  const first = recurringOf(input.items[0].price);
+  const trialing = input.trialEnd !== null && input.trialEnd > now;
+  const anchor = trialing && input.trialEnd !== null ? input.trialEnd : now;
+  const end = trialing && input.trialEnd !== null ? input.trialEnd : nextPeriodEnd(anchor, now, first.interval, first.interval_count);
+  const items = input.items.map((spec) => buildSubscriptionItem(emu, id, spec, now, end, now));
+  const sub: Stripe.Subscription = {
+    id,
+    object: 'subscription',
+    application: null,
+    application_fee_percent: null,
+    automatic_tax: { disabled_reason: null, enabled: false, liability: null },
+    billing_cycle_anchor: anchor,
+    billing_cycle_anchor_config: null,
+    billing_mode: { flexible: null, type: 'classic' },
+    billing_schedules: [],
+    billing_thresholds: null,
+    cancel_at: null,
+    cancel_at_period_end: false,
+    canceled_at: null,
+    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
+    collection_method: 'charge_automatically',
+    created: now,
+    currency: input.items[0].price.currency,
+    customer: customer.id,
+    customer_account: null,
+    days_until_due: null,
+    default_payment_method: input.defaultPaymentMethod,
+    default_source: null,
+    default_tax_rates: [],
+    description: input.description,
+    discounts: [],
+    ended_at: null,
+    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
+    items: { object: 'list', data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
+    latest_invoice: null,
+    livemode: false,
+    managed_payments: null,
+    metadata: input.metadata,
+    next_pending_invoice_item_invoice: null,
+    on_behalf_of: null,
+    pause_collection: null,
+    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    pending_invoice_item_interval: null,
+    pending_setup_intent: null,
+    pending_update: null,
+    schedule: null,
+    start_date: now,
+    status: trialing ? 'trialing' : 'incomplete',
+    test_clock: typeof customer.test_clock === 'string' ? customer.test_clock : null,
+    transfer_data: null,
+    trial_end: trialing ? input.trialEnd : null,
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
+    trial_start: trialing ? now : null,
+  };
+  emu.store.subscriptions.set(sub.id, sub);
+  if (trialing) {
+    // A trial shorter than the notice period gets no trial_will_end.
+    if (sub.trial_end !== null && sub.trial_end - now <= 3 * 86_400) markTrialWillEndSent(emu, sub);
+  }
+  emitEvent(emu, 'customer.subscription.created', sub);
+
+  const lines = items.map((item) =>
+    trialing ? trialLine(emu, sub, item, now, end) : item.price.recurring?.usage_type === 'metered' ? { ...meteredLine(emu, sub, item, now, now), amount: 0, quantity: 0 } : lineForItem(emu, sub, item, now, end),
+  );
+  const invoice = createDraftInvoice(emu, {
+    customer,
+    subscription: sub,
+    billingReason: 'subscription_create',
+    lines,
+    includePendingItems: true,
+    periodStart: now,
+    periodEnd: now,
+    autoFinalizeAt: null,
+    currency: sub.currency,
+  });
+  sub.latest_invoice = invoice.id;
+  finalizeInvoice(emu, invoice);
+  let outcome: PaymentOutcome = { status: 'succeeded' };
+  if (invoice.status === 'open') {
+    outcome = attemptInvoicePayment(emu, invoice, { authenticated: input.authenticated, scheduleRetries: false });
+  }
+  if (invoice.status === 'paid' && sub.status === 'incomplete') {
+    const before = clone(sub);
+    sub.status = 'active';
+    emitEvent(emu, 'customer.subscription.updated', sub, before);
+  }
+  return { subscription: sub, invoice, outcome };
+}
+
+/** Start the next billing period: advance the items' period, draft the cycle invoice (finalized ~1 h later). */
+export function renewSubscription(emu: Emulator, sub: Stripe.Subscription, at: number, reasonTrialEnd = false): void {
+  const before = clone(sub);
+  const customer = emu.store.customers.get(String(sub.customer));
+  if (!customer) return;
+  const { start: oldStart, end: oldEnd } = period(sub);
+  const recurring = recurringOf(sub.items.data[0].price);
+  const newStart = reasonTrialEnd && sub.trial_end !== null ? sub.trial_end : oldEnd;
+  const newEnd = nextPeriodEnd(sub.billing_cycle_anchor, newStart, recurring.interval, recurring.interval_count);
+  const lines: LineSpec[] = [];
+  for (const item of sub.items.data) {
+    if (item.price.recurring?.usage_type === 'metered') lines.push(meteredLine(emu, sub, item, oldStart, oldEnd));
+    else lines.push(lineForItem(emu, sub, item, newStart, newEnd));
+    item.current_period_start = newStart;
+    item.current_period_end = newEnd;
+  }
+  if (reasonTrialEnd) sub.status = 'active';
+  const invoice = createDraftInvoice(emu, {
+    customer,
+    subscription: sub,
+    billingReason: 'subscription_cycle',
+    lines,
+    includePendingItems: true,
+    periodStart: oldStart,
+    periodEnd: oldEnd,
+    autoFinalizeAt: at + DRAFT_FINALIZE_DELAY,
+    currency: sub.currency,
+  });
+  sub.latest_invoice = invoice.id;
+  emitEvent(emu, 'customer.subscription.updated', sub, before);
+}
+
+/** Reflect an invoice payment outcome on its subscription (past_due, recovery to active, or cancel after retries). */
+export function applyPaymentOutcome(emu: Emulator, invoice: Stripe.Invoice): void {
+  const subId = invoice.parent?.subscription_details?.subscription;
+  const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
+  if (!sub || sub.status === 'canceled' || sub.status === 'incomplete_expired') return;
+  const before = clone(sub);
+  if (invoice.status === 'paid') {
+    if (sub.status === 'past_due' || sub.status === 'unpaid' || sub.status === 'incomplete') {
+      sub.status = 'active';
+      emitEvent(emu, 'customer.subscription.updated', sub, before);
+    }
+    return;
+  }
+  if (invoice.billing_reason === 'subscription_create') return;
+  if (invoice.next_payment_attempt === null && invoice.attempt_count > 1) {
+    cancelSubscription(emu, sub, { reason: 'payment_failed' });
+    return;
+  }
+  if (sub.status === 'active' || sub.status === 'trialing') {
+    sub.status = 'past_due';
+    emitEvent(emu, 'customer.subscription.updated', sub, before);
+  }
+}
+
+export function finalizeAndCharge(emu: Emulator, invoice: Stripe.Invoice): void {
+  finalizeInvoice(emu, invoice);
+  if (invoice.status === 'open') attemptInvoicePayment(emu, invoice);
+  applyPaymentOutcome(emu, invoice);
+}
+
+export function retryInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
+  attemptInvoicePayment(emu, invoice);
+  applyPaymentOutcome(emu, invoice);
+}
+
+export function cancelSubscription(
+  emu: Emulator,
+  sub: Stripe.Subscription,
+  options: { reason: 'cancellation_requested' | 'payment_failed'; comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null },
+): Stripe.Subscription {
+  const now = emu.nowFor(String(sub.customer));
+  sub.status = 'canceled';
+  sub.ended_at = now;
+  sub.canceled_at = sub.canceled_at ?? now;
+  sub.cancel_at = sub.cancel_at ?? null;
+  sub.cancellation_details = {
+    comment: options.comment ?? sub.cancellation_details?.comment ?? null,
+    feedback: options.feedback ?? sub.cancellation_details?.feedback ?? null,
+    feedback_option: null,
+    reason: sub.cancellation_details?.reason ?? options.reason,
+  };
+  for (const inv of emu.store.invoices.values()) {
+    if (inv.parent?.subscription_details?.subscription === sub.id && inv.status === 'open') inv.next_payment_attempt = null;
+  }
+  const scheduleId = typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null);
+  emitEvent(emu, 'customer.subscription.deleted', sub);
+  const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined;
+  if (schedule && (schedule.status === 'active' || schedule.status === 'not_started')) {
+    schedule.status = 'canceled';
+    schedule.canceled_at = now;
+    schedule.current_phase = null;
+    emitEvent(emu, 'subscription_schedule.canceled', schedule);
+  }
+  return sub;
+}
+
+/** A first invoice left unpaid for 23 hours expires the subscription. */
+export function expireIncomplete(emu: Emulator, sub: Stripe.Subscription): void {
+  const before = clone(sub);
+  sub.status = 'incomplete_expired';
+  sub.ended_at = emu.nowFor(String(sub.customer));
+  const invoiceId = typeof sub.latest_invoice === 'string' ? sub.latest_invoice : sub.latest_invoice?.id;
+  const invoice = invoiceId ? emu.store.invoices.get(invoiceId) : undefined;
+  if (invoice && invoice.status === 'open') {
+    const invBefore = clone(invoice);
+    invoice.status = 'void';
+    invoice.status_transitions.voided_at = sub.ended_at;
+    invoice.next_payment_attempt = null;
+    emitEvent(emu, 'invoice.voided', invoice);
+    emitEvent(emu, 'invoice.updated', invoice, invBefore);
+  }
+  emitEvent(emu, 'customer.subscription.updated', sub, before);
+}

@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Emulator } from './emulator';
+import { readBody, sendJson } from './http/server';
+import { StripeApiError, invalidRequest, resourceMissing } from './http/errors';
+import { completeCheckoutSession } from './billing/checkout';
+import { getSession } from './resources/checkout-sessions';
+
+const configSchema = z.object({
+  webhookUrl: z.string().url().nullable().optional(),
+  webhookSecret: z.string().min(1).optional(),
+  chaos: z
+    .object({ outOfOrder: z.boolean().optional(), duplicate: z.boolean().optional(), concurrent: z.boolean().optional() })
+    .optional(),
+  deliveryPaused: z.boolean().optional(),
+  testMode: z.boolean().optional(),
+});
+
+const completeSchema = z.object({
+  card: z.string().min(1),
+  email: z.string().optional(),
+  name: z.string().optional(),
+  authentication: z.enum(['complete', 'fail']).optional(),
+});
+
+function publicSettings(emu: Emulator) {
+  return { ...emu.settings };
+}
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req);
+  if (!raw.trim()) return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw invalidRequest('Request body must be JSON.');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidRequest(`Invalid body: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return result.data;
+}
+
+/** Test/dev control surface under `/_emulator/*` (no auth). */
+export async function handleControl(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  try {
+    if (method === 'POST' && path === '/_emulator/reset') {
+      emu.reset();
+      return sendJson(res, 200, JSON.stringify({ ok: true }));
+    }
+    if (method === 'GET' && path === '/_emulator/deliveries') {
+      return sendJson(res, 200, JSON.stringify({ object: 'list', data: emu.delivery.log }, null, 2));
+    }
+    if (method === 'POST' && path === '/_emulator/flush') {
+      await emu.delivery.flush();
+      return sendJson(res, 200, JSON.stringify({ ok: true, deliveries: emu.delivery.log.length }));
+    }
+    if (path === '/_emulator/config') {
+      if (method === 'POST') {
+        const body = parse(configSchema, await jsonBody(req));
+        if (body.webhookUrl !== undefined) emu.settings.webhookUrl = body.webhookUrl;
+        if (body.webhookSecret !== undefined) emu.settings.webhookSecret = body.webhookSecret;
+        if (body.chaos) emu.settings.chaos = { ...emu.settings.chaos, ...body.chaos };
+        if (body.testMode !== undefined) emu.settings.testMode = body.testMode;
+        if (body.deliveryPaused !== undefined) {
+          emu.settings.deliveryPaused = body.deliveryPaused;
+          if (!body.deliveryPaused) emu.delivery.resume();
+        }
+      }
+      return sendJson(res, 200, JSON.stringify(publicSettings(emu), null, 2));
+    }
+    const complete = /^\/_emulator\/checkout\/sessions\/([^/]+)\/complete$/.exec(path);
+    if (method === 'POST' && complete) {
+      const body = parse(completeSchema, await jsonBody(req));
+      const session = getSession(emu, decodeURIComponent(complete[1]));
+      const result = emu.withRequest({ id: null, idempotencyKey: null }, () =>
+        completeCheckoutSession(emu, session, { ...body, authentication: body.authentication ?? 'complete' }),
+      );
+      if (result.status !== 'complete') throw invalidRequest('This card requires authentication.', 'card', 'authentication_required');
+      return sendJson(res, 200, JSON.stringify(result.session, null, 2));
+    }
+    if (method === 'GET' && path === '/_emulator/health') return sendJson(res, 200, JSON.stringify({ ok: true }));
+    throw resourceMissing('emulator route', path, 'path');
+  } catch (err) {
+    if (err instanceof StripeApiError) return sendJson(res, err.statusCode, JSON.stringify(err.toJSON(), null, 2));
+    throw err;
+  }
+}

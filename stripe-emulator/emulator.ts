@@ -1,0 +1,123 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type Stripe from 'stripe';
+import { Store } from './store';
+import { DEFAULT_WEBHOOK_SECRET } from './config';
+import type { WebhookDelivery } from './webhooks/delivery';
+
+export interface ChaosSettings {
+  outOfOrder: boolean;
+  duplicate: boolean;
+  concurrent: boolean;
+}
+
+export interface EmulatorSettings {
+  webhookUrl: string | null;
+  webhookSecret: string;
+  chaos: ChaosSettings;
+  deliveryPaused: boolean;
+  testMode: boolean;
+}
+
+export interface RequestInfo {
+  id: string | null;
+  idempotencyKey: string | null;
+}
+
+export interface EmulatorOptions {
+  webhookUrl?: string | null;
+  webhookSecret?: string;
+  clock?: () => number;
+  stateFile?: string;
+  testMode?: boolean;
+}
+
+/**
+ * The shared context every handler works with: state, settings, time and the ambient API request (so events can
+ * carry `request.id` / `request.idempotency_key`).
+ */
+export class Emulator {
+  store: Store;
+  settings: EmulatorSettings;
+  baseUrl = '';
+  delivery!: WebhookDelivery;
+  private readonly requestContext = new AsyncLocalStorage<RequestInfo>();
+  private readonly clock: () => number;
+  private saveTimer: NodeJS.Timeout | null = null;
+
+  constructor(readonly options: EmulatorOptions) {
+    this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+    this.store = options.stateFile ? Store.load(options.stateFile) : new Store();
+    this.settings = Emulator.defaultSettings(options);
+  }
+
+  static defaultSettings(options: EmulatorOptions): EmulatorSettings {
+    return {
+      webhookUrl: options.webhookUrl ?? null,
+      webhookSecret: options.webhookSecret ?? DEFAULT_WEBHOOK_SECRET,
+      chaos: { outOfOrder: false, duplicate: false, concurrent: false },
+      deliveryPaused: false,
+      testMode: options.testMode ?? false,
+    };
+  }
+
+  /** "Now" outside test clocks (the injected clock, or real time). */
+  realNow(): number {
+    return Math.floor(this.clock());
+  }
+
+  testClockOfCustomer(customerId: string | null | undefined): Stripe.TestHelpers.TestClock | null {
+    if (!customerId) return null;
+    const customer = this.store.customers.get(customerId);
+    const clockId = typeof customer?.test_clock === 'string' ? customer.test_clock : null;
+    return clockId ? (this.store.testClocks.get(clockId) ?? null) : null;
+  }
+
+  /** Current time as seen by a customer's objects: its test clock's frozen time, else real time. */
+  nowFor(customerId: string | null | undefined): number {
+    return this.testClockOfCustomer(customerId)?.frozen_time ?? this.realNow();
+  }
+
+  nowForClock(clockId: string | null): number {
+    if (!clockId) return this.realNow();
+    return this.store.testClocks.get(clockId)?.frozen_time ?? this.realNow();
+  }
+
+  currentRequest(): RequestInfo {
+    return this.requestContext.getStore() ?? { id: null, idempotencyKey: null };
+  }
+
+  withRequest<T>(info: RequestInfo, fn: () => T): T {
+    return this.requestContext.run(info, fn);
+  }
+
+  /** Work triggered by time (renewals, retries) is not attributed to the API request that advanced the clock. */
+  withoutRequest<T>(fn: () => T): T {
+    return this.requestContext.run({ id: null, idempotencyKey: null }, fn);
+  }
+
+  reset(): void {
+    this.store = new Store();
+    this.settings = Emulator.defaultSettings(this.options);
+    this.delivery.reset();
+    this.scheduleSave();
+  }
+
+  scheduleSave(): void {
+    const file = this.options.stateFile;
+    if (!file || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.store.save(file);
+    }, 200);
+  }
+
+  saveNow(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    if (this.options.stateFile) this.store.save(this.options.stateFile);
+  }
+
+  resourceUrl(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+}

@@ -1,0 +1,64 @@
+import type { Emulator } from '../emulator';
+import type { Params } from './form';
+
+export interface ApiContext {
+  emu: Emulator;
+  params: Params;
+  path: Record<string, string>;
+  method: string;
+}
+
+export type ApiHandler = (ctx: ApiContext) => object;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: ApiHandler;
+}
+
+/** Minimal method + path matcher: `/v1/customers/:id` style patterns. */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(method: string, path: string, handler: ApiHandler): this {
+    const keys: string[] = [];
+    const pattern = new RegExp(
+      `^${path.replace(/:([a-z_]+)/g, (_m, key: string) => {
+        keys.push(key);
+        return '([^/]+)';
+      })}$`,
+    );
+    this.routes.push({ method, pattern, keys, handler });
+    return this;
+  }
+
+  get(path: string, handler: ApiHandler): this {
+    return this.add('GET', path, handler);
+  }
+
+  post(path: string, handler: ApiHandler): this {
+    return this.add('POST', path, handler);
+  }
+
+  delete(path: string, handler: ApiHandler): this {
+    return this.add('DELETE', path, handler);
+  }
+
+  match(method: string, path: string): { handler: ApiHandler; params: Record<string, string> } | null {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.pattern.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, i) => (params[key] = decodeURIComponent(m[i + 1])));
+      return { handler: route.handler, params };
+    }
+    return null;
+  }
+
+  /** Whether any method is routed for this path (to tell 404 from 405-ish unknown routes). */
+  knowsPath(path: string): boolean {
+    return this.routes.some((r) => r.pattern.test(path));
+  }
+}

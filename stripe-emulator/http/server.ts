@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Emulator } from '../emulator';
+import { API_VERSION } from '../config';
+import { newRequestId } from '../ids';
+import { parseForm, Params, type FormRecord } from './form';
+import { authenticationError, StripeApiError, unknownRoute } from './errors';
+import { applyExpansions } from './expand';
+import { fingerprint, lookupIdempotent, shouldStore, storeIdempotent } from './idempotency';
+import type { Router } from './router';
+import { advanceTime } from '../billing/engine';
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: string, extraHeaders: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Stripe-Version': API_VERSION,
+    ...extraHeaders,
+  });
+  res.end(body);
+}
+
+function checkAuth(req: IncomingMessage): void {
+  const header = req.headers.authorization;
+  if (!header) {
+    throw authenticationError(
+      "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
+    );
+  }
+  let key = '';
+  if (header.startsWith('Bearer ')) key = header.slice(7).trim();
+  else if (header.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
+  if (!/^(sk|rk)_test_\w+/.test(key)) {
+    const masked = key.length > 8 ? `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}` : key;
+    throw authenticationError(`Invalid API Key provided: ${masked}`);
+  }
+}
+
+/**
+ * One `/v1/...` call: auth, params (query + form body), catching up time-driven work, idempotent replay,
+ * the handler, and `expand[]`. Every response carries a `request-id`.
+ */
+export async function handleApi(emu: Emulator, router: Router, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const requestId = newRequestId();
+  const method = req.method ?? 'GET';
+  const headers: Record<string, string> = { 'request-id': requestId };
+  try {
+    checkAuth(req);
+    const rawBody = method === 'GET' ? '' : await readBody(req);
+    const raw: FormRecord = { ...parseForm(url.search.slice(1)), ...parseForm(rawBody) };
+    const params = new Params(raw);
+    const match = router.match(method, url.pathname);
+    if (!match) throw unknownRoute(method, url.pathname);
+    const idempotencyKey = method === 'POST' ? (headerValue(req, 'idempotency-key') ?? null) : null;
+    if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+    const print = fingerprint(method, url.pathname, rawBody);
+    if (idempotencyKey) {
+      const replay = lookupIdempotent(emu.store, idempotencyKey, print, emu.realNow());
+      if (replay) {
+        sendJson(res, replay.status, replay.body, { ...headers, 'Idempotent-Replayed': 'true', 'Original-Request': 'req_replayed' });
+        return;
+      }
+    }
+    let status = 200;
+    let body: string;
+    try {
+      body = emu.withRequest({ id: requestId, idempotencyKey }, () => {
+        advanceTime(emu, null, emu.realNow());
+        const result = match.handler({ emu, params, path: match.params, method });
+        return JSON.stringify(applyExpansions(emu, result, params.expand()), null, 2);
+      });
+    } catch (err) {
+      if (!(err instanceof StripeApiError)) throw err;
+      status = err.statusCode;
+      body = JSON.stringify({ error: { ...err.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2);
+    }
+    if (idempotencyKey && shouldStore(status)) storeIdempotent(emu.store, idempotencyKey, print, { status, body }, emu.realNow());
+    if (method !== 'GET') emu.scheduleSave();
+    sendJson(res, status, body, headers);
+  } catch (err) {
+    if (err instanceof StripeApiError) {
+      sendJson(res, err.statusCode, JSON.stringify(err.toJSON(), null, 2), headers);
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    console.error('[stripe-emulator] internal error', err);
+    sendJson(res, 500, JSON.stringify({ error: { type: 'api_error', message: `Emulator internal error: ${message}` } }, null, 2), headers);
+  }
+}
+
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

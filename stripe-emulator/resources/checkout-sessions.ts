@@ -1,0 +1,200 @@
+import type Stripe from 'stripe';
+import type { Router } from '../http/router';
+import type { Emulator } from '../emulator';
+import type { Params } from '../http/form';
+import { newId, randomToken } from '../ids';
+import { invalidRequest, parameterMissing, resourceMissing } from '../http/errors';
+import { newestFirst, paginate } from '../http/pagination';
+import { registerIncludable } from '../http/expand';
+import { getCustomer, getPrice } from './lookup';
+import { createPrice } from './prices';
+import { productName } from '../billing/plans';
+import { expireSession, refreshExpiry } from '../billing/checkout';
+import { CHECKOUT_SESSION_LIFETIME } from '../config';
+
+const MODES = ['payment', 'setup', 'subscription'] as const;
+
+function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number]): Stripe.LineItem[] {
+  const items = params.objArray('line_items') ?? [];
+  if (mode !== 'setup' && items.length === 0) throw parameterMissing('line_items');
+  const lineItems = items.map((item, index) => {
+    const priceData = item.obj('price_data');
+    const priceId = item.str('price');
+    let price: Stripe.Price;
+    if (priceId) price = getPrice(emu, priceId, `line_items[${index}][price]`);
+    else if (priceData) price = createPrice(emu, priceData);
+    else throw invalidRequest('You must specify either `price` or `price_data` for each line item.', `line_items[${index}]`, 'parameter_missing');
+    if (!price.active) {
+      throw invalidRequest(`The price specified is inactive. This field only accepts active prices.`, `line_items[${index}][price]`, 'price_inactive');
+    }
+    const quantity = item.int('quantity') ?? 1;
+    const amount = (price.unit_amount ?? 0) * quantity;
+    const lineItem: Stripe.LineItem = {
+      id: newId('li'),
+      object: 'item',
+      adjustable_quantity: null,
+      amount_discount: 0,
+      amount_subtotal: amount,
+      amount_tax: 0,
+      amount_total: amount,
+      currency: price.currency,
+      description: productName(emu, price),
+      metadata: item.applyMetadata({}),
+      price,
+      quantity,
+    };
+    return lineItem;
+  });
+  if (mode === 'subscription' && !lineItems.some((li) => li.price?.type === 'recurring')) {
+    throw invalidRequest('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
+  }
+  if (mode === 'payment' && lineItems.some((li) => li.price?.type === 'recurring')) {
+    throw invalidRequest(
+      'You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.',
+      'line_items',
+    );
+  }
+  return lineItems;
+}
+
+function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
+  const mode = params.oneOf('mode', MODES);
+  if (!mode) throw parameterMissing('mode');
+  const customerId = params.str('customer') ?? null;
+  const customerEmail = params.str('customer_email') ?? null;
+  if (customerId && customerEmail) throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', 'customer');
+  const customer = customerId ? getCustomer(emu, customerId, 'customer') : null;
+  const lineItems = lineItemsFor(emu, params, mode);
+  const subscriptionData = params.obj('subscription_data');
+  const trialPeriodDays = subscriptionData?.int('trial_period_days') ?? null;
+  const trialEnd = subscriptionData?.int('trial_end') ?? null;
+  if (trialPeriodDays !== null && trialPeriodDays < 1) {
+    throw invalidRequest('The minimum number of trial period days is 1.', 'subscription_data[trial_period_days]');
+  }
+  const now = emu.nowFor(customer?.id);
+  const subtotal = lineItems.reduce((sum, li) => sum + li.amount_subtotal, 0);
+  const dueToday = mode === 'subscription' && (trialPeriodDays || trialEnd) ? 0 : subtotal;
+  const id = `cs_test_${randomToken(58)}`;
+  const successUrl = params.str('success_url') ?? null;
+  const uiMode = params.oneOf('ui_mode', ['hosted', 'embedded', 'custom'] as const) ?? 'hosted';
+  const session: Stripe.Checkout.Session = {
+    id,
+    object: 'checkout.session',
+    adaptive_pricing: { enabled: false },
+    after_expiration: null,
+    allow_promotion_codes: params.bool('allow_promotion_codes') ?? null,
+    allowed_payment_method_types: null,
+    amount_subtotal: dueToday,
+    amount_total: dueToday,
+    automatic_tax: { enabled: params.obj('automatic_tax')?.bool('enabled') ?? false, liability: null, provider: null, status: null },
+    billing_address_collection: params.oneOf('billing_address_collection', ['auto', 'required'] as const) ?? null,
+    cancel_url: params.str('cancel_url') ?? null,
+    client_reference_id: params.str('client_reference_id') ?? null,
+    client_secret: uiMode === 'hosted' ? null : `${id}_secret_${randomToken(24)}`,
+    collected_information: null,
+    consent: null,
+    consent_collection: null,
+    created: now,
+    currency: lineItems[0]?.currency ?? params.str('currency') ?? null,
+    currency_conversion: null,
+    custom_fields: [],
+    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    customer: customer?.id ?? null,
+    customer_account: null,
+    customer_creation: customer ? null : mode === 'payment' ? 'if_required' : 'always',
+    customer_details: customer ? { address: null, business_name: null, email: customer.email, individual_name: null, name: customer.name ?? null, phone: null, tax_exempt: 'none', tax_ids: null } : null,
+    customer_email: customerEmail,
+    discounts: [],
+    expires_at: params.int('expires_at') ?? now + CHECKOUT_SESSION_LIFETIME,
+    integration_identifier: null,
+    invoice: null,
+    invoice_creation: null,
+    livemode: false,
+    locale: null,
+    managed_payments: null,
+    metadata: params.applyMetadata({}),
+    mode,
+    origin_context: null,
+    payment_intent: null,
+    payment_link: null,
+    payment_method_collection: mode === 'subscription' ? (params.oneOf('payment_method_collection', ['always', 'if_required'] as const) ?? 'always') : null,
+    payment_method_configuration_details: null,
+    payment_method_options: {},
+    payment_method_types: params.strArray('payment_method_types') ?? ['card'],
+    payment_status: dueToday === 0 && mode !== 'payment' ? 'no_payment_required' : 'unpaid',
+    permissions: null,
+    phone_number_collection: { enabled: false },
+    recovered_from: null,
+    saved_payment_method_options: null,
+    setup_intent: null,
+    shipping_address_collection: null,
+    shipping_cost: null,
+    shipping_options: [],
+    status: 'open',
+    submit_type: null,
+    subscription: null,
+    success_url: successUrl,
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    ui_mode: uiMode,
+    url: uiMode === 'hosted' ? emu.resourceUrl(`/checkout/${id}`) : null,
+    wallet_options: null,
+  };
+  if (uiMode !== 'hosted') session.return_url = params.str('return_url');
+  emu.store.checkoutSessions.set(id, session);
+  emu.store.checkoutInternals.set(id, {
+    lineItems,
+    trialPeriodDays,
+    trialEnd,
+    subscriptionMetadata: subscriptionData?.applyMetadata({}) ?? {},
+    subscriptionDescription: subscriptionData?.str('description') ?? null,
+    pendingAuthenticationCard: null,
+  });
+  return session;
+}
+
+export function getSession(emu: Emulator, id: string): Stripe.Checkout.Session {
+  const session = emu.store.checkoutSessions.get(id);
+  if (!session) throw resourceMissing('checkout.session', id);
+  refreshExpiry(emu, session);
+  return session;
+}
+
+function lineItemsList(emu: Emulator, sessionId: string): { object: 'list'; data: Stripe.LineItem[]; has_more: boolean; url: string } {
+  return {
+    object: 'list',
+    data: emu.store.checkoutInternals.get(sessionId)?.lineItems ?? [],
+    has_more: false,
+    url: `/v1/checkout/sessions/${sessionId}/line_items`,
+  };
+}
+
+export function registerCheckoutSessions(router: Router): void {
+  registerIncludable('checkout.session', 'line_items', (emu, owner) => lineItemsList(emu, String(owner.id)));
+
+  router.post('/v1/checkout/sessions', ({ emu, params }) => createSession(emu, params));
+  router.get('/v1/checkout/sessions', ({ emu, params }) => {
+    const customer = params.str('customer');
+    const subscription = params.str('subscription');
+    const status = params.str('status');
+    const items = newestFirst(emu.store.checkoutSessions.values()).filter(
+      (s) => (!customer || s.customer === customer) && (!subscription || s.subscription === subscription) && (!status || s.status === status),
+    );
+    return paginate(items, params, '/v1/checkout/sessions', 'checkout.session');
+  });
+  router.get('/v1/checkout/sessions/:id', ({ emu, path }) => getSession(emu, path.id));
+  router.post('/v1/checkout/sessions/:id', ({ emu, path, params }) => {
+    const session = getSession(emu, path.id);
+    session.metadata = params.applyMetadata(session.metadata ?? {});
+    return session;
+  });
+  router.post('/v1/checkout/sessions/:id/expire', ({ emu, path }) => {
+    const session = getSession(emu, path.id);
+    expireSession(emu, session);
+    return session;
+  });
+  router.get('/v1/checkout/sessions/:id/line_items', ({ emu, path, params }) => {
+    getSession(emu, path.id);
+    const items = emu.store.checkoutInternals.get(path.id)?.lineItems ?? [];
+    return paginate(items, params, `/v1/checkout/sessions/${path.id}/line_items`, 'line item');
+  });
+}

@@ -1,0 +1,153 @@
+import type Stripe from 'stripe';
+import type { Router } from '../http/router';
+import type { Emulator } from '../emulator';
+import type { Params } from '../http/form';
+import { newId, randomToken } from '../ids';
+import { emitEvent } from '../events';
+import { clone } from '../json';
+import { matchesRange, newestFirst, paginate } from '../http/pagination';
+import { getCustomer, getTestClock } from './lookup';
+import { resourceMissing } from '../http/errors';
+import { attachPaymentMethod } from '../billing/payment-methods';
+
+function addressFrom(p: Params | undefined): Stripe.Address | null {
+  if (!p) return null;
+  return {
+    city: p.str('city') ?? null,
+    country: p.str('country') ?? null,
+    line1: p.str('line1') ?? null,
+    line2: p.str('line2') ?? null,
+    postal_code: p.str('postal_code') ?? null,
+    state: p.str('state') ?? null,
+  };
+}
+
+export function createCustomer(emu: Emulator, params: Params): Stripe.Customer {
+  const clockId = params.str('test_clock') ?? null;
+  const clock = clockId ? getTestClock(emu, clockId, 'test_clock') : null;
+  const customer: Stripe.Customer = {
+    id: newId('cus', 14),
+    object: 'customer',
+    address: addressFrom(params.obj('address')),
+    balance: params.int('balance') ?? 0,
+    created: clock ? clock.frozen_time : emu.realNow(),
+    currency: null,
+    customer_account: null,
+    default_source: null,
+    delinquent: false,
+    description: params.str('description') ?? null,
+    discount: null,
+    email: params.str('email') ?? null,
+    invoice_prefix: randomToken(8).toUpperCase(),
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    },
+    livemode: false,
+    metadata: params.applyMetadata({}),
+    name: params.str('name') ?? null,
+    next_invoice_sequence: 1,
+    phone: params.str('phone') ?? null,
+    preferred_locales: params.strArray('preferred_locales') ?? [],
+    shipping: null,
+    tax_exempt: 'none',
+    test_clock: clock ? clock.id : null,
+  };
+  emu.store.customers.set(customer.id, customer);
+  emitEvent(emu, 'customer.created', customer);
+  const pm = params.str('payment_method');
+  if (pm) attachPaymentMethod(emu, pm, customer.id, 'payment_method');
+  const defaultPm = params.obj('invoice_settings')?.str('default_payment_method');
+  if (defaultPm) {
+    const before = clone(customer);
+    customer.invoice_settings.default_payment_method = defaultPm;
+    emitEvent(emu, 'customer.updated', customer, before);
+  }
+  return customer;
+}
+
+function updateCustomer(emu: Emulator, customer: Stripe.Customer, params: Params): Stripe.Customer {
+  const before = clone(customer);
+  for (const key of ['email', 'name', 'description', 'phone'] as const) {
+    const value = params.nullableStr(key);
+    if (value !== undefined) customer[key] = value;
+  }
+  if (params.has('address')) customer.address = addressFrom(params.obj('address'));
+  const balance = params.int('balance');
+  if (balance !== undefined) customer.balance = balance;
+  customer.metadata = params.applyMetadata(customer.metadata);
+  const invoiceSettings = params.obj('invoice_settings');
+  if (invoiceSettings) {
+    const pm = invoiceSettings.nullableStr('default_payment_method');
+    if (pm) {
+      const existing = emu.store.paymentMethods.get(pm);
+      if (!existing || existing.customer !== customer.id) {
+        throw resourceMissing('PaymentMethod', pm, 'invoice_settings[default_payment_method]');
+      }
+    }
+    if (pm !== undefined) customer.invoice_settings.default_payment_method = pm;
+  }
+  emitEvent(emu, 'customer.updated', customer, before);
+  return customer;
+}
+
+export function registerCustomers(router: Router): void {
+  router.post('/v1/customers', ({ emu, params }) => createCustomer(emu, params));
+
+  router.get('/v1/customers', ({ emu, params }) => {
+    const email = params.str('email');
+    const clock = params.str('test_clock');
+    const items = newestFirst(emu.store.customers.values()).filter(
+      (c) =>
+        (email === undefined || c.email === email) &&
+        (clock === undefined || c.test_clock === clock) &&
+        matchesRange(c.created, params, 'created'),
+    );
+    return paginate(items, params, '/v1/customers', 'customer');
+  });
+
+  router.get('/v1/customers/search', ({ emu, params }) => {
+    const query = params.requiredStr('query');
+    const results = newestFirst(emu.store.customers.values()).filter((c) => matchesSearch(c, query));
+    return { object: 'search_result', data: results.slice(0, params.int('limit') ?? 10), has_more: false, next_page: null, url: '/v1/customers/search' };
+  });
+
+  router.get('/v1/customers/:id', ({ emu, path }) => {
+    if (emu.store.deletedCustomers.has(path.id)) {
+      const deleted: Stripe.DeletedCustomer = { id: path.id, object: 'customer', deleted: true };
+      return deleted;
+    }
+    return getCustomer(emu, path.id);
+  });
+
+  router.post('/v1/customers/:id', ({ emu, params, path }) => updateCustomer(emu, getCustomer(emu, path.id), params));
+
+  router.delete('/v1/customers/:id', ({ emu, path }) => {
+    const customer = getCustomer(emu, path.id);
+    emu.store.customers.delete(customer.id);
+    emu.store.deletedCustomers.add(customer.id);
+    emitEvent(emu, 'customer.deleted', customer);
+    const deleted: Stripe.DeletedCustomer = { id: customer.id, object: 'customer', deleted: true };
+    return deleted;
+  });
+
+  router.get('/v1/customers/:id/payment_methods', ({ emu, params, path }) => {
+    const customer = getCustomer(emu, path.id);
+    const items = newestFirst(emu.store.paymentMethods.values()).filter((pm) => pm.customer === customer.id);
+    return paginate(items, params, `/v1/customers/${customer.id}/payment_methods`, 'payment method');
+  });
+}
+
+/** Supports the common `metadata['key']:'value'` and `email:'x'` search clauses joined by AND. */
+function matchesSearch(customer: Stripe.Customer, query: string): boolean {
+  const clauses = query.split(/\s+AND\s+/i);
+  return clauses.every((clause) => {
+    const meta = /^metadata\[['"](.+?)['"]\]:['"](.*)['"]$/.exec(clause.trim());
+    if (meta) return customer.metadata[meta[1]] === meta[2];
+    const field = /^(email|name):['"](.*)['"]$/.exec(clause.trim());
+    if (field) return customer[field[1] === 'email' ? 'email' : 'name'] === field[2];
+    return false;
+  });
+}

@@ -1,0 +1,232 @@
+import type Stripe from 'stripe';
+import type { Router } from '../http/router';
+import type { Emulator } from '../emulator';
+import type { Params } from '../http/form';
+import { emitEvent } from '../events';
+import { clone } from '../json';
+import { cardError, invalidRequest, parameterMissing } from '../http/errors';
+import { matchesRange, newestFirst, paginate } from '../http/pagination';
+import { getCustomer, getPrice, getSubscription } from './lookup';
+import { createPrice } from './prices';
+import { attachPaymentMethod } from '../billing/payment-methods';
+import { cancelSubscription, createSubscription, finalizeAndCharge, period, renewSubscription, type ItemSpec } from '../billing/subscriptions';
+import { applyItemChanges, invoiceChanges, planItemChanges, type ItemUpdate, type ProrationBehavior } from '../billing/changes';
+import { predictCharge } from '../billing/invoices';
+import { scheduleIdOf } from '../billing/schedules';
+import { DAY } from '../config';
+
+const PRORATION_BEHAVIORS = ['create_prorations', 'always_invoice', 'none'] as const;
+const CANCELLATION_FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
+
+function priceFor(emu: Emulator, item: Params, index: number, prefix: string): Stripe.Price | undefined {
+  const priceId = item.str('price') ?? item.str('plan');
+  if (priceId) {
+    const price = getPrice(emu, priceId, `${prefix}[${index}][price]`);
+    if (price.type !== 'recurring') {
+      throw invalidRequest(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, `${prefix}[${index}][price]`);
+    }
+    return price;
+  }
+  const priceData = item.obj('price_data');
+  return priceData ? createPrice(emu, priceData) : undefined;
+}
+
+export function itemUpdatesFrom(emu: Emulator, params: Params, key = 'items'): ItemUpdate[] {
+  return (params.objArray(key) ?? []).map((item, index) => ({
+    id: item.str('id'),
+    price: priceFor(emu, item, index, key),
+    quantity: item.int('quantity'),
+    deleted: item.bool('deleted'),
+    metadata: item.has('metadata') ? item.applyMetadata({}) : undefined,
+  }));
+}
+
+function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
+  const customer = getCustomer(emu, params.requiredStr('customer'), 'customer');
+  const itemParams = params.objArray('items');
+  if (!itemParams || itemParams.length === 0) throw parameterMissing('items');
+  const items: ItemSpec[] = itemParams.map((item, index) => {
+    const price = priceFor(emu, item, index, 'items');
+    if (!price) throw parameterMissing(`items[${index}][price]`);
+    return { price, quantity: item.int('quantity') ?? 1, metadata: item.applyMetadata({}) };
+  });
+  const now = emu.nowFor(customer.id);
+  const trialEndRaw = params.str('trial_end');
+  const trialDays = params.int('trial_period_days') ?? (params.bool('trial_from_plan') ? items[0].price.recurring?.trial_period_days : null) ?? null;
+  const trialEnd = trialEndRaw === 'now' ? null : trialEndRaw !== undefined ? params.requiredInt('trial_end') : trialDays ? now + trialDays * DAY : null;
+  let pm = params.str('default_payment_method') ?? null;
+  if (pm) pm = attachPaymentMethod(emu, pm, customer.id, 'default_payment_method').id;
+  const behaviour = params.oneOf('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const) ?? 'allow_incomplete';
+  const needsPayment = trialEnd === null && items.some((i) => (i.price.unit_amount ?? 0) > 0);
+  const paymentMethod = pm ?? (typeof customer.invoice_settings.default_payment_method === 'string' ? customer.invoice_settings.default_payment_method : null);
+  if (needsPayment && behaviour === 'error_if_incomplete') {
+    const prediction = predictCharge(emu, paymentMethod, params.bool('off_session') === false);
+    if (prediction.status !== 'succeeded') throw cardError(prediction.error);
+  }
+  const { subscription } = createSubscription(emu, {
+    customer,
+    items,
+    trialEnd,
+    metadata: params.applyMetadata({}),
+    description: params.str('description') ?? null,
+    defaultPaymentMethod: pm,
+    authenticated: false,
+  });
+  const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
+  if (cancelAtPeriodEnd) {
+    const before = clone(subscription);
+    setCancelAtPeriodEnd(emu, subscription, true);
+    emitEvent(emu, 'customer.subscription.updated', subscription, before);
+  }
+  return subscription;
+}
+
+function setCancelAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, value: boolean): void {
+  const now = emu.nowFor(String(sub.customer));
+  sub.cancel_at_period_end = value;
+  sub.cancel_at = value ? period(sub).end : null;
+  sub.canceled_at = value ? now : null;
+  sub.cancellation_details = {
+    comment: value ? (sub.cancellation_details?.comment ?? null) : null,
+    feedback: value ? (sub.cancellation_details?.feedback ?? null) : null,
+    feedback_option: null,
+    reason: value ? 'cancellation_requested' : null,
+  };
+}
+
+function assertNotCanceled(sub: Stripe.Subscription): void {
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
+    throw invalidRequest(
+      `A canceled subscription can only update its cancellation_details and metadata.`,
+      undefined,
+      'resource_missing',
+    );
+  }
+}
+
+/** `trial_end=now`: the paid period starts immediately and its invoice is charged right away. */
+function endTrialNow(emu: Emulator, sub: Stripe.Subscription, now: number): void {
+  sub.trial_end = now;
+  sub.billing_cycle_anchor = now;
+  renewSubscription(emu, sub, now, true);
+  const invoice = emu.store.invoices.get(String(sub.latest_invoice));
+  if (invoice && invoice.status === 'draft') finalizeAndCharge(emu, invoice);
+}
+
+function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params): Stripe.Subscription {
+  const onlyMetadata = Object.keys(params.raw).every((k) => ['metadata', 'expand', 'cancellation_details'].includes(k));
+  if (!onlyMetadata) assertNotCanceled(sub);
+  const before = clone(sub);
+  const now = emu.nowFor(String(sub.customer));
+  const behavior: ProrationBehavior = params.oneOf('proration_behavior', PRORATION_BEHAVIORS) ?? 'create_prorations';
+  const prorationDate = params.int('proration_date') ?? now;
+  const { start, end } = period(sub);
+  if (params.has('proration_date') && (prorationDate < start || prorationDate > end)) {
+    throw invalidRequest('The proration_date must be within the current billing period.', 'proration_date');
+  }
+
+  const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
+  if (cancelAtPeriodEnd !== undefined) {
+    const schedule = scheduleIdOf(sub);
+    if (schedule) {
+      throw invalidRequest(
+        `The subscription is managed by the subscription schedule \`${schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
+        'cancel_at_period_end',
+      );
+    }
+    setCancelAtPeriodEnd(emu, sub, cancelAtPeriodEnd);
+  }
+  if (params.has('cancel_at')) {
+    const cancelAt = params.isEmpty('cancel_at') ? null : params.requiredInt('cancel_at');
+    sub.cancel_at = cancelAt;
+    sub.cancel_at_period_end = cancelAt !== null && cancelAt === end;
+    sub.canceled_at = cancelAt !== null ? now : null;
+  }
+  const details = params.obj('cancellation_details');
+  if (details) {
+    const current = sub.cancellation_details ?? { comment: null, feedback: null, feedback_option: null, reason: null };
+    const comment = details.nullableStr('comment');
+    const feedback = details.isEmpty('feedback') ? null : details.oneOf('feedback', CANCELLATION_FEEDBACK);
+    sub.cancellation_details = {
+      ...current,
+      comment: comment === undefined ? current.comment : comment,
+      feedback: feedback === undefined ? current.feedback : feedback,
+    };
+  }
+  const pmRef = params.nullableStr('default_payment_method');
+  if (pmRef !== undefined) sub.default_payment_method = pmRef === null ? null : attachPaymentMethod(emu, pmRef, String(sub.customer), 'default_payment_method').id;
+  const description = params.nullableStr('description');
+  if (description !== undefined) sub.description = description;
+  sub.metadata = params.applyMetadata(sub.metadata);
+
+  const trialEndRaw = params.str('trial_end');
+  if (trialEndRaw !== undefined) {
+    if (trialEndRaw !== 'now') {
+      const trialEnd = params.requiredInt('trial_end');
+      if (trialEnd <= now) throw invalidRequest('Invalid timestamp: must be an integer Unix timestamp in the future.', 'trial_end');
+      sub.trial_end = trialEnd;
+      sub.status = 'trialing';
+      for (const item of sub.items.data) item.current_period_end = trialEnd;
+      sub.billing_cycle_anchor = trialEnd;
+    }
+  }
+
+  const updates = itemUpdatesFrom(emu, params);
+  const plan = updates.length ? planItemChanges(sub, updates) : null;
+  const applied = plan ? applyItemChanges(emu, sub, plan, behavior, prorationDate) : null;
+  emitEvent(emu, 'customer.subscription.updated', sub, before);
+  if (plan && applied) invoiceChanges(emu, sub, plan, behavior, applied.prorations);
+  if (trialEndRaw === 'now' && sub.status === 'trialing') endTrialNow(emu, sub, now);
+  return sub;
+}
+
+export function registerSubscriptions(router: Router): void {
+  router.post('/v1/subscriptions', ({ emu, params }) => createFromApi(emu, params));
+  router.get('/v1/subscriptions', ({ emu, params }) => {
+    const customer = params.str('customer');
+    const price = params.str('price');
+    const status = params.str('status') ?? 'all_but_canceled';
+    const clock = params.str('test_clock');
+    const items = newestFirst(emu.store.subscriptions.values()).filter(
+      (s) =>
+        (!customer || s.customer === customer) &&
+        (!price || s.items.data.some((i) => i.price.id === price)) &&
+        (!clock || s.test_clock === clock) &&
+        (status === 'all' ||
+          (status === 'all_but_canceled' ? s.status !== 'canceled' && s.status !== 'incomplete_expired' : s.status === status)) &&
+        matchesRange(s.created, params, 'created'),
+    );
+    return paginate(items, params, '/v1/subscriptions', 'subscription');
+  });
+  router.get('/v1/subscriptions/:id', ({ emu, path }) => getSubscription(emu, path.id));
+  router.post('/v1/subscriptions/:id', ({ emu, path, params }) => updateFromApi(emu, getSubscription(emu, path.id), params));
+  router.delete('/v1/subscriptions/:id', ({ emu, path, params }) => {
+    const sub = getSubscription(emu, path.id);
+    if (sub.status === 'canceled') {
+      throw invalidRequest(`No such subscription: '${sub.id}'`, 'id', 'resource_missing', 404);
+    }
+    const details = params.obj('cancellation_details');
+    return cancelSubscription(emu, sub, {
+      reason: 'cancellation_requested',
+      comment: details?.str('comment') ?? null,
+      feedback: details?.oneOf('feedback', CANCELLATION_FEEDBACK) ?? null,
+    });
+  });
+  router.post('/v1/subscriptions/:id/resume', ({ emu, path }) => {
+    const sub = getSubscription(emu, path.id);
+    if (sub.status !== 'paused') throw invalidRequest('Only paused subscriptions can be resumed.', undefined, 'subscription_not_paused');
+    return sub;
+  });
+
+  router.get('/v1/subscription_items', ({ emu, params }) => {
+    const sub = getSubscription(emu, params.requiredStr('subscription'), 'subscription');
+    return paginate([...sub.items.data], params, `/v1/subscription_items?subscription=${sub.id}`, 'subscription item');
+  });
+  router.get('/v1/subscription_items/:id', ({ emu, path }) => {
+    for (const sub of emu.store.subscriptions.values()) {
+      const item = sub.items.data.find((i) => i.id === path.id);
+      if (item) return item;
+    }
+    throw invalidRequest(`No such subscription item: '${path.id}'`, 'id', 'resource_missing', 404);
+  });
+}

@@ -1,0 +1,194 @@
+import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import type Stripe from 'stripe';
+import { parseJson } from './json';
+import { ID_PREFIXES } from './ids';
+
+/** A meter event as recorded for aggregation (Stripe keeps the raw events; summaries are computed). */
+export interface RecordedMeterEvent {
+  event: Stripe.Billing.MeterEvent;
+  meterId: string;
+  customer: string;
+  value: number;
+  /** Real-time second at which the identifier was first seen (dedupe window is 24 h). */
+  receivedAt: number;
+}
+
+export interface StoredIdempotentResponse {
+  key: string;
+  fingerprint: string;
+  status: number;
+  body: string;
+  createdAt: number;
+}
+
+/** Per-subscription bookkeeping that is not part of the public object. */
+export interface SubscriptionInternals {
+  /** trial_end for which customer.subscription.trial_will_end has been sent. */
+  trialWillEndSentFor: number | null;
+}
+
+export interface CheckoutInternals {
+  lineItems: Stripe.LineItem[];
+  trialPeriodDays: number | null;
+  trialEnd: number | null;
+  subscriptionMetadata: Record<string, string>;
+  subscriptionDescription: string | null;
+  /** Set while the hosted page waits for the 3-D Secure step. */
+  pendingAuthenticationCard: string | null;
+}
+
+export interface PortalInternals {
+  /** Flow-less sessions show everything the configuration allows. */
+  customer: string;
+}
+
+/**
+ * All emulator state. Maps keep insertion order, which is creation order, so lists can walk them newest first.
+ * Objects are stored in their public Stripe shape; events snapshot them with a deep copy.
+ */
+export class Store {
+  customers = new Map<string, Stripe.Customer>();
+  deletedCustomers = new Set<string>();
+  products = new Map<string, Stripe.Product>();
+  deletedProducts = new Set<string>();
+  prices = new Map<string, Stripe.Price>();
+  paymentMethods = new Map<string, Stripe.PaymentMethod>();
+  /** pm id → the test card number it stands for (drives payment outcomes). */
+  paymentMethodCards = new Map<string, string>();
+  subscriptions = new Map<string, Stripe.Subscription>();
+  subscriptionInternals = new Map<string, SubscriptionInternals>();
+  subscriptionSchedules = new Map<string, Stripe.SubscriptionSchedule>();
+  invoices = new Map<string, Stripe.Invoice>();
+  invoiceItems = new Map<string, Stripe.InvoiceItem>();
+  invoicePayments = new Map<string, Stripe.InvoicePayment>();
+  checkoutSessions = new Map<string, Stripe.Checkout.Session>();
+  checkoutInternals = new Map<string, CheckoutInternals>();
+  portalConfigurations = new Map<string, Stripe.BillingPortal.Configuration>();
+  portalSessions = new Map<string, Stripe.BillingPortal.Session>();
+  events = new Map<string, Stripe.Event>();
+  webhookEndpoints = new Map<string, Stripe.WebhookEndpoint>();
+  testClocks = new Map<string, Stripe.TestHelpers.TestClock>();
+  meters = new Map<string, Stripe.Billing.Meter>();
+  meterEvents: RecordedMeterEvent[] = [];
+  idempotency = new Map<string, StoredIdempotentResponse>();
+  invoiceSequence = 0;
+
+  /** Look an object up by id using its prefix; used by `expand[]`. */
+  findById(id: string): object | undefined {
+    for (const [prefix, collection] of ID_PREFIXES) {
+      if (!id.startsWith(prefix)) continue;
+      switch (collection) {
+        case 'subscriptionItems':
+          for (const sub of this.subscriptions.values()) {
+            const item = sub.items.data.find((i) => i.id === id);
+            if (item) return item;
+          }
+          return undefined;
+        default:
+          return this[collection].get(id);
+      }
+    }
+    return undefined;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      version: 1,
+      customers: [...this.customers.values()],
+      deletedCustomers: [...this.deletedCustomers],
+      products: [...this.products.values()],
+      deletedProducts: [...this.deletedProducts],
+      prices: [...this.prices.values()],
+      paymentMethods: [...this.paymentMethods.values()],
+      paymentMethodCards: [...this.paymentMethodCards.entries()],
+      subscriptions: [...this.subscriptions.values()],
+      subscriptionInternals: [...this.subscriptionInternals.entries()],
+      subscriptionSchedules: [...this.subscriptionSchedules.values()],
+      invoices: [...this.invoices.values()],
+      invoiceItems: [...this.invoiceItems.values()],
+      invoicePayments: [...this.invoicePayments.values()],
+      checkoutSessions: [...this.checkoutSessions.values()],
+      checkoutInternals: [...this.checkoutInternals.entries()],
+      portalConfigurations: [...this.portalConfigurations.values()],
+      portalSessions: [...this.portalSessions.values()],
+      events: [...this.events.values()],
+      webhookEndpoints: [...this.webhookEndpoints.values()],
+      testClocks: [...this.testClocks.values()],
+      meters: [...this.meters.values()],
+      meterEvents: this.meterEvents,
+      idempotency: [...this.idempotency.values()],
+      invoiceSequence: this.invoiceSequence,
+    };
+  }
+
+  /** Persisted state written by `toJSON` (trusted: only this process writes it). */
+  static fromJSON(data: PersistedState): Store {
+    const store = new Store();
+    const byId = <T extends { id: string }>(list: T[] | undefined): Map<string, T> =>
+      new Map((list ?? []).map((o) => [o.id, o]));
+    store.customers = byId(data.customers);
+    store.deletedCustomers = new Set(data.deletedCustomers ?? []);
+    store.products = byId(data.products);
+    store.deletedProducts = new Set(data.deletedProducts ?? []);
+    store.prices = byId(data.prices);
+    store.paymentMethods = byId(data.paymentMethods);
+    store.paymentMethodCards = new Map(data.paymentMethodCards ?? []);
+    store.subscriptions = byId(data.subscriptions);
+    store.subscriptionInternals = new Map(data.subscriptionInternals ?? []);
+    store.subscriptionSchedules = byId(data.subscriptionSchedules);
+    store.invoices = byId(data.invoices);
+    store.invoiceItems = byId(data.invoiceItems);
+    store.invoicePayments = byId(data.invoicePayments);
+    store.checkoutSessions = byId(data.checkoutSessions);
+    store.checkoutInternals = new Map(data.checkoutInternals ?? []);
+    store.portalConfigurations = byId(data.portalConfigurations);
+    store.portalSessions = byId(data.portalSessions);
+    store.events = byId(data.events);
+    store.webhookEndpoints = byId(data.webhookEndpoints);
+    store.testClocks = byId(data.testClocks);
+    store.meters = byId(data.meters);
+    store.meterEvents = data.meterEvents ?? [];
+    store.idempotency = new Map((data.idempotency ?? []).map((r) => [r.key, r]));
+    store.invoiceSequence = data.invoiceSequence ?? 0;
+    return store;
+  }
+
+  static load(file: string): Store {
+    if (!existsSync(file)) return new Store();
+    // The file is this emulator's own output (see toJSON); its shape is PersistedState.
+    return Store.fromJSON(parseJson(readFileSync(file, 'utf8')) as PersistedState);
+  }
+
+  save(file: string): void {
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.toJSON()));
+    renameSync(tmp, file);
+  }
+}
+
+export interface PersistedState {
+  customers?: Stripe.Customer[];
+  deletedCustomers?: string[];
+  products?: Stripe.Product[];
+  deletedProducts?: string[];
+  prices?: Stripe.Price[];
+  paymentMethods?: Stripe.PaymentMethod[];
+  paymentMethodCards?: Array<[string, string]>;
+  subscriptions?: Stripe.Subscription[];
+  subscriptionInternals?: Array<[string, SubscriptionInternals]>;
+  subscriptionSchedules?: Stripe.SubscriptionSchedule[];
+  invoices?: Stripe.Invoice[];
+  invoiceItems?: Stripe.InvoiceItem[];
+  invoicePayments?: Stripe.InvoicePayment[];
+  checkoutSessions?: Stripe.Checkout.Session[];
+  checkoutInternals?: Array<[string, CheckoutInternals]>;
+  portalConfigurations?: Stripe.BillingPortal.Configuration[];
+  portalSessions?: Stripe.BillingPortal.Session[];
+  events?: Stripe.Event[];
+  webhookEndpoints?: Stripe.WebhookEndpoint[];
+  testClocks?: Stripe.TestHelpers.TestClock[];
+  meters?: Stripe.Billing.Meter[];
+  meterEvents?: RecordedMeterEvent[];
+  idempotency?: StoredIdempotentResponse[];
+  invoiceSequence?: number;
+}
