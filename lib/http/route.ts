@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { logger } from "@/lib/logger";
+import { stripeHttpError } from "@/lib/stripe/errors";
 import { HttpError, badRequest } from "./errors";
 
 export function jsonError(error: HttpError): NextResponse {
@@ -22,6 +23,11 @@ export function route<Args extends unknown[]>(
       return await handler(...args);
     } catch (error) {
       if (error instanceof HttpError) return jsonError(error);
+      const stripeError = stripeHttpError(error);
+      if (stripeError) {
+        logger.warn({ err: error }, "payment provider error");
+        return jsonError(stripeError);
+      }
       logger.error({ err: error }, "unhandled route error");
       return jsonError(new HttpError(500, "internal_error", "Something went wrong. Please try again."));
     }

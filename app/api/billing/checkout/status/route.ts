@@ -1,0 +1,13 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { requireApiUser } from "@/lib/auth/session";
+import { syncCheckoutReturn } from "@/lib/billing/checkout";
+import { badRequest } from "@/lib/http/errors";
+import { route } from "@/lib/http/route";
+
+/** Polled by the success page until the webhook has confirmed the checkout. */
+export const GET = route(async (request: NextRequest) => {
+  const user = await requireApiUser(request);
+  const sessionId = request.nextUrl.searchParams.get("session_id");
+  if (!sessionId) throw badRequest("session_id is required.", { field: "session_id" });
+  return NextResponse.json(await syncCheckoutReturn(user, sessionId));
+});

@@ -1,0 +1,7 @@
+import { NextResponse } from "next/server";
+import { publicCatalog } from "@/lib/billing/catalog-view";
+import { route } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route(async () => NextResponse.json(await publicCatalog()));

@@ -1,0 +1,10 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/** Constant-time comparison of a presented secret with the configured one; false when none is configured. */
+export function secretMatches(presented: string | null | undefined, expected: string | undefined): boolean {
+  if (!presented || !expected) return false;
+  // Hashing first gives equal-length buffers, so the comparison time does not reveal the length either.
+  const a = createHash("sha256").update(presented).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}

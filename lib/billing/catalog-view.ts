@@ -1,0 +1,60 @@
+import { logger } from "@/lib/logger";
+import { paymentsMode } from "@/lib/stripe/client";
+import { activePricesByLookupKey } from "@/lib/stripe/gateway";
+import { FEATURES, INTERVALS, METERS, PLANS, lookupKeyFor, type BillingInterval, type FeatureId, type MeterId, type Plan } from "./plans";
+
+export interface PlanPriceView {
+  amount: number;
+  currency: string;
+  lookupKey: string;
+  /** An active Stripe price with this lookup key exists, so Checkout can sell it. */
+  available: boolean;
+}
+
+export interface PlanView {
+  id: string;
+  name: string;
+  description: string;
+  rank: number;
+  purchasable: boolean;
+  contactSales: boolean;
+  trialDays: number;
+  features: Record<FeatureId, boolean>;
+  limits: Record<MeterId, number | null>;
+  prices: Record<BillingInterval, PlanPriceView> | null;
+}
+
+/** The public catalog with Stripe's availability of each price (prices in minor units). */
+export async function publicCatalog(): Promise<{ plans: PlanView[]; features: typeof FEATURES; meters: typeof METERS; paymentsEnabled: boolean }> {
+  const publicPlans = PLANS.filter((p: Plan) => p.public) as Plan[];
+  const keys = publicPlans.flatMap((p) => (p.prices ? INTERVALS.map((i) => lookupKeyFor(p.id, i)) : []));
+  const paymentsEnabled = paymentsMode() !== "disabled";
+  let available = new Set<string>();
+  if (paymentsEnabled) {
+    try {
+      available = new Set((await activePricesByLookupKey(keys)).keys());
+    } catch (error) {
+      logger.warn({ err: error }, "could not load Stripe prices for the catalog");
+    }
+  }
+  const plans = publicPlans.map((plan) => ({
+    id: plan.id,
+    name: plan.name,
+    description: plan.description,
+    rank: plan.rank,
+    purchasable: plan.purchasable,
+    contactSales: plan.contactSales ?? false,
+    trialDays: plan.trialDays,
+    features: plan.features,
+    limits: plan.limits,
+    prices: plan.prices
+      ? (Object.fromEntries(
+          INTERVALS.map((interval) => {
+            const lookupKey = lookupKeyFor(plan.id, interval);
+            return [interval, { amount: plan.prices![interval], currency: plan.currency, lookupKey, available: available.has(lookupKey) }];
+          }),
+        ) as Record<BillingInterval, PlanPriceView>)
+      : null,
+  }));
+  return { plans, features: FEATURES, meters: METERS, paymentsEnabled };
+}

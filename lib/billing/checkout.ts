@@ -1,0 +1,124 @@
+import { and, eq } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { withAdvisoryLock } from "@/db/locks";
+import { webhookEvents } from "@/db/schema";
+import { appUrl } from "@/lib/app-url";
+import { HttpError, badRequest, conflict, notFound } from "@/lib/http/errors";
+import {
+  activePricesByLookupKey,
+  createPortalSession,
+  createSubscriptionCheckout,
+  expireOpenCheckoutSessions,
+  listLiveSubscriptions,
+  retrieveCheckoutSession,
+} from "@/lib/stripe/gateway";
+import { idOf } from "@/lib/stripe/mapping";
+import { ensureBillingCustomer, findBillingCustomer } from "./customers";
+import { findPlan, lookupKeyFor, type BillingInterval, type Plan } from "./plans";
+import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+import { syncStripeSubscription } from "./sync";
+
+type BillingUser = { id: string; email: string; name?: string | null };
+
+export const CHANGE_PLAN_PATH = "/billing#change-plan";
+
+const subscriptionExists = () =>
+  conflict("You already have a subscription. Change your plan instead of starting a new one.", {
+    error: "subscription_exists",
+    changePlanUrl: CHANGE_PLAN_PATH,
+  });
+
+export function purchasablePlan(planId: string): Plan {
+  const plan = findPlan(planId);
+  if (!plan) throw badRequest(`Unknown plan "${planId}".`, { field: "plan" });
+  if (!plan.purchasable) {
+    throw badRequest(
+      plan.contactSales ? `${plan.name} is not sold online: contact sales.` : `${plan.name} cannot be purchased.`,
+      { field: "plan" },
+    );
+  }
+  return plan;
+}
+
+export async function catalogPrice(plan: Plan, interval: BillingInterval) {
+  const lookupKey = lookupKeyFor(plan.id, interval);
+  const price = (await activePricesByLookupKey([lookupKey])).get(lookupKey);
+  if (!price) {
+    throw new HttpError(503, "catalog_not_synced", `No active Stripe price "${lookupKey}". Run npm run stripe:setup.`);
+  }
+  return price;
+}
+
+/**
+ * Starts a Stripe Checkout for a plan. One customer per user, no second subscription for a user who
+ * already pays (checked here and in Stripe), and at most one open session per user at a time.
+ */
+export async function startCheckout(user: BillingUser, planId: string, interval: BillingInterval, origin?: string): Promise<{ url: string }> {
+  const plan = purchasablePlan(planId);
+  const db = await getDb();
+  if (await liveStripeSubscription(db, user.id)) throw subscriptionExists();
+  const price = await catalogPrice(plan, interval);
+  const customer = await ensureBillingCustomer(user);
+  return withAdvisoryLock(db, `checkout:${user.id}`, async (tx) => {
+    const live = await listLiveSubscriptions(customer.providerCustomerId);
+    if (live.length > 0) {
+      // Stripe knows a subscription we missed (a lost webhook): repair, then refuse.
+      for (const subscription of live) await syncStripeSubscription(tx, subscription.id, user.id);
+      throw subscriptionExists();
+    }
+    await expireOpenCheckoutSessions(customer.providerCustomerId);
+    const base = appUrl(origin);
+    const session = await createSubscriptionCheckout({
+      customerId: customer.providerCustomerId,
+      userId: user.id,
+      priceId: price.id,
+      planId: plan.id,
+      interval,
+      trialDays: plan.trialDays,
+      successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+      cancelUrl: `${base}/billing/cancel`,
+      idempotencyKey: `checkout:${user.id}:${price.id}:${Date.now()}`,
+    });
+    if (!session.url) throw new HttpError(502, "checkout_unavailable", "Stripe did not return a checkout URL.");
+    return { url: session.url };
+  });
+}
+
+export interface CheckoutReturn {
+  /** Stripe's session status: open, complete or expired. */
+  status: string;
+  /** True once the checkout.session.completed webhook has been processed. */
+  confirmed: boolean;
+  summary: BillingSummary;
+}
+
+/**
+ * The success page's direct sync: reads the session from Stripe and stores its subscription at
+ * once, so the user sees the new plan before the webhook lands. Never trusts the URL for status.
+ */
+export async function syncCheckoutReturn(user: BillingUser, sessionId: string): Promise<CheckoutReturn> {
+  if (!/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw badRequest("Invalid checkout session id.", { field: "session_id" });
+  const db = await getDb();
+  const session = await retrieveCheckoutSession(sessionId).catch(() => null);
+  const customer = await findBillingCustomer(db, user.id);
+  const belongsToUser =
+    session && (session.client_reference_id === user.id || (customer && idOf(session.customer) === customer.providerCustomerId));
+  if (!session || !belongsToUser) throw notFound("Checkout session not found.");
+  const subscriptionId = idOf(session.subscription);
+  if (session.status === "complete" && subscriptionId) await syncStripeSubscription(db, subscriptionId, user.id);
+  const [event] = await db
+    .select({ status: webhookEvents.status })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.type, "checkout.session.completed"), eq(webhookEvents.objectId, sessionId)))
+    .limit(1);
+  return { status: session.status ?? "open", confirmed: event?.status === "processed", summary: await getBillingSummary(user.id) };
+}
+
+export async function openCustomerPortal(userId: string, origin?: string): Promise<{ url: string }> {
+  const customer = await findBillingCustomer(await getDb(), userId);
+  if (!customer || customer.deletedAt) {
+    throw badRequest("You have no billing account yet. Choose a plan first.", { error: "no_billing_customer" });
+  }
+  const session = await createPortalSession(customer.providerCustomerId, `${appUrl(origin)}/billing`);
+  return { url: session.url };
+}

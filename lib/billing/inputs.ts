@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { INTERVALS } from "./plans";
+
+export const planSelection = z.object({
+  plan: z.string().trim().min(1, "plan is required").max(64),
+  interval: z.enum(INTERVALS, { message: 'interval must be "month" or "year"' }),
+});
+
+export const planChange = planSelection.extend({ preview: z.boolean().optional().default(false) });
+
+export const invoiceQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  cursor: z.string().max(200).optional(),
+});

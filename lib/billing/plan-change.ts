@@ -1,0 +1,143 @@
+import { getDb } from "@/db/client";
+import { withAdvisoryLock } from "@/db/locks";
+import type { Subscription } from "@/db/schema";
+import { badRequest, conflict } from "@/lib/http/errors";
+import {
+  changePriceNow,
+  previewPriceChange,
+  releaseSchedule,
+  retrieveSubscriptionState,
+  schedulePriceChange,
+  setCancelAtPeriodEnd,
+} from "@/lib/stripe/gateway";
+import { idOf } from "@/lib/stripe/mapping";
+import { catalogPrice, purchasablePlan } from "./checkout";
+import { findPlan, type BillingInterval } from "./plans";
+import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+import { syncStripeSubscription } from "./sync";
+
+export type ChangeKind = "upgrade" | "downgrade" | "cancel_pending_change";
+
+/**
+ * Upgrades (a higher plan, or monthly → yearly) apply now and invoice the prorated difference;
+ * downgrades wait for the period end through a subscription schedule, so nobody pays for time
+ * they lose and nobody loses what they already paid for.
+ */
+export function classifyChange(
+  current: { planId: string; interval: BillingInterval | null },
+  target: { planId: string; interval: BillingInterval },
+): "upgrade" | "downgrade" | "same" {
+  const from = findPlan(current.planId);
+  const to = findPlan(target.planId);
+  if (!from || !to) return "upgrade";
+  if (to.rank !== from.rank) return to.rank > from.rank ? "upgrade" : "downgrade";
+  if (current.interval === target.interval) return "same";
+  return target.interval === "year" ? "upgrade" : "downgrade";
+}
+
+export interface PlanChangePreview {
+  preview: true;
+  kind: ChangeKind;
+  currency: string;
+  /** What will be charged now (upgrades), in minor units. */
+  amountDue: number;
+  lines: Array<{ description: string; amount: number }>;
+  effectiveAt: string;
+}
+
+async function requireLiveSubscription(userId: string): Promise<Subscription> {
+  const subscription = await liveStripeSubscription(await getDb(), userId);
+  if (!subscription) {
+    throw conflict("You have no active subscription to change. Choose a plan on the pricing page.", {
+      error: "no_subscription",
+    });
+  }
+  return subscription;
+}
+
+export async function changePlan(
+  userId: string,
+  input: { plan: string; interval: BillingInterval; preview?: boolean },
+): Promise<PlanChangePreview | { preview: false; kind: ChangeKind; subscription: BillingSummary }> {
+  const plan = purchasablePlan(input.plan);
+  const price = await catalogPrice(plan, input.interval);
+  const row = await requireLiveSubscription(userId);
+  const { subscription } = await retrieveSubscriptionState(row.providerSubscriptionId);
+  const item = subscription.items.data[0];
+  const direction = classifyChange({ planId: row.planId, interval: row.interval }, { planId: plan.id, interval: input.interval });
+  const hasPendingChange = Boolean(row.pendingPlanId);
+  if (direction === "same" && !hasPendingChange) throw badRequest(`You are already on ${plan.name} (${input.interval}ly).`);
+  const kind: ChangeKind = direction === "same" ? "cancel_pending_change" : direction;
+  const prorationDate = Math.floor(Date.now() / 1000);
+
+  if (input.preview) {
+    if (kind === "upgrade") {
+      const invoice = await previewPriceChange({
+        customerId: idOf(subscription.customer) as string,
+        subscriptionId: subscription.id,
+        itemId: item.id,
+        priceId: price.id,
+        prorationDate,
+      });
+      return {
+        preview: true,
+        kind,
+        currency: invoice.currency,
+        amountDue: invoice.amount_due,
+        lines: invoice.lines.data.map((line) => ({ description: line.description ?? "", amount: line.amount })),
+        effectiveAt: new Date(prorationDate * 1000).toISOString(),
+      };
+    }
+    return {
+      preview: true,
+      kind,
+      currency: price.currency,
+      amountDue: 0,
+      lines: [],
+      effectiveAt: new Date(item.current_period_end * 1000).toISOString(),
+    };
+  }
+
+  const db = await getDb();
+  await withAdvisoryLock(db, `subscription:${subscription.id}`, async (tx) => {
+    if (kind === "upgrade") {
+      if (row.scheduleId) await releaseSchedule(row.scheduleId);
+      await changePriceNow({
+        subscriptionId: subscription.id,
+        itemId: item.id,
+        priceId: price.id,
+        prorationDate,
+        idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}`,
+      });
+    } else if (kind === "downgrade") {
+      if (subscription.cancel_at_period_end) await setCancelAtPeriodEnd(subscription.id, false);
+      await schedulePriceChange({ subscription, priceId: price.id, interval: input.interval });
+    } else if (row.scheduleId) {
+      await releaseSchedule(row.scheduleId);
+    }
+    await syncStripeSubscription(tx, subscription.id, userId);
+  });
+  return { preview: false, kind, subscription: await getBillingSummary(userId) };
+}
+
+/** Cancel at period end (the customer keeps what they paid for); a pending downgrade is dropped. */
+export async function cancelSubscription(userId: string): Promise<BillingSummary> {
+  const row = await requireLiveSubscription(userId);
+  const db = await getDb();
+  await withAdvisoryLock(db, `subscription:${row.providerSubscriptionId}`, async (tx) => {
+    if (row.scheduleId) await releaseSchedule(row.scheduleId);
+    await setCancelAtPeriodEnd(row.providerSubscriptionId, true);
+    await syncStripeSubscription(tx, row.providerSubscriptionId, userId);
+  });
+  return getBillingSummary(userId);
+}
+
+export async function resumeSubscription(userId: string): Promise<BillingSummary> {
+  const row = await requireLiveSubscription(userId);
+  const db = await getDb();
+  await withAdvisoryLock(db, `subscription:${row.providerSubscriptionId}`, async (tx) => {
+    await setCancelAtPeriodEnd(row.providerSubscriptionId, false);
+    await syncStripeSubscription(tx, row.providerSubscriptionId, userId);
+  });
+  return getBillingSummary(userId);
+}

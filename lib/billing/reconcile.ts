@@ -1,0 +1,98 @@
+import { and, eq, inArray, lt, or } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { auditLog, subscriptions, webhookEvents } from "@/db/schema";
+import { logger } from "@/lib/logger";
+import { listAllCustomers, listAllSubscriptions } from "@/lib/stripe/gateway";
+import { subscriptionSnapshot } from "@/lib/stripe/mapping";
+import { findBillingCustomerByProviderId, resolveCustomerOwner } from "./customers";
+import { UNKNOWN_PLAN_ID, syncStripeSubscription } from "./sync";
+import { processStoredEvent } from "./webhooks/inbox";
+
+export interface ReconcileReport {
+  subscriptionsChecked: number;
+  drift: Array<{ subscriptionId: string; issue: string; repaired: boolean }>;
+  customersLinked: number;
+  webhooksReplayed: Array<{ eventId: string; result: string }>;
+}
+
+const MAX_REPLAY_ATTEMPTS = 10;
+const STUCK_AFTER_MS = 5 * 60_000;
+
+/**
+ * Compares Stripe with the database and repairs what drifted: subscriptions a lost webhook never
+ * delivered (or that were made in the dashboard), stale statuses, unlinked customers; then replays
+ * webhook events that failed or never finished.
+ */
+export async function reconcileBilling(): Promise<ReconcileReport> {
+  const db = await getDb();
+  const report: ReconcileReport = { subscriptionsChecked: 0, drift: [], customersLinked: 0, webhooksReplayed: [] };
+
+  for await (const customer of listAllCustomers()) {
+    if (!customer.metadata?.userId || (await findBillingCustomerByProviderId(db, customer.id))) continue;
+    const owner = await resolveCustomerOwner(db, customer.id);
+    if (owner?.billingCustomerId) report.customersLinked += 1;
+  }
+
+  for await (const subscription of listAllSubscriptions()) {
+    report.subscriptionsChecked += 1;
+    const snapshot = subscriptionSnapshot(subscription);
+    const [row] = await db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.provider, "stripe"), eq(subscriptions.providerSubscriptionId, subscription.id)))
+      .limit(1);
+    const issues: string[] = [];
+    if (!row) issues.push("missing in database");
+    else {
+      if (row.status !== snapshot.status) issues.push(`status ${row.status} → ${snapshot.status}`);
+      if ((row.planId === UNKNOWN_PLAN_ID ? null : row.planId) !== snapshot.planId) issues.push(`plan ${row.planId} → ${snapshot.planId}`);
+      if (row.cancelAtPeriodEnd !== snapshot.cancelAtPeriodEnd) issues.push(`cancel_at_period_end ${row.cancelAtPeriodEnd} → ${snapshot.cancelAtPeriodEnd}`);
+      if (row.currentPeriodEnd?.getTime() !== snapshot.currentPeriodEnd?.getTime()) issues.push("current period moved");
+    }
+    if (issues.length === 0) continue;
+    const result = await syncStripeSubscription(db, subscription.id);
+    const repaired = result.status === "synced";
+    report.drift.push({ subscriptionId: subscription.id, issue: issues.join("; "), repaired });
+    await db.insert(auditLog).values({
+      action: "reconcile.drift",
+      targetType: "subscription",
+      targetId: subscription.id,
+      data: { issues, repaired, ...(result.status === "unattributed" ? { reason: result.reason } : {}) },
+    });
+  }
+
+  const stuckBefore = new Date(Date.now() - STUCK_AFTER_MS);
+  const toReplay = await db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(
+      and(
+        lt(webhookEvents.attempts, MAX_REPLAY_ATTEMPTS),
+        or(eq(webhookEvents.status, "failed"), and(inArray(webhookEvents.status, ["received"]), lt(webhookEvents.receivedAt, stuckBefore))),
+      ),
+    )
+    .orderBy(webhookEvents.providerCreatedAt)
+    .limit(500);
+  for (const { id } of toReplay) {
+    try {
+      const result = await processStoredEvent(id);
+      report.webhooksReplayed.push({ eventId: id, result: result.status });
+    } catch (error) {
+      logger.warn({ err: error, eventId: id }, "replay failed");
+      report.webhooksReplayed.push({ eventId: id, result: `failed: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  return report;
+}
+
+export function formatReconcileReport(report: ReconcileReport): string {
+  const lines = [
+    `Subscriptions checked: ${report.subscriptionsChecked}`,
+    `Customers linked: ${report.customersLinked}`,
+    `Drift found: ${report.drift.length}`,
+    ...report.drift.map((d) => `  ${d.subscriptionId}: ${d.issue} (${d.repaired ? "repaired" : "NOT repaired"})`),
+    `Webhook events replayed: ${report.webhooksReplayed.length}`,
+    ...report.webhooksReplayed.map((r) => `  ${r.eventId}: ${r.result}`),
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,78 @@
+import { and, desc, eq } from "drizzle-orm";
+import { getDb, type Queryable } from "@/db/client";
+import { subscriptions, type Subscription } from "@/db/schema";
+import { LIVE_SUBSCRIPTION_STATUSES } from "@/lib/stripe/gateway";
+import { resolveEntitlement, type EntitlementSource } from "./entitlements";
+import { findPlan, type BillingInterval, type FeatureId, type MeterId } from "./plans";
+
+export interface BillingSummary {
+  plan: { id: string; name: string };
+  /** The subscription's provider status, or "free" when there is none. */
+  status: string;
+  provider: string | null;
+  subscriptionId: string | null;
+  interval: BillingInterval | null;
+  currentPeriodStart: string | null;
+  currentPeriodEnd: string | null;
+  trialEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  cancelAt: string | null;
+  gracePeriodEndsAt: string | null;
+  pendingChange: { plan: { id: string; name: string }; interval: BillingInterval | null; effectiveAt: string | null } | null;
+  entitlements: {
+    planId: string;
+    source: EntitlementSource;
+    features: Record<FeatureId, boolean>;
+    limits: Record<MeterId, number | null>;
+  };
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export async function userSubscriptions(db: Queryable, userId: string): Promise<Subscription[]> {
+  return db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).orderBy(desc(subscriptions.createdAt));
+}
+
+/** The user's Stripe subscription that is still alive (what plan changes and cancellation act on). */
+export async function liveStripeSubscription(db: Queryable, userId: string): Promise<Subscription | undefined> {
+  const rows = await db
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), eq(subscriptions.provider, "stripe")))
+    .orderBy(desc(subscriptions.createdAt));
+  return rows.find((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+}
+
+export function summarize(rows: Subscription[], now = new Date()): BillingSummary {
+  const entitlement = resolveEntitlement(rows, now);
+  // Show the subscription that grants the plan; otherwise the newest one that still matters.
+  const shown = entitlement.subscription ?? rows.find((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status)) ?? null;
+  const pendingPlan = findPlan(shown?.pendingPlanId);
+  return {
+    plan: { id: entitlement.plan.id, name: entitlement.plan.name },
+    status: shown?.status ?? "free",
+    provider: shown?.provider ?? null,
+    subscriptionId: shown?.providerSubscriptionId ?? null,
+    interval: shown?.interval ?? null,
+    currentPeriodStart: iso(shown?.currentPeriodStart ?? null),
+    currentPeriodEnd: iso(shown?.currentPeriodEnd ?? null),
+    trialEnd: shown?.status === "trialing" ? iso(shown.trialEnd) : null,
+    cancelAtPeriodEnd: shown?.cancelAtPeriodEnd ?? false,
+    cancelAt: iso(shown?.cancelAt ?? null),
+    gracePeriodEndsAt: iso(entitlement.gracePeriodEndsAt),
+    pendingChange:
+      shown && pendingPlan
+        ? { plan: { id: pendingPlan.id, name: pendingPlan.name }, interval: shown.pendingInterval, effectiveAt: iso(shown.pendingChangeAt) }
+        : null,
+    entitlements: {
+      planId: entitlement.plan.id,
+      source: entitlement.source,
+      features: entitlement.features,
+      limits: entitlement.limits,
+    },
+  };
+}
+
+export async function getBillingSummary(userId: string, now = new Date()): Promise<BillingSummary> {
+  return summarize(await userSubscriptions(await getDb(), userId), now);
+}

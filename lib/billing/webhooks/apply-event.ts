@@ -1,0 +1,115 @@
+import type Stripe from "stripe";
+import type { Queryable } from "@/db/client";
+import { idOf } from "@/lib/stripe/mapping";
+import { queueNotification } from "../notifications";
+import { getPlan } from "../plans";
+import { syncStripeCustomer, syncStripeInvoice, syncStripeSubscription, type SyncResult } from "../sync";
+import { recordCatalogEvent } from "./catalog-drift";
+
+export type EventOutcome = { status: "processed" | "ignored"; note?: string };
+
+const processed: EventOutcome = { status: "processed" };
+const outcomeOf = (result: SyncResult<unknown>): EventOutcome =>
+  result.status === "unattributed" ? { status: "ignored", note: result.reason } : processed;
+
+// Invoice events after which the subscription's own status may have moved (paid, past_due, …).
+const INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS = new Set([
+  "invoice.paid",
+  "invoice.payment_succeeded",
+  "invoice.payment_failed",
+  "invoice.payment_action_required",
+  "invoice.marked_uncollectible",
+]);
+
+const formatDate = (seconds: number | null | undefined) =>
+  seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "soon";
+
+/**
+ * Applies one Stripe event to our tables. Objects are re-read from Stripe rather than taken from
+ * the payload, so the result is the same whatever order or how often events arrive.
+ */
+export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Promise<EventOutcome> {
+  const type = event.type as string;
+
+  if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
+    const session = event.data.object as Stripe.Checkout.Session;
+    const subscriptionId = idOf(session.subscription);
+    if (session.mode !== "subscription" || !subscriptionId) return { status: "ignored", note: "not a subscription checkout" };
+    return outcomeOf(await syncStripeSubscription(db, subscriptionId, session.client_reference_id));
+  }
+
+  if (type.startsWith("customer.subscription.")) {
+    const subscription = event.data.object as Stripe.Subscription;
+    const result = await syncStripeSubscription(db, subscription.id);
+    if (result.status === "synced") {
+      const row = result.row;
+      if (type === "customer.subscription.trial_will_end") {
+        await queueNotification(db, {
+          userId: row.userId,
+          kind: "trial_will_end",
+          sourceEventId: event.id,
+          subject: "Your trial ends soon",
+          body: `Your ${getPlanName(row.planId)} trial ends on ${formatDate(subscription.trial_end)}. Add or confirm your card to keep your plan.`,
+        });
+      }
+      if (type === "customer.subscription.deleted") {
+        await queueNotification(db, {
+          userId: row.userId,
+          kind: "subscription_canceled",
+          sourceEventId: event.id,
+          subject: "Your subscription has ended",
+          body: `Your ${getPlanName(row.planId)} subscription has been canceled. You are now on the Free plan.`,
+        });
+      }
+    }
+    return outcomeOf(result);
+  }
+
+  if (type.startsWith("invoice.")) {
+    const invoice = event.data.object as Stripe.Invoice;
+    if (!invoice.id) return { status: "ignored", note: "upcoming invoices have no id" };
+    const result = await syncStripeInvoice(db, invoice.id);
+    const subscriptionId = idOf(invoice.parent?.subscription_details?.subscription);
+    if (subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type)) await syncStripeSubscription(db, subscriptionId);
+    if (type === "invoice.payment_failed" && result.status === "synced" && result.row.userId) {
+      await queueNotification(db, {
+        userId: result.row.userId,
+        kind: "payment_failed",
+        sourceEventId: event.id,
+        subject: "Your payment failed",
+        body: `We could not charge your card for invoice ${invoice.number ?? invoice.id}. ${
+          invoice.next_payment_attempt ? `We will try again on ${formatDate(invoice.next_payment_attempt)}. ` : ""
+        }Please update your payment method in the billing page.`,
+      });
+    }
+    return outcomeOf(result);
+  }
+
+  if (type === "customer.updated" || type === "customer.deleted") {
+    const customer = event.data.object as Stripe.Customer;
+    await syncStripeCustomer(db, { id: customer.id, email: customer.email, deleted: type === "customer.deleted" });
+    return processed;
+  }
+
+  if (type.startsWith("subscription_schedule.")) {
+    const schedule = event.data.object as Stripe.SubscriptionSchedule;
+    const subscriptionId = idOf(schedule.subscription) ?? idOf(schedule.released_subscription);
+    if (!subscriptionId) return { status: "ignored", note: "schedule without subscription" };
+    return outcomeOf(await syncStripeSubscription(db, subscriptionId));
+  }
+
+  if (type.startsWith("product.") || type.startsWith("price.")) {
+    await recordCatalogEvent(db, event);
+    return processed;
+  }
+
+  return { status: "ignored", note: `no handler for ${type}` };
+}
+
+function getPlanName(planId: string): string {
+  try {
+    return getPlan(planId).name;
+  } catch {
+    return "paid";
+  }
+}

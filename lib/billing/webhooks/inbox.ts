@@ -1,0 +1,62 @@
+import { eq, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import { getDb } from "@/db/client";
+import { webhookEvents } from "@/db/schema";
+import { logger } from "@/lib/logger";
+import { deliverPendingNotifications } from "../notifications";
+import { applyStripeEvent } from "./apply-event";
+
+export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
+
+/** Stores the event by its id (a redelivery inserts nothing), then processes it once. */
+export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveResult> {
+  const db = await getDb();
+  const object = event.data?.object as { id?: string } | undefined;
+  await db
+    .insert(webhookEvents)
+    .values({
+      id: event.id,
+      provider: "stripe",
+      type: event.type,
+      apiVersion: event.api_version,
+      livemode: event.livemode,
+      objectId: object?.id ?? null,
+      providerCreatedAt: new Date(event.created * 1000),
+      payload: event,
+    })
+    .onConflictDoNothing({ target: webhookEvents.id });
+  return processStoredEvent(event.id);
+}
+
+/**
+ * Processes a stored event inside one transaction that holds the event's row lock: concurrent
+ * deliveries of the same event wait and then see it done; a failure rolls every effect back,
+ * records the error, and rethrows so the caller answers 500 and Stripe retries.
+ */
+export async function processStoredEvent(eventId: string, options: { force?: boolean } = {}): Promise<ReceiveResult> {
+  const db = await getDb();
+  try {
+    const result = await db.transaction(async (tx): Promise<ReceiveResult> => {
+      const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).for("update");
+      if (!row) throw new Error(`webhook event ${eventId} is not stored`);
+      if (!options.force && (row.status === "processed" || row.status === "ignored")) return { status: "duplicate" };
+      const outcome = await applyStripeEvent(tx, row.payload as Stripe.Event);
+      await tx
+        .update(webhookEvents)
+        .set({ status: outcome.status, attempts: row.attempts + 1, lastError: outcome.note ?? null, processedAt: new Date() })
+        .where(eq(webhookEvents.id, eventId));
+      return outcome;
+    });
+    await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error({ err: error, eventId }, "webhook processing failed");
+    await db
+      .update(webhookEvents)
+      .set({ status: "failed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: message.slice(0, 2000) })
+      .where(eq(webhookEvents.id, eventId))
+      .catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
+    throw error;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Every Stripe API call the billing domain makes. Nothing outside lib/stripe/ touches the SDK, so
+ * swapping providers, adding retries or tracing happens here.
+ */
+import type Stripe from "stripe";
+import type { BillingInterval } from "@/lib/billing/plans";
+import { getStripe } from "./client";
+import { idOf } from "./mapping";
+
+/** Statuses that mean "this customer is paying or about to": a second checkout must not start. */
+export const LIVE_SUBSCRIPTION_STATUSES: ReadonlySet<string> = new Set([
+  "trialing",
+  "active",
+  "past_due",
+  "unpaid",
+  "paused",
+  "incomplete",
+]);
+
+export interface PendingPriceChange {
+  priceId: string;
+  lookupKey: string | null;
+  startsAt: Date;
+}
+
+export interface SubscriptionState {
+  subscription: Stripe.Subscription;
+  /** The price the subscription's schedule switches to next (a downgrade at period end). */
+  pendingChange: PendingPriceChange | null;
+}
+
+const SUBSCRIPTION_EXPAND = ["items.data.price", "schedule"];
+
+function pendingChangeOf(subscription: Stripe.Subscription): PendingPriceChange | null {
+  const schedule = subscription.schedule;
+  if (!schedule || typeof schedule === "string" || schedule.status !== "active") return null;
+  const currentPrice = subscription.items.data[0]?.price.id;
+  const now = schedule.current_phase?.end_date ?? 0;
+  const next = schedule.phases.find((phase) => phase.start_date >= now && phase.start_date > 0);
+  const nextPrice = next?.items[0]?.price;
+  if (!next || !nextPrice) return null;
+  const priceId = idOf(nextPrice) as string;
+  if (priceId === currentPrice) return null;
+  return {
+    priceId,
+    lookupKey: typeof nextPrice === "string" ? null : "lookup_key" in nextPrice ? nextPrice.lookup_key : null,
+    startsAt: new Date(next.start_date * 1000),
+  };
+}
+
+export async function retrieveSubscriptionState(id: string): Promise<SubscriptionState> {
+  const subscription = await getStripe().subscriptions.retrieve(id, { expand: SUBSCRIPTION_EXPAND });
+  let pendingChange = pendingChangeOf(subscription);
+  if (pendingChange && !pendingChange.lookupKey) {
+    const price = await getStripe().prices.retrieve(pendingChange.priceId);
+    pendingChange = { ...pendingChange, lookupKey: price.lookup_key };
+  }
+  return { subscription, pendingChange };
+}
+
+export const retrieveInvoice = (id: string) => getStripe().invoices.retrieve(id);
+
+export const retrieveCustomer = (id: string) => getStripe().customers.retrieve(id);
+
+export const retrieveCheckoutSession = (id: string) => getStripe().checkout.sessions.retrieve(id);
+
+export function createCustomer(params: { userId: string; email: string; name?: string | null; idempotencyKey: string }) {
+  return getStripe().customers.create(
+    { email: params.email, name: params.name ?? undefined, metadata: { userId: params.userId } },
+    { idempotencyKey: params.idempotencyKey },
+  );
+}
+
+// Prices change rarely; a short cache keeps checkout and the pricing page off Stripe's hot path.
+const PRICE_CACHE_MS = 60_000;
+const globalForPrices = globalThis as unknown as { __priceCache?: { at: number; prices: Map<string, Stripe.Price> } };
+
+/** Active catalog prices by lookup key. */
+export async function activePricesByLookupKey(lookupKeys: string[]): Promise<Map<string, Stripe.Price>> {
+  const cache = globalForPrices.__priceCache;
+  if (cache && Date.now() - cache.at < PRICE_CACHE_MS && lookupKeys.every((k) => cache.prices.has(k))) {
+    return cache.prices;
+  }
+  const prices = new Map<string, Stripe.Price>();
+  for await (const price of getStripe().prices.list({ lookup_keys: lookupKeys, active: true, limit: 100 })) {
+    if (price.lookup_key) prices.set(price.lookup_key, price);
+  }
+  globalForPrices.__priceCache = { at: Date.now(), prices };
+  return prices;
+}
+
+export function clearPriceCache(): void {
+  globalForPrices.__priceCache = undefined;
+}
+
+export async function listLiveSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
+  const list = await getStripe().subscriptions.list({ customer: customerId, status: "all", limit: 100 });
+  return list.data.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+}
+
+/** Expires the customer's still-open checkout sessions so two tabs can never both complete. */
+export async function expireOpenCheckoutSessions(customerId: string): Promise<number> {
+  const stripe = getStripe();
+  const open = await stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 100 });
+  for (const session of open.data) await stripe.checkout.sessions.expire(session.id);
+  return open.data.length;
+}
+
+export function createSubscriptionCheckout(params: {
+  customerId: string;
+  userId: string;
+  priceId: string;
+  planId: string;
+  interval: BillingInterval;
+  trialDays: number;
+  successUrl: string;
+  cancelUrl: string;
+  idempotencyKey: string;
+}) {
+  return getStripe().checkout.sessions.create(
+    {
+      mode: "subscription",
+      customer: params.customerId,
+      client_reference_id: params.userId,
+      line_items: [{ price: params.priceId, quantity: 1 }],
+      allow_promotion_codes: true,
+      subscription_data: {
+        ...(params.trialDays > 0 ? { trial_period_days: params.trialDays } : {}),
+        metadata: { userId: params.userId, planId: params.planId, interval: params.interval },
+      },
+      metadata: { userId: params.userId, planId: params.planId, interval: params.interval },
+      success_url: params.successUrl,
+      cancel_url: params.cancelUrl,
+    },
+    { idempotencyKey: params.idempotencyKey },
+  );
+}
+
+export function createPortalSession(customerId: string, returnUrl: string) {
+  return getStripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
+}
+
+export function previewPriceChange(params: {
+  customerId: string;
+  subscriptionId: string;
+  itemId: string;
+  priceId: string;
+  prorationDate: number;
+}) {
+  return getStripe().invoices.createPreview({
+    customer: params.customerId,
+    subscription: params.subscriptionId,
+    subscription_details: {
+      items: [{ id: params.itemId, price: params.priceId }],
+      proration_behavior: "always_invoice",
+      proration_date: params.prorationDate,
+    },
+  });
+}
+
+/** Switches the price now and invoices the prorated difference immediately. */
+export function changePriceNow(params: { subscriptionId: string; itemId: string; priceId: string; prorationDate: number; idempotencyKey: string }) {
+  return getStripe().subscriptions.update(
+    params.subscriptionId,
+    {
+      items: [{ id: params.itemId, price: params.priceId }],
+      proration_behavior: "always_invoice",
+      proration_date: params.prorationDate,
+      cancel_at_period_end: false,
+    },
+    { idempotencyKey: params.idempotencyKey },
+  );
+}
+
+/** Keeps the current price until the period ends, then switches (a subscription schedule). */
+export async function schedulePriceChange(params: {
+  subscription: Stripe.Subscription;
+  priceId: string;
+  interval: BillingInterval;
+}): Promise<Stripe.SubscriptionSchedule> {
+  const stripe = getStripe();
+  const item = params.subscription.items.data[0];
+  const scheduleId =
+    idOf(params.subscription.schedule) ??
+    (await stripe.subscriptionSchedules.create({ from_subscription: params.subscription.id })).id;
+  return stripe.subscriptionSchedules.update(scheduleId, {
+    end_behavior: "release",
+    phases: [
+      {
+        items: [{ price: item.price.id, quantity: item.quantity ?? 1 }],
+        start_date: item.current_period_start,
+        end_date: item.current_period_end,
+      },
+      { items: [{ price: params.priceId, quantity: item.quantity ?? 1 }], duration: { interval: params.interval, interval_count: 1 } },
+    ],
+  });
+}
+
+export async function releaseSchedule(scheduleId: string): Promise<void> {
+  await getStripe().subscriptionSchedules.release(scheduleId);
+}
+
+export function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean) {
+  return getStripe().subscriptions.update(subscriptionId, { cancel_at_period_end: cancel });
+}
+
+export async function* listAllSubscriptions(): AsyncGenerator<Stripe.Subscription> {
+  yield* getStripe().subscriptions.list({ status: "all", limit: 100, expand: ["data.items.data.price"] });
+}
+
+export async function* listAllCustomers(): AsyncGenerator<Stripe.Customer> {
+  yield* getStripe().customers.list({ limit: 100 });
+}
+
+export async function* listInvoicesForCustomer(customerId: string): AsyncGenerator<Stripe.Invoice> {
+  yield* getStripe().invoices.list({ customer: customerId, limit: 100 });
+}
