@@ -59,13 +59,14 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
   if (await liveStripeSubscription(db, user.id)) throw subscriptionExists();
   const price = await catalogPrice(plan, interval);
   const customer = await ensureBillingCustomer(user);
-  return withAdvisoryLock(db, `checkout:${user.id}`, async (tx) => {
-    const live = await listLiveSubscriptions(customer.providerCustomerId);
-    if (live.length > 0) {
-      // Stripe knows a subscription we missed (a lost webhook): repair, then refuse.
-      for (const subscription of live) await syncStripeSubscription(tx, subscription.id, user.id);
-      throw subscriptionExists();
-    }
+  const live = await listLiveSubscriptions(customer.providerCustomerId);
+  if (live.length > 0) {
+    // Stripe knows a subscription we missed (a lost webhook): repair, then refuse.
+    for (const subscription of live) await syncStripeSubscription(db, subscription.id, user.id);
+    throw subscriptionExists();
+  }
+  // Serialised per user so two clicks at once still leave exactly one open session.
+  return withAdvisoryLock(db, `checkout:${user.id}`, async () => {
     await expireOpenCheckoutSessions(customer.providerCustomerId);
     const base = appUrl(origin);
     const session = await createSubscriptionCheckout({

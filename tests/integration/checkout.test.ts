@@ -1,0 +1,157 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
+import { GET as checkoutStatusRoute } from "@/app/api/billing/checkout/status/route";
+import { POST as portalRoute } from "@/app/api/billing/portal/route";
+import { GET as subscriptionRoute } from "@/app/api/billing/subscription/route";
+import { GET as invoicesRoute } from "@/app/api/billing/invoices/route";
+import { billingCustomers, invoices, subscriptions, webhookEvents } from "@/db/schema";
+import type { BillingSummary } from "@/lib/billing/summary";
+import { DATABASE_KINDS } from "../helpers/db";
+import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
+import { requestAs } from "../helpers/session";
+
+const sessionIdFromUrl = (url: string) => /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1] as string;
+
+describe.each(DATABASE_KINDS)("checkout through the emulator on %s", (kind) => {
+  let env: BillingEnv;
+  beforeAll(async () => {
+    env = await startBillingEnv(kind);
+  });
+  afterAll(() => env.stop());
+
+  async function checkout(userId: string, body: unknown) {
+    return checkoutRoute(await requestAs(userId, "/api/billing/checkout", { method: "POST", body }));
+  }
+
+  async function summary(userId: string): Promise<BillingSummary> {
+    const res = await subscriptionRoute(await requestAs(userId, "/api/billing/subscription"));
+    expect(res.status).toBe(200);
+    return (await res.json()) as BillingSummary;
+  }
+
+  it("subscribes a user to Pro with its trial, and every webhook lands once", async () => {
+    const user = await env.createUser();
+    expect((await summary(user.id)).plan.id).toBe("free");
+
+    const res = await checkout(user.id, { plan: "pro", interval: "month" });
+    expect(res.status).toBe(200);
+    const { url } = (await res.json()) as { url: string };
+    expect(url).toContain(env.emulator.url);
+    const sessionId = sessionIdFromUrl(url);
+
+    const session = await env.stripe.checkout.sessions.retrieve(sessionId);
+    expect(session.client_reference_id).toBe(user.id);
+    const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    expect(session.customer).toBe(customer.providerCustomerId);
+    expect((await env.stripe.customers.retrieve(customer.providerCustomerId)).metadata).toMatchObject({ userId: user.id });
+
+    const done = await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" });
+    expect(done.status).toBe(200);
+    await env.flush();
+
+    const result = await summary(user.id);
+    expect(result).toMatchObject({ plan: { id: "pro" }, status: "trialing", interval: "month", cancelAtPeriodEnd: false });
+    expect(result.trialEnd).not.toBeNull();
+    expect(result.entitlements.limits.api_calls).toBe(50_000);
+
+    const rows = await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id));
+    expect(rows).toHaveLength(1);
+    const events = await env.database.db.select().from(webhookEvents);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.status === "failed")).toEqual([]);
+    expect(env.webhookResponses.every((status) => status === 200)).toBe(true);
+    const userInvoices = await env.database.db.select().from(invoices).where(eq(invoices.userId, user.id));
+    expect(userInvoices).toHaveLength(1);
+    expect(userInvoices[0]).toMatchObject({ status: "paid", total: 0, currency: "usd" });
+
+    const list = await invoicesRoute(await requestAs(user.id, "/api/billing/invoices"));
+    const listed = (await list.json()) as { invoices: Array<{ id: string; hostedInvoiceUrl: string | null }> };
+    expect(listed.invoices).toHaveLength(1);
+    expect(listed.invoices[0].hostedInvoiceUrl).toContain("/invoices/");
+
+    const status = await checkoutStatusRoute(await requestAs(user.id, `/api/billing/checkout/status?session_id=${sessionId}`));
+    expect(await status.json()).toMatchObject({ status: "complete", confirmed: true, summary: { plan: { id: "pro" } } });
+  });
+
+  it("refuses a second subscription with 409 and a pointer to plan change", async () => {
+    const user = await env.createUser();
+    const first = (await (await checkout(user.id, { plan: "scale", interval: "year" })).json()) as { url: string };
+    await env.emulatorControl(`/_emulator/checkout/sessions/${sessionIdFromUrl(first.url)}/complete`, { card: "4242424242424242" });
+    await env.flush();
+    const again = await checkout(user.id, { plan: "pro", interval: "month" });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: "subscription_exists", changePlanUrl: "/billing#change-plan" });
+  });
+
+  it("repairs a missed webhook when a paying user tries to check out again", async () => {
+    const user = await env.createUser();
+    const first = (await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string };
+    await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
+    try {
+      await env.emulatorControl(`/_emulator/checkout/sessions/${sessionIdFromUrl(first.url)}/complete`, { card: "4242424242424242" });
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(0);
+      const again = await checkout(user.id, { plan: "scale", interval: "month" });
+      expect(again.status).toBe(409);
+      expect((await summary(user.id)).plan.id).toBe("pro");
+    } finally {
+      await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
+      await env.flush();
+    }
+  });
+
+  it("two concurrent checkout requests create one Stripe customer and leave one open session", async () => {
+    const user = await env.createUser();
+    const [a, b] = await Promise.all([
+      checkout(user.id, { plan: "pro", interval: "month" }),
+      checkout(user.id, { plan: "pro", interval: "month" }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const customers = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    expect(customers).toHaveLength(1);
+    const inStripe = (await env.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.userId === user.id);
+    expect(inStripe).toHaveLength(1);
+    const open = await env.stripe.checkout.sessions.list({ customer: customers[0].providerCustomerId, status: "open" });
+    expect(open.data).toHaveLength(1);
+  });
+
+  it("a declined card creates no subscription and the user stays on Free", async () => {
+    const user = await env.createUser();
+    const { url } = (await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string };
+    const res = await env.emulatorControl(`/_emulator/checkout/sessions/${sessionIdFromUrl(url)}/complete`, { card: "4000000000000002" });
+    expect(res.status).toBe(402);
+    await env.flush();
+    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(0);
+    expect((await summary(user.id)).plan.id).toBe("free");
+  });
+
+  it.each([
+    [{ plan: "gold", interval: "month" }, /Unknown plan/],
+    [{ plan: "enterprise", interval: "month" }, /contact sales/],
+    [{ plan: "free", interval: "month" }, /cannot be purchased/],
+    [{ plan: "pro", interval: "week" }, /interval/],
+    [{ interval: "month" }, /plan/],
+  ])("rejects %o with 400 and creates nothing", async (body, message) => {
+    const user = await env.createUser();
+    const res = await checkout(user.id, body);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(message);
+    expect(await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id))).toHaveLength(0);
+  });
+
+  it("requires a session: 401 JSON", async () => {
+    const res = await checkout(null as unknown as string, { plan: "pro", interval: "month" });
+    expect(res.status).toBe(401);
+  });
+
+  it("portal: 400 before any checkout, a portal URL after", async () => {
+    const user = await env.createUser();
+    const before = await portalRoute(await requestAs(user.id, "/api/billing/portal", { method: "POST" }));
+    expect(before.status).toBe(400);
+    expect(await before.json()).toMatchObject({ error: "no_billing_customer" });
+    await checkout(user.id, { plan: "pro", interval: "month" });
+    const after = await portalRoute(await requestAs(user.id, "/api/billing/portal", { method: "POST" }));
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as { url: string }).url).toContain(`${env.emulator.url}/portal/`);
+  });
+});
