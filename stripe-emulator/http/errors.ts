@@ -76,8 +76,12 @@ export function authenticationError(message: string): StripeApiError {
   return new StripeApiError(401, { type: 'authentication_error', message });
 }
 
+/**
+ * Reusing a key with different parameters: Stripe answers 400 (the SDK only maps idempotency_error to
+ * StripeIdempotencyError for 400/404; 409 is reserved for a concurrent request still holding the key).
+ */
 export function idempotencyConflict(key: string): StripeApiError {
-  return new StripeApiError(409, {
+  return new StripeApiError(400, {
     type: 'idempotency_error',
     message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
   });

@@ -1,0 +1,131 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator';
+import { StripeApiError } from '../http/errors';
+import { readBody } from '../http/server';
+import { parseForm, Params } from '../http/form';
+import { completeCheckoutSession, refreshExpiry, successRedirect, type CheckoutPayment } from '../billing/checkout';
+import { describeInterval, formatAmount } from '../billing/plans';
+import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
+
+interface FormState {
+  email?: string;
+  name?: string;
+  error?: string;
+}
+
+function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
+  const internals = emu.store.checkoutInternals.get(session.id);
+  const items = internals?.lineItems ?? [];
+  const trialDays = internals?.trialPeriodDays ?? null;
+  const recurring = items.find((li) => li.price?.recurring);
+  const fullAmount = items.reduce((sum, li) => sum + li.amount_total, 0);
+  const currency = session.currency ?? 'usd';
+  return html`<div class="card">
+    <span class="badge test">TEST MODE</span>
+    <h1>${items.map((li) => li.description).join(', ') || 'Checkout'}</h1>
+    ${trialDays
+      ? html`<p class="amount">${trialDays} days free</p><p class="muted">Then ${formatAmount(fullAmount, currency)} per ${recurring?.price ? describeInterval(recurring.price) : 'period'} · ${formatAmount(0, currency)} due today</p>`
+      : html`<p class="amount">${formatAmount(session.amount_total ?? 0, currency)}</p>${recurring?.price ? html`<p class="muted">per ${describeInterval(recurring.price)}</p>` : null}`}
+    <table aria-label="Order summary"><tbody>
+      ${items.map(
+        (li) => html`<tr><td>${li.description} × ${li.quantity}</td><td class="num">${formatAmount(li.amount_total, li.currency)}</td></tr>`,
+      )}
+    </tbody></table>
+  </div>`;
+}
+
+function renderForm(emu: Emulator, session: Stripe.Checkout.Session, state: FormState): string {
+  const customer = typeof session.customer === 'string' ? emu.store.customers.get(session.customer) : undefined;
+  const email = state.email ?? customer?.email ?? session.customer_email ?? '';
+  const body = html`<div class="grid">
+    ${summary(emu, session)}
+    <div class="card">
+      <h2>Pay with card</h2>
+      ${state.error ? html`<div class="error" role="alert">${state.error}</div>` : null}
+      <form method="post" action="/checkout/${session.id}/pay">
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" autocomplete="email" value="${email}" ${customer ? 'readonly' : ''}>
+        <label for="card_number">Card number</label>
+        <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="1234 1234 1234 1234" required>
+        <div class="row">
+          <div><label for="expiry">Expiration</label><input id="expiry" name="expiry" placeholder="MM / YY" autocomplete="cc-exp" value="12 / 34"></div>
+          <div><label for="cvc">CVC</label><input id="cvc" name="cvc" placeholder="CVC" autocomplete="cc-csc" value="123"></div>
+        </div>
+        <label for="name">Name on card</label>
+        <input id="name" name="name" autocomplete="cc-name" value="${state.name ?? customer?.name ?? ''}">
+        <button class="full" type="submit">Pay</button>
+      </form>
+      ${session.cancel_url ? html`<p><a href="${session.cancel_url}">Cancel and return</a></p>` : null}
+    </div>
+  </div>`;
+  return page('Checkout', body);
+}
+
+function renderAuthentication(session: Stripe.Checkout.Session, state: FormState): string {
+  const body = html`<div class="card" role="dialog" aria-labelledby="auth-title">
+    <span class="badge test">TEST MODE</span>
+    <h1 id="auth-title">3D Secure authentication</h1>
+    <p>Your bank requires you to confirm this payment. This is a test page: choose the outcome.</p>
+    <form method="post" action="/checkout/${session.id}/authenticate" class="row">
+      <input type="hidden" name="email" value="${state.email ?? ''}">
+      <input type="hidden" name="name" value="${state.name ?? ''}">
+      <button type="submit" name="action" value="complete">Complete authentication</button>
+      <button type="submit" name="action" value="fail" class="danger">Fail authentication</button>
+    </form>
+  </div>`;
+  return page('Authenticate payment', body);
+}
+
+function renderDone(session: Stripe.Checkout.Session): string {
+  const message = session.status === 'complete' ? 'This checkout session is complete.' : 'This checkout session has expired.';
+  return page('Checkout', html`<div class="card"><h1>${message}</h1>${session.status === 'complete' && session.success_url ? html`<p><a href="${successRedirect(session) ?? ''}">Continue</a></p>` : null}</div>`);
+}
+
+function attempt(emu: Emulator, res: ServerResponse, session: Stripe.Checkout.Session, payment: CheckoutPayment): void {
+  try {
+    const result = emu.withRequest({ id: null, idempotencyKey: null }, () => completeCheckoutSession(emu, session, payment));
+    if (result.status === 'requires_authentication') {
+      sendHtml(res, 200, renderAuthentication(session, { email: payment.email, name: payment.name }));
+      return;
+    }
+    redirect(res, successRedirect(result.session) ?? `/checkout/${session.id}`);
+  } catch (err) {
+    if (!(err instanceof StripeApiError)) throw err;
+    sendHtml(res, err.statusCode, renderForm(emu, session, { email: payment.email, name: payment.name, error: err.body.message }));
+  }
+}
+
+export async function handleCheckoutPage(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const m = /^\/checkout\/([^/]+)(?:\/(pay|authenticate))?$/.exec(url.pathname);
+  if (!m) return false;
+  const session = emu.store.checkoutSessions.get(decodeURIComponent(m[1]));
+  if (!session) {
+    notFound(res, 'This checkout session does not exist.');
+    return true;
+  }
+  refreshExpiry(emu, session);
+  if (session.status !== 'open') {
+    sendHtml(res, 200, renderDone(session));
+    return true;
+  }
+  if (req.method === 'GET' && !m[2]) {
+    sendHtml(res, 200, renderForm(emu, session, {}));
+    return true;
+  }
+  if (req.method !== 'POST') return false;
+  const form = new Params(parseForm(await readBody(req)));
+  const email = form.str('email') || undefined;
+  const name = form.str('name') || undefined;
+  if (m[2] === 'pay') {
+    attempt(emu, res, session, { card: form.str('card_number') ?? '', email, name });
+    return true;
+  }
+  const pending = emu.store.checkoutInternals.get(session.id)?.pendingAuthenticationCard;
+  if (!pending) {
+    sendHtml(res, 400, renderForm(emu, session, { email, name, error: 'Start the payment again.' }));
+    return true;
+  }
+  attempt(emu, res, session, { card: pending, email, name, authentication: form.str('action') === 'complete' ? 'complete' : 'fail' });
+  return true;
+}

@@ -1,0 +1,225 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator';
+import { StripeApiError } from '../http/errors';
+import { readBody } from '../http/server';
+import { parseForm, Params } from '../http/form';
+import { emitEvent } from '../events';
+import { clone } from '../json';
+import { describeInterval, formatAmount, productName } from '../billing/plans';
+import { formatDate } from '../billing/periods';
+import { cancelSubscription, period } from '../billing/subscriptions';
+import { applyItemChanges, invoiceChanges, planItemChanges, type ProrationBehavior } from '../billing/changes';
+import { createScheduleFromSubscription, scheduleIdOf, updateSchedulePhases } from '../billing/schedules';
+import { attachPaymentMethod, paymentMethodFromCardNumber } from '../billing/payment-methods';
+import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
+
+function configOf(emu: Emulator, session: Stripe.BillingPortal.Session): Stripe.BillingPortal.Configuration | undefined {
+  return emu.store.portalConfigurations.get(typeof session.configuration === 'string' ? session.configuration : session.configuration.id);
+}
+
+function subscriptionsOf(emu: Emulator, customer: string): Stripe.Subscription[] {
+  return [...emu.store.subscriptions.values()]
+    .filter((s) => s.customer === customer && s.status !== 'canceled' && s.status !== 'incomplete_expired')
+    .reverse();
+}
+
+function planLabel(emu: Emulator, price: Stripe.Price): string {
+  return `${productName(emu, price)} — ${formatAmount(price.unit_amount ?? 0, price.currency)} / ${describeInterval(price)}`;
+}
+
+function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, config: Stripe.BillingPortal.Configuration, sub: Stripe.Subscription): Html {
+  const price = sub.items.data[0].price;
+  const { end } = period(sub);
+  const cancelling = sub.cancel_at !== null;
+  const scheduleId = scheduleIdOf(sub);
+  const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined;
+  const upcoming = schedule?.phases.find((p) => p.start_date >= end);
+  const upcomingPrice = upcoming ? emu.store.prices.get(String(upcoming.items[0]?.price)) : undefined;
+  const options = config.features.subscription_update.enabled
+    ? (config.features.subscription_update.products ?? []).flatMap((p) => p.prices).filter((id) => id !== price.id)
+    : [];
+  const pm = typeof sub.default_payment_method === 'string' ? emu.store.paymentMethods.get(sub.default_payment_method) : undefined;
+  return html`<section class="card" aria-label="Current plan">
+    <h2>Current plan</h2>
+    <p><strong data-testid="current-plan">${planLabel(emu, price)}</strong> <span class="badge">${sub.status}</span></p>
+    <p class="muted">${
+      cancelling
+        ? `Your plan will be canceled on ${formatDate(sub.cancel_at ?? end)}.`
+        : sub.status === 'trialing' && sub.trial_end
+          ? `Trial ends on ${formatDate(sub.trial_end)}.`
+          : `Renews on ${formatDate(end)}.`
+    }</p>
+    ${upcomingPrice ? html`<p class="notice">Switching to ${planLabel(emu, upcomingPrice)} on ${formatDate(end)}.</p>` : null}
+    ${pm?.card ? html`<p class="muted">Payment method: ${pm.card.brand} •••• ${pm.card.last4}</p>` : null}
+    <div class="row">
+      ${
+        cancelling
+          ? html`<form method="post" action="/portal/${session.id}/resume"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit">Resume plan</button></form>`
+          : config.features.subscription_cancel.enabled
+            ? html`<form method="post" action="/portal/${session.id}/cancel"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit" class="danger">Cancel plan</button></form>`
+            : null
+      }
+    </div>
+    ${
+      options.length && !cancelling
+        ? html`<h2 style="margin-top:20px">Switch plan</h2><ul class="plain">${options.map((id) => {
+            const option = emu.store.prices.get(id);
+            if (!option || !option.active) return html``;
+            return html`<li><span>${planLabel(emu, option)}</span><form method="post" action="/portal/${session.id}/switch"><input type="hidden" name="subscription" value="${sub.id}"><input type="hidden" name="price" value="${id}"><button type="submit" class="secondary" aria-label="Switch to ${planLabel(emu, option)}">Switch</button></form></li>`;
+          })}</ul>`
+        : null
+    }
+  </section>`;
+}
+
+function render(emu: Emulator, session: Stripe.BillingPortal.Session, notice: string | null, error: string | null): string {
+  const config = configOf(emu, session);
+  const customer = emu.store.customers.get(session.customer);
+  if (!config || !customer) return page('Billing', html`<div class="card"><h1>Unavailable</h1></div>`);
+  const subs = subscriptionsOf(emu, customer.id);
+  const invoices = [...emu.store.invoices.values()].filter((i) => i.customer === customer.id && i.status !== 'draft').reverse();
+  const body = html`
+    <p>${session.return_url ? html`<a href="${session.return_url}">← Return to ${config.business_profile.headline ?? 'the app'}</a>` : null}</p>
+    <span class="badge test">TEST MODE</span>
+    <h1>${config.business_profile.headline ?? 'Billing'}</h1>
+    <p class="muted">${customer.email ?? customer.id}</p>
+    ${notice ? html`<div class="notice" role="status">${notice}</div>` : null}
+    ${error ? html`<div class="error" role="alert">${error}</div>` : null}
+    ${subs.length ? subs.map((s) => subscriptionCard(emu, session, config, s)) : html`<div class="card"><p>No active subscription.</p></div>`}
+    ${
+      config.features.payment_method_update.enabled
+        ? html`<section class="card" aria-label="Payment method"><h2>Update card</h2>
+            <form method="post" action="/portal/${session.id}/payment-method">
+              <label for="card_number">Card number</label>
+              <input id="card_number" name="card_number" inputmode="numeric" placeholder="1234 1234 1234 1234" required>
+              <button class="full" type="submit">Save card</button>
+            </form></section>`
+        : null
+    }
+    ${
+      config.features.invoice_history.enabled
+        ? html`<section class="card" aria-label="Invoice history"><h2>Invoice history</h2>
+            <table><thead><tr><th>Date</th><th>Number</th><th class="num">Amount</th><th>Status</th></tr></thead><tbody>
+            ${invoices.map(
+              (i) => html`<tr><td>${formatDate(i.created)}</td><td>${i.hosted_invoice_url ? html`<a href="${i.hosted_invoice_url}">${i.number ?? i.id}</a>` : (i.number ?? i.id)}</td><td class="num">${formatAmount(i.total, i.currency)}</td><td>${i.status}</td></tr>`,
+            )}
+            </tbody></table></section>`
+        : null
+    }`;
+  return page('Billing portal', body);
+}
+
+function requireSubscription(emu: Emulator, session: Stripe.BillingPortal.Session, form: Params): Stripe.Subscription {
+  const sub = emu.store.subscriptions.get(form.str('subscription') ?? '');
+  if (!sub || sub.customer !== session.customer) throw new StripeApiError(404, { type: 'invalid_request_error', message: 'Subscription not found.' });
+  return sub;
+}
+
+function isDowngrade(current: Stripe.Price, next: Stripe.Price): boolean {
+  return (next.unit_amount ?? 0) < (current.unit_amount ?? 0);
+}
+
+/** Portal actions, applied the way the hosted portal would through the API. Returns the notice to show. */
+function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Stripe.BillingPortal.Configuration, action: string, form: Params): string {
+  if (action === 'payment-method') {
+    const pm = paymentMethodFromCardNumber(emu, form.str('card_number') ?? '');
+    attachPaymentMethod(emu, pm.id, session.customer);
+    const customer = emu.store.customers.get(session.customer);
+    if (customer) {
+      const before = clone(customer);
+      customer.invoice_settings.default_payment_method = pm.id;
+      emitEvent(emu, 'customer.updated', customer, before);
+    }
+    for (const sub of subscriptionsOf(emu, session.customer)) {
+      const before = clone(sub);
+      sub.default_payment_method = pm.id;
+      emitEvent(emu, 'customer.subscription.updated', sub, before);
+    }
+    return 'Card updated.';
+  }
+  const sub = requireSubscription(emu, session, form);
+  const before = clone(sub);
+  const now = emu.nowFor(session.customer);
+  switch (action) {
+    case 'cancel':
+      if (config.features.subscription_cancel.mode === 'immediately') {
+        cancelSubscription(emu, sub, { reason: 'cancellation_requested' });
+        return 'Your plan has been canceled.';
+      }
+      sub.cancel_at_period_end = true;
+      sub.cancel_at = period(sub).end;
+      sub.canceled_at = now;
+      sub.cancellation_details = { comment: null, feedback: null, feedback_option: null, reason: 'cancellation_requested' };
+      emitEvent(emu, 'customer.subscription.updated', sub, before);
+      return `Your plan will be canceled on ${formatDate(period(sub).end)}.`;
+    case 'resume':
+      sub.cancel_at_period_end = false;
+      sub.cancel_at = null;
+      sub.canceled_at = null;
+      sub.cancellation_details = { comment: null, feedback: null, feedback_option: null, reason: null };
+      emitEvent(emu, 'customer.subscription.updated', sub, before);
+      return 'Your plan has been renewed.';
+    case 'switch': {
+      const price = emu.store.prices.get(form.str('price') ?? '');
+      const allowed = (config.features.subscription_update.products ?? []).some((p) => price && p.prices.includes(price.id));
+      if (!price || !allowed) throw new StripeApiError(400, { type: 'invalid_request_error', message: 'That plan is not available.' });
+      const current = sub.items.data[0];
+      const atPeriodEnd = config.features.subscription_update.schedule_at_period_end.conditions.some(
+        (c) => c.type === 'decreasing_item_amount' && isDowngrade(current.price, price),
+      );
+      if (atPeriodEnd) {
+        const scheduleId = scheduleIdOf(sub);
+        const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : createScheduleFromSubscription(emu, sub, {});
+        if (!schedule) return 'Nothing changed.';
+        const { start, end } = period(sub);
+        const phases = [
+          new Params({ items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }], start_date: String(start), end_date: String(end) }),
+          new Params({ items: [{ price: price.id, quantity: String(current.quantity ?? 1) }] }),
+        ];
+        const scheduleBefore = clone(schedule);
+        updateSchedulePhases(emu, schedule, phases);
+        emitEvent(emu, 'subscription_schedule.updated', schedule, scheduleBefore);
+        return `Your plan will switch on ${formatDate(end)}.`;
+      }
+      const behavior: ProrationBehavior =
+        config.features.subscription_update.proration_behavior === 'always_invoice'
+          ? 'always_invoice'
+          : config.features.subscription_update.proration_behavior === 'none'
+            ? 'none'
+            : 'create_prorations';
+      const plan = planItemChanges(sub, [{ id: current.id, price }]);
+      const applied = applyItemChanges(emu, sub, plan, behavior, now);
+      emitEvent(emu, 'customer.subscription.updated', sub, applied.before);
+      invoiceChanges(emu, sub, plan, behavior, applied.prorations);
+      return `Your plan has been updated to ${productName(emu, price)}.`;
+    }
+    default:
+      throw new StripeApiError(404, { type: 'invalid_request_error', message: 'Unknown action.' });
+  }
+}
+
+export async function handlePortalPage(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const m = /^\/portal\/([^/]+)(?:\/(cancel|resume|switch|payment-method))?$/.exec(url.pathname);
+  if (!m) return false;
+  const session = emu.store.portalSessions.get(decodeURIComponent(m[1]));
+  const config = session ? configOf(emu, session) : undefined;
+  if (!session || !config) {
+    notFound(res, 'This portal session does not exist.');
+    return true;
+  }
+  if (req.method === 'GET' && !m[2]) {
+    sendHtml(res, 200, render(emu, session, url.searchParams.get('notice'), url.searchParams.get('error')));
+    return true;
+  }
+  if (req.method !== 'POST' || !m[2]) return false;
+  const form = new Params(parseForm(await readBody(req)));
+  try {
+    const notice = emu.withRequest({ id: null, idempotencyKey: null }, () => act(emu, session, config, m[2], form));
+    redirect(res, `/portal/${session.id}?notice=${encodeURIComponent(notice)}`);
+  } catch (err) {
+    if (!(err instanceof StripeApiError)) throw err;
+    redirect(res, `/portal/${session.id}?error=${encodeURIComponent(err.body.message)}`);
+  }
+  return true;
+}
