@@ -20,6 +20,8 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   readonly verificationErrors: string[] = [];
   respond: (event: Stripe.Event, attempt: number) => number | Promise<number> = () => 200;
+  inFlight = 0;
+  maxInFlight = 0;
   private server: Server | null = null;
   private readonly attempts = new Map<string, number>();
   url = '';
@@ -46,7 +48,10 @@ export class WebhookReceiver {
         }
         const attempt = (this.attempts.get(event.id) ?? 0) + 1;
         this.attempts.set(event.id, attempt);
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
         void Promise.resolve(this.respond(event, attempt)).then((status) => {
+          this.inFlight--;
           if (status >= 200 && status < 300) this.received.push({ event, rawBody, signature, receivedAt: Date.now() });
           res.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
         });
@@ -66,6 +71,7 @@ export class WebhookReceiver {
     this.verificationErrors.length = 0;
     this.attempts.clear();
     this.respond = () => 200;
+    this.maxInFlight = 0;
   }
 
   types(filter?: (e: Stripe.Event) => boolean): string[] {
