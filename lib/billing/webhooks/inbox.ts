@@ -50,7 +50,7 @@ export async function processStoredEvent(eventId: string, options: { force?: boo
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
     return result;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = rootCauseMessage(error);
     logger.error({ err: error, eventId }, "webhook processing failed");
     await db
       .update(webhookEvents)
@@ -59,4 +59,11 @@ export async function processStoredEvent(eventId: string, options: { force?: boo
       .catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
     throw error;
   }
+}
+
+/** The innermost cause's message: "Failed query: <sql>" wrappers hide what actually went wrong. */
+function rootCauseMessage(error: unknown): string {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
 }

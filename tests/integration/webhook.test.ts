@@ -1,0 +1,222 @@
+import { eq, sql } from "drizzle-orm";
+import Stripe from "stripe";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
+import { POST as webhookRoute } from "@/app/api/billing/webhook/route";
+import { invoices, subscriptions, webhookEvents, type User } from "@/db/schema";
+import { syncStripeSubscription } from "@/lib/billing/sync";
+import { DATABASE_KINDS } from "../helpers/db";
+import { TEST_WEBHOOK_SECRET, startBillingEnv, type BillingEnv } from "../helpers/billing-env";
+import { requestAs } from "../helpers/session";
+
+function signedRequest(payload: string, options: { secret?: string; timestamp?: number; signature?: string | null } = {}) {
+  const headers = new Headers({ "content-type": "application/json" });
+  const signature =
+    options.signature !== undefined
+      ? options.signature
+      : Stripe.webhooks.generateTestHeaderString({
+          payload,
+          secret: options.secret ?? TEST_WEBHOOK_SECRET,
+          timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+        });
+  if (signature !== null) headers.set("stripe-signature", signature);
+  return new Request("http://app.test/api/billing/webhook", { method: "POST", headers, body: payload });
+}
+
+const deliver = (event: Stripe.Event) => webhookRoute(signedRequest(JSON.stringify(event)));
+
+function* permutations<T>(items: T[]): Generator<T[]> {
+  if (items.length <= 1) {
+    yield items;
+    return;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const rest = [...items.slice(0, i), ...items.slice(i + 1)];
+    for (const perm of permutations(rest)) yield [items[i], ...perm];
+  }
+}
+
+describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
+  let env: BillingEnv;
+  let user: User;
+  let checkoutEvents: Stripe.Event[];
+
+  beforeAll(async () => {
+    // Deliveries are made by the tests themselves, in the order and number they choose.
+    env = await startBillingEnv(kind, { deliverWebhooks: false });
+    user = await env.createUser();
+    const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    const { url } = (await res.json()) as { url: string };
+    const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
+    const seen = new Set((await env.stripe.events.list({ limit: 100 })).data.map((e) => e.id));
+    await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" });
+    checkoutEvents = (await env.stripe.events.list({ limit: 100 })).data.filter((e) => !seen.has(e.id)).reverse();
+  });
+  afterAll(() => env.stop());
+
+  const db = () => env.database.db;
+  async function resetBillingRows() {
+    await db().delete(webhookEvents);
+    await db().delete(invoices);
+    await db().delete(subscriptions);
+  }
+  async function billingState() {
+    const subs = await db().select().from(subscriptions).where(eq(subscriptions.userId, user.id));
+    const invs = await db().select().from(invoices).where(eq(invoices.userId, user.id));
+    return {
+      subscriptions: subs.map((s) => ({
+        id: s.providerSubscriptionId,
+        status: s.status,
+        plan: s.planId,
+        interval: s.interval,
+        periodEnd: s.currentPeriodEnd?.toISOString(),
+        trialEnd: s.trialEnd?.toISOString(),
+        cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+      })),
+      invoices: invs.map((i) => ({ id: i.providerInvoiceId, status: i.status, total: i.total, paid: i.amountPaid })),
+    };
+  }
+  beforeEach(resetBillingRows);
+
+  it("the checkout produced the lifecycle's events", () => {
+    expect(checkoutEvents.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["customer.subscription.created", "invoice.paid", "checkout.session.completed"]),
+    );
+  });
+
+  it("in order, the events leave one trialing Pro subscription and one paid invoice", async () => {
+    for (const event of checkoutEvents) expect((await deliver(event)).status).toBe(200);
+    const state = await billingState();
+    expect(state.subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro", interval: "month" })]);
+    expect(state.invoices).toEqual([expect.objectContaining({ status: "paid", total: 0 })]);
+    const stored = await db().select().from(webhookEvents);
+    expect(stored).toHaveLength(checkoutEvents.length);
+    expect(stored.every((e) => e.attempts === 1 && ["processed", "ignored"].includes(e.status))).toBe(true);
+  });
+
+  it("every permutation of the checkout's state-changing events ends in the same rows", async () => {
+    for (const event of checkoutEvents) await deliver(event);
+    const expected = await billingState();
+    // payment_method.attached changes nothing we store; the other events each move state.
+    const stateful = checkoutEvents.filter((e) => e.type !== "payment_method.attached");
+    expect(stateful.length).toBeGreaterThanOrEqual(6);
+    let runs = 0;
+    for (const order of permutations(stateful)) {
+      await resetBillingRows();
+      for (const event of order) expect((await deliver(event)).status).toBe(200);
+      expect(await billingState()).toEqual(expected);
+      runs += 1;
+    }
+    expect(runs).toBe([...Array(stateful.length).keys()].reduce((f, i) => f * (i + 1), 1));
+  }, 600_000);
+
+  it("a duplicate delivery is acknowledged without side effects", async () => {
+    for (const event of checkoutEvents) {
+      expect((await deliver(event)).status).toBe(200);
+      const again = await deliver(event);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ status: "duplicate" });
+    }
+    const stored = await db().select().from(webhookEvents);
+    expect(stored.every((e) => e.attempts === 1)).toBe(true);
+    expect((await billingState()).subscriptions).toHaveLength(1);
+  });
+
+  it("20 concurrent deliveries of the same event end in one correct row", async () => {
+    const event = checkoutEvents.find((e) => e.type === "customer.subscription.created") as Stripe.Event;
+    const responses = await Promise.all(Array.from({ length: 20 }, () => deliver(event)));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ status: string }>;
+    expect(bodies.filter((b) => b.status === "processed")).toHaveLength(1);
+    const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
+    expect(stored).toMatchObject({ status: "processed", attempts: 1 });
+    expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
+  });
+
+  it("rejects a bad signature, a missing one and a stale timestamp with 400, storing nothing", async () => {
+    const payload = JSON.stringify(checkoutEvents[0]);
+    const bad = await webhookRoute(signedRequest(payload, { secret: "whsec_wrong" }));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: "invalid_signature" });
+    expect((await webhookRoute(signedRequest(payload, { signature: null }))).status).toBe(400);
+    expect((await webhookRoute(signedRequest(payload, { signature: "t=1,v1=deadbeef" }))).status).toBe(400);
+    const stale = await webhookRoute(signedRequest(payload, { timestamp: Math.floor(Date.now() / 1000) - 301 }));
+    expect(stale.status).toBe(400);
+    const tampered = signedRequest(payload);
+    const forged = new Request(tampered.url, { method: "POST", headers: tampered.headers, body: payload.replace('"livemode":false', '"livemode":true') });
+    expect(payload).toContain('"livemode":false');
+    expect((await webhookRoute(forged)).status).toBe(400);
+    expect(await db().select().from(webhookEvents)).toEqual([]);
+    expect((await billingState()).subscriptions).toEqual([]);
+  });
+
+  it("refuses a body over 1 MB with 413", async () => {
+    const huge = JSON.stringify({ ...checkoutEvents[0], padding: "x".repeat(1024 * 1024) });
+    const res = await webhookRoute(signedRequest(huge));
+    expect(res.status).toBe(413);
+    expect(await db().select().from(webhookEvents)).toEqual([]);
+  });
+
+  it("stores and acknowledges event types it does not handle", async () => {
+    const unknown = { ...checkoutEvents[0], id: "evt_unknown_type_1", type: "radar.early_fraud_warning.created" } as unknown as Stripe.Event;
+    const res = await deliver(unknown);
+    expect(res.status).toBe(200);
+    const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, unknown.id));
+    expect(stored).toMatchObject({ status: "ignored", type: "radar.early_fraud_warning.created" });
+  });
+
+  it("a database failure mid-event answers 500, keeps nothing half-written, and the retry succeeds", async () => {
+    const event = checkoutEvents.find((e) => e.type === "checkout.session.completed") as Stripe.Event;
+    // A real failure inside the transaction: the subscriptions upsert is refused by the database.
+    await db().execute(sql.raw(`create or replace function refuse_writes() returns trigger language plpgsql as $$
+      begin raise exception 'simulated database failure'; end $$`));
+    await db().execute(sql.raw("create trigger refuse_subscription_writes before insert or update on subscriptions for each row execute function refuse_writes()"));
+    try {
+      const failed = await deliver(event);
+      expect(failed.status).toBe(500);
+      const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
+      expect(stored).toMatchObject({ status: "failed", attempts: 1 });
+      expect(stored.lastError).toContain("simulated database failure");
+      expect((await billingState()).subscriptions).toEqual([]);
+    } finally {
+      await db().execute(sql.raw("drop trigger refuse_subscription_writes on subscriptions"));
+    }
+    const retried = await deliver(event);
+    expect(retried.status).toBe(200);
+    const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
+    expect(stored).toMatchObject({ status: "processed", attempts: 2, lastError: null });
+    expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
+  });
+
+  it("Stripe unreachable while processing answers 500 and the retry succeeds", async () => {
+    const event = checkoutEvents.find((e) => e.type === "customer.subscription.created") as Stripe.Event;
+    const realUrl = process.env.STRIPE_EMULATOR_URL;
+    process.env.STRIPE_EMULATOR_URL = "http://127.0.0.1:9"; // discard port: connection refused
+    try {
+      expect((await deliver(event)).status).toBe(500);
+    } finally {
+      process.env.STRIPE_EMULATOR_URL = realUrl;
+    }
+    expect((await billingState()).subscriptions).toEqual([]);
+    expect((await deliver(event)).status).toBe(200);
+    expect((await billingState()).subscriptions).toHaveLength(1);
+  });
+
+  it("an older read never overwrites a newer one (version guard)", async () => {
+    const subscriptionId = (await billingStateAfterAll()).subscriptions[0].id;
+    const future = Date.now() + 60_000;
+    const spy = vi.spyOn(Date, "now").mockReturnValueOnce(future);
+    const newer = await syncStripeSubscription(db(), subscriptionId);
+    spy.mockRestore();
+    expect(newer.status).toBe("synced");
+    const older = await syncStripeSubscription(db(), subscriptionId);
+    expect(older.status).toBe("stale");
+    const [row] = await db().select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscriptionId));
+    expect(row.sourceVersion).toBe(future);
+  });
+
+  async function billingStateAfterAll() {
+    for (const event of checkoutEvents) await deliver(event);
+    return billingState();
+  }
+});
