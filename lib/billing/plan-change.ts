@@ -9,6 +9,7 @@ import {
   retrieveSubscriptionState,
   schedulePriceChange,
   setCancelAtPeriodEnd,
+  stripeNow,
 } from "@/lib/stripe/gateway";
 import { idOf } from "@/lib/stripe/mapping";
 import { catalogPrice, purchasablePlan } from "./checkout";
@@ -68,7 +69,7 @@ export async function changePlan(
   const hasPendingChange = Boolean(row.pendingPlanId);
   if (direction === "same" && !hasPendingChange) throw badRequest(`You are already on ${plan.name} (${input.interval}ly).`);
   const kind: ChangeKind = direction === "same" ? "cancel_pending_change" : direction;
-  const prorationDate = Math.floor(Date.now() / 1000);
+  const prorationDate = await stripeNow(subscription);
 
   if (input.preview) {
     if (kind === "upgrade") {

@@ -58,6 +58,16 @@ export async function retrieveSubscriptionState(id: string): Promise<Subscriptio
   return { subscription, pendingChange };
 }
 
+/**
+ * "Now" as Stripe sees it for this subscription: a test clock's frozen time when it has one (test
+ * mode), the wall clock otherwise. Proration dates must be inside the subscription's period.
+ */
+export async function stripeNow(subscription: Stripe.Subscription): Promise<number> {
+  const clock = idOf(subscription.test_clock);
+  if (!clock) return Math.floor(Date.now() / 1000);
+  return (await getStripe().testHelpers.testClocks.retrieve(clock)).frozen_time;
+}
+
 export const retrieveInvoice = (id: string) => getStripe().invoices.retrieve(id);
 
 export const retrieveCustomer = (id: string) => getStripe().customers.retrieve(id);
