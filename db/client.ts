@@ -105,6 +105,6 @@ export async function getDb(): Promise<Database> {
 }
 
 /** Lets tests and scripts run the app's code against a database they opened themselves. */
-export function useDatabase(handle: DatabaseHandle): void {
+export function setAppDatabase(handle: DatabaseHandle): void {
   globalForDb.__billingDb = Promise.resolve(handle);
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type Stripe from "stripe";
-import { useDatabase } from "@/db/client";
+import { setAppDatabase } from "@/db/client";
 import { users, type User } from "@/db/schema";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
@@ -55,7 +55,7 @@ let userCounter = 0;
 /** A database of `kind`, a fresh emulator delivering webhooks to the app's route, and a synced catalog. */
 export async function startBillingEnv(kind: DatabaseKind, options: { deliverWebhooks?: boolean } = {}): Promise<BillingEnv> {
   const database = await createTestDatabase(kind);
-  useDatabase(database);
+  setAppDatabase(database);
   const webhook = await startWebhookServer();
   const emulator = await startEmulator({
     port: 0,

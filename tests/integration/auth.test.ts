@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useDatabase } from "@/db/client";
+import { setAppDatabase } from "@/db/client";
 import { POST as signUp } from "@/app/api/account/route";
 import { GET as me } from "@/app/api/me/route";
 import { authenticate } from "@/lib/auth/users";
@@ -10,7 +10,7 @@ describe.each(DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    useDatabase(database);
+    setAppDatabase(database);
   });
   afterAll(() => database.destroy());
 
