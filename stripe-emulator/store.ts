@@ -37,11 +37,6 @@ export interface CheckoutInternals {
   pendingAuthenticationCard: string | null;
 }
 
-export interface PortalInternals {
-  /** Flow-less sessions show everything the configuration allows. */
-  customer: string;
-}
-
 /**
  * All emulator state. Maps keep insertion order, which is creation order, so lists can walk them newest first.
  * Objects are stored in their public Stripe shape; events snapshot them with a deep copy.

@@ -118,6 +118,8 @@ export interface DraftInvoiceOptions {
   autoFinalizeAt: number | null;
   currency: string;
   description?: string | null;
+  /** Pre-allocated id, so a subscription can reference its first invoice in its created event. */
+  id?: string;
 }
 
 /** The invoice object itself, not stored; previews use this directly. */
@@ -213,7 +215,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
 }
 
 export function createDraftInvoice(emu: Emulator, opts: DraftInvoiceOptions): Stripe.Invoice {
-  const id = newId('in');
+  const id = opts.id ?? newId('in');
   const pending = opts.includePendingItems ? pendingInvoiceItems(emu, opts.customer.id, opts.subscription?.id ?? null) : [];
   const specs = [...pending.map((ii) => lineSpecFromInvoiceItem(emu, ii)), ...opts.lines];
   const invoice = buildInvoice(emu, id, opts, specs.map((spec) => buildLineItem(id, spec)));

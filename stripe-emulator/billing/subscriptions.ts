@@ -179,7 +179,8 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     ended_at: null,
     invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
     items: { object: 'list', data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
-    latest_invoice: null,
+    // Stripe creates the first invoice in the same operation, so even the created event points at it.
+    latest_invoice: newId('in'),
     livemode: false,
     managed_payments: null,
     metadata: input.metadata,
@@ -219,8 +220,8 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     periodEnd: now,
     autoFinalizeAt: null,
     currency: sub.currency,
+    id: String(sub.latest_invoice),
   });
-  sub.latest_invoice = invoice.id;
   finalizeInvoice(emu, invoice);
   let outcome: PaymentOutcome = { status: 'succeeded' };
   if (invoice.status === 'open') {
@@ -310,7 +311,6 @@ export function cancelSubscription(
   sub.status = 'canceled';
   sub.ended_at = now;
   sub.canceled_at = sub.canceled_at ?? now;
-  sub.cancel_at = sub.cancel_at ?? null;
   sub.cancellation_details = {
     comment: options.comment ?? sub.cancellation_details?.comment ?? null,
     feedback: options.feedback ?? sub.cancellation_details?.feedback ?? null,

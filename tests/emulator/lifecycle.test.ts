@@ -73,6 +73,9 @@ describe('checkout', () => {
     }
     const paid = invoiceObject(eventsOf(customer.id, ['invoice.paid'])[0]);
     expect(paid).toMatchObject({ amount_paid: 1000, billing_reason: 'subscription_create', status: 'paid' });
+    expect((created.data.object as Stripe.Subscription).latest_invoice).toBe(paid.id);
+    const completed = eventsOf(customer.id, ['checkout.session.completed'])[0].data.object as Stripe.Checkout.Session;
+    expect(completed).toMatchObject({ status: 'complete', payment_status: 'paid', subscription: sub.id, invoice: paid.id, client_reference_id: 'user_1' });
     // The raw body the SDK verified is exactly what was signed.
     const raw = env.receiver.received.find((r) => r.event.type === 'checkout.session.completed');
     expect(raw?.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
