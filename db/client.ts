@@ -79,7 +79,7 @@ async function openPostgres(url: string, max = 10): Promise<DatabaseHandle> {
   };
 }
 
-export function databaseOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseOptions {
+export function databaseOptionsFromEnv(env: Record<string, string | undefined> = process.env): DatabaseOptions {
   return { url: env.DATABASE_URL || undefined, pgliteDir: env.PGLITE_DIR || ".data/pglite" };
 }
 

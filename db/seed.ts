@@ -8,7 +8,7 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ email: string; password: string; nam
   { email: "admin@example.com", password: "admin-password-1", name: "Demo Admin", role: "admin" },
 ];
 
-export function shouldSeedDemoAccounts(env: NodeJS.ProcessEnv = process.env): boolean {
+export function shouldSeedDemoAccounts(env: Record<string, string | undefined> = process.env): boolean {
   if (env.SEED_DEMO_ACCOUNTS) return env.SEED_DEMO_ACCOUNTS === "true";
   return env.NODE_ENV !== "production";
 }

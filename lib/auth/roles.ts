@@ -1,6 +1,6 @@
 import type { UserRole } from "@/db/schema";
 
-export function adminEmails(env: NodeJS.ProcessEnv = process.env): Set<string> {
+export function adminEmails(env: Record<string, string | undefined> = process.env): Set<string> {
   return new Set(
     (env.ADMIN_EMAILS ?? "")
       .split(",")

@@ -2,7 +2,7 @@ import { addDays } from "date-fns";
 import type { Subscription } from "@/db/schema";
 import { FREE_PLAN_ID, findPlan, getPlan, type FeatureId, type MeterId, type Plan } from "./plans";
 
-export function gracePeriodDays(env: NodeJS.ProcessEnv = process.env): number {
+export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
   return Number.isFinite(days) && days >= 0 ? days : 3;
 }

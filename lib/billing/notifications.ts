@@ -5,7 +5,7 @@ import { logger } from "@/lib/logger";
 
 export type NotificationKind = "payment_failed" | "trial_will_end" | "subscription_canceled";
 
-export const smtpConfigured = (env: NodeJS.ProcessEnv = process.env) => Boolean(env.SMTP_URL);
+export const smtpConfigured = (env: Record<string, string | undefined> = process.env) => Boolean(env.SMTP_URL);
 
 /**
  * Records a customer notification caused by a webhook event. (event, kind) is unique, so a

@@ -4,7 +4,7 @@ import { HttpError } from "@/lib/http/errors";
 export type PaymentsMode = "stripe" | "emulator" | "disabled";
 
 /** The one place that decides whether billing talks to real Stripe, the local emulator, or nothing. */
-export function paymentsMode(env: NodeJS.ProcessEnv = process.env): PaymentsMode {
+export function paymentsMode(env: Record<string, string | undefined> = process.env): PaymentsMode {
   if (env.STRIPE_EMULATOR_URL) return "emulator";
   if (env.STRIPE_SECRET_KEY) return "stripe";
   return "disabled";
@@ -17,7 +17,7 @@ export const paymentsNotConfigured = () =>
     "Payments are not configured. Set STRIPE_SECRET_KEY, or STRIPE_EMULATOR_URL to use the local Stripe emulator.",
   );
 
-export function createStripeClient(env: NodeJS.ProcessEnv = process.env): Stripe {
+export function createStripeClient(env: Record<string, string | undefined> = process.env): Stripe {
   const mode = paymentsMode(env);
   if (mode === "disabled") throw paymentsNotConfigured();
   const appInfo = { name: "next-stripe-billing", version: "0.1.0" };

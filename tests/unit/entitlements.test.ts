@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import type { Subscription } from "@/db/schema";
+import { gracePeriodDays, resolveEntitlement } from "@/lib/billing/entitlements";
+
+const NOW = new Date("2027-03-10T12:00:00Z");
+let n = 0;
+function sub(overrides: Partial<Subscription>): Subscription {
+  n += 1;
+  return {
+    id: `row-${n}`,
+    userId: "u1",
+    billingCustomerId: null,
+    provider: "stripe",
+    providerSubscriptionId: `sub_${n}`,
+    status: "active",
+    planId: "pro",
+    priceId: null,
+    priceLookupKey: null,
+    interval: "month",
+    quantity: 1,
+    unitAmount: 1900,
+    currency: "usd",
+    currentPeriodStart: null,
+    currentPeriodEnd: null,
+    trialStart: null,
+    trialEnd: null,
+    cancelAtPeriodEnd: false,
+    cancelAt: null,
+    canceledAt: null,
+    endedAt: null,
+    pastDueSince: null,
+    scheduleId: null,
+    pendingPlanId: null,
+    pendingInterval: null,
+    pendingChangeAt: null,
+    sourceVersion: 1,
+    metadata: {},
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...overrides,
+  };
+}
+
+describe("resolveEntitlement", () => {
+  it("is the free plan without subscriptions", () => {
+    const e = resolveEntitlement([], NOW, 3);
+    expect(e).toMatchObject({ plan: { id: "free" }, source: "free", subscription: null });
+    expect(e.limits.api_calls).toBe(1_000);
+  });
+
+  it.each(["active", "trialing"])("grants the plan of a %s subscription", (status) => {
+    expect(resolveEntitlement([sub({ status })], NOW, 3).plan.id).toBe("pro");
+  });
+
+  it.each(["incomplete", "incomplete_expired", "canceled", "unpaid", "paused"])("grants nothing for %s", (status) => {
+    expect(resolveEntitlement([sub({ status })], NOW, 3).plan.id).toBe("free");
+  });
+
+  it("keeps a past_due plan through the grace period and drops it after", () => {
+    const pastDueSince = new Date("2027-03-08T12:00:00Z");
+    const inGrace = resolveEntitlement([sub({ status: "past_due", pastDueSince })], NOW, 3);
+    expect(inGrace).toMatchObject({ plan: { id: "pro" }, source: "grace_period" });
+    expect(inGrace.gracePeriodEndsAt?.toISOString()).toBe("2027-03-11T12:00:00.000Z");
+    const later = new Date("2027-03-11T12:00:00Z");
+    expect(resolveEntitlement([sub({ status: "past_due", pastDueSince })], later, 3).plan.id).toBe("free");
+    expect(resolveEntitlement([sub({ status: "past_due", pastDueSince })], NOW, 0).plan.id).toBe("free");
+  });
+
+  it("picks the highest-ranked plan when several subscriptions grant one", () => {
+    const e = resolveEntitlement([sub({ planId: "pro" }), sub({ planId: "staff", provider: "internal" }), sub({ planId: "scale" })], NOW, 3);
+    expect(e.plan.id).toBe("staff");
+    expect(e.limits.tokens).toBeNull();
+  });
+
+  it("ignores subscriptions to plans that are not in the catalog", () => {
+    expect(resolveEntitlement([sub({ planId: "unknown" })], NOW, 3).plan.id).toBe("free");
+  });
+
+  it("reads the grace period from BILLING_GRACE_PERIOD_DAYS, defaulting to 3", () => {
+    expect(gracePeriodDays({})).toBe(3);
+    expect(gracePeriodDays({ BILLING_GRACE_PERIOD_DAYS: "7" })).toBe(7);
+    expect(gracePeriodDays({ BILLING_GRACE_PERIOD_DAYS: "nope" })).toBe(3);
+  });
+});
