@@ -4,9 +4,27 @@ import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import type { Emulator } from '../emulator';
 import { formatAmount } from '../billing/plans';
 import { formatDate } from '../billing/periods';
-import { html, notFound, page, sendHtml } from './layout';
+import { html, notFound, page, redirect, sendHtml } from './layout';
+import { StripeApiError, cardError } from '../http/errors';
+import { readBody } from '../http/server';
+import { parseForm, Params } from '../http/form';
+import { attachPaymentMethod, paymentMethodFromCardNumber } from '../billing/payment-methods';
+import { attemptInvoicePayment } from '../billing/invoices';
+import { applyPaymentOutcome } from '../billing/subscriptions';
 
-function renderInvoice(emu: Emulator, invoice: Stripe.Invoice): string {
+function payForm(invoice: Stripe.Invoice, error: string | null) {
+  return html`<section aria-label="Pay invoice">
+    <h2>Pay this invoice</h2>
+    ${error ? html`<div class="error" role="alert">${error}</div>` : null}
+    <form method="post" action="/invoices/${invoice.id}/pay">
+      <label for="card_number">Card number</label>
+      <input id="card_number" name="card_number" inputmode="numeric" placeholder="1234 1234 1234 1234" required>
+      <button class="full" type="submit">Pay</button>
+    </form>
+  </section>`;
+}
+
+function renderInvoice(emu: Emulator, invoice: Stripe.Invoice, error: string | null = null): string {
   const customer = emu.store.customers.get(String(invoice.customer));
   const body = html`<div class="card">
     <span class="badge test">TEST MODE</span>
@@ -26,6 +44,7 @@ function renderInvoice(emu: Emulator, invoice: Stripe.Invoice): string {
       <tr><th colspan="2">Amount remaining</th><td class="num">${formatAmount(invoice.amount_remaining, invoice.currency)}</td></tr>
     </tbody></table>
     <p><a class="button secondary" href="/invoices/${invoice.id}/pdf">Download invoice</a></p>
+    ${invoice.status === 'open' ? payForm(invoice, error) : null}
   </div>`;
   return page(`Invoice ${invoice.number ?? invoice.id}`, body);
 }
@@ -75,14 +94,37 @@ export async function invoicePdf(emu: Emulator, invoice: Stripe.Invoice): Promis
   return doc.save();
 }
 
+/** The customer pays an open invoice on the hosted page (on-session, so 3-D Secure counts as completed). */
+function payOnPage(emu: Emulator, invoice: Stripe.Invoice, cardNumber: string): void {
+  emu.withRequest({ id: null, idempotencyKey: null }, () => {
+    const pm = paymentMethodFromCardNumber(emu, cardNumber);
+    attachPaymentMethod(emu, pm.id, String(invoice.customer));
+    const outcome = attemptInvoicePayment(emu, invoice, { paymentMethodId: pm.id, authenticated: true });
+    applyPaymentOutcome(emu, invoice);
+    if (outcome.status !== 'succeeded') throw cardError(outcome.error);
+  });
+}
+
 export async function handleInvoicePage(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-  const m = /^\/invoices\/([^/]+)(\/pdf)?$/.exec(url.pathname);
-  if (!m || req.method !== 'GET') return false;
+  const m = /^\/invoices\/([^/]+)(\/pdf|\/pay)?$/.exec(url.pathname);
+  if (!m) return false;
   const invoice = emu.store.invoices.get(decodeURIComponent(m[1]));
   if (!invoice || invoice.status === 'draft') {
     notFound(res, 'This invoice does not exist.');
     return true;
   }
+  if (m[2] === '/pay' && req.method === 'POST') {
+    const form = new Params(parseForm(await readBody(req)));
+    try {
+      if (invoice.status === 'open') payOnPage(emu, invoice, form.str('card_number') ?? '');
+      redirect(res, `/invoices/${invoice.id}`);
+    } catch (err) {
+      if (!(err instanceof StripeApiError)) throw err;
+      sendHtml(res, err.statusCode, renderInvoice(emu, invoice, err.body.message));
+    }
+    return true;
+  }
+  if (req.method !== 'GET' || m[2] === '/pay') return false;
   if (m[2]) {
     const pdf = await invoicePdf(emu, invoice);
     res.writeHead(200, {

@@ -164,3 +164,26 @@ test('the hosted invoice page links to a PDF', async ({ page, request }) => {
   expect(pdf.headers()['content-type']).toBe('application/pdf');
   expect((await pdf.body()).subarray(0, 4).toString()).toBe('%PDF');
 });
+
+test('an open invoice can be paid on its hosted page, which recovers the subscription', async ({ page }) => {
+  const customer = await stripe.customers.create({ email: 'dunning@example.com' });
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: price.id }],
+    default_payment_method: 'pm_card_chargeCustomerFail',
+  });
+  expect(sub.status).toBe('incomplete');
+  const invoice = await stripe.invoices.retrieve(String(sub.latest_invoice));
+  expect(invoice.status).toBe('open');
+
+  await page.goto(invoice.hosted_invoice_url ?? '');
+  await page.getByLabel('Card number').fill('4000 0000 0000 0002');
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByRole('alert')).toContainText('Your card was declined.');
+
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByText('paid', { exact: true })).toBeVisible();
+  expect((await stripe.invoices.retrieve(invoice.id)).status).toBe('paid');
+  expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
+});
