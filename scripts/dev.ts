@@ -18,6 +18,7 @@ runScript(async () => {
   });
   const env = { ...process.env, ...stripe?.env, NEXTAUTH_URL: appUrl, APP_URL: process.env.APP_URL ?? appUrl };
   if (stripe) {
+    console.log(`Stripe emulator on ${stripe.env.STRIPE_EMULATOR_URL} (no Stripe account needed; test card 4242 4242 4242 4242)`);
     Object.assign(process.env, stripe.env);
     await syncCatalogFromEnv();
   }
