@@ -1,0 +1,323 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { Alert, Button } from "@/components/ui";
+import { isHttpUrl, postApi, safeAppPath } from "@/components/billing/api";
+import type { PlanView } from "@/lib/billing/catalog-view";
+import type { BillingInterval, FEATURES, METERS, MeterId } from "@/lib/billing/plans";
+import { formatLimit, formatMoney, savingsLabel, yearlySavings } from "@/lib/format";
+import { IntervalToggle } from "./interval-toggle";
+
+export interface PricingViewer {
+  signedIn: boolean;
+  /** The plan in force for the signed-in user (from the server, never the URL). */
+  currentPlanId: string | null;
+  currentInterval: BillingInterval | null;
+  /** A live Stripe subscription exists, so plan changes go through /billing, not Checkout. */
+  hasSubscription: boolean;
+}
+
+interface Notice {
+  tone: "error" | "info";
+  message: string;
+  link?: { href: string; label: string };
+}
+
+const CHANGE_PLAN_PATH = "/billing#change-plan";
+
+export function PricingPlans({
+  plans,
+  meters,
+  features,
+  paymentsEnabled,
+  viewer,
+  initialInterval,
+  resumePlanId,
+  salesEmail,
+}: {
+  plans: PlanView[];
+  meters: typeof METERS;
+  features: typeof FEATURES;
+  paymentsEnabled: boolean;
+  viewer: PricingViewer;
+  initialInterval: BillingInterval;
+  resumePlanId: string | null;
+  salesEmail: string;
+}) {
+  const router = useRouter();
+  const [interval, setBillingInterval] = useState<BillingInterval>(initialInterval);
+  const [pendingPlan, setPendingPlan] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+
+  // Coming back from Checkout with the browser's back button restores this page from the
+  // back/forward cache with the button still saying "Redirecting…": reset it.
+  useEffect(() => {
+    const onPageShow = (event: PageTransitionEvent) => {
+      if (event.persisted) setPendingPlan(null);
+    };
+    window.addEventListener("pageshow", onPageShow);
+    return () => window.removeEventListener("pageshow", onPageShow);
+  }, []);
+
+  const currency = plans.find((p) => p.prices)?.prices?.month.currency ?? "usd";
+  const savingLabels = plans.flatMap((p) => {
+    const label = p.prices ? savingsLabel(yearlySavings(p.prices.month.amount, p.prices.year.amount)) : null;
+    return label ? [label] : [];
+  });
+  const yearlyBadge = savingLabels.length === 0 ? null : new Set(savingLabels).size === 1 ? savingLabels[0] : "Save more";
+  const resumePlan = plans.find((p) => p.id === resumePlanId && p.purchasable) ?? null;
+  const meterIds = Object.keys(meters) as MeterId[];
+  const featureIds = Object.keys(features) as Array<keyof typeof FEATURES>;
+
+  async function choose(plan: PlanView) {
+    setNotice(null);
+    const returnTo = `/pricing?plan=${encodeURIComponent(plan.id)}&interval=${interval}`;
+    if (!viewer.signedIn) {
+      router.push(`/sign-up?callbackUrl=${encodeURIComponent(returnTo)}`);
+      return;
+    }
+    setPendingPlan(plan.id);
+    const result = await postApi<{ url: string }>("/api/billing/checkout", { plan: plan.id, interval });
+    if (result.ok && isHttpUrl(result.data.url)) {
+      // Keep the button disabled while the browser leaves for Checkout.
+      window.location.assign(result.data.url);
+      return;
+    }
+    setPendingPlan(null);
+    if (result.ok) {
+      setNotice({ tone: "error", message: "Checkout could not be started: no checkout address came back. Nothing was charged." });
+      return;
+    }
+    if (result.status === 401) {
+      router.push(`/sign-in?callbackUrl=${encodeURIComponent(returnTo)}`);
+      return;
+    }
+    if (result.status === 409 && result.error === "subscription_exists") {
+      setNotice({
+        tone: "error",
+        message: "You already have a subscription, so a new checkout was not started. Change your plan from Billing instead.",
+        link: { href: safeAppPath(result.details.changePlanUrl, CHANGE_PLAN_PATH), label: "Change your plan" },
+      });
+      return;
+    }
+    if (result.error === "payments_not_configured") {
+      setNotice({ tone: "error", message: "Payments are not configured on this server, so plans cannot be bought right now. Nothing was charged." });
+      return;
+    }
+    setNotice({ tone: "error", message: `Checkout could not be started: ${result.message}` });
+  }
+
+  return (
+    <div className="space-y-8">
+      <IntervalToggle value={interval} onChange={setBillingInterval} yearlyBadge={yearlyBadge} />
+
+      {!paymentsEnabled && (
+        <Alert tone="info" testId="payments-disabled">
+          Online payments are not configured on this server, so paid plans cannot be bought right now.
+        </Alert>
+      )}
+      {resumePlan && viewer.signedIn && !viewer.hasSubscription && !notice && (
+        <Alert tone="info" testId="resume-checkout">
+          You are signed in. Choose {resumePlan.name} below to continue to secure checkout.
+        </Alert>
+      )}
+      {viewer.hasSubscription && (
+        <Alert tone="info" testId="subscribed-notice">
+          You already have a subscription. Upgrades, downgrades and cancellation are on your{" "}
+          <Link href={CHANGE_PLAN_PATH} className="font-medium underline">
+            Billing page
+          </Link>
+          .
+        </Alert>
+      )}
+      {notice && (
+        <Alert tone={notice.tone} testId="checkout-error">
+          {notice.message}
+          {notice.link && (
+            <>
+              {" "}
+              <Link href={notice.link.href} className="font-medium underline">
+                {notice.link.label}
+              </Link>
+            </>
+          )}
+        </Alert>
+      )}
+
+      <ul className="grid gap-6 md:grid-cols-2 lg:grid-cols-4">
+        {plans.map((plan) => {
+          const price = plan.prices?.[interval] ?? null;
+          const isCurrent = viewer.currentPlanId === plan.id;
+          const highlighted = resumePlan?.id === plan.id || (!resumePlan && plan.id === "pro");
+          const headingId = `plan-${plan.id}-name`;
+          return (
+            <li
+              key={plan.id}
+              aria-labelledby={headingId}
+              data-testid={`plan-card-${plan.id}`}
+              className={`flex flex-col rounded-lg border bg-white p-6 shadow-sm ${highlighted ? "border-brand-500 ring-2 ring-brand-500" : "border-gray-200"}`}
+            >
+              <div className="flex items-center justify-between gap-2">
+                <h2 id={headingId} className="text-lg font-semibold">
+                  {plan.name}
+                </h2>
+                {isCurrent && viewer.signedIn && (
+                  <span className="rounded-full bg-gray-100 px-2 py-0.5 text-xs font-medium text-gray-700">Current plan</span>
+                )}
+              </div>
+              <p className="mt-1 min-h-10 text-sm text-gray-600">{plan.description}</p>
+
+              <div className="mt-4 min-h-20" data-testid={`plan-price-${plan.id}`}>
+                {price ? (
+                  <>
+                    <p>
+                      <span className="text-3xl font-bold">{formatMoney(price.amount, price.currency, { trimZeros: true })}</span>
+                      <span className="text-gray-600"> /{interval}</span>
+                    </p>
+                    {interval === "year" && plan.prices && (
+                      <p className="text-sm text-gray-600">
+                        {formatMoney(Math.round(price.amount / 12), price.currency)}/month, billed yearly
+                        {(() => {
+                          const label = savingsLabel(yearlySavings(plan.prices.month.amount, plan.prices.year.amount));
+                          return label ? <span className="font-medium text-green-700"> · {label}</span> : null;
+                        })()}
+                      </p>
+                    )}
+                  </>
+                ) : plan.contactSales ? (
+                  <p className="text-3xl font-bold">Custom</p>
+                ) : (
+                  <p>
+                    <span className="text-3xl font-bold">{formatMoney(0, currency, { trimZeros: true })}</span>
+                    <span className="text-gray-600"> forever</span>
+                  </p>
+                )}
+                {plan.trialDays > 0 && (
+                  <p className="mt-1 inline-block rounded-full bg-green-100 px-2 py-0.5 text-xs font-semibold text-green-800">
+                    {plan.trialDays}-day free trial
+                  </p>
+                )}
+              </div>
+
+              <div className="mt-4">
+                <PlanCta
+                  plan={plan}
+                  viewer={viewer}
+                  isCurrent={isCurrent}
+                  paymentsEnabled={paymentsEnabled}
+                  priceAvailable={price?.available ?? false}
+                  pending={pendingPlan === plan.id}
+                  disabled={pendingPlan !== null}
+                  salesEmail={salesEmail}
+                  onChoose={() => void choose(plan)}
+                />
+              </div>
+
+              <h3 className="mt-6 text-xs font-semibold uppercase tracking-wide text-gray-500">Limits per billing period</h3>
+              <ul className="mt-2 space-y-1 text-sm">
+                {meterIds.map((meter) => (
+                  <li key={meter} className="flex justify-between gap-2">
+                    <span className="text-gray-600">{meters[meter].label}</span>
+                    <span className="font-medium">{formatLimit(plan.limits[meter])}</span>
+                  </li>
+                ))}
+              </ul>
+
+              <h3 className="mt-4 text-xs font-semibold uppercase tracking-wide text-gray-500">Includes</h3>
+              <ul className="mt-2 space-y-1 text-sm">
+                {featureIds.some((f) => plan.features[f]) ? (
+                  featureIds
+                    .filter((f) => plan.features[f])
+                    .map((f) => (
+                      <li key={f} className="flex gap-2">
+                        <span aria-hidden="true" className="text-green-600">
+                          ✓
+                        </span>
+                        {features[f]}
+                      </li>
+                    ))
+                ) : (
+                  <li className="text-gray-600">The basics, within the limits above</li>
+                )}
+              </ul>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function PlanCta({
+  plan,
+  viewer,
+  isCurrent,
+  paymentsEnabled,
+  priceAvailable,
+  pending,
+  disabled,
+  salesEmail,
+  onChoose,
+}: {
+  plan: PlanView;
+  viewer: PricingViewer;
+  isCurrent: boolean;
+  paymentsEnabled: boolean;
+  priceAvailable: boolean;
+  pending: boolean;
+  disabled: boolean;
+  salesEmail: string;
+  onChoose: () => void;
+}) {
+  const secondary = "inline-flex w-full items-center justify-center rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-100";
+  const primary = "inline-flex w-full items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700";
+
+  if (plan.contactSales) {
+    const href = `mailto:${salesEmail}?subject=${encodeURIComponent(`${plan.name} plan`)}`;
+    return (
+      <a href={href} className={secondary}>
+        Contact sales
+      </a>
+    );
+  }
+  if (!plan.prices) {
+    if (!viewer.signedIn) {
+      return (
+        <Link href="/sign-up" className={secondary}>
+          Get started
+        </Link>
+      );
+    }
+    return isCurrent ? (
+      <p className="py-2 text-center text-sm text-gray-600">You are on this plan</p>
+    ) : (
+      <Link href="/billing" className={secondary}>
+        Manage in Billing
+      </Link>
+    );
+  }
+  if (viewer.hasSubscription) {
+    return isCurrent ? (
+      <Link href="/billing" className={secondary}>
+        Manage your plan
+      </Link>
+    ) : (
+      <Link href={CHANGE_PLAN_PATH} className={primary}>
+        Switch to {plan.name}
+      </Link>
+    );
+  }
+  const unavailable = !paymentsEnabled || !priceAvailable;
+  return (
+    <div className="space-y-1">
+      <Button type="button" className="w-full" onClick={onChoose} disabled={disabled || unavailable} aria-busy={pending}>
+        {pending ? "Redirecting to checkout…" : `Choose ${plan.name}`}
+      </Button>
+      {paymentsEnabled && !priceAvailable && (
+        <p className="text-center text-xs text-gray-600">Not available for purchase right now.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,199 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { differenceInCalendarDays, format } from "date-fns";
+import { TEST_PASSWORD, signUp, uniqueEmail } from "./helpers";
+
+// The e2e server (scripts/e2e-server.ts) runs the Stripe emulator here and points its webhooks at the app.
+const EMULATOR_URL = `http://127.0.0.1:${process.env.E2E_EMULATOR_PORT ?? 12199}`;
+const EMULATOR_CHECKOUT = new RegExp(`^${EMULATOR_URL.replace(/[.]/g, "\\.")}/checkout/cs_`);
+const EMULATOR_PORTAL = new RegExp(`^${EMULATOR_URL.replace(/[.]/g, "\\.")}/portal/`);
+
+async function setWebhookDelivery(request: APIRequestContext, paused: boolean) {
+  const res = await request.post(`${EMULATOR_URL}/_emulator/config`, { data: { deliveryPaused: paused } });
+  expect(res.ok()).toBeTruthy();
+}
+
+/** On the emulator's hosted Checkout page: pay with a test card. */
+async function payOnCheckout(page: Page, card: string) {
+  await expect(page).toHaveURL(EMULATOR_CHECKOUT);
+  await page.getByLabel("Card number").fill(card);
+  await page.getByLabel("Expiration").fill("12 / 34");
+  await page.getByLabel("CVC").fill("123");
+  await page.getByLabel("Name on card").fill("E2E Payer");
+  await page.getByRole("button", { name: "Pay" }).click();
+}
+
+/** Signed in, no subscription yet: Pro monthly through the real pricing → Checkout → success flow. */
+async function subscribeToPro(page: Page) {
+  await page.goto("/pricing");
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  await payOnCheckout(page, "4242 4242 4242 4242");
+  await expect(page).toHaveURL(/\/billing\/success\?session_id=cs_/);
+  await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro");
+}
+
+/** Reloads /billing until the condition holds: for state that arrives by webhook. */
+async function untilAfterReload(page: Page, check: () => Promise<void>) {
+  await expect(async () => {
+    await page.reload();
+    await check();
+  }).toPass({ timeout: 20_000, intervals: [250, 500, 1_000] });
+}
+
+test("pricing → sign up → Pro monthly on Checkout → confirmed by webhook → Billing shows a Pro trial", async ({ page, request }) => {
+  await page.goto("/pricing");
+  const pro = page.getByTestId("plan-card-pro");
+  await expect(page.getByRole("radio", { name: "Monthly" })).toBeChecked();
+  await expect(pro.getByTestId("plan-price-pro")).toContainText("$19");
+  await expect(pro).toContainText("14-day free trial");
+  await page.getByRole("radio", { name: /Yearly/ }).check();
+  await expect(page.getByRole("radio", { name: /Yearly/ })).toHaveAccessibleName("Yearly 2 months free");
+  await expect(pro.getByTestId("plan-price-pro")).toContainText("$190");
+  await page.getByRole("radio", { name: "Monthly" }).check();
+  await expect(page.getByRole("link", { name: "Contact sales" })).toHaveAttribute("href", /^mailto:/);
+  await expect(page.getByRole("table", { name: /features of each plan/ })).toBeVisible();
+
+  // Signed out: choosing a plan goes through sign-up and comes back to the same choice.
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  await expect(page).toHaveURL(/\/sign-up\?callbackUrl=/);
+  const email = uniqueEmail("checkout");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/pricing\?plan=pro&interval=month$/);
+  await expect(page.getByTestId("resume-checkout")).toContainText("Choose Pro");
+
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  await expect(page).toHaveURL(EMULATOR_CHECKOUT);
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+
+  // Hold Stripe's webhooks: the success page must keep saying "confirming" until one is processed,
+  // whatever the redirect's URL says.
+  await setWebhookDelivery(request, true);
+  try {
+    await payOnCheckout(page, "4242 4242 4242 4242");
+    await expect(page).toHaveURL(/\/billing\/success\?session_id=cs_/);
+    await expect(page.getByTestId("checkout-confirming")).toContainText("Confirming your payment…");
+    // Several polls later it still has not claimed success.
+    await page.waitForResponse((r) => r.url().includes("/api/billing/checkout/status") && r.ok());
+    await page.waitForResponse((r) => r.url().includes("/api/billing/checkout/status") && r.ok());
+    await expect(page.getByTestId("checkout-confirming")).toBeVisible();
+    await expect(page.getByTestId("checkout-confirmed")).toHaveCount(0);
+  } finally {
+    await setWebhookDelivery(request, false);
+  }
+  await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro");
+  await expect(page.getByTestId("checkout-confirming")).toHaveCount(0);
+
+  await page.getByRole("link", { name: "Go to billing" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro");
+  await expect(page.getByTestId("subscription-status")).toHaveText("Trialing");
+  await expect(page.getByTestId("billing-interval")).toHaveText("Monthly");
+  await expect(page.getByTestId("trial-end")).toBeVisible();
+  await expect(page.getByTestId("entitlement-limits")).toContainText("50,000 calls");
+});
+
+test("a declined card shows the error on Checkout and leaves the account on Free", async ({ page }) => {
+  await signUp(page, uniqueEmail("declined"));
+  await page.goto("/pricing");
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  await payOnCheckout(page, "4000 0000 0000 0002");
+  await expect(page.getByRole("alert")).toContainText("Your card was declined.");
+  await expect(page).toHaveURL(new RegExp(`^${EMULATOR_URL.replace(/[.]/g, "\\.")}/checkout/`));
+
+  // Give up and go back to the app through Checkout's cancel link.
+  await page.getByRole("link", { name: /Cancel and return/ }).click();
+  await expect(page).toHaveURL(/\/billing\/cancel$/);
+  await expect(page.getByRole("heading", { name: "Checkout canceled — nothing was charged." })).toBeVisible();
+  await page.getByRole("link", { name: "Go to billing" }).click();
+  await expect(page.getByTestId("current-plan")).toHaveText("Free");
+  await expect(page.getByTestId("subscription-status")).toHaveText("Free");
+  await expect(page.getByRole("button", { name: "Cancel subscription" })).toHaveCount(0);
+});
+
+test("cancel in the Stripe portal shows 'Cancels on …' in the app; Resume removes it", async ({ page }) => {
+  await signUp(page, uniqueEmail("portal"));
+  await subscribeToPro(page);
+  await page.goto("/billing");
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro");
+
+  await page.getByRole("button", { name: "Manage billing" }).click();
+  await expect(page).toHaveURL(EMULATOR_PORTAL);
+  await page.getByRole("button", { name: "Cancel plan" }).click();
+  await expect(page.getByRole("status")).toContainText("Your plan will be canceled on");
+  await page.getByRole("link", { name: /Return to/ }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+
+  // The cancellation reaches the app by webhook; reload until it has landed.
+  await untilAfterReload(page, () => expect(page.getByTestId("cancel-notice")).toBeVisible({ timeout: 1_000 }));
+  const summary = await (await page.request.get("/api/billing/subscription")).json();
+  expect(summary.cancelAtPeriodEnd).toBe(true);
+  const endsAt = new Date(summary.cancelAt ?? summary.currentPeriodEnd);
+  // Pro's 14-day trial is the first period, so that is when it ends.
+  expect(differenceInCalendarDays(endsAt, new Date())).toBeGreaterThanOrEqual(13);
+  expect(differenceInCalendarDays(endsAt, new Date())).toBeLessThanOrEqual(15);
+  await expect(page.getByTestId("cancel-notice")).toHaveText(`Cancels on ${format(endsAt, "MMMM d, yyyy")}`);
+  await expect(page.getByRole("button", { name: "Cancel subscription" })).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Resume subscription" }).click();
+  await expect(page.getByTestId("cancel-notice")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Cancel subscription" })).toBeVisible();
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro");
+  // And it stays resumed after a full reload (the server state, not the client's).
+  await page.reload();
+  await expect(page.getByTestId("cancel-notice")).toHaveCount(0);
+});
+
+test("upgrade Pro → Scale from Change plan: preview shows the amount, Confirm switches the plan", async ({ page }) => {
+  await signUp(page, uniqueEmail("upgrade"));
+  await subscribeToPro(page);
+  await page.goto("/billing#change-plan");
+  const section = page.locator("#change-plan");
+  await expect(section.getByRole("heading", { name: "Change plan" })).toBeVisible();
+  await expect(section.getByText("Current plan")).toBeVisible();
+
+  await section.getByRole("button", { name: "Preview Scale monthly" }).click();
+  const preview = page.getByTestId("change-preview");
+  await expect(preview).toContainText("Upgrade to Scale (monthly)");
+  await expect(preview.getByTestId("preview-amount-due")).toHaveText(/^\$\d[\d,]*\.\d{2}$/);
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro");
+
+  await preview.getByRole("button", { name: "Confirm change" }).click();
+  await expect(page.getByTestId("change-plan-result")).toContainText("you are now on Scale");
+  await expect(page.getByTestId("current-plan")).toHaveText("Scale");
+  await page.reload();
+  await expect(page.getByTestId("current-plan")).toHaveText("Scale");
+  await expect(page.getByTestId("entitlement-limits")).toContainText("1,000,000 calls");
+
+  // The invoices Stripe issued reach the table by webhook, each with its hosted page and PDF.
+  await untilAfterReload(page, () => expect(page.getByTestId("invoice-row").first()).toBeVisible({ timeout: 1_000 }));
+  const row = page.getByTestId("invoice-row").first();
+  await expect(row.getByRole("link", { name: /^View invoice/ })).toHaveAttribute("href", /^http/);
+  await expect(row.getByRole("link", { name: /PDF$/ })).toHaveAttribute("href", /^http/);
+});
+
+test("a second checkout by a subscribed user gets the 409 message linking to Change plan", async ({ page, context }) => {
+  await signUp(page, uniqueEmail("twice"));
+  // A pricing tab opened before subscribing still offers Checkout…
+  const staleTab = await context.newPage();
+  await staleTab.goto("/pricing");
+  await expect(staleTab.getByRole("button", { name: "Choose Scale" })).toBeEnabled();
+
+  await subscribeToPro(page);
+
+  // …but the server refuses a second subscription and the page says where to go instead.
+  await staleTab.getByRole("button", { name: "Choose Scale" }).click();
+  const error = staleTab.getByTestId("checkout-error");
+  await expect(error).toContainText("You already have a subscription");
+  const link = error.getByRole("link", { name: "Change your plan" });
+  await expect(link).toHaveAttribute("href", "/billing#change-plan");
+  await expect(staleTab).toHaveURL(/\/pricing$/);
+  await link.click();
+  await expect(staleTab).toHaveURL(/\/billing#change-plan$/);
+  await expect(staleTab.getByRole("heading", { name: "Change plan" })).toBeVisible();
+
+  // A fresh pricing page sends subscribers to Change plan rather than Checkout.
+  await page.goto("/pricing");
+  await expect(page.getByRole("button", { name: "Choose Scale" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Switch to Scale" })).toHaveAttribute("href", "/billing#change-plan");
+});
