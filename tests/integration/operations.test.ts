@@ -188,6 +188,8 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
     });
 
     it("with SMTP_URL it is emailed to the customer exactly once", async () => {
+      // Webhooks still in flight from earlier tests would also deliver pending mail; let them finish.
+      await env.flush();
       process.env.SMTP_URL = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
       const user = await env.createUser();
       const input = { userId: user.id, kind: "trial_will_end" as const, sourceEventId: "evt_smtp_1", subject: "Your trial ends soon", body: "Trial ends." };
