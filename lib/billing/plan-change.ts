@@ -13,28 +13,11 @@ import {
 } from "@/lib/stripe/gateway";
 import { idOf } from "@/lib/stripe/mapping";
 import { catalogPrice, purchasablePlan } from "./checkout";
-import { findPlan, type BillingInterval } from "./plans";
+import { classifyChange, type BillingInterval } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
 
 export type ChangeKind = "upgrade" | "downgrade" | "cancel_pending_change";
-
-/**
- * Upgrades (a higher plan, or monthly → yearly) apply now and invoice the prorated difference;
- * downgrades wait for the period end through a subscription schedule, so nobody pays for time
- * they lose and nobody loses what they already paid for.
- */
-export function classifyChange(
-  current: { planId: string; interval: BillingInterval | null },
-  target: { planId: string; interval: BillingInterval },
-): "upgrade" | "downgrade" | "same" {
-  const from = findPlan(current.planId);
-  const to = findPlan(target.planId);
-  if (!from || !to) return "upgrade";
-  if (to.rank !== from.rank) return to.rank > from.rank ? "upgrade" : "downgrade";
-  if (current.interval === target.interval) return "same";
-  return target.interval === "year" ? "upgrade" : "downgrade";
-}
 
 export interface PlanChangePreview {
   preview: true;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyChange } from "@/lib/billing/plan-change";
-import { PLANS, catalogPrices, lookupKeyFor, parseLookupKey } from "@/lib/billing/plans";
+import { PLANS, classifyChange, catalogPrices, lookupKeyFor, parseLookupKey } from "@/lib/billing/plans";
 
 describe("plan catalog", () => {
   it("has unique ids and ranks, and prices only on purchasable plans", () => {
