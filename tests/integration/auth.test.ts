@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAppDatabase } from "@/db/client";
 import { POST as signUp } from "@/app/api/account/route";
+import { POST as checkout } from "@/app/api/billing/checkout/route";
+import { GET as plans } from "@/app/api/billing/plans/route";
 import { GET as me } from "@/app/api/me/route";
 import { authenticate } from "@/lib/auth/users";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -69,5 +71,17 @@ describe.each(DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
     expect(await authenticate("LOGIN@example.com", "correct horse 9")).toMatchObject({ email: "login@example.com" });
     expect(await authenticate("login@example.com", "wrong horse 9")).toBeNull();
     expect(await authenticate("nobody@example.com", "correct horse 9")).toBeNull();
+  });
+
+  it("answers billing actions with 503 when neither Stripe nor the emulator is configured", async () => {
+    expect(process.env.STRIPE_SECRET_KEY ?? process.env.STRIPE_EMULATOR_URL).toBeUndefined();
+    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "nopay@example.com", password: "correct horse 9" } }));
+    const { id } = (await res.json()) as { id: string };
+    const attempt = await checkout(await requestAs(id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    expect(attempt.status).toBe(503);
+    expect(await attempt.json()).toMatchObject({ error: "payments_not_configured" });
+    const catalog = await plans();
+    expect(catalog.status).toBe(200);
+    expect(await catalog.json()).toMatchObject({ paymentsEnabled: false });
   });
 });
