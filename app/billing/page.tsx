@@ -126,6 +126,7 @@ export default async function BillingPage() {
           canResume={hasSubscription && summary.cancelAtPeriodEnd}
           planName={summary.plan.name}
           accessEndsOn={periodEnd ? formatDate(periodEnd) : null}
+          pendingPlanName={pending?.plan.name ?? null}
         />
       </Card>
 
@@ -133,7 +134,8 @@ export default async function BillingPage() {
         <h2 className="text-lg font-semibold">What your plan includes</h2>
         <div className="grid gap-6 sm:grid-cols-2">
           <div>
-            <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Limits per billing period</h3>
+            <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Limits</h3>
+            <p className="text-xs text-gray-500">Each billing period</p>
             <dl className="mt-2 space-y-1 text-sm" data-testid="entitlement-limits">
               {meterIds.map((meter) => (
                 <div key={meter} className="flex justify-between gap-4">

@@ -18,6 +18,7 @@ export function SubscriptionActions({
   canResume,
   planName,
   accessEndsOn,
+  pendingPlanName = null,
 }: {
   hasBillingAccount: boolean;
   canCancel: boolean;
@@ -25,6 +26,8 @@ export function SubscriptionActions({
   planName: string;
   /** Pre-formatted date the plan stays in force until when cancelled. */
   accessEndsOn: string | null;
+  /** A scheduled downgrade, which cancelling drops. */
+  pendingPlanName?: string | null;
 }) {
   const router = useRouter();
   const [busy, setBusy] = useState<null | "portal" | "cancel" | "resume">(null);
@@ -85,6 +88,7 @@ export function SubscriptionActions({
             {accessEndsOn
               ? `You keep ${planName} until ${accessEndsOn}, then move to Free. You will not be charged again.`
               : `Your ${planName} subscription will end at the end of the current period. You will not be charged again.`}
+            {pendingPlanName && ` Your scheduled switch to ${pendingPlanName} will be dropped.`}
           </p>
           <div className="flex flex-wrap gap-3">
             <button
