@@ -49,7 +49,7 @@ test("a signed-out visit to /billing goes to sign-in and back after it", async (
   await page.getByLabel("Password").fill(TEST_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/billing$/);
-  await expect(page.getByRole("heading", { name: "Billing" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Billing", exact: true })).toBeVisible();
 });
 
 test("a non-admin gets 403 on /admin; an admin gets in", async ({ page }) => {
@@ -62,7 +62,7 @@ test("a non-admin gets 403 on /admin; an admin gets in", async ({ page }) => {
   await signIn(page, "admin@example.com", "admin-password-1");
   const adminResponse = await page.goto("/admin");
   expect(adminResponse?.status()).toBe(200);
-  await expect(page.getByRole("heading", { name: "Admin" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Admin", exact: true })).toBeVisible();
 });
 
 test("protected API routes answer 401 JSON, not an HTML page", async ({ request }) => {
