@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 import { Alert, Button } from "@/components/ui";
-import type { BillingInterval } from "@/lib/billing/plans";
+import { classifyChange, type BillingInterval } from "@/lib/billing/plans";
 import type { BillingSummary } from "@/lib/billing/summary";
 import { formatDate, formatMoney, intervalLabel } from "@/lib/format";
 import { postApi } from "./api";
@@ -187,6 +187,11 @@ export function ChangePlan({
                           >
                             Keep
                           </button>
+                        )}
+                        {!isCurrent && !isPending && current && (
+                          <span className="text-xs text-gray-500">
+                            {classifyChange(current, option) === "downgrade" ? "Downgrade, at period end" : "Upgrade, starts now"}
+                          </span>
                         )}
                         {!isCurrent && !isPending && (
                           <button
