@@ -30,6 +30,9 @@ function decodeCursor(cursor: string): { created: Date; id: string } {
 
 /** The user's invoices, newest first, with keyset pagination (stable while new invoices arrive). */
 export async function listUserInvoices(userId: string, options: { limit: number; cursor?: string }): Promise<{ invoices: InvoiceView[]; nextCursor: string | null }> {
+  if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 100) {
+    throw badRequest("limit must be an integer from 1 to 100.", { field: "limit" });
+  }
   const db = await getDb();
   const after = options.cursor ? decodeCursor(options.cursor) : null;
   const rows = await db

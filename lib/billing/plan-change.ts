@@ -53,8 +53,21 @@ export async function changePlan(
   if (direction === "same" && !hasPendingChange) throw badRequest(`You are already on ${plan.name} (${input.interval}ly).`);
   const kind: ChangeKind = direction === "same" ? "cancel_pending_change" : direction;
   const prorationDate = await stripeNow(subscription);
+  // A trial belongs to the plan it came with: upgrading to a plan without one ends it and bills
+  // the new plan in full now (otherwise a Pro trial would be a free ride on Scale).
+  const endsTrial = kind === "upgrade" && subscription.status === "trialing" && plan.trialDays === 0;
 
   if (input.preview) {
+    if (endsTrial) {
+      return {
+        preview: true,
+        kind,
+        currency: price.currency,
+        amountDue: price.unit_amount ?? 0,
+        lines: [{ description: `${plan.name} (${input.interval}ly), trial ends now`, amount: price.unit_amount ?? 0 }],
+        effectiveAt: new Date(prorationDate * 1000).toISOString(),
+      };
+    }
     if (kind === "upgrade") {
       const invoice = await previewPriceChange({
         customerId: idOf(subscription.customer) as string,
@@ -91,6 +104,7 @@ export async function changePlan(
         itemId: item.id,
         priceId: price.id,
         prorationDate,
+        endTrial: endsTrial,
         idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}`,
       });
     } else if (kind === "downgrade") {

@@ -169,13 +169,21 @@ export function previewPriceChange(params: {
 }
 
 /** Switches the price now and invoices the prorated difference immediately. */
-export function changePriceNow(params: { subscriptionId: string; itemId: string; priceId: string; prorationDate: number; idempotencyKey: string }) {
+export function changePriceNow(params: {
+  subscriptionId: string;
+  itemId: string;
+  priceId: string;
+  prorationDate: number;
+  /** End a running trial: the new price is billed in full from now. */
+  endTrial: boolean;
+  idempotencyKey: string;
+}) {
   return getStripe().subscriptions.update(
     params.subscriptionId,
     {
       items: [{ id: params.itemId, price: params.priceId }],
       proration_behavior: "always_invoice",
-      proration_date: params.prorationDate,
+      ...(params.endTrial ? { trial_end: "now" as const } : { proration_date: params.prorationDate }),
       cancel_at_period_end: false,
     },
     { idempotencyKey: params.idempotencyKey },

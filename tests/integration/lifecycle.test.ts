@@ -160,6 +160,18 @@ describe.each(DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (ki
     expect(upgradeInvoice).toMatchObject({ status: "paid", amountPaid: amount });
   });
 
+  it("upgrading out of a trial to a plan without one ends the trial and bills the new plan now", async () => {
+    const { user } = await clockedUser();
+    await subscribe(user, "pro", "month");
+    const preview = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "month", preview: true });
+    expect(preview.body).toMatchObject({ kind: "upgrade", amountDue: 9_900 });
+    const applied = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "month" });
+    expect(applied.status).toBe(200);
+    await env.flush();
+    expect(await getBillingSummary(user.id, at(T0))).toMatchObject({ plan: { id: "scale" }, status: "active", trialEnd: null });
+    expect((await userInvoices(user.id)).at(-1)).toMatchObject({ status: "paid", amountPaid: 9_900 });
+  });
+
   it("downgrade: scheduled for the period end, plan kept until then", async () => {
     const { user, clockId } = await clockedUser();
     await subscribe(user, "scale", "month");
