@@ -5,9 +5,9 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 import { Alert, Button } from "@/components/ui";
 import { classifyChange, type BillingInterval } from "@/lib/billing/plans";
-import type { BillingSummary } from "@/lib/billing/summary";
 import { formatDate, formatMoney, intervalLabel } from "@/lib/format";
 import { postApi } from "./api";
+import type { PlanChangeApplied, PlanChangePreview } from "@/lib/billing/plan-change";
 
 export interface PlanOption {
   planId: string;
@@ -15,23 +15,6 @@ export interface PlanOption {
   interval: BillingInterval;
   amount: number;
   currency: string;
-}
-
-type ChangeKind = "upgrade" | "downgrade" | "cancel_pending_change";
-
-interface ChangePreview {
-  preview: true;
-  kind: ChangeKind;
-  currency: string;
-  amountDue: number;
-  lines: Array<{ description: string; amount: number }>;
-  effectiveAt: string;
-}
-
-interface ChangeApplied {
-  preview: false;
-  kind: ChangeKind;
-  subscription: BillingSummary;
 }
 
 type Selection = { planId: string; interval: BillingInterval };
@@ -59,7 +42,7 @@ export function ChangePlan({
 }) {
   const router = useRouter();
   const [selected, setSelected] = useState<Selection | null>(null);
-  const [preview, setPreview] = useState<ChangePreview | null>(null);
+  const [preview, setPreview] = useState<PlanChangePreview | null>(null);
   const [busy, setBusy] = useState<null | "preview" | "apply">(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -91,7 +74,7 @@ export function ChangePlan({
     setError(null);
     setDone(null);
     setBusy("preview");
-    const result = await postApi<ChangePreview>("/api/billing/subscription/change", { plan: target.planId, interval: target.interval, preview: true });
+    const result = await postApi<PlanChangePreview>("/api/billing/subscription/change", { plan: target.planId, interval: target.interval, preview: true });
     setBusy(null);
     if (!result.ok) {
       setError(`The change could not be previewed: ${result.message}`);
@@ -104,7 +87,7 @@ export function ChangePlan({
     if (!selected) return;
     setError(null);
     setBusy("apply");
-    const result = await postApi<ChangeApplied>("/api/billing/subscription/change", { plan: selected.planId, interval: selected.interval, preview: false });
+    const result = await postApi<PlanChangeApplied>("/api/billing/subscription/change", { plan: selected.planId, interval: selected.interval, preview: false });
     setBusy(null);
     if (!result.ok) {
       setError(`The plan was not changed: ${result.message}`);

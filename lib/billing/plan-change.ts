@@ -29,6 +29,12 @@ export interface PlanChangePreview {
   effectiveAt: string;
 }
 
+export interface PlanChangeApplied {
+  preview: false;
+  kind: ChangeKind;
+  subscription: BillingSummary;
+}
+
 async function requireLiveSubscription(userId: string): Promise<Subscription> {
   const subscription = await liveStripeSubscription(await getDb(), userId);
   if (!subscription) {
@@ -42,7 +48,7 @@ async function requireLiveSubscription(userId: string): Promise<Subscription> {
 export async function changePlan(
   userId: string,
   input: { plan: string; interval: BillingInterval; preview?: boolean },
-): Promise<PlanChangePreview | { preview: false; kind: ChangeKind; subscription: BillingSummary }> {
+): Promise<PlanChangePreview | PlanChangeApplied> {
   const plan = purchasablePlan(input.plan);
   const price = await catalogPrice(plan, input.interval);
   const row = await requireLiveSubscription(userId);
