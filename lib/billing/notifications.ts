@@ -3,7 +3,7 @@ import type { Database, Queryable } from "@/db/client";
 import { notifications, users } from "@/db/schema";
 import { logger } from "@/lib/logger";
 
-export type NotificationKind = "payment_failed" | "trial_will_end" | "subscription_canceled";
+export type NotificationKind = "payment_failed" | "trial_will_end" | "subscription_cancel_scheduled" | "subscription_canceled";
 
 export const smtpConfigured = (env: Record<string, string | undefined> = process.env) => Boolean(env.SMTP_URL);
 

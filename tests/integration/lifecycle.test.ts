@@ -139,6 +139,8 @@ describe.each(DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (ki
     expect(await getBillingSummary(user.id, at(periodEnd + 3600))).toMatchObject({ plan: { id: "free" }, status: "free" });
     expect((await userInvoices(user.id)).filter((i) => i.billingReason === "subscription_cycle")).toEqual([]);
     expect(await outbox(user.id, "subscription_canceled")).toHaveLength(1);
+    // Canceled twice (with a resume between): the customer was told both times it would end.
+    expect(await outbox(user.id, "subscription_cancel_scheduled")).toHaveLength(2);
   });
 
   it("upgrade: the preview's amount is what is charged at once, and the plan changes now", async () => {

@@ -52,6 +52,18 @@ export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Prom
           body: `Your ${getPlanName(row.planId)} trial ends on ${formatDate(subscription.trial_end)}. Add or confirm your card to keep your plan.`,
         });
       }
+      const previous = (event.data.previous_attributes ?? {}) as Partial<Stripe.Subscription>;
+      if (type === "customer.subscription.updated" && previous.cancel_at_period_end === false && row.cancelAtPeriodEnd) {
+        await queueNotification(db, {
+          userId: row.userId,
+          kind: "subscription_cancel_scheduled",
+          sourceEventId: event.id,
+          subject: "Your subscription will end",
+          body: `Your ${getPlanName(row.planId)} subscription is canceled and ends on ${formatDate(
+            row.currentPeriodEnd ? row.currentPeriodEnd.getTime() / 1000 : null,
+          )}. You keep everything until then, and you can resume it any time before that date.`,
+        });
+      }
       if (type === "customer.subscription.deleted") {
         await queueNotification(db, {
           userId: row.userId,
