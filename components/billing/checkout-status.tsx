@@ -2,15 +2,12 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import type { CheckoutReturn } from "@/lib/billing/checkout";
 import type { BillingSummary } from "@/lib/billing/summary";
 import { formatDate } from "@/lib/format";
 import { callApi } from "./api";
 
-interface CheckoutStatusResponse {
-  status: "open" | "complete" | "expired";
-  confirmed: boolean;
-  summary: BillingSummary;
-}
+type CheckoutStatusResponse = CheckoutReturn;
 
 type View =
   | { kind: "confirming"; slow: boolean; offline: boolean }
