@@ -23,6 +23,17 @@ export interface LineSpec {
   metadata?: Record<string, string>;
 }
 
+/** The `pricing` block that invoice lines and invoice items share (API basil+). */
+function priceDetails(price: Stripe.Price | null | undefined, unit: number) {
+  return price
+    ? {
+        type: 'price_details' as const,
+        price_details: { price: price.id, product: productIdOf(price) },
+        unit_amount_decimal: decimal(unit),
+      }
+    : null;
+}
+
 export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.InvoiceLineItem {
   const unit = spec.price?.unit_amount ?? (spec.quantity ? spec.amount / spec.quantity : spec.amount);
   const fromSubscriptionItem = spec.subscriptionItemId !== null;
@@ -62,13 +73,7 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
         },
     period: { start: spec.period.start, end: spec.period.end },
     pretax_credit_amounts: [],
-    pricing: spec.price
-      ? {
-          type: 'price_details',
-          price_details: { price: spec.price.id, product: productIdOf(spec.price) },
-          unit_amount_decimal: decimal(unit),
-        }
-      : null,
+    pricing: priceDetails(spec.price, unit),
     quantity: spec.quantity,
     quantity_decimal: decimal(spec.quantity),
     subscription: spec.subscriptionId,
@@ -411,13 +416,7 @@ export function createInvoiceItem(
         }
       : null,
     period: spec.period,
-    pricing: spec.price
-      ? {
-          type: 'price_details',
-          price_details: { price: spec.price.id, product: productIdOf(spec.price) },
-          unit_amount_decimal: decimal(unit),
-        }
-      : null,
+    pricing: priceDetails(spec.price, unit),
     proration: spec.proration,
     proration_details: { credited_items: null, discount_amounts: [] },
     quantity: spec.quantity,
