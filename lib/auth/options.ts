@@ -3,7 +3,6 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import type { Provider } from "next-auth/providers/index";
-import { effectiveRole } from "./roles";
 import { authSecret } from "./secret";
 import { authenticate, findOrCreateOAuthUser } from "./users";
 
@@ -68,4 +67,3 @@ export function authOptions(): NextAuthOptions {
   };
 }
 
-export { effectiveRole };
