@@ -125,22 +125,16 @@ export async function changePlan(
 }
 
 /** Cancel at period end (the customer keeps what they paid for); a pending downgrade is dropped. */
-export async function cancelSubscription(userId: string): Promise<BillingSummary> {
-  const row = await requireLiveSubscription(userId);
-  const db = await getDb();
-  await withAdvisoryLock(db, `subscription:${row.providerSubscriptionId}`, async (tx) => {
-    if (row.scheduleId) await releaseSchedule(row.scheduleId);
-    await setCancelAtPeriodEnd(row.providerSubscriptionId, true);
-    await syncStripeSubscription(tx, row.providerSubscriptionId, userId);
-  });
-  return getBillingSummary(userId);
-}
+export const cancelSubscription = (userId: string) => setCancellation(userId, true);
 
-export async function resumeSubscription(userId: string): Promise<BillingSummary> {
+export const resumeSubscription = (userId: string) => setCancellation(userId, false);
+
+async function setCancellation(userId: string, cancel: boolean): Promise<BillingSummary> {
   const row = await requireLiveSubscription(userId);
   const db = await getDb();
   await withAdvisoryLock(db, `subscription:${row.providerSubscriptionId}`, async (tx) => {
-    await setCancelAtPeriodEnd(row.providerSubscriptionId, false);
+    if (cancel && row.scheduleId) await releaseSchedule(row.scheduleId);
+    await setCancelAtPeriodEnd(row.providerSubscriptionId, cancel);
     await syncStripeSubscription(tx, row.providerSubscriptionId, userId);
   });
   return getBillingSummary(userId);

@@ -6,6 +6,7 @@ import { excludedSet } from "@/db/upsert";
 import { notFound } from "@/lib/http/errors";
 import { PLANS } from "./plans";
 import { getBillingSummary, type BillingSummary } from "./summary";
+import { keepFirstPastDueSince } from "./sync";
 
 const PROVIDER_STATUSES = ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "paused"] as const;
 
@@ -49,8 +50,7 @@ export async function syncProviderSubscription(input: z.infer<typeof providerSyn
         target: [subscriptions.provider, subscriptions.providerSubscriptionId],
         set: {
           ...excludedSet(subscriptions, ["userId", "status", "planId", "currentPeriodEnd", "canceledAt", "sourceVersion"]),
-          pastDueSince: sql`case when excluded.status = 'past_due'
-            then coalesce(${subscriptions.pastDueSince}, excluded.past_due_since) else null end`,
+          pastDueSince: keepFirstPastDueSince,
           updatedAt: sql`now()`,
         },
       });

@@ -1,10 +1,10 @@
 import { and, eq, inArray, lt, or } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { auditLog, subscriptions, webhookEvents } from "@/db/schema";
+import { auditLog, billingCustomers, subscriptions, webhookEvents, type Subscription } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { listAllCustomers, listAllSubscriptions } from "@/lib/stripe/gateway";
-import { subscriptionSnapshot } from "@/lib/stripe/mapping";
-import { findBillingCustomerByProviderId, resolveCustomerOwner } from "./customers";
+import { subscriptionSnapshot, type SubscriptionSnapshot } from "@/lib/stripe/mapping";
+import { resolveCustomerOwner } from "./customers";
 import { UNKNOWN_PLAN_ID, syncStripeSubscription } from "./sync";
 import { processStoredEvent } from "./webhooks/inbox";
 
@@ -27,28 +27,22 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
   const db = await getDb();
   const report: ReconcileReport = { subscriptionsChecked: 0, drift: [], customersLinked: 0, webhooksReplayed: [] };
 
+  // One read of what we already have, instead of a query per Stripe object.
+  const linkedCustomers = new Set(
+    (await db.select({ id: billingCustomers.providerCustomerId }).from(billingCustomers)).map((c) => c.id),
+  );
   for await (const customer of listAllCustomers()) {
-    if (!customer.metadata?.userId || (await findBillingCustomerByProviderId(db, customer.id))) continue;
+    if (!customer.metadata?.userId || linkedCustomers.has(customer.id)) continue;
     const owner = await resolveCustomerOwner(db, customer.id);
     if (owner?.billingCustomerId) report.customersLinked += 1;
   }
 
+  const stored = new Map(
+    (await db.select().from(subscriptions).where(eq(subscriptions.provider, "stripe"))).map((row) => [row.providerSubscriptionId, row]),
+  );
   for await (const subscription of listAllSubscriptions()) {
     report.subscriptionsChecked += 1;
-    const snapshot = subscriptionSnapshot(subscription);
-    const [row] = await db
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.provider, "stripe"), eq(subscriptions.providerSubscriptionId, subscription.id)))
-      .limit(1);
-    const issues: string[] = [];
-    if (!row) issues.push("missing in database");
-    else {
-      if (row.status !== snapshot.status) issues.push(`status ${row.status} → ${snapshot.status}`);
-      if ((row.planId === UNKNOWN_PLAN_ID ? null : row.planId) !== snapshot.planId) issues.push(`plan ${row.planId} → ${snapshot.planId}`);
-      if (row.cancelAtPeriodEnd !== snapshot.cancelAtPeriodEnd) issues.push(`cancel_at_period_end ${row.cancelAtPeriodEnd} → ${snapshot.cancelAtPeriodEnd}`);
-      if (row.currentPeriodEnd?.getTime() !== snapshot.currentPeriodEnd?.getTime()) issues.push("current period moved");
-    }
+    const issues = driftOf(stored.get(subscription.id), subscriptionSnapshot(subscription));
     if (issues.length === 0) continue;
     const result = await syncStripeSubscription(db, subscription.id);
     const repaired = result.status === "synced";
@@ -83,6 +77,19 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
     }
   }
   return report;
+}
+
+/** How our row disagrees with Stripe's subscription; empty when they agree. */
+function driftOf(row: Subscription | undefined, snapshot: SubscriptionSnapshot): string[] {
+  if (!row) return ["missing in database"];
+  const issues: string[] = [];
+  if (row.status !== snapshot.status) issues.push(`status ${row.status} → ${snapshot.status}`);
+  if ((row.planId === UNKNOWN_PLAN_ID ? null : row.planId) !== snapshot.planId) issues.push(`plan ${row.planId} → ${snapshot.planId}`);
+  if (row.cancelAtPeriodEnd !== snapshot.cancelAtPeriodEnd) {
+    issues.push(`cancel_at_period_end ${row.cancelAtPeriodEnd} → ${snapshot.cancelAtPeriodEnd}`);
+  }
+  if (row.currentPeriodEnd?.getTime() !== snapshot.currentPeriodEnd?.getTime()) issues.push("current period moved");
+  return issues;
 }
 
 export function formatReconcileReport(report: ReconcileReport): string {

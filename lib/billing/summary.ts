@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
 import { subscriptions, type Subscription } from "@/db/schema";
 import { LIVE_SUBSCRIPTION_STATUSES } from "@/lib/stripe/gateway";
@@ -35,12 +35,8 @@ export async function userSubscriptions(db: Queryable, userId: string): Promise<
 
 /** The user's Stripe subscription that is still alive (what plan changes and cancellation act on). */
 export async function liveStripeSubscription(db: Queryable, userId: string): Promise<Subscription | undefined> {
-  const rows = await db
-    .select()
-    .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), eq(subscriptions.provider, "stripe")))
-    .orderBy(desc(subscriptions.createdAt));
-  return rows.find((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+  const rows = await userSubscriptions(db, userId);
+  return rows.find((s) => s.provider === "stripe" && LIVE_SUBSCRIPTION_STATUSES.has(s.status));
 }
 
 export function summarize(rows: Subscription[], now = new Date()): BillingSummary {

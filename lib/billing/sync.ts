@@ -42,6 +42,13 @@ const SUBSCRIPTION_SYNCED_COLUMNS = [
   "metadata",
 ] as const;
 
+/**
+ * ON CONFLICT value for past_due_since: the grace period counts from when the subscription first
+ * fell past due, not from each re-sync, and is cleared once it is no longer past due.
+ */
+export const keepFirstPastDueSince = sql`case when excluded.status = 'past_due'
+  then coalesce(${subscriptions.pastDueSince}, excluded.past_due_since) else null end`;
+
 export type SyncResult<T> = { status: "synced"; row: T } | { status: "stale" } | { status: "unattributed"; reason: string };
 
 /** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a userId from a checkout session. */
@@ -91,9 +98,7 @@ export async function syncStripeSubscription(db: Queryable, subscriptionId: stri
       target: [subscriptions.provider, subscriptions.providerSubscriptionId],
       set: {
         ...excludedSet(subscriptions, [...SUBSCRIPTION_SYNCED_COLUMNS]),
-        // The grace period counts from when it first fell past due, not from each re-sync.
-        pastDueSince: sql`case when excluded.status = 'past_due'
-          then coalesce(${subscriptions.pastDueSince}, excluded.past_due_since) else null end`,
+        pastDueSince: keepFirstPastDueSince,
         updatedAt: sql`now()`,
       },
       setWhere: sql`${subscriptions.sourceVersion} <= excluded.source_version`,

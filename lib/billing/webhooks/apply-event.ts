@@ -1,8 +1,9 @@
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
+import type { Subscription } from "@/db/schema";
 import { idOf } from "@/lib/stripe/mapping";
-import { queueNotification } from "../notifications";
-import { getPlan } from "../plans";
+import { queueNotification, type NotificationKind } from "../notifications";
+import { findPlan } from "../plans";
 import { syncStripeCustomer, syncStripeInvoice, syncStripeSubscription, type SyncResult } from "../sync";
 import { recordCatalogEvent } from "./catalog-drift";
 
@@ -42,37 +43,8 @@ export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Prom
     const subscription = event.data.object as Stripe.Subscription;
     const result = await syncStripeSubscription(db, subscription.id);
     if (result.status === "synced") {
-      const row = result.row;
-      if (type === "customer.subscription.trial_will_end") {
-        await queueNotification(db, {
-          userId: row.userId,
-          kind: "trial_will_end",
-          sourceEventId: event.id,
-          subject: "Your trial ends soon",
-          body: `Your ${getPlanName(row.planId)} trial ends on ${formatDate(subscription.trial_end)}. Add or confirm your card to keep your plan.`,
-        });
-      }
-      const previous = (event.data.previous_attributes ?? {}) as Partial<Stripe.Subscription>;
-      if (type === "customer.subscription.updated" && previous.cancel_at_period_end === false && row.cancelAtPeriodEnd) {
-        await queueNotification(db, {
-          userId: row.userId,
-          kind: "subscription_cancel_scheduled",
-          sourceEventId: event.id,
-          subject: "Your subscription will end",
-          body: `Your ${getPlanName(row.planId)} subscription is canceled and ends on ${formatDate(
-            row.currentPeriodEnd ? row.currentPeriodEnd.getTime() / 1000 : null,
-          )}. You keep everything until then, and you can resume it any time before that date.`,
-        });
-      }
-      if (type === "customer.subscription.deleted") {
-        await queueNotification(db, {
-          userId: row.userId,
-          kind: "subscription_canceled",
-          sourceEventId: event.id,
-          subject: "Your subscription has ended",
-          body: `Your ${getPlanName(row.planId)} subscription has been canceled. You are now on the Free plan.`,
-        });
-      }
+      const notice = subscriptionNotice(event, subscription, result.row);
+      if (notice) await queueNotification(db, { ...notice, userId: result.row.userId, sourceEventId: event.id });
     }
     return outcomeOf(result);
   }
@@ -118,10 +90,38 @@ export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Prom
   return { status: "ignored", note: `no handler for ${type}` };
 }
 
-function getPlanName(planId: string): string {
-  try {
-    return getPlan(planId).name;
-  } catch {
-    return "paid";
+const planName = (planId: string) => findPlan(planId)?.name ?? "paid";
+
+type Notice = { kind: NotificationKind; subject: string; body: string };
+
+/** What a subscription event tells the customer, judged on the state just re-read from Stripe. */
+function subscriptionNotice(event: Stripe.Event, subscription: Stripe.Subscription, row: Subscription): Notice | null {
+  const plan = planName(row.planId);
+  switch (event.type) {
+    case "customer.subscription.trial_will_end":
+      return {
+        kind: "trial_will_end",
+        subject: "Your trial ends soon",
+        body: `Your ${plan} trial ends on ${formatDate(subscription.trial_end)}. Add or confirm your card to keep your plan.`,
+      };
+    case "customer.subscription.updated": {
+      const previous = (event.data.previous_attributes ?? {}) as Partial<Stripe.Subscription>;
+      // Still set after re-reading, so a late event that arrives after a resume sends nothing.
+      if (previous.cancel_at_period_end !== false || !row.cancelAtPeriodEnd) return null;
+      const endsOn = formatDate(row.currentPeriodEnd ? row.currentPeriodEnd.getTime() / 1000 : null);
+      return {
+        kind: "subscription_cancel_scheduled",
+        subject: "Your subscription will end",
+        body: `Your ${plan} subscription is canceled and ends on ${endsOn}. You keep everything until then, and you can resume it any time before that date.`,
+      };
+    }
+    case "customer.subscription.deleted":
+      return {
+        kind: "subscription_canceled",
+        subject: "Your subscription has ended",
+        body: `Your ${plan} subscription has been canceled. You are now on the Free plan.`,
+      };
+    default:
+      return null;
   }
 }
