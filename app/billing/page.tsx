@@ -66,30 +66,15 @@ export default async function BillingPage() {
 
         {(summary.interval || summary.currentPeriodStart || summary.trialEnd) && (
           <dl className="grid gap-4 text-sm sm:grid-cols-3">
-            {summary.interval && (
-              <div>
-                <dt className="text-gray-600">Billing interval</dt>
-                <dd className="font-medium" data-testid="billing-interval">
-                  {intervalLabel(summary.interval)}
-                </dd>
-              </div>
-            )}
+            {summary.interval && <Detail label="Billing interval" testId="billing-interval" value={intervalLabel(summary.interval)} />}
             {summary.currentPeriodStart && periodEnd && (
-              <div>
-                <dt className="text-gray-600">Current period</dt>
-                <dd className="font-medium" data-testid="current-period">
-                  {formatDate(summary.currentPeriodStart)} – {formatDate(periodEnd)}
-                </dd>
-              </div>
+              <Detail
+                label="Current period"
+                testId="current-period"
+                value={`${formatDate(summary.currentPeriodStart)} – ${formatDate(periodEnd)}`}
+              />
             )}
-            {summary.trialEnd && (
-              <div>
-                <dt className="text-gray-600">Trial ends</dt>
-                <dd className="font-medium" data-testid="trial-end">
-                  {formatDate(summary.trialEnd)}
-                </dd>
-              </div>
-            )}
+            {summary.trialEnd && <Detail label="Trial ends" testId="trial-end" value={formatDate(summary.trialEnd)} />}
           </dl>
         )}
 
@@ -189,6 +174,17 @@ export default async function BillingPage() {
           />
         </Card>
       </section>
+    </div>
+  );
+}
+
+function Detail({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div>
+      <dt className="text-gray-600">{label}</dt>
+      <dd className="font-medium" data-testid={testId}>
+        {value}
+      </dd>
     </div>
   );
 }
