@@ -3,7 +3,7 @@ import { cookies, headers } from "next/headers";
 import { forbidden as forbiddenPage, redirect } from "next/navigation";
 import type { NextRequest } from "next/server";
 import type { User } from "@/db/schema";
-import { forbidden, unauthorized } from "@/lib/http/errors";
+import { forbidden, unauthorized } from "@/lib/errors";
 import { effectiveRole } from "./roles";
 import { authSecret } from "./secret";
 import { findUserById } from "./users";

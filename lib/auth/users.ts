@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { users, type User, type UserRole } from "@/db/schema";
-import { HttpError, badRequest, conflict } from "@/lib/http/errors";
+import { badRequest, conflict, isAppError } from "@/lib/errors";
 import { hashPassword, passwordWeakness, verifyPassword } from "./password";
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -65,7 +65,7 @@ export async function findOrCreateOAuthUser(email: string, name?: string | null)
     return await createUser({ email, name: name ?? undefined });
   } catch (error) {
     // Two first sign-ins at once: the other one created it.
-    if (error instanceof HttpError && error.status === 409) {
+    if (isAppError(error, "conflict")) {
       const user = await findUserByEmail(email);
       if (user) return user;
     }

@@ -3,7 +3,7 @@ import { getDb } from "@/db/client";
 import { withAdvisoryLock } from "@/db/locks";
 import { webhookEvents } from "@/db/schema";
 import { appUrl } from "@/lib/app-url";
-import { HttpError, badRequest, conflict, notFound } from "@/lib/http/errors";
+import { AppError, badRequest, notFound } from "@/lib/errors";
 import {
   activePricesByLookupKey,
   createPortalSession,
@@ -23,8 +23,7 @@ type BillingUser = { id: string; email: string; name?: string | null };
 export const CHANGE_PLAN_PATH = "/billing#change-plan";
 
 const subscriptionExists = () =>
-  conflict("You already have a subscription. Change your plan instead of starting a new one.", {
-    error: "subscription_exists",
+  new AppError("subscription_exists", "You already have a subscription. Change your plan instead of starting a new one.", {
     changePlanUrl: CHANGE_PLAN_PATH,
   });
 
@@ -44,7 +43,7 @@ export async function catalogPrice(plan: Plan, interval: BillingInterval) {
   const lookupKey = lookupKeyFor(plan.id, interval);
   const price = (await activePricesByLookupKey([lookupKey])).get(lookupKey);
   if (!price) {
-    throw new HttpError(503, "catalog_not_synced", `No active Stripe price "${lookupKey}". Run npm run stripe:setup.`);
+    throw new AppError("catalog_not_synced", `No active Stripe price "${lookupKey}". Run npm run stripe:setup.`);
   }
   return price;
 }
@@ -80,7 +79,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
       cancelUrl: `${base}/billing/cancel`,
       idempotencyKey: `checkout:${user.id}:${price.id}:${Date.now()}`,
     });
-    if (!session.url) throw new HttpError(502, "checkout_unavailable", "Stripe did not return a checkout URL.");
+    if (!session.url) throw new AppError("checkout_unavailable", "Stripe did not return a checkout URL.");
     return { url: session.url };
   });
 }
@@ -118,7 +117,7 @@ export async function syncCheckoutReturn(user: BillingUser, sessionId: string): 
 export async function openCustomerPortal(userId: string, origin?: string): Promise<{ url: string }> {
   const customer = await findBillingCustomer(await getDb(), userId);
   if (!customer || customer.deletedAt) {
-    throw badRequest("You have no billing account yet. Choose a plan first.", { error: "no_billing_customer" });
+    throw new AppError("no_billing_customer", "You have no billing account yet. Choose a plan first.");
   }
   const session = await createPortalSession(customer.providerCustomerId, `${appUrl(origin)}/billing`);
   return { url: session.url };

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { invoices } from "@/db/schema";
-import { badRequest } from "@/lib/http/errors";
+import { badRequest } from "@/lib/errors";
 
 export interface InvoiceView {
   id: string;

@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import { withAdvisoryLock } from "@/db/locks";
 import type { Subscription } from "@/db/schema";
-import { badRequest, conflict } from "@/lib/http/errors";
+import { AppError, badRequest } from "@/lib/errors";
 import {
   changePriceNow,
   previewPriceChange,
@@ -38,9 +38,7 @@ export interface PlanChangeApplied {
 async function requireLiveSubscription(userId: string): Promise<Subscription> {
   const subscription = await liveStripeSubscription(await getDb(), userId);
   if (!subscription) {
-    throw conflict("You have no active subscription to change. Choose a plan on the pricing page.", {
-      error: "no_subscription",
-    });
+    throw new AppError("no_subscription", "You have no active subscription to change. Choose a plan on the pricing page.");
   }
   return subscription;
 }

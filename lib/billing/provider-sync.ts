@@ -3,7 +3,7 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { auditLog, subscriptions, users } from "@/db/schema";
 import { excludedSet } from "@/db/upsert";
-import { notFound } from "@/lib/http/errors";
+import { notFound } from "@/lib/errors";
 import { PLANS } from "./plans";
 import { getBillingSummary, type BillingSummary } from "./summary";
 import { keepFirstPastDueSince } from "./sync";

@@ -1,21 +1,34 @@
-/** An error that maps to an HTTP response with a JSON body `{error, message, ...details}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = "HttpError";
-  }
-}
+import type { ErrorCode } from "@/lib/errors";
 
-export const badRequest = (message: string, details?: Record<string, unknown>) =>
-  new HttpError(400, "bad_request", message, details);
-export const unauthorized = (message = "Sign in to continue.") => new HttpError(401, "unauthorized", message);
-export const forbidden = (message = "You do not have access to this resource.") =>
-  new HttpError(403, "forbidden", message);
-export const notFound = (message = "Not found.") => new HttpError(404, "not_found", message);
-export const conflict = (message: string, details?: Record<string, unknown>) =>
-  new HttpError(409, "conflict", message, details);
+/** The one code → HTTP status table. Every `ErrorCode` must appear (the type enforces it). */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  invalid_signature: 400,
+  no_billing_customer: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  email_not_verified: 403,
+  feature_not_in_plan: 403,
+  card_error: 402,
+  quota_exceeded: 402,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  subscription_exists: 409,
+  no_subscription: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  webhook_not_configured: 500,
+  processing_failed: 500,
+  payments_error: 502,
+  checkout_unavailable: 502,
+  payments_unavailable: 503,
+  payments_busy: 503,
+  payments_not_configured: 503,
+  catalog_not_synced: 503,
+  database_unavailable: 503,
+};
+
+export const httpStatus = (code: ErrorCode): number => HTTP_STATUS[code];

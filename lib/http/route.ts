@@ -1,19 +1,21 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { logger } from "@/lib/logger";
-import { stripeHttpError } from "@/lib/stripe/errors";
-import { HttpError, badRequest } from "./errors";
+import { AppError, badRequest } from "@/lib/errors";
+import { stripeAppError } from "@/lib/stripe/errors";
+import { httpStatus } from "./errors";
 
-export function jsonError(error: HttpError): NextResponse {
+/** `{error: code, message, ...details}` with the status the code maps to. */
+export function jsonError(error: AppError, headers?: HeadersInit): NextResponse {
   return NextResponse.json(
-    { error: error.code, message: error.message, ...error.details },
-    { status: error.status },
+    { ...error.details, error: error.code, message: error.message },
+    { status: httpStatus(error.code), headers },
   );
 }
 
 /**
- * Wraps a route handler so that thrown HttpErrors become JSON responses with their status and
- * anything unexpected becomes a logged 500 that leaks no internals.
+ * Wraps a route handler so that thrown AppErrors (and Stripe SDK errors) become JSON responses with
+ * the status their code maps to, and anything unexpected becomes a logged 500 that leaks no internals.
  */
 export function route<Args extends unknown[]>(
   handler: (...args: Args) => Promise<Response>,
@@ -22,14 +24,14 @@ export function route<Args extends unknown[]>(
     try {
       return await handler(...args);
     } catch (error) {
-      if (error instanceof HttpError) return jsonError(error);
-      const stripeError = stripeHttpError(error);
+      if (error instanceof AppError) return jsonError(error);
+      const stripeError = stripeAppError(error);
       if (stripeError) {
         logger.warn({ err: error }, "payment provider error");
         return jsonError(stripeError);
       }
       logger.error({ err: error }, "unhandled route error");
-      return jsonError(new HttpError(500, "internal_error", "Something went wrong. Please try again."));
+      return jsonError(new AppError("internal_error", "Something went wrong. Please try again."));
     }
   };
 }

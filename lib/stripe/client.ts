@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { HttpError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 
 export type PaymentsMode = "stripe" | "emulator" | "disabled";
 
@@ -11,8 +11,7 @@ export function paymentsMode(env: Record<string, string | undefined> = process.e
 }
 
 export const paymentsNotConfigured = () =>
-  new HttpError(
-    503,
+  new AppError(
     "payments_not_configured",
     "Payments are not configured. Set STRIPE_SECRET_KEY, or STRIPE_EMULATOR_URL to use the local Stripe emulator.",
   );
@@ -36,7 +35,7 @@ export function createStripeClient(env: Record<string, string | undefined> = pro
 
 const globalForStripe = globalThis as unknown as { __stripe?: { key: string; client: Stripe } };
 
-/** The app's Stripe client; throws a 503 HttpError when payments are not configured. */
+/** The app's Stripe client; throws a payments_not_configured AppError when payments are not configured. */
 export function getStripe(): Stripe {
   const key = `${process.env.STRIPE_EMULATOR_URL ?? ""}|${process.env.STRIPE_SECRET_KEY ?? ""}`;
   if (globalForStripe.__stripe?.key !== key) {

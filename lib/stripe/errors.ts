@@ -1,17 +1,32 @@
-import Stripe from "stripe";
-import { HttpError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 
-/** Turns a Stripe SDK error into the HTTP error our API answers with, or null if it is not one. */
-export function stripeHttpError(error: unknown): HttpError | null {
-  if (!(error instanceof Stripe.errors.StripeError)) return null;
-  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
-    return new HttpError(503, "payments_unavailable", "The payment provider is unreachable right now. Please try again.");
+/**
+ * The SDK's error classes, named by their `type` field. The mapping reads that field instead of
+ * using `instanceof`: a production build can hold more than one copy of the `stripe` module (one
+ * per server chunk), and an error thrown by one copy is not an instance of another copy's classes.
+ */
+const STRIPE_ERROR_TYPE = /^Stripe[A-Za-z]*Error$/;
+
+export function stripeErrorType(error: unknown): string | null {
+  if (!error || typeof error !== "object") return null;
+  const type = (error as { type?: unknown }).type;
+  return typeof type === "string" && STRIPE_ERROR_TYPE.test(type) ? type : null;
+}
+
+/** Turns a Stripe SDK error into the AppError our API answers with, or null if it is not one. */
+export function stripeAppError(error: unknown): AppError | null {
+  const type = stripeErrorType(error);
+  if (!type) return null;
+  const stripeError = error as { message: string; decline_code?: string };
+  switch (type) {
+    case "StripeConnectionError":
+    case "StripeAPIError":
+      return new AppError("payments_unavailable", "The payment provider is unreachable right now. Please try again.");
+    case "StripeCardError":
+      return new AppError("card_error", stripeError.message, { decline_code: stripeError.decline_code ?? null });
+    case "StripeRateLimitError":
+      return new AppError("payments_busy", "The payment provider is busy. Please try again shortly.");
+    default:
+      return new AppError("payments_error", `The payment provider rejected the request: ${stripeError.message}`);
   }
-  if (error instanceof Stripe.errors.StripeCardError) {
-    return new HttpError(402, "card_error", error.message, { decline_code: error.decline_code ?? null });
-  }
-  if (error instanceof Stripe.errors.StripeRateLimitError) {
-    return new HttpError(503, "payments_busy", "The payment provider is busy. Please try again shortly.");
-  }
-  return new HttpError(502, "payments_error", `The payment provider rejected the request: ${error.message}`);
 }

@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { requireApiUser } from "@/lib/auth/session";
 import { invoiceQuery } from "@/lib/billing/inputs";
 import { listUserInvoices } from "@/lib/billing/invoices";
-import { badRequest } from "@/lib/http/errors";
+import { badRequest } from "@/lib/errors";
 import { route } from "@/lib/http/route";
 
 export const GET = route(async (request: NextRequest) => {

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { receiveStripeEvent } from "@/lib/billing/webhooks/inbox";
 import { readBodyWithLimit } from "@/lib/http/body";
-import { HttpError } from "@/lib/http/errors";
+import { AppError } from "@/lib/errors";
 import { jsonError } from "@/lib/http/route";
 import { logger } from "@/lib/logger";
 import { verifyStripeWebhook, webhookSecret } from "@/lib/stripe/webhook-signature";
@@ -17,13 +17,13 @@ export async function POST(request: Request) {
   const secret = webhookSecret();
   if (!secret) {
     logger.error("STRIPE_WEBHOOK_SECRET is not set; refusing webhooks");
-    return jsonError(new HttpError(500, "webhook_not_configured", "Webhook secret is not configured."));
+    return jsonError(new AppError("webhook_not_configured", "Webhook secret is not configured."));
   }
   let rawBody: string;
   try {
     rawBody = await readBodyWithLimit(request, MAX_BODY_BYTES);
   } catch (error) {
-    if (error instanceof HttpError) return jsonError(error);
+    if (error instanceof AppError) return jsonError(error);
     throw error;
   }
   let event;
@@ -31,12 +31,12 @@ export async function POST(request: Request) {
     event = verifyStripeWebhook(rawBody, request.headers.get("stripe-signature"), secret);
   } catch (error) {
     const message = error instanceof Error ? error.message : "invalid signature";
-    return jsonError(new HttpError(400, "invalid_signature", `Webhook signature verification failed: ${message}`));
+    return jsonError(new AppError("invalid_signature", `Webhook signature verification failed: ${message}`));
   }
   try {
     const result = await receiveStripeEvent(event);
     return NextResponse.json({ received: true, ...result });
   } catch {
-    return jsonError(new HttpError(500, "processing_failed", "The event could not be processed; it will be retried."));
+    return jsonError(new AppError("processing_failed", "The event could not be processed; it will be retried."));
   }
 }

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { secretMatches } from "@/lib/auth/shared-secret";
 import { reconcileBilling } from "@/lib/billing/reconcile";
-import { unauthorized } from "@/lib/http/errors";
+import { unauthorized } from "@/lib/errors";
 import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { requireApiUser } from "@/lib/auth/session";
 import { syncCheckoutReturn } from "@/lib/billing/checkout";
-import { badRequest } from "@/lib/http/errors";
+import { badRequest } from "@/lib/errors";
 import { route } from "@/lib/http/route";
 
 /** Polled by the success page until the webhook has confirmed the checkout. */

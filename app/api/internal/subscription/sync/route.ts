@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { secretMatches } from "@/lib/auth/shared-secret";
 import { providerSyncInput, syncProviderSubscription } from "@/lib/billing/provider-sync";
-import { unauthorized } from "@/lib/http/errors";
+import { unauthorized } from "@/lib/errors";
 import { parseJson, route } from "@/lib/http/route";
 
 /** Provider-agnostic subscription sync for other payment providers' webhooks (X-Internal-API-Key). */
