@@ -1,10 +1,12 @@
 import { defineConfig, devices } from "@playwright/test";
+import { resolveLocalBrowser } from "./scripts/lib/browser";
 
 const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3100);
 export const E2E_BASE_URL = `http://127.0.0.1:${APP_PORT}`;
 
-// Debian's Chromium: Playwright cannot download its own browser on machines without internet.
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// CHROMIUM_PATH, Playwright's own Chromium, or a system Chromium/Chrome (scripts/lib/browser.ts).
+const browser = resolveLocalBrowser();
+if (!browser.ok) throw new Error(browser.message);
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -25,7 +27,7 @@ export default defineConfig({
       use: {
         ...devices["Desktop Chrome"],
         launchOptions: {
-          executablePath: chromiumPath,
+          executablePath: browser.path,
           args: [
             "--no-sandbox",
             "--disable-gpu",
