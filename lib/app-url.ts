@@ -1,3 +1,5 @@
+import type { NextRequest } from "next/server";
+
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 function isLoopback(url: string): boolean {
@@ -14,4 +16,10 @@ export function appUrl(requestOrigin?: string): string {
   const local =
     process.env.NODE_ENV === "development" && requestOrigin && isLoopback(requestOrigin) && (!configured || isLoopback(configured));
   return ((local ? requestOrigin : configured) || requestOrigin || "http://localhost:3000").replace(/\/+$/, "");
+}
+
+/** The origin in the browser's address bar: its Host header (Next's own request URL names the server's hostname). */
+export function requestOrigin(request: NextRequest): string {
+  const fromHost = `${request.nextUrl.protocol}//${request.headers.get("host")}`;
+  return request.headers.get("host") && URL.canParse(fromHost) ? new URL(fromHost).origin : request.nextUrl.origin;
 }

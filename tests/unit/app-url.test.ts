@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { appUrl } from "@/lib/app-url";
+import { NextRequest } from "next/server";
+import { appUrl, requestOrigin } from "@/lib/app-url";
 
 afterEach(() => vi.unstubAllEnvs());
 
@@ -33,5 +34,17 @@ describe("appUrl", () => {
     expect(appUrl("https://other.example.com")).toBe("https://auth.example.com");
     vi.stubEnv("NEXTAUTH_URL", "");
     expect(appUrl("https://other.example.com")).toBe("https://other.example.com");
+  });
+});
+
+describe("requestOrigin", () => {
+  it("is the host the browser asked for, not the server's own hostname", () => {
+    const request = new NextRequest("http://localhost:3000/api/billing/checkout", { headers: { host: "127.0.0.1:3000" } });
+    expect(requestOrigin(request)).toBe("http://127.0.0.1:3000");
+  });
+
+  it("falls back to the request URL when the Host header is missing or not a host", () => {
+    expect(requestOrigin(new NextRequest("http://localhost:3000/x"))).toBe("http://localhost:3000");
+    expect(requestOrigin(new NextRequest("http://localhost:3000/x", { headers: { host: "a b" } }))).toBe("http://localhost:3000");
   });
 });
