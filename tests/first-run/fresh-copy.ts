@@ -49,9 +49,11 @@ export interface DevRun {
 /** `npm run dev` in `dir`, as the leader of its own process group so the test can find all it started. */
 export function startDev(dir: string, env: Record<string, string>): DevRun {
   const base = Object.fromEntries(INHERITED.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+  // No NODE_ENV either: next dev sets it.
+  const childEnv = { ...base, NEXT_TELEMETRY_DISABLED: "1", ...env } as Partial<NodeJS.ProcessEnv> as NodeJS.ProcessEnv;
   const child = spawn("npm", ["run", "dev"], {
     cwd: dir,
-    env: { ...base, NEXT_TELEMETRY_DISABLED: "1", ...env },
+    env: childEnv,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
