@@ -24,25 +24,25 @@ async function main(): Promise<void> {
   await assertPortFree(port).catch((error: unknown) =>
     supervisor.fail(`port ${port} for the app is not free (${describe(error)}). Stop what uses it, or choose another: PORT=3001 npm run dev`),
   );
-  const stripe = await startLocalStripe({
-    appUrl: `http://127.0.0.1:${port}`,
-    port: emulatorPort,
-    stateFile: process.env.STRIPE_EMULATOR_STATE_FILE ?? ".data/stripe-emulator.json",
-  }).catch((error: unknown) =>
+  const stateFile = process.env.STRIPE_EMULATOR_STATE_FILE ?? ".data/stripe-emulator.json";
+  const stripe = await startLocalStripe({ appUrl: `http://127.0.0.1:${port}`, port: emulatorPort, stateFile }).catch((error: unknown) =>
     supervisor.fail(
-      `the Stripe emulator could not start on port ${emulatorPort} (${describe(error)}). Stop what uses it, or choose another: STRIPE_EMULATOR_PORT=12112 npm run dev`,
+      `the Stripe emulator could not start on port ${emulatorPort} (${describe(error)}). ${
+        (error as NodeJS.ErrnoException).code === "EADDRINUSE"
+          ? "Stop what uses it, or choose another: STRIPE_EMULATOR_PORT=12112 npm run dev"
+          : `If its state file ${stateFile} is damaged, delete it: the catalog is synced again on start.`
+      }`,
     ),
   );
   if (stripe) {
     supervisor.onStop(stripe.stop);
     console.log(`Stripe emulator on ${stripe.env.STRIPE_EMULATOR_URL} (no Stripe account needed; test card 4242 4242 4242 4242)`);
     Object.assign(process.env, stripe.env);
+    // Real Stripe is synced on purpose, with `npm run stripe:setup`; the emulator on every start.
+    await syncCatalogFromEnv().catch((error: unknown) =>
+      supervisor.fail(`syncing the plan catalog to the Stripe emulator failed (${describe(error)}). Delete ${stateFile} to start it afresh.`),
+    );
   }
-  await syncCatalogFromEnv().catch((error: unknown) =>
-    supervisor.fail(
-      `syncing the plan catalog to Stripe failed (${describe(error)}). ${stripe ? "The emulator should accept it: report this as a bug." : "Check STRIPE_SECRET_KEY, or unset it to use the bundled emulator."}`,
-    ),
-  );
 
   const env = { ...process.env, NEXTAUTH_URL: appUrl, APP_URL: process.env.APP_URL ?? appUrl };
   supervisor.watch("next dev", runNext(["dev", "--port", String(port)], env), "Its output above says why; fix that and run npm run dev again.");
