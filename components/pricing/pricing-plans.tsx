@@ -133,7 +133,7 @@ export function PricingPlans({
           Online payments are not configured on this server, so paid plans cannot be bought right now.
         </Alert>
       )}
-      {continueToCheckout && resumePlan && !notice && (
+      {resumePlan && pendingPlan === resumePlan.id && (
         <Alert tone="info" testId="resume-checkout">
           You are signed in. Taking you to secure checkout for {resumePlan.name}…
         </Alert>

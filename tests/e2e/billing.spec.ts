@@ -112,6 +112,7 @@ test("a plan chosen signed out survives signing in too, goes straight to Checkou
   await expect(page).toHaveURL(/\/pricing\?interval=year$/);
   await expect(page.getByRole("button", { name: "Choose Scale" })).toBeEnabled();
   await expect(page.getByRole("radio", { name: /Yearly/ })).toBeChecked();
+  await expect(page.getByTestId("resume-checkout")).toHaveCount(0);
   await page.waitForTimeout(1_000);
   await expect(page).toHaveURL(/\/pricing\?interval=year$/);
 });
