@@ -5,7 +5,9 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { chromium } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import playwrightConfig from "@/playwright.config";
 import { emulatorStripeClient } from "@/stripe-emulator";
 import { freePort, freshCopy, isListening, killGroup, problemLines, processesInGroup, startDev, type DevRun } from "./fresh-copy";
 
@@ -55,6 +57,38 @@ async function expectStopsCompletely(run: DevRun, ports: number[]): Promise<void
     .poll(() => processesInGroup(pgid), { timeout: 15_000, interval: 250, message: "processes npm run dev left behind" })
     .toEqual([]);
   for (const port of ports) expect(await isListening(port), `port ${port} still answers`).toBe(false);
+}
+
+/**
+ * In the browser the e2e suite uses: /pricing served by next dev hydrates whether it is opened on localhost
+ * or 127.0.0.1 (Next's dev-origin check refuses its scripts and HMR socket to hosts it was not told about),
+ * with nothing in the console.
+ */
+async function expectHydratesOnBothLoopbackNames(appPort: number): Promise<void> {
+  const browser = await chromium.launch(playwrightConfig.projects?.[0]?.use?.launchOptions);
+  try {
+    for (const host of ["localhost", "127.0.0.1"]) {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("console", (message) => void (message.type() === "error" && errors.push(message.text())));
+      page.on("pageerror", (error) => void errors.push(error.message));
+      await page.goto(`http://${host}:${appPort}/pricing`);
+      // Only a hydrated page answers the toggle with yearly prices (a click before hydration is lost: retry).
+      await expect
+        .poll(
+          async () => {
+            await page.getByRole("radio", { name: /Yearly/ }).click();
+            return page.getByTestId("plan-price-pro").textContent();
+          },
+          { timeout: 60_000, interval: 500, message: `/pricing on ${host} never hydrated` },
+        )
+        .toContain("$190");
+      expect(errors, `console errors on ${host}`).toEqual([]);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
 }
 
 /** A browser-less user agent: cookies by name, sent back on every request to the app. */
@@ -145,6 +179,8 @@ describe("first run on a fresh clone", () => {
       const portalPage = await fetch(portal.url);
       expect(portalPage.status).toBe(200);
       expect(await portalPage.text()).toContain("Pro");
+
+      await expectHydratesOnBothLoopbackNames(appPort);
 
       expect(problemLines(run.output()), run.output()).toEqual([]);
 
