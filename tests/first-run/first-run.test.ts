@@ -72,7 +72,7 @@ async function expectHydratesOnBothLoopbackNames(appPort: number): Promise<void>
       const errors: string[] = [];
       page.on("console", (message) => void (message.type() === "error" && errors.push(message.text())));
       page.on("pageerror", (error) => void errors.push(error.message));
-      await page.goto(`http://${host}:${appPort}/pricing`);
+      await page.goto(`http://${host}:${appPort}/pricing`, { timeout: 120_000 }); // next dev compiles on first visit
       // Only a hydrated page answers the toggle with yearly prices (a click before hydration is lost: retry).
       await expect
         .poll(
