@@ -14,6 +14,9 @@ const nextConfig: NextConfig = {
   outputFileTracingIncludes: { "/**": ["./db/migrations/**/*"] },
   experimental: { authInterrupts: true },
   poweredByHeader: false,
+  // `next dev` serves its scripts and HMR socket to localhost only; 127.0.0.1 is the same machine, so
+  // pages opened there must hydrate too.
+  allowedDevOrigins: ["127.0.0.1"],
   // `npm test` type-checks the whole project before the end-to-end build, which may skip it.
   typescript: { ignoreBuildErrors: process.env.NEXT_SKIP_TYPECHECK === "1" },
   async headers() {

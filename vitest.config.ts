@@ -9,7 +9,8 @@ export default defineConfig({
     environment: "node",
     env: { NEXTAUTH_SECRET: "vitest-secret", BCRYPT_ROUNDS: "4", LOG_LEVEL: "silent" },
     // Playwright specs live in tests/e2e and must never be collected here.
-    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts", "tests/emulator/**/*.test.ts"],
+    // tests/first-run starts `npm run dev` on a fresh copy of the repository (about a minute).
+    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts", "tests/emulator/**/*.test.ts", "tests/first-run/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

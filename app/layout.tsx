@@ -5,6 +5,14 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Acme SaaS", template: "%s · Acme SaaS" },
   description: "Plans, billing and usage for Acme SaaS.",
+  // Files in public/: browsers ask for /favicon.ico anyway, so it must exist.
+  icons: {
+    icon: [
+      { url: "/favicon.ico", sizes: "16x16 32x32 48x48" },
+      { url: "/icon.svg", type: "image/svg+xml" },
+    ],
+    apple: "/apple-touch-icon.png",
+  },
 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

@@ -6,11 +6,11 @@ export async function SiteHeader() {
   const user = await getCurrentUser();
   return (
     <header className="border-b border-gray-200 bg-white">
-      <div className="mx-auto flex h-16 max-w-6xl items-center justify-between px-4">
+      <div className="mx-auto flex min-h-16 max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3">
         <Link href="/" className="text-lg font-semibold text-brand-700">
           Acme SaaS
         </Link>
-        <nav className="flex items-center gap-5 text-sm" aria-label="Main">
+        <nav className="flex min-w-0 flex-wrap items-center gap-x-5 gap-y-2 text-sm" aria-label="Main">
           <Link href="/pricing" className="hover:text-brand-600">
             Pricing
           </Link>
@@ -24,7 +24,7 @@ export async function SiteHeader() {
                   Admin
                 </Link>
               )}
-              <span data-testid="signed-in-user" className="text-gray-600">
+              <span data-testid="signed-in-user" title={user.email} className="max-w-56 truncate text-gray-600 sm:max-w-xs">
                 {user.email}
               </span>
               <SignOutButton />

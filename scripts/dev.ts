@@ -1,28 +1,59 @@
 /**
  * `npm run dev`: the whole product on one machine with no account anywhere. Starts the Stripe
- * emulator (unless real keys are set), makes it match the plan catalog, and runs `next dev`.
+ * emulator (unless real keys are set), makes it match the plan catalog, and runs `next dev`, as one
+ * unit: if any part fails, everything stops and one line says what failed and what to do.
  * The app migrates and seeds its embedded database when it starts (instrumentation.ts).
  */
+import { createServer } from "node:net";
+import { DEFAULT_PORT } from "@/stripe-emulator/config";
 import { startLocalStripe } from "./lib/local-stripe";
-import { runScript } from "./lib/run-script";
-import { runNext, superviseChild } from "./lib/spawn-next";
+import { runNext } from "./lib/spawn-next";
+import { Supervisor, describe } from "./lib/supervisor";
 import { syncCatalogFromEnv } from "./stripe-setup";
 
-runScript(async () => {
+const supervisor = new Supervisor("npm run dev");
+
+async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
+  const emulatorPort = Number(process.env.STRIPE_EMULATOR_PORT ?? DEFAULT_PORT);
+  // The printed URL, NEXTAUTH_URL and Stripe's return URLs agree on localhost; 127.0.0.1 works too
+  // (next.config.ts allows it as a dev origin, and lib/app-url.ts returns people to the host they used).
   const appUrl = process.env.NEXTAUTH_URL ?? `http://localhost:${port}`;
-  const stripe = await startLocalStripe({
-    appUrl: `http://127.0.0.1:${port}`,
-    port: Number(process.env.STRIPE_EMULATOR_PORT ?? 12111),
-    stateFile: process.env.STRIPE_EMULATOR_STATE_FILE ?? ".data/stripe-emulator.json",
-  });
-  const env = { ...process.env, ...stripe?.env, NEXTAUTH_URL: appUrl, APP_URL: process.env.APP_URL ?? appUrl };
+
+  // next dev would quietly move to another port, away from the emulator's webhooks and NEXTAUTH_URL.
+  await assertPortFree(port).catch((error: unknown) =>
+    supervisor.fail(`port ${port} for the app is not free (${describe(error)}). Stop what uses it, or choose another: PORT=3001 npm run dev`),
+  );
+  const stateFile = process.env.STRIPE_EMULATOR_STATE_FILE ?? ".data/stripe-emulator.json";
+  const stripe = await startLocalStripe({ appUrl: `http://127.0.0.1:${port}`, port: emulatorPort, stateFile }).catch((error: unknown) =>
+    supervisor.fail(
+      `the Stripe emulator could not start on port ${emulatorPort} (${describe(error)}). ${
+        (error as NodeJS.ErrnoException).code === "EADDRINUSE"
+          ? "Stop what uses it, or choose another: STRIPE_EMULATOR_PORT=12112 npm run dev"
+          : `If its state file ${stateFile} is damaged, delete it: the catalog is synced again on start.`
+      }`,
+    ),
+  );
   if (stripe) {
+    supervisor.onStop(stripe.stop);
     console.log(`Stripe emulator on ${stripe.env.STRIPE_EMULATOR_URL} (no Stripe account needed; test card 4242 4242 4242 4242)`);
     Object.assign(process.env, stripe.env);
-    await syncCatalogFromEnv();
+    // Real Stripe is synced on purpose, with `npm run stripe:setup`; the emulator on every start.
+    await syncCatalogFromEnv().catch((error: unknown) =>
+      supervisor.fail(`syncing the plan catalog to the Stripe emulator failed (${describe(error)}). Delete ${stateFile} to start it afresh.`),
+    );
   }
-  const child = runNext(["dev", "--port", String(port)], env);
-  superviseChild(child, async () => stripe?.stop());
-  await new Promise<never>(() => {});
-});
+
+  const env = { ...process.env, NEXTAUTH_URL: appUrl, APP_URL: process.env.APP_URL ?? appUrl };
+  supervisor.watch("next dev", runNext(["dev", "--port", String(port)], env), "Its output above says why; fix that and run npm run dev again.");
+}
+
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
+
+main().catch((error: unknown) => supervisor.fail(`it crashed: ${describe(error)}`, error));

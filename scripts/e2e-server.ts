@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalStripe } from "./lib/local-stripe";
 import { runScript } from "./lib/run-script";
-import { runNext, superviseChild, waitForExit } from "./lib/spawn-next";
+import { runNext, waitForExit } from "./lib/spawn-next";
+import { Supervisor } from "./lib/supervisor";
 import { syncCatalogFromEnv } from "./stripe-setup";
 
 runScript(async () => {
@@ -37,7 +38,8 @@ runScript(async () => {
     const code = await waitForExit(runNext(["build"], env));
     if (code !== 0) throw new Error(`next build failed with exit code ${code}`);
   }
-  const child = runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], env);
-  superviseChild(child, async () => stripe?.stop());
+  const supervisor = new Supervisor("e2e server");
+  if (stripe) supervisor.onStop(stripe.stop);
+  supervisor.watch("next start", runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], env), "Its output above says why.");
   await new Promise<never>(() => {});
 });

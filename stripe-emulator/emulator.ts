@@ -107,14 +107,23 @@ export class Emulator {
     if (!file || this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
-      this.store.save(file);
+      this.trySave(file);
     }, 200);
   }
 
   saveNow(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    if (this.options.stateFile) this.store.save(this.options.stateFile);
+    if (this.options.stateFile) this.trySave(this.options.stateFile);
+  }
+
+  /** A failed save never stops the emulator: it keeps serving from memory and the next change saves again. */
+  private trySave(file: string): void {
+    try {
+      this.store.save(file);
+    } catch (err) {
+      console.warn(`[stripe-emulator] could not save its state to ${file} (${(err as Error).message}); it keeps running and retries on the next change`);
+    }
   }
 
   resourceUrl(path: string): string {

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Stripe from 'stripe';
 import { parseJson } from './json';
 import { ID_PREFIXES } from './ids';
@@ -154,10 +155,26 @@ export class Store {
     return Store.fromJSON(parseJson(readFileSync(file, 'utf8')) as PersistedState);
   }
 
+  /**
+   * Writes the state atomically: into a temporary file next to `file` (creating the directory first), flushed to
+   * disk, then renamed over it, so a crash mid-save leaves the previous state intact.
+   */
   save(file: string): void {
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.toJSON()));
-    renameSync(tmp, file);
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      const fd = openSync(tmp, 'w');
+      try {
+        writeSync(fd, JSON.stringify(this.toJSON()));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 }
 

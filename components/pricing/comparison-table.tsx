@@ -11,7 +11,8 @@ export function ComparisonTable({ plans, meters, features }: { plans: PlanView[]
       <h2 id="compare-heading" className="text-xl font-semibold">
         Compare plans
       </h2>
-      <div className="overflow-x-auto rounded-lg border border-gray-200 bg-white shadow-sm">
+      {/* relative: the sr-only labels in the cells are absolutely positioned and must scroll with the table, not widen the page. */}
+      <div className="relative overflow-x-auto rounded-lg border border-gray-200 bg-white shadow-sm">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Limits per billing period and features of each plan</caption>
           <thead className="bg-gray-50">

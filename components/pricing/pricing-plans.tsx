@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useEffectEvent, useRef, useState } from "react";
 import { Alert, Button } from "@/components/ui";
 import { isHttpUrl, postApi, safeAppPath } from "@/components/billing/api";
 import type { PlanView } from "@/lib/billing/catalog-view";
@@ -68,6 +68,21 @@ export function PricingPlans({
   });
   const yearlyBadge = savingLabels.length === 0 ? null : new Set(savingLabels).size === 1 ? savingLabels[0] : "Save more";
   const resumePlan = plans.find((p) => p.id === resumePlanId && p.purchasable) ?? null;
+  // Back from sign-up or sign-in with a plan chosen: go straight on to Checkout, no second click.
+  const continueToCheckout = Boolean(
+    resumePlan && viewer.signedIn && !viewer.hasSubscription && paymentsEnabled && resumePlan.prices?.[interval].available,
+  );
+  const continued = useRef(false);
+  const startResumedCheckout = useEffectEvent(() => {
+    if (!resumePlan || continued.current) return;
+    continued.current = true;
+    // Once only: Back from Checkout, or a reload, lands on the plain pricing page.
+    window.history.replaceState(null, "", `/pricing?interval=${interval}`);
+    void choose(resumePlan);
+  });
+  useEffect(() => {
+    if (continueToCheckout) startResumedCheckout();
+  }, [continueToCheckout]);
   const meterIds = Object.keys(meters) as MeterId[];
   const featureIds = Object.keys(features) as Array<keyof typeof FEATURES>;
 
@@ -118,9 +133,9 @@ export function PricingPlans({
           Online payments are not configured on this server, so paid plans cannot be bought right now.
         </Alert>
       )}
-      {resumePlan && viewer.signedIn && !viewer.hasSubscription && !notice && (
+      {resumePlan && pendingPlan === resumePlan.id && (
         <Alert tone="info" testId="resume-checkout">
-          You are signed in. Choose {resumePlan.name} below to continue to secure checkout.
+          You are signed in. Taking you to secure checkout for {resumePlan.name}…
         </Alert>
       )}
       {viewer.hasSubscription && (

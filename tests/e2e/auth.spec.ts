@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { TEST_PASSWORD, signIn, signOut, signUp, uniqueEmail } from "./helpers";
+import { TEST_PASSWORD, expect, signIn, signOut, signUp, test, uniqueEmail } from "./helpers";
 
 test("sign up, sign out, sign in: the header shows who is signed in", async ({ page }) => {
   const email = uniqueEmail("auth");
@@ -10,7 +9,8 @@ test("sign up, sign out, sign in: the header shows who is signed in", async ({ p
   await signIn(page, email);
 });
 
-test("a wrong password shows a generic error and does not sign in", async ({ page }) => {
+test("a wrong password shows a generic error and does not sign in", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 401 .*\/api\/auth\/callback\/credentials\)$/);
   const email = uniqueEmail("wrongpw");
   await signUp(page, email);
   await signOut(page);
@@ -22,7 +22,8 @@ test("a wrong password shows a generic error and does not sign in", async ({ pag
   await expect(page.getByTestId("signed-in-user")).toHaveCount(0);
 });
 
-test("sign-up rejects a weak password and a duplicate email with clear messages", async ({ page }) => {
+test("sign-up rejects a weak password and a duplicate email with clear messages", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of (400|409) .*\/api\/account\)$/);
   const email = uniqueEmail("weak");
   await page.goto("/sign-up");
   await page.getByLabel("Email").fill(email);
@@ -52,7 +53,8 @@ test("a signed-out visit to /billing goes to sign-in and back after it", async (
   await expect(page.getByRole("heading", { name: "Billing", exact: true })).toBeVisible();
 });
 
-test("a non-admin gets 403 on /admin; an admin gets in", async ({ page }) => {
+test("a non-admin gets 403 on /admin; an admin gets in", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 403 .*\/admin\)$/);
   await signUp(page, uniqueEmail("nonadmin"));
   const response = await page.goto("/admin");
   expect(response?.status()).toBe(403);

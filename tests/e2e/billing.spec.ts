@@ -1,6 +1,6 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import { differenceInCalendarDays, format } from "date-fns";
-import { TEST_PASSWORD, signUp, uniqueEmail } from "./helpers";
+import { TEST_PASSWORD, expect, signOut, signUp, test, uniqueEmail } from "./helpers";
 
 // The e2e server (scripts/e2e-server.ts) runs the Stripe emulator here and points its webhooks at the app.
 const EMULATOR_URL = `http://127.0.0.1:${process.env.E2E_EMULATOR_PORT ?? 12199}`;
@@ -59,10 +59,7 @@ test("pricing → sign up → Pro monthly on Checkout → confirmed by webhook �
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(TEST_PASSWORD);
   await page.getByRole("button", { name: "Sign up" }).click();
-  await expect(page).toHaveURL(/\/pricing\?plan=pro&interval=month$/);
-  await expect(page.getByTestId("resume-checkout")).toContainText("Choose Pro");
-
-  await page.getByRole("button", { name: "Choose Pro" }).click();
+  // Straight on to Checkout: no second "Choose Pro".
   await expect(page).toHaveURL(EMULATOR_CHECKOUT);
   await expect(page.getByLabel("Email")).toHaveValue(email);
 
@@ -93,7 +90,35 @@ test("pricing → sign up → Pro monthly on Checkout → confirmed by webhook �
   await expect(page.getByTestId("entitlement-limits")).toContainText("50,000 calls");
 });
 
-test("a declined card shows the error on Checkout and leaves the account on Free", async ({ page }) => {
+test("a plan chosen signed out survives signing in too, goes straight to Checkout, and Back does not bounce there again", async ({ page }) => {
+  const email = uniqueEmail("returning");
+  await signUp(page, email);
+  await signOut(page);
+
+  await page.goto("/pricing");
+  await page.getByRole("radio", { name: /Yearly/ }).check();
+  await page.getByRole("button", { name: "Choose Scale" }).click();
+  await expect(page).toHaveURL(/\/sign-up\?callbackUrl=/);
+  await page.getByRole("link", { name: "Sign in" }).last().click();
+  await expect(page).toHaveURL(/\/sign-in\?callbackUrl=/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(EMULATOR_CHECKOUT);
+  await expect(page.getByText("$990.00").first()).toBeVisible();
+
+  // Changed their mind: Back shows the pricing page (yearly still selected) and stays there.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/pricing\?interval=year$/);
+  await expect(page.getByRole("button", { name: "Choose Scale" })).toBeEnabled();
+  await expect(page.getByRole("radio", { name: /Yearly/ })).toBeChecked();
+  await expect(page.getByTestId("resume-checkout")).toHaveCount(0);
+  await page.waitForTimeout(1_000);
+  await expect(page).toHaveURL(/\/pricing\?interval=year$/);
+});
+
+test("a declined card shows the error on Checkout and leaves the account on Free", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 402 .*\/checkout\/cs_\w+\/pay\)$/);
   await signUp(page, uniqueEmail("declined"));
   await page.goto("/pricing");
   await page.getByRole("button", { name: "Choose Pro" }).click();
@@ -172,7 +197,8 @@ test("upgrade Pro → Scale from Change plan: preview shows the amount, Confirm 
   await expect(row.getByRole("link", { name: /PDF$/ })).toHaveAttribute("href", /^http/);
 });
 
-test("a second checkout by a subscribed user gets the 409 message linking to Change plan", async ({ page, context }) => {
+test("a second checkout by a subscribed user gets the 409 message linking to Change plan", async ({ page, context, consoleErrors }) => {
+  consoleErrors.allow(/status of 409 .*\/api\/billing\/checkout\)$/);
   await signUp(page, uniqueEmail("twice"));
   // A pricing tab opened before subscribing still offers Checkout…
   const staleTab = await context.newPage();

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers';
 import type Stripe from 'stripe';
 import { emulatorStripeClient, startEmulator, type EmulatorHandle } from '../../stripe-emulator/index';
 
@@ -70,7 +70,8 @@ test('the cancel link goes back to cancel_url', async ({ page }) => {
   await expect(page).toHaveURL(`${appUrl}/billing/cancel`);
 });
 
-test('a declined card shows the error and creates no subscription', async ({ page }) => {
+test('a declined card shows the error and creates no subscription', async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 402 .*\/checkout\/cs_\w+\/pay\)$/);
   const { customer, session } = await newSession('declined@example.com');
   await page.goto(session.url ?? '');
   await page.getByLabel('Card number').fill('4000 0000 0000 0002');
@@ -81,7 +82,8 @@ test('a declined card shows the error and creates no subscription', async ({ pag
   expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
 });
 
-test('a 3-D Secure card shows the authentication step (fail, then complete)', async ({ page }) => {
+test('a 3-D Secure card shows the authentication step (fail, then complete)', async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 402 .*\/checkout\/cs_\w+\/authenticate\)$/);
   const { customer, session } = await newSession('threeds@example.com');
   await page.goto(session.url ?? '');
   await page.getByLabel('Card number').fill('4000 0027 6000 3184');
@@ -165,7 +167,8 @@ test('the hosted invoice page links to a PDF', async ({ page, request }) => {
   expect((await pdf.body()).subarray(0, 4).toString()).toBe('%PDF');
 });
 
-test('an open invoice can be paid on its hosted page, which recovers the subscription', async ({ page }) => {
+test('an open invoice can be paid on its hosted page, which recovers the subscription', async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 402 .*\/invoices\/in_\w+\/pay\)$/);
   const customer = await stripe.customers.create({ email: 'dunning@example.com' });
   const sub = await stripe.subscriptions.create({
     customer: customer.id,

@@ -1,4 +1,31 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
+
+export { expect };
+
+/**
+ * Fails a test on any error in the browser console (or an uncaught exception) of any page it opens.
+ * Chromium logs every 4xx/5xx response as a console error, so a test that provokes one on purpose
+ * (a wrong password, a declined card) names it with `consoleErrors.allow(/pattern/)`.
+ */
+export const test = base.extend<{ consoleErrors: { allow: (pattern: RegExp) => void } }>({
+  consoleErrors: [
+    async ({ context }, use) => {
+      const errors: string[] = [];
+      const allowed: RegExp[] = [];
+      const watch = (page: Page) => {
+        page.on("console", (message) => {
+          if (message.type() === "error") errors.push(`${page.url()}: ${message.text()} (${message.location().url})`);
+        });
+        page.on("pageerror", (error) => errors.push(`${page.url()}: uncaught ${error.message}`));
+      };
+      context.pages().forEach(watch);
+      context.on("page", watch);
+      await use({ allow: (pattern) => void allowed.push(pattern) });
+      expect(errors.filter((error) => !allowed.some((pattern) => pattern.test(error))), "errors in the browser console").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 let counter = 0;
 /** A unique email per test run so runs against a reused database never collide. */

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type Stripe from 'stripe';
 import { emulatorStripeClient, startEmulator } from '../../stripe-emulator/index';
 import { T0 } from './helpers';
@@ -31,6 +31,44 @@ describe('state file persistence', () => {
       expect(replay.id).toBe(customer.id);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('saving the state file', () => {
+  it('creates a missing directory on the first (debounced) save, as on a fresh clone without .data/', async () => {
+    const stateFile = join(dir, 'fresh-clone', '.data', 'stripe-emulator.json');
+    const handle = await startEmulator({ port: 0, stateFile });
+    try {
+      const customer = await emulatorStripeClient(handle.url).customers.create({ email: 'first-run@example.com' });
+      await vi.waitFor(() => expect(existsSync(stateFile)).toBe(true), { timeout: 5_000, interval: 50 });
+      expect(JSON.parse(readFileSync(stateFile, 'utf8')).customers.map((c: { id: string }) => c.id)).toEqual([customer.id]);
+      expect(existsSync(`${stateFile}.${process.pid}.tmp`)).toBe(false);
+    } finally {
+      await handle.stop();
+    }
+  });
+
+  it('keeps serving when a save fails, says so, and saves again on the next change once it can', async () => {
+    const blocker = join(dir, 'not-a-directory');
+    writeFileSync(blocker, 'a file where the state directory should be');
+    const stateFile = join(blocker, 'state.json');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const handle = await startEmulator({ port: 0, stateFile });
+    try {
+      const stripe = emulatorStripeClient(handle.url);
+      await stripe.customers.create({ email: 'unsaved@example.com' });
+      await vi.waitFor(() => expect(warn).toHaveBeenCalledWith(expect.stringContaining(`could not save its state to ${stateFile}`)), { timeout: 5_000, interval: 50 });
+      // Still serving, state intact in memory.
+      expect((await stripe.customers.list()).data.map((c) => c.email)).toEqual(['unsaved@example.com']);
+
+      rmSync(blocker);
+      await stripe.customers.create({ email: 'saved@example.com' });
+      await vi.waitFor(() => expect(existsSync(stateFile)).toBe(true), { timeout: 5_000, interval: 50 });
+      expect(JSON.parse(readFileSync(stateFile, 'utf8')).customers).toHaveLength(2);
+    } finally {
+      await handle.stop();
+      warn.mockRestore();
     }
   });
 });
