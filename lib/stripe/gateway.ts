@@ -3,6 +3,7 @@
  * swapping providers, adding retries or tracing happens here.
  */
 import type Stripe from "stripe";
+import { IMMEDIATE_PAYMENT_BEHAVIOR, IMMEDIATE_PRORATION } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";
 import { getStripe } from "./client";
 import { idOf } from "./mapping";
@@ -162,13 +163,16 @@ export function previewPriceChange(params: {
     subscription: params.subscriptionId,
     subscription_details: {
       items: [{ id: params.itemId, price: params.priceId }],
-      proration_behavior: "always_invoice",
+      proration_behavior: IMMEDIATE_PRORATION,
       proration_date: params.prorationDate,
     },
   });
 }
 
-/** Switches the price now and invoices the prorated difference immediately. */
+/**
+ * Switches the price now and invoices the prorated difference immediately. The change takes effect
+ * only once that invoice is paid: a declined card is a StripeCardError (402) and nothing changes.
+ */
 export function changePriceNow(params: {
   subscriptionId: string;
   itemId: string;
@@ -182,7 +186,8 @@ export function changePriceNow(params: {
     params.subscriptionId,
     {
       items: [{ id: params.itemId, price: params.priceId }],
-      proration_behavior: "always_invoice",
+      proration_behavior: IMMEDIATE_PRORATION,
+      payment_behavior: IMMEDIATE_PAYMENT_BEHAVIOR,
       ...(params.endTrial ? { trial_end: "now" as const } : { proration_date: params.prorationDate }),
       cancel_at_period_end: false,
     },
@@ -216,6 +221,15 @@ export async function schedulePriceChange(params: {
 
 export async function releaseSchedule(scheduleId: string): Promise<void> {
   await getStripe().subscriptionSchedules.release(scheduleId);
+}
+
+/**
+ * Stripe refused a call because the object is no longer in the state the call assumed (another
+ * request changed it in between). Checked by the error's type name, not by class identity, so it
+ * holds whichever copy of the SDK threw it.
+ */
+export function isStaleStateError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { type?: unknown }).type === "StripeInvalidRequestError";
 }
 
 export function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean) {
