@@ -5,6 +5,7 @@
 import type Stripe from "stripe";
 import { IMMEDIATE_PAYMENT_BEHAVIOR, IMMEDIATE_PRORATION } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";
+import { MANAGED_BY } from "./catalog-sync";
 import { getStripe } from "./client";
 import { idOf } from "./mapping";
 
@@ -102,6 +103,7 @@ export async function activePricesByLookupKey(lookupKeys: string[]): Promise<Map
 
 export function clearPriceCache(): void {
   globalForPrices.__priceCache = undefined;
+  globalForPortal.__portalConfiguration = undefined;
 }
 
 export async function listLiveSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
@@ -147,8 +149,30 @@ export function createSubscriptionCheckout(params: {
   );
 }
 
-export function createPortalSession(customerId: string, returnUrl: string) {
-  return getStripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
+const globalForPortal = globalThis as unknown as { __portalConfiguration?: { at: number; id: string | null } };
+
+/**
+ * The portal configuration `npm run stripe:setup` made (it carries the app's plan-change policy).
+ * Without it, Stripe would use the account's default configuration and its own rules.
+ */
+async function managedPortalConfiguration(): Promise<string | null> {
+  const cached = globalForPortal.__portalConfiguration;
+  if (cached && Date.now() - cached.at < PRICE_CACHE_MS) return cached.id;
+  let id: string | null = null;
+  for await (const config of getStripe().billingPortal.configurations.list({ active: true, limit: 100 })) {
+    if (config.metadata?.managed_by === MANAGED_BY) id = config.id;
+  }
+  globalForPortal.__portalConfiguration = { at: Date.now(), id };
+  return id;
+}
+
+export async function createPortalSession(customerId: string, returnUrl: string) {
+  const configuration = await managedPortalConfiguration();
+  return getStripe().billingPortal.sessions.create({
+    customer: customerId,
+    return_url: returnUrl,
+    ...(configuration ? { configuration } : {}),
+  });
 }
 
 export function previewPriceChange(params: {
