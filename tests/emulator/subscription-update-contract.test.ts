@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
-import { createPlan, clockCustomer, DAY, startTestEmulator, T0, type Plan, type TestEmulator } from './helpers';
+import { createPlan, clockCustomer, DAY, expectStripeError, startTestEmulator, T0, type Plan, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
 let stripe: Stripe;
@@ -19,16 +19,6 @@ beforeAll(async () => {
   premium = await createPlan(stripe, 'Premium', 5_000);
 });
 afterAll(() => env.stop());
-
-async function stripeError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Stripe.errors.StripeError);
-    return err as Stripe.errors.StripeError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** An active Basic monthly subscription on a test clock, paid with 4242, then switched to `card` for later charges. */
 async function activeSubscription(card = 'pm_card_visa', trialDays?: number) {
@@ -54,7 +44,7 @@ describe('payment_behavior on subscriptions.update', () => {
   it('error_if_incomplete, card declines: 402 card_error and nothing changes', async () => {
     const { customer, sub } = await activeSubscription('pm_card_chargeCustomerFail');
     const invoicesBefore = (await stripe.invoices.list({ customer: customer.id })).data.length;
-    const err = await stripeError(upgrade(sub, 'error_if_incomplete'));
+    const err = await expectStripeError(upgrade(sub, 'error_if_incomplete'));
     expect(err).toMatchObject({ type: 'StripeCardError', statusCode: 402, code: 'card_declined', decline_code: 'generic_decline' });
     const after = await stripe.subscriptions.retrieve(sub.id);
     expect(after).toMatchObject({ status: 'active', latest_invoice: sub.latest_invoice, pending_update: null });
@@ -71,7 +61,7 @@ describe('payment_behavior on subscriptions.update', () => {
 
   it('error_if_incomplete with trial_end=now on a failing card: 402, still trialing', async () => {
     const { sub } = await activeSubscription('pm_card_chargeCustomerFail', 14);
-    const err = await stripeError(
+    const err = await expectStripeError(
       stripe.subscriptions.update(sub.id, {
         items: [{ id: sub.items.data[0].id, price: premium.yearly.id }],
         trial_end: 'now',
@@ -142,7 +132,7 @@ describe('payment_behavior on subscriptions.update', () => {
 
   it('pending_if_incomplete refuses parameters a pending update cannot carry (400, naming the parameter)', async () => {
     const { sub } = await activeSubscription();
-    const err = await stripeError(
+    const err = await expectStripeError(
       stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: premium.monthly.id }], description: 'x', payment_behavior: 'pending_if_incomplete' }),
     );
     expect(err).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', param: 'description' });
