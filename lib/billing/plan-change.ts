@@ -111,7 +111,8 @@ async function runStep(state: SubscriptionState, step: ActionStep, target: Chang
         priceId: price.id,
         prorationDate,
         endTrial: step.endTrial,
-        idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}`,
+        // A double click is one change; a retry after a new card (or at another time) is a new attempt.
+        idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}:${idOf(subscription.default_payment_method) ?? "default"}`,
       });
       return;
     }
