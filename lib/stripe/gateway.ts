@@ -237,6 +237,8 @@ export async function schedulePriceChange(params: {
         items: [{ price: item.price.id, quantity: item.quantity ?? 1 }],
         start_date: item.current_period_start,
         end_date: item.current_period_end,
+        // A running trial stays in the current phase: the new price starts when it ends.
+        ...(params.subscription.status === "trialing" && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
       },
       { items: [{ price: params.priceId, quantity: item.quantity ?? 1 }], duration: { interval: params.interval, interval_count: 1 } },
     ],

@@ -165,7 +165,13 @@ function switchAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, price: Strip
   const schedule = (scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined) ?? createScheduleFromSubscription(emu, sub, {});
   const { start, end } = period(sub);
   const phases = [
-    new Params({ items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }], start_date: String(start), end_date: String(end) }),
+    new Params({
+      items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }],
+      start_date: String(start),
+      end_date: String(end),
+      // A running trial stays in the current phase: the switch happens when it ends.
+      ...(sub.status === 'trialing' && sub.trial_end !== null ? { trial_end: String(sub.trial_end) } : {}),
+    }),
     new Params({ items: [{ price: price.id, quantity: String(current.quantity ?? 1) }] }),
   ];
   const scheduleBefore = clone(schedule);
