@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   "bad_request",
   "invalid_signature",
   "no_billing_customer",
+  "already_on_plan",
   // 401 / 403: who you are and what you may do
   "unauthorized",
   "forbidden",
@@ -23,6 +24,9 @@ export const ERROR_CODES = [
   "conflict",
   "subscription_exists",
   "no_subscription",
+  "subscription_changed",
+  "subscription_not_changeable",
+  "payment_past_due",
   "payload_too_large",
   "unsupported_media_type",
   "rate_limited",

@@ -1,23 +1,42 @@
+/**
+ * The customer's subscription actions: change plan (with a preview), cancel, resume. Each one reads
+ * the subscription from Stripe, asks the policy (plan-change-policy.ts) which Stripe calls apply in
+ * that state, makes them, then syncs our row. No transaction or lock is held across the Stripe
+ * calls; if another request changed the subscription in between and Stripe refuses a call, the
+ * action is planned again from a fresh read (once), and a second refusal is a 409.
+ */
+import type Stripe from "stripe";
 import { getDb } from "@/db/client";
-import { withAdvisoryLock } from "@/db/locks";
 import type { Subscription } from "@/db/schema";
-import { AppError, badRequest } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import {
   changePriceNow,
+  isStaleStateError,
   previewPriceChange,
   releaseSchedule,
   retrieveSubscriptionState,
   schedulePriceChange,
   setCancelAtPeriodEnd,
   stripeNow,
+  type SubscriptionState,
 } from "@/lib/stripe/gateway";
-import { idOf } from "@/lib/stripe/mapping";
+import { idOf, subscriptionSnapshot } from "@/lib/stripe/mapping";
 import { catalogPrice, purchasablePlan } from "./checkout";
-import { classifyChange, type BillingInterval } from "./plans";
+import {
+  catalogTerms,
+  planAction,
+  type ActionKind,
+  type ActionPlan,
+  type ActionStep,
+  type PriceTerms,
+  type SubscriptionAction,
+  type SubscriptionFacts,
+} from "./plan-change-policy";
+import { parseLookupKey, type BillingInterval } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
 
-export type ChangeKind = "upgrade" | "downgrade" | "cancel_pending_change";
+export type ChangeKind = Extract<ActionKind, "upgrade" | "downgrade" | "cancel_pending_change">;
 
 export interface PlanChangePreview {
   preview: true;
@@ -43,6 +62,156 @@ async function requireLiveSubscription(userId: string): Promise<Subscription> {
   return subscription;
 }
 
+/** The facts the policy decides on, from Stripe's current state (never from a possibly stale row). */
+export function subscriptionFacts({ subscription, pendingChange }: SubscriptionState): SubscriptionFacts {
+  const snapshot = subscriptionSnapshot(subscription);
+  const pending = parseLookupKey(pendingChange?.lookupKey);
+  return {
+    status: subscription.status,
+    current: {
+      planId: snapshot.planId ?? "unknown",
+      interval: snapshot.interval ?? "month",
+      unitAmount: snapshot.unitAmount ?? 0,
+    },
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    hasSchedule: Boolean(idOf(subscription.schedule)),
+    pending: pending ? catalogTerms(pending.plan.id, pending.interval) : null,
+  };
+}
+
+function decide(state: SubscriptionState, action: SubscriptionAction): ActionPlan {
+  const decision = planAction(subscriptionFacts(state), action);
+  if (decision.refused) throw new AppError(decision.code, decision.message);
+  return decision;
+}
+
+interface ChangeTarget {
+  planName: string;
+  price: Stripe.Price;
+  interval: BillingInterval;
+}
+
+async function runStep(state: SubscriptionState, step: ActionStep, target: ChangeTarget | null): Promise<void> {
+  const { subscription } = state;
+  switch (step.op) {
+    case "release_schedule":
+      await releaseSchedule(idOf(subscription.schedule) as string);
+      return;
+    case "set_cancel_at_period_end":
+      await setCancelAtPeriodEnd(subscription.id, step.value);
+      return;
+    case "change_now": {
+      const price = (target as ChangeTarget).price;
+      const prorationDate = await stripeNow(subscription);
+      await changePriceNow({
+        subscriptionId: subscription.id,
+        itemId: subscription.items.data[0].id,
+        priceId: price.id,
+        prorationDate,
+        endTrial: step.endTrial,
+        // A double click is one change; a retry after a new card (or at another time) is a new attempt.
+        idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}:${idOf(subscription.default_payment_method) ?? "default"}`,
+      });
+      return;
+    }
+    case "schedule_change": {
+      const { price, interval } = target as ChangeTarget;
+      // Re-read: an earlier step may have changed the subscription (cancellation undone).
+      const fresh = (await retrieveSubscriptionState(subscription.id)).subscription;
+      await schedulePriceChange({ subscription: fresh, priceId: price.id, interval });
+    }
+  }
+}
+
+/**
+ * A declined upgrade changes nothing, including a pending downgrade it had to release first: that
+ * downgrade is scheduled again before the card error goes back to the user.
+ */
+async function restorePendingChange(state: SubscriptionState): Promise<void> {
+  const pending = state.pendingChange && parseLookupKey(state.pendingChange.lookupKey);
+  if (!pending) return;
+  const fresh = (await retrieveSubscriptionState(state.subscription.id)).subscription;
+  await schedulePriceChange({ subscription: fresh, priceId: state.pendingChange!.priceId, interval: pending.interval });
+}
+
+async function execute(state: SubscriptionState, decision: ActionPlan, target: ChangeTarget | null): Promise<void> {
+  let released = false;
+  for (const step of decision.steps) {
+    try {
+      await runStep(state, step, target);
+    } catch (error) {
+      if (released && step.op === "change_now" && !isStaleStateError(error)) await restorePendingChange(state);
+      throw error;
+    }
+    if (step.op === "release_schedule") released = true;
+  }
+}
+
+/**
+ * Reads the subscription, decides, acts. When Stripe refuses a call because the subscription
+ * changed under us (a concurrent request, a portal action), decides again from a fresh read.
+ */
+async function act(
+  row: Subscription,
+  action: SubscriptionAction,
+  target: ChangeTarget | null,
+): Promise<ActionPlan> {
+  for (let attempt = 1; ; attempt += 1) {
+    const state = await retrieveSubscriptionState(row.providerSubscriptionId);
+    const decision = decide(state, action);
+    try {
+      await execute(state, decision, target);
+    } catch (error) {
+      if (!isStaleStateError(error)) throw error;
+      if (attempt >= 2) {
+        throw new AppError("subscription_changed", "Your subscription changed while we were updating it. Reload and try again.");
+      }
+      continue;
+    }
+    if (decision.steps.length > 0) await syncStripeSubscription(await getDb(), row.providerSubscriptionId, row.userId);
+    return decision;
+  }
+}
+
+async function previewChange(state: SubscriptionState, decision: ActionPlan, target: ChangeTarget, kind: ChangeKind): Promise<PlanChangePreview> {
+  const { subscription } = state;
+  const item = subscription.items.data[0];
+  const { price } = target;
+  const changeNow = decision.steps.find((s) => s.op === "change_now");
+  const prorationDate = await stripeNow(subscription);
+  const effectiveNow = new Date(prorationDate * 1000).toISOString();
+  if (changeNow?.op === "change_now" && changeNow.endTrial) {
+    const amount = price.unit_amount ?? 0;
+    return {
+      preview: true,
+      kind,
+      currency: price.currency,
+      amountDue: amount,
+      lines: [{ description: `${target.planName} (${target.interval}ly), trial ends now`, amount }],
+      effectiveAt: effectiveNow,
+    };
+  }
+  if (changeNow) {
+    const invoice = await previewPriceChange({
+      customerId: idOf(subscription.customer) as string,
+      subscriptionId: subscription.id,
+      itemId: item.id,
+      priceId: price.id,
+      prorationDate,
+    });
+    return {
+      preview: true,
+      kind,
+      currency: invoice.currency,
+      amountDue: invoice.amount_due,
+      lines: invoice.lines.data.map((line) => ({ description: line.description ?? "", amount: line.amount })),
+      effectiveAt: effectiveNow,
+    };
+  }
+  const effectiveAt = kind === "cancel_pending_change" ? effectiveNow : new Date(item.current_period_end * 1000).toISOString();
+  return { preview: true, kind, currency: price.currency, amountDue: 0, lines: [], effectiveAt };
+}
+
 export async function changePlan(
   userId: string,
   input: { plan: string; interval: BillingInterval; preview?: boolean },
@@ -50,90 +219,27 @@ export async function changePlan(
   const plan = purchasablePlan(input.plan);
   const price = await catalogPrice(plan, input.interval);
   const row = await requireLiveSubscription(userId);
-  const { subscription } = await retrieveSubscriptionState(row.providerSubscriptionId);
-  const item = subscription.items.data[0];
-  const direction = classifyChange({ planId: row.planId, interval: row.interval }, { planId: plan.id, interval: input.interval });
-  const hasPendingChange = Boolean(row.pendingPlanId);
-  if (direction === "same" && !hasPendingChange) throw badRequest(`You are already on ${plan.name} (${input.interval}ly).`);
-  const kind: ChangeKind = direction === "same" ? "cancel_pending_change" : direction;
-  const prorationDate = await stripeNow(subscription);
-  // A trial belongs to the plan it came with: upgrading to a plan without one ends it and bills
-  // the new plan in full now (otherwise a Pro trial would be a free ride on Scale).
-  const endsTrial = kind === "upgrade" && subscription.status === "trialing" && plan.trialDays === 0;
+  const target: ChangeTarget = { planName: plan.name, price, interval: input.interval };
+  const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0 };
+  const action: SubscriptionAction = { type: "change", target: terms };
 
   if (input.preview) {
-    if (endsTrial) {
-      return {
-        preview: true,
-        kind,
-        currency: price.currency,
-        amountDue: price.unit_amount ?? 0,
-        lines: [{ description: `${plan.name} (${input.interval}ly), trial ends now`, amount: price.unit_amount ?? 0 }],
-        effectiveAt: new Date(prorationDate * 1000).toISOString(),
-      };
-    }
-    if (kind === "upgrade") {
-      const invoice = await previewPriceChange({
-        customerId: idOf(subscription.customer) as string,
-        subscriptionId: subscription.id,
-        itemId: item.id,
-        priceId: price.id,
-        prorationDate,
-      });
-      return {
-        preview: true,
-        kind,
-        currency: invoice.currency,
-        amountDue: invoice.amount_due,
-        lines: invoice.lines.data.map((line) => ({ description: line.description ?? "", amount: line.amount })),
-        effectiveAt: new Date(prorationDate * 1000).toISOString(),
-      };
-    }
-    return {
-      preview: true,
-      kind,
-      currency: price.currency,
-      amountDue: 0,
-      lines: [],
-      effectiveAt: new Date(item.current_period_end * 1000).toISOString(),
-    };
+    const state = await retrieveSubscriptionState(row.providerSubscriptionId);
+    const decision = decide(state, action);
+    return previewChange(state, decision, target, decision.kind as ChangeKind);
   }
-
-  const db = await getDb();
-  await withAdvisoryLock(db, `subscription:${subscription.id}`, async (tx) => {
-    if (kind === "upgrade") {
-      if (row.scheduleId) await releaseSchedule(row.scheduleId);
-      await changePriceNow({
-        subscriptionId: subscription.id,
-        itemId: item.id,
-        priceId: price.id,
-        prorationDate,
-        endTrial: endsTrial,
-        idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}`,
-      });
-    } else if (kind === "downgrade") {
-      if (subscription.cancel_at_period_end) await setCancelAtPeriodEnd(subscription.id, false);
-      await schedulePriceChange({ subscription, priceId: price.id, interval: input.interval });
-    } else if (row.scheduleId) {
-      await releaseSchedule(row.scheduleId);
-    }
-    await syncStripeSubscription(tx, subscription.id, userId);
-  });
-  return { preview: false, kind, subscription: await getBillingSummary(userId) };
+  const decision = await act(row, action, target);
+  return { preview: false, kind: decision.kind as ChangeKind, subscription: await getBillingSummary(userId) };
 }
 
 /** Cancel at period end (the customer keeps what they paid for); a pending downgrade is dropped. */
-export const cancelSubscription = (userId: string) => setCancellation(userId, true);
+export async function cancelSubscription(userId: string): Promise<BillingSummary> {
+  await act(await requireLiveSubscription(userId), { type: "cancel" }, null);
+  return getBillingSummary(userId);
+}
 
-export const resumeSubscription = (userId: string) => setCancellation(userId, false);
-
-async function setCancellation(userId: string, cancel: boolean): Promise<BillingSummary> {
-  const row = await requireLiveSubscription(userId);
-  const db = await getDb();
-  await withAdvisoryLock(db, `subscription:${row.providerSubscriptionId}`, async (tx) => {
-    if (cancel && row.scheduleId) await releaseSchedule(row.scheduleId);
-    await setCancelAtPeriodEnd(row.providerSubscriptionId, cancel);
-    await syncStripeSubscription(tx, row.providerSubscriptionId, userId);
-  });
+/** Undo a pending cancellation; a subscription that is not canceling is left as it is (200). */
+export async function resumeSubscription(userId: string): Promise<BillingSummary> {
+  await act(await requireLiveSubscription(userId), { type: "resume" }, null);
   return getBillingSummary(userId);
 }

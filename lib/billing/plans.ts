@@ -172,20 +172,3 @@ export function catalogPrices(): Array<{ plan: Plan; interval: BillingInterval; 
     })),
   );
 }
-
-/**
- * Upgrades (a higher plan, or monthly → yearly) apply now and invoice the prorated difference;
- * downgrades wait for the period end through a subscription schedule, so nobody pays for time
- * they lose and nobody loses what they already paid for.
- */
-export function classifyChange(
-  current: { planId: string; interval: BillingInterval | null },
-  target: { planId: string; interval: BillingInterval },
-): "upgrade" | "downgrade" | "same" {
-  const from = findPlan(current.planId);
-  const to = findPlan(target.planId);
-  if (!from || !to) return "upgrade";
-  if (to.rank !== from.rank) return to.rank > from.rank ? "upgrade" : "downgrade";
-  if (current.interval === target.interval) return "same";
-  return target.interval === "year" ? "upgrade" : "downgrade";
-}

@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { CANCEL_MODE, portalSubscriptionUpdate } from "@/lib/billing/plan-change-policy";
 import { catalogPrices, purchasablePlans, type Plan } from "@/lib/billing/plans";
 
 /** Marks the Stripe objects this project owns, so the sync never touches anything else. */
@@ -45,16 +46,17 @@ function priceMatches(price: Stripe.Price, productId: string, unitAmount: number
   );
 }
 
+/** The portal follows the app's plan-change policy (lib/billing/plan-change-policy.ts), not its own. */
 function desiredPortalFeatures(products: Array<{ product: string; prices: string[] }>) {
   return {
     customer_update: { enabled: true, allowed_updates: ["email" as const, "address" as const] },
     invoice_history: { enabled: true },
     payment_method_update: { enabled: true },
-    subscription_cancel: { enabled: true, mode: "at_period_end" as const, proration_behavior: "none" as const },
+    subscription_cancel: { enabled: true, mode: CANCEL_MODE, proration_behavior: "none" as const },
     subscription_update: {
       enabled: true,
       default_allowed_updates: ["price" as const],
-      proration_behavior: "create_prorations" as const,
+      ...portalSubscriptionUpdate(),
       products,
     },
   };
@@ -68,14 +70,18 @@ function portalMatches(config: Stripe.BillingPortal.Configuration, products: Arr
   const wanted = products
     .map((p) => ({ product: p.product, prices: [...p.prices].sort() }))
     .sort((a, b) => a.product.localeCompare(b.product));
+  const policy = portalSubscriptionUpdate();
+  const conditions = (f.subscription_update.schedule_at_period_end?.conditions ?? []).map((c) => c.type).sort();
   return (
     config.active &&
     f.invoice_history.enabled &&
     f.payment_method_update.enabled &&
     f.subscription_cancel.enabled &&
-    f.subscription_cancel.mode === "at_period_end" &&
+    f.subscription_cancel.mode === CANCEL_MODE &&
     f.subscription_update.enabled &&
-    f.subscription_update.proration_behavior === "create_prorations" &&
+    f.subscription_update.proration_behavior === policy.proration_behavior &&
+    f.subscription_update.trial_update_behavior === policy.trial_update_behavior &&
+    JSON.stringify(conditions) === JSON.stringify(policy.schedule_at_period_end.conditions.map((c) => c.type).sort()) &&
     JSON.stringify(current) === JSON.stringify(wanted)
   );
 }

@@ -3,7 +3,9 @@
  * swapping providers, adding retries or tracing happens here.
  */
 import type Stripe from "stripe";
+import { IMMEDIATE_PAYMENT_BEHAVIOR, IMMEDIATE_PRORATION } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";
+import { MANAGED_BY } from "./catalog-sync";
 import { getStripe } from "./client";
 import { idOf } from "./mapping";
 
@@ -101,6 +103,7 @@ export async function activePricesByLookupKey(lookupKeys: string[]): Promise<Map
 
 export function clearPriceCache(): void {
   globalForPrices.__priceCache = undefined;
+  globalForPortal.__portalConfiguration = undefined;
 }
 
 export async function listLiveSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
@@ -146,8 +149,30 @@ export function createSubscriptionCheckout(params: {
   );
 }
 
-export function createPortalSession(customerId: string, returnUrl: string) {
-  return getStripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
+const globalForPortal = globalThis as unknown as { __portalConfiguration?: { at: number; id: string | null } };
+
+/**
+ * The portal configuration `npm run stripe:setup` made (it carries the app's plan-change policy).
+ * Without it, Stripe would use the account's default configuration and its own rules.
+ */
+async function managedPortalConfiguration(): Promise<string | null> {
+  const cached = globalForPortal.__portalConfiguration;
+  if (cached && Date.now() - cached.at < PRICE_CACHE_MS) return cached.id;
+  let id: string | null = null;
+  for await (const config of getStripe().billingPortal.configurations.list({ active: true, limit: 100 })) {
+    if (config.metadata?.managed_by === MANAGED_BY) id = config.id;
+  }
+  globalForPortal.__portalConfiguration = { at: Date.now(), id };
+  return id;
+}
+
+export async function createPortalSession(customerId: string, returnUrl: string) {
+  const configuration = await managedPortalConfiguration();
+  return getStripe().billingPortal.sessions.create({
+    customer: customerId,
+    return_url: returnUrl,
+    ...(configuration ? { configuration } : {}),
+  });
 }
 
 export function previewPriceChange(params: {
@@ -162,13 +187,16 @@ export function previewPriceChange(params: {
     subscription: params.subscriptionId,
     subscription_details: {
       items: [{ id: params.itemId, price: params.priceId }],
-      proration_behavior: "always_invoice",
+      proration_behavior: IMMEDIATE_PRORATION,
       proration_date: params.prorationDate,
     },
   });
 }
 
-/** Switches the price now and invoices the prorated difference immediately. */
+/**
+ * Switches the price now and invoices the prorated difference immediately. The change takes effect
+ * only once that invoice is paid: a declined card is a StripeCardError (402) and nothing changes.
+ */
 export function changePriceNow(params: {
   subscriptionId: string;
   itemId: string;
@@ -182,7 +210,8 @@ export function changePriceNow(params: {
     params.subscriptionId,
     {
       items: [{ id: params.itemId, price: params.priceId }],
-      proration_behavior: "always_invoice",
+      proration_behavior: IMMEDIATE_PRORATION,
+      payment_behavior: IMMEDIATE_PAYMENT_BEHAVIOR,
       ...(params.endTrial ? { trial_end: "now" as const } : { proration_date: params.prorationDate }),
       cancel_at_period_end: false,
     },
@@ -208,6 +237,8 @@ export async function schedulePriceChange(params: {
         items: [{ price: item.price.id, quantity: item.quantity ?? 1 }],
         start_date: item.current_period_start,
         end_date: item.current_period_end,
+        // A running trial stays in the current phase: the new price starts when it ends.
+        ...(params.subscription.status === "trialing" && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
       },
       { items: [{ price: params.priceId, quantity: item.quantity ?? 1 }], duration: { interval: params.interval, interval_count: 1 } },
     ],
@@ -216,6 +247,15 @@ export async function schedulePriceChange(params: {
 
 export async function releaseSchedule(scheduleId: string): Promise<void> {
   await getStripe().subscriptionSchedules.release(scheduleId);
+}
+
+/**
+ * Stripe refused a call because the object is no longer in the state the call assumed (another
+ * request changed it in between). Checked by the error's type name, not by class identity, so it
+ * holds whichever copy of the SDK threw it.
+ */
+export function isStaleStateError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { type?: unknown }).type === "StripeInvalidRequestError";
 }
 
 export function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean) {

@@ -4,7 +4,8 @@ import { clone } from '../json';
 import { invalidRequest } from '../http/errors';
 import { prorationLines, type ItemChange } from './proration';
 import { createDraftInvoice, createInvoiceItem, type LineSpec } from './invoices';
-import { buildSubscriptionItem, finalizeAndCharge, lineForItem, period, recurringOf } from './subscriptions';
+import { buildSubscriptionItem, finalizeAndCollect, lineForItem, period, recurringOf, renewSubscription } from './subscriptions';
+import { emitEvent } from '../events';
 import { nextPeriodEnd } from './periods';
 import { planFromPrice } from './plans';
 
@@ -127,13 +128,14 @@ export function applyItemChanges(
   return { prorations, before };
 }
 
-/** After the subscription.updated event: create the proration items and, when needed, the immediate invoice. */
+/** After the subscription.updated event: create the proration items and, when needed, the immediate invoice (charged unless `collect` is false). */
 export function invoiceChanges(
   emu: Emulator,
   sub: Stripe.Subscription,
   plan: PlannedChange,
   behavior: ProrationBehavior,
   prorations: LineSpec[],
+  collect = true,
 ): Stripe.Invoice | null {
   const customer = emu.store.customers.get(String(sub.customer));
   if (!customer) return null;
@@ -155,6 +157,31 @@ export function invoiceChanges(
   });
   // Stripe reports the new latest_invoice inside the customer.subscription.updated already sent for the change.
   sub.latest_invoice = invoice.id;
-  finalizeAndCharge(emu, invoice);
+  finalizeAndCollect(emu, invoice, collect);
   return invoice;
+}
+
+/** `trial_end=now`: the paid period starts immediately and its invoice is charged right away (or awaits payment). */
+export function endTrialNow(emu: Emulator, sub: Stripe.Subscription, now: number, collect = true): void {
+  sub.trial_end = now;
+  sub.billing_cycle_anchor = now;
+  renewSubscription(emu, sub, now, true);
+  const invoice = emu.store.invoices.get(String(sub.latest_invoice));
+  if (invoice && invoice.status === 'draft') finalizeAndCollect(emu, invoice, collect);
+}
+
+/**
+ * Apply a planned item change (and/or the end of a trial) the way a subscription update does: swap the
+ * items, send customer.subscription.updated (against `before`, the state before the whole update), then
+ * create the prorations and, when the change invoices now, the invoice.
+ */
+export function applyPlannedChange(
+  emu: Emulator,
+  sub: Stripe.Subscription,
+  change: { plan: PlannedChange | null; behavior: ProrationBehavior; at: number; endsTrial: boolean; collect: boolean; before: Stripe.Subscription },
+): void {
+  const applied = change.plan ? applyItemChanges(emu, sub, change.plan, change.behavior, change.at) : null;
+  emitEvent(emu, 'customer.subscription.updated', sub, change.before);
+  if (change.plan && applied) invoiceChanges(emu, sub, change.plan, change.behavior, applied.prorations, change.collect);
+  if (change.endsTrial && sub.status === 'trialing') endTrialNow(emu, sub, emu.nowFor(String(sub.customer)), change.collect);
 }

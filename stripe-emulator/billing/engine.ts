@@ -13,6 +13,7 @@ import {
   trialWillEndSent,
 } from './subscriptions';
 import { advanceSchedulePhase } from './schedules';
+import { expirePendingUpdate } from './payment-behavior';
 
 const INCOMPLETE_EXPIRY = 23 * 3600;
 
@@ -31,6 +32,9 @@ function clockOf(value: string | { id: string } | null | undefined): string | nu
 function subscriptionActions(emu: Emulator, sub: Stripe.Subscription): DueAction[] {
   const actions: DueAction[] = [];
   const { end } = period(sub);
+  if (sub.pending_update && sub.status !== 'canceled') {
+    actions.push({ at: sub.pending_update.expires_at, priority: 2, run: () => expirePendingUpdate(emu, sub) });
+  }
   switch (sub.status) {
     case 'trialing':
       if (sub.trial_end !== null && !trialWillEndSent(emu, sub)) {

@@ -14,6 +14,7 @@ import {
   type PaymentOutcome,
 } from './invoices';
 import { meteredUsage } from './metering';
+import { settlePendingUpdate } from './payment-behavior';
 
 export interface ItemSpec {
   price: Stripe.Price;
@@ -272,6 +273,7 @@ export function applyPaymentOutcome(emu: Emulator, invoice: Stripe.Invoice): voi
   const subId = invoice.parent?.subscription_details?.subscription;
   const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
   if (!sub || sub.status === 'canceled' || sub.status === 'incomplete_expired') return;
+  if (settlePendingUpdate(emu, sub, invoice)) return;
   const before = clone(sub);
   if (invoice.status === 'paid') {
     if (sub.status === 'past_due' || sub.status === 'unpaid' || sub.status === 'incomplete') {
@@ -292,9 +294,27 @@ export function applyPaymentOutcome(emu: Emulator, invoice: Stripe.Invoice): voi
 }
 
 export function finalizeAndCharge(emu: Emulator, invoice: Stripe.Invoice): void {
+  finalizeAndCollect(emu, invoice, true);
+}
+
+/**
+ * Finalize, then charge (`collect`) or leave the invoice open for the customer to pay
+ * (`payment_behavior=default_incomplete` on an update: the subscription is past_due meanwhile).
+ */
+export function finalizeAndCollect(emu: Emulator, invoice: Stripe.Invoice, collect: boolean): void {
   finalizeInvoice(emu, invoice);
-  if (invoice.status === 'open') attemptInvoicePayment(emu, invoice);
-  applyPaymentOutcome(emu, invoice);
+  if (invoice.status === 'open' && collect) attemptInvoicePayment(emu, invoice);
+  if (collect || invoice.status !== 'open') {
+    applyPaymentOutcome(emu, invoice);
+    return;
+  }
+  const subId = invoice.parent?.subscription_details?.subscription;
+  const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
+  if (sub && (sub.status === 'active' || sub.status === 'trialing')) {
+    const before = clone(sub);
+    sub.status = 'past_due';
+    emitEvent(emu, 'customer.subscription.updated', sub, before);
+  }
 }
 
 export function retryInvoice(emu: Emulator, invoice: Stripe.Invoice): void {

@@ -8,9 +8,10 @@ import { emitEvent } from '../events';
 import { clone } from '../json';
 import { describeInterval, formatAmount, productName } from '../billing/plans';
 import { formatDate } from '../billing/periods';
-import { cancelSubscription, period } from '../billing/subscriptions';
-import { applyItemChanges, invoiceChanges, planItemChanges, type ProrationBehavior } from '../billing/changes';
-import { createScheduleFromSubscription, scheduleIdOf, updateSchedulePhases } from '../billing/schedules';
+import { cancelSubscription, period, recurringOf } from '../billing/subscriptions';
+import { applyPlannedChange, planItemChanges, type ProrationBehavior } from '../billing/changes';
+import { predictUpdateCharge, refuseIfUnpaid } from '../billing/payment-behavior';
+import { createScheduleFromSubscription, releaseSchedule, scheduleIdOf, updateSchedulePhases } from '../billing/schedules';
 import { attachPaymentMethod, paymentMethodFromCardNumber } from '../billing/payment-methods';
 import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
 
@@ -116,8 +117,67 @@ function requireSubscription(emu: Emulator, session: Stripe.BillingPortal.Sessio
   return sub;
 }
 
-function isDowngrade(current: Stripe.Price, next: Stripe.Price): boolean {
-  return (next.unit_amount ?? 0) < (current.unit_amount ?? 0);
+const INTERVAL_DAYS: Record<Stripe.Price.Recurring.Interval, number> = { day: 1, week: 7, month: 30, year: 365 };
+
+function intervalDays(price: Stripe.Price): number {
+  const recurring = recurringOf(price);
+  return INTERVAL_DAYS[recurring.interval] * recurring.interval_count;
+}
+
+/** Whether the configuration's `schedule_at_period_end.conditions` defer this switch to the period end. */
+function deferredToPeriodEnd(config: Stripe.BillingPortal.Configuration, current: Stripe.SubscriptionItem, next: Stripe.Price): boolean {
+  const quantity = current.quantity ?? 1;
+  return config.features.subscription_update.schedule_at_period_end.conditions.some((c) =>
+    c.type === 'decreasing_item_amount'
+      ? (next.unit_amount ?? 0) * quantity < (current.price.unit_amount ?? 0) * quantity
+      : intervalDays(next) < intervalDays(current.price),
+  );
+}
+
+const PORTAL_PRORATION: Record<Stripe.BillingPortal.Configuration.Features.SubscriptionUpdate.ProrationBehavior, ProrationBehavior> = {
+  always_invoice: 'always_invoice',
+  create_prorations: 'create_prorations',
+  none: 'none',
+};
+
+/**
+ * A plan switch the configuration applies now. `trial_update_behavior: end_trial` (Stripe's default) ends a running
+ * trial and bills the new plan at once; `continue_trial` keeps it. A payment that would fail changes nothing: the
+ * portal shows the card error.
+ */
+function switchNow(emu: Emulator, config: Stripe.BillingPortal.Configuration, sub: Stripe.Subscription, price: Stripe.Price): void {
+  const behavior = PORTAL_PRORATION[config.features.subscription_update.proration_behavior];
+  const at = emu.nowFor(String(sub.customer));
+  const endsTrial = sub.status === 'trialing' && config.features.subscription_update.trial_update_behavior === 'end_trial';
+  const plan = planItemChanges(sub, [{ id: sub.items.data[0].id, price }]);
+  refuseIfUnpaid(predictUpdateCharge(emu, sub, plan, behavior, at, endsTrial));
+  // A switch that applies now replaces a pending one: the schedule is released first.
+  const scheduleId = scheduleIdOf(sub);
+  const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined;
+  if (schedule) releaseSchedule(emu, schedule);
+  applyPlannedChange(emu, sub, { plan, behavior, at, endsTrial, collect: true, before: clone(sub) });
+}
+
+/** Keep the current price until the period ends, then switch (a subscription schedule, released afterwards). */
+function switchAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Price): void {
+  const current = sub.items.data[0];
+  const scheduleId = scheduleIdOf(sub);
+  const schedule = (scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined) ?? createScheduleFromSubscription(emu, sub, {});
+  const { start, end } = period(sub);
+  const phases = [
+    new Params({
+      items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }],
+      start_date: String(start),
+      end_date: String(end),
+      // A running trial stays in the current phase: the switch happens when it ends.
+      ...(sub.status === 'trialing' && sub.trial_end !== null ? { trial_end: String(sub.trial_end) } : {}),
+    }),
+    new Params({ items: [{ price: price.id, quantity: String(current.quantity ?? 1) }] }),
+  ];
+  const scheduleBefore = clone(schedule);
+  updateSchedulePhases(emu, schedule, phases);
+  schedule.end_behavior = 'release';
+  emitEvent(emu, 'subscription_schedule.updated', schedule, scheduleBefore);
 }
 
 /** Portal actions, applied the way the hosted portal would through the API. Returns the notice to show. */
@@ -142,7 +202,12 @@ function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Strip
   const before = clone(sub);
   const now = emu.nowFor(session.customer);
   switch (action) {
-    case 'cancel':
+    case 'cancel': {
+      // A schedule owns the subscription's cancellation: release it (dropping a pending switch) first, as the app does.
+      const scheduleId = scheduleIdOf(sub);
+      const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined;
+      if (schedule) releaseSchedule(emu, schedule);
+      const released = clone(sub);
       if (config.features.subscription_cancel.mode === 'immediately') {
         cancelSubscription(emu, sub, { reason: 'cancellation_requested' });
         return 'Your plan has been canceled.';
@@ -151,8 +216,9 @@ function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Strip
       sub.cancel_at = period(sub).end;
       sub.canceled_at = now;
       sub.cancellation_details = { comment: null, feedback: null, feedback_option: null, reason: 'cancellation_requested' };
-      emitEvent(emu, 'customer.subscription.updated', sub, before);
+      emitEvent(emu, 'customer.subscription.updated', sub, schedule ? released : before);
       return `Your plan will be canceled on ${formatDate(period(sub).end)}.`;
+    }
     case 'resume':
       sub.cancel_at_period_end = false;
       sub.cancel_at = null;
@@ -164,34 +230,11 @@ function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Strip
       const price = emu.store.prices.get(form.str('price') ?? '');
       const allowed = (config.features.subscription_update.products ?? []).some((p) => price && p.prices.includes(price.id));
       if (!price || !allowed) throw new StripeApiError(400, { type: 'invalid_request_error', message: 'That plan is not available.' });
-      const current = sub.items.data[0];
-      const atPeriodEnd = config.features.subscription_update.schedule_at_period_end.conditions.some(
-        (c) => c.type === 'decreasing_item_amount' && isDowngrade(current.price, price),
-      );
-      if (atPeriodEnd) {
-        const scheduleId = scheduleIdOf(sub);
-        const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : createScheduleFromSubscription(emu, sub, {});
-        if (!schedule) return 'Nothing changed.';
-        const { start, end } = period(sub);
-        const phases = [
-          new Params({ items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }], start_date: String(start), end_date: String(end) }),
-          new Params({ items: [{ price: price.id, quantity: String(current.quantity ?? 1) }] }),
-        ];
-        const scheduleBefore = clone(schedule);
-        updateSchedulePhases(emu, schedule, phases);
-        emitEvent(emu, 'subscription_schedule.updated', schedule, scheduleBefore);
-        return `Your plan will switch on ${formatDate(end)}.`;
+      if (deferredToPeriodEnd(config, sub.items.data[0], price)) {
+        switchAtPeriodEnd(emu, sub, price);
+        return `Your plan will switch on ${formatDate(period(sub).end)}.`;
       }
-      const behavior: ProrationBehavior =
-        config.features.subscription_update.proration_behavior === 'always_invoice'
-          ? 'always_invoice'
-          : config.features.subscription_update.proration_behavior === 'none'
-            ? 'none'
-            : 'create_prorations';
-      const plan = planItemChanges(sub, [{ id: current.id, price }]);
-      const applied = applyItemChanges(emu, sub, plan, behavior, now);
-      emitEvent(emu, 'customer.subscription.updated', sub, applied.before);
-      invoiceChanges(emu, sub, plan, behavior, applied.prorations);
+      switchNow(emu, config, sub, price);
       return `Your plan has been updated to ${productName(emu, price)}.`;
     }
     default:

@@ -75,6 +75,7 @@ function applyFeatures(features: Features, p: Params | undefined): Features {
         product: prod.requiredStr('product'),
       }));
     }
+    su.trial_update_behavior = update.oneOf('trial_update_behavior', ['continue_trial', 'end_trial'] as const) ?? su.trial_update_behavior;
     const atPeriodEnd = update.obj('schedule_at_period_end');
     if (atPeriodEnd) {
       su.schedule_at_period_end = {

@@ -9,8 +9,16 @@ import { matchesRange, newestFirst, paginate } from '../http/pagination';
 import { getCustomer, getPrice, getSubscription } from './lookup';
 import { createPrice } from './prices';
 import { attachPaymentMethod } from '../billing/payment-methods';
-import { cancelSubscription, createSubscription, finalizeAndCharge, period, renewSubscription, type ItemSpec } from '../billing/subscriptions';
-import { applyItemChanges, invoiceChanges, planItemChanges, type ItemUpdate, type ProrationBehavior } from '../billing/changes';
+import { cancelSubscription, createSubscription, period, type ItemSpec } from '../billing/subscriptions';
+import {
+  UPDATE_PAYMENT_BEHAVIORS,
+  assertPendingUpdateParams,
+  createPendingUpdate,
+  predictUpdateCharge,
+  refuseIfUnpaid,
+  type UpdatePaymentBehavior,
+} from '../billing/payment-behavior';
+import { applyPlannedChange, planItemChanges, type ItemUpdate, type ProrationBehavior } from '../billing/changes';
 import { predictCharge } from '../billing/invoices';
 import { scheduleIdOf } from '../billing/schedules';
 import { DAY } from '../config';
@@ -104,15 +112,6 @@ function assertNotCanceled(sub: Stripe.Subscription): void {
   }
 }
 
-/** `trial_end=now`: the paid period starts immediately and its invoice is charged right away. */
-function endTrialNow(emu: Emulator, sub: Stripe.Subscription, now: number): void {
-  sub.trial_end = now;
-  sub.billing_cycle_anchor = now;
-  renewSubscription(emu, sub, now, true);
-  const invoice = emu.store.invoices.get(String(sub.latest_invoice));
-  if (invoice && invoice.status === 'draft') finalizeAndCharge(emu, invoice);
-}
-
 function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params): Stripe.Subscription {
   const onlyMetadata = Object.keys(params.raw).every((k) => ['metadata', 'expand', 'cancellation_details'].includes(k));
   if (!onlyMetadata) assertNotCanceled(sub);
@@ -124,6 +123,20 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   if (params.has('proration_date') && (prorationDate < start || prorationDate > end)) {
     throw invalidRequest('The proration_date must be within the current billing period.', 'proration_date');
   }
+  // Everything that decides whether the update is paid for is worked out before anything changes.
+  const paymentBehavior: UpdatePaymentBehavior = params.oneOf('payment_behavior', UPDATE_PAYMENT_BEHAVIORS) ?? 'allow_incomplete';
+  if (paymentBehavior === 'pending_if_incomplete') assertPendingUpdateParams(params);
+  const updates = itemUpdatesFrom(emu, params);
+  const plan = updates.length ? planItemChanges(sub, updates) : null;
+  const trialEndRaw = params.str('trial_end');
+  const endsTrial = trialEndRaw === 'now' && sub.status === 'trialing';
+  const charge = predictUpdateCharge(emu, sub, plan, behavior, prorationDate, endsTrial);
+  if (paymentBehavior === 'error_if_incomplete') refuseIfUnpaid(charge);
+  if (paymentBehavior === 'pending_if_incomplete' && charge.outcome.status !== 'succeeded') {
+    createPendingUpdate(emu, sub, plan, charge, prorationDate, endsTrial, params.has('metadata') ? params.applyMetadata({}) : null);
+    return sub;
+  }
+  const collect = paymentBehavior !== 'default_incomplete';
 
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd !== undefined) {
@@ -159,7 +172,6 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   if (description !== undefined) sub.description = description;
   sub.metadata = params.applyMetadata(sub.metadata);
 
-  const trialEndRaw = params.str('trial_end');
   if (trialEndRaw !== undefined) {
     if (trialEndRaw !== 'now') {
       const trialEnd = params.requiredInt('trial_end');
@@ -171,12 +183,7 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
     }
   }
 
-  const updates = itemUpdatesFrom(emu, params);
-  const plan = updates.length ? planItemChanges(sub, updates) : null;
-  const applied = plan ? applyItemChanges(emu, sub, plan, behavior, prorationDate) : null;
-  emitEvent(emu, 'customer.subscription.updated', sub, before);
-  if (plan && applied) invoiceChanges(emu, sub, plan, behavior, applied.prorations);
-  if (trialEndRaw === 'now' && sub.status === 'trialing') endTrialNow(emu, sub, now);
+  applyPlannedChange(emu, sub, { plan, behavior, at: prorationDate, endsTrial, collect, before });
   return sub;
 }
 

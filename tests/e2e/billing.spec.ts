@@ -223,3 +223,26 @@ test("a second checkout by a subscribed user gets the 409 message linking to Cha
   await expect(page.getByRole("button", { name: "Choose Scale" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Switch to Scale" })).toHaveAttribute("href", "/billing#change-plan");
 });
+
+test("plan switches in the Stripe portal follow the app's policy: an upgrade ends the trial now, a downgrade waits", async ({ page }) => {
+  await signUp(page, uniqueEmail("portal-switch"));
+  await subscribeToPro(page);
+  await page.goto("/billing");
+  await page.getByRole("button", { name: "Manage billing" }).click();
+  await expect(page).toHaveURL(EMULATOR_PORTAL);
+
+  // Pro (in its trial) → Scale monthly: applies now, the trial ends and Scale is billed at once.
+  await page.getByRole("button", { name: "Switch to Scale — $99.00 / month" }).click();
+  await expect(page.getByRole("status")).toContainText("Your plan has been updated to Scale");
+  // Scale → Pro monthly: a lower amount, so it is scheduled for the period end, as in the app.
+  await page.getByRole("button", { name: "Switch to Pro — $19.00 / month" }).click();
+  await expect(page.getByRole("status")).toContainText("Your plan will switch on");
+  await page.getByRole("link", { name: /Return to/ }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+
+  await untilAfterReload(page, () => expect(page.getByTestId("pending-change")).toContainText("Switches to Pro", { timeout: 1_000 }));
+  await expect(page.getByTestId("current-plan")).toHaveText("Scale");
+  await expect(page.getByTestId("subscription-status")).toHaveText("Active");
+  await expect(page.getByTestId("trial-end")).toHaveCount(0);
+  await expect(page.getByTestId("pending-change")).toContainText("(billed monthly)");
+});

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { emulatorStripeClient } from '../../stripe-emulator/index';
-import { createPlan, startTestEmulator, checkoutSubscription, WebhookReceiver, type TestEmulator } from './helpers';
+import { createPlan, expectStripeError, startTestEmulator, checkoutSubscription, WebhookReceiver, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
 let stripe: Stripe;
@@ -13,16 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env.stop();
 });
-
-async function expectStripeError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Stripe.errors.StripeError);
-    return err as Stripe.errors.StripeError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('transport: auth, request ids, errors', () => {
   it('rejects requests without an API key with a 401 authentication_error', async () => {

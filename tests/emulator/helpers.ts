@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
+import { expect } from 'vitest';
 import { emulatorStripeClient, startEmulator, type EmulatorHandle, type StartEmulatorOptions } from '../../stripe-emulator/index';
 
 export const WEBHOOK_SECRET = 'whsec_test_lifecycle_secret';
@@ -183,3 +184,14 @@ export async function checkoutSubscription(
 export const DAY = 86_400;
 /** 2027-01-15T00:00:00Z — a fixed start so period arithmetic is deterministic. */
 export const T0 = Date.UTC(2027, 0, 15) / 1000;
+
+/** The StripeError the SDK throws for `promise` (fails the test if the call succeeds). */
+export async function expectStripeError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(Stripe.errors.StripeError);
+    return err as Stripe.errors.StripeError;
+  }
+  throw new Error('expected the call to fail');
+}

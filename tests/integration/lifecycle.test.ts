@@ -192,6 +192,50 @@ describe.each(DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (ki
     expect((await userInvoices(user.id)).at(-1)).toMatchObject({ billingReason: "subscription_cycle", amountPaid: 1_900 });
   });
 
+  it("a declined upgrade changes nothing: Pro trial → Scale yearly on a failing card is a 402 and stays Pro", async () => {
+    // 4000 0000 0000 0341 attaches (the trial needs no payment) but every charge fails.
+    const { user, customerId } = await clockedUser();
+    await subscribe(user, "pro", "month", "4000000000000341");
+    const declined = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "year" });
+    expect(declined.status).toBe(402);
+    expect(declined.body).toMatchObject({ error: "card_error", decline_code: "generic_decline" });
+    expect(declined.body.message).toMatch(/declined/);
+    await env.flush();
+    expect(await getBillingSummary(user.id, at(T0))).toMatchObject({ plan: { id: "pro" }, status: "trialing", interval: "month", gracePeriodEndsAt: null });
+    const [sub] = (await env.stripe.subscriptions.list({ customer: customerId })).data;
+    expect(sub).toMatchObject({ status: "trialing", pending_update: null });
+    expect(sub.items.data[0].price.lookup_key).toBe("pro_monthly");
+    expect((await userInvoices(user.id)).filter((i) => i.billingReason !== "subscription_create")).toEqual([]);
+  });
+
+  it("a declined upgrade keeps the downgrade that was pending", async () => {
+    const { user } = await clockedUser();
+    await subscribe(user, "pro", "year", "4000000000000341");
+    const scheduled = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "pro", interval: "month" });
+    expect(scheduled.body).toMatchObject({ kind: "downgrade", subscription: { pendingChange: { plan: { id: "pro" }, interval: "month" } } });
+    const declined = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "year" });
+    expect(declined.status).toBe(402);
+    await env.flush();
+    expect(await getBillingSummary(user.id, at(T0))).toMatchObject({
+      plan: { id: "pro" },
+      interval: "year",
+      status: "trialing",
+      pendingChange: { plan: { id: "pro" }, interval: "month" },
+    });
+  });
+
+  it("resume with a downgrade pending (Scale monthly → Pro monthly → resume) is a harmless 200", async () => {
+    const { user } = await clockedUser();
+    await subscribe(user, "scale", "month");
+    await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "pro", interval: "month" });
+    const resumed = await post(resumeRoute, user.id, "/api/billing/subscription/resume");
+    expect(resumed.status).toBe(200);
+    expect(resumed.body).toMatchObject({ plan: { id: "scale" }, cancelAtPeriodEnd: false, pendingChange: { plan: { id: "pro" } } });
+    const canceled = await post(cancelRoute, user.id, "/api/billing/subscription/cancel");
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ plan: { id: "scale" }, cancelAtPeriodEnd: true, pendingChange: null });
+  });
+
   it("changing to the current plan is refused with 400; a user without a subscription gets 409", async () => {
     const { user } = await clockedUser();
     const none = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "pro", interval: "month" });

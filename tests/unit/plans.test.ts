@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PLANS, classifyChange, catalogPrices, lookupKeyFor, parseLookupKey } from "@/lib/billing/plans";
+import { PLANS, catalogPrices, lookupKeyFor, parseLookupKey } from "@/lib/billing/plans";
 
 describe("plan catalog", () => {
   it("has unique ids and ranks, and prices only on purchasable plans", () => {
@@ -21,17 +21,5 @@ describe("plan catalog", () => {
     const prices = catalogPrices();
     expect(prices.map((p) => p.lookupKey).sort()).toEqual(["pro_monthly", "pro_yearly", "scale_monthly", "scale_yearly"]);
     for (const plan of PLANS.filter((p) => p.prices)) expect(plan.prices!.year).toBeLessThan(plan.prices!.month * 12);
-  });
-});
-
-describe("classifyChange", () => {
-  it.each([
-    [{ planId: "pro", interval: "month" }, { planId: "scale", interval: "month" }, "upgrade"],
-    [{ planId: "scale", interval: "year" }, { planId: "pro", interval: "year" }, "downgrade"],
-    [{ planId: "pro", interval: "month" }, { planId: "pro", interval: "year" }, "upgrade"],
-    [{ planId: "pro", interval: "year" }, { planId: "pro", interval: "month" }, "downgrade"],
-    [{ planId: "pro", interval: "month" }, { planId: "pro", interval: "month" }, "same"],
-  ] as const)("%o → %o is %s", (from, to, expected) => {
-    expect(classifyChange(from, to)).toBe(expected);
   });
 });

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import {
+  catalogTerms,
+  classifyChange,
+  planAction,
+  portalSubscriptionUpdate,
+  type SubscriptionAction,
+  type SubscriptionFacts,
+} from "@/lib/billing/plan-change-policy";
+import type { BillingInterval } from "@/lib/billing/plans";
+import { HTTP_STATUS } from "@/lib/http/errors";
+
+describe("classifyChange: a lower amount per period or a shorter interval waits for the period end", () => {
+  it.each([
+    [{ planId: "pro", interval: "month" }, { planId: "scale", interval: "month" }, "upgrade"],
+    [{ planId: "scale", interval: "year" }, { planId: "pro", interval: "year" }, "downgrade"],
+    [{ planId: "pro", interval: "month" }, { planId: "pro", interval: "year" }, "upgrade"],
+    [{ planId: "pro", interval: "year" }, { planId: "pro", interval: "month" }, "downgrade"],
+    // $190/year → $99/month: a lower amount and a shorter interval, like Stripe's portal conditions.
+    [{ planId: "pro", interval: "year" }, { planId: "scale", interval: "month" }, "downgrade"],
+    // $99/month → $190/year: a higher amount on a longer interval applies now.
+    [{ planId: "scale", interval: "month" }, { planId: "pro", interval: "year" }, "upgrade"],
+    [{ planId: "pro", interval: "month" }, { planId: "pro", interval: "month" }, "same"],
+  ] as const)("%o → %o is %s", (from, to, expected) => {
+    expect(classifyChange(from, to)).toBe(expected);
+  });
+});
+
+describe("the portal's configuration is the app's policy", () => {
+  it("schedules decreasing amounts and shortening intervals at period end, invoices the rest now, ends trials", () => {
+    expect(portalSubscriptionUpdate()).toEqual({
+      proration_behavior: "always_invoice",
+      schedule_at_period_end: { conditions: [{ type: "decreasing_item_amount" }, { type: "shortening_interval" }] },
+      trial_update_behavior: "end_trial",
+    });
+  });
+});
+
+const facts = (over: Partial<SubscriptionFacts> = {}): SubscriptionFacts => ({
+  status: "active",
+  current: catalogTerms("scale", "month"),
+  cancelAtPeriodEnd: false,
+  hasSchedule: false,
+  pending: null,
+  ...over,
+});
+const change = (planId: string, interval: BillingInterval): SubscriptionAction => ({ type: "change", target: catalogTerms(planId, interval) });
+const withPendingDowngrade = { hasSchedule: true, pending: catalogTerms("pro", "month") };
+
+describe("planAction: every action in every state is a sequence of calls Stripe accepts, or a clear refusal", () => {
+  it.each([
+    ["cancel, nothing pending", facts(), { type: "cancel" }, "cancel", ["set_cancel_at_period_end:true"]],
+    ["cancel with a pending downgrade releases the schedule first", facts(withPendingDowngrade), { type: "cancel" }, "cancel", ["release_schedule", "set_cancel_at_period_end:true"]],
+    ["cancel while canceling is a no-op", facts({ cancelAtPeriodEnd: true }), { type: "cancel" }, "unchanged", []],
+    ["resume while canceling", facts({ cancelAtPeriodEnd: true }), { type: "resume" }, "resume", ["set_cancel_at_period_end:false"]],
+    ["resume with a pending downgrade (not canceling) is a no-op, never a call Stripe refuses", facts(withPendingDowngrade), { type: "resume" }, "unchanged", []],
+    ["resume when not canceling is a no-op", facts(), { type: "resume" }, "unchanged", []],
+    ["upgrade applies now", facts({ current: catalogTerms("pro", "month") }), change("scale", "month"), "upgrade", ["change_now"]],
+    ["upgrade during a trial ends it", facts({ status: "trialing", current: catalogTerms("pro", "month") }), change("pro", "year"), "upgrade", ["change_now:endTrial"]],
+    ["upgrade with a pending downgrade releases it first", facts(withPendingDowngrade), change("scale", "year"), "upgrade", ["release_schedule", "change_now"]],
+    ["downgrade is scheduled", facts(), change("pro", "month"), "downgrade", ["schedule_change"]],
+    ["downgrade while canceling undoes the cancellation first", facts({ cancelAtPeriodEnd: true }), change("pro", "month"), "downgrade", ["set_cancel_at_period_end:false", "schedule_change"]],
+    ["another downgrade replaces the pending one", facts({ current: catalogTerms("scale", "year"), hasSchedule: true, pending: catalogTerms("pro", "year") }), change("pro", "month"), "downgrade", ["schedule_change"]],
+    ["the pending downgrade again is a no-op", facts(withPendingDowngrade), change("pro", "month"), "downgrade", []],
+    ["the current plan again drops the pending change", facts(withPendingDowngrade), change("scale", "month"), "cancel_pending_change", ["release_schedule"]],
+    ["cancel while past due", facts({ status: "past_due" }), { type: "cancel" }, "cancel", ["set_cancel_at_period_end:true"]],
+  ] as const)("%s", (_name, state, action, kind, steps) => {
+    const decision = planAction(state, action as SubscriptionAction);
+    expect(decision.refused).toBe(false);
+    if (decision.refused) return;
+    expect(decision.kind).toBe(kind);
+    expect(
+      decision.steps.map((s) =>
+        s.op === "set_cancel_at_period_end" ? `${s.op}:${s.value}` : s.op === "change_now" && s.endTrial ? "change_now:endTrial" : s.op,
+      ),
+    ).toEqual(steps);
+  });
+
+  it.each([
+    ["the current plan with nothing pending", facts(), change("scale", "month"), 400, "already_on_plan"],
+    ["a plan change while past due", facts({ status: "past_due" }), change("scale", "year"), 409, "payment_past_due"],
+    ["anything while incomplete", facts({ status: "incomplete" }), { type: "cancel" }, 409, "subscription_not_changeable"],
+    ["anything while unpaid", facts({ status: "unpaid" }), { type: "resume" }, 409, "subscription_not_changeable"],
+  ] as const)("refuses %s", (_name, state, action, status, code) => {
+    expect(planAction(state, action as SubscriptionAction)).toMatchObject({ refused: true, code });
+    expect(HTTP_STATUS[code]).toBe(status);
+  });
+});
