@@ -120,7 +120,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     payment_method_collection: mode === 'subscription' ? (params.oneOf('payment_method_collection', ['always', 'if_required'] as const) ?? 'always') : null,
     payment_method_configuration_details: null,
     payment_method_options: {},
-    payment_method_types: params.strArray('payment_method_types') ?? ['card'],
+    payment_method_types: ['card'],
     payment_status: dueToday === 0 && mode !== 'payment' ? 'no_payment_required' : 'unpaid',
     permissions: null,
     phone_number_collection: { enabled: false },
