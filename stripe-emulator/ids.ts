@@ -37,4 +37,5 @@ export const ID_PREFIXES = [
   ['we_', 'webhookEndpoints'],
   ['mtr_', 'meters'],
   ['inpay_', 'invoicePayments'],
+  ['pi_', 'paymentIntents'],
 ] as const;

@@ -56,6 +56,9 @@ export class Store {
   invoices = new Map<string, Stripe.Invoice>();
   invoiceItems = new Map<string, Stripe.InvoiceItem>();
   invoicePayments = new Map<string, Stripe.InvoicePayment>();
+  paymentIntents = new Map<string, Stripe.PaymentIntent>();
+  /** invoice id → the PaymentIntent collecting it. */
+  invoicePaymentIntents = new Map<string, string>();
   checkoutSessions = new Map<string, Stripe.Checkout.Session>();
   checkoutInternals = new Map<string, CheckoutInternals>();
   portalConfigurations = new Map<string, Stripe.BillingPortal.Configuration>();
@@ -102,6 +105,8 @@ export class Store {
       invoices: [...this.invoices.values()],
       invoiceItems: [...this.invoiceItems.values()],
       invoicePayments: [...this.invoicePayments.values()],
+      paymentIntents: [...this.paymentIntents.values()],
+      invoicePaymentIntents: [...this.invoicePaymentIntents.entries()],
       checkoutSessions: [...this.checkoutSessions.values()],
       checkoutInternals: [...this.checkoutInternals.entries()],
       portalConfigurations: [...this.portalConfigurations.values()],
@@ -134,6 +139,8 @@ export class Store {
     store.invoices = byId(data.invoices);
     store.invoiceItems = byId(data.invoiceItems);
     store.invoicePayments = byId(data.invoicePayments);
+    store.paymentIntents = byId(data.paymentIntents);
+    store.invoicePaymentIntents = new Map(data.invoicePaymentIntents ?? []);
     store.checkoutSessions = byId(data.checkoutSessions);
     store.checkoutInternals = new Map(data.checkoutInternals ?? []);
     store.portalConfigurations = byId(data.portalConfigurations);
@@ -175,6 +182,8 @@ export interface PersistedState {
   invoices?: Stripe.Invoice[];
   invoiceItems?: Stripe.InvoiceItem[];
   invoicePayments?: Stripe.InvoicePayment[];
+  paymentIntents?: Stripe.PaymentIntent[];
+  invoicePaymentIntents?: Array<[string, string]>;
   checkoutSessions?: Stripe.Checkout.Session[];
   checkoutInternals?: Array<[string, CheckoutInternals]>;
   portalConfigurations?: Stripe.BillingPortal.Configuration[];

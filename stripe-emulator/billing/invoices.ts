@@ -6,7 +6,8 @@ import { clone, decimal } from '../json';
 import { PAYMENT_RETRY_OFFSETS } from '../config';
 import { productIdOf } from './plans';
 import { cardOfPaymentMethod } from './payment-methods';
-import type { CardErrorDetails } from '../http/errors';
+import type { CardErrorDetails, PaymentErrorContext } from '../http/errors';
+import { cancelPaymentIntent, ensurePaymentIntent, paymentIntentFailed, paymentIntentSucceeded } from './payment-intents';
 
 /** One line of an invoice before it has an id. */
 export interface LineSpec {
@@ -260,9 +261,10 @@ export function finalizeInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   invoice.webhooks_delivered_at = now;
   emitEvent(emu, 'invoice.finalized', invoice);
   if (invoice.amount_due === 0) markInvoicePaid(emu, invoice, null);
+  else ensurePaymentIntent(emu, invoice);
 }
 
-function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number): Stripe.InvoicePayment {
+function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number, paymentIntentId: string): Stripe.InvoicePayment {
   const payment: Stripe.InvoicePayment = {
     id: newId('inpay'),
     object: 'invoice_payment',
@@ -273,7 +275,7 @@ function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number): Str
     invoice: invoice.id,
     is_default: true,
     livemode: false,
-    payment: { type: 'payment_intent', payment_intent: newId('pi') },
+    payment: { type: 'payment_intent', payment_intent: paymentIntentId },
     status: 'paid',
     status_transitions: { canceled_at: null, paid_at: now },
   };
@@ -283,7 +285,12 @@ function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number): Str
 
 export function markInvoicePaid(emu: Emulator, invoice: Stripe.Invoice, paymentMethodId: string | null): void {
   const now = emu.nowFor(String(invoice.customer));
-  const payment = invoice.amount_due > 0 ? recordPayment(emu, invoice, now) : null;
+  let payment: Stripe.InvoicePayment | null = null;
+  if (invoice.amount_due > 0) {
+    const intent = ensurePaymentIntent(emu, invoice);
+    if (intent.status !== 'succeeded') paymentIntentSucceeded(emu, intent, paymentMethodId);
+    payment = recordPayment(emu, invoice, now, intent.id);
+  }
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;
   invoice.status = 'paid';
@@ -301,8 +308,8 @@ export function markInvoicePaid(emu: Emulator, invoice: Stripe.Invoice, paymentM
 
 export type PaymentOutcome =
   | { status: 'succeeded' }
-  | { status: 'failed'; error: CardErrorDetails }
-  | { status: 'requires_action'; error: CardErrorDetails };
+  | { status: 'failed'; error: CardErrorDetails; context?: PaymentErrorContext }
+  | { status: 'requires_action'; error: CardErrorDetails; context?: PaymentErrorContext };
 
 const NO_PAYMENT_METHOD: CardErrorDetails = {
   code: 'invoice_no_customer_payment_method',
@@ -334,6 +341,7 @@ export function predictCharge(emu: Emulator, paymentMethodId: string | null, aut
   if (!card) return { status: 'failed', error: NO_PAYMENT_METHOD };
   switch (card.behaviour) {
     case 'succeed':
+    case 'authentication_required_on_setup':
       return { status: 'succeeded' };
     case 'authentication_required':
       return authenticated ? { status: 'succeeded' } : { status: 'requires_action', error: AUTHENTICATION_REQUIRED };
@@ -366,12 +374,15 @@ export function attemptInvoicePayment(
     markInvoicePaid(emu, invoice, pm);
     return outcome;
   }
+  const intent = ensurePaymentIntent(emu, invoice);
+  const charge = paymentIntentFailed(emu, intent, pm, outcome.error, outcome.status === 'requires_action');
   invoice.attempted = true;
   invoice.attempt_count += 1;
   invoice.next_payment_attempt = options.scheduleRetries === false ? null : nextRetry(invoice);
   emitEvent(emu, 'invoice.payment_failed', invoice);
   if (outcome.status === 'requires_action') emitEvent(emu, 'invoice.payment_action_required', invoice);
-  return outcome;
+  const paymentMethod = pm ? emu.store.paymentMethods.get(pm) : undefined;
+  return { ...outcome, context: { paymentIntent: clone(intent), charge, ...(paymentMethod ? { paymentMethod: clone(paymentMethod) } : {}) } };
 }
 
 export function voidInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
@@ -383,6 +394,7 @@ export function voidInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   invoice.auto_advance = false;
   emitEvent(emu, 'invoice.voided', invoice);
   emitEvent(emu, 'invoice.updated', invoice, before);
+  cancelPaymentIntent(emu, invoice.id, 'void_invoice');
 }
 
 export function createInvoiceItem(

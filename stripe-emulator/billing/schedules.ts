@@ -75,7 +75,7 @@ export function createScheduleFromSubscription(emu: Emulator, sub: Stripe.Subscr
     id: newId('sub_sched'),
     object: 'subscription_schedule',
     application: null,
-    billing_mode: { flexible: null, type: 'classic' },
+    billing_mode: { flexible: sub.billing_mode.flexible, type: sub.billing_mode.type },
     canceled_at: null,
     completed_at: null,
     created: now,

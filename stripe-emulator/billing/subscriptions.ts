@@ -14,6 +14,7 @@ import {
   type PaymentOutcome,
 } from './invoices';
 import { meteredUsage } from './metering';
+import { cancelPaymentIntent } from './payment-intents';
 
 export interface ItemSpec {
   price: Stripe.Price;
@@ -128,6 +129,16 @@ export interface CreateSubscriptionInput {
   defaultPaymentMethod: string | null;
   /** Whether the customer completed 3-D Secure for the first payment (hosted checkout). */
   authenticated: boolean;
+  /** `flexible` is the default for new subscriptions since 2025-09-30. */
+  billingMode?: Stripe.Subscription.BillingMode.Type;
+  /** `default_incomplete`: finalize the first invoice but leave it for the client to confirm (Payment Element). */
+  deferPayment?: boolean;
+  /** `payment_settings.save_default_payment_method`. */
+  saveDefaultPaymentMethod?: 'off' | 'on_subscription';
+}
+
+export function billingMode(type: Stripe.Subscription.BillingMode.Type, at: number): Stripe.Subscription.BillingMode {
+  return { flexible: type === 'flexible' ? { proration_discounts: 'included' } : null, type, updated_at: at };
 }
 
 export interface CreatedSubscription {
@@ -158,7 +169,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     automatic_tax: { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: anchor,
     billing_cycle_anchor_config: null,
-    billing_mode: { flexible: null, type: 'classic' },
+    billing_mode: billingMode(input.billingMode ?? 'flexible', now),
     billing_schedules: [],
     billing_thresholds: null,
     cancel_at: null,
@@ -187,7 +198,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     next_pending_invoice_item_invoice: null,
     on_behalf_of: null,
     pause_collection: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: input.saveDefaultPaymentMethod ?? 'off' },
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
@@ -224,7 +235,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
   });
   finalizeInvoice(emu, invoice);
   let outcome: PaymentOutcome = { status: 'succeeded' };
-  if (invoice.status === 'open') {
+  if (invoice.status === 'open' && !input.deferPayment) {
     outcome = attemptInvoicePayment(emu, invoice, { authenticated: input.authenticated, scheduleRetries: false });
   }
   if (invoice.status === 'paid' && sub.status === 'incomplete') {
@@ -346,6 +357,7 @@ export function expireIncomplete(emu: Emulator, sub: Stripe.Subscription): void 
     invoice.next_payment_attempt = null;
     emitEvent(emu, 'invoice.voided', invoice);
     emitEvent(emu, 'invoice.updated', invoice, invBefore);
+    cancelPaymentIntent(emu, invoice.id, 'void_invoice');
   }
   emitEvent(emu, 'customer.subscription.updated', sub, before);
 }

@@ -11,6 +11,7 @@ import { attemptInvoicePayment, createInvoiceItem, finalizeInvoice, voidInvoice 
 import { applyPaymentOutcome } from '../billing/subscriptions';
 import { attachPaymentMethod } from '../billing/payment-methods';
 import { previewInvoice } from '../billing/preview';
+import { confirmationSecret } from '../billing/payment-intents';
 import { productName } from '../billing/plans';
 
 function paymentsOf(emu: Emulator, invoiceId: string): Stripe.InvoicePayment[] {
@@ -24,6 +25,11 @@ export function registerInvoices(router: Router): void {
     has_more: false,
     url: '/v1/invoice_payments',
   }));
+
+  registerIncludable('invoice', 'confirmation_secret', (emu, owner) => {
+    const invoice = emu.store.invoices.get(String(owner.id));
+    return invoice ? confirmationSecret(emu, invoice) : null;
+  });
 
   router.post('/v1/invoices/create_preview', ({ emu, params }) => previewInvoice(emu, params));
 
@@ -73,7 +79,7 @@ export function registerInvoices(router: Router): void {
     const pm = pmRef ? attachPaymentMethod(emu, pmRef, String(invoice.customer), 'payment_method').id : undefined;
     const outcome = attemptInvoicePayment(emu, invoice, { paymentMethodId: pm });
     applyPaymentOutcome(emu, invoice);
-    if (outcome.status !== 'succeeded') throw cardError(outcome.error);
+    if (outcome.status !== 'succeeded') throw cardError(outcome.error, outcome.context);
     return invoice;
   });
   router.post('/v1/invoices/:id/void', ({ emu, path }) => {

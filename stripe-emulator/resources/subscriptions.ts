@@ -15,6 +15,15 @@ import { predictCharge } from '../billing/invoices';
 import { scheduleIdOf } from '../billing/schedules';
 import { DAY } from '../config';
 
+/** Stripe's answer to a subscription that must charge now with nothing to charge. */
+function noPaymentMethod() {
+  return invalidRequest(
+    'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.',
+    undefined,
+    'resource_missing',
+  );
+}
+
 const PRORATION_BEHAVIORS = ['create_prorations', 'always_invoice', 'none'] as const;
 const CANCELLATION_FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
 
@@ -59,6 +68,7 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
   const behaviour = params.oneOf('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const) ?? 'allow_incomplete';
   const needsPayment = trialEnd === null && items.some((i) => (i.price.unit_amount ?? 0) > 0);
   const paymentMethod = pm ?? (typeof customer.invoice_settings.default_payment_method === 'string' ? customer.invoice_settings.default_payment_method : null);
+  if (needsPayment && !paymentMethod && behaviour !== 'default_incomplete') throw noPaymentMethod();
   if (needsPayment && behaviour === 'error_if_incomplete') {
     const prediction = predictCharge(emu, paymentMethod, params.bool('off_session') === false);
     if (prediction.status !== 'succeeded') throw cardError(prediction.error);
@@ -71,6 +81,9 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     description: params.str('description') ?? null,
     defaultPaymentMethod: pm,
     authenticated: false,
+    billingMode: params.obj('billing_mode')?.oneOf('type', ['classic', 'flexible'] as const),
+    deferPayment: behaviour === 'default_incomplete',
+    saveDefaultPaymentMethod: params.obj('payment_settings')?.oneOf('save_default_payment_method', ['off', 'on_subscription'] as const),
   });
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd) {

@@ -49,7 +49,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
 
   'POST /v1/checkout/sessions': [
     'mode', 'customer', 'customer_email', 'client_reference_id', 'success_url', 'cancel_url', 'return_url', 'currency', 'expires_at', 'metadata', 'expand',
-    'ui_mode=hosted_page|embedded_page', 'allow_promotion_codes', 'automatic_tax.enabled=false', 'billing_address_collection', 'payment_method_collection',
+    'ui_mode=hosted_page|embedded_page|elements', 'allow_promotion_codes', 'automatic_tax.enabled=false', 'billing_address_collection', 'payment_method_collection',
     ...prefixed('line_items', ['price', 'quantity', 'metadata', ...prefixed('price_data', [...PRICE_DATA, 'product_data.name'])]),
     ...prefixed('subscription_data', ['trial_period_days', 'trial_end', 'metadata', 'description']),
   ],
@@ -61,7 +61,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
 
   'POST /v1/subscriptions': [
     'customer', 'default_payment_method', 'description', 'expand', 'metadata', 'off_session', 'cancel_at_period_end', 'trial_end', 'trial_from_plan', 'trial_period_days',
-    'payment_behavior', 'collection_method=charge_automatically', 'billing_mode.type',
+    'payment_behavior', 'collection_method=charge_automatically', 'billing_mode.type', 'payment_settings.save_default_payment_method',
     ...prefixed('items', [...SUBSCRIPTION_ITEM, ...prefixed('price_data', PRICE_DATA)]),
   ],
   'GET /v1/subscriptions': [...LIST, 'customer', 'price', 'status', 'test_clock', 'created'],
@@ -132,5 +132,8 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/billing/meters/{}/deactivate': ['expand'],
   'POST /v1/billing/meters/{}/reactivate': ['expand'],
   'GET /v1/billing/meters/{}/event_summaries': [...LIST, 'customer', 'start_time', 'end_time', 'value_grouping_window'],
+  'GET /v1/payment_intents/{}': ['expand'],
+  'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand'],
+
   'POST /v1/billing/meter_events': ['event_name', 'payload', 'identifier', 'timestamp'],
 };
