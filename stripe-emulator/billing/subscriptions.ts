@@ -3,7 +3,7 @@ import type { Emulator } from '../emulator';
 import { newId } from '../ids';
 import { emitEvent } from '../events';
 import { clone } from '../json';
-import { DRAFT_FINALIZE_DELAY } from '../config';
+import { DRAFT_FINALIZE_DELAY, TRIAL_WILL_END_LEAD } from '../config';
 import { nextPeriodEnd } from './periods';
 import { describeInterval, formatAmount, planFromPrice, productName } from './plans';
 import {
@@ -212,11 +212,12 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     trial_start: trialing ? now : null,
   };
   emu.store.subscriptions.set(sub.id, sub);
-  if (trialing) {
-    // A trial shorter than the notice period gets no trial_will_end.
-    if (sub.trial_end !== null && sub.trial_end - now <= 3 * 86_400) markTrialWillEndSent(emu, sub);
-  }
   emitEvent(emu, 'customer.subscription.created', sub);
+  if (trialing && sub.trial_end !== null && sub.trial_end - now <= TRIAL_WILL_END_LEAD) {
+    // A trial no longer than the notice period is already "ending": Stripe sends trial_will_end right away.
+    markTrialWillEndSent(emu, sub);
+    emitEvent(emu, 'customer.subscription.trial_will_end', sub);
+  }
 
   const lines = items.map((item) =>
     trialing ? trialLine(emu, sub, item, now, end) : item.price.recurring?.usage_type === 'metered' ? { ...meteredLine(emu, sub, item, now, now), amount: 0, quantity: 0 } : lineForItem(emu, sub, item, now, end),

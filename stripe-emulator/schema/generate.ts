@@ -82,8 +82,8 @@ class Generator {
       this.names.set(short, symbol);
       return short;
     }
-    const module = /^"([^"]+)"\./.exec(full)?.[1] ?? '';
-    return `${relative(RESOURCES_DIR, module)}:${short}`;
+    const modulePath = /^"([^"]+)"\./.exec(full)?.[1] ?? '';
+    return `${relative(RESOURCES_DIR, modulePath)}:${short}`;
   }
 
   private isStripeDeclared(symbol: ts.Symbol | undefined): symbol is ts.Symbol {
@@ -244,7 +244,7 @@ class Generator {
     if (symbol?.name === 'Promise') {
       // Promise<Response<T>>, and Response<T> = T & { lastResponse }.
       let [inner] = c.getTypeArguments(type as ts.TypeReference);
-      if (inner.isUnion()) inner = inner.types[0];
+      if (inner.isUnion()) inner = inner.types.find((t) => !c.typeToString(t).includes('Deleted')) ?? inner.types[0];
       const members = inner.isIntersection() ? inner.types.filter((t) => !c.getPropertyOfType(t, 'lastResponse')) : [inner];
       return members.length ? this.responseType(members[0]) : null;
     }

@@ -57,6 +57,8 @@ describe('checkout', () => {
       'customer.subscription.created',
       'invoice.created',
       'invoice.finalized',
+      'payment_intent.created',
+      'payment_intent.succeeded',
       'invoice.paid',
       'invoice.payment_succeeded',
       'customer.subscription.updated',
@@ -102,6 +104,8 @@ describe('checkout', () => {
       'invoice.created',
       'customer.subscription.updated',
       'invoice.finalized',
+      'payment_intent.created',
+      'payment_intent.succeeded',
       'invoice.paid',
       'invoice.payment_succeeded',
     ]);
@@ -134,7 +138,7 @@ describe('renewals', () => {
     const invoice = await stripe.invoices.retrieve(draft.id);
     expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1000, period_start: T0, period_end: MONTH_1 });
     expect(invoice.lines.data[0].period).toEqual({ start: MONTH_1, end: MONTH_2 });
-    expect(typesOf(customer.id).slice(2)).toEqual(['invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']);
+    expect(typesOf(customer.id).slice(2)).toEqual(['invoice.finalized', 'payment_intent.created', 'payment_intent.succeeded', 'invoice.paid', 'invoice.payment_succeeded']);
   });
 
   it('failed renewal: past_due, smart retries with attempt_count, then canceled', async () => {
