@@ -25,6 +25,8 @@ export interface StoredIdempotentResponse {
 export interface SubscriptionInternals {
   /** trial_end for which customer.subscription.trial_will_end has been sent. */
   trialWillEndSentFor: number | null;
+  /** Renewal time for which invoice.upcoming has been sent. */
+  upcomingSentFor?: number | null;
 }
 
 export interface CheckoutInternals {
@@ -59,6 +61,8 @@ export class Store {
   paymentIntents = new Map<string, Stripe.PaymentIntent>();
   /** invoice id → the PaymentIntent collecting it. */
   invoicePaymentIntents = new Map<string, string>();
+  /** schedule id → the end date for which subscription_schedule.expiring has been sent. */
+  scheduleExpiringSentFor = new Map<string, number>();
   checkoutSessions = new Map<string, Stripe.Checkout.Session>();
   checkoutInternals = new Map<string, CheckoutInternals>();
   portalConfigurations = new Map<string, Stripe.BillingPortal.Configuration>();
@@ -107,6 +111,7 @@ export class Store {
       invoicePayments: [...this.invoicePayments.values()],
       paymentIntents: [...this.paymentIntents.values()],
       invoicePaymentIntents: [...this.invoicePaymentIntents.entries()],
+      scheduleExpiringSentFor: [...this.scheduleExpiringSentFor.entries()],
       checkoutSessions: [...this.checkoutSessions.values()],
       checkoutInternals: [...this.checkoutInternals.entries()],
       portalConfigurations: [...this.portalConfigurations.values()],
@@ -141,6 +146,7 @@ export class Store {
     store.invoicePayments = byId(data.invoicePayments);
     store.paymentIntents = byId(data.paymentIntents);
     store.invoicePaymentIntents = new Map(data.invoicePaymentIntents ?? []);
+    store.scheduleExpiringSentFor = new Map(data.scheduleExpiringSentFor ?? []);
     store.checkoutSessions = byId(data.checkoutSessions);
     store.checkoutInternals = new Map(data.checkoutInternals ?? []);
     store.portalConfigurations = byId(data.portalConfigurations);
@@ -184,6 +190,7 @@ export interface PersistedState {
   invoicePayments?: Stripe.InvoicePayment[];
   paymentIntents?: Stripe.PaymentIntent[];
   invoicePaymentIntents?: Array<[string, string]>;
+  scheduleExpiringSentFor?: Array<[string, number]>;
   checkoutSessions?: Stripe.Checkout.Session[];
   checkoutInternals?: Array<[string, CheckoutInternals]>;
   portalConfigurations?: Stripe.BillingPortal.Configuration[];

@@ -3,7 +3,7 @@ import type { Emulator } from '../emulator';
 import { newId } from '../ids';
 import { emitEvent } from '../events';
 import { clone, decimal } from '../json';
-import { PAYMENT_RETRY_OFFSETS } from '../config';
+import { DAY } from '../config';
 import { productIdOf } from './plans';
 import { cardOfPaymentMethod } from './payment-methods';
 import type { CardErrorDetails, PaymentErrorContext } from '../http/errors';
@@ -304,6 +304,7 @@ export function markInvoicePaid(emu: Emulator, invoice: Stripe.Invoice, paymentM
   emitEvent(emu, 'invoice.paid', invoice);
   emitEvent(emu, 'invoice.payment_succeeded', invoice);
   if (payment) emitEvent(emu, 'invoice_payment.paid', payment);
+  if (payment) setDelinquent(emu, String(invoice.customer), false);
 }
 
 export type PaymentOutcome =
@@ -350,11 +351,20 @@ export function predictCharge(emu: Emulator, paymentMethodId: string | null, aut
   }
 }
 
-/** Next Smart Retry time after a failed attempt, or null once retries are exhausted. */
-function nextRetry(invoice: Stripe.Invoice): number | null {
+/** Next retry after a failed attempt (the account's retry schedule), or null once retries are exhausted. */
+function nextRetry(emu: Emulator, invoice: Stripe.Invoice): number | null {
   const firstAttempt = invoice.status_transitions.finalized_at ?? invoice.created;
-  const offset = PAYMENT_RETRY_OFFSETS[invoice.attempt_count - 1];
-  return offset === undefined ? null : firstAttempt + offset;
+  const days = emu.settings.failedPayments.retryDays[invoice.attempt_count - 1];
+  return days === undefined ? null : firstAttempt + Math.round(days * DAY);
+}
+
+/** `delinquent` follows the latest automatic charge: true after a failure, false once paid (customer.updated). */
+function setDelinquent(emu: Emulator, customerId: string, delinquent: boolean): void {
+  const customer = emu.store.customers.get(customerId);
+  if (!customer || customer.delinquent === delinquent) return;
+  const before = clone(customer);
+  customer.delinquent = delinquent;
+  emitEvent(emu, 'customer.updated', customer, before);
 }
 
 /**
@@ -376,13 +386,25 @@ export function attemptInvoicePayment(
   }
   const intent = ensurePaymentIntent(emu, invoice);
   const charge = paymentIntentFailed(emu, intent, pm, outcome.error, outcome.status === 'requires_action');
+  const before = clone(invoice);
   invoice.attempted = true;
   invoice.attempt_count += 1;
-  invoice.next_payment_attempt = options.scheduleRetries === false ? null : nextRetry(invoice);
+  invoice.next_payment_attempt = options.scheduleRetries === false ? null : nextRetry(emu, invoice);
   emitEvent(emu, 'invoice.payment_failed', invoice);
   if (outcome.status === 'requires_action') emitEvent(emu, 'invoice.payment_action_required', invoice);
+  emitEvent(emu, 'invoice.updated', invoice, before);
+  setDelinquent(emu, String(invoice.customer), true);
   const paymentMethod = pm ? emu.store.paymentMethods.get(pm) : undefined;
   return { ...outcome, context: { paymentIntent: clone(intent), charge, ...(paymentMethod ? { paymentMethod: clone(paymentMethod) } : {}) } };
+}
+
+export function markUncollectible(emu: Emulator, invoice: Stripe.Invoice): void {
+  const before = clone(invoice);
+  invoice.status = 'uncollectible';
+  invoice.status_transitions.marked_uncollectible_at = emu.nowFor(String(invoice.customer));
+  invoice.next_payment_attempt = null;
+  emitEvent(emu, 'invoice.marked_uncollectible', invoice);
+  emitEvent(emu, 'invoice.updated', invoice, before);
 }
 
 export function voidInvoice(emu: Emulator, invoice: Stripe.Invoice): void {

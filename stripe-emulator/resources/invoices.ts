@@ -7,7 +7,7 @@ import { cardError, invalidRequest } from '../http/errors';
 import { matchesRange, newestFirst, paginate } from '../http/pagination';
 import { registerIncludable } from '../http/expand';
 import { getCustomer, getInvoice, getPrice } from './lookup';
-import { attemptInvoicePayment, createInvoiceItem, finalizeInvoice, voidInvoice } from '../billing/invoices';
+import { attemptInvoicePayment, createInvoiceItem, finalizeInvoice, markUncollectible, voidInvoice } from '../billing/invoices';
 import { applyPaymentOutcome } from '../billing/subscriptions';
 import { attachPaymentMethod } from '../billing/payment-methods';
 import { previewInvoice } from '../billing/preview';
@@ -91,12 +91,7 @@ export function registerInvoices(router: Router): void {
   router.post('/v1/invoices/:id/mark_uncollectible', ({ emu, path }) => {
     const invoice = getInvoice(emu, path.id);
     if (invoice.status !== 'open') throw invalidRequest('You can only mark open invoices as uncollectible.', undefined, 'invoice_not_editable');
-    const before = clone(invoice);
-    invoice.status = 'uncollectible';
-    invoice.status_transitions.marked_uncollectible_at = emu.nowFor(String(invoice.customer));
-    invoice.next_payment_attempt = null;
-    emitEvent(emu, 'invoice.marked_uncollectible', invoice);
-    emitEvent(emu, 'invoice.updated', invoice, before);
+    markUncollectible(emu, invoice);
     return invoice;
   });
 

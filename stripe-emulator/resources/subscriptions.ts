@@ -9,7 +9,7 @@ import { matchesRange, newestFirst, paginate } from '../http/pagination';
 import { getCustomer, getPrice, getSubscription } from './lookup';
 import { createPrice } from './prices';
 import { attachPaymentMethod } from '../billing/payment-methods';
-import { cancelSubscription, createSubscription, finalizeAndCharge, period, renewSubscription, type ItemSpec } from '../billing/subscriptions';
+import { cancelSubscription, createSubscription, finalizeAndCharge, hasPaymentMethod, period, renewSubscription, resumeSubscription, type ItemSpec } from '../billing/subscriptions';
 import { applyItemChanges, invoiceChanges, planItemChanges, type ItemUpdate, type ProrationBehavior } from '../billing/changes';
 import { predictCharge } from '../billing/invoices';
 import { scheduleIdOf } from '../billing/schedules';
@@ -84,6 +84,7 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     billingMode: params.obj('billing_mode')?.oneOf('type', ['classic', 'flexible'] as const),
     deferPayment: behaviour === 'default_incomplete',
     saveDefaultPaymentMethod: params.obj('payment_settings')?.oneOf('save_default_payment_method', ['off', 'on_subscription'] as const),
+    missingPaymentMethod: params.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['create_invoice', 'pause'] as const),
   });
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd) {
@@ -228,6 +229,8 @@ export function registerSubscriptions(router: Router): void {
   router.post('/v1/subscriptions/:id/resume', ({ emu, path }) => {
     const sub = getSubscription(emu, path.id);
     if (sub.status !== 'paused') throw invalidRequest('Only paused subscriptions can be resumed.', undefined, 'subscription_not_paused');
+    if (!hasPaymentMethod(emu, sub)) throw noPaymentMethod();
+    resumeSubscription(emu, sub);
     return sub;
   });
 
