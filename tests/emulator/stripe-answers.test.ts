@@ -272,3 +272,142 @@ describe('8. errors and expansion', () => {
     expect((completed.subscription as Stripe.Subscription).status).toBe('active');
   });
 });
+
+describe('5. failure paths follow the account settings', () => {
+  const DAY = 86_400;
+  const T = Date.UTC(2027, 2, 1) / 1000;
+
+  /** A customer on a test clock whose card attaches but declines every charge, subscribed with a 1-day trial. */
+  async function failingRenewal(email: string) {
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T });
+    const customer = await env.stripe.customers.create({ email, test_clock: clock.id });
+    const pm = await env.stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    const sub = await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }], default_payment_method: pm.id, trial_period_days: 1 });
+    return { clock, customer, sub };
+  }
+  const advance = async (clock: string, to: number) => {
+    await env.stripe.testHelpers.testClocks.advance(clock, { frozen_time: to });
+    await env.flush();
+  };
+  const restoreDefaults = () => env.control('/_emulator/config', { failedPayments: { retryDays: [1, 3, 5, 7, 9, 11, 14], subscriptionStatus: 'cancel', invoiceStatus: 'open' } });
+
+  it('by default (Stripe’s recommendation) retries 7 times within 2 weeks, then cancels and leaves the invoice open; the customer becomes delinquent', async () => {
+    const { clock, customer, sub } = await failingRenewal('retries@example.com');
+    await advance(clock.id, T + DAY + 2 * 3600);
+    const afterFirst = await env.stripe.customers.retrieve(customer.id);
+    expect(afterFirst).toMatchObject({ delinquent: true });
+    const customerUpdated = env.receiver.forCustomer(customer.id).filter((e) => e.type === 'customer.updated');
+    expect(customerUpdated.at(-1)?.data.previous_attributes).toMatchObject({ delinquent: false });
+    await advance(clock.id, T + 20 * DAY);
+    const failures = env.receiver.forCustomer(customer.id).filter((e) => e.type === 'invoice.payment_failed');
+    expect(failures.map((e) => (e.data.object as Stripe.Invoice).attempt_count)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const canceled = await env.stripe.subscriptions.retrieve(sub.id);
+    expect(canceled).toMatchObject({ status: 'canceled', cancellation_details: { reason: 'payment_failed' } });
+    const invoice = await env.stripe.invoices.retrieve(String(canceled.latest_invoice));
+    // Canceling stops automatic collection: no further attempts, the invoice stays open.
+    expect(invoice).toMatchObject({ status: 'open', next_payment_attempt: null, auto_advance: false });
+    expect(env.receiver.forCustomer(customer.id).map((e) => e.type)).toContain('invoice.updated');
+  });
+
+  it('subscriptionStatus "unpaid" and invoiceStatus "uncollectible": the subscription stays, unpaid, and the invoice is written off', async () => {
+    await env.control('/_emulator/config', { failedPayments: { retryDays: [2], subscriptionStatus: 'unpaid', invoiceStatus: 'uncollectible' } });
+    try {
+      const { clock, customer, sub } = await failingRenewal('unpaid@example.com');
+      await advance(clock.id, T + 5 * DAY);
+      const after = await env.stripe.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] });
+      expect(after.status).toBe('unpaid');
+      expect((after.latest_invoice as Stripe.Invoice).status).toBe('uncollectible');
+      const types = env.receiver.forCustomer(customer.id).map((e) => e.type);
+      expect(types).toContain('invoice.marked_uncollectible');
+      expect(types).not.toContain('customer.subscription.deleted');
+    } finally {
+      await restoreDefaults();
+    }
+  });
+
+  it('subscriptionStatus "past_due": after the last retry the subscription stays past_due', async () => {
+    await env.control('/_emulator/config', { failedPayments: { retryDays: [], subscriptionStatus: 'past_due' } });
+    try {
+      const { clock, sub } = await failingRenewal('stay@example.com');
+      await advance(clock.id, T + 10 * DAY);
+      expect((await env.stripe.subscriptions.retrieve(sub.id)).status).toBe('past_due');
+    } finally {
+      await restoreDefaults();
+    }
+  });
+
+  it('a trial ending without a payment method and missing_payment_method "pause" → paused (customer.subscription.paused); resume bills at once (resumed)', async () => {
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T });
+    const customer = await env.stripe.customers.create({ email: 'pause@example.com', test_clock: clock.id });
+    const sub = await env.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: plan.monthly.id }],
+      trial_period_days: 7,
+      trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
+    });
+    await advance(clock.id, T + 8 * DAY);
+    expect((await env.stripe.subscriptions.retrieve(sub.id)).status).toBe('paused');
+    expect(env.receiver.forCustomer(customer.id).map((e) => e.type)).toContain('customer.subscription.paused');
+    expect((await env.stripe.invoices.list({ subscription: sub.id })).data).toHaveLength(1); // only the $0 trial invoice
+
+    const noCard = await refusal(env.stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: { type: 'now' } }));
+    expect(noCard).toMatchObject({ statusCode: 400, code: 'resource_missing' });
+    const pm = await env.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    await env.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+    const resumed = await env.stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: { type: 'now' }, expand: ['latest_invoice'] });
+    expect(resumed.status).toBe('active');
+    expect(resumed.latest_invoice).toMatchObject({ status: 'paid', amount_paid: 2000 });
+    await env.flush();
+    expect(env.receiver.forCustomer(customer.id).map((e) => e.type)).toContain('customer.subscription.resumed');
+  });
+});
+
+describe('6. events Stripe sends', () => {
+  const DAY = 86_400;
+  const T = Date.UTC(2027, 5, 1) / 1000;
+
+  it('a trial of 3 days or less sends customer.subscription.trial_will_end at once', async () => {
+    const { customer } = await customerWithCard();
+    const sub = await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }], trial_period_days: 2 });
+    await env.flush();
+    const willEnd = env.receiver.forCustomer(customer.id).filter((e) => e.type === 'customer.subscription.trial_will_end');
+    expect(willEnd.map((e) => (e.data.object as Stripe.Subscription).id)).toEqual([sub.id]);
+  });
+
+  it('invoice.upcoming 3 days before a renewal, with the next invoice (no id) as its object', async () => {
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T });
+    const customer = await env.stripe.customers.create({ email: 'upcoming@example.com', test_clock: clock.id });
+    const pm = await env.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    const sub = await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }], default_payment_method: pm.id });
+    const renewsAt = sub.items.data[0].current_period_end;
+    await env.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: renewsAt - 2 * DAY });
+    await env.flush();
+    const [upcoming] = env.receiver.forCustomer(customer.id).filter((e) => e.type === 'invoice.upcoming');
+    expect(upcoming.created).toBe(renewsAt - 3 * DAY);
+    const invoice = upcoming.data.object as Stripe.Invoice;
+    expect(invoice.id).toBeUndefined();
+    expect(invoice).toMatchObject({ amount_due: 2000, billing_reason: 'upcoming' });
+  });
+
+  it('payment_intent.* and a failed payment’s payment_intent.payment_failed', async () => {
+    const { customer } = await customerWithCard('pm_card_chargeCustomerFail');
+    await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }] });
+    await env.flush();
+    const types = env.receiver.forCustomer(customer.id).map((e) => e.type);
+    expect(types.filter((t) => t.startsWith('payment_intent.'))).toEqual(['payment_intent.created', 'payment_intent.payment_failed']);
+  });
+
+  it('subscription_schedule.expiring 7 days before the last phase ends', async () => {
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T });
+    const customer = await env.stripe.customers.create({ email: 'expiring@example.com', test_clock: clock.id });
+    const pm = await env.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    const sub = await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }], default_payment_method: pm.id });
+    const schedule = await env.stripe.subscriptionSchedules.create({ from_subscription: sub.id });
+    const endsAt = schedule.phases.at(-1)!.end_date;
+    await env.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: endsAt - 6 * DAY });
+    await env.flush();
+    const expiring = env.receiver.received.map((r) => r.event).filter((e) => e.type === 'subscription_schedule.expiring' && (e.data.object as Stripe.SubscriptionSchedule).id === schedule.id);
+    expect(expiring).toHaveLength(1);
+    expect(expiring[0].created).toBe(endsAt - 7 * DAY);
+  });
+});
