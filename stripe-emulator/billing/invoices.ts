@@ -22,6 +22,8 @@ export interface LineSpec {
   subscriptionItemId: string | null;
   invoiceItemId: string | null;
   metadata?: Record<string, string>;
+  /** Flexible billing mode: the invoice lines a credit proration gives back (what was actually debited). */
+  creditedItems?: { invoice: string; invoice_line_items: string[] } | null;
 }
 
 /** The `pricing` block that invoice lines and invoice items share (API basil+). */
@@ -57,7 +59,7 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
           subscription_item_details: {
             invoice_item: spec.invoiceItemId,
             proration: spec.proration,
-            proration_details: { credited_items: null },
+            proration_details: { credited_items: spec.creditedItems ?? null },
             subscription: spec.subscriptionId,
             subscription_item: spec.subscriptionItemId ?? '',
           },
@@ -67,7 +69,7 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
           invoice_item_details: {
             invoice_item: spec.invoiceItemId ?? '',
             proration: spec.proration,
-            proration_details: { credited_items: null },
+            proration_details: { credited_items: spec.creditedItems ?? null },
             subscription: spec.subscriptionId,
           },
           subscription_item_details: null,
@@ -100,6 +102,7 @@ export function lineSpecFromInvoiceItem(emu: Emulator, item: Stripe.InvoiceItem)
     subscriptionItemId: sub?.subscription_item ?? null,
     invoiceItemId: item.id,
     metadata: item.metadata ?? {},
+    creditedItems: item.proration_details?.credited_items?.invoice_line_item_details ?? null,
   };
 }
 
@@ -452,7 +455,10 @@ export function createInvoiceItem(
     period: spec.period,
     pricing: priceDetails(spec.price, unit),
     proration: spec.proration,
-    proration_details: { credited_items: null, discount_amounts: [] },
+    proration_details: {
+      credited_items: spec.creditedItems ? { type: 'invoice_line_items', invoice_line_item_details: spec.creditedItems } : null,
+      discount_amounts: [],
+    },
     quantity: spec.quantity,
     quantity_decimal: decimal(spec.quantity),
     tax_rates: [],
