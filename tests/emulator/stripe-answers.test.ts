@@ -203,6 +203,28 @@ describe('7. this API version’s defaults', () => {
   });
 });
 
+describe('7b. flexible billing mode prorations', () => {
+  it('an upgrade credits the amount actually debited and links it in proration_details.credited_items', async () => {
+    const { customer } = await customerWithCard();
+    const sub = await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }] });
+    const first = await env.stripe.invoices.retrieve(String(sub.latest_invoice));
+    const debitLine = first.lines.data[0];
+    const bigger = await env.stripe.prices.create({ product: plan.product.id, currency: 'usd', unit_amount: 5000, recurring: { interval: 'month' } });
+    const updated = await env.stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0].id, price: bigger.id }],
+      proration_behavior: 'always_invoice',
+      expand: ['latest_invoice'],
+    });
+    const credit = (updated.latest_invoice as Stripe.Invoice).lines.data.find((l) => l.amount < 0);
+    expect(credit?.parent?.subscription_item_details?.proration_details?.credited_items ?? credit?.parent?.invoice_item_details?.proration_details?.credited_items).toEqual({
+      invoice: first.id,
+      invoice_line_items: [debitLine.id],
+    });
+    // Changed within the same second as the debit: the whole debited amount comes back.
+    expect(credit?.amount).toBe(-debitLine.amount);
+  });
+});
+
 describe('8. errors and expansion', () => {
   it('an unknown object referenced in the body → 400 resource_missing with its param (404 only for the URL’s object)', async () => {
     const err = await refusal(env.stripe.subscriptions.create({ customer: 'cus_missing', items: [{ price: plan.monthly.id }] }));
