@@ -38,4 +38,5 @@ export const ID_PREFIXES = [
   ['mtr_', 'meters'],
   ['inpay_', 'invoicePayments'],
   ['pi_', 'paymentIntents'],
+  ['ch_', 'charges'],
 ] as const;

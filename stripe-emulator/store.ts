@@ -59,6 +59,7 @@ export class Store {
   invoiceItems = new Map<string, Stripe.InvoiceItem>();
   invoicePayments = new Map<string, Stripe.InvoicePayment>();
   paymentIntents = new Map<string, Stripe.PaymentIntent>();
+  charges = new Map<string, Stripe.Charge>();
   /** invoice id → the PaymentIntent collecting it. */
   invoicePaymentIntents = new Map<string, string>();
   /** schedule id → the end date for which subscription_schedule.expiring has been sent. */
@@ -110,6 +111,7 @@ export class Store {
       invoiceItems: [...this.invoiceItems.values()],
       invoicePayments: [...this.invoicePayments.values()],
       paymentIntents: [...this.paymentIntents.values()],
+      charges: [...this.charges.values()],
       invoicePaymentIntents: [...this.invoicePaymentIntents.entries()],
       scheduleExpiringSentFor: [...this.scheduleExpiringSentFor.entries()],
       checkoutSessions: [...this.checkoutSessions.values()],
@@ -145,6 +147,7 @@ export class Store {
     store.invoiceItems = byId(data.invoiceItems);
     store.invoicePayments = byId(data.invoicePayments);
     store.paymentIntents = byId(data.paymentIntents);
+    store.charges = byId(data.charges);
     store.invoicePaymentIntents = new Map(data.invoicePaymentIntents ?? []);
     store.scheduleExpiringSentFor = new Map(data.scheduleExpiringSentFor ?? []);
     store.checkoutSessions = byId(data.checkoutSessions);
@@ -189,6 +192,7 @@ export interface PersistedState {
   invoiceItems?: Stripe.InvoiceItem[];
   invoicePayments?: Stripe.InvoicePayment[];
   paymentIntents?: Stripe.PaymentIntent[];
+  charges?: Stripe.Charge[];
   invoicePaymentIntents?: Array<[string, string]>;
   scheduleExpiringSentFor?: Array<[string, number]>;
   checkoutSessions?: Stripe.Checkout.Session[];

@@ -170,6 +170,8 @@ export const TRIGGERS: Record<string, keyof typeof scenarios> = {
   'payment_intent.payment_failed': 'paymentFailed',
   'payment_intent.requires_action': 'actionRequired',
   'payment_intent.canceled': 'voided',
+  'charge.succeeded': 'subscription',
+  'charge.failed': 'paymentFailed',
   'checkout.session.completed': 'checkoutCompleted',
   'checkout.session.expired': 'checkoutExpired',
   'subscription_schedule.created': 'schedule',

@@ -88,9 +88,70 @@ export function confirmationSecret(emu: Emulator, invoice: Stripe.Invoice): Stri
   return { client_secret: intent.client_secret, type: 'payment_intent' };
 }
 
+/** The Charge behind one payment attempt (charge.succeeded / charge.failed). */
+function recordCharge(emu: Emulator, intent: Stripe.PaymentIntent, paymentMethod: string | null, error: CardErrorDetails | null): Stripe.Charge {
+  const pm = paymentMethod ? emu.store.paymentMethods.get(paymentMethod) : undefined;
+  const charge: Stripe.Charge = {
+    id: newId('ch'),
+    object: 'charge',
+    amount: intent.amount,
+    amount_captured: error ? 0 : intent.amount,
+    amount_refunded: 0,
+    application: null,
+    application_fee: null,
+    application_fee_amount: null,
+    balance_transaction: error ? null : newId('txn'),
+    billing_details: pm ? clone(pm.billing_details) : { address: null, email: null, name: null, phone: null, tax_id: null },
+    calculated_statement_descriptor: 'STRIPE EMULATOR',
+    captured: !error,
+    created: emu.nowFor(typeof intent.customer === 'string' ? intent.customer : null),
+    currency: intent.currency,
+    customer: intent.customer,
+    description: intent.description,
+    disputed: false,
+    failure_balance_transaction: null,
+    failure_code: error?.code ?? null,
+    failure_message: error?.message ?? null,
+    fraud_details: {},
+    livemode: false,
+    metadata: {},
+    on_behalf_of: null,
+    outcome: {
+      advice_code: null,
+      network_advice_code: null,
+      network_decline_code: null,
+      network_status: error ? 'declined_by_network' : 'approved_by_network',
+      reason: error?.declineCode ?? null,
+      risk_level: 'normal',
+      seller_message: error ? 'The bank did not return any further details with this decline.' : 'Payment complete.',
+      type: error ? 'issuer_declined' : 'authorized',
+    },
+    paid: !error,
+    payment_intent: intent.id,
+    payment_method: paymentMethod,
+    payment_method_details: null,
+    receipt_email: null,
+    receipt_number: null,
+    receipt_url: null,
+    refunded: false,
+    review: null,
+    shipping: null,
+    source: null,
+    source_transfer: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: error ? 'failed' : 'succeeded',
+    transfer_data: null,
+    transfer_group: null,
+  };
+  emu.store.charges.set(charge.id, charge);
+  emitEvent(emu, error ? 'charge.failed' : 'charge.succeeded', charge);
+  return charge;
+}
+
 /** A successful charge: the intent is succeeded and points at the charge. Returns the charge id. */
 export function paymentIntentSucceeded(emu: Emulator, intent: Stripe.PaymentIntent, paymentMethod: string | null): string {
-  const chargeId = newId('ch');
+  const chargeId = recordCharge(emu, intent, paymentMethod, null).id;
   intent.status = 'succeeded';
   intent.amount_received = intent.amount;
   intent.latest_charge = chargeId;
@@ -112,7 +173,7 @@ export function paymentIntentFailed(
   error: CardErrorDetails,
   requiresAction: boolean,
 ): string | null {
-  const chargeId = requiresAction || !paymentMethod ? null : newId('ch');
+  const chargeId = requiresAction || !paymentMethod ? null : recordCharge(emu, intent, paymentMethod, error).id;
   const pm = paymentMethod ? emu.store.paymentMethods.get(paymentMethod) : undefined;
   intent.payment_method = paymentMethod;
   intent.latest_charge = chargeId ?? intent.latest_charge;

@@ -16,6 +16,12 @@ export function registerPaymentIntents(router: Router): void {
     return intent;
   });
 
+  router.get('/v1/charges/:id', ({ emu, path }) => {
+    const charge = emu.store.charges.get(path.id);
+    if (!charge) throw resourceMissing('charge', path.id);
+    return charge;
+  });
+
   router.post('/v1/payment_intents/:id/confirm', ({ emu, path, params }) => {
     const intent = emu.store.paymentIntents.get(path.id);
     if (!intent) throw resourceMissing('payment_intent', path.id);

@@ -58,6 +58,7 @@ describe('checkout', () => {
       'invoice.created',
       'invoice.finalized',
       'payment_intent.created',
+      'charge.succeeded',
       'payment_intent.succeeded',
       'invoice.paid',
       'invoice.payment_succeeded',
@@ -106,6 +107,7 @@ describe('checkout', () => {
       'customer.subscription.updated',
       'invoice.finalized',
       'payment_intent.created',
+      'charge.succeeded',
       'payment_intent.succeeded',
       'invoice.paid',
       'invoice.payment_succeeded',
@@ -142,7 +144,7 @@ describe('renewals', () => {
     const invoice = await stripe.invoices.retrieve(draft.id);
     expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1000, period_start: T0, period_end: MONTH_1 });
     expect(invoice.lines.data[0].period).toEqual({ start: MONTH_1, end: MONTH_2 });
-    expect(typesOf(customer.id).slice(3)).toEqual(['invoice.finalized', 'payment_intent.created', 'payment_intent.succeeded', 'invoice.paid', 'invoice.payment_succeeded']);
+    expect(typesOf(customer.id).slice(3)).toEqual(['invoice.finalized', 'payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'invoice.paid', 'invoice.payment_succeeded']);
   });
 
   it('failed renewal: past_due, retries on the account schedule with attempt_count, then canceled', async () => {

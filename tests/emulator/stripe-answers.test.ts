@@ -143,6 +143,7 @@ describe('3. the Payment Element flow (payment_behavior: default_incomplete)', (
     await env.flush();
     const types = env.receiver.forCustomer(customer.id).map((e) => e.type);
     expect(types.filter((t) => t.startsWith('payment_intent'))).toEqual(['payment_intent.created', 'payment_intent.succeeded']);
+    expect(types).toContain('charge.succeeded');
     expect(types.slice(types.indexOf('payment_intent.succeeded'))).toEqual([
       'payment_intent.succeeded',
       'invoice.paid',
@@ -411,12 +412,14 @@ describe('6. events Stripe sends', () => {
     expect(invoice).toMatchObject({ amount_due: 2000, billing_reason: 'upcoming' });
   });
 
-  it('payment_intent.* and a failed payment’s payment_intent.payment_failed', async () => {
+  it('payment_intent.* and charge.* for a declined first payment, the charge retrievable', async () => {
     const { customer } = await customerWithCard('pm_card_chargeCustomerFail');
     await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }] });
     await env.flush();
-    const types = env.receiver.forCustomer(customer.id).map((e) => e.type);
-    expect(types.filter((t) => t.startsWith('payment_intent.'))).toEqual(['payment_intent.created', 'payment_intent.payment_failed']);
+    const events = env.receiver.forCustomer(customer.id).filter((e) => /^(payment_intent|charge)\./.test(e.type));
+    expect(events.map((e) => e.type)).toEqual(['payment_intent.created', 'charge.failed', 'payment_intent.payment_failed']);
+    const charge = await env.stripe.charges.retrieve((events[1].data.object as Stripe.Charge).id);
+    expect(charge).toMatchObject({ status: 'failed', paid: false, failure_code: 'card_declined', outcome: { reason: 'generic_decline' } });
   });
 
   it('subscription_schedule.expiring 7 days before the last phase ends', async () => {

@@ -21,11 +21,12 @@ describe('npm run stripe:trigger <event>', () => {
     const events = await triggerEvent(env.stripe, env.handle.url, 'customer.subscription.created');
     const types = events.map((e) => e.type);
     const from = types.indexOf('customer.subscription.created');
-    expect(types.slice(from, from + 9)).toEqual([
+    expect(types.slice(from, from + 10)).toEqual([
       'customer.subscription.created',
       'invoice.created',
       'invoice.finalized',
       'payment_intent.created',
+      'charge.succeeded',
       'payment_intent.succeeded',
       'invoice.paid',
       'invoice.payment_succeeded',
