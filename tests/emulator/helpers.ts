@@ -183,3 +183,14 @@ export async function checkoutSubscription(
 export const DAY = 86_400;
 /** 2027-01-15T00:00:00Z — a fixed start so period arithmetic is deterministic. */
 export const T0 = Date.UTC(2027, 0, 15) / 1000;
+
+/** What Stripe sends, in the emulator's order, when the first invoice of a new subscription is charged successfully. */
+export const FIRST_INVOICE_PAID_EVENTS = [
+  'invoice.created',
+  'invoice.finalized',
+  'payment_intent.created',
+  'charge.succeeded',
+  'payment_intent.succeeded',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+] as const;

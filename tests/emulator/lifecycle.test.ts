@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { DAY, T0, checkoutSubscription, clockCustomer, createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
+import { DAY, FIRST_INVOICE_PAID_EVENTS, T0, checkoutSubscription, clockCustomer, createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
 let stripe: Stripe;
@@ -55,13 +55,7 @@ describe('checkout', () => {
     expect(typesOf(customer.id)).toEqual([
       'payment_method.attached',
       'customer.subscription.created',
-      'invoice.created',
-      'invoice.finalized',
-      'payment_intent.created',
-      'charge.succeeded',
-      'payment_intent.succeeded',
-      'invoice.paid',
-      'invoice.payment_succeeded',
+      ...FIRST_INVOICE_PAID_EVENTS,
       'customer.subscription.updated',
       'checkout.session.completed',
     ]);

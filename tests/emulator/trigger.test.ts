@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRIGGERS, triggerEvent } from '../../stripe-emulator/trigger';
-import { startTestEmulator, type TestEmulator } from './helpers';
+import { FIRST_INVOICE_PAID_EVENTS, startTestEmulator, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
 beforeAll(async () => {
@@ -23,13 +23,7 @@ describe('npm run stripe:trigger <event>', () => {
     const from = types.indexOf('customer.subscription.created');
     expect(types.slice(from, from + 10)).toEqual([
       'customer.subscription.created',
-      'invoice.created',
-      'invoice.finalized',
-      'payment_intent.created',
-      'charge.succeeded',
-      'payment_intent.succeeded',
-      'invoice.paid',
-      'invoice.payment_succeeded',
+      ...FIRST_INVOICE_PAID_EVENTS,
       'invoice_payment.paid',
       'customer.subscription.updated',
     ]);
