@@ -436,3 +436,25 @@ describe('6. events Stripe sends', () => {
     expect(expiring[0].created).toBe(endsAt - 7 * DAY);
   });
 });
+
+describe('8b. a refused create leaves nothing behind', () => {
+  it('subscriptions.create with price_data and a declining default_payment_method (error_if_incomplete) → 402, no price, no attachment, no event', async () => {
+    const customer = await env.stripe.customers.create({ email: 'atomic@example.com' });
+    await env.flush();
+    env.receiver.clear();
+    const pricesBefore = (await env.stripe.prices.list({ limit: 100 })).data.length;
+    const err = await refusal(
+      env.stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price_data: { currency: 'usd', product: plan.product.id, unit_amount: 700, recurring: { interval: 'month' } } }],
+        default_payment_method: 'pm_card_chargeCustomerFail',
+        payment_behavior: 'error_if_incomplete',
+      }),
+    );
+    expect(err).toMatchObject({ statusCode: 402, code: 'card_declined' });
+    await env.flush();
+    expect((await env.stripe.prices.list({ limit: 100 })).data.length).toBe(pricesBefore);
+    expect((await env.stripe.customers.listPaymentMethods(customer.id)).data).toHaveLength(0);
+    expect(env.receiver.forCustomer(customer.id)).toEqual([]);
+  });
+});
