@@ -8,11 +8,27 @@ export const DAY = 86_400;
 export const TRIAL_WILL_END_LEAD = 3 * DAY;
 /** Renewal invoices stay draft for about an hour before Stripe finalizes and charges them. */
 export const DRAFT_FINALIZE_DELAY = 3600;
+/** The account's "manage failed payments" settings (Dashboard → Billing → Revenue recovery). */
+export interface FailedPaymentSettings {
+  /** Days after the first failed attempt at which the invoice is charged again. */
+  retryDays: number[];
+  /** The subscription once every retry failed: canceled, `unpaid`, or left `past_due`. */
+  subscriptionStatus: 'cancel' | 'unpaid' | 'past_due';
+  /** The invoice once every retry failed: left `open`, or marked `uncollectible`. */
+  invoiceStatus: 'open' | 'uncollectible';
+}
+
 /**
- * Smart Retries stand-in: offsets (from the first failure) of the retries. After the last one fails the subscription
- * is canceled, matching the "cancel subscription" dunning setting.
+ * Stripe's recommended defaults: Smart Retries make 8 attempts within 2 weeks (the first plus 7 retries, spread here
+ * over the fortnight), then the subscription is canceled and the invoice left open (past due).
  */
-export const PAYMENT_RETRY_OFFSETS = [3 * DAY, 5 * DAY, 7 * DAY];
+export const DEFAULT_FAILED_PAYMENTS: FailedPaymentSettings = {
+  retryDays: [1, 3, 5, 7, 9, 11, 14],
+  subscriptionStatus: 'cancel',
+  invoiceStatus: 'open',
+};
+/** invoice.upcoming is sent this long before a renewal (the account's "upcoming renewal events" setting). */
+export const UPCOMING_INVOICE_LEAD = 3 * DAY;
 export const CHECKOUT_SESSION_LIFETIME = DAY;
 export const PORTAL_SESSION_LIFETIME = 5 * 60;
 export const METER_IDENTIFIER_WINDOW = DAY;

@@ -14,6 +14,13 @@ const configSchema = z.object({
     .optional(),
   deliveryPaused: z.boolean().optional(),
   testMode: z.boolean().optional(),
+  failedPayments: z
+    .object({
+      retryDays: z.array(z.number().positive()).max(20).optional(),
+      subscriptionStatus: z.enum(['cancel', 'unpaid', 'past_due']).optional(),
+      invoiceStatus: z.enum(['open', 'uncollectible']).optional(),
+    })
+    .optional(),
 });
 
 const completeSchema = z.object({
@@ -66,6 +73,10 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
         if (body.webhookSecret !== undefined) emu.settings.webhookSecret = body.webhookSecret;
         if (body.chaos) emu.settings.chaos = { ...emu.settings.chaos, ...body.chaos };
         if (body.testMode !== undefined) emu.settings.testMode = body.testMode;
+        if (body.failedPayments) {
+          const retryDays = body.failedPayments.retryDays ? [...body.failedPayments.retryDays].sort((a, b) => a - b) : undefined;
+          emu.settings.failedPayments = { ...emu.settings.failedPayments, ...body.failedPayments, ...(retryDays ? { retryDays } : {}) };
+        }
         if (body.deliveryPaused !== undefined) {
           emu.settings.deliveryPaused = body.deliveryPaused;
           if (!body.deliveryPaused) emu.delivery.resume();

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Stripe from 'stripe';
 import { Store } from './store';
-import { DEFAULT_WEBHOOK_SECRET } from './config';
+import { DEFAULT_FAILED_PAYMENTS, DEFAULT_WEBHOOK_SECRET, type FailedPaymentSettings } from './config';
 import type { WebhookDelivery } from './webhooks/delivery';
 
 export interface ChaosSettings {
@@ -16,6 +16,7 @@ export interface EmulatorSettings {
   chaos: ChaosSettings;
   deliveryPaused: boolean;
   testMode: boolean;
+  failedPayments: FailedPaymentSettings;
 }
 
 export interface RequestInfo {
@@ -57,6 +58,7 @@ export class Emulator {
       chaos: { outOfOrder: false, duplicate: false, concurrent: false },
       deliveryPaused: false,
       testMode: options.testMode ?? false,
+      failedPayments: { ...DEFAULT_FAILED_PAYMENTS, retryDays: [...DEFAULT_FAILED_PAYMENTS.retryDays] },
     };
   }
 

@@ -37,4 +37,6 @@ export const ID_PREFIXES = [
   ['we_', 'webhookEndpoints'],
   ['mtr_', 'meters'],
   ['inpay_', 'invoicePayments'],
+  ['pi_', 'paymentIntents'],
+  ['ch_', 'charges'],
 ] as const;

@@ -12,6 +12,7 @@ import { registerWebhookEndpoints } from './resources/webhook-endpoints';
 import { registerSubscriptionSchedules } from './resources/subscription-schedules';
 import { registerBillingPortal } from './resources/billing-portal';
 import { registerMeters } from './resources/meters';
+import { registerPaymentIntents } from './resources/payment-intents';
 
 export function buildRouter(): Router {
   const router = new Router();
@@ -28,5 +29,6 @@ export function buildRouter(): Router {
   registerSubscriptionSchedules(router);
   registerBillingPortal(router);
   registerMeters(router);
+  registerPaymentIntents(router);
   return router;
 }

@@ -26,6 +26,8 @@ export interface StoredIdempotentResponse {
 export interface SubscriptionInternals {
   /** trial_end for which customer.subscription.trial_will_end has been sent. */
   trialWillEndSentFor: number | null;
+  /** Renewal time for which invoice.upcoming has been sent. */
+  upcomingSentFor?: number | null;
 }
 
 export interface CheckoutInternals {
@@ -57,6 +59,12 @@ export class Store {
   invoices = new Map<string, Stripe.Invoice>();
   invoiceItems = new Map<string, Stripe.InvoiceItem>();
   invoicePayments = new Map<string, Stripe.InvoicePayment>();
+  paymentIntents = new Map<string, Stripe.PaymentIntent>();
+  charges = new Map<string, Stripe.Charge>();
+  /** invoice id → the PaymentIntent collecting it. */
+  invoicePaymentIntents = new Map<string, string>();
+  /** schedule id → the end date for which subscription_schedule.expiring has been sent. */
+  scheduleExpiringSentFor = new Map<string, number>();
   checkoutSessions = new Map<string, Stripe.Checkout.Session>();
   checkoutInternals = new Map<string, CheckoutInternals>();
   portalConfigurations = new Map<string, Stripe.BillingPortal.Configuration>();
@@ -103,6 +111,10 @@ export class Store {
       invoices: [...this.invoices.values()],
       invoiceItems: [...this.invoiceItems.values()],
       invoicePayments: [...this.invoicePayments.values()],
+      paymentIntents: [...this.paymentIntents.values()],
+      charges: [...this.charges.values()],
+      invoicePaymentIntents: [...this.invoicePaymentIntents.entries()],
+      scheduleExpiringSentFor: [...this.scheduleExpiringSentFor.entries()],
       checkoutSessions: [...this.checkoutSessions.values()],
       checkoutInternals: [...this.checkoutInternals.entries()],
       portalConfigurations: [...this.portalConfigurations.values()],
@@ -135,6 +147,10 @@ export class Store {
     store.invoices = byId(data.invoices);
     store.invoiceItems = byId(data.invoiceItems);
     store.invoicePayments = byId(data.invoicePayments);
+    store.paymentIntents = byId(data.paymentIntents);
+    store.charges = byId(data.charges);
+    store.invoicePaymentIntents = new Map(data.invoicePaymentIntents ?? []);
+    store.scheduleExpiringSentFor = new Map(data.scheduleExpiringSentFor ?? []);
     store.checkoutSessions = byId(data.checkoutSessions);
     store.checkoutInternals = new Map(data.checkoutInternals ?? []);
     store.portalConfigurations = byId(data.portalConfigurations);
@@ -192,6 +208,10 @@ export interface PersistedState {
   invoices?: Stripe.Invoice[];
   invoiceItems?: Stripe.InvoiceItem[];
   invoicePayments?: Stripe.InvoicePayment[];
+  paymentIntents?: Stripe.PaymentIntent[];
+  charges?: Stripe.Charge[];
+  invoicePaymentIntents?: Array<[string, string]>;
+  scheduleExpiringSentFor?: Array<[string, number]>;
   checkoutSessions?: Stripe.Checkout.Session[];
   checkoutInternals?: Array<[string, CheckoutInternals]>;
   portalConfigurations?: Stripe.BillingPortal.Configuration[];

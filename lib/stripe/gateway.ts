@@ -31,7 +31,8 @@ export interface SubscriptionState {
   pendingChange: PendingPriceChange | null;
 }
 
-const SUBSCRIPTION_EXPAND = ["items.data.price", "schedule"];
+// Subscription items embed their price already; Stripe refuses to "expand" a field that is not an id.
+const SUBSCRIPTION_EXPAND = ["schedule"];
 
 function pendingChangeOf(subscription: Stripe.Subscription): PendingPriceChange | null {
   const schedule = subscription.schedule;
@@ -263,7 +264,7 @@ export function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean) {
 }
 
 export async function* listAllSubscriptions(): AsyncGenerator<Stripe.Subscription> {
-  yield* getStripe().subscriptions.list({ status: "all", limit: 100, expand: ["data.items.data.price"] });
+  yield* getStripe().subscriptions.list({ status: "all", limit: 100 });
 }
 
 export async function* listAllCustomers(): AsyncGenerator<Stripe.Customer> {

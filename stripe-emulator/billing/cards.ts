@@ -6,8 +6,10 @@ import type { CardErrorDetails } from '../http/errors';
  * - decline: refused when first used (checkout / attach), like 4000000000000002
  * - charge_fail: attaches fine, every charge is declined (4000000000000341)
  * - authentication_required: every payment needs 3-D Secure (4000002760003184)
+ * - authentication_required_on_setup: 3-D Secure when the customer saves it on session (Checkout); later
+ *   off-session charges succeed (4000002500003155)
  */
-export type CardBehaviour = 'succeed' | 'decline' | 'charge_fail' | 'authentication_required';
+export type CardBehaviour = 'succeed' | 'decline' | 'charge_fail' | 'authentication_required' | 'authentication_required_on_setup';
 
 export interface TestCard {
   number: string;
@@ -29,7 +31,7 @@ const CARDS: TestCard[] = [
   { number: '4000056655665556', brand: 'visa', behaviour: 'succeed', funding: 'debit', country: 'US' },
   { number: '5555555555554444', brand: 'mastercard', behaviour: 'succeed', funding: 'credit', country: 'US' },
   { number: '378282246310005', brand: 'amex', behaviour: 'succeed', funding: 'credit', country: 'US' },
-  { number: '4000002500003155', brand: 'visa', behaviour: 'succeed', funding: 'credit', country: 'US' },
+  { number: '4000002500003155', brand: 'visa', behaviour: 'authentication_required_on_setup', funding: 'credit', country: 'US' },
   { number: '4000000000000002', brand: 'visa', behaviour: 'decline', funding: 'credit', country: 'US', decline: GENERIC_DECLINE },
   {
     number: '4000000000009995',

@@ -67,7 +67,7 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
   if (card.behaviour === 'decline' && card.decline) throw cardError(card.decline);
   const dueToday = amountDueToday(emu, session);
   if (card.behaviour === 'charge_fail' && dueToday > 0 && card.decline) throw cardError(card.decline);
-  if (card.behaviour === 'authentication_required') {
+  if (card.behaviour === 'authentication_required' || card.behaviour === 'authentication_required_on_setup') {
     if (payment.authentication === undefined) {
       internals.pendingAuthenticationCard = card.number;
       return { status: 'requires_authentication' };

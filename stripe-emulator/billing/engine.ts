@@ -1,16 +1,22 @@
 import type Stripe from 'stripe';
 import type { Emulator } from '../emulator';
 import { emitEvent } from '../events';
-import { TRIAL_WILL_END_LEAD } from '../config';
+import { TRIAL_WILL_END_LEAD, UPCOMING_INVOICE_LEAD } from '../config';
+import { StripeApiError } from '../http/errors';
+import { Params } from '../http/form';
+import { previewInvoice } from './preview';
 import {
   cancelSubscription,
+  endTrial,
   expireIncomplete,
   finalizeAndCharge,
   markTrialWillEndSent,
   period,
   renewSubscription,
   retryInvoice,
+  sendUpcomingInvoice,
   trialWillEndSent,
+  upcomingSentFor,
 } from './subscriptions';
 import { advanceSchedulePhase } from './schedules';
 import { expirePendingUpdate } from './payment-behavior';
@@ -27,6 +33,24 @@ interface DueAction {
 function clockOf(value: string | { id: string } | null | undefined): string | null {
   if (!value) return null;
   return typeof value === 'string' ? value : value.id;
+}
+
+/** The next invoice as `invoices.createPreview` shows it, or null when nothing will be invoiced. */
+function nextInvoicePreview(emu: Emulator, sub: Stripe.Subscription): Stripe.Invoice | null {
+  try {
+    return previewInvoice(emu, new Params({ subscription: sub.id }));
+  } catch (err) {
+    if (err instanceof StripeApiError) return null;
+    throw err;
+  }
+}
+
+/** invoice.upcoming a few days before an automatic renewal (not for subscriptions ending then). */
+function upcomingAction(emu: Emulator, sub: Stripe.Subscription, renewsAt: number): DueAction[] {
+  if (sub.cancel_at !== null || upcomingSentFor(emu, sub) === renewsAt) return [];
+  const at = renewsAt - UPCOMING_INVOICE_LEAD;
+  if (at <= sub.created) return [];
+  return [{ at, priority: 0, run: () => sendUpcomingInvoice(emu, sub, renewsAt, nextInvoicePreview(emu, sub)) }];
 }
 
 function subscriptionActions(emu: Emulator, sub: Stripe.Subscription): DueAction[] {
@@ -50,7 +74,7 @@ function subscriptionActions(emu: Emulator, sub: Stripe.Subscription): DueAction
       if (sub.cancel_at !== null) {
         actions.push({ at: sub.cancel_at, priority: 2, run: () => cancelSubscription(emu, sub, { reason: 'cancellation_requested' }) });
       }
-      if (sub.trial_end !== null) actions.push({ at: sub.trial_end, priority: 3, run: (at) => renewSubscription(emu, sub, at, true) });
+      if (sub.trial_end !== null) actions.push({ at: sub.trial_end, priority: 3, run: (at) => endTrial(emu, sub, at) });
       break;
     case 'active':
     case 'past_due':
@@ -66,6 +90,8 @@ function subscriptionActions(emu: Emulator, sub: Stripe.Subscription): DueAction
     default:
       break;
   }
+  if (sub.status === 'trialing' && sub.trial_end !== null) actions.push(...upcomingAction(emu, sub, sub.trial_end));
+  if (sub.status === 'active' || sub.status === 'past_due') actions.push(...upcomingAction(emu, sub, end));
   return actions;
 }
 
@@ -79,9 +105,24 @@ function invoiceActions(emu: Emulator, invoice: Stripe.Invoice): DueAction[] {
   return [];
 }
 
+const SCHEDULE_EXPIRING_LEAD = 7 * 86_400;
+
 function scheduleActions(emu: Emulator, schedule: Stripe.SubscriptionSchedule): DueAction[] {
   if (schedule.status !== 'active' || !schedule.current_phase) return [];
-  return [{ at: schedule.current_phase.end_date, priority: 1, run: (at) => advanceSchedulePhase(emu, schedule, at) }];
+  const actions: DueAction[] = [{ at: schedule.current_phase.end_date, priority: 1, run: (at) => advanceSchedulePhase(emu, schedule, at) }];
+  // subscription_schedule.expiring: 7 days before the last phase ends.
+  const endsAt = schedule.phases.at(-1)?.end_date;
+  if (endsAt && emu.store.scheduleExpiringSentFor.get(schedule.id) !== endsAt && endsAt - SCHEDULE_EXPIRING_LEAD > schedule.created) {
+    actions.push({
+      at: endsAt - SCHEDULE_EXPIRING_LEAD,
+      priority: 0,
+      run: () => {
+        emu.store.scheduleExpiringSentFor.set(schedule.id, endsAt);
+        emitEvent(emu, 'subscription_schedule.expiring', schedule);
+      },
+    });
+  }
+  return actions;
 }
 
 function nextAction(emu: Emulator, clockId: string | null, target: number): DueAction | null {

@@ -3,10 +3,11 @@ import type { Emulator } from '../emulator';
 import { newId } from '../ids';
 import { emitEvent } from '../events';
 import { clone, decimal } from '../json';
-import { PAYMENT_RETRY_OFFSETS } from '../config';
+import { DAY } from '../config';
 import { productIdOf } from './plans';
 import { cardOfPaymentMethod } from './payment-methods';
-import type { CardErrorDetails } from '../http/errors';
+import type { CardErrorDetails, PaymentErrorContext } from '../http/errors';
+import { cancelPaymentIntent, ensurePaymentIntent, paymentIntentFailed, paymentIntentSucceeded } from './payment-intents';
 
 /** One line of an invoice before it has an id. */
 export interface LineSpec {
@@ -21,6 +22,8 @@ export interface LineSpec {
   subscriptionItemId: string | null;
   invoiceItemId: string | null;
   metadata?: Record<string, string>;
+  /** Flexible billing mode: the invoice lines a credit proration gives back (what was actually debited). */
+  creditedItems?: { invoice: string; invoice_line_items: string[] } | null;
 }
 
 /** The `pricing` block that invoice lines and invoice items share (API basil+). */
@@ -56,7 +59,7 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
           subscription_item_details: {
             invoice_item: spec.invoiceItemId,
             proration: spec.proration,
-            proration_details: { credited_items: null },
+            proration_details: { credited_items: spec.creditedItems ?? null },
             subscription: spec.subscriptionId,
             subscription_item: spec.subscriptionItemId ?? '',
           },
@@ -66,7 +69,7 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
           invoice_item_details: {
             invoice_item: spec.invoiceItemId ?? '',
             proration: spec.proration,
-            proration_details: { credited_items: null },
+            proration_details: { credited_items: spec.creditedItems ?? null },
             subscription: spec.subscriptionId,
           },
           subscription_item_details: null,
@@ -99,6 +102,7 @@ export function lineSpecFromInvoiceItem(emu: Emulator, item: Stripe.InvoiceItem)
     subscriptionItemId: sub?.subscription_item ?? null,
     invoiceItemId: item.id,
     metadata: item.metadata ?? {},
+    creditedItems: item.proration_details?.credited_items?.invoice_line_item_details ?? null,
   };
 }
 
@@ -260,9 +264,10 @@ export function finalizeInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   invoice.webhooks_delivered_at = now;
   emitEvent(emu, 'invoice.finalized', invoice);
   if (invoice.amount_due === 0) markInvoicePaid(emu, invoice, null);
+  else ensurePaymentIntent(emu, invoice);
 }
 
-function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number): Stripe.InvoicePayment {
+function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number, paymentIntentId: string): Stripe.InvoicePayment {
   const payment: Stripe.InvoicePayment = {
     id: newId('inpay'),
     object: 'invoice_payment',
@@ -273,7 +278,7 @@ function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number): Str
     invoice: invoice.id,
     is_default: true,
     livemode: false,
-    payment: { type: 'payment_intent', payment_intent: newId('pi') },
+    payment: { type: 'payment_intent', payment_intent: paymentIntentId },
     status: 'paid',
     status_transitions: { canceled_at: null, paid_at: now },
   };
@@ -283,7 +288,12 @@ function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number): Str
 
 export function markInvoicePaid(emu: Emulator, invoice: Stripe.Invoice, paymentMethodId: string | null): void {
   const now = emu.nowFor(String(invoice.customer));
-  const payment = invoice.amount_due > 0 ? recordPayment(emu, invoice, now) : null;
+  let payment: Stripe.InvoicePayment | null = null;
+  if (invoice.amount_due > 0) {
+    const intent = ensurePaymentIntent(emu, invoice);
+    if (intent.status !== 'succeeded') paymentIntentSucceeded(emu, intent, paymentMethodId);
+    payment = recordPayment(emu, invoice, now, intent.id);
+  }
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;
   invoice.status = 'paid';
@@ -297,12 +307,13 @@ export function markInvoicePaid(emu: Emulator, invoice: Stripe.Invoice, paymentM
   emitEvent(emu, 'invoice.paid', invoice);
   emitEvent(emu, 'invoice.payment_succeeded', invoice);
   if (payment) emitEvent(emu, 'invoice_payment.paid', payment);
+  if (payment) setDelinquent(emu, String(invoice.customer), false);
 }
 
 export type PaymentOutcome =
   | { status: 'succeeded' }
-  | { status: 'failed'; error: CardErrorDetails }
-  | { status: 'requires_action'; error: CardErrorDetails };
+  | { status: 'failed'; error: CardErrorDetails; context?: PaymentErrorContext }
+  | { status: 'requires_action'; error: CardErrorDetails; context?: PaymentErrorContext };
 
 const NO_PAYMENT_METHOD: CardErrorDetails = {
   code: 'invoice_no_customer_payment_method',
@@ -334,6 +345,7 @@ export function predictCharge(emu: Emulator, paymentMethodId: string | null, aut
   if (!card) return { status: 'failed', error: NO_PAYMENT_METHOD };
   switch (card.behaviour) {
     case 'succeed':
+    case 'authentication_required_on_setup':
       return { status: 'succeeded' };
     case 'authentication_required':
       return authenticated ? { status: 'succeeded' } : { status: 'requires_action', error: AUTHENTICATION_REQUIRED };
@@ -342,11 +354,20 @@ export function predictCharge(emu: Emulator, paymentMethodId: string | null, aut
   }
 }
 
-/** Next Smart Retry time after a failed attempt, or null once retries are exhausted. */
-function nextRetry(invoice: Stripe.Invoice): number | null {
+/** Next retry after a failed attempt (the account's retry schedule), or null once retries are exhausted. */
+function nextRetry(emu: Emulator, invoice: Stripe.Invoice): number | null {
   const firstAttempt = invoice.status_transitions.finalized_at ?? invoice.created;
-  const offset = PAYMENT_RETRY_OFFSETS[invoice.attempt_count - 1];
-  return offset === undefined ? null : firstAttempt + offset;
+  const days = emu.settings.failedPayments.retryDays[invoice.attempt_count - 1];
+  return days === undefined ? null : firstAttempt + Math.round(days * DAY);
+}
+
+/** `delinquent` follows the latest automatic charge: true after a failure, false once paid (customer.updated). */
+function setDelinquent(emu: Emulator, customerId: string, delinquent: boolean): void {
+  const customer = emu.store.customers.get(customerId);
+  if (!customer || customer.delinquent === delinquent) return;
+  const before = clone(customer);
+  customer.delinquent = delinquent;
+  emitEvent(emu, 'customer.updated', customer, before);
 }
 
 /**
@@ -366,12 +387,27 @@ export function attemptInvoicePayment(
     markInvoicePaid(emu, invoice, pm);
     return outcome;
   }
+  const intent = ensurePaymentIntent(emu, invoice);
+  const charge = paymentIntentFailed(emu, intent, pm, outcome.error, outcome.status === 'requires_action');
+  const before = clone(invoice);
   invoice.attempted = true;
   invoice.attempt_count += 1;
-  invoice.next_payment_attempt = options.scheduleRetries === false ? null : nextRetry(invoice);
+  invoice.next_payment_attempt = options.scheduleRetries === false ? null : nextRetry(emu, invoice);
   emitEvent(emu, 'invoice.payment_failed', invoice);
   if (outcome.status === 'requires_action') emitEvent(emu, 'invoice.payment_action_required', invoice);
-  return outcome;
+  emitEvent(emu, 'invoice.updated', invoice, before);
+  setDelinquent(emu, String(invoice.customer), true);
+  const paymentMethod = pm ? emu.store.paymentMethods.get(pm) : undefined;
+  return { ...outcome, context: { paymentIntent: clone(intent), charge, ...(paymentMethod ? { paymentMethod: clone(paymentMethod) } : {}) } };
+}
+
+export function markUncollectible(emu: Emulator, invoice: Stripe.Invoice): void {
+  const before = clone(invoice);
+  invoice.status = 'uncollectible';
+  invoice.status_transitions.marked_uncollectible_at = emu.nowFor(String(invoice.customer));
+  invoice.next_payment_attempt = null;
+  emitEvent(emu, 'invoice.marked_uncollectible', invoice);
+  emitEvent(emu, 'invoice.updated', invoice, before);
 }
 
 export function voidInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
@@ -383,6 +419,7 @@ export function voidInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   invoice.auto_advance = false;
   emitEvent(emu, 'invoice.voided', invoice);
   emitEvent(emu, 'invoice.updated', invoice, before);
+  cancelPaymentIntent(emu, invoice.id, 'void_invoice');
 }
 
 export function createInvoiceItem(
@@ -418,7 +455,10 @@ export function createInvoiceItem(
     period: spec.period,
     pricing: priceDetails(spec.price, unit),
     proration: spec.proration,
-    proration_details: { credited_items: null, discount_amounts: [] },
+    proration_details: {
+      credited_items: spec.creditedItems ? { type: 'invoice_line_items', invoice_line_item_details: spec.creditedItems } : null,
+      discount_amounts: [],
+    },
     quantity: spec.quantity,
     quantity_decimal: decimal(spec.quantity),
     tax_rates: [],

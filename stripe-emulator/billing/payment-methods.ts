@@ -73,18 +73,25 @@ export function resolvePaymentMethod(emu: Emulator, ref: string, param: string):
   return buildCardPaymentMethod(emu, card);
 }
 
-/** Attach to a customer. Cards that always decline are refused here, like Stripe's attach-time check. */
-export function attachPaymentMethod(emu: Emulator, ref: string, customerId: string, param = 'payment_method'): Stripe.PaymentMethod {
-  const pm = resolvePaymentMethod(emu, ref, param);
-  const card = cardOfPaymentMethod(emu, pm.id);
+/** What attaching `ref` to the customer would refuse (an unknown method, a declining card, another customer's). */
+export function checkAttachable(emu: Emulator, ref: string, customerId: string, param = 'payment_method'): void {
+  const existing = emu.store.paymentMethods.get(ref);
+  const card = existing ? cardOfPaymentMethod(emu, existing.id) : ref.startsWith('pm_card_') || ref.startsWith('tok_') ? resolveTestCard(ref) : undefined;
+  if (!existing && !card) throw resourceMissing('PaymentMethod', ref, param);
   if (card?.behaviour === 'decline' && card.decline) throw cardError(card.decline);
-  if (pm.customer && pm.customer !== customerId) {
+  if (existing?.customer && existing.customer !== customerId) {
     throw invalidRequest(
       'The payment method you provided has already been attached to a customer.',
       param,
       'payment_method_unexpected_state',
     );
   }
+}
+
+/** Attach to a customer. Cards that always decline are refused here, like Stripe's attach-time check. */
+export function attachPaymentMethod(emu: Emulator, ref: string, customerId: string, param = 'payment_method'): Stripe.PaymentMethod {
+  checkAttachable(emu, ref, customerId, param);
+  const pm = resolvePaymentMethod(emu, ref, param);
   if (pm.customer === customerId) return pm;
   pm.customer = customerId;
   emitEvent(emu, 'payment_method.attached', pm);

@@ -13,6 +13,25 @@ export interface ItemChange {
 }
 
 /**
+ * What was debited for a subscription item's period covering `at`: the latest charge line (the period's invoice
+ * line, or the proration that started the item's current price) and the invoice it is on.
+ */
+function debitedFor(emu: Emulator, itemId: string, at: number): { amount: number; length: number; credited: { invoice: string; invoice_line_items: string[] } } | null {
+  let found: { amount: number; length: number; credited: { invoice: string; invoice_line_items: string[] } } | null = null;
+  for (const invoice of emu.store.invoices.values()) {
+    if (invoice.status === 'draft' || invoice.status === 'void') continue;
+    for (const line of invoice.lines.data) {
+      const details = line.parent?.subscription_item_details ?? line.parent?.invoice_item_details;
+      const lineItem = line.parent?.subscription_item_details?.subscription_item ?? null;
+      if (!details || lineItem !== itemId || line.amount <= 0) continue;
+      if (line.period.start > at || line.period.end <= at) continue;
+      found = { amount: line.amount, length: line.period.end - line.period.start, credited: { invoice: invoice.id, invoice_line_items: [line.id] } };
+    }
+  }
+  return found && found.length > 0 ? found : null;
+}
+
+/**
  * Proration for a mid-period change at `at` within [start, end): a credit for the unused time of the old price and
  * a charge for the remaining time of the new one, each `amount × remaining / period` to the second, rounded to the
  * minor unit (Stripe rounds each line separately).
@@ -36,8 +55,12 @@ export function prorationLines(
     if (samePrice && change.oldQuantity === change.newQuantity) continue;
     if (change.oldPrice && change.oldPrice.recurring?.usage_type !== 'metered') {
       const full = (change.oldPrice.unit_amount ?? 0) * change.oldQuantity;
+      // Flexible billing mode credits what was actually debited for the item's current period; classic the price.
+      const debited = sub.billing_mode?.type === 'flexible' ? debitedFor(emu, change.itemId, at) : null;
+      const credit = debited ? Math.round(debited.amount * ((periodEnd - at) / debited.length)) : Math.round(full * fraction);
       lines.push({
-        amount: -Math.round(full * fraction),
+        amount: -credit,
+        creditedItems: debited?.credited ?? null,
         currency: change.oldPrice.currency,
         description: `Unused time on ${change.oldQuantity > 1 ? `${change.oldQuantity} × ` : ''}${productName(emu, change.oldPrice)} after ${date}`,
         price: change.oldPrice,

@@ -75,7 +75,7 @@ export function createScheduleFromSubscription(emu: Emulator, sub: Stripe.Subscr
     id: newId('sub_sched'),
     object: 'subscription_schedule',
     application: null,
-    billing_mode: { flexible: null, type: 'classic' },
+    billing_mode: { flexible: sub.billing_mode.flexible, type: sub.billing_mode.type },
     canceled_at: null,
     completed_at: null,
     created: now,
@@ -142,8 +142,12 @@ export function updateSchedulePhases(emu: Emulator, schedule: Stripe.Subscriptio
     }
     const endRaw = p.str('end_date');
     const recurring = recurringOf(items[0].price);
-    const iterations = p.int('iterations') ?? 1;
-    const end = endRaw === 'now' ? now : endRaw !== undefined ? p.requiredInt('end_date') : addInterval(start, recurring.interval, recurring.interval_count * iterations);
+    // Without end_date a phase lasts `duration` (default: one billing interval of its first price).
+    const duration = p.obj('duration');
+    const lengthEnd = duration
+      ? addInterval(start, duration.oneOf('interval', ['day', 'week', 'month', 'year'] as const) ?? 'month', duration.int('interval_count') ?? 1)
+      : addInterval(start, recurring.interval, recurring.interval_count);
+    const end = endRaw === 'now' ? now : endRaw !== undefined ? p.requiredInt('end_date') : lengthEnd;
     if (end <= start) throw invalidRequest('The end_date of a phase must be after its start_date.', `${prefix}[end_date]`);
     const proration = p.oneOf('proration_behavior', ['create_prorations', 'always_invoice', 'none'] as const) ?? 'create_prorations';
     const trialEnd = p.int('trial_end') ?? null;

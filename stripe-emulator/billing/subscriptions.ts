@@ -3,18 +3,20 @@ import type { Emulator } from '../emulator';
 import { newId } from '../ids';
 import { emitEvent } from '../events';
 import { clone } from '../json';
-import { DRAFT_FINALIZE_DELAY } from '../config';
+import { DRAFT_FINALIZE_DELAY, TRIAL_WILL_END_LEAD } from '../config';
 import { nextPeriodEnd } from './periods';
 import { describeInterval, formatAmount, planFromPrice, productName } from './plans';
 import {
   attemptInvoicePayment,
   createDraftInvoice,
   finalizeInvoice,
+  markUncollectible,
   type LineSpec,
   type PaymentOutcome,
 } from './invoices';
 import { meteredUsage } from './metering';
 import { settlePendingUpdate } from './payment-behavior';
+import { cancelPaymentIntent } from './payment-intents';
 
 export interface ItemSpec {
   price: Stripe.Price;
@@ -62,6 +64,19 @@ function internals(emu: Emulator, subId: string) {
 
 export function markTrialWillEndSent(emu: Emulator, sub: Stripe.Subscription): void {
   internals(emu, sub.id).trialWillEndSentFor = sub.trial_end;
+}
+
+/** invoice.upcoming for the renewal at `renewsAt`: a preview of the next invoice (Stripe sends it without an id). */
+export function sendUpcomingInvoice(emu: Emulator, sub: Stripe.Subscription, renewsAt: number, preview: Stripe.Invoice | null): void {
+  internals(emu, sub.id).upcomingSentFor = renewsAt;
+  if (!preview) return;
+  const object = clone(preview);
+  Reflect.deleteProperty(object, 'id');
+  emitEvent(emu, 'invoice.upcoming', object);
+}
+
+export function upcomingSentFor(emu: Emulator, sub: Stripe.Subscription): number | null {
+  return internals(emu, sub.id).upcomingSentFor ?? null;
 }
 
 export function trialWillEndSent(emu: Emulator, sub: Stripe.Subscription): boolean {
@@ -129,6 +144,18 @@ export interface CreateSubscriptionInput {
   defaultPaymentMethod: string | null;
   /** Whether the customer completed 3-D Secure for the first payment (hosted checkout). */
   authenticated: boolean;
+  /** `flexible` is the default for new subscriptions since 2025-09-30. */
+  billingMode?: Stripe.Subscription.BillingMode.Type;
+  /** `default_incomplete`: finalize the first invoice but leave it for the client to confirm (Payment Element). */
+  deferPayment?: boolean;
+  /** `payment_settings.save_default_payment_method`. */
+  saveDefaultPaymentMethod?: 'off' | 'on_subscription';
+  /** `trial_settings.end_behavior.missing_payment_method`. */
+  missingPaymentMethod?: 'create_invoice' | 'pause';
+}
+
+export function billingMode(type: Stripe.Subscription.BillingMode.Type, at: number): Stripe.Subscription.BillingMode {
+  return { flexible: type === 'flexible' ? { proration_discounts: 'included' } : null, type, updated_at: at };
 }
 
 export interface CreatedSubscription {
@@ -159,7 +186,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     automatic_tax: { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: anchor,
     billing_cycle_anchor_config: null,
-    billing_mode: { flexible: null, type: 'classic' },
+    billing_mode: billingMode(input.billingMode ?? 'flexible', now),
     billing_schedules: [],
     billing_thresholds: null,
     cancel_at: null,
@@ -188,7 +215,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     next_pending_invoice_item_invoice: null,
     on_behalf_of: null,
     pause_collection: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: input.saveDefaultPaymentMethod ?? 'off' },
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
@@ -198,15 +225,16 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     test_clock: typeof customer.test_clock === 'string' ? customer.test_clock : null,
     transfer_data: null,
     trial_end: trialing ? input.trialEnd : null,
-    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: input.missingPaymentMethod ?? 'create_invoice' } },
     trial_start: trialing ? now : null,
   };
   emu.store.subscriptions.set(sub.id, sub);
-  if (trialing) {
-    // A trial shorter than the notice period gets no trial_will_end.
-    if (sub.trial_end !== null && sub.trial_end - now <= 3 * 86_400) markTrialWillEndSent(emu, sub);
-  }
   emitEvent(emu, 'customer.subscription.created', sub);
+  if (trialing && sub.trial_end !== null && sub.trial_end - now <= TRIAL_WILL_END_LEAD) {
+    // A trial no longer than the notice period is already "ending": Stripe sends trial_will_end right away.
+    markTrialWillEndSent(emu, sub);
+    emitEvent(emu, 'customer.subscription.trial_will_end', sub);
+  }
 
   const lines = items.map((item) =>
     trialing ? trialLine(emu, sub, item, now, end) : item.price.recurring?.usage_type === 'metered' ? { ...meteredLine(emu, sub, item, now, now), amount: 0, quantity: 0 } : lineForItem(emu, sub, item, now, end),
@@ -225,7 +253,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
   });
   finalizeInvoice(emu, invoice);
   let outcome: PaymentOutcome = { status: 'succeeded' };
-  if (invoice.status === 'open') {
+  if (invoice.status === 'open' && !input.deferPayment) {
     outcome = attemptInvoicePayment(emu, invoice, { authenticated: input.authenticated, scheduleRetries: false });
   }
   if (invoice.status === 'paid' && sub.status === 'incomplete') {
@@ -234,6 +262,58 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     emitEvent(emu, 'customer.subscription.updated', sub, before);
   }
   return { subscription: sub, invoice, outcome };
+}
+
+/** Whether anything could be charged: the subscription's or the customer's default payment method. */
+export function hasPaymentMethod(emu: Emulator, sub: Stripe.Subscription): boolean {
+  if (sub.default_payment_method) return true;
+  return !!emu.store.customers.get(String(sub.customer))?.invoice_settings.default_payment_method;
+}
+
+/**
+ * The trial ends: billed like a renewal, unless there is no payment method and trial_settings say `pause`
+ * (status `paused`, customer.subscription.paused, no invoice until resumed).
+ */
+export function endTrial(emu: Emulator, sub: Stripe.Subscription, at: number): void {
+  if (sub.trial_settings?.end_behavior.missing_payment_method === 'pause' && !hasPaymentMethod(emu, sub)) {
+    const before = clone(sub);
+    sub.status = 'paused';
+    emitEvent(emu, 'customer.subscription.updated', sub, before);
+    emitEvent(emu, 'customer.subscription.paused', sub);
+    return;
+  }
+  renewSubscription(emu, sub, at, true);
+}
+
+/** `POST /v1/subscriptions/:id/resume`: a new period starts now, invoiced and charged at once. */
+export function resumeSubscription(emu: Emulator, sub: Stripe.Subscription): void {
+  const customer = emu.store.customers.get(String(sub.customer));
+  if (!customer) return;
+  const now = emu.nowFor(customer.id);
+  const before = clone(sub);
+  const recurring = recurringOf(sub.items.data[0].price);
+  const end = nextPeriodEnd(now, now, recurring.interval, recurring.interval_count);
+  for (const item of sub.items.data) {
+    item.current_period_start = now;
+    item.current_period_end = end;
+  }
+  sub.billing_cycle_anchor = now;
+  sub.status = 'active';
+  const invoice = createDraftInvoice(emu, {
+    customer,
+    subscription: sub,
+    billingReason: 'subscription_cycle',
+    lines: sub.items.data.map((item) => lineForItem(emu, sub, item, now, end)),
+    includePendingItems: true,
+    periodStart: now,
+    periodEnd: now,
+    autoFinalizeAt: null,
+    currency: sub.currency,
+  });
+  sub.latest_invoice = invoice.id;
+  emitEvent(emu, 'customer.subscription.resumed', sub);
+  emitEvent(emu, 'customer.subscription.updated', sub, before);
+  finalizeAndCharge(emu, invoice);
 }
 
 /** Start the next billing period: advance the items' period, draft the cycle invoice (finalized ~1 h later). */
@@ -283,12 +363,24 @@ export function applyPaymentOutcome(emu: Emulator, invoice: Stripe.Invoice): voi
     return;
   }
   if (invoice.billing_reason === 'subscription_create') return;
-  if (invoice.next_payment_attempt === null && invoice.attempt_count > 1) {
-    cancelSubscription(emu, sub, { reason: 'payment_failed' });
-    return;
-  }
   if (sub.status === 'active' || sub.status === 'trialing') {
     sub.status = 'past_due';
+    emitEvent(emu, 'customer.subscription.updated', sub, before);
+  }
+  const settings = emu.settings.failedPayments;
+  const exhausted = invoice.status === 'open' && invoice.next_payment_attempt === null && (invoice.attempt_count > 1 || settings.retryDays.length === 0);
+  if (exhausted) retriesExhausted(emu, sub, invoice);
+}
+
+/** Every retry failed: the account's settings decide the invoice's and the subscription's end state. */
+function retriesExhausted(emu: Emulator, sub: Stripe.Subscription, invoice: Stripe.Invoice): void {
+  const settings = emu.settings.failedPayments;
+  if (settings.invoiceStatus === 'uncollectible') markUncollectible(emu, invoice);
+  if (settings.subscriptionStatus === 'cancel') {
+    cancelSubscription(emu, sub, { reason: 'payment_failed' });
+  } else if (settings.subscriptionStatus === 'unpaid' && sub.status !== 'unpaid') {
+    const before = clone(sub);
+    sub.status = 'unpaid';
     emitEvent(emu, 'customer.subscription.updated', sub, before);
   }
 }
@@ -337,8 +429,13 @@ export function cancelSubscription(
     feedback_option: null,
     reason: sub.cancellation_details?.reason ?? options.reason,
   };
+  // Canceling stops automatic collection of the subscription's open invoices (they stay open, no more retries).
   for (const inv of emu.store.invoices.values()) {
-    if (inv.parent?.subscription_details?.subscription === sub.id && inv.status === 'open') inv.next_payment_attempt = null;
+    if (inv.parent?.subscription_details?.subscription !== sub.id || inv.status !== 'open' || (!inv.auto_advance && inv.next_payment_attempt === null)) continue;
+    const invBefore = clone(inv);
+    inv.next_payment_attempt = null;
+    inv.auto_advance = false;
+    emitEvent(emu, 'invoice.updated', inv, invBefore);
   }
   const scheduleId = typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null);
   emitEvent(emu, 'customer.subscription.deleted', sub);
@@ -366,6 +463,7 @@ export function expireIncomplete(emu: Emulator, sub: Stripe.Subscription): void 
     invoice.next_payment_attempt = null;
     emitEvent(emu, 'invoice.voided', invoice);
     emitEvent(emu, 'invoice.updated', invoice, invBefore);
+    cancelPaymentIntent(emu, invoice.id, 'void_invoice');
   }
   emitEvent(emu, 'customer.subscription.updated', sub, before);
 }

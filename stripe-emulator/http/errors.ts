@@ -15,6 +15,8 @@ export interface StripeErrorBody {
   doc_url?: string;
   request_log_url?: string;
   payment_intent?: unknown;
+  payment_method?: unknown;
+  charge?: string;
 }
 
 export class StripeApiError extends Error {
@@ -59,8 +61,9 @@ export function parameterInvalid(param: string, message: string, code = 'paramet
   return invalidRequest(message, param, code);
 }
 
+/** 404 for the object named in the URL; 400 for one a body parameter references (Stripe's behaviour). */
 export function resourceMissing(kind: string, id: string, param = 'id'): StripeApiError {
-  return invalidRequest(`No such ${kind}: '${id}'`, param, 'resource_missing', 404);
+  return invalidRequest(`No such ${kind}: '${id}'`, param, 'resource_missing', param === 'id' ? 404 : 400);
 }
 
 export function unknownRoute(method: string, path: string): StripeApiError {
@@ -94,7 +97,14 @@ export interface CardErrorDetails {
   param?: string;
 }
 
-export function cardError(details: CardErrorDetails): StripeApiError {
+/** What a declined payment attaches to its card_error: the PaymentIntent, the failed charge and the payment method. */
+export interface PaymentErrorContext {
+  paymentIntent?: object;
+  charge?: string | null;
+  paymentMethod?: object;
+}
+
+export function cardError(details: CardErrorDetails, context: PaymentErrorContext = {}): StripeApiError {
   return new StripeApiError(402, {
     type: 'card_error',
     code: details.code,
@@ -102,5 +112,8 @@ export function cardError(details: CardErrorDetails): StripeApiError {
     doc_url: docUrl(details.code),
     ...(details.declineCode ? { decline_code: details.declineCode } : {}),
     ...(details.param ? { param: details.param } : {}),
+    ...(context.charge ? { charge: context.charge } : {}),
+    ...(context.paymentIntent ? { payment_intent: context.paymentIntent } : {}),
+    ...(context.paymentMethod ? { payment_method: context.paymentMethod } : {}),
   });
 }

@@ -1,6 +1,5 @@
 import type { Emulator } from '../emulator';
 import { clone } from '../json';
-import { invalidRequest } from './errors';
 
 type Json = unknown;
 
@@ -16,30 +15,25 @@ function isRecord(value: Json): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function expandPath(emu: Emulator, value: Json, segments: string[], fullPath: string): Json {
+/**
+ * Walk one `expand[]` path (already checked against the response type by schema/validate.ts): ids found in the store
+ * become objects, includable fields are built; an id the emulator keeps no object for stays an id.
+ */
+function expandPath(emu: Emulator, value: Json, segments: string[]): Json {
   if (segments.length === 0) return value;
-  if (Array.isArray(value)) return value.map((v) => expandPath(emu, v, segments, fullPath));
+  if (Array.isArray(value)) return value.map((v) => expandPath(emu, v, segments));
   if (!isRecord(value)) return value;
   const [head, ...rest] = segments;
   let child = value[head];
   if (child === undefined) {
     const include = typeof value.object === 'string' ? includables.get(`${value.object}.${head}`) : undefined;
-    if (!include) {
-      throw invalidRequest(
-        `This property cannot be expanded (${fullPath}).`,
-        'expand',
-        undefined,
-      );
-    }
+    if (!include) return value;
     child = clone(include(emu, value));
-  } else if (typeof child === 'string' && rest.length >= 0) {
+  } else if (typeof child === 'string') {
     const found = emu.store.findById(child);
     if (found) child = clone(found);
-    else if (rest.length === 0 && !/^[a-z]+_/.test(child)) {
-      throw invalidRequest(`This property cannot be expanded (${fullPath}).`, 'expand');
-    }
   }
-  value[head] = expandPath(emu, child, rest, fullPath);
+  value[head] = expandPath(emu, child, rest);
   return value;
 }
 
@@ -48,9 +42,7 @@ export function applyExpansions(emu: Emulator, body: Json, paths: string[]): Jso
   if (paths.length === 0) return body;
   const copy = clone(body);
   for (const path of paths) {
-    const segments = path.split('.');
-    if (segments.length > 4) throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, 'expand');
-    expandPath(emu, copy, segments, path);
+    expandPath(emu, copy, path.split('.'));
   }
   return copy;
 }

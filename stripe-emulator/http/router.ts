@@ -12,6 +12,7 @@ export type ApiHandler = (ctx: ApiContext) => object;
 
 interface Route {
   method: string;
+  path: string;
   pattern: RegExp;
   keys: string[];
   handler: ApiHandler;
@@ -29,7 +30,7 @@ export class Router {
         return '([^/]+)';
       })}$`,
     );
-    this.routes.push({ method, pattern, keys, handler });
+    this.routes.push({ method, path, pattern, keys, handler });
     return this;
   }
 
@@ -45,14 +46,19 @@ export class Router {
     return this.add('DELETE', path, handler);
   }
 
-  match(method: string, path: string): { handler: ApiHandler; params: Record<string, string> } | null {
+  /** Every route as `METHOD /v1/path/:param`. */
+  list(): string[] {
+    return this.routes.map((r) => `${r.method} ${r.path}`);
+  }
+
+  match(method: string, path: string): { handler: ApiHandler; params: Record<string, string>; route: string } | null {
     for (const route of this.routes) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
       route.keys.forEach((key, i) => (params[key] = decodeURIComponent(m[i + 1])));
-      return { handler: route.handler, params };
+      return { handler: route.handler, params, route: `${route.method} ${route.path}` };
     }
     return null;
   }

@@ -8,6 +8,7 @@ import { applyExpansions } from './expand';
 import { fingerprint, lookupIdempotent, shouldStore, storeIdempotent } from './idempotency';
 import type { Router } from './router';
 import { advanceTime } from '../billing/engine';
+import { endpointKey, validateExpand, validateParams } from '../schema/validate';
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -70,9 +71,13 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
     let body: string;
     try {
       body = emu.withRequest({ id: requestId, idempotencyKey }, () => {
+        const endpoint = endpointKey(match.route);
+        validateParams(endpoint, raw);
+        const expand = params.expand();
+        validateExpand(endpoint, expand);
         advanceTime(emu, null, emu.realNow());
         const result = match.handler({ emu, params, path: match.params, method });
-        return JSON.stringify(applyExpansions(emu, result, params.expand()), null, 2);
+        return JSON.stringify(applyExpansions(emu, result, expand), null, 2);
       });
     } catch (err) {
       if (!(err instanceof StripeApiError)) throw err;

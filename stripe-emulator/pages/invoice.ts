@@ -101,7 +101,7 @@ function payOnPage(emu: Emulator, invoice: Stripe.Invoice, cardNumber: string): 
     attachPaymentMethod(emu, pm.id, String(invoice.customer));
     const outcome = attemptInvoicePayment(emu, invoice, { paymentMethodId: pm.id, authenticated: true });
     applyPaymentOutcome(emu, invoice);
-    if (outcome.status !== 'succeeded') throw cardError(outcome.error);
+    if (outcome.status !== 'succeeded') throw cardError(outcome.error, outcome.context);
   });
 }
 

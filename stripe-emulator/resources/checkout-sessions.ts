@@ -76,7 +76,8 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
   const dueToday = mode === 'subscription' && (trialPeriodDays || trialEnd) ? 0 : subtotal;
   const id = `cs_test_${randomToken(58)}`;
   const successUrl = params.str('success_url') ?? null;
-  const uiMode = params.oneOf('ui_mode', ['hosted', 'embedded', 'custom'] as const) ?? 'hosted';
+  // This API version's values; hosted/embedded/custom are refused (by the parameter schema) like Stripe does.
+  const uiMode = params.oneOf('ui_mode', ['hosted_page', 'embedded_page', 'elements'] as const) ?? 'hosted_page';
   const session: Stripe.Checkout.Session = {
     id,
     object: 'checkout.session',
@@ -90,7 +91,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     billing_address_collection: params.oneOf('billing_address_collection', ['auto', 'required'] as const) ?? null,
     cancel_url: params.str('cancel_url') ?? null,
     client_reference_id: params.str('client_reference_id') ?? null,
-    client_secret: uiMode === 'hosted' ? null : `${id}_secret_${randomToken(24)}`,
+    client_secret: uiMode === 'hosted_page' ? null : `${id}_secret_${randomToken(24)}`,
     collected_information: null,
     consent: null,
     consent_collection: null,
@@ -120,7 +121,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     payment_method_collection: mode === 'subscription' ? (params.oneOf('payment_method_collection', ['always', 'if_required'] as const) ?? 'always') : null,
     payment_method_configuration_details: null,
     payment_method_options: {},
-    payment_method_types: params.strArray('payment_method_types') ?? ['card'],
+    payment_method_types: ['card'],
     payment_status: dueToday === 0 && mode !== 'payment' ? 'no_payment_required' : 'unpaid',
     permissions: null,
     phone_number_collection: { enabled: false },
@@ -136,10 +137,10 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     success_url: successUrl,
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
     ui_mode: uiMode,
-    url: uiMode === 'hosted' ? emu.resourceUrl(`/checkout/${id}`) : null,
+    url: uiMode === 'hosted_page' ? emu.resourceUrl(`/checkout/${id}`) : null,
     wallet_options: null,
   };
-  if (uiMode !== 'hosted') session.return_url = params.str('return_url');
+  if (uiMode !== 'hosted_page') session.return_url = params.str('return_url');
   emu.store.checkoutSessions.set(id, session);
   emu.store.checkoutInternals.set(id, {
     lineItems,

@@ -8,6 +8,7 @@ import { clone } from '../json';
 import { matchesRange, newestFirst, paginate } from '../http/pagination';
 import { getCustomer, getTestClock } from './lookup';
 import { resourceMissing } from '../http/errors';
+import { registerIncludable } from '../http/expand';
 import { attachPaymentMethod } from '../billing/payment-methods';
 
 function addressFrom(p: Params | undefined): Stripe.Address | null {
@@ -94,6 +95,13 @@ function updateCustomer(emu: Emulator, customer: Stripe.Customer, params: Params
 }
 
 export function registerCustomers(router: Router): void {
+  // Includable: the customer's subscriptions (Stripe lists those not canceled).
+  registerIncludable('customer', 'subscriptions', (emu, owner) => ({
+    object: 'list',
+    data: newestFirst(emu.store.subscriptions.values()).filter((s) => s.customer === owner.id && s.status !== 'canceled' && s.status !== 'incomplete_expired'),
+    has_more: false,
+    url: `/v1/customers/${String(owner.id)}/subscriptions`,
+  }));
   router.post('/v1/customers', ({ emu, params }) => createCustomer(emu, params));
 
   router.get('/v1/customers', ({ emu, params }) => {

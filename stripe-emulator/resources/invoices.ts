@@ -7,10 +7,11 @@ import { cardError, invalidRequest } from '../http/errors';
 import { matchesRange, newestFirst, paginate } from '../http/pagination';
 import { registerIncludable } from '../http/expand';
 import { getCustomer, getInvoice, getPrice } from './lookup';
-import { attemptInvoicePayment, createInvoiceItem, finalizeInvoice, voidInvoice } from '../billing/invoices';
+import { attemptInvoicePayment, createInvoiceItem, finalizeInvoice, markUncollectible, voidInvoice } from '../billing/invoices';
 import { applyPaymentOutcome } from '../billing/subscriptions';
 import { attachPaymentMethod } from '../billing/payment-methods';
 import { previewInvoice } from '../billing/preview';
+import { confirmationSecret } from '../billing/payment-intents';
 import { productName } from '../billing/plans';
 
 function paymentsOf(emu: Emulator, invoiceId: string): Stripe.InvoicePayment[] {
@@ -24,6 +25,11 @@ export function registerInvoices(router: Router): void {
     has_more: false,
     url: '/v1/invoice_payments',
   }));
+
+  registerIncludable('invoice', 'confirmation_secret', (emu, owner) => {
+    const invoice = emu.store.invoices.get(String(owner.id));
+    return invoice ? confirmationSecret(emu, invoice) : null;
+  });
 
   router.post('/v1/invoices/create_preview', ({ emu, params }) => previewInvoice(emu, params));
 
@@ -73,7 +79,7 @@ export function registerInvoices(router: Router): void {
     const pm = pmRef ? attachPaymentMethod(emu, pmRef, String(invoice.customer), 'payment_method').id : undefined;
     const outcome = attemptInvoicePayment(emu, invoice, { paymentMethodId: pm });
     applyPaymentOutcome(emu, invoice);
-    if (outcome.status !== 'succeeded') throw cardError(outcome.error);
+    if (outcome.status !== 'succeeded') throw cardError(outcome.error, outcome.context);
     return invoice;
   });
   router.post('/v1/invoices/:id/void', ({ emu, path }) => {
@@ -85,12 +91,7 @@ export function registerInvoices(router: Router): void {
   router.post('/v1/invoices/:id/mark_uncollectible', ({ emu, path }) => {
     const invoice = getInvoice(emu, path.id);
     if (invoice.status !== 'open') throw invalidRequest('You can only mark open invoices as uncollectible.', undefined, 'invoice_not_editable');
-    const before = clone(invoice);
-    invoice.status = 'uncollectible';
-    invoice.status_transitions.marked_uncollectible_at = emu.nowFor(String(invoice.customer));
-    invoice.next_payment_attempt = null;
-    emitEvent(emu, 'invoice.marked_uncollectible', invoice);
-    emitEvent(emu, 'invoice.updated', invoice, before);
+    markUncollectible(emu, invoice);
     return invoice;
   });
 

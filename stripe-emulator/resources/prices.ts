@@ -5,6 +5,7 @@ import type { Params } from '../http/form';
 import { newId } from '../ids';
 import { emitEvent } from '../events';
 import { clone, decimal } from '../json';
+import { registerIncludable } from '../http/expand';
 import { invalidRequest, parameterMissing } from '../http/errors';
 import { matchesRange, newestFirst, paginate } from '../http/pagination';
 import { getPrice, getProduct } from './lookup';
@@ -143,7 +144,25 @@ function updatePrice(emu: Emulator, price: Stripe.Price, params: Params): Stripe
   return price;
 }
 
+/** `currency_options` lists the price's own currency (the emulator has no multi-currency prices). */
+function currencyOptions(price: Stripe.Price): Record<string, Stripe.Price.CurrencyOptions> {
+  return {
+    [price.currency]: {
+      custom_unit_amount: price.custom_unit_amount,
+      tax_behavior: price.tax_behavior,
+      unit_amount: price.unit_amount,
+      unit_amount_decimal: price.unit_amount_decimal,
+    },
+  };
+}
+
 export function registerPrices(router: Router): void {
+  // Includable fields: per-unit prices have no tiers.
+  registerIncludable('price', 'tiers', () => []);
+  registerIncludable('price', 'currency_options', (emu, owner) => {
+    const price = emu.store.prices.get(String(owner.id));
+    return price ? currencyOptions(price) : {};
+  });
   router.post('/v1/prices', ({ emu, params }) => createPrice(emu, params));
   router.get('/v1/prices', ({ emu, params }) => {
     const active = params.bool('active');

@@ -6,10 +6,17 @@ import { emitEvent } from '../events';
 import { clone } from '../json';
 import { cardError, invalidRequest, parameterMissing } from '../http/errors';
 import { matchesRange, newestFirst, paginate } from '../http/pagination';
-import { getCustomer, getPrice, getSubscription } from './lookup';
+import { getCustomer, getPrice, getProduct, getSubscription } from './lookup';
 import { createPrice } from './prices';
-import { attachPaymentMethod } from '../billing/payment-methods';
-import { cancelSubscription, createSubscription, period, type ItemSpec } from '../billing/subscriptions';
+import { attachPaymentMethod, checkAttachable } from '../billing/payment-methods';
+import {
+  cancelSubscription,
+  createSubscription,
+  hasPaymentMethod,
+  period,
+  resumeSubscription,
+  type ItemSpec,
+} from '../billing/subscriptions';
 import {
   UPDATE_PAYMENT_BEHAVIORS,
   assertPendingUpdateParams,
@@ -23,18 +30,29 @@ import { predictCharge } from '../billing/invoices';
 import { scheduleIdOf } from '../billing/schedules';
 import { DAY } from '../config';
 
+/** Stripe's answer to a subscription that must charge now with nothing to charge. */
+function noPaymentMethod() {
+  return invalidRequest(
+    'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.',
+    undefined,
+    'resource_missing',
+  );
+}
+
 const PRORATION_BEHAVIORS = ['create_prorations', 'always_invoice', 'none'] as const;
 const CANCELLATION_FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
 
+function recurringPrice(emu: Emulator, priceId: string, param: string): Stripe.Price {
+  const price = getPrice(emu, priceId, param);
+  if (price.type !== 'recurring') {
+    throw invalidRequest(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, param);
+  }
+  return price;
+}
+
 function priceFor(emu: Emulator, item: Params, index: number, prefix: string): Stripe.Price | undefined {
   const priceId = item.str('price') ?? item.str('plan');
-  if (priceId) {
-    const price = getPrice(emu, priceId, `${prefix}[${index}][price]`);
-    if (price.type !== 'recurring') {
-      throw invalidRequest(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, `${prefix}[${index}][price]`);
-    }
-    return price;
-  }
+  if (priceId) return recurringPrice(emu, priceId, `${prefix}[${index}][price]`);
   const priceData = item.obj('price_data');
   return priceData ? createPrice(emu, priceData) : undefined;
 }
@@ -49,28 +67,46 @@ export function itemUpdatesFrom(emu: Emulator, params: Params, key = 'items'): I
   }));
 }
 
+/** `items[n]`: an existing recurring price, or `price_data` (created only once the whole request has been checked). */
+function plannedItem(emu: Emulator, item: Params, index: number): { price: Stripe.Price | null; priceData: Params | null; unitAmount: number } {
+  const priceId = item.str('price') ?? item.str('plan');
+  if (priceId) {
+    const price = recurringPrice(emu, priceId, `items[${index}][price]`);
+    return { price, priceData: null, unitAmount: price.unit_amount ?? 0 };
+  }
+  const priceData = item.obj('price_data');
+  if (!priceData) throw parameterMissing(`items[${index}][price]`);
+  getProduct(emu, priceData.requiredStr('product'), `items[${index}][price_data][product]`);
+  return { price: null, priceData, unitAmount: priceData.int('unit_amount') ?? 0 };
+}
+
+/** Checks everything Stripe would refuse first, then creates: a refused request leaves no price, attachment or event. */
 function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
   const customer = getCustomer(emu, params.requiredStr('customer'), 'customer');
   const itemParams = params.objArray('items');
   if (!itemParams || itemParams.length === 0) throw parameterMissing('items');
-  const items: ItemSpec[] = itemParams.map((item, index) => {
-    const price = priceFor(emu, item, index, 'items');
-    if (!price) throw parameterMissing(`items[${index}][price]`);
-    return { price, quantity: item.int('quantity') ?? 1, metadata: item.applyMetadata({}) };
-  });
+  const planned = itemParams.map((item, index) => plannedItem(emu, item, index));
   const now = emu.nowFor(customer.id);
   const trialEndRaw = params.str('trial_end');
-  const trialDays = params.int('trial_period_days') ?? (params.bool('trial_from_plan') ? items[0].price.recurring?.trial_period_days : null) ?? null;
+  const trialDays = params.int('trial_period_days') ?? (params.bool('trial_from_plan') ? planned[0].price?.recurring?.trial_period_days : null) ?? null;
   const trialEnd = trialEndRaw === 'now' ? null : trialEndRaw !== undefined ? params.requiredInt('trial_end') : trialDays ? now + trialDays * DAY : null;
-  let pm = params.str('default_payment_method') ?? null;
-  if (pm) pm = attachPaymentMethod(emu, pm, customer.id, 'default_payment_method').id;
+  const pmRef = params.str('default_payment_method') ?? null;
+  if (pmRef) checkAttachable(emu, pmRef, customer.id, 'default_payment_method');
   const behaviour = params.oneOf('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const) ?? 'allow_incomplete';
-  const needsPayment = trialEnd === null && items.some((i) => (i.price.unit_amount ?? 0) > 0);
-  const paymentMethod = pm ?? (typeof customer.invoice_settings.default_payment_method === 'string' ? customer.invoice_settings.default_payment_method : null);
+  const needsPayment = trialEnd === null && planned.some((i) => i.unitAmount > 0);
+  const paymentMethod = pmRef ?? (typeof customer.invoice_settings.default_payment_method === 'string' ? customer.invoice_settings.default_payment_method : null);
+  if (needsPayment && !paymentMethod && behaviour !== 'default_incomplete') throw noPaymentMethod();
   if (needsPayment && behaviour === 'error_if_incomplete') {
     const prediction = predictCharge(emu, paymentMethod, params.bool('off_session') === false);
     if (prediction.status !== 'succeeded') throw cardError(prediction.error);
   }
+
+  const items: ItemSpec[] = planned.map((p, index) => ({
+    price: p.price ?? createPrice(emu, p.priceData ?? itemParams[index]),
+    quantity: itemParams[index].int('quantity') ?? 1,
+    metadata: itemParams[index].applyMetadata({}),
+  }));
+  const pm = pmRef ? attachPaymentMethod(emu, pmRef, customer.id, 'default_payment_method').id : null;
   const { subscription } = createSubscription(emu, {
     customer,
     items,
@@ -79,6 +115,10 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     description: params.str('description') ?? null,
     defaultPaymentMethod: pm,
     authenticated: false,
+    billingMode: params.obj('billing_mode')?.oneOf('type', ['classic', 'flexible'] as const),
+    deferPayment: behaviour === 'default_incomplete',
+    saveDefaultPaymentMethod: params.obj('payment_settings')?.oneOf('save_default_payment_method', ['off', 'on_subscription'] as const),
+    missingPaymentMethod: params.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['create_invoice', 'pause'] as const),
   });
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd) {
@@ -222,6 +262,8 @@ export function registerSubscriptions(router: Router): void {
   router.post('/v1/subscriptions/:id/resume', ({ emu, path }) => {
     const sub = getSubscription(emu, path.id);
     if (sub.status !== 'paused') throw invalidRequest('Only paused subscriptions can be resumed.', undefined, 'subscription_not_paused');
+    if (!hasPaymentMethod(emu, sub)) throw noPaymentMethod();
+    resumeSubscription(emu, sub);
     return sub;
   });
 

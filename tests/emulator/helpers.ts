@@ -195,3 +195,13 @@ export async function expectStripeError(promise: Promise<unknown>): Promise<Stri
   }
   throw new Error('expected the call to fail');
 }
+/** What Stripe sends, in the emulator's order, when the first invoice of a new subscription is charged successfully. */
+export const FIRST_INVOICE_PAID_EVENTS = [
+  'invoice.created',
+  'invoice.finalized',
+  'payment_intent.created',
+  'charge.succeeded',
+  'payment_intent.succeeded',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+] as const;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { DAY, T0, checkoutSubscription, clockCustomer, createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
+import { DAY, FIRST_INVOICE_PAID_EVENTS, T0, checkoutSubscription, clockCustomer, createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
 let stripe: Stripe;
@@ -55,10 +55,7 @@ describe('checkout', () => {
     expect(typesOf(customer.id)).toEqual([
       'payment_method.attached',
       'customer.subscription.created',
-      'invoice.created',
-      'invoice.finalized',
-      'invoice.paid',
-      'invoice.payment_succeeded',
+      ...FIRST_INVOICE_PAID_EVENTS,
       'customer.subscription.updated',
       'checkout.session.completed',
     ]);
@@ -99,9 +96,13 @@ describe('checkout', () => {
     await advance(clock.id, T0 + 14 * DAY + 2 * 3600);
     expect(typesOf(customer.id)).toEqual([
       'customer.subscription.trial_will_end',
+      'invoice.upcoming',
       'invoice.created',
       'customer.subscription.updated',
       'invoice.finalized',
+      'payment_intent.created',
+      'charge.succeeded',
+      'payment_intent.succeeded',
       'invoice.paid',
       'invoice.payment_succeeded',
     ]);
@@ -125,7 +126,10 @@ describe('renewals', () => {
     await env.flush();
     env.receiver.clear();
     await advance(clock.id, MONTH_1 + 60);
-    expect(typesOf(customer.id)).toEqual(['invoice.created', 'customer.subscription.updated']);
+    expect(typesOf(customer.id)).toEqual(['invoice.upcoming', 'invoice.created', 'customer.subscription.updated']);
+    const [upcoming] = eventsOf(customer.id, ['invoice.upcoming']);
+    expect(upcoming.created).toBe(MONTH_1 - 3 * DAY);
+    expect(invoiceObject(upcoming)).toMatchObject({ amount_due: 1000, billing_reason: 'upcoming' });
     const draft = (await stripe.invoices.list({ customer: customer.id, subscription: sub.id })).data[0];
     expect(draft).toMatchObject({ status: 'draft', billing_reason: 'subscription_cycle', automatically_finalizes_at: MONTH_1 + 3600 });
     await advance(clock.id, MONTH_1 + 2 * 3600);
@@ -134,10 +138,11 @@ describe('renewals', () => {
     const invoice = await stripe.invoices.retrieve(draft.id);
     expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1000, period_start: T0, period_end: MONTH_1 });
     expect(invoice.lines.data[0].period).toEqual({ start: MONTH_1, end: MONTH_2 });
-    expect(typesOf(customer.id).slice(2)).toEqual(['invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']);
+    expect(typesOf(customer.id).slice(3)).toEqual(['invoice.finalized', 'payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'invoice.paid', 'invoice.payment_succeeded']);
   });
 
-  it('failed renewal: past_due, smart retries with attempt_count, then canceled', async () => {
+  it('failed renewal: past_due, retries on the account schedule with attempt_count, then canceled', async () => {
+    await env.control('/_emulator/config', { failedPayments: { retryDays: [3, 5, 7] } });
     const { clock, customer } = await clockCustomer(stripe, T0);
     // The failing card can be attached (trial: nothing to charge today), every later charge is declined.
     const sub = await checkoutSubscription(env, customer.id, basic.monthly.id, '4000000000000341', 7);
@@ -162,6 +167,7 @@ describe('renewals', () => {
     const canceled = deleted[0].data.object as Stripe.Subscription;
     expect(canceled.status).toBe('canceled');
     expect(canceled.cancellation_details?.reason).toBe('payment_failed');
+    await env.control('/_emulator/config', { failedPayments: { retryDays: [1, 3, 5, 7, 9, 11, 14] } });
   });
 
   it('cancel_at_period_end: updated now, deleted at period end, no renewal invoice', async () => {
