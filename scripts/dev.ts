@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { DEFAULT_PORT } from "@/stripe-emulator/config";
 import { startLocalStripe } from "./lib/local-stripe";
 import { runNext } from "./lib/spawn-next";
-import { Supervisor, describe } from "./lib/supervisor";
+import { Supervisor, errorMessage } from "./lib/supervisor";
 import { syncCatalogFromEnv } from "./stripe-setup";
 
 const supervisor = new Supervisor("npm run dev");
@@ -22,12 +22,12 @@ async function main(): Promise<void> {
 
   // next dev would quietly move to another port, away from the emulator's webhooks and NEXTAUTH_URL.
   await assertPortFree(port).catch((error: unknown) =>
-    supervisor.fail(`port ${port} for the app is not free (${describe(error)}). Stop what uses it, or choose another: PORT=3001 npm run dev`),
+    supervisor.fail(`port ${port} for the app is not free (${errorMessage(error)}). Stop what uses it, or choose another: PORT=3001 npm run dev`),
   );
   const stateFile = process.env.STRIPE_EMULATOR_STATE_FILE ?? ".data/stripe-emulator.json";
   const stripe = await startLocalStripe({ appUrl: `http://127.0.0.1:${port}`, port: emulatorPort, stateFile }).catch((error: unknown) =>
     supervisor.fail(
-      `the Stripe emulator could not start on port ${emulatorPort} (${describe(error)}). ${
+      `the Stripe emulator could not start on port ${emulatorPort} (${errorMessage(error)}). ${
         (error as NodeJS.ErrnoException).code === "EADDRINUSE"
           ? "Stop what uses it, or choose another: STRIPE_EMULATOR_PORT=12112 npm run dev"
           : `If its state file ${stateFile} is damaged, delete it: the catalog is synced again on start.`
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     Object.assign(process.env, stripe.env);
     // Real Stripe is synced on purpose, with `npm run stripe:setup`; the emulator on every start.
     await syncCatalogFromEnv().catch((error: unknown) =>
-      supervisor.fail(`syncing the plan catalog to the Stripe emulator failed (${describe(error)}). Delete ${stateFile} to start it afresh.`),
+      supervisor.fail(`syncing the plan catalog to the Stripe emulator failed (${errorMessage(error)}). Delete ${stateFile} to start it afresh.`),
     );
   }
 
@@ -56,4 +56,4 @@ function assertPortFree(port: number): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => supervisor.fail(`it crashed: ${describe(error)}`, error));
+main().catch((error: unknown) => supervisor.fail(`it crashed: ${errorMessage(error)}`, error));

@@ -17,8 +17,8 @@ export class Supervisor {
 
   constructor(private readonly name: string) {
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void this.stop(0));
-    process.on("uncaughtException", (error) => void this.fail(`it crashed: ${describe(error)}`, error));
-    process.on("unhandledRejection", (error) => void this.fail(`it crashed: ${describe(error)}`, error));
+    process.on("uncaughtException", (error) => void this.fail(`it crashed: ${errorMessage(error)}`, error));
+    process.on("unhandledRejection", (error) => void this.fail(`it crashed: ${errorMessage(error)}`, error));
     // npm forwards SIGTERM only to the shell it runs the script in: if that shell dies, this process is
     // re-parented, and nobody would ever stop the children. Cheap to check, so check.
     const parent = process.ppid;
@@ -35,7 +35,7 @@ export class Supervisor {
   /** A child that exits on its own stops everything; non-zero (or killed), as a failure explained by `hint`. */
   watch(label: string, child: ChildProcess, hint: string): ChildProcess {
     this.children.add(child);
-    child.on("error", (error) => void this.fail(`${label} could not start (${describe(error)}). ${hint}`));
+    child.on("error", (error) => void this.fail(`${label} could not start (${errorMessage(error)}). ${hint}`));
     child.on("exit", (code, signal) => {
       this.children.delete(child);
       if (this.stopping) return;
@@ -66,13 +66,13 @@ export class Supervisor {
     for (const cleanup of this.cleanups) {
       await Promise.resolve()
         .then(cleanup)
-        .catch((error: unknown) => console.error(`${this.name}: while stopping: ${describe(error)}`));
+        .catch((error: unknown) => console.error(`${this.name}: while stopping: ${errorMessage(error)}`));
     }
     process.exit(code);
   }
 }
 
-export function describe(error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
