@@ -9,9 +9,9 @@ import type Stripe from "stripe";
 import { getDb } from "@/db/client";
 import type { Subscription } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { isStaleStateError } from "@/lib/stripe/errors";
 import {
   changePriceNow,
-  isStaleStateError,
   previewPriceChange,
   releaseSchedule,
   retrieveSubscriptionState,

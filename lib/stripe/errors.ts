@@ -30,3 +30,11 @@ export function stripeAppError(error: unknown): AppError | null {
       return new AppError("payments_error", `The payment provider rejected the request: ${stripeError.message}`);
   }
 }
+
+/**
+ * Stripe refused a call as invalid for the object's current state: another request may have changed
+ * it since it was read (the caller reads again and retries once). By type name, like the mapping above.
+ */
+export function isStaleStateError(error: unknown): boolean {
+  return stripeErrorType(error) === "StripeInvalidRequestError";
+}

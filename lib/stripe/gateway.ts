@@ -250,15 +250,6 @@ export async function releaseSchedule(scheduleId: string): Promise<void> {
   await getStripe().subscriptionSchedules.release(scheduleId);
 }
 
-/**
- * Stripe refused a call because the object is no longer in the state the call assumed (another
- * request changed it in between). Checked by the error's type name, not by class identity, so it
- * holds whichever copy of the SDK threw it.
- */
-export function isStaleStateError(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { type?: unknown }).type === "StripeInvalidRequestError";
-}
-
 export function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean) {
   return getStripe().subscriptions.update(subscriptionId, { cancel_at_period_end: cancel });
 }

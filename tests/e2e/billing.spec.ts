@@ -246,3 +246,21 @@ test("plan switches in the Stripe portal follow the app's policy: an upgrade end
   await expect(page.getByTestId("trial-end")).toHaveCount(0);
   await expect(page.getByTestId("pending-change")).toContainText("(billed monthly)");
 });
+
+test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 0000 0341 → Scale yearly", async ({ page }) => {
+  await signUp(page, uniqueEmail("declined-upgrade"));
+  await page.goto("/pricing");
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  // The trial needs no payment, so this card is accepted; every later charge on it fails.
+  await payOnCheckout(page, "4000 0000 0000 0341");
+  await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro");
+
+  await page.goto("/billing#change-plan");
+  const section = page.locator("#change-plan");
+  await section.getByRole("button", { name: "Preview Scale yearly" }).click();
+  await page.getByTestId("change-preview").getByRole("button", { name: "Confirm change" }).click();
+  await expect(page.getByTestId("change-plan-error")).toHaveText("The plan was not changed: Your card was declined.");
+  await page.reload();
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro");
+  await expect(page.getByTestId("subscription-status")).toHaveText("Trialing");
+});

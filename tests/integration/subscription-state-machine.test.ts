@@ -116,7 +116,7 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
     pendingChange: summary.pendingChange ? { plan: summary.pendingChange.plan.id, interval: summary.pendingChange.interval } : null,
   });
 
-  it("every transition within three actions of each start: 200 or a documented 4xx, and the billing view equals Stripe", { timeout: 240_000 }, async () => {
+  it("every transition within three actions of each start: 200 or a documented 4xx, and the billing view equals Stripe", { timeout: 300_000 }, async () => {
     const started = Date.now();
     const cpu = process.cpuUsage();
     const runs = enumerateRuns();
