@@ -184,9 +184,8 @@ export const DAY = 86_400;
 /** 2027-01-15T00:00:00Z — a fixed start so period arithmetic is deterministic. */
 export const T0 = Date.UTC(2027, 0, 15) / 1000;
 
-/** What Stripe sends, in the emulator's order, when the first invoice of a new subscription is charged successfully. */
-export const FIRST_INVOICE_PAID_EVENTS = [
-  'invoice.created',
+/** What Stripe sends, in the emulator's order, when an invoice is finalized and charged successfully. */
+export const INVOICE_CHARGED_EVENTS = [
   'invoice.finalized',
   'payment_intent.created',
   'charge.succeeded',
@@ -194,3 +193,6 @@ export const FIRST_INVOICE_PAID_EVENTS = [
   'invoice.paid',
   'invoice.payment_succeeded',
 ] as const;
+
+/** The same for the first invoice of a new subscription, created and charged at once. */
+export const FIRST_INVOICE_PAID_EVENTS = ['invoice.created', ...INVOICE_CHARGED_EVENTS] as const;
