@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     console.log(`usage: npm run stripe:trigger <event>\n\nevents:\n  ${Object.keys(TRIGGERS).sort().join("\n  ")}`);
     return eventType ? 0 : 1;
   }
-  const url = process.env.STRIPE_EMULATOR_URL ?? `http://127.0.0.1:${process.env.STRIPE_EMULATOR_PORT ?? DEFAULT_PORT}`;
+  const url = process.env.STRIPE_EMULATOR_URL || `http://127.0.0.1:${process.env.STRIPE_EMULATOR_PORT ?? DEFAULT_PORT}`;
   try {
     await fetch(`${url}/_emulator/health`);
   } catch {

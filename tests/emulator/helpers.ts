@@ -195,9 +195,9 @@ export async function expectStripeError(promise: Promise<unknown>): Promise<Stri
   }
   throw new Error('expected the call to fail');
 }
-/** What Stripe sends, in the emulator's order, when the first invoice of a new subscription is charged successfully. */
-export const FIRST_INVOICE_PAID_EVENTS = [
-  'invoice.created',
+
+/** What Stripe sends, in the emulator's order, when an invoice is finalized and charged successfully. */
+export const INVOICE_CHARGED_EVENTS = [
   'invoice.finalized',
   'payment_intent.created',
   'charge.succeeded',
@@ -205,3 +205,6 @@ export const FIRST_INVOICE_PAID_EVENTS = [
   'invoice.paid',
   'invoice.payment_succeeded',
 ] as const;
+
+/** The same for the first invoice of a new subscription, created and charged at once. */
+export const FIRST_INVOICE_PAID_EVENTS = ['invoice.created', ...INVOICE_CHARGED_EVENTS] as const;

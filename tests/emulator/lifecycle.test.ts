@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { DAY, FIRST_INVOICE_PAID_EVENTS, T0, checkoutSubscription, clockCustomer, createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
+import { DAY, FIRST_INVOICE_PAID_EVENTS, INVOICE_CHARGED_EVENTS, T0, checkoutSubscription, clockCustomer, createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
 let stripe: Stripe;
@@ -99,12 +99,7 @@ describe('checkout', () => {
       'invoice.upcoming',
       'invoice.created',
       'customer.subscription.updated',
-      'invoice.finalized',
-      'payment_intent.created',
-      'charge.succeeded',
-      'payment_intent.succeeded',
-      'invoice.paid',
-      'invoice.payment_succeeded',
+      ...INVOICE_CHARGED_EVENTS,
     ]);
     const trialEnded = eventsOf(customer.id, ['customer.subscription.updated'])[0];
     expect(trialEnded.data.previous_attributes).toMatchObject({ status: 'trialing' });
@@ -138,7 +133,7 @@ describe('renewals', () => {
     const invoice = await stripe.invoices.retrieve(draft.id);
     expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1000, period_start: T0, period_end: MONTH_1 });
     expect(invoice.lines.data[0].period).toEqual({ start: MONTH_1, end: MONTH_2 });
-    expect(typesOf(customer.id).slice(3)).toEqual(['invoice.finalized', 'payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'invoice.paid', 'invoice.payment_succeeded']);
+    expect(typesOf(customer.id).slice(3)).toEqual([...INVOICE_CHARGED_EVENTS]);
   });
 
   it('failed renewal: past_due, retries on the account schedule with attempt_count, then canceled', async () => {
