@@ -13,14 +13,14 @@ export function shouldSeedDemoAccounts(env: Record<string, string | undefined> =
   return env.NODE_ENV !== "production";
 }
 
-/** Idempotent: creates the demo accounts that are missing and prints their credentials. */
+/** Idempotent: creates the demo accounts that are missing (their addresses verified) and prints their credentials. */
 export async function seedDemoAccounts(db: Database, print: (line: string) => void = console.log): Promise<void> {
   for (const account of DEMO_ACCOUNTS) {
     const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, account.email));
     if (!existing) {
       await db
         .insert(users)
-        .values({ ...account, passwordHash: await hashPassword(account.password) })
+        .values({ ...account, passwordHash: await hashPassword(account.password), emailVerifiedAt: new Date() })
         .onConflictDoNothing({ target: users.email });
     }
   }

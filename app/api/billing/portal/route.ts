@@ -1,9 +1,7 @@
-import { NextResponse, type NextRequest } from "next/server";
-import { requireApiUser } from "@/lib/auth/session";
+import { NextResponse } from "next/server";
 import { openCustomerPortal } from "@/lib/billing/checkout";
 import { route } from "@/lib/http/route";
 
-export const POST = route(async (request: NextRequest) => {
-  const user = await requireApiUser(request);
-  return NextResponse.json(await openCustomerPortal(user.id, request.nextUrl.origin));
-});
+export const POST = route({ access: "user", rateLimit: "portal" }, async ({ request, user }) =>
+  NextResponse.json(await openCustomerPortal(user.id, request.nextUrl.origin)),
+);
