@@ -50,6 +50,9 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
 
   // API
+  // Unknown API paths: JSON 404 from proxy.ts (no body) or from the catch-all route (with a body).
+  { file: "app/api/[...unknown]/route.ts", method: "GET", url: "/api/no-such-route", access: "public", expect: { anonymous: 404, user: 404, admin: 404 } },
+  { file: "app/api/[...unknown]/route.ts", method: "POST", url: "/api/no-such-route", access: "public", body: {}, expect: { anonymous: 404, user: 404, admin: 404 } },
   { file: "app/api/health/route.ts", method: "GET", url: "/api/health", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
   { file: "app/api/me/route.ts", method: "GET", url: "/api/me", access: "user", expect: json(200) },
   { file: "app/api/auth/[...nextauth]/route.ts", method: "GET", url: "/api/auth/csrf", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },

@@ -2,6 +2,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ACCESS_KINDS } from "@/lib/http/access";
+import { API_METHODS, UNKNOWN_API_ROUTE_FILE, apiPathOfRouteFile } from "@/lib/http/api-methods";
 import type { RouteHandler } from "@/lib/http/route";
 import { ROUTE_MATRIX } from "../e2e/route-matrix";
 
@@ -41,6 +42,16 @@ describe("every route and page is declared and in the authorization matrix", () 
       expect(rows, `${method} ${file} is missing from tests/e2e/route-matrix.ts`).not.toHaveLength(0);
       for (const row of rows) expect(row.access, `${method} ${file}: matrix access`).toBe(handler.spec.access);
     }
+    // proxy.ts answers 404/405 from this table, so it must name exactly these methods.
+    if (file === UNKNOWN_API_ROUTE_FILE) return;
+    expect([...(API_METHODS[apiPathOfRouteFile(file)] ?? [])].sort(), `lib/http/api-methods.ts for ${file}`).toEqual(
+      methods.filter((m) => m !== "HEAD" && m !== "OPTIONS").sort(),
+    );
+  });
+
+  it("lists no API path without a route.ts", () => {
+    const served = routeFiles.filter((f) => f !== UNKNOWN_API_ROUTE_FILE).map(apiPathOfRouteFile);
+    expect(Object.keys(API_METHODS).sort()).toEqual(served.sort());
   });
 
   it("has no row for a file that no longer exists", () => {
