@@ -39,11 +39,12 @@ export function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      // Static assets need neither a nonce nor the API checks. Requests with a body never pass
-      // through the proxy: Next buffers the body of every request a proxy sees (up to 10 MB), and
-      // each route must instead read at most its own limit (lib/http/body.ts). Unknown /api paths
-      // with a body get their JSON 404 from app/api/[...unknown]/route.ts.
-      source: "/((?!_next/static|_next/image|favicon.ico).*)",
+      // Next's own assets and dev endpoints (/_next/…) need neither a nonce nor the API checks.
+      // Requests with a body never pass through the proxy: Next buffers the body of every request
+      // a proxy sees (up to 10 MB), and each route must instead read at most its own limit
+      // (lib/http/body.ts). Unknown /api paths with a body get their JSON 404 from
+      // app/api/[...unknown]/route.ts.
+      source: "/((?!_next/|favicon.ico).*)",
       missing: [
         { type: "header", key: "content-length" },
         { type: "header", key: "transfer-encoding" },
