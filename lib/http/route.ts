@@ -39,7 +39,7 @@ export const usesOriginPolicy = (access: Access) => access === "public" || acces
 
 export interface RouteContext<A extends Access, Body> {
   request: NextRequest;
-  /** The signed-in user for `user` and `admin` routes; on `public` routes, whoever is signed in (or null). */
+  /** The signed-in user on `user` and `admin` routes; null on every other kind of route. */
   user: A extends "user" | "admin" ? Principal["user"] & object : Principal["user"];
   body: Body;
   /** The body as received (state-changing routes), e.g. for signature checks. */
