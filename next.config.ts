@@ -9,7 +9,9 @@ const securityHeaders = [
 
 const nextConfig: NextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules, not bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "pino", "bcryptjs"],
+  // stripe: one copy of the SDK for every server chunk (one client, one set of error classes);
+  // rate-limiter-flexible: loads drizzle-orm at run time, which only Node resolution can do.
+  serverExternalPackages: ["@electric-sql/pglite", "pino", "bcryptjs", "stripe", "rate-limiter-flexible"],
   // Migrations are read from disk at start-up, so serverless bundles must include them.
   outputFileTracingIncludes: { "/**": ["./db/migrations/**/*"] },
   experimental: { authInterrupts: true },

@@ -6,6 +6,14 @@ import { useState } from "react";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { Alert, Button, Field } from "./ui";
 
+function signInError(mode: "sign-in" | "sign-up", code: string | null | undefined): string {
+  if (code === "rate_limited") return "Too many sign-in attempts. Please wait a few minutes and try again.";
+  if (code === "unavailable") return "Sign-in is unavailable right now. Please try again shortly.";
+  // After sign-up, a failed sign-in means the address already had an account (its owner was emailed).
+  if (mode === "sign-up") return "Check your email to continue. If you already have an account, sign in instead.";
+  return "Invalid email or password.";
+}
+
 export function AuthForm({
   mode,
   callbackUrl: rawCallbackUrl,
@@ -39,9 +47,9 @@ export function AuthForm({
           return;
         }
       }
-      const result = await signIn("credentials", { email, password, redirect: false });
+      const result = await signIn("credentials", { email, password, redirect: false }).catch(() => null);
       if (!result || result.error) {
-        setError("Invalid email or password.");
+        setError(signInError(mode, result?.error));
         return;
       }
       window.location.assign(callbackUrl);

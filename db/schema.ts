@@ -33,9 +33,42 @@ export const users = pgTable("users", {
   /** Null for users who only ever signed in through an OAuth provider. */
   passwordHash: text("password_hash"),
   role: text("role").$type<UserRole>().notNull().default("user"),
+  /** When the owner proved they read this address; admin rights and OAuth linking require it. */
+  emailVerifiedAt: ts("email_verified_at"),
+  /** Sessions carry the version they were issued under; bumping it revokes every session of the user. */
+  sessionVersion: integer("session_version").notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** Single-use email verification links; only the SHA-256 of the token is stored. */
+export const emailVerificationTokens = pgTable(
+  "email_verification_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The address the link verifies: a link for an address the user no longer has verifies nothing. */
+    email: text("email").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("email_verification_tokens_user_id_idx").on(t.userId)],
+);
+
+/** Rate-limit counters shared by every server instance (rate-limiter-flexible's Drizzle store). */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    points: integer("points").notNull().default(0),
+    expire: ts("expire"),
+  },
+  (t) => [index("rate_limits_expire_idx").on(t.expire)],
+);
 
 /** One payment-provider customer per user (Stripe today). */
 export const billingCustomers = pgTable(

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { hashPassword } from "@/lib/auth/password";
 import type { Database } from "./client";
 import { users, type UserRole } from "./schema";
@@ -13,15 +13,24 @@ export function shouldSeedDemoAccounts(env: Record<string, string | undefined> =
   return env.NODE_ENV !== "production";
 }
 
-/** Idempotent: creates the demo accounts that are missing and prints their credentials. */
+/**
+ * Idempotent: creates the demo accounts that are missing and prints their credentials. Their
+ * addresses count as verified (the demo admin needs it to be an admin), also in databases seeded
+ * before verification existed.
+ */
 export async function seedDemoAccounts(db: Database, print: (line: string) => void = console.log): Promise<void> {
   for (const account of DEMO_ACCOUNTS) {
     const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, account.email));
     if (!existing) {
       await db
         .insert(users)
-        .values({ ...account, passwordHash: await hashPassword(account.password) })
+        .values({ ...account, passwordHash: await hashPassword(account.password), emailVerifiedAt: new Date() })
         .onConflictDoNothing({ target: users.email });
+    } else {
+      await db
+        .update(users)
+        .set({ emailVerifiedAt: new Date() })
+        .where(and(eq(users.id, existing.id), isNull(users.emailVerifiedAt)));
     }
   }
   print("Demo accounts (development only):");

@@ -2,6 +2,7 @@
  * Playwright's web server: a production build of the app on a throwaway database (PGlite in a temp
  * dir, or the Postgres at DATABASE_URL), with a fresh Stripe emulator delivering webhooks to it.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +11,26 @@ import { runScript } from "./lib/run-script";
 import { runNext, waitForExit } from "./lib/spawn-next";
 import { Supervisor } from "./lib/supervisor";
 import { syncCatalogFromEnv } from "./stripe-setup";
+import { E2E_CRON_SECRET, E2E_INTERNAL_API_KEY } from "../tests/e2e/route-matrix";
+
+/** With DATABASE_URL, the run gets its own fresh database on that server, dropped when it ends. */
+async function e2eDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) return { drop: async () => {} };
+  const { default: postgres } = await import("postgres");
+  const name = `e2e_${randomBytes(5).toString("hex")}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
+      await admin.end();
+    },
+  };
+}
 
 runScript(async () => {
   const port = Number(process.env.E2E_APP_PORT ?? 3100);
@@ -19,9 +40,14 @@ runScript(async () => {
     port: Number(process.env.E2E_EMULATOR_PORT ?? 12199),
     testMode: true,
   });
+  const database = await e2eDatabase();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...stripe?.env,
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    // Machine credentials the authorization matrix presents (tests/e2e/route-matrix.ts).
+    CRON_SECRET: E2E_CRON_SECRET,
+    INTERNAL_API_KEY: E2E_INTERNAL_API_KEY,
     NODE_ENV: "production",
     NEXTAUTH_URL: appUrl,
     APP_URL: appUrl,
@@ -40,6 +66,7 @@ runScript(async () => {
   }
   const supervisor = new Supervisor("e2e server");
   if (stripe) supervisor.onStop(stripe.stop);
+  supervisor.onStop(database.drop);
   supervisor.watch("next start", runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], env), "Its output above says why.");
   await new Promise<never>(() => {});
 });

@@ -6,6 +6,7 @@ import { INVOICE_PAGE_SIZE } from "@/components/billing/constants";
 import { InvoiceTable } from "@/components/billing/invoice-table";
 import { StatusBadge } from "@/components/billing/status-badge";
 import { SubscriptionActions } from "@/components/billing/subscription-actions";
+import { VerifyEmailNotice } from "@/components/verify-email-notice";
 import { Alert, Card } from "@/components/ui";
 import { requireUser } from "@/lib/auth/session";
 import { findBillingCustomer } from "@/lib/billing/customers";
@@ -45,6 +46,7 @@ export default async function BillingPage() {
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-semibold">Billing</h1>
+      {!user.emailVerified && <VerifyEmailNotice email={user.email} />}
 
       <Card className="space-y-5">
         <div className="flex flex-wrap items-start justify-between gap-4">

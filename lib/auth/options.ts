@@ -3,8 +3,14 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import type { Provider } from "next-auth/providers/index";
+import { logger } from "@/lib/logger";
+import { safeCallbackUrl } from "./callback-url";
 import { authSecret } from "./secret";
-import { authenticate, findOrCreateOAuthUser } from "./users";
+import { revokeSessions } from "./sessions";
+import { authenticate, findOrCreateOAuthUser, findUserById } from "./users";
+
+/** The only error code a failed sign-in shows in its URL: never a message that could carry SQL or data. */
+export const SIGN_IN_UNAVAILABLE = "unavailable";
 
 function providers(): Provider[] {
   const list: Provider[] = [
@@ -13,8 +19,14 @@ function providers(): Provider[] {
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials) {
         if (!credentials?.email || !credentials.password) return null;
-        const user = await authenticate(credentials.email, credentials.password);
-        return user ? { id: user.id, email: user.email, name: user.name } : null;
+        try {
+          const user = await authenticate(credentials.email, credentials.password);
+          return user ? { id: user.id, email: user.email, name: user.name } : null;
+        } catch (error) {
+          // next-auth would put this error's message (SQL text, the email…) into the redirect URL.
+          logger.error({ err: error }, "sign-in failed");
+          throw new Error(SIGN_IN_UNAVAILABLE);
+        }
       },
     }),
   ];
@@ -37,6 +49,10 @@ export const oauthProviderIds = (): string[] =>
     process.env.GOOGLE_CLIENT_ID && process.env.GOOGLE_CLIENT_SECRET ? "google" : null,
   ].filter((id): id is string => id !== null);
 
+/** Whether the OAuth provider says it verified the address (Google's `email_verified`; GitHub says nothing). */
+const providerVerifiedEmail = (profile: unknown) =>
+  Boolean(profile && typeof profile === "object" && (profile as { email_verified?: unknown }).email_verified === true);
+
 export function authOptions(): NextAuthOptions {
   return {
     secret: authSecret(),
@@ -44,18 +60,21 @@ export function authOptions(): NextAuthOptions {
     pages: { signIn: "/sign-in", error: "/sign-in" },
     providers: providers(),
     callbacks: {
-      async signIn({ user, account }) {
+      async signIn({ user, account, profile }) {
         if (account?.provider === "credentials") return true;
-        // OAuth: only verified provider emails may claim an account.
-        return Boolean(user.email);
+        if (!user.email) return false;
+        // OAuth: an identity links to an existing account only with a provider-verified address.
+        const dbUser = await findOrCreateOAuthUser(user.email, user.name, providerVerifiedEmail(profile));
+        if (!dbUser) return false;
+        user.id = dbUser.id;
+        return true;
       },
       async jwt({ token, user, account }) {
         if (user && account) {
-          const dbUser =
-            account.provider === "credentials"
-              ? { id: user.id }
-              : await findOrCreateOAuthUser(user.email ?? "", user.name);
+          const dbUser = await findUserById(user.id);
+          if (!dbUser) throw new Error(SIGN_IN_UNAVAILABLE);
           token.sub = dbUser.id;
+          token.sv = dbUser.sessionVersion;
         }
         return token;
       },
@@ -63,7 +82,16 @@ export function authOptions(): NextAuthOptions {
         if (session.user && token.sub) session.user.id = token.sub;
         return session;
       },
+      // Same-origin paths only, whatever next-auth was handed.
+      async redirect({ url, baseUrl }) {
+        return `${baseUrl}${safeCallbackUrl(url, "/billing", baseUrl)}`;
+      },
+    },
+    events: {
+      // Sign-out revokes the session for good, not only the cookie in this browser.
+      async signOut({ token }) {
+        if (token?.sub) await revokeSessions(token.sub);
+      },
     },
   };
 }
-

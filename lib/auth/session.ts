@@ -8,12 +8,13 @@ import { effectiveRole } from "./roles";
 import { authSecret } from "./secret";
 import { findUserById } from "./users";
 
-export type SessionUser = Pick<User, "id" | "email" | "name"> & { role: "user" | "admin" };
+export type SessionUser = Pick<User, "id" | "email" | "name"> & { role: "user" | "admin"; emailVerified: boolean };
 
 type CookieSource = Pick<NextRequest, "cookies" | "headers">;
 
 /**
- * The signed-in user, re-read from the database so that deleted accounts and role changes take
+ * The signed-in user, re-read from the database so that deleted accounts, role changes and revoked
+ * sessions (sign-out, password change, admin revocation bump the user's session version) take
  * effect at once rather than when the JWT expires.
  */
 export async function getCurrentUser(source?: CookieSource): Promise<SessionUser | null> {
@@ -21,8 +22,14 @@ export async function getCurrentUser(source?: CookieSource): Promise<SessionUser
   const token = await getToken({ req: req as NextRequest, secret: authSecret() });
   if (!token?.sub) return null;
   const user = await findUserById(token.sub);
-  if (!user) return null;
-  return { id: user.id, email: user.email, name: user.name, role: effectiveRole(user) };
+  if (!user || (token.sv ?? 0) !== user.sessionVersion) return null;
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: effectiveRole(user),
+    emailVerified: user.emailVerifiedAt !== null,
+  };
 }
 
 /** For pages: the user, or a redirect to sign-in that comes back to `returnTo`. */

@@ -3,7 +3,9 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { users, type User, type UserRole } from "@/db/schema";
 import { badRequest, conflict, isAppError } from "@/lib/errors";
-import { hashPassword, passwordWeakness, verifyPassword } from "./password";
+import { logger } from "@/lib/logger";
+import { sendSignUpAttemptEmail, sendVerificationEmail } from "./account-emails";
+import { hashPassword, passwordWeakness, verifyAgainstNothing, verifyPassword } from "./password";
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
@@ -30,9 +32,10 @@ export async function createUser(input: {
   password?: string;
   name?: string;
   role?: UserRole;
+  emailVerifiedAt?: Date | null;
 }): Promise<User> {
   if (input.password !== undefined) {
-    const weakness = passwordWeakness(input.password);
+    const weakness = await passwordWeakness(input.password, [input.email, input.name ?? ""]);
     if (weakness) throw badRequest(weakness, { field: "password" });
   }
   const db = await getDb();
@@ -43,6 +46,7 @@ export async function createUser(input: {
       name: input.name || null,
       passwordHash: input.password === undefined ? null : await hashPassword(input.password),
       role: input.role ?? "user",
+      emailVerifiedAt: input.emailVerifiedAt ?? null,
     })
     .onConflictDoNothing({ target: users.email })
     .returning();
@@ -50,25 +54,62 @@ export async function createUser(input: {
   return user;
 }
 
-/** Checks credentials; every failure is the same generic null so no one can probe for accounts. */
+/**
+ * Sign-up that does not reveal whether an account exists: a new address gets an account and a
+ * verification link; an address that already has an account gets an email telling its owner, and
+ * the caller sees exactly the same answer.
+ */
+export async function signUp(input: z.infer<typeof signUpInput>): Promise<{ email: string; verificationSent: true }> {
+  const email = normalizeEmail(input.email);
+  try {
+    const user = await createUser(input);
+    await sendVerificationEmail(user).catch((error: unknown) => logger.warn({ err: error }, "verification email failed"));
+  } catch (error) {
+    if (!isAppError(error, "conflict")) throw error;
+    const owner = await findUserByEmail(email);
+    if (owner) await sendSignUpAttemptEmail(owner).catch((e: unknown) => logger.warn({ err: e }, "sign-up notice failed"));
+  }
+  return { email, verificationSent: true };
+}
+
+/**
+ * Checks credentials; every failure is the same generic null so no one can probe for accounts, and
+ * an unknown email costs the same bcrypt work as a wrong password, so timing tells nothing either.
+ */
 export async function authenticate(email: string, password: string): Promise<User | null> {
   const user = await findUserByEmail(email);
-  if (!user?.passwordHash) return null;
+  if (!user?.passwordHash) return verifyAgainstNothing(password).then(() => null);
   return (await verifyPassword(password, user.passwordHash)) ? user : null;
 }
 
-/** For OAuth sign-ins: the account with that email, created on first sign-in. */
-export async function findOrCreateOAuthUser(email: string, name?: string | null): Promise<User> {
+/**
+ * For OAuth sign-ins: the account with that email, created on first sign-in. An identity is linked
+ * to an existing account only when the provider vouches that it verified the address; then the
+ * address counts as verified here too, and a password set by someone who never proved the address
+ * (a pre-registered account) is dropped and its sessions revoked. Returns null when linking is refused.
+ */
+export async function findOrCreateOAuthUser(
+  email: string,
+  name: string | null | undefined,
+  emailVerifiedByProvider: boolean,
+): Promise<User | null> {
   const existing = await findUserByEmail(email);
-  if (existing) return existing;
+  if (existing) {
+    if (!emailVerifiedByProvider) return null;
+    if (existing.emailVerifiedAt) return existing;
+    const db = await getDb();
+    const [claimed] = await db
+      .update(users)
+      .set({ emailVerifiedAt: new Date(), passwordHash: null, sessionVersion: existing.sessionVersion + 1 })
+      .where(eq(users.id, existing.id))
+      .returning();
+    return claimed ?? null;
+  }
   try {
-    return await createUser({ email, name: name ?? undefined });
+    return await createUser({ email, name: name ?? undefined, emailVerifiedAt: emailVerifiedByProvider ? new Date() : null });
   } catch (error) {
-    // Two first sign-ins at once: the other one created it.
-    if (isAppError(error, "conflict")) {
-      const user = await findUserByEmail(email);
-      if (user) return user;
-    }
+    // Two first sign-ins at once: the other one created it; apply the linking rules to that account.
+    if (isAppError(error, "conflict")) return findOrCreateOAuthUser(email, name, emailVerifiedByProvider);
     throw error;
   }
 }

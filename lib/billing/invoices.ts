@@ -21,10 +21,15 @@ export interface InvoiceView {
 
 const encodeCursor = (created: Date, id: string) => Buffer.from(`${created.toISOString()}|${id}`).toString("base64url");
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor this API did not hand out (wrong shape, a non-UUID id, a bad date) is a 400, never a 500. */
 function decodeCursor(cursor: string): { created: Date; id: string } {
-  const [created, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const [created, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(created ?? "");
-  if (!id || Number.isNaN(date.getTime())) throw badRequest("Invalid cursor.", { field: "cursor" });
+  if (!id || !UUID.test(id) || rest.length > 0 || Number.isNaN(date.getTime())) {
+    throw badRequest("Invalid cursor.", { field: "cursor" });
+  }
   return { created: date, id };
 }
 

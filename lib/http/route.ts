@@ -1,51 +1,146 @@
-import { NextResponse } from "next/server";
+import { NextRequest, NextResponse } from "next/server";
+import type Stripe from "stripe";
 import { z } from "zod";
 import { logger } from "@/lib/logger";
 import { AppError, badRequest } from "@/lib/errors";
 import { stripeAppError } from "@/lib/stripe/errors";
+import { authenticateAccess, type Access, type Principal } from "./access";
+import { readBodyWithLimit } from "./body";
 import { httpStatus } from "./errors";
+import { assertContentType, assertSameOrigin, isStateChanging } from "./origin";
+import { clientIp, consumeRateLimit, type RateLimitName } from "./rate-limit";
+
+/** Default body limit of JSON routes: their inputs are a few fields. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024;
+
+/**
+ * What a route declares about itself. The authorization test reads these declarations from every
+ * route.ts under app/ and fails for a handler that was not built with `route()`.
+ */
+export interface RouteSpec<A extends Access = Access, S extends z.ZodType | undefined = z.ZodType | undefined> {
+  /** Who may call it: see lib/http/access.ts. */
+  access: A;
+  /** zod schema of the JSON body; the parsed value is `ctx.body`. */
+  body?: S;
+  /**
+   * What a state-changing request must send: `json` (default; a cross-site form cannot send it
+   * without a preflight), `form` (next-auth's own endpoints, which carry their own CSRF token) or
+   * `raw` (machine callers such as Stripe, whose signature covers the raw body).
+   */
+  accepts?: "json" | "form" | "raw";
+  /** Bodies above this are refused with 413 without being buffered. */
+  maxBodyBytes?: number;
+  /** A policy from lib/http/rate-limit.ts, counted per client IP and per account. */
+  rateLimit?: RateLimitName;
+}
+
+/** Browser-facing routes (session cookies) get the same-origin check; secret-bearing callers do not. */
+export const usesOriginPolicy = (access: Access) => access === "public" || access === "user" || access === "admin";
+
+export interface RouteContext<A extends Access, Body> {
+  request: NextRequest;
+  /** The signed-in user on `user` and `admin` routes; null on every other kind of route. */
+  user: A extends "user" | "admin" ? Principal["user"] & object : Principal["user"];
+  body: Body;
+  /** The body as received (state-changing routes), e.g. for signature checks. */
+  rawBody: string;
+  /** The verified event on `stripe-signature` routes. */
+  stripeEvent: A extends "stripe-signature" ? Stripe.Event : null;
+  params: Promise<Record<string, string | string[] | undefined>>;
+}
+
+type NextContext = { params: Promise<Record<string, string | string[] | undefined>> };
+export type RouteHandler = ((request: Request, context?: NextContext) => Promise<Response>) & { spec: RouteSpec };
 
 /** `{error: code, message, ...details}` with the status the code maps to. */
 export function jsonError(error: AppError, headers?: HeadersInit): NextResponse {
-  return NextResponse.json(
+  const response = NextResponse.json(
     { ...error.details, error: error.code, message: error.message },
     { status: httpStatus(error.code), headers },
   );
+  const retryAfter = error.details.retryAfterSeconds;
+  if (typeof retryAfter === "number") response.headers.set("Retry-After", String(retryAfter));
+  return response;
+}
+
+/** Turns anything thrown by a handler into the JSON error response the client sees; never leaks internals. */
+export function errorResponse(error: unknown): NextResponse {
+  if (error instanceof AppError) return jsonError(error);
+  const stripeError = stripeAppError(error);
+  if (stripeError) {
+    logger.warn({ err: error }, "payment provider error");
+    return jsonError(stripeError);
+  }
+  logger.error({ err: error }, "unhandled route error");
+  return jsonError(new AppError("internal_error", "Something went wrong. Please try again."));
+}
+
+/** API answers are per-user and must never be stored by a browser or a shared cache. */
+function noStore(response: Response): Response {
+  try {
+    response.headers.set("Cache-Control", "no-store");
+    return response;
+  } catch {
+    // Immutable headers (Response.redirect): copy into a response we own.
+    const copy = new Response(response.body, response);
+    copy.headers.set("Cache-Control", "no-store");
+    return copy;
+  }
 }
 
 /**
- * Wraps a route handler so that thrown AppErrors (and Stripe SDK errors) become JSON responses with
- * the status their code maps to, and anything unexpected becomes a logged 500 that leaks no internals.
+ * Declares a route: who may call it, what it accepts, how much, and how often, then runs the
+ * handler with the authenticated principal and the parsed body. Order of checks: origin and content
+ * type (cheap, before anything else), the per-IP budget, authentication, the per-account budget,
+ * then the body (read up to its limit). Thrown AppErrors and Stripe SDK errors become JSON
+ * responses with the status their code maps to; anything else is a logged 500 without internals.
  */
-export function route<Args extends unknown[]>(
-  handler: (...args: Args) => Promise<Response>,
-): (...args: Args) => Promise<Response> {
-  return async (...args: Args) => {
+export function route<A extends Access, S extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<A, S>,
+  handler: (ctx: RouteContext<A, S extends z.ZodType ? z.infer<S> : undefined>) => Promise<Response>,
+): RouteHandler {
+  const run = async (incoming: Request, context?: NextContext): Promise<Response> => {
+    const request = incoming instanceof NextRequest ? incoming : new NextRequest(incoming);
     try {
-      return await handler(...args);
+      const writes = isStateChanging(request.method);
+      const accepts = spec.accepts ?? "json";
+      if (writes && usesOriginPolicy(spec.access)) assertSameOrigin(request);
+      if (writes && accepts !== "raw") assertContentType(request, accepts);
+      if (spec.rateLimit) await consumeRateLimit(spec.rateLimit, "ip", clientIp(request.headers));
+      const rawBody = writes ? await readBodyWithLimit(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : "";
+      const principal = await authenticateAccess(spec.access, request, rawBody);
+      if (spec.rateLimit && principal.user) await consumeRateLimit(spec.rateLimit, "account", principal.user.id);
+      const body = spec.body ? parseJsonText(rawBody, spec.body) : undefined;
+      const response = await handler({
+        request,
+        user: principal.user as RouteContext<A, never>["user"],
+        body: body as S extends z.ZodType ? z.infer<S> : undefined,
+        rawBody,
+        stripeEvent: principal.stripeEvent as RouteContext<A, never>["stripeEvent"],
+        params: context?.params ?? Promise.resolve({}),
+      });
+      return noStore(response);
     } catch (error) {
-      if (error instanceof AppError) return jsonError(error);
-      const stripeError = stripeAppError(error);
-      if (stripeError) {
-        logger.warn({ err: error }, "payment provider error");
-        return jsonError(stripeError);
-      }
-      logger.error({ err: error }, "unhandled route error");
-      return jsonError(new AppError("internal_error", "Something went wrong. Please try again."));
+      return noStore(errorResponse(error));
     }
   };
+  return Object.assign(run, { spec: spec as RouteSpec });
 }
 
-/** Parses a JSON body with a zod schema; malformed JSON or invalid fields are a 400 naming the problem. */
-export async function parseJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+/** Parses JSON text with a zod schema; malformed JSON or invalid fields are a 400 naming the problem. */
+export function parseJsonText<T extends z.ZodType>(text: string, schema: T): z.infer<T> {
   let body: unknown;
   try {
-    const text = await request.text();
     body = text.length === 0 ? {} : JSON.parse(text);
   } catch {
     throw badRequest("The request body must be valid JSON.");
   }
-  const result = schema.safeParse(body);
+  return parseInput(body, schema);
+}
+
+/** Validates already-decoded input (a body or query parameters) with a zod schema: 400 naming the field. */
+export function parseInput<T extends z.ZodType>(input: unknown, schema: T): z.infer<T> {
+  const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join(".") || undefined;

@@ -77,6 +77,21 @@ export const retrieveCustomer = (id: string) => getStripe().customers.retrieve(i
 
 export const retrieveCheckoutSession = (id: string) => getStripe().checkout.sessions.retrieve(id);
 
+/** The customer as Stripe has it now: `deleted` when it was deleted or Stripe no longer knows it. */
+export async function retrieveCustomerState(id: string): Promise<{ id: string; email: string | null; deleted: boolean }> {
+  try {
+    const customer = await getStripe().customers.retrieve(id);
+    return { id, email: "deleted" in customer && customer.deleted ? null : (customer as Stripe.Customer).email, deleted: Boolean(customer.deleted) };
+  } catch (error) {
+    if (isResourceMissing(error)) return { id, email: null, deleted: true };
+    throw error;
+  }
+}
+
+/** Stripe's 404: the object does not exist (any more). Read by field, not class (see ./errors.ts). */
+export const isResourceMissing = (error: unknown) =>
+  Boolean(error && typeof error === "object" && (error as { code?: unknown }).code === "resource_missing");
+
 export function createCustomer(params: { userId: string; email: string; name?: string | null; idempotencyKey: string }) {
   return getStripe().customers.create(
     { email: params.email, name: params.name ?? undefined, metadata: { userId: params.userId } },

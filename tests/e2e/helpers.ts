@@ -36,7 +36,15 @@ export function uniqueEmail(prefix = "user"): string {
 
 export const TEST_PASSWORD = "e2e-password-42";
 
+/**
+ * A client IP of its own (X-Forwarded-For, as a proxy reports it) so the per-IP sign-up and sign-in
+ * budgets of one test never run out because of other tests on the same machine.
+ */
+export const uniqueClientIp = () =>
+  `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+
 export async function signUp(page: Page, email: string, password = TEST_PASSWORD, callbackUrl?: string) {
+  await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
   await page.goto(callbackUrl ? `/sign-up?callbackUrl=${encodeURIComponent(callbackUrl)}` : "/sign-up");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);

@@ -12,10 +12,13 @@ export async function requestAs(
     const token = await encode({ token: { sub: userId }, secret: process.env.NEXTAUTH_SECRET as string });
     headers.set("cookie", `next-auth.session-token=${token}`);
   }
-  if (init.body !== undefined) headers.set("content-type", "application/json");
+  const method = init.method ?? "GET";
+  // Like the app's own client (components/billing/api.ts), state-changing calls always send JSON.
+  const body = init.body ?? (method === "GET" ? undefined : {});
+  if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
   return new NextRequest(new URL(url, "http://localhost:3000"), {
-    method: init.method ?? "GET",
+    method,
     headers,
-    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
 }

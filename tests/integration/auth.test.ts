@@ -4,7 +4,9 @@ import { POST as signUp } from "@/app/api/account/route";
 import { POST as checkout } from "@/app/api/billing/checkout/route";
 import { GET as plans } from "@/app/api/billing/plans/route";
 import { GET as me } from "@/app/api/me/route";
-import { authenticate } from "@/lib/auth/users";
+import { eq } from "drizzle-orm";
+import { notifications } from "@/db/schema";
+import { authenticate, findUserByEmail } from "@/lib/auth/users";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { requestAs } from "../helpers/session";
 
@@ -31,19 +33,25 @@ describe.each(DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
   it("creates an account, then the session sees it", async () => {
     const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "New@Example.com", password: "correct horse 9" } }));
     expect(res.status).toBe(201);
-    const created = (await res.json()) as { id: string; email: string };
-    expect(created.email).toBe("new@example.com");
+    expect(await res.json()).toEqual({ email: "new@example.com", verificationSent: true });
+    const created = (await findUserByEmail("new@example.com"))!;
+    expect(created.emailVerifiedAt).toBeNull();
     const session = await me(await requestAs(created.id, "/api/me"));
     expect(session.status).toBe(200);
     expect(await session.json()).toMatchObject({ user: { id: created.id, email: "new@example.com", role: "user" } });
   });
 
-  it("rejects a duplicate email with 409 and a clear message", async () => {
+  it("answers a sign-up for an existing email exactly like a new one, and emails the owner instead", async () => {
     const body = { email: "dupe@example.com", password: "correct horse 9" };
-    expect((await signUp(await requestAs(null, "/api/account", { method: "POST", body }))).status).toBe(201);
-    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { ...body, email: "DUPE@example.com " } }));
-    expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: "conflict", message: expect.stringMatching(/already exists/) });
+    const first = await signUp(await requestAs(null, "/api/account", { method: "POST", body }));
+    const again = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "DUPE@example.com ", password: "other horse 77" } }));
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(await again.json()).toEqual(await first.json());
+    // The first password still works, the second changed nothing; the owner got a verification link and a notice.
+    expect(await authenticate("dupe@example.com", "correct horse 9")).not.toBeNull();
+    expect(await authenticate("dupe@example.com", "other horse 77")).toBeNull();
+    const mails = await database.db.select().from(notifications).where(eq(notifications.toEmail, "dupe@example.com"));
+    expect(mails.map((m) => m.kind).sort()).toEqual(["email_verification", "sign_up_attempt"]);
   });
 
   it.each([
@@ -51,11 +59,14 @@ describe.each(DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
     ["aaaaaaaaaaaa", /repetitive/],
     ["onlyletterslong", /mix letters/],
     ["password123", /too common/],
+    ["Password1!", /too common/],
+    ["qwerty1234", /too common/],
   ])("rejects the weak password %s with 400", async (password, message) => {
-    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: `weak-${password}@example.com`, password } }));
+    const email = `weak-${password.replace(/[^a-z0-9]/gi, "")}@example.com`;
+    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email, password } }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(message);
-    expect(await authenticate(`weak-${password}@example.com`, password)).toBeNull();
+    expect(await findUserByEmail(email)).toBeUndefined();
   });
 
   it("rejects malformed input with 400 and changes nothing", async () => {
@@ -75,12 +86,12 @@ describe.each(DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
 
   it("answers billing actions with 503 when neither Stripe nor the emulator is configured", async () => {
     expect(process.env.STRIPE_SECRET_KEY ?? process.env.STRIPE_EMULATOR_URL).toBeUndefined();
-    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "nopay@example.com", password: "correct horse 9" } }));
-    const { id } = (await res.json()) as { id: string };
+    await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "nopay@example.com", password: "correct horse 9" } }));
+    const { id } = (await findUserByEmail("nopay@example.com"))!;
     const attempt = await checkout(await requestAs(id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }));
     expect(attempt.status).toBe(503);
     expect(await attempt.json()).toMatchObject({ error: "payments_not_configured" });
-    const catalog = await plans();
+    const catalog = await plans(await requestAs(null, "/api/billing/plans"));
     expect(catalog.status).toBe(200);
     expect(await catalog.json()).toMatchObject({ paymentsEnabled: false });
   });

@@ -82,11 +82,13 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
         default_payment_method: pm.id,
       });
       expect((await getBillingSummary(user.id)).plan.id).toBe("free");
+      // The replayed event is applied from what Stripe says now, not from its payload.
+      await env.stripe.customers.update(customer.providerCustomerId, { email: "new@example.com" });
       await env.database.db.insert(webhookEvents).values({
         id: "evt_failed_replay_test",
         type: "customer.updated",
         providerCreatedAt: new Date(),
-        payload: { id: "evt_failed_replay_test", type: "customer.updated", data: { object: { id: customer.providerCustomerId, object: "customer", email: "new@example.com" } } },
+        payload: { id: "evt_failed_replay_test", type: "customer.updated", data: { object: { id: customer.providerCustomerId, object: "customer", email: "stale-payload@example.com" } } },
         status: "failed",
         attempts: 1,
         lastError: "earlier outage",

@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { POST as webhookRoute } from "@/app/api/billing/webhook/route";
-import { invoices, subscriptions, webhookEvents, type User } from "@/db/schema";
+import { billingCustomers, invoices, notifications, subscriptions, webhookEvents, type User } from "@/db/schema";
 import { syncStripeSubscription } from "@/lib/billing/sync";
 import { DATABASE_KINDS } from "../helpers/db";
 import { TEST_WEBHOOK_SECRET, startBillingEnv, type BillingEnv } from "../helpers/billing-env";
@@ -163,6 +163,34 @@ describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     expect(res.status).toBe(200);
     const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, unknown.id));
     expect(stored).toMatchObject({ status: "ignored", type: "radar.early_fraud_warning.created" });
+  });
+
+  it("a signed but malformed event, or one naming an object Stripe no longer has, is recorded as ignored with 200", async () => {
+    const base = checkoutEvents[0] as unknown as Record<string, unknown>;
+    const malformed = { ...base, id: "evt_malformed_1", type: "customer.subscription.updated", data: { object: { nothing: true } } };
+    const gone = { ...base, id: "evt_gone_1", type: "customer.subscription.updated", data: { object: { id: "sub_does_not_exist", object: "subscription" } } };
+    for (const event of [malformed, gone]) {
+      const res = await deliver(event as unknown as Stripe.Event);
+      expect(res.status, event.id as string).toBe(200);
+      const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id as string));
+      expect(stored).toMatchObject({ status: "ignored" });
+    }
+  });
+
+  it("customer.updated applies the email Stripe has now, not the payload's; a deleted-subscription notice needs a canceled re-read", async () => {
+    const [customer] = await db().select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    const live = (await env.stripe.customers.retrieve(customer.providerCustomerId)) as Stripe.Customer;
+    const base = checkoutEvents[0] as unknown as Record<string, unknown>;
+    const forged = { ...base, id: "evt_customer_payload_1", type: "customer.updated", data: { object: { ...live, email: "attacker@evil.example" } } };
+    expect((await deliver(forged as unknown as Stripe.Event)).status).toBe(200);
+    const [after] = await db().select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    expect(after.email).toBe(live.email);
+    expect(after.deletedAt).toBeNull();
+
+    const subscription = checkoutEvents.find((e) => e.type === "customer.subscription.created")!.data.object as Stripe.Subscription;
+    const stale = { ...base, id: "evt_sub_deleted_stale_1", type: "customer.subscription.deleted", data: { object: { ...subscription, status: "canceled" } } };
+    expect((await deliver(stale as unknown as Stripe.Event)).status).toBe(200);
+    expect(await db().select().from(notifications).where(eq(notifications.sourceEventId, "evt_sub_deleted_stale_1"))).toEqual([]);
   });
 
   it("a database failure mid-event answers 500, keeps nothing half-written, and the retry succeeds", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
-import { passwordWeakness } from "@/lib/auth/password";
+import { hashPassword, passwordWeakness, verifyPassword } from "@/lib/auth/password";
 import { effectiveRole } from "@/lib/auth/roles";
 import { secretMatches } from "@/lib/auth/shared-secret";
 
@@ -11,9 +11,25 @@ describe("safeCallbackUrl", () => {
     ["https://evil.example/x", "/billing"],
     ["//evil.example", "/billing"],
     ["/\\evil.example", "/billing"],
+    ["/\t/evil.example", "/billing"],
+    ["/\r\n/evil.example", "/billing"],
+    ["/ /evil.example", "/%20/evil.example"],
+    ["\t//evil.example", "/billing"],
+    ["https:evil.example", "/billing"],
+    ["javascript:alert(1)", "/billing"],
+    ["billing", "/billing"],
+    ["../admin", "/billing"],
+    ["/a/../admin", "/admin"],
+    ["http://[::1", "/billing"],
     ["", "/billing"],
     [undefined, "/billing"],
-  ])("%s → %s", (input, expected) => expect(safeCallbackUrl(input)).toBe(expected));
+  ])("%j → %s", (input, expected) => expect(safeCallbackUrl(input)).toBe(expected));
+
+  it("accepts absolute URLs on the app's own origin only", () => {
+    expect(safeCallbackUrl("http://app.test/pricing?x=1", "/billing", "http://app.test")).toBe("/pricing?x=1");
+    expect(safeCallbackUrl("http://app.test.evil.example/", "/billing", "http://app.test")).toBe("/billing");
+    expect(safeCallbackUrl("http://other.test/", "/billing", "http://app.test")).toBe("/billing");
+  });
 });
 
 describe("secretMatches", () => {
@@ -28,21 +44,51 @@ describe("secretMatches", () => {
 });
 
 describe("passwordWeakness", () => {
-  it("accepts a reasonable password and explains each rejection", () => {
-    expect(passwordWeakness("correct horse 9")).toBeNull();
-    expect(passwordWeakness("short1")).toMatch(/at least 10/);
-    expect(passwordWeakness("x".repeat(201) + "1")).toMatch(/at most/);
-    expect(passwordWeakness("abababababab1")).toMatch(/repetitive/);
+  it("accepts a reasonable password and explains each rejection", async () => {
+    expect(await passwordWeakness("correct horse 9")).toBeNull();
+    expect(await passwordWeakness("short1")).toMatch(/at least 10/);
+    expect(await passwordWeakness("x".repeat(201) + "1")).toMatch(/at most/);
+    expect(await passwordWeakness("abababababab1")).toMatch(/repetitive/);
+  });
+
+  it.each(["Password1!", "qwerty1234", "password123", "Welcome2024!", "iloveyou12"])(
+    "rejects the common password %s with a clear message",
+    async (password) => expect(await passwordWeakness(password)).toMatch(/too common or easy to guess/),
+  );
+
+  it("rejects a password built from the user's own email", async () => {
+    expect(await passwordWeakness("zorblaxian99")).toBeNull();
+    expect(await passwordWeakness("zorblaxian99", ["zorblaxian@example.com"])).toMatch(/too common/);
+  });
+});
+
+describe("password hashing", () => {
+  it("counts every character, also beyond bcrypt's 72 bytes", async () => {
+    const long = "correct horse battery staple ".repeat(3); // 87 bytes
+    const hash = await hashPassword(long + "A");
+    expect(await verifyPassword(long + "A", hash)).toBe(true);
+    expect(await verifyPassword(long + "B", hash)).toBe(false);
   });
 });
 
 describe("effectiveRole", () => {
+  const verified = new Date();
   it("promotes ADMIN_EMAILS case-insensitively and never demotes a stored admin", () => {
     process.env.ADMIN_EMAILS = " Boss@Example.com , other@example.com";
     try {
-      expect(effectiveRole({ email: "boss@example.com", role: "user" })).toBe("admin");
-      expect(effectiveRole({ email: "someone@example.com", role: "user" })).toBe("user");
-      expect(effectiveRole({ email: "someone@example.com", role: "admin" })).toBe("admin");
+      expect(effectiveRole({ email: "boss@example.com", role: "user", emailVerifiedAt: verified })).toBe("admin");
+      expect(effectiveRole({ email: "someone@example.com", role: "user", emailVerifiedAt: verified })).toBe("user");
+      expect(effectiveRole({ email: "someone@example.com", role: "admin", emailVerifiedAt: verified })).toBe("admin");
+    } finally {
+      delete process.env.ADMIN_EMAILS;
+    }
+  });
+
+  it("grants the admin role only to a verified address", () => {
+    process.env.ADMIN_EMAILS = "boss@example.com";
+    try {
+      expect(effectiveRole({ email: "boss@example.com", role: "user", emailVerifiedAt: null })).toBe("user");
+      expect(effectiveRole({ email: "boss@example.com", role: "admin", emailVerifiedAt: null })).toBe("user");
     } finally {
       delete process.env.ADMIN_EMAILS;
     }

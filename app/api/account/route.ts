@@ -1,10 +1,11 @@
 import { NextResponse } from "next/server";
-import { createUser, signUpInput } from "@/lib/auth/users";
-import { parseJson, route } from "@/lib/http/route";
+import { signUp, signUpInput } from "@/lib/auth/users";
+import { route } from "@/lib/http/route";
 
-/** Sign-up: creates an email + password account. The client signs in right after. */
-export const POST = route(async (request: Request) => {
-  const input = await parseJson(request, signUpInput);
-  const user = await createUser(input);
-  return NextResponse.json({ id: user.id, email: user.email }, { status: 201 });
-});
+/**
+ * Sign-up: creates an email + password account and sends a verification link. The answer is the
+ * same whether or not the address already had an account (its owner gets an email instead).
+ */
+export const POST = route({ access: "public", body: signUpInput, rateLimit: "sign-up" }, async ({ body }) =>
+  NextResponse.json(await signUp(body), { status: 201 }),
+);

@@ -1,8 +1,4 @@
-import { NextResponse, type NextRequest } from "next/server";
-import { requireApiUser } from "@/lib/auth/session";
+import { NextResponse } from "next/server";
 import { route } from "@/lib/http/route";
 
-export const GET = route(async (request: NextRequest) => {
-  const user = await requireApiUser(request);
-  return NextResponse.json({ user });
-});
+export const GET = route({ access: "user" }, async ({ user }) => NextResponse.json({ user }));

@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import type { Subscription } from "@/db/schema";
+import { isResourceMissing, retrieveCustomerState } from "@/lib/stripe/gateway";
 import { idOf } from "@/lib/stripe/mapping";
 import { queueNotification, type NotificationKind } from "../notifications";
 import { findPlan } from "../plans";
@@ -27,9 +28,24 @@ const formatDate = (seconds: number | null | undefined) =>
 
 /**
  * Applies one Stripe event to our tables. Objects are re-read from Stripe rather than taken from
- * the payload, so the result is the same whatever order or how often events arrive.
+ * the payload, so the result is the same whatever order or how often events arrive. A validly
+ * signed event that is malformed, or names an object Stripe no longer has, is ignored (recorded,
+ * answered 200) rather than failed: retrying it for days could never succeed.
  */
 export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Promise<EventOutcome> {
+  const object = event.data?.object as { id?: unknown } | undefined;
+  if (typeof event.type !== "string" || !object || typeof object !== "object" || typeof object.id !== "string") {
+    return { status: "ignored", note: "malformed event: no data.object with an id" };
+  }
+  try {
+    return await applyWellFormedEvent(db, event);
+  } catch (error) {
+    if (isResourceMissing(error)) return { status: "ignored", note: `Stripe no longer has ${object.id}` };
+    throw error;
+  }
+}
+
+async function applyWellFormedEvent(db: Queryable, event: Stripe.Event): Promise<EventOutcome> {
   const type = event.type as string;
 
   if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
@@ -70,8 +86,8 @@ export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Prom
   }
 
   if (type === "customer.updated" || type === "customer.deleted") {
-    const customer = event.data.object as Stripe.Customer;
-    await syncStripeCustomer(db, { id: customer.id, email: customer.email, deleted: type === "customer.deleted" });
+    // What Stripe says now, not what the payload said then (a late customer.updated after a deletion, …).
+    await syncStripeCustomer(db, await retrieveCustomerState((event.data.object as Stripe.Customer).id));
     return processed;
   }
 
@@ -116,6 +132,8 @@ function subscriptionNotice(event: Stripe.Event, subscription: Stripe.Subscripti
       };
     }
     case "customer.subscription.deleted":
+      // Only when the re-read confirms it: a forged-order or stale event must not tell a paying customer it ended.
+      if (row.status !== "canceled" && row.status !== "incomplete_expired") return null;
       return {
         kind: "subscription_canceled",
         subject: "Your subscription has ended",

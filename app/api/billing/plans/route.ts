@@ -4,4 +4,4 @@ import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async () => NextResponse.json(await publicCatalog()));
+export const GET = route({ access: "public" }, async () => NextResponse.json(await publicCatalog()));

@@ -1,9 +1,7 @@
-import { NextResponse, type NextRequest } from "next/server";
-import { requireApiUser } from "@/lib/auth/session";
+import { NextResponse } from "next/server";
 import { resumeSubscription } from "@/lib/billing/plan-change";
 import { route } from "@/lib/http/route";
 
-export const POST = route(async (request: NextRequest) => {
-  const user = await requireApiUser(request);
-  return NextResponse.json(await resumeSubscription(user.id));
-});
+export const POST = route({ access: "user", rateLimit: "billing-action" }, async ({ user }) =>
+  NextResponse.json(await resumeSubscription(user.id)),
+);

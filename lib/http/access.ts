@@ -1,0 +1,59 @@
+import type { NextRequest } from "next/server";
+import type Stripe from "stripe";
+import { requireApiAdmin, requireApiUser, type SessionUser } from "@/lib/auth/session";
+import { secretMatches } from "@/lib/auth/shared-secret";
+import { AppError, unauthorized } from "@/lib/errors";
+import { verifyStripeWebhook, webhookSecret } from "@/lib/stripe/webhook-signature";
+
+/**
+ * Who may call a route. Every route declares exactly one:
+ * - `public`: anyone (pages' data, sign-up, next-auth's own endpoints);
+ * - `user` / `admin`: a session cookie of a signed-in user / of an admin (401 / 403 otherwise);
+ * - `internal-key`: `X-Internal-API-Key: $INTERNAL_API_KEY` (other payment providers' bridges);
+ * - `cron-secret`: `Authorization: Bearer $CRON_SECRET` (Vercel Cron);
+ * - `stripe-signature`: a valid `Stripe-Signature` over the raw body (the webhook).
+ */
+export const ACCESS_KINDS = ["public", "user", "admin", "internal-key", "cron-secret", "stripe-signature"] as const;
+export type Access = (typeof ACCESS_KINDS)[number];
+
+export interface Principal {
+  user: SessionUser | null;
+  stripeEvent: Stripe.Event | null;
+}
+
+const anonymous: Principal = { user: null, stripeEvent: null };
+
+/** Authenticates a request for the route's declared access, or throws the AppError to answer with. */
+export async function authenticateAccess(access: Access, request: NextRequest, rawBody: string): Promise<Principal> {
+  switch (access) {
+    case "public":
+      return anonymous;
+    case "user":
+      return { user: await requireApiUser(request), stripeEvent: null };
+    case "admin":
+      return { user: await requireApiAdmin(request), stripeEvent: null };
+    case "internal-key":
+      if (!secretMatches(request.headers.get("x-internal-api-key"), process.env.INTERNAL_API_KEY)) {
+        throw unauthorized("A valid X-Internal-API-Key header is required.");
+      }
+      return anonymous;
+    case "cron-secret": {
+      const token = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
+      if (!secretMatches(token, process.env.CRON_SECRET)) throw unauthorized("A valid CRON_SECRET bearer token is required.");
+      return anonymous;
+    }
+    case "stripe-signature":
+      return { user: null, stripeEvent: verifiedStripeEvent(request, rawBody) };
+  }
+}
+
+function verifiedStripeEvent(request: NextRequest, rawBody: string): Stripe.Event {
+  const secret = webhookSecret();
+  if (!secret) throw new AppError("webhook_not_configured", "Webhook secret is not configured.");
+  try {
+    return verifyStripeWebhook(rawBody, request.headers.get("stripe-signature"), secret);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : "invalid signature";
+    throw new AppError("invalid_signature", `Webhook signature verification failed: ${message}`);
+  }
+}

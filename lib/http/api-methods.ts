@@ -1,0 +1,45 @@
+/**
+ * The methods each /api path answers, for proxy.ts to give unknown paths a JSON 404 and wrong
+ * methods a JSON 405 with `Allow` (Next answers those with an empty body). Patterns end in `/*` for
+ * catch-all routes. tests/unit/route-declarations.test.ts fails when this and the route.ts files disagree.
+ */
+export const API_METHODS: Record<string, readonly string[]> = {
+  "/api/account": ["POST"],
+  "/api/account/verification": ["POST"],
+  "/api/auth/*": ["GET", "POST"],
+  "/api/billing/checkout": ["POST"],
+  "/api/billing/checkout/status": ["GET"],
+  "/api/billing/invoices": ["GET"],
+  "/api/billing/plans": ["GET"],
+  "/api/billing/portal": ["POST"],
+  "/api/billing/subscription": ["GET"],
+  "/api/billing/subscription/cancel": ["POST"],
+  "/api/billing/subscription/change": ["POST"],
+  "/api/billing/subscription/resume": ["POST"],
+  "/api/billing/webhook": ["POST"],
+  "/api/cron/reconcile": ["GET"],
+  "/api/health": ["GET"],
+  "/api/internal/subscription/sync": ["POST"],
+  "/api/me": ["GET"],
+};
+
+/** The methods `pathname` answers, or null when no API route serves it. */
+export function apiMethodsFor(pathname: string): readonly string[] | null {
+  const path = pathname.replace(/\/+$/, "") || "/";
+  if (API_METHODS[path]) return API_METHODS[path];
+  for (const [pattern, methods] of Object.entries(API_METHODS)) {
+    if (pattern.endsWith("/*") && path.startsWith(pattern.slice(0, -1))) return methods;
+  }
+  return null;
+}
+
+/** The catch-all that answers JSON 404 for paths no other route serves; it is not an API of its own. */
+export const UNKNOWN_API_ROUTE_FILE = "app/api/[...unknown]/route.ts";
+
+/** The API path of a route file: app/api/auth/[...nextauth]/route.ts → /api/auth/*. */
+export function apiPathOfRouteFile(file: string): string {
+  return file
+    .replace(/^app/, "")
+    .replace(/\/route\.ts$/, "")
+    .replace(/\/\[\.\.\.[^\]]+\]$/, "/*");
+}

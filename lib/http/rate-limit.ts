@@ -1,0 +1,103 @@
+import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { getDatabaseHandle, type Database } from "@/db/client";
+import { rateLimits } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { logger } from "@/lib/logger";
+
+/**
+ * Named rate-limit policies. Route declarations reference them by name (`rateLimit: "checkout"`);
+ * each names a budget per client IP and/or per account (user id, or the email tried at sign-in).
+ * Budgets are `points` requests per `seconds`; a request over budget is a 429 with Retry-After.
+ */
+export const RATE_LIMIT_POLICIES = {
+  /** Password sign-in: a slow brute force per account, and a CPU budget (bcrypt) per IP. */
+  "sign-in": { ip: { points: 30, seconds: 60 }, account: { points: 10, seconds: 15 * 60 } },
+  "sign-up": { ip: { points: 10, seconds: 60 * 60 } },
+  /** Anything that sends an email link (verification, password reset). */
+  "email-link": { ip: { points: 10, seconds: 60 * 60 }, account: { points: 5, seconds: 60 * 60 } },
+  checkout: { ip: { points: 30, seconds: 60 }, account: { points: 10, seconds: 60 } },
+  portal: { ip: { points: 30, seconds: 60 }, account: { points: 10, seconds: 60 } },
+  /** Billing actions that change a subscription (change, cancel, resume). */
+  "billing-action": { ip: { points: 60, seconds: 60 }, account: { points: 20, seconds: 60 } },
+  /** The usage API: 100 requests/s sustained per account, bursts of 200. */
+  usage: { account: { points: 200, seconds: 2 } },
+} as const satisfies Record<string, { ip?: Budget; account?: Budget }>;
+
+export type RateLimitName = keyof typeof RATE_LIMIT_POLICIES;
+interface Budget {
+  points: number;
+  seconds: number;
+}
+export type RateLimitScope = "ip" | "account";
+
+/**
+ * `postgres` (the default with DATABASE_URL) shares counters between every server instance, which is
+ * what serverless deployments need; `memory` (the default with the embedded PGlite, one process)
+ * keeps them in this process. A store that fails falls back to an in-memory limiter, so an outage
+ * of the counter store neither blocks every request nor lifts the limits.
+ */
+export function rateLimitStore(env: Record<string, string | undefined> = process.env): "postgres" | "memory" {
+  if (env.RATE_LIMIT_STORE === "memory" || env.RATE_LIMIT_STORE === "postgres") return env.RATE_LIMIT_STORE;
+  return env.DATABASE_URL ? "postgres" : "memory";
+}
+
+const globalForLimits = globalThis as unknown as {
+  __rateLimiters?: { db: Database | null; limiters: Map<string, RateLimiterAbstract> };
+};
+
+async function limiterFor(name: RateLimitName, scope: RateLimitScope, budget: Budget): Promise<RateLimiterAbstract> {
+  const db = rateLimitStore() === "postgres" ? (await getDatabaseHandle()).db : null;
+  if (!globalForLimits.__rateLimiters || globalForLimits.__rateLimiters.db !== db) {
+    globalForLimits.__rateLimiters = { db, limiters: new Map() };
+  }
+  const cache = globalForLimits.__rateLimiters.limiters;
+  const id = `${name}:${scope}`;
+  let limiter = cache.get(id);
+  if (!limiter) {
+    const options = { keyPrefix: id, points: budget.points, duration: budget.seconds };
+    limiter = db
+      ? new RateLimiterDrizzle({
+          ...options,
+          schema: rateLimits,
+          storeClient: db,
+          clearExpiredByTimeout: false,
+          insuranceLimiter: new RateLimiterMemory(options),
+        })
+      : new RateLimiterMemory(options);
+    cache.set(id, limiter);
+  }
+  return limiter;
+}
+
+export const rateLimited = (retryAfterSeconds: number) =>
+  new AppError("rate_limited", "Too many requests. Please wait and try again.", { retryAfterSeconds });
+
+/**
+ * Counts one request against the policy's budget for this scope and key; throws a `rate_limited`
+ * AppError (429 with Retry-After) when the budget is spent. Policies without the scope do nothing.
+ */
+export async function consumeRateLimit(name: RateLimitName, scope: RateLimitScope, key: string): Promise<void> {
+  // Only for test suites that are about something else (vitest sets it; the rate-limit tests unset it).
+  if (process.env.RATE_LIMITS === "off") return;
+  const policy: { ip?: Budget; account?: Budget } = RATE_LIMIT_POLICIES[name];
+  const budget = policy[scope];
+  if (!budget) return;
+  const limiter = await limiterFor(name, scope, budget);
+  try {
+    await limiter.consume(key.toLowerCase());
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+    // A broken store with no insurance: log and let the request through rather than fail it.
+    logger.error({ err: rejection, limiter: name }, "rate limiter store failed");
+  }
+}
+
+/**
+ * The client's IP as the proxy in front of the app reports it (Vercel and most load balancers set
+ * X-Forwarded-For / X-Real-IP and overwrite what the client sent). Without such a proxy the header
+ * can be forged, so per-account budgets are what protect accounts; see SECURITY.md.
+ */
+export function clientIp(headers: Headers): string {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || headers.get("x-real-ip")?.trim() || "unknown";
+}

@@ -1,0 +1,54 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { apiMethodsFor } from "@/lib/http/api-methods";
+import { contentSecurityPolicy, HSTS } from "@/lib/http/security-headers";
+
+const jsonError = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
+  NextResponse.json({ error, message }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+
+/**
+ * Runs before every request: unknown /api paths and wrong methods get JSON 404/405; pages get a
+ * fresh CSP nonce (forwarded to Next in the request's CSP header so its inline scripts carry it);
+ * https responses get HSTS.
+ */
+export function proxy(request: NextRequest) {
+  const { pathname } = request.nextUrl;
+  const https =
+    request.nextUrl.protocol === "https:" || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+
+  let response: NextResponse;
+  if (pathname === "/api" || pathname.startsWith("/api/")) {
+    const methods = apiMethodsFor(pathname);
+    if (!methods) return jsonError(404, "not_found", `No API route at ${pathname}.`);
+    if (!methods.includes(request.method) && !(request.method === "HEAD" && methods.includes("GET"))) {
+      return jsonError(405, "method_not_allowed", `${request.method} is not allowed here.`, { Allow: methods.join(", ") });
+    }
+    response = NextResponse.next();
+  } else {
+    const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
+    const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https });
+    const headers = new Headers(request.headers);
+    headers.set("x-nonce", nonce);
+    headers.set("Content-Security-Policy", csp);
+    response = NextResponse.next({ request: { headers } });
+    response.headers.set("Content-Security-Policy", csp);
+  }
+  if (https) response.headers.set("Strict-Transport-Security", HSTS);
+  return response;
+}
+
+export const config = {
+  matcher: [
+    {
+      // Next's own assets and dev endpoints (/_next/…) need neither a nonce nor the API checks.
+      // Requests with a body never pass through the proxy: Next buffers the body of every request
+      // a proxy sees (up to 10 MB), and each route must instead read at most its own limit
+      // (lib/http/body.ts). Unknown /api paths with a body get their JSON 404 from
+      // app/api/[...unknown]/route.ts.
+      source: "/((?!_next/|favicon.ico).*)",
+      missing: [
+        { type: "header", key: "content-length" },
+        { type: "header", key: "transfer-encoding" },
+      ],
+    },
+  ],
+};

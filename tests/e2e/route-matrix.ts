@@ -1,0 +1,100 @@
+/**
+ * Every route handler and page under app/, with who may use it. tests/unit/route-declarations.test.ts
+ * fails when a route.ts or page.tsx is missing here or a route's declared access differs, and
+ * tests/e2e/authorization.spec.ts replays every row against the production build as no session, a
+ * user, a user reaching for another user's resource, and an admin.
+ */
+export type Identity = "anonymous" | "user" | "admin";
+export type Access = "public" | "user" | "admin" | "internal-key" | "cron-secret" | "stripe-signature" | "page";
+
+export interface MatrixRow {
+  /** The file under app/ that serves it. */
+  file: string;
+  method: "GET" | "POST";
+  /** The URL requested (with a query where the route needs one). `{otherSession}` is another user's checkout session id. */
+  url: string;
+  /** The access the route declares with route() (or `page`). */
+  access: Access;
+  body?: unknown;
+  /** Expected status per identity (redirects are not followed). */
+  expect: Record<Identity, number>;
+  /** The same request for a user, aimed at another user's resource. */
+  otherUser?: { url: string; status: number };
+  /** Machine credentials: the headers that grant access, and the status with them. */
+  credential?: { headers: Record<string, string>; status: number };
+}
+
+export const E2E_CRON_SECRET = "e2e-cron-secret-value";
+export const E2E_INTERNAL_API_KEY = "e2e-internal-api-key-value";
+
+const json = (status: number): Record<Identity, number> => ({ anonymous: 401, user: status, admin: status });
+
+export const ROUTE_MATRIX: MatrixRow[] = [
+  // Pages
+  { file: "app/page.tsx", method: "GET", url: "/", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/pricing/page.tsx", method: "GET", url: "/pricing", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/sign-in/page.tsx", method: "GET", url: "/sign-in", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/sign-up/page.tsx", method: "GET", url: "/sign-up", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/verify-email/page.tsx", method: "GET", url: "/verify-email?token=not-a-real-token-value-000", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/billing/page.tsx", method: "GET", url: "/billing", access: "page", expect: { anonymous: 307, user: 200, admin: 200 } },
+  { file: "app/billing/cancel/page.tsx", method: "GET", url: "/billing/cancel", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  {
+    file: "app/billing/success/page.tsx",
+    method: "GET",
+    url: "/billing/success?session_id=cs_test_unknown",
+    access: "page",
+    expect: { anonymous: 307, user: 200, admin: 200 },
+    // The page only polls /api/billing/checkout/status, which refuses another user's session (below).
+    otherUser: { url: "/billing/success?session_id={otherSession}", status: 200 },
+  },
+  { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
+
+  // API
+  // Unknown API paths: JSON 404 from proxy.ts (no body) or from the catch-all route (with a body).
+  { file: "app/api/[...unknown]/route.ts", method: "GET", url: "/api/no-such-route", access: "public", expect: { anonymous: 404, user: 404, admin: 404 } },
+  { file: "app/api/[...unknown]/route.ts", method: "POST", url: "/api/no-such-route", access: "public", body: {}, expect: { anonymous: 404, user: 404, admin: 404 } },
+  { file: "app/api/health/route.ts", method: "GET", url: "/api/health", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/api/me/route.ts", method: "GET", url: "/api/me", access: "user", expect: json(200) },
+  { file: "app/api/auth/[...nextauth]/route.ts", method: "GET", url: "/api/auth/csrf", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
+  // next-auth's own CSRF token is missing: it redirects back to sign-in with an error and signs no one in.
+  { file: "app/api/auth/[...nextauth]/route.ts", method: "POST", url: "/api/auth/callback/credentials", access: "public", body: "form", expect: { anonymous: 302, user: 302, admin: 302 } },
+  { file: "app/api/account/route.ts", method: "POST", url: "/api/account", access: "public", body: { email: "not-an-email", password: "x" }, expect: { anonymous: 400, user: 400, admin: 400 } },
+  { file: "app/api/account/verification/route.ts", method: "POST", url: "/api/account/verification", access: "user", expect: json(200) },
+  { file: "app/api/billing/plans/route.ts", method: "GET", url: "/api/billing/plans", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/api/billing/subscription/route.ts", method: "GET", url: "/api/billing/subscription", access: "user", expect: json(200) },
+  { file: "app/api/billing/invoices/route.ts", method: "GET", url: "/api/billing/invoices", access: "user", expect: json(200) },
+  // An unknown plan: past authentication, refused before Stripe is asked.
+  { file: "app/api/billing/checkout/route.ts", method: "POST", url: "/api/billing/checkout", access: "user", body: { plan: "no-such-plan", interval: "month" }, expect: json(400) },
+  {
+    file: "app/api/billing/checkout/status/route.ts",
+    method: "GET",
+    url: "/api/billing/checkout/status?session_id=cs_test_unknown",
+    access: "user",
+    expect: json(404),
+    otherUser: { url: "/api/billing/checkout/status?session_id={otherSession}", status: 404 },
+  },
+  // The test's users have no billing customer yet / no subscription.
+  { file: "app/api/billing/portal/route.ts", method: "POST", url: "/api/billing/portal", access: "user", expect: json(400) },
+  { file: "app/api/billing/subscription/change/route.ts", method: "POST", url: "/api/billing/subscription/change", access: "user", body: { plan: "scale", interval: "month", preview: true }, expect: json(409) },
+  { file: "app/api/billing/subscription/cancel/route.ts", method: "POST", url: "/api/billing/subscription/cancel", access: "user", expect: json(409) },
+  { file: "app/api/billing/subscription/resume/route.ts", method: "POST", url: "/api/billing/subscription/resume", access: "user", expect: json(409) },
+  { file: "app/api/billing/webhook/route.ts", method: "POST", url: "/api/billing/webhook", access: "stripe-signature", body: {}, expect: { anonymous: 400, user: 400, admin: 400 } },
+  {
+    file: "app/api/cron/reconcile/route.ts",
+    method: "GET",
+    url: "/api/cron/reconcile",
+    access: "cron-secret",
+    expect: { anonymous: 401, user: 401, admin: 401 },
+    credential: { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` }, status: 200 },
+  },
+  {
+    file: "app/api/internal/subscription/sync/route.ts",
+    method: "POST",
+    url: "/api/internal/subscription/sync",
+    access: "internal-key",
+    body: { userId: "not-a-uuid" },
+    expect: { anonymous: 401, user: 401, admin: 401 },
+    // Authenticated, then refused for its invalid body.
+    credential: { headers: { "x-internal-api-key": E2E_INTERNAL_API_KEY }, status: 400 },
+  },
+];

@@ -1,0 +1,234 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, request as playwrightRequest, test } from "@playwright/test";
+import { E2E_BASE_URL } from "../../playwright.config";
+import { runNext } from "../../scripts/lib/spawn-next";
+import { apiClient, apiSignIn, signedUpClient } from "./api-clients";
+import { TEST_PASSWORD, signUp, uniqueEmail } from "./helpers";
+
+/**
+ * The security probe's findings (issue 8), each replayed against the production build
+ * (`next build && next start`; on Postgres when DATABASE_URL is set, as in CI).
+ */
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createNetServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+test("billing actions answer 503 payments_unavailable when Stripe is unreachable, also after a page loaded the SDK", async () => {
+  test.setTimeout(120_000);
+  // A second server of the same build whose Stripe is a closed port.
+  const [port, deadStripePort] = await Promise.all([freePort(), freePort()]);
+  const base = `http://127.0.0.1:${port}`;
+  const child = runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXTAUTH_URL: base,
+    APP_URL: base,
+    NEXTAUTH_SECRET: "security-suite-secret",
+    DATABASE_URL: "",
+    PGLITE_DIR: path.join(mkdtempSync(path.join(tmpdir(), "billing-sec-")), "pglite"),
+    STRIPE_EMULATOR_URL: `http://127.0.0.1:${deadStripePort}`,
+    STRIPE_WEBHOOK_SECRET: "whsec_security_suite",
+    SEED_DEMO_ACCOUNTS: "false",
+    BCRYPT_ROUNDS: "4",
+    LOG_LEVEL: "silent",
+  });
+  try {
+    const client = await playwrightRequest.newContext({ baseURL: base });
+    await expect.poll(async () => (await client.get("/api/health").catch(() => null))?.status(), { timeout: 60_000 }).toBe(200);
+    // The page first: it loads and caches the Stripe client before any route does.
+    expect((await client.get("/pricing")).status()).toBe(200);
+    const email = uniqueEmail("nostripe");
+    expect((await client.post("/api/account", { data: { email, password: TEST_PASSWORD } })).status()).toBe(201);
+    await apiSignIn(client, email);
+    for (const [url, data] of [
+      ["/api/billing/checkout", { plan: "pro", interval: "month" }],
+      ["/api/billing/subscription/change", { plan: "scale", interval: "month" }],
+    ] as const) {
+      const response = await client.post(url, { data });
+      expect(response.status(), url).toBe(503);
+      expect(await response.json()).toMatchObject({ error: "payments_unavailable" });
+    }
+  } finally {
+    child.kill("SIGTERM");
+  }
+});
+
+test("an address in ADMIN_EMAILS gets no admin rights until it is verified", async ({ page }) => {
+  // The e2e server sets ADMIN_EMAILS=e2e-admin@example.com; whoever signs up with it first is unverified.
+  await signUp(page, "e2e-admin@example.com");
+  const me = await page.request.get("/api/me");
+  expect(await me.json()).toMatchObject({ user: { email: "e2e-admin@example.com", role: "user", emailVerified: false } });
+  expect((await page.goto("/admin"))?.status()).toBe(403);
+  // The billing page asks for the confirmation and can send a fresh link.
+  await page.goto("/billing");
+  await page.getByTestId("verify-email-notice").getByRole("button", { name: "Send a new link" }).click();
+  await expect(page.getByRole("status")).toHaveText("We sent a new link to e2e-admin@example.com.");
+});
+
+test("callbackUrl never leads to another origin, and an unparsable one falls back to a safe page", async () => {
+  const client = await apiClient();
+  const email = uniqueEmail("redirect");
+  await client.post("/api/account", { data: { email, password: TEST_PASSWORD } });
+  for (const callbackUrl of ["/\t/evil.example", "/\r\n/evil.example", "//evil.example", "https://evil.example/", "http://[", "evil.example"]) {
+    const { csrfToken } = (await (await client.get("/api/auth/csrf")).json()) as { csrfToken: string };
+    const response = await client.post("/api/auth/callback/credentials", {
+      form: { csrfToken, email, password: TEST_PASSWORD, json: "true", callbackUrl },
+      maxRedirects: 0,
+    });
+    expect(response.status(), callbackUrl).toBeLessThan(500);
+    const { url } = (await response.json()) as { url: string };
+    expect(new URL(url).origin, callbackUrl).toBe(E2E_BASE_URL);
+  }
+  const signInPage = await client.get(`/api/auth/signin?callbackUrl=${encodeURIComponent("http://[")}`, { maxRedirects: 0 });
+  expect(signInPage.status()).toBeLessThan(500);
+});
+
+test.describe("CSRF", () => {
+  let attacker: Server;
+  let attackerUrl: string;
+  test.beforeAll(async () => {
+    // Another port of the same site (127.0.0.1): SameSite=Lax cookies go along with its requests.
+    attacker = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html>
+        <form id="f" method="POST" enctype="text/plain" action="${E2E_BASE_URL}/api/billing/subscription/cancel">
+          <input name='{"a":"' value='"}'>
+        </form>
+        <script>document.getElementById("f").submit()</script>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+    attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
+  });
+  test.afterAll(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
+
+  test("a page on another port cannot cancel a subscription with an auto-submitting form", async ({ page }) => {
+    await signUp(page, uniqueEmail("csrf"));
+    const answer = page.waitForResponse((r) => r.url().endsWith("/api/billing/subscription/cancel"));
+    await page.goto(attackerUrl);
+    const response = await answer;
+    expect(response.status()).toBe(403);
+    expect(await response.json()).toMatchObject({ error: "forbidden" });
+  });
+
+  test("state-changing routes take only JSON", async () => {
+    const { client } = await signedUpClient("mediatype");
+    const response = await client.post("/api/billing/subscription/cancel", { headers: { "content-type": "text/plain" }, data: "{}" });
+    expect(response.status()).toBe(415);
+    expect(await response.json()).toMatchObject({ error: "unsupported_media_type" });
+  });
+});
+
+test("sign-in is rate-limited per account with 429 and Retry-After, and unknown emails cost the same time", async () => {
+  const { email } = await signedUpClient("brute");
+  const timings = { known: [] as number[], unknown: [] as number[] };
+  let limited = null;
+  for (let attempt = 0; attempt < 12 && !limited; attempt += 1) {
+    // A new client IP each time: the per-account budget must hold on its own.
+    const client = await apiClient();
+    const started = Date.now();
+    const response = await apiSignIn(client, email, "wrong-password-1");
+    timings.known.push(Date.now() - started);
+    if (response.status() === 429) limited = response;
+    const other = await apiClient();
+    const t = Date.now();
+    await apiSignIn(other, uniqueEmail("ghost"), "wrong-password-1");
+    timings.unknown.push(Date.now() - t);
+  }
+  expect(limited, "no 429 after 12 wrong passwords").not.toBeNull();
+  expect(Number(limited!.headers()["retry-after"])).toBeGreaterThan(0);
+  expect(await limited!.json()).toMatchObject({ error: "rate_limited" });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  // Before the fix an unknown email skipped bcrypt entirely (a few ms against ~50 ms).
+  expect(median(timings.unknown)).toBeGreaterThan(median(timings.known) * 0.5);
+});
+
+test("sign-up is rate-limited per IP", async () => {
+  const client = await apiClient();
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i += 1) statuses.push((await client.post("/api/account", { data: { email: "x", password: "y" } })).status());
+  expect(statuses).toContain(429);
+});
+
+test("an oversized body is refused with 413 before it has all been sent", async () => {
+  const url = new URL("/api/account", E2E_BASE_URL);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpRequest(url, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
+    // 64 KiB now and never the end: a server that buffers the whole body would wait forever.
+    req.write(Buffer.alloc(64 * 1024, "a"));
+  });
+  expect(status).toBe(413);
+});
+
+test("sign-up does not reveal existing accounts and refuses common passwords", async () => {
+  const client = await apiClient();
+  const email = uniqueEmail("enum");
+  const first = await client.post("/api/account", { data: { email, password: TEST_PASSWORD } });
+  const second = await client.post("/api/account", { data: { email, password: "another-pass-77" } });
+  expect([first.status(), second.status()]).toEqual([201, 201]);
+  expect(await second.json()).toEqual(await first.json());
+  for (const password of ["Password1!", "qwerty1234"]) {
+    const weak = await client.post("/api/account", { data: { email: uniqueEmail("weak"), password } });
+    expect(weak.status(), password).toBe(400);
+    expect(((await weak.json()) as { message: string }).message).toMatch(/too common/);
+  }
+});
+
+test("signing out revokes the session token, not only the cookie", async () => {
+  const { client } = await signedUpClient("revoke");
+  const state = await client.storageState();
+  const saved = state.cookies.find((c) => c.name.endsWith("next-auth.session-token"))!;
+  const { csrfToken } = (await (await client.get("/api/auth/csrf")).json()) as { csrfToken: string };
+  await client.post("/api/auth/signout", { form: { csrfToken, json: "true" }, maxRedirects: 0 });
+  const replay = await apiClient({ cookie: `${saved.name}=${saved.value}` });
+  expect((await replay.get("/api/me")).status()).toBe(401);
+});
+
+test("an invoice cursor with a non-UUID id is a 400", async () => {
+  const { client } = await signedUpClient("cursor");
+  const cursor = Buffer.from(`${new Date().toISOString()}|not-a-uuid`).toString("base64url");
+  const response = await client.get(`/api/billing/invoices?cursor=${cursor}`);
+  expect(response.status()).toBe(400);
+  expect(await response.json()).toMatchObject({ error: "bad_request", field: "cursor" });
+});
+
+test("pages carry a nonce CSP their scripts satisfy; API answers are no-store; unknown paths and methods are JSON", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  const response = await page.goto("/pricing");
+  const csp = response!.headers()["content-security-policy"];
+  const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+  expect(nonce).toBeTruthy();
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(await page.locator(`script[nonce]`).count()).toBeGreaterThan(0);
+  // Hydrated: React ran under the policy.
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await signUp(page, uniqueEmail("csp"));
+  expect(violations).toEqual([]);
+
+  const api = await apiClient();
+  expect((await api.get("/api/billing/plans")).headers()["cache-control"]).toBe("no-store");
+  const https = await api.get("/pricing", { headers: { "x-forwarded-proto": "https" } });
+  expect(https.headers()["strict-transport-security"]).toContain("max-age=");
+  expect((await api.get("/pricing")).headers()["strict-transport-security"]).toBeUndefined();
+  const unknown = await api.get("/api/no-such-thing");
+  expect(unknown.status()).toBe(404);
+  expect(await unknown.json()).toMatchObject({ error: "not_found" });
+  const wrongMethod = await api.delete("/api/billing/plans");
+  expect(wrongMethod.status()).toBe(405);
+  expect(wrongMethod.headers()["allow"]).toBe("GET");
+  expect(await wrongMethod.json()).toMatchObject({ error: "method_not_allowed" });
+});
