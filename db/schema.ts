@@ -299,7 +299,7 @@ export const apiKeys = pgTable(
     revokedAt: ts("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("api_keys_user_id_idx").on(t.userId)],
+  (t) => [index("api_keys_user_id_idx").on(t.userId), index("api_keys_prefix_idx").on(t.prefix)],
 );
 
 export const auditLog = pgTable(

@@ -27,4 +27,5 @@ ALTER TABLE "usage_events" ADD COLUMN "limit_at" bigint;--> statement-breakpoint
 ALTER TABLE "usage_events" ADD COLUMN "billable_quantity" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "usage_reservations" ADD CONSTRAINT "usage_reservations_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "usage_reservations_pending_idx" ON "usage_reservations" USING btree ("user_id","meter","period_start") WHERE "usage_reservations"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "api_keys_prefix_idx" ON "api_keys" USING btree ("prefix");--> statement-breakpoint
 CREATE INDEX "usage_events_billable_unreported_idx" ON "usage_events" USING btree ("created_at") WHERE "usage_events"."reported_at" is null and "usage_events"."billable_quantity" > 0;

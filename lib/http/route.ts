@@ -45,7 +45,12 @@ export async function parseJson<T extends z.ZodType>(request: Request, schema: T
   } catch {
     throw badRequest("The request body must be valid JSON.");
   }
-  const result = schema.safeParse(body);
+  return validate(schema, body);
+}
+
+/** Validates a parsed value with a zod schema; a failure is a 400 naming the first offending field. */
+export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join(".") || undefined;

@@ -1,0 +1,16 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { requireApiUserOrKey } from "@/lib/auth/session";
+import { getQuota } from "@/lib/billing/metering";
+import { route } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+/** `{plan, meters: {<meter>: {used, limit, remaining, resetsAt}}}` for the caller (session or API key). */
+export const GET = route(async (request: NextRequest) => {
+  const caller = await requireApiUserOrKey(request);
+  const quota = await getQuota(caller.user.id);
+  const meters = Object.fromEntries(
+    Object.entries(quota.meters).map(([id, m]) => [id, { used: m.used, limit: m.limit, remaining: m.remaining, resetsAt: m.resetsAt }]),
+  );
+  return NextResponse.json({ plan: quota.plan.id, meters });
+});

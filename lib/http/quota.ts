@@ -1,0 +1,62 @@
+import type { NextRequest } from "next/server";
+import { requireApiUserOrKey, type ApiCaller } from "@/lib/auth/session";
+import { consume, refund, type UsageResult } from "@/lib/billing/metering";
+import { quotaExceeded } from "@/lib/billing/metering/quota-error";
+import type { MeterId } from "@/lib/billing/plans";
+import { logger } from "@/lib/logger";
+import { jsonError, route } from "./route";
+
+/**
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the period resets,
+ * as in the IETF RateLimit header fields draft) for a metered answer; none for unlimited meters.
+ */
+export function quotaHeaders(result: Pick<UsageResult, "limit" | "remaining" | "resetsAt">, now = Date.now()): Record<string, string> {
+  if (result.limit === null) return {};
+  return {
+    "RateLimit-Limit": String(result.limit),
+    "RateLimit-Remaining": String(result.remaining ?? 0),
+    "RateLimit-Reset": String(Math.max(0, Math.ceil((Date.parse(result.resetsAt) - now) / 1000))),
+  };
+}
+
+/** The 402 answer for a refused consume, with its RateLimit-* headers. */
+export function quotaExceededResponse(result: UsageResult): Response {
+  return jsonError(quotaExceeded(result), quotaHeaders(result));
+}
+
+export interface QuotaContext {
+  caller: ApiCaller;
+  usage: UsageResult;
+}
+
+/**
+ * A route handler that costs `quantity` units of `meter`: the caller (session or API key) is
+ * authenticated, the units consumed before the handler runs (an `Idempotency-Key` header makes a
+ * retry count once), 402 with RateLimit-* headers when over the limit, and the units refunded if
+ * the handler throws. `withQuota("api_calls", 1, async (request, { caller, usage }) => …)`.
+ */
+export function withQuota<Rest extends unknown[]>(
+  meter: MeterId,
+  quantity: number,
+  handler: (request: NextRequest, context: QuotaContext, ...rest: Rest) => Promise<Response>,
+): (request: NextRequest, ...rest: Rest) => Promise<Response> {
+  return route(async (request: NextRequest, ...rest: Rest) => {
+    const caller = await requireApiUserOrKey(request);
+    const idempotencyKey = request.headers.get("idempotency-key");
+    const usage = await consume(caller.user.id, meter, quantity, { idempotencyKey, apiKeyId: caller.apiKeyId });
+    if (!usage.allowed) return quotaExceededResponse(usage);
+    let response: Response;
+    try {
+      response = await handler(request, { caller, usage }, ...rest);
+    } catch (error) {
+      if (!usage.duplicate) {
+        await refund(caller.user.id, meter, quantity, { idempotencyKey: idempotencyKey ? `refund:${idempotencyKey}` : null }).catch((err: unknown) =>
+          logger.error({ err, meter }, "could not refund a failed metered call"),
+        );
+      }
+      throw error;
+    }
+    for (const [name, value] of Object.entries(quotaHeaders(usage))) response.headers.set(name, value);
+    return response;
+  });
+}
