@@ -178,3 +178,18 @@ describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
     expect(await env.counterRows(user, "jobs")).toHaveLength(0);
   });
 });
+
+describe("when the database cannot be reached", () => {
+  it("fails closed: 503 database_unavailable, nothing allowed", async () => {
+    const { openDatabase, setAppDatabase } = await import("@/db/client");
+    // Nothing listens on port 9 (discard) on loopback: connections are refused at once.
+    const unreachable = await openDatabase({ url: "postgres://postgres@127.0.0.1:9/none", max: 1 });
+    setAppDatabase(unreachable);
+    try {
+      await expect(consume("00000000-0000-4000-8000-000000000000", "api_calls", 1)).rejects.toSatisfy((e) => isAppError(e, "database_unavailable"));
+      await expect(check("00000000-0000-4000-8000-000000000000", "jobs")).rejects.toSatisfy((e) => isAppError(e, "database_unavailable"));
+    } finally {
+      await unreachable.close();
+    }
+  });
+});
