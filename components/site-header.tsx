@@ -16,6 +16,9 @@ export async function SiteHeader() {
           </Link>
           {user ? (
             <>
+              <Link href="/dashboard" className="hover:text-brand-600">
+                Dashboard
+              </Link>
               <Link href="/billing" className="hover:text-brand-600">
                 Billing
               </Link>
