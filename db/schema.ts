@@ -178,6 +178,8 @@ export const usageEvents = pgTable(
     billableQuantity: bigint("billable_quantity", { mode: "number" }).notNull().default(0),
     /** Set once the event has been reported to Stripe Billing Meters (metered prices). */
     reportedAt: ts("reported_at"),
+    /** A reporter run holds the event until then; after a crash another run takes it over. */
+    reportClaimedUntil: ts("report_claimed_until"),
     metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),
   },

@@ -25,6 +25,7 @@ ALTER TABLE "api_keys" ADD COLUMN "expires_at" timestamp with time zone;--> stat
 ALTER TABLE "usage_events" ADD COLUMN "used_after" bigint;--> statement-breakpoint
 ALTER TABLE "usage_events" ADD COLUMN "limit_at" bigint;--> statement-breakpoint
 ALTER TABLE "usage_events" ADD COLUMN "billable_quantity" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "usage_events" ADD COLUMN "report_claimed_until" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "usage_reservations" ADD CONSTRAINT "usage_reservations_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "usage_reservations_pending_idx" ON "usage_reservations" USING btree ("user_id","meter","period_start") WHERE "usage_reservations"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "api_keys_prefix_idx" ON "api_keys" USING btree ("prefix");--> statement-breakpoint
