@@ -18,6 +18,7 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await page.goto("/billing");
   await expect(page.getByTestId("meter-jobs")).toHaveAttribute("data-state", "warning");
   await expect(page.getByTestId("meter-jobs-text")).toHaveText("4 / 5 jobs (80%)");
+  await page.getByRole("group", { name: "Meter" }).getByRole("button", { name: "Jobs" }).click();
   await expect(page.getByTestId("usage-chart").locator(".recharts-bar-rectangle")).not.toHaveCount(0);
 
   await page.goto("/dashboard");
@@ -41,9 +42,9 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro");
 
   await page.goto("/dashboard");
-  // Pro's limit applies to the usage so far: 5 of 500.
-  await expect(page.getByTestId("jobs-used")).toHaveText("5 of 500 jobs used");
-  await runJob(page, "6 of 500 jobs used");
+  // The subscription starts a new billing period (Free counted the calendar month): 0 of Pro's 500.
+  await expect(page.getByTestId("jobs-used")).toHaveText("0 of 500 jobs used");
+  await runJob(page, "1 of 500 jobs used");
   await expect(page.getByTestId("job-result")).toBeVisible();
 });
 
