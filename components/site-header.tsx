@@ -14,11 +14,11 @@ export async function SiteHeader() {
           <Link href="/pricing" className="hover:text-brand-600">
             Pricing
           </Link>
+          <Link href="/dashboard" className="hover:text-brand-600">
+            Dashboard
+          </Link>
           {user ? (
             <>
-              <Link href="/dashboard" className="hover:text-brand-600">
-                Dashboard
-              </Link>
               <Link href="/billing" className="hover:text-brand-600">
                 Billing
               </Link>

@@ -1,6 +1,8 @@
 import type { NextRequest } from "next/server";
-import { requireApiUserOrKey, type ApiCaller } from "@/lib/auth/session";
+import { ANONYMOUS_COOKIE, ANONYMOUS_COOKIE_MAX_AGE, newAnonymousId, signAnonymousId, verifyAnonymousId } from "@/lib/auth/anonymous-id";
+import { getCurrentUser, requireApiUserOrKey, type ApiCaller } from "@/lib/auth/session";
 import { consume, refund, type UsageResult } from "@/lib/billing/metering";
+import { consumeAnonymous } from "@/lib/billing/metering/anonymous";
 import { quotaExceeded } from "@/lib/billing/metering/quota-error";
 import type { MeterId } from "@/lib/billing/plans";
 import { logger } from "@/lib/logger";
@@ -25,8 +27,38 @@ export function quotaExceededResponse(result: UsageResult): Response {
 }
 
 export interface QuotaContext {
-  caller: ApiCaller;
+  /** Null for a signed-out visitor using the anonymous allowance. */
+  caller: ApiCaller | null;
   usage: UsageResult;
+}
+
+/** The client's address as the platform's proxy reports it (Vercel sets X-Forwarded-For). */
+export function clientIp(request: Request): string {
+  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip")?.trim() || "unknown";
+}
+
+/**
+ * A signed-out visitor: their signed `anon_id` cookie (a new one when absent or forged) and the
+ * anonymous allowance of `meter`, capped per IP address. The cookie is set on the answer.
+ */
+async function anonymousQuota(
+  request: NextRequest,
+  meter: MeterId,
+  quantity: number,
+  run: (usage: UsageResult) => Promise<Response>,
+): Promise<Response> {
+  const existing = verifyAnonymousId(request.cookies.get(ANONYMOUS_COOKIE)?.value);
+  const visitorId = existing ?? newAnonymousId();
+  const usage = await consumeAnonymous(visitorId, clientIp(request), meter, quantity);
+  const response = usage.allowed ? await run(usage) : quotaExceededResponse(usage);
+  if (!existing) {
+    const secure = new URL(request.url).protocol === "https:";
+    response.headers.append(
+      "set-cookie",
+      `${ANONYMOUS_COOKIE}=${signAnonymousId(visitorId)}; Path=/; Max-Age=${ANONYMOUS_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`,
+    );
+  }
+  return response;
 }
 
 /**
@@ -34,13 +66,18 @@ export interface QuotaContext {
  * authenticated, the units consumed before the handler runs (an `Idempotency-Key` header makes a
  * retry count once), 402 with RateLimit-* headers when over the limit, and the units refunded if
  * the handler throws. `withQuota("api_calls", 1, async (request, { caller, usage }) => …)`.
+ * With `{ anonymous: true }` signed-out visitors use the catalog's anonymous allowance instead of a 401.
  */
 export function withQuota<Rest extends unknown[]>(
   meter: MeterId,
   quantity: number,
   handler: (request: NextRequest, context: QuotaContext, ...rest: Rest) => Promise<Response>,
+  options: { anonymous?: boolean } = {},
 ): (request: NextRequest, ...rest: Rest) => Promise<Response> {
   return route(async (request: NextRequest, ...rest: Rest) => {
+    if (options.anonymous && !request.headers.get("authorization") && !(await getCurrentUser(request))) {
+      return anonymousQuota(request, meter, quantity, (usage) => handler(request, { caller: null, usage }, ...rest));
+    }
     const caller = await requireApiUserOrKey(request);
     const idempotencyKey = request.headers.get("idempotency-key");
     const usage = await consume(caller.user.id, meter, quantity, { idempotencyKey, apiKeyId: caller.apiKeyId });
