@@ -186,7 +186,6 @@ export const usageEvents = pgTable(
   (t) => [
     uniqueIndex("usage_events_user_idempotency_key").on(t.userId, t.idempotencyKey),
     index("usage_events_user_meter_period_idx").on(t.userId, t.meter, t.periodStart),
-    index("usage_events_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null`),
     index("usage_events_api_key_id_idx").on(t.apiKeyId),
     index("usage_events_billable_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
   ],

@@ -21,6 +21,7 @@ CREATE TABLE "usage_reservations" (
 	"settled_at" timestamp with time zone
 );
 --> statement-breakpoint
+DROP INDEX "usage_events_unreported_idx";--> statement-breakpoint
 ALTER TABLE "api_keys" ADD COLUMN "expires_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "usage_events" ADD COLUMN "used_after" bigint;--> statement-breakpoint
 ALTER TABLE "usage_events" ADD COLUMN "limit_at" bigint;--> statement-breakpoint

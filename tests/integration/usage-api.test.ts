@@ -173,7 +173,10 @@ describe.each(DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
     const refused = await run();
     expect(refused).toMatchObject({ status: 402, body: { error: "quota_exceeded", meter: "jobs", used: 5, limit: 5 } });
     expect(refused.headers.get("ratelimit-remaining")).toBe("0");
-    expect((await call(runJobRoute, null, "/api/demo/jobs", { method: "POST" })).status).toBe(401);
+    // Signed out it is the guest allowance, not this user's quota (see anonymous-usage.test.ts).
+    expect((await call(runJobRoute, null, "/api/demo/jobs", { method: "POST" })).body).toMatchObject({ usage: { used: 1, limit: 3 } });
+    // A bad API key is a 401, never the guest allowance.
+    expect((await call(runJobRoute, null, "/api/demo/jobs", { method: "POST", headers: bearer("nsb_wrongwrongwrongwrong") })).status).toBe(401);
   });
 
   it("requireFeature answers 403 feature_not_in_plan with the plans that include it", async () => {

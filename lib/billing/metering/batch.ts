@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
-import { getDb, type Queryable } from "@/db/client";
-import { usageCounters, usageEvents } from "@/db/schema";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { getDb, selectRows, type Queryable } from "@/db/client";
+import { usageCounters } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import type { MeterId } from "../plans";
 import { loadEntitlement, meterContext, type MeterContext } from "./context";
@@ -88,14 +88,28 @@ async function recordBatch(
     counters.set(ctx.meter, { used: Number(row.used), reserved: Number(row.reserved), changed: false });
   }
   const keys = [...new Set(events.map((e) => e.idempotencyKey))];
-  const priorRows = await tx
-    .select({ key: usageEvents.idempotencyKey, meter: usageEvents.meter, quantity: usageEvents.quantity, usedAfter: usageEvents.usedAfter, limitAt: usageEvents.limitAt, periodEnd: usageEvents.periodEnd })
-    .from(usageEvents)
-    .where(and(eq(usageEvents.userId, userId), inArray(usageEvents.idempotencyKey, keys)));
+  // One JSON parameter instead of one per key: cheap to bind and to parse for 1,000 keys.
+  const priorRows = (
+    await selectRows<{ key: string; meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(
+      tx,
+      sql`select idempotency_key as key, meter, quantity, used_after, limit_at, period_end from usage_events
+          where user_id = ${userId}::uuid and idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`,
+    )
+  ).map((r) => ({ key: r.key, meter: r.meter, quantity: r.quantity, usedAfter: r.used_after, limitAt: r.limit_at, periodEnd: r.period_end }));
   const prior = new Map(priorRows.map((r) => [r.key as string, r]));
 
   const seen = new Map<string, BatchItemResult>();
-  const inserts: (typeof usageEvents.$inferInsert)[] = [];
+  const inserts: Array<{
+    meter: MeterId;
+    quantity: number;
+    key: string;
+    period_start: string;
+    period_end: string;
+    metadata: Record<string, string> | null;
+    used_after: number;
+    limit_at: number | null;
+    billable: number;
+  }> = [];
   const results = events.map((event): BatchItemResult => {
     const ctx = contexts.get(event.meter) as MeterContext;
     const key = event.idempotencyKey;
@@ -117,17 +131,15 @@ async function recordBatch(
         counter.changed = true;
         const billable = ctx.overage === "bill" && ctx.limit !== null ? Math.min(event.quantity, Math.max(0, counter.used - ctx.limit)) : 0;
         inserts.push({
-          userId,
           meter: event.meter,
           quantity: event.quantity,
-          idempotencyKey: key,
-          periodStart: ctx.period.start,
-          periodEnd: ctx.period.end,
-          apiKeyId,
-          metadata: event.metadata ?? {},
-          usedAfter: counter.used,
-          limitAt: ctx.limit,
-          billableQuantity: billable,
+          key,
+          period_start: ctx.period.start.toISOString(),
+          period_end: ctx.period.end.toISOString(),
+          metadata: event.metadata ?? null,
+          used_after: counter.used,
+          limit_at: ctx.limit,
+          billable,
         });
         result = { idempotencyKey: key, ...usageResult(ctx, true, counter.used, counter.reserved) };
       } else {
@@ -138,7 +150,13 @@ async function recordBatch(
     return result;
   });
 
-  for (let i = 0; i < inserts.length; i += 500) await tx.insert(usageEvents).values(inserts.slice(i, i + 500));
+  if (inserts.length > 0) {
+    await tx.execute(sql`
+      insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
+      select ${userId}::uuid, e.meter, e.quantity, e.key, e.period_start, e.period_end, ${apiKeyId}::uuid, coalesce(e.metadata, '{}'::jsonb), e.used_after, e.limit_at, e.billable
+      from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
+        as e(meter text, quantity bigint, key text, period_start timestamptz, period_end timestamptz, metadata jsonb, used_after bigint, limit_at bigint, billable bigint)`);
+  }
   for (const ctx of all) {
     const counter = counters.get(ctx.meter)!;
     if (!counter.changed) continue;
