@@ -3,16 +3,10 @@
 import { useState } from "react";
 import { callApi, postApi } from "@/components/billing/api";
 import { Alert, Button, Field } from "@/components/ui";
+import type { ApiKeyView } from "@/lib/auth/api-keys";
 import { formatDate } from "@/lib/format";
 
-export interface ApiKeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
+type ApiKeyRow = ApiKeyView;
 
 /** Create (the key is shown once), list and revoke API keys. */
 export function ApiKeys({ initial }: { initial: ApiKeyRow[] }) {

@@ -155,6 +155,18 @@ export async function withDatabasePolicy(meter: MeterId, run: () => Promise<Usag
   }
 }
 
+/** Runs `run` with the database and the user's meter context, under the meter's database policy. */
+function withMeterContext(userId: string, meter: MeterId, now: Date, run: (db: Queryable, ctx: MeterContext) => Promise<UsageResult>): Promise<UsageResult> {
+  return withDatabasePolicy(
+    meter,
+    async () => {
+      const db = await getDb();
+      return run(db, await loadMeterContext(db, userId, meter, now));
+    },
+    now,
+  );
+}
+
 /**
  * Checks and records `quantity` units of `meter` for a user in one atomic statement. Allowed only
  * if the user stays within the limit of the plan in force; under any concurrency nobody ends above
@@ -163,37 +175,25 @@ export async function withDatabasePolicy(meter: MeterId, run: () => Promise<Usag
 export async function consume(userId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
   assertQuantity(quantity);
   const now = options.now ?? new Date();
-  return withDatabasePolicy(
-    meter,
-    async () => {
-      const db = await getDb();
-      const ctx = await loadMeterContext(db, userId, meter, now);
-      const result = await consumeWithContext(db, ctx, quantity, options);
-      // Expired reservations still hold quota until swept: give it back and try once more.
-      if (!result.allowed && ctx.limit !== null && (await releaseExpiredReservations(db, ctx, now)) > 0) {
-        return consumeWithContext(db, ctx, quantity, options);
-      }
-      return result;
-    },
-    now,
-  );
+  return withMeterContext(userId, meter, now, async (db, ctx) => {
+    const result = await consumeWithContext(db, ctx, quantity, options);
+    // Expired reservations still hold quota until swept: give it back and try once more.
+    if (!result.allowed && ctx.limit !== null && (await releaseExpiredReservations(db, ctx, now)) > 0) {
+      return consumeWithContext(db, ctx, quantity, options);
+    }
+    return result;
+  });
 }
 
 /** Read-only: would `quantity` more units fit? Records nothing. */
 export async function check(userId: string, meter: MeterId, quantity = 1, options: { now?: Date } = {}): Promise<UsageResult> {
   assertQuantity(quantity, "quantity", { allowZero: true });
   const now = options.now ?? new Date();
-  return withDatabasePolicy(
-    meter,
-    async () => {
-      const db = await getDb();
-      const ctx = await loadMeterContext(db, userId, meter, now);
-      const { used, reserved } = await readCounter(db, ctx, now);
-      const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
-      return usageResult(ctx, allowed, used, reserved);
-    },
-    now,
-  );
+  return withMeterContext(userId, meter, now, async (db, ctx) => {
+    const { used, reserved } = await readCounter(db, ctx, now);
+    const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
+    return usageResult(ctx, allowed, used, reserved);
+  });
 }
 
 /** The counter for the context's period; reservations that have expired do not count. */
@@ -218,40 +218,34 @@ export async function refund(userId: string, meter: MeterId, quantity: number, o
   assertQuantity(quantity);
   const now = options.now ?? new Date();
   const key = options.idempotencyKey ?? null;
-  return withDatabasePolicy(
-    meter,
-    async () => {
-      const db = await getDb();
-      const ctx = await loadMeterContext(db, userId, meter, now);
-      const start = ctx.period.start.toISOString();
-      const [row] = await selectRows<{ used: unknown; reserved: unknown }>(
-        db,
-        sql`
-          with locked as (
-            select used from usage_counters
-            where user_id = ${userId}::uuid and meter = ${meter} and period_start = ${start}::timestamptz
-              and not exists (select 1 from usage_events e where e.user_id = ${userId}::uuid and e.idempotency_key = ${key}::text)
-            for update
-          ),
-          counter as (
-            update usage_counters c set used = c.used - least(${quantity}::bigint, c.used), updated_at = now()
-            from locked
-            where c.user_id = ${userId}::uuid and c.meter = ${meter} and c.period_start = ${start}::timestamptz
-            returning c.used, c.reserved, locked.used - c.used as refunded
-          ),
-          event as (
-            insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at)
-            select ${userId}::uuid, ${meter}, -counter.refunded, ${key}::text, ${start}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz,
-              ${options.apiKeyId ?? null}::uuid, ${JSON.stringify(options.metadata ?? {})}::jsonb, counter.used, ${ctx.limit}::bigint
-            from counter where counter.refunded > 0 or ${key}::text is not null
-            returning id
-          )
-          select used, reserved from counter`,
-      );
-      if (row) return usageResult(ctx, true, num(row.used), num(row.reserved));
-      const current = await readCounter(db, ctx, now);
-      return usageResult(ctx, true, current.used, current.reserved, key ? { duplicate: true } : {});
-    },
-    now,
-  );
+  return withMeterContext(userId, meter, now, async (db, ctx) => {
+    const start = ctx.period.start.toISOString();
+    const [row] = await selectRows<{ used: unknown; reserved: unknown }>(
+      db,
+      sql`
+        with locked as (
+          select used from usage_counters
+          where user_id = ${userId}::uuid and meter = ${meter} and period_start = ${start}::timestamptz
+            and not exists (select 1 from usage_events e where e.user_id = ${userId}::uuid and e.idempotency_key = ${key}::text)
+          for update
+        ),
+        counter as (
+          update usage_counters c set used = c.used - least(${quantity}::bigint, c.used), updated_at = now()
+          from locked
+          where c.user_id = ${userId}::uuid and c.meter = ${meter} and c.period_start = ${start}::timestamptz
+          returning c.used, c.reserved, locked.used - c.used as refunded
+        ),
+        event as (
+          insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at)
+          select ${userId}::uuid, ${meter}, -counter.refunded, ${key}::text, ${start}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz,
+            ${options.apiKeyId ?? null}::uuid, ${JSON.stringify(options.metadata ?? {})}::jsonb, counter.used, ${ctx.limit}::bigint
+          from counter where counter.refunded > 0 or ${key}::text is not null
+          returning id
+        )
+        select used, reserved from counter`,
+    );
+    if (row) return usageResult(ctx, true, num(row.used), num(row.reserved));
+    const current = await readCounter(db, ctx, now);
+    return usageResult(ctx, true, current.used, current.reserved, key ? { duplicate: true } : {});
+  });
 }
