@@ -4,7 +4,9 @@ import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingCustomers, subscriptions, usageEvents } from "@/db/schema";
 import { consume } from "@/lib/billing/metering";
+import type Stripe from "stripe";
 import { reportBillableUsage } from "@/lib/billing/usage-report";
+import { catalogDrift } from "@/lib/billing/webhooks/catalog-drift";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
 import { DATABASE_KINDS } from "../helpers/db";
@@ -56,6 +58,8 @@ describe.each(DATABASE_KINDS)("reporting billable usage to Stripe Billing Meters
     expect(meter).toMatchObject({ default_aggregation: { formula: "sum" }, customer_mapping: { event_payload_key: "stripe_customer_id" } });
     const [price] = (await env.stripe.prices.list({ lookup_keys: ["tokens_overage"] })).data;
     expect(price).toMatchObject({ active: true, recurring: { usage_type: "metered", meter: meter?.id, interval: "month" } });
+    // Its price.created / product.created events are not catalog drift.
+    expect(catalogDrift({ type: "price.created", data: { object: price } } as unknown as Stripe.Event)).toBeNull();
     const again = await syncCatalog(createStripeClient());
     expect(again.filter((c) => c.action !== "unchanged")).toEqual([]);
   });
