@@ -158,6 +158,19 @@ describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
     expect(await consume(user, "jobs", 1, { now: later(3 * 86_400) })).toMatchObject({ limit: 5, plan: { id: "free" } });
   });
 
+  it("a plan change applies on the very next call even though the entitlement is cached", async () => {
+    const user = await env.createUser();
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5 });
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 2 });
+    const day = 86_400_000;
+    const sub = await env.subscribe(user, { planId: "scale", currentPeriodStart: new Date(Date.now() - day), currentPeriodEnd: new Date(Date.now() + 20 * day) });
+    expect(await consume(user, "jobs", 10)).toMatchObject({ allowed: true, limit: 10_000, used: 10, plan: { id: "scale" } });
+    await env.db.update(subscriptions).set({ planId: "pro" }).where(eq(subscriptions.id, sub.id));
+    expect(await consume(user, "jobs", 491)).toMatchObject({ allowed: false, limit: 500, used: 10 });
+    await env.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 3, plan: { id: "free" } });
+  });
+
   it("bill meters allow past the included amount on a subscription and mark the excess billable", async () => {
     const user = await env.createUser();
     await env.subscribe(user, { planId: "pro", currentPeriodStart: new Date("2027-03-01T00:00:00Z"), currentPeriodEnd: new Date("2027-04-01T00:00:00Z") });

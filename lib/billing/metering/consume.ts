@@ -3,7 +3,7 @@ import { getDb, selectRows, type Queryable } from "@/db/client";
 import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { meterDefinition, type MeterId } from "../plans";
-import { loadMeterContext, type MeterContext } from "./context";
+import { cachedEntitlement, forgetEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, type MeterContext } from "./context";
 import { isDatabaseUnreachable, pgErrorCode } from "./errors";
 import { calendarMonth } from "./periods";
 import { releaseExpiredReservations } from "./sweep";
@@ -33,6 +33,7 @@ interface ConsumeRow {
   prior_period_end: unknown;
   current_used: unknown;
   current_reserved: unknown;
+  stale: boolean;
 }
 
 /**
@@ -42,8 +43,12 @@ interface ConsumeRow {
  * record stops both. A concurrent first use of the same key fails the unique index and rolls the
  * whole statement back (handled by the caller as a duplicate).
  */
-function consumeStatement(ctx: MeterContext, quantity: number, options: ConsumeOptions) {
+function consumeStatement(ctx: MeterContext, quantity: number, options: ConsumeOptions, guard?: { newestUpdate: string | null }) {
   const key = options.idempotencyKey ?? null;
+  // With a cached entitlement: has any of the user's subscriptions changed since it was loaded?
+  const stale = guard
+    ? sql`exists (select 1 from subscriptions s where s.user_id = ${ctx.userId}::uuid and s.updated_at > coalesce(${guard.newestUpdate}::timestamptz, '-infinity'))`
+    : sql`false`;
   const limit = ctx.limit;
   const billable =
     ctx.overage === "bill" && limit !== null
@@ -54,6 +59,7 @@ function consumeStatement(ctx: MeterContext, quantity: number, options: ConsumeO
       insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
       select ${ctx.userId}::uuid, ${ctx.meter}, ${ctx.period.start.toISOString()}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz, ${quantity}::bigint, 0
       where ${limitClause(ctx, sql`${quantity}::bigint`)}
+        and not ${stale}
         and not exists (select 1 from usage_events e where e.user_id = ${ctx.userId}::uuid and e.idempotency_key = ${key}::text)
       on conflict (user_id, meter, period_start) do update
         set used = c.used + excluded.used, updated_at = now()
@@ -73,7 +79,7 @@ function consumeStatement(ctx: MeterContext, quantity: number, options: ConsumeO
       (select reserved from counter) as reserved_after,
       prior.used_after as prior_used, prior.limit_at as prior_limit, prior.quantity as prior_quantity,
       prior.meter as prior_meter, prior.period_end as prior_period_end,
-      cur.used as current_used, cur.reserved as current_reserved
+      cur.used as current_used, cur.reserved as current_reserved, ${stale} as stale
     from (select 1) as one
     left join usage_events prior on prior.user_id = ${ctx.userId}::uuid and prior.idempotency_key = ${key}::text
     left join usage_counters cur on cur.user_id = ${ctx.userId}::uuid and cur.meter = ${ctx.meter} and cur.period_start = ${ctx.period.start.toISOString()}::timestamptz`;
@@ -111,11 +117,17 @@ async function readPrior(db: Queryable, userId: string, key: string) {
 }
 
 /** Runs one consume statement for a context already loaded; used by `consume` and batches. */
-export async function consumeWithContext(db: Queryable, ctx: MeterContext, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
+export async function consumeWithContext(
+  db: Queryable,
+  ctx: MeterContext,
+  quantity: number,
+  options: ConsumeOptions = {},
+  guard?: { newestUpdate: string | null },
+): Promise<UsageResult | "stale"> {
   const key = options.idempotencyKey ?? null;
   let row: ConsumeRow | undefined;
   try {
-    [row] = await selectRows<ConsumeRow>(db, consumeStatement(ctx, quantity, options));
+    [row] = await selectRows<ConsumeRow>(db, consumeStatement(ctx, quantity, options, guard));
   } catch (error) {
     // Someone else recorded the same key between our snapshot and our insert: theirs is the first result.
     if (key && pgErrorCode(error) === "23505") {
@@ -125,6 +137,7 @@ export async function consumeWithContext(db: Queryable, ctx: MeterContext, quant
     throw error;
   }
   if (!row) throw new Error("consume statement returned no row");
+  if (row.stale) return "stale";
   if (row.used_after !== null && row.used_after !== undefined) return usageResult(ctx, true, num(row.used_after), num(row.reserved_after));
   if (key && row.prior_meter !== null) {
     return replayResult(
@@ -175,14 +188,33 @@ function withMeterContext(userId: string, meter: MeterId, now: Date, run: (db: Q
 export async function consume(userId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
   assertQuantity(quantity);
   const now = options.now ?? new Date();
-  return withMeterContext(userId, meter, now, async (db, ctx) => {
-    const result = await consumeWithContext(db, ctx, quantity, options);
-    // Expired reservations still hold quota until swept: give it back and try once more.
+  return withDatabasePolicy(
+    meter,
+    async () => {
+      const db = await getDb();
+      // At the current time a cached entitlement saves a round trip; the statement re-checks it.
+      const cached = options.now ? undefined : cachedEntitlement(userId);
+      if (cached) {
+        const ctx = meterContext(cached.entitlement, userId, meter, now);
+        const result = await consumeWithContext(db, ctx, quantity, options, cached);
+        if (result !== "stale") return settle(db, ctx, result);
+        forgetEntitlement(userId);
+      }
+      const ctx = options.now
+        ? await loadMeterContext(db, userId, meter, now)
+        : meterContext((await loadCachedEntitlement(db, userId)).entitlement, userId, meter, now);
+      return settle(db, ctx, (await consumeWithContext(db, ctx, quantity, options)) as UsageResult);
+    },
+    now,
+  );
+
+  // Expired reservations still hold quota until swept: give it back and try once more.
+  async function settle(db: Queryable, ctx: MeterContext, result: UsageResult): Promise<UsageResult> {
     if (!result.allowed && ctx.limit !== null && (await releaseExpiredReservations(db, ctx, now)) > 0) {
-      return consumeWithContext(db, ctx, quantity, options);
+      return (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
     }
     return result;
-  });
+  }
 }
 
 /** Read-only: would `quantity` more units fit? Records nothing. */

@@ -37,3 +37,45 @@ export async function loadEntitlement(db: Queryable, userId: string, now: Date):
 export async function loadMeterContext(db: Queryable, userId: string, meter: MeterId, now: Date): Promise<MeterContext> {
   return meterContext(await loadEntitlement(db, userId, now), userId, meter, now);
 }
+
+/**
+ * A per-process cache of entitlements so that a consume is one round trip, never trusted blindly:
+ * every statement that uses a cached entry re-checks in the database that none of the user's
+ * subscription rows changed since (`updated_at` newer than the newest one seen), and refuses to
+ * record if one did; the caller then reloads and goes again. Entries also end after a few seconds
+ * and before a grace period does. Only for calls at the current time (tests pass `now`).
+ */
+export interface CachedEntitlement {
+  entitlement: Entitlement;
+  /** The newest `subscriptions.updated_at` of the user when loaded (ISO), or null when none. */
+  newestUpdate: string | null;
+  validUntil: number;
+}
+
+const ENTITLEMENT_TTL_MS = 5_000;
+const MAX_CACHED = 10_000;
+const entitlementCache = new Map<string, CachedEntitlement>();
+
+export function cachedEntitlement(userId: string): CachedEntitlement | undefined {
+  const entry = entitlementCache.get(userId);
+  if (entry && entry.validUntil > Date.now()) return entry;
+  if (entry) entitlementCache.delete(userId);
+  return undefined;
+}
+
+export function forgetEntitlement(userId: string): void {
+  entitlementCache.delete(userId);
+}
+
+/** Loads the entitlement fresh and caches it with the newest update it reflects. */
+export async function loadCachedEntitlement(db: Queryable, userId: string): Promise<CachedEntitlement> {
+  const now = new Date();
+  const rows = await userSubscriptions(db, userId);
+  const entitlement = resolveEntitlement(rows, now);
+  const newest = rows.reduce<Date | null>((max, r) => (!max || r.updatedAt > max ? r.updatedAt : max), null);
+  const graceEnd = entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const entry = { entitlement, newestUpdate: newest?.toISOString() ?? null, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
+  if (entitlementCache.size >= MAX_CACHED) entitlementCache.clear();
+  entitlementCache.set(userId, entry);
+  return entry;
+}
