@@ -32,7 +32,6 @@ interface ConsumeRow {
   prior_meter: string | null;
   prior_period_end: unknown;
   current_used: unknown;
-  current_reserved: unknown;
   stale: boolean;
 }
 
@@ -79,7 +78,7 @@ function consumeStatement(ctx: MeterContext, quantity: number, options: ConsumeO
       (select reserved from counter) as reserved_after,
       prior.used_after as prior_used, prior.limit_at as prior_limit, prior.quantity as prior_quantity,
       prior.meter as prior_meter, prior.period_end as prior_period_end,
-      cur.used as current_used, cur.reserved as current_reserved, ${stale} as stale
+      cur.used as current_used, ${stale} as stale
     from (select 1) as one
     left join usage_events prior on prior.user_id = ${ctx.userId}::uuid and prior.idempotency_key = ${key}::text
     left join usage_counters cur on cur.user_id = ${ctx.userId}::uuid and cur.meter = ${ctx.meter} and cur.period_start = ${ctx.period.start.toISOString()}::timestamptz`;
@@ -146,7 +145,10 @@ export async function consumeWithContext(
       quantity,
     );
   }
-  return usageResult(ctx, false, num(row.current_used), num(row.current_reserved));
+  // Refused: the statement's snapshot may predate the commits it queued behind, so the answer
+  // reports the counter as it is now (read-only; the refusal itself was decided under the row lock).
+  const current = await readCounter(db, ctx, options.now ?? new Date());
+  return usageResult(ctx, false, Math.max(current.used, num(row.current_used)), current.reserved);
 }
 
 /**
