@@ -14,6 +14,9 @@ export async function SiteHeader() {
           <Link href="/pricing" className="hover:text-brand-600">
             Pricing
           </Link>
+          <Link href="/dashboard" className="hover:text-brand-600">
+            Dashboard
+          </Link>
           {user ? (
             <>
               <Link href="/billing" className="hover:text-brand-600">

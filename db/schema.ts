@@ -203,17 +203,71 @@ export const usageEvents = pgTable(
     periodStart: ts("period_start").notNull(),
     periodEnd: ts("period_end").notNull(),
     apiKeyId: uuid("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    /** The counter right after this event was recorded, and the limit then: a retry with the same key answers exactly this. */
+    usedAfter: bigint("used_after", { mode: "number" }),
+    /** Null when the meter was unlimited. */
+    limitAt: bigint("limit_at", { mode: "number" }),
+    /** Units of this event past the included amount on a `bill` meter: what is reported to Stripe. */
+    billableQuantity: bigint("billable_quantity", { mode: "number" }).notNull().default(0),
     /** Set once the event has been reported to Stripe Billing Meters (metered prices). */
     reportedAt: ts("reported_at"),
+    /** A reporter run holds the event until then; after a crash another run takes it over. */
+    reportClaimedUntil: ts("report_claimed_until"),
     metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("usage_events_user_idempotency_key").on(t.userId, t.idempotencyKey),
     index("usage_events_user_meter_period_idx").on(t.userId, t.meter, t.periodStart),
-    index("usage_events_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null`),
     index("usage_events_api_key_id_idx").on(t.apiKeyId),
+    index("usage_events_billable_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
   ],
+);
+
+export const USAGE_RESERVATION_STATUSES = ["pending", "finalized", "released", "expired"] as const;
+export type UsageReservationStatus = (typeof USAGE_RESERVATION_STATUSES)[number];
+
+/**
+ * Quota held for work whose cost is known only at the end (an LLM call's tokens). The amount sits
+ * in `usage_counters.reserved` until `finalize` turns it into usage or it expires and is given back.
+ */
+export const usageReservations = pgTable(
+  "usage_reservations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    periodStart: ts("period_start").notNull(),
+    periodEnd: ts("period_end").notNull(),
+    quantity: bigint("quantity", { mode: "number" }).notNull(),
+    status: text("status").$type<UsageReservationStatus>().notNull().default("pending"),
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: createdAt(),
+    settledAt: ts("settled_at"),
+  },
+  (t) => [
+    index("usage_reservations_pending_idx").on(t.userId, t.meter, t.periodStart).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/**
+ * Signed-out visitors' usage, per subject (`anon:<cookie id>` or `ip:<address>`), meter and UTC
+ * month. Carried over to the account at sign-up.
+ */
+export const anonymousUsage = pgTable(
+  "anonymous_usage",
+  {
+    subject: text("subject").notNull(),
+    meter: text("meter").notNull(),
+    periodStart: ts("period_start").notNull(),
+    used: bigint("used", { mode: "number" }).notNull().default(0),
+    /** When the visitor signed up and the usage moved to their account. */
+    claimedAt: ts("claimed_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.meter, t.periodStart] })],
 );
 
 /** Running total per user, meter and period; a new period is a new row, so nothing needs resetting. */
@@ -275,10 +329,11 @@ export const apiKeys = pgTable(
     /** SHA-256 of the full key; the key itself is shown once and never stored. */
     keyHash: text("key_hash").notNull().unique(),
     lastUsedAt: ts("last_used_at"),
+    expiresAt: ts("expires_at"),
     revokedAt: ts("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("api_keys_user_id_idx").on(t.userId)],
+  (t) => [index("api_keys_user_id_idx").on(t.userId), index("api_keys_prefix_idx").on(t.prefix)],
 );
 
 export const auditLog = pgTable(
@@ -329,3 +384,5 @@ export type BillingCustomer = typeof billingCustomers.$inferSelect;
 export type Subscription = typeof subscriptions.$inferSelect;
 export type Invoice = typeof invoices.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type UsageEvent = typeof usageEvents.$inferSelect;

@@ -8,10 +8,14 @@ import { StatusBadge } from "@/components/billing/status-badge";
 import { SubscriptionActions } from "@/components/billing/subscription-actions";
 import { VerifyEmailNotice } from "@/components/verify-email-notice";
 import { Alert, Card } from "@/components/ui";
+import { ApiKeys } from "@/components/usage/api-keys";
+import { UsageSection } from "@/components/usage/usage-section";
+import { listApiKeys } from "@/lib/auth/api-keys";
 import { requireUser } from "@/lib/auth/session";
 import { findBillingCustomer } from "@/lib/billing/customers";
 import { listUserInvoices } from "@/lib/billing/invoices";
 import { FEATURES, INTERVALS, METERS, purchasablePlans, type FeatureId, type MeterId } from "@/lib/billing/plans";
+import { getUsageOverview } from "@/lib/billing/metering/overview";
 import { getBillingSummary, liveStripeSubscription } from "@/lib/billing/summary";
 import { formatDate, formatLimit, intervalLabel } from "@/lib/format";
 
@@ -21,11 +25,13 @@ export const dynamic = "force-dynamic";
 export default async function BillingPage() {
   const user = await requireUser("/billing");
   const db = await getDb();
-  const [summary, invoicePage, customer, live] = await Promise.all([
+  const [summary, invoicePage, customer, live, usage, keys] = await Promise.all([
     getBillingSummary(user.id),
     listUserInvoices(user.id, { limit: INVOICE_PAGE_SIZE }),
     findBillingCustomer(db, user.id),
     liveStripeSubscription(db, user.id),
+    getUsageOverview(user.id),
+    listApiKeys(user.id),
   ]);
 
   const hasSubscription = Boolean(live);
@@ -117,6 +123,8 @@ export default async function BillingPage() {
         />
       </Card>
 
+      <UsageSection overview={usage} />
+
       <Card className="space-y-4">
         <h2 className="text-lg font-semibold">What your plan includes</h2>
         <div className="grid gap-6 sm:grid-cols-2">
@@ -161,6 +169,19 @@ export default async function BillingPage() {
             Upgrades start now and charge the prorated difference. Downgrades take effect at the end of the current period.
           </p>
           <ChangePlan options={options} current={current} pending={pendingSelection} currentPlanName={summary.plan.name} canChange={hasSubscription} />
+        </Card>
+      </section>
+
+      <section id="api-keys" aria-labelledby="api-keys-heading" className="scroll-mt-6">
+        <Card className="space-y-4">
+          <h2 id="api-keys-heading" className="text-lg font-semibold">
+            API keys
+          </h2>
+          <p className="text-sm text-gray-600">
+            Services call the usage API with <code className="font-mono">Authorization: Bearer &lt;key&gt;</code>. A key acts only for your
+            account.
+          </p>
+          <ApiKeys initial={keys} />
         </Card>
       </section>
 

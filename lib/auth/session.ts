@@ -4,6 +4,7 @@ import { forbidden as forbiddenPage, redirect } from "next/navigation";
 import type { NextRequest } from "next/server";
 import type { User } from "@/db/schema";
 import { forbidden, unauthorized } from "@/lib/errors";
+import { authenticateApiKey } from "./api-keys";
 import { effectiveRole } from "./roles";
 import { authSecret } from "./secret";
 import { findUserById } from "./users";
@@ -58,4 +59,25 @@ export async function requireApiAdmin(request: CookieSource): Promise<SessionUse
   const user = await requireApiUser(request);
   if (user.role !== "admin") throw forbidden("Admins only.");
   return user;
+}
+
+/** Who is calling: a signed-in browser, or a service presenting one of the user's API keys. */
+export interface ApiCaller {
+  user: SessionUser;
+  /** Set when the call came with `Authorization: Bearer <api key>`. */
+  apiKeyId: string | null;
+}
+
+/**
+ * For route handlers that other services call: `Authorization: Bearer <api key>` when present
+ * (a bad key is a 401, never a fallback to the cookie), otherwise the session; 401 JSON without either.
+ */
+export async function requireApiUserOrKey(request: CookieSource): Promise<ApiCaller> {
+  const authorization = request.headers.get("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw unauthorized("Use `Authorization: Bearer <api key>`.");
+    return authenticateApiKey(match[1]);
+  }
+  return { user: await requireApiUser(request), apiKeyId: null };
 }

@@ -1,3 +1,4 @@
+import { unauthorized } from "@/lib/errors";
 import { createHash, timingSafeEqual } from "node:crypto";
 
 /** Constant-time comparison of a presented secret with the configured one; false when none is configured. */
@@ -7,4 +8,10 @@ export function secretMatches(presented: string | null | undefined, expected: st
   const a = createHash("sha256").update(presented).digest();
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+/** For cron routes: `Authorization: Bearer $CRON_SECRET` (what Vercel Cron sends), or a 401. */
+export function requireCronSecret(request: Request): void {
+  const token = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
+  if (!secretMatches(token, process.env.CRON_SECRET)) throw unauthorized("A valid CRON_SECRET bearer token is required.");
 }

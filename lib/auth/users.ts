@@ -59,10 +59,15 @@ export async function createUser(input: {
  * verification link; an address that already has an account gets an email telling its owner, and
  * the caller sees exactly the same answer.
  */
-export async function signUp(input: z.infer<typeof signUpInput>): Promise<{ email: string; verificationSent: true }> {
+export async function signUp(
+  input: z.infer<typeof signUpInput>,
+  /** Runs once for a newly created account (e.g. to carry a visitor's anonymous usage over). */
+  afterCreate?: (user: User) => Promise<unknown>,
+): Promise<{ email: string; verificationSent: true }> {
   const email = normalizeEmail(input.email);
   try {
     const user = await createUser(input);
+    if (afterCreate) await afterCreate(user);
     await sendVerificationEmail(user).catch((error: unknown) => logger.warn({ err: error }, "verification email failed"));
   } catch (error) {
     if (!isAppError(error, "conflict")) throw error;

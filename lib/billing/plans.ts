@@ -4,12 +4,62 @@
  * copied into configuration. After editing this file run `npm run stripe:setup`.
  */
 
+/** What happens when a subject reaches a meter's limit. */
+export type OveragePolicy =
+  /** Refuse (HTTP 402 `quota_exceeded`) once the limit is reached. */
+  | "block"
+  /**
+   * Allow past the included amount on paid plans and bill the excess through a Stripe metered
+   * price (Billing Meters). Plans without a subscription (Free) still block.
+   */
+  | "bill";
+
+export interface MeterDefinition {
+  label: string;
+  unit: string;
+  overage: OveragePolicy;
+  /**
+   * When the database cannot be reached: `false` (the default, fail closed) refuses with 503
+   * `database_unavailable`; `true` lets the call through unrecorded.
+   */
+  failOpen?: boolean;
+  /** For `bill` meters: the Stripe Billing Meter and the metered price `npm run stripe:setup` creates. */
+  stripe?: {
+    eventName: string;
+    /** The price's lookup key, e.g. `tokens_overage`. */
+    lookupKey: string;
+    /** Price per unit in minor units, as a decimal string (`"0.002"` = $0.00002 per token). */
+    unitAmountDecimal: string;
+  };
+}
+
 export const METERS = {
-  api_calls: { label: "API calls", unit: "calls" },
-  tokens: { label: "AI tokens", unit: "tokens" },
-} as const;
+  api_calls: { label: "API calls", unit: "calls", overage: "block" },
+  tokens: {
+    label: "AI tokens",
+    unit: "tokens",
+    overage: "bill",
+    stripe: { eventName: "ai_tokens", lookupKey: "tokens_overage", unitAmountDecimal: "0.002" },
+  },
+  jobs: { label: "Jobs", unit: "jobs", overage: "block" },
+} as const satisfies Record<string, MeterDefinition>;
 export type MeterId = keyof typeof METERS;
 export const METER_IDS = Object.keys(METERS) as MeterId[];
+
+export function isMeterId(id: string): id is MeterId {
+  return Object.hasOwn(METERS, id);
+}
+
+export const meterDefinition = (meter: MeterId): MeterDefinition => METERS[meter];
+
+/**
+ * What signed-out visitors may use before signing up, per meter (absent = nothing), keyed by a
+ * signed cookie id and capped per IP address at `perIp` times the allowance.
+ */
+export const ANONYMOUS_ALLOWANCE: { limits: Partial<Record<MeterId, number>>; perIp: number } = {
+  limits: { jobs: 3 },
+  perIp: 3,
+};
 
 export const INTERVALS = ["month", "year"] as const;
 export type BillingInterval = (typeof INTERVALS)[number];
@@ -71,7 +121,7 @@ export const PLANS = [
     currency: "usd",
     trialDays: 0,
     features: noFeatures,
-    limits: { api_calls: 1_000, tokens: 50_000 },
+    limits: { api_calls: 1_000, tokens: 50_000, jobs: 5 },
     purchasable: false,
     public: true,
   },
@@ -84,7 +134,7 @@ export const PLANS = [
     currency: "usd",
     trialDays: 14,
     features: { ...noFeatures, projects: true, apiAccess: true },
-    limits: { api_calls: 50_000, tokens: 2_000_000 },
+    limits: { api_calls: 50_000, tokens: 2_000_000, jobs: 500 },
     purchasable: true,
     public: true,
   },
@@ -97,7 +147,7 @@ export const PLANS = [
     currency: "usd",
     trialDays: 0,
     features: { ...noFeatures, projects: true, apiAccess: true, prioritySupport: true, auditLog: true },
-    limits: { api_calls: 1_000_000, tokens: null },
+    limits: { api_calls: 1_000_000, tokens: 10_000_000, jobs: 10_000 },
     purchasable: true,
     public: true,
   },
@@ -110,7 +160,7 @@ export const PLANS = [
     currency: "usd",
     trialDays: 0,
     features: allFeatures,
-    limits: { api_calls: null, tokens: null },
+    limits: { api_calls: null, tokens: null, jobs: null },
     purchasable: false,
     public: true,
     contactSales: true,
@@ -124,7 +174,7 @@ export const PLANS = [
     currency: "usd",
     trialDays: 0,
     features: allFeatures,
-    limits: { api_calls: null, tokens: null },
+    limits: { api_calls: null, tokens: null, jobs: null },
     purchasable: false,
     public: false,
   },

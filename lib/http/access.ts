@@ -1,6 +1,6 @@
 import type { NextRequest } from "next/server";
 import type Stripe from "stripe";
-import { requireApiAdmin, requireApiUser, type SessionUser } from "@/lib/auth/session";
+import { requireApiAdmin, requireApiUser, requireApiUserOrKey, type SessionUser } from "@/lib/auth/session";
 import { secretMatches } from "@/lib/auth/shared-secret";
 import { AppError, unauthorized } from "@/lib/errors";
 import { verifyStripeWebhook, webhookSecret } from "@/lib/stripe/webhook-signature";
@@ -9,19 +9,23 @@ import { verifyStripeWebhook, webhookSecret } from "@/lib/stripe/webhook-signatu
  * Who may call a route. Every route declares exactly one:
  * - `public`: anyone (pages' data, sign-up, next-auth's own endpoints);
  * - `user` / `admin`: a session cookie of a signed-in user / of an admin (401 / 403 otherwise);
+ * - `user-or-key`: `Authorization: Bearer <api key>` when present (a bad key is a 401, never a
+ *   fallback to the cookie), otherwise a signed-in user's session (the usage API, other services);
  * - `internal-key`: `X-Internal-API-Key: $INTERNAL_API_KEY` (other payment providers' bridges);
  * - `cron-secret`: `Authorization: Bearer $CRON_SECRET` (Vercel Cron);
  * - `stripe-signature`: a valid `Stripe-Signature` over the raw body (the webhook).
  */
-export const ACCESS_KINDS = ["public", "user", "admin", "internal-key", "cron-secret", "stripe-signature"] as const;
+export const ACCESS_KINDS = ["public", "user", "user-or-key", "admin", "internal-key", "cron-secret", "stripe-signature"] as const;
 export type Access = (typeof ACCESS_KINDS)[number];
 
 export interface Principal {
   user: SessionUser | null;
+  /** Set when a `user-or-key` route was called with an API key. */
+  apiKeyId: string | null;
   stripeEvent: Stripe.Event | null;
 }
 
-const anonymous: Principal = { user: null, stripeEvent: null };
+const anonymous: Principal = { user: null, apiKeyId: null, stripeEvent: null };
 
 /** Authenticates a request for the route's declared access, or throws the AppError to answer with. */
 export async function authenticateAccess(access: Access, request: NextRequest, rawBody: string): Promise<Principal> {
@@ -29,9 +33,11 @@ export async function authenticateAccess(access: Access, request: NextRequest, r
     case "public":
       return anonymous;
     case "user":
-      return { user: await requireApiUser(request), stripeEvent: null };
+      return { ...anonymous, user: await requireApiUser(request) };
+    case "user-or-key":
+      return { ...anonymous, ...(await requireApiUserOrKey(request)) };
     case "admin":
-      return { user: await requireApiAdmin(request), stripeEvent: null };
+      return { ...anonymous, user: await requireApiAdmin(request) };
     case "internal-key":
       if (!secretMatches(request.headers.get("x-internal-api-key"), process.env.INTERNAL_API_KEY)) {
         throw unauthorized("A valid X-Internal-API-Key header is required.");
@@ -43,7 +49,7 @@ export async function authenticateAccess(access: Access, request: NextRequest, r
       return anonymous;
     }
     case "stripe-signature":
-      return { user: null, stripeEvent: verifiedStripeEvent(request, rawBody) };
+      return { ...anonymous, stripeEvent: verifiedStripeEvent(request, rawBody) };
   }
 }
 

@@ -7,17 +7,23 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/account": ["POST"],
   "/api/account/verification": ["POST"],
   "/api/auth/*": ["GET", "POST"],
+  "/api/billing/api-keys": ["GET", "POST"],
+  "/api/billing/api-keys/*": ["DELETE"],
   "/api/billing/checkout": ["POST"],
   "/api/billing/checkout/status": ["GET"],
   "/api/billing/invoices": ["GET"],
   "/api/billing/plans": ["GET"],
   "/api/billing/portal": ["POST"],
+  "/api/billing/quota": ["GET"],
   "/api/billing/subscription": ["GET"],
   "/api/billing/subscription/cancel": ["POST"],
   "/api/billing/subscription/change": ["POST"],
   "/api/billing/subscription/resume": ["POST"],
+  "/api/billing/usage": ["GET", "POST"],
   "/api/billing/webhook": ["POST"],
   "/api/cron/reconcile": ["GET"],
+  "/api/cron/usage-report": ["GET"],
+  "/api/demo/jobs": ["POST"],
   "/api/health": ["GET"],
   "/api/internal/subscription/sync": ["POST"],
   "/api/me": ["GET"],
@@ -41,5 +47,6 @@ export function apiPathOfRouteFile(file: string): string {
   return file
     .replace(/^app/, "")
     .replace(/\/route\.ts$/, "")
-    .replace(/\/\[\.\.\.[^\]]+\]$/, "/*");
+    .replace(/\/\[\.\.\.[^\]]+\]$/, "/*")
+    .replace(/\/\[[^\]]+\]$/, "/*");
 }

@@ -1,5 +1,5 @@
 import type { NextRequest } from "next/server";
-import { appUrl } from "@/lib/app-url";
+import { appUrl, requestOrigin } from "@/lib/app-url";
 import { AppError } from "@/lib/errors";
 
 /** Methods that change state; safe methods (GET, HEAD, OPTIONS) never do in this app. */
@@ -17,7 +17,7 @@ export function assertSameOrigin(request: NextRequest): void {
   const site = request.headers.get("sec-fetch-site");
   if (site && site !== "same-origin" && site !== "none") throw crossSite();
   const origin = request.headers.get("origin");
-  if (origin && origin !== request.nextUrl.origin && origin !== new URL(appUrl()).origin) throw crossSite();
+  if (origin && origin !== requestOrigin(request) && origin !== new URL(appUrl()).origin) throw crossSite();
 }
 
 /** Cross-origin pages can send text/plain, form and multipart bodies without a preflight, never JSON. */

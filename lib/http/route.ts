@@ -35,12 +35,15 @@ export interface RouteSpec<A extends Access = Access, S extends z.ZodType | unde
 }
 
 /** Browser-facing routes (session cookies) get the same-origin check; secret-bearing callers do not. */
-export const usesOriginPolicy = (access: Access) => access === "public" || access === "user" || access === "admin";
+export const usesOriginPolicy = (access: Access) =>
+  access === "public" || access === "user" || access === "user-or-key" || access === "admin";
 
 export interface RouteContext<A extends Access, Body> {
   request: NextRequest;
-  /** The signed-in user on `user` and `admin` routes; null on every other kind of route. */
-  user: A extends "user" | "admin" ? Principal["user"] & object : Principal["user"];
+  /** The signed-in user on `user`, `user-or-key` and `admin` routes; null on every other kind of route. */
+  user: A extends "user" | "user-or-key" | "admin" ? Principal["user"] & object : Principal["user"];
+  /** The API key a `user-or-key` route was called with (null for a session). */
+  apiKeyId: string | null;
   body: Body;
   /** The body as received (state-changing routes), e.g. for signature checks. */
   rawBody: string;
@@ -114,6 +117,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
       const response = await handler({
         request,
         user: principal.user as RouteContext<A, never>["user"],
+        apiKeyId: principal.apiKeyId,
         body: body as S extends z.ZodType ? z.infer<S> : undefined,
         rawBody,
         stripeEvent: principal.stripeEvent as RouteContext<A, never>["stripeEvent"],

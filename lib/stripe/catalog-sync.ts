@@ -1,12 +1,13 @@
 import type Stripe from "stripe";
 import { CANCEL_MODE, portalSubscriptionUpdate } from "@/lib/billing/plan-change-policy";
 import { catalogPrices, purchasablePlans, type Plan } from "@/lib/billing/plans";
+import { syncMeteredPrices } from "./meter-catalog";
 
 /** Marks the Stripe objects this project owns, so the sync never touches anything else. */
 export const MANAGED_BY = "next-stripe-billing";
 
 export interface CatalogChange {
-  object: "product" | "price" | "portal_configuration";
+  object: "product" | "price" | "meter" | "portal_configuration";
   key: string;
   action: "created" | "updated" | "archived" | "unchanged";
   id: string;
@@ -95,7 +96,7 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
   const changes: CatalogChange[] = [];
   const products = await listAll(stripe.products.list({ limit: 100 }));
   const managedProducts = new Map(
-    products.filter((p) => p.metadata.managed_by === MANAGED_BY).map((p) => [p.metadata.plan_id, p]),
+    products.filter((p) => p.metadata.managed_by === MANAGED_BY && p.metadata.plan_id).map((p) => [p.metadata.plan_id, p]),
   );
 
   const productIds = new Map<string, string>();
@@ -141,7 +142,11 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
     priceIdsByPlan.set(entry.plan.id, [...(priceIdsByPlan.get(entry.plan.id) ?? []), priceId]);
   }
 
-  const keep = new Set([...priceIdsByPlan.values()].flat());
+  // Billing Meters and the metered prices of `bill` meters (usage past the included amount).
+  const metered = await syncMeteredPrices(stripe, products);
+  changes.push(...metered.changes);
+
+  const keep = new Set([...priceIdsByPlan.values()].flat().concat(metered.priceIds));
   const activePrices = await listAll(stripe.prices.list({ active: true, limit: 100 }));
   for (const price of activePrices) {
     if (price.metadata.managed_by !== MANAGED_BY || keep.has(price.id)) continue;

@@ -25,6 +25,7 @@ test.beforeAll(async () => {
 function send(client: APIRequestContext, row: MatrixRow, url = row.url, headers: Record<string, string> = {}) {
   const target = url.replace("{otherSession}", otherSession);
   if (row.method === "GET") return client.get(target, { maxRedirects: 0, headers });
+  if (row.method === "DELETE") return client.delete(target, { maxRedirects: 0, headers });
   if (row.body === "form") return client.post(target, { form: { email: "x@example.com", password: "y" }, maxRedirects: 0, headers });
   return client.post(target, { data: row.body ?? {}, maxRedirects: 0, headers });
 }

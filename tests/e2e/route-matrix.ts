@@ -5,12 +5,12 @@
  * user, a user reaching for another user's resource, and an admin.
  */
 export type Identity = "anonymous" | "user" | "admin";
-export type Access = "public" | "user" | "admin" | "internal-key" | "cron-secret" | "stripe-signature" | "page";
+export type Access = "public" | "user" | "user-or-key" | "admin" | "internal-key" | "cron-secret" | "stripe-signature" | "page";
 
 export interface MatrixRow {
   /** The file under app/ that serves it. */
   file: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   /** The URL requested (with a query where the route needs one). `{otherSession}` is another user's checkout session id. */
   url: string;
   /** The access the route declares with route() (or `page`). */
@@ -48,6 +48,8 @@ export const ROUTE_MATRIX: MatrixRow[] = [
     otherUser: { url: "/billing/success?session_id={otherSession}", status: 200 },
   },
   { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
+  // The metered demo: signed-out visitors use the anonymous allowance.
+  { file: "app/dashboard/page.tsx", method: "GET", url: "/dashboard", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
 
   // API
   // Unknown API paths: JSON 404 from proxy.ts (no body) or from the catch-all route (with a body).
@@ -78,6 +80,24 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/api/billing/subscription/change/route.ts", method: "POST", url: "/api/billing/subscription/change", access: "user", body: { plan: "scale", interval: "month", preview: true }, expect: json(409) },
   { file: "app/api/billing/subscription/cancel/route.ts", method: "POST", url: "/api/billing/subscription/cancel", access: "user", expect: json(409) },
   { file: "app/api/billing/subscription/resume/route.ts", method: "POST", url: "/api/billing/subscription/resume", access: "user", expect: json(409) },
+  // Usage API and API keys: a session or `Authorization: Bearer <api key>`; each caller sees only its own.
+  { file: "app/api/billing/usage/route.ts", method: "GET", url: "/api/billing/usage?meter=jobs", access: "user-or-key", expect: json(200) },
+  { file: "app/api/billing/usage/route.ts", method: "POST", url: "/api/billing/usage", access: "user-or-key", body: { meter: "jobs", quantity: -1, idempotencyKey: "matrix" }, expect: json(400) },
+  { file: "app/api/billing/quota/route.ts", method: "GET", url: "/api/billing/quota", access: "user-or-key", expect: json(200) },
+  { file: "app/api/billing/api-keys/route.ts", method: "GET", url: "/api/billing/api-keys", access: "user-or-key", expect: json(200) },
+  { file: "app/api/billing/api-keys/route.ts", method: "POST", url: "/api/billing/api-keys", access: "user-or-key", body: { name: "" }, expect: json(400) },
+  // Nobody's key, or another user's: 404 either way.
+  { file: "app/api/billing/api-keys/[id]/route.ts", method: "DELETE", url: "/api/billing/api-keys/00000000-0000-4000-8000-000000000000", access: "user-or-key", expect: json(404) },
+  // Anonymous visitors get the guest allowance (the same 3 runs for every identity here: none is used up).
+  { file: "app/api/demo/jobs/route.ts", method: "POST", url: "/api/demo/jobs", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
+  {
+    file: "app/api/cron/usage-report/route.ts",
+    method: "GET",
+    url: "/api/cron/usage-report",
+    access: "cron-secret",
+    expect: { anonymous: 401, user: 401, admin: 401 },
+    credential: { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` }, status: 200 },
+  },
   { file: "app/api/billing/webhook/route.ts", method: "POST", url: "/api/billing/webhook", access: "stripe-signature", body: {}, expect: { anonymous: 400, user: 400, admin: 400 } },
   {
     file: "app/api/cron/reconcile/route.ts",

@@ -5,6 +5,7 @@ import { MIGRATIONS_FOLDER, selectRows } from "@/db/client";
 import { DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpers/db";
 
 const EXPECTED_TABLES = [
+  "anonymous_usage",
   "api_keys",
   "audit_log",
   "billing_customers",
@@ -15,6 +16,7 @@ const EXPECTED_TABLES = [
   "subscriptions",
   "usage_counters",
   "usage_events",
+  "usage_reservations",
   "users",
   "webhook_events",
 ];

@@ -3,6 +3,7 @@ import type { Queryable } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { catalogPrices } from "@/lib/billing/plans";
 import { MANAGED_BY } from "@/lib/stripe/catalog-sync";
+import { billedMeters } from "@/lib/stripe/meter-catalog";
 
 /** Why a product/price change disagrees with lib/billing/plans.ts, or null when it agrees. */
 export function catalogDrift(event: Stripe.Event): string | null {
@@ -10,6 +11,8 @@ export function catalogDrift(event: Stripe.Event): string | null {
   if (object.object === "price") {
     const wanted = catalogPrices().find((p) => p.lookupKey === object.lookup_key);
     if (!wanted) {
+      // The metered prices of `bill` meters are managed too (lib/stripe/meter-catalog.ts).
+      if (billedMeters().some((m) => m.definition.stripe.lookupKey === object.lookup_key)) return null;
       return object.metadata?.managed_by === MANAGED_BY && object.active
         ? `price ${object.id} is managed but its lookup key "${object.lookup_key}" is not in the catalog`
         : null;
@@ -22,7 +25,7 @@ export function catalogDrift(event: Stripe.Event): string | null {
     if (object.recurring?.interval !== wanted.interval) return `${wanted.lookupKey} bills per ${object.recurring?.interval}`;
     return null;
   }
-  if (object.metadata?.managed_by !== MANAGED_BY) return null;
+  if (object.metadata?.managed_by !== MANAGED_BY || object.metadata.meter_id) return null;
   if (event.type === "product.deleted") return `catalog product ${object.metadata.plan_id} was deleted`;
   if (!object.active) return `catalog product ${object.metadata.plan_id} was archived`;
   return null;

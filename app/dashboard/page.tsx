@@ -1,0 +1,42 @@
+import type { Metadata } from "next";
+import { cookies } from "next/headers";
+import Link from "next/link";
+import { Card } from "@/components/ui";
+import { RunJob } from "@/components/usage/run-job";
+import { ANONYMOUS_COOKIE, verifyAnonymousId } from "@/lib/auth/anonymous-id";
+import { getCurrentUser } from "@/lib/auth/session";
+import { getQuota } from "@/lib/billing/metering";
+import { anonymousUsage } from "@/lib/billing/metering/anonymous";
+
+export const metadata: Metadata = { title: "Dashboard" };
+export const dynamic = "force-dynamic";
+
+/** The demo product: signed in it meters the plan's `jobs`; signed out, the guest allowance. */
+export default async function DashboardPage() {
+  const user = await getCurrentUser();
+  const jobs = user
+    ? (await getQuota(user.id)).meters.jobs
+    : await anonymousUsage(verifyAnonymousId((await cookies()).get(ANONYMOUS_COOKIE)?.value), "jobs");
+  return (
+    <div className="space-y-8">
+      <h1 className="text-2xl font-semibold">Dashboard</h1>
+      <Card className="space-y-4">
+        <h2 className="text-lg font-semibold">Jobs</h2>
+        {user ? (
+          <p className="text-sm text-gray-600">
+            Each run uses one job from your plan&apos;s quota. See all usage on the{" "}
+            <Link href="/billing#usage" className="underline">
+              billing page
+            </Link>
+            .
+          </p>
+        ) : (
+          <p className="text-sm text-gray-600" data-testid="guest-allowance">
+            Try it without an account: guests get {jobs.limit} free runs. Sign up and they count towards your Free plan.
+          </p>
+        )}
+        <RunJob initialUsed={jobs.used} limit={jobs.limit} signedIn={Boolean(user)} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { Card } from "@/components/ui";
+import type { UsageOverview } from "@/lib/billing/metering/overview";
+import { MeterBar } from "./meter-bar";
+import { UsageChart } from "./usage-chart";
+
+/** The billing page's usage card: a bar per meter and the daily chart for the period. */
+export function UsageSection({ overview }: { overview: UsageOverview }) {
+  return (
+    <section id="usage" aria-labelledby="usage-heading" className="scroll-mt-6">
+      <Card className="space-y-6">
+        <h2 id="usage-heading" className="text-lg font-semibold">
+          Usage this period
+        </h2>
+        <div className="grid gap-6 sm:grid-cols-2">
+          {overview.meters.map((m) => (
+            <MeterBar
+              key={m.id}
+              id={m.id}
+              label={m.label}
+              unit={m.unit}
+              used={m.used}
+              limit={m.limit}
+              percent={m.percent}
+              state={m.state}
+              resetsAt={m.resetsAt}
+              overage={m.overage}
+              upgradePath={overview.upgradePath}
+            />
+          ))}
+        </div>
+        <div>
+          <h3 className="mb-2 text-sm font-medium text-gray-600">Daily usage</h3>
+          <UsageChart series={overview.meters.map((m) => ({ id: m.id, label: m.label, points: m.history }))} />
+        </div>
+      </Card>
+    </section>
+  );
+}

@@ -1,0 +1,106 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { apiKeys, users, type ApiKey } from "@/db/schema";
+import { badRequest, notFound, unauthorized } from "@/lib/errors";
+import { effectiveRole } from "./roles";
+import type { SessionUser } from "./session";
+
+/**
+ * API keys for other services: `nsb_` + 32 random bytes (base64url). Only the SHA-256 of a key is
+ * stored; its first 12 characters (the prefix) find the row, and the hash is then compared in
+ * constant time. A key acts only for the user who created it.
+ */
+export const API_KEY_PREFIX = "nsb_";
+const PREFIX_LENGTH = 12;
+export const MAX_KEYS_PER_USER = 25;
+
+const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+const view = (k: ApiKey): ApiKeyView => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  createdAt: k.createdAt.toISOString(),
+  expiresAt: k.expiresAt?.toISOString() ?? null,
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+});
+
+/** Creates a key; the full key is in the answer and nowhere else, ever. */
+export async function createApiKey(userId: string, input: { name: string; expiresAt?: Date | null }, now = new Date()): Promise<ApiKeyView & { key: string }> {
+  if (input.expiresAt && input.expiresAt <= now) throw badRequest("expiresAt must be in the future.", { field: "expiresAt" });
+  const db = await getDb();
+  const [{ count }] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)));
+  if (Number(count) >= MAX_KEYS_PER_USER) throw badRequest(`At most ${MAX_KEYS_PER_USER} active API keys; revoke one first.`, { field: "name" });
+  const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ userId, name: input.name, prefix: key.slice(0, PREFIX_LENGTH), keyHash: sha256(key), expiresAt: input.expiresAt ?? null })
+    .returning();
+  return { ...view(row), key };
+}
+
+/** The user's keys that are not revoked, newest first, without the keys themselves. */
+export async function listApiKeys(userId: string): Promise<ApiKeyView[]> {
+  const db = await getDb();
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .orderBy(desc(apiKeys.createdAt));
+  return rows.map(view);
+}
+
+/** Revokes one of the user's keys; someone else's key id is "not found", exactly like an unknown one. */
+export async function revokeApiKey(userId: string, id: string): Promise<void> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("No such API key.");
+  const db = await getDb();
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  if (!row) throw notFound("No such API key.");
+}
+
+export interface ApiKeyPrincipal {
+  user: SessionUser;
+  apiKeyId: string;
+}
+
+/** The owner of a presented key, or 401 for unknown, revoked or expired keys. */
+export async function authenticateApiKey(presented: string, now = new Date()): Promise<ApiKeyPrincipal> {
+  const invalid = () => unauthorized("The API key is invalid, revoked or expired.");
+  if (!presented.startsWith(API_KEY_PREFIX) || presented.length < PREFIX_LENGTH + 8 || presented.length > 200) throw invalid();
+  const db = await getDb();
+  const candidates = await db
+    .select({ key: apiKeys, user: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.prefix, presented.slice(0, PREFIX_LENGTH)));
+  const presentedHash = Buffer.from(sha256(presented), "hex");
+  const match = candidates.find((c) => timingSafeEqual(Buffer.from(c.key.keyHash, "hex"), presentedHash));
+  if (!match || match.key.revokedAt || (match.key.expiresAt && match.key.expiresAt <= now)) throw invalid();
+  // Last-used time at minute resolution keeps the hot path from writing on every request.
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.id, match.key.id), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${new Date(now.getTime() - 60_000).toISOString()}::timestamptz)`));
+  const { user } = match;
+  return {
+    user: { id: user.id, email: user.email, name: user.name, role: effectiveRole(user), emailVerified: Boolean(user.emailVerifiedAt) },
+    apiKeyId: match.key.id,
+  };
+}

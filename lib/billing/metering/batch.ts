@@ -1,0 +1,169 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import { getDb, selectRows, type Queryable } from "@/db/client";
+import { usageCounters } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import type { MeterId } from "../plans";
+import { loadEntitlement, meterContext, type MeterContext } from "./context";
+import { replayResult, withDatabasePolicy } from "./consume";
+import { pgErrorCode } from "./errors";
+import { assertQuantity, usageResult, type UsageResult } from "./result";
+
+export interface UsageEventInput {
+  meter: MeterId;
+  quantity: number;
+  idempotencyKey: string;
+  metadata?: Record<string, string>;
+}
+
+export interface BatchItemResult extends UsageResult {
+  idempotencyKey: string;
+  /** `quota_exceeded` when refused, `conflict` when the key was used before with other values. */
+  error?: "quota_exceeded" | "conflict";
+}
+
+export const MAX_BATCH_EVENTS = 1_000;
+
+/**
+ * Records up to 1,000 events for one user, answering per event in the same order. The counters of
+ * the meters involved are locked for the length of one short transaction (no network call inside),
+ * so the batch sees and moves them exactly like that many `consume` calls in a row would: each
+ * event is allowed only if it still fits, keys already on record (or repeated inside the batch)
+ * count once and answer the first result, and nobody ever ends above a limit.
+ */
+export async function consumeBatch(
+  userId: string,
+  events: UsageEventInput[],
+  options: { apiKeyId?: string | null; now?: Date } = {},
+): Promise<BatchItemResult[]> {
+  if (events.length > MAX_BATCH_EVENTS) throw new AppError("bad_request", `events: at most ${MAX_BATCH_EVENTS} per batch.`, { field: "events" });
+  events.forEach((e, i) => assertQuantity(e.quantity, `events.${i}.quantity`));
+  if (events.length === 0) return [];
+  const now = options.now ?? new Date();
+  let results: BatchItemResult[] = [];
+  await withDatabasePolicy(
+    events[0].meter,
+    async () => {
+      const db = await getDb();
+      const entitlement = await loadEntitlement(db, userId, now);
+      const contexts = new Map<MeterId, MeterContext>();
+      for (const meter of [...new Set(events.map((e) => e.meter))].sort()) contexts.set(meter, meterContext(entitlement, userId, meter, now));
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          results = await db.transaction((tx) => recordBatch(tx, contexts, events, options.apiKeyId ?? null));
+          break;
+        } catch (error) {
+          // A concurrent call recorded one of our keys first: go again and replay its result.
+          if (attempt === 0 && pgErrorCode(error) === "23505") continue;
+          throw error;
+        }
+      }
+      return results[0];
+    },
+    now,
+  );
+  return results;
+}
+
+async function recordBatch(
+  tx: Queryable,
+  contexts: Map<MeterId, MeterContext>,
+  events: UsageEventInput[],
+  apiKeyId: string | null,
+): Promise<BatchItemResult[]> {
+  const all = [...contexts.values()];
+  const userId = all[0].userId;
+  // Lock every counter the batch touches, in a fixed order so concurrent batches cannot deadlock.
+  await tx
+    .insert(usageCounters)
+    .values(all.map((c) => ({ userId, meter: c.meter, periodStart: c.period.start, periodEnd: c.period.end })))
+    .onConflictDoNothing();
+  const counters = new Map<string, { used: number; reserved: number; changed: boolean }>();
+  for (const ctx of all) {
+    const [row] = await tx
+      .select({ used: usageCounters.used, reserved: usageCounters.reserved })
+      .from(usageCounters)
+      .where(and(eq(usageCounters.userId, userId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)))
+      .orderBy(asc(usageCounters.meter))
+      .for("update");
+    counters.set(ctx.meter, { used: Number(row.used), reserved: Number(row.reserved), changed: false });
+  }
+  const keys = [...new Set(events.map((e) => e.idempotencyKey))];
+  // One JSON parameter instead of one per key: cheap to bind and to parse for 1,000 keys.
+  const priorRows = (
+    await selectRows<{ key: string; meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(
+      tx,
+      sql`select idempotency_key as key, meter, quantity, used_after, limit_at, period_end from usage_events
+          where user_id = ${userId}::uuid and idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`,
+    )
+  ).map((r) => ({ key: r.key, meter: r.meter, quantity: r.quantity, usedAfter: r.used_after, limitAt: r.limit_at, periodEnd: r.period_end }));
+  const prior = new Map(priorRows.map((r) => [r.key as string, r]));
+
+  const seen = new Map<string, BatchItemResult>();
+  const inserts: Array<{
+    meter: MeterId;
+    quantity: number;
+    key: string;
+    period_start: string;
+    period_end: string;
+    metadata: Record<string, string> | null;
+    used_after: number;
+    limit_at: number | null;
+    billable: number;
+  }> = [];
+  const results = events.map((event): BatchItemResult => {
+    const ctx = contexts.get(event.meter) as MeterContext;
+    const key = event.idempotencyKey;
+    const earlier = seen.get(key);
+    if (earlier) return { ...earlier, duplicate: earlier.error ? earlier.duplicate : true };
+    let result: BatchItemResult;
+    const before = prior.get(key);
+    if (before) {
+      try {
+        result = { idempotencyKey: key, ...replayResult(ctx, before, event.quantity) };
+      } catch {
+        result = { idempotencyKey: key, ...usageResult(ctx, false, counters.get(event.meter)!.used), error: "conflict" };
+      }
+    } else {
+      const counter = counters.get(event.meter)!;
+      const fits = ctx.limit === null || ctx.overage === "bill" || counter.used + counter.reserved + event.quantity <= ctx.limit;
+      if (fits) {
+        counter.used += event.quantity;
+        counter.changed = true;
+        const billable = ctx.overage === "bill" && ctx.limit !== null ? Math.min(event.quantity, Math.max(0, counter.used - ctx.limit)) : 0;
+        inserts.push({
+          meter: event.meter,
+          quantity: event.quantity,
+          key,
+          period_start: ctx.period.start.toISOString(),
+          period_end: ctx.period.end.toISOString(),
+          metadata: event.metadata ?? null,
+          used_after: counter.used,
+          limit_at: ctx.limit,
+          billable,
+        });
+        result = { idempotencyKey: key, ...usageResult(ctx, true, counter.used, counter.reserved) };
+      } else {
+        result = { idempotencyKey: key, ...usageResult(ctx, false, counter.used, counter.reserved), error: "quota_exceeded" };
+      }
+    }
+    seen.set(key, result);
+    return result;
+  });
+
+  if (inserts.length > 0) {
+    await tx.execute(sql`
+      insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
+      select ${userId}::uuid, e.meter, e.quantity, e.key, e.period_start, e.period_end, ${apiKeyId}::uuid, coalesce(e.metadata, '{}'::jsonb), e.used_after, e.limit_at, e.billable
+      from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
+        as e(meter text, quantity bigint, key text, period_start timestamptz, period_end timestamptz, metadata jsonb, used_after bigint, limit_at bigint, billable bigint)`);
+  }
+  for (const ctx of all) {
+    const counter = counters.get(ctx.meter)!;
+    if (!counter.changed) continue;
+    await tx
+      .update(usageCounters)
+      .set({ used: counter.used })
+      .where(and(eq(usageCounters.userId, userId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)));
+  }
+  return results;
+}

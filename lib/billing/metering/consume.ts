@@ -1,0 +1,285 @@
+import { sql } from "drizzle-orm";
+import { getDb, selectRows, type Queryable } from "@/db/client";
+import { AppError, conflict } from "@/lib/errors";
+import { logger } from "@/lib/logger";
+import { meterDefinition, type MeterId } from "../plans";
+import { cachedEntitlement, forgetEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, type MeterContext } from "./context";
+import { isDatabaseUnreachable, pgErrorCode } from "./errors";
+import { calendarMonth } from "./periods";
+import { releaseExpiredReservations } from "./sweep";
+import { assertQuantity, num, numOrNull, usageResult, type UsageResult } from "./result";
+
+export interface ConsumeOptions {
+  /** The same key counts once per user: a retry answers the first call's result. */
+  idempotencyKey?: string | null;
+  metadata?: Record<string, string>;
+  /** The API key the call came through, for the audit trail. */
+  apiKeyId?: string | null;
+  /** The moment to meter at (tests on test clocks); defaults to now. */
+  now?: Date;
+}
+
+/** `used == limit` is fine; one more is not. Bill meters never refuse (they bill the excess). */
+const limitClause = (ctx: MeterContext, expression: ReturnType<typeof sql>) =>
+  ctx.limit === null || ctx.overage === "bill" ? sql`true` : sql`${expression} <= ${ctx.limit}::bigint`;
+
+interface ConsumeRow {
+  used_after: unknown;
+  reserved_after: unknown;
+  prior_used: unknown;
+  prior_limit: unknown;
+  prior_quantity: unknown;
+  prior_meter: string | null;
+  prior_period_end: unknown;
+  current_used: unknown;
+  stale: boolean;
+}
+
+/**
+ * The one statement that checks and records: the counter row is upserted only while it stays
+ * within the limit (the row lock makes concurrent callers queue, and each re-checks the latest
+ * value), the event is inserted only when the counter moved, and an idempotency key already on
+ * record stops both. A concurrent first use of the same key fails the unique index and rolls the
+ * whole statement back (handled by the caller as a duplicate).
+ */
+function consumeStatement(ctx: MeterContext, quantity: number, options: ConsumeOptions, guard?: { newestUpdate: string | null }) {
+  const key = options.idempotencyKey ?? null;
+  // With a cached entitlement: has any of the user's subscriptions changed since it was loaded?
+  const stale = guard
+    ? sql`exists (select 1 from subscriptions s where s.user_id = ${ctx.userId}::uuid and s.updated_at > coalesce(${guard.newestUpdate}::timestamptz, '-infinity'))`
+    : sql`false`;
+  const limit = ctx.limit;
+  const billable =
+    ctx.overage === "bill" && limit !== null
+      ? sql`least(${quantity}::bigint, greatest(0, counter.used - ${limit}::bigint))`
+      : sql`0`;
+  return sql`
+    with counter as (
+      insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
+      select ${ctx.userId}::uuid, ${ctx.meter}, ${ctx.period.start.toISOString()}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz, ${quantity}::bigint, 0
+      where ${limitClause(ctx, sql`${quantity}::bigint`)}
+        and not ${stale}
+        and not exists (select 1 from usage_events e where e.user_id = ${ctx.userId}::uuid and e.idempotency_key = ${key}::text)
+      on conflict (user_id, meter, period_start) do update
+        set used = c.used + excluded.used, updated_at = now()
+        where ${limitClause(ctx, sql`c.used + c.reserved + excluded.used`)}
+      returning c.used, c.reserved
+    ),
+    event as (
+      insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
+      select ${ctx.userId}::uuid, ${ctx.meter}, ${quantity}::bigint, ${key}::text, ${ctx.period.start.toISOString()}::timestamptz,
+        ${ctx.period.end.toISOString()}::timestamptz, ${options.apiKeyId ?? null}::uuid, ${JSON.stringify(options.metadata ?? {})}::jsonb,
+        counter.used, ${limit}::bigint, ${billable}
+      from counter
+      returning id
+    )
+    select
+      (select used from counter) as used_after,
+      (select reserved from counter) as reserved_after,
+      prior.used_after as prior_used, prior.limit_at as prior_limit, prior.quantity as prior_quantity,
+      prior.meter as prior_meter, prior.period_end as prior_period_end,
+      cur.used as current_used, ${stale} as stale
+    from (select 1) as one
+    left join usage_events prior on prior.user_id = ${ctx.userId}::uuid and prior.idempotency_key = ${key}::text
+    left join usage_counters cur on cur.user_id = ${ctx.userId}::uuid and cur.meter = ${ctx.meter} and cur.period_start = ${ctx.period.start.toISOString()}::timestamptz`;
+}
+
+/** The first answer given for an idempotency key, rebuilt from the event it recorded. */
+export function replayResult(
+  ctx: MeterContext,
+  prior: { meter: string | null; quantity: unknown; usedAfter: unknown; limitAt: unknown; periodEnd: unknown },
+  quantity: number,
+): UsageResult {
+  if (prior.meter !== ctx.meter || num(prior.quantity) !== quantity) {
+    throw conflict("This idempotency key was already used for a different meter or quantity.", { field: "idempotencyKey" });
+  }
+  const used = num(prior.usedAfter);
+  const limit = numOrNull(prior.limitAt);
+  return {
+    allowed: true,
+    meter: ctx.meter,
+    used,
+    limit,
+    remaining: limit === null ? null : Math.max(0, limit - used),
+    resetsAt: new Date(prior.periodEnd as string).toISOString(),
+    plan: ctx.plan,
+    duplicate: true,
+  };
+}
+
+async function readPrior(db: Queryable, userId: string, key: string) {
+  const [row] = await selectRows<{ meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(
+    db,
+    sql`select meter, quantity, used_after, limit_at, period_end from usage_events where user_id = ${userId}::uuid and idempotency_key = ${key}`,
+  );
+  return row ? { meter: row.meter, quantity: row.quantity, usedAfter: row.used_after, limitAt: row.limit_at, periodEnd: row.period_end } : undefined;
+}
+
+/** Runs one consume statement for a context already loaded; used by `consume` and batches. */
+export async function consumeWithContext(
+  db: Queryable,
+  ctx: MeterContext,
+  quantity: number,
+  options: ConsumeOptions = {},
+  guard?: { newestUpdate: string | null },
+): Promise<UsageResult | "stale"> {
+  const key = options.idempotencyKey ?? null;
+  let row: ConsumeRow | undefined;
+  try {
+    [row] = await selectRows<ConsumeRow>(db, consumeStatement(ctx, quantity, options, guard));
+  } catch (error) {
+    // Someone else recorded the same key between our snapshot and our insert: theirs is the first result.
+    if (key && pgErrorCode(error) === "23505") {
+      const prior = await readPrior(db, ctx.userId, key);
+      if (prior) return replayResult(ctx, prior, quantity);
+    }
+    throw error;
+  }
+  if (!row) throw new Error("consume statement returned no row");
+  if (row.stale) return "stale";
+  if (row.used_after !== null && row.used_after !== undefined) return usageResult(ctx, true, num(row.used_after), num(row.reserved_after));
+  if (key && row.prior_meter !== null) {
+    return replayResult(
+      ctx,
+      { meter: row.prior_meter, quantity: row.prior_quantity, usedAfter: row.prior_used, limitAt: row.prior_limit, periodEnd: row.prior_period_end },
+      quantity,
+    );
+  }
+  // Refused: the statement's snapshot may predate the commits it queued behind, so the answer
+  // reports the counter as it is now (read-only; the refusal itself was decided under the row lock).
+  const current = await readCounter(db, ctx, options.now ?? new Date());
+  return usageResult(ctx, false, Math.max(current.used, num(row.current_used)), current.reserved);
+}
+
+/**
+ * Fail closed (503 `database_unavailable`) when the database cannot be reached, unless the meter
+ * says `failOpen`, in which case the call goes through unrecorded and the answer says `degraded`.
+ */
+export async function withDatabasePolicy(meter: MeterId, run: () => Promise<UsageResult>, now = new Date()): Promise<UsageResult> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AppError || !isDatabaseUnreachable(error)) throw error;
+    if (meterDefinition(meter).failOpen) {
+      logger.warn({ err: error, meter }, "metering database unreachable: failing open");
+      const resetsAt = calendarMonth(now).end.toISOString();
+      return { allowed: true, meter, used: 0, limit: null, remaining: null, resetsAt, plan: { id: "unknown", name: "Unknown" }, degraded: true };
+    }
+    logger.error({ err: error, meter }, "metering database unreachable: failing closed");
+    throw new AppError("database_unavailable", "Usage cannot be checked right now. Please try again shortly.", { meter });
+  }
+}
+
+/** Runs `run` with the database and the user's meter context, under the meter's database policy. */
+function withMeterContext(userId: string, meter: MeterId, now: Date, run: (db: Queryable, ctx: MeterContext) => Promise<UsageResult>): Promise<UsageResult> {
+  return withDatabasePolicy(
+    meter,
+    async () => {
+      const db = await getDb();
+      return run(db, await loadMeterContext(db, userId, meter, now));
+    },
+    now,
+  );
+}
+
+/**
+ * Checks and records `quantity` units of `meter` for a user in one atomic statement. Allowed only
+ * if the user stays within the limit of the plan in force; under any concurrency nobody ends above
+ * it. The same idempotency key counts once and a retry answers the first result.
+ */
+export async function consume(userId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
+  assertQuantity(quantity);
+  const now = options.now ?? new Date();
+  return withDatabasePolicy(
+    meter,
+    async () => {
+      const db = await getDb();
+      // At the current time a cached entitlement saves a round trip; the statement re-checks it.
+      const cached = options.now ? undefined : cachedEntitlement(userId);
+      if (cached) {
+        const ctx = meterContext(cached.entitlement, userId, meter, now);
+        const result = await consumeWithContext(db, ctx, quantity, options, cached);
+        if (result !== "stale") return settle(db, ctx, result);
+        forgetEntitlement(userId);
+      }
+      const ctx = options.now
+        ? await loadMeterContext(db, userId, meter, now)
+        : meterContext((await loadCachedEntitlement(db, userId)).entitlement, userId, meter, now);
+      return settle(db, ctx, (await consumeWithContext(db, ctx, quantity, options)) as UsageResult);
+    },
+    now,
+  );
+
+  // Expired reservations still hold quota until swept: give it back and try once more.
+  async function settle(db: Queryable, ctx: MeterContext, result: UsageResult): Promise<UsageResult> {
+    if (!result.allowed && ctx.limit !== null && (await releaseExpiredReservations(db, ctx, now)) > 0) {
+      return (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
+    }
+    return result;
+  }
+}
+
+/** Read-only: would `quantity` more units fit? Records nothing. */
+export async function check(userId: string, meter: MeterId, quantity = 1, options: { now?: Date } = {}): Promise<UsageResult> {
+  assertQuantity(quantity, "quantity", { allowZero: true });
+  const now = options.now ?? new Date();
+  return withMeterContext(userId, meter, now, async (db, ctx) => {
+    const { used, reserved } = await readCounter(db, ctx, now);
+    const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
+    return usageResult(ctx, allowed, used, reserved);
+  });
+}
+
+/** The counter for the context's period; reservations that have expired do not count. */
+export async function readCounter(db: Queryable, ctx: MeterContext, now: Date): Promise<{ used: number; reserved: number }> {
+  const [row] = await selectRows<{ used: unknown; reserved: unknown; expired: unknown }>(
+    db,
+    sql`select c.used, c.reserved,
+          (select coalesce(sum(r.quantity), 0) from usage_reservations r
+            where r.user_id = c.user_id and r.meter = c.meter and r.period_start = c.period_start
+              and r.status = 'pending' and r.expires_at <= ${now.toISOString()}::timestamptz) as expired
+        from usage_counters c
+        where c.user_id = ${ctx.userId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz`,
+  );
+  return { used: num(row?.used), reserved: Math.max(0, num(row?.reserved) - num(row?.expired)) };
+}
+
+/**
+ * Gives back `quantity` units of the current period (a failed job, a cancelled call); the counter
+ * never goes below zero. With an idempotency key a retried refund counts once.
+ */
+export async function refund(userId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
+  assertQuantity(quantity);
+  const now = options.now ?? new Date();
+  const key = options.idempotencyKey ?? null;
+  return withMeterContext(userId, meter, now, async (db, ctx) => {
+    const start = ctx.period.start.toISOString();
+    const [row] = await selectRows<{ used: unknown; reserved: unknown }>(
+      db,
+      sql`
+        with locked as (
+          select used from usage_counters
+          where user_id = ${userId}::uuid and meter = ${meter} and period_start = ${start}::timestamptz
+            and not exists (select 1 from usage_events e where e.user_id = ${userId}::uuid and e.idempotency_key = ${key}::text)
+          for update
+        ),
+        counter as (
+          update usage_counters c set used = c.used - least(${quantity}::bigint, c.used), updated_at = now()
+          from locked
+          where c.user_id = ${userId}::uuid and c.meter = ${meter} and c.period_start = ${start}::timestamptz
+          returning c.used, c.reserved, locked.used - c.used as refunded
+        ),
+        event as (
+          insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at)
+          select ${userId}::uuid, ${meter}, -counter.refunded, ${key}::text, ${start}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz,
+            ${options.apiKeyId ?? null}::uuid, ${JSON.stringify(options.metadata ?? {})}::jsonb, counter.used, ${ctx.limit}::bigint
+          from counter where counter.refunded > 0 or ${key}::text is not null
+          returning id
+        )
+        select used, reserved from counter`,
+    );
+    if (row) return usageResult(ctx, true, num(row.used), num(row.reserved));
+    const current = await readCounter(db, ctx, now);
+    return usageResult(ctx, true, current.used, current.reserved, key ? { duplicate: true } : {});
+  });
+}

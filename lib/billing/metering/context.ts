@@ -1,0 +1,81 @@
+import type { Queryable } from "@/db/client";
+import { resolveEntitlement, type Entitlement } from "../entitlements";
+import { meterDefinition, type MeterId, type OveragePolicy } from "../plans";
+import { userSubscriptions } from "../summary";
+import { usagePeriod, type UsagePeriod } from "./periods";
+
+/** Everything a metering statement needs to know about one user and meter at one moment. */
+export interface MeterContext {
+  userId: string;
+  meter: MeterId;
+  plan: { id: string; name: string };
+  /** Null = unlimited. Read from the entitlement, so per-customer overrides apply. */
+  limit: number | null;
+  period: UsagePeriod;
+  /** `bill` only when the meter bills overage AND the user has a Stripe subscription to bill it on. */
+  overage: OveragePolicy;
+}
+
+export function meterContext(entitlement: Entitlement, userId: string, meter: MeterId, now: Date): MeterContext {
+  const limit = entitlement.limits[meter] ?? null;
+  const billable = meterDefinition(meter).overage === "bill" && entitlement.subscription?.provider === "stripe" && limit !== null;
+  return {
+    userId,
+    meter,
+    plan: { id: entitlement.plan.id, name: entitlement.plan.name },
+    limit,
+    period: usagePeriod(entitlement.subscription, now),
+    overage: billable ? "bill" : "block",
+  };
+}
+
+/** The user's entitlement (plan, limits, grace period) from their stored subscriptions. */
+export async function loadEntitlement(db: Queryable, userId: string, now: Date): Promise<Entitlement> {
+  return resolveEntitlement(await userSubscriptions(db, userId), now);
+}
+
+export async function loadMeterContext(db: Queryable, userId: string, meter: MeterId, now: Date): Promise<MeterContext> {
+  return meterContext(await loadEntitlement(db, userId, now), userId, meter, now);
+}
+
+/**
+ * A per-process cache of entitlements so that a consume is one round trip, never trusted blindly:
+ * every statement that uses a cached entry re-checks in the database that none of the user's
+ * subscription rows changed since (`updated_at` newer than the newest one seen), and refuses to
+ * record if one did; the caller then reloads and goes again. Entries also end after a few seconds
+ * and before a grace period does. Only for calls at the current time (tests pass `now`).
+ */
+export interface CachedEntitlement {
+  entitlement: Entitlement;
+  /** The newest `subscriptions.updated_at` of the user when loaded (ISO), or null when none. */
+  newestUpdate: string | null;
+  validUntil: number;
+}
+
+const ENTITLEMENT_TTL_MS = 5_000;
+const MAX_CACHED = 10_000;
+const entitlementCache = new Map<string, CachedEntitlement>();
+
+export function cachedEntitlement(userId: string): CachedEntitlement | undefined {
+  const entry = entitlementCache.get(userId);
+  if (entry && entry.validUntil > Date.now()) return entry;
+  if (entry) entitlementCache.delete(userId);
+  return undefined;
+}
+
+export function forgetEntitlement(userId: string): void {
+  entitlementCache.delete(userId);
+}
+
+/** Loads the entitlement fresh and caches it with the newest update it reflects. */
+export async function loadCachedEntitlement(db: Queryable, userId: string): Promise<CachedEntitlement> {
+  const now = new Date();
+  const rows = await userSubscriptions(db, userId);
+  const entitlement = resolveEntitlement(rows, now);
+  const newest = rows.reduce<Date | null>((max, r) => (!max || r.updatedAt > max ? r.updatedAt : max), null);
+  const graceEnd = entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const entry = { entitlement, newestUpdate: newest?.toISOString() ?? null, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
+  if (entitlementCache.size >= MAX_CACHED) entitlementCache.clear();
+  entitlementCache.set(userId, entry);
+  return entry;
+}

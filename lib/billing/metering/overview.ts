@@ -1,0 +1,42 @@
+import { METERS, type MeterId } from "../plans";
+import { upgradeUrl } from "./quota-error";
+import { getQuota, getUsageHistory, type MeterQuota, type UsageHistory } from "./usage-reads";
+
+export interface MeterOverview extends MeterQuota {
+  id: MeterId;
+  label: string;
+  unit: string;
+  /** 0–100 (capped); null when unlimited. */
+  percent: number | null;
+  /** `warning` from 80 %, `exceeded` at 100 %. */
+  state: "ok" | "warning" | "exceeded" | "unlimited";
+  history: UsageHistory["points"];
+}
+
+export interface UsageOverview {
+  plan: { id: string; name: string };
+  meters: MeterOverview[];
+  /** Where the upgrade prompts point. */
+  upgradePath: string;
+}
+
+export const WARNING_PERCENT = 80;
+
+export function meterState(used: number, limit: number | null): { percent: number | null; state: MeterOverview["state"] } {
+  if (limit === null) return { percent: null, state: "unlimited" };
+  const percent = limit === 0 ? 100 : Math.min(100, (used / limit) * 100);
+  return { percent, state: percent >= 100 ? "exceeded" : percent >= WARNING_PERCENT ? "warning" : "ok" };
+}
+
+/** The billing page's usage section in one read: every meter's quota and its daily usage this period. */
+export async function getUsageOverview(userId: string, now = new Date()): Promise<UsageOverview> {
+  const quota = await getQuota(userId, now);
+  const meters = await Promise.all(
+    (Object.keys(quota.meters) as MeterId[]).map(async (id): Promise<MeterOverview> => {
+      const m = quota.meters[id];
+      const history = await getUsageHistory(userId, id, new Date(m.periodStart), new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 86_400_000)));
+      return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: history.points };
+    }),
+  );
+  return { plan: quota.plan, meters, upgradePath: new URL(upgradeUrl(quota.plan.id)).pathname + new URL(upgradeUrl(quota.plan.id)).hash };
+}

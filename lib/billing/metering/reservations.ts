@@ -1,0 +1,205 @@
+import { addSeconds } from "date-fns";
+import { sql } from "drizzle-orm";
+import { getDb, selectRows, type Queryable } from "@/db/client";
+import { AppError, notFound } from "@/lib/errors";
+import { isMeterId, type MeterId } from "../plans";
+import { loadEntitlement, meterContext, type MeterContext } from "./context";
+import { readCounter, withDatabasePolicy } from "./consume";
+import { releaseExpiredReservations } from "./sweep";
+import { assertQuantity, num, usageResult, type UsageResult } from "./result";
+
+export const DEFAULT_RESERVATION_SECONDS = 15 * 60;
+
+export interface Reservation extends UsageResult {
+  /** Null when the reservation was refused. */
+  reservationId: string | null;
+  expiresAt: string | null;
+}
+
+function reserveStatement(ctx: MeterContext, quantity: number, expiresAt: Date) {
+  const fits = (expression: ReturnType<typeof sql>) =>
+    ctx.limit === null || ctx.overage === "bill" ? sql`true` : sql`${expression} <= ${ctx.limit}::bigint`;
+  const start = ctx.period.start.toISOString();
+  const end = ctx.period.end.toISOString();
+  return sql`
+    with counter as (
+      insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
+      select ${ctx.userId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, 0, ${quantity}::bigint
+      where ${fits(sql`${quantity}::bigint`)}
+      on conflict (user_id, meter, period_start) do update
+        set reserved = c.reserved + excluded.reserved, updated_at = now()
+        where ${fits(sql`c.used + c.reserved + excluded.reserved`)}
+      returning c.used, c.reserved
+    ),
+    reservation as (
+      insert into usage_reservations (user_id, meter, period_start, period_end, quantity, expires_at)
+      select ${ctx.userId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, ${quantity}::bigint, ${expiresAt.toISOString()}::timestamptz
+      from counter
+      returning id
+    )
+    select (select id from reservation) as id, counter.used, counter.reserved from counter
+    union all
+    select null, c.used, c.reserved from usage_counters c
+      where not exists (select 1 from counter)
+        and c.user_id = ${ctx.userId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz`;
+}
+
+/**
+ * Holds `quantity` units for work whose cost is known only at the end (an LLM call). The units
+ * count against the limit at once; `finalize` turns them into the real usage, `release` gives them
+ * back, and a reservation left alone expires after `ttlSeconds` and gives them back by itself.
+ */
+export async function reserve(
+  userId: string,
+  meter: MeterId,
+  quantity: number,
+  options: { ttlSeconds?: number; now?: Date } = {},
+): Promise<Reservation> {
+  assertQuantity(quantity);
+  const now = options.now ?? new Date();
+  const expiresAt = addSeconds(now, options.ttlSeconds ?? DEFAULT_RESERVATION_SECONDS);
+  let reservationId: string | null = null;
+  const result = await withDatabasePolicy(
+    meter,
+    async () => {
+      const db = await getDb();
+      const ctx = meterContext(await loadEntitlement(db, userId, now), userId, meter, now);
+      const attempt = async () => {
+        const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown }>(db, reserveStatement(ctx, quantity, expiresAt));
+        reservationId = row?.id ?? null;
+        return usageResult(ctx, reservationId !== null, num(row?.used), num(row?.reserved));
+      };
+      const first = await attempt();
+      if (!first.allowed && (await releaseExpiredReservations(db, ctx, now)) > 0) return attempt();
+      return first;
+    },
+    now,
+  );
+  return { ...result, reservationId, expiresAt: reservationId ? expiresAt.toISOString() : null };
+}
+
+interface ReservationRow {
+  meter: string;
+  status: string;
+  quantity: unknown;
+  period_start: unknown;
+  period_end: unknown;
+  /** What `finalize` charged (its usage event), when it did. */
+  charged: unknown;
+}
+
+async function loadReservation(db: Queryable, userId: string, reservationId: string): Promise<ReservationRow & { meter: MeterId }> {
+  const [row] = /^[0-9a-f-]{36}$/i.test(reservationId)
+    ? await selectRows<ReservationRow>(
+        db,
+        sql`select r.meter, r.status, r.quantity, r.period_start, r.period_end, e.quantity as charged
+            from usage_reservations r
+            left join usage_events e on e.user_id = r.user_id and e.idempotency_key = 'reservation:' || r.id::text
+            where r.id = ${reservationId}::uuid and r.user_id = ${userId}::uuid`,
+      )
+    : [];
+  if (!row || !isMeterId(row.meter)) throw notFound("No such reservation.");
+  return row as ReservationRow & { meter: MeterId };
+}
+
+/**
+ * Settles a reservation with the real cost. Up to the reserved amount is always charged; beyond it
+ * only what still fits under the limit (bill meters: all of it). Settling twice answers the first
+ * settlement; an expired reservation is refused with 409 (its quota was already given back).
+ */
+export async function finalize(
+  userId: string,
+  reservationId: string,
+  actualQuantity: number,
+  options: { now?: Date } = {},
+): Promise<UsageResult & { charged: number }> {
+  assertQuantity(actualQuantity, "quantity", { allowZero: true });
+  const now = options.now ?? new Date();
+  const db = await getDb();
+  const reservation = await loadReservation(db, userId, reservationId);
+  let charged = 0;
+  const result = await withDatabasePolicy(
+    reservation.meter,
+    async () => {
+      const entitlement = await loadEntitlement(db, userId, now);
+      const ctx: MeterContext = {
+        ...meterContext(entitlement, userId, reservation.meter, now),
+        period: { start: new Date(reservation.period_start as string), end: new Date(reservation.period_end as string) },
+      };
+      const amount =
+        ctx.limit === null || ctx.overage === "bill"
+          ? sql`${actualQuantity}::bigint`
+          : sql`least(${actualQuantity}::bigint, greatest(r.quantity, ${ctx.limit}::bigint - c.used - c.reserved + r.quantity))`; // c = the locked counter
+      const billable =
+        ctx.overage === "bill" && ctx.limit !== null ? sql`least(counter.charged, greatest(0, counter.used - ${ctx.limit}::bigint))` : sql`0`;
+      const [row] = await selectRows<{ used: unknown; reserved: unknown; charged: unknown }>(
+        db,
+        sql`
+          with r as (
+            update usage_reservations set status = 'finalized', settled_at = ${now.toISOString()}::timestamptz
+            where id = ${reservationId}::uuid and user_id = ${userId}::uuid and status = 'pending' and expires_at > ${now.toISOString()}::timestamptz
+            returning id, user_id, meter, period_start, period_end, quantity
+          ),
+          locked as (
+            select c.used, c.reserved from usage_counters c, r
+            where c.user_id = r.user_id and c.meter = r.meter and c.period_start = r.period_start
+            for update of c
+          ),
+          calc as (select r.*, ${amount} as charged from r, locked c),
+          counter as (
+            update usage_counters c
+              set reserved = greatest(0, c.reserved - calc.quantity), used = c.used + calc.charged, updated_at = now()
+            from calc
+            where c.user_id = calc.user_id and c.meter = calc.meter and c.period_start = calc.period_start
+            returning c.used, c.reserved, calc.charged, calc.id, calc.period_start, calc.period_end
+          ),
+          event as (
+            insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, used_after, limit_at, billable_quantity)
+            select ${userId}::uuid, ${reservation.meter}, counter.charged, 'reservation:' || counter.id::text, counter.period_start, counter.period_end,
+              counter.used, ${ctx.limit}::bigint, ${billable}
+            from counter where counter.charged > 0
+          )
+          select used, reserved, charged from counter`,
+      );
+      if (!row) {
+        const current = await loadReservation(db, userId, reservationId);
+        if (current.status === "finalized") {
+          charged = num(current.charged);
+          const counter = await readCounter(db, ctx, now);
+          return usageResult(ctx, true, counter.used, counter.reserved, { duplicate: true });
+        }
+        throw new AppError("conflict", `This reservation is ${current.status === "pending" ? "expired" : current.status}; its quota was given back.`, {
+          field: "reservationId",
+          status: current.status === "pending" ? "expired" : current.status,
+        });
+      }
+      charged = num(row.charged);
+      return usageResult(ctx, true, num(row.used), num(row.reserved));
+    },
+    now,
+  );
+  return { ...result, charged };
+}
+
+/** Gives a reservation's units back without charging anything (the work was abandoned). */
+export async function release(userId: string, reservationId: string, options: { now?: Date } = {}): Promise<{ released: number }> {
+  const now = options.now ?? new Date();
+  const db = await getDb();
+  await loadReservation(db, userId, reservationId);
+  const [row] = await selectRows<{ released: unknown }>(
+    db,
+    sql`
+      with r as (
+        update usage_reservations set status = 'released', settled_at = ${now.toISOString()}::timestamptz
+        where id = ${reservationId}::uuid and user_id = ${userId}::uuid and status = 'pending'
+        returning user_id, meter, period_start, quantity
+      ),
+      counter as (
+        update usage_counters c set reserved = greatest(0, c.reserved - r.quantity), updated_at = now()
+        from r where c.user_id = r.user_id and c.meter = r.meter and c.period_start = r.period_start
+        returning c.reserved
+      )
+      select coalesce((select quantity from r), 0) as released, (select count(*) from counter) as touched`,
+  );
+  return { released: num(row?.released) };
+}

@@ -1,0 +1,86 @@
+import Stripe from "stripe";
+import { METERS, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
+import type { CatalogChange } from "./catalog-sync";
+
+const MANAGED_BY = "next-stripe-billing";
+
+async function listAll<T>(list: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of list) out.push(item);
+  return out;
+}
+
+type BilledMeter = { id: MeterId; definition: MeterDefinition & { stripe: NonNullable<MeterDefinition["stripe"]> } };
+
+/** The catalog's `bill` meters: each has a Stripe Billing Meter and a metered price. */
+export function billedMeters(): BilledMeter[] {
+  return (Object.entries(METERS) as Array<[MeterId, MeterDefinition]>)
+    .filter(([, d]) => d.overage === "bill" && d.stripe)
+    .map(([id, definition]) => ({ id, definition: definition as BilledMeter["definition"] }));
+}
+
+/**
+ * Makes Stripe hold, for every `bill` meter of the catalog, an active Billing Meter (sum of `value`
+ * per `stripe_customer_id`) and a monthly metered price on its own product, found by lookup key.
+ * Returns the changes and the ids of the prices to keep (the catalog sync archives the others).
+ */
+export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product[]): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
+  const changes: CatalogChange[] = [];
+  const priceIds: string[] = [];
+  const wanted = billedMeters();
+  if (wanted.length === 0) return { changes, priceIds };
+  const meters = await listAll(stripe.billing.meters.list({ status: "active", limit: 100 }));
+  const prices = await listAll(stripe.prices.list({ lookup_keys: wanted.map((m) => m.definition.stripe.lookupKey), limit: 100 }));
+  for (const { id, definition } of wanted) {
+    const { eventName, lookupKey, unitAmountDecimal } = definition.stripe;
+    let meter = meters.find((m) => m.event_name === eventName);
+    if (meter) {
+      changes.push({ object: "meter", key: eventName, action: "unchanged", id: meter.id });
+    } else {
+      meter = await stripe.billing.meters.create({
+        display_name: definition.label,
+        event_name: eventName,
+        default_aggregation: { formula: "sum" },
+        customer_mapping: { type: "by_id", event_payload_key: "stripe_customer_id" },
+        value_settings: { event_payload_key: "value" },
+      });
+      changes.push({ object: "meter", key: eventName, action: "created", id: meter.id });
+    }
+
+    let product = products.find((p) => p.metadata.managed_by === MANAGED_BY && p.metadata.meter_id === id);
+    if (!product) {
+      product = await stripe.products.create({ name: `${definition.label} (usage)`, metadata: { meter_id: id, managed_by: MANAGED_BY } });
+      changes.push({ object: "product", key: `meter:${id}`, action: "created", id: product.id });
+    } else if (!product.active) {
+      product = await stripe.products.update(product.id, { active: true });
+      changes.push({ object: "product", key: `meter:${id}`, action: "updated", id: product.id });
+    }
+
+    const current = prices.find((p) => p.lookup_key === lookupKey);
+    const matches =
+      current?.active &&
+      current.recurring?.usage_type === "metered" &&
+      current.recurring.meter === meter.id &&
+      current.unit_amount_decimal !== null &&
+      Number(String(current.unit_amount_decimal)) === Number(unitAmountDecimal) &&
+      (typeof current.product === "string" ? current.product : current.product.id) === product.id;
+    if (current && matches) {
+      priceIds.push(current.id);
+      changes.push({ object: "price", key: lookupKey, action: "unchanged", id: current.id });
+      continue;
+    }
+    const created = await stripe.prices.create({
+      product: product.id,
+      currency: "usd",
+      unit_amount_decimal: Stripe.Decimal.from(unitAmountDecimal),
+      recurring: { interval: "month", usage_type: "metered", meter: meter.id },
+      lookup_key: lookupKey,
+      transfer_lookup_key: true,
+      metadata: { meter_id: id, managed_by: MANAGED_BY },
+    });
+    priceIds.push(created.id);
+    changes.push({ object: "price", key: lookupKey, action: current ? "updated" : "created", id: created.id, detail: `${unitAmountDecimal} usd/${definition.unit}` });
+    if (current?.active) await stripe.prices.update(current.id, { active: false });
+  }
+  return { changes, priceIds };
+}

@@ -1,0 +1,208 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subscriptions } from "@/db/schema";
+import { isAppError } from "@/lib/errors";
+import { check, consume, consumeBatch, finalize, getQuota, refund, release, reserve } from "@/lib/billing/metering";
+import { DATABASE_KINDS } from "../helpers/db";
+import { startMeteringDb } from "../helpers/metering";
+
+const NOW = new Date("2027-03-10T12:00:00Z");
+const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+
+describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
+  let env: Awaited<ReturnType<typeof startMeteringDb>>;
+  beforeAll(async () => {
+    env = await startMeteringDb(kind);
+  });
+  afterAll(() => env.stop());
+
+  it("200 parallel consumes against a limit of 50: exactly 50 allowed and the counter ends at the limit", async () => {
+    const user = await env.createUser();
+    // Free: 1,000 API calls; 20 per call makes room for exactly 50 calls.
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => consume(user, "api_calls", 20, { idempotencyKey: `p-${i}`, now: NOW })),
+    );
+    expect(results.filter((r) => r.allowed)).toHaveLength(50);
+    expect(results.filter((r) => !r.allowed).every((r) => r.remaining === 0 && r.limit === 1_000)).toBe(true);
+    const [counter] = await env.counterRows(user, "api_calls");
+    expect(counter.used).toBe(1_000);
+    expect(await env.events(user, "api_calls")).toHaveLength(50);
+    // Every allowed answer saw a distinct counter value: 20, 40, …, 1000.
+    expect(results.filter((r) => r.allowed).map((r) => r.used).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => (i + 1) * 20));
+  });
+
+  it("a limit that is exactly reached is allowed; one more unit is refused and nothing is recorded", async () => {
+    const user = await env.createUser();
+    expect(await consume(user, "jobs", 5, { now: NOW })).toMatchObject({ allowed: true, used: 5, limit: 5, remaining: 0 });
+    const refused = await consume(user, "jobs", 1, { idempotencyKey: "over", now: NOW });
+    expect(refused).toMatchObject({ allowed: false, used: 5, limit: 5, remaining: 0, resetsAt: "2027-04-01T00:00:00.000Z", plan: { id: "free" } });
+    expect(await env.events(user, "jobs")).toHaveLength(1);
+  });
+
+  it("the same idempotency key twice counts once and answers the first result, also when raced", async () => {
+    const user = await env.createUser();
+    const first = await consume(user, "api_calls", 7, { idempotencyKey: "k1", now: NOW });
+    await consume(user, "api_calls", 1, { idempotencyKey: "k2", now: NOW });
+    const again = await consume(user, "api_calls", 7, { idempotencyKey: "k1", now: NOW });
+    expect(first).toMatchObject({ allowed: true, used: 7, remaining: 993 });
+    expect(again).toMatchObject({ allowed: true, used: 7, remaining: 993, duplicate: true });
+    const raced = await Promise.all(Array.from({ length: 20 }, () => consume(user, "api_calls", 3, { idempotencyKey: "k3", now: NOW })));
+    expect(new Set(raced.map((r) => r.used)).size).toBe(1);
+    const [counter] = await env.counterRows(user, "api_calls");
+    expect(counter.used).toBe(11);
+    expect(await env.events(user, "api_calls")).toHaveLength(3);
+    // Reusing a key for something else is a conflict, not a silent replay.
+    await expect(consume(user, "api_calls", 8, { idempotencyKey: "k1", now: NOW })).rejects.toSatisfy((e) => isAppError(e, "conflict"));
+  });
+
+  it("a batch with a duplicate key inside counts it once; a retried batch answers the same per-event results", async () => {
+    const user = await env.createUser();
+    const events = [
+      { meter: "jobs" as const, quantity: 2, idempotencyKey: "b1" },
+      { meter: "jobs" as const, quantity: 2, idempotencyKey: "b1" },
+      { meter: "api_calls" as const, quantity: 10, idempotencyKey: "b2" },
+      { meter: "jobs" as const, quantity: 2, idempotencyKey: "b3" },
+      { meter: "jobs" as const, quantity: 1, idempotencyKey: "b4" },
+      { meter: "jobs" as const, quantity: 1, idempotencyKey: "b5" },
+    ];
+    const first = await consumeBatch(user, events, { now: NOW });
+    expect(first.map((r) => [r.idempotencyKey, r.allowed, r.used, r.error ?? null])).toEqual([
+      ["b1", true, 2, null],
+      ["b1", true, 2, null],
+      ["b2", true, 10, null],
+      ["b3", true, 4, null],
+      ["b4", true, 5, null],
+      ["b5", false, 5, "quota_exceeded"],
+    ]);
+    const strip = (rs: typeof first) => rs.map(({ duplicate: _d, ...rest }) => rest);
+    const retried = await consumeBatch(user, events, { now: NOW });
+    expect(strip(retried)).toEqual(strip(first));
+    expect((await env.counterRows(user, "jobs"))[0].used).toBe(5);
+    expect(await env.events(user, "jobs")).toHaveLength(3);
+    // A single consume sees the batch's counter.
+    expect(await check(user, "jobs", 1, { now: NOW })).toMatchObject({ allowed: false, used: 5 });
+  });
+
+  it("refund gives quota back and never goes below zero", async () => {
+    const user = await env.createUser();
+    await consume(user, "jobs", 3, { now: NOW });
+    expect(await refund(user, "jobs", 2, { now: NOW })).toMatchObject({ used: 1, remaining: 4 });
+    expect(await refund(user, "jobs", 10, { now: NOW })).toMatchObject({ used: 0, remaining: 5 });
+    expect(await refund(user, "jobs", 1, { now: NOW })).toMatchObject({ used: 0 });
+    const refunds = (await env.events(user, "jobs")).filter((e) => e.quantity < 0).map((e) => e.quantity);
+    expect(refunds.sort()).toEqual([-1, -2]);
+    // An idempotent refund counts once.
+    await consume(user, "jobs", 4, { now: NOW });
+    await refund(user, "jobs", 1, { idempotencyKey: "r1", now: NOW });
+    await refund(user, "jobs", 1, { idempotencyKey: "r1", now: NOW });
+    expect((await env.counterRows(user, "jobs"))[0].used).toBe(3);
+  });
+
+  it("reserve holds quota, finalize charges the real cost, release and expiry give it back", async () => {
+    const user = await env.createUser();
+    const r1 = await reserve(user, "tokens", 30_000, { now: NOW, ttlSeconds: 60 });
+    expect(r1).toMatchObject({ allowed: true, used: 0, remaining: 20_000 });
+    // Free has 50,000 tokens: a second reservation of 30,000 does not fit while the first is held.
+    expect(await reserve(user, "tokens", 30_000, { now: NOW })).toMatchObject({ allowed: false, reservationId: null });
+    expect(await consume(user, "tokens", 25_000, { now: NOW })).toMatchObject({ allowed: false });
+
+    const done = await finalize(user, r1.reservationId!, 12_345, { now: later(30) });
+    expect(done).toMatchObject({ allowed: true, used: 12_345, charged: 12_345, remaining: 50_000 - 12_345 });
+    // Finalizing twice answers the first settlement and charges nothing more.
+    expect(await finalize(user, r1.reservationId!, 12_345, { now: later(31) })).toMatchObject({ duplicate: true, charged: 12_345, used: 12_345 });
+
+    const r2 = await reserve(user, "tokens", 10_000, { now: NOW });
+    expect(await release(user, r2.reservationId!, { now: NOW })).toEqual({ released: 10_000 });
+    expect((await env.counterRows(user, "tokens"))[0]).toMatchObject({ used: 12_345, reserved: 0 });
+
+    // An unfinalized reservation expires and gives its quota back without any job.
+    const r3 = await reserve(user, "tokens", 37_000, { now: NOW, ttlSeconds: 60 });
+    expect(r3.allowed).toBe(true);
+    expect(await consume(user, "tokens", 1_000, { now: later(59) })).toMatchObject({ allowed: false });
+    expect((await check(user, "tokens", 1_000, { now: later(61) })).allowed).toBe(true);
+    expect(await consume(user, "tokens", 1_000, { now: later(61) })).toMatchObject({ allowed: true, used: 13_345 });
+    expect((await env.counterRows(user, "tokens"))[0].reserved).toBe(0);
+    await expect(finalize(user, r3.reservationId!, 5, { now: later(62) })).rejects.toSatisfy((e) => isAppError(e, "conflict"));
+  });
+
+  it("finalize charges past the reservation only what still fits under the limit", async () => {
+    const user = await env.createUser();
+    await consume(user, "tokens", 45_000, { now: NOW });
+    const r = await reserve(user, "tokens", 2_000, { now: NOW });
+    const done = await finalize(user, r.reservationId!, 9_000, { now: NOW });
+    expect(done).toMatchObject({ charged: 5_000, used: 50_000, remaining: 0 });
+  });
+
+  it("free usage counts per UTC calendar month: a new month starts at zero", async () => {
+    const user = await env.createUser();
+    const lastSecond = new Date("2027-03-31T23:59:59Z");
+    expect(await consume(user, "jobs", 5, { now: lastSecond })).toMatchObject({ allowed: true, resetsAt: "2027-04-01T00:00:00.000Z" });
+    expect((await consume(user, "jobs", 1, { now: lastSecond })).allowed).toBe(false);
+    expect(await consume(user, "jobs", 1, { now: new Date("2027-04-01T00:00:00Z") })).toMatchObject({ allowed: true, used: 1, resetsAt: "2027-05-01T00:00:00.000Z" });
+  });
+
+  it("a plan change mid-period applies the new limit to the usage so far; a past-due plan keeps it through the grace period", async () => {
+    const user = await env.createUser();
+    const period = { currentPeriodStart: new Date("2027-03-01T00:00:00Z"), currentPeriodEnd: new Date("2027-04-01T00:00:00Z") };
+    const sub = await env.subscribe(user, { planId: "pro", ...period });
+    expect(await consume(user, "jobs", 400, { now: NOW })).toMatchObject({ allowed: true, used: 400, limit: 500 });
+    // Downgrade to free mid-period: 400 used is already above 5.
+    await env.db.update(subscriptions).set({ planId: "free", status: "active" }).where(eq(subscriptions.id, sub.id));
+    expect(await consume(user, "jobs", 1, { now: NOW })).toMatchObject({ allowed: false, used: 400, limit: 5, remaining: 0 });
+    // Upgrade to scale: the same 400 count against 10,000.
+    await env.db.update(subscriptions).set({ planId: "scale" }).where(eq(subscriptions.id, sub.id));
+    expect(await consume(user, "jobs", 100, { now: NOW })).toMatchObject({ allowed: true, used: 500, limit: 10_000 });
+    // Past due since yesterday: still Scale for 3 days, then Free (and its calendar month).
+    await env.db.update(subscriptions).set({ status: "past_due", pastDueSince: later(-86_400) }).where(eq(subscriptions.id, sub.id));
+    expect(await consume(user, "jobs", 1, { now: NOW })).toMatchObject({ allowed: true, limit: 10_000, plan: { id: "scale" } });
+    expect(await consume(user, "jobs", 1, { now: later(3 * 86_400) })).toMatchObject({ limit: 5, plan: { id: "free" } });
+  });
+
+  it("a plan change applies on the very next call even though the entitlement is cached", async () => {
+    const user = await env.createUser();
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5 });
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 2 });
+    const day = 86_400_000;
+    const sub = await env.subscribe(user, { planId: "scale", currentPeriodStart: new Date(Date.now() - day), currentPeriodEnd: new Date(Date.now() + 20 * day) });
+    expect(await consume(user, "jobs", 10)).toMatchObject({ allowed: true, limit: 10_000, used: 10, plan: { id: "scale" } });
+    await env.db.update(subscriptions).set({ planId: "pro" }).where(eq(subscriptions.id, sub.id));
+    expect(await consume(user, "jobs", 491)).toMatchObject({ allowed: false, limit: 500, used: 10 });
+    await env.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 3, plan: { id: "free" } });
+  });
+
+  it("bill meters allow past the included amount on a subscription and mark the excess billable", async () => {
+    const user = await env.createUser();
+    await env.subscribe(user, { planId: "pro", currentPeriodStart: new Date("2027-03-01T00:00:00Z"), currentPeriodEnd: new Date("2027-04-01T00:00:00Z") });
+    await consume(user, "tokens", 1_999_000, { now: NOW });
+    expect(await consume(user, "tokens", 3_000, { now: NOW })).toMatchObject({ allowed: true, used: 2_002_000, limit: 2_000_000, remaining: 0 });
+    const billable = (await env.events(user, "tokens")).map((e) => e.billableQuantity).sort((a, b) => a - b);
+    expect(billable).toEqual([0, 2_000]);
+    expect((await getQuota(user, NOW)).meters.tokens).toMatchObject({ used: 2_002_000, overage: "bill" });
+    // Block meters on the same plan still block.
+    expect((await consume(user, "jobs", 501, { now: NOW })).allowed).toBe(false);
+  });
+
+  it("rejects quantities that are not positive whole numbers", async () => {
+    const user = await env.createUser();
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      await expect(consume(user, "jobs", bad, { now: NOW })).rejects.toSatisfy((e) => isAppError(e, "bad_request"));
+    }
+    expect(await env.counterRows(user, "jobs")).toHaveLength(0);
+  });
+});
+
+describe("when the database cannot be reached", () => {
+  it("fails closed: 503 database_unavailable, nothing allowed", async () => {
+    const { openDatabase, setAppDatabase } = await import("@/db/client");
+    // Nothing listens on port 9 (discard) on loopback: connections are refused at once.
+    const unreachable = await openDatabase({ url: "postgres://postgres@127.0.0.1:9/none", max: 1 });
+    setAppDatabase(unreachable);
+    try {
+      await expect(consume("00000000-0000-4000-8000-000000000000", "api_calls", 1)).rejects.toSatisfy((e) => isAppError(e, "database_unavailable"));
+      await expect(check("00000000-0000-4000-8000-000000000000", "jobs")).rejects.toSatisfy((e) => isAppError(e, "database_unavailable"));
+    } finally {
+      await unreachable.close();
+    }
+  });
+});
