@@ -35,7 +35,10 @@ export const users = pgTable("users", {
   role: text("role").$type<UserRole>().notNull().default("user"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-});
+}, (t) => [
+  // Admin customer list: keyset pagination by "customer since".
+  index("users_created_at_id_idx").on(t.createdAt, t.id),
+]);
 
 /** One payment-provider customer per user (Stripe today). */
 export const billingCustomers = pgTable(
@@ -134,6 +137,8 @@ export const invoices = pgTable(
     amountDue: integer("amount_due").notNull().default(0),
     amountPaid: integer("amount_paid").notNull().default(0),
     amountRemaining: integer("amount_remaining").notNull().default(0),
+    /** Credit notes issued after payment (refunds): revenue is amount_paid minus this. */
+    amountRefunded: integer("amount_refunded").notNull().default(0),
     attemptCount: integer("attempt_count").notNull().default(0),
     nextPaymentAttempt: ts("next_payment_attempt"),
     hostedInvoiceUrl: text("hosted_invoice_url"),
@@ -152,6 +157,9 @@ export const invoices = pgTable(
     index("invoices_billing_customer_id_idx").on(t.billingCustomerId),
     index("invoices_provider_created_idx").on(t.providerCreatedAt),
     index("invoices_status_idx").on(t.status),
+    // Admin invoice list: newest first with keyset pagination, optionally filtered by status.
+    index("invoices_provider_created_id_idx").on(t.providerCreatedAt, t.id),
+    index("invoices_status_created_id_idx").on(t.status, t.providerCreatedAt, t.id),
   ],
 );
 
@@ -226,6 +234,11 @@ export const webhookEvents = pgTable(
     index("webhook_events_status_idx").on(t.status, t.receivedAt),
     index("webhook_events_type_idx").on(t.type),
     index("webhook_events_received_at_idx").on(t.receivedAt),
+    // Admin webhook log: keyset pagination (newest first), per status or type, and a customer's events.
+    index("webhook_events_received_id_idx").on(t.receivedAt, t.id),
+    index("webhook_events_status_received_id_idx").on(t.status, t.receivedAt, t.id),
+    index("webhook_events_type_received_id_idx").on(t.type, t.receivedAt, t.id),
+    index("webhook_events_object_id_idx").on(t.objectId),
   ],
 );
 
@@ -264,6 +277,8 @@ export const auditLog = pgTable(
     index("audit_log_created_at_idx").on(t.createdAt),
     index("audit_log_action_idx").on(t.action, t.createdAt),
     index("audit_log_actor_user_id_idx").on(t.actorUserId),
+    // A customer's audit trail on the admin customer page.
+    index("audit_log_target_idx").on(t.targetType, t.targetId, t.id),
   ],
 );
 
@@ -288,7 +303,28 @@ export const notifications = pgTable(
     uniqueIndex("notifications_source_event_kind_key").on(t.sourceEventId, t.kind),
     index("notifications_user_id_idx").on(t.userId),
     index("notifications_created_at_idx").on(t.createdAt),
+    index("notifications_status_created_idx").on(t.status, t.createdAt),
   ],
+);
+
+/**
+ * Per-customer limits that replace the plan's limit for one meter (the custom quota of an
+ * Enterprise deal). `limit` null means unlimited; no row means the plan's limit applies.
+ */
+export const customerLimitOverrides = pgTable(
+  "customer_limit_overrides",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    limit: bigint("limit", { mode: "number" }),
+    /** The admin who set it (also in the audit log). */
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.meter] }), index("customer_limit_overrides_updated_by_idx").on(t.updatedBy)],
 );
 
 export type User = typeof users.$inferSelect;
@@ -296,3 +332,4 @@ export type BillingCustomer = typeof billingCustomers.$inferSelect;
 export type Subscription = typeof subscriptions.$inferSelect;
 export type Invoice = typeof invoices.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
+export type CustomerLimitOverride = typeof customerLimitOverrides.$inferSelect;
