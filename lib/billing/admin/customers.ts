@@ -71,6 +71,9 @@ const currentSubscription = sql`left join lateral (
   limit 1
 ) c on true`;
 
+/** Customers without a subscription have no lateral row: their MRR is 0, not NULL (NULLs would sort first). */
+const MRR = sql`coalesce(c.mrr, 0)`;
+
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function statusCondition(status: CustomerListQuery["status"]): SQL | undefined {
@@ -95,14 +98,14 @@ function keysetCondition(query: CustomerListQuery): SQL | undefined {
   }
   const [value, id] = decodeCursor(query.cursor, 2);
   if (typeof id !== "string") return sql`false`;
-  if (query.sort === "mrr") return sql`(c.mrr, u.id) ${op} (${Number(value)}, ${id}::uuid)`;
-  return sql`(u.created_at, u.id) ${op} (${cursorDate(value)}, ${id}::uuid)`;
+  if (query.sort === "mrr") return sql`(${MRR}, u.id) ${op} (${Number(value)}, ${id}::uuid)`;
+  return sql`(u.created_at, u.id) ${op} (${cursorDate(value).toISOString()}::timestamptz, ${id}::uuid)`;
 }
 
 function orderBy(query: CustomerListQuery): SQL {
   const dir = sql.raw(query.dir);
   if (query.sort === "email") return sql`u.email ${dir}`;
-  if (query.sort === "mrr") return sql`c.mrr ${dir}, u.id ${dir}`;
+  if (query.sort === "mrr") return sql`${MRR} ${dir}, u.id ${dir}`;
   return sql`u.created_at ${dir}, u.id ${dir}`;
 }
 
@@ -122,7 +125,7 @@ export async function listCustomers(db: Queryable, query: CustomerListQuery, now
   const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
   const rows = await selectRows<ListRow>(
     db,
-    sql`select u.id, u.email, u.name, u.created_at, c.plan_id, c.status, c.cancel_at_period_end, c.currency, coalesce(c.mrr, 0) as mrr
+    sql`select u.id, u.email, u.name, u.created_at, c.plan_id, c.status, c.cancel_at_period_end, c.currency, ${MRR} as mrr
         from users u ${currentSubscription} ${where}
         order by ${orderBy(query)} limit ${query.limit + 1}`,
   );

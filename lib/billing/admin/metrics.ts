@@ -48,9 +48,9 @@ export const METRIC_DEFINITIONS = {
   trialingSubscriptions: "Subscriptions in a free trial.",
   pastDueSubscriptions: "Subscriptions whose latest payment failed and is being retried.",
   cancelingSubscriptions: "Active, trialing or past-due subscriptions set to cancel at the end of their period.",
-  newSubscriptions30d: "Priced subscriptions first recorded in the last 30 days.",
-  churnedSubscriptions30d: "Priced subscriptions that ended (status canceled) in the last 30 days.",
-  churnRate30d: "Subscriptions that ended in the last 30 days ÷ priced subscriptions alive 30 days ago.",
+  newSubscriptions30d: "Priced subscriptions first recorded in the last 30 days (incomplete sign-ups excluded).",
+  churnedSubscriptions30d: "Priced subscriptions alive 30 days ago that have ended (canceled) since.",
+  churnRate30d: "Churned subscriptions ÷ priced subscriptions alive 30 days ago (trials that never paid count in trial conversion instead).",
   trialConversion: "Of the trials that ended in the last 30 days, the share now active or past due (paying).",
   failedPayments30d: "Invoices of the last 30 days with at least one failed payment attempt that are still open or uncollectible.",
   revenueByMonth: "Amount paid on paid invoices minus refunds (credit notes after payment), by month paid (UTC), last 12 months.",
@@ -87,8 +87,12 @@ const json = <T>(value: T | string | null): T | null => (typeof value === "strin
 
 /** The admin overview's figures, from one aggregate over subscriptions and one over invoices. */
 export async function computeAdminMetrics(db: Queryable, now = new Date()): Promise<AdminMetrics> {
-  const windowStart = subDays(now, METRICS_WINDOW_DAYS);
-  const firstMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (REVENUE_MONTHS - 1), 1));
+  const windowStartDate = subDays(now, METRICS_WINDOW_DAYS);
+  const firstMonthDate = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (REVENUE_MONTHS - 1), 1));
+  // Raw SQL parameters: timestamps go as ISO strings (postgres.js does not serialise Dates here).
+  const windowStart = timestamp(windowStartDate);
+  const firstMonth = timestamp(firstMonthDate);
+  const end = timestamp(now);
   const currency = REPORTING_CURRENCY;
   const ended = sql`coalesce(ended_at, canceled_at)`;
 
@@ -102,13 +106,15 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
       count(*) filter (where status = 'trialing') as trialing,
       count(*) filter (where status = 'past_due') as past_due,
       count(*) filter (where cancel_at_period_end and status in ${CURRENT_STATUSES}) as canceling,
-      count(*) filter (where unit_amount is not null and created_at >= ${windowStart} and created_at < ${now}) as new_30d,
-      count(*) filter (where unit_amount is not null and status = 'canceled' and ${ended} >= ${windowStart} and ${ended} < ${now}) as churned_30d,
+      count(*) filter (where unit_amount is not null and status not in ('incomplete', 'incomplete_expired')
+        and created_at >= ${windowStart} and created_at < ${end}) as new_30d,
+      count(*) filter (where unit_amount is not null and status = 'canceled' and created_at < ${windowStart}
+        and ${ended} >= ${windowStart} and ${ended} < ${end}) as churned_30d,
       count(*) filter (where unit_amount is not null and created_at < ${windowStart}
         and status not in ('incomplete', 'incomplete_expired')
         and (status <> 'canceled' or ${ended} >= ${windowStart})) as alive_at_start,
-      count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${now}) as trials_ended,
-      count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${now}
+      count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${end}) as trials_ended,
+      count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${end}
         and status in ${MRR_STATUSES}) as trials_converted,
       (select json_agg(json_build_object('plan', plan_id, 'count', n) order by n desc, plan_id)
          from (select plan_id, count(*)::int as n from subscriptions
@@ -122,14 +128,14 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
     sql`select
       (select count(*) from invoices
         where status in ('open', 'uncollectible') and attempt_count > 0
-          and provider_created_at >= ${windowStart} and provider_created_at < ${now}) as failed_30d,
+          and provider_created_at >= ${windowStart} and provider_created_at < ${end}) as failed_30d,
       (select json_agg(json_build_object('month', month, 'amount', amount) order by month)
          from (select to_char(date_trunc('month', coalesce(paid_at, provider_created_at) at time zone 'UTC'), 'YYYY-MM') as month,
                       sum(amount_paid - amount_refunded) as amount
                  from invoices
                 where status = 'paid' and currency = ${currency}
                   and coalesce(paid_at, provider_created_at) >= ${firstMonth}
-                  and coalesce(paid_at, provider_created_at) < ${now}
+                  and coalesce(paid_at, provider_created_at) < ${end}
                 group by 1) m) as months`,
   );
 
@@ -159,12 +165,14 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
     failedPayments30d: n(inv?.failed_30d),
     revenueByMonth: fillMonths(
       json(inv?.months ?? null)?.map((m) => ({ month: m.month, amount: Number(m.amount) })) ?? [],
-      firstMonth,
+      firstMonthDate,
       REVENUE_MONTHS,
     ),
     planDistribution: json(subs?.plans ?? null) ?? [],
   };
 }
+
+const timestamp = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
 /** part ÷ whole, or null when the whole is zero. */
 export function rate(part: number, whole: number): number | null {

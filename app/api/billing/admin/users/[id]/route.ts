@@ -1,0 +1,13 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { getDb } from "@/db/client";
+import { requireApiAdmin } from "@/lib/auth/session";
+import { getAdminCustomer } from "@/lib/billing/admin/customer-detail";
+import { route } from "@/lib/http/route";
+import { uuidParam } from "../../params";
+
+/** One customer: subscription with history, invoices, usage per meter, events, notifications, audit. */
+export const GET = route(async (request: NextRequest, context: { params: Promise<{ id: string }> }) => {
+  await requireApiAdmin(request);
+  const id = uuidParam((await context.params).id);
+  return NextResponse.json(await getAdminCustomer(await getDb(), id));
+});

@@ -1,0 +1,14 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { getDb } from "@/db/client";
+import { requireApiAdmin } from "@/lib/auth/session";
+import { setStaffPlan, staffInput } from "@/lib/billing/admin/customer-actions";
+import { parseJson, route } from "@/lib/http/route";
+import { uuidParam } from "../../../params";
+
+/** `{ grant: true }` grants the internal Staff plan, `{ grant: false }` revokes it; audited. */
+export const POST = route(async (request: NextRequest, context: { params: Promise<{ id: string }> }) => {
+  const admin = await requireApiAdmin(request);
+  const id = uuidParam((await context.params).id);
+  const { grant } = await parseJson(request, staffInput);
+  return NextResponse.json(await setStaffPlan(await getDb(), id, grant, admin.id));
+});
