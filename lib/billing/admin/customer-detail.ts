@@ -5,6 +5,7 @@ import { billingCustomers, invoices, users, webhookEvents } from "@/db/schema";
 import { notFound } from "@/lib/http/errors";
 import { paymentsMode } from "@/lib/stripe/client";
 import { readLimitOverrides } from "../entitlements";
+import { smtpConfigured } from "../notifications";
 import { METERS, METER_IDS, findPlan, type MeterId } from "../plans";
 import { summarize, userSubscriptions, type BillingSummary } from "../summary";
 import { listAdminInvoices, type AdminInvoiceRow } from "./invoices";
@@ -59,6 +60,8 @@ export interface AdminCustomer {
   webhookEvents: WebhookEventRow[];
   notifications: NotificationRow[];
   audit: AuditRow[];
+  /** Whether failed notifications can be retried (SMTP is configured). */
+  emailDelivery: boolean;
 }
 
 export function stripeDashboardUrl(providerCustomerId: string, env: Record<string, string | undefined> = process.env): string | null {
@@ -139,5 +142,6 @@ export async function getAdminCustomer(db: Queryable, userId: string, now = new 
     webhookEvents: events.map(toWebhookRow),
     notifications: notes,
     audit: audit.entries,
+    emailDelivery: smtpConfigured(),
   };
 }

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { getDb } from "@/db/client";
 import { requireApiAdmin } from "@/lib/auth/session";
-import { customerListQuery, listCustomers } from "@/lib/billing/admin/customers";
+import { customerListQuery } from "@/lib/billing/admin/customers";
+import { adminCustomers } from "@/lib/billing/admin/console";
 import { parseQuery } from "@/lib/http/query";
 import { route } from "@/lib/http/route";
 
@@ -9,5 +9,5 @@ import { route } from "@/lib/http/route";
 export const GET = route(async (request: NextRequest) => {
   await requireApiAdmin(request);
   const query = parseQuery(request, customerListQuery);
-  return NextResponse.json(await listCustomers(await getDb(), query));
+  return NextResponse.json(await adminCustomers(query));
 });

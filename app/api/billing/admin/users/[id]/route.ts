@@ -1,7 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { getDb } from "@/db/client";
 import { requireApiAdmin } from "@/lib/auth/session";
-import { getAdminCustomer } from "@/lib/billing/admin/customer-detail";
+import { adminCustomer } from "@/lib/billing/admin/console";
 import { route } from "@/lib/http/route";
 import { uuidParam } from "../../params";
 
@@ -9,5 +8,5 @@ import { uuidParam } from "../../params";
 export const GET = route(async (request: NextRequest, context: { params: Promise<{ id: string }> }) => {
   await requireApiAdmin(request);
   const id = uuidParam((await context.params).id);
-  return NextResponse.json(await getAdminCustomer(await getDb(), id));
+  return NextResponse.json(await adminCustomer(id));
 });

@@ -1,7 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { getDb } from "@/db/client";
 import { requireApiAdmin } from "@/lib/auth/session";
-import { retryNotification } from "@/lib/billing/admin/operations";
+import { retryOutboxNotification } from "@/lib/billing/admin/console";
 import { route } from "@/lib/http/route";
 import { uuidParam } from "../../../params";
 
@@ -9,5 +8,5 @@ import { uuidParam } from "../../../params";
 export const POST = route(async (request: NextRequest, context: { params: Promise<{ id: string }> }) => {
   const admin = await requireApiAdmin(request);
   const id = uuidParam((await context.params).id, "notification");
-  return NextResponse.json(await retryNotification(await getDb(), id, admin.id));
+  return NextResponse.json(await retryOutboxNotification(id, admin.id));
 });

@@ -1,8 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { getDb } from "@/db/client";
 import { requireApiAdmin } from "@/lib/auth/session";
-import { limitOverrideInput, setLimitOverride } from "@/lib/billing/admin/customer-actions";
-import { getEntitlement } from "@/lib/billing/entitlements";
+import { limitOverrideInput } from "@/lib/billing/admin/customer-actions";
+import { overrideCustomerLimit } from "@/lib/billing/admin/console";
 import { parseJson, route } from "@/lib/http/route";
 import { uuidParam } from "../../../params";
 
@@ -11,8 +10,5 @@ export const POST = route(async (request: NextRequest, context: { params: Promis
   const admin = await requireApiAdmin(request);
   const id = uuidParam((await context.params).id);
   const input = await parseJson(request, limitOverrideInput);
-  const db = await getDb();
-  await setLimitOverride(db, id, input, admin.id);
-  const entitlement = await getEntitlement(db, id);
-  return NextResponse.json({ limits: entitlement.limits, overriddenMeters: entitlement.overriddenMeters });
+  return NextResponse.json(await overrideCustomerLimit(id, input, admin.id));
 });

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { getDb } from "@/db/client";
 import { requireApiAdmin } from "@/lib/auth/session";
-import { setStaffPlan, staffInput } from "@/lib/billing/admin/customer-actions";
+import { staffInput } from "@/lib/billing/admin/customer-actions";
+import { grantStaffPlan } from "@/lib/billing/admin/console";
 import { parseJson, route } from "@/lib/http/route";
 import { uuidParam } from "../../../params";
 
@@ -10,5 +10,5 @@ export const POST = route(async (request: NextRequest, context: { params: Promis
   const admin = await requireApiAdmin(request);
   const id = uuidParam((await context.params).id);
   const { grant } = await parseJson(request, staffInput);
-  return NextResponse.json(await setStaffPlan(await getDb(), id, grant, admin.id));
+  return NextResponse.json(await grantStaffPlan(id, grant, admin.id));
 });
