@@ -155,11 +155,9 @@ export const invoices = pgTable(
     uniqueIndex("invoices_provider_invoice_key").on(t.provider, t.providerInvoiceId),
     index("invoices_user_id_created_idx").on(t.userId, t.providerCreatedAt),
     index("invoices_billing_customer_id_idx").on(t.billingCustomerId),
-    index("invoices_provider_created_idx").on(t.providerCreatedAt),
-    index("invoices_status_idx").on(t.status),
-    // Admin invoice list: newest first with keyset pagination, optionally filtered by status.
-    index("invoices_provider_created_id_idx").on(t.providerCreatedAt, t.id),
-    index("invoices_status_created_id_idx").on(t.status, t.providerCreatedAt, t.id),
+    // Admin invoice list: newest first with keyset pagination (created, id), optionally by status.
+    index("invoices_provider_created_idx").on(t.providerCreatedAt, t.id),
+    index("invoices_status_idx").on(t.status, t.providerCreatedAt, t.id),
   ],
 );
 
@@ -231,13 +229,11 @@ export const webhookEvents = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index("webhook_events_status_idx").on(t.status, t.receivedAt),
-    index("webhook_events_type_idx").on(t.type),
-    index("webhook_events_received_at_idx").on(t.receivedAt),
-    // Admin webhook log: keyset pagination (newest first), per status or type, and a customer's events.
-    index("webhook_events_received_id_idx").on(t.receivedAt, t.id),
-    index("webhook_events_status_received_id_idx").on(t.status, t.receivedAt, t.id),
-    index("webhook_events_type_received_id_idx").on(t.type, t.receivedAt, t.id),
+    // The admin webhook log pages by (received_at, id), newest first, optionally per status or type.
+    index("webhook_events_status_idx").on(t.status, t.receivedAt, t.id),
+    index("webhook_events_type_idx").on(t.type, t.receivedAt, t.id),
+    index("webhook_events_received_at_idx").on(t.receivedAt, t.id),
+    // A customer's events on the admin customer page.
     index("webhook_events_object_id_idx").on(t.objectId),
   ],
 );

@@ -20,8 +20,8 @@ export default async function AdminOverviewPage() {
   return (
     <div className="space-y-8">
       <div>
-        <h1 className="text-2xl font-semibold">Admin overview</h1>
-        <p className="mt-1 text-sm text-gray-600 dark:text-gray-300">
+        <h1 className="text-2xl font-semibold">Admin</h1>
+        <p className="mt-1 text-sm text-gray-600">
           From our own subscription and invoice rows, in {m.currency.toUpperCase()}; other currencies are left out of money figures.
         </p>
       </div>
@@ -49,13 +49,13 @@ export default async function AdminOverviewPage() {
           <MetricCard label="Trial conversion" value={formatPercent(m.trialConversion)} definition={d.trialConversion} testId="metric-trial-conversion" />
           <MetricCard label="Failed payments (30 days)" value={m.failedPayments30d} definition={d.failedPayments30d} testId="metric-failed-payments" />
         </dl>
-        <p className="text-xs text-gray-600 dark:text-gray-300">{d.excluded}</p>
+        <p className="text-xs text-gray-600">{d.excluded}</p>
       </section>
 
       <div className="grid gap-6 lg:grid-cols-3">
         <Card className="space-y-3 lg:col-span-2">
           <h2 className="text-lg font-semibold">Revenue by month</h2>
-          <p className="text-xs text-gray-600 dark:text-gray-300">{d.revenueByMonth}</p>
+          <p className="text-xs text-gray-600">{d.revenueByMonth}</p>
           <RevenueChart data={m.revenueByMonth} currency={m.currency} />
           <details className="text-sm">
             <summary className="cursor-pointer font-medium">Figures</summary>
@@ -67,7 +67,7 @@ export default async function AdminOverviewPage() {
                     <Th className="text-right">Revenue</Th>
                   </tr>
                 </thead>
-                <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+                <tbody className="divide-y divide-gray-100">
                   {m.revenueByMonth.map((row) => (
                     <tr key={row.month}>
                       <Td>{formatMonth(row.month)}</Td>
@@ -81,7 +81,7 @@ export default async function AdminOverviewPage() {
         </Card>
         <Card className="space-y-3">
           <h2 className="text-lg font-semibold">Plan distribution</h2>
-          <p className="text-xs text-gray-600 dark:text-gray-300">{d.planDistribution}</p>
+          <p className="text-xs text-gray-600">{d.planDistribution}</p>
           <PlanChart data={plans} />
         </Card>
       </div>

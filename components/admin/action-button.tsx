@@ -5,8 +5,8 @@ import { useState } from "react";
 import { postApi } from "@/components/billing/api";
 
 /**
- * Posts to an admin API, then re-renders the page from the server. The outcome is announced in a
- * live region next to the button.
+ * Posts to an admin API, then re-renders the page from the server. The outcome (the API's
+ * `message` when it sends one, else `done`) is announced in a live region next to the button.
  */
 export function ActionButton({
   url,
@@ -27,7 +27,7 @@ export function ActionButton({
   const [state, setState] = useState<{ kind: "idle" | "busy" | "ok" | "error"; message?: string }>({ kind: "idle" });
   const tones = {
     primary: "bg-brand-600 text-white hover:bg-brand-700",
-    secondary: "border border-gray-300 bg-white text-gray-900 hover:bg-gray-50 dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100 dark:hover:bg-gray-700",
+    secondary: "border border-gray-300 bg-surface text-gray-900 hover:bg-gray-50",
     danger: "bg-red-700 text-white hover:bg-red-800",
   };
   async function run() {
@@ -37,7 +37,8 @@ export function ActionButton({
       setState({ kind: "error", message: result.message });
       return;
     }
-    setState({ kind: "ok", message: done });
+    const data = result.data as { message?: unknown } | null;
+    setState({ kind: "ok", message: typeof data?.message === "string" ? data.message : done });
     router.refresh();
   }
   return (
@@ -50,7 +51,7 @@ export function ActionButton({
       >
         {state.kind === "busy" ? pendingLabel : label}
       </button>
-      <span role="status" className={`text-sm ${state.kind === "error" ? "text-red-700 dark:text-red-300" : "text-gray-700 dark:text-gray-200"}`}>
+      <span role="status" className={`text-sm ${state.kind === "error" ? "text-red-700" : "text-gray-700"}`}>
         {state.kind === "ok" || state.kind === "error" ? state.message : ""}
       </span>
     </span>

@@ -15,7 +15,7 @@ export function AdminNav() {
   const pathname = usePathname();
   return (
     <nav aria-label="Admin" className="-mx-4 overflow-x-auto px-4">
-      <ul className="flex gap-1 border-b border-gray-200 text-sm dark:border-gray-800">
+      <ul className="flex gap-1 border-b border-gray-200 text-sm">
         {LINKS.map((link) => {
           const current = link.href === "/admin" ? pathname === "/admin" : pathname.startsWith(link.href);
           return (
@@ -26,7 +26,7 @@ export function AdminNav() {
                 className={`-mb-px inline-block whitespace-nowrap border-b-2 px-3 py-2 font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 ${
                   current
                     ? "border-brand-600 text-brand-700 dark:border-brand-300 dark:text-brand-300"
-                    : "border-transparent text-gray-600 hover:text-gray-900 dark:text-gray-300 dark:hover:text-white"
+                    : "border-transparent text-gray-600 hover:text-gray-900"
                 }`}
               >
                 {link.label}

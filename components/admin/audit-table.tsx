@@ -5,7 +5,7 @@ import { DataTable, EmptyRow, Td, Th } from "./table";
 export function AuditTable({ entries, caption }: { entries: AuditRow[]; caption: string }) {
   return (
     <DataTable caption={caption} testId="audit-table">
-      <thead className="bg-gray-50 dark:bg-gray-800/60">
+      <thead className="bg-gray-50">
         <tr>
           <Th>When</Th>
           <Th>Action</Th>
@@ -14,7 +14,7 @@ export function AuditTable({ entries, caption }: { entries: AuditRow[]; caption:
           <Th>Details</Th>
         </tr>
       </thead>
-      <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+      <tbody className="divide-y divide-gray-100">
         {entries.length === 0 && <EmptyRow colSpan={5}>Nothing recorded yet.</EmptyRow>}
         {entries.map((a) => (
           <tr key={a.id}>

@@ -1,12 +1,12 @@
 import type { ComponentProps, ReactNode } from "react";
 
 const control =
-  "block w-full rounded-md border border-gray-300 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500 dark:border-gray-600 dark:bg-gray-900 dark:text-gray-100";
+  "block w-full rounded-md border border-gray-300 bg-surface px-3 py-2 text-sm text-gray-900 shadow-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500";
 
 export function LabeledSelect({ label, id, children, ...props }: { label: string; id: string; children: ReactNode } & ComponentProps<"select">) {
   return (
     <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-gray-700 dark:text-gray-200">
+      <label htmlFor={id} className="block text-sm font-medium text-gray-700">
         {label}
       </label>
       <select id={id} className={control} {...props}>
@@ -19,7 +19,7 @@ export function LabeledSelect({ label, id, children, ...props }: { label: string
 export function LabeledInput({ label, id, ...props }: { label: string; id: string } & ComponentProps<"input">) {
   return (
     <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-gray-700 dark:text-gray-200">
+      <label htmlFor={id} className="block text-sm font-medium text-gray-700">
         {label}
       </label>
       <input id={id} className={control} {...props} />
@@ -29,7 +29,7 @@ export function LabeledInput({ label, id, ...props }: { label: string; id: strin
 
 export function FilterForm({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <form method="get" role="search" aria-label={label} className="grid gap-3 rounded-lg border border-gray-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-6 lg:items-end dark:border-gray-800 dark:bg-gray-900">
+    <form method="get" role="search" aria-label={label} className="grid gap-3 rounded-lg border border-gray-200 bg-surface p-4 sm:grid-cols-2 lg:grid-cols-6 lg:items-end">
       {children}
       <button
         type="submit"

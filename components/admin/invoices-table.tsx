@@ -8,7 +8,7 @@ export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: {
   const cols = showCustomer ? 7 : 6;
   return (
     <DataTable caption={caption} testId="invoices-table">
-      <thead className="bg-gray-50 dark:bg-gray-800/60">
+      <thead className="bg-gray-50">
         <tr>
           <Th>Invoice</Th>
           {showCustomer && <Th>Customer</Th>}
@@ -19,7 +19,7 @@ export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: {
           <Th>Date</Th>
         </tr>
       </thead>
-      <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+      <tbody className="divide-y divide-gray-100">
         {invoices.length === 0 && <EmptyRow colSpan={cols}>No invoices.</EmptyRow>}
         {invoices.map((inv) => (
           <tr key={inv.id}>
@@ -47,7 +47,7 @@ export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: {
             <Td className="text-right tabular-nums">{formatMoney(inv.total, inv.currency)}</Td>
             <Td className="text-right tabular-nums">
               {formatMoney(inv.amountPaid - inv.amountRefunded, inv.currency)}
-              {inv.amountRefunded > 0 && <span className="block text-xs text-gray-600 dark:text-gray-300">{formatMoney(inv.amountRefunded, inv.currency)} refunded</span>}
+              {inv.amountRefunded > 0 && <span className="block text-xs text-gray-600">{formatMoney(inv.amountRefunded, inv.currency)} refunded</span>}
             </Td>
             <Td className="text-right tabular-nums">{inv.attemptCount}</Td>
             <Td>

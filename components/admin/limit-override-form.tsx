@@ -27,7 +27,7 @@ export function LimitOverrideForm({ userId, meter, label, overridden }: { userId
   }
 
   const button =
-    "rounded-md border border-gray-300 bg-white px-2.5 py-1.5 text-sm font-medium text-gray-900 hover:bg-gray-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 disabled:opacity-60 dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100 dark:hover:bg-gray-700";
+    "rounded-md border border-gray-300 bg-surface px-2.5 py-1.5 text-sm font-medium text-gray-900 hover:bg-gray-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 disabled:opacity-60";
   return (
     <form
       className="flex flex-wrap items-center gap-2"
@@ -50,7 +50,7 @@ export function LimitOverrideForm({ userId, meter, label, overridden }: { userId
         value={value}
         onChange={(e) => setValue(e.target.value)}
         placeholder="Custom limit"
-        className="w-32 rounded-md border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-brand-500 dark:border-gray-600 dark:bg-gray-900 dark:text-gray-100"
+        className="w-32 rounded-md border border-gray-300 bg-surface px-2 py-1.5 text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-brand-500"
       />
       <button type="submit" disabled={busy} className={button}>
         Set limit<span className="sr-only"> for {label}</span>
@@ -63,7 +63,7 @@ export function LimitOverrideForm({ userId, meter, label, overridden }: { userId
           Use plan limit<span className="sr-only"> for {label}</span>
         </button>
       )}
-      <span role="status" className={`text-sm ${status?.error ? "text-red-700 dark:text-red-300" : "text-gray-700 dark:text-gray-200"}`}>
+      <span role="status" className={`text-sm ${status?.error ? "text-red-700" : "text-gray-700"}`}>
         {status?.text ?? ""}
       </span>
     </form>

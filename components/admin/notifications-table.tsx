@@ -6,7 +6,7 @@ import { DataTable, EmptyRow, Td, Th } from "./table";
 export function NotificationsTable({ notifications, caption, canRetry }: { notifications: NotificationRow[]; caption: string; canRetry: boolean }) {
   return (
     <DataTable caption={caption} testId="notifications-table">
-      <thead className="bg-gray-50 dark:bg-gray-800/60">
+      <thead className="bg-gray-50">
         <tr>
           <Th>Created</Th>
           <Th>To</Th>
@@ -18,7 +18,7 @@ export function NotificationsTable({ notifications, caption, canRetry }: { notif
           </Th>
         </tr>
       </thead>
-      <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+      <tbody className="divide-y divide-gray-100">
         {notifications.length === 0 && <EmptyRow colSpan={6}>No notifications.</EmptyRow>}
         {notifications.map((n) => (
           <tr key={n.id}>

@@ -10,9 +10,9 @@ export function DataTable({ caption, children, testId }: { caption: string; chil
       role="region"
       aria-label={caption}
       tabIndex={0}
-      className="overflow-x-auto rounded-lg border border-gray-200 bg-white focus-visible:outline-2 focus-visible:outline-brand-600 dark:border-gray-800 dark:bg-gray-900"
+      className="overflow-x-auto rounded-lg border border-gray-200 bg-surface focus-visible:outline-2 focus-visible:outline-brand-600"
     >
-      <table data-testid={testId} className="min-w-full divide-y divide-gray-200 text-left text-sm dark:divide-gray-800">
+      <table data-testid={testId} className="min-w-full divide-y divide-gray-200 text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         {children}
       </table>
@@ -22,7 +22,7 @@ export function DataTable({ caption, children, testId }: { caption: string; chil
 
 export function Th({ children, className = "" }: { children?: ReactNode; className?: string }) {
   return (
-    <th scope="col" className={`whitespace-nowrap px-3 py-2 text-xs font-semibold uppercase tracking-wide text-gray-600 dark:text-gray-300 ${className}`}>
+    <th scope="col" className={`whitespace-nowrap px-3 py-2 text-xs font-semibold uppercase tracking-wide text-gray-600 ${className}`}>
       {children}
     </th>
   );
@@ -35,7 +35,7 @@ export function Td({ children, className = "" }: { children?: ReactNode; classNa
 export function EmptyRow({ colSpan, children }: { colSpan: number; children: ReactNode }) {
   return (
     <tr>
-      <td colSpan={colSpan} className="px-3 py-8 text-center text-gray-600 dark:text-gray-300">
+      <td colSpan={colSpan} className="px-3 py-8 text-center text-gray-600">
         {children}
       </td>
     </tr>

@@ -4,10 +4,10 @@ import type { WebhookEventRow } from "@/lib/billing/admin/webhooks";
 import { DataTable, EmptyRow, Td, Th, linkClass } from "./table";
 
 const STATUS_TONES: Record<string, string> = {
-  processed: "bg-green-100 text-green-800 dark:bg-green-900/60 dark:text-green-200",
-  failed: "bg-red-100 text-red-800 dark:bg-red-900/60 dark:text-red-200",
-  ignored: "bg-gray-200 text-gray-800 dark:bg-gray-700 dark:text-gray-100",
-  received: "bg-blue-100 text-blue-800 dark:bg-blue-900/60 dark:text-blue-200",
+  processed: "bg-green-100 text-green-800",
+  failed: "bg-red-100 text-red-800",
+  ignored: "bg-gray-200 text-gray-800",
+  received: "bg-blue-100 text-blue-800",
 };
 
 export function WebhookStatus({ status }: { status: string }) {
@@ -17,7 +17,7 @@ export function WebhookStatus({ status }: { status: string }) {
 export function WebhookEventsTable({ events, caption }: { events: WebhookEventRow[]; caption: string }) {
   return (
     <DataTable caption={caption} testId="webhooks-table">
-      <thead className="bg-gray-50 dark:bg-gray-800/60">
+      <thead className="bg-gray-50">
         <tr>
           <Th>Event</Th>
           <Th>Type</Th>
@@ -28,7 +28,7 @@ export function WebhookEventsTable({ events, caption }: { events: WebhookEventRo
           <Th>Processed</Th>
         </tr>
       </thead>
-      <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+      <tbody className="divide-y divide-gray-100">
         {events.length === 0 && <EmptyRow colSpan={7}>No webhook events.</EmptyRow>}
         {events.map((e) => (
           <tr key={e.id}>

@@ -57,7 +57,7 @@ export function ChangePlan({
     return (
       <p className="text-sm text-gray-600">
         Plan changes apply to a paid subscription, and you do not have one. You are on {currentPlanName}.{" "}
-        <Link href="/pricing" className="font-medium text-brand-600 hover:underline">
+        <Link href="/pricing" className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">
           Choose a plan on the pricing page
         </Link>
         .
@@ -258,7 +258,7 @@ export function ChangePlan({
               type="button"
               onClick={back}
               disabled={disabled}
-              className="rounded-md border border-gray-300 bg-white px-4 py-2 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
+              className="rounded-md border border-gray-300 bg-surface px-4 py-2 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
             >
               Back
             </button>

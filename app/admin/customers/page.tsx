@@ -74,7 +74,7 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
       {!parsed.ok && <Alert>These filters are not valid: {parsed.message}</Alert>}
 
       <DataTable caption="Customers" testId="customers-table">
-        <thead className="bg-gray-50 dark:bg-gray-800/60">
+        <thead className="bg-gray-50">
           <tr>
             {header("email", "Email")}
             <Th>Plan</Th>
@@ -84,7 +84,7 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
             {header("created", "Customer since")}
           </tr>
         </thead>
-        <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+        <tbody className="divide-y divide-gray-100">
           {result && result.customers.length === 0 && <EmptyRow colSpan={6}>No customers match these filters.</EmptyRow>}
           {result?.customers.map((c: CustomerRow) => (
             <tr key={c.id}>

@@ -39,10 +39,10 @@ export default async function AdminInvoicesPage({ searchParams }: { searchParams
 
       {result && (
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="invoice-totals">
-          {result.totals.length === 0 && <p className="text-sm text-gray-600 dark:text-gray-300">No invoices match these filters.</p>}
+          {result.totals.length === 0 && <p className="text-sm text-gray-600">No invoices match these filters.</p>}
           {result.totals.map((t) => (
-            <div key={t.currency} className="rounded-lg border border-gray-200 bg-white p-4 text-sm dark:border-gray-800 dark:bg-gray-900">
-              <dt className="font-medium text-gray-600 dark:text-gray-300">
+            <div key={t.currency} className="rounded-lg border border-gray-200 bg-surface p-4 text-sm">
+              <dt className="font-medium text-gray-600">
                 {t.count} {t.count === 1 ? "invoice" : "invoices"} in {t.currency.toUpperCase()}
               </dt>
               <dd className="mt-1 tabular-nums">Total {formatMoney(t.total, t.currency)}</dd>

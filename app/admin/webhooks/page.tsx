@@ -23,7 +23,7 @@ export default async function AdminWebhooksPage({ searchParams }: { searchParams
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Webhook events</h1>
-        <p className="mt-1 text-sm text-gray-600 dark:text-gray-300">Every event Stripe sent, newest first. Open one to see its payload; failed events can be replayed.</p>
+        <p className="mt-1 text-sm text-gray-600">Every event Stripe sent, newest first. Open one to see its payload; failed events can be replayed.</p>
       </div>
       <FilterForm label="Filter webhook events">
         <LabeledSelect label="Status" id="status" name="status" defaultValue={query.status ?? ""}>

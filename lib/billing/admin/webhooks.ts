@@ -85,7 +85,7 @@ export async function getWebhookEvent(db: Queryable, id: string): Promise<Webhoo
  * Processes a stored event again, even one already processed (force), and records who did it.
  * Only failed events are offered for replay: replaying a processed event would re-run its effects.
  */
-export async function replayWebhookEvent(db: Queryable, id: string, actorUserId: string): Promise<{ event: WebhookEventRow; result: ReceiveResult | { status: "failed"; error: string } }> {
+export async function replayWebhookEvent(db: Queryable, id: string, actorUserId: string): Promise<{ event: WebhookEventRow; result: ReceiveResult | { status: "failed"; error: string }; message: string }> {
   const [row] = await db.select({ status: webhookEvents.status }).from(webhookEvents).where(eq(webhookEvents.id, id)).limit(1);
   if (!row) throw notFound("No webhook event with that id.");
   if (row.status !== "failed") throw conflict(`Only failed events can be replayed; this one is ${row.status}.`, { status: row.status });
@@ -97,5 +97,6 @@ export async function replayWebhookEvent(db: Queryable, id: string, actorUserId:
   }
   await db.insert(auditLog).values({ actorUserId, action: "webhook.replayed", targetType: "webhook_event", targetId: id, data: { result: result.status } });
   const [event] = await db.select(webhookRowColumns).from(webhookEvents).where(eq(webhookEvents.id, id));
-  return { event: toWebhookRow(event), result };
+  const message = result.status === "failed" ? `Failed again: ${result.error}` : `Replayed: ${result.status}.`;
+  return { event: toWebhookRow(event), result, message };
 }

@@ -39,7 +39,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
           <h1 className="break-all text-2xl font-semibold">{c.email}</h1>
-          <p className="mt-1 text-sm text-gray-600 dark:text-gray-300">
+          <p className="mt-1 text-sm text-gray-600">
             {c.name ? `${c.name} · ` : ""}Customer since <LocalTime value={c.customerSince} style="date" />
             {c.role === "admin" ? " · admin" : ""}
             {c.providerCustomerId ? ` · ${c.providerCustomerId}` : ""}
@@ -67,9 +67,9 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
             {s.plan.name}
           </p>
           <StatusBadge status={s.cancelAtPeriodEnd && s.status === "active" ? "canceling" : s.status} />
-          {s.interval && <span className="text-sm text-gray-600 dark:text-gray-300">{intervalLabel(s.interval)}</span>}
+          {s.interval && <span className="text-sm text-gray-600">{intervalLabel(s.interval)}</span>}
           {s.currentPeriodEnd && (
-            <span className="text-sm text-gray-600 dark:text-gray-300">
+            <span className="text-sm text-gray-600">
               Period ends <LocalTime value={s.currentPeriodEnd} style="date" />
             </span>
           )}
@@ -79,7 +79,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
       <section aria-labelledby="history-heading" className="space-y-3">
         <h2 id="history-heading" className="text-lg font-semibold">Subscription history</h2>
         <DataTable caption="Subscription history" testId="subscription-history">
-          <thead className="bg-gray-50 dark:bg-gray-800/60">
+          <thead className="bg-gray-50">
             <tr>
               <Th>Plan</Th>
               <Th>Status</Th>
@@ -89,7 +89,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
               <Th>Ended</Th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+          <tbody className="divide-y divide-gray-100">
             {c.subscriptions.length === 0 && <EmptyRow colSpan={6}>No subscriptions: on the free plan.</EmptyRow>}
             {c.subscriptions.map((sub) => (
               <tr key={sub.id}>
@@ -120,7 +120,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
       <section aria-labelledby="usage-heading" className="space-y-3">
         <h2 id="usage-heading" className="text-lg font-semibold">Usage this period and limits</h2>
         <DataTable caption="Usage per meter" testId="usage-table">
-          <thead className="bg-gray-50 dark:bg-gray-800/60">
+          <thead className="bg-gray-50">
             <tr>
               <Th>Meter</Th>
               <Th className="text-right">Used</Th>
@@ -129,14 +129,14 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
               <Th>Custom limit</Th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-gray-100 dark:divide-gray-800">
+          <tbody className="divide-y divide-gray-100">
             {c.usage.map((u) => (
               <tr key={u.meter} data-testid={`usage-${u.meter}`}>
                 <Td>{u.label}</Td>
                 <Td className="text-right tabular-nums">{formatLimit(u.used, u.unit)}</Td>
                 <Td className="text-right tabular-nums">
                   <span data-testid={`limit-${u.meter}`}>{formatLimit(u.limit, u.unit)}</span>
-                  {u.overridden && <span className="block text-xs text-gray-600 dark:text-gray-300">custom (plan: {formatLimit(u.planLimit)})</span>}
+                  {u.overridden && <span className="block text-xs text-gray-600">custom (plan: {formatLimit(u.planLimit)})</span>}
                 </Td>
                 <Td className="text-right tabular-nums">{u.share === null ? "—" : formatPercent(u.share, 0)}</Td>
                 <Td>

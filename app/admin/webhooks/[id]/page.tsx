@@ -52,7 +52,7 @@ export default async function AdminWebhookEventPage({ params }: { params: Promis
         <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
           {rows.map(([label, value]) => (
             <div key={label} className="contents">
-              <dt className="font-medium text-gray-600 dark:text-gray-300">{label}</dt>
+              <dt className="font-medium text-gray-600">{label}</dt>
               <dd className="break-words">{value}</dd>
             </div>
           ))}
@@ -64,7 +64,7 @@ export default async function AdminWebhookEventPage({ params }: { params: Promis
           tabIndex={0}
           aria-labelledby="payload-heading"
           data-testid="webhook-payload"
-          className="max-h-[32rem] overflow-auto rounded-lg border border-gray-200 bg-gray-900 p-4 font-mono text-xs leading-relaxed text-gray-100 focus-visible:outline-2 focus-visible:outline-brand-600 dark:border-gray-700"
+          className="max-h-[32rem] overflow-auto rounded-lg border border-gray-200 bg-gray-900 p-4 font-mono text-xs leading-relaxed text-gray-100 focus-visible:outline-2 focus-visible:outline-brand-600"
         >
           {JSON.stringify(event.payload, null, 2)}
         </pre>
