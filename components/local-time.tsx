@@ -4,9 +4,10 @@ import { useSyncExternalStore } from "react";
 
 const noSubscription = () => () => {};
 
-export type LocalTimeStyle = "date" | "datetime";
+export type LocalTimeStyle = "long" | "date" | "datetime";
 
 const OPTIONS: Record<LocalTimeStyle, Intl.DateTimeFormatOptions> = {
+  long: { dateStyle: "long" },
   date: { dateStyle: "medium" },
   datetime: { dateStyle: "medium", timeStyle: "short" },
 };

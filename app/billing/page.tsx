@@ -6,6 +6,7 @@ import { INVOICE_PAGE_SIZE } from "@/components/billing/constants";
 import { InvoiceTable } from "@/components/billing/invoice-table";
 import { StatusBadge } from "@/components/billing/status-badge";
 import { SubscriptionActions } from "@/components/billing/subscription-actions";
+import { LocalTime } from "@/components/local-time";
 import { Alert, Card } from "@/components/ui";
 import { requireUser } from "@/lib/auth/session";
 import { findBillingCustomer } from "@/lib/billing/customers";
@@ -71,21 +72,25 @@ export default async function BillingPage() {
               <Detail
                 label="Current period"
                 testId="current-period"
-                value={`${formatDate(summary.currentPeriodStart)} – ${formatDate(periodEnd)}`}
+                value={
+                  <>
+                    <LocalTime value={summary.currentPeriodStart} style="long" /> – <LocalTime value={periodEnd} style="long" />
+                  </>
+                }
               />
             )}
-            {summary.trialEnd && <Detail label="Trial ends" testId="trial-end" value={formatDate(summary.trialEnd)} />}
+            {summary.trialEnd && <Detail label="Trial ends" testId="trial-end" value={<LocalTime value={summary.trialEnd} style="long" />} />}
           </dl>
         )}
 
         {cancelsAt && (
           <Alert tone="info" testId="cancel-notice">
-            {`Cancels on ${formatDate(cancelsAt)}`}
+            Cancels on <LocalTime value={cancelsAt} style="long" />
           </Alert>
         )}
         {summary.gracePeriodEndsAt && (
           <Alert testId="grace-period-warning">
-            Your last payment failed. Update your payment method in Manage billing before {formatDate(summary.gracePeriodEndsAt)} to keep{" "}
+            Your last payment failed. Update your payment method in Manage billing before <LocalTime value={summary.gracePeriodEndsAt} style="long" /> to keep{" "}
             {summary.plan.name}.
           </Alert>
         )}
@@ -100,7 +105,13 @@ export default async function BillingPage() {
         )}
         {pending && (
           <Alert tone="info" testId="pending-change">
-            {pending.effectiveAt ? `Switches to ${pending.plan.name} on ${formatDate(pending.effectiveAt)}` : `Switches to ${pending.plan.name} at the end of the period`}
+            {pending.effectiveAt ? (
+              <>
+                Switches to {pending.plan.name} on <LocalTime value={pending.effectiveAt} style="long" />
+              </>
+            ) : (
+              `Switches to ${pending.plan.name} at the end of the period`
+            )}
             {pending.interval ? ` (billed ${pending.interval}ly).` : "."}
           </Alert>
         )}
@@ -178,7 +189,7 @@ export default async function BillingPage() {
   );
 }
 
-function Detail({ label, value, testId }: { label: string; value: string; testId: string }) {
+function Detail({ label, value, testId }: { label: string; value: React.ReactNode; testId: string }) {
   return (
     <div>
       <dt className="text-gray-600">{label}</dt>

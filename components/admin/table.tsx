@@ -10,7 +10,7 @@ export function DataTable({ caption, children, testId }: { caption: string; chil
       role="region"
       aria-label={caption}
       tabIndex={0}
-      className="overflow-x-auto rounded-lg border border-gray-200 bg-surface focus-visible:outline-2 focus-visible:outline-brand-600"
+      className="relative overflow-x-auto rounded-lg border border-gray-200 bg-surface focus-visible:outline-2 focus-visible:outline-brand-600"
     >
       <table data-testid={testId} className="min-w-full divide-y divide-gray-200 text-left text-sm">
         <caption className="sr-only">{caption}</caption>
