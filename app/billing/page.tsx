@@ -147,7 +147,7 @@ export default async function BillingPage() {
               {featureIds.map((feature) => {
                 const on = summary.entitlements.features[feature];
                 return (
-                  <li key={feature} className={on ? "" : "text-gray-400"}>
+                  <li key={feature} className={on ? "" : "text-gray-500"}>
                     <span aria-hidden="true" className={on ? "text-green-600" : ""}>
                       {on ? "✓" : "—"}
                     </span>{" "}

@@ -143,7 +143,7 @@ export function ChangePlan({
                 </th>
                 {(["month", "year"] as const).map((interval) => {
                   const option = options.find((o) => o.planId === planId && o.interval === interval);
-                  if (!option) return <td key={interval} className="py-3 pr-4 text-gray-400">—</td>;
+                  if (!option) return <td key={interval} className="py-3 pr-4 text-gray-500">—</td>;
                   const isCurrent = same(option, current);
                   const isPending = same(option, pending);
                   const name = `${planName} ${interval === "month" ? "monthly" : "yearly"}`;

@@ -5,13 +5,15 @@ import { signUp, subscribeToPro, uniqueEmail } from "./helpers";
 // Every non-admin screen (admin screens: admin.spec.ts), signed out and signed in, checked by axe
 // on a desktop in light mode and on a 375 px phone in dark mode.
 const PUBLIC_PAGES = ["/", "/pricing", "/sign-in", "/sign-up"];
+// /pricing's 375 px layout is issue 7's fix (with its own test); every other page is checked here.
+const SIDEWAYS_CHECKED_ELSEWHERE = new Set(["/pricing"]);
 const SIGNED_IN_PAGES = ["/billing", "/billing/cancel", "/billing/success"];
 
 async function checkAll(page: Page, paths: string[], prefix: string, phone: boolean) {
   for (const path of paths) {
     await page.goto(path);
     await expect(page.getByRole("main")).toBeVisible();
-    if (phone) await expectNoSidewaysScroll(page);
+    if (phone && !SIDEWAYS_CHECKED_ELSEWHERE.has(path)) await expectNoSidewaysScroll(page);
     await expectAccessible(page, `${prefix}${path === "/" ? "-home" : path.replaceAll("/", "-")}`);
   }
 }
