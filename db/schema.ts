@@ -36,8 +36,9 @@ export const users = pgTable("users", {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
-  // Admin customer list: keyset pagination by "customer since".
+  // Admin customer list: keyset pagination by "customer since", and search by email prefix.
   index("users_created_at_id_idx").on(t.createdAt, t.id),
+  index("users_email_prefix_idx").on(t.email.op("text_pattern_ops")),
 ]);
 
 /** One payment-provider customer per user (Stripe today). */

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { PlanChart, RevenueChart } from "@/components/admin/charts";
 import { MetricCard } from "@/components/admin/metric-card";
 import { DataTable, Td, Th } from "@/components/admin/table";
+import { LocalTime } from "@/components/local-time";
 import { Card } from "@/components/ui";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminOverview } from "@/lib/billing/admin/console";
@@ -22,7 +23,8 @@ export default async function AdminOverviewPage() {
       <div>
         <h1 className="text-2xl font-semibold">Admin</h1>
         <p className="mt-1 text-sm text-gray-600">
-          From our own subscription and invoice rows, in {m.currency.toUpperCase()}; other currencies are left out of money figures.
+          From our own subscription and invoice rows, in {m.currency.toUpperCase()}; other currencies are left out of money figures. As of{" "}
+          <LocalTime value={m.computedAt} />, recomputed at most once a minute.
         </p>
       </div>
 

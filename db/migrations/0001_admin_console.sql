@@ -20,6 +20,7 @@ CREATE INDEX "customer_limit_overrides_updated_by_idx" ON "customer_limit_overri
 CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target_type","target_id","id");--> statement-breakpoint
 CREATE INDEX "notifications_status_created_idx" ON "notifications" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "users_created_at_id_idx" ON "users" USING btree ("created_at","id");--> statement-breakpoint
+CREATE INDEX "users_email_prefix_idx" ON "users" USING btree ("email" text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "webhook_events_object_id_idx" ON "webhook_events" USING btree ("object_id");--> statement-breakpoint
 CREATE INDEX "invoices_provider_created_idx" ON "invoices" USING btree ("provider_created_at","id");--> statement-breakpoint
 CREATE INDEX "invoices_status_idx" ON "invoices" USING btree ("status","provider_created_at","id");--> statement-breakpoint

@@ -15,6 +15,7 @@ import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
 import { databaseOptionsFromEnv, openDatabase, selectRows, setAppDatabase } from "@/db/client";
 import { users } from "@/db/schema";
+import { computeAdminMetrics } from "@/lib/billing/admin/metrics";
 import { runScript } from "../lib/run-script";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
@@ -81,7 +82,8 @@ runScript(async () => {
     ["invoices (newest)", invoicesApi.GET, "/api/billing/admin/invoices"],
     ["invoices status=open", invoicesApi.GET, "/api/billing/admin/invoices?status=open"],
     ["invoices last 30 days", invoicesApi.GET, `/api/billing/admin/invoices?from=${new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10)}`],
-    ["metrics", metricsApi.GET, "/api/billing/admin/metrics"],
+    ["metrics (cached ≤ 60 s)", metricsApi.GET, "/api/billing/admin/metrics"],
+    ["metrics query, uncached", async () => Response.json(await computeAdminMetrics(db)), "/uncached"],
     ["webhooks (newest)", webhooksApi.GET, "/api/billing/admin/webhooks"],
     ["webhooks page 2", webhooksApi.GET, `/api/billing/admin/webhooks?limit=100&cursor=${deepEvents}`],
     ["webhooks status=failed", webhooksApi.GET, "/api/billing/admin/webhooks?status=failed"],

@@ -96,6 +96,8 @@ describe.each(DATABASE_KINDS)("admin API on %s", (kind) => {
     }
     expect(seen).toEqual(made.map((u) => u.email));
 
+    // Search matches the start of the email (an indexed prefix), not the middle.
+    expect((await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag.slice(4)}`)).body.customers).toEqual([]);
     const active = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&status=active`);
     expect(active.body.customers).toEqual([
       expect.objectContaining({ email: made[2].email, planId: "scale", status: "active", mrr: 8_250, currency: "usd", mainMeter: "api_calls", mainMeterUsage: 0 }),

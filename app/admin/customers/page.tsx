@@ -49,7 +49,7 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
       <h1 className="text-2xl font-semibold">Customers</h1>
       <FilterForm label="Filter customers">
         <div className="sm:col-span-2">
-          <LabeledInput label="Search by email" id="search" name="search" type="search" defaultValue={query.search ?? ""} />
+          <LabeledInput label="Email starts with" id="search" name="search" type="search" defaultValue={query.search ?? ""} />
         </div>
         <LabeledSelect label="Status" id="status" name="status" defaultValue={query.status ?? ""}>
           <option value="">Any status</option>

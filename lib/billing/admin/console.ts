@@ -2,18 +2,32 @@
  * The admin console's entry points, one per screen, API and action: pages and route handlers call these and
  * never the database. Each opens the app database and delegates to the module that owns the query.
  */
-import { getDb } from "@/db/client";
+import { getDb, type Database } from "@/db/client";
 import { syncCustomerFromStripe, setLimitOverride, setStaffPlan, type LimitOverrideInput } from "./customer-actions";
 import { getAdminCustomer } from "./customer-detail";
 import { listCustomers, type CustomerListQuery } from "./customers";
 import { listAdminInvoices, type AdminInvoiceQuery } from "./invoices";
-import { METRIC_DEFINITIONS, computeAdminMetrics } from "./metrics";
+import { METRIC_DEFINITIONS, computeAdminMetrics, type AdminMetrics } from "./metrics";
 import { lastReconciliation, listAuditLog, listNotifications, retryNotification, type AuditListQuery } from "./operations";
 import { getWebhookEvent, listWebhookEvents, replayWebhookEvent, type WebhookListQuery } from "./webhooks";
 import { getEntitlement } from "../entitlements";
 import { smtpConfigured } from "../notifications";
 
-export const adminMetrics = async () => computeAdminMetrics(await getDb());
+/** Metrics are recomputed at most once a minute per database: aggregates over every row are not free. */
+export const METRICS_TTL_MS = 60_000;
+const metricsCache = new WeakMap<Database, { at: number; value: Promise<AdminMetrics & { computedAt: string }> }>();
+
+export async function adminMetrics(): Promise<AdminMetrics & { computedAt: string }> {
+  const db = await getDb();
+  const cached = metricsCache.get(db);
+  if (cached && Date.now() - cached.at < METRICS_TTL_MS) return cached.value;
+  const now = new Date();
+  const value = computeAdminMetrics(db, now).then((metrics) => ({ ...metrics, computedAt: now.toISOString() }));
+  metricsCache.set(db, { at: now.getTime(), value });
+  value.catch(() => metricsCache.delete(db));
+  return value;
+}
+
 export const adminOverview = async () => ({ metrics: await adminMetrics(), definitions: METRIC_DEFINITIONS });
 export const adminCustomers = async (query: CustomerListQuery) => listCustomers(await getDb(), query);
 export const adminCustomer = async (userId: string) => getAdminCustomer(await getDb(), userId);

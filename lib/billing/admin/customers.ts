@@ -117,7 +117,8 @@ function cursorOf(query: CustomerListQuery, row: ListRow): string {
 
 export async function listCustomers(db: Queryable, query: CustomerListQuery, now = new Date()): Promise<{ customers: CustomerRow[]; nextCursor: string | null }> {
   const conditions = [
-    query.search ? sql`u.email ilike ${`%${escapeLike(query.search.toLowerCase())}%`}` : undefined,
+    // Emails are stored lower-cased; a prefix match uses users_email_prefix_idx (text_pattern_ops).
+    query.search ? sql`u.email like ${`${escapeLike(query.search.toLowerCase())}%`}` : undefined,
     statusCondition(query.status),
     query.plan ? sql`c.plan_id = ${query.plan} and c.status in ${CURRENT}` : undefined,
     keysetCondition(query),
