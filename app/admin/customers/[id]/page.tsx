@@ -12,26 +12,17 @@ import { LocalTime } from "@/components/local-time";
 import { Card } from "@/components/ui";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminCustomer } from "@/lib/billing/admin/console";
-import { HttpError } from "@/lib/http/errors";
 import { formatLimit, formatMoney, formatPercent, intervalLabel } from "@/lib/format";
+import { orNotFound } from "../../or-not-found";
 
 export const metadata: Metadata = { title: "Customer · Admin" };
 export const dynamic = "force-dynamic";
-
-async function load(id: string) {
-  try {
-    return await adminCustomer(id);
-  } catch (error) {
-    if (error instanceof HttpError && error.status === 404) notFound();
-    throw error;
-  }
-}
 
 export default async function AdminCustomerPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   await requireAdmin(`/admin/customers/${id}`);
   if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
-  const c = await load(id);
+  const c = await orNotFound(adminCustomer(id));
   const s = c.summary;
 
   return (

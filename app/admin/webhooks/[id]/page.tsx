@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/admin/action-button";
 import { linkClass } from "@/components/admin/table";
 import { WebhookStatus } from "@/components/admin/webhook-events-table";
@@ -8,24 +7,15 @@ import { LocalTime } from "@/components/local-time";
 import { Card } from "@/components/ui";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminWebhookEvent } from "@/lib/billing/admin/console";
-import { HttpError } from "@/lib/http/errors";
+import { orNotFound } from "../../or-not-found";
 
 export const metadata: Metadata = { title: "Webhook event · Admin" };
 export const dynamic = "force-dynamic";
 
-async function load(id: string) {
-  try {
-    return await adminWebhookEvent(id);
-  } catch (error) {
-    if (error instanceof HttpError && error.status === 404) notFound();
-    throw error;
-  }
-}
-
 export default async function AdminWebhookEventPage({ params }: { params: Promise<{ id: string }> }) {
   const id = decodeURIComponent((await params).id);
   await requireAdmin(`/admin/webhooks/${encodeURIComponent(id)}`);
-  const event = await load(id);
+  const event = await orNotFound(adminWebhookEvent(id));
   const rows: Array<[string, React.ReactNode]> = [
     ["Type", <span key="t" className="font-mono">{event.type}</span>],
     ["Status", <WebhookStatus key="s" status={event.status} />],
