@@ -11,7 +11,7 @@ export function ComparisonTable({ plans, meters, features }: { plans: PlanView[]
       <h2 id="compare-heading" className="text-xl font-semibold">
         Compare plans
       </h2>
-      <div className="overflow-x-auto rounded-lg border border-gray-200 bg-surface shadow-sm">
+      <div role="region" aria-labelledby="compare-heading" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-gray-200 bg-surface shadow-sm focus-visible:outline-2 focus-visible:outline-brand-600">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Limits per billing period and features of each plan</caption>
           <thead className="bg-gray-50">

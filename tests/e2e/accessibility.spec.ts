@@ -19,6 +19,7 @@ async function checkAll(page: Page, paths: string[], prefix: string, phone: bool
 }
 
 test("desktop, light: every screen has no serious or critical axe violation", async ({ page }) => {
+  test.setTimeout(180_000);
   await checkAll(page, PUBLIC_PAGES, "desktop", false);
   await signUp(page, uniqueEmail("a11y"));
   await checkAll(page, SIGNED_IN_PAGES, "desktop", false);
@@ -28,6 +29,7 @@ test.describe("phone, dark", () => {
   test.use({ viewport: { width: 375, height: 740 }, colorScheme: "dark" });
 
   test("every screen fits 375 px and has no serious or critical axe violation", async ({ page }) => {
+    test.setTimeout(180_000);
     await checkAll(page, PUBLIC_PAGES, "phone-dark", true);
     await signUp(page, uniqueEmail("a11y-phone"));
     await checkAll(page, SIGNED_IN_PAGES, "phone-dark", true);
