@@ -7,14 +7,36 @@
  *
  * Bounded: one server, one Chromium, three pages, BENCH_RUNS (default 1) runs each, loopback only.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import * as chromeLauncher from "chrome-launcher";
-import lighthouse from "lighthouse";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Result as LighthouseResult } from "lighthouse";
 import { runScript } from "../lib/run-script";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"] as const;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/**
+ * Runs the Lighthouse CLI under plain node: its page-side functions are serialised into the
+ * browser, which breaks when they pass through tsx's transform.
+ */
+async function runLighthouse(url: string, extraHeaders?: Record<string, string>): Promise<LighthouseResult> {
+  const cli = path.join(process.cwd(), "node_modules", "lighthouse", "cli", "index.js");
+  const args = [
+    cli,
+    url,
+    "--output=json",
+    "--output-path=stdout",
+    "--quiet",
+    `--only-categories=${CATEGORIES.join(",")}`,
+    "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
+    ...(extraHeaders ? [`--extra-headers=${JSON.stringify(extraHeaders)}`] : []),
+  ];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, CHROME_PATH: CHROMIUM }, maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as LighthouseResult;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,10 +90,6 @@ runScript(async () => {
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
   });
-  const chrome = await chromeLauncher.launch({
-    chromePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
   try {
     await waitFor(`${base}/api/health`, 420_000);
     const cookie = await sessionCookie(base);
@@ -80,13 +98,11 @@ runScript(async () => {
       ["/sign-in", undefined],
       ["/billing", { Cookie: cookie }],
     ];
-    console.log(`Lighthouse ${RUNS} run(s) per page, desktop preset off (mobile, simulated throttling), Chromium at ${process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"}`);
+    console.log(`Lighthouse ${RUNS} run(s) per page (mobile preset, simulated throttling), Chromium at ${CHROMIUM}`);
     console.log(`${"page".padEnd(10)} ${CATEGORIES.map((c) => c.padStart(15)).join("")} ${"LCP ms".padStart(8)} ${"TBT ms".padStart(8)}`);
     for (const [path, extraHeaders] of pages) {
       for (let run = 0; run < RUNS; run++) {
-        const result = await lighthouse(`${base}${path}`, { port: chrome.port, output: "json", logLevel: "error", onlyCategories: [...CATEGORIES], extraHeaders });
-        const lhr = result?.lhr;
-        if (!lhr) throw new Error(`no Lighthouse result for ${path}`);
+        const lhr = await runLighthouse(`${base}${path}`, extraHeaders);
         const scores = CATEGORIES.map((c) => String(Math.round((lhr.categories[c]?.score ?? 0) * 100)).padStart(15)).join("");
         const lcp = lhr.audits["largest-contentful-paint"]?.numericValue ?? 0;
         const tbt = lhr.audits["total-blocking-time"]?.numericValue ?? 0;
@@ -102,7 +118,6 @@ runScript(async () => {
       }
     }
   } finally {
-    await chrome.kill();
     if (server.pid) process.kill(-server.pid, "SIGTERM");
   }
 });
