@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState } from "react";
+import { hasSession } from "./session-probe";
 import { SignOutButton } from "./sign-out-button";
 
 interface Me {
@@ -20,8 +21,13 @@ export function HeaderAccount() {
 
   useEffect(() => {
     const controller = new AbortController();
-    fetch("/api/me", { cache: "no-store", signal: controller.signal, headers: { accept: "application/json" } })
-      .then(async (res) => setMe(res.ok ? ((await res.json()) as { user: Me }).user : null))
+    hasSession(controller.signal)
+      .then(async (signedIn) => {
+        if (!signedIn) return setMe(null);
+        // The role comes from /api/me, which re-reads the user (the session token may be older).
+        const res = await fetch("/api/me", { cache: "no-store", signal: controller.signal, headers: { accept: "application/json" } });
+        setMe(res.ok ? ((await res.json()) as { user: Me }).user : null);
+      })
       .catch((error: unknown) => {
         if (!(error instanceof DOMException && error.name === "AbortError")) setMe(null);
       });

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState, useSyncExternalStore, type ComponentProps } from "react";
+import { hasSession } from "@/components/session-probe";
 import type { BillingSummary } from "@/lib/billing/summary";
 import type { BillingInterval } from "@/lib/billing/plans";
 import { PricingPlans, type PricingViewer } from "./pricing-plans";
@@ -31,7 +32,12 @@ export function VisitorPricing(props: Props) {
 
   useEffect(() => {
     const controller = new AbortController();
-    fetch("/api/billing/subscription", { cache: "no-store", signal: controller.signal, headers: { accept: "application/json" } })
+    hasSession(controller.signal)
+      .then((signedIn) =>
+        signedIn
+          ? fetch("/api/billing/subscription", { cache: "no-store", signal: controller.signal, headers: { accept: "application/json" } })
+          : new Response(null, { status: 401 }),
+      )
       .then(async (res) => {
         if (!res.ok) {
           setKnown(true);
