@@ -8,6 +8,7 @@ const EXPECTED_TABLES = [
   "api_keys",
   "audit_log",
   "billing_customers",
+  "customer_limit_overrides",
   "invoices",
   "notifications",
   "subscriptions",
