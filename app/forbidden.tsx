@@ -5,7 +5,7 @@ export default function Forbidden() {
     <div className="mx-auto max-w-md space-y-4 text-center">
       <h1 className="text-2xl font-semibold">403 — Forbidden</h1>
       <p className="text-gray-600">You do not have access to this page.</p>
-      <Link href="/" className="text-brand-600 hover:underline">
+      <Link href="/" className="text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">
         Back to the home page
       </Link>
     </div>

@@ -98,7 +98,7 @@ export function AuthForm({
       )}
       <p className="text-sm text-gray-600">
         {mode === "sign-in" ? "No account yet? " : "Already have an account? "}
-        <Link href={`${other}${query}`} className="text-brand-600 hover:underline">
+        <Link href={`${other}${query}`} className="text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">
           {mode === "sign-in" ? "Sign up" : "Sign in"}
         </Link>
       </p>

@@ -17,7 +17,7 @@ export function Field({ label, id, ...props }: { label: string; id: string } & C
       </label>
       <input
         id={id}
-        className="block w-full rounded-md border border-gray-300 px-3 py-2 text-sm shadow-sm focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500"
+        className="block w-full rounded-md border border-gray-300 bg-surface px-3 py-2 text-sm shadow-sm focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500"
         {...props}
       />
     </div>
@@ -46,5 +46,5 @@ export function Alert({
 }
 
 export function Card({ children, className = "" }: { children: React.ReactNode; className?: string }) {
-  return <div className={`rounded-lg border border-gray-200 bg-white p-6 shadow-sm ${className}`}>{children}</div>;
+  return <div className={`rounded-lg border border-gray-200 bg-surface p-6 shadow-sm ${className}`}>{children}</div>;
 }

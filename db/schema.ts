@@ -39,7 +39,11 @@ export const users = pgTable("users", {
   sessionVersion: integer("session_version").notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-});
+}, (t) => [
+  // Admin customer list: keyset pagination by "customer since", and search by email prefix.
+  index("users_created_at_id_idx").on(t.createdAt, t.id),
+  index("users_email_prefix_idx").on(t.email.op("text_pattern_ops")),
+]);
 
 /** Single-use email verification links; only the SHA-256 of the token is stored. */
 export const emailVerificationTokens = pgTable(
@@ -167,6 +171,8 @@ export const invoices = pgTable(
     amountDue: integer("amount_due").notNull().default(0),
     amountPaid: integer("amount_paid").notNull().default(0),
     amountRemaining: integer("amount_remaining").notNull().default(0),
+    /** Credit notes issued after payment (refunds): revenue is amount_paid minus this. */
+    amountRefunded: integer("amount_refunded").notNull().default(0),
     attemptCount: integer("attempt_count").notNull().default(0),
     nextPaymentAttempt: ts("next_payment_attempt"),
     hostedInvoiceUrl: text("hosted_invoice_url"),
@@ -183,8 +189,9 @@ export const invoices = pgTable(
     uniqueIndex("invoices_provider_invoice_key").on(t.provider, t.providerInvoiceId),
     index("invoices_user_id_created_idx").on(t.userId, t.providerCreatedAt),
     index("invoices_billing_customer_id_idx").on(t.billingCustomerId),
-    index("invoices_provider_created_idx").on(t.providerCreatedAt),
-    index("invoices_status_idx").on(t.status),
+    // Admin invoice list: newest first with keyset pagination (created, id), optionally by status.
+    index("invoices_provider_created_idx").on(t.providerCreatedAt, t.id),
+    index("invoices_status_idx").on(t.status, t.providerCreatedAt, t.id),
   ],
 );
 
@@ -310,9 +317,12 @@ export const webhookEvents = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index("webhook_events_status_idx").on(t.status, t.receivedAt),
-    index("webhook_events_type_idx").on(t.type),
-    index("webhook_events_received_at_idx").on(t.receivedAt),
+    // The admin webhook log pages by (received_at, id), newest first, optionally per status or type.
+    index("webhook_events_status_idx").on(t.status, t.receivedAt, t.id),
+    index("webhook_events_type_idx").on(t.type, t.receivedAt, t.id),
+    index("webhook_events_received_at_idx").on(t.receivedAt, t.id),
+    // A customer's events on the admin customer page.
+    index("webhook_events_object_id_idx").on(t.objectId),
   ],
 );
 
@@ -352,6 +362,8 @@ export const auditLog = pgTable(
     index("audit_log_created_at_idx").on(t.createdAt),
     index("audit_log_action_idx").on(t.action, t.createdAt),
     index("audit_log_actor_user_id_idx").on(t.actorUserId),
+    // A customer's audit trail on the admin customer page.
+    index("audit_log_target_idx").on(t.targetType, t.targetId, t.id),
   ],
 );
 
@@ -376,7 +388,28 @@ export const notifications = pgTable(
     uniqueIndex("notifications_source_event_kind_key").on(t.sourceEventId, t.kind),
     index("notifications_user_id_idx").on(t.userId),
     index("notifications_created_at_idx").on(t.createdAt),
+    index("notifications_status_created_idx").on(t.status, t.createdAt),
   ],
+);
+
+/**
+ * Per-customer limits that replace the plan's limit for one meter (the custom quota of an
+ * Enterprise deal). `limit` null means unlimited; no row means the plan's limit applies.
+ */
+export const customerLimitOverrides = pgTable(
+  "customer_limit_overrides",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    limit: bigint("limit", { mode: "number" }),
+    /** The admin who set it (also in the audit log). */
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.meter] }), index("customer_limit_overrides_updated_by_idx").on(t.updatedBy)],
 );
 
 export type User = typeof users.$inferSelect;
@@ -386,3 +419,4 @@ export type Invoice = typeof invoices.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type UsageEvent = typeof usageEvents.$inferSelect;
+export type CustomerLimitOverride = typeof customerLimitOverrides.$inferSelect;

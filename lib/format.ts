@@ -133,3 +133,15 @@ function humanize(value: string): string {
   const text = value.replace(/_/g, " ").trim();
   return text ? text[0].toUpperCase() + text.slice(1) : "Unknown";
 }
+
+/** A fraction as a percentage: 0.125 → "12.5%"; null → "—". */
+export function formatPercent(value: number | null, maximumFractionDigits = 1): string {
+  if (value === null || !Number.isFinite(value)) return "—";
+  return new Intl.NumberFormat(DISPLAY_LOCALE, { style: "percent", maximumFractionDigits }).format(value);
+}
+
+/** A calendar month `2027-03` → `Mar 2027` (the month itself, not shifted by any time zone). */
+export function formatMonth(month: string, locale = DISPLAY_LOCALE): string {
+  const [year, m] = month.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale, { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year, m - 1, 1)));
+}

@@ -7,6 +7,7 @@ import { InvoiceTable } from "@/components/billing/invoice-table";
 import { StatusBadge } from "@/components/billing/status-badge";
 import { SubscriptionActions } from "@/components/billing/subscription-actions";
 import { VerifyEmailNotice } from "@/components/verify-email-notice";
+import { LocalTime } from "@/components/local-time";
 import { Alert, Card } from "@/components/ui";
 import { ApiKeys } from "@/components/usage/api-keys";
 import { UsageSection } from "@/components/usage/usage-section";
@@ -79,21 +80,25 @@ export default async function BillingPage() {
               <Detail
                 label="Current period"
                 testId="current-period"
-                value={`${formatDate(summary.currentPeriodStart)} – ${formatDate(periodEnd)}`}
+                value={
+                  <>
+                    <LocalTime value={summary.currentPeriodStart} style="long" /> – <LocalTime value={periodEnd} style="long" />
+                  </>
+                }
               />
             )}
-            {summary.trialEnd && <Detail label="Trial ends" testId="trial-end" value={formatDate(summary.trialEnd)} />}
+            {summary.trialEnd && <Detail label="Trial ends" testId="trial-end" value={<LocalTime value={summary.trialEnd} style="long" />} />}
           </dl>
         )}
 
         {cancelsAt && (
           <Alert tone="info" testId="cancel-notice">
-            {`Cancels on ${formatDate(cancelsAt)}`}
+            Cancels on <LocalTime value={cancelsAt} style="long" />
           </Alert>
         )}
         {summary.gracePeriodEndsAt && (
           <Alert testId="grace-period-warning">
-            Your last payment failed. Update your payment method in Manage billing before {formatDate(summary.gracePeriodEndsAt)} to keep{" "}
+            Your last payment failed. Update your payment method in Manage billing before <LocalTime value={summary.gracePeriodEndsAt} style="long" /> to keep{" "}
             {summary.plan.name}.
           </Alert>
         )}
@@ -108,7 +113,13 @@ export default async function BillingPage() {
         )}
         {pending && (
           <Alert tone="info" testId="pending-change">
-            {pending.effectiveAt ? `Switches to ${pending.plan.name} on ${formatDate(pending.effectiveAt)}` : `Switches to ${pending.plan.name} at the end of the period`}
+            {pending.effectiveAt ? (
+              <>
+                Switches to {pending.plan.name} on <LocalTime value={pending.effectiveAt} style="long" />
+              </>
+            ) : (
+              `Switches to ${pending.plan.name} at the end of the period`
+            )}
             {pending.interval ? ` (billed ${pending.interval}ly).` : "."}
           </Alert>
         )}
@@ -146,7 +157,7 @@ export default async function BillingPage() {
               {featureIds.map((feature) => {
                 const on = summary.entitlements.features[feature];
                 return (
-                  <li key={feature} className={on ? "" : "text-gray-400"}>
+                  <li key={feature} className={on ? "" : "text-gray-500"}>
                     <span aria-hidden="true" className={on ? "text-green-600" : ""}>
                       {on ? "✓" : "—"}
                     </span>{" "}
@@ -201,7 +212,7 @@ export default async function BillingPage() {
   );
 }
 
-function Detail({ label, value, testId }: { label: string; value: string; testId: string }) {
+function Detail({ label, value, testId }: { label: string; value: React.ReactNode; testId: string }) {
   return (
     <div>
       <dt className="text-gray-600">{label}</dt>

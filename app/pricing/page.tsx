@@ -1,31 +1,18 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
 import { ComparisonTable } from "@/components/pricing/comparison-table";
-import { PricingPlans, type PricingViewer } from "@/components/pricing/pricing-plans";
-import { getCurrentUser } from "@/lib/auth/session";
+import { VisitorPricing } from "@/components/pricing/visitor-pricing";
 import { publicCatalog } from "@/lib/billing/catalog-view";
-import type { BillingInterval } from "@/lib/billing/plans";
-import { getBillingSummary, liveStripeSubscription } from "@/lib/billing/summary";
 
-export const metadata: Metadata = { title: "Pricing" };
-// Prices' availability comes from Stripe and the viewer's plan from the database: never cache.
-export const dynamic = "force-dynamic";
+export const metadata: Metadata = {
+  title: "Pricing",
+  description: "Plans for Acme SaaS: start free, upgrade when you need more, monthly or yearly.",
+};
+// The catalog is code, so the HTML is the same for every visitor: render it statically and let a
+// CDN cache it. Which prices Stripe currently sells is refreshed every 5 minutes.
+export const revalidate = 300;
 
-const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
-export default async function PricingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const params = await searchParams;
-  const [catalog, user] = await Promise.all([publicCatalog(), getCurrentUser()]);
-
-  let viewer: PricingViewer = { signedIn: false, currentPlanId: null, currentInterval: null, hasSubscription: false };
-  if (user) {
-    const [summary, live] = await Promise.all([getBillingSummary(user.id), getDb().then((db) => liveStripeSubscription(db, user.id))]);
-    viewer = { signedIn: true, currentPlanId: summary.plan.id, currentInterval: summary.interval, hasSubscription: Boolean(live) };
-  }
-  // The query only pre-selects what the visitor picked before signing up; it decides nothing else.
-  const interval: BillingInterval = one(params.interval) === "year" ? "year" : "month";
-  const resumePlanId = one(params.plan) ?? null;
-
+export default async function PricingPage() {
+  const catalog = await publicCatalog();
   return (
     <div className="space-y-12">
       <div className="space-y-3 text-center">
@@ -34,14 +21,11 @@ export default async function PricingPage({ searchParams }: { searchParams: Prom
           Start free. Upgrade when you need more, downgrade or cancel whenever you like.
         </p>
       </div>
-      <PricingPlans
+      <VisitorPricing
         plans={catalog.plans}
         meters={catalog.meters}
         features={catalog.features}
         paymentsEnabled={catalog.paymentsEnabled}
-        viewer={viewer}
-        initialInterval={interval}
-        resumePlanId={resumePlanId}
         salesEmail={process.env.SALES_EMAIL || "sales@example.com"}
       />
       <ComparisonTable plans={catalog.plans} meters={catalog.meters} features={catalog.features} />

@@ -58,7 +58,7 @@ export function ChangePlan({
     return (
       <p className="text-sm text-gray-600">
         Plan changes apply to a paid subscription, and you do not have one. You are on {currentPlanName}.{" "}
-        <Link href="/pricing" className="font-medium text-brand-600 hover:underline">
+        <Link href="/pricing" className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">
           Choose a plan on the pricing page
         </Link>
         .
@@ -144,7 +144,7 @@ export function ChangePlan({
                 </th>
                 {(["month", "year"] as const).map((interval) => {
                   const option = options.find((o) => o.planId === planId && o.interval === interval);
-                  if (!option) return <td key={interval} className="py-3 pr-4 text-gray-400">—</td>;
+                  if (!option) return <td key={interval} className="py-3 pr-4 text-gray-500">—</td>;
                   const isCurrent = same(option, current);
                   const isPending = same(option, pending);
                   const name = `${planName} ${interval === "month" ? "monthly" : "yearly"}`;
@@ -259,7 +259,7 @@ export function ChangePlan({
               type="button"
               onClick={back}
               disabled={disabled}
-              className="rounded-md border border-gray-300 bg-white px-4 py-2 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
+              className="rounded-md border border-gray-300 bg-surface px-4 py-2 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
             >
               Back
             </button>

@@ -22,7 +22,7 @@ const SLOW_POLL_MS = 5_000;
 const FAST_POLLS = 30;
 
 const linkClass = "inline-flex rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700";
-const secondaryLinkClass = "inline-flex rounded-md border border-gray-300 bg-white px-4 py-2 text-sm font-medium hover:bg-gray-100";
+const secondaryLinkClass = "inline-flex rounded-md border border-gray-300 bg-surface px-4 py-2 text-sm font-medium hover:bg-gray-100";
 
 /**
  * Polls the server until it has processed Stripe's checkout.session.completed webhook. Everything
@@ -89,7 +89,7 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
         {view.slow && (
           <p className="text-gray-600">
             This is taking longer than usual. If Stripe took your payment, your plan will update as soon as the confirmation arrives; you can
-            also check your <Link href="/billing" className="font-medium text-brand-600 hover:underline">billing page</Link> later.
+            also check your <Link href="/billing" className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">billing page</Link> later.
           </p>
         )}
         {view.offline && <p className="text-amber-800">We are having trouble reaching the server and will keep trying.</p>}

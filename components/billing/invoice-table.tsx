@@ -93,7 +93,7 @@ export function InvoiceTable({ initial, initialCursor }: { initial: InvoiceView[
                         target="_blank"
                         rel="noopener noreferrer"
                         aria-label={`View invoice ${label}`}
-                        className="text-brand-600 hover:underline"
+                        className="text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300"
                       >
                         View
                       </a>
@@ -104,7 +104,7 @@ export function InvoiceTable({ initial, initialCursor }: { initial: InvoiceView[
                         target="_blank"
                         rel="noopener noreferrer"
                         aria-label={`Invoice ${label} PDF`}
-                        className="text-brand-600 hover:underline"
+                        className="text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300"
                       >
                         PDF
                       </a>
@@ -123,7 +123,7 @@ export function InvoiceTable({ initial, initialCursor }: { initial: InvoiceView[
           onClick={() => void loadMore()}
           disabled={loading}
           aria-busy={loading}
-          className="rounded-md border border-gray-300 bg-white px-4 py-2 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
+          className="rounded-md border border-gray-300 bg-surface px-4 py-2 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
         >
           {loading ? "Loading…" : "Load more"}
         </button>

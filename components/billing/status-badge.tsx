@@ -10,6 +10,7 @@ const TONES: Record<string, string> = {
   canceled: "bg-gray-200 text-gray-800",
   paused: "bg-gray-200 text-gray-800",
   free: "bg-gray-100 text-gray-700",
+  canceling: "bg-amber-100 text-amber-900",
 };
 
 export function StatusBadge({ status }: { status: string }) {

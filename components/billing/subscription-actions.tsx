@@ -6,7 +6,7 @@ import { Alert, Button } from "@/components/ui";
 import { isHttpUrl, postApi } from "./api";
 
 const secondary =
-  "inline-flex items-center justify-center rounded-md border border-gray-300 bg-white px-4 py-2 text-sm font-medium text-gray-900 hover:bg-gray-100 disabled:cursor-not-allowed disabled:opacity-60";
+  "inline-flex items-center justify-center rounded-md border border-gray-300 bg-surface px-4 py-2 text-sm font-medium text-gray-900 hover:bg-gray-100 disabled:cursor-not-allowed disabled:opacity-60";
 
 /**
  * Manage billing (Stripe's portal), cancel at period end and resume. After an action the page is

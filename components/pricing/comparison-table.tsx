@@ -12,7 +12,7 @@ export function ComparisonTable({ plans, meters, features }: { plans: PlanView[]
         Compare plans
       </h2>
       {/* relative: the sr-only labels in the cells are absolutely positioned and must scroll with the table, not widen the page. */}
-      <div className="relative overflow-x-auto rounded-lg border border-gray-200 bg-white shadow-sm">
+      <div role="region" aria-labelledby="compare-heading" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-gray-200 bg-surface shadow-sm focus-visible:outline-2 focus-visible:outline-brand-600">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Limits per billing period and features of each plan</caption>
           <thead className="bg-gray-50">

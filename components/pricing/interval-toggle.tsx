@@ -19,7 +19,7 @@ export function IntervalToggle({
   return (
     <fieldset className="flex justify-center">
       <legend className="sr-only">Billing interval</legend>
-      <div className="inline-flex rounded-full border border-gray-300 bg-white p-1 shadow-sm">
+      <div className="inline-flex rounded-full border border-gray-300 bg-surface p-1 shadow-sm">
         {options.map((option) => {
           const checked = value === option.id;
           return (

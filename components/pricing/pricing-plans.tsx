@@ -172,7 +172,7 @@ export function PricingPlans({
               key={plan.id}
               aria-labelledby={headingId}
               data-testid={`plan-card-${plan.id}`}
-              className={`flex flex-col rounded-lg border bg-white p-6 shadow-sm ${highlighted ? "border-brand-500 ring-2 ring-brand-500" : "border-gray-200"}`}
+              className={`flex flex-col rounded-lg border bg-surface p-6 shadow-sm ${highlighted ? "border-brand-500 ring-2 ring-brand-500" : "border-gray-200"}`}
             >
               <div className="flex items-center justify-between gap-2">
                 <h2 id={headingId} className="text-lg font-semibold">

@@ -1,6 +1,8 @@
 import { addDays } from "date-fns";
-import type { Subscription } from "@/db/schema";
-import { FREE_PLAN_ID, findPlan, getPlan, type FeatureId, type MeterId, type Plan } from "./plans";
+import { eq } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
+import { FREE_PLAN_ID, METERS, findPlan, getPlan, type FeatureId, type MeterId, type Plan } from "./plans";
 
 export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
@@ -17,7 +19,16 @@ export interface Entitlement {
   /** When a past-due subscription stops granting its plan. */
   gracePeriodEndsAt: Date | null;
   features: Record<FeatureId, boolean>;
+  /** The effective limit per meter: the plan's, replaced by any per-customer override. */
   limits: Record<MeterId, number | null>;
+  /** The meters whose limit comes from a per-customer override rather than the plan. */
+  overriddenMeters: MeterId[];
+}
+
+/** A per-customer limit for one meter; `limit` null is unlimited. */
+export interface LimitOverride {
+  meter: string;
+  limit: number | null;
 }
 
 type Grant = { plan: Plan; subscription: Subscription; source: EntitlementSource; graceEndsAt: Date | null };
@@ -49,7 +60,12 @@ function grantOf(subscription: Subscription, now: Date, graceDays: number): Gran
  * The plan in force for a user, from their subscription rows: the highest-ranked plan among
  * active/trialing subscriptions and past-due ones still inside the grace period; free otherwise.
  */
-export function resolveEntitlement(subscriptions: Subscription[], now = new Date(), graceDays = gracePeriodDays()): Entitlement {
+export function resolveEntitlement(
+  subscriptions: Subscription[],
+  now = new Date(),
+  graceDays = gracePeriodDays(),
+  overrides: LimitOverride[] = [],
+): Entitlement {
   const grants = subscriptions
     .map((s) => grantOf(s, now, graceDays))
     .filter((g): g is Grant => g !== null)
@@ -62,6 +78,42 @@ export function resolveEntitlement(subscriptions: Subscription[], now = new Date
     subscription: best?.subscription ?? null,
     gracePeriodEndsAt: best?.graceEndsAt ?? null,
     features: { ...plan.features },
-    limits: { ...plan.limits },
+    ...applyLimitOverrides(plan.limits, overrides),
   };
+}
+
+const isMeter = (meter: string): meter is MeterId => Object.hasOwn(METERS, meter);
+
+/** The plan's limits with per-customer overrides applied; overrides for meters outside the catalog are ignored. */
+export function applyLimitOverrides(
+  planLimits: Record<MeterId, number | null>,
+  overrides: LimitOverride[],
+): { limits: Record<MeterId, number | null>; overriddenMeters: MeterId[] } {
+  const limits = { ...planLimits };
+  const overriddenMeters: MeterId[] = [];
+  for (const override of overrides) {
+    if (!isMeter(override.meter)) continue;
+    limits[override.meter] = override.limit;
+    overriddenMeters.push(override.meter);
+  }
+  return { limits, overriddenMeters };
+}
+
+/** A customer's per-meter limit overrides (set by admins). */
+export async function readLimitOverrides(db: Queryable, userId: string): Promise<LimitOverride[]> {
+  return db
+    .select({ meter: customerLimitOverrides.meter, limit: customerLimitOverrides.limit })
+    .from(customerLimitOverrides)
+    .where(eq(customerLimitOverrides.userId, userId));
+}
+
+
+/**
+ * What a user may do right now: plan, features and effective limits (per-customer overrides
+ * applied). The one read metering and every other caller should use for limits.
+ */
+export async function getEntitlement(db: Queryable, userId: string, now = new Date()): Promise<Entitlement> {
+  const rows = await db.select().from(subscriptionsTable).where(eq(subscriptionsTable.userId, userId));
+  const overrides = await readLimitOverrides(db, userId);
+  return resolveEntitlement(rows, now, gracePeriodDays(), overrides);
 }

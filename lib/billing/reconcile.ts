@@ -76,6 +76,8 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
       report.webhooksReplayed.push({ eventId: id, result: `failed: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
+  // The admin Operations page shows the last run from this entry.
+  await db.insert(auditLog).values({ action: "reconcile.completed", targetType: "billing", data: { ...report } });
   return report;
 }
 

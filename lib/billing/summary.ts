@@ -2,7 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
 import { subscriptions, type Subscription } from "@/db/schema";
 import { LIVE_SUBSCRIPTION_STATUSES } from "@/lib/stripe/gateway";
-import { resolveEntitlement, type EntitlementSource } from "./entitlements";
+import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type EntitlementSource, type LimitOverride } from "./entitlements";
 import { findPlan, type BillingInterval, type FeatureId, type MeterId } from "./plans";
 
 export interface BillingSummary {
@@ -39,8 +39,8 @@ export async function liveStripeSubscription(db: Queryable, userId: string): Pro
   return rows.find((s) => s.provider === "stripe" && LIVE_SUBSCRIPTION_STATUSES.has(s.status));
 }
 
-export function summarize(rows: Subscription[], now = new Date()): BillingSummary {
-  const entitlement = resolveEntitlement(rows, now);
+export function summarize(rows: Subscription[], now = new Date(), overrides: LimitOverride[] = []): BillingSummary {
+  const entitlement = resolveEntitlement(rows, now, gracePeriodDays(), overrides);
   // Show the subscription that grants the plan; otherwise the newest one that still matters.
   const shown = entitlement.subscription ?? rows.find((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status)) ?? null;
   const pendingPlan = findPlan(shown?.pendingPlanId);
@@ -70,5 +70,7 @@ export function summarize(rows: Subscription[], now = new Date()): BillingSummar
 }
 
 export async function getBillingSummary(userId: string, now = new Date()): Promise<BillingSummary> {
-  return summarize(await userSubscriptions(await getDb(), userId), now);
+  const db = await getDb();
+  const [rows, overrides] = await Promise.all([userSubscriptions(db, userId), readLimitOverrides(db, userId)]);
+  return summarize(rows, now, overrides);
 }

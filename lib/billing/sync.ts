@@ -121,6 +121,7 @@ const INVOICE_SYNCED_COLUMNS = [
   "amountDue",
   "amountPaid",
   "amountRemaining",
+  "amountRefunded",
   "attemptCount",
   "nextPaymentAttempt",
   "hostedInvoiceUrl",

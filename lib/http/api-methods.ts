@@ -1,14 +1,26 @@
 /**
  * The methods each /api path answers, for proxy.ts to give unknown paths a JSON 404 and wrong
  * methods a JSON 405 with `Allow` (Next answers those with an empty body). Patterns end in `/*` for
- * catch-all routes. tests/unit/route-declarations.test.ts fails when this and the route.ts files disagree.
+ * catch-all routes; `:name` stands for one dynamic segment (`[name]` in the file path). tests/unit/route-declarations.test.ts fails when this and the route.ts files disagree.
  */
 export const API_METHODS: Record<string, readonly string[]> = {
   "/api/account": ["POST"],
   "/api/account/verification": ["POST"],
   "/api/auth/*": ["GET", "POST"],
   "/api/billing/api-keys": ["GET", "POST"],
-  "/api/billing/api-keys/*": ["DELETE"],
+  "/api/billing/admin/audit": ["GET"],
+  "/api/billing/admin/invoices": ["GET"],
+  "/api/billing/admin/metrics": ["GET"],
+  "/api/billing/admin/notifications/:id/retry": ["POST"],
+  "/api/billing/admin/users": ["GET"],
+  "/api/billing/admin/users/:id": ["GET"],
+  "/api/billing/admin/users/:id/limits": ["POST"],
+  "/api/billing/admin/users/:id/staff": ["POST"],
+  "/api/billing/admin/users/:id/sync": ["POST"],
+  "/api/billing/admin/webhooks": ["GET"],
+  "/api/billing/admin/webhooks/:id": ["GET"],
+  "/api/billing/admin/webhooks/:id/replay": ["POST"],
+  "/api/billing/api-keys/:id": ["DELETE"],
   "/api/billing/checkout": ["POST"],
   "/api/billing/checkout/status": ["GET"],
   "/api/billing/invoices": ["GET"],
@@ -34,9 +46,22 @@ export function apiMethodsFor(pathname: string): readonly string[] | null {
   const path = pathname.replace(/\/+$/, "") || "/";
   if (API_METHODS[path]) return API_METHODS[path];
   for (const [pattern, methods] of Object.entries(API_METHODS)) {
-    if (pattern.endsWith("/*") && path.startsWith(pattern.slice(0, -1))) return methods;
+    if (patternRegExp(pattern).test(path)) return methods;
   }
   return null;
+}
+
+/** `/a/:id/b` matches one segment for `:id`; a trailing `/*` matches any rest. */
+function patternRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split("/")
+    .map((segment, i, all) => {
+      if (segment === "*" && i === all.length - 1) return ".+";
+      if (segment.startsWith(":")) return "[^/]+";
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
+  return new RegExp(`^${body}$`);
 }
 
 /** The catch-all that answers JSON 404 for paths no other route serves; it is not an API of its own. */
@@ -48,5 +73,5 @@ export function apiPathOfRouteFile(file: string): string {
     .replace(/^app/, "")
     .replace(/\/route\.ts$/, "")
     .replace(/\/\[\.\.\.[^\]]+\]$/, "/*")
-    .replace(/\/\[[^\]]+\]$/, "/*");
+    .replace(/\/\[([^\]]+)\]/g, "/:$1");
 }

@@ -277,6 +277,10 @@ export async function* listAllCustomers(): AsyncGenerator<Stripe.Customer> {
   yield* getStripe().customers.list({ limit: 100 });
 }
 
+export async function* listSubscriptionsForCustomer(customerId: string): AsyncGenerator<Stripe.Subscription> {
+  yield* getStripe().subscriptions.list({ customer: customerId, status: "all", limit: 100 });
+}
+
 export async function* listInvoicesForCustomer(customerId: string): AsyncGenerator<Stripe.Invoice> {
   yield* getStripe().invoices.list({ customer: customerId, limit: 100 });
 }

@@ -75,6 +75,8 @@ export interface InvoiceSnapshot {
   amountDue: number;
   amountPaid: number;
   amountRemaining: number;
+  /** Credit notes issued after payment (refunds and credits): subtracted from revenue. */
+  amountRefunded: number;
   attemptCount: number;
   nextPaymentAttempt: Date | null;
   hostedInvoiceUrl: string | null;
@@ -99,6 +101,7 @@ export function invoiceSnapshot(invoice: Stripe.Invoice): InvoiceSnapshot {
     amountDue: invoice.amount_due,
     amountPaid: invoice.amount_paid,
     amountRemaining: invoice.amount_remaining,
+    amountRefunded: invoice.post_payment_credit_notes_amount ?? 0,
     attemptCount: invoice.attempt_count,
     nextPaymentAttempt: toDate(invoice.next_payment_attempt),
     hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,

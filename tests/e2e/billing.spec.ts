@@ -1,34 +1,23 @@
 import type { APIRequestContext, Page } from "@playwright/test";
 import { differenceInCalendarDays, format } from "date-fns";
-import { TEST_PASSWORD, expect, signOut, signUp, test, uniqueEmail } from "./helpers";
+import {
+  EMULATOR_CHECKOUT,
+  EMULATOR_URL,
+  TEST_PASSWORD,
+  expect,
+  payOnCheckout,
+  signOut,
+  signUp,
+  subscribeToPro,
+  test,
+  uniqueEmail,
+} from "./helpers";
 
-// The e2e server (scripts/e2e-server.ts) runs the Stripe emulator here and points its webhooks at the app.
-const EMULATOR_URL = `http://127.0.0.1:${process.env.E2E_EMULATOR_PORT ?? 12199}`;
-const EMULATOR_CHECKOUT = new RegExp(`^${EMULATOR_URL.replace(/[.]/g, "\\.")}/checkout/cs_`);
 const EMULATOR_PORTAL = new RegExp(`^${EMULATOR_URL.replace(/[.]/g, "\\.")}/portal/`);
 
 async function setWebhookDelivery(request: APIRequestContext, paused: boolean) {
   const res = await request.post(`${EMULATOR_URL}/_emulator/config`, { data: { deliveryPaused: paused } });
   expect(res.ok()).toBeTruthy();
-}
-
-/** On the emulator's hosted Checkout page: pay with a test card. */
-async function payOnCheckout(page: Page, card: string) {
-  await expect(page).toHaveURL(EMULATOR_CHECKOUT);
-  await page.getByLabel("Card number").fill(card);
-  await page.getByLabel("Expiration").fill("12 / 34");
-  await page.getByLabel("CVC").fill("123");
-  await page.getByLabel("Name on card").fill("E2E Payer");
-  await page.getByRole("button", { name: "Pay" }).click();
-}
-
-/** Signed in, no subscription yet: Pro monthly through the real pricing → Checkout → success flow. */
-async function subscribeToPro(page: Page) {
-  await page.goto("/pricing");
-  await page.getByRole("button", { name: "Choose Pro" }).click();
-  await payOnCheckout(page, "4242 4242 4242 4242");
-  await expect(page).toHaveURL(/\/billing\/success\?session_id=cs_/);
-  await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro");
 }
 
 /** Reloads /billing until the condition holds: for state that arrives by webhook. */

@@ -48,6 +48,11 @@ export const ROUTE_MATRIX: MatrixRow[] = [
     otherUser: { url: "/billing/success?session_id={otherSession}", status: 200 },
   },
   { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
+  ...["/admin/customers", "/admin/invoices", "/admin/operations", "/admin/webhooks"].map(
+    (url): MatrixRow => ({ file: `app${url}/page.tsx`, method: "GET", url, access: "page", expect: { anonymous: 307, user: 403, admin: 200 } }),
+  ),
+  { file: "app/admin/customers/[id]/page.tsx", method: "GET", url: "/admin/customers/not-a-uuid", access: "page", expect: { anonymous: 307, user: 403, admin: 404 } },
+  { file: "app/admin/webhooks/[id]/page.tsx", method: "GET", url: "/admin/webhooks/evt_no_such_event", access: "page", expect: { anonymous: 307, user: 403, admin: 404 } },
   // The metered demo: signed-out visitors use the anonymous allowance.
   { file: "app/dashboard/page.tsx", method: "GET", url: "/dashboard", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
 
@@ -80,6 +85,23 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/api/billing/subscription/change/route.ts", method: "POST", url: "/api/billing/subscription/change", access: "user", body: { plan: "scale", interval: "month", preview: true }, expect: json(409) },
   { file: "app/api/billing/subscription/cancel/route.ts", method: "POST", url: "/api/billing/subscription/cancel", access: "user", expect: json(409) },
   { file: "app/api/billing/subscription/resume/route.ts", method: "POST", url: "/api/billing/subscription/resume", access: "user", expect: json(409) },
+  // Admin APIs: 401 without a session, 403 for a user; an admin gets the data, or 400/404 for bad input.
+  ...(
+    [
+      ["app/api/billing/admin/users/route.ts", "GET", "/api/billing/admin/users", 200],
+      ["app/api/billing/admin/users/[id]/route.ts", "GET", "/api/billing/admin/users/not-a-uuid", 404],
+      ["app/api/billing/admin/users/[id]/limits/route.ts", "POST", "/api/billing/admin/users/not-a-uuid/limits", 400],
+      ["app/api/billing/admin/users/[id]/staff/route.ts", "POST", "/api/billing/admin/users/not-a-uuid/staff", 400],
+      ["app/api/billing/admin/users/[id]/sync/route.ts", "POST", "/api/billing/admin/users/not-a-uuid/sync", 404],
+      ["app/api/billing/admin/invoices/route.ts", "GET", "/api/billing/admin/invoices?status=nonsense", 400],
+      ["app/api/billing/admin/metrics/route.ts", "GET", "/api/billing/admin/metrics", 200],
+      ["app/api/billing/admin/audit/route.ts", "GET", "/api/billing/admin/audit", 200],
+      ["app/api/billing/admin/notifications/[id]/retry/route.ts", "POST", "/api/billing/admin/notifications/not-a-uuid/retry", 404],
+      ["app/api/billing/admin/webhooks/route.ts", "GET", "/api/billing/admin/webhooks", 200],
+      ["app/api/billing/admin/webhooks/[id]/route.ts", "GET", "/api/billing/admin/webhooks/evt_no_such_event", 404],
+      ["app/api/billing/admin/webhooks/[id]/replay/route.ts", "POST", "/api/billing/admin/webhooks/evt_no_such_event/replay", 404],
+    ] as const
+  ).map(([file, method, url, status]): MatrixRow => ({ file, method, url, access: "admin", expect: { anonymous: 401, user: 403, admin: status } })),
   // Usage API and API keys: a session or `Authorization: Bearer <api key>`; each caller sees only its own.
   { file: "app/api/billing/usage/route.ts", method: "GET", url: "/api/billing/usage?meter=jobs", access: "user-or-key", expect: json(200) },
   { file: "app/api/billing/usage/route.ts", method: "POST", url: "/api/billing/usage", access: "user-or-key", body: { meter: "jobs", quantity: -1, idempotencyKey: "matrix" }, expect: json(400) },

@@ -9,6 +9,7 @@ const EXPECTED_TABLES = [
   "api_keys",
   "audit_log",
   "billing_customers",
+  "customer_limit_overrides",
   "email_verification_tokens",
   "invoices",
   "notifications",

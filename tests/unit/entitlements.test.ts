@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Subscription } from "@/db/schema";
-import { gracePeriodDays, resolveEntitlement } from "@/lib/billing/entitlements";
+import { applyLimitOverrides, gracePeriodDays, resolveEntitlement } from "@/lib/billing/entitlements";
 
 const NOW = new Date("2027-03-10T12:00:00Z");
 let n = 0;
@@ -80,5 +80,24 @@ describe("resolveEntitlement", () => {
     expect(gracePeriodDays({})).toBe(3);
     expect(gracePeriodDays({ BILLING_GRACE_PERIOD_DAYS: "7" })).toBe(7);
     expect(gracePeriodDays({ BILLING_GRACE_PERIOD_DAYS: "nope" })).toBe(3);
+  });
+});
+
+describe("per-customer limit overrides", () => {
+  it("replace the plan's limit per meter, null meaning unlimited, and ignore meters outside the catalog", () => {
+    const result = applyLimitOverrides({ api_calls: 1_000, tokens: 50_000, jobs: 5 }, [
+      { meter: "api_calls", limit: 250_000 },
+      { meter: "tokens", limit: null },
+      { meter: "bananas", limit: 1 },
+    ]);
+    expect(result).toEqual({ limits: { api_calls: 250_000, tokens: null, jobs: 5 }, overriddenMeters: ["api_calls", "tokens"] });
+  });
+
+  it("apply on top of whatever plan the subscriptions grant, and leave the plan's own limits untouched", () => {
+    const entitlement = resolveEntitlement([sub({ planId: "pro" })], NOW, 3, [{ meter: "tokens", limit: 9 }]);
+    expect(entitlement.plan.id).toBe("pro");
+    expect(entitlement.limits).toEqual({ api_calls: 50_000, tokens: 9, jobs: 500 });
+    expect(entitlement.plan.limits.tokens).toBe(2_000_000);
+    expect(resolveEntitlement([sub({ planId: "pro" })], NOW).overriddenMeters).toEqual([]);
   });
 });

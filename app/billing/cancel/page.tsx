@@ -15,7 +15,7 @@ export default function CheckoutCanceledPage() {
           <Link href="/pricing" className="inline-flex rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
             Back to pricing
           </Link>
-          <Link href="/billing" className="inline-flex rounded-md border border-gray-300 bg-white px-4 py-2 text-sm font-medium hover:bg-gray-100">
+          <Link href="/billing" className="inline-flex rounded-md border border-gray-300 bg-surface px-4 py-2 text-sm font-medium hover:bg-gray-100">
             Go to billing
           </Link>
         </div>

@@ -1,5 +1,5 @@
 import type { Queryable } from "@/db/client";
-import { resolveEntitlement, type Entitlement } from "../entitlements";
+import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type Entitlement } from "../entitlements";
 import { meterDefinition, type MeterId, type OveragePolicy } from "../plans";
 import { userSubscriptions } from "../summary";
 import { usagePeriod, type UsagePeriod } from "./periods";
@@ -29,9 +29,10 @@ export function meterContext(entitlement: Entitlement, userId: string, meter: Me
   };
 }
 
-/** The user's entitlement (plan, limits, grace period) from their stored subscriptions. */
+/** The user's entitlement (plan, limits with the admin's per-customer overrides, grace period). */
 export async function loadEntitlement(db: Queryable, userId: string, now: Date): Promise<Entitlement> {
-  return resolveEntitlement(await userSubscriptions(db, userId), now);
+  const [rows, overrides] = await Promise.all([userSubscriptions(db, userId), readLimitOverrides(db, userId)]);
+  return resolveEntitlement(rows, now, gracePeriodDays(), overrides);
 }
 
 export async function loadMeterContext(db: Queryable, userId: string, meter: MeterId, now: Date): Promise<MeterContext> {
@@ -70,8 +71,8 @@ export function forgetEntitlement(userId: string): void {
 /** Loads the entitlement fresh and caches it with the newest update it reflects. */
 export async function loadCachedEntitlement(db: Queryable, userId: string): Promise<CachedEntitlement> {
   const now = new Date();
-  const rows = await userSubscriptions(db, userId);
-  const entitlement = resolveEntitlement(rows, now);
+  const [rows, overrides] = await Promise.all([userSubscriptions(db, userId), readLimitOverrides(db, userId)]);
+  const entitlement = resolveEntitlement(rows, now, gracePeriodDays(), overrides);
   const newest = rows.reduce<Date | null>((max, r) => (!max || r.updatedAt > max ? r.updatedAt : max), null);
   const graceEnd = entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
   const entry = { entitlement, newestUpdate: newest?.toISOString() ?? null, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };

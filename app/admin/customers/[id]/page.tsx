@@ -1,0 +1,163 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { ActionButton } from "@/components/admin/action-button";
+import { AuditTable } from "@/components/admin/audit-table";
+import { AdminInvoicesTable } from "@/components/admin/invoices-table";
+import { LimitOverrideForm } from "@/components/admin/limit-override-form";
+import { NotificationsTable } from "@/components/admin/notifications-table";
+import { DataTable, EmptyRow, Td, Th, linkClass } from "@/components/admin/table";
+import { WebhookEventsTable } from "@/components/admin/webhook-events-table";
+import { StatusBadge } from "@/components/billing/status-badge";
+import { LocalTime } from "@/components/local-time";
+import { Card } from "@/components/ui";
+import { requireAdmin } from "@/lib/auth/session";
+import { adminCustomer } from "@/lib/billing/admin/console";
+import { formatLimit, formatMoney, formatPercent, intervalLabel } from "@/lib/format";
+import { orNotFound } from "../../or-not-found";
+
+export const metadata: Metadata = { title: "Customer · Admin" };
+export const dynamic = "force-dynamic";
+
+export default async function AdminCustomerPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  await requireAdmin(`/admin/customers/${id}`);
+  if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
+  const c = await orNotFound(adminCustomer(id));
+  const s = c.summary;
+
+  return (
+    <div className="space-y-8">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div className="min-w-0">
+          <h1 className="break-all text-2xl font-semibold">{c.email}</h1>
+          <p className="mt-1 text-sm text-gray-600">
+            {c.name ? `${c.name} · ` : ""}Customer since <LocalTime value={c.customerSince} style="date" />
+            {c.role === "admin" ? " · admin" : ""}
+            {c.providerCustomerId ? ` · ${c.providerCustomerId}` : ""}
+          </p>
+        </div>
+        <div className="flex flex-wrap items-center gap-3" aria-label="Customer actions" role="group">
+          <ActionButton url={`/api/billing/admin/users/${c.id}/sync`} label="Sync from Stripe now" pendingLabel="Syncing…" done="Synced from Stripe." tone="secondary" />
+          {c.hasStaffGrant ? (
+            <ActionButton url={`/api/billing/admin/users/${c.id}/staff`} body={{ grant: false }} label="Revoke Staff plan" pendingLabel="Revoking…" done="Staff plan revoked." tone="danger" />
+          ) : (
+            <ActionButton url={`/api/billing/admin/users/${c.id}/staff`} body={{ grant: true }} label="Grant Staff plan" pendingLabel="Granting…" done="Staff plan granted." />
+          )}
+          {c.stripeDashboardUrl && (
+            <a href={c.stripeDashboardUrl} target="_blank" rel="noreferrer" className={linkClass}>
+              Open in the Stripe dashboard
+            </a>
+          )}
+        </div>
+      </div>
+
+      <Card className="space-y-3">
+        <h2 className="text-lg font-semibold">Subscription</h2>
+        <div className="flex flex-wrap items-center gap-3">
+          <p className="text-xl font-semibold" data-testid="customer-plan">
+            {s.plan.name}
+          </p>
+          <StatusBadge status={s.cancelAtPeriodEnd && s.status === "active" ? "canceling" : s.status} />
+          {s.interval && <span className="text-sm text-gray-600">{intervalLabel(s.interval)}</span>}
+          {s.currentPeriodEnd && (
+            <span className="text-sm text-gray-600">
+              Period ends <LocalTime value={s.currentPeriodEnd} style="date" />
+            </span>
+          )}
+        </div>
+      </Card>
+
+      <section aria-labelledby="history-heading" className="space-y-3">
+        <h2 id="history-heading" className="text-lg font-semibold">Subscription history</h2>
+        <DataTable caption="Subscription history" testId="subscription-history">
+          <thead className="bg-gray-50">
+            <tr>
+              <Th>Plan</Th>
+              <Th>Status</Th>
+              <Th>Provider</Th>
+              <Th className="text-right">Price</Th>
+              <Th>Started</Th>
+              <Th>Ended</Th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-gray-100">
+            {c.subscriptions.length === 0 && <EmptyRow colSpan={6}>No subscriptions: on the free plan.</EmptyRow>}
+            {c.subscriptions.map((sub) => (
+              <tr key={sub.id}>
+                <Td>{sub.planName}</Td>
+                <Td>
+                  <StatusBadge status={sub.status} />
+                </Td>
+                <Td className="font-mono text-xs">
+                  {sub.provider} {sub.providerSubscriptionId}
+                </Td>
+                <Td className="text-right tabular-nums">
+                  {sub.unitAmount !== null && sub.currency
+                    ? `${formatMoney(sub.unitAmount * sub.quantity, sub.currency)}${sub.interval ? ` / ${sub.interval}` : ""}`
+                    : "—"}
+                </Td>
+                <Td>
+                  <LocalTime value={sub.createdAt} style="date" />
+                </Td>
+                <Td>
+                  <LocalTime value={sub.endedAt} style="date" />
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      </section>
+
+      <section aria-labelledby="usage-heading" className="space-y-3">
+        <h2 id="usage-heading" className="text-lg font-semibold">Usage this period and limits</h2>
+        <DataTable caption="Usage per meter" testId="usage-table">
+          <thead className="bg-gray-50">
+            <tr>
+              <Th>Meter</Th>
+              <Th className="text-right">Used</Th>
+              <Th className="text-right">Limit</Th>
+              <Th className="text-right">Share</Th>
+              <Th>Custom limit</Th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-gray-100">
+            {c.usage.map((u) => (
+              <tr key={u.meter} data-testid={`usage-${u.meter}`}>
+                <Td>{u.label}</Td>
+                <Td className="text-right tabular-nums">{formatLimit(u.used, u.unit)}</Td>
+                <Td className="text-right tabular-nums">
+                  <span data-testid={`limit-${u.meter}`}>{formatLimit(u.limit, u.unit)}</span>
+                  {u.overridden && <span className="block text-xs text-gray-600">custom (plan: {formatLimit(u.planLimit)})</span>}
+                </Td>
+                <Td className="text-right tabular-nums">{u.share === null ? "—" : formatPercent(u.share, 0)}</Td>
+                <Td>
+                  <LimitOverrideForm userId={c.id} meter={u.meter} label={u.label} overridden={u.overridden} />
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      </section>
+
+      <section aria-labelledby="invoices-heading" className="space-y-3">
+        <h2 id="invoices-heading" className="text-lg font-semibold">Invoices</h2>
+        <AdminInvoicesTable invoices={c.invoices} caption="This customer's invoices" showCustomer={false} />
+      </section>
+
+      <section aria-labelledby="events-heading" className="space-y-3">
+        <h2 id="events-heading" className="text-lg font-semibold">Webhook events</h2>
+        <WebhookEventsTable events={c.webhookEvents} caption="This customer's webhook events" />
+      </section>
+
+      <section aria-labelledby="notifications-heading" className="space-y-3">
+        <h2 id="notifications-heading" className="text-lg font-semibold">Notifications</h2>
+        <NotificationsTable notifications={c.notifications} caption="This customer's notifications" canRetry={c.emailDelivery} />
+      </section>
+
+      <section aria-labelledby="audit-heading" className="space-y-3">
+        <h2 id="audit-heading" className="text-lg font-semibold">Audit log</h2>
+        <AuditTable entries={c.audit} caption="Audit log for this customer" />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,6 @@
+import { NextResponse } from "next/server";
+import { adminMetrics } from "@/lib/billing/admin/console";
+import { route } from "@/lib/http/route";
+
+/** Revenue metrics in minor units of `currency` (definitions: lib/billing/admin/metrics.ts). */
+export const GET = route({ access: "admin" }, async () => NextResponse.json(await adminMetrics()));

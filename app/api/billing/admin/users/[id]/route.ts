@@ -1,0 +1,7 @@
+import { NextResponse } from "next/server";
+import { adminCustomer } from "@/lib/billing/admin/console";
+import { route } from "@/lib/http/route";
+import { uuidParam } from "../../params";
+
+/** One customer: subscription with history, invoices, usage per meter, events, notifications, audit. */
+export const GET = route({ access: "admin" }, async ({ params }) => NextResponse.json(await adminCustomer(await uuidParam(params))));

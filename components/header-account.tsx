@@ -1,0 +1,67 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useEffect, useState } from "react";
+import { hasSession } from "./session-probe";
+import { SignOutButton } from "./sign-out-button";
+
+interface Me {
+  email: string;
+  role: "user" | "admin";
+}
+
+/**
+ * The signed-in part of the header, filled in by the browser from /api/me, so that pages whose
+ * content does not depend on the visitor (the pricing page) can be rendered once and cached.
+ */
+export function HeaderAccount() {
+  const pathname = usePathname();
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    hasSession(controller.signal)
+      .then(async (signedIn) => {
+        if (!signedIn) return setMe(null);
+        // The role comes from /api/me, which re-reads the user (the session token may be older).
+        const res = await fetch("/api/me", { cache: "no-store", signal: controller.signal, headers: { accept: "application/json" } });
+        setMe(res.ok ? ((await res.json()) as { user: Me }).user : null);
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof DOMException && error.name === "AbortError")) setMe(null);
+      });
+    return () => controller.abort();
+  }, [pathname]);
+
+  // Until the browser knows, reserve the space and show nothing (no signed-out flash for members).
+  if (me === undefined) return <span className="inline-block h-8 w-24" aria-hidden="true" />;
+  if (me === null) {
+    return (
+      <>
+        <Link href="/sign-in" className="hover:text-brand-600 dark:hover:text-brand-300">
+          Sign in
+        </Link>
+        <Link href="/sign-up" className="rounded-md bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700">
+          Sign up
+        </Link>
+      </>
+    );
+  }
+  return (
+    <>
+      <Link href="/billing" className="hover:text-brand-600 dark:hover:text-brand-300">
+        Billing
+      </Link>
+      {me.role === "admin" && (
+        <Link href="/admin" className="hover:text-brand-600 dark:hover:text-brand-300">
+          Admin
+        </Link>
+      )}
+      <span data-testid="signed-in-user" className="max-w-[14rem] truncate text-gray-600">
+        {me.email}
+      </span>
+      <SignOutButton />
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+"use client";
+
+import { useEffect, useState, useSyncExternalStore, type ComponentProps } from "react";
+import { hasSession } from "@/components/session-probe";
+import type { BillingSummary } from "@/lib/billing/summary";
+import type { BillingInterval } from "@/lib/billing/plans";
+import { PricingPlans, type PricingViewer } from "./pricing-plans";
+
+const SIGNED_OUT: PricingViewer = { signedIn: false, currentPlanId: null, currentInterval: null, hasSubscription: false };
+/** Stripe statuses of a subscription that is still alive (mirrors LIVE_SUBSCRIPTION_STATUSES on the server). */
+const LIVE = new Set(["trialing", "active", "past_due", "unpaid", "paused", "incomplete"]);
+
+const noSubscription = () => () => {};
+
+type Props = Omit<ComponentProps<typeof PricingPlans>, "viewer" | "initialInterval" | "resumePlanId">;
+
+/**
+ * The pricing page's HTML is the same for every visitor (and cached); the browser then marks the
+ * signed-in visitor's plan (from /api/billing/subscription, never the URL) and picks up the plan
+ * and interval chosen before signing up from the query string.
+ */
+export function VisitorPricing(props: Props) {
+  const [viewer, setViewer] = useState<PricingViewer>(SIGNED_OUT);
+  // Until the browser knows who is visiting, the plans are shown but inert: a click must not send a
+  // signed-in member to sign-up.
+  const [known, setKnown] = useState(false);
+  // The query string is only known in the browser; the static HTML renders the defaults.
+  const search = useSyncExternalStore(noSubscription, () => window.location.search, () => "");
+  const params = new URLSearchParams(search);
+  const interval: BillingInterval = params.get("interval") === "year" ? "year" : "month";
+  const planId = params.get("plan");
+
+  useEffect(() => {
+    const controller = new AbortController();
+    hasSession(controller.signal)
+      .then((signedIn) =>
+        signedIn
+          ? fetch("/api/billing/subscription", { cache: "no-store", signal: controller.signal, headers: { accept: "application/json" } })
+          : new Response(null, { status: 401 }),
+      )
+      .then(async (res) => {
+        if (!res.ok) {
+          setKnown(true);
+          return;
+        }
+        const summary = (await res.json()) as BillingSummary;
+        setViewer({
+          signedIn: true,
+          currentPlanId: summary.plan.id,
+          currentInterval: summary.interval,
+          hasSubscription: summary.provider === "stripe" && LIVE.has(summary.status),
+        });
+        setKnown(true);
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof DOMException && error.name === "AbortError")) setKnown(true);
+      });
+    return () => controller.abort();
+  }, []);
+
+  // Remount when the query's choice arrives so the toggle starts from it.
+  return (
+    <div inert={!known} data-testid="pricing-plans" data-viewer-known={known}>
+      <PricingPlans key={`${interval}:${planId}`} {...props} viewer={viewer} initialInterval={interval} resumePlanId={planId} />
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+/**
+ * The admin console's entry points, one per screen, API and action: pages and route handlers call these and
+ * never the database. Each opens the app database and delegates to the module that owns the query.
+ */
+import { getDb, type Database } from "@/db/client";
+import { syncCustomerFromStripe, setLimitOverride, setStaffPlan, type LimitOverrideInput } from "./customer-actions";
+import { getAdminCustomer } from "./customer-detail";
+import { listCustomers, type CustomerListQuery } from "./customers";
+import { listAdminInvoices, type AdminInvoiceQuery } from "./invoices";
+import { METRIC_DEFINITIONS, computeAdminMetrics, type AdminMetrics } from "./metrics";
+import { lastReconciliation, listAuditLog, listNotifications, retryNotification, type AuditListQuery } from "./operations";
+import { getWebhookEvent, listWebhookEvents, replayWebhookEvent, type WebhookListQuery } from "./webhooks";
+import { getEntitlement } from "../entitlements";
+import { smtpConfigured } from "../notifications";
+import { forgetEntitlement } from "../metering/context";
+
+/** Metrics are recomputed at most once a minute per database: aggregates over every row are not free. */
+export const METRICS_TTL_MS = 60_000;
+const metricsCache = new WeakMap<Database, { at: number; value: Promise<AdminMetrics & { computedAt: string }> }>();
+
+export async function adminMetrics(): Promise<AdminMetrics & { computedAt: string }> {
+  const db = await getDb();
+  const cached = metricsCache.get(db);
+  if (cached && Date.now() - cached.at < METRICS_TTL_MS) return cached.value;
+  const now = new Date();
+  const value = computeAdminMetrics(db, now).then((metrics) => ({ ...metrics, computedAt: now.toISOString() }));
+  metricsCache.set(db, { at: now.getTime(), value });
+  value.catch(() => metricsCache.delete(db));
+  return value;
+}
+
+export const adminOverview = async () => ({ metrics: await adminMetrics(), definitions: METRIC_DEFINITIONS });
+export const adminCustomers = async (query: CustomerListQuery) => listCustomers(await getDb(), query);
+export const adminCustomer = async (userId: string) => getAdminCustomer(await getDb(), userId);
+export const adminInvoices = async (query: AdminInvoiceQuery) => listAdminInvoices(await getDb(), query);
+export const adminWebhookEvents = async (query: WebhookListQuery) => listWebhookEvents(await getDb(), query);
+export const adminWebhookEvent = async (id: string) => getWebhookEvent(await getDb(), id);
+export const adminAuditLog = async (query: AuditListQuery) => listAuditLog(await getDb(), query);
+
+/** The Operations screen: last reconciliation, the notifications outbox, the audit log. */
+export async function adminOperations(audit: AuditListQuery) {
+  const db = await getDb();
+  const [reconciliation, outbox, auditPage] = await Promise.all([
+    lastReconciliation(db),
+    listNotifications(db, { limit: 50 }),
+    listAuditLog(db, audit),
+  ]);
+  return { reconciliation, outbox, audit: auditPage, emailDelivery: smtpConfigured() };
+}
+
+export const grantStaffPlan = async (userId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), userId, grant, actorUserId);
+export const syncCustomer = async (userId: string, actorUserId: string) => syncCustomerFromStripe(await getDb(), userId, actorUserId);
+export const replayEvent = async (id: string, actorUserId: string) => replayWebhookEvent(await getDb(), id, actorUserId);
+export const retryOutboxNotification = async (id: string, actorUserId: string) => retryNotification(await getDb(), id, actorUserId);
+
+/** Sets a limit override and answers the customer's effective limits afterwards. */
+export async function overrideCustomerLimit(userId: string, input: LimitOverrideInput, actorUserId: string) {
+  const db = await getDb();
+  await setLimitOverride(db, userId, input, actorUserId);
+  // This process applies it at once; other instances within the entitlement cache's few seconds.
+  forgetEntitlement(userId);
+  const entitlement = await getEntitlement(db, userId);
+  return { limits: entitlement.limits, overriddenMeters: entitlement.overriddenMeters };
+}

@@ -1,0 +1,117 @@
+/**
+ * What an admin can do to one customer. Each action changes only that customer's rows and writes
+ * one audit entry naming the admin, in the same transaction as the change.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { auditLog, billingCustomers, customerLimitOverrides, subscriptions, users } from "@/db/schema";
+import { conflict, notFound } from "@/lib/errors";
+import { listInvoicesForCustomer, listSubscriptionsForCustomer } from "@/lib/stripe/gateway";
+import { METER_IDS } from "../plans";
+import { syncStripeInvoice, syncStripeSubscription } from "../sync";
+import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID, staffGrantId } from "./staff-grant";
+
+async function requireCustomer(db: Database, userId: string): Promise<void> {
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
+  if (!user) throw notFound("No customer with that id.");
+}
+
+export const staffInput = z.object({ grant: z.boolean({ message: "grant must be true or false" }) });
+
+/** Grants (or revokes) the internal Staff plan through an admin-provider subscription row. */
+export async function setStaffPlan(db: Database, userId: string, grant: boolean, actorUserId: string): Promise<{ granted: boolean; changed: boolean }> {
+  await requireCustomer(db, userId);
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select({ status: subscriptions.status })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.provider, ADMIN_GRANT_PROVIDER), eq(subscriptions.providerSubscriptionId, staffGrantId(userId))))
+      .for("update");
+    const active = existing?.status === "active";
+    if (active === grant) return { granted: grant, changed: false };
+    const status = grant ? "active" : "canceled";
+    await tx
+      .insert(subscriptions)
+      .values({
+        userId,
+        provider: ADMIN_GRANT_PROVIDER,
+        providerSubscriptionId: staffGrantId(userId),
+        status,
+        planId: STAFF_PLAN_ID,
+        sourceVersion: now.getTime(),
+      })
+      .onConflictDoUpdate({
+        target: [subscriptions.provider, subscriptions.providerSubscriptionId],
+        set: { status, canceledAt: grant ? null : now, endedAt: grant ? null : now, sourceVersion: now.getTime(), updatedAt: sql`now()` },
+      });
+    await tx.insert(auditLog).values({ actorUserId, action: grant ? "staff.granted" : "staff.revoked", targetType: "user", targetId: userId });
+    return { granted: grant, changed: true };
+  });
+}
+
+export const limitOverrideInput = z.object({
+  meter: z.enum(METER_IDS as [string, ...string[]], { message: `meter must be one of ${METER_IDS.join(", ")}` }),
+  /** A whole number, "unlimited", or null to go back to the plan's limit. */
+  limit: z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.literal("unlimited"), z.null()], {
+    message: 'limit must be a whole number ≥ 0, "unlimited", or null to use the plan\'s limit',
+  }),
+});
+export type LimitOverrideInput = z.infer<typeof limitOverrideInput>;
+
+/** Sets (or removes) the customer's own limit for one meter; entitlements and metering use it. */
+export async function setLimitOverride(db: Database, userId: string, input: LimitOverrideInput, actorUserId: string): Promise<void> {
+  await requireCustomer(db, userId);
+  await db.transaction(async (tx) => {
+    if (input.limit === null) {
+      await tx.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.userId, userId), eq(customerLimitOverrides.meter, input.meter)));
+    } else {
+      const limit = input.limit === "unlimited" ? null : input.limit;
+      await tx
+        .insert(customerLimitOverrides)
+        .values({ userId, meter: input.meter, limit, updatedBy: actorUserId })
+        .onConflictDoUpdate({
+          target: [customerLimitOverrides.userId, customerLimitOverrides.meter],
+          set: { limit, updatedBy: actorUserId, updatedAt: sql`now()` },
+        });
+    }
+    await tx.insert(auditLog).values({
+      actorUserId,
+      action: input.limit === null ? "limit_override.removed" : "limit_override.set",
+      targetType: "user",
+      targetId: userId,
+      data: { meter: input.meter, limit: input.limit },
+    });
+  });
+}
+
+export interface CustomerSyncReport {
+  subscriptions: number;
+  invoices: number;
+}
+
+/**
+ * Re-reads the customer's subscriptions and invoices from Stripe and upserts them. Each object is
+ * read before its short, version-guarded write: no transaction is open during a Stripe call.
+ */
+export async function syncCustomerFromStripe(db: Database, userId: string, actorUserId: string): Promise<CustomerSyncReport> {
+  await requireCustomer(db, userId);
+  const [customer] = await db
+    .select()
+    .from(billingCustomers)
+    .where(and(eq(billingCustomers.userId, userId), eq(billingCustomers.provider, "stripe")))
+    .limit(1);
+  if (!customer) throw conflict("This customer has no Stripe customer yet; there is nothing to sync.");
+  const report: CustomerSyncReport = { subscriptions: 0, invoices: 0 };
+  for await (const subscription of listSubscriptionsForCustomer(customer.providerCustomerId)) {
+    const result = await syncStripeSubscription(db, subscription.id, userId);
+    if (result.status !== "unattributed") report.subscriptions += 1;
+  }
+  for await (const invoice of listInvoicesForCustomer(customer.providerCustomerId)) {
+    const result = await syncStripeInvoice(db, invoice.id);
+    if (result.status !== "unattributed") report.invoices += 1;
+  }
+  await db.insert(auditLog).values({ actorUserId, action: "customer.synced", targetType: "user", targetId: userId, data: { ...report } });
+  return report;
+}

@@ -1,0 +1,195 @@
+/**
+ * Revenue metrics for the admin console, computed from our own tables (subscription rows and
+ * paid invoices) in two aggregate queries: never from calls to Stripe per page view.
+ *
+ * Every definition below is also written next to its figure on /admin (see METRIC_DEFINITIONS).
+ */
+import { subDays } from "date-fns";
+import { sql } from "drizzle-orm";
+import { selectRows, type Queryable } from "@/db/client";
+import { PLANS } from "../plans";
+import { ADMIN_GRANT_PROVIDER } from "./staff-grant";
+
+/** Metrics are reported in the catalog's currency; rows in any other currency are left out. */
+export const REPORTING_CURRENCY: string = PLANS[0].currency;
+export const METRICS_WINDOW_DAYS = 30;
+export const REVENUE_MONTHS = 12;
+
+export interface AdminMetrics {
+  currency: string;
+  /** Minor units per month. */
+  mrr: number;
+  arr: number;
+  arpu: number;
+  /** Null when nothing churned in the window (the lifetime is unbounded). */
+  ltv: number | null;
+  activeSubscriptions: number;
+  trialingSubscriptions: number;
+  pastDueSubscriptions: number;
+  cancelingSubscriptions: number;
+  payingCustomers: number;
+  newSubscriptions30d: number;
+  churnedSubscriptions30d: number;
+  /** A fraction (0.05 = 5 %). */
+  churnRate30d: number;
+  /** A fraction, or null when no trial ended in the window. */
+  trialConversion: number | null;
+  failedPayments30d: number;
+  revenueByMonth: Array<{ month: string; amount: number }>;
+  planDistribution: Array<{ plan: string; count: number }>;
+}
+
+export const METRIC_DEFINITIONS = {
+  mrr: "Sum of the monthly price × quantity of active and past-due subscriptions; yearly prices count as one twelfth. Trials, canceled and unpriced (granted) subscriptions are excluded.",
+  arr: "MRR × 12.",
+  arpu: "MRR ÷ paying customers (customers with at least one subscription counted in MRR with a price above zero).",
+  ltv: "ARPU ÷ monthly churn rate (the 30-day churn rate); not shown when nothing churned.",
+  activeSubscriptions: "Subscriptions whose status is active (including those set to cancel at period end).",
+  trialingSubscriptions: "Subscriptions in a free trial.",
+  pastDueSubscriptions: "Subscriptions whose latest payment failed and is being retried.",
+  cancelingSubscriptions: "Active, trialing or past-due subscriptions set to cancel at the end of their period.",
+  newSubscriptions30d: "Priced subscriptions first recorded in the last 30 days (incomplete sign-ups excluded).",
+  churnedSubscriptions30d: "Priced subscriptions alive 30 days ago that have ended (canceled) since.",
+  churnRate30d: "Churned subscriptions ÷ priced subscriptions alive 30 days ago (trials that never paid count in trial conversion instead).",
+  trialConversion: "Of the trials that ended in the last 30 days, the share now active or past due (paying).",
+  failedPayments30d: "Invoices of the last 30 days with at least one failed payment attempt that are still open or uncollectible.",
+  revenueByMonth: "Amount paid on paid invoices minus refunds (credit notes after payment), by month paid (UTC), last 12 months.",
+  planDistribution: "Active, trialing and past-due subscriptions per plan.",
+  excluded: "Staff plans granted by admins are not subscriptions and count nowhere.",
+} as const;
+
+/** Subscription statuses that count towards MRR: paying now (past-due still owes and is retried). */
+const MRR_STATUSES = sql`('active', 'past_due')`;
+/** Statuses that hold a plan now, for the plan distribution. */
+const CURRENT_STATUSES = sql`('active', 'trialing', 'past_due')`;
+
+interface SubscriptionAggregate {
+  mrr: string | null;
+  paying_customers: number | string;
+  active: number | string;
+  trialing: number | string;
+  past_due: number | string;
+  canceling: number | string;
+  new_30d: number | string;
+  churned_30d: number | string;
+  alive_at_start: number | string;
+  trials_ended: number | string;
+  trials_converted: number | string;
+  plans: Array<{ plan: string; count: number }> | string | null;
+}
+
+interface InvoiceAggregate {
+  failed_30d: number | string;
+  months: Array<{ month: string; amount: number | string }> | string | null;
+}
+
+const json = <T>(value: T | string | null): T | null => (typeof value === "string" ? (JSON.parse(value) as T) : value);
+
+/** The admin overview's figures, from one aggregate over subscriptions and one over invoices. */
+export async function computeAdminMetrics(db: Queryable, now = new Date()): Promise<AdminMetrics> {
+  const windowStartDate = subDays(now, METRICS_WINDOW_DAYS);
+  const firstMonthDate = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (REVENUE_MONTHS - 1), 1));
+  // Raw SQL parameters: timestamps go as ISO strings (postgres.js does not serialise Dates here).
+  const windowStart = timestamp(windowStartDate);
+  const firstMonth = timestamp(firstMonthDate);
+  const end = timestamp(now);
+  const currency = REPORTING_CURRENCY;
+  const ended = sql`coalesce(ended_at, canceled_at)`;
+
+  const [subs] = await selectRows<SubscriptionAggregate>(
+    db,
+    sql`select
+      sum(case when status in ${MRR_STATUSES} and unit_amount is not null and currency = ${currency}
+        then unit_amount::numeric * quantity / (case when interval = 'year' then 12 else 1 end) end) as mrr,
+      count(distinct user_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}) as paying_customers,
+      count(*) filter (where status = 'active') as active,
+      count(*) filter (where status = 'trialing') as trialing,
+      count(*) filter (where status = 'past_due') as past_due,
+      count(*) filter (where cancel_at_period_end and status in ${CURRENT_STATUSES}) as canceling,
+      count(*) filter (where unit_amount is not null and status not in ('incomplete', 'incomplete_expired')
+        and created_at >= ${windowStart} and created_at < ${end}) as new_30d,
+      count(*) filter (where unit_amount is not null and status = 'canceled' and created_at < ${windowStart}
+        and ${ended} >= ${windowStart} and ${ended} < ${end}) as churned_30d,
+      count(*) filter (where unit_amount is not null and created_at < ${windowStart}
+        and status not in ('incomplete', 'incomplete_expired')
+        and (status <> 'canceled' or ${ended} >= ${windowStart})) as alive_at_start,
+      count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${end}) as trials_ended,
+      count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${end}
+        and status in ${MRR_STATUSES}) as trials_converted,
+      (select json_agg(json_build_object('plan', plan_id, 'count', n) order by n desc, plan_id)
+         from (select plan_id, count(*)::int as n from subscriptions
+                where status in ${CURRENT_STATUSES} and provider <> ${ADMIN_GRANT_PROVIDER} group by plan_id) p) as plans
+    from subscriptions
+    where provider <> ${ADMIN_GRANT_PROVIDER}`,
+  );
+
+  const [inv] = await selectRows<InvoiceAggregate>(
+    db,
+    sql`select
+      (select count(*) from invoices
+        where status in ('open', 'uncollectible') and attempt_count > 0
+          and provider_created_at >= ${windowStart} and provider_created_at < ${end}) as failed_30d,
+      (select json_agg(json_build_object('month', month, 'amount', amount) order by month)
+         from (select to_char(date_trunc('month', coalesce(paid_at, provider_created_at) at time zone 'UTC'), 'YYYY-MM') as month,
+                      sum(amount_paid - amount_refunded) as amount
+                 from invoices
+                where status = 'paid' and currency = ${currency}
+                  and coalesce(paid_at, provider_created_at) >= ${firstMonth}
+                  and coalesce(paid_at, provider_created_at) < ${end}
+                group by 1) m) as months`,
+  );
+
+  const n = (v: number | string | null | undefined) => Number(v ?? 0);
+  const mrr = Math.round(Number(subs?.mrr ?? 0));
+  const payingCustomers = n(subs?.paying_customers);
+  const churned = n(subs?.churned_30d);
+  const churnRate30d = rate(churned, n(subs?.alive_at_start)) ?? 0;
+  const arpu = payingCustomers > 0 ? Math.round(mrr / payingCustomers) : 0;
+  const trialsEnded = n(subs?.trials_ended);
+
+  return {
+    currency,
+    mrr,
+    arr: mrr * 12,
+    arpu,
+    ltv: lifetimeValue(arpu, churnRate30d),
+    activeSubscriptions: n(subs?.active),
+    trialingSubscriptions: n(subs?.trialing),
+    pastDueSubscriptions: n(subs?.past_due),
+    cancelingSubscriptions: n(subs?.canceling),
+    payingCustomers,
+    newSubscriptions30d: n(subs?.new_30d),
+    churnedSubscriptions30d: churned,
+    churnRate30d,
+    trialConversion: rate(n(subs?.trials_converted), trialsEnded),
+    failedPayments30d: n(inv?.failed_30d),
+    revenueByMonth: fillMonths(
+      json(inv?.months ?? null)?.map((m) => ({ month: m.month, amount: Number(m.amount) })) ?? [],
+      firstMonthDate,
+      REVENUE_MONTHS,
+    ),
+    planDistribution: json(subs?.plans ?? null) ?? [],
+  };
+}
+
+const timestamp = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+
+/** part ÷ whole, or null when the whole is zero. */
+export function rate(part: number, whole: number): number | null {
+  return whole > 0 ? part / whole : null;
+}
+
+/** LTV = ARPU ÷ monthly churn; null when nothing churned (an unbounded lifetime is not a number). */
+export function lifetimeValue(arpu: number, monthlyChurnRate: number): number | null {
+  return monthlyChurnRate > 0 ? Math.round(arpu / monthlyChurnRate) : null;
+}
+
+/** Every month of the range, in order, with 0 for months without revenue. */
+export function fillMonths(rows: Array<{ month: string; amount: number }>, first: Date, count: number): Array<{ month: string; amount: number }> {
+  const byMonth = new Map(rows.map((r) => [r.month, r.amount]));
+  return Array.from({ length: count }, (_, i) => {
+    const d = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i, 1));
+    const month = `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+    return { month, amount: byMonth.get(month) ?? 0 };
+  });
+}

@@ -1,0 +1,193 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import Stripe from "stripe";
+import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
+import { expectAccessible, expectNoSidewaysScroll, screenshot } from "./a11y";
+import { signIn, signOut, signUp, subscribeToPro, uniqueEmail } from "./helpers";
+
+const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
+const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/webhooks", "/admin/operations"];
+
+/** Posts a correctly signed event the app cannot process (its subscription does not exist in Stripe): stored as failed. */
+async function postFailingEvent(request: APIRequestContext): Promise<string> {
+  const id = `evt_e2e_failing_${Date.now().toString(36)}`;
+  const payload = JSON.stringify({
+    id,
+    object: "event",
+    type: "customer.subscription.updated",
+    api_version: "2025-01-27.acacia",
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    data: { object: { id: `sub_missing_${id}`, object: "subscription", customer: "cus_missing" } },
+  });
+  const signature = new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({ payload, secret: DEFAULT_WEBHOOK_SECRET });
+  const res = await request.post("/api/billing/webhook", { data: payload, headers: { "stripe-signature": signature, "content-type": "application/json" } });
+  expect(res.status()).toBe(500);
+  return id;
+}
+
+async function customerIdOf(page: Page, email: string): Promise<string> {
+  const res = await page.request.get(`/api/billing/admin/users?search=${encodeURIComponent(email)}`);
+  expect(res.status()).toBe(200);
+  const body = (await res.json()) as { customers: Array<{ id: string; email: string }> };
+  const match = body.customers.find((c) => c.email === email);
+  expect(match, `customer ${email}`).toBeTruthy();
+  return match!.id;
+}
+
+test("a normal user gets the 403 page on every admin screen and 403 JSON from every admin API", async ({ page }) => {
+  await signUp(page, uniqueEmail("not-admin"));
+  const { user } = (await (await page.request.get("/api/me")).json()) as { user: { id: string } };
+  const myId = user.id;
+  for (const path of [...ADMIN_PAGES, `/admin/customers/${myId}`, "/admin/webhooks/evt_x"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(403);
+    await expect(page.getByRole("heading", { name: /403/ })).toBeVisible();
+  }
+  await expectAccessible(page, "forbidden");
+  const apis: Array<["get" | "post", string, unknown?]> = [
+    ["get", "/api/billing/admin/users"],
+    ["get", `/api/billing/admin/users/${myId}`],
+    ["post", `/api/billing/admin/users/${myId}/staff`, { grant: true }],
+    ["post", `/api/billing/admin/users/${myId}/limits`, { meter: "api_calls", limit: 1 }],
+    ["post", `/api/billing/admin/users/${myId}/sync`],
+    ["get", "/api/billing/admin/invoices"],
+    ["get", "/api/billing/admin/metrics"],
+    ["get", "/api/billing/admin/webhooks"],
+    ["post", "/api/billing/admin/webhooks/evt_x/replay"],
+    ["get", "/api/billing/admin/audit"],
+  ];
+  for (const [method, path, data] of apis) {
+    const res = await page.request[method](path, data === undefined ? undefined : { data });
+    expect(res.status(), path).toBe(403);
+    expect(await res.json()).toMatchObject({ error: "forbidden" });
+  }
+  // Still on the free plan: nothing was granted.
+  await page.goto("/billing");
+  await expect(page.getByTestId("current-plan")).toHaveText("Free");
+});
+
+test("admin console: overview, customers, customer actions with audit, invoices, webhook replay, operations", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  // A paying customer through the real Checkout flow, and a bystander who must never be touched.
+  const customerEmail = uniqueEmail("admin-view");
+  await signUp(page, customerEmail);
+  await subscribeToPro(page);
+  await signOut(page);
+  const bystanderEmail = uniqueEmail("bystander");
+  await signUp(page, bystanderEmail);
+  await signOut(page);
+  const failedEventId = await postFailingEvent(request);
+
+  await signIn(page, ADMIN.email, ADMIN.password);
+
+  // Overview
+  await page.goto("/admin");
+  await expect(page.getByRole("heading", { name: "Admin", exact: true })).toBeVisible();
+  await expect(page.getByTestId("metric-mrr")).toHaveText(/^\$[\d,]+\.\d\d$/);
+  await expect(page.getByTestId("metric-trialing")).not.toHaveText("0");
+  await expect(page.getByText(/yearly prices count as one twelfth/)).toBeVisible();
+  await expect(page.locator(".recharts-surface").first()).toBeVisible();
+  await expect(page.getByTestId("plan-distribution")).toContainText("Pro");
+  await expectAccessible(page, "admin-overview");
+
+  // Customers: search, then sort by keyboard only.
+  await page.goto("/admin/customers");
+  await page.getByLabel("Email starts with").fill(customerEmail);
+  await page.getByLabel("Email starts with").press("Enter");
+  const table = page.getByTestId("customers-table");
+  await expect(table.getByRole("row")).toHaveCount(2);
+  const row = table.getByRole("row").nth(1);
+  await expect(row).toContainText("Pro");
+  await expect(row).toContainText("Trialing");
+  await expect(row).toContainText("0%");
+  await expectAccessible(page, "admin-customers");
+
+  await page.goto("/admin/customers");
+  const emailHeader = page.getByRole("link", { name: /^Email/ });
+  await emailHeader.focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/sort=email&dir=desc/);
+  await expect(page.getByRole("columnheader", { name: /Email/ })).toHaveAttribute("aria-sort", "descending");
+  await page.getByRole("link", { name: /^Email/ }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/sort=email&dir=asc/);
+
+  // Customer page and its actions.
+  const customerId = await customerIdOf(page, customerEmail);
+  const bystanderId = await customerIdOf(page, bystanderEmail);
+  await page.goto(`/admin/customers/${customerId}`);
+  await expect(page.getByRole("heading", { name: customerEmail })).toBeVisible();
+  await expect(page.getByTestId("customer-plan")).toHaveText("Pro");
+  await expect(page.getByTestId("subscription-history")).toContainText("stripe sub_");
+  await expect(page.getByTestId("invoices-table")).toContainText("Paid");
+  await expect(page.getByTestId("webhooks-table")).toContainText("customer.subscription.created");
+  await expectAccessible(page, "admin-customer");
+
+  await page.getByRole("button", { name: "Grant Staff plan" }).click();
+  await expect(page.getByTestId("customer-plan")).toHaveText("Staff");
+  await expect(page.getByTestId("audit-table")).toContainText("staff.granted");
+  await expect(page.getByTestId("audit-table")).toContainText(ADMIN.email);
+
+  await page.getByLabel("Custom limit for API calls").fill("12345");
+  await page.getByRole("button", { name: "Set limit for API calls" }).click();
+  await expect(page.getByTestId("limit-api_calls")).toHaveText("12,345 calls");
+  await expect(page.getByTestId("audit-table")).toContainText("limit_override.set");
+
+  await page.getByRole("button", { name: "Revoke Staff plan" }).click();
+  await expect(page.getByTestId("customer-plan")).toHaveText("Pro");
+  await expect(page.getByTestId("limit-api_calls")).toHaveText("12,345 calls");
+
+  await page.getByRole("button", { name: "Sync from Stripe now" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Synced from Stripe." })).toBeVisible();
+  await expect(page.getByTestId("audit-table")).toContainText("customer.synced");
+  await screenshot(page, "admin-customer-after-actions");
+
+  // The bystander was never touched.
+  await page.goto(`/admin/customers/${bystanderId}`);
+  await expect(page.getByTestId("customer-plan")).toHaveText("Free");
+  await expect(page.getByTestId("limit-api_calls")).toHaveText("1,000 calls");
+  await expect(page.getByTestId("audit-table")).toContainText("Nothing recorded yet.");
+
+  // Invoices, filtered.
+  await page.goto("/admin/invoices");
+  await page.getByLabel("Status").selectOption("paid");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/status=paid/);
+  await expect(page.getByTestId("invoices-table")).toContainText(customerEmail);
+  await expect(page.getByTestId("invoice-totals")).toContainText("in USD");
+  await expectAccessible(page, "admin-invoices");
+  await page.goto("/admin/invoices?from=2026-02-30");
+  await expect(page.getByRole("alert").filter({ hasText: "These filters are not valid" })).toContainText("from");
+
+  // Webhooks: the failed event, its payload, and Replay.
+  await page.goto("/admin/webhooks?status=failed");
+  await expect(page.getByTestId("webhooks-table")).toContainText(failedEventId);
+  await expectAccessible(page, "admin-webhooks");
+  await page.getByRole("link", { name: failedEventId }).click();
+  await expect(page.getByTestId("webhook-payload")).toContainText(`"id": "${failedEventId}"`);
+  await expectAccessible(page, "admin-webhook-event");
+  await page.getByRole("button", { name: "Replay event" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Failed again" })).toBeVisible();
+  await expect(page.locator("dd").filter({ hasText: /^2$/ })).toBeVisible();
+
+  // Operations: outbox and audit log (the replay is in it).
+  await page.goto("/admin/operations");
+  await expect(page.getByRole("heading", { name: "Notifications outbox" })).toBeVisible();
+  await expect(page.getByTestId("audit-table")).toContainText("webhook.replayed");
+  await expectAccessible(page, "admin-operations");
+});
+
+test.describe("on a 375 px phone, in dark mode", () => {
+  test.use({ viewport: { width: 375, height: 740 }, colorScheme: "dark" });
+
+  test("every admin screen fits without sideways scrolling and stays accessible", async ({ page }) => {
+    test.setTimeout(120_000);
+    await signIn(page, ADMIN.email, ADMIN.password);
+    for (const path of ADMIN_PAGES) {
+      await page.goto(path);
+      await expect(page.getByRole("navigation", { name: "Admin" })).toBeVisible();
+      await expectNoSidewaysScroll(page);
+      await expectAccessible(page, `phone-dark${path.replaceAll("/", "-")}`);
+    }
+  });
+});

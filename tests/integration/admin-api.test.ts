@@ -1,0 +1,263 @@
+import { and, eq } from "drizzle-orm";
+import type { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as auditRoute } from "@/app/api/billing/admin/audit/route";
+import { GET as invoicesRoute } from "@/app/api/billing/admin/invoices/route";
+import { GET as metricsRoute } from "@/app/api/billing/admin/metrics/route";
+import { POST as retryRoute } from "@/app/api/billing/admin/notifications/[id]/retry/route";
+import { POST as limitsRoute } from "@/app/api/billing/admin/users/[id]/limits/route";
+import { GET as customerRoute } from "@/app/api/billing/admin/users/[id]/route";
+import { POST as staffRoute } from "@/app/api/billing/admin/users/[id]/staff/route";
+import { POST as syncRoute } from "@/app/api/billing/admin/users/[id]/sync/route";
+import { GET as usersRoute } from "@/app/api/billing/admin/users/route";
+import { POST as replayRoute } from "@/app/api/billing/admin/webhooks/[id]/replay/route";
+import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route";
+import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
+import { auditLog, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
+import { ensureBillingCustomer } from "@/lib/billing/customers";
+import { getEntitlement } from "@/lib/billing/entitlements";
+import { consume } from "@/lib/billing/metering";
+import { getBillingSummary } from "@/lib/billing/summary";
+import { DATABASE_KINDS } from "../helpers/db";
+import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
+import { requestAs } from "../helpers/session";
+
+type Handler = (request: NextRequest, context: { params: Promise<{ id: string }> }) => Promise<Response>;
+const ctx = (id: string) => ({ params: Promise.resolve({ id }) });
+
+describe.each(DATABASE_KINDS)("admin API on %s", (kind) => {
+  let env: BillingEnv;
+  let admin: User;
+  let normal: User;
+
+  beforeAll(async () => {
+    process.env.NEXTAUTH_SECRET = "admin-api-test-secret";
+    env = await startBillingEnv(kind);
+    [admin] = await env.database.db.insert(users).values({ email: `admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() }).returning();
+    normal = await env.createUser(`normal-${kind}@example.com`);
+  });
+  afterAll(async () => env.stop());
+
+  const call = async (handler: Handler, as: User | null, path: string, init: { method?: string; body?: unknown; id?: string } = {}) => {
+    const response = await handler(await requestAs(as?.id ?? null, path, { method: init.method, body: init.body }), ctx(init.id ?? "x"));
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: string } };
+  };
+
+  it("answers 401 signed out and 403 JSON to a normal user on every admin route, changing nothing", async () => {
+    const target = await env.createUser();
+    const routes: Array<[Handler, string, string, unknown?]> = [
+      [usersRoute as Handler, "GET", "/api/billing/admin/users"],
+      [customerRoute, "GET", `/api/billing/admin/users/${target.id}`],
+      [staffRoute, "POST", `/api/billing/admin/users/${target.id}/staff`, { grant: true }],
+      [limitsRoute, "POST", `/api/billing/admin/users/${target.id}/limits`, { meter: "api_calls", limit: 5 }],
+      [syncRoute, "POST", `/api/billing/admin/users/${target.id}/sync`],
+      [invoicesRoute as Handler, "GET", "/api/billing/admin/invoices"],
+      [metricsRoute as Handler, "GET", "/api/billing/admin/metrics"],
+      [webhooksRoute as Handler, "GET", "/api/billing/admin/webhooks"],
+      [webhookRoute, "GET", "/api/billing/admin/webhooks/evt_x"],
+      [replayRoute, "POST", "/api/billing/admin/webhooks/evt_x/replay"],
+      [retryRoute, "POST", "/api/billing/admin/notifications/00000000-0000-4000-8000-000000000000/retry"],
+      [auditRoute as Handler, "GET", "/api/billing/admin/audit"],
+    ];
+    for (const [handler, method, path, body] of routes) {
+      const id = path.split("/")[5] ?? "x";
+      const anonymous = await call(handler, null, path, { method, body, id });
+      expect(anonymous.status, `${method} ${path} signed out`).toBe(401);
+      const forbidden = await call(handler, normal, path, { method, body, id });
+      expect(forbidden.status, `${method} ${path} as a normal user`).toBe(403);
+      expect(forbidden.body.error).toBe("forbidden");
+    }
+    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, target.id))).toEqual([]);
+    expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.userId, target.id))).toEqual([]);
+  });
+
+  it("lists customers with search, status filter, sort and keyset pages without repeats", async () => {
+    const tag = `list${kind}${Date.now()}`;
+    const made: User[] = [];
+    for (let i = 0; i < 5; i += 1) made.push(await env.createUser(`${tag}-${i}@example.com`));
+    await env.database.db.insert(subscriptions).values({
+      userId: made[2].id,
+      providerSubscriptionId: `sub_${tag}`,
+      status: "active",
+      planId: "scale",
+      interval: "year",
+      unitAmount: 99_000,
+      currency: "usd",
+    });
+
+    const search = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&sort=email&dir=asc&limit=2`);
+    expect(search.status).toBe(200);
+    const seen: string[] = [];
+    let page = search.body as { customers: Array<{ email: string }>; nextCursor: string | null };
+    for (;;) {
+      seen.push(...page.customers.map((c) => c.email));
+      if (!page.nextCursor) break;
+      const next = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&sort=email&dir=asc&limit=2&cursor=${page.nextCursor}`);
+      page = next.body as typeof page;
+    }
+    expect(seen).toEqual(made.map((u) => u.email));
+
+    // Search matches the start of the email (an indexed prefix), not the middle.
+    expect((await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag.slice(4)}`)).body.customers).toEqual([]);
+    const active = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&status=active`);
+    expect(active.body.customers).toEqual([
+      expect.objectContaining({ email: made[2].email, planId: "scale", status: "active", mrr: 8_250, currency: "usd", mainMeter: "api_calls", mainMeterUsage: 0 }),
+    ]);
+    const byMrr = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&sort=mrr&dir=desc&limit=1`);
+    expect((byMrr.body.customers as Array<{ email: string }>)[0].email).toBe(made[2].email);
+
+    for (const bad of ["sort=plan", "status=gold", "limit=0", "limit=101", "cursor=nope"]) {
+      const res = await call(usersRoute as Handler, admin, `/api/billing/admin/users?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error).toBe("bad_request");
+    }
+  });
+
+  it("grants and revokes the Staff plan for one customer only, audited with who did it", async () => {
+    const target = await env.createUser();
+    const bystander = await env.createUser();
+    const grant = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, { method: "POST", body: { grant: true }, id: target.id });
+    expect(grant).toMatchObject({ status: 200, body: { granted: true, changed: true } });
+    expect((await getBillingSummary(target.id)).plan.id).toBe("staff");
+    expect((await getBillingSummary(bystander.id)).plan.id).toBe("free");
+    const again = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, { method: "POST", body: { grant: true }, id: target.id });
+    expect(again.body).toMatchObject({ changed: false });
+
+    const revoke = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, { method: "POST", body: { grant: false }, id: target.id });
+    expect(revoke.body).toMatchObject({ granted: false, changed: true });
+    expect((await getBillingSummary(target.id)).plan.id).toBe("free");
+
+    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, target.id)));
+    expect(audit.map((a) => [a.action, a.actorUserId])).toEqual([
+      ["staff.granted", admin.id],
+      ["staff.revoked", admin.id],
+    ]);
+    expect(await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, bystander.id))).toEqual([]);
+
+    expect((await call(staffRoute, admin, "/x", { method: "POST", body: { grant: "yes" }, id: target.id })).status).toBe(400);
+    expect((await call(staffRoute, admin, "/x", { method: "POST", body: { grant: true }, id: "00000000-0000-4000-8000-000000000000" })).status).toBe(404);
+    expect((await call(staffRoute, admin, "/x", { method: "POST", body: { grant: true }, id: "not-a-uuid" })).status).toBe(404);
+  });
+
+  it("per-customer limit overrides replace the plan's limit in the entitlements of that customer only", async () => {
+    const target = await env.createUser();
+    const bystander = await env.createUser();
+    const set = (body: unknown) => call(limitsRoute, admin, `/api/billing/admin/users/${target.id}/limits`, { method: "POST", body, id: target.id });
+
+    expect(await set({ meter: "api_calls", limit: 250_000 })).toMatchObject({ status: 200, body: { limits: { api_calls: 250_000, tokens: 50_000 }, overriddenMeters: ["api_calls"] } });
+    expect((await getEntitlement(env.database.db, target.id)).limits.api_calls).toBe(250_000);
+    expect((await getBillingSummary(target.id)).entitlements.limits.api_calls).toBe(250_000);
+    expect((await getEntitlement(env.database.db, bystander.id)).limits.api_calls).toBe(1_000);
+
+    await set({ meter: "tokens", limit: "unlimited" });
+    expect((await getEntitlement(env.database.db, target.id)).limits.tokens).toBeNull();
+    await set({ meter: "api_calls", limit: null });
+    expect((await getEntitlement(env.database.db, target.id)).limits).toMatchObject({ api_calls: 1_000, tokens: null });
+
+    // Metering reads the same effective limits, at once: an override of 2 allows exactly 2 calls.
+    await set({ meter: "api_calls", limit: 2 });
+    const allowed: boolean[] = [];
+    for (const key of ["override-1", "override-2", "override-3"]) allowed.push((await consume(target.id, "api_calls", 1, { idempotencyKey: key })).allowed);
+    expect(allowed).toEqual([true, true, false]);
+    expect((await consume(bystander.id, "api_calls", 3, { idempotencyKey: "bystander" })).allowed).toBe(true);
+    await set({ meter: "api_calls", limit: null });
+
+    for (const bad of [{ meter: "bananas", limit: 1 }, { meter: "api_calls", limit: -1 }, { meter: "api_calls", limit: 1.5 }, { meter: "api_calls" }]) {
+      const res = await set(bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+    }
+    const overrides = await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.userId, target.id));
+    expect(overrides).toEqual([expect.objectContaining({ meter: "tokens", limit: null, updatedBy: admin.id })]);
+    const actions = (await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, target.id))).map((a) => a.action);
+    expect(actions).toEqual(["limit_override.set", "limit_override.set", "limit_override.removed", "limit_override.set", "limit_override.removed"]);
+
+    const detail = await call(customerRoute, admin, `/api/billing/admin/users/${target.id}`, { id: target.id });
+    expect(detail.body.usage).toEqual([
+      expect.objectContaining({ meter: "api_calls", limit: 1_000, overridden: false }),
+      expect.objectContaining({ meter: "tokens", limit: null, planLimit: 50_000, overridden: true }),
+    ]);
+    expect(detail.body.audit).toHaveLength(3);
+  });
+
+  it("replays a failed webhook event once, audited; other events cannot be replayed", async () => {
+    const id = `evt_admin_replay_${kind}`;
+    await env.database.db.insert(webhookEvents).values({
+      id,
+      type: "admin.test_unknown",
+      providerCreatedAt: new Date(),
+      payload: { id, type: "admin.test_unknown", data: { object: { id: "obj_1" } } },
+      status: "failed",
+      attempts: 3,
+      lastError: "earlier outage",
+    });
+    const listed = await call(webhooksRoute as Handler, admin, "/api/billing/admin/webhooks?status=failed");
+    expect(listed.body.events).toEqual(expect.arrayContaining([expect.objectContaining({ id, status: "failed", attempts: 3, lastError: "earlier outage" })]));
+    const shown = await call(webhookRoute, admin, `/api/billing/admin/webhooks/${id}`, { id });
+    expect(shown.body.payload).toMatchObject({ id, type: "admin.test_unknown" });
+
+    const replay = await call(replayRoute, admin, `/api/billing/admin/webhooks/${id}/replay`, { method: "POST", id });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ result: { status: "ignored" }, event: { id, status: "ignored", attempts: 4 } });
+    const again = await call(replayRoute, admin, `/api/billing/admin/webhooks/${id}/replay`, { method: "POST", id });
+    expect(again).toMatchObject({ status: 409, body: { error: "conflict" } });
+    expect((await call(replayRoute, admin, "/x", { method: "POST", id: "evt_missing" })).status).toBe(404);
+    const audit = await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, id));
+    expect(audit.map((a) => [a.action, a.actorUserId])).toEqual([["webhook.replayed", admin.id]]);
+    expect((await call(webhooksRoute as Handler, admin, "/api/billing/admin/webhooks?status=lost")).status).toBe(400);
+  });
+
+  it("syncs a customer from Stripe now: a subscription no webhook delivered appears", async () => {
+    const user = await env.createUser();
+    expect((await call(syncRoute, admin, "/x", { method: "POST", id: user.id })).status).toBe(409);
+    const customer = await ensureBillingCustomer(user);
+    const prices = await env.stripe.prices.list({ lookup_keys: ["pro_monthly"] });
+    await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
+    try {
+      const pm = await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.providerCustomerId });
+      await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: prices.data[0].id }], default_payment_method: pm.id, trial_period_days: 0 });
+      expect((await getBillingSummary(user.id)).plan.id).toBe("free");
+      const sync = await call(syncRoute, admin, `/api/billing/admin/users/${user.id}/sync`, { method: "POST", id: user.id });
+      expect(sync).toMatchObject({ status: 200, body: { subscriptions: 1 } });
+      expect((sync.body as { invoices: number }).invoices).toBeGreaterThanOrEqual(1);
+      expect((await getBillingSummary(user.id)).plan.id).toBe("pro");
+      const [audit] = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetId, user.id), eq(auditLog.action, "customer.synced")));
+      expect(audit.actorUserId).toBe(admin.id);
+    } finally {
+      await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
+      await env.flush();
+    }
+  });
+
+  it("lists invoices filtered by status and date with totals, and rejects bad filters", async () => {
+    const user = await env.createUser();
+    const base = { userId: user.id, currency: "usd", providerCreatedAt: new Date("2026-06-10T10:00:00Z") };
+    await env.database.db.insert(invoices).values([
+      { ...base, providerInvoiceId: `in_a_${kind}`, status: "paid", total: 1_900, amountPaid: 1_900 },
+      { ...base, providerInvoiceId: `in_b_${kind}`, status: "open", total: 9_900, amountDue: 9_900, amountRemaining: 9_900 },
+      { ...base, providerInvoiceId: `in_c_${kind}`, status: "paid", total: 500, amountPaid: 500, providerCreatedAt: new Date("2026-07-01T00:00:00Z") },
+    ]);
+    const june = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&from=2026-06-01&to=2026-06-30`);
+    expect((june.body.invoices as unknown[]).length).toBe(2);
+    expect(june.body.totals).toEqual([{ currency: "usd", count: 2, total: 11_800, paid: 1_900, due: 9_900 }]);
+    const paid = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&status=paid&limit=1`);
+    expect(paid.body.invoices).toEqual([expect.objectContaining({ id: `in_c_${kind}`, email: user.email })]);
+    const next = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&status=paid&limit=1&cursor=${paid.body.nextCursor}`);
+    expect(next.body.invoices).toEqual([expect.objectContaining({ id: `in_a_${kind}` })]);
+    for (const bad of ["status=late", "from=2026-13-01", "from=2026-07-01&to=2026-06-01"]) {
+      expect((await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?${bad}`)).status, bad).toBe(400);
+    }
+  });
+
+  it("serves metrics in minor units with their currency", async () => {
+    const res = await call(metricsRoute as Handler, admin, "/api/billing/admin/metrics");
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(
+      expect.arrayContaining([
+        "currency", "mrr", "arr", "arpu", "ltv", "activeSubscriptions", "trialingSubscriptions", "pastDueSubscriptions",
+        "cancelingSubscriptions", "churnRate30d", "trialConversion", "failedPayments30d", "revenueByMonth", "planDistribution",
+      ]),
+    );
+    expect(res.body).toMatchObject({ currency: "usd", mrr: expect.any(Number) });
+    expect(res.body.revenueByMonth).toHaveLength(12);
+  });
+});
