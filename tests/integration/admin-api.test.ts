@@ -173,10 +173,11 @@ describe.each(DATABASE_KINDS)("admin API on %s", (kind) => {
 
     const detail = await call(customerRoute, admin, `/api/billing/admin/users/${target.id}`, { id: target.id });
     expect(detail.body.usage).toEqual([
-      expect.objectContaining({ meter: "api_calls", limit: 1_000, overridden: false }),
+      expect.objectContaining({ meter: "api_calls", limit: 1_000, overridden: false, used: 2 }),
       expect.objectContaining({ meter: "tokens", limit: null, planLimit: 50_000, overridden: true }),
+      expect.objectContaining({ meter: "jobs", limit: 5, overridden: false, used: 0 }),
     ]);
-    expect(detail.body.audit).toHaveLength(3);
+    expect(detail.body.audit).toHaveLength(5);
   });
 
   it("replays a failed webhook event once, audited; other events cannot be replayed", async () => {
