@@ -1,9 +1,14 @@
 import Link from "next/link";
+import { isDatabaseUnavailable } from "@/db/errors";
 import { getCurrentUser } from "@/lib/auth/session";
 import { SignOutButton } from "./sign-out-button";
 
 export async function SiteHeader() {
-  const user = await getCurrentUser();
+  // The header must render even when the database is down, so the page below can say what is wrong.
+  const user = await getCurrentUser().catch((error: unknown) => {
+    if (isDatabaseUnavailable(error)) return null;
+    throw error;
+  });
   return (
     <header className="border-b border-gray-200 bg-white">
       <div className="mx-auto flex h-16 max-w-6xl items-center justify-between px-4">

@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
-import { withAdvisoryLock } from "@/db/locks";
 import type { Subscription } from "@/db/schema";
 import { AppError, badRequest } from "@/lib/errors";
+import { logger } from "@/lib/logger";
 import {
   changePriceNow,
   previewPriceChange,
@@ -99,26 +99,25 @@ export async function changePlan(
     };
   }
 
-  const db = await getDb();
-  await withAdvisoryLock(db, `subscription:${subscription.id}`, async (tx) => {
-    if (kind === "upgrade") {
-      if (row.scheduleId) await releaseSchedule(row.scheduleId);
-      await changePriceNow({
-        subscriptionId: subscription.id,
-        itemId: item.id,
-        priceId: price.id,
-        prorationDate,
-        endTrial: endsTrial,
-        idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}`,
-      });
-    } else if (kind === "downgrade") {
-      if (subscription.cancel_at_period_end) await setCancelAtPeriodEnd(subscription.id, false);
-      await schedulePriceChange({ subscription, priceId: price.id, interval: input.interval });
-    } else if (row.scheduleId) {
-      await releaseSchedule(row.scheduleId);
-    }
-    await syncStripeSubscription(tx, subscription.id, userId);
-  });
+  // Stripe first (idempotent calls, no transaction or lock held), then one version-guarded upsert.
+  if (kind === "upgrade") {
+    if (row.scheduleId) await releaseSchedule(row.scheduleId);
+    await changePriceNow({
+      subscriptionId: subscription.id,
+      itemId: item.id,
+      priceId: price.id,
+      prorationDate,
+      endTrial: endsTrial,
+      idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}`,
+    });
+  } else if (kind === "downgrade") {
+    if (subscription.cancel_at_period_end) await setCancelAtPeriodEnd(subscription.id, false);
+    await schedulePriceChange({ subscription, priceId: price.id, interval: input.interval });
+  } else if (row.scheduleId) {
+    await releaseSchedule(row.scheduleId);
+  }
+  await syncStripeSubscription(await getDb(), subscription.id, userId);
+  logger.info({ userId, subscriptionId: subscription.id, kind, plan: plan.id, interval: input.interval }, "subscription changed");
   return { preview: false, kind, subscription: await getBillingSummary(userId) };
 }
 
@@ -129,11 +128,9 @@ export const resumeSubscription = (userId: string) => setCancellation(userId, fa
 
 async function setCancellation(userId: string, cancel: boolean): Promise<BillingSummary> {
   const row = await requireLiveSubscription(userId);
-  const db = await getDb();
-  await withAdvisoryLock(db, `subscription:${row.providerSubscriptionId}`, async (tx) => {
-    if (cancel && row.scheduleId) await releaseSchedule(row.scheduleId);
-    await setCancelAtPeriodEnd(row.providerSubscriptionId, cancel);
-    await syncStripeSubscription(tx, row.providerSubscriptionId, userId);
-  });
+  if (cancel && row.scheduleId) await releaseSchedule(row.scheduleId);
+  await setCancelAtPeriodEnd(row.providerSubscriptionId, cancel);
+  await syncStripeSubscription(await getDb(), row.providerSubscriptionId, userId);
+  logger.info({ userId, subscriptionId: row.providerSubscriptionId }, cancel ? "subscription cancel scheduled" : "subscription resumed");
   return getBillingSummary(userId);
 }

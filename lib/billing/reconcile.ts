@@ -33,7 +33,10 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
   );
   for await (const customer of listAllCustomers()) {
     if (!customer.metadata?.userId || linkedCustomers.has(customer.id)) continue;
-    const owner = await resolveCustomerOwner(db, customer.id);
+    const owner = await resolveCustomerOwner(db, {
+      providerCustomerId: customer.id,
+      stripe: { deleted: false, userId: customer.metadata.userId, email: customer.email },
+    });
     if (owner?.billingCustomerId) report.customersLinked += 1;
   }
 

@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
+import { databaseAppError } from "@/db/errors";
 import { logger } from "@/lib/logger";
 import { AppError, badRequest } from "@/lib/errors";
 import { stripeAppError } from "@/lib/stripe/errors";
@@ -25,6 +26,11 @@ export function route<Args extends unknown[]>(
       return await handler(...args);
     } catch (error) {
       if (error instanceof AppError) return jsonError(error);
+      const databaseError = databaseAppError(error);
+      if (databaseError) {
+        logger.warn({ err: error }, "database unavailable");
+        return jsonError(databaseError);
+      }
       const stripeError = stripeAppError(error);
       if (stripeError) {
         logger.warn({ err: error }, "payment provider error");

@@ -4,7 +4,14 @@ import type { Subscription } from "@/db/schema";
 import { idOf } from "@/lib/stripe/mapping";
 import { queueNotification, type NotificationKind } from "../notifications";
 import { findPlan } from "../plans";
-import { syncStripeCustomer, syncStripeInvoice, syncStripeSubscription, type SyncResult } from "../sync";
+import {
+  fetchStripeInvoice,
+  fetchStripeSubscription,
+  storeStripeInvoice,
+  storeStripeSubscription,
+  syncStripeCustomer,
+  type SyncResult,
+} from "../sync";
 import { recordCatalogEvent } from "./catalog-drift";
 
 export type EventOutcome = { status: "processed" | "ignored"; note?: string };
@@ -25,69 +32,89 @@ const INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS = new Set([
 const formatDate = (seconds: number | null | undefined) =>
   seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "soon";
 
+/** The database half of an event: short, version-guarded writes with no network call. */
+export type EventWrite = (tx: Queryable) => Promise<EventOutcome>;
+
+const nothingToWrite = (outcome: EventOutcome): EventWrite => async () => outcome;
+
 /**
- * Applies one Stripe event to our tables. Objects are re-read from Stripe rather than taken from
- * the payload, so the result is the same whatever order or how often events arrive.
+ * Reads from Stripe what one event needs (the network half, run before any transaction opens) and
+ * returns the writes that apply it. Objects are re-read rather than taken from the payload, so the
+ * result is the same whatever order or how often events arrive.
  */
-export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Promise<EventOutcome> {
+export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Promise<EventWrite> {
   const type = event.type as string;
 
   if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
     const session = event.data.object as Stripe.Checkout.Session;
     const subscriptionId = idOf(session.subscription);
-    if (session.mode !== "subscription" || !subscriptionId) return { status: "ignored", note: "not a subscription checkout" };
-    return outcomeOf(await syncStripeSubscription(db, subscriptionId, session.client_reference_id));
+    if (session.mode !== "subscription" || !subscriptionId) return nothingToWrite({ status: "ignored", note: "not a subscription checkout" });
+    const fetched = await fetchStripeSubscription(db, subscriptionId);
+    return async (tx) => outcomeOf(await storeStripeSubscription(tx, fetched, session.client_reference_id));
   }
 
   if (type.startsWith("customer.subscription.")) {
     const subscription = event.data.object as Stripe.Subscription;
-    const result = await syncStripeSubscription(db, subscription.id);
-    if (result.status === "synced") {
-      const notice = subscriptionNotice(event, subscription, result.row);
-      if (notice) await queueNotification(db, { ...notice, userId: result.row.userId, sourceEventId: event.id });
-    }
-    return outcomeOf(result);
+    const fetched = await fetchStripeSubscription(db, subscription.id);
+    return async (tx) => {
+      const result = await storeStripeSubscription(tx, fetched);
+      if (result.status === "synced") {
+        const notice = subscriptionNotice(event, subscription, result.row);
+        if (notice) await queueNotification(tx, { ...notice, userId: result.row.userId, sourceEventId: event.id });
+      }
+      return outcomeOf(result);
+    };
   }
 
   if (type.startsWith("invoice.")) {
     const invoice = event.data.object as Stripe.Invoice;
-    if (!invoice.id) return { status: "ignored", note: "upcoming invoices have no id" };
-    const result = await syncStripeInvoice(db, invoice.id);
+    if (!invoice.id) return nothingToWrite({ status: "ignored", note: "upcoming invoices have no id" });
+    const fetchedInvoice = await fetchStripeInvoice(db, invoice.id);
     const subscriptionId = idOf(invoice.parent?.subscription_details?.subscription);
-    if (subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type)) await syncStripeSubscription(db, subscriptionId);
-    if (type === "invoice.payment_failed" && result.status === "synced" && result.row.userId) {
-      await queueNotification(db, {
-        userId: result.row.userId,
-        kind: "payment_failed",
-        sourceEventId: event.id,
-        subject: "Your payment failed",
-        body: `We could not charge your card for invoice ${invoice.number ?? invoice.id}. ${
-          invoice.next_payment_attempt ? `We will try again on ${formatDate(invoice.next_payment_attempt)}. ` : ""
-        }Please update your payment method in the billing page.`,
-      });
-    }
-    return outcomeOf(result);
+    const fetchedSubscription =
+      subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type) ? await fetchStripeSubscription(db, subscriptionId) : null;
+    return async (tx) => {
+      const result = await storeStripeInvoice(tx, fetchedInvoice);
+      if (fetchedSubscription) await storeStripeSubscription(tx, fetchedSubscription);
+      if (type === "invoice.payment_failed" && result.status === "synced" && result.row.userId) {
+        await queueNotification(tx, {
+          userId: result.row.userId,
+          kind: "payment_failed",
+          sourceEventId: event.id,
+          subject: "Your payment failed",
+          body: `We could not charge your card for invoice ${invoice.number ?? invoice.id}. ${
+            invoice.next_payment_attempt ? `We will try again on ${formatDate(invoice.next_payment_attempt)}. ` : ""
+          }Please update your payment method in the billing page.`,
+        });
+      }
+      return outcomeOf(result);
+    };
   }
 
   if (type === "customer.updated" || type === "customer.deleted") {
     const customer = event.data.object as Stripe.Customer;
-    await syncStripeCustomer(db, { id: customer.id, email: customer.email, deleted: type === "customer.deleted" });
-    return processed;
+    return async (tx) => {
+      await syncStripeCustomer(tx, { id: customer.id, email: customer.email, deleted: type === "customer.deleted" });
+      return processed;
+    };
   }
 
   if (type.startsWith("subscription_schedule.")) {
     const schedule = event.data.object as Stripe.SubscriptionSchedule;
     const subscriptionId = idOf(schedule.subscription) ?? idOf(schedule.released_subscription);
-    if (!subscriptionId) return { status: "ignored", note: "schedule without subscription" };
-    return outcomeOf(await syncStripeSubscription(db, subscriptionId));
+    if (!subscriptionId) return nothingToWrite({ status: "ignored", note: "schedule without subscription" });
+    const fetched = await fetchStripeSubscription(db, subscriptionId);
+    return async (tx) => outcomeOf(await storeStripeSubscription(tx, fetched));
   }
 
   if (type.startsWith("product.") || type.startsWith("price.")) {
-    await recordCatalogEvent(db, event);
-    return processed;
+    return async (tx) => {
+      await recordCatalogEvent(tx, event);
+      return processed;
+    };
   }
 
-  return { status: "ignored", note: `no handler for ${type}` };
+  return nothingToWrite({ status: "ignored", note: `no handler for ${type}` });
 }
 
 const planName = (planId: string) => findPlan(planId)?.name ?? "paid";

@@ -1,10 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb } from "@/db/client";
 import { webhookEvents } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { deliverPendingNotifications } from "../notifications";
-import { applyStripeEvent } from "./apply-event";
+import { prepareStripeEvent } from "./apply-event";
 
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
 
@@ -28,19 +28,28 @@ export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveRe
   return processStoredEvent(event.id);
 }
 
+const isDone = (status: string) => status === "processed" || status === "ignored";
+
 /**
- * Processes a stored event inside one transaction that holds the event's row lock: concurrent
- * deliveries of the same event wait and then see it done; a failure rolls every effect back,
- * records the error, and rethrows so the caller answers 500 and Stripe retries.
+ * Processes a stored event exactly once without holding anything across a network call: first
+ * the Stripe reads (no transaction, no lock), then one short transaction that locks the event's
+ * row, re-checks that nobody processed it meanwhile, applies the version-guarded writes and marks
+ * it done. Concurrent deliveries of one event may both read, but only one writes; the other
+ * answers `duplicate`. A failure rolls the writes back, records the error and rethrows so the
+ * caller answers 500 and Stripe retries.
  */
 export async function processStoredEvent(eventId: string, options: { force?: boolean } = {}): Promise<ReceiveResult> {
   const db = await getDb();
   try {
+    const [stored] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1);
+    if (!stored) throw new Error(`webhook event ${eventId} is not stored`);
+    if (!options.force && isDone(stored.status)) return { status: "duplicate" };
+    const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);
     const result = await db.transaction(async (tx): Promise<ReceiveResult> => {
       const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).for("update");
       if (!row) throw new Error(`webhook event ${eventId} is not stored`);
-      if (!options.force && (row.status === "processed" || row.status === "ignored")) return { status: "duplicate" };
-      const outcome = await applyStripeEvent(tx, row.payload as Stripe.Event);
+      if (!options.force && isDone(row.status)) return { status: "duplicate" };
+      const outcome = await write(tx);
       await tx
         .update(webhookEvents)
         .set({ status: outcome.status, attempts: row.attempts + 1, lastError: outcome.note ?? null, processedAt: new Date() })
@@ -55,7 +64,7 @@ export async function processStoredEvent(eventId: string, options: { force?: boo
     await db
       .update(webhookEvents)
       .set({ status: "failed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: message.slice(0, 2000) })
-      .where(eq(webhookEvents.id, eventId))
+      .where(and(eq(webhookEvents.id, eventId), notInArray(webhookEvents.status, ["processed", "ignored"])))
       .catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
     throw error;
   }
