@@ -14,6 +14,7 @@ const configSchema = z.object({
     .optional(),
   deliveryPaused: z.boolean().optional(),
   testMode: z.boolean().optional(),
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
 });
 
 const completeSchema = z.object({
@@ -66,6 +67,7 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
         if (body.webhookSecret !== undefined) emu.settings.webhookSecret = body.webhookSecret;
         if (body.chaos) emu.settings.chaos = { ...emu.settings.chaos, ...body.chaos };
         if (body.testMode !== undefined) emu.settings.testMode = body.testMode;
+        if (body.latencyMs !== undefined) emu.settings.latencyMs = body.latencyMs;
         if (body.deliveryPaused !== undefined) {
           emu.settings.deliveryPaused = body.deliveryPaused;
           if (!body.deliveryPaused) emu.delivery.resume();

@@ -16,6 +16,8 @@ export interface EmulatorSettings {
   chaos: ChaosSettings;
   deliveryPaused: boolean;
   testMode: boolean;
+  /** Added before every `/v1` API response: a slow (or, with a large value, hung) Stripe. */
+  latencyMs: number;
 }
 
 export interface RequestInfo {
@@ -57,6 +59,7 @@ export class Emulator {
       chaos: { outOfOrder: false, duplicate: false, concurrent: false },
       deliveryPaused: false,
       testMode: options.testMode ?? false,
+      latencyMs: 0,
     };
   }
 
