@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
-import path from "node:path";
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -26,8 +25,8 @@ export interface Child {
 
 /** Runs a TypeScript entry with tsx and waits until its output contains `readyText`. */
 export async function startTsxProcess(entry: string, env: Record<string, string>, readyText: string, timeoutMs = 60_000): Promise<Child> {
-  const tsx = path.join(process.cwd(), "node_modules", ".bin", "tsx");
-  const child = spawn(tsx, [entry], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // node itself with tsx's loader (not the tsx CLI, which forks): signals reach the server process.
+  const child = spawn(process.execPath, ["--import", "tsx", entry], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
