@@ -323,7 +323,8 @@ export const operatorAlerts = pgTable(
     dedupeKey: text("dedupe_key").notNull(),
     text: text("text").notNull(),
     data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
-    status: text("status").$type<"pending" | "sent" | "failed">().notNull().default("pending"),
+    /** `outbox`: recorded while ALERT_WEBHOOK_URL was unset, never posted. */
+    status: text("status").$type<"pending" | "sent" | "failed" | "outbox">().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
     error: text("error"),

@@ -11,7 +11,7 @@ import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient } from "@/stripe-emulator";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
-import { freePort, startTsxProcess, type Child } from "../helpers/processes";
+import { freePort, startTsxProcess, type Child } from "@/scripts/lib/processes";
 import { requestAs } from "../helpers/session";
 
 const STRIPE_TIMEOUT_MS = 3_000;

@@ -8,7 +8,7 @@ import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "@/stripe-emulator";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { freePort, startTsxProcess, type Child } from "../helpers/processes";
+import { freePort, startTsxProcess, type Child } from "@/scripts/lib/processes";
 import { requestAs } from "../helpers/session";
 
 const SECRET = "whsec_kill_test";

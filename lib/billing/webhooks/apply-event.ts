@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import type { Subscription } from "@/db/schema";
+import { recordAlert, type AlertKind } from "@/lib/alerts";
 import { idOf } from "@/lib/stripe/mapping";
 import { queueNotification, type NotificationKind } from "../notifications";
 import { findPlan } from "../plans";
@@ -61,6 +62,15 @@ export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Pr
       if (result.status === "synced") {
         const notice = subscriptionNotice(event, subscription, result.row);
         if (notice) await queueNotification(tx, { ...notice, userId: result.row.userId, sourceEventId: event.id });
+        const alert = notice && OPERATOR_ALERTS[notice.kind];
+        if (alert) {
+          await recordAlert(tx, {
+            kind: alert,
+            dedupeKey: `${alert}:${event.id}`,
+            text: `${notice.subject}: ${result.row.planId} subscription ${subscription.id} (customer ${idOf(subscription.customer)}).`,
+            data: { eventId: event.id, subscriptionId: subscription.id, userId: result.row.userId },
+          });
+        }
       }
       return outcomeOf(result);
     };
@@ -76,6 +86,14 @@ export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Pr
     return async (tx) => {
       const result = await storeStripeInvoice(tx, fetchedInvoice);
       if (fetchedSubscription) await storeStripeSubscription(tx, fetchedSubscription);
+      if (type === "invoice.payment_failed" && result.status === "synced") {
+        await recordAlert(tx, {
+          kind: "payment_failed",
+          dedupeKey: `payment_failed:${event.id}`,
+          text: `Payment failed: invoice ${invoice.number ?? invoice.id} for ${invoice.amount_due} ${invoice.currency} (customer ${idOf(invoice.customer)}, attempt ${invoice.attempt_count}).`,
+          data: { eventId: event.id, invoiceId: invoice.id },
+        });
+      }
       if (type === "invoice.payment_failed" && result.status === "synced" && result.row.userId) {
         await queueNotification(tx, {
           userId: result.row.userId,
@@ -116,6 +134,12 @@ export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Pr
 
   return nothingToWrite({ status: "ignored", note: `no handler for ${type}` });
 }
+
+/** Customer notices that operators hear about too. */
+const OPERATOR_ALERTS: Partial<Record<NotificationKind, AlertKind>> = {
+  subscription_canceled: "subscription_canceled",
+  subscription_cancel_scheduled: "cancellation_scheduled",
+};
 
 const planName = (planId: string) => findPlan(planId)?.name ?? "paid";
 

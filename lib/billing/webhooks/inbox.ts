@@ -2,6 +2,7 @@ import { and, eq, notInArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb } from "@/db/client";
 import { webhookEvents } from "@/db/schema";
+import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
 import { deliverPendingNotifications } from "../notifications";
 import { prepareStripeEvent } from "./apply-event";
@@ -56,7 +57,9 @@ export async function processStoredEvent(eventId: string, options: { force?: boo
         .where(eq(webhookEvents.id, eventId));
       return outcome;
     });
+    // Send what this event queued right away; the delivery job retries whatever fails.
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
+    await deliverOperatorAlerts(db).catch((error: unknown) => logger.warn({ err: error }, "alert delivery failed"));
     return result;
   } catch (error) {
     const message = rootCauseMessage(error);
@@ -66,6 +69,12 @@ export async function processStoredEvent(eventId: string, options: { force?: boo
       .set({ status: "failed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: message.slice(0, 2000) })
       .where(and(eq(webhookEvents.id, eventId), notInArray(webhookEvents.status, ["processed", "ignored"])))
       .catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
+    await recordAlert(db, {
+      kind: "webhook_failed",
+      dedupeKey: `webhook_failed:${eventId}`,
+      text: `Stripe webhook ${eventId} failed and will be retried: ${message.slice(0, 300)}`,
+      data: { eventId },
+    }).catch(() => {}); // the database may be what failed
     throw error;
   }
 }
