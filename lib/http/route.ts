@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { databaseAppError } from "@/db/errors";
 import { logger } from "@/lib/logger";
+import { withRequestContext } from "@/lib/request-context";
 import { AppError, badRequest } from "@/lib/errors";
 import { stripeAppError } from "@/lib/stripe/errors";
 import { httpStatus } from "./errors";
@@ -21,7 +22,7 @@ export function jsonError(error: AppError, headers?: HeadersInit): NextResponse 
 export function route<Args extends unknown[]>(
   handler: (...args: Args) => Promise<Response>,
 ): (...args: Args) => Promise<Response> {
-  return async (...args: Args) => {
+  return async (...args: Args) => withRequestContext(args[0], async () => {
     try {
       return await handler(...args);
     } catch (error) {
@@ -39,7 +40,7 @@ export function route<Args extends unknown[]>(
       logger.error({ err: error }, "unhandled route error");
       return jsonError(new AppError("internal_error", "Something went wrong. Please try again."));
     }
-  };
+  });
 }
 
 /** Parses a JSON body with a zod schema; malformed JSON or invalid fields are a 400 naming the problem. */

@@ -2,6 +2,7 @@ import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import type { Subscription } from "@/db/schema";
 import { recordAlert, type AlertKind } from "@/lib/alerts";
+import { logger } from "@/lib/logger";
 import { idOf } from "@/lib/stripe/mapping";
 import { queueNotification, type NotificationKind } from "../notifications";
 import { findPlan } from "../plans";
@@ -60,6 +61,8 @@ export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Pr
     return async (tx) => {
       const result = await storeStripeSubscription(tx, fetched);
       if (result.status === "synced") {
+        const { userId, status, planId } = result.row;
+        logger.info({ eventId: event.id, subscriptionId: subscription.id, userId, status, plan: planId }, "subscription changed");
         const notice = subscriptionNotice(event, subscription, result.row);
         if (notice) await queueNotification(tx, { ...notice, userId: result.row.userId, sourceEventId: event.id });
         const alert = notice && OPERATOR_ALERTS[notice.kind];
@@ -85,6 +88,10 @@ export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Pr
       subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type) ? await fetchStripeSubscription(db, subscriptionId) : null;
     return async (tx) => {
       const result = await storeStripeInvoice(tx, fetchedInvoice);
+      if (type === "invoice.paid" && result.status === "synced") {
+        const { userId, total, currency } = result.row;
+        logger.info({ eventId: event.id, invoiceId: invoice.id, userId, total, currency }, "invoice paid");
+      }
       if (fetchedSubscription) await storeStripeSubscription(tx, fetchedSubscription);
       if (type === "invoice.payment_failed" && result.status === "synced") {
         await recordAlert(tx, {

@@ -57,6 +57,7 @@ export async function processStoredEvent(eventId: string, options: { force?: boo
         .where(eq(webhookEvents.id, eventId));
       return outcome;
     });
+    logger.info({ eventId, type: stored.type, outcome: result.status }, "webhook processed");
     // Send what this event queued right away; the delivery job retries whatever fails.
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
     await deliverOperatorAlerts(db).catch((error: unknown) => logger.warn({ err: error }, "alert delivery failed"));

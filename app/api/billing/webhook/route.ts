@@ -4,6 +4,7 @@ import { readBodyWithLimit } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import { jsonError } from "@/lib/http/route";
 import { logger } from "@/lib/logger";
+import { withRequestContext } from "@/lib/request-context";
 import { verifyStripeWebhook, webhookSecret } from "@/lib/stripe/webhook-signature";
 
 export const dynamic = "force-dynamic";
@@ -13,7 +14,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * Stripe → us. 400 only for a bad signature (nothing is stored); 200 once the event is stored and
  * processed (or was already); 500 when processing failed, so Stripe retries.
  */
-export async function POST(request: Request) {
+export const POST = (request: Request) => withRequestContext(request, () => receive(request));
+
+async function receive(request: Request): Promise<Response> {
   const secret = webhookSecret();
   if (!secret) {
     logger.error("STRIPE_WEBHOOK_SECRET is not set; refusing webhooks");
