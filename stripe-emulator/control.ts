@@ -15,6 +15,7 @@ const configSchema = z.object({
   deliveryPaused: z.boolean().optional(),
   testMode: z.boolean().optional(),
   latencyMs: z.number().int().min(0).max(600_000).optional(),
+  retryBaseMs: z.number().int().min(1).max(3_600_000).nullable().optional(),
 });
 
 const completeSchema = z.object({
@@ -68,6 +69,7 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
         if (body.chaos) emu.settings.chaos = { ...emu.settings.chaos, ...body.chaos };
         if (body.testMode !== undefined) emu.settings.testMode = body.testMode;
         if (body.latencyMs !== undefined) emu.settings.latencyMs = body.latencyMs;
+        if (body.retryBaseMs !== undefined) emu.settings.retryBaseMs = body.retryBaseMs;
         if (body.deliveryPaused !== undefined) {
           emu.settings.deliveryPaused = body.deliveryPaused;
           if (!body.deliveryPaused) emu.delivery.resume();

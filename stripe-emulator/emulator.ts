@@ -18,6 +18,8 @@ export interface EmulatorSettings {
   testMode: boolean;
   /** Added before every `/v1` API response: a slow (or, with a large value, hung) Stripe. */
   latencyMs: number;
+  /** When set, failed deliveries are retried after retryBaseMs × 2^(attempt−1) instead of the default schedule. */
+  retryBaseMs: number | null;
 }
 
 export interface RequestInfo {
@@ -60,6 +62,7 @@ export class Emulator {
       deliveryPaused: false,
       testMode: options.testMode ?? false,
       latencyMs: 0,
+      retryBaseMs: null,
     };
   }
 

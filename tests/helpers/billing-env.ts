@@ -6,7 +6,7 @@ import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "@/stripe-emulator";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./db";
-import { startWebhookServer } from "./webhook-server";
+import { startWebhookServer } from "@/scripts/lib/webhook-server";
 
 export const TEST_WEBHOOK_SECRET = "whsec_billing_integration_tests";
 

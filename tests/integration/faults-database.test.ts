@@ -4,7 +4,7 @@ import { GET as meRoute } from "@/app/api/me/route";
 import { GET as subscriptionRoute } from "@/app/api/billing/subscription/route";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
 import { users } from "@/db/schema";
-import { startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres";
+import { startPrivatePostgres, type PrivatePostgres } from "@/scripts/lib/private-postgres";
 import { requestAs } from "../helpers/session";
 
 /**

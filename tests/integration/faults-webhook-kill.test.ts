@@ -26,7 +26,7 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("kill -9 mid-webhook on Postgr
 
   const startApp = () =>
     startTsxProcess(
-      "tests/helpers/webhook-app-process.ts",
+      "scripts/lib/webhook-app.ts",
       {
         DATABASE_URL: database.url as string,
         WEBHOOK_PORT: String(appPort),

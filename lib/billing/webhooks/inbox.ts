@@ -1,35 +1,38 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { getDb } from "@/db/client";
-import { webhookEvents } from "@/db/schema";
+import { getDb, selectRows } from "@/db/client";
+import { webhookEvents, type WebhookEvent } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
 import { deliverPendingNotifications } from "../notifications";
 import { prepareStripeEvent } from "./apply-event";
 
+const isDone = (status: string) => status === "processed" || status === "ignored";
+
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
 
-/** Stores the event by its id (a redelivery inserts nothing), then processes it once. */
+/**
+ * Stores the event by its id (a redelivery inserts nothing), then processes it once. One round
+ * trip both stores a new event and reads a known one's status, so a duplicate costs one statement.
+ */
 export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveResult> {
   const db = await getDb();
   const object = event.data?.object as { id?: string } | undefined;
-  await db
-    .insert(webhookEvents)
-    .values({
-      id: event.id,
-      provider: "stripe",
-      type: event.type,
-      apiVersion: event.api_version,
-      livemode: event.livemode,
-      objectId: object?.id ?? null,
-      providerCreatedAt: new Date(event.created * 1000),
-      payload: event,
-    })
-    .onConflictDoNothing({ target: webhookEvents.id });
-  return processStoredEvent(event.id);
+  const [row] = await selectRows<{ status: WebhookEvent["status"]; inserted: boolean }>(
+    db,
+    sql`with stored as (
+      insert into ${webhookEvents} (id, provider, type, api_version, livemode, object_id, provider_created_at, payload)
+      values (${event.id}, 'stripe', ${event.type}, ${event.api_version ?? null}, ${event.livemode}, ${object?.id ?? null},
+        ${new Date(event.created * 1000).toISOString()}::timestamptz, ${JSON.stringify(event)}::jsonb)
+      on conflict (id) do nothing
+      returning status)
+    select status, true as inserted from stored
+    union all
+    select status, false as inserted from ${webhookEvents} where id = ${event.id} and not exists (select 1 from stored)`,
+  );
+  if (row && !row.inserted && isDone(row.status)) return { status: "duplicate" };
+  return processStoredEvent(event.id, row?.inserted ? { stored: { type: event.type, status: row.status, payload: event } } : {});
 }
-
-const isDone = (status: string) => status === "processed" || status === "ignored";
 
 /**
  * Processes a stored event exactly once without holding anything across a network call: first
@@ -39,10 +42,13 @@ const isDone = (status: string) => status === "processed" || status === "ignored
  * answers `duplicate`. A failure rolls the writes back, records the error and rethrows so the
  * caller answers 500 and Stripe retries.
  */
-export async function processStoredEvent(eventId: string, options: { force?: boolean } = {}): Promise<ReceiveResult> {
+export async function processStoredEvent(
+  eventId: string,
+  options: { force?: boolean; stored?: Pick<WebhookEvent, "type" | "status" | "payload"> } = {},
+): Promise<ReceiveResult> {
   const db = await getDb();
   try {
-    const [stored] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1);
+    const stored = options.stored ?? (await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1))[0];
     if (!stored) throw new Error(`webhook event ${eventId} is not stored`);
     if (!options.force && isDone(stored.status)) return { status: "duplicate" };
     const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { childPids, freePort } from "@/scripts/lib/processes";
+import { childPids, freePort } from "./processes";
 
 /**
  * A PostgreSQL server of the test's own (initdb in a temp dir, like scripts/ci-postgres.sh), for
