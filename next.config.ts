@@ -14,6 +14,8 @@ const nextConfig: NextConfig = {
   outputFileTracingIncludes: { "/**": ["./db/migrations/**/*"] },
   experimental: { authInterrupts: true },
   poweredByHeader: false,
+  // The Docker image ships the self-contained server (`node server.js`); `next start` stays the default.
+  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   // `npm test` type-checks the whole project before the end-to-end build, which may skip it.
   typescript: { ignoreBuildErrors: process.env.NEXT_SKIP_TYPECHECK === "1" },
   async headers() {
