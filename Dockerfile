@@ -8,6 +8,8 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patch-package (postinstall) applies patches/: a postgres.js fix for a crash on a dropped connection.
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS build

@@ -131,7 +131,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const count = (action: string) => (report.actions[action] = (report.actions[action] ?? 0) + 1);
 
     async function waitForSubscriptionRow(userId: string) {
-      for (let i = 0; i < 80; i += 1) {
+      // Its webhook may be waiting out an incident (retries back off up to a minute or so).
+      for (let i = 0; i < 900; i += 1) {
         const [row] = await steady(() => db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1));
         if (row) return row;
         await sleep(100);
