@@ -1,15 +1,8 @@
-import { NextResponse } from "next/server";
-import { secretMatches } from "@/lib/auth/shared-secret";
 import { reconcileBilling } from "@/lib/billing/reconcile";
-import { unauthorized } from "@/lib/errors";
-import { route } from "@/lib/http/route";
+import { cronRoute } from "@/lib/http/cron";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 300;
 
-/** Vercel Cron calls this with `Authorization: Bearer $CRON_SECRET` (see vercel.json). */
-export const GET = route(async (request: Request) => {
-  const token = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-  if (!secretMatches(token, process.env.CRON_SECRET)) throw unauthorized("A valid CRON_SECRET bearer token is required.");
-  return NextResponse.json(await reconcileBilling());
-});
+/** Hourly drift repair (see vercel.json). */
+export const GET = cronRoute(reconcileBilling);
