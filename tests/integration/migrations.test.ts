@@ -7,9 +7,11 @@ import { DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpe
 const EXPECTED_TABLES = [
   "api_keys",
   "audit_log",
+  "billing_customer_claims",
   "billing_customers",
   "invoices",
   "notifications",
+  "operator_alerts",
   "subscriptions",
   "usage_counters",
   "usage_events",
