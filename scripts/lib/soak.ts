@@ -34,6 +34,8 @@ export interface SoakOptions {
   concurrency: number;
   /** Deterministic randomness: the same seed drives the same lifecycles. */
   seed?: number;
+  /** Base of the emulator's retry backoff (× 2ⁿ, 8 attempts): long enough to outlast the incidents. */
+  retryBaseMs?: number;
   log?: (line: string) => void;
 }
 
@@ -93,7 +95,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const emulatorUrl = emulator.url;
     await fetch(`${emulatorUrl}/_emulator/config`, {
       method: "POST",
-      body: JSON.stringify({ chaos: { duplicate: true, outOfOrder: true, concurrent: true }, retryBaseMs: 500 }),
+      body: JSON.stringify({ chaos: { duplicate: true, outOfOrder: true, concurrent: true }, retryBaseMs: options.retryBaseMs ?? 500 }),
     });
     const startApp = () =>
       startTsxProcess(
