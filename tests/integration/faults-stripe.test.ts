@@ -14,7 +14,7 @@ import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helper
 import { freePort, startTsxProcess, type Child } from "@/scripts/lib/processes";
 import { requestAs } from "../helpers/session";
 
-const STRIPE_TIMEOUT_MS = 3_000;
+const STRIPE_TIMEOUT_MS = 5_000;
 /** More clicks than the Postgres pool has connections: none may be held while Stripe hangs. */
 const CLICKS = 30;
 
@@ -76,11 +76,12 @@ describe.each(DATABASE_KINDS)("Stripe hung during checkout on %s", (kind) => {
     try {
       const inFlight = Promise.all(clickers.map((u) => click(u.id)));
       await new Promise((r) => setTimeout(r, 500));
-      // While every click waits on Stripe, requests that do not need Stripe answer at once.
+      // While every click waits on Stripe, requests that do not need Stripe answer without waiting
+      // for it (well under half the Stripe timeout, with room for a loaded CI machine).
       const others = await Promise.all([timed(() => healthRoute()), timed(async () => meRoute(await requestAs(clickers[0].id, "/api/me")))]);
       for (const other of others) {
         expect(other.status).toBe(200);
-        expect(other.ms).toBeLessThan(1_500);
+        expect(other.ms).toBeLessThan(STRIPE_TIMEOUT_MS / 2);
       }
       // The success page's poll says "Stripe is unavailable" (503), never "not found" (404).
       const status = await timed(async () => checkoutStatusRoute(await requestAs(clickers[0].id, "/api/billing/checkout/status?session_id=cs_test_hung")));
