@@ -46,6 +46,11 @@ export interface DatabaseTimeouts {
   statementMs: number;
   /** Postgres ends a session that sits idle inside a transaction this long. */
   idleInTransactionMs: number;
+  /**
+   * Send statement/idle timeouts as connection startup parameters (default). Transaction poolers
+   * that refuse unknown startup parameters (PgBouncer) need `false`: set them on the role instead.
+   */
+  serverSide?: boolean;
 }
 
 export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000 };
@@ -62,6 +67,7 @@ export function databaseTimeoutsFromEnv(env: Record<string, string | undefined> 
     connectMs: envMs(env.DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.connectMs),
     statementMs: envMs(env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
     idleInTransactionMs: envMs(env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.idleInTransactionMs),
+    serverSide: env.DATABASE_SERVER_TIMEOUTS !== "off",
   };
 }
 
@@ -95,10 +101,10 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
     onnotice: () => {},
     connect_timeout: timeouts.connectMs / 1000,
     // Sent as startup parameters, so every pooled connection has them from its first statement.
-    connection: {
-      statement_timeout: timeouts.statementMs,
-      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
-    },
+    connection:
+      timeouts.serverSide === false
+        ? {}
+        : { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs },
   });
   const clientDeadline = timeouts.statementMs ? timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS : 0;
   const db = drizzle({ client: withQueryDeadline(client, clientDeadline), schema });
@@ -111,7 +117,7 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
         max: 1,
         onnotice: () => {},
         connect_timeout: timeouts.connectMs / 1000,
-        connection: { statement_timeout: 0 },
+        connection: timeouts.serverSide === false ? {} : { statement_timeout: 0 },
       });
       try {
         const lockDb = drizzle({ client: lockClient });

@@ -29,10 +29,15 @@ describe("database outage classification (by code, through cause chains)", () =>
 
 describe("timeouts are configurable", () => {
   it("Postgres: defaults and env overrides", () => {
-    expect(databaseTimeoutsFromEnv({})).toEqual({ connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000 });
+    expect(databaseTimeoutsFromEnv({})).toEqual({ connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: true });
     expect(
-      databaseTimeoutsFromEnv({ DATABASE_CONNECT_TIMEOUT_MS: "800", DATABASE_STATEMENT_TIMEOUT_MS: "0", DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: "junk" }),
-    ).toEqual({ connectMs: 800, statementMs: 0, idleInTransactionMs: 10_000 });
+      databaseTimeoutsFromEnv({
+        DATABASE_CONNECT_TIMEOUT_MS: "800",
+        DATABASE_STATEMENT_TIMEOUT_MS: "0",
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: "junk",
+        DATABASE_SERVER_TIMEOUTS: "off",
+      }),
+    ).toEqual({ connectMs: 800, statementMs: 0, idleInTransactionMs: 10_000, serverSide: false });
   });
   it("Stripe: 10 s with one retry by default; bounded retries", () => {
     expect(stripeNetworkSettings({})).toEqual({ timeoutMs: 10_000, maxNetworkRetries: 1 });
