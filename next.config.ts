@@ -19,6 +19,8 @@ const nextConfig: NextConfig = {
   // `next dev` serves its scripts and HMR socket to localhost only; 127.0.0.1 is the same machine, so
   // pages opened there must hydrate too.
   allowedDevOrigins: ["127.0.0.1"],
+  // The Docker image ships the self-contained server (`node server.js`); `next start` stays the default.
+  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   // `npm test` type-checks the whole project before the end-to-end build, which may skip it.
   typescript: { ignoreBuildErrors: process.env.NEXT_SKIP_TYPECHECK === "1" },
   async headers() {

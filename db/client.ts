@@ -2,6 +2,7 @@ import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { withQueryDeadline } from "./deadline";
 import * as schema from "./schema";
 
 /** The one type every query above the driver uses, whether PGlite or postgres.js is underneath. */
@@ -34,10 +35,46 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** postgres.js pool size. */
   max?: number;
+  /** Timeouts for real Postgres (PGlite runs in-process and has none). */
+  timeouts?: DatabaseTimeouts;
+}
+
+export interface DatabaseTimeouts {
+  /** Give up opening a connection after this long. */
+  connectMs: number;
+  /** Postgres cancels a statement running longer than this; the client gives up a little later. */
+  statementMs: number;
+  /** Postgres ends a session that sits idle inside a transaction this long. */
+  idleInTransactionMs: number;
+  /**
+   * Send statement/idle timeouts as connection startup parameters (default). Transaction poolers
+   * that refuse unknown startup parameters (PgBouncer) need `false`: set them on the role instead.
+   */
+  serverSide?: boolean;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000 };
+/** How much longer than statement_timeout the client waits before treating the server as gone. */
+const CLIENT_DEADLINE_MARGIN_MS = 1_000;
+
+const envMs = (value: string | undefined, fallback: number) => {
+  const parsed = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
+};
+
+export function databaseTimeoutsFromEnv(env: Record<string, string | undefined> = process.env): DatabaseTimeouts {
+  return {
+    connectMs: envMs(env.DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.connectMs),
+    statementMs: envMs(env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
+    idleInTransactionMs: envMs(env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.idleInTransactionMs),
+    serverSide: env.DATABASE_SERVER_TIMEOUTS !== "off",
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
-  return options.url ? openPostgres(options.url, options.max) : openPglite(options.pgliteDir);
+  return options.url
+    ? openPostgres(options.url, options.max, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS)
+    : openPglite(options.pgliteDir);
 }
 
 async function openPglite(dir = ".data/pglite"): Promise<DatabaseHandle> {
@@ -55,17 +92,33 @@ async function openPglite(dir = ".data/pglite"): Promise<DatabaseHandle> {
   };
 }
 
-async function openPostgres(url: string, max = 10): Promise<DatabaseHandle> {
+async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): Promise<DatabaseHandle> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-  const client = postgres(url, { max, onnotice: () => {} });
-  const db = drizzle({ client, schema });
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: timeouts.connectMs / 1000,
+    // Sent as startup parameters, so every pooled connection has them from its first statement.
+    connection:
+      timeouts.serverSide === false
+        ? {}
+        : { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs },
+  });
+  const clientDeadline = timeouts.statementMs ? timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS : 0;
+  const db = drizzle({ client: withQueryDeadline(client, clientDeadline), schema });
   return {
     kind: "postgres",
     db: db as unknown as Database,
     async migrate() {
-      const lockClient = postgres(url, { max: 1, onnotice: () => {} });
+      // Migrations may legitimately run long: no statement timeout on their own connection.
+      const lockClient = postgres(url, {
+        max: 1,
+        onnotice: () => {},
+        connect_timeout: timeouts.connectMs / 1000,
+        connection: timeouts.serverSide === false ? {} : { statement_timeout: 0 },
+      });
       try {
         const lockDb = drizzle({ client: lockClient });
         await lockDb.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
@@ -80,7 +133,7 @@ async function openPostgres(url: string, max = 10): Promise<DatabaseHandle> {
 }
 
 export function databaseOptionsFromEnv(env: Record<string, string | undefined> = process.env): DatabaseOptions {
-  return { url: env.DATABASE_URL || undefined, pgliteDir: env.PGLITE_DIR || ".data/pglite" };
+  return { url: env.DATABASE_URL || undefined, pgliteDir: env.PGLITE_DIR || ".data/pglite", timeouts: databaseTimeoutsFromEnv(env) };
 }
 
 // A process-wide singleton: Next.js may load this module more than once (route handlers,

@@ -95,6 +95,20 @@ export const billingCustomers = pgTable(
   ],
 );
 
+/**
+ * A short claim on creating a user's Stripe customer: every concurrent first click reads the same
+ * idempotency key from here, so Stripe creates one customer and no lock is held across the call.
+ * `generation` is the customer it replaces ("first", or the id of a deleted one).
+ */
+export const billingCustomerClaims = pgTable("billing_customer_claims", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  generation: text("generation").notNull(),
+  idempotencyKey: text("idempotency_key").notNull(),
+  createdAt: createdAt(),
+});
+
 export const subscriptions = pgTable(
   "subscriptions",
   {
@@ -381,11 +395,16 @@ export const notifications = pgTable(
     sourceEventId: text("source_event_id").notNull(),
     status: text("status").$type<"pending" | "sent" | "failed" | "outbox">().notNull().default("pending"),
     error: text("error"),
+    /** Delivery attempts so far; a pending message is retried with backoff until MAX attempts. */
+    attempts: integer("attempts").notNull().default(0),
+    /** When the delivery job may (re)try it: set forward while one worker holds it, and after a failure. */
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
     sentAt: ts("sent_at"),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("notifications_source_event_kind_key").on(t.sourceEventId, t.kind),
+    index("notifications_status_next_attempt_idx").on(t.status, t.nextAttemptAt),
     index("notifications_user_id_idx").on(t.userId),
     index("notifications_created_at_idx").on(t.createdAt),
     index("notifications_status_created_idx").on(t.status, t.createdAt),
@@ -410,6 +429,33 @@ export const customerLimitOverrides = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.meter] }), index("customer_limit_overrides_updated_by_idx").on(t.updatedBy)],
+);
+
+/**
+ * The operator alerts outbox: failed webhooks, failed payments, cancellations and reconciliation
+ * drift, posted to ALERT_WEBHOOK_URL (Slack-compatible JSON) by the delivery job. `dedupeKey` is
+ * unique, so each alert is recorded and posted once.
+ */
+export const operatorAlerts = pgTable(
+  "operator_alerts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    text: text("text").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    /** `outbox`: recorded while ALERT_WEBHOOK_URL was unset, never posted. */
+    status: text("status").$type<"pending" | "sent" | "failed" | "outbox">().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    error: text("error"),
+    sentAt: ts("sent_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("operator_alerts_dedupe_key").on(t.dedupeKey),
+    index("operator_alerts_status_next_attempt_idx").on(t.status, t.nextAttemptAt),
+  ],
 );
 
 export type User = typeof users.$inferSelect;

@@ -21,6 +21,8 @@ const configSchema = z.object({
       invoiceStatus: z.enum(['open', 'uncollectible']).optional(),
     })
     .optional(),
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  retryBaseMs: z.number().int().min(1).max(3_600_000).nullable().optional(),
 });
 
 const completeSchema = z.object({
@@ -77,6 +79,8 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
           const retryDays = body.failedPayments.retryDays ? [...body.failedPayments.retryDays].sort((a, b) => a - b) : undefined;
           emu.settings.failedPayments = { ...emu.settings.failedPayments, ...body.failedPayments, ...(retryDays ? { retryDays } : {}) };
         }
+        if (body.latencyMs !== undefined) emu.settings.latencyMs = body.latencyMs;
+        if (body.retryBaseMs !== undefined) emu.settings.retryBaseMs = body.retryBaseMs;
         if (body.deliveryPaused !== undefined) {
           emu.settings.deliveryPaused = body.deliveryPaused;
           if (!body.deliveryPaused) emu.delivery.resume();

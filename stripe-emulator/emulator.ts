@@ -17,6 +17,10 @@ export interface EmulatorSettings {
   deliveryPaused: boolean;
   testMode: boolean;
   failedPayments: FailedPaymentSettings;
+  /** Added before every `/v1` API response: a slow (or, with a large value, hung) Stripe. */
+  latencyMs: number;
+  /** When set, failed deliveries are retried after retryBaseMs × 2^(attempt−1) instead of the default schedule. */
+  retryBaseMs: number | null;
 }
 
 export interface RequestInfo {
@@ -59,6 +63,8 @@ export class Emulator {
       deliveryPaused: false,
       testMode: options.testMode ?? false,
       failedPayments: { ...DEFAULT_FAILED_PAYMENTS, retryDays: [...DEFAULT_FAILED_PAYMENTS.retryDays] },
+      latencyMs: 0,
+      retryBaseMs: null,
     };
   }
 

@@ -23,6 +23,8 @@ export interface StartEmulatorOptions extends EmulatorOptions {
   stateFile?: string;
   /** Compress webhook retry backoff to milliseconds. */
   testMode?: boolean;
+  /** Base of the links the emulator hands out (for example http://localhost:12111 from a container). */
+  publicUrl?: string;
 }
 
 export interface EmulatorHandle {
@@ -60,7 +62,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   });
   const port = (server.address() as AddressInfo).port;
   const displayHost = host.includes(':') ? `[${host}]` : host;
-  emu.baseUrl = `http://${displayHost}:${port}`;
+  // Links in responses (hosted checkout, portal, invoices) use the public URL when the emulator runs behind a proxy or in a container.
+  emu.baseUrl = opts.publicUrl ?? `http://${displayHost}:${port}`;
 
   return {
     url: emu.baseUrl,

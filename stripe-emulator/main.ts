@@ -8,6 +8,7 @@ async function main(): Promise<void> {
     webhookUrl: process.env.STRIPE_WEBHOOK_URL ?? DEFAULT_WEBHOOK_URL,
     webhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_WEBHOOK_SECRET,
     stateFile: process.env.STRIPE_EMULATOR_STATE_FILE || undefined,
+    publicUrl: process.env.STRIPE_EMULATOR_PUBLIC_URL || undefined,
   });
   console.log(`stripe-emulator ready on ${handle.url}`);
   const shutdown = () => {

@@ -10,11 +10,23 @@ import { callApi } from "./api";
 type CheckoutStatusResponse = CheckoutReturn;
 
 type View =
-  | { kind: "confirming"; slow: boolean; offline: boolean }
+  | { kind: "confirming"; slow: boolean; outage: Outage | null }
   | { kind: "confirmed"; summary: BillingSummary }
   | { kind: "open" }
   | { kind: "expired" }
   | { kind: "error"; message: string };
+
+/** What is briefly unreachable while the page keeps polling. */
+type Outage = "payments" | "database" | "server";
+
+const OUTAGE_MESSAGES: Record<Outage, string> = {
+  payments: "Stripe is not answering right now. Your payment is safe; we will keep checking and update this page by itself.",
+  database: "Our database is briefly unavailable. Your payment is safe; we will keep checking and update this page by itself.",
+  server: "We are having trouble reaching the server and will keep trying.",
+};
+
+const outageOf = (error: string): Outage =>
+  error === "payments_unavailable" || error === "payments_busy" ? "payments" : error === "database_unavailable" ? "database" : "server";
 
 const FAST_POLL_MS = 1_000;
 const SLOW_POLL_MS = 5_000;
@@ -29,7 +41,7 @@ const secondaryLinkClass = "inline-flex rounded-md border border-gray-300 bg-sur
  * shown (status, plan) comes from the API; the redirect's query string is only the session id.
  */
 export function CheckoutStatus({ sessionId }: { sessionId: string }) {
-  const [view, setView] = useState<View>({ kind: "confirming", slow: false, offline: false });
+  const [view, setView] = useState<View>({ kind: "confirming", slow: false, outage: null });
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
@@ -57,9 +69,10 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
         if (result.status === 404) return setView({ kind: "error", message: "We could not find this checkout for your account." });
         if (result.status === 400) return setView({ kind: "error", message: "This link does not contain a valid checkout session." });
         if (result.status === 401) return setView({ kind: "error", message: "Your session has ended. Sign in again to see your billing." });
-        // A passing failure (network, 5xx): keep trying, and say so after a few attempts.
+        // A passing failure (network, a 503 while Stripe or the database is down): keep trying, and
+        // say so after a few attempts.
         failures += 1;
-        setView({ kind: "confirming", slow: polls >= FAST_POLLS, offline: failures >= 3 });
+        setView({ kind: "confirming", slow: polls >= FAST_POLLS, outage: failures >= 3 ? outageOf(result.error) : null });
         return schedule();
       }
       failures = 0;
@@ -67,7 +80,7 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
       if (confirmed) return setView({ kind: "confirmed", summary });
       if (status === "expired") return setView({ kind: "expired" });
       if (status === "open") return setView({ kind: "open" });
-      setView({ kind: "confirming", slow: polls >= FAST_POLLS, offline: false });
+      setView({ kind: "confirming", slow: polls >= FAST_POLLS, outage: null });
       schedule();
     }
 
@@ -92,7 +105,11 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
             also check your <Link href="/billing" className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">billing page</Link> later.
           </p>
         )}
-        {view.offline && <p className="text-amber-800">We are having trouble reaching the server and will keep trying.</p>}
+        {view.outage && (
+          <p data-testid="checkout-outage" className="text-amber-800">
+            {OUTAGE_MESSAGES[view.outage]}
+          </p>
+        )}
       </div>
     );
   }
@@ -149,7 +166,7 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
         </p>
         <div className="flex flex-wrap gap-3">
           <button type="button" className={linkClass} onClick={() => {
-            setView({ kind: "confirming", slow: false, offline: false });
+            setView({ kind: "confirming", slow: false, outage: null });
             setAttempt((n) => n + 1);
           }}>
             Check again

@@ -1,17 +1,19 @@
+import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { withAdvisoryLock } from "@/db/locks";
 import { webhookEvents } from "@/db/schema";
 import { appUrl } from "@/lib/app-url";
 import { AppError, badRequest, notFound } from "@/lib/errors";
+import { logger } from "@/lib/logger";
 import {
   activePricesByLookupKey,
   createPortalSession,
   createSubscriptionCheckout,
-  expireOpenCheckoutSessions,
+  expireAllButNewestCheckoutSession,
   listLiveSubscriptions,
   retrieveCheckoutSession,
 } from "@/lib/stripe/gateway";
+import { stripeErrorCode } from "@/lib/stripe/errors";
 import { idOf } from "@/lib/stripe/mapping";
 import { ensureBillingCustomer, findBillingCustomer } from "./customers";
 import { findPlan, lookupKeyFor, type BillingInterval, type Plan } from "./plans";
@@ -64,24 +66,24 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
     for (const subscription of live) await syncStripeSubscription(db, subscription.id, user.id);
     throw subscriptionExists();
   }
-  // Serialised per user so two clicks at once still leave exactly one open session.
-  return withAdvisoryLock(db, `checkout:${user.id}`, async () => {
-    await expireOpenCheckoutSessions(customer.providerCustomerId);
-    const base = appUrl(origin);
-    const session = await createSubscriptionCheckout({
-      customerId: customer.providerCustomerId,
-      userId: user.id,
-      priceId: price.id,
-      planId: plan.id,
-      interval,
-      trialDays: plan.trialDays,
-      successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
-      cancelUrl: `${base}/billing/cancel`,
-      idempotencyKey: `checkout:${user.id}:${price.id}:${Date.now()}`,
-    });
-    if (!session.url) throw new AppError("checkout_unavailable", "Stripe did not return a checkout URL.");
-    return { url: session.url };
+  const base = appUrl(origin);
+  const session = await createSubscriptionCheckout({
+    customerId: customer.providerCustomerId,
+    userId: user.id,
+    priceId: price.id,
+    planId: plan.id,
+    interval,
+    trialDays: plan.trialDays,
+    successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+    cancelUrl: `${base}/billing/cancel`,
+    idempotencyKey: `checkout:${user.id}:${price.id}:${randomUUID()}`,
   });
+  if (!session.url) throw new AppError("checkout_unavailable", "Stripe did not return a checkout URL.");
+  // No lock: each click creates its session, then expires every open one but the newest it sees.
+  // Whatever the interleaving, the last click to look sees them all, so one session stays open.
+  await expireAllButNewestCheckoutSession(customer.providerCustomerId);
+  logger.info({ userId: user.id, plan: plan.id, interval, checkoutSessionId: session.id }, "checkout started");
+  return { url: session.url };
 }
 
 export interface CheckoutReturn {
@@ -99,7 +101,11 @@ export interface CheckoutReturn {
 export async function syncCheckoutReturn(user: BillingUser, sessionId: string): Promise<CheckoutReturn> {
   if (!/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw badRequest("Invalid checkout session id.", { field: "session_id" });
   const db = await getDb();
-  const session = await retrieveCheckoutSession(sessionId).catch(() => null);
+  // Only "no such session" is a 404; a Stripe outage propagates (503) so the success page keeps polling.
+  const session = await retrieveCheckoutSession(sessionId).catch((error: unknown) => {
+    if (stripeErrorCode(error) === "resource_missing") return null;
+    throw error;
+  });
   const customer = await findBillingCustomer(db, user.id);
   const belongsToUser =
     session && (session.client_reference_id === user.id || (customer && idOf(session.customer) === customer.providerCustomerId));

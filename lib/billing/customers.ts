@@ -1,7 +1,8 @@
-import { eq } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
-import { withAdvisoryLock } from "@/db/locks";
-import { billingCustomers, users, type BillingCustomer } from "@/db/schema";
+import { billingCustomerClaims, billingCustomers, users, type BillingCustomer } from "@/db/schema";
+import { logger } from "@/lib/logger";
 import { createCustomer, retrieveCustomer } from "@/lib/stripe/gateway";
 
 export async function findBillingCustomer(db: Queryable, userId: string): Promise<BillingCustomer | undefined> {
@@ -19,33 +20,53 @@ export async function findBillingCustomerByProviderId(db: Queryable, providerCus
 }
 
 /**
- * The user's Stripe customer, created on first need. A per-user advisory lock plus a Stripe
- * idempotency key make concurrent first clicks end with exactly one customer, in Stripe and here.
+ * The user's Stripe customer, created on first need, with no transaction or lock held across the
+ * Stripe call. A claim row gives every concurrent first click the same idempotency key, so Stripe
+ * creates exactly one customer and replays it to the others; the link is then upserted.
  */
 export async function ensureBillingCustomer(user: { id: string; email: string; name?: string | null }): Promise<BillingCustomer> {
   const db = await getDb();
   const existing = await findBillingCustomer(db, user.id);
   if (existing && !existing.deletedAt) return existing;
-  return withAdvisoryLock(db, `billing_customer:${user.id}`, async (tx) => {
-    const current = await findBillingCustomer(tx, user.id);
-    if (current && !current.deletedAt) return current;
-    const customer = await createCustomer({
-      userId: user.id,
-      email: user.email,
-      name: user.name,
-      // A new key after a deletion, so Stripe does not replay the deleted customer.
-      idempotencyKey: `customer:${user.id}:${current?.providerCustomerId ?? "first"}`,
-    });
-    const [row] = await tx
-      .insert(billingCustomers)
-      .values({ userId: user.id, provider: "stripe", providerCustomerId: customer.id, email: user.email })
-      .onConflictDoUpdate({
-        target: billingCustomers.userId,
-        set: { providerCustomerId: customer.id, email: user.email, deletedAt: null },
-      })
-      .returning();
+  // A new generation after a deletion, so Stripe does not replay the deleted customer.
+  const generation = existing?.providerCustomerId ?? "first";
+  const idempotencyKey = await claimCustomerCreation(db, user.id, generation);
+  const customer = await createCustomer({ userId: user.id, email: user.email, name: user.name, idempotencyKey });
+  const [row] = await db
+    .insert(billingCustomers)
+    .values({ userId: user.id, provider: "stripe", providerCustomerId: customer.id, email: user.email })
+    .onConflictDoUpdate({
+      target: billingCustomers.userId,
+      set: { providerCustomerId: customer.id, email: user.email, deletedAt: null },
+      // Only replace the generation this call started from: a concurrent caller may have linked it already.
+      setWhere: sql`${billingCustomers.providerCustomerId} = ${generation} or ${billingCustomers.providerCustomerId} = ${customer.id}`,
+    })
+    .returning();
+  if (row) {
+    logger.info({ userId: user.id, customerId: customer.id }, "billing customer created");
     return row;
-  });
+  }
+  const current = await findBillingCustomer(db, user.id);
+  if (!current) throw new Error(`billing customer for ${user.id} vanished`);
+  return current;
+}
+
+/** One statement: the idempotency key for creating this generation of the user's customer. */
+async function claimCustomerCreation(db: Queryable, userId: string, generation: string): Promise<string> {
+  const [claim] = await db
+    .insert(billingCustomerClaims)
+    .values({ userId, generation, idempotencyKey: `customer:${userId}:${randomUUID()}` })
+    .onConflictDoUpdate({
+      target: billingCustomerClaims.userId,
+      // Same generation: keep the key everyone else is using. New generation: a new key.
+      set: {
+        generation: sql`excluded.generation`,
+        idempotencyKey: sql`case when ${billingCustomerClaims.generation} = excluded.generation
+          then ${billingCustomerClaims.idempotencyKey} else excluded.idempotency_key end`,
+      },
+    })
+    .returning({ idempotencyKey: billingCustomerClaims.idempotencyKey });
+  return claim.idempotencyKey;
 }
 
 export interface CustomerOwner {
@@ -55,21 +76,42 @@ export interface CustomerOwner {
 }
 
 /**
- * Finds which of our users a Stripe customer belongs to: by our link, else by the userId we put in
- * its metadata (covers customers whose link was lost or that were made in the dashboard).
+ * A Stripe customer as needed to find its owner: just the id when we have linked it already,
+ * otherwise also what Stripe says about it (read before any transaction opens).
  */
-export async function resolveCustomerOwner(db: Queryable, providerCustomerId: string): Promise<CustomerOwner | undefined> {
+export interface FetchedCustomer {
+  providerCustomerId: string;
+  stripe?: { deleted: boolean; userId: string | null; email: string | null };
+}
+
+/** Network phase of resolveCustomerOwner: asks Stripe only about customers we have not linked. */
+export async function fetchCustomerForOwnership(db: Queryable, providerCustomerId: string): Promise<FetchedCustomer> {
+  if (await findBillingCustomerByProviderId(db, providerCustomerId)) return { providerCustomerId };
+  const customer = await retrieveCustomer(providerCustomerId);
+  if ("deleted" in customer && customer.deleted) return { providerCustomerId, stripe: { deleted: true, userId: null, email: null } };
+  return {
+    providerCustomerId,
+    stripe: { deleted: false, userId: customer.metadata?.userId ?? null, email: customer.email ?? null },
+  };
+}
+
+/**
+ * Finds which of our users a Stripe customer belongs to: by our link, else by the userId we put in
+ * its metadata (covers customers whose link was lost or that were made in the dashboard). Makes no
+ * network call: `customer` was fetched beforehand.
+ */
+export async function resolveCustomerOwner(db: Queryable, customer: FetchedCustomer): Promise<CustomerOwner | undefined> {
+  const { providerCustomerId } = customer;
   const linked = await findBillingCustomerByProviderId(db, providerCustomerId);
   if (linked) return { userId: linked.userId, billingCustomerId: linked.id };
-  const customer = await retrieveCustomer(providerCustomerId);
-  if ("deleted" in customer && customer.deleted) return undefined;
-  const userId = customer.metadata?.userId;
+  if (!customer.stripe || customer.stripe.deleted) return undefined;
+  const userId = customer.stripe.userId;
   if (!userId || !/^[0-9a-f-]{36}$/i.test(userId)) return undefined;
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
   if (!user) return undefined;
   const [row] = await db
     .insert(billingCustomers)
-    .values({ userId, provider: "stripe", providerCustomerId, email: customer.email })
+    .values({ userId, provider: "stripe", providerCustomerId, email: customer.stripe.email })
     .onConflictDoNothing({ target: billingCustomers.userId })
     .returning();
   return { userId, billingCustomerId: row?.id ?? null };

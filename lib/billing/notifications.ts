@@ -1,7 +1,7 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import { notifications, users } from "@/db/schema";
-import { logger } from "@/lib/logger";
+import { deliverOutbox, type DeliveryReport } from "@/lib/outbox";
 
 export type NotificationKind = "payment_failed" | "trial_will_end" | "subscription_cancel_scheduled" | "subscription_canceled";
 
@@ -23,36 +23,26 @@ export async function queueNotification(
     .onConflictDoNothing({ target: [notifications.sourceEventId, notifications.kind] });
 }
 
-/** Sends queued emails through SMTP_URL; each is claimed before sending so two workers never both send it. */
-export async function deliverPendingNotifications(db: Database): Promise<number> {
-  if (!smtpConfigured()) return 0;
-  const pending = await db.select().from(notifications).where(eq(notifications.status, "pending")).limit(50);
-  if (pending.length === 0) return 0;
+/**
+ * Sends due emails through SMTP_URL, retrying failures with backoff (lib/outbox.ts). Run by the
+ * delivery job (`npm run notifications:deliver`, `GET /api/cron/deliver`, `npm run cron`) and,
+ * to send promptly, after each processed webhook.
+ */
+export async function deliverPendingNotifications(db: Database, options: { now?: Date } = {}): Promise<DeliveryReport> {
+  if (!smtpConfigured()) return { sent: 0, retrying: 0, failed: 0 };
   const { createTransport } = await import("nodemailer");
-  const transport = createTransport(process.env.SMTP_URL);
-  let sent = 0;
-  for (const message of pending) {
-    const claimed = await db
-      .update(notifications)
-      .set({ status: "sent", sentAt: new Date() })
-      .where(and(eq(notifications.id, message.id), inArray(notifications.status, ["pending"])))
-      .returning({ id: notifications.id });
-    if (claimed.length === 0) continue;
-    try {
+  const transport = createTransport(process.env.SMTP_URL, { connectionTimeout: 10_000, socketTimeout: 10_000 });
+  return deliverOutbox(
+    db,
+    notifications,
+    async (message) => {
       await transport.sendMail({
         from: process.env.SMTP_FROM ?? "billing@localhost",
         to: message.toEmail,
         subject: message.subject,
         text: message.body,
       });
-      sent += 1;
-    } catch (error) {
-      logger.warn({ err: error, notification: message.id }, "notification email failed");
-      await db
-        .update(notifications)
-        .set({ status: "failed", sentAt: null, error: error instanceof Error ? error.message : String(error) })
-        .where(eq(notifications.id, message.id));
-    }
-  }
-  return sent;
+    },
+    options,
+  );
 }

@@ -10,6 +10,7 @@ import { getDb } from "@/db/client";
 import type { Subscription } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { isStaleStateError } from "@/lib/stripe/errors";
+import { logger } from "@/lib/logger";
 import {
   changePriceNow,
   previewPriceChange,
@@ -229,17 +230,22 @@ export async function changePlan(
     return previewChange(state, decision, target, decision.kind as ChangeKind);
   }
   const decision = await act(row, action, target);
+  logger.info({ userId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval }, "subscription changed");
   return { preview: false, kind: decision.kind as ChangeKind, subscription: await getBillingSummary(userId) };
 }
 
 /** Cancel at period end (the customer keeps what they paid for); a pending downgrade is dropped. */
 export async function cancelSubscription(userId: string): Promise<BillingSummary> {
-  await act(await requireLiveSubscription(userId), { type: "cancel" }, null);
+  const row = await requireLiveSubscription(userId);
+  await act(row, { type: "cancel" }, null);
+  logger.info({ userId, subscriptionId: row.providerSubscriptionId }, "subscription cancel scheduled");
   return getBillingSummary(userId);
 }
 
 /** Undo a pending cancellation; a subscription that is not canceling is left as it is (200). */
 export async function resumeSubscription(userId: string): Promise<BillingSummary> {
-  await act(await requireLiveSubscription(userId), { type: "resume" }, null);
+  const row = await requireLiveSubscription(userId);
+  await act(row, { type: "resume" }, null);
+  logger.info({ userId, subscriptionId: row.providerSubscriptionId }, "subscription resumed");
   return getBillingSummary(userId);
 }

@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { and, eq, inArray, lt, or } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog, billingCustomers, subscriptions, webhookEvents, type Subscription } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { listAllCustomers, listAllSubscriptions } from "@/lib/stripe/gateway";
 import { subscriptionSnapshot, type SubscriptionSnapshot } from "@/lib/stripe/mapping";
+import { recordAlert } from "@/lib/alerts";
 import { resolveCustomerOwner } from "./customers";
 import { UNKNOWN_PLAN_ID, syncStripeSubscription } from "./sync";
 import { processStoredEvent } from "./webhooks/inbox";
@@ -33,7 +35,10 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
   );
   for await (const customer of listAllCustomers()) {
     if (!customer.metadata?.userId || linkedCustomers.has(customer.id)) continue;
-    const owner = await resolveCustomerOwner(db, customer.id);
+    const owner = await resolveCustomerOwner(db, {
+      providerCustomerId: customer.id,
+      stripe: { deleted: false, userId: customer.metadata.userId, email: customer.email },
+    });
     if (owner?.billingCustomerId) report.customersLinked += 1;
   }
 
@@ -47,6 +52,12 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
     const result = await syncStripeSubscription(db, subscription.id);
     const repaired = result.status === "synced";
     report.drift.push({ subscriptionId: subscription.id, issue: issues.join("; "), repaired });
+    await recordAlert(db, {
+      kind: "reconcile_drift",
+      dedupeKey: `reconcile_drift:${subscription.id}:${createHash("sha256").update(issues.join("; ")).digest("hex").slice(0, 16)}`,
+      text: `Reconciliation drift on ${subscription.id}: ${issues.join("; ")} (${repaired ? "repaired" : "NOT repaired"}).`,
+      data: { subscriptionId: subscription.id, issues, repaired },
+    });
     await db.insert(auditLog).values({
       action: "reconcile.drift",
       targetType: "subscription",

@@ -7,9 +7,9 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingCustomers, invoices, subscriptions, type Subscription } from "@/db/schema";
 import { excludedSet } from "@/db/upsert";
-import { retrieveInvoice, retrieveSubscriptionState } from "@/lib/stripe/gateway";
+import { retrieveInvoice, retrieveSubscriptionState, type PendingPriceChange } from "@/lib/stripe/gateway";
 import { invoiceSnapshot, subscriptionSnapshot } from "@/lib/stripe/mapping";
-import { resolveCustomerOwner } from "./customers";
+import { fetchCustomerForOwnership, resolveCustomerOwner, type FetchedCustomer } from "./customers";
 import { parseLookupKey } from "./plans";
 
 /** A plan id for prices outside the catalog: stored for admins, grants nothing. */
@@ -51,12 +51,38 @@ export const keepFirstPastDueSince = sql`case when excluded.status = 'past_due'
 
 export type SyncResult<T> = { status: "synced"; row: T } | { status: "stale" } | { status: "unattributed"; reason: string };
 
-/** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a userId from a checkout session. */
-export async function syncStripeSubscription(db: Queryable, subscriptionId: string, ownerHint?: string | null): Promise<SyncResult<Subscription>> {
+/**
+ * What a webhook or a sync read from Stripe, before any transaction opens: the object, the version
+ * (when the read began) and, for customers we have not linked yet, the customer's metadata.
+ */
+export interface FetchedSubscription {
+  version: number;
+  snapshot: ReturnType<typeof subscriptionSnapshot>;
+  pendingChange: PendingPriceChange | null;
+  customer: FetchedCustomer;
+}
+
+/** Network phase: reads the subscription (and, if needed, its customer) from Stripe. */
+export async function fetchStripeSubscription(db: Queryable, subscriptionId: string): Promise<FetchedSubscription> {
   const version = Date.now();
   const { subscription, pendingChange } = await retrieveSubscriptionState(subscriptionId);
   const snapshot = subscriptionSnapshot(subscription);
-  const owner = await resolveCustomerOwner(db, snapshot.providerCustomerId);
+  return { version, snapshot, pendingChange, customer: await fetchCustomerForOwnership(db, snapshot.providerCustomerId) };
+}
+
+/** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a userId from a checkout session. */
+export async function syncStripeSubscription(db: Queryable, subscriptionId: string, ownerHint?: string | null): Promise<SyncResult<Subscription>> {
+  return storeStripeSubscription(db, await fetchStripeSubscription(db, subscriptionId), ownerHint);
+}
+
+/** Database phase: upserts what was read, guarded by its version. Makes no network call. */
+export async function storeStripeSubscription(
+  db: Queryable,
+  fetched: FetchedSubscription,
+  ownerHint?: string | null,
+): Promise<SyncResult<Subscription>> {
+  const { version, snapshot, pendingChange } = fetched;
+  const owner = await resolveCustomerOwner(db, fetched.customer);
   const userId = owner?.userId ?? ownerHint ?? snapshot.metadata.userId;
   if (!userId) return { status: "unattributed", reason: `no user for customer ${snapshot.providerCustomerId}` };
   const pending = pendingChange ? parseLookupKey(pendingChange.lookupKey) : undefined;
@@ -133,10 +159,28 @@ const INVOICE_SYNCED_COLUMNS = [
   "sourceVersion",
 ] as const;
 
-export async function syncStripeInvoice(db: Queryable, invoiceId: string): Promise<SyncResult<typeof invoices.$inferSelect>> {
+export interface FetchedInvoice {
+  version: number;
+  snapshot: ReturnType<typeof invoiceSnapshot>;
+  customer: FetchedCustomer | null;
+}
+
+/** Network phase for an invoice. */
+export async function fetchStripeInvoice(db: Queryable, invoiceId: string): Promise<FetchedInvoice> {
   const version = Date.now();
   const snapshot = invoiceSnapshot(await retrieveInvoice(invoiceId));
-  const owner = snapshot.providerCustomerId ? await resolveCustomerOwner(db, snapshot.providerCustomerId) : undefined;
+  const customer = snapshot.providerCustomerId ? await fetchCustomerForOwnership(db, snapshot.providerCustomerId) : null;
+  return { version, snapshot, customer };
+}
+
+export async function syncStripeInvoice(db: Queryable, invoiceId: string): Promise<SyncResult<typeof invoices.$inferSelect>> {
+  return storeStripeInvoice(db, await fetchStripeInvoice(db, invoiceId));
+}
+
+/** Database phase for an invoice: a version-guarded upsert, no network call. */
+export async function storeStripeInvoice(db: Queryable, fetched: FetchedInvoice): Promise<SyncResult<typeof invoices.$inferSelect>> {
+  const { version, snapshot } = fetched;
+  const owner = fetched.customer ? await resolveCustomerOwner(db, fetched.customer) : undefined;
   if (!owner) return { status: "unattributed", reason: `no user for customer ${snapshot.providerCustomerId}` };
   const [row] = await db
     .insert(invoices)

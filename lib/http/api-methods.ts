@@ -33,6 +33,7 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/billing/subscription/resume": ["POST"],
   "/api/billing/usage": ["GET", "POST"],
   "/api/billing/webhook": ["POST"],
+  "/api/cron/deliver": ["GET"],
   "/api/cron/reconcile": ["GET"],
   "/api/cron/usage-report": ["GET"],
   "/api/demo/jobs": ["POST"],

@@ -1,7 +1,9 @@
 import { NextRequest, NextResponse } from "next/server";
 import type Stripe from "stripe";
 import { z } from "zod";
+import { databaseAppError } from "@/db/errors";
 import { logger } from "@/lib/logger";
+import { withRequestContext } from "@/lib/request-context";
 import { AppError, badRequest } from "@/lib/errors";
 import { stripeAppError } from "@/lib/stripe/errors";
 import { authenticateAccess, type Access, type Principal } from "./access";
@@ -69,6 +71,11 @@ export function jsonError(error: AppError, headers?: HeadersInit): NextResponse 
 /** Turns anything thrown by a handler into the JSON error response the client sees; never leaks internals. */
 export function errorResponse(error: unknown): NextResponse {
   if (error instanceof AppError) return jsonError(error);
+  const databaseError = databaseAppError(error);
+  if (databaseError) {
+    logger.warn({ err: error }, "database unavailable");
+    return jsonError(databaseError);
+  }
   const stripeError = stripeAppError(error);
   if (stripeError) {
     logger.warn({ err: error }, "payment provider error");
@@ -102,32 +109,33 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
   spec: RouteSpec<A, S>,
   handler: (ctx: RouteContext<A, S extends z.ZodType ? z.infer<S> : undefined>) => Promise<Response>,
 ): RouteHandler {
-  const run = async (incoming: Request, context?: NextContext): Promise<Response> => {
-    const request = incoming instanceof NextRequest ? incoming : new NextRequest(incoming);
-    try {
-      const writes = isStateChanging(request.method);
-      const accepts = spec.accepts ?? "json";
-      if (writes && usesOriginPolicy(spec.access)) assertSameOrigin(request);
-      if (writes && accepts !== "raw") assertContentType(request, accepts);
-      if (spec.rateLimit) await consumeRateLimit(spec.rateLimit, "ip", clientIp(request.headers));
-      const rawBody = writes ? await readBodyWithLimit(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : "";
-      const principal = await authenticateAccess(spec.access, request, rawBody);
-      if (spec.rateLimit && principal.user) await consumeRateLimit(spec.rateLimit, "account", principal.user.id);
-      const body = spec.body ? parseJsonText(rawBody, spec.body) : undefined;
-      const response = await handler({
-        request,
-        user: principal.user as RouteContext<A, never>["user"],
-        apiKeyId: principal.apiKeyId,
-        body: body as S extends z.ZodType ? z.infer<S> : undefined,
-        rawBody,
-        stripeEvent: principal.stripeEvent as RouteContext<A, never>["stripeEvent"],
-        params: context?.params ?? Promise.resolve({}),
-      });
-      return noStore(response);
-    } catch (error) {
-      return noStore(errorResponse(error));
-    }
-  };
+  const run = (incoming: Request, context?: NextContext): Promise<Response> =>
+    withRequestContext(incoming, async () => {
+      const request = incoming instanceof NextRequest ? incoming : new NextRequest(incoming);
+      try {
+        const writes = isStateChanging(request.method);
+        const accepts = spec.accepts ?? "json";
+        if (writes && usesOriginPolicy(spec.access)) assertSameOrigin(request);
+        if (writes && accepts !== "raw") assertContentType(request, accepts);
+        if (spec.rateLimit) await consumeRateLimit(spec.rateLimit, "ip", clientIp(request.headers));
+        const rawBody = writes ? await readBodyWithLimit(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : "";
+        const principal = await authenticateAccess(spec.access, request, rawBody);
+        if (spec.rateLimit && principal.user) await consumeRateLimit(spec.rateLimit, "account", principal.user.id);
+        const body = spec.body ? parseJsonText(rawBody, spec.body) : undefined;
+        const response = await handler({
+          request,
+          user: principal.user as RouteContext<A, never>["user"],
+          apiKeyId: principal.apiKeyId,
+          body: body as S extends z.ZodType ? z.infer<S> : undefined,
+          rawBody,
+          stripeEvent: principal.stripeEvent as RouteContext<A, never>["stripeEvent"],
+          params: context?.params ?? Promise.resolve({}),
+        });
+        return noStore(response);
+      } catch (error) {
+        return noStore(errorResponse(error));
+      }
+    });
   return Object.assign(run, { spec: spec as RouteSpec });
 }
 

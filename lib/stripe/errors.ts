@@ -13,6 +13,13 @@ export function stripeErrorType(error: unknown): string | null {
   return typeof type === "string" && STRIPE_ERROR_TYPE.test(type) ? type : null;
 }
 
+/** Stripe's error `code` (for example `resource_missing`), or null. */
+export function stripeErrorCode(error: unknown): string | null {
+  if (!stripeErrorType(error)) return null;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : null;
+}
+
 /** Turns a Stripe SDK error into the AppError our API answers with, or null if it is not one. */
 export function stripeAppError(error: unknown): AppError | null {
   const type = stripeErrorType(error);

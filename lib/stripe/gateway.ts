@@ -7,6 +7,7 @@ import { IMMEDIATE_PAYMENT_BEHAVIOR, IMMEDIATE_PRORATION } from "@/lib/billing/p
 import type { BillingInterval } from "@/lib/billing/plans";
 import { MANAGED_BY } from "./catalog-sync";
 import { getStripe } from "./client";
+import { stripeErrorType } from "./errors";
 import { idOf } from "./mapping";
 
 /** Statuses that mean "this customer is paying or about to": a second checkout must not start. */
@@ -100,15 +101,15 @@ export function createCustomer(params: { userId: string; email: string; name?: s
 }
 
 // Prices change rarely; a short cache keeps checkout and the pricing page off Stripe's hot path.
+// A stale cache is served at once while one background read refreshes it, so a slow or hung
+// Stripe never holds up the pricing page once prices have been seen.
 const PRICE_CACHE_MS = 60_000;
-const globalForPrices = globalThis as unknown as { __priceCache?: { at: number; prices: Map<string, Stripe.Price> } };
+const globalForPrices = globalThis as unknown as {
+  __priceCache?: { at: number; prices: Map<string, Stripe.Price> };
+  __priceRefresh?: Promise<Map<string, Stripe.Price>>;
+};
 
-/** Active catalog prices by lookup key. */
-export async function activePricesByLookupKey(lookupKeys: string[]): Promise<Map<string, Stripe.Price>> {
-  const cache = globalForPrices.__priceCache;
-  if (cache && Date.now() - cache.at < PRICE_CACHE_MS && lookupKeys.every((k) => cache.prices.has(k))) {
-    return cache.prices;
-  }
+async function loadPrices(lookupKeys: string[]): Promise<Map<string, Stripe.Price>> {
   const prices = new Map<string, Stripe.Price>();
   for await (const price of getStripe().prices.list({ lookup_keys: lookupKeys, active: true, limit: 100 })) {
     if (price.lookup_key) prices.set(price.lookup_key, price);
@@ -117,9 +118,23 @@ export async function activePricesByLookupKey(lookupKeys: string[]): Promise<Map
   return prices;
 }
 
+/** Active catalog prices by lookup key. */
+export async function activePricesByLookupKey(lookupKeys: string[]): Promise<Map<string, Stripe.Price>> {
+  const cache = globalForPrices.__priceCache;
+  const covers = cache && lookupKeys.every((k) => cache.prices.has(k));
+  if (cache && covers && Date.now() - cache.at < PRICE_CACHE_MS) return cache.prices;
+  if (cache && covers) {
+    globalForPrices.__priceRefresh ??= loadPrices(lookupKeys).finally(() => (globalForPrices.__priceRefresh = undefined));
+    globalForPrices.__priceRefresh.catch(() => {}); // a failed refresh keeps the stale cache
+    return cache.prices;
+  }
+  return loadPrices(lookupKeys);
+}
+
 export function clearPriceCache(): void {
   globalForPrices.__priceCache = undefined;
   globalForPortal.__portalConfiguration = undefined;
+  globalForPrices.__priceRefresh = undefined;
 }
 
 export async function listLiveSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
@@ -127,12 +142,25 @@ export async function listLiveSubscriptions(customerId: string): Promise<Stripe.
   return list.data.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
 }
 
-/** Expires the customer's still-open checkout sessions so two tabs can never both complete. */
-export async function expireOpenCheckoutSessions(customerId: string): Promise<number> {
+/**
+ * Expires every open checkout session of the customer except the newest (by creation time, then
+ * id: one total order every caller agrees on). A session that completed or expired meanwhile is
+ * skipped.
+ */
+export async function expireAllButNewestCheckoutSession(customerId: string): Promise<number> {
   const stripe = getStripe();
-  const open = await stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 100 });
-  for (const session of open.data) await stripe.checkout.sessions.expire(session.id);
-  return open.data.length;
+  const open = (await stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 100 })).data;
+  const newestFirst = [...open].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  let expired = 0;
+  for (const session of newestFirst.slice(1)) {
+    try {
+      await stripe.checkout.sessions.expire(session.id);
+      expired += 1;
+    } catch (error) {
+      if (stripeErrorType(error) !== "StripeInvalidRequestError") throw error;
+    }
+  }
+  return expired;
 }
 
 export function createSubscriptionCheckout(params: {
@@ -283,4 +311,9 @@ export async function* listSubscriptionsForCustomer(customerId: string): AsyncGe
 
 export async function* listInvoicesForCustomer(customerId: string): AsyncGenerator<Stripe.Invoice> {
   yield* getStripe().invoices.list({ customer: customerId, limit: 100 });
+}
+
+/** A cheap authenticated read that proves Stripe answers: no retries, its own short timeout. */
+export async function pingStripe(timeoutMs: number): Promise<void> {
+  await getStripe().prices.list({ limit: 1 }, { timeout: timeoutMs, maxNetworkRetries: 0 });
 }

@@ -50,6 +50,8 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
   const requestId = newRequestId();
   const method = req.method ?? 'GET';
   const headers: Record<string, string> = { 'request-id': requestId };
+  const { latencyMs } = emu.settings;
+  if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
   try {
     checkAuth(req);
     const rawBody = method === 'GET' ? '' : await readBody(req);

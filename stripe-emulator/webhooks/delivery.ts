@@ -37,7 +37,8 @@ const MAX_ATTEMPTS = 8;
 const DEV_BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000];
 const REQUEST_TIMEOUT_MS = 10_000;
 
-function backoffMs(attempt: number, testMode: boolean): number {
+function backoffMs(attempt: number, testMode: boolean, retryBaseMs: number | null): number {
+  if (retryBaseMs) return retryBaseMs * 2 ** (attempt - 1);
   if (testMode) return 10 * 2 ** (attempt - 1);
   return DEV_BACKOFF_MS[Math.min(attempt - 1, DEV_BACKOFF_MS.length - 1)];
 }
@@ -144,7 +145,7 @@ export class WebhookDelivery {
       return;
     }
     if (job.attempt < MAX_ATTEMPTS) {
-      const delay = backoffMs(job.attempt, this.emu.settings.testMode);
+      const delay = backoffMs(job.attempt, this.emu.settings.testMode, this.emu.settings.retryBaseMs);
       for (const r of results) r.record.next_retry_in_ms = delay;
       this.queue.push({ ...job, attempt: job.attempt + 1, dueAt: Date.now() + delay });
     }

@@ -113,6 +113,14 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   // Anonymous visitors get the guest allowance (the same 3 runs for every identity here: none is used up).
   { file: "app/api/demo/jobs/route.ts", method: "POST", url: "/api/demo/jobs", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
   {
+    file: "app/api/cron/deliver/route.ts",
+    method: "GET",
+    url: "/api/cron/deliver",
+    access: "cron-secret",
+    expect: { anonymous: 401, user: 401, admin: 401 },
+    credential: { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` }, status: 200 },
+  },
+  {
     file: "app/api/cron/usage-report/route.ts",
     method: "GET",
     url: "/api/cron/usage-report",

@@ -1,14 +1,18 @@
+import { createServer, type Server } from "node:http";
 import { SMTPServer } from "smtp-server";
 import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
+import { GET as deliverCronRoute } from "@/app/api/cron/deliver/route";
 import { GET as cronRoute } from "@/app/api/cron/reconcile/route";
 import { POST as providerSyncRoute } from "@/app/api/internal/subscription/sync/route";
-import { auditLog, billingCustomers, notifications, subscriptions, webhookEvents } from "@/db/schema";
+import { auditLog, billingCustomers, notifications, operatorAlerts, subscriptions, webhookEvents } from "@/db/schema";
+import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { queueNotification, deliverPendingNotifications } from "@/lib/billing/notifications";
 import { reconcileBilling } from "@/lib/billing/reconcile";
+import { processStoredEvent } from "@/lib/billing/webhooks/inbox";
 import { getBillingSummary } from "@/lib/billing/summary";
 import { MANAGED_BY, syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
@@ -98,6 +102,11 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
       expect(report.drift).toEqual(expect.arrayContaining([expect.objectContaining({ issue: "missing in database", repaired: true })]));
       expect(report.webhooksReplayed).toEqual(expect.arrayContaining([{ eventId: "evt_failed_replay_test", result: "processed" }]));
       expect((await getBillingSummary(user.id)).plan.id).toBe("scale");
+      // Operators hear about the drift once (recorded in the alerts outbox, ALERT_WEBHOOK_URL unset here).
+      const driftAlerts = await env.database.db.select().from(operatorAlerts).where(eq(operatorAlerts.kind, "reconcile_drift"));
+      expect(driftAlerts.filter((a) => a.text.includes("missing in database"))).toEqual(
+        expect.arrayContaining([expect.objectContaining({ status: "outbox" })]),
+      );
       const [replayed] = await env.database.db.select().from(webhookEvents).where(eq(webhookEvents.id, "evt_failed_replay_test"));
       expect(replayed).toMatchObject({ status: "processed", attempts: 2 });
       const [link] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
@@ -197,14 +206,107 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
       const input = { userId: user.id, kind: "trial_will_end" as const, sourceEventId: "evt_smtp_1", subject: "Your trial ends soon", body: "Trial ends." };
       await queueNotification(env.database.db, input);
       await queueNotification(env.database.db, input);
-      expect(await deliverPendingNotifications(env.database.db)).toBe(1);
-      expect(await deliverPendingNotifications(env.database.db)).toBe(0);
+      expect((await deliverPendingNotifications(env.database.db)).sent).toBe(1);
+      expect((await deliverPendingNotifications(env.database.db)).sent).toBe(0);
       const mine = received.filter((m) => m.to === user.email);
       expect(mine).toHaveLength(1);
       expect(mine[0].data).toContain("Subject: Your trial ends soon");
       const [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
       expect(row.status).toBe("sent");
       delete process.env.SMTP_URL;
+    });
+
+    it("a failed send is retried with backoff by the delivery job, independent of webhooks, and sent once", async () => {
+      const user = await env.createUser();
+      // SMTP unreachable: nothing listens on the discard port.
+      process.env.SMTP_URL = "smtp://127.0.0.1:9";
+      await queueNotification(env.database.db, { userId: user.id, kind: "payment_failed", sourceEventId: "evt_retry_1", subject: "Retry me", body: "…" });
+      const first = await deliverPendingNotifications(env.database.db);
+      expect(first).toMatchObject({ sent: 0, retrying: 1 });
+      let [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
+      expect(row).toMatchObject({ status: "pending", attempts: 1 });
+      expect(row.error).toBeTruthy();
+      // Backing off: not due again straight away.
+      expect(row.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
+      expect(await deliverPendingNotifications(env.database.db)).toMatchObject({ sent: 0, retrying: 0 });
+
+      // SMTP is back; once the backoff has passed the cron route delivers it, exactly once.
+      process.env.SMTP_URL = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+      await env.database.db.update(notifications).set({ nextAttemptAt: new Date(Date.now() - 1_000) }).where(eq(notifications.id, row.id));
+      const unauthorizedRun = await deliverCronRoute(new Request("http://app.test/api/cron/deliver"));
+      expect(unauthorizedRun.status).toBe(401);
+      const run = await deliverCronRoute(
+        new Request("http://app.test/api/cron/deliver", { headers: { authorization: "Bearer cron-test-secret-123" } }),
+      );
+      expect(run.status).toBe(200);
+      expect(await run.json()).toMatchObject({ notifications: { sent: 1 } });
+      expect((await deliverPendingNotifications(env.database.db)).sent).toBe(0);
+      [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
+      expect(row).toMatchObject({ status: "sent", attempts: 2, error: null });
+      expect(received.filter((m) => m.to === user.email)).toHaveLength(1);
+      delete process.env.SMTP_URL;
+    });
+  });
+
+  describe("operator alerts", () => {
+    let hook: Server;
+    const posted: unknown[] = [];
+    let failNext = 0;
+    beforeAll(async () => {
+      hook = createServer((req, res) => {
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+          if (failNext > 0) {
+            failNext -= 1;
+            return res.writeHead(500).end();
+          }
+          posted.push(JSON.parse(body));
+          res.writeHead(200).end("ok");
+        });
+      });
+      await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
+      process.env.ALERT_WEBHOOK_URL = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/slack`;
+    });
+    afterAll(async () => {
+      delete process.env.ALERT_WEBHOOK_URL;
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    });
+
+    it("posts each alert once as Slack JSON, retrying a failed post", async () => {
+      const alert = { kind: "payment_failed" as const, dedupeKey: `payment_failed:evt_alert_${kind}`, text: "Payment failed: invoice in_1" };
+      await recordAlert(env.database.db, alert);
+      await recordAlert(env.database.db, alert); // recorded once
+      failNext = 1;
+      expect(await deliverOperatorAlerts(env.database.db)).toMatchObject({ sent: 0, retrying: 1 });
+      await env.database.db.update(operatorAlerts).set({ nextAttemptAt: new Date(Date.now() - 1_000) }).where(eq(operatorAlerts.dedupeKey, alert.dedupeKey));
+      expect(await deliverOperatorAlerts(env.database.db)).toMatchObject({ sent: 1 });
+      expect(await deliverOperatorAlerts(env.database.db)).toMatchObject({ sent: 0 });
+      expect(posted.filter((p) => JSON.stringify(p).includes("invoice in_1"))).toEqual([{ text: "Payment failed: invoice in_1" }]);
+    });
+
+    it("a webhook that fails processing raises one alert however often it is retried", async () => {
+      const realUrl = process.env.STRIPE_EMULATOR_URL;
+      const event = { id: `evt_alert_fail_${kind}`, type: "customer.subscription.updated", data: { object: { id: "sub_missing" } } };
+      await env.database.db.insert(webhookEvents).values({
+        id: event.id,
+        provider: "stripe",
+        type: event.type,
+        livemode: false,
+        objectId: "sub_missing",
+        providerCreatedAt: new Date(),
+        payload: event,
+      });
+      process.env.STRIPE_EMULATOR_URL = "http://127.0.0.1:9";
+      try {
+        await expect(processStoredEvent(event.id)).rejects.toThrow();
+        await expect(processStoredEvent(event.id)).rejects.toThrow();
+      } finally {
+        process.env.STRIPE_EMULATOR_URL = realUrl;
+      }
+      const alerts = await env.database.db.select().from(operatorAlerts).where(eq(operatorAlerts.dedupeKey, `webhook_failed:${event.id}`));
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0].text).toContain(event.id);
     });
   });
 

@@ -1,11 +1,20 @@
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import type { Subscription } from "@/db/schema";
+import { recordAlert, type AlertKind } from "@/lib/alerts";
+import { logger } from "@/lib/logger";
 import { isResourceMissing, retrieveCustomerState } from "@/lib/stripe/gateway";
 import { idOf } from "@/lib/stripe/mapping";
 import { queueNotification, type NotificationKind } from "../notifications";
 import { findPlan } from "../plans";
-import { syncStripeCustomer, syncStripeInvoice, syncStripeSubscription, type SyncResult } from "../sync";
+import {
+  fetchStripeInvoice,
+  fetchStripeSubscription,
+  storeStripeInvoice,
+  storeStripeSubscription,
+  syncStripeCustomer,
+  type SyncResult,
+} from "../sync";
 import { recordCatalogEvent } from "./catalog-drift";
 
 export type EventOutcome = { status: "processed" | "ignored"; note?: string };
@@ -26,85 +35,136 @@ const INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS = new Set([
 const formatDate = (seconds: number | null | undefined) =>
   seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "soon";
 
+/** The database half of an event: short, version-guarded writes with no network call. */
+export type EventWrite = (tx: Queryable) => Promise<EventOutcome>;
+
+const nothingToWrite = (outcome: EventOutcome): EventWrite => async () => outcome;
+
 /**
- * Applies one Stripe event to our tables. Objects are re-read from Stripe rather than taken from
- * the payload, so the result is the same whatever order or how often events arrive. A validly
- * signed event that is malformed, or names an object Stripe no longer has, is ignored (recorded,
- * answered 200) rather than failed: retrying it for days could never succeed.
+/**
+ * Reads from Stripe what one event needs (the network half, run before any transaction opens) and
+ * returns the writes that apply it. Objects are re-read rather than taken from the payload, so the
+ * result is the same whatever order or how often events arrive. A validly signed event that is
+ * malformed, or names an object Stripe no longer has, is ignored (recorded, answered 200) rather
+ * than failed: retrying it for days could never succeed.
  */
-export async function applyStripeEvent(db: Queryable, event: Stripe.Event): Promise<EventOutcome> {
+export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Promise<EventWrite> {
   const object = event.data?.object as { id?: unknown } | undefined;
   if (typeof event.type !== "string" || !object || typeof object !== "object" || typeof object.id !== "string") {
-    return { status: "ignored", note: "malformed event: no data.object with an id" };
+    return nothingToWrite({ status: "ignored", note: "malformed event: no data.object with an id" });
   }
   try {
-    return await applyWellFormedEvent(db, event);
+    return await prepareWellFormedEvent(db, event);
   } catch (error) {
-    if (isResourceMissing(error)) return { status: "ignored", note: `Stripe no longer has ${object.id}` };
+    if (isResourceMissing(error)) return nothingToWrite({ status: "ignored", note: `Stripe no longer has ${object.id}` });
     throw error;
   }
 }
 
-async function applyWellFormedEvent(db: Queryable, event: Stripe.Event): Promise<EventOutcome> {
+async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promise<EventWrite> {
   const type = event.type as string;
 
   if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
     const session = event.data.object as Stripe.Checkout.Session;
     const subscriptionId = idOf(session.subscription);
-    if (session.mode !== "subscription" || !subscriptionId) return { status: "ignored", note: "not a subscription checkout" };
-    return outcomeOf(await syncStripeSubscription(db, subscriptionId, session.client_reference_id));
+    if (session.mode !== "subscription" || !subscriptionId) return nothingToWrite({ status: "ignored", note: "not a subscription checkout" });
+    const fetched = await fetchStripeSubscription(db, subscriptionId);
+    return async (tx) => outcomeOf(await storeStripeSubscription(tx, fetched, session.client_reference_id));
   }
 
   if (type.startsWith("customer.subscription.")) {
     const subscription = event.data.object as Stripe.Subscription;
-    const result = await syncStripeSubscription(db, subscription.id);
-    if (result.status === "synced") {
-      const notice = subscriptionNotice(event, subscription, result.row);
-      if (notice) await queueNotification(db, { ...notice, userId: result.row.userId, sourceEventId: event.id });
-    }
-    return outcomeOf(result);
+    const fetched = await fetchStripeSubscription(db, subscription.id);
+    return async (tx) => {
+      const result = await storeStripeSubscription(tx, fetched);
+      if (result.status === "synced") {
+        const { userId, status, planId } = result.row;
+        logger.info({ eventId: event.id, subscriptionId: subscription.id, userId, status, plan: planId }, "subscription changed");
+        const notice = subscriptionNotice(event, subscription, result.row);
+        if (notice) await queueNotification(tx, { ...notice, userId: result.row.userId, sourceEventId: event.id });
+        const alert = notice && OPERATOR_ALERTS[notice.kind];
+        if (alert) {
+          await recordAlert(tx, {
+            kind: alert,
+            dedupeKey: `${alert}:${event.id}`,
+            text: `${notice.subject}: ${result.row.planId} subscription ${subscription.id} (customer ${idOf(subscription.customer)}).`,
+            data: { eventId: event.id, subscriptionId: subscription.id, userId: result.row.userId },
+          });
+        }
+      }
+      return outcomeOf(result);
+    };
   }
 
   if (type.startsWith("invoice.")) {
     const invoice = event.data.object as Stripe.Invoice;
-    if (!invoice.id) return { status: "ignored", note: "upcoming invoices have no id" };
-    const result = await syncStripeInvoice(db, invoice.id);
+    if (!invoice.id) return nothingToWrite({ status: "ignored", note: "upcoming invoices have no id" });
+    const fetchedInvoice = await fetchStripeInvoice(db, invoice.id);
     const subscriptionId = idOf(invoice.parent?.subscription_details?.subscription);
-    if (subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type)) await syncStripeSubscription(db, subscriptionId);
-    if (type === "invoice.payment_failed" && result.status === "synced" && result.row.userId) {
-      await queueNotification(db, {
-        userId: result.row.userId,
-        kind: "payment_failed",
-        sourceEventId: event.id,
-        subject: "Your payment failed",
-        body: `We could not charge your card for invoice ${invoice.number ?? invoice.id}. ${
-          invoice.next_payment_attempt ? `We will try again on ${formatDate(invoice.next_payment_attempt)}. ` : ""
-        }Please update your payment method in the billing page.`,
-      });
-    }
-    return outcomeOf(result);
+    const fetchedSubscription =
+      subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type) ? await fetchStripeSubscription(db, subscriptionId) : null;
+    return async (tx) => {
+      const result = await storeStripeInvoice(tx, fetchedInvoice);
+      if (type === "invoice.paid" && result.status === "synced") {
+        const { userId, total, currency } = result.row;
+        logger.info({ eventId: event.id, invoiceId: invoice.id, userId, total, currency }, "invoice paid");
+      }
+      if (fetchedSubscription) await storeStripeSubscription(tx, fetchedSubscription);
+      if (type === "invoice.payment_failed" && result.status === "synced") {
+        await recordAlert(tx, {
+          kind: "payment_failed",
+          dedupeKey: `payment_failed:${event.id}`,
+          text: `Payment failed: invoice ${invoice.number ?? invoice.id} for ${invoice.amount_due} ${invoice.currency} (customer ${idOf(invoice.customer)}, attempt ${invoice.attempt_count}).`,
+          data: { eventId: event.id, invoiceId: invoice.id },
+        });
+      }
+      if (type === "invoice.payment_failed" && result.status === "synced" && result.row.userId) {
+        await queueNotification(tx, {
+          userId: result.row.userId,
+          kind: "payment_failed",
+          sourceEventId: event.id,
+          subject: "Your payment failed",
+          body: `We could not charge your card for invoice ${invoice.number ?? invoice.id}. ${
+            invoice.next_payment_attempt ? `We will try again on ${formatDate(invoice.next_payment_attempt)}. ` : ""
+          }Please update your payment method in the billing page.`,
+        });
+      }
+      return outcomeOf(result);
+    };
   }
 
   if (type === "customer.updated" || type === "customer.deleted") {
     // What Stripe says now, not what the payload said then (a late customer.updated after a deletion, …).
-    await syncStripeCustomer(db, await retrieveCustomerState((event.data.object as Stripe.Customer).id));
-    return processed;
+    const customer = await retrieveCustomerState((event.data.object as Stripe.Customer).id);
+    return async (tx) => {
+      await syncStripeCustomer(tx, customer);
+      return processed;
+    };
   }
 
   if (type.startsWith("subscription_schedule.")) {
     const schedule = event.data.object as Stripe.SubscriptionSchedule;
     const subscriptionId = idOf(schedule.subscription) ?? idOf(schedule.released_subscription);
-    if (!subscriptionId) return { status: "ignored", note: "schedule without subscription" };
-    return outcomeOf(await syncStripeSubscription(db, subscriptionId));
+    if (!subscriptionId) return nothingToWrite({ status: "ignored", note: "schedule without subscription" });
+    const fetched = await fetchStripeSubscription(db, subscriptionId);
+    return async (tx) => outcomeOf(await storeStripeSubscription(tx, fetched));
   }
 
   if (type.startsWith("product.") || type.startsWith("price.")) {
-    await recordCatalogEvent(db, event);
-    return processed;
+    return async (tx) => {
+      await recordCatalogEvent(tx, event);
+      return processed;
+    };
   }
 
-  return { status: "ignored", note: `no handler for ${type}` };
+  return nothingToWrite({ status: "ignored", note: `no handler for ${type}` });
 }
+
+/** Customer notices that operators hear about too. */
+const OPERATOR_ALERTS: Partial<Record<NotificationKind, AlertKind>> = {
+  subscription_canceled: "subscription_canceled",
+  subscription_cancel_scheduled: "cancellation_scheduled",
+};
 
 const planName = (planId: string) => findPlan(planId)?.name ?? "paid";
 

@@ -1,53 +1,72 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { getDb } from "@/db/client";
-import { webhookEvents } from "@/db/schema";
+import { getDb, selectRows } from "@/db/client";
+import { webhookEvents, type WebhookEvent } from "@/db/schema";
+import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
 import { deliverPendingNotifications } from "../notifications";
-import { applyStripeEvent } from "./apply-event";
+import { prepareStripeEvent } from "./apply-event";
+
+const isDone = (status: string) => status === "processed" || status === "ignored";
 
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
 
-/** Stores the event by its id (a redelivery inserts nothing), then processes it once. */
+/**
+ * Stores the event by its id (a redelivery inserts nothing), then processes it once. One round
+ * trip both stores a new event and reads a known one's status, so a duplicate costs one statement.
+ */
 export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveResult> {
   const db = await getDb();
   const object = event.data?.object as { id?: string } | undefined;
-  await db
-    .insert(webhookEvents)
-    .values({
-      id: event.id,
-      provider: "stripe",
-      type: event.type,
-      apiVersion: event.api_version,
-      livemode: event.livemode,
-      objectId: object?.id ?? null,
-      providerCreatedAt: new Date(event.created * 1000),
-      payload: event,
-    })
-    .onConflictDoNothing({ target: webhookEvents.id });
-  return processStoredEvent(event.id);
+  const [row] = await selectRows<{ status: WebhookEvent["status"]; inserted: boolean }>(
+    db,
+    sql`with stored as (
+      insert into ${webhookEvents} (id, provider, type, api_version, livemode, object_id, provider_created_at, payload)
+      values (${event.id}, 'stripe', ${event.type}, ${event.api_version ?? null}, ${event.livemode}, ${object?.id ?? null},
+        ${new Date(event.created * 1000).toISOString()}::timestamptz, ${JSON.stringify(event)}::jsonb)
+      on conflict (id) do nothing
+      returning status)
+    select status, true as inserted from stored
+    union all
+    select status, false as inserted from ${webhookEvents} where id = ${event.id} and not exists (select 1 from stored)`,
+  );
+  if (row && !row.inserted && isDone(row.status)) return { status: "duplicate" };
+  return processStoredEvent(event.id, row?.inserted ? { stored: { type: event.type, status: row.status, payload: event } } : {});
 }
 
 /**
- * Processes a stored event inside one transaction that holds the event's row lock: concurrent
- * deliveries of the same event wait and then see it done; a failure rolls every effect back,
- * records the error, and rethrows so the caller answers 500 and Stripe retries.
+ * Processes a stored event exactly once without holding anything across a network call: first
+ * the Stripe reads (no transaction, no lock), then one short transaction that locks the event's
+ * row, re-checks that nobody processed it meanwhile, applies the version-guarded writes and marks
+ * it done. Concurrent deliveries of one event may both read, but only one writes; the other
+ * answers `duplicate`. A failure rolls the writes back, records the error and rethrows so the
+ * caller answers 500 and Stripe retries.
  */
-export async function processStoredEvent(eventId: string, options: { force?: boolean } = {}): Promise<ReceiveResult> {
+export async function processStoredEvent(
+  eventId: string,
+  options: { force?: boolean; stored?: Pick<WebhookEvent, "type" | "status" | "payload"> } = {},
+): Promise<ReceiveResult> {
   const db = await getDb();
   try {
+    const stored = options.stored ?? (await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).limit(1))[0];
+    if (!stored) throw new Error(`webhook event ${eventId} is not stored`);
+    if (!options.force && isDone(stored.status)) return { status: "duplicate" };
+    const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);
     const result = await db.transaction(async (tx): Promise<ReceiveResult> => {
       const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).for("update");
       if (!row) throw new Error(`webhook event ${eventId} is not stored`);
-      if (!options.force && (row.status === "processed" || row.status === "ignored")) return { status: "duplicate" };
-      const outcome = await applyStripeEvent(tx, row.payload as Stripe.Event);
+      if (!options.force && isDone(row.status)) return { status: "duplicate" };
+      const outcome = await write(tx);
       await tx
         .update(webhookEvents)
         .set({ status: outcome.status, attempts: row.attempts + 1, lastError: outcome.note ?? null, processedAt: new Date() })
         .where(eq(webhookEvents.id, eventId));
       return outcome;
     });
+    logger.info({ eventId, type: stored.type, outcome: result.status }, "webhook processed");
+    // Send what this event queued right away; the delivery job retries whatever fails.
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
+    await deliverOperatorAlerts(db).catch((error: unknown) => logger.warn({ err: error }, "alert delivery failed"));
     return result;
   } catch (error) {
     const message = rootCauseMessage(error);
@@ -55,8 +74,14 @@ export async function processStoredEvent(eventId: string, options: { force?: boo
     await db
       .update(webhookEvents)
       .set({ status: "failed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: message.slice(0, 2000) })
-      .where(eq(webhookEvents.id, eventId))
+      .where(and(eq(webhookEvents.id, eventId), notInArray(webhookEvents.status, ["processed", "ignored"])))
       .catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
+    await recordAlert(db, {
+      kind: "webhook_failed",
+      dedupeKey: `webhook_failed:${eventId}`,
+      text: `Stripe webhook ${eventId} failed and will be retried: ${message.slice(0, 300)}`,
+      data: { eventId },
+    }).catch(() => {}); // the database may be what failed
     throw error;
   }
 }

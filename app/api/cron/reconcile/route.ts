@@ -1,9 +1,8 @@
-import { NextResponse } from "next/server";
 import { reconcileBilling } from "@/lib/billing/reconcile";
-import { route } from "@/lib/http/route";
+import { cronRoute } from "@/lib/http/cron";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 300;
 
-/** Vercel Cron calls this with `Authorization: Bearer $CRON_SECRET` (see vercel.json). */
-export const GET = route({ access: "cron-secret" }, async () => NextResponse.json(await reconcileBilling()));
+/** Hourly drift repair (see vercel.json). */
+export const GET = cronRoute(reconcileBilling);

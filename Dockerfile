@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build of the billing app (not built on the machine this was written on: it has no
+# Docker engine; every step mirrors commands the test suite runs).
+#   docker build -t next-stripe-billing .                 # the app (default target)
+#   docker build -t next-stripe-billing-tools --target tools .   # scripts: stripe:setup, cron, emulator
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# patch-package (postinstall) applies patches/: a postgres.js fix for a crash on a dropped connection.
+COPY patches ./patches
+RUN npm ci --no-audit --no-fund
+
+FROM deps AS build
+COPY . .
+ENV NEXT_TELEMETRY_DISABLED=1 NEXT_OUTPUT=standalone NEXT_SKIP_TYPECHECK=1
+RUN npm run build
+
+# The CLIs (npm run cron, stripe:setup, billing:reconcile, notifications:deliver) and, for demos,
+# the Stripe emulator. Full dependencies and sources; runs as the unprivileged `node` user.
+FROM deps AS tools
+COPY . .
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
+USER node
+CMD ["npm", "run", "cron"]
+
+# The app: Next.js's standalone server with only the files it traces (migrations included, see
+# next.config.ts), no build tools, as `node`. Migrations run when it starts.
+FROM ${NODE_IMAGE} AS app
+WORKDIR /app
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000 HOSTNAME=0.0.0.0
+COPY --from=build --chown=node:node /app/.next/standalone ./
+COPY --from=build --chown=node:node /app/.next/static ./.next/static
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "server.js"]

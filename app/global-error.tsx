@@ -1,0 +1,18 @@
+"use client";
+
+/** Last resort when even the root layout cannot render (for example the database is down). */
+export default function GlobalError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return (
+    <html lang="en">
+      <body style={{ fontFamily: "system-ui, sans-serif", maxWidth: 480, margin: "80px auto", textAlign: "center" }}>
+        <div role="alert" data-testid="page-error">
+          <h1>We can&apos;t load this page right now</h1>
+          <p>A service we depend on is temporarily unavailable. Nothing was lost. Please try again in a moment.</p>
+          <button type="button" onClick={() => reset()}>
+            Try again
+          </button>
+        </div>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Delivery of outbox rows (customer emails, operator alerts) with retries and backoff, independent
+ * of whatever queued them. Each round claims due rows in one short statement (FOR UPDATE SKIP
+ * LOCKED, so concurrent workers never take the same row) and pushes their next attempt past a
+ * lease; sending happens with no transaction open; the outcome is one more short statement.
+ * A worker that dies mid-send leaves the row to be retried once the lease ends.
+ */
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { notifications, operatorAlerts } from "@/db/schema";
+import { logger } from "@/lib/logger";
+
+export type OutboxTable = typeof notifications | typeof operatorAlerts;
+
+export const OUTBOX_MAX_ATTEMPTS = 6;
+/** How long a claimed row is left to the worker that claimed it before another may retry it. */
+const LEASE_MS = 5 * 60_000;
+/** 1 min, 2 min, 4 min … capped at 6 h. */
+export const outboxBackoffMs = (attempts: number) => Math.min(60_000 * 2 ** Math.max(0, attempts - 1), 6 * 3_600_000);
+
+export interface DeliveryReport {
+  sent: number;
+  retrying: number;
+  failed: number;
+}
+
+export async function deliverOutbox<T extends OutboxTable>(
+  db: Database,
+  outbox: T,
+  send: (row: T["$inferSelect"]) => Promise<void>,
+  options: { limit?: number; now?: Date } = {},
+): Promise<DeliveryReport> {
+  // Both outboxes share these columns; one concrete type keeps drizzle's builders simple.
+  const table = outbox as unknown as typeof notifications;
+  const now = options.now ?? new Date();
+  const report: DeliveryReport = { sent: 0, retrying: 0, failed: 0 };
+  const due = db
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.status, "pending"), lte(table.nextAttemptAt, now)))
+    .orderBy(table.nextAttemptAt)
+    .limit(options.limit ?? 50)
+    .for("update", { skipLocked: true });
+  const claimed = (await db
+    .update(table)
+    .set({ attempts: sql`${table.attempts} + 1`, nextAttemptAt: new Date(now.getTime() + LEASE_MS) })
+    .where(inArray(table.id, due))
+    .returning()) as unknown as Array<T["$inferSelect"]>;
+
+  for (const row of claimed) {
+    try {
+      await send(row);
+      await db.update(table).set({ status: "sent", sentAt: new Date(), error: null }).where(eq(table.id, row.id));
+      report.sent += 1;
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+      const giveUp = row.attempts >= OUTBOX_MAX_ATTEMPTS;
+      logger.warn({ err: error, id: row.id, attempts: row.attempts, giveUp }, "outbox delivery failed");
+      await db
+        .update(table)
+        .set(
+          giveUp
+            ? { status: "failed", error: message }
+            : { error: message, nextAttemptAt: new Date(Date.now() + outboxBackoffMs(row.attempts)) },
+        )
+        .where(eq(table.id, row.id));
+      if (giveUp) report.failed += 1;
+      else report.retrying += 1;
+    }
+  }
+  return report;
+}

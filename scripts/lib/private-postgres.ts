@@ -1,0 +1,91 @@
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { childPids, freePort } from "./processes";
+
+/**
+ * A PostgreSQL server of the test's own (initdb in a temp dir, like scripts/ci-postgres.sh), for
+ * fault tests that stop or freeze the database. Never the shared server.
+ */
+export interface PrivatePostgres {
+  url: string;
+  /** SIGSTOP the postmaster and every backend: connections stay open, nothing answers. */
+  freeze(): void;
+  thaw(): void;
+  /** pg_ctl stop -m fast: connections are closed (admin shutdown), new ones refused. */
+  stop(): void;
+  start(): void;
+  destroy(): void;
+}
+
+function pgBin(): string {
+  const root = "/usr/lib/postgresql";
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(a) - Number(b)) : [];
+  if (versions.length === 0) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql");
+  return path.join(root, versions[versions.length - 1], "bin");
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+function asPostgres(command: string, args: string[]): void {
+  if (isRoot()) {
+    const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    execFileSync("su", ["postgres", "-s", "/bin/sh", "-c", quoted], { stdio: "pipe" });
+  } else {
+    execFileSync(command, args, { stdio: "pipe" });
+  }
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = pgBin();
+  const dir = mkdtempSync(path.join(tmpdir(), "billing-fault-pg-"));
+  if (isRoot()) execFileSync("chown", ["postgres:postgres", dir]);
+  else chownSync(dir, process.getuid!(), process.getgid!());
+  const data = path.join(dir, "data");
+  const port = await freePort();
+  asPostgres(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
+  const start = () =>
+    asPostgres(path.join(bin, "pg_ctl"), [
+      "-D",
+      data,
+      "-o",
+      `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`,
+      "-l",
+      path.join(dir, "log"),
+      "-w",
+      "start",
+    ]);
+  const stop = () => asPostgres(path.join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+  start();
+  const postmaster = () => Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+  const signalAll = (signal: NodeJS.Signals) => {
+    const pid = postmaster();
+    for (const p of [pid, ...childPids(pid)]) process.kill(p, signal);
+  };
+  let running = true;
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    freeze: () => signalAll("SIGSTOP"),
+    thaw: () => signalAll("SIGCONT"),
+    stop() {
+      stop();
+      running = false;
+    },
+    start() {
+      start();
+      running = true;
+    },
+    destroy() {
+      if (running) {
+        try {
+          signalAll("SIGCONT");
+          stop();
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
