@@ -20,7 +20,7 @@ export function VerifyEmailNotice({ email }: { email: string }) {
       <button type="button" onClick={resend} disabled={state.sending} className="font-medium underline disabled:opacity-60">
         Send a new link
       </button>
-      {state.message && <span className="block" role="status">{state.message}</span>}
+      {state.message && <span className="block">{state.message}</span>}
     </Alert>
   );
 }
