@@ -57,6 +57,8 @@ runScript(async () => {
     SEED_DEMO_ACCOUNTS: "true",
     BCRYPT_ROUNDS: "10",
     NEXT_SKIP_TYPECHECK: process.env.NEXT_SKIP_TYPECHECK ?? "1",
+    // Loopback Stripe answers in milliseconds; a short timeout keeps the slow-Stripe tests quick.
+    STRIPE_TIMEOUT_MS: process.env.STRIPE_TIMEOUT_MS ?? "5000",
   };
   Object.assign(process.env, stripe?.env, { APP_URL: appUrl });
   if (stripe) await syncCatalogFromEnv();

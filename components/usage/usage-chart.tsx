@@ -23,7 +23,7 @@ export function UsageChart({ series }: { series: ChartSeries[] }) {
             type="button"
             aria-pressed={s.id === current.id}
             onClick={() => setSelected(s.id)}
-            className={`rounded-md border px-3 py-1 text-sm ${s.id === current.id ? "border-brand-600 bg-brand-50 text-brand-700" : "border-gray-300 hover:bg-gray-100"}`}
+            className={`rounded-md border px-3 py-1 text-sm ${s.id === current.id ? "border-brand-600 bg-brand-50 text-brand-700 dark:border-brand-300 dark:text-brand-300" : "border-gray-300 hover:bg-gray-100"}`}
           >
             {s.label}
           </button>

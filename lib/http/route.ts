@@ -9,7 +9,7 @@ import { stripeAppError } from "@/lib/stripe/errors";
 import { authenticateAccess, type Access, type Principal } from "./access";
 import { readBodyWithLimit } from "./body";
 import { httpStatus } from "./errors";
-import { assertContentType, assertSameOrigin, isStateChanging } from "./origin";
+import { assertContentType, assertSameOrigin, hasBody, isStateChanging } from "./origin";
 import { clientIp, consumeRateLimit, type RateLimitName } from "./rate-limit";
 
 /** Default body limit of JSON routes: their inputs are a few fields. */
@@ -116,7 +116,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
         const writes = isStateChanging(request.method);
         const accepts = spec.accepts ?? "json";
         if (writes && usesOriginPolicy(spec.access)) assertSameOrigin(request);
-        if (writes && accepts !== "raw") assertContentType(request, accepts);
+        if (writes && accepts !== "raw" && hasBody(request)) assertContentType(request, accepts);
         if (spec.rateLimit) await consumeRateLimit(spec.rateLimit, "ip", clientIp(request.headers));
         const rawBody = writes ? await readBodyWithLimit(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : "";
         const principal = await authenticateAccess(spec.access, request, rawBody);

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { expectAccessible, expectNoSidewaysScroll } from "./a11y";
-import { signUp, subscribeToPro, uniqueEmail } from "./helpers";
+import { expect, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 // Every non-admin screen (admin screens: admin.spec.ts), signed out and signed in, checked by axe
 // on a desktop in light mode and on a 375 px phone in dark mode.

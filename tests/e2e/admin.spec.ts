@@ -1,13 +1,28 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import Stripe from "stripe";
 import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
 import { expectAccessible, expectNoSidewaysScroll, screenshot } from "./a11y";
-import { signIn, signOut, signUp, subscribeToPro, uniqueEmail } from "./helpers";
+import { EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
 const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/webhooks", "/admin/operations"];
 
-/** Posts a correctly signed event the app cannot process (its subscription does not exist in Stripe): stored as failed. */
+/**
+ * A Stripe that answers slower than the app waits (the e2e server's STRIPE_TIMEOUT_MS is 5 s): every
+ * re-read times out, so an event cannot be processed. (An event naming an object Stripe does not
+ * have is not a failure: it is recorded as ignored.)
+ */
+async function withSlowStripe<T>(request: APIRequestContext, run: () => Promise<T>): Promise<T> {
+  const set = async (latencyMs: number) => expect((await request.post(`${EMULATOR_URL}/_emulator/config`, { data: { latencyMs } })).ok()).toBe(true);
+  await set(7_000);
+  try {
+    return await run();
+  } finally {
+    await set(0);
+  }
+}
+
+/** Posts a correctly signed event the app cannot process while Stripe is too slow: stored as failed. */
 async function postFailingEvent(request: APIRequestContext): Promise<string> {
   const id = `evt_e2e_failing_${Date.now().toString(36)}`;
   const payload = JSON.stringify({
@@ -20,7 +35,9 @@ async function postFailingEvent(request: APIRequestContext): Promise<string> {
     data: { object: { id: `sub_missing_${id}`, object: "subscription", customer: "cus_missing" } },
   });
   const signature = new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({ payload, secret: DEFAULT_WEBHOOK_SECRET });
-  const res = await request.post("/api/billing/webhook", { data: payload, headers: { "stripe-signature": signature, "content-type": "application/json" } });
+  const res = await withSlowStripe(request, () =>
+    request.post("/api/billing/webhook", { data: payload, headers: { "stripe-signature": signature, "content-type": "application/json" } }),
+  );
   expect(res.status()).toBe(500);
   return id;
 }
@@ -67,6 +84,7 @@ test("a normal user gets the 403 page on every admin screen and 403 JSON from ev
 });
 
 test("admin console: overview, customers, customer actions with audit, invoices, webhook replay, operations", async ({ page, request }) => {
+  test.setTimeout(150_000);
   test.setTimeout(180_000);
   // A paying customer through the real Checkout flow, and a bystander who must never be touched.
   const customerEmail = uniqueEmail("admin-view");
@@ -166,8 +184,10 @@ test("admin console: overview, customers, customer actions with audit, invoices,
   await page.getByRole("link", { name: failedEventId }).click();
   await expect(page.getByTestId("webhook-payload")).toContainText(`"id": "${failedEventId}"`);
   await expectAccessible(page, "admin-webhook-event");
-  await page.getByRole("button", { name: "Replay event" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Failed again" })).toBeVisible();
+  await withSlowStripe(request, async () => {
+    await page.getByRole("button", { name: "Replay event" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Failed again" })).toBeVisible({ timeout: 20_000 });
+  });
   await expect(page.locator("dd").filter({ hasText: /^2$/ })).toBeVisible();
 
   // Operations: outbox and audit log (the replay is in it).

@@ -1,6 +1,7 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import type { APIRequestContext } from "@playwright/test";
 import { apiClient, signedInAdmin, signedUpClient } from "./api-clients";
 import { ROUTE_MATRIX, type Identity, type MatrixRow } from "./route-matrix";
+import { expect, test } from "./helpers";
 
 /**
  * The authorization matrix against the production build: every route and page as no session, a

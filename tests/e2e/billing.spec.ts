@@ -236,7 +236,8 @@ test("plan switches in the Stripe portal follow the app's policy: an upgrade end
   await expect(page.getByTestId("pending-change")).toContainText("(billed monthly)");
 });
 
-test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 0000 0341 → Scale yearly", async ({ page }) => {
+test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 0000 0341 → Scale yearly", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 402 .*\/api\/billing\/subscription\/change\)$/);
   await signUp(page, uniqueEmail("declined-upgrade"));
   await page.goto("/pricing");
   await page.getByRole("button", { name: "Choose Pro" }).click();

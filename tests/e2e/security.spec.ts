@@ -3,11 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, request as playwrightRequest, test } from "@playwright/test";
+import { request as playwrightRequest } from "@playwright/test";
 import { E2E_BASE_URL } from "../../playwright.config";
 import { runNext } from "../../scripts/lib/spawn-next";
 import { apiClient, apiSignIn, signedUpClient } from "./api-clients";
-import { TEST_PASSWORD, signUp, uniqueEmail } from "./helpers";
+import { expect, signUp, test, TEST_PASSWORD, uniqueEmail } from "./helpers";
 
 /**
  * The security probe's findings (issue 8), each replayed against the production build
