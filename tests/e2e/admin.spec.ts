@@ -51,7 +51,8 @@ async function customerIdOf(page: Page, email: string): Promise<string> {
   return match!.id;
 }
 
-test("a normal user gets the 403 page on every admin screen and 403 JSON from every admin API", async ({ page }) => {
+test("a normal user gets the 403 page on every admin screen and 403 JSON from every admin API", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 403 .*\/admin[^ ]*\)$/);
   await signUp(page, uniqueEmail("not-admin"));
   const { user } = (await (await page.request.get("/api/me")).json()) as { user: { id: string } };
   const myId = user.id;

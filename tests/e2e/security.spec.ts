@@ -62,7 +62,8 @@ test("billing actions answer 503 payments_unavailable when Stripe is unreachable
   }
 });
 
-test("an address in ADMIN_EMAILS gets no admin rights until it is verified", async ({ page }) => {
+test("an address in ADMIN_EMAILS gets no admin rights until it is verified", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 403 .*\/admin\)$/);
   // The e2e server sets ADMIN_EMAILS=e2e-admin@example.com; whoever signs up with it first is unverified.
   await signUp(page, "e2e-admin@example.com");
   const me = await page.request.get("/api/me");
@@ -109,7 +110,8 @@ test.describe("CSRF", () => {
   });
   test.afterAll(() => new Promise<void>((resolve) => attacker.close(() => resolve())));
 
-  test("a page on another port cannot cancel a subscription with an auto-submitting form", async ({ page }) => {
+  test("a page on another port cannot cancel a subscription with an auto-submitting form", async ({ page, consoleErrors }) => {
+    consoleErrors.allow(/status of 403 .*\/api\/billing\/subscription\/cancel\)$/);
     await signUp(page, uniqueEmail("csrf"));
     const answer = page.waitForResponse((r) => r.url().endsWith("/api/billing/subscription/cancel"));
     await page.goto(attackerUrl);

@@ -9,7 +9,8 @@ async function runJob(page: Page, expectedUsed: string) {
   await expect(page.getByTestId("jobs-used")).toHaveText(expectedUsed);
 }
 
-test("run the demo job until the quota runs out, see 402 and the upgrade prompt, upgrade through Checkout, run again", async ({ page }) => {
+test("run the demo job until the quota runs out, see 402 and the upgrade prompt, upgrade through Checkout, run again", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 402 .*\/api\/demo\/jobs\)$/);
   await signUp(page, uniqueEmail("jobs"));
   await page.goto("/dashboard");
   await expect(page.getByTestId("jobs-used")).toHaveText("0 of 5 jobs used");
