@@ -2,12 +2,12 @@
  * Playwright's web server: a production build of the app on a throwaway database (PGlite in a temp
  * dir, or the Postgres at DATABASE_URL), with a fresh Stripe emulator delivering webhooks to it.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalStripe } from "./lib/local-stripe";
 import { runScript } from "./lib/run-script";
+import { createScratchDatabase } from "./lib/scratch-database";
 import { runNext, waitForExit } from "./lib/spawn-next";
 import { Supervisor } from "./lib/supervisor";
 import { syncCatalogFromEnv } from "./stripe-setup";
@@ -16,20 +16,7 @@ import { E2E_CRON_SECRET, E2E_INTERNAL_API_KEY } from "../tests/e2e/route-matrix
 /** With DATABASE_URL, the run gets its own fresh database on that server, dropped when it ends. */
 async function e2eDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) return { drop: async () => {} };
-  const { default: postgres } = await import("postgres");
-  const name = `e2e_${randomBytes(5).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
-      await admin.end();
-    },
-  };
+  return serverUrl ? createScratchDatabase(serverUrl, "e2e") : { drop: async () => {} };
 }
 
 runScript(async () => {

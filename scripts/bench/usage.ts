@@ -15,7 +15,6 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { sql } from "drizzle-orm";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
 import { subscriptions, users } from "@/db/schema";
@@ -23,6 +22,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { consume } from "@/lib/billing/metering";
 import { runScript } from "../lib/run-script";
 import { runNext, waitForExit } from "../lib/spawn-next";
+import { createScratchDatabase } from "../lib/scratch-database";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const LEVELS = [1, 8, 64];
@@ -99,12 +99,8 @@ runScript(async () => {
   process.env.LOG_LEVEL = "silent";
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error("bench:usage needs a real Postgres: set DATABASE_URL (a throwaway database is created on that server).");
-  const name = `bench_usage_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), max: 70 });
+  const scratch = await createScratchDatabase(serverUrl, "bench_usage");
+  const database = await openDatabase({ url: scratch.url, max: 70 });
   let server: ReturnType<typeof runNext> | undefined;
   try {
     await database.migrate();
@@ -145,7 +141,7 @@ runScript(async () => {
     const env = {
       ...process.env,
       NODE_ENV: "production" as const,
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: scratch.url,
       NEXTAUTH_URL: appUrl,
       APP_URL: appUrl,
       NEXTAUTH_SECRET: "bench-only-secret",
@@ -194,7 +190,6 @@ runScript(async () => {
     server?.kill("SIGTERM");
     if (server) await waitForExit(server);
     await database.close();
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await scratch.drop();
   }
 });

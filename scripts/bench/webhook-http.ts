@@ -12,11 +12,9 @@
  * own `next start` (BENCH_APP_PORT, default 3131; builds first when there is no .next build).
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import Stripe from "stripe";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
 import { users, webhookEvents } from "@/db/schema";
@@ -27,6 +25,7 @@ import { emulatorStripeClient } from "@/stripe-emulator";
 import { checkInvariants } from "../lib/invariants";
 import { freePort, startTsxProcess, type Child } from "../lib/processes";
 import { runScript } from "../lib/run-script";
+import { createScratchDatabase } from "../lib/scratch-database";
 import { runNext, waitForExit } from "../lib/spawn-next";
 import { formatResult, percentile, runPool, type LoadResult } from "./load";
 
@@ -37,21 +36,6 @@ const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 150);
 const HANG_SECONDS = Number(process.env.BENCH_HANG_SECONDS ?? 30);
 const APP_PORT = Number(process.env.BENCH_APP_PORT ?? 3131);
 const SECRET = "whsec_bench_http";
-
-async function createBenchDatabase(serverUrl: string) {
-  const name = `bench_${randomBytes(5).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
-}
 
 async function waitForHealth(base: string, timeoutMs = 120_000) {
   const until = Date.now() + timeoutMs;
@@ -67,7 +51,7 @@ runScript(async () => {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error("bench:webhook needs DATABASE_URL: a Postgres server (it creates and drops its own database there)");
   process.env.LOG_LEVEL = "silent";
-  const benchDb = await createBenchDatabase(serverUrl);
+  const benchDb = await createScratchDatabase(serverUrl, "bench_webhook");
   let handle: DatabaseHandle | undefined;
   let emulator: Child | undefined;
   const app = { kill: () => {} };

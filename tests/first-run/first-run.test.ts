@@ -9,7 +9,8 @@ import { chromium } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import playwrightConfig from "@/playwright.config";
 import { emulatorStripeClient } from "@/stripe-emulator";
-import { freePort, freshCopy, isListening, killGroup, problemLines, processesInGroup, startDev, type DevRun } from "./fresh-copy";
+import { freePort } from "@/scripts/lib/processes";
+import { freshCopy, isListening, killGroup, problemLines, processesInGroup, startDev, type DevRun } from "./fresh-copy";
 
 const STARTUP_MS = 150_000;
 let dir: string;

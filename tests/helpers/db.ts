@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
+import { createScratchDatabase } from "@/scripts/lib/scratch-database";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -22,19 +21,14 @@ export async function createEmptyDatabase(kind: DatabaseKind): Promise<TestDatab
   }
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error("DATABASE_URL is required for Postgres tests");
-  const name = `test_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), max: 25 });
+  const scratch = await createScratchDatabase(serverUrl, "test");
+  const handle = await openDatabase({ url: scratch.url, max: 25 });
   return {
     ...handle,
-    url: url.toString(),
+    url: scratch.url,
     async destroy() {
       await handle.close();
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }
