@@ -20,15 +20,6 @@ export function assertSameOrigin(request: NextRequest): void {
   if (origin && origin !== requestOrigin(request) && origin !== new URL(appUrl()).origin) throw crossSite();
 }
 
-/**
- * Whether a request carries a body. A bodiless POST or DELETE (an action with no input: sync,
- * revoke) has no content type to check; the origin check still applies to it.
- */
-export function hasBody(request: Request): boolean {
-  const length = request.headers.get("content-length");
-  return request.headers.has("transfer-encoding") || (length !== null && length !== "0");
-}
-
 /** Cross-origin pages can send text/plain, form and multipart bodies without a preflight, never JSON. */
 export function assertContentType(request: Request, accepts: "json" | "form"): void {
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();

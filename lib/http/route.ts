@@ -9,7 +9,7 @@ import { stripeAppError } from "@/lib/stripe/errors";
 import { authenticateAccess, type Access, type Principal } from "./access";
 import { readBodyWithLimit } from "./body";
 import { httpStatus } from "./errors";
-import { assertContentType, assertSameOrigin, hasBody, isStateChanging } from "./origin";
+import { assertContentType, assertSameOrigin, isStateChanging } from "./origin";
 import { clientIp, consumeRateLimit, type RateLimitName } from "./rate-limit";
 
 /** Default body limit of JSON routes: their inputs are a few fields. */
@@ -116,9 +116,13 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
         const writes = isStateChanging(request.method);
         const accepts = spec.accepts ?? "json";
         if (writes && usesOriginPolicy(spec.access)) assertSameOrigin(request);
-        if (writes && accepts !== "raw" && hasBody(request)) assertContentType(request, accepts);
+        // A declared content type is checked before anything is read; a body without one, once read.
+        // A bodiless action (revoke a key, sync a customer) has nothing to type: the origin check covers it.
+        const typed = writes && accepts !== "raw";
+        if (typed && request.headers.has("content-type")) assertContentType(request, accepts);
         if (spec.rateLimit) await consumeRateLimit(spec.rateLimit, "ip", clientIp(request.headers));
         const rawBody = writes ? await readBodyWithLimit(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : "";
+        if (typed && rawBody.length > 0) assertContentType(request, accepts);
         const principal = await authenticateAccess(spec.access, request, rawBody);
         if (spec.rateLimit && principal.user) await consumeRateLimit(spec.rateLimit, "account", principal.user.id);
         const body = spec.body ? parseJsonText(rawBody, spec.body) : undefined;
