@@ -112,31 +112,18 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/api/billing/api-keys/[id]/route.ts", method: "DELETE", url: "/api/billing/api-keys/00000000-0000-4000-8000-000000000000", access: "user-or-key", expect: json(404) },
   // Anonymous visitors get the guest allowance (the same 3 runs for every identity here: none is used up).
   { file: "app/api/demo/jobs/route.ts", method: "POST", url: "/api/demo/jobs", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
-  {
-    file: "app/api/cron/deliver/route.ts",
-    method: "GET",
-    url: "/api/cron/deliver",
-    access: "cron-secret",
-    expect: { anonymous: 401, user: 401, admin: 401 },
-    credential: { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` }, status: 200 },
-  },
-  {
-    file: "app/api/cron/usage-report/route.ts",
-    method: "GET",
-    url: "/api/cron/usage-report",
-    access: "cron-secret",
-    expect: { anonymous: 401, user: 401, admin: 401 },
-    credential: { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` }, status: 200 },
-  },
+  // Scheduled jobs (lib/http/cron.ts): only the CRON_SECRET bearer token runs them.
+  ...["deliver", "usage-report", "reconcile"].map(
+    (job): MatrixRow => ({
+      file: `app/api/cron/${job}/route.ts`,
+      method: "GET",
+      url: `/api/cron/${job}`,
+      access: "cron-secret",
+      expect: { anonymous: 401, user: 401, admin: 401 },
+      credential: { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` }, status: 200 },
+    }),
+  ),
   { file: "app/api/billing/webhook/route.ts", method: "POST", url: "/api/billing/webhook", access: "stripe-signature", body: {}, expect: { anonymous: 400, user: 400, admin: 400 } },
-  {
-    file: "app/api/cron/reconcile/route.ts",
-    method: "GET",
-    url: "/api/cron/reconcile",
-    access: "cron-secret",
-    expect: { anonymous: 401, user: 401, admin: 401 },
-    credential: { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` }, status: 200 },
-  },
   {
     file: "app/api/internal/subscription/sync/route.ts",
     method: "POST",
