@@ -37,7 +37,9 @@ export async function deliverOutbox<T extends OutboxTable>(
   const due = db
     .select({ id: table.id })
     .from(table)
-    .where(and(eq(table.status, "pending"), lte(table.nextAttemptAt, now)))
+    // Due by the database's clock unless a time is given: rows are stamped by its `now()`, which has
+    // microseconds, so a JS Date taken in the same millisecond would miss a row queued just before.
+    .where(and(eq(table.status, "pending"), lte(table.nextAttemptAt, options.now ?? sql`now()`)))
     .orderBy(table.nextAttemptAt)
     .limit(options.limit ?? 50)
     .for("update", { skipLocked: true });

@@ -6,6 +6,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_signature: 400,
   no_billing_customer: 400,
   already_on_plan: 400,
+  // The client hung up mid-body; nobody reads this answer, but it must not look like an outage.
+  request_aborted: 400,
   unauthorized: 401,
   forbidden: 403,
   email_not_verified: 403,

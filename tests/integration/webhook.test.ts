@@ -157,6 +157,23 @@ describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     expect(await db().select().from(webhookEvents)).toEqual([]);
   });
 
+  it("answers a delivery abandoned mid-body with request_aborted, not a database outage, storing nothing", async () => {
+    // What Node raises when the sender hangs up (Stripe gives up after its timeout): ECONNRESET "aborted",
+    // the same errno a dropped database socket carries.
+    const signed = signedRequest(JSON.stringify(checkoutEvents[0]));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"id":"evt_'));
+        controller.error(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+      },
+    });
+    const abandoned = new Request(signed.url, { method: "POST", headers: signed.headers, body, duplex: "half" } as RequestInit);
+    const res = await webhookRoute(abandoned);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "request_aborted" });
+    expect(await db().select().from(webhookEvents)).toEqual([]);
+  });
+
   it("stores and acknowledges event types it does not handle", async () => {
     const unknown = { ...checkoutEvents[0], id: "evt_unknown_type_1", type: "radar.early_fraud_warning.created" } as unknown as Stripe.Event;
     const res = await deliver(unknown);
