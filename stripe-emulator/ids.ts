@@ -39,4 +39,5 @@ export const ID_PREFIXES = [
   ['inpay_', 'invoicePayments'],
   ['pi_', 'paymentIntents'],
   ['ch_', 'charges'],
+  ['seti_', 'setupIntents'],
 ] as const;

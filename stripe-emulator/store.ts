@@ -61,6 +61,7 @@ export class Store {
   invoicePayments = new Map<string, Stripe.InvoicePayment>();
   paymentIntents = new Map<string, Stripe.PaymentIntent>();
   charges = new Map<string, Stripe.Charge>();
+  setupIntents = new Map<string, Stripe.SetupIntent>();
   /** invoice id → the PaymentIntent collecting it. */
   invoicePaymentIntents = new Map<string, string>();
   /** schedule id → the end date for which subscription_schedule.expiring has been sent. */
@@ -113,6 +114,7 @@ export class Store {
       invoicePayments: [...this.invoicePayments.values()],
       paymentIntents: [...this.paymentIntents.values()],
       charges: [...this.charges.values()],
+      setupIntents: [...this.setupIntents.values()],
       invoicePaymentIntents: [...this.invoicePaymentIntents.entries()],
       scheduleExpiringSentFor: [...this.scheduleExpiringSentFor.entries()],
       checkoutSessions: [...this.checkoutSessions.values()],
@@ -149,6 +151,7 @@ export class Store {
     store.invoicePayments = byId(data.invoicePayments);
     store.paymentIntents = byId(data.paymentIntents);
     store.charges = byId(data.charges);
+    store.setupIntents = byId(data.setupIntents);
     store.invoicePaymentIntents = new Map(data.invoicePaymentIntents ?? []);
     store.scheduleExpiringSentFor = new Map(data.scheduleExpiringSentFor ?? []);
     store.checkoutSessions = byId(data.checkoutSessions);
@@ -210,6 +213,7 @@ export interface PersistedState {
   invoicePayments?: Stripe.InvoicePayment[];
   paymentIntents?: Stripe.PaymentIntent[];
   charges?: Stripe.Charge[];
+  setupIntents?: Stripe.SetupIntent[];
   invoicePaymentIntents?: Array<[string, string]>;
   scheduleExpiringSentFor?: Array<[string, number]>;
   checkoutSessions?: Stripe.Checkout.Session[];

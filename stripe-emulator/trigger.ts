@@ -97,6 +97,16 @@ const scenarios: Record<string, Scenario> = {
     });
     await control(ctx, `/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
   },
+  setupIntent: async (ctx) => {
+    const customer = await customerWith(ctx, null);
+    const session = await ctx.stripe.checkout.sessions.create({
+      mode: 'setup',
+      customer: customer.id,
+      currency: 'usd',
+      success_url: 'https://example.com/success',
+    });
+    await control(ctx, `/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
+  },
   checkoutExpired: async (ctx) => {
     const p = await price(ctx);
     const session = await ctx.stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: p.id, quantity: 1 }], success_url: 'https://example.com/success' });
@@ -173,6 +183,8 @@ export const TRIGGERS: Record<string, keyof typeof scenarios> = {
   'charge.succeeded': 'subscription',
   'charge.failed': 'paymentFailed',
   'checkout.session.completed': 'checkoutCompleted',
+  'setup_intent.created': 'setupIntent',
+  'setup_intent.succeeded': 'setupIntent',
   'checkout.session.expired': 'checkoutExpired',
   'subscription_schedule.created': 'schedule',
   'subscription_schedule.updated': 'schedule',

@@ -1,3 +1,4 @@
+import { startSetupIntent, succeedSetupIntent } from './setup-intents';
 import type Stripe from 'stripe';
 import type { Emulator } from '../emulator';
 import { emitEvent } from '../events';
@@ -86,8 +87,11 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
   }
   const customer = emu.store.customers.get(customerId);
   if (!customer) throw invalidRequest(`No such customer: '${customerId}'`, 'customer', 'resource_missing');
+  // Nothing to charge now (a trial, a setup session): the page saves the card with a SetupIntent instead.
+  const setupIntent = session.mode === 'setup' || (session.mode === 'subscription' && dueToday === 0) ? startSetupIntent(emu, customer.id) : null;
   const pm = buildCardPaymentMethod(emu, card, { email: email ?? customer.email, name: payment.name ?? customer.name ?? null });
   attachPaymentMethod(emu, pm.id, customer.id);
+  if (setupIntent) succeedSetupIntent(emu, setupIntent, pm.id);
 
   session.customer = customer.id;
   session.customer_details = {
@@ -119,7 +123,7 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
     session.payment_intent = newId('pi');
     session.payment_status = 'paid';
   } else {
-    session.setup_intent = newId('seti');
+    session.setup_intent = setupIntent?.id ?? null;
     session.payment_status = 'no_payment_required';
   }
   session.status = 'complete';

@@ -6,13 +6,19 @@ import { invoiceOfPaymentIntent } from '../billing/payment-intents';
 import { applyPaymentOutcome } from '../billing/subscriptions';
 
 /**
- * PaymentIntents exist for invoices (their `confirmation_secret`). Confirming one pays its invoice — what Stripe.js
+ * PaymentIntents exist for invoices (their `confirmation_secret`); SetupIntents for Checkouts with nothing due now. Confirming one pays its invoice — what Stripe.js
  * does with the Payment Element after `payment_behavior: 'default_incomplete'`.
  */
 export function registerPaymentIntents(router: Router): void {
   router.get('/v1/payment_intents/:id', ({ emu, path }) => {
     const intent = emu.store.paymentIntents.get(path.id);
     if (!intent) throw resourceMissing('payment_intent', path.id);
+    return intent;
+  });
+
+  router.get('/v1/setup_intents/:id', ({ emu, path }) => {
+    const intent = emu.store.setupIntents.get(path.id);
+    if (!intent) throw resourceMissing('setup_intent', path.id);
     return intent;
   });
 

@@ -135,6 +135,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/billing/meters/{}/event_summaries': [...LIST, 'customer', 'start_time', 'end_time', 'value_grouping_window'],
   'GET /v1/payment_intents/{}': ['expand'],
   'GET /v1/charges/{}': ['expand'],
+  'GET /v1/setup_intents/{}': ['expand'],
   'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand'],
 
   'POST /v1/billing/meter_events': ['event_name', 'payload', 'identifier', 'timestamp'],

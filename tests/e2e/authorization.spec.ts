@@ -1,4 +1,5 @@
 import type { APIRequestContext } from "@playwright/test";
+import { API_METHODS, UNKNOWN_API_ROUTE_FILE, apiPathOfRouteFile } from "../../lib/http/api-methods";
 import { apiClient, signedInAdmin, signedUpClient } from "./api-clients";
 import { ROUTE_MATRIX, type Identity, type MatrixRow } from "./route-matrix";
 import { expect, test } from "./helpers";
@@ -26,7 +27,8 @@ test.beforeAll(async () => {
 function send(client: APIRequestContext, row: MatrixRow, url = row.url, headers: Record<string, string> = {}) {
   const target = url.replace("{otherSession}", otherSession);
   if (row.method === "GET") return client.get(target, { maxRedirects: 0, headers });
-  if (row.method === "DELETE") return client.delete(target, { maxRedirects: 0, headers });
+  if (row.method === "DELETE" && row.body === undefined) return client.delete(target, { maxRedirects: 0, headers });
+  if (row.method !== "POST") return client.fetch(target, { method: row.method, data: row.body ?? {}, maxRedirects: 0, headers });
   if (row.body === "form") return client.post(target, { form: { email: "x@example.com", password: "y" }, maxRedirects: 0, headers });
   return client.post(target, { data: row.body ?? {}, maxRedirects: 0, headers });
 }
@@ -47,6 +49,24 @@ for (const row of ROUTE_MATRIX) {
     if (row.credential) {
       const response = await send(clients.anonymous, row, row.url, row.credential.headers);
       expect(response.status(), `with machine credentials: ${row.url}`).toBe(row.credential.status);
+    }
+  });
+}
+
+// A wrong method gets the same JSON 405 and Allow header with a body (which never passes through
+// proxy.ts) as without one: every route.ts exports methodNotAllowed for the write methods it lacks.
+const apiRouteRows = [...new Map(ROUTE_MATRIX.filter((r) => r.file.startsWith("app/api/") && r.file !== UNKNOWN_API_ROUTE_FILE).map((r) => [r.file, r])).values()];
+for (const row of apiRouteRows) {
+  const served = API_METHODS[apiPathOfRouteFile(row.file)];
+  const refused = (["POST", "PUT", "PATCH", "DELETE"] as const).filter((m) => !served.includes(m));
+  test(`${refused.join(", ")} ${row.url} with a body: JSON 405 allowing ${served.join(", ")}`, async () => {
+    for (const method of refused) {
+      for (const body of [{ data: { plan: "pro" } }, {}]) {
+        const response = await clients.user.fetch(row.url.replace("{otherSession}", otherSession), { method, ...body, maxRedirects: 0 });
+        expect(response.status(), `${method} ${row.url}`).toBe(405);
+        expect(response.headers()["allow"]).toBe(served.join(", "));
+        expect(await response.json()).toMatchObject({ error: "method_not_allowed" });
+      }
     }
   });
 }

@@ -10,7 +10,7 @@ export type Access = "public" | "user" | "user-or-key" | "admin" | "internal-key
 export interface MatrixRow {
   /** The file under app/ that serves it. */
   file: string;
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The URL requested (with a query where the route needs one). `{otherSession}` is another user's checkout session id. */
   url: string;
   /** The access the route declares with route() (or `page`). */
@@ -60,6 +60,9 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   // Unknown API paths: JSON 404 from proxy.ts (no body) or from the catch-all route (with a body).
   { file: "app/api/[...unknown]/route.ts", method: "GET", url: "/api/no-such-route", access: "public", expect: { anonymous: 404, user: 404, admin: 404 } },
   { file: "app/api/[...unknown]/route.ts", method: "POST", url: "/api/no-such-route", access: "public", body: {}, expect: { anonymous: 404, user: 404, admin: 404 } },
+  ...(["PUT", "PATCH", "DELETE"] as const).map(
+    (method): MatrixRow => ({ file: "app/api/[...unknown]/route.ts", method, url: "/api/no-such-route", access: "public", body: {}, expect: { anonymous: 404, user: 404, admin: 404 } }),
+  ),
   { file: "app/api/health/route.ts", method: "GET", url: "/api/health", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
   { file: "app/api/me/route.ts", method: "GET", url: "/api/me", access: "user", expect: json(200) },
   { file: "app/api/auth/[...nextauth]/route.ts", method: "GET", url: "/api/auth/csrf", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
+import { checkoutSubscription, createPlan, startTestEmulator, type Plan, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
 let plan: Plan;
@@ -410,6 +410,37 @@ describe('6. events Stripe sends', () => {
     const invoice = upcoming.data.object as Stripe.Invoice;
     expect(invoice.id).toBeUndefined();
     expect(invoice).toMatchObject({ amount_due: 2000, billing_reason: 'upcoming' });
+  });
+
+  it('setup_intent.created and setup_intent.succeeded when a trial Checkout saves the card, the intent retrievable', async () => {
+    const customer = await env.stripe.customers.create({ email: 'setup-intent@example.com' });
+    const sub = await checkoutSubscription(env, customer.id, plan.monthly.id, '4242424242424242', 14);
+    expect(sub.status).toBe('trialing');
+    await env.flush();
+    const types = env.receiver.forCustomer(customer.id).map((e) => e.type);
+    // Nothing is due, so no PaymentIntent: the card is saved for the first renewal.
+    expect(types.filter((t) => /^(setup_intent|payment_intent|charge)\./.test(t))).toEqual(['setup_intent.created', 'setup_intent.succeeded']);
+    expect(types.indexOf('setup_intent.created')).toBeLessThan(types.indexOf('payment_method.attached'));
+    expect(types.indexOf('setup_intent.succeeded')).toBeLessThan(types.indexOf('customer.subscription.created'));
+    const [succeeded] = env.receiver.forCustomer(customer.id).filter((e) => e.type === 'setup_intent.succeeded');
+    const intent = await env.stripe.setupIntents.retrieve((succeeded.data.object as Stripe.SetupIntent).id);
+    expect(intent).toMatchObject({ object: 'setup_intent', status: 'succeeded', usage: 'off_session', customer: customer.id, payment_method: sub.default_payment_method });
+    expect(intent.client_secret).toMatch(/^seti_\w+_secret_\w+$/);
+    expect(await refusal(env.stripe.setupIntents.retrieve('seti_missing'))).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+  });
+
+  it('a mode: setup Checkout names its succeeded SetupIntent', async () => {
+    const customer = await env.stripe.customers.create({ email: 'setup-mode@example.com' });
+    const session = await env.stripe.checkout.sessions.create({
+      mode: 'setup',
+      customer: customer.id,
+      currency: 'usd',
+      success_url: 'http://localhost/done',
+      cancel_url: 'http://localhost/cancel',
+    });
+    expect((await env.control(`/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242' })).status).toBe(200);
+    const completed = await env.stripe.checkout.sessions.retrieve(session.id, { expand: ['setup_intent'] });
+    expect(completed.setup_intent).toMatchObject({ id: expect.stringMatching(/^seti_/), status: 'succeeded', customer: customer.id });
   });
 
   it('payment_intent.* and charge.* for a declined first payment, the charge retrievable', async () => {

@@ -3,10 +3,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ACCESS_KINDS } from "@/lib/http/access";
 import { API_METHODS, UNKNOWN_API_ROUTE_FILE, apiPathOfRouteFile } from "@/lib/http/api-methods";
+import { methodNotAllowed } from "@/lib/http/method-not-allowed";
 import type { RouteHandler } from "@/lib/http/route";
 import { ROUTE_MATRIX } from "../e2e/route-matrix";
 
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+const WRITE_METHODS: readonly string[] = ["POST", "PUT", "PATCH", "DELETE"];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -31,8 +33,12 @@ describe("every route and page is declared and in the authorization matrix", () 
 
   it.each(routeFiles)("%s: every exported method is built with route() and in the matrix", async (file) => {
     const mod = (await import(`@/${file.replace(/\.ts$/, "")}`)) as Record<string, unknown>;
-    const methods = HTTP_METHODS.filter((m) => m in mod);
-    expect(methods, "a route.ts must export at least one method").not.toHaveLength(0);
+    const exported = HTTP_METHODS.filter((m) => m in mod);
+    // Write methods a route does not serve are exported as methodNotAllowed (a JSON 405 even with a body).
+    const refused = exported.filter((m) => mod[m] === methodNotAllowed);
+    const methods = exported.filter((m) => !refused.includes(m));
+    expect(methods, "a route.ts must serve at least one method").not.toHaveLength(0);
+    expect(WRITE_METHODS.filter((m) => !(exported as readonly string[]).includes(m)), `${file} must export methodNotAllowed for these`).toEqual([]);
     for (const method of methods) {
       const handler = mod[method] as RouteHandler;
       expect(handler.spec, `${method} ${file} must be declared with route() from lib/http/route`).toBeDefined();

@@ -9,4 +9,10 @@ const unknownApiPath = route({ access: "public", accepts: "raw" }, async ({ requ
   throw notFound(`No API route at ${request.nextUrl.pathname}.`);
 });
 
-export { unknownApiPath as GET, unknownApiPath as POST };
+export {
+  unknownApiPath as GET,
+  unknownApiPath as POST,
+  unknownApiPath as PUT,
+  unknownApiPath as PATCH,
+  unknownApiPath as DELETE,
+};

@@ -14,3 +14,5 @@ export const POST = route({ access: "public", body: signUpInput, rateLimit: "sig
   const claimUsage = visitorId ? (user: { id: string }) => claimAnonymousUsage(visitorId, user.id) : undefined;
   return NextResponse.json(await signUp(body, claimUsage), { status: 201 });
 });
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

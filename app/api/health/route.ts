@@ -12,3 +12,5 @@ export const GET = route({ access: "public" }, async () => {
   const report = await checkHealth();
   return NextResponse.json(report, { status: report.ok ? 200 : 503 });
 });
+
+export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -2,3 +2,5 @@ import { NextResponse } from "next/server";
 import { route } from "@/lib/http/route";
 
 export const GET = route({ access: "user" }, async ({ user }) => NextResponse.json({ user }));
+
+export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -7,3 +7,5 @@ export const POST = route({ access: "user", rateLimit: "email-link" }, async ({ 
   if (!user.emailVerified) await sendVerificationEmail(user);
   return NextResponse.json({ email: user.email, verified: user.emailVerified, verificationSent: !user.emailVerified });
 });
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

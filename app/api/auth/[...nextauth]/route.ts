@@ -18,3 +18,5 @@ const nextAuth = route({ access: "public", accepts: "form", maxBodyBytes: 16 * 1
 );
 
 export { nextAuth as GET, nextAuth as POST };
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

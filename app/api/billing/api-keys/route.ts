@@ -14,3 +14,5 @@ export const POST = route({ access: "user-or-key", body: apiKeyInput, rateLimit:
 
 /** The caller's active keys, without the keys themselves. */
 export const GET = route({ access: "user-or-key" }, async ({ user }) => NextResponse.json({ keys: await listApiKeys(user.id) }));
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -6,3 +6,5 @@ import { route } from "@/lib/http/route";
 export const POST = route({ access: "user", rateLimit: "portal" }, async ({ request, user }) =>
   NextResponse.json(await openCustomerPortal(user.id, requestOrigin(request))),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

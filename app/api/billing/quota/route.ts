@@ -12,3 +12,5 @@ export const GET = route({ access: "user-or-key", rateLimit: "usage" }, async ({
   );
   return NextResponse.json({ plan: quota.plan.id, meters });
 });
+
+export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -57,3 +57,5 @@ export const GET = route({ access: "user-or-key", rateLimit: "usage" }, async ({
   }
   return NextResponse.json(await getUsageHistory(user.id, query.meter, from, to));
 });
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

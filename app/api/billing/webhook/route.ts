@@ -19,3 +19,5 @@ export const POST = route(
     }
   },
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -16,3 +16,5 @@ export const POST = withQuota("jobs", 1, async (_ctx, { usage }) =>
   }),
   { anonymous: true },
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

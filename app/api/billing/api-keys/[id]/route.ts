@@ -8,3 +8,5 @@ export const DELETE = route({ access: "user-or-key" }, async ({ user, params }) 
   await revokeApiKey(user.id, String(id));
   return NextResponse.json({ revoked: true, id });
 });
+
+export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH } from "@/lib/http/method-not-allowed";

@@ -9,3 +9,5 @@ export const GET = route({ access: "user" }, async ({ request, user }) => {
   if (!sessionId) throw badRequest("session_id is required.", { field: "session_id" });
   return NextResponse.json(await syncCheckoutReturn(user, sessionId));
 });
+
+export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -5,3 +5,5 @@ import { route } from "@/lib/http/route";
 export const POST = route({ access: "user", rateLimit: "billing-action" }, async ({ user }) =>
   NextResponse.json(await cancelSubscription(user.id)),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

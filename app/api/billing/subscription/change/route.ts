@@ -6,3 +6,5 @@ import { route } from "@/lib/http/route";
 export const POST = route({ access: "user", body: planChange, rateLimit: "billing-action" }, async ({ user, body }) =>
   NextResponse.json(await changePlan(user.id, body)),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -6,3 +6,5 @@ import { route } from "@/lib/http/route";
 export const POST = route({ access: "internal-key", body: providerSyncInput }, async ({ body }) =>
   NextResponse.json(await syncProviderSubscription(body)),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

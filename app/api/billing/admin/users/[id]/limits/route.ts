@@ -8,3 +8,5 @@ import { uuidParam } from "../../../params";
 export const POST = route({ access: "admin", body: limitOverrideInput }, async ({ user, params, body }) =>
   NextResponse.json(await overrideCustomerLimit(await uuidParam(params), body, user.id)),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

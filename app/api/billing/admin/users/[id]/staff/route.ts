@@ -8,3 +8,5 @@ import { uuidParam } from "../../../params";
 export const POST = route({ access: "admin", body: staffInput }, async ({ user, params, body }) =>
   NextResponse.json(await grantStaffPlan(await uuidParam(params), body.grant, user.id)),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

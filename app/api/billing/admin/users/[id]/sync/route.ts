@@ -7,3 +7,5 @@ import { uuidParam } from "../../../params";
 export const POST = route({ access: "admin" }, async ({ user, params }) =>
   NextResponse.json(await syncCustomer(await uuidParam(params), user.id)),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -6,3 +6,5 @@ import { route } from "@/lib/http/route";
 export const POST = route({ access: "admin" }, async ({ user, params }) =>
   NextResponse.json(await replayEvent(String((await params).id), user.id)),
 );
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

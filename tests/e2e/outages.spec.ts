@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
+import { freePort } from "../../scripts/lib/processes";
+import { startPrivatePostgres, type PrivatePostgres } from "../../scripts/lib/private-postgres";
+import { EMULATOR_CHECKOUT, EMULATOR_URL, expect, payOnCheckout, signUp, test, uniqueEmail } from "./helpers";
+
+/**
+ * What a customer sees in a real browser while a dependency is down, and that the page comes back
+ * by itself once it returns: Stripe hung while the success page polls, and the database stopped
+ * under a page (app/error.tsx).
+ */
+test.describe.configure({ mode: "serial" });
+
+async function emulatorConfig(settings: Record<string, unknown>) {
+  const res = await fetch(`${EMULATOR_URL}/_emulator/config`, { method: "POST", body: JSON.stringify(settings) });
+  expect(res.ok).toBeTruthy();
+}
+
+test("the success page keeps polling through a Stripe outage, says so, and confirms once Stripe is back", async ({ page, consoleErrors }) => {
+  test.setTimeout(120_000);
+  consoleErrors.allow(/status of 503 .*\/api\/billing\/checkout\/status/);
+  await signUp(page, uniqueEmail("stripe-outage"));
+  await page.goto("/pricing");
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  await expect(page).toHaveURL(EMULATOR_CHECKOUT);
+
+  // Stripe takes the payment, then stops answering (longer than the app's 5 s Stripe timeout) before
+  // its webhook arrives: the page can only learn the outcome by asking Stripe.
+  await emulatorConfig({ deliveryPaused: true });
+  try {
+    await payOnCheckout(page, "4242 4242 4242 4242");
+    await expect(page).toHaveURL(/\/billing\/success\?session_id=cs_/);
+    await emulatorConfig({ latencyMs: 8_000 });
+    const outage = page.getByTestId("checkout-outage");
+    await expect(outage).toContainText("Stripe is not answering right now", { timeout: 60_000 });
+    await expect(outage).toContainText("Your payment is safe");
+    await expect(page.getByTestId("checkout-confirming")).toContainText("Confirming your payment…");
+    await expect(page.getByTestId("checkout-confirmed")).toHaveCount(0);
+  } finally {
+    await emulatorConfig({ latencyMs: 0, deliveryPaused: false });
+  }
+  // Still polling: it confirms by itself, with no reload.
+  await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro", { timeout: 30_000 });
+  await expect(page.getByTestId("checkout-outage")).toHaveCount(0);
+});
+
+test.describe("the database stops under a running production app", () => {
+  // A second `next start` of the same build on a private PostgreSQL this test may stop (never the
+  // server the other tests use). It needs the PostgreSQL server binaries, like the Postgres half of
+  // the integration tests, which run where DATABASE_URL is set.
+  test.skip(!process.env.DATABASE_URL, "needs a local PostgreSQL (set DATABASE_URL, as CI does)");
+
+  let pg: PrivatePostgres;
+  let app: ChildProcess;
+  let appUrl: string;
+
+  test.beforeAll(async () => {
+    test.setTimeout(120_000);
+    pg = await startPrivatePostgres();
+    const port = await freePort();
+    appUrl = `http://127.0.0.1:${port}`;
+    app = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+      stdio: "ignore",
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        DATABASE_URL: pg.url,
+        DATABASE_CONNECT_TIMEOUT_MS: "1000",
+        DATABASE_STATEMENT_TIMEOUT_MS: "2000",
+        STRIPE_EMULATOR_URL: EMULATOR_URL,
+        STRIPE_WEBHOOK_SECRET: DEFAULT_WEBHOOK_SECRET,
+        NEXTAUTH_URL: appUrl,
+        APP_URL: appUrl,
+        NEXTAUTH_SECRET: "e2e-outage-secret-not-for-production",
+        BCRYPT_ROUNDS: "10",
+        LOG_LEVEL: "silent",
+      },
+    });
+    await expect(async () => {
+      expect((await fetch(`${appUrl}/api/health`)).status).toBe(200);
+    }).toPass({ timeout: 90_000, intervals: [250, 500, 1_000] });
+  });
+  test.afterAll(() => {
+    app?.kill("SIGKILL");
+    pg?.destroy();
+  });
+
+  test("a page shows the friendly error page, the API answers 503 database_unavailable, and both recover", async ({ browser }) => {
+    test.setTimeout(90_000);
+    const context = await browser.newContext({ baseURL: appUrl });
+    const page = await context.newPage();
+    try {
+      await signUp(page, uniqueEmail("db-outage"));
+      await page.goto("/billing");
+      await expect(page.getByTestId("current-plan")).toHaveText("Free");
+
+      pg.stop();
+      const started = Date.now();
+      const api = await page.request.get("/api/billing/subscription");
+      expect(api.status()).toBe(503);
+      expect(await api.json()).toMatchObject({ error: "database_unavailable" });
+      expect(Date.now() - started).toBeLessThan(5_000);
+
+      await page.reload();
+      const error = page.getByTestId("page-error");
+      await expect(error).toContainText("We can't load this page right now");
+      await expect(error).toContainText("nothing was lost");
+      // Nothing about the failure leaks into the page.
+      await expect(page.locator("body")).not.toContainText(/ECONNREFUSED|postgres|stack/i);
+
+      pg.start();
+      // "Try again" re-renders the page on the server once the database is back.
+      await expect(async () => {
+        await page.getByRole("button", { name: "Try again" }).click();
+        await expect(page.getByTestId("current-plan")).toHaveText("Free", { timeout: 2_000 });
+      }).toPass({ timeout: 30_000, intervals: [500, 1_000] });
+      await expect(page.getByTestId("page-error")).toHaveCount(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
