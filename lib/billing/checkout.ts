@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
+import type Stripe from "stripe";
 import { getDb } from "@/db/client";
 import { webhookEvents } from "@/db/schema";
 import { appUrl } from "@/lib/app-url";
@@ -16,7 +17,7 @@ import {
 import { stripeErrorCode } from "@/lib/stripe/errors";
 import { idOf } from "@/lib/stripe/mapping";
 import { ensureBillingCustomer, findBillingCustomer } from "./customers";
-import { findPlan, lookupKeyFor, type BillingInterval, type Plan } from "./plans";
+import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
 
@@ -41,13 +42,19 @@ export function purchasablePlan(planId: string): Plan {
   return plan;
 }
 
-export async function catalogPrice(plan: Plan, interval: BillingInterval) {
+/**
+ * The Stripe prices a subscription to `plan` on `interval` is made of: the plan's price and the
+ * interval's metered prices (usage past the included amount), all found by lookup key in one read.
+ */
+export async function catalogPrice(plan: Plan, interval: BillingInterval): Promise<{ price: Stripe.Price; metered: Stripe.Price[] }> {
   const lookupKey = lookupKeyFor(plan.id, interval);
-  const price = (await activePricesByLookupKey([lookupKey])).get(lookupKey);
-  if (!price) {
-    throw new AppError("catalog_not_synced", `No active Stripe price "${lookupKey}". Run npm run stripe:setup.`);
+  const meteredKeys = meteredLookupKeys(interval);
+  const found = await activePricesByLookupKey([lookupKey, ...meteredKeys]);
+  const missing = [lookupKey, ...meteredKeys].find((key) => !found.get(key));
+  if (missing) {
+    throw new AppError("catalog_not_synced", `No active Stripe price "${missing}". Run npm run stripe:setup.`);
   }
-  return price;
+  return { price: found.get(lookupKey) as Stripe.Price, metered: meteredKeys.map((key) => found.get(key) as Stripe.Price) };
 }
 
 /**
@@ -58,7 +65,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
   const plan = purchasablePlan(planId);
   const db = await getDb();
   if (await liveStripeSubscription(db, user.id)) throw subscriptionExists();
-  const price = await catalogPrice(plan, interval);
+  const { price, metered } = await catalogPrice(plan, interval);
   const customer = await ensureBillingCustomer(user);
   const live = await listLiveSubscriptions(customer.providerCustomerId);
   if (live.length > 0) {
@@ -71,6 +78,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
     customerId: customer.providerCustomerId,
     userId: user.id,
     priceId: price.id,
+    meteredPriceIds: metered.map((p) => p.id),
     planId: plan.id,
     interval,
     trialDays: plan.trialDays,

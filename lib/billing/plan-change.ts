@@ -22,6 +22,7 @@ import {
   type SubscriptionState,
 } from "@/lib/stripe/gateway";
 import { idOf, subscriptionSnapshot } from "@/lib/stripe/mapping";
+import { itemsForPriceChange, planItemOf } from "@/lib/stripe/subscription-items";
 import { catalogPrice, purchasablePlan } from "./checkout";
 import {
   catalogTerms,
@@ -89,6 +90,8 @@ function decide(state: SubscriptionState, action: SubscriptionAction): ActionPla
 interface ChangeTarget {
   planName: string;
   price: Stripe.Price;
+  /** The target interval's metered prices, which the subscription carries beside the plan price. */
+  metered: Stripe.Price[];
   interval: BillingInterval;
 }
 
@@ -102,12 +105,11 @@ async function runStep(state: SubscriptionState, step: ActionStep, target: Chang
       await setCancelAtPeriodEnd(subscription.id, step.value);
       return;
     case "change_now": {
-      const price = (target as ChangeTarget).price;
+      const { price, metered } = target as ChangeTarget;
       const prorationDate = await stripeNow(subscription);
       await changePriceNow({
         subscriptionId: subscription.id,
-        itemId: subscription.items.data[0].id,
-        priceId: price.id,
+        items: itemsForPriceChange(subscription, price.id, metered),
         prorationDate,
         endTrial: step.endTrial,
         // A double click is one change; a retry after a new card (or at another time) is a new attempt.
@@ -116,10 +118,10 @@ async function runStep(state: SubscriptionState, step: ActionStep, target: Chang
       return;
     }
     case "schedule_change": {
-      const { price, interval } = target as ChangeTarget;
+      const { price, metered, interval } = target as ChangeTarget;
       // Re-read: an earlier step may have changed the subscription (cancellation undone).
       const fresh = (await retrieveSubscriptionState(subscription.id)).subscription;
-      await schedulePriceChange({ subscription: fresh, priceId: price.id, interval });
+      await schedulePriceChange({ subscription: fresh, priceId: price.id, interval, meteredPriceIds: metered.map((p) => p.id) });
     }
   }
 }
@@ -132,7 +134,13 @@ async function restorePendingChange(state: SubscriptionState): Promise<void> {
   const pending = state.pendingChange && parseLookupKey(state.pendingChange.lookupKey);
   if (!pending) return;
   const fresh = (await retrieveSubscriptionState(state.subscription.id)).subscription;
-  await schedulePriceChange({ subscription: fresh, priceId: state.pendingChange!.priceId, interval: pending.interval });
+  const { metered } = await catalogPrice(pending.plan, pending.interval);
+  await schedulePriceChange({
+    subscription: fresh,
+    priceId: state.pendingChange!.priceId,
+    interval: pending.interval,
+    meteredPriceIds: metered.map((p) => p.id),
+  });
 }
 
 async function execute(state: SubscriptionState, decision: ActionPlan, target: ChangeTarget | null): Promise<void> {
@@ -176,7 +184,7 @@ async function act(
 
 async function previewChange(state: SubscriptionState, decision: ActionPlan, target: ChangeTarget, kind: ChangeKind): Promise<PlanChangePreview> {
   const { subscription } = state;
-  const item = subscription.items.data[0];
+  const item = planItemOf(subscription) as Stripe.SubscriptionItem;
   const { price } = target;
   const changeNow = decision.steps.find((s) => s.op === "change_now");
   const prorationDate = await stripeNow(subscription);
@@ -196,8 +204,7 @@ async function previewChange(state: SubscriptionState, decision: ActionPlan, tar
     const invoice = await previewPriceChange({
       customerId: idOf(subscription.customer) as string,
       subscriptionId: subscription.id,
-      itemId: item.id,
-      priceId: price.id,
+      items: itemsForPriceChange(subscription, price.id, target.metered),
       prorationDate,
     });
     return {
@@ -218,9 +225,9 @@ export async function changePlan(
   input: { plan: string; interval: BillingInterval; preview?: boolean },
 ): Promise<PlanChangePreview | PlanChangeApplied> {
   const plan = purchasablePlan(input.plan);
-  const price = await catalogPrice(plan, input.interval);
+  const { price, metered } = await catalogPrice(plan, input.interval);
   const row = await requireLiveSubscription(userId);
-  const target: ChangeTarget = { planName: plan.name, price, interval: input.interval };
+  const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval };
   const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0 };
   const action: SubscriptionAction = { type: "change", target: terms };
 

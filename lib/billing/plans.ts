@@ -23,11 +23,15 @@ export interface MeterDefinition {
    * `database_unavailable`; `true` lets the call through unrecorded.
    */
   failOpen?: boolean;
-  /** For `bill` meters: the Stripe Billing Meter and the metered price `npm run stripe:setup` creates. */
+  /**
+   * For `bill` meters: the Stripe Billing Meter and its metered prices, one per billing interval
+   * (every price on a subscription bills on the plan's interval), which `npm run stripe:setup`
+   * creates and every paid subscription carries beside its plan price.
+   */
   stripe?: {
     eventName: string;
-    /** The price's lookup key, e.g. `tokens_overage`. */
-    lookupKey: string;
+    /** The metered prices' lookup keys per interval, e.g. `tokens_overage` / `tokens_overage_yearly`. */
+    lookupKeys: Record<BillingInterval, string>;
     /** Price per unit in minor units, as a decimal string (`"0.002"` = $0.00002 per token). */
     unitAmountDecimal: string;
   };
@@ -39,7 +43,7 @@ export const METERS = {
     label: "AI tokens",
     unit: "tokens",
     overage: "bill",
-    stripe: { eventName: "ai_tokens", lookupKey: "tokens_overage", unitAmountDecimal: "0.002" },
+    stripe: { eventName: "ai_tokens", lookupKeys: { month: "tokens_overage", year: "tokens_overage_yearly" }, unitAmountDecimal: "0.002" },
   },
   jobs: { label: "Jobs", unit: "jobs", overage: "block" },
 } as const satisfies Record<string, MeterDefinition>;
@@ -221,4 +225,12 @@ export function catalogPrices(): Array<{ plan: Plan; interval: BillingInterval; 
       unitAmount: plan.prices ? plan.prices[interval] : 0,
     })),
   );
+}
+
+/**
+ * The lookup keys of the metered prices a paid subscription on `interval` carries beside its plan
+ * price: one per `bill` meter, so usage past the included amount reported to Stripe is invoiced.
+ */
+export function meteredLookupKeys(interval: BillingInterval): string[] {
+  return (Object.values(METERS) as MeterDefinition[]).flatMap((m) => (m.overage === "bill" && m.stripe ? [m.stripe.lookupKeys[interval]] : []));
 }

@@ -27,6 +27,8 @@ interface ClaimedEvent {
   meter: string;
   billable_quantity: unknown;
   created_at: unknown;
+  period_start: unknown;
+  period_end: unknown;
   customer_id: string | null;
 }
 
@@ -63,9 +65,10 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
         claimed as (
           update usage_events e set report_claimed_until = ${claimUntil}::timestamptz
           from picked where e.id = picked.id
-          returning e.id, e.user_id, e.meter, e.billable_quantity, e.created_at
+          returning e.id, e.user_id, e.meter, e.billable_quantity, e.created_at, e.period_start, e.period_end
         )
-        select claimed.id, claimed.meter, claimed.billable_quantity, claimed.created_at, bc.provider_customer_id as customer_id
+        select claimed.id, claimed.meter, claimed.billable_quantity, claimed.created_at, claimed.period_start, claimed.period_end,
+          bc.provider_customer_id as customer_id
         from claimed
         left join billing_customers bc on bc.user_id = claimed.user_id and bc.provider = 'stripe' and bc.deleted_at is null
         order by claimed.created_at`,
@@ -84,7 +87,7 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
           customerId: event.customer_id,
           value: Number(event.billable_quantity),
           identifier: `usage_${event.id}`,
-          timestamp: Math.floor(new Date(event.created_at as string).getTime() / 1000),
+          timestamp: meterEventTimestamp(event),
         });
         report[outcome === "sent" ? "sent" : "duplicates"] += 1;
         report.units += Number(event.billable_quantity);
@@ -102,4 +105,14 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
     if (claimed.length < batchSize || claimed.every((e) => !e.customer_id)) break;
   }
   return report;
+}
+
+/**
+ * When the usage happened, kept inside the billing period it was metered in, so that Stripe
+ * invoices it with that period. (Always already inside in production; on Stripe test clocks the
+ * period is the clock's while the row's created_at is the wall clock's.)
+ */
+function meterEventTimestamp(event: { created_at: unknown; period_start: unknown; period_end: unknown }): number {
+  const seconds = (value: unknown) => Math.floor(new Date(value as string).getTime() / 1000);
+  return Math.min(Math.max(seconds(event.created_at), seconds(event.period_start)), seconds(event.period_end) - 1);
 }

@@ -9,6 +9,7 @@ import { MANAGED_BY } from "./catalog-sync";
 import { getStripe } from "./client";
 import { stripeErrorType } from "./errors";
 import { idOf } from "./mapping";
+import { meteredItemsOf, phaseItems, planItemOf } from "./subscription-items";
 
 /** Statuses that mean "this customer is paying or about to": a second checkout must not start. */
 export const LIVE_SUBSCRIPTION_STATUSES: ReadonlySet<string> = new Set([
@@ -38,9 +39,10 @@ const SUBSCRIPTION_EXPAND = ["schedule"];
 function pendingChangeOf(subscription: Stripe.Subscription): PendingPriceChange | null {
   const schedule = subscription.schedule;
   if (!schedule || typeof schedule === "string" || schedule.status !== "active") return null;
-  const currentPrice = subscription.items.data[0]?.price.id;
+  const currentPrice = planItemOf(subscription)?.price.id;
   const now = schedule.current_phase?.end_date ?? 0;
   const next = schedule.phases.find((phase) => phase.start_date >= now && phase.start_date > 0);
+  // The plan price comes first in every phase this app writes (subscription-items.ts phaseItems).
   const nextPrice = next?.items[0]?.price;
   if (!next || !nextPrice) return null;
   const priceId = idOf(nextPrice) as string;
@@ -167,6 +169,8 @@ export function createSubscriptionCheckout(params: {
   customerId: string;
   userId: string;
   priceId: string;
+  /** The interval's metered prices (usage past the included amount), no quantity. */
+  meteredPriceIds: string[];
   planId: string;
   interval: BillingInterval;
   trialDays: number;
@@ -179,7 +183,7 @@ export function createSubscriptionCheckout(params: {
       mode: "subscription",
       customer: params.customerId,
       client_reference_id: params.userId,
-      line_items: [{ price: params.priceId, quantity: 1 }],
+      line_items: [{ price: params.priceId, quantity: 1 }, ...params.meteredPriceIds.map((price) => ({ price }))],
       allow_promotion_codes: true,
       subscription_data: {
         ...(params.trialDays > 0 ? { trial_period_days: params.trialDays } : {}),
@@ -222,15 +226,14 @@ export async function createPortalSession(customerId: string, returnUrl: string)
 export function previewPriceChange(params: {
   customerId: string;
   subscriptionId: string;
-  itemId: string;
-  priceId: string;
+  items: Stripe.SubscriptionUpdateParams.Item[];
   prorationDate: number;
 }) {
   return getStripe().invoices.createPreview({
     customer: params.customerId,
     subscription: params.subscriptionId,
     subscription_details: {
-      items: [{ id: params.itemId, price: params.priceId }],
+      items: params.items,
       proration_behavior: IMMEDIATE_PRORATION,
       proration_date: params.prorationDate,
     },
@@ -243,8 +246,8 @@ export function previewPriceChange(params: {
  */
 export function changePriceNow(params: {
   subscriptionId: string;
-  itemId: string;
-  priceId: string;
+  /** From itemsForPriceChange: the plan item's new price, metered items moved to the new interval. */
+  items: Stripe.SubscriptionUpdateParams.Item[];
   prorationDate: number;
   /** End a running trial: the new price is billed in full from now. */
   endTrial: boolean;
@@ -253,7 +256,7 @@ export function changePriceNow(params: {
   return getStripe().subscriptions.update(
     params.subscriptionId,
     {
-      items: [{ id: params.itemId, price: params.priceId }],
+      items: params.items,
       proration_behavior: IMMEDIATE_PRORATION,
       payment_behavior: IMMEDIATE_PAYMENT_BEHAVIOR,
       ...(params.endTrial ? { trial_end: "now" as const } : { proration_date: params.prorationDate }),
@@ -268,9 +271,12 @@ export async function schedulePriceChange(params: {
   subscription: Stripe.Subscription;
   priceId: string;
   interval: BillingInterval;
+  /** The new interval's metered prices, carried into the next phase. */
+  meteredPriceIds: string[];
 }): Promise<Stripe.SubscriptionSchedule> {
   const stripe = getStripe();
-  const item = params.subscription.items.data[0];
+  const item = planItemOf(params.subscription) as Stripe.SubscriptionItem;
+  const meteredNow = meteredItemsOf(params.subscription).map((i) => i.price.id);
   const scheduleId =
     idOf(params.subscription.schedule) ??
     (await stripe.subscriptionSchedules.create({ from_subscription: params.subscription.id })).id;
@@ -278,13 +284,13 @@ export async function schedulePriceChange(params: {
     end_behavior: "release",
     phases: [
       {
-        items: [{ price: item.price.id, quantity: item.quantity ?? 1 }],
+        items: phaseItems(item.price.id, item.quantity ?? 1, meteredNow),
         start_date: item.current_period_start,
         end_date: item.current_period_end,
         // A running trial stays in the current phase: the new price starts when it ends.
         ...(params.subscription.status === "trialing" && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
       },
-      { items: [{ price: params.priceId, quantity: item.quantity ?? 1 }], duration: { interval: params.interval, interval_count: 1 } },
+      { items: phaseItems(params.priceId, item.quantity ?? 1, params.meteredPriceIds), duration: { interval: params.interval, interval_count: 1 } },
     ],
   });
 }

@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import { parseLookupKey, type BillingInterval } from "@/lib/billing/plans";
+import { planItemOf } from "./subscription-items";
 
 const toDate = (seconds: number | null | undefined): Date | null =>
   seconds === null || seconds === undefined ? null : new Date(seconds * 1000);
@@ -34,7 +35,7 @@ export interface SubscriptionSnapshot {
 
 /** Maps a Stripe subscription (API 2026-10-28: periods live on the items) to our row's fields. */
 export function subscriptionSnapshot(subscription: Stripe.Subscription): SubscriptionSnapshot {
-  const item = subscription.items.data[0];
+  const item = planItemOf(subscription);
   const price = item?.price;
   const parsed = parseLookupKey(price?.lookup_key);
   const interval: string | undefined = price?.recurring?.interval;

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { METERS, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
+import { INTERVALS, METERS, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
 import type { CatalogChange } from "./catalog-sync";
 
 const MANAGED_BY = "next-stripe-billing";
@@ -21,7 +21,8 @@ export function billedMeters(): BilledMeter[] {
 
 /**
  * Makes Stripe hold, for every `bill` meter of the catalog, an active Billing Meter (sum of `value`
- * per `stripe_customer_id`) and a monthly metered price on its own product, found by lookup key.
+ * per `stripe_customer_id`) and a metered price per billing interval on its own product, found by
+ * lookup key.
  * Returns the changes and the ids of the prices to keep (the catalog sync archives the others).
  */
 export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product[]): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
@@ -30,9 +31,9 @@ export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product
   const wanted = billedMeters();
   if (wanted.length === 0) return { changes, priceIds };
   const meters = await listAll(stripe.billing.meters.list({ status: "active", limit: 100 }));
-  const prices = await listAll(stripe.prices.list({ lookup_keys: wanted.map((m) => m.definition.stripe.lookupKey), limit: 100 }));
+  const prices = await listAll(stripe.prices.list({ lookup_keys: wanted.flatMap((m) => Object.values(m.definition.stripe.lookupKeys)), limit: 100 }));
   for (const { id, definition } of wanted) {
-    const { eventName, lookupKey, unitAmountDecimal } = definition.stripe;
+    const { eventName, lookupKeys, unitAmountDecimal } = definition.stripe;
     let meter = meters.find((m) => m.event_name === eventName);
     if (meter) {
       changes.push({ object: "meter", key: eventName, action: "unchanged", id: meter.id });
@@ -56,31 +57,41 @@ export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product
       changes.push({ object: "product", key: `meter:${id}`, action: "updated", id: product.id });
     }
 
-    const current = prices.find((p) => p.lookup_key === lookupKey);
-    const matches =
-      current?.active &&
-      current.recurring?.usage_type === "metered" &&
-      current.recurring.meter === meter.id &&
-      current.unit_amount_decimal !== null &&
-      Number(String(current.unit_amount_decimal)) === Number(unitAmountDecimal) &&
-      (typeof current.product === "string" ? current.product : current.product.id) === product.id;
-    if (current && matches) {
-      priceIds.push(current.id);
-      changes.push({ object: "price", key: lookupKey, action: "unchanged", id: current.id });
-      continue;
+    for (const interval of INTERVALS) {
+      const lookupKey = lookupKeys[interval];
+      const current = prices.find((p) => p.lookup_key === lookupKey);
+      const matches =
+        current?.active &&
+        current.recurring?.usage_type === "metered" &&
+        current.recurring.meter === meter.id &&
+        current.recurring.interval === interval &&
+        current.unit_amount_decimal !== null &&
+        Number(String(current.unit_amount_decimal)) === Number(unitAmountDecimal) &&
+        (typeof current.product === "string" ? current.product : current.product.id) === product.id;
+      if (current && matches) {
+        priceIds.push(current.id);
+        changes.push({ object: "price", key: lookupKey, action: "unchanged", id: current.id });
+        continue;
+      }
+      const created = await stripe.prices.create({
+        product: product.id,
+        currency: "usd",
+        unit_amount_decimal: Stripe.Decimal.from(unitAmountDecimal),
+        recurring: { interval, usage_type: "metered", meter: meter.id },
+        lookup_key: lookupKey,
+        transfer_lookup_key: true,
+        metadata: { meter_id: id, interval, managed_by: MANAGED_BY },
+      });
+      priceIds.push(created.id);
+      changes.push({
+        object: "price",
+        key: lookupKey,
+        action: current ? "updated" : "created",
+        id: created.id,
+        detail: `${unitAmountDecimal} usd/${definition.unit}, billed per ${interval}`,
+      });
+      if (current?.active) await stripe.prices.update(current.id, { active: false });
     }
-    const created = await stripe.prices.create({
-      product: product.id,
-      currency: "usd",
-      unit_amount_decimal: Stripe.Decimal.from(unitAmountDecimal),
-      recurring: { interval: "month", usage_type: "metered", meter: meter.id },
-      lookup_key: lookupKey,
-      transfer_lookup_key: true,
-      metadata: { meter_id: id, managed_by: MANAGED_BY },
-    });
-    priceIds.push(created.id);
-    changes.push({ object: "price", key: lookupKey, action: current ? "updated" : "created", id: created.id, detail: `${unitAmountDecimal} usd/${definition.unit}` });
-    if (current?.active) await stripe.prices.update(current.id, { active: false });
   }
   return { changes, priceIds };
 }

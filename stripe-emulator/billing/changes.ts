@@ -62,6 +62,10 @@ export function planItemChanges(sub: Stripe.Subscription, updates: ItemUpdate[],
   if (result.length === 0) throw invalidRequest('A subscription must have at least one active plan.', paramPrefix);
   const currency = result[0].price.currency;
   if (result.some((r) => r.price.currency !== currency)) throw invalidRequest('All prices on a subscription must have the same currency.', paramPrefix);
+  const intervalOf = (price: Stripe.Price) => `${recurringOf(price).interval}/${recurringOf(price).interval_count}`;
+  if (new Set(result.map((r) => intervalOf(r.price))).size > 1) {
+    throw invalidRequest('Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.', paramPrefix);
+  }
   const oldRecurring = recurringOf(sub.items.data[0].price);
   const newRecurring = recurringOf(result[0].price);
   const intervalChanged = oldRecurring.interval !== newRecurring.interval || oldRecurring.interval_count !== newRecurring.interval_count;

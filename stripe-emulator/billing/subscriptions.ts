@@ -121,10 +121,12 @@ function meteredLine(emu: Emulator, sub: Stripe.Subscription, item: Stripe.Subsc
   const customer = String(sub.customer);
   const usage = meteredUsage(emu, item.price, customer, start, end);
   const price = item.price;
+  // Metered prices are usually fractions of a cent (`unit_amount_decimal`, with `unit_amount` null).
+  const unit = price.unit_amount_decimal !== null && price.unit_amount_decimal !== undefined ? Number(String(price.unit_amount_decimal)) : (price.unit_amount ?? 0);
   return {
-    amount: Math.round((price.unit_amount ?? 0) * usage),
+    amount: Math.round(unit * usage),
     currency: price.currency,
-    description: `${usage} × ${productName(emu, price)} (at ${formatAmount(price.unit_amount ?? 0, price.currency)} / unit)`,
+    description: `${usage} × ${productName(emu, price)} (at ${Number.isInteger(unit) ? formatAmount(unit, price.currency) : `${unit}¢`} / unit)`,
     price,
     quantity: usage,
     period: { start, end },
@@ -169,6 +171,11 @@ export interface CreatedSubscription {
  * Without a trial the subscription starts `incomplete` and becomes `active` once paid (created → updated events);
  * with a trial it starts `trialing` with a $0 paid invoice.
  */
+/** The licensed (plan) item of a subscription; metered items ride beside it. */
+export function planItemOf(sub: Stripe.Subscription): Stripe.SubscriptionItem {
+  return sub.items.data.find((item) => item.price.recurring?.usage_type !== 'metered') ?? sub.items.data[0];
+}
+
 export function createSubscription(emu: Emulator, input: CreateSubscriptionInput): CreatedSubscription {
   const { customer } = input;
   const now = emu.nowFor(customer.id);

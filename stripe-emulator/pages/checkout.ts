@@ -29,7 +29,7 @@ function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
       : html`<p class="amount">${formatAmount(session.amount_total ?? 0, currency)}</p>${recurring?.price ? html`<p class="muted">per ${describeInterval(recurring.price)}</p>` : null}`}
     <table aria-label="Order summary"><tbody>
       ${items.map(
-        (li) => html`<tr><td>${li.description} × ${li.quantity}</td><td class="num">${formatAmount(li.amount_total, li.currency)}</td></tr>`,
+        (li) => html`<tr><td>${li.description}${li.quantity === null ? ' (billed by usage)' : ` × ${li.quantity}`}</td><td class="num">${formatAmount(li.amount_total, li.currency)}</td></tr>`,
       )}
     </tbody></table>
   </div>`;

@@ -27,8 +27,15 @@ function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number
     if (!price.active) {
       throw invalidRequest(`The price specified is inactive. This field only accepts active prices.`, `line_items[${index}][price]`, 'price_inactive');
     }
-    const quantity = item.int('quantity') ?? 1;
-    const amount = (price.unit_amount ?? 0) * quantity;
+    const metered = price.recurring?.usage_type === 'metered';
+    if (metered && item.has('quantity')) {
+      throw invalidRequest(
+        `Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`line_items[${index}]\`.`,
+        `line_items[${index}][quantity]`,
+      );
+    }
+    const quantity = metered ? null : (item.int('quantity') ?? 1);
+    const amount = (price.unit_amount ?? 0) * (quantity ?? 0);
     const lineItem: Stripe.LineItem = {
       id: newId('li'),
       object: 'item',
@@ -47,6 +54,10 @@ function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number
   });
   if (mode === 'subscription' && !lineItems.some((li) => li.price?.type === 'recurring')) {
     throw invalidRequest('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
+  }
+  const intervals = new Set(lineItems.flatMap((li) => (li.price?.recurring ? [`${li.price.recurring.interval}/${li.price.recurring.interval_count}`] : [])));
+  if (intervals.size > 1) {
+    throw invalidRequest('Checkout does not support multiple prices with different billing intervals.', 'line_items');
   }
   if (mode === 'payment' && lineItems.some((li) => li.price?.type === 'recurring')) {
     throw invalidRequest(

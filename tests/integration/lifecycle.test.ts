@@ -4,7 +4,10 @@ import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { POST as cancelRoute } from "@/app/api/billing/subscription/cancel/route";
 import { POST as changeRoute } from "@/app/api/billing/subscription/change/route";
 import { POST as resumeRoute } from "@/app/api/billing/subscription/resume/route";
-import { billingCustomers, invoices, notifications, webhookEvents, type User } from "@/db/schema";
+import type Stripe from "stripe";
+import { billingCustomers, invoices, notifications, subscriptions, webhookEvents, type User } from "@/db/schema";
+import { consume } from "@/lib/billing/metering";
+import { reportBillableUsage } from "@/lib/billing/usage-report";
 import { getBillingSummary, type BillingSummary } from "@/lib/billing/summary";
 import { DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
@@ -172,6 +175,53 @@ describe.each(DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (ki
     await env.flush();
     expect(await getBillingSummary(user.id, at(T0))).toMatchObject({ plan: { id: "scale" }, status: "active", trialEnd: null });
     expect((await userInvoices(user.id)).at(-1)).toMatchObject({ status: "paid", amountPaid: 9_900 });
+  });
+
+  /** The lookup keys of the Stripe subscription's items, plan first: what Stripe will invoice. */
+  async function stripeItems(userId: string) {
+    const [row] = await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, userId));
+    const sub = await env.stripe.subscriptions.retrieve(row.providerSubscriptionId, { expand: ["schedule"] });
+    return { sub, keys: sub.items.data.map((i) => `${i.price.lookup_key}:${i.price.recurring?.usage_type}`) };
+  }
+
+  it("overage: usage past the included amount is reported, invoiced at renewal by the metered price, and follows interval changes", async () => {
+    const { user, clockId } = await clockedUser();
+    await subscribe(user, "scale", "month");
+    expect((await stripeItems(user.id)).keys).toEqual(["scale_monthly:licensed", "tokens_overage:metered"]);
+
+    // Scale includes 10,000,000 tokens a month; 5,000 past that are billed at $0.00002 each: 10 cents.
+    const during = { now: at(T0 + DAY) };
+    expect(await consume(user.id, "tokens", 10_000_000, during)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await consume(user.id, "tokens", 5_000, { ...during, idempotencyKey: "overage-1" })).toMatchObject({ allowed: true, used: 10_005_000 });
+    expect(await reportBillableUsage()).toMatchObject({ sent: 1, units: 5_000 });
+    const first = await getBillingSummary(user.id, at(T0));
+    const periodEnd = Date.parse(first.currentPeriodEnd as string) / 1000;
+    await advance(clockId, periodEnd + 2 * 3600);
+    expect((await userInvoices(user.id)).map((i) => [i.billingReason, i.status, i.amountPaid])).toEqual([
+      ["subscription_create", "paid", 9_900],
+      ["subscription_cycle", "paid", 9_900 + 10],
+    ]);
+
+    // Monthly → yearly is billed now; the metered price moves to the yearly one with it.
+    const toYearly = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "year" });
+    expect(toYearly.status).toBe(200);
+    expect((await stripeItems(user.id)).keys).toEqual(["scale_yearly:licensed", "tokens_overage_yearly:metered"]);
+
+    // Yearly → Pro monthly waits for the period end; the schedule's next phase carries the monthly metered price.
+    const down = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "pro", interval: "month" });
+    expect(down.status).toBe(200);
+    const { sub } = await stripeItems(user.id);
+    const schedule = sub.schedule as Stripe.SubscriptionSchedule;
+    const prices = await env.stripe.prices.list({ lookup_keys: ["pro_monthly", "tokens_overage", "scale_yearly", "tokens_overage_yearly"] });
+    const keyOf = (id: unknown) => prices.data.find((p) => p.id === id)?.lookup_key;
+    expect(schedule.phases.map((phase) => phase.items.map((i) => keyOf(i.price)))).toEqual([
+      ["scale_yearly", "tokens_overage_yearly"],
+      ["pro_monthly", "tokens_overage"],
+    ]);
+    const yearEnd = sub.items.data[0].current_period_end;
+    await advance(clockId, yearEnd + 2 * 3600);
+    expect((await stripeItems(user.id)).keys).toEqual(["pro_monthly:licensed", "tokens_overage:metered"]);
+    expect(await getBillingSummary(user.id, at(yearEnd + 2 * 3600))).toMatchObject({ plan: { id: "pro" }, interval: "month", status: "active" });
   });
 
   it("downgrade: scheduled for the period end, plan kept until then", async () => {

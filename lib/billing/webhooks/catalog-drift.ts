@@ -12,7 +12,7 @@ export function catalogDrift(event: Stripe.Event): string | null {
     const wanted = catalogPrices().find((p) => p.lookupKey === object.lookup_key);
     if (!wanted) {
       // The metered prices of `bill` meters are managed too (lib/stripe/meter-catalog.ts).
-      if (billedMeters().some((m) => m.definition.stripe.lookupKey === object.lookup_key)) return null;
+      if (billedMeters().some((m) => Object.values(m.definition.stripe.lookupKeys).includes(object.lookup_key ?? ""))) return null;
       return object.metadata?.managed_by === MANAGED_BY && object.active
         ? `price ${object.id} is managed but its lookup key "${object.lookup_key}" is not in the catalog`
         : null;
