@@ -8,6 +8,7 @@ import { safeCallbackUrl } from "./callback-url";
 import { authSecret } from "./secret";
 import { revokeSessions } from "./sessions";
 import { authenticate, findOrCreateOAuthUser, findUserById } from "./users";
+import { claimAnonymousUsage } from "@/lib/billing/metering/anonymous";
 
 /** The only error code a failed sign-in shows in its URL: never a message that could carry SQL or data. */
 export const SIGN_IN_UNAVAILABLE = "unavailable";
@@ -53,7 +54,12 @@ export const oauthProviderIds = (): string[] =>
 const providerVerifiedEmail = (profile: unknown) =>
   Boolean(profile && typeof profile === "object" && (profile as { email_verified?: unknown }).email_verified === true);
 
-export function authOptions(): NextAuthOptions {
+/**
+ * `anonymousVisitorId`: the signed-out visitor's verified `anon_id` from the sign-in request; an
+ * OAuth sign-in that creates the account takes over that visitor's usage, as an email sign-up does.
+ */
+export function authOptions(context: { anonymousVisitorId?: string | null } = {}): NextAuthOptions {
+  const visitorId = context.anonymousVisitorId;
   return {
     secret: authSecret(),
     session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
@@ -64,7 +70,12 @@ export function authOptions(): NextAuthOptions {
         if (account?.provider === "credentials") return true;
         if (!user.email) return false;
         // OAuth: an identity links to an existing account only with a provider-verified address.
-        const dbUser = await findOrCreateOAuthUser(user.email, user.name, providerVerifiedEmail(profile));
+        const dbUser = await findOrCreateOAuthUser(
+          user.email,
+          user.name,
+          providerVerifiedEmail(profile),
+          visitorId ? (created) => claimAnonymousUsage(visitorId, created.id) : undefined,
+        );
         if (!dbUser) return false;
         user.id = dbUser.id;
         return true;

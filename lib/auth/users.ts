@@ -97,6 +97,8 @@ export async function findOrCreateOAuthUser(
   email: string,
   name: string | null | undefined,
   emailVerifiedByProvider: boolean,
+  /** Runs once when the sign-in creates the account (e.g. to carry a visitor's anonymous usage over). */
+  afterCreate?: (user: User) => Promise<unknown>,
 ): Promise<User | null> {
   const existing = await findUserByEmail(email);
   if (existing) {
@@ -110,11 +112,14 @@ export async function findOrCreateOAuthUser(
       .returning();
     return claimed ?? null;
   }
+  let created: User;
   try {
-    return await createUser({ email, name: name ?? undefined, emailVerifiedAt: emailVerifiedByProvider ? new Date() : null });
+    created = await createUser({ email, name: name ?? undefined, emailVerifiedAt: emailVerifiedByProvider ? new Date() : null });
   } catch (error) {
     // Two first sign-ins at once: the other one created it; apply the linking rules to that account.
     if (isAppError(error, "conflict")) return findOrCreateOAuthUser(email, name, emailVerifiedByProvider);
     throw error;
   }
+  if (afterCreate) await afterCreate(created);
+  return created;
 }

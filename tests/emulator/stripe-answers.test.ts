@@ -489,3 +489,75 @@ describe('8b. a refused create leaves nothing behind', () => {
     expect(env.receiver.forCustomer(customer.id)).toEqual([]);
   });
 });
+
+describe('metered prices beside a plan price', () => {
+  async function meteredPrice(interval: 'month' | 'year'): Promise<Stripe.Price> {
+    const meter = await env.stripe.billing.meters.create({
+      display_name: 'Tokens',
+      event_name: `tokens_${interval}_${Math.random().toString(36).slice(2, 8)}`,
+      default_aggregation: { formula: 'sum' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+      value_settings: { event_payload_key: 'value' },
+    });
+    const product = await env.stripe.products.create({ name: 'Tokens (usage)' });
+    return env.stripe.prices.create({
+      product: product.id,
+      currency: 'usd',
+      unit_amount_decimal: '0.002' as unknown as Stripe.Decimal,
+      recurring: { interval, usage_type: 'metered', meter: meter.id },
+    });
+  }
+  const session = (lineItems: Stripe.Checkout.SessionCreateParams.LineItem[]) =>
+    env.stripe.checkout.sessions.create({ mode: 'subscription', line_items: lineItems, success_url: 'http://localhost/ok', cancel_url: 'http://localhost/no' });
+
+  it('Checkout: a metered line item with a quantity → 400 naming it; prices on different intervals → 400', async () => {
+    const metered = await meteredPrice('month');
+    expect(await refusal(session([{ price: plan.monthly.id, quantity: 1 }, { price: metered.id, quantity: 1 }]))).toMatchObject({
+      statusCode: 400,
+      type: 'StripeInvalidRequestError',
+      param: 'line_items[1][quantity]',
+    });
+    expect(await refusal(session([{ price: plan.yearly.id, quantity: 1 }, { price: metered.id }]))).toMatchObject({
+      statusCode: 400,
+      message: 'Checkout does not support multiple prices with different billing intervals.',
+    });
+    const ok = await session([{ price: plan.monthly.id, quantity: 1 }, { price: metered.id }]);
+    expect(ok.status).toBe('open');
+  });
+
+  it('subscriptions.update: leaving items on different intervals → 400; moving both together works', async () => {
+    const [monthlyMetered, yearlyMetered] = await Promise.all([meteredPrice('month'), meteredPrice('year')]);
+    const { customer } = await customerWithCard();
+    const sub = await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }, { price: monthlyMetered.id }] });
+    const [planItem, meteredItem] = sub.items.data;
+    expect(meteredItem.price.recurring?.usage_type).toBe('metered');
+    expect(await refusal(env.stripe.subscriptions.update(sub.id, { items: [{ id: planItem.id, price: plan.yearly.id }] }))).toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining('interval fields must match across all plans on this subscription'),
+    });
+    expect((await env.stripe.subscriptions.retrieve(sub.id)).items.data[0].price.id).toBe(plan.monthly.id);
+    const moved = await env.stripe.subscriptions.update(sub.id, {
+      items: [
+        { id: planItem.id, price: plan.yearly.id },
+        { id: meteredItem.id, price: yearlyMetered.id },
+      ],
+    });
+    expect(moved.items.data.map((i) => i.price.id)).toEqual([plan.yearly.id, yearlyMetered.id]);
+  });
+
+  it('a renewal invoice bills the period’s meter events at the fractional unit_amount_decimal', async () => {
+    const metered = await meteredPrice('month');
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: Date.UTC(2027, 5, 1) / 1000 });
+    const customer = await env.stripe.customers.create({ email: 'metered@example.com', test_clock: clock.id });
+    const pm = await env.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    const sub = await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: plan.monthly.id }, { price: metered.id }], default_payment_method: pm.id });
+    const meter = await env.stripe.billing.meters.retrieve(metered.recurring!.meter!);
+    await env.stripe.billing.meterEvents.create({ event_name: meter.event_name, payload: { stripe_customer_id: customer.id, value: '12345' } });
+    const end = sub.items.data[0].current_period_end;
+    await env.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 2 * 3600 });
+    const [renewal] = (await env.stripe.invoices.list({ customer: customer.id })).data.filter((i) => i.billing_reason === 'subscription_cycle');
+    // 12,345 × 0.002¢ = 24.69¢ → 25¢, in arrears for the period that ended.
+    expect(renewal.lines.data.map((l) => l.amount).sort((a, b) => a - b)).toEqual([25, 2000]);
+    expect(renewal).toMatchObject({ amount_paid: 2025, status: 'paid' });
+  });
+});

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as signUpRoute } from "@/app/api/account/route";
 import { findUserByEmail } from "@/lib/auth/users";
+import { verifyAnonymousId } from "@/lib/auth/anonymous-id";
+import { authOptions } from "@/lib/auth/options";
 import { POST as runJobRoute } from "@/app/api/demo/jobs/route";
 import { getQuota } from "@/lib/billing/metering";
 import { DATABASE_KINDS } from "../helpers/db";
@@ -52,6 +54,30 @@ describe.each(DATABASE_KINDS)("anonymous allowance on %s", (kind) => {
     expect(second.status).toBe(201);
     const other = (await findUserByEmail(`again-${email}`))!;
     expect((await getQuota(other.id)).meters.jobs.used).toBe(0);
+  });
+
+  it("an OAuth sign-in that creates the account carries the visitor's usage over too, once", async () => {
+    const guest = visitor("203.0.113.20");
+    for (let i = 1; i <= 2; i += 1) expect((await guest.run()).status).toBe(200);
+    const anonymousVisitorId = verifyAnonymousId(decodeURIComponent(guest.cookie.slice("anon_id=".length)));
+    expect(anonymousVisitorId).toBeTruthy();
+    // What next-auth calls when Google hands back an identity; the route builds the options from the request's cookie.
+    const signIn = (email: string) =>
+      authOptions({ anonymousVisitorId }).callbacks!.signIn!({
+        user: { id: "google-123", email, name: "Guest Person" },
+        account: { provider: "google", type: "oauth", providerAccountId: "123" },
+        profile: { email, email_verified: true },
+      } as never);
+    const email = `oauth-guest-${Date.now()}@example.com`;
+    expect(await signIn(email)).toBe(true);
+    const user = (await findUserByEmail(email))!;
+    expect((await getQuota(user.id)).meters.jobs).toMatchObject({ used: 2, limit: 5 });
+    // Signing in again, or a second new account from the same visitor, carries nothing more.
+    expect(await signIn(email)).toBe(true);
+    expect((await getQuota(user.id)).meters.jobs.used).toBe(2);
+    const second = `oauth-again-${email}`;
+    expect(await signIn(second)).toBe(true);
+    expect((await getQuota((await findUserByEmail(second))!.id)).meters.jobs.used).toBe(0);
   });
 
   it("a forged cookie is replaced, and one IP address is capped at 3 visitors' worth", async () => {

@@ -1,4 +1,5 @@
 import NextAuth from "next-auth";
+import { ANONYMOUS_COOKIE, verifyAnonymousId } from "@/lib/auth/anonymous-id";
 import { authOptions } from "@/lib/auth/options";
 import { prepareAuthRequest } from "@/lib/auth/sign-in-request";
 import { route } from "@/lib/http/route";
@@ -12,9 +13,12 @@ type Handler = (request: Request, context: { params: Promise<{ nextauth: string[
  */
 const nextAuth = route({ access: "public", accepts: "form", maxBodyBytes: 16 * 1024 }, async ({ request, rawBody, params }) =>
   // Built per request so the options read the environment at run time, not at build time.
-  (NextAuth(authOptions()) as unknown as Handler)(await prepareAuthRequest(request, rawBody), {
-    params: params as Promise<{ nextauth: string[] }>,
-  }),
+  (NextAuth(authOptions({ anonymousVisitorId: verifyAnonymousId(request.cookies.get(ANONYMOUS_COOKIE)?.value) })) as unknown as Handler)(
+    await prepareAuthRequest(request, rawBody),
+    {
+      params: params as Promise<{ nextauth: string[] }>,
+    },
+  ),
 );
 
 export { nextAuth as GET, nextAuth as POST };
