@@ -45,6 +45,24 @@ export const users = pgTable("users", {
   index("users_email_prefix_idx").on(t.email.op("text_pattern_ops")),
 ]);
 
+/**
+ * Which OAuth identity (GitHub or Google account id) signs in as which user: recorded when a
+ * sign-in creates or links the account, so the same identity signs in again even when its provider
+ * does not vouch for the address (GitHub), while another identity still needs that vouching.
+ */
+export const oauthIdentities = pgTable(
+  "oauth_identities",
+  {
+    provider: text("provider").notNull(),
+    providerAccountId: text("provider_account_id").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] }), index("oauth_identities_user_id_idx").on(t.userId)],
+);
+
 /** Single-use email verification links; only the SHA-256 of the token is stored. */
 export const emailVerificationTokens = pgTable(
   "email_verification_tokens",

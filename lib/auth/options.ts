@@ -70,7 +70,9 @@ export function authOptions(context: { anonymousVisitorId?: string | null } = {}
         if (account?.provider === "credentials") return true;
         if (!user.email) return false;
         // OAuth: an identity links to an existing account only with a provider-verified address.
+        if (!account) return false;
         const dbUser = await findOrCreateOAuthUser(
+          { provider: account.provider, providerAccountId: account.providerAccountId },
           user.email,
           user.name,
           providerVerifiedEmail(profile),

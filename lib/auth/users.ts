@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { users, type User, type UserRole } from "@/db/schema";
+import { oauthIdentities, users, type User, type UserRole } from "@/db/schema";
 import { badRequest, conflict, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { sendSignUpAttemptEmail, sendVerificationEmail } from "./account-emails";
@@ -87,39 +87,60 @@ export async function authenticate(email: string, password: string): Promise<Use
   return (await verifyPassword(password, user.passwordHash)) ? user : null;
 }
 
+/** A provider's account: `github` + its numeric user id, `google` + its `sub`. */
+export interface OAuthIdentity {
+  provider: string;
+  providerAccountId: string;
+}
+
 /**
- * For OAuth sign-ins: the account with that email, created on first sign-in. An identity is linked
- * to an existing account only when the provider vouches that it verified the address; then the
- * address counts as verified here too, and a password set by someone who never proved the address
- * (a pre-registered account) is dropped and its sessions revoked. Returns null when linking is refused.
+ * For OAuth sign-ins. An identity that signed in before signs in as the same user. Otherwise the
+ * account with that email, created on first sign-in: an identity is linked to an existing account
+ * only when the provider vouches that it verified the address; then the address counts as verified
+ * here too, and a password set by someone who never proved the address (a pre-registered account)
+ * is dropped and its sessions revoked. Returns null when linking is refused.
  */
 export async function findOrCreateOAuthUser(
+  identity: OAuthIdentity,
   email: string,
   name: string | null | undefined,
   emailVerifiedByProvider: boolean,
   /** Runs once when the sign-in creates the account (e.g. to carry a visitor's anonymous usage over). */
   afterCreate?: (user: User) => Promise<unknown>,
 ): Promise<User | null> {
+  const db = await getDb();
+  const [known] = await db
+    .select({ user: users })
+    .from(oauthIdentities)
+    .innerJoin(users, eq(users.id, oauthIdentities.userId))
+    .where(and(eq(oauthIdentities.provider, identity.provider), eq(oauthIdentities.providerAccountId, identity.providerAccountId)))
+    .limit(1);
+  if (known) return known.user;
+  const remember = async (user: User) => {
+    await db.insert(oauthIdentities).values({ ...identity, userId: user.id }).onConflictDoNothing();
+    return user;
+  };
+
   const existing = await findUserByEmail(email);
   if (existing) {
     if (!emailVerifiedByProvider) return null;
-    if (existing.emailVerifiedAt) return existing;
-    const db = await getDb();
+    if (existing.emailVerifiedAt) return remember(existing);
     const [claimed] = await db
       .update(users)
       .set({ emailVerifiedAt: new Date(), passwordHash: null, sessionVersion: existing.sessionVersion + 1 })
       .where(eq(users.id, existing.id))
       .returning();
-    return claimed ?? null;
+    return claimed ? remember(claimed) : null;
   }
   let created: User;
   try {
     created = await createUser({ email, name: name ?? undefined, emailVerifiedAt: emailVerifiedByProvider ? new Date() : null });
   } catch (error) {
     // Two first sign-ins at once: the other one created it; apply the linking rules to that account.
-    if (isAppError(error, "conflict")) return findOrCreateOAuthUser(email, name, emailVerifiedByProvider);
+    if (isAppError(error, "conflict")) return findOrCreateOAuthUser(identity, email, name, emailVerifiedByProvider);
     throw error;
   }
+  await remember(created);
   if (afterCreate) await afterCreate(created);
   return created;
 }

@@ -52,12 +52,20 @@ describe.each(DATABASE_KINDS)("account security on %s", (kind) => {
 
   it("links an OAuth identity to an existing account only for a provider-verified address, dropping an unproven password", async () => {
     await signUp("victim@example.com");
-    expect(await findOrCreateOAuthUser("victim@example.com", "V", false)).toBeNull();
-    const linked = await findOrCreateOAuthUser("victim@example.com", "V", true);
+    const github = { provider: "github", providerAccountId: "1001" };
+    const google = { provider: "google", providerAccountId: "g-2002" };
+    expect(await findOrCreateOAuthUser(github, "victim@example.com", "V", false)).toBeNull();
+    const linked = await findOrCreateOAuthUser(google, "victim@example.com", "V", true);
     expect(linked).toMatchObject({ email: "victim@example.com", passwordHash: null, sessionVersion: 1 });
     expect(linked!.emailVerifiedAt).not.toBeNull();
-    const fresh = await findOrCreateOAuthUser("newcomer@example.com", "N", false);
+    // GitHub vouches for nothing: its first sign-in creates the account, and the same identity signs in again.
+    const fresh = await findOrCreateOAuthUser(github, "newcomer@example.com", "N", false);
     expect(fresh).toMatchObject({ emailVerifiedAt: null });
+    expect(await findOrCreateOAuthUser(github, "newcomer@example.com", "N", false)).toMatchObject({ id: fresh!.id });
+    // …while another unvouched identity claiming that address is still refused.
+    expect(await findOrCreateOAuthUser({ provider: "github", providerAccountId: "6666" }, "newcomer@example.com", "N", false)).toBeNull();
+    // An identity keeps its account even if the provider later reports another address.
+    expect(await findOrCreateOAuthUser(github, "renamed@example.com", "N", false)).toMatchObject({ id: fresh!.id });
   });
 
   it("revokeSessions ends every session issued before it", async () => {

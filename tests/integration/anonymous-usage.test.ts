@@ -62,10 +62,10 @@ describe.each(DATABASE_KINDS)("anonymous allowance on %s", (kind) => {
     const anonymousVisitorId = verifyAnonymousId(decodeURIComponent(guest.cookie.slice("anon_id=".length)));
     expect(anonymousVisitorId).toBeTruthy();
     // What next-auth calls when Google hands back an identity; the route builds the options from the request's cookie.
-    const signIn = (email: string) =>
+    const signIn = (email: string, providerAccountId = `g-${email}`) =>
       authOptions({ anonymousVisitorId }).callbacks!.signIn!({
-        user: { id: "google-123", email, name: "Guest Person" },
-        account: { provider: "google", type: "oauth", providerAccountId: "123" },
+        user: { id: providerAccountId, email, name: "Guest Person" },
+        account: { provider: "google", type: "oauth", providerAccountId },
         profile: { email, email_verified: true },
       } as never);
     const email = `oauth-guest-${Date.now()}@example.com`;

@@ -14,6 +14,7 @@ const EXPECTED_TABLES = [
   "email_verification_tokens",
   "invoices",
   "notifications",
+  "oauth_identities",
   "operator_alerts",
   "rate_limits",
   "subscriptions",
