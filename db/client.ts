@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { withQueryDeadline } from "./deadline";
+import { isDatabaseUnavailable } from "./errors";
 import * as schema from "./schema";
 
 /** The one type every query above the driver uses, whether PGlite or postgres.js is underneath. */
@@ -21,6 +22,11 @@ export interface DatabaseHandle {
   kind: "pglite" | "postgres";
   db: Database;
   migrate(): Promise<void>;
+  /**
+   * Proves the database answers, on a connection of its own (Postgres), so /api/health does not
+   * queue behind a busy pool: a saturated instance is busy, not unhealthy.
+   */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,9 +114,31 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
   });
   const clientDeadline = timeouts.statementMs ? timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS : 0;
   const db = drizzle({ client: withQueryDeadline(client, clientDeadline), schema });
+  let pingClient: ReturnType<typeof postgres> | undefined;
   return {
     kind: "postgres",
     db: db as unknown as Database,
+    async ping() {
+      const open = () =>
+        postgres(url, {
+          max: 1,
+          idle_timeout: 60,
+          onnotice: () => {},
+          connect_timeout: timeouts.connectMs / 1000,
+          connection: timeouts.serverSide === false ? {} : { statement_timeout: timeouts.statementMs },
+        });
+      const current = (pingClient ??= open());
+      try {
+        await current`select 1`;
+      } catch (error) {
+        // Its one connection may have died with a restarted server: the next ping starts afresh.
+        if (pingClient === current) pingClient = undefined;
+        void current.end({ timeout: 0 }).catch(() => {});
+        if (!isDatabaseUnavailable(error)) throw error;
+        const fresh = (pingClient ??= open());
+        await fresh`select 1`;
+      }
+    },
     async migrate() {
       // Migrations may legitimately run long: no statement timeout on their own connection.
       const lockClient = postgres(url, {
@@ -128,7 +156,9 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
         await lockClient.end();
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([client.end({ timeout: 5 }), pingClient?.end({ timeout: 5 })]);
+    },
   };
 }
 

@@ -42,7 +42,7 @@ const migrated = new WeakSet<object>();
 async function checkDatabase(): Promise<HealthReport["database"]> {
   const handle = await getDatabaseHandle();
   if (migrated.has(handle)) {
-    await handle.db.execute(sql`select 1`);
+    await (handle.ping ? handle.ping() : handle.db.execute(sql`select 1`));
     return { status: "ok", kind: handle.kind, migrations: "applied" };
   }
   const [row] = await selectRows<{ applied: number | string }>(
