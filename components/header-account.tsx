@@ -34,8 +34,10 @@ export function HeaderAccount() {
     return () => controller.abort();
   }, [pathname]);
 
-  // Until the browser knows, reserve the space and show nothing (no signed-out flash for members).
-  if (me === undefined) return <span className="inline-block h-8 w-24" aria-hidden="true" />;
+  // Until the browser knows, reserve the space of the signed-out links and show nothing (no
+  // signed-out flash for members): a narrow phone's header then wraps the same way before and
+  // after, so the page below does not shift.
+  if (me === undefined) return <span className="inline-block h-8 w-36" aria-hidden="true" />;
   if (me === null) {
     return (
       <>

@@ -7,8 +7,10 @@ export const metadata: Metadata = {
   title: "Pricing",
   description: "Plans for Acme SaaS: start free, upgrade when you need more, monthly or yearly.",
 };
-// The catalog is code, so the HTML is the same for every visitor: render it statically and let a
-// CDN cache it. Which prices Stripe currently sells is refreshed every 5 minutes.
+// The catalog is code, so the HTML is the same for every visitor (the signed-in part of the header
+// and the current plan are filled in by the browser). It is still rendered per request, because the
+// root layout opts every page into that so Next can put the response's CSP nonce (proxy.ts) on its
+// scripts; which prices Stripe sells is read from a 5-minute cache.
 export const revalidate = 300;
 
 export default async function PricingPage() {
