@@ -37,11 +37,18 @@ export const users = pgTable("users", {
   emailVerifiedAt: ts("email_verified_at"),
   /** Sessions carry the version they were issued under; bumping it revokes every session of the user. */
   sessionVersion: integer("session_version").notNull().default(0),
+  /**
+   * Minor units per month of the user's current subscription, kept by a database trigger on
+   * `subscriptions` (migration 0006) so the admin list can sort 100,000 customers by MRR from an
+   * index. Never written by the app.
+   */
+  currentMrr: bigint("current_mrr", { mode: "number" }).notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
   // Admin customer list: keyset pagination by "customer since", and search by email prefix.
   index("users_created_at_id_idx").on(t.createdAt, t.id),
+  index("users_current_mrr_id_idx").on(t.currentMrr, t.id),
   index("users_email_prefix_idx").on(t.email.op("text_pattern_ops")),
 ]);
 

@@ -45,10 +45,12 @@ runScript(async () => {
 
   const [admin] = await db
     .insert(users)
-    .values({ email: "bench-admin@example.com", role: "admin" })
-    .onConflictDoUpdate({ target: users.email, set: { role: "admin" } })
+    // Admin rights need a verified address (lib/auth/roles.ts); the session carries the user's session version.
+    .values({ email: "bench-admin@example.com", role: "admin", emailVerifiedAt: new Date() })
+    .onConflictDoUpdate({ target: users.email, set: { role: "admin", emailVerifiedAt: new Date() } })
     .returning();
-  const cookie = `next-auth.session-token=${await encode({ token: { sub: admin.id }, secret: process.env.NEXTAUTH_SECRET })}`;
+  const token = { sub: admin.id, sv: admin.sessionVersion };
+  const cookie = `next-auth.session-token=${await encode({ token, secret: process.env.NEXTAUTH_SECRET })}`;
   const [someone] = await db.select({ id: users.id }).from(users).where(eq(users.email, "seed-4242@large.example")).limit(1);
   const customerId = someone?.id ?? admin.id;
 

@@ -71,6 +71,34 @@ describe.each(DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.userId, target.id))).toEqual([]);
   });
 
+  it("a customer's MRR follows every change to their subscriptions (the trigger behind sort=mrr)", async () => {
+    const user = await env.createUser();
+    const mrr = async () => (await env.database.db.select({ v: users.currentMrr }).from(users).where(eq(users.id, user.id)))[0].v;
+    const base = { userId: user.id, planId: "pro", currentPeriodStart: new Date(), currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) };
+    expect(await mrr()).toBe(0);
+    const [trial] = await env.database.db
+      .insert(subscriptions)
+      .values({ ...base, providerSubscriptionId: `sub_mrr_t_${kind}_${Date.now()}`, status: "trialing", interval: "month", unitAmount: 1_900 })
+      .returning();
+    expect(await mrr()).toBe(0); // a trial pays nothing yet
+    await env.database.db.update(subscriptions).set({ status: "active" }).where(eq(subscriptions.id, trial.id));
+    expect(await mrr()).toBe(1_900);
+    await env.database.db.update(subscriptions).set({ interval: "year", unitAmount: 99_000, planId: "scale" }).where(eq(subscriptions.id, trial.id));
+    expect(await mrr()).toBe(8_250); // yearly counts a twelfth
+    await env.database.db.update(subscriptions).set({ quantity: 2 }).where(eq(subscriptions.id, trial.id));
+    expect(await mrr()).toBe(16_500);
+    await env.database.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, trial.id));
+    expect(await mrr()).toBe(0);
+    // A later live subscription is the current one; deleting it leaves the canceled one (0).
+    const [next] = await env.database.db
+      .insert(subscriptions)
+      .values({ ...base, providerSubscriptionId: `sub_mrr_n_${kind}_${Date.now()}`, status: "past_due", interval: "month", unitAmount: 9_900 })
+      .returning();
+    expect(await mrr()).toBe(9_900);
+    await env.database.db.delete(subscriptions).where(eq(subscriptions.id, next.id));
+    expect(await mrr()).toBe(0);
+  });
+
   it("lists customers with search, status filter, sort and keyset pages without repeats", async () => {
     const tag = `list${kind}${Date.now()}`;
     const made: User[] = [];

@@ -62,17 +62,19 @@ const CURRENT = sql.raw(`('active', 'trialing', 'past_due')`);
 
 /** One user's current subscription: the highest plan among live ones, else the newest row. */
 const currentSubscription = sql`left join lateral (
-  select s.plan_id, s.status, s.cancel_at_period_end, s.currency,
-    case when s.status in ('active', 'past_due') and s.unit_amount is not null
-      then round(s.unit_amount::numeric * s.quantity / (case when s.interval = 'year' then 12 else 1 end)) else 0 end as mrr
+  select s.plan_id, s.status, s.cancel_at_period_end, s.currency
   from subscriptions s
   where s.user_id = u.id
   order by (s.status in ${CURRENT}) desc, ${planRank} desc, s.created_at desc
   limit 1
 ) c on true`;
 
-/** Customers without a subscription have no lateral row: their MRR is 0, not NULL (NULLs would sort first). */
-const MRR = sql`coalesce(c.mrr, 0)`;
+/**
+ * The MRR shown and sorted on: kept on the user row by a trigger on `subscriptions` (migration 0006,
+ * `user_current_mrr`), so sorting 100,000 customers by it reads an index instead of evaluating every
+ * customer's subscriptions.
+ */
+const MRR = sql`u.current_mrr`;
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 

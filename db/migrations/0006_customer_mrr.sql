@@ -1,0 +1,38 @@
+ALTER TABLE "users" ADD COLUMN "current_mrr" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "users_current_mrr_id_idx" ON "users" USING btree ("current_mrr","id");--> statement-breakpoint
+-- A user's MRR: that of their current subscription (live ones first, the highest MRR among them),
+-- in minor units per month; active and past-due subscriptions count, trials and ended ones do not.
+-- The same rule as the admin customer list (lib/billing/admin/customers.ts).
+CREATE OR REPLACE FUNCTION "user_current_mrr"(uid uuid) RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT coalesce((
+    SELECT m.mrr FROM (
+      SELECT s.status, s.created_at,
+        CASE WHEN s.status IN ('active', 'past_due') AND s.unit_amount IS NOT NULL
+          THEN round(s.unit_amount::numeric * s.quantity / (CASE WHEN s.interval = 'year' THEN 12 ELSE 1 END))::bigint
+          ELSE 0 END AS mrr
+      FROM subscriptions s WHERE s.user_id = uid
+    ) m
+    ORDER BY (m.status IN ('active', 'trialing', 'past_due')) DESC, m.mrr DESC, m.created_at DESC
+    LIMIT 1
+  ), 0)
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "refresh_user_current_mrr"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    UPDATE users SET current_mrr = user_current_mrr(OLD.user_id)
+      WHERE id = OLD.user_id AND current_mrr IS DISTINCT FROM user_current_mrr(OLD.user_id);
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    UPDATE users SET current_mrr = user_current_mrr(NEW.user_id)
+      WHERE id = NEW.user_id AND current_mrr IS DISTINCT FROM user_current_mrr(NEW.user_id);
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "subscriptions_refresh_user_current_mrr"
+  AFTER INSERT OR DELETE OR UPDATE OF user_id, status, unit_amount, quantity, interval ON subscriptions
+  FOR EACH ROW EXECUTE FUNCTION refresh_user_current_mrr();
+--> statement-breakpoint
+UPDATE users u SET current_mrr = user_current_mrr(u.id) WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.id);
