@@ -96,7 +96,9 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
   const currency = REPORTING_CURRENCY;
   const ended = sql`coalesce(ended_at, canceled_at)`;
 
-  const [subs] = await selectRows<SubscriptionAggregate>(
+  // The two aggregates are independent: run them side by side (two pooled connections).
+  const [[subs], [inv]] = await Promise.all([
+    selectRows<SubscriptionAggregate>(
     db,
     sql`select
       sum(case when status in ${MRR_STATUSES} and unit_amount is not null and currency = ${currency}
@@ -121,9 +123,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
                 where status in ${CURRENT_STATUSES} and provider <> ${ADMIN_GRANT_PROVIDER} group by plan_id) p) as plans
     from subscriptions
     where provider <> ${ADMIN_GRANT_PROVIDER}`,
-  );
-
-  const [inv] = await selectRows<InvoiceAggregate>(
+    ),
+    selectRows<InvoiceAggregate>(
     db,
     sql`select
       (select count(*) from invoices
@@ -137,7 +138,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
                   and coalesce(paid_at, provider_created_at) >= ${firstMonth}
                   and coalesce(paid_at, provider_created_at) < ${end}
                 group by 1) m) as months`,
-  );
+    ),
+  ]);
 
   const n = (v: number | string | null | undefined) => Number(v ?? 0);
   const mrr = Math.round(Number(subs?.mrr ?? 0));
