@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { getDb, selectRows, type Queryable } from "@/db/client";
+import { getDb, selectPreparedRows, selectRows, type Queryable } from "@/db/client";
 import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { meterDefinition, type MeterId } from "../plans";
@@ -126,7 +126,7 @@ export async function consumeWithContext(
   const key = options.idempotencyKey ?? null;
   let row: ConsumeRow | undefined;
   try {
-    [row] = await selectRows<ConsumeRow>(db, consumeStatement(ctx, quantity, options, guard));
+    [row] = await selectPreparedRows<ConsumeRow>(db, "consume", consumeStatement(ctx, quantity, options, guard));
   } catch (error) {
     // Someone else recorded the same key between our snapshot and our insert: theirs is the first result.
     if (key && pgErrorCode(error) === "23505") {
