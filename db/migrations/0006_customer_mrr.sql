@@ -31,8 +31,18 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-CREATE TRIGGER "subscriptions_refresh_user_current_mrr"
-  AFTER INSERT OR DELETE OR UPDATE OF user_id, status, unit_amount, quantity, interval ON subscriptions
+CREATE TRIGGER "subscriptions_current_mrr_insert_delete"
+  AFTER INSERT OR DELETE ON subscriptions
   FOR EACH ROW EXECUTE FUNCTION refresh_user_current_mrr();
+--> statement-breakpoint
+-- Webhook re-syncs rewrite every synced column; only a change to what MRR depends on recomputes it.
+CREATE TRIGGER "subscriptions_current_mrr_update"
+  AFTER UPDATE ON subscriptions
+  FOR EACH ROW WHEN (
+    OLD.user_id IS DISTINCT FROM NEW.user_id OR OLD.status IS DISTINCT FROM NEW.status
+    OR OLD.unit_amount IS DISTINCT FROM NEW.unit_amount OR OLD.quantity IS DISTINCT FROM NEW.quantity
+    OR OLD.interval IS DISTINCT FROM NEW.interval
+  )
+  EXECUTE FUNCTION refresh_user_current_mrr();
 --> statement-breakpoint
 UPDATE users u SET current_mrr = user_current_mrr(u.id) WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.id);

@@ -81,12 +81,15 @@ export interface CustomerOwner {
  */
 export interface FetchedCustomer {
   providerCustomerId: string;
+  /** Our link, when the read found one: a user's link to their Stripe customer does not change. */
+  linked?: CustomerOwner;
   stripe?: { deleted: boolean; userId: string | null; email: string | null };
 }
 
 /** Network phase of resolveCustomerOwner: asks Stripe only about customers we have not linked. */
 export async function fetchCustomerForOwnership(db: Queryable, providerCustomerId: string): Promise<FetchedCustomer> {
-  if (await findBillingCustomerByProviderId(db, providerCustomerId)) return { providerCustomerId };
+  const link = await findBillingCustomerByProviderId(db, providerCustomerId);
+  if (link) return { providerCustomerId, linked: { userId: link.userId, billingCustomerId: link.id } };
   const customer = await retrieveCustomer(providerCustomerId);
   if ("deleted" in customer && customer.deleted) return { providerCustomerId, stripe: { deleted: true, userId: null, email: null } };
   return {
@@ -101,6 +104,8 @@ export async function fetchCustomerForOwnership(db: Queryable, providerCustomerI
  * network call: `customer` was fetched beforehand.
  */
 export async function resolveCustomerOwner(db: Queryable, customer: FetchedCustomer): Promise<CustomerOwner | undefined> {
+  // Found while reading: no second lookup inside the transaction.
+  if (customer.linked) return customer.linked;
   const { providerCustomerId } = customer;
   const linked = await findBillingCustomerByProviderId(db, providerCustomerId);
   if (linked) return { userId: linked.userId, billingCustomerId: linked.id };

@@ -53,14 +53,23 @@ export async function processStoredEvent(
     if (!options.force && isDone(stored.status)) return { status: "duplicate" };
     const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);
     const result = await db.transaction(async (tx): Promise<ReceiveResult> => {
-      const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).for("update");
-      if (!row) throw new Error(`webhook event ${eventId} is not stored`);
-      if (!options.force && isDone(row.status)) return { status: "duplicate" };
-      const outcome = await write(tx);
-      await tx
+      // Claims the event and marks it processed in one statement: the row lock makes a concurrent
+      // delivery wait, and once this commits its guard sees "processed" and it answers duplicate.
+      // A failing write rolls the mark back with everything else.
+      const [claimed] = await tx
         .update(webhookEvents)
-        .set({ status: outcome.status, attempts: row.attempts + 1, lastError: outcome.note ?? null, processedAt: new Date() })
-        .where(eq(webhookEvents.id, eventId));
+        .set({ status: "processed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: null, processedAt: new Date() })
+        .where(and(eq(webhookEvents.id, eventId), options.force ? undefined : notInArray(webhookEvents.status, ["processed", "ignored"])))
+        .returning({ id: webhookEvents.id });
+      if (!claimed) {
+        const [row] = await tx.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.id, eventId));
+        if (!row) throw new Error(`webhook event ${eventId} is not stored`);
+        return { status: "duplicate" };
+      }
+      const outcome = await write(tx);
+      if (outcome.status !== "processed" || outcome.note) {
+        await tx.update(webhookEvents).set({ status: outcome.status, lastError: outcome.note ?? null }).where(eq(webhookEvents.id, eventId));
+      }
       return outcome;
     });
     logger.info({ eventId, type: stored.type, outcome: result.status }, "webhook processed");
