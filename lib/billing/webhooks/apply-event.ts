@@ -35,10 +35,14 @@ const INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS = new Set([
 const formatDate = (seconds: number | null | undefined) =>
   seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "soon";
 
-/** The database half of an event: short, version-guarded writes with no network call. */
-export type EventWrite = (tx: Queryable) => Promise<EventOutcome>;
+/**
+ * The database half of an event: short, version-guarded writes with no network call. `only` is set
+ * when there is nothing to write and the outcome is known already (an event type the app ignores):
+ * recording it then needs no transaction.
+ */
+export type EventWrite = ((tx: Queryable) => Promise<EventOutcome>) & { only?: EventOutcome };
 
-const nothingToWrite = (outcome: EventOutcome): EventWrite => async () => outcome;
+const nothingToWrite = (outcome: EventOutcome): EventWrite => Object.assign(async () => outcome, { only: outcome });
 
 /**
 /**

@@ -1,11 +1,11 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { getDb, selectRows } from "@/db/client";
+import { getDb, selectRows, type Database } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
 import { deliverPendingNotifications } from "../notifications";
-import { prepareStripeEvent } from "./apply-event";
+import { prepareStripeEvent, type EventOutcome, type EventWrite } from "./apply-event";
 
 const isDone = (status: string) => status === "processed" || status === "ignored";
 
@@ -36,9 +36,9 @@ export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveRe
 
 /**
  * Processes a stored event exactly once without holding anything across a network call: first
- * the Stripe reads (no transaction, no lock), then one short transaction that locks the event's
- * row, re-checks that nobody processed it meanwhile, applies the version-guarded writes and marks
- * it done. Concurrent deliveries of one event may both read, but only one writes; the other
+ * the Stripe reads (no transaction, no lock), then one short transaction that claims the event's
+ * row (unless nobody processed it meanwhile), applies the version-guarded writes and marks it done;
+ * an event the app ignores is recorded in one guarded statement. Concurrent deliveries of one event may both read, but only one writes; the other
  * answers `duplicate`. A failure rolls the writes back, records the error and rethrows so the
  * caller answers 500 and Stripe retries.
  */
@@ -52,26 +52,9 @@ export async function processStoredEvent(
     if (!stored) throw new Error(`webhook event ${eventId} is not stored`);
     if (!options.force && isDone(stored.status)) return { status: "duplicate" };
     const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);
-    const result = await db.transaction(async (tx): Promise<ReceiveResult> => {
-      // Claims the event and marks it processed in one statement: the row lock makes a concurrent
-      // delivery wait, and once this commits its guard sees "processed" and it answers duplicate.
-      // A failing write rolls the mark back with everything else.
-      const [claimed] = await tx
-        .update(webhookEvents)
-        .set({ status: "processed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: null, processedAt: new Date() })
-        .where(and(eq(webhookEvents.id, eventId), options.force ? undefined : notInArray(webhookEvents.status, ["processed", "ignored"])))
-        .returning({ id: webhookEvents.id });
-      if (!claimed) {
-        const [row] = await tx.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.id, eventId));
-        if (!row) throw new Error(`webhook event ${eventId} is not stored`);
-        return { status: "duplicate" };
-      }
-      const outcome = await write(tx);
-      if (outcome.status !== "processed" || outcome.note) {
-        await tx.update(webhookEvents).set({ status: outcome.status, lastError: outcome.note ?? null }).where(eq(webhookEvents.id, eventId));
-      }
-      return outcome;
-    });
+    const result = write.only
+      ? await recordOutcome(db, eventId, write.only, options.force)
+      : await applyWrite(db, eventId, write, options.force);
     logger.info({ eventId, type: stored.type, outcome: result.status }, "webhook processed");
     // Send what this event queued right away; the delivery job retries whatever fails.
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
@@ -93,6 +76,44 @@ export async function processStoredEvent(
     }).catch(() => {}); // the database may be what failed
     throw error;
   }
+}
+
+/**
+ * The writes of an event in one short transaction. It claims the event and marks it processed in
+ * one statement: the row lock makes a concurrent delivery wait, and once this commits its guard sees
+ * "processed" and it answers duplicate. A failing write rolls the mark back with everything else.
+ */
+function applyWrite(db: Database, eventId: string, write: EventWrite, force = false): Promise<ReceiveResult> {
+  return db.transaction(async (tx): Promise<ReceiveResult> => {
+    const [claimed] = await tx
+      .update(webhookEvents)
+      .set({ status: "processed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: null, processedAt: new Date() })
+      .where(and(eq(webhookEvents.id, eventId), force ? undefined : notInArray(webhookEvents.status, ["processed", "ignored"])))
+      .returning({ id: webhookEvents.id });
+    if (!claimed) {
+      const [row] = await tx.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.id, eventId));
+      if (!row) throw new Error(`webhook event ${eventId} is not stored`);
+      return { status: "duplicate" };
+    }
+    const outcome = await write(tx);
+    if (outcome.status !== "processed" || outcome.note) {
+      await tx.update(webhookEvents).set({ status: outcome.status, lastError: outcome.note ?? null }).where(eq(webhookEvents.id, eventId));
+    }
+    return outcome;
+  });
+}
+
+/**
+ * An event with nothing to write (a type the app ignores): its outcome is recorded in one guarded
+ * statement, no transaction. A concurrent delivery that recorded it first makes this a duplicate.
+ */
+async function recordOutcome(db: Database, eventId: string, outcome: EventOutcome, force = false): Promise<ReceiveResult> {
+  const [recorded] = await db
+    .update(webhookEvents)
+    .set({ status: outcome.status, attempts: sql`${webhookEvents.attempts} + 1`, lastError: outcome.note ?? null, processedAt: new Date() })
+    .where(and(eq(webhookEvents.id, eventId), force ? undefined : notInArray(webhookEvents.status, ["processed", "ignored"])))
+    .returning({ id: webhookEvents.id });
+  return recorded ? outcome : { status: "duplicate" };
 }
 
 /** The innermost cause's message: "Failed query: <sql>" wrappers hide what actually went wrong. */
