@@ -8,10 +8,10 @@
  * Bounded: one server, one Chromium, three pages, BENCH_RUNS (default 1) runs each, loopback only.
  */
 import { execFile, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Result as LighthouseResult } from "lighthouse";
+import { freePort } from "../lib/processes";
 import { runScript } from "../lib/run-script";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
@@ -38,16 +38,6 @@ async function runLighthouse(url: string, extraHeaders?: Record<string, string>)
   return JSON.parse(stdout) as LighthouseResult;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

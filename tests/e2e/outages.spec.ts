@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
-import { freePort } from "../../scripts/lib/processes";
 import { startPrivatePostgres, type PrivatePostgres } from "../../scripts/lib/private-postgres";
 import { EMULATOR_CHECKOUT, EMULATOR_URL, expect, payOnCheckout, signUp, test, uniqueEmail } from "./helpers";
+import { startSecondApp } from "./second-app";
 
 /**
  * What a customer sees in a real browser while a dependency is down, and that the page comes back
@@ -53,43 +51,27 @@ if (process.env.DATABASE_URL) defineDatabaseOutageTests();
 function defineDatabaseOutageTests() {
   test.describe("the database stops under a running production app", () => {
     let pg: PrivatePostgres;
-    let app: ChildProcess;
-    let appUrl: string;
+    let app: Awaited<ReturnType<typeof startSecondApp>>;
 
     test.beforeAll(async () => {
       test.setTimeout(120_000);
       pg = await startPrivatePostgres();
-      const port = await freePort();
-      appUrl = `http://127.0.0.1:${port}`;
-      app = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port), "--hostname", "127.0.0.1"], {
-        stdio: "ignore",
-        env: {
-          ...process.env,
-          NODE_ENV: "production",
-          DATABASE_URL: pg.url,
-          DATABASE_CONNECT_TIMEOUT_MS: "1000",
-          DATABASE_STATEMENT_TIMEOUT_MS: "2000",
-          STRIPE_EMULATOR_URL: EMULATOR_URL,
-          STRIPE_WEBHOOK_SECRET: DEFAULT_WEBHOOK_SECRET,
-          NEXTAUTH_URL: appUrl,
-          APP_URL: appUrl,
-          NEXTAUTH_SECRET: "e2e-outage-secret-not-for-production",
-          BCRYPT_ROUNDS: "10",
-          LOG_LEVEL: "silent",
-        },
+      app = await startSecondApp({
+        DATABASE_URL: pg.url,
+        DATABASE_CONNECT_TIMEOUT_MS: "1000",
+        DATABASE_STATEMENT_TIMEOUT_MS: "2000",
+        STRIPE_EMULATOR_URL: EMULATOR_URL,
+        STRIPE_WEBHOOK_SECRET: DEFAULT_WEBHOOK_SECRET,
       });
-      await expect(async () => {
-        expect((await fetch(`${appUrl}/api/health`)).status).toBe(200);
-      }).toPass({ timeout: 90_000, intervals: [250, 500, 1_000] });
     });
     test.afterAll(() => {
-      app?.kill("SIGKILL");
+      app?.stop();
       pg?.destroy();
     });
 
     test("a page shows the friendly error page, the API answers 503 database_unavailable, and both recover", async ({ browser }) => {
       test.setTimeout(90_000);
-      const context = await browser.newContext({ baseURL: appUrl });
+      const context = await browser.newContext({ baseURL: app.url });
       const page = await context.newPage();
       try {
         await signUp(page, uniqueEmail("db-outage"));

@@ -1,12 +1,13 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { request as playwrightRequest } from "@playwright/test";
 import { E2E_BASE_URL } from "../../playwright.config";
-import { runNext } from "../../scripts/lib/spawn-next";
+import { freePort } from "../../scripts/lib/processes";
 import { apiClient, apiSignIn, signedUpClient } from "./api-clients";
+import { startSecondApp } from "./second-app";
 import { expect, signUp, test, TEST_PASSWORD, uniqueEmail } from "./helpers";
 
 /**
@@ -14,36 +15,17 @@ import { expect, signUp, test, TEST_PASSWORD, uniqueEmail } from "./helpers";
  * (`next build && next start`; on Postgres when DATABASE_URL is set, as in CI).
  */
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createNetServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
 test("billing actions answer 503 payments_unavailable when Stripe is unreachable, also after a page loaded the SDK", async () => {
   test.setTimeout(120_000);
   // A second server of the same build whose Stripe is a closed port.
-  const [port, deadStripePort] = await Promise.all([freePort(), freePort()]);
-  const base = `http://127.0.0.1:${port}`;
-  const child = runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], {
-    ...process.env,
-    NODE_ENV: "production",
-    NEXTAUTH_URL: base,
-    APP_URL: base,
-    NEXTAUTH_SECRET: "security-suite-secret",
+  const app = await startSecondApp({
     DATABASE_URL: "",
     PGLITE_DIR: path.join(mkdtempSync(path.join(tmpdir(), "billing-sec-")), "pglite"),
-    STRIPE_EMULATOR_URL: `http://127.0.0.1:${deadStripePort}`,
+    STRIPE_EMULATOR_URL: `http://127.0.0.1:${await freePort()}`,
     STRIPE_WEBHOOK_SECRET: "whsec_security_suite",
-    SEED_DEMO_ACCOUNTS: "false",
-    BCRYPT_ROUNDS: "4",
-    LOG_LEVEL: "silent",
   });
   try {
-    const client = await playwrightRequest.newContext({ baseURL: base });
-    await expect.poll(async () => (await client.get("/api/health").catch(() => null))?.status(), { timeout: 60_000 }).toBe(200);
+    const client = await playwrightRequest.newContext({ baseURL: app.url });
     // The page first: it loads and caches the Stripe client before any route does.
     expect((await client.get("/pricing")).status()).toBe(200);
     const email = uniqueEmail("nostripe");
@@ -58,7 +40,7 @@ test("billing actions answer 503 payments_unavailable when Stripe is unreachable
       expect(await response.json()).toMatchObject({ error: "payments_unavailable" });
     }
   } finally {
-    child.kill("SIGTERM");
+    app.stop();
   }
 });
 

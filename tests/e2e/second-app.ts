@@ -1,0 +1,34 @@
+import { freePort } from "../../scripts/lib/processes";
+import { runNext } from "../../scripts/lib/spawn-next";
+
+/**
+ * Another `next start` of the e2e build, on a free loopback port with an environment of its own
+ * (a Stripe that is not there, a database a test stops), for the faults the shared e2e server must
+ * not suffer. Resolves once its /api/health answers 200; `stop()` ends it.
+ */
+export async function startSecondApp(env: Record<string, string>): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], {
+    ...process.env,
+    NODE_ENV: "production" as const,
+    NEXTAUTH_URL: url,
+    APP_URL: url,
+    NEXTAUTH_SECRET: "e2e-second-app-secret",
+    SEED_DEMO_ACCOUNTS: "false",
+    BCRYPT_ROUNDS: "4",
+    LOG_LEVEL: "silent",
+    ...env,
+  });
+  const stop = () => void child.kill("SIGKILL");
+  const until = Date.now() + 90_000;
+  for (;;) {
+    const status = await fetch(`${url}/api/health`).then((r) => r.status, () => 0);
+    if (status === 200) return { url, stop };
+    if (child.exitCode !== null || Date.now() > until) {
+      stop();
+      throw new Error(`the second next start on ${url} did not become healthy (last status ${status})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
