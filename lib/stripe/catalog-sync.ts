@@ -1,24 +1,8 @@
 import type Stripe from "stripe";
 import { CANCEL_MODE, portalSubscriptionUpdate } from "@/lib/billing/plan-change-policy";
 import { catalogPrices, purchasablePlans, type Plan } from "@/lib/billing/plans";
+import { listAll, MANAGED_BY, type CatalogChange } from "./managed";
 import { syncMeteredPrices } from "./meter-catalog";
-
-/** Marks the Stripe objects this project owns, so the sync never touches anything else. */
-export const MANAGED_BY = "next-stripe-billing";
-
-export interface CatalogChange {
-  object: "product" | "price" | "meter" | "portal_configuration";
-  key: string;
-  action: "created" | "updated" | "archived" | "unchanged";
-  id: string;
-  detail?: string;
-}
-
-async function listAll<T>(list: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of list) out.push(item);
-  return out;
-}
 
 async function syncProduct(stripe: Stripe, plan: Plan, existing: Stripe.Product | undefined): Promise<CatalogChange & { product: Stripe.Product }> {
   const desired = { name: plan.name, description: plan.description };

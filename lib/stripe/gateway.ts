@@ -5,7 +5,7 @@
 import type Stripe from "stripe";
 import { IMMEDIATE_PAYMENT_BEHAVIOR, IMMEDIATE_PRORATION } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";
-import { MANAGED_BY } from "./catalog-sync";
+import { MANAGED_BY } from "./managed";
 import { getStripe } from "./client";
 import { stripeErrorType } from "./errors";
 import { idOf } from "./mapping";

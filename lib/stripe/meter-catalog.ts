@@ -1,14 +1,6 @@
 import Stripe from "stripe";
 import { INTERVALS, METERS, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
-import type { CatalogChange } from "./catalog-sync";
-
-const MANAGED_BY = "next-stripe-billing";
-
-async function listAll<T>(list: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of list) out.push(item);
-  return out;
-}
+import { listAll, MANAGED_BY, type CatalogChange } from "./managed";
 
 type BilledMeter = { id: MeterId; definition: MeterDefinition & { stripe: NonNullable<MeterDefinition["stripe"]> } };
 

@@ -14,7 +14,8 @@ import { queueNotification, deliverPendingNotifications } from "@/lib/billing/no
 import { reconcileBilling } from "@/lib/billing/reconcile";
 import { processStoredEvent } from "@/lib/billing/webhooks/inbox";
 import { getBillingSummary } from "@/lib/billing/summary";
-import { MANAGED_BY, syncCatalog } from "@/lib/stripe/catalog-sync";
+import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { MANAGED_BY } from "@/lib/stripe/managed";
 import { createStripeClient } from "@/lib/stripe/client";
 import { DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";

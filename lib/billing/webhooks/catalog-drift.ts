@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { catalogPrices } from "@/lib/billing/plans";
-import { MANAGED_BY } from "@/lib/stripe/catalog-sync";
+import { MANAGED_BY } from "@/lib/stripe/managed";
 import { billedMeters } from "@/lib/stripe/meter-catalog";
 
 /** Why a product/price change disagrees with lib/billing/plans.ts, or null when it agrees. */
