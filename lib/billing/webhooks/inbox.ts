@@ -1,13 +1,18 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { getDb, selectRows, type Database } from "@/db/client";
+import { getDb, selectRows, type Database, type Queryable } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
 import { deliverPendingNotifications } from "../notifications";
 import { prepareStripeEvent, type EventOutcome, type EventWrite } from "./apply-event";
 
-const isDone = (status: string) => status === "processed" || status === "ignored";
+const DONE_STATUSES = ["processed", "ignored"] as const;
+const isDone = (status: string) => (DONE_STATUSES as readonly string[]).includes(status);
+
+/** The event's row unless it is done already; a forced replay takes it anyway. */
+const pendingEvent = (eventId: string, force = false) =>
+  and(eq(webhookEvents.id, eventId), force ? undefined : notInArray(webhookEvents.status, [...DONE_STATUSES]));
 
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
 
@@ -52,9 +57,10 @@ export async function processStoredEvent(
     if (!stored) throw new Error(`webhook event ${eventId} is not stored`);
     if (!options.force && isDone(stored.status)) return { status: "duplicate" };
     const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);
-    const result = write.only
-      ? await recordOutcome(db, eventId, write.only, options.force)
-      : await applyWrite(db, eventId, write, options.force);
+    let result: ReceiveResult;
+    // An event with nothing to write (a type the app ignores) is recorded in one statement, no transaction.
+    if (write.only) result = (await markEvent(db, eventId, write.only, options.force)) ? write.only : { status: "duplicate" };
+    else result = await applyWrite(db, eventId, write, options.force);
     logger.info({ eventId, type: stored.type, outcome: result.status }, "webhook processed");
     // Send what this event queued right away; the delivery job retries whatever fails.
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
@@ -66,7 +72,7 @@ export async function processStoredEvent(
     await db
       .update(webhookEvents)
       .set({ status: "failed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: message.slice(0, 2000) })
-      .where(and(eq(webhookEvents.id, eventId), notInArray(webhookEvents.status, ["processed", "ignored"])))
+      .where(pendingEvent(eventId))
       .catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
     await recordAlert(db, {
       kind: "webhook_failed",
@@ -85,16 +91,7 @@ export async function processStoredEvent(
  */
 function applyWrite(db: Database, eventId: string, write: EventWrite, force = false): Promise<ReceiveResult> {
   return db.transaction(async (tx): Promise<ReceiveResult> => {
-    const [claimed] = await tx
-      .update(webhookEvents)
-      .set({ status: "processed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: null, processedAt: new Date() })
-      .where(and(eq(webhookEvents.id, eventId), force ? undefined : notInArray(webhookEvents.status, ["processed", "ignored"])))
-      .returning({ id: webhookEvents.id });
-    if (!claimed) {
-      const [row] = await tx.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.id, eventId));
-      if (!row) throw new Error(`webhook event ${eventId} is not stored`);
-      return { status: "duplicate" };
-    }
+    if (!(await markEvent(tx, eventId, { status: "processed" }, force))) return { status: "duplicate" };
     const outcome = await write(tx);
     if (outcome.status !== "processed" || outcome.note) {
       await tx.update(webhookEvents).set({ status: outcome.status, lastError: outcome.note ?? null }).where(eq(webhookEvents.id, eventId));
@@ -104,16 +101,16 @@ function applyWrite(db: Database, eventId: string, write: EventWrite, force = fa
 }
 
 /**
- * An event with nothing to write (a type the app ignores): its outcome is recorded in one guarded
- * statement, no transaction. A concurrent delivery that recorded it first makes this a duplicate.
+ * Marks a stored event done with `outcome` (one more attempt) unless it is done already; false when
+ * it was (a concurrent delivery got there first). Inside a transaction its row lock is the claim.
  */
-async function recordOutcome(db: Database, eventId: string, outcome: EventOutcome, force = false): Promise<ReceiveResult> {
-  const [recorded] = await db
+async function markEvent(db: Queryable, eventId: string, outcome: EventOutcome, force = false): Promise<boolean> {
+  const marked = await db
     .update(webhookEvents)
     .set({ status: outcome.status, attempts: sql`${webhookEvents.attempts} + 1`, lastError: outcome.note ?? null, processedAt: new Date() })
-    .where(and(eq(webhookEvents.id, eventId), force ? undefined : notInArray(webhookEvents.status, ["processed", "ignored"])))
+    .where(pendingEvent(eventId, force))
     .returning({ id: webhookEvents.id });
-  return recorded ? outcome : { status: "duplicate" };
+  return marked.length > 0;
 }
 
 /** The innermost cause's message: "Failed query: <sql>" wrappers hide what actually went wrong. */
