@@ -17,15 +17,21 @@ CREATE OR REPLACE FUNCTION "user_current_mrr"(uid uuid) RETURNS bigint LANGUAGE 
   ), 0)
 $$;
 --> statement-breakpoint
+CREATE OR REPLACE FUNCTION "set_user_current_mrr"(uid uuid) RETURNS void LANGUAGE sql AS $$
+  UPDATE users u SET current_mrr = m.mrr FROM (SELECT user_current_mrr(uid) AS mrr) m
+  WHERE u.id = uid AND u.current_mrr IS DISTINCT FROM m.mrr
+$$;
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION "refresh_user_current_mrr"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    UPDATE users SET current_mrr = user_current_mrr(OLD.user_id)
-      WHERE id = OLD.user_id AND current_mrr IS DISTINCT FROM user_current_mrr(OLD.user_id);
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    UPDATE users SET current_mrr = user_current_mrr(NEW.user_id)
-      WHERE id = NEW.user_id AND current_mrr IS DISTINCT FROM user_current_mrr(NEW.user_id);
+  IF TG_OP = 'DELETE' THEN
+    PERFORM set_user_current_mrr(OLD.user_id);
+  ELSE
+    PERFORM set_user_current_mrr(NEW.user_id);
+    -- A subscription moved to another user also changes the one it left.
+    IF TG_OP = 'UPDATE' AND OLD.user_id IS DISTINCT FROM NEW.user_id THEN
+      PERFORM set_user_current_mrr(OLD.user_id);
+    END IF;
   END IF;
   RETURN NULL;
 END
@@ -45,4 +51,4 @@ CREATE TRIGGER "subscriptions_current_mrr_update"
   )
   EXECUTE FUNCTION refresh_user_current_mrr();
 --> statement-breakpoint
-UPDATE users u SET current_mrr = user_current_mrr(u.id) WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.id);
+SELECT set_user_current_mrr(id) FROM users u WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.id);
