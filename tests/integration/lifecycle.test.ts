@@ -131,8 +131,12 @@ describe.each(DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (ki
     const canceled = await post(cancelRoute, user.id, "/api/billing/subscription/cancel");
     expect(canceled.status).toBe(200);
     expect(canceled.body).toMatchObject({ plan: { id: "scale" }, cancelAtPeriodEnd: true });
+    // Each step's webhook lands before the next step: a cancellation event processed only after the
+    // resume re-reads a subscription that is no longer canceling and rightly tells the customer nothing.
+    await env.flush();
     const resumed = await post(resumeRoute, user.id, "/api/billing/subscription/resume");
     expect(resumed.body).toMatchObject({ plan: { id: "scale" }, cancelAtPeriodEnd: false });
+    await env.flush();
     await post(cancelRoute, user.id, "/api/billing/subscription/cancel");
     await env.flush();
     const summary = await getBillingSummary(user.id, at(T0));
