@@ -46,7 +46,7 @@ export function purchasablePlan(planId: string): Plan {
  * The Stripe prices a subscription to `plan` on `interval` is made of: the plan's price and the
  * interval's metered prices (usage past the included amount), all found by lookup key in one read.
  */
-export async function catalogPrice(plan: Plan, interval: BillingInterval): Promise<{ price: Stripe.Price; metered: Stripe.Price[] }> {
+export async function subscriptionPrices(plan: Plan, interval: BillingInterval): Promise<{ price: Stripe.Price; metered: Stripe.Price[] }> {
   const lookupKey = lookupKeyFor(plan.id, interval);
   const meteredKeys = meteredLookupKeys(interval);
   const found = await activePricesByLookupKey([lookupKey, ...meteredKeys]);
@@ -65,7 +65,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
   const plan = purchasablePlan(planId);
   const db = await getDb();
   if (await liveStripeSubscription(db, user.id)) throw subscriptionExists();
-  const { price, metered } = await catalogPrice(plan, interval);
+  const { price, metered } = await subscriptionPrices(plan, interval);
   const customer = await ensureBillingCustomer(user);
   const live = await listLiveSubscriptions(customer.providerCustomerId);
   if (live.length > 0) {

@@ -23,7 +23,7 @@ import {
 } from "@/lib/stripe/gateway";
 import { idOf, subscriptionSnapshot } from "@/lib/stripe/mapping";
 import { itemsForPriceChange, planItemOf } from "@/lib/stripe/subscription-items";
-import { catalogPrice, purchasablePlan } from "./checkout";
+import { purchasablePlan, subscriptionPrices } from "./checkout";
 import {
   catalogTerms,
   planAction,
@@ -134,7 +134,7 @@ async function restorePendingChange(state: SubscriptionState): Promise<void> {
   const pending = state.pendingChange && parseLookupKey(state.pendingChange.lookupKey);
   if (!pending) return;
   const fresh = (await retrieveSubscriptionState(state.subscription.id)).subscription;
-  const { metered } = await catalogPrice(pending.plan, pending.interval);
+  const { metered } = await subscriptionPrices(pending.plan, pending.interval);
   await schedulePriceChange({
     subscription: fresh,
     priceId: state.pendingChange!.priceId,
@@ -225,7 +225,7 @@ export async function changePlan(
   input: { plan: string; interval: BillingInterval; preview?: boolean },
 ): Promise<PlanChangePreview | PlanChangeApplied> {
   const plan = purchasablePlan(input.plan);
-  const { price, metered } = await catalogPrice(plan, input.interval);
+  const { price, metered } = await subscriptionPrices(plan, input.interval);
   const row = await requireLiveSubscription(userId);
   const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval };
   const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0 };
