@@ -4,7 +4,7 @@ import { clone } from '../json';
 import { invalidRequest } from '../http/errors';
 import { prorationLines, type ItemChange } from './proration';
 import { createDraftInvoice, createInvoiceItem, type LineSpec } from './invoices';
-import { buildSubscriptionItem, finalizeAndCollect, lineForItem, period, recurringOf, renewSubscription } from './subscriptions';
+import { buildSubscriptionItem, finalizeAndCollect, intervalMismatch, lineForItem, mixedIntervals, period, recurringOf, renewSubscription } from './subscriptions';
 import { emitEvent } from '../events';
 import { nextPeriodEnd } from './periods';
 import { planFromPrice } from './plans';
@@ -62,10 +62,7 @@ export function planItemChanges(sub: Stripe.Subscription, updates: ItemUpdate[],
   if (result.length === 0) throw invalidRequest('A subscription must have at least one active plan.', paramPrefix);
   const currency = result[0].price.currency;
   if (result.some((r) => r.price.currency !== currency)) throw invalidRequest('All prices on a subscription must have the same currency.', paramPrefix);
-  const intervalOf = (price: Stripe.Price) => `${recurringOf(price).interval}/${recurringOf(price).interval_count}`;
-  if (new Set(result.map((r) => intervalOf(r.price))).size > 1) {
-    throw invalidRequest('Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.', paramPrefix);
-  }
+  if (mixedIntervals(result.map((r) => r.price))) throw intervalMismatch(paramPrefix);
   const oldRecurring = recurringOf(sub.items.data[0].price);
   const newRecurring = recurringOf(result[0].price);
   const intervalChanged = oldRecurring.interval !== newRecurring.interval || oldRecurring.interval_count !== newRecurring.interval_count;

@@ -3,6 +3,7 @@ import type { Emulator } from '../emulator';
 import { newId } from '../ids';
 import { emitEvent } from '../events';
 import { clone } from '../json';
+import { invalidRequest } from '../http/errors';
 import { DRAFT_FINALIZE_DELAY, TRIAL_WILL_END_LEAD } from '../config';
 import { nextPeriodEnd } from './periods';
 import { describeInterval, formatAmount, planFromPrice, productName } from './plans';
@@ -32,6 +33,15 @@ export function period(sub: Stripe.Subscription): { start: number; end: number }
 export function recurringOf(price: Stripe.Price): Stripe.Price.Recurring {
   return price.recurring ?? { interval: 'month', interval_count: 1, meter: null, trial_period_days: null, usage_type: 'licensed' };
 }
+
+/** Whether recurring prices bill on more than one interval, which one subscription cannot do. */
+export function mixedIntervals(prices: Stripe.Price[]): boolean {
+  return new Set(prices.filter((p) => p.recurring).map((p) => `${recurringOf(p).interval}/${recurringOf(p).interval_count}`)).size > 1;
+}
+
+/** Stripe's answer to items on different intervals. */
+export const intervalMismatch = (param: string) =>
+  invalidRequest('Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.', param);
 
 export function buildSubscriptionItem(emu: Emulator, subId: string, spec: ItemSpec, start: number, end: number, created: number): Stripe.SubscriptionItem {
   const metered = spec.price.recurring?.usage_type === 'metered';

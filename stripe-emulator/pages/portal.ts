@@ -8,8 +8,7 @@ import { emitEvent } from '../events';
 import { clone } from '../json';
 import { describeInterval, formatAmount, productName } from '../billing/plans';
 import { formatDate } from '../billing/periods';
-import { cancelSubscription, period, planItemOf, recurringOf } from '../billing/subscriptions';
-import { invalidRequest } from '../http/errors';
+import { cancelSubscription, intervalMismatch, period, planItemOf, recurringOf } from '../billing/subscriptions';
 import { applyPlannedChange, planItemChanges, type ProrationBehavior } from '../billing/changes';
 import { predictUpdateCharge, refuseIfUnpaid } from '../billing/payment-behavior';
 import { createScheduleFromSubscription, releaseSchedule, scheduleIdOf, updateSchedulePhases } from '../billing/schedules';
@@ -167,7 +166,7 @@ function meteredPriceFor(emu: Emulator, metered: Stripe.Price, plan: Stripe.Pric
   const found = [...emu.store.prices.values()].find(
     (p) => p.active && p.currency === metered.currency && p.recurring?.usage_type === 'metered' && p.recurring.meter === metered.recurring?.meter && same(p),
   );
-  if (!found) throw invalidRequest('Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.', 'items');
+  if (!found) throw intervalMismatch('items');
   return found;
 }
 

@@ -6,6 +6,7 @@ import { newId, randomToken } from '../ids';
 import { invalidRequest, parameterMissing, resourceMissing } from '../http/errors';
 import { newestFirst, paginate } from '../http/pagination';
 import { registerIncludable } from '../http/expand';
+import { mixedIntervals } from '../billing/subscriptions';
 import { getCustomer, getPrice } from './lookup';
 import { createPrice } from './prices';
 import { productName } from '../billing/plans';
@@ -55,8 +56,7 @@ function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number
   if (mode === 'subscription' && !lineItems.some((li) => li.price?.type === 'recurring')) {
     throw invalidRequest('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
   }
-  const intervals = new Set(lineItems.flatMap((li) => (li.price?.recurring ? [`${li.price.recurring.interval}/${li.price.recurring.interval_count}`] : [])));
-  if (intervals.size > 1) {
+  if (mixedIntervals(lineItems.flatMap((li) => (li.price ? [li.price] : [])))) {
     throw invalidRequest('Checkout does not support multiple prices with different billing intervals.', 'line_items');
   }
   if (mode === 'payment' && lineItems.some((li) => li.price?.type === 'recurring')) {
