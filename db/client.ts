@@ -121,31 +121,24 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-  const client = postgres(url, {
-    max,
-    onnotice: () => {},
-    connect_timeout: timeouts.connectMs / 1000,
-    // Sent as startup parameters, so every pooled connection has them from its first statement.
-    connection:
-      timeouts.serverSide === false
-        ? {}
-        : { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs },
-  });
+  // Every connection gets its timeouts as startup parameters, from its first statement on.
+  const connect = (max: number, serverSettings: Record<string, number>, extra: { idle_timeout?: number } = {}) =>
+    postgres(url, {
+      max,
+      onnotice: () => {},
+      connect_timeout: timeouts.connectMs / 1000,
+      connection: timeouts.serverSide === false ? {} : serverSettings,
+      ...extra,
+    });
+  const client = connect(max, { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs });
   const clientDeadline = timeouts.statementMs ? timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS : 0;
   const db = drizzle({ client: withQueryDeadline(client, clientDeadline), schema });
-  let pingClient: ReturnType<typeof postgres> | undefined;
+  let pingClient: ReturnType<typeof connect> | undefined;
   return {
     kind: "postgres",
     db: db as unknown as Database,
     async ping() {
-      const open = () =>
-        postgres(url, {
-          max: 1,
-          idle_timeout: 60,
-          onnotice: () => {},
-          connect_timeout: timeouts.connectMs / 1000,
-          connection: timeouts.serverSide === false ? {} : { statement_timeout: timeouts.statementMs },
-        });
+      const open = () => connect(1, { statement_timeout: timeouts.statementMs }, { idle_timeout: 60 });
       const current = (pingClient ??= open());
       try {
         await current`select 1`;
@@ -160,12 +153,7 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
     },
     async migrate() {
       // Migrations may legitimately run long: no statement timeout on their own connection.
-      const lockClient = postgres(url, {
-        max: 1,
-        onnotice: () => {},
-        connect_timeout: timeouts.connectMs / 1000,
-        connection: timeouts.serverSide === false ? {} : { statement_timeout: 0 },
-      });
+      const lockClient = connect(1, { statement_timeout: 0 });
       try {
         const lockDb = drizzle({ client: lockClient });
         await lockDb.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
