@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriptions } from "@/db/schema";
 import { isAppError } from "@/lib/errors";
 import { check, consume, consumeBatch, finalize, getQuota, refund, release, reserve } from "@/lib/billing/metering";
+import { entitlementCacheStats } from "@/lib/billing/metering/context";
 import { DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
 
@@ -169,6 +170,20 @@ describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
     expect(await consume(user, "jobs", 491)).toMatchObject({ allowed: false, limit: 500, used: 10 });
     await env.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
     expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 3, plan: { id: "free" } });
+  });
+
+  it("a cached entitlement makes each later consume one statement, though Postgres stores updated_at to the microsecond", async () => {
+    const user = await env.createUser();
+    const day = 86_400_000;
+    // Written by the database's now() (microseconds), like every Stripe sync writes it.
+    await env.subscribe(user, { planId: "pro", currentPeriodStart: new Date(Date.now() - day), currentPeriodEnd: new Date(Date.now() + 20 * day) });
+    await consume(user, "api_calls", 1);
+    const before = entitlementCacheStats();
+    for (let i = 0; i < 5; i += 1) expect(await consume(user, "api_calls", 1)).toMatchObject({ allowed: true, used: i + 2, plan: { id: "pro" } });
+    const after = entitlementCacheStats();
+    expect(after.hits - before.hits).toBe(5);
+    expect(after.loads - before.loads).toBe(0);
+    expect(after.stale - before.stale).toBe(0);
   });
 
   it("bill meters allow past the included amount on a subscription and mark the excess billable", async () => {

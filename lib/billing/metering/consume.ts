@@ -3,7 +3,7 @@ import { getDb, selectPreparedRows, selectRows, type Queryable } from "@/db/clie
 import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { meterDefinition, type MeterId } from "../plans";
-import { cachedEntitlement, forgetEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, type MeterContext } from "./context";
+import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, type MeterContext } from "./context";
 import { isDatabaseUnreachable, pgErrorCode } from "./errors";
 import { calendarMonth } from "./periods";
 import { releaseExpiredReservations } from "./sweep";
@@ -200,7 +200,7 @@ export async function consume(userId: string, meter: MeterId, quantity: number, 
         const ctx = meterContext(cached.entitlement, userId, meter, now);
         const result = await consumeWithContext(db, ctx, quantity, options, cached);
         if (result !== "stale") return settle(db, ctx, result);
-        forgetEntitlement(userId);
+        dropStaleEntitlement(userId);
       }
       const ctx = options.now
         ? await loadMeterContext(db, userId, meter, now)

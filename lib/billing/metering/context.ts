@@ -1,4 +1,6 @@
+import { desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
+import { subscriptions } from "@/db/schema";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type Entitlement } from "../entitlements";
 import { meterDefinition, type MeterId, type OveragePolicy } from "../plans";
 import { userSubscriptions } from "../summary";
@@ -57,9 +59,19 @@ const ENTITLEMENT_TTL_MS = 5_000;
 const MAX_CACHED = 10_000;
 const entitlementCache = new Map<string, CachedEntitlement>();
 
+const cacheStats = { hits: 0, loads: 0, stale: 0 };
+
+/** How the per-process entitlement cache is doing (hits, loads, entries found stale): for tests and diagnostics. */
+export function entitlementCacheStats(): Readonly<typeof cacheStats> {
+  return { ...cacheStats };
+}
+
 export function cachedEntitlement(userId: string): CachedEntitlement | undefined {
   const entry = entitlementCache.get(userId);
-  if (entry && entry.validUntil > Date.now()) return entry;
+  if (entry && entry.validUntil > Date.now()) {
+    cacheStats.hits += 1;
+    return entry;
+  }
   if (entry) entitlementCache.delete(userId);
   return undefined;
 }
@@ -68,14 +80,41 @@ export function forgetEntitlement(userId: string): void {
   entitlementCache.delete(userId);
 }
 
+/** A statement found the cached entry stale (a subscription changed since it was loaded). */
+export function dropStaleEntitlement(userId: string): void {
+  cacheStats.stale += 1;
+  entitlementCache.delete(userId);
+}
+
+/**
+ * The user's subscriptions with each `updated_at` to the microsecond, as Postgres stores it. A JS
+ * Date keeps milliseconds only: a guard built from one would see every row written by `now()` as
+ * newer than itself, call every cached entitlement stale, and make each consume three round trips.
+ */
+async function subscriptionsWithExactUpdate(db: Queryable, userId: string) {
+  return db
+    .select({
+      ...getTableColumns(subscriptions),
+      exactUpdate: sql<string>`to_char(${subscriptions.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, userId))
+    .orderBy(desc(subscriptions.createdAt));
+}
+
+/** The newest of fixed-format UTC timestamps (they sort as text), or null. */
+function newestTimestamp(values: string[]): string | null {
+  return values.reduce<string | null>((max, v) => (max === null || v > max ? v : max), null);
+}
+
 /** Loads the entitlement fresh and caches it with the newest update it reflects. */
 export async function loadCachedEntitlement(db: Queryable, userId: string): Promise<CachedEntitlement> {
   const now = new Date();
-  const [rows, overrides] = await Promise.all([userSubscriptions(db, userId), readLimitOverrides(db, userId)]);
+  cacheStats.loads += 1;
+  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), readLimitOverrides(db, userId)]);
   const entitlement = resolveEntitlement(rows, now, gracePeriodDays(), overrides);
-  const newest = rows.reduce<Date | null>((max, r) => (!max || r.updatedAt > max ? r.updatedAt : max), null);
   const graceEnd = entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  const entry = { entitlement, newestUpdate: newest?.toISOString() ?? null, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
+  const entry = { entitlement, newestUpdate: newestTimestamp(rows.map((r) => r.exactUpdate)), validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
   if (entitlementCache.size >= MAX_CACHED) entitlementCache.clear();
   entitlementCache.set(userId, entry);
   return entry;
