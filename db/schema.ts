@@ -263,8 +263,12 @@ export const usageEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    // The only index that starts with the user: an idempotency-key lookup always probes it. A second
+    // user-first index looked cheaper to the planner whenever statistics predated a customer's
+    // events, and it then scanned every event of that customer once per key.
     uniqueIndex("usage_events_user_idempotency_key").on(t.userId, t.idempotencyKey),
-    index("usage_events_user_meter_period_idx").on(t.userId, t.meter, t.periodStart),
+    // Usage history: one meter of one user over a time range.
+    index("usage_events_meter_user_created_idx").on(t.meter, t.userId, t.createdAt),
     index("usage_events_api_key_id_idx").on(t.apiKeyId),
     index("usage_events_billable_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
   ],

@@ -1,13 +1,22 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriptions } from "@/db/schema";
 import { isAppError } from "@/lib/errors";
 import { check, consume, consumeBatch, finalize, getQuota, refund, release, reserve } from "@/lib/billing/metering";
+import { priorEventsSql } from "@/lib/billing/metering/batch";
 import { entitlementCacheStats } from "@/lib/billing/metering/context";
 import { DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
 
 const NOW = new Date("2027-03-10T12:00:00Z");
+
+interface PlanNode {
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  Plans?: PlanNode[];
+}
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 
 describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
@@ -184,6 +193,26 @@ describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
     expect(after.hits - before.hits).toBe(5);
     expect(after.loads - before.loads).toBe(0);
     expect(after.stale - before.stale).toBe(0);
+  });
+
+  it("a batch looks up its keys by the (user, key) index even when statistics predate the user's events", async () => {
+    const user = await env.createUser();
+    // Statistics taken while the user had no events, then 20,000 of them: the planner believes the
+    // user has about one event.
+    await env.db.execute(sql`analyze usage_events`);
+    await env.db.execute(sql`
+      insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end)
+      select ${user}::uuid, 'api_calls', 1, 'old-' || i, now(), now() + interval '1 month' from generate_series(1, 20000) as i`);
+    const keys = Array.from({ length: 1_000 }, (_, i) => `new-${i}`);
+    const result = await env.db.execute(sql`explain (format json) ${priorEventsSql(user, keys)}`);
+    const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>;
+    const scans = planNodes(rows[0]["QUERY PLAN"][0].Plan).filter((n) => n["Relation Name"] === "usage_events");
+    // Every key is one probe on both columns, never a scan of the user's events filtered by key.
+    expect(scans).toHaveLength(1);
+    expect(scans[0]["Index Name"]).toBe("usage_events_user_idempotency_key");
+    expect(scans[0]["Index Cond"]).toMatch(/user_id = .*idempotency_key = k\.key/);
+    const results = await consumeBatch(user, [...keys.slice(0, 3), "old-7"].map((k) => ({ meter: "api_calls", quantity: 1, idempotencyKey: k })), { now: NOW });
+    expect(results.map((r) => Boolean(r.duplicate))).toEqual([false, false, false, true]);
   });
 
   it("bill meters allow past the included amount on a subscription and mark the excess billable", async () => {

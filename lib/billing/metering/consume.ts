@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { getDb, selectPreparedRows, selectRows, type Queryable } from "@/db/client";
+import { getDb, selectPreparedText, selectRows, type Queryable } from "@/db/client";
 import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { meterDefinition, type MeterId } from "../plans";
@@ -19,69 +19,75 @@ export interface ConsumeOptions {
   now?: Date;
 }
 
-/** `used == limit` is fine; one more is not. Bill meters never refuse (they bill the excess). */
-const limitClause = (ctx: MeterContext, expression: ReturnType<typeof sql>) =>
-  ctx.limit === null || ctx.overage === "bill" ? sql`true` : sql`${expression} <= ${ctx.limit}::bigint`;
-
-interface ConsumeRow {
-  used_after: unknown;
-  reserved_after: unknown;
-  prior_used: unknown;
-  prior_limit: unknown;
-  prior_quantity: unknown;
-  prior_meter: string | null;
-  prior_period_end: unknown;
-  current_used: unknown;
-  stale: boolean;
-}
-
 /**
  * The one statement that checks and records: the counter row is upserted only while it stays
  * within the limit (the row lock makes concurrent callers queue, and each re-checks the latest
  * value), the event is inserted only when the counter moved, and an idempotency key already on
- * record stops both. A concurrent first use of the same key fails the unique index and rolls the
- * whole statement back (handled by the caller as a duplicate).
+ * record stops both, as does a cached entitlement that a subscription change made stale. A
+ * concurrent first use of the same key fails the unique index and rolls the whole statement back
+ * (handled by the caller as a duplicate). It answers a row only when it recorded; why it did not
+ * (refused, duplicate, stale) is read afterwards, off the hot path.
+ *
+ * Written once as text: composing it per call cost more CPU than the round trip.
+ * $1 user, $2 meter, $3 period start, $4 period end, $5 quantity, $6 limit (null = unlimited),
+ * $7 enforce the limit, $8 bill the excess, $9 guard a cached entitlement, $10 its newest
+ * subscription update, $11 idempotency key, $12 API key, $13 metadata.
  */
-function consumeStatement(ctx: MeterContext, quantity: number, options: ConsumeOptions, guard?: { newestUpdate: string | null }) {
-  const key = options.idempotencyKey ?? null;
-  // With a cached entitlement: has any of the user's subscriptions changed since it was loaded?
-  const stale = guard
-    ? sql`exists (select 1 from subscriptions s where s.user_id = ${ctx.userId}::uuid and s.updated_at > coalesce(${guard.newestUpdate}::timestamptz, '-infinity'))`
-    : sql`false`;
-  const limit = ctx.limit;
-  const billable =
-    ctx.overage === "bill" && limit !== null
-      ? sql`least(${quantity}::bigint, greatest(0, counter.used - ${limit}::bigint))`
-      : sql`0`;
-  return sql`
-    with counter as (
-      insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
-      select ${ctx.userId}::uuid, ${ctx.meter}, ${ctx.period.start.toISOString()}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz, ${quantity}::bigint, 0
-      where ${limitClause(ctx, sql`${quantity}::bigint`)}
-        and not ${stale}
-        and not exists (select 1 from usage_events e where e.user_id = ${ctx.userId}::uuid and e.idempotency_key = ${key}::text)
-      on conflict (user_id, meter, period_start) do update
-        set used = c.used + excluded.used, updated_at = now()
-        where ${limitClause(ctx, sql`c.used + c.reserved + excluded.used`)}
-      returning c.used, c.reserved
-    ),
-    event as (
-      insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
-      select ${ctx.userId}::uuid, ${ctx.meter}, ${quantity}::bigint, ${key}::text, ${ctx.period.start.toISOString()}::timestamptz,
-        ${ctx.period.end.toISOString()}::timestamptz, ${options.apiKeyId ?? null}::uuid, ${JSON.stringify(options.metadata ?? {})}::jsonb,
-        counter.used, ${limit}::bigint, ${billable}
-      from counter
-      returning id
-    )
-    select
-      (select used from counter) as used_after,
-      (select reserved from counter) as reserved_after,
-      prior.used_after as prior_used, prior.limit_at as prior_limit, prior.quantity as prior_quantity,
-      prior.meter as prior_meter, prior.period_end as prior_period_end,
-      cur.used as current_used, ${stale} as stale
-    from (select 1) as one
-    left join usage_events prior on prior.user_id = ${ctx.userId}::uuid and prior.idempotency_key = ${key}::text
-    left join usage_counters cur on cur.user_id = ${ctx.userId}::uuid and cur.meter = ${ctx.meter} and cur.period_start = ${ctx.period.start.toISOString()}::timestamptz`;
+const CONSUME_STATEMENT = `
+  with counter as (
+    insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
+    select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0
+    where (not $7::boolean or $5::bigint <= $6::bigint)
+      and not ($9::boolean and exists (
+        select 1 from subscriptions s where s.user_id = $1::uuid and s.updated_at > coalesce($10::timestamptz, '-infinity')))
+      and ($11::text is null or not exists (
+        select 1 from usage_events e where e.user_id = $1::uuid and e.idempotency_key = $11::text))
+    on conflict (user_id, meter, period_start) do update
+      set used = c.used + excluded.used, updated_at = now()
+      where not $7::boolean or c.used + c.reserved + excluded.used <= $6::bigint
+    returning c.used, c.reserved
+  ),
+  event as (
+    insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
+    select $1::uuid, $2::text, $5::bigint, $11::text, $3::timestamptz, $4::timestamptz, $12::uuid, $13::jsonb, counter.used, $6::bigint,
+      case when $8::boolean then least($5::bigint, greatest(0, counter.used - $6::bigint)) else 0 end
+    from counter
+    returning id
+  )
+  select used, reserved from counter`;
+
+type Guard = { newestUpdate: string | null };
+
+function consumeParams(ctx: MeterContext, quantity: number, options: ConsumeOptions, guard?: Guard): unknown[] {
+  const bill = ctx.overage === "bill" && ctx.limit !== null;
+  return [
+    ctx.userId,
+    ctx.meter,
+    ctx.period.start.toISOString(),
+    ctx.period.end.toISOString(),
+    quantity,
+    ctx.limit,
+    ctx.limit !== null && !bill,
+    bill,
+    guard !== undefined,
+    guard?.newestUpdate ?? null,
+    options.idempotencyKey ?? null,
+    options.apiKeyId ?? null,
+    JSON.stringify(options.metadata ?? {}),
+  ];
+}
+
+/** Why a consume recorded nothing: the cached entitlement went stale, the key was used, or the limit. */
+async function readMiss(db: Queryable, ctx: MeterContext, key: string | null, guard: Guard | undefined) {
+  const [row] = await selectRows<{ stale: boolean; meter: string | null; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(
+    db,
+    sql`select
+          ${guard ? sql`exists (select 1 from subscriptions s where s.user_id = ${ctx.userId}::uuid and s.updated_at > coalesce(${guard.newestUpdate}::timestamptz, '-infinity'))` : sql`false`} as stale,
+          prior.meter, prior.quantity, prior.used_after, prior.limit_at, prior.period_end
+        from (select 1) as one
+        left join usage_events prior on prior.user_id = ${ctx.userId}::uuid and prior.idempotency_key = ${key}::text`,
+  );
+  return row;
 }
 
 /** The first answer given for an idempotency key, rebuilt from the event it recorded. */
@@ -115,18 +121,18 @@ async function readPrior(db: Queryable, userId: string, key: string) {
   return row ? { meter: row.meter, quantity: row.quantity, usedAfter: row.used_after, limitAt: row.limit_at, periodEnd: row.period_end } : undefined;
 }
 
-/** Runs one consume statement for a context already loaded; used by `consume` and batches. */
+/** Runs one consume statement for a context already loaded; used by `consume` and reservations. */
 export async function consumeWithContext(
   db: Queryable,
   ctx: MeterContext,
   quantity: number,
   options: ConsumeOptions = {},
-  guard?: { newestUpdate: string | null },
+  guard?: Guard,
 ): Promise<UsageResult | "stale"> {
   const key = options.idempotencyKey ?? null;
-  let row: ConsumeRow | undefined;
+  let row: { used: unknown; reserved: unknown } | undefined;
   try {
-    [row] = await selectPreparedRows<ConsumeRow>(db, "consume", consumeStatement(ctx, quantity, options, guard));
+    [row] = await selectPreparedText<{ used: unknown; reserved: unknown }>(db, "consume", CONSUME_STATEMENT, consumeParams(ctx, quantity, options, guard));
   } catch (error) {
     // Someone else recorded the same key between our snapshot and our insert: theirs is the first result.
     if (key && pgErrorCode(error) === "23505") {
@@ -135,20 +141,16 @@ export async function consumeWithContext(
     }
     throw error;
   }
-  if (!row) throw new Error("consume statement returned no row");
-  if (row.stale) return "stale";
-  if (row.used_after !== null && row.used_after !== undefined) return usageResult(ctx, true, num(row.used_after), num(row.reserved_after));
-  if (key && row.prior_meter !== null) {
-    return replayResult(
-      ctx,
-      { meter: row.prior_meter, quantity: row.prior_quantity, usedAfter: row.prior_used, limitAt: row.prior_limit, periodEnd: row.prior_period_end },
-      quantity,
-    );
+  if (row) return usageResult(ctx, true, num(row.used), num(row.reserved));
+  const miss = await readMiss(db, ctx, key, guard);
+  // Stale is re-read now, after the statement: updates only move forward, so stale then is stale now.
+  if (miss?.stale) return "stale";
+  if (key && miss?.meter) {
+    return replayResult(ctx, { meter: miss.meter, quantity: miss.quantity, usedAfter: miss.used_after, limitAt: miss.limit_at, periodEnd: miss.period_end }, quantity);
   }
-  // Refused: the statement's snapshot may predate the commits it queued behind, so the answer
-  // reports the counter as it is now (read-only; the refusal itself was decided under the row lock).
+  // Refused under the row lock; the answer reports the counter as it is now.
   const current = await readCounter(db, ctx, options.now ?? new Date());
-  return usageResult(ctx, false, Math.max(current.used, num(row.current_used)), current.reserved);
+  return usageResult(ctx, false, current.used, current.reserved);
 }
 
 /**
