@@ -62,12 +62,16 @@ export interface FetchedSubscription {
   customer: FetchedCustomer;
 }
 
-/** Network phase: reads the subscription (and, if needed, its customer) from Stripe. */
-export async function fetchStripeSubscription(db: Queryable, subscriptionId: string): Promise<FetchedSubscription> {
+/**
+ * Network phase: reads the subscription (and, if needed, its customer) from Stripe. `known` is a
+ * customer this event has looked up already (an invoice's): reused when it is the same one.
+ */
+export async function fetchStripeSubscription(db: Queryable, subscriptionId: string, known?: FetchedCustomer | null): Promise<FetchedSubscription> {
   const version = Date.now();
   const { subscription, pendingChange } = await retrieveSubscriptionState(subscriptionId);
   const snapshot = subscriptionSnapshot(subscription);
-  return { version, snapshot, pendingChange, customer: await fetchCustomerForOwnership(db, snapshot.providerCustomerId) };
+  const customer = known?.providerCustomerId === snapshot.providerCustomerId ? known : await fetchCustomerForOwnership(db, snapshot.providerCustomerId);
+  return { version, snapshot, pendingChange, customer };
 }
 
 /** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a userId from a checkout session. */

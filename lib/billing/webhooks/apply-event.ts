@@ -106,7 +106,9 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
     const fetchedInvoice = await fetchStripeInvoice(db, invoice.id);
     const subscriptionId = idOf(invoice.parent?.subscription_details?.subscription);
     const fetchedSubscription =
-      subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type) ? await fetchStripeSubscription(db, subscriptionId) : null;
+      subscriptionId && INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS.has(type)
+        ? await fetchStripeSubscription(db, subscriptionId, fetchedInvoice.customer)
+        : null;
     return async (tx) => {
       const result = await storeStripeInvoice(tx, fetchedInvoice);
       if (type === "invoice.paid" && result.status === "synced") {

@@ -1,6 +1,6 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { getDb, selectRows, type Database, type Queryable } from "@/db/client";
+import { getDb, selectPreparedText, type Database, type Queryable } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
@@ -14,6 +14,31 @@ const isDone = (status: string) => (DONE_STATUSES as readonly string[]).includes
 const pendingEvent = (eventId: string, force = false) =>
   and(eq(webhookEvents.id, eventId), force ? undefined : notInArray(webhookEvents.status, [...DONE_STATUSES]));
 
+/**
+ * Stores a new event or reads a known one's status, in one round trip. Every delivery runs it, so
+ * it is written once as text and prepared: $1 id, $2 type, $3 API version, $4 livemode, $5 object
+ * id, $6 created, $7 payload.
+ */
+const STORE_EVENT = `
+  with stored as (
+    insert into webhook_events (id, provider, type, api_version, livemode, object_id, provider_created_at, payload)
+    values ($1::text, 'stripe', $2::text, $3::text, $4::boolean, $5::text, $6::timestamptz, $7::jsonb)
+    on conflict (id) do nothing
+    returning status)
+  select status, true as inserted from stored
+  union all
+  select status, false as inserted from webhook_events where id = $1::text and not exists (select 1 from stored)`;
+
+/**
+ * Marks a stored event done with an outcome (one more attempt) unless it is done already, or when
+ * forced: $1 id, $2 status, $3 note, $4 force.
+ */
+const MARK_EVENT = `
+  update webhook_events
+  set status = $2::text, attempts = attempts + 1, last_error = $3::text, processed_at = now()
+  where id = $1::text and ($4::boolean or status not in (${DONE_STATUSES.map((s) => `'${s}'`).join(", ")}))
+  returning id`;
+
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
 
 /**
@@ -23,18 +48,15 @@ export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; not
 export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveResult> {
   const db = await getDb();
   const object = event.data?.object as { id?: string } | undefined;
-  const [row] = await selectRows<{ status: WebhookEvent["status"]; inserted: boolean }>(
-    db,
-    sql`with stored as (
-      insert into ${webhookEvents} (id, provider, type, api_version, livemode, object_id, provider_created_at, payload)
-      values (${event.id}, 'stripe', ${event.type}, ${event.api_version ?? null}, ${event.livemode}, ${object?.id ?? null},
-        ${new Date(event.created * 1000).toISOString()}::timestamptz, ${JSON.stringify(event)}::jsonb)
-      on conflict (id) do nothing
-      returning status)
-    select status, true as inserted from stored
-    union all
-    select status, false as inserted from ${webhookEvents} where id = ${event.id} and not exists (select 1 from stored)`,
-  );
+  const [row] = await selectPreparedText<{ status: WebhookEvent["status"]; inserted: boolean }>(db, "webhook_store", STORE_EVENT, [
+    event.id,
+    event.type,
+    event.api_version ?? null,
+    event.livemode,
+    object?.id ?? null,
+    new Date(event.created * 1000).toISOString(),
+    JSON.stringify(event),
+  ]);
   if (row && !row.inserted && isDone(row.status)) return { status: "duplicate" };
   return processStoredEvent(event.id, row?.inserted ? { stored: { type: event.type, status: row.status, payload: event } } : {});
 }
@@ -105,11 +127,7 @@ function applyWrite(db: Database, eventId: string, write: EventWrite, force = fa
  * it was (a concurrent delivery got there first). Inside a transaction its row lock is the claim.
  */
 async function markEvent(db: Queryable, eventId: string, outcome: EventOutcome, force = false): Promise<boolean> {
-  const marked = await db
-    .update(webhookEvents)
-    .set({ status: outcome.status, attempts: sql`${webhookEvents.attempts} + 1`, lastError: outcome.note ?? null, processedAt: new Date() })
-    .where(pendingEvent(eventId, force))
-    .returning({ id: webhookEvents.id });
+  const marked = await selectPreparedText<{ id: string }>(db, "webhook_mark", MARK_EVENT, [eventId, outcome.status, outcome.note ?? null, force]);
   return marked.length > 0;
 }
 
