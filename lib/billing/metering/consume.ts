@@ -77,9 +77,16 @@ function consumeParams(ctx: MeterContext, quantity: number, options: ConsumeOpti
   ];
 }
 
-/** Why a consume recorded nothing: the cached entitlement went stale, the key was used, or the limit. */
+type Miss = { stale: boolean; meter: string | null; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown };
+
+const priorOf = (miss: Miss) => ({ meter: miss.meter, quantity: miss.quantity, usedAfter: miss.used_after, limitAt: miss.limit_at, periodEnd: miss.period_end });
+
+/**
+ * Why a consume recorded nothing: the cached entitlement went stale, the key was used (the event it
+ * recorded, also when a concurrent first use won the race), or else the limit.
+ */
 async function readMiss(db: Queryable, ctx: MeterContext, key: string | null, guard: Guard | undefined) {
-  const [row] = await selectRows<{ stale: boolean; meter: string | null; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(
+  const [row] = await selectRows<Miss>(
     db,
     sql`select
           ${guard ? sql`exists (select 1 from subscriptions s where s.user_id = ${ctx.userId}::uuid and s.updated_at > coalesce(${guard.newestUpdate}::timestamptz, '-infinity'))` : sql`false`} as stale,
@@ -113,14 +120,6 @@ export function replayResult(
   };
 }
 
-async function readPrior(db: Queryable, userId: string, key: string) {
-  const [row] = await selectRows<{ meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(
-    db,
-    sql`select meter, quantity, used_after, limit_at, period_end from usage_events where user_id = ${userId}::uuid and idempotency_key = ${key}`,
-  );
-  return row ? { meter: row.meter, quantity: row.quantity, usedAfter: row.used_after, limitAt: row.limit_at, periodEnd: row.period_end } : undefined;
-}
-
 /** Runs one consume statement for a context already loaded; used by `consume` and reservations. */
 export async function consumeWithContext(
   db: Queryable,
@@ -136,8 +135,8 @@ export async function consumeWithContext(
   } catch (error) {
     // Someone else recorded the same key between our snapshot and our insert: theirs is the first result.
     if (key && pgErrorCode(error) === "23505") {
-      const prior = await readPrior(db, ctx.userId, key);
-      if (prior) return replayResult(ctx, prior, quantity);
+      const miss = await readMiss(db, ctx, key, undefined);
+      if (miss?.meter) return replayResult(ctx, priorOf(miss), quantity);
     }
     throw error;
   }
@@ -145,9 +144,7 @@ export async function consumeWithContext(
   const miss = await readMiss(db, ctx, key, guard);
   // Stale is re-read now, after the statement: updates only move forward, so stale then is stale now.
   if (miss?.stale) return "stale";
-  if (key && miss?.meter) {
-    return replayResult(ctx, { meter: miss.meter, quantity: miss.quantity, usedAfter: miss.used_after, limitAt: miss.limit_at, periodEnd: miss.period_end }, quantity);
-  }
+  if (key && miss?.meter) return replayResult(ctx, priorOf(miss), quantity);
   // Refused under the row lock; the answer reports the counter as it is now.
   const current = await readCounter(db, ctx, options.now ?? new Date());
   return usageResult(ctx, false, current.used, current.reserved);
