@@ -27,10 +27,10 @@ interface SessionInternals {
  * Runs a statement written once as text with `$1…$n` placeholders as a prepared statement: on
  * Postgres it is parsed and planned once per pooled connection instead of on every call (drizzle's
  * `execute` never prepares), and the hottest statements skip composing and serialising a drizzle
- * SQL tree, which costs more CPU than the driver's whole round trip. For the metering statements,
- * whose CTEs take longer to plan (~2 ms) than to run (~0.4 ms). Not for a transaction pooler
- * (PgBouncer/Supavisor in transaction mode), which cannot keep prepared statements: set
- * `DATABASE_PREPARE=false` there.
+ * SQL tree, which costs more CPU than the driver's whole round trip. For the metering statements
+ * (their CTEs take longer to plan, ~2 ms, than to run, ~0.4 ms) and the webhook inbox's. Not for a
+ * transaction pooler (PgBouncer/Supavisor in transaction mode), which cannot keep prepared
+ * statements: set `DATABASE_PREPARE=false` there.
  */
 export async function selectPreparedText<T>(db: Queryable, name: string, text: string, params: unknown[]): Promise<T[]> {
   const { session } = db as unknown as SessionInternals;

@@ -33,13 +33,16 @@ export interface ConsumeOptions {
  * $7 enforce the limit, $8 bill the excess, $9 guard a cached entitlement, $10 its newest
  * subscription update, $11 idempotency key, $12 API key, $13 metadata.
  */
+/** Has any of the user's subscriptions changed since the cached entitlement's newest update? */
+const staleSince = (user: string, newest: string) =>
+  `exists (select 1 from subscriptions s where s.user_id = ${user}::uuid and s.updated_at > coalesce(${newest}::timestamptz, '-infinity'))`;
+
 const CONSUME_STATEMENT = `
   with counter as (
     insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
     select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0
     where (not $7::boolean or $5::bigint <= $6::bigint)
-      and not ($9::boolean and exists (
-        select 1 from subscriptions s where s.user_id = $1::uuid and s.updated_at > coalesce($10::timestamptz, '-infinity')))
+      and not ($9::boolean and ${staleSince("$1", "$10")})
       and ($11::text is null or not exists (
         select 1 from usage_events e where e.user_id = $1::uuid and e.idempotency_key = $11::text))
     on conflict (user_id, meter, period_start) do update
@@ -77,6 +80,13 @@ function consumeParams(ctx: MeterContext, quantity: number, options: ConsumeOpti
   ];
 }
 
+/** $1 user, $2 idempotency key, $3 guard a cached entitlement, $4 its newest subscription update. */
+const READ_MISS = `
+  select ($3::boolean and ${staleSince("$1", "$4")}) as stale,
+    prior.meter, prior.quantity, prior.used_after, prior.limit_at, prior.period_end
+  from (select 1) as one
+  left join usage_events prior on prior.user_id = $1::uuid and prior.idempotency_key = $2::text`;
+
 type Miss = { stale: boolean; meter: string | null; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown };
 
 const priorOf = (miss: Miss) => ({ meter: miss.meter, quantity: miss.quantity, usedAfter: miss.used_after, limitAt: miss.limit_at, periodEnd: miss.period_end });
@@ -85,15 +95,8 @@ const priorOf = (miss: Miss) => ({ meter: miss.meter, quantity: miss.quantity, u
  * Why a consume recorded nothing: the cached entitlement went stale, the key was used (the event it
  * recorded, also when a concurrent first use won the race), or else the limit.
  */
-async function readMiss(db: Queryable, ctx: MeterContext, key: string | null, guard: Guard | undefined) {
-  const [row] = await selectRows<Miss>(
-    db,
-    sql`select
-          ${guard ? sql`exists (select 1 from subscriptions s where s.user_id = ${ctx.userId}::uuid and s.updated_at > coalesce(${guard.newestUpdate}::timestamptz, '-infinity'))` : sql`false`} as stale,
-          prior.meter, prior.quantity, prior.used_after, prior.limit_at, prior.period_end
-        from (select 1) as one
-        left join usage_events prior on prior.user_id = ${ctx.userId}::uuid and prior.idempotency_key = ${key}::text`,
-  );
+async function readMiss(db: Queryable, ctx: MeterContext, key: string | null, guard: Guard | undefined): Promise<Miss | undefined> {
+  const [row] = await selectPreparedText<Miss>(db, "consume_miss", READ_MISS, [ctx.userId, key, guard !== undefined, guard?.newestUpdate ?? null]);
   return row;
 }
 

@@ -3,7 +3,6 @@ import type { Queryable } from "@/db/client";
 import { subscriptions } from "@/db/schema";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type Entitlement } from "../entitlements";
 import { meterDefinition, type MeterId, type OveragePolicy } from "../plans";
-import { userSubscriptions } from "../summary";
 import { usagePeriod, type UsagePeriod } from "./periods";
 
 /** Everything a metering statement needs to know about one user and meter at one moment. */
@@ -33,8 +32,7 @@ export function meterContext(entitlement: Entitlement, userId: string, meter: Me
 
 /** The user's entitlement (plan, limits with the admin's per-customer overrides, grace period). */
 export async function loadEntitlement(db: Queryable, userId: string, now: Date): Promise<Entitlement> {
-  const [rows, overrides] = await Promise.all([userSubscriptions(db, userId), readLimitOverrides(db, userId)]);
-  return resolveEntitlement(rows, now, gracePeriodDays(), overrides);
+  return (await readEntitlement(db, userId, now)).entitlement;
 }
 
 export async function loadMeterContext(db: Queryable, userId: string, meter: MeterId, now: Date): Promise<MeterContext> {
@@ -107,14 +105,19 @@ function newestTimestamp(values: string[]): string | null {
   return values.reduce<string | null>((max, v) => (max === null || v > max ? v : max), null);
 }
 
+/** The entitlement and the newest `updated_at` (exact) of the subscriptions it was resolved from. */
+async function readEntitlement(db: Queryable, userId: string, now: Date): Promise<{ entitlement: Entitlement; newestUpdate: string | null }> {
+  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), readLimitOverrides(db, userId)]);
+  return { entitlement: resolveEntitlement(rows, now, gracePeriodDays(), overrides), newestUpdate: newestTimestamp(rows.map((r) => r.exactUpdate)) };
+}
+
 /** Loads the entitlement fresh and caches it with the newest update it reflects. */
 export async function loadCachedEntitlement(db: Queryable, userId: string): Promise<CachedEntitlement> {
   const now = new Date();
   cacheStats.loads += 1;
-  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), readLimitOverrides(db, userId)]);
-  const entitlement = resolveEntitlement(rows, now, gracePeriodDays(), overrides);
+  const { entitlement, newestUpdate } = await readEntitlement(db, userId, now);
   const graceEnd = entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  const entry = { entitlement, newestUpdate: newestTimestamp(rows.map((r) => r.exactUpdate)), validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
+  const entry = { entitlement, newestUpdate, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
   if (entitlementCache.size >= MAX_CACHED) entitlementCache.clear();
   entitlementCache.set(userId, entry);
   return entry;
