@@ -40,9 +40,9 @@ test("keyboard only: the plan toggle on /pricing", async ({ page }) => {
   await page.goto("/pricing");
   const monthly = page.getByRole("radio", { name: "Monthly" });
   await expect(monthly).toBeChecked();
-  // The page is static HTML: wait until React has hydrated it (the header's account links are
-  // filled in by the browser) so the key press reaches the toggle's handler.
-  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  // The plans stay inert until the browser knows who is visiting (a focused radio inside an inert
+  // element takes no key press): wait for that, not for the header, which learns it separately.
+  await expect(page.getByTestId("pricing-plans")).toHaveAttribute("data-viewer-known", "true");
   // One tab stop for the group; arrow keys move the choice.
   await monthly.focus();
   await page.keyboard.press("ArrowRight");
