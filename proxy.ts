@@ -1,9 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { apiMethodsFor } from "@/lib/http/api-methods";
+import { SMALL_API_CACHE_CONTROL } from "@/lib/http/cache-control";
 import { contentSecurityPolicy, HSTS } from "@/lib/http/security-headers";
 
 const jsonError = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
-  NextResponse.json({ error, message }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+  NextResponse.json({ error, message }, { status, headers: { "Cache-Control": SMALL_API_CACHE_CONTROL, ...headers } });
 
 /**
  * Runs before every request: unknown /api paths and wrong methods get JSON 404/405; pages get a

@@ -1,5 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { apiMethodsFor } from "./api-methods";
+import { SMALL_API_CACHE_CONTROL } from "./cache-control";
 import { jsonError } from "./route";
 
 /**
@@ -13,7 +14,7 @@ export const methodNotAllowed = Object.assign(
     const allowed = apiMethodsFor(new URL(request.url).pathname) ?? [];
     return jsonError(new AppError("method_not_allowed", `${request.method} is not allowed here.`), {
       Allow: allowed.join(", "),
-      "Cache-Control": "no-store",
+      "Cache-Control": SMALL_API_CACHE_CONTROL,
     });
   },
   { refusesMethod: true as const },

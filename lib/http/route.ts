@@ -8,6 +8,7 @@ import { AppError, badRequest } from "@/lib/errors";
 import { stripeAppError } from "@/lib/stripe/errors";
 import { authenticateAccess, type Access, type Principal } from "./access";
 import { readBodyWithLimit } from "./body";
+import { API_CACHE_CONTROL, SMALL_API_CACHE_CONTROL } from "./cache-control";
 import { httpStatus } from "./errors";
 import { assertContentType, assertSameOrigin, isStateChanging } from "./origin";
 import { clientIp, consumeRateLimit, type RateLimitName } from "./rate-limit";
@@ -85,17 +86,25 @@ export function errorResponse(error: unknown): NextResponse {
   return jsonError(new AppError("internal_error", "Something went wrong. Please try again."));
 }
 
-/** API answers are per-user and must never be stored by a browser or a shared cache. */
-function noStore(response: Response): Response {
-  try {
-    response.headers.set("Cache-Control", "no-store");
-    return response;
-  } catch {
-    // Immutable headers (Response.redirect): copy into a response we own.
-    const copy = new Response(response.body, response);
-    copy.headers.set("Cache-Control", "no-store");
-    return copy;
-  }
+/**
+ * Below this many bytes an answer is not worth compressing: the `compression` middleware's own
+ * threshold. Next cannot apply it (it drops Content-Length and streams every route answer), so it
+ * gzipped every API answer however small: a fresh zlib stream per response, which halved the
+ * request rate of a small JSON route.
+ */
+const COMPRESSION_THRESHOLD_BYTES = 1024;
+
+/**
+ * API answers are per-user and must never be stored by a browser or a shared cache (`no-store`).
+ * A small answer is also marked `no-transform`, which the compression middleware honours, so it is
+ * sent as it is; larger ones (lists, histories) are still compressed.
+ */
+async function finishApiResponse(response: Response): Promise<Response> {
+  const body = response.body ? await response.arrayBuffer() : null;
+  const headers = new Headers(response.headers);
+  const small = body === null || body.byteLength < COMPRESSION_THRESHOLD_BYTES;
+  headers.set("Cache-Control", small ? SMALL_API_CACHE_CONTROL : API_CACHE_CONTROL);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /**
@@ -135,9 +144,9 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
           stripeEvent: principal.stripeEvent as RouteContext<A, never>["stripeEvent"],
           params: context?.params ?? Promise.resolve({}),
         });
-        return noStore(response);
+        return await finishApiResponse(response);
       } catch (error) {
-        return noStore(errorResponse(error));
+        return finishApiResponse(errorResponse(error));
       }
     });
   return Object.assign(run, { spec: spec as RouteSpec });

@@ -94,7 +94,9 @@ runScript(async () => {
       if ((await waitForExit(runNext(["build"], appEnv))) !== 0) throw new Error("next build failed");
     }
     const nextBin = "node_modules/next/dist/bin/next";
-    const server = spawn(process.execPath, [nextBin, "start", "--port", String(APP_PORT), "--hostname", "127.0.0.1"], {
+    // BENCH_CPU_PROFILE=<dir>: the app writes a V8 CPU profile there when it stops (where its time goes).
+    const profile = process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROFILE] : [];
+    const server = spawn(process.execPath, [...profile, nextBin, "start", "--port", String(APP_PORT), "--hostname", "127.0.0.1"], {
       env: appEnv,
       stdio: ["ignore", "ignore", "inherit"],
     });

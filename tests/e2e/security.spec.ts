@@ -204,7 +204,18 @@ test("pages carry a nonce CSP their scripts satisfy; API answers are no-store; u
   expect(violations).toEqual([]);
 
   const api = await apiClient();
-  expect((await api.get("/api/billing/plans")).headers()["cache-control"]).toBe("no-store");
+  // No answer is stored. A small one goes out uncompressed (gzipping 50 bytes cost more CPU than
+  // the request itself); a larger one (the catalog: over 1 KB) is still gzipped.
+  const gzip = { "accept-encoding": "gzip" };
+  const plans = await api.get("/api/billing/plans", { headers: gzip });
+  expect(plans.headers()["cache-control"]).toBe("no-store");
+  expect(plans.headers()["content-encoding"]).toBe("gzip");
+  expect((await plans.json()).plans.length).toBeGreaterThan(0);
+  const small = await api.get("/api/me", { headers: gzip });
+  expect(small.status()).toBe(401);
+  expect(small.headers()["cache-control"]).toBe("no-store, no-transform");
+  expect(small.headers()["content-encoding"]).toBeUndefined();
+  expect(await small.json()).toMatchObject({ error: "unauthorized" });
   const https = await api.get("/pricing", { headers: { "x-forwarded-proto": "https" } });
   expect(https.headers()["strict-transport-security"]).toContain("max-age=");
   expect((await api.get("/pricing")).headers()["strict-transport-security"]).toBeUndefined();

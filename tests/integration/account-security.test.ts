@@ -122,6 +122,6 @@ describe.each(DATABASE_KINDS)("account security on %s", (kind) => {
     expect(textPlain.status).toBe(415);
     const huge = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { ...body, pad: "x".repeat(64 * 1024) } }));
     expect(huge.status).toBe(413);
-    expect(huge.headers.get("cache-control")).toBe("no-store");
+    expect(huge.headers.get("cache-control")).toBe("no-store, no-transform");
   });
 });

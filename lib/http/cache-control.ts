@@ -1,0 +1,8 @@
+/** API answers are per-user: no browser or shared cache may store them. */
+export const API_CACHE_CONTROL = "no-store";
+
+/**
+ * The same for an answer too small to be worth compressing: `no-transform` is what the compression
+ * middleware of `next start` honours (see finishApiResponse in ./route.ts).
+ */
+export const SMALL_API_CACHE_CONTROL = "no-store, no-transform";
