@@ -2,13 +2,11 @@
 
 import { signOut } from "next-auth/react";
 import { useRouter } from "next/navigation";
-import { useSyncExternalStore } from "react";
-
-const noSubscription = () => () => {};
+import { useHydrated } from "./use-hydrated";
 
 export function SignOutButton() {
   // Disabled until hydrated: a click before then would do nothing and leave the user signed in.
-  const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
+  const hydrated = useHydrated();
   const router = useRouter();
   async function signOutHere() {
     // Stay on the host in the address bar (next-auth would redirect to NEXTAUTH_URL's host).

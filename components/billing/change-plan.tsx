@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 import { Alert, Button } from "@/components/ui";
+import { useHydrated } from "@/components/use-hydrated";
 import { classifyChange } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";
 import { formatDate, formatMoney, intervalLabel } from "@/lib/format";
@@ -49,6 +50,8 @@ export function ChangePlan({
   const [done, setDone] = useState<string | null>(null);
   const [refreshing, startRefresh] = useTransition();
   const panelRef = useRef<HTMLDivElement>(null);
+  // The buttons stay disabled until hydrated: a Preview pressed before then would do nothing.
+  const hydrated = useHydrated();
 
   useEffect(() => {
     if (preview) panelRef.current?.focus();
@@ -110,7 +113,7 @@ export function ChangePlan({
     setError(null);
   }
 
-  const disabled = busy !== null || refreshing;
+  const disabled = busy !== null || refreshing || !hydrated;
 
   return (
     <div className="space-y-4">

@@ -59,6 +59,8 @@ test("keyboard only: change plan, preview and confirm on /billing", async ({ pag
   await subscribeToPro(page);
   await page.goto("/billing#change-plan");
   const section = page.locator("#change-plan");
+  // Enabled once hydrated (before that a key press would reach no handler).
+  await expect(section.getByRole("button", { name: "Preview Scale monthly" })).toBeEnabled();
   await section.getByRole("button", { name: "Preview Scale monthly" }).focus();
   await page.keyboard.press("Enter");
   const preview = page.getByTestId("change-preview");
