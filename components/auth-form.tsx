@@ -4,6 +4,7 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
+import { useHydrated } from "@/components/use-hydrated";
 import { Alert, Button, Field } from "./ui";
 
 function signInError(mode: "sign-in" | "sign-up", code: string | null | undefined): string {
@@ -26,6 +27,9 @@ export function AuthForm({
   const callbackUrl = safeCallbackUrl(rawCallbackUrl);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Until hydrated the form has no handler: the buttons stay disabled (which also blocks submitting
+  // with Enter), and the form says POST so that even then the password never lands in a URL.
+  const hydrated = useHydrated();
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -64,7 +68,7 @@ export function AuthForm({
     <div className="mx-auto max-w-sm space-y-6">
       <h1 className="text-2xl font-semibold">{mode === "sign-in" ? "Sign in" : "Create your account"}</h1>
       {error && <Alert testId="form-error">{error}</Alert>}
-      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} method="post" className="space-y-4" noValidate>
         {mode === "sign-up" && <Field label="Name" id="name" name="name" autoComplete="name" />}
         <Field label="Email" id="email" name="email" type="email" autoComplete="email" required />
         <Field
@@ -78,7 +82,7 @@ export function AuthForm({
         {mode === "sign-up" && (
           <p className="text-xs text-gray-500">At least 10 characters, mixing letters with numbers or symbols.</p>
         )}
-        <Button type="submit" disabled={pending} className="w-full">
+        <Button type="submit" disabled={pending || !hydrated} className="w-full">
           {mode === "sign-in" ? "Sign in" : "Sign up"}
         </Button>
       </form>
@@ -88,8 +92,9 @@ export function AuthForm({
             <button
               key={id}
               type="button"
+              disabled={!hydrated}
               onClick={() => signIn(id, { callbackUrl })}
-              className="w-full rounded-md border border-gray-300 px-4 py-2 text-sm capitalize hover:bg-gray-100"
+              className="w-full rounded-md border border-gray-300 px-4 py-2 text-sm capitalize hover:bg-gray-100 disabled:opacity-60"
             >
               Continue with {id}
             </button>

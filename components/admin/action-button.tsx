@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { postApi } from "@/components/billing/api";
+import { useHydrated } from "@/components/use-hydrated";
 
 /**
  * Posts to an admin API, then re-renders the page from the server. The outcome (the API's
@@ -24,6 +25,7 @@ export function ActionButton({
   tone?: "primary" | "secondary" | "danger";
 }) {
   const router = useRouter();
+  const hydrated = useHydrated();
   const [state, setState] = useState<{ kind: "idle" | "busy" | "ok" | "error"; message?: string }>({ kind: "idle" });
   const tones = {
     primary: "bg-brand-600 text-white hover:bg-brand-700",
@@ -46,7 +48,7 @@ export function ActionButton({
       <button
         type="button"
         onClick={run}
-        disabled={state.kind === "busy"}
+        disabled={state.kind === "busy" || !hydrated}
         className={`inline-flex items-center rounded-md px-3 py-1.5 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 disabled:cursor-wait disabled:opacity-70 ${tones[tone]}`}
       >
         {state.kind === "busy" ? pendingLabel : label}

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { postApi } from "@/components/billing/api";
+import { useHydrated } from "@/components/use-hydrated";
 
 /** Sets one meter's per-customer limit: a number, unlimited, or back to the plan's limit. */
 export function LimitOverrideForm({ userId, meter, label, overridden }: { userId: string; meter: string; label: string; overridden: boolean }) {
@@ -11,6 +12,7 @@ export function LimitOverrideForm({ userId, meter, label, overridden }: { userId
   const [value, setValue] = useState("");
   const [status, setStatus] = useState<{ error: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function save(limit: number | "unlimited" | null) {
     setBusy(true);
@@ -52,14 +54,14 @@ export function LimitOverrideForm({ userId, meter, label, overridden }: { userId
         placeholder="Custom limit"
         className="w-32 rounded-md border border-gray-300 bg-surface px-2 py-1.5 text-sm text-gray-900 focus:outline-none focus:ring-2 focus:ring-brand-500"
       />
-      <button type="submit" disabled={busy} className={button}>
+      <button type="submit" disabled={busy || !hydrated} className={button}>
         Set limit<span className="sr-only"> for {label}</span>
       </button>
-      <button type="button" disabled={busy} className={button} onClick={() => save("unlimited")}>
+      <button type="button" disabled={busy || !hydrated} className={button} onClick={() => save("unlimited")}>
         Unlimited<span className="sr-only"> {label}</span>
       </button>
       {overridden && (
-        <button type="button" disabled={busy} className={button} onClick={() => save(null)}>
+        <button type="button" disabled={busy || !hydrated} className={button} onClick={() => save(null)}>
           Use plan limit<span className="sr-only"> for {label}</span>
         </button>
       )}

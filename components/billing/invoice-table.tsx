@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Alert } from "@/components/ui";
+import { useHydrated } from "@/components/use-hydrated";
 import type { InvoiceView } from "@/lib/billing/invoices";
 import { formatMoney, formatShortDate, invoiceStatusLabel } from "@/lib/format";
 import { callApi, isHttpUrl } from "./api";
@@ -20,6 +21,7 @@ export function InvoiceTable({ initial, initialCursor }: { initial: InvoiceView[
   const [invoices, setInvoices] = useState(initial);
   const [cursor, setCursor] = useState(initialCursor);
   const [loading, setLoading] = useState(false);
+  const hydrated = useHydrated();
   const [error, setError] = useState<string | null>(null);
 
   async function loadMore() {
@@ -121,7 +123,7 @@ export function InvoiceTable({ initial, initialCursor }: { initial: InvoiceView[
         <button
           type="button"
           onClick={() => void loadMore()}
-          disabled={loading}
+          disabled={loading || !hydrated}
           aria-busy={loading}
           className="rounded-md border border-gray-300 bg-surface px-4 py-2 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
         >

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { Alert, Button } from "@/components/ui";
+import { useHydrated } from "@/components/use-hydrated";
 import { isHttpUrl, postApi } from "./api";
 
 const secondary =
@@ -34,7 +35,9 @@ export function SubscriptionActions({
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [refreshing, startRefresh] = useTransition();
-  const disabled = busy !== null || refreshing;
+  // Disabled until hydrated as well: a click before then would do nothing.
+  const hydrated = useHydrated();
+  const disabled = busy !== null || refreshing || !hydrated;
 
   async function openPortal() {
     setError(null);

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { callApi, postApi } from "@/components/billing/api";
 import { Alert, Button, Field } from "@/components/ui";
+import { useHydrated } from "@/components/use-hydrated";
 import type { ApiKeyView } from "@/lib/auth/api-keys";
 import { formatDate } from "@/lib/format";
 
@@ -10,6 +11,7 @@ type ApiKeyRow = ApiKeyView;
 
 /** Create (the key is shown once), list and revoke API keys. */
 export function ApiKeys({ initial }: { initial: ApiKeyRow[] }) {
+  const hydrated = useHydrated();
   const [keys, setKeys] = useState(initial);
   const [name, setName] = useState("");
   const [expiresOn, setExpiresOn] = useState("");
@@ -49,7 +51,7 @@ export function ApiKeys({ initial }: { initial: ApiKeyRow[] }) {
         <div>
           <Field label="Expires on (optional)" id="api-key-expires" type="date" value={expiresOn} onChange={(e) => setExpiresOn(e.target.value)} />
         </div>
-        <Button type="submit" disabled={busy}>
+        <Button type="submit" disabled={busy || !hydrated}>
           Create key
         </Button>
       </form>

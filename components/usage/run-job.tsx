@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { postApi, safeAppPath } from "@/components/billing/api";
 import { Alert, Button } from "@/components/ui";
+import { useHydrated } from "@/components/use-hydrated";
 
 interface JobAnswer {
   job: { id: string; status: string; finishedAt: string };
@@ -18,6 +19,7 @@ export function RunJob({ initialUsed, limit, signedIn }: { initialUsed: number; 
   const [blocked, setBlocked] = useState<{ message: string; upgradePath: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function run() {
     setBusy(true);
@@ -43,7 +45,7 @@ export function RunJob({ initialUsed, limit, signedIn }: { initialUsed: number; 
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-4">
-        <Button type="button" onClick={run} disabled={busy || blocked !== null}>
+        <Button type="button" onClick={run} disabled={busy || blocked !== null || !hydrated}>
           Run a job
         </Button>
         <span className="text-sm text-gray-700" data-testid="jobs-used">

@@ -155,6 +155,26 @@ test("an oversized body is refused with 413 before it has all been sent", async 
   expect(status).toBe(413);
 });
 
+test.describe("before the page's JavaScript has run", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the sign-in form cannot be sent, and says POST so a password never lands in a URL", async ({ page }) => {
+    await page.goto("/sign-in");
+    await expect(page.locator("form").filter({ has: page.getByLabel("Password") })).toHaveAttribute("method", "post");
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeDisabled();
+    await page.getByLabel("Email").fill("early@example.com");
+    await page.getByLabel("Password").fill("never-in-a-url-42");
+    // Enter in a field submits a form natively unless its submit button is disabled.
+    const navigated = page.waitForEvent("framenavigated", { timeout: 1_500 }).then(
+      () => true,
+      () => false,
+    );
+    await page.getByLabel("Password").press("Enter");
+    expect(await navigated).toBe(false);
+    expect(page.url()).not.toContain("never-in-a-url");
+  });
+});
+
 test("sign-up does not reveal existing accounts and refuses common passwords", async () => {
   const client = await apiClient();
   const email = uniqueEmail("enum");
