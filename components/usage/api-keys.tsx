@@ -91,7 +91,7 @@ export function ApiKeys({ initial }: { initial: ApiKeyRow[] }) {
                 <td className="py-2">{k.lastUsedAt ? formatDate(k.lastUsedAt) : "Never"}</td>
                 <td className="py-2">{k.expiresAt ? formatDate(k.expiresAt) : "Never"}</td>
                 <td className="py-2 text-right">
-                  <button type="button" onClick={() => revoke(k.id)} className="text-red-700 hover:underline" aria-label={`Revoke ${k.name}`}>
+                  <button type="button" disabled={!hydrated} onClick={() => revoke(k.id)} className="text-red-700 hover:underline disabled:opacity-60" aria-label={`Revoke ${k.name}`}>
                     Revoke
                   </button>
                 </td>

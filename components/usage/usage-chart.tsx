@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useHydrated } from "@/components/use-hydrated";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 export interface ChartSeries {
@@ -12,6 +13,7 @@ export interface ChartSeries {
 /** Daily usage for the current period, one meter at a time (recharts). */
 export function UsageChart({ series }: { series: ChartSeries[] }) {
   const [selected, setSelected] = useState(series[0]?.id);
+  const hydrated = useHydrated();
   const current = series.find((s) => s.id === selected) ?? series[0];
   if (!current) return null;
   return (
@@ -22,6 +24,7 @@ export function UsageChart({ series }: { series: ChartSeries[] }) {
             key={s.id}
             type="button"
             aria-pressed={s.id === current.id}
+            disabled={!hydrated}
             onClick={() => setSelected(s.id)}
             className={`rounded-md border px-3 py-1 text-sm ${s.id === current.id ? "border-brand-600 bg-brand-50 text-brand-700 dark:border-brand-300 dark:text-brand-300" : "border-gray-300 hover:bg-gray-100"}`}
           >
