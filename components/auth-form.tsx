@@ -4,8 +4,8 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
-import { useHydrated } from "@/components/use-hydrated";
 import { Alert, Button, Field } from "./ui";
+import { useHydrated } from "./use-hydrated";
 
 function signInError(mode: "sign-in" | "sign-up", code: string | null | undefined): string {
   if (code === "rate_limited") return "Too many sign-in attempts. Please wait a few minutes and try again.";
