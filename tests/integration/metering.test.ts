@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { subscriptions } from "@/db/schema";
+import { customerLimitOverrides, subscriptions } from "@/db/schema";
 import { isAppError } from "@/lib/errors";
 import { check, consume, consumeBatch, finalize, getQuota, refund, release, reserve } from "@/lib/billing/metering";
 import { priorEventsSql } from "@/lib/billing/metering/batch";
@@ -179,6 +179,28 @@ describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
     expect(await consume(user, "jobs", 491)).toMatchObject({ allowed: false, limit: 500, used: 10 });
     await env.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
     expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 3, plan: { id: "free" } });
+  });
+
+  it("an admin's limit override made elsewhere applies on the very next call though the entitlement is cached", async () => {
+    const user = await env.createUser();
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 1 });
+    // Written straight to the database, as another instance of the app would (this process's cache
+    // is not told): set, raised, removed.
+    const stale = entitlementCacheStats().stale;
+    await env.db.insert(customerLimitOverrides).values({ userId: user, meter: "jobs", limit: 2 });
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 2, used: 2 });
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: false, limit: 2, used: 2 });
+    await env.db
+      .update(customerLimitOverrides)
+      .set({ limit: 3, updatedAt: sql`now()` })
+      .where(and(eq(customerLimitOverrides.userId, user), eq(customerLimitOverrides.meter, "jobs")));
+    expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 3, used: 3 });
+    // An override on another meter counts too: the entitlement is rebuilt, jobs back to its plan limit once removed.
+    await env.db.insert(customerLimitOverrides).values({ userId: user, meter: "api_calls", limit: null });
+    expect(await consume(user, "api_calls", 1)).toMatchObject({ allowed: true, limit: null });
+    await env.db.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.userId, user), eq(customerLimitOverrides.meter, "jobs")));
+    expect(await consume(user, "jobs", 2)).toMatchObject({ allowed: true, limit: 5, used: 5 });
+    expect(entitlementCacheStats().stale - stale).toBe(4);
   });
 
   it("a cached entitlement makes each later consume one statement, though Postgres stores updated_at to the microsecond", async () => {

@@ -31,18 +31,27 @@ export interface ConsumeOptions {
  * Written once as text: composing it per call cost more CPU than the round trip.
  * $1 user, $2 meter, $3 period start, $4 period end, $5 quantity, $6 limit (null = unlimited),
  * $7 enforce the limit, $8 bill the excess, $9 guard a cached entitlement, $10 its newest
- * subscription update, $11 idempotency key, $12 API key, $13 metadata.
+ * subscription update, $11 idempotency key, $12 API key, $13 metadata, $14 and $15 the count and
+ * newest update of the limit overrides it was built from.
  */
-/** Has any of the user's subscriptions changed since the cached entitlement's newest update? */
-const staleSince = (user: string, newest: string) =>
-  `exists (select 1 from subscriptions s where s.user_id = ${user}::uuid and s.updated_at > coalesce(${newest}::timestamptz, '-infinity'))`;
+/**
+ * Has the cached entitlement gone stale: a subscription updated since its newest update, or the
+ * limit overrides not the ones it was built from (one added or removed changes the count, one
+ * changed is newer)?
+ */
+const staleSince = (user: string, newest: string, overrideCount: string, overridesNewest: string) => `(
+  exists (select 1 from subscriptions s where s.user_id = ${user}::uuid and s.updated_at > coalesce(${newest}::timestamptz, '-infinity'))
+  or case when ${overrideCount}::bigint = 0
+    then exists (select 1 from customer_limit_overrides o where o.user_id = ${user}::uuid)
+    else (select count(*) <> ${overrideCount}::bigint or coalesce(bool_or(o.updated_at > coalesce(${overridesNewest}::timestamptz, '-infinity')), false)
+      from customer_limit_overrides o where o.user_id = ${user}::uuid) end)`;
 
 const CONSUME_STATEMENT = `
   with counter as (
     insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
     select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0
     where (not $7::boolean or $5::bigint <= $6::bigint)
-      and not ($9::boolean and ${staleSince("$1", "$10")})
+      and not ($9::boolean and ${staleSince("$1", "$10", "$14", "$15")})
       and ($11::text is null or not exists (
         select 1 from usage_events e where e.user_id = $1::uuid and e.idempotency_key = $11::text))
     on conflict (user_id, meter, period_start) do update
@@ -59,7 +68,8 @@ const CONSUME_STATEMENT = `
   )
   select used, reserved from counter`;
 
-type Guard = { newestUpdate: string | null };
+/** What a statement re-checks a cached entitlement against (see CachedEntitlement). */
+type Guard = { newestUpdate: string | null; overrides: { count: number; newestUpdate: string | null } };
 
 function consumeParams(ctx: MeterContext, quantity: number, options: ConsumeOptions, guard?: Guard): unknown[] {
   const bill = ctx.overage === "bill" && ctx.limit !== null;
@@ -77,12 +87,17 @@ function consumeParams(ctx: MeterContext, quantity: number, options: ConsumeOpti
     options.idempotencyKey ?? null,
     options.apiKeyId ?? null,
     JSON.stringify(options.metadata ?? {}),
+    guard?.overrides.count ?? 0,
+    guard?.overrides.newestUpdate ?? null,
   ];
 }
 
-/** $1 user, $2 idempotency key, $3 guard a cached entitlement, $4 its newest subscription update. */
+/**
+ * $1 user, $2 idempotency key, $3 guard a cached entitlement, $4 its newest subscription update,
+ * $5 and $6 the count and newest update of its limit overrides.
+ */
 const READ_MISS = `
-  select ($3::boolean and ${staleSince("$1", "$4")}) as stale,
+  select ($3::boolean and ${staleSince("$1", "$4", "$5", "$6")}) as stale,
     prior.meter, prior.quantity, prior.used_after, prior.limit_at, prior.period_end
   from (select 1) as one
   left join usage_events prior on prior.user_id = $1::uuid and prior.idempotency_key = $2::text`;
@@ -96,7 +111,14 @@ const priorOf = (miss: Miss) => ({ meter: miss.meter, quantity: miss.quantity, u
  * recorded, also when a concurrent first use won the race), or else the limit.
  */
 async function readMiss(db: Queryable, ctx: MeterContext, key: string | null, guard: Guard | undefined): Promise<Miss | undefined> {
-  const [row] = await selectPreparedText<Miss>(db, "consume_miss", READ_MISS, [ctx.userId, key, guard !== undefined, guard?.newestUpdate ?? null]);
+  const [row] = await selectPreparedText<Miss>(db, "consume_miss", READ_MISS, [
+    ctx.userId,
+    key,
+    guard !== undefined,
+    guard?.newestUpdate ?? null,
+    guard?.overrides.count ?? 0,
+    guard?.overrides.newestUpdate ?? null,
+  ]);
   return row;
 }
 

@@ -1,7 +1,7 @@
-import { desc, eq, getTableColumns, sql } from "drizzle-orm";
+import { desc, eq, getTableColumns, sql, type AnyColumn } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { subscriptions } from "@/db/schema";
-import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type Entitlement } from "../entitlements";
+import { customerLimitOverrides, subscriptions } from "@/db/schema";
+import { gracePeriodDays, resolveEntitlement, type Entitlement } from "../entitlements";
 import { meterDefinition, type MeterId, type OveragePolicy } from "../plans";
 import { usagePeriod, type UsagePeriod } from "./periods";
 
@@ -42,14 +42,18 @@ export async function loadMeterContext(db: Queryable, userId: string, meter: Met
 /**
  * A per-process cache of entitlements so that a consume is one round trip, never trusted blindly:
  * every statement that uses a cached entry re-checks in the database that none of the user's
- * subscription rows changed since (`updated_at` newer than the newest one seen), and refuses to
- * record if one did; the caller then reloads and goes again. Entries also end after a few seconds
- * and before a grace period does. Only for calls at the current time (tests pass `now`).
+ * subscription rows changed since (`updated_at` newer than the newest one seen) and that the user's
+ * limit overrides are the ones it was built from (same count, none newer), so an admin's override
+ * made on another instance applies at once too; it refuses to record if anything changed, and the
+ * caller then reloads and goes again. Entries also end after a few seconds and before a grace
+ * period does. Only for calls at the current time (tests pass `now`).
  */
 export interface CachedEntitlement {
   entitlement: Entitlement;
-  /** The newest `subscriptions.updated_at` of the user when loaded (ISO), or null when none. */
+  /** The newest `subscriptions.updated_at` of the user when loaded (exact text), or null when none. */
   newestUpdate: string | null;
+  /** The user's limit overrides when loaded: how many, and the newest `updated_at` (exact text). */
+  overrides: { count: number; newestUpdate: string | null };
   validUntil: number;
 }
 
@@ -85,19 +89,28 @@ export function dropStaleEntitlement(userId: string): void {
 }
 
 /**
- * The user's subscriptions with each `updated_at` to the microsecond, as Postgres stores it. A JS
- * Date keeps milliseconds only: a guard built from one would see every row written by `now()` as
- * newer than itself, call every cached entitlement stale, and make each consume three round trips.
+ * A timestamp column to the microsecond, as Postgres stores it, as fixed-format UTC text (which sorts
+ * like the timestamps). A JS Date keeps milliseconds only: a guard built from one would see every row
+ * written by `now()` as newer than itself, call every cached entitlement stale, and make each consume
+ * three round trips.
  */
+const exactTimestamp = (column: AnyColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** The user's subscriptions, each with its exact `updated_at`. */
 async function subscriptionsWithExactUpdate(db: Queryable, userId: string) {
   return db
-    .select({
-      ...getTableColumns(subscriptions),
-      exactUpdate: sql<string>`to_char(${subscriptions.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-    })
+    .select({ ...getTableColumns(subscriptions), exactUpdate: exactTimestamp(subscriptions.updatedAt) })
     .from(subscriptions)
     .where(eq(subscriptions.userId, userId))
     .orderBy(desc(subscriptions.createdAt));
+}
+
+/** The user's per-meter limit overrides (set by admins), each with its exact `updated_at`. */
+async function overridesWithExactUpdate(db: Queryable, userId: string) {
+  return db
+    .select({ meter: customerLimitOverrides.meter, limit: customerLimitOverrides.limit, exactUpdate: exactTimestamp(customerLimitOverrides.updatedAt) })
+    .from(customerLimitOverrides)
+    .where(eq(customerLimitOverrides.userId, userId));
 }
 
 /** The newest of fixed-format UTC timestamps (they sort as text), or null. */
@@ -105,19 +118,25 @@ function newestTimestamp(values: string[]): string | null {
   return values.reduce<string | null>((max, v) => (max === null || v > max ? v : max), null);
 }
 
-/** The entitlement and the newest `updated_at` (exact) of the subscriptions it was resolved from. */
-async function readEntitlement(db: Queryable, userId: string, now: Date): Promise<{ entitlement: Entitlement; newestUpdate: string | null }> {
-  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), readLimitOverrides(db, userId)]);
-  return { entitlement: resolveEntitlement(rows, now, gracePeriodDays(), overrides), newestUpdate: newestTimestamp(rows.map((r) => r.exactUpdate)) };
+type EntitlementRead = Pick<CachedEntitlement, "entitlement" | "newestUpdate" | "overrides">;
+
+/** The entitlement, with what the cache guard compares: the newest subscription update and the overrides' count and newest update. */
+async function readEntitlement(db: Queryable, userId: string, now: Date): Promise<EntitlementRead> {
+  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), overridesWithExactUpdate(db, userId)]);
+  return {
+    entitlement: resolveEntitlement(rows, now, gracePeriodDays(), overrides),
+    newestUpdate: newestTimestamp(rows.map((r) => r.exactUpdate)),
+    overrides: { count: overrides.length, newestUpdate: newestTimestamp(overrides.map((o) => o.exactUpdate)) },
+  };
 }
 
 /** Loads the entitlement fresh and caches it with the newest update it reflects. */
 export async function loadCachedEntitlement(db: Queryable, userId: string): Promise<CachedEntitlement> {
   const now = new Date();
   cacheStats.loads += 1;
-  const { entitlement, newestUpdate } = await readEntitlement(db, userId, now);
-  const graceEnd = entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  const entry = { entitlement, newestUpdate, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
+  const read = await readEntitlement(db, userId, now);
+  const graceEnd = read.entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const entry: CachedEntitlement = { ...read, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
   if (entitlementCache.size >= MAX_CACHED) entitlementCache.clear();
   entitlementCache.set(userId, entry);
   return entry;
