@@ -1,6 +1,7 @@
 import { addDays } from "date-fns";
 import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
+import { exactTimestamp } from "@/db/exact-timestamp";
 import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
 import { FREE_PLAN_ID, METERS, findPlan, getPlan, type FeatureId, type MeterId, type Plan } from "./plans";
 
@@ -99,10 +100,13 @@ export function applyLimitOverrides(
   return { limits, overriddenMeters };
 }
 
-/** A customer's per-meter limit overrides (set by admins). */
-export async function readLimitOverrides(db: Queryable, userId: string): Promise<LimitOverride[]> {
+/**
+ * A customer's per-meter limit overrides (set by admins), each with its `updated_at` exactly as
+ * stored (the metering cache guard compares it in the database).
+ */
+export async function readLimitOverrides(db: Queryable, userId: string): Promise<Array<LimitOverride & { exactUpdate: string }>> {
   return db
-    .select({ meter: customerLimitOverrides.meter, limit: customerLimitOverrides.limit })
+    .select({ meter: customerLimitOverrides.meter, limit: customerLimitOverrides.limit, exactUpdate: exactTimestamp(customerLimitOverrides.updatedAt) })
     .from(customerLimitOverrides)
     .where(eq(customerLimitOverrides.userId, userId));
 }

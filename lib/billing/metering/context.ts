@@ -1,7 +1,8 @@
-import { desc, eq, getTableColumns, sql, type AnyColumn } from "drizzle-orm";
+import { desc, eq, getTableColumns } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { customerLimitOverrides, subscriptions } from "@/db/schema";
-import { gracePeriodDays, resolveEntitlement, type Entitlement } from "../entitlements";
+import { exactTimestamp } from "@/db/exact-timestamp";
+import { subscriptions } from "@/db/schema";
+import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type Entitlement } from "../entitlements";
 import { meterDefinition, type MeterId, type OveragePolicy } from "../plans";
 import { usagePeriod, type UsagePeriod } from "./periods";
 
@@ -88,14 +89,6 @@ export function dropStaleEntitlement(userId: string): void {
   entitlementCache.delete(userId);
 }
 
-/**
- * A timestamp column to the microsecond, as Postgres stores it, as fixed-format UTC text (which sorts
- * like the timestamps). A JS Date keeps milliseconds only: a guard built from one would see every row
- * written by `now()` as newer than itself, call every cached entitlement stale, and make each consume
- * three round trips.
- */
-const exactTimestamp = (column: AnyColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /** The user's subscriptions, each with its exact `updated_at`. */
 async function subscriptionsWithExactUpdate(db: Queryable, userId: string) {
   return db
@@ -103,14 +96,6 @@ async function subscriptionsWithExactUpdate(db: Queryable, userId: string) {
     .from(subscriptions)
     .where(eq(subscriptions.userId, userId))
     .orderBy(desc(subscriptions.createdAt));
-}
-
-/** The user's per-meter limit overrides (set by admins), each with its exact `updated_at`. */
-async function overridesWithExactUpdate(db: Queryable, userId: string) {
-  return db
-    .select({ meter: customerLimitOverrides.meter, limit: customerLimitOverrides.limit, exactUpdate: exactTimestamp(customerLimitOverrides.updatedAt) })
-    .from(customerLimitOverrides)
-    .where(eq(customerLimitOverrides.userId, userId));
 }
 
 /** The newest of fixed-format UTC timestamps (they sort as text), or null. */
@@ -122,7 +107,7 @@ type EntitlementRead = Pick<CachedEntitlement, "entitlement" | "newestUpdate" | 
 
 /** The entitlement, with what the cache guard compares: the newest subscription update and the overrides' count and newest update. */
 async function readEntitlement(db: Queryable, userId: string, now: Date): Promise<EntitlementRead> {
-  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), overridesWithExactUpdate(db, userId)]);
+  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), readLimitOverrides(db, userId)]);
   return {
     entitlement: resolveEntitlement(rows, now, gracePeriodDays(), overrides),
     newestUpdate: newestTimestamp(rows.map((r) => r.exactUpdate)),
