@@ -231,7 +231,7 @@ describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
       const failed = await deliver(event);
       expect(failed.status).toBe(500);
       const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
-      expect(stored).toMatchObject({ status: "failed", attempts: 1 });
+      expect(stored).toMatchObject({ status: "failed", attempts: 1, processedAt: null });
       expect(stored.lastError).toContain("simulated database failure");
       expect((await billingState()).subscriptions).toEqual([]);
     } finally {
@@ -241,6 +241,7 @@ describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     expect(retried.status).toBe(200);
     const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
     expect(stored).toMatchObject({ status: "processed", attempts: 2, lastError: null });
+    expect(stored.processedAt).toBeInstanceOf(Date);
     expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
   });
 

@@ -1,4 +1,4 @@
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, selectPreparedText, type Database, type Queryable } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
@@ -9,10 +9,6 @@ import { prepareStripeEvent, type EventOutcome, type EventWrite } from "./apply-
 
 const DONE_STATUSES = ["processed", "ignored"] as const;
 const isDone = (status: string) => (DONE_STATUSES as readonly string[]).includes(status);
-
-/** The event's row unless it is done already; a forced replay takes it anyway. */
-const pendingEvent = (eventId: string, force = false) =>
-  and(eq(webhookEvents.id, eventId), force ? undefined : notInArray(webhookEvents.status, [...DONE_STATUSES]));
 
 /**
  * Stores a new event or reads a known one's status, in one round trip. Every delivery runs it, so
@@ -29,14 +25,18 @@ const STORE_EVENT = `
   union all
   select status, false as inserted from webhook_events where id = $1::text and not exists (select 1 from stored)`;
 
+const DONE_LIST = DONE_STATUSES.map((s) => `'${s}'`).join(", ");
+
 /**
- * Marks a stored event done with an outcome (one more attempt) unless it is done already, or when
- * forced: $1 id, $2 status, $3 note, $4 force.
+ * Records one more attempt at a stored event with its outcome (done, or failed) unless the event is
+ * done already — the one "not yet done" condition — or when forced: $1 id, $2 status, $3 note,
+ * $4 force. A done outcome is stamped `processed_at`.
  */
 const MARK_EVENT = `
   update webhook_events
-  set status = $2::text, attempts = attempts + 1, last_error = $3::text, processed_at = now()
-  where id = $1::text and ($4::boolean or status not in (${DONE_STATUSES.map((s) => `'${s}'`).join(", ")}))
+  set status = $2::text, attempts = attempts + 1, last_error = $3::text,
+    processed_at = case when $2::text in (${DONE_LIST}) then now() else processed_at end
+  where id = $1::text and ($4::boolean or status not in (${DONE_LIST}))
   returning id`;
 
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
@@ -91,11 +91,7 @@ export async function processStoredEvent(
   } catch (error) {
     const message = rootCauseMessage(error);
     logger.error({ err: error, eventId }, "webhook processing failed");
-    await db
-      .update(webhookEvents)
-      .set({ status: "failed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: message.slice(0, 2000) })
-      .where(pendingEvent(eventId))
-      .catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
+    await markEvent(db, eventId, { status: "failed", note: message.slice(0, 2000) }).catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
     await recordAlert(db, {
       kind: "webhook_failed",
       dedupeKey: `webhook_failed:${eventId}`,
@@ -123,10 +119,15 @@ function applyWrite(db: Database, eventId: string, write: EventWrite, force = fa
 }
 
 /**
- * Marks a stored event done with `outcome` (one more attempt) unless it is done already; false when
- * it was (a concurrent delivery got there first). Inside a transaction its row lock is the claim.
+ * Records `outcome` (one more attempt) unless the event is done already; false when it was (a
+ * concurrent delivery got there first). Inside a transaction its row lock is the claim.
  */
-async function markEvent(db: Queryable, eventId: string, outcome: EventOutcome, force = false): Promise<boolean> {
+async function markEvent(
+  db: Queryable,
+  eventId: string,
+  outcome: EventOutcome | { status: "failed"; note: string },
+  force = false,
+): Promise<boolean> {
   const marked = await selectPreparedText<{ id: string }>(db, "webhook_mark", MARK_EVENT, [eventId, outcome.status, outcome.note ?? null, force]);
   return marked.length > 0;
 }
