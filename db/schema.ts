@@ -354,7 +354,10 @@ export const webhookEvents = pgTable(
     payload: jsonb("payload").notNull(),
     status: text("status").$type<WebhookEventStatus>().notNull().default("received"),
     attempts: integer("attempts").notNull().default(0),
+    /** Why the last attempt failed; only ever set on a `failed` event. */
     lastError: text("last_error"),
+    /** Why the app ignored the event ("no handler for …"): an outcome, not an error. */
+    note: text("note"),
     receivedAt: ts("received_at").notNull().defaultNow(),
     processedAt: ts("processed_at"),
     updatedAt: updatedAt(),
@@ -367,6 +370,40 @@ export const webhookEvents = pgTable(
     // A customer's events on the admin customer page.
     index("webhook_events_object_id_idx").on(t.objectId),
   ],
+);
+
+export const SUBSCRIPTION_CHANGE_KINDS = [
+  "started",
+  "plan_changed",
+  "status_changed",
+  "cancel_scheduled",
+  "resumed",
+  "change_scheduled",
+  "scheduled_change_dropped",
+] as const;
+export type SubscriptionChangeKind = (typeof SUBSCRIPTION_CHANGE_KINDS)[number];
+
+/**
+ * One account's subscription history: a row per change (started, plan or interval changed, status
+ * changed, cancellation scheduled, resumed, …), written in the same transaction as the
+ * subscription upsert that made it.
+ */
+export const subscriptionChanges = pgTable(
+  "subscription_changes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    subscriptionId: uuid("subscription_id")
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<SubscriptionChangeKind>().notNull(),
+    /** The state before and after: plan, interval, status, cancel date, scheduled plan. */
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: ts("occurred_at").notNull().defaultNow(),
+  },
+  (t) => [index("subscription_changes_user_idx").on(t.userId, t.occurredAt, t.id)],
 );
 
 export const apiKeys = pgTable(

@@ -145,3 +145,10 @@ export function formatMonth(month: string, locale = DISPLAY_LOCALE): string {
   const [year, m] = month.split("-").map(Number);
   return new Intl.DateTimeFormat(locale, { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(year, m - 1, 1)));
 }
+
+/** Used as a share of the limit (0.42 = 42 %); null when the limit is unlimited. */
+export function usageShare(used: number, limit: number | null): number | null {
+  if (limit === null) return null;
+  if (limit <= 0) return used > 0 ? 1 : 0;
+  return used / limit;
+}

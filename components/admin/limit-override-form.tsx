@@ -4,9 +4,73 @@ import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { postApi } from "@/components/billing/api";
 import { useHydrated } from "@/components/use-hydrated";
+import { formatLimit, formatPercent, usageShare } from "@/lib/format";
+import { Td } from "./table";
+
+/** What the limits action answers: the customer's effective limits afterwards. */
+interface LimitsAnswer {
+  limits: Record<string, number | null>;
+  overriddenMeters: string[];
+}
+
+export interface MeterLimit {
+  meter: string;
+  label: string;
+  unit: string;
+  used: number;
+  /** Effective limit (override applied); null is unlimited. */
+  limit: number | null;
+  planLimit: number | null;
+  overridden: boolean;
+}
+
+/**
+ * The Limit, Share and Custom limit cells of one meter's row. They show the action's answer at
+ * once (a custom limit set, or back to the plan's), not the page's render from before it.
+ */
+export function MeterLimitCells({ userId, initial }: { userId: string; initial: MeterLimit }) {
+  const [state, setState] = useState(initial);
+  const share = usageShare(state.used, state.limit);
+  return (
+    <>
+      <Td className="text-right tabular-nums">
+        <span data-testid={`limit-${state.meter}`}>{formatLimit(state.limit, state.unit)}</span>
+        {state.overridden && <span className="block text-xs text-gray-600">custom (plan: {formatLimit(state.planLimit)})</span>}
+      </Td>
+      <Td className="text-right tabular-nums">{share === null ? "—" : formatPercent(share, 0)}</Td>
+      <Td>
+        <LimitOverrideForm
+          userId={userId}
+          meter={state.meter}
+          label={state.label}
+          overridden={state.overridden}
+          onSaved={(answer) =>
+            setState((current) => ({
+              ...current,
+              limit: current.meter in answer.limits ? (answer.limits[current.meter] ?? null) : current.limit,
+              overridden: answer.overriddenMeters.includes(current.meter),
+            }))
+          }
+        />
+      </Td>
+    </>
+  );
+}
 
 /** Sets one meter's per-customer limit: a number, unlimited, or back to the plan's limit. */
-export function LimitOverrideForm({ userId, meter, label, overridden }: { userId: string; meter: string; label: string; overridden: boolean }) {
+export function LimitOverrideForm({
+  userId,
+  meter,
+  label,
+  overridden,
+  onSaved,
+}: {
+  userId: string;
+  meter: string;
+  label: string;
+  overridden: boolean;
+  onSaved?: (answer: LimitsAnswer) => void;
+}) {
   const router = useRouter();
   const id = useId();
   const [value, setValue] = useState("");
@@ -17,7 +81,7 @@ export function LimitOverrideForm({ userId, meter, label, overridden }: { userId
   async function save(limit: number | "unlimited" | null) {
     setBusy(true);
     setStatus(null);
-    const result = await postApi(`/api/billing/admin/users/${userId}/limits`, { meter, limit });
+    const result = await postApi<LimitsAnswer>(`/api/billing/admin/users/${userId}/limits`, { meter, limit });
     setBusy(false);
     if (!result.ok) {
       setStatus({ error: true, text: result.message });
@@ -25,6 +89,8 @@ export function LimitOverrideForm({ userId, meter, label, overridden }: { userId
     }
     setStatus({ error: false, text: limit === null ? "Back to the plan's limit." : "Limit saved." });
     setValue("");
+    onSaved?.(result.data);
+    // The rest of the page (the audit log) follows; the limit above shows the answer already.
     router.refresh();
   }
 

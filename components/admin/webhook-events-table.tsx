@@ -14,6 +14,26 @@ export function WebhookStatus({ status }: { status: string }) {
   return <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-semibold ${STATUS_TONES[status] ?? STATUS_TONES.ignored}`}>{status}</span>;
 }
 
+/**
+ * What the last attempt left: a failure's error, or (neutrally, not as an error) why an event was
+ * ignored. "—" when there is neither.
+ */
+export function webhookOutcomeText(event: Pick<WebhookEventRow, "lastError" | "note" | "status">): { text: string; error: boolean } | null {
+  if (event.lastError) return { text: event.lastError, error: true };
+  if (event.note) return { text: event.status === "ignored" ? `Ignored: ${event.note}` : event.note, error: false };
+  return null;
+}
+
+function WebhookOutcomeText({ event }: { event: WebhookEventRow }) {
+  const outcome = webhookOutcomeText(event);
+  if (!outcome) return <span>—</span>;
+  return (
+    <span title={outcome.text} data-outcome={outcome.error ? "error" : "note"} className={outcome.error ? "text-red-700" : "text-gray-600"}>
+      {outcome.text}
+    </span>
+  );
+}
+
 export function WebhookEventsTable({ events, caption }: { events: WebhookEventRow[]; caption: string }) {
   return (
     <DataTable caption={caption} testId="webhooks-table">
@@ -23,7 +43,7 @@ export function WebhookEventsTable({ events, caption }: { events: WebhookEventRo
           <Th>Type</Th>
           <Th>Status</Th>
           <Th className="text-right">Attempts</Th>
-          <Th>Last error</Th>
+          <Th>Error or note</Th>
           <Th>Received</Th>
           <Th>Processed</Th>
         </tr>
@@ -42,8 +62,8 @@ export function WebhookEventsTable({ events, caption }: { events: WebhookEventRo
               <WebhookStatus status={e.status} />
             </Td>
             <Td className="text-right tabular-nums">{e.attempts}</Td>
-            <Td className="max-w-xs truncate" >
-              <span title={e.lastError ?? undefined}>{e.lastError ?? "—"}</span>
+            <Td className="max-w-xs truncate">
+              <WebhookOutcomeText event={e} />
             </Td>
             <Td>
               <LocalTime value={e.receivedAt} />

@@ -5,6 +5,7 @@ import { auditLog, subscriptions, users } from "@/db/schema";
 import { excludedSet } from "@/db/upsert";
 import { notFound } from "@/lib/errors";
 import { PLANS } from "./plans";
+import { lockTrackedState, recordSubscriptionChanges } from "./subscription-history";
 import { getBillingSummary, type BillingSummary } from "./summary";
 import { keepFirstPastDueSince } from "./sync";
 
@@ -33,7 +34,8 @@ export async function syncProviderSubscription(input: z.infer<typeof providerSyn
   if (!user) throw notFound("No user with that id.");
   const now = new Date();
   await db.transaction(async (tx) => {
-    await tx
+    const before = await lockTrackedState(tx, input.provider, input.externalId);
+    const [row] = await tx
       .insert(subscriptions)
       .values({
         userId: input.userId,
@@ -53,7 +55,9 @@ export async function syncProviderSubscription(input: z.infer<typeof providerSyn
           pastDueSince: keepFirstPastDueSince,
           updatedAt: sql`now()`,
         },
-      });
+      })
+      .returning();
+    await recordSubscriptionChanges(tx, before, row, now);
     await tx.insert(auditLog).values({
       action: "subscription.provider_sync",
       targetType: "user",

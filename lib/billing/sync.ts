@@ -3,7 +3,7 @@
  * version (the time we started reading from Stripe); a row only moves forward, so webhooks that
  * arrive late, twice or concurrently can never put back an older state.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingCustomers, invoices, subscriptions, type Subscription } from "@/db/schema";
 import { excludedSet } from "@/db/upsert";
@@ -11,6 +11,7 @@ import { retrieveInvoice, retrieveSubscriptionState, type PendingPriceChange } f
 import { invoiceSnapshot, subscriptionSnapshot } from "@/lib/stripe/mapping";
 import { fetchCustomerForOwnership, resolveCustomerOwner, type FetchedCustomer } from "./customers";
 import { parseLookupKey } from "./plans";
+import { inTransaction, lockTrackedState, recordSubscriptionChanges } from "./subscription-history";
 
 /** A plan id for prices outside the catalog: stored for admins, grants nothing. */
 export const UNKNOWN_PLAN_ID = "unknown";
@@ -121,20 +122,28 @@ export async function storeStripeSubscription(
     sourceVersion: version,
     metadata: snapshot.metadata,
   };
-  const [row] = await db
-    .insert(subscriptions)
-    .values(values)
-    .onConflictDoUpdate({
-      target: [subscriptions.provider, subscriptions.providerSubscriptionId],
-      set: {
-        ...excludedSet(subscriptions, [...SUBSCRIPTION_SYNCED_COLUMNS]),
-        pastDueSince: keepFirstPastDueSince,
-        updatedAt: sql`now()`,
-      },
-      setWhere: sql`${subscriptions.sourceVersion} <= excluded.source_version`,
-    })
-    .returning();
-  return row ? { status: "synced", row } : { status: "stale" };
+  // The upsert and the history rows it causes commit together; the row lock orders concurrent writers.
+  return inTransaction(db, async (tx) => {
+    const before = await lockTrackedState(tx, "stripe", snapshot.providerSubscriptionId);
+    const [result] = await tx
+      .insert(subscriptions)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [subscriptions.provider, subscriptions.providerSubscriptionId],
+        set: {
+          ...excludedSet(subscriptions, [...SUBSCRIPTION_SYNCED_COLUMNS]),
+          pastDueSince: keepFirstPastDueSince,
+          updatedAt: sql`now()`,
+        },
+        setWhere: sql`${subscriptions.sourceVersion} <= excluded.source_version`,
+      })
+      .returning({ ...getTableColumns(subscriptions), inserted: sql<boolean>`(xmax = 0)` });
+    if (!result) return { status: "stale" };
+    const { inserted, ...row } = result;
+    // No row to lock, yet not inserted: a concurrent first write won; it recorded the start.
+    if (before || inserted) await recordSubscriptionChanges(tx, before, row, new Date(version));
+    return { status: "synced", row };
+  });
 }
 
 const INVOICE_SYNCED_COLUMNS = [

@@ -17,6 +17,7 @@ const EXPECTED_TABLES = [
   "oauth_identities",
   "operator_alerts",
   "rate_limits",
+  "subscription_changes",
   "subscriptions",
   "usage_counters",
   "usage_events",

@@ -9,7 +9,8 @@ import { auditLog, billingCustomers, customerLimitOverrides, subscriptions, user
 import { conflict, notFound } from "@/lib/errors";
 import { listInvoicesForCustomer, listSubscriptionsForCustomer } from "@/lib/stripe/gateway";
 import { METER_IDS } from "../plans";
-import { syncStripeInvoice, syncStripeSubscription } from "../sync";
+import { recordSubscriptionChanges, lockTrackedState } from "../subscription-history";
+import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../sync";
 import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID, staffGrantId } from "./staff-grant";
 
 async function requireCustomer(db: Database, userId: string): Promise<void> {
@@ -24,15 +25,11 @@ export async function setStaffPlan(db: Database, userId: string, grant: boolean,
   await requireCustomer(db, userId);
   const now = new Date();
   return db.transaction(async (tx) => {
-    const [existing] = await tx
-      .select({ status: subscriptions.status })
-      .from(subscriptions)
-      .where(and(eq(subscriptions.provider, ADMIN_GRANT_PROVIDER), eq(subscriptions.providerSubscriptionId, staffGrantId(userId))))
-      .for("update");
-    const active = existing?.status === "active";
+    const before = await lockTrackedState(tx, ADMIN_GRANT_PROVIDER, staffGrantId(userId));
+    const active = before?.status === "active";
     if (active === grant) return { granted: grant, changed: false };
     const status = grant ? "active" : "canceled";
-    await tx
+    const [row] = await tx
       .insert(subscriptions)
       .values({
         userId,
@@ -45,7 +42,9 @@ export async function setStaffPlan(db: Database, userId: string, grant: boolean,
       .onConflictDoUpdate({
         target: [subscriptions.provider, subscriptions.providerSubscriptionId],
         set: { status, canceledAt: grant ? null : now, endedAt: grant ? null : now, sourceVersion: now.getTime(), updatedAt: sql`now()` },
-      });
+      })
+      .returning();
+    await recordSubscriptionChanges(tx, before, row, now);
     await tx.insert(auditLog).values({ actorUserId, action: grant ? "staff.granted" : "staff.revoked", targetType: "user", targetId: userId });
     return { granted: grant, changed: true };
   });
@@ -92,8 +91,9 @@ export interface CustomerSyncReport {
 }
 
 /**
- * Re-reads the customer's subscriptions and invoices from Stripe and upserts them. Each object is
- * read before its short, version-guarded write: no transaction is open during a Stripe call.
+ * Re-reads the customer's subscriptions and invoices from Stripe, then upserts them (each
+ * version-guarded) and writes the audit row in one short transaction: no transaction is open
+ * during a Stripe call, and the sync and its audit row commit together or not at all.
  */
 export async function syncCustomerFromStripe(db: Database, userId: string, actorUserId: string): Promise<CustomerSyncReport> {
   await requireCustomer(db, userId);
@@ -103,15 +103,19 @@ export async function syncCustomerFromStripe(db: Database, userId: string, actor
     .where(and(eq(billingCustomers.userId, userId), eq(billingCustomers.provider, "stripe")))
     .limit(1);
   if (!customer) throw conflict("This customer has no Stripe customer yet; there is nothing to sync.");
-  const report: CustomerSyncReport = { subscriptions: 0, invoices: 0 };
-  for await (const subscription of listSubscriptionsForCustomer(customer.providerCustomerId)) {
-    const result = await syncStripeSubscription(db, subscription.id, userId);
-    if (result.status !== "unattributed") report.subscriptions += 1;
-  }
-  for await (const invoice of listInvoicesForCustomer(customer.providerCustomerId)) {
-    const result = await syncStripeInvoice(db, invoice.id);
-    if (result.status !== "unattributed") report.invoices += 1;
-  }
-  await db.insert(auditLog).values({ actorUserId, action: "customer.synced", targetType: "user", targetId: userId, data: { ...report } });
-  return report;
+  const fetchedSubscriptions: FetchedSubscription[] = [];
+  for await (const subscription of listSubscriptionsForCustomer(customer.providerCustomerId)) fetchedSubscriptions.push(await fetchStripeSubscription(db, subscription.id));
+  const fetchedInvoices: FetchedInvoice[] = [];
+  for await (const invoice of listInvoicesForCustomer(customer.providerCustomerId)) fetchedInvoices.push(await fetchStripeInvoice(db, invoice.id));
+  return db.transaction(async (tx) => {
+    const report: CustomerSyncReport = { subscriptions: 0, invoices: 0 };
+    for (const fetched of fetchedSubscriptions) {
+      if ((await storeStripeSubscription(tx, fetched, userId)).status !== "unattributed") report.subscriptions += 1;
+    }
+    for (const fetched of fetchedInvoices) {
+      if ((await storeStripeInvoice(tx, fetched)).status !== "unattributed") report.invoices += 1;
+    }
+    await tx.insert(auditLog).values({ actorUserId, action: "customer.synced", targetType: "user", targetId: userId, data: { ...report } });
+    return report;
+  });
 }

@@ -7,6 +7,7 @@ import { paymentsMode } from "@/lib/stripe/client";
 import { readLimitOverrides } from "../entitlements";
 import { smtpConfigured } from "../notifications";
 import { METERS, METER_IDS, findPlan, type MeterId } from "../plans";
+import { listSubscriptionChanges, type SubscriptionChangeRow } from "../subscription-history";
 import { summarize, userSubscriptions, type BillingSummary } from "../summary";
 import { listAdminInvoices, type AdminInvoiceRow } from "./invoices";
 import { listAuditLog, listNotifications, type AuditRow, type NotificationRow } from "./operations";
@@ -55,6 +56,8 @@ export interface AdminCustomer {
   summary: BillingSummary;
   hasStaffGrant: boolean;
   subscriptions: SubscriptionHistoryRow[];
+  /** The account's subscription changes (started, plan changed, cancel scheduled, resumed, …), newest first. */
+  history: SubscriptionChangeRow[];
   invoices: AdminInvoiceRow[];
   usage: MeterUsageRow[];
   webhookEvents: WebhookEventRow[];
@@ -74,13 +77,14 @@ export async function getAdminCustomer(db: Queryable, userId: string, now = new 
   const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
   if (!user) throw notFound("No customer with that id.");
   const [customer] = await db.select().from(billingCustomers).where(eq(billingCustomers.userId, userId)).limit(1);
-  const [subs, overrides, usage, invoicePage, notes, audit] = await Promise.all([
+  const [subs, overrides, usage, invoicePage, notes, audit, history] = await Promise.all([
     userSubscriptions(db, userId),
     readLimitOverrides(db, userId),
     readCurrentUsage(db, [userId], now),
     listAdminInvoices(db, { userId, limit: 25 }),
     listNotifications(db, { userId, limit: 25 }),
     listAuditLog(db, { targetType: "user", targetId: userId, limit: 50 }),
+    listSubscriptionChanges(db, userId, { limit: 100 }),
   ]);
   const summary = summarize(subs, now, overrides);
   const invoiceIds = (
@@ -124,6 +128,7 @@ export async function getAdminCustomer(db: Queryable, userId: string, now = new 
       createdAt: s.createdAt.toISOString(),
       endedAt: (s.endedAt ?? s.canceledAt)?.toISOString() ?? null,
     })),
+    history,
     invoices: invoicePage.invoices,
     usage: METER_IDS.map((meter) => {
       const limit = summary.entitlements.limits[meter];

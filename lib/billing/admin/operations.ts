@@ -72,17 +72,21 @@ export async function listNotifications(
  */
 export async function retryNotification(db: Database, id: string, actorUserId: string): Promise<NotificationRow> {
   if (!smtpConfigured()) throw conflict("Email delivery is not configured (set SMTP_URL); the notification stays in the outbox.");
-  const requeued = await db
-    .update(notifications)
-    .set({ status: "pending", error: null })
-    .where(and(eq(notifications.id, id), inArray(notifications.status, ["failed", "outbox"])))
-    .returning({ id: notifications.id });
+  // Re-queued and audited in one short transaction; the send (SMTP) happens after it commits.
+  const requeued = await db.transaction(async (tx) => {
+    const rows = await tx
+      .update(notifications)
+      .set({ status: "pending", error: null })
+      .where(and(eq(notifications.id, id), inArray(notifications.status, ["failed", "outbox"])))
+      .returning({ id: notifications.id });
+    if (rows.length > 0) await tx.insert(auditLog).values({ actorUserId, action: "notification.retried", targetType: "notification", targetId: id });
+    return rows;
+  });
   if (requeued.length === 0) {
     const [existing] = await db.select({ status: notifications.status }).from(notifications).where(eq(notifications.id, id));
     if (!existing) throw notFound("No notification with that id.");
     throw conflict(`Only failed or outbox notifications can be retried; this one is ${existing.status}.`, { status: existing.status });
   }
-  await db.insert(auditLog).values({ actorUserId, action: "notification.retried", targetType: "notification", targetId: id });
   await deliverPendingNotifications(db);
   const [row] = await db.select().from(notifications).where(eq(notifications.id, id));
   return toNotificationRow(row);

@@ -29,9 +29,4 @@ export async function readCurrentUsage(db: Queryable, userIds: string[], now = n
   return usage;
 }
 
-/** Used as a share of the limit (0.42 = 42 %); null when the limit is unlimited. */
-export function usageShare(used: number, limit: number | null): number | null {
-  if (limit === null) return null;
-  if (limit <= 0) return used > 0 ? 1 : 0;
-  return used / limit;
-}
+export { usageShare } from "@/lib/format";

@@ -5,7 +5,7 @@ import type { Queryable } from "@/db/client";
 import { auditLog, webhookEvents, WEBHOOK_EVENT_STATUSES, type WebhookEvent } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import { cursorDate, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
-import { processStoredEvent, type ReceiveResult } from "../webhooks/inbox";
+import { processStoredEvent, rootCauseMessage, type ReceiveResult } from "../webhooks/inbox";
 
 export const webhookListQuery = z.object({
   status: z.enum(WEBHOOK_EVENT_STATUSES, { message: `status must be one of ${WEBHOOK_EVENT_STATUSES.join(", ")}` }).optional(),
@@ -24,7 +24,10 @@ export interface WebhookEventRow {
   type: string;
   status: string;
   attempts: number;
+  /** Why the last attempt failed (failed events only). */
   lastError: string | null;
+  /** Why the app ignored it ("no handler for …"): an outcome, not an error. */
+  note: string | null;
   objectId: string | null;
   receivedAt: string;
   processedAt: string | null;
@@ -36,6 +39,7 @@ export const toWebhookRow = (e: Omit<WebhookEvent, "payload">): WebhookEventRow 
   status: e.status,
   attempts: e.attempts,
   lastError: e.lastError,
+  note: e.note,
   objectId: e.objectId,
   receivedAt: e.receivedAt.toISOString(),
   processedAt: e.processedAt?.toISOString() ?? null,
@@ -53,6 +57,7 @@ export const webhookRowColumns = {
   status: webhookEvents.status,
   attempts: webhookEvents.attempts,
   lastError: webhookEvents.lastError,
+  note: webhookEvents.note,
   receivedAt: webhookEvents.receivedAt,
   processedAt: webhookEvents.processedAt,
   updatedAt: webhookEvents.updatedAt,
@@ -91,11 +96,15 @@ export async function replayWebhookEvent(db: Queryable, id: string, actorUserId:
   if (row.status !== "failed") throw conflict(`Only failed events can be replayed; this one is ${row.status}.`, { status: row.status });
   let result: ReceiveResult | { status: "failed"; error: string };
   try {
-    result = await processStoredEvent(id, { force: true });
+    // The audit row commits in the transaction that records the outcome (applied, ignored or failed).
+    result = await processStoredEvent(id, {
+      force: true,
+      record: (tx, outcome) =>
+        tx.insert(auditLog).values({ actorUserId, action: "webhook.replayed", targetType: "webhook_event", targetId: id, data: { result: outcome.status } }),
+    });
   } catch (error) {
-    result = { status: "failed", error: error instanceof Error ? error.message : String(error) };
+    result = { status: "failed", error: rootCauseMessage(error) };
   }
-  await db.insert(auditLog).values({ actorUserId, action: "webhook.replayed", targetType: "webhook_event", targetId: id, data: { result: result.status } });
   const [event] = await db.select(webhookRowColumns).from(webhookEvents).where(eq(webhookEvents.id, id));
   const message = result.status === "failed" ? `Failed again: ${result.error}` : `Replayed: ${result.status}.`;
   return { event: toWebhookRow(event), result, message };

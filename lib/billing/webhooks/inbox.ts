@@ -30,16 +30,25 @@ const DONE_LIST = DONE_STATUSES.map((s) => `'${s}'`).join(", ");
 /**
  * Records one more attempt at a stored event with its outcome (done, or failed) unless the event is
  * done already — the one "not yet done" condition — or when forced: $1 id, $2 status, $3 note,
- * $4 force. A done outcome is stamped `processed_at`.
+ * $4 force. A done outcome is stamped `processed_at`. The note of a failure is its `last_error`;
+ * any other outcome's (why it was ignored) is its `note`: an ignored event is not an error.
  */
 const MARK_EVENT = `
   update webhook_events
-  set status = $2::text, attempts = attempts + 1, last_error = $3::text,
+  set status = $2::text, attempts = attempts + 1,
+    last_error = case when $2::text = 'failed' then $3::text end,
+    note = case when $2::text = 'failed' then null else $3::text end,
     processed_at = case when $2::text in (${DONE_LIST}) then now() else processed_at end
   where id = $1::text and ($4::boolean or status not in (${DONE_LIST}))
   returning id`;
 
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
+
+/**
+ * A write that must commit with the event's outcome (an admin replay's audit row): run in the
+ * transaction that records the outcome, whether the event was applied, ignored or failed.
+ */
+export type RecordWithOutcome = (tx: Queryable, outcome: { status: "processed" | "ignored" | "failed"; error?: string }) => Promise<unknown>;
 
 /**
  * Stores the event by its id (a redelivery inserts nothing), then processes it once. One round
@@ -71,7 +80,7 @@ export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveRe
  */
 export async function processStoredEvent(
   eventId: string,
-  options: { force?: boolean; stored?: Pick<WebhookEvent, "type" | "status" | "payload"> } = {},
+  options: { force?: boolean; stored?: Pick<WebhookEvent, "type" | "status" | "payload">; record?: RecordWithOutcome } = {},
 ): Promise<ReceiveResult> {
   const db = await getDb();
   try {
@@ -81,8 +90,8 @@ export async function processStoredEvent(
     const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);
     let result: ReceiveResult;
     // An event with nothing to write (a type the app ignores) is recorded in one statement, no transaction.
-    if (write.only) result = (await markEvent(db, eventId, write.only, options.force)) ? write.only : { status: "duplicate" };
-    else result = await applyWrite(db, eventId, write, options.force);
+    if (write.only && !options.record) result = (await markEvent(db, eventId, write.only, options.force)) ? write.only : { status: "duplicate" };
+    else result = await applyWrite(db, eventId, write, options.force, options.record);
     logger.info({ eventId, type: stored.type, outcome: result.status }, "webhook processed");
     // Send what this event queued right away; the delivery job retries whatever fails.
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
@@ -91,7 +100,15 @@ export async function processStoredEvent(
   } catch (error) {
     const message = rootCauseMessage(error);
     logger.error({ err: error, eventId }, "webhook processing failed");
-    await markEvent(db, eventId, { status: "failed", note: message.slice(0, 2000) }).catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
+    const failure = { status: "failed", note: message.slice(0, 2000) } as const;
+    const { record } = options;
+    await (record
+      ? db.transaction(async (tx) => {
+          await markEvent(tx, eventId, failure);
+          await record(tx, { status: "failed", error: message });
+        })
+      : markEvent(db, eventId, failure)
+    ).catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
     await recordAlert(db, {
       kind: "webhook_failed",
       dedupeKey: `webhook_failed:${eventId}`,
@@ -107,13 +124,14 @@ export async function processStoredEvent(
  * one statement: the row lock makes a concurrent delivery wait, and once this commits its guard sees
  * "processed" and it answers duplicate. A failing write rolls the mark back with everything else.
  */
-function applyWrite(db: Database, eventId: string, write: EventWrite, force = false): Promise<ReceiveResult> {
+function applyWrite(db: Database, eventId: string, write: EventWrite, force = false, record?: RecordWithOutcome): Promise<ReceiveResult> {
   return db.transaction(async (tx): Promise<ReceiveResult> => {
     if (!(await markEvent(tx, eventId, { status: "processed" }, force))) return { status: "duplicate" };
     const outcome = await write(tx);
     if (outcome.status !== "processed" || outcome.note) {
-      await tx.update(webhookEvents).set({ status: outcome.status, lastError: outcome.note ?? null }).where(eq(webhookEvents.id, eventId));
+      await tx.update(webhookEvents).set({ status: outcome.status, lastError: null, note: outcome.note ?? null }).where(eq(webhookEvents.id, eventId));
     }
+    await record?.(tx, outcome);
     return outcome;
   });
 }
@@ -133,7 +151,7 @@ async function markEvent(
 }
 
 /** The innermost cause's message: "Failed query: <sql>" wrappers hide what actually went wrong. */
-function rootCauseMessage(error: unknown): string {
+export function rootCauseMessage(error: unknown): string {
   let current = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);

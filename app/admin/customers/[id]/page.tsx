@@ -3,8 +3,9 @@ import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/admin/action-button";
 import { AuditTable } from "@/components/admin/audit-table";
 import { AdminInvoicesTable } from "@/components/admin/invoices-table";
-import { LimitOverrideForm } from "@/components/admin/limit-override-form";
+import { MeterLimitCells } from "@/components/admin/limit-override-form";
 import { NotificationsTable } from "@/components/admin/notifications-table";
+import { SubscriptionHistoryTable } from "@/components/admin/subscription-history-table";
 import { DataTable, EmptyRow, Td, Th, linkClass } from "@/components/admin/table";
 import { WebhookEventsTable } from "@/components/admin/webhook-events-table";
 import { StatusBadge } from "@/components/billing/status-badge";
@@ -12,7 +13,7 @@ import { LocalTime } from "@/components/local-time";
 import { Card } from "@/components/ui";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminCustomer } from "@/lib/billing/admin/console";
-import { formatLimit, formatMoney, formatPercent, intervalLabel } from "@/lib/format";
+import { formatLimit, formatMoney, intervalLabel } from "@/lib/format";
 import { orNotFound } from "../../or-not-found";
 
 export const metadata: Metadata = { title: "Customer · Admin" };
@@ -69,7 +70,12 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
 
       <section aria-labelledby="history-heading" className="space-y-3">
         <h2 id="history-heading" className="text-lg font-semibold">Subscription history</h2>
-        <DataTable caption="Subscription history" testId="subscription-history">
+        <SubscriptionHistoryTable history={c.history} />
+      </section>
+
+      <section aria-labelledby="subscriptions-heading" className="space-y-3">
+        <h2 id="subscriptions-heading" className="text-lg font-semibold">Subscriptions</h2>
+        <DataTable caption="Subscriptions" testId="subscriptions-table">
           <thead className="bg-gray-50">
             <tr>
               <Th>Plan</Th>
@@ -125,14 +131,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
               <tr key={u.meter} data-testid={`usage-${u.meter}`}>
                 <Td>{u.label}</Td>
                 <Td className="text-right tabular-nums">{formatLimit(u.used, u.unit)}</Td>
-                <Td className="text-right tabular-nums">
-                  <span data-testid={`limit-${u.meter}`}>{formatLimit(u.limit, u.unit)}</span>
-                  {u.overridden && <span className="block text-xs text-gray-600">custom (plan: {formatLimit(u.planLimit)})</span>}
-                </Td>
-                <Td className="text-right tabular-nums">{u.share === null ? "—" : formatPercent(u.share, 0)}</Td>
-                <Td>
-                  <LimitOverrideForm userId={c.id} meter={u.meter} label={u.label} overridden={u.overridden} />
-                </Td>
+                <MeterLimitCells key={`${u.limit}:${u.overridden}`} userId={c.id} initial={u} />
               </tr>
             ))}
           </tbody>

@@ -23,8 +23,11 @@ export default async function AdminWebhookEventPage({ params }: { params: Promis
     ["Object", <span key="o" className="font-mono">{event.objectId ?? "—"}</span>],
     ["Received", <LocalTime key="r" value={event.receivedAt} />],
     ["Processed", <LocalTime key="p" value={event.processedAt} />],
-    ["Last error", event.lastError ?? "—"],
   ];
+  // A failure's error, or why the event was ignored: an outcome, shown neutrally, never as an error.
+  if (event.lastError) rows.push(["Last error", <span key="e" className="text-red-700">{event.lastError}</span>]);
+  if (event.note) rows.push([event.status === "ignored" ? "Ignored" : "Note", event.note]);
+  if (!event.lastError && !event.note) rows.push(["Last error", "—"]);
   return (
     <div className="space-y-6">
       <p className="text-sm">
