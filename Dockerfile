@@ -10,6 +10,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # patch-package (postinstall) applies patches/: a postgres.js fix for a crash on a dropped connection.
 COPY patches ./patches
+# The node:22 images bundle npm 10; `npm ci` works with it and with npm 11 because package-lock.json
+# keeps every platform's native binaries (Next SWC, Tailwind oxide/lightningcss, Rollup), including
+# linux-*-gnu for this Debian image. tests/unit/lockfile.test.ts fails if a pruned lockfile lands.
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
