@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   "request_aborted",
   // 401 / 403: who you are and what you may do
   "unauthorized",
+  "api_access_not_in_plan",
   "forbidden",
   "email_not_verified",
   "feature_not_in_plan",

@@ -192,6 +192,15 @@ export default async function BillingPage() {
             Services call the usage API with <code className="font-mono">Authorization: Bearer &lt;key&gt;</code>. A key acts only for your
             account.
           </p>
+          {!summary.entitlements.features.apiAccess && (
+            <Alert tone="info" testId="api-access-not-in-plan">
+              API access is included in Pro and Scale, not in the {summary.plan.name} plan.{" "}
+              {keys.length > 0 ? "Your keys are paused until you upgrade; they are kept, not revoked. " : ""}
+              <Link href="/pricing" className="font-medium underline">
+                See plans
+              </Link>
+            </Alert>
+          )}
           <ApiKeys initial={keys} />
         </Card>
       </section>

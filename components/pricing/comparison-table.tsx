@@ -42,7 +42,7 @@ export function ComparisonTable({ plans, meters, features }: { plans: PlanView[]
             ))}
             <tr>
               <th scope="row" className="px-4 py-3 font-medium text-gray-700">
-                Free trial
+                Free trial (first subscription only)
               </th>
               {plans.map((plan) => (
                 <td key={plan.id} className="px-4 py-3">

@@ -17,6 +17,8 @@ export interface PricingViewer {
   currentInterval: BillingInterval | null;
   /** A live Stripe subscription exists, so plan changes go through /billing, not Checkout. */
   hasSubscription: boolean;
+  /** The account had its trial (or paid) before: Checkout offers no trial, so none is promised. */
+  trialUsed: boolean;
 }
 
 interface Notice {
@@ -209,8 +211,8 @@ export function PricingPlans({
                     <span className="text-gray-600"> forever</span>
                   </p>
                 )}
-                {plan.trialDays > 0 && (
-                  <p className="mt-1 inline-block rounded-full bg-green-100 px-2 py-0.5 text-xs font-semibold text-green-800">
+                {plan.trialDays > 0 && !viewer.trialUsed && (
+                  <p className="mt-1 inline-block rounded-full bg-green-100 px-2 py-0.5 text-xs font-semibold text-green-800" data-testid={`plan-trial-${plan.id}`}>
                     {plan.trialDays}-day free trial
                   </p>
                 )}

@@ -6,7 +6,7 @@ import type { BillingSummary } from "@/lib/billing/summary";
 import type { BillingInterval } from "@/lib/billing/plans";
 import { PricingPlans, type PricingViewer } from "./pricing-plans";
 
-const SIGNED_OUT: PricingViewer = { signedIn: false, currentPlanId: null, currentInterval: null, hasSubscription: false };
+const SIGNED_OUT: PricingViewer = { signedIn: false, currentPlanId: null, currentInterval: null, hasSubscription: false, trialUsed: false };
 /** Stripe statuses of a subscription that is still alive (mirrors LIVE_SUBSCRIPTION_STATUSES on the server). */
 const LIVE = new Set(["trialing", "active", "past_due", "unpaid", "paused", "incomplete"]);
 
@@ -49,6 +49,7 @@ export function VisitorPricing(props: Props) {
           currentPlanId: summary.plan.id,
           currentInterval: summary.interval,
           hasSubscription: summary.provider === "stripe" && LIVE.has(summary.status),
+          trialUsed: summary.trialUsed,
         });
         setKnown(true);
       })

@@ -1,15 +1,23 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { apiKeys, users, type ApiKey } from "@/db/schema";
-import { badRequest, notFound, unauthorized } from "@/lib/errors";
+import { getDb, type Queryable } from "@/db/client";
+import { exactTimestamp } from "@/db/exact-timestamp";
+import { apiKeys, subscriptions, users, type ApiKey } from "@/db/schema";
+import { plansWithFeature, requireFeature } from "@/lib/billing/features";
+import { cachedEntitlement, loadCachedEntitlement } from "@/lib/billing/metering/context";
+import { upgradeUrl } from "@/lib/billing/metering/quota-error";
+import { getPlan } from "@/lib/billing/plans";
+import { AppError, badRequest, notFound, unauthorized } from "@/lib/errors";
 import { effectiveRole } from "./roles";
 import type { SessionUser } from "./session";
 
 /**
  * API keys for other services: `nsb_` + 32 random bytes (base64url). Only the SHA-256 of a key is
  * stored; its first 12 characters (the prefix) find the row, and the hash is then compared in
- * constant time. A key acts only for the user who created it.
+ * constant time. A key acts only for the user who created it, and only while the user's plan
+ * includes API access: a key is created only on such a plan, and a key of an account that lost the
+ * feature (a downgrade, a cancellation) is refused with 401 `api_access_not_in_plan` until the
+ * account has it again; the key itself is kept.
  */
 export const API_KEY_PREFIX = "nsb_";
 const PREFIX_LENGTH = 12;
@@ -35,9 +43,13 @@ const view = (k: ApiKey): ApiKeyView => ({
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
 });
 
-/** Creates a key; the full key is in the answer and nowhere else, ever. */
+/**
+ * Creates a key; the full key is in the answer and nowhere else, ever. 403 `feature_not_in_plan`
+ * unless the plan in force includes API access.
+ */
 export async function createApiKey(userId: string, input: { name: string; expiresAt?: Date | null }, now = new Date()): Promise<ApiKeyView & { key: string }> {
   if (input.expiresAt && input.expiresAt <= now) throw badRequest("expiresAt must be in the future.", { field: "expiresAt" });
+  await requireFeature(userId, "apiAccess", now);
   const db = await getDb();
   const [{ count }] = await db
     .select({ count: sql<number>`count(*)::int` })
@@ -80,19 +92,47 @@ export interface ApiKeyPrincipal {
   apiKeyId: string;
 }
 
-/** The owner of a presented key, or 401 for unknown, revoked or expired keys. */
+/**
+ * Whether the owner's plan includes API access, from the per-process entitlement cache when its
+ * guard holds: the key lookup read the owner's newest subscription update in the same statement,
+ * and an entry built from an older one is reloaded (one more read, only then).
+ */
+async function assertApiAccess(db: Queryable, userId: string, newestSubscriptionUpdate: string | null): Promise<void> {
+  const cached = cachedEntitlement(userId);
+  const entry = cached && cached.newestUpdate === newestSubscriptionUpdate ? cached : await loadCachedEntitlement(db, userId);
+  const { plan, features } = entry.entitlement;
+  if (features.apiAccess) return;
+  const plans = plansWithFeature("apiAccess");
+  const names = new Intl.ListFormat("en", { type: "disjunction" }).format(plans.map((id) => getPlan(id).name));
+  throw new AppError(
+    "api_access_not_in_plan",
+    `API access is not included in the ${plan.name} plan, so this key is paused (not revoked): it works again once the account is on ${names}.`,
+    { plan: plan.id, plans, upgradeUrl: upgradeUrl(plan.id) },
+  );
+}
+
+/**
+ * The owner of a presented key: 401 for unknown, revoked or expired keys, and 401
+ * `api_access_not_in_plan` while the owner's plan does not include API access.
+ */
 export async function authenticateApiKey(presented: string, now = new Date()): Promise<ApiKeyPrincipal> {
   const invalid = () => unauthorized("The API key is invalid, revoked or expired.");
   if (!presented.startsWith(API_KEY_PREFIX) || presented.length < PREFIX_LENGTH + 8 || presented.length > 200) throw invalid();
   const db = await getDb();
   const candidates = await db
-    .select({ key: apiKeys, user: users })
+    .select({
+      key: apiKeys,
+      user: users,
+      // What the entitlement cache guard compares (lib/billing/metering/context.ts), read in the same round trip.
+      newestSubscriptionUpdate: sql<string | null>`(select max(${exactTimestamp(subscriptions.updatedAt)}) from ${subscriptions} where ${subscriptions.userId} = ${apiKeys.userId})`,
+    })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.prefix, presented.slice(0, PREFIX_LENGTH)));
   const presentedHash = Buffer.from(sha256(presented), "hex");
   const match = candidates.find((c) => timingSafeEqual(Buffer.from(c.key.keyHash, "hex"), presentedHash));
   if (!match || match.key.revokedAt || (match.key.expiresAt && match.key.expiresAt <= now)) throw invalid();
+  await assertApiAccess(db, match.user.id, match.newestSubscriptionUpdate);
   // Last-used time at minute resolution keeps the hot path from writing on every request.
   await db
     .update(apiKeys)

@@ -11,7 +11,8 @@ import {
   createPortalSession,
   createSubscriptionCheckout,
   expireAllButNewestCheckoutSession,
-  listLiveSubscriptions,
+  LIVE_SUBSCRIPTION_STATUSES,
+  listCustomerSubscriptions,
   retrieveCheckoutSession,
 } from "@/lib/stripe/gateway";
 import { stripeErrorCode } from "@/lib/stripe/errors";
@@ -20,6 +21,7 @@ import { ensureBillingCustomer, findBillingCustomer } from "./customers";
 import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
+import { checkoutTrialDays, databaseTrialUsed, stripeTrialUsed } from "./trial";
 
 type BillingUser = { id: string; email: string; name?: string | null };
 
@@ -59,7 +61,9 @@ export async function subscriptionPrices(plan: Plan, interval: BillingInterval):
 
 /**
  * Starts a Stripe Checkout for a plan. One customer per user, no second subscription for a user who
- * already pays (checked here and in Stripe), and at most one open session per user at a time.
+ * already pays (checked here and in Stripe), at most one open session per user at a time, and the
+ * plan's trial only for an account and customer that never had one nor paid before (./trial.ts,
+ * decided from our rows and Stripe's list, both read before anything is written).
  */
 export async function startCheckout(user: BillingUser, planId: string, interval: BillingInterval, origin?: string): Promise<{ url: string }> {
   const plan = purchasablePlan(planId);
@@ -67,12 +71,17 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
   if (await liveStripeSubscription(db, user.id)) throw subscriptionExists();
   const { price, metered } = await subscriptionPrices(plan, interval);
   const customer = await ensureBillingCustomer(user);
-  const live = await listLiveSubscriptions(customer.providerCustomerId);
+  const known = await listCustomerSubscriptions(customer.providerCustomerId);
+  const live = known.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
   if (live.length > 0) {
     // Stripe knows a subscription we missed (a lost webhook): repair, then refuse.
     for (const subscription of live) await syncStripeSubscription(db, subscription.id, user.id);
     throw subscriptionExists();
   }
+  const trialDays = checkoutTrialDays(plan.trialDays, {
+    database: await databaseTrialUsed(db, user.id, customer.id),
+    stripe: stripeTrialUsed(known),
+  });
   const base = appUrl(origin);
   const session = await createSubscriptionCheckout({
     customerId: customer.providerCustomerId,
@@ -81,7 +90,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
     meteredPriceIds: metered.map((p) => p.id),
     planId: plan.id,
     interval,
-    trialDays: plan.trialDays,
+    trialDays,
     successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
     cancelUrl: `${base}/billing/cancel`,
     idempotencyKey: `checkout:${user.id}:${price.id}:${randomUUID()}`,
@@ -90,7 +99,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
   // No lock: each click creates its session, then expires every open one but the newest it sees.
   // Whatever the interleaving, the last click to look sees them all, so one session stays open.
   await expireAllButNewestCheckoutSession(customer.providerCustomerId);
-  logger.info({ userId: user.id, plan: plan.id, interval, checkoutSessionId: session.id }, "checkout started");
+  logger.info({ userId: user.id, plan: plan.id, interval, trialDays, checkoutSessionId: session.id }, "checkout started");
   return { url: session.url };
 }
 

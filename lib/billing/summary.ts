@@ -4,6 +4,7 @@ import { subscriptions, type Subscription } from "@/db/schema";
 import { LIVE_SUBSCRIPTION_STATUSES } from "@/lib/stripe/gateway";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type EntitlementSource, type LimitOverride } from "./entitlements";
 import { findPlan, type BillingInterval, type FeatureId, type MeterId } from "./plans";
+import { usedTrialOrPaid } from "./trial";
 
 export interface BillingSummary {
   plan: { id: string; name: string };
@@ -19,6 +20,8 @@ export interface BillingSummary {
   cancelAt: string | null;
   gracePeriodEndsAt: string | null;
   pendingChange: { plan: { id: string; name: string }; interval: BillingInterval | null; effectiveAt: string | null } | null;
+  /** The account had a trial or paid before: a new checkout gets no trial (see ./trial.ts; Checkout also asks Stripe). */
+  trialUsed: boolean;
   entitlements: {
     planId: string;
     source: EntitlementSource;
@@ -60,6 +63,7 @@ export function summarize(rows: Subscription[], now = new Date(), overrides: Lim
       shown && pendingPlan
         ? { plan: { id: pendingPlan.id, name: pendingPlan.name }, interval: shown.pendingInterval, effectiveAt: iso(shown.pendingChangeAt) }
         : null,
+    trialUsed: rows.some(usedTrialOrPaid),
     entitlements: {
       planId: entitlement.plan.id,
       source: entitlement.source,

@@ -8,7 +8,9 @@ import { verifyStripeWebhook, webhookSecret } from "@/lib/stripe/webhook-signatu
 /**
  * Who may call a route. Every route declares exactly one:
  * - `public`: anyone (pages' data, sign-up, next-auth's own endpoints);
- * - `user` / `admin`: a session cookie of a signed-in user / of an admin (401 / 403 otherwise);
+ * - `user` / `admin`: a session cookie of a signed-in user / of an admin (401 / 403 otherwise); a
+ *   request presenting an API key is a 401 even with a cookie, so a leaked key can never manage keys
+ *   (mint new ones, revoke others) or act as the user on the session-only surface;
  * - `user-or-key`: `Authorization: Bearer <api key>` when present (a bad key is a 401, never a
  *   fallback to the cookie), otherwise a signed-in user's session (the usage API, other services);
  * - `internal-key`: `X-Internal-API-Key: $INTERNAL_API_KEY` (other payment providers' bridges);
@@ -33,10 +35,12 @@ export async function authenticateAccess(access: Access, request: NextRequest, r
     case "public":
       return anonymous;
     case "user":
+      refuseApiKey(request);
       return { ...anonymous, user: await requireApiUser(request) };
     case "user-or-key":
       return { ...anonymous, ...(await requireApiUserOrKey(request)) };
     case "admin":
+      refuseApiKey(request);
       return { ...anonymous, user: await requireApiAdmin(request) };
     case "internal-key":
       if (!secretMatches(request.headers.get("x-internal-api-key"), process.env.INTERNAL_API_KEY)) {
@@ -50,6 +54,13 @@ export async function authenticateAccess(access: Access, request: NextRequest, r
     }
     case "stripe-signature":
       return { ...anonymous, stripeEvent: verifiedStripeEvent(request, rawBody) };
+  }
+}
+
+/** Session-only routes answer an API key with a 401 that says why (never a fallback to the cookie). */
+function refuseApiKey(request: NextRequest): void {
+  if (/^Bearer\s/i.test(request.headers.get("authorization") ?? "")) {
+    throw unauthorized("API keys cannot be used here: this needs a signed-in session.");
   }
 }
 

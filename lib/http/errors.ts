@@ -9,6 +9,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   // The client hung up mid-body; nobody reads this answer, but it must not look like an outage.
   request_aborted: 400,
   unauthorized: 401,
+  api_access_not_in_plan: 401,
   forbidden: 403,
   email_not_verified: 403,
   feature_not_in_plan: 403,

@@ -139,9 +139,13 @@ export function clearPriceCache(): void {
   globalForPrices.__priceRefresh = undefined;
 }
 
+/** Every subscription the customer has or had, whatever its status (canceled ones included). */
+export async function listCustomerSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
+  return getStripe().subscriptions.list({ customer: customerId, status: "all", limit: 100 }).autoPagingToArray({ limit: 10_000 });
+}
+
 export async function listLiveSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
-  const list = await getStripe().subscriptions.list({ customer: customerId, status: "all", limit: 100 });
-  return list.data.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+  return (await listCustomerSubscriptions(customerId)).filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
 }
 
 /**

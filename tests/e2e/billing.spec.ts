@@ -207,8 +207,12 @@ test("a second checkout by a subscribed user gets the 409 message linking to Cha
   await expect(staleTab).toHaveURL(/\/billing#change-plan$/);
   await expect(staleTab.getByRole("heading", { name: "Change plan" })).toBeVisible();
 
-  // A fresh pricing page sends subscribers to Change plan rather than Checkout.
+  // A fresh pricing page sends subscribers to Change plan rather than Checkout, and promises no
+  // second trial (one per account): the stale tab, loaded before the trial, still showed it.
+  await expect(staleTab.getByTestId("plan-trial-pro")).toHaveText("14-day free trial");
   await page.goto("/pricing");
+  await expect(page.getByTestId("pricing-plans")).toHaveAttribute("data-viewer-known", "true");
+  await expect(page.getByTestId("plan-trial-pro")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Choose Scale" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Switch to Scale" })).toHaveAttribute("href", "/billing#change-plan");
 });

@@ -105,14 +105,14 @@ export const ROUTE_MATRIX: MatrixRow[] = [
       ["app/api/billing/admin/webhooks/[id]/replay/route.ts", "POST", "/api/billing/admin/webhooks/evt_no_such_event/replay", 404],
     ] as const
   ).map(([file, method, url, status]): MatrixRow => ({ file, method, url, access: "admin", expect: { anonymous: 401, user: 403, admin: status } })),
-  // Usage API and API keys: a session or `Authorization: Bearer <api key>`; each caller sees only its own.
+  // Usage API: a session or `Authorization: Bearer <api key>`; each caller sees only its own. API keys: a session only.
   { file: "app/api/billing/usage/route.ts", method: "GET", url: "/api/billing/usage?meter=jobs", access: "user-or-key", expect: json(200) },
   { file: "app/api/billing/usage/route.ts", method: "POST", url: "/api/billing/usage", access: "user-or-key", body: { meter: "jobs", quantity: -1, idempotencyKey: "matrix" }, expect: json(400) },
   { file: "app/api/billing/quota/route.ts", method: "GET", url: "/api/billing/quota", access: "user-or-key", expect: json(200) },
-  { file: "app/api/billing/api-keys/route.ts", method: "GET", url: "/api/billing/api-keys", access: "user-or-key", expect: json(200) },
-  { file: "app/api/billing/api-keys/route.ts", method: "POST", url: "/api/billing/api-keys", access: "user-or-key", body: { name: "" }, expect: json(400) },
+  { file: "app/api/billing/api-keys/route.ts", method: "GET", url: "/api/billing/api-keys", access: "user", expect: json(200) },
+  { file: "app/api/billing/api-keys/route.ts", method: "POST", url: "/api/billing/api-keys", access: "user", body: { name: "" }, expect: json(400) },
   // Nobody's key, or another user's: 404 either way.
-  { file: "app/api/billing/api-keys/[id]/route.ts", method: "DELETE", url: "/api/billing/api-keys/00000000-0000-4000-8000-000000000000", access: "user-or-key", expect: json(404) },
+  { file: "app/api/billing/api-keys/[id]/route.ts", method: "DELETE", url: "/api/billing/api-keys/00000000-0000-4000-8000-000000000000", access: "user", expect: json(404) },
   // Anonymous visitors get the guest allowance (the same 3 runs for every identity here: none is used up).
   { file: "app/api/demo/jobs/route.ts", method: "POST", url: "/api/demo/jobs", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
   // Scheduled jobs (lib/http/cron.ts): only the CRON_SECRET bearer token runs them.

@@ -1,6 +1,6 @@
 import { type Page, request as playwrightRequest } from "@playwright/test";
 import { E2E_BASE_URL } from "../../playwright.config";
-import { expect, signUp, test, uniqueEmail } from "./helpers";
+import { expect, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const EMULATOR_URL = `http://127.0.0.1:${process.env.E2E_EMULATOR_PORT ?? 12199}`;
 
@@ -49,9 +49,20 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await expect(page.getByTestId("job-result")).toBeVisible();
 });
 
-test("create an API key, use it from a service with a Bearer header, revoke it, see it refused", async ({ page }) => {
+test("create an API key, use it from a service with a Bearer header, revoke it, see it refused", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 403 .*\/api\/billing\/api-keys\)$/);
   await signUp(page, uniqueEmail("apikey"));
+  // API access is a Pro and Scale feature: Free is told so, and creating a key is refused.
   await page.goto("/billing#api-keys");
+  await expect(page.getByTestId("api-access-not-in-plan")).toContainText("API access is included in Pro and Scale");
+  await page.getByLabel("Key name").fill("backend");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "API access is not included in the Free plan" })).toBeVisible();
+  await expect(page.getByTestId("api-key-list")).toHaveCount(0);
+
+  await subscribeToPro(page);
+  await page.goto("/billing#api-keys");
+  await expect(page.getByTestId("api-access-not-in-plan")).toHaveCount(0);
   await page.getByLabel("Key name").fill("backend");
   await page.getByRole("button", { name: "Create key" }).click();
   const key = (await page.getByTestId("new-api-key-value").textContent())?.trim() ?? "";
@@ -63,13 +74,13 @@ test("create an API key, use it from a service with a Bearer header, revoke it, 
   const auth = { authorization: `Bearer ${key}` };
   const recorded = await service.post("/api/billing/usage", { headers: auth, data: { meter: "api_calls", quantity: 3, idempotencyKey: "svc-1" } });
   expect(recorded.status()).toBe(200);
-  expect(await recorded.json()).toMatchObject({ allowed: true, meter: "api_calls", used: 3, limit: 1000, remaining: 997 });
-  expect(recorded.headers()["ratelimit-remaining"]).toBe("997");
+  expect(await recorded.json()).toMatchObject({ allowed: true, meter: "api_calls", used: 3, limit: 50_000, remaining: 49_997 });
+  expect(recorded.headers()["ratelimit-remaining"]).toBe("49997");
   const quota = await service.get("/api/billing/quota", { headers: auth });
-  expect(await quota.json()).toMatchObject({ plan: "free", meters: { api_calls: { used: 3 } } });
+  expect(await quota.json()).toMatchObject({ plan: "pro", meters: { api_calls: { used: 3 } } });
 
   await page.reload();
-  await expect(page.getByTestId("meter-api_calls-text")).toContainText("3 / 1,000 calls");
+  await expect(page.getByTestId("meter-api_calls-text")).toContainText("3 / 50,000 calls");
   await page.getByRole("button", { name: "Revoke backend" }).click();
   await expect(page.getByTestId("api-key-list")).toHaveCount(0);
 

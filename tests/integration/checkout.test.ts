@@ -4,8 +4,10 @@ import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { GET as checkoutStatusRoute } from "@/app/api/billing/checkout/status/route";
 import { POST as portalRoute } from "@/app/api/billing/portal/route";
 import { GET as subscriptionRoute } from "@/app/api/billing/subscription/route";
+import { POST as changeRoute } from "@/app/api/billing/subscription/change/route";
 import { GET as invoicesRoute } from "@/app/api/billing/invoices/route";
 import { billingCustomers, invoices, subscriptions, webhookEvents } from "@/db/schema";
+import { lookupKeyFor } from "@/lib/billing/plans";
 import type { BillingSummary } from "@/lib/billing/summary";
 import { DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
@@ -73,6 +75,63 @@ describe.each(DATABASE_KINDS)("checkout through the emulator on %s", (kind) => {
 
     const status = await checkoutStatusRoute(await requestAs(user.id, `/api/billing/checkout/status?session_id=${sessionId}`));
     expect(await status.json()).toMatchObject({ status: "complete", confirmed: true, summary: { plan: { id: "pro" } } });
+  });
+
+  /** Completes a checkout with a good card and answers the Stripe subscription it created, with its first invoice. */
+  async function payCheckout(url: string) {
+    const sessionId = sessionIdFromUrl(url);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    const session = await env.stripe.checkout.sessions.retrieve(sessionId);
+    return env.stripe.subscriptions.retrieve(session.subscription as string, { expand: ["latest_invoice"] });
+  }
+
+  it("one trial per account: trial, cancel, subscribe again gets no trial and is charged at once", async () => {
+    const user = await env.createUser();
+    expect((await summary(user.id)).trialUsed).toBe(false);
+    const first = await payCheckout(((await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string }).url);
+    expect(first.status).toBe("trialing");
+    expect(first.trial_end).not.toBeNull();
+    await env.flush();
+    expect(await summary(user.id)).toMatchObject({ status: "trialing", trialUsed: true });
+
+    await env.stripe.subscriptions.cancel(first.id);
+    await env.flush();
+    expect(await summary(user.id)).toMatchObject({ plan: { id: "free" }, trialUsed: true });
+    // The app's plan change acts on a live subscription only: from here it cannot start anything, trial or not.
+    const change = await changeRoute(await requestAs(user.id, "/api/billing/subscription/change", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    expect(await change.json()).toMatchObject({ error: "no_subscription" });
+
+    const again = await payCheckout(((await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string }).url);
+    expect(again.id).not.toBe(first.id);
+    expect(again).toMatchObject({ status: "active", trial_start: null, trial_end: null });
+    expect(again.latest_invoice).toMatchObject({ status: "paid", amount_paid: 1_900, currency: "usd" });
+    await env.flush();
+    expect(await summary(user.id)).toMatchObject({ plan: { id: "pro" }, status: "active", trialEnd: null });
+  });
+
+  it("a customer whose trial only Stripe knows (missed webhooks) gets no second trial", async () => {
+    const user = await env.createUser();
+    // The first checkout creates the customer; the user walks away from it.
+    await checkout(user.id, { plan: "pro", interval: "month" });
+    const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    const [price] = (await env.stripe.prices.list({ lookup_keys: [lookupKeyFor("pro", "month")], active: true })).data;
+    await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
+    try {
+      // A trial started and ended in Stripe while every webhook was lost.
+      const trial = await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: price.id }], trial_period_days: 14 });
+      expect(trial.status).toBe("trialing");
+      await env.stripe.subscriptions.cancel(trial.id);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(0);
+      expect((await summary(user.id)).trialUsed).toBe(false);
+
+      const again = await payCheckout(((await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string }).url);
+      expect(again).toMatchObject({ status: "active", trial_start: null, trial_end: null });
+      expect(again.latest_invoice).toMatchObject({ status: "paid", amount_paid: 1_900 });
+    } finally {
+      await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
+      await env.flush();
+    }
+    expect(await summary(user.id)).toMatchObject({ plan: { id: "pro" }, status: "active", trialUsed: true });
   });
 
   it("refuses a second subscription with 409 and a pointer to plan change", async () => {

@@ -4,7 +4,10 @@ import { GET as listKeysRoute, POST as createKeyRoute } from "@/app/api/billing/
 import { GET as quotaRoute } from "@/app/api/billing/quota/route";
 import { GET as historyRoute, POST as usageRoute } from "@/app/api/billing/usage/route";
 import { POST as runJobRoute } from "@/app/api/demo/jobs/route";
-import { apiKeys } from "@/db/schema";
+import { eq, sql } from "drizzle-orm";
+import { apiKeys, subscriptions } from "@/db/schema";
+import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { entitlementCacheStats } from "@/lib/billing/metering/context";
 import { requireFeature } from "@/lib/billing/features";
 import { route } from "@/lib/http/route";
 import { DATABASE_KINDS } from "../helpers/db";
@@ -123,6 +126,9 @@ describe.each(DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
   it("API keys: shown once, stored hashed, authenticate as their owner only, refused once revoked or expired", async () => {
     const alice = await env.createUser();
     const bob = await env.createUser();
+    // API access is a Pro feature (see "API keys need a plan with API access" below).
+    await env.subscribe(alice, { planId: "pro" });
+    await env.subscribe(bob, { planId: "pro" });
     const key = await newKey(alice);
     expect(key.key).toMatch(/^nsb_/);
     const stored = await env.db.select().from(apiKeys);
@@ -140,8 +146,11 @@ describe.each(DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
     const bobKey = await newKey(bob);
     const bobQuota = await call(quotaRoute, null, "/api/billing/quota", { headers: bearer(bobKey.key) });
     expect(bobQuota.body).toMatchObject({ meters: { jobs: { used: 0 } } });
+    // Key management takes a session: Bob's key cannot even try (see "key management takes a session only").
     const steal = await call(revokeKeyRoute, null, `/api/billing/api-keys/${key.id}`, { method: "DELETE", headers: bearer(bobKey.key) }, { params: Promise.resolve({ id: key.id }) });
-    expect(steal.status).toBe(404);
+    expect(steal.status).toBe(401);
+    const bobSession = await call(revokeKeyRoute, bob, `/api/billing/api-keys/${key.id}`, { method: "DELETE" }, { params: Promise.resolve({ id: key.id }) });
+    expect(bobSession.status).toBe(404);
     expect((await call(listKeysRoute, alice, "/api/billing/api-keys")).body.keys).toEqual([expect.objectContaining({ id: key.id, lastUsedAt: expect.any(String) })]);
 
     // A bad bearer never falls back to the session cookie.
@@ -160,6 +169,91 @@ describe.each(DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
     const past = await call(createKeyRoute, alice, "/api/billing/api-keys", { method: "POST", body: { name: "x", expiresAt: "2000-01-01T00:00:00Z" } });
     expect(past).toMatchObject({ status: 400, body: { field: "expiresAt" } });
     expect((await call(createKeyRoute, alice, "/api/billing/api-keys", { method: "POST", body: { name: "" } })).body).toMatchObject({ field: "name" });
+  });
+
+  it("key management takes a session only: an API key cannot mint, list or revoke keys (401), even beside a cookie", async () => {
+    const user = await env.createUser();
+    await env.subscribe(user, { planId: "pro" });
+    const leaked = await newKey(user, { name: "leaked" });
+    const other = await newKey(user, { name: "other" });
+    const revokeOther = { method: "DELETE", headers: bearer(leaked.key) };
+    const attempts = [
+      await call(createKeyRoute, null, "/api/billing/api-keys", { method: "POST", body: { name: "minted" }, headers: bearer(leaked.key) }),
+      await call(listKeysRoute, null, "/api/billing/api-keys", { headers: bearer(leaked.key) }),
+      await call(revokeKeyRoute, null, `/api/billing/api-keys/${other.id}`, revokeOther, { params: Promise.resolve({ id: other.id }) }),
+      await call(revokeKeyRoute, null, `/api/billing/api-keys/${leaked.id}`, revokeOther, { params: Promise.resolve({ id: leaked.id }) }),
+      // A key presented beside the owner's cookie is refused too, never a fallback to the session.
+      await call(createKeyRoute, user, "/api/billing/api-keys", { method: "POST", body: { name: "minted" }, headers: bearer(leaked.key) }),
+    ];
+    for (const attempt of attempts) {
+      expect(attempt).toMatchObject({ status: 401, body: { error: "unauthorized", message: expect.stringContaining("signed-in session") } });
+    }
+    const rows = await env.db.select().from(apiKeys).where(eq(apiKeys.userId, user));
+    expect(rows.map((r) => [r.name, r.revokedAt])).toEqual(expect.arrayContaining([["leaked", null], ["other", null]]));
+    expect(rows).toHaveLength(2);
+    // The owner, signed in, revokes the leaked key, and it stops working at once.
+    expect((await call(revokeKeyRoute, user, `/api/billing/api-keys/${leaked.id}`, { method: "DELETE" }, { params: Promise.resolve({ id: leaked.id }) })).status).toBe(200);
+    expect((await call(quotaRoute, null, "/api/billing/quota", { headers: bearer(leaked.key) })).status).toBe(401);
+  });
+
+  it("API keys need a plan with API access: 403 on Free, paused (401) when the plan loses it, working again on upgrade", async () => {
+    const user = await env.createUser();
+    const refused = await call(createKeyRoute, user, "/api/billing/api-keys", { method: "POST", body: { name: "free" } });
+    expect(refused).toMatchObject({ status: 403, body: { error: "feature_not_in_plan", feature: "apiAccess", plan: "free", plans: ["pro", "scale", "enterprise"] } });
+    expect(await env.db.select().from(apiKeys).where(eq(apiKeys.userId, user))).toHaveLength(0);
+
+    const pro = await env.subscribe(user, { planId: "pro" });
+    const key = await newKey(user);
+    expect((await call(quotaRoute, null, "/api/billing/quota", { headers: bearer(key.key) })).body).toMatchObject({ plan: "pro" });
+    // The entitlement comes from the per-process cache while its guard holds: no reload per request.
+    const before = entitlementCacheStats();
+    await authenticateApiKey(key.key);
+    await authenticateApiKey(key.key);
+    expect(entitlementCacheStats().loads).toBe(before.loads);
+    expect(entitlementCacheStats().hits).toBeGreaterThanOrEqual(before.hits + 2);
+
+    // The subscription ends (as the webhook sync writes it): the key is paused at once, with a reason.
+    await env.db.update(subscriptions).set({ status: "canceled", updatedAt: sql`now()` }).where(eq(subscriptions.id, pro.id));
+    const paused = await call(usageRoute, null, "/api/billing/usage", { method: "POST", body: { meter: "jobs", quantity: 1, idempotencyKey: "p" }, headers: bearer(key.key) });
+    expect(paused).toMatchObject({
+      status: 401,
+      body: { error: "api_access_not_in_plan", plan: "free", plans: ["pro", "scale", "enterprise"], upgradeUrl: "http://app.test/pricing" },
+    });
+    expect(paused.body.message).toContain("not included in the Free plan");
+    expect(await env.events(user, "jobs")).toHaveLength(0);
+    expect((await call(quotaRoute, null, "/api/billing/quota", { headers: bearer(key.key) })).status).toBe(401);
+    // The key is kept (listed, not revoked), and the signed-in owner still sees usage.
+    expect((await call(listKeysRoute, user, "/api/billing/api-keys")).body.keys).toEqual([expect.objectContaining({ id: key.id })]);
+    expect((await call(quotaRoute, user, "/api/billing/quota")).status).toBe(200);
+
+    // Upgrading again brings the same key back.
+    await env.subscribe(user, { planId: "scale" });
+    const back = await call(usageRoute, null, "/api/billing/usage", { method: "POST", body: { meter: "jobs", quantity: 1, idempotencyKey: "q" }, headers: bearer(key.key) });
+    expect(back).toMatchObject({ status: 200, body: { allowed: true, used: 1, limit: 10_000 } });
+  });
+
+  it("a batch answers conflict for a key repeated with another meter or quantity, as the single call does", async () => {
+    const user = await env.createUser();
+    const events = [
+      { meter: "jobs", quantity: 1, idempotencyKey: "same" },
+      { meter: "api_calls", quantity: 1, idempotencyKey: "same" },
+      { meter: "jobs", quantity: 2, idempotencyKey: "same" },
+      { meter: "jobs", quantity: 1, idempotencyKey: "same" },
+    ];
+    const res = await call(usageRoute, user, "/api/billing/usage", { method: "POST", body: { events } });
+    expect(res.status).toBe(200);
+    const results = res.body.results as Json[];
+    expect(results[0]).toMatchObject({ idempotencyKey: "same", allowed: true, used: 1 });
+    expect(results[1]).toMatchObject({ idempotencyKey: "same", allowed: false, error: "conflict" });
+    expect(results[2]).toMatchObject({ idempotencyKey: "same", allowed: false, error: "conflict" });
+    expect(results[3]).toEqual(results[0]);
+    expect(await env.events(user, "jobs")).toHaveLength(1);
+    expect(await env.events(user, "api_calls")).toHaveLength(0);
+    // The single call answers the same reuse with 409, and a later batch with a conflict against the recorded event.
+    const single = await call(usageRoute, user, "/api/billing/usage", { method: "POST", body: { meter: "jobs", quantity: 2, idempotencyKey: "same" } });
+    expect(single).toMatchObject({ status: 409, body: { error: "conflict" } });
+    const later = await call(usageRoute, user, "/api/billing/usage", { method: "POST", body: { events: [{ meter: "api_calls", quantity: 1, idempotencyKey: "same" }] } });
+    expect(later.body.results).toEqual([expect.objectContaining({ allowed: false, error: "conflict" })]);
   });
 
   it("withQuota: the demo job costs one unit until 402, and an Idempotency-Key retry is free", async () => {

@@ -28,7 +28,8 @@ export const MAX_BATCH_EVENTS = 1_000;
  * the meters involved are locked for the length of one short transaction (no network call inside),
  * so the batch sees and moves them exactly like that many `consume` calls in a row would: each
  * event is allowed only if it still fits, keys already on record (or repeated inside the batch)
- * count once and answer the first result, and nobody ever ends above a limit.
+ * count once and answer the first result (`conflict` when the meter or quantity differs, as the
+ * single call answers), and nobody ever ends above a limit.
  */
 export async function consumeBatch(
   userId: string,
@@ -112,7 +113,8 @@ async function recordBatch(
   ).map((r) => ({ key: r.key, meter: r.meter, quantity: r.quantity, usedAfter: r.used_after, limitAt: r.limit_at, periodEnd: r.period_end }));
   const prior = new Map(priorRows.map((r) => [r.key as string, r]));
 
-  const seen = new Map<string, BatchItemResult>();
+  // The first event of each key in the batch, and what it was answered.
+  const seen = new Map<string, { event: UsageEventInput; result: BatchItemResult }>();
   const inserts: Array<{
     meter: MeterId;
     quantity: number;
@@ -128,7 +130,14 @@ async function recordBatch(
     const ctx = contexts.get(event.meter) as MeterContext;
     const key = event.idempotencyKey;
     const earlier = seen.get(key);
-    if (earlier) return { ...earlier, duplicate: earlier.error ? earlier.duplicate : true };
+    if (earlier) {
+      // A key repeated with another meter or quantity is a conflict, as it is against a recorded event.
+      if (earlier.event.meter !== event.meter || earlier.event.quantity !== event.quantity) {
+        const counter = counters.get(event.meter)!;
+        return { idempotencyKey: key, ...usageResult(ctx, false, counter.used, counter.reserved), error: "conflict" };
+      }
+      return { ...earlier.result, duplicate: earlier.result.error ? earlier.result.duplicate : true };
+    }
     let result: BatchItemResult;
     const before = prior.get(key);
     if (before) {
@@ -160,7 +169,7 @@ async function recordBatch(
         result = { idempotencyKey: key, ...usageResult(ctx, false, counter.used, counter.reserved), error: "quota_exceeded" };
       }
     }
-    seen.set(key, result);
+    seen.set(key, { event, result });
     return result;
   });
 

@@ -1,0 +1,49 @@
+/**
+ * One free trial per account and per Stripe customer. A trial is offered on a checkout only when
+ * neither our database nor Stripe knows an earlier subscription of the user or of their customer
+ * that had a trial or was paid: Stripe is asked too because webhooks can be missed, and our rows
+ * too because a customer can be replaced (deleted in Stripe, a new one created). Plan changes and
+ * the customer portal act on an existing subscription and never start a new one, so Checkout is the
+ * only place a trial can begin.
+ */
+import { and, eq, isNotNull, notInArray, or, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import type { Queryable } from "@/db/client";
+import { subscriptions, type Subscription } from "@/db/schema";
+
+/** Statuses of a subscription that never got going: its first payment never went through. */
+const NEVER_STARTED = ["incomplete", "incomplete_expired"];
+
+/** Had a trial, or was paid (a Stripe subscription past its first payment). Staff grants are neither. */
+export function usedTrialOrPaid(row: Pick<Subscription, "provider" | "status" | "trialStart">): boolean {
+  return row.trialStart !== null || row.status === "trialing" || (row.provider === "stripe" && !NEVER_STARTED.includes(row.status));
+}
+
+/** From Stripe's side: any subscription of the customer, in any status, that had a trial or was paid. */
+export function stripeTrialUsed(list: Array<Pick<Stripe.Subscription, "status" | "trial_start">>): boolean {
+  return list.some((s) => s.trial_start !== null || s.status === "trialing" || !NEVER_STARTED.includes(s.status));
+}
+
+/** From our rows: an earlier subscription of the user, or of their billing customer, that had a trial or was paid. */
+export async function databaseTrialUsed(db: Queryable, userId: string, billingCustomerId: string | null): Promise<boolean> {
+  const [row] = await db
+    .select({ one: sql<number>`1` })
+    .from(subscriptions)
+    .where(
+      and(
+        billingCustomerId ? or(eq(subscriptions.userId, userId), eq(subscriptions.billingCustomerId, billingCustomerId)) : eq(subscriptions.userId, userId),
+        or(
+          isNotNull(subscriptions.trialStart),
+          eq(subscriptions.status, "trialing"),
+          and(eq(subscriptions.provider, "stripe"), notInArray(subscriptions.status, NEVER_STARTED)),
+        ),
+      ),
+    )
+    .limit(1);
+  return Boolean(row);
+}
+
+/** The trial a new checkout gets: the plan's, unless the account or the customer used one (or paid) before. */
+export function checkoutTrialDays(planTrialDays: number, used: { database: boolean; stripe: boolean }): number {
+  return used.database || used.stripe ? 0 : planTrialDays;
+}
