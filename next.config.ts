@@ -16,6 +16,8 @@ const nextConfig: NextConfig = {
   outputFileTracingIncludes: { "/**": ["./db/migrations/**/*"] },
   experimental: { authInterrupts: true },
   poweredByHeader: false,
+  // app/global-error.tsx renders without the root layout, so it cannot be handed the runtime value.
+  env: { SUPPORT_EMAIL_AT_BUILD: process.env.SUPPORT_EMAIL ?? "" },
   // `next dev` serves its scripts and HMR socket to localhost only; 127.0.0.1 is the same machine, so
   // pages opened there must hydrate too.
   allowedDevOrigins: ["127.0.0.1"],

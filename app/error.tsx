@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { startTransition } from "react";
+import { SupportContact, useSupportEmail } from "@/components/support-email";
 
 /**
  * What a page shows when it cannot be rendered, most often because the database or Stripe is
@@ -10,6 +11,7 @@ import { startTransition } from "react";
  */
 export default function PageError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   const router = useRouter();
+  const email = useSupportEmail();
   return (
     <div role="alert" data-testid="page-error" className="mx-auto max-w-md space-y-4 text-center">
       <h1 className="text-2xl font-semibold">We can&apos;t load this page right now</h1>
@@ -29,7 +31,8 @@ export default function PageError({ error, reset }: { error: Error & { digest?: 
       >
         Try again
       </button>
-      {error.digest && <p className="text-xs text-gray-400">Reference: {error.digest}</p>}
+      <SupportContact email={email} lead="Still not working?" />
+      {error.digest && <p className="text-xs text-gray-500">Reference: {error.digest}</p>}
     </div>
   );
 }

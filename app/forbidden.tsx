@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { SupportContact } from "@/components/support-email";
+import { supportEmail } from "@/lib/support";
 
 export default function Forbidden() {
   return (
@@ -8,6 +10,7 @@ export default function Forbidden() {
       <Link href="/" className="text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">
         Back to the home page
       </Link>
+      <SupportContact email={supportEmail()} lead="Think you should have access?" />
     </div>
   );
 }

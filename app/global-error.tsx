@@ -1,5 +1,11 @@
 "use client";
 
+import { DEFAULT_SUPPORT_EMAIL } from "@/lib/support";
+
+// The root layout (which hands the runtime SUPPORT_EMAIL down) did not render: the value next.config
+// captured at build time.
+const SUPPORT_EMAIL = process.env.SUPPORT_EMAIL_AT_BUILD || DEFAULT_SUPPORT_EMAIL;
+
 /** Last resort when even the root layout cannot render (for example the database is down). */
 export default function GlobalError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
@@ -11,6 +17,9 @@ export default function GlobalError({ reset }: { error: Error & { digest?: strin
           <button type="button" onClick={() => reset()}>
             Try again
           </button>
+          <p data-testid="support-contact">
+            Still not working? Write to <a href={`mailto:${SUPPORT_EMAIL}`}>{SUPPORT_EMAIL}</a>.
+          </p>
         </div>
       </body>
     </html>

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
 import { SiteHeader } from "@/components/site-header";
+import { SupportEmailProvider } from "@/components/support-email";
+import { supportEmail } from "@/lib/support";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -23,7 +25,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
     <html lang="en">
       <body className="min-h-screen">
         <SiteHeader />
-        <main className="mx-auto max-w-6xl px-4 py-10">{children}</main>
+        <main className="mx-auto max-w-6xl px-4 py-10">
+          <SupportEmailProvider email={supportEmail()}>{children}</SupportEmailProvider>
+        </main>
       </body>
     </html>
   );

@@ -105,6 +105,8 @@ const SUBSCRIPTION_STATUS_LABELS: Record<string, string> = {
   incomplete: "Incomplete",
   incomplete_expired: "Expired",
   paused: "Paused",
+  /** Not a Stripe status: a live subscription set to end at its period end (the admin filter's word too). */
+  canceling: "Canceling",
 };
 
 /** Stripe's subscription status (or "free") → the badge text. Unknown statuses are shown, not hidden. */

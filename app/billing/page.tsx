@@ -9,7 +9,9 @@ import { SubscriptionActions } from "@/components/billing/subscription-actions";
 import { VerifyEmailNotice } from "@/components/verify-email-notice";
 import { LocalTime } from "@/components/local-time";
 import { Alert, Card } from "@/components/ui";
-import { ApiKeys } from "@/components/usage/api-keys";
+import { ApiKeysPlaceholder } from "@/components/usage/api-key-list";
+import { LazyApiKeys } from "@/components/usage/lazy-api-keys";
+import { SupportContact } from "@/components/support-email";
 import { UsageSection } from "@/components/usage/usage-section";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { requireUser } from "@/lib/auth/session";
@@ -19,6 +21,7 @@ import { FEATURES, INTERVALS, METERS, purchasablePlans, type FeatureId, type Met
 import { getUsageOverview } from "@/lib/billing/metering/overview";
 import { getBillingSummary, liveStripeSubscription } from "@/lib/billing/summary";
 import { formatDate, formatLimit, intervalLabel } from "@/lib/format";
+import { supportEmail } from "@/lib/support";
 
 export const metadata: Metadata = { title: "Billing" };
 export const dynamic = "force-dynamic";
@@ -40,6 +43,8 @@ export default async function BillingPage() {
   const periodEnd = summary.currentPeriodEnd;
   const pending = summary.pendingChange;
   const pastDue = summary.status === "past_due" || summary.status === "unpaid";
+  // A live subscription set to end is badged as such, not "Active" (the admin pages say the same).
+  const badgeStatus = cancelsAt && (summary.status === "active" || summary.status === "trialing") ? "canceling" : summary.status;
 
   const options: PlanOption[] = purchasablePlans().flatMap((plan) =>
     plan.prices ? INTERVALS.map((interval) => ({ planId: plan.id, planName: plan.name, interval, amount: plan.prices![interval], currency: plan.currency })) : [],
@@ -63,7 +68,8 @@ export default async function BillingPage() {
               <p className="text-2xl font-semibold" data-testid="current-plan">
                 {summary.plan.name}
               </p>
-              <StatusBadge status={summary.status} />
+              {/* Without a subscription the plan name says it all ("Free Free" otherwise). */}
+              {summary.status !== "free" && <StatusBadge status={badgeStatus} cancelsAt={cancelsAt} />}
             </div>
           </div>
           {!hasSubscription && (
@@ -132,6 +138,7 @@ export default async function BillingPage() {
           accessEndsOn={periodEnd ? formatDate(periodEnd) : null}
           pendingPlanName={pending?.plan.name ?? null}
         />
+        <SupportContact email={supportEmail()} />
       </Card>
 
       <UsageSection overview={usage} />
@@ -158,7 +165,7 @@ export default async function BillingPage() {
                 const on = summary.entitlements.features[feature];
                 return (
                   <li key={feature} className={on ? "" : "text-gray-500"}>
-                    <span aria-hidden="true" className={on ? "text-green-600" : ""}>
+                    <span aria-hidden="true" className={on ? "text-green-600 dark:text-green-400" : ""}>
                       {on ? "✓" : "—"}
                     </span>{" "}
                     {FEATURES[feature]}
@@ -201,7 +208,9 @@ export default async function BillingPage() {
               </Link>
             </Alert>
           )}
-          <ApiKeys initial={keys} />
+          <LazyApiKeys initial={keys}>
+            <ApiKeysPlaceholder keys={keys} />
+          </LazyApiKeys>
         </Card>
       </section>
 

@@ -5,8 +5,9 @@ import { Card } from "@/components/ui";
 import { RunJob } from "@/components/usage/run-job";
 import { ANONYMOUS_COOKIE, verifyAnonymousId } from "@/lib/auth/anonymous-id";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getQuota } from "@/lib/billing/metering";
+import { getQuota, type UsageResult } from "@/lib/billing/metering";
 import { anonymousUsage } from "@/lib/billing/metering/anonymous";
+import { exhaustedNotice } from "@/lib/billing/metering/quota-error";
 
 export const metadata: Metadata = { title: "Dashboard" };
 export const dynamic = "force-dynamic";
@@ -14,9 +15,11 @@ export const dynamic = "force-dynamic";
 /** The demo product: signed in it meters the plan's `jobs`; signed out, the guest allowance. */
 export default async function DashboardPage() {
   const user = await getCurrentUser();
-  const jobs = user
-    ? (await getQuota(user.id)).meters.jobs
+  const jobs: UsageResult = user
+    ? await getQuota(user.id).then(({ plan, meters }) => ({ ...meters.jobs, meter: "jobs" as const, plan, allowed: meters.jobs.remaining !== 0 }))
     : await anonymousUsage(verifyAnonymousId((await cookies()).get(ANONYMOUS_COOKIE)?.value), "jobs");
+  // At the limit the page opens as the 402 would leave it: Run a job disabled, the prompt shown.
+  const blocked = exhaustedNotice(jobs);
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-semibold">Dashboard</h1>
@@ -35,7 +38,7 @@ export default async function DashboardPage() {
             Try it without an account: guests get {jobs.limit} free runs. Sign up and they count towards your Free plan.
           </p>
         )}
-        <RunJob initialUsed={jobs.used} limit={jobs.limit} signedIn={Boolean(user)} />
+        <RunJob initialUsed={jobs.used} limit={jobs.limit} signedIn={Boolean(user)} initialBlocked={blocked} />
       </Card>
     </div>
   );

@@ -5,10 +5,11 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
 import { Alert, Button } from "@/components/ui";
 import { useHydrated } from "@/components/use-hydrated";
-import { classifyChange } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";
 import { formatDate, formatMoney, intervalLabel } from "@/lib/format";
 import { postApi } from "./api";
+import { planChangeLabel } from "./plan-change-label";
+import { PlanDifferenceNote } from "./plan-difference";
 import type { PlanChangeApplied, PlanChangePreview } from "@/lib/billing/plan-change";
 
 export interface PlanOption {
@@ -162,7 +163,7 @@ export function ChangePlan({
                           <span className="rounded-full bg-gray-100 px-2 py-0.5 text-xs font-medium text-gray-700">Current plan</span>
                         )}
                         {isPending && (
-                          <span className="rounded-full bg-blue-100 px-2 py-0.5 text-xs font-medium text-blue-800">Scheduled</span>
+                          <span className="rounded-full bg-blue-100 px-2 py-0.5 text-xs font-medium text-blue-800 dark:bg-blue-950 dark:text-blue-200">Scheduled</span>
                         )}
                         {isCurrent && pending && (
                           <button
@@ -176,8 +177,8 @@ export function ChangePlan({
                           </button>
                         )}
                         {!isCurrent && !isPending && current && (
-                          <span className="text-xs text-gray-500">
-                            {classifyChange(current, option) === "downgrade" ? "Downgrade, at period end" : "Upgrade, starts now"}
+                          <span className="text-xs text-gray-600" data-testid="change-label">
+                            {planChangeLabel(current, option)}
                           </span>
                         )}
                         {!isCurrent && !isPending && (
@@ -218,10 +219,19 @@ export function ChangePlan({
           className="space-y-3 rounded-md border border-brand-500 bg-brand-50 p-4 text-sm focus:outline-none"
         >
           <h3 id="change-preview-heading" className="font-semibold">
-            {preview.kind === "upgrade" && `Upgrade to ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
+            {preview.kind === "upgrade" &&
+              `${current && planChangeLabel(current, selectedOption).startsWith("Downgrade") ? "Switch" : "Upgrade"} to ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
             {preview.kind === "downgrade" && `Switch to ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
             {preview.kind === "cancel_pending_change" && `Stay on ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
           </h3>
+          {current && preview.kind !== "cancel_pending_change" && (
+            <PlanDifferenceNote
+              fromPlanId={current.planId}
+              fromPlanName={currentPlanName}
+              toPlanId={selectedOption.planId}
+              startsNow={preview.kind === "upgrade"}
+            />
+          )}
           {preview.kind === "upgrade" && (
             <>
               <p>

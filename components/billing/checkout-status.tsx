@@ -106,7 +106,7 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
           </p>
         )}
         {view.outage && (
-          <p data-testid="checkout-outage" className="text-amber-800">
+          <p data-testid="checkout-outage" className="text-amber-800 dark:text-amber-200">
             {OUTAGE_MESSAGES[view.outage]}
           </p>
         )}

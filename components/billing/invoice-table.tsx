@@ -9,9 +9,9 @@ import { callApi, isHttpUrl } from "./api";
 import { INVOICE_PAGE_SIZE } from "./constants";
 
 const STATUS_TONES: Record<string, string> = {
-  paid: "bg-green-100 text-green-800",
-  open: "bg-amber-100 text-amber-900",
-  uncollectible: "bg-red-100 text-red-800",
+  paid: "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-200",
+  open: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
+  uncollectible: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200",
   void: "bg-gray-200 text-gray-700",
   draft: "bg-gray-100 text-gray-700",
 };

@@ -42,7 +42,7 @@ export function MeterBar(props: MeterBarProps) {
       )}
       <p className="text-xs text-gray-500">Resets on {formatDate(resetsAt)}</p>
       {state === "exceeded" && overage === "block" && (
-        <p role="alert" className="text-sm text-red-700" data-testid={`meter-${id}-upgrade`}>
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300" data-testid={`meter-${id}-upgrade`}>
           You have reached your {label.toLowerCase()} limit.{" "}
           <Link href={upgradePath} className="font-medium underline">
             Upgrade for more
@@ -50,7 +50,7 @@ export function MeterBar(props: MeterBarProps) {
         </p>
       )}
       {state === "exceeded" && overage === "bill" && (
-        <p className="text-sm text-amber-800">Usage past the included amount is billed on your next invoice.</p>
+        <p className="text-sm text-amber-800 dark:text-amber-200">Usage past the included amount is billed on your next invoice.</p>
       )}
     </div>
   );

@@ -12,11 +12,22 @@ interface JobAnswer {
 }
 
 /** The demo metered feature: each run costs one `jobs` unit; at the limit it shows the 402 state. */
-export function RunJob({ initialUsed, limit, signedIn }: { initialUsed: number; limit: number | null; signedIn: boolean }) {
+export function RunJob({
+  initialUsed,
+  limit,
+  signedIn,
+  initialBlocked = null,
+}: {
+  initialUsed: number;
+  limit: number | null;
+  signedIn: boolean;
+  /** The server's refusal when the allowance is already used up (the same as the 402's). */
+  initialBlocked?: { message: string; upgradePath: string } | null;
+}) {
   const [used, setUsed] = useState(initialUsed);
   const [currentLimit, setLimit] = useState(limit);
   const [lastJob, setLastJob] = useState<string | null>(null);
-  const [blocked, setBlocked] = useState<{ message: string; upgradePath: string } | null>(null);
+  const [blocked, setBlocked] = useState<{ message: string; upgradePath: string } | null>(initialBlocked);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const hydrated = useHydrated();

@@ -1,21 +1,24 @@
 "use client";
 
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useHydrated } from "@/components/use-hydrated";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useOnScreen } from "@/components/use-on-screen";
+import { busiestSeries, type ChartSeries } from "./chart-series";
 
-export interface ChartSeries {
-  id: string;
-  label: string;
-  points: Array<{ date: string; quantity: number }>;
-}
+export type { ChartSeries } from "./chart-series";
 
-/** Daily usage for the current period, one meter at a time (recharts). */
+// recharts is most of the billing page's JavaScript: its chunk loads only once the chart is on
+// screen. Until then (and while it loads) the frame keeps the chart's size, so nothing shifts.
+const DailyBars = lazy(() => import("./daily-bars"));
+
+/** Daily usage for the current period, one meter at a time; opens on the busiest meter. */
 export function UsageChart({ series }: { series: ChartSeries[] }) {
-  const [selected, setSelected] = useState(series[0]?.id);
+  const [selected, setSelected] = useState(() => busiestSeries(series)?.id);
   const hydrated = useHydrated();
+  const [frame, onScreen] = useOnScreen<HTMLDivElement>();
   const current = series.find((s) => s.id === selected) ?? series[0];
   if (!current) return null;
+  const placeholder = <div className="h-full w-full rounded-md bg-gray-100" aria-hidden="true" data-testid="usage-chart-placeholder" />;
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap gap-2" role="group" aria-label="Meter">
@@ -32,16 +35,14 @@ export function UsageChart({ series }: { series: ChartSeries[] }) {
           </button>
         ))}
       </div>
-      <div className="h-56 w-full" data-testid="usage-chart">
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={current.points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="date" tickFormatter={(d: string) => d.slice(5)} fontSize={12} />
-            <YAxis allowDecimals={false} fontSize={12} width={56} />
-            <Tooltip formatter={(value) => [new Intl.NumberFormat("en-US").format(Number(value)), current.label]} />
-            <Bar dataKey="quantity" fill="#4f46e5" isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
+      <div ref={frame} className="h-56 w-full" data-testid="usage-chart" data-last-date={current.points.at(-1)?.date}>
+        {onScreen ? (
+          <Suspense fallback={placeholder}>
+            <DailyBars points={current.points} label={current.label} />
+          </Suspense>
+        ) : (
+          placeholder
+        )}
       </div>
     </div>
   );

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import { notifications, users } from "@/db/schema";
 import { deliverOutbox, type DeliveryReport } from "@/lib/outbox";
+import { supportFooter } from "@/lib/support";
 
 export type NotificationKind = "payment_failed" | "trial_will_end" | "subscription_cancel_scheduled" | "subscription_canceled";
 
@@ -10,6 +11,7 @@ export const smtpConfigured = (env: Record<string, string | undefined> = process
 /**
  * Records a customer notification caused by a webhook event. (event, kind) is unique, so a
  * redelivered or replayed event never notifies twice. Without SMTP it stays in the outbox for admins.
+ * Every billing email ends with the support address (`SUPPORT_EMAIL`).
  */
 export async function queueNotification(
   db: Queryable,
@@ -19,7 +21,7 @@ export async function queueNotification(
   if (!user) return;
   await db
     .insert(notifications)
-    .values({ ...input, toEmail: user.email, status: smtpConfigured() ? "pending" : "outbox" })
+    .values({ ...input, body: `${input.body}\n\n${supportFooter()}`, toEmail: user.email, status: smtpConfigured() ? "pending" : "outbox" })
     .onConflictDoNothing({ target: [notifications.sourceEventId, notifications.kind] });
 }
 

@@ -34,7 +34,8 @@ export async function getUsageOverview(userId: string, now = new Date()): Promis
   const meters = await Promise.all(
     (Object.keys(quota.meters) as MeterId[]).map(async (id): Promise<MeterOverview> => {
       const m = quota.meters[id];
-      const history = await getUsageHistory(userId, id, new Date(m.periodStart), new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 86_400_000)));
+      // Up to now: today is the last day shown (a day still to come would be an empty bar).
+      const history = await getUsageHistory(userId, id, new Date(m.periodStart), new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 1)));
       return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: history.points };
     }),
   );

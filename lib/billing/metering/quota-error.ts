@@ -28,3 +28,13 @@ export function quotaExceeded(result: UsageResult): AppError {
     },
   );
 }
+
+/**
+ * The refusal a consume would answer now, for a page's first render: a `block` meter whose use has
+ * reached its limit gets the same message and upgrade path as the 402; otherwise null.
+ */
+export function exhaustedNotice(result: UsageResult): { message: string; upgradePath: string } | null {
+  if (result.limit === null || result.used < result.limit || METERS[result.meter].overage !== "block") return null;
+  const url = new URL(upgradeUrl(result.plan.id));
+  return { message: quotaExceeded(result).message, upgradePath: url.pathname + url.hash };
+}
