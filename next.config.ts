@@ -14,7 +14,9 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pino", "bcryptjs", "stripe", "rate-limiter-flexible"],
   // Migrations are read from disk at start-up, so serverless bundles must include them.
   outputFileTracingIncludes: { "/**": ["./db/migrations/**/*"] },
-  experimental: { authInterrupts: true },
+  // Pages read no request body, yet Next copies the body of every request the proxy sees (pages
+  // with a body pass through it for their CSP, see proxy.ts): keep at most this much of one.
+  experimental: { authInterrupts: true, proxyClientMaxBodySize: "16kb" },
   poweredByHeader: false,
   // `next dev` serves its scripts and HMR socket to localhost only; 127.0.0.1 is the same machine, so
   // pages opened there must hydrate too.
