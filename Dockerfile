@@ -39,4 +39,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "server.js"]
+# Keep idle connections open longer than a load balancer's idle timeout (README: Deploy behind a
+# balancer); the standalone server reads KEEP_ALIVE_TIMEOUT.
+CMD ["sh", "-c", "KEEP_ALIVE_TIMEOUT=${KEEP_ALIVE_TIMEOUT_MS:-65000} exec node server.js"]

@@ -14,7 +14,9 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pino", "bcryptjs", "stripe", "rate-limiter-flexible"],
   // Migrations are read from disk at start-up, so serverless bundles must include them.
   outputFileTracingIncludes: { "/**": ["./db/migrations/**/*"] },
-  experimental: { authInterrupts: true },
+  // Pages read no request body, yet Next copies the body of every request the proxy sees (pages
+  // with a body pass through it for their CSP, see proxy.ts): keep at most this much of one.
+  experimental: { authInterrupts: true, proxyClientMaxBodySize: "16kb" },
   poweredByHeader: false,
   // app/global-error.tsx renders without the root layout, so it cannot be handed the runtime value.
   env: { SUPPORT_EMAIL_AT_BUILD: process.env.SUPPORT_EMAIL ?? "" },

@@ -40,16 +40,21 @@ export function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      // Next's own assets and dev endpoints (/_next/…) need neither a nonce nor the API checks.
-      // Requests with a body never pass through the proxy: Next buffers the body of every request
-      // a proxy sees (up to 10 MB), and each route must instead read at most its own limit
+      // API requests with a body never pass through the proxy: Next buffers the body of every
+      // request a proxy sees, and each route must instead read at most its own limit
       // (lib/http/body.ts). Unknown /api paths with a body get their JSON 404 from
       // app/api/[...unknown]/route.ts.
-      source: "/((?!_next/|favicon.ico).*)",
+      source: "/api/:path*",
       missing: [
         { type: "header", key: "content-length" },
         { type: "header", key: "transfer-encoding" },
       ],
+    },
+    {
+      // Every page answer carries its CSP, whatever the method or body (a cross-site form POST, a
+      // `Content-Length: 0`): pages read no body, and next.config.ts bounds what Next buffers of one
+      // (`proxyClientMaxBodySize`). Next's own assets and dev endpoints (/_next/…) need no nonce.
+      source: "/((?!api/|api$|_next/|favicon.ico).*)",
     },
   ],
 };

@@ -8,7 +8,7 @@ import path from "node:path";
 import { startLocalStripe } from "./lib/local-stripe";
 import { runScript } from "./lib/run-script";
 import { createScratchDatabase } from "./lib/scratch-database";
-import { runNext, waitForExit } from "./lib/spawn-next";
+import { keepAliveTimeoutMs, runNext, waitForExit } from "./lib/spawn-next";
 import { Supervisor } from "./lib/supervisor";
 import { syncCatalogFromEnv } from "./stripe-setup";
 import { E2E_CRON_SECRET, E2E_INTERNAL_API_KEY } from "../tests/e2e/route-matrix";
@@ -56,6 +56,6 @@ runScript(async () => {
   const supervisor = new Supervisor("e2e server");
   if (stripe) supervisor.onStop(stripe.stop);
   supervisor.onStop(database.drop);
-  supervisor.watch("next start", runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], env), "Its output above says why.");
+  supervisor.watch("next start", runNext(["start", "--port", String(port), "--hostname", "127.0.0.1", "--keepAliveTimeout", keepAliveTimeoutMs(env)], env), "Its output above says why.");
   await new Promise<never>(() => {});
 });

@@ -121,6 +121,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
   const run = (incoming: Request, context?: NextContext): Promise<Response> =>
     withRequestContext(incoming, async () => {
       const request = incoming instanceof NextRequest ? incoming : new NextRequest(incoming);
+      let bodyRead = false;
       try {
         const writes = isStateChanging(request.method);
         const accepts = spec.accepts ?? "json";
@@ -131,6 +132,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
         if (typed && request.headers.has("content-type")) assertContentType(request, accepts);
         if (spec.rateLimit) await consumeRateLimit(spec.rateLimit, "ip", clientIp(request.headers));
         const rawBody = writes ? await readBodyWithLimit(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : "";
+        bodyRead = true;
         if (typed && rawBody.length > 0) assertContentType(request, accepts);
         const principal = await authenticateAccess(spec.access, request, rawBody);
         if (spec.rateLimit && principal.user) await consumeRateLimit(spec.rateLimit, "account", principal.user.id);
@@ -146,11 +148,20 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
         });
         return await finishApiResponse(response);
       } catch (error) {
-        return finishApiResponse(errorResponse(error));
+        const response = errorResponse(error);
+        // Refused before its body was read (413, 415, 403, 429, …): the rest of that body is still on
+        // the wire, so this connection cannot carry another request. Saying so lets a keep-alive
+        // client open a new one instead of having its next request reset.
+        if (!bodyRead && hasBody(request)) response.headers.set("Connection", "close");
+        return finishApiResponse(response);
       }
     });
   return Object.assign(run, { spec: spec as RouteSpec });
 }
+
+/** Whether a request came with a body (declared length above zero, or chunked). */
+const hasBody = (request: Request) =>
+  request.headers.has("transfer-encoding") || Number(request.headers.get("content-length") ?? 0) > 0;
 
 /** Parses JSON text with a zod schema; malformed JSON or invalid fields are a 400 naming the problem. */
 export function parseJsonText<T extends z.ZodType>(text: string, schema: T): z.infer<T> {

@@ -205,6 +205,48 @@ describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     }
   });
 
+  it("a signed event with no usable id ([], null, a number, no id, a NUL in the id) is a 400 and stores nothing", async () => {
+    const base = checkoutEvents[0] as unknown as Record<string, unknown>;
+    const payloads = ["[]", "null", "42", '"evt"', JSON.stringify({ ...base, id: undefined }), JSON.stringify({ ...base, id: "" }), JSON.stringify({ ...base, id: "evt_\u0000x" }), JSON.stringify({ ...base, id: "evt_\ud800" })];
+    for (const payload of payloads) {
+      const res = await webhookRoute(signedRequest(payload));
+      expect(res.status, payload.slice(0, 40)).toBe(400);
+      expect(await res.json(), payload.slice(0, 40)).toMatchObject({ error: "bad_request", field: "id" });
+    }
+    expect(await db().select().from(webhookEvents)).toEqual([]);
+  });
+
+  it("a signed event with an id but malformed otherwise is recorded as ignored with 200, never 500", async () => {
+    const base = checkoutEvents[0] as unknown as Record<string, unknown>;
+    const data = base.data as { object: Record<string, unknown> };
+    const cases: Record<string, Record<string, unknown>> = {
+      evt_bad_no_created: { ...base, created: undefined },
+      evt_bad_created_string: { ...base, created: "yesterday" },
+      evt_bad_created_far: { ...base, created: 1e15 },
+      evt_bad_no_type: { ...base, type: undefined },
+      evt_bad_type_object: { ...base, type: { a: 1 } },
+      evt_bad_livemode: { ...base, livemode: "yes" },
+      evt_bad_nul_type: { ...base, type: "customer.\u0000updated" },
+      evt_bad_nul_object: { ...base, data: { object: { ...data.object, description: "a\u0000b" } } },
+      evt_bad_nul_key: { ...base, data: { object: { ...data.object, ["k\u0000"]: 1 } } },
+      evt_bad_surrogate: { ...base, data: { object: { ...data.object, id: "cs_\udc00" } } },
+      evt_bad_data_null: { ...base, data: null },
+      evt_bad_api_version: { ...base, api_version: 7 },
+    };
+    for (const [id, event] of Object.entries(cases)) {
+      const res = await webhookRoute(signedRequest(JSON.stringify({ ...event, id })));
+      expect(res.status, id).toBe(200);
+      expect(await res.json(), id).toMatchObject({ received: true, status: "ignored" });
+      const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, id));
+      expect(stored, id).toMatchObject({ status: "ignored" });
+      if (id !== "evt_bad_data_null" && id !== "evt_bad_api_version") expect(stored.lastError, id).toMatch(/^malformed event: /);
+      expect(JSON.stringify(stored.payload), id).not.toMatch(/\\u0000|\\ud[89a-f]/);
+      // A redelivery is a duplicate, still 200.
+      expect((await webhookRoute(signedRequest(JSON.stringify({ ...event, id })))).status, id).toBe(200);
+    }
+    expect((await billingState()).subscriptions).toEqual([]);
+  });
+
   it("customer.updated applies the email Stripe has now, not the payload's; a deleted-subscription notice needs a canceled re-read", async () => {
     const [customer] = await db().select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
     const live = (await env.stripe.customers.retrieve(customer.providerCustomerId)) as Stripe.Customer;

@@ -3,7 +3,9 @@ import type Stripe from "stripe";
 import { getDb, selectPreparedText, type Database, type Queryable } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
+import { badRequest } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { isStorableText, storableJson } from "@/lib/storable-text";
 import { deliverPendingNotifications } from "../notifications";
 import { prepareStripeEvent, type EventOutcome, type EventWrite } from "./apply-event";
 
@@ -44,6 +46,43 @@ const MARK_EVENT = `
 
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
 
+/** A verified event's columns, or why it cannot be processed (it is then recorded as ignored). */
+interface CheckedEvent {
+  event: Stripe.Event;
+  createdAt: Date;
+  malformed?: string;
+}
+
+// Postgres timestamps end at 294276 AD; Stripe's `created` is seconds since 1970.
+const MAX_CREATED_SECONDS = Date.UTC(9999, 11, 31) / 1000;
+
+/**
+ * What a validly signed payload must be to be stored: an object with a string id. Anything else in
+ * it that is wrong (no type, no `created`, a NUL or an unpaired surrogate in any string, which
+ * Postgres cannot store) makes it malformed: stored with those strings replaced, and ignored.
+ */
+function checkEvent(payload: unknown): CheckedEvent {
+  const id = (payload as { id?: unknown } | null)?.id;
+  if (!payload || typeof payload !== "object" || Array.isArray(payload) || typeof id !== "string" || !id || id.length > 255 || !isStorableText(id)) {
+    logger.warn({ payloadKind: Array.isArray(payload) ? "array" : payload === null ? "null" : typeof payload }, "signed webhook event has no usable id: refused");
+    throw badRequest("The event has no usable id, so it cannot be stored.", { field: "id" });
+  }
+  const { value, changed } = storableJson(payload);
+  const event = value as Stripe.Event & Record<string, unknown>;
+  const problems: string[] = [];
+  if (changed) problems.push("NUL characters or unpaired surrogates in its strings");
+  if (typeof event.type !== "string" || !event.type) problems.push("no type");
+  const created = event.created as unknown;
+  const createdOk = typeof created === "number" && Number.isFinite(created) && created >= 0 && created <= MAX_CREATED_SECONDS;
+  if (!createdOk) problems.push("no valid created");
+  if (typeof event.livemode !== "boolean") problems.push("no livemode");
+  return {
+    event,
+    createdAt: createdOk ? new Date(created * 1000) : new Date(),
+    malformed: problems.length > 0 ? `malformed event: ${problems.join(", ")}` : undefined,
+  };
+}
+
 /**
  * A write that must commit with the event's outcome (an admin replay's audit row): run in the
  * transaction that records the outcome, whether the event was applied, ignored or failed.
@@ -53,20 +92,28 @@ export type RecordWithOutcome = (tx: Queryable, outcome: { status: "processed" |
 /**
  * Stores the event by its id (a redelivery inserts nothing), then processes it once. One round
  * trip both stores a new event and reads a known one's status, so a duplicate costs one statement.
+ * A malformed event is stored and recorded as ignored (200: retrying could never succeed); one with
+ * no id cannot be stored and is a 400.
  */
-export async function receiveStripeEvent(event: Stripe.Event): Promise<ReceiveResult> {
+export async function receiveStripeEvent(payload: Stripe.Event): Promise<ReceiveResult> {
+  const { event, createdAt, malformed } = checkEvent(payload);
   const db = await getDb();
-  const object = event.data?.object as { id?: string } | undefined;
+  const object = (event.data as { object?: { id?: unknown } } | undefined)?.object;
   const [row] = await selectPreparedText<{ status: WebhookEvent["status"]; inserted: boolean }>(db, "webhook_store", STORE_EVENT, [
     event.id,
-    event.type,
-    event.api_version ?? null,
-    event.livemode,
-    object?.id ?? null,
-    new Date(event.created * 1000).toISOString(),
+    typeof event.type === "string" && event.type ? event.type.slice(0, 255) : "(none)",
+    typeof event.api_version === "string" ? event.api_version.slice(0, 255) : null,
+    event.livemode === true,
+    typeof object?.id === "string" ? object.id.slice(0, 255) : null,
+    createdAt.toISOString(),
     JSON.stringify(event),
   ]);
   if (row && !row.inserted && isDone(row.status)) return { status: "duplicate" };
+  if (malformed) {
+    logger.warn({ eventId: event.id, note: malformed }, "signed webhook event is malformed: recorded as ignored");
+    const outcome = { status: "ignored", note: malformed } as const;
+    return (await markEvent(db, event.id, outcome)) ? outcome : { status: "duplicate" };
+  }
   return processStoredEvent(event.id, row?.inserted ? { stored: { type: event.type, status: row.status, payload: event } } : {});
 }
 

@@ -6,15 +6,17 @@ import { route } from "@/lib/http/route";
 export const dynamic = "force-dynamic";
 
 /**
- * Stripe → us. 400 only for a bad signature (nothing is stored); 200 once the event is stored and
- * processed (or was already); 500 when processing failed, so Stripe retries.
+ * Stripe → us. 400 for a bad signature or a signed event with no id (nothing is stored); 200 once
+ * the event is stored and processed, or recorded as ignored (malformed), or was already; 500 when
+ * processing failed, so Stripe retries.
  */
 export const POST = route(
   { access: "stripe-signature", accepts: "raw", maxBodyBytes: 1024 * 1024 },
   async ({ stripeEvent }) => {
     try {
       return NextResponse.json({ received: true, ...(await receiveStripeEvent(stripeEvent)) });
-    } catch {
+    } catch (error) {
+      if (error instanceof AppError && error.code === "bad_request") throw error; // no usable id: nothing stored
       throw new AppError("processing_failed", "The event could not be processed; it will be retried.");
     }
   },
