@@ -15,6 +15,16 @@ function signInError(mode: "sign-in" | "sign-up", code: string | null | undefine
   return "Invalid email or password.";
 }
 
+const DEFAULT_LANDING = "/billing";
+
+/** Where a sign-in without a return path lands: the admin area for admins, billing for everyone else. */
+async function landingPath(): Promise<string> {
+  const me = await fetch("/api/me", { cache: "no-store" })
+    .then((res) => (res.ok ? (res.json() as Promise<{ user?: { role?: string } }>) : null))
+    .catch(() => null);
+  return me?.user?.role === "admin" ? "/admin" : DEFAULT_LANDING;
+}
+
 export function AuthForm({
   mode,
   callbackUrl: rawCallbackUrl,
@@ -24,7 +34,8 @@ export function AuthForm({
   callbackUrl?: string;
   oauthProviders: string[];
 }) {
-  const callbackUrl = safeCallbackUrl(rawCallbackUrl);
+  // "" when the link named no (usable) return path: then the landing depends on who signed in.
+  const callbackUrl = safeCallbackUrl(rawCallbackUrl, "");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   // Until hydrated the form has no handler: the buttons stay disabled (which also blocks submitting
@@ -56,14 +67,14 @@ export function AuthForm({
         setError(signInError(mode, result?.error));
         return;
       }
-      window.location.assign(callbackUrl);
+      window.location.assign(callbackUrl || (await landingPath()));
     } finally {
       setPending(false);
     }
   }
 
   const other = mode === "sign-in" ? "/sign-up" : "/sign-in";
-  const query = rawCallbackUrl ? `?callbackUrl=${encodeURIComponent(callbackUrl)}` : "";
+  const query = callbackUrl ? `?callbackUrl=${encodeURIComponent(callbackUrl)}` : "";
   return (
     <div className="mx-auto max-w-sm space-y-6">
       <h1 className="text-2xl font-semibold">{mode === "sign-in" ? "Sign in" : "Create your account"}</h1>
@@ -93,7 +104,7 @@ export function AuthForm({
               key={id}
               type="button"
               disabled={!hydrated}
-              onClick={() => signIn(id, { callbackUrl })}
+              onClick={() => signIn(id, { callbackUrl: callbackUrl || DEFAULT_LANDING })}
               className="w-full rounded-md border border-gray-300 px-4 py-2 text-sm capitalize hover:bg-gray-100 disabled:opacity-60"
             >
               Continue with {id}

@@ -61,3 +61,47 @@ export const databaseUnavailable = () =>
 export function databaseAppError(error: unknown): AppError | null {
   return isDatabaseUnavailable(error) ? databaseUnavailable() : null;
 }
+
+/**
+ * Properties of driver errors that carry the values of a query or of the row it touched: drizzle's
+ * `params`, PGlite's `params`/`queryOptions`, postgres.js's `parameters`/`args`/`types` (with its
+ * debug option), and Postgres's own `detail` ("Key (email)=(…)", "Failing row contains (…)") and
+ * `where` ("unnamed portal parameter $1 = '…'").
+ */
+const VALUE_BEARING_PROPERTIES = new Set(["params", "parameters", "args", "types", "queryOptions", "detail", "where"]);
+
+/**
+ * An error message without query values: drizzle appends "\nparams: …" to every failed query's
+ * message, and Postgres quotes the offending value in "invalid input syntax for type uuid: "…"".
+ */
+export function redactErrorMessage(message: string): string {
+  return message
+    .replace(/\nparams: [\s\S]*$/, "\nparams: [redacted]")
+    .replace(/(invalid input (?:syntax|value) for [^:\n]*): [\s\S]*$/, "$1: [redacted]");
+}
+
+/**
+ * A copy of `error` that is safe to log: same class, name and code, its message and stack without
+ * query parameters, no value-bearing properties, and its `cause` chain (and an AggregateError's
+ * `errors`) redacted the same way. The stack keeps only its frames ("    at …"), so a message that
+ * held values cannot come back through it. Non-errors are returned as they are.
+ */
+export function redactErrorForLog(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error) || depth > 8) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  const message = redactErrorMessage(error.message);
+  const frames = (error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+  const define = (key: string, value: unknown) =>
+    Object.defineProperty(copy, key, { value, enumerable: key !== "message" && key !== "stack", writable: true, configurable: true });
+  define("message", message);
+  define("stack", [`${error.name}: ${message}`, ...frames].join("\n"));
+  for (const key of Object.keys(error)) {
+    if (VALUE_BEARING_PROPERTIES.has(key) || ["message", "stack", "cause", "errors"].includes(key)) continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    define(key, typeof value === "string" && key === "query" ? value : redactErrorForLog(value, depth + 1));
+  }
+  if (error.cause !== undefined) define("cause", redactErrorForLog(error.cause, depth + 1));
+  const errors = (error as { errors?: unknown }).errors;
+  if (Array.isArray(errors)) define("errors", errors.map((e) => redactErrorForLog(e, depth + 1)));
+  return copy;
+}

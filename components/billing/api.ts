@@ -3,6 +3,8 @@
  * Network failures and non-JSON answers become an `ApiFailure` too, so callers handle one shape.
  */
 
+import { safeCallbackUrl } from "@/lib/auth/callback-url";
+
 export interface ApiFailure {
   ok: false;
   status: number;
@@ -50,7 +52,7 @@ export const postApi = <T>(url: string, body: unknown = {}) => callApi<T>(url, {
 
 /** Only same-site paths from an API answer are ever used as links. */
 export function safeAppPath(value: unknown, fallback: string): string {
-  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : fallback;
+  return typeof value === "string" ? safeCallbackUrl(value, fallback) : fallback;
 }
 
 /** Redirect targets from the API (Checkout / portal URLs) must be http(s). */

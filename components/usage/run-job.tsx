@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { postApi, safeAppPath } from "@/components/billing/api";
 import { Alert, Button } from "@/components/ui";
@@ -31,6 +32,8 @@ export function RunJob({
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const hydrated = useHydrated();
+  // Sign-up (and the sign-in it links to) comes back here, not to /billing.
+  const pathname = usePathname();
 
   async function run() {
     setBusy(true);
@@ -77,7 +80,7 @@ export function RunJob({
                 Upgrade your plan
               </Link>
             ) : (
-              <Link href="/sign-up" className="font-medium underline">
+              <Link href={`/sign-up?callbackUrl=${encodeURIComponent(pathname)}`} className="font-medium underline">
                 Sign up to keep going
               </Link>
             )}

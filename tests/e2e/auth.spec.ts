@@ -1,4 +1,4 @@
-import { TEST_PASSWORD, expect, signIn, signOut, signUp, test, uniqueEmail } from "./helpers";
+import { TEST_PASSWORD, expect, signIn, signOut, signUp, test, uniqueClientIp, uniqueEmail } from "./helpers";
 
 test("sign up, sign out, sign in: the header shows who is signed in", async ({ page }) => {
   const email = uniqueEmail("auth");
@@ -76,4 +76,41 @@ test("protected API routes answer 401 JSON, not an HTML page", async ({ request 
   expect(res.status()).toBe(401);
   expect(res.headers()["content-type"]).toContain("application/json");
   expect(await res.json()).toMatchObject({ error: "unauthorized" });
+});
+
+test("an admin signing in without a return path lands on /admin, a customer on /billing", async ({ page }) => {
+  await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
+  await signIn(page, "admin@example.com", "admin-password-1");
+  await expect(page).toHaveURL(/\/admin$/);
+  await signOut(page);
+  // An explicit return path still wins.
+  await page.goto(`/sign-in?callbackUrl=${encodeURIComponent("/pricing")}`);
+  await page.getByLabel("Email").fill("admin@example.com");
+  await page.getByLabel("Password").fill("admin-password-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-user")).toHaveText("admin@example.com");
+  await expect(page).toHaveURL(/\/pricing$/);
+});
+
+test("sign-up started from the quota prompt on /dashboard comes back to /dashboard, also through the sign-in link", async ({ page, consoleErrors }) => {
+  consoleErrors.allow(/status of 402 .*\/api\/demo\/jobs\)$/);
+  await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
+  await page.goto("/dashboard");
+  for (let i = 1; i <= 3; i += 1) {
+    await page.getByRole("button", { name: "Run a job" }).click();
+    await expect(page.getByTestId("jobs-used")).toHaveText(`${i} of 3 jobs used`);
+  }
+  await page.getByRole("button", { name: "Run a job" }).click();
+  await page.getByTestId("quota-exceeded").getByRole("link", { name: "Sign up to keep going" }).click();
+  await expect(page).toHaveURL(/\/sign-up\?callbackUrl=%2Fdashboard$/);
+  // The sign-in link on the sign-up page carries the return path too.
+  await expect(page.getByRole("main").getByRole("link", { name: "Sign in" })).toHaveAttribute("href", "/sign-in?callbackUrl=%2Fdashboard");
+  const email = uniqueEmail("from-quota");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByTestId("signed-in-user")).toHaveText(email);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  // The guest's three runs came along to the new account.
+  await expect(page.getByTestId("jobs-used")).toHaveText("3 of 5 jobs used");
 });

@@ -8,7 +8,7 @@ import { E2E_BASE_URL } from "../../playwright.config";
 import { freePort } from "../../scripts/lib/processes";
 import { apiClient, apiSignIn, signedUpClient } from "./api-clients";
 import { startSecondApp } from "./second-app";
-import { expect, signUp, test, TEST_PASSWORD, uniqueEmail } from "./helpers";
+import { expect, signUp, test, TEST_PASSWORD, uniqueClientIp, uniqueEmail } from "./helpers";
 
 /**
  * The security probe's findings (issue 8), each replayed against the production build
@@ -57,11 +57,48 @@ test("an address in ADMIN_EMAILS gets no admin rights until it is verified", asy
   await expect(page.getByTestId("verify-email-notice")).toContainText("We sent a new link to e2e-admin@example.com.");
 });
 
+/** Return paths that only become `//evil.example…` once their dot segments are resolved (issue 18). */
+const DOT_SEGMENT_REDIRECTS = [
+  "/.//evil.example/x",
+  "/..//evil.example/x",
+  "/%2e//evil.example/x",
+  "/%2e%2e//evil.example/x",
+  "/a/..//evil.example/x",
+  "/./\\evil.example",
+  "/.\\/evil.example",
+];
+
+test.describe("dot-segment return paths in a real browser", () => {
+  for (const callbackUrl of DOT_SEGMENT_REDIRECTS) {
+    test(`sign-in and sign-up with callbackUrl=${callbackUrl} stay on the app`, async ({ browser }) => {
+      const email = uniqueEmail("dots");
+      const password = TEST_PASSWORD;
+      for (const mode of ["sign-up", "sign-in"] as const) {
+        // A fresh browser each time (no session yet), with a client IP of its own.
+        const context = await browser.newContext({ baseURL: E2E_BASE_URL, extraHTTPHeaders: { "x-forwarded-for": uniqueClientIp() } });
+        try {
+          const page = await context.newPage();
+          await page.goto(`/${mode}?callbackUrl=${encodeURIComponent(callbackUrl)}`);
+          await page.getByLabel("Email").fill(email);
+          await page.getByLabel("Password").fill(password);
+          await page.getByRole("button", { name: mode === "sign-up" ? "Sign up" : "Sign in" }).click();
+          await expect(page.getByTestId("signed-in-user")).toHaveText(email);
+          await page.waitForLoadState("load");
+          expect(new URL(page.url()).origin, `${mode} ${callbackUrl}`).toBe(E2E_BASE_URL);
+          expect(new URL(page.url()).pathname, `${mode} ${callbackUrl}`).toBe("/billing");
+        } finally {
+          await context.close();
+        }
+      }
+    });
+  }
+});
+
 test("callbackUrl never leads to another origin, and an unparsable one falls back to a safe page", async () => {
   const client = await apiClient();
   const email = uniqueEmail("redirect");
   await client.post("/api/account", { data: { email, password: TEST_PASSWORD } });
-  for (const callbackUrl of ["/\t/evil.example", "/\r\n/evil.example", "//evil.example", "https://evil.example/", "http://[", "evil.example"]) {
+  for (const callbackUrl of ["/\t/evil.example", "/\r\n/evil.example", "//evil.example", "https://evil.example/", "http://[", "evil.example", ...DOT_SEGMENT_REDIRECTS]) {
     const { csrfToken } = (await (await client.get("/api/auth/csrf")).json()) as { csrfToken: string };
     const response = await client.post("/api/auth/callback/credentials", {
       form: { csrfToken, email, password: TEST_PASSWORD, json: "true", callbackUrl },

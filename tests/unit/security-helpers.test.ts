@@ -25,6 +25,33 @@ describe("safeCallbackUrl", () => {
     [undefined, "/billing"],
   ])("%j → %s", (input, expected) => expect(safeCallbackUrl(input)).toBe(expected));
 
+  // Dot segments that normalise to `//host` (issue 18): a browser would follow the result to evil.example.
+  const DOT_SEGMENT_REDIRECTS = [
+    "/.//evil.example/x",
+    "/..//evil.example/x",
+    "/%2e//evil.example/x",
+    "/%2e%2e//evil.example/x",
+    "/%2E%2E//evil.example/x",
+    "/a/..//evil.example/x",
+    "/./\\evil.example",
+    "/.\\/evil.example",
+    "/./%2e//evil.example",
+  ];
+  it.each(DOT_SEGMENT_REDIRECTS)("%j falls back, with or without the app's origin", (input) => {
+    expect(safeCallbackUrl(input)).toBe("/billing");
+    expect(safeCallbackUrl(input, "/billing", "http://app.test")).toBe("/billing");
+    expect(safeCallbackUrl(`http://app.test${input}`, "/billing", "http://app.test")).toBe("/billing");
+  });
+
+  it("returns the normalised same-origin path, which resolves to the app's origin again", () => {
+    expect(safeCallbackUrl("/./billing/../pricing?x=1#y", "/billing", "http://app.test")).toBe("/pricing?x=1#y");
+    expect(safeCallbackUrl("/%2e/dashboard", "/billing", "http://app.test/")).toBe("/dashboard");
+    for (const input of DOT_SEGMENT_REDIRECTS) {
+      const path = safeCallbackUrl(input, "/billing", "http://app.test");
+      expect(new URL(path, "http://app.test").origin).toBe("http://app.test");
+    }
+  });
+
   it("accepts absolute URLs on the app's own origin only", () => {
     expect(safeCallbackUrl("http://app.test/pricing?x=1", "/billing", "http://app.test")).toBe("/pricing?x=1");
     expect(safeCallbackUrl("http://app.test.evil.example/", "/billing", "http://app.test")).toBe("/billing");
