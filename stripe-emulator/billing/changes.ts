@@ -80,6 +80,16 @@ export function plannedProrations(emu: Emulator, sub: Stripe.Subscription, plan:
   return prorationLines(emu, sub, plan.changes, at, start, end);
 }
 
+/** Whether the change restarts the billing cycle now (a new interval outside a trial): Stripe then invoices at once. */
+export const resetsCycle = (sub: Stripe.Subscription, plan: PlannedChange): boolean => plan.intervalChanged && sub.status !== 'trialing';
+
+/** The new period a cycle reset at `at` bills at once: one line per item, from `at` to one new interval later. */
+export function newCycleLines(emu: Emulator, sub: Stripe.Subscription, items: Array<{ id: string; price: Stripe.Price; quantity?: number }>, at: number): LineSpec[] {
+  const recurring = recurringOf(items[0].price);
+  const end = nextPeriodEnd(at, at, recurring.interval, recurring.interval_count);
+  return items.map((item) => lineForItem(emu, sub, item, at, end));
+}
+
 /**
  * Apply an item change: swap prices/quantities, then prorate per `behavior` — pending invoice items
  * (create_prorations), an immediate invoice (always_invoice) or nothing (none). A change of billing interval
@@ -141,10 +151,10 @@ export function invoiceChanges(
   const customer = emu.store.customers.get(String(sub.customer));
   if (!customer) return null;
   for (const line of prorations) createInvoiceItem(emu, customer, line);
-  const cycleReset = plan.intervalChanged && sub.status !== 'trialing';
-  if (behavior !== 'always_invoice' && !cycleReset) return null;
-  const { start, end } = period(sub);
-  const lines: LineSpec[] = cycleReset ? sub.items.data.map((item) => lineForItem(emu, sub, item, start, end)) : [];
+  const cycleReset = resetsCycle(sub, plan);
+  // always_invoice invoices the prorations the update makes; with none (a change during a trial) there is no invoice.
+  if (!cycleReset && (behavior !== 'always_invoice' || prorations.length === 0)) return null;
+  const lines: LineSpec[] = cycleReset ? newCycleLines(emu, sub, sub.items.data, period(sub).start) : [];
   const invoice = createDraftInvoice(emu, {
     customer,
     subscription: sub,

@@ -5,7 +5,7 @@ import { invalidRequest, parameterMissing } from '../http/errors';
 import { randomToken } from '../ids';
 import { buildInvoice, buildLineItem, lineSpecFromInvoiceItem, pendingInvoiceItems, type LineSpec } from './invoices';
 import { lineForItem, period, recurringOf } from './subscriptions';
-import { planItemChanges, plannedProrations, type PlannedChange, type ProrationBehavior } from './changes';
+import { newCycleLines, planItemChanges, plannedProrations, resetsCycle, type PlannedChange, type ProrationBehavior } from './changes';
 import { nextPeriodEnd } from './periods';
 import { getCustomer, getPrice, getSubscription } from '../resources/lookup';
 import { itemUpdatesFrom } from '../resources/subscriptions';
@@ -32,8 +32,9 @@ function nextCycleItems(emu: Emulator, sub: Stripe.Subscription, plan: PlannedCh
 
 /**
  * `POST /v1/invoices/create_preview`: what the customer would be invoiced. With `subscription_details` it shows the
- * prorations of the proposed change (at `proration_date`, default now) — alone for always_invoice, otherwise together
- * with pending items and the next period's charges.
+ * prorations of the proposed change (at `proration_date`, default now): for an update that invoices at once
+ * (always_invoice, or a new interval, which restarts the cycle and bills the new period now) the invoice it creates,
+ * otherwise the next renewal's invoice with the pending items and prorations.
  */
 export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   const subscriptionId = params.str('subscription');
@@ -60,8 +61,13 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   const { start, end } = period(sub);
   const pending = pendingInvoiceItems(emu, customer.id, sub.id).map((ii) => lineSpecFromInvoiceItem(emu, ii));
 
-  if (behavior === 'always_invoice' && plan) {
-    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations], prorationDate, prorationDate);
+  if (plan && (behavior === 'always_invoice' || resetsCycle(sub, plan))) {
+    // The invoice the update creates at once: the prorations, and when the interval changes (the cycle restarts at
+    // the proration date) the new period in full, as the update itself bills it.
+    const newPeriod = resetsCycle(sub, plan)
+      ? newCycleLines(emu, sub, plan.result.map((r, i) => ({ id: r.id ?? `si_preview_${i}`, price: r.price, quantity: r.quantity })), prorationDate)
+      : [];
+    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate);
   }
   const willCancel = details?.bool('cancel_at_period_end') ?? sub.cancel_at_period_end;
   if (willCancel || sub.status === 'canceled') {

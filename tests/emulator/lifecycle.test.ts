@@ -256,6 +256,35 @@ describe('plan changes', () => {
     expect(preview.lines.data.map((l) => l.amount)).toEqual([credit, charge, 3000]);
     expect(preview.parent?.subscription_details?.subscription_proration_date).toBe(changeAt);
   });
+
+  it.each(['always_invoice', 'create_prorations'] as const)(
+    'a new interval (%s): the preview is the invoice the update creates at once, new period included',
+    async (proration_behavior) => {
+      const { clock, customer } = await clockCustomer(stripe, T0);
+      const sub = await checkoutSubscription(env, customer.id, pro.monthly.id);
+      await advance(clock.id, changeAt);
+      const items = [{ id: sub.items.data[0].id, price: basic.yearly.id }];
+      const preview = await stripe.invoices.createPreview({
+        customer: customer.id,
+        subscription: sub.id,
+        subscription_details: { items, proration_behavior, proration_date: changeAt },
+      });
+      const unused = -Math.round((3000 * 21) / 31); // -2032
+      expect(preview.lines.data.map((l) => [l.description, l.amount])).toEqual([
+        [expect.stringMatching(/^Unused time on Pro after /), unused],
+        ['1 × Basic (at $100.00 / year)', 10_000],
+      ]);
+      expect(preview).toMatchObject({ billing_reason: 'subscription_update', total: 10_000 + unused, amount_due: 10_000 + unused });
+      expect(preview.lines.data[1].period).toEqual({ start: changeAt, end: Date.UTC(2028, 0, 25) / 1000 });
+
+      await stripe.subscriptions.update(sub.id, { items, proration_behavior, proration_date: changeAt });
+      const invoice = (await stripe.invoices.list({ customer: customer.id, limit: 1 })).data[0];
+      expect(invoice).toMatchObject({ billing_reason: 'subscription_update', status: 'paid', amount_paid: preview.amount_due });
+      expect(invoice.lines.data.map((l) => [l.description, l.amount, l.period])).toEqual(
+        preview.lines.data.map((l) => [l.description, l.amount, l.period]),
+      );
+    },
+  );
 });
 
 describe('subscription schedules', () => {

@@ -1,0 +1,102 @@
+/**
+ * Money shown = money charged: for every (from, to) pair of purchasable plans and intervals, in a
+ * trial and not, the amount the plan-change preview says is due now is, to the cent, what the
+ * change then invoices (read back from Stripe), and the preview's lines add up to it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
+import { POST as changeRoute } from "@/app/api/billing/subscription/change/route";
+import { billingCustomers, type User } from "@/db/schema";
+import { INTERVALS, purchasablePlans, type BillingInterval } from "@/lib/billing/plans";
+import { DATABASE_KINDS } from "../helpers/db";
+import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
+import { requestAs } from "../helpers/session";
+
+const DAY = 86_400;
+/** 2027-01-15T00:00:00Z: a fixed start so period arithmetic is deterministic. */
+const T0 = Date.UTC(2027, 0, 15) / 1000;
+
+interface Terms {
+  plan: string;
+  interval: BillingInterval;
+}
+const TERMS: Terms[] = purchasablePlans().flatMap((plan) => INTERVALS.map((interval) => ({ plan: plan.id, interval })));
+const label = (t: Terms) => `${t.plan} ${t.interval}ly`;
+
+/** Every ordered pair of different terms, once in the trial (plans that have one) and once paying mid-period. */
+const CASES = TERMS.flatMap((from) =>
+  TERMS.filter((to) => to.plan !== from.plan || to.interval !== from.interval).flatMap((to) => {
+    const trial = (purchasablePlans().find((p) => p.id === from.plan)?.trialDays ?? 0) > 0;
+    return [
+      ...(trial ? [{ from, to, inTrial: true, name: `${label(from)} (trialing) → ${label(to)}` }] : []),
+      { from, to, inTrial: false, name: `${label(from)} (paying) → ${label(to)}` },
+    ];
+  }),
+);
+
+describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kind) => {
+  let env: BillingEnv;
+  beforeAll(async () => {
+    env = await startBillingEnv(kind);
+  });
+  afterAll(() => env.stop());
+
+  it("walks every purchasable plan and interval pair", () => {
+    expect(TERMS.length).toBeGreaterThanOrEqual(4);
+    expect(CASES.some((c) => c.inTrial)).toBe(true);
+  });
+
+  async function clockedUser(): Promise<{ user: User; clockId: string; customerId: string }> {
+    const user = await env.createUser();
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T0 });
+    const customer = await env.stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } });
+    await env.database.db.insert(billingCustomers).values({ userId: user.id, providerCustomerId: customer.id, email: user.email });
+    return { user, clockId: clock.id, customerId: customer.id };
+  }
+
+  async function post(userId: string, body: unknown) {
+    const res = await changeRoute((await requestAs(userId, "/api/billing/subscription/change", { method: "POST", body })) as never);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it.each(CASES)("$name", async ({ from, to, inTrial }) => {
+    const { user, clockId, customerId } = await clockedUser();
+    const checkout = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: from }));
+    expect(checkout.status).toBe(200);
+    const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(((await checkout.json()) as { url: string }).url)?.[1];
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    await env.flush();
+    const [sub] = (await env.stripe.subscriptions.list({ customer: customerId })).data;
+    expect(sub.status).toBe(inTrial ? "trialing" : sub.status);
+    if (!inTrial) {
+      // Paying, 10 days into a paid period (after the trial, if the plan has one): prorations are not round.
+      const paidFrom = sub.trial_end ?? T0;
+      await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: paidFrom + 10 * DAY + 3_600 });
+      await env.flush();
+      expect((await env.stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
+    }
+    const before = new Set((await env.stripe.invoices.list({ customer: customerId, limit: 100 })).data.map((i) => i.id));
+
+    const preview = await post(user.id, { ...to, preview: true });
+    expect(preview.status).toBe(200);
+    const { amountDue, lines, kind: direction } = preview.body as { amountDue: number; lines: Array<{ amount: number }>; kind: string };
+    const applied = await post(user.id, to);
+    expect(applied.status).toBe(200);
+    expect(applied.body.kind).toBe(direction);
+    await env.flush();
+
+    const created = (await env.stripe.invoices.list({ customer: customerId, limit: 100 })).data.filter((i) => !before.has(i.id));
+    if (direction === "downgrade") {
+      // Deferred to the period end: nothing is invoiced now, and the preview said so.
+      expect(created).toEqual([]);
+      expect(amountDue).toBe(0);
+      return;
+    }
+    expect(created).toHaveLength(1);
+    const [invoice] = created;
+    expect({ amountDue, paid: invoice.amount_paid, status: invoice.status }).toEqual({ amountDue: invoice.amount_due, paid: invoice.amount_due, status: "paid" });
+    // The lines shown add up to what is due (these customers have no balance to draw on).
+    expect(lines.reduce((sum, line) => sum + line.amount, 0)).toBe(invoice.total);
+    expect(amountDue).toBeGreaterThan(0);
+  });
+});
