@@ -158,6 +158,11 @@ export const subscriptions = pgTable(
     currency: text("currency"),
     currentPeriodStart: ts("current_period_start"),
     currentPeriodEnd: ts("current_period_end"),
+    /**
+     * Stripe's billing_cycle_anchor: the moment periods are counted from. Allowances renew monthly
+     * on it, also on yearly plans (lib/billing/metering/periods.ts); null for other providers.
+     */
+    billingCycleAnchor: ts("billing_cycle_anchor"),
     trialStart: ts("trial_start"),
     trialEnd: ts("trial_end"),
     cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),

@@ -23,6 +23,7 @@ export interface SubscriptionSnapshot {
   currency: string;
   currentPeriodStart: Date | null;
   currentPeriodEnd: Date | null;
+  billingCycleAnchor: Date | null;
   trialStart: Date | null;
   trialEnd: Date | null;
   cancelAtPeriodEnd: boolean;
@@ -52,6 +53,7 @@ export function subscriptionSnapshot(subscription: Stripe.Subscription): Subscri
     currency: price?.currency ?? subscription.currency,
     currentPeriodStart: toDate(item?.current_period_start),
     currentPeriodEnd: toDate(item?.current_period_end),
+    billingCycleAnchor: toDate(subscription.billing_cycle_anchor),
     trialStart: toDate(subscription.trial_start),
     trialEnd: toDate(subscription.trial_end),
     cancelAtPeriodEnd: subscription.cancel_at_period_end,

@@ -22,6 +22,7 @@ function sub(overrides: Partial<Subscription>): Subscription {
     currency: "usd",
     currentPeriodStart: null,
     currentPeriodEnd: null,
+    billingCycleAnchor: null,
     trialStart: null,
     trialEnd: null,
     cancelAtPeriodEnd: false,

@@ -4,7 +4,7 @@ import type { Queryable } from "@/db/client";
 import { billingCustomers, invoices, users, webhookEvents } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import { paymentsMode } from "@/lib/stripe/client";
-import { readLimitOverrides } from "../entitlements";
+import { gracePeriodDays, readLimitOverrides, resolveEntitlement } from "../entitlements";
 import { smtpConfigured } from "../notifications";
 import { METERS, METER_IDS, findPlan, type MeterId } from "../plans";
 import { listSubscriptionChanges, type SubscriptionChangeRow } from "../subscription-history";
@@ -77,16 +77,17 @@ export async function getAdminCustomer(db: Queryable, userId: string, now = new 
   const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
   if (!user) throw notFound("No customer with that id.");
   const [customer] = await db.select().from(billingCustomers).where(eq(billingCustomers.userId, userId)).limit(1);
-  const [subs, overrides, usage, invoicePage, notes, audit, history] = await Promise.all([
+  const [subs, overrides, invoicePage, notes, audit, history] = await Promise.all([
     userSubscriptions(db, userId),
     readLimitOverrides(db, userId),
-    readCurrentUsage(db, [userId], now),
     listAdminInvoices(db, { userId, limit: 25 }),
     listNotifications(db, { userId, limit: 25 }),
     listAuditLog(db, { targetType: "user", targetId: userId, limit: 50 }),
     listSubscriptionChanges(db, userId, { limit: 100 }),
   ]);
   const summary = summarize(subs, now, overrides);
+  const entitlement = resolveEntitlement(subs, now, gracePeriodDays(), overrides);
+  const usage = await readCurrentUsage(db, [{ userId, entitlement }], now);
   const invoiceIds = (
     await db.select({ id: invoices.providerInvoiceId }).from(invoices).where(eq(invoices.userId, userId)).orderBy(desc(invoices.providerCreatedAt)).limit(100)
   ).map((r) => r.id);

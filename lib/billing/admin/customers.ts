@@ -136,20 +136,25 @@ export async function listCustomers(db: Queryable, query: CustomerListQuery, now
   return { customers: await describeCustomers(db, page.items, now), nextCursor: page.nextCursor };
 }
 
-/** Plan, status and main-meter usage for a page of users, with three batched reads. */
+/** Plan, status and main-meter usage for a page of users, with three batched reads (usage in each user's own window). */
 async function describeCustomers(db: Queryable, rows: ListRow[], now: Date): Promise<CustomerRow[]> {
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return [];
-  const [subs, overrides, usage] = await Promise.all([
+  const [subs, overrides] = await Promise.all([
     db.select().from(subscriptions).where(inArray(subscriptions.userId, ids)),
     db.select().from(customerLimitOverrides).where(inArray(customerLimitOverrides.userId, ids)),
-    readCurrentUsage(db, ids, now),
   ]);
   const subsBy = groupBy<Subscription>(subs, (s) => s.userId);
   const overridesBy = groupBy<LimitOverride & { userId: string }>(overrides, (o) => o.userId);
   const graceDays = gracePeriodDays();
+  const entitlements = new Map(rows.map((row) => [row.id, resolveEntitlement(subsBy.get(row.id) ?? [], now, graceDays, overridesBy.get(row.id) ?? [])]));
+  const usage = await readCurrentUsage(
+    db,
+    [...entitlements].map(([userId, entitlement]) => ({ userId, entitlement })),
+    now,
+  );
   return rows.map((row) => {
-    const entitlement = resolveEntitlement(subsBy.get(row.id) ?? [], now, graceDays, overridesBy.get(row.id) ?? []);
+    const entitlement = entitlements.get(row.id)!;
     const used = usage.get(row.id)?.[MAIN_METER] ?? 0;
     const live = row.status !== null && ["active", "trialing", "past_due"].includes(row.status);
     return {

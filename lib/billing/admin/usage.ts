@@ -1,6 +1,6 @@
-import { and, gt, inArray, lte } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { usageCounters } from "@/db/schema";
+import type { Entitlement } from "../entitlements";
+import { readWindowUsage } from "../metering/usage-reads";
 import { METER_IDS, type MeterId } from "../plans";
 
 /** The meter shown as "usage" in the customer list: the first meter of the catalog. */
@@ -9,24 +9,18 @@ export const MAIN_METER: MeterId = METER_IDS[0];
 export type UsageByMeter = Partial<Record<MeterId, number>>;
 
 /**
- * Usage of each meter in each user's current period, for the admin console: the metering
- * module's counters (lib/billing/metering keeps one usage_counters row per user, meter and
- * period), read for many users in one query. This is the one place the console reads usage.
+ * Usage of each meter in each user's current usage window, for the admin console: the same read
+ * (lib/billing/metering readWindowUsage) as the customer's own quota, for many users in one query,
+ * so the console and the customer always see the same figure. This is the one place the console
+ * reads usage.
  */
-export async function readCurrentUsage(db: Queryable, userIds: string[], now = new Date()): Promise<Map<string, UsageByMeter>> {
-  const usage = new Map<string, UsageByMeter>();
-  if (userIds.length === 0) return usage;
-  const rows = await db
-    .select({ userId: usageCounters.userId, meter: usageCounters.meter, used: usageCounters.used })
-    .from(usageCounters)
-    .where(and(inArray(usageCounters.userId, userIds), lte(usageCounters.periodStart, now), gt(usageCounters.periodEnd, now)));
-  for (const row of rows) {
-    if (!(METER_IDS as string[]).includes(row.meter)) continue;
-    const entry = usage.get(row.userId) ?? {};
-    entry[row.meter as MeterId] = (entry[row.meter as MeterId] ?? 0) + row.used;
-    usage.set(row.userId, entry);
-  }
-  return usage;
+export async function readCurrentUsage(
+  db: Queryable,
+  users: Array<{ userId: string; entitlement: Entitlement }>,
+  now = new Date(),
+): Promise<Map<string, UsageByMeter>> {
+  const windows = await readWindowUsage(db, users, now);
+  return new Map([...windows].map(([userId, meters]) => [userId, Object.fromEntries(METER_IDS.map((m) => [m, meters[m].used])) as UsageByMeter]));
 }
 
 export { usageShare } from "@/lib/format";

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import { getDb, selectRows } from "@/db/client";
+import { getDb, selectRows, type Queryable } from "@/db/client";
+import type { Entitlement } from "../entitlements";
 import { METER_IDS, type MeterId } from "../plans";
 import { loadEntitlement, meterContext } from "./context";
-import { readCounter } from "./consume";
 import { num } from "./result";
 
 export interface MeterQuota {
@@ -20,25 +20,61 @@ export interface QuotaSummary {
   meters: Record<MeterId, MeterQuota>;
 }
 
-/** Every meter's usage in its current period against the limit of the plan in force. */
+export type WindowUsage = Record<MeterId, { used: number; reserved: number }>;
+
+/**
+ * Every meter's counter in each user's current usage window (the window `meterContext` gives, so
+ * exactly the counter consume writes: never a sum of overlapping periods after a plan change), in
+ * one query for many users. Reservations that have expired do not count. The one read of current
+ * usage: the customer's quota (API, billing page) and the admin console both use it.
+ */
+export async function readWindowUsage(
+  db: Queryable,
+  users: Array<{ userId: string; entitlement: Entitlement }>,
+  now: Date,
+): Promise<Map<string, WindowUsage>> {
+  const usage = new Map<string, WindowUsage>();
+  if (users.length === 0) return usage;
+  const keys = users.flatMap(({ userId, entitlement }) =>
+    METER_IDS.map((meter) => ({ user_id: userId, meter, period_start: meterContext(entitlement, userId, meter, now).period.start.toISOString() })),
+  );
+  const rows = await selectRows<{ user_id: string; meter: string; used: unknown; reserved: unknown; expired: unknown }>(
+    db,
+    sql`select c.user_id, c.meter, c.used, c.reserved,
+          (select coalesce(sum(r.quantity), 0) from usage_reservations r
+            where r.user_id = c.user_id and r.meter = c.meter and r.period_start = c.period_start
+              and r.status = 'pending' and r.expires_at <= ${now.toISOString()}::timestamptz) as expired
+        from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(user_id uuid, meter text, period_start timestamptz)
+        join usage_counters c on c.user_id = k.user_id and c.meter = k.meter and c.period_start = k.period_start`,
+  );
+  for (const { userId } of users) {
+    usage.set(userId, Object.fromEntries(METER_IDS.map((meter) => [meter, { used: 0, reserved: 0 }])) as WindowUsage);
+  }
+  for (const row of rows) {
+    const entry = usage.get(row.user_id)?.[row.meter as MeterId];
+    if (entry) Object.assign(entry, { used: num(row.used), reserved: Math.max(0, num(row.reserved) - num(row.expired)) });
+  }
+  return usage;
+}
+
+/** Every meter's usage in its current window against the limit of the plan in force. */
 export async function getQuota(userId: string, now = new Date()): Promise<QuotaSummary> {
   const db = await getDb();
   const entitlement = await loadEntitlement(db, userId, now);
-  const entries = await Promise.all(
-    METER_IDS.map(async (meter) => {
-      const ctx = meterContext(entitlement, userId, meter, now);
-      const { used, reserved } = await readCounter(db, ctx, now);
-      const quota: MeterQuota = {
-        used,
-        limit: ctx.limit,
-        remaining: ctx.limit === null ? null : Math.max(0, ctx.limit - used - reserved),
-        resetsAt: ctx.period.end.toISOString(),
-        periodStart: ctx.period.start.toISOString(),
-        overage: ctx.overage,
-      };
-      return [meter, quota] as const;
-    }),
-  );
+  const usage = (await readWindowUsage(db, [{ userId, entitlement }], now)).get(userId) as WindowUsage;
+  const entries = METER_IDS.map((meter) => {
+    const ctx = meterContext(entitlement, userId, meter, now);
+    const { used, reserved } = usage[meter];
+    const quota: MeterQuota = {
+      used,
+      limit: ctx.limit,
+      remaining: ctx.limit === null ? null : Math.max(0, ctx.limit - used - reserved),
+      resetsAt: ctx.period.end.toISOString(),
+      periodStart: ctx.period.start.toISOString(),
+      overage: ctx.overage,
+    };
+    return [meter, quota] as const;
+  });
   return { plan: { id: entitlement.plan.id, name: entitlement.plan.name }, meters: Object.fromEntries(entries) as Record<MeterId, MeterQuota> };
 }
 
