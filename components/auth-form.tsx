@@ -97,6 +97,13 @@ export function AuthForm({
           {mode === "sign-in" ? "Sign in" : "Sign up"}
         </Button>
       </form>
+      {mode === "sign-in" && (
+        <p className="text-sm">
+          <Link href="/forgot-password" className="text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">
+            Forgot your password?
+          </Link>
+        </p>
+      )}
       {oauthProviders.length > 0 && (
         <div className="space-y-2">
           {oauthProviders.map((id) => (

@@ -88,6 +88,27 @@ export const emailVerificationTokens = pgTable(
   (t) => [index("email_verification_tokens_user_id_idx").on(t.userId)],
 );
 
+/**
+ * Single-use password reset links (1 hour); only the SHA-256 of the token is stored. Following one
+ * proves the address, so it also claims the account (lib/auth/account-claim.ts).
+ */
+export const passwordResetTokens = pgTable(
+  "password_reset_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The address the link was sent to: a link for an address the user no longer has resets nothing. */
+    email: text("email").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("password_reset_tokens_user_id_idx").on(t.userId)],
+);
+
 /** Rate-limit counters shared by every server instance (rate-limiter-flexible's Drizzle store). */
 export const rateLimits = pgTable(
   "rate_limits",

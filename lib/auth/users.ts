@@ -4,6 +4,7 @@ import { getDb } from "@/db/client";
 import { oauthIdentities, users, type User, type UserRole } from "@/db/schema";
 import { badRequest, conflict, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { claimAccount, type OAuthIdentity } from "./account-claim";
 import { sendSignUpAttemptEmail, sendVerificationEmail } from "./account-emails";
 import { hashPassword, passwordWeakness, verifyAgainstNothing, verifyPassword } from "./password";
 
@@ -87,18 +88,15 @@ export async function authenticate(email: string, password: string): Promise<Use
   return (await verifyPassword(password, user.passwordHash)) ? user : null;
 }
 
-/** A provider's account: `github` + its numeric user id, `google` + its `sub`. */
-export interface OAuthIdentity {
-  provider: string;
-  providerAccountId: string;
-}
+export type { OAuthIdentity };
 
 /**
  * For OAuth sign-ins. An identity that signed in before signs in as the same user. Otherwise the
  * account with that email, created on first sign-in: an identity is linked to an existing account
- * only when the provider vouches that it verified the address; then the address counts as verified
- * here too, and a password set by someone who never proved the address (a pre-registered account)
- * is dropped and its sessions revoked. Returns null when linking is refused.
+ * only when the provider vouches that it verified the address. Linked to an account that was never
+ * verified, that proof claims the account (lib/auth/account-claim.ts): the address counts as
+ * verified, and everything set up by whoever registered it without proving it (a password, other
+ * OAuth identities, API keys, sessions) is removed. Returns null when linking is refused.
  */
 export async function findOrCreateOAuthUser(
   identity: OAuthIdentity,
@@ -116,21 +114,19 @@ export async function findOrCreateOAuthUser(
     .where(and(eq(oauthIdentities.provider, identity.provider), eq(oauthIdentities.providerAccountId, identity.providerAccountId)))
     .limit(1);
   if (known) return known.user;
-  const remember = async (user: User) => {
-    await db.insert(oauthIdentities).values({ ...identity, userId: user.id }).onConflictDoNothing();
-    return user;
-  };
 
   const existing = await findUserByEmail(email);
   if (existing) {
     if (!emailVerifiedByProvider) return null;
-    if (existing.emailVerifiedAt) return remember(existing);
-    const [claimed] = await db
-      .update(users)
-      .set({ emailVerifiedAt: new Date(), passwordHash: null, sessionVersion: existing.sessionVersion + 1 })
-      .where(eq(users.id, existing.id))
-      .returning();
-    return claimed ? remember(claimed) : null;
+    if (existing.emailVerifiedAt) {
+      await db.insert(oauthIdentities).values({ ...identity, userId: existing.id }).onConflictDoNothing();
+      return existing;
+    }
+    const claimed = await db.transaction((tx) =>
+      claimAccount(tx, { userId: existing.id, email: existing.email, proven: { kind: "oauth", identity }, onlyIfUnverified: true }),
+    );
+    // Verified (or deleted) meanwhile: apply the linking rules to the account as it is now.
+    return claimed ?? findOrCreateOAuthUser(identity, email, name, emailVerifiedByProvider);
   }
   let created: User;
   try {
@@ -140,7 +136,12 @@ export async function findOrCreateOAuthUser(
     if (isAppError(error, "conflict")) return findOrCreateOAuthUser(identity, email, name, emailVerifiedByProvider);
     throw error;
   }
-  await remember(created);
+  await db.insert(oauthIdentities).values({ ...identity, userId: created.id }).onConflictDoNothing();
   if (afterCreate) await afterCreate(created);
+  // The provider vouched for nothing (GitHub): the owner confirms the address by email, or the
+  // account expires with the other unverified ones (lib/auth/account-expiry.ts).
+  if (!created.emailVerifiedAt) {
+    await sendVerificationEmail(created).catch((error: unknown) => logger.warn({ err: error }, "verification email failed"));
+  }
   return created;
 }

@@ -5,6 +5,8 @@
  */
 export const API_METHODS: Record<string, readonly string[]> = {
   "/api/account": ["POST"],
+  "/api/account/password-reset": ["POST"],
+  "/api/account/password-reset/confirm": ["POST"],
   "/api/account/verification": ["POST"],
   "/api/auth/*": ["GET", "POST"],
   "/api/billing/api-keys": ["GET", "POST"],

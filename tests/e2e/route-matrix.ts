@@ -35,6 +35,8 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/pricing/page.tsx", method: "GET", url: "/pricing", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
   { file: "app/sign-in/page.tsx", method: "GET", url: "/sign-in", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
   { file: "app/sign-up/page.tsx", method: "GET", url: "/sign-up", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/forgot-password/page.tsx", method: "GET", url: "/forgot-password", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  { file: "app/reset-password/page.tsx", method: "GET", url: "/reset-password?token=not-a-real-token-value-000", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
   { file: "app/verify-email/page.tsx", method: "GET", url: "/verify-email?token=not-a-real-token-value-000", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
   { file: "app/billing/page.tsx", method: "GET", url: "/billing", access: "page", expect: { anonymous: 307, user: 200, admin: 200 } },
   { file: "app/billing/cancel/page.tsx", method: "GET", url: "/billing/cancel", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
@@ -69,6 +71,8 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   // next-auth's own CSRF token is missing: it redirects back to sign-in with an error and signs no one in.
   { file: "app/api/auth/[...nextauth]/route.ts", method: "POST", url: "/api/auth/callback/credentials", access: "public", body: "form", expect: { anonymous: 302, user: 302, admin: 302 } },
   { file: "app/api/account/route.ts", method: "POST", url: "/api/account", access: "public", body: { email: "not-an-email", password: "x" }, expect: { anonymous: 400, user: 400, admin: 400 } },
+  { file: "app/api/account/password-reset/route.ts", method: "POST", url: "/api/account/password-reset", access: "public", body: { email: "not-an-email" }, expect: { anonymous: 400, user: 400, admin: 400 } },
+  { file: "app/api/account/password-reset/confirm/route.ts", method: "POST", url: "/api/account/password-reset/confirm", access: "public", body: { token: "not-a-real-token-value-000", password: "x" }, expect: { anonymous: 400, user: 400, admin: 400 } },
   { file: "app/api/account/verification/route.ts", method: "POST", url: "/api/account/verification", access: "user", expect: json(200) },
   { file: "app/api/billing/plans/route.ts", method: "GET", url: "/api/billing/plans", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
   { file: "app/api/billing/subscription/route.ts", method: "GET", url: "/api/billing/subscription", access: "user", expect: json(200) },

@@ -16,6 +16,7 @@ const EXPECTED_TABLES = [
   "notifications",
   "oauth_identities",
   "operator_alerts",
+  "password_reset_tokens",
   "rate_limits",
   "subscription_changes",
   "subscriptions",
