@@ -1,7 +1,7 @@
 import { logger } from "@/lib/logger";
 import { paymentsMode } from "@/lib/stripe/client";
 import { activePricesByLookupKey } from "@/lib/stripe/gateway";
-import { FEATURES, INTERVALS, METERS, PLANS, lookupKeyFor, type BillingInterval, type FeatureId, type MeterId, type Plan } from "./plans";
+import { FEATURES, INTERVALS, METERS, PLANS, lookupKeyFor, planOverage, type BillingInterval, type FeatureId, type MeterId, type Plan } from "./plans";
 
 export interface PlanPriceView {
   amount: number;
@@ -21,6 +21,8 @@ export interface PlanView {
   trialDays: number;
   features: Record<FeatureId, boolean>;
   limits: Record<MeterId, number | null>;
+  /** What usage past a meter's monthly allowance costs, in words, for the meters the plan bills ("$0.02 per 1,000 tokens"). */
+  overage: Partial<Record<MeterId, string>>;
   prices: Record<BillingInterval, PlanPriceView> | null;
 }
 
@@ -47,6 +49,7 @@ export async function publicCatalog(): Promise<{ plans: PlanView[]; features: ty
     trialDays: plan.trialDays,
     features: plan.features,
     limits: plan.limits,
+    overage: planOverage(plan),
     prices: plan.prices
       ? (Object.fromEntries(
           INTERVALS.map((interval) => {

@@ -89,7 +89,7 @@ export interface Plan {
   currency: "usd";
   trialDays: number;
   features: Record<FeatureId, boolean>;
-  /** Quota per billing period; null means unlimited. */
+  /** Quota per month (allowances renew monthly, also on yearly plans); null means unlimited. */
   limits: Record<MeterId, number | null>;
   /** Can be bought through Checkout. */
   purchasable: boolean;
@@ -233,4 +233,42 @@ export function catalogPrices(): Array<{ plan: Plan; interval: BillingInterval; 
  */
 export function meteredLookupKeys(interval: BillingInterval): string[] {
   return (Object.values(METERS) as MeterDefinition[]).flatMap((m) => (m.overage === "bill" && m.stripe ? [m.stripe.lookupKeys[interval]] : []));
+}
+
+/**
+ * A `bill` meter's overage price in words, from its `unitAmountDecimal` (minor units per unit):
+ * per the smallest power of ten of units that costs at least one minor unit, so "0.002" reads
+ * "$0.02 per 1,000 tokens". Null for meters that block at the limit.
+ */
+export function overagePriceText(meter: MeterId, currency: string = PLANS[0].currency): string | null {
+  const definition: MeterDefinition = METERS[meter];
+  if (definition.overage !== "bill" || !definition.stripe) return null;
+  const perUnit = Number(definition.stripe.unitAmountDecimal);
+  let units = 1;
+  while (perUnit * units < 1 && units < 1e12) units *= 10;
+  const minor = Math.round(perUnit * units * 1e6) / 1e6;
+  const money = new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase(), maximumFractionDigits: 6 }).format(minor / 100);
+  const unit = units === 1 ? definition.unit.replace(/s$/, "") : definition.unit;
+  return `${money} per ${units === 1 ? "" : `${new Intl.NumberFormat("en-US").format(units)} `}${unit}`;
+}
+
+/**
+ * What a plan charges past each meter's included amount (`overagePriceText`), for the meters it
+ * bills: only plans sold through Stripe with a finite limit (Free and unlimited plans never pay
+ * overage; Free blocks at its limit).
+ */
+export function planOverage(plan: Plan): Partial<Record<MeterId, string>> {
+  if (!plan.prices) return {};
+  return Object.fromEntries(
+    METER_IDS.flatMap((meter) => {
+      const text = plan.limits[meter] === null ? null : overagePriceText(meter, plan.currency);
+      return text ? [[meter, text]] : [];
+    }),
+  );
+}
+
+/** The description of a `bill` meter's Stripe product, which Checkout shows under the metered line. */
+export function overageProductDescription(meter: MeterId): string | null {
+  const text = overagePriceText(meter);
+  return text ? `${METERS[meter].label} past the amount your plan includes each month: ${text}, billed in arrears.` : null;
 }

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { INTERVALS, METERS, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
+import { INTERVALS, METERS, overageProductDescription, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
 import { listAll, MANAGED_BY, type CatalogChange } from "./managed";
 
 type BilledMeter = { id: MeterId; definition: MeterDefinition & { stripe: NonNullable<MeterDefinition["stripe"]> } };
@@ -40,13 +40,18 @@ export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product
       changes.push({ object: "meter", key: eventName, action: "created", id: meter.id });
     }
 
+    // The description is what Checkout shows under the metered line: the overage price, from the catalog.
+    const description = overageProductDescription(id);
+    const desired = { name: `${definition.label} (usage)`, ...(description ? { description } : {}) };
     let product = products.find((p) => p.metadata.managed_by === MANAGED_BY && p.metadata.meter_id === id);
     if (!product) {
-      product = await stripe.products.create({ name: `${definition.label} (usage)`, metadata: { meter_id: id, managed_by: MANAGED_BY } });
-      changes.push({ object: "product", key: `meter:${id}`, action: "created", id: product.id });
-    } else if (!product.active) {
-      product = await stripe.products.update(product.id, { active: true });
-      changes.push({ object: "product", key: `meter:${id}`, action: "updated", id: product.id });
+      product = await stripe.products.create({ ...desired, metadata: { meter_id: id, managed_by: MANAGED_BY } });
+      changes.push({ object: "product", key: `meter:${id}`, action: "created", id: product.id, detail: description ?? undefined });
+    } else if (!product.active || product.name !== desired.name || (description !== null && product.description !== description)) {
+      product = await stripe.products.update(product.id, { ...desired, active: true });
+      changes.push({ object: "product", key: `meter:${id}`, action: "updated", id: product.id, detail: description ?? undefined });
+    } else {
+      changes.push({ object: "product", key: `meter:${id}`, action: "unchanged", id: product.id, detail: description ?? undefined });
     }
 
     for (const interval of INTERVALS) {

@@ -5,13 +5,19 @@ import { StripeApiError } from '../http/errors';
 import { readBody } from '../http/server';
 import { parseForm, Params } from '../http/form';
 import { completeCheckoutSession, refreshExpiry, successRedirect, type CheckoutPayment } from '../billing/checkout';
-import { describeInterval, formatAmount } from '../billing/plans';
+import { describeInterval, formatAmount, productIdOf } from '../billing/plans';
 import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
 
 interface FormState {
   email?: string;
   name?: string;
   error?: string;
+}
+
+/** Stripe Checkout shows each line's product description under its name (a metered line's price per unit, say). */
+function productDescription(emu: Emulator, li: Stripe.LineItem): Html | null {
+  const description = li.price ? emu.store.products.get(productIdOf(li.price))?.description : null;
+  return description ? html`<br><span class="muted">${description}</span>` : null;
 }
 
 function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
@@ -29,7 +35,7 @@ function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
       : html`<p class="amount">${formatAmount(session.amount_total ?? 0, currency)}</p>${recurring?.price ? html`<p class="muted">per ${describeInterval(recurring.price)}</p>` : null}`}
     <table aria-label="Order summary"><tbody>
       ${items.map(
-        (li) => html`<tr><td>${li.description}${li.quantity === null ? ' (billed by usage)' : ` × ${li.quantity}`}</td><td class="num">${formatAmount(li.amount_total, li.currency)}</td></tr>`,
+        (li) => html`<tr><td>${li.description}${li.quantity === null ? ' (billed by usage)' : ` × ${li.quantity}`}${productDescription(emu, li)}</td><td class="num">${formatAmount(li.amount_total, li.currency)}</td></tr>`,
       )}
     </tbody></table>
   </div>`;

@@ -7,7 +7,11 @@ import { consume } from "@/lib/billing/metering";
 import type Stripe from "stripe";
 import { reportBillableUsage } from "@/lib/billing/usage-report";
 import { catalogDrift } from "@/lib/billing/webhooks/catalog-drift";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { overageProductDescription } from "@/lib/billing/plans";
+import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
+import { formatCatalogChanges, syncCatalog } from "@/lib/stripe/catalog-sync";
+import { MANAGED_BY } from "@/lib/stripe/managed";
+import { requestAs } from "../helpers/session";
 import { createStripeClient } from "@/lib/stripe/client";
 import { DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
@@ -62,6 +66,33 @@ describe.each(DATABASE_KINDS)("reporting billable usage to Stripe Billing Meters
     expect(catalogDrift({ type: "price.created", data: { object: price } } as unknown as Stripe.Event)).toBeNull();
     const again = await syncCatalog(createStripeClient());
     expect(again.filter((c) => c.action !== "unchanged")).toEqual([]);
+  });
+
+  it("stripe:setup describes the overage price on the metered product, which Checkout shows under the metered line, idempotently", async () => {
+    const description = overageProductDescription("tokens") as string;
+    expect(description).toContain("$0.02 per 1,000 tokens");
+    const meteredProduct = async () =>
+      (await env.stripe.products.list({ limit: 100 })).data.find((p) => p.metadata.managed_by === MANAGED_BY && p.metadata.meter_id === "tokens");
+    expect(await meteredProduct()).toMatchObject({ name: "AI tokens (usage)", description });
+
+    // A product whose description is out of date (an older price, or edited in the dashboard) is brought back, and reported.
+    await env.stripe.products.update((await meteredProduct())!.id, { description: "Usage past your plan." });
+    const repaired = await syncCatalog(createStripeClient());
+    expect(repaired.filter((c) => c.action !== "unchanged")).toEqual([
+      expect.objectContaining({ object: "product", key: "meter:tokens", action: "updated", detail: description }),
+    ]);
+    expect(formatCatalogChanges(repaired)).toContain(description);
+    expect((await meteredProduct())?.description).toBe(description);
+    expect((await syncCatalog(createStripeClient())).filter((c) => c.action !== "unchanged")).toEqual([]);
+
+    // The hosted Checkout page shows it under the metered line.
+    const user = await env.createUser();
+    const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "year" } }));
+    expect(res.status).toBe(200);
+    const { url } = (await res.json()) as { url: string };
+    const page = await (await fetch(url)).text();
+    expect(page).toContain("AI tokens (usage) (billed by usage)");
+    expect(page).toContain(description);
   });
 
   it("a crash in the middle of a batch, then reruns (two at once): every billable unit reported exactly once", async () => {
