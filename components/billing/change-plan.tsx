@@ -48,7 +48,9 @@ export function ChangePlan({
   const [preview, setPreview] = useState<PlanChangePreview | null>(null);
   const [busy, setBusy] = useState<null | "preview" | "apply">(null);
   const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  // What the last confirmed change did, and to which selection: shown only while the server's state
+  // still says so (a cancel, resume or portal action afterwards must not leave "Scheduled: …" behind).
+  const [done, setDone] = useState<{ text: string; kind: PlanChangeApplied["kind"]; target: Selection } | null>(null);
   const [refreshing, startRefresh] = useTransition();
   const panelRef = useRef<HTMLDivElement>(null);
   // The buttons stay disabled until hydrated: a Preview pressed before then would do nothing.
@@ -99,10 +101,12 @@ export function ChangePlan({
       return;
     }
     const summary = result.data.subscription;
-    if (result.data.kind === "upgrade") setDone(`Done: you are now on ${summary.plan.name}.`);
-    else if (result.data.kind === "downgrade" && summary.pendingChange?.effectiveAt) {
-      setDone(`Scheduled: you switch to ${summary.pendingChange.plan.name} on ${formatDate(summary.pendingChange.effectiveAt)}.`);
-    } else setDone(`Done: you stay on ${summary.plan.name}${summary.interval ? ` (${intervalLabel(summary.interval).toLowerCase()})` : ""}.`);
+    const kind = result.data.kind;
+    const target = selected;
+    if (kind === "upgrade") setDone({ kind, target, text: `Done: you are now on ${summary.plan.name}.` });
+    else if (kind === "downgrade" && summary.pendingChange?.effectiveAt) {
+      setDone({ kind, target, text: `Scheduled: you switch to ${summary.pendingChange.plan.name} on ${formatDate(summary.pendingChange.effectiveAt)}.` });
+    } else setDone({ kind, target, text: `Done: you stay on ${summary.plan.name}${summary.interval ? ` (${intervalLabel(summary.interval).toLowerCase()})` : ""}.` });
     setSelected(null);
     setPreview(null);
     startRefresh(() => router.refresh());
@@ -115,12 +119,18 @@ export function ChangePlan({
   }
 
   const disabled = busy !== null || refreshing || !hydrated;
+  const doneHolds =
+    done !== null &&
+    (refreshing ||
+      (done.kind === "upgrade" && same(current, done.target)) ||
+      (done.kind === "downgrade" && same(pending, done.target)) ||
+      (done.kind === "cancel_pending_change" && pending === null && same(current, done.target)));
 
   return (
     <div className="space-y-4">
-      {done && (
+      {done && doneHolds && (
         <Alert tone="success" testId="change-plan-result">
-          {done}
+          {done.text}
         </Alert>
       )}
       {error && <Alert testId="change-plan-error">{error}</Alert>}

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { invoices } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
@@ -19,18 +19,26 @@ export interface InvoiceView {
   invoicePdf: string | null;
 }
 
-const encodeCursor = (created: Date, id: string) => Buffer.from(`${created.toISOString()}|${id}`).toString("base64url");
+/**
+ * Newest first by Stripe's `created` (seconds), then by invoice number: one change can issue two
+ * invoices in the same second (an upgrade out of a trial: the $0 proration, then the charge), and
+ * Stripe numbers a customer's invoices in sequence. The row id only breaks the remaining ties.
+ */
+const sequence = sql<string>`coalesce(${invoices.number}, '')`;
+
+const encodeCursor = (created: Date, number: string | null, id: string) =>
+  Buffer.from(`${created.toISOString()}|${number ?? ""}|${id}`).toString("base64url");
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A cursor this API did not hand out (wrong shape, a non-UUID id, a bad date) is a 400, never a 500. */
-function decodeCursor(cursor: string): { created: Date; id: string } {
-  const [created, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+function decodeCursor(cursor: string): { created: Date; number: string; id: string } {
+  const [created, number, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(created ?? "");
-  if (!id || !UUID.test(id) || rest.length > 0 || Number.isNaN(date.getTime())) {
+  if (!id || !UUID.test(id) || number === undefined || number.length > 100 || rest.length > 0 || Number.isNaN(date.getTime())) {
     throw badRequest("Invalid cursor.", { field: "cursor" });
   }
-  return { created: date, id };
+  return { created: date, number, id };
 }
 
 /** The user's invoices, newest first, with keyset pagination (stable while new invoices arrive). */
@@ -47,11 +55,11 @@ export async function listUserInvoices(userId: string, options: { limit: number;
       and(
         eq(invoices.userId, userId),
         after
-          ? or(lt(invoices.providerCreatedAt, after.created), and(eq(invoices.providerCreatedAt, after.created), lt(invoices.id, after.id)))
+          ? sql`(${invoices.providerCreatedAt}, ${sequence}, ${invoices.id}) < (${after.created.toISOString()}::timestamptz, ${after.number}::text, ${after.id}::uuid)`
           : undefined,
       ),
     )
-    .orderBy(desc(invoices.providerCreatedAt), desc(invoices.id))
+    .orderBy(desc(invoices.providerCreatedAt), desc(sequence), desc(invoices.id))
     .limit(options.limit + 1);
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
@@ -71,6 +79,6 @@ export async function listUserInvoices(userId: string, options: { limit: number;
       hostedInvoiceUrl: row.hostedInvoiceUrl,
       invoicePdf: row.invoicePdf,
     })),
-    nextCursor: rows.length > options.limit && last ? encodeCursor(last.providerCreatedAt, last.id) : null,
+    nextCursor: rows.length > options.limit && last ? encodeCursor(last.providerCreatedAt, last.number, last.id) : null,
   };
 }

@@ -36,7 +36,7 @@ import {
 } from "./plan-change-policy";
 import { parseLookupKey, type BillingInterval } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
-import { syncStripeSubscription } from "./sync";
+import { syncStripeInvoice, syncStripeSubscription } from "./sync";
 
 export type ChangeKind = Extract<ActionKind, "upgrade" | "downgrade" | "cancel_pending_change">;
 
@@ -95,19 +95,20 @@ interface ChangeTarget {
   interval: BillingInterval;
 }
 
-async function runStep(state: SubscriptionState, step: ActionStep, target: ChangeTarget | null): Promise<void> {
+/** Runs one step; a change made now answers the invoice it produced (null otherwise). */
+async function runStep(state: SubscriptionState, step: ActionStep, target: ChangeTarget | null): Promise<string | null> {
   const { subscription } = state;
   switch (step.op) {
     case "release_schedule":
       await releaseSchedule(idOf(subscription.schedule) as string);
-      return;
+      return null;
     case "set_cancel_at_period_end":
       await setCancelAtPeriodEnd(subscription.id, step.value);
-      return;
+      return null;
     case "change_now": {
       const { price, metered } = target as ChangeTarget;
       const prorationDate = await stripeNow(subscription);
-      await changePriceNow({
+      const changed = await changePriceNow({
         subscriptionId: subscription.id,
         items: itemsForPriceChange(subscription, price.id, metered),
         prorationDate,
@@ -115,13 +116,14 @@ async function runStep(state: SubscriptionState, step: ActionStep, target: Chang
         // A double click is one change; a retry after a new card (or at another time) is a new attempt.
         idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}:${idOf(subscription.default_payment_method) ?? "default"}`,
       });
-      return;
+      return idOf(changed.latest_invoice);
     }
     case "schedule_change": {
       const { price, metered, interval } = target as ChangeTarget;
       // Re-read: an earlier step may have changed the subscription (cancellation undone).
       const fresh = (await retrieveSubscriptionState(subscription.id)).subscription;
       await schedulePriceChange({ subscription: fresh, priceId: price.id, interval, meteredPriceIds: metered.map((p) => p.id) });
+      return null;
     }
   }
 }
@@ -143,17 +145,21 @@ async function restorePendingChange(state: SubscriptionState): Promise<void> {
   });
 }
 
-async function execute(state: SubscriptionState, decision: ActionPlan, target: ChangeTarget | null): Promise<void> {
+/** Runs the decision's steps; answers the invoices a change made now produced. */
+async function execute(state: SubscriptionState, decision: ActionPlan, target: ChangeTarget | null): Promise<string[]> {
   let released = false;
+  const invoices: string[] = [];
   for (const step of decision.steps) {
     try {
-      await runStep(state, step, target);
+      const invoice = await runStep(state, step, target);
+      if (invoice) invoices.push(invoice);
     } catch (error) {
       if (released && step.op === "change_now" && !isStaleStateError(error)) await restorePendingChange(state);
       throw error;
     }
     if (step.op === "release_schedule") released = true;
   }
+  return invoices;
 }
 
 /**
@@ -168,8 +174,9 @@ async function act(
   for (let attempt = 1; ; attempt += 1) {
     const state = await retrieveSubscriptionState(row.providerSubscriptionId);
     const decision = decide(state, action);
+    let invoices: string[];
     try {
-      await execute(state, decision, target);
+      invoices = await execute(state, decision, target);
     } catch (error) {
       if (!isStaleStateError(error)) throw error;
       if (attempt >= 2) {
@@ -177,7 +184,10 @@ async function act(
       }
       continue;
     }
-    if (decision.steps.length > 0) await syncStripeSubscription(await getDb(), row.providerSubscriptionId, row.userId);
+    const db = await getDb();
+    if (decision.steps.length > 0) await syncStripeSubscription(db, row.providerSubscriptionId, row.userId);
+    // The invoice an upgrade charged is on the billing page the user returns to, not only once its webhook lands.
+    for (const invoice of invoices) await syncStripeInvoice(db, invoice);
     return decision;
   }
 }

@@ -175,7 +175,10 @@ test("upgrade Pro → Scale from Change plan: preview shows the amount, Confirm 
   await preview.getByRole("button", { name: "Confirm change" }).click();
   await expect(page.getByTestId("change-plan-result")).toContainText("you are now on Scale");
   await expect(page.getByTestId("current-plan")).toHaveText("Scale");
+  // Without a reload, the invoice the upgrade charged heads the list (it shares its second with a $0 proration).
+  await expect(page.getByTestId("invoice-row").first()).toContainText("$99.00");
   await page.reload();
+  await expect(page.getByTestId("invoice-row").first()).toContainText("$99.00");
   await expect(page.getByTestId("current-plan")).toHaveText("Scale");
   await expect(page.getByTestId("entitlement-limits")).toContainText("1,000,000 calls");
 
@@ -184,6 +187,37 @@ test("upgrade Pro → Scale from Change plan: preview shows the amount, Confirm 
   const row = page.getByTestId("invoice-row").first();
   await expect(row.getByRole("link", { name: /^View invoice/ })).toHaveAttribute("href", /^http/);
   await expect(row.getByRole("link", { name: /PDF$/ })).toHaveAttribute("href", /^http/);
+});
+
+test("a scheduled downgrade's confirmation goes away once cancel drops it, and stays away after resume", async ({ page }) => {
+  await signUp(page, uniqueEmail("downgrade-cancel"));
+  await subscribeToPro(page);
+  await page.goto("/billing#change-plan");
+  const section = page.locator("#change-plan");
+  await section.getByRole("button", { name: "Preview Scale monthly" }).click();
+  await page.getByTestId("change-preview").getByRole("button", { name: "Confirm change" }).click();
+  await expect(page.getByTestId("current-plan")).toHaveText("Scale");
+
+  await section.getByRole("button", { name: "Preview Pro monthly" }).click();
+  await page.getByTestId("change-preview").getByRole("button", { name: "Confirm change" }).click();
+  await expect(page.getByTestId("change-plan-result")).toContainText("Scheduled: you switch to Pro");
+  await expect(page.getByTestId("pending-change")).toContainText("Switches to Pro");
+
+  // Cancelling drops the scheduled switch: no message may still promise it, then or after resuming.
+  await page.getByRole("button", { name: "Cancel subscription" }).click();
+  await page.getByRole("button", { name: "Confirm cancellation" }).click();
+  await expect(page.getByTestId("cancel-notice")).toBeVisible();
+  await expect(page.getByTestId("pending-change")).toHaveCount(0);
+  await expect(page.getByTestId("change-plan-result")).toHaveCount(0);
+  await page.getByRole("button", { name: "Resume subscription" }).click();
+  await expect(page.getByTestId("cancel-notice")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Cancel subscription" })).toBeVisible();
+  await expect(page.getByTestId("change-plan-result")).toHaveCount(0);
+  await expect(page.getByTestId("pending-change")).toHaveCount(0);
+  await expect(page.locator("#change-plan").getByText("Scheduled", { exact: true })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId("pending-change")).toHaveCount(0);
+  await expect(page.getByTestId("current-plan")).toHaveText("Scale");
 });
 
 test("a second checkout by a subscribed user gets the 409 message linking to Change plan", async ({ page, context, consoleErrors }) => {

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
+import { GET as invoicesRoute } from "@/app/api/billing/invoices/route";
 import { POST as cancelRoute } from "@/app/api/billing/subscription/cancel/route";
 import { POST as changeRoute } from "@/app/api/billing/subscription/change/route";
 import { POST as resumeRoute } from "@/app/api/billing/subscription/resume/route";
@@ -176,12 +177,32 @@ describe.each(DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (ki
     expect(preview.body).toMatchObject({ kind: "upgrade", amountDue: 9_900 });
     const applied = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "month" });
     expect(applied.status).toBe(200);
+    // The invoice the change charged is listed as soon as the change answers, newest first, before any webhook.
+    const listed = async (query = "") => {
+      const res = await invoicesRoute((await requestAs(user.id, `/api/billing/invoices${query}`)) as never);
+      return (await res.json()) as { invoices: Array<{ number: string; total: number; billingReason: string }>; nextCursor: string | null };
+    };
+    expect((await listed()).invoices[0]).toMatchObject({ total: 9_900, billingReason: "subscription_cycle" });
     await env.flush();
     expect(await getBillingSummary(user.id, at(T0))).toMatchObject({ plan: { id: "scale" }, status: "active", trialEnd: null });
     // One invoice besides the trial's $0 one (both at the frozen T0, so not told apart by time): the new plan in full.
     const afterTrial = (await userInvoices(user.id)).filter((i) => i.billingReason !== "subscription_create");
     expect(afterTrial).toHaveLength(1);
     expect(afterTrial[0]).toMatchObject({ status: "paid", amountPaid: 9_900 });
+    // On a test clock every invoice has the same created second: Stripe's sequence orders them, on every page.
+    const all = (await listed()).invoices;
+    expect(all.map((i) => [i.billingReason, i.total])).toEqual([
+      ["subscription_cycle", 9_900],
+      ["subscription_create", 0],
+    ]);
+    expect(all.map((i) => i.number)).toEqual([...all.map((i) => i.number)].sort().reverse());
+    const paged: string[] = [];
+    for (let cursor: string | null = null, pages = 0; pages === 0 || cursor; pages += 1) {
+      const page = await listed(`?limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+      paged.push(...page.invoices.map((i) => i.number));
+      cursor = page.nextCursor;
+    }
+    expect(paged).toEqual(all.map((i) => i.number));
   });
 
   /** The lookup keys of the Stripe subscription's items, plan first: what Stripe will invoice. */
