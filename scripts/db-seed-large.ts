@@ -31,10 +31,10 @@ export async function seedLarge(db: Database, customers = CUSTOMERS, events = EV
     await db.execute(sql`delete from users where email like 'seed-%@large.example'`); // cascades
   });
   await step(`users (${customers})`, () =>
-    db.execute(sql`insert into users (email, name, created_at)
-      select 'seed-' || g || '@large.example', 'Seed customer ' || g,
-             now() - ((${customers} - g) * interval '9 minutes')
-      from generate_series(1, ${customers}) g`),
+    // Verified, or the delivery job's expiry of unverified accounts would delete the free ones.
+    db.execute(sql`insert into users (email, name, created_at, email_verified_at)
+      select 'seed-' || g || '@large.example', 'Seed customer ' || g, t, t
+      from generate_series(1, ${customers}) g, lateral (select now() - ((${customers} - g) * interval '9 minutes')) as seed_time(t)`),
   );
   // 80 % have a Stripe customer and one subscription; the rest are on the free plan.
   await step("billing customers", () =>

@@ -12,6 +12,7 @@ import { UNVERIFIED_ACCOUNT_TTL_DAYS } from "@/lib/auth/account-expiry";
 import { authenticateApiKey, createApiKey } from "@/lib/auth/api-keys";
 import { authOptions } from "@/lib/auth/options";
 import { authenticate, findUserByEmail } from "@/lib/auth/users";
+import { listNotifications } from "@/lib/billing/admin/operations";
 import { isAppError } from "@/lib/errors";
 import { runCleanupJob } from "@/lib/jobs";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -118,6 +119,10 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     // Only the hash is stored.
     const [stored] = await database.db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, squatter.id));
     expect(stored.tokenHash).not.toContain(token);
+    // Admins read the outbox without the link's token.
+    const adminView = (await listNotifications(database.db, { userId: squatter.id, limit: 10 })).find((n) => n.kind === "password_reset")!;
+    expect(adminView.body).toContain("/reset-password?token=[hidden]");
+    expect(adminView.body).not.toContain(token);
 
     // A weak password is refused with the sign-up rules, and does not use the link up.
     const weak = await confirmReset(token, "password123");

@@ -39,13 +39,19 @@ export interface NotificationRow {
   sentAt: string | null;
 }
 
+/**
+ * Admins see account emails without their link tokens: a password-reset or verification link
+ * would let whoever reads it claim the account (lib/auth/account-claim.ts).
+ */
+const withoutLinkTokens = (body: string) => body.replace(/([?&]token=)[A-Za-z0-9_-]+/g, "$1[hidden]");
+
 export const toNotificationRow = (n: typeof notifications.$inferSelect): NotificationRow => ({
   id: n.id,
   userId: n.userId,
   toEmail: n.toEmail,
   kind: n.kind,
   subject: n.subject,
-  body: n.body,
+  body: withoutLinkTokens(n.body),
   status: n.status,
   error: n.error,
   sourceEventId: n.sourceEventId,
