@@ -1,10 +1,53 @@
-import { getDb } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { getDb, selectRows, type Queryable } from "@/db/client";
 import { deliverOperatorAlerts } from "@/lib/alerts";
+import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import type { DeliveryReport } from "@/lib/outbox";
 
-/** One round of the delivery job: customer emails and operator alerts that are due. */
-export async function runDeliveryJob(): Promise<{ notifications: DeliveryReport; alerts: DeliveryReport }> {
+/** Rows removed per table and round: a backlog goes in several rounds, never in one long statement. */
+const CLEANUP_BATCH = 5_000;
+
+export interface CleanupReport {
+  rateLimits: number;
+  anonymousUsage: number;
+}
+
+/**
+ * Deletes counters nothing reads any more: `rate_limits` rows whose window has expired (a later
+ * request starts a fresh window either way) and `anonymous_usage` rows of months before the current
+ * UTC month (the allowance and the carry-over at sign-up only read the current one). In batches,
+ * skipping rows another instance holds (`SKIP LOCKED`), so every instance can run it at once.
+ */
+export async function cleanUpExpiredCounters(db: Queryable, now = new Date()): Promise<CleanupReport> {
+  const [limits] = await selectRows<{ n: number }>(
+    db,
+    sql`with gone as (
+          delete from rate_limits where key in (
+            select key from rate_limits where expire < ${now.toISOString()}::timestamptz
+            limit ${CLEANUP_BATCH} for update skip locked)
+          returning 1)
+        select count(*)::int as n from gone`,
+  );
+  const [anonymous] = await selectRows<{ n: number }>(
+    db,
+    sql`with gone as (
+          delete from anonymous_usage where (subject, meter, period_start) in (
+            select subject, meter, period_start from anonymous_usage
+            where period_start < ${calendarMonth(now).start.toISOString()}::timestamptz
+            limit ${CLEANUP_BATCH} for update skip locked)
+          returning 1)
+        select count(*)::int as n from gone`,
+  );
+  return { rateLimits: Number(limits?.n ?? 0), anonymousUsage: Number(anonymous?.n ?? 0) };
+}
+
+/** One round of the delivery job: customer emails and operator alerts that are due, then expired counters. */
+export async function runDeliveryJob(): Promise<{ notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
   const db = await getDb();
-  return { notifications: await deliverPendingNotifications(db), alerts: await deliverOperatorAlerts(db) };
+  return {
+    notifications: await deliverPendingNotifications(db),
+    alerts: await deliverOperatorAlerts(db),
+    cleanup: await cleanUpExpiredCounters(db),
+  };
 }
