@@ -1,22 +1,66 @@
-import { getDb } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { getDb, selectRows, type Queryable } from "@/db/client";
 import { deliverOperatorAlerts } from "@/lib/alerts";
 import { expireUnverifiedAccounts } from "@/lib/auth/account-expiry";
+import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import type { DeliveryReport } from "@/lib/outbox";
 
-/** One round of the delivery job: customer emails and operator alerts that are due, then the cleanup steps. */
-export async function runDeliveryJob(): Promise<{ notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
-  const db = await getDb();
-  return { notifications: await deliverPendingNotifications(db), alerts: await deliverOperatorAlerts(db), cleanup: await runCleanupJob() };
+/** Rows removed per table and round: a backlog goes in several rounds, never in one long statement. */
+const CLEANUP_BATCH = 5_000;
+
+export interface CounterCleanupReport {
+  rateLimits: number;
+  anonymousUsage: number;
 }
 
-export interface CleanupReport {
+export interface CleanupReport extends CounterCleanupReport {
   /** Accounts never verified within lib/auth/account-expiry.ts's UNVERIFIED_ACCOUNT_TTL_DAYS, deleted. */
   expiredUnverifiedAccounts: number;
+}
+
+/**
+ * Deletes counters nothing reads any more: `rate_limits` rows whose window has expired (a later
+ * request starts a fresh window either way) and `anonymous_usage` rows of months before the current
+ * UTC month (the allowance and the carry-over at sign-up only read the current one). In batches,
+ * skipping rows another instance holds (`SKIP LOCKED`), so every instance can run it at once.
+ */
+export async function cleanUpExpiredCounters(db: Queryable, now = new Date()): Promise<CounterCleanupReport> {
+  const [limits] = await selectRows<{ n: number }>(
+    db,
+    sql`with gone as (
+          delete from rate_limits where key in (
+            select key from rate_limits where expire < ${now.toISOString()}::timestamptz
+            limit ${CLEANUP_BATCH} for update skip locked)
+          returning 1)
+        select count(*)::int as n from gone`,
+  );
+  const [anonymous] = await selectRows<{ n: number }>(
+    db,
+    sql`with gone as (
+          delete from anonymous_usage where (subject, meter, period_start) in (
+            select subject, meter, period_start from anonymous_usage
+            where period_start < ${calendarMonth(now).start.toISOString()}::timestamptz
+            limit ${CLEANUP_BATCH} for update skip locked)
+          returning 1)
+        select count(*)::int as n from gone`,
+  );
+  return { rateLimits: Number(limits?.n ?? 0), anonymousUsage: Number(anonymous?.n ?? 0) };
 }
 
 /** Housekeeping, each step bounded and safe to run on every instance at once. */
 export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
   const db = await getDb();
-  return { expiredUnverifiedAccounts: await expireUnverifiedAccounts(db, now) };
+  const counters = await cleanUpExpiredCounters(db, now);
+  return { ...counters, expiredUnverifiedAccounts: await expireUnverifiedAccounts(db, now) };
+}
+
+/** One round of the delivery job: customer emails and operator alerts that are due, then the cleanup steps. */
+export async function runDeliveryJob(): Promise<{ notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
+  const db = await getDb();
+  return {
+    notifications: await deliverPendingNotifications(db),
+    alerts: await deliverOperatorAlerts(db),
+    cleanup: await runCleanupJob(),
+  };
 }

@@ -5,6 +5,7 @@ import GoogleProvider from "next-auth/providers/google";
 import type { Provider } from "next-auth/providers/index";
 import { logger } from "@/lib/logger";
 import { safeCallbackUrl } from "./callback-url";
+import { afterPasswordCheck } from "./sign-in-throttle";
 import { authSecret } from "./secret";
 import { revokeSessions } from "./sessions";
 import { authenticate, findOrCreateOAuthUser, findUserById } from "./users";
@@ -13,7 +14,7 @@ import { claimAnonymousUsage } from "@/lib/billing/metering/anonymous";
 /** The only error code a failed sign-in shows in its URL: never a message that could carry SQL or data. */
 export const SIGN_IN_UNAVAILABLE = "unavailable";
 
-function providers(): Provider[] {
+function providers(context: AuthContext): Provider[] {
   const list: Provider[] = [
     CredentialsProvider({
       name: "Email and password",
@@ -22,6 +23,8 @@ function providers(): Provider[] {
         if (!credentials?.email || !credentials.password) return null;
         try {
           const user = await authenticate(credentials.email, credentials.password);
+          // Only a request that went through beforePasswordCheck (the auth route) has points to settle.
+          if (context.clientIp) await afterPasswordCheck(credentials.email, context.clientIp, user !== null);
           return user ? { id: user.id, email: user.email, name: user.name } : null;
         } catch (error) {
           // next-auth would put this error's message (SQL text, the email…) into the redirect URL.
@@ -54,17 +57,23 @@ export const oauthProviderIds = (): string[] =>
 const providerVerifiedEmail = (profile: unknown) =>
   Boolean(profile && typeof profile === "object" && (profile as { email_verified?: unknown }).email_verified === true);
 
-/**
- * `anonymousVisitorId`: the signed-out visitor's verified `anon_id` from the sign-in request; an
- * OAuth sign-in that creates the account takes over that visitor's usage, as an email sign-up does.
- */
-export function authOptions(context: { anonymousVisitorId?: string | null } = {}): NextAuthOptions {
+export interface AuthContext {
+  /**
+   * The signed-out visitor's verified `anon_id` from the sign-in request; an OAuth sign-in that
+   * creates the account takes over that visitor's usage, as an email sign-up does.
+   */
+  anonymousVisitorId?: string | null;
+  /** The client's IP, on requests whose password sign-in passed `beforePasswordCheck`. */
+  clientIp?: string;
+}
+
+export function authOptions(context: AuthContext = {}): NextAuthOptions {
   const visitorId = context.anonymousVisitorId;
   return {
     secret: authSecret(),
     session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
     pages: { signIn: "/sign-in", error: "/sign-in" },
-    providers: providers(),
+    providers: providers(context),
     callbacks: {
       async signIn({ user, account, profile }) {
         if (account?.provider === "credentials") return true;

@@ -39,7 +39,16 @@ export async function passwordWeakness(password: string, userInputs: string[] = 
   if (new Set(password).size < 4) return "Password is too repetitive.";
   if (!/[a-zA-Z]/.test(password) || !/[^a-zA-Z]/.test(password))
     return "Password must mix letters with numbers or symbols.";
-  const inputs = userInputs.flatMap((input) => [input, ...input.toLowerCase().split(/[^a-z0-9]+/).filter((p) => p.length > 2)]);
+  // The email's local part ("first.last-1987"), the name, and their pieces are what a guesser tries first.
+  const personal = userInputs
+    .map((input) => input.trim().toLowerCase())
+    .filter(Boolean)
+    .flatMap((input) => (input.includes("@") ? [input, input.slice(0, input.lastIndexOf("@"))] : [input]));
+  const bare = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+  if (personal.some((input) => input === password.toLowerCase() || (bare(input).length > 2 && bare(input) === bare(password)))) {
+    return "Password must not be your email address or name.";
+  }
+  const inputs = personal.flatMap((input) => [input, ...input.split(/[^a-z0-9]+/).filter((p) => p.length > 2)]);
   const result = (await strengthChecker()).check(password, inputs);
   if (result.score < MIN_STRENGTH_SCORE) {
     const why = result.feedback.warning ? ` (${result.feedback.warning.replace(/\.$/, "")})` : "";

@@ -1,14 +1,14 @@
 import { NextRequest } from "next/server";
 import { AppError, isAppError } from "@/lib/errors";
-import { clientIp, consumeRateLimit } from "@/lib/http/rate-limit";
+import { clientIp } from "@/lib/http/rate-limit";
 import { safeCallbackUrl } from "./callback-url";
-import { normalizeEmail } from "./users";
+import { beforePasswordCheck } from "./sign-in-throttle";
 
 /**
  * Prepares a request to next-auth's own endpoints. Its `callbackUrl` (form field or query) is
  * replaced by a safe same-origin one, since next-auth answers an unparsable one with an empty 500;
- * password sign-ins (`POST …/callback/credentials`) are counted against the `sign-in` budgets per
- * IP and per email, and a spent budget is a 429 that next-auth's client still understands.
+ * password sign-ins (`POST …/callback/credentials`) pass the sign-in throttle first
+ * (lib/auth/sign-in-throttle.ts), and a spent budget is a 429 that next-auth's client still understands.
  */
 export async function prepareAuthRequest(request: NextRequest, rawBody: string): Promise<NextRequest> {
   const origin = request.nextUrl.origin;
@@ -22,8 +22,7 @@ export async function prepareAuthRequest(request: NextRequest, rawBody: string):
   if (callback !== null) form.set("callbackUrl", origin + safeCallbackUrl(callback, "/billing", origin));
   if (url.pathname.endsWith("/callback/credentials")) {
     try {
-      await consumeRateLimit("sign-in", "ip", clientIp(request.headers));
-      await consumeRateLimit("sign-in", "account", normalizeEmail(form.get("email") ?? ""));
+      await beforePasswordCheck(form.get("email") ?? "", clientIp(request.headers));
     } catch (error) {
       if (!isAppError(error, "rate_limited")) throw error;
       // next-auth's client reads the error code from `url` (signIn → {error: "rate_limited"}).

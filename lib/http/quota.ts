@@ -6,6 +6,7 @@ import { consumeAnonymous } from "@/lib/billing/metering/anonymous";
 import { quotaExceeded } from "@/lib/billing/metering/quota-error";
 import type { MeterId } from "@/lib/billing/plans";
 import { logger } from "@/lib/logger";
+import { consumeRateLimit } from "./rate-limit";
 import { jsonError, route, type RouteContext, type RouteHandler } from "./route";
 
 /**
@@ -39,7 +40,8 @@ export function clientIp(request: Request): string {
 
 /**
  * A signed-out visitor: their signed `anon_id` cookie (a new one when absent or forged) and the
- * anonymous allowance of `meter`, capped per IP address. The cookie is set on the answer.
+ * anonymous allowance of `meter`, capped per IP address, after the `anonymous-usage` request rate
+ * per IP. The cookie is set on the answer.
  */
 async function anonymousQuota(
   request: NextRequest,
@@ -49,7 +51,10 @@ async function anonymousQuota(
 ): Promise<Response> {
   const existing = verifyAnonymousId(request.cookies.get(ANONYMOUS_COOKIE)?.value);
   const visitorId = existing ?? newAnonymousId();
-  const usage = await consumeAnonymous(visitorId, clientIp(request), meter, quantity);
+  const ip = clientIp(request);
+  // Signed-out calls have no account budget: a request rate per IP, before the allowance is looked at.
+  await consumeRateLimit("anonymous-usage", "ip", ip);
+  const usage = await consumeAnonymous(visitorId, ip, meter, quantity);
   const response = usage.allowed ? await run(usage) : quotaExceededResponse(usage);
   if (!existing) {
     const secure = new URL(request.url).protocol === "https:";

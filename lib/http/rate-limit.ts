@@ -10,8 +10,16 @@ import { logger } from "@/lib/logger";
  * Budgets are `points` requests per `seconds`; a request over budget is a 429 with Retry-After.
  */
 export const RATE_LIMIT_POLICIES = {
-  /** Password sign-in: a slow brute force per account, and a CPU budget (bcrypt) per IP. */
-  "sign-in": { ip: { points: 30, seconds: 60 }, account: { points: 10, seconds: 15 * 60 } },
+  /** Password sign-in: a CPU budget (bcrypt) per IP, whatever the outcome. See lib/auth/sign-in-throttle.ts. */
+  "sign-in": { ip: { points: 30, seconds: 60 } },
+  /** Wrong passwords per IP, and per account from one IP (`account` keys are "email ip"). Successes are given back. */
+  "sign-in-failure": { ip: { points: 20, seconds: 15 * 60 }, account: { points: 5, seconds: 15 * 60 } },
+  /** Wrong passwords per account from every IP: past it, only IPs the account signed in from are checked. */
+  "sign-in-account-failure": { account: { points: 50, seconds: 60 * 60 } },
+  /** Marks an IP the account signed in from ("email ip"), for 21 days after its last success (in-memory timers cap at 24.8). */
+  "sign-in-known-ip": { account: { points: 1, seconds: 21 * 24 * 60 * 60 } },
+  /** Signed-out visitors' metered calls (the demo job), per IP, before the anonymous allowance is looked at. */
+  "anonymous-usage": { ip: { points: 20, seconds: 60 } },
   "sign-up": { ip: { points: 10, seconds: 60 * 60 } },
   /** Anything that sends an email link (verification, password reset). */
   "email-link": { ip: { points: 10, seconds: 60 * 60 }, account: { points: 5, seconds: 60 * 60 } },
@@ -100,4 +108,47 @@ export async function consumeRateLimit(name: RateLimitName, scope: RateLimitScop
 export function clientIp(headers: Headers): string {
   const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
   return forwarded || headers.get("x-real-ip")?.trim() || "unknown";
+}
+
+async function policyLimiter(name: RateLimitName, scope: RateLimitScope): Promise<{ limiter: RateLimiterAbstract; budget: Budget } | null> {
+  if (process.env.RATE_LIMITS === "off") return null;
+  const budget = (RATE_LIMIT_POLICIES[name] as { ip?: Budget; account?: Budget })[scope];
+  return budget ? { limiter: await limiterFor(name, scope, budget), budget } : null;
+}
+
+/**
+ * What `key` has used of the policy's budget in the current window, without counting anything:
+ * `spent` with the seconds until it has budget again. A failing store answers "nothing used".
+ */
+export async function rateLimitUsage(
+  name: RateLimitName,
+  scope: RateLimitScope,
+  key: string,
+): Promise<{ used: number; spent: boolean; retryAfterSeconds: number }> {
+  const policy = await policyLimiter(name, scope);
+  const res = policy ? await policy.limiter.get(key.toLowerCase()).catch((error: unknown) => {
+    logger.error({ err: error, limiter: name }, "rate limiter store failed");
+    return null;
+  }) : null;
+  const used = res?.consumedPoints ?? 0;
+  const spent = policy !== null && used >= policy.budget.points;
+  return { used, spent, retryAfterSeconds: spent && res ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0 };
+}
+
+/**
+ * Counts `points` against `key` without refusing (an outcome known only afterwards, such as a wrong
+ * password); negative points give back what a consume took. `renew` restarts the window (a marker
+ * that should last from its latest use).
+ */
+export async function adjustRateLimit(name: RateLimitName, scope: RateLimitScope, key: string, points: number, options: { renew?: boolean } = {}): Promise<void> {
+  const policy = await policyLimiter(name, scope);
+  if (!policy) return;
+  const id = key.toLowerCase();
+  try {
+    if (options.renew) await policy.limiter.set(id, points, policy.budget.seconds);
+    else if (points >= 0) await policy.limiter.penalty(id, points);
+    else await policy.limiter.reward(id, -points);
+  } catch (error) {
+    logger.error({ err: error, limiter: name }, "rate limiter store failed");
+  }
 }

@@ -96,4 +96,41 @@ describe.each(DATABASE_KINDS)("anonymous allowance on %s", (kind) => {
     // Another address is not affected.
     expect((await visitor("198.51.100.8").run()).status).toBe(200);
   });
+
+  it("one visitor's refused runs leave the address's allowance to the others behind it", async () => {
+    const ip = "198.51.100.30";
+    const greedy = visitor(ip);
+    for (let i = 0; i < 3; i += 1) expect((await greedy.run()).status).toBe(200);
+    // Ten refused runs (before issue 18 each one still moved the address's counter, 3 + 6 = its cap of 9).
+    for (let i = 0; i < 10; i += 1) expect(await greedy.run()).toMatchObject({ status: 402, body: { used: 3, limit: 3 } });
+    // Two more visitors from the same address each get their full 3; the cap (3 visitors' worth) then holds.
+    for (const other of [visitor(ip), visitor(ip)]) {
+      for (let i = 1; i <= 3; i += 1) expect(await other.run()).toMatchObject({ status: 200, body: { usage: { used: i, limit: 3 } } });
+    }
+    expect((await visitor(ip).run()).status).toBe(402);
+  });
+
+  it("signed-out runs are rate limited per IP (429 with Retry-After), before the allowance is looked at", async () => {
+    process.env.RATE_LIMITS = "on";
+    process.env.RATE_LIMIT_STORE = "memory";
+    (globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined;
+    try {
+      const ip = "198.51.100.40";
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i += 1) statuses.push((await visitor(ip).run()).status);
+      // 9 visitors' runs fit the address's allowance; the rest are refused, but answered.
+      expect(statuses.filter((s) => s === 200)).toHaveLength(9);
+      expect(statuses.filter((s) => s === 402)).toHaveLength(11);
+      const res = await runJobRoute(await requestAs(null, "/api/demo/jobs", { method: "POST", headers: { "x-forwarded-for": ip } }));
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await res.json()).toMatchObject({ error: "rate_limited" });
+      // Another address is not affected.
+      expect((await visitor("198.51.100.41").run()).status).toBe(200);
+    } finally {
+      process.env.RATE_LIMITS = "off";
+      delete process.env.RATE_LIMIT_STORE;
+      (globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined;
+    }
+  });
 });

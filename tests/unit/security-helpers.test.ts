@@ -83,6 +83,23 @@ describe("passwordWeakness", () => {
     async (password) => expect(await passwordWeakness(password)).toMatch(/too common or easy to guess/),
   );
 
+  it.each(["marguerite.okonkwo-1987@example.com", "j.van-der-berg_42@example.com", "plinketty.quorm@example.com"])(
+    "rejects the local part of %s (also in capitals or with a symbol added), which zxcvbn alone let through",
+    async (email) => {
+      const local = email.slice(0, email.indexOf("@"));
+      for (const password of [local, local.toUpperCase(), `${local}!`, email]) {
+        expect(await passwordWeakness(password, [email, ""]), password).toMatch(/email address or name|too common/);
+      }
+      // Another address accepts the same password: the rule is about the account's own data.
+      expect(await passwordWeakness(local, ["someone-else@example.com"])).toBeNull();
+    },
+  );
+
+  it("rejects a password built from the user's name", async () => {
+    expect(await passwordWeakness("Plinketty Quorm 7", ["pq@example.com"])).toBeNull();
+    expect(await passwordWeakness("Plinketty Quorm 7", ["pq@example.com", "Plinketty Quorm"])).toMatch(/too common/);
+  });
+
   it("rejects a password built from the user's own email", async () => {
     expect(await passwordWeakness("zorblaxian99")).toBeNull();
     expect(await passwordWeakness("zorblaxian99", ["zorblaxian@example.com"])).toMatch(/too common/);

@@ -13,44 +13,52 @@ function guestResult(meter: MeterId, limit: number, used: number, allowed: boole
 
 export const anonymousLimit = (meter: MeterId): number => ANONYMOUS_ALLOWANCE.limits[meter] ?? 0;
 
+/** Thrown inside the transaction to roll back the IP's count when the visitor's own allowance refuses. */
+class VisitorRefused extends Error {}
+
 /**
- * A signed-out visitor's use of the anonymous allowance (per UTC month), in one statement: the
- * IP address's counter (capped at `perIp` visitors' worth) moves first, then the visitor's; a
- * visitor already carried over to an account has nothing left here. When the visitor's own
- * allowance refuses, the IP's count still moved: the cap errs on the strict side.
+ * A signed-out visitor's use of the anonymous allowance (per UTC month), in one short transaction:
+ * the IP address's counter (capped at `perIp` visitors' worth) moves first and holds its row lock,
+ * then the visitor's; when either refuses, nothing moved, so one visitor's refused attempts never
+ * use up the allowance of others behind the same address. A visitor already carried over to an
+ * account has nothing left here.
  */
 export async function consumeAnonymous(visitorId: string, ip: string, meter: MeterId, quantity: number, now = new Date()): Promise<UsageResult> {
   assertQuantity(quantity);
   const limit = anonymousLimit(meter);
   const ipCap = limit * ANONYMOUS_ALLOWANCE.perIp;
   const start = calendarMonth(now).start.toISOString();
+  const visitor = `anon:${visitorId}`;
+  const upsert = (subject: string, cap: number) => sql`
+    insert into anonymous_usage as a (subject, meter, period_start, used)
+    select ${subject}, ${meter}, ${start}::timestamptz, ${quantity}::bigint where ${quantity}::bigint <= ${cap}::bigint
+    on conflict (subject, meter, period_start) do update set used = a.used + excluded.used, updated_at = now()
+      where a.used + excluded.used <= ${cap}::bigint and a.claimed_at is null
+    returning a.used`;
   return withDatabasePolicy(
     meter,
     async () => {
       if (limit === 0) return guestResult(meter, 0, 0, false, now);
-      const [row] = await selectRows<{ used: unknown; current: unknown; claimed: boolean | null }>(
-        await getDb(),
-        sql`
-          with by_ip as (
-            insert into anonymous_usage as a (subject, meter, period_start, used)
-            select ${`ip:${ip}`}, ${meter}, ${start}::timestamptz, ${quantity}::bigint where ${quantity}::bigint <= ${ipCap}::bigint
-            on conflict (subject, meter, period_start) do update set used = a.used + excluded.used, updated_at = now()
-              where a.used + excluded.used <= ${ipCap}::bigint
-            returning a.used
-          ),
-          visitor as (
-            insert into anonymous_usage as a (subject, meter, period_start, used)
-            select ${`anon:${visitorId}`}, ${meter}, ${start}::timestamptz, ${quantity}::bigint from by_ip where ${quantity}::bigint <= ${limit}::bigint
-            on conflict (subject, meter, period_start) do update set used = a.used + excluded.used, updated_at = now()
-              where a.used + excluded.used <= ${limit}::bigint and a.claimed_at is null
-            returning a.used
-          )
-          select (select used from visitor) as used, cur.used as current, cur.claimed_at is not null as claimed
-          from (select 1) one
-          left join anonymous_usage cur on cur.subject = ${`anon:${visitorId}`} and cur.meter = ${meter} and cur.period_start = ${start}::timestamptz`,
+      const db = await getDb();
+      const used = await db
+        .transaction(async (tx) => {
+          const [byIp] = await selectRows<{ used: unknown }>(tx, upsert(`ip:${ip}`, ipCap));
+          if (!byIp) return null;
+          const [own] = await selectRows<{ used: unknown }>(tx, upsert(visitor, limit));
+          if (!own) throw new VisitorRefused();
+          return num(own.used);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof VisitorRefused) return null;
+          throw error;
+        });
+      if (used !== null) return guestResult(meter, limit, used, true, now);
+      const [row] = await selectRows<{ used: unknown; claimed: boolean }>(
+        db,
+        sql`select used, claimed_at is not null as claimed from anonymous_usage
+            where subject = ${visitor} and meter = ${meter} and period_start = ${start}::timestamptz`,
       );
-      if (row?.used !== null && row?.used !== undefined) return guestResult(meter, limit, num(row.used), true, now);
-      return guestResult(meter, limit, row?.claimed ? limit : num(row?.current), false, now);
+      return guestResult(meter, limit, row?.claimed ? limit : num(row?.used), false, now);
     },
     now,
   );

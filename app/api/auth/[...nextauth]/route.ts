@@ -2,6 +2,7 @@ import NextAuth from "next-auth";
 import { ANONYMOUS_COOKIE, verifyAnonymousId } from "@/lib/auth/anonymous-id";
 import { authOptions } from "@/lib/auth/options";
 import { prepareAuthRequest } from "@/lib/auth/sign-in-request";
+import { clientIp } from "@/lib/http/rate-limit";
 import { route } from "@/lib/http/route";
 
 type Handler = (request: Request, context: { params: Promise<{ nextauth: string[] }> }) => Promise<Response>;
@@ -13,7 +14,14 @@ type Handler = (request: Request, context: { params: Promise<{ nextauth: string[
  */
 const nextAuth = route({ access: "public", accepts: "form", maxBodyBytes: 16 * 1024 }, async ({ request, rawBody, params }) =>
   // Built per request so the options read the environment at run time, not at build time.
-  (NextAuth(authOptions({ anonymousVisitorId: verifyAnonymousId(request.cookies.get(ANONYMOUS_COOKIE)?.value) })) as unknown as Handler)(
+  (
+    NextAuth(
+      authOptions({
+        anonymousVisitorId: verifyAnonymousId(request.cookies.get(ANONYMOUS_COOKIE)?.value),
+        clientIp: clientIp(request.headers),
+      }),
+    ) as unknown as Handler
+  )(
     await prepareAuthRequest(request, rawBody),
     {
       params: params as Promise<{ nextauth: string[] }>,
