@@ -1,15 +1,17 @@
+import { spawn } from "node:child_process";
 import { freePort } from "../../scripts/lib/processes";
 import { runNext } from "../../scripts/lib/spawn-next";
 
 /**
  * Another `next start` of the e2e build, on a free loopback port with an environment of its own
  * (a Stripe that is not there, a database a test stops), for the faults the shared e2e server must
- * not suffer. Resolves once its /api/health answers 200; `stop()` ends it.
+ * not suffer. Resolves once its /api/health answers 200; `stop()` ends it. `npmStart` runs it as
+ * `npm start` does (package.json's script, e.g. its keep-alive), in a process group of its own.
  */
-export async function startSecondApp(env: Record<string, string>): Promise<{ url: string; stop: () => void }> {
+export async function startSecondApp(env: Record<string, string>, options: { npmStart?: boolean } = {}): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = runNext(["start", "--port", String(port), "--hostname", "127.0.0.1"], {
+  const childEnv = {
     ...process.env,
     NODE_ENV: "production" as const,
     NEXTAUTH_URL: url,
@@ -19,8 +21,20 @@ export async function startSecondApp(env: Record<string, string>): Promise<{ url
     BCRYPT_ROUNDS: "4",
     LOG_LEVEL: "silent",
     ...env,
-  });
-  const stop = () => void child.kill("SIGKILL");
+  };
+  const args = ["--port", String(port), "--hostname", "127.0.0.1"];
+  const child = options.npmStart
+    ? spawn("npm", ["start", "--", ...args], { env: childEnv, stdio: "ignore", detached: true })
+    : runNext(["start", ...args], childEnv);
+  const stop = () => {
+    if (options.npmStart && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGKILL"); // npm, its shell and next start
+      } catch {
+        // already gone
+      }
+    } else child.kill("SIGKILL");
+  };
   const until = Date.now() + 90_000;
   for (;;) {
     const status = await fetch(`${url}/api/health`).then((r) => r.status, () => 0);
