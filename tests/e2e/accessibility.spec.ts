@@ -4,7 +4,7 @@ import { expect, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 // Every non-admin screen (admin screens: admin.spec.ts), signed out and signed in, checked by axe
 // on a desktop in light mode and on a 375 px phone in dark mode.
-const PUBLIC_PAGES = ["/", "/pricing", "/sign-in", "/sign-up"];
+const PUBLIC_PAGES = ["/", "/pricing", "/sign-in", "/sign-up", "/dashboard"];
 // /pricing's 375 px layout is issue 7's fix (with its own test); every other page is checked here.
 const SIDEWAYS_CHECKED_ELSEWHERE = new Set(["/pricing"]);
 const SIGNED_IN_PAGES = ["/billing", "/billing/cancel", "/billing/success"];
@@ -76,3 +76,25 @@ test("keyboard only: change plan, preview and confirm on /billing", async ({ pag
   await page.keyboard.press("Space");
   await expect(page.getByTestId("current-plan")).toHaveText("Scale", { timeout: 20_000 });
 });
+
+for (const colorScheme of ["light", "dark"] as const) {
+  test(`unknown URLs and forbidden pages are the app's own, with a way home and the support address (${colorScheme})`, async ({ page, consoleErrors }) => {
+    consoleErrors.allow(/status of 404 .*\/no-such-page\)$/);
+    consoleErrors.allow(/status of 403 .*\/admin\)$/);
+    await page.emulateMedia({ colorScheme });
+    const response = await page.goto("/no-such-page");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("404 — Page not found");
+    // The app's layout (header, font), not Next's bare default page.
+    await expect(page.getByRole("banner")).toBeVisible();
+    await expect(page.getByRole("main").getByRole("link", { name: "Back to the home page" })).toHaveAttribute("href", "/");
+    await expect(page.getByTestId("support-contact").getByRole("link", { name: "support@example.com" })).toHaveAttribute("href", "mailto:support@example.com");
+    await expectAccessible(page, `${colorScheme}-not-found`);
+
+    await signUp(page, uniqueEmail("forbidden"));
+    expect((await page.goto("/admin"))?.status()).toBe(403);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("403 — Forbidden");
+    await expect(page.getByTestId("support-contact")).toContainText("support@example.com");
+    await expectAccessible(page, `${colorScheme}-forbidden`);
+  });
+}

@@ -121,8 +121,14 @@ test("a declined card shows the error on Checkout and leaves the account on Free
   await expect(page.getByRole("heading", { name: "Checkout canceled — nothing was charged." })).toBeVisible();
   await page.getByRole("link", { name: "Go to billing" }).click();
   await expect(page.getByTestId("current-plan")).toHaveText("Free");
-  await expect(page.getByTestId("subscription-status")).toHaveText("Free");
+  // No subscription, no status pill: "Current plan Free [Free]" said the same thing twice.
+  await expect(page.getByTestId("subscription-status")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Cancel subscription" })).toHaveCount(0);
+  // Where to write about a bill.
+  await expect(page.getByTestId("support-contact").getByRole("link", { name: "support@example.com" })).toHaveAttribute(
+    "href",
+    "mailto:support@example.com",
+  );
 });
 
 test("cancel in the Stripe portal shows 'Cancels on …' in the app; Resume removes it", async ({ page }) => {
@@ -147,10 +153,13 @@ test("cancel in the Stripe portal shows 'Cancels on …' in the app; Resume remo
   expect(differenceInCalendarDays(endsAt, new Date())).toBeGreaterThanOrEqual(13);
   expect(differenceInCalendarDays(endsAt, new Date())).toBeLessThanOrEqual(15);
   await expect(page.getByTestId("cancel-notice")).toHaveText(`Cancels on ${format(endsAt, "MMMM d, yyyy")}`);
+  // The pill says it too, not "Trialing" or "Active".
+  await expect(page.getByTestId("subscription-status")).toHaveText(`Cancels ${format(endsAt, "MMM d, yyyy")}`);
   await expect(page.getByRole("button", { name: "Cancel subscription" })).toHaveCount(0);
 
   await page.getByRole("button", { name: "Resume subscription" }).click();
   await expect(page.getByTestId("cancel-notice")).toHaveCount(0);
+  await expect(page.getByTestId("subscription-status")).toHaveText("Trialing");
   await expect(page.getByRole("button", { name: "Cancel subscription" })).toBeVisible();
   await expect(page.getByTestId("current-plan")).toHaveText("Pro");
   // And it stays resumed after a full reload (the server state, not the client's).
@@ -170,6 +179,9 @@ test("upgrade Pro → Scale from Change plan: preview shows the amount, Confirm 
   const preview = page.getByTestId("change-preview");
   await expect(preview).toContainText("Upgrade to Scale (monthly)");
   await expect(preview.getByTestId("preview-amount-due")).toHaveText(/^\$\d[\d,]*\.\d{2}$/);
+  await expect(preview.getByTestId("plan-gains")).toContainText("Priority support");
+  await expect(preview.getByTestId("plan-gains")).toContainText("Jobs: 500 jobs → 10,000 jobs");
+  await expect(preview.getByTestId("plan-losses")).toHaveCount(0);
   await expect(page.getByTestId("current-plan")).toHaveText("Pro");
 
   await preview.getByRole("button", { name: "Confirm change" }).click();
@@ -181,6 +193,20 @@ test("upgrade Pro → Scale from Change plan: preview shows the amount, Confirm 
   await expect(page.getByTestId("invoice-row").first()).toContainText("$99.00");
   await expect(page.getByTestId("current-plan")).toHaveText("Scale");
   await expect(page.getByTestId("entitlement-limits")).toContainText("1,000,000 calls");
+
+  // Scale monthly → Pro yearly costs more per period, so it applies now, but it is a step down:
+  // the label and the preview say so, and what Scale's customer loses at once.
+  const cell = (plan: string, column: number) => section.getByRole("row", { name: new RegExp(`^${plan}`) }).getByRole("cell").nth(column);
+  await expect(cell("Pro", 1).getByTestId("change-label")).toHaveText("Downgrade, starts now");
+  await expect(cell("Pro", 0).getByTestId("change-label")).toHaveText("Downgrade, at period end");
+  await expect(cell("Scale", 1).getByTestId("change-label")).toHaveText("Yearly billing, starts now");
+  await section.getByRole("button", { name: "Preview Pro yearly" }).click();
+  await expect(preview).toContainText("Switch to Pro (yearly)");
+  await expect(preview.getByTestId("plan-losses")).toContainText("Priority support");
+  await expect(preview.getByTestId("plan-losses")).toContainText("Audit log");
+  await expect(preview.getByTestId("plan-losses")).toContainText("API calls: 1,000,000 calls → 50,000 calls");
+  await expect(preview.getByTestId("plan-losses-when")).toHaveText("Scale's features end as soon as you confirm.");
+  await preview.getByRole("button", { name: "Back" }).click();
 
   // The invoices Stripe issued reach the table by webhook, each with its hosted page and PDF.
   await untilAfterReload(page, () => expect(page.getByTestId("invoice-row").first()).toBeVisible({ timeout: 1_000 }));

@@ -1,5 +1,6 @@
 import { type Page, request as playwrightRequest } from "@playwright/test";
 import { E2E_BASE_URL } from "../../playwright.config";
+import { expectAccessible } from "./a11y";
 import { expect, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const EMULATOR_URL = `http://127.0.0.1:${process.env.E2E_EMULATOR_PORT ?? 12199}`;
@@ -81,11 +82,143 @@ test("create an API key, use it from a service with a Bearer header, revoke it, 
 
   await page.reload();
   await expect(page.getByTestId("meter-api_calls-text")).toContainText("3 / 50,000 calls");
+  // Revoking asks first; Cancel keeps the key.
   await page.getByRole("button", { name: "Revoke backend" }).click();
+  await page.getByRole("group", { name: "Revoke backend?" }).getByRole("button", { name: "Revoke key" }).click();
   await expect(page.getByTestId("api-key-list")).toHaveCount(0);
 
   const refused = await service.get("/api/billing/quota", { headers: auth });
   expect(refused.status()).toBe(401);
   expect(await refused.json()).toMatchObject({ error: "unauthorized" });
   await service.dispose();
+});
+
+/** On /billing: scrolls the key manager into view (it loads then) and creates a key there. */
+async function createKeyOnBilling(page: Page, name: string): Promise<string> {
+  await page.getByRole("heading", { name: "API keys" }).scrollIntoViewIfNeeded();
+  await page.getByLabel("Key name").fill(name);
+  await page.getByRole("button", { name: "Create key" }).click();
+  const value = page.getByTestId("new-api-key-value");
+  await expect(value).toHaveText(/^nsb_/);
+  return (await value.textContent())!.trim();
+}
+
+/** The element's painted background, as sRGB relative luminance (0 black … 1 white). */
+async function backgroundLuminance(page: Page, testId: string): Promise<number> {
+  return page.getByTestId(testId).first().evaluate((element) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 1;
+    const context = canvas.getContext("2d")!;
+    context.fillStyle = getComputedStyle(element).backgroundColor;
+    context.fillRect(0, 0, 1, 1);
+    const [r, g, b] = [...context.getImageData(0, 0, 1, 1).data].map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  });
+}
+
+test("the one-time key: readable in dark mode, Copy puts it on the clipboard; Revoke asks first and Cancel keeps the key", async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await signUp(page, uniqueEmail("copykey"));
+  await subscribeToPro(page);
+  await page.goto("/billing");
+  const key = await createKeyOnBilling(page, "worker");
+
+  // Dark mode: no contrast problem (the key was near-white on white), and the tinted notice and the
+  // status pill are dark like the page, not light patches on it.
+  await expectAccessible(page, "phone-dark-billing-new-key");
+  expect(await backgroundLuminance(page, "new-api-key")).toBeLessThan(0.1);
+  expect(await backgroundLuminance(page, "subscription-status")).toBeLessThan(0.1);
+
+  await page.getByTestId("new-api-key").getByRole("button", { name: "Copy" }).click();
+  await expect(page.getByTestId("copy-confirmation")).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+
+  await page.getByRole("button", { name: "Revoke worker" }).click();
+  const confirm = page.getByRole("group", { name: "Revoke worker?" });
+  await expect(confirm.getByRole("button", { name: "Revoke key" })).toBeFocused();
+  await expectAccessible(page, "phone-dark-billing-revoke-confirm");
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Revoke worker" })).toBeFocused();
+  await page.reload();
+  await page.getByRole("heading", { name: "API keys" }).scrollIntoViewIfNeeded();
+  await expect(page.getByTestId("api-key-list")).toContainText("worker");
+  const quota = await page.request.get("/api/billing/quota", { headers: { authorization: `Bearer ${key}` } });
+  expect(quota.status()).toBe(200);
+});
+
+test("/billing loads recharts and the key manager only once they are scrolled into view", async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.setViewportSize({ width: 375, height: 480 });
+  await signUp(page, uniqueEmail("lazy"));
+  const scripts: string[] = [];
+  page.on("response", (response) => {
+    if (response.request().resourceType() === "script") scripts.push(response.url());
+  });
+  const loadedCode = async () => {
+    const bodies = await Promise.all([...new Set(scripts)].map(async (url) => (await page.request.get(url)).text()));
+    return bodies.join("\n");
+  };
+  await page.goto("/billing");
+  await page.waitForLoadState("networkidle");
+  // Hydrated (the meter buttons wait for it), with the chart and the keys below the fold.
+  await expect(page.getByRole("group", { name: "Meter" }).getByRole("button").first()).toBeEnabled();
+  await expect(page.getByTestId("usage-chart")).not.toBeInViewport();
+  const initial = await loadedCode();
+  expect(initial, "recharts in the first load").not.toContain("recharts-wrapper");
+  expect(initial, "the key manager in the first load").not.toContain("/api/billing/api-keys");
+  // The placeholder holds the chart's place: the frame keeps its height when the chart arrives.
+  const frameHeight = (await page.getByTestId("usage-chart").boundingBox())!.height;
+
+  await page.getByTestId("usage-chart").scrollIntoViewIfNeeded();
+  await expect(page.getByTestId("usage-chart").locator(".recharts-wrapper")).toBeVisible();
+  expect((await page.getByTestId("usage-chart").boundingBox())!.height).toBe(frameHeight);
+  expect(await loadedCode()).toContain("recharts-wrapper");
+
+  await page.getByRole("heading", { name: "API keys" }).scrollIntoViewIfNeeded();
+  await expect(page.getByRole("button", { name: "Create key" })).toBeEnabled();
+  expect(await loadedCode()).toContain("/api/billing/api-keys");
+});
+
+test("the daily chart opens on the meter in use, labels days in the viewer's locale and ends today", async ({ page }) => {
+  await signUp(page, uniqueEmail("chart"));
+  await page.goto("/dashboard");
+  await runJob(page, "1 of 5 jobs used");
+  await page.goto("/billing");
+  // Only jobs were used: the chart opens on Jobs, not on API calls.
+  await expect(page.getByRole("group", { name: "Meter" }).getByRole("button", { name: "Jobs" })).toHaveAttribute("aria-pressed", "true");
+  const chart = page.getByTestId("usage-chart");
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart.locator(".recharts-bar-rectangle")).not.toHaveCount(0);
+  // The last day is today (UTC days), with no empty bar for tomorrow, labelled "Dec 3", not "12-03".
+  const today = new Date().toISOString().slice(0, 10);
+  await expect(chart).toHaveAttribute("data-last-date", today);
+  const label = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(`${today}T00:00:00Z`));
+  await expect(chart.locator(".recharts-xAxis .recharts-cartesian-axis-tick-value").last()).toHaveText(label);
+});
+
+test("after a reload with the job allowance used up, Run a job is disabled and the upgrade prompt shown", async ({ page }) => {
+  await signUp(page, uniqueEmail("jobs-reload"));
+  await page.goto("/dashboard");
+  // Used up elsewhere (another tab, a service): the page learns it only from the server.
+  const statuses = await page.evaluate(async () => {
+    const answers = [];
+    for (let i = 0; i < 5; i += 1) answers.push((await fetch("/api/demo/jobs", { method: "POST" })).status);
+    return answers;
+  });
+  expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  await page.reload();
+  await expect(page.getByTestId("jobs-used")).toHaveText("5 of 5 jobs used");
+  await expect(page.getByTestId("quota-exceeded")).toContainText("5 of 5 jobs on the Free plan");
+  await expect(page.getByTestId("quota-exceeded").getByRole("link", { name: "Upgrade your plan" })).toHaveAttribute("href", "/pricing");
+  await expect(page.getByRole("button", { name: "Run a job" })).toBeDisabled();
+  // Dark mode: the notice is dark like the page and passes axe.
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expectAccessible(page, "dark-dashboard-quota-exceeded");
+  expect(await backgroundLuminance(page, "quota-exceeded")).toBeLessThan(0.1);
 });
