@@ -3,8 +3,9 @@ import path from "node:path";
 
 const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
 
-export function runNext(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+/** `next <args>`; with `pipeStdout` its stdout is the returned child's `stdout` stream (stderr stays inherited). */
+export function runNext(args: string[], env: NodeJS.ProcessEnv, options: { pipeStdout?: boolean } = {}): ChildProcess {
+  return spawn(process.execPath, [nextBin, ...args], { stdio: options.pipeStdout ? ["inherit", "pipe", "inherit"] : "inherit", env });
 }
 
 export function waitForExit(child: ChildProcess): Promise<number> {
