@@ -18,19 +18,20 @@ export function prettyPrintLogs(source: Readable, target: Writable, colorize: bo
 export const WARM_ROUTES = ["/", "/pricing", "/sign-in", "/billing", "/dashboard"];
 
 /**
- * Waits until the dev server answers, then requests each route once, in order (next dev compiles a
- * route on its first request). Prints one line before and one when done; never fails the run.
+ * Waits until the app answers its health check (so the warm-up never delays it), then requests each
+ * route once, in order (next dev compiles a route on its first request). Prints one line before
+ * and one when done; never fails the run.
  */
 export async function warmRoutes(baseUrl: string, shownUrl: string, log: (line: string) => void, signal: AbortSignal): Promise<void> {
   const started = Date.now();
   while (!signal.aborted) {
-    const up = await fetch(`${baseUrl}/favicon.ico`, { redirect: "manual", signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]) }).then(
-      () => true,
+    const up = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]) }).then(
+      (response) => response.ok,
       () => false,
     );
     if (up) break;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    if (Date.now() - started > 120_000) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (Date.now() - started > 300_000) return;
   }
   if (signal.aborted) return;
   log(`… compiling the first pages (${WARM_ROUTES.join(", ")}) in the background: about 20–30 s on a first start; a page opened meanwhile waits for its compile.`);
