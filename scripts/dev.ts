@@ -7,6 +7,7 @@
 import { createServer } from "node:net";
 import { DEFAULT_PORT } from "@/stripe-emulator/config";
 import { startLocalStripe } from "./lib/local-stripe";
+import { prettyPrintLogs, warmRoutes } from "./lib/dev-output";
 import { runNext } from "./lib/spawn-next";
 import { Supervisor, errorMessage } from "./lib/supervisor";
 import { syncCatalogFromEnv } from "./stripe-setup";
@@ -44,8 +45,15 @@ async function main(): Promise<void> {
     );
   }
 
-  const env = { ...process.env, NEXTAUTH_URL: appUrl, APP_URL: process.env.APP_URL ?? appUrl };
-  supervisor.watch("next dev", runNext(["dev", "--port", String(port)], env), "Its output above says why; fix that and run npm run dev again.");
+  const colorize = Boolean(process.stdout.isTTY);
+  // next dev's output is piped (to pretty-print the app's JSON log lines); keep its colours on a terminal.
+  const env = { ...process.env, NEXTAUTH_URL: appUrl, APP_URL: process.env.APP_URL ?? appUrl, ...(colorize ? { FORCE_COLOR: "1" } : {}) };
+  const next = supervisor.watch("next dev", runNext(["dev", "--port", String(port)], env, { pipeStdout: true }), "Its output above says why; fix that and run npm run dev again.");
+  if (next.stdout) prettyPrintLogs(next.stdout, process.stdout, colorize);
+  // The first compile of a page takes ~20 s: do it in the background, saying so, instead of on the first click.
+  const warming = new AbortController();
+  supervisor.onStop(() => warming.abort());
+  void warmRoutes(`http://127.0.0.1:${port}`, appUrl, (line) => console.log(line), warming.signal);
 }
 
 function assertPortFree(port: number): Promise<void> {

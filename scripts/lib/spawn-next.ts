@@ -6,8 +6,9 @@ const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", 
 /** `next start`'s idle keep-alive, as `npm start` sets it (README: Deploy behind a balancer). */
 export const keepAliveTimeoutMs = (env: NodeJS.ProcessEnv = process.env): string => env.KEEP_ALIVE_TIMEOUT_MS || "65000";
 
-export function runNext(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+/** `next <args>`; with `pipeStdout` its stdout is the returned child's `stdout` stream (stderr stays inherited). */
+export function runNext(args: string[], env: NodeJS.ProcessEnv, options: { pipeStdout?: boolean } = {}): ChildProcess {
+  return spawn(process.execPath, [nextBin, ...args], { stdio: options.pipeStdout ? ["inherit", "pipe", "inherit"] : "inherit", env });
 }
 
 export function waitForExit(child: ChildProcess): Promise<number> {

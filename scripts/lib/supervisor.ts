@@ -36,8 +36,11 @@ export class Supervisor {
   watch(label: string, child: ChildProcess, hint: string): ChildProcess {
     this.children.add(child);
     child.on("error", (error) => void this.fail(`${label} could not start (${errorMessage(error)}). ${hint}`));
-    child.on("exit", (code, signal) => {
+    child.on("exit", async (code, signal) => {
       this.children.delete(child);
+      // A piped stdout may still hold the child's last lines: let them out before saying why it stopped.
+      const out = child.stdout;
+      if (out && !out.readableEnded) await new Promise((resolve) => (out.once("end", resolve), setTimeout(resolve, 1_000).unref()));
       if (this.stopping) return;
       if (code === 0) void this.stop(0);
       else void this.fail(`${label} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}. ${hint}`);

@@ -198,6 +198,88 @@ test("admin console: overview, customers, customer actions with audit, invoices,
   await expectAccessible(page, "admin-operations");
 });
 
+/** Posts a correctly signed event of a type the app has no handler for: recorded as ignored. */
+async function postIgnoredEvent(request: APIRequestContext): Promise<string> {
+  const id = `evt_e2e_ignored_${Date.now().toString(36)}`;
+  const payload = JSON.stringify({
+    id,
+    object: "event",
+    type: "radar.early_fraud_warning.created",
+    api_version: "2025-01-27.acacia",
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    data: { object: { id: `issfr_${id}`, object: "radar.early_fraud_warning" } },
+  });
+  const signature = new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({ payload, secret: DEFAULT_WEBHOOK_SECRET });
+  const res = await request.post("/api/billing/webhook", { data: payload, headers: { "stripe-signature": signature, "content-type": "application/json" } });
+  expect(res.status()).toBe(200);
+  return id;
+}
+
+test("admin screens: subscription history of changes, ignored events shown neutrally, Use plan limit updates at once", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  // A customer who subscribes, upgrades, cancels and resumes.
+  const customerEmail = uniqueEmail("admin-history");
+  await signUp(page, customerEmail);
+  await subscribeToPro(page);
+  const customerApi = async (path: string, data: unknown = {}) => {
+    const res = await page.request.post(path, { data });
+    expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
+  };
+  await customerApi("/api/billing/subscription/change", { plan: "scale", interval: "month" });
+  await customerApi("/api/billing/subscription/cancel");
+  await customerApi("/api/billing/subscription/resume");
+  await signOut(page);
+  const ignoredEventId = await postIgnoredEvent(request);
+
+  await signIn(page, ADMIN.email, ADMIN.password);
+  const customerId = await customerIdOf(page, customerEmail);
+  await page.goto(`/admin/customers/${customerId}`);
+  const history = page.getByTestId("subscription-history");
+  // Newest first: one row per change, with its date (an upgrade may also end the trial: a status change).
+  const kinds = () => history.getByTestId("subscription-change").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-kind")));
+  await expect.poll(async () => (await kinds()).filter((k) => k !== "status_changed")).toEqual(["resumed", "cancel_scheduled", "plan_changed", "started"]);
+  const change = (kind: string) => history.locator(`[data-kind="${kind}"]`);
+  await expect(change("resumed")).toContainText("The scheduled cancellation was withdrawn");
+  await expect(change("cancel_scheduled")).toContainText(/Cancellation scheduled\s*Ends \w+/);
+  await expect(change("plan_changed")).toContainText("Pro, monthly → Scale, monthly");
+  await expect(change("started")).toContainText("Pro, monthly (Trialing)");
+  await expect(history.locator("time").first()).toHaveAttribute("datetime", /^\d{4}-\d\d-\d\dT/);
+  await expect(page.getByTestId("subscriptions-table")).toContainText("stripe sub_");
+  await expectAccessible(page, "admin-customer-history");
+
+  // A custom limit, then back to the plan's: the page shows the answer at once, even while the
+  // refresh that follows every action is held back.
+  await page.getByLabel("Custom limit for API calls").fill("12345");
+  await page.getByRole("button", { name: "Set limit for API calls" }).click();
+  await expect(page.getByTestId("limit-api_calls")).toHaveText("12,345 calls");
+  await expect(page.getByTestId("usage-api_calls")).toContainText("custom (plan: 1,000,000)");
+  const held: Array<() => Promise<void>> = [];
+  await page.route(`**/admin/customers/${customerId}**`, async (route) => {
+    if (route.request().headers()["rsc"]) held.push(() => route.continue());
+    else await route.continue();
+  });
+  await page.getByRole("button", { name: "Use plan limit for API calls" }).click();
+  await expect(page.getByTestId("usage-api_calls").getByRole("status")).toHaveText("Back to the plan's limit.");
+  await expect(page.getByTestId("limit-api_calls")).toHaveText("1,000,000 calls");
+  await expect(page.getByTestId("usage-api_calls")).not.toContainText("custom (plan:");
+  await expect(page.getByRole("button", { name: "Use plan limit for API calls" })).toHaveCount(0);
+  await page.unroute(`**/admin/customers/${customerId}**`);
+  for (const release of held) await release();
+
+  // An ignored event: its reason as a neutral note, not as an error, in the list and on its page.
+  await page.goto("/admin/webhooks?status=ignored");
+  const row = page.getByTestId("webhooks-table").getByRole("row").filter({ hasText: ignoredEventId });
+  await expect(row).toContainText("Ignored: no handler for radar.early_fraud_warning.created");
+  await expect(row.locator("[data-outcome]")).toHaveAttribute("data-outcome", "note");
+  await expect(page.getByRole("columnheader", { name: "Error or note" })).toBeVisible();
+  await expectAccessible(page, "admin-webhooks-ignored");
+  await row.getByRole("link", { name: ignoredEventId }).click();
+  await expect(page.locator("dt").filter({ hasText: /^Ignored$/ })).toBeVisible();
+  await expect(page.locator("dd").filter({ hasText: "no handler for radar.early_fraud_warning.created" })).toBeVisible();
+  await expect(page.locator("dt").filter({ hasText: "Last error" })).toHaveCount(0);
+});
+
 test.describe("on a 375 px phone, in dark mode", () => {
   test.use({ viewport: { width: 375, height: 740 }, colorScheme: "dark" });
 

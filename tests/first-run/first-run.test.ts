@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import playwrightConfig from "@/playwright.config";
 import { emulatorStripeClient } from "@/stripe-emulator";
 import { freePort } from "@/scripts/lib/processes";
-import { freshCopy, isListening, killGroup, problemLines, processesInGroup, startDev, type DevRun } from "./fresh-copy";
+import { freshCopy, isListening, jsonLogLines, killGroup, problemLines, processesInGroup, startDev, type DevRun } from "./fresh-copy";
 
 const STARTUP_MS = 150_000;
 let dir: string;
@@ -183,6 +183,12 @@ describe("first run on a fresh clone", () => {
 
       await expectHydratesOnBothLoopbackNames(appPort);
 
+      // The first compiles happen in the background, announced, then a ready line with the URL.
+      await expect.poll(() => run.output(), { timeout: 180_000, interval: 1_000, message: "the first pages were never compiled" }).toMatch(/✓ ready: http:\/\/localhost:\d+ \(first pages compiled in \d+ s\)/);
+      expect(run.output()).toMatch(/compiling the first pages \(\/, \/pricing, .*\) in the background/);
+      // The app's pino lines are pretty-printed in the dev terminal, never raw JSON.
+      expect(run.output()).toMatch(/INFO: webhook processed/);
+      expect(jsonLogLines(run.output())).toEqual([]);
       expect(problemLines(run.output()), run.output()).toEqual([]);
 
       run.child.kill("SIGTERM"); // npm alone, as `kill <pid>` would: it forwards to its shell only

@@ -79,5 +79,10 @@ export async function isListening(port: number): Promise<boolean> {
 export function problemLines(output: string): string[] {
   return output
     .split("\n")
-    .filter((line) => /Error|ENOENT|EADDRINUSE|Uncaught|Unhandled|⨯|^\s+at \S+.*:\d+|"level":(40|50|60)\b/.test(line));
+    .filter((line) => /Error|ENOENT|EADDRINUSE|Uncaught|Unhandled|⨯|^\s+at \S+.*:\d+|"level":(40|50|60)\b|\] (WARN|ERROR|FATAL):/.test(line));
+}
+
+/** Raw pino JSON lines: the dev terminal pretty-prints them instead. */
+export function jsonLogLines(output: string): string[] {
+  return output.split("\n").filter((line) => /^\s*\{.*"level":\d+/.test(line));
 }
