@@ -39,18 +39,25 @@ const REMOVE_UNPROVEN_CREDENTIALS: Record<string, Step> = {
   // API keys: revoked, so a key someone already copied stops working at once.
   apiKeys: (tx, userId, _proven, now) =>
     tx.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
-  // Links issued before the claim: a reset link works once, and no older link outlives the claim.
+  // Pending invitations (to a team, to an organisation) belong here once the app has any.
+};
+
+/** Links issued before any claim, verified account or not: a reset link works once, and no older link outlives the claim. */
+const SPEND_LINKS: Record<string, Step> = {
   passwordResetLinks: (tx, userId, _proven, now) =>
     tx.update(passwordResetTokens).set({ usedAt: now }).where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt))),
   verificationLinks: (tx, userId, _proven, now) =>
     tx.update(emailVerificationTokens).set({ usedAt: now }).where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt))),
-  // Pending invitations (to a team, to an organisation) belong here once the app has any.
 };
 
 /**
  * Hands the account to whoever just proved they read its address (`email`): the address becomes
  * verified, the password becomes the proven one (or none, after an OAuth proof), every session is
- * revoked and every other credential removed (see REMOVE_UNPROVEN_CREDENTIALS). Runs inside the
+ * revoked and, when the address was not verified yet, every other credential removed (see
+ * REMOVE_UNPROVEN_CREDENTIALS: whoever set them up never proved the address). On an account whose
+ * address was already verified (a forgotten password), API keys and OAuth identities were set up by
+ * someone who had proved it, so they stay: a reset must not take a customer's integrations down;
+ * the password, the sessions and outstanding links are replaced. Runs inside the
  * caller's transaction. Returns null, changing nothing, when the account no longer has that address
  * or (with `onlyIfUnverified`) was verified meanwhile.
  */
@@ -59,6 +66,7 @@ export async function claimAccount(
   input: { userId: string; email: string; proven: ProvenCredential; onlyIfUnverified?: boolean },
   now = new Date(),
 ): Promise<User | null> {
+  const [before] = await tx.select({ emailVerifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, input.userId)).for("update");
   const [claimed] = await tx
     .update(users)
     .set({
@@ -69,7 +77,9 @@ export async function claimAccount(
     .where(and(eq(users.id, input.userId), eq(users.email, input.email), input.onlyIfUnverified ? isNull(users.emailVerifiedAt) : undefined))
     .returning();
   if (!claimed) return null;
-  for (const step of Object.values(REMOVE_UNPROVEN_CREDENTIALS)) await step(tx, claimed.id, input.proven, now);
+  const wasVerified = Boolean(before?.emailVerifiedAt);
+  const steps = wasVerified ? SPEND_LINKS : { ...REMOVE_UNPROVEN_CREDENTIALS, ...SPEND_LINKS };
+  for (const step of Object.values(steps)) await step(tx, claimed.id, input.proven, now);
   if (input.proven.kind === "oauth") {
     await tx
       .insert(oauthIdentities)

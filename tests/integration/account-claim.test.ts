@@ -53,6 +53,9 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
   }
   const me = async (cookie: string) => meRoute(new NextRequest("http://localhost:3000/api/me", { headers: { cookie } }));
   const role = async (cookie: string) => ((await (await me(cookie)).json()) as { user: { role: string; email: string } }).user;
+  /** API keys need a plan with API access (issue 18 item 6): a Pro subscription row, as a paid webhook would write. */
+  const grantApiAccess = (userId: string) =>
+    database.db.insert(subscriptions).values({ userId, providerSubscriptionId: `sub_claim_${userId}`, status: "active", planId: "pro" });
   const keyWorks = (key: string) => authenticateApiKey(key).then(() => true, (e: unknown) => (isAppError(e, "unauthorized") ? false : Promise.reject(e)));
 
   const post = (url: string, body: unknown, ip = "203.0.113.7") => requestAs(null, url, { method: "POST", body, headers: { "x-forwarded-for": ip } });
@@ -74,6 +77,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect(squatterSession).not.toBeNull();
     expect(await role(squatterSession)).toMatchObject({ email: "boss@example.com", role: "user" });
     const squatter = (await findUserByEmail("boss@example.com"))!;
+    await grantApiAccess(squatter.id);
     const { key } = await createApiKey(squatter.id, { name: "squatter" });
     expect(await keyWorks(key)).toBe(true);
 
@@ -97,6 +101,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
   it("a verified Google sign-in to an already verified account links it without touching what the owner set up", async () => {
     const first = (await oauthSignIn("google", "g-owner-1", "owner@example.com"))!;
     const owner = (await findUserByEmail("owner@example.com"))!;
+    await grantApiAccess(owner.id);
     const { key } = await createApiKey(owner.id, { name: "mine" });
     expect(await oauthSignIn("google", "g-owner-2", "owner@example.com")).not.toBeNull();
     expect((await me(first)).status).toBe(200);
@@ -107,6 +112,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     // A squatter registered the address through GitHub and made an API key.
     const squatterSession = (await oauthSignIn("github", "gh-777", "victim@example.com"))!;
     const squatter = (await findUserByEmail("victim@example.com"))!;
+    await grantApiAccess(squatter.id);
     const { key } = await createApiKey(squatter.id, { name: "squatter" });
 
     // Asking for a link answers the same for a registered and an unknown address.
@@ -166,6 +172,24 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect(await authenticate("pre@example.com", PASSWORD)).toBeNull();
     expect(await authenticate("pre@example.com", NEW_PASSWORD)).not.toBeNull();
     expect((await me(squatterCookie)).status).toBe(401);
+  });
+
+  it("a reset of an already verified account replaces the password and sessions but keeps its API keys and Google sign-in", async () => {
+    const ownerSession = (await oauthSignIn("google", "g-keeper", "keeper@example.com"))!;
+    const owner = (await findUserByEmail("keeper@example.com"))!;
+    expect(owner.emailVerifiedAt).not.toBeNull();
+    await grantApiAccess(owner.id);
+    const { key } = await createApiKey(owner.id, { name: "production" });
+    await requestReset("keeper@example.com");
+    const [token] = await resetLinks("keeper@example.com");
+    expect((await confirmReset(token, NEW_PASSWORD)).status).toBe(200);
+    expect(await authenticate("keeper@example.com", NEW_PASSWORD)).not.toBeNull();
+    expect((await me(ownerSession)).status).toBe(401);
+    // Set up by someone who had proved the address: a forgotten password must not take integrations down.
+    expect(await keyWorks(key)).toBe(true);
+    expect(await oauthSignIn("google", "g-keeper", "keeper@example.com")).not.toBeNull();
+    // The link is spent all the same.
+    expect((await confirmReset(token, "another fine 77 password")).status).toBe(400);
   });
 
   it("sign-up notices and reset emails to one address are limited to 3 an hour, with the same answer every time", async () => {
