@@ -2,6 +2,8 @@ export const API_VERSION = '2026-10-28.endive';
 export const DEFAULT_WEBHOOK_SECRET = 'whsec_emulator_dev_secret';
 export const DEFAULT_PORT = 12111;
 export const DEFAULT_WEBHOOK_URL = 'http://127.0.0.1:3000/api/billing/webhook';
+/** The account's business name when none is configured: the starter app's own name (its page title). */
+export const DEFAULT_BUSINESS_NAME = 'Acme SaaS';
 
 export const DAY = 86_400;
 /** Stripe sends customer.subscription.trial_will_end three days before trial_end. */

@@ -23,6 +23,7 @@ const configSchema = z.object({
     .optional(),
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   retryBaseMs: z.number().int().min(1).max(3_600_000).nullable().optional(),
+  businessName: z.string().trim().min(1).max(100).optional(),
 });
 
 const completeSchema = z.object({
@@ -81,6 +82,7 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
         }
         if (body.latencyMs !== undefined) emu.settings.latencyMs = body.latencyMs;
         if (body.retryBaseMs !== undefined) emu.settings.retryBaseMs = body.retryBaseMs;
+        if (body.businessName !== undefined) emu.settings.businessName = body.businessName;
         if (body.deliveryPaused !== undefined) {
           emu.settings.deliveryPaused = body.deliveryPaused;
           if (!body.deliveryPaused) emu.delivery.resume();

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Stripe from 'stripe';
 import { Store } from './store';
-import { DEFAULT_FAILED_PAYMENTS, DEFAULT_WEBHOOK_SECRET, type FailedPaymentSettings } from './config';
+import { DEFAULT_BUSINESS_NAME, DEFAULT_FAILED_PAYMENTS, DEFAULT_WEBHOOK_SECRET, type FailedPaymentSettings } from './config';
 import type { WebhookDelivery } from './webhooks/delivery';
 
 export interface ChaosSettings {
@@ -21,6 +21,8 @@ export interface EmulatorSettings {
   latencyMs: number;
   /** When set, failed deliveries are retried after retryBaseMs × 2^(attempt−1) instead of the default schedule. */
   retryBaseMs: number | null;
+  /** The account's business name (Dashboard → Settings → Public details): hosted pages and invoices show it. */
+  businessName: string;
 }
 
 export interface RequestInfo {
@@ -34,6 +36,8 @@ export interface EmulatorOptions {
   clock?: () => number;
   stateFile?: string;
   testMode?: boolean;
+  /** The account's business name; defaults to DEFAULT_BUSINESS_NAME. */
+  businessName?: string;
 }
 
 /**
@@ -65,6 +69,7 @@ export class Emulator {
       failedPayments: { ...DEFAULT_FAILED_PAYMENTS, retryDays: [...DEFAULT_FAILED_PAYMENTS.retryDays] },
       latencyMs: 0,
       retryBaseMs: null,
+      businessName: options.businessName?.trim() || DEFAULT_BUSINESS_NAME,
     };
   }
 

@@ -9,6 +9,7 @@ async function main(): Promise<void> {
     webhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_WEBHOOK_SECRET,
     stateFile: process.env.STRIPE_EMULATOR_STATE_FILE || undefined,
     publicUrl: process.env.STRIPE_EMULATOR_PUBLIC_URL || undefined,
+    businessName: process.env.STRIPE_EMULATOR_BUSINESS_NAME || undefined,
   });
   console.log(`stripe-emulator ready on ${handle.url}`);
   const shutdown = () => {

@@ -38,6 +38,8 @@ export interface CheckoutInternals {
   subscriptionDescription: string | null;
   /** Set while the hosted page waits for the 3-D Secure step. */
   pendingAuthenticationCard: string | null;
+  /** The hosted page's last refused attempt, shown once by the page it redirects to (post/redirect/get). */
+  lastAttempt?: { error: string; email?: string; name?: string } | null;
 }
 
 /**

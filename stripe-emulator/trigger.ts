@@ -2,6 +2,11 @@
  * `npm run stripe:trigger <event>`: the emulator's `stripe trigger`. Each scenario makes the real API calls (through
  * the official SDK, plus the emulator's control endpoints where a person or time would act) that lead Stripe to send
  * the event, creating the objects it needs; the whole sequence of events follows, as it would on Stripe.
+ *
+ * With `customer` (`--customer cus_…`, like `stripe trigger --override customer:cus_…`) the scenario acts on that
+ * existing customer instead of creating one, so an app that knows the customer handles the events. Cards the
+ * scenario needs are attached to the customer and set on the subscription it creates, never as the customer's
+ * default; scenarios that need time to pass use the customer's test clock.
  */
 import type Stripe from 'stripe';
 
@@ -11,6 +16,14 @@ interface TriggerContext {
   stripe: Stripe;
   /** The emulator's base URL, for `/_emulator/*` control calls. */
   baseUrl: string;
+  eventType: string;
+  /** The existing customer to act on (`--customer`); null creates a new one, as `stripe trigger` does. */
+  customer: Stripe.Customer | null;
+}
+
+export interface TriggerOptions {
+  /** An existing customer (`cus_…`) for the events to be about, instead of a new one. */
+  customer?: string;
 }
 
 type Scenario = (ctx: TriggerContext) => Promise<void>;
@@ -29,20 +42,46 @@ async function price(ctx: TriggerContext): Promise<Stripe.Price> {
   });
 }
 
-async function customerWith(ctx: TriggerContext, card: string | null, testClock?: string): Promise<Stripe.Customer> {
+/** A scenario that cannot act on an existing customer refuses `--customer` rather than ignoring it. */
+function refuseCustomer(ctx: TriggerContext, why: string): void {
+  if (ctx.customer) throw new Error(`${ctx.eventType} ${why}: run it without --customer.`);
+}
+
+/**
+ * The customer the scenario acts on, with `card` attached: a new one (the card as its default, as `stripe trigger`
+ * does), or the `--customer` one, whose default payment method is left alone (`paymentMethod` is then set on what
+ * the scenario creates).
+ */
+async function customerWith(ctx: TriggerContext, card: string | null, testClock?: string): Promise<{ customer: Stripe.Customer; paymentMethod?: string }> {
+  if (ctx.customer) {
+    if (!card) return { customer: ctx.customer };
+    const pm = await ctx.stripe.paymentMethods.attach(card, { customer: ctx.customer.id });
+    return { customer: ctx.customer, paymentMethod: pm.id };
+  }
   const customer = await ctx.stripe.customers.create({ email: 'trigger@example.com', description: '(created by stripe trigger)', ...(testClock ? { test_clock: testClock } : {}) });
-  if (!card) return customer;
+  if (!card) return { customer };
   const pm = await ctx.stripe.paymentMethods.attach(card, { customer: customer.id });
-  return ctx.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+  return { customer: await ctx.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } }) };
 }
 
 async function subscription(ctx: TriggerContext, card: string | null, extra: Partial<Stripe.SubscriptionCreateParams> = {}, testClock?: string) {
-  const customer = await customerWith(ctx, card, testClock);
+  const { customer, paymentMethod } = await customerWith(ctx, card, testClock);
   const p = await price(ctx);
-  return ctx.stripe.subscriptions.create({ customer: customer.id, items: [{ price: p.id }], ...extra });
+  return ctx.stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: p.id }],
+    ...(paymentMethod ? { default_payment_method: paymentMethod } : {}),
+    ...extra,
+  });
 }
 
+/** A test clock to advance: a new one, or the `--customer`'s own (a customer outside a test clock cannot skip time). */
 async function clock(ctx: TriggerContext): Promise<Stripe.TestHelpers.TestClock> {
+  if (ctx.customer) {
+    const id = typeof ctx.customer.test_clock === 'string' ? ctx.customer.test_clock : ctx.customer.test_clock?.id;
+    if (!id) throw new Error(`${ctx.eventType} needs time to pass: --customer must name a customer created on a test clock (${ctx.customer.id} is not).`);
+    return ctx.stripe.testHelpers.testClocks.retrieve(id);
+  }
   return ctx.stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000), name: 'stripe trigger' });
 }
 
@@ -50,17 +89,20 @@ const advance = (ctx: TriggerContext, clockId: string, to: number) => ctx.stripe
 
 const scenarios: Record<string, Scenario> = {
   customer: async (ctx) => {
-    const customer = await customerWith(ctx, null);
+    if (ctx.eventType === 'customer.created') refuseCustomer(ctx, 'creates a new customer');
+    const { customer } = await customerWith(ctx, null);
     await ctx.stripe.customers.update(customer.id, { metadata: { triggered: 'true' } });
-    await ctx.stripe.customers.del(customer.id);
+    // An existing customer is deleted only when that is the event asked for.
+    if (!ctx.customer || ctx.eventType === 'customer.deleted') await ctx.stripe.customers.del(customer.id);
   },
   product: async (ctx) => {
+    refuseCustomer(ctx, 'is not about a customer');
     const p = await price(ctx);
     await ctx.stripe.prices.update(p.id, { metadata: { triggered: 'true' } });
     await ctx.stripe.products.update(String(p.product), { metadata: { triggered: 'true' } });
   },
   paymentMethod: async (ctx) => {
-    const customer = await customerWith(ctx, null);
+    const { customer } = await customerWith(ctx, null);
     const pm = await ctx.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
     await ctx.stripe.paymentMethods.detach(pm.id);
   },
@@ -87,7 +129,7 @@ const scenarios: Record<string, Scenario> = {
     await ctx.stripe.invoices.markUncollectible(String(sub.latest_invoice));
   },
   checkoutCompleted: async (ctx) => {
-    const customer = await customerWith(ctx, null);
+    const { customer } = await customerWith(ctx, null);
     const p = await price(ctx);
     const session = await ctx.stripe.checkout.sessions.create({
       mode: 'subscription',
@@ -98,7 +140,7 @@ const scenarios: Record<string, Scenario> = {
     await control(ctx, `/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
   },
   setupIntent: async (ctx) => {
-    const customer = await customerWith(ctx, null);
+    const { customer } = await customerWith(ctx, null);
     const session = await ctx.stripe.checkout.sessions.create({
       mode: 'setup',
       customer: customer.id,
@@ -109,7 +151,12 @@ const scenarios: Record<string, Scenario> = {
   },
   checkoutExpired: async (ctx) => {
     const p = await price(ctx);
-    const session = await ctx.stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: p.id, quantity: 1 }], success_url: 'https://example.com/success' });
+    const session = await ctx.stripe.checkout.sessions.create({
+      mode: 'subscription',
+      ...(ctx.customer ? { customer: ctx.customer.id } : {}),
+      line_items: [{ price: p.id, quantity: 1 }],
+      success_url: 'https://example.com/success',
+    });
     await ctx.stripe.checkout.sessions.expire(session.id);
   },
   upcoming: async (ctx) => {
@@ -118,11 +165,16 @@ const scenarios: Record<string, Scenario> = {
     await advance(ctx, c.id, sub.items.data[0].current_period_end - 2 * DAY);
   },
   paused: async (ctx) => {
+    // Only a trial that ends without a payment method pauses a subscription.
+    if (ctx.customer?.invoice_settings.default_payment_method || ctx.customer?.default_source) {
+      throw new Error(`${ctx.eventType} needs a customer without a payment method (a trial that ends without one pauses): ${ctx.customer.id} has one.`);
+    }
     const c = await clock(ctx);
     const sub = await subscription(ctx, null, { trial_period_days: 1, trial_settings: { end_behavior: { missing_payment_method: 'pause' } } }, c.id);
     await advance(ctx, c.id, c.frozen_time + 2 * DAY);
     const pm = await ctx.stripe.paymentMethods.attach('pm_card_visa', { customer: String(sub.customer) });
-    await ctx.stripe.customers.update(String(sub.customer), { invoice_settings: { default_payment_method: pm.id } });
+    if (ctx.customer) await ctx.stripe.subscriptions.update(sub.id, { default_payment_method: pm.id });
+    else await ctx.stripe.customers.update(String(sub.customer), { invoice_settings: { default_payment_method: pm.id } });
     await ctx.stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: { type: 'now' } });
   },
   schedule: async (ctx) => {
@@ -141,11 +193,22 @@ const scenarios: Record<string, Scenario> = {
     await advance(ctx, c.id, (schedule.phases.at(-1)?.end_date ?? c.frozen_time) - 6 * DAY);
   },
   portal: async (ctx) => {
-    const customer = await customerWith(ctx, null);
+    const { customer } = await customerWith(ctx, null);
     const configuration = await ctx.stripe.billingPortal.configurations.create({ features: { invoice_history: { enabled: true } } });
     await ctx.stripe.billingPortal.sessions.create({ customer: customer.id, configuration: configuration.id });
   },
 };
+
+/** The `--customer` customer, which must exist (and not be deleted). */
+async function existingCustomer(stripe: Stripe, id: string): Promise<Stripe.Customer> {
+  if (!/^cus_[A-Za-z0-9]+$/.test(id)) throw new Error(`--customer must be a customer id (cus_…), not "${id}".`);
+  const found = await stripe.customers.retrieve(id).catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'resource_missing') throw new Error(`No such customer: ${id}.`);
+    throw err;
+  });
+  if (found.deleted) throw new Error(`Customer ${id} was deleted.`);
+  return found;
+}
 
 /** Which scenario sends each event type. */
 export const TRIGGERS: Record<string, keyof typeof scenarios> = {
@@ -199,12 +262,13 @@ export const TRIGGERS: Record<string, keyof typeof scenarios> = {
  * Run the scenario that sends `eventType` and return the events it produced, oldest first. Throws for an event type
  * no scenario sends, or if the scenario did not produce it.
  */
-export async function triggerEvent(stripe: Stripe, baseUrl: string, eventType: string): Promise<Stripe.Event[]> {
+export async function triggerEvent(stripe: Stripe, baseUrl: string, eventType: string, options: TriggerOptions = {}): Promise<Stripe.Event[]> {
   const scenario = TRIGGERS[eventType];
   if (!scenario) throw new Error(`No trigger for ${eventType}. Supported events:\n  ${Object.keys(TRIGGERS).sort().join('\n  ')}`);
+  const customer = options.customer === undefined ? null : await existingCustomer(stripe, options.customer);
   // Events are listed newest first: everything above the newest one before the scenario is what it produced.
   const [newestBefore] = (await stripe.events.list({ limit: 1 })).data;
-  await scenarios[scenario]({ stripe, baseUrl });
+  await scenarios[scenario]({ stripe, baseUrl, eventType, customer });
   const produced: Stripe.Event[] = [];
   for await (const event of stripe.events.list({ limit: 100 })) {
     if (event.id === newestBefore?.id) break;
@@ -215,4 +279,29 @@ export async function triggerEvent(stripe: Stripe, baseUrl: string, eventType: s
     throw new Error(`The ${scenario} scenario did not produce ${eventType} (it sent ${produced.map((e) => e.type).join(', ')})`);
   }
   return produced;
+}
+
+export interface TriggerArgs {
+  eventType?: string;
+  customer?: string;
+  list: boolean;
+  error?: string;
+}
+
+/** `<event>` and `--customer cus_…` / `--customer=cus_…`, in any order; anything else is a usage error. */
+export function parseTriggerArgs(argv: string[]): TriggerArgs {
+  const out: TriggerArgs = { list: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--list' || arg === '--help' || arg === '-h') out.list = true;
+    else if (arg === '--customer') {
+      out.customer = argv[i + 1];
+      i += 1;
+      if (!out.customer || out.customer.startsWith('-')) return { ...out, error: '--customer needs a customer id (cus_…).' };
+    } else if (arg.startsWith('--customer=')) out.customer = arg.slice('--customer='.length);
+    else if (arg.startsWith('-')) return { ...out, error: `Unknown option ${arg}.` };
+    else if (out.eventType) return { ...out, error: `One event at a time (got ${out.eventType} and ${arg}).` };
+    else out.eventType = arg;
+  }
+  return out;
 }

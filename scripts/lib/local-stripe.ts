@@ -18,6 +18,7 @@ export async function startLocalStripe(options: {
     webhookSecret,
     stateFile: options.stateFile,
     testMode: options.testMode,
+    businessName: process.env.STRIPE_EMULATOR_BUSINESS_NAME || undefined,
   });
   return {
     env: { STRIPE_EMULATOR_URL: emulator.url, STRIPE_WEBHOOK_SECRET: webhookSecret },

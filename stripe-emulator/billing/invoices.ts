@@ -141,7 +141,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     id,
     object: 'invoice',
     account_country: 'US',
-    account_name: 'Stripe Emulator',
+    account_name: emu.settings.businessName,
     account_tax_ids: null,
     amount_due: Math.max(0, subtotal + customer.balance),
     amount_overpaid: 0,

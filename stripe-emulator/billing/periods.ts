@@ -34,6 +34,11 @@ export function nextPeriodEnd(anchor: number, periodStart: number, interval: str
   throw new Error('period computation did not converge');
 }
 
+/** A date as Stripe's hosted pages write it, in US English: "December 3, 2026". */
+export function formatLongDate(ts: number): string {
+  return new Date(ts * 1000).toLocaleDateString('en-US', { month: 'long', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+}
+
 export function formatDate(ts: number): string {
   return new Date(ts * 1000).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 }

@@ -28,6 +28,7 @@ function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
   const fullAmount = items.reduce((sum, li) => sum + li.amount_total, 0);
   const currency = session.currency ?? 'usd';
   return html`<div class="card">
+    <p class="merchant" data-testid="merchant-name">${emu.settings.businessName}</p>
     <span class="badge test">TEST MODE</span>
     <h1>${items.map((li) => li.description).join(', ') || 'Checkout'}</h1>
     ${trialDays
@@ -39,6 +40,12 @@ function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
       )}
     </tbody></table>
   </div>`;
+}
+
+/** A subscription that starts with a free trial: nothing is charged today, and Stripe's button says "Start trial". */
+function startsTrial(emu: Emulator, session: Stripe.Checkout.Session): boolean {
+  const internals = emu.store.checkoutInternals.get(session.id);
+  return session.mode === 'subscription' && Boolean(internals?.trialPeriodDays || internals?.trialEnd);
 }
 
 function renderForm(emu: Emulator, session: Stripe.Checkout.Session, state: FormState): string {
@@ -60,7 +67,7 @@ function renderForm(emu: Emulator, session: Stripe.Checkout.Session, state: Form
         </div>
         <label for="name">Name on card</label>
         <input id="name" name="name" autocomplete="cc-name" value="${state.name ?? customer?.name ?? ''}">
-        <button class="full" type="submit">Pay</button>
+        <button class="full" type="submit">${startsTrial(emu, session) ? 'Start trial' : 'Pay'}</button>
       </form>
       ${session.cancel_url ? html`<p><a href="${session.cancel_url}">Cancel and return</a></p>` : null}
     </div>
@@ -98,7 +105,11 @@ function attempt(emu: Emulator, res: ServerResponse, session: Stripe.Checkout.Se
     redirect(res, successRedirect(result.session) ?? `/checkout/${session.id}`);
   } catch (err) {
     if (!(err instanceof StripeApiError)) throw err;
-    sendHtml(res, err.statusCode, renderForm(emu, session, { email: payment.email, name: payment.name, error: err.body.message }));
+    // Post/redirect/get: the error shows on the checkout's own URL, so a reload shows the checkout again, still payable.
+    const internals = emu.store.checkoutInternals.get(session.id);
+    if (internals) internals.lastAttempt = { error: err.body.message, email: payment.email, name: payment.name };
+    emu.scheduleSave();
+    redirect(res, `/checkout/${session.id}`);
   }
 }
 
@@ -116,7 +127,15 @@ export async function handleCheckoutPage(emu: Emulator, req: IncomingMessage, re
     return true;
   }
   if (req.method === 'GET' && !m[2]) {
-    sendHtml(res, 200, renderForm(emu, session, {}));
+    const internals = emu.store.checkoutInternals.get(session.id);
+    const last = internals?.lastAttempt ?? null;
+    if (internals && last) internals.lastAttempt = null;
+    sendHtml(res, 200, renderForm(emu, session, last ?? {}));
+    return true;
+  }
+  if (req.method === 'GET') {
+    // The form targets (/pay, /authenticate) opened directly, from history or a reload: back to the checkout.
+    redirect(res, `/checkout/${session.id}`);
     return true;
   }
   if (req.method !== 'POST') return false;

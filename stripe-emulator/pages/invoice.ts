@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import type { Emulator } from '../emulator';
 import { formatAmount } from '../billing/plans';
-import { formatDate } from '../billing/periods';
+import { formatLongDate as formatDate } from '../billing/periods';
 import { html, notFound, page, redirect, sendHtml } from './layout';
 import { StripeApiError, cardError } from '../http/errors';
 import { readBody } from '../http/server';
@@ -27,6 +27,7 @@ function payForm(invoice: Stripe.Invoice, error: string | null) {
 function renderInvoice(emu: Emulator, invoice: Stripe.Invoice, error: string | null = null): string {
   const customer = emu.store.customers.get(String(invoice.customer));
   const body = html`<div class="card">
+    <p class="merchant" data-testid="merchant-name">${invoice.account_name ?? emu.settings.businessName}</p>
     <span class="badge test">TEST MODE</span>
     <h1>Invoice ${invoice.number ?? invoice.id}</h1>
     <p><span class="badge">${invoice.status}</span></p>

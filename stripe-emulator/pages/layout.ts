@@ -46,6 +46,7 @@ button.secondary,.button.secondary{background:#fff;color:#1a1f36;border:1px soli
 .notice{background:#e3f8ee;color:#0e6245;border-radius:6px;padding:10px 12px;margin:12px 0}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:8px 6px;border-bottom:1px solid #e3e8ee}td.num,th.num{text-align:right}
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;background:#e3e8ee;font-size:12px;font-weight:600}.test{background:#ffde92;color:#5c3b00}
+.merchant{font-weight:600;margin:0 0 8px}
 ul.plain{list-style:none;padding:0;margin:0}ul.plain li{padding:8px 0;border-bottom:1px solid #e3e8ee;display:flex;justify-content:space-between;gap:12px;align-items:center}
 `;
 

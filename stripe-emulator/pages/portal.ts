@@ -7,7 +7,7 @@ import { parseForm, Params } from '../http/form';
 import { emitEvent } from '../events';
 import { clone } from '../json';
 import { describeInterval, formatAmount, productName } from '../billing/plans';
-import { formatDate } from '../billing/periods';
+import { formatLongDate as formatDate } from '../billing/periods';
 import { cancelSubscription, intervalMismatch, period, planItemOf, recurringOf } from '../billing/subscriptions';
 import { applyPlannedChange, planItemChanges, type ProrationBehavior } from '../billing/changes';
 import { predictUpdateCharge, refuseIfUnpaid } from '../billing/payment-behavior';
@@ -29,8 +29,25 @@ function planLabel(emu: Emulator, price: Stripe.Price): string {
   return `${productName(emu, price)} — ${formatAmount(price.unit_amount ?? 0, price.currency)} / ${describeInterval(price)}`;
 }
 
+/** The cost of a price per day of its interval, to compare prices billed on different intervals. */
+function dailyCost(price: Stripe.Price, quantity: number): number {
+  return ((price.unit_amount ?? 0) * quantity) / intervalDays(price);
+}
+
+/**
+ * What a switch means for the customer, by price: another product that costs more (per day of its interval) is an
+ * upgrade, one that costs less a downgrade; the same product on another interval, or the same cost, is a switch.
+ */
+function switchVerb(current: Stripe.SubscriptionItem, option: Stripe.Price): 'Upgrade' | 'Downgrade' | 'Switch' {
+  if (option.product === current.price.product) return 'Switch';
+  const quantity = current.quantity ?? 1;
+  const [now, next] = [dailyCost(current.price, quantity), dailyCost(option, quantity)];
+  return next > now ? 'Upgrade' : next < now ? 'Downgrade' : 'Switch';
+}
+
 function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, config: Stripe.BillingPortal.Configuration, sub: Stripe.Subscription): Html {
-  const price = planItemOf(sub).price;
+  const item = planItemOf(sub);
+  const price = item.price;
   const { end } = period(sub);
   const cancelling = sub.cancel_at !== null;
   const scheduleId = scheduleIdOf(sub);
@@ -67,7 +84,8 @@ function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, 
         ? html`<h2 style="margin-top:20px">Switch plan</h2><ul class="plain">${options.map((id) => {
             const option = emu.store.prices.get(id);
             if (!option || !option.active) return html``;
-            return html`<li><span>${planLabel(emu, option)}</span><form method="post" action="/portal/${session.id}/switch"><input type="hidden" name="subscription" value="${sub.id}"><input type="hidden" name="price" value="${id}"><button type="submit" class="secondary" aria-label="Switch to ${planLabel(emu, option)}">Switch</button></form></li>`;
+            const verb = switchVerb(item, option);
+            return html`<li><span>${planLabel(emu, option)}</span><form method="post" action="/portal/${session.id}/switch"><input type="hidden" name="subscription" value="${sub.id}"><input type="hidden" name="price" value="${id}"><button type="submit" class="secondary" aria-label="${verb} to ${planLabel(emu, option)}">${verb}</button></form></li>`;
           })}</ul>`
         : null
     }
@@ -80,10 +98,12 @@ function render(emu: Emulator, session: Stripe.BillingPortal.Session, notice: st
   if (!config || !customer) return page('Billing', html`<div class="card"><h1>Unavailable</h1></div>`);
   const subs = subscriptionsOf(emu, customer.id);
   const invoices = [...emu.store.invoices.values()].filter((i) => i.customer === customer.id && i.status !== 'draft').reverse();
+  const business = emu.settings.businessName;
   const body = html`
-    <p>${session.return_url ? html`<a href="${session.return_url}">← Return to ${config.business_profile.headline ?? 'the app'}</a>` : null}</p>
+    <p>${session.return_url ? html`<a href="${session.return_url}">← Return to ${business}</a>` : null}</p>
     <span class="badge test">TEST MODE</span>
-    <h1>${config.business_profile.headline ?? 'Billing'}</h1>
+    <h1 data-testid="merchant-name">${business}</h1>
+    ${config.business_profile.headline ? html`<p>${config.business_profile.headline}</p>` : null}
     <p class="muted">${customer.email ?? customer.id}</p>
     ${notice ? html`<div class="notice" role="status">${notice}</div>` : null}
     ${error ? html`<div class="error" role="alert">${error}</div>` : null}

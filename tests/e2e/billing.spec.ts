@@ -285,10 +285,10 @@ test("plan switches in the Stripe portal follow the app's policy: an upgrade end
   await expect(page).toHaveURL(EMULATOR_PORTAL);
 
   // Pro (in its trial) → Scale monthly: applies now, the trial ends and Scale is billed at once.
-  await page.getByRole("button", { name: "Switch to Scale — $99.00 / month" }).click();
+  await page.getByRole("button", { name: "Upgrade to Scale — $99.00 / month" }).click();
   await expect(page.getByRole("status")).toContainText("Your plan has been updated to Scale");
   // Scale → Pro monthly: a lower amount, so it is scheduled for the period end, as in the app.
-  await page.getByRole("button", { name: "Switch to Pro — $19.00 / month" }).click();
+  await page.getByRole("button", { name: "Downgrade to Pro — $19.00 / month" }).click();
   await expect(page.getByRole("status")).toContainText("Your plan will switch on");
   await page.getByRole("link", { name: /Return to/ }).click();
   await expect(page).toHaveURL(/\/billing$/);

@@ -76,7 +76,8 @@ export async function payOnCheckout(page: Page, card: string) {
   await page.getByLabel("Expiration").fill("12 / 34");
   await page.getByLabel("CVC").fill("123");
   await page.getByLabel("Name on card").fill("E2E Payer");
-  await page.getByRole("button", { name: "Pay" }).click();
+  // "Start trial" when the plan starts with a free trial (nothing is charged today), as on Stripe.
+  await page.getByRole("button", { name: /^(Pay|Start trial)$/ }).click();
 }
 
 /** Signed in, no subscription yet: Pro monthly through the real pricing → Checkout → success flow. */

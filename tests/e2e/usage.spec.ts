@@ -40,7 +40,7 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await page.getByLabel("Expiration").fill("12 / 34");
   await page.getByLabel("CVC").fill("123");
   await page.getByLabel("Name on card").fill("E2E Payer");
-  await page.getByRole("button", { name: "Pay" }).click();
+  await page.getByRole("button", { name: /^(Pay|Start trial)$/ }).click();
   await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro");
 
   await page.goto("/dashboard");
