@@ -163,7 +163,9 @@ export function PricingPlans({
         </Alert>
       )}
 
-      <ul className="grid gap-6 md:grid-cols-2 lg:grid-cols-4">
+      {/* Each card spans six rows of the list's grid (subgrid), so the name, description, price,
+          button, limits and features line up across a row of cards whatever each one holds. */}
+      <ul className="grid gap-x-6 gap-y-6 md:grid-cols-2 lg:grid-cols-4">
         {plans.map((plan) => {
           const price = plan.prices?.[interval] ?? null;
           const isCurrent = viewer.currentPlanId === plan.id;
@@ -174,7 +176,7 @@ export function PricingPlans({
               key={plan.id}
               aria-labelledby={headingId}
               data-testid={`plan-card-${plan.id}`}
-              className={`flex flex-col rounded-lg border bg-surface p-6 shadow-sm ${highlighted ? "border-brand-500 ring-2 ring-brand-500" : "border-gray-200"}`}
+              className={`row-span-6 grid grid-rows-subgrid gap-y-0 rounded-lg border bg-surface p-6 shadow-sm ${highlighted ? "border-brand-500 ring-2 ring-brand-500" : "border-gray-200"}`}
             >
               <div className="flex items-center justify-between gap-2">
                 <h2 id={headingId} className="text-lg font-semibold">
@@ -232,33 +234,49 @@ export function PricingPlans({
                 />
               </div>
 
-              <h3 className="mt-6 text-xs font-semibold uppercase tracking-wide text-gray-500">Limits per billing period</h3>
-              <ul className="mt-2 space-y-1 text-sm">
-                {meterIds.map((meter) => (
-                  <li key={meter} className="flex justify-between gap-2">
-                    <span className="text-gray-600">{meters[meter].label}</span>
-                    <span className="font-medium">{formatLimit(plan.limits[meter])}</span>
-                  </li>
-                ))}
-              </ul>
-
-              <h3 className="mt-4 text-xs font-semibold uppercase tracking-wide text-gray-500">Includes</h3>
-              <ul className="mt-2 space-y-1 text-sm">
-                {featureIds.some((f) => plan.features[f]) ? (
-                  featureIds
-                    .filter((f) => plan.features[f])
-                    .map((f) => (
-                      <li key={f} className="flex gap-2">
-                        <span aria-hidden="true" className="text-green-600">
-                          ✓
+              <div>
+                <h3 className="mt-6 text-xs font-semibold uppercase tracking-wide text-gray-500">
+                  {interval === "year" && price ? "Every month, billed yearly" : "Every month"}
+                </h3>
+                <ul className="mt-2 space-y-1 text-sm" data-testid={`plan-limits-${plan.id}`}>
+                  {meterIds.map((meter) => (
+                    <li key={meter}>
+                      <span className="flex justify-between gap-2">
+                        <span className="text-gray-600">{meters[meter].label}</span>
+                        <span className="font-medium">
+                          {formatLimit(plan.limits[meter])}
+                          {plan.limits[meter] !== null && <span className="font-normal text-gray-600"> / month</span>}
                         </span>
-                        {features[f]}
-                      </li>
-                    ))
-                ) : (
-                  <li className="text-gray-600">The basics, within the limits above</li>
-                )}
-              </ul>
+                      </span>
+                      {plan.overage[meter] && (
+                        <span className="block text-right text-xs text-gray-600" data-testid={`plan-overage-${plan.id}-${meter}`}>
+                          then {plan.overage[meter]}
+                        </span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+
+              <div>
+                <h3 className="mt-4 text-xs font-semibold uppercase tracking-wide text-gray-500">Includes</h3>
+                <ul className="mt-2 space-y-1 text-sm">
+                  {featureIds.some((f) => plan.features[f]) ? (
+                    featureIds
+                      .filter((f) => plan.features[f])
+                      .map((f) => (
+                        <li key={f} className="flex gap-2">
+                          <span aria-hidden="true" className="text-green-600">
+                            ✓
+                          </span>
+                          {features[f]}
+                        </li>
+                      ))
+                  ) : (
+                    <li className="text-gray-600">The basics, within the limits above</li>
+                  )}
+                </ul>
+              </div>
             </li>
           );
         })}

@@ -62,3 +62,68 @@ test("/billing with API keys (and a new key shown) does not scroll sideways on a
   await expect(page.getByRole("button", { name: "Create key" })).toBeEnabled();
   await expectFits(page, "/billing with two keys");
 });
+
+test("/pricing at 375 px: the comparison table scrolls under a sticky first column, says so, and reaches Enterprise", async ({ page }) => {
+  await page.goto("/pricing");
+  const scroller = page.getByTestId("compare-scroller");
+  await scroller.scrollIntoViewIfNeeded();
+  await expect(page.getByTestId("compare-scroll-hint")).toBeVisible();
+  await expect(scroller).toHaveAccessibleDescription(/sideways/);
+
+  const rowHeaders = scroller.locator("tbody th");
+  const firstColumn = rowHeaders.first();
+  const before = (await firstColumn.boundingBox())!;
+  // Labels stay readable: at most two lines each (they wrapped to three or four).
+  for (const height of await rowHeaders.evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().height))) {
+    expect(height).toBeLessThanOrEqual(24 + 2 * 20 + 1);
+  }
+
+  const scrolled = await scroller.evaluate((el) => {
+    el.scrollLeft = el.scrollWidth;
+    return el.scrollLeft;
+  });
+  expect(scrolled, "the table scrolls sideways at 375 px").toBeGreaterThan(0);
+  const after = (await firstColumn.boundingBox())!;
+  expect(Math.abs(after.x - before.x), "the first column stays where it was").toBeLessThanOrEqual(0.5);
+
+  // Enterprise is on screen beside the sticky column, not under it or past the edge.
+  const enterprise = (await scroller.getByRole("columnheader", { name: "Enterprise" }).boundingBox())!;
+  const box = (await scroller.boundingBox())!;
+  expect(enterprise.x).toBeGreaterThanOrEqual(after.x + after.width - 0.5);
+  expect(enterprise.x + enterprise.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+  await expect(scroller.getByTestId("compare-overage-enterprise-tokens")).toBeInViewport();
+});
+
+test.describe("at desktop width", () => {
+  test.use({ viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false });
+
+  test("/pricing with Yearly on: the plan cards' buttons line up", async ({ page }) => {
+    await page.goto("/pricing");
+    await expect(page.getByTestId("pricing-plans")).toHaveAttribute("data-viewer-known", "true");
+    await page.getByRole("radio", { name: /Yearly/ }).check();
+    await expect(page.getByTestId("plan-price-pro")).toContainText("billed yearly");
+    const tops: number[] = [];
+    for (const id of ["free", "pro", "scale", "enterprise"]) {
+      const cta = page.getByTestId(`plan-card-${id}`).locator("a, button").first();
+      await expect(cta).toBeVisible();
+      tops.push((await cta.boundingBox())!.y);
+    }
+    expect(Math.max(...tops) - Math.min(...tops), `button tops: ${tops.join(", ")}`).toBeLessThanOrEqual(0.5);
+  });
+
+  test("/pricing says allowances renew monthly, also billed yearly, and shows the AI-token overage price", async ({ page }) => {
+    await page.goto("/pricing?interval=year");
+    const scale = page.getByTestId("plan-card-scale");
+    await expect(scale).toContainText("Every month, billed yearly");
+    await expect(page.getByTestId("plan-limits-scale")).toContainText("1,000,000 / month");
+    for (const id of ["pro", "scale"]) {
+      await expect(page.getByTestId(`plan-overage-${id}-tokens`)).toHaveText("then $0.02 per 1,000 tokens");
+      await expect(page.getByTestId(`compare-overage-${id}-tokens`)).toHaveText("$0.02 per 1,000 tokens");
+    }
+    await expect(page.getByTestId("plan-overage-free-tokens")).toHaveCount(0);
+    await expect(page.getByTestId("compare-overage-free-tokens")).toHaveText(/Not included/);
+    await page.getByRole("radio", { name: "Monthly" }).check();
+    await expect(scale).not.toContainText("billed yearly");
+    await expect(page.getByTestId("plan-limits-scale")).toContainText("1,000,000 / month");
+  });
+});
