@@ -78,7 +78,7 @@ test("protected API routes answer 401 JSON, not an HTML page", async ({ request 
   expect(await res.json()).toMatchObject({ error: "unauthorized" });
 });
 
-test("an admin signing in without a return path lands on /admin, a customer on /billing", async ({ page }) => {
+test("an admin signing in without a return path lands on /admin; an explicit return path still wins", async ({ page }) => {
   await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
   await signIn(page, "admin@example.com", "admin-password-1");
   await expect(page).toHaveURL(/\/admin$/);
