@@ -2,6 +2,7 @@ import type { NextRequest } from "next/server";
 import type Stripe from "stripe";
 import { requireApiAdmin, requireApiUser, requireApiUserOrKey, type SessionUser } from "@/lib/auth/session";
 import { secretMatches } from "@/lib/auth/shared-secret";
+import { noteWebhookSignatureFailure } from "@/lib/billing/webhooks/signature-failures";
 import { AppError, unauthorized } from "@/lib/errors";
 import { verifyStripeWebhook, webhookSecret } from "@/lib/stripe/webhook-signature";
 
@@ -53,7 +54,7 @@ export async function authenticateAccess(access: Access, request: NextRequest, r
       return anonymous;
     }
     case "stripe-signature":
-      return { ...anonymous, stripeEvent: verifiedStripeEvent(request, rawBody) };
+      return { ...anonymous, stripeEvent: await verifiedStripeEvent(request, rawBody) };
   }
 }
 
@@ -64,13 +65,15 @@ function refuseApiKey(request: NextRequest): void {
   }
 }
 
-function verifiedStripeEvent(request: NextRequest, rawBody: string): Stripe.Event {
+async function verifiedStripeEvent(request: NextRequest, rawBody: string): Promise<Stripe.Event> {
   const secret = webhookSecret();
   if (!secret) throw new AppError("webhook_not_configured", "Webhook secret is not configured.");
   try {
     return verifyStripeWebhook(rawBody, request.headers.get("stripe-signature"), secret);
   } catch (error) {
     const message = error instanceof Error ? error.message : "invalid signature";
+    // Logged (without the payload) and counted: a burst of them raises an operator alert.
+    await noteWebhookSignatureFailure(message);
     throw new AppError("invalid_signature", `Webhook signature verification failed: ${message}`);
   }
 }

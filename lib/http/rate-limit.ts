@@ -49,32 +49,77 @@ export function rateLimitStore(env: Record<string, string | undefined> = process
   return env.DATABASE_URL ? "postgres" : "memory";
 }
 
+/** A store call that takes longer than this is treated as a store outage: the memory limiter answers. */
+export const RATE_LIMIT_STORE_TIMEOUT_MS = 300;
+/** After a store timeout, the memory limiter answers alone this long, so an outage costs one wait, not one per request. */
+const STORE_BYPASS_MS = 5_000;
+
+interface LimiterEntry {
+  limiter: RateLimiterAbstract;
+  /** The in-memory limiter that answers while the shared store is unreachable (null: memory only). */
+  insurance: RateLimiterMemory | null;
+}
+
 const globalForLimits = globalThis as unknown as {
-  __rateLimiters?: { db: Database | null; limiters: Map<string, RateLimiterAbstract> };
+  __rateLimiters?: { db: Database | null; limiters: Map<string, LimiterEntry>; bypassUntil: number };
 };
 
-async function limiterFor(name: RateLimitName, scope: RateLimitScope, budget: Budget): Promise<RateLimiterAbstract> {
+async function limiterFor(id: string, budget: Budget): Promise<LimiterEntry> {
   const db = rateLimitStore() === "postgres" ? (await getDatabaseHandle()).db : null;
   if (!globalForLimits.__rateLimiters || globalForLimits.__rateLimiters.db !== db) {
-    globalForLimits.__rateLimiters = { db, limiters: new Map() };
+    globalForLimits.__rateLimiters = { db, limiters: new Map(), bypassUntil: 0 };
   }
   const cache = globalForLimits.__rateLimiters.limiters;
-  const id = `${name}:${scope}`;
-  let limiter = cache.get(id);
-  if (!limiter) {
+  let entry = cache.get(id);
+  if (!entry) {
     const options = { keyPrefix: id, points: budget.points, duration: budget.seconds };
-    limiter = db
-      ? new RateLimiterDrizzle({
-          ...options,
-          schema: rateLimits,
-          storeClient: db,
-          clearExpiredByTimeout: false,
-          insuranceLimiter: new RateLimiterMemory(options),
-        })
-      : new RateLimiterMemory(options);
-    cache.set(id, limiter);
+    const insurance = db ? new RateLimiterMemory(options) : null;
+    entry = {
+      limiter:
+        db && insurance
+          ? new RateLimiterDrizzle({ ...options, schema: rateLimits, storeClient: db, clearExpiredByTimeout: false, insuranceLimiter: insurance })
+          : new RateLimiterMemory(options),
+      insurance,
+    };
+    cache.set(id, entry);
   }
-  return limiter;
+  return entry;
+}
+
+/**
+ * Consumes points from the shared store, bounded: a store that does not answer within
+ * RATE_LIMIT_STORE_TIMEOUT_MS (a frozen or unreachable database, whose own timeouts are seconds)
+ * is skipped for STORE_BYPASS_MS and the in-memory limiter answers at once, so the limits still hold
+ * per instance and no request waits on the outage. A store that fails outright falls back the same
+ * way (rate-limiter-flexible's `insuranceLimiter`).
+ */
+async function consumeBounded(entry: LimiterEntry, key: string, points = 1): Promise<RateLimiterRes> {
+  const state = globalForLimits.__rateLimiters;
+  if (!entry.insurance || !state) return entry.limiter.consume(key, points);
+  if (Date.now() < state.bypassUntil) return entry.insurance.consume(key, points);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), RATE_LIMIT_STORE_TIMEOUT_MS);
+  });
+  try {
+    const result = await Promise.race([entry.limiter.consume(key, points), timedOut]);
+    if (result !== "timeout") return result;
+  } finally {
+    clearTimeout(timer);
+  }
+  state.bypassUntil = Date.now() + STORE_BYPASS_MS;
+  logger.warn({ timeoutMs: RATE_LIMIT_STORE_TIMEOUT_MS }, "rate limiter store did not answer: counting in memory for now");
+  return entry.insurance.consume(key, points);
+}
+
+/**
+ * Counts one occurrence of `name` in a fixed window of `seconds` shared by every instance (the
+ * rate-limit store: one upsert on Postgres), and returns how many there were in the window so far.
+ * Bounded like the rate limits: an unreachable store counts in memory.
+ */
+export async function countOccurrence(name: string, seconds: number): Promise<number> {
+  const entry = await limiterFor(`count:${name}`, { points: Number.MAX_SAFE_INTEGER, seconds });
+  return (await consumeBounded(entry, name)).consumedPoints;
 }
 
 export const rateLimited = (retryAfterSeconds: number) =>
@@ -90,9 +135,9 @@ export async function consumeRateLimit(name: RateLimitName, scope: RateLimitScop
   const policy: { ip?: Budget; account?: Budget } = RATE_LIMIT_POLICIES[name];
   const budget = policy[scope];
   if (!budget) return;
-  const limiter = await limiterFor(name, scope, budget);
+  const entry = await limiterFor(`${name}:${scope}`, budget);
   try {
-    await limiter.consume(key.toLowerCase());
+    await consumeBounded(entry, key.toLowerCase());
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
     // A broken store with no insurance: log and let the request through rather than fail it.

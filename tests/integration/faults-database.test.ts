@@ -4,6 +4,7 @@ import { GET as meRoute } from "@/app/api/me/route";
 import { GET as subscriptionRoute } from "@/app/api/billing/subscription/route";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
 import { users } from "@/db/schema";
+import { consumeRateLimit, RATE_LIMIT_POLICIES } from "@/lib/http/rate-limit";
 import { startPrivatePostgres, type PrivatePostgres } from "@/scripts/lib/private-postgres";
 import { requestAs } from "../helpers/session";
 
@@ -87,6 +88,46 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("a database outage on Postgres
       pg.thaw();
     }
     await expectRecovery();
+  }, 60_000);
+
+  it("frozen under a Postgres rate-limit store: the limiter answers from memory at once and still limits", async () => {
+    // The limiter's own handle, with the database's usual (long) timeouts: the store must not wait on them.
+    const slow = await openDatabase({ url: pg.url, max: 2, timeouts: { connectMs: 15_000, statementMs: 15_000, idleInTransactionMs: 20_000 } });
+    const saved = { limits: process.env.RATE_LIMITS, store: process.env.RATE_LIMIT_STORE };
+    const resetLimiters = () => ((globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined);
+    setAppDatabase(slow);
+    resetLimiters();
+    delete process.env.RATE_LIMITS;
+    process.env.RATE_LIMIT_STORE = "postgres";
+    try {
+      await consumeRateLimit("checkout", "ip", "198.51.100.7"); // the store works: one row in rate_limits
+      pg.freeze();
+      try {
+        const { points } = RATE_LIMIT_POLICIES.checkout.ip;
+        const started = performance.now();
+        const first = await consumeRateLimit("checkout", "ip", "198.51.100.8").then(() => "allowed", (e: unknown) => e);
+        const firstMs = performance.now() - started;
+        expect(first).toBe("allowed");
+        expect(firstMs).toBeLessThan(2_000);
+        // Then at once (no wait per request), and the budget still holds, counted in memory.
+        const outcomes: string[] = [];
+        for (let i = 1; i <= points; i += 1) {
+          outcomes.push(await consumeRateLimit("checkout", "ip", "198.51.100.8").then(() => "allowed", (e: unknown) => (e as { code?: string }).code ?? String(e)));
+        }
+        expect(performance.now() - started).toBeLessThan(2_000);
+        expect(outcomes.filter((o) => o === "allowed")).toHaveLength(points - 1);
+        expect(outcomes.at(-1)).toBe("rate_limited");
+      } finally {
+        pg.thaw();
+      }
+    } finally {
+      process.env.RATE_LIMITS = saved.limits;
+      if (saved.store === undefined) delete process.env.RATE_LIMIT_STORE;
+      else process.env.RATE_LIMIT_STORE = saved.store;
+      resetLimiters();
+      setAppDatabase(handle);
+      await slow.close().catch(() => {});
+    }
   }, 60_000);
 
   it("stopped: 503 database_unavailable within seconds, then recovers when it is back", async () => {

@@ -3,7 +3,8 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { POST as webhookRoute } from "@/app/api/billing/webhook/route";
-import { billingCustomers, invoices, notifications, subscriptions, webhookEvents, type User } from "@/db/schema";
+import { billingCustomers, invoices, notifications, operatorAlerts, rateLimits, subscriptions, webhookEvents, type User } from "@/db/schema";
+import { logger } from "@/lib/logger";
 import { syncStripeSubscription } from "@/lib/billing/sync";
 import { DATABASE_KINDS } from "../helpers/db";
 import { TEST_WEBHOOK_SECRET, startBillingEnv, type BillingEnv } from "../helpers/billing-env";
@@ -159,6 +160,35 @@ describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     expect((await webhookRoute(forged)).status).toBe(400);
     expect(await db().select().from(webhookEvents)).toEqual([]);
     expect((await billingState()).subscriptions).toEqual([]);
+  });
+
+  it("a failed signature is logged with its reason and without the payload; 5 within 5 minutes raise one operator alert, counted across instances", async () => {
+    await db().delete(operatorAlerts);
+    await db().delete(rateLimits);
+    const resetInstance = () => ((globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined);
+    resetInstance();
+    const warn = vi.spyOn(logger, "warn");
+    try {
+      const payload = JSON.stringify({ ...checkoutEvents[0], secretMarker: "payload-must-not-be-logged" });
+      const alerts = () => db().select().from(operatorAlerts).where(eq(operatorAlerts.kind, "webhook_signature_failed"));
+      for (let i = 1; i <= 8; i += 1) {
+        // On Postgres the count lives in the database: a fresh instance (no in-memory limiter) keeps counting.
+        if (kind === "postgres" && i === 3) resetInstance();
+        const res = await webhookRoute(signedRequest(payload, { secret: "whsec_rotated_away" }));
+        expect(res.status).toBe(400);
+        expect((await alerts()).length, `after ${i} failures`).toBe(i < 5 ? 0 : 1);
+      }
+      const [alert] = await alerts();
+      expect(alert.text).toContain("STRIPE_WEBHOOK_SECRET");
+      const failures = warn.mock.calls.filter((call) => call[1] === "webhook signature verification failed");
+      expect(failures).toHaveLength(8);
+      expect(failures[0][0]).toMatchObject({ reason: expect.stringMatching(/signature/i) });
+      expect(JSON.stringify(warn.mock.calls)).not.toContain("payload-must-not-be-logged");
+      expect(await db().select().from(webhookEvents)).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      resetInstance();
+    }
   });
 
   it("refuses a body over 1 MB with 413", async () => {
