@@ -3,7 +3,7 @@ import type { ApiKeyView } from "@/lib/auth/api-keys";
 import { formatShortDate } from "@/lib/format";
 
 /*
- * The API key manager's markup, without state. The billing page renders it on the server as the
+ * The API key manager's markup, without state or hooks; event handlers only when given. The billing page renders it on the server as the
  * placeholder (inert, no JavaScript) until the interactive manager (api-keys.tsx) has loaded, which
  * renders the same markup: the swap moves nothing on the page.
  */
@@ -85,12 +85,12 @@ export function ApiKeyList({ keys, disabled, confirming = null, onRevoke, onConf
                 type="button"
                 autoFocus
                 disabled={disabled}
-                onClick={() => onConfirmRevoke?.(k.id)}
+                onClick={onConfirmRevoke && (() => onConfirmRevoke(k.id))}
                 className="rounded-md bg-red-700 px-3 py-1 text-xs font-medium text-white hover:bg-red-800 disabled:cursor-not-allowed disabled:opacity-60"
               >
                 Revoke key
               </button>
-              <button type="button" disabled={disabled} onClick={() => onCancelRevoke?.()} className={quiet}>
+              <button type="button" disabled={disabled} onClick={onCancelRevoke} className={quiet}>
                 Cancel
               </button>
             </div>
@@ -98,7 +98,8 @@ export function ApiKeyList({ keys, disabled, confirming = null, onRevoke, onConf
             <button
               type="button"
               disabled={disabled || !onRevoke}
-              onClick={() => onRevoke?.(k.id)}
+              // No handler in the server-rendered placeholder (a server component cannot hand one to the browser).
+              onClick={onRevoke && (() => onRevoke(k.id))}
               className="rounded-md px-2 py-1 text-sm font-medium text-red-700 hover:underline disabled:opacity-60 dark:text-red-300"
               aria-label={`Revoke ${k.name}`}
               data-key-id={k.id}

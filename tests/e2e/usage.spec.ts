@@ -199,7 +199,7 @@ test("the daily chart opens on the meter in use, labels days in the viewer's loc
   const today = new Date().toISOString().slice(0, 10);
   await expect(chart).toHaveAttribute("data-last-date", today);
   const label = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(`${today}T00:00:00Z`));
-  await expect(chart.locator(".recharts-xAxis .recharts-cartesian-axis-tick-value").last()).toHaveText(label);
+  await expect(chart.locator(`[class*="xAxis"] .recharts-cartesian-axis-tick-value`).last()).toHaveText(label);
 });
 
 test("after a reload with the job allowance used up, Run a job is disabled and the upgrade prompt shown", async ({ page }) => {
