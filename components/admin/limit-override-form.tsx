@@ -30,6 +30,13 @@ export interface MeterLimit {
  */
 export function MeterLimitCells({ userId, initial }: { userId: string; initial: MeterLimit }) {
   const [state, setState] = useState(initial);
+  // A newer render from the server (after any action on the page) replaces the local state, in place:
+  // no remount, so the form keeps its status message and focus.
+  const [rendered, setRendered] = useState(initial);
+  if (rendered.limit !== initial.limit || rendered.overridden !== initial.overridden || rendered.planLimit !== initial.planLimit || rendered.used !== initial.used) {
+    setRendered(initial);
+    setState(initial);
+  }
   const share = usageShare(state.used, state.limit);
   return (
     <>

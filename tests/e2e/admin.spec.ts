@@ -254,6 +254,9 @@ test("admin screens: subscription history of changes, ignored events shown neutr
   await page.getByRole("button", { name: "Set limit for API calls" }).click();
   await expect(page.getByTestId("limit-api_calls")).toHaveText("12,345 calls");
   await expect(page.getByTestId("usage-api_calls")).toContainText("custom (plan: 1,000,000)");
+  await expect(page.getByTestId("usage-api_calls").getByRole("status")).toHaveText("Limit saved.");
+  // The refresh after it has landed (the audit log shows the action) before the next one is held.
+  await expect(page.getByTestId("audit-table")).toContainText("limit_override.set");
   const held: Array<() => Promise<void>> = [];
   await page.route(`**/admin/customers/${customerId}**`, async (route) => {
     if (route.request().headers()["rsc"]) held.push(() => route.continue());

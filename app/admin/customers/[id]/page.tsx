@@ -131,7 +131,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
               <tr key={u.meter} data-testid={`usage-${u.meter}`}>
                 <Td>{u.label}</Td>
                 <Td className="text-right tabular-nums">{formatLimit(u.used, u.unit)}</Td>
-                <MeterLimitCells key={`${u.limit}:${u.overridden}`} userId={c.id} initial={u} />
+                <MeterLimitCells userId={c.id} initial={u} />
               </tr>
             ))}
           </tbody>
