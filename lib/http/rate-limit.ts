@@ -93,24 +93,27 @@ async function limiterFor(id: string, budget: Budget): Promise<LimiterEntry> {
  * per instance and no request waits on the outage. A store that fails outright falls back the same
  * way (rate-limiter-flexible's `insuranceLimiter`).
  */
-async function consumeBounded(entry: LimiterEntry, key: string, points = 1): Promise<RateLimiterRes> {
+async function withStore<T>(entry: LimiterEntry, use: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
   const state = globalForLimits.__rateLimiters;
-  if (!entry.insurance || !state) return entry.limiter.consume(key, points);
-  if (Date.now() < state.bypassUntil) return entry.insurance.consume(key, points);
+  if (!entry.insurance || !state) return use(entry.limiter);
+  if (Date.now() < state.bypassUntil) return use(entry.insurance);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), RATE_LIMIT_STORE_TIMEOUT_MS);
+  const timedOut = new Promise<typeof STORE_TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(STORE_TIMED_OUT), RATE_LIMIT_STORE_TIMEOUT_MS);
   });
   try {
-    const result = await Promise.race([entry.limiter.consume(key, points), timedOut]);
-    if (result !== "timeout") return result;
+    const result = await Promise.race([use(entry.limiter), timedOut]);
+    if (result !== STORE_TIMED_OUT) return result as T;
   } finally {
     clearTimeout(timer);
   }
   state.bypassUntil = Date.now() + STORE_BYPASS_MS;
   logger.warn({ timeoutMs: RATE_LIMIT_STORE_TIMEOUT_MS }, "rate limiter store did not answer: counting in memory for now");
-  return entry.insurance.consume(key, points);
+  return use(entry.insurance);
 }
+const STORE_TIMED_OUT = Symbol("store timed out");
+
+const consumeBounded = (entry: LimiterEntry, key: string, points = 1): Promise<RateLimiterRes> => withStore(entry, (limiter) => limiter.consume(key, points));
 
 /**
  * Counts one occurrence of `name` in a fixed window of `seconds` shared by every instance (the
@@ -155,10 +158,10 @@ export function clientIp(headers: Headers): string {
   return forwarded || headers.get("x-real-ip")?.trim() || "unknown";
 }
 
-async function policyLimiter(name: RateLimitName, scope: RateLimitScope): Promise<{ limiter: RateLimiterAbstract; budget: Budget } | null> {
+async function policyLimiter(name: RateLimitName, scope: RateLimitScope): Promise<{ entry: LimiterEntry; budget: Budget } | null> {
   if (process.env.RATE_LIMITS === "off") return null;
   const budget = (RATE_LIMIT_POLICIES[name] as { ip?: Budget; account?: Budget })[scope];
-  return budget ? { limiter: await limiterFor(name, scope, budget), budget } : null;
+  return budget ? { entry: await limiterFor(`${name}:${scope}`, budget), budget } : null;
 }
 
 /**
@@ -171,7 +174,7 @@ export async function rateLimitUsage(
   key: string,
 ): Promise<{ used: number; spent: boolean; retryAfterSeconds: number }> {
   const policy = await policyLimiter(name, scope);
-  const res = policy ? await policy.limiter.get(key.toLowerCase()).catch((error: unknown) => {
+  const res = policy ? await withStore(policy.entry, (limiter) => limiter.get(key.toLowerCase())).catch((error: unknown) => {
     logger.error({ err: error, limiter: name }, "rate limiter store failed");
     return null;
   }) : null;
@@ -190,9 +193,9 @@ export async function adjustRateLimit(name: RateLimitName, scope: RateLimitScope
   if (!policy) return;
   const id = key.toLowerCase();
   try {
-    if (options.renew) await policy.limiter.set(id, points, policy.budget.seconds);
-    else if (points >= 0) await policy.limiter.penalty(id, points);
-    else await policy.limiter.reward(id, -points);
+    await withStore(policy.entry, (limiter) =>
+      options.renew ? limiter.set(id, points, policy.budget.seconds) : points >= 0 ? limiter.penalty(id, points) : limiter.reward(id, -points),
+    );
   } catch (error) {
     logger.error({ err: error, limiter: name }, "rate limiter store failed");
   }
