@@ -93,23 +93,23 @@ async function limiterFor(id: string, budget: Budget): Promise<LimiterEntry> {
  * per instance and no request waits on the outage. A store that fails outright falls back the same
  * way (rate-limiter-flexible's `insuranceLimiter`).
  */
-async function withStore<T>(entry: LimiterEntry, use: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
+async function withStore<T>(entry: LimiterEntry, call: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
   const state = globalForLimits.__rateLimiters;
-  if (!entry.insurance || !state) return use(entry.limiter);
-  if (Date.now() < state.bypassUntil) return use(entry.insurance);
+  if (!entry.insurance || !state) return call(entry.limiter);
+  if (Date.now() < state.bypassUntil) return call(entry.insurance);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<typeof STORE_TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(STORE_TIMED_OUT), RATE_LIMIT_STORE_TIMEOUT_MS);
   });
   try {
-    const result = await Promise.race([use(entry.limiter), timedOut]);
+    const result = await Promise.race([call(entry.limiter), timedOut]);
     if (result !== STORE_TIMED_OUT) return result as T;
   } finally {
     clearTimeout(timer);
   }
   state.bypassUntil = Date.now() + STORE_BYPASS_MS;
   logger.warn({ timeoutMs: RATE_LIMIT_STORE_TIMEOUT_MS }, "rate limiter store did not answer: counting in memory for now");
-  return use(entry.insurance);
+  return call(entry.insurance);
 }
 const STORE_TIMED_OUT = Symbol("store timed out");
 
