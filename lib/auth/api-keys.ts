@@ -10,6 +10,7 @@ import { getPlan } from "@/lib/billing/plans";
 import { AppError, badRequest, notFound, unauthorized } from "@/lib/errors";
 import { effectiveRole } from "./roles";
 import type { SessionUser } from "./session";
+import { isUuid } from "@/lib/input-rules";
 
 /**
  * API keys for other services: `nsb_` + 32 random bytes (base64url). Only the SHA-256 of a key is
@@ -77,7 +78,7 @@ export async function listApiKeys(userId: string): Promise<ApiKeyView[]> {
 
 /** Revokes one of the user's keys; someone else's key id is "not found", exactly like an unknown one. */
 export async function revokeApiKey(userId: string, id: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound("No such API key.");
+  if (!isUuid(id)) throw notFound("No such API key.");
   const db = await getDb();
   const [row] = await db
     .update(apiKeys)

@@ -4,6 +4,7 @@ import { getDb, type Queryable } from "@/db/client";
 import { billingCustomerClaims, billingCustomers, users, type BillingCustomer } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { createCustomer, retrieveCustomer } from "@/lib/stripe/gateway";
+import { isUuid } from "@/lib/input-rules";
 
 export async function findBillingCustomer(db: Queryable, userId: string): Promise<BillingCustomer | undefined> {
   const [row] = await db.select().from(billingCustomers).where(eq(billingCustomers.userId, userId)).limit(1);
@@ -111,7 +112,7 @@ export async function resolveCustomerOwner(db: Queryable, customer: FetchedCusto
   if (linked) return { userId: linked.userId, billingCustomerId: linked.id };
   if (!customer.stripe || customer.stripe.deleted) return undefined;
   const userId = customer.stripe.userId;
-  if (!userId || !/^[0-9a-f-]{36}$/i.test(userId)) return undefined;
+  if (!userId || !isUuid(userId)) return undefined;
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
   if (!user) return undefined;
   const [row] = await db

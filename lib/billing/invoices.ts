@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { invoices } from "@/db/schema";
+import { isDateInRange } from "@/lib/input-rules";
 import { badRequest } from "@/lib/errors";
 
 export interface InvoiceView {
@@ -35,7 +36,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function decodeCursor(cursor: string): { created: Date; number: string; id: string } {
   const [created, number, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(created ?? "");
-  if (!id || !UUID.test(id) || number === undefined || number.length > 100 || rest.length > 0 || Number.isNaN(date.getTime())) {
+  if (!id || !UUID.test(id) || number === undefined || number.length > 100 || rest.length > 0 || !isDateInRange(date)) {
     throw badRequest("Invalid cursor.", { field: "cursor" });
   }
   return { created: date, number, id };

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
 import { getDb } from "@/db/client";
 import { auditLog, subscriptions, users } from "@/db/schema";
 import { excludedSet } from "@/db/upsert";
@@ -21,7 +22,7 @@ export const providerSyncInput = z.object({
     .regex(/^[a-z0-9_-]{2,32}$/, "provider must be a short lower-case name")
     .refine((p) => p !== "stripe", "Stripe subscriptions are synced from Stripe itself"),
   externalId: z.string().trim().min(1).max(200),
-  currentPeriodEnd: z.iso.datetime({ offset: true }).optional(),
+  currentPeriodEnd: z.iso.datetime({ offset: true }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).optional(),
 });
 
 /**

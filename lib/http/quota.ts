@@ -5,6 +5,8 @@ import { consume, refund, type UsageResult } from "@/lib/billing/metering";
 import { consumeAnonymous } from "@/lib/billing/metering/anonymous";
 import { quotaExceeded } from "@/lib/billing/metering/quota-error";
 import type { MeterId } from "@/lib/billing/plans";
+import { badRequest } from "@/lib/errors";
+import { isStorableText } from "@/lib/input-rules";
 import { logger } from "@/lib/logger";
 import { consumeRateLimit } from "./rate-limit";
 import { jsonError, route, type RouteContext, type RouteHandler } from "./route";
@@ -86,7 +88,7 @@ export function withQuota(
       return anonymousQuota(request, meter, quantity, (usage) => handler(ctx, { caller: null, usage }));
     }
     const caller = await requireApiUserOrKey(request);
-    const idempotencyKey = request.headers.get("idempotency-key");
+    const idempotencyKey = idempotencyKeyHeader(request);
     const usage = await consume(caller.user.id, meter, quantity, { idempotencyKey, apiKeyId: caller.apiKeyId });
     if (!usage.allowed) return quotaExceededResponse(usage);
     let response: Response;
@@ -103,4 +105,13 @@ export function withQuota(
     for (const [name, value] of Object.entries(quotaHeaders(usage))) response.headers.set(name, value);
     return response;
   });
+}
+
+/** Same rule as a usage event's `idempotencyKey`: at most 255 characters (it is stored and indexed). */
+function idempotencyKeyHeader(request: Request): string | null {
+  const key = request.headers.get("idempotency-key");
+  if (key !== null && (key.length === 0 || key.length > 255 || !isStorableText(key))) {
+    throw badRequest("Idempotency-Key: must be 1 to 255 characters.", { field: "Idempotency-Key" });
+  }
+  return key;
 }

@@ -5,6 +5,7 @@ import { databaseAppError } from "@/db/errors";
 import { logger } from "@/lib/logger";
 import { withRequestContext } from "@/lib/request-context";
 import { AppError, badRequest } from "@/lib/errors";
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/input-rules";
 import { stripeAppError } from "@/lib/stripe/errors";
 import { authenticateAccess, type Access, type Principal } from "./access";
 import { readBodyWithLimit } from "./body";
@@ -174,8 +175,14 @@ export function parseJsonText<T extends z.ZodType>(text: string, schema: T): z.i
   return parseInput(body, schema);
 }
 
-/** Validates already-decoded input (a body or query parameters) with a zod schema: 400 naming the field. */
+/**
+ * Validates already-decoded input (a body or query parameters) with a zod schema: 400 naming the
+ * field. Any string Postgres could not store (a NUL, an unpaired surrogate) is refused first, whatever
+ * the schema says.
+ */
 export function parseInput<T extends z.ZodType>(input: unknown, schema: T): z.infer<T> {
+  const unstorable = unstorableTextPath(input);
+  if (unstorable !== null) throw badRequest(`${unstorable}: ${UNSTORABLE_TEXT_MESSAGE}`, { field: unstorable });
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];

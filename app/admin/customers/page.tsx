@@ -11,7 +11,7 @@ import { adminCustomers } from "@/lib/billing/admin/console";
 import { CUSTOMER_STATUS_FILTERS, customerListQuery, type CustomerListQuery, type CustomerRow } from "@/lib/billing/admin/customers";
 import { METERS, PLANS, type MeterId } from "@/lib/billing/plans";
 import { formatMoney, formatPercent, subscriptionStatusLabel } from "@/lib/format";
-import { flatSearchParams, parseSearchParams } from "@/lib/http/query";
+import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 
 export const metadata: Metadata = { title: "Customers · Admin" };
 export const dynamic = "force-dynamic";
@@ -21,8 +21,8 @@ type Params = Record<string, string | string[] | undefined>;
 export default async function AdminCustomersPage({ searchParams }: { searchParams: Promise<Params> }) {
   await requireAdmin("/admin/customers");
   const params = await searchParams;
-  const parsed = parseSearchParams(params, customerListQuery);
-  const result = parsed.ok ? await adminCustomers(parsed.data) : null;
+  const parsed = await readWithSearchParams(params, customerListQuery, adminCustomers);
+  const result = parsed.ok ? parsed.result : null;
   const query = parsed.ok ? parsed.data : customerListQuery.parse({});
   const flat = flatSearchParams(params);
 

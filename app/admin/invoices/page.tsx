@@ -7,7 +7,7 @@ import { requireAdmin } from "@/lib/auth/session";
 import { adminInvoices } from "@/lib/billing/admin/console";
 import { INVOICE_STATUSES, adminInvoiceQuery } from "@/lib/billing/admin/invoices";
 import { formatMoney, invoiceStatusLabel } from "@/lib/format";
-import { flatSearchParams, parseSearchParams } from "@/lib/http/query";
+import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 
 export const metadata: Metadata = { title: "Invoices · Admin" };
 export const dynamic = "force-dynamic";
@@ -15,8 +15,8 @@ export const dynamic = "force-dynamic";
 export default async function AdminInvoicesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin("/admin/invoices");
   const params = await searchParams;
-  const parsed = parseSearchParams(params, adminInvoiceQuery);
-  const result = parsed.ok ? await adminInvoices(parsed.data) : null;
+  const parsed = await readWithSearchParams(params, adminInvoiceQuery, adminInvoices);
+  const result = parsed.ok ? parsed.result : null;
   const query = parsed.ok ? parsed.data : { status: undefined, from: undefined, to: undefined };
 
   return (

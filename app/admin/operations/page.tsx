@@ -7,7 +7,7 @@ import { Alert, Card } from "@/components/ui";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminOperations } from "@/lib/billing/admin/console";
 import { auditListQuery } from "@/lib/billing/admin/operations";
-import { flatSearchParams, parseSearchParams } from "@/lib/http/query";
+import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 
 export const metadata: Metadata = { title: "Operations · Admin" };
 export const dynamic = "force-dynamic";
@@ -15,8 +15,8 @@ export const dynamic = "force-dynamic";
 export default async function AdminOperationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin("/admin/operations");
   const params = await searchParams;
-  const parsed = parseSearchParams(params, auditListQuery);
-  const ops = await adminOperations(parsed.ok ? parsed.data : auditListQuery.parse({}));
+  const parsed = await readWithSearchParams(params, auditListQuery, adminOperations);
+  const ops = parsed.ok ? parsed.result : await adminOperations(auditListQuery.parse({}));
   const last = ops.reconciliation;
 
   return (

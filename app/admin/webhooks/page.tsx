@@ -7,7 +7,7 @@ import { WEBHOOK_EVENT_STATUSES } from "@/db/schema";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminWebhookEvents } from "@/lib/billing/admin/console";
 import { webhookListQuery } from "@/lib/billing/admin/webhooks";
-import { flatSearchParams, parseSearchParams } from "@/lib/http/query";
+import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 
 export const metadata: Metadata = { title: "Webhooks · Admin" };
 export const dynamic = "force-dynamic";
@@ -15,8 +15,8 @@ export const dynamic = "force-dynamic";
 export default async function AdminWebhooksPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin("/admin/webhooks");
   const params = await searchParams;
-  const parsed = parseSearchParams(params, webhookListQuery);
-  const result = parsed.ok ? await adminWebhookEvents(parsed.data) : null;
+  const parsed = await readWithSearchParams(params, webhookListQuery, adminWebhookEvents);
+  const result = parsed.ok ? parsed.result : null;
   const query = parsed.ok ? parsed.data : { status: undefined, type: undefined };
 
   return (

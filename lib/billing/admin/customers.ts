@@ -6,7 +6,7 @@ import { inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Queryable } from "@/db/client";
 import { customerLimitOverrides, subscriptions, type Subscription } from "@/db/schema";
-import { cursorDate, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
+import { cursorDate, cursorInteger, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { gracePeriodDays, resolveEntitlement, type LimitOverride } from "../entitlements";
 import { PLANS } from "../plans";
 import { MAIN_METER, readCurrentUsage, usageShare } from "./usage";
@@ -98,9 +98,9 @@ function keysetCondition(query: CustomerListQuery): SQL | undefined {
     const [email] = decodeCursor(query.cursor, 1);
     return sql`u.email ${op} ${String(email)}`;
   }
-  const [value, id] = decodeCursor(query.cursor, 2);
-  if (typeof id !== "string") return sql`false`;
-  if (query.sort === "mrr") return sql`(${MRR}, u.id) ${op} (${Number(value)}, ${id}::uuid)`;
+  const [value, rawId] = decodeCursor(query.cursor, 2);
+  const id = cursorUuid(rawId);
+  if (query.sort === "mrr") return sql`(${MRR}, u.id) ${op} (${cursorInteger(value)}, ${id}::uuid)`;
   return sql`(u.created_at, u.id) ${op} (${cursorDate(value).toISOString()}::timestamptz, ${id}::uuid)`;
 }
 

@@ -3,11 +3,12 @@ import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "@/db/client";
 import { invoices, users } from "@/db/schema";
-import { cursorDate, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
+import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
+import { cursorDate, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 
 export const INVOICE_STATUSES = ["draft", "open", "paid", "uncollectible", "void"] as const;
 
-const day = z.iso.date({ message: "must be a date (YYYY-MM-DD)" });
+const day = z.iso.date({ message: "must be a date (YYYY-MM-DD)" }).refine((d) => isDateInRange(`${d}T00:00:00Z`), DATE_RANGE_MESSAGE);
 
 export const adminInvoiceQuery = z
   .object({
@@ -63,7 +64,7 @@ export async function listAdminInvoices(db: Queryable, query: AdminInvoiceQuery)
   if (query.cursor) {
     const [created, id] = decodeCursor(query.cursor, 2);
     const at = cursorDate(created);
-    after = or(lt(invoices.providerCreatedAt, at), and(eq(invoices.providerCreatedAt, at), lt(invoices.id, String(id))));
+    after = or(lt(invoices.providerCreatedAt, at), and(eq(invoices.providerCreatedAt, at), lt(invoices.id, cursorUuid(id))));
   }
   const where = filters(query);
   const [rows, totals] = await Promise.all([

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Database, Queryable } from "@/db/client";
 import { auditLog, notifications, users } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
-import { decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
+import { cursorInteger, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { deliverPendingNotifications, smtpConfigured } from "../notifications";
 import type { ReconcileReport } from "../reconcile";
 
@@ -129,7 +129,7 @@ export async function listAuditLog(db: Queryable, query: AuditListQuery): Promis
   ];
   if (query.cursor) {
     const [id] = decodeCursor(query.cursor, 1);
-    conditions.push(lt(auditLog.id, Number(id)));
+    conditions.push(lt(auditLog.id, cursorInteger(id)));
   }
   const rows = await db
     .select({ entry: auditLog, actorEmail: users.email })

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
 import { METER_IDS, type MeterId } from "../plans";
 import { MAX_BATCH_EVENTS } from "./batch";
 import { MAX_QUANTITY } from "./result";
@@ -29,7 +30,10 @@ export const usageBatchInput = z.strictObject({
 /** `{events: […]}` is a batch; anything else is one event. */
 export const isBatchBody = (body: unknown): boolean => typeof body === "object" && body !== null && "events" in body;
 
-const isoDate = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).or(z.iso.date({ message: "must be an ISO 8601 date" }));
+const isoDate = z.iso
+  .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
+  .or(z.iso.date({ message: "must be an ISO 8601 date" }))
+  .refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE);
 
 export const usageHistoryQuery = z
   .strictObject({
@@ -46,5 +50,5 @@ export const usageHistoryQuery = z
 
 export const apiKeyInput = z.strictObject({
   name: z.string({ message: "is required" }).trim().min(1, "is required").max(100, "must be at most 100 characters"),
-  expiresAt: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).nullish(),
+  expiresAt: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).nullish(),
 });

@@ -7,6 +7,7 @@ import { loadEntitlement, meterContext, type MeterContext } from "./context";
 import { readCounter, withDatabasePolicy } from "./consume";
 import { releaseExpiredReservations } from "./sweep";
 import { assertQuantity, num, usageResult, type UsageResult } from "./result";
+import { isUuid } from "@/lib/input-rules";
 
 export const DEFAULT_RESERVATION_SECONDS = 15 * 60;
 
@@ -89,7 +90,7 @@ interface ReservationRow {
 }
 
 async function loadReservation(db: Queryable, userId: string, reservationId: string): Promise<ReservationRow & { meter: MeterId }> {
-  const [row] = /^[0-9a-f-]{36}$/i.test(reservationId)
+  const [row] = isUuid(reservationId)
     ? await selectRows<ReservationRow>(
         db,
         sql`select r.meter, r.status, r.quantity, r.period_start, r.period_end, e.quantity as charged

@@ -5,7 +5,7 @@ import { webhookEvents, type WebhookEvent } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { badRequest } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { isStorableText, storableJson } from "@/lib/storable-text";
+import { isStorableText, storableJson } from "@/lib/input-rules";
 import { deliverPendingNotifications } from "../notifications";
 import { prepareStripeEvent, type EventOutcome, type EventWrite } from "./apply-event";
 
