@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   "subscription_exists",
   "no_subscription",
   "subscription_changed",
+  "preview_expired",
   "subscription_not_changeable",
   "payment_past_due",
   "payload_too_large",

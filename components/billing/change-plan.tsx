@@ -94,7 +94,7 @@ export function ChangePlan({
     if (!selected) return;
     setError(null);
     setBusy("apply");
-    const result = await postApi<PlanChangeApplied>("/api/billing/subscription/change", { plan: selected.planId, interval: selected.interval, preview: false });
+    const result = await postApi<PlanChangeApplied>("/api/billing/subscription/change", { plan: selected.planId, interval: selected.interval, preview: false, prorationDate: preview?.prorationDate });
     setBusy(null);
     if (!result.ok) {
       setError(`The plan was not changed: ${result.message}`);

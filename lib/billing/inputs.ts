@@ -6,7 +6,11 @@ export const planSelection = z.object({
   interval: z.enum(INTERVALS, { message: 'interval must be "month" or "year"' }),
 });
 
-export const planChange = planSelection.extend({ preview: z.boolean().optional().default(false) });
+export const planChange = planSelection.extend({
+  preview: z.boolean().optional().default(false),
+  /** The preview's `prorationDate`: the change is then prorated exactly as previewed (Stripe's proration_date). */
+  prorationDate: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
 
 export const invoiceQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),

@@ -48,7 +48,15 @@ export interface PlanChangePreview {
   amountDue: number;
   lines: Array<{ description: string; amount: number }>;
   effectiveAt: string;
+  /**
+   * The moment (Unix seconds, Stripe's clock) the preview prorates at. Sent back with the change, the change is
+   * prorated at that moment, so what is charged is what was shown, to the cent (within PRORATION_DATE_MAX_AGE).
+   */
+  prorationDate: number;
 }
+
+/** How old a preview's proration date may be when the change is confirmed; an older preview must be made again. */
+export const PRORATION_DATE_MAX_AGE = 15 * 60;
 
 export interface PlanChangeApplied {
   preview: false;
@@ -93,6 +101,21 @@ interface ChangeTarget {
   /** The target interval's metered prices, which the subscription carries beside the plan price. */
   metered: Stripe.Price[];
   interval: BillingInterval;
+  /** The previewed proration date the customer confirmed, if any. */
+  prorationDate?: number;
+}
+
+/**
+ * The proration date of a change made now: the confirmed preview's (so the charge is what was shown), if it is
+ * recent and within the current period; otherwise now. A preview too old is refused rather than charged differently.
+ */
+function prorationDateFor(subscription: Stripe.Subscription, now: number, previewed: number | undefined): number {
+  if (previewed === undefined) return now;
+  const periodStart = (planItemOf(subscription) as Stripe.SubscriptionItem).current_period_start;
+  if (previewed > now || previewed < now - PRORATION_DATE_MAX_AGE || previewed < periodStart) {
+    throw new AppError("preview_expired", "The price of this change has moved since you previewed it. Review the new amount and confirm again.");
+  }
+  return previewed;
 }
 
 /** Runs one step; a change made now answers the invoice it produced (null otherwise). */
@@ -107,14 +130,16 @@ async function runStep(state: SubscriptionState, step: ActionStep, target: Chang
       return null;
     case "change_now": {
       const { price, metered } = target as ChangeTarget;
-      const prorationDate = await stripeNow(subscription);
+      const now = await stripeNow(subscription);
+      // Ending a trial bills the new price in full: nothing is prorated, so no preview can be out of date.
+      const prorationDate = step.endTrial ? now : prorationDateFor(subscription, now, (target as ChangeTarget).prorationDate);
       const changed = await changePriceNow({
         subscriptionId: subscription.id,
         items: itemsForPriceChange(subscription, price.id, metered),
         prorationDate,
         endTrial: step.endTrial,
         // A double click is one change; a retry after a new card (or at another time) is a new attempt.
-        idempotencyKey: `change:${subscription.id}:${price.id}:${prorationDate}:${idOf(subscription.default_payment_method) ?? "default"}`,
+        idempotencyKey: `change:${subscription.id}:${price.id}:${now}:${prorationDate}:${idOf(subscription.default_payment_method) ?? "default"}`,
       });
       return idOf(changed.latest_invoice);
     }
@@ -208,6 +233,7 @@ async function previewChange(state: SubscriptionState, decision: ActionPlan, tar
       amountDue: amount,
       lines: [{ description: `${target.planName} (${target.interval}ly), trial ends now`, amount }],
       effectiveAt: effectiveNow,
+      prorationDate,
     };
   }
   if (changeNow) {
@@ -224,20 +250,21 @@ async function previewChange(state: SubscriptionState, decision: ActionPlan, tar
       amountDue: invoice.amount_due,
       lines: invoice.lines.data.map((line) => ({ description: line.description ?? "", amount: line.amount })),
       effectiveAt: effectiveNow,
+      prorationDate,
     };
   }
   const effectiveAt = kind === "cancel_pending_change" ? effectiveNow : new Date(item.current_period_end * 1000).toISOString();
-  return { preview: true, kind, currency: price.currency, amountDue: 0, lines: [], effectiveAt };
+  return { preview: true, kind, currency: price.currency, amountDue: 0, lines: [], effectiveAt, prorationDate };
 }
 
 export async function changePlan(
   userId: string,
-  input: { plan: string; interval: BillingInterval; preview?: boolean },
+  input: { plan: string; interval: BillingInterval; preview?: boolean; prorationDate?: number },
 ): Promise<PlanChangePreview | PlanChangeApplied> {
   const plan = purchasablePlan(input.plan);
   const { price, metered } = await subscriptionPrices(plan, input.interval);
   const row = await requireLiveSubscription(userId);
-  const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval };
+  const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval, prorationDate: input.prorationDate };
   const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0 };
   const action: SubscriptionAction = { type: "change", target: terms };
 

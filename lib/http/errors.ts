@@ -21,6 +21,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   subscription_exists: 409,
   no_subscription: 409,
   subscription_changed: 409,
+  preview_expired: 409,
   subscription_not_changeable: 409,
   payment_past_due: 409,
   payload_too_large: 413,

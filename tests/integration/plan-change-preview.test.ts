@@ -79,8 +79,18 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
 
     const preview = await post(user.id, { ...to, preview: true });
     expect(preview.status).toBe(200);
-    const { amountDue, lines, kind: direction } = preview.body as { amountDue: number; lines: Array<{ amount: number }>; kind: string };
-    const applied = await post(user.id, to);
+    const { amountDue, lines, kind: direction, prorationDate } = preview.body as {
+      amountDue: number;
+      lines: Array<{ amount: number }>;
+      kind: string;
+      prorationDate: number;
+    };
+    // The customer reads the preview for ten minutes, then confirms it (the page sends its prorationDate back).
+    const { frozen_time: previewedAt } = await env.stripe.testHelpers.testClocks.retrieve(clockId);
+    expect(prorationDate).toBe(previewedAt);
+    await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: previewedAt + 10 * 60 });
+    await env.flush();
+    const applied = await post(user.id, { ...to, prorationDate });
     expect(applied.status).toBe(200);
     expect(applied.body.kind).toBe(direction);
     await env.flush();
@@ -98,5 +108,36 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
     // The lines shown add up to what is due (these customers have no balance to draw on).
     expect(lines.reduce((sum, line) => sum + line.amount, 0)).toBe(invoice.total);
     expect(amountDue).toBeGreaterThan(0);
+  });
+
+  it("a preview older than 15 minutes is refused (409 preview_expired) and changes nothing", async () => {
+    const { user, clockId, customerId } = await clockedUser();
+    const checkout = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "month" } }));
+    const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(((await checkout.json()) as { url: string }).url)?.[1];
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    await env.flush();
+    await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: T0 + 5 * DAY });
+    const preview = await post(user.id, { plan: "scale", interval: "year", preview: true });
+    const prorationDate = preview.body.prorationDate as number;
+    await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: prorationDate + 16 * 60 });
+    await env.flush();
+    const invoicesBefore = (await env.stripe.invoices.list({ customer: customerId })).data.length;
+
+    const stale = await post(user.id, { plan: "scale", interval: "year", prorationDate });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ error: "preview_expired" });
+    for (const bad of [prorationDate + 17 * 60, T0 - DAY]) {
+      // In the future, or before the period started: refused the same way.
+      expect((await post(user.id, { plan: "scale", interval: "year", prorationDate: bad })).body).toMatchObject({ error: "preview_expired" });
+    }
+    expect((await post(user.id, { plan: "scale", interval: "year", prorationDate: "soon" })).status).toBe(400);
+    const [sub] = (await env.stripe.subscriptions.list({ customer: customerId })).data;
+    expect(sub.items.data[0].price.lookup_key).toBe("scale_monthly");
+    expect((await env.stripe.invoices.list({ customer: customerId })).data.length).toBe(invoicesBefore);
+
+    // A fresh preview, confirmed at once, goes through.
+    const again = await post(user.id, { plan: "scale", interval: "year", preview: true });
+    const applied = await post(user.id, { plan: "scale", interval: "year", prorationDate: again.body.prorationDate });
+    expect(applied.status).toBe(200);
   });
 });
