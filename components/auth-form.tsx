@@ -67,7 +67,8 @@ export function AuthForm({
         setError(signInError(mode, result?.error));
         return;
       }
-      window.location.assign(callbackUrl || (await landingPath()));
+      // A new account is never an admin yet (the role needs a verified address): no need to ask.
+      window.location.assign(callbackUrl || (mode === "sign-up" ? DEFAULT_LANDING : await landingPath()));
     } finally {
       setPending(false);
     }
