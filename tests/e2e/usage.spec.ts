@@ -120,7 +120,7 @@ async function backgroundLuminance(page: Page, testId: string): Promise<number> 
 }
 
 test("the one-time key: readable in dark mode, Copy puts it on the clipboard; Revoke asks first and Cancel keeps the key", async ({ page, context }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.emulateMedia({ colorScheme: "dark" });
   await signUp(page, uniqueEmail("copykey"));
