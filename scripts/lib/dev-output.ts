@@ -15,7 +15,7 @@ export function prettyPrintLogs(source: Readable, target: Writable, colorize: bo
 }
 
 /** The pages a visitor opens first: compiled in the background so the first click is not a 20 s wait. */
-export const WARM_ROUTES = ["/", "/pricing", "/sign-in", "/billing", "/dashboard"];
+export const WARM_ROUTES = ["/pricing", "/", "/sign-in", "/billing", "/dashboard"];
 
 /**
  * Waits until the app answers its health check (so the warm-up never delays it), then requests each

@@ -267,8 +267,8 @@ test("admin screens: subscription history of changes, ignored events shown neutr
   await expect(page.getByTestId("limit-api_calls")).toHaveText("1,000,000 calls");
   await expect(page.getByTestId("usage-api_calls")).not.toContainText("custom (plan:");
   await expect(page.getByRole("button", { name: "Use plan limit for API calls" })).toHaveCount(0);
-  await page.unroute(`**/admin/customers/${customerId}**`);
   for (const release of held) await release();
+  await page.unroute(`**/admin/customers/${customerId}**`);
 
   // An ignored event: its reason as a neutral note, not as an error, in the list and on its page.
   await page.goto("/admin/webhooks?status=ignored");

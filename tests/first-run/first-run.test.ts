@@ -185,7 +185,7 @@ describe("first run on a fresh clone", () => {
 
       // The first compiles happen in the background, announced, then a ready line with the URL.
       await expect.poll(() => run.output(), { timeout: 180_000, interval: 1_000, message: "the first pages were never compiled" }).toMatch(/✓ ready: http:\/\/localhost:\d+ \(first pages compiled in \d+ s\)/);
-      expect(run.output()).toMatch(/compiling the first pages \(\/, \/pricing, .*\) in the background/);
+      expect(run.output()).toMatch(/compiling the first pages \(\/pricing, \/, .*\) in the background/);
       // The app's pino lines are pretty-printed in the dev terminal, never raw JSON.
       expect(run.output()).toMatch(/INFO: webhook processed/);
       expect(jsonLogLines(run.output())).toEqual([]);
