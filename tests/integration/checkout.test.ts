@@ -111,8 +111,10 @@ describe.each(DATABASE_KINDS)("checkout through the emulator on %s", (kind) => {
 
   it("a customer whose trial only Stripe knows (missed webhooks) gets no second trial", async () => {
     const user = await env.createUser();
-    // The first checkout creates the customer; the user walks away from it.
-    await checkout(user.id, { plan: "pro", interval: "month" });
+    // The first checkout creates the customer; the user walks away from it (and it expires, so the
+    // next checkout's session is the only open one even when both were created in the same second).
+    const walkedAway = (await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string };
+    await env.stripe.checkout.sessions.expire(sessionIdFromUrl(walkedAway.url));
     const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
     const [price] = (await env.stripe.prices.list({ lookup_keys: [lookupKeyFor("pro", "month")], active: true })).data;
     await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
