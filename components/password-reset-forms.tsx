@@ -90,7 +90,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
         <Field label="New password" id="password" name="password" type="password" autoComplete="new-password" required />
         <p className="text-xs text-gray-500">At least 10 characters, mixing letters with numbers or symbols.</p>
         <p className="text-xs text-gray-500">
-          Setting it signs out every session, revokes the account&apos;s API keys and unlinks GitHub and Google sign-in.
+          Setting it signs you out everywhere. On an account whose address was never confirmed, it also revokes its API keys and unlinks GitHub and Google sign-in.
         </p>
         <Button type="submit" disabled={state.pending || !hydrated} className="w-full">
           Set new password

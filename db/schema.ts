@@ -70,20 +70,28 @@ export const oauthIdentities = pgTable(
   (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] }), index("oauth_identities_user_id_idx").on(t.userId)],
 );
 
+/**
+ * A single-use link emailed to a user (verification, password reset): only the SHA-256 of its token
+ * is stored, and it acts only for the address it was sent to (a link for an address the user no
+ * longer has does nothing).
+ */
+const emailLinkColumns = () => ({
+  id: uuid("id").primaryKey().defaultRandom(),
+  userId: uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  email: text("email").notNull(),
+  tokenHash: text("token_hash").notNull().unique(),
+  expiresAt: ts("expires_at").notNull(),
+  usedAt: ts("used_at"),
+  createdAt: createdAt(),
+});
+
 /** Single-use email verification links; only the SHA-256 of the token is stored. */
 export const emailVerificationTokens = pgTable(
   "email_verification_tokens",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    /** The address the link verifies: a link for an address the user no longer has verifies nothing. */
-    email: text("email").notNull(),
-    tokenHash: text("token_hash").notNull().unique(),
-    expiresAt: ts("expires_at").notNull(),
-    usedAt: ts("used_at"),
-    createdAt: createdAt(),
+    ...emailLinkColumns(),
   },
   (t) => [index("email_verification_tokens_user_id_idx").on(t.userId)],
 );
@@ -95,16 +103,7 @@ export const emailVerificationTokens = pgTable(
 export const passwordResetTokens = pgTable(
   "password_reset_tokens",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    /** The address the link was sent to: a link for an address the user no longer has resets nothing. */
-    email: text("email").notNull(),
-    tokenHash: text("token_hash").notNull().unique(),
-    expiresAt: ts("expires_at").notNull(),
-    usedAt: ts("used_at"),
-    createdAt: createdAt(),
+    ...emailLinkColumns(),
   },
   (t) => [index("password_reset_tokens_user_id_idx").on(t.userId)],
 );

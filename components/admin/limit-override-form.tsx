@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { postApi } from "@/components/billing/api";
 import { useHydrated } from "@/components/use-hydrated";
+import type { MeterUsageRow } from "@/lib/billing/admin/customer-detail";
 import { formatLimit, formatPercent, usageShare } from "@/lib/format";
 import { Td } from "./table";
 
@@ -13,16 +14,8 @@ interface LimitsAnswer {
   overriddenMeters: string[];
 }
 
-export interface MeterLimit {
-  meter: string;
-  label: string;
-  unit: string;
-  used: number;
-  /** Effective limit (override applied); null is unlimited. */
-  limit: number | null;
-  planLimit: number | null;
-  overridden: boolean;
-}
+/** One meter's row as the customer page reads it (lib/billing/admin/customer-detail.ts). */
+export type MeterLimit = Pick<MeterUsageRow, "meter" | "label" | "unit" | "used" | "limit" | "planLimit" | "overridden">;
 
 /**
  * The Limit, Share and Custom limit cells of one meter's row. They show the action's answer at

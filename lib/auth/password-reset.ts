@@ -57,7 +57,7 @@ export async function requestPasswordReset(input: z.infer<typeof passwordResetRe
         body:
           `Someone (hopefully you) asked to reset the password of the account for ${user.email}. Open this link to choose a new one:\n\n` +
           `${appUrl()}/reset-password?token=${token}\n\n` +
-          "It works once, for 1 hour. Choosing a new password confirms this address is yours, signs out every session, revokes the account's API keys and unlinks GitHub and Google sign-in (sign in with them again afterwards).\n\n" +
+          "It works once, for 1 hour. Choosing a new password confirms this address is yours and signs you out everywhere.\n\n" +
           "If you did not ask for this, ignore this email; nothing changes.",
       });
       return true;
