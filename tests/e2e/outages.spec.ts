@@ -157,5 +157,35 @@ function defineDatabaseOutageTests() {
         await context.close();
       }
     });
+
+    test("while it is frozen, pages answer 503 within the ping's budget, and 200 once it thaws", async ({ browser }) => {
+      test.setTimeout(90_000);
+      const context = await browser.newContext({ baseURL: app.url });
+      const page = await context.newPage();
+      try {
+        await signUp(page, uniqueEmail("db-freeze-503"));
+        expect((await page.request.get("/billing")).status()).toBe(200);
+
+        pg.freeze();
+        try {
+          // The discovering request waits out the query deadline; the ones after it do not.
+          await page.request.get("/billing");
+          for (const path of ["/billing", "/pricing", "/billing"]) {
+            const started = Date.now();
+            const res = await page.request.get(path);
+            expect(res.status(), path).toBe(503);
+            expect(res.headers()["retry-after"]).toBe("5");
+            expect(Date.now() - started, path).toBeLessThan(2_000);
+          }
+        } finally {
+          pg.thaw();
+        }
+        await expect(async () => {
+          for (const path of ["/billing", "/pricing"]) expect((await page.request.get(path)).status(), path).toBe(200);
+        }).toPass({ timeout: 30_000, intervals: [500, 1_000] });
+      } finally {
+        await context.close();
+      }
+    });
   });
 }
