@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { apiMethodsFor } from "@/lib/http/api-methods";
 import { SMALL_API_CACHE_CONTROL } from "@/lib/http/cache-control";
+import { databaseStillDown, noDatabaseOutageMarked, OUTAGE_RETRY_AFTER_SECONDS, unavailablePage } from "@/lib/http/outage";
 import { contentSecurityPolicy, HSTS } from "@/lib/http/security-headers";
 
 const jsonError = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
@@ -9,9 +10,10 @@ const jsonError = (status: number, error: string, message: string, headers: Reco
 /**
  * Runs before every request: unknown /api paths and wrong methods get JSON 404/405; pages get a
  * fresh CSP nonce (forwarded to Next in the request's CSP header so its inline scripts carry it);
- * https responses get HSTS.
+ * https responses get HSTS. While this process knows the database is down, page GETs answer 503
+ * with Retry-After and a static "temporarily unavailable" page (lib/http/outage.ts).
  */
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
   const https =
     request.nextUrl.protocol === "https:" || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
@@ -27,10 +29,25 @@ export function proxy(request: NextRequest) {
   } else {
     const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
     const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https });
-    const headers = new Headers(request.headers);
-    headers.set("x-nonce", nonce);
-    headers.set("Content-Security-Policy", csp);
-    response = NextResponse.next({ request: { headers } });
+    if (
+      !noDatabaseOutageMarked() &&
+      (request.method === "GET" || request.method === "HEAD") &&
+      (await databaseStillDown())
+    ) {
+      response = new NextResponse(request.method === "HEAD" ? null : unavailablePage(), {
+        status: 503,
+        headers: {
+          "Content-Type": "text/html; charset=utf-8",
+          "Cache-Control": "no-store",
+          "Retry-After": String(OUTAGE_RETRY_AFTER_SECONDS),
+        },
+      });
+    } else {
+      const headers = new Headers(request.headers);
+      headers.set("x-nonce", nonce);
+      headers.set("Content-Security-Policy", csp);
+      response = NextResponse.next({ request: { headers } });
+    }
     response.headers.set("Content-Security-Policy", csp);
   }
   if (https) response.headers.set("Strict-Transport-Security", HSTS);

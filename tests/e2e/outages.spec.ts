@@ -62,6 +62,7 @@ function defineDatabaseOutageTests() {
         DATABASE_STATEMENT_TIMEOUT_MS: "2000",
         STRIPE_EMULATOR_URL: EMULATOR_URL,
         STRIPE_WEBHOOK_SECRET: DEFAULT_WEBHOOK_SECRET,
+        SUPPORT_EMAIL: "help@outage.example",
       });
     });
     test.afterAll(() => {
@@ -79,12 +80,8 @@ function defineDatabaseOutageTests() {
         await expect(page.getByTestId("current-plan")).toHaveText("Free");
 
         pg.stop();
-        const started = Date.now();
-        const api = await page.request.get("/api/billing/subscription");
-        expect(api.status()).toBe(503);
-        expect(await api.json()).toMatchObject({ error: "database_unavailable" });
-        expect(Date.now() - started).toBeLessThan(5_000);
-
+        // The page request that discovers the outage renders app/error.tsx; the ones after it get
+        // proxy.ts's 503 page (the next test).
         await page.reload();
         const error = page.getByTestId("page-error");
         await expect(error).toContainText("We can't load this page right now");
@@ -92,13 +89,100 @@ function defineDatabaseOutageTests() {
         // Nothing about the failure leaks into the page.
         await expect(page.locator("body")).not.toContainText(/ECONNREFUSED|postgres|stack/i);
 
+        const started = Date.now();
+        const api = await page.request.get("/api/billing/subscription");
+        expect(api.status()).toBe(503);
+        expect(await api.json()).toMatchObject({ error: "database_unavailable" });
+        expect(Date.now() - started).toBeLessThan(5_000);
+
         pg.start();
         // "Try again" re-renders the page on the server once the database is back.
         await expect(async () => {
-          await page.getByRole("button", { name: "Try again" }).click();
+          // app/error.tsx's button, or the link of proxy.ts's 503 page once the outage is marked.
+          await page.getByRole("button", { name: "Try again" }).or(page.getByRole("link", { name: "Try again" })).click();
           await expect(page.getByTestId("current-plan")).toHaveText("Free", { timeout: 2_000 });
         }).toPass({ timeout: 30_000, intervals: [500, 1_000] });
         await expect(page.getByTestId("page-error")).toHaveCount(0);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test("while it is down, pages answer 503 with Retry-After and a friendly page, and 200 once it is back", async ({ browser }) => {
+      test.setTimeout(90_000);
+      const context = await browser.newContext({ baseURL: app.url });
+      const page = await context.newPage();
+      try {
+        await signUp(page, uniqueEmail("db-outage-503"));
+        for (const path of ["/billing", "/pricing"]) expect((await page.request.get(path)).status(), path).toBe(200);
+
+        pg.stop();
+        // At most one page request discovers the outage (and renders app/error.tsx)...
+        await page.request.get("/billing");
+        // ...every page request after it answers 503 at once, from proxy.ts.
+        for (const path of ["/billing", "/pricing", "/billing"]) {
+          const started = Date.now();
+          const res = await page.request.get(path);
+          expect(res.status(), path).toBe(503);
+          expect(Date.now() - started, path).toBeLessThan(3_000);
+          expect(res.headers()["retry-after"]).toBe("5");
+          expect(res.headers()["content-type"]).toMatch(/^text\/html/);
+          expect(res.headers()["cache-control"]).toBe("no-store");
+          expect(res.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+          const html = await res.text();
+          expect(html).toContain("temporarily unavailable");
+          expect(html).toContain("mailto:help@outage.example");
+          expect(html).not.toMatch(/ECONNREFUSED|postgres|stack/i);
+        }
+        // A browser sees the friendly page with the support contact.
+        const shown = await page.goto("/billing");
+        expect(shown?.status()).toBe(503);
+        const unavailable = page.getByTestId("page-unavailable");
+        await expect(unavailable).toContainText("temporarily unavailable");
+        await expect(unavailable).toContainText("Nothing you did caused this");
+        await expect(page.getByTestId("support-contact")).toContainText("help@outage.example");
+        // The API keeps its JSON 503.
+        const api = await page.request.get("/api/billing/subscription");
+        expect(api.status()).toBe(503);
+        expect(await api.json()).toMatchObject({ error: "database_unavailable" });
+
+        pg.start();
+        await expect(async () => {
+          for (const path of ["/billing", "/pricing"]) expect((await page.request.get(path)).status(), path).toBe(200);
+        }).toPass({ timeout: 30_000, intervals: [500, 1_000] });
+        await page.getByRole("link", { name: "Try again" }).click();
+        await expect(page.getByTestId("current-plan")).toHaveText("Free");
+        await expect(page.getByTestId("page-unavailable")).toHaveCount(0);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test("while it is frozen, pages answer 503 within the ping's budget, and 200 once it thaws", async ({ browser }) => {
+      test.setTimeout(90_000);
+      const context = await browser.newContext({ baseURL: app.url });
+      const page = await context.newPage();
+      try {
+        await signUp(page, uniqueEmail("db-freeze-503"));
+        expect((await page.request.get("/billing")).status()).toBe(200);
+
+        pg.freeze();
+        try {
+          // The discovering request waits out the query deadline; the ones after it do not.
+          await page.request.get("/billing");
+          for (const path of ["/billing", "/pricing", "/billing"]) {
+            const started = Date.now();
+            const res = await page.request.get(path);
+            expect(res.status(), path).toBe(503);
+            expect(res.headers()["retry-after"]).toBe("5");
+            expect(Date.now() - started, path).toBeLessThan(2_000);
+          }
+        } finally {
+          pg.thaw();
+        }
+        await expect(async () => {
+          for (const path of ["/billing", "/pricing"]) expect((await page.request.get(path)).status(), path).toBe(200);
+        }).toPass({ timeout: 30_000, intervals: [500, 1_000] });
       } finally {
         await context.close();
       }
