@@ -53,7 +53,7 @@ export function ActionButton({
       >
         {state.kind === "busy" ? pendingLabel : label}
       </button>
-      <span role="status" className={`text-sm ${state.kind === "error" ? "text-red-700" : "text-gray-700"}`}>
+      <span role="status" className={`text-sm ${state.kind === "error" ? "text-red-700 dark:text-red-300" : "text-gray-700"}`}>
         {state.kind === "ok" || state.kind === "error" ? state.message : ""}
       </span>
     </span>

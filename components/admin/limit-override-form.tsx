@@ -131,7 +131,7 @@ export function LimitOverrideForm({
           Use plan limit<span className="sr-only"> for {label}</span>
         </button>
       )}
-      <span role="status" className={`text-sm ${status?.error ? "text-red-700" : "text-gray-700"}`}>
+      <span role="status" className={`text-sm ${status?.error ? "text-red-700 dark:text-red-300" : "text-gray-700"}`}>
         {status?.text ?? ""}
       </span>
     </form>

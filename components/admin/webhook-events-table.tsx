@@ -28,7 +28,7 @@ function WebhookOutcomeText({ event }: { event: WebhookEventRow }) {
   const outcome = webhookOutcomeText(event);
   if (!outcome) return <span>—</span>;
   return (
-    <span title={outcome.text} data-outcome={outcome.error ? "error" : "note"} className={outcome.error ? "text-red-700" : "text-gray-600"}>
+    <span title={outcome.text} data-outcome={outcome.error ? "error" : "note"} className={outcome.error ? "text-red-700 dark:text-red-300" : "text-gray-600"}>
       {outcome.text}
     </span>
   );

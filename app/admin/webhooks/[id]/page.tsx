@@ -25,7 +25,7 @@ export default async function AdminWebhookEventPage({ params }: { params: Promis
     ["Processed", <LocalTime key="p" value={event.processedAt} />],
   ];
   // A failure's error, or why the event was ignored: an outcome, shown neutrally, never as an error.
-  if (event.lastError) rows.push(["Last error", <span key="e" className="text-red-700">{event.lastError}</span>]);
+  if (event.lastError) rows.push(["Last error", <span key="e" className="text-red-700 dark:text-red-300">{event.lastError}</span>]);
   if (event.note) rows.push([event.status === "ignored" ? "Ignored" : "Note", event.note]);
   if (!event.lastError && !event.note) rows.push(["Last error", "—"]);
   return (
