@@ -256,17 +256,29 @@ export async function check(userId: string, meter: MeterId, quantity = 1, option
 
 /** The counter for the context's period; reservations that have expired do not count. */
 export async function readCounter(db: Queryable, ctx: MeterContext, now: Date): Promise<{ used: number; reserved: number }> {
-  const [row] = await selectRows<{ used: unknown; reserved: unknown; expired: unknown }>(
+  const [row] = await selectRows<CounterRow>(
     db,
-    sql`select c.used, c.reserved,
-          (select coalesce(sum(r.quantity), 0) from usage_reservations r
-            where r.user_id = c.user_id and r.meter = c.meter and r.period_start = c.period_start
-              and r.status = 'pending' and r.expires_at <= ${now.toISOString()}::timestamptz) as expired
+    sql`select c.used, c.reserved, ${expiredReservations(now)}
         from usage_counters c
         where c.user_id = ${ctx.userId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz`,
   );
-  return { used: num(row?.used), reserved: Math.max(0, num(row?.reserved) - num(row?.expired)) };
+  return counterUsage(row);
 }
+
+/** A usage_counters row `c` as the reads select it: used, reserved, and the expired part of reserved. */
+export type CounterRow = { used: unknown; reserved: unknown; expired: unknown };
+
+/** The select item `expired`: units still reserved on counter `c` by reservations that have expired by `now`. */
+export const expiredReservations = (now: Date) =>
+  sql`(select coalesce(sum(r.quantity), 0) from usage_reservations r
+        where r.user_id = c.user_id and r.meter = c.meter and r.period_start = c.period_start
+          and r.status = 'pending' and r.expires_at <= ${now.toISOString()}::timestamptz) as expired`;
+
+/** What a counter row means (no row: nothing used): expired reservations no longer hold units. */
+export const counterUsage = (row: CounterRow | undefined): { used: number; reserved: number } => ({
+  used: num(row?.used),
+  reserved: Math.max(0, num(row?.reserved) - num(row?.expired)),
+});
 
 /**
  * Gives back `quantity` units of the current period (a failed job, a cancelled call); the counter

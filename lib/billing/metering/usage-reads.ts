@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import type { Entitlement } from "../entitlements";
 import { METER_IDS, type MeterId } from "../plans";
+import { counterUsage, expiredReservations, type CounterRow } from "./consume";
 import { loadEntitlement, meterContext } from "./context";
 import { num } from "./result";
 
@@ -38,12 +39,9 @@ export async function readWindowUsage(
   const keys = users.flatMap(({ userId, entitlement }) =>
     METER_IDS.map((meter) => ({ user_id: userId, meter, period_start: meterContext(entitlement, userId, meter, now).period.start.toISOString() })),
   );
-  const rows = await selectRows<{ user_id: string; meter: string; used: unknown; reserved: unknown; expired: unknown }>(
+  const rows = await selectRows<CounterRow & { user_id: string; meter: string }>(
     db,
-    sql`select c.user_id, c.meter, c.used, c.reserved,
-          (select coalesce(sum(r.quantity), 0) from usage_reservations r
-            where r.user_id = c.user_id and r.meter = c.meter and r.period_start = c.period_start
-              and r.status = 'pending' and r.expires_at <= ${now.toISOString()}::timestamptz) as expired
+    sql`select c.user_id, c.meter, c.used, c.reserved, ${expiredReservations(now)}
         from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(user_id uuid, meter text, period_start timestamptz)
         join usage_counters c on c.user_id = k.user_id and c.meter = k.meter and c.period_start = k.period_start`,
   );
@@ -52,7 +50,7 @@ export async function readWindowUsage(
   }
   for (const row of rows) {
     const entry = usage.get(row.user_id)?.[row.meter as MeterId];
-    if (entry) Object.assign(entry, { used: num(row.used), reserved: Math.max(0, num(row.reserved) - num(row.expired)) });
+    if (entry) Object.assign(entry, counterUsage(row));
   }
   return usage;
 }
