@@ -74,6 +74,26 @@ export async function deliverAccountEmails(db: Database): Promise<void> {
   await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "account email delivery failed"));
 }
 
+/**
+ * Queues one `kind` email for the user unless the per-recipient limit is reached (then logs and
+ * queues nothing). `compose` runs in the same transaction, after the limit check, so what it writes
+ * (a link's token row) exists only when the email does. The caller delivers afterwards.
+ */
+export async function queueLimitedAccountEmail(
+  db: Database,
+  user: { id: string; email: string },
+  kind: LimitedAccountMail,
+  compose: (tx: Transaction) => Promise<Pick<AccountEmail, "sourceId" | "subject" | "body">>,
+): Promise<boolean> {
+  const queued = await db.transaction(async (tx) => {
+    if (!(await withinAccountMailLimit(tx, user.id, kind))) return false;
+    await queueAccountEmail(tx, { userId: user.id, toEmail: user.email, kind, ...(await compose(tx)) });
+    return true;
+  });
+  if (!queued) logger.info({ userId: user.id, kind }, "account email over its per-recipient limit; not sent");
+  return queued;
+}
+
 async function sendAccountEmail(db: Database, input: AccountEmail): Promise<void> {
   await queueAccountEmail(db, input);
   await deliverAccountEmails(db);
@@ -104,20 +124,12 @@ export async function sendVerificationEmail(user: { id: string; email: string })
  */
 export async function sendSignUpAttemptEmail(user: { id: string; email: string }): Promise<boolean> {
   const db = await getDb();
-  const queued = await db.transaction(async (tx) => {
-    if (!(await withinAccountMailLimit(tx, user.id, "sign_up_attempt"))) return false;
-    await queueAccountEmail(tx, {
-      userId: user.id,
-      toEmail: user.email,
-      kind: "sign_up_attempt",
-      sourceId: `sign-up-attempt:${randomBytes(12).toString("hex")}`,
-      subject: "Someone tried to create an account with your email",
-      body: `Someone tried to sign up with ${user.email}, which already has an account. If it was you, sign in instead: ${appUrl()}/sign-in\n\nForgot your password? Choose a new one: ${appUrl()}/forgot-password\n\nIf it was not you, you can ignore this email; nothing changed.`,
-    });
-    return true;
-  });
+  const queued = await queueLimitedAccountEmail(db, user, "sign_up_attempt", async () => ({
+    sourceId: `sign-up-attempt:${randomBytes(12).toString("hex")}`,
+    subject: "Someone tried to create an account with your email",
+    body: `Someone tried to sign up with ${user.email}, which already has an account. If it was you, sign in instead: ${appUrl()}/sign-in\n\nForgot your password? Choose a new one: ${appUrl()}/forgot-password\n\nIf it was not you, you can ignore this email; nothing changed.`,
+  }));
   if (queued) await deliverAccountEmails(db);
-  else logger.info({ userId: user.id, kind: "sign_up_attempt" }, "account email over its per-recipient limit; not sent");
   return queued;
 }
 

@@ -4,15 +4,13 @@ import { getDb } from "@/db/client";
 import { passwordResetTokens, users } from "@/db/schema";
 import { appUrl } from "@/lib/app-url";
 import { badRequest } from "@/lib/errors";
-import { logger } from "@/lib/logger";
 import { claimAccount } from "./account-claim";
 import {
   LINK_TOKEN_PATTERN,
   deliverAccountEmails,
   hashToken,
   newLinkToken,
-  queueAccountEmail,
-  withinAccountMailLimit,
+  queueLimitedAccountEmail,
 } from "./account-emails";
 import { hashPassword, passwordWeakness } from "./password";
 import { findUserByEmail, normalizeEmail } from "./users";
@@ -42,16 +40,12 @@ export async function requestPasswordReset(input: z.infer<typeof passwordResetRe
   if (user) {
     const db = await getDb();
     const token = newLinkToken();
-    const queued = await db.transaction(async (tx) => {
-      if (!(await withinAccountMailLimit(tx, user.id, "password_reset"))) return false;
+    const queued = await queueLimitedAccountEmail(db, user, "password_reset", async (tx) => {
       const [row] = await tx
         .insert(passwordResetTokens)
         .values({ userId: user.id, email: user.email, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + PASSWORD_RESET_TTL_MS) })
         .returning({ id: passwordResetTokens.id });
-      await queueAccountEmail(tx, {
-        userId: user.id,
-        toEmail: user.email,
-        kind: "password_reset",
+      return {
         sourceId: `password-reset:${row.id}`,
         subject: "Reset your password",
         body:
@@ -59,12 +53,10 @@ export async function requestPasswordReset(input: z.infer<typeof passwordResetRe
           `${appUrl()}/reset-password?token=${token}\n\n` +
           "It works once, for 1 hour. Choosing a new password confirms this address is yours and signs you out everywhere.\n\n" +
           "If you did not ask for this, ignore this email; nothing changes.",
-      });
-      return true;
+      };
     });
     // Sent in the background: an address with an account must not answer measurably later than one without.
     if (queued) void deliverAccountEmails(db);
-    else logger.info({ userId: user.id, kind: "password_reset" }, "account email over its per-recipient limit; not sent");
   }
   return { email, resetRequested: true };
 }
@@ -72,7 +64,8 @@ export async function requestPasswordReset(input: z.infer<typeof passwordResetRe
 /**
  * Sets a new password with a reset link. Following the link proves the address, so this claims the
  * account (lib/auth/account-claim.ts): the address becomes verified, every session is revoked and
- * every other credential (OAuth identities, API keys, outstanding links) removed. The link works
+ * outstanding links are spent; on an account not verified yet, every other credential (OAuth
+ * identities, API keys) is removed too. The link works
  * once, for the address it was sent to; a weak password is refused without using it up.
  */
 export async function resetPassword(input: z.infer<typeof passwordResetConfirmInput>, now = new Date()): Promise<{ email: string }> {
