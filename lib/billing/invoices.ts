@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { invoices } from "@/db/schema";
-import { isDateInRange } from "@/lib/input-rules";
+import { cursorDate, cursorUuid, decodeCursor, encodeCursor } from "@/lib/pagination";
 import { badRequest } from "@/lib/errors";
 
 export interface InvoiceView {
@@ -23,23 +23,17 @@ export interface InvoiceView {
 /**
  * Newest first by Stripe's `created` (seconds), then by invoice number: one change can issue two
  * invoices in the same second (an upgrade out of a trial: the $0 proration, then the charge), and
- * Stripe numbers a customer's invoices in sequence. The row id only breaks the remaining ties.
+ * Stripe numbers a customer's invoices in sequence (`PREFIX-0009`, …, `PREFIX-10000`: shorter first,
+ * so the 10,000th sorts after the 9,999th). The row id only breaks the remaining ties.
  */
 const sequence = sql<string>`coalesce(${invoices.number}, '')`;
-
-const encodeCursor = (created: Date, number: string | null, id: string) =>
-  Buffer.from(`${created.toISOString()}|${number ?? ""}|${id}`).toString("base64url");
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const sequenceLength = sql<number>`length(coalesce(${invoices.number}, ''))`;
 
 /** A cursor this API did not hand out (wrong shape, a non-UUID id, a bad date) is a 400, never a 500. */
-function decodeCursor(cursor: string): { created: Date; number: string; id: string } {
-  const [created, number, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const date = new Date(created ?? "");
-  if (!id || !UUID.test(id) || number === undefined || number.length > 100 || rest.length > 0 || !isDateInRange(date)) {
-    throw badRequest("Invalid cursor.", { field: "cursor" });
-  }
-  return { created: date, number, id };
+function decodeInvoiceCursor(cursor: string): { created: Date; number: string; id: string } {
+  const [created, number, id] = decodeCursor(cursor, 3);
+  if (typeof number !== "string") throw badRequest("Invalid cursor.", { field: "cursor" });
+  return { created: cursorDate(created), number, id: cursorUuid(id) };
 }
 
 /** The user's invoices, newest first, with keyset pagination (stable while new invoices arrive). */
@@ -48,7 +42,7 @@ export async function listUserInvoices(userId: string, options: { limit: number;
     throw badRequest("limit must be an integer from 1 to 100.", { field: "limit" });
   }
   const db = await getDb();
-  const after = options.cursor ? decodeCursor(options.cursor) : null;
+  const after = options.cursor ? decodeInvoiceCursor(options.cursor) : null;
   const rows = await db
     .select()
     .from(invoices)
@@ -56,11 +50,11 @@ export async function listUserInvoices(userId: string, options: { limit: number;
       and(
         eq(invoices.userId, userId),
         after
-          ? sql`(${invoices.providerCreatedAt}, ${sequence}, ${invoices.id}) < (${after.created.toISOString()}::timestamptz, ${after.number}::text, ${after.id}::uuid)`
+          ? sql`(${invoices.providerCreatedAt}, ${sequenceLength}, ${sequence}, ${invoices.id}) < (${after.created.toISOString()}::timestamptz, length(${after.number}::text), ${after.number}::text, ${after.id}::uuid)`
           : undefined,
       ),
     )
-    .orderBy(desc(invoices.providerCreatedAt), desc(sequence), desc(invoices.id))
+    .orderBy(desc(invoices.providerCreatedAt), desc(sequenceLength), desc(sequence), desc(invoices.id))
     .limit(options.limit + 1);
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
@@ -80,6 +74,6 @@ export async function listUserInvoices(userId: string, options: { limit: number;
       hostedInvoiceUrl: row.hostedInvoiceUrl,
       invoicePdf: row.invoicePdf,
     })),
-    nextCursor: rows.length > options.limit && last ? encodeCursor(last.providerCreatedAt, last.number, last.id) : null,
+    nextCursor: rows.length > options.limit && last ? encodeCursor([last.providerCreatedAt, last.number ?? "", last.id]) : null,
   };
 }
