@@ -6,7 +6,7 @@
  * the customer portal act on an existing subscription and never start a new one, so Checkout is the
  * only place a trial can begin.
  */
-import { and, eq, isNotNull, notInArray, or, sql } from "drizzle-orm";
+import { eq, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { subscriptions, type Subscription } from "@/db/schema";
@@ -21,26 +21,16 @@ export function usedTrialOrPaid(row: Pick<Subscription, "provider" | "status" | 
 
 /** From Stripe's side: any subscription of the customer, in any status, that had a trial or was paid. */
 export function stripeTrialUsed(list: Array<Pick<Stripe.Subscription, "status" | "trial_start">>): boolean {
-  return list.some((s) => s.trial_start !== null || s.status === "trialing" || !NEVER_STARTED.includes(s.status));
+  return list.some((s) => usedTrialOrPaid({ provider: "stripe", status: s.status, trialStart: s.trial_start === null ? null : new Date(s.trial_start * 1000) }));
 }
 
 /** From our rows: an earlier subscription of the user, or of their billing customer, that had a trial or was paid. */
 export async function databaseTrialUsed(db: Queryable, userId: string, billingCustomerId: string | null): Promise<boolean> {
-  const [row] = await db
-    .select({ one: sql<number>`1` })
+  const rows = await db
+    .select({ provider: subscriptions.provider, status: subscriptions.status, trialStart: subscriptions.trialStart })
     .from(subscriptions)
-    .where(
-      and(
-        billingCustomerId ? or(eq(subscriptions.userId, userId), eq(subscriptions.billingCustomerId, billingCustomerId)) : eq(subscriptions.userId, userId),
-        or(
-          isNotNull(subscriptions.trialStart),
-          eq(subscriptions.status, "trialing"),
-          and(eq(subscriptions.provider, "stripe"), notInArray(subscriptions.status, NEVER_STARTED)),
-        ),
-      ),
-    )
-    .limit(1);
-  return Boolean(row);
+    .where(billingCustomerId ? or(eq(subscriptions.userId, userId), eq(subscriptions.billingCustomerId, billingCustomerId)) : eq(subscriptions.userId, userId));
+  return rows.some(usedTrialOrPaid);
 }
 
 /** The trial a new checkout gets: the plan's, unless the account or the customer used one (or paid) before. */
