@@ -1,10 +1,9 @@
 import { mkdtempSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SMTPServer } from "smtp-server";
 import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
 import { EMULATOR_URL, TEST_PASSWORD, expect, signOut, signUp, test, uniqueEmail } from "./helpers";
+import { startSmtpCapture } from "../helpers/smtp";
 import { startSecondApp } from "./second-app";
 
 /**
@@ -13,36 +12,23 @@ import { startSecondApp } from "./second-app";
  * build sends to an SMTP server this test runs, and the link is read from the received message.
  */
 test.describe("password reset by email", () => {
-  const received: Array<{ to: string; data: string }> = [];
-  let smtp: SMTPServer;
+  let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
   let app: Awaited<ReturnType<typeof startSecondApp>>;
 
   test.beforeAll(async () => {
     test.setTimeout(120_000);
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      onData(stream, session, callback) {
-        let data = "";
-        stream.on("data", (c: Buffer) => (data += c.toString()));
-        stream.on("end", () => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), data });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+    smtp = await startSmtpCapture();
     app = await startSecondApp({
       DATABASE_URL: "",
       PGLITE_DIR: path.join(mkdtempSync(path.join(tmpdir(), "billing-reset-")), "pglite"),
-      SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      SMTP_URL: smtp.url,
       STRIPE_EMULATOR_URL: EMULATOR_URL,
       STRIPE_WEBHOOK_SECRET: DEFAULT_WEBHOOK_SECRET,
     });
   });
   test.afterAll(async () => {
     app?.stop();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.close();
   });
 
   /** The reset link in the last message to `email` (quoted-printable soft breaks undone). */
@@ -50,7 +36,7 @@ test.describe("password reset by email", () => {
     let link: string | undefined;
     await expect
       .poll(() => {
-        const message = received.filter((m) => m.to === email && /Subject: Reset your password/.test(m.data)).at(-1);
+        const message = smtp.received.filter((m) => m.to === email && /Subject: Reset your password/.test(m.data)).at(-1);
         const text = message?.data.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
         link = text ? /(http:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(text)?.[1] : undefined;
         return link;
@@ -89,7 +75,7 @@ test.describe("password reset by email", () => {
 
       const link = await resetLinkFor(email);
       expect(new URL(link).origin).toBe(app.url);
-      expect(received.some((m) => m.to === "nobody-at-all@example.com")).toBe(false);
+      expect(smtp.received.some((m) => m.to === "nobody-at-all@example.com")).toBe(false);
 
       await page.goto(link);
       await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();

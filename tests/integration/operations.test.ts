@@ -1,5 +1,4 @@
 import { createServer, type Server } from "node:http";
-import { SMTPServer } from "smtp-server";
 import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { MANAGED_BY } from "@/lib/stripe/managed";
 import { createStripeClient } from "@/lib/stripe/client";
 import { DATABASE_KINDS } from "../helpers/db";
+import { startSmtpCapture } from "../helpers/smtp";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
 
@@ -168,26 +168,13 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
   });
 
   describe("notifications", () => {
-    let smtp: SMTPServer;
-    const received: Array<{ to: string; data: string }> = [];
+    let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
     beforeAll(async () => {
-      smtp = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ["STARTTLS"],
-        onData(stream, session, callback) {
-          let data = "";
-          stream.on("data", (c: Buffer) => (data += c.toString()));
-          stream.on("end", () => {
-            received.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), data });
-            callback();
-          });
-        },
-      });
-      await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+      smtp = await startSmtpCapture();
     });
     afterAll(async () => {
       delete process.env.SMTP_URL;
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
     });
 
     it("without SMTP_URL a notification stays in the outbox, once per event", async () => {
@@ -202,14 +189,14 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
     it("with SMTP_URL it is emailed to the customer exactly once", async () => {
       // Webhooks still in flight from earlier tests would also deliver pending mail; let them finish.
       await env.flush();
-      process.env.SMTP_URL = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+      process.env.SMTP_URL = smtp.url;
       const user = await env.createUser();
       const input = { userId: user.id, kind: "trial_will_end" as const, sourceEventId: "evt_smtp_1", subject: "Your trial ends soon", body: "Trial ends." };
       await queueNotification(env.database.db, input);
       await queueNotification(env.database.db, input);
       expect((await deliverPendingNotifications(env.database.db)).sent).toBe(1);
       expect((await deliverPendingNotifications(env.database.db)).sent).toBe(0);
-      const mine = received.filter((m) => m.to === user.email);
+      const mine = smtp.received.filter((m) => m.to === user.email);
       expect(mine).toHaveLength(1);
       expect(mine[0].data).toContain("Subject: Your trial ends soon");
       const [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
@@ -234,7 +221,7 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
       expect(await deliverPendingNotifications(env.database.db)).toMatchObject({ sent: 0, retrying: 0 });
 
       // SMTP is back; once the backoff has passed the cron route delivers it, exactly once.
-      process.env.SMTP_URL = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+      process.env.SMTP_URL = smtp.url;
       await env.database.db.update(notifications).set({ nextAttemptAt: new Date(Date.now() - 1_000) }).where(eq(notifications.id, row.id));
       const unauthorizedRun = await deliverCronRoute(new Request("http://app.test/api/cron/deliver"));
       expect(unauthorizedRun.status).toBe(401);
@@ -246,7 +233,7 @@ describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
       expect((await deliverPendingNotifications(env.database.db)).sent).toBe(0);
       [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
       expect(row).toMatchObject({ status: "sent", attempts: 2, error: null });
-      expect(received.filter((m) => m.to === user.email)).toHaveLength(1);
+      expect(smtp.received.filter((m) => m.to === user.email)).toHaveLength(1);
       delete process.env.SMTP_URL;
     });
   });
