@@ -28,14 +28,14 @@ interface SessionInternals {
  * Postgres it is parsed and planned once per pooled connection instead of on every call (drizzle's
  * `execute` never prepares), and the hottest statements skip composing and serialising a drizzle
  * SQL tree, which costs more CPU than the driver's whole round trip. For the metering statements
- * (their CTEs take longer to plan, ~2 ms, than to run, ~0.4 ms) and the webhook inbox's. Not for a
+ * (their CTEs take longer to plan, ~2 ms, than to run, ~0.4 ms) and the webhook inbox's. Behind a
  * transaction pooler (PgBouncer/Supavisor in transaction mode), which cannot keep prepared
- * statements: set `DATABASE_PREPARE=false` there.
+ * statements, the client is opened with `prepare: false` (`DATABASE_POOLER=transaction`) and the
+ * same call runs the statement unprepared.
  */
 export async function selectPreparedText<T>(db: Queryable, name: string, text: string, params: unknown[]): Promise<T[]> {
   const { session } = db as unknown as SessionInternals;
-  const prepared = process.env.DATABASE_PREPARE === "false" ? undefined : name;
-  return rowsOf<T>(await session.prepareQuery({ sql: text, params }, undefined, prepared, false).execute());
+  return rowsOf<T>(await session.prepareQuery({ sql: text, params }, undefined, name, false).execute());
 }
 
 export interface DatabaseHandle {
@@ -57,6 +57,16 @@ const MIGRATION_LOCK_ID = 727_274_001;
 export interface DatabaseOptions {
   /** postgres:// URL; when absent the embedded PGlite database is used. */
   url?: string;
+  /**
+   * postgres:// URL of the same database without the pooler, for migrations (`DATABASE_URL_DIRECT`).
+   * Optional: migrations take a transaction-scoped lock, so they also run through a transaction pooler.
+   */
+  directUrl?: string;
+  /**
+   * Prepare statements on the server (default). `false` behind a transaction pooler, where the next
+   * statement may run on another server connection that never saw the prepared one.
+   */
+  prepare?: boolean;
   /** PGlite data directory, or "memory://" for a throwaway in-memory database. */
   pgliteDir?: string;
   /** postgres.js pool size. */
@@ -99,7 +109,10 @@ export function databaseTimeoutsFromEnv(env: Record<string, string | undefined> 
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   return options.url
-    ? openPostgres(options.url, options.max, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS)
+    ? openPostgres(options.url, options.max, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS, {
+        prepare: options.prepare ?? true,
+        directUrl: options.directUrl,
+      })
     : openPglite(options.pgliteDir);
 }
 
@@ -118,14 +131,19 @@ async function openPglite(dir = ".data/pglite"): Promise<DatabaseHandle> {
   };
 }
 
-async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): Promise<DatabaseHandle> {
+async function openPostgres(
+  url: string,
+  max = 10,
+  timeouts: DatabaseTimeouts,
+  { prepare, directUrl }: { prepare: boolean; directUrl?: string },
+): Promise<DatabaseHandle> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
-  const { migrate } = await import("drizzle-orm/postgres-js/migrator");
   // Every connection gets its timeouts as startup parameters, from its first statement on.
-  const connect = (max: number, serverSettings: Record<string, number>, extra: { idle_timeout?: number } = {}) =>
-    postgres(url, {
+  const connect = (max: number, serverSettings: Record<string, number>, extra: { idle_timeout?: number } = {}, target = url) =>
+    postgres(target, {
       max,
+      prepare,
       onnotice: () => {},
       connect_timeout: timeouts.connectMs / 1000,
       connection: timeouts.serverSide === false ? {} : serverSettings,
@@ -154,14 +172,11 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
     },
     async migrate() {
       // Migrations may legitimately run long: no statement timeout on their own connection.
-      const lockClient = connect(1, { statement_timeout: 0 });
+      const migrator = connect(1, { statement_timeout: 0 }, {}, directUrl ?? url);
       try {
-        const lockDb = drizzle({ client: lockClient });
-        await lockDb.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
-        await migrate(lockDb, { migrationsFolder: MIGRATIONS_FOLDER });
-        await lockDb.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`);
+        await migrator.begin((tx) => migrateInTransaction(tx));
       } finally {
-        await lockClient.end();
+        await migrator.end();
       }
     },
     close: async () => {
@@ -170,9 +185,49 @@ async function openPostgres(url: string, max = 10, timeouts: DatabaseTimeouts): 
   };
 }
 
-export function databaseOptionsFromEnv(env: Record<string, string | undefined> = process.env): DatabaseOptions {
-  return { url: env.DATABASE_URL || undefined, pgliteDir: env.PGLITE_DIR || ".data/pglite", timeouts: databaseTimeoutsFromEnv(env) };
+/**
+ * One transaction: a transaction-scoped advisory lock (instances starting at the same moment wait
+ * here, and the lock is released by the commit or by the connection dying, never left behind on a
+ * pooled server connection), then the migrations not yet recorded, each recorded as drizzle-kit's
+ * migrator does (same table, same hash and order), so `npm run db:migrate` and start-up agree.
+ */
+async function migrateInTransaction(tx: import("postgres").TransactionSql): Promise<void> {
+  const { readMigrationFiles } = await import("drizzle-orm/migrator");
+  await tx`set local statement_timeout = 0`;
+  await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`;
+  await tx`create schema if not exists drizzle`;
+  await tx`create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)`;
+  const [last] = await tx<{ created_at: string }[]>`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`;
+  for (const migration of readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })) {
+    if (last && Number(last.created_at) >= migration.folderMillis) continue;
+    for (const statement of migration.sql) if (statement.trim()) await tx.unsafe(statement);
+    await tx`insert into drizzle.__drizzle_migrations (hash, created_at) values (${migration.hash}, ${migration.folderMillis})`;
+  }
 }
+
+/**
+ * `DATABASE_POOLER=transaction` is the one switch for PgBouncer/Supavisor/Neon's pooler in
+ * transaction mode: no prepared statements and no startup parameters (the pooler refuses them; set
+ * the timeouts on the role). `DATABASE_PREPARE=false` and `DATABASE_SERVER_TIMEOUTS=off` still
+ * set each half on its own.
+ */
+export function databaseOptionsFromEnv(env: Record<string, string | undefined> = process.env): DatabaseOptions {
+  const pooled = env.DATABASE_POOLER === "transaction";
+  const timeouts = databaseTimeoutsFromEnv(env);
+  return {
+    url: env.DATABASE_URL || undefined,
+    directUrl: env.DATABASE_URL_DIRECT || undefined,
+    prepare: !pooled && env.DATABASE_PREPARE !== "false",
+    pgliteDir: env.PGLITE_DIR || ".data/pglite",
+    timeouts: pooled ? { ...timeouts, serverSide: false } : timeouts,
+    max: envCount(env.DATABASE_POOL_SIZE),
+  };
+}
+
+const envCount = (value: string | undefined) => {
+  const parsed = Number(value);
+  return value && Number.isInteger(parsed) && parsed > 0 ? parsed : undefined;
+};
 
 // A process-wide singleton: Next.js may load this module more than once (route handlers,
 // instrumentation), and PGlite must never open the same data directory twice.

@@ -1,15 +1,36 @@
+import { inject } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
 import { createScratchDatabase } from "@/scripts/lib/scratch-database";
 
-export type DatabaseKind = "pglite" | "postgres";
+/**
+ * "pgbouncer": the same Postgres server reached through PgBouncer in transaction pooling mode
+ * (tests/helpers/pgbouncer-setup.ts), opened as the app opens it with `DATABASE_POOLER=transaction`:
+ * no prepared statements, no startup parameters, each transaction on whichever server connection.
+ */
+export type DatabaseKind = "pglite" | "postgres" | "pgbouncer";
+
+const pgbouncerPort = () => {
+  try {
+    return inject("pgbouncerPort");
+  } catch {
+    return null; // outside vitest's runner (a script importing this helper)
+  }
+};
 
 /** PGlite always; real Postgres too when DATABASE_URL points at a server. */
 export const DATABASE_KINDS: DatabaseKind[] = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 
+/**
+ * DATABASE_KINDS and, when PgBouncer is installed, Postgres through it in transaction mode: for the
+ * suites whose statements, transactions and locks must also hold behind a transaction pooler
+ * (webhooks, metering, lifecycles, migrations).
+ */
+export const POOLED_DATABASE_KINDS: DatabaseKind[] = pgbouncerPort() ? [...DATABASE_KINDS, "pgbouncer"] : DATABASE_KINDS;
+
 export interface TestDatabase extends DatabaseHandle {
   /** Drops the database (Postgres) and closes every connection. */
   destroy(): Promise<void>;
-  /** postgres:// URL of this test database (Postgres only). */
+  /** postgres:// URL the handle was opened with (through PgBouncer for "pgbouncer"; Postgres only). */
   url?: string;
 }
 
@@ -22,15 +43,31 @@ export async function createEmptyDatabase(kind: DatabaseKind): Promise<TestDatab
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error("DATABASE_URL is required for Postgres tests");
   const scratch = await createScratchDatabase(serverUrl, "test");
-  const handle = await openDatabase({ url: scratch.url, max: 25 });
+  const port = kind === "pgbouncer" ? pgbouncerPort() : null;
+  if (kind === "pgbouncer" && !port) throw new Error("PgBouncer is not running for this test run");
+  const url = port ? pooledUrl(scratch.url, port) : scratch.url;
+  const handle = port
+    ? await openDatabase({
+        url,
+        max: 25,
+        prepare: false,
+        timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: false },
+      })
+    : await openDatabase({ url: scratch.url, max: 25 });
   return {
     ...handle,
-    url: scratch.url,
+    url,
     async destroy() {
       await handle.close();
       await scratch.drop();
     },
   };
+}
+
+function pooledUrl(url: string, port: number): string {
+  const pooled = new URL(url);
+  pooled.port = String(port);
+  return pooled.toString();
 }
 
 /** An empty database with every migration applied. */

@@ -10,7 +10,7 @@ import { billingCustomers, invoices, notifications, subscriptions, webhookEvents
 import { consume } from "@/lib/billing/metering";
 import { reportBillableUsage } from "@/lib/billing/usage-report";
 import { getBillingSummary, type BillingSummary } from "@/lib/billing/summary";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
 
@@ -19,7 +19,7 @@ const DAY = 86_400;
 const T0 = Date.UTC(2027, 0, 15) / 1000;
 const at = (seconds: number) => new Date(seconds * 1000);
 
-describe.each(DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s)", (kind) => {
   let env: BillingEnv;
   beforeAll(async () => {
     env = await startBillingEnv(kind);

@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { MIGRATIONS_FOLDER, selectRows } from "@/db/client";
-import { DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpers/db";
+import { MIGRATIONS_FOLDER, openDatabase, selectRows } from "@/db/client";
+import { POOLED_DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpers/db";
 
 const EXPECTED_TABLES = [
   "anonymous_usage",
@@ -27,7 +27,7 @@ const EXPECTED_TABLES = [
   "webhook_events",
 ];
 
-describe.each(DATABASE_KINDS)("migrations on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("migrations on %s", (kind) => {
   let database: TestDatabase | undefined;
   afterEach(async () => {
     await database?.destroy();
@@ -75,5 +75,29 @@ describe.each(DATABASE_KINDS)("migrations on %s", (kind) => {
     await expect(
       db.execute(sql`insert into webhook_events (id, type, provider_created_at, payload) values ('evt_1', 't', now(), '{}')`),
     ).rejects.toThrow();
+  });
+
+  it.skipIf(kind === "pglite")("instances starting at the same moment migrate once, and leave no lock behind", async () => {
+    database = await createEmptyDatabase(kind);
+    const url = database.url as string;
+    // Three more app instances on the same database (through the pooler for "pgbouncer").
+    const pooled = kind === "pgbouncer";
+    const options = { url, max: 2, prepare: !pooled, timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: !pooled } };
+    const instances = await Promise.all([1, 2, 3].map(() => openDatabase(options)));
+    try {
+      await Promise.all(instances.map((instance) => instance.migrate()));
+      const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
+      expect(await appliedCount(database.db)).toBe(migrationFiles.length);
+      expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
+      // A session-level lock taken through a transaction pooler stays held by a pooled server
+      // connection forever: the next instance to start would wait on it for ever.
+      const locks = await selectRows(database.db, sql`select pid, granted from pg_locks where locktype = 'advisory'`);
+      expect(locks).toEqual([]);
+      const late = await openDatabase(options);
+      await late.migrate();
+      await late.close();
+    } finally {
+      await Promise.all(instances.map((instance) => instance.close()));
+    }
   });
 });

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, selectRows, setAppDatabase, type DatabaseHandle } from "@/db/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databaseOptionsFromEnv, openDatabase, selectRows, setAppDatabase, type DatabaseHandle } from "@/db/client";
 import { users } from "@/db/schema";
 import { consume } from "@/lib/billing/metering";
 import { createScratchDatabase } from "@/scripts/lib/scratch-database";
 
 /**
- * The hot statements are prepared once per connection, unless DATABASE_PREPARE=false (a transaction
- * pooler cannot keep prepared statements). One connection, so the session we ask is the one that ran them.
+ * The hot statements are prepared once per connection, unless the database is opened with
+ * `prepare: false` (DATABASE_POOLER=transaction or DATABASE_PREPARE=false: a transaction pooler
+ * cannot keep prepared statements). One connection, so the session we ask is the one that ran them.
  */
 describe.runIf(process.env.DATABASE_URL)("prepared statements on Postgres", () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
@@ -25,22 +26,30 @@ describe.runIf(process.env.DATABASE_URL)("prepared statements on Postgres", () =
     setAppDatabase(database);
     [{ id: user }] = await database.db.insert(users).values({ email: `prepare-${randomBytes(4).toString("hex")}@example.com` }).returning();
   });
-  afterEach(() => {
-    delete process.env.DATABASE_PREPARE;
-  });
   afterAll(async () => {
     await database.close();
     await scratch.drop();
   });
 
-  it("DATABASE_PREPARE=false runs consume unprepared, and it still counts", async () => {
-    process.env.DATABASE_PREPARE = "false";
-    expect(await consume(user, "api_calls", 2, { idempotencyKey: "unprepared" })).toMatchObject({ allowed: true, used: 2 });
-    expect(await prepared()).toBe(0);
+  it.each([{ DATABASE_POOLER: "transaction" }, { DATABASE_PREPARE: "false" }])("%o runs consume unprepared, and it still counts", async (env) => {
+    const options = databaseOptionsFromEnv({ DATABASE_URL: scratch.url, ...env });
+    expect(options.prepare).toBe(false);
+    const unprepared = await openDatabase({ ...options, max: 1 });
+    try {
+      setAppDatabase(unprepared);
+      const [{ id: fresh }] = await unprepared.db.insert(users).values({ email: `unprepared-${randomBytes(4).toString("hex")}@example.com` }).returning();
+      expect(await consume(fresh, "api_calls", 2, { idempotencyKey: "unprepared" })).toMatchObject({ allowed: true, used: 2 });
+      expect(await consume(fresh, "api_calls", 2, { idempotencyKey: "unprepared" })).toMatchObject({ allowed: true, used: 2 });
+      expect(await selectRows(unprepared.db, sql`select name from pg_prepared_statements`)).toEqual([]);
+    } finally {
+      setAppDatabase(database);
+      await unprepared.close();
+    }
   });
 
   it("by default consume is prepared on the connection", async () => {
-    expect(await consume(user, "api_calls", 3, { idempotencyKey: "prepared" })).toMatchObject({ allowed: true, used: 5 });
+    expect(databaseOptionsFromEnv({ DATABASE_URL: scratch.url }).prepare).toBe(true);
+    expect(await consume(user, "api_calls", 3, { idempotencyKey: "prepared" })).toMatchObject({ allowed: true, used: 3 });
     expect(await prepared()).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import { POST as webhookRoute } from "@/app/api/billing/webhook/route";
 import { billingCustomers, invoices, notifications, operatorAlerts, rateLimits, subscriptions, webhookEvents, type User } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { syncStripeSubscription } from "@/lib/billing/sync";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { TEST_WEBHOOK_SECRET, startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
 
@@ -37,7 +37,7 @@ function* permutations<T>(items: T[]): Generator<T[]> {
   }
 }
 
-describe.each(DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
   let env: BillingEnv;
   let user: User;
   let checkoutEvents: Stripe.Event[];
