@@ -4,6 +4,7 @@ import { deliverOperatorAlerts } from "@/lib/alerts";
 import { expireUnverifiedAccounts } from "@/lib/auth/account-expiry";
 import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
+import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
 import type { DeliveryReport } from "@/lib/outbox";
 
 /** Rows removed per table and round: a backlog goes in several rounds, never in one long statement. */
@@ -55,10 +56,16 @@ export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
   return { ...counters, expiredUnverifiedAccounts: await expireUnverifiedAccounts(db, now) };
 }
 
-/** One round of the delivery job: customer emails and operator alerts that are due, then the cleanup steps. */
-export async function runDeliveryJob(): Promise<{ notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
+/**
+ * One round of the delivery job: webhook events that failed or were left unprocessed (replayed, and
+ * an alert for each stuck one), then customer emails and operator alerts that are due, then the
+ * cleanup steps.
+ */
+export async function runDeliveryJob(): Promise<{ webhooksReplayed: ReplayReport[]; notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
+  const webhooksReplayed = await replayUnfinishedEvents();
   const db = await getDb();
   return {
+    webhooksReplayed,
     notifications: await deliverPendingNotifications(db),
     alerts: await deliverOperatorAlerts(db),
     cleanup: await runCleanupJob(),

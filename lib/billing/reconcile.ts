@@ -1,14 +1,13 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray, lt, or } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { auditLog, billingCustomers, subscriptions, webhookEvents, type Subscription } from "@/db/schema";
-import { logger } from "@/lib/logger";
+import { auditLog, billingCustomers, subscriptions, type Subscription } from "@/db/schema";
 import { listAllCustomers, listAllSubscriptions } from "@/lib/stripe/gateway";
 import { subscriptionSnapshot, type SubscriptionSnapshot } from "@/lib/stripe/mapping";
 import { recordAlert } from "@/lib/alerts";
 import { resolveCustomerOwner } from "./customers";
 import { UNKNOWN_PLAN_ID, syncStripeSubscription } from "./sync";
-import { processStoredEvent } from "./webhooks/inbox";
+import { replayUnfinishedEvents } from "./webhooks/inbox";
 
 export interface ReconcileReport {
   subscriptionsChecked: number;
@@ -16,9 +15,6 @@ export interface ReconcileReport {
   customersLinked: number;
   webhooksReplayed: Array<{ eventId: string; result: string }>;
 }
-
-const MAX_REPLAY_ATTEMPTS = 10;
-const STUCK_AFTER_MS = 5 * 60_000;
 
 /**
  * Compares Stripe with the database and repairs what drifted: subscriptions a lost webhook never
@@ -66,27 +62,7 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
     });
   }
 
-  const stuckBefore = new Date(Date.now() - STUCK_AFTER_MS);
-  const toReplay = await db
-    .select({ id: webhookEvents.id })
-    .from(webhookEvents)
-    .where(
-      and(
-        lt(webhookEvents.attempts, MAX_REPLAY_ATTEMPTS),
-        or(eq(webhookEvents.status, "failed"), and(inArray(webhookEvents.status, ["received"]), lt(webhookEvents.receivedAt, stuckBefore))),
-      ),
-    )
-    .orderBy(webhookEvents.providerCreatedAt)
-    .limit(500);
-  for (const { id } of toReplay) {
-    try {
-      const result = await processStoredEvent(id);
-      report.webhooksReplayed.push({ eventId: id, result: result.status });
-    } catch (error) {
-      logger.warn({ err: error, eventId: id }, "replay failed");
-      report.webhooksReplayed.push({ eventId: id, result: `failed: ${error instanceof Error ? error.message : String(error)}` });
-    }
-  }
+  report.webhooksReplayed = await replayUnfinishedEvents();
   // The admin Operations page shows the last run from this entry.
   await db.insert(auditLog).values({ action: "reconcile.completed", targetType: "billing", data: { ...report } });
   return report;

@@ -17,15 +17,18 @@ const pgbouncerPort = () => {
   }
 };
 
+/** `TEST_DATABASE_KINDS=pgbouncer` (npm run test:pooler): every database suite on those kinds only. */
+const only = process.env.TEST_DATABASE_KINDS?.split(",").filter(Boolean) as DatabaseKind[] | undefined;
+
 /** PGlite always; real Postgres too when DATABASE_URL points at a server. */
-export const DATABASE_KINDS: DatabaseKind[] = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+export const DATABASE_KINDS: DatabaseKind[] = only ?? (process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"]);
 
 /**
  * DATABASE_KINDS and, when PgBouncer is installed, Postgres through it in transaction mode: for the
  * suites whose statements, transactions and locks must also hold behind a transaction pooler
- * (webhooks, metering, lifecycles, migrations).
+ * (webhooks, metering, checkout, lifecycles, migrations) in every `npm test`.
  */
-export const POOLED_DATABASE_KINDS: DatabaseKind[] = pgbouncerPort() ? [...DATABASE_KINDS, "pgbouncer"] : DATABASE_KINDS;
+export const POOLED_DATABASE_KINDS: DatabaseKind[] = only ?? (pgbouncerPort() ? [...DATABASE_KINDS, "pgbouncer"] : DATABASE_KINDS);
 
 export interface TestDatabase extends DatabaseHandle {
   /** Drops the database (Postgres) and closes every connection. */

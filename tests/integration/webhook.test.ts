@@ -3,6 +3,10 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { POST as webhookRoute } from "@/app/api/billing/webhook/route";
+import { runDeliveryJob } from "@/lib/jobs";
+import postgres from "postgres";
+import { openDatabase, setAppDatabase } from "@/db/client";
+import { OutcomeNotStoredError } from "@/lib/billing/webhooks/inbox";
 import { billingCustomers, invoices, notifications, operatorAlerts, rateLimits, subscriptions, webhookEvents, type User } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { syncStripeSubscription } from "@/lib/billing/sync";
@@ -112,14 +116,19 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
       "invoice.payment_succeeded",
     ]);
     expect(stateful.length + ignored.length).toBe(checkoutEvents.length);
+    // Through the pooler a sample of one order in 12 (60 of 720): ordering is proven on the other
+    // kinds; what the pooler changes (which server connection runs each transaction) any order shows.
+    const every = kind === "pgbouncer" ? 12 : 1;
     let runs = 0;
+    let seen = 0;
     for (const order of permutations(stateful)) {
+      if (seen++ % every !== 0) continue;
       await resetBillingRows();
       for (const event of [...ignored, ...order]) expect((await deliver(event)).status).toBe(200);
       expect(await billingState()).toEqual(expected);
       runs += 1;
     }
-    expect(runs).toBe([...Array(stateful.length).keys()].reduce((f, i) => f * (i + 1), 1));
+    expect(runs).toBe(Math.ceil([...Array(stateful.length).keys()].reduce((f, i) => f * (i + 1), 1) / every));
   }, 600_000);
 
   it("a duplicate delivery is acknowledged without side effects", async () => {
@@ -318,6 +327,68 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     expect(stored).toMatchObject({ status: "processed", attempts: 2, lastError: null });
     expect(stored.processedAt).toBeInstanceOf(Date);
     expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
+  });
+
+  // Only through the pooler (registered for that kind alone): the other kinds have no pooler to misuse.
+  if (kind === "pgbouncer") it(
+    "an instance that prepares begin/commit behind the pooler loses the commit; it answers 500, never 200, and the retry applies the event",
+    async () => {
+      // The configuration that lost events: the client prepares statements (no DATABASE_POOLER)
+      // while PgBouncer runs each transaction on whichever server connection is free.
+      const misconfigured = await openDatabase({ url: env.database.url, max: 1, prepare: true, timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: false } });
+      // The app's connection prepares BEGIN and COMMIT on server connection A…
+      await misconfigured.db.transaction(async (tx) => tx.execute(sql`select 1`));
+      // …then another client holds A in a transaction, so the next transaction runs on server B,
+      // where COMMIT was never prepared: it fails, the transaction aborts, and postgres.js's retry of
+      // the COMMIT ends it as a ROLLBACK that reports success.
+      const holder = postgres(env.database.url as string, { max: 1, prepare: false, onnotice: () => {} });
+      const event = checkoutEvents.find((e) => e.type === "customer.subscription.created") as Stripe.Event;
+      const failed = vi.spyOn(logger, "error");
+      let release: () => void = () => {};
+      const held = holder.begin(async (tx) => {
+        await tx`select 1`;
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        setAppDatabase(misconfigured);
+        const res = await deliver(event);
+        expect(res.status).toBe(500);
+        expect(failed.mock.calls.some(([fields]) => (fields as { err?: unknown }).err instanceof OutcomeNotStoredError)).toBe(true);
+      } finally {
+        release();
+        await held;
+        await holder.end();
+        setAppDatabase(env.database);
+        await misconfigured.close();
+        failed.mockRestore();
+      }
+      expect((await billingState()).subscriptions).toEqual([]);
+      // Stripe retries the 500; a correctly configured instance applies it.
+      expect((await deliver(event)).status).toBe(200);
+      const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
+      expect(stored.status).toBe("processed");
+      expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
+    },
+  );
+
+  it("an event left 'received' for over a minute raises one operator alert and the delivery job replays it", async () => {
+    const event = checkoutEvents.find((e) => e.type === "customer.subscription.created") as Stripe.Event;
+    // Stored and never processed: what an acknowledged-but-lost delivery leaves behind.
+    await db().insert(webhookEvents).values({ id: event.id, type: event.type, providerCreatedAt: new Date(event.created * 1000), payload: event, receivedAt: new Date(Date.now() - 30_000) });
+    expect((await runDeliveryJob()).webhooksReplayed).toEqual([]); // 30 s: perhaps still in flight
+    await db().update(webhookEvents).set({ receivedAt: new Date(Date.now() - 61_000) }).where(eq(webhookEvents.id, event.id));
+    const [first, second] = await Promise.all([runDeliveryJob(), runDeliveryJob()]); // two instances' cron at once
+    expect([...first.webhooksReplayed, ...second.webhooksReplayed].map((r) => r.result).sort()).toEqual(
+      first.webhooksReplayed.length + second.webhooksReplayed.length === 1 ? ["processed"] : ["duplicate", "processed"],
+    );
+    const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
+    expect(stored).toMatchObject({ status: "processed", attempts: 1 });
+    const alerts = await db().select().from(operatorAlerts).where(eq(operatorAlerts.kind, "webhook_stuck"));
+    expect(alerts).toEqual([expect.objectContaining({ dedupeKey: `webhook_stuck:${event.id}`, text: expect.stringContaining("never processed") })]);
+    expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
+    expect((await runDeliveryJob()).webhooksReplayed).toEqual([]);
+    await db().delete(operatorAlerts);
   });
 
   it("Stripe unreachable while processing answers 500 and the retry succeeds", async () => {

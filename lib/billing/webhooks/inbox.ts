@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, lt, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, selectPreparedText, type Database, type Queryable } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
@@ -44,7 +44,25 @@ const MARK_EVENT = `
   where id = $1::text and ($4::boolean or status not in (${DONE_LIST}))
   returning id`;
 
+/** $1 id: the stored status, read after processing to prove the outcome was committed. */
+const EVENT_STATUS = `select status from webhook_events where id = $1::text`;
+
 export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; note?: string };
+
+/**
+ * An event that was processed (the writes ran and the transaction "committed") but whose row is not
+ * done afterwards: the commit did not happen. A transaction pooler fed prepared `begin`/`commit`
+ * statements does exactly this (README: Several instances). Answering 200 would lose the event.
+ */
+export class OutcomeNotStoredError extends Error {
+  constructor(eventId: string, status: string | undefined) {
+    super(
+      `webhook event ${eventId} was processed but its row is ${status ? `still '${status}'` : "missing"}: the transaction did not commit ` +
+        "(behind a transaction pooler, set DATABASE_POOLER=transaction)",
+    );
+    this.name = "OutcomeNotStoredError";
+  }
+}
 
 /** A verified event's columns, or why it cannot be processed (it is then recorded as ignored). */
 interface CheckedEvent {
@@ -139,6 +157,9 @@ export async function processStoredEvent(
     // An event with nothing to write (a type the app ignores) is recorded in one statement, no transaction.
     if (write.only && !options.record) result = (await markEvent(db, eventId, write.only, options.force)) ? write.only : { status: "duplicate" };
     else result = await applyWrite(db, eventId, write, options.force, options.record);
+    // The 200 this turns into tells Stripe to stop retrying: only once the outcome is really stored.
+    const [after] = await selectPreparedText<{ status: string }>(db, "webhook_status", EVENT_STATUS, [eventId]);
+    if (!after || !isDone(after.status)) throw new OutcomeNotStoredError(eventId, after?.status);
     logger.info({ eventId, type: stored.type, outcome: result.status }, "webhook processed");
     // Send what this event queued right away; the delivery job retries whatever fails.
     await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "notification delivery failed"));
@@ -195,6 +216,61 @@ async function markEvent(
 ): Promise<boolean> {
   const marked = await selectPreparedText<{ id: string }>(db, "webhook_mark", MARK_EVENT, [eventId, outcome.status, outcome.note ?? null, force]);
   return marked.length > 0;
+}
+
+/** An event still `received` this long after it arrived was acknowledged or dropped without being processed. */
+export const STUCK_AFTER_MS = 60_000;
+/** Replays per event before it is left to an operator (the admin webhook log's replay button). */
+export const MAX_REPLAY_ATTEMPTS = 10;
+
+export interface ReplayReport {
+  eventId: string;
+  result: string;
+}
+
+/**
+ * Replays the events that failed and those left `received` for more than STUCK_AFTER_MS (nothing
+ * answered for them, or a 200 was answered and the outcome lost), oldest first. Every stuck one is
+ * an operator alert first (once per event). Safe on every instance at once: processing claims the
+ * event's row, so a concurrent replay of the same event answers `duplicate`.
+ */
+export async function replayUnfinishedEvents(options: { now?: Date; limit?: number } = {}): Promise<ReplayReport[]> {
+  const db = await getDb();
+  const now = options.now ?? new Date();
+  const due = await db
+    .select({ id: webhookEvents.id, type: webhookEvents.type, status: webhookEvents.status, receivedAt: webhookEvents.receivedAt })
+    .from(webhookEvents)
+    .where(
+      and(
+        lt(webhookEvents.attempts, MAX_REPLAY_ATTEMPTS),
+        or(
+          eq(webhookEvents.status, "failed"),
+          and(eq(webhookEvents.status, "received"), lt(webhookEvents.receivedAt, new Date(now.getTime() - STUCK_AFTER_MS))),
+        ),
+      ),
+    )
+    .orderBy(webhookEvents.providerCreatedAt)
+    .limit(options.limit ?? 500);
+  const report: ReplayReport[] = [];
+  for (const event of due) {
+    if (event.status === "received") {
+      const minutes = Math.max(1, Math.round((now.getTime() - event.receivedAt.getTime()) / 60_000));
+      logger.error({ eventId: event.id, type: event.type }, "webhook event stuck in 'received': replaying it");
+      await recordAlert(db, {
+        kind: "webhook_stuck",
+        dedupeKey: `webhook_stuck:${event.id}`,
+        text: `Stripe webhook ${event.id} (${event.type}) arrived ${minutes} min ago and was never processed; it is being replayed.`,
+        data: { eventId: event.id, type: event.type },
+      });
+    }
+    try {
+      report.push({ eventId: event.id, result: (await processStoredEvent(event.id)).status });
+    } catch (error) {
+      logger.warn({ err: error, eventId: event.id }, "replay failed");
+      report.push({ eventId: event.id, result: `failed: ${rootCauseMessage(error)}` });
+    }
+  }
+  return report;
 }
 
 /** The innermost cause's message: "Failed query: <sql>" wrappers hide what actually went wrong. */
