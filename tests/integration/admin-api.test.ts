@@ -18,14 +18,14 @@ import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
 import { getBillingSummary } from "@/lib/billing/summary";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
 
 type Handler = (request: NextRequest, context: { params: Promise<{ id: string }> }) => Promise<Response>;
 const ctx = (id: string) => ({ params: Promise.resolve({ id }) });
 
-describe.each(DATABASE_KINDS)("admin API on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
   let env: BillingEnv;
   let admin: User;
   let normal: User;

@@ -5,11 +5,11 @@ import { verifyAnonymousId } from "@/lib/auth/anonymous-id";
 import { authOptions } from "@/lib/auth/options";
 import { POST as runJobRoute } from "@/app/api/demo/jobs/route";
 import { getQuota } from "@/lib/billing/metering";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
 import { requestAs } from "../helpers/session";
 
-describe.each(DATABASE_KINDS)("anonymous allowance on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("anonymous allowance on %s", (kind) => {
   let env: Awaited<ReturnType<typeof startMeteringDb>>;
   beforeAll(async () => {
     env = await startMeteringDb(kind);

@@ -7,10 +7,10 @@ import { GET as me } from "@/app/api/me/route";
 import { eq } from "drizzle-orm";
 import { notifications } from "@/db/schema";
 import { authenticate, findUserByEmail } from "@/lib/auth/users";
-import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
+import { POOLED_DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { requestAs } from "../helpers/session";
 
-describe.each(DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("sign-up and session guards on %s", (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(kind);

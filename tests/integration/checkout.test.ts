@@ -9,13 +9,13 @@ import { GET as invoicesRoute } from "@/app/api/billing/invoices/route";
 import { billingCustomers, invoices, subscriptions, webhookEvents } from "@/db/schema";
 import { lookupKeyFor } from "@/lib/billing/plans";
 import type { BillingSummary } from "@/lib/billing/summary";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
 
 const sessionIdFromUrl = (url: string) => /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1] as string;
 
-describe.each(DATABASE_KINDS)("checkout through the emulator on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kind) => {
   let env: BillingEnv;
   beforeAll(async () => {
     env = await startBillingEnv(kind);

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectRows, setAppDatabase } from "@/db/client";
 import { anonymousUsage, rateLimits } from "@/db/schema";
 import { cleanUpExpiredCounters, runDeliveryJob } from "@/lib/jobs";
-import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
+import { POOLED_DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
 
 const HOUR = 3_600_000;
 
-describe.each(DATABASE_KINDS)("expired counters are cleaned up on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("expired counters are cleaned up on %s", (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(kind);

@@ -5,7 +5,7 @@ import { isAppError } from "@/lib/errors";
 import { check, consume, consumeBatch, finalize, getQuota, refund, release, reserve } from "@/lib/billing/metering";
 import { priorEventsSql } from "@/lib/billing/metering/batch";
 import { entitlementCacheStats } from "@/lib/billing/metering/context";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
 
 const NOW = new Date("2027-03-10T12:00:00Z");
@@ -19,7 +19,7 @@ interface PlanNode {
 const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 
-describe.each(DATABASE_KINDS)("metering domain on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
   let env: Awaited<ReturnType<typeof startMeteringDb>>;
   beforeAll(async () => {
     env = await startMeteringDb(kind);

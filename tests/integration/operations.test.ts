@@ -16,12 +16,12 @@ import { getBillingSummary } from "@/lib/billing/summary";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { MANAGED_BY } from "@/lib/stripe/managed";
 import { createStripeClient } from "@/lib/stripe/client";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startSmtpCapture } from "../helpers/smtp";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
 
-describe.each(DATABASE_KINDS)("operations on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
   let env: BillingEnv;
   beforeAll(async () => {
     env = await startBillingEnv(kind);

@@ -5,7 +5,7 @@ import { authOptions } from "@/lib/auth/options";
 import { prepareAuthRequest } from "@/lib/auth/sign-in-request";
 import { createUser } from "@/lib/auth/users";
 import { isAppError } from "@/lib/errors";
-import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
+import { POOLED_DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
 
 const PASSWORD = "correct horse 9";
 const WRONG = "wrong horse 99";
@@ -35,7 +35,7 @@ async function signInFrom(ip: string, email: string, password: string): Promise<
   return (await provider.options.authorize({ email, password })) ? "signed-in" : "wrong";
 }
 
-describe.each(DATABASE_KINDS)("password sign-in throttling on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("password sign-in throttling on %s", (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(kind);

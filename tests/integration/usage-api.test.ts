@@ -10,13 +10,13 @@ import { authenticateApiKey } from "@/lib/auth/api-keys";
 import { entitlementCacheStats } from "@/lib/billing/metering/context";
 import { requireFeature } from "@/lib/billing/features";
 import { route } from "@/lib/http/route";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
 import { requestAs } from "../helpers/session";
 
 type Json = Record<string, unknown>;
 
-describe.each(DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
   let env: Awaited<ReturnType<typeof startMeteringDb>>;
   beforeAll(async () => {
     env = await startMeteringDb(kind);

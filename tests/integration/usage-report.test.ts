@@ -13,7 +13,7 @@ import { formatCatalogChanges, syncCatalog } from "@/lib/stripe/catalog-sync";
 import { MANAGED_BY } from "@/lib/stripe/managed";
 import { requestAs } from "../helpers/session";
 import { createStripeClient } from "@/lib/stripe/client";
-import { DATABASE_KINDS } from "../helpers/db";
+import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 
 /**
@@ -49,7 +49,7 @@ async function crashingProxy(target: string, okMeterEvents: number): Promise<{ u
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, forwarded: () => meterEvents };
 }
 
-describe.each(DATABASE_KINDS)("reporting billable usage to Stripe Billing Meters (%s)", (kind) => {
+describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing Meters (%s)", (kind) => {
   let env: BillingEnv;
   beforeAll(async () => {
     env = await startBillingEnv(kind, { deliverWebhooks: false });
