@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { databaseTimeoutsFromEnv } from "@/db/client";
+import { databaseOptionsFromEnv, databaseTimeoutsFromEnv } from "@/db/client";
 import { QueryDeadlineError } from "@/db/deadline";
 import { databaseAppError, isDatabaseUnavailable } from "@/db/errors";
 import { outboxBackoffMs } from "@/lib/outbox";
@@ -38,6 +38,17 @@ describe("timeouts are configurable", () => {
         DATABASE_SERVER_TIMEOUTS: "off",
       }),
     ).toEqual({ connectMs: 800, statementMs: 0, idleInTransactionMs: 10_000, serverSide: false });
+  });
+  it("DATABASE_POOLER=transaction is the one switch for a transaction pooler; a direct URL and the pool size are optional", () => {
+    const url = "postgres://app@pooler:6543/db";
+    expect(databaseOptionsFromEnv({ DATABASE_URL: url })).toMatchObject({ url, directUrl: undefined, prepare: true, max: undefined, timeouts: { serverSide: true } });
+    expect(
+      databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_POOLER: "transaction", DATABASE_URL_DIRECT: "postgres://app@db:5432/db", DATABASE_POOL_SIZE: "3" }),
+    ).toMatchObject({ url, directUrl: "postgres://app@db:5432/db", prepare: false, max: 3, timeouts: { serverSide: false } });
+    // The two halves on their own still work as before.
+    expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_PREPARE: "false" })).toMatchObject({ prepare: false, timeouts: { serverSide: true } });
+    expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_SERVER_TIMEOUTS: "off" })).toMatchObject({ prepare: true, timeouts: { serverSide: false } });
+    expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: "0" }).max).toBeUndefined();
   });
   it("Stripe: 10 s with one retry by default; bounded retries", () => {
     expect(stripeNetworkSettings({})).toEqual({ timeoutMs: 10_000, maxNetworkRetries: 1 });
