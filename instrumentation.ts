@@ -1,4 +1,10 @@
-/** Runs once per server start: migrate the database (and seed demo accounts in development). */
+/**
+ * Runs once per server start: the database is migrated (and
+ * demo accounts seeded in development), waiting at most DATABASE_STARTUP_WAIT_MS with Postgres:
+ * Next.js serves nothing until this returns, so an instance waiting on another's migration lock
+ * serves anyway, /api/health answering 503 "starting" until the preparation (still running in
+ * the background) is done (db/prepare.ts).
+ */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { redactConsoleErrors } = await import("./lib/logger");
