@@ -1,5 +1,6 @@
 /**
- * Runs once per server start: the database is migrated (and
+ * Runs once per server start. Graceful shutdown is installed first (lib/shutdown.ts; `npm start`
+ * sets NEXT_MANUAL_SIG_HANDLE so Next.js leaves SIGTERM to it). Then the database is migrated (and
  * demo accounts seeded in development), waiting at most DATABASE_STARTUP_WAIT_MS with Postgres:
  * Next.js serves nothing until this returns, so an instance waiting on another's migration lock
  * serves anyway, /api/health answering 503 "starting" until the preparation (still running in
@@ -9,6 +10,10 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { redactConsoleErrors } = await import("./lib/logger");
   redactConsoleErrors();
+  if (process.env.NEXT_MANUAL_SIG_HANDLE === "true") {
+    const { installGracefulShutdown } = await import("./lib/shutdown");
+    installGracefulShutdown();
+  }
   const { prepareDatabase } = await import("./db/prepare");
   await prepareDatabase();
 }

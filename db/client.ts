@@ -293,6 +293,14 @@ export async function getDb(): Promise<Database> {
   return (await getDatabaseHandle()).db;
 }
 
+/** Closes the app's database if it is open (graceful shutdown); one still being prepared dies with the process. */
+export async function closeAppDatabase(): Promise<void> {
+  const current = globalForDb.__billingDb;
+  if (!current || globalForDb.__billingDbPending) return;
+  globalForDb.__billingDb = undefined;
+  await (await current).close();
+}
+
 /** Lets tests and scripts run the app's code against a database they opened themselves. */
 export function setAppDatabase(handle: DatabaseHandle): void {
   globalForDb.__billingDb = Promise.resolve(handle);

@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import postgres from "postgres";
 import { createScratchDatabase } from "../../scripts/lib/scratch-database";
+import { waitForExit } from "../../scripts/lib/spawn-next";
 import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
 import { EMULATOR_URL, TEST_PASSWORD, expect, test, uniqueClientIp, uniqueEmail } from "./helpers";
 import { startSecondApp } from "./second-app";
@@ -7,7 +12,8 @@ import { startSecondApp } from "./second-app";
 /**
  * A `next start` instance's lifecycle as a balancer sees it: while start-up waits on another
  * instance's migration lock, /api/health answers 503 "starting" at once (never hangs) and 200 once
- * migrated.
+ * migrated; on SIGTERM it answers 503 "draining" at once, finishes the request in flight, refuses
+ * new connections after its grace period, and exits 0.
  */
 test.describe.configure({ mode: "serial" });
 
@@ -21,6 +27,11 @@ async function timedGet(url: string, timeoutMs = 5_000): Promise<{ status: numbe
   const started = Date.now();
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, ms: Date.now() - started };
+}
+
+async function emulatorConfig(settings: Record<string, unknown>) {
+  const res = await fetch(`${EMULATOR_URL}/_emulator/config`, { method: "POST", body: JSON.stringify(settings) });
+  expect(res.ok).toBeTruthy();
 }
 
 /** A sign-up (it needs the database from its first step, the shared rate limit). */
@@ -74,7 +85,7 @@ if (process.env.DATABASE_URL) {
       for (let i = 0; i < 5; i += 1) {
         const health = await timedGet(`${app.url}/api/health`);
         expect(health.status).toBe(503);
-        expect(health.body).toMatchObject({ ok: false, database: { status: "starting", migrations: "pending" } });
+        expect(health.body).toMatchObject({ ok: false, instance: "running", database: { status: "starting", migrations: "pending" } });
         expect(health.ms).toBeLessThan(2_000);
         await sleep(300);
       }
@@ -103,3 +114,73 @@ if (process.env.DATABASE_URL) {
     }
   });
 }
+
+/** A GET on a connection of its own: its status, or the connection error's code (ECONNREFUSED). */
+function freshConnection(url: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 3_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })));
+    req.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+test("SIGTERM: health answers 503 draining at once, the requests in flight complete, new connections are refused, exit 0", async () => {
+  test.setTimeout(150_000);
+  const dir = mkdtempSync(path.join(tmpdir(), "billing-e2e-shutdown-"));
+  const app = await startSecondApp({
+    PGLITE_DIR: path.join(dir, "pglite"),
+    STRIPE_EMULATOR_URL: EMULATOR_URL,
+    STRIPE_WEBHOOK_SECRET: DEFAULT_WEBHOOK_SECRET,
+    STRIPE_TIMEOUT_MS: "15000",
+    SHUTDOWN_GRACE_MS: "1500",
+    SHUTDOWN_DEADLINE_MS: "10000",
+  });
+  const exited = waitForExit(app.child).then((code) => ({ code, at: Date.now() }));
+  try {
+    // A slow Stripe: the catalog's price lookup (the first on this instance, uncached) takes 4 s.
+    await emulatorConfig({ latencyMs: 4_000 });
+    let sigterm = 0;
+    try {
+      const inFlight = timedGet(`${app.url}/api/billing/plans`, 20_000).then((r) => ({ ...r, at: Date.now() }));
+      // A page in flight too: requests are counted at the HTTP server, pages as well as the API.
+      const pageInFlight = fetch(`${app.url}/pricing`, { signal: AbortSignal.timeout(20_000) }).then(async (r) => ({
+        status: r.status,
+        html: await r.text(),
+      }));
+      await sleep(500); // their Stripe calls are under way
+      sigterm = Date.now();
+      app.child.kill("SIGTERM");
+
+      const health = await timedGet(`${app.url}/api/health`);
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({ ok: false, instance: "draining" });
+      expect(health.ms).toBeLessThan(1_000);
+
+      // After the 1.5 s grace period, with the slow request still in flight: no new connection.
+      await sleep(Math.max(0, sigterm + 2_200 - Date.now()));
+      const fresh = await freshConnection(`${app.url}/api/health`);
+      expect([503, "ECONNREFUSED"]).toContain(fresh);
+
+      const done = await inFlight;
+      expect(done.at - sigterm, "the request was still in flight when the listener closed").toBeGreaterThan(1_500);
+      expect(done.status).toBe(200);
+      // It finished its Stripe call: the prices Stripe has are offered.
+      const plans = done.body.plans as Array<{ prices: Record<string, { available: boolean }> | null }>;
+      expect(plans.some((p) => p.prices && Object.values(p.prices).some((price) => price.available))).toBe(true);
+      const page = await pageInFlight;
+      expect(page.status).toBe(200);
+      expect(page.html).toContain(`data-testid="plan-price-pro"`);
+    } finally {
+      await emulatorConfig({ latencyMs: 0 });
+    }
+    const { code, at } = await exited;
+    expect(code).toBe(0);
+    expect(at - sigterm).toBeLessThan(10_000);
+  } finally {
+    app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
