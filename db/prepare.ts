@@ -16,9 +16,6 @@ export function startupWaitMs(env: Record<string, string | undefined> = process.
   return env.DATABASE_STARTUP_WAIT_MS && Number.isFinite(parsed) && parsed >= 0 ? parsed : DEFAULT_STARTUP_WAIT_MS;
 }
 
-// Once per process, whichever copy of this module runs it.
-const globalForPrepare = globalThis as unknown as { __databasePreparation?: Promise<void> };
-
 /**
  * Migrates the app's database and, in development, makes sure the demo accounts exist. Resolves
  * when that is done or after `waitMs`, whichever comes first; the preparation goes on in the
@@ -29,7 +26,7 @@ const globalForPrepare = globalThis as unknown as { __databasePreparation?: Prom
  * connection, and /api/health reports 503 until it is back.
  */
 export async function prepareDatabase(waitMs = startupWaitMs()): Promise<void> {
-  const preparation = (globalForPrepare.__databasePreparation ??= (async () => {
+  const preparation = (async () => {
     try {
       const handle = await waitForHandle();
       logger.info({ database: handle.kind }, "database migrated");
@@ -37,7 +34,7 @@ export async function prepareDatabase(waitMs = startupWaitMs()): Promise<void> {
     } catch (error) {
       logger.error({ err: error }, "database not ready at start-up; will retry on first use");
     }
-  })());
+  })();
   if (!Number.isFinite(waitMs)) return preparation;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = await Promise.race([
