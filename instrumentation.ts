@@ -10,7 +10,8 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { redactConsoleErrors } = await import("./lib/logger");
   redactConsoleErrors();
-  if (process.env.NEXT_MANUAL_SIG_HANDLE === "true") {
+  // Next.js leaves the signals alone for any non-empty value; then they are ours to handle.
+  if (process.env.NEXT_MANUAL_SIG_HANDLE) {
     const { installGracefulShutdown } = await import("./lib/shutdown");
     installGracefulShutdown();
   }
