@@ -3,6 +3,8 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
+import Stripe from "stripe";
+import { createStripeClient } from "../../lib/stripe/client";
 import { createScratchDatabase } from "../../scripts/lib/scratch-database";
 import { waitForExit } from "../../scripts/lib/spawn-next";
 import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
@@ -12,8 +14,9 @@ import { startSecondApp } from "./second-app";
 /**
  * A `next start` instance's lifecycle as a balancer sees it: while start-up waits on another
  * instance's migration lock, /api/health answers 503 "starting" at once (never hangs) and 200 once
- * migrated; on SIGTERM it answers 503 "draining" at once, finishes the request in flight, refuses
- * new connections after its grace period, and exits 0.
+ * migrated; on SIGTERM it answers 503 "draining" at once, finishes the requests in flight (an API
+ * call, a webhook and a page, each waiting on a slow Stripe), refuses new connections after its
+ * grace period, and exits 0.
  */
 test.describe.configure({ mode: "serial" });
 
@@ -140,11 +143,29 @@ test("SIGTERM: health answers 503 draining at once, the requests in flight compl
   });
   const exited = waitForExit(app.child).then((code) => ({ code, at: Date.now() }));
   try {
-    // A slow Stripe: the catalog's price lookup (the first on this instance, uncached) takes 4 s.
+    // A webhook whose processing reads the customer back from Stripe (customer.updated).
+    const customer = await createStripeClient({ STRIPE_EMULATOR_URL: EMULATOR_URL }).customers.create({ email: uniqueEmail("shutdown") });
+    const payload = JSON.stringify({
+      id: `evt_e2e_shutdown_${Date.now().toString(36)}`,
+      object: "event",
+      type: "customer.updated",
+      api_version: "2025-01-27.acacia",
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object: customer },
+    });
+    const signature = new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({ payload, secret: DEFAULT_WEBHOOK_SECRET });
+    // A slow Stripe: each call takes 4 s (the catalog's price lookup is the first on this instance, uncached).
     await emulatorConfig({ latencyMs: 4_000 });
     let sigterm = 0;
     try {
       const inFlight = timedGet(`${app.url}/api/billing/plans`, 20_000).then((r) => ({ ...r, at: Date.now() }));
+      const webhookInFlight = fetch(`${app.url}/api/billing/webhook`, {
+        method: "POST",
+        body: payload,
+        headers: { "stripe-signature": signature, "content-type": "application/json" },
+        signal: AbortSignal.timeout(20_000),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
       // A page in flight too: requests are counted at the HTTP server, pages as well as the API.
       const pageInFlight = fetch(`${app.url}/pricing`, { signal: AbortSignal.timeout(20_000) }).then(async (r) => ({
         status: r.status,
@@ -173,6 +194,10 @@ test("SIGTERM: health answers 503 draining at once, the requests in flight compl
       // It finished its Stripe call: the prices Stripe has are offered.
       const plans = done.body.plans as Array<{ prices: Record<string, { available: boolean }> | null }>;
       expect(plans.some((p) => p.prices && Object.values(p.prices).some((price) => price.available))).toBe(true);
+      // The webhook was processed before it was answered: nothing left half-done.
+      const webhook = await webhookInFlight;
+      expect(webhook.status).toBe(200);
+      expect(webhook.body).toMatchObject({ received: true, status: "processed" });
       const page = await pageInFlight;
       expect(page.status).toBe(200);
       expect(page.html).toContain(`data-testid="plan-price-pro"`);
