@@ -1,8 +1,20 @@
-/** Runs once per server start: migrate the database (and seed demo accounts in development). */
+/**
+ * Runs once per server start. Graceful shutdown is installed first (lib/shutdown.ts; `npm start`
+ * sets NEXT_MANUAL_SIG_HANDLE so Next.js leaves SIGTERM to it). Then the database is migrated (and
+ * demo accounts seeded in development), waiting at most DATABASE_STARTUP_WAIT_MS with Postgres:
+ * Next.js serves nothing until this returns, so an instance waiting on another's migration lock
+ * serves anyway, /api/health answering 503 "starting" until the preparation (still running in
+ * the background) is done (db/prepare.ts).
+ */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { redactConsoleErrors } = await import("./lib/logger");
   redactConsoleErrors();
+  // Next.js leaves the signals alone for any non-empty value; then they are ours to handle.
+  if (process.env.NEXT_MANUAL_SIG_HANDLE) {
+    const { installGracefulShutdown } = await import("./lib/shutdown");
+    installGracefulShutdown();
+  }
   const { prepareDatabase } = await import("./db/prepare");
   await prepareDatabase();
 }

@@ -2,7 +2,7 @@ import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { withQueryDeadline } from "./deadline";
+import { QueryDeadlineError, withQueryDeadline } from "./deadline";
 import { isDatabaseUnavailable } from "./errors";
 import * as schema from "./schema";
 
@@ -230,27 +230,79 @@ const envCount = (value: string | undefined) => {
 };
 
 // A process-wide singleton: Next.js may load this module more than once (route handlers,
-// instrumentation), and PGlite must never open the same data directory twice.
-const globalForDb = globalThis as unknown as { __billingDb?: Promise<DatabaseHandle> };
+// instrumentation), and PGlite must never open the same data directory twice. `__billingDbPending`
+// is true while it is being opened and migrated (start-up, or a retry after a failed start).
+const globalForDb = globalThis as unknown as { __billingDb?: Promise<DatabaseHandle>; __billingDbPending?: boolean };
+
+/**
+ * True while the app's database is being opened and migrated and has not been ready yet: start-up
+ * may wait there on another instance's migration lock (/api/health reports "starting").
+ */
+export function databasePreparing(): boolean {
+  return globalForDb.__billingDbPending === true;
+}
+
+/**
+ * How long a request waits for a database still being prepared: as long as it would wait for a
+ * connection and then a statement (Postgres); then it gets the 503 a slow query gets, while the
+ * preparation goes on. PGlite runs in-process with no timeouts: its requests simply wait.
+ */
+function preparationWaitMs(options: DatabaseOptions): number {
+  const timeouts = options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS;
+  if (!options.url || !timeouts.statementMs) return 0;
+  return timeouts.connectMs + timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS;
+}
 
 /** The app's database, opened and migrated on first use. */
 export function getDatabaseHandle(): Promise<DatabaseHandle> {
-  globalForDb.__billingDb ??= (async () => {
-    const handle = await openDatabase(databaseOptionsFromEnv());
+  const current = globalForDb.__billingDb;
+  if (current) return globalForDb.__billingDbPending ? waitForPreparation(current) : current;
+  const options = databaseOptionsFromEnv();
+  const preparing: Promise<DatabaseHandle> = (async () => {
+    const handle = await openDatabase(options);
     await handle.migrate();
     return handle;
-  })().catch((error: unknown) => {
-    globalForDb.__billingDb = undefined;
-    throw error;
+  })().then(
+    (handle) => {
+      if (globalForDb.__billingDb === preparing) globalForDb.__billingDbPending = false;
+      return handle;
+    },
+    (error: unknown) => {
+      if (globalForDb.__billingDb === preparing) {
+        globalForDb.__billingDb = undefined;
+        globalForDb.__billingDbPending = false;
+      }
+      throw error;
+    },
+  );
+  globalForDb.__billingDb = preparing;
+  globalForDb.__billingDbPending = true;
+  return waitForPreparation(preparing, preparationWaitMs(options));
+}
+
+function waitForPreparation(preparing: Promise<DatabaseHandle>, ms = preparationWaitMs(databaseOptionsFromEnv())): Promise<DatabaseHandle> {
+  if (!ms) return preparing;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueryDeadlineError(ms, "database start-up: opening and migrating")), ms);
   });
-  return globalForDb.__billingDb;
+  return Promise.race([preparing, deadline]).finally(() => clearTimeout(timer));
 }
 
 export async function getDb(): Promise<Database> {
   return (await getDatabaseHandle()).db;
 }
 
+/** Closes the app's database if it is open (graceful shutdown); one still being prepared dies with the process. */
+export async function closeAppDatabase(): Promise<void> {
+  const current = globalForDb.__billingDb;
+  if (!current || globalForDb.__billingDbPending) return;
+  globalForDb.__billingDb = undefined;
+  await (await current).close();
+}
+
 /** Lets tests and scripts run the app's code against a database they opened themselves. */
 export function setAppDatabase(handle: DatabaseHandle): void {
   globalForDb.__billingDb = Promise.resolve(handle);
+  globalForDb.__billingDbPending = false;
 }

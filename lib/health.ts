@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { MIGRATIONS_FOLDER, getDatabaseHandle, selectRows } from "@/db/client";
+import { MIGRATIONS_FOLDER, databasePreparing, getDatabaseHandle, selectRows } from "@/db/client";
+import { serverDraining } from "@/lib/shutdown";
 import { paymentsMode, type PaymentsMode } from "@/lib/stripe/client";
 import { pingStripe } from "@/lib/stripe/gateway";
 
@@ -14,7 +15,10 @@ export type CheckStatus = "ok" | "down" | "disabled";
 
 export interface HealthReport {
   ok: boolean;
-  database: { status: CheckStatus; kind?: string; migrations?: "applied" | "pending"; error?: string };
+  /** `draining` from SIGTERM on (lib/shutdown.ts): a balancer takes the instance out before it closes. */
+  instance: "running" | "draining";
+  /** `starting`: the database is still being opened and migrated (e.g. waiting on another instance's migration lock). */
+  database: { status: CheckStatus | "starting"; kind?: string; migrations?: "applied" | "pending"; error?: string };
   stripe: { status: CheckStatus | "unknown"; mode: PaymentsMode; checkedAt?: string; error?: string };
 }
 
@@ -39,7 +43,11 @@ function migrationsInRepo(): number {
 // Once every migration is applied it stays applied: later checks only prove the database answers.
 const migrated = new WeakSet<object>();
 
+const STARTING: HealthReport["database"] = { status: "starting", migrations: "pending" };
+
 async function checkDatabase(): Promise<HealthReport["database"]> {
+  // Start-up is still migrating (perhaps behind another instance's lock): say so at once.
+  if (databasePreparing()) return STARTING;
   const handle = await getDatabaseHandle();
   if (migrated.has(handle)) {
     await (handle.ping ? handle.ping() : handle.db.execute(sql`select 1`));
@@ -78,10 +86,12 @@ function stripeStatus(): HealthReport["stripe"] {
   return { status: probe.status, mode, checkedAt: new Date(probe.at).toISOString(), ...(probe.error ? { error: probe.error } : {}) };
 }
 
+const instanceStatus = (): HealthReport["instance"] => (serverDraining() ? "draining" : "running");
+
 /**
  * Database (reachable, migrations applied) checked live within the budget; Stripe from the latest
  * background probe. `ok` is false only for what restarting or re-routing this instance could fix:
- * the database. A Stripe outage is reported but does not fail the check.
+ * the database, or the instance shutting down. A Stripe outage is reported but does not fail the check.
  */
 export async function checkHealth(): Promise<HealthReport> {
   const stripe = stripeStatus();
@@ -89,9 +99,11 @@ export async function checkHealth(): Promise<HealthReport> {
   try {
     database = await withinBudget(checkDatabase(), HEALTH_BUDGET_MS, "database");
   } catch (error) {
+    if (databasePreparing()) return { ok: false, instance: instanceStatus(), database: STARTING, stripe };
     // The error's code only: messages can carry host names and ports.
     const code = (error as { code?: unknown } | null)?.code;
     database = { status: "down", error: typeof code === "string" ? code : "unreachable" };
   }
-  return { ok: database.status === "ok" && database.migrations === "applied", database, stripe };
+  const instance = instanceStatus();
+  return { ok: instance === "running" && database.status === "ok" && database.migrations === "applied", instance, database, stripe };
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../../scripts/lib/processes";
 import { runNext } from "../../scripts/lib/spawn-next";
 
@@ -7,8 +7,13 @@ import { runNext } from "../../scripts/lib/spawn-next";
  * (a Stripe that is not there, a database a test stops), for the faults the shared e2e server must
  * not suffer. Resolves once its /api/health answers 200; `stop()` ends it. `npmStart` runs it as
  * `npm start` does (package.json's script, e.g. its keep-alive), in a process group of its own.
+ * `untilHealthy: false` resolves as soon as it is spawned (a test of start-up itself); `child` is
+ * the spawned process (a test that signals it).
  */
-export async function startSecondApp(env: Record<string, string>, options: { npmStart?: boolean } = {}): Promise<{ url: string; stop: () => void }> {
+export async function startSecondApp(
+  env: Record<string, string>,
+  options: { npmStart?: boolean; untilHealthy?: boolean } = {},
+): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const childEnv = {
@@ -35,10 +40,11 @@ export async function startSecondApp(env: Record<string, string>, options: { npm
       }
     } else child.kill("SIGKILL");
   };
+  if (options.untilHealthy === false) return { url, stop, child };
   const until = Date.now() + 90_000;
   for (;;) {
     const status = await fetch(`${url}/api/health`).then((r) => r.status, () => 0);
-    if (status === 200) return { url, stop };
+    if (status === 200) return { url, stop, child };
     if (child.exitCode !== null || Date.now() > until) {
       stop();
       throw new Error(`the second next start on ${url} did not become healthy (last status ${status})`);
