@@ -75,6 +75,9 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/subscriptions/{}/resume': ['billing_cycle_anchor.type=now', 'expand'],
   'GET /v1/subscription_items': [...LIST, 'subscription'],
   'GET /v1/subscription_items/{}': ['expand'],
+  'POST /v1/subscription_items/{}': [
+    'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA),
+  ],
 
   'POST /v1/invoices/create_preview': [
     'customer', 'subscription', 'expand',
