@@ -16,7 +16,7 @@ const PORTAL_CONFIGURATION = [
   ...prefixed('features', [
     'customer_update.enabled', 'customer_update.allowed_updates', 'invoice_history.enabled', 'payment_method_update.enabled',
     ...prefixed('subscription_cancel', ['enabled', 'mode', 'proration_behavior', 'cancellation_reason.enabled', 'cancellation_reason.options']),
-    ...prefixed('subscription_update', ['enabled', 'default_allowed_updates', 'proration_behavior', 'products.product', 'products.prices', 'schedule_at_period_end.conditions.type', 'trial_update_behavior']),
+    ...prefixed('subscription_update', ['enabled', 'default_allowed_updates', 'proration_behavior', 'products.product', 'products.prices', 'products.adjustable_quantity', 'schedule_at_period_end.conditions.type', 'trial_update_behavior']),
   ]),
 ];
 

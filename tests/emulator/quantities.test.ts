@@ -290,3 +290,93 @@ describe('quantity changes in subscription schedules', () => {
     expect((await eventsFor(customer.id, 'subscription_schedule.updated')).length).toBeGreaterThan(0);
   });
 });
+
+describe('the hosted portal quantity update', () => {
+  async function portalFor(customer: string, subscriptionUpdate: Stripe.BillingPortal.ConfigurationCreateParams.Features.SubscriptionUpdate) {
+    const config = await stripe.billingPortal.configurations.create({ features: { subscription_update: subscriptionUpdate } });
+    return stripe.billingPortal.sessions.create({ customer, configuration: config.id });
+  }
+
+  /** What the "Update quantity" form on the portal page posts; answers the page the redirect leads to. */
+  async function pressUpdateQuantity(session: Stripe.BillingPortal.Session, subscription: string, quantity: string): Promise<{ location: string; page: string }> {
+    const res = await fetch(`${session.url}/quantity`, { method: 'POST', body: new URLSearchParams({ subscription, quantity }), redirect: 'manual' });
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get('location') ?? '', session.url).toString();
+    return { location: decodeURIComponent(location), page: await (await fetch(location)).text() };
+  }
+
+  it('is offered only when default_allowed_updates includes quantity', async () => {
+    const { sub } = await seats(3);
+    const priceOnly = await portalFor(String(sub.customer), { enabled: true, default_allowed_updates: ['price'] });
+    expect(await (await fetch(priceOnly.url)).text()).not.toContain('Update quantity');
+    const refused = await pressUpdateQuantity(priceOnly, sub.id, '4');
+    expect(refused.location).toContain('error=The quantity of this plan cannot be changed.');
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0].quantity).toBe(3);
+
+    const withQuantity = await portalFor(String(sub.customer), { enabled: true, default_allowed_updates: ['price', 'quantity'] });
+    const page = await (await fetch(withQuantity.url)).text();
+    expect(page).toContain('Update quantity');
+    expect(page).toMatch(/<label for="quantity-sub_[^"]+">Quantity<\/label>/);
+    expect(page).toContain('value="3"');
+  });
+
+  it('an increase applies now with the configuration proration_behavior (always_invoice: invoiced and paid)', async () => {
+    const { clock, sub } = await seats(3);
+    await advance(clock, DAY10);
+    const session = await portalFor(String(sub.customer), { enabled: true, default_allowed_updates: ['quantity'], proration_behavior: 'always_invoice' });
+    const { page } = await pressUpdateQuantity(session, sub.id, '5');
+    expect(page).toContain('Your quantity has been updated to 5.');
+    const after = await stripe.subscriptions.retrieve(sub.id);
+    expect(after.items.data[0].quantity).toBe(5);
+    expect(await stripe.invoices.retrieve(String(after.latest_invoice))).toMatchObject({ billing_reason: 'subscription_update', status: 'paid', amount_paid: 1_355 });
+  });
+
+  it('a decrease under schedule_at_period_end decreasing_item_amount waits for the period end', async () => {
+    const { clock, customer, sub } = await seats(5);
+    await advance(clock, DAY10);
+    const session = await portalFor(customer.id, {
+      enabled: true,
+      default_allowed_updates: ['quantity'],
+      proration_behavior: 'create_prorations',
+      schedule_at_period_end: { conditions: [{ type: 'decreasing_item_amount' }] },
+    });
+    const { page } = await pressUpdateQuantity(session, sub.id, '3');
+    expect(page).toContain('Your quantity will change to 3 on February 15, 2027.');
+    expect(page).toContain('Quantity changes to 3 on February 15, 2027.');
+    const now = await stripe.subscriptions.retrieve(sub.id);
+    expect(now.items.data[0].quantity).toBe(5);
+    expect(now.schedule).toEqual(expect.any(String));
+    expect((await stripe.invoiceItems.list({ customer: customer.id })).data).toHaveLength(0);
+    await advance(clock, PERIOD_END + 2 * 3600);
+    const after = await stripe.subscriptions.retrieve(sub.id);
+    expect(after.items.data[0].quantity).toBe(3);
+    expect(await stripe.invoices.retrieve(String(after.latest_invoice))).toMatchObject({ billing_reason: 'subscription_cycle', amount_paid: 3_000 });
+  });
+
+  it('the product adjustable_quantity bounds the quantity; out of bounds changes nothing', async () => {
+    const { sub } = await seats(3);
+    const session = await portalFor(String(sub.customer), {
+      enabled: true,
+      default_allowed_updates: ['quantity'],
+      proration_behavior: 'none',
+      products: [{ product: String(seat.product), prices: [seat.id], adjustable_quantity: { enabled: true, minimum: 2, maximum: 10 } }],
+    });
+    expect(await (await fetch(session.url)).text()).toMatch(/min="2" max="10"/);
+    for (const bad of ['11', '1', 'two', '']) {
+      const { location } = await pressUpdateQuantity(session, sub.id, bad);
+      expect(location).toContain('error=The quantity must be a whole number between 2 and 10.');
+    }
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0].quantity).toBe(3);
+    const { page } = await pressUpdateQuantity(session, sub.id, '10');
+    expect(page).toContain('Your quantity has been updated to 10.');
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0].quantity).toBe(10);
+    const config = await stripe.billingPortal.configurations.retrieve(String(session.configuration));
+    expect(config.features.subscription_update.products?.[0].adjustable_quantity).toEqual({ enabled: true, minimum: 2, maximum: 10 });
+    const reversed = await expectStripeError(
+      stripe.billingPortal.configurations.create({
+        features: { subscription_update: { enabled: true, default_allowed_updates: ['quantity'], products: [{ product: String(seat.product), prices: [seat.id], adjustable_quantity: { enabled: true, minimum: 5, maximum: 2 } }] } },
+      }),
+    );
+    expect(reversed).toMatchObject({ statusCode: 400, param: 'features[subscription_update][products][0][adjustable_quantity][maximum]' });
+  });
+});
