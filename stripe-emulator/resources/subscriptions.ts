@@ -39,6 +39,12 @@ function noPaymentMethod() {
   );
 }
 
+/** Stripe's answer to a quantity on a metered price (usage decides what is billed). */
+function meteredQuantity(param: string) {
+  const where = /^(items\[\d+\])\[quantity\]$/.exec(param)?.[1];
+  return invalidRequest(`Quantity should not be specified where usage_type is \`metered\`. Remove quantity from ${where ? `\`${where}\`` : 'the request'}.`, param);
+}
+
 const PRORATION_BEHAVIORS = ['create_prorations', 'always_invoice', 'none'] as const;
 const CANCELLATION_FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
 
@@ -86,6 +92,9 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
   const itemParams = params.objArray('items');
   if (!itemParams || itemParams.length === 0) throw parameterMissing('items');
   const planned = itemParams.map((item, index) => plannedItem(emu, item, index));
+  planned.forEach((p, index) => {
+    if (p.price?.recurring?.usage_type === 'metered' && itemParams[index].has('quantity')) throw meteredQuantity(`items[${index}][quantity]`);
+  });
   const now = emu.nowFor(customer.id);
   const trialEndRaw = params.str('trial_end');
   const trialDays = params.int('trial_period_days') ?? (params.bool('trial_from_plan') ? planned[0].price?.recurring?.trial_period_days : null) ?? null;
@@ -172,7 +181,7 @@ function prepareChange(
   emu: Emulator,
   sub: Stripe.Subscription,
   params: Params,
-  change: { updates: () => ItemUpdate[]; endsTrial: boolean; pendingMetadata: Record<string, string> | null; paramPrefix?: string },
+  change: { updates: () => ItemUpdate[]; endsTrial: boolean; pendingMetadata: Record<string, string> | null; paramPrefix?: string; quantityParam?: (index: number) => string },
 ): PreparedChange {
   const now = emu.nowFor(String(sub.customer));
   const behavior: ProrationBehavior = params.oneOf('proration_behavior', PRORATION_BEHAVIORS) ?? 'create_prorations';
@@ -184,6 +193,12 @@ function prepareChange(
   const paymentBehavior: UpdatePaymentBehavior = params.oneOf('payment_behavior', UPDATE_PAYMENT_BEHAVIORS) ?? 'allow_incomplete';
   if (paymentBehavior === 'pending_if_incomplete') assertPendingUpdateParams(params);
   const updates = change.updates();
+  updates.forEach((update, index) => {
+    const price = update.price ?? sub.items.data.find((i) => i.id === update.id)?.price;
+    if (update.quantity !== undefined && price?.recurring?.usage_type === 'metered') {
+      throw meteredQuantity(change.quantityParam?.(index) ?? `items[${index}][quantity]`);
+    }
+  });
   const plan = updates.length ? planItemChanges(sub, updates, change.paramPrefix) : null;
   const endsTrial = change.endsTrial && sub.status === 'trialing';
   const charge = predictUpdateCharge(emu, sub, plan, behavior, prorationDate, endsTrial);
@@ -287,6 +302,7 @@ function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.Su
     endsTrial: false,
     pendingMetadata: null,
     paramPrefix: 'price',
+    quantityParam: () => 'quantity',
   });
   if (!prepared.pending) {
     applyPlannedChange(emu, sub, { plan: prepared.plan, behavior: prepared.behavior, at: prepared.prorationDate, endsTrial: false, collect: prepared.collect, before });

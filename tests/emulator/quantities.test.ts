@@ -117,6 +117,39 @@ describe('subscription_items', () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).latest_invoice).toBe(sub.latest_invoice);
   });
 
+  it('a quantity on a metered price is refused (usage decides what is billed)', async () => {
+    const meter = await stripe.billing.meters.create({
+      display_name: 'Seat jobs',
+      event_name: `seat_jobs_${Math.random().toString(36).slice(2, 8)}`,
+      default_aggregation: { formula: 'sum' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+      value_settings: { event_payload_key: 'value' },
+    });
+    const usage = await stripe.prices.create({
+      product: String(seat.product),
+      currency: 'usd',
+      unit_amount: 1,
+      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+    });
+    const { customer } = await clockCustomer(stripe, T0, 'metered-seats@example.com');
+    const onCreate = await expectStripeError(
+      stripe.subscriptions.create({ customer: customer.id, items: [{ price: seat.id, quantity: 2 }, { price: usage.id, quantity: 2 }], default_payment_method: 'pm_card_visa' }),
+    );
+    expect(onCreate).toMatchObject({ statusCode: 400, param: 'items[1][quantity]', message: 'Quantity should not be specified where usage_type is `metered`. Remove quantity from `items[1]`.' });
+    expect((await stripe.subscriptions.list({ customer: customer.id })).data).toHaveLength(0);
+
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: seat.id, quantity: 2 }, { price: usage.id }], default_payment_method: 'pm_card_visa' });
+    const metered = sub.items.data.find((i) => i.price.id === usage.id);
+    expect(metered?.quantity).toBeUndefined();
+    const onItem = await expectStripeError(stripe.subscriptionItems.update(String(metered?.id), { quantity: 3 }));
+    expect(onItem).toMatchObject({ statusCode: 400, param: 'quantity' });
+    const onUpdate = await expectStripeError(stripe.subscriptions.update(sub.id, { items: [{ id: String(metered?.id), quantity: 3 }] }));
+    expect(onUpdate).toMatchObject({ statusCode: 400, param: 'items[0][quantity]' });
+    // The licensed seat item beside it still changes.
+    const seatItem = await stripe.subscriptionItems.update(sub.items.data[0].id, { quantity: 4, proration_behavior: 'none' });
+    expect(seatItem.quantity).toBe(4);
+  });
+
   it('error_if_incomplete with a card that fails: 402 and the quantity stays', async () => {
     const { customer, sub, item } = await seats(2, 'pm_card_chargeCustomerFail');
     const err = await expectStripeError(stripe.subscriptionItems.update(item.id, { quantity: 4, proration_behavior: 'always_invoice', payment_behavior: 'error_if_incomplete' }));
