@@ -18,6 +18,7 @@ import {
   type ItemSpec,
 } from '../billing/subscriptions';
 import {
+  PENDING_ITEM_UPDATE_PARAMS,
   UPDATE_PAYMENT_BEHAVIORS,
   assertPendingUpdateParams,
   createPendingUpdate,
@@ -181,7 +182,7 @@ function prepareChange(
   emu: Emulator,
   sub: Stripe.Subscription,
   params: Params,
-  change: { updates: () => ItemUpdate[]; endsTrial: boolean; pendingMetadata: Record<string, string> | null; paramPrefix?: string; quantityParam?: (index: number) => string },
+  change: { updates: () => ItemUpdate[]; endsTrial: boolean; pendingMetadata: Record<string, string> | null; paramPrefix?: string; quantityParam?: (index: number) => string; pendingParams?: ReadonlySet<string> },
 ): PreparedChange {
   const now = emu.nowFor(String(sub.customer));
   const behavior: ProrationBehavior = params.oneOf('proration_behavior', PRORATION_BEHAVIORS) ?? 'create_prorations';
@@ -191,7 +192,7 @@ function prepareChange(
     throw invalidRequest('The proration_date must be within the current billing period.', 'proration_date');
   }
   const paymentBehavior: UpdatePaymentBehavior = params.oneOf('payment_behavior', UPDATE_PAYMENT_BEHAVIORS) ?? 'allow_incomplete';
-  if (paymentBehavior === 'pending_if_incomplete') assertPendingUpdateParams(params);
+  if (paymentBehavior === 'pending_if_incomplete') assertPendingUpdateParams(params, change.pendingParams);
   const updates = change.updates();
   updates.forEach((update, index) => {
     const price = update.price ?? sub.items.data.find((i) => i.id === update.id)?.price;
@@ -303,6 +304,7 @@ function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.Su
     pendingMetadata: null,
     paramPrefix: 'price',
     quantityParam: () => 'quantity',
+    pendingParams: PENDING_ITEM_UPDATE_PARAMS,
   });
   if (!prepared.pending) {
     applyPlannedChange(emu, sub, { plan: prepared.plan, behavior: prepared.behavior, at: prepared.prorationDate, endsTrial: false, collect: prepared.collect, before });

@@ -157,6 +157,22 @@ describe('subscription_items', () => {
     expect((await stripe.subscriptionItems.retrieve(item.id)).quantity).toBe(2);
     expect((await stripe.invoices.list({ customer: customer.id })).data.map((i) => i.id)).toEqual([sub.latest_invoice]);
   });
+  it('pending_if_incomplete with a card that fails: the quantity waits in pending_update until the invoice is paid', async () => {
+    const { customer, item } = await seats(3, 'pm_card_chargeCustomerFail');
+    const err = await expectStripeError(
+      stripe.subscriptionItems.update(item.id, { quantity: 5, metadata: { a: 'b' }, payment_behavior: 'pending_if_incomplete', proration_behavior: 'always_invoice' }),
+    );
+    expect(err).toMatchObject({ statusCode: 400, param: 'metadata' });
+    const kept = await stripe.subscriptionItems.update(item.id, { quantity: 5, payment_behavior: 'pending_if_incomplete', proration_behavior: 'always_invoice' });
+    expect(kept.quantity).toBe(3);
+    const sub = await stripe.subscriptions.retrieve(String(item.subscription));
+    expect(sub.pending_update?.subscription_items?.[0]).toMatchObject({ id: item.id, quantity: 5 });
+    const invoice = await stripe.invoices.retrieve(String(sub.latest_invoice));
+    expect(invoice).toMatchObject({ status: 'open', billing_reason: 'subscription_update', amount_due: prorated(5_000, T0) - prorated(3_000, T0) });
+    await stripe.invoices.pay(invoice.id, { payment_method: 'pm_card_visa' });
+    expect((await stripe.subscriptionItems.retrieve(item.id)).quantity).toBe(5);
+    expect((await eventsFor(customer.id, 'customer.subscription.pending_update_applied')).length).toBe(1);
+  });
 });
 
 describe('quantity changes and proration_behavior', () => {
