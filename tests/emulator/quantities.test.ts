@@ -228,6 +228,11 @@ describe('quantity changes and proration_behavior', () => {
   it('increase with create_prorations: pending items, billed with the new quantity on the renewal, equal to the preview', async () => {
     const { clock, customer, sub, item } = await seats(3);
     await advance(clock, DAY10);
+    const proposed = await stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription: sub.id,
+      subscription_details: { items: [{ id: item.id, quantity: 5 }], proration_behavior: 'create_prorations', proration_date: DAY10 },
+    });
     await stripe.subscriptions.update(sub.id, { items: [{ id: item.id, quantity: 5 }], proration_behavior: 'create_prorations', proration_date: DAY10 });
     const after = await stripe.subscriptions.retrieve(sub.id);
     expect(after.latest_invoice).toBe(sub.latest_invoice);
@@ -249,6 +254,10 @@ describe('quantity changes and proration_behavior', () => {
     expect(cycleLine).toMatchObject({ amount: 5_000, quantity: 5, description: '5 × Team (at $10.00 / month)' });
     expect(lineShape(invoice).filter((l) => l.proration).map((l) => l.amount).sort()).toEqual([-2_032, 3_387]);
     expect(lineShape(upcoming).map((l) => l.amount).sort()).toEqual(lineShape(invoice).map((l) => l.amount).sort());
+    // The preview of the proposed change, taken before it was made, is the renewal invoice too.
+    const byAmount = (a: { amount: number }, b: { amount: number }) => a.amount - b.amount;
+    expect(lineShape(proposed).sort(byAmount)).toEqual(lineShape(invoice).sort(byAmount));
+    expect(proposed.amount_due).toBe(invoice.amount_paid);
     expect((await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data).toHaveLength(0);
   });
 
