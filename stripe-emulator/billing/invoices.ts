@@ -24,6 +24,8 @@ export interface LineSpec {
   metadata?: Record<string, string>;
   /** Flexible billing mode: the invoice lines a credit proration gives back (what was actually debited). */
   creditedItems?: { invoice: string; invoice_line_items: string[] } | null;
+  /** Flexible billing mode: the pending invoice item a credit proration gives back (a debit not invoiced yet). */
+  creditedInvoiceItem?: string | null;
 }
 
 /** The `pricing` block that invoice lines and invoice items share (API basil+). */
@@ -456,7 +458,11 @@ export function createInvoiceItem(
     pricing: priceDetails(spec.price, unit),
     proration: spec.proration,
     proration_details: {
-      credited_items: spec.creditedItems ? { type: 'invoice_line_items', invoice_line_item_details: spec.creditedItems } : null,
+      credited_items: spec.creditedItems
+        ? { type: 'invoice_line_items', invoice_line_item_details: spec.creditedItems }
+        : spec.creditedInvoiceItem
+          ? { type: 'invoice_item', invoice_item: spec.creditedInvoiceItem }
+          : null,
       discount_amounts: [],
     },
     quantity: spec.quantity,

@@ -45,6 +45,9 @@ const PENDING_UPDATE_PARAMS = new Set([
   'metadata',
 ]);
 
+/** The same for `POST /v1/subscription_items/{id}`. */
+export const PENDING_ITEM_UPDATE_PARAMS = new Set(['expand', 'payment_behavior', 'proration_behavior', 'proration_date', 'price', 'plan', 'price_data', 'quantity']);
+
 export const PENDING_UPDATE_LIFETIME = 23 * 3600;
 
 export interface UpdateCharge {
@@ -97,9 +100,9 @@ export function refuseIfUnpaid(charge: UpdateCharge): void {
   if (charge.outcome.status !== 'succeeded') throw cardError(charge.outcome.error);
 }
 
-export function assertPendingUpdateParams(params: Params): void {
+export function assertPendingUpdateParams(params: Params, allowed: ReadonlySet<string> = PENDING_UPDATE_PARAMS): void {
   for (const key of Object.keys(params.raw)) {
-    if (!PENDING_UPDATE_PARAMS.has(key)) {
+    if (!allowed.has(key)) {
       throw invalidRequest(
         `The parameter \`${key}\` cannot be passed when creating a pending subscription update (\`payment_behavior=pending_if_incomplete\`).`,
         key,

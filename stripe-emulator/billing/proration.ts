@@ -12,23 +12,30 @@ export interface ItemChange {
   newQuantity: number;
 }
 
+type Debit = { amount: number; length: number; credited: LineSpec['creditedItems']; creditedInvoiceItem: string | null };
+
 /**
- * What was debited for a subscription item's period covering `at`: the latest charge line (the period's invoice
- * line, or the proration that started the item's current price) and the invoice it is on.
+ * What was debited for a subscription item's period covering `at`: the latest charge — a pending proration invoice
+ * item (a change made with create_prorations, not invoiced yet), else the latest invoice line (the period's line, or
+ * the proration that started the item's current price and quantity) and the invoice it is on.
  */
-function debitedFor(emu: Emulator, itemId: string, at: number): { amount: number; length: number; credited: { invoice: string; invoice_line_items: string[] } } | null {
-  let found: { amount: number; length: number; credited: { invoice: string; invoice_line_items: string[] } } | null = null;
+function debitedFor(emu: Emulator, itemId: string, at: number): Debit | null {
+  const covers = (p: { start: number; end: number }) => p.start <= at && at < p.end && p.end > p.start;
+  let found: Debit | null = null;
+  for (const ii of emu.store.invoiceItems.values()) {
+    if (ii.invoice !== null || ii.amount <= 0 || ii.parent?.subscription_details?.subscription_item !== itemId || !covers(ii.period)) continue;
+    found = { amount: ii.amount, length: ii.period.end - ii.period.start, credited: null, creditedInvoiceItem: ii.id };
+  }
+  if (found) return found;
   for (const invoice of emu.store.invoices.values()) {
     if (invoice.status === 'draft' || invoice.status === 'void') continue;
     for (const line of invoice.lines.data) {
-      const details = line.parent?.subscription_item_details ?? line.parent?.invoice_item_details;
       const lineItem = line.parent?.subscription_item_details?.subscription_item ?? null;
-      if (!details || lineItem !== itemId || line.amount <= 0) continue;
-      if (line.period.start > at || line.period.end <= at) continue;
-      found = { amount: line.amount, length: line.period.end - line.period.start, credited: { invoice: invoice.id, invoice_line_items: [line.id] } };
+      if (lineItem !== itemId || line.amount <= 0 || !covers(line.period)) continue;
+      found = { amount: line.amount, length: line.period.end - line.period.start, credited: { invoice: invoice.id, invoice_line_items: [line.id] }, creditedInvoiceItem: null };
     }
   }
-  return found && found.length > 0 ? found : null;
+  return found;
 }
 
 /**
@@ -61,6 +68,7 @@ export function prorationLines(
       lines.push({
         amount: -credit,
         creditedItems: debited?.credited ?? null,
+        creditedInvoiceItem: debited?.creditedInvoiceItem ?? null,
         currency: change.oldPrice.currency,
         description: `Unused time on ${change.oldQuantity > 1 ? `${change.oldQuantity} × ` : ''}${productName(emu, change.oldPrice)} after ${date}`,
         price: change.oldPrice,

@@ -54,6 +54,8 @@ function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, 
   const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined;
   const upcoming = schedule?.phases.find((p) => p.start_date >= end);
   const upcomingPrice = upcoming ? emu.store.prices.get(String(upcoming.items[0]?.price)) : undefined;
+  const upcomingQuantity = upcoming?.items[0]?.quantity ?? item.quantity ?? 1;
+  const bounds = quantityBounds(config, item);
   const options = config.features.subscription_update.enabled
     ? (config.features.subscription_update.products ?? []).flatMap((p) => p.prices).filter((id) => id !== price.id)
     : [];
@@ -68,7 +70,14 @@ function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, 
           ? `Trial ends on ${formatDate(sub.trial_end)}.`
           : `Renews on ${formatDate(end)}.`
     }</p>
-    ${upcomingPrice ? html`<p class="notice">Switching to ${planLabel(emu, upcomingPrice)} on ${formatDate(end)}.</p>` : null}
+    ${
+      upcomingPrice && upcomingPrice.id !== price.id
+        ? html`<p class="notice">Switching to ${planLabel(emu, upcomingPrice)} on ${formatDate(end)}.</p>`
+        : upcomingPrice && upcomingQuantity !== (item.quantity ?? 1)
+          ? html`<p class="notice" data-testid="pending-quantity">Quantity changes to ${upcomingQuantity} on ${formatDate(end)}.</p>`
+          : null
+    }
+    ${item.quantity !== undefined && item.quantity !== 1 ? html`<p class="muted">Quantity: <span data-testid="current-quantity">${item.quantity}</span></p>` : null}
     ${pm?.card ? html`<p class="muted">Payment method: ${pm.card.brand} •••• ${pm.card.last4}</p>` : null}
     <div class="row">
       ${
@@ -79,6 +88,17 @@ function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, 
             : null
       }
     </div>
+    ${
+      bounds && !cancelling
+        ? html`<h2 style="margin-top:20px">Quantity</h2>
+            <form method="post" action="/portal/${session.id}/quantity" class="row">
+              <input type="hidden" name="subscription" value="${sub.id}">
+              <label for="quantity-${sub.id}">Quantity</label>
+              <input id="quantity-${sub.id}" name="quantity" type="number" inputmode="numeric" min="${String(bounds.minimum)}" ${bounds.maximum !== null ? html`max="${String(bounds.maximum)}"` : null} value="${String(item.quantity ?? 1)}" required>
+              <button type="submit" class="secondary">Update quantity</button>
+            </form>`
+        : null
+    }
     ${
       options.length && !cancelling
         ? html`<h2 style="margin-top:20px">Switch plan</h2><ul class="plain">${options.map((id) => {
@@ -144,14 +164,30 @@ function intervalDays(price: Stripe.Price): number {
   return INTERVAL_DAYS[recurring.interval] * recurring.interval_count;
 }
 
-/** Whether the configuration's `schedule_at_period_end.conditions` defer this switch to the period end. */
-function deferredToPeriodEnd(config: Stripe.BillingPortal.Configuration, current: Stripe.SubscriptionItem, next: Stripe.Price): boolean {
+/**
+ * Whether the configuration's `schedule_at_period_end.conditions` defer this switch (a new price and/or quantity) to
+ * the period end: `decreasing_item_amount` compares price × quantity, `shortening_interval` the intervals.
+ */
+function deferredToPeriodEnd(config: Stripe.BillingPortal.Configuration, current: Stripe.SubscriptionItem, next: Stripe.Price, nextQuantity = current.quantity ?? 1): boolean {
   const quantity = current.quantity ?? 1;
   return config.features.subscription_update.schedule_at_period_end.conditions.some((c) =>
     c.type === 'decreasing_item_amount'
-      ? (next.unit_amount ?? 0) * quantity < (current.price.unit_amount ?? 0) * quantity
+      ? (next.unit_amount ?? 0) * nextQuantity < (current.price.unit_amount ?? 0) * quantity
       : intervalDays(next) < intervalDays(current.price),
   );
+}
+
+/**
+ * Whether the portal offers quantity updates for this item, and within which bounds: the configuration allows
+ * `quantity` in `subscription_update.default_allowed_updates` (a licensed item only), bounded by the item's product
+ * `adjustable_quantity` when that is enabled (else from 1, without maximum).
+ */
+function quantityBounds(config: Stripe.BillingPortal.Configuration, item: Stripe.SubscriptionItem): { minimum: number; maximum: number | null } | null {
+  const update = config.features.subscription_update;
+  if (!update.enabled || !update.default_allowed_updates.includes('quantity') || item.price.recurring?.usage_type === 'metered') return null;
+  const product = (update.products ?? []).find((p) => p.product === item.price.product);
+  const adjustable = product?.adjustable_quantity;
+  return adjustable?.enabled ? { minimum: adjustable.minimum, maximum: adjustable.maximum } : { minimum: 1, maximum: null };
 }
 
 const PORTAL_PRORATION: Record<Stripe.BillingPortal.Configuration.Features.SubscriptionUpdate.ProrationBehavior, ProrationBehavior> = {
@@ -165,11 +201,11 @@ const PORTAL_PRORATION: Record<Stripe.BillingPortal.Configuration.Features.Subsc
  * trial and bills the new plan at once; `continue_trial` keeps it. A payment that would fail changes nothing: the
  * portal shows the card error.
  */
-function switchNow(emu: Emulator, config: Stripe.BillingPortal.Configuration, sub: Stripe.Subscription, price: Stripe.Price): void {
+function switchNow(emu: Emulator, config: Stripe.BillingPortal.Configuration, sub: Stripe.Subscription, price: Stripe.Price, quantity?: number): void {
   const behavior = PORTAL_PRORATION[config.features.subscription_update.proration_behavior];
   const at = emu.nowFor(String(sub.customer));
   const endsTrial = sub.status === 'trialing' && config.features.subscription_update.trial_update_behavior === 'end_trial';
-  const plan = planItemChanges(sub, [{ id: planItemOf(sub).id, price }, ...meteredMoves(emu, sub, price)]);
+  const plan = planItemChanges(sub, [{ id: planItemOf(sub).id, price, quantity }, ...meteredMoves(emu, sub, price)]);
   refuseIfUnpaid(predictUpdateCharge(emu, sub, plan, behavior, at, endsTrial));
   // A switch that applies now replaces a pending one: the schedule is released first.
   const scheduleId = scheduleIdOf(sub);
@@ -205,8 +241,9 @@ function meteredMoves(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Pri
 }
 
 /** Keep the current price until the period ends, then switch (a subscription schedule, released afterwards). */
-function switchAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Price): void {
+function switchAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Price, quantity?: number): void {
   const current = planItemOf(sub);
+  const nextQuantity = quantity ?? current.quantity ?? 1;
   const metered = sub.items.data.filter((item) => item !== current);
   const scheduleId = scheduleIdOf(sub);
   const schedule = (scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined) ?? createScheduleFromSubscription(emu, sub, {});
@@ -220,7 +257,7 @@ function switchAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, price: Strip
       ...(sub.status === 'trialing' && sub.trial_end !== null ? { trial_end: String(sub.trial_end) } : {}),
     }),
     new Params({
-      items: [{ price: price.id, quantity: String(current.quantity ?? 1) }, ...metered.map((item) => ({ price: meteredPriceFor(emu, item.price, price).id }))],
+      items: [{ price: price.id, quantity: String(nextQuantity) }, ...metered.map((item) => ({ price: meteredPriceFor(emu, item.price, price).id }))],
     }),
   ];
   const scheduleBefore = clone(schedule);
@@ -286,13 +323,31 @@ function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Strip
       switchNow(emu, config, sub, price);
       return `Your plan has been updated to ${productName(emu, price)}.`;
     }
+    case 'quantity': {
+      const item = planItemOf(sub);
+      const bounds = quantityBounds(config, item);
+      if (!bounds || sub.cancel_at !== null) throw new StripeApiError(400, { type: 'invalid_request_error', message: 'The quantity of this plan cannot be changed.' });
+      const raw = form.str('quantity') ?? '';
+      const quantity = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+      if (!Number.isSafeInteger(quantity) || quantity < bounds.minimum || (bounds.maximum !== null && quantity > bounds.maximum)) {
+        const range = bounds.maximum !== null ? `between ${bounds.minimum} and ${bounds.maximum}` : `at least ${bounds.minimum}`;
+        throw new StripeApiError(400, { type: 'invalid_request_error', message: `The quantity must be a whole number ${range}.` });
+      }
+      if (quantity === (item.quantity ?? 1)) return 'Your quantity is unchanged.';
+      if (deferredToPeriodEnd(config, item, item.price, quantity)) {
+        switchAtPeriodEnd(emu, sub, item.price, quantity);
+        return `Your quantity will change to ${quantity} on ${formatDate(period(sub).end)}.`;
+      }
+      switchNow(emu, config, sub, item.price, quantity);
+      return `Your quantity has been updated to ${quantity}.`;
+    }
     default:
       throw new StripeApiError(404, { type: 'invalid_request_error', message: 'Unknown action.' });
   }
 }
 
 export async function handlePortalPage(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-  const m = /^\/portal\/([^/]+)(?:\/(cancel|resume|switch|payment-method))?$/.exec(url.pathname);
+  const m = /^\/portal\/([^/]+)(?:\/(cancel|resume|switch|quantity|payment-method))?$/.exec(url.pathname);
   if (!m) return false;
   const session = emu.store.portalSessions.get(decodeURIComponent(m[1]));
   const config = session ? configOf(emu, session) : undefined;

@@ -5,7 +5,7 @@ import type { Params } from '../http/form';
 import { newId } from '../ids';
 import { emitEvent } from '../events';
 import { clone } from '../json';
-import { parameterMissing, resourceMissing } from '../http/errors';
+import { invalidRequest, parameterMissing, resourceMissing } from '../http/errors';
 import { newestFirst, paginate } from '../http/pagination';
 import { getCustomer } from './lookup';
 
@@ -69,8 +69,8 @@ function applyFeatures(features: Features, p: Params | undefined): Features {
     if (update.isEmpty('products')) su.products = [];
     const products = update.objArray('products');
     if (products) {
-      su.products = products.map((prod) => ({
-        adjustable_quantity: { enabled: false, maximum: null, minimum: 1 },
+      su.products = products.map((prod, index) => ({
+        adjustable_quantity: adjustableQuantity(prod.obj('adjustable_quantity'), `features[subscription_update][products][${index}][adjustable_quantity][maximum]`),
         prices: prod.strArray('prices') ?? [],
         product: prod.requiredStr('product'),
       }));
@@ -86,6 +86,17 @@ function applyFeatures(features: Features, p: Params | undefined): Features {
     }
   }
   return next;
+}
+
+/** `products[n][adjustable_quantity]`: whether the portal may change that product's quantity, and within which bounds. */
+function adjustableQuantity(p: Params | undefined, maximumParam: string): Stripe.BillingPortal.Configuration.Features.SubscriptionUpdate.Product.AdjustableQuantity {
+  if (!p) return { enabled: false, maximum: null, minimum: 1 };
+  const minimum = p.int('minimum') ?? 1;
+  const maximum = p.int('maximum') ?? null;
+  if (maximum !== null && maximum < minimum) {
+    throw invalidRequest('The maximum quantity must be greater than or equal to the minimum quantity.', maximumParam);
+  }
+  return { enabled: p.bool('enabled') ?? false, maximum, minimum };
 }
 
 function businessProfile(current: Stripe.BillingPortal.Configuration.BusinessProfile, p: Params | undefined) {

@@ -18,6 +18,7 @@ import {
   type ItemSpec,
 } from '../billing/subscriptions';
 import {
+  PENDING_ITEM_UPDATE_PARAMS,
   UPDATE_PAYMENT_BEHAVIORS,
   assertPendingUpdateParams,
   createPendingUpdate,
@@ -25,7 +26,7 @@ import {
   refuseIfUnpaid,
   type UpdatePaymentBehavior,
 } from '../billing/payment-behavior';
-import { applyPlannedChange, planItemChanges, type ItemUpdate, type ProrationBehavior } from '../billing/changes';
+import { applyPlannedChange, planItemChanges, type ItemUpdate, type PlannedChange, type ProrationBehavior } from '../billing/changes';
 import { predictCharge } from '../billing/invoices';
 import { scheduleIdOf } from '../billing/schedules';
 import { DAY } from '../config';
@@ -37,6 +38,12 @@ function noPaymentMethod() {
     undefined,
     'resource_missing',
   );
+}
+
+/** Stripe's answer to a quantity on a metered price (usage decides what is billed). */
+function meteredQuantity(param: string) {
+  const where = /^(items\[\d+\])\[quantity\]$/.exec(param)?.[1];
+  return invalidRequest(`Quantity should not be specified where usage_type is \`metered\`. Remove quantity from ${where ? `\`${where}\`` : 'the request'}.`, param);
 }
 
 const PRORATION_BEHAVIORS = ['create_prorations', 'always_invoice', 'none'] as const;
@@ -86,6 +93,9 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
   const itemParams = params.objArray('items');
   if (!itemParams || itemParams.length === 0) throw parameterMissing('items');
   const planned = itemParams.map((item, index) => plannedItem(emu, item, index));
+  planned.forEach((p, index) => {
+    if (p.price?.recurring?.usage_type === 'metered' && itemParams[index].has('quantity')) throw meteredQuantity(`items[${index}][quantity]`);
+  });
   const now = emu.nowFor(customer.id);
   const trialEndRaw = params.str('trial_end');
   const trialDays = params.int('trial_period_days') ?? (params.bool('trial_from_plan') ? planned[0].price?.recurring?.trial_period_days : null) ?? null;
@@ -152,10 +162,28 @@ function assertNotCanceled(sub: Stripe.Subscription): void {
   }
 }
 
-function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params): Stripe.Subscription {
-  const onlyMetadata = Object.keys(params.raw).every((k) => ['metadata', 'expand', 'cancellation_details'].includes(k));
-  if (!onlyMetadata) assertNotCanceled(sub);
-  const before = clone(sub);
+/** What an update's item change will do and how it is paid for, worked out before anything changes. */
+interface PreparedChange {
+  plan: PlannedChange | null;
+  behavior: ProrationBehavior;
+  prorationDate: number;
+  endsTrial: boolean;
+  collect: boolean;
+  /** pending_if_incomplete with a payment that fails: the change was recorded as the subscription's pending_update. */
+  pending: boolean;
+}
+
+/**
+ * The part of an update that decides the item change and whether it is paid for (`proration_behavior`,
+ * `proration_date`, `payment_behavior`), shared by `POST /v1/subscriptions/{id}` and `POST /v1/subscription_items/{id}`.
+ * error_if_incomplete throws here, pending_if_incomplete records the pending update here; otherwise nothing has changed yet.
+ */
+function prepareChange(
+  emu: Emulator,
+  sub: Stripe.Subscription,
+  params: Params,
+  change: { updates: () => ItemUpdate[]; endsTrial: boolean; pendingMetadata: Record<string, string> | null; paramPrefix?: string; quantityParam?: (index: number) => string; pendingParams?: ReadonlySet<string> },
+): PreparedChange {
   const now = emu.nowFor(String(sub.customer));
   const behavior: ProrationBehavior = params.oneOf('proration_behavior', PRORATION_BEHAVIORS) ?? 'create_prorations';
   const prorationDate = params.int('proration_date') ?? now;
@@ -163,20 +191,41 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   if (params.has('proration_date') && (prorationDate < start || prorationDate > end)) {
     throw invalidRequest('The proration_date must be within the current billing period.', 'proration_date');
   }
-  // Everything that decides whether the update is paid for is worked out before anything changes.
   const paymentBehavior: UpdatePaymentBehavior = params.oneOf('payment_behavior', UPDATE_PAYMENT_BEHAVIORS) ?? 'allow_incomplete';
-  if (paymentBehavior === 'pending_if_incomplete') assertPendingUpdateParams(params);
-  const updates = itemUpdatesFrom(emu, params);
-  const plan = updates.length ? planItemChanges(sub, updates) : null;
-  const trialEndRaw = params.str('trial_end');
-  const endsTrial = trialEndRaw === 'now' && sub.status === 'trialing';
+  if (paymentBehavior === 'pending_if_incomplete') assertPendingUpdateParams(params, change.pendingParams);
+  const updates = change.updates();
+  updates.forEach((update, index) => {
+    const price = update.price ?? sub.items.data.find((i) => i.id === update.id)?.price;
+    if (update.quantity !== undefined && price?.recurring?.usage_type === 'metered') {
+      throw meteredQuantity(change.quantityParam?.(index) ?? `items[${index}][quantity]`);
+    }
+  });
+  const plan = updates.length ? planItemChanges(sub, updates, change.paramPrefix) : null;
+  const endsTrial = change.endsTrial && sub.status === 'trialing';
   const charge = predictUpdateCharge(emu, sub, plan, behavior, prorationDate, endsTrial);
   if (paymentBehavior === 'error_if_incomplete') refuseIfUnpaid(charge);
   if (paymentBehavior === 'pending_if_incomplete' && charge.outcome.status !== 'succeeded') {
-    createPendingUpdate(emu, sub, plan, charge, prorationDate, endsTrial, params.has('metadata') ? params.applyMetadata({}) : null);
-    return sub;
+    createPendingUpdate(emu, sub, plan, charge, prorationDate, endsTrial, change.pendingMetadata);
+    return { plan, behavior, prorationDate, endsTrial, collect: false, pending: true };
   }
-  const collect = paymentBehavior !== 'default_incomplete';
+  return { plan, behavior, prorationDate, endsTrial, collect: paymentBehavior !== 'default_incomplete', pending: false };
+}
+
+function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params): Stripe.Subscription {
+  const onlyMetadata = Object.keys(params.raw).every((k) => ['metadata', 'expand', 'cancellation_details'].includes(k));
+  if (!onlyMetadata) assertNotCanceled(sub);
+  const before = clone(sub);
+  const now = emu.nowFor(String(sub.customer));
+  const { end } = period(sub);
+  // Everything that decides whether the update is paid for is worked out before anything changes.
+  const trialEndRaw = params.str('trial_end');
+  const prepared = prepareChange(emu, sub, params, {
+    updates: () => itemUpdatesFrom(emu, params),
+    endsTrial: trialEndRaw === 'now',
+    pendingMetadata: params.has('metadata') ? params.applyMetadata({}) : null,
+  });
+  if (prepared.pending) return sub;
+  const { plan, behavior, prorationDate, endsTrial, collect } = prepared;
 
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd !== undefined) {
@@ -227,6 +276,42 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   return sub;
 }
 
+function findSubscriptionItem(emu: Emulator, id: string): { sub: Stripe.Subscription; item: Stripe.SubscriptionItem } {
+  for (const sub of emu.store.subscriptions.values()) {
+    const item = sub.items.data.find((i) => i.id === id);
+    if (item) return { sub, item };
+  }
+  throw invalidRequest(`No such subscription item: '${id}'`, 'id', 'resource_missing', 404);
+}
+
+/**
+ * `POST /v1/subscription_items/{id}`: the same change as `items[0][id]=…` on the subscription (price, quantity,
+ * metadata merged into the item's), prorated and paid for the same way; answers the item.
+ */
+function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.SubscriptionItem {
+  const { sub, item } = findSubscriptionItem(emu, id);
+  assertNotCanceled(sub);
+  const before = clone(sub);
+  const prepared = prepareChange(emu, sub, params, {
+    updates: () => {
+      const priceId = params.str('price') ?? params.str('plan');
+      const priceData = params.obj('price_data');
+      const price = priceId ? recurringPrice(emu, priceId, params.has('price') ? 'price' : 'plan') : priceData ? createPrice(emu, priceData) : undefined;
+      const metadata = params.has('metadata') ? params.applyMetadata(item.metadata) : undefined;
+      return [{ id: item.id, price, quantity: params.int('quantity'), metadata }];
+    },
+    endsTrial: false,
+    pendingMetadata: null,
+    paramPrefix: 'price',
+    quantityParam: () => 'quantity',
+    pendingParams: PENDING_ITEM_UPDATE_PARAMS,
+  });
+  if (!prepared.pending) {
+    applyPlannedChange(emu, sub, { plan: prepared.plan, behavior: prepared.behavior, at: prepared.prorationDate, endsTrial: false, collect: prepared.collect, before });
+  }
+  return sub.items.data.find((i) => i.id === id) ?? item;
+}
+
 export function registerSubscriptions(router: Router): void {
   router.post('/v1/subscriptions', ({ emu, params }) => createFromApi(emu, params));
   router.get('/v1/subscriptions', ({ emu, params }) => {
@@ -271,11 +356,6 @@ export function registerSubscriptions(router: Router): void {
     const sub = getSubscription(emu, params.requiredStr('subscription'), 'subscription');
     return paginate([...sub.items.data], params, `/v1/subscription_items?subscription=${sub.id}`, 'subscription item');
   });
-  router.get('/v1/subscription_items/:id', ({ emu, path }) => {
-    for (const sub of emu.store.subscriptions.values()) {
-      const item = sub.items.data.find((i) => i.id === path.id);
-      if (item) return item;
-    }
-    throw invalidRequest(`No such subscription item: '${path.id}'`, 'id', 'resource_missing', 404);
-  });
+  router.get('/v1/subscription_items/:id', ({ emu, path }) => findSubscriptionItem(emu, path.id).item);
+  router.post('/v1/subscription_items/:id', ({ emu, path, params }) => updateItemFromApi(emu, path.id, params));
 }

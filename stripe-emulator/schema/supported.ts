@@ -16,7 +16,7 @@ const PORTAL_CONFIGURATION = [
   ...prefixed('features', [
     'customer_update.enabled', 'customer_update.allowed_updates', 'invoice_history.enabled', 'payment_method_update.enabled',
     ...prefixed('subscription_cancel', ['enabled', 'mode', 'proration_behavior', 'cancellation_reason.enabled', 'cancellation_reason.options']),
-    ...prefixed('subscription_update', ['enabled', 'default_allowed_updates', 'proration_behavior', 'products.product', 'products.prices', 'schedule_at_period_end.conditions.type', 'trial_update_behavior']),
+    ...prefixed('subscription_update', ['enabled', 'default_allowed_updates', 'proration_behavior', 'products.product', 'products.prices', 'products.adjustable_quantity', 'schedule_at_period_end.conditions.type', 'trial_update_behavior']),
   ]),
 ];
 
@@ -75,6 +75,9 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/subscriptions/{}/resume': ['billing_cycle_anchor.type=now', 'expand'],
   'GET /v1/subscription_items': [...LIST, 'subscription'],
   'GET /v1/subscription_items/{}': ['expand'],
+  'POST /v1/subscription_items/{}': [
+    'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA),
+  ],
 
   'POST /v1/invoices/create_preview': [
     'customer', 'subscription', 'expand',
