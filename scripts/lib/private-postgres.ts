@@ -19,11 +19,14 @@ export interface PrivatePostgres {
   destroy(): void;
 }
 
+/** Debian's /usr/lib/postgresql/<newest>/bin, else the directory on PATH holding initdb and pg_ctl (Homebrew). */
 function pgBin(): string {
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(a) - Number(b)) : [];
-  if (versions.length === 0) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql");
-  return path.join(root, versions[versions.length - 1], "bin");
+  if (versions.length > 0) return path.join(root, versions[versions.length - 1], "bin");
+  const onPath = (process.env.PATH ?? "").split(path.delimiter).find((dir) => dir && existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "pg_ctl")));
+  if (onPath) return onPath;
+  throw new Error("PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql or on PATH");
 }
 
 const isRoot = () => process.getuid?.() === 0;
