@@ -117,6 +117,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       databaseUrl = pg.url;
     }
     log(`postgres: ${databaseUrl}`);
+    // Through a transaction pooler the instances cannot send their timeouts as startup parameters
+    // (DATABASE_POOLER=transaction): set on the database, as the README tells operators to.
+    await withConnection(databaseUrl, (sql) =>
+      sql.unsafe(`alter database "${new URL(databaseUrl).pathname.slice(1)}" set statement_timeout = '5s'; alter database "${new URL(databaseUrl).pathname.slice(1)}" set idle_in_transaction_session_timeout = '10s'`),
+    );
 
     let pooler: PgBouncer | undefined;
     if (usePooler) {
@@ -144,22 +149,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await syncCatalog(createStripeClient({ STRIPE_EMULATOR_URL: emulator.url }), { returnUrl: `${url}/billing` });
     log(`stripe emulator: ${emulator.url} (webhooks to ${url}/api/billing/webhook)`);
 
-    const env: Record<string, string> = {
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      DATABASE_URL: pooledUrl ?? databaseUrl,
-      ...(pooledUrl ? { DATABASE_POOLER: "transaction", DATABASE_URL_DIRECT: databaseUrl } : {}),
-      STRIPE_EMULATOR_URL: emulator.url,
-      STRIPE_WEBHOOK_SECRET: webhookSecret,
-      NEXTAUTH_URL: url,
-      APP_URL: url,
-      NEXTAUTH_SECRET: secret("nextauth"),
-      CRON_SECRET: secret("cron"),
-      INTERNAL_API_KEY: secret("internal"),
-      SEED_DEMO_ACCOUNTS: "false",
-      LOG_LEVEL: "warn",
-      ...options.env,
-    };
+    const env = clusterInstanceEnv({ url, databaseUrl, pooledUrl, emulatorUrl: emulator.url, webhookSecret, extra: options.env });
 
     const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
     const instances: ClusterInstance[] = ports.map((port, index) => ({ index, port, url: `http://127.0.0.1:${port}`, pid: undefined }));
@@ -297,14 +287,47 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
 }
 
-/** Connections at Postgres by state (pg_stat_activity), for benchmarks and diagnostics. */
-export async function postgresConnections(directUrl: string): Promise<Array<{ state: string; count: number }>> {
-  const sql = postgres(directUrl, { max: 1, onnotice: () => {} });
+/** The env every instance gets (also what docker-compose.yml's app service must set: tests/unit/docker-compose.test.ts). */
+export function clusterInstanceEnv(options: {
+  url: string;
+  databaseUrl: string;
+  pooledUrl: string | undefined;
+  emulatorUrl: string;
+  webhookSecret: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: options.pooledUrl ?? options.databaseUrl,
+    ...(options.pooledUrl ? { DATABASE_POOLER: "transaction", DATABASE_URL_DIRECT: options.databaseUrl } : {}),
+    STRIPE_EMULATOR_URL: options.emulatorUrl,
+    STRIPE_WEBHOOK_SECRET: options.webhookSecret,
+    NEXTAUTH_URL: options.url,
+    APP_URL: options.url,
+    NEXTAUTH_SECRET: secret("nextauth"),
+    CRON_SECRET: secret("cron"),
+    INTERNAL_API_KEY: secret("internal"),
+    SEED_DEMO_ACCOUNTS: "false",
+    LOG_LEVEL: "warn",
+    ...options.extra,
+  };
+}
+
+async function withConnection<T>(url: string, run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const rows = await sql<{ state: string | null; count: string }[]>`
-      select state, count(*) from pg_stat_activity where backend_type = 'client backend' and datname = current_database() and pid <> pg_backend_pid() group by state`;
-    return rows.map((r) => ({ state: r.state ?? "unknown", count: Number(r.count) }));
+    return await run(sql);
   } finally {
     await sql.end();
   }
+}
+
+/** Connections at Postgres by state (pg_stat_activity), for benchmarks and diagnostics. */
+export async function postgresConnections(directUrl: string): Promise<Array<{ state: string; count: number }>> {
+  return withConnection(directUrl, async (sql) => {
+    const rows = await sql<{ state: string | null; count: string }[]>`
+      select state, count(*) from pg_stat_activity where backend_type = 'client backend' and datname = current_database() and pid <> pg_backend_pid() group by state`;
+    return rows.map((r) => ({ state: r.state ?? "unknown", count: Number(r.count) }));
+  });
 }
