@@ -11,8 +11,8 @@
  *   npm run bench:cluster        (BENCH_CUSTOMERS per webhook phase, default 60; BENCH_SECONDS per consume phase, default 8)
  *
  * Everything runs on a private Postgres it starts (temp dir), with the build in .next (built first
- * when missing). Phases run 3 instances first, then two are stopped (SIGTERM) and the same load
- * goes through the one left.
+ * when missing). Every instance is warmed up first; the baseline runs with instances 1 and 2 out of
+ * rotation at the balancer (running, idle), then all three take the same load.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -43,7 +43,13 @@ const POOL_SIZE = Number(process.env.BENCH_POOLER_POOL_SIZE ?? 20);
 const POOLER = process.env.BENCH_POOLER !== "0";
 /** The driver's own connections carry this name and are left out of the connection counts. */
 const DRIVER = "bench-driver";
+const WARMUP_CONSUMES = 300;
 const TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+interface Run {
+  latencies: number[];
+  errors: number;
+}
 
 type Group = "postgres" | "app" | "haproxy" | "pgbouncer" | "driver+emulator";
 const GROUPS: Group[] = ["postgres", "app", "haproxy", "pgbouncer", "driver+emulator"];
@@ -51,6 +57,9 @@ const GROUPS: Group[] = ["postgres", "app", "haproxy", "pgbouncer", "driver+emul
 interface PhaseReport {
   label: string;
   instances: number;
+  latencies: number[];
+  errors: number;
+  seconds: number;
   result: LoadResult;
   cpuSeconds: Record<Group, number>;
   pgExecMs: number;
@@ -144,8 +153,8 @@ runScript(async () => {
       for (const e of fresh) seen.add(e.id);
       return fresh.reverse().map((e) => JSON.stringify(e));
     }
-    console.log(`creating the events of ${2 * CUSTOMERS + 6} checkouts on the emulator…`);
-    const warmup = await eventSet(6, "warm");
+    console.log(`creating the events of ${2 * CUSTOMERS + 24} checkouts on the emulator…`);
+    const warmup = await eventSet(24, "warm");
     const sets = { three: await eventSet(CUSTOMERS, "three"), one: await eventSet(CUSTOMERS, "one") };
     console.log(`  ${sets.three.length} + ${sets.one.length} events (${warmup.length} to warm up)`);
 
@@ -182,11 +191,14 @@ runScript(async () => {
       return res.status === 200;
     };
 
-    // Warm every instance up directly (module loading, pools, caches), then reset the inbox counters.
-    for (const instance of c.instances) {
-      for (const payload of warmup.filter((_, i) => i % c.instances.length === instance.index)) await postEvent(instance.url, payload);
-      for (let i = 0; i < 40; i += 1) await consumeOnce(instance.url, i % CONCURRENCY);
-    }
+    // Warm every instance up directly (module loading, JIT, pools, caches) with as much work as a phase gives it.
+    console.log("warming every instance up…");
+    await Promise.all(
+      c.instances.map(async (instance) => {
+        for (const payload of warmup.filter((_, i) => i % c.instances.length === instance.index)) await postEvent(instance.url, payload);
+        await runPool(WARMUP_CONSUMES, 4, (i) => consumeOnce(instance.url, (instance.index * 4 + (i % 4)) % CONCURRENCY));
+      }),
+    );
 
     async function sampleConnections(into: PhaseReport) {
       const pools = admin ? ((await admin.unsafe("SHOW POOLS").simple()) as unknown as Array<Record<string, number | string>>) : [];
@@ -219,10 +231,13 @@ runScript(async () => {
       };
     };
 
-    async function measure(label: string, instances: number, load: () => Promise<LoadResult>): Promise<PhaseReport> {
+    async function measure(label: string, instances: number, load: () => Promise<Run>): Promise<PhaseReport> {
       const report: PhaseReport = {
         label,
         instances,
+        latencies: [],
+        errors: 0,
+        seconds: 0,
         result: summarize([], 0, 1),
         cpuSeconds: {} as Record<Group, number>,
         pgExecMs: 0,
@@ -247,7 +262,10 @@ runScript(async () => {
           await sleep(500);
         }
       })();
-      report.result = await load();
+      const t0 = performance.now();
+      const run = await load();
+      Object.assign(report, { latencies: run.latencies, errors: run.errors, seconds: (performance.now() - t0) / 1000 });
+      report.result = summarize(report.latencies, report.errors, report.seconds);
       const cpu1 = cpuNow();
       sampling = false;
       await sampler;
@@ -264,36 +282,79 @@ runScript(async () => {
       return report;
     }
 
-    const webhookLoad = (payloads: string[]) => () => runPool(payloads.length, CONCURRENCY, (i) => postEvent(c.url, payloads[i]));
-    const consumeLoad = () => async () => {
+    /** `task` from CONCURRENCY workers until `n` calls were made or the deadline passed. */
+    const drive = async (task: (worker: number, i: number) => Promise<boolean>, n: number, deadline = Infinity): Promise<Run> => {
       const latencies: number[] = [];
       let errors = 0;
-      const deadline = performance.now() + SECONDS * 1000;
-      const t0 = performance.now();
+      let next = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async (_, worker) => {
-          while (performance.now() < deadline) {
+          while (next < n && performance.now() < deadline) {
+            const i = next++;
             const t = performance.now();
-            const ok = await consumeOnce(c.url, worker).catch(() => false);
+            const ok = await task(worker, i).catch(() => false);
             latencies.push(performance.now() - t);
             if (!ok) errors += 1;
           }
         }),
       );
-      return summarize(latencies, errors, (performance.now() - t0) / 1000);
+      return { latencies, errors };
+    };
+    const webhookLoad = (payloads: string[]) => () => drive((_, i) => postEvent(c.url, payloads[i]), payloads.length);
+    const consumeLoad = (seconds: number) => () => drive((worker) => consumeOnce(c.url, worker), Infinity, performance.now() + seconds * 1000);
+
+    /** One phase measured over several windows: counts, times and CPU add up, maxima stay maxima. */
+    const merge = (parts: PhaseReport[]): PhaseReport => {
+      const [first] = parts;
+      const sum = (pick: (p: PhaseReport) => number) => parts.reduce((t, p) => t + pick(p), 0);
+      const max = (pick: (p: PhaseReport) => number) => Math.max(...parts.map(pick));
+      const latencies = parts.flatMap((p) => p.latencies);
+      const errors = sum((p) => p.errors);
+      const seconds = sum((p) => p.seconds);
+      const statements = new Map<string, { query: string; calls: number; ms: number }>();
+      for (const t of parts.flatMap((p) => p.topStatements)) {
+        const known = statements.get(t.query) ?? { query: t.query, calls: 0, ms: 0 };
+        statements.set(t.query, { query: t.query, calls: known.calls + t.calls, ms: known.ms + t.ms });
+      }
+      return {
+        ...first,
+        latencies,
+        errors,
+        seconds,
+        result: summarize(latencies, errors, seconds),
+        cpuSeconds: Object.fromEntries(GROUPS.map((g) => [g, sum((p) => p.cpuSeconds[g])])) as Record<Group, number>,
+        pgExecMs: sum((p) => p.pgExecMs),
+        pgCalls: sum((p) => p.pgCalls),
+        topStatements: [...statements.values()].sort((a, b) => b.ms - a.ms).slice(0, 4),
+        poolerWaitMs: sum((p) => p.poolerWaitMs),
+        poolerTransactions: sum((p) => p.poolerTransactions),
+        maxClientsAtPooler: max((p) => p.maxClientsAtPooler),
+        maxWaitingAtPooler: max((p) => p.maxWaitingAtPooler),
+        maxServerConnections: max((p) => p.maxServerConnections),
+        maxActiveServerConnections: max((p) => p.maxActiveServerConnections),
+        maxPostgresConnections: max((p) => p.maxPostgresConnections),
+        maxPostgresActive: max((p) => p.maxPostgresActive),
+      };
     };
 
     const load0 = loadavg()[0];
-    const phases: PhaseReport[] = [];
-    console.log(`measuring through 3 instances (${CONCURRENCY} concurrent)…`);
-    phases.push(await measure("webhooks, first deliveries", 3, webhookLoad(sets.three)));
-    phases.push(await measure(`consume over HTTP (${SECONDS} s)`, 3, consumeLoad()));
-    console.log("stopping instances 1 and 2 (SIGTERM); the balancer takes them out…");
-    await Promise.all([c.kill(1, "SIGTERM"), c.kill(2, "SIGTERM")]);
-    while ((await c.balancer.backends()).filter((b) => b.status.startsWith("UP")).length !== 1) await sleep(100);
-    console.log(`measuring through 1 instance (${CONCURRENCY} concurrent)…`);
-    phases.push(await measure("webhooks, first deliveries", 1, webhookLoad(sets.one)));
-    phases.push(await measure(`consume over HTTP (${SECONDS} s)`, 1, consumeLoad()));
+    const rotation = async (up: number) => {
+      for (const b of await c.balancer.backends()) await c.balancer.setBackend(b.name, Number(b.name.slice(3)) < up ? "enable" : "disable");
+      while ((await c.balancer.backends()).filter((b) => b.status.startsWith("UP")).length !== up) await sleep(100);
+    };
+    // Alternating 1, 3, 3, 1 instances (two rounds, half the work each), so a machine whose other load
+    // drifts during the run weighs on both alike. With 1 instance, instances 1 and 2 are out of
+    // rotation at the balancer (running, idle, warm).
+    const windows: Record<string, PhaseReport[]> = {};
+    const half = (payloads: string[], round: number) => payloads.filter((_, i) => i % 2 === round);
+    for (const [round, instances] of [[0, 1], [0, 3], [1, 3], [1, 1]] as const) {
+      await rotation(instances);
+      console.log(`round ${round + 1}: ${instances} instance${instances > 1 ? "s" : ""} (${CONCURRENCY} concurrent)…`);
+      const set = instances === 1 ? sets.one : sets.three;
+      (windows[`w${instances}`] ??= []).push(await measure("webhooks, first deliveries", instances, webhookLoad(half(set, round))));
+      (windows[`c${instances}`] ??= []).push(await measure(`consume over HTTP (${SECONDS} s)`, instances, consumeLoad(SECONDS / 2)));
+    }
+    const phases = ["w1", "c1", "w3", "c3"].map((k) => merge(windows[k]));
 
     // Every posted event must be processed (or ignored) — the figures count only correct work.
     const [inbox] = await direct<{ done: number; other: number }[]>`
@@ -301,12 +362,17 @@ runScript(async () => {
 
     const fmt = (n: number, d = 0) => n.toFixed(d);
     console.log(`\ncluster benchmark: ${cpus().length} CPU cores on this machine (shared with everything else running; load average ${fmt(load0, 1)} at the start)`);
+    if (readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() === "1") {
+      console.log(
+        "note: the kernel's autogroup scheduling is on: every process this run started (except Postgres, which pg_ctl puts in a session of its own) shares ONE fair share of the CPU with the other sessions on this machine, so 3 instances get no more CPU than 1",
+      );
+    }
     console.log(
       `one Postgres 15 (private, fsync off), ${POOLER ? `PgBouncer 1.18 transaction mode (default_pool_size ${POOL_SIZE})` : "no pooler"}, HAProxy 2.6 round-robin; each instance's pool DATABASE_POOL_SIZE=10; the driver and the emulator share the machine\n`,
     );
     for (const p of phases) {
       const cpuTotal = GROUPS.reduce((s, g) => s + p.cpuSeconds[g], 0);
-      console.log(`${p.label} through ${p.instances} instance${p.instances > 1 ? "s" : ""}: ${fmt(p.result.perSecond)}/s  (n=${p.result.count}, p50 ${fmt(p.result.p50)} ms, p99 ${fmt(p.result.p99)} ms, errors ${p.result.errors})`);
+      console.log(`${p.label} through ${p.instances} instance${p.instances > 1 ? "s" : ""}: ${fmt(p.result.perSecond)}/s  (n=${p.result.count}, p50 ${fmt(p.result.p50)} ms, p99 ${fmt(p.result.p99)} ms, errors ${p.result.errors}; rounds ${windows[`${p.label[0]}${p.instances}`].map((w) => fmt(w.result.perSecond)).join(" and ")}/s)`);
       console.log(
         `  CPU over ${fmt(p.result.seconds, 1)} s: ${GROUPS.map((g) => `${g} ${fmt((100 * p.cpuSeconds[g]) / cpuTotal)} % (${fmt(p.cpuSeconds[g] / p.result.seconds, 2)} cores)`).join(", ")}; total ${fmt(cpuTotal / p.result.seconds, 2)} of ${cpus().length} cores`,
       );

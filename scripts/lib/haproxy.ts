@@ -43,6 +43,8 @@ export interface Haproxy {
   pid: number | undefined;
   /** Each backend's health-check status and request count (the admin socket's `show stat`). */
   backends(): Promise<BackendState[]>;
+  /** Takes a backend out of rotation (maintenance) or puts it back (it is UP again once a health check passes). */
+  setBackend(name: string, state: "enable" | "disable"): Promise<void>;
   /** Everything HAProxy wrote (its warnings, e.g. a backend going DOWN), last lines. */
   output(): string;
   stop(): Promise<void>;
@@ -154,6 +156,10 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
         .map((l) => l.split(","))
         .filter((f) => f[column("pxname")] === "app" && f[column("svname")] !== "BACKEND" && f[column("svname")] !== "FRONTEND")
         .map((f) => ({ name: f[column("svname")], status: f[column("status")], requests: Number(f[column("stot")]) }));
+    },
+    async setBackend(name, state) {
+      const answer = await adminCommand(adminSocket, `${state} server app/${name}`);
+      if (answer.trim()) throw new Error(`haproxy: ${state} server app/${name}: ${answer.trim()}`);
     },
     output: () => output,
     stop,
