@@ -34,7 +34,11 @@ export interface ClusterOptions {
   serverUrl?: string;
   /** Run `next build` first; default: only when .next/BUILD_ID is missing. */
   build?: boolean;
-  /** Extra env for every instance (e.g. RATE_LIMITS, CRON_SECRET, DATABASE_POOL_SIZE). */
+  /**
+   * Extra env for every instance (e.g. RATE_LIMITS, CRON_SECRET, DATABASE_POOL_SIZE). The instances
+   * inherit this process's env except the app's database, Stripe, auth URL and rate-limit settings
+   * (a test runner's RATE_LIMITS=off or PGLITE_DIR must not leak into the cluster): set those here.
+   */
   env?: Record<string, string>;
   /** Emulator chaos delivery (duplicates, out of order, concurrent). */
   chaos?: boolean;
@@ -160,7 +164,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const child = spawn(
         process.execPath,
         [nextBin, "start", "--port", String(instance.port), "--hostname", "127.0.0.1", "--keepAliveTimeout", keepAliveTimeoutMs({ ...process.env, ...env } as NodeJS.ProcessEnv)],
-        { env: { ...process.env, ...env, PORT: String(instance.port) }, stdio: ["ignore", "pipe", "pipe"] },
+        { env: { ...inheritedEnv(), ...env, PORT: String(instance.port) }, stdio: ["ignore", "pipe", "pipe"] },
       );
       outputs.set(instance.index, "");
       const onData = (chunk: Buffer) => {
@@ -285,6 +289,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await stopAll();
     throw error;
   }
+}
+
+/** This process's env without the settings the cluster decides (see ClusterOptions.env). */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(DATABASE_|STRIPE_|NEXTAUTH_)/.test(key) && !["PGLITE_DIR", "RATE_LIMITS", "APP_URL", "PORT"].includes(key)),
+  ) as NodeJS.ProcessEnv;
 }
 
 /** The env every instance gets (also what docker-compose.yml's app service must set: tests/unit/docker-compose.test.ts). */
