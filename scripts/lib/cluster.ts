@@ -187,10 +187,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(`app instance ${instance.index} exited (${child.signalCode ?? child.exitCode}) before it was healthy:\n${outputs.get(instance.index)}`);
         }
-        const status = await fetch(`${instance.url}/api/health`, { signal: AbortSignal.timeout(3_000) }).then(
-          async (r) => (await r.arrayBuffer(), r.status),
-          () => 0,
-        );
+        // Any failure (refused, a 503 while it starts, no answer within 5 s on a loaded machine) is "not yet".
+        const status = await fetch(`${instance.url}/api/health`, { signal: AbortSignal.timeout(5_000) })
+          .then(async (r) => (await r.arrayBuffer(), r.status))
+          .catch(() => 0);
         if (status === 200) return;
         await sleep(250);
       }
@@ -238,7 +238,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     cleanups.push(() => balancer.stop());
     // The balancer answers once its health checks have seen an instance up (one check, ≤ 500 ms).
     const until = Date.now() + 10_000;
-    while (!(await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(3_000) }).then((r) => r.ok, () => false))) {
+    while (!(await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) }).then(async (r) => (await r.arrayBuffer(), r.ok)).catch(() => false))) {
       if (Date.now() > until) throw new Error(`the balancer ${url} does not answer /api/health with 200:\n${balancer.output()}`);
       await sleep(100);
     }

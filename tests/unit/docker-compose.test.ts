@@ -92,6 +92,8 @@ describe("docker-compose.yml: the cluster's topology", () => {
     const ini = lines(pgbouncerIni);
     expect(ini).toContain("pool_mode = transaction");
     expect(ini).toContain("ignore_startup_parameters = extra_float_digits,options");
+    // As scripts/lib/pgbouncer.ts: back within a second of a Postgres restart (tests/integration/pgbouncer-recovery.test.ts).
+    expect(ini).toContain("server_login_retry = 1");
     const database = new URL(appEnv.DATABASE_URL).pathname.slice(1);
     expect(ini).toContain(`${database} = host=postgres port=5432 dbname=${database}`);
     expect(readFileSync("docker/pgbouncer-userlist.txt", "utf8").trim()).toBe(`"${new URL(appEnv.DATABASE_URL).username}" "${new URL(appEnv.DATABASE_URL).password}"`);
