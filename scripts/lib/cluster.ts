@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import postgres from "postgres";
@@ -107,6 +108,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 
   try {
+    // A taken balancer port fails now, not after the database and the instances have started.
+    if (options.port !== undefined) await assertPortFree(options.port);
     // The database: a private server, or a scratch database on the one given.
     let pg: PrivatePostgres | undefined;
     let scratch: ScratchDatabase | undefined;
@@ -289,6 +292,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await stopAll();
     throw error;
   }
+}
+
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => reject(new Error(`port ${port} for the load balancer is not free (${error.code ?? error.message})`)));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
 }
 
 /** This process's env without the settings the cluster decides (see ClusterOptions.env). */
