@@ -279,11 +279,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       },
       async stopDatabase(ms) {
         if (!pg) throw new Error("stopDatabase needs the cluster's private Postgres (no serverUrl)");
-        pg.stop();
+        // Without blocking this process: the in-process emulator keeps delivering (and failing) meanwhile.
+        await pg.stopAsync();
         try {
           await sleep(ms);
         } finally {
-          pg.start();
+          await pg.startAsync();
         }
       },
       stop: stopAll,

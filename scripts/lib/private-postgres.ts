@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { childPids, freePort } from "./processes";
 
 /**
@@ -16,6 +17,9 @@ export interface PrivatePostgres {
   /** pg_ctl stop -m fast: connections are closed (admin shutdown), new ones refused. */
   stop(): void;
   start(): void;
+  /** stop() and start() without blocking the event loop (an in-process emulator keeps delivering). */
+  stopAsync(): Promise<void>;
+  startAsync(): Promise<void>;
   destroy(): void;
 }
 
@@ -31,13 +35,21 @@ function pgBin(): string {
 
 const isRoot = () => process.getuid?.() === 0;
 
+/** [command, args] run as the postgres user when root (Postgres refuses to run as root). */
+function asPostgresCommand(command: string, args: string[]): [string, string[]] {
+  if (!isRoot()) return [command, args];
+  const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  return ["su", ["postgres", "-s", "/bin/sh", "-c", quoted]];
+}
+
 function asPostgres(command: string, args: string[]): void {
-  if (isRoot()) {
-    const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-    execFileSync("su", ["postgres", "-s", "/bin/sh", "-c", quoted], { stdio: "pipe" });
-  } else {
-    execFileSync(command, args, { stdio: "pipe" });
-  }
+  const [file, argv] = asPostgresCommand(command, args);
+  execFileSync(file, argv, { stdio: "pipe" });
+}
+
+async function asPostgresAsync(command: string, args: string[]): Promise<void> {
+  const [file, argv] = asPostgresCommand(command, args);
+  await promisify(execFile)(file, argv);
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
@@ -48,18 +60,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, "data");
   const port = await freePort();
   asPostgres(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
-  const start = () =>
-    asPostgres(path.join(bin, "pg_ctl"), [
-      "-D",
-      data,
-      "-o",
-      `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`,
-      "-l",
-      path.join(dir, "log"),
-      "-w",
-      "start",
-    ]);
-  const stop = () => asPostgres(path.join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+  const startArgs = ["-D", data, "-o", `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`, "-l", path.join(dir, "log"), "-w", "start"];
+  const stopArgs = ["-D", data, "-m", "fast", "-w", "stop"];
+  const start = () => asPostgres(path.join(bin, "pg_ctl"), startArgs);
+  const stop = () => asPostgres(path.join(bin, "pg_ctl"), stopArgs);
   start();
   const postmaster = () => Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
   const signalAll = (signal: NodeJS.Signals) => {
@@ -74,6 +78,14 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     stop() {
       stop();
       running = false;
+    },
+    async stopAsync() {
+      await asPostgresAsync(path.join(bin, "pg_ctl"), stopArgs);
+      running = false;
+    },
+    async startAsync() {
+      await asPostgresAsync(path.join(bin, "pg_ctl"), startArgs);
+      running = true;
     },
     start() {
       start();
