@@ -3,6 +3,7 @@
 # Docker engine; every step mirrors commands the test suite runs).
 #   docker build -t next-stripe-billing .                 # the app (default target)
 #   docker build -t next-stripe-billing-tools --target tools .   # scripts: stripe:setup, cron, emulator
+#   docker build -t next-stripe-billing-pgbouncer --target pgbouncer .   # PgBouncer for docker-compose.yml
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
@@ -27,6 +28,16 @@ COPY . .
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
 USER node
 CMD ["npm", "run", "cron"]
+
+# PgBouncer for docker-compose.yml: Debian bookworm's package (1.18), the version `npm run cluster`
+# and the test suite run, with docker/pgbouncer.ini (transaction mode).
+FROM debian:bookworm-slim AS pgbouncer
+RUN apt-get update && apt-get install -y --no-install-recommends pgbouncer && rm -rf /var/lib/apt/lists/*
+COPY --chown=postgres:postgres docker/pgbouncer.ini /etc/pgbouncer/pgbouncer.ini
+COPY --chown=postgres:postgres docker/pgbouncer-userlist.txt /etc/pgbouncer/userlist.txt
+USER postgres
+EXPOSE 6432
+CMD ["pgbouncer", "/etc/pgbouncer/pgbouncer.ini"]
 
 # The app: Next.js's standalone server with only the files it traces (migrations included, see
 # next.config.ts), no build tools, as `node`. Migrations run when it starts.
