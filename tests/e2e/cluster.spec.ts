@@ -214,6 +214,8 @@ test("an API key created through one instance works on every instance; revoked t
 test("rate limits are shared: requests spread over the instances count against one budget", async () => {
   // The checkout policy allows 30 requests a minute per client IP, counted before authentication;
   // 30 from one address, round-robin over the instances (10 each), use it up…
+  // Each instance's limiter for the policy in use first (its first call sets it up), from other addresses.
+  for (const answer of await onEveryInstance((i) => call(at(i), "/api/billing/checkout", { body: { plan: "pro", interval: "month" } }))) expect(answer.status).toBe(401);
   const ip = newIp();
   const budget = 30;
   for (let n = 0; n < budget; n += 1) {
