@@ -27,6 +27,8 @@ let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
 let sql: postgres.Sql;
 let stripe: Stripe;
 const logLines: string[] = [];
+/** How often an instance logged that the rate-limit store did not answer in time (it then counts in memory for 5 s). */
+let storeTimeouts = 0;
 
 /** Each client its own address, as the balancer reports it (X-Forwarded-For), so per-IP budgets are its own. */
 let ipCounter = 0;
@@ -133,6 +135,7 @@ test.beforeAll(async () => {
       BCRYPT_ROUNDS: "4",
     },
     log: (line) => {
+      if (line.includes("rate limiter store did not answer")) storeTimeouts += 1;
       logLines.push(line);
       if (logLines.length > 400) logLines.shift();
     },
@@ -212,26 +215,39 @@ test("an API key created through one instance works on every instance; revoked t
 });
 
 test("rate limits are shared: requests spread over the instances count against one budget", async () => {
-  // The checkout policy allows 30 requests a minute per client IP, counted before authentication;
-  // 30 from one address, round-robin over the instances (10 each), use it up…
-  // Each instance's limiter for the policy in use first (its first call sets it up), from other addresses.
-  for (const answer of await onEveryInstance((i) => call(at(i), "/api/billing/checkout", { body: { plan: "pro", interval: "month" } }))) expect(answer.status).toBe(401);
-  const ip = newIp();
+  // The checkout policy allows 30 requests a minute per client IP, counted before authentication.
   const budget = 30;
-  for (let n = 0; n < budget; n += 1) {
-    const answer = await call(at(n % INSTANCES), "/api/billing/checkout", { ip, body: { plan: "pro", interval: "month" } });
-    expect(answer.status, `request ${n + 1} to instance ${n % INSTANCES}`).toBe(401);
+  const checkout = (base: string, ip?: string) => call(base, "/api/billing/checkout", { ip, body: { plan: "pro", interval: "month" } });
+  // By design an instance whose store call takes over 300 ms counts in memory for the next 5 s
+  // (lib/http/rate-limit.ts: an outage of the store must not stall requests), which a loaded test
+  // machine can provoke. Such an attempt proves nothing either way: it is run again with a fresh
+  // address after that window, at most three times; the assertions below hold on a clean attempt.
+  let ip = "";
+  let answers: Answer[] = [];
+  let refused: Answer[] = [];
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const timeoutsBefore = storeTimeouts;
+    // Each instance's limiter for this policy first (its first call sets it up), from other addresses.
+    for (const answer of await onEveryInstance((i) => checkout(at(i)))) expect(answer.status).toBe(401);
+    ip = newIp();
+    // 30 requests from one address, round-robin over the instances (10 each), use the budget up…
+    answers = [];
+    for (let n = 0; n < budget; n += 1) answers.push(await checkout(at(n % INSTANCES), ip));
+    // …so the next one is refused by every instance (each alone has seen only 10), also through the balancer.
+    refused = [...(await onEveryInstance((i) => checkout(at(i), ip))), await checkout(cluster.url, ip)];
+    await new Promise((resolve) => setTimeout(resolve, 250)); // the instances' last log lines
+    if (storeTimeouts === timeoutsBefore) break;
+    console.log(`rate-limit store timed out during attempt ${attempt}: trying again with a fresh address`);
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
   }
-  // …so the next one is refused by every instance (each alone has seen only 10), also through the balancer.
-  const refused = [...(await onEveryInstance((i) => call(at(i), "/api/billing/checkout", { ip, body: { plan: "pro", interval: "month" } }))),
-    await call(cluster.url, "/api/billing/checkout", { ip, body: { plan: "pro", interval: "month" } })];
+  answers.forEach((answer, n) => expect(answer.status, `request ${n + 1} to instance ${n % INSTANCES}`).toBe(401));
   for (const answer of refused) {
     expect(answer.status).toBe(429);
     expect(answer.body).toMatchObject({ error: "rate_limited" });
     expect(Number(answer.headers.get("retry-after"))).toBeGreaterThan(0);
   }
   // Another address still has its own budget.
-  expect((await call(at(0), "/api/billing/checkout", { body: { plan: "pro", interval: "month" } })).status).toBe(401);
+  expect((await checkout(at(0))).status).toBe(401);
   // One counter row in Postgres, holding every request from that address.
   const [row] = await sql<{ points: number }[]>`select points from rate_limits where key = ${`checkout:ip:${ip}`}`;
   expect(row?.points).toBe(budget + INSTANCES + 1);
