@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { and, eq, sql } from "drizzle-orm";
+import { getDb, type Database } from "@/db/client";
 import { auditLog, billingCustomers, subscriptions, type Subscription } from "@/db/schema";
 import { listAllCustomers, listAllSubscriptions } from "@/lib/stripe/gateway";
 import { subscriptionSnapshot, type SubscriptionSnapshot } from "@/lib/stripe/mapping";
 import { recordAlert } from "@/lib/alerts";
 import { resolveCustomerOwner } from "./customers";
-import { UNKNOWN_PLAN_ID, syncStripeSubscription } from "./sync";
+import { UNKNOWN_PLAN_ID, fetchStripeSubscription, storeStripeSubscription } from "./sync";
 import { replayUnfinishedEvents } from "./webhooks/inbox";
 
 export interface ReconcileReport {
@@ -43,29 +43,55 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
   );
   for await (const subscription of listAllSubscriptions()) {
     report.subscriptionsChecked += 1;
-    const issues = driftOf(stored.get(subscription.id), subscriptionSnapshot(subscription));
-    if (issues.length === 0) continue;
-    const result = await syncStripeSubscription(db, subscription.id);
-    const repaired = result.status === "synced";
-    report.drift.push({ subscriptionId: subscription.id, issue: issues.join("; "), repaired });
-    await recordAlert(db, {
-      kind: "reconcile_drift",
-      dedupeKey: `reconcile_drift:${subscription.id}:${createHash("sha256").update(issues.join("; ")).digest("hex").slice(0, 16)}`,
-      text: `Reconciliation drift on ${subscription.id}: ${issues.join("; ")} (${repaired ? "repaired" : "NOT repaired"}).`,
-      data: { subscriptionId: subscription.id, issues, repaired },
-    });
-    await db.insert(auditLog).values({
-      action: "reconcile.drift",
-      targetType: "subscription",
-      targetId: subscription.id,
-      data: { issues, repaired, ...(result.status === "unattributed" ? { reason: result.reason } : {}) },
-    });
+    if (driftOf(stored.get(subscription.id), subscriptionSnapshot(subscription)).length === 0) continue;
+    const repair = await repairDrift(db, subscription.id);
+    if (repair) report.drift.push({ subscriptionId: subscription.id, issue: repair.issues.join("; "), repaired: repair.repaired });
   }
 
   report.webhooksReplayed = await replayUnfinishedEvents();
   // The admin Operations page shows the last run from this entry.
   await db.insert(auditLog).values({ action: "reconcile.completed", targetType: "billing", data: { ...report } });
   return report;
+}
+
+/** Key space of the per-subscription repair lock (pg_advisory_xact_lock's two-key form). */
+const REPAIR_LOCK_SPACE = 0x7265636f; // "reco"
+
+/**
+ * Repairs one drifted subscription, once however many reconcile runs found it at the same moment
+ * (every instance runs the cron): Stripe is read first, with no transaction open; then one short
+ * transaction takes a transaction-scoped lock on the subscription (safe through a transaction
+ * pooler), re-reads our row and repairs, alerts and audits only if it still drifts from what was
+ * read. A run that waited on the lock finds the row repaired and does nothing. Null: nothing to do.
+ */
+async function repairDrift(db: Database, subscriptionId: string): Promise<{ issues: string[]; repaired: boolean } | null> {
+  const fetched = await fetchStripeSubscription(db, subscriptionId);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${REPAIR_LOCK_SPACE}::int, hashtext(${subscriptionId}::text))`);
+    const [current] = await tx
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.provider, "stripe"), eq(subscriptions.providerSubscriptionId, subscriptionId)));
+    // Stored from a newer read meanwhile (a webhook, another run): that one is in charge.
+    if (current && current.sourceVersion > fetched.version) return null;
+    const issues = driftOf(current, fetched.snapshot);
+    if (issues.length === 0) return null;
+    const result = await storeStripeSubscription(tx, fetched);
+    const repaired = result.status === "synced";
+    await recordAlert(tx, {
+      kind: "reconcile_drift",
+      dedupeKey: `reconcile_drift:${subscriptionId}:${createHash("sha256").update(issues.join("; ")).digest("hex").slice(0, 16)}`,
+      text: `Reconciliation drift on ${subscriptionId}: ${issues.join("; ")} (${repaired ? "repaired" : "NOT repaired"}).`,
+      data: { subscriptionId, issues, repaired },
+    });
+    await tx.insert(auditLog).values({
+      action: "reconcile.drift",
+      targetType: "subscription",
+      targetId: subscriptionId,
+      data: { issues, repaired, ...(result.status === "unattributed" ? { reason: result.reason } : {}) },
+    });
+    return { issues, repaired };
+  });
 }
 
 /** How our row disagrees with Stripe's subscription; empty when they agree. */

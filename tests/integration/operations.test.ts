@@ -121,6 +121,33 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
     }
   });
 
+  it("reconcile run on every instance at once repairs, audits and alerts a drifted subscription once", async () => {
+    const user = await env.createUser();
+    const customer = await ensureBillingCustomer(user);
+    const prices = await env.stripe.prices.list({ lookup_keys: ["pro_monthly"] });
+    await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
+    try {
+      const pm = await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.providerCustomerId });
+      const created = await env.stripe.subscriptions.create({
+        customer: customer.providerCustomerId,
+        items: [{ price: prices.data[0].id }],
+        default_payment_method: pm.id,
+      });
+      // Three cron calls at the same moment (each instance runs the schedule): each finds the drift.
+      const reports = await Promise.all([reconcileBilling(), reconcileBilling(), reconcileBilling()]);
+      const repairs = reports.flatMap((r) => r.drift.filter((d) => d.subscriptionId === created.id));
+      expect(repairs).toEqual([{ subscriptionId: created.id, issue: "missing in database", repaired: true }]);
+      expect((await getBillingSummary(user.id)).plan.id).toBe("pro");
+      const audits = await env.database.db.select().from(auditLog).where(and(eq(auditLog.action, "reconcile.drift"), eq(auditLog.targetId, created.id)));
+      expect(audits).toHaveLength(1);
+      const alerts = (await env.database.db.select().from(operatorAlerts).where(eq(operatorAlerts.kind, "reconcile_drift"))).filter((a) => a.text.includes(created.id));
+      expect(alerts).toEqual([expect.objectContaining({ text: expect.stringContaining("(repaired)") })]);
+    } finally {
+      await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
+      await env.flush();
+    }
+  });
+
   it("the reconcile cron route demands CRON_SECRET", async () => {
     const unauthenticated = await cronRoute(new Request("http://app.test/api/cron/reconcile"));
     expect(unauthenticated.status).toBe(401);
