@@ -391,7 +391,15 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(options.concurrency, options.lifecycles) }, async () => {
-        while (next < options.lifecycles) await lifecycle(next++);
+        while (next < options.lifecycles) {
+          const i = next++;
+          // An unexpected answer (a 5xx past the retries, a missing subscription) is a finding: it
+          // is reported with the invariants, and the run goes on.
+          await lifecycle(i).catch((error: unknown) => {
+            report.cluster.differences.push(`lifecycle ${i}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500));
+            completed += 1;
+          });
+        }
       }),
     );
     await incidents;
