@@ -87,6 +87,9 @@ class HttpAnswer {
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
 
+/** 401 api_access_not_in_plan: the account lost the plan feature (its subscription ended), the key waits. */
+const keyPaused = (answer: HttpAnswer) => answer.status === 401 && answer.body.error === "api_access_not_in_plan";
+
 export async function runClusterSoak(options: ClusterSoakOptions): Promise<ClusterSoakReport> {
   const log = options.log ?? (() => {});
   const rand = random(options.seed ?? 20_261_203);
@@ -242,13 +245,18 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
       async function consume(auth: { cookie?: string; apiKey?: string }, meter: string, quantity: number, repeat = false) {
         const k = key();
         const first = await http("/api/billing/usage", { ...auth, ip, body: { meter, quantity, idempotencyKey: k } });
+        // The key is paused once the subscription ended (its webhook may land between two calls):
+        // the call never reached metering, so the key was neither counted nor refused.
+        if (keyPaused(first)) return first;
         if (first.status !== 200 && first.status !== 402) throw new Error(`consume answered ${first.status}: ${JSON.stringify(first.body)}`);
         record(user.id, k, quantity, first.status === 200);
         if (repeat) {
           const again = await http("/api/billing/usage", { ...auth, ip, body: { meter, quantity, idempotencyKey: k } });
+          if (keyPaused(again)) return first;
+          if (again.status !== 200 && again.status !== 402) throw new Error(`consume (same key again) answered ${again.status}: ${JSON.stringify(again.body)}`);
           record(user.id, k, quantity, again.status === 200);
           if (first.status === 200 && again.body.used !== first.body.used) {
-            report.cluster.differences.push(`user ${user.id}: key ${k} answered used=${String(first.body.used)}, then ${String(again.body.used)}`);
+            report.cluster.differences.push(`user ${user.id}: key ${k} answered used=${String(first.body.used)}, then ${again.status} used=${String(again.body.used)}`);
           }
         }
         return first;
@@ -320,27 +328,32 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
             }
             const auth = apiKey ? { apiKey } : { cookie };
             if (action === "consume") {
-              await consume(auth, pick(["api_calls", "jobs", "tokens"]), 1 + Math.floor(rand() * 20), true);
+              refused = keyPaused(await consume(auth, pick(["api_calls", "jobs", "tokens"]), 1 + Math.floor(rand() * 20), true));
             } else if (action === "batch") {
               const keys = [key(), key(), key(), key()];
               const events = keys.map((k, n) => ({ meter: n % 2 ? "api_calls" : "jobs", quantity: 1 + n, idempotencyKey: k }));
               events.push({ ...events[0] }); // repeated inside the batch: counts once
               const answer = await http("/api/billing/usage", { ...auth, ip, body: { events } });
-              if (answer.status !== 200) throw new Error(`batch answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-              const results = answer.body.results as Array<{ idempotencyKey: string; allowed: boolean; error?: string }>;
-              for (const [n, r] of results.entries()) if (r.error !== "conflict") record(user.id, r.idempotencyKey, events[n].quantity, r.allowed);
+              if (keyPaused(answer)) refused = true;
+              else if (answer.status !== 200) throw new Error(`batch answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+              else {
+                const results = answer.body.results as Array<{ idempotencyKey: string; allowed: boolean; error?: string }>;
+                for (const [n, r] of results.entries()) if (r.error !== "conflict") record(user.id, r.idempotencyKey, events[n].quantity, r.allowed);
+              }
             } else if (action === "burst") {
               // More than the allowance, at once, through different instances: the limit holds.
               const quota = await http("/api/billing/quota", { ...auth, ip });
               const meters = quota.body.meters as Record<string, { limit: number | null; used: number }> | undefined;
               const limit = meters?.api_calls?.limit;
-              if (limit) await Promise.all(Array.from({ length: 4 }, () => consume(auth, "api_calls", Math.ceil(limit * 0.3))));
-              else refused = true;
+              if (limit) {
+                const answers = await Promise.all(Array.from({ length: 4 }, () => consume(auth, "api_calls", Math.ceil(limit * 0.3))));
+                refused = answers.some(keyPaused);
+              } else refused = true;
             } else if (action === "overage") {
               // Past the included tokens: billed overage on a paid plan, reported to the Stripe meter.
               const quota = await http("/api/billing/quota", { ...auth, ip });
               const tokens = (quota.body.meters as Record<string, { limit: number | null; used: number }> | undefined)?.tokens;
-              if (tokens?.limit) await consume(auth, "tokens", Math.max(1, tokens.limit - tokens.used) + 1 + Math.floor(rand() * 5_000), true);
+              if (tokens?.limit) refused = keyPaused(await consume(auth, "tokens", Math.max(1, tokens.limit - tokens.used) + 1 + Math.floor(rand() * 5_000), true));
               else refused = true;
             } else {
               try {
