@@ -5,6 +5,7 @@
  * lease; sending happens with no transaction open; the outcome is one more short statement.
  * A worker that dies mid-send leaves the row to be retried once the lease ends.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { notifications, operatorAlerts } from "@/db/schema";
@@ -52,8 +53,6 @@ export async function deliverOutbox<T extends OutboxTable>(
   for (const row of claimed) {
     try {
       await send(row);
-      await db.update(table).set({ status: "sent", sentAt: new Date(), error: null }).where(eq(table.id, row.id));
-      report.sent += 1;
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
       const giveUp = row.attempts >= OUTBOX_MAX_ATTEMPTS;
@@ -68,7 +67,30 @@ export async function deliverOutbox<T extends OutboxTable>(
         .where(eq(table.id, row.id));
       if (giveUp) report.failed += 1;
       else report.retrying += 1;
+      continue;
     }
+    // Sent: recording it is retried on its own (the database may be restarting), never taken for a
+    // failed send, which would send the message again. If it still cannot be recorded, the lease
+    // keeps the row from being retried until the database is back for a while.
+    await recordSent(db, table, row.id);
+    report.sent += 1;
   }
   return report;
+}
+
+const RECORD_SENT_ATTEMPTS = 8;
+
+async function recordSent(db: Database, table: typeof notifications, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await db.update(table).set({ status: "sent", sentAt: new Date(), error: null }).where(eq(table.id, id));
+      return;
+    } catch (error) {
+      if (attempt >= RECORD_SENT_ATTEMPTS) {
+        logger.error({ err: error, id }, "outbox: sent, but could not record it; it is retried once its lease ends");
+        return;
+      }
+      await sleep(Math.min(250 * 2 ** (attempt - 1), 5_000));
+    }
+  }
 }
