@@ -92,7 +92,7 @@ describe.each(POOLED_DATABASE_KINDS)("migrations on %s", (kind) => {
       expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
       // A session-level lock taken through a transaction pooler stays held by a pooled server
       // connection forever: the next instance to start would wait on it for ever.
-      const locks = await selectRows(database.db, sql`select pid, granted from pg_locks where locktype = 'advisory'`);
+      const locks = await selectRows(database.db, sql`select pid, granted from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`);
       expect(locks).toEqual([]);
       const late = await openDatabase(options);
       await late.migrate();
