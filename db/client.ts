@@ -2,7 +2,7 @@ import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { QueryDeadlineError, withQueryDeadline } from "./deadline";
+import { race, withQueryDeadline } from "./deadline";
 import { isDatabaseUnavailable } from "./errors";
 import * as schema from "./schema";
 
@@ -281,12 +281,7 @@ export function getDatabaseHandle(): Promise<DatabaseHandle> {
 }
 
 function waitForPreparation(preparing: Promise<DatabaseHandle>, ms = preparationWaitMs(databaseOptionsFromEnv())): Promise<DatabaseHandle> {
-  if (!ms) return preparing;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new QueryDeadlineError(ms, "database start-up: opening and migrating")), ms);
-  });
-  return Promise.race([preparing, deadline]).finally(() => clearTimeout(timer));
+  return ms ? race(preparing, ms, "database start-up: opening and migrating") : preparing;
 }
 
 export async function getDb(): Promise<Database> {

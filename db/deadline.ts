@@ -17,7 +17,8 @@ export class QueryDeadlineError extends Error {
   }
 }
 
-function race<T>(promise: PromiseLike<T>, ms: number, what: string): Promise<T> {
+/** `promise`, or a QueryDeadlineError for `what` once `ms` have passed without an answer. */
+export function race<T>(promise: PromiseLike<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new QueryDeadlineError(ms, what)), ms);

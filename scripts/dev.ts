@@ -4,7 +4,7 @@
  * unit: if any part fails, everything stops and one line says what failed and what to do.
  * The app migrates and seeds its embedded database when it starts (instrumentation.ts).
  */
-import { createServer } from "node:net";
+import { assertPortFree } from "./lib/processes";
 import { DEFAULT_PORT } from "@/stripe-emulator/config";
 import { startLocalStripe } from "./lib/local-stripe";
 import { prettyPrintLogs, warmRoutes } from "./lib/dev-output";
@@ -54,14 +54,6 @@ async function main(): Promise<void> {
   const warming = new AbortController();
   supervisor.onStop(() => warming.abort());
   void warmRoutes(`http://127.0.0.1:${port}`, appUrl, (line) => console.log(line), warming.signal);
-}
-
-function assertPortFree(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(port, () => probe.close(() => resolve()));
-  });
 }
 
 main().catch((error: unknown) => supervisor.fail(`it crashed: ${errorMessage(error)}`, error));

@@ -9,7 +9,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import postgres from "postgres";
@@ -19,7 +18,7 @@ import { startEmulator, type EmulatorHandle } from "@/stripe-emulator";
 import { startHaproxy, type Haproxy } from "./haproxy";
 import { startPgBouncer, type PgBouncer } from "./pgbouncer";
 import { startPrivatePostgres, type PrivatePostgres } from "./private-postgres";
-import { freePort } from "./processes";
+import { assertPortFree, freePort } from "./processes";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-database";
 import { keepAliveTimeoutMs, runNext, waitForExit } from "./spawn-next";
 
@@ -109,7 +108,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   try {
     // A taken balancer port fails now, not after the database and the instances have started.
-    if (options.port !== undefined) await assertPortFree(options.port);
+    if (options.port !== undefined) {
+      const port = options.port;
+      await assertPortFree(port, "127.0.0.1").catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`port ${port} for the load balancer is not free (${error.code ?? error.message})`);
+      });
+    }
     // The database: a private server, or a scratch database on the one given.
     let pg: PrivatePostgres | undefined;
     let scratch: ScratchDatabase | undefined;
@@ -293,14 +297,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await stopAll();
     throw error;
   }
-}
-
-function assertPortFree(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", (error: NodeJS.ErrnoException) => reject(new Error(`port ${port} for the load balancer is not free (${error.code ?? error.message})`)));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
-  });
 }
 
 /** This process's env without the settings the cluster decides (see ClusterOptions.env). */

@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "./processes";
+import { freePort, portListening } from "./processes";
 
 /**
  * HAProxy (Debian's `haproxy`) as the load balancer in front of several app instances: round-robin,
@@ -126,7 +126,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   };
 
   const started = Date.now();
-  while (!(await listening(port))) {
+  while (!(await portListening(port))) {
     if (spawnError) {
       await stop();
       throw new Error(`could not start haproxy (${spawnError.message}); install it: apt-get install haproxy, or brew install haproxy`);
@@ -174,16 +174,5 @@ function adminCommand(socketPath: string, command: string): Promise<string> {
     socket.once("error", reject);
     socket.once("end", () => resolve(data));
     socket.once("connect", () => socket.write(`${command}\n`));
-  });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
   });
 }

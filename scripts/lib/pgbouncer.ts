@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "./processes";
+import { freePort, portListening } from "./processes";
 
 /**
  * PgBouncer (Debian's `pgbouncer`) in **transaction** pooling mode in front of a Postgres server,
@@ -79,7 +79,7 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
     const [command, args] = root ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "pgbouncer", ini]] : ["pgbouncer", [ini]];
     child = spawn(command, args, { stdio: "ignore" });
     const started = Date.now();
-    while (!(await listening(port))) {
+    while (!(await portListening(port))) {
       if (child.exitCode !== null) throw new Error(`pgbouncer exited with ${child.exitCode}: ${readLog(logFile)}`);
       if (Date.now() - started > 10_000) throw new Error(`pgbouncer not listening after 10 s: ${readLog(logFile)}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -95,7 +95,7 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
     current.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 1_000))]);
     if (current.exitCode === null) current.kill("SIGKILL");
-    while (await listening(port)) await new Promise((r) => setTimeout(r, 50));
+    while (await portListening(port)) await new Promise((r) => setTimeout(r, 50));
   };
   await start();
   return {
@@ -119,15 +119,3 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
 }
 
 const readLog = (file: string) => (existsSync(file) ? execFileSync("tail", ["-n", "20", file]).toString() : "");
-
-async function listening(port: number): Promise<boolean> {
-  const { connect } = await import("node:net");
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}

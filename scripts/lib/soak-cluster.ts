@@ -13,11 +13,10 @@
  * (scripts/lib/invariants.ts) compares the database with Stripe and with what the driver was told.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import type Stripe from "stripe";
 import { databaseOptionsFromEnv, openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
-import { billingCustomers, subscriptions, users, webhookEvents } from "@/db/schema";
+import { billingCustomers, users, webhookEvents } from "@/db/schema";
 import { finalize, release, reserve } from "@/lib/billing/metering";
 import { INTERVALS, PLANS } from "@/lib/billing/plans";
 import { isAppError } from "@/lib/errors";
@@ -25,6 +24,7 @@ import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient } from "@/stripe-emulator";
 import { startSmtpCapture } from "../../tests/helpers/smtp";
 import { startCluster, type Cluster } from "./cluster";
+import { waitForSubscriptionRow } from "./soak";
 import { checkClusterInvariants, checkInvariants, type ClusterInvariantReport, type InvariantReport, type UsageLedger } from "./invariants";
 
 const DAY = 86_400;
@@ -209,16 +209,6 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
       mine.set(key, { quantity, allowed });
     }
 
-    async function waitForSubscriptionRow(userId: string) {
-      // Its webhook may be waiting out an incident (retries back off for a minute or two).
-      for (let i = 0; i < 1_800; i += 1) {
-        const [row] = await steady(() => db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1));
-        if (row) return row;
-        await sleep(100);
-      }
-      return undefined;
-    }
-
     const purchasable = PLANS.filter((p) => p.purchasable).map((p) => p.id);
     let completed = 0;
     const quarter = (n: number) => Math.max(n, Math.floor((n * options.lifecycles) / 4));
@@ -285,7 +275,8 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
         await Promise.all(Array.from({ length: 4 }, () => consume({ cookie }, "api_calls", 300)));
         count("free consume burst");
       } else {
-        const subscription = await waitForSubscriptionRow(user.id);
+        // Its webhook may be waiting out an incident (retries back off for a minute or two).
+        const subscription = await waitForSubscriptionRow(db, user.id, steady, 180_000);
         if (!subscription) throw new Error(`user ${user.id}: no subscription row after checkout`);
         let apiKey: string | undefined;
 

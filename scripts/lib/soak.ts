@@ -9,8 +9,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
-import { billingCustomers, subscriptions, users, webhookEvents } from "@/db/schema";
+import { openDatabase, setAppDatabase, type Database, type DatabaseHandle } from "@/db/client";
+import { billingCustomers, subscriptions, users, webhookEvents, type Subscription } from "@/db/schema";
 import { startCheckout } from "@/lib/billing/checkout";
 import { cancelSubscription, changePlan, resumeSubscription } from "@/lib/billing/plan-change";
 import { INTERVALS, PLANS } from "@/lib/billing/plans";
@@ -132,16 +132,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     const count = (action: string) => (report.actions[action] = (report.actions[action] ?? 0) + 1);
 
-    async function waitForSubscriptionRow(userId: string) {
-      // Its webhook may be waiting out an incident (retries back off up to a minute or so).
-      for (let i = 0; i < 900; i += 1) {
-        const [row] = await steady(() => db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1));
-        if (row) return row;
-        await sleep(100);
-      }
-      return undefined;
-    }
-
     const purchasable = PLANS.filter((p) => p.purchasable).map((p) => p.id);
     let completed = 0;
     const incidentAt = [Math.max(1, Math.floor(options.lifecycles / 3)), Math.max(2, Math.floor((2 * options.lifecycles) / 3))];
@@ -161,7 +151,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const done = await fetch(`${emulatorUrl}/_emulator/checkout/sessions/${sessionId}/complete`, { method: "POST", body: JSON.stringify({ card }) });
       count(done.ok ? `checkout ${plan === "pro" ? "with trial" : "without trial"}` : "checkout declined");
       if (!done.ok) return;
-      const subscription = await waitForSubscriptionRow(user.id);
+      const subscription = await waitForSubscriptionRow(db, user.id, steady, 90_000);
       if (!subscription) return;
 
       const steps = 2 + Math.floor(rand() * 4);
@@ -245,6 +235,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     pg?.destroy();
     process.env = saved;
   }
+}
+
+/**
+ * The subscription row a checkout's webhooks make for `userId`, polled every 100 ms through `steady`
+ * (the caller's retry of a call that met an incident) for up to `waitMs`: its webhook may be waiting
+ * out an incident, the emulator's retries backing off. Undefined when it never came.
+ */
+export async function waitForSubscriptionRow(
+  db: Database,
+  userId: string,
+  steady: <T>(call: () => Promise<T>) => Promise<T>,
+  waitMs: number,
+): Promise<Subscription | undefined> {
+  const until = Date.now() + waitMs;
+  while (Date.now() < until) {
+    const [row] = await steady(() => db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1));
+    if (row) return row;
+    await sleep(100);
+  }
+  return undefined;
 }
 
 export function formatSoakReport(report: SoakReport): string {
