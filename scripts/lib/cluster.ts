@@ -6,7 +6,7 @@
  * Everything it creates (database files, configs, sockets) lives in temp dirs outside the checkout
  * and is removed by `stop()`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -87,7 +87,6 @@ export interface Cluster {
   output(index: number): string;
 }
 
-const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
 /** Start-up of N instances on a small machine (next start + migration): generous, yet bounded. */
 const HEALTHY_WITHIN_MS = Number(process.env.CLUSTER_START_TIMEOUT_MS ?? 180_000);
 
@@ -168,10 +167,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const outputs = new Map<number, string>();
 
     const spawnInstance = (instance: ClusterInstance) => {
-      const child = spawn(
-        process.execPath,
-        [nextBin, "start", "--port", String(instance.port), "--hostname", "127.0.0.1", "--keepAliveTimeout", keepAliveTimeoutMs({ ...process.env, ...env } as NodeJS.ProcessEnv)],
-        { env: { ...inheritedEnv(), ...env, PORT: String(instance.port) }, stdio: ["ignore", "pipe", "pipe"] },
+      // Through runNext, as `npm start`: NEXT_MANUAL_SIG_HANDLE, so SIGTERM drains it (lib/shutdown.ts).
+      const child = runNext(
+        ["start", "--port", String(instance.port), "--hostname", "127.0.0.1", "--keepAliveTimeout", keepAliveTimeoutMs({ ...process.env, ...env } as NodeJS.ProcessEnv)],
+        { ...inheritedEnv(), ...env, PORT: String(instance.port) },
+        { pipeOutput: true },
       );
       outputs.set(instance.index, "");
       const onData = (chunk: Buffer) => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import path from "node:path";
 
 const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
@@ -8,12 +8,13 @@ export const keepAliveTimeoutMs = (env: NodeJS.ProcessEnv = process.env): string
 
 /**
  * `next <args>`; with `pipeStdout` its stdout is the returned child's `stdout` stream (stderr stays
- * inherited). `next start` gets NEXT_MANUAL_SIG_HANDLE=true as `npm start` does: SIGTERM drains it
+ * inherited), with `pipeOutput` both stdout and stderr are (stdin ignored). `next start` gets NEXT_MANUAL_SIG_HANDLE=true as `npm start` does: SIGTERM drains it
  * gracefully (lib/shutdown.ts) instead of Next.js closing its listener at once.
  */
-export function runNext(args: string[], env: NodeJS.ProcessEnv, options: { pipeStdout?: boolean } = {}): ChildProcess {
+export function runNext(args: string[], env: NodeJS.ProcessEnv, options: { pipeStdout?: boolean; pipeOutput?: boolean } = {}): ChildProcess {
   const childEnv = args[0] === "start" ? { NEXT_MANUAL_SIG_HANDLE: "true", ...env } : env;
-  return spawn(process.execPath, [nextBin, ...args], { stdio: options.pipeStdout ? ["inherit", "pipe", "inherit"] : "inherit", env: childEnv });
+  const stdio: StdioOptions = options.pipeOutput ? ["ignore", "pipe", "pipe"] : options.pipeStdout ? ["inherit", "pipe", "inherit"] : "inherit";
+  return spawn(process.execPath, [nextBin, ...args], { stdio, env: childEnv });
 }
 
 export function waitForExit(child: ChildProcess): Promise<number> {
