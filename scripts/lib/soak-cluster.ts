@@ -24,13 +24,9 @@ import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient } from "@/stripe-emulator";
 import { startSmtpCapture } from "../../tests/helpers/smtp";
 import { startCluster, type Cluster } from "./cluster";
-import { waitForSubscriptionRow } from "./soak";
+import { DAY, FAILING_CARD, GOOD_CARD, random, waitForSubscriptionRow } from "./soak";
 import { checkClusterInvariants, checkInvariants, type ClusterInvariantReport, type InvariantReport, type UsageLedger } from "./invariants";
 
-const DAY = 86_400;
-const GOOD_CARD = "4242424242424242";
-/** Attaches, then every charge fails: renewals go past_due and are retried. */
-const FAILING_CARD = "4000000000000341";
 /** Declined at Checkout: the user stays on Free (and exercises Free's small limits). */
 const DECLINED_CARD = "4000000000000002";
 
@@ -63,16 +59,6 @@ export interface ClusterSoakReport {
   invariants: InvariantReport;
   cluster: ClusterInvariantReport;
   seconds: number;
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return ((state >>> 0) % 1_000_000) / 1_000_000;
-  };
 }
 
 class HttpAnswer {

@@ -23,10 +23,10 @@ import { checkInvariants, type InvariantReport } from "./invariants";
 import { startPrivatePostgres, type PrivatePostgres } from "./private-postgres";
 import { freePort, startTsxProcess, type Child } from "./processes";
 
-const DAY = 86_400;
-const GOOD_CARD = "4242424242424242";
+export const DAY = 86_400;
+export const GOOD_CARD = "4242424242424242";
 /** Attaches, then every charge fails: renewals go past_due and are retried. */
-const FAILING_CARD = "4000000000000341";
+export const FAILING_CARD = "4000000000000341";
 const SECRET = "whsec_soak";
 
 export interface SoakOptions {
@@ -53,7 +53,8 @@ export interface SoakReport {
   seconds: number;
 }
 
-function random(seed: number): () => number {
+/** Deterministic randomness (xorshift): the same seed drives the same lifecycles. */
+export function random(seed: number): () => number {
   let state = seed >>> 0 || 1;
   return () => {
     state ^= state << 13;
