@@ -37,20 +37,95 @@ export const users = pgTable("users", {
   emailVerifiedAt: ts("email_verified_at"),
   /** Sessions carry the version they were issued under; bumping it revokes every session of the user. */
   sessionVersion: integer("session_version").notNull().default(0),
-  /**
-   * Minor units per month of the user's current subscription, kept by a database trigger on
-   * `subscriptions` (migration 0006) so the admin list can sort 100,000 customers by MRR from an
-   * index. Never written by the app.
-   */
-  currentMrr: bigint("current_mrr", { mode: "number" }).notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
-  // Admin customer list: keyset pagination by "customer since", and search by email prefix.
   index("users_created_at_id_idx").on(t.createdAt, t.id),
-  index("users_current_mrr_id_idx").on(t.currentMrr, t.id),
   index("users_email_prefix_idx").on(t.email.op("text_pattern_ops")),
 ]);
+
+export const ACCOUNT_KINDS = ["personal", "organization"] as const;
+export type AccountKind = (typeof ACCOUNT_KINDS)[number];
+
+/**
+ * The billing subject: who has a Stripe customer, subscriptions, invoices, usage, API keys and limit
+ * overrides. Either a person's own (`personal`: created with the user by a database trigger, with
+ * the user's id as its id and the user as its only owner) or an `organization` whose members share
+ * its plan and quotas. See the README's "Accounts and organizations".
+ */
+export const accounts = pgTable(
+  "accounts",
+  {
+    /** For a personal account, the id of its user (migration 0011 backfilled it so, in place). */
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind").$type<AccountKind>().notNull(),
+    name: text("name").notNull(),
+    /** The person a personal account belongs to; null for organizations. */
+    personalUserId: uuid("personal_user_id").references(() => users.id, { onDelete: "cascade" }),
+    /**
+     * Minor units per month of the account's current subscription, kept by a database trigger on
+     * `subscriptions` (migrations 0006, 0011) so the admin list can sort 100,000 customers by MRR
+     * from an index. Never written by the app.
+     */
+    currentMrr: bigint("current_mrr", { mode: "number" }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("accounts_personal_user_id_key").on(t.personalUserId),
+    // Admin customer list: keyset pagination by "customer since" and by MRR.
+    index("accounts_created_at_id_idx").on(t.createdAt, t.id),
+    index("accounts_current_mrr_id_idx").on(t.currentMrr, t.id),
+  ],
+);
+
+export const MEMBERSHIP_ROLES = ["owner", "admin", "member"] as const;
+export type MembershipRole = (typeof MEMBERSHIP_ROLES)[number];
+
+/** Who belongs to an account, and as what. A personal account has exactly one: its user, as owner. */
+export const memberships = pgTable(
+  "memberships",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").$type<MembershipRole>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index("memberships_user_id_idx").on(t.userId)],
+);
+
+/**
+ * An invitation to join an organization: single use, 7 days, revocable, for one email address.
+ * Only the SHA-256 of its token is stored.
+ */
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** Lower-cased. */
+    email: text("email").notNull(),
+    role: text("role").$type<MembershipRole>().notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    invitedBy: uuid("invited_by").references(() => users.id, { onDelete: "set null" }),
+    expiresAt: ts("expires_at").notNull(),
+    acceptedAt: ts("accepted_at"),
+    acceptedBy: uuid("accepted_by").references(() => users.id, { onDelete: "set null" }),
+    revokedAt: ts("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("invitations_account_id_idx").on(t.accountId, t.createdAt),
+    index("invitations_email_idx").on(t.email),
+  ],
+);
 
 /**
  * Which OAuth identity (GitHub or Google account id) signs in as which user: recorded when a
@@ -124,9 +199,9 @@ export const billingCustomers = pgTable(
   "billing_customers",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     provider: text("provider").notNull().default("stripe"),
     providerCustomerId: text("provider_customer_id").notNull(),
     email: text("email"),
@@ -135,7 +210,7 @@ export const billingCustomers = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex("billing_customers_user_id_key").on(t.userId),
+    uniqueIndex("billing_customers_account_id_key").on(t.accountId),
     uniqueIndex("billing_customers_provider_customer_key").on(t.provider, t.providerCustomerId),
   ],
 );
@@ -146,9 +221,9 @@ export const billingCustomers = pgTable(
  * `generation` is the customer it replaces ("first", or the id of a deleted one).
  */
 export const billingCustomerClaims = pgTable("billing_customer_claims", {
-  userId: uuid("user_id")
+  accountId: uuid("account_id")
     .primaryKey()
-    .references(() => users.id, { onDelete: "cascade" }),
+    .references(() => accounts.id, { onDelete: "cascade" }),
   generation: text("generation").notNull(),
   idempotencyKey: text("idempotency_key").notNull(),
   createdAt: createdAt(),
@@ -158,9 +233,9 @@ export const subscriptions = pgTable(
   "subscriptions",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     billingCustomerId: uuid("billing_customer_id").references(() => billingCustomers.id, {
       onDelete: "set null",
     }),
@@ -196,6 +271,8 @@ export const subscriptions = pgTable(
     pendingPlanId: text("pending_plan_id"),
     pendingInterval: text("pending_interval").$type<"month" | "year">(),
     pendingChangeAt: ts("pending_change_at"),
+    /** Seats the schedule lowers the quantity to at the period end (a removed member); null when none. */
+    pendingQuantity: integer("pending_quantity"),
     /**
      * Monotonic version of the provider state this row reflects. Writes that carry an older
      * version are ignored, which is what makes out-of-order webhooks harmless.
@@ -207,7 +284,7 @@ export const subscriptions = pgTable(
   },
   (t) => [
     uniqueIndex("subscriptions_provider_subscription_key").on(t.provider, t.providerSubscriptionId),
-    index("subscriptions_user_id_idx").on(t.userId),
+    index("subscriptions_account_id_idx").on(t.accountId),
     index("subscriptions_billing_customer_id_idx").on(t.billingCustomerId),
     index("subscriptions_status_idx").on(t.status),
   ],
@@ -217,7 +294,7 @@ export const invoices = pgTable(
   "invoices",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    accountId: uuid("account_id").references(() => accounts.id, { onDelete: "set null" }),
     billingCustomerId: uuid("billing_customer_id").references(() => billingCustomers.id, {
       onDelete: "set null",
     }),
@@ -251,7 +328,7 @@ export const invoices = pgTable(
   },
   (t) => [
     uniqueIndex("invoices_provider_invoice_key").on(t.provider, t.providerInvoiceId),
-    index("invoices_user_id_created_idx").on(t.userId, t.providerCreatedAt),
+    index("invoices_account_id_created_idx").on(t.accountId, t.providerCreatedAt),
     index("invoices_billing_customer_id_idx").on(t.billingCustomerId),
     // Admin invoice list: newest first with keyset pagination (created, id), optionally by status.
     index("invoices_provider_created_idx").on(t.providerCreatedAt, t.id),
@@ -264,9 +341,9 @@ export const usageEvents = pgTable(
   "usage_events",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     meter: text("meter").notNull(),
     /** Negative for refunds. */
     quantity: bigint("quantity", { mode: "number" }).notNull(),
@@ -291,9 +368,9 @@ export const usageEvents = pgTable(
     // The only index that starts with the user: an idempotency-key lookup always probes it. A second
     // user-first index looked cheaper to the planner whenever statistics predated a customer's
     // events, and it then scanned every event of that customer once per key.
-    uniqueIndex("usage_events_user_idempotency_key").on(t.userId, t.idempotencyKey),
+    uniqueIndex("usage_events_account_idempotency_key").on(t.accountId, t.idempotencyKey),
     // Usage history: one meter of one user over a time range.
-    index("usage_events_meter_user_created_idx").on(t.meter, t.userId, t.createdAt),
+    index("usage_events_meter_account_created_idx").on(t.meter, t.accountId, t.createdAt),
     index("usage_events_api_key_id_idx").on(t.apiKeyId),
     index("usage_events_billable_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
   ],
@@ -310,9 +387,9 @@ export const usageReservations = pgTable(
   "usage_reservations",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     meter: text("meter").notNull(),
     periodStart: ts("period_start").notNull(),
     periodEnd: ts("period_end").notNull(),
@@ -323,7 +400,7 @@ export const usageReservations = pgTable(
     settledAt: ts("settled_at"),
   },
   (t) => [
-    index("usage_reservations_pending_idx").on(t.userId, t.meter, t.periodStart).where(sql`${t.status} = 'pending'`),
+    index("usage_reservations_pending_idx").on(t.accountId, t.meter, t.periodStart).where(sql`${t.status} = 'pending'`),
   ],
 );
 
@@ -349,9 +426,9 @@ export const anonymousUsage = pgTable(
 export const usageCounters = pgTable(
   "usage_counters",
   {
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     meter: text("meter").notNull(),
     periodStart: ts("period_start").notNull(),
     periodEnd: ts("period_end").notNull(),
@@ -359,7 +436,7 @@ export const usageCounters = pgTable(
     reserved: bigint("reserved", { mode: "number" }).notNull().default(0),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.meter, t.periodStart] })],
+  (t) => [primaryKey({ columns: [t.accountId, t.meter, t.periodStart] })],
 );
 
 export const WEBHOOK_EVENT_STATUSES = ["received", "processed", "failed", "ignored"] as const;
@@ -417,9 +494,9 @@ export const subscriptionChanges = pgTable(
   "subscription_changes",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     subscriptionId: uuid("subscription_id")
       .notNull()
       .references(() => subscriptions.id, { onDelete: "cascade" }),
@@ -428,17 +505,19 @@ export const subscriptionChanges = pgTable(
     data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
     occurredAt: ts("occurred_at").notNull().defaultNow(),
   },
-  (t) => [index("subscription_changes_user_idx").on(t.userId, t.occurredAt, t.id)],
+  (t) => [index("subscription_changes_account_idx").on(t.accountId, t.occurredAt, t.id)],
 );
 
 export const apiKeys = pgTable(
   "api_keys",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    /** The member who created it (null once that user is gone). */
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     /** The first characters of the key, shown in lists so users can tell keys apart. */
     prefix: text("prefix").notNull(),
     /** SHA-256 of the full key; the key itself is shown once and never stored. */
@@ -448,7 +527,7 @@ export const apiKeys = pgTable(
     revokedAt: ts("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("api_keys_user_id_idx").on(t.userId), index("api_keys_prefix_idx").on(t.prefix)],
+  (t) => [index("api_keys_account_id_idx").on(t.accountId), index("api_keys_prefix_idx").on(t.prefix)],
 );
 
 export const auditLog = pgTable(
@@ -477,7 +556,7 @@ export const notifications = pgTable(
   "notifications",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    accountId: uuid("account_id").references(() => accounts.id, { onDelete: "set null" }),
     toEmail: text("to_email").notNull(),
     kind: text("kind").notNull(),
     subject: text("subject").notNull(),
@@ -496,7 +575,7 @@ export const notifications = pgTable(
   (t) => [
     uniqueIndex("notifications_source_event_kind_key").on(t.sourceEventId, t.kind),
     index("notifications_status_next_attempt_idx").on(t.status, t.nextAttemptAt),
-    index("notifications_user_id_idx").on(t.userId),
+    index("notifications_account_id_idx").on(t.accountId),
     index("notifications_created_at_idx").on(t.createdAt),
     index("notifications_status_created_idx").on(t.status, t.createdAt),
   ],
@@ -509,9 +588,9 @@ export const notifications = pgTable(
 export const customerLimitOverrides = pgTable(
   "customer_limit_overrides",
   {
-    userId: uuid("user_id")
+    accountId: uuid("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     meter: text("meter").notNull(),
     limit: bigint("limit", { mode: "number" }),
     /** The admin who set it (also in the audit log). */
@@ -519,7 +598,7 @@ export const customerLimitOverrides = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.meter] }), index("customer_limit_overrides_updated_by_idx").on(t.updatedBy)],
+  (t) => [primaryKey({ columns: [t.accountId, t.meter] }), index("customer_limit_overrides_updated_by_idx").on(t.updatedBy)],
 );
 
 /**
@@ -557,3 +636,6 @@ export type WebhookEvent = typeof webhookEvents.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type UsageEvent = typeof usageEvents.$inferSelect;
 export type CustomerLimitOverride = typeof customerLimitOverrides.$inferSelect;
+export type Account = typeof accounts.$inferSelect;
+export type Membership = typeof memberships.$inferSelect;
+export type Invitation = typeof invitations.$inferSelect;

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   "forbidden",
   "email_not_verified",
   "feature_not_in_plan",
+  "invitation_email_mismatch",
   // 402: payment or quota
   "card_error",
   "quota_exceeded",
@@ -30,6 +31,9 @@ export const ERROR_CODES = [
   "preview_expired",
   "subscription_not_changeable",
   "payment_past_due",
+  "seat_limit_reached",
+  "last_owner",
+  "invitation_not_usable",
   "payload_too_large",
   "unsupported_media_type",
   "rate_limited",

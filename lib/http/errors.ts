@@ -13,6 +13,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   email_not_verified: 403,
   feature_not_in_plan: 403,
+  invitation_email_mismatch: 403,
   card_error: 402,
   quota_exceeded: 402,
   not_found: 404,
@@ -24,6 +25,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   preview_expired: 409,
   subscription_not_changeable: 409,
   payment_past_due: 409,
+  seat_limit_reached: 409,
+  last_owner: 409,
+  // Expired, used or revoked: it existed, and it will never work again.
+  invitation_not_usable: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

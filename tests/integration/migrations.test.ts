@@ -5,6 +5,7 @@ import { MIGRATIONS_FOLDER, openDatabase, selectRows } from "@/db/client";
 import { POOLED_DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpers/db";
 
 const EXPECTED_TABLES = [
+  "accounts",
   "anonymous_usage",
   "api_keys",
   "audit_log",
@@ -12,7 +13,9 @@ const EXPECTED_TABLES = [
   "billing_customers",
   "customer_limit_overrides",
   "email_verification_tokens",
+  "invitations",
   "invoices",
+  "memberships",
   "notifications",
   "oauth_identities",
   "operator_alerts",
