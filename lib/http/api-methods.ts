@@ -42,6 +42,13 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/health": ["GET"],
   "/api/internal/subscription/sync": ["POST"],
   "/api/me": ["GET"],
+  "/api/orgs": ["GET", "POST"],
+  "/api/orgs/:id": ["DELETE", "PATCH"],
+  "/api/orgs/:id/invitations": ["POST"],
+  "/api/orgs/:id/invitations/:invitationId": ["DELETE"],
+  "/api/orgs/:id/members": ["GET"],
+  "/api/orgs/:id/members/:userId": ["DELETE", "PATCH"],
+  "/api/orgs/invitations/accept": ["POST"],
 };
 
 /** The methods `pathname` answers, or null when no API route serves it. */

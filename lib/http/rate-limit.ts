@@ -27,6 +27,11 @@ export const RATE_LIMIT_POLICIES = {
   portal: { ip: { points: 30, seconds: 60 }, account: { points: 10, seconds: 60 } },
   /** Billing actions that change a subscription (change, cancel, resume). */
   "billing-action": { ip: { points: 60, seconds: 60 }, account: { points: 20, seconds: 60 } },
+  /**
+   * Organization invitations (each emails an address the inviter typed): a team's worth an hour per
+   * inviter, far above what onboarding needs and far below what spamming would. Accepting one too.
+   */
+  invitation: { ip: { points: 100, seconds: 60 * 60 }, account: { points: 50, seconds: 60 * 60 } },
   /** The usage API: 100 requests/s sustained per account, bursts of 200. */
   usage: { account: { points: 200, seconds: 2 } },
 } as const satisfies Record<string, { ip?: Budget; account?: Budget }>;

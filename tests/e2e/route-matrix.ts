@@ -27,6 +27,8 @@ export interface MatrixRow {
 export const E2E_CRON_SECRET = "e2e-cron-secret-value";
 export const E2E_INTERNAL_API_KEY = "e2e-internal-api-key-value";
 
+/** An id nothing has: the matrix's users belong to no organization. */
+const NO_SUCH_ID = "00000000-0000-4000-8000-000000000000";
 const json = (status: number): Record<Identity, number> => ({ anonymous: 401, user: status, admin: status });
 
 export const ROUTE_MATRIX: MatrixRow[] = [
@@ -117,6 +119,21 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/api/billing/api-keys/route.ts", method: "POST", url: "/api/billing/api-keys", access: "user", body: { name: "" }, expect: json(400) },
   // Nobody's key, or another user's: 404 either way.
   { file: "app/api/billing/api-keys/[id]/route.ts", method: "DELETE", url: "/api/billing/api-keys/00000000-0000-4000-8000-000000000000", access: "user", expect: json(404) },
+  // Organizations: any signed-in user may create and list theirs; an organization they are not a member of is a 404.
+  { file: "app/api/orgs/route.ts", method: "GET", url: "/api/orgs", access: "user", expect: json(200) },
+  { file: "app/api/orgs/route.ts", method: "POST", url: "/api/orgs", access: "user", body: { name: "" }, expect: json(400) },
+  ...(
+    [
+      ["app/api/orgs/[id]/route.ts", "PATCH", "", { name: "Matrix" }],
+      ["app/api/orgs/[id]/route.ts", "DELETE", "", undefined],
+      ["app/api/orgs/[id]/members/route.ts", "GET", "/members", undefined],
+      ["app/api/orgs/[id]/members/[userId]/route.ts", "PATCH", `/members/${NO_SUCH_ID}`, { role: "member" }],
+      ["app/api/orgs/[id]/members/[userId]/route.ts", "DELETE", `/members/${NO_SUCH_ID}`, undefined],
+      ["app/api/orgs/[id]/invitations/route.ts", "POST", "/invitations", { email: "matrix@example.com", role: "member" }],
+      ["app/api/orgs/[id]/invitations/[invitationId]/route.ts", "DELETE", `/invitations/${NO_SUCH_ID}`, undefined],
+    ] as const
+  ).map(([file, method, rest, body]): MatrixRow => ({ file, method, url: `/api/orgs/${NO_SUCH_ID}${rest}`, access: "user", body, expect: json(404) })),
+  { file: "app/api/orgs/invitations/accept/route.ts", method: "POST", url: "/api/orgs/invitations/accept", access: "user", body: { token: "not-a-real-token-value-000" }, expect: json(404) },
   // Anonymous visitors get the guest allowance (the same 3 runs for every identity here: none is used up).
   { file: "app/api/demo/jobs/route.ts", method: "POST", url: "/api/demo/jobs", access: "public", expect: { anonymous: 200, user: 200, admin: 200 } },
   // Scheduled jobs (lib/http/cron.ts): only the CRON_SECRET bearer token runs them.
