@@ -13,7 +13,7 @@ import { GET as usersRoute } from "@/app/api/billing/admin/users/route";
 import { POST as replayRoute } from "@/app/api/billing/admin/webhooks/[id]/replay/route";
 import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route";
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
-import { auditLog, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
+import { accounts, auditLog, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -67,14 +67,14 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       expect(forbidden.status, `${method} ${path} as a normal user`).toBe(403);
       expect(forbidden.body.error).toBe("forbidden");
     }
-    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, target.id))).toEqual([]);
-    expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.userId, target.id))).toEqual([]);
+    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, target.id))).toEqual([]);
+    expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id))).toEqual([]);
   });
 
   it("a customer's MRR follows every change to their subscriptions (the trigger behind sort=mrr)", async () => {
     const user = await env.createUser();
-    const mrr = async () => (await env.database.db.select({ v: users.currentMrr }).from(users).where(eq(users.id, user.id)))[0].v;
-    const base = { userId: user.id, planId: "pro", currentPeriodStart: new Date(), currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) };
+    const mrr = async () => (await env.database.db.select({ v: accounts.currentMrr }).from(accounts).where(eq(accounts.id, user.id)))[0].v;
+    const base = { accountId: user.id, planId: "pro", currentPeriodStart: new Date(), currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) };
     expect(await mrr()).toBe(0);
     const [trial] = await env.database.db
       .insert(subscriptions)
@@ -104,7 +104,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     const made: User[] = [];
     for (let i = 0; i < 5; i += 1) made.push(await env.createUser(`${tag}-${i}@example.com`));
     await env.database.db.insert(subscriptions).values({
-      userId: made[2].id,
+      accountId: made[2].id,
       providerSubscriptionId: `sub_${tag}`,
       status: "active",
       planId: "scale",
@@ -194,7 +194,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       const res = await set(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
-    const overrides = await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.userId, target.id));
+    const overrides = await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id));
     expect(overrides).toEqual([expect.objectContaining({ meter: "tokens", limit: null, updatedBy: admin.id })]);
     const actions = (await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, target.id))).map((a) => a.action);
     expect(actions).toEqual(["limit_override.set", "limit_override.set", "limit_override.removed", "limit_override.set", "limit_override.removed"]);
@@ -259,7 +259,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
 
   it("lists invoices filtered by status and date with totals, and rejects bad filters", async () => {
     const user = await env.createUser();
-    const base = { userId: user.id, currency: "usd", providerCreatedAt: new Date("2026-06-10T10:00:00Z") };
+    const base = { accountId: user.id, currency: "usd", providerCreatedAt: new Date("2026-06-10T10:00:00Z") };
     await env.database.db.insert(invoices).values([
       { ...base, providerInvoiceId: `in_a_${kind}`, status: "paid", total: 1_900, amountPaid: 1_900 },
       { ...base, providerInvoiceId: `in_b_${kind}`, status: "open", total: 9_900, amountDue: 9_900, amountRemaining: 9_900 },
