@@ -155,7 +155,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(revoke.body).toMatchObject({ granted: false, changed: true });
     expect((await getBillingSummary(target.id)).plan.id).toBe("free");
 
-    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, target.id)));
+    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, target.id)));
     expect(audit.map((a) => [a.action, a.actorUserId])).toEqual([
       ["staff.granted", admin.id],
       ["staff.revoked", admin.id],
@@ -265,12 +265,12 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       { ...base, providerInvoiceId: `in_b_${kind}`, status: "open", total: 9_900, amountDue: 9_900, amountRemaining: 9_900 },
       { ...base, providerInvoiceId: `in_c_${kind}`, status: "paid", total: 500, amountPaid: 500, providerCreatedAt: new Date("2026-07-01T00:00:00Z") },
     ]);
-    const june = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&from=2026-06-01&to=2026-06-30`);
+    const june = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&from=2026-06-01&to=2026-06-30`);
     expect((june.body.invoices as unknown[]).length).toBe(2);
     expect(june.body.totals).toEqual([{ currency: "usd", count: 2, total: 11_800, paid: 1_900, due: 9_900 }]);
-    const paid = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&status=paid&limit=1`);
+    const paid = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&status=paid&limit=1`);
     expect(paid.body.invoices).toEqual([expect.objectContaining({ id: `in_c_${kind}`, email: user.email })]);
-    const next = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&status=paid&limit=1&cursor=${paid.body.nextCursor}`);
+    const next = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&status=paid&limit=1&cursor=${paid.body.nextCursor}`);
     expect(next.body.invoices).toEqual([expect.objectContaining({ id: `in_a_${kind}` })]);
     for (const bad of ["status=late", "from=2026-13-01", "from=2026-07-01&to=2026-06-01"]) {
       expect((await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?${bad}`)).status, bad).toBe(400);

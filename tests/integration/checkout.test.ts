@@ -47,7 +47,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     expect(session.customer).toBe(customer.providerCustomerId);
     const stripeCustomer = await env.stripe.customers.retrieve(customer.providerCustomerId);
-    expect("metadata" in stripeCustomer ? stripeCustomer.metadata : null).toMatchObject({ userId: user.id });
+    expect("metadata" in stripeCustomer ? stripeCustomer.metadata : null).toMatchObject({ accountId: user.id });
 
     const done = await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" });
     expect(done.status).toBe(200);
@@ -171,7 +171,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     expect([a.status, b.status]).toEqual([200, 200]);
     const customers = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     expect(customers).toHaveLength(1);
-    const inStripe = (await env.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.userId === user.id);
+    const inStripe = (await env.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.accountId === user.id);
     expect(inStripe).toHaveLength(1);
     const open = await env.stripe.checkout.sessions.list({ customer: customers[0].providerCustomerId, status: "open" });
     expect(open.data).toHaveLength(1);

@@ -6,7 +6,7 @@ import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { GET as deliverCronRoute } from "@/app/api/cron/deliver/route";
 import { GET as cronRoute } from "@/app/api/cron/reconcile/route";
 import { POST as providerSyncRoute } from "@/app/api/internal/subscription/sync/route";
-import { auditLog, billingCustomers, notifications, operatorAlerts, subscriptions, webhookEvents } from "@/db/schema";
+import { accounts, auditLog, billingCustomers, notifications, operatorAlerts, subscriptions, webhookEvents } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { queueNotification, deliverPendingNotifications } from "@/lib/billing/notifications";
@@ -59,6 +59,22 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       expect((await call({ userId: "not-a-uuid", plan: "pro", status: "active", provider: "paddle", externalId: "x" })).status).toBe(400);
       const missing = await call({ userId: "00000000-0000-4000-8000-000000000000", plan: "pro", status: "active", provider: "paddle", externalId: "x" });
       expect(missing.status).toBe(404);
+      // Neither an account nor (as before accounts) a user id: 400 naming accountId.
+      const neither = await call({ plan: "pro", status: "active", provider: "paddle", externalId: "x" });
+      expect(neither.status).toBe(400);
+      expect(await neither.json()).toMatchObject({ field: "accountId" });
+    });
+
+    it("takes the account by accountId (an organization's too), and userId as its personal account's alias", async () => {
+      const user = await env.createUser();
+      const [org] = await env.database.db.insert(accounts).values({ kind: "organization", name: "Paddle Org" }).returning();
+      const byAccount = await call({ accountId: org.id, plan: "pro", status: "active", provider: "paddle", externalId: "sub_paddle_org" });
+      expect(byAccount.status).toBe(200);
+      const byUser = await call({ userId: user.id, plan: "pro", status: "active", provider: "paddle", externalId: "sub_paddle_person" });
+      expect(byUser.status).toBe(200);
+      const rows = await env.database.db.select().from(subscriptions).where(eq(subscriptions.provider, "paddle"));
+      expect(rows.find((r) => r.providerSubscriptionId === "sub_paddle_org")?.accountId).toBe(org.id);
+      expect(rows.find((r) => r.providerSubscriptionId === "sub_paddle_person")?.accountId).toBe(user.id);
     });
 
     it("sets a user's plan with the same entitlement rules, idempotently", async () => {
