@@ -230,7 +230,7 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
     expect(JSON.stringify(row)).not.toContain(token);
 
     const [mail] = await database.db.select().from(notifications).where(eq(notifications.sourceEventId, `invitation:${id}`));
-    expect(mail).toMatchObject({ toEmail: invitee.email, kind: "organization_invitation", status: "outbox" });
+    expect(mail).toMatchObject({ accountId: orgId, toEmail: invitee.email, kind: "organization_invitation", status: "outbox" });
     expect(mail.subject).toContain("Mailers");
     expect(mail.body).toContain(acceptUrl);
     expect(mail.body).toContain(owner.email);
