@@ -1,7 +1,8 @@
 import type Stripe from "stripe";
 
 /**
- * A paid subscription carries its plan price (licensed, quantity 1) and, beside it, one metered
+ * A paid subscription carries its plan price (licensed; quantity 1, or the seats of a per-seat
+ * plan) and, beside it, one metered
  * price per `bill` meter on the same interval (lib/billing/plans.ts `meteredLookupKeys`), so the
  * usage past the included amount that `npm run usage:report` sends to Stripe's meters is invoiced.
  * These helpers tell the items apart and build the `items` of a plan change.
