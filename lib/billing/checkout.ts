@@ -19,6 +19,7 @@ import { stripeErrorCode } from "@/lib/stripe/errors";
 import { idOf } from "@/lib/stripe/mapping";
 import { ensureBillingCustomer, findBillingCustomer } from "./customers";
 import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
+import { planQuantity } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
 import { checkoutTrialDays, databaseTrialUsed, stripeTrialUsed } from "./trial";
@@ -69,6 +70,8 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
   const plan = purchasablePlan(planId);
   const db = await getDb();
   if (await liveStripeSubscription(db, user.id)) throw subscriptionExists();
+  // A per-seat plan is bought for the account's current members (refused above the plan's maximum).
+  const quantity = await planQuantity(db, plan, user.id);
   const { price, metered } = await subscriptionPrices(plan, interval);
   const customer = await ensureBillingCustomer(user);
   const known = await listCustomerSubscriptions(customer.providerCustomerId);
@@ -87,6 +90,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
     customerId: customer.providerCustomerId,
     userId: user.id,
     priceId: price.id,
+    quantity,
     meteredPriceIds: metered.map((p) => p.id),
     planId: plan.id,
     interval,
@@ -99,7 +103,7 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
   // No lock: each click creates its session, then expires every open one but the newest it sees.
   // Whatever the interleaving, the last click to look sees them all, so one session stays open.
   await expireAllButNewestCheckoutSession(customer.providerCustomerId);
-  logger.info({ userId: user.id, plan: plan.id, interval, trialDays, checkoutSessionId: session.id }, "checkout started");
+  logger.info({ userId: user.id, plan: plan.id, interval, quantity, trialDays, checkoutSessionId: session.id }, "checkout started");
   return { url: session.url };
 }
 

@@ -49,18 +49,30 @@ export const SEAT_SYNC_ROUNDS = 5;
 /** Statuses in which the seats are kept in step (a subscription waiting for its first payment or ended is left alone). */
 const SEAT_SYNCED_STATUSES = new Set(["trialing", "active", "past_due"]);
 
+const seatLimitReached = (plan: Plan, members: number) =>
+  new AppError(
+    "seat_limit_reached",
+    `${plan.name} has at most ${plan.seats?.max} seats and the organization has ${members} members. Remove a member or choose another plan.`,
+    { maximum: plan.seats?.max, members },
+  );
+
 export async function assertSeatAvailable(db: Queryable, accountId: string, adding = 1): Promise<void> {
   const subscription = await liveStripeSubscription(db, accountId);
-  const bounds = findPlan(subscription?.planId)?.seats;
-  if (!bounds) return;
+  const plan = findPlan(subscription?.planId);
+  if (!plan?.seats) return;
   const members = await countMembers(db, accountId);
-  if (members + adding > bounds.max) {
-    throw new AppError(
-      "seat_limit_reached",
-      `This plan has at most ${bounds.max} seats and the organization has ${members} members. Remove a member or change plan first.`,
-      { maximum: bounds.max, members },
-    );
-  }
+  if (members + adding > plan.seats.max) throw seatLimitReached(plan, members);
+}
+
+/**
+ * The plan item's quantity for a new subscription to `plan` (checkout) or a change into it: the
+ * account's members on a per-seat plan (409 `seat_limit_reached` above its maximum), 1 otherwise.
+ */
+export async function planQuantity(db: Queryable, plan: Plan, accountId: string): Promise<number> {
+  if (!plan.seats) return 1;
+  const members = await countMembers(db, accountId);
+  if (members > plan.seats.max) throw seatLimitReached(plan, members);
+  return seatQuantity(plan, members);
 }
 
 /** One Stripe write that brings the seats closer to the members, or none when they agree. */

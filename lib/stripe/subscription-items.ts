@@ -31,10 +31,12 @@ export function itemsForPriceChange(
   subscription: Stripe.Subscription,
   planPriceId: string,
   metered: Stripe.Price[],
+  /** The plan item's quantity on the new price (the seats of a per-seat plan, 1 otherwise); unchanged when absent. */
+  quantity?: number,
 ): Stripe.SubscriptionUpdateParams.Item[] {
   const plan = planItemOf(subscription);
   if (!plan) throw new Error(`subscription ${subscription.id} has no items`);
-  const items: Stripe.SubscriptionUpdateParams.Item[] = [{ id: plan.id, price: planPriceId }];
+  const items: Stripe.SubscriptionUpdateParams.Item[] = [{ id: plan.id, price: planPriceId, ...(quantity === undefined ? {} : { quantity }) }];
   const current = meteredItemsOf(subscription);
   for (const price of metered) {
     const same = current.find((item) => item.price.recurring?.meter === price.recurring?.meter);
