@@ -16,7 +16,6 @@ import {
   previewPriceChange,
   releaseSchedule,
   retrieveSubscriptionState,
-  scheduleSeatsOf,
   schedulePriceChange,
   setCancelAtPeriodEnd,
   stripeNow,
@@ -172,7 +171,7 @@ async function restorePendingChange(state: SubscriptionState): Promise<void> {
     priceId: state.pendingChange!.priceId,
     interval: pending.interval,
     meteredPriceIds: metered.map((p) => p.id),
-    quantity: scheduleSeatsOf(state.subscription)?.next?.quantity,
+    quantity: state.schedule?.next?.quantity,
   });
 }
 

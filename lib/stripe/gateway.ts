@@ -36,6 +36,8 @@ export interface SubscriptionState {
    * from the period end on a per-seat plan); null when nothing changes the quantity.
    */
   pendingQuantity: number | null;
+  /** The attached schedule's seats (its next phase's lookup key filled in). */
+  schedule: ScheduleSeats | null;
 }
 
 /** The phase an active schedule moves the subscription to next (at the current phase's end). */
@@ -112,7 +114,14 @@ export async function retrieveSubscriptionState(id: string): Promise<Subscriptio
     const price = await getStripe().prices.retrieve(pendingChange.priceId);
     pendingChange = { ...pendingChange, lookupKey: price.lookup_key };
   }
-  return { subscription, pendingChange, pendingQuantity: pendingQuantityOf(subscription) };
+  // The schedule's phases name their prices by id: the next one's lookup key is the current item's
+  // (same price) or the pending change's (read above).
+  const schedule = scheduleSeatsOf(subscription);
+  if (schedule?.next && !schedule.next.lookupKey) {
+    const item = planItemOf(subscription);
+    schedule.next.lookupKey = schedule.next.priceId === item?.price.id ? item.price.lookup_key : (pendingChange?.lookupKey ?? null);
+  }
+  return { subscription, pendingChange, pendingQuantity: pendingQuantityOf(subscription), schedule };
 }
 
 /**
