@@ -24,7 +24,6 @@ import {
   isIdempotencyConflict,
   releaseSchedule,
   retrieveSubscriptionState,
-  scheduleSeatsOf,
   schedulePriceChange,
   setPlanQuantityNow,
   type ScheduleSeats,
@@ -97,7 +96,7 @@ export interface SeatFacts {
 }
 
 /** The per-seat facts of a subscription; null when its plan is not priced per seat. */
-export function seatFacts(subscription: Stripe.Subscription): SeatFacts | null {
+export function seatFacts({ subscription, schedule }: SubscriptionState): SeatFacts | null {
   const item = planItemOf(subscription);
   const parsed = parseLookupKey(item?.price.lookup_key);
   if (!item || !parsed?.plan.seats) return null;
@@ -108,7 +107,7 @@ export function seatFacts(subscription: Stripe.Subscription): SeatFacts | null {
     quantity: item.quantity ?? 1,
     meteredPriceIds: meteredItemsOf(subscription).map((i) => i.price.id),
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
-    schedule: scheduleSeatsOf(subscription),
+    schedule,
   };
 }
 
@@ -195,7 +194,7 @@ export async function syncSeats(accountId: string): Promise<SeatSyncResult | nul
     if (!row) return null;
     const members = await countMembers(db, accountId);
     const state = await retrieveSubscriptionState(row.providerSubscriptionId);
-    const facts = seatFacts(state.subscription);
+    const facts = seatFacts(state);
     if (!facts) return null;
     const step = SEAT_SYNCED_STATUSES.has(state.subscription.status) ? planSeatStep(facts, members) : ({ op: "none" } as const);
     if (step.op === "none" || round > SEAT_SYNC_ROUNDS) {
