@@ -165,7 +165,7 @@ export function PricingPlans({
 
       {/* Each card spans six rows of the list's grid (subgrid), so the name, description, price,
           button, limits and features line up across a row of cards whatever each one holds. */}
-      <ul className="grid gap-x-6 gap-y-6 md:grid-cols-2 lg:grid-cols-4">
+      <ul className="grid gap-x-6 gap-y-6 md:grid-cols-2 lg:grid-cols-3 xl:grid-cols-5 xl:gap-x-4">
         {plans.map((plan) => {
           const price = plan.prices?.[interval] ?? null;
           const isCurrent = viewer.currentPlanId === plan.id;
