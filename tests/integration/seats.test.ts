@@ -235,6 +235,29 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     expect((await invoicesOf(org)).filter((i) => i.billing_reason === "subscription_update")).toHaveLength(0);
   });
 
+  it("the webhook stores the schedule's lower quantity as pending_quantity, whoever wrote it, and the renewal applies it", async () => {
+    const org = await organization(4);
+    await subscribe(org, "team");
+    const { subscription } = await stripeSeats(org);
+    const item = subscription.items.data.find((i) => i.price.recurring?.usage_type !== "metered") as Stripe.SubscriptionItem;
+    const metered = subscription.items.data.filter((i) => i.id !== item.id).map((i) => ({ price: i.price.id }));
+    // Written straight to Stripe (not through syncSeats): only the webhook can tell our row.
+    const schedule = await env.stripe.subscriptionSchedules.create({ from_subscription: subscription.id });
+    await env.stripe.subscriptionSchedules.update(schedule.id, {
+      end_behavior: "release",
+      phases: [
+        { items: [{ price: item.price.id, quantity: 4 }, ...metered], start_date: item.current_period_start, end_date: item.current_period_end },
+        { items: [{ price: item.price.id, quantity: 2 }, ...metered] },
+      ],
+    });
+    await env.flush();
+    expect(await row(org)).toMatchObject({ quantity: 4, pendingQuantity: 2, pendingPlanId: null });
+    expect((await summary(org)).seats).toEqual({ members: 4, quantity: 4, pendingQuantity: 2 });
+    await advance(org, PERIOD_END + 2 * 3600);
+    expect(await row(org)).toMatchObject({ quantity: 2, pendingQuantity: null });
+    expect((await summary(org)).entitlements.limits.jobs).toBe(2_000);
+  });
+
   it("seat_limit_reached at the plan's maximum, naming it; no limit without a per-seat plan", async () => {
     const org = await organization(49);
     const refusal = async (adding: number) => {
