@@ -51,13 +51,16 @@ export function catalogTerms(planId: string, interval: BillingInterval): PriceTe
   return { planId, interval, unitAmount: prices ? prices[interval] : 0 };
 }
 
-/** `changeDirection` between catalog prices, for pages that only know plan ids and intervals. */
+/**
+ * `changeDirection` between catalog prices, for pages that only know plan ids and intervals (and,
+ * on per-seat plans, the seats: the current quantity, the members a change into one would buy).
+ */
 export function classifyChange(
-  current: { planId: string; interval: BillingInterval | null },
-  target: { planId: string; interval: BillingInterval },
+  current: { planId: string; interval: BillingInterval | null; quantity?: number },
+  target: { planId: string; interval: BillingInterval; quantity?: number },
 ): ChangeDirection {
-  const from = catalogTerms(current.planId, current.interval ?? target.interval);
-  return changeDirection(from, catalogTerms(target.planId, target.interval));
+  const from = { ...catalogTerms(current.planId, current.interval ?? target.interval), quantity: current.quantity };
+  return changeDirection(from, { ...catalogTerms(target.planId, target.interval), quantity: target.quantity });
 }
 
 /**

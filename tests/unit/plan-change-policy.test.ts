@@ -39,6 +39,12 @@ describe("per-seat plans: the amount per period is the price times the seats (St
   ] as const)("%o → %o is %s", (from, to, expected) => {
     expect(changeDirection(from, to)).toBe(expected);
   });
+
+  it("classifies by plan ids with the seats, as pages do", () => {
+    expect(classifyChange({ planId: "pro", interval: "month" }, { planId: "team", interval: "month", quantity: 1 })).toBe("downgrade");
+    expect(classifyChange({ planId: "pro", interval: "month" }, { planId: "team", interval: "month", quantity: 4 })).toBe("upgrade");
+    expect(classifyChange({ planId: "team", interval: "month", quantity: 4 }, { planId: "pro", interval: "month" })).toBe("downgrade");
+  });
 });
 
 describe("the portal's configuration is the app's policy", () => {
