@@ -59,9 +59,13 @@ export function formatShortDate(value: string | Date): string {
   return format(typeof value === "string" ? new Date(value) : value, "MMM d, yyyy");
 }
 
-/** A quota for display: null is unlimited; `50000, "calls"` → `50,000 calls`. */
-export function formatLimit(limit: number | null, unit?: string): string {
+/**
+ * A quota for display: null is unlimited; `50000, "calls"` → `50,000 calls`; a per-seat plan limit
+ * `{ perSeat: 1000 }, "jobs"` → `1,000 jobs per seat`.
+ */
+export function formatLimit(limit: number | null | { perSeat: number }, unit?: string): string {
   if (limit === null) return "Unlimited";
+  if (typeof limit === "object") return `${formatLimit(limit.perSeat, unit)} per seat`;
   const n = new Intl.NumberFormat(DISPLAY_LOCALE).format(limit);
   return unit ? `${n} ${unit}` : n;
 }

@@ -1,5 +1,5 @@
 import { classifyChange } from "@/lib/billing/plan-change-policy";
-import { FEATURES, findPlan, METERS, type BillingInterval, type FeatureId, type MeterId } from "@/lib/billing/plans";
+import { effectiveLimit, FEATURES, findPlan, METERS, type BillingInterval, type FeatureId, type MeterId } from "@/lib/billing/plans";
 import { formatLimit } from "@/lib/format";
 
 type Selection = { planId: string; interval: BillingInterval | null };
@@ -26,8 +26,10 @@ export function planDifference(fromPlanId: string, toPlanId: string): PlanDiffer
   for (const meter of Object.keys(METERS) as MeterId[]) {
     const a = from.limits[meter];
     const b = to.limits[meter];
-    if (a === b) continue;
-    const more = a !== null && (b === null || b > a);
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    // A per-seat limit compares at one seat (what the smallest team gets).
+    const [least, most] = [effectiveLimit(a, 1), effectiveLimit(b, 1)];
+    const more = least !== null && (most === null || most > least);
     const text = `${METERS[meter].label}: ${formatLimit(a, METERS[meter].unit)} → ${formatLimit(b, METERS[meter].unit)}`;
     (more ? gains : loses).push(text);
   }

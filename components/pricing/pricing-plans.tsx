@@ -165,7 +165,7 @@ export function PricingPlans({
 
       {/* Each card spans six rows of the list's grid (subgrid), so the name, description, price,
           button, limits and features line up across a row of cards whatever each one holds. */}
-      <ul className="grid gap-x-6 gap-y-6 md:grid-cols-2 lg:grid-cols-4">
+      <ul className="grid gap-x-6 gap-y-6 md:grid-cols-2 lg:grid-cols-3 xl:grid-cols-5 xl:gap-x-4">
         {plans.map((plan) => {
           const price = plan.prices?.[interval] ?? null;
           const isCurrent = viewer.currentPlanId === plan.id;
@@ -193,11 +193,11 @@ export function PricingPlans({
                   <>
                     <p>
                       <span className="text-3xl font-bold">{formatMoney(price.amount, price.currency, { trimZeros: true })}</span>
-                      <span className="text-gray-600"> /{interval}</span>
+                      <span className="text-gray-600">{plan.seats ? " per seat" : ""} /{interval}</span>
                     </p>
                     {interval === "year" && plan.prices && (
                       <p className="text-sm text-gray-600">
-                        {formatMoney(Math.round(price.amount / 12), price.currency)}/month, billed yearly
+                        {formatMoney(Math.round(price.amount / 12), price.currency)}/month{plan.seats ? " per seat" : ""}, billed yearly
                         {(() => {
                           const label = savingsLabel(yearlySavings(plan.prices.month.amount, plan.prices.year.amount));
                           return label ? <span className="font-medium text-green-700"> · {label}</span> : null;

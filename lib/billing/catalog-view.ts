@@ -1,7 +1,7 @@
 import { logger } from "@/lib/logger";
 import { paymentsMode } from "@/lib/stripe/client";
 import { activePricesByLookupKey } from "@/lib/stripe/gateway";
-import { FEATURES, INTERVALS, METERS, PLANS, lookupKeyFor, planOverage, type BillingInterval, type FeatureId, type MeterId, type Plan } from "./plans";
+import { FEATURES, INTERVALS, METERS, PLANS, lookupKeyFor, planOverage, type BillingInterval, type FeatureId, type MeterId, type Plan, type PlanLimit, type SeatBounds } from "./plans";
 
 export interface PlanPriceView {
   amount: number;
@@ -20,7 +20,9 @@ export interface PlanView {
   contactSales: boolean;
   trialDays: number;
   features: Record<FeatureId, boolean>;
-  limits: Record<MeterId, number | null>;
+  limits: Record<MeterId, PlanLimit>;
+  /** Priced per seat (prices are per seat per interval), with the seats it may be bought for; null for flat prices. */
+  seats: SeatBounds | null;
   /** What usage past a meter's monthly allowance costs, in words, for the meters the plan bills ("$0.02 per 1,000 tokens"). */
   overage: Partial<Record<MeterId, string>>;
   prices: Record<BillingInterval, PlanPriceView> | null;
@@ -49,6 +51,7 @@ export async function publicCatalog(): Promise<{ plans: PlanView[]; features: ty
     trialDays: plan.trialDays,
     features: plan.features,
     limits: plan.limits,
+    seats: plan.seats ?? null,
     overage: planOverage(plan),
     prices: plan.prices
       ? (Object.fromEntries(

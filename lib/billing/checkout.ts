@@ -19,6 +19,7 @@ import { stripeErrorCode } from "@/lib/stripe/errors";
 import { idOf } from "@/lib/stripe/mapping";
 import { ensureBillingCustomer, findBillingCustomer } from "./customers";
 import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
+import { planQuantity } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
 import { checkoutTrialDays, databaseTrialUsed, stripeTrialUsed } from "./trial";
@@ -70,6 +71,8 @@ export async function startCheckout(account: BillingAccount, planId: string, int
   const plan = purchasablePlan(planId);
   const db = await getDb();
   if (await liveStripeSubscription(db, account.id)) throw subscriptionExists();
+  // A per-seat plan is bought for the account's current members (refused above the plan's maximum).
+  const quantity = await planQuantity(db, plan, account.id);
   const { price, metered } = await subscriptionPrices(plan, interval);
   const customer = await ensureBillingCustomer(account);
   const known = await listCustomerSubscriptions(customer.providerCustomerId);
@@ -88,6 +91,7 @@ export async function startCheckout(account: BillingAccount, planId: string, int
     customerId: customer.providerCustomerId,
     accountId: account.id,
     priceId: price.id,
+    quantity,
     meteredPriceIds: metered.map((p) => p.id),
     planId: plan.id,
     interval,
@@ -100,7 +104,7 @@ export async function startCheckout(account: BillingAccount, planId: string, int
   // No lock: each click creates its session, then expires every open one but the newest it sees.
   // Whatever the interleaving, the last click to look sees them all, so one session stays open.
   await expireAllButNewestCheckoutSession(customer.providerCustomerId);
-  logger.info({ accountId: account.id, plan: plan.id, interval, trialDays, checkoutSessionId: session.id }, "checkout started");
+  logger.info({ accountId: account.id, plan: plan.id, interval, quantity, trialDays, checkoutSessionId: session.id }, "checkout started");
   return { url: session.url };
 }
 

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
 import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
-import { FREE_PLAN_ID, METERS, findPlan, getPlan, type FeatureId, type MeterId, type Plan } from "./plans";
+import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLimitsFor, type FeatureId, type MeterId, type Plan } from "./plans";
 
 export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
@@ -20,7 +20,10 @@ export interface Entitlement {
   /** When a past-due subscription stops granting its plan. */
   gracePeriodEndsAt: Date | null;
   features: Record<FeatureId, boolean>;
-  /** The effective limit per meter: the plan's, replaced by any per-customer override. */
+  /**
+   * The effective limit per meter: the plan's (a per-seat limit times the granting subscription's
+   * quantity), replaced by any per-customer override.
+   */
   limits: Record<MeterId, number | null>;
   /** The meters whose limit comes from a per-customer override rather than the plan. */
   overriddenMeters: MeterId[];
@@ -79,7 +82,8 @@ export function resolveEntitlement(
     subscription: best?.subscription ?? null,
     gracePeriodEndsAt: best?.graceEndsAt ?? null,
     features: { ...plan.features },
-    ...applyLimitOverrides(plan.limits, overrides),
+    // Per-seat limits scale with the seats the subscription is billed for (its item quantity).
+    ...applyLimitOverrides(planLimitsFor(plan, best?.subscription.quantity ?? 1), overrides),
   };
 }
 

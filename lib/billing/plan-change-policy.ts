@@ -4,7 +4,7 @@
  * portal is configured from the same constants (`portalSubscriptionUpdate`), so a change made in
  * the portal behaves like one made in the app. Pure and client-safe: no Stripe, no database.
  */
-import { findPlan, type BillingInterval } from "./plans";
+import { findPlan, type BillingInterval, type Plan } from "./plans";
 import type { ErrorCode } from "@/lib/errors";
 
 /** A price as the policy sees it: which plan, how often, how much per period (minor units). */
@@ -12,6 +12,8 @@ export interface PriceTerms {
   planId: string;
   interval: BillingInterval;
   unitAmount: number;
+  /** Seats on a per-seat plan (the item's quantity): the amount per period is unitAmount × quantity. Absent: 1. */
+  quantity?: number;
 }
 
 /**
@@ -37,7 +39,8 @@ const INTERVAL_LENGTH: Record<BillingInterval, number> = { month: 1, year: 12 };
 
 export function changeDirection(from: PriceTerms, to: PriceTerms): ChangeDirection {
   if (from.planId === to.planId && from.interval === to.interval) return "same";
-  const decreasingAmount = to.unitAmount < from.unitAmount;
+  // Stripe's `decreasing_item_amount` compares the item's amount: price × quantity (seats).
+  const decreasingAmount = to.unitAmount * (to.quantity ?? 1) < from.unitAmount * (from.quantity ?? 1);
   const shorteningInterval = INTERVAL_LENGTH[to.interval] < INTERVAL_LENGTH[from.interval];
   return decreasingAmount || shorteningInterval ? "downgrade" : "upgrade";
 }
@@ -48,18 +51,38 @@ export function catalogTerms(planId: string, interval: BillingInterval): PriceTe
   return { planId, interval, unitAmount: prices ? prices[interval] : 0 };
 }
 
-/** `changeDirection` between catalog prices, for pages that only know plan ids and intervals. */
+/**
+ * `changeDirection` between catalog prices, for pages that only know plan ids and intervals (and,
+ * on per-seat plans, the seats: the current quantity, the members a change into one would buy).
+ */
 export function classifyChange(
-  current: { planId: string; interval: BillingInterval | null },
-  target: { planId: string; interval: BillingInterval },
+  current: { planId: string; interval: BillingInterval | null; quantity?: number },
+  target: { planId: string; interval: BillingInterval; quantity?: number },
 ): ChangeDirection {
-  const from = catalogTerms(current.planId, current.interval ?? target.interval);
-  return changeDirection(from, catalogTerms(target.planId, target.interval));
+  const from = { ...catalogTerms(current.planId, current.interval ?? target.interval), quantity: current.quantity };
+  return changeDirection(from, { ...catalogTerms(target.planId, target.interval), quantity: target.quantity });
 }
+
+/**
+ * What a customer may change in the portal: the price, never the quantity. On a per-seat plan the
+ * quantity is the organization's member count, set by the app when members join or leave
+ * (lib/billing/seats.ts); a quantity typed into the portal would bill seats nobody holds, or
+ * fewer than the members using the product, until the next member change undid it.
+ */
+export const PORTAL_ALLOWED_UPDATES = ["price"] as const;
+
+/**
+ * The plans the portal offers to switch between: flat-priced ones only. A switch into a per-seat
+ * plan there would keep the current quantity (1) instead of the member count, and a switch out of
+ * one would keep the seats as the quantity of a flat price; both go through the app's change-plan
+ * action, which sets the quantity (plan-change.ts).
+ */
+export const portalOffersPlan = (plan: Plan): boolean => !plan.seats;
 
 /** The customer portal's `features.subscription_update` policy, derived from the constants above. */
 export function portalSubscriptionUpdate() {
   return {
+    default_allowed_updates: [...PORTAL_ALLOWED_UPDATES],
     proration_behavior: IMMEDIATE_PRORATION,
     schedule_at_period_end: { conditions: DEFERRED_CHANGE_CONDITIONS.map((type) => ({ type })) },
     trial_update_behavior: TRIAL_UPDATE_BEHAVIOR,

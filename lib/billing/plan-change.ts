@@ -34,7 +34,8 @@ import {
   type SubscriptionAction,
   type SubscriptionFacts,
 } from "./plan-change-policy";
-import { parseLookupKey, type BillingInterval } from "./plans";
+import { findPlan, parseLookupKey, type BillingInterval } from "./plans";
+import { planQuantity, syncSeats } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeInvoice, syncStripeSubscription } from "./sync";
 
@@ -82,6 +83,7 @@ export function subscriptionFacts({ subscription, pendingChange }: SubscriptionS
       planId: snapshot.planId ?? "unknown",
       interval: snapshot.interval ?? "month",
       unitAmount: snapshot.unitAmount ?? 0,
+      quantity: snapshot.quantity,
     },
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
     hasSchedule: Boolean(idOf(subscription.schedule)),
@@ -101,6 +103,8 @@ interface ChangeTarget {
   /** The target interval's metered prices, which the subscription carries beside the plan price. */
   metered: Stripe.Price[];
   interval: BillingInterval;
+  /** The plan item's quantity on the target plan: the members on a per-seat plan, 1 otherwise. */
+  quantity: number;
   /** The previewed proration date the customer confirmed, if any. */
   prorationDate?: number;
 }
@@ -135,7 +139,7 @@ async function runStep(state: SubscriptionState, step: ActionStep, target: Chang
       const prorationDate = step.endTrial ? now : prorationDateFor(subscription, now, (target as ChangeTarget).prorationDate);
       const changed = await changePriceNow({
         subscriptionId: subscription.id,
-        items: itemsForPriceChange(subscription, price.id, metered),
+        items: itemsForPriceChange(subscription, price.id, metered, (target as ChangeTarget).quantity),
         prorationDate,
         endTrial: step.endTrial,
         // A double click is one change; a retry after a new card (or at another time) is a new attempt.
@@ -144,10 +148,10 @@ async function runStep(state: SubscriptionState, step: ActionStep, target: Chang
       return idOf(changed.latest_invoice);
     }
     case "schedule_change": {
-      const { price, metered, interval } = target as ChangeTarget;
+      const { price, metered, interval, quantity } = target as ChangeTarget;
       // Re-read: an earlier step may have changed the subscription (cancellation undone).
       const fresh = (await retrieveSubscriptionState(subscription.id)).subscription;
-      await schedulePriceChange({ subscription: fresh, priceId: price.id, interval, meteredPriceIds: metered.map((p) => p.id) });
+      await schedulePriceChange({ subscription: fresh, priceId: price.id, interval, meteredPriceIds: metered.map((p) => p.id), quantity });
       return null;
     }
   }
@@ -167,6 +171,7 @@ async function restorePendingChange(state: SubscriptionState): Promise<void> {
     priceId: state.pendingChange!.priceId,
     interval: pending.interval,
     meteredPriceIds: metered.map((p) => p.id),
+    quantity: state.schedule?.next?.quantity,
   });
 }
 
@@ -225,13 +230,14 @@ async function previewChange(state: SubscriptionState, decision: ActionPlan, tar
   const prorationDate = await stripeNow(subscription);
   const effectiveNow = new Date(prorationDate * 1000).toISOString();
   if (changeNow?.op === "change_now" && changeNow.endTrial) {
-    const amount = price.unit_amount ?? 0;
+    const amount = (price.unit_amount ?? 0) * target.quantity;
+    const seats = target.quantity > 1 ? `${target.quantity} × ` : "";
     return {
       preview: true,
       kind,
       currency: price.currency,
       amountDue: amount,
-      lines: [{ description: `${target.planName} (${target.interval}ly), trial ends now`, amount }],
+      lines: [{ description: `${seats}${target.planName} (${target.interval}ly), trial ends now`, amount }],
       effectiveAt: effectiveNow,
       prorationDate,
     };
@@ -240,7 +246,7 @@ async function previewChange(state: SubscriptionState, decision: ActionPlan, tar
     const invoice = await previewPriceChange({
       customerId: idOf(subscription.customer) as string,
       subscriptionId: subscription.id,
-      items: itemsForPriceChange(subscription, price.id, target.metered),
+      items: itemsForPriceChange(subscription, price.id, target.metered, target.quantity),
       prorationDate,
     });
     return {
@@ -264,8 +270,10 @@ export async function changePlan(
   const plan = purchasablePlan(input.plan);
   const { price, metered } = await subscriptionPrices(plan, input.interval);
   const row = await requireLiveSubscription(accountId);
-  const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval, prorationDate: input.prorationDate };
-  const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0 };
+  // Into a per-seat plan: the members are the seats; out of one: a single flat price.
+  const quantity = await planQuantity(await getDb(), plan, accountId);
+  const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval, quantity, prorationDate: input.prorationDate };
+  const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0, quantity };
   const action: SubscriptionAction = { type: "change", target: terms };
 
   if (input.preview) {
@@ -274,7 +282,9 @@ export async function changePlan(
     return previewChange(state, decision, target, decision.kind as ChangeKind);
   }
   const decision = await act(row, action, target);
-  logger.info({ accountId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval }, "subscription changed");
+  // A change may release or rewrite the schedule that carried a seat decrease: the seats follow the members again.
+  if (plan.seats || findPlan(row.planId)?.seats) await syncSeats(accountId);
+  logger.info({ accountId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval, quantity }, "subscription changed");
   return { preview: false, kind: decision.kind as ChangeKind, subscription: await getBillingSummary(accountId) };
 }
 
@@ -290,6 +300,8 @@ export async function cancelSubscription(accountId: string): Promise<BillingSumm
 export async function resumeSubscription(accountId: string): Promise<BillingSummary> {
   const row = await requireLiveSubscription(accountId);
   await act(row, { type: "resume" }, null);
+  // Resuming keeps the subscription past the period end: a seat decrease dropped with the cancellation is scheduled again.
+  if (findPlan(row.planId)?.seats) await syncSeats(accountId);
   logger.info({ accountId, subscriptionId: row.providerSubscriptionId }, "subscription resumed");
   return getBillingSummary(accountId);
 }

@@ -78,19 +78,40 @@ export const FEATURES = {
 } as const;
 export type FeatureId = keyof typeof FEATURES;
 
+/**
+ * A plan's allowance for one meter per month: a number, null (unlimited), or, on a plan priced per
+ * seat, an amount per seat that the subscription's quantity multiplies (`{ perSeat: 1_000 }` is
+ * 1,000 per seat: 3 seats, 3,000).
+ */
+export type PlanLimit = number | null | { perSeat: number };
+
+/** The seats a per-seat plan may be bought for: its quantity is the account's member count within these bounds. */
+export interface SeatBounds {
+  min: number;
+  max: number;
+}
+
 export interface Plan {
   id: string;
   name: string;
   description: string;
   /** Position on the upgrade ladder: a higher rank is an upgrade. */
   rank: number;
-  /** Prices in minor units; null for plans that are not sold self-serve. */
+  /** Prices in minor units (per seat on a plan with `seats`); null for plans that are not sold self-serve. */
   prices: { month: number; year: number } | null;
+  /**
+   * Priced per seat: the Stripe subscription item's quantity is the number of seats, kept equal to
+   * the account's members (lib/billing/seats.ts) within these bounds. Absent: one flat price.
+   */
+  seats?: SeatBounds;
   currency: "usd";
   trialDays: number;
   features: Record<FeatureId, boolean>;
-  /** Quota per month (allowances renew monthly, also on yearly plans); null means unlimited. */
-  limits: Record<MeterId, number | null>;
+  /**
+   * Quota per month (allowances renew monthly, also on yearly plans); null means unlimited; a
+   * `{ perSeat }` limit (only on plans with `seats`) is multiplied by the subscription's seats.
+   */
+  limits: Record<MeterId, PlanLimit>;
   /** Can be bought through Checkout. */
   purchasable: boolean;
   /** Shown on the pricing page. */
@@ -143,10 +164,24 @@ export const PLANS = [
     public: true,
   },
   {
+    id: "team",
+    name: "Team",
+    description: "For organizations: priced per member, with limits that grow with the team.",
+    rank: 2,
+    prices: { month: 1_200, year: 12_000 },
+    seats: { min: 1, max: 50 },
+    currency: "usd",
+    trialDays: 0,
+    features: { ...noFeatures, projects: true, apiAccess: true, auditLog: true },
+    limits: { api_calls: { perSeat: 25_000 }, tokens: { perSeat: 1_000_000 }, jobs: { perSeat: 1_000 } },
+    purchasable: true,
+    public: true,
+  },
+  {
     id: "scale",
     name: "Scale",
     description: "For teams with serious traffic.",
-    rank: 2,
+    rank: 3,
     prices: { month: 9_900, year: 99_000 },
     currency: "usd",
     trialDays: 0,
@@ -159,7 +194,7 @@ export const PLANS = [
     id: "enterprise",
     name: "Enterprise",
     description: "Custom limits, SSO and an SLA. Talk to us.",
-    rank: 3,
+    rank: 4,
     prices: null,
     currency: "usd",
     trialDays: 0,
@@ -173,7 +208,7 @@ export const PLANS = [
     id: "staff",
     name: "Staff",
     description: "Internal accounts, granted by admins.",
-    rank: 4,
+    rank: 5,
     prices: null,
     currency: "usd",
     trialDays: 0,
@@ -197,6 +232,26 @@ export function getPlan(id: string): Plan {
   const plan = byId.get(id);
   if (!plan) throw new Error(`Unknown plan "${id}"`);
   return plan;
+}
+
+/** The plan's seat bounds when it is priced per seat; null for flat-priced plans. */
+export const seatBounds = (plan: Plan | undefined): SeatBounds | null => plan?.seats ?? null;
+
+/** The quantity a subscription to `plan` carries for `members` members: 1 on flat plans, else members within the plan's bounds. */
+export function seatQuantity(plan: Plan, members: number): number {
+  const bounds = seatBounds(plan);
+  return bounds ? Math.min(bounds.max, Math.max(bounds.min, members)) : 1;
+}
+
+/** A plan limit for a subscription with `seats` seats: a `{ perSeat }` limit times the seats (at least the plan's minimum). */
+export function effectiveLimit(limit: PlanLimit, seats: number): number | null {
+  if (limit === null || typeof limit === "number") return limit;
+  return limit.perSeat * Math.max(1, Math.floor(seats));
+}
+
+/** Every meter's limit of `plan` for `seats` seats (1 on flat-priced plans, where it changes nothing). */
+export function planLimitsFor(plan: Plan, seats = 1): Record<MeterId, number | null> {
+  return Object.fromEntries(METER_IDS.map((meter) => [meter, effectiveLimit(plan.limits[meter], plan.seats ? Math.max(plan.seats.min, seats) : 1)])) as Record<MeterId, number | null>;
 }
 
 export const purchasablePlans = (): Plan[] => PLANS.filter((p: Plan) => p.purchasable);

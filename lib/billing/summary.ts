@@ -3,6 +3,7 @@ import { getDb, type Queryable } from "@/db/client";
 import { subscriptions, type Subscription } from "@/db/schema";
 import { LIVE_SUBSCRIPTION_STATUSES } from "@/lib/stripe/gateway";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type EntitlementSource, type LimitOverride } from "./entitlements";
+import { countMembers } from "./members";
 import { findPlan, type BillingInterval, type FeatureId, type MeterId } from "./plans";
 import { usedTrialOrPaid } from "./trial";
 
@@ -20,6 +21,12 @@ export interface BillingSummary {
   cancelAt: string | null;
   gracePeriodEndsAt: string | null;
   pendingChange: { plan: { id: string; name: string }; interval: BillingInterval | null; effectiveAt: string | null } | null;
+  /**
+   * On a plan priced per seat: the account's members, the seats Stripe bills now (the item's
+   * quantity) and the seats it bills from the next period when a removal lowered them (else null).
+   * Null for plans not priced per seat.
+   */
+  seats: { members: number; quantity: number; pendingQuantity: number | null } | null;
   /** The account had a trial or paid before: a new checkout gets no trial (see ./trial.ts; Checkout also asks Stripe). */
   trialUsed: boolean;
   entitlements: {
@@ -42,11 +49,21 @@ export async function liveStripeSubscription(db: Queryable, accountId: string): 
   return rows.find((s) => s.provider === "stripe" && LIVE_SUBSCRIPTION_STATUSES.has(s.status));
 }
 
-export function summarize(rows: Subscription[], now = new Date(), overrides: LimitOverride[] = []): BillingSummary {
+/** `members`: the account's member count (the seats of a per-seat plan); the billed quantity stands in when unknown. */
+export function summarize(rows: Subscription[], now = new Date(), overrides: LimitOverride[] = [], members: number | null = null): BillingSummary {
   const entitlement = resolveEntitlement(rows, now, gracePeriodDays(), overrides);
   // Show the subscription that grants the plan; otherwise the newest one that still matters.
   const shown = entitlement.subscription ?? rows.find((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status)) ?? null;
   const pendingPlan = findPlan(shown?.pendingPlanId);
+  // A pending change to a flat plan sets its own quantity (1): that is not a seat decrease.
+  const seats =
+    shown && findPlan(shown.planId)?.seats
+      ? {
+          members: members ?? shown.quantity,
+          quantity: shown.quantity,
+          pendingQuantity: !pendingPlan || pendingPlan.seats ? shown.pendingQuantity : null,
+        }
+      : null;
   return {
     plan: { id: entitlement.plan.id, name: entitlement.plan.name },
     status: shown?.status ?? "free",
@@ -63,6 +80,7 @@ export function summarize(rows: Subscription[], now = new Date(), overrides: Lim
       shown && pendingPlan
         ? { plan: { id: pendingPlan.id, name: pendingPlan.name }, interval: shown.pendingInterval, effectiveAt: iso(shown.pendingChangeAt) }
         : null,
+    seats,
     trialUsed: rows.some(usedTrialOrPaid),
     entitlements: {
       planId: entitlement.plan.id,
@@ -75,6 +93,6 @@ export function summarize(rows: Subscription[], now = new Date(), overrides: Lim
 
 export async function getBillingSummary(accountId: string, now = new Date()): Promise<BillingSummary> {
   const db = await getDb();
-  const [rows, overrides] = await Promise.all([userSubscriptions(db, accountId), readLimitOverrides(db, accountId)]);
-  return summarize(rows, now, overrides);
+  const [rows, overrides, members] = await Promise.all([userSubscriptions(db, accountId), readLimitOverrides(db, accountId), countMembers(db, accountId)]);
+  return summarize(rows, now, overrides, members);
 }

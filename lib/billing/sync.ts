@@ -40,6 +40,7 @@ const SUBSCRIPTION_SYNCED_COLUMNS = [
   "pendingPlanId",
   "pendingInterval",
   "pendingChangeAt",
+  "pendingQuantity",
   "sourceVersion",
   "metadata",
 ] as const;
@@ -61,6 +62,8 @@ export interface FetchedSubscription {
   version: number;
   snapshot: ReturnType<typeof subscriptionSnapshot>;
   pendingChange: PendingPriceChange | null;
+  /** The seats the schedule lowers the quantity to from the next period (gateway's pendingQuantity). */
+  pendingQuantity: number | null;
   customer: FetchedCustomer;
 }
 
@@ -70,10 +73,10 @@ export interface FetchedSubscription {
  */
 export async function fetchStripeSubscription(db: Queryable, subscriptionId: string, known?: FetchedCustomer | null): Promise<FetchedSubscription> {
   const version = Date.now();
-  const { subscription, pendingChange } = await retrieveSubscriptionState(subscriptionId);
+  const { subscription, pendingChange, pendingQuantity } = await retrieveSubscriptionState(subscriptionId);
   const snapshot = subscriptionSnapshot(subscription);
   const customer = known?.providerCustomerId === snapshot.providerCustomerId ? known : await fetchCustomerForOwnership(db, snapshot.providerCustomerId);
-  return { version, snapshot, pendingChange, customer };
+  return { version, snapshot, pendingChange, pendingQuantity, customer };
 }
 
 /** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a accountId from a checkout session. */
@@ -87,7 +90,7 @@ export async function storeStripeSubscription(
   fetched: FetchedSubscription,
   ownerHint?: string | null,
 ): Promise<SyncResult<Subscription>> {
-  const { version, snapshot, pendingChange } = fetched;
+  const { version, snapshot, pendingChange, pendingQuantity } = fetched;
   const owner = await resolveCustomerOwner(db, fetched.customer);
   // `userId`: subscriptions started before accounts existed (the personal account has the same id).
   const accountId = owner?.accountId ?? ownerHint ?? snapshot.metadata.accountId ?? snapshot.metadata.userId;
@@ -122,6 +125,7 @@ export async function storeStripeSubscription(
     pendingPlanId: pending?.plan.id ?? null,
     pendingInterval: pending?.interval ?? null,
     pendingChangeAt: pending ? (pendingChange?.startsAt ?? null) : null,
+    pendingQuantity: pendingQuantity ?? null,
     sourceVersion: version,
     metadata: snapshot.metadata,
   };

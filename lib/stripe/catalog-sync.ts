@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
-import { CANCEL_MODE, portalSubscriptionUpdate } from "@/lib/billing/plan-change-policy";
-import { catalogPrices, purchasablePlans, type Plan } from "@/lib/billing/plans";
+import { CANCEL_MODE, portalOffersPlan, portalSubscriptionUpdate } from "@/lib/billing/plan-change-policy";
+import { catalogPrices, getPlan, purchasablePlans, type Plan } from "@/lib/billing/plans";
 import { listAll, MANAGED_BY, type CatalogChange } from "./managed";
 import { syncMeteredPrices } from "./meter-catalog";
 
@@ -40,7 +40,6 @@ function desiredPortalFeatures(products: Array<{ product: string; prices: string
     subscription_cancel: { enabled: true, mode: CANCEL_MODE, proration_behavior: "none" as const },
     subscription_update: {
       enabled: true,
-      default_allowed_updates: ["price" as const],
       ...portalSubscriptionUpdate(),
       products,
     },
@@ -66,6 +65,7 @@ function portalMatches(config: Stripe.BillingPortal.Configuration, products: Arr
     f.subscription_update.enabled &&
     f.subscription_update.proration_behavior === policy.proration_behavior &&
     f.subscription_update.trial_update_behavior === policy.trial_update_behavior &&
+    JSON.stringify([...f.subscription_update.default_allowed_updates].sort()) === JSON.stringify([...policy.default_allowed_updates].sort()) &&
     JSON.stringify(conditions) === JSON.stringify(policy.schedule_at_period_end.conditions.map((c) => c.type).sort()) &&
     JSON.stringify(current) === JSON.stringify(wanted)
   );
@@ -143,7 +143,8 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
     changes.push({ object: "product", key: planId, action: "archived", id: product.id });
   }
 
-  const portalProducts = [...priceIdsByPlan].map(([planId, prices]) => ({
+  // The portal switches between flat-priced plans only; per-seat plans change through the app (the policy's portalOffersPlan).
+  const portalProducts = [...priceIdsByPlan].filter(([planId]) => portalOffersPlan(getPlan(planId))).map(([planId, prices]) => ({
     product: productIds.get(planId) as string,
     prices,
   }));

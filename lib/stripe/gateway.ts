@@ -31,27 +31,80 @@ export interface SubscriptionState {
   subscription: Stripe.Subscription;
   /** The price the subscription's schedule switches to next (a downgrade at period end). */
   pendingChange: PendingPriceChange | null;
+  /**
+   * The plan item's quantity the schedule sets next, when it differs from today's (seats lowered
+   * from the period end on a per-seat plan); null when nothing changes the quantity.
+   */
+  pendingQuantity: number | null;
+  /** The attached schedule's seats (its next phase's lookup key filled in). */
+  schedule: ScheduleSeats | null;
+}
+
+/** The phase an active schedule moves the subscription to next (at the current phase's end). */
+export interface NextPhase {
+  /** The plan price (the first item of every phase this app writes, subscription-items.ts phaseItems). */
+  priceId: string;
+  lookupKey: string | null;
+  quantity: number;
+  /** The phase's other (metered) prices. */
+  meteredPriceIds: string[];
+  startsAt: Date;
+}
+
+/** What a schedule attached to a subscription says about the seats: its current phase's plan quantity and the next phase. */
+export interface ScheduleSeats {
+  scheduleId: string;
+  /** Bumped by every seat write to the schedule (its `seats_version` metadata): part of the seat writes' idempotency keys. */
+  version: number;
+  currentQuantity: number | null;
+  next: NextPhase | null;
 }
 
 // Subscription items embed their price already; Stripe refuses to "expand" a field that is not an id.
 const SUBSCRIPTION_EXPAND = ["schedule"];
 
-function pendingChangeOf(subscription: Stripe.Subscription): PendingPriceChange | null {
+const lookupKeyOf = (price: string | Stripe.Price | Stripe.DeletedPrice | null | undefined): string | null =>
+  price && typeof price !== "string" && "lookup_key" in price ? price.lookup_key : null;
+
+/** The schedule's current phase quantity and next phase, for a subscription read with its schedule expanded. */
+export function scheduleSeatsOf(subscription: Stripe.Subscription): ScheduleSeats | null {
   const schedule = subscription.schedule;
   if (!schedule || typeof schedule === "string" || schedule.status !== "active") return null;
-  const currentPrice = planItemOf(subscription)?.price.id;
-  const now = schedule.current_phase?.end_date ?? 0;
-  const next = schedule.phases.find((phase) => phase.start_date >= now && phase.start_date > 0);
+  const currentEnd = schedule.current_phase?.end_date ?? 0;
+  const currentStart = schedule.current_phase?.start_date ?? 0;
+  const current = schedule.phases.find((phase) => phase.start_date === currentStart && phase.end_date === currentEnd);
+  const next = schedule.phases.find((phase) => phase.start_date >= currentEnd && phase.start_date > 0);
   // The plan price comes first in every phase this app writes (subscription-items.ts phaseItems).
   const nextPrice = next?.items[0]?.price;
-  if (!next || !nextPrice) return null;
-  const priceId = idOf(nextPrice) as string;
-  if (priceId === currentPrice) return null;
+  const version = Number(schedule.metadata?.seats_version ?? 0);
   return {
-    priceId,
-    lookupKey: typeof nextPrice === "string" ? null : "lookup_key" in nextPrice ? nextPrice.lookup_key : null,
-    startsAt: new Date(next.start_date * 1000),
+    scheduleId: schedule.id,
+    version: Number.isSafeInteger(version) ? version : 0,
+    currentQuantity: current?.items[0]?.quantity ?? null,
+    next:
+      next && nextPrice
+        ? {
+            priceId: idOf(nextPrice) as string,
+            lookupKey: lookupKeyOf(nextPrice),
+            quantity: next.items[0].quantity ?? 1,
+            meteredPriceIds: next.items.slice(1).map((item) => idOf(item.price) as string),
+            startsAt: new Date(next.start_date * 1000),
+          }
+        : null,
   };
+}
+
+function pendingChangeOf(subscription: Stripe.Subscription): PendingPriceChange | null {
+  const next = scheduleSeatsOf(subscription)?.next;
+  if (!next || next.priceId === planItemOf(subscription)?.price.id) return null;
+  return { priceId: next.priceId, lookupKey: next.lookupKey, startsAt: next.startsAt };
+}
+
+/** The quantity the schedule's next phase gives the plan item, when it differs from today's. */
+function pendingQuantityOf(subscription: Stripe.Subscription): number | null {
+  const next = scheduleSeatsOf(subscription)?.next;
+  const quantity = planItemOf(subscription)?.quantity ?? 1;
+  return next && next.quantity !== quantity ? next.quantity : null;
 }
 
 export async function retrieveSubscriptionState(id: string): Promise<SubscriptionState> {
@@ -61,7 +114,14 @@ export async function retrieveSubscriptionState(id: string): Promise<Subscriptio
     const price = await getStripe().prices.retrieve(pendingChange.priceId);
     pendingChange = { ...pendingChange, lookupKey: price.lookup_key };
   }
-  return { subscription, pendingChange };
+  // The schedule's phases name their prices by id: the next one's lookup key is the current item's
+  // (same price) or the pending change's (read above).
+  const schedule = scheduleSeatsOf(subscription);
+  if (schedule?.next && !schedule.next.lookupKey) {
+    const item = planItemOf(subscription);
+    schedule.next.lookupKey = schedule.next.priceId === item?.price.id ? item.price.lookup_key : (pendingChange?.lookupKey ?? null);
+  }
+  return { subscription, pendingChange, pendingQuantity: pendingQuantityOf(subscription), schedule };
 }
 
 /**
@@ -173,6 +233,8 @@ export function createSubscriptionCheckout(params: {
   customerId: string;
   accountId: string;
   priceId: string;
+  /** The plan price's quantity: the seats of a per-seat plan, 1 otherwise. */
+  quantity: number;
   /** The interval's metered prices (usage past the included amount), no quantity. */
   meteredPriceIds: string[];
   planId: string;
@@ -187,7 +249,7 @@ export function createSubscriptionCheckout(params: {
       mode: "subscription",
       customer: params.customerId,
       client_reference_id: params.accountId,
-      line_items: [{ price: params.priceId, quantity: 1 }, ...params.meteredPriceIds.map((price) => ({ price }))],
+      line_items: [{ price: params.priceId, quantity: params.quantity }, ...params.meteredPriceIds.map((price) => ({ price }))],
       allow_promotion_codes: true,
       subscription_data: {
         ...(params.trialDays > 0 ? { trial_period_days: params.trialDays } : {}),
@@ -270,13 +332,23 @@ export function changePriceNow(params: {
   );
 }
 
-/** Keeps the current price until the period ends, then switches (a subscription schedule). */
+/**
+ * Keeps the current price (and quantity) until the period ends, then switches to `priceId` with
+ * `quantity` (a subscription schedule, created from the subscription when it has none). Also how
+ * a per-seat plan's seats are lowered from the next period: the same price with fewer seats.
+ */
 export async function schedulePriceChange(params: {
   subscription: Stripe.Subscription;
   priceId: string;
   interval: BillingInterval;
   /** The new interval's metered prices, carried into the next phase. */
   meteredPriceIds: string[];
+  /** The plan item's quantity from the next period; the current one when absent. */
+  quantity?: number;
+  /** Metadata merged into the schedule's (the seat writes' version). */
+  metadata?: Record<string, string>;
+  /** For the update (the schedule is created first when the subscription has none). */
+  idempotencyKey?: string;
 }): Promise<Stripe.SubscriptionSchedule> {
   const stripe = getStripe();
   const item = planItemOf(params.subscription) as Stripe.SubscriptionItem;
@@ -284,23 +356,49 @@ export async function schedulePriceChange(params: {
   const scheduleId =
     idOf(params.subscription.schedule) ??
     (await stripe.subscriptionSchedules.create({ from_subscription: params.subscription.id })).id;
-  return stripe.subscriptionSchedules.update(scheduleId, {
-    end_behavior: "release",
-    phases: [
-      {
-        items: phaseItems(item.price.id, item.quantity ?? 1, meteredNow),
-        start_date: item.current_period_start,
-        end_date: item.current_period_end,
-        // A running trial stays in the current phase: the new price starts when it ends.
-        ...(params.subscription.status === "trialing" && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
-      },
-      { items: phaseItems(params.priceId, item.quantity ?? 1, params.meteredPriceIds), duration: { interval: params.interval, interval_count: 1 } },
-    ],
-  });
+  return stripe.subscriptionSchedules.update(
+    scheduleId,
+    {
+      end_behavior: "release",
+      ...(params.metadata ? { metadata: params.metadata } : {}),
+      phases: [
+        {
+          items: phaseItems(item.price.id, item.quantity ?? 1, meteredNow),
+          start_date: item.current_period_start,
+          end_date: item.current_period_end,
+          // A running trial stays in the current phase: the new price starts when it ends.
+          ...(params.subscription.status === "trialing" && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
+        },
+        {
+          items: phaseItems(params.priceId, params.quantity ?? item.quantity ?? 1, params.meteredPriceIds),
+          duration: { interval: params.interval, interval_count: 1 },
+        },
+      ],
+    },
+    params.idempotencyKey ? { idempotencyKey: params.idempotencyKey } : {},
+  );
 }
 
-export async function releaseSchedule(scheduleId: string): Promise<void> {
-  await getStripe().subscriptionSchedules.release(scheduleId);
+/**
+ * Sets the plan item's quantity now with the proration invoiced at once (`always_invoice`): seats
+ * added to a per-seat plan. The member already uses the product, so a declined card does not undo
+ * the seat (`allow_incomplete`): the invoice stays open and dunning follows, as for a renewal.
+ * The caller derives `idempotencyKey` from the state it read, so a retry is a replay and a
+ * concurrent write planned from the same state is refused (Stripe's idempotency_error).
+ */
+export function setPlanQuantityNow(params: { itemId: string; quantity: number; idempotencyKey: string }) {
+  return getStripe().subscriptionItems.update(
+    params.itemId,
+    { quantity: params.quantity, proration_behavior: "always_invoice", payment_behavior: "allow_incomplete" },
+    { idempotencyKey: params.idempotencyKey },
+  );
+}
+
+/** Stripe refused a reused idempotency key with other parameters: the state it was planned from moved on. */
+export const isIdempotencyConflict = (error: unknown) => stripeErrorType(error) === "StripeIdempotencyError";
+
+export async function releaseSchedule(scheduleId: string, idempotencyKey?: string): Promise<void> {
+  await getStripe().subscriptionSchedules.release(scheduleId, {}, idempotencyKey ? { idempotencyKey } : {});
 }
 
 export function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean) {

@@ -1,7 +1,8 @@
 import type Stripe from "stripe";
 
 /**
- * A paid subscription carries its plan price (licensed, quantity 1) and, beside it, one metered
+ * A paid subscription carries its plan price (licensed; quantity 1, or the seats of a per-seat
+ * plan) and, beside it, one metered
  * price per `bill` meter on the same interval (lib/billing/plans.ts `meteredLookupKeys`), so the
  * usage past the included amount that `npm run usage:report` sends to Stripe's meters is invoiced.
  * These helpers tell the items apart and build the `items` of a plan change.
@@ -30,10 +31,12 @@ export function itemsForPriceChange(
   subscription: Stripe.Subscription,
   planPriceId: string,
   metered: Stripe.Price[],
+  /** The plan item's quantity on the new price (the seats of a per-seat plan, 1 otherwise); unchanged when absent. */
+  quantity?: number,
 ): Stripe.SubscriptionUpdateParams.Item[] {
   const plan = planItemOf(subscription);
   if (!plan) throw new Error(`subscription ${subscription.id} has no items`);
-  const items: Stripe.SubscriptionUpdateParams.Item[] = [{ id: plan.id, price: planPriceId }];
+  const items: Stripe.SubscriptionUpdateParams.Item[] = [{ id: plan.id, price: planPriceId, ...(quantity === undefined ? {} : { quantity }) }];
   const current = meteredItemsOf(subscription);
   for (const price of metered) {
     const same = current.find((item) => item.price.recurring?.meter === price.recurring?.meter);

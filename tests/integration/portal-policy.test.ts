@@ -83,6 +83,22 @@ describe.each(DATABASE_KINDS)("a plan switch in the portal behaves like one in t
     expect(created.data.object).toMatchObject({ configuration: managed?.id, url: body.url });
   });
 
+  it("the portal never changes seats: no quantity updates, and per-seat plans are not offered there", async () => {
+    const user = await subscribed("pro", "month");
+    const configs = await env.stripe.billingPortal.configurations.list({ active: true });
+    const managed = configs.data.find((c) => c.metadata?.managed_by === "next-stripe-billing");
+    expect(managed?.features.subscription_update.default_allowed_updates).toEqual(["price"]);
+    const products = await env.stripe.products.list({ limit: 100 });
+    const productOf = (planId: string) => products.data.find((p) => p.metadata.plan_id === planId)?.id;
+    const offered = (managed?.features.subscription_update.products ?? []).map((p) => p.product).sort();
+    expect(offered).toEqual([productOf("pro"), productOf("scale")].sort());
+    expect(productOf("team")).toBeDefined();
+    // Switching into Team in the portal is refused: it would keep one seat instead of the members.
+    const location = await switchInPortal(user, "team", "month");
+    expect(location).toContain("error=");
+    expect(outcome(await summary(user))).toMatchObject({ plan: "pro", interval: "month", pendingChange: null });
+  });
+
   it.each([
     ["a downgrade (Scale → Pro, monthly) waits for the period end", "scale", "month", "pro", "month"],
     ["a shorter interval (Scale yearly → monthly) waits for the period end", "scale", "year", "scale", "month"],

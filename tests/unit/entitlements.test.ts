@@ -85,6 +85,26 @@ describe("resolveEntitlement", () => {
   });
 });
 
+describe("per-seat limits", () => {
+  it("multiply the team plan's per-seat limits by the subscription's quantity", () => {
+    const three = resolveEntitlement([sub({ planId: "team", unitAmount: 1_200, quantity: 3 })], NOW, 3);
+    expect(three.plan.id).toBe("team");
+    expect(three.limits).toEqual({ api_calls: 75_000, tokens: 3_000_000, jobs: 3_000 });
+    expect(resolveEntitlement([sub({ planId: "team", quantity: 1 })], NOW, 3).limits.jobs).toBe(1_000);
+    expect(resolveEntitlement([sub({ planId: "team", quantity: 50 })], NOW, 3).limits.jobs).toBe(50_000);
+  });
+
+  it("leave flat plans alone whatever their quantity, and yield to a per-customer override", () => {
+    expect(resolveEntitlement([sub({ planId: "pro", quantity: 4 })], NOW, 3).limits.jobs).toBe(500);
+    const overridden = resolveEntitlement([sub({ planId: "team", quantity: 3 })], NOW, 3, [{ meter: "jobs", limit: 7 }]);
+    expect(overridden.limits).toEqual({ api_calls: 75_000, tokens: 3_000_000, jobs: 7 });
+  });
+
+  it("grant nothing from a lapsed per-seat subscription: free limits", () => {
+    expect(resolveEntitlement([sub({ planId: "team", quantity: 9, status: "canceled" })], NOW, 3).limits.jobs).toBe(5);
+  });
+});
+
 describe("per-customer limit overrides", () => {
   it("replace the plan's limit per meter, null meaning unlimited, and ignore meters outside the catalog", () => {
     const result = applyLimitOverrides({ api_calls: 1_000, tokens: 50_000, jobs: 5 }, [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   catalogTerms,
+  changeDirection,
   classifyChange,
   planAction,
   portalSubscriptionUpdate,
@@ -26,9 +27,31 @@ describe("classifyChange: a lower amount per period or a shorter interval waits 
   });
 });
 
+describe("per-seat plans: the amount per period is the price times the seats (Stripe's item amount)", () => {
+  it.each([
+    // Pro $19 → Team 1 seat $12: lower, at period end; 2 seats $24: higher, now.
+    [catalogTerms("pro", "month"), { ...catalogTerms("team", "month"), quantity: 1 }, "downgrade"],
+    [catalogTerms("pro", "month"), { ...catalogTerms("team", "month"), quantity: 2 }, "upgrade"],
+    // Scale $99 → Team 9 seats $108: now; Team 9 seats → Scale: at period end.
+    [catalogTerms("scale", "month"), { ...catalogTerms("team", "month"), quantity: 9 }, "upgrade"],
+    [{ ...catalogTerms("team", "month"), quantity: 9 }, catalogTerms("scale", "month"), "downgrade"],
+    [{ ...catalogTerms("team", "month"), quantity: 3 }, catalogTerms("pro", "month"), "downgrade"],
+  ] as const)("%o → %o is %s", (from, to, expected) => {
+    expect(changeDirection(from, to)).toBe(expected);
+  });
+
+  it("classifies by plan ids with the seats, as pages do", () => {
+    expect(classifyChange({ planId: "pro", interval: "month" }, { planId: "team", interval: "month", quantity: 1 })).toBe("downgrade");
+    expect(classifyChange({ planId: "pro", interval: "month" }, { planId: "team", interval: "month", quantity: 4 })).toBe("upgrade");
+    expect(classifyChange({ planId: "team", interval: "month", quantity: 4 }, { planId: "pro", interval: "month" })).toBe("downgrade");
+  });
+});
+
 describe("the portal's configuration is the app's policy", () => {
   it("schedules decreasing amounts and shortening intervals at period end, invoices the rest now, ends trials", () => {
     expect(portalSubscriptionUpdate()).toEqual({
+      // Prices only: seats follow the members, set by the app (lib/billing/seats.ts), never typed into the portal.
+      default_allowed_updates: ["price"],
       proration_behavior: "always_invoice",
       schedule_at_period_end: { conditions: [{ type: "decreasing_item_amount" }, { type: "shortening_interval" }] },
       trial_update_behavior: "end_trial",

@@ -1,6 +1,20 @@
 import { describe, expect, it, vi } from "vitest";
 import { publicCatalog } from "@/lib/billing/catalog-view";
-import { METERS, PLANS, catalogPrices, getPlan, lookupKeyFor, overagePriceText, overageProductDescription, parseLookupKey, planOverage } from "@/lib/billing/plans";
+import {
+  METERS,
+  PLANS,
+  catalogPrices,
+  effectiveLimit,
+  getPlan,
+  lookupKeyFor,
+  overagePriceText,
+  overageProductDescription,
+  parseLookupKey,
+  planLimitsFor,
+  planOverage,
+  seatQuantity,
+} from "@/lib/billing/plans";
+import { formatLimit } from "@/lib/format";
 
 describe("plan catalog", () => {
   it("has unique ids and ranks, and prices only on purchasable plans", () => {
@@ -20,7 +34,7 @@ describe("plan catalog", () => {
 
   it("sells every purchasable plan monthly and yearly, yearly cheaper than 12 months", () => {
     const prices = catalogPrices();
-    expect(prices.map((p) => p.lookupKey).sort()).toEqual(["pro_monthly", "pro_yearly", "scale_monthly", "scale_yearly"]);
+    expect(prices.map((p) => p.lookupKey).sort()).toEqual(["pro_monthly", "pro_yearly", "scale_monthly", "scale_yearly", "team_monthly", "team_yearly"]);
     for (const plan of PLANS.filter((p) => p.prices)) expect(plan.prices!.year).toBeLessThan(plan.prices!.month * 12);
   });
 
@@ -50,9 +64,41 @@ describe("plan catalog", () => {
       expect(Object.fromEntries(catalog.plans.map((p) => [p.id, p.overage]))).toEqual({
         free: {},
         pro: { tokens: "$0.02 per 1,000 tokens" },
+        team: { tokens: "$0.02 per 1,000 tokens" },
         scale: { tokens: "$0.02 per 1,000 tokens" },
         enterprise: {},
       });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("sells Team per seat: bounds in the catalog, per-seat limits, Pro and Scale flat", async () => {
+    const team = getPlan("team");
+    expect(team).toMatchObject({ purchasable: true, public: true, prices: { month: 1_200, year: 12_000 }, seats: { min: 1, max: 50 } });
+    expect(team.limits.jobs).toEqual({ perSeat: 1_000 });
+    expect(getPlan("pro").seats).toBeUndefined();
+    expect(getPlan("scale").seats).toBeUndefined();
+    // Only a plan with seats may have per-seat limits.
+    for (const plan of PLANS) {
+      const perSeat = Object.values(plan.limits).some((limit) => limit !== null && typeof limit === "object");
+      expect(perSeat && !("seats" in plan)).toBe(false);
+    }
+    expect(planLimitsFor(team, 3)).toEqual({ api_calls: 75_000, tokens: 3_000_000, jobs: 3_000 });
+    expect(planLimitsFor(team, 0).jobs).toBe(1_000);
+    expect(planLimitsFor(getPlan("pro"), 7).jobs).toBe(500);
+    expect(effectiveLimit(null, 5)).toBeNull();
+    expect(seatQuantity(team, 0)).toBe(1);
+    expect(seatQuantity(team, 12)).toBe(12);
+    expect(seatQuantity(team, 80)).toBe(50);
+    expect(seatQuantity(getPlan("pro"), 12)).toBe(1);
+    expect(formatLimit(team.limits.jobs, "jobs")).toBe("1,000 jobs per seat");
+    vi.stubEnv("STRIPE_SECRET_KEY", "");
+    vi.stubEnv("STRIPE_EMULATOR_URL", "");
+    try {
+      const catalog = await publicCatalog();
+      expect(catalog.plans.find((p) => p.id === "team")).toMatchObject({ seats: { min: 1, max: 50 }, limits: { jobs: { perSeat: 1_000 } } });
+      expect(catalog.plans.find((p) => p.id === "pro")?.seats).toBeNull();
     } finally {
       vi.unstubAllEnvs();
     }

@@ -6,7 +6,7 @@ import { notFound } from "@/lib/errors";
 import { paymentsMode } from "@/lib/stripe/client";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement } from "../entitlements";
 import { smtpConfigured } from "../notifications";
-import { METERS, METER_IDS, findPlan, type MeterId } from "../plans";
+import { METERS, METER_IDS, effectiveLimit, findPlan, type MeterId } from "../plans";
 import { listSubscriptionChanges, type SubscriptionChangeRow } from "../subscription-history";
 import { summarize, userSubscriptions, type BillingSummary } from "../summary";
 import { listAdminInvoices, type AdminInvoiceRow } from "./invoices";
@@ -161,7 +161,7 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
         unit: METERS[meter].unit,
         used: value,
         limit,
-        planLimit: plan?.limits[meter] ?? null,
+        planLimit: plan ? effectiveLimit(plan.limits[meter], summary.seats?.quantity ?? 1) : null,
         overridden: overrides.some((o) => o.meter === meter),
         share: usageShare(value, limit),
       };
