@@ -38,15 +38,15 @@ export async function seedLarge(db: Database, customers = CUSTOMERS, events = EV
   );
   // 80 % have a Stripe customer and one subscription; the rest are on the free plan.
   await step("billing customers", () =>
-    db.execute(sql`insert into billing_customers (user_id, provider_customer_id, email, created_at)
+    db.execute(sql`insert into billing_customers (account_id, provider_customer_id, email, created_at)
       select id, 'cus_seed_' || split_part(split_part(email, '@', 1), '-', 2), email, created_at
       from users where email like 'seed-%@large.example' and split_part(split_part(email, '@', 1), '-', 2)::int % 5 <> 0`),
   );
   await step("subscriptions", () =>
-    db.execute(sql`insert into subscriptions (user_id, billing_customer_id, provider_subscription_id, status, plan_id,
+    db.execute(sql`insert into subscriptions (account_id, billing_customer_id, provider_subscription_id, status, plan_id,
         price_lookup_key, interval, unit_amount, currency, current_period_start, current_period_end, trial_start, trial_end,
         cancel_at_period_end, canceled_at, ended_at, created_at)
-      select c.user_id, c.id, 'sub_seed_' || n, s.status, p.plan, p.plan || case when n % 4 = 0 then '_yearly' else '_monthly' end,
+      select c.account_id, c.id, 'sub_seed_' || n, s.status, p.plan, p.plan || case when n % 4 = 0 then '_yearly' else '_monthly' end,
         case when n % 4 = 0 then 'year' else 'month' end,
         case when p.plan = 'pro' then (case when n % 4 = 0 then 19000 else 1900 end) else (case when n % 4 = 0 then 99000 else 9900 end) end,
         'usd', now() - interval '10 days', now() + interval '20 days',
@@ -63,10 +63,10 @@ export async function seedLarge(db: Database, customers = CUSTOMERS, events = EV
       cross join lateral (select case when c.n % 3 = 0 then 'scale' else 'pro' end as plan) p`),
   );
   await step("invoices (2 per subscription)", () =>
-    db.execute(sql`insert into invoices (user_id, billing_customer_id, provider_invoice_id, provider_customer_id, provider_subscription_id,
+    db.execute(sql`insert into invoices (account_id, billing_customer_id, provider_invoice_id, provider_customer_id, provider_subscription_id,
         number, status, billing_reason, currency, subtotal, total, amount_due, amount_paid, amount_remaining, attempt_count,
         paid_at, provider_created_at)
-      select s.user_id, s.billing_customer_id, 'in_seed_' || k || '_' || s.provider_subscription_id, null, s.provider_subscription_id,
+      select s.account_id, s.billing_customer_id, 'in_seed_' || k || '_' || s.provider_subscription_id, null, s.provider_subscription_id,
         'SEED-' || k || '-' || split_part(s.provider_subscription_id, '_', 3),
         case when k = 2 and s.status = 'past_due' then 'open' else 'paid' end,
         case when k = 1 then 'subscription_create' else 'subscription_cycle' end,
@@ -80,8 +80,8 @@ export async function seedLarge(db: Database, customers = CUSTOMERS, events = EV
       where s.provider_subscription_id like 'sub_seed_%'`),
   );
   await step("usage counters", () =>
-    db.execute(sql`insert into usage_counters (user_id, meter, period_start, period_end, used)
-      select s.user_id, 'api_calls', s.current_period_start, s.current_period_end, (split_part(s.provider_subscription_id, '_', 3)::int * 7919) % 60000
+    db.execute(sql`insert into usage_counters (account_id, meter, period_start, period_end, used)
+      select s.account_id, 'api_calls', s.current_period_start, s.current_period_end, (split_part(s.provider_subscription_id, '_', 3)::int * 7919) % 60000
       from subscriptions s where s.provider_subscription_id like 'sub_seed_%' and s.status in ('active', 'trialing', 'past_due')`),
   );
   await step(`webhook events (${events})`, () =>

@@ -34,9 +34,9 @@ export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: {
             </Td>
             {showCustomer && (
               <Td>
-                {inv.userId ? (
-                  <Link href={`/admin/customers/${inv.userId}`} className={linkClass}>
-                    {inv.email ?? inv.userId}
+                {inv.accountId ? (
+                  <Link href={`/admin/customers/${inv.accountId}`} className={linkClass}>
+                    {inv.email ?? inv.accountId}
                   </Link>
                 ) : (
                   "—"

@@ -37,9 +37,11 @@ const REMOVE_UNPROVEN_CREDENTIALS: Record<string, Step> = {
         ),
       ),
   // API keys: revoked, so a key someone already copied stops working at once.
+  // (Those of the personal account, whose id is the user's; an organization's keys are the organization's.)
   apiKeys: (tx, userId, _proven, now) =>
-    tx.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
-  // Pending invitations (to a team, to an organisation) belong here once the app has any.
+    tx.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.accountId, userId), isNull(apiKeys.revokedAt))),
+  // Organization memberships need none: accepting an invitation requires a verified address, which
+  // an account that can still be claimed does not have.
 };
 
 /** Links issued before any claim, verified account or not: a reset link works once, and no older link outlives the claim. */

@@ -31,7 +31,7 @@ export async function withinAccountMailLimit(tx: Transaction, userId: string, ki
   const [{ sent }] = await tx
     .select({ sent: sql<number>`count(*)::int` })
     .from(notifications)
-    .where(and(eq(notifications.userId, userId), eq(notifications.kind, kind), gt(notifications.createdAt, sql`now() - interval '1 hour'`)));
+    .where(and(eq(notifications.accountId, userId), eq(notifications.kind, kind), gt(notifications.createdAt, sql`now() - interval '1 hour'`)));
   return Number(sent) < ACCOUNT_MAIL_LIMIT_PER_HOUR;
 }
 
@@ -55,7 +55,8 @@ export async function queueAccountEmail(db: Queryable, input: AccountEmail): Pro
   await db
     .insert(notifications)
     .values({
-      userId: input.userId,
+      // Account emails are filed under the person's own account (whose id is the user's).
+      accountId: input.userId,
       toEmail: input.toEmail,
       kind: input.kind,
       subject: input.subject,

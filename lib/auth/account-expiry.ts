@@ -1,6 +1,6 @@
 import { and, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { billingCustomerClaims, billingCustomers, subscriptions, users } from "@/db/schema";
+import { billingCustomerClaims, billingCustomers, subscriptions, users, memberships } from "@/db/schema";
 import { logger } from "@/lib/logger";
 
 /**
@@ -22,9 +22,12 @@ export async function expireUnverifiedAccounts(db: Database, now = new Date(), b
   const expired = and(
     isNull(users.emailVerifiedAt),
     lt(users.createdAt, cutoff),
-    notExists(db.select({ one: sql`1` }).from(billingCustomers).where(sql`${billingCustomers.userId} = ${users.id}`)),
-    notExists(db.select({ one: sql`1` }).from(billingCustomerClaims).where(sql`${billingCustomerClaims.userId} = ${users.id}`)),
-    notExists(db.select({ one: sql`1` }).from(subscriptions).where(sql`${subscriptions.userId} = ${users.id}`)),
+    // (A personal account's id is its user's.)
+    notExists(db.select({ one: sql`1` }).from(billingCustomers).where(sql`${billingCustomers.accountId} = ${users.id}`)),
+    notExists(db.select({ one: sql`1` }).from(billingCustomerClaims).where(sql`${billingCustomerClaims.accountId} = ${users.id}`)),
+    notExists(db.select({ one: sql`1` }).from(subscriptions).where(sql`${subscriptions.accountId} = ${users.id}`)),
+    // Nor someone who belongs to an organization: its members and billing are not theirs to take along.
+    notExists(db.select({ one: sql`1` }).from(memberships).where(sql`${memberships.userId} = ${users.id} and ${memberships.accountId} <> ${users.id}`)),
   );
   const due = db.select({ id: users.id }).from(users).where(expired).orderBy(users.createdAt).limit(batch).for("update", { skipLocked: true });
   const deleted = await db.delete(users).where(and(inArray(users.id, due), expired)).returning({ id: users.id });

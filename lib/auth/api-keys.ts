@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
-import { apiKeys, subscriptions, users, type ApiKey } from "@/db/schema";
+import { apiKeys, memberships, subscriptions, users, type ApiKey } from "@/db/schema";
 import { plansWithFeature, requireFeature } from "@/lib/billing/features";
 import { cachedEntitlement, loadCachedEntitlement } from "@/lib/billing/metering/context";
 import { upgradeUrl } from "@/lib/billing/metering/quota-error";
@@ -15,8 +15,8 @@ import { isUuid } from "@/lib/input-rules";
 /**
  * API keys for other services: `nsb_` + 32 random bytes (base64url). Only the SHA-256 of a key is
  * stored; its first 12 characters (the prefix) find the row, and the hash is then compared in
- * constant time. A key acts only for the user who created it, and only while the user's plan
- * includes API access: a key is created only on such a plan, and a key of an account that lost the
+ * constant time. A key belongs to an account (personal or organization), acts only for it, and only
+ * while the account's plan includes API access: a key is created only on such a plan, and a key of an account that lost the
  * feature (a downgrade, a cancellation) is refused with 401 `api_access_not_in_plan` until the
  * account has it again; the key itself is kept.
  */
@@ -48,49 +48,57 @@ const view = (k: ApiKey): ApiKeyView => ({
  * Creates a key; the full key is in the answer and nowhere else, ever. 403 `feature_not_in_plan`
  * unless the plan in force includes API access.
  */
-export async function createApiKey(userId: string, input: { name: string; expiresAt?: Date | null }, now = new Date()): Promise<ApiKeyView & { key: string }> {
+export async function createApiKey(
+  accountId: string,
+  createdBy: string,
+  input: { name: string; expiresAt?: Date | null },
+  now = new Date(),
+): Promise<ApiKeyView & { key: string }> {
   if (input.expiresAt && input.expiresAt <= now) throw badRequest("expiresAt must be in the future.", { field: "expiresAt" });
-  await requireFeature(userId, "apiAccess", now);
+  await requireFeature(accountId, "apiAccess", now);
   const db = await getDb();
   const [{ count }] = await db
     .select({ count: sql<number>`count(*)::int` })
     .from(apiKeys)
-    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAt)));
   if (Number(count) >= MAX_KEYS_PER_USER) throw badRequest(`At most ${MAX_KEYS_PER_USER} active API keys; revoke one first.`, { field: "name" });
   const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
   const [row] = await db
     .insert(apiKeys)
-    .values({ userId, name: input.name, prefix: key.slice(0, PREFIX_LENGTH), keyHash: sha256(key), expiresAt: input.expiresAt ?? null })
+    .values({ accountId, createdBy, name: input.name, prefix: key.slice(0, PREFIX_LENGTH), keyHash: sha256(key), expiresAt: input.expiresAt ?? null })
     .returning();
   return { ...view(row), key };
 }
 
-/** The user's keys that are not revoked, newest first, without the keys themselves. */
-export async function listApiKeys(userId: string): Promise<ApiKeyView[]> {
+/** The account's keys that are not revoked, newest first, without the keys themselves. */
+export async function listApiKeys(accountId: string): Promise<ApiKeyView[]> {
   const db = await getDb();
   const rows = await db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAt)))
     .orderBy(desc(apiKeys.createdAt));
   return rows.map(view);
 }
 
-/** Revokes one of the user's keys; someone else's key id is "not found", exactly like an unknown one. */
-export async function revokeApiKey(userId: string, id: string): Promise<void> {
+/** Revokes one of the account's keys; another account's key id is "not found", exactly like an unknown one. */
+export async function revokeApiKey(accountId: string, id: string): Promise<void> {
   if (!isUuid(id)) throw notFound("No such API key.");
   const db = await getDb();
   const [row] = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
   if (!row) throw notFound("No such API key.");
 }
 
 export interface ApiKeyPrincipal {
+  /** Who the key acts as: its creator while still a member of the account, else one of its owners. */
   user: SessionUser;
   apiKeyId: string;
+  /** The account the key belongs to and acts for. */
+  apiKeyAccountId: string;
 }
 
 /**
@@ -98,9 +106,9 @@ export interface ApiKeyPrincipal {
  * guard holds: the key lookup read the owner's newest subscription update in the same statement,
  * and an entry built from an older one is reloaded (one more read, only then).
  */
-async function assertApiAccess(db: Queryable, userId: string, newestSubscriptionUpdate: string | null): Promise<void> {
-  const cached = cachedEntitlement(userId);
-  const entry = cached && cached.newestUpdate === newestSubscriptionUpdate ? cached : await loadCachedEntitlement(db, userId);
+async function assertApiAccess(db: Queryable, accountId: string, newestSubscriptionUpdate: string | null): Promise<void> {
+  const cached = cachedEntitlement(accountId);
+  const entry = cached && cached.newestUpdate === newestSubscriptionUpdate ? cached : await loadCachedEntitlement(db, accountId);
   const { plan, features } = entry.entitlement;
   if (features.apiAccess) return;
   const plans = plansWithFeature("apiAccess");
@@ -125,15 +133,20 @@ export async function authenticateApiKey(presented: string, now = new Date()): P
       key: apiKeys,
       user: users,
       // What the entitlement cache guard compares (lib/billing/metering/context.ts), read in the same round trip.
-      newestSubscriptionUpdate: sql<string | null>`(select max(${exactTimestamp(subscriptions.updatedAt)}) from ${subscriptions} where ${subscriptions.userId} = ${apiKeys.userId})`,
+      newestSubscriptionUpdate: sql<string | null>`(select max(${exactTimestamp(subscriptions.updatedAt)}) from ${subscriptions} where ${subscriptions.accountId} = ${apiKeys.accountId})`,
     })
     .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
+    // The member the key acts as: its creator while still a member, else the account's first owner.
+    .innerJoin(
+      users,
+      sql`${users.id} = (select m.user_id from ${memberships} m where m.account_id = ${apiKeys.accountId}
+        order by (m.user_id = ${apiKeys.createdBy}) desc, (m.role = 'owner') desc, m.created_at limit 1)`,
+    )
     .where(eq(apiKeys.prefix, presented.slice(0, PREFIX_LENGTH)));
   const presentedHash = Buffer.from(sha256(presented), "hex");
   const match = candidates.find((c) => timingSafeEqual(Buffer.from(c.key.keyHash, "hex"), presentedHash));
   if (!match || match.key.revokedAt || (match.key.expiresAt && match.key.expiresAt <= now)) throw invalid();
-  await assertApiAccess(db, match.user.id, match.newestSubscriptionUpdate);
+  await assertApiAccess(db, match.key.accountId, match.newestSubscriptionUpdate);
   // Last-used time at minute resolution keeps the hot path from writing on every request.
   await db
     .update(apiKeys)
@@ -143,5 +156,6 @@ export async function authenticateApiKey(presented: string, now = new Date()): P
   return {
     user: { id: user.id, email: user.email, name: user.name, role: effectiveRole(user), emailVerified: Boolean(user.emailVerifiedAt) },
     apiKeyId: match.key.id,
+    apiKeyAccountId: match.key.accountId,
   };
 }

@@ -66,6 +66,8 @@ export interface ApiCaller {
   user: SessionUser;
   /** Set when the call came with `Authorization: Bearer <api key>`. */
   apiKeyId: string | null;
+  /** The account that key belongs to (and acts for); null for a session. */
+  apiKeyAccountId: string | null;
 }
 
 /**
@@ -79,5 +81,5 @@ export async function requireApiUserOrKey(request: CookieSource): Promise<ApiCal
     if (!match) throw unauthorized("Use `Authorization: Bearer <api key>`.");
     return authenticateApiKey(match[1]);
   }
-  return { user: await requireApiUser(request), apiKeyId: null };
+  return { user: await requireApiUser(request), apiKeyId: null, apiKeyAccountId: null };
 }

@@ -23,7 +23,8 @@ import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "
 import { syncStripeSubscription } from "./sync";
 import { checkoutTrialDays, databaseTrialUsed, stripeTrialUsed } from "./trial";
 
-type BillingUser = { id: string; email: string; name?: string | null };
+/** The account a checkout is for: its id, the billing email (the paying member's) and its name. */
+export type BillingAccount = { id: string; email: string; name?: string | null };
 
 export const CHANGE_PLAN_PATH = "/billing#change-plan";
 
@@ -60,32 +61,32 @@ export async function subscriptionPrices(plan: Plan, interval: BillingInterval):
 }
 
 /**
- * Starts a Stripe Checkout for a plan. One customer per user, no second subscription for a user who
- * already pays (checked here and in Stripe), at most one open session per user at a time, and the
+ * Starts a Stripe Checkout for a plan. One customer per account, no second subscription for an account that
+ * already pays (checked here and in Stripe), at most one open session per account at a time, and the
  * plan's trial only for an account and customer that never had one nor paid before (./trial.ts,
  * decided from our rows and Stripe's list, both read before anything is written).
  */
-export async function startCheckout(user: BillingUser, planId: string, interval: BillingInterval, origin?: string): Promise<{ url: string }> {
+export async function startCheckout(account: BillingAccount, planId: string, interval: BillingInterval, origin?: string): Promise<{ url: string }> {
   const plan = purchasablePlan(planId);
   const db = await getDb();
-  if (await liveStripeSubscription(db, user.id)) throw subscriptionExists();
+  if (await liveStripeSubscription(db, account.id)) throw subscriptionExists();
   const { price, metered } = await subscriptionPrices(plan, interval);
-  const customer = await ensureBillingCustomer(user);
+  const customer = await ensureBillingCustomer(account);
   const known = await listCustomerSubscriptions(customer.providerCustomerId);
   const live = known.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
   if (live.length > 0) {
     // Stripe knows a subscription we missed (a lost webhook): repair, then refuse.
-    for (const subscription of live) await syncStripeSubscription(db, subscription.id, user.id);
+    for (const subscription of live) await syncStripeSubscription(db, subscription.id, account.id);
     throw subscriptionExists();
   }
   const trialDays = checkoutTrialDays(plan.trialDays, {
-    database: await databaseTrialUsed(db, user.id, customer.id),
+    database: await databaseTrialUsed(db, account.id, customer.id),
     stripe: stripeTrialUsed(known),
   });
   const base = appUrl(origin);
   const session = await createSubscriptionCheckout({
     customerId: customer.providerCustomerId,
-    userId: user.id,
+    accountId: account.id,
     priceId: price.id,
     meteredPriceIds: metered.map((p) => p.id),
     planId: plan.id,
@@ -93,13 +94,13 @@ export async function startCheckout(user: BillingUser, planId: string, interval:
     trialDays,
     successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
     cancelUrl: `${base}/billing/cancel`,
-    idempotencyKey: `checkout:${user.id}:${price.id}:${randomUUID()}`,
+    idempotencyKey: `checkout:${account.id}:${price.id}:${randomUUID()}`,
   });
   if (!session.url) throw new AppError("checkout_unavailable", "Stripe did not return a checkout URL.");
   // No lock: each click creates its session, then expires every open one but the newest it sees.
   // Whatever the interleaving, the last click to look sees them all, so one session stays open.
   await expireAllButNewestCheckoutSession(customer.providerCustomerId);
-  logger.info({ userId: user.id, plan: plan.id, interval, trialDays, checkoutSessionId: session.id }, "checkout started");
+  logger.info({ accountId: account.id, plan: plan.id, interval, trialDays, checkoutSessionId: session.id }, "checkout started");
   return { url: session.url };
 }
 
@@ -115,7 +116,7 @@ export interface CheckoutReturn {
  * The success page's direct sync: reads the session from Stripe and stores its subscription at
  * once, so the user sees the new plan before the webhook lands. Never trusts the URL for status.
  */
-export async function syncCheckoutReturn(user: BillingUser, sessionId: string): Promise<CheckoutReturn> {
+export async function syncCheckoutReturn(account: BillingAccount, sessionId: string): Promise<CheckoutReturn> {
   if (!/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw badRequest("Invalid checkout session id.", { field: "session_id" });
   const db = await getDb();
   // Only "no such session" is a 404; a Stripe outage propagates (503) so the success page keeps polling.
@@ -123,22 +124,22 @@ export async function syncCheckoutReturn(user: BillingUser, sessionId: string): 
     if (stripeErrorCode(error) === "resource_missing") return null;
     throw error;
   });
-  const customer = await findBillingCustomer(db, user.id);
-  const belongsToUser =
-    session && (session.client_reference_id === user.id || (customer && idOf(session.customer) === customer.providerCustomerId));
-  if (!session || !belongsToUser) throw notFound("Checkout session not found.");
+  const customer = await findBillingCustomer(db, account.id);
+  const belongsToAccount =
+    session && (session.client_reference_id === account.id || (customer && idOf(session.customer) === customer.providerCustomerId));
+  if (!session || !belongsToAccount) throw notFound("Checkout session not found.");
   const subscriptionId = idOf(session.subscription);
-  if (session.status === "complete" && subscriptionId) await syncStripeSubscription(db, subscriptionId, user.id);
+  if (session.status === "complete" && subscriptionId) await syncStripeSubscription(db, subscriptionId, account.id);
   const [event] = await db
     .select({ status: webhookEvents.status })
     .from(webhookEvents)
     .where(and(eq(webhookEvents.type, "checkout.session.completed"), eq(webhookEvents.objectId, sessionId)))
     .limit(1);
-  return { status: session.status ?? "open", confirmed: event?.status === "processed", summary: await getBillingSummary(user.id) };
+  return { status: session.status ?? "open", confirmed: event?.status === "processed", summary: await getBillingSummary(account.id) };
 }
 
-export async function openCustomerPortal(userId: string, origin?: string): Promise<{ url: string }> {
-  const customer = await findBillingCustomer(await getDb(), userId);
+export async function openCustomerPortal(accountId: string, origin?: string): Promise<{ url: string }> {
+  const customer = await findBillingCustomer(await getDb(), accountId);
   if (!customer || customer.deletedAt) {
     throw new AppError("no_billing_customer", "You have no billing account yet. Choose a plan first.");
   }

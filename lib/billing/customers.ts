@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
-import { billingCustomerClaims, billingCustomers, users, type BillingCustomer } from "@/db/schema";
+import { accounts, billingCustomerClaims, billingCustomers, type BillingCustomer } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { createCustomer, retrieveCustomer } from "@/lib/stripe/gateway";
 import { isUuid } from "@/lib/input-rules";
 
-export async function findBillingCustomer(db: Queryable, userId: string): Promise<BillingCustomer | undefined> {
-  const [row] = await db.select().from(billingCustomers).where(eq(billingCustomers.userId, userId)).limit(1);
+export async function findBillingCustomer(db: Queryable, accountId: string): Promise<BillingCustomer | undefined> {
+  const [row] = await db.select().from(billingCustomers).where(eq(billingCustomers.accountId, accountId)).limit(1);
   return row;
 }
 
@@ -21,30 +21,36 @@ export async function findBillingCustomerByProviderId(db: Queryable, providerCus
 }
 
 /**
- * The user's Stripe customer, created on first need, with no transaction or lock held across the
+ * The account's Stripe customer (one per account), created on first need, with no transaction or lock held across the
  * Stripe call. A claim row gives every concurrent first click the same idempotency key, so Stripe
  * creates exactly one customer and replays it to the others; the link is then upserted.
  */
-export async function ensureBillingCustomer(user: { id: string; email: string; name?: string | null }): Promise<BillingCustomer> {
+export async function ensureBillingCustomer(account: {
+  id: string;
+  /** The billing email: the person's own, or for an organization that of the member who pays first. */
+  email: string;
+  name?: string | null;
+}): Promise<BillingCustomer> {
+  const user = account;
   const db = await getDb();
   const existing = await findBillingCustomer(db, user.id);
   if (existing && !existing.deletedAt) return existing;
   // A new generation after a deletion, so Stripe does not replay the deleted customer.
   const generation = existing?.providerCustomerId ?? "first";
   const idempotencyKey = await claimCustomerCreation(db, user.id, generation);
-  const customer = await createCustomer({ userId: user.id, email: user.email, name: user.name, idempotencyKey });
+  const customer = await createCustomer({ accountId: user.id, email: user.email, name: user.name, idempotencyKey });
   const [row] = await db
     .insert(billingCustomers)
-    .values({ userId: user.id, provider: "stripe", providerCustomerId: customer.id, email: user.email })
+    .values({ accountId: user.id, provider: "stripe", providerCustomerId: customer.id, email: user.email })
     .onConflictDoUpdate({
-      target: billingCustomers.userId,
+      target: billingCustomers.accountId,
       set: { providerCustomerId: customer.id, email: user.email, deletedAt: null },
       // Only replace the generation this call started from: a concurrent caller may have linked it already.
       setWhere: sql`${billingCustomers.providerCustomerId} = ${generation} or ${billingCustomers.providerCustomerId} = ${customer.id}`,
     })
     .returning();
   if (row) {
-    logger.info({ userId: user.id, customerId: customer.id }, "billing customer created");
+    logger.info({ accountId: user.id, customerId: customer.id }, "billing customer created");
     return row;
   }
   const current = await findBillingCustomer(db, user.id);
@@ -53,12 +59,12 @@ export async function ensureBillingCustomer(user: { id: string; email: string; n
 }
 
 /** One statement: the idempotency key for creating this generation of the user's customer. */
-async function claimCustomerCreation(db: Queryable, userId: string, generation: string): Promise<string> {
+async function claimCustomerCreation(db: Queryable, accountId: string, generation: string): Promise<string> {
   const [claim] = await db
     .insert(billingCustomerClaims)
-    .values({ userId, generation, idempotencyKey: `customer:${userId}:${randomUUID()}` })
+    .values({ accountId, generation, idempotencyKey: `customer:${accountId}:${randomUUID()}` })
     .onConflictDoUpdate({
-      target: billingCustomerClaims.userId,
+      target: billingCustomerClaims.accountId,
       // Same generation: keep the key everyone else is using. New generation: a new key.
       set: {
         generation: sql`excluded.generation`,
@@ -71,7 +77,7 @@ async function claimCustomerCreation(db: Queryable, userId: string, generation: 
 }
 
 export interface CustomerOwner {
-  userId: string;
+  accountId: string;
   /** Our billing_customers row for this Stripe customer, when it is the user's linked one. */
   billingCustomerId: string | null;
 }
@@ -84,24 +90,24 @@ export interface FetchedCustomer {
   providerCustomerId: string;
   /** Our link, when the read found one: a user's link to their Stripe customer does not change. */
   linked?: CustomerOwner;
-  stripe?: { deleted: boolean; userId: string | null; email: string | null };
+  stripe?: { deleted: boolean; accountId: string | null; email: string | null };
 }
 
 /** Network phase of resolveCustomerOwner: asks Stripe only about customers we have not linked. */
 export async function fetchCustomerForOwnership(db: Queryable, providerCustomerId: string): Promise<FetchedCustomer> {
   const link = await findBillingCustomerByProviderId(db, providerCustomerId);
-  if (link) return { providerCustomerId, linked: { userId: link.userId, billingCustomerId: link.id } };
+  if (link) return { providerCustomerId, linked: { accountId: link.accountId, billingCustomerId: link.id } };
   const customer = await retrieveCustomer(providerCustomerId);
-  if ("deleted" in customer && customer.deleted) return { providerCustomerId, stripe: { deleted: true, userId: null, email: null } };
+  if ("deleted" in customer && customer.deleted) return { providerCustomerId, stripe: { deleted: true, accountId: null, email: null } };
   return {
     providerCustomerId,
-    stripe: { deleted: false, userId: customer.metadata?.userId ?? null, email: customer.email ?? null },
+    stripe: { deleted: false, accountId: customer.metadata?.accountId ?? customer.metadata?.userId ?? null, email: customer.email ?? null },
   };
 }
 
 /**
- * Finds which of our users a Stripe customer belongs to: by our link, else by the userId we put in
- * its metadata (covers customers whose link was lost or that were made in the dashboard). Makes no
+ * Finds which of our accounts a Stripe customer belongs to: by our link, else by the accountId we put
+ * in its metadata (`userId` on customers made before accounts existed: the same id) (covers customers whose link was lost or that were made in the dashboard). Makes no
  * network call: `customer` was fetched beforehand.
  */
 export async function resolveCustomerOwner(db: Queryable, customer: FetchedCustomer): Promise<CustomerOwner | undefined> {
@@ -109,16 +115,16 @@ export async function resolveCustomerOwner(db: Queryable, customer: FetchedCusto
   if (customer.linked) return customer.linked;
   const { providerCustomerId } = customer;
   const linked = await findBillingCustomerByProviderId(db, providerCustomerId);
-  if (linked) return { userId: linked.userId, billingCustomerId: linked.id };
+  if (linked) return { accountId: linked.accountId, billingCustomerId: linked.id };
   if (!customer.stripe || customer.stripe.deleted) return undefined;
-  const userId = customer.stripe.userId;
-  if (!userId || !isUuid(userId)) return undefined;
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
-  if (!user) return undefined;
+  const accountId = customer.stripe.accountId;
+  if (!accountId || !isUuid(accountId)) return undefined;
+  const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  if (!account) return undefined;
   const [row] = await db
     .insert(billingCustomers)
-    .values({ userId, provider: "stripe", providerCustomerId, email: customer.stripe.email })
-    .onConflictDoNothing({ target: billingCustomers.userId })
+    .values({ accountId, provider: "stripe", providerCustomerId, email: customer.stripe.email })
+    .onConflictDoNothing({ target: billingCustomers.accountId })
     .returning();
-  return { userId, billingCustomerId: row?.id ?? null };
+  return { accountId, billingCustomerId: row?.id ?? null };
 }

@@ -104,11 +104,11 @@ export function applyLimitOverrides(
  * A customer's per-meter limit overrides (set by admins), each with its `updated_at` exactly as
  * stored (the metering cache guard compares it in the database).
  */
-export async function readLimitOverrides(db: Queryable, userId: string): Promise<Array<LimitOverride & { exactUpdate: string }>> {
+export async function readLimitOverrides(db: Queryable, accountId: string): Promise<Array<LimitOverride & { exactUpdate: string }>> {
   return db
     .select({ meter: customerLimitOverrides.meter, limit: customerLimitOverrides.limit, exactUpdate: exactTimestamp(customerLimitOverrides.updatedAt) })
     .from(customerLimitOverrides)
-    .where(eq(customerLimitOverrides.userId, userId));
+    .where(eq(customerLimitOverrides.accountId, accountId));
 }
 
 
@@ -116,8 +116,8 @@ export async function readLimitOverrides(db: Queryable, userId: string): Promise
  * What a user may do right now: plan, features and effective limits (per-customer overrides
  * applied). The one read metering and every other caller should use for limits.
  */
-export async function getEntitlement(db: Queryable, userId: string, now = new Date()): Promise<Entitlement> {
-  const rows = await db.select().from(subscriptionsTable).where(eq(subscriptionsTable.userId, userId));
-  const overrides = await readLimitOverrides(db, userId);
+export async function getEntitlement(db: Queryable, accountId: string, now = new Date()): Promise<Entitlement> {
+  const rows = await db.select().from(subscriptionsTable).where(eq(subscriptionsTable.accountId, accountId));
+  const overrides = await readLimitOverrides(db, accountId);
   return resolveEntitlement(rows, now, gracePeriodDays(), overrides);
 }

@@ -13,8 +13,8 @@ export function plansWithFeature(feature: FeatureId): string[] {
  * Throws 403 `feature_not_in_plan` (naming the plans that include it) unless the plan in force
  * for the user includes `feature`.
  */
-export async function requireFeature(userId: string, feature: FeatureId, now = new Date()): Promise<void> {
-  const entitlement = await loadEntitlement(await getDb(), userId, now);
+export async function requireFeature(accountId: string, feature: FeatureId, now = new Date()): Promise<void> {
+  const entitlement = await loadEntitlement(await getDb(), accountId, now);
   if (entitlement.features[feature]) return;
   throw new AppError("feature_not_in_plan", `${FEATURES[feature]} is not included in the ${entitlement.plan.name} plan.`, {
     feature,

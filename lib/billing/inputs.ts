@@ -1,9 +1,12 @@
 import { z } from "zod";
+import { accountIdInput } from "@/lib/accounts/access";
 import { INTERVALS } from "./plans";
 
 export const planSelection = z.object({
   plan: z.string().trim().min(1, "plan is required").max(64),
   interval: z.enum(INTERVALS, { message: 'interval must be "month" or "year"' }),
+  /** The account to act on; the caller's personal account when absent. */
+  accountId: accountIdInput,
 });
 
 export const planChange = planSelection.extend({
@@ -15,4 +18,5 @@ export const planChange = planSelection.extend({
 export const invoiceQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),
   cursor: z.string().max(200).optional(),
+  accountId: accountIdInput,
 });

@@ -37,7 +37,7 @@ function decodeInvoiceCursor(cursor: string): { created: Date; number: string; i
 }
 
 /** The user's invoices, newest first, with keyset pagination (stable while new invoices arrive). */
-export async function listUserInvoices(userId: string, options: { limit: number; cursor?: string }): Promise<{ invoices: InvoiceView[]; nextCursor: string | null }> {
+export async function listUserInvoices(accountId: string, options: { limit: number; cursor?: string }): Promise<{ invoices: InvoiceView[]; nextCursor: string | null }> {
   if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 100) {
     throw badRequest("limit must be an integer from 1 to 100.", { field: "limit" });
   }
@@ -48,7 +48,7 @@ export async function listUserInvoices(userId: string, options: { limit: number;
     .from(invoices)
     .where(
       and(
-        eq(invoices.userId, userId),
+        eq(invoices.accountId, accountId),
         after
           ? sql`(${invoices.providerCreatedAt}, ${sequenceLength}, ${sequence}, ${invoices.id}) < (${after.created.toISOString()}::timestamptz, length(${after.number}::text), ${after.number}::text, ${after.id}::uuid)`
           : undefined,

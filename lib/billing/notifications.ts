@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
-import { notifications, users } from "@/db/schema";
+import { accounts, billingCustomers, notifications, users } from "@/db/schema";
 import { deliverOutbox, type DeliveryReport } from "@/lib/outbox";
 import { supportFooter } from "@/lib/support";
 
@@ -15,10 +15,18 @@ export const smtpConfigured = (env: Record<string, string | undefined> = process
  */
 export async function queueNotification(
   db: Queryable,
-  input: { userId: string; kind: NotificationKind; sourceEventId: string; subject: string; body: string },
+  input: { accountId: string; kind: NotificationKind; sourceEventId: string; subject: string; body: string },
 ): Promise<void> {
-  const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, input.userId)).limit(1);
-  if (!user) return;
+  // To the account's billing email (the payer's, on its Stripe customer), else its person's address.
+  const [recipient] = await db
+    .select({ email: sql<string | null>`coalesce(${billingCustomers.email}, ${users.email})` })
+    .from(accounts)
+    .leftJoin(billingCustomers, eq(billingCustomers.accountId, accounts.id))
+    .leftJoin(users, eq(users.id, accounts.personalUserId))
+    .where(eq(accounts.id, input.accountId))
+    .limit(1);
+  if (!recipient?.email) return;
+  const user = { email: recipient.email };
   await db
     .insert(notifications)
     .values({ ...input, body: `${input.body}\n\n${supportFooter()}`, toEmail: user.email, status: smtpConfigured() ? "pending" : "outbox" })

@@ -64,8 +64,8 @@ export interface PlanChangeApplied {
   subscription: BillingSummary;
 }
 
-async function requireLiveSubscription(userId: string): Promise<Subscription> {
-  const subscription = await liveStripeSubscription(await getDb(), userId);
+async function requireLiveSubscription(accountId: string): Promise<Subscription> {
+  const subscription = await liveStripeSubscription(await getDb(), accountId);
   if (!subscription) {
     throw new AppError("no_subscription", "You have no active subscription to change. Choose a plan on the pricing page.");
   }
@@ -210,7 +210,7 @@ async function act(
       continue;
     }
     const db = await getDb();
-    if (decision.steps.length > 0) await syncStripeSubscription(db, row.providerSubscriptionId, row.userId);
+    if (decision.steps.length > 0) await syncStripeSubscription(db, row.providerSubscriptionId, row.accountId);
     // The invoice an upgrade charged is on the billing page the user returns to, not only once its webhook lands.
     for (const invoice of invoices) await syncStripeInvoice(db, invoice);
     return decision;
@@ -258,12 +258,12 @@ async function previewChange(state: SubscriptionState, decision: ActionPlan, tar
 }
 
 export async function changePlan(
-  userId: string,
+  accountId: string,
   input: { plan: string; interval: BillingInterval; preview?: boolean; prorationDate?: number },
 ): Promise<PlanChangePreview | PlanChangeApplied> {
   const plan = purchasablePlan(input.plan);
   const { price, metered } = await subscriptionPrices(plan, input.interval);
-  const row = await requireLiveSubscription(userId);
+  const row = await requireLiveSubscription(accountId);
   const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval, prorationDate: input.prorationDate };
   const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0 };
   const action: SubscriptionAction = { type: "change", target: terms };
@@ -274,22 +274,22 @@ export async function changePlan(
     return previewChange(state, decision, target, decision.kind as ChangeKind);
   }
   const decision = await act(row, action, target);
-  logger.info({ userId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval }, "subscription changed");
-  return { preview: false, kind: decision.kind as ChangeKind, subscription: await getBillingSummary(userId) };
+  logger.info({ accountId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval }, "subscription changed");
+  return { preview: false, kind: decision.kind as ChangeKind, subscription: await getBillingSummary(accountId) };
 }
 
 /** Cancel at period end (the customer keeps what they paid for); a pending downgrade is dropped. */
-export async function cancelSubscription(userId: string): Promise<BillingSummary> {
-  const row = await requireLiveSubscription(userId);
+export async function cancelSubscription(accountId: string): Promise<BillingSummary> {
+  const row = await requireLiveSubscription(accountId);
   await act(row, { type: "cancel" }, null);
-  logger.info({ userId, subscriptionId: row.providerSubscriptionId }, "subscription cancel scheduled");
-  return getBillingSummary(userId);
+  logger.info({ accountId, subscriptionId: row.providerSubscriptionId }, "subscription cancel scheduled");
+  return getBillingSummary(accountId);
 }
 
 /** Undo a pending cancellation; a subscription that is not canceling is left as it is (200). */
-export async function resumeSubscription(userId: string): Promise<BillingSummary> {
-  const row = await requireLiveSubscription(userId);
+export async function resumeSubscription(accountId: string): Promise<BillingSummary> {
+  const row = await requireLiveSubscription(accountId);
   await act(row, { type: "resume" }, null);
-  logger.info({ userId, subscriptionId: row.providerSubscriptionId }, "subscription resumed");
-  return getBillingSummary(userId);
+  logger.info({ accountId, subscriptionId: row.providerSubscriptionId }, "subscription resumed");
+  return getBillingSummary(accountId);
 }

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
 import { getDb } from "@/db/client";
-import { auditLog, subscriptions, users } from "@/db/schema";
+import { accounts, auditLog, subscriptions } from "@/db/schema";
 import { excludedSet } from "@/db/upsert";
 import { notFound } from "@/lib/errors";
 import { PLANS } from "./plans";
@@ -12,34 +12,40 @@ import { keepFirstPastDueSince } from "./sync";
 
 const PROVIDER_STATUSES = ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "paused"] as const;
 
-export const providerSyncInput = z.object({
-  userId: z.uuid("userId must be a user id"),
-  plan: z.enum(PLANS.map((p) => p.id) as [string, ...string[]], { message: "plan must be a plan id from the catalog" }),
-  status: z.enum(PROVIDER_STATUSES),
-  provider: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9_-]{2,32}$/, "provider must be a short lower-case name")
-    .refine((p) => p !== "stripe", "Stripe subscriptions are synced from Stripe itself"),
-  externalId: z.string().trim().min(1).max(200),
-  currentPeriodEnd: z.iso.datetime({ offset: true }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).optional(),
-});
+export const providerSyncInput = z
+  .object({
+    /** The account the subscription belongs to. */
+    accountId: z.uuid("accountId must be an account id").optional(),
+    /** Before accounts existed: a user id, which names that user's personal account (the same id). */
+    userId: z.uuid("userId must be a user id").optional(),
+    plan: z.enum(PLANS.map((p) => p.id) as [string, ...string[]], { message: "plan must be a plan id from the catalog" }),
+    status: z.enum(PROVIDER_STATUSES),
+    provider: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9_-]{2,32}$/, "provider must be a short lower-case name")
+      .refine((p) => p !== "stripe", "Stripe subscriptions are synced from Stripe itself"),
+    externalId: z.string().trim().min(1).max(200),
+    currentPeriodEnd: z.iso.datetime({ offset: true }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).optional(),
+  })
+  .refine((input) => input.accountId || input.userId, { message: "accountId is required", path: ["accountId"] })
+  .transform(({ userId, accountId, ...rest }) => ({ ...rest, accountId: (accountId ?? userId) as string }));
 
 /**
- * Lets any payment provider's webhook (Paddle, Razorpay, an admin grant…) set a user's
+ * Lets any payment provider's webhook (Paddle, Razorpay, an admin grant…) set an account's
  * subscription. The same entitlement rules then apply as for Stripe subscriptions.
  */
-export async function syncProviderSubscription(input: z.infer<typeof providerSyncInput>): Promise<BillingSummary> {
+export async function syncProviderSubscription(input: z.output<typeof providerSyncInput>): Promise<BillingSummary> {
   const db = await getDb();
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).limit(1);
-  if (!user) throw notFound("No user with that id.");
+  const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, input.accountId)).limit(1);
+  if (!account) throw notFound("No account with that id.");
   const now = new Date();
   await db.transaction(async (tx) => {
     const before = await lockTrackedState(tx, input.provider, input.externalId);
     const [row] = await tx
       .insert(subscriptions)
       .values({
-        userId: input.userId,
+        accountId: input.accountId,
         provider: input.provider,
         providerSubscriptionId: input.externalId,
         status: input.status,
@@ -52,7 +58,7 @@ export async function syncProviderSubscription(input: z.infer<typeof providerSyn
       .onConflictDoUpdate({
         target: [subscriptions.provider, subscriptions.providerSubscriptionId],
         set: {
-          ...excludedSet(subscriptions, ["userId", "status", "planId", "currentPeriodEnd", "canceledAt", "sourceVersion"]),
+          ...excludedSet(subscriptions, ["accountId", "status", "planId", "currentPeriodEnd", "canceledAt", "sourceVersion"]),
           pastDueSince: keepFirstPastDueSince,
           updatedAt: sql`now()`,
         },
@@ -61,10 +67,10 @@ export async function syncProviderSubscription(input: z.infer<typeof providerSyn
     await recordSubscriptionChanges(tx, before, row, now);
     await tx.insert(auditLog).values({
       action: "subscription.provider_sync",
-      targetType: "user",
-      targetId: input.userId,
+      targetType: "account",
+      targetId: input.accountId,
       data: { ...input },
     });
   });
-  return getBillingSummary(input.userId);
+  return getBillingSummary(input.accountId);
 }

@@ -30,10 +30,10 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
     (await db.select({ id: billingCustomers.providerCustomerId }).from(billingCustomers)).map((c) => c.id),
   );
   for await (const customer of listAllCustomers()) {
-    if (!customer.metadata?.userId || linkedCustomers.has(customer.id)) continue;
+    if (!customer.metadata?.accountId || linkedCustomers.has(customer.id)) continue;
     const owner = await resolveCustomerOwner(db, {
       providerCustomerId: customer.id,
-      stripe: { deleted: false, userId: customer.metadata.userId, email: customer.email },
+      stripe: { deleted: false, accountId: customer.metadata.accountId, email: customer.email },
     });
     if (owner?.billingCustomerId) report.customersLinked += 1;
   }

@@ -89,7 +89,7 @@ export async function recordSubscriptionChanges(db: Queryable, before: TrackedSt
   if (changes.length === 0) return;
   await db.insert(subscriptionChanges).values(
     changes.map((change) => ({
-      userId: after.userId,
+      accountId: after.accountId,
       subscriptionId: after.id,
       kind: change.kind,
       data: { ...change.data, provider: after.provider, providerSubscriptionId: after.providerSubscriptionId },
@@ -108,12 +108,12 @@ export interface SubscriptionChangeRow {
 }
 
 /** One account's history, newest first. */
-export async function listSubscriptionChanges(db: Queryable, userId: string, options: { limit: number }): Promise<SubscriptionChangeRow[]> {
+export async function listSubscriptionChanges(db: Queryable, accountId: string, options: { limit: number }): Promise<SubscriptionChangeRow[]> {
   const rows = await db
     .select({ change: subscriptionChanges, provider: subscriptions.provider, providerSubscriptionId: subscriptions.providerSubscriptionId })
     .from(subscriptionChanges)
     .innerJoin(subscriptions, eq(subscriptions.id, subscriptionChanges.subscriptionId))
-    .where(eq(subscriptionChanges.userId, userId))
+    .where(eq(subscriptionChanges.accountId, accountId))
     .orderBy(desc(subscriptionChanges.occurredAt), desc(subscriptionChanges.id))
     .limit(options.limit);
   return rows.map(({ change, provider, providerSubscriptionId }) => ({

@@ -32,13 +32,13 @@ export interface BillingSummary {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export async function userSubscriptions(db: Queryable, userId: string): Promise<Subscription[]> {
-  return db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).orderBy(desc(subscriptions.createdAt));
+export async function userSubscriptions(db: Queryable, accountId: string): Promise<Subscription[]> {
+  return db.select().from(subscriptions).where(eq(subscriptions.accountId, accountId)).orderBy(desc(subscriptions.createdAt));
 }
 
 /** The user's Stripe subscription that is still alive (what plan changes and cancellation act on). */
-export async function liveStripeSubscription(db: Queryable, userId: string): Promise<Subscription | undefined> {
-  const rows = await userSubscriptions(db, userId);
+export async function liveStripeSubscription(db: Queryable, accountId: string): Promise<Subscription | undefined> {
+  const rows = await userSubscriptions(db, accountId);
   return rows.find((s) => s.provider === "stripe" && LIVE_SUBSCRIPTION_STATUSES.has(s.status));
 }
 
@@ -73,8 +73,8 @@ export function summarize(rows: Subscription[], now = new Date(), overrides: Lim
   };
 }
 
-export async function getBillingSummary(userId: string, now = new Date()): Promise<BillingSummary> {
+export async function getBillingSummary(accountId: string, now = new Date()): Promise<BillingSummary> {
   const db = await getDb();
-  const [rows, overrides] = await Promise.all([userSubscriptions(db, userId), readLimitOverrides(db, userId)]);
+  const [rows, overrides] = await Promise.all([userSubscriptions(db, accountId), readLimitOverrides(db, accountId)]);
   return summarize(rows, now, overrides);
 }

@@ -17,7 +17,7 @@ import { inTransaction, lockTrackedState, recordSubscriptionChanges } from "./su
 export const UNKNOWN_PLAN_ID = "unknown";
 
 const SUBSCRIPTION_SYNCED_COLUMNS = [
-  "userId",
+  "accountId",
   "billingCustomerId",
   "status",
   "planId",
@@ -76,7 +76,7 @@ export async function fetchStripeSubscription(db: Queryable, subscriptionId: str
   return { version, snapshot, pendingChange, customer };
 }
 
-/** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a userId from a checkout session. */
+/** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a accountId from a checkout session. */
 export async function syncStripeSubscription(db: Queryable, subscriptionId: string, ownerHint?: string | null): Promise<SyncResult<Subscription>> {
   return storeStripeSubscription(db, await fetchStripeSubscription(db, subscriptionId), ownerHint);
 }
@@ -89,12 +89,13 @@ export async function storeStripeSubscription(
 ): Promise<SyncResult<Subscription>> {
   const { version, snapshot, pendingChange } = fetched;
   const owner = await resolveCustomerOwner(db, fetched.customer);
-  const userId = owner?.userId ?? ownerHint ?? snapshot.metadata.userId;
-  if (!userId) return { status: "unattributed", reason: `no user for customer ${snapshot.providerCustomerId}` };
+  // `userId`: subscriptions started before accounts existed (the personal account has the same id).
+  const accountId = owner?.accountId ?? ownerHint ?? snapshot.metadata.accountId ?? snapshot.metadata.userId;
+  if (!accountId) return { status: "unattributed", reason: `no account for customer ${snapshot.providerCustomerId}` };
   const pending = pendingChange ? parseLookupKey(pendingChange.lookupKey) : undefined;
 
   const values = {
-    userId,
+    accountId,
     billingCustomerId: owner?.billingCustomerId ?? null,
     provider: "stripe",
     providerSubscriptionId: snapshot.providerSubscriptionId,
@@ -149,7 +150,7 @@ export async function storeStripeSubscription(
 }
 
 const INVOICE_SYNCED_COLUMNS = [
-  "userId",
+  "accountId",
   "billingCustomerId",
   "providerCustomerId",
   "providerSubscriptionId",
@@ -196,10 +197,10 @@ export async function syncStripeInvoice(db: Queryable, invoiceId: string): Promi
 export async function storeStripeInvoice(db: Queryable, fetched: FetchedInvoice): Promise<SyncResult<typeof invoices.$inferSelect>> {
   const { version, snapshot } = fetched;
   const owner = fetched.customer ? await resolveCustomerOwner(db, fetched.customer) : undefined;
-  if (!owner) return { status: "unattributed", reason: `no user for customer ${snapshot.providerCustomerId}` };
+  if (!owner) return { status: "unattributed", reason: `no account for customer ${snapshot.providerCustomerId}` };
   const [row] = await db
     .insert(invoices)
-    .values({ ...snapshot, provider: "stripe", userId: owner.userId, billingCustomerId: owner.billingCustomerId, sourceVersion: version })
+    .values({ ...snapshot, provider: "stripe", accountId: owner.accountId, billingCustomerId: owner.billingCustomerId, sourceVersion: version })
     .onConflictDoUpdate({
       target: [invoices.provider, invoices.providerInvoiceId],
       set: { ...excludedSet(invoices, [...INVOICE_SYNCED_COLUMNS]), updatedAt: sql`now()` },

@@ -25,11 +25,11 @@ export function stripeTrialUsed(list: Array<Pick<Stripe.Subscription, "status" |
 }
 
 /** From our rows: an earlier subscription of the user, or of their billing customer, that had a trial or was paid. */
-export async function databaseTrialUsed(db: Queryable, userId: string, billingCustomerId: string | null): Promise<boolean> {
+export async function databaseTrialUsed(db: Queryable, accountId: string, billingCustomerId: string | null): Promise<boolean> {
   const rows = await db
     .select({ provider: subscriptions.provider, status: subscriptions.status, trialStart: subscriptions.trialStart })
     .from(subscriptions)
-    .where(billingCustomerId ? or(eq(subscriptions.userId, userId), eq(subscriptions.billingCustomerId, billingCustomerId)) : eq(subscriptions.userId, userId));
+    .where(billingCustomerId ? or(eq(subscriptions.accountId, accountId), eq(subscriptions.billingCustomerId, billingCustomerId)) : eq(subscriptions.accountId, accountId));
   return rows.some(usedTrialOrPaid);
 }
 

@@ -65,12 +65,12 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
         claimed as (
           update usage_events e set report_claimed_until = ${claimUntil}::timestamptz
           from picked where e.id = picked.id
-          returning e.id, e.user_id, e.meter, e.billable_quantity, e.created_at, e.period_start, e.period_end
+          returning e.id, e.account_id, e.meter, e.billable_quantity, e.created_at, e.period_start, e.period_end
         )
         select claimed.id, claimed.meter, claimed.billable_quantity, claimed.created_at, claimed.period_start, claimed.period_end,
           bc.provider_customer_id as customer_id
         from claimed
-        left join billing_customers bc on bc.user_id = claimed.user_id and bc.provider = 'stripe' and bc.deleted_at is null
+        left join billing_customers bc on bc.account_id = claimed.account_id and bc.provider = 'stripe' and bc.deleted_at is null
         order by claimed.created_at`,
     );
     if (claimed.length === 0) break;

@@ -25,10 +25,12 @@ export interface Principal {
   user: SessionUser | null;
   /** Set when a `user-or-key` route was called with an API key. */
   apiKeyId: string | null;
+  /** The account of that API key: the only account the call may act for. */
+  apiKeyAccountId: string | null;
   stripeEvent: Stripe.Event | null;
 }
 
-const anonymous: Principal = { user: null, apiKeyId: null, stripeEvent: null };
+const anonymous: Principal = { user: null, apiKeyId: null, apiKeyAccountId: null, stripeEvent: null };
 
 /** Authenticates a request for the route's declared access, or throws the AppError to answer with. */
 export async function authenticateAccess(access: Access, request: NextRequest, rawBody: string): Promise<Principal> {

@@ -8,6 +8,7 @@ import type { MeterId } from "@/lib/billing/plans";
 import { badRequest } from "@/lib/errors";
 import { isStorableText } from "@/lib/input-rules";
 import { logger } from "@/lib/logger";
+import { accountFor } from "./account";
 import { consumeRateLimit } from "./rate-limit";
 import { jsonError, route, type RouteContext, type RouteHandler } from "./route";
 
@@ -72,7 +73,8 @@ async function anonymousQuota(
  * A route that costs `quantity` units of `meter`: the caller (session or API key) is authenticated,
  * the units consumed before the handler runs (an `Idempotency-Key` header makes a retry count once),
  * 402 with RateLimit-* headers when over the limit, and the units refunded if the handler throws.
- * `withQuota("api_calls", 1, async (ctx, { caller, usage }) => …)`. Declared like every route
+ * `withQuota("api_calls", 1, async (ctx, { caller, usage }) => …)`. The units are the account's named
+ * by `?accountId=` (a member's usage counts against the organization), else the caller's own. Declared like every route
  * (`user-or-key`, or `public` with `{ anonymous: true }`, where signed-out visitors use the catalog's
  * anonymous allowance instead of a 401), with the usage API's rate limit.
  */
@@ -88,15 +90,18 @@ export function withQuota(
       return anonymousQuota(request, meter, quantity, (usage) => handler(ctx, { caller: null, usage }));
     }
     const caller = await requireApiUserOrKey(request);
+    // The account the call is for: `?accountId=` (an organization the caller belongs to), else the
+    // personal account; an API key's own account.
+    const { accountId } = await accountFor(caller, new URL(request.url).searchParams.get("accountId"), "use");
     const idempotencyKey = idempotencyKeyHeader(request);
-    const usage = await consume(caller.user.id, meter, quantity, { idempotencyKey, apiKeyId: caller.apiKeyId });
+    const usage = await consume(accountId, meter, quantity, { idempotencyKey, apiKeyId: caller.apiKeyId });
     if (!usage.allowed) return quotaExceededResponse(usage);
     let response: Response;
     try {
       response = await handler(ctx, { caller, usage });
     } catch (error) {
       if (!usage.duplicate) {
-        await refund(caller.user.id, meter, quantity, { idempotencyKey: idempotencyKey ? `refund:${idempotencyKey}` : null }).catch((err: unknown) =>
+        await refund(accountId, meter, quantity, { idempotencyKey: idempotencyKey ? `refund:${idempotencyKey}` : null }).catch((err: unknown) =>
           logger.error({ err, meter }, "could not refund a failed metered call"),
         );
       }

@@ -48,6 +48,8 @@ export interface RouteContext<A extends Access, Body> {
   user: A extends "user" | "user-or-key" | "admin" ? Principal["user"] & object : Principal["user"];
   /** The API key a `user-or-key` route was called with (null for a session). */
   apiKeyId: string | null;
+  /** The account of that API key (null for a session): see lib/accounts/access.ts. */
+  apiKeyAccountId: string | null;
   body: Body;
   /** The body as received (state-changing routes), e.g. for signature checks. */
   rawBody: string;
@@ -136,12 +138,15 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
         bodyRead = true;
         if (typed && rawBody.length > 0) assertContentType(request, accepts);
         const principal = await authenticateAccess(spec.access, request, rawBody);
-        if (spec.rateLimit && principal.user) await consumeRateLimit(spec.rateLimit, "account", principal.user.id);
+        if (spec.rateLimit && principal.user) {
+          await consumeRateLimit(spec.rateLimit, "account", principal.apiKeyAccountId ?? principal.user.id);
+        }
         const body = spec.body ? parseJsonText(rawBody, spec.body) : undefined;
         const response = await handler({
           request,
           user: principal.user as RouteContext<A, never>["user"],
           apiKeyId: principal.apiKeyId,
+          apiKeyAccountId: principal.apiKeyAccountId,
           body: body as S extends z.ZodType ? z.infer<S> : undefined,
           rawBody,
           stripeEvent: principal.stripeEvent as RouteContext<A, never>["stripeEvent"],

@@ -95,9 +95,9 @@ export async function retrieveCustomerState(id: string): Promise<{ id: string; e
 export const isResourceMissing = (error: unknown) =>
   Boolean(error && typeof error === "object" && (error as { code?: unknown }).code === "resource_missing");
 
-export function createCustomer(params: { userId: string; email: string; name?: string | null; idempotencyKey: string }) {
+export function createCustomer(params: { accountId: string; email: string; name?: string | null; idempotencyKey: string }) {
   return getStripe().customers.create(
-    { email: params.email, name: params.name ?? undefined, metadata: { userId: params.userId } },
+    { email: params.email, name: params.name ?? undefined, metadata: { accountId: params.accountId } },
     { idempotencyKey: params.idempotencyKey },
   );
 }
@@ -171,7 +171,7 @@ export async function expireAllButNewestCheckoutSession(customerId: string): Pro
 
 export function createSubscriptionCheckout(params: {
   customerId: string;
-  userId: string;
+  accountId: string;
   priceId: string;
   /** The interval's metered prices (usage past the included amount), no quantity. */
   meteredPriceIds: string[];
@@ -186,14 +186,14 @@ export function createSubscriptionCheckout(params: {
     {
       mode: "subscription",
       customer: params.customerId,
-      client_reference_id: params.userId,
+      client_reference_id: params.accountId,
       line_items: [{ price: params.priceId, quantity: 1 }, ...params.meteredPriceIds.map((price) => ({ price }))],
       allow_promotion_codes: true,
       subscription_data: {
         ...(params.trialDays > 0 ? { trial_period_days: params.trialDays } : {}),
-        metadata: { userId: params.userId, planId: params.planId, interval: params.interval },
+        metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval },
       },
-      metadata: { userId: params.userId, planId: params.planId, interval: params.interval },
+      metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval },
       success_url: params.successUrl,
       cancel_url: params.cancelUrl,
     },

@@ -170,7 +170,7 @@ runScript(async () => {
     for (let w = 0; w < CONCURRENCY; w += 1) {
       const [user] = await db.insert(users).values({ email: `bench-consume-${w}-${randomBytes(3).toString("hex")}@example.com` }).returning();
       await db.insert(subscriptions).values({
-        userId: user.id,
+        accountId: user.id,
         providerSubscriptionId: `sub_bench_${randomBytes(6).toString("hex")}`,
         status: "active",
         planId: "scale",
@@ -178,7 +178,7 @@ runScript(async () => {
         currentPeriodStart: new Date(Date.now() - 86_400_000),
         currentPeriodEnd: new Date(Date.now() + 20 * 86_400_000),
       });
-      keys.push((await createApiKey(user.id, { name: "bench" })).key);
+      keys.push((await createApiKey(user.id, user.id, { name: "bench" })).key);
     }
     let sequence = 0;
     const consumeOnce = async (base: string, worker: number) => {

@@ -68,7 +68,7 @@ async function createUsers(database: DatabaseHandle, n: number, plan: string): P
     const [user] = await database.db.insert(users).values({ email: `bench-${plan}-${i}-${randomBytes(4).toString("hex")}@example.com` }).returning();
     if (plan !== "free") {
       await database.db.insert(subscriptions).values({
-        userId: user.id,
+        accountId: user.id,
         providerSubscriptionId: `sub_bench_${randomBytes(6).toString("hex")}`,
         status: "active",
         planId: plan,
@@ -133,7 +133,7 @@ runScript(async () => {
         }
       }),
     );
-    const [edge] = (await database.db.execute(sql`select used from usage_counters where user_id = ${edgeUser}::uuid and meter = 'api_calls'`)) as unknown as Array<{ used: string }>;
+    const [edge] = (await database.db.execute(sql`select used from usage_counters where account_id = ${edgeUser}::uuid and meter = 'api_calls'`)) as unknown as Array<{ used: string }>;
     const overshoot = { callers: 64, attempts: 640, limit: 1_000, used: Number(edge.used), allowed, refused402: refused, exact: Number(edge.used) === 1_000 };
 
     // Batch ingestion over HTTP against next start.
@@ -156,7 +156,7 @@ runScript(async () => {
     server = runNext(["start", "--port", String(PORT), "--hostname", "127.0.0.1"], env);
     await waitForHealth(appUrl, 120_000);
     const httpUsers = await createUsers(database, HTTP_CLIENTS, "scale");
-    const keys = await Promise.all(httpUsers.map((id) => createApiKey(id, { name: "bench" })));
+    const keys = await Promise.all(httpUsers.map((id) => createApiKey(id, id, { name: "bench" })));
     // Warm up the route (compilation caches, connection pool).
     await fetch(`${appUrl}/api/billing/quota`, { headers: { authorization: `Bearer ${keys[0].key}` } });
     let events = 0;

@@ -34,21 +34,24 @@ export interface InvariantReport {
   differences: string[];
 }
 
-/** Compares the database with Stripe for every customer whose metadata names one of our users. */
+/** The account a Stripe customer was made for (`userId` on customers made before accounts: the same id). */
+const ownerOf = (customer: { metadata?: Record<string, string> | null }) => customer.metadata?.accountId ?? customer.metadata?.userId;
+
+/** Compares the database with Stripe for every customer whose metadata names one of our accounts. */
 export async function checkInvariants(db: Database, stripe: Stripe): Promise<InvariantReport> {
   const differences: string[] = [];
-  const customers = (await all(stripe.customers.list({ limit: 100 }))).filter((c) => c.metadata?.userId);
+  const customers = (await all(stripe.customers.list({ limit: 100 }))).filter((c) => ownerOf(c));
   const ours = new Set(customers.map((c) => c.id));
 
-  // One Stripe customer per user, and our link points at it.
-  const links = new Map((await db.select().from(billingCustomers)).map((row) => [row.userId, row]));
+  // One Stripe customer per account, and our link points at it.
+  const links = new Map((await db.select().from(billingCustomers)).map((row) => [row.accountId, row]));
   const byUser = new Map<string, string[]>();
-  for (const customer of customers) byUser.set(customer.metadata.userId, [...(byUser.get(customer.metadata.userId) ?? []), customer.id]);
+  for (const customer of customers) byUser.set(ownerOf(customer)!, [...(byUser.get(ownerOf(customer)!) ?? []), customer.id]);
   for (const [userId, ids] of byUser) {
-    if (ids.length > 1) differences.push(`user ${userId}: ${ids.length} Stripe customers (${ids.join(", ")})`);
+    if (ids.length > 1) differences.push(`account ${userId}: ${ids.length} Stripe customers (${ids.join(", ")})`);
     const link = links.get(userId);
-    if (!link) differences.push(`user ${userId}: no billing_customers link (Stripe has ${ids.join(", ")})`);
-    else if (!ids.includes(link.providerCustomerId)) differences.push(`user ${userId}: linked to ${link.providerCustomerId}, Stripe has ${ids.join(", ")}`);
+    if (!link) differences.push(`account ${userId}: no billing_customers link (Stripe has ${ids.join(", ")})`);
+    else if (!ids.includes(link.providerCustomerId)) differences.push(`account ${userId}: linked to ${link.providerCustomerId}, Stripe has ${ids.join(", ")}`);
   }
 
   const stripeSubscriptions = (await all(stripe.subscriptions.list({ status: "all", limit: 100 }))).filter((s) =>
@@ -145,24 +148,24 @@ export async function checkClusterInvariants(
   const rows = <T>(query: SQL) => selectRows<T>(db, query);
 
   // Counters equal the sum of their events; reservations held equal the pending ones.
-  const counters = await rows<{ user_id: string; meter: string; period_start: string; used: unknown; reserved: unknown; events: unknown; pending: unknown }>(sql`
-    select c.user_id, c.meter, c.period_start::text, c.used, c.reserved,
-      coalesce((select sum(e.quantity) from usage_events e where e.user_id = c.user_id and e.meter = c.meter and e.period_start = c.period_start), 0) as events,
-      coalesce((select sum(r.quantity) from usage_reservations r where r.user_id = c.user_id and r.meter = c.meter and r.period_start = c.period_start and r.status = 'pending'), 0) as pending
+  const counters = await rows<{ account_id: string; meter: string; period_start: string; used: unknown; reserved: unknown; events: unknown; pending: unknown }>(sql`
+    select c.account_id, c.meter, c.period_start::text, c.used, c.reserved,
+      coalesce((select sum(e.quantity) from usage_events e where e.account_id = c.account_id and e.meter = c.meter and e.period_start = c.period_start), 0) as events,
+      coalesce((select sum(r.quantity) from usage_reservations r where r.account_id = c.account_id and r.meter = c.meter and r.period_start = c.period_start and r.status = 'pending'), 0) as pending
     from usage_counters c`);
   for (const c of counters) {
-    if (n(c.used) !== n(c.events)) differences.push(`counter ${c.user_id}/${c.meter}/${c.period_start}: used ${n(c.used)}, its events sum to ${n(c.events)}`);
-    if (n(c.reserved) !== n(c.pending)) differences.push(`counter ${c.user_id}/${c.meter}/${c.period_start}: reserved ${n(c.reserved)}, pending reservations ${n(c.pending)}`);
+    if (n(c.used) !== n(c.events)) differences.push(`counter ${c.account_id}/${c.meter}/${c.period_start}: used ${n(c.used)}, its events sum to ${n(c.events)}`);
+    if (n(c.reserved) !== n(c.pending)) differences.push(`counter ${c.account_id}/${c.meter}/${c.period_start}: reserved ${n(c.reserved)}, pending reservations ${n(c.pending)}`);
   }
   const orphans = await rows<{ count: unknown }>(sql`
     select count(*) from usage_events e where not exists (
-      select 1 from usage_counters c where c.user_id = e.user_id and c.meter = e.meter and c.period_start = e.period_start)`);
+      select 1 from usage_counters c where c.account_id = e.account_id and c.meter = e.meter and c.period_start = e.period_start)`);
   if (n(orphans[0]?.count) > 0) differences.push(`${n(orphans[0]?.count)} usage events without their counter`);
 
   // No quota exceeded: the included part of every event fitted under the limit in force then
   // (a `block` meter has no billable part; a `bill` meter's excess is billable overage).
-  const events = await rows<{ id: string; user_id: string; meter: string; quantity: unknown; idempotency_key: string | null; used_after: unknown; limit_at: unknown; billable_quantity: unknown; reported_at: unknown }>(sql`
-    select id, user_id, meter, quantity, idempotency_key, used_after, limit_at, billable_quantity, reported_at from usage_events`);
+  const events = await rows<{ id: string; account_id: string; meter: string; quantity: unknown; idempotency_key: string | null; used_after: unknown; limit_at: unknown; billable_quantity: unknown; reported_at: unknown }>(sql`
+    select id, account_id, meter, quantity, idempotency_key, used_after, limit_at, billable_quantity, reported_at from usage_events`);
   for (const e of events) {
     const q = n(e.quantity);
     if (q <= 0 || e.used_after === null || e.limit_at === null) continue;
@@ -177,7 +180,7 @@ export async function checkClusterInvariants(
   const byKey = new Map<string, typeof events>();
   for (const e of events) {
     if (!e.idempotency_key) continue;
-    const k = `${e.user_id} ${e.idempotency_key}`;
+    const k = `${e.account_id} ${e.idempotency_key}`;
     byKey.set(k, [...(byKey.get(k) ?? []), e]);
   }
   let refusedKeys = 0;
@@ -187,9 +190,9 @@ export async function checkClusterInvariants(
       byKey.delete(`${userId} ${key}`);
       if (!answer.allowed) {
         refusedKeys += 1;
-        if (stored.length > 0) differences.push(`user ${userId}: key ${key} was refused but recorded ${stored.length} time(s)`);
+        if (stored.length > 0) differences.push(`account ${userId}: key ${key} was refused but recorded ${stored.length} time(s)`);
       } else if (stored.length !== 1 || n(stored[0].quantity) !== answer.quantity) {
-        differences.push(`user ${userId}: key ${key} (${answer.quantity}) was allowed and recorded ${stored.length} time(s)${stored[0] ? ` with ${n(stored[0].quantity)}` : ""}`);
+        differences.push(`account ${userId}: key ${key} (${answer.quantity}) was allowed and recorded ${stored.length} time(s)${stored[0] ? ` with ${n(stored[0].quantity)}` : ""}`);
       }
     }
   }
@@ -220,7 +223,7 @@ export async function checkClusterInvariants(
   for (const e of billable) if (!e.reported_at) differences.push(`usage event ${e.id}: ${n(e.billable_quantity)} billable units never reported`);
   const perCustomer = await rows<{ customer: string; units: unknown }>(sql`
     select bc.provider_customer_id as customer, sum(e.billable_quantity) as units
-    from usage_events e join billing_customers bc on bc.user_id = e.user_id and bc.deleted_at is null
+    from usage_events e join billing_customers bc on bc.account_id = e.account_id and bc.deleted_at is null
     where e.billable_quantity > 0 group by bc.provider_customer_id`);
   let meterEventUnits = 0;
   const meters = (await all(stripe.billing.meters.list({ limit: 100 }))).filter((m) => m.status === "active");

@@ -209,7 +209,7 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
       const clock = await steady(() => stripe.testHelpers.testClocks.create({ frozen_time: T0 }));
       let now = T0;
       const customer = await steady(() => stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } }));
-      await steady(() => db.insert(billingCustomers).values({ userId: user.id, providerCustomerId: customer.id, email: user.email }));
+      await steady(() => db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email }));
       const plan = rand() < 0.5 ? "pro" : "scale";
       const interval = rand() < 0.7 ? "month" : "year";
       const roll = rand();

@@ -143,7 +143,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const clock = await steady(() => stripe.testHelpers.testClocks.create({ frozen_time: T0 }));
       let now = T0;
       const customer = await steady(() => stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } }));
-      await steady(() => db.insert(billingCustomers).values({ userId: user.id, providerCustomerId: customer.id, email: user.email }));
+      await steady(() => db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email }));
       const plan = rand() < 0.5 ? "pro" : "scale";
       const interval = rand() < 0.7 ? "month" : "year";
       const card = rand() < 0.8 ? GOOD_CARD : FAILING_CARD;
@@ -251,7 +251,7 @@ export async function waitForSubscriptionRow(
 ): Promise<Subscription | undefined> {
   const until = Date.now() + waitMs;
   while (Date.now() < until) {
-    const [row] = await steady(() => db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1));
+    const [row] = await steady(() => db.select().from(subscriptions).where(eq(subscriptions.accountId, userId)).limit(1));
     if (row) return row;
     await sleep(100);
   }

@@ -295,7 +295,7 @@ test("cron jobs and the usage reporter run on every instance at once without doi
   const run = randomUUID().slice(0, 8);
   const subjects = Array.from({ length: 30 }, (_, n) => `cluster-${run}-${n}`);
   for (const subject of subjects) {
-    await sql`insert into notifications (user_id, to_email, kind, subject, body, source_event_id, status)
+    await sql`insert into notifications (account_id, to_email, kind, subject, body, source_event_id, status)
               values (${payer.id}, ${payer.email}, 'cluster_test', ${subject}, 'body', ${subject}, 'pending')`;
   }
   const delivered = await everyInstanceTwice("deliver");
@@ -319,9 +319,9 @@ test("cron jobs and the usage reporter run on every instance at once without doi
   for (const r of reports) expect(r.status, JSON.stringify(r.body)).toBe(200);
   const total = (field: string) => reports.reduce((sum, r) => sum + Number(r.body[field]), 0);
   expect({ sent: total("sent"), duplicates: total("duplicates"), units: total("units") }).toEqual({ sent: quantities.length, duplicates: 0, units });
-  const [unreported] = await sql<{ count: number }[]>`select count(*)::int as count from usage_events where user_id = ${payer.id} and billable_quantity > 0 and reported_at is null`;
+  const [unreported] = await sql<{ count: number }[]>`select count(*)::int as count from usage_events where account_id = ${payer.id} and billable_quantity > 0 and reported_at is null`;
   expect(unreported.count).toBe(0);
-  const [customer] = await sql<{ id: string }[]>`select provider_customer_id as id from billing_customers where user_id = ${payer.id}`;
+  const [customer] = await sql<{ id: string }[]>`select provider_customer_id as id from billing_customers where account_id = ${payer.id}`;
   const meter = (await stripe.billing.meters.list({ status: "active" })).data.find((m) => m.event_name === "ai_tokens")!;
   const now = Math.floor(Date.now() / 1000);
   const summaries = await stripe.billing.meters.listEventSummaries(meter.id, { customer: customer.id, start_time: now - 3600 * 24 * 40, end_time: now + 3600 * 24 * 40 });
@@ -329,7 +329,7 @@ test("cron jobs and the usage reporter run on every instance at once without doi
 
   // Reconcile: the payer's row drifted from Stripe (a lost webhook); every instance reconciles at once.
   const [before] = await sql<{ id: string; status: string; sub: string }[]>`
-    select id, status, provider_subscription_id as sub from subscriptions where user_id = ${payer.id}`;
+    select id, status, provider_subscription_id as sub from subscriptions where account_id = ${payer.id}`;
   await sql`update subscriptions set status = 'canceled' where id = ${before.id}`;
   const reconciled = await Promise.all(cluster.instances.map((i) => cron(i.index, "reconcile")));
   for (const r of reconciled) expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -345,7 +345,7 @@ test("cron jobs and the usage reporter run on every instance at once without doi
 
 test("one webhook event posted to every instance at once is processed once, the other deliveries answer duplicate", async () => {
   await flushWebhooks();
-  const [row] = await sql<{ sub: string }[]>`select provider_subscription_id as sub from subscriptions where user_id = ${payer.id}`;
+  const [row] = await sql<{ sub: string }[]>`select provider_subscription_id as sub from subscriptions where account_id = ${payer.id}`;
   const emulatorConfig = (body: unknown) => fetch(`${cluster.emulatorUrl}/_emulator/config`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.arrayBuffer());
   // The emulator keeps its own deliveries back: this test posts each event itself, to every instance at once.
   await emulatorConfig({ deliveryPaused: true });

@@ -23,15 +23,15 @@ export async function startMeteringDb(kind: DatabaseKind) {
       counter += 1;
       const [row] = await db
         .insert(subscriptions)
-        .values({ userId, provider: "stripe", providerSubscriptionId: `sub_test_${counter}_${Date.now()}`, status: "active", interval: "month", ...values })
+        .values({ accountId: userId, provider: "stripe", providerSubscriptionId: `sub_test_${counter}_${Date.now()}`, status: "active", interval: "month", ...values })
         .returning();
       return row;
     },
     async counterRows(userId: string, meter: string) {
-      return db.select().from(usageCounters).where(and(eq(usageCounters.userId, userId), eq(usageCounters.meter, meter)));
+      return db.select().from(usageCounters).where(and(eq(usageCounters.accountId, userId), eq(usageCounters.meter, meter)));
     },
     async events(userId: string, meter: string) {
-      return db.select().from(usageEvents).where(and(eq(usageEvents.userId, userId), eq(usageEvents.meter, meter)));
+      return db.select().from(usageEvents).where(and(eq(usageEvents.accountId, userId), eq(usageEvents.meter, meter)));
     },
     stop: () => database.destroy(),
   };

@@ -55,7 +55,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
   const role = async (cookie: string) => ((await (await me(cookie)).json()) as { user: { role: string; email: string } }).user;
   /** API keys need a plan with API access (issue 18 item 6): a Pro subscription row, as a paid webhook would write. */
   const grantApiAccess = (userId: string) =>
-    database.db.insert(subscriptions).values({ userId, providerSubscriptionId: `sub_claim_${userId}`, status: "active", planId: "pro" });
+    database.db.insert(subscriptions).values({ accountId: userId, providerSubscriptionId: `sub_claim_${userId}`, status: "active", planId: "pro" });
   const keyWorks = (key: string) => authenticateApiKey(key).then(() => true, (e: unknown) => (isAppError(e, "unauthorized") ? false : Promise.reject(e)));
 
   const post = (url: string, body: unknown, ip = "203.0.113.7") => requestAs(null, url, { method: "POST", body, headers: { "x-forwarded-for": ip } });
@@ -78,7 +78,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect(await role(squatterSession)).toMatchObject({ email: "boss@example.com", role: "user" });
     const squatter = (await findUserByEmail("boss@example.com"))!;
     await grantApiAccess(squatter.id);
-    const { key } = await createApiKey(squatter.id, { name: "squatter" });
+    const { key } = await createApiKey(squatter.id, squatter.id, { name: "squatter" });
     expect(await keyWorks(key)).toBe(true);
 
     // The real owner signs in with Google, which verified the address: the account is theirs, and admin.
@@ -92,7 +92,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect(await keyWorks(key)).toBe(false);
     const identities = await database.db.select().from(oauthIdentities).where(eq(oauthIdentities.userId, squatter.id));
     expect(identities.map((i) => `${i.provider}:${i.providerAccountId}`)).toEqual(["google:g-boss"]);
-    expect((await database.db.select().from(apiKeys).where(eq(apiKeys.userId, squatter.id))).every((k) => k.revokedAt !== null)).toBe(true);
+    expect((await database.db.select().from(apiKeys).where(eq(apiKeys.accountId, squatter.id))).every((k) => k.revokedAt !== null)).toBe(true);
     // The owner's own session survives, and Google signs in again.
     expect((await me(ownerSession)).status).toBe(200);
     expect(await oauthSignIn("google", "g-boss", "boss@example.com")).not.toBeNull();
@@ -102,7 +102,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     const first = (await oauthSignIn("google", "g-owner-1", "owner@example.com"))!;
     const owner = (await findUserByEmail("owner@example.com"))!;
     await grantApiAccess(owner.id);
-    const { key } = await createApiKey(owner.id, { name: "mine" });
+    const { key } = await createApiKey(owner.id, owner.id, { name: "mine" });
     expect(await oauthSignIn("google", "g-owner-2", "owner@example.com")).not.toBeNull();
     expect((await me(first)).status).toBe(200);
     expect(await keyWorks(key)).toBe(true);
@@ -113,7 +113,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     const squatterSession = (await oauthSignIn("github", "gh-777", "victim@example.com"))!;
     const squatter = (await findUserByEmail("victim@example.com"))!;
     await grantApiAccess(squatter.id);
-    const { key } = await createApiKey(squatter.id, { name: "squatter" });
+    const { key } = await createApiKey(squatter.id, squatter.id, { name: "squatter" });
 
     // Asking for a link answers the same for a registered and an unknown address.
     const known = await requestReset("Victim@Example.com ");
@@ -126,7 +126,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     const [stored] = await database.db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, squatter.id));
     expect(stored.tokenHash).not.toContain(token);
     // Admins read the outbox without the link's token.
-    const adminView = (await listNotifications(database.db, { userId: squatter.id, limit: 10 })).find((n) => n.kind === "password_reset")!;
+    const adminView = (await listNotifications(database.db, { accountId: squatter.id, limit: 10 })).find((n) => n.kind === "password_reset")!;
     expect(adminView.body).toContain("/reset-password?token=[hidden]");
     expect(adminView.body).not.toContain(token);
 
@@ -179,7 +179,7 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     const owner = (await findUserByEmail("keeper@example.com"))!;
     expect(owner.emailVerifiedAt).not.toBeNull();
     await grantApiAccess(owner.id);
-    const { key } = await createApiKey(owner.id, { name: "production" });
+    const { key } = await createApiKey(owner.id, owner.id, { name: "production" });
     await requestReset("keeper@example.com");
     const [token] = await resetLinks("keeper@example.com");
     expect((await confirmReset(token, NEW_PASSWORD)).status).toBe(200);
@@ -234,9 +234,9 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     await make("fresh@example.com", false, UNVERIFIED_ACCOUNT_TTL_DAYS - 1);
     await make("verified-old@example.com", true, 30);
     const customer = await make("customer@example.com", false, 30);
-    await database.db.insert(billingCustomers).values({ userId: customer.id, providerCustomerId: "cus_expiry_test" });
+    await database.db.insert(billingCustomers).values({ accountId: customer.id, providerCustomerId: "cus_expiry_test" });
     const subscriber = await make("subscriber@example.com", false, 30);
-    await database.db.insert(subscriptions).values({ userId: subscriber.id, providerSubscriptionId: "sub_expiry_test", status: "active", planId: "pro" });
+    await database.db.insert(subscriptions).values({ accountId: subscriber.id, providerSubscriptionId: "sub_expiry_test", status: "active", planId: "pro" });
 
     const rounds = await Promise.all([runCleanupJob(), runCleanupJob(), runCleanupJob()]);
     expect(rounds.reduce((n, r) => n + r.expiredUnverifiedAccounts, 0)).toBe(1);

@@ -13,7 +13,7 @@ import { GET as usersRoute } from "@/app/api/billing/admin/users/route";
 import { POST as replayRoute } from "@/app/api/billing/admin/webhooks/[id]/replay/route";
 import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route";
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
-import { auditLog, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
+import { accounts, auditLog, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -67,14 +67,14 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       expect(forbidden.status, `${method} ${path} as a normal user`).toBe(403);
       expect(forbidden.body.error).toBe("forbidden");
     }
-    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, target.id))).toEqual([]);
-    expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.userId, target.id))).toEqual([]);
+    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, target.id))).toEqual([]);
+    expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id))).toEqual([]);
   });
 
   it("a customer's MRR follows every change to their subscriptions (the trigger behind sort=mrr)", async () => {
     const user = await env.createUser();
-    const mrr = async () => (await env.database.db.select({ v: users.currentMrr }).from(users).where(eq(users.id, user.id)))[0].v;
-    const base = { userId: user.id, planId: "pro", currentPeriodStart: new Date(), currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) };
+    const mrr = async () => (await env.database.db.select({ v: accounts.currentMrr }).from(accounts).where(eq(accounts.id, user.id)))[0].v;
+    const base = { accountId: user.id, planId: "pro", currentPeriodStart: new Date(), currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) };
     expect(await mrr()).toBe(0);
     const [trial] = await env.database.db
       .insert(subscriptions)
@@ -104,7 +104,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     const made: User[] = [];
     for (let i = 0; i < 5; i += 1) made.push(await env.createUser(`${tag}-${i}@example.com`));
     await env.database.db.insert(subscriptions).values({
-      userId: made[2].id,
+      accountId: made[2].id,
       providerSubscriptionId: `sub_${tag}`,
       status: "active",
       planId: "scale",
@@ -155,7 +155,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(revoke.body).toMatchObject({ granted: false, changed: true });
     expect((await getBillingSummary(target.id)).plan.id).toBe("free");
 
-    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, target.id)));
+    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, target.id)));
     expect(audit.map((a) => [a.action, a.actorUserId])).toEqual([
       ["staff.granted", admin.id],
       ["staff.revoked", admin.id],
@@ -194,7 +194,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       const res = await set(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
-    const overrides = await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.userId, target.id));
+    const overrides = await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id));
     expect(overrides).toEqual([expect.objectContaining({ meter: "tokens", limit: null, updatedBy: admin.id })]);
     const actions = (await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, target.id))).map((a) => a.action);
     expect(actions).toEqual(["limit_override.set", "limit_override.set", "limit_override.removed", "limit_override.set", "limit_override.removed"]);
@@ -259,18 +259,18 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
 
   it("lists invoices filtered by status and date with totals, and rejects bad filters", async () => {
     const user = await env.createUser();
-    const base = { userId: user.id, currency: "usd", providerCreatedAt: new Date("2026-06-10T10:00:00Z") };
+    const base = { accountId: user.id, currency: "usd", providerCreatedAt: new Date("2026-06-10T10:00:00Z") };
     await env.database.db.insert(invoices).values([
       { ...base, providerInvoiceId: `in_a_${kind}`, status: "paid", total: 1_900, amountPaid: 1_900 },
       { ...base, providerInvoiceId: `in_b_${kind}`, status: "open", total: 9_900, amountDue: 9_900, amountRemaining: 9_900 },
       { ...base, providerInvoiceId: `in_c_${kind}`, status: "paid", total: 500, amountPaid: 500, providerCreatedAt: new Date("2026-07-01T00:00:00Z") },
     ]);
-    const june = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&from=2026-06-01&to=2026-06-30`);
+    const june = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&from=2026-06-01&to=2026-06-30`);
     expect((june.body.invoices as unknown[]).length).toBe(2);
     expect(june.body.totals).toEqual([{ currency: "usd", count: 2, total: 11_800, paid: 1_900, due: 9_900 }]);
-    const paid = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&status=paid&limit=1`);
+    const paid = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&status=paid&limit=1`);
     expect(paid.body.invoices).toEqual([expect.objectContaining({ id: `in_c_${kind}`, email: user.email })]);
-    const next = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?userId=${user.id}&status=paid&limit=1&cursor=${paid.body.nextCursor}`);
+    const next = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&status=paid&limit=1&cursor=${paid.body.nextCursor}`);
     expect(next.body.invoices).toEqual([expect.objectContaining({ id: `in_a_${kind}` })]);
     for (const bad of ["status=late", "from=2026-13-01", "from=2026-07-01&to=2026-06-01"]) {
       expect((await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?${bad}`)).status, bad).toBe(400);

@@ -115,9 +115,9 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
     const other = await call(customerRoute, `/api/billing/admin/users/${bystander.id}`, { id: bystander.id });
     expect(other.body.history).toEqual([]);
     // Re-syncing the same Stripe state (webhook redelivery, reconcile) adds nothing.
-    const before = (await env.database.db.select().from(subscriptionChanges).where(eq(subscriptionChanges.userId, user.id))).length;
+    const before = (await env.database.db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, user.id))).length;
     expect((await call(syncRoute, `/api/billing/admin/users/${user.id}/sync`, { method: "POST", id: user.id })).status).toBe(200);
-    expect(await env.database.db.select().from(subscriptionChanges).where(eq(subscriptionChanges.userId, user.id))).toHaveLength(before);
+    expect(await env.database.db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, user.id))).toHaveLength(before);
   });
 
   it("writes a history row in the subscription upsert's transaction: when it cannot, neither is written", async () => {
@@ -133,7 +133,7 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
     } finally {
       await env.database.db.execute(sql.raw("drop trigger refuse_history on subscription_changes"));
     }
-    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toEqual([]);
+    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toEqual([]);
     expect(await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, user.id))).toEqual([]);
   });
 
@@ -164,11 +164,11 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
       const audited = () => env.database.db.select().from(auditLog).where(and(eq(auditLog.targetId, user.id), eq(auditLog.action, "customer.synced")));
       const refused = await refuseAudit("customer.synced", sync);
       expect(refused.status).toBe(500);
-      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toEqual([]);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toEqual([]);
       expect(await audited()).toEqual([]);
 
       expect((await sync()).status).toBe(200);
-      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(1);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toHaveLength(1);
       expect(await audited()).toEqual([expect.objectContaining({ actorUserId: admin.id })]);
     } finally {
       await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
@@ -204,8 +204,8 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
 
   it("Retry notification: the re-queue and the audit row commit together", async () => {
     const user = await env.createUser();
-    await queueNotification(env.database.db, { userId: user.id, kind: "payment_failed", sourceEventId: `evt_retry_tx_${kind}`, subject: "Retry me", body: "…" });
-    const [queued] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
+    await queueNotification(env.database.db, { accountId: user.id, kind: "payment_failed", sourceEventId: `evt_retry_tx_${kind}`, subject: "Retry me", body: "…" });
+    const [queued] = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
     await env.database.db.update(notifications).set({ status: "failed", error: "earlier SMTP outage" }).where(eq(notifications.id, queued.id));
     // Configured but unreachable (nothing listens on the discard port): the send after the commit fails fast.
     process.env.SMTP_URL = "smtp://127.0.0.1:9";

@@ -20,7 +20,7 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
     n += 1;
     const [user] = await database.db.insert(users).values({ email: `metrics-${n}@example.com` }).returning();
     await database.db.insert(subscriptions).values({
-      userId: user.id,
+      accountId: user.id,
       providerSubscriptionId: `sub_${n}`,
       interval: "month",
       unitAmount: 1900,

@@ -44,10 +44,10 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
 
     const session = await env.stripe.checkout.sessions.retrieve(sessionId);
     expect(session.client_reference_id).toBe(user.id);
-    const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     expect(session.customer).toBe(customer.providerCustomerId);
     const stripeCustomer = await env.stripe.customers.retrieve(customer.providerCustomerId);
-    expect("metadata" in stripeCustomer ? stripeCustomer.metadata : null).toMatchObject({ userId: user.id });
+    expect("metadata" in stripeCustomer ? stripeCustomer.metadata : null).toMatchObject({ accountId: user.id });
 
     const done = await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" });
     expect(done.status).toBe(200);
@@ -58,13 +58,13 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     expect(result.trialEnd).not.toBeNull();
     expect(result.entitlements.limits.api_calls).toBe(50_000);
 
-    const rows = await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id));
+    const rows = await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id));
     expect(rows).toHaveLength(1);
     const events = await env.database.db.select().from(webhookEvents);
     expect(events.length).toBeGreaterThan(0);
     expect(events.filter((e) => e.status === "failed")).toEqual([]);
     expect(env.webhookResponses.every((status) => status === 200)).toBe(true);
-    const userInvoices = await env.database.db.select().from(invoices).where(eq(invoices.userId, user.id));
+    const userInvoices = await env.database.db.select().from(invoices).where(eq(invoices.accountId, user.id));
     expect(userInvoices).toHaveLength(1);
     expect(userInvoices[0]).toMatchObject({ status: "paid", total: 0, currency: "usd" });
 
@@ -115,7 +115,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     // next checkout's session is the only open one even when both were created in the same second).
     const walkedAway = (await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string };
     await env.stripe.checkout.sessions.expire(sessionIdFromUrl(walkedAway.url));
-    const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    const [customer] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     const [price] = (await env.stripe.prices.list({ lookup_keys: [lookupKeyFor("pro", "month")], active: true })).data;
     await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
     try {
@@ -123,7 +123,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
       const trial = await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: price.id }], trial_period_days: 14 });
       expect(trial.status).toBe("trialing");
       await env.stripe.subscriptions.cancel(trial.id);
-      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(0);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toHaveLength(0);
       expect((await summary(user.id)).trialUsed).toBe(false);
 
       const again = await payCheckout(((await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string }).url);
@@ -152,7 +152,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
     try {
       await env.emulatorControl(`/_emulator/checkout/sessions/${sessionIdFromUrl(first.url)}/complete`, { card: "4242424242424242" });
-      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(0);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toHaveLength(0);
       const again = await checkout(user.id, { plan: "scale", interval: "month" });
       expect(again.status).toBe(409);
       expect((await summary(user.id)).plan.id).toBe("pro");
@@ -169,9 +169,9 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
       checkout(user.id, { plan: "pro", interval: "month" }),
     ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    const customers = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    const customers = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     expect(customers).toHaveLength(1);
-    const inStripe = (await env.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.userId === user.id);
+    const inStripe = (await env.stripe.customers.list({ limit: 100 })).data.filter((c) => c.metadata.accountId === user.id);
     expect(inStripe).toHaveLength(1);
     const open = await env.stripe.checkout.sessions.list({ customer: customers[0].providerCustomerId, status: "open" });
     expect(open.data).toHaveLength(1);
@@ -183,7 +183,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     const res = await env.emulatorControl(`/_emulator/checkout/sessions/${sessionIdFromUrl(url)}/complete`, { card: "4000000000000002" });
     expect(res.status).toBe(402);
     await env.flush();
-    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(0);
+    expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toHaveLength(0);
     expect((await summary(user.id)).plan.id).toBe("free");
   });
 
@@ -198,7 +198,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     const res = await checkout(user.id, body);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(message);
-    expect(await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id))).toHaveLength(0);
+    expect(await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id))).toHaveLength(0);
   });
 
   it("requires a session: 401 JSON", async () => {

@@ -106,7 +106,7 @@ describe.each(DATABASE_KINDS)("Stripe hung during checkout on %s", (kind) => {
     const customers = [];
     for await (const customer of stripe.customers.list({ limit: 100 })) customers.push(customer);
     for (const user of clickers) {
-      expect(customers.filter((c) => c.metadata.userId === user.id)).toHaveLength(1);
+      expect(customers.filter((c) => c.metadata.accountId === user.id)).toHaveLength(1);
     }
     expect(await database.db.select().from(billingCustomers)).toHaveLength(CLICKS);
   }, 120_000);

@@ -104,7 +104,7 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("kill -9 mid-webhook on Postgr
       expect(["processed", "ignored"]).toContain(event.status);
       expect(event.attempts).toBe(1);
     }
-    const [row] = await database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id));
+    const [row] = await database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id));
     const truth = await stripe.subscriptions.retrieve(row.providerSubscriptionId);
     expect(row).toMatchObject({ status: truth.status, planId: "pro", cancelAtPeriodEnd: truth.cancel_at_period_end });
   }, 120_000);

@@ -31,7 +31,7 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     const user = await env.createUser();
     const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T0 });
     const customer = await env.stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } });
-    await env.database.db.insert(billingCustomers).values({ userId: user.id, providerCustomerId: customer.id, email: user.email });
+    await env.database.db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email });
     return { user, clockId: clock.id, customerId: customer.id };
   }
 
@@ -56,9 +56,9 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
   }
 
   const userInvoices = (userId: string) =>
-    env.database.db.select().from(invoices).where(eq(invoices.userId, userId)).orderBy(invoices.providerCreatedAt);
+    env.database.db.select().from(invoices).where(eq(invoices.accountId, userId)).orderBy(invoices.providerCreatedAt);
   const outbox = (userId: string, kind: string) =>
-    env.database.db.select().from(notifications).where(and(eq(notifications.userId, userId), eq(notifications.kind, kind)));
+    env.database.db.select().from(notifications).where(and(eq(notifications.accountId, userId), eq(notifications.kind, kind)));
 
   it("new subscription without a trial: active and charged in full", async () => {
     const { user } = await clockedUser();
@@ -207,7 +207,7 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
 
   /** The lookup keys of the Stripe subscription's items, plan first: what Stripe will invoice. */
   async function stripeItems(userId: string) {
-    const [row] = await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, userId));
+    const [row] = await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, userId));
     const sub = await env.stripe.subscriptions.retrieve(row.providerSubscriptionId, { expand: ["schedule"] });
     return { sub, keys: sub.items.data.map((i) => `${i.price.lookup_key}:${i.price.recurring?.usage_type}`) };
   }

@@ -34,7 +34,7 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
     const user = await env.createUser();
     const clock = options.clock === false ? null : await env.stripe.testHelpers.testClocks.create({ frozen_time: T0 });
     const customer = await env.stripe.customers.create({ email: user.email, ...(clock ? { test_clock: clock.id } : {}), metadata: { userId: user.id } });
-    await env.database.db.insert(billingCustomers).values({ userId: user.id, providerCustomerId: customer.id, email: user.email });
+    await env.database.db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email });
     const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan, interval } }));
     const { url } = (await res.json()) as { url: string };
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
@@ -78,7 +78,7 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
 
   it("a yearly plan's allowance renews every month, in windows anchored on the billing cycle anchor and clamped to month ends", async () => {
     const { user } = await subscribedUser("scale", "year");
-    const [row] = await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id));
+    const [row] = await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id));
     expect(row).toMatchObject({ planId: "scale", interval: "year", billingCycleAnchor: at(T0) });
     expect(row.currentPeriodEnd?.toISOString()).toBe("2028-01-31T10:00:00.000Z");
 
@@ -113,7 +113,7 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
 
   it("GET /api/billing/quota and the 402 body on a yearly plan reset within a month, on the billing cycle anchor", async () => {
     const { user } = await subscribedUser("scale", "year", { clock: false });
-    const [row] = await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id));
+    const [row] = await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id));
     const anchor = row.billingCycleAnchor as Date;
     expect(anchor).toBeInstanceOf(Date);
     const monthLater = addMonths(new UTCDate(anchor), 1).toISOString();

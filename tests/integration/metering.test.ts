@@ -187,18 +187,18 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     // Written straight to the database, as another instance of the app would (this process's cache
     // is not told): set, raised, removed.
     const stale = entitlementCacheStats().stale;
-    await env.db.insert(customerLimitOverrides).values({ userId: user, meter: "jobs", limit: 2 });
+    await env.db.insert(customerLimitOverrides).values({ accountId: user, meter: "jobs", limit: 2 });
     expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 2, used: 2 });
     expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: false, limit: 2, used: 2 });
     await env.db
       .update(customerLimitOverrides)
       .set({ limit: 3, updatedAt: sql`now()` })
-      .where(and(eq(customerLimitOverrides.userId, user), eq(customerLimitOverrides.meter, "jobs")));
+      .where(and(eq(customerLimitOverrides.accountId, user), eq(customerLimitOverrides.meter, "jobs")));
     expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 3, used: 3 });
     // An override on another meter counts too: the entitlement is rebuilt, jobs back to its plan limit once removed.
-    await env.db.insert(customerLimitOverrides).values({ userId: user, meter: "api_calls", limit: null });
+    await env.db.insert(customerLimitOverrides).values({ accountId: user, meter: "api_calls", limit: null });
     expect(await consume(user, "api_calls", 1)).toMatchObject({ allowed: true, limit: null });
-    await env.db.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.userId, user), eq(customerLimitOverrides.meter, "jobs")));
+    await env.db.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.accountId, user), eq(customerLimitOverrides.meter, "jobs")));
     expect(await consume(user, "jobs", 2)).toMatchObject({ allowed: true, limit: 5, used: 5 });
     expect(entitlementCacheStats().stale - stale).toBe(4);
   });
@@ -223,7 +223,7 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     // user has about one event.
     await env.db.execute(sql`analyze usage_events`);
     await env.db.execute(sql`
-      insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end)
+      insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end)
       select ${user}::uuid, 'api_calls', 1, 'old-' || i, now(), now() + interval '1 month' from generate_series(1, 20000) as i`);
     const keys = Array.from({ length: 1_000 }, (_, i) => `new-${i}`);
     const result = await env.db.execute(sql`explain (format json) ${priorEventsSql(user, keys)}`);
@@ -231,8 +231,8 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     const scans = planNodes(rows[0]["QUERY PLAN"][0].Plan).filter((n) => n["Relation Name"] === "usage_events");
     // Every key is one probe on both columns, never a scan of the user's events filtered by key.
     expect(scans).toHaveLength(1);
-    expect(scans[0]["Index Name"]).toBe("usage_events_user_idempotency_key");
-    expect(scans[0]["Index Cond"]).toMatch(/user_id = .*idempotency_key = k\.key/);
+    expect(scans[0]["Index Name"]).toBe("usage_events_account_idempotency_key");
+    expect(scans[0]["Index Cond"]).toMatch(/account_id = .*idempotency_key = k\.key/);
     const results = await consumeBatch(user, [...keys.slice(0, 3), "old-7"].map((k) => ({ meter: "api_calls", quantity: 1, idempotencyKey: k })), { now: NOW });
     expect(results.map((r) => Boolean(r.duplicate))).toEqual([false, false, false, true]);
   });

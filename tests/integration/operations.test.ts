@@ -6,7 +6,7 @@ import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { GET as deliverCronRoute } from "@/app/api/cron/deliver/route";
 import { GET as cronRoute } from "@/app/api/cron/reconcile/route";
 import { POST as providerSyncRoute } from "@/app/api/internal/subscription/sync/route";
-import { auditLog, billingCustomers, notifications, operatorAlerts, subscriptions, webhookEvents } from "@/db/schema";
+import { accounts, auditLog, billingCustomers, notifications, operatorAlerts, subscriptions, webhookEvents } from "@/db/schema";
 import { deliverOperatorAlerts, recordAlert } from "@/lib/alerts";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { queueNotification, deliverPendingNotifications } from "@/lib/billing/notifications";
@@ -49,7 +49,7 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       const body = { userId: user.id, plan: "pro", status: "active", provider: "paddle", externalId: "sub_paddle_1" };
       expect((await call(body, null)).status).toBe(401);
       expect((await call(body, "internal-test-key-12")).status).toBe(401);
-      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toEqual([]);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toEqual([]);
     });
 
     it("validates input with 400 and 404 for an unknown user", async () => {
@@ -59,6 +59,22 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       expect((await call({ userId: "not-a-uuid", plan: "pro", status: "active", provider: "paddle", externalId: "x" })).status).toBe(400);
       const missing = await call({ userId: "00000000-0000-4000-8000-000000000000", plan: "pro", status: "active", provider: "paddle", externalId: "x" });
       expect(missing.status).toBe(404);
+      // Neither an account nor (as before accounts) a user id: 400 naming accountId.
+      const neither = await call({ plan: "pro", status: "active", provider: "paddle", externalId: "x" });
+      expect(neither.status).toBe(400);
+      expect(await neither.json()).toMatchObject({ field: "accountId" });
+    });
+
+    it("takes the account by accountId (an organization's too), and userId as its personal account's alias", async () => {
+      const user = await env.createUser();
+      const [org] = await env.database.db.insert(accounts).values({ kind: "organization", name: "Paddle Org" }).returning();
+      const byAccount = await call({ accountId: org.id, plan: "pro", status: "active", provider: "paddle", externalId: "sub_paddle_org" });
+      expect(byAccount.status).toBe(200);
+      const byUser = await call({ userId: user.id, plan: "pro", status: "active", provider: "paddle", externalId: "sub_paddle_person" });
+      expect(byUser.status).toBe(200);
+      const rows = await env.database.db.select().from(subscriptions).where(eq(subscriptions.provider, "paddle"));
+      expect(rows.find((r) => r.providerSubscriptionId === "sub_paddle_org")?.accountId).toBe(org.id);
+      expect(rows.find((r) => r.providerSubscriptionId === "sub_paddle_person")?.accountId).toBe(user.id);
     });
 
     it("sets a user's plan with the same entitlement rules, idempotently", async () => {
@@ -68,7 +84,7 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       expect(first.status).toBe(200);
       expect(await first.json()).toMatchObject({ plan: { id: "scale" }, status: "active", provider: "paddle" });
       expect((await call(body)).status).toBe(200);
-      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.userId, user.id))).toHaveLength(1);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toHaveLength(1);
       await call({ ...body, status: "canceled" });
       expect((await getBillingSummary(user.id)).plan.id).toBe("free");
     });
@@ -110,7 +126,7 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       );
       const [replayed] = await env.database.db.select().from(webhookEvents).where(eq(webhookEvents.id, "evt_failed_replay_test"));
       expect(replayed).toMatchObject({ status: "processed", attempts: 2 });
-      const [link] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+      const [link] = await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
       expect(link.email).toBe("new@example.com");
 
       const second = await reconcileBilling();
@@ -206,10 +222,10 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
 
     it("without SMTP_URL a notification stays in the outbox, once per event", async () => {
       const user = await env.createUser();
-      const input = { userId: user.id, kind: "payment_failed" as const, sourceEventId: "evt_outbox_1", subject: "Your payment failed", body: "…" };
+      const input = { accountId: user.id, kind: "payment_failed" as const, sourceEventId: "evt_outbox_1", subject: "Your payment failed", body: "…" };
       await queueNotification(env.database.db, input);
       await queueNotification(env.database.db, input);
-      const rows = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
+      const rows = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
       expect(rows).toEqual([expect.objectContaining({ status: "outbox", toEmail: user.email })]);
     });
 
@@ -218,7 +234,7 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       await env.flush();
       process.env.SMTP_URL = smtp.url;
       const user = await env.createUser();
-      const input = { userId: user.id, kind: "trial_will_end" as const, sourceEventId: "evt_smtp_1", subject: "Your trial ends soon", body: "Trial ends." };
+      const input = { accountId: user.id, kind: "trial_will_end" as const, sourceEventId: "evt_smtp_1", subject: "Your trial ends soon", body: "Trial ends." };
       await queueNotification(env.database.db, input);
       await queueNotification(env.database.db, input);
       expect((await deliverPendingNotifications(env.database.db)).sent).toBe(1);
@@ -226,7 +242,7 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       const mine = smtp.received.filter((m) => m.to === user.email);
       expect(mine).toHaveLength(1);
       expect(mine[0].data).toContain("Subject: Your trial ends soon");
-      const [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
+      const [row] = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
       expect(row.status).toBe("sent");
       delete process.env.SMTP_URL;
     });
@@ -237,10 +253,10 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       const user = await env.createUser();
       // SMTP unreachable: nothing listens on the discard port.
       process.env.SMTP_URL = "smtp://127.0.0.1:9";
-      await queueNotification(env.database.db, { userId: user.id, kind: "payment_failed", sourceEventId: "evt_retry_1", subject: "Retry me", body: "…" });
+      await queueNotification(env.database.db, { accountId: user.id, kind: "payment_failed", sourceEventId: "evt_retry_1", subject: "Retry me", body: "…" });
       const first = await deliverPendingNotifications(env.database.db);
       expect(first).toMatchObject({ sent: 0, retrying: 1 });
-      let [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
+      let [row] = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
       expect(row).toMatchObject({ status: "pending", attempts: 1 });
       expect(row.error).toBeTruthy();
       // Backing off: not due again straight away.
@@ -258,7 +274,7 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       expect(run.status).toBe(200);
       expect(await run.json()).toMatchObject({ notifications: { sent: 1 } });
       expect((await deliverPendingNotifications(env.database.db)).sent).toBe(0);
-      [row] = await env.database.db.select().from(notifications).where(eq(notifications.userId, user.id));
+      [row] = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
       expect(row).toMatchObject({ status: "sent", attempts: 2, error: null });
       expect(smtp.received.filter((m) => m.to === user.email)).toHaveLength(1);
       delete process.env.SMTP_URL;

@@ -19,7 +19,7 @@ describe.each(POOLED_DATABASE_KINDS)("outbox delivery (%s)", (kind) => {
     const [user] = await db.insert(users).values({ email: "outbox-once@example.com" }).returning();
     const [row] = await db
       .insert(notifications)
-      .values({ userId: user.id, toEmail: user.email, kind: "payment_failed", subject: "Your payment failed", body: "…", sourceEventId: "evt_outbox_once" })
+      .values({ accountId: user.id, toEmail: user.email, kind: "payment_failed", subject: "Your payment failed", body: "…", sourceEventId: "evt_outbox_once" })
       .returning();
     // The first write that marks a row sent fails, as it does while the database restarts.
     await db.execute(sql.raw("create sequence outbox_refusals"));

@@ -50,7 +50,7 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
     const user = await env.createUser();
     const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T0 });
     const customer = await env.stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } });
-    await env.database.db.insert(billingCustomers).values({ userId: user.id, providerCustomerId: customer.id, email: user.email });
+    await env.database.db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email });
     return { user, clockId: clock.id, customerId: customer.id };
   }
 

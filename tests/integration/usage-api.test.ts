@@ -188,7 +188,7 @@ describe.each(POOLED_DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
     for (const attempt of attempts) {
       expect(attempt).toMatchObject({ status: 401, body: { error: "unauthorized", message: expect.stringContaining("signed-in session") } });
     }
-    const rows = await env.db.select().from(apiKeys).where(eq(apiKeys.userId, user));
+    const rows = await env.db.select().from(apiKeys).where(eq(apiKeys.accountId, user));
     expect(rows.map((r) => [r.name, r.revokedAt])).toEqual(expect.arrayContaining([["leaked", null], ["other", null]]));
     expect(rows).toHaveLength(2);
     // The owner, signed in, revokes the leaked key, and it stops working at once.
@@ -200,7 +200,7 @@ describe.each(POOLED_DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
     const user = await env.createUser();
     const refused = await call(createKeyRoute, user, "/api/billing/api-keys", { method: "POST", body: { name: "free" } });
     expect(refused).toMatchObject({ status: 403, body: { error: "feature_not_in_plan", feature: "apiAccess", plan: "free", plans: ["pro", "scale", "enterprise"] } });
-    expect(await env.db.select().from(apiKeys).where(eq(apiKeys.userId, user))).toHaveLength(0);
+    expect(await env.db.select().from(apiKeys).where(eq(apiKeys.accountId, user))).toHaveLength(0);
 
     const pro = await env.subscribe(user, { planId: "pro" });
     const key = await newKey(user);

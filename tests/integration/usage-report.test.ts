@@ -98,10 +98,10 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
   it("a crash in the middle of a batch, then reruns (two at once): every billable unit reported exactly once", async () => {
     const user = await env.createUser();
     const customer = await env.stripe.customers.create({ email: user.email });
-    await env.database.db.insert(billingCustomers).values({ userId: user.id, providerCustomerId: customer.id, email: user.email });
+    await env.database.db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email });
     const now = new Date();
     await env.database.db.insert(subscriptions).values({
-      userId: user.id,
+      accountId: user.id,
       providerSubscriptionId: `sub_report_${Date.now()}`,
       status: "active",
       planId: "pro",
@@ -113,7 +113,7 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
     // first is included, the second partly billed and the other 28 billed in full.
     await consume(user.id, "tokens", 1_999_990);
     for (let i = 0; i < 30; i += 1) expect((await consume(user.id, "tokens", 7 + i, { idempotencyKey: `t${i}` })).allowed).toBe(true);
-    const billable = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.userId, user.id), sql`${usageEvents.billableQuantity} > 0`));
+    const billable = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.accountId, user.id), sql`${usageEvents.billableQuantity} > 0`));
     expect(billable).toHaveLength(29);
     const totalUnits = billable.reduce((s, e) => s + e.billableQuantity, 0);
     expect(totalUnits).toBe((7 + 36) * 15 - 10);
@@ -128,7 +128,7 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
       proxy.server.closeAllConnections();
       proxy.server.close();
     }
-    const markedAfterCrash = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.userId, user.id), isNotNull(usageEvents.reportedAt)));
+    const markedAfterCrash = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.accountId, user.id), isNotNull(usageEvents.reportedAt)));
     expect(markedAfterCrash).toHaveLength(11);
 
     // Right away, the crashed run's claims (its batch of 20) still hold: only the 9 events it never took are sent.
@@ -140,7 +140,7 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
     expect(a.duplicates + b.duplicates).toBe(1);
     expect(await reportBillableUsage({ now: later })).toMatchObject({ sent: 0, duplicates: 0, units: 0 });
 
-    const reported = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.userId, user.id), isNotNull(usageEvents.reportedAt)));
+    const reported = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.accountId, user.id), isNotNull(usageEvents.reportedAt)));
     expect(reported).toHaveLength(29);
     const meter = (await env.stripe.billing.meters.list({ status: "active" })).data.find((m) => m.event_name === "ai_tokens")!;
     const start = Math.floor(now.getTime() / 1000) - 3600;

@@ -66,8 +66,8 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     await db().delete(subscriptions);
   }
   async function billingState() {
-    const subs = await db().select().from(subscriptions).where(eq(subscriptions.userId, user.id));
-    const invs = await db().select().from(invoices).where(eq(invoices.userId, user.id));
+    const subs = await db().select().from(subscriptions).where(eq(subscriptions.accountId, user.id));
+    const invs = await db().select().from(invoices).where(eq(invoices.accountId, user.id));
     return {
       subscriptions: subs.map((s) => ({
         id: s.providerSubscriptionId,
@@ -290,12 +290,12 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
   });
 
   it("customer.updated applies the email Stripe has now, not the payload's; a deleted-subscription notice needs a canceled re-read", async () => {
-    const [customer] = await db().select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    const [customer] = await db().select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     const live = (await env.stripe.customers.retrieve(customer.providerCustomerId)) as Stripe.Customer;
     const base = checkoutEvents[0] as unknown as Record<string, unknown>;
     const forged = { ...base, id: "evt_customer_payload_1", type: "customer.updated", data: { object: { ...live, email: "attacker@evil.example" } } };
     expect((await deliver(forged as unknown as Stripe.Event)).status).toBe(200);
-    const [after] = await db().select().from(billingCustomers).where(eq(billingCustomers.userId, user.id));
+    const [after] = await db().select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     expect(after.email).toBe(live.email);
     expect(after.deletedAt).toBeNull();
 

@@ -8,7 +8,7 @@ function sub(overrides: Partial<Subscription>): Subscription {
   n += 1;
   return {
     id: `row-${n}`,
-    userId: "u1",
+    accountId: "u1",
     billingCustomerId: null,
     provider: "stripe",
     providerSubscriptionId: `sub_${n}`,
@@ -34,6 +34,7 @@ function sub(overrides: Partial<Subscription>): Subscription {
     pendingPlanId: null,
     pendingInterval: null,
     pendingChangeAt: null,
+    pendingQuantity: null,
     sourceVersion: 1,
     metadata: {},
     createdAt: NOW,

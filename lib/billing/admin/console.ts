@@ -31,7 +31,7 @@ export async function adminMetrics(): Promise<AdminMetrics & { computedAt: strin
 
 export const adminOverview = async () => ({ metrics: await adminMetrics(), definitions: METRIC_DEFINITIONS });
 export const adminCustomers = async (query: CustomerListQuery) => listCustomers(await getDb(), query);
-export const adminCustomer = async (userId: string) => getAdminCustomer(await getDb(), userId);
+export const adminCustomer = async (accountId: string) => getAdminCustomer(await getDb(), accountId);
 export const adminInvoices = async (query: AdminInvoiceQuery) => listAdminInvoices(await getDb(), query);
 export const adminWebhookEvents = async (query: WebhookListQuery) => listWebhookEvents(await getDb(), query);
 export const adminWebhookEvent = async (id: string) => getWebhookEvent(await getDb(), id);
@@ -48,17 +48,17 @@ export async function adminOperations(audit: AuditListQuery) {
   return { reconciliation, outbox, audit: auditPage, emailDelivery: smtpConfigured() };
 }
 
-export const grantStaffPlan = async (userId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), userId, grant, actorUserId);
-export const syncCustomer = async (userId: string, actorUserId: string) => syncCustomerFromStripe(await getDb(), userId, actorUserId);
+export const grantStaffPlan = async (accountId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), accountId, grant, actorUserId);
+export const syncCustomer = async (accountId: string, actorUserId: string) => syncCustomerFromStripe(await getDb(), accountId, actorUserId);
 export const replayEvent = async (id: string, actorUserId: string) => replayWebhookEvent(await getDb(), id, actorUserId);
 export const retryOutboxNotification = async (id: string, actorUserId: string) => retryNotification(await getDb(), id, actorUserId);
 
 /** Sets a limit override and answers the customer's effective limits afterwards. */
-export async function overrideCustomerLimit(userId: string, input: LimitOverrideInput, actorUserId: string) {
+export async function overrideCustomerLimit(accountId: string, input: LimitOverrideInput, actorUserId: string) {
   const db = await getDb();
-  await setLimitOverride(db, userId, input, actorUserId);
+  await setLimitOverride(db, accountId, input, actorUserId);
   // This process applies it at once; other instances within the entitlement cache's few seconds.
-  forgetEntitlement(userId);
-  const entitlement = await getEntitlement(db, userId);
+  forgetEntitlement(accountId);
+  const entitlement = await getEntitlement(db, accountId);
   return { limits: entitlement.limits, overriddenMeters: entitlement.overriddenMeters };
 }

@@ -5,7 +5,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { auditLog, billingCustomers, customerLimitOverrides, subscriptions, users } from "@/db/schema";
+import { accounts, auditLog, billingCustomers, customerLimitOverrides, subscriptions } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import { listInvoicesForCustomer, listSubscriptionsForCustomer } from "@/lib/stripe/gateway";
 import { METER_IDS } from "../plans";
@@ -13,28 +13,28 @@ import { recordSubscriptionChanges, lockTrackedState } from "../subscription-his
 import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../sync";
 import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID, staffGrantId } from "./staff-grant";
 
-async function requireCustomer(db: Database, userId: string): Promise<void> {
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
-  if (!user) throw notFound("No customer with that id.");
+async function requireCustomer(db: Database, accountId: string): Promise<void> {
+  const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  if (!account) throw notFound("No customer with that id.");
 }
 
 export const staffInput = z.object({ grant: z.boolean({ message: "grant must be true or false" }) });
 
 /** Grants (or revokes) the internal Staff plan through an admin-provider subscription row. */
-export async function setStaffPlan(db: Database, userId: string, grant: boolean, actorUserId: string): Promise<{ granted: boolean; changed: boolean }> {
-  await requireCustomer(db, userId);
+export async function setStaffPlan(db: Database, accountId: string, grant: boolean, actorUserId: string): Promise<{ granted: boolean; changed: boolean }> {
+  await requireCustomer(db, accountId);
   const now = new Date();
   return db.transaction(async (tx) => {
-    const before = await lockTrackedState(tx, ADMIN_GRANT_PROVIDER, staffGrantId(userId));
+    const before = await lockTrackedState(tx, ADMIN_GRANT_PROVIDER, staffGrantId(accountId));
     const active = before?.status === "active";
     if (active === grant) return { granted: grant, changed: false };
     const status = grant ? "active" : "canceled";
     const [row] = await tx
       .insert(subscriptions)
       .values({
-        userId,
+        accountId,
         provider: ADMIN_GRANT_PROVIDER,
-        providerSubscriptionId: staffGrantId(userId),
+        providerSubscriptionId: staffGrantId(accountId),
         status,
         planId: STAFF_PLAN_ID,
         sourceVersion: now.getTime(),
@@ -45,7 +45,7 @@ export async function setStaffPlan(db: Database, userId: string, grant: boolean,
       })
       .returning();
     await recordSubscriptionChanges(tx, before, row, now);
-    await tx.insert(auditLog).values({ actorUserId, action: grant ? "staff.granted" : "staff.revoked", targetType: "user", targetId: userId });
+    await tx.insert(auditLog).values({ actorUserId, action: grant ? "staff.granted" : "staff.revoked", targetType: "account", targetId: accountId });
     return { granted: grant, changed: true };
   });
 }
@@ -60,26 +60,26 @@ export const limitOverrideInput = z.object({
 export type LimitOverrideInput = z.infer<typeof limitOverrideInput>;
 
 /** Sets (or removes) the customer's own limit for one meter; entitlements and metering use it. */
-export async function setLimitOverride(db: Database, userId: string, input: LimitOverrideInput, actorUserId: string): Promise<void> {
-  await requireCustomer(db, userId);
+export async function setLimitOverride(db: Database, accountId: string, input: LimitOverrideInput, actorUserId: string): Promise<void> {
+  await requireCustomer(db, accountId);
   await db.transaction(async (tx) => {
     if (input.limit === null) {
-      await tx.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.userId, userId), eq(customerLimitOverrides.meter, input.meter)));
+      await tx.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.accountId, accountId), eq(customerLimitOverrides.meter, input.meter)));
     } else {
       const limit = input.limit === "unlimited" ? null : input.limit;
       await tx
         .insert(customerLimitOverrides)
-        .values({ userId, meter: input.meter, limit, updatedBy: actorUserId })
+        .values({ accountId, meter: input.meter, limit, updatedBy: actorUserId })
         .onConflictDoUpdate({
-          target: [customerLimitOverrides.userId, customerLimitOverrides.meter],
+          target: [customerLimitOverrides.accountId, customerLimitOverrides.meter],
           set: { limit, updatedBy: actorUserId, updatedAt: sql`now()` },
         });
     }
     await tx.insert(auditLog).values({
       actorUserId,
       action: input.limit === null ? "limit_override.removed" : "limit_override.set",
-      targetType: "user",
-      targetId: userId,
+      targetType: "account",
+      targetId: accountId,
       data: { meter: input.meter, limit: input.limit },
     });
   });
@@ -95,12 +95,12 @@ export interface CustomerSyncReport {
  * version-guarded) and writes the audit row in one short transaction: no transaction is open
  * during a Stripe call, and the sync and its audit row commit together or not at all.
  */
-export async function syncCustomerFromStripe(db: Database, userId: string, actorUserId: string): Promise<CustomerSyncReport> {
-  await requireCustomer(db, userId);
+export async function syncCustomerFromStripe(db: Database, accountId: string, actorUserId: string): Promise<CustomerSyncReport> {
+  await requireCustomer(db, accountId);
   const [customer] = await db
     .select()
     .from(billingCustomers)
-    .where(and(eq(billingCustomers.userId, userId), eq(billingCustomers.provider, "stripe")))
+    .where(and(eq(billingCustomers.accountId, accountId), eq(billingCustomers.provider, "stripe")))
     .limit(1);
   if (!customer) throw conflict("This customer has no Stripe customer yet; there is nothing to sync.");
   const fetchedSubscriptions: FetchedSubscription[] = [];
@@ -110,12 +110,12 @@ export async function syncCustomerFromStripe(db: Database, userId: string, actor
   return db.transaction(async (tx) => {
     const report: CustomerSyncReport = { subscriptions: 0, invoices: 0 };
     for (const fetched of fetchedSubscriptions) {
-      if ((await storeStripeSubscription(tx, fetched, userId)).status !== "unattributed") report.subscriptions += 1;
+      if ((await storeStripeSubscription(tx, fetched, accountId)).status !== "unattributed") report.subscriptions += 1;
     }
     for (const fetched of fetchedInvoices) {
       if ((await storeStripeInvoice(tx, fetched)).status !== "unattributed") report.invoices += 1;
     }
-    await tx.insert(auditLog).values({ actorUserId, action: "customer.synced", targetType: "user", targetId: userId, data: { ...report } });
+    await tx.insert(auditLog).values({ actorUserId, action: "customer.synced", targetType: "account", targetId: accountId, data: { ...report } });
     return report;
   });
 }

@@ -1,7 +1,7 @@
 /** One customer as admins see it: subscription with history, invoices, usage, events, notifications, audit. */
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { billingCustomers, invoices, users, webhookEvents } from "@/db/schema";
+import { accounts, billingCustomers, invoices, memberships, users, webhookEvents, type AccountKind, type MembershipRole } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import { paymentsMode } from "@/lib/stripe/client";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement } from "../entitlements";
@@ -44,11 +44,23 @@ export interface MeterUsageRow {
   share: number | null;
 }
 
-export interface AdminCustomer {
-  id: string;
+export interface AdminCustomerMember {
+  userId: string;
   email: string;
   name: string | null;
+  role: MembershipRole;
+}
+
+export interface AdminCustomer {
+  /** The account id (for a personal account, also its user's id). */
+  id: string;
+  kind: AccountKind;
+  /** The person's address, or an organization's billing email (else its first owner's). */
+  email: string;
+  name: string | null;
+  /** The person's app role (user or admin) for a personal account; "organization" otherwise. */
   role: string;
+  members: AdminCustomerMember[];
   customerSince: string;
   providerCustomerId: string | null;
   /** A link to the customer in the Stripe dashboard: only when running on real Stripe. */
@@ -73,23 +85,30 @@ export function stripeDashboardUrl(providerCustomerId: string, env: Record<strin
   return `https://dashboard.stripe.com/${test ? "test/" : ""}customers/${encodeURIComponent(providerCustomerId)}`;
 }
 
-export async function getAdminCustomer(db: Queryable, userId: string, now = new Date()): Promise<AdminCustomer> {
-  const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
-  if (!user) throw notFound("No customer with that id.");
-  const [customer] = await db.select().from(billingCustomers).where(eq(billingCustomers.userId, userId)).limit(1);
+export async function getAdminCustomer(db: Queryable, accountId: string, now = new Date()): Promise<AdminCustomer> {
+  const [account] = await db.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  if (!account) throw notFound("No customer with that id.");
+  const members = await db
+    .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role, appRole: users.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.accountId, accountId))
+    .orderBy(memberships.createdAt);
+  const person = account.personalUserId ? members.find((m) => m.userId === account.personalUserId) : undefined;
+  const [customer] = await db.select().from(billingCustomers).where(eq(billingCustomers.accountId, accountId)).limit(1);
   const [subs, overrides, invoicePage, notes, audit, history] = await Promise.all([
-    userSubscriptions(db, userId),
-    readLimitOverrides(db, userId),
-    listAdminInvoices(db, { userId, limit: 25 }),
-    listNotifications(db, { userId, limit: 25 }),
-    listAuditLog(db, { targetType: "user", targetId: userId, limit: 50 }),
-    listSubscriptionChanges(db, userId, { limit: 100 }),
+    userSubscriptions(db, accountId),
+    readLimitOverrides(db, accountId),
+    listAdminInvoices(db, { accountId, limit: 25 }),
+    listNotifications(db, { accountId, limit: 25 }),
+    listAuditLog(db, { targetType: "account", targetId: accountId, limit: 50 }),
+    listSubscriptionChanges(db, accountId, { limit: 100 }),
   ]);
   const summary = summarize(subs, now, overrides);
   const entitlement = resolveEntitlement(subs, now, gracePeriodDays(), overrides);
-  const usage = await readCurrentUsage(db, [{ userId, entitlement }], now);
+  const usage = await readCurrentUsage(db, [{ accountId, entitlement }], now);
   const invoiceIds = (
-    await db.select({ id: invoices.providerInvoiceId }).from(invoices).where(eq(invoices.userId, userId)).orderBy(desc(invoices.providerCreatedAt)).limit(100)
+    await db.select({ id: invoices.providerInvoiceId }).from(invoices).where(eq(invoices.accountId, accountId)).orderBy(desc(invoices.providerCreatedAt)).limit(100)
   ).map((r) => r.id);
   const objectIds = [...subs.map((s) => s.providerSubscriptionId), ...invoiceIds, ...(customer ? [customer.providerCustomerId] : [])];
   const events =
@@ -102,13 +121,15 @@ export async function getAdminCustomer(db: Queryable, userId: string, now = new 
           .orderBy(desc(webhookEvents.receivedAt))
           .limit(25);
   const plan = findPlan(summary.plan.id);
-  const used = usage.get(userId) ?? {};
+  const used = usage.get(accountId) ?? {};
   return {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    customerSince: user.createdAt.toISOString(),
+    id: account.id,
+    kind: account.kind,
+    email: person?.email ?? customer?.email ?? members.find((m) => m.role === "owner")?.email ?? "",
+    name: person ? person.name : account.name,
+    role: person ? person.appRole : "organization",
+    members: members.map(({ userId, email, name, role }) => ({ userId, email, name, role })),
+    customerSince: account.createdAt.toISOString(),
     providerCustomerId: customer?.providerCustomerId ?? null,
     stripeDashboardUrl: customer && customer.provider === "stripe" ? stripeDashboardUrl(customer.providerCustomerId) : null,
     summary,

@@ -1,6 +1,7 @@
 /**
- * The admin customer list: every user with their current plan, status, MRR and main-meter usage,
- * searchable, filterable and keyset-paginated so it stays fast with 100,000 customers.
+ * The admin customer list: every account (a person's own or an organization) with its current plan,
+ * status, MRR, members and main-meter usage, searchable, filterable and keyset-paginated so it stays
+ * fast with 100,000 customers.
  */
 import { inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
@@ -28,9 +29,14 @@ export const customerListQuery = z.object({
 export type CustomerListQuery = z.infer<typeof customerListQuery>;
 
 export interface CustomerRow {
+  /** The account id (for a personal account, also its user's id). */
   id: string;
+  kind: "personal" | "organization";
+  /** The person's address, or for an organization its billing email (else its first owner's). */
   email: string;
   name: string | null;
+  /** Members of the account (1 for a personal account). */
+  members: number;
   planId: string;
   planName: string;
   /** The current subscription's status, "canceling" when set to cancel, or "free". */
@@ -47,8 +53,11 @@ export interface CustomerRow {
 
 interface ListRow {
   id: string;
-  email: string;
+  kind: "personal" | "organization";
+  email: string | null;
   name: string | null;
+  sort_email: string;
+  members: string | number;
   created_at: string | Date;
   plan_id: string | null;
   status: string | null;
@@ -60,21 +69,24 @@ interface ListRow {
 const planRank = sql.raw(`case s.plan_id ${PLANS.map((p) => `when '${p.id}' then ${p.rank}`).join(" ")} else -1 end`);
 const CURRENT = sql.raw(`('active', 'trialing', 'past_due')`);
 
-/** One user's current subscription: the highest plan among live ones, else the newest row. */
+/** One account's current subscription: the highest plan among live ones, else the newest row. */
 const currentSubscription = sql`left join lateral (
   select s.plan_id, s.status, s.cancel_at_period_end, s.currency
   from subscriptions s
-  where s.user_id = u.id
+  where s.account_id = a.id
   order by (s.status in ${CURRENT}) desc, ${planRank} desc, s.created_at desc
   limit 1
 ) c on true`;
 
 /**
- * The MRR shown and sorted on: kept on the user row by a trigger on `subscriptions` (migration 0006,
- * `user_current_mrr`), so sorting 100,000 customers by it reads an index instead of evaluating every
- * customer's subscriptions.
+ * The MRR shown and sorted on: kept on the account row by a trigger on `subscriptions` (migration
+ * 0011, `account_current_mrr`), so sorting 100,000 customers by it reads an index instead of
+ * evaluating every customer's subscriptions.
  */
-const MRR = sql`u.current_mrr`;
+const MRR = sql`a.current_mrr`;
+
+/** What "email" sorts on: the person's address, or an organization's name (lower-cased). */
+const SORT_EMAIL = sql`coalesce(u.email, lower(a.name))`;
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -94,33 +106,32 @@ function statusCondition(status: CustomerListQuery["status"]): SQL | undefined {
 function keysetCondition(query: CustomerListQuery): SQL | undefined {
   if (!query.cursor) return undefined;
   const op = sql.raw(query.dir === "desc" ? "<" : ">");
-  if (query.sort === "email") {
-    const [email] = decodeCursor(query.cursor, 1);
-    return sql`u.email ${op} ${String(email)}`;
-  }
   const [value, rawId] = decodeCursor(query.cursor, 2);
   const id = cursorUuid(rawId);
-  if (query.sort === "mrr") return sql`(${MRR}, u.id) ${op} (${cursorInteger(value)}, ${id}::uuid)`;
-  return sql`(u.created_at, u.id) ${op} (${cursorDate(value).toISOString()}::timestamptz, ${id}::uuid)`;
+  if (query.sort === "email") return sql`(${SORT_EMAIL}, a.id) ${op} (${String(value)}, ${id}::uuid)`;
+  if (query.sort === "mrr") return sql`(${MRR}, a.id) ${op} (${cursorInteger(value)}, ${id}::uuid)`;
+  return sql`(a.created_at, a.id) ${op} (${cursorDate(value).toISOString()}::timestamptz, ${id}::uuid)`;
 }
 
 function orderBy(query: CustomerListQuery): SQL {
   const dir = sql.raw(query.dir);
-  if (query.sort === "email") return sql`u.email ${dir}`;
-  if (query.sort === "mrr") return sql`${MRR} ${dir}, u.id ${dir}`;
-  return sql`u.created_at ${dir}, u.id ${dir}`;
+  if (query.sort === "email") return sql`${SORT_EMAIL} ${dir}, a.id ${dir}`;
+  if (query.sort === "mrr") return sql`${MRR} ${dir}, a.id ${dir}`;
+  return sql`a.created_at ${dir}, a.id ${dir}`;
 }
 
 function cursorOf(query: CustomerListQuery, row: ListRow): string {
-  if (query.sort === "email") return encodeCursor([row.email]);
+  if (query.sort === "email") return encodeCursor([row.sort_email, row.id]);
   if (query.sort === "mrr") return encodeCursor([Number(row.mrr), row.id]);
   return encodeCursor([new Date(row.created_at), row.id]);
 }
 
 export async function listCustomers(db: Queryable, query: CustomerListQuery, now = new Date()): Promise<{ customers: CustomerRow[]; nextCursor: string | null }> {
   const conditions = [
-    // Emails are stored lower-cased; a prefix match uses users_email_prefix_idx (text_pattern_ops).
-    query.search ? sql`u.email like ${`${escapeLike(query.search.toLowerCase())}%`}` : undefined,
+    // Emails are stored lower-cased; an organization matches by its name.
+    query.search
+      ? sql`(u.email like ${`${escapeLike(query.search.toLowerCase())}%`} or lower(a.name) like ${`${escapeLike(query.search.toLowerCase())}%`})`
+      : undefined,
     statusCondition(query.status),
     query.plan ? sql`c.plan_id = ${query.plan} and c.status in ${CURRENT}` : undefined,
     keysetCondition(query),
@@ -128,29 +139,34 @@ export async function listCustomers(db: Queryable, query: CustomerListQuery, now
   const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
   const rows = await selectRows<ListRow>(
     db,
-    sql`select u.id, u.email, u.name, u.created_at, c.plan_id, c.status, c.cancel_at_period_end, c.currency, ${MRR} as mrr
-        from users u ${currentSubscription} ${where}
+    sql`select a.id, a.kind, a.name, a.created_at, ${SORT_EMAIL} as sort_email,
+          coalesce(u.email, (select bc.email from billing_customers bc where bc.account_id = a.id),
+            (select ou.email from memberships m join users ou on ou.id = m.account_id
+             where m.account_id = a.id and m.role = 'owner' order by m.created_at limit 1)) as email,
+          (select count(*) from memberships m where m.account_id = a.id) as members,
+          c.plan_id, c.status, c.cancel_at_period_end, c.currency, ${MRR} as mrr
+        from accounts a left join users u on u.id = a.personal_user_id ${currentSubscription} ${where}
         order by ${orderBy(query)} limit ${query.limit + 1}`,
   );
   const page = pageOf(rows, query.limit, (row) => cursorOf(query, row));
   return { customers: await describeCustomers(db, page.items, now), nextCursor: page.nextCursor };
 }
 
-/** Plan, status and main-meter usage for a page of users, with three batched reads (usage in each user's own window). */
+/** Plan, status and main-meter usage for a page of accounts, with three batched reads (usage in each account's own window). */
 async function describeCustomers(db: Queryable, rows: ListRow[], now: Date): Promise<CustomerRow[]> {
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return [];
   const [subs, overrides] = await Promise.all([
-    db.select().from(subscriptions).where(inArray(subscriptions.userId, ids)),
-    db.select().from(customerLimitOverrides).where(inArray(customerLimitOverrides.userId, ids)),
+    db.select().from(subscriptions).where(inArray(subscriptions.accountId, ids)),
+    db.select().from(customerLimitOverrides).where(inArray(customerLimitOverrides.accountId, ids)),
   ]);
-  const subsBy = groupBy<Subscription>(subs, (s) => s.userId);
-  const overridesBy = groupBy<LimitOverride & { userId: string }>(overrides, (o) => o.userId);
+  const subsBy = groupBy<Subscription>(subs, (s) => s.accountId);
+  const overridesBy = groupBy<LimitOverride & { accountId: string }>(overrides, (o) => o.accountId);
   const graceDays = gracePeriodDays();
   const entitlements = new Map(rows.map((row) => [row.id, resolveEntitlement(subsBy.get(row.id) ?? [], now, graceDays, overridesBy.get(row.id) ?? [])]));
   const usage = await readCurrentUsage(
     db,
-    [...entitlements].map(([userId, entitlement]) => ({ userId, entitlement })),
+    [...entitlements].map(([accountId, entitlement]) => ({ accountId, entitlement })),
     now,
   );
   return rows.map((row) => {
@@ -159,8 +175,10 @@ async function describeCustomers(db: Queryable, rows: ListRow[], now: Date): Pro
     const live = row.status !== null && ["active", "trialing", "past_due"].includes(row.status);
     return {
       id: row.id,
-      email: row.email,
+      kind: row.kind,
+      email: row.email ?? "",
       name: row.name,
+      members: Number(row.members),
       planId: entitlement.plan.id,
       planName: entitlement.plan.name,
       status: !live ? (row.status ?? "free") : row.cancel_at_period_end ? "canceling" : (row.status as string),

@@ -2,7 +2,7 @@
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "@/db/client";
-import { invoices, users } from "@/db/schema";
+import { billingCustomers, invoices, users } from "@/db/schema";
 import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
 import { cursorDate, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 
@@ -17,7 +17,7 @@ export const adminInvoiceQuery = z
     from: day.optional(),
     /** Inclusive, UTC day. */
     to: day.optional(),
-    userId: z.uuid("userId must be a user id").optional(),
+    accountId: z.uuid("accountId must be an account id").optional(),
     cursor: z.string().max(500).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
   })
@@ -26,7 +26,7 @@ export type AdminInvoiceQuery = z.infer<typeof adminInvoiceQuery>;
 
 export interface AdminInvoiceRow {
   id: string;
-  userId: string | null;
+  accountId: string | null;
   email: string | null;
   number: string | null;
   status: string;
@@ -55,7 +55,7 @@ function filters(query: AdminInvoiceQuery): SQL[] {
     query.status ? eq(invoices.status, query.status) : undefined,
     query.from ? gte(invoices.providerCreatedAt, new Date(`${query.from}T00:00:00Z`)) : undefined,
     endOfTo ? lt(invoices.providerCreatedAt, endOfTo) : undefined,
-    query.userId ? eq(invoices.userId, query.userId) : undefined,
+    query.accountId ? eq(invoices.accountId, query.accountId) : undefined,
   ].filter((c): c is SQL => c !== undefined);
 }
 
@@ -69,9 +69,11 @@ export async function listAdminInvoices(db: Queryable, query: AdminInvoiceQuery)
   const where = filters(query);
   const [rows, totals] = await Promise.all([
     db
-      .select({ invoice: invoices, email: users.email })
+      // The person's address for a personal account, else the billing email of the invoice's customer.
+      .select({ invoice: invoices, email: sql<string | null>`coalesce(${users.email}, ${billingCustomers.email})` })
       .from(invoices)
-      .leftJoin(users, eq(users.id, invoices.userId))
+      .leftJoin(users, eq(users.id, invoices.accountId))
+      .leftJoin(billingCustomers, eq(billingCustomers.id, invoices.billingCustomerId))
       .where(and(...where, after))
       .orderBy(desc(invoices.providerCreatedAt), desc(invoices.id))
       .limit(query.limit + 1),
@@ -92,7 +94,7 @@ export async function listAdminInvoices(db: Queryable, query: AdminInvoiceQuery)
   return {
     invoices: page.items.map(({ invoice, email }) => ({
       id: invoice.providerInvoiceId,
-      userId: invoice.userId,
+      accountId: invoice.accountId,
       email,
       number: invoice.number,
       status: invoice.status,

@@ -103,7 +103,7 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
     sql`select
       sum(case when status in ${MRR_STATUSES} and unit_amount is not null and currency = ${currency}
         then unit_amount::numeric * quantity / (case when interval = 'year' then 12 else 1 end) end) as mrr,
-      count(distinct user_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}) as paying_customers,
+      count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}) as paying_customers,
       count(*) filter (where status = 'active') as active,
       count(*) filter (where status = 'trialing') as trialing,
       count(*) filter (where status = 'past_due') as past_due,

@@ -27,7 +27,7 @@ export async function lastReconciliation(db: Queryable): Promise<LastReconciliat
 
 export interface NotificationRow {
   id: string;
-  userId: string | null;
+  accountId: string | null;
   toEmail: string;
   kind: string;
   subject: string;
@@ -47,7 +47,7 @@ const withoutLinkTokens = (body: string) => body.replace(/([?&]token=)[A-Za-z0-9
 
 export const toNotificationRow = (n: typeof notifications.$inferSelect): NotificationRow => ({
   id: n.id,
-  userId: n.userId,
+  accountId: n.accountId,
   toEmail: n.toEmail,
   kind: n.kind,
   subject: n.subject,
@@ -61,12 +61,12 @@ export const toNotificationRow = (n: typeof notifications.$inferSelect): Notific
 
 export async function listNotifications(
   db: Queryable,
-  query: { status?: (typeof NOTIFICATION_STATUSES)[number]; userId?: string; limit: number },
+  query: { status?: (typeof NOTIFICATION_STATUSES)[number]; accountId?: string; limit: number },
 ): Promise<NotificationRow[]> {
   const rows = await db
     .select()
     .from(notifications)
-    .where(and(query.status ? eq(notifications.status, query.status) : undefined, query.userId ? eq(notifications.userId, query.userId) : undefined))
+    .where(and(query.status ? eq(notifications.status, query.status) : undefined, query.accountId ? eq(notifications.accountId, query.accountId) : undefined))
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(query.limit);
   return rows.map(toNotificationRow);

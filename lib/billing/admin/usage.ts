@@ -16,11 +16,11 @@ export type UsageByMeter = Partial<Record<MeterId, number>>;
  */
 export async function readCurrentUsage(
   db: Queryable,
-  users: Array<{ userId: string; entitlement: Entitlement }>,
+  users: Array<{ accountId: string; entitlement: Entitlement }>,
   now = new Date(),
 ): Promise<Map<string, UsageByMeter>> {
   const windows = await readWindowUsage(db, users, now);
-  return new Map([...windows].map(([userId, meters]) => [userId, Object.fromEntries(METER_IDS.map((m) => [m, meters[m].used])) as UsageByMeter]));
+  return new Map([...windows].map(([accountId, meters]) => [accountId, Object.fromEntries(METER_IDS.map((m) => [m, meters[m].used])) as UsageByMeter]));
 }
 
 export { usageShare } from "@/lib/format";

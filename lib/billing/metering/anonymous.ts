@@ -81,7 +81,7 @@ export async function anonymousUsage(visitorId: string | null, meter: MeterId, n
  * At sign-up: moves the visitor's usage this month onto the new account (Free counts the same UTC
  * month), once, in one statement. Returns the units carried over per meter.
  */
-export async function claimAnonymousUsage(visitorId: string, userId: string, now = new Date()): Promise<Record<string, number>> {
+export async function claimAnonymousUsage(visitorId: string, accountId: string, now = new Date()): Promise<Record<string, number>> {
   const { start, end } = calendarMonth(now);
   const rows = await selectRows<{ meter: string; used: unknown }>(
     await getDb(),
@@ -92,14 +92,14 @@ export async function claimAnonymousUsage(visitorId: string, userId: string, now
         returning meter, used
       ),
       counters as (
-        insert into usage_counters as c (user_id, meter, period_start, period_end, used)
-        select ${userId}::uuid, meter, ${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz, used from claimed
-        on conflict (user_id, meter, period_start) do update set used = c.used + excluded.used, updated_at = now()
+        insert into usage_counters as c (account_id, meter, period_start, period_end, used)
+        select ${accountId}::uuid, meter, ${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz, used from claimed
+        on conflict (account_id, meter, period_start) do update set used = c.used + excluded.used, updated_at = now()
         returning c.meter
       ),
       events as (
-        insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, metadata)
-        select ${userId}::uuid, meter, used, 'anonymous:' || ${visitorId} || ':' || meter, ${start.toISOString()}::timestamptz,
+        insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, metadata)
+        select ${accountId}::uuid, meter, used, 'anonymous:' || ${visitorId} || ':' || meter, ${start.toISOString()}::timestamptz,
           ${end.toISOString()}::timestamptz, '{"source":"anonymous"}'::jsonb
         from claimed
         on conflict do nothing

@@ -32,7 +32,7 @@ export const MAX_BATCH_EVENTS = 1_000;
  * single call answers), and nobody ever ends above a limit.
  */
 export async function consumeBatch(
-  userId: string,
+  accountId: string,
   events: UsageEventInput[],
   options: { apiKeyId?: string | null; now?: Date } = {},
 ): Promise<BatchItemResult[]> {
@@ -45,9 +45,9 @@ export async function consumeBatch(
     events[0].meter,
     async () => {
       const db = await getDb();
-      const entitlement = await loadEntitlement(db, userId, now);
+      const entitlement = await loadEntitlement(db, accountId, now);
       const contexts = new Map<MeterId, MeterContext>();
-      for (const meter of [...new Set(events.map((e) => e.meter))].sort()) contexts.set(meter, meterContext(entitlement, userId, meter, now));
+      for (const meter of [...new Set(events.map((e) => e.meter))].sort()) contexts.set(meter, meterContext(entitlement, accountId, meter, now));
       for (let attempt = 0; ; attempt += 1) {
         try {
           results = await db.transaction((tx) => recordBatch(tx, contexts, events, options.apiKeyId ?? null));
@@ -74,12 +74,12 @@ export async function consumeBatch(
  * customer's first events, the planner used to estimate one event for the user and scan all of
  * them once per key: a second per batch once the customer had 100,000 events.
  */
-export function priorEventsSql(userId: string, keys: string[]) {
+export function priorEventsSql(accountId: string, keys: string[]) {
   return sql`select k.key, e.meter, e.quantity, e.used_after, e.limit_at, e.period_end
     from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as k(key)
     cross join lateral (
       select meter, quantity, used_after, limit_at, period_end from usage_events
-      where user_id = ${userId}::uuid and idempotency_key = k.key
+      where account_id = ${accountId}::uuid and idempotency_key = k.key
       limit 1
     ) as e`;
 }
@@ -91,25 +91,25 @@ async function recordBatch(
   apiKeyId: string | null,
 ): Promise<BatchItemResult[]> {
   const all = [...contexts.values()];
-  const userId = all[0].userId;
+  const accountId = all[0].accountId;
   // Lock every counter the batch touches, in a fixed order so concurrent batches cannot deadlock.
   await tx
     .insert(usageCounters)
-    .values(all.map((c) => ({ userId, meter: c.meter, periodStart: c.period.start, periodEnd: c.period.end })))
+    .values(all.map((c) => ({ accountId, meter: c.meter, periodStart: c.period.start, periodEnd: c.period.end })))
     .onConflictDoNothing();
   const counters = new Map<string, { used: number; reserved: number; changed: boolean }>();
   for (const ctx of all) {
     const [row] = await tx
       .select({ used: usageCounters.used, reserved: usageCounters.reserved })
       .from(usageCounters)
-      .where(and(eq(usageCounters.userId, userId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)))
+      .where(and(eq(usageCounters.accountId, accountId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)))
       .orderBy(asc(usageCounters.meter))
       .for("update");
     counters.set(ctx.meter, { used: Number(row.used), reserved: Number(row.reserved), changed: false });
   }
   const keys = [...new Set(events.map((e) => e.idempotencyKey))];
   const priorRows = (
-    await selectRows<{ key: string; meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(tx, priorEventsSql(userId, keys))
+    await selectRows<{ key: string; meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(tx, priorEventsSql(accountId, keys))
   ).map((r) => ({ key: r.key, meter: r.meter, quantity: r.quantity, usedAfter: r.used_after, limitAt: r.limit_at, periodEnd: r.period_end }));
   const prior = new Map(priorRows.map((r) => [r.key as string, r]));
 
@@ -175,8 +175,8 @@ async function recordBatch(
 
   if (inserts.length > 0) {
     await tx.execute(sql`
-      insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
-      select ${userId}::uuid, e.meter, e.quantity, e.key, e.period_start, e.period_end, ${apiKeyId}::uuid, coalesce(e.metadata, '{}'::jsonb), e.used_after, e.limit_at, e.billable
+      insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
+      select ${accountId}::uuid, e.meter, e.quantity, e.key, e.period_start, e.period_end, ${apiKeyId}::uuid, coalesce(e.metadata, '{}'::jsonb), e.used_after, e.limit_at, e.billable
       from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
         as e(meter text, quantity bigint, key text, period_start timestamptz, period_end timestamptz, metadata jsonb, used_after bigint, limit_at bigint, billable bigint)`);
   }
@@ -186,7 +186,7 @@ async function recordBatch(
     await tx
       .update(usageCounters)
       .set({ used: counter.used })
-      .where(and(eq(usageCounters.userId, userId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)));
+      .where(and(eq(usageCounters.accountId, accountId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)));
   }
   return results;
 }

@@ -40,27 +40,27 @@ export interface ConsumeOptions {
  * changed is newer)?
  */
 const staleSince = (user: string, newest: string, overrideCount: string, overridesNewest: string) => `(
-  exists (select 1 from subscriptions s where s.user_id = ${user}::uuid and s.updated_at > coalesce(${newest}::timestamptz, '-infinity'))
+  exists (select 1 from subscriptions s where s.account_id = ${user}::uuid and s.updated_at > coalesce(${newest}::timestamptz, '-infinity'))
   or case when ${overrideCount}::bigint = 0
-    then exists (select 1 from customer_limit_overrides o where o.user_id = ${user}::uuid)
+    then exists (select 1 from customer_limit_overrides o where o.account_id = ${user}::uuid)
     else (select count(*) <> ${overrideCount}::bigint or coalesce(bool_or(o.updated_at > coalesce(${overridesNewest}::timestamptz, '-infinity')), false)
-      from customer_limit_overrides o where o.user_id = ${user}::uuid) end)`;
+      from customer_limit_overrides o where o.account_id = ${user}::uuid) end)`;
 
 const CONSUME_STATEMENT = `
   with counter as (
-    insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
+    insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved)
     select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0
     where (not $7::boolean or $5::bigint <= $6::bigint)
       and not ($9::boolean and ${staleSince("$1", "$10", "$14", "$15")})
       and ($11::text is null or not exists (
-        select 1 from usage_events e where e.user_id = $1::uuid and e.idempotency_key = $11::text))
-    on conflict (user_id, meter, period_start) do update
+        select 1 from usage_events e where e.account_id = $1::uuid and e.idempotency_key = $11::text))
+    on conflict (account_id, meter, period_start) do update
       set used = c.used + excluded.used, updated_at = now()
       where not $7::boolean or c.used + c.reserved + excluded.used <= $6::bigint
     returning c.used, c.reserved
   ),
   event as (
-    insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
+    insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
     select $1::uuid, $2::text, $5::bigint, $11::text, $3::timestamptz, $4::timestamptz, $12::uuid, $13::jsonb, counter.used, $6::bigint,
       case when $8::boolean then least($5::bigint, greatest(0, counter.used - $6::bigint)) else 0 end
     from counter
@@ -74,7 +74,7 @@ type Guard = { newestUpdate: string | null; overrides: { count: number; newestUp
 function consumeParams(ctx: MeterContext, quantity: number, options: ConsumeOptions, guard?: Guard): unknown[] {
   const bill = ctx.overage === "bill" && ctx.limit !== null;
   return [
-    ctx.userId,
+    ctx.accountId,
     ctx.meter,
     ctx.period.start.toISOString(),
     ctx.period.end.toISOString(),
@@ -100,7 +100,7 @@ const READ_MISS = `
   select ($3::boolean and ${staleSince("$1", "$4", "$5", "$6")}) as stale,
     prior.meter, prior.quantity, prior.used_after, prior.limit_at, prior.period_end
   from (select 1) as one
-  left join usage_events prior on prior.user_id = $1::uuid and prior.idempotency_key = $2::text`;
+  left join usage_events prior on prior.account_id = $1::uuid and prior.idempotency_key = $2::text`;
 
 type Miss = { stale: boolean; meter: string | null; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown };
 
@@ -112,7 +112,7 @@ const priorOf = (miss: Miss) => ({ meter: miss.meter, quantity: miss.quantity, u
  */
 async function readMiss(db: Queryable, ctx: MeterContext, key: string | null, guard: Guard | undefined): Promise<Miss | undefined> {
   const [row] = await selectPreparedText<Miss>(db, "consume_miss", READ_MISS, [
-    ctx.userId,
+    ctx.accountId,
     key,
     guard !== undefined,
     guard?.newestUpdate ?? null,
@@ -195,12 +195,12 @@ export async function withDatabasePolicy(meter: MeterId, run: () => Promise<Usag
 }
 
 /** Runs `run` with the database and the user's meter context, under the meter's database policy. */
-function withMeterContext(userId: string, meter: MeterId, now: Date, run: (db: Queryable, ctx: MeterContext) => Promise<UsageResult>): Promise<UsageResult> {
+function withMeterContext(accountId: string, meter: MeterId, now: Date, run: (db: Queryable, ctx: MeterContext) => Promise<UsageResult>): Promise<UsageResult> {
   return withDatabasePolicy(
     meter,
     async () => {
       const db = await getDb();
-      return run(db, await loadMeterContext(db, userId, meter, now));
+      return run(db, await loadMeterContext(db, accountId, meter, now));
     },
     now,
   );
@@ -211,7 +211,7 @@ function withMeterContext(userId: string, meter: MeterId, now: Date, run: (db: Q
  * if the user stays within the limit of the plan in force; under any concurrency nobody ends above
  * it. The same idempotency key counts once and a retry answers the first result.
  */
-export async function consume(userId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
+export async function consume(accountId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
   assertQuantity(quantity);
   const now = options.now ?? new Date();
   return withDatabasePolicy(
@@ -219,16 +219,16 @@ export async function consume(userId: string, meter: MeterId, quantity: number, 
     async () => {
       const db = await getDb();
       // At the current time a cached entitlement saves a round trip; the statement re-checks it.
-      const cached = options.now ? undefined : cachedEntitlement(userId);
+      const cached = options.now ? undefined : cachedEntitlement(accountId);
       if (cached) {
-        const ctx = meterContext(cached.entitlement, userId, meter, now);
+        const ctx = meterContext(cached.entitlement, accountId, meter, now);
         const result = await consumeWithContext(db, ctx, quantity, options, cached);
         if (result !== "stale") return settle(db, ctx, result);
-        dropStaleEntitlement(userId);
+        dropStaleEntitlement(accountId);
       }
       const ctx = options.now
-        ? await loadMeterContext(db, userId, meter, now)
-        : meterContext((await loadCachedEntitlement(db, userId)).entitlement, userId, meter, now);
+        ? await loadMeterContext(db, accountId, meter, now)
+        : meterContext((await loadCachedEntitlement(db, accountId)).entitlement, accountId, meter, now);
       return settle(db, ctx, (await consumeWithContext(db, ctx, quantity, options)) as UsageResult);
     },
     now,
@@ -244,10 +244,10 @@ export async function consume(userId: string, meter: MeterId, quantity: number, 
 }
 
 /** Read-only: would `quantity` more units fit? Records nothing. */
-export async function check(userId: string, meter: MeterId, quantity = 1, options: { now?: Date } = {}): Promise<UsageResult> {
+export async function check(accountId: string, meter: MeterId, quantity = 1, options: { now?: Date } = {}): Promise<UsageResult> {
   assertQuantity(quantity, "quantity", { allowZero: true });
   const now = options.now ?? new Date();
-  return withMeterContext(userId, meter, now, async (db, ctx) => {
+  return withMeterContext(accountId, meter, now, async (db, ctx) => {
     const { used, reserved } = await readCounter(db, ctx, now);
     const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
     return usageResult(ctx, allowed, used, reserved);
@@ -260,7 +260,7 @@ export async function readCounter(db: Queryable, ctx: MeterContext, now: Date): 
     db,
     sql`select c.used, c.reserved, ${expiredReservations(now)}
         from usage_counters c
-        where c.user_id = ${ctx.userId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz`,
+        where c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz`,
   );
   return counterUsage(row);
 }
@@ -271,7 +271,7 @@ export type CounterRow = { used: unknown; reserved: unknown; expired: unknown };
 /** The select item `expired`: units still reserved on counter `c` by reservations that have expired by `now`. */
 export const expiredReservations = (now: Date) =>
   sql`(select coalesce(sum(r.quantity), 0) from usage_reservations r
-        where r.user_id = c.user_id and r.meter = c.meter and r.period_start = c.period_start
+        where r.account_id = c.account_id and r.meter = c.meter and r.period_start = c.period_start
           and r.status = 'pending' and r.expires_at <= ${now.toISOString()}::timestamptz) as expired`;
 
 /** What a counter row means (no row: nothing used): expired reservations no longer hold units. */
@@ -284,30 +284,30 @@ export const counterUsage = (row: CounterRow | undefined): { used: number; reser
  * Gives back `quantity` units of the current period (a failed job, a cancelled call); the counter
  * never goes below zero. With an idempotency key a retried refund counts once.
  */
-export async function refund(userId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
+export async function refund(accountId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
   assertQuantity(quantity);
   const now = options.now ?? new Date();
   const key = options.idempotencyKey ?? null;
-  return withMeterContext(userId, meter, now, async (db, ctx) => {
+  return withMeterContext(accountId, meter, now, async (db, ctx) => {
     const start = ctx.period.start.toISOString();
     const [row] = await selectRows<{ used: unknown; reserved: unknown }>(
       db,
       sql`
         with locked as (
           select used from usage_counters
-          where user_id = ${userId}::uuid and meter = ${meter} and period_start = ${start}::timestamptz
-            and not exists (select 1 from usage_events e where e.user_id = ${userId}::uuid and e.idempotency_key = ${key}::text)
+          where account_id = ${accountId}::uuid and meter = ${meter} and period_start = ${start}::timestamptz
+            and not exists (select 1 from usage_events e where e.account_id = ${accountId}::uuid and e.idempotency_key = ${key}::text)
           for update
         ),
         counter as (
           update usage_counters c set used = c.used - least(${quantity}::bigint, c.used), updated_at = now()
           from locked
-          where c.user_id = ${userId}::uuid and c.meter = ${meter} and c.period_start = ${start}::timestamptz
+          where c.account_id = ${accountId}::uuid and c.meter = ${meter} and c.period_start = ${start}::timestamptz
           returning c.used, c.reserved, locked.used - c.used as refunded
         ),
         event as (
-          insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at)
-          select ${userId}::uuid, ${meter}, -counter.refunded, ${key}::text, ${start}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz,
+          insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at)
+          select ${accountId}::uuid, ${meter}, -counter.refunded, ${key}::text, ${start}::timestamptz, ${ctx.period.end.toISOString()}::timestamptz,
             ${options.apiKeyId ?? null}::uuid, ${JSON.stringify(options.metadata ?? {})}::jsonb, counter.used, ${ctx.limit}::bigint
           from counter where counter.refunded > 0 or ${key}::text is not null
           returning id

@@ -8,7 +8,7 @@ import { usagePeriod, type UsagePeriod } from "./periods";
 
 /** Everything a metering statement needs to know about one user and meter at one moment. */
 export interface MeterContext {
-  userId: string;
+  accountId: string;
   meter: MeterId;
   plan: { id: string; name: string };
   /** Null = unlimited. Read from the entitlement, so per-customer overrides apply. */
@@ -18,11 +18,11 @@ export interface MeterContext {
   overage: OveragePolicy;
 }
 
-export function meterContext(entitlement: Entitlement, userId: string, meter: MeterId, now: Date): MeterContext {
+export function meterContext(entitlement: Entitlement, accountId: string, meter: MeterId, now: Date): MeterContext {
   const limit = entitlement.limits[meter] ?? null;
   const billable = meterDefinition(meter).overage === "bill" && entitlement.subscription?.provider === "stripe" && limit !== null;
   return {
-    userId,
+    accountId,
     meter,
     plan: { id: entitlement.plan.id, name: entitlement.plan.name },
     limit,
@@ -32,12 +32,12 @@ export function meterContext(entitlement: Entitlement, userId: string, meter: Me
 }
 
 /** The user's entitlement (plan, limits with the admin's per-customer overrides, grace period). */
-export async function loadEntitlement(db: Queryable, userId: string, now: Date): Promise<Entitlement> {
-  return (await readEntitlement(db, userId, now)).entitlement;
+export async function loadEntitlement(db: Queryable, accountId: string, now: Date): Promise<Entitlement> {
+  return (await readEntitlement(db, accountId, now)).entitlement;
 }
 
-export async function loadMeterContext(db: Queryable, userId: string, meter: MeterId, now: Date): Promise<MeterContext> {
-  return meterContext(await loadEntitlement(db, userId, now), userId, meter, now);
+export async function loadMeterContext(db: Queryable, accountId: string, meter: MeterId, now: Date): Promise<MeterContext> {
+  return meterContext(await loadEntitlement(db, accountId, now), accountId, meter, now);
 }
 
 /**
@@ -69,32 +69,32 @@ export function entitlementCacheStats(): Readonly<typeof cacheStats> {
   return { ...cacheStats };
 }
 
-export function cachedEntitlement(userId: string): CachedEntitlement | undefined {
-  const entry = entitlementCache.get(userId);
+export function cachedEntitlement(accountId: string): CachedEntitlement | undefined {
+  const entry = entitlementCache.get(accountId);
   if (entry && entry.validUntil > Date.now()) {
     cacheStats.hits += 1;
     return entry;
   }
-  if (entry) entitlementCache.delete(userId);
+  if (entry) entitlementCache.delete(accountId);
   return undefined;
 }
 
-export function forgetEntitlement(userId: string): void {
-  entitlementCache.delete(userId);
+export function forgetEntitlement(accountId: string): void {
+  entitlementCache.delete(accountId);
 }
 
 /** A statement found the cached entry stale (a subscription changed since it was loaded). */
-export function dropStaleEntitlement(userId: string): void {
+export function dropStaleEntitlement(accountId: string): void {
   cacheStats.stale += 1;
-  entitlementCache.delete(userId);
+  entitlementCache.delete(accountId);
 }
 
 /** The user's subscriptions, each with its exact `updated_at`. */
-async function subscriptionsWithExactUpdate(db: Queryable, userId: string) {
+async function subscriptionsWithExactUpdate(db: Queryable, accountId: string) {
   return db
     .select({ ...getTableColumns(subscriptions), exactUpdate: exactTimestamp(subscriptions.updatedAt) })
     .from(subscriptions)
-    .where(eq(subscriptions.userId, userId))
+    .where(eq(subscriptions.accountId, accountId))
     .orderBy(desc(subscriptions.createdAt));
 }
 
@@ -106,8 +106,8 @@ function newestTimestamp(values: string[]): string | null {
 type EntitlementRead = Pick<CachedEntitlement, "entitlement" | "newestUpdate" | "overrides">;
 
 /** The entitlement, with what the cache guard compares: the newest subscription update and the overrides' count and newest update. */
-async function readEntitlement(db: Queryable, userId: string, now: Date): Promise<EntitlementRead> {
-  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, userId), readLimitOverrides(db, userId)]);
+async function readEntitlement(db: Queryable, accountId: string, now: Date): Promise<EntitlementRead> {
+  const [rows, overrides] = await Promise.all([subscriptionsWithExactUpdate(db, accountId), readLimitOverrides(db, accountId)]);
   return {
     entitlement: resolveEntitlement(rows, now, gracePeriodDays(), overrides),
     newestUpdate: newestTimestamp(rows.map((r) => r.exactUpdate)),
@@ -116,13 +116,13 @@ async function readEntitlement(db: Queryable, userId: string, now: Date): Promis
 }
 
 /** Loads the entitlement fresh and caches it with the newest update it reflects. */
-export async function loadCachedEntitlement(db: Queryable, userId: string): Promise<CachedEntitlement> {
+export async function loadCachedEntitlement(db: Queryable, accountId: string): Promise<CachedEntitlement> {
   const now = new Date();
   cacheStats.loads += 1;
-  const read = await readEntitlement(db, userId, now);
+  const read = await readEntitlement(db, accountId, now);
   const graceEnd = read.entitlement.gracePeriodEndsAt?.getTime() ?? Number.POSITIVE_INFINITY;
   const entry: CachedEntitlement = { ...read, validUntil: Math.min(now.getTime() + ENTITLEMENT_TTL_MS, graceEnd) };
   if (entitlementCache.size >= MAX_CACHED) entitlementCache.clear();
-  entitlementCache.set(userId, entry);
+  entitlementCache.set(accountId, entry);
   return entry;
 }

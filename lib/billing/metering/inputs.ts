@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { accountIdInput } from "@/lib/accounts/access";
 import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
 import { METER_IDS, type MeterId } from "../plans";
 import { MAX_BATCH_EVENTS } from "./batch";
@@ -23,7 +24,11 @@ export const usageEventInput = z.strictObject({
     .optional(),
 });
 
+/** One event posted on its own: it may name the account it is for (a batch names it once). */
+export const singleUsageInput = usageEventInput.extend({ accountId: accountIdInput });
+
 export const usageBatchInput = z.strictObject({
+  accountId: accountIdInput,
   events: z.array(usageEventInput).min(1, "must hold at least one event").max(MAX_BATCH_EVENTS, `at most ${MAX_BATCH_EVENTS} events per batch`),
 });
 
@@ -41,6 +46,7 @@ export const usageHistoryQuery = z
     from: isoDate.optional(),
     to: isoDate.optional(),
     granularity: z.literal("day", { message: 'must be "day"' }).default("day"),
+    accountId: accountIdInput,
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: "must be after from", path: ["to"] })
   .refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= MAX_HISTORY_DAYS * 86_400_000, {
@@ -49,6 +55,7 @@ export const usageHistoryQuery = z
   });
 
 export const apiKeyInput = z.strictObject({
+  accountId: accountIdInput,
   name: z.string({ message: "is required" }).trim().min(1, "is required").max(100, "must be at most 100 characters"),
   expiresAt: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).nullish(),
 });

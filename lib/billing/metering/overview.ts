@@ -29,13 +29,13 @@ export function meterState(used: number, limit: number | null): { percent: numbe
 }
 
 /** The billing page's usage section in one read: every meter's quota and its daily usage this period. */
-export async function getUsageOverview(userId: string, now = new Date()): Promise<UsageOverview> {
-  const quota = await getQuota(userId, now);
+export async function getUsageOverview(accountId: string, now = new Date()): Promise<UsageOverview> {
+  const quota = await getQuota(accountId, now);
   const meters = await Promise.all(
     (Object.keys(quota.meters) as MeterId[]).map(async (id): Promise<MeterOverview> => {
       const m = quota.meters[id];
       // Up to now: today is the last day shown (a day still to come would be an empty bar).
-      const history = await getUsageHistory(userId, id, new Date(m.periodStart), new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 1)));
+      const history = await getUsageHistory(accountId, id, new Date(m.periodStart), new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 1)));
       return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: history.points };
     }),
   );

@@ -24,17 +24,17 @@ function reserveStatement(ctx: MeterContext, quantity: number, expiresAt: Date) 
   const end = ctx.period.end.toISOString();
   return sql`
     with counter as (
-      insert into usage_counters as c (user_id, meter, period_start, period_end, used, reserved)
-      select ${ctx.userId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, 0, ${quantity}::bigint
+      insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved)
+      select ${ctx.accountId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, 0, ${quantity}::bigint
       where ${fits(sql`${quantity}::bigint`)}
-      on conflict (user_id, meter, period_start) do update
+      on conflict (account_id, meter, period_start) do update
         set reserved = c.reserved + excluded.reserved, updated_at = now()
         where ${fits(sql`c.used + c.reserved + excluded.reserved`)}
       returning c.used, c.reserved
     ),
     reservation as (
-      insert into usage_reservations (user_id, meter, period_start, period_end, quantity, expires_at)
-      select ${ctx.userId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, ${quantity}::bigint, ${expiresAt.toISOString()}::timestamptz
+      insert into usage_reservations (account_id, meter, period_start, period_end, quantity, expires_at)
+      select ${ctx.accountId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, ${quantity}::bigint, ${expiresAt.toISOString()}::timestamptz
       from counter
       returning id
     )
@@ -42,7 +42,7 @@ function reserveStatement(ctx: MeterContext, quantity: number, expiresAt: Date) 
     union all
     select null, c.used, c.reserved from usage_counters c
       where not exists (select 1 from counter)
-        and c.user_id = ${ctx.userId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz`;
+        and c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz`;
 }
 
 /**
@@ -51,7 +51,7 @@ function reserveStatement(ctx: MeterContext, quantity: number, expiresAt: Date) 
  * back, and a reservation left alone expires after `ttlSeconds` and gives them back by itself.
  */
 export async function reserve(
-  userId: string,
+  accountId: string,
   meter: MeterId,
   quantity: number,
   options: { ttlSeconds?: number; now?: Date } = {},
@@ -64,7 +64,7 @@ export async function reserve(
     meter,
     async () => {
       const db = await getDb();
-      const ctx = meterContext(await loadEntitlement(db, userId, now), userId, meter, now);
+      const ctx = meterContext(await loadEntitlement(db, accountId, now), accountId, meter, now);
       const attempt = async () => {
         const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown }>(db, reserveStatement(ctx, quantity, expiresAt));
         reservationId = row?.id ?? null;
@@ -89,14 +89,14 @@ interface ReservationRow {
   charged: unknown;
 }
 
-async function loadReservation(db: Queryable, userId: string, reservationId: string): Promise<ReservationRow & { meter: MeterId }> {
+async function loadReservation(db: Queryable, accountId: string, reservationId: string): Promise<ReservationRow & { meter: MeterId }> {
   const [row] = isUuid(reservationId)
     ? await selectRows<ReservationRow>(
         db,
         sql`select r.meter, r.status, r.quantity, r.period_start, r.period_end, e.quantity as charged
             from usage_reservations r
-            left join usage_events e on e.user_id = r.user_id and e.idempotency_key = 'reservation:' || r.id::text
-            where r.id = ${reservationId}::uuid and r.user_id = ${userId}::uuid`,
+            left join usage_events e on e.account_id = r.account_id and e.idempotency_key = 'reservation:' || r.id::text
+            where r.id = ${reservationId}::uuid and r.account_id = ${accountId}::uuid`,
       )
     : [];
   if (!row || !isMeterId(row.meter)) throw notFound("No such reservation.");
@@ -109,7 +109,7 @@ async function loadReservation(db: Queryable, userId: string, reservationId: str
  * settlement; an expired reservation is refused with 409 (its quota was already given back).
  */
 export async function finalize(
-  userId: string,
+  accountId: string,
   reservationId: string,
   actualQuantity: number,
   options: { now?: Date } = {},
@@ -117,14 +117,14 @@ export async function finalize(
   assertQuantity(actualQuantity, "quantity", { allowZero: true });
   const now = options.now ?? new Date();
   const db = await getDb();
-  const reservation = await loadReservation(db, userId, reservationId);
+  const reservation = await loadReservation(db, accountId, reservationId);
   let charged = 0;
   const result = await withDatabasePolicy(
     reservation.meter,
     async () => {
-      const entitlement = await loadEntitlement(db, userId, now);
+      const entitlement = await loadEntitlement(db, accountId, now);
       const ctx: MeterContext = {
-        ...meterContext(entitlement, userId, reservation.meter, now),
+        ...meterContext(entitlement, accountId, reservation.meter, now),
         period: { start: new Date(reservation.period_start as string), end: new Date(reservation.period_end as string) },
       };
       const amount =
@@ -138,12 +138,12 @@ export async function finalize(
         sql`
           with r as (
             update usage_reservations set status = 'finalized', settled_at = ${now.toISOString()}::timestamptz
-            where id = ${reservationId}::uuid and user_id = ${userId}::uuid and status = 'pending' and expires_at > ${now.toISOString()}::timestamptz
-            returning id, user_id, meter, period_start, period_end, quantity
+            where id = ${reservationId}::uuid and account_id = ${accountId}::uuid and status = 'pending' and expires_at > ${now.toISOString()}::timestamptz
+            returning id, account_id, meter, period_start, period_end, quantity
           ),
           locked as (
             select c.used, c.reserved from usage_counters c, r
-            where c.user_id = r.user_id and c.meter = r.meter and c.period_start = r.period_start
+            where c.account_id = r.account_id and c.meter = r.meter and c.period_start = r.period_start
             for update of c
           ),
           calc as (select r.*, ${amount} as charged from r, locked c),
@@ -151,19 +151,19 @@ export async function finalize(
             update usage_counters c
               set reserved = greatest(0, c.reserved - calc.quantity), used = c.used + calc.charged, updated_at = now()
             from calc
-            where c.user_id = calc.user_id and c.meter = calc.meter and c.period_start = calc.period_start
+            where c.account_id = calc.account_id and c.meter = calc.meter and c.period_start = calc.period_start
             returning c.used, c.reserved, calc.charged, calc.id, calc.period_start, calc.period_end
           ),
           event as (
-            insert into usage_events (user_id, meter, quantity, idempotency_key, period_start, period_end, used_after, limit_at, billable_quantity)
-            select ${userId}::uuid, ${reservation.meter}, counter.charged, 'reservation:' || counter.id::text, counter.period_start, counter.period_end,
+            insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, used_after, limit_at, billable_quantity)
+            select ${accountId}::uuid, ${reservation.meter}, counter.charged, 'reservation:' || counter.id::text, counter.period_start, counter.period_end,
               counter.used, ${ctx.limit}::bigint, ${billable}
             from counter where counter.charged > 0
           )
           select used, reserved, charged from counter`,
       );
       if (!row) {
-        const current = await loadReservation(db, userId, reservationId);
+        const current = await loadReservation(db, accountId, reservationId);
         if (current.status === "finalized") {
           charged = num(current.charged);
           const counter = await readCounter(db, ctx, now);
@@ -183,21 +183,21 @@ export async function finalize(
 }
 
 /** Gives a reservation's units back without charging anything (the work was abandoned). */
-export async function release(userId: string, reservationId: string, options: { now?: Date } = {}): Promise<{ released: number }> {
+export async function release(accountId: string, reservationId: string, options: { now?: Date } = {}): Promise<{ released: number }> {
   const now = options.now ?? new Date();
   const db = await getDb();
-  await loadReservation(db, userId, reservationId);
+  await loadReservation(db, accountId, reservationId);
   const [row] = await selectRows<{ released: unknown }>(
     db,
     sql`
       with r as (
         update usage_reservations set status = 'released', settled_at = ${now.toISOString()}::timestamptz
-        where id = ${reservationId}::uuid and user_id = ${userId}::uuid and status = 'pending'
-        returning user_id, meter, period_start, quantity
+        where id = ${reservationId}::uuid and account_id = ${accountId}::uuid and status = 'pending'
+        returning account_id, meter, period_start, quantity
       ),
       counter as (
         update usage_counters c set reserved = greatest(0, c.reserved - r.quantity), updated_at = now()
-        from r where c.user_id = r.user_id and c.meter = r.meter and c.period_start = r.period_start
+        from r where c.account_id = r.account_id and c.meter = r.meter and c.period_start = r.period_start
         returning c.reserved
       )
       select coalesce((select quantity from r), 0) as released, (select count(*) from counter) as touched`,

@@ -14,13 +14,13 @@ export async function releaseExpiredReservations(db: Queryable, ctx: MeterContex
     sql`
       with expired as (
         update usage_reservations set status = 'expired', settled_at = ${now.toISOString()}::timestamptz
-        where user_id = ${ctx.userId}::uuid and meter = ${ctx.meter} and period_start = ${ctx.period.start.toISOString()}::timestamptz
+        where account_id = ${ctx.accountId}::uuid and meter = ${ctx.meter} and period_start = ${ctx.period.start.toISOString()}::timestamptz
           and status = 'pending' and expires_at <= ${now.toISOString()}::timestamptz
         returning quantity
       ),
       counter as (
         update usage_counters c set reserved = greatest(0, c.reserved - (select sum(quantity) from expired)), updated_at = now()
-        where c.user_id = ${ctx.userId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz
+        where c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz
           and exists (select 1 from expired)
         returning c.reserved
       )

@@ -31,37 +31,37 @@ export type WindowUsage = Record<MeterId, { used: number; reserved: number }>;
  */
 export async function readWindowUsage(
   db: Queryable,
-  users: Array<{ userId: string; entitlement: Entitlement }>,
+  users: Array<{ accountId: string; entitlement: Entitlement }>,
   now: Date,
 ): Promise<Map<string, WindowUsage>> {
   const usage = new Map<string, WindowUsage>();
   if (users.length === 0) return usage;
-  const keys = users.flatMap(({ userId, entitlement }) =>
-    METER_IDS.map((meter) => ({ user_id: userId, meter, period_start: meterContext(entitlement, userId, meter, now).period.start.toISOString() })),
+  const keys = users.flatMap(({ accountId, entitlement }) =>
+    METER_IDS.map((meter) => ({ account_id: accountId, meter, period_start: meterContext(entitlement, accountId, meter, now).period.start.toISOString() })),
   );
-  const rows = await selectRows<CounterRow & { user_id: string; meter: string }>(
+  const rows = await selectRows<CounterRow & { account_id: string; meter: string }>(
     db,
-    sql`select c.user_id, c.meter, c.used, c.reserved, ${expiredReservations(now)}
-        from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(user_id uuid, meter text, period_start timestamptz)
-        join usage_counters c on c.user_id = k.user_id and c.meter = k.meter and c.period_start = k.period_start`,
+    sql`select c.account_id, c.meter, c.used, c.reserved, ${expiredReservations(now)}
+        from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(account_id uuid, meter text, period_start timestamptz)
+        join usage_counters c on c.account_id = k.account_id and c.meter = k.meter and c.period_start = k.period_start`,
   );
-  for (const { userId } of users) {
-    usage.set(userId, Object.fromEntries(METER_IDS.map((meter) => [meter, { used: 0, reserved: 0 }])) as WindowUsage);
+  for (const { accountId } of users) {
+    usage.set(accountId, Object.fromEntries(METER_IDS.map((meter) => [meter, { used: 0, reserved: 0 }])) as WindowUsage);
   }
   for (const row of rows) {
-    const entry = usage.get(row.user_id)?.[row.meter as MeterId];
+    const entry = usage.get(row.account_id)?.[row.meter as MeterId];
     if (entry) Object.assign(entry, counterUsage(row));
   }
   return usage;
 }
 
 /** Every meter's usage in its current window against the limit of the plan in force. */
-export async function getQuota(userId: string, now = new Date()): Promise<QuotaSummary> {
+export async function getQuota(accountId: string, now = new Date()): Promise<QuotaSummary> {
   const db = await getDb();
-  const entitlement = await loadEntitlement(db, userId, now);
-  const usage = (await readWindowUsage(db, [{ userId, entitlement }], now)).get(userId) as WindowUsage;
+  const entitlement = await loadEntitlement(db, accountId, now);
+  const usage = (await readWindowUsage(db, [{ accountId, entitlement }], now)).get(accountId) as WindowUsage;
   const entries = METER_IDS.map((meter) => {
-    const ctx = meterContext(entitlement, userId, meter, now);
+    const ctx = meterContext(entitlement, accountId, meter, now);
     const { used, reserved } = usage[meter];
     const quota: MeterQuota = {
       used,
@@ -88,13 +88,13 @@ export interface UsageHistory {
 export const MAX_HISTORY_DAYS = 400;
 
 /** Net usage (refunds subtracted) per UTC day between `from` (inclusive) and `to` (exclusive). */
-export async function getUsageHistory(userId: string, meter: MeterId, from: Date, to: Date): Promise<UsageHistory> {
+export async function getUsageHistory(accountId: string, meter: MeterId, from: Date, to: Date): Promise<UsageHistory> {
   const db = await getDb();
   const rows = await selectRows<{ day: string; quantity: unknown }>(
     db,
     sql`select to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD') as day, sum(quantity) as quantity
         from usage_events
-        where user_id = ${userId}::uuid and meter = ${meter}
+        where account_id = ${accountId}::uuid and meter = ${meter}
           and created_at >= ${from.toISOString()}::timestamptz and created_at < ${to.toISOString()}::timestamptz
         group by 1`,
   );

@@ -82,17 +82,17 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
     return async (tx) => {
       const result = await storeStripeSubscription(tx, fetched);
       if (result.status === "synced") {
-        const { userId, status, planId } = result.row;
-        logger.info({ eventId: event.id, subscriptionId: subscription.id, userId, status, plan: planId }, "subscription changed");
+        const { accountId, status, planId } = result.row;
+        logger.info({ eventId: event.id, subscriptionId: subscription.id, accountId, status, plan: planId }, "subscription changed");
         const notice = subscriptionNotice(event, subscription, result.row);
-        if (notice) await queueNotification(tx, { ...notice, userId: result.row.userId, sourceEventId: event.id });
+        if (notice) await queueNotification(tx, { ...notice, accountId: result.row.accountId, sourceEventId: event.id });
         const alert = notice && OPERATOR_ALERTS[notice.kind];
         if (alert) {
           await recordAlert(tx, {
             kind: alert,
             dedupeKey: `${alert}:${event.id}`,
             text: `${notice.subject}: ${result.row.planId} subscription ${subscription.id} (customer ${idOf(subscription.customer)}).`,
-            data: { eventId: event.id, subscriptionId: subscription.id, userId: result.row.userId },
+            data: { eventId: event.id, subscriptionId: subscription.id, accountId: result.row.accountId },
           });
         }
       }
@@ -112,8 +112,8 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
     return async (tx) => {
       const result = await storeStripeInvoice(tx, fetchedInvoice);
       if (type === "invoice.paid" && result.status === "synced") {
-        const { userId, total, currency } = result.row;
-        logger.info({ eventId: event.id, invoiceId: invoice.id, userId, total, currency }, "invoice paid");
+        const { accountId, total, currency } = result.row;
+        logger.info({ eventId: event.id, invoiceId: invoice.id, accountId, total, currency }, "invoice paid");
       }
       if (fetchedSubscription) await storeStripeSubscription(tx, fetchedSubscription);
       if (type === "invoice.payment_failed" && result.status === "synced") {
@@ -124,9 +124,9 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
           data: { eventId: event.id, invoiceId: invoice.id },
         });
       }
-      if (type === "invoice.payment_failed" && result.status === "synced" && result.row.userId) {
+      if (type === "invoice.payment_failed" && result.status === "synced" && result.row.accountId) {
         await queueNotification(tx, {
-          userId: result.row.userId,
+          accountId: result.row.accountId,
           kind: "payment_failed",
           sourceEventId: event.id,
           subject: "Your payment failed",

@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { consume, consumeBatch, getQuota, getUsageHistory } from "@/lib/billing/metering";
-import { isBatchBody, usageBatchInput, usageEventInput, usageHistoryQuery } from "@/lib/billing/metering/inputs";
+import { isBatchBody, singleUsageInput, usageBatchInput, usageHistoryQuery } from "@/lib/billing/metering/inputs";
+import { accountFor } from "@/lib/http/account";
 import { parseInput, route } from "@/lib/http/route";
 import { quotaExceededResponse, quotaHeaders } from "@/lib/http/quota";
 import { z } from "zod";
@@ -11,16 +12,19 @@ const MAX_USAGE_BODY_BYTES = 1024 * 1024;
 export const dynamic = "force-dynamic";
 
 /**
- * Records usage for the caller (session or API key): one event, or `{events: […]}` up to 1,000.
+ * Records usage for an account the caller belongs to (session or API key; `accountId` in the body,
+ * the personal account without it): one event, or `{events: […]}` up to 1,000.
  * It is on customers' hot paths: the `usage` rate limit allows 100 requests/s sustained per account
  * with bursts of 200; batches are the way to go faster.
  */
 export const POST = route(
   { access: "user-or-key", body: z.unknown(), maxBodyBytes: MAX_USAGE_BODY_BYTES, rateLimit: "usage" },
-  async ({ user, apiKeyId, body }) => {
+  async (ctx) => {
+  const { apiKeyId, body } = ctx;
   if (isBatchBody(body)) {
-    const { events } = parseInput(body, usageBatchInput);
-    const results = await consumeBatch(user.id, events, { apiKeyId });
+    const { events, accountId } = parseInput(body, usageBatchInput);
+    const account = await accountFor(ctx, accountId, "use");
+    const results = await consumeBatch(account.accountId, events, { apiKeyId });
     return NextResponse.json({
       results: results.map((r) => ({
         idempotencyKey: r.idempotencyKey,
@@ -33,8 +37,9 @@ export const POST = route(
       })),
     });
   }
-  const event = parseInput(body, usageEventInput);
-  const result = await consume(user.id, event.meter, event.quantity, {
+  const event = parseInput(body, singleUsageInput);
+  const account = await accountFor(ctx, event.accountId, "use");
+  const result = await consume(account.accountId, event.meter, event.quantity, {
     idempotencyKey: event.idempotencyKey,
     metadata: event.metadata,
     apiKeyId,
@@ -46,16 +51,17 @@ export const POST = route(
 );
 
 /** Usage history for charts: `?meter=&from=&to=&granularity=day` (default: the meter's current period). */
-export const GET = route({ access: "user-or-key", rateLimit: "usage" }, async ({ request, user }) => {
-  const query = parseInput(Object.fromEntries(request.nextUrl.searchParams), usageHistoryQuery);
+export const GET = route({ access: "user-or-key", rateLimit: "usage" }, async (ctx) => {
+  const query = parseInput(Object.fromEntries(ctx.request.nextUrl.searchParams), usageHistoryQuery);
+  const { accountId } = await accountFor(ctx, query.accountId, "use");
   let from = query.from ? new Date(query.from) : undefined;
   let to = query.to ? new Date(query.to) : undefined;
   if (!from || !to) {
-    const period = (await getQuota(user.id)).meters[query.meter];
+    const period = (await getQuota(accountId)).meters[query.meter];
     from ??= new Date(period.periodStart);
     to ??= new Date(period.resetsAt);
   }
-  return NextResponse.json(await getUsageHistory(user.id, query.meter, from, to));
+  return NextResponse.json(await getUsageHistory(accountId, query.meter, from, to));
 });
 
 export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -1,9 +1,11 @@
 import { NextResponse } from "next/server";
 import { resumeSubscription } from "@/lib/billing/plan-change";
+import { accountBody, accountFor } from "@/lib/http/account";
 import { route } from "@/lib/http/route";
 
-export const POST = route({ access: "user", rateLimit: "billing-action" }, async ({ user }) =>
-  NextResponse.json(await resumeSubscription(user.id)),
-);
+export const POST = route({ access: "user", body: accountBody, rateLimit: "billing-action" }, async (ctx) => {
+  const account = await accountFor(ctx, ctx.body.accountId, "manage");
+  return NextResponse.json(await resumeSubscription(account.accountId));
+});
 
 export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
