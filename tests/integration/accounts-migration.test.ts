@@ -6,7 +6,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER, selectRows, setAppDatabase, type Database } from "@/db/client";
-import { getQuota, type QuotaSummary } from "@/lib/billing/metering";
+import { consume, getQuota, type QuotaSummary } from "@/lib/billing/metering";
 import { METERS, METER_IDS, getPlan, type MeterId } from "@/lib/billing/plans";
 import { POOLED_DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpers/db";
 
@@ -439,6 +439,22 @@ describe.each(POOLED_DATABASE_KINDS)("accounts migration on %s", (kind) => {
     for (const id of USERS) {
       expect(await getQuota(id, NOW), `quota of ${id}`).toEqual(expectedQuota(id));
     }
+  });
+
+  it("metering goes on from the migrated rows: a retried key answers its first result, new usage counts from the migrated total", async () => {
+    // A key recorded before the migration is still known (the renamed unique index): counted once.
+    expect(await consume(ALICE, "jobs", 40, { idempotencyKey: "alice-j-1", now: NOW })).toMatchObject({ allowed: true, duplicate: true, used: 40 });
+    const seeded = SEEDED[ALICE];
+    const limit = seeded.overrides.jobs as number;
+    expect(await consume(ALICE, "jobs", 1, { idempotencyKey: "after-migration", now: NOW })).toMatchObject({
+      allowed: true,
+      used: seeded.used.jobs + 1,
+      limit,
+      remaining: limit - seeded.used.jobs - 1,
+    });
+    // Bob used his whole Free allowance before the migration: still refused after it.
+    expect(await consume(BOB, "jobs", 1, { idempotencyKey: "after-migration", now: NOW })).toMatchObject({ allowed: false, used: SEEDED[BOB].used.jobs });
+    expect((await getQuota(ALICE, NOW)).meters.jobs.used).toBe(seeded.used.jobs + 1);
   });
 
   it("a user created after the migration gets a personal account and an owner membership; renaming the user renames it", async () => {
