@@ -7,6 +7,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as adminCustomerRoute } from "@/app/api/billing/admin/users/[id]/route";
+import { POST as createKeyRoute } from "@/app/api/billing/api-keys/route";
 import { GET as quotaRoute } from "@/app/api/billing/quota/route";
 import { POST as usageRoute } from "@/app/api/billing/usage/route";
 import { accounts, memberships, usageCounters, usageEvents, users, type MembershipRole } from "@/db/schema";
@@ -69,10 +70,11 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
     ]);
     const personalBefore = await Promise.all([owner, first, second].map(usageOf));
 
+    // Interleaved, so that both members are consuming all along.
     const results = await Promise.all(
-      [first, second].flatMap((member) =>
-        Array.from({ length: CALLS_PER_MEMBER }, (_, i) => consume(org, "jobs", UNITS, { idempotencyKey: `${member}-${i}`, metadata: { member } })),
-      ),
+      Array.from({ length: CALLS_PER_MEMBER }, (_, i) =>
+        [first, second].map((member) => consume(org, "jobs", UNITS, { idempotencyKey: `${member}-${i}`, metadata: { member } })),
+      ).flat(),
     );
     const allowed = results.filter((r) => r.allowed);
     expect(2 * CALLS_PER_MEMBER * UNITS).toBeGreaterThan(LIMIT);
@@ -95,7 +97,7 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
     expect((await getQuota(second)).meters.jobs.used).toBe(0);
   });
 
-  it("through POST /api/billing/usage with accountId: exactly the limit succeeds, the rest is 402 quota_exceeded; the members' quota view equals the admin's", async () => {
+  it("through POST /api/billing/usage (two members naming the organization, and its API key): exactly the limit succeeds, the rest is 402 quota_exceeded; the members' quota view equals the admin's", async () => {
     const owner = await env.createUser();
     const first = await env.createUser();
     const second = await env.createUser();
@@ -113,25 +115,44 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
       body: { accountId: org, meter: "jobs", quantity: UNITS, idempotencyKey: "stranger" },
     });
     expect(stranger).toMatchObject({ status: 404, body: { error: "not_found" } });
+    // The owner's key for the organization: it acts for the organization without naming it, and for nothing else.
+    const created = await call(createKeyRoute, owner, "/api/billing/api-keys", { method: "POST", body: { name: "org ci", accountId: org } });
+    expect(created.status).toBe(201);
+    const bearer = { authorization: `Bearer ${created.body.key as string}` };
+    const elsewhere = await call(usageRoute, null, "/api/billing/usage", {
+      method: "POST",
+      headers: bearer,
+      body: { accountId: first, meter: "jobs", quantity: UNITS, idempotencyKey: "key-elsewhere" },
+    });
+    expect(elsewhere).toMatchObject({ status: 404, body: { error: "not_found" } });
 
+    // Interleaved: both members and the key are calling all along.
     const responses = await Promise.all(
-      [first, second].flatMap((member) =>
-        Array.from({ length: CALLS_PER_MEMBER }, (_, i) =>
+      Array.from({ length: CALLS_PER_MEMBER }, (_, i) => [
+        ...[first, second].map((member) =>
           call(usageRoute, member, "/api/billing/usage", {
             method: "POST",
             body: { accountId: org, meter: "jobs", quantity: UNITS, idempotencyKey: `http-${member}-${i}` },
           }),
         ),
-      ),
+        call(usageRoute, null, "/api/billing/usage", { method: "POST", headers: bearer, body: { meter: "jobs", quantity: UNITS, idempotencyKey: `http-key-${i}` } }),
+      ]).flat(),
     );
     const ok = responses.filter((r) => r.status === 200);
     const refused = responses.filter((r) => r.status !== 200);
     expect(ok).toHaveLength(LIMIT / UNITS);
-    expect(refused).toHaveLength(2 * CALLS_PER_MEMBER - LIMIT / UNITS);
+    expect(refused).toHaveLength(3 * CALLS_PER_MEMBER - LIMIT / UNITS);
     for (const r of refused) expect(r).toMatchObject({ status: 402, body: { error: "quota_exceeded", meter: "jobs", used: LIMIT, limit: LIMIT, plan: PLAN.id } });
     expect(Math.max(...ok.map((r) => r.body.used as number))).toBe(LIMIT);
     const [counter] = await env.counterRows(org, "jobs");
     expect(counter.used).toBe(LIMIT);
+    const events = await env.events(org, "jobs");
+    expect(events.reduce((sum, e) => sum + e.quantity, 0)).toBe(LIMIT);
+    // The key's calls are recorded with it, the members' without.
+    const byKey = events.filter((e) => e.apiKeyId === created.body.id);
+    expect(byKey.length).toBeGreaterThan(0);
+    expect(byKey.every((e) => e.idempotencyKey?.startsWith("http-key-"))).toBe(true);
+    expect(events.filter((e) => e.idempotencyKey?.startsWith("http-key-"))).toHaveLength(byKey.length);
     expect(await Promise.all([owner, first, second, outsider].map(usageOf))).toEqual(personalBefore);
 
     // What a member sees of the organization is what an admin sees of that account.
