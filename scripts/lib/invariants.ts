@@ -4,10 +4,10 @@
  * target is none). Used by the webhook benchmark and the chaos soak; `checkClusterInvariants` adds the
  * cluster soak's checks (quota, usage counted once, webhooks, meter events, notifications).
  */
-import { eq, sql, type SQL } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import type Stripe from "stripe";
 import { selectRows, type Database } from "@/db/client";
-import { billingCustomers, invoices, subscriptions } from "@/db/schema";
+import { accounts, billingCustomers, invoices, subscriptions } from "@/db/schema";
 import { invoiceSnapshot, subscriptionSnapshot } from "@/lib/stripe/mapping";
 
 const same = (a: unknown, b: unknown) =>
@@ -31,6 +31,8 @@ export interface InvariantReport {
   subscriptions: number;
   invoices: number;
   customers: number;
+  /** The accounts those customers were made for, by kind. */
+  accounts: { personal: number; organization: number };
   differences: string[];
 }
 
@@ -42,6 +44,7 @@ export async function checkInvariants(db: Database, stripe: Stripe): Promise<Inv
   const differences: string[] = [];
   const customers = (await all(stripe.customers.list({ limit: 100 }))).filter((c) => ownerOf(c));
   const ours = new Set(customers.map((c) => c.id));
+  const accountOfCustomer = new Map(customers.map((c) => [c.id, ownerOf(c) as string]));
 
   // One Stripe customer per account, and our link points at it.
   const links = new Map((await db.select().from(billingCustomers)).map((row) => [row.accountId, row]));
@@ -67,6 +70,9 @@ export async function checkInvariants(db: Database, stripe: Stripe): Promise<Inv
       differences.push(`subscription ${subscription.id}: missing from the database (Stripe: ${subscription.status})`);
       continue;
     }
+    // Per account: the subscription is stored on the account its customer was made for.
+    const account = accountOfCustomer.get(typeof subscription.customer === "string" ? subscription.customer : subscription.customer.id);
+    if (stored.accountId !== account) differences.push(`subscription ${subscription.id}: on account ${stored.accountId}, its Stripe customer is account ${account}'s`);
     const truth = subscriptionSnapshot(subscription);
     differences.push(
       ...compareFields(`subscription ${subscription.id}`, stored, truth, [
@@ -93,13 +99,25 @@ export async function checkInvariants(db: Database, stripe: Stripe): Promise<Inv
         differences.push(`invoice ${invoice.id}: missing from the database (Stripe: ${invoice.status})`);
         continue;
       }
+      if (stored.accountId !== ownerOf(customer)) differences.push(`invoice ${invoice.id}: on account ${stored.accountId}, its Stripe customer is account ${ownerOf(customer)}'s`);
       const truth = invoiceSnapshot(invoice);
       differences.push(...compareFields(`invoice ${invoice.id}`, stored, truth, ["status", "total", "amountDue", "amountPaid", "attemptCount"]));
     }
   }
   for (const id of storedInvoices.keys()) differences.push(`invoice ${id}: in the database but not in Stripe`);
 
-  return { subscriptions: stripeSubscriptions.length, invoices: invoiceCount, customers: customers.length, differences };
+  // Each account's MRR (kept by a trigger on subscriptions, migration 0011) is what its subscriptions make.
+  const mrr = await selectRows<{ id: string; current_mrr: unknown; expected: unknown }>(
+    db,
+    sql`select id, current_mrr, account_current_mrr(id) as expected from accounts where current_mrr <> account_current_mrr(id)`,
+  );
+  for (const a of mrr) differences.push(`account ${a.id}: current_mrr ${n(a.current_mrr)}, its subscriptions make ${n(a.expected)}`);
+  const owners = [...byUser.keys()];
+  const kinds = owners.length ? await db.select({ kind: accounts.kind }).from(accounts).where(inArray(accounts.id, owners)) : [];
+  const accountCounts = { personal: kinds.filter((k) => k.kind === "personal").length, organization: kinds.filter((k) => k.kind === "organization").length };
+  if (kinds.length !== owners.length) differences.push(`${owners.length - kinds.length} Stripe customer(s) name an account that does not exist`);
+
+  return { subscriptions: stripeSubscriptions.length, invoices: invoiceCount, customers: customers.length, accounts: accountCounts, differences };
 }
 
 /** What the driver was told per user and idempotency key: allowed (counted) or refused. */

@@ -93,7 +93,7 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
     incidents: [],
     unfinishedAfterDeliveries: 0,
     usageReports: [],
-    invariants: { subscriptions: 0, invoices: 0, customers: 0, differences: [] },
+    invariants: { subscriptions: 0, invoices: 0, customers: 0, accounts: { personal: 0, organization: 0 }, differences: [] },
     cluster: emptyClusterReport(),
     seconds: 0,
   };

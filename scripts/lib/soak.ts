@@ -4,13 +4,16 @@
  * are retried) while the emulator delivers webhooks with chaos on (duplicates, reordering,
  * concurrency) to a separate app process, the database is restarted once and the app is killed
  * (SIGKILL) mid-webhook once. Then the invariant checker compares every subscription, invoice and
- * customer link with the emulator. Everything runs on its own private Postgres and emulator.
+ * customer link with the emulator, per account. Every other customer is an organization (an owner and
+ * an admin; one of them pays and acts, through the same access check the routes make), the others
+ * personal accounts. Everything runs on its own private Postgres and emulator.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { openDatabase, setAppDatabase, type Database, type DatabaseHandle } from "@/db/client";
-import { billingCustomers, subscriptions, users, webhookEvents, type Subscription } from "@/db/schema";
+import { accounts, billingCustomers, memberships, subscriptions, users, webhookEvents, type Subscription } from "@/db/schema";
+import { resolveAccount } from "@/lib/accounts/access";
 import { startCheckout } from "@/lib/billing/checkout";
 import { cancelSubscription, changePlan, resumeSubscription } from "@/lib/billing/plan-change";
 import { INTERVALS, PLANS } from "@/lib/billing/plans";
@@ -41,6 +44,8 @@ export interface SoakOptions {
 
 export interface SoakReport {
   lifecycles: number;
+  /** Lifecycles whose customer is an organization account (the rest are personal accounts). */
+  organizations: number;
   actions: Record<string, number>;
   /** Actions the app refused with a domain error (for example "already on that plan"): expected. */
   refused: number;
@@ -72,13 +77,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const saved = { ...process.env };
   const report: SoakReport = {
     lifecycles: options.lifecycles,
+    organizations: 0,
     actions: {},
     refused: 0,
     retried: 0,
     events: 0,
     failedEvents: 0,
     incidents: [],
-    invariants: { subscriptions: 0, invoices: 0, customers: 0, differences: [] },
+    invariants: { subscriptions: 0, invoices: 0, customers: 0, accounts: { personal: 0, organization: 0 }, differences: [] },
     seconds: 0,
   };
   let pg: PrivatePostgres | undefined;
@@ -138,21 +144,51 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const incidentAt = [Math.max(1, Math.floor(options.lifecycles / 3)), Math.max(2, Math.floor((2 * options.lifecycles) / 3))];
     let incidents: Promise<void> = Promise.resolve();
 
-    async function lifecycle(i: number) {
+    /** Members of organizations, whose own accounts must end with no billing at all. */
+    const orgMembers: string[] = [];
+
+    /**
+     * The account lifecycle `i` bills and the member acting for it: the user's personal account, or
+     * (every other lifecycle) an organization with an owner and an admin, one of whom acts, its
+     * access resolved as the billing routes resolve it.
+     */
+    async function subjectFor(i: number) {
       const [user] = await steady(() => db.insert(users).values({ email: `soak-${i}-${Date.now()}@example.com`, name: "Soak" }).returning());
+      if (i % 2 === 0) return { user, accountId: user.id, name: user.name };
+      const [admin] = await steady(() => db.insert(users).values({ email: `soak-${i}-admin-${Date.now()}@example.com`, name: "Soak Admin" }).returning());
+      const name = `Soak Org ${i}`;
+      const org = await steady(() =>
+        db.transaction(async (tx) => {
+          const [account] = await tx.insert(accounts).values({ kind: "organization", name }).returning();
+          await tx.insert(memberships).values([
+            { accountId: account.id, userId: user.id, role: "owner" },
+            { accountId: account.id, userId: admin.id, role: "admin" },
+          ]);
+          return account;
+        }),
+      );
+      orgMembers.push(user.id, admin.id);
+      report.organizations += 1;
+      const actor = i % 4 === 1 ? user : admin;
+      const access = await steady(() => resolveAccount(db, { user: actor, apiKeyId: null }, org.id, "manage"));
+      return { user: actor, accountId: access.accountId, name };
+    }
+
+    async function lifecycle(i: number) {
+      const { user, accountId, name } = await subjectFor(i);
       const clock = await steady(() => stripe.testHelpers.testClocks.create({ frozen_time: T0 }));
       let now = T0;
-      const customer = await steady(() => stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } }));
-      await steady(() => db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email }));
+      const customer = await steady(() => stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { accountId } }));
+      await steady(() => db.insert(billingCustomers).values({ accountId, providerCustomerId: customer.id, email: user.email }));
       const plan = rand() < 0.5 ? "pro" : "scale";
       const interval = rand() < 0.7 ? "month" : "year";
       const card = rand() < 0.8 ? GOOD_CARD : FAILING_CARD;
-      const { url } = await steady(() => startCheckout(user, plan, interval));
+      const { url } = await steady(() => startCheckout({ id: accountId, email: user.email, name }, plan, interval));
       const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
       const done = await fetch(`${emulatorUrl}/_emulator/checkout/sessions/${sessionId}/complete`, { method: "POST", body: JSON.stringify({ card }) });
       count(done.ok ? `checkout ${plan === "pro" ? "with trial" : "without trial"}` : "checkout declined");
       if (!done.ok) return;
-      const subscription = await waitForSubscriptionRow(db, user.id, steady, 90_000);
+      const subscription = await waitForSubscriptionRow(db, accountId, steady, 90_000);
       if (!subscription) return;
 
       const steps = 2 + Math.floor(rand() * 4);
@@ -160,11 +196,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const action = pick(["change", "change", "cancel", "resume", "card", "advance", "advance"] as const);
         try {
           if (action === "change") {
-            await steady(() => changePlan(user.id, { plan: pick(purchasable), interval: pick(INTERVALS) }));
+            await steady(() => changePlan(accountId, { plan: pick(purchasable), interval: pick(INTERVALS) }));
           } else if (action === "cancel") {
-            await steady(() => cancelSubscription(user.id));
+            await steady(() => cancelSubscription(accountId));
           } else if (action === "resume") {
-            await steady(() => resumeSubscription(user.id));
+            await steady(() => resumeSubscription(accountId));
           } else if (action === "card") {
             const pm = await steady(() =>
               stripe.paymentMethods.create({ type: "card", card: { number: rand() < 0.7 ? GOOD_CARD : FAILING_CARD, exp_month: 12, exp_year: 2035, cvc: "123" } } as Stripe.PaymentMethodCreateParams),
@@ -220,6 +256,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     report.events = stored.length;
     report.failedEvents = stored.filter((e) => e.status === "failed" || e.status === "received").length;
     report.invariants = await checkInvariants(db, stripe);
+    // An organization's billing is its own: its members' personal accounts have none.
+    for (const member of orgMembers) {
+      const own = await db.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.accountId, member));
+      const customers = await db.select({ id: billingCustomers.id }).from(billingCustomers).where(eq(billingCustomers.accountId, member));
+      if (own.length + customers.length > 0) report.invariants.differences.push(`member ${member}: ${own.length} subscription(s), ${customers.length} customer(s) on the personal account`);
+    }
     if (process.env.SOAK_DEBUG) {
       const deliveries = (await (await fetch(`${emulatorUrl}/_emulator/deliveries`)).json()) as { data: Array<{ status_code: number | null; error: string | null; attempt: number }> };
       const summary = new Map<string, number>();
@@ -260,13 +302,13 @@ export async function waitForSubscriptionRow(
 
 export function formatSoakReport(report: SoakReport): string {
   const lines = [
-    `soak: ${report.lifecycles} lifecycles in ${report.seconds.toFixed(0)} s`,
+    `soak: ${report.lifecycles} lifecycles (${report.organizations} of organizations) in ${report.seconds.toFixed(0)} s`,
     `  actions: ${Object.entries(report.actions)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}; refused by the app ${report.refused}; driver retries during incidents ${report.retried}`,
     `  incidents: ${report.incidents.join("; ") || "none"}`,
     `  webhook events stored ${report.events}, not processed ${report.failedEvents}`,
-    `  invariants: ${report.invariants.subscriptions} subscriptions, ${report.invariants.invoices} invoices, ${report.invariants.customers} customers compared: ${report.invariants.differences.length} differences`,
+    `  invariants: ${report.invariants.subscriptions} subscriptions, ${report.invariants.invoices} invoices, ${report.invariants.customers} customers (${report.invariants.accounts.personal} personal, ${report.invariants.accounts.organization} organization accounts) compared: ${report.invariants.differences.length} differences`,
     ...report.invariants.differences.slice(0, 50).map((d) => `    ${d}`),
   ];
   return lines.join("\n");

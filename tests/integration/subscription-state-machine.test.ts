@@ -16,13 +16,19 @@
  * within two actions from any start: every pair and triple then only makes moves that a run made
  * from the same state. That is 43 customers and 129 actions per database, 12 customers at a time,
  * the webhooks of one round still arriving while the next round acts.
+ *
+ * Subjects: a third of the customers are personal accounts, a third organizations acted on by their
+ * owner, a third organizations acted on by an admin member (the owner another user); every route
+ * call names the organization (`accountId`), and at the end each organization's billing view equals
+ * Stripe and the model while the acting member's personal account has no subscription at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as summaryRoute } from "@/app/api/billing/subscription/route";
 import { POST as cancelRoute } from "@/app/api/billing/subscription/cancel/route";
 import { POST as changeRoute } from "@/app/api/billing/subscription/change/route";
 import { POST as resumeRoute } from "@/app/api/billing/subscription/resume/route";
-import type { User } from "@/db/schema";
+import { accounts, memberships, subscriptions, type User } from "@/db/schema";
+import { eq } from "drizzle-orm";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { lookupKeyFor, parseLookupKey } from "@/lib/billing/plans";
 import { syncStripeSubscription } from "@/lib/billing/sync";
@@ -48,8 +54,34 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
   });
   afterAll(() => env.stop());
 
-  async function call(route: (r: never) => Promise<Response>, user: User, path: string, body?: unknown) {
-    const res = await route((await requestAs(user.id, path, { method: "POST", body })) as never);
+  /** Who acts for which account: a person for their own, or an owner or admin for an organization. */
+  interface Subject {
+    user: User;
+    /** The account billed: the user's own id for a personal account. */
+    accountId: string;
+    kind: "personal" | "organization";
+    name: string;
+  }
+
+  /** Customer `i`'s subject: personal, an organization acted on by its owner, or by an admin (the owner another user). */
+  async function subjectFor(i: number): Promise<Subject> {
+    const user = await env.createUser();
+    if (i % 3 === 0) return { user, accountId: user.id, kind: "personal", name: user.name ?? user.email };
+    const name = `State Machine Org ${i}`;
+    const [org] = await env.database.db.insert(accounts).values({ kind: "organization", name }).returning();
+    const owner = i % 3 === 1 ? user : await env.createUser();
+    await env.database.db.insert(memberships).values([
+      { accountId: org.id, userId: owner.id, role: "owner" as const },
+      ...(owner === user ? [] : [{ accountId: org.id, userId: user.id, role: "admin" as const }]),
+    ]);
+    return { user, accountId: org.id, kind: "organization", name };
+  }
+
+  /** `accountId` in every call for an organization; a personal account is the default without it. */
+  const named = (subject: Subject, body: Record<string, unknown> = {}) => (subject.kind === "organization" ? { ...body, accountId: subject.accountId } : body);
+
+  async function call(route: (r: never) => Promise<Response>, subject: Subject, path: string, body?: Record<string, unknown>) {
+    const res = await route((await requestAs(subject.user.id, path, { method: "POST", body: named(subject, body) })) as never);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
@@ -58,24 +90,24 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
    * Made with the SDK and synced like the success page does: checkout itself is covered by
    * checkout.test.ts, and its webhooks would cost more time than every action here together.
    */
-  async function subscribe(user: User, start: Terms): Promise<void> {
-    const customer = await ensureBillingCustomer(user);
+  async function subscribe(subject: Subject, start: Terms): Promise<void> {
+    const customer = await ensureBillingCustomer({ id: subject.accountId, email: subject.user.email, name: subject.name });
     const price = (await activePricesByLookupKey([lookupKeyFor(start.plan, start.interval)])).get(lookupKeyFor(start.plan, start.interval));
     const subscription = await env.stripe.subscriptions.create({
       customer: customer.providerCustomerId,
       items: [{ price: price!.id }],
       default_payment_method: "pm_card_visa",
       ...(start.plan === "pro" ? { trial_period_days: 14 } : {}),
-      metadata: { userId: user.id, planId: start.plan, interval: start.interval },
+      metadata: { accountId: subject.accountId, planId: start.plan, interval: start.interval },
     });
-    await syncStripeSubscription(env.database.db, subscription.id, user.id);
+    await syncStripeSubscription(env.database.db, subscription.id, subject.accountId);
   }
 
-  async function act(user: User, model: Model, action: Action) {
-    if (action === "cancel") return call(cancelRoute, user, "/api/billing/subscription/cancel");
-    if (action === "resume") return call(resumeRoute, user, "/api/billing/subscription/resume");
+  async function act(subject: Subject, model: Model, action: Action) {
+    if (action === "cancel") return call(cancelRoute, subject, "/api/billing/subscription/cancel");
+    if (action === "resume") return call(resumeRoute, subject, "/api/billing/subscription/resume");
     const target = targetOf(model, action);
-    return call(changeRoute, user, "/api/billing/subscription/change", { plan: target.plan, interval: target.interval });
+    return call(changeRoute, subject, "/api/billing/subscription/change", { plan: target.plan, interval: target.interval });
   }
 
   /** Runs `fn` over `items`, at most CONCURRENCY at a time. */
@@ -122,16 +154,17 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
     const runs = enumerateRuns();
     expect(runs.length).toBeGreaterThanOrEqual(40);
     const customers = await Promise.all(
-      runs.map(async (run) => ({
+      runs.map(async (run, i) => ({
         ...run,
-        user: await env.createUser(),
+        subject: await subjectFor(i),
         model: startModel(run.start),
         trail: [] as string[],
       })),
     );
+    expect(customers.filter((c) => c.subject.kind === "organization").length).toBeGreaterThanOrEqual(runs.length / 2);
     // The starting subscriptions' own webhooks are not what is tested here: they are not sent.
     await env.emulatorControl("/_emulator/config", { webhookUrl: null });
-    await pool(customers, (c) => subscribe(c.user, c.start));
+    await pool(customers, (c) => subscribe(c.subject, c.start));
     await env.emulatorControl("/_emulator/config", { webhookUrl: env.webhookUrl });
 
     const failures: string[] = [];
@@ -140,11 +173,11 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
       await pool(customers, async (c) => {
         const action = c.actions[step];
         const expected = expectAfter(c.model, action);
-        const res = await act(c.user, c.model, action);
+        const res = await act(c.subject, c.model, action);
         c.trail.push(`${action}→${res.status}`);
         const documented = res.status === 200 || (DOCUMENTED_4XX[res.status] ?? []).includes(res.body.error as string);
         if (!documented || res.status !== expected.status) {
-          failures.push(`${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}: ${JSON.stringify(res.body).slice(0, 300)}`);
+          failures.push(`${c.subject.kind} ${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}: ${JSON.stringify(res.body).slice(0, 300)}`);
         }
         c.model = expected.next;
       });
@@ -154,8 +187,10 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
     await env.flush();
     const mismatches: string[] = [];
     await pool(customers, async (c) => {
-      const res = await summaryRoute((await requestAs(c.user.id, "/api/billing/subscription")) as never);
-      const view = viewOf((await res.json()) as BillingSummary);
+      const query = c.subject.kind === "organization" ? `?accountId=${c.subject.accountId}` : "";
+      const res = await summaryRoute((await requestAs(c.subject.user.id, `/api/billing/subscription${query}`)) as never);
+      const body = (await res.json()) as BillingSummary & { accountId: string };
+      const view = viewOf(body);
       const stripe = await stripeView(view.subscriptionId as string);
       const model = {
         plan: c.model.plan,
@@ -164,8 +199,20 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
         cancelAtPeriodEnd: c.model.canceling,
         pendingChange: c.model.pending,
       };
-      const live = await env.stripe.subscriptions.list({ customer: (await env.stripe.subscriptions.retrieve(stripe.subscriptionId)).customer as string });
-      const label = `${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}`;
+      const customerId = (await env.stripe.subscriptions.retrieve(stripe.subscriptionId)).customer as string;
+      const live = await env.stripe.subscriptions.list({ customer: customerId });
+      const label = `${c.subject.kind} ${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}`;
+      // Per account: the view is the account's, Stripe's customer names it, and the subscription row
+      // is on it; the member who acted for an organization has nothing on their own account.
+      if (body.accountId !== c.subject.accountId) mismatches.push(`${label}: the view is of ${body.accountId}, not ${c.subject.accountId}`);
+      const customer = await env.stripe.customers.retrieve(customerId);
+      if ("metadata" in customer && customer.metadata.accountId !== c.subject.accountId) mismatches.push(`${label}: Stripe customer names ${customer.metadata.accountId}`);
+      const rows = await env.database.db.select({ accountId: subscriptions.accountId }).from(subscriptions).where(eq(subscriptions.providerSubscriptionId, stripe.subscriptionId));
+      if (rows.length !== 1 || rows[0].accountId !== c.subject.accountId) mismatches.push(`${label}: subscription row on ${JSON.stringify(rows)}`);
+      if (c.subject.kind === "organization") {
+        const own = await env.database.db.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.accountId, c.subject.user.id));
+        if (own.length > 0) mismatches.push(`${label}: the acting member's personal account has ${own.length} subscription(s)`);
+      }
       if (JSON.stringify(view) !== JSON.stringify(stripe)) mismatches.push(`${label}: app ${JSON.stringify(view)} ≠ Stripe ${JSON.stringify(stripe)}`);
       const { subscriptionId: _id, ...stripeState } = stripe;
       if (JSON.stringify(stripeState) !== JSON.stringify(model)) mismatches.push(`${label}: Stripe ${JSON.stringify(stripeState)} ≠ expected ${JSON.stringify(model)}`);
