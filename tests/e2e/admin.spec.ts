@@ -111,8 +111,8 @@ test("admin console: overview, customers, customer actions with audit, invoices,
 
   // Customers: search, then sort by keyboard only.
   await page.goto("/admin/customers");
-  await page.getByLabel("Email starts with").fill(customerEmail);
-  await page.getByLabel("Email starts with").press("Enter");
+  await page.getByLabel("Email or name starts with").fill(customerEmail);
+  await page.getByLabel("Email or name starts with").press("Enter");
   const table = page.getByTestId("customers-table");
   await expect(table.getByRole("row")).toHaveCount(2);
   const row = table.getByRole("row").nth(1);

@@ -141,7 +141,7 @@ export async function listCustomers(db: Queryable, query: CustomerListQuery, now
     db,
     sql`select a.id, a.kind, a.name, a.created_at, ${SORT_EMAIL} as sort_email,
           coalesce(u.email, (select bc.email from billing_customers bc where bc.account_id = a.id),
-            (select ou.email from memberships m join users ou on ou.id = m.account_id
+            (select ou.email from memberships m join users ou on ou.id = m.user_id
              where m.account_id = a.id and m.role = 'owner' order by m.created_at limit 1)) as email,
           (select count(*) from memberships m where m.account_id = a.id) as members,
           c.plan_id, c.status, c.cancel_at_period_end, c.currency, ${MRR} as mrr
