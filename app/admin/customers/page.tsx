@@ -98,7 +98,7 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
                 {c.kind === "organization" ? (
                   <span className="block text-xs text-gray-600">{c.email}</span>
                 ) : (
-                  c.name && <span className="block text-xs text-gray-600">{c.name}</span>
+                  c.name && c.name !== c.email && <span className="block text-xs text-gray-600">{c.name}</span>
                 )}
               </Td>
               <Td>
