@@ -3,7 +3,7 @@ import path from "node:path";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectRows } from "@/db/client";
-import { accounts, apiKeys, memberships, subscriptions, type User } from "@/db/schema";
+import { accounts, apiKeys, auditLog, memberships, subscriptions, users, type User } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { startCheckout } from "@/lib/billing/checkout";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
@@ -68,6 +68,8 @@ interface Row {
   rule: Rule;
   /** The status of a caller the rule allows (the domain's answer to this request). */
   allowed: number;
+  /** A domain answer that differs for one caller the rule allows (e.g. the last owner cannot leave). */
+  except?: Partial<Record<Caller, number>>;
   /** Arranges anything the row needs on a fresh organization, once, before any call. */
   setup?: (org: Org) => Promise<void>;
   /** The request, built per caller (it may arrange a target of its own, e.g. a key to revoke). */
@@ -85,11 +87,18 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
   let counter = 0;
   const unique = (prefix: string) => `${prefix}-${kind}-${Date.now().toString(36)}-${(counter += 1)}`;
 
+  /** A signed-up user with a verified address (accepting an invitation takes one). */
+  async function createUser(): Promise<User> {
+    const [user] = await env.database.db.insert(users).values({ email: `${unique("user")}@example.com`, name: "Matrix User", emailVerifiedAt: new Date() }).returning();
+    return user;
+  }
+  const createTeam = async () => createOrg(await createUser(), await createUser(), await createUser());
+
   beforeAll(async () => {
     process.env.NEXTAUTH_SECRET = "account-authorization-test-secret";
     env = await startBillingEnv(kind);
-    outsider = await env.createUser(`${unique("outsider")}@example.com`);
-    otherOrg = await createOrg(outsider, await env.createUser(), await env.createUser(), "Other Org").then((o) => o.id);
+    outsider = await createUser();
+    otherOrg = await createOrg(outsider, await createUser(), await createUser(), "Other Org").then((o) => o.id);
     otherKey = (await createApiKey(otherOrg, outsider.id, { name: "other org's key" })).key;
   });
   afterAll(async () => env.stop());
@@ -237,6 +246,9 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
     );
     const rows: Record<string, unknown> = {
       account: await env.database.db.select().from(accounts).where(eq(accounts.id, org.id)),
+      audit: await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, org.id)),
+      // No account (an organization, say) was made either.
+      accounts: (await selectRows<{ n: number }>(env.database.db, sql`select count(*)::int as n from accounts`))[0].n,
     };
     for (const { table_name } of tables) {
       rows[table_name] = await selectRows(env.database.db, sql`select * from ${sql.identifier(table_name)} where account_id = ${org.id} order by 1`);
@@ -248,6 +260,11 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
 
   /** What each caller must get from a row. */
   function expected(row: Row, caller: Caller): number {
+    const status = ruleStatus(row, caller);
+    return status === row.allowed ? (row.except?.[caller] ?? status) : status;
+  }
+
+  function ruleStatus(row: Row, caller: Caller): number {
     if (row.rule === "public") return row.allowed;
     if (caller === "anonymous") return 401;
     if (caller === "otherKey" || caller === "ownKey") {
@@ -285,18 +302,6 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
     for (const row of ROWS) expect((await handlerOf(row)).spec.access, `${row.method} ${row.file}: declared access`).toBe(row.access);
   });
 
-  it("a refused call answers its status with a JSON error code (401 unauthorized, 403 forbidden, 404 not_found)", async () => {
-    const org = await createOrg(await env.createUser(), await env.createUser(), await env.createUser());
-    const codes = new Map<number, string>();
-    const handler = await handlerOf(ROWS.find((r) => r.file === "app/api/billing/checkout/route.ts")!);
-    for (const [caller, code] of [["member", "forbidden"], ["outsider", "not_found"], ["anonymous", "unauthorized"]] as const) {
-      const res = await send(handler, "POST", org, caller, { url: "/api/billing/checkout", body: { plan: "pro", interval: "month", accountId: org.id } });
-      codes.set(res.status, (res.body as { error: string }).error);
-      expect((res.body as { error: string }).error, caller).toBe(code);
-    }
-    expect([...codes.keys()].sort()).toEqual([401, 403, 404]);
-  });
-
   async function send(handler: RouteHandler, method: Method, org: Org, caller: Caller, call: Call, ownKey?: string) {
     const userOf: Partial<Record<Caller, User>> = { owner: org.owner, admin: org.admin, member: org.member, outsider };
     const key = caller === "otherKey" ? otherKey : caller === "ownKey" ? ownKey : undefined;
@@ -310,7 +315,7 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
   for (const row of ROWS) {
     it(`${row.method} ${row.file.replace(/^app|\/route\.ts$/g, "")} (${row.rule})`, { timeout: 60_000 }, async () => {
       const handler = await handlerOf(row);
-      const org = await createOrg(await env.createUser(), await env.createUser(), await env.createUser());
+      const org = await createTeam();
       const ownKey = (await createApiKey(org.id, org.owner.id, { name: "own key" })).key;
       await row.setup?.(org);
       for (const caller of CALLERS) {
@@ -330,7 +335,7 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
   }
 
   it("a member's refused API key and checkout leave no key and no Checkout session behind", async () => {
-    const org = await createOrg(await env.createUser(), await env.createUser(), await env.createUser());
+    const org = await createTeam();
     const create = ROWS.find((r) => r.method === "POST" && r.file === "app/api/billing/api-keys/route.ts")!;
     const handler = await handlerOf(create);
     expect((await send(handler, "POST", org, "member", { url: "/api/billing/api-keys", body: { name: "sneaky", accountId: org.id } })).status).toBe(403);
