@@ -208,6 +208,19 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(detail.body.audit).toHaveLength(5);
   });
 
+  it("search and sort by email read the person's current address (kept on the account when it changes)", async () => {
+    const tag = `moved${kind}${Date.now()}`;
+    const user = await env.createUser(`${tag}-old@example.com`);
+    await env.database.db.update(users).set({ email: `${tag}-new@example.com` }).where(eq(users.id, user.id));
+    expect((await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}-old`)).body.customers).toEqual([]);
+    const found = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}-new&sort=email&dir=asc`);
+    expect(found.body.customers).toEqual([expect.objectContaining({ id: user.id, kind: "personal", email: `${tag}-new@example.com` })]);
+    // A person is found by their name too.
+    await env.database.db.update(users).set({ name: `Zed ${tag}` }).where(eq(users.id, user.id));
+    const byName = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(`zed ${tag}`)}`);
+    expect(byName.body.customers).toEqual([expect.objectContaining({ id: user.id, name: `Zed ${tag}`, email: `${tag}-new@example.com` })]);
+  });
+
   /** An organization account with an owner, an admin and a member (as the orgs API makes them). */
   async function createOrganization(name: string) {
     const [owner, admin2, member] = [await env.createUser(), await env.createUser(), await env.createUser()];
