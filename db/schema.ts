@@ -68,6 +68,12 @@ export const accounts = pgTable(
      * from an index. Never written by the app.
      */
     currentMrr: bigint("current_mrr", { mode: "number" }).notNull().default(0),
+    /**
+     * A personal account's person's address (null for organizations), kept by the same triggers on
+     * `users` that keep its name (migration 0012), so the admin list searches and sorts 100,000
+     * accounts by email or name from this table's indexes. Never written by the app.
+     */
+    personEmail: text("person_email"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -76,6 +82,11 @@ export const accounts = pgTable(
     // Admin customer list: keyset pagination by "customer since" and by MRR.
     index("accounts_created_at_id_idx").on(t.createdAt, t.id),
     index("accounts_current_mrr_id_idx").on(t.currentMrr, t.id),
+    // Admin customer list: sort by email (a person's address, an organization's name) and search
+    // by the start of either.
+    index("accounts_sort_email_id_idx").on(sql`coalesce(${t.personEmail}, lower(${t.name}))`, t.id),
+    index("accounts_person_email_prefix_idx").on(t.personEmail.op("text_pattern_ops")),
+    index("accounts_name_prefix_idx").on(sql`lower(${t.name}) text_pattern_ops`),
   ],
 );
 

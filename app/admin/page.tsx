@@ -35,6 +35,8 @@ export default async function AdminOverviewPage() {
           <MetricCard label="ARR" value={money(m.arr)} definition={d.arr} testId="metric-arr" />
           <MetricCard label="ARPU" value={money(m.arpu)} definition={d.arpu} testId="metric-arpu" />
           <MetricCard label="LTV" value={money(m.ltv)} definition={d.ltv} testId="metric-ltv" />
+          <MetricCard label="Paying accounts" value={m.payingCustomers} definition={d.payingCustomers} testId="metric-paying-accounts" />
+          <MetricCard label="Paying organizations" value={m.payingOrganizations} definition={d.payingOrganizations} testId="metric-paying-organizations" />
         </dl>
       </section>
 

@@ -21,7 +21,7 @@ export type MeterLimit = Pick<MeterUsageRow, "meter" | "label" | "unit" | "used"
  * The Limit, Share and Custom limit cells of one meter's row. They show the action's answer at
  * once (a custom limit set, or back to the plan's), not the page's render from before it.
  */
-export function MeterLimitCells({ userId, initial }: { userId: string; initial: MeterLimit }) {
+export function MeterLimitCells({ accountId, initial }: { accountId: string; initial: MeterLimit }) {
   const [state, setState] = useState(initial);
   // A newer render from the server (after any action on the page) replaces the local state, in place:
   // no remount, so the form keeps its status message and focus.
@@ -40,7 +40,7 @@ export function MeterLimitCells({ userId, initial }: { userId: string; initial: 
       <Td className="text-right tabular-nums">{share === null ? "—" : formatPercent(share, 0)}</Td>
       <Td>
         <LimitOverrideForm
-          userId={userId}
+          accountId={accountId}
           meter={state.meter}
           label={state.label}
           overridden={state.overridden}
@@ -59,13 +59,13 @@ export function MeterLimitCells({ userId, initial }: { userId: string; initial: 
 
 /** Sets one meter's per-customer limit: a number, unlimited, or back to the plan's limit. */
 export function LimitOverrideForm({
-  userId,
+  accountId,
   meter,
   label,
   overridden,
   onSaved,
 }: {
-  userId: string;
+  accountId: string;
   meter: string;
   label: string;
   overridden: boolean;
@@ -81,7 +81,7 @@ export function LimitOverrideForm({
   async function save(limit: number | "unlimited" | null) {
     setBusy(true);
     setStatus(null);
-    const result = await postApi<LimitsAnswer>(`/api/billing/admin/users/${userId}/limits`, { meter, limit });
+    const result = await postApi<LimitsAnswer>(`/api/billing/admin/users/${accountId}/limits`, { meter, limit });
     setBusy(false);
     if (!result.ok) {
       setStatus({ error: true, text: result.message });

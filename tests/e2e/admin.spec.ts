@@ -111,12 +111,13 @@ test("admin console: overview, customers, customer actions with audit, invoices,
 
   // Customers: search, then sort by keyboard only.
   await page.goto("/admin/customers");
-  await page.getByLabel("Email starts with").fill(customerEmail);
-  await page.getByLabel("Email starts with").press("Enter");
+  await page.getByLabel("Email or name starts with").fill(customerEmail);
+  await page.getByLabel("Email or name starts with").press("Enter");
   const table = page.getByTestId("customers-table");
   await expect(table.getByRole("row")).toHaveCount(2);
   const row = table.getByRole("row").nth(1);
   await expect(row).toContainText("Pro");
+  await expect(row.getByTestId("account-kind")).toHaveText("Personal");
   await expect(row).toContainText("Trialing");
   await expect(row).toContainText("0%");
   await expectAccessible(page, "admin-customers");
@@ -137,6 +138,8 @@ test("admin console: overview, customers, customer actions with audit, invoices,
   await page.goto(`/admin/customers/${customerId}`);
   await expect(page.getByRole("heading", { name: customerEmail })).toBeVisible();
   await expect(page.getByTestId("customer-plan")).toHaveText("Pro");
+  await expect(page.getByTestId("members-table")).toContainText(customerEmail);
+  await expect(page.getByTestId("members-table")).toContainText("owner");
   await expect(page.getByTestId("subscription-history")).toContainText("stripe sub_");
   await expect(page.getByTestId("invoices-table")).toContainText("Paid");
   await expect(page.getByTestId("webhooks-table")).toContainText("customer.subscription.created");

@@ -13,7 +13,7 @@ import { GET as usersRoute } from "@/app/api/billing/admin/users/route";
 import { POST as replayRoute } from "@/app/api/billing/admin/webhooks/[id]/replay/route";
 import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route";
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
-import { accounts, auditLog, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
+import { accounts, auditLog, memberships, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -206,6 +206,120 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       expect.objectContaining({ meter: "jobs", limit: 5, overridden: false, used: 0 }),
     ]);
     expect(detail.body.audit).toHaveLength(5);
+  });
+
+  it("search and sort by email read the person's current address (kept on the account when it changes)", async () => {
+    const tag = `moved${kind}${Date.now()}`;
+    const user = await env.createUser(`${tag}-old@example.com`);
+    await env.database.db.update(users).set({ email: `${tag}-new@example.com` }).where(eq(users.id, user.id));
+    expect((await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}-old`)).body.customers).toEqual([]);
+    const found = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}-new&sort=email&dir=asc`);
+    expect(found.body.customers).toEqual([expect.objectContaining({ id: user.id, kind: "personal", email: `${tag}-new@example.com` })]);
+    // A person is found by their name too.
+    await env.database.db.update(users).set({ name: `Zed ${tag}` }).where(eq(users.id, user.id));
+    const byName = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(`zed ${tag}`)}`);
+    expect(byName.body.customers).toEqual([expect.objectContaining({ id: user.id, name: `Zed ${tag}`, email: `${tag}-new@example.com` })]);
+  });
+
+  /** An organization account with an owner, an admin and a member (as the orgs API makes them). */
+  async function createOrganization(name: string) {
+    const [owner, admin2, member] = [await env.createUser(), await env.createUser(), await env.createUser()];
+    const [org] = await env.database.db.insert(accounts).values({ kind: "organization", name }).returning();
+    await env.database.db.insert(memberships).values([
+      { accountId: org.id, userId: owner.id, role: "owner" },
+      { accountId: org.id, userId: admin2.id, role: "admin" },
+      { accountId: org.id, userId: member.id, role: "member" },
+    ]);
+    return { org, owner, admin: admin2, member };
+  }
+
+  it("an organization is one customer: listed with its kind, name, owner's email and members, found by name, its detail lists members", async () => {
+    const name = `Acme ${kind} ${Date.now()}`;
+    const { org, owner, admin: orgAdmin, member } = await createOrganization(name);
+    await env.database.db.insert(subscriptions).values({
+      accountId: org.id,
+      providerSubscriptionId: `sub_org_${kind}_${Date.now()}`,
+      status: "active",
+      planId: "pro",
+      interval: "month",
+      unitAmount: 1_900,
+      quantity: 3,
+      pendingQuantity: 2,
+      currency: "usd",
+    });
+
+    // Found by the start of its name, whatever the case; its email is its first owner's until it has a Stripe customer.
+    const found = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(name.toLowerCase())}`);
+    expect(found.status).toBe(200);
+    expect(found.body.customers).toEqual([
+      expect.objectContaining({ id: org.id, kind: "organization", name, email: owner.email, members: 3, planId: "pro", status: "active", mrr: 5_700 }),
+    ]);
+    // Each member is still a personal customer of their own, free, with one member.
+    const personal = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(member.email)}`);
+    expect(personal.body.customers).toEqual([expect.objectContaining({ id: member.id, kind: "personal", email: member.email, members: 1, planId: "free", mrr: 0 })]);
+    // Sorting by email orders organizations by name among people's addresses.
+    const sorted = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(name)}&sort=email&dir=asc`);
+    expect((sorted.body.customers as Array<{ id: string }>).map((c) => c.id)).toEqual([org.id]);
+
+    const detail = await call(customerRoute, admin, `/api/billing/admin/users/${org.id}`, { id: org.id });
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ id: org.id, kind: "organization", name, email: owner.email, role: "organization" });
+    expect(detail.body.members).toEqual([
+      { userId: owner.id, email: owner.email, name: owner.name, role: "owner" },
+      { userId: orgAdmin.id, email: orgAdmin.email, name: orgAdmin.name, role: "admin" },
+      { userId: member.id, email: member.email, name: member.name, role: "member" },
+    ]);
+    // Seats as Stripe bills them: the quantity now and the lower one from the next period.
+    expect(detail.body.subscriptions).toEqual([expect.objectContaining({ planId: "pro", quantity: 3, pendingQuantity: 2 })]);
+    // Pro is not priced per seat: no seats summary.
+    expect(detail.body.seats).toBeNull();
+    const memberDetail = await call(customerRoute, admin, `/api/billing/admin/users/${member.id}`, { id: member.id });
+    expect(memberDetail.body).toMatchObject({ kind: "personal", email: member.email, members: [{ userId: member.id, role: "owner" }], subscriptions: [] });
+  });
+
+  it("Staff grant, limit overrides and sync act on an organization account, not on its members' own accounts", async () => {
+    const { org, owner, member } = await createOrganization(`Staffed ${kind} ${Date.now()}`);
+    const grant = await call(staffRoute, admin, `/api/billing/admin/users/${org.id}/staff`, { method: "POST", body: { grant: true }, id: org.id });
+    expect(grant).toMatchObject({ status: 200, body: { granted: true, changed: true } });
+    expect((await getBillingSummary(org.id)).plan.id).toBe("staff");
+    for (const person of [owner, member]) expect((await getBillingSummary(person.id)).plan.id).toBe("free");
+
+    const set = await call(limitsRoute, admin, `/api/billing/admin/users/${org.id}/limits`, { method: "POST", body: { meter: "jobs", limit: 7 }, id: org.id });
+    expect(set).toMatchObject({ status: 200, body: { overriddenMeters: ["jobs"], limits: { jobs: 7 } } });
+    expect((await getEntitlement(env.database.db, org.id)).limits.jobs).toBe(7);
+    expect((await getEntitlement(env.database.db, member.id)).limits.jobs).toBe(5);
+    // The organization's quota is what its members consume against.
+    const runs: boolean[] = [];
+    for (let i = 0; i < 8; i += 1) runs.push((await consume(org.id, "jobs", 1, { idempotencyKey: `org-job-${i}` })).allowed);
+    expect(runs.filter(Boolean)).toHaveLength(7);
+
+    const detail = await call(customerRoute, admin, `/api/billing/admin/users/${org.id}`, { id: org.id });
+    expect(detail.body).toMatchObject({ kind: "organization", hasStaffGrant: true, summary: { plan: { id: "staff" } } });
+    expect(detail.body.usage).toEqual(expect.arrayContaining([expect.objectContaining({ meter: "jobs", limit: 7, overridden: true, used: 7 })]));
+    expect((detail.body.audit as Array<{ action: string }>).map((a) => a.action).sort()).toEqual(["limit_override.set", "staff.granted"]);
+    for (const person of [owner, member]) {
+      expect(await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, person.id))).toEqual([]);
+    }
+
+    // Sync: nothing to sync before the organization has a Stripe customer; afterwards its subscription appears.
+    expect((await call(syncRoute, admin, "/x", { method: "POST", id: org.id })).status).toBe(409);
+    const customer = await ensureBillingCustomer({ id: org.id, email: owner.email, name: org.name });
+    const [price] = (await env.stripe.prices.list({ lookup_keys: ["pro_monthly"] })).data;
+    await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
+    try {
+      const pm = await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.providerCustomerId });
+      await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: price.id, quantity: 2 }], default_payment_method: pm.id, trial_period_days: 0 });
+      const sync = await call(syncRoute, admin, `/api/billing/admin/users/${org.id}/sync`, { method: "POST", id: org.id });
+      expect(sync).toMatchObject({ status: 200, body: { subscriptions: 1 } });
+      const stored = await env.database.db.select().from(subscriptions).where(and(eq(subscriptions.accountId, org.id), eq(subscriptions.provider, "stripe")));
+      expect(stored).toEqual([expect.objectContaining({ planId: "pro", status: "active", quantity: 2 })]);
+      expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, owner.id))).toEqual([]);
+      const listed = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(org.name)}`);
+      expect(listed.body.customers).toEqual([expect.objectContaining({ id: org.id, kind: "organization", email: owner.email, mrr: 3_800 })]);
+    } finally {
+      await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
+      await env.flush();
+    }
   });
 
   it("replays a failed webhook event once, audited; other events cannot be replayed", async () => {

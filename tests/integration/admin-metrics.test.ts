@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invoices, subscriptions, users } from "@/db/schema";
+import { accounts, invoices, memberships, subscriptions, users } from "@/db/schema";
 import { computeAdminMetrics, type AdminMetrics } from "@/lib/billing/admin/metrics";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
 
@@ -96,6 +96,7 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
 
   it("ARPU divides MRR by paying customers (zero-amount, trialing and other currencies excluded)", () => {
     expect(metrics.payingCustomers).toBe(5);
+    expect(metrics.payingOrganizations).toBe(0);
     expect(metrics.arpu).toBe(Math.round(25_750 / 5));
   });
 
@@ -134,11 +135,37 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
     expect(metrics.revenueByMonth.reduce((sum, m) => sum + m.amount, 0)).toBe(9_800);
   });
 
+  it("counts accounts: an organization's subscription is one paying account whatever its seats, MRR is price × seats", async () => {
+    const db = await createTestDatabase(kind);
+    try {
+      const people = await db.db
+        .insert(users)
+        .values([1, 2, 3, 4].map((i) => ({ email: `org-metrics-${i}@example.com` })))
+        .returning();
+      const [org] = await db.db.insert(accounts).values({ kind: "organization", name: "Seats Inc" }).returning();
+      await db.db.insert(memberships).values(people.slice(0, 3).map((p, i) => ({ accountId: org.id, userId: p.id, role: i === 0 ? ("owner" as const) : ("member" as const) })));
+      const base = { interval: "month", currency: "usd", createdAt: BEFORE_WINDOW } as const;
+      // The organization: 3 seats at 1,200 each.
+      await db.db.insert(subscriptions).values({ ...base, accountId: org.id, providerSubscriptionId: "sub_org", status: "active", planId: "pro", unitAmount: 1_200, quantity: 3 });
+      // One of its members also pays for their own personal account; another person pays too.
+      await db.db.insert(subscriptions).values({ ...base, accountId: people[1].id, providerSubscriptionId: "sub_own_1", status: "active", planId: "pro", unitAmount: 1_900 });
+      await db.db.insert(subscriptions).values({ ...base, accountId: people[3].id, providerSubscriptionId: "sub_own_2", status: "past_due", planId: "pro", unitAmount: 1_900 });
+      const m = await computeAdminMetrics(db.db, NOW);
+      expect(m.mrr).toBe(3 * 1_200 + 1_900 + 1_900);
+      expect(m.payingCustomers).toBe(3);
+      expect(m.payingOrganizations).toBe(1);
+      expect(m.arpu).toBe(Math.round(m.mrr / 3));
+      expect(m.activeSubscriptions).toBe(2);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it("an empty database gives zeros, no LTV and no trial conversion", async () => {
     const empty = await createTestDatabase(kind);
     try {
       const zero = await computeAdminMetrics(empty.db, NOW);
-      expect(zero).toMatchObject({ mrr: 0, arr: 0, arpu: 0, ltv: null, churnRate30d: 0, trialConversion: null, failedPayments30d: 0, planDistribution: [] });
+      expect(zero).toMatchObject({ mrr: 0, arr: 0, arpu: 0, payingCustomers: 0, payingOrganizations: 0, ltv: null, churnRate30d: 0, trialConversion: null, failedPayments30d: 0, planDistribution: [] });
       expect(zero.revenueByMonth.every((m) => m.amount === 0)).toBe(true);
     } finally {
       await empty.destroy();

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AccountKindBadge } from "@/components/admin/account-kind-badge";
 import { FilterForm, LabeledInput, LabeledSelect } from "@/components/admin/form-controls";
 import { Pager } from "@/components/admin/pager";
 import { DataTable, EmptyRow, Td, Th, linkClass } from "@/components/admin/table";
@@ -49,7 +50,7 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
       <h1 className="text-2xl font-semibold">Customers</h1>
       <FilterForm label="Filter customers">
         <div className="sm:col-span-2">
-          <LabeledInput label="Email starts with" id="search" name="search" type="search" defaultValue={query.search ?? ""} />
+          <LabeledInput label="Email or name starts with" id="search" name="search" type="search" defaultValue={query.search ?? ""} />
         </div>
         <LabeledSelect label="Status" id="status" name="status" defaultValue={query.status ?? ""}>
           <option value="">Any status</option>
@@ -76,7 +77,9 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
       <DataTable caption="Customers" testId="customers-table">
         <thead className="bg-gray-50">
           <tr>
-            {header("email", "Email")}
+            {header("email", "Email or name")}
+            <Th>Kind</Th>
+            <Th className="text-right">Members</Th>
             <Th>Plan</Th>
             <Th>Status</Th>
             {header("mrr", "MRR", "text-right")}
@@ -85,14 +88,23 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
           </tr>
         </thead>
         <tbody className="divide-y divide-gray-100">
-          {result && result.customers.length === 0 && <EmptyRow colSpan={6}>No customers match these filters.</EmptyRow>}
+          {result && result.customers.length === 0 && <EmptyRow colSpan={8}>No customers match these filters.</EmptyRow>}
           {result?.customers.map((c: CustomerRow) => (
             <tr key={c.id}>
               <Td>
                 <Link href={`/admin/customers/${c.id}`} className={linkClass}>
-                  {c.email}
+                  {c.kind === "organization" ? (c.name ?? c.email) : c.email}
                 </Link>
+                {c.kind === "organization" ? (
+                  <span className="block text-xs text-gray-600">{c.email}</span>
+                ) : (
+                  c.name && c.name !== c.email && <span className="block text-xs text-gray-600">{c.name}</span>
+                )}
               </Td>
+              <Td>
+                <AccountKindBadge kind={c.kind} />
+              </Td>
+              <Td className="text-right tabular-nums">{c.members}</Td>
               <Td>{c.planName}</Td>
               <Td>
                 <StatusBadge status={c.status} />

@@ -24,7 +24,10 @@ export interface SubscriptionHistoryRow {
   status: string;
   interval: string | null;
   unitAmount: number | null;
+  /** Units billed now: the seats of a per-seat plan. */
   quantity: number;
+  /** The seats billed from the next period when a removal lowered them (else null). */
+  pendingQuantity: number | null;
   currency: string | null;
   cancelAtPeriodEnd: boolean;
   currentPeriodEnd: string | null;
@@ -51,6 +54,18 @@ export interface AdminCustomerMember {
   role: MembershipRole;
 }
 
+export interface AdminCustomerSeats {
+  members: number;
+  quantity: number;
+  pendingQuantity: number | null;
+}
+
+/** Whether a plan is priced per seat (`seats` on its catalog entry, lib/billing/plans.ts). */
+export function pricedPerSeat(planId: string): boolean {
+  const plan = findPlan(planId);
+  return Boolean(plan && "seats" in plan && plan.seats);
+}
+
 export interface AdminCustomer {
   /** The account id (for a personal account, also its user's id). */
   id: string;
@@ -61,6 +76,11 @@ export interface AdminCustomer {
   /** The person's app role (user or admin) for a personal account; "organization" otherwise. */
   role: string;
   members: AdminCustomerMember[];
+  /**
+   * On a plan priced per seat: the members, the seats Stripe bills now (the subscription's quantity)
+   * and the seats it bills from the next period when a removal lowered them. Null otherwise.
+   */
+  seats: AdminCustomerSeats | null;
   customerSince: string;
   providerCustomerId: string | null;
   /** A link to the customer in the Stripe dashboard: only when running on real Stripe. */
@@ -121,6 +141,7 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
           .orderBy(desc(webhookEvents.receivedAt))
           .limit(25);
   const plan = findPlan(summary.plan.id);
+  const billed = entitlement.subscription;
   const used = usage.get(accountId) ?? {};
   return {
     id: account.id,
@@ -129,6 +150,10 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
     name: person ? person.name : account.name,
     role: person ? person.appRole : "organization",
     members: members.map(({ userId, email, name, role }) => ({ userId, email, name, role })),
+    seats:
+      billed && pricedPerSeat(billed.planId)
+        ? { members: members.length, quantity: billed.quantity, pendingQuantity: billed.pendingQuantity }
+        : null,
     customerSince: account.createdAt.toISOString(),
     providerCustomerId: customer?.providerCustomerId ?? null,
     stripeDashboardUrl: customer && customer.provider === "stripe" ? stripeDashboardUrl(customer.providerCustomerId) : null,
@@ -144,6 +169,7 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
       interval: s.interval,
       unitAmount: s.unitAmount,
       quantity: s.quantity,
+      pendingQuantity: s.pendingQuantity,
       currency: s.currency,
       cancelAtPeriodEnd: s.cancelAtPeriodEnd,
       currentPeriodEnd: s.currentPeriodEnd?.toISOString() ?? null,

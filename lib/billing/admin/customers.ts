@@ -85,8 +85,11 @@ const currentSubscription = sql`left join lateral (
  */
 const MRR = sql`a.current_mrr`;
 
-/** What "email" sorts on: the person's address, or an organization's name (lower-cased). */
-const SORT_EMAIL = sql`coalesce(u.email, lower(a.name))`;
+/**
+ * What "email" sorts on: the person's address, or an organization's name (lower-cased); the
+ * expression of the `accounts_sort_email_id_idx` index, so a page reads the index in order.
+ */
+const SORT_EMAIL = sql`coalesce(a.person_email, lower(a.name))`;
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -128,9 +131,10 @@ function cursorOf(query: CustomerListQuery, row: ListRow): string {
 
 export async function listCustomers(db: Queryable, query: CustomerListQuery, now = new Date()): Promise<{ customers: CustomerRow[]; nextCursor: string | null }> {
   const conditions = [
-    // Emails are stored lower-cased; an organization matches by its name.
+    // Emails are stored lower-cased; an account also matches by its name (an organization's, or the
+    // person's). Each side has its prefix index (accounts_person_email_prefix_idx, accounts_name_prefix_idx).
     query.search
-      ? sql`(u.email like ${`${escapeLike(query.search.toLowerCase())}%`} or lower(a.name) like ${`${escapeLike(query.search.toLowerCase())}%`})`
+      ? sql`(a.person_email like ${`${escapeLike(query.search.toLowerCase())}%`} or lower(a.name) like ${`${escapeLike(query.search.toLowerCase())}%`})`
       : undefined,
     statusCondition(query.status),
     query.plan ? sql`c.plan_id = ${query.plan} and c.status in ${CURRENT}` : undefined,
@@ -140,12 +144,12 @@ export async function listCustomers(db: Queryable, query: CustomerListQuery, now
   const rows = await selectRows<ListRow>(
     db,
     sql`select a.id, a.kind, a.name, a.created_at, ${SORT_EMAIL} as sort_email,
-          coalesce(u.email, (select bc.email from billing_customers bc where bc.account_id = a.id),
-            (select ou.email from memberships m join users ou on ou.id = m.account_id
+          coalesce(a.person_email, (select bc.email from billing_customers bc where bc.account_id = a.id),
+            (select ou.email from memberships m join users ou on ou.id = m.user_id
              where m.account_id = a.id and m.role = 'owner' order by m.created_at limit 1)) as email,
           (select count(*) from memberships m where m.account_id = a.id) as members,
           c.plan_id, c.status, c.cancel_at_period_end, c.currency, ${MRR} as mrr
-        from accounts a left join users u on u.id = a.personal_user_id ${currentSubscription} ${where}
+        from accounts a ${currentSubscription} ${where}
         order by ${orderBy(query)} limit ${query.limit + 1}`,
   );
   const page = pageOf(rows, query.limit, (row) => cursorOf(query, row));

@@ -27,7 +27,10 @@ export interface AdminMetrics {
   trialingSubscriptions: number;
   pastDueSubscriptions: number;
   cancelingSubscriptions: number;
+  /** Paying accounts: a person's own or an organization, each counted once whatever its seats. */
   payingCustomers: number;
+  /** Of the paying accounts, the organizations. */
+  payingOrganizations: number;
   newSubscriptions30d: number;
   churnedSubscriptions30d: number;
   /** A fraction (0.05 = 5 %). */
@@ -40,9 +43,12 @@ export interface AdminMetrics {
 }
 
 export const METRIC_DEFINITIONS = {
-  mrr: "Sum of the monthly price × quantity of active and past-due subscriptions; yearly prices count as one twelfth. Trials, canceled and unpriced (granted) subscriptions are excluded.",
+  mrr: "Sum of the monthly price × quantity (the seats of a per-seat plan) of active and past-due subscriptions; yearly prices count as one twelfth. Trials, canceled and unpriced (granted) subscriptions are excluded.",
   arr: "MRR × 12.",
-  arpu: "MRR ÷ paying customers (customers with at least one subscription counted in MRR with a price above zero).",
+  arpu: "MRR ÷ paying accounts (revenue per paying account, not per seat).",
+  payingCustomers:
+    "Accounts (a person's own or an organization) with at least one subscription counted in MRR with a price above zero; an organization counts once, whatever its seats.",
+  payingOrganizations: "Of the paying accounts, those that are organizations.",
   ltv: "ARPU ÷ monthly churn rate (the 30-day churn rate); not shown when nothing churned.",
   activeSubscriptions: "Subscriptions whose status is active (including those set to cancel at period end).",
   trialingSubscriptions: "Subscriptions in a free trial.",
@@ -66,6 +72,7 @@ const CURRENT_STATUSES = sql`('active', 'trialing', 'past_due')`;
 interface SubscriptionAggregate {
   mrr: string | null;
   paying_customers: number | string;
+  paying_organizations: number | string;
   active: number | string;
   trialing: number | string;
   past_due: number | string;
@@ -104,6 +111,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
       sum(case when status in ${MRR_STATUSES} and unit_amount is not null and currency = ${currency}
         then unit_amount::numeric * quantity / (case when interval = 'year' then 12 else 1 end) end) as mrr,
       count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}) as paying_customers,
+      count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}
+        and account_id in (select id from accounts where kind = 'organization')) as paying_organizations,
       count(*) filter (where status = 'active') as active,
       count(*) filter (where status = 'trialing') as trialing,
       count(*) filter (where status = 'past_due') as past_due,
@@ -160,6 +169,7 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
     pastDueSubscriptions: n(subs?.past_due),
     cancelingSubscriptions: n(subs?.canceling),
     payingCustomers,
+    payingOrganizations: n(subs?.paying_organizations),
     newSubscriptions30d: n(subs?.new_30d),
     churnedSubscriptions30d: churned,
     churnRate30d,

@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
+import { AccountKindBadge } from "@/components/admin/account-kind-badge";
 import { ActionButton } from "@/components/admin/action-button";
 import { AuditTable } from "@/components/admin/audit-table";
 import { AdminInvoicesTable } from "@/components/admin/invoices-table";
@@ -30,9 +32,11 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
     <div className="space-y-8">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
-          <h1 className="break-all text-2xl font-semibold">{c.email}</h1>
+          <h1 className="break-all text-2xl font-semibold">{c.kind === "organization" ? (c.name ?? c.email) : c.email}</h1>
           <p className="mt-1 text-sm text-gray-600">
-            {c.name ? `${c.name} · ` : ""}Customer since <LocalTime value={c.customerSince} style="date" />
+            <AccountKindBadge kind={c.kind} />{" "}
+            {c.kind === "organization" ? (c.email ? `${c.email} · ` : "") : c.name ? `${c.name} · ` : ""}Customer since{" "}
+            <LocalTime value={c.customerSince} style="date" />
             {c.role === "admin" ? " · admin" : ""}
             {c.providerCustomerId ? ` · ${c.providerCustomerId}` : ""}
           </p>
@@ -66,7 +70,45 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
             </span>
           )}
         </div>
+        {c.seats && (
+          <p className="text-sm" data-testid="customer-seats">
+            <span className="font-medium">Seats:</span> {c.seats.quantity} billed for {c.seats.members} {c.seats.members === 1 ? "member" : "members"}
+            {c.seats.pendingQuantity !== null && c.seats.pendingQuantity !== c.seats.quantity && (
+              <>
+                {" "}
+                · {c.seats.pendingQuantity} from the next period
+              </>
+            )}
+          </p>
+        )}
       </Card>
+
+      <section aria-labelledby="members-heading" className="space-y-3">
+        <h2 id="members-heading" className="text-lg font-semibold">Members</h2>
+        <DataTable caption="Members of this account" testId="members-table">
+          <thead className="bg-gray-50">
+            <tr>
+              <Th>Email</Th>
+              <Th>Name</Th>
+              <Th>Role</Th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-gray-100">
+            {c.members.length === 0 && <EmptyRow colSpan={3}>No members.</EmptyRow>}
+            {c.members.map((m) => (
+              <tr key={m.userId}>
+                <Td>
+                  <Link href={`/admin/customers/${m.userId}`} className={linkClass}>
+                    {m.email}
+                  </Link>
+                </Td>
+                <Td>{m.name ?? "—"}</Td>
+                <Td className="capitalize">{m.role}</Td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      </section>
 
       <section aria-labelledby="history-heading" className="space-y-3">
         <h2 id="history-heading" className="text-lg font-semibold">Subscription history</h2>
@@ -81,13 +123,14 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
               <Th>Plan</Th>
               <Th>Status</Th>
               <Th>Provider</Th>
+              <Th className="text-right">Quantity</Th>
               <Th className="text-right">Price</Th>
               <Th>Started</Th>
               <Th>Ended</Th>
             </tr>
           </thead>
           <tbody className="divide-y divide-gray-100">
-            {c.subscriptions.length === 0 && <EmptyRow colSpan={6}>No subscriptions: on the free plan.</EmptyRow>}
+            {c.subscriptions.length === 0 && <EmptyRow colSpan={7}>No subscriptions: on the free plan.</EmptyRow>}
             {c.subscriptions.map((sub) => (
               <tr key={sub.id}>
                 <Td>{sub.planName}</Td>
@@ -96,6 +139,12 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
                 </Td>
                 <Td className="font-mono text-xs">
                   {sub.provider} {sub.providerSubscriptionId}
+                </Td>
+                <Td className="text-right tabular-nums">
+                  {sub.quantity}
+                  {sub.pendingQuantity !== null && sub.pendingQuantity !== sub.quantity && (
+                    <span className="block text-xs text-gray-600">{sub.pendingQuantity} from the next period</span>
+                  )}
                 </Td>
                 <Td className="text-right tabular-nums">
                   {sub.unitAmount !== null && sub.currency
@@ -131,7 +180,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
               <tr key={u.meter} data-testid={`usage-${u.meter}`}>
                 <Td>{u.label}</Td>
                 <Td className="text-right tabular-nums">{formatLimit(u.used, u.unit)}</Td>
-                <MeterLimitCells userId={c.id} initial={u} />
+                <MeterLimitCells accountId={c.id} initial={u} />
               </tr>
             ))}
           </tbody>
