@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { GET as meRoute } from "@/app/api/me/route";
-import { accounts, apiKeys, memberships, users, type MembershipRole } from "@/db/schema";
+import { accounts, apiKeys, invitations, memberships, users, type MembershipRole } from "@/db/schema";
 import { getAccountContext } from "@/lib/accounts/current";
+import { previewInvitation } from "@/lib/accounts/invitation-preview";
+import { hashToken, newLinkToken } from "@/lib/auth/account-emails";
 import { ACCOUNT_COOKIE } from "@/lib/accounts/selection";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { getBillingOverview } from "@/lib/billing/overview";
@@ -100,5 +102,34 @@ describe.each(DATABASE_KINDS)("selected account and billing overview on %s", (ki
     }
     // The member's own personal account is untouched by the organization's plan.
     expect((await getBillingOverview(member, "owner", { invoicePageSize: 10 })).summary.plan.id).toBe("free");
+  });
+
+  it("the invitation page's preview names the organization and role, and says when the link is used, revoked, expired or unknown", async () => {
+    const owner = await env.createUser();
+    const invitee = await env.createUser();
+    const team = await org("Invite Co", [[owner, "owner"]]);
+    const invite = async (values: Partial<typeof invitations.$inferInsert> = {}) => {
+      const token = newLinkToken();
+      await env.db.insert(invitations).values({
+        accountId: team,
+        email: "someone@example.com",
+        role: "admin",
+        tokenHash: hashToken(token),
+        invitedBy: owner,
+        expiresAt: new Date(Date.now() + 86_400_000),
+        ...values,
+      });
+      return token;
+    };
+    const open = await invite();
+    expect(await previewInvitation(open, null)).toEqual({ state: "open", orgName: "Invite Co", role: "admin", alreadyMember: false });
+    expect(await previewInvitation(open, invitee)).toMatchObject({ state: "open", alreadyMember: false });
+    expect(await previewInvitation(open, owner)).toMatchObject({ state: "open", alreadyMember: true });
+    expect((await previewInvitation(await invite({ acceptedAt: new Date(), acceptedBy: invitee }), null)).state).toBe("accepted");
+    expect((await previewInvitation(await invite({ revokedAt: new Date() }), null)).state).toBe("revoked");
+    expect((await previewInvitation(await invite({ expiresAt: new Date(Date.now() - 1000) }), null)).state).toBe("expired");
+    for (const token of [newLinkToken(), "short", "", "x".repeat(500), "not a token at all !!"]) {
+      expect(await previewInvitation(token, invitee), token).toEqual({ state: "not_found" });
+    }
   });
 });
