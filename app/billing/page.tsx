@@ -40,7 +40,7 @@ export default async function BillingPage() {
         <h1 className="text-2xl font-semibold">Billing</h1>
         {account.kind === "organization" && (
           <p className="mt-1 text-sm text-gray-600" data-testid="billing-account">
-            For the organization <strong className="font-medium text-gray-900">{account.name}</strong> (you are {account.role === "admin" ? "an" : "a"}{" "}
+            For the organization <strong className="font-medium text-gray-900">{account.name}</strong> (you are {account.role === "member" ? "a" : "an"}{" "}
             {account.role})
           </p>
         )}

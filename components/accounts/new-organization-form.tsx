@@ -31,7 +31,7 @@ export function NewOrganizationForm({ onCreated, compact = false }: { onCreated:
   }
 
   return (
-    <form onSubmit={create} className="space-y-2" aria-label="New organization">
+    <form onSubmit={create} className="space-y-2">
       <label htmlFor={`${id}-name`} className={compact ? "block text-xs font-medium text-gray-700" : "block text-sm font-medium text-gray-700"}>
         New organization
       </label>

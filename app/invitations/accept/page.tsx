@@ -77,7 +77,7 @@ export default async function AcceptInvitationPage({ searchParams }: { searchPar
       <>
         <h1 className="text-2xl font-semibold">Join {invitation.orgName}</h1>
         <p className="text-gray-600">
-          You are signed in as <strong className="font-medium text-gray-900">{user.email}</strong>. As {invitation.role === "admin" ? "an" : "a"}{" "}
+          You are signed in as <strong className="font-medium text-gray-900">{user.email}</strong>. As {invitation.role === "member" ? "a" : "an"}{" "}
           {invitation.role} you use the organization&apos;s plan{invitation.role === "member" ? "" : " and manage its billing and members"}.
         </p>
         <AcceptInvitation token={token} orgName={invitation.orgName} role={invitation.role} email={user.email} />

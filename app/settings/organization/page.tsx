@@ -34,7 +34,7 @@ export default async function OrganizationSettingsPage() {
       <div>
         <h1 className="text-2xl font-semibold">Organization</h1>
         <p className="mt-1 text-sm text-gray-600" data-testid="organization-heading">
-          <strong className="font-medium text-gray-900">{current.name}</strong> · you are {current.role === "admin" ? "an" : "a"} {current.role}
+          <strong className="font-medium text-gray-900">{current.name}</strong> · you are {current.role === "member" ? "a" : "an"} {current.role}
         </p>
       </div>
       <OrganizationSettings viewer={{ orgId: current.id, orgName: current.name, userId: user.id, role: current.role }} />
