@@ -30,7 +30,7 @@ export default async function DashboardPage() {
         <h2 className="text-lg font-semibold">Jobs</h2>
         {account ? (
           <p className="text-sm text-gray-600" data-testid="jobs-account">
-            Each run uses one job from {account.kind === "organization" ? <>the {account.name} organization&apos;s</> : "your"} plan&apos;s quota. See all usage on the{" "}
+            {account.kind === "organization" ? `Each run counts against the ${account.name} organization's plan, one job per run.` : "Each run uses one job from your plan's quota."} See all usage on the{" "}
             <Link href="/billing#usage" className="underline">
               billing page
             </Link>
@@ -41,7 +41,8 @@ export default async function DashboardPage() {
             Try it without an account: guests get {jobs.limit} free runs. Sign up and they count towards your Free plan.
           </p>
         )}
-        <RunJob accountId={account?.id ?? null} initialUsed={jobs.used} limit={jobs.limit} signedIn={Boolean(user)} initialBlocked={blocked} />
+        {/* Keyed by the account: after switching, the counts start from the new account's. */}
+        <RunJob key={account?.id ?? "guest"} accountId={account?.id ?? null} initialUsed={jobs.used} limit={jobs.limit} signedIn={Boolean(user)} initialBlocked={blocked} />
       </Card>
     </div>
   );

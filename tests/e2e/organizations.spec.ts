@@ -23,7 +23,7 @@ test("an organization: the owner creates it and invites; the member joins, sees 
   await signUp(page, uniqueEmail("org-owner"));
   await page.getByRole("button", { name: /Switch account/ }).click();
   await page.getByLabel("New organization").fill(org);
-  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByRole("button", { name: "Create", exact: true }).click();
   await expect(page).toHaveURL(/\/settings\/organization$/);
   await expect(page.getByTestId("current-account")).toHaveText(org);
   await expect(page.getByTestId("organization-heading")).toContainText(`${org} · you are an owner`);
@@ -47,7 +47,7 @@ test("an organization: the owner creates it and invites; the member joins, sees 
     await member.getByRole("button", { name: `Accept invitation to ${org} as member` }).click();
     await expect(member).toHaveURL(/\/dashboard$/);
     await expect(member.getByTestId("current-account")).toHaveText(org);
-    await expect(member.getByTestId("jobs-account")).toContainText(`the ${org} organization's plan`);
+    await expect(member.getByTestId("jobs-account")).toContainText(`counts against the ${org} organization's plan`);
     await member.getByRole("button", { name: /Switch account/ }).click();
     await expect(member.getByRole("list", { name: "Accounts" }).getByRole("button", { name: new RegExp(`^${org}`) })).toContainText("Member");
     await member.keyboard.press("Escape");
