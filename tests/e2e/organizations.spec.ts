@@ -60,6 +60,10 @@ test("an organization: the owner creates it and invites; the member joins, sees 
     for (const heading of ["Change plan", "API keys", "Invoices"]) await expect(member.getByRole("heading", { name: heading })).toHaveCount(0);
     for (const button of ["Manage billing", "Cancel subscription"]) await expect(member.getByRole("button", { name: button })).toHaveCount(0);
     await expect(member.getByRole("link", { name: "See plans" })).toHaveCount(0);
+    // Nor can they buy a plan for it on /pricing: they are told so.
+    await member.goto("/pricing");
+    await expect(member.getByTestId("member-cannot-buy")).toContainText(`You are a member of ${org}: only its owners and admins can buy a plan for it.`);
+    await expect(member.getByRole("button", { name: "Choose Pro" })).toBeDisabled();
 
     // The owner subscribes the organization (the selected account) through Checkout.
     await subscribeToPro(page);
