@@ -15,8 +15,11 @@ async function switchTo(page: Page, name: string) {
 test("an organization: the owner creates it and invites; the member joins, sees plan and usage but no billing controls, and runs jobs on the organization's plan", async ({
   page,
   browser,
+  consoleErrors,
 }) => {
   test.setTimeout(180_000);
+  // The member first opens an invitation sent to another address: refused, and said so.
+  consoleErrors.allow(/status of 403 .*\/api\/orgs\/invitations\/accept\)$/);
   const org = `Acme ${Date.now().toString(36)}`;
 
   // The owner creates the organization from the header's switcher and lands on its settings.
@@ -35,6 +38,11 @@ test("an organization: the owner creates it and invites; the member joins, sees 
   const link = (await page.getByTestId("invitation-link").textContent())!;
   expect(link).toMatch(/\/invitations\/accept\?token=[A-Za-z0-9_-]+$/);
   await expect(page.getByTestId("invitation-row")).toContainText(MEMBER.email);
+  await page.getByLabel("Email address").fill(uniqueEmail("someone-else"));
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByTestId("invitation-row")).toHaveCount(2);
+  const otherLink = (await page.getByTestId("invitation-link").textContent())!;
+  const path = (url: string) => new URL(url).pathname + new URL(url).search;
 
   // The member signs in (another browser), opens the link and accepts.
   const memberContext = await browser.newContext();
@@ -43,7 +51,12 @@ test("an organization: the owner creates it and invites; the member joins, sees 
     await signIn(member, MEMBER.email, MEMBER.password);
     await member.goto("/dashboard");
     const personalJobs = await member.getByTestId("jobs-used").textContent();
-    await member.goto(new URL(link).pathname + new URL(link).search);
+    await member.goto(path(otherLink));
+    await member.getByRole("button", { name: `Accept invitation to ${org} as member` }).click();
+    await expect(member.getByTestId("accept-error")).toContainText(
+      `This invitation was sent to another email address, and you are signed in as ${MEMBER.email}.`,
+    );
+    await member.goto(path(link));
     await member.getByRole("button", { name: `Accept invitation to ${org} as member` }).click();
     await expect(member).toHaveURL(/\/dashboard$/);
     await expect(member.getByTestId("current-account")).toHaveText(org);
@@ -51,6 +64,9 @@ test("an organization: the owner creates it and invites; the member joins, sees 
     await member.getByRole("button", { name: /Switch account/ }).click();
     await expect(member.getByRole("list", { name: "Accounts" }).getByRole("button", { name: new RegExp(`^${org}`) })).toContainText("Member");
     await member.keyboard.press("Escape");
+    // The link works once.
+    await member.goto(path(link));
+    await expect(member.getByTestId("invitation-state")).toHaveText(/already used/);
 
     // Plan and usage, no billing controls.
     await member.goto("/billing");
