@@ -164,7 +164,7 @@ export function PricingPlans({
           )}
         </Alert>
       )}
-      {viewer.hasSubscription && (
+      {viewer.hasSubscription && viewer.account?.canManage !== false && (
         <Alert tone="info" testId="subscribed-notice">
           {viewer.account?.kind === "organization" ? `${viewer.account.name} already has a subscription.` : "You already have a subscription."} Upgrades, downgrades and cancellation are on your{" "}
           <Link href={CHANGE_PLAN_PATH} className="font-medium underline">
@@ -356,6 +356,10 @@ function PlanCta({
         Manage in Billing
       </Link>
     );
+  }
+  if (viewer.hasSubscription && viewer.account?.canManage === false) {
+    // A member of the selected organization: its owners and admins change its plan.
+    return <p className="py-2 text-center text-sm text-gray-600">{isCurrent ? "The organization's plan" : "Owners and admins change the plan"}</p>;
   }
   if (viewer.hasSubscription) {
     return isCurrent ? (
