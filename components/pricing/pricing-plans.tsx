@@ -3,13 +3,14 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useEffectEvent, useRef, useState } from "react";
-import { Alert, Button } from "@/components/ui";
+import { Alert } from "@/components/ui";
 import { selectAccount } from "@/components/accounts/select-account";
 import { isHttpUrl, postApi, safeAppPath } from "@/components/billing/api";
 import type { PlanView } from "@/lib/billing/catalog-view";
 import type { BillingInterval, FEATURES, METERS, MeterId } from "@/lib/billing/plans";
 import { formatLimit, formatMoney, savingsLabel, yearlySavings } from "@/lib/format";
 import { IntervalToggle } from "./interval-toggle";
+import { CHANGE_PLAN_PATH, PlanCta } from "./plan-cta";
 
 export interface PricingViewer {
   signedIn: boolean;
@@ -34,7 +35,6 @@ interface Notice {
   link?: { href: string; label: string };
 }
 
-const CHANGE_PLAN_PATH = "/billing#change-plan";
 
 export function PricingPlans({
   plans,
@@ -305,82 +305,6 @@ export function PricingPlans({
           );
         })}
       </ul>
-    </div>
-  );
-}
-
-function PlanCta({
-  plan,
-  viewer,
-  isCurrent,
-  paymentsEnabled,
-  priceAvailable,
-  pending,
-  disabled,
-  salesEmail,
-  onChoose,
-}: {
-  plan: PlanView;
-  viewer: PricingViewer;
-  isCurrent: boolean;
-  paymentsEnabled: boolean;
-  priceAvailable: boolean;
-  pending: boolean;
-  disabled: boolean;
-  salesEmail: string;
-  onChoose: () => void;
-}) {
-  const secondary = "inline-flex w-full items-center justify-center rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-100";
-  const primary = "inline-flex w-full items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700";
-
-  if (plan.contactSales) {
-    const href = `mailto:${salesEmail}?subject=${encodeURIComponent(`${plan.name} plan`)}`;
-    return (
-      <a href={href} className={secondary}>
-        Contact sales
-      </a>
-    );
-  }
-  if (!plan.prices) {
-    if (!viewer.signedIn) {
-      return (
-        <Link href="/sign-up" className={secondary}>
-          Get started
-        </Link>
-      );
-    }
-    return isCurrent ? (
-      <p className="py-2 text-center text-sm text-gray-600">You are on this plan</p>
-    ) : (
-      <Link href="/billing" className={secondary}>
-        Manage in Billing
-      </Link>
-    );
-  }
-  if (viewer.hasSubscription && viewer.account?.canManage === false) {
-    // A member of the selected organization: its owners and admins change its plan.
-    return <p className="py-2 text-center text-sm text-gray-600">{isCurrent ? "The organization's plan" : "Owners and admins change the plan"}</p>;
-  }
-  if (viewer.hasSubscription) {
-    return isCurrent ? (
-      <Link href="/billing" className={secondary}>
-        Manage your plan
-      </Link>
-    ) : (
-      <Link href={CHANGE_PLAN_PATH} className={primary}>
-        Switch to {plan.name}
-      </Link>
-    );
-  }
-  const unavailable = !paymentsEnabled || !priceAvailable || viewer.account?.canManage === false;
-  return (
-    <div className="space-y-1">
-      <Button type="button" className="w-full" onClick={onChoose} disabled={disabled || unavailable} aria-busy={pending}>
-        {pending ? "Redirecting to checkout…" : `Choose ${plan.name}`}
-      </Button>
-      {paymentsEnabled && !priceAvailable && (
-        <p className="text-center text-xs text-gray-600">Not available for purchase right now.</p>
-      )}
     </div>
   );
 }
