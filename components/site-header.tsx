@@ -5,7 +5,7 @@ import { HeaderAccount } from "./header-account";
 export function SiteHeader() {
   return (
     <header className="border-b border-gray-200 bg-surface">
-      <div className="mx-auto flex min-h-16 max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3">
+      <div className="relative mx-auto flex min-h-16 max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3">
         <Link href="/" className="whitespace-nowrap text-lg font-semibold text-brand-700 dark:text-brand-300">
           Acme SaaS
         </Link>

@@ -20,7 +20,7 @@ const GENERIC_MESSAGE = "Something went wrong. Please try again.";
 
 export async function callApi<T>(
   url: string,
-  init: { method?: "GET" | "POST" | "DELETE"; body?: unknown; signal?: AbortSignal } = {},
+  init: { method?: "GET" | "POST" | "PATCH" | "DELETE"; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<ApiResult<T>> {
   let response: Response;
   try {

@@ -29,12 +29,15 @@ const same = (a: Selection | null, b: Selection | null) => Boolean(a && b && a.p
  * date for downgrades), then Confirm change. Nothing is charged before the confirmation.
  */
 export function ChangePlan({
+  accountId,
   options,
   current,
   pending,
   currentPlanName,
   canChange,
 }: {
+  /** The account whose plan changes (the selected one). */
+  accountId: string;
   options: PlanOption[];
   /** The live subscription's plan and interval; null without one. */
   current: Selection | null;
@@ -81,7 +84,7 @@ export function ChangePlan({
     setError(null);
     setDone(null);
     setBusy("preview");
-    const result = await postApi<PlanChangePreview>("/api/billing/subscription/change", { plan: target.planId, interval: target.interval, preview: true });
+    const result = await postApi<PlanChangePreview>("/api/billing/subscription/change", { accountId, plan: target.planId, interval: target.interval, preview: true });
     setBusy(null);
     if (!result.ok) {
       setError(`The change could not be previewed: ${result.message}`);
@@ -94,7 +97,7 @@ export function ChangePlan({
     if (!selected) return;
     setError(null);
     setBusy("apply");
-    const result = await postApi<PlanChangeApplied>("/api/billing/subscription/change", { plan: selected.planId, interval: selected.interval, preview: false, prorationDate: preview?.prorationDate });
+    const result = await postApi<PlanChangeApplied>("/api/billing/subscription/change", { accountId, plan: selected.planId, interval: selected.interval, preview: false, prorationDate: preview?.prorationDate });
     setBusy(null);
     if (!result.ok) {
       setError(`The plan was not changed: ${result.message}`);

@@ -40,7 +40,7 @@ const secondaryLinkClass = "inline-flex rounded-md border border-gray-300 bg-sur
  * Polls the server until it has processed Stripe's checkout.session.completed webhook. Everything
  * shown (status, plan) comes from the API; the redirect's query string is only the session id.
  */
-export function CheckoutStatus({ sessionId }: { sessionId: string }) {
+export function CheckoutStatus({ sessionId, accountId }: { sessionId: string; accountId: string }) {
   const [view, setView] = useState<View>({ kind: "confirming", slow: false, outage: null });
   const [attempt, setAttempt] = useState(0);
 
@@ -58,7 +58,7 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
       polls += 1;
       let result;
       try {
-        result = await callApi<CheckoutStatusResponse>(`/api/billing/checkout/status?session_id=${encodeURIComponent(sessionId)}`, {
+        result = await callApi<CheckoutStatusResponse>(`/api/billing/checkout/status?${new URLSearchParams({ session_id: sessionId, accountId })}`, {
           signal: controller.signal,
         });
       } catch {
@@ -89,7 +89,7 @@ export function CheckoutStatus({ sessionId }: { sessionId: string }) {
       controller.abort();
       if (timer) clearTimeout(timer);
     };
-  }, [sessionId, attempt]);
+  }, [sessionId, accountId, attempt]);
 
   if (view.kind === "confirming") {
     return (

@@ -17,7 +17,7 @@ const STATUS_TONES: Record<string, string> = {
 };
 
 /** The first page comes from the server; "Load more" follows the API's keyset cursor. */
-export function InvoiceTable({ initial, initialCursor }: { initial: InvoiceView[]; initialCursor: string | null }) {
+export function InvoiceTable({ accountId, initial, initialCursor }: { accountId: string; initial: InvoiceView[]; initialCursor: string | null }) {
   const [invoices, setInvoices] = useState(initial);
   const [cursor, setCursor] = useState(initialCursor);
   const [loading, setLoading] = useState(false);
@@ -29,7 +29,7 @@ export function InvoiceTable({ initial, initialCursor }: { initial: InvoiceView[
     setLoading(true);
     setError(null);
     const result = await callApi<{ invoices: InvoiceView[]; nextCursor: string | null }>(
-      `/api/billing/invoices?limit=${INVOICE_PAGE_SIZE}&cursor=${encodeURIComponent(cursor)}`,
+      `/api/billing/invoices?${new URLSearchParams({ accountId, limit: String(INVOICE_PAGE_SIZE), cursor })}`,
     );
     setLoading(false);
     if (!result.ok) {

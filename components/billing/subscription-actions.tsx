@@ -14,6 +14,7 @@ const secondary =
  * re-rendered from the server (router.refresh), so what it shows is always the stored state.
  */
 export function SubscriptionActions({
+  accountId,
   hasBillingAccount,
   canCancel,
   canResume,
@@ -21,6 +22,8 @@ export function SubscriptionActions({
   accessEndsOn,
   pendingPlanName = null,
 }: {
+  /** The account acted on (the selected one). */
+  accountId: string;
   hasBillingAccount: boolean;
   canCancel: boolean;
   canResume: boolean;
@@ -42,7 +45,7 @@ export function SubscriptionActions({
   async function openPortal() {
     setError(null);
     setBusy("portal");
-    const result = await postApi<{ url: string }>("/api/billing/portal");
+    const result = await postApi<{ url: string }>("/api/billing/portal", { accountId });
     if (result.ok && isHttpUrl(result.data.url)) {
       window.location.assign(result.data.url);
       return;
@@ -55,7 +58,7 @@ export function SubscriptionActions({
   async function run(action: "cancel" | "resume") {
     setError(null);
     setBusy(action);
-    const result = await postApi<unknown>(`/api/billing/subscription/${action}`);
+    const result = await postApi<unknown>(`/api/billing/subscription/${action}`, { accountId });
     setBusy(null);
     if (!result.ok) {
       setError(`${action === "cancel" ? "Cancellation" : "Resuming"} failed: ${result.message}`);

@@ -3,12 +3,14 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useEffectEvent, useRef, useState } from "react";
-import { Alert, Button } from "@/components/ui";
+import { Alert } from "@/components/ui";
+import { selectAccount } from "@/components/accounts/select-account";
 import { isHttpUrl, postApi, safeAppPath } from "@/components/billing/api";
 import type { PlanView } from "@/lib/billing/catalog-view";
 import type { BillingInterval, FEATURES, METERS, MeterId } from "@/lib/billing/plans";
 import { formatLimit, formatMoney, savingsLabel, yearlySavings } from "@/lib/format";
 import { IntervalToggle } from "./interval-toggle";
+import { CHANGE_PLAN_PATH, PlanCta } from "./plan-cta";
 
 export interface PricingViewer {
   signedIn: boolean;
@@ -19,6 +21,12 @@ export interface PricingViewer {
   hasSubscription: boolean;
   /** The account had its trial (or paid) before: Checkout offers no trial, so none is promised. */
   trialUsed: boolean;
+  /**
+   * The selected account (the header's switcher), which Checkout buys for. A member of an
+   * organization cannot buy for it (only its owners and admins can): they are told so and offered
+   * their personal account instead, rather than buying for an account they did not pick.
+   */
+  account: { id: string; kind: "personal" | "organization"; name: string; canManage: boolean; personalId: string | null } | null;
 }
 
 interface Notice {
@@ -27,7 +35,6 @@ interface Notice {
   link?: { href: string; label: string };
 }
 
-const CHANGE_PLAN_PATH = "/billing#change-plan";
 
 export function PricingPlans({
   plans,
@@ -72,7 +79,7 @@ export function PricingPlans({
   const resumePlan = plans.find((p) => p.id === resumePlanId && p.purchasable) ?? null;
   // Back from sign-up or sign-in with a plan chosen: go straight on to Checkout, no second click.
   const continueToCheckout = Boolean(
-    resumePlan && viewer.signedIn && !viewer.hasSubscription && paymentsEnabled && resumePlan.prices?.[interval].available,
+    resumePlan && viewer.signedIn && viewer.account?.canManage !== false && !viewer.hasSubscription && paymentsEnabled && resumePlan.prices?.[interval].available,
   );
   const continued = useRef(false);
   const startResumedCheckout = useEffectEvent(() => {
@@ -96,7 +103,7 @@ export function PricingPlans({
       return;
     }
     setPendingPlan(plan.id);
-    const result = await postApi<{ url: string }>("/api/billing/checkout", { plan: plan.id, interval });
+    const result = await postApi<{ url: string }>("/api/billing/checkout", { plan: plan.id, interval, accountId: viewer.account?.id });
     if (result.ok && isHttpUrl(result.data.url)) {
       // Keep the button disabled while the browser leaves for Checkout.
       window.location.assign(result.data.url);
@@ -140,9 +147,26 @@ export function PricingPlans({
           You are signed in. Taking you to secure checkout for {resumePlan.name}…
         </Alert>
       )}
-      {viewer.hasSubscription && (
+      {viewer.account && !viewer.account.canManage && (
+        <Alert tone="info" testId="member-cannot-buy">
+          You are a member of {viewer.account.name}: only its owners and admins can buy a plan for it.{" "}
+          {viewer.account.personalId && (
+            <button
+              type="button"
+              className="font-medium underline"
+              onClick={() => {
+                selectAccount(viewer.account!.personalId!);
+                router.refresh();
+              }}
+            >
+              Switch to your personal account
+            </button>
+          )}
+        </Alert>
+      )}
+      {viewer.hasSubscription && viewer.account?.canManage !== false && (
         <Alert tone="info" testId="subscribed-notice">
-          You already have a subscription. Upgrades, downgrades and cancellation are on your{" "}
+          {viewer.account?.kind === "organization" ? `${viewer.account.name} already has a subscription.` : "You already have a subscription."} Upgrades, downgrades and cancellation are on your{" "}
           <Link href={CHANGE_PLAN_PATH} className="font-medium underline">
             Billing page
           </Link>
@@ -281,78 +305,6 @@ export function PricingPlans({
           );
         })}
       </ul>
-    </div>
-  );
-}
-
-function PlanCta({
-  plan,
-  viewer,
-  isCurrent,
-  paymentsEnabled,
-  priceAvailable,
-  pending,
-  disabled,
-  salesEmail,
-  onChoose,
-}: {
-  plan: PlanView;
-  viewer: PricingViewer;
-  isCurrent: boolean;
-  paymentsEnabled: boolean;
-  priceAvailable: boolean;
-  pending: boolean;
-  disabled: boolean;
-  salesEmail: string;
-  onChoose: () => void;
-}) {
-  const secondary = "inline-flex w-full items-center justify-center rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-100";
-  const primary = "inline-flex w-full items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700";
-
-  if (plan.contactSales) {
-    const href = `mailto:${salesEmail}?subject=${encodeURIComponent(`${plan.name} plan`)}`;
-    return (
-      <a href={href} className={secondary}>
-        Contact sales
-      </a>
-    );
-  }
-  if (!plan.prices) {
-    if (!viewer.signedIn) {
-      return (
-        <Link href="/sign-up" className={secondary}>
-          Get started
-        </Link>
-      );
-    }
-    return isCurrent ? (
-      <p className="py-2 text-center text-sm text-gray-600">You are on this plan</p>
-    ) : (
-      <Link href="/billing" className={secondary}>
-        Manage in Billing
-      </Link>
-    );
-  }
-  if (viewer.hasSubscription) {
-    return isCurrent ? (
-      <Link href="/billing" className={secondary}>
-        Manage your plan
-      </Link>
-    ) : (
-      <Link href={CHANGE_PLAN_PATH} className={primary}>
-        Switch to {plan.name}
-      </Link>
-    );
-  }
-  const unavailable = !paymentsEnabled || !priceAvailable;
-  return (
-    <div className="space-y-1">
-      <Button type="button" className="w-full" onClick={onChoose} disabled={disabled || unavailable} aria-busy={pending}>
-        {pending ? "Redirecting to checkout…" : `Choose ${plan.name}`}
-      </Button>
-      {paymentsEnabled && !priceAvailable && (
-        <p className="text-center text-xs text-gray-600">Not available for purchase right now.</p>
-      )}
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { ApiKeyForm, ApiKeyList } from "./api-key-list";
 type CopyState = "idle" | "copied" | "failed";
 
 /** Create (the key is shown once, with Copy), list and revoke (after a confirmation) API keys. */
-export function ApiKeys({ initial }: { initial: ApiKeyView[] }) {
+export function ApiKeys({ accountId, initial }: { accountId: string; initial: ApiKeyView[] }) {
   const [keys, setKeys] = useState(initial);
   const [name, setName] = useState("");
   const [expiresOn, setExpiresOn] = useState("");
@@ -24,7 +24,7 @@ export function ApiKeys({ initial }: { initial: ApiKeyView[] }) {
     setBusy(true);
     setError(null);
     const expiresAt = expiresOn ? new Date(`${expiresOn}T23:59:59Z`).toISOString() : undefined;
-    const res = await postApi<ApiKeyView & { key: string }>("/api/billing/api-keys", { name, expiresAt });
+    const res = await postApi<ApiKeyView & { key: string }>("/api/billing/api-keys", { accountId, name, expiresAt });
     setBusy(false);
     if (!res.ok) return setError(res.message);
     const { key, ...row } = res.data;
@@ -48,7 +48,7 @@ export function ApiKeys({ initial }: { initial: ApiKeyView[] }) {
   async function revoke(id: string) {
     setError(null);
     setBusy(true);
-    const res = await callApi(`/api/billing/api-keys/${id}`, { method: "DELETE" });
+    const res = await callApi(`/api/billing/api-keys/${id}`, { method: "DELETE", body: { accountId } });
     setBusy(false);
     if (!res.ok) return setError(res.message);
     setConfirming(null);

@@ -10,13 +10,13 @@ const ApiKeys = lazy(() => import("./api-keys").then((m) => ({ default: m.ApiKey
  * The API key manager, loaded once its section is on screen. Until then `children` (the same
  * markup rendered on the server by api-key-list.tsx, inert) holds its place, so nothing shifts.
  */
-export function LazyApiKeys({ initial, children }: { initial: ApiKeyView[]; children: React.ReactNode }) {
+export function LazyApiKeys({ accountId, initial, children }: { accountId: string; initial: ApiKeyView[]; children: React.ReactNode }) {
   const [ref, onScreen] = useOnScreen<HTMLDivElement>();
   return (
     <div ref={ref}>
       {onScreen ? (
         <Suspense fallback={children}>
-          <ApiKeys initial={initial} />
+          <ApiKeys accountId={accountId} initial={initial} />
         </Suspense>
       ) : (
         children

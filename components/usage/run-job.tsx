@@ -14,11 +14,14 @@ interface JobAnswer {
 
 /** The demo metered feature: each run costs one `jobs` unit; at the limit it shows the 402 state. */
 export function RunJob({
+  accountId = null,
   initialUsed,
   limit,
   signedIn,
   initialBlocked = null,
 }: {
+  /** The account the runs count against (the selected one); null signed out (the guest allowance). */
+  accountId?: string | null;
   initialUsed: number;
   limit: number | null;
   signedIn: boolean;
@@ -38,7 +41,7 @@ export function RunJob({
   async function run() {
     setBusy(true);
     setError(null);
-    const res = await postApi<JobAnswer>("/api/demo/jobs");
+    const res = await postApi<JobAnswer>(accountId ? `/api/demo/jobs?${new URLSearchParams({ accountId })}` : "/api/demo/jobs");
     setBusy(false);
     if (res.ok) {
       setUsed(res.data.usage.used);

@@ -1,10 +1,10 @@
 import type { Page } from "@playwright/test";
 import { expectAccessible, expectNoSidewaysScroll } from "./a11y";
-import { expect, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
+import { expect, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 // Every non-admin screen (admin screens: admin.spec.ts), signed out and signed in, checked by axe
 // on a desktop in light mode and on a 375 px phone in dark mode.
-const PUBLIC_PAGES = ["/", "/pricing", "/sign-in", "/sign-up", "/dashboard"];
+const PUBLIC_PAGES = ["/", "/pricing", "/sign-in", "/sign-up", "/dashboard", "/invitations/accept?token=not-a-real-token-value-000"];
 // /pricing's 375 px layout is issue 7's fix (with its own test); every other page is checked here.
 const SIDEWAYS_CHECKED_ELSEWHERE = new Set(["/pricing"]);
 const SIGNED_IN_PAGES = ["/billing", "/billing/cancel", "/billing/success"];
@@ -18,11 +18,52 @@ async function checkAll(page: Page, paths: string[], prefix: string, phone: bool
   }
 }
 
+/**
+ * The organization screens (issue 20): /settings/organization on a personal account, then with an
+ * organization selected through the header's switcher (open, checked too) and an invitation
+ * pending, its billing and dashboard, and the invitation link signed out and signed in as the invitee.
+ */
+async function checkOrganizationScreens(page: Page, prefix: string, phone: boolean) {
+  const invitee = uniqueEmail(`${prefix}-invitee`);
+  await signUp(page, uniqueEmail(`${prefix}-org-owner`));
+  await checkAll(page, ["/settings/organization"], `${prefix}-personal`, phone);
+  const created = await page.request.post("/api/orgs", { data: { name: "Accessible Organization Ltd" } });
+  expect(created.status()).toBe(201);
+  const org = (await created.json()) as { id: string };
+  const invited = await page.request.post(`/api/orgs/${org.id}/invitations`, { data: { email: invitee, role: "admin" } });
+  expect(invited.status()).toBe(201);
+  const acceptUrl = new URL(((await invited.json()) as { acceptUrl: string }).acceptUrl);
+  await page.goto("/dashboard");
+  await page.getByRole("button", { name: /Switch account/ }).click();
+  await expect(page.getByRole("list", { name: "Accounts" })).toBeVisible();
+  if (phone) await expectNoSidewaysScroll(page);
+  await expectAccessible(page, `${prefix}-account-switcher`);
+  await page.getByRole("list", { name: "Accounts" }).getByRole("button", { name: /^Accessible Organization Ltd/ }).click();
+  await expect(page.getByTestId("current-account")).toHaveText("Accessible Organization Ltd");
+  await checkAll(page, ["/settings/organization", "/billing", "/dashboard"], `${prefix}-org`, phone);
+  await page.goto("/settings/organization");
+  await expect(page.getByTestId("invitation-row")).toContainText(invitee);
+  await expectAccessible(page, `${prefix}-org-settings-loaded`);
+
+  await signOut(page);
+  await checkAll(page, [acceptUrl.pathname + acceptUrl.search], `${prefix}-invitation-signed-out`, phone);
+  await signUp(page, invitee);
+  await page.goto(acceptUrl.pathname + acceptUrl.search);
+  await expect(page.getByRole("button", { name: "Accept invitation to Accessible Organization Ltd as admin" })).toBeEnabled();
+  if (phone) await expectNoSidewaysScroll(page);
+  await expectAccessible(page, `${prefix}-invitation-signed-in`);
+}
+
 test("desktop, light: every screen has no serious or critical axe violation", async ({ page }) => {
   test.setTimeout(180_000);
   await checkAll(page, PUBLIC_PAGES, "desktop", false);
   await signUp(page, uniqueEmail("a11y"));
   await checkAll(page, SIGNED_IN_PAGES, "desktop", false);
+});
+
+test("desktop, light: the organization screens have no serious or critical axe violation", async ({ page }) => {
+  test.setTimeout(180_000);
+  await checkOrganizationScreens(page, "desktop", false);
 });
 
 test.describe("phone, dark", () => {
@@ -33,6 +74,11 @@ test.describe("phone, dark", () => {
     await checkAll(page, PUBLIC_PAGES, "phone-dark", true);
     await signUp(page, uniqueEmail("a11y-phone"));
     await checkAll(page, SIGNED_IN_PAGES, "phone-dark", true);
+  });
+
+  test("the organization screens fit 375 px and have no serious or critical axe violation", async ({ page }) => {
+    test.setTimeout(180_000);
+    await checkOrganizationScreens(page, "phone-dark", true);
   });
 });
 

@@ -63,6 +63,26 @@ test("/billing with API keys (and a new key shown) does not scroll sideways on a
   await expectFits(page, "/billing with two keys");
 });
 
+test("the organization screens do not scroll sideways on a 375 px phone (a long name, an invitation link shown, the switcher open)", async ({ page }) => {
+  test.setTimeout(120_000);
+  const name = "Extraordinarily Long Organization Name Incorporated International";
+  await signUp(page, uniqueEmail("phone-org-owner"));
+  await expectNoSidewaysScroll(page, "/settings/organization");
+  // Created from the page (a personal account is selected): the organization is then selected.
+  await page.getByRole("main").getByLabel("New organization").fill(name);
+  await page.getByRole("main").getByRole("button", { name: "Create" }).click();
+  await expect(page.getByTestId("organization-heading")).toContainText(name);
+  await page.getByLabel("Email address").fill(uniqueEmail("a-rather-long-address-for-an-invitee"));
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  const link = (await page.getByTestId("invitation-link").textContent())!;
+  await expect(page.getByTestId("invitation-row")).toHaveCount(1);
+  await expectFits(page, "/settings/organization with an invitation link shown");
+  await page.getByRole("button", { name: /Switch account/ }).click();
+  await expect(page.getByRole("list", { name: "Accounts" })).toBeVisible();
+  await expectFits(page, "/settings/organization with the account switcher open");
+  for (const path of ["/billing", "/dashboard", new URL(link).pathname + new URL(link).search]) await expectNoSidewaysScroll(page, path);
+});
+
 test("/pricing at 375 px: the comparison table scrolls under a sticky first column, says so, and reaches Enterprise", async ({ page }) => {
   await page.goto("/pricing");
   const scroller = page.getByTestId("compare-scroller");

@@ -59,6 +59,9 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/admin/webhooks/[id]/page.tsx", method: "GET", url: "/admin/webhooks/evt_no_such_event", access: "page", expect: { anonymous: 307, user: 403, admin: 404 } },
   // The metered demo: signed-out visitors use the anonymous allowance.
   { file: "app/dashboard/page.tsx", method: "GET", url: "/dashboard", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
+  // Organizations: the selected organization's settings; an invitation link (signed out it offers sign-in).
+  { file: "app/settings/organization/page.tsx", method: "GET", url: "/settings/organization", access: "page", expect: { anonymous: 307, user: 200, admin: 200 } },
+  { file: "app/invitations/accept/page.tsx", method: "GET", url: "/invitations/accept?token=not-a-real-token-value-000", access: "page", expect: { anonymous: 200, user: 200, admin: 200 } },
 
   // API
   // Unknown API paths: JSON 404 from proxy.ts (no body) or from the catch-all route (with a body).

@@ -11,7 +11,8 @@ async function runJob(page: Page, expectedUsed: string) {
 }
 
 test("run the demo job until the quota runs out, see 402 and the upgrade prompt, upgrade through Checkout, run again", async ({ page, consoleErrors }) => {
-  consoleErrors.allow(/status of 402 .*\/api\/demo\/jobs\)$/);
+  // Signed in, Run a job names the selected account (`?accountId=`, here the personal one).
+  consoleErrors.allow(/status of 402 .*\/api\/demo\/jobs\?accountId=[0-9a-f-]+\)$/);
   await signUp(page, uniqueEmail("jobs"));
   await page.goto("/dashboard");
   await expect(page.getByTestId("jobs-used")).toHaveText("0 of 5 jobs used");

@@ -1,0 +1,68 @@
+import { getDb } from "@/db/client";
+import type { MembershipRole } from "@/db/schema";
+import { canManage } from "@/lib/accounts/access";
+import { listApiKeys, type ApiKeyView } from "@/lib/auth/api-keys";
+import { findBillingCustomer } from "./customers";
+import { listUserInvoices, type InvoiceView } from "./invoices";
+import { getUsageOverview, type UsageOverview } from "./metering/overview";
+import type { BillingInterval } from "./plans";
+import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+
+/** A per-seat plan's seats: the members, what Stripe bills now, and what it bills from the renewal. */
+export interface SeatsView {
+  members: number;
+  quantity: number;
+  pendingQuantity: number | null;
+}
+
+/** What the billing page shows for one account, read once. */
+export interface BillingOverview {
+  summary: BillingSummary;
+  /** The live Stripe subscription's plan and interval (what a plan change acts on); null without one. */
+  live: { planId: string; interval: BillingInterval | null } | null;
+  /** Null for plans not priced per seat. */
+  seats: SeatsView | null;
+  usage: UsageOverview;
+  /** The caller manages this account's billing (owner or admin): the controls and the rows below are theirs. */
+  canManage: boolean;
+  /** A Stripe customer exists (Manage billing opens the portal); false for members. */
+  hasBillingAccount: boolean;
+  /** Null for members, who see the plan and usage but not the invoices or API keys. */
+  invoices: { invoices: InvoiceView[]; nextCursor: string | null } | null;
+  apiKeys: ApiKeyView[] | null;
+}
+
+/** Seats as GET /api/billing/subscription reports them, when the summary carries them. */
+function seatsOf(summary: BillingSummary): SeatsView | null {
+  const seats = "seats" in summary ? (summary.seats as SeatsView | null | undefined) : null;
+  return seats ?? null;
+}
+
+/**
+ * The billing page for `accountId`, as seen by a member with `role`: plan, status, seats and
+ * usage for everyone; the customer, invoices and API keys only for those who manage the account
+ * (the API answers 403 to a member asking for them, so they are not read at all). The first
+ * `invoicePageSize` invoices are read; the table pages on through the API.
+ */
+export async function getBillingOverview(accountId: string, role: MembershipRole, options: { invoicePageSize: number }): Promise<BillingOverview> {
+  const manages = canManage(role);
+  const db = await getDb();
+  const [summary, live, usage, customer, invoices, apiKeys] = await Promise.all([
+    getBillingSummary(accountId),
+    liveStripeSubscription(db, accountId),
+    getUsageOverview(accountId),
+    manages ? findBillingCustomer(db, accountId) : undefined,
+    manages ? listUserInvoices(accountId, { limit: options.invoicePageSize }) : null,
+    manages ? listApiKeys(accountId) : null,
+  ]);
+  return {
+    summary,
+    live: live ? { planId: live.planId, interval: live.interval } : null,
+    seats: seatsOf(summary),
+    usage,
+    canManage: manages,
+    hasBillingAccount: Boolean(customer && !customer.deletedAt),
+    invoices,
+    apiKeys,
+  };
+}
