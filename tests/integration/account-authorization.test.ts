@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -329,7 +329,7 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
    * organizations work: their rows apply wherever those routes exist (and the first test fails for
    * any route file without a row).
    */
-  const ROWS: Row[] = [...BILLING_ROWS, ...(existsSync("app/api/orgs") ? ORG_ROWS : [])];
+  const ROWS: Row[] = [...BILLING_ROWS, ...(ORG_ROWS)];
 
   const userFor = (org: Org, caller: Caller): User | undefined =>
     ({ owner: org.owner, admin: org.admin, member: org.member, outsider })[caller as "owner" | "admin" | "member" | "outsider"];

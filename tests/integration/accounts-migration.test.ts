@@ -94,7 +94,7 @@ function expectedQuota(userId: string): QuotaSummary {
   const plan = getPlan(seeded.planId);
   const meters = Object.fromEntries(
     METER_IDS.map((meter) => {
-      const limit = meter in seeded.overrides ? (seeded.overrides[meter] as number | null) : plan.limits[meter];
+      const limit = meter in seeded.overrides ? (seeded.overrides[meter] as number | null) : (plan.limits[meter] as number | null); // the seeded plans are flat (not per seat)
       const used = seeded.used[meter];
       return [
         meter,
