@@ -199,7 +199,7 @@ describe.each(POOLED_DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
   it("API keys need a plan with API access: 403 on Free, paused (401) when the plan loses it, working again on upgrade", async () => {
     const user = await env.createUser();
     const refused = await call(createKeyRoute, user, "/api/billing/api-keys", { method: "POST", body: { name: "free" } });
-    expect(refused).toMatchObject({ status: 403, body: { error: "feature_not_in_plan", feature: "apiAccess", plan: "free", plans: ["pro", "scale", "enterprise"] } });
+    expect(refused).toMatchObject({ status: 403, body: { error: "feature_not_in_plan", feature: "apiAccess", plan: "free", plans: ["pro", "team", "scale", "enterprise"] } });
     expect(await env.db.select().from(apiKeys).where(eq(apiKeys.accountId, user))).toHaveLength(0);
 
     const pro = await env.subscribe(user, { planId: "pro" });
@@ -217,7 +217,7 @@ describe.each(POOLED_DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
     const paused = await call(usageRoute, null, "/api/billing/usage", { method: "POST", body: { meter: "jobs", quantity: 1, idempotencyKey: "p" }, headers: bearer(key.key) });
     expect(paused).toMatchObject({
       status: 401,
-      body: { error: "api_access_not_in_plan", plan: "free", plans: ["pro", "scale", "enterprise"], upgradeUrl: "http://app.test/pricing" },
+      body: { error: "api_access_not_in_plan", plan: "free", plans: ["pro", "team", "scale", "enterprise"], upgradeUrl: "http://app.test/pricing" },
     });
     expect(paused.body.message).toContain("not included in the Free plan");
     expect(await env.events(user, "jobs")).toHaveLength(0);
@@ -281,7 +281,7 @@ describe.each(POOLED_DATABASE_KINDS)("usage HTTP API on %s", (kind) => {
     });
     const res = await handler(new Request("http://localhost/api/feature"));
     expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ error: "feature_not_in_plan", feature: "auditLog", plan: "free", plans: ["scale", "enterprise"] });
+    expect(await res.json()).toMatchObject({ error: "feature_not_in_plan", feature: "auditLog", plan: "free", plans: ["team", "scale", "enterprise"] });
     await env.subscribe(user, { planId: "scale" });
     expect((await handler(new Request("http://localhost/api/feature"))).status).toBe(200);
   });
