@@ -9,6 +9,7 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/stripe-emulator/package.json ./packages/stripe-emulator/package.json
 # patch-package (postinstall) applies patches/: a postgres.js fix for a crash on a dropped connection.
 COPY patches ./patches
 # The node:22 images bundle npm 10; `npm ci` works with it and with npm 11 because package-lock.json

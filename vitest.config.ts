@@ -3,7 +3,11 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    alias: { "@": fileURLToPath(new URL("./", import.meta.url)) },
+    alias: {
+      "@": fileURLToPath(new URL("./", import.meta.url)),
+      // The workspace package from its source, as tsconfig.json "paths" does for tsc, tsx and Playwright.
+      "stripe-emulator": fileURLToPath(new URL("./packages/stripe-emulator/src/index.ts", import.meta.url)),
+    },
   },
   test: {
     environment: "node",
@@ -11,7 +15,7 @@ export default defineConfig({
     env: { NEXTAUTH_SECRET: "vitest-secret", BCRYPT_ROUNDS: "4", LOG_LEVEL: "silent", RATE_LIMITS: "off" },
     // Playwright specs live in tests/e2e and must never be collected here.
     // tests/first-run starts `npm run dev` on a fresh copy of the repository (about a minute).
-    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts", "tests/emulator/**/*.test.ts", "tests/first-run/**/*.test.ts"],
+    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts", "packages/stripe-emulator/test/**/*.test.ts", "tests/first-run/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -5,7 +5,7 @@
  * The app migrates and seeds its embedded database when it starts (instrumentation.ts).
  */
 import { assertPortFree } from "./lib/processes";
-import { DEFAULT_PORT } from "@/stripe-emulator/config";
+import { DEFAULT_PORT } from "stripe-emulator";
 import { startLocalStripe } from "./lib/local-stripe";
 import { prettyPrintLogs, warmRoutes } from "./lib/dev-output";
 import { runNext } from "./lib/spawn-next";

@@ -7,9 +7,9 @@
  *   npm run stripe:trigger -- invoice.payment_failed --customer cus_…   (about an existing customer, e.g. yours in the app)
  *   npm run stripe:trigger -- --list
  */
-import { emulatorStripeClient } from "../stripe-emulator/index";
-import { DEFAULT_PORT } from "../stripe-emulator/config";
-import { TRIGGERS, parseTriggerArgs, triggerEvent } from "../stripe-emulator/trigger";
+import { emulatorStripeClient } from "stripe-emulator";
+import { DEFAULT_PORT } from "stripe-emulator";
+import { TRIGGERS, parseTriggerArgs, triggerEvent } from "stripe-emulator";
 
 const USAGE = `usage: npm run stripe:trigger -- <event> [--customer cus_…]
 

@@ -28,7 +28,7 @@ import { subscriptions, users } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { startCheckout } from "@/lib/billing/checkout";
 import { clearPriceCache } from "@/lib/stripe/gateway";
-import { emulatorStripeClient } from "@/stripe-emulator";
+import { emulatorStripeClient } from "stripe-emulator";
 import { startCluster, type Cluster } from "../lib/cluster";
 import { childPids } from "../lib/processes";
 import { startPrivatePostgres, type PrivatePostgres } from "../lib/private-postgres";

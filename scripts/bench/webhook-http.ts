@@ -21,7 +21,7 @@ import { users, webhookEvents } from "@/db/schema";
 import { startCheckout } from "@/lib/billing/checkout";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
-import { emulatorStripeClient } from "@/stripe-emulator";
+import { emulatorStripeClient } from "stripe-emulator";
 import { checkInvariants } from "../lib/invariants";
 import { freePort, startTsxProcess, type Child } from "../lib/processes";
 import { runScript } from "../lib/run-script";
@@ -63,7 +63,7 @@ runScript(async () => {
 
     const emulatorPort = await freePort();
     emulator = await startTsxProcess(
-      "stripe-emulator/main.ts",
+      "packages/stripe-emulator/src/main.ts",
       { STRIPE_EMULATOR_PORT: String(emulatorPort), STRIPE_WEBHOOK_URL: "http://127.0.0.1:9/unused", STRIPE_EMULATOR_STATE_FILE: "" },
       "stripe-emulator ready",
     );

@@ -14,7 +14,7 @@ import { users } from "@/db/schema";
 import { startCheckout } from "@/lib/billing/checkout";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
-import { startEmulator, emulatorStripeClient } from "@/stripe-emulator";
+import { startEmulator, emulatorStripeClient } from "stripe-emulator";
 import { runScript } from "../lib/run-script";
 
 const N_SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 40);

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import postgres from "postgres";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
-import { startEmulator, type EmulatorHandle } from "@/stripe-emulator";
+import { startEmulator, type EmulatorHandle } from "stripe-emulator";
 import { startHaproxy, type Haproxy } from "./haproxy";
 import { startPgBouncer, type PgBouncer } from "./pgbouncer";
 import { startPrivatePostgres, type PrivatePostgres } from "./private-postgres";

@@ -1,4 +1,4 @@
-import { DEFAULT_WEBHOOK_SECRET, startEmulator } from "@/stripe-emulator";
+import { DEFAULT_WEBHOOK_SECRET, startEmulator } from "stripe-emulator";
 
 /**
  * Starts the bundled Stripe emulator for a local app on `appUrl` and returns the environment the

@@ -21,7 +21,7 @@ import { finalize, release, reserve } from "@/lib/billing/metering";
 import { INTERVALS, PLANS } from "@/lib/billing/plans";
 import { isAppError } from "@/lib/errors";
 import { clearPriceCache } from "@/lib/stripe/gateway";
-import { emulatorStripeClient } from "@/stripe-emulator";
+import { emulatorStripeClient } from "stripe-emulator";
 import { startSmtpCapture } from "../../tests/helpers/smtp";
 import { startCluster, type Cluster } from "./cluster";
 import { DAY, FAILING_CARD, GOOD_CARD, random, waitForSubscriptionRow } from "./soak";

@@ -21,7 +21,7 @@ import { isAppError } from "@/lib/errors";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
-import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "@/stripe-emulator";
+import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "stripe-emulator";
 import { checkInvariants, type InvariantReport } from "./invariants";
 import { startPrivatePostgres, type PrivatePostgres } from "./private-postgres";
 import { freePort, startTsxProcess, type Child } from "./processes";

@@ -1,6 +1,6 @@
 import type { APIRequestContext, Page } from "@playwright/test";
 import Stripe from "stripe";
-import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
+import { DEFAULT_WEBHOOK_SECRET } from "stripe-emulator";
 import { expectAccessible, expectNoSidewaysScroll, screenshot } from "./a11y";
 import { EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 

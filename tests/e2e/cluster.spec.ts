@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import Stripe from "stripe";
 import { startCluster, type Cluster } from "../../scripts/lib/cluster";
-import { emulatorStripeClient } from "../../stripe-emulator";
+import { emulatorStripeClient } from "stripe-emulator";
 import { startSmtpCapture } from "../helpers/smtp";
 import { expect, test } from "./helpers";
 

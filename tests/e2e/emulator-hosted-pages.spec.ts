@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from './helpers';
 import type Stripe from 'stripe';
-import { emulatorStripeClient, startEmulator, type EmulatorHandle } from '../../stripe-emulator/index';
+import { emulatorStripeClient, startEmulator, type EmulatorHandle } from 'stripe-emulator';
 
 // These specs exercise the emulator's hosted pages on their own: the emulator runs in-process, and a tiny local
 // server stands in for the app's success/cancel/return URLs.

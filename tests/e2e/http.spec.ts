@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { E2E_BASE_URL } from "../../playwright.config";
 import { freePort } from "../../scripts/lib/processes";
-import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
+import { DEFAULT_WEBHOOK_SECRET } from "stripe-emulator";
 import { EMULATOR_URL, expect, test } from "./helpers";
 import { startSecondApp } from "./second-app";
 

@@ -7,7 +7,7 @@ import Stripe from "stripe";
 import { createStripeClient } from "../../lib/stripe/client";
 import { createScratchDatabase } from "../../scripts/lib/scratch-database";
 import { waitForExit } from "../../scripts/lib/spawn-next";
-import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
+import { DEFAULT_WEBHOOK_SECRET } from "stripe-emulator";
 import { EMULATOR_URL, TEST_PASSWORD, expect, test, uniqueClientIp, uniqueEmail } from "./helpers";
 import { startSecondApp } from "./second-app";
 

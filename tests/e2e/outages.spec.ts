@@ -1,4 +1,4 @@
-import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
+import { DEFAULT_WEBHOOK_SECRET } from "stripe-emulator";
 import { startPrivatePostgres, type PrivatePostgres } from "../../scripts/lib/private-postgres";
 import { EMULATOR_CHECKOUT, EMULATOR_URL, expect, payOnCheckout, signUp, test, uniqueEmail } from "./helpers";
 import { startSecondApp } from "./second-app";

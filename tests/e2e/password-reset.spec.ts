@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DEFAULT_WEBHOOK_SECRET } from "../../stripe-emulator/config";
+import { DEFAULT_WEBHOOK_SECRET } from "stripe-emulator";
 import { EMULATOR_URL, TEST_PASSWORD, expect, signOut, signUp, test, uniqueEmail } from "./helpers";
 import { startSmtpCapture } from "../helpers/smtp";
 import { startSecondApp } from "./second-app";

@@ -8,7 +8,7 @@ import path from "node:path";
 import { chromium } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import playwrightConfig from "@/playwright.config";
-import { emulatorStripeClient } from "@/stripe-emulator";
+import { emulatorStripeClient } from "stripe-emulator";
 import { freePort } from "@/scripts/lib/processes";
 import { freshCopy, isListening, jsonLogLines, killGroup, problemLines, processesInGroup, startDev, type DevRun } from "./fresh-copy";
 

@@ -4,7 +4,7 @@ import { users, type User } from "@/db/schema";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
-import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "@/stripe-emulator";
+import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "stripe-emulator";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./db";
 import { startWebhookServer } from "@/scripts/lib/webhook-server";
 

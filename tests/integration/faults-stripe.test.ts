@@ -9,7 +9,7 @@ import { publicCatalog } from "@/lib/billing/catalog-view";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
-import { emulatorStripeClient } from "@/stripe-emulator";
+import { emulatorStripeClient } from "stripe-emulator";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
 import { freePort, startTsxProcess, type Child } from "@/scripts/lib/processes";
 import { requestAs } from "../helpers/session";
@@ -34,7 +34,7 @@ describe.each(DATABASE_KINDS)("Stripe hung during checkout on %s", (kind) => {
     setAppDatabase(database);
     const port = await freePort();
     emulator = await startTsxProcess(
-      "stripe-emulator/main.ts",
+      "packages/stripe-emulator/src/main.ts",
       { STRIPE_EMULATOR_PORT: String(port), STRIPE_WEBHOOK_URL: "http://127.0.0.1:9/unused", STRIPE_EMULATOR_STATE_FILE: "" },
       "stripe-emulator ready",
     );

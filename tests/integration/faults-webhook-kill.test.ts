@@ -6,7 +6,7 @@ import { subscriptions, users, webhookEvents } from "@/db/schema";
 import { syncCatalog } from "@/lib/stripe/catalog-sync";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
-import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "@/stripe-emulator";
+import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "stripe-emulator";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { freePort, startTsxProcess, type Child } from "@/scripts/lib/processes";
 import { requestAs } from "../helpers/session";

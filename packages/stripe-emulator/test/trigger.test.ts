@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { TRIGGERS, parseTriggerArgs, triggerEvent } from '../../stripe-emulator/trigger';
+import { TRIGGERS, parseTriggerArgs, triggerEvent } from '../src/trigger';
 import { FIRST_INVOICE_PAID_EVENTS, startTestEmulator, type TestEmulator } from './helpers';
 
 let env: TestEmulator;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type Stripe from 'stripe';
-import { emulatorStripeClient, startEmulator } from '../../stripe-emulator/index';
+import { emulatorStripeClient, startEmulator } from '../src/index';
 import { T0 } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'stripe-emulator-'));

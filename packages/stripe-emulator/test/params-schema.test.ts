@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatSchema, generateSchema } from '../../stripe-emulator/schema/generate';
-import { SCHEMA_FILE, routeKeys } from '../../stripe-emulator/schema/load';
-import { SUPPORTED_PARAMS } from '../../stripe-emulator/schema/supported';
-import { schemaDefines } from '../../stripe-emulator/schema/validate';
+import { formatSchema, generateSchema } from '../src/schema/generate';
+import { SCHEMA_FILE, routeKeys } from '../src/schema/load';
+import { SUPPORTED_PARAMS } from '../src/schema/supported';
+import { schemaDefines } from '../src/schema/validate';
 
 describe('the emulator parameter schema', () => {
   it('is what the installed stripe package generates (run `npm run emulator:schema` after an SDK upgrade)', () => {
     const regenerated = formatSchema(generateSchema(routeKeys()));
-    expect(regenerated === readFileSync(SCHEMA_FILE, 'utf8'), 'stripe-emulator/schema/endpoints.generated.json is stale').toBe(true);
+    expect(regenerated === readFileSync(SCHEMA_FILE, 'utf8'), 'src/schema/endpoints.generated.json is stale').toBe(true);
   });
 
   it('lists what the emulator implements for every route it serves, and only parameters Stripe defines', () => {

@@ -8,7 +8,8 @@ import { handleApi, sendJson } from './http/server';
 import { handleControl } from './control';
 import { handlePage } from './pages/index';
 
-export { DEFAULT_WEBHOOK_SECRET, API_VERSION } from './config';
+export { DEFAULT_WEBHOOK_SECRET, DEFAULT_PORT, DEFAULT_WEBHOOK_URL, API_VERSION } from './config';
+export { TRIGGERS, parseTriggerArgs, triggerEvent } from './trigger';
 export type { DeliveryRecord } from './webhooks/delivery';
 
 export interface StartEmulatorOptions extends EmulatorOptions {

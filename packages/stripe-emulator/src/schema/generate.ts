@@ -8,12 +8,14 @@
  * regenerates it in memory and fails if the committed file differs.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { normalizePath } from './paths';
 import type { EndpointSchema, ParamType, ResponseField, SchemaFile } from './types';
 
-const SDK_DIR = join(process.cwd(), 'node_modules', 'stripe');
+// Wherever the package manager put the SDK (hoisted to the root in a workspace, or beside this package).
+const SDK_DIR = join(dirname(createRequire(__filename).resolve('stripe')), '..');
 const RESOURCES_DIR = join(SDK_DIR, 'cjs', 'resources');
 
 function walk(dir: string, ext: string): string[] {
@@ -267,7 +269,7 @@ export function generateSchema(routes: string[]): SchemaFile {
     Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
   const pkg = JSON.parse(readFileSync(join(SDK_DIR, 'package.json'), 'utf8')) as { version: string };
   return {
-    generatedFrom: `stripe@${pkg.version} (${relative(process.cwd(), RESOURCES_DIR)})`,
+    generatedFrom: `stripe@${pkg.version} (node_modules/stripe/cjs/resources)`,
     endpoints,
     params: sortKeys(generator.params),
     objects: sortKeys(generator.objects),

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { expect } from 'vitest';
-import { emulatorStripeClient, startEmulator, type EmulatorHandle, type StartEmulatorOptions } from '../../stripe-emulator/index';
+import { emulatorStripeClient, startEmulator, type EmulatorHandle, type StartEmulatorOptions } from '../src/index';
 
 export const WEBHOOK_SECRET = 'whsec_test_lifecycle_secret';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
-import { emulatorStripeClient } from '../../stripe-emulator/index';
+import { emulatorStripeClient } from '../src/index';
 import { createPlan, expectStripeError, startTestEmulator, checkoutSubscription, WebhookReceiver, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
