@@ -84,8 +84,10 @@ class Generator {
       this.names.set(short, symbol);
       return short;
     }
-    const modulePath = /^"([^"]+)"\./.exec(full)?.[1] ?? '';
-    return `${relative(RESOURCES_DIR, modulePath)}:${short}`;
+    // An anonymous type (`__type`) has no module in its name: relative() of '' would be the working directory, and
+    // `npm run emulator:schema` (run in the package) would write other names than the staleness test (run at the root).
+    const modulePath = /^"([^"]+)"\./.exec(full)?.[1];
+    return `${modulePath ? relative(RESOURCES_DIR, modulePath) : '(anonymous)'}:${short}`;
   }
 
   private isStripeDeclared(symbol: ts.Symbol | undefined): symbol is ts.Symbol {
