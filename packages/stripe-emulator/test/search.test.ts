@@ -131,6 +131,7 @@ describe('customers', () => {
       'OR email:"amy@rocketrides.io"',
       'email:"a"name:"b"',
       'metadata[tier]:"gold"',
+      'metadata:"gold"',
       'email>null',
       '   ',
     ];
@@ -146,7 +147,7 @@ describe('customers', () => {
   });
 
   it('a field the resource does not search is a 400 naming it', async () => {
-    for (const query of ['foo:"bar"', 'status:"active"', '-description:null']) {
+    for (const query of ['foo:"bar"', 'status:"active"', '-description:null', 'constructor:"x"']) {
       const err = await expectStripeError(stripe.customers.search({ query }));
       const field = /(\w+)[:~]/.exec(query)?.[1] ?? '';
       expect({ status: err.statusCode, type: err.type, message: err.message }).toEqual({

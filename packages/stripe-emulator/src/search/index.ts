@@ -34,7 +34,10 @@ const METADATA_FIELD: SearchField = { type: 'token', get: () => null };
 
 /** Each clause's field must exist on the resource and take the operator and value (Stripe: "returns an error"). */
 function bind(resource: SearchResource, clause: Clause): BoundClause {
-  const field = clause.field === 'metadata' ? METADATA_FIELD : SEARCH_FIELDS[resource][clause.field];
+  // `metadata` is searched by key only (`metadata["key"]:…`).
+  if (clause.field === 'metadata' && clause.metadataKey === null) throw unparseableQuery();
+  const fields = SEARCH_FIELDS[resource];
+  const field = clause.field === 'metadata' ? METADATA_FIELD : Object.hasOwn(fields, clause.field) ? fields[clause.field] : undefined;
   if (!field) throw unsupportedField(resource, clause.field);
   const { operator, value } = clause;
   if (value.kind === 'null') {

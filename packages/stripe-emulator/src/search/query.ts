@@ -14,7 +14,7 @@ import { invalidRequest, type StripeApiError } from '../http/errors';
 
 export type Operator = ':' | '~' | '>' | '<' | '>=' | '<=';
 
-export type SearchValue = { kind: 'string'; text: string; quoted: boolean } | { kind: 'null' };
+export type SearchValue = { kind: 'string'; text: string } | { kind: 'null' };
 
 export interface Clause {
   negated: boolean;
@@ -110,13 +110,13 @@ class QueryReader {
     const operator = op[1] as Operator;
     let value: SearchValue;
     if (this.peek() === '"' || this.peek() === "'") {
-      value = { kind: 'string', text: this.quoted(), quoted: true };
+      value = { kind: 'string', text: this.quoted() };
     } else {
       const bare = /^[^\s]+/.exec(this.text.slice(this.pos))?.[0] ?? '';
       this.pos += bare.length;
       // Quotes may be left off numbers only ("You must use quotation marks around string values").
       if (/^null$/i.test(bare)) value = { kind: 'null' };
-      else if (/^-?\d+(\.\d+)?$/.test(bare)) value = { kind: 'string', text: bare, quoted: false };
+      else if (/^-?\d+(\.\d+)?$/.test(bare)) value = { kind: 'string', text: bare };
       else throw unparseableQuery();
     }
     // A clause ends at whitespace or the end of the query (`email:"a"b` is not a clause).
