@@ -51,16 +51,23 @@ export class Router {
     return this.routes.map((r) => `${r.method} ${r.path}`);
   }
 
+  /**
+   * The route for a request. Literal segments win over `:params` whatever the registration order (Stripe's own
+   * routing): `GET /v1/products/search` is the search, never a retrieve of a product with the id "search".
+   */
   match(method: string, path: string): { handler: ApiHandler; params: Record<string, string>; route: string } | null {
+    let best: { route: Route; m: RegExpExecArray } | null = null;
     for (const route of this.routes) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
-      const params: Record<string, string> = {};
-      route.keys.forEach((key, i) => (params[key] = decodeURIComponent(m[i + 1])));
-      return { handler: route.handler, params, route: `${route.method} ${route.path}` };
+      if (!best || route.keys.length < best.route.keys.length) best = { route, m };
     }
-    return null;
+    if (!best) return null;
+    const { route, m } = best;
+    const params: Record<string, string> = {};
+    route.keys.forEach((key, i) => (params[key] = decodeURIComponent(m[i + 1])));
+    return { handler: route.handler, params, route: `${route.method} ${route.path}` };
   }
 
   /** Whether any method is routed for this path (to tell 404 from 405-ish unknown routes). */

@@ -116,12 +116,6 @@ export function registerCustomers(router: Router): void {
     return paginate(items, params, '/v1/customers', 'customer');
   });
 
-  router.get('/v1/customers/search', ({ emu, params }) => {
-    const query = params.requiredStr('query');
-    const results = newestFirst(emu.store.customers.values()).filter((c) => matchesSearch(c, query));
-    return { object: 'search_result', data: results.slice(0, params.int('limit') ?? 10), has_more: false, next_page: null, url: '/v1/customers/search' };
-  });
-
   router.get('/v1/customers/:id', ({ emu, path }) => {
     if (emu.store.deletedCustomers.has(path.id)) {
       const deleted: Stripe.DeletedCustomer = { id: path.id, object: 'customer', deleted: true };
@@ -145,17 +139,5 @@ export function registerCustomers(router: Router): void {
     const customer = getCustomer(emu, path.id);
     const items = newestFirst(emu.store.paymentMethods.values()).filter((pm) => pm.customer === customer.id);
     return paginate(items, params, `/v1/customers/${customer.id}/payment_methods`, 'payment method');
-  });
-}
-
-/** Supports the common `metadata['key']:'value'` and `email:'x'` search clauses joined by AND. */
-function matchesSearch(customer: Stripe.Customer, query: string): boolean {
-  const clauses = query.split(/\s+AND\s+/i);
-  return clauses.every((clause) => {
-    const meta = /^metadata\[['"](.+?)['"]\]:['"](.*)['"]$/.exec(clause.trim());
-    if (meta) return customer.metadata[meta[1]] === meta[2];
-    const field = /^(email|name):['"](.*)['"]$/.exec(clause.trim());
-    if (field) return customer[field[1] === 'email' ? 'email' : 'name'] === field[2];
-    return false;
   });
 }

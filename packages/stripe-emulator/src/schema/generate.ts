@@ -84,8 +84,10 @@ class Generator {
       this.names.set(short, symbol);
       return short;
     }
-    const modulePath = /^"([^"]+)"\./.exec(full)?.[1] ?? '';
-    return `${relative(RESOURCES_DIR, modulePath)}:${short}`;
+    // An anonymous type (`__type`) has no module in its name: relative() of '' would be the working directory, and
+    // `npm run emulator:schema` (run in the package) would write other names than the staleness test (run at the root).
+    const modulePath = /^"([^"]+)"\./.exec(full)?.[1];
+    return `${modulePath ? relative(RESOURCES_DIR, modulePath) : '(anonymous)'}:${short}`;
   }
 
   private isStripeDeclared(symbol: ts.Symbol | undefined): symbol is ts.Symbol {
@@ -187,7 +189,7 @@ class Generator {
       const [element] = c.getTypeArguments(t as ts.TypeReference);
       const inner = element ? this.responseType(element) : null;
       const name = `${symbol.name}<${inner ?? 'unknown'}>`;
-      if (!(name in this.objects)) this.objects[name] = inner ? { data: { type: inner } } : {};
+      if (!(name in this.objects)) this.objects[name] = listObject(symbol.name, inner);
       return name;
     }
     if (symbol.name === 'DecimalImpl' || t.aliasSymbol?.name === 'Decimal') return null;
@@ -240,7 +242,7 @@ class Generator {
       const inner = this.responseType(element);
       const listName = symbol.name.replace(/Promise$/, '');
       const name = `${listName}<${inner}>`;
-      this.objects[name] = inner ? { data: { type: inner } } : {};
+      this.objects[name] = listObject(listName, inner);
       return name;
     }
     if (symbol?.name === 'Promise') {
@@ -252,6 +254,17 @@ class Generator {
     }
     return this.responseType(type);
   }
+}
+
+/**
+ * A list or search result of `inner` objects. A search result's `total_count` is includable: the SDK declares it
+ * optional, "only present when `expand` request parameter contains `total_count`" (lib.d.ts, ApiSearchResult).
+ */
+function listObject(listName: string, inner: string | null): Record<string, ResponseField> {
+  return {
+    ...(inner ? { data: { type: inner } } : {}),
+    ...(listName === 'ApiSearchResult' ? { total_count: { includable: true } } : {}),
+  };
 }
 
 /** Schema of every SDK endpoint among `routes` (`METHOD /v1/path/{}`); throws for a route the SDK does not know. */

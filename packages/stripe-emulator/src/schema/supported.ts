@@ -23,7 +23,7 @@ const PORTAL_CONFIGURATION = [
 export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/customers': ['address', 'balance', 'description', 'email', 'expand', 'invoice_settings.default_payment_method', 'metadata', 'name', 'payment_method', 'phone', 'preferred_locales', 'test_clock'],
   'GET /v1/customers': [...LIST, 'email', 'test_clock', 'created'],
-  'GET /v1/customers/search': ['query', 'limit', 'expand'],
+  'GET /v1/customers/search': ['query', 'limit', 'page', 'expand'],
   'GET /v1/customers/{}': ['expand'],
   'POST /v1/customers/{}': ['address', 'balance', 'description', 'email', 'expand', 'invoice_settings.default_payment_method', 'metadata', 'name', 'phone'],
   'DELETE /v1/customers/{}': [],
@@ -142,4 +142,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand'],
 
   'POST /v1/billing/meter_events': ['event_name', 'payload', 'identifier', 'timestamp'],
+
+  // Search (src/search): the same parameters on every searchable resource.
+  ...Object.fromEntries(['charges', 'invoices', 'payment_intents', 'prices', 'products', 'subscriptions'].map((r) => [`GET /v1/${r}/search`, ['query', 'limit', 'page', 'expand']])),
 };
