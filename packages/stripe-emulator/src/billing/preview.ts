@@ -10,6 +10,7 @@ import { nextPeriodEnd } from './periods';
 import { getCustomer, getPrice, getSubscription } from '../resources/lookup';
 import { itemUpdatesFrom } from '../resources/subscriptions';
 import { scheduleIdOf } from './schedules';
+import { subscriptionDiscountsAt } from './discounts';
 
 /** Items the subscription will bill at its next renewal: the scheduled next phase's, if a schedule switches then. */
 function nextCycleItems(emu: Emulator, sub: Stripe.Subscription, plan: PlannedChange | null): Array<{ id: string; price: Stripe.Price; quantity: number }> {
@@ -67,7 +68,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
     const newPeriod = resetsCycle(sub, plan)
       ? newCycleLines(emu, sub, plan.result.map((r, i) => ({ id: r.id ?? `si_preview_${i}`, price: r.price, quantity: r.quantity })), prorationDate)
       : [];
-    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate);
+    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate, undefined, prorationDate);
   }
   const willCancel = details?.bool('cancel_at_period_end') ?? sub.cancel_at_period_end;
   if (willCancel || sub.status === 'canceled') {
@@ -78,7 +79,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   const nextStart = sub.status === 'trialing' && sub.trial_end !== null ? sub.trial_end : end;
   const nextEnd = nextPeriodEnd(sub.billing_cycle_anchor, nextStart, recurring.interval, recurring.interval_count);
   const cycle = items.map((item) => lineForItem(emu, sub, item, nextStart, nextEnd));
-  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart);
+  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart, nextStart);
 }
 
 function build(
@@ -91,6 +92,8 @@ function build(
   periodStart: number,
   periodEnd: number,
   nextAttempt?: number,
+  /** When the previewed invoice would be created: decides which of the subscription's discounts still apply. */
+  discountsAt?: number,
 ): Stripe.Invoice {
   const invoice = buildInvoice(
     emu,
@@ -105,6 +108,7 @@ function build(
       periodEnd,
       autoFinalizeAt: null,
       currency: lines[0]?.currency ?? sub?.currency ?? 'usd',
+      discounts: sub && discountsAt !== undefined ? subscriptionDiscountsAt(emu, sub, discountsAt, false) : [],
     },
     lines.map((l) => buildLineItem(null, l)),
   );
