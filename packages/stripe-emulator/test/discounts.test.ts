@@ -291,6 +291,33 @@ describe('discounts on subscriptions', () => {
   });
 });
 
+describe('invoice previews with proposed discounts', () => {
+  it('`discounts` on createPreview shows the coupon before it is applied (nothing redeemed); the renewal then matches', async () => {
+    const { clock, customer } = await clockCustomer(stripe, T0, 'preview-discount@example.com');
+    const current = await stripe.coupons.create({ percent_off: 10, duration: 'forever' });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: basic.monthly.id }], default_payment_method: 'pm_card_visa', discounts: [{ coupon: current.id }] });
+    const proposed = await stripe.coupons.create({ amount_off: 250, currency: 'usd', duration: 'forever' });
+    const inherited = await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id });
+    expect(inherited.total).toBe(900);
+    const withProposed = await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id, discounts: [{ coupon: proposed.id }] });
+    expect(withProposed).toMatchObject({ subtotal: 1000, total: 750 });
+    const both = await stripe.invoices.createPreview({
+      customer: customer.id, subscription: sub.id, discounts: [{ discount: discountIdOf(sub.discounts[0]) }, { coupon: proposed.id }],
+    });
+    expect(both.total).toBe(650);
+    const none = await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id, discounts: '' });
+    expect(none).toMatchObject({ total: 1000, discounts: [], total_discount_amounts: [] });
+    expect((await stripe.coupons.retrieve(proposed.id)).times_redeemed).toBe(0);
+    const refused = await expectStripeError(stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id, discounts: [{ coupon: 'MISSING' }] }));
+    expect(refused).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'discounts[0][coupon]' });
+
+    await stripe.subscriptions.update(sub.id, { discounts: [{ coupon: proposed.id }] });
+    await advance(clock.id, MONTHS[0] + 2 * 3600);
+    const renewal = (await invoicesOf(customer.id))[1];
+    expect(renewal).toMatchObject({ billing_reason: 'subscription_cycle', total: withProposed.total });
+  });
+});
+
 describe('discounts in Checkout', () => {
   it('`discounts` on a subscription session: discounted amounts, and the first invoice is discounted', async () => {
     const customer = await stripe.customers.create({ email: 'checkout-discount@example.com' });

@@ -155,8 +155,33 @@ export interface DiscountTarget {
 /** Redeem a checked coupon or code: a new discount object, times_redeemed counted once, customer.discount.created. */
 export function redeem(emu: Emulator, redemption: Redemption, target: DiscountTarget, at: number): Stripe.Discount {
   const { coupon, promotionCode } = redemption;
-  const discount: Stripe.Discount = {
-    id: newId('di'),
+  const discount = discountObject(newId('di'), redemption, target, at);
+  emu.store.discounts.set(discount.id, discount);
+  coupon.times_redeemed += 1;
+  refreshCouponValidity(emu, coupon, at);
+  if (promotionCode) promotionCode.times_redeemed += 1;
+  if (target.customer) emitEvent(emu, 'customer.discount.created', discount);
+  return discount;
+}
+
+/**
+ * The discounts an invoice preview's `discounts` proposes: kept ones as they are, new coupons / codes as the
+ * discounts they would become (not stored, nothing redeemed).
+ */
+export function proposedDiscounts(emu: Emulator, list: Array<Redemption | { existing: string }>, target: DiscountTarget, at: number): Stripe.Discount[] {
+  return list.flatMap((d) => {
+    if ('existing' in d) {
+      const existing = emu.store.discounts.get(d.existing);
+      return existing ? [existing] : [];
+    }
+    return [discountObject(`di_preview_${randomToken(14)}`, d, target, at)];
+  });
+}
+
+function discountObject(id: string, redemption: Redemption, target: DiscountTarget, at: number): Stripe.Discount {
+  const { coupon, promotionCode } = redemption;
+  return {
+    id,
     object: 'discount',
     checkout_session: target.checkoutSession ?? null,
     customer: target.customer,
@@ -170,12 +195,6 @@ export function redeem(emu: Emulator, redemption: Redemption, target: DiscountTa
     subscription: target.subscription ?? null,
     subscription_item: null,
   };
-  emu.store.discounts.set(discount.id, discount);
-  coupon.times_redeemed += 1;
-  refreshCouponValidity(emu, coupon, at);
-  if (promotionCode) promotionCode.times_redeemed += 1;
-  if (target.customer) emitEvent(emu, 'customer.discount.created', discount);
-  return discount;
 }
 
 function deletedDiscount(discount: Stripe.Discount): Stripe.DeletedDiscount {

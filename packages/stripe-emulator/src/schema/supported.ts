@@ -163,3 +163,4 @@ Object.assign(SUPPORTED_PARAMS, {
 SUPPORTED_PARAMS['POST /v1/checkout/sessions'].push('discounts');
 SUPPORTED_PARAMS['POST /v1/subscriptions'].push('discounts');
 SUPPORTED_PARAMS['POST /v1/subscriptions/{}'].push('discounts');
+SUPPORTED_PARAMS['POST /v1/invoices/create_preview'].push('discounts');
