@@ -182,6 +182,16 @@ describe('promotion codes', () => {
       stripe.subscriptions.create({ customer: customer.id, items: [{ price: other.monthly.id }], default_payment_method: 'pm_card_visa', discounts: [{ coupon: coupon.id }] }),
     );
     expect(second).toMatchObject({ statusCode: 400, message: `Coupon expired: ${coupon.id}`, param: 'discounts[0][coupon]' });
+    // Past redeem_by (at the customer's test-clock time) the coupon cannot be redeemed either.
+    const now = Math.floor(Date.now() / 1000);
+    const soon = await stripe.coupons.create({ percent_off: 5, redeem_by: now + DAY });
+    expect(soon.valid).toBe(true);
+    const later = await clockCustomer(stripe, now + 10 * DAY, 'later@example.com');
+    const afterRedeemBy = await expectStripeError(
+      stripe.subscriptions.create({ customer: later.customer.id, items: [{ price: basic.monthly.id }], default_payment_method: 'pm_card_visa', discounts: [{ coupon: soon.id }] }),
+    );
+    expect(afterRedeemBy.message).toBe(`Coupon expired: ${soon.id}`);
+    expect((await stripe.coupons.retrieve(soon.id)).times_redeemed).toBe(0);
     const viaCode = await expectStripeError(
       stripe.subscriptions.create({ customer: customer.id, items: [{ price: other.monthly.id }], default_payment_method: 'pm_card_visa', discounts: [{ promotion_code: promo.id }] }),
     );

@@ -9,6 +9,7 @@ import {
   createPromotionCode,
   deleteCoupon,
   endDiscount,
+  refreshCouponValidity,
   updateCoupon,
   updatePromotionCode,
 } from '../billing/discounts';
@@ -16,6 +17,7 @@ import {
 function getCoupon(emu: Emulator, id: string): Stripe.Coupon {
   const coupon = emu.store.coupons.get(id);
   if (!coupon) throw resourceMissing('coupon', id);
+  refreshCouponValidity(emu, coupon);
   return coupon;
 }
 
@@ -30,6 +32,7 @@ export function registerCoupons(router: Router): void {
   router.post('/v1/coupons', ({ emu, params }) => createCoupon(emu, params));
   router.get('/v1/coupons', ({ emu, params }) => {
     const items = newestFirst(emu.store.coupons.values()).filter((c) => matchesRange(c.created, params, 'created'));
+    for (const coupon of items) refreshCouponValidity(emu, coupon);
     return paginate(items, params, '/v1/coupons', 'coupon');
   });
   router.get('/v1/coupons/:id', ({ emu, path }) => getCoupon(emu, path.id));
