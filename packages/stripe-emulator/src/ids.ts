@@ -40,4 +40,6 @@ export const ID_PREFIXES = [
   ['pi_', 'paymentIntents'],
   ['ch_', 'charges'],
   ['seti_', 'setupIntents'],
+  ['promo_', 'promotionCodes'],
+  ['di_', 'discounts'],
 ] as const;

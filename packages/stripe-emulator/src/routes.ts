@@ -14,6 +14,7 @@ import { registerBillingPortal } from './resources/billing-portal';
 import { registerMeters } from './resources/meters';
 import { registerPaymentIntents } from './resources/payment-intents';
 import { registerSearch } from './search';
+import { registerCoupons } from './resources/coupons';
 
 export function buildRouter(): Router {
   const router = new Router();
@@ -32,5 +33,6 @@ export function buildRouter(): Router {
   registerMeters(router);
   registerPaymentIntents(router);
   registerSearch(router);
+  registerCoupons(router);
   return router;
 }

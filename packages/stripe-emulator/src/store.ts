@@ -40,6 +40,8 @@ export interface CheckoutInternals {
   pendingAuthenticationCard: string | null;
   /** The hosted page's last refused attempt, shown once by the page it redirects to (post/redirect/get). */
   lastAttempt?: { error: string; email?: string; name?: string } | null;
+  /** The hosted page's last refused promotion code and why (shown once beside the code field). */
+  lastPromotionCode?: { code: string; error: string } | null;
 }
 
 /**
@@ -79,6 +81,13 @@ export class Store {
   meterEvents: RecordedMeterEvent[] = [];
   idempotency = new Map<string, StoredIdempotentResponse>();
   invoiceSequence = 0;
+  coupons = new Map<string, Stripe.Coupon>();
+  /** Deleted coupons: gone from the API, still behind the discounts redeemed from them. */
+  deletedCoupons = new Map<string, Stripe.Coupon>();
+  promotionCodes = new Map<string, Stripe.PromotionCode>();
+  discounts = new Map<string, Stripe.Discount>();
+  /** Discounts taken off their subscription (spent, lapsed or deleted); invoices still reference them. */
+  discountsEnded = new Set<string>();
 
   /** Look an object up by id using its prefix; used by `expand[]`. */
   findById(id: string): object | undefined {
@@ -95,7 +104,8 @@ export class Store {
           return this[collection].get(id);
       }
     }
-    return undefined;
+    // Coupon ids are chosen freely (no prefix).
+    return this.coupons.get(id) ?? this.deletedCoupons.get(id);
   }
 
   toJSON(): Record<string, unknown> {
@@ -130,6 +140,11 @@ export class Store {
       meterEvents: this.meterEvents,
       idempotency: [...this.idempotency.values()],
       invoiceSequence: this.invoiceSequence,
+      coupons: [...this.coupons.values()],
+      deletedCoupons: [...this.deletedCoupons.values()],
+      promotionCodes: [...this.promotionCodes.values()],
+      discounts: [...this.discounts.values()],
+      discountsEnded: [...this.discountsEnded],
     };
   }
 
@@ -167,6 +182,11 @@ export class Store {
     store.meterEvents = data.meterEvents ?? [];
     store.idempotency = new Map((data.idempotency ?? []).map((r) => [r.key, r]));
     store.invoiceSequence = data.invoiceSequence ?? 0;
+    store.coupons = byId(data.coupons);
+    store.deletedCoupons = byId(data.deletedCoupons);
+    store.promotionCodes = byId(data.promotionCodes);
+    store.discounts = byId(data.discounts);
+    store.discountsEnded = new Set(data.discountsEnded ?? []);
     return store;
   }
 
@@ -229,4 +249,9 @@ export interface PersistedState {
   meterEvents?: RecordedMeterEvent[];
   idempotency?: StoredIdempotentResponse[];
   invoiceSequence?: number;
+  coupons?: Stripe.Coupon[];
+  deletedCoupons?: Stripe.Coupon[];
+  promotionCodes?: Stripe.PromotionCode[];
+  discounts?: Stripe.Discount[];
+  discountsEnded?: string[];
 }

@@ -11,6 +11,8 @@ import { Params } from '../http/form';
 import { getPrice } from '../resources/lookup';
 import { DAY } from '../config';
 import { newId } from '../ids';
+import { productIdOf } from './plans';
+import { checkCoupon, checkPromotionCode, computeDiscounts, couponFor, findActiveCode, redeem, type Redemption, type RedemptionContext } from './discounts';
 
 export interface CheckoutPayment {
   /** Card number or test token (`pm_card_visa`). */
@@ -77,6 +79,8 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
     if (payment.authentication === 'fail') throw cardError(AUTHENTICATION_FAILED);
   }
 
+  const discounts = recheckDiscounts(emu, session);
+
   let customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
   const email = payment.email ?? session.customer_email ?? null;
   if (!customerId) {
@@ -115,11 +119,15 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
       description: internals.subscriptionDescription,
       defaultPaymentMethod: pm.id,
       authenticated: true,
+      discounts,
+      checkoutSession: session.id,
     });
     session.subscription = subscription.id;
     session.invoice = invoice.id;
     session.payment_status = invoice.amount_paid > 0 ? 'paid' : 'no_payment_required';
   } else if (session.mode === 'payment') {
+    const now = emu.nowFor(customer.id);
+    for (const r of discounts) redeem(emu, r, { customer: customer.id, checkoutSession: session.id }, now);
     session.payment_intent = newId('pi');
     session.payment_status = 'paid';
   } else {
@@ -135,4 +143,73 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
 /** The success_url with Stripe's `{CHECKOUT_SESSION_ID}` template filled in. */
 export function successRedirect(session: Stripe.Checkout.Session): string | null {
   return session.success_url ? session.success_url.replace('{CHECKOUT_SESSION_ID}', session.id) : null;
+}
+
+/** The coupons behind a session's `discounts` (a coupon, or a promotion code's coupon). */
+function sessionRedemptions(emu: Emulator, session: Stripe.Checkout.Session): Redemption[] {
+  return (session.discounts ?? []).flatMap((d) => {
+    const promoId = typeof d.promotion_code === 'string' ? d.promotion_code : (d.promotion_code?.id ?? null);
+    const promotionCode = promoId ? (emu.store.promotionCodes.get(promoId) ?? null) : null;
+    const couponRef = promotionCode ? promotionCode.promotion.coupon : d.coupon;
+    const coupon = couponRef ? couponFor(emu, typeof couponRef === 'string' ? couponRef : couponRef.id) : undefined;
+    return coupon ? [{ coupon, promotionCode }] : [];
+  });
+}
+
+/**
+ * A session's amounts from its line items and discounts: each line's amount_discount and amount_total, the session's
+ * amount_subtotal / amount_total / total_details.amount_discount (nothing is due today during a free trial).
+ */
+export function priceSession(emu: Emulator, session: Stripe.Checkout.Session): void {
+  const internals = emu.store.checkoutInternals.get(session.id);
+  if (!internals) return;
+  const items = internals.lineItems;
+  const coupons = sessionRedemptions(emu, session).map((r) => r.coupon);
+  const { perLine } = computeDiscounts(
+    items.map((li) => ({ amount: li.amount_subtotal, product: li.price ? productIdOf(li.price) : null, discountable: true })),
+    coupons,
+    session.currency ?? 'usd',
+  );
+  items.forEach((li, i) => {
+    li.amount_discount = perLine[i].reduce((s, a) => s + a, 0);
+    li.amount_total = li.amount_subtotal - li.amount_discount;
+  });
+  const trial = session.mode === 'subscription' && Boolean(internals.trialPeriodDays || internals.trialEnd);
+  const subtotal = trial ? 0 : items.reduce((s, li) => s + li.amount_subtotal, 0);
+  const discount = trial ? 0 : items.reduce((s, li) => s + li.amount_discount, 0);
+  session.amount_subtotal = subtotal;
+  session.amount_total = subtotal - discount;
+  session.total_details = { amount_discount: discount, amount_shipping: session.total_details?.amount_shipping ?? 0, amount_tax: session.total_details?.amount_tax ?? 0 };
+  if (session.status === 'open') session.payment_status = session.amount_total === 0 && session.mode !== 'payment' ? 'no_payment_required' : 'unpaid';
+}
+
+function redemptionContext(emu: Emulator, session: Stripe.Checkout.Session): RedemptionContext {
+  const customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+  const customer = customerId ? (emu.store.customers.get(customerId) ?? null) : null;
+  const items = emu.store.checkoutInternals.get(session.id)?.lineItems ?? [];
+  return { customer, amount: items.reduce((s, li) => s + li.amount_subtotal, 0), currency: session.currency ?? 'usd', at: emu.nowFor(customerId) };
+}
+
+/** Checks the session's discounts again when the customer pays (a code may have run out meanwhile). */
+function recheckDiscounts(emu: Emulator, session: Stripe.Checkout.Session): Redemption[] {
+  const ctx = redemptionContext(emu, session);
+  return sessionRedemptions(emu, session).map((r) => ({
+    coupon: r.promotionCode ? checkPromotionCode(emu, r.promotionCode, ctx, 'promotion_code') : checkCoupon(emu, r.coupon.id, ctx, 'discounts'),
+    promotionCode: r.promotionCode,
+  }));
+}
+
+/** The hosted page's promotion-code field: a code the customer typed, checked with Stripe's refusals. */
+export function applyPromotionCode(emu: Emulator, session: Stripe.Checkout.Session, typed: string): void {
+  if (!session.allow_promotion_codes) throw invalidRequest('This Checkout Session does not accept promotion codes.', 'promotion_code');
+  const promo = findActiveCode(emu, typed);
+  if (!promo) throw invalidRequest('This code is invalid.', 'promotion_code', 'promotion_code_invalid');
+  checkPromotionCode(emu, promo, redemptionContext(emu, session), 'promotion_code');
+  session.discounts = [{ coupon: null, promotion_code: promo.id }];
+  priceSession(emu, session);
+}
+
+export function removePromotionCode(emu: Emulator, session: Stripe.Checkout.Session): void {
+  session.discounts = [];
+  priceSession(emu, session);
 }

@@ -8,6 +8,7 @@ import { productIdOf } from './plans';
 import { cardOfPaymentMethod } from './payment-methods';
 import type { CardErrorDetails, PaymentErrorContext } from '../http/errors';
 import { cancelPaymentIntent, ensurePaymentIntent, paymentIntentFailed, paymentIntentSucceeded } from './payment-intents';
+import { applyInvoiceDiscounts, recordDiscountUse, subscriptionDiscountsAt } from './discounts';
 
 /** One line of an invoice before it has an id. */
 export interface LineSpec {
@@ -131,6 +132,23 @@ export interface DraftInvoiceOptions {
   description?: string | null;
   /** Pre-allocated id, so a subscription can reference its first invoice in its created event. */
   id?: string;
+  /** Discounts to apply; for a stored subscription invoice, default: the subscription's active discounts now. */
+  discounts?: Stripe.Discount[];
+}
+
+/**
+ * The invoice's totals from its lines: the subtotal, then the discounts (applyInvoiceDiscounts, before any tax),
+ * then what is due after the customer's balance.
+ */
+export function computeInvoiceTotals(emu: Emulator, invoice: Stripe.Invoice, discounts: Stripe.Discount[], balance: number): void {
+  const subtotal = invoice.lines.data.reduce((sum, l) => sum + l.amount, 0);
+  const discounted = subtotal - applyInvoiceDiscounts(emu, invoice, discounts);
+  invoice.subtotal = subtotal;
+  invoice.subtotal_excluding_tax = subtotal;
+  invoice.total_excluding_tax = discounted;
+  invoice.total = discounted;
+  invoice.amount_due = Math.max(0, discounted + balance);
+  invoice.amount_remaining = invoice.amount_due;
 }
 
 /** The invoice object itself, not stored; previews use this directly. */
@@ -222,6 +240,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     webhooks_delivered_at: null,
   };
   if (invoice.test_clock !== null && typeof invoice.test_clock !== 'string') invoice.test_clock = invoice.test_clock.id;
+  computeInvoiceTotals(emu, invoice, opts.discounts ?? [], customer.balance);
   return invoice;
 }
 
@@ -229,10 +248,12 @@ export function createDraftInvoice(emu: Emulator, opts: DraftInvoiceOptions): St
   const id = opts.id ?? newId('in');
   const pending = opts.includePendingItems ? pendingInvoiceItems(emu, opts.customer.id, opts.subscription?.id ?? null) : [];
   const specs = [...pending.map((ii) => lineSpecFromInvoiceItem(emu, ii)), ...opts.lines];
-  const invoice = buildInvoice(emu, id, opts, specs.map((spec) => buildLineItem(id, spec)));
+  const discounts = opts.discounts ?? (opts.subscription ? subscriptionDiscountsAt(emu, opts.subscription, emu.nowFor(opts.customer.id), true) : []);
+  const invoice = buildInvoice(emu, id, { ...opts, discounts }, specs.map((spec) => buildLineItem(id, spec)));
   for (const ii of pending) ii.invoice = id;
   emu.store.invoices.set(id, invoice);
   emitEvent(emu, 'invoice.created', invoice);
+  recordDiscountUse(emu, invoice, discounts);
   return invoice;
 }
 

@@ -10,6 +10,7 @@ import { nextPeriodEnd } from './periods';
 import { getCustomer, getPrice, getSubscription } from '../resources/lookup';
 import { itemUpdatesFrom } from '../resources/subscriptions';
 import { scheduleIdOf } from './schedules';
+import { discountIds, discountsFrom, proposedDiscounts, subscriptionDiscountsAt } from './discounts';
 
 /** Items the subscription will bill at its next renewal: the scheduled next phase's, if a schedule switches then. */
 function nextCycleItems(emu: Emulator, sub: Stripe.Subscription, plan: PlannedChange | null): Array<{ id: string; price: Stripe.Price; quantity: number }> {
@@ -45,11 +46,15 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   if (sub && sub.customer !== customer.id) throw invalidRequest('The subscription does not belong to this customer.', 'subscription');
   const id = `upcoming_in_${randomToken(24)}`;
   const now = emu.nowFor(customer.id);
+  // `discounts` replaces the inherited ones ('' previews without any): checked like a redemption, nothing redeemed.
+  const amount = sub ? sub.items.data.reduce((sum, i) => sum + (i.price.unit_amount ?? 0) * (i.quantity ?? 1), 0) : 0;
+  const proposed = discountsFrom(emu, params, { customer, amount, currency: sub?.currency ?? 'usd', at: now }, 'discounts', sub ? discountIds(sub) : []);
+  const override = proposed ? proposedDiscounts(emu, proposed, { customer: customer.id, subscription: sub?.id ?? null }, now) : undefined;
 
   if (!sub) {
     const lines = pendingInvoiceItems(emu, customer.id, null).map((ii) => lineSpecFromInvoiceItem(emu, ii));
     if (lines.length === 0) throw invalidRequest('No upcoming invoices for customer: ' + customer.id, undefined, 'invoice_upcoming_none', 404);
-    return build(emu, id, customer, null, 'upcoming', lines, now, now);
+    return build(emu, id, customer, null, 'upcoming', lines, now, now, undefined, undefined, override);
   }
 
   const details = params.obj('subscription_details');
@@ -67,7 +72,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
     const newPeriod = resetsCycle(sub, plan)
       ? newCycleLines(emu, sub, plan.result.map((r, i) => ({ id: r.id ?? `si_preview_${i}`, price: r.price, quantity: r.quantity })), prorationDate)
       : [];
-    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate);
+    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate, undefined, prorationDate, override);
   }
   const willCancel = details?.bool('cancel_at_period_end') ?? sub.cancel_at_period_end;
   if (willCancel || sub.status === 'canceled') {
@@ -78,7 +83,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   const nextStart = sub.status === 'trialing' && sub.trial_end !== null ? sub.trial_end : end;
   const nextEnd = nextPeriodEnd(sub.billing_cycle_anchor, nextStart, recurring.interval, recurring.interval_count);
   const cycle = items.map((item) => lineForItem(emu, sub, item, nextStart, nextEnd));
-  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart);
+  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart, nextStart, override);
 }
 
 function build(
@@ -91,6 +96,10 @@ function build(
   periodStart: number,
   periodEnd: number,
   nextAttempt?: number,
+  /** When the previewed invoice would be created: decides which of the subscription's discounts still apply. */
+  discountsAt?: number,
+  /** The request's `discounts`, replacing the subscription's. */
+  override?: Stripe.Discount[],
 ): Stripe.Invoice {
   const invoice = buildInvoice(
     emu,
@@ -105,6 +114,7 @@ function build(
       periodEnd,
       autoFinalizeAt: null,
       currency: lines[0]?.currency ?? sub?.currency ?? 'usd',
+      discounts: override ?? (sub && discountsAt !== undefined ? subscriptionDiscountsAt(emu, sub, discountsAt, false) : []),
     },
     lines.map((l) => buildLineItem(null, l)),
   );

@@ -18,6 +18,7 @@ import {
 import { meteredUsage } from './metering';
 import { settlePendingUpdate } from './payment-behavior';
 import { cancelPaymentIntent } from './payment-intents';
+import { redeem, subscriptionDiscountsAt, type Redemption } from './discounts';
 
 export interface ItemSpec {
   price: Stripe.Price;
@@ -164,6 +165,10 @@ export interface CreateSubscriptionInput {
   saveDefaultPaymentMethod?: 'off' | 'on_subscription';
   /** `trial_settings.end_behavior.missing_payment_method`. */
   missingPaymentMethod?: 'create_invoice' | 'pause';
+  /** Checked coupons / promotion codes (`discounts`), redeemed onto the new subscription. */
+  discounts?: Redemption[];
+  /** The Checkout Session the discounts were redeemed through. */
+  checkoutSession?: string;
 }
 
 export function billingMode(type: Stripe.Subscription.BillingMode.Type, at: number): Stripe.Subscription.BillingMode {
@@ -246,6 +251,9 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     trial_start: trialing ? now : null,
   };
   emu.store.subscriptions.set(sub.id, sub);
+  sub.discounts = (input.discounts ?? []).map(
+    (r) => redeem(emu, r, { customer: customer.id, subscription: sub.id, checkoutSession: input.checkoutSession ?? null }, now).id,
+  );
   emitEvent(emu, 'customer.subscription.created', sub);
   if (trialing && sub.trial_end !== null && sub.trial_end - now <= TRIAL_WILL_END_LEAD) {
     // A trial no longer than the notice period is already "ending": Stripe sends trial_will_end right away.
@@ -360,6 +368,8 @@ export function renewSubscription(emu: Emulator, sub: Stripe.Subscription, at: n
     periodEnd: oldEnd,
     autoFinalizeAt: at + DRAFT_FINALIZE_DELAY,
     currency: sub.currency,
+    // The new period's start decides which discounts still apply, as the preview of this renewal does.
+    discounts: subscriptionDiscountsAt(emu, sub, newStart, true),
   });
   sub.latest_invoice = invoice.id;
   emitEvent(emu, 'customer.subscription.updated', sub, before);

@@ -32,6 +32,12 @@ function expandPath(emu: Emulator, value: Json, segments: string[]): Json {
   } else if (typeof child === 'string') {
     const found = emu.store.findById(child);
     if (found) child = clone(found);
+  } else if (Array.isArray(child)) {
+    // An array of ids (a subscription's `discounts`) expands element by element.
+    child = child.map((id: unknown) => {
+      const found = typeof id === 'string' ? emu.store.findById(id) : undefined;
+      return found ? clone(found) : id;
+    });
   }
   value[head] = expandPath(emu, child, rest);
   return value;

@@ -4,7 +4,14 @@ import type { Emulator } from '../emulator';
 import { StripeApiError } from '../http/errors';
 import { readBody } from '../http/server';
 import { parseForm, Params } from '../http/form';
-import { completeCheckoutSession, refreshExpiry, successRedirect, type CheckoutPayment } from '../billing/checkout';
+import {
+  applyPromotionCode,
+  completeCheckoutSession,
+  refreshExpiry,
+  removePromotionCode,
+  successRedirect,
+  type CheckoutPayment,
+} from '../billing/checkout';
 import { describeInterval, formatAmount, productIdOf } from '../billing/plans';
 import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
 
@@ -36,10 +43,55 @@ function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
       : html`<p class="amount">${formatAmount(session.amount_total ?? 0, currency)}</p>${recurring?.price ? html`<p class="muted">per ${describeInterval(recurring.price)}</p>` : null}`}
     <table aria-label="Order summary"><tbody>
       ${items.map(
-        (li) => html`<tr><td>${li.description}${li.quantity === null ? ' (billed by usage)' : ` × ${li.quantity}`}${productDescription(emu, li)}</td><td class="num">${formatAmount(li.amount_total, li.currency)}</td></tr>`,
+        (li) => html`<tr><td>${li.description}${li.quantity === null ? ' (billed by usage)' : ` × ${li.quantity}`}${productDescription(emu, li)}</td><td class="num">${formatAmount(li.amount_subtotal, li.currency)}</td></tr>`,
       )}
+      ${discountRows(emu, session)}
     </tbody></table>
+    ${promotionCodeField(emu, session)}
   </div>`;
+}
+
+/** The label Stripe shows for an applied discount: the promotion code, else the coupon's name or id. */
+function discountLabel(emu: Emulator, d: Stripe.Checkout.Session.Discount): string {
+  const promoId = typeof d.promotion_code === 'string' ? d.promotion_code : (d.promotion_code?.id ?? null);
+  const promo = promoId ? emu.store.promotionCodes.get(promoId) : undefined;
+  if (promo) return promo.code;
+  const couponId = typeof d.coupon === 'string' ? d.coupon : (d.coupon?.id ?? '');
+  const coupon = emu.store.coupons.get(couponId) ?? emu.store.deletedCoupons.get(couponId);
+  return coupon?.name ?? couponId;
+}
+
+function discountRows(emu: Emulator, session: Stripe.Checkout.Session): Html | null {
+  const applied = session.discounts ?? [];
+  if (applied.length === 0) return null;
+  const items = emu.store.checkoutInternals.get(session.id)?.lineItems ?? [];
+  const currency = session.currency ?? 'usd';
+  const subtotal = items.reduce((s, li) => s + li.amount_subtotal, 0);
+  const off = items.reduce((s, li) => s + li.amount_discount, 0);
+  return html`<tr><td>Subtotal</td><td class="num">${formatAmount(subtotal, currency)}</td></tr>
+    <tr data-testid="discount-row"><td>${applied.map((d) => discountLabel(emu, d)).join(', ')}</td><td class="num">−${formatAmount(off, currency)}</td></tr>
+    <tr><td><strong>Total</strong></td><td class="num" data-testid="discounted-total"><strong>${formatAmount(subtotal - off, currency)}</strong></td></tr>`;
+}
+
+/** `allow_promotion_codes`: a field to type a code into, or the applied code with a way to remove it. */
+function promotionCodeField(emu: Emulator, session: Stripe.Checkout.Session): Html | null {
+  if (!session.allow_promotion_codes) return null;
+  const internals = emu.store.checkoutInternals.get(session.id);
+  const refused = internals?.lastPromotionCode ?? null;
+  if (internals && refused) internals.lastPromotionCode = null;
+  const applied = (session.discounts ?? [])[0];
+  if (applied) {
+    return html`<form method="post" action="/checkout/${session.id}/promotion_code" class="row">
+      <span data-testid="applied-promotion-code">${discountLabel(emu, applied)}</span>
+      <button type="submit" name="action" value="remove" class="secondary">Remove promotion code</button>
+    </form>`;
+  }
+  return html`<form method="post" action="/checkout/${session.id}/promotion_code">
+    <label for="promotion_code">Add promotion code</label>
+    <input id="promotion_code" name="code" autocomplete="off" value="${refused?.code ?? ''}">
+    ${refused ? html`<div class="error" role="alert" data-testid="promotion-code-error">${refused.error}</div>` : null}
+    <button type="submit" name="action" value="apply">Apply</button>
+  </form>`;
 }
 
 /** A subscription that starts with a free trial: nothing is charged today, and Stripe's button says "Start trial". */
@@ -113,8 +165,25 @@ function attempt(emu: Emulator, res: ServerResponse, session: Stripe.Checkout.Se
   }
 }
 
+/** Apply or remove a promotion code, then back to the checkout (post/redirect/get); a refusal shows once there. */
+function promotionCodeAction(emu: Emulator, res: ServerResponse, session: Stripe.Checkout.Session, form: Params): void {
+  const code = form.str('code') ?? '';
+  try {
+    emu.withRequest({ id: null, idempotencyKey: null }, () => {
+      if (form.str('action') === 'remove') removePromotionCode(emu, session);
+      else applyPromotionCode(emu, session, code);
+    });
+  } catch (err) {
+    if (!(err instanceof StripeApiError)) throw err;
+    const internals = emu.store.checkoutInternals.get(session.id);
+    if (internals) internals.lastPromotionCode = { code, error: err.body.message };
+  }
+  emu.scheduleSave();
+  redirect(res, `/checkout/${session.id}`);
+}
+
 export async function handleCheckoutPage(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-  const m = /^\/checkout\/([^/]+)(?:\/(pay|authenticate))?$/.exec(url.pathname);
+  const m = /^\/checkout\/([^/]+)(?:\/(pay|authenticate|promotion_code))?$/.exec(url.pathname);
   if (!m) return false;
   const session = emu.store.checkoutSessions.get(decodeURIComponent(m[1]));
   if (!session) {
@@ -142,6 +211,10 @@ export async function handleCheckoutPage(emu: Emulator, req: IncomingMessage, re
   const form = new Params(parseForm(await readBody(req)));
   const email = form.str('email') || undefined;
   const name = form.str('name') || undefined;
+  if (m[2] === 'promotion_code') {
+    promotionCodeAction(emu, res, session, form);
+    return true;
+  }
   if (m[2] === 'pay') {
     attempt(emu, res, session, { card: form.str('card_number') ?? '', email, name });
     return true;

@@ -10,7 +10,8 @@ import { mixedIntervals } from '../billing/subscriptions';
 import { getCustomer, getPrice } from './lookup';
 import { createPrice } from './prices';
 import { productName } from '../billing/plans';
-import { expireSession, refreshExpiry } from '../billing/checkout';
+import { expireSession, priceSession, refreshExpiry } from '../billing/checkout';
+import { discountsFrom, newRedemptions } from '../billing/discounts';
 import { CHECKOUT_SESSION_LIFETIME } from '../config';
 
 const MODES = ['payment', 'setup', 'subscription'] as const;
@@ -84,6 +85,13 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
   }
   const now = emu.nowFor(customer?.id);
   const subtotal = lineItems.reduce((sum, li) => sum + li.amount_subtotal, 0);
+  if (params.has('discounts') && params.bool('allow_promotion_codes') === true) {
+    throw invalidRequest('You may only specify one of these parameters: allow_promotion_codes, discounts.', 'discounts');
+  }
+  const discounts = newRedemptions(
+    discountsFrom(emu, params, { customer, amount: subtotal, currency: lineItems[0]?.currency ?? params.str('currency') ?? 'usd', at: now }),
+  );
+  if (discounts.length > 1) throw invalidRequest('You may only specify one discount.', 'discounts');
   const dueToday = mode === 'subscription' && (trialPeriodDays || trialEnd) ? 0 : subtotal;
   const id = `cs_test_${randomToken(58)}`;
   const successUrl = params.str('success_url') ?? null;
@@ -116,7 +124,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     customer_creation: customer ? null : mode === 'payment' ? 'if_required' : 'always',
     customer_details: customer ? { address: null, business_name: null, email: customer.email, individual_name: null, name: customer.name ?? null, phone: null, tax_exempt: 'none', tax_ids: null } : null,
     customer_email: customerEmail,
-    discounts: [],
+    discounts: discounts.map((d) => ({ coupon: d.promotionCode ? null : d.coupon.id, promotion_code: d.promotionCode?.id ?? null })),
     expires_at: params.int('expires_at') ?? now + CHECKOUT_SESSION_LIFETIME,
     integration_identifier: null,
     invoice: null,
@@ -161,6 +169,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     subscriptionDescription: subscriptionData?.str('description') ?? null,
     pendingAuthenticationCard: null,
   });
+  priceSession(emu, session);
   return session;
 }
 

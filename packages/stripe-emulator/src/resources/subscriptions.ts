@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Router } from '../http/router';
+import { discountIds, discountsFrom, newRedemptions, replaceSubscriptionDiscounts } from '../billing/discounts';
 import type { Emulator } from '../emulator';
 import type { Params } from '../http/form';
 import { emitEvent } from '../events';
@@ -111,6 +112,10 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     if (prediction.status !== 'succeeded') throw cardError(prediction.error);
   }
 
+  const firstCurrency = planned[0].price?.currency ?? planned[0].priceData?.str('currency') ?? 'usd';
+  const amount = planned.reduce((sum, p, index) => sum + p.unitAmount * (itemParams[index].int('quantity') ?? 1), 0);
+  const discounts = newRedemptions(discountsFrom(emu, params, { customer, amount, currency: firstCurrency, at: now }));
+
   const items: ItemSpec[] = planned.map((p, index) => ({
     price: p.price ?? createPrice(emu, p.priceData ?? itemParams[index]),
     quantity: itemParams[index].int('quantity') ?? 1,
@@ -129,6 +134,7 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     deferPayment: behaviour === 'default_incomplete',
     saveDefaultPaymentMethod: params.obj('payment_settings')?.oneOf('save_default_payment_method', ['off', 'on_subscription'] as const),
     missingPaymentMethod: params.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['create_invoice', 'pause'] as const),
+    discounts,
   });
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd) {
@@ -219,6 +225,8 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   const { end } = period(sub);
   // Everything that decides whether the update is paid for is worked out before anything changes.
   const trialEndRaw = params.str('trial_end');
+  const subAmount = sub.items.data.reduce((sum, i) => sum + (i.price.unit_amount ?? 0) * (i.quantity ?? 1), 0);
+  const discountChange = discountsFrom(emu, params, { customer: getCustomer(emu, String(sub.customer)), amount: subAmount, currency: sub.currency, at: now }, 'discounts', discountIds(sub));
   const prepared = prepareChange(emu, sub, params, {
     updates: () => itemUpdatesFrom(emu, params),
     endsTrial: trialEndRaw === 'now',
@@ -260,6 +268,7 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   const description = params.nullableStr('description');
   if (description !== undefined) sub.description = description;
   sub.metadata = params.applyMetadata(sub.metadata);
+  if (discountChange) replaceSubscriptionDiscounts(emu, sub, discountChange, now);
 
   if (trialEndRaw !== undefined) {
     if (trialEndRaw !== 'now') {

@@ -202,7 +202,9 @@ class Generator {
       if (!declaration || !ts.isPropertySignature(declaration)) continue;
       const propType = c.getTypeOfSymbolAtLocation(prop, declaration);
       const nonNull = c.getNonNullableType(propType);
-      const members = nonNull.isUnion() ? nonNull.types : [nonNull];
+      // An array of `string | Object` (a subscription's `discounts`) expands element by element.
+      const element = c.isArrayType(nonNull) ? c.getTypeArguments(nonNull as ts.TypeReference)[0] : nonNull;
+      const members = element.isUnion() ? element.types : [element];
       const expandable = members.some((m) => m.flags & ts.TypeFlags.String) && members.some((m) => m.flags & ts.TypeFlags.Object);
       const includable = (prop.flags & ts.SymbolFlags.Optional) !== 0;
       const target = this.responseType(propType);

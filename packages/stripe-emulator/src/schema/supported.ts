@@ -146,3 +146,24 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   // Search (src/search): the same parameters on every searchable resource.
   ...Object.fromEntries(['charges', 'invoices', 'payment_intents', 'prices', 'products', 'subscriptions'].map((r) => [`GET /v1/${r}/search`, ['query', 'limit', 'page', 'expand']])),
 };
+
+// Coupons, promotion codes and discounts.
+Object.assign(SUPPORTED_PARAMS, {
+  'POST /v1/coupons': ['id', 'amount_off', 'currency', 'percent_off', 'duration', 'duration_in_months', 'max_redemptions', 'redeem_by', 'name', 'metadata', 'applies_to.products', 'expand'],
+  'GET /v1/coupons': [...LIST, 'created'],
+  'GET /v1/coupons/{}': ['expand'],
+  'POST /v1/coupons/{}': ['name', 'metadata', 'expand'],
+  'DELETE /v1/coupons/{}': [],
+  'POST /v1/promotion_codes': [
+    'promotion.type', 'promotion.coupon', 'code', 'active', 'customer', 'expires_at', 'max_redemptions', 'metadata', 'expand',
+    'restrictions.first_time_transaction', 'restrictions.minimum_amount', 'restrictions.minimum_amount_currency',
+  ],
+  'GET /v1/promotion_codes': [...LIST, 'code', 'coupon', 'active', 'customer', 'created'],
+  'GET /v1/promotion_codes/{}': ['expand'],
+  'POST /v1/promotion_codes/{}': ['active', 'metadata', 'expand'],
+  'DELETE /v1/subscriptions/{}/discount': [],
+});
+SUPPORTED_PARAMS['POST /v1/checkout/sessions'].push('discounts');
+SUPPORTED_PARAMS['POST /v1/subscriptions'].push('discounts');
+SUPPORTED_PARAMS['POST /v1/subscriptions/{}'].push('discounts');
+SUPPORTED_PARAMS['POST /v1/invoices/create_preview'].push('discounts');
