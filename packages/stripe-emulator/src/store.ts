@@ -40,6 +40,8 @@ export interface CheckoutInternals {
   pendingAuthenticationCard: string | null;
   /** The hosted page's last refused attempt, shown once by the page it redirects to (post/redirect/get). */
   lastAttempt?: { error: string; email?: string; name?: string } | null;
+  /** `subscription_data[billing_mode][type]` (unset: the API default, flexible). */
+  billingMode?: Stripe.Subscription.BillingMode.Type | null;
 }
 
 /**

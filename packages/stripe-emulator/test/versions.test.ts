@@ -381,6 +381,10 @@ describe('each difference, old shape against new', () => {
     expect(refused.json.error.param).toBe('billing_mode');
     expect((await api('2025-05-28.basil', 'GET', `/v1/subscriptions/${subscription.id}`)).json).not.toHaveProperty('billing_mode');
     expect((await api('2025-06-30.basil', 'GET', `/v1/subscriptions/${subscription.id}`)).json.billing_mode.type).toBe('flexible');
+    const checkout = { mode: 'subscription', success_url: 'http://localhost/s', 'line_items[0][price]': plan.monthly.id, 'line_items[0][quantity]': '1', 'subscription_data[billing_mode][type]': 'classic' };
+    const refusedCheckout = await api('2025-05-28.basil', 'POST', '/v1/checkout/sessions', checkout);
+    expect(refusedCheckout.json.error.param).toBe('subscription_data[billing_mode]');
+    expect((await api('2025-06-30.basil', 'POST', '/v1/checkout/sessions', checkout)).status).toBe(200);
   });
 
   it('2025-09-30.clover: new subscriptions are classic by default before, flexible after', async () => {
@@ -392,6 +396,17 @@ describe('each difference, old shape against new', () => {
     expect(old.json.billing_mode.type).toBe('classic');
     const next = await api('2025-09-30.clover', 'POST', '/v1/subscriptions', params);
     expect(next.json.billing_mode.type).toBe('flexible');
+    // Through Checkout: the version of the request that created the session decides.
+    const checkout = { mode: 'subscription', customer: payer.id, success_url: 'http://localhost/s', 'line_items[0][price]': plan.monthly.id, 'line_items[0][quantity]': '1' };
+    const modeAfterCheckout = async (version: string, extra: Record<string, string> = {}) => {
+      const session = await api(version, 'POST', '/v1/checkout/sessions', { ...checkout, ...extra });
+      expect((await env.control(`/_emulator/checkout/sessions/${String(session.json.id)}/complete`, { card: '4242424242424242' })).status).toBe(200);
+      const completed = await env.stripe.checkout.sessions.retrieve(String(session.json.id), { expand: ['subscription'] });
+      return (completed.subscription as Stripe.Subscription).billing_mode.type;
+    };
+    expect(await modeAfterCheckout('2025-08-27.basil')).toBe('classic');
+    expect(await modeAfterCheckout('2025-09-30.clover')).toBe('flexible');
+    expect(await modeAfterCheckout(API_VERSION, { 'subscription_data[billing_mode][type]': 'classic' })).toBe('classic');
     await env.flush();
   });
 
@@ -509,6 +524,8 @@ describe('clients on older versions through Checkout, webhook and portal', () =>
       const subscription = await stripe.subscriptions.retrieve(subscriptionId, { expand: ['items.data.price.product'] });
       expect(subscription.items.data[0].current_period_end).toBe(sub.items.data[0].current_period_end);
       expect((subscription.items.data[0].price.product as Stripe.Product).id).toBe(product.id);
+      // Created by a client before 2025-09-30.clover: classic billing mode, as Stripe would.
+      expect((await env.stripe.subscriptions.retrieve(subscriptionId)).billing_mode.type).toBe('classic');
 
       // createCustomerPortalSession
       const configurations = await stripe.billingPortal.configurations.list();

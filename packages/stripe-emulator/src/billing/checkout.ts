@@ -115,6 +115,7 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
       description: internals.subscriptionDescription,
       defaultPaymentMethod: pm.id,
       authenticated: true,
+      ...(internals.billingMode ? { billingMode: internals.billingMode } : {}),
     });
     session.subscription = subscription.id;
     session.invoice = invoice.id;

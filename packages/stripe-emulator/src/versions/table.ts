@@ -455,17 +455,28 @@ export const VERSION_TABLE: VersionChange[] = [
     downgrade(subscription) {
       delete subscription.billing_mode;
     },
-    endpoints: ['POST /v1/subscriptions'],
-    upgradeRequest: (raw) => refuseUnknown(raw, 'billing_mode'),
+    endpoints: ['POST /v1/subscriptions', 'POST /v1/checkout/sessions'],
+    upgradeRequest(raw, endpoint) {
+      if (endpoint === 'POST /v1/subscriptions') return refuseUnknown(raw, 'billing_mode');
+      if (isRecord(raw.subscription_data) && raw.subscription_data.billing_mode !== undefined) {
+        throw invalidRequest('Received unknown parameter: subscription_data[billing_mode]', 'subscription_data[billing_mode]', 'parameter_unknown');
+      }
+    },
   },
   {
     id: 'subscription.billing_mode_default',
     version: '2025-09-30.clover',
-    change: 'Subscriptions are created with `billing_mode[type]=flexible` by default (`classic` before).',
+    change: 'Subscriptions (created directly or through Checkout) default to `billing_mode[type]=flexible` (`classic` before).',
     source: `${CHANGELOG}/clover/2025-09-30/billing-mode-default-flexible`,
-    endpoints: ['POST /v1/subscriptions'],
-    upgradeRequest(raw) {
-      if (raw.billing_mode === undefined) raw.billing_mode = { type: 'classic' };
+    endpoints: ['POST /v1/subscriptions', 'POST /v1/checkout/sessions'],
+    upgradeRequest(raw, endpoint) {
+      if (endpoint === 'POST /v1/subscriptions') {
+        if (raw.billing_mode === undefined) raw.billing_mode = { type: 'classic' };
+        return;
+      }
+      if (raw.mode !== 'subscription') return;
+      const data = isRecord(raw.subscription_data) ? raw.subscription_data : {};
+      if (data.billing_mode === undefined) raw.subscription_data = { ...data, billing_mode: { type: 'classic' } };
     },
   },
   {
