@@ -168,6 +168,7 @@ describe('each difference, old shape against new', () => {
   it('2023-08-16: a Charge has dispute before, not after', async () => {
     covers('charge.dispute');
     expect((await api('2022-11-15', 'GET', `/v1/charges/${chargeId}`)).json).toHaveProperty('dispute', null);
+    expect((await api('2022-11-15', 'GET', `/v1/charges/${chargeId}`)).json).toHaveProperty('destination', null);
     expect((await api('2023-08-16', 'GET', `/v1/charges/${chargeId}`)).json).not.toHaveProperty('dispute');
   });
 
@@ -180,6 +181,34 @@ describe('each difference, old shape against new', () => {
     const next = await api('2023-08-16', 'GET', `/v1/products/${plan.product.id}`);
     expect(next.json).not.toHaveProperty('attributes');
     expect(next.json).not.toHaveProperty('caption');
+  });
+
+  it('2023-08-16: a price update takes recurring before (not implemented), not after', async () => {
+    covers('price.update_recurring');
+    const old = await api('2022-11-15', 'POST', `/v1/prices/${plan.monthly.id}`, { 'recurring[interval]': 'year' });
+    expect(old.json.error.code).toBe('emulator_unsupported_parameter');
+    expect(old.json.error.param).toBe('recurring');
+    const next = await api('2023-08-16', 'POST', `/v1/prices/${plan.monthly.id}`, { 'recurring[interval]': 'year' });
+    expect(next.json.error.code).toBe('parameter_unknown');
+  });
+
+  it('2024-04-10: a Product has features before, marketing_features after (parameter and field)', async () => {
+    covers('product.marketing_features');
+    const old = await api('2023-10-16', 'POST', '/v1/products', { name: 'Old features', 'features[0][name]': 'Unlimited seats' });
+    expect(old.status).toBe(200);
+    expect(old.json.features).toEqual([{ name: 'Unlimited seats' }]);
+    expect(old.json).not.toHaveProperty('marketing_features');
+    expect((await env.stripe.products.retrieve(String(old.json.id))).marketing_features).toEqual([{ name: 'Unlimited seats' }]);
+    const updated = await api('2023-10-16', 'POST', `/v1/products/${String(old.json.id)}`, { 'features[0][name]': 'SSO' });
+    expect(updated.json.features).toEqual([{ name: 'SSO' }]);
+    expect((await api('2023-10-16', 'POST', '/v1/products', { name: 'x', 'marketing_features[0][name]': 'y' })).json.error.code).toBe('parameter_unknown');
+    expect((await api('2024-04-10', 'POST', '/v1/products', { name: 'x', 'features[0][name]': 'y' })).json.error.code).toBe('parameter_unknown');
+  });
+
+  it('2024-04-10: an invoice has rendering_options before, not after', async () => {
+    covers('invoice.rendering_options');
+    expect((await api('2023-10-16', 'GET', `/v1/invoices/${invoiceId}`)).json).toHaveProperty('rendering_options', null);
+    expect((await api('2024-04-10', 'GET', `/v1/invoices/${invoiceId}`)).json).not.toHaveProperty('rendering_options');
   });
 
   it('2025-03-31.basil: current_period_start/end are on the subscription before, on its items after', async () => {

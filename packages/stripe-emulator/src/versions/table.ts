@@ -178,11 +178,12 @@ export const VERSION_TABLE: VersionChange[] = [
   {
     id: 'charge.dispute',
     version: '2023-08-16',
-    change: 'Charge: `dispute` removed (list disputes by charge instead).',
+    change: 'Charge: `dispute` and `destination` removed (list disputes by charge; Connect destinations on `transfer_data`).',
     source: `${CHANGELOG}/2023-08-16`,
     objects: ['charge'],
     downgrade(charge) {
       charge.dispute = null;
+      charge.destination = null;
     },
   },
   {
@@ -195,6 +196,42 @@ export const VERSION_TABLE: VersionChange[] = [
       product.attributes = [];
       product.caption = null;
       product.deactivate_on = [];
+    },
+  },
+  {
+    id: 'price.update_recurring',
+    version: '2023-08-16',
+    change: 'Price update: `recurring` removed (a price\'s interval cannot change).',
+    source: `${CHANGELOG}/2023-08-16`,
+    endpoints: ['POST /v1/prices/{}'],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ['recurring']),
+  },
+  {
+    id: 'product.marketing_features',
+    version: '2024-04-10',
+    change: 'Product: `features` renamed `marketing_features` (parameter and field).',
+    source: `${CHANGELOG}/2024-04-10`,
+    objects: ['product'],
+    downgrade(product) {
+      product.features = product.marketing_features ?? [];
+      delete product.marketing_features;
+    },
+    endpoints: ['POST /v1/products', 'POST /v1/products/{}'],
+    upgradeRequest(raw) {
+      refuseUnknown(raw, 'marketing_features');
+      if (raw.features === undefined) return;
+      raw.marketing_features = raw.features;
+      delete raw.features;
+    },
+  },
+  {
+    id: 'invoice.rendering_options',
+    version: '2024-04-10',
+    change: 'Invoice: the legacy `rendering_options` removed (use `rendering`).',
+    source: `${CHANGELOG}/2024-04-10`,
+    objects: ['invoice'],
+    downgrade(invoice) {
+      invoice.rendering_options = null;
     },
   },
   {
