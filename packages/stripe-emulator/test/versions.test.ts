@@ -203,6 +203,8 @@ describe('each difference, old shape against new', () => {
     expect(updated.json.features).toEqual([{ name: 'SSO' }]);
     expect((await api('2023-10-16', 'POST', '/v1/products', { name: 'x', 'marketing_features[0][name]': 'y' })).json.error.code).toBe('parameter_unknown');
     expect((await api('2024-04-10', 'POST', '/v1/products', { name: 'x', 'features[0][name]': 'y' })).json.error.code).toBe('parameter_unknown');
+    const deleted = await fetch(`${env.handle.url}/v1/products/${String(old.json.id)}`, { method: 'DELETE', headers: { Authorization: 'Bearer sk_test_versions', 'Stripe-Version': '2022-08-01' } });
+    expect(await deleted.json()).toEqual({ id: old.json.id, object: 'product', deleted: true });
   });
 
   it('2024-04-10: an invoice has rendering_options before, not after', async () => {

@@ -21,7 +21,8 @@ function walk(value: unknown, changes: VersionChange[], ctx: RenderContext): voi
     return;
   }
   if (!isRecord(value)) return;
-  const type = typeof value.object === 'string' ? value.object : null;
+  // A deleted object (`{ id, object, deleted: true }`) has the same shape in every version.
+  const type = typeof value.object === 'string' && value.deleted !== true ? value.object : null;
   if (type) {
     for (const change of changes) if (change.downgrade && change.objects?.includes(type)) change.downgrade(value, ctx);
     if (type === 'event') renderEventEnvelope(value, changes, ctx);
