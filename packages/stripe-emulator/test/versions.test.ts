@@ -101,8 +101,9 @@ describe('the table', () => {
       expect(change.source).toMatch(/^https:\/\/(docs\.stripe\.com\/changelog|github\.com\/stripe\/stripe-node)/);
       expect(Boolean(change.downgrade)).toBe(Boolean(change.objects?.length));
       expect(Boolean(change.upgradeRequest)).toBe(Boolean(change.endpoints?.length));
-      expect(change.downgrade || change.upgradeRequest || change.addedEventTypes || change.addedEndpoints).toBeTruthy();
-      for (const endpoint of [...(change.endpoints ?? []), ...(change.addedEndpoints ?? [])]) expect(SUPPORTED_PARAMS).toHaveProperty([endpoint]);
+      expect(change.downgrade || change.upgradeRequest || change.addedEventTypes || change.addedEndpoints || change.removedEndpoints).toBeTruthy();
+      const endpoints = [...(change.endpoints ?? []), ...(change.addedEndpoints ?? []), ...(change.removedEndpoints ?? []).map((e) => e.servedBy)];
+      for (const endpoint of endpoints) expect(SUPPORTED_PARAMS).toHaveProperty([endpoint]);
     }
   });
 });
@@ -238,6 +239,29 @@ describe('each difference, old shape against new', () => {
     expect(next.json).not.toHaveProperty('payment_intent');
     expect(next.json).not.toHaveProperty('charge');
     expect(next.json.payments.data[0].payment.payment_intent).toBe(paymentIntentId);
+  });
+
+  it('2025-03-31.basil: GET /v1/invoices/upcoming (and /lines) exist before, served by create_preview; not after', async () => {
+    covers('invoice.upcoming_endpoints');
+    const itemId = subscription.items.data[0].id;
+    const params = { customer: customer.id, subscription: subscription.id, 'subscription_items[0][id]': itemId, 'subscription_items[0][quantity]': '3', subscription_proration_behavior: 'none' };
+    const old = await api('2024-06-20', 'GET', '/v1/invoices/upcoming', params);
+    expect(old.status).toBe(200);
+    expect(old.json.object).toBe('invoice');
+    expect(old.json.subscription).toBe(subscription.id);
+    const line = rows(old.json.lines).find((l) => String(l.subscription_item) === itemId && String(l.type) === 'subscription') as J;
+    expect(line.quantity).toBe(3);
+    expect(line.price.id).toBe(plan.monthly.id);
+    const preview = await env.stripe.invoices.createPreview({ customer: customer.id, subscription: subscription.id, subscription_details: { items: [{ id: itemId, quantity: 3 }], proration_behavior: 'none' } });
+    expect(old.json.amount_due).toBe(preview.amount_due);
+    const lines = await api('2024-06-20', 'GET', '/v1/invoices/upcoming/lines', { ...params, limit: '10' });
+    expect(lines.json.object).toBe('list');
+    expect(rows(lines.json).length).toBe(preview.lines.data.length);
+    expect((await api('2024-06-20', 'GET', '/v1/invoices/upcoming', { ...params, coupon: 'X' })).json.error.code).toBe('emulator_unsupported_parameter');
+    // From basil on, `upcoming` is no endpoint (the pinned version treats it as an invoice id, as before).
+    const next = await api('2025-03-31.basil', 'GET', '/v1/invoices/upcoming', { customer: customer.id });
+    expect(next.status).toBe(400);
+    expect(next.json.error.code).toBe('parameter_unknown');
   });
 
   it('2025-03-31.basil: the invoice payments endpoints do not exist before', async () => {

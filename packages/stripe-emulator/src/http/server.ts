@@ -10,7 +10,7 @@ import type { Router } from './router';
 import { advanceTime } from '../billing/engine';
 import { endpointKey, validateExpand, validateParams } from '../schema/validate';
 import { requestVersion } from '../versions/versions';
-import { endpointExists, renderResponse, upgradeRequest } from '../versions/render';
+import { endpointExists, removedEndpoint, renderResponse, upgradeRequest } from '../versions/render';
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -61,7 +61,10 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
     headers['Stripe-Version'] = version;
     const rawBody = method === 'GET' ? '' : await readBody(req);
     const raw: FormRecord = { ...parseForm(url.search.slice(1)), ...parseForm(rawBody) };
-    const match = router.match(method, url.pathname);
+    // An endpoint the client's version had and a later one removed is served by its replacement.
+    const legacy = removedEndpoint(version, method, url.pathname);
+    const [routeMethod, routePath] = legacy ? legacy.servedBy.split(' ') : [method, url.pathname];
+    const match = router.match(routeMethod, routePath);
     if (!match || !endpointExists(version, endpointKey(match.route))) throw unknownRoute(method, url.pathname);
     const idempotencyKey = method === 'POST' ? (headerValue(req, 'idempotency-key') ?? null) : null;
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
@@ -78,13 +81,14 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
     try {
       body = emu.withRequest({ id: requestId, idempotencyKey }, () => {
         const endpoint = endpointKey(match.route);
-        const current = upgradeRequest(version, endpoint, raw);
+        const current = upgradeRequest(version, endpoint, legacy ? legacyParams(legacy, raw) : raw);
         validateParams(endpoint, current);
         const params = new Params(current);
         const expand = params.expand();
         validateExpand(endpoint, expand);
         advanceTime(emu, null, emu.realNow());
-        const result = match.handler({ emu, params, path: match.params, method });
+        const handled = match.handler({ emu, params, path: match.params, method: routeMethod });
+        const result = legacy?.select ? (legacy.select(handled as Record<string, unknown>) as object) : handled;
         return JSON.stringify(renderResponse(emu, applyExpansions(emu, result, expand), version), null, 2);
       });
     } catch (err) {
@@ -104,6 +108,12 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
     console.error('[stripe-emulator] internal error', err);
     sendJson(res, 500, JSON.stringify({ error: { type: 'api_error', message: `Emulator internal error: ${message}` } }, null, 2), headers);
   }
+}
+
+function legacyParams(legacy: { upgrade: (raw: FormRecord) => void }, raw: FormRecord): FormRecord {
+  const copy = JSON.parse(JSON.stringify(raw)) as FormRecord;
+  legacy.upgrade(copy);
+  return copy;
 }
 
 export function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import type { Emulator } from '../emulator';
 import type { FormRecord } from '../http/form';
 import { clone } from '../json';
-import { VERSION_TABLE, type Json, type RenderContext, type VersionChange } from './table';
+import { VERSION_TABLE, type Json, type RemovedEndpoint, type RenderContext, type VersionChange } from './table';
 import { before, compareVersions, type ApiVersion } from './versions';
 
 function isRecord(value: unknown): value is Json {
@@ -84,4 +84,14 @@ export function endpointExists(version: ApiVersion, endpoint: string): boolean {
 /** Whether the event type existed in `version` (webhook endpoints on earlier versions do not receive it). */
 export function eventTypeExists(version: ApiVersion, type: string): boolean {
   return !VERSION_TABLE.some((c) => c.addedEventTypes?.includes(type) && before(version, c.version));
+}
+
+/** An endpoint `version` still had that a later version removed (served by its replacement), if the request is one. */
+export function removedEndpoint(version: ApiVersion, method: string, path: string): RemovedEndpoint | null {
+  for (const change of VERSION_TABLE) {
+    if (!before(version, change.version)) continue;
+    const found = change.removedEndpoints?.find((e) => e.method === method && e.path === path);
+    if (found) return found;
+  }
+  return null;
 }

@@ -42,6 +42,19 @@ export interface VersionChange {
   addedEventTypes?: string[];
   /** Endpoints this version introduced: unknown URLs for earlier versions. */
   addedEndpoints?: string[];
+  /** Endpoints this version removed: earlier versions still reach them, served by the current endpoint that replaced them. */
+  removedEndpoints?: RemovedEndpoint[];
+}
+
+export interface RemovedEndpoint {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  /** The current endpoint (`METHOD /v1/path`) that serves it. */
+  servedBy: string;
+  /** Its parameters as the serving endpoint's. */
+  upgrade: (raw: FormRecord) => void;
+  /** The part of the serving endpoint's answer it returns (default: all of it). */
+  select?: (body: Json) => unknown;
 }
 
 const CHANGELOG = 'https://docs.stripe.com/changelog';
@@ -142,6 +155,18 @@ function invoiceOfPaymentIntent(ctx: RenderContext, paymentIntentId: string | nu
   if (!paymentIntentId) return null;
   for (const [invoice, pi] of ctx.emu.store.invoicePaymentIntents) if (pi === paymentIntentId) return invoice;
   return null;
+}
+
+/** `GET /v1/invoices/upcoming` parameters as `POST /v1/invoices/create_preview` takes them (`subscription_x` → `subscription_details[x]`). */
+function upcomingAsPreview(raw: FormRecord): void {
+  refuseUnimplemented(raw, ['coupon']);
+  const details: FormRecord = isRecord(raw.subscription_details) ? raw.subscription_details : {};
+  for (const key of Object.keys(raw)) {
+    if (!key.startsWith('subscription_') || key === 'subscription_details') continue;
+    details[key === 'subscription_items' ? 'items' : key.slice('subscription_'.length)] = raw[key];
+    delete raw[key];
+  }
+  if (Object.keys(details).length) raw.subscription_details = details;
 }
 
 /** Checkout's `ui_mode` values before and after dahlia renamed them. */
@@ -277,6 +302,26 @@ export const VERSION_TABLE: VersionChange[] = [
       delete invoice.amount_overpaid;
       delete invoice.confirmation_secret;
     },
+  },
+  {
+    id: 'invoice.upcoming_endpoints',
+    version: '2025-03-31.basil',
+    change: 'Invoices: `GET /v1/invoices/upcoming` and `GET /v1/invoices/upcoming/lines` removed (use `POST /v1/invoices/create_preview`).',
+    source: `${CHANGELOG}/basil/2025-03-31/invoice-preview-api-deprecations`,
+    removedEndpoints: [
+      { method: 'GET', path: '/v1/invoices/upcoming', servedBy: 'POST /v1/invoices/create_preview', upgrade: upcomingAsPreview },
+      {
+        method: 'GET',
+        path: '/v1/invoices/upcoming/lines',
+        servedBy: 'POST /v1/invoices/create_preview',
+        upgrade(raw) {
+          // The preview's lines come back whole: list paging applies to nothing here.
+          for (const key of ['limit', 'starting_after', 'ending_before']) delete raw[key];
+          upcomingAsPreview(raw);
+        },
+        select: (invoice) => invoice.lines,
+      },
+    ],
   },
   {
     id: 'invoice_payment.added',
