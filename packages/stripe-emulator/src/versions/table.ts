@@ -556,7 +556,8 @@ export const VERSION_TABLE: VersionChange[] = [
         if (raw.billing_mode === undefined) raw.billing_mode = { type: 'classic' };
         return;
       }
-      if (raw.mode !== 'subscription') return;
+      // A malformed subscription_data is left for validation to refuse.
+      if (raw.mode !== 'subscription' || (raw.subscription_data !== undefined && !isRecord(raw.subscription_data))) return;
       const data = isRecord(raw.subscription_data) ? raw.subscription_data : {};
       if (data.billing_mode === undefined) raw.subscription_data = { ...data, billing_mode: { type: 'classic' } };
     },
