@@ -5,6 +5,7 @@ import { readBody, sendJson } from './http/server';
 import { StripeApiError, invalidRequest, resourceMissing } from './http/errors';
 import { completeCheckoutSession } from './billing/checkout';
 import { getSession } from './resources/checkout-sessions';
+import { isApiVersion } from './versions/versions';
 
 const configSchema = z.object({
   webhookUrl: z.string().url().nullable().optional(),
@@ -24,6 +25,7 @@ const configSchema = z.object({
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   retryBaseMs: z.number().int().min(1).max(3_600_000).nullable().optional(),
   businessName: z.string().trim().min(1).max(100).optional(),
+  webhookApiVersion: z.string().refine(isApiVersion, 'an API version the emulator knows').optional(),
 });
 
 const completeSchema = z.object({
@@ -83,6 +85,7 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
         if (body.latencyMs !== undefined) emu.settings.latencyMs = body.latencyMs;
         if (body.retryBaseMs !== undefined) emu.settings.retryBaseMs = body.retryBaseMs;
         if (body.businessName !== undefined) emu.settings.businessName = body.businessName;
+        if (body.webhookApiVersion !== undefined && isApiVersion(body.webhookApiVersion)) emu.settings.webhookApiVersion = body.webhookApiVersion;
         if (body.deliveryPaused !== undefined) {
           emu.settings.deliveryPaused = body.deliveryPaused;
           if (!body.deliveryPaused) emu.delivery.resume();

@@ -3,6 +3,8 @@ import type Stripe from 'stripe';
 import { Store } from './store';
 import { DEFAULT_BUSINESS_NAME, DEFAULT_FAILED_PAYMENTS, DEFAULT_WEBHOOK_SECRET, type FailedPaymentSettings } from './config';
 import type { WebhookDelivery } from './webhooks/delivery';
+import { API_VERSION } from './config';
+import { isApiVersion, unknownVersionError, type ApiVersion } from './versions/versions';
 
 export interface ChaosSettings {
   outOfOrder: boolean;
@@ -23,6 +25,8 @@ export interface EmulatorSettings {
   retryBaseMs: number | null;
   /** The account's business name (Dashboard → Settings → Public details): hosted pages and invoices show it. */
   businessName: string;
+  /** The API version events are rendered in for the default webhook endpoint (`webhookUrl`). */
+  webhookApiVersion: ApiVersion;
 }
 
 export interface RequestInfo {
@@ -38,6 +42,8 @@ export interface EmulatorOptions {
   testMode?: boolean;
   /** The account's business name; defaults to DEFAULT_BUSINESS_NAME. */
   businessName?: string;
+  /** The default webhook endpoint's API version (events it receives are rendered in it); defaults to the pinned one. */
+  webhookApiVersion?: string;
 }
 
 /**
@@ -70,7 +76,14 @@ export class Emulator {
       latencyMs: 0,
       retryBaseMs: null,
       businessName: options.businessName?.trim() || DEFAULT_BUSINESS_NAME,
+      webhookApiVersion: Emulator.webhookApiVersion(options.webhookApiVersion),
     };
+  }
+
+  static webhookApiVersion(value: string | undefined): ApiVersion {
+    if (value === undefined || value === '') return API_VERSION;
+    if (!isApiVersion(value)) throw new Error(`webhookApiVersion: ${unknownVersionError(value).message}`);
+    return value;
   }
 
   /** "Now" outside test clocks (the injected clock, or real time). */

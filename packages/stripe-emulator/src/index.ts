@@ -11,6 +11,7 @@ import { handlePage } from './pages/index';
 export { DEFAULT_WEBHOOK_SECRET, DEFAULT_PORT, DEFAULT_WEBHOOK_URL, API_VERSION } from './config';
 export { TRIGGERS, parseTriggerArgs, triggerEvent } from './trigger';
 export type { DeliveryRecord } from './webhooks/delivery';
+export { API_VERSIONS, type ApiVersion } from './versions/versions';
 
 export interface StartEmulatorOptions extends EmulatorOptions {
   /** 0 = a random free port. */

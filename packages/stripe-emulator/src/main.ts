@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     stateFile: process.env.STRIPE_EMULATOR_STATE_FILE || undefined,
     publicUrl: process.env.STRIPE_EMULATOR_PUBLIC_URL || undefined,
     businessName: process.env.STRIPE_EMULATOR_BUSINESS_NAME || undefined,
+    webhookApiVersion: process.env.STRIPE_EMULATOR_WEBHOOK_API_VERSION || undefined,
   });
   console.log(`stripe-emulator ready on ${handle.url}`);
   const shutdown = () => {

@@ -42,6 +42,8 @@ export interface CheckoutInternals {
   lastAttempt?: { error: string; email?: string; name?: string } | null;
   /** The hosted page's last refused promotion code and why (shown once beside the code field). */
   lastPromotionCode?: { code: string; error: string } | null;
+  /** `subscription_data[billing_mode][type]` (unset: the API default, flexible). */
+  billingMode?: Stripe.Subscription.BillingMode.Type | null;
 }
 
 /**

@@ -121,6 +121,7 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
       authenticated: true,
       discounts,
       checkoutSession: session.id,
+      ...(internals.billingMode ? { billingMode: internals.billingMode } : {}),
     });
     session.subscription = subscription.id;
     session.invoice = invoice.id;

@@ -9,6 +9,8 @@ import { fingerprint, lookupIdempotent, shouldStore, storeIdempotent } from './i
 import type { Router } from './router';
 import { advanceTime } from '../billing/engine';
 import { endpointKey, validateExpand, validateParams } from '../schema/validate';
+import { requestVersion } from '../versions/versions';
+import { endpointExists, removedEndpoint, renderResponse, upgradeRequest } from '../versions/render';
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -54,11 +56,16 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
   if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
   try {
     checkAuth(req);
+    // The version the request is validated and answered in (Stripe-Version, else the account default).
+    const version = requestVersion(headerValue(req, 'stripe-version'));
+    headers['Stripe-Version'] = version;
     const rawBody = method === 'GET' ? '' : await readBody(req);
     const raw: FormRecord = { ...parseForm(url.search.slice(1)), ...parseForm(rawBody) };
-    const params = new Params(raw);
-    const match = router.match(method, url.pathname);
-    if (!match) throw unknownRoute(method, url.pathname);
+    // An endpoint the client's version had and a later one removed is served by its replacement.
+    const legacy = removedEndpoint(version, method, url.pathname);
+    const [routeMethod, routePath] = legacy ? legacy.servedBy.split(' ') : [method, url.pathname];
+    const match = router.match(routeMethod, routePath);
+    if (!match || !endpointExists(version, endpointKey(match.route))) throw unknownRoute(method, url.pathname);
     const idempotencyKey = method === 'POST' ? (headerValue(req, 'idempotency-key') ?? null) : null;
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
     const print = fingerprint(method, url.pathname, rawBody);
@@ -74,12 +81,15 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
     try {
       body = emu.withRequest({ id: requestId, idempotencyKey }, () => {
         const endpoint = endpointKey(match.route);
-        validateParams(endpoint, raw);
+        const current = upgradeRequest(version, endpoint, legacy ? legacyParams(legacy, raw) : raw);
+        validateParams(endpoint, current);
+        const params = new Params(current);
         const expand = params.expand();
         validateExpand(endpoint, expand);
         advanceTime(emu, null, emu.realNow());
-        const result = match.handler({ emu, params, path: match.params, method });
-        return JSON.stringify(applyExpansions(emu, result, expand), null, 2);
+        const handled = match.handler({ emu, params, path: match.params, method: routeMethod });
+        const result = legacy?.select ? (legacy.select(handled as Record<string, unknown>) as object) : handled;
+        return JSON.stringify(renderResponse(emu, applyExpansions(emu, result, expand), version), null, 2);
       });
     } catch (err) {
       if (!(err instanceof StripeApiError)) throw err;
@@ -98,6 +108,12 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
     console.error('[stripe-emulator] internal error', err);
     sendJson(res, 500, JSON.stringify({ error: { type: 'api_error', message: `Emulator internal error: ${message}` } }, null, 2), headers);
   }
+}
+
+function legacyParams(legacy: { upgrade: (raw: FormRecord) => void }, raw: FormRecord): FormRecord {
+  const copy = JSON.parse(JSON.stringify(raw)) as FormRecord;
+  legacy.upgrade(copy);
+  return copy;
 }
 
 export function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -168,6 +168,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     subscriptionMetadata: subscriptionData?.applyMetadata({}) ?? {},
     subscriptionDescription: subscriptionData?.str('description') ?? null,
     pendingAuthenticationCard: null,
+    billingMode: subscriptionData?.obj('billing_mode')?.oneOf('type', ['classic', 'flexible'] as const) ?? null,
   });
   priceSession(emu, session);
   return session;

@@ -6,6 +6,7 @@ import { invalidRequest, parameterMissing, resourceMissing } from '../http/error
 import { newestFirst, paginate } from '../http/pagination';
 import { newWebhookSecret } from '../webhooks/signing';
 import { API_VERSION } from '../config';
+import { isApiVersion, unknownVersionError } from '../versions/versions';
 
 function getEndpoint(emu: Emulator, id: string): Stripe.WebhookEndpoint {
   const endpoint = emu.store.webhookEndpoints.get(id);
@@ -35,10 +36,12 @@ export function registerWebhookEndpoints(router: Router): void {
     if (!validUrl(url)) throw invalidRequest('Invalid URL: URL must be an http(s) URL.', 'url', 'url_invalid');
     const enabled = params.strArray('enabled_events');
     if (!enabled || enabled.length === 0) throw parameterMissing('enabled_events');
+    const apiVersion = params.str('api_version') ?? API_VERSION;
+    if (!isApiVersion(apiVersion)) throw unknownVersionError(apiVersion, 'api_version');
     const endpoint: Stripe.WebhookEndpoint = {
       id: newId('we'),
       object: 'webhook_endpoint',
-      api_version: params.str('api_version') ?? API_VERSION,
+      api_version: apiVersion,
       application: null,
       created: emu.realNow(),
       description: params.str('description') ?? null,

@@ -52,6 +52,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
     'ui_mode=hosted_page|embedded_page|elements', 'allow_promotion_codes', 'automatic_tax.enabled=false', 'billing_address_collection', 'payment_method_collection',
     ...prefixed('line_items', ['price', 'quantity', 'metadata', ...prefixed('price_data', [...PRICE_DATA, 'product_data.name'])]),
     ...prefixed('subscription_data', ['trial_period_days', 'trial_end', 'metadata', 'description']),
+    'subscription_data.billing_mode.type',
   ],
   'GET /v1/checkout/sessions': [...LIST, 'customer', 'subscription', 'status'],
   'GET /v1/checkout/sessions/{}': ['expand'],

@@ -2,6 +2,9 @@ import type Stripe from 'stripe';
 import type { Emulator } from '../emulator';
 import { signatureHeader } from './signing';
 import { copiesPerDelivery, orderBatch } from './chaos';
+import { API_VERSION } from '../config';
+import { isApiVersion, type ApiVersion } from '../versions/versions';
+import { eventTypeExists, renderEvent } from '../versions/render';
 
 export interface DeliveryRecord {
   id: number;
@@ -23,10 +26,14 @@ interface Target {
   endpointId: string | null;
   url: string;
   secret: string;
+  /** The endpoint's API version: the events it receives are rendered in it. */
+  apiVersion: ApiVersion;
 }
 
 interface Job {
   event: Stripe.Event;
+  /** The event in the endpoint's version, when that is not the pinned one (rendered when the event happens). */
+  rendered: Stripe.Event | null;
   target: Target;
   attempt: number;
   dueAt: number;
@@ -67,20 +74,30 @@ export class WebhookDelivery {
 
   private targetsFor(event: Stripe.Event): Target[] {
     const targets: Target[] = [];
-    const { webhookUrl, webhookSecret } = this.emu.settings;
-    if (webhookUrl) targets.push({ endpointId: null, url: webhookUrl, secret: webhookSecret });
+    const { webhookUrl, webhookSecret, webhookApiVersion } = this.emu.settings;
+    if (webhookUrl) targets.push({ endpointId: null, url: webhookUrl, secret: webhookSecret, apiVersion: webhookApiVersion });
     for (const endpoint of this.emu.store.webhookEndpoints.values()) {
       if (endpoint.status !== 'enabled' || !matches(endpoint.enabled_events, event.type)) continue;
-      targets.push({ endpointId: endpoint.id, url: endpoint.url, secret: endpoint.secret ?? '' });
+      const apiVersion = endpoint.api_version && isApiVersion(endpoint.api_version) ? endpoint.api_version : API_VERSION;
+      targets.push({ endpointId: endpoint.id, url: endpoint.url, secret: endpoint.secret ?? '', apiVersion });
     }
-    return targets;
+    // An endpoint on a version that predates an event type does not receive it.
+    return targets.filter((t) => eventTypeExists(t.apiVersion, event.type));
   }
 
   enqueue(event: Stripe.Event): void {
     const targets = this.targetsFor(event);
     event.pending_webhooks = targets.length;
     const now = Date.now();
-    for (const target of targets) this.queue.push({ event, target, attempt: 1, dueAt: now });
+    const rendered = new Map<ApiVersion, Stripe.Event>();
+    for (const target of targets) {
+      let copy: Stripe.Event | null = null;
+      if (target.apiVersion !== API_VERSION) {
+        copy = rendered.get(target.apiVersion) ?? renderEvent(this.emu, event, target.apiVersion);
+        rendered.set(target.apiVersion, copy);
+      }
+      this.queue.push({ event, rendered: copy, target, attempt: 1, dueAt: now });
+    }
     this.schedule();
   }
 
@@ -152,7 +169,8 @@ export class WebhookDelivery {
   }
 
   private async send(job: Job): Promise<{ ok: boolean; record: DeliveryRecord }> {
-    const payload = JSON.stringify(job.event, null, 2);
+    if (job.rendered) job.rendered.pending_webhooks = job.event.pending_webhooks;
+    const payload = JSON.stringify(job.rendered ?? job.event, null, 2);
     const started = Date.now();
     const record: DeliveryRecord = {
       id: this.nextRecordId++,
