@@ -40,4 +40,7 @@ export const ID_PREFIXES = [
   ['pi_', 'paymentIntents'],
   ['ch_', 'charges'],
   ['seti_', 'setupIntents'],
+  ['txr_', 'taxRates'],
+  ['txi_', 'taxIds'],
+  ['shr_', 'shippingRates'],
 ] as const;

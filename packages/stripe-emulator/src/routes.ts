@@ -13,6 +13,7 @@ import { registerSubscriptionSchedules } from './resources/subscription-schedule
 import { registerBillingPortal } from './resources/billing-portal';
 import { registerMeters } from './resources/meters';
 import { registerPaymentIntents } from './resources/payment-intents';
+import { registerTax } from './resources/tax';
 
 export function buildRouter(): Router {
   const router = new Router();
@@ -30,5 +31,6 @@ export function buildRouter(): Router {
   registerBillingPortal(router);
   registerMeters(router);
   registerPaymentIntents(router);
+  registerTax(router);
   return router;
 }

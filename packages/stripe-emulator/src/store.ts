@@ -78,6 +78,11 @@ export class Store {
   meters = new Map<string, Stripe.Billing.Meter>();
   meterEvents: RecordedMeterEvent[] = [];
   idempotency = new Map<string, StoredIdempotentResponse>();
+  taxRates = new Map<string, Stripe.TaxRate>();
+  taxIds = new Map<string, Stripe.TaxId>();
+  shippingRates = new Map<string, Stripe.ShippingRate>();
+  /** price id → its `currency_options` (an includable field: only returned with expand). */
+  priceCurrencyOptions = new Map<string, Record<string, Stripe.Price.CurrencyOptions>>();
   invoiceSequence = 0;
 
   /** Look an object up by id using its prefix; used by `expand[]`. */
@@ -130,6 +135,10 @@ export class Store {
       meterEvents: this.meterEvents,
       idempotency: [...this.idempotency.values()],
       invoiceSequence: this.invoiceSequence,
+      taxRates: [...this.taxRates.values()],
+      taxIds: [...this.taxIds.values()],
+      shippingRates: [...this.shippingRates.values()],
+      priceCurrencyOptions: [...this.priceCurrencyOptions.entries()],
     };
   }
 
@@ -167,6 +176,10 @@ export class Store {
     store.meterEvents = data.meterEvents ?? [];
     store.idempotency = new Map((data.idempotency ?? []).map((r) => [r.key, r]));
     store.invoiceSequence = data.invoiceSequence ?? 0;
+    store.taxRates = byId(data.taxRates);
+    store.taxIds = byId(data.taxIds);
+    store.shippingRates = byId(data.shippingRates);
+    store.priceCurrencyOptions = new Map(data.priceCurrencyOptions ?? []);
     return store;
   }
 
@@ -229,4 +242,8 @@ export interface PersistedState {
   meterEvents?: RecordedMeterEvent[];
   idempotency?: StoredIdempotentResponse[];
   invoiceSequence?: number;
+  taxRates?: Stripe.TaxRate[];
+  taxIds?: Stripe.TaxId[];
+  shippingRates?: Stripe.ShippingRate[];
+  priceCurrencyOptions?: Array<[string, Record<string, Stripe.Price.CurrencyOptions>]>;
 }

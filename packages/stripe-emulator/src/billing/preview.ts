@@ -10,6 +10,7 @@ import { nextPeriodEnd } from './periods';
 import { getCustomer, getPrice, getSubscription } from '../resources/lookup';
 import { itemUpdatesFrom } from '../resources/subscriptions';
 import { scheduleIdOf } from './schedules';
+import { requireTaxBehavior } from './tax';
 
 /** Items the subscription will bill at its next renewal: the scheduled next phase's, if a schedule switches then. */
 function nextCycleItems(emu: Emulator, sub: Stripe.Subscription, plan: PlannedChange | null): Array<{ id: string; price: Stripe.Price; quantity: number }> {
@@ -45,11 +46,14 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   if (sub && sub.customer !== customer.id) throw invalidRequest('The subscription does not belong to this customer.', 'subscription');
   const id = `upcoming_in_${randomToken(24)}`;
   const now = emu.nowFor(customer.id);
+  // `automatic_tax[enabled]` previews with Stripe Tax; by default a subscription's own setting applies.
+  const automaticTax = params.obj('automatic_tax')?.bool('enabled') ?? sub?.automatic_tax.enabled ?? false;
+  if (automaticTax) requireTaxBehavior(sub ? sub.items.data.map((i) => i.price) : []);
 
   if (!sub) {
     const lines = pendingInvoiceItems(emu, customer.id, null).map((ii) => lineSpecFromInvoiceItem(emu, ii));
     if (lines.length === 0) throw invalidRequest('No upcoming invoices for customer: ' + customer.id, undefined, 'invoice_upcoming_none', 404);
-    return build(emu, id, customer, null, 'upcoming', lines, now, now);
+    return build(emu, id, customer, null, 'upcoming', lines, now, now, undefined, automaticTax);
   }
 
   const details = params.obj('subscription_details');
@@ -67,7 +71,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
     const newPeriod = resetsCycle(sub, plan)
       ? newCycleLines(emu, sub, plan.result.map((r, i) => ({ id: r.id ?? `si_preview_${i}`, price: r.price, quantity: r.quantity })), prorationDate)
       : [];
-    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate);
+    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate, undefined, automaticTax);
   }
   const willCancel = details?.bool('cancel_at_period_end') ?? sub.cancel_at_period_end;
   if (willCancel || sub.status === 'canceled') {
@@ -78,7 +82,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   const nextStart = sub.status === 'trialing' && sub.trial_end !== null ? sub.trial_end : end;
   const nextEnd = nextPeriodEnd(sub.billing_cycle_anchor, nextStart, recurring.interval, recurring.interval_count);
   const cycle = items.map((item) => lineForItem(emu, sub, item, nextStart, nextEnd));
-  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart);
+  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart, automaticTax);
 }
 
 function build(
@@ -91,6 +95,7 @@ function build(
   periodStart: number,
   periodEnd: number,
   nextAttempt?: number,
+  automaticTax?: boolean,
 ): Stripe.Invoice {
   const invoice = buildInvoice(
     emu,
@@ -105,6 +110,7 @@ function build(
       periodEnd,
       autoFinalizeAt: null,
       currency: lines[0]?.currency ?? sub?.currency ?? 'usd',
+      automaticTax,
     },
     lines.map((l) => buildLineItem(null, l)),
   );

@@ -30,6 +30,19 @@ import { applyPlannedChange, planItemChanges, type ItemUpdate, type PlannedChang
 import { predictCharge } from '../billing/invoices';
 import { scheduleIdOf } from '../billing/schedules';
 import { DAY } from '../config';
+import { customerLocationInvalid, customerTaxLocation, requireTaxBehavior } from '../billing/tax';
+import { taxRatesFrom } from './tax';
+
+/** `automatic_tax` / `default_tax_rates` of a create or update, checked before anything changes. */
+function taxSettingsFrom(emu: Emulator, params: Params, customer: Stripe.Customer, prices: Array<Stripe.Price | null>) {
+  const automaticTax = params.obj('automatic_tax')?.bool('enabled');
+  if (automaticTax) {
+    requireTaxBehavior(prices);
+    if (!customerTaxLocation(customer)) customerLocationInvalid();
+  }
+  const defaultTaxRates = params.isEmpty('default_tax_rates') ? [] : taxRatesFrom(emu, params.strArray('default_tax_rates'), 'default_tax_rates');
+  return { automaticTax, defaultTaxRates };
+}
 
 /** Stripe's answer to a subscription that must charge now with nothing to charge. */
 function noPaymentMethod() {
@@ -111,10 +124,20 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     if (prediction.status !== 'succeeded') throw cardError(prediction.error);
   }
 
+  const tax = taxSettingsFrom(emu, params, customer, planned.map((p) => p.price));
+  if (tax.automaticTax) {
+    planned.forEach((p, index) => {
+      if (p.priceData && (p.priceData.str('tax_behavior') ?? 'unspecified') === 'unspecified') {
+        throw invalidRequest('A `tax_behavior` is required in `price_data` when automatic tax is enabled.', `items[${index}][price_data][tax_behavior]`);
+      }
+    });
+  }
+  const itemTaxRates = itemParams.map((item, index) => taxRatesFrom(emu, item.strArray('tax_rates'), `items[${index}][tax_rates]`));
   const items: ItemSpec[] = planned.map((p, index) => ({
     price: p.price ?? createPrice(emu, p.priceData ?? itemParams[index]),
     quantity: itemParams[index].int('quantity') ?? 1,
     metadata: itemParams[index].applyMetadata({}),
+    taxRates: itemTaxRates[index],
   }));
   const pm = pmRef ? attachPaymentMethod(emu, pmRef, customer.id, 'default_payment_method').id : null;
   const { subscription } = createSubscription(emu, {
@@ -129,6 +152,8 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     deferPayment: behaviour === 'default_incomplete',
     saveDefaultPaymentMethod: params.obj('payment_settings')?.oneOf('save_default_payment_method', ['off', 'on_subscription'] as const),
     missingPaymentMethod: params.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['create_invoice', 'pause'] as const),
+    automaticTax: tax.automaticTax,
+    defaultTaxRates: tax.defaultTaxRates,
   });
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd) {
@@ -218,6 +243,8 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   const now = emu.nowFor(String(sub.customer));
   const { end } = period(sub);
   // Everything that decides whether the update is paid for is worked out before anything changes.
+  const customer = getCustomer(emu, String(sub.customer), 'customer');
+  const tax = taxSettingsFrom(emu, params, customer, sub.items.data.map((i) => i.price));
   const trialEndRaw = params.str('trial_end');
   const prepared = prepareChange(emu, sub, params, {
     updates: () => itemUpdatesFrom(emu, params),
@@ -226,6 +253,10 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   });
   if (prepared.pending) return sub;
   const { plan, behavior, prorationDate, endsTrial, collect } = prepared;
+  if (tax.automaticTax !== undefined) {
+    sub.automatic_tax = tax.automaticTax ? { disabled_reason: null, enabled: true, liability: { type: 'self' } } : { disabled_reason: null, enabled: false, liability: null };
+  }
+  if (tax.defaultTaxRates !== undefined) sub.default_tax_rates = tax.defaultTaxRates;
 
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd !== undefined) {

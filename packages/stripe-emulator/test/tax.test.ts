@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type Stripe from 'stripe';
+import { expectStripeError, startTestEmulator, type TestEmulator } from './helpers';
+
+let env: TestEmulator;
+let stripe: Stripe;
+
+beforeAll(async () => {
+  env = await startTestEmulator();
+  stripe = env.stripe;
+});
+afterAll(async () => {
+  await env.stop();
+});
+beforeEach(async () => {
+  await env.control('/_emulator/reset');
+  await env.control('/_emulator/config', { webhookUrl: null });
+});
+
+async function monthlyPrice(unitAmount: number, taxBehavior?: 'inclusive' | 'exclusive', currency = 'usd'): Promise<Stripe.Price> {
+  const product = await stripe.products.create({ name: 'Plan' });
+  return stripe.prices.create({ product: product.id, currency, unit_amount: unitAmount, recurring: { interval: 'month' }, ...(taxBehavior ? { tax_behavior: taxBehavior } : {}) });
+}
+
+async function customerAt(address: Stripe.AddressParam | null, extra: Stripe.CustomerCreateParams = {}): Promise<Stripe.Customer> {
+  return stripe.customers.create({ email: 'tax@example.com', ...(address ? { address } : {}), ...extra });
+}
+
+async function firstInvoice(sub: Stripe.Subscription): Promise<Stripe.Invoice> {
+  return stripe.invoices.retrieve(String(sub.latest_invoice));
+}
+
+describe('tax rates', () => {
+  it('creates, retrieves, updates and lists tax rates; refuses a missing percentage', async () => {
+    const vat = await stripe.taxRates.create({ display_name: 'VAT', percentage: 20, inclusive: false, country: 'GB', jurisdiction: 'UK', tax_type: 'vat' });
+    expect(vat).toMatchObject({ object: 'tax_rate', display_name: 'VAT', percentage: 20, effective_percentage: 20, inclusive: false, country: 'GB', tax_type: 'vat', active: true, rate_type: 'percentage' });
+    expect(await stripe.taxRates.retrieve(vat.id)).toEqual(vat);
+    const updated = await stripe.taxRates.update(vat.id, { active: false, description: 'UK VAT', state: 'ENG' });
+    expect(updated).toMatchObject({ active: false, description: 'UK VAT', state: 'ENG', percentage: 20 });
+    await stripe.taxRates.create({ display_name: 'GST', percentage: 10, inclusive: true });
+    expect((await stripe.taxRates.list({ active: false })).data.map((r) => r.id)).toEqual([vat.id]);
+    expect((await stripe.taxRates.list({ inclusive: true })).data.map((r) => r.display_name)).toEqual(['GST']);
+    const err = await expectStripeError(stripe.taxRates.create({ display_name: 'X', inclusive: false } as Stripe.TaxRateCreateParams));
+    expect(err).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'percentage' });
+  });
+
+  it('exclusive default_tax_rates add tax on top of a subscription invoice', async () => {
+    const price = await monthlyPrice(1999);
+    const rate = await stripe.taxRates.create({ display_name: 'Sales tax', percentage: 8.875, inclusive: false });
+    const customer = await customerAt(null);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa', default_tax_rates: [rate.id] });
+    expect(sub.default_tax_rates.map((r) => r.id)).toEqual([rate.id]);
+    const invoice = await firstInvoice(sub);
+    // 1999 × 8.875% = 177.41… → 177, rounded per line.
+    expect(invoice).toMatchObject({ subtotal: 1999, subtotal_excluding_tax: 1999, total_excluding_tax: 1999, total: 2176, amount_paid: 2176, status: 'paid' });
+    expect(invoice.total_taxes).toEqual([
+      { amount: 177, tax_behavior: 'exclusive', tax_rate_details: { tax_rate: rate.id }, taxability_reason: 'not_available', taxable_amount: 1999, type: 'tax_rate_details' },
+    ]);
+    expect(invoice.lines.data[0].taxes).toEqual(invoice.total_taxes);
+    expect(invoice.default_tax_rates.map((r) => r.id)).toEqual([rate.id]);
+  });
+
+  it('inclusive item tax_rates are carved out of the price', async () => {
+    const price = await monthlyPrice(1000);
+    const rate = await stripe.taxRates.create({ display_name: 'VAT', percentage: 20, inclusive: true });
+    const customer = await customerAt(null);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, tax_rates: [rate.id] }], default_payment_method: 'pm_card_visa' });
+    expect(sub.items.data[0].tax_rates.map((r) => r.id)).toEqual([rate.id]);
+    const invoice = await firstInvoice(sub);
+    // 1000 / 1.2 = 833.33 → 833 net, 167 tax.
+    expect(invoice).toMatchObject({ subtotal: 1000, total: 1000, total_excluding_tax: 833, subtotal_excluding_tax: 833, amount_paid: 1000 });
+    expect(invoice.total_taxes).toEqual([
+      { amount: 167, tax_behavior: 'inclusive', tax_rate_details: { tax_rate: rate.id }, taxability_reason: 'not_available', taxable_amount: 833, type: 'tax_rate_details' },
+    ]);
+  });
+
+  it('refuses an unknown tax rate and changes nothing', async () => {
+    const price = await monthlyPrice(1000);
+    const customer = await customerAt(null);
+    const err = await expectStripeError(stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa', default_tax_rates: ['txr_missing'] }));
+    expect(err).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'default_tax_rates[0]' });
+    expect((await stripe.subscriptions.list({ customer: customer.id })).data).toEqual([]);
+  });
+});
+
+describe('automatic tax (emulated rate table)', () => {
+  async function automaticInvoice(address: Stripe.AddressParam | null, price: Stripe.Price, extra: Stripe.CustomerCreateParams = {}) {
+    const customer = await customerAt(address, extra);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa', automatic_tax: { enabled: true } });
+    return { customer, sub, invoice: await firstInvoice(sub) };
+  }
+
+  it('charges 20% UK VAT on top of an exclusive price, with a retrievable rate', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const { sub, invoice } = await automaticInvoice({ country: 'GB', postal_code: 'SW1A 1AA' }, price);
+    expect(sub.automatic_tax).toMatchObject({ enabled: true });
+    expect(invoice.automatic_tax).toMatchObject({ enabled: true, status: 'complete', provider: 'stripe' });
+    expect(invoice).toMatchObject({ subtotal: 1000, total: 1200, total_excluding_tax: 1000, amount_paid: 1200 });
+    expect(invoice.total_taxes).toHaveLength(1);
+    expect(invoice.total_taxes?.[0]).toMatchObject({ amount: 200, taxability_reason: 'standard_rated', tax_behavior: 'exclusive', taxable_amount: 1000 });
+    const rate = await stripe.taxRates.retrieve(String(invoice.total_taxes?.[0].tax_rate_details?.tax_rate));
+    expect(rate).toMatchObject({ country: 'GB', percentage: 20, tax_type: 'vat', inclusive: false });
+  });
+
+  it('uses the US state rate (California 7.25%) and the inclusive behaviour of the price', async () => {
+    const price = await monthlyPrice(10000, 'inclusive');
+    const { invoice } = await automaticInvoice({ country: 'US', state: 'CA', postal_code: '94103' }, price);
+    // 10000 / 1.0725 = 9324.01 → 9324 net, 676 tax.
+    expect(invoice).toMatchObject({ subtotal: 10000, total: 10000, total_excluding_tax: 9324 });
+    expect(invoice.total_taxes?.[0]).toMatchObject({ amount: 676, tax_behavior: 'inclusive', taxability_reason: 'standard_rated', taxable_amount: 9324 });
+  });
+
+  it('collects nothing where the account is not registered (not_collecting)', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const { invoice } = await automaticInvoice({ country: 'BR', city: 'São Paulo' }, price);
+    expect(invoice).toMatchObject({ total: 1000, automatic_tax: { status: 'complete' } });
+    expect(invoice.total_taxes).toEqual([
+      { amount: 0, tax_behavior: 'exclusive', tax_rate_details: null, taxability_reason: 'not_collecting', taxable_amount: 1000, type: 'tax_rate_details' },
+    ]);
+  });
+
+  it('reverse-charges an EU business customer with a VAT ID', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const { invoice } = await automaticInvoice({ country: 'DE', postal_code: '10115' }, price, { tax_id_data: [{ type: 'eu_vat', value: 'DE123456789' }] });
+    expect(invoice.total).toBe(1000);
+    expect(invoice.total_taxes?.[0]).toMatchObject({ amount: 0, taxability_reason: 'reverse_charge' });
+    expect(invoice.customer_tax_ids).toEqual([{ type: 'eu_vat', value: 'DE123456789' }]);
+  });
+
+  it('the invoice preview shows the same tax as the invoice that follows', async () => {
+    const price = await monthlyPrice(2500, 'exclusive');
+    const { customer, sub, invoice } = await automaticInvoice({ country: 'IE', postal_code: 'D02' }, price);
+    const preview = await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id });
+    expect(preview.automatic_tax).toMatchObject({ enabled: true, status: 'complete' });
+    expect({ total: preview.total, taxes: preview.total_taxes }).toEqual({ total: invoice.total, taxes: invoice.total_taxes });
+    expect(preview.total).toBe(2500 + 575);
+  });
+
+  it('a preview for a customer without an address requires location inputs; a subscription is refused', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const customer = await customerAt(null);
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 500, currency: 'usd' });
+    const preview = await stripe.invoices.createPreview({ customer: customer.id, automatic_tax: { enabled: true } });
+    expect(preview.automatic_tax).toMatchObject({ enabled: true, status: 'requires_location_inputs' });
+    expect(preview).toMatchObject({ total: 500, total_taxes: [] });
+    const err = await expectStripeError(stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa', automatic_tax: { enabled: true } }));
+    expect(err).toMatchObject({ statusCode: 400, code: 'customer_tax_location_invalid' });
+    expect((await stripe.subscriptions.list({ customer: customer.id })).data).toEqual([]);
+  });
+
+  it('refuses automatic tax for a price without a tax behaviour', async () => {
+    const price = await monthlyPrice(1000);
+    const customer = await customerAt({ country: 'GB' });
+    const err = await expectStripeError(stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa', automatic_tax: { enabled: true } }));
+    expect(err.statusCode).toBe(400);
+    expect(err.message).toContain(`The price \`${price.id}\` does not have a \`tax_behavior\` set`);
+  });
+
+  it('enabling automatic tax on an existing subscription taxes its next invoice', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const customer = await customerAt({ country: 'NZ' });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa' });
+    expect((await firstInvoice(sub)).total).toBe(1000);
+    const updated = await stripe.subscriptions.update(sub.id, { automatic_tax: { enabled: true } });
+    expect(updated.automatic_tax.enabled).toBe(true);
+    const preview = await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id });
+    expect(preview.total).toBe(1150);
+  });
+});
+
+describe('customer tax IDs', () => {
+  it('creates, lists, retrieves and deletes tax IDs, verified when well formed', async () => {
+    const customer = await customerAt(null);
+    const vat = await stripe.customers.createTaxId(customer.id, { type: 'eu_vat', value: 'fr 12 345678901' });
+    expect(vat).toMatchObject({ object: 'tax_id', type: 'eu_vat', value: 'FR12345678901', country: 'FR', customer: customer.id, verification: { status: 'verified' } });
+    const abn = await stripe.customers.createTaxId(customer.id, { type: 'au_abn', value: '12345678912' });
+    expect(abn.country).toBe('AU');
+    expect((await stripe.customers.listTaxIds(customer.id)).data.map((t) => t.id)).toEqual([abn.id, vat.id]);
+    expect(await stripe.customers.retrieveTaxId(customer.id, vat.id)).toEqual(vat);
+    expect(await stripe.customers.deleteTaxId(customer.id, vat.id)).toEqual({ id: vat.id, object: 'tax_id', deleted: true });
+    expect((await stripe.customers.listTaxIds(customer.id)).data.map((t) => t.id)).toEqual([abn.id]);
+    const missing = await expectStripeError(stripe.customers.retrieveTaxId(customer.id, vat.id));
+    expect(missing).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+  });
+
+  it('refuses a malformed value with tax_id_invalid and creates nothing', async () => {
+    const customer = await customerAt(null);
+    for (const [type, value] of [['eu_vat', 'XX123'], ['gb_vat', '123456789'], ['au_abn', '1234'], ['us_ein', '12-34']] as const) {
+      const err = await expectStripeError(stripe.customers.createTaxId(customer.id, { type, value }));
+      expect(err).toMatchObject({ statusCode: 400, code: 'tax_id_invalid', param: 'value', message: `Invalid value for ${type}.` });
+    }
+    expect((await stripe.customers.listTaxIds(customer.id)).data).toEqual([]);
+    const before = (await stripe.customers.list()).data.length;
+    const err = await expectStripeError(stripe.customers.create({ email: 'x@example.com', tax_id_data: [{ type: 'gb_vat', value: 'nope' }] }));
+    expect(err).toMatchObject({ code: 'tax_id_invalid', param: 'tax_id_data[0][value]' });
+    expect((await stripe.customers.list()).data.length).toBe(before);
+  });
+});
