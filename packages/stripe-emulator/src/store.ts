@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type Stripe from 'stripe';
 import { parseJson } from './json';
 import { ID_PREFIXES } from './ids';
+import type { CheckoutDetails, CheckoutTaxSettings } from './billing/checkout-tax';
 
 /** A meter event as recorded for aggregation (Stripe keeps the raw events; summaries are computed). */
 export interface RecordedMeterEvent {
@@ -39,7 +40,7 @@ export interface CheckoutInternals {
   /** Set while the hosted page waits for the 3-D Secure step. */
   pendingAuthenticationCard: string | null;
   /** The hosted page's last refused attempt, shown once by the page it redirects to (post/redirect/get). */
-  lastAttempt?: { error: string; email?: string; name?: string } | null;
+  lastAttempt?: { error: string; email?: string; name?: string; details?: CheckoutDetails } | null;
 }
 
 /**
@@ -83,6 +84,8 @@ export class Store {
   shippingRates = new Map<string, Stripe.ShippingRate>();
   /** price id → its `currency_options` (an includable field: only returned with expand). */
   priceCurrencyOptions = new Map<string, Record<string, Stripe.Price.CurrencyOptions>>();
+  /** checkout session id → its `customer_update` and line items' `tax_rates`. */
+  checkoutTaxSettings = new Map<string, CheckoutTaxSettings>();
   invoiceSequence = 0;
 
   /** Look an object up by id using its prefix; used by `expand[]`. */
@@ -139,6 +142,7 @@ export class Store {
       taxIds: [...this.taxIds.values()],
       shippingRates: [...this.shippingRates.values()],
       priceCurrencyOptions: [...this.priceCurrencyOptions.entries()],
+      checkoutTaxSettings: [...this.checkoutTaxSettings.entries()],
     };
   }
 
@@ -180,6 +184,7 @@ export class Store {
     store.taxIds = byId(data.taxIds);
     store.shippingRates = byId(data.shippingRates);
     store.priceCurrencyOptions = new Map(data.priceCurrencyOptions ?? []);
+    store.checkoutTaxSettings = new Map(data.checkoutTaxSettings ?? []);
     return store;
   }
 
@@ -246,4 +251,5 @@ export interface PersistedState {
   taxIds?: Stripe.TaxId[];
   shippingRates?: Stripe.ShippingRate[];
   priceCurrencyOptions?: Array<[string, Record<string, Stripe.Price.CurrencyOptions>]>;
+  checkoutTaxSettings?: Array<[string, CheckoutTaxSettings]>;
 }

@@ -49,7 +49,7 @@ describe('tax rates', () => {
     const rate = await stripe.taxRates.create({ display_name: 'Sales tax', percentage: 8.875, inclusive: false });
     const customer = await customerAt(null);
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa', default_tax_rates: [rate.id] });
-    expect(sub.default_tax_rates.map((r) => r.id)).toEqual([rate.id]);
+    expect(sub.default_tax_rates?.map((r) => r.id)).toEqual([rate.id]);
     const invoice = await firstInvoice(sub);
     // 1999 × 8.875% = 177.41… → 177, rounded per line.
     expect(invoice).toMatchObject({ subtotal: 1999, subtotal_excluding_tax: 1999, total_excluding_tax: 1999, total: 2176, amount_paid: 2176, status: 'paid' });
@@ -65,7 +65,7 @@ describe('tax rates', () => {
     const rate = await stripe.taxRates.create({ display_name: 'VAT', percentage: 20, inclusive: true });
     const customer = await customerAt(null);
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, tax_rates: [rate.id] }], default_payment_method: 'pm_card_visa' });
-    expect(sub.items.data[0].tax_rates.map((r) => r.id)).toEqual([rate.id]);
+    expect(sub.items.data[0].tax_rates?.map((r) => r.id)).toEqual([rate.id]);
     const invoice = await firstInvoice(sub);
     // 1000 / 1.2 = 833.33 → 833 net, 167 tax.
     expect(invoice).toMatchObject({ subtotal: 1000, total: 1000, total_excluding_tax: 833, subtotal_excluding_tax: 833, amount_paid: 1000 });
@@ -194,5 +194,202 @@ describe('customer tax IDs', () => {
     const err = await expectStripeError(stripe.customers.create({ email: 'x@example.com', tax_id_data: [{ type: 'gb_vat', value: 'nope' }] }));
     expect(err).toMatchObject({ code: 'tax_id_invalid', param: 'tax_id_data[0][value]' });
     expect((await stripe.customers.list()).data.length).toBe(before);
+  });
+});
+
+async function complete(sessionId: string, body: Record<string, unknown>): Promise<Response> {
+  return env.control(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: '4242424242424242', ...body });
+}
+
+const URLS = { success_url: 'http://localhost/success?session_id={CHECKOUT_SESSION_ID}', cancel_url: 'http://localhost/cancel' };
+
+describe('Checkout: customer_update, automatic_tax, tax_id_collection', () => {
+  it('customer_update auto writes the typed name and address back, and the tax matches the first invoice', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const customer = await customerAt(null, { name: 'Old name' });
+    const session = await stripe.checkout.sessions.create({
+      ...URLS,
+      mode: 'subscription',
+      customer: customer.id,
+      line_items: [{ price: price.id, quantity: 1 }],
+      automatic_tax: { enabled: true },
+      customer_update: { address: 'auto', name: 'auto' },
+    });
+    expect(session.automatic_tax).toMatchObject({ enabled: true, status: 'requires_location_inputs' });
+    const res = await complete(session.id, { name: 'Ada Lovelace', address: { line1: '10 Downing St', city: 'London', postal_code: 'SW1A 2AA', country: 'GB' } });
+    expect(res.status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription', 'invoice'] });
+    expect(done).toMatchObject({ status: 'complete', amount_subtotal: 1000, amount_total: 1200, total_details: { amount_tax: 200 }, automatic_tax: { status: 'complete' } });
+    expect(done.customer_details?.address).toMatchObject({ country: 'GB', line1: '10 Downing St' });
+    const updated = await stripe.customers.retrieve(customer.id);
+    expect(updated).toMatchObject({ name: 'Ada Lovelace', address: { line1: '10 Downing St', city: 'London', postal_code: 'SW1A 2AA', country: 'GB' } });
+    const sub = done.subscription as Stripe.Subscription;
+    expect(sub.automatic_tax.enabled).toBe(true);
+    expect((done.invoice as Stripe.Invoice).total).toBe(done.amount_total);
+  });
+
+  it('without customer_update the customer keeps its details; refusals for customer_update and automatic tax', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const customer = await customerAt({ country: 'AU', line1: '1 George St' }, { name: 'Kept' });
+    const session = await stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer: customer.id, line_items: [{ price: price.id }], automatic_tax: { enabled: true } });
+    // The customer's address is known: the tax is there from the start (AU GST 10%).
+    expect(session).toMatchObject({ amount_total: 1100, total_details: { amount_tax: 100 }, automatic_tax: { status: 'complete' } });
+    expect((await complete(session.id, { name: 'Typed name' })).status).toBe(200);
+    expect(await stripe.customers.retrieve(customer.id)).toMatchObject({ name: 'Kept', address: { country: 'AU' } });
+
+    const noCustomer = await expectStripeError(stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer_email: 'a@example.com', line_items: [{ price: price.id }], customer_update: { name: 'auto' } }));
+    expect(noCustomer).toMatchObject({ statusCode: 400, param: 'customer_update' });
+    const bare = await customerAt(null);
+    const needsAddress = await expectStripeError(stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer: bare.id, line_items: [{ price: price.id }], automatic_tax: { enabled: true } }));
+    expect(needsAddress.message).toContain('Automatic tax calculation in Checkout requires a valid address on the Customer');
+    const unspecified = await monthlyPrice(1000);
+    const noBehavior = await expectStripeError(stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer_email: 'a@example.com', line_items: [{ price: unspecified.id }], automatic_tax: { enabled: true } }));
+    expect(noBehavior.message).toContain('does not have a `tax_behavior` set');
+  });
+
+  it('tax_id_collection saves the tax ID on the new customer and the session; a malformed one changes nothing', async () => {
+    const price = await monthlyPrice(5000, 'exclusive');
+    const session = await stripe.checkout.sessions.create({
+      ...URLS,
+      mode: 'subscription',
+      customer_email: 'buyer@example.fr',
+      line_items: [{ price: price.id }],
+      automatic_tax: { enabled: true },
+      tax_id_collection: { enabled: true },
+    });
+    expect(session.tax_id_collection).toMatchObject({ enabled: true });
+    const address = { line1: '1 rue de Rivoli', city: 'Paris', postal_code: '75001', country: 'FR' };
+    const bad = await complete(session.id, { address, taxId: { type: 'eu_vat', value: 'FR1' } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('tax_id_invalid');
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
+
+    const res = await complete(session.id, { address, taxId: { type: 'eu_vat', value: 'FR 12345678901' }, businessName: 'Acme SARL' });
+    expect(res.status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['invoice'] });
+    expect(done.customer_details).toMatchObject({ business_name: 'Acme SARL', tax_ids: [{ type: 'eu_vat', value: 'FR12345678901' }] });
+    // A business with an EU VAT ID: reverse charge, no tax.
+    expect(done).toMatchObject({ amount_total: 5000, total_details: { amount_tax: 0 } });
+    const customerId = String(done.customer);
+    expect((await stripe.customers.listTaxIds(customerId)).data.map((t) => t.value)).toEqual(['FR12345678901']);
+    expect(await stripe.customers.retrieve(customerId)).toMatchObject({ name: 'Acme SARL', address: { country: 'FR' } });
+    expect((done.invoice as Stripe.Invoice).customer_tax_ids).toEqual([{ type: 'eu_vat', value: 'FR12345678901' }]);
+  });
+
+  it('line_items tax_rates carry to the subscription items and the invoice', async () => {
+    const price = await monthlyPrice(1000);
+    const rate = await stripe.taxRates.create({ display_name: 'GST', percentage: 10, inclusive: false });
+    const customer = await customerAt(null);
+    const session = await stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer: customer.id, line_items: [{ price: price.id, quantity: 2, tax_rates: [rate.id] }] });
+    expect(session).toMatchObject({ amount_subtotal: 2000, amount_total: 2200, total_details: { amount_tax: 200 } });
+    expect((await complete(session.id, {})).status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription', 'invoice'] });
+    expect((done.subscription as Stripe.Subscription).items.data[0].tax_rates?.map((r) => r.id)).toEqual([rate.id]);
+    expect((done.invoice as Stripe.Invoice).total).toBe(2200);
+  });
+});
+
+describe('Checkout: shipping', () => {
+  it('shipping_options add the chosen rate to the total; the shipping address is collected', async () => {
+    const product = await stripe.products.create({ name: 'Mug' });
+    const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 2000 });
+    const express = await stripe.shippingRates.create({ display_name: 'Express', type: 'fixed_amount', fixed_amount: { amount: 1500, currency: 'usd' } });
+    expect(await stripe.shippingRates.retrieve(express.id)).toMatchObject({ object: 'shipping_rate', display_name: 'Express', fixed_amount: { amount: 1500, currency: 'usd' } });
+    const session = await stripe.checkout.sessions.create({
+      ...URLS,
+      mode: 'payment',
+      line_items: [{ price: price.id, quantity: 1 }],
+      shipping_address_collection: { allowed_countries: ['US', 'CA'] },
+      shipping_options: [{ shipping_rate_data: { display_name: 'Standard', type: 'fixed_amount', fixed_amount: { amount: 500, currency: 'usd' } } }, { shipping_rate: express.id }],
+    });
+    expect(session.shipping_options.map((o) => o.shipping_amount)).toEqual([500, 1500]);
+    expect(session).toMatchObject({ amount_total: 2500, total_details: { amount_shipping: 500 }, shipping_address_collection: { allowed_countries: ['US', 'CA'] } });
+    const shipping = { name: 'Grace Hopper', address: { line1: '1 Main St', city: 'Arlington', postal_code: '22201', state: 'VA', country: 'US' } };
+    const refused = await complete(session.id, { shipping: { ...shipping, address: { ...shipping.address, country: 'FR' } }, shippingRate: express.id });
+    expect(refused.status).toBe(400);
+    expect((await complete(session.id, { shipping, shippingRate: express.id })).status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    expect(done).toMatchObject({ amount_total: 3500, total_details: { amount_shipping: 1500 }, shipping_cost: { amount_total: 1500, shipping_rate: express.id } });
+    expect(done.collected_information?.shipping_details).toMatchObject({ name: 'Grace Hopper', address: { country: 'US', state: 'VA' } });
+    expect(await stripe.customers.retrieve(String(done.customer))).toMatchObject({ shipping: { name: 'Grace Hopper' } });
+  });
+
+  it('refuses shipping_options in subscription mode as not supported by the emulator', async () => {
+    const price = await monthlyPrice(1000);
+    const err = await expectStripeError(
+      stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer_email: 'a@example.com', line_items: [{ price: price.id }], shipping_options: [{ shipping_rate_data: { display_name: 'S', type: 'fixed_amount', fixed_amount: { amount: 1, currency: 'usd' } } }] }),
+    );
+    expect(err).toMatchObject({ statusCode: 400, code: 'emulator_unsupported_parameter' });
+    expect((await stripe.shippingRates.list()).data).toEqual([]);
+  });
+});
+
+describe('prices: currency_options', () => {
+  it('stores per-currency amounts, returns them with expand, and Checkout in EUR bills the EUR option', async () => {
+    const product = await stripe.products.create({ name: 'Global' });
+    const price = await stripe.prices.create({
+      product: product.id,
+      currency: 'usd',
+      unit_amount: 1000,
+      tax_behavior: 'exclusive',
+      recurring: { interval: 'month' },
+      currency_options: { eur: { unit_amount: 900, tax_behavior: 'inclusive' } },
+    });
+    expect(price.currency_options).toBeUndefined();
+    await stripe.prices.update(price.id, { currency_options: { gbp: { unit_amount: 800, tax_behavior: 'exclusive' } } });
+    const expanded = await stripe.prices.retrieve(price.id, { expand: ['currency_options'] });
+    expect(expanded.currency_options).toMatchObject({
+      usd: { unit_amount: 1000, tax_behavior: 'exclusive' },
+      eur: { unit_amount: 900, unit_amount_decimal: '900', tax_behavior: 'inclusive' },
+      gbp: { unit_amount: 800, tax_behavior: 'exclusive' },
+    });
+    const customer = await customerAt({ country: 'DE', line1: 'Unter den Linden 1' });
+    const session = await stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', currency: 'eur', customer: customer.id, line_items: [{ price: price.id }], automatic_tax: { enabled: true } });
+    // EUR option, tax-inclusive: DE 19% is inside the 9.00 (900 / 1.19 = 756.30 → 144 tax).
+    expect(session).toMatchObject({ currency: 'eur', amount_total: 900, total_details: { amount_tax: 144 } });
+    expect((await complete(session.id, {})).status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription', 'invoice'] });
+    expect((done.subscription as Stripe.Subscription).currency).toBe('eur');
+    expect(done.invoice as Stripe.Invoice).toMatchObject({ currency: 'eur', total: 900, total_excluding_tax: 756 });
+    const err = await expectStripeError(stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', currency: 'jpy', customer: customer.id, line_items: [{ price: price.id }] }));
+    expect(err).toMatchObject({ statusCode: 400, param: 'line_items[0][price]' });
+  });
+});
+
+describe('the hosted Checkout page', () => {
+  it('asks for the billing address and tax ID with labelled fields, and saves what was typed', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const customer = await customerAt(null);
+    const session = await stripe.checkout.sessions.create({
+      ...URLS,
+      mode: 'subscription',
+      customer: customer.id,
+      line_items: [{ price: price.id }],
+      automatic_tax: { enabled: true },
+      tax_id_collection: { enabled: true },
+      customer_update: { address: 'auto', name: 'auto' },
+    });
+    const page = await (await fetch(String(session.url))).text();
+    for (const id of ['address_line1', 'address_country', 'tax_id_type', 'tax_id_value', 'business_name']) expect(page).toContain(`<label for="${id}">`);
+    expect(page).toContain('Calculated from your address');
+    const form = new URLSearchParams({
+      email: 'tax@example.com',
+      card_number: '4242424242424242',
+      name: 'Card Holder',
+      address_line1: '5 Queen St',
+      address_city: 'Auckland',
+      address_postal_code: '1010',
+      address_country: 'NZ',
+      business_name: 'Kiwi Ltd',
+      tax_id_type: 'nz_gst',
+      tax_id_value: '123456789',
+    });
+    const res = await fetch(`${env.handle.url}/checkout/${session.id}/pay`, { method: 'POST', body: form, redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`http://localhost/success?session_id=${session.id}`);
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    expect(done).toMatchObject({ status: 'complete', amount_total: 1150, total_details: { amount_tax: 150 } });
+    expect(await stripe.customers.retrieve(customer.id)).toMatchObject({ name: 'Kiwi Ltd', address: { line1: '5 Queen St', country: 'NZ' } });
+    expect((await stripe.customers.listTaxIds(customer.id)).data.map((t) => [t.type, t.value])).toEqual([['nz_gst', '123456789']]);
   });
 });

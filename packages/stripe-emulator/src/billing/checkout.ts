@@ -11,6 +11,9 @@ import { Params } from '../http/form';
 import { getPrice } from '../resources/lookup';
 import { DAY } from '../config';
 import { newId } from '../ids';
+import { clone } from '../json';
+import { applyCheckoutDetails, checkCheckoutDetails, checkoutTaxSettings, refreshCheckoutTotals, type CheckoutDetails } from './checkout-tax';
+import { addTaxId, buildTaxId, checkTaxIdValue } from '../resources/tax';
 
 export interface CheckoutPayment {
   /** Card number or test token (`pm_card_visa`). */
@@ -19,6 +22,8 @@ export interface CheckoutPayment {
   name?: string;
   /** Outcome of the 3-D Secure step for cards that require it; undefined = not performed yet. */
   authentication?: 'complete' | 'fail';
+  /** Billing/shipping address, tax ID and shipping rate the customer entered. */
+  details?: CheckoutDetails;
 }
 
 export type CheckoutResult = { status: 'complete'; session: Stripe.Checkout.Session } | { status: 'requires_authentication' };
@@ -45,12 +50,6 @@ export function expireSession(emu: Emulator, session: Stripe.Checkout.Session): 
   emitEvent(emu, 'checkout.session.expired', session);
 }
 
-function amountDueToday(emu: Emulator, session: Stripe.Checkout.Session): number {
-  const internals = emu.store.checkoutInternals.get(session.id);
-  if (session.mode === 'subscription' && (internals?.trialPeriodDays || internals?.trialEnd)) return 0;
-  return session.amount_total ?? 0;
-}
-
 /**
  * Pay for an open session exactly as the hosted page does: declines throw a 402 card_error and change nothing;
  * 3-D Secure cards need `authentication` ('complete' or 'fail') first; success creates the customer (if needed),
@@ -63,10 +62,17 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
   }
   const internals = emu.store.checkoutInternals.get(session.id);
   if (!internals) throw invalidRequest('This Checkout Session is missing its line items.');
+  const details = payment.details ?? {};
+  checkCheckoutDetails(emu, session, details);
+  if (details.taxId) checkTaxIdValue(details.taxId.type, details.taxId.value, 'taxId');
   const card = resolveTestCard(payment.card);
   if (!card) throw cardError(INCORRECT_NUMBER);
   if (card.behaviour === 'decline' && card.decline) throw cardError(card.decline);
-  const dueToday = amountDueToday(emu, session);
+  // The totals for what was entered (tax by the address, the chosen shipping), worked out without changing the session.
+  const trial = session.mode === 'subscription' && Boolean(internals.trialPeriodDays || internals.trialEnd);
+  const priced = clone(session);
+  refreshCheckoutTotals(emu, priced, clone(internals.lineItems), details, !trial);
+  const dueToday = trial ? 0 : (priced.amount_total ?? 0);
   if (card.behaviour === 'charge_fail' && dueToday > 0 && card.decline) throw cardError(card.decline);
   if (card.behaviour === 'authentication_required' || card.behaviour === 'authentication_required_on_setup') {
     if (payment.authentication === undefined) {
@@ -77,7 +83,9 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
     if (payment.authentication === 'fail') throw cardError(AUTHENTICATION_FAILED);
   }
 
+  refreshCheckoutTotals(emu, session, internals.lineItems, details, !trial);
   let customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+  const createdHere = !customerId;
   const email = payment.email ?? session.customer_email ?? null;
   if (!customerId) {
     const raw: Record<string, string> = {};
@@ -104,12 +112,20 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
     tax_exempt: 'none',
     tax_ids: [],
   };
+  if (details.taxId) details.taxId = { type: details.taxId.type, value: addTaxId(emu, customer, buildTaxId(emu, customer, details.taxId.type, details.taxId.value, 'taxId')).value };
+  applyCheckoutDetails(emu, session, customer, details, payment.name ?? null, createdHere);
   if (session.mode === 'subscription') {
     const now = emu.nowFor(customer.id);
     const trialEnd = internals.trialEnd ?? (internals.trialPeriodDays ? now + internals.trialPeriodDays * DAY : null);
     const { subscription, invoice } = createSubscription(emu, {
       customer,
-      items: internals.lineItems.map((li) => ({ price: getPrice(emu, li.price?.id ?? ''), quantity: li.quantity ?? 1 })),
+      items: internals.lineItems.map((li, index) => ({
+        price: getPrice(emu, li.price?.id ?? ''),
+        quantity: li.quantity ?? 1,
+        taxRates: checkoutTaxSettings(emu, session.id).lineTaxRates[index],
+      })),
+      automaticTax: session.automatic_tax.enabled,
+      currency: session.currency ?? undefined,
       trialEnd,
       metadata: internals.subscriptionMetadata,
       description: internals.subscriptionDescription,

@@ -106,13 +106,19 @@ const FORMATS: Record<string, { pattern: RegExp; country: (v: string) => string 
 const TYPE_COUNTRY: Record<string, string> = { za_vat: 'ZA', br_cnpj: 'BR', mx_rfc: 'MX', ae_trn: 'AE', sa_vat: 'SA', kr_brn: 'KR' };
 
 /** A tax ID as Stripe stores it, or Stripe's `tax_id_invalid` for a malformed value. */
-export function buildTaxId(emu: Emulator, customer: Stripe.Customer, type: string, rawValue: string, param = 'value'): Stripe.TaxId {
+export function checkTaxIdValue(type: string, rawValue: string, param = 'value'): string {
   const format = FORMATS[type];
   const normalised = rawValue.replace(/\s+/g, '').toUpperCase();
   if (!rawValue.trim() || (format && !format.pattern.test(normalised))) {
     throw invalidRequest(`Invalid value for ${type}.`, param, 'tax_id_invalid');
   }
-  const value = format ? normalised : rawValue.trim();
+  return format ? normalised : rawValue.trim();
+}
+
+export function buildTaxId(emu: Emulator, customer: Stripe.Customer, type: string, rawValue: string, param = 'value'): Stripe.TaxId {
+  const format = FORMATS[type];
+  const value = checkTaxIdValue(type, rawValue, param);
+  const normalised = value;
   return {
     id: newId('txi'),
     object: 'tax_id',
