@@ -177,6 +177,8 @@ describe('customer tax IDs', () => {
     expect(abn.country).toBe('AU');
     expect((await stripe.customers.listTaxIds(customer.id)).data.map((t) => t.id)).toEqual([abn.id, vat.id]);
     expect(await stripe.customers.retrieveTaxId(customer.id, vat.id)).toEqual(vat);
+    const expanded = await stripe.customers.retrieve(customer.id, { expand: ['tax_ids'] });
+    expect(!expanded.deleted && expanded.tax_ids?.data.map((t) => t.id)).toEqual([abn.id, vat.id]);
     expect(await stripe.customers.deleteTaxId(customer.id, vat.id)).toEqual({ id: vat.id, object: 'tax_id', deleted: true });
     expect((await stripe.customers.listTaxIds(customer.id)).data.map((t) => t.id)).toEqual([abn.id]);
     const missing = await expectStripeError(stripe.customers.retrieveTaxId(customer.id, vat.id));
@@ -391,5 +393,22 @@ describe('the hosted Checkout page', () => {
     expect(done).toMatchObject({ status: 'complete', amount_total: 1150, total_details: { amount_tax: 150 } });
     expect(await stripe.customers.retrieve(customer.id)).toMatchObject({ name: 'Kiwi Ltd', address: { line1: '5 Queen St', country: 'NZ' } });
     expect((await stripe.customers.listTaxIds(customer.id)).data.map((t) => [t.type, t.value])).toEqual([['nz_gst', '123456789']]);
+  });
+
+  it('keeps the typed address through the 3-D Secure step', async () => {
+    const price = await monthlyPrice(1000, 'exclusive');
+    const session = await stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer_email: 'sca@example.com', line_items: [{ price: price.id }], automatic_tax: { enabled: true } });
+    const post = (path: string, form: Record<string, string>) =>
+      fetch(`${env.handle.url}/checkout/${session.id}/${path}`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const challenge = await post('pay', { email: 'sca@example.com', card_number: '4000002760003184', name: 'Sam', address_line1: '1 Bay St', address_state: 'ON', address_country: 'CA' });
+    expect(challenge.status).toBe(200);
+    const hidden = /name="details" value="([^"]*)"/.exec(await challenge.text())?.[1] ?? '';
+    const details = hidden.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    const res = await post('authenticate', { email: 'sca@example.com', name: 'Sam', details, action: 'complete' });
+    expect(res.status).toBe(303);
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    // Ontario HST 13%.
+    expect(done).toMatchObject({ status: 'complete', amount_total: 1130, total_details: { amount_tax: 130 } });
+    expect(await stripe.customers.retrieve(String(done.customer))).toMatchObject({ address: { state: 'ON', country: 'CA' } });
   });
 });

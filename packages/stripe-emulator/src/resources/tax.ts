@@ -9,6 +9,7 @@ import { invalidRequest, parameterMissing, resourceMissing } from '../http/error
 import { matchesRange, newestFirst, paginate } from '../http/pagination';
 import { getCustomer } from './lookup';
 import { AUTOMATIC_RATE_DESCRIPTION } from '../billing/tax';
+import { registerIncludable } from '../http/expand';
 
 const TAX_TYPES = [
   'amusement_tax', 'communications_tax', 'gst', 'hst', 'igst', 'jct', 'lease_tax', 'pst', 'qst', 'retail_delivery_fee', 'rst', 'sales_tax', 'service_tax', 'vat',
@@ -182,6 +183,13 @@ export function createShippingRate(emu: Emulator, params: Params): Stripe.Shippi
 }
 
 export function registerTax(router: Router): void {
+  // Includable: the customer's tax IDs (`expand: ['tax_ids']` on a customer).
+  registerIncludable('customer', 'tax_ids', (emu, owner) => ({
+    object: 'list',
+    data: newestFirst(emu.store.taxIds.values()).filter((t) => t.customer === owner.id),
+    has_more: false,
+    url: `/v1/customers/${String(owner.id)}/tax_ids`,
+  }));
   router.post('/v1/tax_rates', ({ emu, params }) => createTaxRate(emu, params));
   router.get('/v1/tax_rates', ({ emu, params }) => {
     const active = params.bool('active');
