@@ -74,6 +74,26 @@ describe('tax rates', () => {
     ]);
   });
 
+  it('updates item tax_rates on an existing item (subscriptions.update and subscriptionItems.update)', async () => {
+    const price = await monthlyPrice(1000);
+    const gst = await stripe.taxRates.create({ display_name: 'GST', percentage: 5, inclusive: false });
+    const pst = await stripe.taxRates.create({ display_name: 'PST', percentage: 7, inclusive: false });
+    const customer = await customerAt(null);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa' });
+    const itemId = sub.items.data[0].id;
+    const updated = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, tax_rates: [gst.id] }] });
+    expect(updated.items.data[0].tax_rates?.map((r) => r.id)).toEqual([gst.id]);
+    expect((await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id })).total).toBe(1050);
+    const item = await stripe.subscriptionItems.update(itemId, { tax_rates: [gst.id, pst.id] });
+    expect(item.tax_rates?.map((r) => r.id)).toEqual([gst.id, pst.id]);
+    const preview = await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id });
+    expect(preview.total).toBe(1120);
+    expect(preview.total_taxes?.map((t) => t.amount)).toEqual([50, 70]);
+    const refused = await expectStripeError(stripe.subscriptions.update(sub.id, { items: [{ price: price.id, tax_rates: [gst.id] }] }));
+    expect(refused).toMatchObject({ statusCode: 400, code: 'emulator_unsupported_parameter' });
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data).toHaveLength(1);
+  });
+
   it('refuses an unknown tax rate and changes nothing', async () => {
     const price = await monthlyPrice(1000);
     const customer = await customerAt(null);

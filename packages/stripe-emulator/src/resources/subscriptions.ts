@@ -44,6 +44,36 @@ function taxSettingsFrom(emu: Emulator, params: Params, customer: Stripe.Custome
   return { automaticTax, defaultTaxRates };
 }
 
+/** `tax_rates` of one item parameter set: undefined when absent, [] for `tax_rates=''` (clears them). */
+function itemTaxRates(emu: Emulator, item: Params, param: string): Stripe.TaxRate[] | undefined {
+  if (!item.has('tax_rates')) return undefined;
+  return item.isEmpty('tax_rates') ? [] : taxRatesFrom(emu, item.strArray('tax_rates'), param);
+}
+
+/** `items[n][tax_rates]` of an update: only for existing items (`id`); new items with tax rates are not implemented. */
+function updatedItemTaxRates(emu: Emulator, params: Params): Array<{ id: string; rates: Stripe.TaxRate[] }> {
+  return (params.objArray('items') ?? []).flatMap((item, index) => {
+    const rates = itemTaxRates(emu, item, `items[${index}][tax_rates]`);
+    if (rates === undefined) return [];
+    const id = item.str('id');
+    if (!id) {
+      throw invalidRequest(
+        `items[${index}][tax_rates] on a new item is not supported by the emulator (it implements tax_rates on existing items, with items[${index}][id]); Stripe accepts it, but the emulator refuses the request instead of behaving differently.`,
+        `items[${index}][tax_rates]`,
+        'emulator_unsupported_parameter',
+      );
+    }
+    return [{ id, rates }];
+  });
+}
+
+function setItemTaxRates(sub: Stripe.Subscription, changes: Array<{ id: string; rates: Stripe.TaxRate[] }>): void {
+  for (const { id, rates } of changes) {
+    const item = sub.items.data.find((i) => i.id === id);
+    if (item) item.tax_rates = rates;
+  }
+}
+
 /** Stripe's answer to a subscription that must charge now with nothing to charge. */
 function noPaymentMethod() {
   return invalidRequest(
@@ -245,6 +275,7 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   // Everything that decides whether the update is paid for is worked out before anything changes.
   const customer = getCustomer(emu, String(sub.customer), 'customer');
   const tax = taxSettingsFrom(emu, params, customer, sub.items.data.map((i) => i.price));
+  const itemRates = updatedItemTaxRates(emu, params);
   const trialEndRaw = params.str('trial_end');
   const prepared = prepareChange(emu, sub, params, {
     updates: () => itemUpdatesFrom(emu, params),
@@ -257,6 +288,7 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
     sub.automatic_tax = tax.automaticTax ? { disabled_reason: null, enabled: true, liability: { type: 'self' } } : { disabled_reason: null, enabled: false, liability: null };
   }
   if (tax.defaultTaxRates !== undefined) sub.default_tax_rates = tax.defaultTaxRates;
+  setItemTaxRates(sub, itemRates);
 
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd !== undefined) {
@@ -322,6 +354,7 @@ function findSubscriptionItem(emu: Emulator, id: string): { sub: Stripe.Subscrip
 function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.SubscriptionItem {
   const { sub, item } = findSubscriptionItem(emu, id);
   assertNotCanceled(sub);
+  const rates = itemTaxRates(emu, params, 'tax_rates');
   const before = clone(sub);
   const prepared = prepareChange(emu, sub, params, {
     updates: () => {
@@ -338,6 +371,7 @@ function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.Su
     pendingParams: PENDING_ITEM_UPDATE_PARAMS,
   });
   if (!prepared.pending) {
+    if (rates !== undefined) setItemTaxRates(sub, [{ id: item.id, rates }]);
     applyPlannedChange(emu, sub, { plan: prepared.plan, behavior: prepared.behavior, at: prepared.prorationDate, endsTrial: false, collect: prepared.collect, before });
   }
   return sub.items.data.find((i) => i.id === id) ?? item;

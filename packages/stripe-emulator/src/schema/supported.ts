@@ -76,7 +76,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/subscriptions/{}': ['expand'],
   'POST /v1/subscriptions/{}': [
     'cancel_at', 'cancel_at_period_end', 'cancellation_details', 'default_payment_method', 'description', 'expand', 'metadata', 'payment_behavior', 'proration_behavior', 'proration_date', 'trial_end',
-    'automatic_tax.enabled', 'default_tax_rates',
+    'automatic_tax.enabled', 'default_tax_rates', 'items.tax_rates',
     ...prefixed('items', ['id', 'deleted', ...SUBSCRIPTION_ITEM, ...prefixed('price_data', PRICE_DATA)]),
   ],
   'DELETE /v1/subscriptions/{}': ['cancellation_details', 'expand'],
@@ -84,7 +84,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/subscription_items': [...LIST, 'subscription'],
   'GET /v1/subscription_items/{}': ['expand'],
   'POST /v1/subscription_items/{}': [
-    'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA),
+    'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA), 'tax_rates',
   ],
 
   'POST /v1/invoices/create_preview': [
