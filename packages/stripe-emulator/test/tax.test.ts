@@ -298,6 +298,22 @@ describe('Checkout: customer_update, automatic_tax, tax_id_collection', () => {
     expect((done.invoice as Stripe.Invoice).customer_tax_ids).toEqual([{ type: 'eu_vat', value: 'FR12345678901' }]);
   });
 
+  it("billing_address_collection 'required' asks for the address and saves it on the new customer", async () => {
+    const price = await monthlyPrice(1000);
+    const session = await stripe.checkout.sessions.create({ ...URLS, mode: 'subscription', customer_email: 'bill@example.com', line_items: [{ price: price.id }], billing_address_collection: 'required' });
+    const page = await (await fetch(String(session.url))).text();
+    expect(page).toContain('<legend>Billing address</legend>');
+    const missing = await complete(session.id, {});
+    expect(missing.status).toBe(400);
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('open');
+    expect((await complete(session.id, { name: 'Bill', address: { line1: '1 Main St', city: 'Austin', state: 'TX', postal_code: '78701', country: 'US' } })).status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    expect(done.customer_details?.address).toMatchObject({ line1: '1 Main St', state: 'TX', country: 'US' });
+    expect(await stripe.customers.retrieve(String(done.customer))).toMatchObject({ name: 'Bill', address: { city: 'Austin', country: 'US' } });
+    // No automatic tax: the address changes nothing in the amount.
+    expect(done.amount_total).toBe(1000);
+  });
+
   it('line_items tax_rates carry to the subscription items and the invoice', async () => {
     const price = await monthlyPrice(1000);
     const rate = await stripe.taxRates.create({ display_name: 'GST', percentage: 10, inclusive: false });
