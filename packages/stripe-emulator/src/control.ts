@@ -28,11 +28,20 @@ const configSchema = z.object({
   webhookApiVersion: z.string().refine(isApiVersion, 'an API version the emulator knows').optional(),
 });
 
+const addressSchema = z
+  .object({ line1: z.string(), line2: z.string(), city: z.string(), postal_code: z.string(), state: z.string(), country: z.string() })
+  .partial();
+
 const completeSchema = z.object({
   card: z.string().min(1),
   email: z.string().optional(),
   name: z.string().optional(),
   authentication: z.enum(['complete', 'fail']).optional(),
+  address: addressSchema.optional(),
+  shipping: z.object({ name: z.string().optional(), address: addressSchema.optional() }).optional(),
+  taxId: z.object({ type: z.string().min(1), value: z.string() }).optional(),
+  businessName: z.string().optional(),
+  shippingRate: z.string().optional(),
 });
 
 function publicSettings(emu: Emulator) {
@@ -97,8 +106,10 @@ export async function handleControl(emu: Emulator, req: IncomingMessage, res: Se
     if (method === 'POST' && complete) {
       const body = parse(completeSchema, await jsonBody(req));
       const session = getSession(emu, decodeURIComponent(complete[1]));
+      const { address, shipping, taxId, businessName, shippingRate, ...payment } = body;
+      const details = { address, shipping, taxId, businessName, shippingRate };
       const result = emu.withRequest({ id: null, idempotencyKey: null }, () =>
-        completeCheckoutSession(emu, session, { ...body, authentication: body.authentication ?? 'complete' }),
+        completeCheckoutSession(emu, session, { ...payment, details, authentication: body.authentication ?? 'complete' }),
       );
       if (result.status !== 'complete') throw invalidRequest('This card requires authentication.', 'card', 'authentication_required');
       return sendJson(res, 200, JSON.stringify(result.session, null, 2));

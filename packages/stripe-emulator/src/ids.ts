@@ -42,4 +42,7 @@ export const ID_PREFIXES = [
   ['seti_', 'setupIntents'],
   ['promo_', 'promotionCodes'],
   ['di_', 'discounts'],
+  ['txr_', 'taxRates'],
+  ['txi_', 'taxIds'],
+  ['shr_', 'shippingRates'],
 ] as const;

@@ -15,6 +15,7 @@ import { registerMeters } from './resources/meters';
 import { registerPaymentIntents } from './resources/payment-intents';
 import { registerSearch } from './search';
 import { registerCoupons } from './resources/coupons';
+import { registerTax } from './resources/tax';
 
 export function buildRouter(): Router {
   const router = new Router();
@@ -34,5 +35,6 @@ export function buildRouter(): Router {
   registerPaymentIntents(router);
   registerSearch(router);
   registerCoupons(router);
+  registerTax(router);
   return router;
 }

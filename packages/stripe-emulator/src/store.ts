@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type Stripe from 'stripe';
 import { parseJson } from './json';
 import { ID_PREFIXES } from './ids';
+import type { CheckoutDetails, CheckoutTaxSettings } from './billing/checkout-tax';
 
 /** A meter event as recorded for aggregation (Stripe keeps the raw events; summaries are computed). */
 export interface RecordedMeterEvent {
@@ -39,11 +40,11 @@ export interface CheckoutInternals {
   /** Set while the hosted page waits for the 3-D Secure step. */
   pendingAuthenticationCard: string | null;
   /** The hosted page's last refused attempt, shown once by the page it redirects to (post/redirect/get). */
-  lastAttempt?: { error: string; email?: string; name?: string } | null;
   /** The hosted page's last refused promotion code and why (shown once beside the code field). */
   lastPromotionCode?: { code: string; error: string } | null;
   /** `subscription_data[billing_mode][type]` (unset: the API default, flexible). */
   billingMode?: Stripe.Subscription.BillingMode.Type | null;
+  lastAttempt?: { error: string; email?: string; name?: string; details?: CheckoutDetails } | null;
 }
 
 /**
@@ -82,6 +83,13 @@ export class Store {
   meters = new Map<string, Stripe.Billing.Meter>();
   meterEvents: RecordedMeterEvent[] = [];
   idempotency = new Map<string, StoredIdempotentResponse>();
+  taxRates = new Map<string, Stripe.TaxRate>();
+  taxIds = new Map<string, Stripe.TaxId>();
+  shippingRates = new Map<string, Stripe.ShippingRate>();
+  /** price id → its `currency_options` (an includable field: only returned with expand). */
+  priceCurrencyOptions = new Map<string, Record<string, Stripe.Price.CurrencyOptions>>();
+  /** checkout session id → its `customer_update` and line items' `tax_rates`. */
+  checkoutTaxSettings = new Map<string, CheckoutTaxSettings>();
   invoiceSequence = 0;
   coupons = new Map<string, Stripe.Coupon>();
   /** Deleted coupons: gone from the API, still behind the discounts redeemed from them. */
@@ -147,6 +155,11 @@ export class Store {
       promotionCodes: [...this.promotionCodes.values()],
       discounts: [...this.discounts.values()],
       discountsEnded: [...this.discountsEnded],
+      taxRates: [...this.taxRates.values()],
+      taxIds: [...this.taxIds.values()],
+      shippingRates: [...this.shippingRates.values()],
+      priceCurrencyOptions: [...this.priceCurrencyOptions.entries()],
+      checkoutTaxSettings: [...this.checkoutTaxSettings.entries()],
     };
   }
 
@@ -189,6 +202,11 @@ export class Store {
     store.promotionCodes = byId(data.promotionCodes);
     store.discounts = byId(data.discounts);
     store.discountsEnded = new Set(data.discountsEnded ?? []);
+    store.taxRates = byId(data.taxRates);
+    store.taxIds = byId(data.taxIds);
+    store.shippingRates = byId(data.shippingRates);
+    store.priceCurrencyOptions = new Map(data.priceCurrencyOptions ?? []);
+    store.checkoutTaxSettings = new Map(data.checkoutTaxSettings ?? []);
     return store;
   }
 
@@ -256,4 +274,9 @@ export interface PersistedState {
   promotionCodes?: Stripe.PromotionCode[];
   discounts?: Stripe.Discount[];
   discountsEnded?: string[];
+  taxRates?: Stripe.TaxRate[];
+  taxIds?: Stripe.TaxId[];
+  shippingRates?: Stripe.ShippingRate[];
+  priceCurrencyOptions?: Array<[string, Record<string, Stripe.Price.CurrencyOptions>]>;
+  checkoutTaxSettings?: Array<[string, CheckoutTaxSettings]>;
 }

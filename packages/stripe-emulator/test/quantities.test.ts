@@ -106,8 +106,10 @@ describe('subscription_items', () => {
       stripe.subscriptionItems.update(item.id, { quantity: 3, proration_behavior: 'sometimes' as Stripe.SubscriptionItemUpdateParams.ProrationBehavior }),
     );
     expect(behavior).toMatchObject({ statusCode: 400, param: 'proration_behavior' });
-    const unsupported = await expectStripeError(stripe.subscriptionItems.update(item.id, { quantity: 3, tax_rates: ['txr_1'] }));
-    expect(unsupported).toMatchObject({ statusCode: 400, code: 'emulator_unsupported_parameter', param: 'tax_rates[0]' });
+    const unsupported = await expectStripeError(stripe.subscriptionItems.update(item.id, { quantity: 3, billing_thresholds: { usage_gte: 10 } }));
+    expect(unsupported).toMatchObject({ statusCode: 400, code: 'emulator_unsupported_parameter', param: 'billing_thresholds[usage_gte]' });
+    const unknownRate = await expectStripeError(stripe.subscriptionItems.update(item.id, { quantity: 3, tax_rates: ['txr_1'] }));
+    expect(unknownRate).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'tax_rates[0]' });
     const lateDate = await expectStripeError(stripe.subscriptionItems.update(item.id, { quantity: 3, proration_date: PERIOD_END + DAY }));
     expect(lateDate).toMatchObject({ statusCode: 400, param: 'proration_date' });
     const missing = await expectStripeError(stripe.subscriptionItems.update('si_missing', { quantity: 3 }));

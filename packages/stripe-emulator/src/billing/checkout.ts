@@ -13,6 +13,9 @@ import { DAY } from '../config';
 import { newId } from '../ids';
 import { productIdOf } from './plans';
 import { checkCoupon, checkPromotionCode, computeDiscounts, couponFor, findActiveCode, redeem, type Redemption, type RedemptionContext } from './discounts';
+import { clone } from '../json';
+import { applyCheckoutDetails, checkCheckoutDetails, checkoutTaxSettings, refreshCheckoutTotals, type CheckoutDetails } from './checkout-tax';
+import { addTaxId, buildTaxId, checkTaxIdValue } from '../resources/tax';
 
 export interface CheckoutPayment {
   /** Card number or test token (`pm_card_visa`). */
@@ -21,6 +24,8 @@ export interface CheckoutPayment {
   name?: string;
   /** Outcome of the 3-D Secure step for cards that require it; undefined = not performed yet. */
   authentication?: 'complete' | 'fail';
+  /** Billing/shipping address, tax ID and shipping rate the customer entered. */
+  details?: CheckoutDetails;
 }
 
 export type CheckoutResult = { status: 'complete'; session: Stripe.Checkout.Session } | { status: 'requires_authentication' };
@@ -47,12 +52,6 @@ export function expireSession(emu: Emulator, session: Stripe.Checkout.Session): 
   emitEvent(emu, 'checkout.session.expired', session);
 }
 
-function amountDueToday(emu: Emulator, session: Stripe.Checkout.Session): number {
-  const internals = emu.store.checkoutInternals.get(session.id);
-  if (session.mode === 'subscription' && (internals?.trialPeriodDays || internals?.trialEnd)) return 0;
-  return session.amount_total ?? 0;
-}
-
 /**
  * Pay for an open session exactly as the hosted page does: declines throw a 402 card_error and change nothing;
  * 3-D Secure cards need `authentication` ('complete' or 'fail') first; success creates the customer (if needed),
@@ -65,10 +64,17 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
   }
   const internals = emu.store.checkoutInternals.get(session.id);
   if (!internals) throw invalidRequest('This Checkout Session is missing its line items.');
+  const details = payment.details ?? {};
+  checkCheckoutDetails(emu, session, details);
+  if (details.taxId) checkTaxIdValue(details.taxId.type, details.taxId.value, 'taxId');
   const card = resolveTestCard(payment.card);
   if (!card) throw cardError(INCORRECT_NUMBER);
   if (card.behaviour === 'decline' && card.decline) throw cardError(card.decline);
-  const dueToday = amountDueToday(emu, session);
+  // The totals for what was entered (tax by the address, the chosen shipping), worked out without changing the session.
+  const trial = session.mode === 'subscription' && Boolean(internals.trialPeriodDays || internals.trialEnd);
+  const priced = clone(session);
+  refreshCheckoutTotals(emu, priced, clone(internals.lineItems), details, !trial);
+  const dueToday = trial ? 0 : (priced.amount_total ?? 0);
   if (card.behaviour === 'charge_fail' && dueToday > 0 && card.decline) throw cardError(card.decline);
   if (card.behaviour === 'authentication_required' || card.behaviour === 'authentication_required_on_setup') {
     if (payment.authentication === undefined) {
@@ -81,7 +87,9 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
 
   const discounts = recheckDiscounts(emu, session);
 
+  refreshCheckoutTotals(emu, session, internals.lineItems, details, !trial);
   let customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+  const createdHere = !customerId;
   const email = payment.email ?? session.customer_email ?? null;
   if (!customerId) {
     const raw: Record<string, string> = {};
@@ -108,12 +116,20 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
     tax_exempt: 'none',
     tax_ids: [],
   };
+  if (details.taxId) details.taxId = { type: details.taxId.type, value: addTaxId(emu, customer, buildTaxId(emu, customer, details.taxId.type, details.taxId.value, 'taxId')).value };
+  applyCheckoutDetails(emu, session, customer, details, payment.name ?? null, createdHere);
   if (session.mode === 'subscription') {
     const now = emu.nowFor(customer.id);
     const trialEnd = internals.trialEnd ?? (internals.trialPeriodDays ? now + internals.trialPeriodDays * DAY : null);
     const { subscription, invoice } = createSubscription(emu, {
       customer,
-      items: internals.lineItems.map((li) => ({ price: getPrice(emu, li.price?.id ?? ''), quantity: li.quantity ?? 1 })),
+      items: internals.lineItems.map((li, index) => ({
+        price: getPrice(emu, li.price?.id ?? ''),
+        quantity: li.quantity ?? 1,
+        taxRates: checkoutTaxSettings(emu, session.id).lineTaxRates[index],
+      })),
+      automaticTax: session.automatic_tax.enabled,
+      currency: session.currency ?? undefined,
       trialEnd,
       metadata: internals.subscriptionMetadata,
       description: internals.subscriptionDescription,
@@ -158,8 +174,8 @@ function sessionRedemptions(emu: Emulator, session: Stripe.Checkout.Session): Re
 }
 
 /**
- * A session's amounts from its line items and discounts: each line's amount_discount and amount_total, the session's
- * amount_subtotal / amount_total / total_details.amount_discount (nothing is due today during a free trial).
+ * A session's amounts: each line's amount_discount from the session's discounts, then tax on what is left and
+ * the totals (refreshCheckoutTotals). Nothing is due today during a free trial.
  */
 export function priceSession(emu: Emulator, session: Stripe.Checkout.Session): void {
   const internals = emu.store.checkoutInternals.get(session.id);
@@ -173,15 +189,9 @@ export function priceSession(emu: Emulator, session: Stripe.Checkout.Session): v
   );
   items.forEach((li, i) => {
     li.amount_discount = perLine[i].reduce((s, a) => s + a, 0);
-    li.amount_total = li.amount_subtotal - li.amount_discount;
   });
   const trial = session.mode === 'subscription' && Boolean(internals.trialPeriodDays || internals.trialEnd);
-  const subtotal = trial ? 0 : items.reduce((s, li) => s + li.amount_subtotal, 0);
-  const discount = trial ? 0 : items.reduce((s, li) => s + li.amount_discount, 0);
-  session.amount_subtotal = subtotal;
-  session.amount_total = subtotal - discount;
-  session.total_details = { amount_discount: discount, amount_shipping: session.total_details?.amount_shipping ?? 0, amount_tax: session.total_details?.amount_tax ?? 0 };
-  if (session.status === 'open') session.payment_status = session.amount_total === 0 && session.mode !== 'payment' ? 'no_payment_required' : 'unpaid';
+  refreshCheckoutTotals(emu, session, items, null, !trial);
 }
 
 function redemptionContext(emu: Emulator, session: Stripe.Checkout.Session): RedemptionContext {

@@ -7,6 +7,7 @@ import { DAY } from '../config';
 import { productIdOf } from './plans';
 import { cardOfPaymentMethod } from './payment-methods';
 import type { CardErrorDetails, PaymentErrorContext } from '../http/errors';
+import { applyInvoiceTax } from './tax';
 import { cancelPaymentIntent, ensurePaymentIntent, paymentIntentFailed, paymentIntentSucceeded } from './payment-intents';
 import { applyInvoiceDiscounts, recordDiscountUse, subscriptionDiscountsAt } from './discounts';
 
@@ -27,6 +28,8 @@ export interface LineSpec {
   creditedItems?: { invoice: string; invoice_line_items: string[] } | null;
   /** Flexible billing mode: the pending invoice item a credit proration gives back (a debit not invoiced yet). */
   creditedInvoiceItem?: string | null;
+  /** An invoice item's `tax_rates`. */
+  taxRates?: Stripe.TaxRate[];
 }
 
 /** The `pricing` block that invoice lines and invoice items share (API basil+). */
@@ -132,6 +135,8 @@ export interface DraftInvoiceOptions {
   description?: string | null;
   /** Pre-allocated id, so a subscription can reference its first invoice in its created event. */
   id?: string;
+  /** Automatic tax for this invoice; default: the subscription's `automatic_tax.enabled`. */
+  automaticTax?: boolean;
   /** Discounts to apply; for a stored subscription invoice, default: the subscription's active discounts now. */
   discounts?: Stripe.Discount[];
 }
@@ -241,6 +246,8 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
   };
   if (invoice.test_clock !== null && typeof invoice.test_clock !== 'string') invoice.test_clock = invoice.test_clock.id;
   computeInvoiceTotals(emu, invoice, opts.discounts ?? [], customer.balance);
+  // Tax comes after the subtotal (and after any discounts): its own step, shared with previews.
+  applyInvoiceTax(emu, invoice, { customer, subscription, automaticTax: opts.automaticTax ?? subscription?.automatic_tax?.enabled ?? false });
   return invoice;
 }
 
@@ -488,7 +495,7 @@ export function createInvoiceItem(
     },
     quantity: spec.quantity,
     quantity_decimal: decimal(spec.quantity),
-    tax_rates: [],
+    tax_rates: spec.taxRates ?? [],
     test_clock: customer.test_clock ?? null,
   };
   emu.store.invoiceItems.set(item.id, item);

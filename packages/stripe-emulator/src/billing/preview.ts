@@ -11,6 +11,7 @@ import { getCustomer, getPrice, getSubscription } from '../resources/lookup';
 import { itemUpdatesFrom } from '../resources/subscriptions';
 import { scheduleIdOf } from './schedules';
 import { discountIds, discountsFrom, proposedDiscounts, subscriptionDiscountsAt } from './discounts';
+import { requireTaxBehavior } from './tax';
 
 /** Items the subscription will bill at its next renewal: the scheduled next phase's, if a schedule switches then. */
 function nextCycleItems(emu: Emulator, sub: Stripe.Subscription, plan: PlannedChange | null): Array<{ id: string; price: Stripe.Price; quantity: number }> {
@@ -50,11 +51,14 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   const amount = sub ? sub.items.data.reduce((sum, i) => sum + (i.price.unit_amount ?? 0) * (i.quantity ?? 1), 0) : 0;
   const proposed = discountsFrom(emu, params, { customer, amount, currency: sub?.currency ?? 'usd', at: now }, 'discounts', sub ? discountIds(sub) : []);
   const override = proposed ? proposedDiscounts(emu, proposed, { customer: customer.id, subscription: sub?.id ?? null }, now) : undefined;
+  // `automatic_tax[enabled]` previews with Stripe Tax; by default a subscription's own setting applies.
+  const automaticTax = params.obj('automatic_tax')?.bool('enabled') ?? sub?.automatic_tax.enabled ?? false;
+  if (automaticTax) requireTaxBehavior(sub ? sub.items.data.map((i) => i.price) : []);
 
   if (!sub) {
     const lines = pendingInvoiceItems(emu, customer.id, null).map((ii) => lineSpecFromInvoiceItem(emu, ii));
     if (lines.length === 0) throw invalidRequest('No upcoming invoices for customer: ' + customer.id, undefined, 'invoice_upcoming_none', 404);
-    return build(emu, id, customer, null, 'upcoming', lines, now, now, undefined, undefined, override);
+    return build(emu, id, customer, null, 'upcoming', lines, now, now, undefined, undefined, override, automaticTax);
   }
 
   const details = params.obj('subscription_details');
@@ -72,7 +76,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
     const newPeriod = resetsCycle(sub, plan)
       ? newCycleLines(emu, sub, plan.result.map((r, i) => ({ id: r.id ?? `si_preview_${i}`, price: r.price, quantity: r.quantity })), prorationDate)
       : [];
-    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate, undefined, prorationDate, override);
+    return build(emu, id, customer, sub, 'subscription_update', [...pending, ...prorations, ...newPeriod], prorationDate, prorationDate, undefined, prorationDate, override, automaticTax);
   }
   const willCancel = details?.bool('cancel_at_period_end') ?? sub.cancel_at_period_end;
   if (willCancel || sub.status === 'canceled') {
@@ -83,7 +87,7 @@ export function previewInvoice(emu: Emulator, params: Params): Stripe.Invoice {
   const nextStart = sub.status === 'trialing' && sub.trial_end !== null ? sub.trial_end : end;
   const nextEnd = nextPeriodEnd(sub.billing_cycle_anchor, nextStart, recurring.interval, recurring.interval_count);
   const cycle = items.map((item) => lineForItem(emu, sub, item, nextStart, nextEnd));
-  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart, nextStart, override);
+  return build(emu, id, customer, sub, 'upcoming', [...pending, ...prorations, ...cycle], start, end, nextStart, nextStart, override, automaticTax);
 }
 
 function build(
@@ -100,6 +104,7 @@ function build(
   discountsAt?: number,
   /** The request's `discounts`, replacing the subscription's. */
   override?: Stripe.Discount[],
+  automaticTax?: boolean,
 ): Stripe.Invoice {
   const invoice = buildInvoice(
     emu,
@@ -115,6 +120,7 @@ function build(
       autoFinalizeAt: null,
       currency: lines[0]?.currency ?? sub?.currency ?? 'usd',
       discounts: override ?? (sub && discountsAt !== undefined ? subscriptionDiscountsAt(emu, sub, discountsAt, false) : []),
+      automaticTax,
     },
     lines.map((l) => buildLineItem(null, l)),
   );

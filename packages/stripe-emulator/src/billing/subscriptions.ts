@@ -16,6 +16,7 @@ import {
   type PaymentOutcome,
 } from './invoices';
 import { meteredUsage } from './metering';
+import { unitAmountIn } from './currency';
 import { settlePendingUpdate } from './payment-behavior';
 import { cancelPaymentIntent } from './payment-intents';
 import { redeem, subscriptionDiscountsAt, type Redemption } from './discounts';
@@ -24,6 +25,7 @@ export interface ItemSpec {
   price: Stripe.Price;
   quantity: number;
   metadata?: Record<string, string>;
+  taxRates?: Stripe.TaxRate[];
 }
 
 export function period(sub: Stripe.Subscription): { start: number; end: number } {
@@ -60,7 +62,7 @@ export function buildSubscriptionItem(emu: Emulator, subId: string, spec: ItemSp
     price: clone(spec.price),
     ...(metered ? {} : { quantity: spec.quantity }),
     subscription: subId,
-    tax_rates: [],
+    tax_rates: spec.taxRates ?? [],
   };
 }
 
@@ -98,10 +100,13 @@ export function lineForItem(emu: Emulator, sub: Stripe.Subscription, item: { id:
   const quantity = item.quantity ?? 1;
   const price = item.price;
   const name = productName(emu, price);
+  // A subscription in another currency bills the price's currency option.
+  const currency = sub.currency || price.currency;
+  const unit = unitAmountIn(emu, price, currency);
   return {
-    amount: (price.unit_amount ?? 0) * quantity,
-    currency: price.currency,
-    description: `${quantity} × ${name} (at ${formatAmount(price.unit_amount ?? 0, price.currency)} / ${describeInterval(price)})`,
+    amount: unit * quantity,
+    currency,
+    description: `${quantity} × ${name} (at ${formatAmount(unit, currency)} / ${describeInterval(price)})`,
     price,
     quantity,
     period: { start, end },
@@ -115,7 +120,7 @@ export function lineForItem(emu: Emulator, sub: Stripe.Subscription, item: { id:
 function trialLine(emu: Emulator, sub: Stripe.Subscription, item: Stripe.SubscriptionItem, start: number, end: number): LineSpec {
   return {
     amount: 0,
-    currency: item.price.currency,
+    currency: sub.currency || item.price.currency,
     description: `Trial period for ${productName(emu, item.price)}`,
     price: item.price,
     quantity: item.quantity ?? 1,
@@ -169,6 +174,11 @@ export interface CreateSubscriptionInput {
   discounts?: Redemption[];
   /** The Checkout Session the discounts were redeemed through. */
   checkoutSession?: string;
+  /** `automatic_tax.enabled` (checked by the caller: prices with a tax behaviour, a customer location). */
+  automaticTax?: boolean;
+  defaultTaxRates?: Stripe.TaxRate[];
+  /** The subscription's currency when it bills a price's `currency_options` (default: the first price's currency). */
+  currency?: string;
 }
 
 export function billingMode(type: Stripe.Subscription.BillingMode.Type, at: number): Stripe.Subscription.BillingMode {
@@ -205,7 +215,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     object: 'subscription',
     application: null,
     application_fee_percent: null,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null },
+    automatic_tax: input.automaticTax ? { disabled_reason: null, enabled: true, liability: { type: 'self' } } : { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: anchor,
     billing_cycle_anchor_config: null,
     billing_mode: billingMode(input.billingMode ?? 'flexible', now),
@@ -217,13 +227,13 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
     collection_method: 'charge_automatically',
     created: now,
-    currency: input.items[0].price.currency,
+    currency: input.currency ?? input.items[0].price.currency,
     customer: customer.id,
     customer_account: null,
     days_until_due: null,
     default_payment_method: input.defaultPaymentMethod,
     default_source: null,
-    default_tax_rates: [],
+    default_tax_rates: input.defaultTaxRates ?? [],
     description: input.description,
     discounts: [],
     ended_at: null,

@@ -14,11 +14,80 @@ import {
 } from '../billing/checkout';
 import { describeInterval, formatAmount, productIdOf } from '../billing/plans';
 import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
+import { needsBillingAddress, type CheckoutAddress, type CheckoutDetails } from '../billing/checkout-tax';
 
 interface FormState {
   email?: string;
   name?: string;
   error?: string;
+  details?: CheckoutDetails;
+}
+
+/** Tax ID types the page offers (Checkout shows the ones of the customer's country; the emulator lists the common ones). */
+const TAX_ID_TYPES: Array<[string, string]> = [
+  ['eu_vat', 'EU VAT number'], ['gb_vat', 'UK VAT number'], ['au_abn', 'Australian ABN'], ['nz_gst', 'New Zealand GST number'],
+  ['ca_bn', 'Canadian BN'], ['ch_vat', 'Swiss VAT number'], ['no_vat', 'Norwegian VAT number'], ['us_ein', 'US EIN'],
+];
+
+function addressFields(prefix: string, legend: string, value: CheckoutAddress | undefined, allowedCountries: string[] | null): Html {
+  const field = (key: keyof CheckoutAddress, label: string, autocomplete: string, required: boolean) =>
+    html`<label for="${prefix}_${key}">${label}</label><input id="${prefix}_${key}" name="${prefix}_${key}" autocomplete="${prefix === 'shipping' ? 'shipping ' : 'billing '}${autocomplete}" value="${value?.[key] ?? ''}" ${required ? 'required' : ''}>`;
+  const country = allowedCountries?.length
+    ? html`<label for="${prefix}_country">Country</label><select id="${prefix}_country" name="${prefix}_country" required>${allowedCountries.map((c) => html`<option value="${c}" ${value?.country === c ? 'selected' : ''}>${c}</option>`)}</select>`
+    : field('country', 'Country (two-letter code, e.g. GB)', 'country', true);
+  return html`<fieldset><legend>${legend}</legend>
+    ${field('line1', 'Address', 'address-line1', true)}
+    ${field('city', 'City', 'address-level2', false)}
+    <div class="row"><div>${field('postal_code', 'Postal code', 'postal-code', false)}</div><div>${field('state', 'State or province', 'address-level1', false)}</div></div>
+    ${country}
+  </fieldset>`;
+}
+
+/** The page's fields for addresses, shipping options and the tax ID, as the session asks for them. */
+function detailFields(emu: Emulator, session: Stripe.Checkout.Session, details: CheckoutDetails | undefined): Html {
+  const shippingCollection = session.shipping_address_collection;
+  const rateId = (o: Stripe.Checkout.Session.ShippingOption) => (typeof o.shipping_rate === 'string' ? o.shipping_rate : o.shipping_rate.id);
+  const chosen = details?.shippingRate ?? (session.shipping_options[0] ? rateId(session.shipping_options[0]) : undefined);
+  return html`
+    ${needsBillingAddress(emu, session) ? addressFields('address', 'Billing address', details?.address, null) : null}
+    ${shippingCollection
+      ? html`<fieldset><legend>Shipping</legend>
+          <label for="shipping_name">Full name</label><input id="shipping_name" name="shipping_name" autocomplete="shipping name" value="${details?.shipping?.name ?? ''}" required>
+        </fieldset>${addressFields('shipping', 'Shipping address', details?.shipping?.address, shippingCollection.allowed_countries as string[])}`
+      : null}
+    ${session.shipping_options.length
+      ? html`<fieldset><legend>Shipping method</legend>${session.shipping_options.map((o) => {
+          const id = rateId(o);
+          const rate = emu.store.shippingRates.get(id);
+          return html`<label><input type="radio" name="shipping_rate" value="${id}" ${id === chosen ? 'checked' : ''}> ${rate?.display_name ?? id} — ${formatAmount(o.shipping_amount, session.currency ?? 'usd')}</label>`;
+        })}</fieldset>`
+      : null}
+    ${session.tax_id_collection?.enabled
+      ? html`<fieldset><legend>Purchasing as a business (optional)</legend>
+          <label for="business_name">Business name</label><input id="business_name" name="business_name" autocomplete="organization" value="${details?.businessName ?? ''}">
+          <label for="tax_id_type">Tax ID type</label><select id="tax_id_type" name="tax_id_type">${TAX_ID_TYPES.map(([v, label]) => html`<option value="${v}" ${details?.taxId?.type === v ? 'selected' : ''}>${label}</option>`)}</select>
+          <label for="tax_id_value">Tax ID</label><input id="tax_id_value" name="tax_id_value" value="${details?.taxId?.value ?? ''}">
+        </fieldset>`
+      : null}`;
+}
+
+/** What the form posted for the details above. */
+function detailsFromForm(form: Params): CheckoutDetails {
+  const text = (key: string) => form.str(key)?.trim() || undefined;
+  const address = (prefix: string): CheckoutAddress | undefined => {
+    const a = { line1: text(`${prefix}_line1`), city: text(`${prefix}_city`), postal_code: text(`${prefix}_postal_code`), state: text(`${prefix}_state`), country: text(`${prefix}_country`) };
+    return Object.values(a).some(Boolean) ? a : undefined;
+  };
+  const taxValue = text('tax_id_value');
+  const shippingAddress = address('shipping');
+  const shippingName = text('shipping_name');
+  return {
+    address: address('address'),
+    shipping: shippingAddress || shippingName ? { name: shippingName, address: shippingAddress } : undefined,
+    taxId: taxValue ? { type: text('tax_id_type') ?? 'eu_vat', value: taxValue } : undefined,
+    businessName: text('business_name'),
+    shippingRate: text('shipping_rate'),
+  };
 }
 
 /** Stripe Checkout shows each line's product description under its name (a metered line's price per unit, say). */
@@ -46,6 +115,12 @@ function summary(emu: Emulator, session: Stripe.Checkout.Session): Html {
         (li) => html`<tr><td>${li.description}${li.quantity === null ? ' (billed by usage)' : ` × ${li.quantity}`}${productDescription(emu, li)}</td><td class="num">${formatAmount(li.amount_subtotal, li.currency)}</td></tr>`,
       )}
       ${discountRows(emu, session)}
+      ${session.shipping_cost ? html`<tr><td>Shipping</td><td class="num">${formatAmount(session.shipping_cost.amount_total, currency)}</td></tr>` : null}
+      ${session.automatic_tax.enabled && session.automatic_tax.status === 'requires_location_inputs'
+        ? html`<tr><td>Tax</td><td class="num muted">Calculated from your address</td></tr>`
+        : session.total_details?.amount_tax
+          ? html`<tr><td>Tax</td><td class="num">${formatAmount(session.total_details.amount_tax, currency)}</td></tr>`
+          : null}
     </tbody></table>
     ${promotionCodeField(emu, session)}
   </div>`;
@@ -119,6 +194,7 @@ function renderForm(emu: Emulator, session: Stripe.Checkout.Session, state: Form
         </div>
         <label for="name">Name on card</label>
         <input id="name" name="name" autocomplete="cc-name" value="${state.name ?? customer?.name ?? ''}">
+        ${detailFields(emu, session, state.details)}
         <button class="full" type="submit">${startsTrial(emu, session) ? 'Start trial' : 'Pay'}</button>
       </form>
       ${session.cancel_url ? html`<p><a href="${session.cancel_url}">Cancel and return</a></p>` : null}
@@ -135,6 +211,7 @@ function renderAuthentication(session: Stripe.Checkout.Session, state: FormState
     <form method="post" action="/checkout/${session.id}/authenticate" class="row">
       <input type="hidden" name="email" value="${state.email ?? ''}">
       <input type="hidden" name="name" value="${state.name ?? ''}">
+      <input type="hidden" name="details" value="${JSON.stringify(state.details ?? {})}">
       <button type="submit" name="action" value="complete">Complete authentication</button>
       <button type="submit" name="action" value="fail" class="danger">Fail authentication</button>
     </form>
@@ -151,7 +228,7 @@ function attempt(emu: Emulator, res: ServerResponse, session: Stripe.Checkout.Se
   try {
     const result = emu.withRequest({ id: null, idempotencyKey: null }, () => completeCheckoutSession(emu, session, payment));
     if (result.status === 'requires_authentication') {
-      sendHtml(res, 200, renderAuthentication(session, { email: payment.email, name: payment.name }));
+      sendHtml(res, 200, renderAuthentication(session, { email: payment.email, name: payment.name, details: payment.details }));
       return;
     }
     redirect(res, successRedirect(result.session) ?? `/checkout/${session.id}`);
@@ -159,7 +236,7 @@ function attempt(emu: Emulator, res: ServerResponse, session: Stripe.Checkout.Se
     if (!(err instanceof StripeApiError)) throw err;
     // Post/redirect/get: the error shows on the checkout's own URL, so a reload shows the checkout again, still payable.
     const internals = emu.store.checkoutInternals.get(session.id);
-    if (internals) internals.lastAttempt = { error: err.body.message, email: payment.email, name: payment.name };
+    if (internals) internals.lastAttempt = { error: err.body.message, email: payment.email, name: payment.name, details: payment.details };
     emu.scheduleSave();
     redirect(res, `/checkout/${session.id}`);
   }
@@ -216,7 +293,7 @@ export async function handleCheckoutPage(emu: Emulator, req: IncomingMessage, re
     return true;
   }
   if (m[2] === 'pay') {
-    attempt(emu, res, session, { card: form.str('card_number') ?? '', email, name });
+    attempt(emu, res, session, { card: form.str('card_number') ?? '', email, name, details: detailsFromForm(form) });
     return true;
   }
   const pending = emu.store.checkoutInternals.get(session.id)?.pendingAuthenticationCard;
@@ -224,6 +301,16 @@ export async function handleCheckoutPage(emu: Emulator, req: IncomingMessage, re
     sendHtml(res, 400, renderForm(emu, session, { email, name, error: 'Start the payment again.' }));
     return true;
   }
-  attempt(emu, res, session, { card: pending, email, name, authentication: form.str('action') === 'complete' ? 'complete' : 'fail' });
+  attempt(emu, res, session, { card: pending, email, name, details: detailsFromHidden(form.str('details')), authentication: form.str('action') === 'complete' ? 'complete' : 'fail' });
   return true;
+}
+
+/** The details carried through the 3-D Secure step (the page's own JSON; anything else is ignored). */
+function detailsFromHidden(raw: string | undefined): CheckoutDetails {
+  try {
+    const parsed: unknown = JSON.parse(raw ?? '{}');
+    return parsed && typeof parsed === 'object' ? (parsed as CheckoutDetails) : {};
+  } catch {
+    return {};
+  }
 }

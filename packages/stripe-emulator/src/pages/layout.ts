@@ -39,7 +39,9 @@ main{max-width:960px;margin:0 auto;padding:32px 20px}.grid{display:grid;grid-tem
 .card{background:#fff;border-radius:8px;box-shadow:0 2px 5px rgba(60,66,87,.08),0 1px 1px rgba(0,0,0,.06);padding:24px;margin-bottom:20px}
 h1{font-size:22px;margin:0 0 12px}h2{font-size:17px;margin:0 0 12px}.muted{color:#697386}.amount{font-size:28px;font-weight:600}
 label{display:block;font-weight:500;margin:12px 0 4px}input{width:100%;padding:10px 12px;border:1px solid #cfd7df;border-radius:6px;font:inherit}
-input:focus{outline:2px solid #635bff;border-color:#635bff}.row{display:flex;gap:12px}.row>div{flex:1}
+input:focus{outline:2px solid #635bff;border-color:#635bff}
+select{width:100%;padding:10px 12px;border:1px solid #cfd7df;border-radius:6px;font:inherit;background:#fff}
+fieldset{border:0;padding:0;margin:16px 0 0}legend{font-weight:600;padding:0}input[type=radio]{width:auto}.row{display:flex;gap:12px}.row>div{flex:1}
 button,.button{display:inline-block;border:0;border-radius:6px;padding:10px 16px;font:inherit;font-weight:600;cursor:pointer;background:#635bff;color:#fff;text-decoration:none}
 button.secondary,.button.secondary{background:#fff;color:#1a1f36;border:1px solid #cfd7df}button.danger{background:#df1b41}
 .full{width:100%;margin-top:20px}.error{background:#fde8ec;color:#a41c3b;border-radius:6px;padding:10px 12px;margin:12px 0}

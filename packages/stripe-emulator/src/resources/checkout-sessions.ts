@@ -13,10 +13,47 @@ import { productName } from '../billing/plans';
 import { expireSession, priceSession, refreshExpiry } from '../billing/checkout';
 import { discountsFrom, newRedemptions } from '../billing/discounts';
 import { CHECKOUT_SESSION_LIFETIME } from '../config';
+import { priceInCurrency } from '../billing/currency';
+import { customerTaxLocation, requireTaxBehavior } from '../billing/tax';
+import { refreshCheckoutTotals, setCheckoutTaxSettings } from '../billing/checkout-tax';
+import { createShippingRate, getShippingRate, taxRatesFrom } from './tax';
+
+const AUTO_NEVER = ['auto', 'never'] as const;
+
+/** `shipping_options`: existing shipping rates or `shipping_rate_data`, in the session's currency. */
+function shippingOptionsFrom(emu: Emulator, params: Params, mode: string, currency: string | null): Stripe.Checkout.Session.ShippingOption[] {
+  const options = params.objArray('shipping_options') ?? [];
+  if (options.length === 0) return [];
+  if (mode !== 'payment') {
+    throw invalidRequest(
+      'shipping_options is not supported by the emulator outside `payment` mode; Stripe accepts it, but the emulator refuses the request instead of behaving differently.',
+      'shipping_options',
+      'emulator_unsupported_parameter',
+    );
+  }
+  if (options.length > 5) throw invalidRequest('You may only specify up to 5 shipping options.', 'shipping_options');
+  // Every option is checked before any shipping_rate_data creates a rate.
+  const planned = options.map((option, index) => {
+    const id = option.str('shipping_rate');
+    const data = option.obj('shipping_rate_data');
+    if (!id && !data) throw invalidRequest('You must specify either `shipping_rate` or `shipping_rate_data`.', `shipping_options[${index}]`, 'parameter_missing');
+    const rate = id ? getShippingRate(emu, id, `shipping_options[${index}][shipping_rate]`) : null;
+    const rateCurrency = rate ? rate.fixed_amount?.currency : data?.obj('fixed_amount')?.str('currency')?.toLowerCase();
+    if (currency && rateCurrency && rateCurrency !== currency) {
+      throw invalidRequest(`The shipping rate's currency (\`${rateCurrency}\`) must match the session's currency (\`${currency}\`).`, `shipping_options[${index}]`);
+    }
+    return { rate, data };
+  });
+  return planned.map(({ rate, data }) => {
+    const created = rate ?? createShippingRate(emu, data as Params);
+    return { shipping_amount: created.fixed_amount?.amount ?? 0, shipping_rate: created.id };
+  });
+}
 
 const MODES = ['payment', 'setup', 'subscription'] as const;
 
 function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number]): Stripe.LineItem[] {
+  const sessionCurrency = params.str('currency')?.toLowerCase();
   const items = params.objArray('line_items') ?? [];
   if (mode !== 'setup' && items.length === 0) throw parameterMissing('line_items');
   const lineItems = items.map((item, index) => {
@@ -37,7 +74,12 @@ function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number
       );
     }
     const quantity = metered ? null : (item.int('quantity') ?? 1);
-    const amount = (price.unit_amount ?? 0) * (quantity ?? 0);
+    // `currency` picks the price's currency option (its own currency when they are the same).
+    const inCurrency = sessionCurrency ? priceInCurrency(emu, price, sessionCurrency) : undefined;
+    if (sessionCurrency && !inCurrency) {
+      throw invalidRequest(`The price \`${price.id}\` does not have a currency option for \`${sessionCurrency}\`.`, `line_items[${index}][price]`);
+    }
+    const amount = ((inCurrency ?? price).unit_amount ?? 0) * (quantity ?? 0);
     const lineItem: Stripe.LineItem = {
       id: newId('li'),
       object: 'item',
@@ -46,7 +88,7 @@ function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number
       amount_subtotal: amount,
       amount_tax: 0,
       amount_total: amount,
-      currency: price.currency,
+      currency: sessionCurrency ?? price.currency,
       description: productName(emu, price),
       metadata: item.applyMetadata({}),
       price,
@@ -93,6 +135,29 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
   );
   if (discounts.length > 1) throw invalidRequest('You may only specify one discount.', 'discounts');
   const dueToday = mode === 'subscription' && (trialPeriodDays || trialEnd) ? 0 : subtotal;
+  const lineTaxRates = (params.objArray('line_items') ?? []).map((item, index) => taxRatesFrom(emu, item.strArray('tax_rates'), `line_items[${index}][tax_rates]`));
+  const automaticTax = params.obj('automatic_tax')?.bool('enabled') ?? false;
+  const updateParams = params.obj('customer_update');
+  if (updateParams && !customer) throw invalidRequest('`customer_update` can only be used with `customer`.', 'customer_update');
+  const customerUpdate = updateParams
+    ? {
+        address: updateParams.oneOf('address', AUTO_NEVER) ?? 'never',
+        name: updateParams.oneOf('name', AUTO_NEVER) ?? 'never',
+        shipping: updateParams.oneOf('shipping', AUTO_NEVER) ?? 'never',
+      }
+    : null;
+  if (automaticTax) {
+    requireTaxBehavior(lineItems.map((li) => (li.price ? { ...li.price, tax_behavior: priceInCurrency(emu, li.price, li.currency)?.tax_behavior ?? li.price.tax_behavior } : null)));
+    if (lineTaxRates.some((r) => r?.length)) throw invalidRequest('You cannot set `tax_rates` on line items when automatic tax is enabled.', 'line_items');
+    if (customer && !customerTaxLocation(customer) && customerUpdate?.address !== 'auto' && customerUpdate?.shipping !== 'auto') {
+      throw invalidRequest(
+        "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set either `customer_update[address]` or `customer_update[shipping]` to 'auto' to save the address entered in Checkout to the Customer.",
+        'customer_update',
+      );
+    }
+  }
+  const shippingCollection = params.obj('shipping_address_collection');
+  const shippingOptions = shippingOptionsFrom(emu, params, mode, lineItems[0]?.currency ?? params.str('currency')?.toLowerCase() ?? null);
   const id = `cs_test_${randomToken(58)}`;
   const successUrl = params.str('success_url') ?? null;
   // This API version's values; hosted/embedded/custom are refused (by the parameter schema) like Stripe does.
@@ -106,7 +171,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     allowed_payment_method_types: null,
     amount_subtotal: dueToday,
     amount_total: dueToday,
-    automatic_tax: { enabled: params.obj('automatic_tax')?.bool('enabled') ?? false, liability: null, provider: null, status: null },
+    automatic_tax: automaticTax ? { enabled: true, liability: { type: 'self' }, provider: 'stripe', status: 'requires_location_inputs' } : { enabled: false, liability: null, provider: null, status: null },
     billing_address_collection: params.oneOf('billing_address_collection', ['auto', 'required'] as const) ?? null,
     cancel_url: params.str('cancel_url') ?? null,
     client_reference_id: params.str('client_reference_id') ?? null,
@@ -147,9 +212,11 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     recovered_from: null,
     saved_payment_method_options: null,
     setup_intent: null,
-    shipping_address_collection: null,
+    shipping_address_collection: shippingCollection
+      ? { allowed_countries: (shippingCollection.strArray('allowed_countries') ?? []) as Stripe.Checkout.Session.ShippingAddressCollection.AllowedCountry[] }
+      : null,
     shipping_cost: null,
-    shipping_options: [],
+    shipping_options: shippingOptions,
     status: 'open',
     submit_type: null,
     subscription: null,
@@ -160,6 +227,10 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     wallet_options: null,
   };
   if (uiMode !== 'hosted_page') session.return_url = params.str('return_url');
+  if (params.has('tax_id_collection')) session.tax_id_collection = { enabled: params.obj('tax_id_collection')?.bool('enabled') ?? false, required: 'never' };
+  setCheckoutTaxSettings(emu, id, { customerUpdate, lineTaxRates });
+  refreshCheckoutTotals(emu, session, lineItems, null, !(mode === 'subscription' && (trialPeriodDays || trialEnd)));
+  session.payment_status = session.amount_total === 0 && mode !== 'payment' ? 'no_payment_required' : 'unpaid';
   emu.store.checkoutSessions.set(id, session);
   emu.store.checkoutInternals.set(id, {
     lineItems,

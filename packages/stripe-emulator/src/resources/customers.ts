@@ -10,6 +10,12 @@ import { getCustomer, getTestClock } from './lookup';
 import { resourceMissing } from '../http/errors';
 import { registerIncludable } from '../http/expand';
 import { attachPaymentMethod } from '../billing/payment-methods';
+import { addTaxId, buildTaxId } from './tax';
+
+function shippingFrom(p: Params | undefined): Stripe.Customer.Shipping | null {
+  if (!p) return null;
+  return { address: addressFrom(p.obj('address')) ?? undefined, name: p.requiredStr('name'), phone: p.str('phone') ?? null };
+}
 
 function addressFrom(p: Params | undefined): Stripe.Address | null {
   if (!p) return null;
@@ -52,12 +58,17 @@ export function createCustomer(emu: Emulator, params: Params): Stripe.Customer {
     next_invoice_sequence: 1,
     phone: params.str('phone') ?? null,
     preferred_locales: params.strArray('preferred_locales') ?? [],
-    shipping: null,
+    shipping: shippingFrom(params.obj('shipping')),
     tax_exempt: 'none',
     test_clock: clock ? clock.id : null,
   };
+  // tax_id_data: every ID is checked before the customer exists, so a malformed one creates nothing.
+  const taxIds = (params.objArray('tax_id_data') ?? []).map((d, i) =>
+    buildTaxId(emu, customer, d.requiredStr('type'), d.requiredStr('value'), `tax_id_data[${i}][value]`),
+  );
   emu.store.customers.set(customer.id, customer);
   emitEvent(emu, 'customer.created', customer);
+  for (const taxId of taxIds) addTaxId(emu, customer, taxId);
   const pm = params.str('payment_method');
   if (pm) attachPaymentMethod(emu, pm, customer.id, 'payment_method');
   const defaultPm = params.obj('invoice_settings')?.str('default_payment_method');
@@ -76,6 +87,7 @@ function updateCustomer(emu: Emulator, customer: Stripe.Customer, params: Params
     if (value !== undefined) customer[key] = value;
   }
   if (params.has('address')) customer.address = addressFrom(params.obj('address'));
+  if (params.has('shipping')) customer.shipping = shippingFrom(params.obj('shipping'));
   const balance = params.int('balance');
   if (balance !== undefined) customer.balance = balance;
   customer.metadata = params.applyMetadata(customer.metadata);

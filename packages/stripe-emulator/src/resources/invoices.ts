@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { taxRatesFrom } from './tax';
 import type { Router } from '../http/router';
 import type { Emulator } from '../emulator';
 import { emitEvent } from '../events';
@@ -127,6 +128,7 @@ export function registerInvoices(router: Router): void {
       subscriptionId: params.str('subscription') ?? null,
       subscriptionItemId: null,
       metadata: params.applyMetadata({}),
+      taxRates: taxRatesFrom(emu, params.strArray('tax_rates'), 'tax_rates'),
     });
   });
   router.get('/v1/invoiceitems', ({ emu, params }) => {

@@ -12,6 +12,36 @@ import { getPrice, getProduct } from './lookup';
 import { refreshEmbeddedPrice } from '../billing/plans';
 
 const INTERVALS = ['day', 'week', 'month', 'year'] as const;
+const TAX_BEHAVIORS = ['exclusive', 'inclusive', 'unspecified'] as const;
+
+/** `currency_options[<currency>]`: per-currency unit amounts and tax behaviours, merged into `current`. */
+function currencyOptionsFrom(
+  params: Params,
+  priceCurrency: string,
+  current: Record<string, Stripe.Price.CurrencyOptions>,
+): Record<string, Stripe.Price.CurrencyOptions> {
+  const options = params.obj('currency_options');
+  if (!options) return current;
+  const result = { ...current };
+  for (const key of Object.keys(options.raw)) {
+    const currency = key.toLowerCase();
+    const option = options.requiredObj(key);
+    if (currency === priceCurrency) {
+      throw invalidRequest(`\`currency_options\` cannot include the price's own currency (\`${priceCurrency}\`).`, option.name('unit_amount'));
+    }
+    const decimalAmount = option.str('unit_amount_decimal');
+    const unitAmount = option.int('unit_amount') ?? (decimalAmount !== undefined ? Math.round(Number(decimalAmount)) : undefined);
+    if (unitAmount === undefined) throw parameterMissing(option.name('unit_amount'));
+    if (unitAmount < 0) throw invalidRequest('Invalid non-negative integer', option.name('unit_amount'), 'parameter_invalid_integer');
+    result[currency] = {
+      custom_unit_amount: null,
+      tax_behavior: option.oneOf('tax_behavior', TAX_BEHAVIORS) ?? result[currency]?.tax_behavior ?? 'unspecified',
+      unit_amount: unitAmount,
+      unit_amount_decimal: decimal(decimalAmount ?? unitAmount),
+    };
+  }
+  return result;
+}
 
 function findByLookupKey(emu: Emulator, key: string): Stripe.Price | undefined {
   return [...emu.store.prices.values()].find((p) => p.lookup_key === key);
@@ -121,15 +151,19 @@ export function createPrice(emu: Emulator, params: Params, productId?: string): 
     unit_amount: unitAmount ?? null,
     unit_amount_decimal: unitAmount !== undefined ? decimal(unitAmountDecimal ?? unitAmount) : null,
   };
+  const options = currencyOptionsFrom(params, currency, {});
   const lookupKey = params.str('lookup_key');
   if (lookupKey) assignLookupKey(emu, price, lookupKey, params.bool('transfer_lookup_key') ?? false);
+  if (Object.keys(options).length) emu.store.priceCurrencyOptions.set(price.id, options);
   emu.store.prices.set(price.id, price);
   emitEvent(emu, 'price.created', price);
   return price;
 }
 
 function updatePrice(emu: Emulator, price: Stripe.Price, params: Params): Stripe.Price {
+  const options = currencyOptionsFrom(params, price.currency, emu.store.priceCurrencyOptions.get(price.id) ?? {});
   const before = clone(price);
+  if (Object.keys(options).length) emu.store.priceCurrencyOptions.set(price.id, options);
   const active = params.bool('active');
   if (active !== undefined) price.active = active;
   const nickname = params.nullableStr('nickname');
@@ -144,8 +178,8 @@ function updatePrice(emu: Emulator, price: Stripe.Price, params: Params): Stripe
   return price;
 }
 
-/** `currency_options` lists the price's own currency (the emulator has no multi-currency prices). */
-function currencyOptions(price: Stripe.Price): Record<string, Stripe.Price.CurrencyOptions> {
+/** `currency_options`: the price's own currency and every option set with `currency_options[<currency>]`. */
+function currencyOptions(emu: Emulator, price: Stripe.Price): Record<string, Stripe.Price.CurrencyOptions> {
   return {
     [price.currency]: {
       custom_unit_amount: price.custom_unit_amount,
@@ -153,6 +187,7 @@ function currencyOptions(price: Stripe.Price): Record<string, Stripe.Price.Curre
       unit_amount: price.unit_amount,
       unit_amount_decimal: price.unit_amount_decimal,
     },
+    ...emu.store.priceCurrencyOptions.get(price.id),
   };
 }
 
@@ -161,7 +196,7 @@ export function registerPrices(router: Router): void {
   registerIncludable('price', 'tiers', () => []);
   registerIncludable('price', 'currency_options', (emu, owner) => {
     const price = emu.store.prices.get(String(owner.id));
-    return price ? currencyOptions(price) : {};
+    return price ? currencyOptions(emu, price) : {};
   });
   router.post('/v1/prices', ({ emu, params }) => createPrice(emu, params));
   router.get('/v1/prices', ({ emu, params }) => {

@@ -31,6 +31,49 @@ import { applyPlannedChange, planItemChanges, type ItemUpdate, type PlannedChang
 import { predictCharge } from '../billing/invoices';
 import { scheduleIdOf } from '../billing/schedules';
 import { DAY } from '../config';
+import { customerLocationInvalid, customerTaxLocation, requireTaxBehavior } from '../billing/tax';
+import { taxRatesFrom } from './tax';
+
+/** `automatic_tax` / `default_tax_rates` of a create or update, checked before anything changes. */
+function taxSettingsFrom(emu: Emulator, params: Params, customer: Stripe.Customer, prices: Array<Stripe.Price | null>) {
+  const automaticTax = params.obj('automatic_tax')?.bool('enabled');
+  if (automaticTax) {
+    requireTaxBehavior(prices);
+    if (!customerTaxLocation(customer)) customerLocationInvalid();
+  }
+  const defaultTaxRates = params.isEmpty('default_tax_rates') ? [] : taxRatesFrom(emu, params.strArray('default_tax_rates'), 'default_tax_rates');
+  return { automaticTax, defaultTaxRates };
+}
+
+/** `tax_rates` of one item parameter set: undefined when absent, [] for `tax_rates=''` (clears them). */
+function itemTaxRates(emu: Emulator, item: Params, param: string): Stripe.TaxRate[] | undefined {
+  if (!item.has('tax_rates')) return undefined;
+  return item.isEmpty('tax_rates') ? [] : taxRatesFrom(emu, item.strArray('tax_rates'), param);
+}
+
+/** `items[n][tax_rates]` of an update: only for existing items (`id`); new items with tax rates are not implemented. */
+function updatedItemTaxRates(emu: Emulator, params: Params): Array<{ id: string; rates: Stripe.TaxRate[] }> {
+  return (params.objArray('items') ?? []).flatMap((item, index) => {
+    const rates = itemTaxRates(emu, item, `items[${index}][tax_rates]`);
+    if (rates === undefined) return [];
+    const id = item.str('id');
+    if (!id) {
+      throw invalidRequest(
+        `items[${index}][tax_rates] on a new item is not supported by the emulator (it implements tax_rates on existing items, with items[${index}][id]); Stripe accepts it, but the emulator refuses the request instead of behaving differently.`,
+        `items[${index}][tax_rates]`,
+        'emulator_unsupported_parameter',
+      );
+    }
+    return [{ id, rates }];
+  });
+}
+
+function setItemTaxRates(sub: Stripe.Subscription, changes: Array<{ id: string; rates: Stripe.TaxRate[] }>): void {
+  for (const { id, rates } of changes) {
+    const item = sub.items.data.find((i) => i.id === id);
+    if (item) item.tax_rates = rates;
+  }
+}
 
 /** Stripe's answer to a subscription that must charge now with nothing to charge. */
 function noPaymentMethod() {
@@ -116,10 +159,20 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
   const amount = planned.reduce((sum, p, index) => sum + p.unitAmount * (itemParams[index].int('quantity') ?? 1), 0);
   const discounts = newRedemptions(discountsFrom(emu, params, { customer, amount, currency: firstCurrency, at: now }));
 
+  const tax = taxSettingsFrom(emu, params, customer, planned.map((p) => p.price));
+  if (tax.automaticTax) {
+    planned.forEach((p, index) => {
+      if (p.priceData && (p.priceData.str('tax_behavior') ?? 'unspecified') === 'unspecified') {
+        throw invalidRequest('A `tax_behavior` is required in `price_data` when automatic tax is enabled.', `items[${index}][price_data][tax_behavior]`);
+      }
+    });
+  }
+  const itemTaxRates = itemParams.map((item, index) => taxRatesFrom(emu, item.strArray('tax_rates'), `items[${index}][tax_rates]`));
   const items: ItemSpec[] = planned.map((p, index) => ({
     price: p.price ?? createPrice(emu, p.priceData ?? itemParams[index]),
     quantity: itemParams[index].int('quantity') ?? 1,
     metadata: itemParams[index].applyMetadata({}),
+    taxRates: itemTaxRates[index],
   }));
   const pm = pmRef ? attachPaymentMethod(emu, pmRef, customer.id, 'default_payment_method').id : null;
   const { subscription } = createSubscription(emu, {
@@ -135,6 +188,8 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     saveDefaultPaymentMethod: params.obj('payment_settings')?.oneOf('save_default_payment_method', ['off', 'on_subscription'] as const),
     missingPaymentMethod: params.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['create_invoice', 'pause'] as const),
     discounts,
+    automaticTax: tax.automaticTax,
+    defaultTaxRates: tax.defaultTaxRates,
   });
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd) {
@@ -224,6 +279,9 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   const now = emu.nowFor(String(sub.customer));
   const { end } = period(sub);
   // Everything that decides whether the update is paid for is worked out before anything changes.
+  const customer = getCustomer(emu, String(sub.customer), 'customer');
+  const tax = taxSettingsFrom(emu, params, customer, sub.items.data.map((i) => i.price));
+  const itemRates = updatedItemTaxRates(emu, params);
   const trialEndRaw = params.str('trial_end');
   const subAmount = sub.items.data.reduce((sum, i) => sum + (i.price.unit_amount ?? 0) * (i.quantity ?? 1), 0);
   const discountChange = discountsFrom(emu, params, { customer: getCustomer(emu, String(sub.customer)), amount: subAmount, currency: sub.currency, at: now }, 'discounts', discountIds(sub));
@@ -234,6 +292,11 @@ function updateFromApi(emu: Emulator, sub: Stripe.Subscription, params: Params):
   });
   if (prepared.pending) return sub;
   const { plan, behavior, prorationDate, endsTrial, collect } = prepared;
+  if (tax.automaticTax !== undefined) {
+    sub.automatic_tax = tax.automaticTax ? { disabled_reason: null, enabled: true, liability: { type: 'self' } } : { disabled_reason: null, enabled: false, liability: null };
+  }
+  if (tax.defaultTaxRates !== undefined) sub.default_tax_rates = tax.defaultTaxRates;
+  setItemTaxRates(sub, itemRates);
 
   const cancelAtPeriodEnd = params.bool('cancel_at_period_end');
   if (cancelAtPeriodEnd !== undefined) {
@@ -300,6 +363,7 @@ function findSubscriptionItem(emu: Emulator, id: string): { sub: Stripe.Subscrip
 function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.SubscriptionItem {
   const { sub, item } = findSubscriptionItem(emu, id);
   assertNotCanceled(sub);
+  const rates = itemTaxRates(emu, params, 'tax_rates');
   const before = clone(sub);
   const prepared = prepareChange(emu, sub, params, {
     updates: () => {
@@ -316,6 +380,7 @@ function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.Su
     pendingParams: PENDING_ITEM_UPDATE_PARAMS,
   });
   if (!prepared.pending) {
+    if (rates !== undefined) setItemTaxRates(sub, [{ id: item.id, rates }]);
     applyPlannedChange(emu, sub, { plan: prepared.plan, behavior: prepared.behavior, at: prepared.prorationDate, endsTrial: false, collect: prepared.collect, before });
   }
   return sub.items.data.find((i) => i.id === id) ?? item;

@@ -10,6 +10,12 @@ const LIST = ['limit', 'starting_after', 'ending_before', 'expand'];
 const PRICE_DATA = ['currency', 'product', 'unit_amount', 'unit_amount_decimal', 'recurring.interval', 'recurring.interval_count', 'tax_behavior'];
 const SUBSCRIPTION_ITEM = ['price', 'plan', 'quantity', 'metadata'];
 const prefixed = (prefix: string, paths: string[]): string[] => paths.map((p) => `${prefix}.${p}`);
+const CURRENCY_OPTIONS = prefixed('currency_options.*', ['unit_amount', 'unit_amount_decimal', 'tax_behavior']);
+const SHIPPING_RATE = ['display_name', 'fixed_amount.amount', 'fixed_amount.currency', 'metadata', 'tax_behavior', 'type=fixed_amount'];
+const CHECKOUT_TAX = [
+  'customer_update.address', 'customer_update.name', 'customer_update.shipping', 'tax_id_collection.enabled',
+  'shipping_address_collection.allowed_countries', 'shipping_options.shipping_rate', ...prefixed('shipping_options.shipping_rate_data', SHIPPING_RATE),
+];
 const PORTAL_CONFIGURATION = [
   'default_return_url', 'metadata', 'name', 'expand',
   ...prefixed('business_profile', ['headline', 'privacy_policy_url', 'terms_of_service_url']),
@@ -21,11 +27,11 @@ const PORTAL_CONFIGURATION = [
 ];
 
 export const SUPPORTED_PARAMS: Record<string, string[]> = {
-  'POST /v1/customers': ['address', 'balance', 'description', 'email', 'expand', 'invoice_settings.default_payment_method', 'metadata', 'name', 'payment_method', 'phone', 'preferred_locales', 'test_clock'],
+  'POST /v1/customers': ['shipping', 'tax_id_data', 'address', 'balance', 'description', 'email', 'expand', 'invoice_settings.default_payment_method', 'metadata', 'name', 'payment_method', 'phone', 'preferred_locales', 'test_clock'],
   'GET /v1/customers': [...LIST, 'email', 'test_clock', 'created'],
   'GET /v1/customers/search': ['query', 'limit', 'page', 'expand'],
   'GET /v1/customers/{}': ['expand'],
-  'POST /v1/customers/{}': ['address', 'balance', 'description', 'email', 'expand', 'invoice_settings.default_payment_method', 'metadata', 'name', 'phone'],
+  'POST /v1/customers/{}': ['shipping', 'address', 'balance', 'description', 'email', 'expand', 'invoice_settings.default_payment_method', 'metadata', 'name', 'phone'],
   'DELETE /v1/customers/{}': [],
   'GET /v1/customers/{}/payment_methods': [...LIST, 'type=card'],
 
@@ -35,10 +41,10 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/products/{}': ['active', 'default_price', 'description', 'images', 'marketing_features', 'metadata', 'name', 'statement_descriptor', 'tax_code', 'unit_label', 'url', 'expand'],
   'DELETE /v1/products/{}': [],
 
-  'POST /v1/prices': ['active', 'currency', 'custom_unit_amount', 'expand', 'lookup_key', 'metadata', 'nickname', 'product', 'product_data.name', 'product_data.active', 'product_data.metadata', 'recurring.interval', 'recurring.interval_count', 'recurring.meter', 'recurring.trial_period_days', 'recurring.usage_type', 'tax_behavior', 'transfer_lookup_key', 'unit_amount', 'unit_amount_decimal'],
+  'POST /v1/prices': ['active', 'currency', 'custom_unit_amount', 'expand', 'lookup_key', 'metadata', 'nickname', 'product', 'product_data.name', 'product_data.active', 'product_data.metadata', 'recurring.interval', 'recurring.interval_count', 'recurring.meter', 'recurring.trial_period_days', 'recurring.usage_type', 'tax_behavior', 'transfer_lookup_key', 'unit_amount', 'unit_amount_decimal', ...CURRENCY_OPTIONS],
   'GET /v1/prices': [...LIST, 'active', 'product', 'type', 'currency', 'lookup_keys', 'recurring.interval', 'created'],
   'GET /v1/prices/{}': ['expand'],
-  'POST /v1/prices/{}': ['active', 'expand', 'lookup_key', 'metadata', 'nickname', 'tax_behavior', 'transfer_lookup_key'],
+  'POST /v1/prices/{}': ['active', 'expand', 'lookup_key', 'metadata', 'nickname', 'tax_behavior', 'transfer_lookup_key', ...CURRENCY_OPTIONS],
 
   'POST /v1/payment_methods': ['type=card', 'card.number', 'card.exp_month', 'card.exp_year', 'card.cvc', 'card.token', 'billing_details.email', 'billing_details.name', 'metadata', 'expand'],
   'GET /v1/payment_methods': [...LIST, 'customer', 'type=card'],
@@ -49,8 +55,9 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
 
   'POST /v1/checkout/sessions': [
     'mode', 'customer', 'customer_email', 'client_reference_id', 'success_url', 'cancel_url', 'return_url', 'currency', 'expires_at', 'metadata', 'expand',
-    'ui_mode=hosted_page|embedded_page|elements', 'allow_promotion_codes', 'automatic_tax.enabled=false', 'billing_address_collection', 'payment_method_collection',
-    ...prefixed('line_items', ['price', 'quantity', 'metadata', ...prefixed('price_data', [...PRICE_DATA, 'product_data.name'])]),
+    'ui_mode=hosted_page|embedded_page|elements', 'allow_promotion_codes', 'automatic_tax.enabled', 'billing_address_collection', 'payment_method_collection',
+    ...CHECKOUT_TAX,
+    ...prefixed('line_items', ['price', 'quantity', 'metadata', 'tax_rates', ...prefixed('price_data', [...PRICE_DATA, 'product_data.name'])]),
     ...prefixed('subscription_data', ['trial_period_days', 'trial_end', 'metadata', 'description']),
     'subscription_data.billing_mode.type',
   ],
@@ -63,13 +70,14 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/subscriptions': [
     'customer', 'default_payment_method', 'description', 'expand', 'metadata', 'off_session', 'cancel_at_period_end', 'trial_end', 'trial_from_plan', 'trial_period_days',
     'payment_behavior', 'collection_method=charge_automatically', 'billing_mode.type', 'payment_settings.save_default_payment_method',
-    'trial_settings.end_behavior.missing_payment_method=create_invoice|pause',
+    'trial_settings.end_behavior.missing_payment_method=create_invoice|pause', 'automatic_tax.enabled', 'default_tax_rates', 'items.tax_rates',
     ...prefixed('items', [...SUBSCRIPTION_ITEM, ...prefixed('price_data', PRICE_DATA)]),
   ],
   'GET /v1/subscriptions': [...LIST, 'customer', 'price', 'status', 'test_clock', 'created'],
   'GET /v1/subscriptions/{}': ['expand'],
   'POST /v1/subscriptions/{}': [
     'cancel_at', 'cancel_at_period_end', 'cancellation_details', 'default_payment_method', 'description', 'expand', 'metadata', 'payment_behavior', 'proration_behavior', 'proration_date', 'trial_end',
+    'automatic_tax.enabled', 'default_tax_rates', 'items.tax_rates',
     ...prefixed('items', ['id', 'deleted', ...SUBSCRIPTION_ITEM, ...prefixed('price_data', PRICE_DATA)]),
   ],
   'DELETE /v1/subscriptions/{}': ['cancellation_details', 'expand'],
@@ -77,11 +85,11 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/subscription_items': [...LIST, 'subscription'],
   'GET /v1/subscription_items/{}': ['expand'],
   'POST /v1/subscription_items/{}': [
-    'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA),
+    'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA), 'tax_rates',
   ],
 
   'POST /v1/invoices/create_preview': [
-    'customer', 'subscription', 'expand',
+    'customer', 'subscription', 'expand', 'automatic_tax.enabled',
     ...prefixed('subscription_details', ['cancel_at_period_end', 'proration_behavior', 'proration_date', ...prefixed('items', ['id', 'deleted', ...SUBSCRIPTION_ITEM, ...prefixed('price_data', PRICE_DATA)])]),
   ],
   'GET /v1/invoices': [...LIST, 'customer', 'subscription', 'status', 'created'],
@@ -94,7 +102,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/invoices/{}/mark_uncollectible': ['expand'],
   'GET /v1/invoice_payments': [...LIST, 'invoice'],
   'GET /v1/invoice_payments/{}': ['expand'],
-  'POST /v1/invoiceitems': ['customer', 'amount', 'currency', 'description', 'metadata', 'period', 'pricing.price', 'quantity', 'subscription', 'expand'],
+  'POST /v1/invoiceitems': ['tax_rates', 'customer', 'amount', 'currency', 'description', 'metadata', 'period', 'pricing.price', 'quantity', 'subscription', 'expand'],
   'GET /v1/invoiceitems': [...LIST, 'customer', 'invoice', 'pending'],
   'GET /v1/invoiceitems/{}': ['expand'],
   'DELETE /v1/invoiceitems/{}': [],
@@ -146,6 +154,18 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
 
   // Search (src/search): the same parameters on every searchable resource.
   ...Object.fromEntries(['charges', 'invoices', 'payment_intents', 'prices', 'products', 'subscriptions'].map((r) => [`GET /v1/${r}/search`, ['query', 'limit', 'page', 'expand']])),
+  'POST /v1/tax_rates': ['display_name', 'inclusive', 'percentage', 'active', 'country', 'description', 'jurisdiction', 'metadata', 'state', 'tax_type', 'expand'],
+  'GET /v1/tax_rates': [...LIST, 'active', 'inclusive', 'created'],
+  'GET /v1/tax_rates/{}': ['expand'],
+  'POST /v1/tax_rates/{}': ['active', 'country', 'description', 'display_name', 'jurisdiction', 'metadata', 'state', 'tax_type', 'expand'],
+  'POST /v1/customers/{}/tax_ids': ['type', 'value', 'expand'],
+  'GET /v1/customers/{}/tax_ids': [...LIST],
+  'GET /v1/customers/{}/tax_ids/{}': ['expand'],
+  'DELETE /v1/customers/{}/tax_ids/{}': [],
+  'POST /v1/shipping_rates': [...SHIPPING_RATE, 'expand'],
+  'GET /v1/shipping_rates': [...LIST, 'active'],
+  'GET /v1/shipping_rates/{}': ['expand'],
+  'POST /v1/shipping_rates/{}': ['active', 'metadata', 'expand'],
 };
 
 // Coupons, promotion codes and discounts.

@@ -115,9 +115,10 @@ class RequestValidator {
         return;
       }
       for (const [key, inner] of Object.entries(value)) {
+        // A map's keys are free (metadata[key], currency_options[eur]): supported.ts names them `*`.
         // An empty value unsets one key of a map (metadata[key]=).
-        if (inner === '') this.leaf([...path, key], `${name}[${key}]`, inner);
-        else if (inner !== undefined) this.walk(t.map, inner, `${name}[${key}]`, [...path, key]);
+        if (inner === '') this.leaf([...path, '*'], `${name}[${key}]`, inner);
+        else if (inner !== undefined) this.walk(t.map, inner, `${name}[${key}]`, [...path, '*']);
       }
       return;
     }
