@@ -40,4 +40,7 @@ export const ID_PREFIXES = [
   ['pi_', 'paymentIntents'],
   ['ch_', 'charges'],
   ['seti_', 'setupIntents'],
+  ['cn_', 'creditNotes'],
+  ['cbtxn_', 'customerBalanceTransactions'],
+  ['re_', 'refunds'],
 ] as const;

@@ -79,6 +79,11 @@ export class Store {
   meterEvents: RecordedMeterEvent[] = [];
   idempotency = new Map<string, StoredIdempotentResponse>();
   invoiceSequence = 0;
+  creditNotes = new Map<string, Stripe.CreditNote>();
+  customerBalanceTransactions = new Map<string, Stripe.CustomerBalanceTransaction>();
+  refunds = new Map<string, Stripe.Refund>();
+  /** Draft invoice id → its `days_until_due` (the due date is counted from finalization). */
+  invoiceDaysUntilDue = new Map<string, number>();
 
   /** Look an object up by id using its prefix; used by `expand[]`. */
   findById(id: string): object | undefined {
@@ -130,6 +135,10 @@ export class Store {
       meterEvents: this.meterEvents,
       idempotency: [...this.idempotency.values()],
       invoiceSequence: this.invoiceSequence,
+      creditNotes: [...this.creditNotes.values()],
+      customerBalanceTransactions: [...this.customerBalanceTransactions.values()],
+      refunds: [...this.refunds.values()],
+      invoiceDaysUntilDue: [...this.invoiceDaysUntilDue.entries()],
     };
   }
 
@@ -167,6 +176,10 @@ export class Store {
     store.meterEvents = data.meterEvents ?? [];
     store.idempotency = new Map((data.idempotency ?? []).map((r) => [r.key, r]));
     store.invoiceSequence = data.invoiceSequence ?? 0;
+    store.creditNotes = byId(data.creditNotes);
+    store.customerBalanceTransactions = byId(data.customerBalanceTransactions);
+    store.refunds = byId(data.refunds);
+    store.invoiceDaysUntilDue = new Map(data.invoiceDaysUntilDue ?? []);
     return store;
   }
 
@@ -229,4 +242,8 @@ export interface PersistedState {
   meterEvents?: RecordedMeterEvent[];
   idempotency?: StoredIdempotentResponse[];
   invoiceSequence?: number;
+  creditNotes?: Stripe.CreditNote[];
+  customerBalanceTransactions?: Stripe.CustomerBalanceTransaction[];
+  refunds?: Stripe.Refund[];
+  invoiceDaysUntilDue?: Array<[string, number]>;
 }

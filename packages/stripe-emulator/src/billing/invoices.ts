@@ -108,10 +108,14 @@ export function lineSpecFromInvoiceItem(emu: Emulator, item: Stripe.InvoiceItem)
   };
 }
 
-/** Pending (not yet invoiced) items of a customer; for a subscription invoice, those of that subscription or none. */
-export function pendingInvoiceItems(emu: Emulator, customerId: string, subscriptionId: string | null): Stripe.InvoiceItem[] {
+/**
+ * Pending (not yet invoiced) items of a customer; for a subscription invoice, those of that subscription or none;
+ * with `'any'` (a one-off invoice with `pending_invoice_items_behavior=include`), all of them.
+ */
+export function pendingInvoiceItems(emu: Emulator, customerId: string, subscriptionId: string | null | 'any'): Stripe.InvoiceItem[] {
   return [...emu.store.invoiceItems.values()].filter((ii) => {
     if (ii.invoice !== null || ii.customer !== customerId) return false;
+    if (subscriptionId === 'any') return true;
     const owner = ii.parent?.subscription_details?.subscription ?? null;
     return owner === null || owner === subscriptionId;
   });
@@ -131,6 +135,15 @@ export interface DraftInvoiceOptions {
   description?: string | null;
   /** Pre-allocated id, so a subscription can reference its first invoice in its created event. */
   id?: string;
+  /** One-off invoices (`POST /v1/invoices`); subscription invoices keep the defaults. */
+  collectionMethod?: Stripe.Invoice.CollectionMethod;
+  dueDate?: number | null;
+  autoAdvance?: boolean;
+  footer?: string | null;
+  metadata?: Record<string, string>;
+  defaultPaymentMethod?: string | null;
+  /** Which pending items a one-off invoice takes: the subscription's only, or all the customer's (`'any'`). */
+  pendingFrom?: string | 'any';
 }
 
 /** The invoice object itself, not stored; previews use this directly. */
@@ -138,7 +151,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
   const { customer, subscription } = opts;
   const subtotal = lineItems.reduce((sum, l) => sum + l.amount, 0);
   const now = emu.nowFor(customer.id);
-  const paymentMethod = subscription?.default_payment_method ?? null;
+  const paymentMethod = opts.defaultPaymentMethod !== undefined ? opts.defaultPaymentMethod : (subscription?.default_payment_method ?? null);
   const invoice: Stripe.Invoice = {
     id,
     object: 'invoice',
@@ -153,11 +166,11 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     application: null,
     attempt_count: 0,
     attempted: false,
-    auto_advance: opts.autoFinalizeAt !== null,
+    auto_advance: opts.autoAdvance ?? opts.autoFinalizeAt !== null,
     automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
     automatically_finalizes_at: opts.autoFinalizeAt,
     billing_reason: opts.billingReason,
-    collection_method: 'charge_automatically',
+    collection_method: opts.collectionMethod ?? 'charge_automatically',
     created: now,
     currency: opts.currency,
     custom_fields: null,
@@ -175,10 +188,10 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     default_tax_rates: [],
     description: opts.description ?? null,
     discounts: [],
-    due_date: null,
+    due_date: opts.dueDate ?? null,
     effective_at: null,
     ending_balance: null,
-    footer: null,
+    footer: opts.footer ?? null,
     from_invoice: null,
     hosted_invoice_url: null,
     invoice_pdf: null,
@@ -187,7 +200,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     latest_revision: null,
     lines: { object: 'list', data: lineItems, has_more: false, url: `/v1/invoices/${id}/lines` },
     livemode: false,
-    metadata: {},
+    metadata: opts.metadata ?? {},
     next_payment_attempt: null,
     number: null,
     on_behalf_of: null,
@@ -222,12 +235,59 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     webhooks_delivered_at: null,
   };
   if (invoice.test_clock !== null && typeof invoice.test_clock !== 'string') invoice.test_clock = invoice.test_clock.id;
+  computeInvoiceTotals(emu, invoice);
   return invoice;
+}
+
+/**
+ * The one place an invoice's money is worked out from its lines: subtotal, total, then what is due after the
+ * customer balance and pre-payment credit notes. Call it after any change to the lines or to those amounts.
+ * Discounts (then tax) belong between `subtotal` and `total`: they hook in here so every total stays consistent.
+ * A draft shows the customer's current balance as `starting_balance`; from finalization on, it is fixed.
+ */
+export function computeInvoiceTotals(emu: Emulator, invoice: Stripe.Invoice): void {
+  const subtotal = invoice.lines.data.reduce((sum, l) => sum + l.amount, 0);
+  invoice.subtotal = subtotal;
+  invoice.subtotal_excluding_tax = subtotal;
+  invoice.total = subtotal;
+  invoice.total_excluding_tax = subtotal;
+  if (invoice.status === 'draft') invoice.starting_balance = emu.store.customers.get(String(invoice.customer))?.balance ?? 0;
+  if (invoice.status === 'void') return;
+  invoice.amount_due = Math.max(0, invoice.total + invoice.starting_balance - invoice.pre_payment_credit_notes_amount);
+  invoice.amount_remaining = Math.max(0, invoice.amount_due - invoice.amount_paid);
+}
+
+/** A customer balance transaction (`balance` moves by `amount`; negative is a credit to the customer). */
+export function recordBalanceTransaction(
+  emu: Emulator,
+  customer: Stripe.Customer,
+  spec: { amount: number; type: Stripe.CustomerBalanceTransaction.Type; currency?: string; description?: string | null; invoice?: string | null; creditNote?: string | null; metadata?: Record<string, string> },
+): Stripe.CustomerBalanceTransaction {
+  const txn: Stripe.CustomerBalanceTransaction = {
+    id: newId('cbtxn'),
+    object: 'customer_balance_transaction',
+    amount: spec.amount,
+    checkout_session: null,
+    created: emu.nowFor(customer.id),
+    credit_note: spec.creditNote ?? null,
+    currency: spec.currency ?? customer.currency ?? 'usd',
+    customer: customer.id,
+    customer_account: null,
+    description: spec.description ?? null,
+    ending_balance: customer.balance + spec.amount,
+    invoice: spec.invoice ?? null,
+    livemode: false,
+    metadata: spec.metadata ?? {},
+    type: spec.type,
+  };
+  customer.balance = txn.ending_balance;
+  emu.store.customerBalanceTransactions.set(txn.id, txn);
+  return txn;
 }
 
 export function createDraftInvoice(emu: Emulator, opts: DraftInvoiceOptions): Stripe.Invoice {
   const id = opts.id ?? newId('in');
-  const pending = opts.includePendingItems ? pendingInvoiceItems(emu, opts.customer.id, opts.subscription?.id ?? null) : [];
+  const pending = opts.includePendingItems ? pendingInvoiceItems(emu, opts.customer.id, opts.pendingFrom ?? opts.subscription?.id ?? null) : [];
   const specs = [...pending.map((ii) => lineSpecFromInvoiceItem(emu, ii)), ...opts.lines];
   const invoice = buildInvoice(emu, id, opts, specs.map((spec) => buildLineItem(id, spec)));
   for (const ii of pending) ii.invoice = id;
@@ -247,15 +307,19 @@ export function finalizeInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   if (invoice.status !== 'draft') return;
   const customer = emu.store.customers.get(String(invoice.customer));
   const now = emu.nowFor(customer?.id);
-  const startingBalance = customer?.balance ?? 0;
-  const afterBalance = invoice.total + startingBalance;
-  invoice.starting_balance = startingBalance;
-  invoice.amount_due = Math.max(0, afterBalance);
-  invoice.amount_remaining = invoice.amount_due;
+  computeInvoiceTotals(emu, invoice);
+  const afterBalance = invoice.total + invoice.starting_balance;
   invoice.ending_balance = Math.min(0, afterBalance);
   if (customer) {
-    customer.balance = invoice.ending_balance;
+    // The balance is used up by this invoice: a debit is added to it, a credit pays (part of) it.
+    const applied = invoice.ending_balance - invoice.starting_balance;
+    if (applied !== 0) recordBalanceTransaction(emu, customer, { amount: applied, type: 'applied_to_invoice', currency: invoice.currency, invoice: invoice.id });
     invoice.number = nextInvoiceNumber(emu, customer);
+  }
+  const daysUntilDue = emu.store.invoiceDaysUntilDue.get(invoice.id);
+  if (daysUntilDue !== undefined) {
+    invoice.due_date = now + daysUntilDue * DAY;
+    emu.store.invoiceDaysUntilDue.delete(invoice.id);
   }
   invoice.status = 'open';
   invoice.status_transitions.finalized_at = now;
@@ -328,8 +392,10 @@ export const AUTHENTICATION_REQUIRED: CardErrorDetails = {
   message: 'This payment required an authentication action to complete, but `error_on_requires_action` was set.',
 };
 
-/** The payment method an invoice would be charged with: the subscription's, else the customer's default. */
+/** The payment method an invoice would be charged with: its own, the subscription's, else the customer's default. */
 export function paymentMethodFor(emu: Emulator, invoice: Stripe.Invoice): string | null {
+  const own = invoice.default_payment_method;
+  if (own) return typeof own === 'string' ? own : own.id;
   const subId = invoice.parent?.subscription_details?.subscription;
   const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
   const fromSub = sub?.default_payment_method;
@@ -473,4 +539,22 @@ export function createInvoiceItem(
   emu.store.invoiceItems.set(item.id, item);
   emitEvent(emu, 'invoiceitem.created', item);
   return item;
+}
+
+/**
+ * `paid_out_of_band`: the customer paid outside Stripe. The invoice is paid without a charge: its PaymentIntent is
+ * canceled, and Stripe sends invoice.paid but not invoice.payment_succeeded (no payment attempt succeeded).
+ */
+export function markPaidOutOfBand(emu: Emulator, invoice: Stripe.Invoice): void {
+  const before = clone(invoice);
+  const now = emu.nowFor(String(invoice.customer));
+  cancelPaymentIntent(emu, invoice.id, 'automatic');
+  invoice.amount_paid = invoice.amount_due;
+  invoice.amount_remaining = 0;
+  invoice.status = 'paid';
+  invoice.status_transitions.paid_at = now;
+  invoice.next_payment_attempt = null;
+  invoice.auto_advance = false;
+  emitEvent(emu, 'invoice.paid', invoice);
+  emitEvent(emu, 'invoice.updated', invoice, before);
 }

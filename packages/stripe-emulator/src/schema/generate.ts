@@ -84,8 +84,9 @@ class Generator {
       this.names.set(short, symbol);
       return short;
     }
-    const modulePath = /^"([^"]+)"\./.exec(full)?.[1] ?? '';
-    return `${relative(RESOURCES_DIR, modulePath)}:${short}`;
+    const modulePath = /^"([^"]+)"\./.exec(full)?.[1];
+    // An anonymous type (`__type`) has no module: name it without one, never relative to the working directory.
+    return modulePath ? `${relative(RESOURCES_DIR, modulePath)}:${short}` : `anonymous:${short}`;
   }
 
   private isStripeDeclared(symbol: ts.Symbol | undefined): symbol is ts.Symbol {

@@ -85,15 +85,15 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   ],
   'GET /v1/invoices': [...LIST, 'customer', 'subscription', 'status', 'created'],
   'GET /v1/invoices/{}': ['expand'],
-  'POST /v1/invoices/{}': ['metadata', 'description', 'auto_advance', 'expand'],
+  'POST /v1/invoices/{}': ['metadata', 'description', 'auto_advance', 'expand', 'collection_method', 'days_until_due', 'due_date', 'footer', 'default_payment_method'],
   'GET /v1/invoices/{}/lines': [...LIST],
-  'POST /v1/invoices/{}/finalize': ['expand'],
-  'POST /v1/invoices/{}/pay': ['payment_method', 'expand'],
+  'POST /v1/invoices/{}/finalize': ['expand', 'auto_advance'],
+  'POST /v1/invoices/{}/pay': ['payment_method', 'expand', 'paid_out_of_band'],
   'POST /v1/invoices/{}/void': ['expand'],
   'POST /v1/invoices/{}/mark_uncollectible': ['expand'],
   'GET /v1/invoice_payments': [...LIST, 'invoice'],
   'GET /v1/invoice_payments/{}': ['expand'],
-  'POST /v1/invoiceitems': ['customer', 'amount', 'currency', 'description', 'metadata', 'period', 'pricing.price', 'quantity', 'subscription', 'expand'],
+  'POST /v1/invoiceitems': ['customer', 'amount', 'currency', 'description', 'metadata', 'period', 'pricing.price', 'quantity', 'subscription', 'expand', 'invoice'],
   'GET /v1/invoiceitems': [...LIST, 'customer', 'invoice', 'pending'],
   'GET /v1/invoiceitems/{}': ['expand'],
   'DELETE /v1/invoiceitems/{}': [],
@@ -142,4 +142,14 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand'],
 
   'POST /v1/billing/meter_events': ['event_name', 'payload', 'identifier', 'timestamp'],
+
+  // One-off invoices, subscription items (create/delete), credit notes, customer balance.
+  'POST /v1/invoices': [
+    'customer', 'auto_advance', 'collection_method', 'days_until_due', 'due_date', 'description', 'metadata', 'currency',
+    'pending_invoice_items_behavior', 'subscription', 'default_payment_method', 'footer', 'expand',
+  ],
+  'DELETE /v1/invoices/{}': [],
+  'POST /v1/invoices/{}/send': ['expand'],
+  'POST /v1/subscription_items': ['subscription', 'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA)],
+  'DELETE /v1/subscription_items/{}': ['proration_behavior', 'proration_date', 'clear_usage', 'payment_behavior'],
 };
