@@ -13,6 +13,8 @@ import { registerSubscriptionSchedules } from './resources/subscription-schedule
 import { registerBillingPortal } from './resources/billing-portal';
 import { registerMeters } from './resources/meters';
 import { registerPaymentIntents } from './resources/payment-intents';
+import { registerCreditNotes } from './resources/credit-notes';
+import { registerCustomerBalance } from './resources/customer-balance';
 
 export function buildRouter(): Router {
   const router = new Router();
@@ -30,5 +32,7 @@ export function buildRouter(): Router {
   registerBillingPortal(router);
   registerMeters(router);
   registerPaymentIntents(router);
+  registerCreditNotes(router);
+  registerCustomerBalance(router);
   return router;
 }

@@ -252,3 +252,126 @@ describe('subscription items', () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data).toHaveLength(1);
   });
 });
+
+/** A one-off invoice for `amount`, finalized (and paid with the customer's card unless `send`). */
+async function oneOff(customer: Stripe.Customer, amount: number, send = false) {
+  const draft = await stripe.invoices.create(send ? { customer: customer.id, collection_method: 'send_invoice', days_until_due: 30 } : { customer: customer.id });
+  await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount, currency: 'usd', description: 'Service' });
+  const open = await stripe.invoices.finalizeInvoice(draft.id!);
+  return send ? open : stripe.invoices.pay(draft.id!);
+}
+
+describe('credit notes', () => {
+  it('on a paid invoice with a refund: the preview matches, a Refund on the charge, post_payment_credit_notes_amount grows', async () => {
+    const { customer } = await customerWithCard();
+    const invoice = await oneOff(customer, 3_000);
+    expect(invoice.status).toBe('paid');
+    const line = invoice.lines.data[0];
+    const request = { invoice: invoice.id!, lines: [{ type: 'invoice_line_item' as const, invoice_line_item: line.id!, amount: 1_000 }], refund_amount: 1_000, reason: 'order_change' as const };
+    const preview = await stripe.creditNotes.preview(request);
+    await env.flush();
+    env.receiver.clear();
+    const note = await stripe.creditNotes.create({ ...request, memo: 'Partial refund' });
+    expect(note).toMatchObject({ status: 'issued', type: 'post_payment', amount: 1_000, total: 1_000, pre_payment_amount: 0, post_payment_amount: 1_000, reason: 'order_change', memo: 'Partial refund', invoice: invoice.id });
+    expect({ amount: preview.amount, type: preview.type, post: preview.post_payment_amount, lines: preview.lines.data.map((l) => l.amount) })
+      .toEqual({ amount: note.amount, type: note.type, post: note.post_payment_amount, lines: note.lines.data.map((l) => l.amount) });
+    expect(note.number).toBe(`${invoice.number}-CN-01`);
+    expect(note.lines.data[0]).toMatchObject({ type: 'invoice_line_item', invoice_line_item: line.id, amount: 1_000 });
+
+    const refundId = String(note.refunds[0].refund);
+    const refund = await stripe.refunds.retrieve(refundId);
+    expect(refund).toMatchObject({ amount: 1_000, status: 'succeeded', currency: 'usd' });
+    const charge = await stripe.charges.retrieve(String(refund.charge));
+    expect(charge).toMatchObject({ amount: 3_000, amount_refunded: 1_000, refunded: false });
+    expect(await stripe.invoices.retrieve(invoice.id!)).toMatchObject({ status: 'paid', amount_paid: 3_000, post_payment_credit_notes_amount: 1_000, pre_payment_credit_notes_amount: 0 });
+    expect(await typesFor(customer.id)).toEqual(['charge.refunded', 'refund.created', 'credit_note.created', 'invoice.updated']);
+    expect((await stripe.creditNotes.list({ invoice: invoice.id })).data.map((c) => c.id)).toEqual([note.id]);
+    expect((await stripe.refunds.list({ charge: charge.id })).data.map((r) => r.id)).toEqual([refundId]);
+  });
+
+  it("refuses a refund above what is left on the charge, and amounts that don't add up; nothing is created", async () => {
+    const { customer } = await customerWithCard();
+    const invoice = await oneOff(customer, 2_000);
+    await stripe.creditNotes.create({ invoice: invoice.id!, amount: 1_500, refund_amount: 1_500 });
+    const over = await expectStripeError(stripe.creditNotes.create({ invoice: invoice.id!, amount: 600, refund_amount: 600 }));
+    expect(over).toMatchObject({ statusCode: 400, param: 'amount' });
+    const tooMuchRefund = await expectStripeError(stripe.creditNotes.create({ invoice: invoice.id!, amount: 500, refund_amount: 400, out_of_band_amount: 200 }));
+    expect(tooMuchRefund.statusCode).toBe(400);
+    const unbalanced = await expectStripeError(stripe.creditNotes.create({ invoice: invoice.id!, amount: 500 }));
+    expect(unbalanced).toMatchObject({ statusCode: 400, param: 'out_of_band_amount' });
+    const none = await expectStripeError(stripe.creditNotes.create({ invoice: invoice.id! }));
+    expect(none.statusCode).toBe(400);
+    expect((await stripe.creditNotes.list({ invoice: invoice.id })).data).toHaveLength(1);
+    expect((await stripe.invoices.retrieve(invoice.id!)).post_payment_credit_notes_amount).toBe(1_500);
+    const oob = await stripe.creditNotes.create({ invoice: invoice.id!, amount: 500, out_of_band_amount: 500 });
+    expect(oob).toMatchObject({ out_of_band_amount: 500, type: 'post_payment' });
+  });
+
+  it('on an open invoice: pre_payment_credit_notes_amount reduces amount_due; voiding restores it; crediting the rest settles it', async () => {
+    const { customer } = await customerWithCard();
+    const invoice = await oneOff(customer, 5_000, true);
+    expect(invoice).toMatchObject({ status: 'open', amount_due: 5_000 });
+    const note = await stripe.creditNotes.create({ invoice: invoice.id!, lines: [{ type: 'custom_line_item', description: 'Goodwill', unit_amount: 1_000, quantity: 2 }] });
+    expect(note).toMatchObject({ type: 'pre_payment', pre_payment_amount: 2_000, post_payment_amount: 0, amount: 2_000 });
+    let current = await stripe.invoices.retrieve(invoice.id!);
+    expect(current).toMatchObject({ status: 'open', amount_due: 3_000, amount_remaining: 3_000, pre_payment_credit_notes_amount: 2_000, total: 5_000 });
+
+    const voided = await stripe.creditNotes.voidCreditNote(note.id);
+    expect(voided).toMatchObject({ status: 'void' });
+    expect(voided.voided_at).not.toBeNull();
+    current = await stripe.invoices.retrieve(invoice.id!);
+    expect(current).toMatchObject({ amount_due: 5_000, pre_payment_credit_notes_amount: 0 });
+
+    const rest = await stripe.creditNotes.create({ invoice: invoice.id!, amount: 5_000 });
+    expect(rest.type).toBe('pre_payment');
+    expect(await stripe.invoices.retrieve(invoice.id!)).toMatchObject({ status: 'paid', amount_due: 0, amount_remaining: 0, pre_payment_credit_notes_amount: 5_000 });
+    const types = await typesFor(customer.id, ['credit_note', 'invoice']);
+    expect(types.slice(-7)).toEqual(['credit_note.created', 'invoice.updated', 'credit_note.voided', 'invoice.updated', 'credit_note.created', 'invoice.updated', 'invoice.paid']);
+  });
+});
+
+describe('customer balance', () => {
+  it('a credit note with credit_amount credits the balance, and the next finalized invoice uses it', async () => {
+    const { customer } = await customerWithCard();
+    const paid = await oneOff(customer, 2_000);
+    const note = await stripe.creditNotes.create({ invoice: paid.id!, amount: 800, credit_amount: 800 });
+    expect(note.customer_balance_transaction).toMatch(/^cbtxn_/);
+    expect((await stripe.customers.retrieve(customer.id) as Stripe.Customer).balance).toBe(-800);
+    const credit = await stripe.customers.retrieveBalanceTransaction(customer.id, String(note.customer_balance_transaction));
+    expect(credit).toMatchObject({ amount: -800, type: 'credit_note', credit_note: note.id, ending_balance: -800 });
+
+    const next = await oneOff(customer, 2_500);
+    expect(next).toMatchObject({ status: 'paid', total: 2_500, starting_balance: -800, ending_balance: 0, amount_due: 1_700, amount_paid: 1_700 });
+    expect((await stripe.customers.retrieve(customer.id) as Stripe.Customer).balance).toBe(0);
+    const ledger = await stripe.customers.listBalanceTransactions(customer.id);
+    expect(ledger.data.map((t) => [t.type, t.amount, t.ending_balance])).toEqual([
+      ['applied_to_invoice', 800, 0],
+      ['credit_note', -800, -800],
+    ]);
+    expect(ledger.data[0].invoice).toBe(next.id);
+  });
+
+  it('balance transactions: a credit larger than the invoice carries over; a debit is added to the next invoice', async () => {
+    const { customer } = await customerWithCard();
+    const txn = await stripe.customers.createBalanceTransaction(customer.id, { amount: -5_000, currency: 'usd', description: 'Promo credit', metadata: { why: 'promo' } });
+    expect(txn).toMatchObject({ object: 'customer_balance_transaction', amount: -5_000, type: 'adjustment', ending_balance: -5_000, description: 'Promo credit' });
+    const draft = await stripe.invoices.create({ customer: customer.id });
+    await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount: 2_000, currency: 'usd' });
+    expect(await stripe.invoices.retrieve(draft.id!)).toMatchObject({ starting_balance: -5_000, amount_due: 0 });
+    const finalized = await stripe.invoices.finalizeInvoice(draft.id!);
+    expect(finalized).toMatchObject({ status: 'paid', starting_balance: -5_000, ending_balance: -3_000, amount_due: 0, amount_paid: 0 });
+    expect((await stripe.customers.retrieve(customer.id) as Stripe.Customer).balance).toBe(-3_000);
+
+    await stripe.customers.update(customer.id, { balance: 300 });
+    const adjustment = (await stripe.customers.listBalanceTransactions(customer.id, { limit: 1 })).data[0];
+    expect(adjustment).toMatchObject({ type: 'adjustment', amount: 3_300, ending_balance: 300 });
+    const debit = await oneOff(customer, 1_000);
+    expect(debit).toMatchObject({ status: 'paid', starting_balance: 300, ending_balance: 0, amount_due: 1_300, amount_paid: 1_300 });
+    expect((await stripe.customers.retrieve(customer.id) as Stripe.Customer).balance).toBe(0);
+
+    const updated = await stripe.customers.updateBalanceTransaction(customer.id, txn.id, { description: 'Spring promo' });
+    expect(updated.description).toBe('Spring promo');
+    const wrongCurrency = await expectStripeError(stripe.customers.createBalanceTransaction(customer.id, { amount: 100, currency: 'eur' }));
+    expect(wrongCurrency).toMatchObject({ statusCode: 400, param: 'currency' });
+  });
+});

@@ -10,6 +10,7 @@ import { getCustomer, getTestClock } from './lookup';
 import { resourceMissing } from '../http/errors';
 import { registerIncludable } from '../http/expand';
 import { attachPaymentMethod } from '../billing/payment-methods';
+import { recordBalanceTransaction } from '../billing/invoices';
 
 function addressFrom(p: Params | undefined): Stripe.Address | null {
   if (!p) return null;
@@ -26,11 +27,12 @@ function addressFrom(p: Params | undefined): Stripe.Address | null {
 export function createCustomer(emu: Emulator, params: Params): Stripe.Customer {
   const clockId = params.str('test_clock') ?? null;
   const clock = clockId ? getTestClock(emu, clockId, 'test_clock') : null;
+  const initialBalance = params.int('balance') ?? 0;
   const customer: Stripe.Customer = {
     id: newId('cus', 14),
     object: 'customer',
     address: addressFrom(params.obj('address')),
-    balance: params.int('balance') ?? 0,
+    balance: 0,
     created: clock ? clock.frozen_time : emu.realNow(),
     currency: null,
     customer_account: null,
@@ -57,6 +59,7 @@ export function createCustomer(emu: Emulator, params: Params): Stripe.Customer {
     test_clock: clock ? clock.id : null,
   };
   emu.store.customers.set(customer.id, customer);
+  if (initialBalance !== 0) recordBalanceTransaction(emu, customer, { amount: initialBalance, type: 'initial' });
   emitEvent(emu, 'customer.created', customer);
   const pm = params.str('payment_method');
   if (pm) attachPaymentMethod(emu, pm, customer.id, 'payment_method');
@@ -77,7 +80,8 @@ function updateCustomer(emu: Emulator, customer: Stripe.Customer, params: Params
   }
   if (params.has('address')) customer.address = addressFrom(params.obj('address'));
   const balance = params.int('balance');
-  if (balance !== undefined) customer.balance = balance;
+  // Setting the balance directly is recorded in the customer's balance ledger as an adjustment (as Stripe does).
+  if (balance !== undefined && balance !== customer.balance) recordBalanceTransaction(emu, customer, { amount: balance - customer.balance, type: 'adjustment' });
   customer.metadata = params.applyMetadata(customer.metadata);
   const invoiceSettings = params.obj('invoice_settings');
   if (invoiceSettings) {

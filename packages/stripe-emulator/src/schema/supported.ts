@@ -10,6 +10,7 @@ const LIST = ['limit', 'starting_after', 'ending_before', 'expand'];
 const PRICE_DATA = ['currency', 'product', 'unit_amount', 'unit_amount_decimal', 'recurring.interval', 'recurring.interval_count', 'tax_behavior'];
 const SUBSCRIPTION_ITEM = ['price', 'plan', 'quantity', 'metadata'];
 const prefixed = (prefix: string, paths: string[]): string[] => paths.map((p) => `${prefix}.${p}`);
+const CREDIT_NOTE_LINES = prefixed('lines', ['type', 'invoice_line_item', 'amount', 'quantity', 'description', 'unit_amount', 'metadata']);
 const PORTAL_CONFIGURATION = [
   'default_return_url', 'metadata', 'name', 'expand',
   ...prefixed('business_profile', ['headline', 'privacy_policy_url', 'terms_of_service_url']),
@@ -152,4 +153,18 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/invoices/{}/send': ['expand'],
   'POST /v1/subscription_items': ['subscription', 'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA)],
   'DELETE /v1/subscription_items/{}': ['proration_behavior', 'proration_date', 'clear_usage', 'payment_behavior'],
+  'POST /v1/credit_notes': ['invoice', 'amount', 'credit_amount', 'refund_amount', 'out_of_band_amount', 'reason', 'memo', 'metadata', 'effective_at', 'expand', ...CREDIT_NOTE_LINES],
+  'GET /v1/credit_notes/preview': ['invoice', 'amount', 'credit_amount', 'refund_amount', 'out_of_band_amount', 'reason', 'memo', 'metadata', 'effective_at', 'expand', ...CREDIT_NOTE_LINES],
+  'GET /v1/credit_notes/preview/lines': [...LIST, 'invoice', 'amount', 'credit_amount', 'refund_amount', 'out_of_band_amount', 'reason', 'memo', 'metadata', 'effective_at', ...CREDIT_NOTE_LINES],
+  'GET /v1/credit_notes': [...LIST, 'invoice', 'customer', 'created'],
+  'GET /v1/credit_notes/{}': ['expand'],
+  'GET /v1/credit_notes/{}/lines': [...LIST],
+  'POST /v1/credit_notes/{}': ['memo', 'metadata', 'expand'],
+  'POST /v1/credit_notes/{}/void': ['expand'],
+  'GET /v1/refunds': [...LIST, 'charge', 'payment_intent', 'created'],
+  'GET /v1/refunds/{}': ['expand'],
+  'POST /v1/customers/{}/balance_transactions': ['amount', 'currency', 'description', 'metadata', 'expand'],
+  'GET /v1/customers/{}/balance_transactions': [...LIST, 'invoice', 'created'],
+  'GET /v1/customers/{}/balance_transactions/{}': ['expand'],
+  'POST /v1/customers/{}/balance_transactions/{}': ['description', 'metadata', 'expand'],
 };
