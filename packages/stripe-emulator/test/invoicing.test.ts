@@ -113,6 +113,31 @@ describe('one-off invoices', () => {
     expect(after.lines.data).toHaveLength(0);
   });
 
+  it('add_lines adds a pending item and new lines in one go; updating an item of a draft updates its line', async () => {
+    const { customer } = await customerWithCard();
+    const pending = await stripe.invoiceItems.create({ customer: customer.id, amount: 400, currency: 'usd' });
+    const draft = await stripe.invoices.create({ customer: customer.id });
+    const added = await stripe.invoices.addLines(draft.id!, {
+      lines: [{ invoice_item: pending.id }, { pricing: { price: oneTime.id }, quantity: 2 }, { amount: 250, description: 'Rush fee' }],
+    });
+    expect(added.lines.data.map((l) => l.amount)).toEqual([400, 3_000, 250]);
+    expect(added).toMatchObject({ subtotal: 3_650, total: 3_650, amount_due: 3_650 });
+    expect((await stripe.invoiceItems.retrieve(pending.id)).invoice).toBe(draft.id);
+
+    const updated = await stripe.invoiceItems.update(pending.id, { amount: 900, description: 'Adjusted' });
+    expect(updated).toMatchObject({ amount: 900, description: 'Adjusted' });
+    const after = await stripe.invoices.retrieve(draft.id!);
+    expect(after.total).toBe(4_150);
+    expect(after.lines.data.find((l) => l.parent?.invoice_item_details?.invoice_item === pending.id)?.amount).toBe(900);
+
+    const bad = await expectStripeError(stripe.invoices.addLines(draft.id!, { lines: [{ amount: 100 }, { invoice_item: 'ii_missing' }] }));
+    expect(bad).toMatchObject({ statusCode: 400, param: 'lines[1][invoice_item]' });
+    expect((await stripe.invoices.retrieve(draft.id!)).lines.data).toHaveLength(3);
+    await stripe.invoices.finalizeInvoice(draft.id!);
+    const locked = await expectStripeError(stripe.invoiceItems.update(pending.id, { amount: 1 }));
+    expect(locked).toMatchObject({ statusCode: 400, code: 'invoice_not_editable' });
+  });
+
   it('adding an item to a finalized invoice is refused and changes nothing', async () => {
     const { customer } = await customerWithCard();
     const draft = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 7 });

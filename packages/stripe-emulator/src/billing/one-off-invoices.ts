@@ -164,11 +164,28 @@ export function sendInvoice(emu: Emulator, invoice: Stripe.Invoice): Stripe.Invo
   return invoice;
 }
 
-/** An invoice item created with `invoice=in_…` joins that draft as a line (invoice.updated). */
-export function addInvoiceItemToDraft(emu: Emulator, invoice: Stripe.Invoice, item: Stripe.InvoiceItem): void {
+/** Invoice items created with `invoice=in_…` (or added with add_lines) join that draft as lines (one invoice.updated). */
+export function addInvoiceItemToDraft(emu: Emulator, invoice: Stripe.Invoice, ...items: Stripe.InvoiceItem[]): void {
   const before = clone(invoice);
-  item.invoice = invoice.id;
-  invoice.lines.data.push(buildLineItem(invoice.id, lineSpecFromInvoiceItem(emu, item)));
+  for (const item of items) {
+    item.invoice = invoice.id;
+    invoice.lines.data.push(buildLineItem(invoice.id, lineSpecFromInvoiceItem(emu, item)));
+  }
+  computeInvoiceTotals(emu, invoice);
+  emitEvent(emu, 'invoice.updated', invoice, before);
+}
+
+/** An updated invoice item of a draft: its line is rebuilt from it (invoice.updated). */
+export function refreshInvoiceItemLine(emu: Emulator, invoice: Stripe.Invoice, item: Stripe.InvoiceItem): void {
+  const before = clone(invoice);
+  const index = invoice.lines.data.findIndex((l) => l.parent?.invoice_item_details?.invoice_item === item.id);
+  const line = buildLineItem(invoice.id, lineSpecFromInvoiceItem(emu, item));
+  if (index >= 0) {
+    line.id = invoice.lines.data[index].id;
+    invoice.lines.data[index] = line;
+  } else {
+    invoice.lines.data.push(line);
+  }
   computeInvoiceTotals(emu, invoice);
   emitEvent(emu, 'invoice.updated', invoice, before);
 }

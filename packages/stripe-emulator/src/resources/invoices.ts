@@ -19,6 +19,7 @@ import {
   addInvoiceItemToDraft,
   createOneOffInvoice,
   deleteDraftInvoice,
+  refreshInvoiceItemLine,
   removeInvoiceItemFromDraft,
   sendInvoice,
   updateInvoice,
@@ -27,7 +28,8 @@ import { applyPaymentOutcome } from '../billing/subscriptions';
 import { attachPaymentMethod } from '../billing/payment-methods';
 import { previewInvoice } from '../billing/preview';
 import { confirmationSecret } from '../billing/payment-intents';
-import { productName } from '../billing/plans';
+import { productIdOf, productName } from '../billing/plans';
+import { decimal } from '../json';
 
 function paymentsOf(emu: Emulator, invoiceId: string): Stripe.InvoicePayment[] {
   return newestFirst(emu.store.invoicePayments.values()).filter((p) => p.invoice === invoiceId);
@@ -164,6 +166,83 @@ export function registerInvoices(router: Router): void {
     });
     if (target) addInvoiceItemToDraft(emu, target, item);
     return item;
+  });
+  router.post('/v1/invoiceitems/:id', ({ emu, path, params }) => {
+    const item = emu.store.invoiceItems.get(path.id);
+    if (!item) throw invalidRequest(`No such invoiceitem: '${path.id}'`, 'id', 'resource_missing', 404);
+    const invoice = item.invoice ? emu.store.invoices.get(String(item.invoice)) : undefined;
+    const money = ['amount', 'quantity', 'pricing', 'period', 'description'].some((k) => params.has(k));
+    if (item.invoice && invoice?.status !== 'draft' && money) {
+      throw invalidRequest('You cannot update an invoice item that is attached to an invoice that is no longer a draft.', undefined, 'invoice_not_editable');
+    }
+    const priceId = params.obj('pricing')?.str('price');
+    const price = priceId ? getPrice(emu, priceId, 'pricing[price]') : undefined;
+    if (price && price.currency !== item.currency) throw invalidRequest(`The price's currency (${price.currency}) must match the invoice item's currency (${item.currency}).`, 'pricing[price]');
+    const quantity = params.int('quantity');
+    const amount = params.int('amount');
+    const periodParams = params.obj('period');
+    const currentPrice = item.pricing?.price_details?.price;
+    const unitPrice = price ?? (typeof currentPrice === 'string' ? emu.store.prices.get(currentPrice) : undefined);
+    if (quantity !== undefined) {
+      item.quantity = quantity;
+      item.quantity_decimal = decimal(quantity);
+    }
+    if (price) item.pricing = { type: 'price_details', price_details: { price: price.id, product: productIdOf(price) }, unit_amount_decimal: decimal(price.unit_amount ?? 0) };
+    if (amount !== undefined) item.amount = amount;
+    else if (unitPrice && (price || quantity !== undefined)) item.amount = (unitPrice.unit_amount ?? 0) * item.quantity;
+    item.net_amount = item.amount;
+    const description = params.str('description');
+    if (description !== undefined) item.description = description;
+    if (periodParams) item.period = { start: periodParams.requiredInt('start'), end: periodParams.requiredInt('end') };
+    item.metadata = params.applyMetadata(item.metadata ?? {});
+    if (invoice?.status === 'draft' && money) refreshInvoiceItemLine(emu, invoice, item);
+    return item;
+  });
+  router.post('/v1/invoices/:id/add_lines', ({ emu, path, params }) => {
+    const invoice = getInvoice(emu, path.id);
+    if (invoice.status !== 'draft') throw invalidRequest(`Invoice ${invoice.id} is no longer editable: only draft invoices can have lines added.`, undefined, 'invoice_not_editable');
+    const customer = getCustomer(emu, String(invoice.customer));
+    const now = emu.nowFor(customer.id);
+    const lines = params.objArray('lines');
+    if (!lines || lines.length === 0) throw invalidRequest('Missing required param: lines.', 'lines', 'parameter_missing');
+    // Everything is checked before anything is created.
+    const planned = lines.map((line, index) => {
+      const name = `lines[${index}]`;
+      const existingId = line.str('invoice_item');
+      if (existingId) {
+        const existing = emu.store.invoiceItems.get(existingId);
+        if (!existing) throw invalidRequest(`No such invoiceitem: '${existingId}'`, `${name}[invoice_item]`, 'resource_missing');
+        if (existing.customer !== customer.id || existing.invoice !== null) {
+          throw invalidRequest(`The invoice item ${existingId} is not a pending invoice item of customer ${customer.id}.`, `${name}[invoice_item]`);
+        }
+        return { existing, spec: null };
+      }
+      const priceId = line.obj('pricing')?.str('price');
+      const price = priceId ? getPrice(emu, priceId, `${name}[pricing][price]`) : null;
+      if (price && price.currency !== invoice.currency) throw invalidRequest(`The price's currency (${price.currency}) must match the invoice's currency (${invoice.currency}).`, `${name}[pricing][price]`);
+      const quantity = line.int('quantity') ?? 1;
+      const amount = line.int('amount') ?? (price ? (price.unit_amount ?? 0) * quantity : undefined);
+      if (amount === undefined) throw invalidRequest(`Missing required param: ${name}[amount].`, `${name}[amount]`, 'parameter_missing');
+      const period = line.obj('period');
+      return {
+        existing: null,
+        spec: {
+          amount,
+          currency: invoice.currency,
+          description: line.str('description') ?? (price ? productName(emu, price) : 'Invoice item'),
+          price,
+          quantity,
+          period: { start: period?.int('start') ?? now, end: period?.int('end') ?? now },
+          proration: false,
+          subscriptionId: null,
+          subscriptionItemId: null,
+          metadata: line.applyMetadata({}),
+        },
+      };
+    });
+    const items = planned.map((p) => p.existing ?? createInvoiceItem(emu, customer, p.spec));
+    addInvoiceItemToDraft(emu, invoice, ...items);
+    return invoice;
   });
   router.get('/v1/invoiceitems', ({ emu, params }) => {
     const customer = params.str('customer');

@@ -151,6 +151,8 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   ],
   'DELETE /v1/invoices/{}': [],
   'POST /v1/invoices/{}/send': ['expand'],
+  'POST /v1/invoices/{}/add_lines': ['expand', ...prefixed('lines', ['invoice_item', 'amount', 'description', 'quantity', 'pricing.price', 'period', 'metadata'])],
+  'POST /v1/invoiceitems/{}': ['amount', 'description', 'metadata', 'period', 'pricing.price', 'quantity', 'expand'],
   'POST /v1/subscription_items': ['subscription', 'price', 'plan', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior', 'expand', ...prefixed('price_data', PRICE_DATA)],
   'DELETE /v1/subscription_items/{}': ['proration_behavior', 'proration_date', 'clear_usage', 'payment_behavior'],
   'POST /v1/credit_notes': ['invoice', 'amount', 'credit_amount', 'refund_amount', 'out_of_band_amount', 'reason', 'memo', 'metadata', 'effective_at', 'expand', ...CREDIT_NOTE_LINES],
