@@ -256,11 +256,22 @@ describe('subscription items', () => {
     expect(preview.lines.data.map((l) => l.amount)).toEqual(invoice.lines.data.map((l) => l.amount));
     expect((await stripe.subscriptionItems.list({ subscription: sub.id })).data).toHaveLength(2);
 
+    // The next invoice as previewed before the deletion, and the renewal invoice the deletion leads to.
+    const upcoming = await stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription: sub.id,
+      subscription_details: { items: [{ id: created.id, deleted: true }], proration_behavior: 'create_prorations', proration_date: day10 },
+    });
     const deleted = await stripe.subscriptionItems.del(created.id, { proration_behavior: 'create_prorations', proration_date: day10 });
     expect(deleted).toEqual({ id: created.id, object: 'subscription_item', deleted: true });
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data.map((i) => i.price.id)).toEqual([monthly.id]);
     const credit = (await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data;
     expect(credit.map((i) => i.amount)).toEqual([-expected]);
+    expect(upcoming.total).toBe(3_100 - expected);
+    await advance(clock, PERIOD_END + 2 * 3600);
+    const renewal = (await stripe.invoices.list({ subscription: sub.id })).data.find((i) => i.billing_reason === 'subscription_cycle');
+    expect(renewal).toMatchObject({ status: 'paid', total: upcoming.total });
+    expect(renewal?.lines.data.map((l) => l.amount).sort()).toEqual(upcoming.lines.data.map((l) => l.amount).sort());
     const updates = (await typesFor(customer.id, ['customer'])).filter((t) => t === 'customer.subscription.updated');
     expect(updates.length).toBeGreaterThanOrEqual(2);
   });
