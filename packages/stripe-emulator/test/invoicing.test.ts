@@ -167,6 +167,22 @@ describe('one-off invoices', () => {
     expect(after.slice(types.length)).toEqual(['payment_intent.canceled', 'invoice.paid', 'invoice.updated']);
   });
 
+  it('a send_invoice invoice with a credit note is paid on its hosted page (the page shows the due date and the credit)', async () => {
+    const { customer } = await customerWithCard();
+    const draft = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 10 });
+    await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount: 4_000, currency: 'usd', description: 'Audit' });
+    const sent = await stripe.invoices.sendInvoice(draft.id!);
+    await stripe.creditNotes.create({ invoice: sent.id!, amount: 1_000 });
+    const pageUrl = String(sent.hosted_invoice_url);
+    const html = await (await fetch(pageUrl)).text();
+    expect(html).toContain('data-testid="due-date"');
+    expect(html).toContain('Credit notes');
+    expect(html).toContain('$30.00');
+    const res = await fetch(`${pageUrl}/pay`, { method: 'POST', body: 'card_number=4242424242424242', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(await stripe.invoices.retrieve(sent.id!)).toMatchObject({ status: 'paid', amount_paid: 3_000, amount_remaining: 0, pre_payment_credit_notes_amount: 1_000 });
+  });
+
   it('send_invoice needs days_until_due or due_date; charge_automatically refuses them; /send refuses charge_automatically', async () => {
     const { customer } = await customerWithCard();
     const missing = await expectStripeError(stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice' }));
