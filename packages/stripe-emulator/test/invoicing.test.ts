@@ -234,6 +234,17 @@ describe('one-off invoices', () => {
     await advance(clock, T0 + 2 * 3600);
     expect(await stripe.invoices.retrieve(draft.id!)).toMatchObject({ status: 'paid', amount_paid: 2_000 });
   });
+
+  it('auto_advance on send_invoice: finalized about an hour later and sent (invoice.sent), not charged', async () => {
+    const { clock, customer } = await customerWithCard();
+    const draft = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 15, auto_advance: true });
+    await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount: 800, currency: 'usd' });
+    await advance(clock, T0 + 2 * 3600);
+    expect(await stripe.invoices.retrieve(draft.id!)).toMatchObject({ status: 'open', amount_paid: 0, due_date: T0 + 3600 + 15 * DAY });
+    const types = await typesFor(customer.id);
+    expect(types.slice(-3)).toEqual(['invoice.finalized', 'payment_intent.created', 'invoice.sent']);
+    expect(types).not.toContain('charge.succeeded');
+  });
 });
 
 describe('invoice items and subscriptions', () => {
