@@ -4,8 +4,12 @@
  *
  * Arithmetic: customers live on test clocks frozen at T0 (2027-01-15); a monthly period from T0 is 31 days.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
+import { emulatorStripeClient, startEmulator } from '../src/index';
 import { clockCustomer, DAY, expectStripeError, startTestEmulator, T0, type TestEmulator } from './helpers';
 
 let env: TestEmulator;
@@ -436,5 +440,40 @@ describe('customer balance', () => {
     expect(updated.description).toBe('Spring promo');
     const wrongCurrency = await expectStripeError(stripe.customers.createBalanceTransaction(customer.id, { amount: 100, currency: 'eur' }));
     expect(wrongCurrency).toMatchObject({ statusCode: 400, param: 'currency' });
+  });
+});
+
+describe('persistence', () => {
+  it('credit notes, refunds, balance transactions and a draft\'s days_until_due survive a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stripe-emulator-invoicing-'));
+    const stateFile = join(dir, 'state.json');
+    try {
+      const first = await startEmulator({ port: 0, stateFile, clock: () => T0 });
+      const s1 = emulatorStripeClient(first.url);
+      const customer = await s1.customers.create({ email: 'persist-invoicing@example.com', payment_method: 'pm_card_visa' });
+      const pm = (await s1.paymentMethods.list({ customer: customer.id, type: 'card' })).data[0].id;
+      const paid = await s1.invoices.create({ customer: customer.id, default_payment_method: pm });
+      await s1.invoiceItems.create({ customer: customer.id, invoice: paid.id, amount: 1_000, currency: 'usd' });
+      await s1.invoices.finalizeInvoice(paid.id!);
+      await s1.invoices.pay(paid.id!);
+      const note = await s1.creditNotes.create({ invoice: paid.id!, amount: 600, refund_amount: 400, credit_amount: 200 });
+      const draft = await s1.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 5 });
+      await first.stop();
+
+      const second = await startEmulator({ port: 0, stateFile, clock: () => T0 + DAY });
+      try {
+        const s2 = emulatorStripeClient(second.url);
+        expect(await s2.creditNotes.retrieve(note.id)).toMatchObject({ amount: 600, post_payment_amount: 600 });
+        expect(await s2.refunds.retrieve(String(note.refunds[0].refund))).toMatchObject({ amount: 400 });
+        expect((await s2.customers.listBalanceTransactions(customer.id)).data.map((t) => t.amount)).toEqual([-200]);
+        await s2.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount: 500, currency: 'usd' });
+        const finalized = await s2.invoices.finalizeInvoice(draft.id!);
+        expect(finalized).toMatchObject({ due_date: T0 + DAY + 5 * DAY, starting_balance: -200, amount_due: 300 });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
