@@ -187,6 +187,20 @@ describe('one-off invoices', () => {
     expect(await stripe.invoices.retrieve(sent.id!)).toMatchObject({ status: 'paid', amount_paid: 3_000, amount_remaining: 0, pre_payment_credit_notes_amount: 1_000 });
   });
 
+  it('lists invoices by collection_method and due_date, invoice items by created', async () => {
+    const { customer } = await customerWithCard();
+    const sent = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', due_date: T0 + 20 * DAY });
+    const auto = await stripe.invoices.create({ customer: customer.id });
+    const bySend = await stripe.invoices.list({ customer: customer.id, collection_method: 'send_invoice' });
+    expect(bySend.data.map((i) => i.id)).toEqual([sent.id]);
+    expect((await stripe.invoices.list({ customer: customer.id, collection_method: 'charge_automatically' })).data.map((i) => i.id)).toEqual([auto.id]);
+    expect((await stripe.invoices.list({ customer: customer.id, due_date: { gte: T0 + 10 * DAY } })).data.map((i) => i.id)).toEqual([sent.id]);
+    expect((await stripe.invoices.list({ customer: customer.id, due_date: { lt: T0 + 10 * DAY } })).data).toHaveLength(0);
+    const item = await stripe.invoiceItems.create({ customer: customer.id, amount: 100, currency: 'usd' });
+    expect((await stripe.invoiceItems.list({ customer: customer.id, created: { gte: T0 } })).data.map((i) => i.id)).toEqual([item.id]);
+    expect((await stripe.invoiceItems.list({ customer: customer.id, created: { gt: T0 } })).data).toHaveLength(0);
+  });
+
   it('send_invoice needs days_until_due or due_date; charge_automatically refuses them; /send refuses charge_automatically', async () => {
     const { customer } = await customerWithCard();
     const missing = await expectStripeError(stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice' }));

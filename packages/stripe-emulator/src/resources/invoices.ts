@@ -57,9 +57,12 @@ export function registerInvoices(router: Router): void {
     const customer = params.str('customer');
     const subscription = params.str('subscription');
     const status = params.str('status');
+    const collection = params.oneOf('collection_method', ['charge_automatically', 'send_invoice'] as const);
     const items = newestFirst(emu.store.invoices.values()).filter(
       (inv) =>
         (!customer || inv.customer === customer) &&
+        (!collection || inv.collection_method === collection) &&
+        (!params.has('due_date') || (inv.due_date !== null && matchesRange(inv.due_date, params, 'due_date'))) &&
         (!subscription || inv.parent?.subscription_details?.subscription === subscription) &&
         (!status || inv.status === status) &&
         matchesRange(inv.created, params, 'created'),
@@ -252,7 +255,8 @@ export function registerInvoices(router: Router): void {
       (ii) =>
         (!customer || ii.customer === customer) &&
         (!invoice || ii.invoice === invoice) &&
-        (pending === undefined || (ii.invoice === null) === pending),
+        (pending === undefined || (ii.invoice === null) === pending) &&
+        matchesRange(ii.date, params, 'created'),
     );
     return paginate(items, params, '/v1/invoiceitems', 'invoice item');
   });

@@ -84,7 +84,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
     'customer', 'subscription', 'expand',
     ...prefixed('subscription_details', ['cancel_at_period_end', 'proration_behavior', 'proration_date', ...prefixed('items', ['id', 'deleted', ...SUBSCRIPTION_ITEM, ...prefixed('price_data', PRICE_DATA)])]),
   ],
-  'GET /v1/invoices': [...LIST, 'customer', 'subscription', 'status', 'created'],
+  'GET /v1/invoices': [...LIST, 'customer', 'subscription', 'status', 'created', 'collection_method', 'due_date'],
   'GET /v1/invoices/{}': ['expand'],
   'POST /v1/invoices/{}': ['metadata', 'description', 'auto_advance', 'expand', 'collection_method', 'days_until_due', 'due_date', 'footer', 'default_payment_method'],
   'GET /v1/invoices/{}/lines': [...LIST],
@@ -95,7 +95,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/invoice_payments': [...LIST, 'invoice'],
   'GET /v1/invoice_payments/{}': ['expand'],
   'POST /v1/invoiceitems': ['customer', 'amount', 'currency', 'description', 'metadata', 'period', 'pricing.price', 'quantity', 'subscription', 'expand', 'invoice'],
-  'GET /v1/invoiceitems': [...LIST, 'customer', 'invoice', 'pending'],
+  'GET /v1/invoiceitems': [...LIST, 'customer', 'invoice', 'pending', 'created'],
   'GET /v1/invoiceitems/{}': ['expand'],
   'DELETE /v1/invoiceitems/{}': [],
 
