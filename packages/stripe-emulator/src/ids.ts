@@ -45,4 +45,7 @@ export const ID_PREFIXES = [
   ['txr_', 'taxRates'],
   ['txi_', 'taxIds'],
   ['shr_', 'shippingRates'],
+  ['cn_', 'creditNotes'],
+  ['cbtxn_', 'customerBalanceTransactions'],
+  ['re_', 'refunds'],
 ] as const;

@@ -16,6 +16,8 @@ import { registerPaymentIntents } from './resources/payment-intents';
 import { registerSearch } from './search';
 import { registerCoupons } from './resources/coupons';
 import { registerTax } from './resources/tax';
+import { registerCreditNotes } from './resources/credit-notes';
+import { registerCustomerBalance } from './resources/customer-balance';
 
 export function buildRouter(): Router {
   const router = new Router();
@@ -36,5 +38,7 @@ export function buildRouter(): Router {
   registerSearch(router);
   registerCoupons(router);
   registerTax(router);
+  registerCreditNotes(router);
+  registerCustomerBalance(router);
   return router;
 }

@@ -98,6 +98,11 @@ export class Store {
   discounts = new Map<string, Stripe.Discount>();
   /** Discounts taken off their subscription (spent, lapsed or deleted); invoices still reference them. */
   discountsEnded = new Set<string>();
+  creditNotes = new Map<string, Stripe.CreditNote>();
+  customerBalanceTransactions = new Map<string, Stripe.CustomerBalanceTransaction>();
+  refunds = new Map<string, Stripe.Refund>();
+  /** Draft invoice id → its `days_until_due` (the due date is counted from finalization). */
+  invoiceDaysUntilDue = new Map<string, number>();
 
   /** Look an object up by id using its prefix; used by `expand[]`. */
   findById(id: string): object | undefined {
@@ -160,6 +165,10 @@ export class Store {
       shippingRates: [...this.shippingRates.values()],
       priceCurrencyOptions: [...this.priceCurrencyOptions.entries()],
       checkoutTaxSettings: [...this.checkoutTaxSettings.entries()],
+      creditNotes: [...this.creditNotes.values()],
+      customerBalanceTransactions: [...this.customerBalanceTransactions.values()],
+      refunds: [...this.refunds.values()],
+      invoiceDaysUntilDue: [...this.invoiceDaysUntilDue.entries()],
     };
   }
 
@@ -207,6 +216,10 @@ export class Store {
     store.shippingRates = byId(data.shippingRates);
     store.priceCurrencyOptions = new Map(data.priceCurrencyOptions ?? []);
     store.checkoutTaxSettings = new Map(data.checkoutTaxSettings ?? []);
+    store.creditNotes = byId(data.creditNotes);
+    store.customerBalanceTransactions = byId(data.customerBalanceTransactions);
+    store.refunds = byId(data.refunds);
+    store.invoiceDaysUntilDue = new Map(data.invoiceDaysUntilDue ?? []);
     return store;
   }
 
@@ -279,4 +292,8 @@ export interface PersistedState {
   shippingRates?: Stripe.ShippingRate[];
   priceCurrencyOptions?: Array<[string, Record<string, Stripe.Price.CurrencyOptions>]>;
   checkoutTaxSettings?: Array<[string, CheckoutTaxSettings]>;
+  creditNotes?: Stripe.CreditNote[];
+  customerBalanceTransactions?: Stripe.CustomerBalanceTransaction[];
+  refunds?: Stripe.Refund[];
+  invoiceDaysUntilDue?: Array<[string, number]>;
 }

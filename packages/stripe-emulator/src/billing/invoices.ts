@@ -112,10 +112,14 @@ export function lineSpecFromInvoiceItem(emu: Emulator, item: Stripe.InvoiceItem)
   };
 }
 
-/** Pending (not yet invoiced) items of a customer; for a subscription invoice, those of that subscription or none. */
-export function pendingInvoiceItems(emu: Emulator, customerId: string, subscriptionId: string | null): Stripe.InvoiceItem[] {
+/**
+ * Pending (not yet invoiced) items of a customer; for a subscription invoice, those of that subscription or none;
+ * with `'any'` (a one-off invoice with `pending_invoice_items_behavior=include`), all of them.
+ */
+export function pendingInvoiceItems(emu: Emulator, customerId: string, subscriptionId: string | null | 'any'): Stripe.InvoiceItem[] {
   return [...emu.store.invoiceItems.values()].filter((ii) => {
     if (ii.invoice !== null || ii.customer !== customerId) return false;
+    if (subscriptionId === 'any') return true;
     const owner = ii.parent?.subscription_details?.subscription ?? null;
     return owner === null || owner === subscriptionId;
   });
@@ -139,21 +143,15 @@ export interface DraftInvoiceOptions {
   automaticTax?: boolean;
   /** Discounts to apply; for a stored subscription invoice, default: the subscription's active discounts now. */
   discounts?: Stripe.Discount[];
-}
-
-/**
- * The invoice's totals from its lines: the subtotal, then the discounts (applyInvoiceDiscounts, before any tax),
- * then what is due after the customer's balance.
- */
-export function computeInvoiceTotals(emu: Emulator, invoice: Stripe.Invoice, discounts: Stripe.Discount[], balance: number): void {
-  const subtotal = invoice.lines.data.reduce((sum, l) => sum + l.amount, 0);
-  const discounted = subtotal - applyInvoiceDiscounts(emu, invoice, discounts);
-  invoice.subtotal = subtotal;
-  invoice.subtotal_excluding_tax = subtotal;
-  invoice.total_excluding_tax = discounted;
-  invoice.total = discounted;
-  invoice.amount_due = Math.max(0, discounted + balance);
-  invoice.amount_remaining = invoice.amount_due;
+  /** One-off invoices (`POST /v1/invoices`); subscription invoices keep the defaults. */
+  collectionMethod?: Stripe.Invoice.CollectionMethod;
+  dueDate?: number | null;
+  autoAdvance?: boolean;
+  footer?: string | null;
+  metadata?: Record<string, string>;
+  defaultPaymentMethod?: string | null;
+  /** Which pending items a one-off invoice takes: the subscription's only, or all the customer's (`'any'`). */
+  pendingFrom?: string | 'any';
 }
 
 /** The invoice object itself, not stored; previews use this directly. */
@@ -161,7 +159,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
   const { customer, subscription } = opts;
   const subtotal = lineItems.reduce((sum, l) => sum + l.amount, 0);
   const now = emu.nowFor(customer.id);
-  const paymentMethod = subscription?.default_payment_method ?? null;
+  const paymentMethod = opts.defaultPaymentMethod !== undefined ? opts.defaultPaymentMethod : (subscription?.default_payment_method ?? null);
   const invoice: Stripe.Invoice = {
     id,
     object: 'invoice',
@@ -176,11 +174,11 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     application: null,
     attempt_count: 0,
     attempted: false,
-    auto_advance: opts.autoFinalizeAt !== null,
+    auto_advance: opts.autoAdvance ?? opts.autoFinalizeAt !== null,
     automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
     automatically_finalizes_at: opts.autoFinalizeAt,
     billing_reason: opts.billingReason,
-    collection_method: 'charge_automatically',
+    collection_method: opts.collectionMethod ?? 'charge_automatically',
     created: now,
     currency: opts.currency,
     custom_fields: null,
@@ -198,10 +196,10 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     default_tax_rates: [],
     description: opts.description ?? null,
     discounts: [],
-    due_date: null,
+    due_date: opts.dueDate ?? null,
     effective_at: null,
     ending_balance: null,
-    footer: null,
+    footer: opts.footer ?? null,
     from_invoice: null,
     hosted_invoice_url: null,
     invoice_pdf: null,
@@ -210,7 +208,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     latest_revision: null,
     lines: { object: 'list', data: lineItems, has_more: false, url: `/v1/invoices/${id}/lines` },
     livemode: false,
-    metadata: {},
+    metadata: opts.metadata ?? {},
     next_payment_attempt: null,
     number: null,
     on_behalf_of: null,
@@ -245,15 +243,82 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     webhooks_delivered_at: null,
   };
   if (invoice.test_clock !== null && typeof invoice.test_clock !== 'string') invoice.test_clock = invoice.test_clock.id;
-  computeInvoiceTotals(emu, invoice, opts.discounts ?? [], customer.balance);
-  // Tax comes after the subtotal (and after any discounts): its own step, shared with previews.
-  applyInvoiceTax(emu, invoice, { customer, subscription, automaticTax: opts.automaticTax ?? subscription?.automatic_tax?.enabled ?? false });
+  computeInvoiceTotals(emu, invoice, { discounts: opts.discounts ?? [], automaticTax: opts.automaticTax ?? subscription?.automatic_tax?.enabled ?? false, subscription });
   return invoice;
+}
+
+export interface InvoiceTotalsContext {
+  /** The discounts to apply (default: the ones the invoice already names). */
+  discounts?: Stripe.Discount[];
+  /** Automatic tax (default: the invoice's own `automatic_tax.enabled`). */
+  automaticTax?: boolean;
+  /** The invoice's subscription when it is not stored yet (its first invoice); default: looked up. */
+  subscription?: Stripe.Subscription | null;
+}
+
+/**
+ * The one place an invoice's money is worked out from its lines, in Stripe's order: the subtotal, the discounts
+ * (applyInvoiceDiscounts), the tax on what is left (applyInvoiceTax), then what is due after the customer balance
+ * and pre-payment credit notes. Call it after any change to the lines or to those amounts. Discounts and tax are
+ * worked out while the invoice is a draft; from finalization on they are fixed, as are `starting_balance` and the
+ * totals, and only what is due moves (credit notes, payments).
+ */
+export function computeInvoiceTotals(emu: Emulator, invoice: Stripe.Invoice, ctx: InvoiceTotalsContext = {}): void {
+  const customer = emu.store.customers.get(String(invoice.customer));
+  if (invoice.status === 'draft' && customer) {
+    const subtotal = invoice.lines.data.reduce((sum, l) => sum + l.amount, 0);
+    const named = (invoice.discounts ?? []).map((d) => emu.store.discounts.get(typeof d === 'string' ? d : d.id)).filter((d): d is Stripe.Discount => d !== undefined);
+    const discounted = subtotal - applyInvoiceDiscounts(emu, invoice, ctx.discounts ?? named);
+    invoice.subtotal = subtotal;
+    invoice.subtotal_excluding_tax = subtotal;
+    invoice.total_excluding_tax = discounted;
+    invoice.total = discounted;
+    const subscriptionId = invoice.parent?.subscription_details?.subscription;
+    const subscription =
+      ctx.subscription !== undefined
+        ? ctx.subscription
+        : subscriptionId
+          ? (emu.store.subscriptions.get(typeof subscriptionId === 'string' ? subscriptionId : subscriptionId.id) ?? null)
+          : null;
+    applyInvoiceTax(emu, invoice, { customer, subscription, automaticTax: ctx.automaticTax ?? invoice.automatic_tax?.enabled ?? false });
+    invoice.starting_balance = customer.balance;
+  }
+  if (invoice.status === 'void') return;
+  invoice.amount_due = Math.max(0, invoice.total + invoice.starting_balance - invoice.pre_payment_credit_notes_amount);
+  invoice.amount_remaining = Math.max(0, invoice.amount_due - invoice.amount_paid);
+}
+
+/** A customer balance transaction (`balance` moves by `amount`; negative is a credit to the customer). */
+export function recordBalanceTransaction(
+  emu: Emulator,
+  customer: Stripe.Customer,
+  spec: { amount: number; type: Stripe.CustomerBalanceTransaction.Type; currency?: string; description?: string | null; invoice?: string | null; creditNote?: string | null; metadata?: Record<string, string> },
+): Stripe.CustomerBalanceTransaction {
+  const txn: Stripe.CustomerBalanceTransaction = {
+    id: newId('cbtxn'),
+    object: 'customer_balance_transaction',
+    amount: spec.amount,
+    checkout_session: null,
+    created: emu.nowFor(customer.id),
+    credit_note: spec.creditNote ?? null,
+    currency: spec.currency ?? customer.currency ?? 'usd',
+    customer: customer.id,
+    customer_account: null,
+    description: spec.description ?? null,
+    ending_balance: customer.balance + spec.amount,
+    invoice: spec.invoice ?? null,
+    livemode: false,
+    metadata: spec.metadata ?? {},
+    type: spec.type,
+  };
+  customer.balance = txn.ending_balance;
+  emu.store.customerBalanceTransactions.set(txn.id, txn);
+  return txn;
 }
 
 export function createDraftInvoice(emu: Emulator, opts: DraftInvoiceOptions): Stripe.Invoice {
   const id = opts.id ?? newId('in');
-  const pending = opts.includePendingItems ? pendingInvoiceItems(emu, opts.customer.id, opts.subscription?.id ?? null) : [];
+  const pending = opts.includePendingItems ? pendingInvoiceItems(emu, opts.customer.id, opts.pendingFrom ?? opts.subscription?.id ?? null) : [];
   const specs = [...pending.map((ii) => lineSpecFromInvoiceItem(emu, ii)), ...opts.lines];
   const discounts = opts.discounts ?? (opts.subscription ? subscriptionDiscountsAt(emu, opts.subscription, emu.nowFor(opts.customer.id), true) : []);
   const invoice = buildInvoice(emu, id, { ...opts, discounts }, specs.map((spec) => buildLineItem(id, spec)));
@@ -275,15 +340,19 @@ export function finalizeInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   if (invoice.status !== 'draft') return;
   const customer = emu.store.customers.get(String(invoice.customer));
   const now = emu.nowFor(customer?.id);
-  const startingBalance = customer?.balance ?? 0;
-  const afterBalance = invoice.total + startingBalance;
-  invoice.starting_balance = startingBalance;
-  invoice.amount_due = Math.max(0, afterBalance);
-  invoice.amount_remaining = invoice.amount_due;
+  computeInvoiceTotals(emu, invoice);
+  const afterBalance = invoice.total + invoice.starting_balance;
   invoice.ending_balance = Math.min(0, afterBalance);
   if (customer) {
-    customer.balance = invoice.ending_balance;
+    // The balance is used up by this invoice: a debit is added to it, a credit pays (part of) it.
+    const applied = invoice.ending_balance - invoice.starting_balance;
+    if (applied !== 0) recordBalanceTransaction(emu, customer, { amount: applied, type: 'applied_to_invoice', currency: invoice.currency, invoice: invoice.id });
     invoice.number = nextInvoiceNumber(emu, customer);
+  }
+  const daysUntilDue = emu.store.invoiceDaysUntilDue.get(invoice.id);
+  if (daysUntilDue !== undefined) {
+    invoice.due_date = now + daysUntilDue * DAY;
+    emu.store.invoiceDaysUntilDue.delete(invoice.id);
   }
   invoice.status = 'open';
   invoice.status_transitions.finalized_at = now;
@@ -356,8 +425,10 @@ export const AUTHENTICATION_REQUIRED: CardErrorDetails = {
   message: 'This payment required an authentication action to complete, but `error_on_requires_action` was set.',
 };
 
-/** The payment method an invoice would be charged with: the subscription's, else the customer's default. */
+/** The payment method an invoice would be charged with: its own, the subscription's, else the customer's default. */
 export function paymentMethodFor(emu: Emulator, invoice: Stripe.Invoice): string | null {
+  const own = invoice.default_payment_method;
+  if (own) return typeof own === 'string' ? own : own.id;
   const subId = invoice.parent?.subscription_details?.subscription;
   const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
   const fromSub = sub?.default_payment_method;
@@ -501,4 +572,22 @@ export function createInvoiceItem(
   emu.store.invoiceItems.set(item.id, item);
   emitEvent(emu, 'invoiceitem.created', item);
   return item;
+}
+
+/**
+ * `paid_out_of_band`: the customer paid outside Stripe. The invoice is paid without a charge: its PaymentIntent is
+ * canceled, and Stripe sends invoice.paid but not invoice.payment_succeeded (no payment attempt succeeded).
+ */
+export function markPaidOutOfBand(emu: Emulator, invoice: Stripe.Invoice): void {
+  const before = clone(invoice);
+  const now = emu.nowFor(String(invoice.customer));
+  cancelPaymentIntent(emu, invoice.id, 'automatic');
+  invoice.amount_paid = invoice.amount_due;
+  invoice.amount_remaining = 0;
+  invoice.status = 'paid';
+  invoice.status_transitions.paid_at = now;
+  invoice.next_payment_attempt = null;
+  invoice.auto_advance = false;
+  emitEvent(emu, 'invoice.paid', invoice);
+  emitEvent(emu, 'invoice.updated', invoice, before);
 }

@@ -432,7 +432,10 @@ export function finalizeAndCharge(emu: Emulator, invoice: Stripe.Invoice): void 
  */
 export function finalizeAndCollect(emu: Emulator, invoice: Stripe.Invoice, collect: boolean): void {
   finalizeInvoice(emu, invoice);
-  if (invoice.status === 'open' && collect) attemptInvoicePayment(emu, invoice);
+  // A send_invoice invoice waits for the customer to pay it (hosted page or /pay); it is never charged automatically.
+  if (invoice.status === 'open' && collect && invoice.collection_method === 'charge_automatically') attemptInvoicePayment(emu, invoice);
+  // Automatic advancement emails a send_invoice invoice once finalized (the emulator only sends the event).
+  if (invoice.status === 'open' && invoice.collection_method === 'send_invoice') emitEvent(emu, 'invoice.sent', invoice);
   if (collect || invoice.status !== 'open') {
     applyPaymentOutcome(emu, invoice);
     return;

@@ -270,6 +270,4 @@ export function applyInvoiceTax(emu: Emulator, invoice: Stripe.Invoice, ctx: Inv
   invoice.total = preTax + exclusive;
   invoice.total_excluding_tax = preTax - inclusive;
   invoice.subtotal_excluding_tax = invoice.subtotal - inclusive;
-  invoice.amount_due = Math.max(0, invoice.total + customer.balance);
-  invoice.amount_remaining = invoice.amount_due;
 }

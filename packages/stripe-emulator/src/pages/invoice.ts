@@ -33,14 +33,17 @@ function renderInvoice(emu: Emulator, invoice: Stripe.Invoice, error: string | n
     <p><span class="badge">${invoice.status}</span></p>
     <p class="amount">${formatAmount(invoice.amount_due, invoice.currency)}</p>
     <p class="muted">${invoice.status === 'paid' && invoice.status_transitions.paid_at ? `Paid on ${formatDate(invoice.status_transitions.paid_at)}` : `Issued ${formatDate(invoice.created)}`}</p>
+    ${invoice.status === 'open' && invoice.due_date ? html`<p data-testid="due-date">Due ${formatDate(invoice.due_date)}</p>` : null}
     <p>Billed to ${customer?.name ?? customer?.email ?? String(invoice.customer)}</p>
     <table aria-label="Invoice lines"><thead><tr><th>Description</th><th>Period</th><th class="num">Amount</th></tr></thead><tbody>
       ${invoice.lines.data.map(
         (l) => html`<tr><td>${l.description}</td><td>${formatDate(l.period.start)} – ${formatDate(l.period.end)}</td><td class="num">${formatAmount(l.amount, l.currency)}</td></tr>`,
       )}
       <tr><th colspan="2">Subtotal</th><td class="num">${formatAmount(invoice.subtotal, invoice.currency)}</td></tr>
-      ${invoice.starting_balance !== 0 ? html`<tr><th colspan="2">Applied balance</th><td class="num">${formatAmount(invoice.amount_due - invoice.total, invoice.currency)}</td></tr>` : null}
+      ${invoice.starting_balance !== 0 ? html`<tr><th colspan="2">Applied balance</th><td class="num">${formatAmount(invoice.amount_due + invoice.pre_payment_credit_notes_amount - invoice.total, invoice.currency)}</td></tr>` : null}
       <tr><th colspan="2">Total</th><td class="num">${formatAmount(invoice.total, invoice.currency)}</td></tr>
+      ${invoice.pre_payment_credit_notes_amount > 0 ? html`<tr><th colspan="2">Credit notes</th><td class="num">${formatAmount(-invoice.pre_payment_credit_notes_amount, invoice.currency)}</td></tr>` : null}
+      ${invoice.post_payment_credit_notes_amount > 0 ? html`<tr><th colspan="2">Credited after payment</th><td class="num">${formatAmount(-invoice.post_payment_credit_notes_amount, invoice.currency)}</td></tr>` : null}
       <tr><th colspan="2">Amount paid</th><td class="num">${formatAmount(invoice.amount_paid, invoice.currency)}</td></tr>
       <tr><th colspan="2">Amount remaining</th><td class="num">${formatAmount(invoice.amount_remaining, invoice.currency)}</td></tr>
     </tbody></table>

@@ -16,6 +16,7 @@ function shippingFrom(p: Params | undefined): Stripe.Customer.Shipping | null {
   if (!p) return null;
   return { address: addressFrom(p.obj('address')) ?? undefined, name: p.requiredStr('name'), phone: p.str('phone') ?? null };
 }
+import { recordBalanceTransaction } from '../billing/invoices';
 
 function addressFrom(p: Params | undefined): Stripe.Address | null {
   if (!p) return null;
@@ -32,11 +33,12 @@ function addressFrom(p: Params | undefined): Stripe.Address | null {
 export function createCustomer(emu: Emulator, params: Params): Stripe.Customer {
   const clockId = params.str('test_clock') ?? null;
   const clock = clockId ? getTestClock(emu, clockId, 'test_clock') : null;
+  const initialBalance = params.int('balance') ?? 0;
   const customer: Stripe.Customer = {
     id: newId('cus', 14),
     object: 'customer',
     address: addressFrom(params.obj('address')),
-    balance: params.int('balance') ?? 0,
+    balance: 0,
     created: clock ? clock.frozen_time : emu.realNow(),
     currency: null,
     customer_account: null,
@@ -67,6 +69,7 @@ export function createCustomer(emu: Emulator, params: Params): Stripe.Customer {
     buildTaxId(emu, customer, d.requiredStr('type'), d.requiredStr('value'), `tax_id_data[${i}][value]`),
   );
   emu.store.customers.set(customer.id, customer);
+  if (initialBalance !== 0) recordBalanceTransaction(emu, customer, { amount: initialBalance, type: 'initial' });
   emitEvent(emu, 'customer.created', customer);
   for (const taxId of taxIds) addTaxId(emu, customer, taxId);
   const pm = params.str('payment_method');
@@ -89,7 +92,8 @@ function updateCustomer(emu: Emulator, customer: Stripe.Customer, params: Params
   if (params.has('address')) customer.address = addressFrom(params.obj('address'));
   if (params.has('shipping')) customer.shipping = shippingFrom(params.obj('shipping'));
   const balance = params.int('balance');
-  if (balance !== undefined) customer.balance = balance;
+  // Setting the balance directly is recorded in the customer's balance ledger as an adjustment (as Stripe does).
+  if (balance !== undefined && balance !== customer.balance) recordBalanceTransaction(emu, customer, { amount: balance - customer.balance, type: 'adjustment' });
   customer.metadata = params.applyMetadata(customer.metadata);
   const invoiceSettings = params.obj('invoice_settings');
   if (invoiceSettings) {

@@ -386,6 +386,70 @@ function updateItemFromApi(emu: Emulator, id: string, params: Params): Stripe.Su
   return sub.items.data.find((i) => i.id === id) ?? item;
 }
 
+/**
+ * `POST /v1/subscription_items`: adds an item to a subscription, the same change as `items[n][price]=…` on the
+ * subscription (prorated per `proration_behavior`, paid for per `payment_behavior`); answers the new item.
+ */
+function createItemFromApi(emu: Emulator, params: Params): Stripe.SubscriptionItem {
+  const sub = getSubscription(emu, params.requiredStr('subscription'), 'subscription');
+  assertNotCanceled(sub);
+  const before = clone(sub);
+  const existing = new Set(sub.items.data.map((i) => i.id));
+  const prepared = prepareChange(emu, sub, params, {
+    updates: () => {
+      const priceId = params.str('price') ?? params.str('plan');
+      const priceData = params.obj('price_data');
+      if (!priceId && !priceData) throw parameterMissing('price');
+      const price = priceId ? recurringPrice(emu, priceId, params.has('price') ? 'price' : 'plan') : undefined;
+      if (price && sub.items.data.some((i) => i.price.id === price.id)) {
+        throw invalidRequest(`Cannot add multiple subscription items with the same price: ${price.id}`, 'price');
+      }
+      if (price?.recurring?.usage_type === 'metered' && params.has('quantity')) throw meteredQuantity('quantity');
+      return [{ price: price ?? (priceData ? createPrice(emu, priceData) : undefined), quantity: params.int('quantity'), metadata: params.applyMetadata({}) }];
+    },
+    endsTrial: false,
+    pendingMetadata: null,
+    paramPrefix: 'price',
+    quantityParam: () => 'quantity',
+    pendingParams: new Set([...PENDING_ITEM_UPDATE_PARAMS, 'subscription']),
+  });
+  if (!prepared.pending) {
+    applyPlannedChange(emu, sub, { plan: prepared.plan, behavior: prepared.behavior, at: prepared.prorationDate, endsTrial: false, collect: prepared.collect, before });
+  }
+  const added = sub.items.data.find((i) => !existing.has(i.id));
+  if (!added) throw invalidRequest('The subscription item could not be added while the subscription has a pending update.', 'subscription');
+  return added;
+}
+
+/**
+ * `DELETE /v1/subscription_items/{id}`: removes the item, prorated per `proration_behavior` (the unused time is
+ * credited). A subscription keeps at least one item. `clear_usage` is accepted for metered items only; the emulator
+ * never bills a deleted metered item's usage (see README).
+ */
+function deleteItemFromApi(emu: Emulator, id: string, params: Params): Stripe.DeletedSubscriptionItem {
+  const { sub, item } = findSubscriptionItem(emu, id);
+  assertNotCanceled(sub);
+  const clearUsage = params.bool('clear_usage');
+  if (clearUsage && item.price.recurring?.usage_type !== 'metered') {
+    throw invalidRequest('clear_usage can only be used for a subscription item with a metered price.', 'clear_usage');
+  }
+  if (sub.items.data.length === 1) {
+    throw invalidRequest('A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.', undefined);
+  }
+  const before = clone(sub);
+  const prepared = prepareChange(emu, sub, params, {
+    updates: () => [{ id: item.id, deleted: true }],
+    endsTrial: false,
+    pendingMetadata: null,
+    paramPrefix: 'id',
+    pendingParams: PENDING_ITEM_UPDATE_PARAMS,
+  });
+  if (!prepared.pending) {
+    applyPlannedChange(emu, sub, { plan: prepared.plan, behavior: prepared.behavior, at: prepared.prorationDate, endsTrial: false, collect: prepared.collect, before });
+  }
+  return { id: item.id, object: 'subscription_item', deleted: true };
+}
+
 export function registerSubscriptions(router: Router): void {
   router.post('/v1/subscriptions', ({ emu, params }) => createFromApi(emu, params));
   router.get('/v1/subscriptions', ({ emu, params }) => {
@@ -432,4 +496,6 @@ export function registerSubscriptions(router: Router): void {
   });
   router.get('/v1/subscription_items/:id', ({ emu, path }) => findSubscriptionItem(emu, path.id).item);
   router.post('/v1/subscription_items/:id', ({ emu, path, params }) => updateItemFromApi(emu, path.id, params));
+  router.post('/v1/subscription_items', ({ emu, params }) => createItemFromApi(emu, params));
+  router.delete('/v1/subscription_items/:id', ({ emu, path, params }) => deleteItemFromApi(emu, path.id, params));
 }
