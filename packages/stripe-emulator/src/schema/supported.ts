@@ -139,7 +139,25 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/payment_intents/{}': ['expand'],
   'GET /v1/charges/{}': ['expand'],
   'GET /v1/setup_intents/{}': ['expand'],
-  'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand'],
+  'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand', 'off_session', 'return_url', 'error_on_requires_action', 'setup_future_usage'],
+  'POST /v1/payment_intents': [
+    'amount', 'currency', 'customer', 'payment_method', 'allowed_payment_method_types=card', 'automatic_payment_methods.enabled', 'automatic_payment_methods.allow_redirects',
+    'confirm', 'off_session', 'return_url', 'error_on_requires_action', 'setup_future_usage', 'capture_method', 'description', 'metadata', 'receipt_email',
+    'statement_descriptor', 'statement_descriptor_suffix', 'expand',
+  ],
+  'GET /v1/payment_intents': [...LIST, 'customer', 'created'],
+  'POST /v1/payment_intents/{}': ['amount', 'currency', 'customer', 'payment_method', 'allowed_payment_method_types=card', 'setup_future_usage', 'capture_method', 'description', 'metadata', 'receipt_email', 'expand'],
+  'POST /v1/payment_intents/{}/capture': ['amount_to_capture', 'expand'],
+  'POST /v1/payment_intents/{}/cancel': ['cancellation_reason', 'expand'],
+  'POST /v1/setup_intents': [
+    'customer', 'payment_method', 'allowed_payment_method_types=card', 'automatic_payment_methods.enabled', 'automatic_payment_methods.allow_redirects', 'confirm', 'return_url',
+    'usage', 'description', 'metadata', 'expand',
+  ],
+  'GET /v1/setup_intents': [...LIST, 'customer', 'payment_method', 'created'],
+  'POST /v1/setup_intents/{}': ['customer', 'payment_method', 'allowed_payment_method_types=card', 'description', 'metadata', 'expand'],
+  'POST /v1/setup_intents/{}/confirm': ['payment_method', 'return_url', 'expand'],
+  'POST /v1/setup_intents/{}/cancel': ['cancellation_reason', 'expand'],
+  'GET /v1/charges': [...LIST, 'customer', 'payment_intent', 'created'],
 
   'POST /v1/billing/meter_events': ['event_name', 'payload', 'identifier', 'timestamp'],
 };
