@@ -127,7 +127,13 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/billing_portal/configurations': [...LIST, 'active', 'is_default'],
   'GET /v1/billing_portal/configurations/{}': ['expand'],
   'POST /v1/billing_portal/configurations/{}': [...PORTAL_CONFIGURATION, 'active'],
-  'POST /v1/billing_portal/sessions': ['customer', 'configuration', 'return_url', 'expand'],
+  'POST /v1/billing_portal/sessions': [
+    'customer', 'configuration', 'return_url', 'expand',
+    'flow_data.type=payment_method_update|subscription_cancel|subscription_update|subscription_update_confirm', 'flow_data.after_completion.type',
+    'flow_data.after_completion.redirect.return_url', 'flow_data.after_completion.hosted_confirmation.custom_message', 'flow_data.subscription_cancel.subscription',
+    'flow_data.subscription_update.subscription', 'flow_data.subscription_update_confirm.subscription', 'flow_data.subscription_update_confirm.items.id',
+    'flow_data.subscription_update_confirm.items.price', 'flow_data.subscription_update_confirm.items.quantity',
+  ],
 
   'POST /v1/billing/meters': ['display_name', 'event_name', 'event_time_window', 'default_aggregation.formula', 'customer_mapping.event_payload_key', 'customer_mapping.type', 'value_settings.event_payload_key', 'expand'],
   'GET /v1/billing/meters': [...LIST, 'status'],
