@@ -164,6 +164,8 @@ export interface CreateSubscriptionInput {
   saveDefaultPaymentMethod?: 'off' | 'on_subscription';
   /** `trial_settings.end_behavior.missing_payment_method`. */
   missingPaymentMethod?: 'create_invoice' | 'pause';
+  /** The subscription schedule that creates it (a schedule made with `customer` and `phases`). */
+  schedule?: string;
 }
 
 export function billingMode(type: Stripe.Subscription.BillingMode.Type, at: number): Stripe.Subscription.BillingMode {
@@ -236,7 +238,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
-    schedule: null,
+    schedule: input.schedule ?? null,
     start_date: now,
     status: trialing ? 'trialing' : 'incomplete',
     test_clock: typeof customer.test_clock === 'string' ? customer.test_clock : null,

@@ -113,7 +113,10 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/webhook_endpoints/{}': ['url', 'enabled_events', 'description', 'disabled', 'metadata', 'expand'],
   'DELETE /v1/webhook_endpoints/{}': [],
 
-  'POST /v1/subscription_schedules': ['from_subscription', 'end_behavior', 'metadata', 'expand'],
+  'POST /v1/subscription_schedules': [
+    'from_subscription', 'end_behavior', 'metadata', 'expand', 'customer', 'start_date',
+    ...prefixed('phases', ['end_date', 'duration', 'proration_behavior', 'trial_end', 'metadata', ...prefixed('items', ['price', 'plan', 'quantity', 'metadata'])]),
+  ],
   'GET /v1/subscription_schedules': [...LIST, 'customer'],
   'GET /v1/subscription_schedules/{}': ['expand'],
   'POST /v1/subscription_schedules/{}': [
