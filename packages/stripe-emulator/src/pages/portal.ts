@@ -8,7 +8,7 @@ import { emitEvent } from '../events';
 import { clone } from '../json';
 import { describeInterval, formatAmount, productName } from '../billing/plans';
 import { formatLongDate as formatDate } from '../billing/periods';
-import { cancelSubscription, intervalMismatch, period, planItemOf, recurringOf } from '../billing/subscriptions';
+import { cancelSubscription, period, planItemOf, recurringOf } from '../billing/subscriptions';
 import { applyPlannedChange, planItemChanges, type ProrationBehavior } from '../billing/changes';
 import { predictUpdateCharge, refuseIfUnpaid } from '../billing/payment-behavior';
 import { createScheduleFromSubscription, releaseSchedule, scheduleIdOf, updateSchedulePhases } from '../billing/schedules';
@@ -307,7 +307,7 @@ function switchNow(emu: Emulator, config: Stripe.BillingPortal.Configuration, su
   const behavior = PORTAL_PRORATION[config.features.subscription_update.proration_behavior];
   const at = emu.nowFor(String(sub.customer));
   const endsTrial = sub.status === 'trialing' && config.features.subscription_update.trial_update_behavior === 'end_trial';
-  const plan = planItemChanges(sub, [{ id: planItemOf(sub).id, price, quantity }, ...meteredMoves(emu, sub, price)]);
+  const plan = planItemChanges(sub, [{ id: planItemOf(sub).id, price, quantity }]);
   refuseIfUnpaid(predictUpdateCharge(emu, sub, plan, behavior, at, endsTrial));
   // A switch that applies now replaces a pending one: the schedule is released first.
   const scheduleId = scheduleIdOf(sub);
@@ -316,50 +316,23 @@ function switchNow(emu: Emulator, config: Stripe.BillingPortal.Configuration, su
   applyPlannedChange(emu, sub, { plan, behavior, at, endsTrial, collect: true, before: clone(sub) });
 }
 
-/** The active metered price on the same meter as `metered`, billed on `plan`'s interval. */
-function meteredPriceFor(emu: Emulator, metered: Stripe.Price, plan: Stripe.Price): Stripe.Price {
-  const want = recurringOf(plan);
-  const same = (p: Stripe.Price) => p.recurring?.interval === want.interval && p.recurring.interval_count === want.interval_count;
-  if (same(metered)) return metered;
-  const found = [...emu.store.prices.values()].find(
-    (p) => p.active && p.currency === metered.currency && p.recurring?.usage_type === 'metered' && p.recurring.meter === metered.recurring?.meter && same(p),
-  );
-  if (!found) throw intervalMismatch('items');
-  return found;
-}
-
-/**
- * Metered items follow a plan switch to another interval (every price on a subscription bills on one
- * interval): each moves to its meter's price on the new interval.
- */
-function meteredMoves(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Price): Array<{ id: string; price: Stripe.Price }> {
-  const plan = planItemOf(sub);
-  return sub.items.data
-    .filter((item) => item !== plan)
-    .flatMap((item) => {
-      const next = meteredPriceFor(emu, item.price, price);
-      return next.id === item.price.id ? [] : [{ id: item.id, price: next }];
-    });
-}
-
 /** Keep the current price until the period ends, then switch (a subscription schedule, released afterwards). */
 function switchAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Price, quantity?: number): void {
   const current = planItemOf(sub);
   const nextQuantity = quantity ?? current.quantity ?? 1;
-  const metered = sub.items.data.filter((item) => item !== current);
   const scheduleId = scheduleIdOf(sub);
   const schedule = (scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined) ?? createScheduleFromSubscription(emu, sub, {});
   const { start, end } = period(sub);
   const phases = [
     new Params({
-      items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }, ...metered.map((item) => ({ price: item.price.id }))],
+      items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }],
       start_date: String(start),
       end_date: String(end),
       // A running trial stays in the current phase: the switch happens when it ends.
       ...(sub.status === 'trialing' && sub.trial_end !== null ? { trial_end: String(sub.trial_end) } : {}),
     }),
     new Params({
-      items: [{ price: price.id, quantity: String(nextQuantity) }, ...metered.map((item) => ({ price: meteredPriceFor(emu, item.price, price).id }))],
+      items: [{ price: price.id, quantity: String(nextQuantity) }],
     }),
   ];
   const scheduleBefore = clone(schedule);
