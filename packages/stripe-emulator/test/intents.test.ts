@@ -120,6 +120,9 @@ describe('PaymentIntents: confirm with the test cards', () => {
     expect(charge).toMatchObject({ object: 'charge', amount: 2000, captured: true, paid: true, status: 'succeeded', payment_intent: pi.id, customer: customer.id });
     expect((await env.stripe.charges.list({ payment_intent: pi.id })).data.map((c) => c.id)).toEqual([charge.id]);
     expect((await env.stripe.charges.list({ customer: customer.id })).data.map((c) => c.id)).toEqual([charge.id]);
+    const expanded = await env.stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge', 'payment_method'] });
+    expect(expanded.latest_charge).toMatchObject({ id: charge.id, object: 'charge' });
+    expect(expanded.payment_method).toMatchObject({ object: 'payment_method', card: { last4: '4242' } });
     expect(await eventsAbout(pi.id)).toEqual(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded']);
     // The card was used once, not saved: no setup_future_usage, so it is not attached.
     const pm = await env.stripe.paymentMethods.retrieve(String(pi.payment_method));
