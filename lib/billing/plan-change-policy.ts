@@ -1,10 +1,10 @@
 /**
  * The plan-change policy: how each subscription action (change plan, cancel, resume) applies to a
- * subscription in each state. The app's own actions follow `planAction`, and the Stripe customer
- * portal is configured from the same constants (`portalSubscriptionUpdate`), so a change made in
- * the portal behaves like one made in the app. Pure and client-safe: no Stripe, no database.
+ * subscription in each state. The app's own actions follow `planAction`; the Stripe customer portal
+ * only cancels, with the same CANCEL_MODE (`PORTAL_SUBSCRIPTION_UPDATE` says why it never changes
+ * plans). Pure and client-safe: no Stripe, no database.
  */
-import { findPlan, type BillingInterval, type Plan } from "./plans";
+import { findPlan, type BillingInterval } from "./plans";
 import type { ErrorCode } from "@/lib/errors";
 
 /** A price as the policy sees it: which plan, how often, how much per period (minor units). */
@@ -64,30 +64,15 @@ export function classifyChange(
 }
 
 /**
- * What a customer may change in the portal: the price, never the quantity. On a per-seat plan the
- * quantity is the organization's member count, set by the app when members join or leave
- * (lib/billing/seats.ts); a quantity typed into the portal would bill seats nobody holds, or
- * fewer than the members using the product, until the next member change undid it.
+ * What the customer portal may do with a subscription: cancel it (CANCEL_MODE, like the app's own
+ * Cancel), never change its plan. Every paid subscription here carries metered prices beside the
+ * plan (usage past the included amount, lib/billing/metering), and Stripe's portal cannot update a
+ * subscription with usage-based prices or several items: it "can only support cancellation" for
+ * it. So subscription updates stay disabled in the portal configuration, and plan changes (with
+ * their seats, prorations and deferred downgrades) go through the app's change-plan action
+ * (plan-change.ts); cancel and resume have their own buttons on the billing page too.
  */
-export const PORTAL_ALLOWED_UPDATES = ["price"] as const;
-
-/**
- * The plans the portal offers to switch between: flat-priced ones only. A switch into a per-seat
- * plan there would keep the current quantity (1) instead of the member count, and a switch out of
- * one would keep the seats as the quantity of a flat price; both go through the app's change-plan
- * action, which sets the quantity (plan-change.ts).
- */
-export const portalOffersPlan = (plan: Plan): boolean => !plan.seats;
-
-/** The customer portal's `features.subscription_update` policy, derived from the constants above. */
-export function portalSubscriptionUpdate() {
-  return {
-    default_allowed_updates: [...PORTAL_ALLOWED_UPDATES],
-    proration_behavior: IMMEDIATE_PRORATION,
-    schedule_at_period_end: { conditions: DEFERRED_CHANGE_CONDITIONS.map((type) => ({ type })) },
-    trial_update_behavior: TRIAL_UPDATE_BEHAVIOR,
-  };
-}
+export const PORTAL_SUBSCRIPTION_UPDATE = { enabled: false } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Actions in each state

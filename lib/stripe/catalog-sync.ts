@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
-import { CANCEL_MODE, portalOffersPlan, portalSubscriptionUpdate } from "@/lib/billing/plan-change-policy";
-import { catalogPrices, getPlan, purchasablePlans, type Plan } from "@/lib/billing/plans";
+import { CANCEL_MODE, PORTAL_SUBSCRIPTION_UPDATE } from "@/lib/billing/plan-change-policy";
+import { catalogPrices, purchasablePlans, type Plan } from "@/lib/billing/plans";
 import { listAll, MANAGED_BY, type CatalogChange } from "./managed";
 import { syncMeteredPrices } from "./meter-catalog";
 
@@ -31,50 +31,37 @@ function priceMatches(price: Stripe.Price, productId: string, unitAmount: number
   );
 }
 
-/** The portal follows the app's plan-change policy (lib/billing/plan-change-policy.ts), not its own. */
-function desiredPortalFeatures(products: Array<{ product: string; prices: string[] }>) {
+/**
+ * The portal follows the app's plan-change policy (lib/billing/plan-change-policy.ts): cards,
+ * invoices and cancellation, but no plan changes, which Stripe's portal cannot make on these
+ * subscriptions (metered prices beside the plan; see PORTAL_SUBSCRIPTION_UPDATE).
+ */
+function desiredPortalFeatures() {
   return {
     customer_update: { enabled: true, allowed_updates: ["email" as const, "address" as const] },
     invoice_history: { enabled: true },
     payment_method_update: { enabled: true },
     subscription_cancel: { enabled: true, mode: CANCEL_MODE, proration_behavior: "none" as const },
-    subscription_update: {
-      enabled: true,
-      ...portalSubscriptionUpdate(),
-      products,
-    },
+    subscription_update: { ...PORTAL_SUBSCRIPTION_UPDATE },
   };
 }
 
-function portalMatches(config: Stripe.BillingPortal.Configuration, products: Array<{ product: string; prices: string[] }>): boolean {
+function portalMatches(config: Stripe.BillingPortal.Configuration): boolean {
   const f = config.features;
-  const current = (f.subscription_update.products ?? [])
-    .map((p) => ({ product: p.product, prices: [...p.prices].sort() }))
-    .sort((a, b) => a.product.localeCompare(b.product));
-  const wanted = products
-    .map((p) => ({ product: p.product, prices: [...p.prices].sort() }))
-    .sort((a, b) => a.product.localeCompare(b.product));
-  const policy = portalSubscriptionUpdate();
-  const conditions = (f.subscription_update.schedule_at_period_end?.conditions ?? []).map((c) => c.type).sort();
   return (
     config.active &&
     f.invoice_history.enabled &&
     f.payment_method_update.enabled &&
     f.subscription_cancel.enabled &&
     f.subscription_cancel.mode === CANCEL_MODE &&
-    f.subscription_update.enabled &&
-    f.subscription_update.proration_behavior === policy.proration_behavior &&
-    f.subscription_update.trial_update_behavior === policy.trial_update_behavior &&
-    JSON.stringify([...f.subscription_update.default_allowed_updates].sort()) === JSON.stringify([...policy.default_allowed_updates].sort()) &&
-    JSON.stringify(conditions) === JSON.stringify(policy.schedule_at_period_end.conditions.map((c) => c.type).sort()) &&
-    JSON.stringify(current) === JSON.stringify(wanted)
+    f.subscription_update.enabled === PORTAL_SUBSCRIPTION_UPDATE.enabled
   );
 }
 
 /**
  * Makes Stripe match lib/billing/plans.ts: products and prices created or updated idempotently
  * (a second run reports only "unchanged"), prices that left the catalog archived, and the customer
- * portal configured for switching between purchasable plans.
+ * portal configured for cards, invoices and cancellation (plan changes stay in the app).
  */
 export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string } = {}): Promise<CatalogChange[]> {
   const changes: CatalogChange[] = [];
@@ -143,16 +130,11 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
     changes.push({ object: "product", key: planId, action: "archived", id: product.id });
   }
 
-  // The portal switches between flat-priced plans only; per-seat plans change through the app (the policy's portalOffersPlan).
-  const portalProducts = [...priceIdsByPlan].filter(([planId]) => portalOffersPlan(getPlan(planId))).map(([planId, prices]) => ({
-    product: productIds.get(planId) as string,
-    prices,
-  }));
   const configs = await listAll(stripe.billingPortal.configurations.list({ limit: 100 }));
   const managedConfig = configs.find((c) => c.metadata?.managed_by === MANAGED_BY);
   const params = {
     business_profile: { headline: "Manage your subscription" },
-    features: desiredPortalFeatures(portalProducts),
+    features: desiredPortalFeatures(),
     ...(options.returnUrl ? { default_return_url: options.returnUrl } : {}),
   };
   if (!managedConfig) {
@@ -161,7 +143,7 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
       metadata: { managed_by: MANAGED_BY },
     });
     changes.push({ object: "portal_configuration", key: "portal", action: "created", id: created.id });
-  } else if (!portalMatches(managedConfig, portalProducts)) {
+  } else if (!portalMatches(managedConfig)) {
     await stripe.billingPortal.configurations.update(managedConfig.id, { ...params, active: true });
     changes.push({ object: "portal_configuration", key: "portal", action: "updated", id: managedConfig.id });
   } else {

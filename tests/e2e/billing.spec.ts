@@ -277,27 +277,30 @@ test("a second checkout by a subscribed user gets the 409 message linking to Cha
   await expect(page.getByRole("link", { name: "Switch to Scale" })).toHaveAttribute("href", "/billing#change-plan");
 });
 
-test("plan switches in the Stripe portal follow the app's policy: an upgrade ends the trial now, a downgrade waits", async ({ page }) => {
+test("the Stripe portal offers no plan switch (the plan has metered prices beside it): Change plan in the app does it", async ({ page }) => {
   await signUp(page, uniqueEmail("portal-switch"));
   await subscribeToPro(page);
   await page.goto("/billing");
   await page.getByRole("button", { name: "Manage billing" }).click();
   await expect(page).toHaveURL(EMULATOR_PORTAL);
 
-  // Pro (in its trial) → Scale monthly: applies now, the trial ends and Scale is billed at once.
-  await page.getByRole("button", { name: "Upgrade to Scale — $99.00 / month" }).click();
-  await expect(page.getByRole("status")).toContainText("Your plan has been updated to Scale");
-  // Scale → Pro monthly: a lower amount, so it is scheduled for the period end, as in the app.
-  await page.getByRole("button", { name: "Downgrade to Pro — $19.00 / month" }).click();
-  await expect(page.getByRole("status")).toContainText("Your plan will switch on");
+  // Stripe's portal cannot update a subscription with usage-based prices, so the app's configuration
+  // disables updates there: cancel and card only.
+  await expect(page.getByTestId("current-plan")).toContainText("Pro");
+  await expect(page.getByRole("heading", { name: "Switch plan" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /^(Upgrade|Downgrade|Switch) to/ })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Cancel plan" })).toBeVisible();
   await page.getByRole("link", { name: /Return to/ }).click();
   await expect(page).toHaveURL(/\/billing$/);
 
-  await untilAfterReload(page, () => expect(page.getByTestId("pending-change")).toContainText("Switches to Pro", { timeout: 1_000 }));
+  // The app's own Change plan is where plans change.
+  const section = page.locator("#change-plan");
+  await expect(section.getByRole("heading", { name: "Change plan" })).toBeVisible();
+  await section.getByRole("button", { name: "Preview Scale monthly" }).click();
+  await page.getByTestId("change-preview").getByRole("button", { name: "Confirm change" }).click();
+  await expect(page.getByTestId("change-plan-result")).toContainText("you are now on Scale");
   await expect(page.getByTestId("current-plan")).toHaveText("Scale");
   await expect(page.getByTestId("subscription-status")).toHaveText("Active");
-  await expect(page.getByTestId("trial-end")).toHaveCount(0);
-  await expect(page.getByTestId("pending-change")).toContainText("(billed monthly)");
 });
 
 test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 0000 0341 → Scale yearly", async ({ page, consoleErrors }) => {

@@ -4,7 +4,7 @@ import {
   changeDirection,
   classifyChange,
   planAction,
-  portalSubscriptionUpdate,
+  PORTAL_SUBSCRIPTION_UPDATE,
   type SubscriptionAction,
   type SubscriptionFacts,
 } from "@/lib/billing/plan-change-policy";
@@ -48,14 +48,8 @@ describe("per-seat plans: the amount per period is the price times the seats (St
 });
 
 describe("the portal's configuration is the app's policy", () => {
-  it("schedules decreasing amounts and shortening intervals at period end, invoices the rest now, ends trials", () => {
-    expect(portalSubscriptionUpdate()).toEqual({
-      // Prices only: seats follow the members, set by the app (lib/billing/seats.ts), never typed into the portal.
-      default_allowed_updates: ["price"],
-      proration_behavior: "always_invoice",
-      schedule_at_period_end: { conditions: [{ type: "decreasing_item_amount" }, { type: "shortening_interval" }] },
-      trial_update_behavior: "end_trial",
-    });
+  it("never updates subscriptions: Stripe's portal cannot change a plan with metered prices beside it, the app does", () => {
+    expect(PORTAL_SUBSCRIPTION_UPDATE).toEqual({ enabled: false });
   });
 });
 

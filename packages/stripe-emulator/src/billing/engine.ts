@@ -18,7 +18,7 @@ import {
   trialWillEndSent,
   upcomingSentFor,
 } from './subscriptions';
-import { advanceSchedulePhase } from './schedules';
+import { advanceSchedulePhase, startSchedule } from './schedules';
 import { expirePendingUpdate } from './payment-behavior';
 
 const INCOMPLETE_EXPIRY = 23 * 3600;
@@ -108,6 +108,9 @@ function invoiceActions(emu: Emulator, invoice: Stripe.Invoice): DueAction[] {
 const SCHEDULE_EXPIRING_LEAD = 7 * 86_400;
 
 function scheduleActions(emu: Emulator, schedule: Stripe.SubscriptionSchedule): DueAction[] {
+  // A schedule created with phases and a future start_date creates its subscription when that time comes.
+  const first = schedule.phases[0];
+  if (schedule.status === 'not_started' && first) return [{ at: first.start_date, priority: 1, run: (at) => startSchedule(emu, schedule, at) }];
   if (schedule.status !== 'active' || !schedule.current_phase) return [];
   const actions: DueAction[] = [{ at: schedule.current_phase.end_date, priority: 1, run: (at) => advanceSchedulePhase(emu, schedule, at) }];
   // subscription_schedule.expiring: 7 days before the last phase ends.

@@ -11,12 +11,25 @@ import type { CardErrorDetails } from '../http/errors';
  * last_payment_error, or requires_action for 3-D Secure). Its client secret is the invoice's `confirmation_secret`.
  */
 export function buildPaymentIntent(emu: Emulator, invoice: Stripe.Invoice): Stripe.PaymentIntent {
+  return newPaymentIntent(emu, {
+    amount: invoice.amount_due,
+    currency: invoice.currency,
+    customer: String(invoice.customer),
+    description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+  });
+}
+
+/** A PaymentIntent with Stripe's defaults; `fields` overrides them (invoices' intents and `POST /v1/payment_intents`). */
+export function newPaymentIntent(
+  emu: Emulator,
+  fields: Partial<Stripe.PaymentIntent> & Pick<Stripe.PaymentIntent, 'amount' | 'currency'>,
+): Stripe.PaymentIntent {
   const id = newId('pi');
+  const customer = typeof fields.customer === 'string' ? fields.customer : null;
   return {
     id,
     object: 'payment_intent',
     allowed_payment_method_types: null,
-    amount: invoice.amount_due,
     amount_capturable: 0,
     amount_details: { tip: {} },
     amount_received: 0,
@@ -28,11 +41,10 @@ export function buildPaymentIntent(emu: Emulator, invoice: Stripe.Invoice): Stri
     capture_method: 'automatic',
     client_secret: `${id}_secret_${randomToken(25)}`,
     confirmation_method: 'automatic',
-    created: emu.nowFor(String(invoice.customer)),
-    currency: invoice.currency,
-    customer: String(invoice.customer),
+    created: emu.nowFor(customer),
+    customer,
     customer_account: null,
-    description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+    description: null,
     excluded_payment_method_types: null,
     last_payment_error: null,
     latest_charge: null,
@@ -56,6 +68,7 @@ export function buildPaymentIntent(emu: Emulator, invoice: Stripe.Invoice): Stri
     statement_descriptor_suffix: null,
     status: 'requires_payment_method',
     transfer_group: null,
+    ...fields,
   };
 }
 
@@ -88,22 +101,32 @@ export function confirmationSecret(emu: Emulator, invoice: Stripe.Invoice): Stri
   return { client_secret: intent.client_secret, type: 'payment_intent' };
 }
 
-/** The Charge behind one payment attempt (charge.succeeded / charge.failed). */
-function recordCharge(emu: Emulator, intent: Stripe.PaymentIntent, paymentMethod: string | null, error: CardErrorDetails | null): Stripe.Charge {
+/**
+ * The Charge behind one payment attempt (charge.succeeded / charge.failed). `capture: false` is an authorization
+ * only (`capture_method: manual`): succeeded and paid, but not captured until the PaymentIntent is.
+ */
+export function recordCharge(
+  emu: Emulator,
+  intent: Stripe.PaymentIntent,
+  paymentMethod: string | null,
+  error: CardErrorDetails | null,
+  capture = true,
+): Stripe.Charge {
   const pm = paymentMethod ? emu.store.paymentMethods.get(paymentMethod) : undefined;
+  const captured = !error && capture;
   const charge: Stripe.Charge = {
     id: newId('ch'),
     object: 'charge',
     amount: intent.amount,
-    amount_captured: error ? 0 : intent.amount,
+    amount_captured: captured ? intent.amount : 0,
     amount_refunded: 0,
     application: null,
     application_fee: null,
     application_fee_amount: null,
-    balance_transaction: error ? null : newId('txn'),
+    balance_transaction: captured ? newId('txn') : null,
     billing_details: pm ? clone(pm.billing_details) : { address: null, email: null, name: null, phone: null, tax_id: null },
     calculated_statement_descriptor: 'STRIPE EMULATOR',
-    captured: !error,
+    captured,
     created: emu.nowFor(typeof intent.customer === 'string' ? intent.customer : null),
     currency: intent.currency,
     customer: intent.customer,
@@ -114,7 +137,7 @@ function recordCharge(emu: Emulator, intent: Stripe.PaymentIntent, paymentMethod
     failure_message: error?.message ?? null,
     fraud_details: {},
     livemode: false,
-    metadata: {},
+    metadata: clone(intent.metadata ?? {}),
     on_behalf_of: null,
     outcome: {
       advice_code: null,
@@ -130,7 +153,7 @@ function recordCharge(emu: Emulator, intent: Stripe.PaymentIntent, paymentMethod
     payment_intent: intent.id,
     payment_method: paymentMethod,
     payment_method_details: null,
-    receipt_email: null,
+    receipt_email: intent.receipt_email,
     receipt_number: null,
     receipt_url: null,
     refunded: false,
@@ -179,7 +202,7 @@ export function paymentIntentFailed(
   intent.latest_charge = chargeId ?? intent.latest_charge;
   if (requiresAction) {
     intent.status = 'requires_action';
-    intent.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: {} };
+    intent.next_action = authenticationAction(emu, intent.id, null);
     emitEvent(emu, 'payment_intent.requires_action', intent);
     return null;
   }
@@ -207,4 +230,16 @@ export function cancelPaymentIntent(emu: Emulator, invoiceId: string, reason: St
   intent.cancellation_reason = reason;
   intent.next_action = null;
   emitEvent(emu, 'payment_intent.canceled', intent);
+}
+
+/**
+ * What a payment or setup waiting for 3-D Secure asks the client to do: `redirect_to_url` when a `return_url` was
+ * given, else `use_stripe_sdk`. Both lead to the emulator's hosted authentication page (`/3d_secure/<id>`), where
+ * **Complete authentication** or **Fail authentication** finishes it (Stripe.js opens Stripe's own page there).
+ */
+export function authenticationAction(emu: Emulator, intentId: string, returnUrl: string | null): Stripe.PaymentIntent.NextAction {
+  const url = emu.resourceUrl(`/3d_secure/${intentId}`);
+  return returnUrl
+    ? { type: 'redirect_to_url', redirect_to_url: { return_url: returnUrl, url } }
+    : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url } };
 }

@@ -7,7 +7,7 @@ import { invalidRequest } from '../http/errors';
 import type { Params } from '../http/form';
 import { getPrice } from '../resources/lookup';
 import { addInterval } from './periods';
-import { cancelSubscription, period, recurringOf } from './subscriptions';
+import { cancelSubscription, createSubscription, period, recurringOf } from './subscriptions';
 import { applyItemChanges, invoiceChanges, planItemChanges, type ProrationBehavior } from './changes';
 
 function phaseItem(price: Stripe.Price, quantity: number, metadata: Record<string, string> = {}): Stripe.SubscriptionSchedule.Phase.Item {
@@ -112,8 +112,11 @@ export function createScheduleFromSubscription(emu: Emulator, sub: Stripe.Subscr
   return schedule;
 }
 
-/** Replace a schedule's phases from `phases[...]` params, filling start/end dates like Stripe does. */
-export function updateSchedulePhases(emu: Emulator, schedule: Stripe.SubscriptionSchedule, phaseParams: Params[]): void {
+/**
+ * Replace a schedule's phases from `phases[...]` params, filling start/end dates like Stripe does. `firstStart` is
+ * the schedule's `start_date` when it is created with phases (the first phase starts then).
+ */
+export function updateSchedulePhases(emu: Emulator, schedule: Stripe.SubscriptionSchedule, phaseParams: Params[], firstStart?: number): void {
   const subId = typeof schedule.subscription === 'string' ? schedule.subscription : (schedule.subscription?.id ?? null);
   const sub = subId ? emu.store.subscriptions.get(subId) : undefined;
   const now = emu.nowForClock(typeof schedule.test_clock === 'string' ? schedule.test_clock : null);
@@ -133,6 +136,7 @@ export function updateSchedulePhases(emu: Emulator, schedule: Stripe.Subscriptio
     if (startRaw === 'now') start = now;
     else if (startRaw !== undefined) start = p.requiredInt('start_date');
     else if (previousEnd !== null) start = previousEnd;
+    else if (firstStart !== undefined) start = firstStart;
     else start = schedule.current_phase?.start_date ?? schedule.phases[0]?.start_date ?? now;
     if (previousEnd !== null && start !== previousEnd) {
       throw invalidRequest('The start_date of a phase must equal the end_date of the previous phase.', `${prefix}[start_date]`);
@@ -155,6 +159,7 @@ export function updateSchedulePhases(emu: Emulator, schedule: Stripe.Subscriptio
     previousEnd = end;
   });
   schedule.phases = phases;
+  if (phases.length === 0) throw invalidRequest('Missing required param: phases.', 'phases', 'parameter_missing');
   const current = phases.find((ph) => ph.start_date <= now && now < ph.end_date) ?? phases[0];
   schedule.current_phase = schedule.status === 'active' ? { start_date: current.start_date, end_date: current.end_date } : null;
   if (sub && schedule.status === 'active') syncSubscriptionToPhase(emu, sub, current, now);
@@ -225,4 +230,114 @@ export function advanceSchedulePhase(emu: Emulator, schedule: Stripe.Subscriptio
     return;
   }
   releaseSchedule(emu, schedule);
+}
+
+/**
+ * `subscriptionSchedules.create({ customer, phases, start_date })`: a schedule that creates its subscription. With
+ * `start_date: 'now'` (the default) the subscription starts at once, billed like `subscriptions.create` with the
+ * customer's default payment method; a future `start_date` leaves the schedule `not_started` until the clock reaches
+ * it (`startSchedule`). Its phases then advance like those of a schedule made `from_subscription`.
+ */
+export function createScheduleWithPhases(
+  emu: Emulator,
+  customer: Stripe.Customer,
+  phaseParams: Params[],
+  startDate: number | 'now',
+  metadata: Record<string, string>,
+): Stripe.SubscriptionSchedule {
+  const now = emu.nowFor(customer.id);
+  const start = startDate === 'now' ? now : startDate;
+  if (start < now) {
+    throw invalidRequest(
+      'start_date in the past (backdating a subscription) is not supported by the emulator: use `now` or a future time.',
+      'start_date',
+      'emulator_unsupported_parameter',
+    );
+  }
+  const clock = typeof customer.test_clock === 'string' ? customer.test_clock : (customer.test_clock?.id ?? null);
+  const schedule: Stripe.SubscriptionSchedule = {
+    id: newId('sub_sched'),
+    object: 'subscription_schedule',
+    application: null,
+    billing_mode: { flexible: { proration_discounts: 'included' }, type: 'flexible' },
+    canceled_at: null,
+    completed_at: null,
+    created: now,
+    current_phase: null,
+    customer: customer.id,
+    customer_account: null,
+    default_settings: {
+      application_fee_percent: null,
+      billing_cycle_anchor: 'automatic',
+      billing_thresholds: null,
+      collection_method: 'charge_automatically',
+      default_payment_method: null,
+      description: null,
+      invoice_settings: { account_tax_ids: null, custom_fields: null, days_until_due: null, description: null, footer: null, issuer: { type: 'self' } },
+      on_behalf_of: null,
+      transfer_data: null,
+    },
+    end_behavior: 'release',
+    livemode: false,
+    metadata,
+    pause_schedules: [],
+    phases: [],
+    released_at: null,
+    released_subscription: null,
+    status: 'not_started',
+    subscription: null,
+    test_clock: clock,
+  };
+  updateSchedulePhases(emu, schedule, phaseParams, start);
+  const first = schedule.phases[0];
+  const startsNow = start <= now;
+  if (startsNow) refuseUnpayable(emu, customer, first);
+  emu.store.subscriptionSchedules.set(schedule.id, schedule);
+  emitEvent(emu, 'subscription_schedule.created', schedule);
+  if (startsNow) startSchedule(emu, schedule, now);
+  return schedule;
+}
+
+/** A first phase that charges now needs a payment method that can pay (Stripe's subscriptions.create answer). */
+function refuseUnpayable(emu: Emulator, customer: Stripe.Customer, phase: Stripe.SubscriptionSchedule.Phase): void {
+  const trialing = phase.trial_end !== null && phase.trial_end > phase.start_date;
+  const due = phase.items.some((item) => {
+    const price = emu.store.prices.get(typeof item.price === 'string' ? item.price : item.price.id);
+    return (price?.unit_amount ?? 0) > 0 && price?.recurring?.usage_type !== 'metered';
+  });
+  const pm = customer.invoice_settings.default_payment_method;
+  if (!trialing && due && !pm) {
+    throw invalidRequest(
+      'This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.',
+      undefined,
+      'resource_missing',
+    );
+  }
+}
+
+/** The schedule's start date arrived: it creates the subscription from its first phase and becomes `active`. */
+export function startSchedule(emu: Emulator, schedule: Stripe.SubscriptionSchedule, at: number): void {
+  const customer = emu.store.customers.get(String(schedule.customer));
+  const phase = schedule.phases[0];
+  if (!customer || !phase || schedule.status !== 'not_started') return;
+  const before = clone(schedule);
+  const trialEnd = phase.trial_end !== null && phase.trial_end > at ? phase.trial_end : null;
+  const { subscription } = createSubscription(emu, {
+    customer,
+    items: phase.items.map((item) => ({
+      price: getPrice(emu, typeof item.price === 'string' ? item.price : item.price.id),
+      quantity: item.quantity ?? 1,
+      metadata: item.metadata ?? {},
+    })),
+    trialEnd,
+    metadata: clone(phase.metadata ?? {}),
+    description: null,
+    defaultPaymentMethod: null,
+    authenticated: false,
+    schedule: schedule.id,
+  });
+  schedule.status = 'active';
+  schedule.subscription = subscription.id;
+  schedule.current_phase = { start_date: phase.start_date, end_date: phase.end_date };
+  emitEvent(emu, 'subscription_schedule.updated', schedule, before);
 }

@@ -9,7 +9,13 @@ import { emitEvent } from '../events';
  * page collects the card and `setup_intent.succeeded` once the card is attached to the customer.
  */
 export function startSetupIntent(emu: Emulator, customerId: string): Stripe.SetupIntent {
+  return createSetupIntent(emu, { customer: customerId });
+}
+
+/** A SetupIntent with Stripe's defaults (`fields` overrides them), stored, with `setup_intent.created`. */
+export function createSetupIntent(emu: Emulator, fields: Partial<Stripe.SetupIntent>): Stripe.SetupIntent {
   const id = newId('seti');
+  const customerId = typeof fields.customer === 'string' ? fields.customer : null;
   const intent: Stripe.SetupIntent = {
     id,
     object: 'setup_intent',
@@ -37,6 +43,7 @@ export function startSetupIntent(emu: Emulator, customerId: string): Stripe.Setu
     single_use_mandate: null,
     status: 'requires_payment_method',
     usage: 'off_session',
+    ...fields,
   };
   emu.store.setupIntents.set(id, intent);
   emitEvent(emu, 'setup_intent.created', intent);

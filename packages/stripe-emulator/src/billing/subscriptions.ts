@@ -179,6 +179,8 @@ export interface CreateSubscriptionInput {
   defaultTaxRates?: Stripe.TaxRate[];
   /** The subscription's currency when it bills a price's `currency_options` (default: the first price's currency). */
   currency?: string;
+  /** The subscription schedule that creates it (a schedule made with `customer` and `phases`). */
+  schedule?: string;
 }
 
 export function billingMode(type: Stripe.Subscription.BillingMode.Type, at: number): Stripe.Subscription.BillingMode {
@@ -251,7 +253,7 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
-    schedule: null,
+    schedule: input.schedule ?? null,
     start_date: now,
     status: trialing ? 'trialing' : 'incomplete',
     test_clock: typeof customer.test_clock === 'string' ? customer.test_clock : null,

@@ -16,6 +16,7 @@ export interface StripeErrorBody {
   request_log_url?: string;
   payment_intent?: unknown;
   payment_method?: unknown;
+  setup_intent?: unknown;
   charge?: string;
 }
 
@@ -102,6 +103,7 @@ export interface PaymentErrorContext {
   paymentIntent?: object;
   charge?: string | null;
   paymentMethod?: object;
+  setupIntent?: object;
 }
 
 export function cardError(details: CardErrorDetails, context: PaymentErrorContext = {}): StripeApiError {
@@ -115,5 +117,6 @@ export function cardError(details: CardErrorDetails, context: PaymentErrorContex
     ...(context.charge ? { charge: context.charge } : {}),
     ...(context.paymentIntent ? { payment_intent: context.paymentIntent } : {}),
     ...(context.paymentMethod ? { payment_method: context.paymentMethod } : {}),
+    ...(context.setupIntent ? { setup_intent: context.setupIntent } : {}),
   });
 }

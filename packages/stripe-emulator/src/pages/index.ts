@@ -4,6 +4,7 @@ import { advanceTime } from '../billing/engine';
 import { handleCheckoutPage } from './checkout';
 import { handlePortalPage } from './portal';
 import { handleInvoicePage } from './invoice';
+import { handleAuthenticationPage } from './authenticate';
 import { html, notFound, page, sendHtml } from './layout';
 
 /** Hosted pages: /checkout/:id, /portal/:id, /invoices/:id(/pdf), plus a small index at /. */
@@ -13,7 +14,7 @@ export async function handlePage(emu: Emulator, req: IncomingMessage, res: Serve
     sendHtml(res, 200, page('Stripe emulator', html`<div class="card"><h1>Stripe emulator</h1><p class="muted">API at /v1, control endpoints at /_emulator. Test mode only.</p></div>`));
     return;
   }
-  for (const handler of [handleCheckoutPage, handlePortalPage, handleInvoicePage]) {
+  for (const handler of [handleCheckoutPage, handlePortalPage, handleInvoicePage, handleAuthenticationPage]) {
     if (await handler(emu, req, res, url)) return;
   }
   notFound(res, url.pathname);

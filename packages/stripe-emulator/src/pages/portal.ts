@@ -8,12 +8,16 @@ import { emitEvent } from '../events';
 import { clone } from '../json';
 import { describeInterval, formatAmount, productName } from '../billing/plans';
 import { formatLongDate as formatDate } from '../billing/periods';
-import { cancelSubscription, intervalMismatch, period, planItemOf, recurringOf } from '../billing/subscriptions';
+import { cancelSubscription, period, planItemOf, recurringOf } from '../billing/subscriptions';
 import { applyPlannedChange, planItemChanges, type ProrationBehavior } from '../billing/changes';
 import { predictUpdateCharge, refuseIfUnpaid } from '../billing/payment-behavior';
 import { createScheduleFromSubscription, releaseSchedule, scheduleIdOf, updateSchedulePhases } from '../billing/schedules';
 import { attachPaymentMethod, paymentMethodFromCardNumber } from '../billing/payment-methods';
+import { portalUpdateUnavailable } from '../billing/portal-limits';
 import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
+
+/** `?view=home` keeps a deep-link session on the portal homepage once its flow is done (`portal_homepage`). */
+type View = 'flow' | 'home' | 'done';
 
 function configOf(emu: Emulator, session: Stripe.BillingPortal.Session): Stripe.BillingPortal.Configuration | undefined {
   return emu.store.portalConfigurations.get(typeof session.configuration === 'string' ? session.configuration : session.configuration.id);
@@ -45,7 +49,17 @@ function switchVerb(current: Stripe.SubscriptionItem, option: Stripe.Price): 'Up
   return next > now ? 'Upgrade' : next < now ? 'Downgrade' : 'Switch';
 }
 
-function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, config: Stripe.BillingPortal.Configuration, sub: Stripe.Subscription): Html {
+function subscriptionCard(
+  emu: Emulator,
+  session: Stripe.BillingPortal.Session,
+  config: Stripe.BillingPortal.Configuration,
+  sub: Stripe.Subscription,
+  query = '',
+  cancelControls = true,
+): Html {
+  const base = `/portal/${session.id}`;
+  // Stripe's portal only updates subscriptions it supports (one licensed item); the others can only be canceled.
+  const unavailable = portalUpdateUnavailable(sub);
   const item = planItemOf(sub);
   const price = item.price;
   const { end } = period(sub);
@@ -55,8 +69,8 @@ function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, 
   const upcoming = schedule?.phases.find((p) => p.start_date >= end);
   const upcomingPrice = upcoming ? emu.store.prices.get(String(upcoming.items[0]?.price)) : undefined;
   const upcomingQuantity = upcoming?.items[0]?.quantity ?? item.quantity ?? 1;
-  const bounds = quantityBounds(config, item);
-  const options = config.features.subscription_update.enabled
+  const bounds = unavailable ? null : quantityBounds(config, item);
+  const options = config.features.subscription_update.enabled && !unavailable
     ? (config.features.subscription_update.products ?? []).flatMap((p) => p.prices).filter((id) => id !== price.id)
     : [];
   const pm = typeof sub.default_payment_method === 'string' ? emu.store.paymentMethods.get(sub.default_payment_method) : undefined;
@@ -79,19 +93,26 @@ function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, 
     }
     ${item.quantity !== undefined && item.quantity !== 1 ? html`<p class="muted">Quantity: <span data-testid="current-quantity">${item.quantity}</span></p>` : null}
     ${pm?.card ? html`<p class="muted">Payment method: ${pm.card.brand} •••• ${pm.card.last4}</p>` : null}
+    ${
+      unavailable && config.features.subscription_update.enabled
+        ? html`<p class="muted" data-testid="update-unavailable">${unavailable} You can still cancel it.</p>`
+        : null
+    }
     <div class="row">
       ${
-        cancelling
-          ? html`<form method="post" action="/portal/${session.id}/resume"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit">Resume plan</button></form>`
+        !cancelControls
+          ? null
+          : cancelling
+          ? html`<form method="post" action="${base}/resume${query}"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit">Resume plan</button></form>`
           : config.features.subscription_cancel.enabled
-            ? html`<form method="post" action="/portal/${session.id}/cancel"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit" class="danger">Cancel plan</button></form>`
+            ? html`<form method="post" action="${base}/cancel${query}"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit" class="danger">Cancel plan</button></form>`
             : null
       }
     </div>
     ${
       bounds && !cancelling
         ? html`<h2 style="margin-top:20px">Quantity</h2>
-            <form method="post" action="/portal/${session.id}/quantity" class="row">
+            <form method="post" action="${base}/quantity${query}" class="row">
               <input type="hidden" name="subscription" value="${sub.id}">
               <label for="quantity-${sub.id}">Quantity</label>
               <input id="quantity-${sub.id}" name="quantity" type="number" inputmode="numeric" min="${String(bounds.minimum)}" ${bounds.maximum !== null ? html`max="${String(bounds.maximum)}"` : null} value="${String(item.quantity ?? 1)}" required>
@@ -105,17 +126,19 @@ function subscriptionCard(emu: Emulator, session: Stripe.BillingPortal.Session, 
             const option = emu.store.prices.get(id);
             if (!option || !option.active) return html``;
             const verb = switchVerb(item, option);
-            return html`<li><span>${planLabel(emu, option)}</span><form method="post" action="/portal/${session.id}/switch"><input type="hidden" name="subscription" value="${sub.id}"><input type="hidden" name="price" value="${id}"><button type="submit" class="secondary" aria-label="${verb} to ${planLabel(emu, option)}">${verb}</button></form></li>`;
+            return html`<li><span>${planLabel(emu, option)}</span><form method="post" action="${base}/switch${query}"><input type="hidden" name="subscription" value="${sub.id}"><input type="hidden" name="price" value="${id}"><button type="submit" class="secondary" aria-label="${verb} to ${planLabel(emu, option)}">${verb}</button></form></li>`;
           })}</ul>`
         : null
     }
   </section>`;
 }
 
-function render(emu: Emulator, session: Stripe.BillingPortal.Session, notice: string | null, error: string | null): string {
+function render(emu: Emulator, session: Stripe.BillingPortal.Session, notice: string | null, error: string | null, view: View = 'flow'): string {
   const config = configOf(emu, session);
   const customer = emu.store.customers.get(session.customer);
   if (!config || !customer) return page('Billing', html`<div class="card"><h1>Unavailable</h1></div>`);
+  if (session.flow && view !== 'home') return renderFlow(emu, session, config, session.flow, notice, error, view);
+  const query = session.flow ? '?view=home' : '';
   const subs = subscriptionsOf(emu, customer.id);
   const invoices = [...emu.store.invoices.values()].filter((i) => i.customer === customer.id && i.status !== 'draft').reverse();
   const business = emu.settings.businessName;
@@ -127,17 +150,8 @@ function render(emu: Emulator, session: Stripe.BillingPortal.Session, notice: st
     <p class="muted">${customer.email ?? customer.id}</p>
     ${notice ? html`<div class="notice" role="status">${notice}</div>` : null}
     ${error ? html`<div class="error" role="alert">${error}</div>` : null}
-    ${subs.length ? subs.map((s) => subscriptionCard(emu, session, config, s)) : html`<div class="card"><p>No active subscription.</p></div>`}
-    ${
-      config.features.payment_method_update.enabled
-        ? html`<section class="card" aria-label="Payment method"><h2>Update card</h2>
-            <form method="post" action="/portal/${session.id}/payment-method">
-              <label for="card_number">Card number</label>
-              <input id="card_number" name="card_number" inputmode="numeric" placeholder="1234 1234 1234 1234" required>
-              <button class="full" type="submit">Save card</button>
-            </form></section>`
-        : null
-    }
+    ${subs.length ? subs.map((s) => subscriptionCard(emu, session, config, s, query)) : html`<div class="card"><p>No active subscription.</p></div>`}
+    ${config.features.payment_method_update.enabled ? cardForm(session, query) : null}
     ${
       config.features.invoice_history.enabled
         ? html`<section class="card" aria-label="Invoice history"><h2>Invoice history</h2>
@@ -150,6 +164,94 @@ function render(emu: Emulator, session: Stripe.BillingPortal.Session, notice: st
     }`;
   return page('Billing portal', body);
 }
+
+function cardForm(session: Stripe.BillingPortal.Session, query: string): Html {
+  return html`<section class="card" aria-label="Payment method"><h2>Update card</h2>
+    <form method="post" action="/portal/${session.id}/payment-method${query}">
+      <label for="card_number">Card number</label>
+      <input id="card_number" name="card_number" inputmode="numeric" placeholder="1234 1234 1234 1234" required>
+      <button class="full" type="submit">Save card</button>
+    </form></section>`;
+}
+
+const FLOW_TITLES: Record<string, string> = {
+  payment_method_update: 'Update your payment method',
+  subscription_cancel: 'Cancel your plan',
+  subscription_update: 'Update your plan',
+  subscription_update_confirm: 'Confirm your update',
+};
+
+/** The subscription a deep link is about. */
+function flowSubscriptionId(flow: Stripe.BillingPortal.Session.Flow): string | null {
+  return flow.subscription_cancel?.subscription ?? flow.subscription_update?.subscription ?? flow.subscription_update_confirm?.subscription ?? null;
+}
+
+/**
+ * A deep-link session (`flow_data`) opens on its one action, without the homepage's navigation; once done, the
+ * `hosted_confirmation` page shows the custom message (or what was done) and a link back to the business.
+ */
+function renderFlow(
+  emu: Emulator,
+  session: Stripe.BillingPortal.Session,
+  config: Stripe.BillingPortal.Configuration,
+  flow: Stripe.BillingPortal.Session.Flow,
+  notice: string | null,
+  error: string | null,
+  view: View,
+): string {
+  const business = emu.settings.businessName;
+  const back = session.return_url ? html`<p><a href="${session.return_url}">← Return to ${business}</a></p>` : null;
+  const header = html`${back}<span class="badge test">TEST MODE</span><h1 data-testid="merchant-name">${business}</h1>`;
+  if (view === 'done') {
+    const message = flow.after_completion.hosted_confirmation?.custom_message ?? notice ?? 'Done.';
+    return page('Billing portal', html`${header}<section class="card" aria-label="Confirmation"><h2 data-testid="flow-confirmation">${message}</h2>
+      ${session.return_url ? html`<p><a class="button" href="${session.return_url}">Return to ${business}</a></p>` : null}</section>`);
+  }
+  const sub = emu.store.subscriptions.get(flowSubscriptionId(flow) ?? '');
+  let content: Html;
+  if (flow.type === 'payment_method_update') {
+    content = cardForm(session, '');
+  } else if (!sub) {
+    content = html`<div class="card"><p>This subscription no longer exists.</p></div>`;
+  } else if (flow.type === 'subscription_cancel') {
+    const { end } = period(sub);
+    content =
+      sub.cancel_at !== null || sub.status === 'canceled'
+        ? html`<section class="card" aria-label="Cancel plan"><p data-testid="current-plan">${planLabel(emu, planItemOf(sub).price)}</p><p>Your plan is already canceled${sub.cancel_at ? ` from ${formatDate(sub.cancel_at)}` : ''}.</p></section>`
+        : html`<section class="card" aria-label="Cancel plan">
+            <p><strong data-testid="current-plan">${planLabel(emu, planItemOf(sub).price)}</strong></p>
+            <p>${config.features.subscription_cancel.mode === 'immediately' ? 'Your plan will be canceled now.' : `Your plan will be canceled, but is still available until the end of your billing period on ${formatDate(end)}.`}</p>
+            <form method="post" action="/portal/${session.id}/cancel"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit" class="danger">Cancel plan</button></form>
+          </section>`;
+  } else if (flow.type === 'subscription_update') {
+    content = subscriptionCard(emu, session, config, sub, '', false);
+  } else {
+    const item = flow.subscription_update_confirm?.items[0];
+    const current = planItemOf(sub);
+    const next = item?.price ? emu.store.prices.get(item.price) : current.price;
+    const quantity = item?.quantity ?? current.quantity ?? 1;
+    content = html`<section class="card" aria-label="Confirm update">
+      <p>Current plan: <strong data-testid="current-plan">${planLabel(emu, current.price)}</strong>${(current.quantity ?? 1) !== 1 ? ` × ${current.quantity}` : ''}</p>
+      <p>New plan: <strong data-testid="new-plan">${next ? planLabel(emu, next) : ''}</strong>${quantity !== 1 ? ` × ${quantity}` : ''}</p>
+      <form method="post" action="/portal/${session.id}/confirm-update"><input type="hidden" name="subscription" value="${sub.id}"><button type="submit">Confirm</button></form>
+    </section>`;
+  }
+  return page(
+    'Billing portal',
+    html`${header}<h2 data-testid="flow-title">${FLOW_TITLES[flow.type] ?? ''}</h2>
+      ${notice ? html`<div class="notice" role="status">${notice}</div>` : null}
+      ${error ? html`<div class="error" role="alert">${error}</div>` : null}
+      ${content}`,
+  );
+}
+
+/** Which actions complete a deep link's flow. */
+const FLOW_ACTIONS: Record<string, string[]> = {
+  payment_method_update: ['payment-method'],
+  subscription_cancel: ['cancel'],
+  subscription_update: ['switch', 'quantity'],
+  subscription_update_confirm: ['confirm-update'],
+};
 
 function requireSubscription(emu: Emulator, session: Stripe.BillingPortal.Session, form: Params): Stripe.Subscription {
   const sub = emu.store.subscriptions.get(form.str('subscription') ?? '');
@@ -205,7 +307,7 @@ function switchNow(emu: Emulator, config: Stripe.BillingPortal.Configuration, su
   const behavior = PORTAL_PRORATION[config.features.subscription_update.proration_behavior];
   const at = emu.nowFor(String(sub.customer));
   const endsTrial = sub.status === 'trialing' && config.features.subscription_update.trial_update_behavior === 'end_trial';
-  const plan = planItemChanges(sub, [{ id: planItemOf(sub).id, price, quantity }, ...meteredMoves(emu, sub, price)]);
+  const plan = planItemChanges(sub, [{ id: planItemOf(sub).id, price, quantity }]);
   refuseIfUnpaid(predictUpdateCharge(emu, sub, plan, behavior, at, endsTrial));
   // A switch that applies now replaces a pending one: the schedule is released first.
   const scheduleId = scheduleIdOf(sub);
@@ -214,56 +316,34 @@ function switchNow(emu: Emulator, config: Stripe.BillingPortal.Configuration, su
   applyPlannedChange(emu, sub, { plan, behavior, at, endsTrial, collect: true, before: clone(sub) });
 }
 
-/** The active metered price on the same meter as `metered`, billed on `plan`'s interval. */
-function meteredPriceFor(emu: Emulator, metered: Stripe.Price, plan: Stripe.Price): Stripe.Price {
-  const want = recurringOf(plan);
-  const same = (p: Stripe.Price) => p.recurring?.interval === want.interval && p.recurring.interval_count === want.interval_count;
-  if (same(metered)) return metered;
-  const found = [...emu.store.prices.values()].find(
-    (p) => p.active && p.currency === metered.currency && p.recurring?.usage_type === 'metered' && p.recurring.meter === metered.recurring?.meter && same(p),
-  );
-  if (!found) throw intervalMismatch('items');
-  return found;
-}
-
-/**
- * Metered items follow a plan switch to another interval (every price on a subscription bills on one
- * interval): each moves to its meter's price on the new interval.
- */
-function meteredMoves(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Price): Array<{ id: string; price: Stripe.Price }> {
-  const plan = planItemOf(sub);
-  return sub.items.data
-    .filter((item) => item !== plan)
-    .flatMap((item) => {
-      const next = meteredPriceFor(emu, item.price, price);
-      return next.id === item.price.id ? [] : [{ id: item.id, price: next }];
-    });
-}
-
 /** Keep the current price until the period ends, then switch (a subscription schedule, released afterwards). */
 function switchAtPeriodEnd(emu: Emulator, sub: Stripe.Subscription, price: Stripe.Price, quantity?: number): void {
   const current = planItemOf(sub);
   const nextQuantity = quantity ?? current.quantity ?? 1;
-  const metered = sub.items.data.filter((item) => item !== current);
   const scheduleId = scheduleIdOf(sub);
   const schedule = (scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined) ?? createScheduleFromSubscription(emu, sub, {});
   const { start, end } = period(sub);
   const phases = [
     new Params({
-      items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }, ...metered.map((item) => ({ price: item.price.id }))],
+      items: [{ price: current.price.id, quantity: String(current.quantity ?? 1) }],
       start_date: String(start),
       end_date: String(end),
       // A running trial stays in the current phase: the switch happens when it ends.
       ...(sub.status === 'trialing' && sub.trial_end !== null ? { trial_end: String(sub.trial_end) } : {}),
     }),
     new Params({
-      items: [{ price: price.id, quantity: String(nextQuantity) }, ...metered.map((item) => ({ price: meteredPriceFor(emu, item.price, price).id }))],
+      items: [{ price: price.id, quantity: String(nextQuantity) }],
     }),
   ];
   const scheduleBefore = clone(schedule);
   updateSchedulePhases(emu, schedule, phases);
   schedule.end_behavior = 'release';
   emitEvent(emu, 'subscription_schedule.updated', schedule, scheduleBefore);
+}
+
+function refuseUnavailable(sub: Stripe.Subscription): void {
+  const unavailable = portalUpdateUnavailable(sub);
+  if (unavailable) throw new StripeApiError(400, { type: 'invalid_request_error', message: unavailable });
 }
 
 /** Portal actions, applied the way the hosted portal would through the API. Returns the notice to show. */
@@ -313,6 +393,7 @@ function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Strip
       emitEvent(emu, 'customer.subscription.updated', sub, before);
       return 'Your plan has been renewed.';
     case 'switch': {
+      refuseUnavailable(sub);
       const price = emu.store.prices.get(form.str('price') ?? '');
       const allowed = (config.features.subscription_update.products ?? []).some((p) => price && p.prices.includes(price.id));
       if (!price || !allowed) throw new StripeApiError(400, { type: 'invalid_request_error', message: 'That plan is not available.' });
@@ -323,7 +404,22 @@ function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Strip
       switchNow(emu, config, sub, price);
       return `Your plan has been updated to ${productName(emu, price)}.`;
     }
+    case 'confirm-update': {
+      const item = session.flow?.type === 'subscription_update_confirm' ? session.flow.subscription_update_confirm?.items[0] : undefined;
+      if (!item) throw new StripeApiError(400, { type: 'invalid_request_error', message: 'There is no update to confirm.' });
+      refuseUnavailable(sub);
+      const current = planItemOf(sub);
+      const price = (item.price ? emu.store.prices.get(item.price) : undefined) ?? current.price;
+      const quantity = item.quantity ?? current.quantity ?? 1;
+      if (deferredToPeriodEnd(config, current, price, quantity)) {
+        switchAtPeriodEnd(emu, sub, price, quantity);
+        return `Your plan will be updated on ${formatDate(period(sub).end)}.`;
+      }
+      switchNow(emu, config, sub, price, quantity);
+      return `Your plan has been updated to ${productName(emu, price)}.`;
+    }
     case 'quantity': {
+      refuseUnavailable(sub);
       const item = planItemOf(sub);
       const bounds = quantityBounds(config, item);
       if (!bounds || sub.cancel_at !== null) throw new StripeApiError(400, { type: 'invalid_request_error', message: 'The quantity of this plan cannot be changed.' });
@@ -346,8 +442,16 @@ function act(emu: Emulator, session: Stripe.BillingPortal.Session, config: Strip
   }
 }
 
+/** Where a completed deep link goes: `after_completion` (redirect, hosted confirmation or the portal homepage). */
+function afterCompletion(session: Stripe.BillingPortal.Session, flow: Stripe.BillingPortal.Session.Flow, notice: string): string {
+  const done = flow.after_completion;
+  if (done.type === 'redirect' && done.redirect) return done.redirect.return_url;
+  const view = done.type === 'hosted_confirmation' ? 'done' : 'home';
+  return `/portal/${session.id}?view=${view}&notice=${encodeURIComponent(notice)}`;
+}
+
 export async function handlePortalPage(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-  const m = /^\/portal\/([^/]+)(?:\/(cancel|resume|switch|quantity|payment-method))?$/.exec(url.pathname);
+  const m = /^\/portal\/([^/]+)(?:\/(cancel|resume|switch|quantity|payment-method|confirm-update))?$/.exec(url.pathname);
   if (!m) return false;
   const session = emu.store.portalSessions.get(decodeURIComponent(m[1]));
   const config = session ? configOf(emu, session) : undefined;
@@ -355,18 +459,29 @@ export async function handlePortalPage(emu: Emulator, req: IncomingMessage, res:
     notFound(res, 'This portal session does not exist.');
     return true;
   }
+  const requested = url.searchParams.get('view');
+  const view: View = requested === 'home' || requested === 'done' ? requested : 'flow';
   if (req.method === 'GET' && !m[2]) {
-    sendHtml(res, 200, render(emu, session, url.searchParams.get('notice'), url.searchParams.get('error')));
+    sendHtml(res, 200, render(emu, session, url.searchParams.get('notice'), url.searchParams.get('error'), view));
     return true;
   }
   if (req.method !== 'POST' || !m[2]) return false;
   const form = new Params(parseForm(await readBody(req)));
+  const flow = view === 'flow' ? session.flow : null;
+  const back = `/portal/${session.id}${view === 'home' ? '?view=home&' : '?'}`;
   try {
+    if (flow) {
+      // A deep link only does its own action, on its own subscription.
+      const subscription = flowSubscriptionId(flow);
+      if (!FLOW_ACTIONS[flow.type]?.includes(m[2]) || (subscription && form.str('subscription') !== subscription)) {
+        throw new StripeApiError(400, { type: 'invalid_request_error', message: 'This action is not part of this portal link.' });
+      }
+    }
     const notice = emu.withRequest({ id: null, idempotencyKey: null }, () => act(emu, session, config, m[2], form));
-    redirect(res, `/portal/${session.id}?notice=${encodeURIComponent(notice)}`);
+    redirect(res, flow ? afterCompletion(session, flow, notice) : `${back}notice=${encodeURIComponent(notice)}`);
   } catch (err) {
     if (!(err instanceof StripeApiError)) throw err;
-    redirect(res, `/portal/${session.id}?error=${encodeURIComponent(err.body.message)}`);
+    redirect(res, `${back}error=${encodeURIComponent(err.body.message)}`);
   }
   return true;
 }

@@ -8,6 +8,134 @@ import { clone } from '../json';
 import { invalidRequest, parameterMissing, resourceMissing } from '../http/errors';
 import { newestFirst, paginate } from '../http/pagination';
 import { getCustomer } from './lookup';
+import { portalUpdateUnavailable } from '../billing/portal-limits';
+
+type Flow = Stripe.BillingPortal.Session.Flow;
+const FLOW_FEATURE = {
+  payment_method_update: 'payment_method_update',
+  subscription_cancel: 'subscription_cancel',
+  subscription_update: 'subscription_update',
+  subscription_update_confirm: 'subscription_update',
+} as const;
+
+/** The deep link's subscription: it must exist, belong to the session's customer and not be canceled. */
+function flowSubscription(emu: Emulator, p: Params, customer: string): Stripe.Subscription {
+  const param = p.name('subscription');
+  const id = p.requiredStr('subscription');
+  const sub = emu.store.subscriptions.get(id);
+  if (!sub) throw resourceMissing('subscription', id, param);
+  if (sub.customer !== customer) throw invalidRequest(`The subscription ${id} does not belong to the customer ${customer}.`, param);
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
+    throw invalidRequest(`The subscription ${id} has status ${sub.status} and cannot be managed in the customer portal.`, param);
+  }
+  return sub;
+}
+
+/** A subscription the portal cannot update (several items, usage-based prices) cannot get an update deep link. */
+function updatable(sub: Stripe.Subscription, param: string): void {
+  const reason = portalUpdateUnavailable(sub);
+  if (reason) throw invalidRequest(reason, param);
+}
+
+function configuredPrices(config: Stripe.BillingPortal.Configuration): string[] {
+  return (config.features.subscription_update.products ?? []).flatMap((p) => p.prices);
+}
+
+/**
+ * `flow_data`: a deep link into one portal action (Stripe's four flow types), checked the way Stripe does: the
+ * feature must be enabled in the configuration, the subscription must be the customer's and, for updates, one
+ * the portal can update, with prices from the configuration's products.
+ */
+function parseFlow(emu: Emulator, p: Params, customer: string, config: Stripe.BillingPortal.Configuration): Flow {
+  const type = p.oneOf('type', ['payment_method_update', 'subscription_cancel', 'subscription_update', 'subscription_update_confirm'] as const);
+  if (!type) throw parameterMissing('flow_data[type]');
+  const feature = FLOW_FEATURE[type];
+  if (!config.features[feature].enabled) {
+    throw invalidRequest(`The \`${type}\` flow cannot be used because the \`${feature}\` feature is disabled in the portal configuration ${config.id}.`, 'flow_data[type]');
+  }
+  const flow: Flow = {
+    after_completion: afterCompletion(p.obj('after_completion')),
+    customer_update: null,
+    subscription_cancel: null,
+    subscription_pause: null,
+    subscription_update: null,
+    subscription_update_confirm: null,
+    type,
+  };
+  if (type === 'subscription_cancel') {
+    const cancel = p.obj('subscription_cancel');
+    if (!cancel) throw parameterMissing('flow_data[subscription_cancel]');
+    flow.subscription_cancel = { retention: null, subscription: flowSubscription(emu, cancel, customer).id };
+  }
+  if (type === 'subscription_update') {
+    const update = p.obj('subscription_update');
+    if (!update) throw parameterMissing('flow_data[subscription_update]');
+    const sub = flowSubscription(emu, update, customer);
+    updatable(sub, 'flow_data[subscription_update][subscription]');
+    const current = sub.items.data[0]?.price.id;
+    const quantities = config.features.subscription_update.default_allowed_updates.includes('quantity');
+    if (!configuredPrices(config).some((id) => id !== current) && !quantities) {
+      throw invalidRequest(
+        `The subscription ${sub.id} cannot be updated in the portal: the configuration ${config.id} offers no other price in features.subscription_update.products.`,
+        'flow_data[subscription_update][subscription]',
+      );
+    }
+    flow.subscription_update = { subscription: sub.id };
+  }
+  if (type === 'subscription_update_confirm') {
+    const confirm = p.obj('subscription_update_confirm');
+    if (!confirm) throw parameterMissing('flow_data[subscription_update_confirm]');
+    const sub = flowSubscription(emu, confirm, customer);
+    updatable(sub, 'flow_data[subscription_update_confirm][subscription]');
+    const items = confirm.objArray('items');
+    if (!items?.length) throw parameterMissing('flow_data[subscription_update_confirm][items]');
+    flow.subscription_update_confirm = {
+      discounts: null,
+      items: items.map((item) => {
+        const id = item.requiredStr('id');
+        if (!sub.items.data.some((i) => i.id === id)) throw resourceMissing('subscription item', id, item.name('id'));
+        const price = item.str('price') ?? null;
+        const quantity = item.int('quantity');
+        if (price === null && quantity === undefined) {
+          throw invalidRequest(`You must specify a price or a quantity for ${item.name('id')}.`, item.name('price'));
+        }
+        if (price !== null && !configuredPrices(config).includes(price)) {
+          throw invalidRequest(
+            `The price ${price} must be one of the prices in the portal configuration's features.subscription_update.products.`,
+            item.name('price'),
+          );
+        }
+        if (quantity !== undefined) {
+          if (!config.features.subscription_update.default_allowed_updates.includes('quantity')) {
+            throw invalidRequest(
+              `Quantity updates are not allowed by the portal configuration ${config.id} (features.subscription_update.default_allowed_updates).`,
+              item.name('quantity'),
+            );
+          }
+          if (quantity < 1) throw invalidRequest('This value must be greater than or equal to 1.', item.name('quantity'), 'parameter_invalid_integer');
+        }
+        return { id, price, ...(quantity !== undefined ? { quantity } : {}) };
+      }),
+      subscription: sub.id,
+    };
+  }
+  return flow;
+}
+
+function afterCompletion(p: Params | undefined): Stripe.BillingPortal.Session.Flow.AfterCompletion {
+  const type = p?.oneOf('type', ['hosted_confirmation', 'portal_homepage', 'redirect'] as const) ?? 'portal_homepage';
+  if (p && !p.has('type')) throw parameterMissing('flow_data[after_completion][type]');
+  const result: Stripe.BillingPortal.Session.Flow.AfterCompletion = { hosted_confirmation: null, redirect: null, type };
+  if (type === 'redirect') {
+    const redirect = p?.obj('redirect');
+    if (!redirect) throw parameterMissing('flow_data[after_completion][redirect]');
+    result.redirect = { return_url: redirect.requiredStr('return_url') };
+  }
+  if (type === 'hosted_confirmation') {
+    result.hosted_confirmation = { custom_message: p?.obj('hosted_confirmation')?.str('custom_message') ?? null };
+  }
+  return result;
+}
 
 type Features = Stripe.BillingPortal.Configuration.Features;
 const PRORATION = ['always_invoice', 'create_prorations', 'none'] as const;
@@ -176,6 +304,8 @@ export function registerBillingPortal(router: Router): void {
     const customer = getCustomer(emu, params.requiredStr('customer'), 'customer');
     const configId = params.str('configuration');
     const config = configId ? getConfiguration(emu, configId, 'configuration') : defaultConfiguration(emu);
+    const flowData = params.obj('flow_data');
+    const flow = flowData ? parseFlow(emu, flowData, customer.id, config) : null;
     const id = newId('bps');
     const session: Stripe.BillingPortal.Session = {
       id,
@@ -184,7 +314,7 @@ export function registerBillingPortal(router: Router): void {
       created: emu.realNow(),
       customer: customer.id,
       customer_account: null,
-      flow: null,
+      flow,
       livemode: false,
       locale: null,
       on_behalf_of: null,

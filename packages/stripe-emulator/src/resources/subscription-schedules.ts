@@ -3,8 +3,8 @@ import { emitEvent } from '../events';
 import { clone } from '../json';
 import { invalidRequest, parameterMissing } from '../http/errors';
 import { newestFirst, paginate } from '../http/pagination';
-import { getSchedule, getSubscription } from './lookup';
-import { createScheduleFromSubscription, releaseSchedule, updateSchedulePhases } from '../billing/schedules';
+import { getCustomer, getSchedule, getSubscription } from './lookup';
+import { createScheduleFromSubscription, createScheduleWithPhases, releaseSchedule, updateSchedulePhases } from '../billing/schedules';
 import { cancelSubscription } from '../billing/subscriptions';
 
 const END_BEHAVIORS = ['cancel', 'none', 'release', 'renew'] as const;
@@ -13,11 +13,21 @@ export function registerSubscriptionSchedules(router: Router): void {
   router.post('/v1/subscription_schedules', ({ emu, params }) => {
     const from = params.str('from_subscription');
     if (!from) {
-      if (params.has('phases')) {
-        throw invalidRequest('The emulator creates subscription schedules from existing subscriptions only (pass from_subscription).', 'from_subscription');
-      }
-      throw parameterMissing('from_subscription');
+      // A new subscription, created by the schedule from its first phase.
+      const customerId = params.str('customer');
+      if (!customerId) throw parameterMissing(params.has('phases') ? 'customer' : 'from_subscription');
+      const customer = getCustomer(emu, customerId, 'customer');
+      const phases = params.objArray('phases');
+      if (!phases?.length) throw parameterMissing('phases');
+      const startRaw = params.str('start_date');
+      const start = startRaw === undefined || startRaw === 'now' ? 'now' : params.requiredInt('start_date');
+      const schedule = createScheduleWithPhases(emu, customer, phases, start, params.applyMetadata({}));
+      const endBehavior = params.oneOf('end_behavior', END_BEHAVIORS);
+      if (endBehavior) schedule.end_behavior = endBehavior;
+      return schedule;
     }
+    if (params.has('customer')) throw invalidRequest('You cannot set `customer` if `from_subscription` is set.', 'customer');
+    if (params.has('start_date')) throw invalidRequest('You cannot set `start_date` if `from_subscription` is set.', 'start_date');
     if (params.has('phases')) {
       throw invalidRequest('You cannot set `phases` if `from_subscription` is set.', 'phases');
     }

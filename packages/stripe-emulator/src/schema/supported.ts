@@ -123,7 +123,10 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/webhook_endpoints/{}': ['url', 'enabled_events', 'description', 'disabled', 'metadata', 'expand'],
   'DELETE /v1/webhook_endpoints/{}': [],
 
-  'POST /v1/subscription_schedules': ['from_subscription', 'end_behavior', 'metadata', 'expand'],
+  'POST /v1/subscription_schedules': [
+    'from_subscription', 'end_behavior', 'metadata', 'expand', 'customer', 'start_date',
+    ...prefixed('phases', ['end_date', 'duration', 'proration_behavior', 'trial_end', 'metadata', ...prefixed('items', ['price', 'plan', 'quantity', 'metadata'])]),
+  ],
   'GET /v1/subscription_schedules': [...LIST, 'customer'],
   'GET /v1/subscription_schedules/{}': ['expand'],
   'POST /v1/subscription_schedules/{}': [
@@ -137,7 +140,13 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/billing_portal/configurations': [...LIST, 'active', 'is_default'],
   'GET /v1/billing_portal/configurations/{}': ['expand'],
   'POST /v1/billing_portal/configurations/{}': [...PORTAL_CONFIGURATION, 'active'],
-  'POST /v1/billing_portal/sessions': ['customer', 'configuration', 'return_url', 'expand'],
+  'POST /v1/billing_portal/sessions': [
+    'customer', 'configuration', 'return_url', 'expand',
+    'flow_data.type=payment_method_update|subscription_cancel|subscription_update|subscription_update_confirm', 'flow_data.after_completion.type',
+    'flow_data.after_completion.redirect.return_url', 'flow_data.after_completion.hosted_confirmation.custom_message', 'flow_data.subscription_cancel.subscription',
+    'flow_data.subscription_update.subscription', 'flow_data.subscription_update_confirm.subscription', 'flow_data.subscription_update_confirm.items.id',
+    'flow_data.subscription_update_confirm.items.price', 'flow_data.subscription_update_confirm.items.quantity',
+  ],
 
   'POST /v1/billing/meters': ['display_name', 'event_name', 'event_time_window', 'default_aggregation.formula', 'customer_mapping.event_payload_key', 'customer_mapping.type', 'value_settings.event_payload_key', 'expand'],
   'GET /v1/billing/meters': [...LIST, 'status'],
@@ -149,7 +158,25 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/payment_intents/{}': ['expand'],
   'GET /v1/charges/{}': ['expand'],
   'GET /v1/setup_intents/{}': ['expand'],
-  'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand'],
+  'POST /v1/payment_intents/{}/confirm': ['payment_method', 'expand', 'off_session', 'return_url', 'error_on_requires_action', 'setup_future_usage'],
+  'POST /v1/payment_intents': [
+    'amount', 'currency', 'customer', 'payment_method', 'allowed_payment_method_types=card', 'automatic_payment_methods.enabled', 'automatic_payment_methods.allow_redirects',
+    'confirm', 'off_session', 'return_url', 'error_on_requires_action', 'setup_future_usage', 'capture_method', 'description', 'metadata', 'receipt_email',
+    'statement_descriptor', 'statement_descriptor_suffix', 'expand',
+  ],
+  'GET /v1/payment_intents': [...LIST, 'customer', 'created'],
+  'POST /v1/payment_intents/{}': ['amount', 'currency', 'customer', 'payment_method', 'allowed_payment_method_types=card', 'setup_future_usage', 'capture_method', 'description', 'metadata', 'receipt_email', 'expand'],
+  'POST /v1/payment_intents/{}/capture': ['amount_to_capture', 'expand'],
+  'POST /v1/payment_intents/{}/cancel': ['cancellation_reason', 'expand'],
+  'POST /v1/setup_intents': [
+    'customer', 'payment_method', 'allowed_payment_method_types=card', 'automatic_payment_methods.enabled', 'automatic_payment_methods.allow_redirects', 'confirm', 'return_url',
+    'usage', 'description', 'metadata', 'expand',
+  ],
+  'GET /v1/setup_intents': [...LIST, 'customer', 'payment_method', 'created'],
+  'POST /v1/setup_intents/{}': ['customer', 'payment_method', 'allowed_payment_method_types=card', 'description', 'metadata', 'expand'],
+  'POST /v1/setup_intents/{}/confirm': ['payment_method', 'return_url', 'expand'],
+  'POST /v1/setup_intents/{}/cancel': ['cancellation_reason', 'expand'],
+  'GET /v1/charges': [...LIST, 'customer', 'payment_intent', 'created'],
 
   'POST /v1/billing/meter_events': ['event_name', 'payload', 'identifier', 'timestamp'],
 
