@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import Stripe from 'stripe';
 
 export interface StepExpectation {
   status: number;
@@ -31,12 +32,18 @@ export interface ConformanceStep {
   name: string;
   /** Where in the client the request comes from. */
   source: string;
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
+  method?: 'GET' | 'POST' | 'DELETE';
+  path?: string;
   params?: Record<string, unknown>;
   /** A control-endpoint step (a person on a hosted page): JSON body, no Stripe-Version. */
   emulator?: boolean;
   json?: unknown;
+  /**
+   * A webhook the client's endpoint receives (instead of a request): the newest delivered event of `type` whose
+   * `data.object` fields equal `match`, verified with the SDK's constructEvent and `secret` (the endpoint's, from an
+   * earlier step); `expect` is checked against the event.
+   */
+  webhook?: { type: string; secret: string; match?: Record<string, unknown> };
   /** A feature this step relies on that is being built on another branch (see IMPLEMENTED in the test). */
   needs?: string | string[];
   expect: StepExpectation;
@@ -69,7 +76,7 @@ const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+)*)\}/g;
 
 /** The steps a step refers to through placeholders. */
 export function referencedSteps(step: ConformanceStep): string[] {
-  const text = JSON.stringify([step.path, step.params ?? null, step.json ?? null, step.expect]);
+  const text = JSON.stringify([step.path ?? null, step.params ?? null, step.json ?? null, step.webhook ?? null, step.expect]);
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]))];
 }
 
@@ -77,8 +84,11 @@ export function referencedSteps(step: ConformanceStep): string[] {
  * What a step needs: its own `needs` and those of every step it refers to (an answer that was never fetched cannot be
  * referred to). Throws for an unknown feature or a reference to a step that does not come earlier.
  */
+/** Answers the test provides before any step: `receiver` is the clients' webhook endpoint (`${receiver.url}`). */
+export const PROVIDED = ['receiver'];
+
 export function effectiveNeeds(client: ConformanceClient): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+  const out = new Map<string, Set<string>>(PROVIDED.map((name) => [name, new Set<string>()]));
   for (const step of client.steps) {
     const needs = new Set<string>(step.needs === undefined ? [] : Array.isArray(step.needs) ? step.needs : [step.needs]);
     for (const need of needs) {
@@ -147,8 +157,35 @@ export interface StepResult {
   problems: string[];
 }
 
+/** What a client's webhook endpoint received: each delivery's raw body and Stripe-Signature header. */
+export interface WebhookLog {
+  received: { rawBody: string; signature: string }[];
+}
+
+async function receiveWebhook(baseUrl: string, step: ConformanceStep, answers: Map<string, unknown>, log: WebhookLog | undefined): Promise<StepResult> {
+  if (!log || !step.webhook) throw new Error(`${step.name}: a webhook step needs the test's webhook log`);
+  await fetch(`${baseUrl}/_emulator/flush`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+  const secret = resolve(step.webhook.secret, answers) as string;
+  const match = (resolve(step.webhook.match ?? {}, answers) ?? {}) as Record<string, unknown>;
+  for (const delivery of [...log.received].reverse()) {
+    const event = JSON.parse(delivery.rawBody) as Stripe.Event;
+    if (event.type !== step.webhook.type) continue;
+    if (!Object.entries(match).every(([path, want]) => isDeepStrictEqual(getPath(event.data.object, path), want))) continue;
+    const problems: string[] = [];
+    try {
+      Stripe.webhooks.constructEvent(delivery.rawBody, delivery.signature, secret);
+    } catch (err) {
+      problems.push(`signature: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { status: 200, body: event, problems: [...problems, ...check({ ...step.expect, status: 200 }, 200, event, answers)] };
+  }
+  return { status: 0, body: null, problems: [`no ${step.webhook.type} delivered matching ${JSON.stringify(match)} (received: ${log.received.map((d) => (JSON.parse(d.rawBody) as Stripe.Event).type).join(', ') || 'nothing'})`] };
+}
+
 /** Sends one step (placeholders resolved) and checks its answer. */
-export async function runStep(baseUrl: string, client: ConformanceClient, step: ConformanceStep, answers: Map<string, unknown>): Promise<StepResult> {
+export async function runStep(baseUrl: string, client: ConformanceClient, step: ConformanceStep, answers: Map<string, unknown>, webhooks?: WebhookLog): Promise<StepResult> {
+  if (step.webhook) return receiveWebhook(baseUrl, step, answers, webhooks);
+  if (!step.method || !step.path) throw new Error(`${step.name}: a step needs a method and a path, or a webhook`);
   const path = resolve(step.path, answers) as string;
   let url = `${baseUrl}${path}`;
   const init: RequestInit & { headers: Record<string, string> } = { method: step.method, headers: {} };

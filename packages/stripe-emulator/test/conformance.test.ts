@@ -8,22 +8,40 @@
  * adds each feature here as its branch lands; once every feature is listed, every step runs (the last test checks
  * that no step is left out).
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../src/index';
-import { FEATURES, effectiveNeeds, loadClients, runStep } from '../conformance/replay';
+import { FEATURES, effectiveNeeds, loadClients, runStep, type WebhookLog } from '../conformance/replay';
 
 /** Features that have landed: 'versions' (wt-versions), 'tax' (wt-tax), 'intents' (wt-intents), 'search' (wt-search), 'discounts' (wt-discounts), 'invoicing' (wt-invoicing). */
 const IMPLEMENTED: string[] = [];
 
 const clients = loadClients();
 let emulator: EmulatorHandle;
+/** The clients' webhook endpoint: records every delivery as sent (the replay verifies signatures itself). */
+const webhooks: WebhookLog = { received: [] };
+let receiver: Server;
+let receiverUrl = '';
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, testMode: true });
-  // No webhook endpoint: these clients' webhook handlers are replayed as the API calls they make.
-  await fetch(`${emulator.url}/_emulator/config`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ webhookUrl: null }) });
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      webhooks.received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['stripe-signature'] ?? '') });
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', () => done()));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhook`;
 });
-afterAll(async () => emulator?.stop());
+afterAll(async () => {
+  await emulator?.stop();
+  receiver?.closeAllConnections();
+  await new Promise<void>((done) => (receiver ? receiver.close(() => done()) : done()));
+});
 
 const runnable = (needs: Set<string>) => [...needs].every((n) => IMPLEMENTED.includes(n));
 
@@ -33,12 +51,15 @@ describe.each(clients.map((c) => [`${c.client} @ ${c.commit.slice(0, 12)} (Strip
 
   beforeAll(async () => {
     await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+    // No default endpoint: each client registers its own (a step), with its API version.
     await fetch(`${emulator.url}/_emulator/config`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ webhookUrl: null }) });
+    webhooks.received.length = 0;
+    answers.set('receiver', { url: receiverUrl });
   });
 
   const steps = client.steps.filter((s) => runnable(needs.get(s.name) ?? new Set()));
-  it.each(steps.map((s) => [`${s.method} ${s.path} (${s.name})`, s] as const))('%s', async (_label, step) => {
-    const result = await runStep(emulator.url, client, step, answers);
+  it.each(steps.map((s) => [s.webhook ? `webhook ${s.webhook.type} (${s.name})` : `${s.method} ${s.path} (${s.name})`, s] as const))('%s', async (_label, step) => {
+    const result = await runStep(emulator.url, client, step, answers, webhooks);
     answers.set(step.name, result.body);
     expect(result.problems, `${step.name} — ${step.source}`).toEqual([]);
   });
