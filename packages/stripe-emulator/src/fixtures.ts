@@ -190,7 +190,8 @@ function formPairs(params: Record<string, unknown>, resolver: Resolver, fixture:
   const out: [string, string][] = [];
   const scalar = (key: string, value: unknown) => {
     if (typeof value === 'string') out.push([key, resolver.string(value, fixture)]);
-    else if (typeof value === 'number') out.push([key, Number.isInteger(value) ? String(value) : String(value)]);
+    // Numbers as the CLI writes them: 10 → "10", 25.50 → "25.5" (never exponent notation).
+    else if (typeof value === 'number') out.push([key, Number.isInteger(value) ? BigInt(value).toString() : String(value)]);
     else if (typeof value === 'boolean') out.push([key, String(value)]);
   };
   const map = (obj: Record<string, unknown>, parent: string, index: number) => {
