@@ -10,6 +10,7 @@ import { handlePage } from './pages/index';
 
 export { DEFAULT_WEBHOOK_SECRET, DEFAULT_PORT, DEFAULT_WEBHOOK_URL, API_VERSION } from './config';
 export { TRIGGERS, parseTriggerArgs, triggerEvent } from './trigger';
+export { runFixtures, loadFixtureFile, FixtureError, fixturesCli, type FixtureFile, type FixtureRequest, type FixtureRun, type RunFixturesOptions } from './fixtures';
 export type { DeliveryRecord } from './webhooks/delivery';
 export { API_VERSIONS, type ApiVersion } from './versions/versions';
 

@@ -1,5 +1,6 @@
 import { startEmulator } from './index';
 import { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET, DEFAULT_WEBHOOK_URL } from './config';
+import { fixturesCli } from './fixtures';
 
 async function main(): Promise<void> {
   const handle = await startEmulator({
@@ -20,7 +21,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
+// `stripe-emulator fixtures <file.json> …` runs a Stripe CLI fixture file against a running emulator; with no
+// subcommand the emulator starts.
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'fixtures') {
+  void fixturesCli(rest).then((code) => process.exit(code));
+} else if (command !== undefined) {
+  console.error(`Unknown command ${command}. Usage:\n  stripe-emulator              start the emulator (settings in the environment, see README.md)\n  stripe-emulator fixtures <file.json> [options]`);
   process.exit(1);
-});
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -33,13 +33,18 @@ async function control(ctx: TriggerContext, path: string, body: unknown): Promis
   if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
 }
 
-async function price(ctx: TriggerContext): Promise<Stripe.Price> {
-  return ctx.stripe.prices.create({
-    currency: 'usd',
-    unit_amount: 2000,
-    recurring: { interval: 'month' },
-    product_data: { name: 'myproduct (stripe trigger)' },
-  });
+/** What the Stripe CLI's fixtures write in descriptions. */
+const CREATED_BY = '(created by Stripe CLI)';
+
+/** The CLI fixtures' product (`myproduct`). */
+function product(ctx: TriggerContext): Promise<Stripe.Product> {
+  return ctx.stripe.products.create({ name: 'myproduct', description: CREATED_BY });
+}
+
+/** The CLI fixtures' price: $15.00 a month (one-time with `recurring: false`). */
+async function price(ctx: TriggerContext, recurring = true): Promise<Stripe.Price> {
+  const p = await product(ctx);
+  return ctx.stripe.prices.create({ product: p.id, unit_amount: 1500, currency: 'usd', ...(recurring ? { recurring: { interval: 'month' } } : {}) });
 }
 
 /** A scenario that cannot act on an existing customer refuses `--customer` rather than ignoring it. */
@@ -48,9 +53,9 @@ function refuseCustomer(ctx: TriggerContext, why: string): void {
 }
 
 /**
- * The customer the scenario acts on, with `card` attached: a new one (the card as its default, as `stripe trigger`
- * does), or the `--customer` one, whose default payment method is left alone (`paymentMethod` is then set on what
- * the scenario creates).
+ * The customer the scenario acts on, with `card` attached: a new one (created with the card as its default in one
+ * call, as the CLI's fixtures do), or the `--customer` one, whose default payment method is left alone
+ * (`paymentMethod` is then set on what the scenario creates).
  */
 async function customerWith(ctx: TriggerContext, card: string | null, testClock?: string): Promise<{ customer: Stripe.Customer; paymentMethod?: string }> {
   if (ctx.customer) {
@@ -58,12 +63,15 @@ async function customerWith(ctx: TriggerContext, card: string | null, testClock?
     const pm = await ctx.stripe.paymentMethods.attach(card, { customer: ctx.customer.id });
     return { customer: ctx.customer, paymentMethod: pm.id };
   }
-  const customer = await ctx.stripe.customers.create({ email: 'trigger@example.com', description: '(created by stripe trigger)', ...(testClock ? { test_clock: testClock } : {}) });
-  if (!card) return { customer };
-  const pm = await ctx.stripe.paymentMethods.attach(card, { customer: customer.id });
-  return { customer: await ctx.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } }) };
+  const customer = await ctx.stripe.customers.create({
+    description: CREATED_BY,
+    ...(card ? { payment_method: card, invoice_settings: { default_payment_method: card } } : {}),
+    ...(testClock ? { test_clock: testClock } : {}),
+  });
+  return { customer };
 }
 
+/** customer → product → price → subscription, as the CLI's customer.subscription.created fixture. */
 async function subscription(ctx: TriggerContext, card: string | null, extra: Partial<Stripe.SubscriptionCreateParams> = {}, testClock?: string) {
   const { customer, paymentMethod } = await customerWith(ctx, card, testClock);
   const p = await price(ctx);
@@ -82,37 +90,58 @@ async function clock(ctx: TriggerContext): Promise<Stripe.TestHelpers.TestClock>
     if (!id) throw new Error(`${ctx.eventType} needs time to pass: --customer must name a customer created on a test clock (${ctx.customer.id} is not).`);
     return ctx.stripe.testHelpers.testClocks.retrieve(id);
   }
-  return ctx.stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000), name: 'stripe trigger' });
+  return ctx.stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000), name: CREATED_BY });
 }
 
 const advance = (ctx: TriggerContext, clockId: string, to: number) => ctx.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: to });
 
+/** A payment-mode Checkout Session for 2 × a one-time $15.00 price, as the CLI's checkout.session.* fixtures. */
+async function paymentCheckout(ctx: TriggerContext): Promise<Stripe.Checkout.Session> {
+  const p = await price(ctx, false);
+  return ctx.stripe.checkout.sessions.create({
+    success_url: 'https://httpbin.org/post',
+    cancel_url: 'https://httpbin.org/post',
+    mode: 'payment',
+    ...(ctx.customer ? { customer: ctx.customer.id } : {}),
+    line_items: [{ price: p.id, quantity: 2 }],
+  });
+}
+
+/**
+ * Each scenario follows the Stripe CLI's fixture for the event (github.com/stripe/stripe-cli pkg/fixtures/triggers):
+ * the same requests in the same order, and nothing after the event asked for (a `customer.subscription.created`
+ * trigger leaves the subscription active). Where the CLI's fixture uses an API the emulator does not have yet, the
+ * README's "stripe:trigger" section says what the scenario does instead.
+ */
 const scenarios: Record<string, Scenario> = {
   customer: async (ctx) => {
     if (ctx.eventType === 'customer.created') refuseCustomer(ctx, 'creates a new customer');
     const { customer } = await customerWith(ctx, null);
-    await ctx.stripe.customers.update(customer.id, { metadata: { triggered: 'true' } });
-    // An existing customer is deleted only when that is the event asked for.
-    if (!ctx.customer || ctx.eventType === 'customer.deleted') await ctx.stripe.customers.del(customer.id);
+    if (ctx.eventType === 'customer.updated') await ctx.stripe.customers.update(customer.id, { metadata: { foo: 'bar' } });
+    if (ctx.eventType === 'customer.deleted') await ctx.stripe.customers.del(customer.id);
   },
   product: async (ctx) => {
     refuseCustomer(ctx, 'is not about a customer');
+    if (ctx.eventType.startsWith('product.')) {
+      const p = await product(ctx);
+      if (ctx.eventType === 'product.updated') await ctx.stripe.products.update(p.id, { metadata: { foo: 'bar' } });
+      return;
+    }
     const p = await price(ctx);
-    await ctx.stripe.prices.update(p.id, { metadata: { triggered: 'true' } });
-    await ctx.stripe.products.update(String(p.product), { metadata: { triggered: 'true' } });
+    if (ctx.eventType === 'price.updated') await ctx.stripe.prices.update(p.id, { metadata: { foo: 'bar' } });
   },
   paymentMethod: async (ctx) => {
     const { customer } = await customerWith(ctx, null);
     const pm = await ctx.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
-    await ctx.stripe.paymentMethods.detach(pm.id);
+    if (ctx.eventType === 'payment_method.detached') await ctx.stripe.paymentMethods.detach(pm.id);
   },
   subscription: async (ctx) => {
     const sub = await subscription(ctx, 'pm_card_visa');
-    await ctx.stripe.subscriptions.update(sub.id, { metadata: { triggered: 'true' } });
-    await ctx.stripe.subscriptions.cancel(sub.id);
+    if (ctx.eventType === 'customer.subscription.updated') await ctx.stripe.subscriptions.update(sub.id, { metadata: { foo: 'bar' } });
+    if (ctx.eventType === 'customer.subscription.deleted') await ctx.stripe.subscriptions.cancel(sub.id);
   },
   trialWillEnd: async (ctx) => {
-    await subscription(ctx, 'pm_card_visa', { trial_period_days: 1 });
+    await subscription(ctx, null, { trial_period_days: 1 });
   },
   paymentFailed: async (ctx) => {
     await subscription(ctx, 'pm_card_chargeCustomerFail');
@@ -129,15 +158,8 @@ const scenarios: Record<string, Scenario> = {
     await ctx.stripe.invoices.markUncollectible(String(sub.latest_invoice));
   },
   checkoutCompleted: async (ctx) => {
-    const { customer } = await customerWith(ctx, null);
-    const p = await price(ctx);
-    const session = await ctx.stripe.checkout.sessions.create({
-      mode: 'subscription',
-      customer: customer.id,
-      line_items: [{ price: p.id, quantity: 1 }],
-      success_url: 'https://example.com/success',
-    });
-    await control(ctx, `/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
+    const session = await paymentCheckout(ctx);
+    await control(ctx, `/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242', email: 'stripe@example.com', name: 'Jenny Rosen' });
   },
   setupIntent: async (ctx) => {
     const { customer } = await customerWith(ctx, null);
@@ -145,18 +167,12 @@ const scenarios: Record<string, Scenario> = {
       mode: 'setup',
       customer: customer.id,
       currency: 'usd',
-      success_url: 'https://example.com/success',
+      success_url: 'https://httpbin.org/post',
     });
     await control(ctx, `/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
   },
   checkoutExpired: async (ctx) => {
-    const p = await price(ctx);
-    const session = await ctx.stripe.checkout.sessions.create({
-      mode: 'subscription',
-      ...(ctx.customer ? { customer: ctx.customer.id } : {}),
-      line_items: [{ price: p.id, quantity: 1 }],
-      success_url: 'https://example.com/success',
-    });
+    const session = await paymentCheckout(ctx);
     await ctx.stripe.checkout.sessions.expire(session.id);
   },
   upcoming: async (ctx) => {
@@ -169,22 +185,22 @@ const scenarios: Record<string, Scenario> = {
     if (ctx.customer?.invoice_settings.default_payment_method || ctx.customer?.default_source) {
       throw new Error(`${ctx.eventType} needs a customer without a payment method (a trial that ends without one pauses): ${ctx.customer.id} has one.`);
     }
-    const c = await clock(ctx);
-    const sub = await subscription(ctx, null, { trial_period_days: 1, trial_settings: { end_behavior: { missing_payment_method: 'pause' } } }, c.id);
-    await advance(ctx, c.id, c.frozen_time + 2 * DAY);
+    const sub = await subscription(ctx, null, { trial_period_days: 7, trial_settings: { end_behavior: { missing_payment_method: 'pause' } } });
+    await ctx.stripe.subscriptions.update(sub.id, { trial_end: 'now' });
+    if (ctx.eventType !== 'customer.subscription.resumed') return;
+    // The CLI resumes without a payment method; the emulator's resume needs one (see the README), so a card is
+    // attached first: as the subscription's default for --customer, the customer's otherwise.
     const pm = await ctx.stripe.paymentMethods.attach('pm_card_visa', { customer: String(sub.customer) });
     if (ctx.customer) await ctx.stripe.subscriptions.update(sub.id, { default_payment_method: pm.id });
     else await ctx.stripe.customers.update(String(sub.customer), { invoice_settings: { default_payment_method: pm.id } });
-    await ctx.stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: { type: 'now' } });
+    await ctx.stripe.subscriptions.resume(sub.id);
   },
   schedule: async (ctx) => {
     const sub = await subscription(ctx, 'pm_card_visa');
     const schedule = await ctx.stripe.subscriptionSchedules.create({ from_subscription: sub.id });
-    await ctx.stripe.subscriptionSchedules.update(schedule.id, { metadata: { triggered: 'true' } });
-    await ctx.stripe.subscriptionSchedules.release(schedule.id);
-    const other = await subscription(ctx, 'pm_card_visa');
-    const toCancel = await ctx.stripe.subscriptionSchedules.create({ from_subscription: other.id });
-    await ctx.stripe.subscriptionSchedules.cancel(toCancel.id);
+    if (ctx.eventType === 'subscription_schedule.updated') await ctx.stripe.subscriptionSchedules.update(schedule.id, { metadata: { foo: 'bar' } });
+    if (ctx.eventType === 'subscription_schedule.released') await ctx.stripe.subscriptionSchedules.release(schedule.id);
+    if (ctx.eventType === 'subscription_schedule.canceled') await ctx.stripe.subscriptionSchedules.cancel(schedule.id);
   },
   scheduleExpiring: async (ctx) => {
     const c = await clock(ctx);
@@ -192,10 +208,16 @@ const scenarios: Record<string, Scenario> = {
     const schedule = await ctx.stripe.subscriptionSchedules.create({ from_subscription: sub.id });
     await advance(ctx, c.id, (schedule.phases.at(-1)?.end_date ?? c.frozen_time) - 6 * DAY);
   },
-  portal: async (ctx) => {
+  portalConfiguration: async (ctx) => {
+    refuseCustomer(ctx, 'is not about a customer');
+    await ctx.stripe.billingPortal.configurations.create({
+      business_profile: { headline: 'created by the Stripe CLI', privacy_policy_url: 'https://www.example.com', terms_of_service_url: 'https://www.example.com' },
+      features: { subscription_cancel: { enabled: true } },
+    });
+  },
+  portalSession: async (ctx) => {
     const { customer } = await customerWith(ctx, null);
-    const configuration = await ctx.stripe.billingPortal.configurations.create({ features: { invoice_history: { enabled: true } } });
-    await ctx.stripe.billingPortal.sessions.create({ customer: customer.id, configuration: configuration.id });
+    await ctx.stripe.billingPortal.sessions.create({ customer: customer.id });
   },
 };
 
@@ -254,8 +276,8 @@ export const TRIGGERS: Record<string, keyof typeof scenarios> = {
   'subscription_schedule.released': 'schedule',
   'subscription_schedule.canceled': 'schedule',
   'subscription_schedule.expiring': 'scheduleExpiring',
-  'billing_portal.configuration.created': 'portal',
-  'billing_portal.session.created': 'portal',
+  'billing_portal.configuration.created': 'portalConfiguration',
+  'billing_portal.session.created': 'portalSession',
 };
 
 /**

@@ -43,7 +43,7 @@ describe('npm run stripe:trigger <event>', () => {
   }
 
   /** Not about a customer, or creating one: these refuse --customer instead of ignoring it. */
-  const NOT_FOR_A_CUSTOMER = ['customer.created', 'product.created', 'product.updated', 'price.created', 'price.updated'];
+  const NOT_FOR_A_CUSTOMER = ['customer.created', 'product.created', 'product.updated', 'price.created', 'price.updated', 'billing_portal.configuration.created'];
 
   it.each(Object.keys(TRIGGERS).filter((t) => !NOT_FOR_A_CUSTOMER.includes(t)).sort())(
     '%s --customer cus_…: every event is about that existing customer, and no customer is created',
@@ -83,6 +83,7 @@ describe('npm run stripe:trigger <event>', () => {
       'customer.created creates a new customer: run it without --customer.',
     );
     await expect(triggerEvent(env.stripe, env.handle.url, 'price.created', { customer: plain.id })).rejects.toThrow(/is not about a customer/);
+    await expect(triggerEvent(env.stripe, env.handle.url, 'billing_portal.configuration.created', { customer: plain.id })).rejects.toThrow(/is not about a customer/);
     await expect(triggerEvent(env.stripe, env.handle.url, 'invoice.paid', { customer: 'cus_doesnotexist' })).rejects.toThrow('No such customer: cus_doesnotexist.');
     await expect(triggerEvent(env.stripe, env.handle.url, 'invoice.paid', { customer: 'sub_123' })).rejects.toThrow(/must be a customer id/);
     await expect(triggerEvent(env.stripe, env.handle.url, 'invoice.upcoming', { customer: plain.id })).rejects.toThrow(/needs time to pass/);

@@ -4,7 +4,7 @@ import { clone } from '../json';
 import { invalidRequest } from '../http/errors';
 import { prorationLines, type ItemChange } from './proration';
 import { createDraftInvoice, createInvoiceItem, type LineSpec } from './invoices';
-import { buildSubscriptionItem, finalizeAndCollect, intervalMismatch, lineForItem, mixedIntervals, period, recurringOf, renewSubscription } from './subscriptions';
+import { buildSubscriptionItem, endTrial, finalizeAndCollect, hasPaymentMethod, intervalMismatch, lineForItem, mixedIntervals, period, recurringOf, renewSubscription } from './subscriptions';
 import { emitEvent } from '../events';
 import { nextPeriodEnd } from './periods';
 import { planFromPrice } from './plans';
@@ -175,6 +175,12 @@ export function invoiceChanges(
 /** `trial_end=now`: the paid period starts immediately and its invoice is charged right away (or awaits payment). */
 export function endTrialNow(emu: Emulator, sub: Stripe.Subscription, now: number, collect = true): void {
   sub.trial_end = now;
+  // Ending the trial now without a payment method, when trial_settings say `pause`, pauses it as the trial's own end
+  // would (the Stripe CLI's customer.subscription.paused fixture relies on this).
+  if (sub.trial_settings?.end_behavior.missing_payment_method === 'pause' && !hasPaymentMethod(emu, sub)) {
+    endTrial(emu, sub, now);
+    return;
+  }
   sub.billing_cycle_anchor = now;
   renewSubscription(emu, sub, now, true);
   const invoice = emu.store.invoices.get(String(sub.latest_invoice));
