@@ -46,6 +46,21 @@ function buildPhase(
   };
 }
 
+/** A schedule's `default_settings` as Stripe answers them when none are given (the emulator takes none). */
+function defaultScheduleSettings(): Stripe.SubscriptionSchedule.DefaultSettings {
+  return {
+    application_fee_percent: null,
+    billing_cycle_anchor: 'automatic',
+    billing_thresholds: null,
+    collection_method: 'charge_automatically',
+    default_payment_method: null,
+    description: null,
+    invoice_settings: { account_tax_ids: null, custom_fields: null, days_until_due: null, description: null, footer: null, issuer: { type: 'self' } },
+    on_behalf_of: null,
+    transfer_data: null,
+  };
+}
+
 export function scheduleIdOf(sub: Stripe.Subscription): string | null {
   return typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null);
 }
@@ -82,17 +97,7 @@ export function createScheduleFromSubscription(emu: Emulator, sub: Stripe.Subscr
     current_phase: { start_date: start, end_date: end },
     customer: String(sub.customer),
     customer_account: null,
-    default_settings: {
-      application_fee_percent: null,
-      billing_cycle_anchor: 'automatic',
-      billing_thresholds: null,
-      collection_method: 'charge_automatically',
-      default_payment_method: null,
-      description: null,
-      invoice_settings: { account_tax_ids: null, custom_fields: null, days_until_due: null, description: null, footer: null, issuer: { type: 'self' } },
-      on_behalf_of: null,
-      transfer_data: null,
-    },
+    default_settings: defaultScheduleSettings(),
     end_behavior: 'release',
     livemode: false,
     metadata,
@@ -266,17 +271,7 @@ export function createScheduleWithPhases(
     current_phase: null,
     customer: customer.id,
     customer_account: null,
-    default_settings: {
-      application_fee_percent: null,
-      billing_cycle_anchor: 'automatic',
-      billing_thresholds: null,
-      collection_method: 'charge_automatically',
-      default_payment_method: null,
-      description: null,
-      invoice_settings: { account_tax_ids: null, custom_fields: null, days_until_due: null, description: null, footer: null, issuer: { type: 'self' } },
-      on_behalf_of: null,
-      transfer_data: null,
-    },
+    default_settings: defaultScheduleSettings(),
     end_behavior: 'release',
     livemode: false,
     metadata,
