@@ -4,6 +4,7 @@ import { API_VERSION } from '../src/config';
 import { API_VERSIONS } from '../src/versions/versions';
 import { VERSION_TABLE } from '../src/versions/table';
 import { SUPPORTED_PARAMS } from '../src/schema/supported';
+import { loadSchema } from '../src/schema/load';
 import { checkoutSubscription, createPlan, startTestEmulator, WebhookReceiver, type Plan, type TestEmulator } from './helpers';
 
 /** A JSON answer, read field by field (tests compare shapes, so every field is loosely typed). */
@@ -73,15 +74,22 @@ describe('choosing the version', () => {
     expect(after.json.data.length).toBe(before.json.data.length);
   });
 
-  it('refuses a real Stripe version older than 2022-08-01 as not supported by the emulator', async () => {
-    const res = await api('2020-08-27', 'GET', '/v1/customers');
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('emulator_unsupported_api_version');
-    expect(res.json.error.message).toContain('2022-08-01');
+  it('refuses a real Stripe version older than 2020-08-27 as not supported by the emulator, and answers 2020-08-27', async () => {
+    for (const version of ['2020-03-02', '2019-12-03']) {
+      const res = await api(version, 'GET', '/v1/customers');
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('emulator_unsupported_api_version');
+      expect(res.json.error.message).toBe(
+        `Stripe API version ${version} is not supported by the emulator: it answers in 2020-08-27 through ${API_VERSION} (see stripe-emulator/README.md, "API versions").`,
+      );
+    }
+    const floor = await api('2020-08-27', 'GET', '/v1/customers');
+    expect(floor.status).toBe(200);
+    expect(floor.version).toBe('2020-08-27');
   });
 
   it('refuses a webhook endpoint on a version it cannot render, and keeps the pinned one by default', async () => {
-    const bad = await api(null, 'POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:1/x', 'enabled_events[0]': '*', api_version: '2020-08-27' });
+    const bad = await api(null, 'POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:1/x', 'enabled_events[0]': '*', api_version: '2020-03-02' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.param).toBe('api_version');
     const endpoint = await env.stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:1/x', enabled_events: ['*'] });
@@ -93,7 +101,7 @@ describe('choosing the version', () => {
 describe('the table', () => {
   it('names only versions the emulator knows, each with a change, a source and something it does', () => {
     expect(API_VERSIONS[API_VERSIONS.length - 1]).toBe(API_VERSION);
-    expect(API_VERSIONS[0]).toBe('2022-08-01');
+    expect(API_VERSIONS[0]).toBe('2020-08-27');
     expect(new Set(VERSION_TABLE.map((c) => c.id)).size).toBe(VERSION_TABLE.length);
     for (const change of VERSION_TABLE) {
       expect(API_VERSIONS).toContain(change.version);
@@ -104,6 +112,22 @@ describe('the table', () => {
       expect(change.downgrade || change.upgradeRequest || change.addedEventTypes || change.addedEndpoints || change.removedEndpoints).toBeTruthy();
       const endpoints = [...(change.endpoints ?? []), ...(change.addedEndpoints ?? []), ...(change.removedEndpoints ?? []).map((e) => e.servedBy)];
       for (const endpoint of endpoints) expect(SUPPORTED_PARAMS).toHaveProperty([endpoint]);
+    }
+  });
+
+  it('declares the fields each change removed or added (for expand[]) on response types the schema knows', () => {
+    const { objects } = loadSchema();
+    for (const change of VERSION_TABLE) {
+      for (const [type, fields] of Object.entries(change.removedFields ?? {})) {
+        expect(objects, `${change.id}: ${type}`).toHaveProperty([type]);
+        for (const [name, field] of Object.entries(fields)) {
+          if (field.type) expect(objects, `${change.id}: ${type}.${name} → ${field.type}`).toHaveProperty([field.type]);
+        }
+      }
+      for (const [type, names] of Object.entries(change.addedFields ?? {})) {
+        expect(objects, `${change.id}: ${type}`).toHaveProperty([type]);
+        expect(names.length).toBeGreaterThan(0);
+      }
     }
   });
 });
@@ -143,6 +167,101 @@ describe('each difference, old shape against new', () => {
     const next = await api('2022-11-15', 'GET', `/v1/payment_intents/${paymentIntentId}`);
     expect(next.json.charges).toBeUndefined();
     expect(next.json.latest_charge).toBe(chargeId);
+  });
+
+  it('2022-08-01: a Checkout Session has shipping and shipping_rate before, shipping_details and shipping_cost after', async () => {
+    covers('checkout.shipping');
+    const product = await env.stripe.products.create({ name: 'Parcel' });
+    const price = await env.stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 2000 });
+    const rate = await env.stripe.shippingRates.create({ display_name: 'Express', type: 'fixed_amount', fixed_amount: { amount: 1500, currency: 'usd' } });
+    const session = await env.stripe.checkout.sessions.create({
+      mode: 'payment',
+      success_url: 'http://localhost/s',
+      line_items: [{ price: price.id, quantity: 1 }],
+      shipping_address_collection: { allowed_countries: ['US'] },
+      shipping_options: [{ shipping_rate: rate.id }],
+    });
+    const shipping = { name: 'Grace Hopper', address: { line1: '1 Main St', city: 'Arlington', postal_code: '22201', state: 'VA', country: 'US' } };
+    expect((await env.control(`/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242', shipping, shippingRate: rate.id })).status).toBe(200);
+    const old = await api('2020-08-27', 'GET', `/v1/checkout/sessions/${session.id}`);
+    expect(old.json.shipping).toMatchObject({ name: 'Grace Hopper', address: { country: 'US', state: 'VA' } });
+    expect(old.json.shipping_rate).toBe(rate.id);
+    expect(old.json).not.toHaveProperty('shipping_details');
+    expect(old.json).not.toHaveProperty('shipping_cost');
+    const expanded = await api('2020-08-27', 'GET', `/v1/checkout/sessions/${session.id}`, { 'expand[0]': 'shipping_rate' });
+    expect(expanded.json.shipping_rate).toMatchObject({ id: rate.id, object: 'shipping_rate', display_name: 'Express' });
+    expect((await api('2020-08-27', 'GET', `/v1/checkout/sessions/${session.id}`, { 'expand[0]': 'shipping_cost.shipping_rate' })).json.error.message).toBe(
+      'This property cannot be expanded (shipping_cost.shipping_rate).',
+    );
+    const next = await api('2022-08-01', 'GET', `/v1/checkout/sessions/${session.id}`);
+    expect(next.json).not.toHaveProperty('shipping');
+    expect(next.json).not.toHaveProperty('shipping_rate');
+    expect(next.json.shipping_details).toMatchObject({ name: 'Grace Hopper' });
+    expect(next.json.shipping_cost).toMatchObject({ amount_total: 1500, shipping_rate: rate.id });
+    expect((await api('2022-08-01', 'GET', `/v1/checkout/sessions/${session.id}`, { 'expand[0]': 'shipping_rate' })).json.error.message).toBe(
+      'This property cannot be expanded (shipping_rate).',
+    );
+  });
+
+  it('2022-08-01: a payment-mode Checkout Session defaults customer_creation to always before, if_required after', async () => {
+    covers('checkout.customer_creation');
+    const price = await env.stripe.prices.create({ product: plan.product.id, currency: 'usd', unit_amount: 700 });
+    const params = { mode: 'payment', success_url: 'http://localhost/s', 'line_items[0][price]': price.id, 'line_items[0][quantity]': '1' };
+    const old = await api('2020-08-27', 'POST', '/v1/checkout/sessions', params);
+    expect(old.json.customer_creation).toBe('always');
+    const next = await api('2022-08-01', 'POST', '/v1/checkout/sessions', params);
+    expect(next.json.customer_creation).toBe('if_required');
+    // Subscription mode always creates a customer, in every version.
+    const sub = await api('2020-08-27', 'POST', '/v1/checkout/sessions', { ...params, mode: 'subscription', 'line_items[0][price]': plan.monthly.id });
+    expect(sub.json.customer_creation).toBe('always');
+  });
+
+  it('2022-08-01: Checkout line_items[][name] / [amount] / [currency] are parameters before (not implemented), unknown after', async () => {
+    covers('checkout.legacy_line_items');
+    const params = { mode: 'payment', success_url: 'http://localhost/s', 'line_items[0][name]': 'T-shirt', 'line_items[0][amount]': '2000', 'line_items[0][currency]': 'usd', 'line_items[0][quantity]': '1' };
+    const old = await api('2020-08-27', 'POST', '/v1/checkout/sessions', params);
+    expect(old.status).toBe(400);
+    expect(old.json.error.code).toBe('emulator_unsupported_parameter');
+    expect(old.json.error.param).toBe('line_items[0][amount]');
+    const next = await api('2022-08-01', 'POST', '/v1/checkout/sessions', params);
+    expect(next.status).toBe(400);
+    expect(next.json.error.code).toBe('parameter_unknown');
+  });
+
+  it('2022-08-01: invoice create takes pending invoice items by default before (include), not after (exclude)', async () => {
+    covers('invoice.pending_invoice_items_behavior');
+    const buyer = await env.stripe.customers.create({ email: 'pending@example.com' });
+    const item = await env.stripe.invoiceItems.create({ customer: buyer.id, amount: 700, currency: 'usd' });
+    const next = await api('2022-08-01', 'POST', '/v1/invoices', { customer: buyer.id });
+    expect(next.status).toBe(200);
+    expect(next.json.lines.data).toEqual([]);
+    expect((await env.stripe.invoiceItems.retrieve(item.id)).invoice).toBeNull();
+    const refused = await api('2020-08-27', 'POST', '/v1/invoices', { customer: buyer.id, pending_invoice_items_behavior: 'include_and_require' });
+    expect(refused.json.error.code).toBe('emulator_unsupported_parameter');
+    expect((await api('2022-08-01', 'POST', '/v1/invoices', { customer: buyer.id, pending_invoice_items_behavior: 'include_and_require' })).json.error.param).toBe(
+      'pending_invoice_items_behavior',
+    );
+    const old = await api('2020-08-27', 'POST', '/v1/invoices', { customer: buyer.id });
+    expect(old.status).toBe(200);
+    expect(old.json.amount_due).toBe(700);
+    expect(old.json.lines.data[0].invoice_item).toBe(item.id);
+    expect((await env.stripe.invoiceItems.retrieve(item.id)).invoice).toBe(old.json.id);
+  });
+
+  it('2022-11-15: a Charge lists its refunds by default before, not after', async () => {
+    covers('charge.refunds');
+    const buyer = await env.stripe.customers.create({ email: 'refunds@example.com' });
+    const sub = await checkoutSubscription(env, buyer.id, plan.monthly.id);
+    const invoice = await env.stripe.invoices.retrieve(String(sub.latest_invoice));
+    await env.stripe.creditNotes.create({ invoice: invoice.id!, amount: 300, refund_amount: 300 });
+    const old = await api('2022-08-01', 'GET', `/v1/invoices/${invoice.id!}`);
+    const charge = await api('2022-08-01', 'GET', `/v1/charges/${String(old.json.charge)}`);
+    expect(charge.json.refunds.object).toBe('list');
+    expect(charge.json.refunds.data.map((r: J) => r.amount)).toEqual([300]);
+    expect(charge.json.refunds.data[0].charge).toBe(old.json.charge);
+    const next = await api('2022-11-15', 'GET', `/v1/charges/${String(old.json.charge)}`);
+    expect(next.json).not.toHaveProperty('refunds');
+    expect(next.json.amount_refunded).toBe(300);
   });
 
   it('2022-11-15: Checkout subscription_data[items] is a parameter of earlier versions only', async () => {
