@@ -647,6 +647,100 @@ function eventOf(receiver: WebhookReceiver, type: string): J {
   return JSON.parse(found.rawBody) as J;
 }
 
+describe("expand[] in the request's version", () => {
+  let plan: Plan;
+  let customerId: string;
+
+  beforeAll(async () => {
+    plan = await createPlan(env.stripe, 'Expanded', 900);
+    customerId = (await env.stripe.customers.create({ email: 'expand@example.com' })).id;
+  });
+
+  /** A subscription created as stripe-samples/subscription-use-cases does, on `version`, with `expand`. */
+  function incomplete(version: string | null, expand: string) {
+    return api(version, 'POST', '/v1/subscriptions', {
+      customer: customerId,
+      'items[0][price]': plan.monthly.id,
+      payment_behavior: 'default_incomplete',
+      'expand[0]': expand,
+    });
+  }
+
+  it('expands latest_invoice.payment_intent before basil, each object in that version, and refuses it from basil on (creating nothing)', async () => {
+    const old = await incomplete('2022-08-01', 'latest_invoice.payment_intent');
+    expect(old.status).toBe(200);
+    const invoice = old.json.latest_invoice;
+    expect(invoice.object).toBe('invoice');
+    // The expanded invoice and its PaymentIntent are in the 2022-08-01 shape too.
+    expect(invoice.subscription).toBe(old.json.id);
+    expect(invoice).not.toHaveProperty('parent');
+    expect(invoice.payment_intent).toMatchObject({ object: 'payment_intent', status: 'requires_payment_method', amount: 900, invoice: invoice.id });
+    expect(invoice.payment_intent.charges).toMatchObject({ object: 'list', data: [] });
+    expect(typeof invoice.payment_intent.client_secret).toBe('string');
+    expect(typeof old.json.current_period_end).toBe('number');
+
+    const before = (await env.stripe.subscriptions.list({ customer: customerId, status: 'all' })).data.length;
+    for (const version of ['2025-03-31.basil', null]) {
+      const next = await incomplete(version, 'latest_invoice.payment_intent');
+      expect(next.status).toBe(400);
+      expect(next.json.error).toMatchObject({ type: 'invalid_request_error', message: 'This property cannot be expanded (latest_invoice.payment_intent).', param: 'expand' });
+    }
+    expect((await env.stripe.subscriptions.list({ customer: customerId, status: 'all' })).data.length).toBe(before);
+    // The current shape's way to the payment's client secret.
+    const current = await incomplete(null, 'latest_invoice.confirmation_secret');
+    expect(current.status).toBe(200);
+    expect(current.json.latest_invoice.confirmation_secret.client_secret).toMatch(/^pi_\w+_secret_/);
+  });
+
+  it('expands the ids only an earlier version has: invoice.charge, invoice.subscription, charge.invoice, payment_intent.invoice', async () => {
+    const created = await incomplete('2022-08-01', 'latest_invoice.payment_intent');
+    const pi = created.json.latest_invoice.payment_intent;
+    expect((await api('2022-08-01', 'POST', `/v1/payment_intents/${String(pi.id)}/confirm`, { payment_method: 'pm_card_visa' })).json.status).toBe('succeeded');
+    const invoiceId = String(created.json.latest_invoice.id);
+
+    const invoice = await api('2022-08-01', 'GET', `/v1/invoices/${invoiceId}`, { 'expand[0]': 'charge', 'expand[1]': 'subscription', 'expand[2]': 'lines.data.price.product' });
+    expect(invoice.status).toBe(200);
+    expect(invoice.json.charge).toMatchObject({ object: 'charge', payment_intent: pi.id, invoice: invoiceId, paid: true });
+    expect(invoice.json.charge.refunds.object).toBe('list');
+    expect(invoice.json.subscription).toMatchObject({ object: 'subscription', id: created.json.id, status: 'active' });
+    expect(typeof invoice.json.subscription.current_period_end).toBe('number');
+    expect(invoice.json.lines.data[0].price.product).toMatchObject({ object: 'product', id: plan.product.id });
+
+    const charge = await api('2022-08-01', 'GET', `/v1/charges/${String(invoice.json.charge.id)}`, { 'expand[0]': 'invoice', 'expand[1]': 'payment_intent.invoice' });
+    expect(charge.json.invoice).toMatchObject({ object: 'invoice', id: invoiceId, payment_intent: pi.id, paid: true });
+    expect(charge.json.payment_intent.invoice).toMatchObject({ object: 'invoice', id: invoiceId });
+    // payment_intent.charges is a list, not an id: it cannot be expanded, but a path can go through it.
+    const list = await api('2022-08-01', 'GET', `/v1/payment_intents/${String(pi.id)}`, { 'expand[0]': 'charges' });
+    expect(list.json.error.message).toBe('This property cannot be expanded (charges).');
+    const through = await api('2022-08-01', 'GET', `/v1/payment_intents/${String(pi.id)}`, { 'expand[0]': 'charges.data.invoice' });
+    expect(through.json.charges.data[0].invoice).toMatchObject({ object: 'invoice', id: invoiceId });
+    // From basil on these fields are gone.
+    for (const [path, expand] of [[`/v1/invoices/${invoiceId}`, 'charge'], [`/v1/invoices/${invoiceId}`, 'subscription'], [`/v1/charges/${String(invoice.json.charge.id)}`, 'invoice']]) {
+      const next = await api('2025-03-31.basil', 'GET', path, { 'expand[0]': expand });
+      expect(next.json.error.message).toBe(`This property cannot be expanded (${expand}).`);
+    }
+    expect((await api('2022-11-15', 'GET', `/v1/payment_intents/${String(pi.id)}`, { 'expand[0]': 'charges.data.invoice' })).json.error.message).toBe(
+      'This property cannot be expanded (charges.data.invoice).',
+    );
+  });
+
+  it("refuses a path through a field the request's version does not have yet", async () => {
+    const created = await incomplete('2022-08-01', 'latest_invoice');
+    const invoiceId = String(created.json.latest_invoice.id);
+    for (const expand of ['payments', 'confirmation_secret', 'parent.subscription_details.subscription']) {
+      const old = await api('2025-02-24.acacia', 'GET', `/v1/invoices/${invoiceId}`, { 'expand[0]': expand });
+      expect(old.status).toBe(400);
+      expect(old.json.error.message).toBe(`This property cannot be expanded (${expand}).`);
+    }
+    const current = await api(null, 'GET', `/v1/invoices/${invoiceId}`, { 'expand[0]': 'parent.subscription_details.subscription' });
+    expect(current.json.parent.subscription_details.subscription).toMatchObject({ object: 'subscription', id: created.json.id });
+    // Expanded objects in a list are rendered in the version too (a line's invoice item subscription, a price's product).
+    const lines = await api('2022-08-01', 'GET', `/v1/invoices/${invoiceId}/lines`, { 'expand[0]': 'data.subscription' });
+    expect(lines.json.data[0].subscription).toMatchObject({ object: 'subscription', id: created.json.id });
+    expect(typeof lines.json.data[0].subscription.current_period_start).toBe('number');
+  });
+});
+
 describe('clients on older versions through Checkout, webhook and portal', () => {
   it('nextjs/saas-starter on 2025-04-30.basil (stripe-node pinned to it): Checkout with payment_method_types, webhook, portal', async () => {
     // The requests lib/payments/stripe.ts and scripts/seed.ts of nextjs/saas-starter send (github.com/nextjs/saas-starter, main).
