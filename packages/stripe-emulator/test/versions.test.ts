@@ -275,14 +275,26 @@ describe('each difference, old shape against new', () => {
     expect(next.json.error.code).toBe('parameter_unknown');
   });
 
-  it('2023-08-16: Checkout shipping_rates and subscription_data[coupon] / [trial_from_plan] are earlier parameters', async () => {
-    covers('checkout.shipping_rates');
+  it('2023-08-16: Checkout subscription_data[trial_from_plan] is an earlier parameter', async () => {
+    covers('checkout.trial_from_plan');
     const base = { mode: 'subscription', success_url: 'http://localhost/s', 'line_items[0][price]': plan.monthly.id, 'line_items[0][quantity]': '1' };
     const old = await api('2022-11-15', 'POST', '/v1/checkout/sessions', { ...base, 'subscription_data[trial_from_plan]': 'true' });
     expect(old.json.error.code).toBe('emulator_unsupported_parameter');
-    expect((await api('2022-11-15', 'POST', '/v1/checkout/sessions', { ...base, 'shipping_rates[0]': 'shr_1' })).json.error.param).toBe('shipping_rates');
     const next = await api('2023-08-16', 'POST', '/v1/checkout/sessions', { ...base, 'subscription_data[trial_from_plan]': 'true' });
     expect(next.json.error.code).toBe('parameter_unknown');
+  });
+
+  it('2022-08-01: Checkout shipping_rates and subscription_data[coupon] are parameters before (not implemented), unknown after', async () => {
+    covers('checkout.shipping_rates');
+    covers('checkout.subscription_data.coupon');
+    const base = { mode: 'subscription', success_url: 'http://localhost/s', 'line_items[0][price]': plan.monthly.id, 'line_items[0][quantity]': '1' };
+    for (const [param, extra] of [['shipping_rates', { 'shipping_rates[0]': 'shr_1' }], ['subscription_data[coupon]', { 'subscription_data[coupon]': 'SAVE10' }]] as const) {
+      const old = await api('2020-08-27', 'POST', '/v1/checkout/sessions', { ...base, ...extra });
+      expect(old.json.error.code).toBe('emulator_unsupported_parameter');
+      expect(old.json.error.param).toBe(param);
+      const next = await api('2022-08-01', 'POST', '/v1/checkout/sessions', { ...base, ...extra });
+      expect(next.json.error.code).toBe('parameter_unknown');
+    }
   });
 
   it('2023-08-16: a Charge has dispute before, not after', async () => {

@@ -231,6 +231,22 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
+    id: 'checkout.shipping_rates',
+    version: '2022-08-01',
+    change: 'Checkout Session create: `shipping_rates` removed (use `shipping_options`).',
+    source: `${CHANGELOG}/2022-08-01/removes-shipping-rate-create-checkout-session`,
+    endpoints: ['POST /v1/checkout/sessions'],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ['shipping_rates']),
+  },
+  {
+    id: 'checkout.subscription_data.coupon',
+    version: '2022-08-01',
+    change: 'Checkout Session create: `subscription_data[coupon]` removed (use `discounts`).',
+    source: `${CHANGELOG}/2022-08-01/removes-subscription-data-create-checkout-session`,
+    endpoints: ['POST /v1/checkout/sessions'],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.coupon']),
+  },
+  {
     id: 'invoice.pending_invoice_items_behavior',
     version: '2022-08-01',
     change: 'Invoice create: `pending_invoice_items_behavior` defaults to `exclude` (`include` before) and no longer takes `include_and_require`.',
@@ -275,12 +291,12 @@ export const VERSION_TABLE: VersionChange[] = [
     upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.items']),
   },
   {
-    id: 'checkout.shipping_rates',
+    id: 'checkout.trial_from_plan',
     version: '2023-08-16',
-    change: 'Checkout Session create: `shipping_rates`, `subscription_data[coupon]` and `subscription_data[trial_from_plan]` removed.',
+    change: 'Checkout Session create: `subscription_data[trial_from_plan]` removed.',
     source: `${CHANGELOG}/2023-08-16`,
     endpoints: ['POST /v1/checkout/sessions'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['shipping_rates', 'subscription_data.coupon', 'subscription_data.trial_from_plan']),
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.trial_from_plan']),
   },
   {
     id: 'charge.dispute',
