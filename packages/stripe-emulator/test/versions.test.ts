@@ -257,7 +257,7 @@ describe('each difference, old shape against new', () => {
     const old = await api('2022-08-01', 'GET', `/v1/invoices/${invoice.id!}`);
     const charge = await api('2022-08-01', 'GET', `/v1/charges/${String(old.json.charge)}`);
     expect(charge.json.refunds.object).toBe('list');
-    expect(charge.json.refunds.data.map((r: J) => r.amount)).toEqual([300]);
+    expect(rows(charge.json.refunds).map((r) => r.amount)).toEqual([300]);
     expect(charge.json.refunds.data[0].charge).toBe(old.json.charge);
     const next = await api('2022-11-15', 'GET', `/v1/charges/${String(old.json.charge)}`);
     expect(next.json).not.toHaveProperty('refunds');
