@@ -4,6 +4,7 @@ import { API_VERSION } from '../src/config';
 import { API_VERSIONS } from '../src/versions/versions';
 import { VERSION_TABLE } from '../src/versions/table';
 import { SUPPORTED_PARAMS } from '../src/schema/supported';
+import { loadSchema } from '../src/schema/load';
 import { checkoutSubscription, createPlan, startTestEmulator, WebhookReceiver, type Plan, type TestEmulator } from './helpers';
 
 /** A JSON answer, read field by field (tests compare shapes, so every field is loosely typed). */
@@ -73,15 +74,22 @@ describe('choosing the version', () => {
     expect(after.json.data.length).toBe(before.json.data.length);
   });
 
-  it('refuses a real Stripe version older than 2022-08-01 as not supported by the emulator', async () => {
-    const res = await api('2020-08-27', 'GET', '/v1/customers');
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('emulator_unsupported_api_version');
-    expect(res.json.error.message).toContain('2022-08-01');
+  it('refuses a real Stripe version older than 2020-08-27 as not supported by the emulator, and answers 2020-08-27', async () => {
+    for (const version of ['2020-03-02', '2019-12-03']) {
+      const res = await api(version, 'GET', '/v1/customers');
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('emulator_unsupported_api_version');
+      expect(res.json.error.message).toBe(
+        `Stripe API version ${version} is not supported by the emulator: it answers in 2020-08-27 through ${API_VERSION} (see stripe-emulator/README.md, "API versions").`,
+      );
+    }
+    const floor = await api('2020-08-27', 'GET', '/v1/customers');
+    expect(floor.status).toBe(200);
+    expect(floor.version).toBe('2020-08-27');
   });
 
   it('refuses a webhook endpoint on a version it cannot render, and keeps the pinned one by default', async () => {
-    const bad = await api(null, 'POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:1/x', 'enabled_events[0]': '*', api_version: '2020-08-27' });
+    const bad = await api(null, 'POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:1/x', 'enabled_events[0]': '*', api_version: '2020-03-02' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.param).toBe('api_version');
     const endpoint = await env.stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:1/x', enabled_events: ['*'] });
@@ -93,7 +101,7 @@ describe('choosing the version', () => {
 describe('the table', () => {
   it('names only versions the emulator knows, each with a change, a source and something it does', () => {
     expect(API_VERSIONS[API_VERSIONS.length - 1]).toBe(API_VERSION);
-    expect(API_VERSIONS[0]).toBe('2022-08-01');
+    expect(API_VERSIONS[0]).toBe('2020-08-27');
     expect(new Set(VERSION_TABLE.map((c) => c.id)).size).toBe(VERSION_TABLE.length);
     for (const change of VERSION_TABLE) {
       expect(API_VERSIONS).toContain(change.version);
@@ -104,6 +112,22 @@ describe('the table', () => {
       expect(change.downgrade || change.upgradeRequest || change.addedEventTypes || change.addedEndpoints || change.removedEndpoints).toBeTruthy();
       const endpoints = [...(change.endpoints ?? []), ...(change.addedEndpoints ?? []), ...(change.removedEndpoints ?? []).map((e) => e.servedBy)];
       for (const endpoint of endpoints) expect(SUPPORTED_PARAMS).toHaveProperty([endpoint]);
+    }
+  });
+
+  it('declares the fields each change removed or added (for expand[]) on response types the schema knows', () => {
+    const { objects } = loadSchema();
+    for (const change of VERSION_TABLE) {
+      for (const [type, fields] of Object.entries(change.removedFields ?? {})) {
+        expect(objects, `${change.id}: ${type}`).toHaveProperty([type]);
+        for (const [name, field] of Object.entries(fields)) {
+          if (field.type) expect(objects, `${change.id}: ${type}.${name} → ${field.type}`).toHaveProperty([field.type]);
+        }
+      }
+      for (const [type, names] of Object.entries(change.addedFields ?? {})) {
+        expect(objects, `${change.id}: ${type}`).toHaveProperty([type]);
+        expect(names.length).toBeGreaterThan(0);
+      }
     }
   });
 });
@@ -145,6 +169,101 @@ describe('each difference, old shape against new', () => {
     expect(next.json.latest_charge).toBe(chargeId);
   });
 
+  it('2022-08-01: a Checkout Session has shipping and shipping_rate before, shipping_details and shipping_cost after', async () => {
+    covers('checkout.shipping');
+    const product = await env.stripe.products.create({ name: 'Parcel' });
+    const price = await env.stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 2000 });
+    const rate = await env.stripe.shippingRates.create({ display_name: 'Express', type: 'fixed_amount', fixed_amount: { amount: 1500, currency: 'usd' } });
+    const session = await env.stripe.checkout.sessions.create({
+      mode: 'payment',
+      success_url: 'http://localhost/s',
+      line_items: [{ price: price.id, quantity: 1 }],
+      shipping_address_collection: { allowed_countries: ['US'] },
+      shipping_options: [{ shipping_rate: rate.id }],
+    });
+    const shipping = { name: 'Grace Hopper', address: { line1: '1 Main St', city: 'Arlington', postal_code: '22201', state: 'VA', country: 'US' } };
+    expect((await env.control(`/_emulator/checkout/sessions/${session.id}/complete`, { card: '4242424242424242', shipping, shippingRate: rate.id })).status).toBe(200);
+    const old = await api('2020-08-27', 'GET', `/v1/checkout/sessions/${session.id}`);
+    expect(old.json.shipping).toMatchObject({ name: 'Grace Hopper', address: { country: 'US', state: 'VA' } });
+    expect(old.json.shipping_rate).toBe(rate.id);
+    expect(old.json).not.toHaveProperty('shipping_details');
+    expect(old.json).not.toHaveProperty('shipping_cost');
+    const expanded = await api('2020-08-27', 'GET', `/v1/checkout/sessions/${session.id}`, { 'expand[0]': 'shipping_rate' });
+    expect(expanded.json.shipping_rate).toMatchObject({ id: rate.id, object: 'shipping_rate', display_name: 'Express' });
+    expect((await api('2020-08-27', 'GET', `/v1/checkout/sessions/${session.id}`, { 'expand[0]': 'shipping_cost.shipping_rate' })).json.error.message).toBe(
+      'This property cannot be expanded (shipping_cost.shipping_rate).',
+    );
+    const next = await api('2022-08-01', 'GET', `/v1/checkout/sessions/${session.id}`);
+    expect(next.json).not.toHaveProperty('shipping');
+    expect(next.json).not.toHaveProperty('shipping_rate');
+    expect(next.json.shipping_details).toMatchObject({ name: 'Grace Hopper' });
+    expect(next.json.shipping_cost).toMatchObject({ amount_total: 1500, shipping_rate: rate.id });
+    expect((await api('2022-08-01', 'GET', `/v1/checkout/sessions/${session.id}`, { 'expand[0]': 'shipping_rate' })).json.error.message).toBe(
+      'This property cannot be expanded (shipping_rate).',
+    );
+  });
+
+  it('2022-08-01: a payment-mode Checkout Session defaults customer_creation to always before, if_required after', async () => {
+    covers('checkout.customer_creation');
+    const price = await env.stripe.prices.create({ product: plan.product.id, currency: 'usd', unit_amount: 700 });
+    const params = { mode: 'payment', success_url: 'http://localhost/s', 'line_items[0][price]': price.id, 'line_items[0][quantity]': '1' };
+    const old = await api('2020-08-27', 'POST', '/v1/checkout/sessions', params);
+    expect(old.json.customer_creation).toBe('always');
+    const next = await api('2022-08-01', 'POST', '/v1/checkout/sessions', params);
+    expect(next.json.customer_creation).toBe('if_required');
+    // Subscription mode always creates a customer, in every version.
+    const sub = await api('2020-08-27', 'POST', '/v1/checkout/sessions', { ...params, mode: 'subscription', 'line_items[0][price]': plan.monthly.id });
+    expect(sub.json.customer_creation).toBe('always');
+  });
+
+  it('2022-08-01: Checkout line_items[][name] / [amount] / [currency] are parameters before (not implemented), unknown after', async () => {
+    covers('checkout.legacy_line_items');
+    const params = { mode: 'payment', success_url: 'http://localhost/s', 'line_items[0][name]': 'T-shirt', 'line_items[0][amount]': '2000', 'line_items[0][currency]': 'usd', 'line_items[0][quantity]': '1' };
+    const old = await api('2020-08-27', 'POST', '/v1/checkout/sessions', params);
+    expect(old.status).toBe(400);
+    expect(old.json.error.code).toBe('emulator_unsupported_parameter');
+    expect(old.json.error.param).toBe('line_items[0][amount]');
+    const next = await api('2022-08-01', 'POST', '/v1/checkout/sessions', params);
+    expect(next.status).toBe(400);
+    expect(next.json.error.code).toBe('parameter_unknown');
+  });
+
+  it('2022-08-01: invoice create takes pending invoice items by default before (include), not after (exclude)', async () => {
+    covers('invoice.pending_invoice_items_behavior');
+    const buyer = await env.stripe.customers.create({ email: 'pending@example.com' });
+    const item = await env.stripe.invoiceItems.create({ customer: buyer.id, amount: 700, currency: 'usd' });
+    const next = await api('2022-08-01', 'POST', '/v1/invoices', { customer: buyer.id });
+    expect(next.status).toBe(200);
+    expect(next.json.lines.data).toEqual([]);
+    expect((await env.stripe.invoiceItems.retrieve(item.id)).invoice).toBeNull();
+    const refused = await api('2020-08-27', 'POST', '/v1/invoices', { customer: buyer.id, pending_invoice_items_behavior: 'include_and_require' });
+    expect(refused.json.error.code).toBe('emulator_unsupported_parameter');
+    expect((await api('2022-08-01', 'POST', '/v1/invoices', { customer: buyer.id, pending_invoice_items_behavior: 'include_and_require' })).json.error.param).toBe(
+      'pending_invoice_items_behavior',
+    );
+    const old = await api('2020-08-27', 'POST', '/v1/invoices', { customer: buyer.id });
+    expect(old.status).toBe(200);
+    expect(old.json.amount_due).toBe(700);
+    expect(old.json.lines.data[0].invoice_item).toBe(item.id);
+    expect((await env.stripe.invoiceItems.retrieve(item.id)).invoice).toBe(old.json.id);
+  });
+
+  it('2022-11-15: a Charge lists its refunds by default before, not after', async () => {
+    covers('charge.refunds');
+    const buyer = await env.stripe.customers.create({ email: 'refunds@example.com' });
+    const sub = await checkoutSubscription(env, buyer.id, plan.monthly.id);
+    const invoice = await env.stripe.invoices.retrieve(String(sub.latest_invoice));
+    await env.stripe.creditNotes.create({ invoice: invoice.id!, amount: 300, refund_amount: 300 });
+    const old = await api('2022-08-01', 'GET', `/v1/invoices/${invoice.id!}`);
+    const charge = await api('2022-08-01', 'GET', `/v1/charges/${String(old.json.charge)}`);
+    expect(charge.json.refunds.object).toBe('list');
+    expect(rows(charge.json.refunds).map((r) => r.amount)).toEqual([300]);
+    expect(charge.json.refunds.data[0].charge).toBe(old.json.charge);
+    const next = await api('2022-11-15', 'GET', `/v1/charges/${String(old.json.charge)}`);
+    expect(next.json).not.toHaveProperty('refunds');
+    expect(next.json.amount_refunded).toBe(300);
+  });
+
   it('2022-11-15: Checkout subscription_data[items] is a parameter of earlier versions only', async () => {
     covers('checkout.subscription_data.items');
     const params = { mode: 'subscription', success_url: 'http://localhost/s', 'line_items[0][price]': plan.monthly.id, 'line_items[0][quantity]': '1', 'subscription_data[items][0][plan]': plan.monthly.id };
@@ -156,14 +275,26 @@ describe('each difference, old shape against new', () => {
     expect(next.json.error.code).toBe('parameter_unknown');
   });
 
-  it('2023-08-16: Checkout shipping_rates and subscription_data[coupon] / [trial_from_plan] are earlier parameters', async () => {
-    covers('checkout.shipping_rates');
+  it('2023-08-16: Checkout subscription_data[trial_from_plan] is an earlier parameter', async () => {
+    covers('checkout.trial_from_plan');
     const base = { mode: 'subscription', success_url: 'http://localhost/s', 'line_items[0][price]': plan.monthly.id, 'line_items[0][quantity]': '1' };
     const old = await api('2022-11-15', 'POST', '/v1/checkout/sessions', { ...base, 'subscription_data[trial_from_plan]': 'true' });
     expect(old.json.error.code).toBe('emulator_unsupported_parameter');
-    expect((await api('2022-11-15', 'POST', '/v1/checkout/sessions', { ...base, 'shipping_rates[0]': 'shr_1' })).json.error.param).toBe('shipping_rates');
     const next = await api('2023-08-16', 'POST', '/v1/checkout/sessions', { ...base, 'subscription_data[trial_from_plan]': 'true' });
     expect(next.json.error.code).toBe('parameter_unknown');
+  });
+
+  it('2022-08-01: Checkout shipping_rates and subscription_data[coupon] are parameters before (not implemented), unknown after', async () => {
+    covers('checkout.shipping_rates');
+    covers('checkout.subscription_data.coupon');
+    const base = { mode: 'subscription', success_url: 'http://localhost/s', 'line_items[0][price]': plan.monthly.id, 'line_items[0][quantity]': '1' };
+    for (const [param, extra] of [['shipping_rates', { 'shipping_rates[0]': 'shr_1' }], ['subscription_data[coupon]', { 'subscription_data[coupon]': 'SAVE10' }]] as const) {
+      const old = await api('2020-08-27', 'POST', '/v1/checkout/sessions', { ...base, ...extra });
+      expect(old.json.error.code).toBe('emulator_unsupported_parameter');
+      expect(old.json.error.param).toBe(param);
+      const next = await api('2022-08-01', 'POST', '/v1/checkout/sessions', { ...base, ...extra });
+      expect(next.json.error.code).toBe('parameter_unknown');
+    }
   });
 
   it('2023-08-16: a Charge has dispute before, not after', async () => {
@@ -527,6 +658,100 @@ function eventOf(receiver: WebhookReceiver, type: string): J {
   if (!found) throw new Error(`no ${type} event among ${receiver.types().join(', ')}`);
   return JSON.parse(found.rawBody) as J;
 }
+
+describe("expand[] in the request's version", () => {
+  let plan: Plan;
+  let customerId: string;
+
+  beforeAll(async () => {
+    plan = await createPlan(env.stripe, 'Expanded', 900);
+    customerId = (await env.stripe.customers.create({ email: 'expand@example.com' })).id;
+  });
+
+  /** A subscription created as stripe-samples/subscription-use-cases does, on `version`, with `expand`. */
+  function incomplete(version: string | null, expand: string) {
+    return api(version, 'POST', '/v1/subscriptions', {
+      customer: customerId,
+      'items[0][price]': plan.monthly.id,
+      payment_behavior: 'default_incomplete',
+      'expand[0]': expand,
+    });
+  }
+
+  it('expands latest_invoice.payment_intent before basil, each object in that version, and refuses it from basil on (creating nothing)', async () => {
+    const old = await incomplete('2022-08-01', 'latest_invoice.payment_intent');
+    expect(old.status).toBe(200);
+    const invoice = old.json.latest_invoice;
+    expect(invoice.object).toBe('invoice');
+    // The expanded invoice and its PaymentIntent are in the 2022-08-01 shape too.
+    expect(invoice.subscription).toBe(old.json.id);
+    expect(invoice).not.toHaveProperty('parent');
+    expect(invoice.payment_intent).toMatchObject({ object: 'payment_intent', status: 'requires_payment_method', amount: 900, invoice: invoice.id });
+    expect(invoice.payment_intent.charges).toMatchObject({ object: 'list', data: [] });
+    expect(typeof invoice.payment_intent.client_secret).toBe('string');
+    expect(typeof old.json.current_period_end).toBe('number');
+
+    const before = (await env.stripe.subscriptions.list({ customer: customerId, status: 'all' })).data.length;
+    for (const version of ['2025-03-31.basil', null]) {
+      const next = await incomplete(version, 'latest_invoice.payment_intent');
+      expect(next.status).toBe(400);
+      expect(next.json.error).toMatchObject({ type: 'invalid_request_error', message: 'This property cannot be expanded (latest_invoice.payment_intent).', param: 'expand' });
+    }
+    expect((await env.stripe.subscriptions.list({ customer: customerId, status: 'all' })).data.length).toBe(before);
+    // The current shape's way to the payment's client secret.
+    const current = await incomplete(null, 'latest_invoice.confirmation_secret');
+    expect(current.status).toBe(200);
+    expect(current.json.latest_invoice.confirmation_secret.client_secret).toMatch(/^pi_\w+_secret_/);
+  });
+
+  it('expands the ids only an earlier version has: invoice.charge, invoice.subscription, charge.invoice, payment_intent.invoice', async () => {
+    const created = await incomplete('2022-08-01', 'latest_invoice.payment_intent');
+    const pi = created.json.latest_invoice.payment_intent;
+    expect((await api('2022-08-01', 'POST', `/v1/payment_intents/${String(pi.id)}/confirm`, { payment_method: 'pm_card_visa' })).json.status).toBe('succeeded');
+    const invoiceId = String(created.json.latest_invoice.id);
+
+    const invoice = await api('2022-08-01', 'GET', `/v1/invoices/${invoiceId}`, { 'expand[0]': 'charge', 'expand[1]': 'subscription', 'expand[2]': 'lines.data.price.product' });
+    expect(invoice.status).toBe(200);
+    expect(invoice.json.charge).toMatchObject({ object: 'charge', payment_intent: pi.id, invoice: invoiceId, paid: true });
+    expect(invoice.json.charge.refunds.object).toBe('list');
+    expect(invoice.json.subscription).toMatchObject({ object: 'subscription', id: created.json.id, status: 'active' });
+    expect(typeof invoice.json.subscription.current_period_end).toBe('number');
+    expect(invoice.json.lines.data[0].price.product).toMatchObject({ object: 'product', id: plan.product.id });
+
+    const charge = await api('2022-08-01', 'GET', `/v1/charges/${String(invoice.json.charge.id)}`, { 'expand[0]': 'invoice', 'expand[1]': 'payment_intent.invoice' });
+    expect(charge.json.invoice).toMatchObject({ object: 'invoice', id: invoiceId, payment_intent: pi.id, paid: true });
+    expect(charge.json.payment_intent.invoice).toMatchObject({ object: 'invoice', id: invoiceId });
+    // payment_intent.charges is a list, not an id: it cannot be expanded, but a path can go through it.
+    const list = await api('2022-08-01', 'GET', `/v1/payment_intents/${String(pi.id)}`, { 'expand[0]': 'charges' });
+    expect(list.json.error.message).toBe('This property cannot be expanded (charges).');
+    const through = await api('2022-08-01', 'GET', `/v1/payment_intents/${String(pi.id)}`, { 'expand[0]': 'charges.data.invoice' });
+    expect(through.json.charges.data[0].invoice).toMatchObject({ object: 'invoice', id: invoiceId });
+    // From basil on these fields are gone.
+    for (const [path, expand] of [[`/v1/invoices/${invoiceId}`, 'charge'], [`/v1/invoices/${invoiceId}`, 'subscription'], [`/v1/charges/${String(invoice.json.charge.id)}`, 'invoice']]) {
+      const next = await api('2025-03-31.basil', 'GET', path, { 'expand[0]': expand });
+      expect(next.json.error.message).toBe(`This property cannot be expanded (${expand}).`);
+    }
+    expect((await api('2022-11-15', 'GET', `/v1/payment_intents/${String(pi.id)}`, { 'expand[0]': 'charges.data.invoice' })).json.error.message).toBe(
+      'This property cannot be expanded (charges.data.invoice).',
+    );
+  });
+
+  it("refuses a path through a field the request's version does not have yet", async () => {
+    const created = await incomplete('2022-08-01', 'latest_invoice');
+    const invoiceId = String(created.json.latest_invoice.id);
+    for (const expand of ['payments', 'confirmation_secret', 'parent.subscription_details.subscription']) {
+      const old = await api('2025-02-24.acacia', 'GET', `/v1/invoices/${invoiceId}`, { 'expand[0]': expand });
+      expect(old.status).toBe(400);
+      expect(old.json.error.message).toBe(`This property cannot be expanded (${expand}).`);
+    }
+    const current = await api(null, 'GET', `/v1/invoices/${invoiceId}`, { 'expand[0]': 'parent.subscription_details.subscription' });
+    expect(current.json.parent.subscription_details.subscription).toMatchObject({ object: 'subscription', id: created.json.id });
+    // Expanded objects in a list are rendered in the version too (a line's invoice item subscription, a price's product).
+    const lines = await api('2022-08-01', 'GET', `/v1/invoices/${invoiceId}/lines`, { 'expand[0]': 'data.subscription' });
+    expect(lines.json.data[0].subscription).toMatchObject({ object: 'subscription', id: created.json.id });
+    expect(typeof lines.json.data[0].subscription.current_period_start).toBe('number');
+  });
+});
 
 describe('clients on older versions through Checkout, webhook and portal', () => {
   it('nextjs/saas-starter on 2025-04-30.basil (stripe-node pinned to it): Checkout with payment_method_types, webhook, portal', async () => {

@@ -10,7 +10,7 @@ import type { Router } from './router';
 import { advanceTime } from '../billing/engine';
 import { endpointKey, validateExpand, validateParams } from '../schema/validate';
 import { requestVersion } from '../versions/versions';
-import { endpointExists, removedEndpoint, renderResponse, upgradeRequest } from '../versions/render';
+import { endpointExists, expandField, removedEndpoint, renderResponse, upgradeRequest } from '../versions/render';
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -85,11 +85,14 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
         validateParams(endpoint, current);
         const params = new Params(current);
         const expand = params.expand();
-        validateExpand(endpoint, expand);
+        validateExpand(endpoint, expand, (type, field) => expandField(version, type, field));
         advanceTime(emu, null, emu.realNow());
         const handled = match.handler({ emu, params, path: match.params, method: routeMethod });
         const result = legacy?.select ? (legacy.select(handled as Record<string, unknown>) as object) : handled;
-        return JSON.stringify(renderResponse(emu, applyExpansions(emu, result, expand), version), null, 2);
+        // Rendered in the request's version first, then expanded in that shape: a path can go through a field only
+        // that version has (`latest_invoice.payment_intent` before basil), and each object it brings in is rendered too.
+        const rendered = renderResponse(emu, result, version);
+        return JSON.stringify(applyExpansions(emu, rendered, expand, (object) => renderResponse(emu, object, version)), null, 2);
       });
     } catch (err) {
       if (!(err instanceof StripeApiError)) throw err;

@@ -3,7 +3,7 @@ import { invalidRequest, parameterInvalid, parameterInvalidEmpty, parameterMissi
 import { loadSchema } from './load';
 import { normalizePath } from './paths';
 import { SUPPORTED_PARAMS } from './supported';
-import type { EndpointSchema, ParamType } from './types';
+import type { EndpointSchema, ParamType, ResponseField } from './types';
 
 /** `path` (dotted, arrays transparent) → the values implemented, or null for any value. */
 type Support = Map<string, Set<string> | null>;
@@ -221,11 +221,18 @@ function cannotExpand(path: string): StripeApiError {
 }
 
 /**
+ * A field as the request's API version has it, for `expand[]`: the field an earlier version had (restored by the
+ * version table), `undefined` for a field that version does not have yet, or `null` to let the current schema decide.
+ */
+export type VersionedField = (type: string, field: string) => ResponseField | undefined | null;
+
+/**
  * `expand[]` paths against the endpoint's response type: every segment must exist, the last one must be an
  * expandable id or an includable field, and at most 4 levels deep. Checked before the handler runs, so a bad
- * expansion never follows an object's creation.
+ * expansion never follows an object's creation. `versioned` answers for the fields the request's version has
+ * differently from the current one.
  */
-export function validateExpand(key: string, paths: string[]): void {
+export function validateExpand(key: string, paths: string[], versioned?: VersionedField): void {
   const schema = endpointSchema(key);
   const objects = loadSchema().objects;
   for (const path of paths) {
@@ -233,7 +240,8 @@ export function validateExpand(key: string, paths: string[]): void {
     if (segments.length > 4) throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, 'expand');
     let type = schema?.returns ?? null;
     segments.forEach((segment, i) => {
-      const field = type ? objects[type]?.[segment] : undefined;
+      const old = type && versioned ? versioned(type, segment) : null;
+      const field = old === null ? (type ? objects[type]?.[segment] : undefined) : old;
       if (!field) throw cannotExpand(path);
       const last = i === segments.length - 1;
       if (last && !field.expandable && !field.includable) throw cannotExpand(path);

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Emulator } from '../emulator';
+import type { ResponseField } from '../schema/types';
 import type { FormRecord } from '../http/form';
 import { clone } from '../json';
 import { VERSION_TABLE, type Json, type RemovedEndpoint, type RenderContext, type VersionChange } from './table';
@@ -92,6 +93,22 @@ export function removedEndpoint(version: ApiVersion, method: string, path: strin
     if (!before(version, change.version)) continue;
     const found = change.removedEndpoints?.find((e) => e.method === method && e.path === path);
     if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * A field of a response type (as the schema names it, e.g. `Invoice`) as `version` has it, for `expand[]`: the table
+ * decides, change closest to `version` first. A field an entry removed is the earlier field it declares (an id it
+ * restores is expandable into the resource it names); a field an entry added does not exist yet (`undefined`); any
+ * other field is the current schema's (`null`). The pinned version goes through no entry.
+ */
+export function expandField(version: ApiVersion, type: string, field: string): ResponseField | undefined | null {
+  const changes = changesAfter(version).reverse();
+  for (const change of changes) {
+    if (change.addedFields?.[type]?.includes(field)) return undefined;
+    const old = change.removedFields?.[type]?.[field];
+    if (old) return old;
   }
   return null;
 }

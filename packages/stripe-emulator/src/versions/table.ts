@@ -3,6 +3,7 @@ import type { FormRecord, FormValue } from '../http/form';
 import { invalidRequest, parameterInvalid } from '../http/errors';
 import { unsupportedParameter } from '../schema/validate';
 import { clone } from '../json';
+import type { ResponseField } from '../schema/types';
 import type { ApiVersion } from './versions';
 
 /** A JSON object of a response, as it is being rewritten. */
@@ -44,6 +45,14 @@ export interface VersionChange {
   addedEndpoints?: string[];
   /** Endpoints this version removed: earlier versions still reach them, served by the current endpoint that replaced them. */
   removedEndpoints?: RemovedEndpoint[];
+  /**
+   * For `expand[]` in earlier versions, per response type as the schema names it (`Invoice`, `Session`): the fields
+   * this change removed, as earlier versions have them. An id field names the resource it points to
+   * (`{ expandable: true, type: 'PaymentIntent' }`); a list or object field names its type so a path can go through it.
+   */
+  removedFields?: Record<string, Record<string, ResponseField>>;
+  /** For `expand[]`: the fields (per response type) this change added, which earlier versions do not have. */
+  addedFields?: Record<string, string[]>;
 }
 
 export interface RemovedEndpoint {
@@ -172,13 +181,102 @@ function upcomingAsPreview(raw: FormRecord): void {
 /** Checkout's `ui_mode` values before and after dahlia renamed them. */
 const UI_MODES: Record<string, string> = { hosted: 'hosted_page', embedded: 'embedded_page', custom: 'elements' };
 
+/** `line_items[]` fields of Checkout Session create before 2022-08-01 that `price_data` replaced (not implemented). */
+const LEGACY_LINE_ITEM_FIELDS = ['amount', 'currency', 'name', 'description', 'images'];
+
 export const VERSION_TABLE: VersionChange[] = [
+  {
+    id: 'checkout.shipping',
+    version: '2022-08-01',
+    change: 'Checkout Session: `shipping` renamed `shipping_details`; `shipping_rate` moved into the new `shipping_cost` hash.',
+    source: `${CHANGELOG}/2022-08-01/updates-shipping-property-checkout-session`,
+    objects: ['checkout.session'],
+    removedFields: { Session: { shipping: { type: 'Session.CollectedInformation.ShippingDetails' }, shipping_rate: { expandable: true, type: 'ShippingRate' } } },
+    addedFields: { Session: ['shipping_details', 'shipping_cost'] },
+    downgrade(session) {
+      // Before basil the table has already put `shipping_details` back at the top level.
+      session.shipping = session.shipping_details ?? null;
+      const cost = isRecord(session.shipping_cost) ? session.shipping_cost : null;
+      session.shipping_rate = cost ? (cost.shipping_rate ?? null) : null;
+      delete session.shipping_details;
+      delete session.shipping_cost;
+    },
+  },
+  {
+    id: 'checkout.customer_creation',
+    version: '2022-08-01',
+    change: 'Checkout Session in payment mode: the default `customer_creation` changed from `always` to `if_required`.',
+    source: `${CHANGELOG}/2022-08-01/default-customer-creation-checkout-session`,
+    objects: ['checkout.session'],
+    downgrade(session) {
+      // The emulator takes no `customer_creation` parameter and creates a customer for every completed payment-mode
+      // session, so `if_required` is always the defaulted value: earlier versions defaulted (and behave) `always`.
+      if (session.mode === 'payment' && session.customer_creation === 'if_required') session.customer_creation = 'always';
+    },
+  },
+  {
+    id: 'checkout.legacy_line_items',
+    version: '2022-08-01',
+    change: 'Checkout Session create: `line_items[][amount]`, `[currency]`, `[name]`, `[description]` and `[images]` removed (use `price` or `price_data`).',
+    source: `${CHANGELOG}/2022-08-01/replaces-line-item-create-checkout-session`,
+    endpoints: ['POST /v1/checkout/sessions'],
+    upgradeRequest(raw) {
+      const items = raw.line_items;
+      const list: unknown[] = Array.isArray(items) ? items : isRecord(items) ? Object.values(items) : [];
+      list.forEach((item, i) => {
+        if (!isRecord(item)) return;
+        const field = LEGACY_LINE_ITEM_FIELDS.find((f) => item[f] !== undefined);
+        if (field) throw unsupportedParameter(`line_items[${i}][${field}]`);
+      });
+    },
+  },
+  {
+    id: 'checkout.shipping_rates',
+    version: '2022-08-01',
+    change: 'Checkout Session create: `shipping_rates` removed (use `shipping_options`).',
+    source: `${CHANGELOG}/2022-08-01/removes-shipping-rate-create-checkout-session`,
+    endpoints: ['POST /v1/checkout/sessions'],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ['shipping_rates']),
+  },
+  {
+    id: 'checkout.subscription_data.coupon',
+    version: '2022-08-01',
+    change: 'Checkout Session create: `subscription_data[coupon]` removed (use `discounts`).',
+    source: `${CHANGELOG}/2022-08-01/removes-subscription-data-create-checkout-session`,
+    endpoints: ['POST /v1/checkout/sessions'],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.coupon']),
+  },
+  {
+    id: 'invoice.pending_invoice_items_behavior',
+    version: '2022-08-01',
+    change: 'Invoice create: `pending_invoice_items_behavior` defaults to `exclude` (`include` before) and no longer takes `include_and_require`.',
+    source: `${CHANGELOG}/2022-08-01/removes-include-require-value-invoices`,
+    endpoints: ['POST /v1/invoices'],
+    upgradeRequest(raw) {
+      const value = raw.pending_invoice_items_behavior;
+      if (value === undefined) raw.pending_invoice_items_behavior = 'include';
+      else if (value === 'include_and_require') throw unsupportedParameter('pending_invoice_items_behavior');
+    },
+  },
+  {
+    id: 'charge.refunds',
+    version: '2022-11-15',
+    change: 'Charge: `refunds` (a list of the Refunds) no longer included by default (expand it).',
+    source: `${CHANGELOG}/2022-11-15/deprecates-charges-auto-expand`,
+    objects: ['charge'],
+    downgrade(charge, ctx) {
+      if (charge.refunds !== undefined && charge.refunds !== null) return;
+      const refunds = [...ctx.emu.store.refunds.values()].filter((r) => idOf(r.charge) === charge.id).reverse();
+      charge.refunds = { object: 'list', data: clone(refunds), has_more: false, total_count: refunds.length, url: `/v1/charges/${String(charge.id)}/refunds` };
+    },
+  },
   {
     id: 'payment_intent.charges',
     version: '2022-11-15',
     change: 'PaymentIntent: `charges` (a list of the Charges) removed; `latest_charge` names the last one.',
-    source: `${CHANGELOG}/2022-11-15`,
+    source: `${CHANGELOG}/2022-11-15/removes-charges-attribute-paymentintent`,
     objects: ['payment_intent'],
+    removedFields: { PaymentIntent: { charges: { type: 'ApiList<Charge>' } } },
     downgrade(pi, ctx) {
       const charges = [...ctx.emu.store.charges.values()].filter((c) => c.payment_intent === pi.id).reverse();
       pi.charges = { object: 'list', data: clone(charges), has_more: false, total_count: charges.length, url: `/v1/charges?payment_intent=${String(pi.id)}` };
@@ -193,12 +291,12 @@ export const VERSION_TABLE: VersionChange[] = [
     upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.items']),
   },
   {
-    id: 'checkout.shipping_rates',
+    id: 'checkout.trial_from_plan',
     version: '2023-08-16',
-    change: 'Checkout Session create: `shipping_rates`, `subscription_data[coupon]` and `subscription_data[trial_from_plan]` removed.',
+    change: 'Checkout Session create: `subscription_data[trial_from_plan]` removed.',
     source: `${CHANGELOG}/2023-08-16`,
     endpoints: ['POST /v1/checkout/sessions'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['shipping_rates', 'subscription_data.coupon', 'subscription_data.trial_from_plan']),
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.trial_from_plan']),
   },
   {
     id: 'charge.dispute',
@@ -206,6 +304,7 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Charge: `dispute` and `destination` removed (list disputes by charge; Connect destinations on `transfer_data`).',
     source: `${CHANGELOG}/2023-08-16`,
     objects: ['charge'],
+    removedFields: { Charge: { dispute: { expandable: true }, destination: { expandable: true, type: 'Account' } } },
     downgrade(charge) {
       charge.dispute = null;
       charge.destination = null;
@@ -237,6 +336,8 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Product: `features` renamed `marketing_features` (parameter and field).',
     source: `${CHANGELOG}/2024-04-10`,
     objects: ['product'],
+    removedFields: { Product: { features: { type: 'Product.MarketingFeature' } } },
+    addedFields: { Product: ['marketing_features'] },
     downgrade(product) {
       product.features = product.marketing_features ?? [];
       delete product.marketing_features;
@@ -265,6 +366,8 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Subscription: `current_period_start` / `current_period_end` moved from the subscription to each subscription item.',
     source: `${CHANGELOG}/basil/2025-03-31/deprecate-subscription-current-period-start-and-end`,
     objects: ['subscription', 'subscription_item'],
+    removedFields: { Subscription: { current_period_start: {}, current_period_end: {} } },
+    addedFields: { SubscriptionItem: ['current_period_start', 'current_period_end'] },
     downgrade(object) {
       if (object.object === 'subscription_item') {
         delete object.current_period_start;
@@ -293,6 +396,8 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice: `payment_intent` and `charge` removed; an invoice\'s payments are InvoicePayment objects (`payments`).',
     source: `${CHANGELOG}/basil/2025-03-31/add-support-for-multiple-partial-payments-on-invoices`,
     objects: ['invoice'],
+    removedFields: { Invoice: { payment_intent: { expandable: true, type: 'PaymentIntent' }, charge: { expandable: true, type: 'Charge' } } },
+    addedFields: { Invoice: ['payments', 'amount_overpaid', 'confirmation_secret'] },
     downgrade(invoice, ctx) {
       const pi = invoicePaymentIntent(ctx, invoice.id);
       const stored = pi ? ctx.emu.store.paymentIntents.get(pi) : undefined;
@@ -355,6 +460,8 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice: `total_tax_amounts` and `tax` replaced by `total_taxes`.',
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
     objects: ['invoice'],
+    removedFields: { Invoice: { total_tax_amounts: {}, tax: {} } },
+    addedFields: { Invoice: ['total_taxes'] },
     downgrade(invoice) {
       const taxes = Array.isArray(invoice.total_taxes) ? (invoice.total_taxes as unknown[]).filter(isRecord) : [];
       invoice.total_tax_amounts = taxes.map((t) => ({
@@ -374,6 +481,7 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice: `application_fee_amount`, `transfer_data` and `quote` removed (Connect and Quotes details moved).',
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
     objects: ['invoice'],
+    removedFields: { Invoice: { application_fee_amount: {}, transfer_data: {}, quote: { expandable: true } } },
     downgrade(invoice) {
       invoice.application_fee_amount = null;
       invoice.transfer_data = null;
@@ -386,6 +494,7 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice and Subscription: `discount` removed (use `discounts`).',
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
     objects: ['invoice', 'subscription'],
+    removedFields: { Invoice: { discount: { type: 'Discount' } }, Subscription: { discount: { type: 'Discount' } } },
     downgrade(object, ctx) {
       const discounts = Array.isArray(object.discounts) ? object.discounts : [];
       object.discount = discounts.length === 1 ? lookup(ctx, discounts[0]) : null;
@@ -397,6 +506,8 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice: `subscription`, `subscription_details` and `subscription_proration_date` moved under `parent.subscription_details`.',
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
     objects: ['invoice'],
+    removedFields: { Invoice: { subscription: { expandable: true, type: 'Subscription' }, subscription_details: {}, subscription_proration_date: {} } },
+    addedFields: { Invoice: ['parent'] },
     downgrade(invoice) {
       const parent = isRecord(invoice.parent) ? invoice.parent : null;
       const details = parent && isRecord(parent.subscription_details) ? parent.subscription_details : null;
@@ -412,6 +523,8 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice line item: `price` and `plan` replaced by `pricing` (`pricing.price_details.price`).',
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
     objects: ['line_item'],
+    removedFields: { InvoiceLineItem: { price: { type: 'Price' }, plan: { type: 'Plan' } } },
+    addedFields: { InvoiceLineItem: ['pricing'] },
     downgrade(line, ctx) {
       const price = pricingPrice(line, ctx);
       line.price = price;
@@ -425,6 +538,16 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice line item: `proration`, `proration_details`, `subscription_item`, `invoice_item` and `type` moved under `parent`.',
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
     objects: ['line_item'],
+    removedFields: {
+      InvoiceLineItem: {
+        type: {},
+        proration: {},
+        proration_details: {},
+        invoice_item: { expandable: true, type: 'InvoiceItem' },
+        subscription_item: { expandable: true, type: 'SubscriptionItem' },
+      },
+    },
+    addedFields: { InvoiceLineItem: ['parent'] },
     downgrade(line) {
       const parent = isRecord(line.parent) ? line.parent : null;
       const fromItem = parent && isRecord(parent.subscription_item_details) ? parent.subscription_item_details : null;
@@ -445,6 +568,8 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice line item: `tax_amounts`, `tax_rates`, `amount_excluding_tax` and `unit_amount_excluding_tax` replaced by `taxes`.',
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
     objects: ['line_item'],
+    removedFields: { InvoiceLineItem: { tax_amounts: {}, tax_rates: { type: 'TaxRate' }, amount_excluding_tax: {}, unit_amount_excluding_tax: {} } },
+    addedFields: { InvoiceLineItem: ['taxes'] },
     downgrade(line) {
       const quantity = typeof line.quantity === 'number' && line.quantity > 0 ? line.quantity : 1;
       line.tax_amounts = [];
@@ -460,6 +585,17 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Invoice item: `price`, `plan`, `unit_amount` and `unit_amount_decimal` replaced by `pricing`; `subscription` and `subscription_item` moved under `parent`.',
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
     objects: ['invoiceitem'],
+    removedFields: {
+      InvoiceItem: {
+        price: { type: 'Price' },
+        plan: { type: 'Plan' },
+        unit_amount: {},
+        unit_amount_decimal: {},
+        subscription: { expandable: true, type: 'Subscription' },
+        subscription_item: { expandable: true, type: 'SubscriptionItem' },
+      },
+    },
+    addedFields: { InvoiceItem: ['pricing', 'parent'] },
     downgrade(item, ctx) {
       const price = pricingPrice(item, ctx);
       const pricing = isRecord(item.pricing) ? item.pricing : null;
@@ -494,6 +630,7 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Charge and PaymentIntent: `invoice` removed (an invoice lists its payments instead).',
     source: `${CHANGELOG}/basil/2025-03-31/add-support-for-multiple-partial-payments-on-invoices`,
     objects: ['charge', 'payment_intent'],
+    removedFields: { Charge: { invoice: { expandable: true, type: 'Invoice' } }, PaymentIntent: { invoice: { expandable: true, type: 'Invoice' } } },
     downgrade(object, ctx) {
       const pi = object.object === 'charge' ? idOf(object.payment_intent) : idOf(object.id);
       object.invoice = invoiceOfPaymentIntent(ctx, pi);
@@ -515,6 +652,7 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Checkout Session: `shipping_details` removed (use `collected_information.shipping_details`).',
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
     objects: ['checkout.session'],
+    removedFields: { Session: { shipping_details: { type: 'Session.CollectedInformation.ShippingDetails' } } },
     downgrade(session) {
       const collected = isRecord(session.collected_information) ? session.collected_information : null;
       session.shipping_details = collected?.shipping_details ?? null;
@@ -534,6 +672,7 @@ export const VERSION_TABLE: VersionChange[] = [
     change: 'Subscription: `billing_mode` added (parameter and field).',
     source: `${CHANGELOG}/basil/2025-06-30/billing-mode`,
     objects: ['subscription'],
+    addedFields: { Subscription: ['billing_mode'] },
     downgrade(subscription) {
       delete subscription.billing_mode;
     },

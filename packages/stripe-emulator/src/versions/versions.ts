@@ -2,11 +2,13 @@ import { API_VERSION } from '../config';
 import { invalidRequest, type StripeApiError } from '../http/errors';
 
 /**
- * Every published Stripe API version the emulator answers in, oldest first: from 2022-08-01 up to the pinned
+ * Every published Stripe API version the emulator answers in, oldest first: from 2020-08-27 up to the pinned
  * version (the `WebhookEndpointCreateParams.api_version` enum of the pinned stripe-node, without the Dashboard-only
- * `2025-03-01.dashboard`). The last one is the account default, used when a request sends no `Stripe-Version`.
+ * `2025-03-01.dashboard`; Stripe published no version between 2020-08-27 and 2022-08-01). The last one is the
+ * account default, used when a request sends no `Stripe-Version`.
  */
 export const API_VERSIONS = [
+  '2020-08-27',
   '2022-08-01',
   '2022-11-15',
   '2023-08-16',
@@ -43,8 +45,8 @@ export const API_VERSIONS = [
 
 export type ApiVersion = (typeof API_VERSIONS)[number];
 
-/** Versions Stripe published before 2022-08-01 (and the Dashboard's own): real, but not rendered by the emulator. */
-const OLDER_STRIPE_VERSION = /^(20(1\d|20|21)-\d\d-\d\d|2022-0[1-7]-\d\d|2025-03-01\.dashboard)$/;
+/** Versions Stripe published before 2020-08-27 (and the Dashboard's own): real, but not rendered by the emulator. */
+const OLDER_STRIPE_VERSION = /^(201\d-\d\d-\d\d|2020-0[1-7]-\d\d|2020-08-(0\d|1\d|2[0-6])|2025-03-01\.dashboard)$/;
 
 export function isApiVersion(value: string): value is ApiVersion {
   return (API_VERSIONS as readonly string[]).includes(value);
