@@ -77,6 +77,9 @@ async function emulatorSetup(stripe, baseUrl) {
   if (price) ids['price_xxxxxxxxxxxxx'] = price.id;
   const oneTime = product && await attempt(() => stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 1000 }));
   if (oneTime) ids['price_xxxxxxxxxxxxx:one_time'] = oneTime.id;
+  // A second recurring price of the same product (an item added beside the first cannot repeat its price).
+  const other = product && await attempt(() => stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 500, recurring: { interval: 'month' } }));
+  if (other) ids['price_xxxxxxxxxxxxx:other'] = other.id;
   const sub = customer && price && await attempt(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] }));
   if (sub) {
     ids['sub_xxxxxxxxxxxxx'] = sub.id;
@@ -86,18 +89,37 @@ async function emulatorSetup(stripe, baseUrl) {
     const lines = await attempt(() => stripe.invoices.listLineItems(sub.latest_invoice));
     if (lines && lines.data[0]) ids['il_xxxxxxxxxxxxx'] = lines.data[0].id;
   }
+  // A subscription with two items (deleting one leaves the other), and one with a discount (deleteDiscount).
+  const pair = customer && price && other && await attempt(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }, { price: other.id }] }));
+  if (pair) ids['si_xxxxxxxxxxxxx:second'] = pair.items.data[1].id;
+  const off = await attempt(() => stripe.coupons.create({ percent_off: 10, duration: 'forever' }));
+  const discounted = customer && price && off && await attempt(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], discounts: [{ coupon: off.id }] }));
+  if (discounted) ids['sub_xyz:discounted'] = discounted.id;
   const scheduled = customer && price && await attempt(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] }));
   const schedule = scheduled && await attempt(() => stripe.subscriptionSchedules.create({ from_subscription: scheduled.id }));
   if (schedule) ids['sub_sched_xxxxxxxxxxxxx'] = schedule.id;
   // An open invoice (for pay / void / mark_uncollectible) and, where one-off invoices exist, a draft (finalize, delete).
   const pending = customer && price && await attempt(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], payment_behavior: 'default_incomplete' }));
-  if (pending) ids['in_xxxxxxxxxxxxx:open'] = pending.latest_invoice;
+  if (pending) {
+    ids['in_xxxxxxxxxxxxx:open'] = pending.latest_invoice;
+    const openLines = await attempt(() => stripe.invoices.listLineItems(pending.latest_invoice));
+    if (openLines && openLines.data[0]) ids['il_xxxxxxxxxxxxx:open'] = openLines.data[0].id;
+  }
+  // An open invoice for a credit note of its own (voidable: the invoice is open and nothing was refunded); made before
+  // the pending invoice item below, which a subscription's first invoice would take.
+  const credited = customer && price && await attempt(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], payment_behavior: 'default_incomplete' }));
+  // A send_invoice draft (sendInvoice only sends those).
+  const toSend = customer && await attempt(() => stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 30 }));
+  if (toSend) ids['in_xxxxxxxxxxxxx:send'] = toSend.id;
   const draft = customer && await attempt(() => stripe.invoices.create({ customer: customer.id }));
   if (draft) ids['in_xxxxxxxxxxxxx'] = draft.id;
   const item = customer && await attempt(() => stripe.invoiceItems.create({ customer: customer.id, amount: 500, currency: 'usd', description: 'One-time setup fee' }));
   if (item) ids['ii_xxxxxxxxxxxxx'] = item.id;
   const pi = await attempt(() => stripe.paymentIntents.create({ amount: 2000, currency: 'usd', ...(customer ? { customer: customer.id } : {}), payment_method_types: ['card'] }));
   if (pi) ids['pi_xxxxxxxxxxxxx'] = pi.id;
+  // An authorized, uncaptured PaymentIntent (capture).
+  const held = customer && await attempt(() => stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method_types: ['card'], capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true }));
+  if (held) ids['pi_xxxxxxxxxxxxx:held'] = held.id;
   const seti = await attempt(() => stripe.setupIntents.create({ payment_method_types: ['card'], ...(customer ? { customer: customer.id } : {}) }));
   if (seti) ids['seti_xxxxxxxxxxxxx'] = seti.id;
   const session = (price || oneTime) && await attempt(() => stripe.checkout.sessions.create({ mode: 'payment', success_url: 'https://example.com/success', line_items: [{ price: (oneTime || price).id, quantity: 2 }] }));
@@ -115,7 +137,7 @@ async function emulatorSetup(stripe, baseUrl) {
   if (taxId) ids['txi_xxxxxxxxxxxxx'] = taxId.id;
   const balance = customer && await attempt(() => stripe.customers.createBalanceTransaction(customer.id, { amount: -500, currency: 'usd' }));
   if (balance) ids['cbtxn_xxxxxxxxxxxxx'] = balance.id;
-  const creditNote = sub && ids['il_xxxxxxxxxxxxx'] && await attempt(() => stripe.creditNotes.create({ invoice: sub.latest_invoice, lines: [{ type: 'invoice_line_item', invoice_line_item: ids['il_xxxxxxxxxxxxx'], quantity: 1 }] }));
+  const creditNote = credited && await attempt(() => stripe.creditNotes.create({ invoice: credited.latest_invoice, amount: 500 }));
   if (creditNote) ids['cn_xxxxxxxxxxxxx'] = creditNote.id;
   const meter = await attempt(() => stripe.billing.meters.create({ display_name: 'Search API Calls', event_name: 'api_requests', default_aggregation: { formula: 'sum' } }));
   if (meter) ids['mtr_xxxxxxxxxxxxx'] = meter.id;
@@ -155,6 +177,14 @@ const KIND_FOR: Record<string, Record<string, string>> = {
   test_invoices_void_post: { in_xxxxxxxxxxxxx: 'open' },
   test_invoices_mark_uncollectible_post: { in_xxxxxxxxxxxxx: 'open' },
   test_checkout_sessions_post_2: { price_xxxxxxxxxxxxx: 'one_time' },
+  test_invoices_send_post: { in_xxxxxxxxxxxxx: 'send' },
+  test_payment_intents_capture_post: { pi_xxxxxxxxxxxxx: 'held' },
+  test_credit_notes_post: { in_xxxxxxxxxxxxx: 'open', il_xxxxxxxxxxxxx: 'open' },
+  test_credit_notes_preview_get: { in_xxxxxxxxxxxxx: 'open', il_xxxxxxxxxxxxx: 'open' },
+  test_credit_notes_preview_lines_get: { in_xxxxxxxxxxxxx: 'open' },
+  test_subscription_items_post: { price_xxxxxxxxxxxxx: 'other' },
+  test_subscription_items_delete: { si_xxxxxxxxxxxxx: 'second' },
+  test_subscriptions_discount_delete: { sub_xyz: 'discounted' },
 };
 
 /** `'cus_xxxxxxxxxxxxx'` → `(ids['cus_xxxxxxxxxxxxx'] || 'cus_xxxxxxxxxxxxx')`: the real object when setup made one. */

@@ -264,10 +264,47 @@ describe("the portal's documented limits", () => {
   });
 
   it('a subscription with two licensed products cannot be updated either', async () => {
-    const { customer } = await subscribed(basic.monthly.id, [{ price: premium.monthly.id }]);
+    const { customer, sub } = await subscribed(basic.monthly.id, [{ price: premium.monthly.id }]);
     const session = await env.stripe.billingPortal.sessions.create({ customer: customer.id, configuration: config.id });
     const html = await page(session.url);
     expect(html).toContain('because it has more than one product');
     expect(html).not.toContain('Switch plan');
+    const confirm = await expectStripeError(
+      env.stripe.billingPortal.sessions.create({
+        customer: customer.id,
+        configuration: config.id,
+        flow_data: { type: 'subscription_update_confirm', subscription_update_confirm: { subscription: sub.id, items: [{ id: sub.items.data[0].id, price: basic.yearly.id }] } },
+      }),
+    );
+    expect(confirm).toMatchObject({ statusCode: 400, param: 'flow_data[subscription_update_confirm][subscription]' });
+    expect(confirm.message).toContain('because it has more than one product');
+  });
+});
+
+describe("the account's default configuration", () => {
+  it('is listed with is_default=true before any session, and enabling subscription_update on it (the Dashboard setup) opens update deep links without `configuration`', async () => {
+    const listed = await env.stripe.billingPortal.configurations.list({ is_default: true });
+    expect(listed.data).toHaveLength(1);
+    const [defaults] = listed.data;
+    expect(defaults).toMatchObject({ is_default: true, active: true });
+    expect(defaults.features.subscription_update.enabled).toBe(false);
+    expect((await env.stripe.billingPortal.configurations.list({ is_default: true })).data.map((c) => c.id)).toEqual([defaults.id]);
+    expect((await env.stripe.billingPortal.configurations.list({ limit: 100 })).data.map((c) => c.id)).toContain(defaults.id);
+    expect((await env.stripe.billingPortal.configurations.list({ is_default: false, limit: 100 })).data.map((c) => c.id)).not.toContain(defaults.id);
+
+    const { customer, sub } = await subscribed();
+    const flow_data: Stripe.BillingPortal.SessionCreateParams.FlowData = {
+      type: 'subscription_update_confirm',
+      subscription_update_confirm: { subscription: sub.id, items: [{ id: sub.items.data[0].id, price: premium.monthly.id }] },
+    };
+    const disabled = await expectStripeError(env.stripe.billingPortal.sessions.create({ customer: customer.id, flow_data }));
+    expect(disabled.message).toContain('the `subscription_update` feature is disabled');
+
+    await env.stripe.billingPortal.configurations.update(defaults.id, {
+      features: { subscription_update: { enabled: true, default_allowed_updates: ['price'], products: [{ product: premium.product.id, prices: [premium.monthly.id] }] } },
+    });
+    const session = await env.stripe.billingPortal.sessions.create({ customer: customer.id, flow_data });
+    expect(session.configuration).toBe(defaults.id);
+    expect(session.flow?.subscription_update_confirm?.items[0].price).toBe(premium.monthly.id);
   });
 });

@@ -374,6 +374,32 @@ describe('Checkout: shipping', () => {
     expect(await stripe.customers.retrieve(String(done.customer))).toMatchObject({ shipping: { name: 'Grace Hopper' } });
   });
 
+  it('a shipping rate keeps its delivery_estimate (created directly or through shipping_rate_data); a value below 1 is refused', async () => {
+    const rate = await stripe.shippingRates.create({
+      display_name: 'Ground',
+      type: 'fixed_amount',
+      fixed_amount: { amount: 700, currency: 'usd' },
+      delivery_estimate: { minimum: { unit: 'business_day', value: 5 }, maximum: { unit: 'business_day', value: 7 } },
+    });
+    expect((await stripe.shippingRates.retrieve(rate.id)).delivery_estimate).toEqual({ minimum: { unit: 'business_day', value: 5 }, maximum: { unit: 'business_day', value: 7 } });
+    const product = await stripe.products.create({ name: 'Lamp' });
+    const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 3000 });
+    const session = await stripe.checkout.sessions.create({
+      ...URLS,
+      mode: 'payment',
+      line_items: [{ price: price.id, quantity: 1 }],
+      shipping_options: [{ shipping_rate_data: { display_name: 'Standard', type: 'fixed_amount', fixed_amount: { amount: 500, currency: 'usd' }, delivery_estimate: { maximum: { unit: 'week', value: 2 } } } }],
+    });
+    const created = await stripe.shippingRates.retrieve(String(session.shipping_options[0].shipping_rate));
+    expect(created.delivery_estimate).toEqual({ minimum: null, maximum: { unit: 'week', value: 2 } });
+    const before = (await stripe.shippingRates.list()).data.length;
+    const err = await expectStripeError(
+      stripe.shippingRates.create({ display_name: 'Now', type: 'fixed_amount', fixed_amount: { amount: 1, currency: 'usd' }, delivery_estimate: { minimum: { unit: 'hour', value: 0 } } }),
+    );
+    expect(err).toMatchObject({ statusCode: 400, param: 'delivery_estimate[minimum][value]' });
+    expect((await stripe.shippingRates.list()).data).toHaveLength(before);
+  });
+
   it('refuses shipping_options in subscription mode as not supported by the emulator', async () => {
     const price = await monthlyPrice(1000);
     const err = await expectStripeError(

@@ -627,6 +627,25 @@ describe('each difference, old shape against new', () => {
     expect(confirm.json.error.code).toBe('parameter_unknown');
   });
 
+  it('2026-09-30.endive: payment_method_types on PaymentIntent and SetupIntent create / update is a parameter before (allowed_payment_method_types), unknown after', async () => {
+    covers('intents.payment_method_types');
+    const old = await api('2026-07-29.dahlia', 'POST', '/v1/payment_intents', { amount: '2000', currency: 'usd', 'payment_method_types[0]': 'card' });
+    expect(old.status).toBe(200);
+    expect(old.json.allowed_payment_method_types).toEqual(['card']);
+    expect(old.json.automatic_payment_methods).toBeNull();
+    expect((await api('2026-07-29.dahlia', 'POST', `/v1/payment_intents/${String(old.json.id)}`, { 'payment_method_types[0]': 'card', description: 'old' })).status).toBe(200);
+    const seti = await api('2026-07-29.dahlia', 'POST', '/v1/setup_intents', { customer: customer.id, 'payment_method_types[0]': 'card' });
+    expect(seti.status).toBe(200);
+    expect(seti.json.allowed_payment_method_types).toEqual(['card']);
+    expect((await api('2026-07-29.dahlia', 'POST', `/v1/setup_intents/${String(seti.json.id)}`, { 'payment_method_types[0]': 'card' })).status).toBe(200);
+    const bank = await api('2026-07-29.dahlia', 'POST', '/v1/setup_intents', { 'payment_method_types[0]': 'us_bank_account' });
+    expect(bank.status).toBe(400);
+    expect(bank.json.error).toMatchObject({ code: 'emulator_unsupported_parameter', param: 'payment_method_types[0]' });
+    const next = await api('2026-09-30.endive', 'POST', '/v1/payment_intents', { amount: '2000', currency: 'usd', 'payment_method_types[0]': 'card' });
+    expect(next.json.error.code).toBe('parameter_unknown');
+    expect((await api('2026-09-30.endive', 'POST', '/v1/setup_intents', { 'payment_method_types[0]': 'card' })).json.error.code).toBe('parameter_unknown');
+  });
+
   it('2026-10-28.endive: a portal configuration has no features.subscription_pause before', async () => {
     covers('portal.subscription_pause');
     const configuration = await env.stripe.billingPortal.configurations.create({ features: { invoice_history: { enabled: true } } });

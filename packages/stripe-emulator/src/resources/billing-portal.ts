@@ -265,6 +265,11 @@ function getConfiguration(emu: Emulator, id: string, param = 'id'): Stripe.Billi
   return config;
 }
 
+/**
+ * The account's default configuration (`is_default: true`, what a session without `configuration` uses and what the
+ * Dashboard's portal settings edit). Stripe's account has one; the emulator creates it, with the default features,
+ * the first time something refers to it: a session without `configuration` or a list filtered by `is_default=true`.
+ */
 function defaultConfiguration(emu: Emulator): Stripe.BillingPortal.Configuration {
   const existing = [...emu.store.portalConfigurations.values()].find((c) => c.is_default);
   return existing ?? createConfiguration(emu, null, true);
@@ -278,6 +283,7 @@ export function registerBillingPortal(router: Router): void {
   router.get('/v1/billing_portal/configurations', ({ emu, params }) => {
     const active = params.bool('active');
     const isDefault = params.bool('is_default');
+    if (isDefault === true) defaultConfiguration(emu);
     const items = newestFirst(emu.store.portalConfigurations.values()).filter(
       (c) => (active === undefined || c.active === active) && (isDefault === undefined || c.is_default === isDefault),
     );

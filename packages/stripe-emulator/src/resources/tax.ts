@@ -157,6 +157,24 @@ export function getShippingRate(emu: Emulator, id: string, param = 'id'): Stripe
   return rate;
 }
 
+const DELIVERY_UNITS = ['business_day', 'day', 'hour', 'month', 'week'] as const;
+
+/** `delivery_estimate[minimum|maximum]`: a `unit` and a positive `value`, each bound optional. */
+function deliveryEstimate(p: Params | undefined): Stripe.ShippingRate.DeliveryEstimate | null {
+  if (!p) return null;
+  const bound = (key: 'minimum' | 'maximum'): Stripe.ShippingRate.DeliveryEstimate.Minimum | null => {
+    const b = p.obj(key);
+    if (!b) return null;
+    const unit = b.oneOf('unit', DELIVERY_UNITS);
+    if (!unit) throw parameterMissing(b.name('unit'));
+    const value = b.int('value');
+    if (value === undefined) throw parameterMissing(b.name('value'));
+    if (value < 1) throw invalidRequest('This value must be greater than or equal to 1.', b.name('value'), 'parameter_invalid_integer');
+    return { unit, value };
+  };
+  return { maximum: bound('maximum'), minimum: bound('minimum') };
+}
+
 export function createShippingRate(emu: Emulator, params: Params): Stripe.ShippingRate {
   const displayName = params.str('display_name');
   if (!displayName) throw parameterMissing(params.name('display_name'));
@@ -169,7 +187,7 @@ export function createShippingRate(emu: Emulator, params: Params): Stripe.Shippi
     object: 'shipping_rate',
     active: true,
     created: emu.realNow(),
-    delivery_estimate: null,
+    delivery_estimate: deliveryEstimate(params.obj('delivery_estimate')),
     display_name: displayName,
     fixed_amount: { amount, currency: fixed.requiredStr('currency').toLowerCase() },
     livemode: false,

@@ -11,7 +11,8 @@ const PRICE_DATA = ['currency', 'product', 'unit_amount', 'unit_amount_decimal',
 const SUBSCRIPTION_ITEM = ['price', 'plan', 'quantity', 'metadata'];
 const prefixed = (prefix: string, paths: string[]): string[] => paths.map((p) => `${prefix}.${p}`);
 const CURRENCY_OPTIONS = prefixed('currency_options.*', ['unit_amount', 'unit_amount_decimal', 'tax_behavior']);
-const SHIPPING_RATE = ['display_name', 'fixed_amount.amount', 'fixed_amount.currency', 'metadata', 'tax_behavior', 'type=fixed_amount'];
+const SHIPPING_RATE = ['display_name', 'fixed_amount.amount', 'fixed_amount.currency', 'metadata', 'tax_behavior', 'type=fixed_amount',
+  'delivery_estimate.minimum.unit', 'delivery_estimate.minimum.value', 'delivery_estimate.maximum.unit', 'delivery_estimate.maximum.value'];
 const CHECKOUT_TAX = [
   'customer_update.address', 'customer_update.name', 'customer_update.shipping', 'tax_id_collection.enabled',
   'shipping_address_collection.allowed_countries', 'shipping_options.shipping_rate', ...prefixed('shipping_options.shipping_rate_data', SHIPPING_RATE),

@@ -731,6 +731,18 @@ export const VERSION_TABLE: VersionChange[] = [
     upgradeRequest: acceptPaymentMethodTypes,
   },
   {
+    id: 'intents.payment_method_types',
+    version: '2026-09-30.endive',
+    change: 'PaymentIntent and SetupIntent create and update: `payment_method_types` removed; `allowed_payment_method_types` (added in dahlia) takes its place.',
+    source: `${NODE}#23-0-0`,
+    endpoints: ['POST /v1/payment_intents', 'POST /v1/payment_intents/{}', 'POST /v1/setup_intents', 'POST /v1/setup_intents/{}'],
+    upgradeRequest(raw) {
+      const given = raw.payment_method_types !== undefined;
+      acceptPaymentMethodTypes(raw);
+      if (given && raw.allowed_payment_method_types === undefined) raw.allowed_payment_method_types = ['card'];
+    },
+  },
+  {
     id: 'portal.subscription_pause',
     version: '2026-10-28.endive',
     change: 'Billing portal configuration: `features.subscription_pause` added.',
