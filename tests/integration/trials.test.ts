@@ -147,6 +147,13 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     expect(await subscriptionsOf(customerId)).toHaveLength(1);
   });
 
+  it("a trial another instance has claimed (its trial_uses row, its Stripe call still in flight) is refused, nothing created", async () => {
+    const { user, customerId } = await clockedUser();
+    await env.database.db.insert(trialUses).values({ accountId: user.id, providerCustomerId: customerId, planId: "pro" });
+    expect(await startTrial(user.id)).toMatchObject({ status: 409, body: { error: "trial_already_used" } });
+    expect(await subscriptionsOf(customerId)).toHaveLength(0);
+  });
+
   it("a plan without a card-less trial, or an unknown plan: 400, nothing created", async () => {
     const { user, customerId } = await clockedUser();
     expect((await startTrial(user.id, "scale")).status).toBe(400);
