@@ -5,6 +5,7 @@ import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { POST as trialRoute } from "@/app/api/billing/trial/route";
 import { billingCustomers, notifications, trialUses, type User } from "@/db/schema";
 import { findPlan, type Plan } from "@/lib/billing/plans";
+import { getBillingOverview } from "@/lib/billing/overview";
 import { getBillingSummary } from "@/lib/billing/summary";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
@@ -72,9 +73,14 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     expect(sub).toMatchObject({ status: "trialing", default_payment_method: null, trial_settings: { end_behavior: { missing_payment_method: "cancel" } } });
     expect(sub.payment_settings?.save_default_payment_method).toBe("on_subscription");
 
+    // The billing page asks for a card (the owner sees it; no card is on file yet).
+    const overview = () => getBillingOverview(user.id, "owner", { invoicePageSize: 5 });
+    expect((await overview()).cardNeeded).toEqual({ status: "trialing", trialEnd: at(TRIAL_END).toISOString() });
+
     await addCard(user.id);
     const withCard = await env.stripe.subscriptions.retrieve(sub.id, { expand: ["customer"] });
     expect(withCard.default_payment_method).toEqual(expect.any(String));
+    expect((await overview()).cardNeeded).toBeNull();
     await advance(clockId, TRIAL_END + 2 * 3600);
     expect(await getBillingSummary(user.id, at(TRIAL_END + 2 * 3600))).toMatchObject({ plan: { id: "pro" }, status: "active" });
     const invoices = (await env.stripe.invoices.list({ subscription: sub.id })).data;
@@ -102,8 +108,10 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     const checkout = await post(checkoutRoute, user.id, "/api/billing/checkout", { plan: "pro", interval: "month" });
     expect(checkout.status).toBe(200);
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(String(checkout.body.url))?.[1];
-    const session = await env.stripe.checkout.sessions.retrieve(String(sessionId));
-    expect(session.subscription_data?.trial_period_days ?? null).toBeNull();
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    await env.flush();
+    const paid = (await subscriptionsOf(customerId)).find((s) => s.status !== "canceled");
+    expect(paid).toMatchObject({ status: "active", trial_start: null, trial_end: null });
   });
 
   it("no card and endBehavior pause: paused at the trial end with Free's entitlements; adding a card resumes it, billed at once", async () => {
