@@ -15,6 +15,7 @@ import { logger } from "@/lib/logger";
 import {
   createSetupCheckout,
   createTrialSubscription,
+  expireOpenSubscriptionCheckouts,
   hasDefaultPaymentMethod,
   LIVE_SUBSCRIPTION_STATUSES,
   listCustomerSubscriptions,
@@ -60,6 +61,8 @@ export async function startTrialWithoutCard(account: BillingAccount, planId: str
   if (claimed.length === 0) throw trialAlreadyUsed();
   let subscriptionId: string;
   try {
+    // A Checkout opened earlier (with the trial on offer) must not become a second subscription.
+    await expireOpenSubscriptionCheckouts(customer.providerCustomerId);
     const subscription = await createTrialSubscription({
       customerId: customer.providerCustomerId,
       accountId: account.id,

@@ -229,6 +229,19 @@ export async function expireAllButNewestCheckoutSession(customerId: string): Pro
   return expired;
 }
 
+/** Expires every open subscription Checkout of the customer (a card-less trial started meanwhile must stay the only trial). */
+export async function expireOpenSubscriptionCheckouts(customerId: string): Promise<void> {
+  const stripe = getStripe();
+  const open = (await stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 100 })).data;
+  for (const session of open.filter((s) => s.mode === "subscription")) {
+    try {
+      await stripe.checkout.sessions.expire(session.id);
+    } catch (error) {
+      if (stripeErrorType(error) !== "StripeInvalidRequestError") throw error;
+    }
+  }
+}
+
 export function createSubscriptionCheckout(params: {
   customerId: string;
   accountId: string;

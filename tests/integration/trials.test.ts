@@ -155,6 +155,16 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     expect(await subscriptionsOf(customerId)).toHaveLength(1);
   });
 
+  it("a Checkout left open (with the trial on offer) is expired when a card-less trial starts: it cannot become a second trial", async () => {
+    const { user, customerId } = await clockedUser();
+    const checkout = await post(checkoutRoute, user.id, "/api/billing/checkout", { plan: "pro", interval: "month" });
+    const sessionId = String(/\/(cs_[A-Za-z0-9_]+)/.exec(String(checkout.body.url))?.[1]);
+    expect((await startTrial(user.id)).status).toBe(200);
+    expect((await env.stripe.checkout.sessions.retrieve(sessionId)).status).toBe("expired");
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).not.toBe(200);
+    expect(await subscriptionsOf(customerId)).toHaveLength(1);
+  });
+
   it("a trial another instance has claimed (its trial_uses row, its Stripe call still in flight) is refused, nothing created", async () => {
     const { user, customerId } = await clockedUser();
     await env.database.db.insert(trialUses).values({ accountId: user.id, providerCustomerId: customerId, planId: "pro" });
