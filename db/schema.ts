@@ -240,6 +240,24 @@ export const billingCustomerClaims = pgTable("billing_customer_claims", {
   createdAt: createdAt(),
 });
 
+/**
+ * The trial each account and each Stripe customer may have once, whichever way it starts (Checkout or
+ * card-less). A card-less start claims its row with a conditional insert before calling Stripe, so of
+ * two concurrent starts (two instances, two tabs) exactly one gets the trial.
+ */
+export const trialUses = pgTable(
+  "trial_uses",
+  {
+    accountId: uuid("account_id")
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    providerCustomerId: text("provider_customer_id").notNull(),
+    planId: text("plan_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("trial_uses_provider_customer_key").on(t.providerCustomerId)],
+);
+
 export const subscriptions = pgTable(
   "subscriptions",
   {

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   "method_not_allowed",
   "conflict",
   "subscription_exists",
+  "trial_already_used",
   "no_subscription",
   "subscription_changed",
   "preview_expired",

@@ -5,6 +5,7 @@ import { Alert, Card } from "@/components/ui";
 import type { BillingOverview } from "@/lib/billing/overview";
 import { formatDate, intervalLabel } from "@/lib/format";
 import { supportEmail } from "@/lib/support";
+import { AddCardButton } from "./add-card";
 import { SeatsLine } from "./seats-line";
 import { StatusBadge } from "./status-badge";
 import { SubscriptionActions } from "./subscription-actions";
@@ -63,6 +64,20 @@ export function CurrentPlanCard({ accountId, overview }: { accountId: string; ov
         </dl>
       )}
 
+      {overview.cardNeeded && (
+        <Alert tone="info" testId="add-card-notice">
+          {overview.cardNeeded.status === "paused" ? (
+            <>The trial ended without a card, so the subscription is paused. Add a card to resume it.</>
+          ) : overview.cardNeeded.trialEnd ? (
+            <>
+              Add a card to keep {summary.plan.name} after <LocalTime value={overview.cardNeeded.trialEnd} style="long" />.
+            </>
+          ) : (
+            <>Add a card to keep {summary.plan.name} after the trial.</>
+          )}
+          <AddCardButton accountId={accountId} />
+        </Alert>
+      )}
       {cancelsAt && (
         <Alert tone="info" testId="cancel-notice">
           Cancels on <LocalTime value={cancelsAt} style="long" />

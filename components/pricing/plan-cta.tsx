@@ -16,6 +16,7 @@ export function PlanCta({
   disabled,
   salesEmail,
   onChoose,
+  onStartTrial,
 }: {
   plan: PlanView;
   viewer: PricingViewer;
@@ -26,6 +27,8 @@ export function PlanCta({
   disabled: boolean;
   salesEmail: string;
   onChoose: () => void;
+  /** Starts the plan's card-less trial (offered to a signed-in viewer who never had a trial). */
+  onStartTrial?: () => void;
 }) {
   const secondary = "inline-flex w-full items-center justify-center rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-100";
   const primary = "inline-flex w-full items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700";
@@ -75,6 +78,11 @@ export function PlanCta({
       <Button type="button" className="w-full" onClick={onChoose} disabled={disabled || unavailable} aria-busy={pending}>
         {pending ? "Redirecting to checkout…" : `Choose ${plan.name}`}
       </Button>
+      {plan.trialWithoutCard && viewer.signedIn && !viewer.trialUsed && onStartTrial && (
+        <button type="button" className={secondary} onClick={onStartTrial} disabled={disabled || unavailable} data-testid={`start-trial-${plan.id}`}>
+          Start {plan.trialDays}-day trial, no card
+        </button>
+      )}
       {paymentsEnabled && !priceAvailable && (
         <p className="text-center text-xs text-gray-600">Not available for purchase right now.</p>
       )}

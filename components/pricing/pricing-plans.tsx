@@ -133,6 +133,23 @@ export function PricingPlans({
     setNotice({ tone: "error", message: `Checkout could not be started: ${result.message}` });
   }
 
+  /** The plan's card-less trial: no Checkout; the account is on the plan at once, then Billing asks for a card. */
+  async function startTrial(plan: PlanView) {
+    setNotice(null);
+    setPendingPlan(plan.id);
+    const result = await postApi("/api/billing/trial", { plan: plan.id, interval, accountId: viewer.account?.id });
+    if (result.ok) {
+      router.push("/billing");
+      return;
+    }
+    setPendingPlan(null);
+    if (result.error === "trial_already_used") {
+      setNotice({ tone: "error", message: `${result.message} Nothing was started.` });
+      return;
+    }
+    setNotice({ tone: "error", message: `The trial could not be started: ${result.message}` });
+  }
+
   return (
     <div className="space-y-8">
       <IntervalToggle value={interval} onChange={setBillingInterval} yearlyBadge={yearlyBadge} />
@@ -255,6 +272,7 @@ export function PricingPlans({
                   disabled={pendingPlan !== null}
                   salesEmail={salesEmail}
                   onChoose={() => void choose(plan)}
+                  onStartTrial={() => void startTrial(plan)}
                 />
               </div>
 

@@ -19,6 +19,8 @@ export interface PlanView {
   purchasable: boolean;
   contactSales: boolean;
   trialDays: number;
+  /** The trial can start without a card, from the pricing page (POST /api/billing/trial). */
+  trialWithoutCard: boolean;
   features: Record<FeatureId, boolean>;
   limits: Record<MeterId, PlanLimit>;
   /** Priced per seat (prices are per seat per interval), with the seats it may be bought for; null for flat prices. */
@@ -49,6 +51,7 @@ export async function publicCatalog(): Promise<{ plans: PlanView[]; features: ty
     purchasable: plan.purchasable,
     contactSales: plan.contactSales ?? false,
     trialDays: plan.trialDays,
+    trialWithoutCard: Boolean(plan.trialWithoutCard) && plan.trialDays > 0,
     features: plan.features,
     limits: plan.limits,
     seats: plan.seats ?? null,

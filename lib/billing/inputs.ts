@@ -9,6 +9,9 @@ export const planSelection = z.object({
   accountId: accountIdInput,
 });
 
+/** A card-less trial: the plan, and the interval billed after it (monthly unless said). */
+export const trialStart = planSelection.extend({ interval: planSelection.shape.interval.optional().default("month") });
+
 export const planChange = planSelection.extend({
   preview: z.boolean().optional().default(false),
   /** The preview's `prorationDate`: the change is then prorated exactly as previewed (Stripe's proration_date). */

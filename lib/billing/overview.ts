@@ -7,6 +7,8 @@ import { listUserInvoices, type InvoiceView } from "./invoices";
 import { getUsageOverview, type UsageOverview } from "./metering/overview";
 import type { BillingInterval } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+import { needsCard } from "./trial-start";
+import { logger } from "@/lib/logger";
 
 /** A per-seat plan's seats: the members, what Stripe bills now, and what it bills from the renewal. */
 export interface SeatsView {
@@ -30,6 +32,11 @@ export interface BillingOverview {
   /** Null for members, who see the plan and usage but not the invoices or API keys. */
   invoices: { invoices: InvoiceView[]; nextCursor: string | null } | null;
   apiKeys: ApiKeyView[] | null;
+  /**
+   * A trial (or a subscription paused at its end) with no card on file, for those who manage the
+   * account: "Add a card to keep <Plan> after <date>". Null otherwise, or when Stripe cannot be asked.
+   */
+  cardNeeded: { status: "trialing" | "paused"; trialEnd: string | null } | null;
 }
 
 /** Seats as GET /api/billing/subscription reports them, when the summary carries them. */
@@ -55,8 +62,19 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     manages ? listUserInvoices(accountId, { limit: options.invoicePageSize }) : null,
     manages ? listApiKeys(accountId) : null,
   ]);
+  const cardNeeded =
+    manages && live && (live.status === "trialing" || live.status === "paused")
+      ? await needsCard(live).then(
+          (needed) => (needed ? { status: live.status as "trialing" | "paused", trialEnd: live.trialEnd?.toISOString() ?? null } : null),
+          (error: unknown) => {
+            logger.warn({ err: error, accountId }, "could not ask Stripe for the trial's payment method");
+            return null;
+          },
+        )
+      : null;
   return {
     summary,
+    cardNeeded,
     live: live ? { planId: live.planId, interval: live.interval } : null,
     seats: seatsOf(summary),
     usage,

@@ -91,6 +91,8 @@ export interface SeatBounds {
   max: number;
 }
 
+export type TrialEndBehavior = "cancel" | "pause";
+
 export interface Plan {
   id: string;
   name: string;
@@ -106,6 +108,13 @@ export interface Plan {
   seats?: SeatBounds;
   currency: "usd";
   trialDays: number;
+  /**
+   * The trial can also start without a card, from the pricing page (lib/billing/trial-start.ts): a
+   * Stripe subscription of `trialDays` days whose end without a payment method is Stripe's
+   * `trial_settings.end_behavior.missing_payment_method`: `cancel` (back on Free) or `pause` (Free's
+   * entitlements until a card is added). Absent: trials go through Checkout only.
+   */
+  trialWithoutCard?: { endBehavior: TrialEndBehavior };
   features: Record<FeatureId, boolean>;
   /**
    * Quota per month (allowances renew monthly, also on yearly plans); null means unlimited; a
@@ -158,6 +167,7 @@ export const PLANS = [
     prices: { month: 1_900, year: 19_000 },
     currency: "usd",
     trialDays: 14,
+    trialWithoutCard: { endBehavior: "cancel" },
     features: { ...noFeatures, projects: true, apiAccess: true },
     limits: { api_calls: 50_000, tokens: 2_000_000, jobs: 500 },
     purchasable: true,

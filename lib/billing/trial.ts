@@ -9,7 +9,7 @@
 import { eq, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
-import { subscriptions, type Subscription } from "@/db/schema";
+import { billingCustomers, subscriptions, trialUses, type Subscription } from "@/db/schema";
 
 /** Statuses of a subscription that never got going: its first payment never went through. */
 const NEVER_STARTED = ["incomplete", "incomplete_expired"];
@@ -24,8 +24,20 @@ export function stripeTrialUsed(list: Array<Pick<Stripe.Subscription, "status" |
   return list.some((s) => usedTrialOrPaid({ provider: "stripe", status: s.status, trialStart: s.trial_start === null ? null : new Date(s.trial_start * 1000) }));
 }
 
-/** From our rows: an earlier subscription of the user, or of their billing customer, that had a trial or was paid. */
+/**
+ * From our rows: an earlier subscription of the account, or of its billing customer, that had a trial
+ * or was paid, or a card-less trial claimed (trial_uses) by the account or its Stripe customer.
+ */
 export async function databaseTrialUsed(db: Queryable, accountId: string, billingCustomerId: string | null): Promise<boolean> {
+  const customer = billingCustomerId
+    ? await db.select({ providerCustomerId: billingCustomers.providerCustomerId }).from(billingCustomers).where(eq(billingCustomers.id, billingCustomerId)).limit(1)
+    : [];
+  const claimed = await db
+    .select({ accountId: trialUses.accountId })
+    .from(trialUses)
+    .where(customer[0] ? or(eq(trialUses.accountId, accountId), eq(trialUses.providerCustomerId, customer[0].providerCustomerId)) : eq(trialUses.accountId, accountId))
+    .limit(1);
+  if (claimed.length > 0) return true;
   const rows = await db
     .select({ provider: subscriptions.provider, status: subscriptions.status, trialStart: subscriptions.trialStart })
     .from(subscriptions)

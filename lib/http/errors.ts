@@ -20,6 +20,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   conflict: 409,
   subscription_exists: 409,
+  trial_already_used: 409,
   no_subscription: 409,
   subscription_changed: 409,
   preview_expired: 409,

@@ -229,6 +229,19 @@ export async function expireAllButNewestCheckoutSession(customerId: string): Pro
   return expired;
 }
 
+/** Expires every open subscription Checkout of the customer (a card-less trial started meanwhile must stay the only trial). */
+export async function expireOpenSubscriptionCheckouts(customerId: string): Promise<void> {
+  const stripe = getStripe();
+  const open = (await stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 100 })).data;
+  for (const session of open.filter((s) => s.mode === "subscription")) {
+    try {
+      await stripe.checkout.sessions.expire(session.id);
+    } catch (error) {
+      if (stripeErrorType(error) !== "StripeInvalidRequestError") throw error;
+    }
+  }
+}
+
 export function createSubscriptionCheckout(params: {
   customerId: string;
   accountId: string;
@@ -261,6 +274,73 @@ export function createSubscriptionCheckout(params: {
     },
     { idempotencyKey: params.idempotencyKey },
   );
+}
+
+/**
+ * A card-less trial: the subscription starts `trialing` with no payment method; at the trial's end
+ * Stripe bills the card added meanwhile, or does `endBehavior` (cancel or pause) when there is none.
+ */
+export function createTrialSubscription(params: {
+  customerId: string;
+  accountId: string;
+  priceId: string;
+  quantity: number;
+  meteredPriceIds: string[];
+  planId: string;
+  interval: BillingInterval;
+  trialDays: number;
+  endBehavior: "cancel" | "pause";
+  idempotencyKey: string;
+}) {
+  return getStripe().subscriptions.create(
+    {
+      customer: params.customerId,
+      items: [{ price: params.priceId, quantity: params.quantity }, ...params.meteredPriceIds.map((price) => ({ price }))],
+      trial_period_days: params.trialDays,
+      trial_settings: { end_behavior: { missing_payment_method: params.endBehavior } },
+      payment_settings: { save_default_payment_method: "on_subscription" },
+      metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval, trial: "without_card" },
+    },
+    { idempotencyKey: params.idempotencyKey },
+  );
+}
+
+/** Checkout in `setup` mode: saves a card for the customer, charges nothing; the webhook makes it the default. */
+export function createSetupCheckout(params: { customerId: string; accountId: string; subscriptionId: string; successUrl: string; cancelUrl: string }) {
+  return getStripe().checkout.sessions.create({
+    mode: "setup",
+    customer: params.customerId,
+    client_reference_id: params.accountId,
+    currency: "usd",
+    metadata: { accountId: params.accountId, subscriptionId: params.subscriptionId, purpose: "trial_card" },
+    success_url: params.successUrl,
+    cancel_url: params.cancelUrl,
+  });
+}
+
+/** Whether Stripe has a card to charge for this subscription: its own default or the customer's. */
+export async function hasDefaultPaymentMethod(subscriptionId: string): Promise<boolean> {
+  const subscription = await getStripe().subscriptions.retrieve(subscriptionId, { expand: ["customer"] });
+  if (subscription.default_payment_method) return true;
+  const customer = subscription.customer as Stripe.Customer | Stripe.DeletedCustomer;
+  return !("deleted" in customer && customer.deleted) && !!(customer as Stripe.Customer).invoice_settings?.default_payment_method;
+}
+
+/**
+ * A completed setup Checkout: its card becomes the customer's and the subscription's default payment
+ * method, and a subscription the trial's end paused for want of a card resumes (billed at once).
+ */
+export async function applySetupPaymentMethod(setupIntentId: string, subscriptionId: string | null): Promise<void> {
+  const intent = await getStripe().setupIntents.retrieve(setupIntentId);
+  const paymentMethod = idOf(intent.payment_method);
+  const customer = idOf(intent.customer);
+  if (!paymentMethod || !customer) return;
+  await getStripe().customers.update(customer, { invoice_settings: { default_payment_method: paymentMethod } });
+  if (!subscriptionId) return;
+  const subscription = await getStripe().subscriptions.retrieve(subscriptionId);
+  if (idOf(subscription.customer) !== customer || subscription.status === "canceled" || subscription.status === "incomplete_expired") return;
+  await getStripe().subscriptions.update(subscriptionId, { default_payment_method: paymentMethod });
+  if (subscription.status === "paused") await getStripe().subscriptions.resume(subscriptionId, { billing_cycle_anchor: { type: "now" } });
 }
 
 const globalForPortal = globalThis as unknown as { __portalConfiguration?: { at: number; id: string | null } };

@@ -321,3 +321,19 @@ test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 00
   await expect(page.getByTestId("current-plan")).toHaveText("Pro");
   await expect(page.getByTestId("subscription-status")).toHaveText("Trialing");
 });
+
+test("card-less trial: Start trial on Pricing gives Pro at once; Billing asks for a card, and Add a card (setup Checkout) clears the notice", async ({ page }) => {
+  await signUp(page, uniqueEmail("cardless"));
+  await page.goto("/pricing");
+  await page.getByTestId("start-trial-pro").click();
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro");
+  await expect(page.getByTestId("add-card-notice")).toContainText("Add a card to keep Pro after");
+  await page.getByTestId("add-card").click();
+  await payOnCheckout(page, "4242 4242 4242 4242");
+  await expect(page).toHaveURL(/\/billing\?card=added$/);
+  await untilAfterReload(page, async () => {
+    await expect(page.getByTestId("current-plan")).toHaveText("Pro");
+    await expect(page.getByTestId("add-card-notice")).toHaveCount(0);
+  });
+});

@@ -94,6 +94,9 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   },
   // The test's users have no billing customer yet / no subscription.
   { file: "app/api/billing/portal/route.ts", method: "POST", url: "/api/billing/portal", access: "user", expect: json(400) },
+  { file: "app/api/billing/card/route.ts", method: "POST", url: "/api/billing/card", access: "user", expect: json(409) },
+  // A plan without a card-less trial: past authentication, refused before Stripe is asked.
+  { file: "app/api/billing/trial/route.ts", method: "POST", url: "/api/billing/trial", access: "user", body: { plan: "scale" }, expect: json(400) },
   { file: "app/api/billing/subscription/change/route.ts", method: "POST", url: "/api/billing/subscription/change", access: "user", body: { plan: "scale", interval: "month", preview: true }, expect: json(409) },
   { file: "app/api/billing/subscription/cancel/route.ts", method: "POST", url: "/api/billing/subscription/cancel", access: "user", expect: json(409) },
   { file: "app/api/billing/subscription/resume/route.ts", method: "POST", url: "/api/billing/subscription/resume", access: "user", expect: json(409) },

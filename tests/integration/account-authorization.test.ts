@@ -175,6 +175,25 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
     },
     {
       method: "POST",
+      file: "app/api/billing/trial/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      // The admin (asked first) starts the organization's one trial; the owner, next, finds the subscription it made.
+      except: { owner: 409 },
+      request: (org) => ({ url: "/api/billing/trial", body: { plan: "pro", accountId: org.id } }),
+    },
+    {
+      method: "POST",
+      file: "app/api/billing/card/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      setup: subscribe,
+      request: (org) => ({ url: "/api/billing/card", body: { accountId: org.id } }),
+    },
+    {
+      method: "POST",
       file: "app/api/billing/portal/route.ts",
       access: "user",
       rule: "manage",

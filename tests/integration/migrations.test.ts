@@ -23,6 +23,7 @@ const EXPECTED_TABLES = [
   "rate_limits",
   "subscription_changes",
   "subscriptions",
+  "trial_uses",
   "usage_counters",
   "usage_events",
   "usage_reservations",

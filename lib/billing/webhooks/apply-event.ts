@@ -3,7 +3,7 @@ import type { Queryable } from "@/db/client";
 import type { Subscription } from "@/db/schema";
 import { recordAlert, type AlertKind } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
-import { isResourceMissing, retrieveCustomerState } from "@/lib/stripe/gateway";
+import { applySetupPaymentMethod, hasDefaultPaymentMethod, isResourceMissing, retrieveCustomerState } from "@/lib/stripe/gateway";
 import { idOf } from "@/lib/stripe/mapping";
 import { queueNotification, type NotificationKind } from "../notifications";
 import { findPlan } from "../plans";
@@ -70,6 +70,15 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
 
   if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
     const session = event.data.object as Stripe.Checkout.Session;
+    const setupIntentId = idOf(session.setup_intent);
+    if (session.mode === "setup" && setupIntentId && session.status === "complete") {
+      // A card added for a card-less trial: it becomes the default (and a paused subscription resumes).
+      const target = session.metadata?.subscriptionId ?? null;
+      await applySetupPaymentMethod(setupIntentId, target);
+      if (!target) return nothingToWrite(processed);
+      const fetched = await fetchStripeSubscription(db, target);
+      return async (tx) => outcomeOf(await storeStripeSubscription(tx, fetched, session.client_reference_id));
+    }
     const subscriptionId = idOf(session.subscription);
     if (session.mode !== "subscription" || !subscriptionId) return nothingToWrite({ status: "ignored", note: "not a subscription checkout" });
     const fetched = await fetchStripeSubscription(db, subscriptionId);
@@ -79,12 +88,14 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
   if (type.startsWith("customer.subscription.")) {
     const subscription = event.data.object as Stripe.Subscription;
     const fetched = await fetchStripeSubscription(db, subscription.id);
+    // A card-less trial's reminder says what to do: add a card (read now, before the transaction).
+    const cardOnFile = type === "customer.subscription.trial_will_end" ? await hasDefaultPaymentMethod(subscription.id) : true;
     return async (tx) => {
       const result = await storeStripeSubscription(tx, fetched);
       if (result.status === "synced") {
         const { accountId, status, planId } = result.row;
         logger.info({ eventId: event.id, subscriptionId: subscription.id, accountId, status, plan: planId }, "subscription changed");
-        const notice = subscriptionNotice(event, subscription, result.row);
+        const notice = subscriptionNotice(event, subscription, result.row, cardOnFile);
         if (notice) await queueNotification(tx, { ...notice, accountId: result.row.accountId, sourceEventId: event.id });
         const alert = notice && OPERATOR_ALERTS[notice.kind];
         if (alert) {
@@ -177,14 +188,16 @@ const planName = (planId: string) => findPlan(planId)?.name ?? "paid";
 type Notice = { kind: NotificationKind; subject: string; body: string };
 
 /** What a subscription event tells the customer, judged on the state just re-read from Stripe. */
-function subscriptionNotice(event: Stripe.Event, subscription: Stripe.Subscription, row: Subscription): Notice | null {
+function subscriptionNotice(event: Stripe.Event, subscription: Stripe.Subscription, row: Subscription, cardOnFile = true): Notice | null {
   const plan = planName(row.planId);
   switch (event.type) {
     case "customer.subscription.trial_will_end":
       return {
         kind: "trial_will_end",
         subject: "Your trial ends soon",
-        body: `Your ${plan} trial ends on ${formatDate(subscription.trial_end)}. Add or confirm your card to keep your plan.`,
+        body: cardOnFile
+          ? `Your ${plan} trial ends on ${formatDate(subscription.trial_end)}. Add or confirm your card to keep your plan.`
+          : `Your ${plan} trial ends on ${formatDate(subscription.trial_end)}. Add a card to keep ${plan} after ${formatDate(subscription.trial_end)}: open your billing page and choose "Add a card".`,
       };
     case "customer.subscription.updated": {
       const previous = (event.data.previous_attributes ?? {}) as Partial<Stripe.Subscription>;

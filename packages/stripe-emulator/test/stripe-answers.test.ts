@@ -60,7 +60,7 @@ describe('1. unknown and unimplemented parameters', () => {
     // (discounts were listed here until coupons and promotion codes were implemented; see discounts.test.ts)
     ['application_fee_percent', { application_fee_percent: 10 }, 'application_fee_percent'],
     ['billing_cycle_anchor', { billing_cycle_anchor: 1_900_000_000 }, 'billing_cycle_anchor'],
-    ['trial_settings', { trial_settings: { end_behavior: { missing_payment_method: 'cancel' } } }, 'trial_settings[end_behavior][missing_payment_method]'],
+    // (trial_settings missing_payment_method "cancel" was listed here until it was implemented; see the trial tests below)
     ['cancel_at on create', { cancel_at: 1_900_000_000 }, 'cancel_at'],
   ] as const)('subscriptions.create with %s (defined by Stripe, not implemented) → 400 "not supported by the emulator", nothing created', async (_label, extra, param) => {
     const { customer } = await customerWithCard();
@@ -383,6 +383,49 @@ describe('5. failure paths follow the account settings', () => {
     expect(resumed.latest_invoice).toMatchObject({ status: 'paid', amount_paid: 2000 });
     await env.flush();
     expect(env.receiver.forCustomer(customer.id).map((e) => e.type)).toContain('customer.subscription.resumed');
+  });
+});
+
+describe('5b. trials without a payment method: missing_payment_method "cancel"', () => {
+  const DAY = 86_400;
+  const T = Date.UTC(2027, 3, 1) / 1000;
+  const advance = async (clock: string, to: number) => {
+    await env.stripe.testHelpers.testClocks.advance(clock, { frozen_time: to });
+    await env.flush();
+  };
+
+  it('the trial ends with no payment method → canceled at the trial end (customer.subscription.deleted), no invoice charged', async () => {
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T });
+    const customer = await env.stripe.customers.create({ email: 'cancel@example.com', test_clock: clock.id });
+    const sub = await env.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: plan.monthly.id }],
+      trial_period_days: 7,
+      trial_settings: { end_behavior: { missing_payment_method: 'cancel' } },
+    });
+    expect(sub).toMatchObject({ status: 'trialing', trial_settings: { end_behavior: { missing_payment_method: 'cancel' } } });
+    await advance(clock.id, T + 8 * DAY);
+    const ended = await env.stripe.subscriptions.retrieve(sub.id);
+    expect(ended).toMatchObject({ status: 'canceled', ended_at: T + 7 * DAY, canceled_at: T + 7 * DAY });
+    expect(env.receiver.forCustomer(customer.id).map((e) => e.type)).toContain('customer.subscription.deleted');
+    expect((await env.stripe.invoices.list({ subscription: sub.id })).data).toHaveLength(1); // only the $0 trial invoice
+  });
+
+  it('with a card on the customer by then → renewed and paid as usual', async () => {
+    const clock = await env.stripe.testHelpers.testClocks.create({ frozen_time: T });
+    const customer = await env.stripe.customers.create({ email: 'cancel-card@example.com', test_clock: clock.id });
+    const sub = await env.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: plan.monthly.id }],
+      trial_period_days: 7,
+      trial_settings: { end_behavior: { missing_payment_method: 'cancel' } },
+    });
+    const pm = await env.stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    await env.stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+    await advance(clock.id, T + 8 * DAY);
+    const renewed = await env.stripe.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] });
+    expect(renewed.status).toBe('active');
+    expect(renewed.latest_invoice).toMatchObject({ status: 'paid', amount_paid: 2000 });
   });
 });
 

@@ -175,9 +175,10 @@ export function invoiceChanges(
 /** `trial_end=now`: the paid period starts immediately and its invoice is charged right away (or awaits payment). */
 export function endTrialNow(emu: Emulator, sub: Stripe.Subscription, now: number, collect = true): void {
   sub.trial_end = now;
-  // Ending the trial now without a payment method, when trial_settings say `pause`, pauses it as the trial's own end
-  // would (the Stripe CLI's customer.subscription.paused fixture relies on this).
-  if (sub.trial_settings?.end_behavior.missing_payment_method === 'pause' && !hasPaymentMethod(emu, sub)) {
+  // Ending the trial now without a payment method, when trial_settings say `pause` or `cancel`, pauses or cancels it as
+  // the trial's own end would (the Stripe CLI's customer.subscription.paused fixture relies on this).
+  const missing = sub.trial_settings?.end_behavior.missing_payment_method;
+  if ((missing === 'pause' || missing === 'cancel') && !hasPaymentMethod(emu, sub)) {
     endTrial(emu, sub, now);
     return;
   }

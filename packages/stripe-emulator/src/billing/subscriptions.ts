@@ -169,7 +169,7 @@ export interface CreateSubscriptionInput {
   /** `payment_settings.save_default_payment_method`. */
   saveDefaultPaymentMethod?: 'off' | 'on_subscription';
   /** `trial_settings.end_behavior.missing_payment_method`. */
-  missingPaymentMethod?: 'create_invoice' | 'pause';
+  missingPaymentMethod?: 'create_invoice' | 'pause' | 'cancel';
   /** Checked coupons / promotion codes (`discounts`), redeemed onto the new subscription. */
   discounts?: Redemption[];
   /** The Checkout Session the discounts were redeemed through. */
@@ -309,9 +309,14 @@ export function hasPaymentMethod(emu: Emulator, sub: Stripe.Subscription): boole
 
 /**
  * The trial ends: billed like a renewal, unless there is no payment method and trial_settings say `pause`
- * (status `paused`, customer.subscription.paused, no invoice until resumed).
+ * (status `paused`, customer.subscription.paused, no invoice until resumed) or `cancel` (canceled at the
+ * trial's end, customer.subscription.deleted, no invoice).
  */
 export function endTrial(emu: Emulator, sub: Stripe.Subscription, at: number): void {
+  if (sub.trial_settings?.end_behavior.missing_payment_method === 'cancel' && !hasPaymentMethod(emu, sub)) {
+    cancelSubscription(emu, sub, { reason: 'cancellation_requested' });
+    return;
+  }
   if (sub.trial_settings?.end_behavior.missing_payment_method === 'pause' && !hasPaymentMethod(emu, sub)) {
     const before = clone(sub);
     sub.status = 'paused';

@@ -186,7 +186,7 @@ function createFromApi(emu: Emulator, params: Params): Stripe.Subscription {
     billingMode: params.obj('billing_mode')?.oneOf('type', ['classic', 'flexible'] as const),
     deferPayment: behaviour === 'default_incomplete',
     saveDefaultPaymentMethod: params.obj('payment_settings')?.oneOf('save_default_payment_method', ['off', 'on_subscription'] as const),
-    missingPaymentMethod: params.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['create_invoice', 'pause'] as const),
+    missingPaymentMethod: params.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['create_invoice', 'pause', 'cancel'] as const),
     discounts,
     automaticTax: tax.automaticTax,
     defaultTaxRates: tax.defaultTaxRates,

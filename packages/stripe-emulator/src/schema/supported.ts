@@ -72,7 +72,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/subscriptions': [
     'customer', 'default_payment_method', 'description', 'expand', 'metadata', 'off_session', 'cancel_at_period_end', 'trial_end', 'trial_from_plan', 'trial_period_days',
     'payment_behavior', 'collection_method=charge_automatically', 'billing_mode.type', 'payment_settings.save_default_payment_method',
-    'trial_settings.end_behavior.missing_payment_method=create_invoice|pause', 'automatic_tax.enabled', 'default_tax_rates', 'items.tax_rates',
+    'trial_settings.end_behavior.missing_payment_method=create_invoice|pause|cancel', 'automatic_tax.enabled', 'default_tax_rates', 'items.tax_rates',
     ...prefixed('items', [...SUBSCRIPTION_ITEM, ...prefixed('price_data', PRICE_DATA)]),
   ],
   'GET /v1/subscriptions': [...LIST, 'customer', 'price', 'status', 'test_clock', 'created'],
