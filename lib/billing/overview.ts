@@ -6,6 +6,7 @@ import { findBillingCustomer } from "./customers";
 import { listUserInvoices, type InvoiceView } from "./invoices";
 import { getUsageOverview, type UsageOverview } from "./metering/overview";
 import type { BillingInterval } from "./plans";
+import { getSubscriptionDiscounts, type SubscriptionDiscounts } from "./promotions";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 
 /** A per-seat plan's seats: the members, what Stripe bills now, and what it bills from the renewal. */
@@ -30,6 +31,8 @@ export interface BillingOverview {
   /** Null for members, who see the plan and usage but not the invoices or API keys. */
   invoices: { invoices: InvoiceView[]; nextCursor: string | null } | null;
   apiKeys: ApiKeyView[] | null;
+  /** The subscription's active discounts and Stripe's preview of the next invoice (managers, live Stripe subscription only). */
+  discounts: SubscriptionDiscounts | null;
 }
 
 /** Seats as GET /api/billing/subscription reports them, when the summary carries them. */
@@ -47,13 +50,14 @@ function seatsOf(summary: BillingSummary): SeatsView | null {
 export async function getBillingOverview(accountId: string, role: MembershipRole, options: { invoicePageSize: number }): Promise<BillingOverview> {
   const manages = canManage(role);
   const db = await getDb();
-  const [summary, live, usage, customer, invoices, apiKeys] = await Promise.all([
+  const [summary, live, usage, customer, invoices, apiKeys, discounts] = await Promise.all([
     getBillingSummary(accountId),
     liveStripeSubscription(db, accountId),
     getUsageOverview(accountId),
     manages ? findBillingCustomer(db, accountId) : undefined,
     manages ? listUserInvoices(accountId, { limit: options.invoicePageSize }) : null,
     manages ? listApiKeys(accountId) : null,
+    manages ? getSubscriptionDiscounts(accountId) : null,
   ]);
   return {
     summary,
@@ -64,5 +68,6 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     hasBillingAccount: Boolean(customer && !customer.deletedAt),
     invoices,
     apiKeys,
+    discounts,
   };
 }
