@@ -120,3 +120,8 @@ export function retrievePromotionCode(id: string) {
 export function deactivatePromotionCode(id: string) {
   return getStripe().promotionCodes.update(id, { active: false });
 }
+
+/** Best-effort cleanup of a coupon whose promotion code could not be made. */
+export async function deleteCoupon(id: string): Promise<void> {
+  await getStripe().coupons.del(id);
+}
