@@ -28,6 +28,7 @@ import {
 import { planItemOf } from "@/lib/stripe/subscription-items";
 import { findBillingCustomer } from "./customers";
 import { promotionCodeInput } from "./inputs";
+import { LAUNCH_PROMOTION_CODE } from "./plans";
 import { liveStripeSubscription } from "./summary";
 
 export const applyPromotionBody = z.strictObject({ promotionCode: promotionCodeInput, accountId: accountIdInput });
@@ -145,6 +146,36 @@ export async function previewOffer(code: string | null | undefined): Promise<Off
     logger.warn({ err: error }, "promotion offer unavailable");
     return null;
   }
+}
+
+// The pricing page asks on every render: a short per-code cache keeps Stripe off that path.
+const OFFER_CACHE_MS = 60_000;
+const OFFER_CACHE_SIZE = 100;
+const globalForOffers = globalThis as unknown as { __offerCache?: Map<string, { at: number; offer: Promise<OfferView | null> }> };
+
+async function cachedOffer(code: string): Promise<OfferView | null> {
+  const cache = (globalForOffers.__offerCache ??= new Map());
+  const key = code.toLowerCase();
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < OFFER_CACHE_MS) return hit.offer;
+  if (cache.size >= OFFER_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  const offer = previewOffer(code);
+  cache.set(key, { at: Date.now(), offer });
+  return offer;
+}
+
+export function clearOfferCache(): void {
+  globalForOffers.__offerCache = undefined;
+}
+
+/**
+ * The offer the pricing page shows: the code in its query string (`?promo=`) when Stripe would let
+ * a new customer redeem it, else the catalog's launch offer (LAUNCH_PROMOTION_CODE), else none.
+ */
+export async function pricingOffer(queryCode: string | null | undefined): Promise<OfferView | null> {
+  const fromQuery = queryCode ? await cachedOffer(queryCode) : null;
+  if (fromQuery) return fromQuery;
+  return LAUNCH_PROMOTION_CODE ? cachedOffer(LAUNCH_PROMOTION_CODE) : null;
 }
 
 export interface DiscountView extends OfferView {

@@ -5,6 +5,7 @@ import { POST as discountRoute } from "@/app/api/billing/subscription/discount/r
 import { auditLog, billingCustomers, invoices, type User } from "@/db/schema";
 import { getBillingOverview } from "@/lib/billing/overview";
 import { lookupKeyFor } from "@/lib/billing/plans";
+import { pricingOffer } from "@/lib/billing/promotions";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
@@ -82,6 +83,17 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
     const [invoice] = await env.database.db.select().from(invoices).where(eq(invoices.accountId, user.id));
     expect(invoice).toMatchObject({ status: "paid", total: 7_920, amountPaid: 7_920 });
     expect((await env.stripe.promotionCodes.retrieve(code.id)).times_redeemed).toBe(1);
+  });
+
+  it("the pricing page's offer (?promo=) is checked in Stripe: a redeemable code in words, anything else none", async () => {
+    const code = await promotion({ percentOff: 20, months: 3 });
+    expect(await pricingOffer(code.code.toLowerCase())).toMatchObject({ code: code.code, label: "20% off for 3 months", couponName: "Launch" });
+    const inactive = await promotion();
+    await env.stripe.promotionCodes.update(inactive.id, { active: false });
+    expect(await pricingOffer(inactive.code)).toBeNull();
+    expect(await pricingOffer("NO-SUCH-OFFER")).toBeNull();
+    expect(await pricingOffer("<script>")).toBeNull();
+    expect(await pricingOffer(null)).toBeNull();
   });
 
   it("without a code, Checkout still offers the promotion-code field", async () => {
