@@ -59,7 +59,7 @@ export function PromotionSection({ accountId, discounts, canApply }: { accountId
             ))}
           </ul>
         ) : (
-          <p className="text-sm text-gray-600">No discount is active.</p>
+          <p className="text-sm text-gray-600">{discounts ? "No discount is active." : "Discounts and the next invoice cannot be read from Stripe right now."}</p>
         )}
         {next && (
           <p className="text-sm text-gray-700" data-testid="next-invoice">

@@ -20,6 +20,7 @@ import {
   addSubscriptionPromotionCode,
   couponOf,
   customerHasPaid,
+  DISPLAY_READ,
   customerNow,
   findPromotionCode,
   previewNextInvoice,
@@ -222,10 +223,10 @@ function nextInvoiceView(invoice: Stripe.Invoice): NextInvoiceView {
   };
 }
 
-async function readDiscounts(customerId: string, subscriptionId: string): Promise<SubscriptionDiscounts> {
-  const subscription = await retrieveSubscriptionDiscounts(subscriptionId);
+async function readDiscounts(customerId: string, subscriptionId: string, options: Stripe.RequestOptions = {}): Promise<SubscriptionDiscounts> {
+  const subscription = await retrieveSubscriptionDiscounts(subscriptionId, options);
   const ending = subscription.cancel_at_period_end || subscription.status === "canceled";
-  const preview = ending ? null : await previewNextInvoice(customerId, subscriptionId);
+  const preview = ending ? null : await previewNextInvoice(customerId, subscriptionId, options);
   return { discounts: discountViews(subscription), nextInvoice: preview ? nextInvoiceView(preview) : null };
 }
 
@@ -238,7 +239,8 @@ export async function getSubscriptionDiscounts(accountId: string): Promise<Subsc
   const [row, customer] = await Promise.all([liveStripeSubscription(db, accountId), findBillingCustomer(db, accountId)]);
   if (!row || !customer || customer.deletedAt) return null;
   try {
-    return await readDiscounts(customer.providerCustomerId, row.providerSubscriptionId);
+    // The billing page waits for this: a short timeout and no retry (the rest of the page does not need Stripe).
+    return await readDiscounts(customer.providerCustomerId, row.providerSubscriptionId, DISPLAY_READ);
   } catch (error) {
     logger.warn({ err: error, accountId }, "subscription discounts unavailable");
     return null;

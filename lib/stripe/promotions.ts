@@ -45,9 +45,12 @@ export async function customerHasPaid(customerId: string): Promise<boolean> {
   return paidInvoices.data.some((invoice) => invoice.amount_paid > 0) || charges.data.some((charge) => charge.status === "succeeded");
 }
 
+/** Request options for a read that only decorates a page: a short timeout, no retry, so a slow Stripe never holds the page up. */
+export const DISPLAY_READ: Stripe.RequestOptions = { timeout: 3_000, maxNetworkRetries: 0 };
+
 /** The subscription with its discounts' coupons and promotion codes expanded. */
-export function retrieveSubscriptionDiscounts(subscriptionId: string) {
-  return getStripe().subscriptions.retrieve(subscriptionId, { expand: ["discounts.source.coupon", "discounts.promotion_code"] });
+export function retrieveSubscriptionDiscounts(subscriptionId: string, options: Stripe.RequestOptions = {}) {
+  return getStripe().subscriptions.retrieve(subscriptionId, { expand: ["discounts.source.coupon", "discounts.promotion_code"] }, options);
 }
 
 /**
@@ -63,8 +66,8 @@ export function addSubscriptionPromotionCode(params: { subscriptionId: string; k
 }
 
 /** Stripe's preview of the subscription's next invoice (its renewal), discounts and tax included. */
-export function previewNextInvoice(customerId: string, subscriptionId: string) {
-  return getStripe().invoices.createPreview({ customer: customerId, subscription: subscriptionId });
+export function previewNextInvoice(customerId: string, subscriptionId: string, options: Stripe.RequestOptions = {}) {
+  return getStripe().invoices.createPreview({ customer: customerId, subscription: subscriptionId }, options);
 }
 
 export interface CouponParams {
