@@ -104,6 +104,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       { ...body, durationInMonths: undefined },
       { ...body, expiresAt: "2020-01-01T00:00:00Z" },
       { ...body, code: "has spaces" },
+      { ...body, name: "a\u0000b" },
     ]) {
       const refused = await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", { method: "POST", body: bad });
       expect(refused.status, JSON.stringify(bad)).toBe(400);

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { auditLog } from "@/db/schema";
 import { AppError, conflict, notFound } from "@/lib/errors";
-import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
+import { DATE_RANGE_MESSAGE, UNSTORABLE_TEXT_MESSAGE, isDateInRange, isStorableText } from "@/lib/input-rules";
 import { logger } from "@/lib/logger";
 import { isResourceMissing } from "@/lib/stripe/gateway";
 import {
@@ -30,7 +30,7 @@ export const promotionInput = z
     /** What customers type (case-insensitive; unique among active codes). */
     code: promotionCodeInput,
     /** The coupon's name, shown to customers in Checkout and on invoices. */
-    name: z.string().trim().min(1, "name is required").max(40, "name is at most 40 characters"),
+    name: z.string().trim().min(1, "name is required").max(40, "name is at most 40 characters").refine(isStorableText, `name ${UNSTORABLE_TEXT_MESSAGE}`),
     percentOff: z.number().gt(0, "percentOff must be more than 0").max(100, "percentOff is at most 100").optional(),
     /** Minor units of `currency`. */
     amountOff: z.number().int("amountOff must be a whole number of minor units").positive("amountOff must be positive").max(99_999_999).optional(),
