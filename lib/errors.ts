@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   "invalid_signature",
   "no_billing_customer",
   "already_on_plan",
+  "invalid_promotion_code",
   "request_aborted",
   // 401 / 403: who you are and what you may do
   "unauthorized",

@@ -5,6 +5,7 @@ import { INVOICE_PAGE_SIZE } from "@/components/billing/constants";
 import { CurrentPlanCard } from "@/components/billing/current-plan-card";
 import { InvoiceTable } from "@/components/billing/invoice-table";
 import { PlanIncludes } from "@/components/billing/plan-includes";
+import { PromotionSection } from "@/components/billing/promotion-section";
 import { VerifyEmailNotice } from "@/components/verify-email-notice";
 import { Alert, Card } from "@/components/ui";
 import { ApiKeysPlaceholder } from "@/components/usage/api-key-list";
@@ -48,6 +49,7 @@ export default async function BillingPage() {
       {!user.emailVerified && <VerifyEmailNotice email={user.email} />}
 
       <CurrentPlanCard accountId={account.id} overview={overview} />
+      {overview.canManage && live && <PromotionSection accountId={account.id} discounts={overview.discounts} canApply />}
       <UsageSection overview={overview.usage} />
       <PlanIncludes entitlements={summary.entitlements} />
 

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { ComparisonTable } from "@/components/pricing/comparison-table";
 import { VisitorPricing } from "@/components/pricing/visitor-pricing";
 import { publicCatalog } from "@/lib/billing/catalog-view";
+import { pricingOffer } from "@/lib/billing/promotions";
 
 export const metadata: Metadata = {
   title: "Pricing",
@@ -13,8 +14,10 @@ export const metadata: Metadata = {
 // scripts; which prices Stripe sells is read from a 5-minute cache.
 export const revalidate = 300;
 
-export default async function PricingPage() {
-  const catalog = await publicCatalog();
+export default async function PricingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const promo = (await searchParams).promo;
+  // A launch offer (the catalog's, or `?promo=CODE`), checked in Stripe before it is shown and carried into Checkout.
+  const [catalog, offer] = await Promise.all([publicCatalog(), pricingOffer(typeof promo === "string" ? promo : null)]);
   return (
     <div className="space-y-12">
       <div className="space-y-3 text-center">
@@ -28,6 +31,7 @@ export default async function PricingPage() {
         meters={catalog.meters}
         features={catalog.features}
         paymentsEnabled={catalog.paymentsEnabled}
+        offer={offer}
         salesEmail={process.env.SALES_EMAIL || "sales@example.com"}
       />
       <ComparisonTable plans={catalog.plans} meters={catalog.meters} features={catalog.features} />

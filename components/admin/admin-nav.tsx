@@ -7,6 +7,7 @@ const LINKS = [
   { href: "/admin", label: "Overview" },
   { href: "/admin/customers", label: "Customers" },
   { href: "/admin/invoices", label: "Invoices" },
+  { href: "/admin/promotions", label: "Promotions" },
   { href: "/admin/webhooks", label: "Webhooks" },
   { href: "/admin/operations", label: "Operations" },
 ];

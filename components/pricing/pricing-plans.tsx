@@ -7,6 +7,7 @@ import { Alert } from "@/components/ui";
 import { selectAccount } from "@/components/accounts/select-account";
 import { isHttpUrl, postApi, safeAppPath } from "@/components/billing/api";
 import type { PlanView } from "@/lib/billing/catalog-view";
+import type { OfferView } from "@/lib/billing/promotions";
 import type { BillingInterval, FEATURES, METERS, MeterId } from "@/lib/billing/plans";
 import { formatLimit, formatMoney, savingsLabel, yearlySavings } from "@/lib/format";
 import { IntervalToggle } from "./interval-toggle";
@@ -45,6 +46,7 @@ export function PricingPlans({
   initialInterval,
   resumePlanId,
   salesEmail,
+  offer = null,
 }: {
   plans: PlanView[];
   meters: typeof METERS;
@@ -54,6 +56,8 @@ export function PricingPlans({
   initialInterval: BillingInterval;
   resumePlanId: string | null;
   salesEmail: string;
+  /** A launch offer checked in Stripe by the server: shown, carried through sign-up and passed to Checkout. */
+  offer?: OfferView | null;
 }) {
   const router = useRouter();
   const [interval, setBillingInterval] = useState<BillingInterval>(initialInterval);
@@ -97,13 +101,19 @@ export function PricingPlans({
 
   async function choose(plan: PlanView) {
     setNotice(null);
-    const returnTo = `/pricing?plan=${encodeURIComponent(plan.id)}&interval=${interval}`;
+    const promo = offer ? `&promo=${encodeURIComponent(offer.code)}` : "";
+    const returnTo = `/pricing?plan=${encodeURIComponent(plan.id)}&interval=${interval}${promo}`;
     if (!viewer.signedIn) {
       router.push(`/sign-up?callbackUrl=${encodeURIComponent(returnTo)}`);
       return;
     }
     setPendingPlan(plan.id);
-    const result = await postApi<{ url: string }>("/api/billing/checkout", { plan: plan.id, interval, accountId: viewer.account?.id });
+    const result = await postApi<{ url: string }>("/api/billing/checkout", {
+      plan: plan.id,
+      interval,
+      accountId: viewer.account?.id,
+      ...(offer ? { promotionCode: offer.code } : {}),
+    });
     if (result.ok && isHttpUrl(result.data.url)) {
       // Keep the button disabled while the browser leaves for Checkout.
       window.location.assign(result.data.url);
@@ -130,6 +140,10 @@ export function PricingPlans({
       setNotice({ tone: "error", message: "Payments are not configured on this server, so plans cannot be bought right now. Nothing was charged." });
       return;
     }
+    if (result.error === "invalid_promotion_code") {
+      setNotice({ tone: "error", message: `The offer ${offer?.code ?? ""} cannot be used: ${result.message} Nothing was charged.` });
+      return;
+    }
     setNotice({ tone: "error", message: `Checkout could not be started: ${result.message}` });
   }
 
@@ -152,6 +166,12 @@ export function PricingPlans({
 
   return (
     <div className="space-y-8">
+      {offer && (
+        <Alert tone="info" testId="launch-offer">
+          <strong className="font-semibold">{offer.couponName ?? "Offer"}:</strong> {offer.label} with the code{" "}
+          <code className="font-mono font-semibold">{offer.code}</code>, applied at checkout.
+        </Alert>
+      )}
       <IntervalToggle value={interval} onChange={setBillingInterval} yearlyBadge={yearlyBadge} />
 
       {!paymentsEnabled && (

@@ -19,6 +19,7 @@ import { stripeErrorCode } from "@/lib/stripe/errors";
 import { idOf } from "@/lib/stripe/mapping";
 import { ensureBillingCustomer, findBillingCustomer } from "./customers";
 import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
+import { asPromotionError, checkPromotionCode } from "./promotions";
 import { planQuantity } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
@@ -67,7 +68,13 @@ export async function subscriptionPrices(plan: Plan, interval: BillingInterval):
  * plan's trial only for an account and customer that never had one nor paid before (./trial.ts,
  * decided from our rows and Stripe's list, both read before anything is written).
  */
-export async function startCheckout(account: BillingAccount, planId: string, interval: BillingInterval, origin?: string): Promise<{ url: string }> {
+export async function startCheckout(
+  account: BillingAccount,
+  planId: string,
+  interval: BillingInterval,
+  origin?: string,
+  promotionCode?: string,
+): Promise<{ url: string }> {
   const plan = purchasablePlan(planId);
   const db = await getDb();
   if (await liveStripeSubscription(db, account.id)) throw subscriptionExists();
@@ -86,6 +93,10 @@ export async function startCheckout(account: BillingAccount, planId: string, int
     database: await databaseTrialUsed(db, account.id, customer.id),
     stripe: stripeTrialUsed(known),
   });
+  // A code is checked as Stripe will redeem it, before any session exists: a bad one is a 400 and nothing is made.
+  const promotion = promotionCode
+    ? await checkPromotionCode(promotionCode, { customerId: customer.providerCustomerId, amount: (price.unit_amount ?? 0) * quantity, currency: price.currency })
+    : null;
   const base = appUrl(origin);
   const session = await createSubscriptionCheckout({
     customerId: customer.providerCustomerId,
@@ -96,15 +107,18 @@ export async function startCheckout(account: BillingAccount, planId: string, int
     planId: plan.id,
     interval,
     trialDays,
+    promotionCodeId: promotion?.promotionCodeId ?? null,
     successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
     cancelUrl: `${base}/billing/cancel`,
     idempotencyKey: `checkout:${account.id}:${price.id}:${randomUUID()}`,
+  }).catch((error: unknown) => {
+    throw promotionCode ? asPromotionError(error, promotionCode) : error;
   });
   if (!session.url) throw new AppError("checkout_unavailable", "Stripe did not return a checkout URL.");
   // No lock: each click creates its session, then expires every open one but the newest it sees.
   // Whatever the interleaving, the last click to look sees them all, so one session stays open.
   await expireAllButNewestCheckoutSession(customer.providerCustomerId);
-  logger.info({ accountId: account.id, plan: plan.id, interval, quantity, trialDays, checkoutSessionId: session.id }, "checkout started");
+  logger.info({ accountId: account.id, plan: plan.id, interval, quantity, trialDays, promotionCodeId: promotion?.promotionCodeId, checkoutSessionId: session.id }, "checkout started");
   return { url: session.url };
 }
 

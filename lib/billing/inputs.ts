@@ -11,6 +11,16 @@ export const planSelection = z.object({
 
 /** A card-less trial: the plan, and the interval billed after it (monthly unless said). */
 export const trialStart = planSelection.extend({ interval: planSelection.shape.interval.optional().default("month") });
+/** A promotion code as customers type it: Stripe's alphabet (letters, digits, dashes), case-insensitive. */
+export const promotionCodeInput = z
+  .string()
+  .trim()
+  .min(1, "promotionCode is required")
+  .max(200)
+  .regex(/^[A-Za-z0-9-]+$/, "promotionCode may only contain letters, digits and dashes");
+
+/** Checkout's body: the plan, and optionally a promotion code checked before the session is made. */
+export const checkoutSelection = planSelection.extend({ promotionCode: promotionCodeInput.optional() });
 
 export const planChange = planSelection.extend({
   preview: z.boolean().optional().default(false),

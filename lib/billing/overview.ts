@@ -6,6 +6,7 @@ import { findBillingCustomer } from "./customers";
 import { listUserInvoices, type InvoiceView } from "./invoices";
 import { getUsageOverview, type UsageOverview } from "./metering/overview";
 import type { BillingInterval } from "./plans";
+import { getSubscriptionDiscounts, type SubscriptionDiscounts } from "./promotions";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { needsCard } from "./trial-start";
 import { logger } from "@/lib/logger";
@@ -37,6 +38,8 @@ export interface BillingOverview {
    * account: "Add a card to keep <Plan> after <date>". Null otherwise, or when Stripe cannot be asked.
    */
   cardNeeded: { status: "trialing" | "paused"; trialEnd: string | null } | null;
+  /** The subscription's active discounts and Stripe's preview of the next invoice (managers, live Stripe subscription only). */
+  discounts: SubscriptionDiscounts | null;
 }
 
 /** Seats as GET /api/billing/subscription reports them, when the summary carries them. */
@@ -54,13 +57,14 @@ function seatsOf(summary: BillingSummary): SeatsView | null {
 export async function getBillingOverview(accountId: string, role: MembershipRole, options: { invoicePageSize: number }): Promise<BillingOverview> {
   const manages = canManage(role);
   const db = await getDb();
-  const [summary, live, usage, customer, invoices, apiKeys] = await Promise.all([
+  const [summary, live, usage, customer, invoices, apiKeys, discounts] = await Promise.all([
     getBillingSummary(accountId),
     liveStripeSubscription(db, accountId),
     getUsageOverview(accountId),
     manages ? findBillingCustomer(db, accountId) : undefined,
     manages ? listUserInvoices(accountId, { limit: options.invoicePageSize }) : null,
     manages ? listApiKeys(accountId) : null,
+    manages ? getSubscriptionDiscounts(accountId) : null,
   ]);
   const cardNeeded =
     manages && live && (live.status === "trialing" || live.status === "paused")
@@ -82,5 +86,6 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     hasBillingAccount: Boolean(customer && !customer.deletedAt),
     invoices,
     apiKeys,
+    discounts,
   };
 }

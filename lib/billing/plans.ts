@@ -232,6 +232,13 @@ export const PLANS = [
 export type PlanId = (typeof PLANS)[number]["id"];
 export const FREE_PLAN_ID: PlanId = "free";
 
+/**
+ * A launch offer: the promotion code (made in the admin console, or in Stripe) the pricing page
+ * advertises to every visitor and passes to Checkout, or null for none. `/pricing?promo=CODE` names
+ * one for a single visit instead. Either is checked in Stripe before it is shown.
+ */
+export const LAUNCH_PROMOTION_CODE: string | null = null;
+
 const byId = new Map<string, Plan>(PLANS.map((p) => [p.id, p]));
 
 export function findPlan(id: string | null | undefined): Plan | undefined {

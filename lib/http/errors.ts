@@ -6,6 +6,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_signature: 400,
   no_billing_customer: 400,
   already_on_plan: 400,
+  // Unknown, inactive, expired, used up or not for this customer or purchase: Stripe's reason in the message.
+  invalid_promotion_code: 400,
   // The client hung up mid-body; nobody reads this answer, but it must not look like an outage.
   request_aborted: 400,
   unauthorized: 401,

@@ -253,6 +253,8 @@ export function createSubscriptionCheckout(params: {
   planId: string;
   interval: BillingInterval;
   trialDays: number;
+  /** A promotion code checked by the app: applied to the session (Stripe refuses it together with allow_promotion_codes). */
+  promotionCodeId?: string | null;
   successUrl: string;
   cancelUrl: string;
   idempotencyKey: string;
@@ -263,7 +265,7 @@ export function createSubscriptionCheckout(params: {
       customer: params.customerId,
       client_reference_id: params.accountId,
       line_items: [{ price: params.priceId, quantity: params.quantity }, ...params.meteredPriceIds.map((price) => ({ price }))],
-      allow_promotion_codes: true,
+      ...(params.promotionCodeId ? { discounts: [{ promotion_code: params.promotionCodeId }] } : { allow_promotion_codes: true }),
       subscription_data: {
         ...(params.trialDays > 0 ? { trial_period_days: params.trialDays } : {}),
         metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval },

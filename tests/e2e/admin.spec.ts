@@ -5,7 +5,7 @@ import { expectAccessible, expectNoSidewaysScroll, screenshot } from "./a11y";
 import { EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
-const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/webhooks", "/admin/operations"];
+const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/operations"];
 
 /**
  * A Stripe that answers slower than the app waits (the e2e server's STRIPE_TIMEOUT_MS is 5 s): every

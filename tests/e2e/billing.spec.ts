@@ -1,5 +1,6 @@
 import type { APIRequestContext, Page } from "@playwright/test";
 import { differenceInCalendarDays, format } from "date-fns";
+import { emulatorStripeClient } from "stripe-emulator";
 import {
   EMULATOR_CHECKOUT,
   EMULATOR_URL,
@@ -104,6 +105,24 @@ test("a plan chosen signed out survives signing in too, goes straight to Checkou
   await expect(page.getByTestId("resume-checkout")).toHaveCount(0);
   await page.waitForTimeout(1_000);
   await expect(page).toHaveURL(/\/pricing\?interval=year$/);
+});
+
+test("a launch offer from /pricing?promo= is shown, survives sign-up and arrives discounted on Checkout", async ({ page }) => {
+  const stripe = emulatorStripeClient(EMULATOR_URL);
+  const coupon = await stripe.coupons.create({ percent_off: 20, duration: "repeating", duration_in_months: 3, name: "Launch" });
+  const code = `LAUNCH-${Date.now().toString(36)}`.toUpperCase();
+  await stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code });
+
+  await page.goto(`/pricing?promo=${code.toLowerCase()}`);
+  await expect(page.getByTestId("launch-offer")).toContainText(`20% off for 3 months with the code ${code}`);
+  await page.getByRole("button", { name: "Choose Scale" }).click();
+  await expect(page).toHaveURL(/\/sign-up\?callbackUrl=/);
+  await page.getByLabel("Email").fill(uniqueEmail("launch"));
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(EMULATOR_CHECKOUT);
+  await expect(page.getByTestId("discount-row")).toContainText(code);
+  await expect(page.getByTestId("discounted-total")).toHaveText("$79.20");
 });
 
 test("a declined card shows the error on Checkout and leaves the account on Free", async ({ page, consoleErrors }) => {

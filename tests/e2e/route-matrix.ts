@@ -52,7 +52,7 @@ export const ROUTE_MATRIX: MatrixRow[] = [
     otherUser: { url: "/billing/success?session_id={otherSession}", status: 200 },
   },
   { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
-  ...["/admin/customers", "/admin/invoices", "/admin/operations", "/admin/webhooks"].map(
+  ...["/admin/customers", "/admin/invoices", "/admin/operations", "/admin/promotions", "/admin/webhooks"].map(
     (url): MatrixRow => ({ file: `app${url}/page.tsx`, method: "GET", url, access: "page", expect: { anonymous: 307, user: 403, admin: 200 } }),
   ),
   { file: "app/admin/customers/[id]/page.tsx", method: "GET", url: "/admin/customers/not-a-uuid", access: "page", expect: { anonymous: 307, user: 403, admin: 404 } },
@@ -100,6 +100,7 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/api/billing/subscription/change/route.ts", method: "POST", url: "/api/billing/subscription/change", access: "user", body: { plan: "scale", interval: "month", preview: true }, expect: json(409) },
   { file: "app/api/billing/subscription/cancel/route.ts", method: "POST", url: "/api/billing/subscription/cancel", access: "user", expect: json(409) },
   { file: "app/api/billing/subscription/resume/route.ts", method: "POST", url: "/api/billing/subscription/resume", access: "user", expect: json(409) },
+  { file: "app/api/billing/subscription/discount/route.ts", method: "POST", url: "/api/billing/subscription/discount", access: "user", body: { promotionCode: "MATRIX" }, expect: json(409) },
   // Admin APIs: 401 without a session, 403 for a user; an admin gets the data, or 400/404 for bad input.
   ...(
     [
@@ -115,6 +116,9 @@ export const ROUTE_MATRIX: MatrixRow[] = [
       ["app/api/billing/admin/webhooks/route.ts", "GET", "/api/billing/admin/webhooks", 200],
       ["app/api/billing/admin/webhooks/[id]/route.ts", "GET", "/api/billing/admin/webhooks/evt_no_such_event", 404],
       ["app/api/billing/admin/webhooks/[id]/replay/route.ts", "POST", "/api/billing/admin/webhooks/evt_no_such_event/replay", 404],
+      ["app/api/billing/admin/promotions/route.ts", "GET", "/api/billing/admin/promotions", 200],
+      ["app/api/billing/admin/promotions/route.ts", "POST", "/api/billing/admin/promotions", 400],
+      ["app/api/billing/admin/promotions/[id]/deactivate/route.ts", "POST", "/api/billing/admin/promotions/promo_no_such_code/deactivate", 404],
     ] as const
   ).map(([file, method, url, status]): MatrixRow => ({ file, method, url, access: "admin", expect: { anonymous: 401, user: 403, admin: status } })),
   // Usage API: a session or `Authorization: Bearer <api key>`; each caller sees only its own. API keys: a session only.

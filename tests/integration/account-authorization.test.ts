@@ -132,6 +132,9 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
 
   const liveSubscription = async (org: Org) => liveStripeSubscription(env.database.db, org.id);
 
+  /** The promotion code made for an organization by the discount row's setup. */
+  const promotionCodes = new Map<string, string>();
+
   const sessions = new Map<string, string>();
   /** An open Checkout session of the organization (started by its owner). */
   async function checkoutSession(org: Org): Promise<string> {
@@ -235,6 +238,21 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
         if (!(await liveSubscription(org))?.cancelAtPeriodEnd) await cancelSubscription(org.id);
         return { url: "/api/billing/subscription/resume", body: { accountId: org.id } };
       },
+    },
+    {
+      method: "POST",
+      file: "app/api/billing/subscription/discount/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      setup: async (org) => {
+        await subscribe(org);
+        const coupon = await env.stripe.coupons.create({ percent_off: 10, duration: "forever" });
+        const code = await env.stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code: unique("MATRIX").toUpperCase() });
+        promotionCodes.set(org.id, code.code);
+      },
+      // The first allowed caller applies it; the next one finds it applied (200, nothing redeemed twice).
+      request: (org) => ({ url: "/api/billing/subscription/discount", body: { promotionCode: promotionCodes.get(org.id), accountId: org.id } }),
     },
     { method: "GET", file: "app/api/billing/api-keys/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/api-keys?${q(org)}` }) },
     {

@@ -13,6 +13,8 @@ import { GET as usersRoute } from "@/app/api/billing/admin/users/route";
 import { POST as replayRoute } from "@/app/api/billing/admin/webhooks/[id]/replay/route";
 import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route";
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
+import { POST as deactivatePromotionRoute } from "@/app/api/billing/admin/promotions/[id]/deactivate/route";
+import { GET as promotionsRoute, POST as createPromotionRoute } from "@/app/api/billing/admin/promotions/route";
 import { accounts, auditLog, memberships, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
@@ -58,6 +60,9 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       [replayRoute, "POST", "/api/billing/admin/webhooks/evt_x/replay"],
       [retryRoute, "POST", "/api/billing/admin/notifications/00000000-0000-4000-8000-000000000000/retry"],
       [auditRoute as Handler, "GET", "/api/billing/admin/audit"],
+      [promotionsRoute as Handler, "GET", "/api/billing/admin/promotions"],
+      [createPromotionRoute as Handler, "POST", "/api/billing/admin/promotions", { code: "SNEAKY", name: "Sneaky", percentOff: 50, duration: "forever" }],
+      [deactivatePromotionRoute, "POST", "/api/billing/admin/promotions/promo_x/deactivate"],
     ];
     for (const [handler, method, path, body] of routes) {
       const id = path.split("/")[5] ?? "x";
@@ -69,6 +74,63 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     }
     expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, target.id))).toEqual([]);
     expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id))).toEqual([]);
+    expect((await env.stripe.promotionCodes.list({ code: "SNEAKY" })).data).toEqual([]);
+  });
+
+  it("creates coupons with promotion codes, lists them with redemptions and deactivates them, each action audited", async () => {
+    const code = `LAUNCH-${kind}-${Date.now().toString(36)}`.toUpperCase();
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const body = { code, name: "Launch", percentOff: 20, duration: "repeating", durationInMonths: 3, maxRedemptions: 5, expiresAt, firstTimeOnly: true };
+    const created = await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", { method: "POST", body });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ code, active: true, offer: "20% off for 3 months", maxRedemptions: 5, firstTimeOnly: true, timesRedeemed: 0 });
+    const id = created.body.id as string;
+    const stripeCode = await env.stripe.promotionCodes.retrieve(id, { expand: ["promotion.coupon"] });
+    expect(stripeCode).toMatchObject({ code, max_redemptions: 5, expires_at: Math.floor(Date.parse(expiresAt) / 1000), restrictions: { first_time_transaction: true } });
+    expect(stripeCode.promotion.coupon).toMatchObject({ name: "Launch", percent_off: 20, duration: "repeating", duration_in_months: 3 });
+
+    // An amount-off coupon, once; the same active code twice is a 409 and makes no coupon.
+    const amount = await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", {
+      method: "POST",
+      body: { code: `${code}-5`, name: "Five off", amountOff: 500, currency: "usd", duration: "once" },
+    });
+    expect(amount.body).toMatchObject({ offer: "$5.00 off once", firstTimeOnly: false });
+    const coupons = (await env.stripe.coupons.list({ limit: 100 })).data.length;
+    expect((await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", { method: "POST", body })).status).toBe(409);
+    expect((await env.stripe.coupons.list({ limit: 100 })).data.length).toBe(coupons);
+    for (const bad of [
+      { ...body, percentOff: undefined },
+      { ...body, amountOff: 100, currency: "usd" },
+      { ...body, durationInMonths: undefined },
+      { ...body, expiresAt: "2020-01-01T00:00:00Z" },
+      { ...body, code: "has spaces" },
+      { ...body, name: "a\u0000b" },
+    ]) {
+      const refused = await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", { method: "POST", body: bad });
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+    }
+
+    // A customer redeems it: the list shows the redemption.
+    const customer = await env.stripe.customers.create({ email: `redeemer-${kind}@example.com` });
+    await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.id });
+    const [price] = (await env.stripe.prices.list({ lookup_keys: ["pro_monthly"] })).data;
+    await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: "pm_card_visa", discounts: [{ promotion_code: id }] });
+    const listed = await call(promotionsRoute as Handler, admin, "/api/billing/admin/promotions");
+    expect(listed.status).toBe(200);
+    expect((listed.body.promotionCodes as Array<Record<string, unknown>>).find((row) => row.id === id)).toMatchObject({ code, timesRedeemed: 1, active: true });
+
+    const deactivate = () => call(deactivatePromotionRoute, admin, `/api/billing/admin/promotions/${id}/deactivate`, { method: "POST", id });
+    expect(await deactivate()).toMatchObject({ status: 200, body: { changed: true, promotionCode: { active: false } } });
+    expect(await deactivate()).toMatchObject({ status: 200, body: { changed: false } });
+    expect((await env.stripe.promotionCodes.retrieve(id)).active).toBe(false);
+    expect((await call(deactivatePromotionRoute, admin, "/api/billing/admin/promotions/promo_nope/deactivate", { method: "POST", id: "promo_nope" })).status).toBe(404);
+    expect((await call(deactivatePromotionRoute, admin, "/api/billing/admin/promotions/x/deactivate", { method: "POST", id: "../x" })).status).toBe(404);
+
+    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "promotion_code"), eq(auditLog.targetId, id))).orderBy(auditLog.id);
+    expect(audit.map((row) => [row.action, row.actorUserId])).toEqual([
+      ["promotion_code.created", admin.id],
+      ["promotion_code.deactivated", admin.id],
+    ]);
   });
 
   it("a customer's MRR follows every change to their subscriptions (the trigger behind sort=mrr)", async () => {

@@ -9,6 +9,7 @@ import { listCustomers, type CustomerListQuery } from "./customers";
 import { listAdminInvoices, type AdminInvoiceQuery } from "./invoices";
 import { METRIC_DEFINITIONS, computeAdminMetrics, type AdminMetrics } from "./metrics";
 import { lastReconciliation, listAuditLog, listNotifications, retryNotification, type AuditListQuery } from "./operations";
+import { createPromotion, deactivatePromotion, listPromotions, type PromotionInput } from "./promotions";
 import { getWebhookEvent, listWebhookEvents, replayWebhookEvent, type WebhookListQuery } from "./webhooks";
 import { getEntitlement } from "../entitlements";
 import { smtpConfigured } from "../notifications";
@@ -47,6 +48,10 @@ export async function adminOperations(audit: AuditListQuery) {
   ]);
   return { reconciliation, outbox, audit: auditPage, emailDelivery: smtpConfigured() };
 }
+
+export const adminPromotions = () => listPromotions();
+export const createAdminPromotion = async (input: PromotionInput, actorUserId: string) => createPromotion(await getDb(), input, actorUserId);
+export const deactivateAdminPromotion = async (id: string, actorUserId: string) => deactivatePromotion(await getDb(), id, actorUserId);
 
 export const grantStaffPlan = async (accountId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), accountId, grant, actorUserId);
 export const syncCustomer = async (accountId: string, actorUserId: string) => syncCustomerFromStripe(await getDb(), accountId, actorUserId);
