@@ -265,6 +265,27 @@ describe('one-off invoices', () => {
   });
 });
 
+describe('one-off invoices with discounts', () => {
+  it('a coupon on create comes off the invoice before it is paid, and is redeemed once; an existing discount id is not supported', async () => {
+    const { customer } = await customerWithCard();
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 2_000, currency: 'usd', description: 'Consulting' });
+    const coupon = await stripe.coupons.create({ percent_off: 25, duration: 'once' });
+    const draft = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include', discounts: [{ coupon: coupon.id }] });
+    expect(draft).toMatchObject({ subtotal: 2_000, total: 1_500, amount_due: 1_500 });
+    expect(draft.total_discount_amounts).toEqual([{ amount: 500, discount: expect.stringMatching(/^di_/) }]);
+    const paid = await stripe.invoices.pay((await stripe.invoices.finalizeInvoice(draft.id)).id);
+    expect(paid).toMatchObject({ status: 'paid', amount_paid: 1_500 });
+    expect(await stripe.coupons.retrieve(coupon.id)).toMatchObject({ times_redeemed: 1 });
+
+    const unsupported = await expectStripeError(
+      stripe.invoices.create({ customer: customer.id, discounts: [{ discount: String(draft.total_discount_amounts?.[0]?.discount) }] }),
+    );
+    expect(unsupported.statusCode).toBe(400);
+    const unknown = await expectStripeError(stripe.invoices.create({ customer: customer.id, discounts: [{ coupon: 'nope' }] }));
+    expect(unknown).toMatchObject({ statusCode: 400, code: 'resource_missing' });
+  });
+});
+
 describe('invoice items and subscriptions', () => {
   it("pending items are picked up by the subscription's next renewal invoice", async () => {
     const { clock, customer } = await customerWithCard();

@@ -8,7 +8,8 @@ import { DAY } from '../config';
 import { invalidRequest, parameterMissing } from '../http/errors';
 import { getCustomer, getSubscription } from '../resources/lookup';
 import { attachPaymentMethod, checkAttachable } from './payment-methods';
-import { buildLineItem, computeInvoiceTotals, createDraftInvoice, finalizeInvoice, lineSpecFromInvoiceItem } from './invoices';
+import { buildLineItem, computeInvoiceTotals, createDraftInvoice, finalizeInvoice, lineSpecFromInvoiceItem, pendingInvoiceItems } from './invoices';
+import { discountsFrom, newRedemptions, redeem } from './discounts';
 
 /** Stripe finalizes an `auto_advance` draft about an hour after it is created (and charges about an hour after finalization). */
 export const AUTO_ADVANCE_DELAY = 3600;
@@ -71,8 +72,13 @@ export function createOneOffInvoice(emu: Emulator, params: Params): Stripe.Invoi
   if (pmRef) checkAttachable(emu, pmRef, customer.id, 'default_payment_method');
   const autoAdvance = params.bool('auto_advance') ?? false;
   const pm = pmRef ? attachPaymentMethod(emu, pmRef, customer.id, 'default_payment_method').id : null;
+  const currency = (params.str('currency') ?? customer.currency ?? subscription?.currency ?? 'usd').toLowerCase();
+  // `discounts`: coupons or promotion codes checked (against what the invoice takes now) before anything is made.
+  const takes = include ? pendingInvoiceItems(emu, customer.id, subscription?.id ?? 'any').reduce((sum, ii) => sum + ii.amount, 0) : 0;
+  const redemptions = newRedemptions(discountsFrom(emu, params, { customer, amount: takes, currency, at: now }));
   const id = newId('in');
   if (collection.daysUntilDue !== null) emu.store.invoiceDaysUntilDue.set(id, collection.daysUntilDue);
+  const discounts = redemptions.map((r) => redeem(emu, r, { customer: customer.id, invoice: id }, now));
   const invoice = createDraftInvoice(emu, {
     id,
     customer,
@@ -85,13 +91,14 @@ export function createOneOffInvoice(emu: Emulator, params: Params): Stripe.Invoi
     periodEnd: now,
     autoFinalizeAt: autoAdvance ? now + AUTO_ADVANCE_DELAY : null,
     autoAdvance,
-    currency: (params.str('currency') ?? customer.currency ?? subscription?.currency ?? 'usd').toLowerCase(),
+    currency,
     description: params.str('description') ?? null,
     collectionMethod: collection.method,
     dueDate: collection.daysUntilDue !== null ? now + collection.daysUntilDue * DAY : collection.dueDate,
     footer: params.str('footer') ?? customer.invoice_settings.footer ?? null,
     metadata: params.applyMetadata({}),
     defaultPaymentMethod: pm,
+    discounts,
   });
   return invoice;
 }

@@ -199,6 +199,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'POST /v1/invoices': [
     'customer', 'auto_advance', 'collection_method', 'days_until_due', 'due_date', 'description', 'metadata', 'currency',
     'pending_invoice_items_behavior', 'subscription', 'default_payment_method', 'footer', 'expand',
+    'discounts.coupon', 'discounts.promotion_code',
   ],
   'DELETE /v1/invoices/{}': [],
   'POST /v1/invoices/{}/send': ['expand'],
