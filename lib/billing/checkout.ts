@@ -30,10 +30,31 @@ export type BillingAccount = { id: string; email: string; name?: string | null }
 
 export const CHANGE_PLAN_PATH = "/billing#change-plan";
 
-const subscriptionExists = () =>
+export const subscriptionExists = () =>
   new AppError("subscription_exists", "You already have a subscription. Change your plan instead of starting a new one.", {
     changePlanUrl: CHANGE_PLAN_PATH,
   });
+
+/**
+ * What starting a new subscription needs, however it starts (Checkout or a card-less trial): refused while the
+ * account has a live subscription in our rows or in Stripe (one we missed, after a lost webhook, is repaired
+ * first), the quantity (members, for a per-seat plan; refused above its maximum), the prices, the Stripe
+ * customer and its subscriptions so far (for the one-trial rule).
+ */
+export async function prepareNewSubscription(account: BillingAccount, plan: Plan, interval: BillingInterval) {
+  const db = await getDb();
+  if (await liveStripeSubscription(db, account.id)) throw subscriptionExists();
+  const quantity = await planQuantity(db, plan, account.id);
+  const { price, metered } = await subscriptionPrices(plan, interval);
+  const customer = await ensureBillingCustomer(account);
+  const known = await listCustomerSubscriptions(customer.providerCustomerId);
+  const live = known.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+  if (live.length > 0) {
+    for (const subscription of live) await syncStripeSubscription(db, subscription.id, account.id);
+    throw subscriptionExists();
+  }
+  return { db, quantity, price, metered, customer, known };
+}
 
 export function purchasablePlan(planId: string): Plan {
   const plan = findPlan(planId);
@@ -76,19 +97,7 @@ export async function startCheckout(
   promotionCode?: string,
 ): Promise<{ url: string }> {
   const plan = purchasablePlan(planId);
-  const db = await getDb();
-  if (await liveStripeSubscription(db, account.id)) throw subscriptionExists();
-  // A per-seat plan is bought for the account's current members (refused above the plan's maximum).
-  const quantity = await planQuantity(db, plan, account.id);
-  const { price, metered } = await subscriptionPrices(plan, interval);
-  const customer = await ensureBillingCustomer(account);
-  const known = await listCustomerSubscriptions(customer.providerCustomerId);
-  const live = known.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
-  if (live.length > 0) {
-    // Stripe knows a subscription we missed (a lost webhook): repair, then refuse.
-    for (const subscription of live) await syncStripeSubscription(db, subscription.id, account.id);
-    throw subscriptionExists();
-  }
+  const { db, quantity, price, metered, customer, known } = await prepareNewSubscription(account, plan, interval);
   const trialDays = checkoutTrialDays(plan.trialDays, {
     database: await databaseTrialUsed(db, account.id, customer.id),
     stripe: stripeTrialUsed(known),

@@ -17,13 +17,10 @@ import {
   createTrialSubscription,
   expireOpenSubscriptionCheckouts,
   hasDefaultPaymentMethod,
-  LIVE_SUBSCRIPTION_STATUSES,
-  listCustomerSubscriptions,
 } from "@/lib/stripe/gateway";
-import { purchasablePlan, subscriptionPrices, type BillingAccount } from "./checkout";
-import { ensureBillingCustomer, findBillingCustomer } from "./customers";
+import { prepareNewSubscription, purchasablePlan, type BillingAccount } from "./checkout";
+import { findBillingCustomer } from "./customers";
 import type { BillingInterval } from "./plans";
-import { planQuantity } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
 import { databaseTrialUsed, stripeTrialUsed } from "./trial";
@@ -31,26 +28,11 @@ import { databaseTrialUsed, stripeTrialUsed } from "./trial";
 const trialAlreadyUsed = () =>
   new AppError("trial_already_used", "This account has already had a free trial. Choose a plan to subscribe.", { pricingUrl: "/pricing" });
 
-const subscriptionExists = () =>
-  new AppError("subscription_exists", "You already have a subscription. Change your plan instead of starting a new one.", {
-    changePlanUrl: "/billing#change-plan",
-  });
-
 /** Starts the plan's card-less trial for the account: 409 `trial_already_used` when it had one (or paid) before. */
 export async function startTrialWithoutCard(account: BillingAccount, planId: string, interval: BillingInterval = "month"): Promise<BillingSummary> {
   const plan = purchasablePlan(planId);
   if (!plan.trialWithoutCard || plan.trialDays <= 0) throw badRequest(`${plan.name} has no trial without a card.`, { field: "plan" });
-  const db = await getDb();
-  if (await liveStripeSubscription(db, account.id)) throw subscriptionExists();
-  const quantity = await planQuantity(db, plan, account.id);
-  const { price, metered } = await subscriptionPrices(plan, interval);
-  const customer = await ensureBillingCustomer(account);
-  const known = await listCustomerSubscriptions(customer.providerCustomerId);
-  const live = known.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
-  if (live.length > 0) {
-    for (const subscription of live) await syncStripeSubscription(db, subscription.id, account.id);
-    throw subscriptionExists();
-  }
+  const { db, quantity, price, metered, customer, known } = await prepareNewSubscription(account, plan, interval);
   if (stripeTrialUsed(known) || (await databaseTrialUsed(db, account.id, customer.id))) throw trialAlreadyUsed();
   // The claim: one row per account and per Stripe customer; a concurrent start finds it taken.
   const claimed = await db
