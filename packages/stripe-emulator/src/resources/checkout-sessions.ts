@@ -15,7 +15,7 @@ import { discountsFrom, newRedemptions } from '../billing/discounts';
 import { CHECKOUT_SESSION_LIFETIME } from '../config';
 import { priceInCurrency } from '../billing/currency';
 import { customerTaxLocation, requireTaxBehavior } from '../billing/tax';
-import { refreshCheckoutTotals, setCheckoutTaxSettings } from '../billing/checkout-tax';
+import { setCheckoutTaxSettings } from '../billing/checkout-tax';
 import { createShippingRate, getShippingRate, taxRatesFrom } from './tax';
 
 const AUTO_NEVER = ['auto', 'never'] as const;
@@ -229,8 +229,6 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
   if (uiMode !== 'hosted_page') session.return_url = params.str('return_url');
   if (params.has('tax_id_collection')) session.tax_id_collection = { enabled: params.obj('tax_id_collection')?.bool('enabled') ?? false, required: 'never' };
   setCheckoutTaxSettings(emu, id, { customerUpdate, lineTaxRates });
-  refreshCheckoutTotals(emu, session, lineItems, null, !(mode === 'subscription' && (trialPeriodDays || trialEnd)));
-  session.payment_status = session.amount_total === 0 && mode !== 'payment' ? 'no_payment_required' : 'unpaid';
   emu.store.checkoutSessions.set(id, session);
   emu.store.checkoutInternals.set(id, {
     lineItems,
@@ -241,6 +239,7 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
     pendingAuthenticationCard: null,
     billingMode: subscriptionData?.obj('billing_mode')?.oneOf('type', ['classic', 'flexible'] as const) ?? null,
   });
+  // Discounts, tax, shipping and payment_status: one computation, also used when a code is applied later.
   priceSession(emu, session);
   return session;
 }
