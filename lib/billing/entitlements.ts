@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
 import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
+import type { PlanConstants } from "./plan-constants";
 import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLimitsFor, type FeatureId, type MeterId, type Plan } from "./plans";
 
 export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
@@ -27,6 +28,8 @@ export interface Entitlement {
   limits: Record<MeterId, number | null>;
   /** The meters whose limit comes from a per-customer override rather than the plan. */
   overriddenMeters: MeterId[];
+  /** The plan's constants (lib/billing/plan-constants.ts). */
+  constants: PlanConstants;
 }
 
 /** A per-customer limit for one meter; `limit` null is unlimited. */
@@ -82,6 +85,7 @@ export function resolveEntitlement(
     subscription: best?.subscription ?? null,
     gracePeriodEndsAt: best?.graceEndsAt ?? null,
     features: { ...plan.features },
+    constants: { ...plan.constants },
     // Per-seat limits scale with the seats the subscription is billed for (its item quantity).
     ...applyLimitOverrides(planLimitsFor(plan, best?.subscription.quantity ?? 1), overrides),
   };

@@ -1,3 +1,5 @@
+import type { PlanConstants } from "./plan-constants";
+
 /**
  * The plan catalog: the single source of truth for what is sold and what each plan allows.
  * Stripe prices are found by lookup key (`pro_monthly`, `pro_yearly`, …), so no price ID is ever
@@ -121,6 +123,8 @@ export interface Plan {
    * `{ perSeat }` limit (only on plans with `seats`) is multiplied by the subscription's seats.
    */
   limits: Record<MeterId, PlanLimit>;
+  /** Values that are neither meters nor features (history kept, models allowed, support): lib/billing/plan-constants.ts. */
+  constants: PlanConstants;
   /** Can be bought through Checkout. */
   purchasable: boolean;
   /** Shown on the pricing page. */
@@ -156,6 +160,7 @@ export const PLANS = [
     trialDays: 0,
     features: noFeatures,
     limits: { api_calls: 1_000, tokens: 50_000, jobs: 5 },
+    constants: { lookbackDays: 7, maxModels: 1, support: "community" },
     purchasable: false,
     public: true,
   },
@@ -170,6 +175,7 @@ export const PLANS = [
     trialWithoutCard: { endBehavior: "cancel" },
     features: { ...noFeatures, projects: true, apiAccess: true },
     limits: { api_calls: 50_000, tokens: 2_000_000, jobs: 500 },
+    constants: { lookbackDays: 60, maxModels: 3, support: "email" },
     purchasable: true,
     public: true,
   },
@@ -184,6 +190,7 @@ export const PLANS = [
     trialDays: 0,
     features: { ...noFeatures, projects: true, apiAccess: true, auditLog: true },
     limits: { api_calls: { perSeat: 25_000 }, tokens: { perSeat: 1_000_000 }, jobs: { perSeat: 1_000 } },
+    constants: { lookbackDays: 90, maxModels: 5, support: "email" },
     purchasable: true,
     public: true,
   },
@@ -197,6 +204,7 @@ export const PLANS = [
     trialDays: 0,
     features: { ...noFeatures, projects: true, apiAccess: true, prioritySupport: true, auditLog: true },
     limits: { api_calls: 1_000_000, tokens: 10_000_000, jobs: 10_000 },
+    constants: { lookbackDays: 365, maxModels: 10, support: "priority" },
     purchasable: true,
     public: true,
   },
@@ -210,6 +218,7 @@ export const PLANS = [
     trialDays: 0,
     features: allFeatures,
     limits: { api_calls: null, tokens: null, jobs: null },
+    constants: { lookbackDays: 730, maxModels: 50, support: "dedicated" },
     purchasable: false,
     public: true,
     contactSales: true,
@@ -224,6 +233,7 @@ export const PLANS = [
     trialDays: 0,
     features: allFeatures,
     limits: { api_calls: null, tokens: null, jobs: null },
+    constants: { lookbackDays: 730, maxModels: 50, support: "dedicated" },
     purchasable: false,
     public: false,
   },

@@ -28,6 +28,7 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/billing/card": ["POST"],
   "/api/billing/checkout": ["POST"],
   "/api/billing/checkout/status": ["GET"],
+  "/api/billing/entitlements": ["GET"],
   "/api/billing/invoices": ["GET"],
   "/api/billing/plans": ["GET"],
   "/api/billing/portal": ["POST"],

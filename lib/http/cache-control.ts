@@ -6,3 +6,9 @@ export const API_CACHE_CONTROL = "no-store";
  * middleware of `next start` honours (see finishApiResponse in ./route.ts).
  */
 export const SMALL_API_CACHE_CONTROL = "no-store, no-transform";
+
+/**
+ * An answer with an ETag that its caller may keep for itself (never a shared cache) but must
+ * revalidate before every use: `If-None-Match` then gets a bodiless 304 while nothing changed.
+ */
+export const revalidatingCacheControl = (small: boolean) => (small ? "private, no-cache, no-transform" : "private, no-cache");

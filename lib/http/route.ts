@@ -9,7 +9,7 @@ import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from "@/lib/input-rules";
 import { stripeAppError } from "@/lib/stripe/errors";
 import { authenticateAccess, type Access, type Principal } from "./access";
 import { readBodyWithLimit } from "./body";
-import { API_CACHE_CONTROL, SMALL_API_CACHE_CONTROL } from "./cache-control";
+import { API_CACHE_CONTROL, SMALL_API_CACHE_CONTROL, revalidatingCacheControl } from "./cache-control";
 import { httpStatus } from "./errors";
 import { assertContentType, assertSameOrigin, isStateChanging } from "./origin";
 import { clientIp, consumeRateLimit, type RateLimitName } from "./rate-limit";
@@ -36,6 +36,12 @@ export interface RouteSpec<A extends Access = Access, S extends z.ZodType | unde
   maxBodyBytes?: number;
   /** A policy from lib/http/rate-limit.ts, counted per client IP and per account. */
   rateLimit?: RateLimitName;
+  /**
+   * `no-store` (the default): nothing may keep the answer. `revalidate`: a successful answer carries
+   * an ETag the caller may keep privately and must check on every use (`private, no-cache`, see
+   * lib/http/etag.ts); errors are still `no-store`.
+   */
+  cache?: "no-store" | "revalidate";
 }
 
 /** Browser-facing routes (session cookies) get the same-origin check; secret-bearing callers do not. */
@@ -102,11 +108,12 @@ const COMPRESSION_THRESHOLD_BYTES = 1024;
  * A small answer is also marked `no-transform`, which the compression middleware honours, so it is
  * sent as it is; larger ones (lists, histories) are still compressed.
  */
-async function finishApiResponse(response: Response): Promise<Response> {
+async function finishApiResponse(response: Response, cache: RouteSpec["cache"] = "no-store"): Promise<Response> {
   const body = response.body ? await response.arrayBuffer() : null;
   const headers = new Headers(response.headers);
   const small = body === null || body.byteLength < COMPRESSION_THRESHOLD_BYTES;
-  headers.set("Cache-Control", small ? SMALL_API_CACHE_CONTROL : API_CACHE_CONTROL);
+  const revalidate = cache === "revalidate" && (response.ok || response.status === 304);
+  headers.set("Cache-Control", revalidate ? revalidatingCacheControl(small) : small ? SMALL_API_CACHE_CONTROL : API_CACHE_CONTROL);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
@@ -152,7 +159,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
           stripeEvent: principal.stripeEvent as RouteContext<A, never>["stripeEvent"],
           params: context?.params ?? Promise.resolve({}),
         });
-        return await finishApiResponse(response);
+        return await finishApiResponse(response, spec.cache);
       } catch (error) {
         const response = errorResponse(error);
         // Refused before its body was read (413, 415, 403, 429, …): the rest of that body is still on

@@ -3,7 +3,7 @@ import { getDb, selectPreparedText, selectRows, type Queryable } from "@/db/clie
 import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { meterDefinition, type MeterId } from "../plans";
-import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, type MeterContext } from "./context";
+import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, staleSince, type MeterContext } from "./context";
 import { isDatabaseUnreachable, pgErrorCode } from "./errors";
 import { calendarMonth } from "./periods";
 import { releaseExpiredReservations } from "./sweep";
@@ -34,18 +34,6 @@ export interface ConsumeOptions {
  * subscription update, $11 idempotency key, $12 API key, $13 metadata, $14 and $15 the count and
  * newest update of the limit overrides it was built from.
  */
-/**
- * Has the cached entitlement gone stale: a subscription updated since its newest update, or the
- * limit overrides not the ones it was built from (one added or removed changes the count, one
- * changed is newer)?
- */
-const staleSince = (user: string, newest: string, overrideCount: string, overridesNewest: string) => `(
-  exists (select 1 from subscriptions s where s.account_id = ${user}::uuid and s.updated_at > coalesce(${newest}::timestamptz, '-infinity'))
-  or case when ${overrideCount}::bigint = 0
-    then exists (select 1 from customer_limit_overrides o where o.account_id = ${user}::uuid)
-    else (select count(*) <> ${overrideCount}::bigint or coalesce(bool_or(o.updated_at > coalesce(${overridesNewest}::timestamptz, '-infinity')), false)
-      from customer_limit_overrides o where o.account_id = ${user}::uuid) end)`;
-
 const CONSUME_STATEMENT = `
   with counter as (
     insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved)

@@ -1,5 +1,5 @@
 import { desc, eq, getTableColumns } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
+import { selectPreparedText, type Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
 import { subscriptions } from "@/db/schema";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type Entitlement } from "../entitlements";
@@ -87,6 +87,41 @@ export function forgetEntitlement(accountId: string): void {
 export function dropStaleEntitlement(accountId: string): void {
   cacheStats.stale += 1;
   entitlementCache.delete(accountId);
+}
+
+/**
+ * Has the cached entitlement gone stale: a subscription updated since its newest update, or the
+ * limit overrides not the ones it was built from (one added or removed changes the count, one
+ * changed is newer)? SQL text over four placeholders, for statements that guard a cached entry.
+ */
+export const staleSince = (user: string, newest: string, overrideCount: string, overridesNewest: string) => `(
+  exists (select 1 from subscriptions s where s.account_id = ${user}::uuid and s.updated_at > coalesce(${newest}::timestamptz, '-infinity'))
+  or case when ${overrideCount}::bigint = 0
+    then exists (select 1 from customer_limit_overrides o where o.account_id = ${user}::uuid)
+    else (select count(*) <> ${overrideCount}::bigint or coalesce(bool_or(o.updated_at > coalesce(${overridesNewest}::timestamptz, '-infinity')), false)
+      from customer_limit_overrides o where o.account_id = ${user}::uuid) end)`;
+
+const STALE_STATEMENT = `select ${staleSince("$1", "$2", "$3", "$4")} as stale`;
+
+/**
+ * The entitlement in force now, from the per-process cache when one cheap indexed read shows that
+ * nothing it was built from changed (no subscription row updated since, the same limit overrides),
+ * else loaded afresh. For reads that are not followed by a guarded statement of their own, such as
+ * the entitlements API.
+ */
+export async function currentEntitlement(db: Queryable, accountId: string): Promise<CachedEntitlement> {
+  const cached = cachedEntitlement(accountId);
+  if (cached) {
+    const [row] = await selectPreparedText<{ stale: boolean }>(db, "entitlement_stale", STALE_STATEMENT, [
+      accountId,
+      cached.newestUpdate,
+      cached.overrides.count,
+      cached.overrides.newestUpdate,
+    ]);
+    if (!row?.stale) return cached;
+    dropStaleEntitlement(accountId);
+  }
+  return loadCachedEntitlement(db, accountId);
 }
 
 /** The user's subscriptions, each with its exact `updated_at`. */

@@ -1,0 +1,84 @@
+import { getDb } from "@/db/client";
+import type { Entitlement } from "./entitlements";
+import { currentEntitlement, meterContext } from "./metering/context";
+import type { ConstantId, PlanConstants } from "./plan-constants";
+import { METER_IDS, type FeatureId, type MeterId } from "./plans";
+
+/** One limit window of a meter. Today every meter has one, the usage period; per-day and per-hour windows will join it. */
+export interface LimitWindow {
+  window: "period";
+  /** Null = unlimited. */
+  limit: number | null;
+  /** When this window's count starts again from zero. */
+  resetsAt: string;
+}
+
+/** What another service of the product needs to decide what an account may do: the entitlements API's body. */
+export interface EntitlementsView {
+  accountId: string;
+  plan: string;
+  /**
+   * Why the plan applies: `active` or `trialing` (its subscription), `past_due` (inside the grace
+   * period), or `free` (no subscription grants anything).
+   */
+  status: "active" | "trialing" | "past_due" | "free";
+  features: Record<FeatureId, boolean>;
+  limits: Record<MeterId, { limit: number | null; overage: "block" | "bill"; windows: LimitWindow[] }>;
+  constants: PlanConstants;
+  /**
+   * When this answer stops being true without anything else happening: the end of a grace period,
+   * of a trial, or of a subscription set to cancel; null when it holds until something changes
+   * (a webhook, an admin override). Callers that cache it must not keep it past this time.
+   */
+  expiresAt: string | null;
+}
+
+function statusOf(entitlement: Entitlement): EntitlementsView["status"] {
+  if (entitlement.source === "free" || !entitlement.subscription) return "free";
+  if (entitlement.source === "grace_period") return "past_due";
+  return entitlement.subscription.status === "trialing" ? "trialing" : "active";
+}
+
+function expiresAtOf(entitlement: Entitlement): Date | null {
+  const subscription = entitlement.subscription;
+  if (entitlement.gracePeriodEndsAt) return entitlement.gracePeriodEndsAt;
+  if (!subscription) return null;
+  if (subscription.status === "trialing" && subscription.trialEnd) return subscription.trialEnd;
+  if (subscription.cancelAtPeriodEnd && subscription.currentPeriodEnd) return subscription.currentPeriodEnd;
+  return null;
+}
+
+/** The entitlements API's view of an entitlement at `now`. */
+export function entitlementsView(accountId: string, entitlement: Entitlement, now: Date): EntitlementsView {
+  const limits = Object.fromEntries(
+    METER_IDS.map((meter) => {
+      const ctx = meterContext(entitlement, accountId, meter, now);
+      return [meter, { limit: ctx.limit, overage: ctx.overage, windows: [{ window: "period", limit: ctx.limit, resetsAt: ctx.period.end.toISOString() }] }];
+    }),
+  ) as EntitlementsView["limits"];
+  return {
+    accountId,
+    plan: entitlement.plan.id,
+    status: statusOf(entitlement),
+    features: { ...entitlement.features },
+    limits,
+    constants: { ...entitlement.constants },
+    expiresAt: expiresAtOf(entitlement)?.toISOString() ?? null,
+  };
+}
+
+/**
+ * An account's entitlements now, served from the per-process entitlement cache whenever one
+ * indexed read shows it is still current (see `currentEntitlement`): cheap enough to call on every
+ * request of another service.
+ */
+export async function getEntitlements(accountId: string, now = new Date()): Promise<EntitlementsView> {
+  const entry = await currentEntitlement(await getDb(), accountId);
+  return entitlementsView(accountId, entry.entitlement, now);
+}
+
+/** One plan constant for an account (for example `getConstant(accountId, "lookbackDays")`), from its plan in force. */
+export async function getConstant<K extends ConstantId>(accountId: string, id: K): Promise<PlanConstants[K]> {
+  const entry = await currentEntitlement(await getDb(), accountId);
+  return entry.entitlement.constants[id];
+}
