@@ -30,6 +30,7 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/billing/checkout/status": ["GET"],
   "/api/billing/entitlements": ["GET"],
   "/api/billing/invoices": ["GET"],
+  "/api/billing/levels": ["GET", "POST"],
   "/api/billing/plans": ["GET"],
   "/api/billing/portal": ["POST"],
   "/api/billing/quota": ["GET"],

@@ -26,6 +26,7 @@ const EXPECTED_TABLES = [
   "trial_uses",
   "usage_counters",
   "usage_events",
+  "usage_levels",
   "usage_reservations",
   "users",
   "webhook_events",
