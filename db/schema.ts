@@ -486,6 +486,27 @@ export const usageLevels = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.gauge] }), check("usage_levels_level_not_negative", sql`${t.level} >= 0`)],
 );
 
+/**
+ * Usage alerts (lib/billing/metering/alerts.ts): one row per account, meter, usage window (by its
+ * end) and threshold percentage, so each threshold is announced once per window whoever crosses it.
+ */
+export const usageAlerts = pgTable(
+  "usage_alerts",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    windowEnd: ts("window_end").notNull(),
+    threshold: integer("threshold").notNull(),
+    used: bigint("used", { mode: "number" }).notNull(),
+    limit: bigint("limit", { mode: "number" }).notNull(),
+    dismissedAt: ts("dismissed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.meter, t.windowEnd, t.threshold] }), index("usage_alerts_window_end_idx").on(t.windowEnd)],
+);
+
 export const WEBHOOK_EVENT_STATUSES = ["received", "processed", "failed", "ignored"] as const;
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 

@@ -50,6 +50,14 @@ export function MeterBar(props: MeterBarProps) {
           </Link>
         </p>
       )}
+      {state === "warning" && (
+        <p className="text-sm text-amber-800 dark:text-amber-200" data-testid={`meter-${id}-warning`}>
+          {overage === "bill" ? "Close to the included amount: usage past it is billed." : "Close to the limit."}{" "}
+          <Link href={upgradePath} className="font-medium underline">
+            Upgrade before you reach it
+          </Link>
+        </p>
+      )}
       {state === "exceeded" && overage === "bill" && (
         <p className="text-sm text-amber-800 dark:text-amber-200">Usage past the included amount is billed on your next invoice.</p>
       )}

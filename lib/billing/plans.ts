@@ -26,6 +26,11 @@ export interface MeterDefinition {
    */
   failOpen?: boolean;
   /**
+   * Percentages of the limit at which owners and admins are warned, once per usage window each
+   * (email, banner, event): lib/billing/metering/alerts.ts. Default `[80, 100]`; `[]` for none.
+   */
+  alertThresholds?: readonly number[];
+  /**
    * For `bill` meters: the Stripe Billing Meter and its metered prices, one per billing interval
    * (every price on a subscription bills on the plan's interval), which `npm run stripe:setup`
    * creates and every paid subscription carries beside its plan price.

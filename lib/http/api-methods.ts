@@ -41,6 +41,7 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/billing/subscription/resume": ["POST"],
   "/api/billing/trial": ["POST"],
   "/api/billing/usage": ["GET", "POST"],
+  "/api/billing/usage-alerts": ["GET", "POST"],
   "/api/billing/webhook": ["POST"],
   "/api/cron/deliver": ["GET"],
   "/api/cron/reconcile": ["GET"],

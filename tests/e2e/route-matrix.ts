@@ -127,6 +127,8 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/api/billing/quota/route.ts", method: "GET", url: "/api/billing/quota", access: "user-or-key", expect: json(200) },
   { file: "app/api/billing/levels/route.ts", method: "GET", url: "/api/billing/levels", access: "user-or-key", expect: json(200) },
   { file: "app/api/billing/levels/route.ts", method: "POST", url: "/api/billing/levels", access: "user-or-key", body: { gauge: "projects", value: -1 }, expect: json(400) },
+  { file: "app/api/billing/usage-alerts/route.ts", method: "GET", url: "/api/billing/usage-alerts", access: "user", expect: json(200) },
+  { file: "app/api/billing/usage-alerts/route.ts", method: "POST", url: "/api/billing/usage-alerts", access: "user", body: { meter: "nope" }, expect: json(400) },
   { file: "app/api/billing/entitlements/route.ts", method: "GET", url: "/api/billing/entitlements", access: "user-or-key", expect: json(200) },
   { file: "app/api/billing/api-keys/route.ts", method: "GET", url: "/api/billing/api-keys", access: "user", expect: json(200) },
   { file: "app/api/billing/api-keys/route.ts", method: "POST", url: "/api/billing/api-keys", access: "user", body: { name: "" }, expect: json(400) },

@@ -24,6 +24,7 @@ const EXPECTED_TABLES = [
   "subscription_changes",
   "subscriptions",
   "trial_uses",
+  "usage_alerts",
   "usage_counters",
   "usage_events",
   "usage_levels",
