@@ -5,7 +5,7 @@ import { expectAccessible, expectNoSidewaysScroll, screenshot } from "./a11y";
 import { EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
-const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/operations"];
+const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/operations", "/admin/alerts"];
 
 /**
  * A Stripe that answers slower than the app waits (the e2e server's STRIPE_TIMEOUT_MS is 5 s): every
@@ -73,6 +73,8 @@ test("a normal user gets the 403 page on every admin screen and 403 JSON from ev
     ["get", "/api/billing/admin/webhooks"],
     ["post", "/api/billing/admin/webhooks/evt_x/replay"],
     ["get", "/api/billing/admin/audit"],
+    ["get", "/api/billing/admin/alerts"],
+    ["post", "/api/billing/admin/alerts", { rule: "mrr_drop", enabled: false, percent: 10, windowDays: 7 }],
   ];
   for (const [method, path, data] of apis) {
     const res = await page.request[method](path, data === undefined ? undefined : { data });

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as alertsRoute, POST as saveAlertRoute } from "@/app/api/billing/admin/alerts/route";
 import { GET as auditRoute } from "@/app/api/billing/admin/audit/route";
 import { GET as invoicesRoute } from "@/app/api/billing/admin/invoices/route";
 import { GET as metricsRoute } from "@/app/api/billing/admin/metrics/route";
@@ -60,6 +61,8 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       [replayRoute, "POST", "/api/billing/admin/webhooks/evt_x/replay"],
       [retryRoute, "POST", "/api/billing/admin/notifications/00000000-0000-4000-8000-000000000000/retry"],
       [auditRoute as Handler, "GET", "/api/billing/admin/audit"],
+      [alertsRoute as Handler, "GET", "/api/billing/admin/alerts"],
+      [saveAlertRoute as Handler, "POST", "/api/billing/admin/alerts", { rule: "mrr_drop", enabled: false, percent: 10, windowDays: 7 }],
       [promotionsRoute as Handler, "GET", "/api/billing/admin/promotions"],
       [createPromotionRoute as Handler, "POST", "/api/billing/admin/promotions", { code: "SNEAKY", name: "Sneaky", percentOff: 50, duration: "forever" }],
       [deactivatePromotionRoute, "POST", "/api/billing/admin/promotions/promo_x/deactivate"],
