@@ -16,7 +16,7 @@ import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
 import { POST as deactivatePromotionRoute } from "@/app/api/billing/admin/promotions/[id]/deactivate/route";
 import { GET as promotionsRoute, POST as createPromotionRoute } from "@/app/api/billing/admin/promotions/route";
-import { accounts, auditLog, memberships, customerLimitOverrides, invoices, subscriptions, users, webhookEvents, type User } from "@/db/schema";
+import { accounts, auditLog, memberships, customerLimitOverrides, invoices, revenueAlertRules, subscriptions, users, webhookEvents, type User } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -78,6 +78,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, target.id))).toEqual([]);
     expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id))).toEqual([]);
     expect((await env.stripe.promotionCodes.list({ code: "SNEAKY" })).data).toEqual([]);
+    expect(await env.database.db.select({ enabled: revenueAlertRules.enabled }).from(revenueAlertRules).where(eq(revenueAlertRules.rule, "mrr_drop"))).toEqual([{ enabled: true }]);
   });
 
   it("creates coupons with promotion codes, lists them with redemptions and deactivates them, each action audited", async () => {
