@@ -2,9 +2,11 @@ import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import { deliverOperatorAlerts } from "@/lib/alerts";
 import { expireUnverifiedAccounts } from "@/lib/auth/account-expiry";
+import { runRevenueAlerts, type RevenueAlertReport } from "@/lib/billing/admin/revenue-alerts";
 import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
+import { logger } from "@/lib/logger";
 import type { DeliveryReport } from "@/lib/outbox";
 
 /** Rows removed per table and round: a backlog goes in several rounds, never in one long statement. */
@@ -58,14 +60,26 @@ export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
 
 /**
  * One round of the delivery job: webhook events that failed or were left unprocessed (replayed, and
- * an alert for each stuck one), then customer emails and operator alerts that are due, then the
- * cleanup steps.
+ * an alert for each stuck one), then the revenue alerts (at most every 15 minutes across instances),
+ * then customer emails and operator alerts that are due, then the cleanup steps.
  */
-export async function runDeliveryJob(): Promise<{ webhooksReplayed: ReplayReport[]; notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
+export async function runDeliveryJob(): Promise<{
+  webhooksReplayed: ReplayReport[];
+  revenueAlerts: RevenueAlertReport | { evaluated: false; error: string };
+  notifications: DeliveryReport;
+  alerts: DeliveryReport;
+  cleanup: CleanupReport;
+}> {
   const webhooksReplayed = await replayUnfinishedEvents();
   const db = await getDb();
+  // A failing evaluation (logged) must not hold up the emails and alerts already due.
+  const revenueAlerts = await runRevenueAlerts(db).catch((error: unknown) => {
+    logger.error({ err: error }, "revenue alerts evaluation failed");
+    return { evaluated: false as const, error: error instanceof Error ? error.message : String(error) };
+  });
   return {
     webhooksReplayed,
+    revenueAlerts,
     notifications: await deliverPendingNotifications(db),
     alerts: await deliverOperatorAlerts(db),
     cleanup: await runCleanupJob(),

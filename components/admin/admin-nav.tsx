@@ -10,6 +10,7 @@ const LINKS = [
   { href: "/admin/promotions", label: "Promotions" },
   { href: "/admin/webhooks", label: "Webhooks" },
   { href: "/admin/operations", label: "Operations" },
+  { href: "/admin/alerts", label: "Alerts" },
 ];
 
 export function AdminNav() {
