@@ -108,11 +108,14 @@ export function PricingPlans({
       return;
     }
     setPendingPlan(plan.id);
+    // `?ui=embedded` (or `hosted`) on this page picks Checkout's UI; else the server's CHECKOUT_UI decides.
+    const ui = new URLSearchParams(window.location.search).get("ui");
     const result = await postApi<{ url: string }>("/api/billing/checkout", {
       plan: plan.id,
       interval,
       accountId: viewer.account?.id,
       ...(offer ? { promotionCode: offer.code } : {}),
+      ...(ui === "embedded" || ui === "hosted" ? { ui } : {}),
     });
     if (result.ok && isHttpUrl(result.data.url)) {
       // Keep the button disabled while the browser leaves for Checkout.
