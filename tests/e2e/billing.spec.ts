@@ -11,8 +11,10 @@ import {
   signUp,
   subscribeToPro,
   test,
+  uniqueClientIp,
   uniqueEmail,
 } from "./helpers";
+import { apiSignIn } from "./api-clients";
 
 const EMULATOR_PORTAL = new RegExp(`^${EMULATOR_URL.replace(/[.]/g, "\\.")}/portal/`);
 
@@ -126,7 +128,11 @@ test("a launch offer from /pricing?promo= is shown, survives sign-up and arrives
 });
 
 test("Embedded Checkout: /pricing?ui=embedded → Pro paid in the emulator's frame on /checkout, whose CSP allows just that → the success page confirms it", async ({ page }) => {
-  await signUp(page, uniqueEmail("embedded"));
+  // Signed up and in over HTTP (the browser's own cookie jar): sign-up's screens are other tests' subject.
+  const email = uniqueEmail("embedded");
+  await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
+  expect((await page.request.post("/api/account", { data: { email, password: TEST_PASSWORD } })).status()).toBe(201);
+  await apiSignIn(page.request, email);
   await page.goto("/pricing?ui=embedded");
   const checkoutDocument = page.waitForResponse((r) => new URL(r.url()).pathname === "/checkout" && r.request().resourceType() === "document");
   await page.getByRole("button", { name: "Choose Pro" }).click();
@@ -139,7 +145,7 @@ test("Embedded Checkout: /pricing?ui=embedded → Pro paid in the emulator's fra
   expect(csp).toMatchObject({ "default-src": "'self'", "connect-src": "'self'", "frame-ancestors": "'none'", "form-action": "'self'", "object-src": "'none'" });
 
   const checkout = page.frameLocator('iframe[title="Secure checkout"]');
-  await expect(checkout.getByLabel("Email")).toHaveValue(/^embedded-/);
+  await expect(checkout.getByLabel("Email")).toHaveValue(email);
   await checkout.getByLabel("Card number").fill("4242 4242 4242 4242");
   await checkout.getByLabel("Name on card").fill("E2E Payer");
   await checkout.getByRole("button", { name: "Start trial" }).click();
