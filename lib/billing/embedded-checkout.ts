@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { AppError, badRequest, notFound } from "@/lib/errors";
+import { AppError, notFound } from "@/lib/errors";
 import { stripeErrorCode } from "@/lib/stripe/errors";
 import { retrieveCheckoutSession } from "@/lib/stripe/gateway";
 import { idOf } from "@/lib/stripe/mapping";
@@ -26,7 +26,8 @@ export type EmbeddedCheckoutView =
  * account's session, or one Stripe does not know, is a 404; a Stripe outage propagates (503).
  */
 export async function embeddedCheckoutView(accountId: string, sessionId: string): Promise<EmbeddedCheckoutView> {
-  if (!/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw badRequest("Invalid checkout session id.", { field: "session" });
+  // A page address: what is not a session id is not found either.
+  if (!/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw notFound("Checkout session not found.");
   const session = await retrieveCheckoutSession(sessionId).catch((error: unknown) => {
     if (stripeErrorCode(error) === "resource_missing") return null;
     throw error;

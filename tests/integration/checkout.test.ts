@@ -102,6 +102,7 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     const other = await env.createUser();
     await expect(embeddedCheckoutView(other.id, started.sessionId)).rejects.toMatchObject({ code: "not_found" });
     await expect(embeddedCheckoutView(user.id, "cs_test_unknown")).rejects.toMatchObject({ code: "not_found" });
+    await expect(embeddedCheckoutView(user.id, "../v1/customers")).rejects.toMatchObject({ code: "not_found" });
     const bad = await checkout(user.id, { plan: "pro", interval: "month", ui: "popup" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: "bad_request" });
