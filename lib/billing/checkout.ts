@@ -17,10 +17,10 @@ import {
 } from "@/lib/stripe/gateway";
 import { stripeErrorCode } from "@/lib/stripe/errors";
 import { idOf } from "@/lib/stripe/mapping";
-import { ensureBillingCustomer, findBillingCustomer } from "./customers";
-import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
 import { checkoutUi, type CheckoutUi } from "./checkout-ui";
+import { ensureBillingCustomer, findBillingCustomer } from "./customers";
 import { embeddedCheckoutPath } from "./embedded-checkout";
+import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
 import { asPromotionError, checkPromotionCode } from "./promotions";
 import { planQuantity } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
