@@ -51,6 +51,15 @@ export const ROUTE_MATRIX: MatrixRow[] = [
     // The page only polls /api/billing/checkout/status, which refuses another user's session (below).
     otherUser: { url: "/billing/success?session_id={otherSession}", status: 200 },
   },
+  {
+    file: "app/checkout/page.tsx",
+    method: "GET",
+    url: "/checkout?session=cs_test_unknown",
+    access: "page",
+    expect: { anonymous: 307, user: 404, admin: 404 },
+    // Embedded Checkout shows the account's own session only: another user's is not found.
+    otherUser: { url: "/checkout?session={otherSession}", status: 404 },
+  },
   { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
   ...["/admin/alerts", "/admin/customers", "/admin/invoices", "/admin/operations", "/admin/promotions", "/admin/webhooks"].map(
     (url): MatrixRow => ({ file: `app${url}/page.tsx`, method: "GET", url, access: "page", expect: { anonymous: 307, user: 403, admin: 200 } }),
