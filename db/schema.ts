@@ -609,11 +609,12 @@ export const creditBalances = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.meter] }), check("credit_balances_balance_nonnegative", sql`${t.balance} >= 0`)],
 );
 
-export const CREDIT_LEDGER_KINDS = ["purchase", "consume", "refund", "expire"] as const;
+export const CREDIT_LEDGER_KINDS = ["purchase", "consume", "return", "refund", "expire"] as const;
 export type CreditLedgerKind = (typeof CREDIT_LEDGER_KINDS)[number];
 
 /**
- * Append-only history of a credit balance: every purchase, draw, refund and expiry with the balance
+ * Append-only history of a credit balance: every purchase, draw, usage refund given back (`return`),
+ * Stripe refund and expiry with the balance
  * after it. `idempotency_key` is unique, so a redelivered webhook or a retried job never counts twice
  * (`pi:<PaymentIntent>` for a purchase, `refund:<charge>:<amount refunded>` for a refund).
  */

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import { deliverOperatorAlerts } from "@/lib/alerts";
 import { expireUnverifiedAccounts } from "@/lib/auth/account-expiry";
+import { runAutoTopUps, type TopUpReport } from "@/lib/billing/credits/top-ups";
 import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
@@ -58,14 +59,23 @@ export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
 
 /**
  * One round of the delivery job: webhook events that failed or were left unprocessed (replayed, and
- * an alert for each stuck one), then customer emails and operator alerts that are due, then the
+ * an alert for each stuck one), then due auto top-ups of prepaid credits, then customer emails and operator alerts that are due, then the
  * cleanup steps.
  */
-export async function runDeliveryJob(): Promise<{ webhooksReplayed: ReplayReport[]; notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
+export async function runDeliveryJob(): Promise<{
+  webhooksReplayed: ReplayReport[];
+  creditTopUps: TopUpReport;
+  notifications: DeliveryReport;
+  alerts: DeliveryReport;
+  cleanup: CleanupReport;
+}> {
   const webhooksReplayed = await replayUnfinishedEvents();
+  // Before the emails: a declined auto top-up's notice goes out in the same round.
+  const creditTopUps = await runAutoTopUps();
   const db = await getDb();
   return {
     webhooksReplayed,
+    creditTopUps,
     notifications: await deliverPendingNotifications(db),
     alerts: await deliverOperatorAlerts(db),
     cleanup: await runCleanupJob(),

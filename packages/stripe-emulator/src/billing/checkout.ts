@@ -146,7 +146,7 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
     const now = emu.nowFor(customer.id);
     for (const r of discounts) redeem(emu, r, { customer: customer.id, checkoutSession: session.id }, now);
     // A real PaymentIntent and charge (payment_intent.succeeded, charge.succeeded), so the payment can be refunded.
-    const intent = newPaymentIntent(emu, { amount: session.amount_total ?? 0, currency: session.currency ?? 'usd', customer: customer.id, metadata: { ...(session.metadata ?? {}) } });
+    const intent = newPaymentIntent(emu, { amount: session.amount_total ?? 0, currency: session.currency ?? 'usd', customer: customer.id });
     emu.store.paymentIntents.set(intent.id, intent);
     paymentIntentSucceeded(emu, intent, pm.id);
     session.payment_intent = intent.id;
