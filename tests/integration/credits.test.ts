@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { creditBalances, creditLedger, creditTopUps, notifications, usageCounters, usageEvents } from "@/db/schema";
 import { creditPurchase, readAccountCredits, runAutoTopUps, setAutoTopUp, startCreditsCheckout } from "@/lib/billing/credits";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
-import { consume, refund } from "@/lib/billing/metering";
+import { check, consume, refund } from "@/lib/billing/metering";
 import { isAppError } from "@/lib/errors";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { DATABASE_KINDS } from "../helpers/db";
@@ -71,6 +71,8 @@ describe.each(DATABASE_KINDS)("prepaid credits on %s", (kind) => {
 
     // A consume straddling the two: more credits, then 4 jobs over 3 left → all from credits, none included left.
     await grant(user.id);
+    expect(await check(user.id, "jobs", 103)).toMatchObject({ allowed: true, creditBalance: 103 });
+    expect(await check(user.id, "jobs", 104)).toMatchObject({ allowed: false, creditBalance: 103 });
     const straddle = await consume(user.id, "jobs", 4);
     expect(straddle).toMatchObject({ allowed: true, creditsDrawn: 4, creditBalance: 99 });
   });

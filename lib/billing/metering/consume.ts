@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { getDb, selectPreparedText, selectRows, type Queryable } from "@/db/client";
 import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { drawCredits, lockCreditBalance, returnCredits } from "../credits/draw";
+import { drawCredits, lockCreditBalance, readCreditBalance, returnCredits } from "../credits/draw";
 import { isPrepaidMeter, meterDefinition, type MeterId } from "../plans";
 import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, type MeterContext } from "./context";
 import { isDatabaseUnreachable, pgErrorCode } from "./errors";
@@ -281,7 +281,11 @@ export async function check(accountId: string, meter: MeterId, quantity = 1, opt
   return withMeterContext(accountId, meter, now, async (db, ctx) => {
     const { used, reserved } = await readCounter(db, ctx, now);
     const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
-    return usageResult(ctx, allowed, used, reserved);
+    if (allowed || ctx.limit === null || !isPrepaidMeter(meter)) return usageResult(ctx, allowed, used, reserved);
+    // What the included amount cannot cover, prepaid credits may.
+    const balance = await readCreditBalance(db, accountId, meter);
+    const fromCredits = quantity - Math.max(0, Math.min(quantity, ctx.limit - used - reserved));
+    return usageResult(ctx, fromCredits <= balance, used, reserved, { creditBalance: balance });
   });
 }
 
