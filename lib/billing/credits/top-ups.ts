@@ -7,7 +7,7 @@ import { confirmOffSession, defaultPaymentMethodOf, retrievePaymentIntent, topUp
 import { stripeErrorType } from "@/lib/stripe/errors";
 import { findBillingCustomer } from "../customers";
 import { queueNotification } from "../notifications";
-import { findCreditPack, meterDefinition } from "../plans";
+import { findCreditPack, isMeterId, meterDefinition } from "../plans";
 import { creditPurchase } from "./ledger";
 
 /**
@@ -118,7 +118,7 @@ export async function recordTopUpSuccess(tx: Queryable, topUpId: string, payment
 async function recordDecline(db: Database, row: CreditTopUp, reason: string, paymentIntentId: string | null, now: Date, abandon: boolean): Promise<"declined" | "abandoned"> {
   const retryDays = TOP_UP_RETRY_DAYS[row.attempts - 1];
   const giveUp = abandon || retryDays === undefined;
-  const meter = meterDefinition(row.meter as never);
+  const label = isMeterId(row.meter) ? meterDefinition(row.meter).label : row.meter;
   await db.transaction(async (tx) => {
     const [updated] = await tx
       .update(creditTopUps)
@@ -137,7 +137,7 @@ async function recordDecline(db: Database, row: CreditTopUp, reason: string, pay
       kind: "credit_top_up_failed",
       sourceEventId: `credit-top-up:${row.id}:${row.attempts}`,
       subject: "Your credit top-up failed",
-      body: `We could not charge your saved card to top up your ${meter?.label ?? row.meter} credits (${reason}). ${
+      body: `We could not charge your saved card to top up your ${label} credits (${reason}). ${
         giveUp ? "We will not try again for this top-up." : `We will try again on ${addDays(now, retryDays).toISOString().slice(0, 10)}.`
       } Please update your payment method in the billing page.`,
     });
