@@ -39,7 +39,7 @@ describe.each(DATABASE_KINDS)("prepaid credits on %s", (kind) => {
     const user = await env.createUser();
     expect(await grant(user.id)).toBe(100);
     // 200 calls of 1 job against 5 included + 100 credits (PGlite serializes them: fewer, same point).
-    const calls = kind === "pglite" ? 100 : 200;
+    const calls = kind === "pglite" ? 120 : 200;
     const results = await Promise.all(
       Array.from({ length: calls }, (_, i) => consume(user.id, "jobs", 1, { idempotencyKey: `job-${i}` })),
     );

@@ -242,27 +242,21 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
       result = (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
     }
     if (result.allowed || ctx.limit === null || ctx.overage !== "block" || !isPrepaidMeter(ctx.meter)) return result;
-    return withCredits(db, ctx, result, guard);
+    return withCredits(db, ctx, guard);
   }
 
-  async function withCredits(db: Queryable, ctx: MeterContext, refused: UsageResult, guard?: Guard): Promise<UsageResult> {
+  async function withCredits(db: Queryable, ctx: MeterContext, guard?: Guard): Promise<UsageResult> {
     const key = options.idempotencyKey ?? null;
     try {
-      const outcome = await drawCredits(db, ctx, quantity, {
+      const drawn = await drawCredits(db, ctx, quantity, {
         idempotencyKey: key,
         apiKeyId: options.apiKeyId ?? null,
         metadata: options.metadata ?? {},
         staleCheck: guard
-          ? { sql: staleSince("$1", "$3", "$4", "$5"), params: [guard.newestUpdate, guard.overrides.count, guard.overrides.newestUpdate] }
+          ? { sql: staleSince("$1", "$10", "$11", "$12"), params: [guard.newestUpdate, guard.overrides.count, guard.overrides.newestUpdate] }
           : null,
       });
-      if (outcome.kind === "recorded") return outcome.result;
-      if (outcome.kind === "stale") {
-        dropStaleEntitlement(accountId);
-        const fresh = meterContext((await loadCachedEntitlement(db, accountId)).entitlement, accountId, meter, now);
-        return settle(db, fresh, (await consumeWithContext(db, fresh, quantity, options)) as UsageResult);
-      }
-      return { ...refused, creditBalance: outcome.balance };
+      if (drawn) return drawn;
     } catch (error) {
       // A concurrent first use of the same key won: theirs is the first result.
       if (key && pgErrorCode(error) === "23505") {
@@ -271,6 +265,16 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
       }
       throw error;
     }
+    // Nothing recorded: stale (reload and go again), the key used meanwhile (replay), or refused.
+    const miss = await readMiss(db, ctx, key, guard);
+    if (miss?.stale) {
+      dropStaleEntitlement(accountId);
+      const fresh = meterContext((await loadCachedEntitlement(db, accountId)).entitlement, accountId, meter, now);
+      return settle(db, fresh, (await consumeWithContext(db, fresh, quantity, options)) as UsageResult);
+    }
+    if (key && miss?.meter) return replayResult(ctx, priorOf(miss), quantity);
+    const current = await readCounter(db, ctx, now);
+    return usageResult(ctx, false, current.used, current.reserved, { creditBalance: await readCreditBalance(db, accountId, meter) });
   }
 }
 
