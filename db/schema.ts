@@ -464,6 +464,8 @@ export const usageCounters = pgTable(
     periodEnd: ts("period_end").notNull(),
     used: bigint("used", { mode: "number" }).notNull().default(0),
     reserved: bigint("reserved", { mode: "number" }).notNull().default(0),
+    /** The part of `used` paid from prepaid credits (a refund of usage gives these back to the balance first). */
+    creditsUsed: bigint("credits_used", { mode: "number" }).notNull().default(0),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.meter, t.periodStart] })],
@@ -620,6 +622,105 @@ export const auditLog = pgTable(
 );
 
 /** Customer notifications: sent by SMTP when configured, otherwise kept here for admins to read. */
+/**
+ * Prepaid credits (lib/billing/credits): per account and meter, units bought in advance that
+ * `consume` draws once the plan's included amount is used up. `generation` counts the purchases
+ * credited so far: an auto top-up is keyed by it, so one threshold crossing charges at most once.
+ */
+export const creditBalances = pgTable(
+  "credit_balances",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    balance: bigint("balance", { mode: "number" }).notNull().default(0),
+    generation: integer("generation").notNull().default(0),
+    autoTopUpEnabled: boolean("auto_top_up_enabled").notNull().default(false),
+    /** Recharge when the balance falls below this many units. */
+    autoTopUpThreshold: bigint("auto_top_up_threshold", { mode: "number" }),
+    /** The catalog pack an auto top-up buys. */
+    autoTopUpPack: text("auto_top_up_pack"),
+    version: integer("version").notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.meter] }), check("credit_balances_balance_nonnegative", sql`${t.balance} >= 0`)],
+);
+
+export const CREDIT_LEDGER_KINDS = ["purchase", "consume", "return", "refund", "expire"] as const;
+export type CreditLedgerKind = (typeof CREDIT_LEDGER_KINDS)[number];
+
+/**
+ * Append-only history of a credit balance: every purchase, draw, usage refund given back (`return`),
+ * Stripe refund and expiry with the balance
+ * after it. `idempotency_key` is unique, so a redelivered webhook or a retried job never counts twice
+ * (`pi:<PaymentIntent>` for a purchase, `refund:<charge>:<amount refunded>` for a refund).
+ */
+export const creditLedger = pgTable(
+  "credit_ledger",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    kind: text("kind").$type<CreditLedgerKind>().notNull(),
+    /** Signed: positive for a purchase, negative for a draw, refund or expiry. */
+    units: bigint("units", { mode: "number" }).notNull(),
+    balanceAfter: bigint("balance_after", { mode: "number" }).notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    packId: text("pack_id"),
+    /** A purchase's payment: what a refund in Stripe is traced back by. */
+    paymentIntentId: text("payment_intent_id"),
+    amount: integer("amount"),
+    currency: text("currency"),
+    /** On a purchase: the units refunds have taken back from it so far. */
+    refundedUnits: bigint("refunded_units", { mode: "number" }).notNull().default(0),
+    /** `checkout`, `auto_top_up`, or the usage event a draw paid for. */
+    source: text("source"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("credit_ledger_idempotency_key").on(t.idempotencyKey),
+    index("credit_ledger_account_meter_created_idx").on(t.accountId, t.meter, t.createdAt),
+    index("credit_ledger_payment_intent_idx").on(t.paymentIntentId),
+  ],
+);
+
+export const CREDIT_TOP_UP_STATUSES = ["pending", "failed", "succeeded", "abandoned"] as const;
+export type CreditTopUpStatus = (typeof CREDIT_TOP_UP_STATUSES)[number];
+
+/**
+ * Auto top-ups: one row per threshold crossing, unique per (account, meter, generation), so however
+ * many instances notice the crossing, one PaymentIntent is made (its idempotency key is the row id).
+ * A decline is retried 1, 3 and 5 days later, like dunning, then abandoned.
+ */
+export const creditTopUps = pgTable(
+  "credit_top_ups",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    generation: integer("generation").notNull(),
+    packId: text("pack_id").notNull(),
+    status: text("status").$type<CreditTopUpStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    /** A worker holds the row until then; after a crash another takes it over. */
+    claimedUntil: ts("claimed_until"),
+    paymentIntentId: text("payment_intent_id"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("credit_top_ups_crossing_key").on(t.accountId, t.meter, t.generation),
+    index("credit_top_ups_due_idx").on(t.status, t.nextAttemptAt),
+  ],
+);
+
 export const notifications = pgTable(
   "notifications",
   {
@@ -777,3 +878,5 @@ export type CustomerLimitOverride = typeof customerLimitOverrides.$inferSelect;
 export type Account = typeof accounts.$inferSelect;
 export type Membership = typeof memberships.$inferSelect;
 export type Invitation = typeof invitations.$inferSelect;
+export type CreditLedgerEntry = typeof creditLedger.$inferSelect;
+export type CreditTopUp = typeof creditTopUps.$inferSelect;

@@ -3,6 +3,7 @@ import { getDb, selectRows, type Queryable } from "@/db/client";
 import { deliverOperatorAlerts } from "@/lib/alerts";
 import { expireUnverifiedAccounts } from "@/lib/auth/account-expiry";
 import { runRevenueAlerts, type RevenueAlertReport } from "@/lib/billing/admin/revenue-alerts";
+import { runAutoTopUps, type TopUpReport } from "@/lib/billing/credits/top-ups";
 import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
@@ -60,17 +61,21 @@ export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
 
 /**
  * One round of the delivery job: webhook events that failed or were left unprocessed (replayed, and
- * an alert for each stuck one), then the revenue alerts (at most every 15 minutes across instances),
- * then customer emails and operator alerts that are due, then the cleanup steps.
+ * an alert for each stuck one), then due auto top-ups of prepaid credits, then the revenue alerts (at
+ * most every 15 minutes across instances), then customer emails and operator alerts that are due,
+ * then the cleanup steps.
  */
 export async function runDeliveryJob(): Promise<{
   webhooksReplayed: ReplayReport[];
+  creditTopUps: TopUpReport;
   revenueAlerts: RevenueAlertReport | { evaluated: false; error: string };
   notifications: DeliveryReport;
   alerts: DeliveryReport;
   cleanup: CleanupReport;
 }> {
   const webhooksReplayed = await replayUnfinishedEvents();
+  // Before the emails: a declined auto top-up's notice goes out in the same round.
+  const creditTopUps = await runAutoTopUps();
   const db = await getDb();
   // A failing evaluation (logged) must not hold up the emails and alerts already due.
   const revenueAlerts = await runRevenueAlerts(db).catch((error: unknown) => {
@@ -79,6 +84,7 @@ export async function runDeliveryJob(): Promise<{
   });
   return {
     webhooksReplayed,
+    creditTopUps,
     revenueAlerts,
     notifications: await deliverPendingNotifications(db),
     alerts: await deliverOperatorAlerts(db),

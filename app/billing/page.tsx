@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ChangePlan, type PlanOption } from "@/components/billing/change-plan";
 import { INVOICE_PAGE_SIZE } from "@/components/billing/constants";
+import { CreditsSection } from "@/components/billing/credits-section";
 import { CurrentPlanCard } from "@/components/billing/current-plan-card";
 import { InvoiceTable } from "@/components/billing/invoice-table";
 import { PlanIncludes } from "@/components/billing/plan-includes";
@@ -51,6 +52,7 @@ export default async function BillingPage() {
       <CurrentPlanCard accountId={account.id} overview={overview} />
       {overview.canManage && live && <PromotionSection accountId={account.id} discounts={overview.discounts} canApply />}
       <UsageSection overview={overview.usage} />
+      <CreditsSection accountId={account.id} credits={overview.credits} canManage={overview.canManage} />
       <PlanIncludes entitlements={summary.entitlements} />
 
       {overview.canManage && (

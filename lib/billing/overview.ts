@@ -10,6 +10,7 @@ import { getSubscriptionDiscounts, type SubscriptionDiscounts } from "./promotio
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { needsCard } from "./trial-start";
 import { logger } from "@/lib/logger";
+import { readAccountCredits, type MeterCredits } from "./credits/ledger";
 
 /** A per-seat plan's seats: the members, what Stripe bills now, and what it bills from the renewal. */
 export interface SeatsView {
@@ -40,6 +41,8 @@ export interface BillingOverview {
   cardNeeded: { status: "trialing" | "paused"; trialEnd: string | null } | null;
   /** The subscription's active discounts and Stripe's preview of the next invoice (managers, live Stripe subscription only). */
   discounts: SubscriptionDiscounts | null;
+  /** Prepaid credits of every meter that sells them: balance, auto top-up, recent history (lib/billing/credits). */
+  credits: MeterCredits[];
 }
 
 /** Seats as GET /api/billing/subscription reports them, when the summary carries them. */
@@ -57,7 +60,7 @@ function seatsOf(summary: BillingSummary): SeatsView | null {
 export async function getBillingOverview(accountId: string, role: MembershipRole, options: { invoicePageSize: number }): Promise<BillingOverview> {
   const manages = canManage(role);
   const db = await getDb();
-  const [summary, live, usage, customer, invoices, apiKeys, discounts] = await Promise.all([
+  const [summary, live, usage, customer, invoices, apiKeys, discounts, credits] = await Promise.all([
     getBillingSummary(accountId),
     liveStripeSubscription(db, accountId),
     getUsageOverview(accountId),
@@ -65,6 +68,7 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     manages ? listUserInvoices(accountId, { limit: options.invoicePageSize }) : null,
     manages ? listApiKeys(accountId) : null,
     manages ? getSubscriptionDiscounts(accountId) : null,
+    readAccountCredits(db, accountId),
   ]);
   const cardNeeded =
     manages && live && (live.status === "trialing" || live.status === "paused")
@@ -87,5 +91,6 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     invoices,
     apiKeys,
     discounts,
+    credits,
   };
 }

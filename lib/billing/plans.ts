@@ -42,17 +42,52 @@ export interface MeterDefinition {
     /** Price per unit in minor units, as a decimal string (`"0.002"` = $0.00002 per token). */
     unitAmountDecimal: string;
   };
+  /**
+   * Prepaid credits (lib/billing/credits): packs of units bought in advance with a one-time Checkout
+   * payment (or an auto top-up), which `consume` draws once the plan's included amount is used up.
+   * Only on `block` meters (on a `bill` meter the excess is billed instead). Pack ids are unique
+   * across meters.
+   */
+  prepaid?: { packs: readonly CreditPack[] };
+}
+
+/** A pack of prepaid units and its one-time price in minor units. */
+export interface CreditPack {
+  id: string;
+  units: number;
+  amount: number;
+  currency: "usd";
 }
 
 export const METERS = {
-  api_calls: { label: "API calls", unit: "calls", overage: "block" },
+  api_calls: {
+    label: "API calls",
+    unit: "calls",
+    overage: "block",
+    prepaid: {
+      packs: [
+        { id: "api_calls_10k", units: 10_000, amount: 500, currency: "usd" },
+        { id: "api_calls_100k", units: 100_000, amount: 4_000, currency: "usd" },
+      ],
+    },
+  },
   tokens: {
     label: "AI tokens",
     unit: "tokens",
     overage: "bill",
     stripe: { eventName: "ai_tokens", lookupKeys: { month: "tokens_overage", year: "tokens_overage_yearly" }, unitAmountDecimal: "0.002" },
   },
-  jobs: { label: "Jobs", unit: "jobs", overage: "block" },
+  jobs: {
+    label: "Jobs",
+    unit: "jobs",
+    overage: "block",
+    prepaid: {
+      packs: [
+        { id: "jobs_100", units: 100, amount: 500, currency: "usd" },
+        { id: "jobs_1000", units: 1_000, amount: 4_000, currency: "usd" },
+      ],
+    },
+  },
 } as const satisfies Record<string, MeterDefinition>;
 export type MeterId = keyof typeof METERS;
 export const METER_IDS = Object.keys(METERS) as MeterId[];
@@ -387,4 +422,21 @@ export function planOverage(plan: Plan): Partial<Record<MeterId, string>> {
 export function overageProductDescription(meter: MeterId): string | null {
   const text = overagePriceText(meter);
   return text ? `${METERS[meter].label} past the amount your plan includes each month: ${text}, billed in arrears.` : null;
+}
+
+/** The meters that sell prepaid credits. */
+export const PREPAID_METER_IDS: MeterId[] = METER_IDS.filter((meter) => meterDefinition(meter).prepaid !== undefined);
+
+export const isPrepaidMeter = (meter: MeterId): boolean => meterDefinition(meter).prepaid !== undefined && meterDefinition(meter).overage === "block";
+
+/** The packs a meter sells (none for meters without prepaid credits). */
+export const creditPacks = (meter: MeterId): readonly CreditPack[] => meterDefinition(meter).prepaid?.packs ?? [];
+
+/** A pack by id, with its meter; undefined for ids outside the catalog. */
+export function findCreditPack(packId: string | null | undefined): { meter: MeterId; pack: CreditPack } | undefined {
+  for (const meter of PREPAID_METER_IDS) {
+    const pack = creditPacks(meter).find((p) => p.id === packId);
+    if (pack) return { meter, pack };
+  }
+  return undefined;
 }

@@ -385,3 +385,19 @@ test("card-less trial: Start trial on Pricing gives Pro at once; Billing asks fo
     await expect(page.getByTestId("add-card-notice")).toHaveCount(0);
   });
 });
+
+test("prepaid credits: Buy credits on Billing → pay on Checkout → the balance and its history show the pack", async ({ page }) => {
+  await signUp(page, uniqueEmail("credits"));
+  await page.goto("/billing");
+  const jobs = page.getByTestId("credits-jobs");
+  await expect(jobs.getByTestId("credit-balance-jobs")).toHaveText("0");
+  await jobs.getByLabel("Top up").selectOption({ label: "100 jobs for $5.00" });
+  await jobs.getByRole("button", { name: "Buy credits" }).click();
+  await payOnCheckout(page, "4242 4242 4242 4242");
+  await expect(page).toHaveURL(/\/billing\?credits=purchased/);
+  // Credited by the checkout.session.completed webhook.
+  await untilAfterReload(page, async () => {
+    await expect(page.getByTestId("credit-balance-jobs")).toHaveText("100", { timeout: 1_000 });
+  });
+  await expect(page.getByTestId("credit-history-jobs")).toContainText("Bought ($5.00)");
+});

@@ -110,6 +110,9 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   { file: "app/api/billing/subscription/cancel/route.ts", method: "POST", url: "/api/billing/subscription/cancel", access: "user", expect: json(409) },
   { file: "app/api/billing/subscription/resume/route.ts", method: "POST", url: "/api/billing/subscription/resume", access: "user", expect: json(409) },
   { file: "app/api/billing/subscription/discount/route.ts", method: "POST", url: "/api/billing/subscription/discount", access: "user", body: { promotionCode: "MATRIX" }, expect: json(409) },
+  // An unknown credit pack / auto top-up without a threshold: past authentication, refused before Stripe is asked.
+  { file: "app/api/billing/credits/checkout/route.ts", method: "POST", url: "/api/billing/credits/checkout", access: "user", body: { pack: "no-such-pack" }, expect: json(400) },
+  { file: "app/api/billing/credits/auto-top-up/route.ts", method: "POST", url: "/api/billing/credits/auto-top-up", access: "user", body: { enabled: true, pack: "jobs_100" }, expect: json(400) },
   // Admin APIs: 401 without a session, 403 for a user; an admin gets the data, or 400/404 for bad input.
   ...(
     [

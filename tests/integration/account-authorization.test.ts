@@ -266,6 +266,23 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       // The first allowed caller applies it; the next one finds it applied (200, nothing redeemed twice).
       request: (org) => ({ url: "/api/billing/subscription/discount", body: { promotionCode: promotionCodes.get(org.id), accountId: org.id } }),
     },
+    // Prepaid credits: buying a pack and the auto top-up settings are billing, for owners and admins.
+    {
+      method: "POST",
+      file: "app/api/billing/credits/checkout/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: "/api/billing/credits/checkout", body: { pack: "jobs_100", accountId: org.id } }),
+    },
+    {
+      method: "POST",
+      file: "app/api/billing/credits/auto-top-up/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: "/api/billing/credits/auto-top-up", body: { enabled: true, threshold: 10, pack: "jobs_100", accountId: org.id } }),
+    },
     { method: "GET", file: "app/api/billing/api-keys/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/api-keys?${q(org)}` }) },
     {
       method: "POST",

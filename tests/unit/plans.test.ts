@@ -2,6 +2,10 @@ import { describe, expect, it, vi } from "vitest";
 import { publicCatalog } from "@/lib/billing/catalog-view";
 import {
   METERS,
+  PREPAID_METER_IDS,
+  creditPacks,
+  findCreditPack,
+  isPrepaidMeter,
   PLANS,
   catalogPrices,
   effectiveLimit,
@@ -107,5 +111,21 @@ describe("plan catalog", () => {
   it("describes the metered product (what Checkout shows under the metered line) with the overage price", () => {
     expect(overageProductDescription("tokens")).toBe("AI tokens past the amount your plan includes each month: $0.02 per 1,000 tokens, billed in arrears.");
     expect(overageProductDescription("jobs")).toBeNull();
+  });
+});
+
+describe("prepaid credit packs", () => {
+  it("are sold only on block meters, with ids unique across meters and positive units and amounts", () => {
+    const packs = PREPAID_METER_IDS.flatMap((meter) => creditPacks(meter).map((pack) => ({ meter, pack })));
+    expect(packs.length).toBeGreaterThan(0);
+    expect(new Set(packs.map((p) => p.pack.id)).size).toBe(packs.length);
+    for (const { meter, pack } of packs) {
+      expect(METERS[meter].overage, meter).toBe("block");
+      expect(isPrepaidMeter(meter)).toBe(true);
+      expect(Number.isSafeInteger(pack.units) && pack.units > 0 && Number.isSafeInteger(pack.amount) && pack.amount >= 50, pack.id).toBe(true);
+      expect(findCreditPack(pack.id)).toEqual({ meter, pack });
+    }
+    expect(isPrepaidMeter("tokens")).toBe(false);
+    expect(findCreditPack("no-such-pack")).toBeUndefined();
   });
 });

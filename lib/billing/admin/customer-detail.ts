@@ -14,6 +14,7 @@ import { listAuditLog, listNotifications, type AuditRow, type NotificationRow } 
 import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID } from "./staff-grant";
 import { readCurrentUsage, usageShare } from "./usage";
 import { toWebhookRow, webhookRowColumns, type WebhookEventRow } from "./webhooks";
+import { readAccountCredits, type MeterCredits } from "../credits/ledger";
 
 export interface SubscriptionHistoryRow {
   id: string;
@@ -90,6 +91,8 @@ export interface AdminCustomer {
   subscriptions: SubscriptionHistoryRow[];
   /** The account's subscription changes (started, plan changed, cancel scheduled, resumed, …), newest first. */
   history: SubscriptionChangeRow[];
+  /** Prepaid credits per meter that sells them: balance, auto top-up, recent history. */
+  credits: MeterCredits[];
   invoices: AdminInvoiceRow[];
   usage: MeterUsageRow[];
   webhookEvents: WebhookEventRow[];
@@ -116,13 +119,14 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
     .orderBy(memberships.createdAt);
   const person = account.personalUserId ? members.find((m) => m.userId === account.personalUserId) : undefined;
   const [customer] = await db.select().from(billingCustomers).where(eq(billingCustomers.accountId, accountId)).limit(1);
-  const [subs, overrides, invoicePage, notes, audit, history] = await Promise.all([
+  const [subs, overrides, invoicePage, notes, audit, history, credits] = await Promise.all([
     userSubscriptions(db, accountId),
     readLimitOverrides(db, accountId),
     listAdminInvoices(db, { accountId, limit: 25 }),
     listNotifications(db, { accountId, limit: 25 }),
     listAuditLog(db, { targetType: "account", targetId: accountId, limit: 50 }),
     listSubscriptionChanges(db, accountId, { limit: 100 }),
+    readAccountCredits(db, accountId),
   ]);
   const summary = summarize(subs, now, overrides);
   const entitlement = resolveEntitlement(subs, now, gracePeriodDays(), overrides);
@@ -177,6 +181,7 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
       endedAt: (s.endedAt ?? s.canceledAt)?.toISOString() ?? null,
     })),
     history,
+    credits,
     invoices: invoicePage.invoices,
     usage: METER_IDS.map((meter) => {
       const limit = summary.entitlements.limits[meter];

@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { getDb, selectPreparedText, selectRows, type Queryable } from "@/db/client";
 import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { meterDefinition, type MeterId } from "../plans";
+import { drawCredits, lockCreditBalance, readCreditBalance, returnCredits } from "../credits/draw";
+import { isPrepaidMeter, meterDefinition, type MeterId } from "../plans";
 import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, staleSince, type MeterContext } from "./context";
 import { isDatabaseUnreachable, pgErrorCode } from "./errors";
 import { calendarMonth } from "./periods";
@@ -212,7 +213,7 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
       if (cached) {
         const ctx = meterContext(cached.entitlement, accountId, meter, now);
         const result = await consumeWithContext(db, ctx, quantity, options, cached);
-        if (result !== "stale") return settle(db, ctx, result);
+        if (result !== "stale") return settle(db, ctx, result, cached);
         dropStaleEntitlement(accountId);
       }
       const ctx = options.now
@@ -225,12 +226,46 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
   await recordUsageAlerts(accountId, result, quantity);
   return result;
 
-  // Expired reservations still hold quota until swept: give it back and try once more.
-  async function settle(db: Queryable, ctx: MeterContext, result: UsageResult): Promise<UsageResult> {
+  // Expired reservations still hold quota until swept: give it back and try once more; then, on a
+  // meter that sells credits, pay what the included amount cannot cover from the credit balance.
+  async function settle(db: Queryable, ctx: MeterContext, result: UsageResult, guard?: Guard): Promise<UsageResult> {
     if (!result.allowed && ctx.limit !== null && (await releaseExpiredReservations(db, ctx, now)) > 0) {
-      return (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
+      result = (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
     }
-    return result;
+    if (result.allowed || ctx.limit === null || ctx.overage !== "block" || !isPrepaidMeter(ctx.meter)) return result;
+    return withCredits(db, ctx, guard);
+  }
+
+  async function withCredits(db: Queryable, ctx: MeterContext, guard?: Guard): Promise<UsageResult> {
+    const key = options.idempotencyKey ?? null;
+    try {
+      const drawn = await drawCredits(db, ctx, quantity, {
+        idempotencyKey: key,
+        apiKeyId: options.apiKeyId ?? null,
+        metadata: options.metadata ?? {},
+        staleCheck: guard
+          ? { sql: staleSince("$1", "$10", "$11", "$12"), params: [guard.newestUpdate, guard.overrides.count, guard.overrides.newestUpdate] }
+          : null,
+      });
+      if (drawn) return drawn;
+    } catch (error) {
+      // A concurrent first use of the same key won: theirs is the first result.
+      if (key && pgErrorCode(error) === "23505") {
+        const miss = await readMiss(db, ctx, key, undefined);
+        if (miss?.meter) return replayResult(ctx, priorOf(miss), quantity);
+      }
+      throw error;
+    }
+    // Nothing recorded: stale (reload and go again), the key used meanwhile (replay), or refused.
+    const miss = await readMiss(db, ctx, key, guard);
+    if (miss?.stale) {
+      dropStaleEntitlement(accountId);
+      const fresh = meterContext((await loadCachedEntitlement(db, accountId)).entitlement, accountId, meter, now);
+      return settle(db, fresh, (await consumeWithContext(db, fresh, quantity, options)) as UsageResult);
+    }
+    if (key && miss?.meter) return replayResult(ctx, priorOf(miss), quantity);
+    const current = await readCounter(db, ctx, now);
+    return usageResult(ctx, false, current.used, current.reserved, { creditBalance: await readCreditBalance(db, accountId, meter) });
   }
 }
 
@@ -241,7 +276,11 @@ export async function check(accountId: string, meter: MeterId, quantity = 1, opt
   return withMeterContext(accountId, meter, now, async (db, ctx) => {
     const { used, reserved } = await readCounter(db, ctx, now);
     const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
-    return usageResult(ctx, allowed, used, reserved);
+    if (allowed || ctx.limit === null || !isPrepaidMeter(meter)) return usageResult(ctx, allowed, used, reserved);
+    // What the included amount cannot cover, prepaid credits may.
+    const balance = await readCreditBalance(db, accountId, meter);
+    const fromCredits = quantity - Math.max(0, Math.min(quantity, ctx.limit - used - reserved));
+    return usageResult(ctx, fromCredits <= balance, used, reserved, { creditBalance: balance });
   });
 }
 
@@ -281,20 +320,19 @@ export async function refund(accountId: string, meter: MeterId, quantity: number
   const key = options.idempotencyKey ?? null;
   return withMeterContext(accountId, meter, now, async (db, ctx) => {
     const start = ctx.period.start.toISOString();
-    const [row] = await selectRows<{ used: unknown; reserved: unknown }>(
-      db,
-      sql`
+    const statement = sql`
         with locked as (
-          select used from usage_counters
+          select used, credits_used from usage_counters
           where account_id = ${accountId}::uuid and meter = ${meter} and period_start = ${start}::timestamptz
             and not exists (select 1 from usage_events e where e.account_id = ${accountId}::uuid and e.idempotency_key = ${key}::text)
           for update
         ),
         counter as (
-          update usage_counters c set used = c.used - least(${quantity}::bigint, c.used), updated_at = now()
+          update usage_counters c set used = c.used - least(${quantity}::bigint, c.used),
+            credits_used = c.credits_used - least(least(${quantity}::bigint, c.used), c.credits_used), updated_at = now()
           from locked
           where c.account_id = ${accountId}::uuid and c.meter = ${meter} and c.period_start = ${start}::timestamptz
-          returning c.used, c.reserved, locked.used - c.used as refunded
+          returning c.used, c.reserved, locked.used - c.used as refunded, locked.credits_used - c.credits_used as credits_back
         ),
         event as (
           insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at)
@@ -303,8 +341,19 @@ export async function refund(accountId: string, meter: MeterId, quantity: number
           from counter where counter.refunded > 0 or ${key}::text is not null
           returning id
         )
-        select used, reserved from counter`,
-    );
+        select used, reserved, credits_back, (select id from event) as event_id from counter`;
+    type Row = { used: unknown; reserved: unknown; credits_back: unknown; event_id: string | null };
+    // On a meter that sells credits, units that credits paid for go back to the balance first
+    // (locked before the counter, the order every credit write takes).
+    const [row] = isPrepaidMeter(meter)
+      ? await db.transaction(async (tx) => {
+          await lockCreditBalance(tx, accountId, meter);
+          const rows = await selectRows<Row>(tx, statement);
+          const back = num(rows[0]?.credits_back);
+          if (back > 0 && rows[0]?.event_id) await returnCredits(tx, accountId, meter, back, rows[0].event_id);
+          return rows;
+        })
+      : await selectRows<Row>(db, statement);
     if (row) return usageResult(ctx, true, num(row.used), num(row.reserved));
     const current = await readCounter(db, ctx, now);
     return usageResult(ctx, true, current.used, current.reserved, key ? { duplicate: true } : {});

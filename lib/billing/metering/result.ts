@@ -18,6 +18,10 @@ export interface UsageResult {
   duplicate?: boolean;
   /** True when the database was unreachable and the meter fails open: nothing was recorded. */
   degraded?: boolean;
+  /** Units of this call paid from prepaid credits (lib/billing/credits), when any were drawn. */
+  creditsDrawn?: number;
+  /** The meter's prepaid credit balance after this call, on meters that sell credits. */
+  creditBalance?: number;
 }
 
 /** The largest quantity one call may record (keeps sums far from bigint overflow). */

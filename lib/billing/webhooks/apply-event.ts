@@ -16,6 +16,7 @@ import {
   type SyncResult,
 } from "../sync";
 import { recordCatalogEvent } from "./catalog-drift";
+import { prepareCreditsEvent } from "../credits/events";
 
 export type EventOutcome = { status: "processed" | "ignored"; note?: string };
 
@@ -67,6 +68,10 @@ export async function prepareStripeEvent(db: Queryable, event: Stripe.Event): Pr
 
 async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promise<EventWrite> {
   const type = event.type as string;
+
+  // Prepaid credits: packs bought through Checkout, auto top-ups, refunds (lib/billing/credits/events.ts).
+  const credits = await prepareCreditsEvent(db, event);
+  if (credits) return "write" in credits ? credits.write : nothingToWrite({ status: "ignored", note: credits.ignored });
 
   if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
     const session = event.data.object as Stripe.Checkout.Session;

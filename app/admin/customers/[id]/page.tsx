@@ -187,6 +187,49 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
         </DataTable>
       </section>
 
+      <section aria-labelledby="credits-heading" className="space-y-3">
+        <h2 id="credits-heading" className="text-lg font-semibold">Prepaid credits</h2>
+        <DataTable caption="Prepaid credits per meter" testId="credits-table">
+          <thead className="bg-gray-50">
+            <tr>
+              <Th>Meter</Th>
+              <Th className="text-right">Balance</Th>
+              <Th>Auto top-up</Th>
+              <Th>Last top-up</Th>
+              <Th>Recent</Th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-gray-100">
+            {c.credits.map((m) => (
+              <tr key={m.meter} data-testid={`credits-${m.meter}`}>
+                <Td>{m.label}</Td>
+                <Td className="text-right tabular-nums">{formatLimit(m.balance, m.unit)}</Td>
+                <Td>{m.autoTopUp.enabled ? `below ${formatLimit(m.autoTopUp.threshold, m.unit)}: ${m.autoTopUp.packId}` : "off"}</Td>
+                <Td>
+                  {m.lastTopUp ? (
+                    <>
+                      {m.lastTopUp.status}, {m.lastTopUp.attempts} attempt{m.lastTopUp.attempts === 1 ? "" : "s"}
+                      {m.lastTopUp.lastError ? ` (${m.lastTopUp.lastError})` : ""}
+                    </>
+                  ) : (
+                    "none"
+                  )}
+                </Td>
+                <Td>
+                  {m.history.length === 0
+                    ? "no history"
+                    : m.history
+                        .slice(0, 5)
+                        .map((h) => `${h.kind} ${h.units > 0 ? "+" : ""}${h.units.toLocaleString("en-US")}${h.amount !== null && h.currency ? ` (${formatMoney(h.amount, h.currency)})` : ""}`)
+                        .join(", ")}
+                </Td>
+              </tr>
+            ))}
+            {c.credits.length === 0 && <EmptyRow colSpan={5}>No meter sells credits.</EmptyRow>}
+          </tbody>
+        </DataTable>
+      </section>
+
       <section aria-labelledby="invoices-heading" className="space-y-3">
         <h2 id="invoices-heading" className="text-lg font-semibold">Invoices</h2>
         <AdminInvoicesTable invoices={c.invoices} caption="This customer's invoices" showCustomer={false} />

@@ -10,7 +10,7 @@ import { createCustomer } from '../resources/customers';
 import { Params } from '../http/form';
 import { getPrice } from '../resources/lookup';
 import { DAY } from '../config';
-import { newId } from '../ids';
+import { newPaymentIntent, paymentIntentSucceeded } from './payment-intents';
 import { productIdOf } from './plans';
 import { checkCoupon, checkPromotionCode, computeDiscounts, couponFor, findActiveCode, redeem, type Redemption, type RedemptionContext } from './discounts';
 import { clone } from '../json';
@@ -145,7 +145,11 @@ export function completeCheckoutSession(emu: Emulator, session: Stripe.Checkout.
   } else if (session.mode === 'payment') {
     const now = emu.nowFor(customer.id);
     for (const r of discounts) redeem(emu, r, { customer: customer.id, checkoutSession: session.id }, now);
-    session.payment_intent = newId('pi');
+    // A real PaymentIntent and charge (payment_intent.succeeded, charge.succeeded), so the payment can be refunded.
+    const intent = newPaymentIntent(emu, { amount: session.amount_total ?? 0, currency: session.currency ?? 'usd', customer: customer.id });
+    emu.store.paymentIntents.set(intent.id, intent);
+    paymentIntentSucceeded(emu, intent, pm.id);
+    session.payment_intent = intent.id;
     session.payment_status = 'paid';
   } else {
     session.setup_intent = setupIntent?.id ?? null;

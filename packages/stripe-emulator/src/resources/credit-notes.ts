@@ -1,12 +1,49 @@
 import type Stripe from 'stripe';
 import type { Router } from '../http/router';
 import type { Emulator } from '../emulator';
+import type { Params } from '../http/form';
 import { emitEvent } from '../events';
 import { clone } from '../json';
 import { newId } from '../ids';
-import { resourceMissing } from '../http/errors';
+import { invalidRequest, resourceMissing } from '../http/errors';
 import { matchesRange, newestFirst, paginate } from '../http/pagination';
-import { buildCreditNote, issueCreditNote, planCreditNote, voidCreditNote } from '../billing/credit-notes';
+import { buildCreditNote, issueCreditNote, planCreditNote, refundCharge, voidCreditNote } from '../billing/credit-notes';
+
+const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
+
+/**
+ * `POST /v1/refunds`: (part of) a succeeded charge, named by `charge` or `payment_intent` (its latest charge); all
+ * that is left when `amount` is absent. charge.refunded and refund.created, as Stripe sends them.
+ */
+function createRefund(emu: Emulator, params: Params): Stripe.Refund {
+  const chargeId = params.str('charge');
+  const intentId = params.str('payment_intent');
+  if (chargeId && intentId) throw invalidRequest('You may only specify one of these parameters: charge, payment_intent.', 'charge');
+  if (!chargeId && !intentId) throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.');
+  let charge: Stripe.Charge | undefined;
+  if (intentId) {
+    const intent = emu.store.paymentIntents.get(intentId);
+    if (!intent) throw resourceMissing('payment_intent', intentId);
+    charge = typeof intent.latest_charge === 'string' ? emu.store.charges.get(intent.latest_charge) : undefined;
+    if (!charge || intent.status !== 'succeeded') {
+      throw invalidRequest(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, 'payment_intent', 'charge_not_refundable');
+    }
+  } else {
+    charge = emu.store.charges.get(chargeId as string);
+    if (!charge) throw resourceMissing('charge', chargeId as string);
+  }
+  if (charge.status !== 'succeeded' || !charge.captured) throw invalidRequest(`Charge ${charge.id} has not been captured or did not succeed.`, 'charge', 'charge_not_refundable');
+  const left = charge.amount - charge.amount_refunded;
+  if (left <= 0) throw invalidRequest(`Charge ${charge.id} has already been refunded.`, undefined, 'charge_already_refunded');
+  const amount = params.int('amount') ?? left;
+  if (amount < 1) throw invalidRequest('Invalid positive integer', 'amount');
+  if (amount > left) {
+    throw invalidRequest(`Refund amount ($${(amount / 100).toFixed(2)}) is greater than unrefunded amount on charge ($${(left / 100).toFixed(2)})`, 'amount');
+  }
+  const refund = refundCharge(emu, charge, amount, params.oneOf('reason', REFUND_REASONS) ?? null);
+  refund.metadata = params.applyMetadata({});
+  return refund;
+}
 
 function getCreditNote(emu: Emulator, id: string): Stripe.CreditNote {
   const note = emu.store.creditNotes.get(id);
@@ -14,7 +51,7 @@ function getCreditNote(emu: Emulator, id: string): Stripe.CreditNote {
   return note;
 }
 
-/** Credit notes (`/v1/credit_notes`) and the refunds they create (`/v1/refunds`, read-only). */
+/** Credit notes (`/v1/credit_notes`), the refunds they create, and refunds of charges (`/v1/refunds`). */
 export function registerCreditNotes(router: Router): void {
   router.post('/v1/credit_notes', ({ emu, params }) => issueCreditNote(emu, planCreditNote(emu, params)));
   router.get('/v1/credit_notes/preview', ({ emu, params }) => buildCreditNote(emu, planCreditNote(emu, params), newId('cn'), 0));
@@ -46,6 +83,7 @@ export function registerCreditNotes(router: Router): void {
   });
   router.post('/v1/credit_notes/:id/void', ({ emu, path }) => voidCreditNote(emu, getCreditNote(emu, path.id)));
 
+  router.post('/v1/refunds', ({ emu, params }) => createRefund(emu, params));
   router.get('/v1/refunds', ({ emu, params }) => {
     const charge = params.str('charge');
     const intent = params.str('payment_intent');

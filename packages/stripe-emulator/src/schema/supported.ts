@@ -215,6 +215,7 @@ export const SUPPORTED_PARAMS: Record<string, string[]> = {
   'GET /v1/credit_notes/{}/lines': [...LIST],
   'POST /v1/credit_notes/{}': ['memo', 'metadata', 'expand'],
   'POST /v1/credit_notes/{}/void': ['expand'],
+  'POST /v1/refunds': ['charge', 'payment_intent', 'amount', 'reason', 'metadata', 'expand'],
   'GET /v1/refunds': [...LIST, 'charge', 'payment_intent', 'created'],
   'GET /v1/refunds/{}': ['expand'],
   'POST /v1/customers/{}/balance_transactions': ['amount', 'currency', 'description', 'metadata', 'expand'],
