@@ -19,6 +19,8 @@ const EXPECTED_TABLES = [
   "notifications",
   "oauth_identities",
   "operator_alerts",
+  "outbound_deliveries",
+  "outbound_events",
   "password_reset_tokens",
   "rate_limits",
   "subscription_changes",
@@ -28,6 +30,7 @@ const EXPECTED_TABLES = [
   "usage_events",
   "usage_reservations",
   "users",
+  "webhook_endpoints",
   "webhook_events",
 ];
 
