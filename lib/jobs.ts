@@ -6,6 +6,7 @@ import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
 import type { DeliveryReport } from "@/lib/outbox";
+import { drainOutboundWebhooks } from "@/lib/webhooks-out/deliver";
 
 /** Rows removed per table and round: a backlog goes in several rounds, never in one long statement. */
 const CLEANUP_BATCH = 5_000;
@@ -59,15 +60,22 @@ export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
 /**
  * One round of the delivery job: webhook events that failed or were left unprocessed (replayed, and
  * an alert for each stuck one), then customer emails and operator alerts that are due, then the
- * cleanup steps.
+ * outbound webhooks to the product's own systems (lib/webhooks-out/deliver.ts), then the cleanup steps.
  */
-export async function runDeliveryJob(): Promise<{ webhooksReplayed: ReplayReport[]; notifications: DeliveryReport; alerts: DeliveryReport; cleanup: CleanupReport }> {
+export async function runDeliveryJob(): Promise<{
+  webhooksReplayed: ReplayReport[];
+  notifications: DeliveryReport;
+  alerts: DeliveryReport;
+  outboundWebhooks: DeliveryReport;
+  cleanup: CleanupReport;
+}> {
   const webhooksReplayed = await replayUnfinishedEvents();
   const db = await getDb();
   return {
     webhooksReplayed,
     notifications: await deliverPendingNotifications(db),
     alerts: await deliverOperatorAlerts(db),
+    outboundWebhooks: await drainOutboundWebhooks(db),
     cleanup: await runCleanupJob(),
   };
 }

@@ -91,7 +91,7 @@ export async function setEndpointEnabled(db: Database, id: string, enabled: bool
 }
 
 /** A new secret, shown once; the old one keeps signing beside it for SECRET_ROTATION_GRACE_MS. */
-export async function rotateEndpointSecret(db: Database, id: string, actorUserId: string): Promise<{ endpoint: EndpointView; secret: string }> {
+export async function rotateEndpointSecret(db: Database, id: string, actorUserId: string): Promise<{ endpoint: EndpointView; secret: string; message: string }> {
   const secret = newEndpointSecret();
   return db.transaction(async (tx) => {
     const [updated] = await tx
@@ -101,7 +101,8 @@ export async function rotateEndpointSecret(db: Database, id: string, actorUserId
       .returning();
     if (!updated) throw notFound("No webhook endpoint with that id.");
     await audit(tx, actorUserId, "webhook_endpoint.secret_rotated", "webhook_endpoint", id);
-    return { endpoint: toEndpointView(updated), secret };
+    const message = `New signing secret (shown once): ${secret}. The old one keeps signing beside it for 24 hours.`;
+    return { endpoint: toEndpointView(updated), secret, message };
   });
 }
 
