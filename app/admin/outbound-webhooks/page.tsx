@@ -51,7 +51,7 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
         <tbody>
           {endpoints.length === 0 && <EmptyRow colSpan={5}>No endpoints yet.</EmptyRow>}
           {endpoints.map((e) => (
-            <tr key={e.id}>
+            <tr key={e.id} data-testid="webhook-endpoint">
               <Td>
                 <span className="font-mono">{e.url}</span>
                 {e.description && <span className="block text-xs text-gray-600">{e.description}</span>}
@@ -66,13 +66,13 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
               </Td>
               <Td className="space-x-2">
                 {e.enabled && (
-                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/test`} label={`Send test event to ${e.url}`} pendingLabel="Sending…" done="Sent." tone="secondary" />
+                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/test`} label="Send test event" pendingLabel="Sending…" done="Sent." tone="secondary" />
                 )}
-                <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/rotate-secret`} label={`Rotate secret of ${e.url}`} pendingLabel="Rotating…" done="Rotated." tone="secondary" />
+                <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/rotate-secret`} label="Rotate secret" pendingLabel="Rotating…" done="Rotated." tone="secondary" />
                 {e.enabled ? (
-                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/disable`} label={`Disable ${e.url}`} pendingLabel="Disabling…" done="Disabled." tone="danger" />
+                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/disable`} label="Disable" pendingLabel="Disabling…" done="Disabled." tone="danger" />
                 ) : (
-                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/enable`} label={`Enable ${e.url}`} pendingLabel="Enabling…" done="Enabled." />
+                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/enable`} label="Enable" pendingLabel="Enabling…" done="Enabled." />
                 )}
               </Td>
             </tr>
@@ -132,7 +132,7 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
                 <LocalTime value={d.createdAt} />
               </Td>
               <Td>
-                <ActionButton url={`/api/billing/admin/webhook-endpoints/deliveries/${d.id}/replay`} label={`Replay ${d.eventId}`} pendingLabel="Replaying…" done="Replayed." tone="secondary" />
+                <ActionButton url={`/api/billing/admin/webhook-endpoints/deliveries/${d.id}/replay`} label="Replay" pendingLabel="Replaying…" done="Replayed." tone="secondary" />
               </Td>
             </tr>
           ))}
