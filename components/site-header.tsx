@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { HeaderAccount } from "./header-account";
+import { UsageAlertBanner } from "./usage/usage-alert-banner";
 
 /** Static on the server (no cookies read), so it never makes a page dynamic; the account part is client-side. */
 export function SiteHeader() {
@@ -19,6 +20,7 @@ export function SiteHeader() {
           <HeaderAccount />
         </nav>
       </div>
+      <UsageAlertBanner />
     </header>
   );
 }

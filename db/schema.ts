@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -466,6 +467,44 @@ export const usageCounters = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.meter, t.periodStart] })],
+);
+
+/**
+ * Gauges (lib/billing/metering/levels.ts): one row per account and gauge holding its current level
+ * (projects, storage), checked against the plan's maximum on every change and never reset by a period.
+ */
+export const usageLevels = pgTable(
+  "usage_levels",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    gauge: text("gauge").notNull(),
+    level: bigint("level", { mode: "number" }).notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.gauge] }), check("usage_levels_level_not_negative", sql`${t.level} >= 0`)],
+);
+
+/**
+ * Usage alerts (lib/billing/metering/alerts.ts): one row per account, meter, usage window (by its
+ * end) and threshold percentage, so each threshold is announced once per window whoever crosses it.
+ */
+export const usageAlerts = pgTable(
+  "usage_alerts",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    windowEnd: ts("window_end").notNull(),
+    threshold: integer("threshold").notNull(),
+    used: bigint("used", { mode: "number" }).notNull(),
+    limit: bigint("limit", { mode: "number" }).notNull(),
+    dismissedAt: ts("dismissed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.meter, t.windowEnd, t.threshold] }), index("usage_alerts_window_end_idx").on(t.windowEnd)],
 );
 
 export const WEBHOOK_EVENT_STATUSES = ["received", "processed", "failed", "ignored"] as const;

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   // 402: payment or quota
   "card_error",
   "quota_exceeded",
+  "level_limit_reached",
   // 404 / 405 / 409 / 413 / 415 / 429
   "not_found",
   "method_not_allowed",

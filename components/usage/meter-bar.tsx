@@ -9,7 +9,8 @@ export interface MeterBarProps {
   limit: number | null;
   percent: number | null;
   state: "ok" | "warning" | "exceeded" | "unlimited";
-  resetsAt: string;
+  /** Null for a gauge, which holds its level until it is changed. */
+  resetsAt: string | null;
   overage: "block" | "bill";
   upgradePath: string;
 }
@@ -40,12 +41,20 @@ export function MeterBar(props: MeterBarProps) {
           <div className={`h-full rounded-full ${BAR_COLOR[state]}`} style={{ width: `${percent ?? 0}%` }} />
         </div>
       )}
-      <p className="text-xs text-gray-500">Resets on {formatDate(resetsAt)}</p>
+      {resetsAt && <p className="text-xs text-gray-500">Resets on {formatDate(resetsAt)}</p>}
       {state === "exceeded" && overage === "block" && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300" data-testid={`meter-${id}-upgrade`}>
           You have reached your {label.toLowerCase()} limit.{" "}
           <Link href={upgradePath} className="font-medium underline">
             Upgrade for more
+          </Link>
+        </p>
+      )}
+      {state === "warning" && (
+        <p className="text-sm text-amber-800 dark:text-amber-200" data-testid={`meter-${id}-warning`}>
+          {overage === "bill" ? "Close to the included amount: usage past it is billed." : "Close to the limit."}{" "}
+          <Link href={upgradePath} className="font-medium underline">
+            Upgrade before you reach it
           </Link>
         </p>
       )}

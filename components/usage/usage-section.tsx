@@ -28,6 +28,34 @@ export function UsageSection({ overview }: { overview: UsageOverview }) {
             />
           ))}
         </div>
+        {overview.levels.length > 0 && (
+          <div>
+            <h3 className="mb-2 text-sm font-medium text-gray-600">In use now</h3>
+            <div className="grid gap-6 sm:grid-cols-2">
+              {overview.levels.map((l) => (
+                <div key={l.id}>
+                  <MeterBar
+                    id={l.id}
+                    label={l.label}
+                    unit={l.unit}
+                    used={l.level}
+                    limit={l.limit}
+                    percent={l.percent}
+                    state={l.state}
+                    resetsAt={null}
+                    overage="block"
+                    upgradePath={overview.upgradePath}
+                  />
+                  {l.over && (
+                    <p className="mt-1 text-sm text-red-700 dark:text-red-300" data-testid={`level-${l.id}-over`}>
+                      More than your plan allows: remove some to add new ones, or upgrade.
+                    </p>
+                  )}
+                </div>
+              ))}
+            </div>
+          </div>
+        )}
         <div>
           <h3 className="mb-2 text-sm font-medium text-gray-600">Daily usage</h3>
           <UsageChart series={overview.meters.map((m) => ({ id: m.id, label: m.label, points: m.history }))} />

@@ -2,7 +2,7 @@ import { getDb } from "@/db/client";
 import type { Entitlement } from "./entitlements";
 import { currentEntitlement, meterContext } from "./metering/context";
 import type { ConstantId, PlanConstants } from "./plan-constants";
-import { METER_IDS, type FeatureId, type MeterId } from "./plans";
+import { GAUGE_IDS, METER_IDS, type FeatureId, type GaugeId, type MeterId } from "./plans";
 
 /** One limit window of a meter. Today every meter has one, the usage period; per-day and per-hour windows will join it. */
 export interface LimitWindow {
@@ -24,6 +24,8 @@ export interface EntitlementsView {
   status: "active" | "trialing" | "past_due" | "free";
   features: Record<FeatureId, boolean>;
   limits: Record<MeterId, { limit: number | null; overage: "block" | "bill"; windows: LimitWindow[] }>;
+  /** The most each gauge (lib/billing/metering/levels.ts) may hold; null = unlimited. */
+  levels: Record<GaugeId, { limit: number | null }>;
   constants: PlanConstants;
   /**
    * When this answer stops being true without anything else happening: the end of a grace period,
@@ -62,6 +64,7 @@ export function entitlementsView(accountId: string, entitlement: Entitlement, no
     status: statusOf(entitlement),
     features: { ...entitlement.features },
     limits,
+    levels: Object.fromEntries(GAUGE_IDS.map((gauge) => [gauge, { limit: entitlement.levelLimits[gauge] }])) as EntitlementsView["levels"],
     constants: { ...entitlement.constants },
     expiresAt: expiresAtOf(entitlement)?.toISOString() ?? null,
   };

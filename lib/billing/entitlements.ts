@@ -4,7 +4,7 @@ import type { Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
 import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
 import type { PlanConstants } from "./plan-constants";
-import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLimitsFor, type FeatureId, type MeterId, type Plan } from "./plans";
+import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLevelLimitsFor, planLimitsFor, type FeatureId, type GaugeId, type MeterId, type Plan } from "./plans";
 
 export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
@@ -28,6 +28,8 @@ export interface Entitlement {
   limits: Record<MeterId, number | null>;
   /** The meters whose limit comes from a per-customer override rather than the plan. */
   overriddenMeters: MeterId[];
+  /** The most each gauge may hold: the plan's (per-seat maxima times the seats). */
+  levelLimits: Record<GaugeId, number | null>;
   /** The plan's constants (lib/billing/plan-constants.ts). */
   constants: PlanConstants;
 }
@@ -86,6 +88,7 @@ export function resolveEntitlement(
     gracePeriodEndsAt: best?.graceEndsAt ?? null,
     features: { ...plan.features },
     constants: { ...plan.constants },
+    levelLimits: planLevelLimitsFor(plan, best?.subscription.quantity ?? 1),
     // Per-seat limits scale with the seats the subscription is billed for (its item quantity).
     ...applyLimitOverrides(planLimitsFor(plan, best?.subscription.quantity ?? 1), overrides),
   };

@@ -4,7 +4,7 @@ import { accounts, billingCustomers, notifications, users } from "@/db/schema";
 import { deliverOutbox, type DeliveryReport } from "@/lib/outbox";
 import { supportFooter } from "@/lib/support";
 
-export type NotificationKind = "payment_failed" | "trial_will_end" | "subscription_cancel_scheduled" | "subscription_canceled";
+export type NotificationKind = "payment_failed" | "trial_will_end" | "subscription_cancel_scheduled" | "subscription_canceled" | "usage_threshold";
 
 export const smtpConfigured = (env: Record<string, string | undefined> = process.env) => Boolean(env.SMTP_URL);
 

@@ -26,6 +26,11 @@ export interface MeterDefinition {
    */
   failOpen?: boolean;
   /**
+   * Percentages of the limit at which owners and admins are warned, once per usage window each
+   * (email, banner, event): lib/billing/metering/alerts.ts. Default `[80, 100]`; `[]` for none.
+   */
+  alertThresholds?: readonly number[];
+  /**
    * For `bill` meters: the Stripe Billing Meter and its metered prices, one per billing interval
    * (every price on a subscription bills on the plan's interval), which `npm run stripe:setup`
    * creates and every paid subscription carries beside its plan price.
@@ -51,6 +56,22 @@ export const METERS = {
 } as const satisfies Record<string, MeterDefinition>;
 export type MeterId = keyof typeof METERS;
 export const METER_IDS = Object.keys(METERS) as MeterId[];
+
+/**
+ * Gauges: what an account has rather than what it did (a level, not a count), such as projects or
+ * storage. Set or moved by the product (lib/billing/metering/levels.ts), checked against the plan's
+ * maximum (`Plan.levels`) on every increase, and never reset by a period.
+ */
+export const GAUGES = {
+  projects: { label: "Projects", unit: "projects" },
+  storage: { label: "Storage", unit: "MB" },
+} as const satisfies Record<string, { label: string; unit: string }>;
+export type GaugeId = keyof typeof GAUGES;
+export const GAUGE_IDS = Object.keys(GAUGES) as GaugeId[];
+
+export function isGaugeId(id: string): id is GaugeId {
+  return Object.hasOwn(GAUGES, id);
+}
 
 export function isMeterId(id: string): id is MeterId {
   return Object.hasOwn(METERS, id);
@@ -123,6 +144,8 @@ export interface Plan {
    * `{ perSeat }` limit (only on plans with `seats`) is multiplied by the subscription's seats.
    */
   limits: Record<MeterId, PlanLimit>;
+  /** The most each gauge may hold (null = unlimited; `{ perSeat }` scales with the seats like a limit). */
+  levels: Record<GaugeId, PlanLimit>;
   /** Values that are neither meters nor features (history kept, models allowed, support): lib/billing/plan-constants.ts. */
   constants: PlanConstants;
   /** Can be bought through Checkout. */
@@ -160,6 +183,7 @@ export const PLANS = [
     trialDays: 0,
     features: noFeatures,
     limits: { api_calls: 1_000, tokens: 50_000, jobs: 5 },
+    levels: { projects: 3, storage: 500 },
     constants: { lookbackDays: 7, maxModels: 1, support: "community" },
     purchasable: false,
     public: true,
@@ -175,6 +199,7 @@ export const PLANS = [
     trialWithoutCard: { endBehavior: "cancel" },
     features: { ...noFeatures, projects: true, apiAccess: true },
     limits: { api_calls: 50_000, tokens: 2_000_000, jobs: 500 },
+    levels: { projects: null, storage: 10_000 },
     constants: { lookbackDays: 60, maxModels: 3, support: "email" },
     purchasable: true,
     public: true,
@@ -190,6 +215,7 @@ export const PLANS = [
     trialDays: 0,
     features: { ...noFeatures, projects: true, apiAccess: true, auditLog: true },
     limits: { api_calls: { perSeat: 25_000 }, tokens: { perSeat: 1_000_000 }, jobs: { perSeat: 1_000 } },
+    levels: { projects: null, storage: { perSeat: 5_000 } },
     constants: { lookbackDays: 90, maxModels: 5, support: "email" },
     purchasable: true,
     public: true,
@@ -204,6 +230,7 @@ export const PLANS = [
     trialDays: 0,
     features: { ...noFeatures, projects: true, apiAccess: true, prioritySupport: true, auditLog: true },
     limits: { api_calls: 1_000_000, tokens: 10_000_000, jobs: 10_000 },
+    levels: { projects: null, storage: 100_000 },
     constants: { lookbackDays: 365, maxModels: 10, support: "priority" },
     purchasable: true,
     public: true,
@@ -218,6 +245,7 @@ export const PLANS = [
     trialDays: 0,
     features: allFeatures,
     limits: { api_calls: null, tokens: null, jobs: null },
+    levels: { projects: null, storage: null },
     constants: { lookbackDays: 730, maxModels: 50, support: "dedicated" },
     purchasable: false,
     public: true,
@@ -233,6 +261,7 @@ export const PLANS = [
     trialDays: 0,
     features: allFeatures,
     limits: { api_calls: null, tokens: null, jobs: null },
+    levels: { projects: null, storage: null },
     constants: { lookbackDays: 730, maxModels: 50, support: "dedicated" },
     purchasable: false,
     public: false,
@@ -279,6 +308,11 @@ export function effectiveLimit(limit: PlanLimit, seats: number): number | null {
 /** Every meter's limit of `plan` for `seats` seats (1 on flat-priced plans, where it changes nothing). */
 export function planLimitsFor(plan: Plan, seats = 1): Record<MeterId, number | null> {
   return Object.fromEntries(METER_IDS.map((meter) => [meter, effectiveLimit(plan.limits[meter], plan.seats ? Math.max(plan.seats.min, seats) : 1)])) as Record<MeterId, number | null>;
+}
+
+/** Every gauge's maximum on `plan` for `seats` seats, as `planLimitsFor` does for meters. */
+export function planLevelLimitsFor(plan: Plan, seats = 1): Record<GaugeId, number | null> {
+  return Object.fromEntries(GAUGE_IDS.map((gauge) => [gauge, effectiveLimit(plan.levels[gauge], plan.seats ? Math.max(plan.seats.min, seats) : 1)])) as Record<GaugeId, number | null>;
 }
 
 export const purchasablePlans = (): Plan[] => PLANS.filter((p: Plan) => p.purchasable);

@@ -72,3 +72,21 @@ export async function emitSeatAdded(tx: Queryable, accountId: string, member: { 
 export async function emitLimitOverrideChanged(tx: Queryable, accountId: string, meter: string, limit: number | "unlimited" | null): Promise<void> {
   await emitOutboundEvent(tx, { type: "entitlements.updated", accountId, data: { reason: ["limit_override"], meter, limit } });
 }
+
+/**
+ * `usage.threshold_reached`: a recorded use took a meter across a threshold of its limit (80 % and
+ * 100 % unless the meter says otherwise); once per account, meter, window and threshold, written
+ * with the usage alert that records it (lib/billing/metering/alerts.ts).
+ */
+export async function emitUsageThresholdReached(
+  tx: Queryable,
+  accountId: string,
+  usage: { meter: string; threshold: number; used: number; limit: number; resetsAt: string },
+): Promise<void> {
+  await emitOutboundEvent(tx, {
+    type: "usage.threshold_reached",
+    accountId,
+    dedupeKey: `usage.threshold_reached:${accountId}:${usage.meter}:${usage.resetsAt}:${usage.threshold}`,
+    data: usage,
+  });
+}

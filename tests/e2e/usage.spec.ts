@@ -21,6 +21,9 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await page.goto("/billing");
   await expect(page.getByTestId("meter-jobs")).toHaveAttribute("data-state", "warning");
   await expect(page.getByTestId("meter-jobs-text")).toHaveText("4 / 5 jobs (80%)");
+  // 80 %: the upgrade is offered on the meter, and a warning shows on every page until 100 %.
+  await expect(page.getByTestId("meter-jobs-warning").getByRole("link", { name: "Upgrade before you reach it" })).toHaveAttribute("href", "/pricing");
+  await expect(page.getByTestId("usage-alert-jobs")).toContainText("Jobs: 80% of the 5 of this period used");
   await page.getByRole("group", { name: "Meter" }).getByRole("button", { name: "Jobs" }).click();
   await expect(page.getByTestId("usage-chart").locator(".recharts-bar-rectangle")).not.toHaveCount(0);
 
@@ -33,6 +36,7 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
 
   await page.goto("/billing");
   await expect(page.getByTestId("meter-jobs")).toHaveAttribute("data-state", "exceeded");
+  await expect(page.getByTestId("usage-alert-jobs")).toContainText("Jobs: all 5 of this period used");
   await page.getByTestId("meter-jobs-upgrade").getByRole("link", { name: "Upgrade for more" }).click();
   await expect(page).toHaveURL(/\/pricing$/);
   await page.getByRole("button", { name: "Choose Pro" }).click();
@@ -47,6 +51,8 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await page.goto("/dashboard");
   // The subscription starts a new billing period (Free counted the calendar month): 0 of Pro's 500.
   await expect(page.getByTestId("jobs-used")).toHaveText("0 of 500 jobs used");
+  // The warning was about the Free period: on Pro it is gone.
+  await expect(page.getByTestId("usage-alerts")).toHaveCount(0);
   await runJob(page, "1 of 500 jobs used");
   await expect(page.getByTestId("job-result")).toBeVisible();
 });

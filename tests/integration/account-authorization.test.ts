@@ -150,6 +150,17 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
     { method: "GET", file: "app/api/billing/plans/route.ts", access: "public", rule: "public", allowed: 200, request: () => ({ url: "/api/billing/plans" }) },
     { method: "GET", file: "app/api/billing/subscription/route.ts", access: "user", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/subscription?${q(org)}` }) },
     { method: "GET", file: "app/api/billing/entitlements/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/entitlements?${q(org)}` }) },
+    { method: "GET", file: "app/api/billing/levels/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/levels?${q(org)}` }) },
+    { method: "POST", file: "app/api/billing/levels/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: "/api/billing/levels", body: { gauge: "storage", delta: 1, accountId: org.id } }) },
+    { method: "GET", file: "app/api/billing/usage-alerts/route.ts", access: "user", rule: "signed-in", allowed: 200, request: () => ({ url: "/api/billing/usage-alerts" }) },
+    {
+      method: "POST",
+      file: "app/api/billing/usage-alerts/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: "/api/billing/usage-alerts", body: { accountId: org.id, meter: "jobs", resetsAt: new Date().toISOString() } }),
+    },
     { method: "GET", file: "app/api/billing/quota/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/quota?${q(org)}` }) },
     { method: "GET", file: "app/api/billing/usage/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/usage?meter=jobs&${q(org)}` }) },
     {

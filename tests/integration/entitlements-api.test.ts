@@ -7,7 +7,7 @@ import { setLimitOverride } from "@/lib/billing/admin/customer-actions";
 import { gracePeriodDays } from "@/lib/billing/entitlements";
 import { entitlementCacheStats } from "@/lib/billing/metering/context";
 import { CONSTANT_IDS } from "@/lib/billing/plan-constants";
-import { getPlan, planLimitsFor } from "@/lib/billing/plans";
+import { getPlan, planLevelLimitsFor, planLimitsFor } from "@/lib/billing/plans";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
 import { requestAs } from "../helpers/session";
@@ -42,6 +42,7 @@ describe.each(POOLED_DATABASE_KINDS)("entitlements API on %s", (kind) => {
       limits: Object.fromEntries(
         Object.entries(limits).map(([meter, limit]) => [meter, { limit, overage: "block", windows: [{ window: "period", limit, resetsAt: expect.any(String) }] }]),
       ),
+      levels: Object.fromEntries(Object.entries(planLevelLimitsFor(free)).map(([gauge, limit]) => [gauge, { limit }])),
       constants: free.constants,
       expiresAt: null,
     });

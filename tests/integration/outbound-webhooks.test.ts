@@ -6,8 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { POST as replayRoute } from "@/app/api/billing/admin/webhook-endpoints/deliveries/[id]/replay/route";
 import { GET as deliveriesRoute } from "@/app/api/billing/admin/webhook-endpoints/deliveries/route";
 import { GET as endpointsRoute, POST as createRoute } from "@/app/api/billing/admin/webhook-endpoints/route";
-import { openDatabase, setAppDatabase, type Database } from "@/db/client";
+import { DEFAULT_DATABASE_TIMEOUTS, openDatabase, setAppDatabase, type Database } from "@/db/client";
 import { auditLog, operatorAlerts, outboundDeliveries, outboundEvents, subscriptions, users, webhookEndpoints, type User } from "@/db/schema";
+import { recordUsageAlerts } from "@/lib/billing/metering/alerts";
 import { recordSubscriptionChanges } from "@/lib/billing/subscription-history";
 import { createEndpoint } from "@/lib/webhooks-out/admin";
 import { deliverOutboundWebhooks, OUTBOUND_RETRY_WINDOW_MS } from "@/lib/webhooks-out/deliver";
@@ -148,6 +149,22 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
     expect(receiver.received).toHaveLength(2);
   });
 
+  it("announces a usage threshold once, in the transaction that records the usage alert", async () => {
+    await createEndpoint(db, { url: receiver.url(), eventTypes: ["usage.threshold_reached"], description: "" }, admin.id);
+    const resetsAt = new Date(Date.now() + 86_400_000).toISOString();
+    const crossing = { allowed: true, meter: "api_calls" as const, used: 800, limit: 1_000, remaining: 200, resetsAt, plan: { id: "free", name: "Free" } };
+    expect(await recordUsageAlerts(admin.id, crossing, 10)).toEqual([80]);
+    // Another caller crossing the same mark (a retry, another instance) announces nothing.
+    expect(await recordUsageAlerts(admin.id, crossing, 10)).toEqual([]);
+    expect(await deliverOutboundWebhooks(db)).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(receiver.received).toHaveLength(1);
+    expect(JSON.parse(receiver.received[0].body)).toMatchObject({
+      type: "usage.threshold_reached",
+      accountId: admin.id,
+      data: { meter: "api_calls", threshold: 80, used: 800, limit: 1_000, resetsAt },
+    });
+  });
+
   it("retries a receiver that is down with backoff, delivers once it is up, and gives up after 3 days with an operator alert", async () => {
     const { secret } = await createEndpoint(db, { url: receiver.url(), eventTypes: ["invoice.paid"], description: "" }, admin.id);
     await emit();
@@ -238,7 +255,10 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
 
   it("two app instances delivering at once send each event to each endpoint exactly once", async () => {
     // A second instance: its own pool on the same database (PGlite lives in one process: two rounds on its one handle).
-    const other = database.url ? await openDatabase({ url: database.url, max: 5, prepare: kind !== "pgbouncer" }) : null;
+    const pooled = kind === "pgbouncer";
+    const other = database.url
+      ? await openDatabase({ url: database.url, max: 5, prepare: !pooled, timeouts: { ...DEFAULT_DATABASE_TIMEOUTS, serverSide: !pooled } })
+      : null;
     try {
       const second = other?.db ?? db;
       receiver.delayMs = 30;

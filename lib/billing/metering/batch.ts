@@ -1,3 +1,4 @@
+import { recordUsageAlerts } from "./alerts";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import { usageCounters } from "@/db/schema";
@@ -62,6 +63,9 @@ export async function consumeBatch(
     },
     now,
   );
+  for (const [i, result] of results.entries()) {
+    if (!result.error) await recordUsageAlerts(accountId, result, events[i].quantity);
+  }
   return results;
 }
 

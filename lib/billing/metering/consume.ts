@@ -1,3 +1,4 @@
+import { recordUsageAlerts } from "./alerts";
 import { sql } from "drizzle-orm";
 import { getDb, selectPreparedText, selectRows, type Queryable } from "@/db/client";
 import { AppError, conflict } from "@/lib/errors";
@@ -202,7 +203,7 @@ function withMeterContext(accountId: string, meter: MeterId, now: Date, run: (db
 export async function consume(accountId: string, meter: MeterId, quantity: number, options: ConsumeOptions = {}): Promise<UsageResult> {
   assertQuantity(quantity);
   const now = options.now ?? new Date();
-  return withDatabasePolicy(
+  const result = await withDatabasePolicy(
     meter,
     async () => {
       const db = await getDb();
@@ -221,6 +222,8 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
     },
     now,
   );
+  await recordUsageAlerts(accountId, result, quantity);
+  return result;
 
   // Expired reservations still hold quota until swept: give it back and try once more.
   async function settle(db: Queryable, ctx: MeterContext, result: UsageResult): Promise<UsageResult> {

@@ -1,4 +1,5 @@
-import { METERS, type MeterId } from "../plans";
+import { GAUGES, METERS, type GaugeId, type MeterId } from "../plans";
+import { getLevels } from "./levels";
 import { upgradeUrl } from "./quota-error";
 import { getQuota, getUsageHistory, type MeterQuota, type UsageHistory } from "./usage-reads";
 
@@ -13,9 +14,23 @@ export interface MeterOverview extends MeterQuota {
   history: UsageHistory["points"];
 }
 
+/** A gauge on the billing page: its level against the plan's maximum; it never resets. */
+export interface LevelOverview {
+  id: GaugeId;
+  label: string;
+  unit: string;
+  level: number;
+  limit: number | null;
+  percent: number | null;
+  state: MeterOverview["state"];
+  /** Above the maximum after a downgrade. */
+  over: boolean;
+}
+
 export interface UsageOverview {
   plan: { id: string; name: string };
   meters: MeterOverview[];
+  levels: LevelOverview[];
   /** Where the upgrade prompts point. */
   upgradePath: string;
 }
@@ -30,7 +45,7 @@ export function meterState(used: number, limit: number | null): { percent: numbe
 
 /** The billing page's usage section in one read: every meter's quota and its daily usage this period. */
 export async function getUsageOverview(accountId: string, now = new Date()): Promise<UsageOverview> {
-  const quota = await getQuota(accountId, now);
+  const [quota, levels] = await Promise.all([getQuota(accountId, now), getLevels(accountId)]);
   const meters = await Promise.all(
     (Object.keys(quota.meters) as MeterId[]).map(async (id): Promise<MeterOverview> => {
       const m = quota.meters[id];
@@ -39,5 +54,14 @@ export async function getUsageOverview(accountId: string, now = new Date()): Pro
       return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: history.points };
     }),
   );
-  return { plan: quota.plan, meters, upgradePath: new URL(upgradeUrl(quota.plan.id)).pathname + new URL(upgradeUrl(quota.plan.id)).hash };
+  const levelRows = Object.values(levels).map((l): LevelOverview => ({
+    id: l.gauge,
+    label: GAUGES[l.gauge].label,
+    unit: GAUGES[l.gauge].unit,
+    level: l.level,
+    limit: l.limit,
+    over: l.over,
+    ...meterState(l.level, l.limit),
+  }));
+  return { plan: quota.plan, meters, levels: levelRows, upgradePath: new URL(upgradeUrl(quota.plan.id)).pathname + new URL(upgradeUrl(quota.plan.id)).hash };
 }

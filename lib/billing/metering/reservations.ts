@@ -1,3 +1,4 @@
+import { recordUsageAlerts } from "./alerts";
 import { addSeconds } from "date-fns";
 import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
@@ -179,6 +180,7 @@ export async function finalize(
     },
     now,
   );
+  await recordUsageAlerts(accountId, result, charged);
   return { ...result, charged };
 }
 

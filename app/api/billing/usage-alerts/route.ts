@@ -1,0 +1,28 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { getDb } from "@/db/client";
+import { accountIdInput } from "@/lib/accounts/access";
+import { activeUsageAlerts, dismissUsageAlerts } from "@/lib/billing/metering/alerts";
+import { METER_IDS, type MeterId } from "@/lib/billing/plans";
+import { accountFor } from "@/lib/http/account";
+import { route } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+/** `{alerts: [...]}`: the usage warnings of every account the user owns or administers (the banner on every page). */
+export const GET = route({ access: "user" }, async ({ user }) => NextResponse.json({ alerts: await activeUsageAlerts(await getDb(), user.id) }));
+
+const dismissInput = z.strictObject({
+  accountId: accountIdInput,
+  meter: z.enum(METER_IDS as [MeterId, ...MeterId[]], { message: `must be one of: ${METER_IDS.join(", ")}` }),
+  resetsAt: z.iso.datetime({ offset: true, message: "must be the alert's resetsAt (ISO 8601)" }),
+});
+
+/** Hides the warnings of one account and meter until that usage window ends (owners and admins). */
+export const POST = route({ access: "user", body: dismissInput }, async (ctx) => {
+  const account = await accountFor(ctx, ctx.body.accountId, "manage");
+  const dismissed = await dismissUsageAlerts(await getDb(), account.accountId, ctx.body.meter, new Date(ctx.body.resetsAt));
+  return NextResponse.json({ dismissed });
+});
+
+export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
