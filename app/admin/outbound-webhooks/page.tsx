@@ -114,7 +114,7 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
               <Td>
                 {d.eventType}
                 <span className="block font-mono text-xs text-gray-600">{d.eventId}</span>
-                {d.replayOf && <span className="block text-xs text-gray-600">replay</span>}
+                {d.replayOf && <span className="block text-xs text-gray-600" data-testid="replay-marker">replay</span>}
               </Td>
               <Td>
                 <span className="font-mono">{d.endpointUrl}</span>
