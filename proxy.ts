@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { apiMethodsFor } from "@/lib/http/api-methods";
 import { SMALL_API_CACHE_CONTROL } from "@/lib/http/cache-control";
 import { databaseStillDown, noDatabaseOutageMarked, OUTAGE_RETRY_AFTER_SECONDS, unavailablePage } from "@/lib/http/outage";
-import { contentSecurityPolicy, HSTS } from "@/lib/http/security-headers";
+import { contentSecurityPolicy, EMBEDDED_CHECKOUT_PATH, embeddedCheckoutSources, HSTS } from "@/lib/http/security-headers";
 
 const jsonError = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
   NextResponse.json({ error, message }, { status, headers: { "Cache-Control": SMALL_API_CACHE_CONTROL, ...headers } });
@@ -28,7 +28,9 @@ export async function proxy(request: NextRequest) {
     response = NextResponse.next();
   } else {
     const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
-    const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https });
+    // Embedded Checkout's page adds Stripe's origins (or the emulator's); no other page does.
+    const sources = pathname === EMBEDDED_CHECKOUT_PATH ? embeddedCheckoutSources() : undefined;
+    const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https, sources });
     if (
       !noDatabaseOutageMarked() &&
       (request.method === "GET" || request.method === "HEAD") &&

@@ -696,6 +696,76 @@ export const operatorAlerts = pgTable(
   ],
 );
 
+/**
+ * Revenue alerts (lib/billing/admin/revenue-alerts.ts): MRR once a day per currency, written by the
+ * delivery job (`on conflict do nothing`, so every instance may try), for "MRR fell by X % over N days".
+ */
+export const mrrSnapshots = pgTable(
+  "mrr_snapshots",
+  {
+    /** The UTC day the figure was taken (the first evaluation of that day). */
+    day: text("day").notNull(),
+    currency: text("currency").notNull(),
+    /** Minor units per month, as lib/billing/admin/metrics.ts defines MRR. */
+    mrr: bigint("mrr", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.currency] }), check("mrr_snapshots_day_format", sql`${t.day} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`)],
+);
+
+export const REVENUE_ALERT_RULES = ["mrr_drop", "failed_payments", "cancellations"] as const;
+export type RevenueAlertRule = (typeof REVENUE_ALERT_RULES)[number];
+
+/**
+ * One row per revenue alert rule: its settings (edited in the admin console) and its state. `firing`
+ * while the condition holds: the alert is recorded once, when a conditional UPDATE moves the row from
+ * `armed` to `firing`, and the rule is re-armed when the condition clears.
+ */
+export const revenueAlertRules = pgTable(
+  "revenue_alert_rules",
+  {
+    rule: text("rule").$type<RevenueAlertRule>().primaryKey(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** The threshold in basis points (1000 = 10 %). */
+    thresholdBps: integer("threshold_bps").notNull(),
+    windowDays: integer("window_days").notNull(),
+    state: text("state").$type<"armed" | "firing">().notNull().default("armed"),
+    /** When the current crossing started (null while armed); part of its alert's dedupe key. */
+    firingSince: ts("firing_since"),
+    /** The last evaluation's figure in basis points (null: not measurable, e.g. no MRR snapshot that old). */
+    lastValueBps: integer("last_value_bps"),
+    lastEvaluatedAt: ts("last_evaluated_at"),
+    /** Why the last evaluation could not measure the figure, shown in the console. */
+    lastNote: text("last_note"),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check("revenue_alert_rules_rule", sql`${t.rule} in ('mrr_drop', 'failed_payments', 'cancellations')`),
+    check("revenue_alert_rules_threshold", sql`${t.thresholdBps} between 1 and 10000`),
+    check("revenue_alert_rules_window", sql`${t.windowDays} between 1 and 90`),
+    check("revenue_alert_rules_state", sql`${t.state} in ('armed', 'firing')`),
+    check("revenue_alert_rules_firing_since", sql`(${t.state} = 'firing') = (${t.firingSince} is not null)`),
+    index("revenue_alert_rules_updated_by_idx").on(t.updatedBy),
+  ],
+);
+
+/**
+ * The revenue alerts' schedule: one row. An instance evaluates only after moving `next_evaluation_at`
+ * forward with a conditional UPDATE, so the 5-minute job on N instances runs the aggregates once per
+ * interval; saving a rule sets it to now, so the change applies on the next run.
+ */
+export const revenueAlertSchedule = pgTable(
+  "revenue_alert_schedule",
+  {
+    id: boolean("id").primaryKey().default(true),
+    nextEvaluationAt: ts("next_evaluation_at").notNull().defaultNow(),
+    lastEvaluatedAt: ts("last_evaluated_at"),
+  },
+  (t) => [check("revenue_alert_schedule_one_row", sql`${t.id}`)],
+);
+
 export type User = typeof users.$inferSelect;
 export type BillingCustomer = typeof billingCustomers.$inferSelect;
 export type Subscription = typeof subscriptions.$inferSelect;

@@ -2,9 +2,11 @@ import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import { deliverOperatorAlerts } from "@/lib/alerts";
 import { expireUnverifiedAccounts } from "@/lib/auth/account-expiry";
+import { runRevenueAlerts, type RevenueAlertReport } from "@/lib/billing/admin/revenue-alerts";
 import { calendarMonth } from "@/lib/billing/metering/periods";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
+import { logger } from "@/lib/logger";
 import type { DeliveryReport } from "@/lib/outbox";
 import { drainOutboundWebhooks } from "@/lib/webhooks-out/deliver";
 
@@ -59,23 +61,35 @@ export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
 
 /**
  * One round of the delivery job: webhook events that failed or were left unprocessed (replayed, and
- * an alert for each stuck one), then customer emails and operator alerts that are due, then the
- * outbound webhooks to the product's own systems (lib/webhooks-out/deliver.ts), then the cleanup steps.
+ * an alert for each stuck one), then the revenue alerts (at most every 15 minutes across instances),
+ * then customer emails and operator alerts that are due, then the outbound webhooks to the
+ * product's own systems (lib/webhooks-out/deliver.ts), then the cleanup steps.
  */
 export async function runDeliveryJob(): Promise<{
   webhooksReplayed: ReplayReport[];
+  revenueAlerts: RevenueAlertReport | { evaluated: false; error: string };
   notifications: DeliveryReport;
   alerts: DeliveryReport;
-  outboundWebhooks: DeliveryReport;
+  outboundWebhooks: DeliveryReport | { error: string };
   cleanup: CleanupReport;
 }> {
   const webhooksReplayed = await replayUnfinishedEvents();
   const db = await getDb();
+  // A failing evaluation (logged) must not hold up the emails and alerts already due.
+  const revenueAlerts = await runRevenueAlerts(db).catch((error: unknown) => {
+    logger.error({ err: error }, "revenue alerts evaluation failed");
+    return { evaluated: false as const, error: error instanceof Error ? error.message : String(error) };
+  });
   return {
     webhooksReplayed,
+    revenueAlerts,
     notifications: await deliverPendingNotifications(db),
     alerts: await deliverOperatorAlerts(db),
-    outboundWebhooks: await drainOutboundWebhooks(db),
+    // A failing round (logged) must not hold up the cleanup; its leased deliveries are retried after the lease.
+    outboundWebhooks: await drainOutboundWebhooks(db).catch((error: unknown) => {
+      logger.error({ err: error }, "outbound webhook delivery failed");
+      return { error: error instanceof Error ? error.message : String(error) };
+    }),
     cleanup: await runCleanupJob(),
   };
 }

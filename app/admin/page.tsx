@@ -52,6 +52,7 @@ export default async function AdminOverviewPage() {
           <MetricCard label="Churn rate (30 days)" value={formatPercent(m.churnRate30d)} definition={d.churnRate30d} testId="metric-churn-rate" />
           <MetricCard label="Trial conversion" value={formatPercent(m.trialConversion)} definition={d.trialConversion} testId="metric-trial-conversion" />
           <MetricCard label="Failed payments (30 days)" value={m.failedPayments30d} definition={d.failedPayments30d} testId="metric-failed-payments" />
+          <MetricCard label="Failed-payment rate (30 days)" value={formatPercent(m.failedPaymentRate30d)} definition={d.failedPaymentRate30d} testId="metric-failed-payment-rate" />
         </dl>
         <p className="text-xs text-gray-600">{d.excluded}</p>
       </section>

@@ -11,6 +11,7 @@ const LINKS = [
   { href: "/admin/webhooks", label: "Webhooks" },
   { href: "/admin/outbound-webhooks", label: "Outbound webhooks" },
   { href: "/admin/operations", label: "Operations" },
+  { href: "/admin/alerts", label: "Alerts" },
 ];
 
 export function AdminNav() {

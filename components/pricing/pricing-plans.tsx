@@ -36,6 +36,15 @@ interface Notice {
   link?: { href: string; label: string };
 }
 
+/** `?ui=embedded` (or `hosted`) on this page picks Checkout's UI (kept through sign-up); else the server's CHECKOUT_UI decides. */
+function requestedCheckoutUi(): "embedded" | "hosted" | null {
+  const ui = new URLSearchParams(window.location.search).get("ui");
+  return ui === "embedded" || ui === "hosted" ? ui : null;
+}
+const checkoutUiQuery = () => {
+  const ui = requestedCheckoutUi();
+  return ui ? `&ui=${ui}` : "";
+};
 
 export function PricingPlans({
   plans,
@@ -90,7 +99,7 @@ export function PricingPlans({
     if (!resumePlan || continued.current) return;
     continued.current = true;
     // Once only: Back from Checkout, or a reload, lands on the plain pricing page.
-    window.history.replaceState(null, "", `/pricing?interval=${interval}`);
+    window.history.replaceState(null, "", `/pricing?interval=${interval}${checkoutUiQuery()}`);
     void choose(resumePlan);
   });
   useEffect(() => {
@@ -102,17 +111,19 @@ export function PricingPlans({
   async function choose(plan: PlanView) {
     setNotice(null);
     const promo = offer ? `&promo=${encodeURIComponent(offer.code)}` : "";
-    const returnTo = `/pricing?plan=${encodeURIComponent(plan.id)}&interval=${interval}${promo}`;
+    const returnTo = `/pricing?plan=${encodeURIComponent(plan.id)}&interval=${interval}${promo}${checkoutUiQuery()}`;
     if (!viewer.signedIn) {
       router.push(`/sign-up?callbackUrl=${encodeURIComponent(returnTo)}`);
       return;
     }
     setPendingPlan(plan.id);
+    const ui = requestedCheckoutUi();
     const result = await postApi<{ url: string }>("/api/billing/checkout", {
       plan: plan.id,
       interval,
       accountId: viewer.account?.id,
       ...(offer ? { promotionCode: offer.code } : {}),
+      ...(ui ? { ui } : {}),
     });
     if (result.ok && isHttpUrl(result.data.url)) {
       // Keep the button disabled while the browser leaves for Checkout.

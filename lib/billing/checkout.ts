@@ -17,7 +17,9 @@ import {
 } from "@/lib/stripe/gateway";
 import { stripeErrorCode } from "@/lib/stripe/errors";
 import { idOf } from "@/lib/stripe/mapping";
+import { checkoutUi, type CheckoutUi } from "./checkout-ui";
 import { ensureBillingCustomer, findBillingCustomer } from "./customers";
+import { embeddedCheckoutPath } from "./embedded-checkout";
 import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
 import { asPromotionError, checkPromotionCode } from "./promotions";
 import { planQuantity } from "./seats";
@@ -83,11 +85,17 @@ export async function subscriptionPrices(plan: Plan, interval: BillingInterval):
   return { price: found.get(lookupKey) as Stripe.Price, metered: meteredKeys.map((key) => found.get(key) as Stripe.Price) };
 }
 
+/** A started Checkout: hosted, a Stripe URL to send the customer to; embedded, the app's /checkout page and the client secret. */
+export type StartedCheckout =
+  | { ui: "hosted"; url: string; sessionId: string }
+  | { ui: "embedded"; url: string; sessionId: string; clientSecret: string };
+
 /**
  * Starts a Stripe Checkout for a plan. One customer per account, no second subscription for an account that
  * already pays (checked here and in Stripe), at most one open session per account at a time, and the
  * plan's trial only for an account and customer that never had one nor paid before (./trial.ts,
- * decided from our rows and Stripe's list, both read before anything is written).
+ * decided from our rows and Stripe's list, both read before anything is written). Hosted or embedded
+ * (./checkout-ui.ts): both come back to the same success page.
  */
 export async function startCheckout(
   account: BillingAccount,
@@ -95,7 +103,9 @@ export async function startCheckout(
   interval: BillingInterval,
   origin?: string,
   promotionCode?: string,
-): Promise<{ url: string }> {
+  requestedUi?: CheckoutUi,
+): Promise<StartedCheckout> {
+  const ui = checkoutUi(requestedUi);
   const plan = purchasablePlan(planId);
   const { db, quantity, price, metered, customer, known } = await prepareNewSubscription(account, plan, interval);
   const trialDays = checkoutTrialDays(plan.trialDays, {
@@ -119,16 +129,22 @@ export async function startCheckout(
     promotionCodeId: promotion?.promotionCodeId ?? null,
     successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
     cancelUrl: `${base}/billing/cancel`,
+    embedded: ui === "embedded",
     idempotencyKey: `checkout:${account.id}:${price.id}:${randomUUID()}`,
   }).catch((error: unknown) => {
     throw promotionCode ? asPromotionError(error, promotionCode) : error;
   });
-  if (!session.url) throw new AppError("checkout_unavailable", "Stripe did not return a checkout URL.");
+  const embedded = ui === "embedded" ? session.client_secret : null;
+  if (ui === "embedded" ? !embedded : !session.url) {
+    throw new AppError("checkout_unavailable", ui === "embedded" ? "Stripe did not return a client secret for Embedded Checkout." : "Stripe did not return a checkout URL.");
+  }
   // No lock: each click creates its session, then expires every open one but the newest it sees.
   // Whatever the interleaving, the last click to look sees them all, so one session stays open.
   await expireAllButNewestCheckoutSession(customer.providerCustomerId);
-  logger.info({ accountId: account.id, plan: plan.id, interval, quantity, trialDays, promotionCodeId: promotion?.promotionCodeId, checkoutSessionId: session.id }, "checkout started");
-  return { url: session.url };
+  logger.info({ accountId: account.id, plan: plan.id, interval, quantity, trialDays, promotionCodeId: promotion?.promotionCodeId, checkoutSessionId: session.id, ui }, "checkout started");
+  return embedded
+    ? { ui: "embedded", url: `${base}${embeddedCheckoutPath(session.id)}`, sessionId: session.id, clientSecret: embedded }
+    : { ui: "hosted", url: session.url as string, sessionId: session.id };
 }
 
 export interface CheckoutReturn {

@@ -19,8 +19,14 @@ export const promotionCodeInput = z
   .max(200)
   .regex(/^[A-Za-z0-9-]+$/, "promotionCode may only contain letters, digits and dashes");
 
-/** Checkout's body: the plan, and optionally a promotion code checked before the session is made. */
-export const checkoutSelection = planSelection.extend({ promotionCode: promotionCodeInput.optional() });
+/**
+ * Checkout's body: the plan, optionally a promotion code checked before the session is made, and optionally the UI
+ * (`embedded` on the app's /checkout page, or Stripe's `hosted` page; CHECKOUT_UI decides when absent).
+ */
+export const checkoutSelection = planSelection.extend({
+  promotionCode: promotionCodeInput.optional(),
+  ui: z.enum(["hosted", "embedded"], { message: 'ui must be "hosted" or "embedded"' }).optional(),
+});
 
 export const planChange = planSelection.extend({
   preview: z.boolean().optional().default(false),

@@ -10,6 +10,7 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/account/verification": ["POST"],
   "/api/auth/*": ["GET", "POST"],
   "/api/billing/api-keys": ["GET", "POST"],
+  "/api/billing/admin/alerts": ["GET", "POST"],
   "/api/billing/admin/audit": ["GET"],
   "/api/billing/admin/invoices": ["GET"],
   "/api/billing/admin/metrics": ["GET"],

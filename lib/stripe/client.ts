@@ -1,14 +1,9 @@
 import Stripe from "stripe";
 import { AppError } from "@/lib/errors";
+import { paymentsMode } from "./payments-mode";
 
-export type PaymentsMode = "stripe" | "emulator" | "disabled";
-
-/** The one place that decides whether billing talks to real Stripe, the local emulator, or nothing. */
-export function paymentsMode(env: Record<string, string | undefined> = process.env): PaymentsMode {
-  if (env.STRIPE_EMULATOR_URL) return "emulator";
-  if (env.STRIPE_SECRET_KEY) return "stripe";
-  return "disabled";
-}
+// Without the SDK, for proxy.ts (the CSP) and the client settings: ./payments-mode.ts.
+export { paymentsMode, type PaymentsMode } from "./payments-mode";
 
 export const paymentsNotConfigured = () =>
   new AppError(

@@ -257,6 +257,8 @@ export function createSubscriptionCheckout(params: {
   promotionCodeId?: string | null;
   successUrl: string;
   cancelUrl: string;
+  /** Embedded Checkout (on the app's /checkout page): no cancel URL, and the success URL is its `return_url`. */
+  embedded?: boolean;
   idempotencyKey: string;
 }) {
   return getStripe().checkout.sessions.create(
@@ -271,8 +273,9 @@ export function createSubscriptionCheckout(params: {
         metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval },
       },
       metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval },
-      success_url: params.successUrl,
-      cancel_url: params.cancelUrl,
+      ...(params.embedded
+        ? { ui_mode: "embedded_page" as const, return_url: params.successUrl }
+        : { success_url: params.successUrl, cancel_url: params.cancelUrl }),
     },
     { idempotencyKey: params.idempotencyKey },
   );

@@ -8,7 +8,7 @@ import { verifyWebhook } from "../../lib/webhooks-out/verify";
 import { EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
-const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/outbound-webhooks", "/admin/operations"];
+const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/outbound-webhooks", "/admin/operations", "/admin/alerts"];
 
 /**
  * A Stripe that answers slower than the app waits (the e2e server's STRIPE_TIMEOUT_MS is 5 s): every
@@ -78,6 +78,8 @@ test("a normal user gets the 403 page on every admin screen and 403 JSON from ev
     ["get", "/api/billing/admin/audit"],
     ["get", "/api/billing/admin/webhook-endpoints"],
     ["post", "/api/billing/admin/webhook-endpoints", { url: "https://example.com/hook", eventTypes: ["invoice.paid"] }],
+    ["get", "/api/billing/admin/alerts"],
+    ["post", "/api/billing/admin/alerts", { rule: "mrr_drop", enabled: false, percent: 10, windowDays: 7 }],
   ];
   for (const [method, path, data] of apis) {
     const res = await page.request[method](path, data === undefined ? undefined : { data });
@@ -346,4 +348,32 @@ test("outbound webhooks: an admin adds an endpoint, sees its signed test deliver
     receiver.closeAllConnections();
     receiver.close();
   }
+});
+
+test("revenue alerts: a rule's threshold and window saved from the console, shown from the saved row and audited; bad input is a 400", async ({ page }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/admin/alerts");
+  await expect(page.getByRole("heading", { name: "Revenue alerts" })).toBeVisible();
+  const mrr = page.getByTestId("alert-mrr_drop");
+  await expect(mrr.getByRole("heading", { name: "MRR drop" })).toBeVisible();
+  await expect(page.getByTestId("alert-failed_payments")).toContainText("above 15% over 7 days");
+  await expect(page.getByTestId("alert-cancellations")).toContainText("above 5% over 30 days");
+  await expectAccessible(page, "admin-alerts");
+
+  await mrr.getByLabel("Threshold (%)").fill("12.5");
+  await mrr.getByLabel("Window (days)").fill("14");
+  await mrr.getByRole("button", { name: "Save MRR drop" }).click();
+  await expect(mrr.getByRole("status")).toHaveText("Saved: applies at the next run of the delivery job.");
+  // The page re-renders from the saved row (router.refresh).
+  await expect(mrr).toContainText("above 12.5% over 14 days");
+
+  const refused = await page.request.post("/api/billing/admin/alerts", { data: { rule: "mrr_drop", enabled: true, percent: 0, windowDays: 14 } });
+  expect(refused.status()).toBe(400);
+  expect(await refused.json()).toMatchObject({ error: "bad_request" });
+  const audit = await page.request.get("/api/billing/admin/audit?action=revenue_alert.updated");
+  expect(await audit.text()).toContain('"after":{"enabled":true,"percent":12.5,"windowDays":14}');
+
+  // Back to the default for the other tests and later runs.
+  const restored = await page.request.post("/api/billing/admin/alerts", { data: { rule: "mrr_drop", enabled: true, percent: 10, windowDays: 7 } });
+  expect(restored.status()).toBe(200);
 });

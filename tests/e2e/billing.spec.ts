@@ -11,8 +11,10 @@ import {
   signUp,
   subscribeToPro,
   test,
+  uniqueClientIp,
   uniqueEmail,
 } from "./helpers";
+import { apiSignIn } from "./api-clients";
 
 const EMULATOR_PORTAL = new RegExp(`^${EMULATOR_URL.replace(/[.]/g, "\\.")}/portal/`);
 
@@ -123,6 +125,33 @@ test("a launch offer from /pricing?promo= is shown, survives sign-up and arrives
   await expect(page).toHaveURL(EMULATOR_CHECKOUT);
   await expect(page.getByTestId("discount-row")).toContainText(code);
   await expect(page.getByTestId("discounted-total")).toHaveText("$79.20");
+});
+
+test("Embedded Checkout: /pricing?ui=embedded → Pro paid in the emulator's frame on /checkout, whose CSP allows just that → the success page confirms it", async ({ page }) => {
+  // Signed up and in over HTTP (the browser's own cookie jar): sign-up's screens are other tests' subject.
+  const email = uniqueEmail("embedded");
+  await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
+  expect((await page.request.post("/api/account", { data: { email, password: TEST_PASSWORD } })).status()).toBe(201);
+  await apiSignIn(page.request, email);
+  await page.goto("/pricing?ui=embedded");
+  const checkoutDocument = page.waitForResponse((r) => new URL(r.url()).pathname === "/checkout" && r.request().resourceType() === "document");
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  const response = await checkoutDocument;
+  await expect(page).toHaveURL(/\/checkout\?session=cs_/);
+  // The app's page, its nonce CSP intact, plus the emulator's origin for Stripe.js's stand-in and its frame, nothing else.
+  const csp = Object.fromEntries((response.headers()["content-security-policy"] ?? "").split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1).join(" ")]));
+  expect(csp["script-src"]).toMatch(new RegExp(`^'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic' ${EMULATOR_URL.replace(/[.]/g, "\\.")}$`));
+  expect(csp["frame-src"]).toBe(EMULATOR_URL);
+  expect(csp).toMatchObject({ "default-src": "'self'", "connect-src": "'self'", "frame-ancestors": "'none'", "form-action": "'self'", "object-src": "'none'" });
+
+  const checkout = page.frameLocator('iframe[title="Secure checkout"]');
+  await expect(checkout.getByLabel("Email")).toHaveValue(email);
+  await checkout.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await checkout.getByLabel("Name on card").fill("E2E Payer");
+  await checkout.getByRole("button", { name: "Start trial" }).click();
+  // Completion sends the whole page to the session's return_url: the success page, which syncs it as after the hosted page.
+  await expect(page).toHaveURL(/\/billing\/success\?session_id=cs_/);
+  await expect(page.getByTestId("checkout-confirmed")).toContainText("You're on Pro");
 });
 
 test("a declined card shows the error on Checkout and leaves the account on Free", async ({ page, consoleErrors }) => {

@@ -51,8 +51,17 @@ export const ROUTE_MATRIX: MatrixRow[] = [
     // The page only polls /api/billing/checkout/status, which refuses another user's session (below).
     otherUser: { url: "/billing/success?session_id={otherSession}", status: 200 },
   },
+  {
+    file: "app/checkout/page.tsx",
+    method: "GET",
+    url: "/checkout?session=cs_test_unknown",
+    access: "page",
+    expect: { anonymous: 307, user: 404, admin: 404 },
+    // Embedded Checkout shows the account's own session only: another user's is not found.
+    otherUser: { url: "/checkout?session={otherSession}", status: 404 },
+  },
   { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
-  ...["/admin/customers", "/admin/invoices", "/admin/operations", "/admin/promotions", "/admin/webhooks", "/admin/outbound-webhooks"].map(
+  ...["/admin/alerts", "/admin/customers", "/admin/invoices", "/admin/operations", "/admin/promotions", "/admin/webhooks", "/admin/outbound-webhooks"].map(
     (url): MatrixRow => ({ file: `app${url}/page.tsx`, method: "GET", url, access: "page", expect: { anonymous: 307, user: 403, admin: 200 } }),
   ),
   { file: "app/admin/customers/[id]/page.tsx", method: "GET", url: "/admin/customers/not-a-uuid", access: "page", expect: { anonymous: 307, user: 403, admin: 404 } },
@@ -112,6 +121,8 @@ export const ROUTE_MATRIX: MatrixRow[] = [
       ["app/api/billing/admin/invoices/route.ts", "GET", "/api/billing/admin/invoices?status=nonsense", 400],
       ["app/api/billing/admin/metrics/route.ts", "GET", "/api/billing/admin/metrics", 200],
       ["app/api/billing/admin/audit/route.ts", "GET", "/api/billing/admin/audit", 200],
+      ["app/api/billing/admin/alerts/route.ts", "GET", "/api/billing/admin/alerts", 200],
+      ["app/api/billing/admin/alerts/route.ts", "POST", "/api/billing/admin/alerts", 400],
       ["app/api/billing/admin/notifications/[id]/retry/route.ts", "POST", "/api/billing/admin/notifications/not-a-uuid/retry", 404],
       ["app/api/billing/admin/webhooks/route.ts", "GET", "/api/billing/admin/webhooks", 200],
       ["app/api/billing/admin/webhooks/[id]/route.ts", "GET", "/api/billing/admin/webhooks/evt_no_such_event", 404],

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as alertsRoute, POST as saveAlertRoute } from "@/app/api/billing/admin/alerts/route";
 import { GET as auditRoute } from "@/app/api/billing/admin/audit/route";
 import { GET as invoicesRoute } from "@/app/api/billing/admin/invoices/route";
 import { GET as metricsRoute } from "@/app/api/billing/admin/metrics/route";
@@ -22,7 +23,7 @@ import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
 import { POST as deactivatePromotionRoute } from "@/app/api/billing/admin/promotions/[id]/deactivate/route";
 import { GET as promotionsRoute, POST as createPromotionRoute } from "@/app/api/billing/admin/promotions/route";
-import { accounts, auditLog, memberships, customerLimitOverrides, invoices, subscriptions, users, webhookEndpoints, webhookEvents, type User } from "@/db/schema";
+import { accounts, auditLog, memberships, customerLimitOverrides, invoices, revenueAlertRules, subscriptions, users, webhookEndpoints, webhookEvents, type User } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -67,6 +68,8 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       [replayRoute, "POST", "/api/billing/admin/webhooks/evt_x/replay"],
       [retryRoute, "POST", "/api/billing/admin/notifications/00000000-0000-4000-8000-000000000000/retry"],
       [auditRoute as Handler, "GET", "/api/billing/admin/audit"],
+      [alertsRoute as Handler, "GET", "/api/billing/admin/alerts"],
+      [saveAlertRoute as Handler, "POST", "/api/billing/admin/alerts", { rule: "mrr_drop", enabled: false, percent: 10, windowDays: 7 }],
       [promotionsRoute as Handler, "GET", "/api/billing/admin/promotions"],
       [createPromotionRoute as Handler, "POST", "/api/billing/admin/promotions", { code: "SNEAKY", name: "Sneaky", percentOff: 50, duration: "forever" }],
       [deactivatePromotionRoute, "POST", "/api/billing/admin/promotions/promo_x/deactivate"],
@@ -91,6 +94,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id))).toEqual([]);
     expect((await env.stripe.promotionCodes.list({ code: "SNEAKY" })).data).toEqual([]);
     expect(await env.database.db.select().from(webhookEndpoints)).toEqual([]);
+    expect(await env.database.db.select({ enabled: revenueAlertRules.enabled }).from(revenueAlertRules).where(eq(revenueAlertRules.rule, "mrr_drop"))).toEqual([{ enabled: true }]);
   });
 
   it("creates coupons with promotion codes, lists them with redemptions and deactivates them, each action audited", async () => {

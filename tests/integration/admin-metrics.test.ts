@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accounts, invoices, memberships, subscriptions, users } from "@/db/schema";
-import { computeAdminMetrics, type AdminMetrics } from "@/lib/billing/admin/metrics";
+import { computeAdminMetrics, computeWindowRates, type AdminMetrics } from "@/lib/billing/admin/metrics";
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
 
 // Every metric definition, on hand-made rows whose expected figures are worked out by hand below.
@@ -125,6 +125,24 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
 
   it("failed payments: attempted, still unpaid invoices of the window", () => {
     expect(metrics.failedPayments30d).toBe(2);
+    // Asked for payment in the window: the two failed ones and the paid one attempted twice (fixtures leave amount_due at 0).
+    expect(metrics.invoicesDue30d).toBe(3);
+    expect(metrics.failedPaymentRate30d).toBeCloseTo(2 / 3, 10);
+  });
+
+  it("the revenue alerts' windowed figures use the same definitions: over 30 days they are the overview's", async () => {
+    expect(await computeWindowRates(database.db, NOW, 30)).toEqual({
+      windowDays: 30,
+      mrr: metrics.mrr,
+      churned: metrics.churnedSubscriptions30d,
+      aliveAtStart: 8,
+      churnRate: metrics.churnRate30d,
+      failedPayments: metrics.failedPayments30d,
+      invoicesDue: metrics.invoicesDue30d,
+      failedPaymentRate: metrics.failedPaymentRate30d,
+    });
+    // 7 days (from 2027-03-08 12:00): no churn, no failed or attempted invoice in it.
+    expect(await computeWindowRates(database.db, NOW, 7)).toMatchObject({ churned: 0, failedPayments: 0, invoicesDue: 0, failedPaymentRate: null });
   });
 
   it("revenue by month: paid minus refunds, 12 months with zeros, other currencies and voids excluded", () => {
@@ -165,7 +183,7 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
     const empty = await createTestDatabase(kind);
     try {
       const zero = await computeAdminMetrics(empty.db, NOW);
-      expect(zero).toMatchObject({ mrr: 0, arr: 0, arpu: 0, payingCustomers: 0, payingOrganizations: 0, ltv: null, churnRate30d: 0, trialConversion: null, failedPayments30d: 0, planDistribution: [] });
+      expect(zero).toMatchObject({ mrr: 0, arr: 0, arpu: 0, payingCustomers: 0, payingOrganizations: 0, ltv: null, churnRate30d: 0, trialConversion: null, failedPayments30d: 0, failedPaymentRate30d: null, planDistribution: [] });
       expect(zero.revenueByMonth.every((m) => m.amount === 0)).toBe(true);
     } finally {
       await empty.destroy();

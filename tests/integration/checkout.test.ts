@@ -7,6 +7,7 @@ import { GET as subscriptionRoute } from "@/app/api/billing/subscription/route";
 import { POST as changeRoute } from "@/app/api/billing/subscription/change/route";
 import { GET as invoicesRoute } from "@/app/api/billing/invoices/route";
 import { billingCustomers, invoices, subscriptions, webhookEvents } from "@/db/schema";
+import { embeddedCheckoutView } from "@/lib/billing/embedded-checkout";
 import { lookupKeyFor } from "@/lib/billing/plans";
 import type { BillingSummary } from "@/lib/billing/summary";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
@@ -75,6 +76,47 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
 
     const status = await checkoutStatusRoute(await requestAs(user.id, `/api/billing/checkout/status?session_id=${sessionId}`));
     expect(await status.json()).toMatchObject({ status: "complete", confirmed: true, summary: { plan: { id: "pro" } } });
+  });
+
+  it("Embedded Checkout: ui embedded gives the app's /checkout page and a client secret, shown to its account only, and returns to the same success sync", async () => {
+    const user = await env.createUser();
+    const res = await checkout(user.id, { plan: "pro", interval: "month", ui: "embedded" });
+    expect(res.status).toBe(200);
+    const started = (await res.json()) as { ui: string; url: string; sessionId: string; clientSecret: string };
+    expect(started).toEqual({
+      ui: "embedded",
+      url: `http://app.test/checkout?session=${started.sessionId}`,
+      sessionId: expect.stringMatching(/^cs_test_/),
+      clientSecret: expect.stringMatching(/_secret_/),
+    });
+    const session = await env.stripe.checkout.sessions.retrieve(started.sessionId);
+    expect(session).toMatchObject({ ui_mode: "embedded_page", url: null, success_url: null, cancel_url: null, client_secret: started.clientSecret, client_reference_id: user.id });
+    expect(session.return_url).toBe("http://app.test/billing/success?session_id={CHECKOUT_SESSION_ID}");
+
+    // The /checkout page's read: the client secret and Stripe.js (the emulator's stand-in) for the account, 404 for another.
+    expect(await embeddedCheckoutView(user.id, started.sessionId)).toEqual({
+      state: "open",
+      clientSecret: started.clientSecret,
+      client: { publishableKey: "pk_test_emulator", stripeJsUrl: `${env.emulator.url}/v3` },
+    });
+    const other = await env.createUser();
+    await expect(embeddedCheckoutView(other.id, started.sessionId)).rejects.toMatchObject({ code: "not_found" });
+    await expect(embeddedCheckoutView(user.id, "cs_test_unknown")).rejects.toMatchObject({ code: "not_found" });
+    await expect(embeddedCheckoutView(user.id, "../v1/customers")).rejects.toMatchObject({ code: "not_found" });
+    const bad = await checkout(user.id, { plan: "pro", interval: "month", ui: "popup" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: "bad_request" });
+
+    // A hosted one (the emulator's default) keeps its Stripe URL, and the page sends its account there.
+    const hosted = (await (await checkout(other.id, { plan: "pro", interval: "month" })).json()) as { ui: string; url: string; sessionId: string };
+    expect(hosted).toEqual({ ui: "hosted", url: `${env.emulator.url}/checkout/${hosted.sessionId}`, sessionId: hosted.sessionId });
+    expect(await embeddedCheckoutView(other.id, hosted.sessionId)).toEqual({ state: "hosted", url: hosted.url });
+
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${started.sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect(await embeddedCheckoutView(user.id, started.sessionId)).toEqual({ state: "complete", successPath: `/billing/success?session_id=${started.sessionId}` });
+    const status = await checkoutStatusRoute(await requestAs(user.id, `/api/billing/checkout/status?session_id=${started.sessionId}`));
+    expect(await status.json()).toMatchObject({ status: "complete", summary: { plan: { id: "pro" } } });
+    await env.flush();
   });
 
   /** Completes a checkout with a good card and answers the Stripe subscription it created, with its first invoice. */

@@ -37,9 +37,13 @@ export default async function AdminInvoicesPage({ searchParams }: { searchParams
 
       {!parsed.ok && <Alert>These filters are not valid: {parsed.message}</Alert>}
 
-      {result && (
+      {result && result.totals.length === 0 && (
+        <p className="text-sm text-gray-600" data-testid="invoice-totals">
+          No invoices match these filters.
+        </p>
+      )}
+      {result && result.totals.length > 0 && (
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="invoice-totals">
-          {result.totals.length === 0 && <p className="text-sm text-gray-600">No invoices match these filters.</p>}
           {result.totals.map((t) => (
             <div key={t.currency} className="rounded-lg border border-gray-200 bg-surface p-4 text-sm">
               <dt className="font-medium text-gray-600">

@@ -10,6 +10,7 @@ import { listAdminInvoices, type AdminInvoiceQuery } from "./invoices";
 import { METRIC_DEFINITIONS, computeAdminMetrics, type AdminMetrics } from "./metrics";
 import { lastReconciliation, listAuditLog, listNotifications, retryNotification, type AuditListQuery } from "./operations";
 import { createPromotion, deactivatePromotion, listPromotions, type PromotionInput } from "./promotions";
+import { listRevenueAlerts, updateRevenueAlertRule, type RevenueAlertInput } from "./revenue-alerts";
 import { getWebhookEvent, listWebhookEvents, replayWebhookEvent, type WebhookListQuery } from "./webhooks";
 import {
   createEndpoint,
@@ -63,6 +64,10 @@ export async function adminOperations(audit: AuditListQuery) {
 export const adminPromotions = () => listPromotions();
 export const createAdminPromotion = async (input: PromotionInput, actorUserId: string) => createPromotion(await getDb(), input, actorUserId);
 export const deactivateAdminPromotion = async (id: string, actorUserId: string) => deactivatePromotion(await getDb(), id, actorUserId);
+
+/** The revenue alert rules with their state (the Alerts screen and GET /api/billing/admin/alerts). */
+export const adminRevenueAlerts = async () => listRevenueAlerts(await getDb());
+export const saveRevenueAlertRule = async (input: RevenueAlertInput, actorUserId: string) => updateRevenueAlertRule(await getDb(), input, actorUserId);
 
 export const grantStaffPlan = async (accountId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), accountId, grant, actorUserId);
 export const syncCustomer = async (accountId: string, actorUserId: string) => syncCustomerFromStripe(await getDb(), accountId, actorUserId);

@@ -5,7 +5,7 @@
  * Every definition below is also written next to its figure on /admin (see METRIC_DEFINITIONS).
  */
 import { subDays } from "date-fns";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { selectRows, type Queryable } from "@/db/client";
 import { PLANS } from "../plans";
 import { ADMIN_GRANT_PROVIDER } from "./staff-grant";
@@ -38,6 +38,10 @@ export interface AdminMetrics {
   /** A fraction, or null when no trial ended in the window. */
   trialConversion: number | null;
   failedPayments30d: number;
+  /** Invoices of the window that asked for payment (the failed-payment rate's whole). */
+  invoicesDue30d: number;
+  /** A fraction, or null when no invoice of the window asked for payment. */
+  failedPaymentRate30d: number | null;
   revenueByMonth: Array<{ month: string; amount: number }>;
   planDistribution: Array<{ plan: string; count: number }>;
 }
@@ -59,13 +63,42 @@ export const METRIC_DEFINITIONS = {
   churnRate30d: "Churned subscriptions ÷ priced subscriptions alive 30 days ago (trials that never paid count in trial conversion instead).",
   trialConversion: "Of the trials that ended in the last 30 days, the share now active or past due (paying).",
   failedPayments30d: "Invoices of the last 30 days with at least one failed payment attempt that are still open or uncollectible.",
+  invoicesDue30d: "Invoices of the last 30 days that asked for payment: not drafts, with an amount due or a payment attempt.",
+  failedPaymentRate30d: "Failed payments ÷ invoices of the same days that asked for payment; not shown when no invoice asked for payment.",
   revenueByMonth: "Amount paid on paid invoices minus refunds (credit notes after payment), by month paid (UTC), last 12 months.",
   planDistribution: "Active, trialing and past-due subscriptions per plan.",
   excluded: "Staff plans granted by admins are not subscriptions and count nowhere.",
 } as const;
 
+/** When a subscription ended: Stripe's `ended_at`, or its cancellation for rows synced without it. */
+const ENDED = sql`coalesce(ended_at, canceled_at)`;
+
+/**
+ * The windowed figures' conditions, shared by the overview (30 days) and the revenue alerts (their own
+ * window, lib/billing/admin/revenue-alerts.ts): one definition each, whatever the window.
+ */
+export const windowConditions = {
+  /** Priced subscriptions alive at `start` that have ended (canceled) since (churnedSubscriptions30d). */
+  churned: (start: SQL, end: SQL) =>
+    sql`unit_amount is not null and status = 'canceled' and created_at < ${start} and ${ENDED} >= ${start} and ${ENDED} < ${end}`,
+  /** Priced subscriptions alive at `start` (the churn rate's whole). */
+  aliveAt: (start: SQL) =>
+    sql`unit_amount is not null and created_at < ${start} and status not in ('incomplete', 'incomplete_expired') and (status <> 'canceled' or ${ENDED} >= ${start})`,
+  /** Invoices with a failed attempt still open or uncollectible (failedPayments30d). */
+  failedPayment: (start: SQL, end: SQL) =>
+    sql`status in ('open', 'uncollectible') and attempt_count > 0 and provider_created_at >= ${start} and provider_created_at < ${end}`,
+  /** Invoices that asked for payment (invoicesDue30d). */
+  paymentDue: (start: SQL, end: SQL) =>
+    sql`status <> 'draft' and (amount_due > 0 or attempt_count > 0) and provider_created_at >= ${start} and provider_created_at < ${end}`,
+};
+
 /** Subscription statuses that count towards MRR: paying now (past-due still owes and is retried). */
 const MRR_STATUSES = sql`('active', 'past_due')`;
+/** MRR over `subscriptions` rows (the caller leaves out admin grants): see METRIC_DEFINITIONS.mrr. */
+const mrrSum = (currency: string) =>
+  sql`sum(case when status in ${MRR_STATUSES} and unit_amount is not null and currency = ${currency}
+        then unit_amount::numeric * quantity / (case when interval = 'year' then 12 else 1 end) end)`;
+
 /** Statuses that hold a plan now, for the plan distribution. */
 const CURRENT_STATUSES = sql`('active', 'trialing', 'past_due')`;
 
@@ -87,6 +120,7 @@ interface SubscriptionAggregate {
 
 interface InvoiceAggregate {
   failed_30d: number | string;
+  due_30d: number | string;
   months: Array<{ month: string; amount: number | string }> | string | null;
 }
 
@@ -101,15 +135,14 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
   const firstMonth = timestamp(firstMonthDate);
   const end = timestamp(now);
   const currency = REPORTING_CURRENCY;
-  const ended = sql`coalesce(ended_at, canceled_at)`;
+  const w = windowConditions;
 
   // The two aggregates are independent: run them side by side (two pooled connections).
   const [[subs], [inv]] = await Promise.all([
     selectRows<SubscriptionAggregate>(
     db,
     sql`select
-      sum(case when status in ${MRR_STATUSES} and unit_amount is not null and currency = ${currency}
-        then unit_amount::numeric * quantity / (case when interval = 'year' then 12 else 1 end) end) as mrr,
+      ${mrrSum(currency)} as mrr,
       count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}) as paying_customers,
       count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}
         and account_id in (select id from accounts where kind = 'organization')) as paying_organizations,
@@ -119,11 +152,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
       count(*) filter (where cancel_at_period_end and status in ${CURRENT_STATUSES}) as canceling,
       count(*) filter (where unit_amount is not null and status not in ('incomplete', 'incomplete_expired')
         and created_at >= ${windowStart} and created_at < ${end}) as new_30d,
-      count(*) filter (where unit_amount is not null and status = 'canceled' and created_at < ${windowStart}
-        and ${ended} >= ${windowStart} and ${ended} < ${end}) as churned_30d,
-      count(*) filter (where unit_amount is not null and created_at < ${windowStart}
-        and status not in ('incomplete', 'incomplete_expired')
-        and (status <> 'canceled' or ${ended} >= ${windowStart})) as alive_at_start,
+      count(*) filter (where ${w.churned(windowStart, end)}) as churned_30d,
+      count(*) filter (where ${w.aliveAt(windowStart)}) as alive_at_start,
       count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${end}) as trials_ended,
       count(*) filter (where trial_start is not null and trial_end >= ${windowStart} and trial_end < ${end}
         and status in ${MRR_STATUSES}) as trials_converted,
@@ -136,9 +166,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
     selectRows<InvoiceAggregate>(
     db,
     sql`select
-      (select count(*) from invoices
-        where status in ('open', 'uncollectible') and attempt_count > 0
-          and provider_created_at >= ${windowStart} and provider_created_at < ${end}) as failed_30d,
+      (select count(*) from invoices where ${w.failedPayment(windowStart, end)}) as failed_30d,
+      (select count(*) from invoices where ${w.paymentDue(windowStart, end)}) as due_30d,
       (select json_agg(json_build_object('month', month, 'amount', amount) order by month)
          from (select to_char(date_trunc('month', coalesce(paid_at, provider_created_at) at time zone 'UTC'), 'YYYY-MM') as month,
                       sum(amount_paid - amount_refunded) as amount
@@ -175,6 +204,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
     churnRate30d,
     trialConversion: rate(n(subs?.trials_converted), trialsEnded),
     failedPayments30d: n(inv?.failed_30d),
+    invoicesDue30d: n(inv?.due_30d),
+    failedPaymentRate30d: rate(n(inv?.failed_30d), n(inv?.due_30d)),
     revenueByMonth: fillMonths(
       json(inv?.months ?? null)?.map((m) => ({ month: m.month, amount: Number(m.amount) })) ?? [],
       firstMonthDate,
@@ -204,4 +235,51 @@ export function fillMonths(rows: Array<{ month: string; amount: number }>, first
     const month = `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
     return { month, amount: byMonth.get(month) ?? 0 };
   });
+}
+
+/** The windowed figures the revenue alerts watch, over any number of days, by the overview's definitions. */
+export interface WindowRates {
+  windowDays: number;
+  /** Minor units of REPORTING_CURRENCY per month, now. */
+  mrr: number;
+  churned: number;
+  aliveAtStart: number;
+  /** churned ÷ aliveAtStart; null when nothing was alive at the start. */
+  churnRate: number | null;
+  failedPayments: number;
+  invoicesDue: number;
+  /** failedPayments ÷ invoicesDue; null when no invoice asked for payment. */
+  failedPaymentRate: number | null;
+}
+
+/** MRR now, and churn and failed payments over the `windowDays` before `now`, in one query. */
+export async function computeWindowRates(db: Queryable, now: Date, windowDays: number): Promise<WindowRates> {
+  const start = timestamp(subDays(now, windowDays));
+  const end = timestamp(now);
+  const w = windowConditions;
+  const [row] = await selectRows<{ mrr: string | null; churned: number | string; alive: number | string; failed: number | string; due: number | string }>(
+    db,
+    sql`select s.mrr, s.churned, s.alive, i.failed, i.due
+      from (select ${mrrSum(REPORTING_CURRENCY)} as mrr,
+                   count(*) filter (where ${w.churned(start, end)}) as churned,
+                   count(*) filter (where ${w.aliveAt(start)}) as alive
+              from subscriptions where provider <> ${ADMIN_GRANT_PROVIDER}) s,
+           (select count(*) filter (where ${w.failedPayment(start, end)}) as failed,
+                   count(*) filter (where ${w.paymentDue(start, end)}) as due
+              from invoices where provider_created_at >= ${start} and provider_created_at < ${end}) i`,
+  );
+  const churned = Number(row?.churned ?? 0);
+  const aliveAtStart = Number(row?.alive ?? 0);
+  const failedPayments = Number(row?.failed ?? 0);
+  const invoicesDue = Number(row?.due ?? 0);
+  return {
+    windowDays,
+    mrr: Math.round(Number(row?.mrr ?? 0)),
+    churned,
+    aliveAtStart,
+    churnRate: rate(churned, aliveAtStart),
+    failedPayments,
+    invoicesDue,
+    failedPaymentRate: rate(failedPayments, invoicesDue),
+  };
 }

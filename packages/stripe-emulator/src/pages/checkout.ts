@@ -13,7 +13,8 @@ import {
   type CheckoutPayment,
 } from '../billing/checkout';
 import { describeInterval, formatAmount, productIdOf } from '../billing/plans';
-import { html, notFound, page, redirect, sendHtml, type Html } from './layout';
+import { Html, html, notFound, page, redirect, sendHtml } from './layout';
+import { EMBEDDED_MESSAGE } from './stripe-js';
 import { needsBillingAddress, type CheckoutAddress, type CheckoutDetails } from '../billing/checkout-tax';
 
 interface FormState {
@@ -200,7 +201,41 @@ function renderForm(emu: Emulator, session: Stripe.Checkout.Session, state: Form
       ${session.cancel_url ? html`<p><a href="${session.cancel_url}">Cancel and return</a></p>` : null}
     </div>
   </div>`;
-  return page('Checkout', body);
+  return page('Checkout', framed(session, body));
+}
+
+/** An Embedded Checkout session's page runs in the stand-in's iframe (./stripe-js.ts): it reports its height, and its completion. */
+function isEmbedded(session: Stripe.Checkout.Session): boolean {
+  return session.ui_mode === 'embedded_page';
+}
+
+/** Where an Embedded Checkout sends the customer once complete: its `return_url`, `{CHECKOUT_SESSION_ID}` replaced. */
+export function embeddedReturnUrl(session: Stripe.Checkout.Session): string | null {
+  return isEmbedded(session) && session.return_url ? session.return_url.replace('{CHECKOUT_SESSION_ID}', session.id) : null;
+}
+
+/** A script that posts `message` to the embedding page (only to the return URL's origin when there is one). */
+function postToParent(message: Record<string, unknown>, targetOrigin: string): Html {
+  const json = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+  return new Html(
+    `<script>(function(){if(window.parent===window)return;var m=${json(message)};` +
+      `function size(){window.parent.postMessage({type:${json(EMBEDDED_MESSAGE.resize)},height:document.documentElement.scrollHeight},${json(targetOrigin)});}` +
+      `size();window.addEventListener('load',size);window.addEventListener('resize',size);` +
+      `if(m.type)window.parent.postMessage(m,${json(targetOrigin)});})();</script>`,
+  );
+}
+
+function framed(session: Stripe.Checkout.Session, body: Html): Html {
+  if (!isEmbedded(session)) return body;
+  const returnUrl = embeddedReturnUrl(session);
+  let targetOrigin = '*';
+  try {
+    if (returnUrl) targetOrigin = new URL(returnUrl).origin;
+  } catch {
+    targetOrigin = '*';
+  }
+  const message = session.status === 'complete' ? { type: EMBEDDED_MESSAGE.complete, session: session.id, returnUrl } : {};
+  return html`${body}${postToParent(message, targetOrigin)}`;
 }
 
 function renderAuthentication(session: Stripe.Checkout.Session, state: FormState): string {
@@ -216,12 +251,15 @@ function renderAuthentication(session: Stripe.Checkout.Session, state: FormState
       <button type="submit" name="action" value="fail" class="danger">Fail authentication</button>
     </form>
   </div>`;
-  return page('Authenticate payment', body);
+  return page('Authenticate payment', framed(session, body));
 }
 
 function renderDone(session: Stripe.Checkout.Session): string {
   const message = session.status === 'complete' ? 'This checkout session is complete.' : 'This checkout session has expired.';
-  return page('Checkout', html`<div class="card"><h1>${message}</h1>${session.status === 'complete' && session.success_url ? html`<p><a href="${successRedirect(session) ?? ''}">Continue</a></p>` : null}</div>`);
+  const continueUrl = session.status === 'complete' ? (successRedirect(session) ?? embeddedReturnUrl(session)) : null;
+  // Framed (Embedded Checkout), the link leaves the frame, like Stripe's redirect to return_url.
+  const link = continueUrl ? html`<p><a href="${continueUrl}" target="${isEmbedded(session) ? '_top' : '_self'}">Continue</a></p>` : null;
+  return page('Checkout', framed(session, html`<div class="card"><h1>${message}</h1>${link}</div>`));
 }
 
 function attempt(emu: Emulator, res: ServerResponse, session: Stripe.Checkout.Session, payment: CheckoutPayment): void {

@@ -111,9 +111,29 @@ function lineItemsFor(emu: Emulator, params: Params, mode: (typeof MODES)[number
   return lineItems;
 }
 
+/**
+ * Where the customer goes: a hosted page has `success_url` / `cancel_url`; an embedded one stays on the merchant's
+ * page and returns to `return_url` (required: the emulator has no `redirect_on_completion: never`).
+ */
+function checkRedirectUrls(params: Params, uiMode: 'hosted_page' | 'embedded_page' | 'elements'): void {
+  if (uiMode === 'hosted_page') {
+    if (params.has('return_url')) throw invalidRequest('`return_url` can only be used when `ui_mode` is `embedded_page` or `elements`.', 'return_url');
+    return;
+  }
+  for (const param of ['success_url', 'cancel_url']) {
+    if (params.has(param)) throw invalidRequest(`\`${param}\` is not supported when \`ui_mode\` is \`${uiMode}\`. Use \`return_url\` instead.`, param);
+  }
+  if (uiMode === 'embedded_page' && !params.str('return_url')) {
+    throw invalidRequest('`return_url` is required when `ui_mode` is `embedded_page`.', 'return_url', 'parameter_missing');
+  }
+}
+
 function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
   const mode = params.oneOf('mode', MODES);
   if (!mode) throw parameterMissing('mode');
+  // This API version's values; hosted/embedded/custom are refused (by the parameter schema) like Stripe does.
+  const uiMode = params.oneOf('ui_mode', ['hosted_page', 'embedded_page', 'elements'] as const) ?? 'hosted_page';
+  checkRedirectUrls(params, uiMode);
   const customerId = params.str('customer') ?? null;
   const customerEmail = params.str('customer_email') ?? null;
   if (customerId && customerEmail) throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', 'customer');
@@ -160,8 +180,6 @@ function createSession(emu: Emulator, params: Params): Stripe.Checkout.Session {
   const shippingOptions = shippingOptionsFrom(emu, params, mode, lineItems[0]?.currency ?? params.str('currency')?.toLowerCase() ?? null);
   const id = `cs_test_${randomToken(58)}`;
   const successUrl = params.str('success_url') ?? null;
-  // This API version's values; hosted/embedded/custom are refused (by the parameter schema) like Stripe does.
-  const uiMode = params.oneOf('ui_mode', ['hosted_page', 'embedded_page', 'elements'] as const) ?? 'hosted_page';
   const session: Stripe.Checkout.Session = {
     id,
     object: 'checkout.session',
