@@ -880,3 +880,85 @@ export type Membership = typeof memberships.$inferSelect;
 export type Invitation = typeof invitations.$inferSelect;
 export type CreditLedgerEntry = typeof creditLedger.$inferSelect;
 export type CreditTopUp = typeof creditTopUps.$inferSelect;
+
+/**
+ * Outbound webhooks (lib/webhooks-out): endpoints of the product's own systems that receive signed
+ * billing events. Registered by admins; `secret` (`whsec_…`) signs every delivery, so it is stored
+ * as it is (README "Outbound webhooks": who can read the database can read it). A rotated secret
+ * keeps signing beside the new one until `previousSecretExpiresAt`.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    /** Event types it receives (lib/webhooks-out/events.ts OUTBOUND_EVENT_TYPES). */
+    eventTypes: text("event_types").array().notNull(),
+    secret: text("secret").notNull(),
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: ts("previous_secret_expires_at"),
+    /** Set when an admin disables it: no new deliveries; pending ones stay pending until re-enabled or failed. */
+    disabledAt: ts("disabled_at"),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_endpoints_created_at_idx").on(t.createdAt)],
+);
+
+/** One billing fact for the product's systems, written in the transaction that made it true. */
+export const outboundEvents = pgTable(
+  "outbound_events",
+  {
+    /** `evt_…`: receivers dedupe by it (the `Webhook-Id` header). */
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    accountId: uuid("account_id"),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    /** What the event is about, unique so the same fact is never announced twice (e.g. `invoice.paid:in_…`). */
+    dedupeKey: text("dedupe_key"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("outbound_events_dedupe_key").on(t.dedupeKey), index("outbound_events_created_at_idx").on(t.createdAt)],
+);
+
+export const OUTBOUND_DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+export type OutboundDeliveryStatus = (typeof OUTBOUND_DELIVERY_STATUSES)[number];
+
+/**
+ * One event for one endpoint: at most one original per (event, endpoint), plus admin replays
+ * (`replayOf` set). Claimed by the delivery job with a lease (`claimToken`, `claimedUntil`).
+ */
+export const outboundDeliveries = pgTable(
+  "outbound_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => outboundEvents.id, { onDelete: "cascade" }),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    status: text("status").$type<OutboundDeliveryStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    claimToken: uuid("claim_token"),
+    claimedUntil: ts("claimed_until"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastAttemptAt: ts("last_attempt_at"),
+    deliveredAt: ts("delivered_at"),
+    replayOf: uuid("replay_of"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("outbound_deliveries_event_endpoint_key").on(t.eventId, t.endpointId).where(sql`replay_of is null`),
+    index("outbound_deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    index("outbound_deliveries_endpoint_created_idx").on(t.endpointId, t.createdAt),
+    index("outbound_deliveries_created_at_idx").on(t.createdAt),
+  ],
+);
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
+export type OutboundEvent = typeof outboundEvents.$inferSelect;
+export type OutboundDelivery = typeof outboundDeliveries.$inferSelect;

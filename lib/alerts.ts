@@ -8,7 +8,16 @@ import { operatorAlerts } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { deliverOutbox, type DeliveryReport } from "@/lib/outbox";
 
-export type AlertKind = "webhook_failed" | "webhook_stuck" | "webhook_signature_failed" | "payment_failed" | "subscription_canceled" | "cancellation_scheduled" | "reconcile_drift" | "revenue_threshold";
+export type AlertKind =
+  | "webhook_failed"
+  | "webhook_stuck"
+  | "webhook_signature_failed"
+  | "payment_failed"
+  | "subscription_canceled"
+  | "cancellation_scheduled"
+  | "reconcile_drift"
+  | "revenue_threshold"
+  | "outbound_webhook_failed";
 
 export const alertsConfigured = (env: Record<string, string | undefined> = process.env) => Boolean(env.ALERT_WEBHOOK_URL);
 

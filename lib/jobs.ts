@@ -9,6 +9,7 @@ import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
 import { logger } from "@/lib/logger";
 import type { DeliveryReport } from "@/lib/outbox";
+import { drainOutboundWebhooks } from "@/lib/webhooks-out/deliver";
 
 /** Rows removed per table and round: a backlog goes in several rounds, never in one long statement. */
 const CLEANUP_BATCH = 5_000;
@@ -63,7 +64,8 @@ export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
  * One round of the delivery job: webhook events that failed or were left unprocessed (replayed, and
  * an alert for each stuck one), then due auto top-ups of prepaid credits, then the revenue alerts (at
  * most every 15 minutes across instances), then customer emails and operator alerts that are due,
- * then the cleanup steps.
+ * then the outbound webhooks to the product's own systems (lib/webhooks-out/deliver.ts), then the
+ * cleanup steps.
  */
 export async function runDeliveryJob(): Promise<{
   webhooksReplayed: ReplayReport[];
@@ -71,6 +73,7 @@ export async function runDeliveryJob(): Promise<{
   revenueAlerts: RevenueAlertReport | { evaluated: false; error: string };
   notifications: DeliveryReport;
   alerts: DeliveryReport;
+  outboundWebhooks: DeliveryReport | { error: string };
   cleanup: CleanupReport;
 }> {
   const webhooksReplayed = await replayUnfinishedEvents();
@@ -88,6 +91,11 @@ export async function runDeliveryJob(): Promise<{
     revenueAlerts,
     notifications: await deliverPendingNotifications(db),
     alerts: await deliverOperatorAlerts(db),
+    // A failing round (logged) must not hold up the cleanup; its leased deliveries are retried after the lease.
+    outboundWebhooks: await drainOutboundWebhooks(db).catch((error: unknown) => {
+      logger.error({ err: error }, "outbound webhook delivery failed");
+      return { error: error instanceof Error ? error.message : String(error) };
+    }),
     cleanup: await runCleanupJob(),
   };
 }

@@ -9,6 +9,7 @@ const LINKS = [
   { href: "/admin/invoices", label: "Invoices" },
   { href: "/admin/promotions", label: "Promotions" },
   { href: "/admin/webhooks", label: "Webhooks" },
+  { href: "/admin/outbound-webhooks", label: "Outbound webhooks" },
   { href: "/admin/operations", label: "Operations" },
   { href: "/admin/alerts", label: "Alerts" },
 ];

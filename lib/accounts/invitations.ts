@@ -6,6 +6,7 @@ import { deliverAccountEmails, hashToken, LINK_TOKEN_PATTERN, newLinkToken } fro
 import { normalizeEmail } from "@/lib/auth/users";
 import { assertSeatAvailable } from "@/lib/billing/seats";
 import { AppError, conflict, forbidden, notFound } from "@/lib/errors";
+import { emitSeatAdded } from "@/lib/webhooks-out/billing-events";
 import { queueInvitationEmail, invitationAcceptUrl } from "./invitation-emails";
 import { roleField } from "./members";
 import { afterMembershipChange, lockAccount, lockedOrganizationAccess, recordOrgAudit } from "./org-access";
@@ -159,6 +160,7 @@ export async function acceptInvitation(userId: string, token: string): Promise<{
     }
     await assertSeatAvailable(tx, orgId, 1);
     await tx.insert(memberships).values({ accountId: orgId, userId, role: invitation.role });
+    await emitSeatAdded(tx, orgId, { userId, role: invitation.role });
     await tx.update(invitations).set(accepted).where(eq(invitations.id, invitation.id));
     await recordOrgAudit(tx, userId, "invitation.accepted", orgId, { invitationId: invitation.id, role: invitation.role, alreadyMember: false });
     return { orgId, role: invitation.role, joined: true };

@@ -7,6 +7,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Queryable, Transaction } from "@/db/client";
 import { subscriptionChanges, subscriptions, type Subscription, type SubscriptionChangeKind } from "@/db/schema";
+import { emitSubscriptionChanges } from "@/lib/webhooks-out/billing-events";
 
 /** Runs `write` in a transaction: the one already open, or a new one. */
 export function inTransaction<T>(db: Queryable, write: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -83,7 +84,10 @@ export async function lockTrackedState(db: Queryable, provider: string, provider
   return row ?? null;
 }
 
-/** Writes one history row per change between the locked state and the row just upserted. */
+/**
+ * Writes one history row per change between the locked state and the row just upserted, and the
+ * outbound webhook events they make (`subscription.updated`, `entitlements.updated`) in the same transaction.
+ */
 export async function recordSubscriptionChanges(db: Queryable, before: TrackedState | null, after: Subscription, occurredAt: Date): Promise<void> {
   const changes = subscriptionChangesBetween(before, after);
   if (changes.length === 0) return;
@@ -96,6 +100,7 @@ export async function recordSubscriptionChanges(db: Queryable, before: TrackedSt
       occurredAt,
     })),
   );
+  await emitSubscriptionChanges(db, after, changes);
 }
 
 export interface SubscriptionChangeRow {

@@ -1,11 +1,14 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { APIRequestContext, Page } from "@playwright/test";
 import Stripe from "stripe";
 import { DEFAULT_WEBHOOK_SECRET } from "stripe-emulator";
 import { expectAccessible, expectNoSidewaysScroll, screenshot } from "./a11y";
+import { verifyWebhook } from "../../lib/webhooks-out/verify";
 import { EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
-const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/operations", "/admin/alerts"];
+const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/outbound-webhooks", "/admin/operations", "/admin/alerts"];
 
 /**
  * A Stripe that answers slower than the app waits (the e2e server's STRIPE_TIMEOUT_MS is 5 s): every
@@ -73,6 +76,8 @@ test("a normal user gets the 403 page on every admin screen and 403 JSON from ev
     ["get", "/api/billing/admin/webhooks"],
     ["post", "/api/billing/admin/webhooks/evt_x/replay"],
     ["get", "/api/billing/admin/audit"],
+    ["get", "/api/billing/admin/webhook-endpoints"],
+    ["post", "/api/billing/admin/webhook-endpoints", { url: "https://example.com/hook", eventTypes: ["invoice.paid"] }],
     ["get", "/api/billing/admin/alerts"],
     ["post", "/api/billing/admin/alerts", { rule: "mrr_drop", enabled: false, percent: 10, windowDays: 7 }],
   ];
@@ -301,6 +306,48 @@ test.describe("on a 375 px phone, in dark mode", () => {
       await expectAccessible(page, `phone-dark${path.replaceAll("/", "-")}`);
     }
   });
+});
+
+test("outbound webhooks: an admin adds an endpoint, sees its signed test delivery, and replays it", async ({ page }) => {
+  // A real receiver on 127.0.0.1 (the e2e server sets OUTBOUND_WEBHOOKS_ALLOW_PRIVATE=true).
+  const received: Array<{ id: string; signature: string; body: string }> = [];
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      received.push({ id: String(req.headers["webhook-id"]), signature: String(req.headers["webhook-signature"]), body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/billing-events`;
+  try {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/admin/outbound-webhooks");
+    await page.getByLabel("Endpoint URL").fill(url);
+    await page.getByLabel("Description").fill("e2e receiver");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const secret = (await page.getByTestId("endpoint-secret").textContent()) ?? "";
+    expect(secret).toMatch(/^whsec_/);
+    const endpoint = page.getByTestId("webhook-endpoint").filter({ hasText: url });
+    await endpoint.getByRole("button", { name: "Send test event" }).click();
+    await expect(endpoint.getByText("Delivered (HTTP 204).")).toBeVisible();
+    const deliveries = page.getByTestId("webhook-delivery").filter({ hasText: url });
+    await expect(deliveries).toHaveCount(1);
+    await expect(deliveries.getByTestId("delivery-status")).toHaveText("delivered");
+    await expectAccessible(page, "admin-outbound-webhooks");
+    await deliveries.getByRole("button", { name: "Replay" }).click();
+    await expect(deliveries.getByText("Delivered (HTTP 204).")).toBeVisible();
+    await expect(deliveries).toHaveCount(2);
+    await expect(deliveries.filter({ has: page.getByTestId("replay-marker") }).getByTestId("delivery-status")).toHaveText("delivered");
+    // The same event twice, each signed with the secret the admin was shown.
+    expect(received).toHaveLength(2);
+    expect(received[1].id).toBe(received[0].id);
+    for (const request of received) expect(verifyWebhook(request.body, request.signature, secret)).toBe(true);
+  } finally {
+    receiver.closeAllConnections();
+    receiver.close();
+  }
 });
 
 test("revenue alerts: a rule's threshold and window saved from the console, shown from the saved row and audited; bad input is a 400", async ({ page }) => {

@@ -61,7 +61,7 @@ export const ROUTE_MATRIX: MatrixRow[] = [
     otherUser: { url: "/checkout?session={otherSession}", status: 404 },
   },
   { file: "app/admin/page.tsx", method: "GET", url: "/admin", access: "page", expect: { anonymous: 307, user: 403, admin: 200 } },
-  ...["/admin/alerts", "/admin/customers", "/admin/invoices", "/admin/operations", "/admin/promotions", "/admin/webhooks"].map(
+  ...["/admin/alerts", "/admin/customers", "/admin/invoices", "/admin/operations", "/admin/promotions", "/admin/webhooks", "/admin/outbound-webhooks"].map(
     (url): MatrixRow => ({ file: `app${url}/page.tsx`, method: "GET", url, access: "page", expect: { anonymous: 307, user: 403, admin: 200 } }),
   ),
   { file: "app/admin/customers/[id]/page.tsx", method: "GET", url: "/admin/customers/not-a-uuid", access: "page", expect: { anonymous: 307, user: 403, admin: 404 } },
@@ -133,6 +133,14 @@ export const ROUTE_MATRIX: MatrixRow[] = [
       ["app/api/billing/admin/promotions/route.ts", "GET", "/api/billing/admin/promotions", 200],
       ["app/api/billing/admin/promotions/route.ts", "POST", "/api/billing/admin/promotions", 400],
       ["app/api/billing/admin/promotions/[id]/deactivate/route.ts", "POST", "/api/billing/admin/promotions/promo_no_such_code/deactivate", 404],
+      ["app/api/billing/admin/webhook-endpoints/route.ts", "GET", "/api/billing/admin/webhook-endpoints", 200],
+      ["app/api/billing/admin/webhook-endpoints/route.ts", "POST", "/api/billing/admin/webhook-endpoints", 400],
+      ["app/api/billing/admin/webhook-endpoints/[id]/disable/route.ts", "POST", "/api/billing/admin/webhook-endpoints/not-a-uuid/disable", 404],
+      ["app/api/billing/admin/webhook-endpoints/[id]/enable/route.ts", "POST", "/api/billing/admin/webhook-endpoints/not-a-uuid/enable", 404],
+      ["app/api/billing/admin/webhook-endpoints/[id]/rotate-secret/route.ts", "POST", "/api/billing/admin/webhook-endpoints/not-a-uuid/rotate-secret", 404],
+      ["app/api/billing/admin/webhook-endpoints/[id]/test/route.ts", "POST", "/api/billing/admin/webhook-endpoints/not-a-uuid/test", 404],
+      ["app/api/billing/admin/webhook-endpoints/deliveries/route.ts", "GET", "/api/billing/admin/webhook-endpoints/deliveries?status=nonsense", 400],
+      ["app/api/billing/admin/webhook-endpoints/deliveries/[id]/replay/route.ts", "POST", "/api/billing/admin/webhook-endpoints/deliveries/not-a-uuid/replay", 404],
     ] as const
   ).map(([file, method, url, status]): MatrixRow => ({ file, method, url, access: "admin", expect: { anonymous: 401, user: 403, admin: status } })),
   // Usage API: a session or `Authorization: Bearer <api key>`; each caller sees only its own. API keys: a session only.

@@ -11,12 +11,19 @@ import { GET as customerRoute } from "@/app/api/billing/admin/users/[id]/route";
 import { POST as staffRoute } from "@/app/api/billing/admin/users/[id]/staff/route";
 import { POST as syncRoute } from "@/app/api/billing/admin/users/[id]/sync/route";
 import { GET as usersRoute } from "@/app/api/billing/admin/users/route";
+import { POST as disableEndpointRoute } from "@/app/api/billing/admin/webhook-endpoints/[id]/disable/route";
+import { POST as enableEndpointRoute } from "@/app/api/billing/admin/webhook-endpoints/[id]/enable/route";
+import { POST as rotateEndpointRoute } from "@/app/api/billing/admin/webhook-endpoints/[id]/rotate-secret/route";
+import { POST as testEndpointRoute } from "@/app/api/billing/admin/webhook-endpoints/[id]/test/route";
+import { POST as replayDeliveryRoute } from "@/app/api/billing/admin/webhook-endpoints/deliveries/[id]/replay/route";
+import { GET as deliveriesRoute } from "@/app/api/billing/admin/webhook-endpoints/deliveries/route";
+import { GET as endpointsRoute, POST as createEndpointRoute } from "@/app/api/billing/admin/webhook-endpoints/route";
 import { POST as replayRoute } from "@/app/api/billing/admin/webhooks/[id]/replay/route";
 import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route";
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
 import { POST as deactivatePromotionRoute } from "@/app/api/billing/admin/promotions/[id]/deactivate/route";
 import { GET as promotionsRoute, POST as createPromotionRoute } from "@/app/api/billing/admin/promotions/route";
-import { accounts, auditLog, memberships, customerLimitOverrides, invoices, revenueAlertRules, subscriptions, users, webhookEvents, type User } from "@/db/schema";
+import { accounts, auditLog, memberships, customerLimitOverrides, invoices, revenueAlertRules, subscriptions, users, webhookEndpoints, webhookEvents, type User } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -66,6 +73,14 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       [promotionsRoute as Handler, "GET", "/api/billing/admin/promotions"],
       [createPromotionRoute as Handler, "POST", "/api/billing/admin/promotions", { code: "SNEAKY", name: "Sneaky", percentOff: 50, duration: "forever" }],
       [deactivatePromotionRoute, "POST", "/api/billing/admin/promotions/promo_x/deactivate"],
+      [endpointsRoute as Handler, "GET", "/api/billing/admin/webhook-endpoints"],
+      [createEndpointRoute as Handler, "POST", "/api/billing/admin/webhook-endpoints", { url: "http://127.0.0.1:9/sneaky", eventTypes: ["invoice.paid"] }],
+      [disableEndpointRoute, "POST", "/api/billing/admin/webhook-endpoints/00000000-0000-4000-8000-000000000000/disable"],
+      [enableEndpointRoute, "POST", "/api/billing/admin/webhook-endpoints/00000000-0000-4000-8000-000000000000/enable"],
+      [rotateEndpointRoute, "POST", "/api/billing/admin/webhook-endpoints/00000000-0000-4000-8000-000000000000/rotate-secret"],
+      [testEndpointRoute, "POST", "/api/billing/admin/webhook-endpoints/00000000-0000-4000-8000-000000000000/test"],
+      [deliveriesRoute as Handler, "GET", "/api/billing/admin/webhook-endpoints/deliveries"],
+      [replayDeliveryRoute, "POST", "/api/billing/admin/webhook-endpoints/deliveries/00000000-0000-4000-8000-000000000000/replay"],
     ];
     for (const [handler, method, path, body] of routes) {
       const id = path.split("/")[5] ?? "x";
@@ -78,6 +93,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, target.id))).toEqual([]);
     expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id))).toEqual([]);
     expect((await env.stripe.promotionCodes.list({ code: "SNEAKY" })).data).toEqual([]);
+    expect(await env.database.db.select().from(webhookEndpoints)).toEqual([]);
     expect(await env.database.db.select({ enabled: revenueAlertRules.enabled }).from(revenueAlertRules).where(eq(revenueAlertRules.rule, "mrr_drop"))).toEqual([{ enabled: true }]);
   });
 

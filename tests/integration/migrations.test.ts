@@ -23,6 +23,8 @@ const EXPECTED_TABLES = [
   "notifications",
   "oauth_identities",
   "operator_alerts",
+  "outbound_deliveries",
+  "outbound_events",
   "password_reset_tokens",
   "rate_limits",
   "revenue_alert_rules",
@@ -36,6 +38,7 @@ const EXPECTED_TABLES = [
   "usage_levels",
   "usage_reservations",
   "users",
+  "webhook_endpoints",
   "webhook_events",
 ];
 

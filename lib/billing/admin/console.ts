@@ -12,6 +12,17 @@ import { lastReconciliation, listAuditLog, listNotifications, retryNotification,
 import { createPromotion, deactivatePromotion, listPromotions, type PromotionInput } from "./promotions";
 import { listRevenueAlerts, updateRevenueAlertRule, type RevenueAlertInput } from "./revenue-alerts";
 import { getWebhookEvent, listWebhookEvents, replayWebhookEvent, type WebhookListQuery } from "./webhooks";
+import {
+  createEndpoint,
+  listDeliveries,
+  listEndpoints,
+  replayDelivery,
+  rotateEndpointSecret,
+  sendTestEvent,
+  setEndpointEnabled,
+  type DeliveryListQuery,
+  type EndpointInput,
+} from "@/lib/webhooks-out/admin";
 import { getEntitlement } from "../entitlements";
 import { smtpConfigured } from "../notifications";
 import { forgetEntitlement } from "../metering/context";
@@ -61,6 +72,22 @@ export const saveRevenueAlertRule = async (input: RevenueAlertInput, actorUserId
 export const grantStaffPlan = async (accountId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), accountId, grant, actorUserId);
 export const syncCustomer = async (accountId: string, actorUserId: string) => syncCustomerFromStripe(await getDb(), accountId, actorUserId);
 export const replayEvent = async (id: string, actorUserId: string) => replayWebhookEvent(await getDb(), id, actorUserId);
+
+/** Outbound webhooks to the product's own systems (lib/webhooks-out/admin.ts). */
+export const adminWebhookEndpoints = async () => ({ endpoints: await listEndpoints(await getDb()) });
+export const adminWebhookDeliveries = async (query: DeliveryListQuery) => listDeliveries(await getDb(), query);
+/** The Outbound webhooks screen: the endpoints and a page of the delivery log. */
+export async function adminOutboundWebhooks(query: DeliveryListQuery) {
+  const db = await getDb();
+  const [endpoints, log] = await Promise.all([listEndpoints(db), listDeliveries(db, query)]);
+  return { endpoints, ...log };
+}
+export const createWebhookEndpoint = async (input: EndpointInput, actorUserId: string) => createEndpoint(await getDb(), input, actorUserId);
+export const enableWebhookEndpoint = async (id: string, enabled: boolean, actorUserId: string) => setEndpointEnabled(await getDb(), id, enabled, actorUserId);
+export const rotateWebhookEndpointSecret = async (id: string, actorUserId: string) => rotateEndpointSecret(await getDb(), id, actorUserId);
+export const testWebhookEndpoint = async (id: string, actorUserId: string) => sendTestEvent(await getDb(), id, actorUserId);
+export const replayWebhookDelivery = async (id: string, actorUserId: string) => replayDelivery(await getDb(), id, actorUserId);
+
 export const retryOutboxNotification = async (id: string, actorUserId: string) => retryNotification(await getDb(), id, actorUserId);
 
 /** Sets a limit override and answers the customer's effective limits afterwards. */

@@ -8,6 +8,7 @@ import type { Database } from "@/db/client";
 import { accounts, auditLog, billingCustomers, customerLimitOverrides, subscriptions } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import { listInvoicesForCustomer, listSubscriptionsForCustomer } from "@/lib/stripe/gateway";
+import { emitLimitOverrideChanged } from "@/lib/webhooks-out/billing-events";
 import { METER_IDS } from "../plans";
 import { recordSubscriptionChanges, lockTrackedState } from "../subscription-history";
 import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../sync";
@@ -82,6 +83,7 @@ export async function setLimitOverride(db: Database, accountId: string, input: L
       targetId: accountId,
       data: { meter: input.meter, limit: input.limit },
     });
+    await emitLimitOverrideChanged(tx, accountId, input.meter, input.limit);
   });
 }
 

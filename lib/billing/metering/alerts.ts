@@ -4,6 +4,7 @@ import { accounts, memberships, usageAlerts } from "@/db/schema";
 import { ROLES_THAT_MANAGE } from "@/lib/accounts/access";
 import { logger } from "@/lib/logger";
 import { formatDate } from "@/lib/format";
+import { emitUsageThresholdReached } from "@/lib/webhooks-out/billing-events";
 import { queueNotification } from "../notifications";
 import { METERS, isMeterId, type MeterDefinition, type MeterId } from "../plans";
 import type { Entitlement } from "../entitlements";
@@ -85,6 +86,7 @@ export async function recordUsageAlerts(accountId: string, result: UsageResult, 
           sourceEventId: `usage_alert:${accountId}:${result.meter}:${result.resetsAt}:${threshold}`,
           ...alertText(result.meter, threshold, result),
         });
+        await emitUsageThresholdReached(tx, accountId, { meter: result.meter, threshold, used: result.used, limit: result.limit ?? 0, resetsAt: result.resetsAt });
       }
       return rows.map((r) => r.threshold);
     });

@@ -5,6 +5,7 @@ import { recordAlert, type AlertKind } from "@/lib/alerts";
 import { logger } from "@/lib/logger";
 import { applySetupPaymentMethod, hasDefaultPaymentMethod, isResourceMissing, retrieveCustomerState } from "@/lib/stripe/gateway";
 import { idOf } from "@/lib/stripe/mapping";
+import { emitInvoiceEvent } from "@/lib/webhooks-out/billing-events";
 import { queueNotification, type NotificationKind } from "../notifications";
 import { findPlan } from "../plans";
 import {
@@ -130,9 +131,11 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
       if (type === "invoice.paid" && result.status === "synced") {
         const { accountId, total, currency } = result.row;
         logger.info({ eventId: event.id, invoiceId: invoice.id, accountId, total, currency }, "invoice paid");
+        await emitInvoiceEvent(tx, "invoice.paid", result.row, event.id);
       }
       if (fetchedSubscription) await storeStripeSubscription(tx, fetchedSubscription);
       if (type === "invoice.payment_failed" && result.status === "synced") {
+        await emitInvoiceEvent(tx, "invoice.payment_failed", result.row, event.id);
         await recordAlert(tx, {
           kind: "payment_failed",
           dedupeKey: `payment_failed:${event.id}`,
