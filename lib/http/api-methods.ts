@@ -29,6 +29,7 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/billing/card": ["POST"],
   "/api/billing/checkout": ["POST"],
   "/api/billing/checkout/status": ["GET"],
+  "/api/billing/details": ["GET", "POST"],
   "/api/billing/entitlements": ["GET"],
   "/api/billing/invoices": ["GET"],
   "/api/billing/levels": ["GET", "POST"],
