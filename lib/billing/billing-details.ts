@@ -138,12 +138,13 @@ export async function updateBillingDetails(account: { id: string; email: string;
   const { address } = input;
   await updateCustomerNameAndAddress(customerId, {
     name: input.name,
+    // Empty parts are left out (Stripe refuses empty strings there); the address is replaced as a whole.
     address: {
       line1: address.line1,
-      line2: address.line2 || "",
+      ...(address.line2 ? { line2: address.line2 } : {}),
       city: address.city,
-      postal_code: address.postalCode || "",
-      state: address.state || "",
+      ...(address.postalCode ? { postal_code: address.postalCode } : {}),
+      ...(address.state ? { state: address.state } : {}),
       country: address.country,
     },
   });
