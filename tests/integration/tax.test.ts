@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { GET as detailsGet, POST as detailsPost } from "@/app/api/billing/details/route";
 import { POST as trialRoute } from "@/app/api/billing/trial/route";
-import { billingCustomers, invoices, subscriptions, trialUses, type User } from "@/db/schema";
+import { billingCustomers, invoices, subscriptions, trialUses, webhookEvents, type User } from "@/db/schema";
 import { getBillingOverview } from "@/lib/billing/overview";
 import { lookupKeyFor } from "@/lib/billing/plans";
 import { DATABASE_KINDS } from "../helpers/db";
@@ -110,6 +110,9 @@ describe.each(DATABASE_KINDS)("Stripe Tax on %s", (kind) => {
 
     const overview = await getBillingOverview(user.id, "owner", { invoicePageSize: 10 });
     expect(overview.taxIds).toEqual([{ type: "eu_vat", value: "FR12345678901" }]);
+    // Stripe's customer.tax_id.created is applied too (re-reading the customer's tax IDs).
+    const taxIdEvents = await env.database.db.select().from(webhookEvents).where(eq(webhookEvents.type, "customer.tax_id.created"));
+    expect(taxIdEvents.map((e) => e.status)).toContain("processed");
     expect(overview.invoices?.invoices[0].taxes.every((t) => t.reason === "reverse_charge")).toBe(true);
   });
 
