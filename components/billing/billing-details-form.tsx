@@ -116,7 +116,8 @@ export function BillingDetailsForm({ accountId }: { accountId: string }) {
       {view?.taxEnabled && (
         <p className="text-sm text-gray-600">Taxes on your invoices are computed from this address. Businesses: add your VAT or GST ID.</p>
       )}
-      <div className="grid gap-4 sm:grid-cols-2">
+      {/* Disabled until the saved details are loaded, so nothing typed meanwhile is overwritten. */}
+      <fieldset disabled={!view} className="grid gap-4 sm:grid-cols-2">
         {input("name", "Company or full name", { required: true, maxLength: 200, autoComplete: "organization" })}
         {input("country", "Country (two-letter code, e.g. DE)", { required: true, maxLength: 2, autoComplete: "country" })}
         {input("line1", "Address", { required: true, maxLength: 200, autoComplete: "address-line1" })}
@@ -137,7 +138,7 @@ export function BillingDetailsForm({ accountId }: { accountId: string }) {
           </select>
         </div>
         {input("taxValue", "VAT / GST ID (businesses, optional)", { maxLength: 50, placeholder: "DE123456789" })}
-      </div>
+      </fieldset>
       {view && view.taxIds.length > 0 && (
         <p className="text-sm text-gray-600" data-testid="billing-tax-ids">
           On file: {view.taxIds.map((t) => `${taxIdLabel(t)}${t.verification ? ` (${t.verification})` : ""}`).join(", ")}
