@@ -206,6 +206,28 @@ export const rateLimits = pgTable(
   (t) => [index("rate_limits_expire_idx").on(t.expire)],
 );
 
+/** A customer's tax ID (VAT, GST, …) as Stripe names it: `eu_vat` / `DE123456789`. */
+export interface CustomerTaxId {
+  type: string;
+  value: string;
+}
+
+/** One tax line of an invoice: Stripe's `total_taxes` entry, with the rate's name and percentage. */
+export interface InvoiceTaxLine {
+  /** Minor units; 0 for reverse charge or where the seller does not collect. */
+  amount: number;
+  /** The rate's percentage (20 for 20 %), null when no rate applied. */
+  rate: number | null;
+  /** "VAT", "GST", "Sales Tax", … ("Tax" when the rate is unknown). */
+  displayName: string;
+  /** Included in the price (true) or added on top (false). */
+  inclusive: boolean;
+  /** Stripe's taxability reason: standard_rated, reverse_charge, not_collecting, … */
+  reason: string | null;
+  /** The rate's jurisdiction (DE, US-CA, …), when there is a rate. */
+  jurisdiction: string | null;
+}
+
 /** One payment-provider customer per user (Stripe today). */
 export const billingCustomers = pgTable(
   "billing_customers",
@@ -217,6 +239,10 @@ export const billingCustomers = pgTable(
     provider: text("provider").notNull().default("stripe"),
     providerCustomerId: text("provider_customer_id").notNull(),
     email: text("email"),
+    /** The customer's tax IDs as Stripe has them (customer events and the billing details form keep it current). */
+    taxIds: jsonb("tax_ids").$type<CustomerTaxId[]>().notNull().default([]),
+    /** When `tax_ids` was read from Stripe (ms): an older read never overwrites a newer one. */
+    taxIdsVersion: bigint("tax_ids_version", { mode: "number" }).notNull().default(0),
     deletedAt: ts("deleted_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -351,6 +377,10 @@ export const invoices = pgTable(
     periodStart: ts("period_start"),
     periodEnd: ts("period_end"),
     paidAt: ts("paid_at"),
+    /** The invoice's tax lines (Stripe's `total_taxes`, with each rate's name and percentage). */
+    taxes: jsonb("taxes").$type<InvoiceTaxLine[]>().notNull().default([]),
+    /** The customer's tax IDs printed on the invoice (Stripe's `customer_tax_ids`). */
+    customerTaxIds: jsonb("customer_tax_ids").$type<CustomerTaxId[]>().notNull().default([]),
     providerCreatedAt: ts("provider_created_at").notNull(),
     sourceVersion: bigint("source_version", { mode: "number" }).notNull().default(0),
     createdAt: createdAt(),

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   "no_billing_customer",
   "already_on_plan",
   "invalid_promotion_code",
+  "invalid_tax_id",
+  "billing_address_required",
   "request_aborted",
   // 401 / 403: who you are and what you may do
   "unauthorized",

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { BillingDetailsForm } from "@/components/billing/billing-details-form";
 import { ChangePlan, type PlanOption } from "@/components/billing/change-plan";
 import { INVOICE_PAGE_SIZE } from "@/components/billing/constants";
 import { CreditsSection } from "@/components/billing/credits-section";
@@ -91,6 +92,27 @@ export default async function BillingPage() {
             <LazyApiKeys accountId={account.id} initial={apiKeys}>
               <ApiKeysPlaceholder keys={apiKeys} />
             </LazyApiKeys>
+          </Card>
+        </section>
+      )}
+
+      {overview.canManage && (
+        <section id="billing-details" aria-labelledby="billing-details-heading" className="scroll-mt-6">
+          <Card className="space-y-4">
+            <h2 id="billing-details-heading" className="text-lg font-semibold">
+              Billing details
+            </h2>
+            {account.kind === "personal" ? (
+              <BillingDetailsForm accountId={account.id} />
+            ) : (
+              <p className="text-sm text-gray-600">
+                The organization&apos;s company name, address and VAT ID are set in{" "}
+                <Link href="/settings/organization#billing-details" className="font-medium underline">
+                  its settings
+                </Link>
+                {overview.taxIds.length > 0 ? ` (tax IDs on file: ${overview.taxIds.map((t) => t.value).join(", ")})` : ""}.
+              </p>
+            )}
           </Card>
         </section>
       )}

@@ -1,11 +1,12 @@
 import Link from "next/link";
 import { LocalTime } from "@/components/local-time";
 import type { AdminInvoiceRow } from "@/lib/billing/admin/invoices";
+import { InvoiceTaxCell } from "@/components/billing/tax-lines";
 import { formatMoney, invoiceStatusLabel } from "@/lib/format";
 import { DataTable, EmptyRow, Td, Th, linkClass } from "./table";
 
 export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: { invoices: AdminInvoiceRow[]; caption: string; showCustomer?: boolean }) {
-  const cols = showCustomer ? 7 : 6;
+  const cols = showCustomer ? 8 : 7;
   return (
     <DataTable caption={caption} testId="invoices-table">
       <thead className="bg-gray-50">
@@ -14,6 +15,7 @@ export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: {
           {showCustomer && <Th>Customer</Th>}
           <Th>Status</Th>
           <Th className="text-right">Total</Th>
+          <Th>Tax</Th>
           <Th className="text-right">Paid</Th>
           <Th className="text-right">Attempts</Th>
           <Th>Date</Th>
@@ -45,6 +47,9 @@ export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: {
             )}
             <Td>{invoiceStatusLabel(inv.status)}</Td>
             <Td className="text-right tabular-nums">{formatMoney(inv.total, inv.currency)}</Td>
+            <Td>
+              <InvoiceTaxCell taxes={inv.taxes ?? []} customerTaxIds={inv.customerTaxIds ?? []} currency={inv.currency} />
+            </Td>
             <Td className="text-right tabular-nums">
               {formatMoney(inv.amountPaid - inv.amountRefunded, inv.currency)}
               {inv.amountRefunded > 0 && <span className="block text-xs text-gray-600">{formatMoney(inv.amountRefunded, inv.currency)} refunded</span>}

@@ -7,6 +7,7 @@ import type { InvoiceView } from "@/lib/billing/invoices";
 import { formatMoney, formatShortDate, invoiceStatusLabel } from "@/lib/format";
 import { callApi, isHttpUrl } from "./api";
 import { INVOICE_PAGE_SIZE } from "./constants";
+import { InvoiceTaxCell } from "./tax-lines";
 
 const STATUS_TONES: Record<string, string> = {
   paid: "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-200",
@@ -64,6 +65,9 @@ export function InvoiceTable({ accountId, initial, initialCursor }: { accountId:
                 Amount
               </th>
               <th scope="col" className="py-2 pr-4 font-medium">
+                Tax
+              </th>
+              <th scope="col" className="py-2 pr-4 font-medium">
                 Status
               </th>
               <th scope="col" className="py-2 font-medium">
@@ -83,6 +87,9 @@ export function InvoiceTable({ accountId, initial, initialCursor }: { accountId:
                     </time>
                   </td>
                   <td className="py-2 pr-4 text-right tabular-nums">{formatMoney(invoice.total, invoice.currency)}</td>
+                  <td className="py-2 pr-4">
+                    <InvoiceTaxCell taxes={invoice.taxes ?? []} customerTaxIds={invoice.customerTaxIds ?? []} currency={invoice.currency} />
+                  </td>
                   <td className="py-2 pr-4">
                     <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_TONES[invoice.status] ?? "bg-gray-100 text-gray-700"}`}>
                       {invoiceStatusLabel(invoice.status)}

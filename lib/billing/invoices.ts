@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { invoices } from "@/db/schema";
+import { invoices, type CustomerTaxId, type InvoiceTaxLine } from "@/db/schema";
 import { cursorDate, cursorUuid, decodeCursor, encodeCursor } from "@/lib/pagination";
 import { badRequest } from "@/lib/errors";
 
@@ -18,6 +18,10 @@ export interface InvoiceView {
   periodEnd: string | null;
   hostedInvoiceUrl: string | null;
   invoicePdf: string | null;
+  /** Tax lines (VAT 19 %, reverse charge, …); empty without tax. */
+  taxes: InvoiceTaxLine[];
+  /** The customer's tax IDs the invoice carries. */
+  customerTaxIds: CustomerTaxId[];
 }
 
 /**
@@ -73,6 +77,8 @@ export async function listUserInvoices(accountId: string, options: { limit: numb
       periodEnd: row.periodEnd?.toISOString() ?? null,
       hostedInvoiceUrl: row.hostedInvoiceUrl,
       invoicePdf: row.invoicePdf,
+      taxes: row.taxes,
+      customerTaxIds: row.customerTaxIds,
     })),
     nextCursor: rows.length > options.limit && last ? encodeCursor([last.providerCreatedAt, last.number ?? "", last.id]) : null,
   };

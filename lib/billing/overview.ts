@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import type { MembershipRole } from "@/db/schema";
+import type { CustomerTaxId, MembershipRole } from "@/db/schema";
 import { canManage } from "@/lib/accounts/access";
 import { listApiKeys, type ApiKeyView } from "@/lib/auth/api-keys";
 import { findBillingCustomer } from "./customers";
@@ -33,6 +33,8 @@ export interface BillingOverview {
   hasBillingAccount: boolean;
   /** Null for members, who see the plan and usage but not the invoices or API keys. */
   invoices: { invoices: InvoiceView[]; nextCursor: string | null } | null;
+  /** The customer's tax IDs (VAT, GST, …) as last read from Stripe; empty for members and before any. */
+  taxIds: CustomerTaxId[];
   apiKeys: ApiKeyView[] | null;
   /**
    * A trial (or a subscription paused at its end) with no card on file, for those who manage the
@@ -89,6 +91,7 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     canManage: manages,
     hasBillingAccount: Boolean(customer && !customer.deletedAt),
     invoices,
+    taxIds: customer && !customer.deletedAt ? customer.taxIds : [],
     apiKeys,
     discounts,
     credits,

@@ -313,6 +313,14 @@ export const FREE_PLAN_ID: PlanId = "free";
  */
 export const LAUNCH_PROMOTION_CODE: string | null = null;
 
+/**
+ * How every catalog price states tax (Stripe's `tax_behavior`): "exclusive" adds tax on top of the listed price,
+ * "inclusive" carves it out of it. Needed for Stripe Tax (STRIPE_TAX=on, lib/billing/tax-settings.ts); set on every
+ * price `npm run stripe:setup` makes, whether tax is on or not. Stripe cannot change it once set: changing it here
+ * makes new prices.
+ */
+export const PRICE_TAX_BEHAVIOR: "exclusive" | "inclusive" = "exclusive";
+
 const byId = new Map<string, Plan>(PLANS.map((p) => [p.id, p]));
 
 export function findPlan(id: string | null | undefined): Plan | undefined {

@@ -3,12 +3,12 @@
  * version (the time we started reading from Stripe); a row only moves forward, so webhooks that
  * arrive late, twice or concurrently can never put back an older state.
  */
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, lte, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { billingCustomers, invoices, subscriptions, type Subscription } from "@/db/schema";
+import { billingCustomers, invoices, subscriptions, type CustomerTaxId, type Subscription } from "@/db/schema";
 import { excludedSet } from "@/db/upsert";
-import { retrieveInvoice, retrieveSubscriptionState, type PendingPriceChange } from "@/lib/stripe/gateway";
-import { invoiceSnapshot, subscriptionSnapshot } from "@/lib/stripe/mapping";
+import { retrieveInvoice, retrieveSubscriptionState, retrieveTaxRates, type PendingPriceChange } from "@/lib/stripe/gateway";
+import { invoiceSnapshot, invoiceTaxRateIds, subscriptionSnapshot } from "@/lib/stripe/mapping";
 import { fetchCustomerForOwnership, resolveCustomerOwner, type FetchedCustomer } from "./customers";
 import { parseLookupKey } from "./plans";
 import { inTransaction, lockTrackedState, recordSubscriptionChanges } from "./subscription-history";
@@ -175,6 +175,8 @@ const INVOICE_SYNCED_COLUMNS = [
   "periodStart",
   "periodEnd",
   "paidAt",
+  "taxes",
+  "customerTaxIds",
   "providerCreatedAt",
   "sourceVersion",
 ] as const;
@@ -188,7 +190,8 @@ export interface FetchedInvoice {
 /** Network phase for an invoice. */
 export async function fetchStripeInvoice(db: Queryable, invoiceId: string): Promise<FetchedInvoice> {
   const version = Date.now();
-  const snapshot = invoiceSnapshot(await retrieveInvoice(invoiceId));
+  const invoice = await retrieveInvoice(invoiceId);
+  const snapshot = invoiceSnapshot(invoice, await retrieveTaxRates(invoiceTaxRateIds(invoice)));
   const customer = snapshot.providerCustomerId ? await fetchCustomerForOwnership(db, snapshot.providerCustomerId) : null;
   return { version, snapshot, customer };
 }
@@ -214,13 +217,33 @@ export async function storeStripeInvoice(db: Queryable, fetched: FetchedInvoice)
   return row ? { status: "synced", row } : { status: "stale" };
 }
 
-/** customer.updated / customer.deleted: keep the email current, or mark the link deleted. */
+/**
+ * customer.updated / customer.deleted / customer.tax_id.*: keep the email and tax IDs current, or mark the link
+ * deleted. The tax IDs were read at `version`: an older read never overwrites a newer one.
+ */
 export async function syncStripeCustomer(
   db: Queryable,
-  customer: { id: string; email?: string | null; deleted?: boolean },
+  customer: { id: string; email?: string | null; deleted?: boolean; taxIds?: CustomerTaxId[]; version?: number },
 ): Promise<void> {
+  const where = and(eq(billingCustomers.provider, "stripe"), eq(billingCustomers.providerCustomerId, customer.id));
+  if (customer.deleted) {
+    await db.update(billingCustomers).set({ deletedAt: new Date() }).where(where);
+    return;
+  }
+  await db.update(billingCustomers).set({ email: customer.email ?? null }).where(where);
+  if (customer.taxIds && customer.version !== undefined) await storeCustomerTaxIds(db, customer.id, customer.taxIds, customer.version);
+}
+
+/** The customer's tax IDs as read from Stripe at `version` (ms), unless a newer read was stored already. */
+export async function storeCustomerTaxIds(db: Queryable, providerCustomerId: string, taxIds: CustomerTaxId[], version: number): Promise<void> {
   await db
     .update(billingCustomers)
-    .set(customer.deleted ? { deletedAt: new Date() } : { email: customer.email ?? null })
-    .where(and(eq(billingCustomers.provider, "stripe"), eq(billingCustomers.providerCustomerId, customer.id)));
+    .set({ taxIds: taxIds.map(({ type, value }) => ({ type, value })), taxIdsVersion: version })
+    .where(
+      and(
+        eq(billingCustomers.provider, "stripe"),
+        eq(billingCustomers.providerCustomerId, providerCustomerId),
+        lte(billingCustomers.taxIdsVersion, version),
+      ),
+    );
 }

@@ -17,12 +17,15 @@ import {
   createTrialSubscription,
   expireOpenSubscriptionCheckouts,
   hasDefaultPaymentMethod,
+  retrieveCustomerBillingDetails,
 } from "@/lib/stripe/gateway";
+import { billingAddressRequired, hasTaxLocation } from "./billing-details";
 import { prepareNewSubscription, purchasablePlan, type BillingAccount } from "./checkout";
 import { findBillingCustomer } from "./customers";
 import type { BillingInterval } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
+import { stripeTaxEnabled } from "./tax-settings";
 import { databaseTrialUsed, stripeTrialUsed } from "./trial";
 
 const trialAlreadyUsed = () =>
@@ -34,6 +37,8 @@ export async function startTrialWithoutCard(account: BillingAccount, planId: str
   if (!plan.trialWithoutCard || plan.trialDays <= 0) throw badRequest(`${plan.name} has no trial without a card.`, { field: "plan" });
   const { db, quantity, price, metered, customer, known } = await prepareNewSubscription(account, plan, interval);
   if (stripeTrialUsed(known) || (await databaseTrialUsed(db, account.id, customer.id))) throw trialAlreadyUsed();
+  // Stripe Tax places the customer by its address: without one there is no trial to start (nothing is claimed).
+  if (stripeTaxEnabled() && !hasTaxLocation((await retrieveCustomerBillingDetails(customer.providerCustomerId)).address)) throw billingAddressRequired();
   // The claim: one row per account and per Stripe customer; a concurrent start finds it taken.
   const claimed = await db
     .insert(trialUses)

@@ -38,6 +38,7 @@ export const API_METHODS: Record<string, readonly string[]> = {
   "/api/billing/checkout/status": ["GET"],
   "/api/billing/credits/auto-top-up": ["POST"],
   "/api/billing/credits/checkout": ["POST"],
+  "/api/billing/details": ["GET", "POST"],
   "/api/billing/entitlements": ["GET"],
   "/api/billing/invoices": ["GET"],
   "/api/billing/levels": ["GET", "POST"],

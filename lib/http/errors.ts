@@ -8,6 +8,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   already_on_plan: 400,
   // Unknown, inactive, expired, used up or not for this customer or purchase: Stripe's reason in the message.
   invalid_promotion_code: 400,
+  invalid_tax_id: 400,
+  billing_address_required: 400,
   // The client hung up mid-body; nobody reads this answer, but it must not look like an outage.
   request_aborted: 400,
   unauthorized: 401,

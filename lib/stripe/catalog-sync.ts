@@ -1,7 +1,8 @@
 import type Stripe from "stripe";
 import { CANCEL_MODE, PORTAL_SUBSCRIPTION_UPDATE } from "@/lib/billing/plan-change-policy";
-import { catalogPrices, purchasablePlans, type Plan } from "@/lib/billing/plans";
-import { listAll, MANAGED_BY, type CatalogChange } from "./managed";
+import { catalogPrices, PRICE_TAX_BEHAVIOR, purchasablePlans, type Plan } from "@/lib/billing/plans";
+import { stripeTaxEnabled } from "@/lib/billing/tax-settings";
+import { ensureTaxBehavior, listAll, MANAGED_BY, taxBehaviorSettable, type CatalogChange } from "./managed";
 import { syncMeteredPrices } from "./meter-catalog";
 
 async function syncProduct(stripe: Stripe, plan: Plan, existing: Stripe.Product | undefined): Promise<CatalogChange & { product: Stripe.Product }> {
@@ -27,9 +28,11 @@ function priceMatches(price: Stripe.Price, productId: string, unitAmount: number
     price.unit_amount === unitAmount &&
     price.currency === plan.currency &&
     price.recurring?.interval === interval &&
-    price.recurring?.interval_count === 1
+    price.recurring?.interval_count === 1 &&
+    taxBehaviorSettable(price)
   );
 }
+
 
 /**
  * The portal follows the app's plan-change policy (lib/billing/plan-change-policy.ts): cards,
@@ -38,7 +41,8 @@ function priceMatches(price: Stripe.Price, productId: string, unitAmount: number
  */
 function desiredPortalFeatures() {
   return {
-    customer_update: { enabled: true, allowed_updates: ["email" as const, "address" as const] },
+    // With Stripe Tax on, customers also keep their business name and tax IDs current (STRIPE_TAX).
+    customer_update: { enabled: true, allowed_updates: portalCustomerUpdates() },
     invoice_history: { enabled: true },
     payment_method_update: { enabled: true },
     subscription_cancel: { enabled: true, mode: CANCEL_MODE, proration_behavior: "none" as const },
@@ -46,10 +50,17 @@ function desiredPortalFeatures() {
   };
 }
 
+function portalCustomerUpdates(): Array<"email" | "address" | "name" | "tax_id"> {
+  return stripeTaxEnabled() ? ["email", "address", "name", "tax_id"] : ["email", "address"];
+}
+
 function portalMatches(config: Stripe.BillingPortal.Configuration): boolean {
   const f = config.features;
+  const updates = [...(f.customer_update.allowed_updates ?? [])].sort().join(",");
   return (
     config.active &&
+    f.customer_update.enabled &&
+    updates === [...portalCustomerUpdates()].sort().join(",") &&
     f.invoice_history.enabled &&
     f.payment_method_update.enabled &&
     f.subscription_cancel.enabled &&
@@ -88,7 +99,8 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
     let priceId: string;
     if (current && priceMatches(current, productId, entry.unitAmount, entry.plan, entry.interval)) {
       priceId = current.id;
-      changes.push({ object: "price", key: entry.lookupKey, action: "unchanged", id: priceId });
+      const taxed = await ensureTaxBehavior(stripe, current);
+      changes.push({ object: "price", key: entry.lookupKey, action: taxed ? "updated" : "unchanged", id: priceId, ...(taxed ? { detail: `tax_behavior ${PRICE_TAX_BEHAVIOR}` } : {}) });
     } else {
       // Prices are immutable in Stripe: a new amount is a new price that takes over the lookup key.
       const created = await stripe.prices.create({
@@ -98,6 +110,7 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
         recurring: { interval: entry.interval },
         lookup_key: entry.lookupKey,
         transfer_lookup_key: true,
+        tax_behavior: PRICE_TAX_BEHAVIOR,
         metadata: { plan_id: entry.plan.id, interval: entry.interval, managed_by: MANAGED_BY },
       });
       priceId = created.id;

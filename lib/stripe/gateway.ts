@@ -5,6 +5,7 @@
 import type Stripe from "stripe";
 import { IMMEDIATE_PAYMENT_BEHAVIOR, IMMEDIATE_PRORATION } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";
+import { stripeTaxEnabled } from "@/lib/billing/tax-settings";
 import { MANAGED_BY } from "./managed";
 import { getStripe } from "./client";
 import { stripeErrorType } from "./errors";
@@ -140,13 +141,18 @@ export const retrieveCustomer = (id: string) => getStripe().customers.retrieve(i
 
 export const retrieveCheckoutSession = (id: string) => getStripe().checkout.sessions.retrieve(id);
 
-/** The customer as Stripe has it now: `deleted` when it was deleted or Stripe no longer knows it. */
-export async function retrieveCustomerState(id: string): Promise<{ id: string; email: string | null; deleted: boolean }> {
+/** The customer as Stripe has it now: `deleted` when it was deleted or Stripe no longer knows it; its tax IDs, read at `version` (ms). */
+export async function retrieveCustomerState(
+  id: string,
+): Promise<{ id: string; email: string | null; deleted: boolean; taxIds: Array<{ type: string; value: string }>; version: number }> {
+  const version = Date.now();
   try {
-    const customer = await getStripe().customers.retrieve(id);
-    return { id, email: "deleted" in customer && customer.deleted ? null : (customer as Stripe.Customer).email, deleted: Boolean(customer.deleted) };
+    const customer = await getStripe().customers.retrieve(id, { expand: ["tax_ids"] });
+    if ("deleted" in customer && customer.deleted) return { id, email: null, deleted: true, taxIds: [], version };
+    const live = customer as Stripe.Customer;
+    return { id, email: live.email, deleted: false, taxIds: (live.tax_ids?.data ?? []).map((t) => ({ type: t.type, value: t.value })), version };
   } catch (error) {
-    if (isResourceMissing(error)) return { id, email: null, deleted: true };
+    if (isResourceMissing(error)) return { id, email: null, deleted: true, taxIds: [], version };
     throw error;
   }
 }
@@ -242,6 +248,16 @@ export async function expireOpenSubscriptionCheckouts(customerId: string): Promi
   }
 }
 
+/**
+ * What every Checkout Session the app creates adds for Stripe Tax (STRIPE_TAX=on; nothing when off): tax computed
+ * by Stripe, the buyer's billing address (asked for when the customer has none) and tax ID (business purchases)
+ * collected and saved to the existing customer (`customer_update`; Stripe needs the name saved with a tax ID).
+ */
+export function checkoutTaxParams(): Pick<Stripe.Checkout.SessionCreateParams, "automatic_tax" | "tax_id_collection" | "customer_update"> {
+  if (!stripeTaxEnabled()) return {};
+  return { automatic_tax: { enabled: true }, tax_id_collection: { enabled: true }, customer_update: { address: "auto", name: "auto" } };
+}
+
 export function createSubscriptionCheckout(params: {
   customerId: string;
   accountId: string;
@@ -273,6 +289,7 @@ export function createSubscriptionCheckout(params: {
         metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval },
       },
       metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval },
+      ...checkoutTaxParams(),
       ...(params.embedded
         ? { ui_mode: "embedded_page" as const, return_url: params.successUrl }
         : { success_url: params.successUrl, cancel_url: params.cancelUrl }),
@@ -304,6 +321,8 @@ export function createTrialSubscription(params: {
       trial_period_days: params.trialDays,
       trial_settings: { end_behavior: { missing_payment_method: params.endBehavior } },
       payment_settings: { save_default_payment_method: "on_subscription" },
+      // Stripe Tax needs the customer's address (checked first: trial-start.ts).
+      ...(stripeTaxEnabled() ? { automatic_tax: { enabled: true } } : {}),
       metadata: { accountId: params.accountId, planId: params.planId, interval: params.interval, trial: "without_card" },
     },
     { idempotencyKey: params.idempotencyKey },
@@ -504,6 +523,68 @@ export async function* listSubscriptionsForCustomer(customerId: string): AsyncGe
 
 export async function* listInvoicesForCustomer(customerId: string): AsyncGenerator<Stripe.Invoice> {
   yield* getStripe().invoices.list({ customer: customerId, limit: 100 });
+}
+
+/** A customer's billing details: what Stripe Tax and the invoices use. */
+export interface CustomerBillingDetails {
+  name: string | null;
+  address: Stripe.Address | null;
+  taxIds: Array<{ id: string; type: string; value: string; verification: string | null }>;
+}
+
+export async function retrieveCustomerBillingDetails(customerId: string): Promise<CustomerBillingDetails & { deleted: boolean }> {
+  const customer = await getStripe().customers.retrieve(customerId, { expand: ["tax_ids"] });
+  if ("deleted" in customer && customer.deleted) return { name: null, address: null, taxIds: [], deleted: true };
+  const live = customer as Stripe.Customer;
+  return {
+    name: live.name ?? null,
+    address: live.address ?? null,
+    taxIds: (live.tax_ids?.data ?? []).map((t) => ({ id: t.id, type: t.type, value: t.value, verification: t.verification?.status ?? null })),
+    deleted: false,
+  };
+}
+
+/** Adds a tax ID to the customer (Stripe checks its format: a bad one is a StripeInvalidRequestError and adds nothing). */
+export function createCustomerTaxId(customerId: string, taxId: { type: string; value: string }) {
+  return getStripe().customers.createTaxId(customerId, { type: taxId.type as Stripe.CustomerCreateTaxIdParams.Type, value: taxId.value });
+}
+
+export async function deleteCustomerTaxId(customerId: string, taxIdId: string): Promise<void> {
+  try {
+    await getStripe().customers.deleteTaxId(customerId, taxIdId);
+  } catch (error) {
+    if (!isResourceMissing(error)) throw error;
+  }
+}
+
+export function updateCustomerNameAndAddress(customerId: string, details: { name: string; address: Stripe.AddressParam }) {
+  return getStripe().customers.update(customerId, { name: details.name, address: details.address });
+}
+
+/** What an invoice's tax lines show of a tax rate (Stripe names rates by id on invoices). */
+export interface TaxRateInfo {
+  displayName: string;
+  percentage: number | null;
+  jurisdiction: string | null;
+}
+
+const globalForTaxRates = globalThis as unknown as { __taxRates?: Map<string, TaxRateInfo> };
+
+/** The tax rates by id, each read once per process (display name and percentage of a rate do not change). */
+export async function retrieveTaxRates(ids: string[]): Promise<Map<string, TaxRateInfo>> {
+  const cache = (globalForTaxRates.__taxRates ??= new Map());
+  const out = new Map<string, TaxRateInfo>();
+  for (const id of new Set(ids)) {
+    let info = cache.get(id);
+    if (!info) {
+      const rate = await getStripe().taxRates.retrieve(id);
+      info = { displayName: rate.display_name, percentage: rate.percentage ?? null, jurisdiction: rate.jurisdiction ?? rate.country ?? null };
+      if (cache.size > 1000) cache.clear();
+      cache.set(id, info);
+    }
+    out.set(id, info);
+  }
+  return out;
 }
 
 /** A cheap authenticated read that proves Stripe answers: no retries, its own short timeout. */

@@ -1,5 +1,7 @@
 import type Stripe from "stripe";
+import type { CustomerTaxId, InvoiceTaxLine } from "@/db/schema";
 import { parseLookupKey, type BillingInterval } from "@/lib/billing/plans";
+import type { TaxRateInfo } from "./gateway";
 import { planItemOf } from "./subscription-items";
 
 const toDate = (seconds: number | null | undefined): Date | null =>
@@ -87,10 +89,36 @@ export interface InvoiceSnapshot {
   periodStart: Date | null;
   periodEnd: Date | null;
   paidAt: Date | null;
+  taxes: InvoiceTaxLine[];
+  customerTaxIds: CustomerTaxId[];
   providerCreatedAt: Date;
 }
 
-export function invoiceSnapshot(invoice: Stripe.Invoice): InvoiceSnapshot {
+/** The tax rate ids an invoice's tax lines name (read them with retrieveTaxRates for invoiceSnapshot). */
+export const invoiceTaxRateIds = (invoice: Stripe.Invoice): string[] =>
+  (invoice.total_taxes ?? []).flatMap((t) => {
+    const id = idOf(t.tax_rate_details?.tax_rate as string | { id: string } | null | undefined);
+    return id ? [id] : [];
+  });
+
+/** Stripe's `total_taxes` as our tax lines; `rates` (by id) name them. */
+function invoiceTaxLines(invoice: Stripe.Invoice, rates: Map<string, TaxRateInfo>): InvoiceTaxLine[] {
+  return (invoice.total_taxes ?? []).map((t) => {
+    const rateId = idOf(t.tax_rate_details?.tax_rate as string | { id: string } | null | undefined);
+    const rate = rateId ? rates.get(rateId) : undefined;
+    return {
+      amount: t.amount,
+      rate: rate?.percentage ?? null,
+      displayName: rate?.displayName ?? "Tax",
+      inclusive: t.tax_behavior === "inclusive",
+      reason: t.taxability_reason ?? null,
+      jurisdiction: rate?.jurisdiction ?? null,
+    };
+  });
+}
+
+/** The invoice's fields as our row stores them: the one mapping the sync writes (INVOICE_SYNCED_COLUMNS in lib/billing/sync.ts). */
+export function invoiceSnapshot(invoice: Stripe.Invoice, rates: Map<string, TaxRateInfo> = new Map()): InvoiceSnapshot {
   return {
     providerInvoiceId: invoice.id,
     providerCustomerId: idOf(invoice.customer),
@@ -112,6 +140,8 @@ export function invoiceSnapshot(invoice: Stripe.Invoice): InvoiceSnapshot {
     periodStart: toDate(invoice.period_start),
     periodEnd: toDate(invoice.period_end),
     paidAt: toDate(invoice.status_transitions.paid_at),
+    taxes: invoiceTaxLines(invoice, rates),
+    customerTaxIds: (invoice.customer_tax_ids ?? []).map((t) => ({ type: t.type, value: t.value ?? "" })),
     providerCreatedAt: toDate(invoice.created) as Date,
   };
 }

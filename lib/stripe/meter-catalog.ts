@@ -1,6 +1,6 @@
 import Stripe from "stripe";
-import { INTERVALS, METERS, overageProductDescription, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
-import { listAll, MANAGED_BY, type CatalogChange } from "./managed";
+import { INTERVALS, METERS, overageProductDescription, PRICE_TAX_BEHAVIOR, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
+import { ensureTaxBehavior, listAll, MANAGED_BY, taxBehaviorSettable, type CatalogChange } from "./managed";
 
 type BilledMeter = { id: MeterId; definition: MeterDefinition & { stripe: NonNullable<MeterDefinition["stripe"]> } };
 
@@ -64,10 +64,12 @@ export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product
         current.recurring.interval === interval &&
         current.unit_amount_decimal !== null &&
         Number(String(current.unit_amount_decimal)) === Number(unitAmountDecimal) &&
-        (typeof current.product === "string" ? current.product : current.product.id) === product.id;
+        (typeof current.product === "string" ? current.product : current.product.id) === product.id &&
+        taxBehaviorSettable(current);
       if (current && matches) {
         priceIds.push(current.id);
-        changes.push({ object: "price", key: lookupKey, action: "unchanged", id: current.id });
+        const taxed = await ensureTaxBehavior(stripe, current);
+        changes.push({ object: "price", key: lookupKey, action: taxed ? "updated" : "unchanged", id: current.id, ...(taxed ? { detail: `tax_behavior ${PRICE_TAX_BEHAVIOR}` } : {}) });
         continue;
       }
       const created = await stripe.prices.create({
@@ -77,6 +79,7 @@ export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product
         recurring: { interval, usage_type: "metered", meter: meter.id },
         lookup_key: lookupKey,
         transfer_lookup_key: true,
+        tax_behavior: PRICE_TAX_BEHAVIOR,
         metadata: { meter_id: id, interval, managed_by: MANAGED_BY },
       });
       priceIds.push(created.id);

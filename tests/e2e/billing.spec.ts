@@ -401,3 +401,49 @@ test("prepaid credits: Buy credits on Billing → pay on Checkout → the balanc
   });
   await expect(page.getByTestId("credit-history-jobs")).toContainText("Bought ($5.00)");
 });
+
+test("billing details on Billing: invoices show the VAT line, then reverse charge with the VAT ID once it is on file", async ({ page }) => {
+  const stripe = emulatorStripeClient(EMULATOR_URL);
+  const email = uniqueEmail("tax");
+  await signUp(page, email);
+  await page.goto("/billing");
+  const form = page.getByTestId("billing-details-form");
+  await form.getByLabel("Company or full name").fill("Muster GmbH");
+  await form.getByLabel("Country (two-letter code, e.g. DE)").fill("DE");
+  await form.getByLabel("Address", { exact: true }).fill("Unter den Linden 1");
+  await form.getByLabel("City").fill("Berlin");
+  await form.getByLabel("Postal code").fill("10117");
+  await form.getByRole("button", { name: "Save billing details" }).click();
+  await expect(form.getByRole("status")).toHaveText("Billing details saved.");
+
+  // The Stripe customer the form made, subscribed with Stripe Tax as Checkout does with STRIPE_TAX=on (DE: 19 % VAT).
+  const [customer] = (await stripe.customers.list({ email })).data;
+  expect(customer.address?.country).toBe("DE");
+  const prices = (await stripe.prices.list({ lookup_keys: ["scale_monthly", "scale_yearly"] })).data;
+  const price = (key: string) => prices.find((p) => p.lookup_key === key)!.id;
+  const card = await stripe.paymentMethods.attach("pm_card_visa", { customer: customer.id });
+  const subscription = await stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: price("scale_monthly") }],
+    default_payment_method: card.id,
+    automatic_tax: { enabled: true },
+  });
+  await untilAfterReload(page, async () => {
+    await expect(page.getByTestId("invoice-tax").first()).toContainText("VAT 19%: $18.81");
+  });
+
+  // A business: its VAT ID on file makes the next invoice (a switch to yearly, invoiced now) reverse charged.
+  await form.getByLabel("VAT / GST ID (businesses, optional)").fill("DE123456789");
+  await form.getByRole("button", { name: "Save billing details" }).click();
+  await expect(form.getByTestId("billing-tax-ids")).toContainText("EU VAT DE123456789");
+  await stripe.subscriptions.update(subscription.id, {
+    items: [{ id: subscription.items.data[0].id, price: price("scale_yearly") }],
+    proration_behavior: "always_invoice",
+  });
+  await untilAfterReload(page, async () => {
+    await expect(page.getByTestId("invoice-row")).toHaveCount(2);
+    await expect(page.getByTestId("invoice-tax").first()).toContainText("Reverse charge");
+    await expect(page.getByTestId("invoice-tax").first()).toContainText("EU VAT DE123456789");
+  });
+  await expect(page.getByTestId("invoice-tax").last()).toContainText("VAT 19%: $18.81");
+});

@@ -104,6 +104,9 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   // The test's users have no billing customer yet / no subscription.
   { file: "app/api/billing/portal/route.ts", method: "POST", url: "/api/billing/portal", access: "user", expect: json(400) },
   { file: "app/api/billing/card/route.ts", method: "POST", url: "/api/billing/card", access: "user", expect: json(409) },
+  // Billing details: none yet (no Stripe customer); an empty body is refused before Stripe is asked.
+  { file: "app/api/billing/details/route.ts", method: "GET", url: "/api/billing/details", access: "user", expect: json(200) },
+  { file: "app/api/billing/details/route.ts", method: "POST", url: "/api/billing/details", access: "user", body: {}, expect: json(400) },
   // A plan without a card-less trial: past authentication, refused before Stripe is asked.
   { file: "app/api/billing/trial/route.ts", method: "POST", url: "/api/billing/trial", access: "user", body: { plan: "scale" }, expect: json(400) },
   { file: "app/api/billing/subscription/change/route.ts", method: "POST", url: "/api/billing/subscription/change", access: "user", body: { plan: "scale", interval: "month", preview: true }, expect: json(409) },

@@ -198,6 +198,16 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       except: { owner: 409 },
       request: (org) => ({ url: "/api/billing/trial", body: { plan: "pro", accountId: org.id } }),
     },
+    // Company name, billing address and tax ID: on the organization's Stripe customer (made by the first allowed call).
+    { method: "GET", file: "app/api/billing/details/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/details?${q(org)}` }) },
+    {
+      method: "POST",
+      file: "app/api/billing/details/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: "/api/billing/details", body: { name: org.name, address: { line1: "1 Queen St", city: "Auckland", country: "NZ" }, accountId: org.id } }),
+    },
     {
       method: "POST",
       file: "app/api/billing/card/route.ts",

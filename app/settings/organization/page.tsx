@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { BillingDetailsForm } from "@/components/billing/billing-details-form";
 import { CreateOrganization } from "@/components/organization/create-organization";
 import { OrganizationSettings } from "@/components/organization/organization-settings";
 import { Card } from "@/components/ui";
@@ -38,6 +39,16 @@ export default async function OrganizationSettingsPage() {
         </p>
       </div>
       <OrganizationSettings viewer={{ orgId: current.id, orgName: current.name, userId: user.id, role: current.role }} />
+      {current.role !== "member" && (
+        <section id="billing-details" aria-labelledby="billing-details-heading" className="scroll-mt-6">
+          <Card className="space-y-4">
+            <h2 id="billing-details-heading" className="text-lg font-semibold">
+              Billing details
+            </h2>
+            <BillingDetailsForm accountId={current.id} />
+          </Card>
+        </section>
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 /** One customer as admins see it: subscription with history, invoices, usage, events, notifications, audit. */
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { accounts, billingCustomers, invoices, memberships, users, webhookEvents, type AccountKind, type MembershipRole } from "@/db/schema";
+import { accounts, billingCustomers, invoices, memberships, users, webhookEvents, type AccountKind, type CustomerTaxId, type MembershipRole } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import { paymentsMode } from "@/lib/stripe/client";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement } from "../entitlements";
@@ -84,6 +84,8 @@ export interface AdminCustomer {
   seats: AdminCustomerSeats | null;
   customerSince: string;
   providerCustomerId: string | null;
+  /** The customer's tax IDs (VAT, GST, …) as last read from Stripe. */
+  taxIds: CustomerTaxId[];
   /** A link to the customer in the Stripe dashboard: only when running on real Stripe. */
   stripeDashboardUrl: string | null;
   summary: BillingSummary;
@@ -160,6 +162,7 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
         : null,
     customerSince: account.createdAt.toISOString(),
     providerCustomerId: customer?.providerCustomerId ?? null,
+    taxIds: customer?.taxIds ?? [],
     stripeDashboardUrl: customer && customer.provider === "stripe" ? stripeDashboardUrl(customer.providerCustomerId) : null,
     summary,
     hasStaffGrant: subs.some((s) => s.provider === ADMIN_GRANT_PROVIDER && s.planId === STAFF_PLAN_ID && s.status === "active"),

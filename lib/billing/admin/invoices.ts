@@ -2,7 +2,7 @@
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "@/db/client";
-import { billingCustomers, invoices, users } from "@/db/schema";
+import { billingCustomers, invoices, users, type CustomerTaxId, type InvoiceTaxLine } from "@/db/schema";
 import { DATE_RANGE_MESSAGE, isDateInRange } from "@/lib/input-rules";
 import { cursorDate, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 
@@ -38,6 +38,8 @@ export interface AdminInvoiceRow {
   attemptCount: number;
   created: string;
   hostedInvoiceUrl: string | null;
+  taxes: InvoiceTaxLine[];
+  customerTaxIds: CustomerTaxId[];
 }
 
 export interface InvoiceTotals {
@@ -106,6 +108,8 @@ export async function listAdminInvoices(db: Queryable, query: AdminInvoiceQuery)
       attemptCount: invoice.attemptCount,
       created: invoice.providerCreatedAt.toISOString(),
       hostedInvoiceUrl: invoice.hostedInvoiceUrl,
+      taxes: invoice.taxes,
+      customerTaxIds: invoice.customerTaxIds,
     })),
     nextCursor: page.nextCursor,
     totals: totals.map((t) => ({ currency: t.currency, count: Number(t.count), total: Number(t.total), paid: Number(t.paid), due: Number(t.due) })),

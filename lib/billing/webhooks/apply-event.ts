@@ -158,9 +158,11 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
     };
   }
 
-  if (type === "customer.updated" || type === "customer.deleted") {
+  if (type === "customer.updated" || type === "customer.deleted" || type.startsWith("customer.tax_id.")) {
     // What Stripe says now, not what the payload said then (a late customer.updated after a deletion, …).
-    const customer = await retrieveCustomerState((event.data.object as Stripe.Customer).id);
+    const customerId = type.startsWith("customer.tax_id.") ? idOf((event.data.object as Stripe.TaxId).customer) : (event.data.object as Stripe.Customer).id;
+    if (!customerId) return nothingToWrite({ status: "ignored", note: "tax ID without a customer" });
+    const customer = await retrieveCustomerState(customerId);
     return async (tx) => {
       await syncStripeCustomer(tx, customer);
       return processed;

@@ -1,3 +1,4 @@
+import { taxIdLabel } from "@/components/billing/tax-lines";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -40,6 +41,11 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
             {c.role === "admin" ? " · admin" : ""}
             {c.providerCustomerId ? ` · ${c.providerCustomerId}` : ""}
           </p>
+          {c.taxIds.length > 0 && (
+            <p className="mt-1 text-sm text-gray-600" data-testid="customer-tax-ids">
+              Tax IDs: {c.taxIds.map(taxIdLabel).join(", ")}
+            </p>
+          )}
         </div>
         <div className="flex flex-wrap items-center gap-3" aria-label="Customer actions" role="group">
           <ActionButton url={`/api/billing/admin/users/${c.id}/sync`} label="Sync from Stripe now" pendingLabel="Syncing…" done="Synced from Stripe." tone="secondary" />
