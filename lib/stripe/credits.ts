@@ -1,3 +1,5 @@
+import { PRICE_TAX_BEHAVIOR } from "@/lib/billing/plans";
+import { checkoutTaxParams } from "./gateway";
 import type Stripe from "stripe";
 import { getStripe } from "./client";
 import { idOf } from "./mapping";
@@ -26,10 +28,14 @@ export function createCreditsCheckout(params: {
       mode: "payment",
       customer: params.customerId,
       client_reference_id: params.accountId,
-      line_items: [{ price_data: { currency: params.currency, unit_amount: params.amount, product_data: { name: params.productName } }, quantity: 1 }],
+      line_items: [
+        { price_data: { currency: params.currency, unit_amount: params.amount, tax_behavior: PRICE_TAX_BEHAVIOR, product_data: { name: params.productName } }, quantity: 1 },
+      ],
       metadata,
       success_url: params.successUrl,
       cancel_url: params.cancelUrl,
+      // With STRIPE_TAX on, a credit pack is taxed like a subscription (address, tax IDs, automatic tax).
+      ...checkoutTaxParams(),
     },
     { idempotencyKey: params.idempotencyKey },
   );
