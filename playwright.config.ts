@@ -8,6 +8,32 @@ export const E2E_BASE_URL = `http://127.0.0.1:${APP_PORT}`;
 const browser = resolveLocalBrowser();
 if (!browser.ok) throw new Error(browser.message);
 
+const chromium = {
+  ...devices["Desktop Chrome"],
+  launchOptions: {
+    executablePath: browser.path,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  },
+};
+
+/**
+ * Specs that change what every other test sees, or load the machine so much that other tests' timings
+ * would be theirs: the shared emulator's settings (admin: latency; billing: paused deliveries;
+ * lifecycle and outages: config, Stripe made unreachable) and the clusters (several `next start`
+ * instances, HAProxy, PgBouncer, timed soak runs): project "alone". Every other spec only adds its own users (unique emails and client IPs)
+ * to the shared app, emulator and database: project "parallel", whose files can run two at a time
+ * (`--workers=2`, one file per worker) as long as nothing of "alone" runs beside them.
+ */
+const ALONE = ["admin", "billing", "cluster", "cluster-command", "cluster-soak", "lifecycle", "outages"].map((name) => `**/${name}.spec.ts`);
+
 export default defineConfig({
   testDir: "tests/e2e",
   fullyParallel: false,
@@ -21,25 +47,12 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
+  // One worker unless told otherwise, so `playwright test [files]` runs one test at a time as before.
+  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with two workers, then "alone" with one,
+  // as two invocations: every test of the second runs even when one of the first fails.
   projects: [
-    {
-      name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        launchOptions: {
-          executablePath: browser.path,
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-          ],
-        },
-      },
-    },
+    { name: "parallel", testIgnore: ALONE, use: chromium },
+    { name: "alone", testMatch: ALONE, use: chromium },
   ],
   webServer: {
     command: "tsx scripts/e2e-server.ts",

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import SlowestFirstSequencer from "./tests/helpers/sequencer";
 
 export default defineConfig({
   resolve: {
@@ -20,5 +21,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     maxWorkers: 2,
+    // The slowest files start first, so the run does not end with one of them alone on a worker.
+    sequence: { sequencer: SlowestFirstSequencer },
   },
 });
