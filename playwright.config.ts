@@ -48,8 +48,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   // One worker unless told otherwise, so `playwright test [files]` runs one test at a time as before.
-  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with two workers, then "alone" with one,
-  // as two invocations: every test of the second runs even when one of the first fails.
+  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with two workers and "alone" with one as two
+  // invocations side by side, each with its own server, emulator and database (package.json).
   projects: [
     { name: "parallel", testIgnore: ALONE, use: chromium },
     { name: "alone", testMatch: ALONE, use: chromium },
