@@ -44,12 +44,14 @@ export default defineConfig({
   reporter: process.env.CI ? [["list"]] : [["list"]],
   use: {
     baseURL: E2E_BASE_URL,
-    trace: "retain-on-failure",
+    // Recording a trace costs every action a DOM snapshot; CI keeps screenshots of failures instead.
+    trace: process.env.CI ? "off" : "retain-on-failure",
     screenshot: "only-on-failure",
   },
   // One worker unless told otherwise, so `playwright test [files]` runs one test at a time as before.
-  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with two workers and "alone" with one as two
-  // invocations side by side, each with its own server, emulator and database (package.json).
+  // "parallel" runs with two workers and "alone" with one as two invocations, each with its own server,
+  // emulator and database: `npm test` runs "alone" beside Vitest once the build is made, then "parallel"
+  // (package.json); `npm run test:e2e:built` runs the two side by side.
   projects: [
     { name: "parallel", testIgnore: ALONE, use: chromium },
     { name: "alone", testMatch: ALONE, use: chromium },
