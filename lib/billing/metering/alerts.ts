@@ -5,7 +5,7 @@ import { ROLES_THAT_MANAGE } from "@/lib/accounts/access";
 import { logger } from "@/lib/logger";
 import { formatDate } from "@/lib/format";
 import { emitUsageThresholdReached } from "@/lib/webhooks-out/billing-events";
-import { queueNotification } from "../notifications";
+import { deliverPendingNotifications, queueNotification } from "../notifications";
 import { METERS, isMeterId, type MeterDefinition, type MeterId } from "../plans";
 import type { Entitlement } from "../entitlements";
 import { currentEntitlement, meterContext } from "./context";
@@ -73,7 +73,7 @@ export async function recordUsageAlerts(accountId: string, result: UsageResult, 
   if (crossed.length === 0) return [];
   try {
     const db = await getDb();
-    return await db.transaction(async (tx) => {
+    const recorded = await db.transaction(async (tx) => {
       const rows = await tx
         .insert(usageAlerts)
         .values(crossed.map((threshold) => ({ accountId, meter: result.meter, windowEnd: new Date(result.resetsAt), threshold, used: result.used, limit: result.limit ?? 0 })))
@@ -90,6 +90,9 @@ export async function recordUsageAlerts(accountId: string, result: UsageResult, 
       }
       return rows.map((r) => r.threshold);
     });
+    // Send the warning right away, after the transaction (as a processed webhook does); the delivery job retries a failure.
+    if (recorded.length > 0) await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "usage alert email delivery failed"));
+    return recorded;
   } catch (error) {
     logger.error({ err: error, accountId, meter: result.meter, crossed }, "usage alert not recorded");
     return [];
