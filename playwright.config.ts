@@ -49,9 +49,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   // One worker unless told otherwise, so `playwright test [files]` runs one test at a time as before.
-  // "parallel" runs with two workers and "alone" with one as two invocations, each with its own server,
-  // emulator and database: `npm test` runs "alone" beside Vitest once the build is made, then "parallel"
-  // (package.json); `npm run test:e2e:built` runs the two side by side.
+  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with two workers and "alone" with one as two
+  // invocations side by side, each with its own server, emulator and database (package.json).
   projects: [
     { name: "parallel", testIgnore: ALONE, use: chromium },
     { name: "alone", testMatch: ALONE, use: chromium },
