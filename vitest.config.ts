@@ -12,7 +12,7 @@ export default defineConfig({
   },
   test: {
     environment: "node",
-    globalSetup: ["tests/helpers/pgbouncer-setup.ts"],
+    globalSetup: ["tests/helpers/pgbouncer-setup.ts", "tests/helpers/database-templates.ts"],
     env: { NEXTAUTH_SECRET: "vitest-secret", BCRYPT_ROUNDS: "4", LOG_LEVEL: "silent", RATE_LIMITS: "off" },
     // Playwright specs live in tests/e2e and must never be collected here.
     // tests/first-run starts `npm run dev` on a fresh copy of the repository (about a minute).
