@@ -1,7 +1,10 @@
 import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { accountIdInput } from "@/lib/accounts/access";
 import { getDb, selectPreparedText, type Queryable } from "@/db/client";
-import { spendCaps } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { auditLog, spendCaps } from "@/db/schema";
+import { AppError, notFound } from "@/lib/errors";
+import { pgErrorCode } from "./errors";
 import { METERS, METER_IDS, PLANS, type MeterDefinition, type MeterId } from "../plans";
 import { currentEntitlement, meterContext, type MeterContext } from "./context";
 import { readWindowUsage } from "./usage-reads";
@@ -105,13 +108,42 @@ export async function setSpendCap(accountId: string, capCents: number | null, ac
     throw new AppError("bad_request", `capCents must be a whole number of cents from 0 to ${MAX_SPEND_CAP_CENTS}, or null.`, { field: "capCents" });
   }
   const db = await getDb();
-  if (capCents === null) {
-    await db.delete(spendCaps).where(eq(spendCaps.accountId, accountId));
-  } else {
-    await db
-      .insert(spendCaps)
-      .values({ accountId, capCents, updatedBy: actorUserId, updatedAt: now })
-      .onConflictDoUpdate({ target: spendCaps.accountId, set: { capCents, updatedBy: actorUserId, updatedAt: now } });
-  }
+  await db
+    .transaction(async (tx) => {
+    if (capCents === null) {
+      await tx.delete(spendCaps).where(eq(spendCaps.accountId, accountId));
+    } else {
+      await tx
+        .insert(spendCaps)
+        .values({ accountId, capCents, updatedBy: actorUserId, updatedAt: now })
+        .onConflictDoUpdate({ target: spendCaps.accountId, set: { capCents, updatedBy: actorUserId, updatedAt: now } });
+    }
+    await tx.insert(auditLog).values({
+      actorUserId,
+      action: capCents === null ? "spend_cap.removed" : "spend_cap.set",
+      targetType: "account",
+      targetId: accountId,
+      data: { capCents },
+    });
+    })
+    .catch((error: unknown) => {
+      if (pgErrorCode(error) === "23503") throw notFound("No customer with that id.");
+      throw error;
+    });
   return getSpendCap(accountId, now);
 }
+
+const capCents = z
+  .number({ message: "must be a whole number of cents, or null" })
+  .int("must be a whole number of cents")
+  .min(0, "must not be negative")
+  .max(MAX_SPEND_CAP_CENTS, `must be at most ${MAX_SPEND_CAP_CENTS}`)
+  .nullable();
+
+/** `POST /api/billing/spend-cap`: `{ capCents: number | null, accountId? }` (null clears the cap). */
+export const spendCapInput = z.strictObject({ accountId: accountIdInput, capCents });
+
+/** `POST /api/billing/admin/users/:id/spend-cap`: `{ capCents: number | null }`. */
+export const adminSpendCapInput = z.strictObject({ capCents });
+
+export const spendCapQuery = z.strictObject({ accountId: accountIdInput });
