@@ -209,10 +209,8 @@ async function recordBatch(
     const { dayStart, hourStart } = ctx.clock;
     await tx.execute(sql`
       update usage_counters c set used = ${counter.used}::bigint,
-        day_used = case when c.day_start > ${dayStart}::timestamptz then c.day_used else ${counter.windows.day}::bigint end,
-        day_start = greatest(c.day_start, ${dayStart}::timestamptz),
-        hour_used = case when c.hour_start > ${hourStart}::timestamptz then c.hour_used else ${counter.windows.hour}::bigint end,
-        hour_start = greatest(c.hour_start, ${hourStart}::timestamptz),
+        day_used = ${counter.windows.day}::bigint, day_start = greatest(c.day_start, ${dayStart}::timestamptz),
+        hour_used = ${counter.windows.hour}::bigint, hour_start = greatest(c.hour_start, ${hourStart}::timestamptz),
         updated_at = now()
       where c.account_id = ${accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz`);
   }

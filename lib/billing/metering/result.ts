@@ -98,7 +98,7 @@ export function windowsOf(ctx: MeterContext, period: { used: number; remaining: 
 export function windowCountsOf(ctx: MeterContext, row: { day_used?: unknown; day_start?: unknown; hour_used?: unknown; hour_start?: unknown } | undefined): WindowCounts {
   const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
   return {
-    day: at(row?.day_start) === ctx.clock.dayStart ? num(row?.day_used) : 0,
-    hour: at(row?.hour_start) === ctx.clock.hourStart ? num(row?.hour_used) : 0,
+    day: (at(row?.day_start) ?? "") >= ctx.clock.dayStart ? num(row?.day_used) : 0,
+    hour: (at(row?.hour_start) ?? "") >= ctx.clock.hourStart ? num(row?.hour_used) : 0,
   };
 }

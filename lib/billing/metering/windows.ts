@@ -72,17 +72,20 @@ const prior = (kind: WindowKind, start: string) =>
     where p.account_id = $1::uuid and p.meter = $2::text and p.period_start <> $3::timestamptz and p.${kind}_start = ${start}::timestamptz
     order by p.period_start desc limit 1), 0)`;
 
-/** Used in the window so far, on counter row `c`. */
-const base = (kind: WindowKind, start: string) => `(case when c.${kind}_start = ${start}::timestamptz then c.${kind}_used else ${prior(kind, start)} end)`;
+/**
+ * Used in the window so far, on counter row `c`. A call metered at an earlier window's time than
+ * the row's latest (in flight across the boundary) counts in the row's window, the newer one: no
+ * window is ever passed, and the earlier one is over anyway.
+ */
+const base = (kind: WindowKind, start: string) => `(case when c.${kind}_start >= ${start}::timestamptz then c.${kind}_used else ${prior(kind, start)} end)`;
 
-/** SET items for an upsert's conflict branch: `quantity` more in the window (a call metered at an earlier window's time moves nothing). */
+/** SET items for an upsert's conflict branch: `quantity` more in the window. */
 export const windowSetText = (kind: WindowKind, start: string, quantity: string) =>
-  `${kind}_used = case when c.${kind}_start > ${start}::timestamptz then c.${kind}_used else ${base(kind, start)} + ${quantity} end,
-   ${kind}_start = greatest(c.${kind}_start, ${start}::timestamptz)`;
+  `${kind}_used = ${base(kind, start)} + ${quantity}, ${kind}_start = greatest(c.${kind}_start, ${start}::timestamptz)`;
 
 /** The conflict branch's guard: `quantity` more fits in the window (or it is uncapped). */
 export const windowFitsText = (kind: WindowKind, start: string, limit: string, quantity: string) =>
-  `(${limit}::bigint is null or c.${kind}_start > ${start}::timestamptz or ${base(kind, start)} + ${quantity} <= ${limit}::bigint)`;
+  `(${limit}::bigint is null or ${base(kind, start)} + ${quantity} <= ${limit}::bigint)`;
 
 /** The insert branch: the window's count for a new row, and its guard. */
 export const windowInsertText = (kind: WindowKind, start: string, quantity: string) => `${quantity} + ${prior(kind, start)}`;
@@ -100,21 +103,20 @@ function priorSql(kind: WindowKind, accountId: string, meter: string, periodStar
 
 /** The select item `<kind>_used`: what counter row `c` (possibly absent: a left join) holds in the window starting at `start`. */
 export function windowUsedSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string): SQL {
-  return sql`(case when c.${sql.raw(`${kind}_start`)} = ${start}::timestamptz then c.${sql.raw(`${kind}_used`)}
+  return sql`(case when c.${sql.raw(`${kind}_start`)} >= ${start}::timestamptz then c.${sql.raw(`${kind}_used`)}
     else ${priorSql(kind, accountId, meter, periodStart, start)} end) as ${sql.raw(`${kind}_used`)}`;
 }
 
 /** SET items that take `quantity` back out of the current windows (a refund); never below zero. */
 export function windowRefundSql(kind: WindowKind, start: string, quantity: SQL): SQL {
   const used = sql.raw(`c.${kind}_used`);
-  return sql`${sql.raw(`${kind}_used`)} = case when c.${sql.raw(`${kind}_start`)} = ${start}::timestamptz then ${used} - least(${quantity}, ${used}) else ${used} end`;
+  return sql`${sql.raw(`${kind}_used`)} = case when c.${sql.raw(`${kind}_start`)} >= ${start}::timestamptz then ${used} - least(${quantity}, ${used}) else ${used} end`;
 }
 
 /** SET items that add `quantity` to the current windows without a guard (settling a reservation already held). */
 export function windowAddSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string, quantity: SQL): SQL {
   const used = sql.raw(`${kind}_used`);
   const startCol = sql.raw(`${kind}_start`);
-  return sql`${used} = case when c.${startCol} > ${start}::timestamptz then c.${used}
-      else (case when c.${startCol} = ${start}::timestamptz then c.${used} else ${priorSql(kind, accountId, meter, periodStart, start)} end) + ${quantity} end,
+  return sql`${used} = (case when c.${startCol} >= ${start}::timestamptz then c.${used} else ${priorSql(kind, accountId, meter, periodStart, start)} end) + ${quantity},
     ${startCol} = greatest(c.${startCol}, ${start}::timestamptz)`;
 }
