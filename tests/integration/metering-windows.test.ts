@@ -66,8 +66,8 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
       const events = Array.from({ length: 25 }, (_, i) => ({ meter: "api_calls" as const, quantity: 100, idempotencyKey: `h${hour}-${i}` }));
       const round = await consumeBatch(account, events, { now: at(`2027-03-11T${hour}:30:00Z`) });
       expect(round.filter((r) => r.allowed)).toHaveLength(20);
-      // Both full in the last round: the answer names the day, the window that resets last.
-      expect(round[20]).toMatchObject({ allowed: false, error: "quota_exceeded", refusedBy: hour === "04" ? "day" : "hour" });
+      // In the last round every window is full: the answer names the period, the one that resets last.
+      expect(round[20]).toMatchObject({ allowed: false, error: "quota_exceeded", refusedBy: hour === "04" ? "period" : "hour" });
     }
     const dayFull = await consume(account, "api_calls", 1, { now: at("2027-03-11T05:30:00Z") });
     expect(dayFull).toMatchObject({ allowed: false, refusedBy: "day" });
