@@ -3,6 +3,7 @@ import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as adminSpendCapRoute } from "@/app/api/billing/admin/users/[id]/spend-cap/route";
 import { GET as spendCapGet, POST as spendCapPost } from "@/app/api/billing/spend-cap/route";
+import { POST as usageRoute } from "@/app/api/billing/usage/route";
 import { auditLog, customerLimitOverrides, notifications, usageAlerts, users } from "@/db/schema";
 import { consume, consumeBatch, getQuota } from "@/lib/billing/metering";
 import { quotaExceeded } from "@/lib/billing/metering/quota-error";
@@ -130,6 +131,10 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
     const error = quotaExceeded(refused);
     expect(error.code).toBe("spend_cap_reached");
     expect(error.details).toEqual({ meter: "tokens", cap: 10, spent: 10, currency: "usd", resetsAt: "2027-04-01T09:15:00.000Z" });
+    // Over HTTP: 402 spend_cap_reached with its own body.
+    const http = await usageRoute(await requestAs(owner, "/api/billing/usage", { method: "POST", body: { meter: "tokens", quantity: 1, idempotencyKey: "over-cap" } }));
+    expect(http.status).toBe(402);
+    expect(await http.json()).toMatchObject({ error: "spend_cap_reached", cap: 10, spent: 10, currency: "usd", resetsAt: "2027-04-01T09:15:00.000Z" });
     expect(((await (await spendCapGet(await requestAs(owner, `/api/billing/spend-cap?accountId=${account}`))).json()) as Record<string, unknown>)).toMatchObject({
       capCents: 10,
       spentCents: 10,
