@@ -7,10 +7,10 @@
  *  3. overshoot: 64 callers on ONE user at the edge of its limit: used must end == limit;
  *  4. batch ingestion: POST /api/billing/usage with 1,000-event batches over HTTP against `next start`
  *     (built first unless BENCH_SKIP_BUILD=1 and .next exists; port BENCH_PORT, default 3141);
- *  0. growth (first, in a throwaway database of its own): consume() throughput and p99 at 8 callers
- *     with no usage events, then again after seeding `--growth-events N` (default 20,000,000) events
- *     over the past 13 monthly partitions, set-based; the ratio (target: the second within 90 % of
- *     the first), and the bytes per stored event (usage_events + usage_event_keys) and per rolled-up
+ *  0. growth (first, in two throwaway databases of its own): consume() throughput and p99 at 8
+ *     callers on a database with no usage events and on one seeded set-based with `--growth-events N`
+ *     (default 20,000,000) events over the past 13 monthly partitions, measured alternately, 3 rounds
+ *     each; the ratio (target: the second within 90 % of the first), and the bytes per stored event (usage_events + usage_event_keys) and per rolled-up
  *     day (usage_daily) after the daily rollup. `--growth-events 0` skips it; `--growth-only` runs
  *     only it.
  *
@@ -47,6 +47,8 @@ function flag(name: string): string | undefined {
 const GROWTH_EVENTS = Number((flag("growth-events") ?? "20000000").replaceAll("_", ""));
 const GROWTH_ONLY = process.argv.includes("--growth-only");
 const GROWTH_CALLERS = 8;
+/** Alternating measurements of the empty and the grown database (BENCH_SECONDS each). */
+const GROWTH_ROUNDS = 3;
 /** Accounts the seeded events belong to (the benchmark's callers are others, as new customers are). */
 const GROWTH_ACCOUNTS = 10_000;
 
@@ -135,28 +137,34 @@ interface GrowthResult {
  * the past 13 months (as the partition job leaves them), on a database of its own.
  */
 async function growthPhase(serverUrl: string, events: number): Promise<GrowthResult> {
+  // Two databases side by side: one stays empty, the other gets the history; the measurements
+  // alternate between them (GROWTH_ROUNDS each), so a host whose load drifts weighs on both alike.
   const scratch = await createScratchDatabase(serverUrl, "bench_growth");
+  const emptyScratch = await createScratchDatabase(serverUrl, "bench_growth_empty");
   // Seeding millions of rows outlasts the app's statement timeout.
-  const database = await openDatabase({ url: scratch.url, max: 20, timeouts: { connectMs: 5_000, statementMs: 0, idleInTransactionMs: 0 } });
+  const open = (url: string) => openDatabase({ url, max: 20, timeouts: { connectMs: 5_000, statementMs: 0, idleInTransactionMs: 0 } });
+  const database = await open(scratch.url);
+  const emptyDatabase = await open(emptyScratch.url);
   try {
     await database.migrate();
-    setAppDatabase(database);
+    await emptyDatabase.migrate();
     const db = database.db;
     const now = new Date();
     await ensureUsagePartitions(db, monthStart(now, -13), 15);
-    const userIds = await createUsers(database, GROWTH_CALLERS, "scale");
-    const run = (label: string) =>
-      load(GROWTH_CALLERS, async (w, i) => {
+    const callers = new Map([database, emptyDatabase].map((d) => [d, [] as string[]]));
+    for (const [d, ids] of callers) ids.push(...(await createUsers(d, GROWTH_CALLERS, "scale")));
+    const run = (on: DatabaseHandle, label: string) => {
+      setAppDatabase(on);
+      const userIds = callers.get(on) as string[];
+      return load(GROWTH_CALLERS, async (w, i) => {
         const r = await consume(userIds[w], "api_calls", 1, { idempotencyKey: `g-${label}-${w}-${i}` });
         if (!r.allowed) throw new Error("bench consume refused");
       });
-    // Statistics as autovacuum keeps them: the warm-up's events analysed, as the seeded ones are below.
-    const analyze = async () => {
-      for (const table of ["usage_events", "usage_event_keys", "usage_counters"]) await db.execute(sql`analyze ${sql.identifier(table)}`);
     };
-    await run("warm");
-    await analyze();
-    const empty = await run("empty");
+    // Statistics as autovacuum keeps them: the warm-up's events analysed, as the seeded ones are.
+    const analyze = async (on: DatabaseHandle) => {
+      for (const table of ["usage_events", "usage_event_keys", "usage_counters"]) await on.db.execute(sql`analyze ${sql.identifier(table)}`);
+    };
 
     console.log(`growth: seeding ${events.toLocaleString("en-US")} usage events over 13 months…`);
     const seedStarted = performance.now();
@@ -178,9 +186,14 @@ async function growthPhase(serverUrl: string, events: number): Promise<GrowthRes
     await db.execute(sql`vacuum usage_event_keys`);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-    await run("warm2");
-    await analyze();
-    const grown = await run("grown");
+    for (const on of [emptyDatabase, database]) {
+      await run(on, "warm");
+      await analyze(on);
+    }
+    const rounds: Array<{ empty: LevelResult; grown: LevelResult }> = [];
+    for (let r = 0; r < GROWTH_ROUNDS; r += 1) rounds.push({ empty: await run(emptyDatabase, `e${r}`), grown: await run(database, `g${r}`) });
+    const empty = combine(rounds.map((r) => r.empty));
+    const grown = combine(rounds.map((r) => r.grown));
 
     const rollupStarted = performance.now();
     const rolledUpDays = await rollUpUsage(db, now);
@@ -207,8 +220,18 @@ async function growthPhase(serverUrl: string, events: number): Promise<GrowthRes
     };
   } finally {
     await database.close();
+    await emptyDatabase.close();
     await scratch.drop();
+    await emptyScratch.drop();
   }
+}
+
+/** Rounds of one level as one: total operations over total time; the median round's p50 and p99. */
+function combine(levels: LevelResult[]): LevelResult {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const ops = levels.reduce((n, l) => n + l.ops, 0);
+  const seconds = levels.reduce((n, l) => n + l.seconds, 0);
+  return { concurrency: levels[0].concurrency, ops, seconds, perSecond: ops / seconds, p50ms: median(levels.map((l) => l.p50ms)), p99ms: median(levels.map((l) => l.p99ms)) };
 }
 
 function printGrowth(g: GrowthResult): void {
