@@ -196,7 +196,8 @@ async function growthPhase(serverUrl: string, events: number): Promise<GrowthRes
     const grown = combine(rounds.map((r) => r.grown));
 
     const rollupStarted = performance.now();
-    const rolledUpDays = await rollUpUsage(db, now);
+    let rolledUpDays = 0;
+    for (let days = 1; days > 0; rolledUpDays += days) days = await rollUpUsage(db, now);
     const rollupSeconds = (performance.now() - rollupStarted) / 1000;
     const [sizes] = (await db.execute(sql`
       select

@@ -27,6 +27,8 @@ export const DEFAULT_RETENTION_MONTHS = 13;
 const ROLLUP_LAG_MS = 3_600_000;
 /** Days per rollup statement: bounded work per statement on a large table. */
 const ROLLUP_CHUNK_DAYS = 7;
+/** Statements per rollup run (a first run on a long history catches up over several rounds). */
+const ROLLUP_MAX_CHUNKS = 60;
 /** Rows per retention delete, and at most this many rounds per run. */
 const RETENTION_BATCH = 5_000;
 const RETENTION_ROUNDS = 20;
@@ -132,7 +134,8 @@ export async function rolledUpUntil(db: Database): Promise<Date | null> {
 }
 
 /**
- * Rolls complete UTC days (ended at least an hour ago) up into usage_daily, a week per statement.
+ * Rolls complete UTC days (ended at least an hour ago) up into usage_daily, a week per statement,
+ * at most ROLLUP_MAX_CHUNKS statements per call.
  * Each statement moves `rolled_up_until` forward only from the value it read (another instance that
  * got there first makes it write nothing), and recomputes the days it covers, so a rerun never adds
  * twice. Returns the days rolled up by this call.
@@ -140,7 +143,7 @@ export async function rolledUpUntil(db: Database): Promise<Date | null> {
 export async function rollUpUsage(db: Database, now = new Date()): Promise<number> {
   const cutoff = dayStart(new Date(now.getTime() - ROLLUP_LAG_MS));
   let days = 0;
-  for (;;) {
+  for (let chunk = 0; chunk < ROLLUP_MAX_CHUNKS; chunk += 1) {
     let from = await rolledUpUntil(db);
     if (!from) {
       // First run: from the day of the oldest event (none yet: nothing to roll up).
@@ -172,6 +175,7 @@ export async function rollUpUsage(db: Database, now = new Date()): Promise<numbe
     // Another instance moved it meanwhile: go on from where it got. Never spin on a value that did not move.
     else if ((await rolledUpUntil(db))?.getTime() === from.getTime()) throw new Error("usage rollup: rolled_up_until did not advance");
   }
+  return days;
 }
 
 /**
