@@ -4,6 +4,7 @@ import {
   bigserial,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -396,11 +397,18 @@ export const invoices = pgTable(
   ],
 );
 
-/** Every recorded unit of usage; the idempotency key makes retried calls count once. */
+/**
+ * Every recorded unit of usage. Partitioned by UTC month of `created_at` (db/migrations/0021, kept by
+ * lib/billing/metering/storage.ts: partitions created ahead, a DEFAULT partition so an insert never
+ * fails, old days rolled up into `usage_daily`, raw events dropped past USAGE_RETENTION_MONTHS once
+ * reported). drizzle-kit cannot express the partitioning: the migration is hand-written. A unique
+ * index of a partitioned table must include the partition key, so the idempotency key is enforced
+ * by `usage_event_keys` (a trigger writes it with the event, in the same statement).
+ */
 export const usageEvents = pgTable(
   "usage_events",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id, { onDelete: "cascade" }),
@@ -422,18 +430,76 @@ export const usageEvents = pgTable(
     /** A reporter run holds the event until then; after a crash another run takes it over. */
     reportClaimedUntil: ts("report_claimed_until"),
     metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
+    /** The partition key: always the insert's now() (the daily rollup relies on it). */
     createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: "usage_events_pkey", columns: [t.id, t.createdAt] }),
+    // Usage history: one meter of one user over a time range.
+    index("usage_events_meter_account_created_idx").on(t.meter, t.accountId, t.createdAt),
+    index("usage_events_api_key_id_idx").on(t.apiKeyId),
+    index("usage_events_billable_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
+    // Day ranges for the rollup: tiny, as events arrive in created_at order.
+    index("usage_events_created_brin").using("brin", t.createdAt),
+  ],
+);
+
+/**
+ * The idempotency keys of usage events, one row per keyed event (written by the `usage_events_key`
+ * trigger in the statement that inserts the event): its primary key makes a key count once per
+ * account across every partition, and it holds what a retry with the key is answered. Every
+ * idempotency lookup reads this table, never usage_events. Kept as long as the event is.
+ */
+export const usageEventKeys = pgTable(
+  "usage_event_keys",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    idempotencyKey: text("idempotency_key").notNull(),
+    eventId: uuid("event_id").notNull(),
+    meter: text("meter").notNull(),
+    quantity: bigint("quantity", { mode: "number" }).notNull(),
+    usedAfter: bigint("used_after", { mode: "number" }),
+    limitAt: bigint("limit_at", { mode: "number" }),
+    periodEnd: ts("period_end").notNull(),
+    /** The event's created_at (which partition holds it). */
+    createdAt: ts("created_at").notNull(),
   },
   (t) => [
     // The only index that starts with the user: an idempotency-key lookup always probes it. A second
     // user-first index looked cheaper to the planner whenever statistics predated a customer's
     // events, and it then scanned every event of that customer once per key.
-    uniqueIndex("usage_events_account_idempotency_key").on(t.accountId, t.idempotencyKey),
-    // Usage history: one meter of one user over a time range.
-    index("usage_events_meter_account_created_idx").on(t.meter, t.accountId, t.createdAt),
-    index("usage_events_api_key_id_idx").on(t.apiKeyId),
-    index("usage_events_billable_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
+    primaryKey({ name: "usage_event_keys_pkey", columns: [t.accountId, t.idempotencyKey] }),
+    index("usage_event_keys_created_idx").on(t.createdAt),
   ],
+);
+
+/** Net usage per account, meter and UTC day for days before `usage_rollup_state.rolled_up_until`. */
+export const usageDaily = pgTable(
+  "usage_daily",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    meter: text("meter").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    /** Sum of the day's event quantities (refunds subtracted). */
+    quantity: bigint("quantity", { mode: "number" }).notNull(),
+    events: bigint("events", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.meter, t.day] })],
+);
+
+/** One row: every UTC day before `rolledUpUntil` is in usage_daily; when maintenance last ran. */
+export const usageRollupState = pgTable(
+  "usage_rollup_state",
+  {
+    id: boolean("id").primaryKey().default(true),
+    rolledUpUntil: ts("rolled_up_until"),
+    maintainedAt: ts("maintained_at"),
+  },
+  (t) => [check("usage_rollup_state_single_row", sql`${t.id}`)],
 );
 
 export const USAGE_RESERVATION_STATUSES = ["pending", "finalized", "released", "expired"] as const;

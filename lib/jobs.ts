@@ -5,6 +5,7 @@ import { expireUnverifiedAccounts } from "@/lib/auth/account-expiry";
 import { runRevenueAlerts, type RevenueAlertReport } from "@/lib/billing/admin/revenue-alerts";
 import { runAutoTopUps, type TopUpReport } from "@/lib/billing/credits/top-ups";
 import { calendarMonth } from "@/lib/billing/metering/periods";
+import { maintainUsageStorage, type UsageStorageReport } from "@/lib/billing/metering/storage";
 import { deliverPendingNotifications } from "@/lib/billing/notifications";
 import { replayUnfinishedEvents, type ReplayReport } from "@/lib/billing/webhooks/inbox";
 import { logger } from "@/lib/logger";
@@ -22,6 +23,8 @@ export interface CounterCleanupReport {
 export interface CleanupReport extends CounterCleanupReport {
   /** Accounts never verified within lib/auth/account-expiry.ts's UNVERIFIED_ACCOUNT_TTL_DAYS, deleted. */
   expiredUnverifiedAccounts: number;
+  /** usage_events partitions created ahead, days rolled up, raw events past the retention dropped. */
+  usageStorage: UsageStorageReport;
 }
 
 /**
@@ -57,7 +60,8 @@ export async function cleanUpExpiredCounters(db: Queryable, now = new Date()): P
 export async function runCleanupJob(now = new Date()): Promise<CleanupReport> {
   const db = await getDb();
   const counters = await cleanUpExpiredCounters(db, now);
-  return { ...counters, expiredUnverifiedAccounts: await expireUnverifiedAccounts(db, now) };
+  const expiredUnverifiedAccounts = await expireUnverifiedAccounts(db, now);
+  return { ...counters, expiredUnverifiedAccounts, usageStorage: await maintainUsageStorage(db, now) };
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * `npm run cron`: the scheduled jobs for hosts without Vercel Cron (a container, a VM). Runs the
- * delivery job every minute, the usage report every 10 minutes and reconciliation every hour, in this process, until stopped. Run one
+ * delivery job every minute (its cleanup also keeps usage_events' monthly partitions created ahead,
+ * rolls old days up and applies USAGE_RETENTION_MONTHS: lib/billing/metering/storage.ts, at most
+ * every 15 minutes across instances), the usage report every 10 minutes and reconciliation every hour, in this process, until stopped. Run one
  * instance per deployment (two are safe: deliveries are claimed with SKIP LOCKED, reconcile is
  * idempotent, but they would do the work twice).
  */

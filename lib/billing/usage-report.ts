@@ -54,7 +54,7 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
       db,
       sql`
         with picked as (
-          select id from usage_events
+          select id, created_at from usage_events
           where reported_at is null and billable_quantity > 0
             and meter in (${sql.join([...eventNames.keys()].map((m) => sql`${m}`), sql`, `)})
             and (report_claimed_until is null or report_claimed_until < ${now.toISOString()}::timestamptz)
@@ -64,7 +64,7 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
         ),
         claimed as (
           update usage_events e set report_claimed_until = ${claimUntil}::timestamptz
-          from picked where e.id = picked.id
+          from picked where e.id = picked.id and e.created_at = picked.created_at -- the partition key: one partition probed
           returning e.id, e.account_id, e.meter, e.billable_quantity, e.created_at, e.period_start, e.period_end
         )
         select claimed.id, claimed.meter, claimed.billable_quantity, claimed.created_at, claimed.period_start, claimed.period_end,

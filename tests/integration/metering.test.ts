@@ -221,17 +221,18 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     const user = await env.createUser();
     // Statistics taken while the user had no events, then 20,000 of them: the planner believes the
     // user has about one event.
-    await env.db.execute(sql`analyze usage_events`);
+    await env.db.execute(sql`analyze usage_event_keys`);
     await env.db.execute(sql`
       insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end)
       select ${user}::uuid, 'api_calls', 1, 'old-' || i, now(), now() + interval '1 month' from generate_series(1, 20000) as i`);
     const keys = Array.from({ length: 1_000 }, (_, i) => `new-${i}`);
     const result = await env.db.execute(sql`explain (format json) ${priorEventsSql(user, keys)}`);
     const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>;
-    const scans = planNodes(rows[0]["QUERY PLAN"][0].Plan).filter((n) => n["Relation Name"] === "usage_events");
+    const scans = planNodes(rows[0]["QUERY PLAN"][0].Plan).filter((n) => ["usage_events", "usage_event_keys"].includes(n["Relation Name"] as string));
     // Every key is one probe on both columns, never a scan of the user's events filtered by key.
     expect(scans).toHaveLength(1);
-    expect(scans[0]["Index Name"]).toBe("usage_events_account_idempotency_key");
+    expect(scans[0]["Relation Name"]).toBe("usage_event_keys");
+    expect(scans[0]["Index Name"]).toBe("usage_event_keys_pkey");
     expect(scans[0]["Index Cond"]).toMatch(/account_id = .*idempotency_key = k\.key/);
     const results = await consumeBatch(user, [...keys.slice(0, 3), "old-7"].map((k) => ({ meter: "api_calls", quantity: 1, idempotencyKey: k })), { now: NOW });
     expect(results.map((r) => Boolean(r.duplicate))).toEqual([false, false, false, true]);

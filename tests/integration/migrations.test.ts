@@ -35,9 +35,12 @@ const EXPECTED_TABLES = [
   "trial_uses",
   "usage_alerts",
   "usage_counters",
+  "usage_daily",
+  "usage_event_keys",
   "usage_events",
   "usage_levels",
   "usage_reservations",
+  "usage_rollup_state",
   "users",
   "webhook_endpoints",
   "webhook_events",
@@ -50,12 +53,25 @@ describe.each(POOLED_DATABASE_KINDS)("migrations on %s", (kind) => {
     database = undefined;
   });
 
+  /** The tables, without the partitions of a partitioned one (usage_events: see partitions below). */
   async function tables(db: TestDatabase["db"]): Promise<string[]> {
     const rows = await selectRows<{ table_name: string }>(
       db,
-      sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+      sql`select table_name from information_schema.tables t
+          where table_schema = 'public'
+            and not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+              where n.nspname = 'public' and c.relname = t.table_name and c.relispartition)
+          order by table_name`,
     );
     return rows.map((r) => r.table_name);
+  }
+
+  async function partitions(db: TestDatabase["db"]): Promise<string[]> {
+    const rows = await selectRows<{ name: string }>(
+      db,
+      sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'usage_events'::regclass order by 1`,
+    );
+    return rows.map((r) => r.name);
   }
 
   async function appliedCount(db: TestDatabase["db"]): Promise<number> {
@@ -68,6 +84,13 @@ describe.each(POOLED_DATABASE_KINDS)("migrations on %s", (kind) => {
     expect(await tables(database.db)).toEqual([]);
     await database.migrate();
     expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
+    // usage_events: this UTC month and the next two, and the default partition (lib/billing/metering/storage.ts).
+    const month = (plus: number) => {
+      const now = new Date();
+      const m = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + plus, 1));
+      return `usage_events_${m.getUTCFullYear()}_${String(m.getUTCMonth() + 1).padStart(2, "0")}`;
+    };
+    expect(await partitions(database.db)).toEqual([month(0), month(1), month(2), "usage_events_default"]);
     const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
     expect(await appliedCount(database.db)).toBe(migrationFiles.length);
   });

@@ -35,7 +35,7 @@ const DRAW = (stale: string) => `
     where $5::bigint - least($5::bigint, greatest(0, $6::bigint)) <= bal.balance
       and ${windowInsertFitsText("day", "$10", "$11", "$5::bigint")} and ${windowInsertFitsText("hour", "$12", "$13", "$5::bigint")}
       and ($7::text is null or not exists (
-        select 1 from usage_events e where e.account_id = $1::uuid and e.idempotency_key = $7::text))
+        select 1 from usage_event_keys e where e.account_id = $1::uuid and e.idempotency_key = $7::text))
     on conflict (account_id, meter, period_start) do update
       set used = c.used + excluded.used,
         credits_used = c.credits_used + (excluded.used - least(excluded.used, greatest(0, $6::bigint - c.used - c.reserved))),

@@ -102,7 +102,8 @@ export async function claimAnonymousUsage(visitorId: string, accountId: string, 
         select ${accountId}::uuid, meter, used, 'anonymous:' || ${visitorId} || ':' || meter, ${start.toISOString()}::timestamptz,
           ${end.toISOString()}::timestamptz, '{"source":"anonymous"}'::jsonb
         from claimed
-        on conflict do nothing
+        where not exists (select 1 from usage_event_keys k
+          where k.account_id = ${accountId}::uuid and k.idempotency_key = 'anonymous:' || ${visitorId} || ':' || claimed.meter)
       )
       select meter, used from claimed`,
   );

@@ -76,7 +76,7 @@ export async function consumeBatch(
  * of one per key: cheap to bind and to parse for 1,000 keys. One probe of the (user, key) unique
  * index per key, whatever the statistics say: the LIMIT keeps the lateral lookup from being
  * flattened into a join the planner may order the other way round, and no other index of
- * usage_events starts with the user (see db/schema.ts). With statistics taken before a new
+ * usage_event_keys starts with the user (see db/schema.ts). With statistics taken before a new
  * customer's first events, the planner used to estimate one event for the user and scan all of
  * them once per key: a second per batch once the customer had 100,000 events.
  */
@@ -84,7 +84,7 @@ export function priorEventsSql(accountId: string, keys: string[]) {
   return sql`select k.key, e.meter, e.quantity, e.used_after, e.limit_at, e.period_end
     from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as k(key)
     cross join lateral (
-      select meter, quantity, used_after, limit_at, period_end from usage_events
+      select meter, quantity, used_after, limit_at, period_end from usage_event_keys
       where account_id = ${accountId}::uuid and idempotency_key = k.key
       limit 1
     ) as e`;

@@ -58,7 +58,7 @@ const CONSUME_STATEMENT = `
       and ${spendCapFitsText("$5::bigint")}
       and not ($9::boolean and ${staleSince("$1", "$10", "$14", "$15")})
       and ($11::text is null or not exists (
-        select 1 from usage_events e where e.account_id = $1::uuid and e.idempotency_key = $11::text))
+        select 1 from usage_event_keys e where e.account_id = $1::uuid and e.idempotency_key = $11::text))
     on conflict (account_id, meter, period_start) do update
       set used = c.used + excluded.used, ${windowSetText("day", "$16", "$5::bigint")}, ${windowSetText("hour", "$18", "$5::bigint")}, updated_at = now()
       where (not $7::boolean or c.used + c.reserved + excluded.used <= $6::bigint)
@@ -114,7 +114,7 @@ const READ_MISS = `
   select ($3::boolean and ${staleSince("$1", "$4", "$5", "$6")}) as stale,
     prior.meter, prior.quantity, prior.used_after, prior.limit_at, prior.period_end
   from (select 1) as one
-  left join usage_events prior on prior.account_id = $1::uuid and prior.idempotency_key = $2::text`;
+  left join usage_event_keys prior on prior.account_id = $1::uuid and prior.idempotency_key = $2::text`;
 
 type Miss = { stale: boolean; meter: string | null; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown };
 
@@ -382,7 +382,7 @@ export async function refund(accountId: string, meter: MeterId, quantity: number
         with locked as (
           select used, credits_used from usage_counters
           where account_id = ${accountId}::uuid and meter = ${meter} and period_start = ${start}::timestamptz
-            and not exists (select 1 from usage_events e where e.account_id = ${accountId}::uuid and e.idempotency_key = ${key}::text)
+            and not exists (select 1 from usage_event_keys e where e.account_id = ${accountId}::uuid and e.idempotency_key = ${key}::text)
           for update
         ),
         counter as (

@@ -97,7 +97,7 @@ async function loadReservation(db: Queryable, accountId: string, reservationId: 
         db,
         sql`select r.meter, r.status, r.quantity, r.period_start, r.period_end, e.quantity as charged
             from usage_reservations r
-            left join usage_events e on e.account_id = r.account_id and e.idempotency_key = 'reservation:' || r.id::text
+            left join usage_event_keys e on e.account_id = r.account_id and e.idempotency_key = 'reservation:' || r.id::text
             where r.id = ${reservationId}::uuid and r.account_id = ${accountId}::uuid`,
       )
     : [];

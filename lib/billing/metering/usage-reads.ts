@@ -97,16 +97,39 @@ export interface UsageHistory {
 
 export const MAX_HISTORY_DAYS = 400;
 
-/** Net usage (refunds subtracted) per UTC day between `from` (inclusive) and `to` (exclusive). */
+/**
+ * Net usage (refunds subtracted) per UTC day between `from` (inclusive) and `to` (exclusive). Whole
+ * days already rolled up (lib/billing/metering/storage.ts) come from usage_daily, the rest from the
+ * raw events, in one statement (so it reads one `rolled_up_until`): the same points before and
+ * after a rollup, and after the raw events of rolled-up days are dropped by the retention.
+ */
 export async function getUsageHistory(accountId: string, meter: MeterId, from: Date, to: Date): Promise<UsageHistory> {
   const db = await getDb();
+  // [from, firstDay) raw; [firstDay, rolledEnd) rollup; [rolledEnd, to) raw, where rolledEnd is the
+  // rollup's end clamped to the whole days inside the range (firstDay when there are none).
+  const day = (t: number) => Math.floor(t / 86_400_000) * 86_400_000;
+  const firstDay = new Date(day(from.getTime() + 86_400_000 - 1)).toISOString();
+  const lastDay = new Date(day(to.getTime())).toISOString();
+  const rawDay = sql`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`;
   const rows = await selectRows<{ day: string; quantity: unknown }>(
     db,
-    sql`select to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD') as day, sum(quantity) as quantity
-        from usage_events
-        where account_id = ${accountId}::uuid and meter = ${meter}
-          and created_at >= ${from.toISOString()}::timestamptz and created_at < ${to.toISOString()}::timestamptz
-        group by 1`,
+    sql`with w as (
+          select greatest(${firstDay}::timestamptz,
+            least(${lastDay}::timestamptz, coalesce((select rolled_up_until from usage_rollup_state), '-infinity'::timestamptz))) as rolled_end)
+        select day, sum(quantity) as quantity from (
+          select ${rawDay} as day, quantity from usage_events
+          where account_id = ${accountId}::uuid and meter = ${meter}
+            and created_at >= ${from.toISOString()}::timestamptz and created_at < least(${firstDay}::timestamptz, ${to.toISOString()}::timestamptz)
+          union all
+          select to_char(d.day, 'YYYY-MM-DD'), d.quantity from usage_daily d
+          where d.account_id = ${accountId}::uuid and d.meter = ${meter}
+            and d.day >= (${firstDay}::timestamptz at time zone 'UTC')::date and d.day < ((select rolled_end from w) at time zone 'UTC')::date
+          union all
+          select ${rawDay}, quantity from usage_events
+          where account_id = ${accountId}::uuid and meter = ${meter}
+            and created_at >= (select rolled_end from w) and created_at < ${to.toISOString()}::timestamptz
+        ) as parts
+        group by day`,
   );
   const byDay = new Map(rows.map((r) => [r.day, num(r.quantity)]));
   const points: UsageHistory["points"] = [];
