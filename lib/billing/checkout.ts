@@ -11,7 +11,6 @@ import {
   createPortalSession,
   createSubscriptionCheckout,
   expireAllButNewestCheckoutSession,
-  LIVE_SUBSCRIPTION_STATUSES,
   listCustomerSubscriptions,
   retrieveCheckoutSession,
 } from "@/lib/stripe/gateway";
@@ -26,6 +25,7 @@ import { planQuantity } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
 import { syncStripeSubscription } from "./sync";
 import { checkoutTrialDays, databaseTrialUsed, stripeTrialUsed } from "./trial";
+import { inGroup, NOT_ENDED } from "./subscription-status";
 
 /** The account a checkout is for: its id, the billing email (the paying member's) and its name. */
 export type BillingAccount = { id: string; email: string; name?: string | null };
@@ -50,7 +50,7 @@ export async function prepareNewSubscription(account: BillingAccount, plan: Plan
   const { price, metered } = await subscriptionPrices(plan, interval);
   const customer = await ensureBillingCustomer(account);
   const known = await listCustomerSubscriptions(customer.providerCustomerId);
-  const live = known.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+  const live = known.filter((s) => inGroup(NOT_ENDED, s.status));
   if (live.length > 0) {
     for (const subscription of live) await syncStripeSubscription(db, subscription.id, account.id);
     throw subscriptionExists();

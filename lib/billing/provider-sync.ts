@@ -9,8 +9,10 @@ import { PLANS } from "./plans";
 import { lockTrackedState, recordSubscriptionChanges } from "./subscription-history";
 import { getBillingSummary, type BillingSummary } from "./summary";
 import { keepFirstPastDueSince } from "./sync";
+import { SUBSCRIPTION_STATUS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from "./subscription-status";
 
-const PROVIDER_STATUSES = ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "paused"] as const;
+/** Every status but `incomplete_expired`, which only Stripe's first-payment flow reaches. */
+const PROVIDER_STATUSES = SUBSCRIPTION_STATUSES.filter((s) => s !== SUBSCRIPTION_STATUS.incomplete_expired) as [SubscriptionStatus, ...SubscriptionStatus[]];
 
 export const providerSyncInput = z
   .object({
@@ -51,8 +53,8 @@ export async function syncProviderSubscription(input: z.output<typeof providerSy
         status: input.status,
         planId: input.plan,
         currentPeriodEnd: input.currentPeriodEnd ? new Date(input.currentPeriodEnd) : null,
-        pastDueSince: input.status === "past_due" ? now : null,
-        canceledAt: input.status === "canceled" ? now : null,
+        pastDueSince: input.status === SUBSCRIPTION_STATUS.past_due ? now : null,
+        canceledAt: input.status === SUBSCRIPTION_STATUS.canceled ? now : null,
         sourceVersion: now.getTime(),
       })
       .onConflictDoUpdate({

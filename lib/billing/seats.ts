@@ -35,6 +35,7 @@ import { countMembers } from "./members";
 import { findPlan, parseLookupKey, seatQuantity, type BillingInterval, type Plan } from "./plans";
 import { liveStripeSubscription } from "./summary";
 import { syncStripeSubscription } from "./sync";
+import { IN_FORCE, inGroup } from "./subscription-status";
 
 export interface SeatSyncResult {
   members: number;
@@ -45,8 +46,6 @@ export interface SeatSyncResult {
 /** How many read-decide-write rounds one call makes before leaving the rest to the next call. */
 export const SEAT_SYNC_ROUNDS = 5;
 
-/** Statuses in which the seats are kept in step (a subscription waiting for its first payment or ended is left alone). */
-const SEAT_SYNCED_STATUSES = new Set(["trialing", "active", "past_due"]);
 
 const seatLimitReached = (plan: Plan, members: number) =>
   new AppError(
@@ -196,7 +195,8 @@ export async function syncSeats(accountId: string): Promise<SeatSyncResult | nul
     const state = await retrieveSubscriptionState(row.providerSubscriptionId);
     const facts = seatFacts(state);
     if (!facts) return null;
-    const step = SEAT_SYNCED_STATUSES.has(state.subscription.status) ? planSeatStep(facts, members) : ({ op: "none" } as const);
+    // Seats follow the members while the subscription is in force (one waiting for its first payment, or ended, is left alone).
+    const step = inGroup(IN_FORCE, state.subscription.status) ? planSeatStep(facts, members) : ({ op: "none" } as const);
     if (step.op === "none" || round > SEAT_SYNC_ROUNDS) {
       if (step.op !== "none") logger.warn({ accountId, members, quantity: facts.quantity, step }, "seats still moving; the next sync converges");
       // Our row follows what was just read (the webhooks bring the same, later).

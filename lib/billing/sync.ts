@@ -12,6 +12,8 @@ import { invoiceSnapshot, invoiceTaxRateIds, subscriptionSnapshot } from "@/lib/
 import { fetchCustomerForOwnership, resolveCustomerOwner, type FetchedCustomer } from "./customers";
 import { parseLookupKey } from "./plans";
 import { inTransaction, lockTrackedState, recordSubscriptionChanges } from "./subscription-history";
+import { SUBSCRIPTION_STATUS } from "./subscription-status";
+import { sqlStatus } from "./subscription-status-sql";
 
 /** A plan id for prices outside the catalog: stored for admins, grants nothing. */
 export const UNKNOWN_PLAN_ID = "unknown";
@@ -49,7 +51,7 @@ const SUBSCRIPTION_SYNCED_COLUMNS = [
  * ON CONFLICT value for past_due_since: the grace period counts from when the subscription first
  * fell past due, not from each re-sync, and is cleared once it is no longer past due.
  */
-export const keepFirstPastDueSince = sql`case when excluded.status = 'past_due'
+export const keepFirstPastDueSince = sql`case when excluded.status = ${sqlStatus(SUBSCRIPTION_STATUS.past_due)}
   then coalesce(${subscriptions.pastDueSince}, excluded.past_due_since) else null end`;
 
 export type SyncResult<T> = { status: "synced"; row: T } | { status: "stale" } | { status: "unattributed"; reason: string };
@@ -120,7 +122,7 @@ export async function storeStripeSubscription(
     canceledAt: snapshot.canceledAt,
     endedAt: snapshot.endedAt,
     // A renewal that fails leaves the subscription past_due from the start of the new period.
-    pastDueSince: snapshot.status === "past_due" ? (snapshot.currentPeriodStart ?? new Date()) : null,
+    pastDueSince: snapshot.status === SUBSCRIPTION_STATUS.past_due ? (snapshot.currentPeriodStart ?? new Date()) : null,
     scheduleId: snapshot.scheduleId,
     pendingPlanId: pending?.plan.id ?? null,
     pendingInterval: pending?.interval ?? null,

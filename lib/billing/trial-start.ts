@@ -27,6 +27,7 @@ import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "
 import { syncStripeSubscription } from "./sync";
 import { stripeTaxEnabled } from "./tax-settings";
 import { databaseTrialUsed, stripeTrialUsed } from "./trial";
+import { CARD_AWAITED, inGroup } from "./subscription-status";
 
 const trialAlreadyUsed = () =>
   new AppError("trial_already_used", "This account has already had a free trial. Choose a plan to subscribe.", { pricingUrl: "/pricing" });
@@ -93,6 +94,6 @@ export async function startAddCard(accountId: string, origin?: string): Promise<
 
 /** Whether the billing page should ask for a card: a trial (or a paused subscription) with none on file. */
 export async function needsCard(subscription: { providerSubscriptionId: string; status: string; provider: string }): Promise<boolean> {
-  if (subscription.provider !== "stripe" || (subscription.status !== "trialing" && subscription.status !== "paused")) return false;
+  if (subscription.provider !== "stripe" || !inGroup(CARD_AWAITED, subscription.status)) return false;
   return !(await hasDefaultPaymentMethod(subscription.providerSubscriptionId));
 }

@@ -18,6 +18,7 @@ import {
 } from "../sync";
 import { recordCatalogEvent } from "./catalog-drift";
 import { prepareCreditsEvent } from "../credits/events";
+import { ENDED, inGroup } from "../subscription-status";
 
 export type EventOutcome = { status: "processed" | "ignored"; note?: string };
 
@@ -222,7 +223,7 @@ function subscriptionNotice(event: Stripe.Event, subscription: Stripe.Subscripti
     }
     case "customer.subscription.deleted":
       // Only when the re-read confirms it: a forged-order or stale event must not tell a paying customer it ended.
-      if (row.status !== "canceled" && row.status !== "incomplete_expired") return null;
+      if (!inGroup(ENDED, row.status)) return null;
       return {
         kind: "subscription_canceled",
         subject: "Your subscription has ended",
