@@ -24,7 +24,7 @@ import { prepareNewSubscription, purchasablePlan, type BillingAccount } from "./
 import { findBillingCustomer } from "./customers";
 import type { BillingInterval } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
-import { syncStripeSubscription } from "./sync";
+import { pullStripeSubscription } from "./stripe-pull";
 import { stripeTaxEnabled } from "./tax-settings";
 import { databaseTrialUsed, stripeTrialUsed } from "./trial";
 import { CARD_AWAITED, inGroup } from "./subscription-status";
@@ -69,7 +69,7 @@ export async function startTrialWithoutCard(account: BillingAccount, planId: str
     await db.delete(trialUses).where(and(eq(trialUses.accountId, account.id), eq(trialUses.providerCustomerId, customer.providerCustomerId)));
     throw error;
   }
-  await syncStripeSubscription(db, subscriptionId, account.id);
+  await pullStripeSubscription(db, subscriptionId, account.id);
   logger.info({ accountId: account.id, plan: plan.id, interval, subscriptionId, endBehavior: plan.trialWithoutCard.endBehavior }, "card-less trial started");
   return getBillingSummary(account.id);
 }

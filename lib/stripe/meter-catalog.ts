@@ -17,7 +17,7 @@ export function billedMeters(): BilledMeter[] {
  * lookup key.
  * Returns the changes and the ids of the prices to keep (the catalog sync archives the others).
  */
-export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product[]): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
+export async function pushMeteredPrices(stripe: Stripe, products: Stripe.Product[]): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
   const changes: CatalogChange[] = [];
   const priceIds: string[] = [];
   const wanted = billedMeters();

@@ -11,7 +11,7 @@ import { listInvoicesForCustomer, listSubscriptionsForCustomer } from "@/lib/str
 import { emitLimitOverrideChanged } from "@/lib/webhooks-out/billing-events";
 import { METER_IDS } from "../plans";
 import { recordSubscriptionChanges, lockTrackedState } from "../subscription-history";
-import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../sync";
+import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../stripe-pull";
 import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID, staffGrantId } from "./staff-grant";
 import { SUBSCRIPTION_STATUS } from "../subscription-status";
 
@@ -98,7 +98,7 @@ export interface CustomerSyncReport {
  * version-guarded) and writes the audit row in one short transaction: no transaction is open
  * during a Stripe call, and the sync and its audit row commit together or not at all.
  */
-export async function syncCustomerFromStripe(db: Database, accountId: string, actorUserId: string): Promise<CustomerSyncReport> {
+export async function pullCustomerFromStripe(db: Database, accountId: string, actorUserId: string): Promise<CustomerSyncReport> {
   await requireCustomer(db, accountId);
   const [customer] = await db
     .select()

@@ -13,9 +13,9 @@ import {
   fetchStripeSubscription,
   storeStripeInvoice,
   storeStripeSubscription,
-  syncStripeCustomer,
-  type SyncResult,
-} from "../sync";
+  storeStripeCustomer,
+  type StoreResult,
+} from "../stripe-pull";
 import { recordCatalogEvent } from "./catalog-drift";
 import { prepareCreditsEvent } from "../credits/events";
 import { ENDED, inGroup } from "../subscription-status";
@@ -23,7 +23,7 @@ import { ENDED, inGroup } from "../subscription-status";
 export type EventOutcome = { status: "processed" | "ignored"; note?: string };
 
 const processed: EventOutcome = { status: "processed" };
-const outcomeOf = (result: SyncResult<unknown>): EventOutcome =>
+const outcomeOf = (result: StoreResult<unknown>): EventOutcome =>
   result.status === "unattributed" ? { status: "ignored", note: result.reason } : processed;
 
 // Invoice events after which the subscription's own status may have moved (paid, past_due, …).
@@ -165,7 +165,7 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
     if (!customerId) return nothingToWrite({ status: "ignored", note: "tax ID without a customer" });
     const customer = await retrieveCustomerState(customerId);
     return async (tx) => {
-      await syncStripeCustomer(tx, customer);
+      await storeStripeCustomer(tx, customer);
       return processed;
     };
   }
