@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { providerSubscriptionInput, ingestProviderSubscription } from "@/lib/billing/provider-ingest";
 import { route } from "@/lib/http/route";
 
-/** Provider-agnostic subscription sync for other payment providers' webhooks (X-Internal-API-Key). */
+/** Ingests another payment provider's subscription (its webhook calls this with X-Internal-API-Key); the path keeps its old name. */
 export const POST = route({ access: "internal-key", body: providerSubscriptionInput }, async ({ body }) =>
   NextResponse.json(await ingestProviderSubscription(body)),
 );
