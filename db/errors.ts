@@ -44,13 +44,17 @@ function codeOf(error: unknown): string | null {
   return typeof code === "string" ? code : null;
 }
 
-/** True when `error` (or anything in its `cause` chain) says the database is unreachable. */
+/**
+ * True when `error` (or anything in its `cause` chain) says the database is unreachable or not
+ * answering in time: the one test of it (outage marking, retries, metering's fail-open policy).
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 8; depth += 1) {
     const code = codeOf(current);
     if (code && (UNAVAILABLE_CODES.has(code) || CONNECTION_EXCEPTION.test(code))) return true;
-    // PGlite raises plain errors once its WASM instance is closed or has aborted.
-    if (current instanceof Error && /PGlite is closed|RuntimeError: Aborted/i.test(current.message)) return true;
+    // PGlite raises plain errors once its WASM instance is closed or has aborted; some drivers and
+    // proxies report a dropped connection only in the message.
+    if (current instanceof Error && /PGlite is closed|RuntimeError: Aborted|connect ECONNREFUSED|Connection terminated/i.test(current.message)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

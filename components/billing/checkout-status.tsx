@@ -6,6 +6,7 @@ import type { CheckoutReturn } from "@/lib/billing/checkout";
 import type { BillingSummary } from "@/lib/billing/summary";
 import { formatDate } from "@/lib/format";
 import { callApi } from "./api";
+import { SUBSCRIPTION_STATUS } from "@/lib/billing/subscription-status";
 
 type CheckoutStatusResponse = CheckoutReturn;
 
@@ -122,7 +123,7 @@ export function CheckoutStatus({ sessionId, accountId }: { sessionId: string; ac
         {onPaidPlan ? (
           <>
             <h1 className="text-2xl font-semibold">You&apos;re on {summary.plan.name}</h1>
-            {summary.status === "trialing" && summary.trialEnd ? (
+            {summary.status === SUBSCRIPTION_STATUS.trialing && summary.trialEnd ? (
               <p className="text-gray-600">
                 Your free trial runs until {formatDate(summary.trialEnd)}. You will not be charged before then, and you can cancel any time.
               </p>

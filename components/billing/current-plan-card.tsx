@@ -9,6 +9,7 @@ import { AddCardButton } from "./add-card";
 import { SeatsLine } from "./seats-line";
 import { StatusBadge } from "./status-badge";
 import { SubscriptionActions } from "./subscription-actions";
+import { inGroup, PAYMENT_FAILED, SUBSCRIPTION_STATUS } from "@/lib/billing/subscription-status";
 
 /**
  * The plan in force for the account, its status, period, notices and seats; the billing actions
@@ -20,9 +21,9 @@ export function CurrentPlanCard({ accountId, overview }: { accountId: string; ov
   const cancelsAt = summary.cancelAtPeriodEnd ? (summary.cancelAt ?? summary.currentPeriodEnd) : summary.cancelAt;
   const periodEnd = summary.currentPeriodEnd;
   const pending = summary.pendingChange;
-  const pastDue = summary.status === "past_due" || summary.status === "unpaid";
+  const pastDue = inGroup(PAYMENT_FAILED, summary.status);
   // A live subscription set to end is badged as such, not "Active" (the admin pages say the same).
-  const badgeStatus = cancelsAt && (summary.status === "active" || summary.status === "trialing") ? "canceling" : summary.status;
+  const badgeStatus = cancelsAt && (summary.status === SUBSCRIPTION_STATUS.active || summary.status === SUBSCRIPTION_STATUS.trialing) ? "canceling" : summary.status;
   const fix = canManage ? "Update your payment method in Manage billing" : "An owner or admin of this organization can update the payment method";
 
   return (
@@ -66,7 +67,7 @@ export function CurrentPlanCard({ accountId, overview }: { accountId: string; ov
 
       {overview.cardNeeded && (
         <Alert tone="info" testId="add-card-notice">
-          {overview.cardNeeded.status === "paused" ? (
+          {overview.cardNeeded.status === SUBSCRIPTION_STATUS.paused ? (
             <>The trial ended without a card, so the subscription is paused. Add a card to resume it.</>
           ) : overview.cardNeeded.trialEnd ? (
             <>
@@ -93,7 +94,7 @@ export function CurrentPlanCard({ accountId, overview }: { accountId: string; ov
           The subscription payment failed and the grace period is over, so the account is on the {summary.plan.name} plan. {fix} to restore it.
         </Alert>
       )}
-      {summary.status === "incomplete" && (
+      {summary.status === SUBSCRIPTION_STATUS.incomplete && (
         <Alert testId="payment-incomplete">
           The first payment has not gone through yet. {canManage ? "Complete it in Manage billing." : "An owner or admin of this organization can complete it."}
         </Alert>

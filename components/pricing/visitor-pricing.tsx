@@ -6,10 +6,9 @@ import { hasSession } from "@/components/session-probe";
 import type { BillingSummary } from "@/lib/billing/summary";
 import type { BillingInterval } from "@/lib/billing/plans";
 import { PricingPlans, type PricingViewer } from "./pricing-plans";
+import { inGroup, NOT_ENDED } from "@/lib/billing/subscription-status";
 
 const SIGNED_OUT: PricingViewer = { signedIn: false, currentPlanId: null, currentInterval: null, hasSubscription: false, trialUsed: false, account: null };
-/** Stripe statuses of a subscription that is still alive (mirrors LIVE_SUBSCRIPTION_STATUSES on the server). */
-const LIVE = new Set(["trialing", "active", "past_due", "unpaid", "paused", "incomplete"]);
 
 const noSubscription = () => () => {};
 
@@ -57,7 +56,7 @@ export function VisitorPricing(props: Props) {
           signedIn: true,
           currentPlanId: summary.plan.id,
           currentInterval: summary.interval,
-          hasSubscription: summary.provider === "stripe" && LIVE.has(summary.status),
+          hasSubscription: summary.provider === "stripe" && inGroup(NOT_ENDED, summary.status),
           trialUsed: summary.trialUsed,
           account: { id: current.id, kind: current.kind, name: current.name, canManage: current.canManage, personalId: personal?.id ?? null },
         });

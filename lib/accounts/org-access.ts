@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable, Transaction } from "@/db/client";
 import { accounts, auditLog } from "@/db/schema";
-import { syncSeats } from "@/lib/billing/seats";
+import { pushSeats } from "@/lib/billing/seats";
 import { AppError, notFound } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { resolveAccount, type AccountAccess, type AccountAction } from "./access";
@@ -61,7 +61,7 @@ export const lastOwner = () =>
  */
 export async function afterMembershipChange(accountId: string): Promise<void> {
   try {
-    await syncSeats(accountId);
+    await pushSeats(accountId);
   } catch (error) {
     logger.warn({ err: error, accountId }, "seat sync after a membership change failed");
   }

@@ -4,8 +4,8 @@ import { getDb, type Queryable } from "@/db/client";
 import { accounts, memberships, subscriptions, type MembershipRole } from "@/db/schema";
 import { ADMIN_GRANT_PROVIDER } from "@/lib/billing/admin/staff-grant";
 import { AppError, forbidden } from "@/lib/errors";
-import { LIVE_SUBSCRIPTION_STATUSES } from "@/lib/stripe/gateway";
 import { lockedOrganizationAccess, recordOrgAudit } from "./org-access";
+import { NOT_ENDED } from "@/lib/billing/subscription-status";
 
 /** An organization's name: 1–80 characters once trimmed, no control characters (it goes into email subjects). */
 export const orgNameField = z
@@ -60,7 +60,7 @@ export async function renameOrganization(userId: string, orgId: string, name: st
 
 /**
  * Whether the account has a subscription someone pays (or is about to pay) for that has not ended:
- * the statuses a second checkout is refused for (LIVE_SUBSCRIPTION_STATUSES, as lib/billing/summary.ts
+ * the statuses a second checkout is refused for (NOT_ENDED, as lib/billing/summary.ts
  * decides "live"), from any payment provider; a Staff grant is not paid and does not count.
  */
 export async function hasLivePaidSubscription(db: Queryable, accountId: string): Promise<boolean> {
@@ -70,7 +70,7 @@ export async function hasLivePaidSubscription(db: Queryable, accountId: string):
     .where(
       and(
         eq(subscriptions.accountId, accountId),
-        inArray(subscriptions.status, [...LIVE_SUBSCRIPTION_STATUSES]),
+        inArray(subscriptions.status, [...NOT_ENDED]),
         isNull(subscriptions.endedAt),
         ne(subscriptions.provider, ADMIN_GRANT_PROVIDER),
       ),

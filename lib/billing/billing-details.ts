@@ -18,7 +18,7 @@ import {
   updateCustomerNameAndAddress,
 } from "@/lib/stripe/gateway";
 import { ensureBillingCustomer, findBillingCustomer } from "./customers";
-import { storeCustomerTaxIds } from "./sync";
+import { storeCustomerTaxIds } from "./stripe-pull";
 import { stripeTaxEnabled } from "./tax-settings";
 
 const text = (field: string, max: number) => z.string().trim().max(max, `${field} must be at most ${max} characters`);

@@ -11,7 +11,6 @@ import {
   createPortalSession,
   createSubscriptionCheckout,
   expireAllButNewestCheckoutSession,
-  LIVE_SUBSCRIPTION_STATUSES,
   listCustomerSubscriptions,
   retrieveCheckoutSession,
 } from "@/lib/stripe/gateway";
@@ -24,8 +23,9 @@ import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type P
 import { asPromotionError, checkPromotionCode } from "./promotions";
 import { planQuantity } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
-import { syncStripeSubscription } from "./sync";
+import { pullStripeSubscription } from "./stripe-pull";
 import { checkoutTrialDays, databaseTrialUsed, stripeTrialUsed } from "./trial";
+import { inGroup, NOT_ENDED } from "./subscription-status";
 
 /** The account a checkout is for: its id, the billing email (the paying member's) and its name. */
 export type BillingAccount = { id: string; email: string; name?: string | null };
@@ -50,9 +50,9 @@ export async function prepareNewSubscription(account: BillingAccount, plan: Plan
   const { price, metered } = await subscriptionPrices(plan, interval);
   const customer = await ensureBillingCustomer(account);
   const known = await listCustomerSubscriptions(customer.providerCustomerId);
-  const live = known.filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+  const live = known.filter((s) => inGroup(NOT_ENDED, s.status));
   if (live.length > 0) {
-    for (const subscription of live) await syncStripeSubscription(db, subscription.id, account.id);
+    for (const subscription of live) await pullStripeSubscription(db, subscription.id, account.id);
     throw subscriptionExists();
   }
   return { db, quantity, price, metered, customer, known };
@@ -159,7 +159,7 @@ export interface CheckoutReturn {
  * The success page's direct sync: reads the session from Stripe and stores its subscription at
  * once, so the user sees the new plan before the webhook lands. Never trusts the URL for status.
  */
-export async function syncCheckoutReturn(account: BillingAccount, sessionId: string): Promise<CheckoutReturn> {
+export async function pullCheckoutReturn(account: BillingAccount, sessionId: string): Promise<CheckoutReturn> {
   if (!/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw badRequest("Invalid checkout session id.", { field: "session_id" });
   const db = await getDb();
   // Only "no such session" is a 404; a Stripe outage propagates (503) so the success page keeps polling.
@@ -172,7 +172,7 @@ export async function syncCheckoutReturn(account: BillingAccount, sessionId: str
     session && (session.client_reference_id === account.id || (customer && idOf(session.customer) === customer.providerCustomerId));
   if (!session || !belongsToAccount) throw notFound("Checkout session not found.");
   const subscriptionId = idOf(session.subscription);
-  if (session.status === "complete" && subscriptionId) await syncStripeSubscription(db, subscriptionId, account.id);
+  if (session.status === "complete" && subscriptionId) await pullStripeSubscription(db, subscriptionId, account.id);
   const [event] = await db
     .select({ status: webhookEvents.status })
     .from(webhookEvents)

@@ -3,6 +3,7 @@ import type { Entitlement } from "./entitlements";
 import { currentEntitlement, meterContext } from "./metering/context";
 import type { ConstantId, PlanConstants } from "./plan-constants";
 import { GAUGE_IDS, METER_IDS, type FeatureId, type GaugeId, type MeterId, type WindowKind } from "./plans";
+import { SUBSCRIPTION_STATUS, type InForceStatus } from "./subscription-status";
 
 /** One limit window of a meter: the usage period, then each shorter window (a UTC day or clock hour) the plan caps. */
 export interface LimitWindow {
@@ -21,7 +22,7 @@ export interface EntitlementsView {
    * Why the plan applies: `active` or `trialing` (its subscription), `past_due` (inside the grace
    * period), or `free` (no subscription grants anything).
    */
-  status: "active" | "trialing" | "past_due" | "free";
+  status: InForceStatus | "free";
   features: Record<FeatureId, boolean>;
   limits: Record<MeterId, { limit: number | null; overage: "block" | "bill"; windows: LimitWindow[] }>;
   /** The most each gauge (lib/billing/metering/levels.ts) may hold; null = unlimited. */
@@ -37,15 +38,15 @@ export interface EntitlementsView {
 
 function statusOf(entitlement: Entitlement): EntitlementsView["status"] {
   if (entitlement.source === "free" || !entitlement.subscription) return "free";
-  if (entitlement.source === "grace_period") return "past_due";
-  return entitlement.subscription.status === "trialing" ? "trialing" : "active";
+  if (entitlement.source === "grace_period") return SUBSCRIPTION_STATUS.past_due;
+  return entitlement.subscription.status === SUBSCRIPTION_STATUS.trialing ? SUBSCRIPTION_STATUS.trialing : SUBSCRIPTION_STATUS.active;
 }
 
 function expiresAtOf(entitlement: Entitlement): Date | null {
   const subscription = entitlement.subscription;
   if (entitlement.gracePeriodEndsAt) return entitlement.gracePeriodEndsAt;
   if (!subscription) return null;
-  if (subscription.status === "trialing" && subscription.trialEnd) return subscription.trialEnd;
+  if (subscription.status === SUBSCRIPTION_STATUS.trialing && subscription.trialEnd) return subscription.trialEnd;
   if (subscription.cancelAtPeriodEnd && subscription.currentPeriodEnd) return subscription.currentPeriodEnd;
   return null;
 }

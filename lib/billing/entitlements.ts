@@ -5,6 +5,7 @@ import { exactTimestamp } from "@/db/exact-timestamp";
 import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
 import type { PlanConstants } from "./plan-constants";
 import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLevelLimitsFor, planLimitsFor, planWindowLimitsFor, type FeatureId, type GaugeId, type MeterId, type Plan, type WindowKind } from "./plans";
+import { SUBSCRIPTION_STATUS } from "./subscription-status";
 
 export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
@@ -46,7 +47,7 @@ type Grant = { plan: Plan; subscription: Subscription; source: EntitlementSource
 
 /** When a past_due subscription loses its plan: BILLING_GRACE_PERIOD_DAYS after it fell past due. */
 export function gracePeriodEnd(subscription: Pick<Subscription, "status" | "pastDueSince">, graceDays = gracePeriodDays()): Date | null {
-  if (subscription.status !== "past_due" || !subscription.pastDueSince) return null;
+  if (subscription.status !== SUBSCRIPTION_STATUS.past_due || !subscription.pastDueSince) return null;
   return addDays(subscription.pastDueSince, graceDays);
 }
 
@@ -54,10 +55,10 @@ function grantOf(subscription: Subscription, now: Date, graceDays: number): Gran
   const plan = findPlan(subscription.planId);
   if (!plan) return null;
   switch (subscription.status) {
-    case "active":
-    case "trialing":
+    case SUBSCRIPTION_STATUS.active:
+    case SUBSCRIPTION_STATUS.trialing:
       return { plan, subscription, source: "subscription", graceEndsAt: null };
-    case "past_due": {
+    case SUBSCRIPTION_STATUS.past_due: {
       const graceEndsAt = gracePeriodEnd(subscription, graceDays);
       return graceEndsAt && now < graceEndsAt ? { plan, subscription, source: "grace_period", graceEndsAt } : null;
     }

@@ -12,6 +12,7 @@ import { needsCard } from "./trial-start";
 import { logger } from "@/lib/logger";
 import { readAccountCredits, type MeterCredits } from "./credits/ledger";
 import { getSpendCap, type SpendCapView } from "./metering/spend-caps";
+import { CARD_AWAITED, inGroup, type CardAwaitedStatus } from "./subscription-status";
 
 /** A per-seat plan's seats: the members, what Stripe bills now, and what it bills from the renewal. */
 export interface SeatsView {
@@ -41,7 +42,7 @@ export interface BillingOverview {
    * A trial (or a subscription paused at its end) with no card on file, for those who manage the
    * account: "Add a card to keep <Plan> after <date>". Null otherwise, or when Stripe cannot be asked.
    */
-  cardNeeded: { status: "trialing" | "paused"; trialEnd: string | null } | null;
+  cardNeeded: { status: CardAwaitedStatus; trialEnd: string | null } | null;
   /** The subscription's active discounts and Stripe's preview of the next invoice (managers, live Stripe subscription only). */
   discounts: SubscriptionDiscounts | null;
   /** Prepaid credits of every meter that sells them: balance, auto top-up, recent history (lib/billing/credits). */
@@ -77,9 +78,9 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     manages ? getSpendCap(accountId) : null,
   ]);
   const cardNeeded =
-    manages && live && (live.status === "trialing" || live.status === "paused")
+    manages && live && inGroup(CARD_AWAITED, live.status)
       ? await needsCard(live).then(
-          (needed) => (needed ? { status: live.status as "trialing" | "paused", trialEnd: live.trialEnd?.toISOString() ?? null } : null),
+          (needed) => (needed ? { status: live.status as CardAwaitedStatus, trialEnd: live.trialEnd?.toISOString() ?? null } : null),
           (error: unknown) => {
             logger.warn({ err: error, accountId }, "could not ask Stripe for the trial's payment method");
             return null;

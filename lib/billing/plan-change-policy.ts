@@ -6,6 +6,7 @@
  */
 import { findPlan, type BillingInterval } from "./plans";
 import type { ErrorCode } from "@/lib/errors";
+import { IN_FORCE, inGroup, SUBSCRIPTION_STATUS } from "./subscription-status";
 
 /** A price as the policy sees it: which plan, how often, how much per period (minor units). */
 export interface PriceTerms {
@@ -110,8 +111,6 @@ export type ActionRefusal = {
 
 export type ActionPlan = { refused: false; kind: ActionKind; steps: ActionStep[] };
 
-/** Statuses in which the customer may act on the subscription at all. */
-const ACTIONABLE = new Set(["trialing", "active", "past_due"]);
 
 const refuse = (code: ActionRefusal["code"], message: string): ActionRefusal => ({ refused: true, code, message });
 const plan = (kind: ActionKind, steps: ActionStep[]): ActionPlan => ({ refused: false, kind, steps });
@@ -124,10 +123,11 @@ const sameTerms = (a: PriceTerms | null, b: PriceTerms) => Boolean(a && a.planId
  * already in effect (cancel while canceling, resume while not canceling) is a harmless no-op.
  */
 export function planAction(facts: SubscriptionFacts, action: SubscriptionAction): ActionPlan | ActionRefusal {
-  if (!ACTIONABLE.has(facts.status)) {
+  // The customer may act on a subscription in force only.
+  if (!inGroup(IN_FORCE, facts.status)) {
     return refuse(
       "subscription_not_changeable",
-      facts.status === "incomplete"
+      facts.status === SUBSCRIPTION_STATUS.incomplete
         ? "Your subscription is waiting for its first payment. Complete it before changing anything."
         : `Your subscription is ${facts.status}. Update your payment method in Manage billing first.`,
     );
@@ -144,7 +144,7 @@ export function planAction(facts: SubscriptionFacts, action: SubscriptionAction)
       if (!facts.cancelAtPeriodEnd) return plan("unchanged", []);
       return plan("resume", [{ op: "set_cancel_at_period_end", value: false }]);
     case "change": {
-      if (facts.status === "past_due") {
+      if (facts.status === SUBSCRIPTION_STATUS.past_due) {
         return refuse("payment_past_due", "Your last payment failed. Update your card in Manage billing, then change your plan.");
       }
       const direction = changeDirection(facts.current, action.target);
@@ -155,7 +155,7 @@ export function planAction(facts: SubscriptionFacts, action: SubscriptionAction)
       if (direction === "upgrade") {
         return plan("upgrade", [
           ...(facts.hasSchedule ? [{ op: "release_schedule" } as const] : []),
-          { op: "change_now", endTrial: facts.status === "trialing" },
+          { op: "change_now", endTrial: facts.status === SUBSCRIPTION_STATUS.trialing },
         ]);
       }
       if (sameTerms(facts.pending, action.target)) return plan("downgrade", []);

@@ -35,9 +35,9 @@ import {
   type SubscriptionFacts,
 } from "./plan-change-policy";
 import { findPlan, parseLookupKey, type BillingInterval } from "./plans";
-import { planQuantity, syncSeats } from "./seats";
+import { planQuantity, pushSeats } from "./seats";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
-import { syncStripeInvoice, syncStripeSubscription } from "./sync";
+import { pullStripeInvoice, pullStripeSubscription } from "./stripe-pull";
 
 export type ChangeKind = Extract<ActionKind, "upgrade" | "downgrade" | "cancel_pending_change">;
 
@@ -215,9 +215,9 @@ async function act(
       continue;
     }
     const db = await getDb();
-    if (decision.steps.length > 0) await syncStripeSubscription(db, row.providerSubscriptionId, row.accountId);
+    if (decision.steps.length > 0) await pullStripeSubscription(db, row.providerSubscriptionId, row.accountId);
     // The invoice an upgrade charged is on the billing page the user returns to, not only once its webhook lands.
-    for (const invoice of invoices) await syncStripeInvoice(db, invoice);
+    for (const invoice of invoices) await pullStripeInvoice(db, invoice);
     return decision;
   }
 }
@@ -283,7 +283,7 @@ export async function changePlan(
   }
   const decision = await act(row, action, target);
   // A change may release or rewrite the schedule that carried a seat decrease: the seats follow the members again.
-  if (plan.seats || findPlan(row.planId)?.seats) await syncSeats(accountId);
+  if (plan.seats || findPlan(row.planId)?.seats) await pushSeats(accountId);
   logger.info({ accountId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval, quantity }, "subscription changed");
   return { preview: false, kind: decision.kind as ChangeKind, subscription: await getBillingSummary(accountId) };
 }
@@ -301,7 +301,7 @@ export async function resumeSubscription(accountId: string): Promise<BillingSumm
   const row = await requireLiveSubscription(accountId);
   await act(row, { type: "resume" }, null);
   // Resuming keeps the subscription past the period end: a seat decrease dropped with the cancellation is scheduled again.
-  if (findPlan(row.planId)?.seats) await syncSeats(accountId);
+  if (findPlan(row.planId)?.seats) await pushSeats(accountId);
   logger.info({ accountId, subscriptionId: row.providerSubscriptionId }, "subscription resumed");
   return getBillingSummary(accountId);
 }

@@ -31,6 +31,7 @@ import { findBillingCustomer } from "./customers";
 import { promotionCodeInput } from "./inputs";
 import { LAUNCH_PROMOTION_CODE } from "./plans";
 import { liveStripeSubscription } from "./summary";
+import { SUBSCRIPTION_STATUS } from "./subscription-status";
 
 export const applyPromotionBody = z.strictObject({ promotionCode: promotionCodeInput, accountId: accountIdInput });
 
@@ -225,7 +226,7 @@ function nextInvoiceView(invoice: Stripe.Invoice): NextInvoiceView {
 
 async function readDiscounts(customerId: string, subscriptionId: string, options: Stripe.RequestOptions = {}): Promise<SubscriptionDiscounts> {
   const subscription = await retrieveSubscriptionDiscounts(subscriptionId, options);
-  const ending = subscription.cancel_at_period_end || subscription.status === "canceled";
+  const ending = subscription.cancel_at_period_end || subscription.status === SUBSCRIPTION_STATUS.canceled;
   const preview = ending ? null : await previewNextInvoice(customerId, subscriptionId, options);
   return { discounts: discountViews(subscription), nextInvoice: preview ? nextInvoiceView(preview) : null };
 }

@@ -6,7 +6,7 @@ import { listAllCustomers, listAllSubscriptions } from "@/lib/stripe/gateway";
 import { subscriptionSnapshot, type SubscriptionSnapshot } from "@/lib/stripe/mapping";
 import { recordAlert } from "@/lib/alerts";
 import { resolveCustomerOwner } from "./customers";
-import { UNKNOWN_PLAN_ID, fetchStripeSubscription, storeStripeSubscription } from "./sync";
+import { UNKNOWN_PLAN_ID, fetchStripeSubscription, storeStripeSubscription } from "./stripe-pull";
 import { replayUnfinishedEvents } from "./webhooks/inbox";
 
 export interface ReconcileReport {

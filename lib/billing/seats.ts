@@ -4,7 +4,7 @@
  *   plan's maximum) when `adding` more members would exceed the account's per-seat plan maximum;
  *   a no-op for plans not priced per seat and for accounts without a subscription (Free has no
  *   seat limit).
- * - `syncSeats(accountId)` sets the Stripe subscription item's quantity to the member count
+ * - `pushSeats(accountId)` sets the Stripe subscription item's quantity to the member count
  *   (raises now with `always_invoice`, lowers from the period end through the schedule), reading
  *   Stripe first and never inside a transaction; safe to call concurrently and repeatedly.
  *
@@ -34,7 +34,8 @@ import { meteredItemsOf, planItemOf } from "@/lib/stripe/subscription-items";
 import { countMembers } from "./members";
 import { findPlan, parseLookupKey, seatQuantity, type BillingInterval, type Plan } from "./plans";
 import { liveStripeSubscription } from "./summary";
-import { syncStripeSubscription } from "./sync";
+import { pullStripeSubscription } from "./stripe-pull";
+import { IN_FORCE, inGroup } from "./subscription-status";
 
 export interface SeatSyncResult {
   members: number;
@@ -45,8 +46,6 @@ export interface SeatSyncResult {
 /** How many read-decide-write rounds one call makes before leaving the rest to the next call. */
 export const SEAT_SYNC_ROUNDS = 5;
 
-/** Statuses in which the seats are kept in step (a subscription waiting for its first payment or ended is left alone). */
-const SEAT_SYNCED_STATUSES = new Set(["trialing", "active", "past_due"]);
 
 const seatLimitReached = (plan: Plan, members: number) =>
   new AppError(
@@ -187,7 +186,7 @@ async function runSeatStep(state: SubscriptionState, facts: SeatFacts, step: Sea
   }
 }
 
-export async function syncSeats(accountId: string): Promise<SeatSyncResult | null> {
+export async function pushSeats(accountId: string): Promise<SeatSyncResult | null> {
   const db = await getDb();
   for (let round = 1; ; round += 1) {
     const row = await liveStripeSubscription(db, accountId);
@@ -196,12 +195,13 @@ export async function syncSeats(accountId: string): Promise<SeatSyncResult | nul
     const state = await retrieveSubscriptionState(row.providerSubscriptionId);
     const facts = seatFacts(state);
     if (!facts) return null;
-    const step = SEAT_SYNCED_STATUSES.has(state.subscription.status) ? planSeatStep(facts, members) : ({ op: "none" } as const);
+    // Seats follow the members while the subscription is in force (one waiting for its first payment, or ended, is left alone).
+    const step = inGroup(IN_FORCE, state.subscription.status) ? planSeatStep(facts, members) : ({ op: "none" } as const);
     if (step.op === "none" || round > SEAT_SYNC_ROUNDS) {
       if (step.op !== "none") logger.warn({ accountId, members, quantity: facts.quantity, step }, "seats still moving; the next sync converges");
       // Our row follows what was just read (the webhooks bring the same, later).
       if (row.quantity !== facts.quantity || row.pendingQuantity !== state.pendingQuantity || round > 1) {
-        await syncStripeSubscription(db, row.providerSubscriptionId, accountId);
+        await pullStripeSubscription(db, row.providerSubscriptionId, accountId);
       }
       return { members, quantity: facts.quantity, pendingQuantity: state.pendingQuantity };
     }

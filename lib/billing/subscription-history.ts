@@ -8,6 +8,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Queryable, Transaction } from "@/db/client";
 import { subscriptionChanges, subscriptions, type Subscription, type SubscriptionChangeKind } from "@/db/schema";
 import { emitSubscriptionChanges } from "@/lib/webhooks-out/billing-events";
+import { ENDED, inGroup } from "./subscription-status";
 
 /** Runs `write` in a transaction: the one already open, or a new one. */
 export function inTransaction<T>(db: Queryable, write: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -25,10 +26,9 @@ export interface SubscriptionChange {
   data: Record<string, unknown>;
 }
 
-const ENDED = new Set(["canceled", "incomplete_expired"]);
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 /** Cancels at the period end or on a set date, and has not ended yet. */
-const cancelScheduled = (s: TrackedState) => (s.cancelAtPeriodEnd || s.cancelAt !== null) && !ENDED.has(s.status);
+const cancelScheduled = (s: TrackedState) => (s.cancelAtPeriodEnd || s.cancelAt !== null) && !inGroup(ENDED, s.status);
 
 /** What changed from `before` (null: the row is new) to `after`, in the order it reads best. */
 export function subscriptionChangesBetween(before: TrackedState | null, after: TrackedState): SubscriptionChange[] {
@@ -47,7 +47,7 @@ export function subscriptionChangesBetween(before: TrackedState | null, after: T
   const isCanceling = cancelScheduled(after);
   if (!wasCanceling && isCanceling) {
     changes.push({ kind: "cancel_scheduled", data: { endsAt: iso(after.cancelAt ?? after.currentPeriodEnd) } });
-  } else if (wasCanceling && !isCanceling && !ENDED.has(after.status)) {
+  } else if (wasCanceling && !isCanceling && !inGroup(ENDED, after.status)) {
     changes.push({ kind: "resumed", data: {} });
   }
   const pendingBefore = before.pendingPlanId ? `${before.pendingPlanId}/${before.pendingInterval}` : null;

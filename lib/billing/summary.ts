@@ -1,11 +1,11 @@
 import { desc, eq } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
 import { subscriptions, type Subscription } from "@/db/schema";
-import { LIVE_SUBSCRIPTION_STATUSES } from "@/lib/stripe/gateway";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type EntitlementSource, type LimitOverride } from "./entitlements";
 import { countMembers } from "./members";
 import { findPlan, type BillingInterval, type FeatureId, type MeterId } from "./plans";
 import { usedTrialOrPaid } from "./trial";
+import { inGroup, NOT_ENDED, SUBSCRIPTION_STATUS } from "./subscription-status";
 
 export interface BillingSummary {
   plan: { id: string; name: string };
@@ -46,14 +46,14 @@ export async function userSubscriptions(db: Queryable, accountId: string): Promi
 /** The user's Stripe subscription that is still alive (what plan changes and cancellation act on). */
 export async function liveStripeSubscription(db: Queryable, accountId: string): Promise<Subscription | undefined> {
   const rows = await userSubscriptions(db, accountId);
-  return rows.find((s) => s.provider === "stripe" && LIVE_SUBSCRIPTION_STATUSES.has(s.status));
+  return rows.find((s) => s.provider === "stripe" && inGroup(NOT_ENDED, s.status));
 }
 
 /** `members`: the account's member count (the seats of a per-seat plan); the billed quantity stands in when unknown. */
 export function summarize(rows: Subscription[], now = new Date(), overrides: LimitOverride[] = [], members: number | null = null): BillingSummary {
   const entitlement = resolveEntitlement(rows, now, gracePeriodDays(), overrides);
   // Show the subscription that grants the plan; otherwise the newest one that still matters.
-  const shown = entitlement.subscription ?? rows.find((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status)) ?? null;
+  const shown = entitlement.subscription ?? rows.find((s) => inGroup(NOT_ENDED, s.status)) ?? null;
   const pendingPlan = findPlan(shown?.pendingPlanId);
   // A pending change to a flat plan sets its own quantity (1): that is not a seat decrease.
   const seats =
@@ -72,7 +72,7 @@ export function summarize(rows: Subscription[], now = new Date(), overrides: Lim
     interval: shown?.interval ?? null,
     currentPeriodStart: iso(shown?.currentPeriodStart ?? null),
     currentPeriodEnd: iso(shown?.currentPeriodEnd ?? null),
-    trialEnd: shown?.status === "trialing" ? iso(shown.trialEnd) : null,
+    trialEnd: shown?.status === SUBSCRIPTION_STATUS.trialing ? iso(shown.trialEnd) : null,
     cancelAtPeriodEnd: shown?.cancelAtPeriodEnd ?? false,
     cancelAt: iso(shown?.cancelAt ?? null),
     gracePeriodEndsAt: iso(entitlement.gracePeriodEndsAt),

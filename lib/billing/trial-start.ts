@@ -24,9 +24,10 @@ import { prepareNewSubscription, purchasablePlan, type BillingAccount } from "./
 import { findBillingCustomer } from "./customers";
 import type { BillingInterval } from "./plans";
 import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
-import { syncStripeSubscription } from "./sync";
+import { pullStripeSubscription } from "./stripe-pull";
 import { stripeTaxEnabled } from "./tax-settings";
 import { databaseTrialUsed, stripeTrialUsed } from "./trial";
+import { CARD_AWAITED, inGroup } from "./subscription-status";
 
 const trialAlreadyUsed = () =>
   new AppError("trial_already_used", "This account has already had a free trial. Choose a plan to subscribe.", { pricingUrl: "/pricing" });
@@ -68,7 +69,7 @@ export async function startTrialWithoutCard(account: BillingAccount, planId: str
     await db.delete(trialUses).where(and(eq(trialUses.accountId, account.id), eq(trialUses.providerCustomerId, customer.providerCustomerId)));
     throw error;
   }
-  await syncStripeSubscription(db, subscriptionId, account.id);
+  await pullStripeSubscription(db, subscriptionId, account.id);
   logger.info({ accountId: account.id, plan: plan.id, interval, subscriptionId, endBehavior: plan.trialWithoutCard.endBehavior }, "card-less trial started");
   return getBillingSummary(account.id);
 }
@@ -93,6 +94,6 @@ export async function startAddCard(accountId: string, origin?: string): Promise<
 
 /** Whether the billing page should ask for a card: a trial (or a paused subscription) with none on file. */
 export async function needsCard(subscription: { providerSubscriptionId: string; status: string; provider: string }): Promise<boolean> {
-  if (subscription.provider !== "stripe" || (subscription.status !== "trialing" && subscription.status !== "paused")) return false;
+  if (subscription.provider !== "stripe" || !inGroup(CARD_AWAITED, subscription.status)) return false;
   return !(await hasDefaultPaymentMethod(subscription.providerSubscriptionId));
 }

@@ -10,13 +10,12 @@ import { eq, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import { billingCustomers, subscriptions, trialUses, type Subscription } from "@/db/schema";
+import { inGroup, NEVER_STARTED, SUBSCRIPTION_STATUS } from "./subscription-status";
 
-/** Statuses of a subscription that never got going: its first payment never went through. */
-const NEVER_STARTED = ["incomplete", "incomplete_expired"];
 
 /** Had a trial, or was paid (a Stripe subscription past its first payment). Staff grants are neither. */
 export function usedTrialOrPaid(row: Pick<Subscription, "provider" | "status" | "trialStart">): boolean {
-  return row.trialStart !== null || row.status === "trialing" || (row.provider === "stripe" && !NEVER_STARTED.includes(row.status));
+  return row.trialStart !== null || row.status === SUBSCRIPTION_STATUS.trialing || (row.provider === "stripe" && !inGroup(NEVER_STARTED, row.status));
 }
 
 /** From Stripe's side: any subscription of the customer, in any status, that had a trial or was paid. */

@@ -11,16 +11,7 @@ import { getStripe } from "./client";
 import { stripeErrorType } from "./errors";
 import { idOf } from "./mapping";
 import { meteredItemsOf, phaseItems, planItemOf } from "./subscription-items";
-
-/** Statuses that mean "this customer is paying or about to": a second checkout must not start. */
-export const LIVE_SUBSCRIPTION_STATUSES: ReadonlySet<string> = new Set([
-  "trialing",
-  "active",
-  "past_due",
-  "unpaid",
-  "paused",
-  "incomplete",
-]);
+import { ENDED, inGroup, SUBSCRIPTION_STATUS } from "@/lib/billing/subscription-status";
 
 export interface PendingPriceChange {
   priceId: string;
@@ -210,9 +201,6 @@ export async function listCustomerSubscriptions(customerId: string): Promise<Str
   return getStripe().subscriptions.list({ customer: customerId, status: "all", limit: 100 }).autoPagingToArray({ limit: 10_000 });
 }
 
-export async function listLiveSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
-  return (await listCustomerSubscriptions(customerId)).filter((s) => LIVE_SUBSCRIPTION_STATUSES.has(s.status));
-}
 
 /**
  * Expires every open checkout session of the customer except the newest (by creation time, then
@@ -362,9 +350,9 @@ export async function applySetupPaymentMethod(setupIntentId: string, subscriptio
   await getStripe().customers.update(customer, { invoice_settings: { default_payment_method: paymentMethod } });
   if (!subscriptionId) return;
   const subscription = await getStripe().subscriptions.retrieve(subscriptionId);
-  if (idOf(subscription.customer) !== customer || subscription.status === "canceled" || subscription.status === "incomplete_expired") return;
+  if (idOf(subscription.customer) !== customer || inGroup(ENDED, subscription.status)) return;
   await getStripe().subscriptions.update(subscriptionId, { default_payment_method: paymentMethod });
-  if (subscription.status === "paused") await getStripe().subscriptions.resume(subscriptionId, { billing_cycle_anchor: { type: "now" } });
+  if (subscription.status === SUBSCRIPTION_STATUS.paused) await getStripe().subscriptions.resume(subscriptionId, { billing_cycle_anchor: { type: "now" } });
 }
 
 const globalForPortal = globalThis as unknown as { __portalConfiguration?: { at: number; id: string | null } };
@@ -471,7 +459,7 @@ export async function schedulePriceChange(params: {
           start_date: item.current_period_start,
           end_date: item.current_period_end,
           // A running trial stays in the current phase: the new price starts when it ends.
-          ...(params.subscription.status === "trialing" && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
+          ...(params.subscription.status === SUBSCRIPTION_STATUS.trialing && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
         },
         {
           items: phaseItems(params.priceId, params.quantity ?? item.quantity ?? 1, params.meteredPriceIds),

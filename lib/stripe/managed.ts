@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { PRICE_TAX_BEHAVIOR } from "@/lib/billing/plans";
 
 /**
- * What the catalog sync (catalog-sync.ts, meter-catalog.ts) shares: the mark on the Stripe objects
+ * What the catalog push (catalog-push.ts, meter-catalog.ts) shares: the mark on the Stripe objects
  * this project owns, the shape of a change it reports, and reading a whole paginated list.
  */
 

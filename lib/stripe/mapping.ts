@@ -117,7 +117,7 @@ function invoiceTaxLines(invoice: Stripe.Invoice, rates: Map<string, TaxRateInfo
   });
 }
 
-/** The invoice's fields as our row stores them: the one mapping the sync writes (INVOICE_SYNCED_COLUMNS in lib/billing/sync.ts). */
+/** The invoice's fields as our row stores them: the one mapping the sync writes (INVOICE_SYNCED_COLUMNS in lib/billing/stripe-pull.ts). */
 export function invoiceSnapshot(invoice: Stripe.Invoice, rates: Map<string, TaxRateInfo> = new Map()): InvoiceSnapshot {
   return {
     providerInvoiceId: invoice.id,

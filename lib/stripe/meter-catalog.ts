@@ -15,9 +15,9 @@ export function billedMeters(): BilledMeter[] {
  * Makes Stripe hold, for every `bill` meter of the catalog, an active Billing Meter (sum of `value`
  * per `stripe_customer_id`) and a metered price per billing interval on its own product, found by
  * lookup key.
- * Returns the changes and the ids of the prices to keep (the catalog sync archives the others).
+ * Returns the changes and the ids of the prices to keep (the catalog push archives the others).
  */
-export async function syncMeteredPrices(stripe: Stripe, products: Stripe.Product[]): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
+export async function pushMeteredPrices(stripe: Stripe, products: Stripe.Product[]): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
   const changes: CatalogChange[] = [];
   const priceIds: string[] = [];
   const wanted = billedMeters();

@@ -19,7 +19,7 @@ import Stripe from "stripe";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
 import { users, webhookEvents } from "@/db/schema";
 import { startCheckout } from "@/lib/billing/checkout";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { createStripeClient } from "@/lib/stripe/client";
 import { emulatorStripeClient } from "stripe-emulator";
 import { checkInvariants } from "../lib/invariants";
@@ -73,7 +73,7 @@ runScript(async () => {
     await emulatorConfig({ webhookUrl: null, testMode: true });
     const base = `http://127.0.0.1:${APP_PORT}`;
     Object.assign(process.env, { STRIPE_EMULATOR_URL: emulatorUrl, STRIPE_WEBHOOK_SECRET: SECRET, APP_URL: base });
-    await syncCatalog(createStripeClient());
+    await pushCatalog(createStripeClient());
     const stripe = emulatorStripeClient(emulatorUrl);
 
     const appEnv: NodeJS.ProcessEnv = {

@@ -12,7 +12,7 @@ import Stripe from "stripe";
 import { openDatabase, setAppDatabase } from "@/db/client";
 import { users } from "@/db/schema";
 import { startCheckout } from "@/lib/billing/checkout";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { createStripeClient } from "@/lib/stripe/client";
 import { startEmulator, emulatorStripeClient } from "stripe-emulator";
 import { runScript } from "../lib/run-script";
@@ -34,7 +34,7 @@ runScript(async () => {
   process.env.STRIPE_EMULATOR_URL = emulator.url;
   process.env.STRIPE_WEBHOOK_SECRET = SECRET;
   const stripe = emulatorStripeClient(emulator.url);
-  await syncCatalog(createStripeClient());
+  await pushCatalog(createStripeClient());
   const { POST: webhook } = await import("@/app/api/billing/webhook/route");
 
   const before = new Set((await stripe.events.list({ limit: 100 })).data.map((e) => e.id));

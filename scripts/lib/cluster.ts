@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import postgres from "postgres";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { createStripeClient } from "@/lib/stripe/client";
 import { startEmulator, type EmulatorHandle } from "stripe-emulator";
 import { startHaproxy, type Haproxy } from "./haproxy";
@@ -156,7 +156,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const res = await fetch(`${emulator.url}/_emulator/config`, { method: "POST", body: JSON.stringify({ chaos: { duplicate: true, outOfOrder: true, concurrent: true } }) });
       if (!res.ok) throw new Error(`emulator chaos config answered ${res.status}`);
     }
-    await syncCatalog(createStripeClient({ STRIPE_EMULATOR_URL: emulator.url }), { returnUrl: `${url}/billing` });
+    await pushCatalog(createStripeClient({ STRIPE_EMULATOR_URL: emulator.url }), { returnUrl: `${url}/billing` });
     log(`stripe emulator: ${emulator.url} (webhooks to ${url}/api/billing/webhook)`);
 
     const env = clusterInstanceEnv({ url, databaseUrl, pooledUrl, emulatorUrl: emulator.url, webhookSecret, extra: options.env });

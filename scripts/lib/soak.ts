@@ -18,7 +18,7 @@ import { startCheckout } from "@/lib/billing/checkout";
 import { cancelSubscription, changePlan, resumeSubscription } from "@/lib/billing/plan-change";
 import { INTERVALS, PLANS } from "@/lib/billing/plans";
 import { isAppError } from "@/lib/errors";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "stripe-emulator";
@@ -120,7 +120,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     app = await startApp();
     Object.assign(process.env, { STRIPE_EMULATOR_URL: emulatorUrl, STRIPE_WEBHOOK_SECRET: SECRET, APP_URL: "http://soak.test" });
     clearPriceCache();
-    await syncCatalog(createStripeClient());
+    await pushCatalog(createStripeClient());
     const stripe = emulatorStripeClient(emulatorUrl);
     const T0 = Math.floor(Date.now() / 1000);
 

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { setAppDatabase } from "@/db/client";
 import { users, type User } from "@/db/schema";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "stripe-emulator";
@@ -43,7 +43,7 @@ export async function startBillingEnv(kind: DatabaseKind, options: { deliverWebh
   process.env.APP_URL = "http://app.test";
   clearPriceCache();
   const stripe = emulatorStripeClient(emulator.url);
-  await syncCatalog(createStripeClient());
+  await pushCatalog(createStripeClient());
   return {
     database,
     emulator,

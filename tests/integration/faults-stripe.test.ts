@@ -6,7 +6,7 @@ import { GET as meRoute } from "@/app/api/me/route";
 import { setAppDatabase } from "@/db/client";
 import { billingCustomers, users } from "@/db/schema";
 import { publicCatalog } from "@/lib/billing/catalog-view";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient } from "stripe-emulator";
@@ -48,7 +48,7 @@ describe.each(DATABASE_KINDS)("Stripe hung during checkout on %s", (kind) => {
       APP_URL: "http://app.test",
     });
     clearPriceCache();
-    await syncCatalog(createStripeClient());
+    await pushCatalog(createStripeClient());
     await publicCatalog(); // prices cached, as on a server that has been serving the pricing page
   }, 90_000);
   afterAll(async () => {

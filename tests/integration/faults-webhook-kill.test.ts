@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
 import { setAppDatabase } from "@/db/client";
 import { subscriptions, users, webhookEvents } from "@/db/schema";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { createStripeClient } from "@/lib/stripe/client";
 import { clearPriceCache } from "@/lib/stripe/gateway";
 import { emulatorStripeClient, startEmulator, type EmulatorHandle } from "stripe-emulator";
@@ -47,7 +47,7 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("kill -9 mid-webhook on Postgr
     Object.assign(process.env, { STRIPE_EMULATOR_URL: emulator.url, STRIPE_WEBHOOK_SECRET: SECRET, APP_URL: "http://app.test" });
     app = await startApp();
     clearPriceCache();
-    await syncCatalog(createStripeClient());
+    await pushCatalog(createStripeClient());
   }, 120_000);
   afterAll(async () => {
     await app?.kill("SIGKILL");

@@ -13,7 +13,7 @@ import { queueNotification, deliverPendingNotifications } from "@/lib/billing/no
 import { reconcileBilling } from "@/lib/billing/reconcile";
 import { processStoredEvent } from "@/lib/billing/webhooks/inbox";
 import { getBillingSummary } from "@/lib/billing/summary";
-import { syncCatalog } from "@/lib/stripe/catalog-sync";
+import { pushCatalog } from "@/lib/stripe/catalog-push";
 import { MANAGED_BY } from "@/lib/stripe/managed";
 import { createStripeClient } from "@/lib/stripe/client";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
@@ -185,12 +185,12 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       lookup_key: "legacy_monthly",
       metadata: { managed_by: MANAGED_BY, plan_id: "legacy" },
     });
-    const changes = await syncCatalog(stripe);
+    const changes = await pushCatalog(stripe);
     expect(changes.filter((c) => c.action !== "unchanged")).toEqual([
       expect.objectContaining({ object: "price", key: "legacy_monthly", action: "archived", id: legacy.id }),
     ]);
     expect((await stripe.prices.retrieve(legacy.id)).active).toBe(false);
-    expect((await syncCatalog(stripe)).every((c) => c.action === "unchanged")).toBe(true);
+    expect((await pushCatalog(stripe)).every((c) => c.action === "unchanged")).toBe(true);
   });
 
   it("a catalog price changed in Stripe is recorded as drift for admins, and setup repairs it", async () => {
@@ -204,7 +204,7 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       .where(and(eq(auditLog.action, "catalog.drift"), eq(auditLog.targetId, price.id)));
     expect(drift).toHaveLength(1);
     expect(drift[0].data).toMatchObject({ drift: "catalog price pro_monthly was archived" });
-    const changes = await syncCatalog(stripe);
+    const changes = await pushCatalog(stripe);
     expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ key: "pro_monthly", action: "updated" })]));
     const [replacement] = (await stripe.prices.list({ lookup_keys: ["pro_monthly"], active: true })).data;
     expect(replacement).toMatchObject({ unit_amount: 1_900, active: true });

@@ -18,10 +18,10 @@ import { requestAs } from "../helpers/session";
  */
 const seats = vi.hoisted(() => ({
   assertSeatAvailable: vi.fn<(db: unknown, accountId: string, adding?: number) => Promise<void>>(),
-  syncSeats: vi.fn<(accountId: string) => Promise<null>>(),
+  pushSeats: vi.fn<(accountId: string) => Promise<null>>(),
   membersAtSync: [] as number[],
 }));
-vi.mock("@/lib/billing/seats", () => ({ assertSeatAvailable: seats.assertSeatAvailable, syncSeats: seats.syncSeats }));
+vi.mock("@/lib/billing/seats", () => ({ assertSeatAvailable: seats.assertSeatAvailable, pushSeats: seats.pushSeats }));
 
 describe.each(DATABASE_KINDS)("organization seats on %s", (kind) => {
   let database: TestDatabase;
@@ -35,7 +35,7 @@ describe.each(DATABASE_KINDS)("organization seats on %s", (kind) => {
     seats.assertSeatAvailable.mockReset().mockResolvedValue(undefined);
     seats.membersAtSync.length = 0;
     // Records how many members a sync sees: it must run after the change committed.
-    seats.syncSeats.mockReset().mockImplementation(async (accountId) => {
+    seats.pushSeats.mockReset().mockImplementation(async (accountId) => {
       seats.membersAtSync.push((await database.db.select().from(memberships).where(eq(memberships.accountId, accountId))).length);
       return null;
     });
@@ -74,27 +74,27 @@ describe.each(DATABASE_KINDS)("organization seats on %s", (kind) => {
     expect(seats.assertSeatAvailable).toHaveBeenLastCalledWith(expect.anything(), orgId, 1);
     expect((await database.db.select().from(memberships).where(eq(memberships.accountId, orgId))).length).toBe(1);
     expect((await database.db.select().from(invitations).where(eq(invitations.accountId, orgId)))[0].acceptedAt).toBeNull();
-    expect(seats.syncSeats).not.toHaveBeenCalled();
+    expect(seats.pushSeats).not.toHaveBeenCalled();
     // A seat frees up: the same link works.
     expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toEqual({ status: 200, body: { orgId, role: "member" } });
-    expect(seats.syncSeats).toHaveBeenCalledWith(orgId);
+    expect(seats.pushSeats).toHaveBeenCalledWith(orgId);
     expect(seats.membersAtSync).toEqual([2]);
   });
 
   it("syncs the seats after a member joins and after one leaves, and a failing sync does not fail the change", async () => {
     const { owner, invitee, orgId } = await setUp();
     const invited = await post(inviteRoute, owner, `/api/orgs/${orgId}/invitations`, { id: orgId }, { email: invitee.email, role: "member" });
-    seats.syncSeats.mockRejectedValueOnce(new Error("Stripe is down"));
+    seats.pushSeats.mockRejectedValueOnce(new Error("Stripe is down"));
     const token = new URL(invited.body.acceptUrl as string).searchParams.get("token");
     expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toEqual({ status: 200, body: { orgId, role: "member" } });
-    expect(seats.syncSeats).toHaveBeenCalledTimes(1);
+    expect(seats.pushSeats).toHaveBeenCalledTimes(1);
     expect((await database.db.select().from(memberships).where(eq(memberships.accountId, orgId))).length).toBe(2);
 
     const removed = await removeMemberRoute(await requestAs(owner.id, `/api/orgs/${orgId}/members/${invitee.id}`, { method: "DELETE" }), {
       params: Promise.resolve({ id: orgId, userId: invitee.id }),
     });
     expect(removed.status).toBe(200);
-    expect(seats.syncSeats).toHaveBeenCalledTimes(2);
+    expect(seats.pushSeats).toHaveBeenCalledTimes(2);
     expect(seats.membersAtSync).toEqual([1]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Per-seat billing end to end: an organization on the Team plan, its members inserted and removed
- * directly (as the org routes do) and `syncSeats` called after each change, concurrently; Stripe
+ * directly (as the org routes do) and `pushSeats` called after each change, concurrently; Stripe
  * (the emulator, read with the official SDK) must end with the item's quantity equal to the
  * members, or higher with the decrease pending as the schedule's next phase, never lower and never
  * billed twice; the decrease applies on the renewal (test clock).
@@ -16,7 +16,7 @@ import { GET as summaryRoute } from "@/app/api/billing/subscription/route";
 import { POST as changeRoute } from "@/app/api/billing/subscription/change/route";
 import { accounts, billingCustomers, memberships, subscriptions, type User } from "@/db/schema";
 import { consume } from "@/lib/billing/metering";
-import { assertSeatAvailable, syncSeats } from "@/lib/billing/seats";
+import { assertSeatAvailable, pushSeats } from "@/lib/billing/seats";
 import type { BillingSummary } from "@/lib/billing/summary";
 import { isAppError } from "@/lib/errors";
 import { httpStatus } from "@/lib/http/errors";
@@ -142,12 +142,12 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     await subscribe(org, "team");
     await advance(org, DAY10);
     await addMember(org.id);
-    expect(await syncSeats(org.id)).toEqual({ members: 2, quantity: 2, pendingQuantity: null });
+    expect(await pushSeats(org.id)).toEqual({ members: 2, quantity: 2, pendingQuantity: null });
     const raised = (await invoicesOf(org)).filter((i) => i.billing_reason === "subscription_update");
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ status: "paid", total: prorated(2 * SEAT, DAY10) - prorated(SEAT, DAY10) });
     expect(raised[0].lines.data.every(isProration)).toBe(true);
-    expect(await syncSeats(org.id)).toEqual({ members: 2, quantity: 2, pendingQuantity: null });
+    expect(await pushSeats(org.id)).toEqual({ members: 2, quantity: 2, pendingQuantity: null });
     expect((await invoicesOf(org)).filter((i) => i.billing_reason === "subscription_update")).toHaveLength(1);
     await env.flush();
     expect(await row(org)).toMatchObject({ quantity: 2, pendingQuantity: null });
@@ -164,7 +164,7 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     const join = async (delay: number) => {
       await pause(delay);
       joined.push(await addMember(org.id));
-      await syncSeats(org.id);
+      await pushSeats(org.id);
     };
     await Promise.all([
       join(0),
@@ -173,10 +173,10 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
       (async () => {
         await pause(20);
         await removeMember(org.id, leaving.id);
-        await syncSeats(org.id);
+        await pushSeats(org.id);
       })(),
-      syncSeats(org.id),
-      pause(25).then(() => syncSeats(org.id)),
+      pushSeats(org.id),
+      pause(25).then(() => pushSeats(org.id)),
     ]);
     const members = 4;
     const after = await stripeSeats(org);
@@ -198,12 +198,12 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     expect(Math.abs(billed - expected)).toBeLessThanOrEqual(raises.length * 2);
 
     // A further sync is a no-op: nothing written, nothing billed.
-    expect(await syncSeats(org.id)).toEqual({ members, quantity: after.quantity, pendingQuantity: after.next });
+    expect(await pushSeats(org.id)).toEqual({ members, quantity: after.quantity, pendingQuantity: after.next });
     expect((await invoicesOf(org)).filter((i) => i.billing_reason === "subscription_update")).toHaveLength(raises.length);
 
     // One more leaves: the quantity stays for this period, the decrease waits for the period end.
     await removeMember(org.id, joined[0].id);
-    await syncSeats(org.id);
+    await pushSeats(org.id);
     await env.flush();
     const lowered = await stripeSeats(org);
     expect([lowered.quantity, lowered.next, lowered.nextLookupKey]).toEqual([after.quantity, 3, "team_monthly"]);
@@ -227,9 +227,9 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     await subscribe(org, "team");
     await advance(org, DAY10);
     await removeMember(org.id, org.members[0].id);
-    expect(await syncSeats(org.id)).toEqual({ members: 2, quantity: 3, pendingQuantity: 2 });
+    expect(await pushSeats(org.id)).toEqual({ members: 2, quantity: 3, pendingQuantity: 2 });
     await addMember(org.id);
-    expect(await syncSeats(org.id)).toEqual({ members: 3, quantity: 3, pendingQuantity: null });
+    expect(await pushSeats(org.id)).toEqual({ members: 3, quantity: 3, pendingQuantity: null });
     const seats = await stripeSeats(org);
     expect([seats.quantity, seats.next, seats.subscription.schedule]).toEqual([3, null, null]);
     expect((await invoicesOf(org)).filter((i) => i.billing_reason === "subscription_update")).toHaveLength(0);
@@ -241,7 +241,7 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     const { subscription } = await stripeSeats(org);
     const item = subscription.items.data.find((i) => i.price.recurring?.usage_type !== "metered") as Stripe.SubscriptionItem;
     const metered = subscription.items.data.filter((i) => i.id !== item.id).map((i) => ({ price: i.price.id }));
-    // Written straight to Stripe (not through syncSeats): only the webhook can tell our row.
+    // Written straight to Stripe (not through pushSeats): only the webhook can tell our row.
     const schedule = await env.stripe.subscriptionSchedules.create({ from_subscription: subscription.id });
     await env.stripe.subscriptionSchedules.update(schedule.id, {
       end_behavior: "release",
@@ -310,7 +310,7 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     expect([pending.quantity, pending.next, pending.nextLookupKey]).toEqual([3, 1, "pro_monthly"]);
     // A member change meanwhile keeps the pending plan change and its one seat.
     await addMember(org.id);
-    expect(await syncSeats(org.id)).toMatchObject({ members: 4, quantity: 4 });
+    expect(await pushSeats(org.id)).toMatchObject({ members: 4, quantity: 4 });
     const kept = await stripeSeats(org);
     expect([kept.quantity, kept.next, kept.nextLookupKey]).toEqual([4, 1, "pro_monthly"]);
     expect((await summary(org)).pendingChange).toMatchObject({ plan: { id: "pro" } });

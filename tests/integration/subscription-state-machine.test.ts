@@ -31,7 +31,7 @@ import { accounts, memberships, subscriptions, type User } from "@/db/schema";
 import { eq } from "drizzle-orm";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { lookupKeyFor, parseLookupKey } from "@/lib/billing/plans";
-import { syncStripeSubscription } from "@/lib/billing/sync";
+import { pullStripeSubscription } from "@/lib/billing/stripe-pull";
 import { activePricesByLookupKey } from "@/lib/stripe/gateway";
 import type { BillingSummary } from "@/lib/billing/summary";
 import { DATABASE_KINDS } from "../helpers/db";
@@ -100,7 +100,7 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
       ...(start.plan === "pro" ? { trial_period_days: 14 } : {}),
       metadata: { accountId: subject.accountId, planId: start.plan, interval: start.interval },
     });
-    await syncStripeSubscription(env.database.db, subscription.id, subject.accountId);
+    await pullStripeSubscription(env.database.db, subscription.id, subject.accountId);
   }
 
   async function act(subject: Subject, model: Model, action: Action) {

@@ -9,7 +9,7 @@ import { reportBillableUsage } from "@/lib/billing/usage-report";
 import { catalogDrift } from "@/lib/billing/webhooks/catalog-drift";
 import { overageProductDescription } from "@/lib/billing/plans";
 import { POST as checkoutRoute } from "@/app/api/billing/checkout/route";
-import { formatCatalogChanges, syncCatalog } from "@/lib/stripe/catalog-sync";
+import { formatCatalogChanges, pushCatalog } from "@/lib/stripe/catalog-push";
 import { MANAGED_BY } from "@/lib/stripe/managed";
 import { requestAs } from "../helpers/session";
 import { createStripeClient } from "@/lib/stripe/client";
@@ -64,7 +64,7 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
     expect(price).toMatchObject({ active: true, recurring: { usage_type: "metered", meter: meter?.id, interval: "month" } });
     // Its price.created / product.created events are not catalog drift.
     expect(catalogDrift({ type: "price.created", data: { object: price } } as unknown as Stripe.Event)).toBeNull();
-    const again = await syncCatalog(createStripeClient());
+    const again = await pushCatalog(createStripeClient());
     expect(again.filter((c) => c.action !== "unchanged")).toEqual([]);
   });
 
@@ -77,13 +77,13 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
 
     // A product whose description is out of date (an older price, or edited in the dashboard) is brought back, and reported.
     await env.stripe.products.update((await meteredProduct())!.id, { description: "Usage past your plan." });
-    const repaired = await syncCatalog(createStripeClient());
+    const repaired = await pushCatalog(createStripeClient());
     expect(repaired.filter((c) => c.action !== "unchanged")).toEqual([
       expect.objectContaining({ object: "product", key: "meter:tokens", action: "updated", detail: description }),
     ]);
     expect(formatCatalogChanges(repaired)).toContain(description);
     expect((await meteredProduct())?.description).toBe(description);
-    expect((await syncCatalog(createStripeClient())).filter((c) => c.action !== "unchanged")).toEqual([]);
+    expect((await pushCatalog(createStripeClient())).filter((c) => c.action !== "unchanged")).toEqual([]);
 
     // The hosted Checkout page shows it under the metered line.
     const user = await env.createUser();

@@ -9,7 +9,7 @@ import { openDatabase, setAppDatabase } from "@/db/client";
 import { OutcomeNotStoredError } from "@/lib/billing/webhooks/inbox";
 import { billingCustomers, invoices, notifications, operatorAlerts, rateLimits, subscriptions, webhookEvents, type User } from "@/db/schema";
 import { logger } from "@/lib/logger";
-import { syncStripeSubscription } from "@/lib/billing/sync";
+import { fetchStripeInvoice, storeStripeInvoice, pullStripeSubscription } from "@/lib/billing/stripe-pull";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { TEST_WEBHOOK_SECRET, startBillingEnv, type BillingEnv } from "../helpers/billing-env";
 import { requestAs } from "../helpers/session";
@@ -411,13 +411,29 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     const subscriptionId = (await billingStateAfterAll()).subscriptions[0].id;
     const future = Date.now() + 60_000;
     const spy = vi.spyOn(Date, "now").mockReturnValueOnce(future);
-    const newer = await syncStripeSubscription(db(), subscriptionId);
+    const newer = await pullStripeSubscription(db(), subscriptionId);
     spy.mockRestore();
     expect(newer.status).toBe("synced");
-    const older = await syncStripeSubscription(db(), subscriptionId);
+    const older = await pullStripeSubscription(db(), subscriptionId);
     expect(older.status).toBe("stale");
     const [row] = await db().select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscriptionId));
     expect(row.sourceVersion).toBe(future);
+  });
+
+  it("an older read of an invoice never overwrites a newer one (version guard)", async () => {
+    const invoiceId = (await billingStateAfterAll()).invoices[0].id;
+    // A read that began while the invoice was still open, and one that began later and saw it paid;
+    // the later one is stored first (two webhooks processed out of order).
+    const older = await fetchStripeInvoice(db(), invoiceId);
+    const future = Date.now() + 60_000;
+    const spy = vi.spyOn(Date, "now").mockReturnValueOnce(future);
+    const newer = await fetchStripeInvoice(db(), invoiceId);
+    spy.mockRestore();
+    expect(newer.snapshot.status).toBe("paid");
+    expect((await storeStripeInvoice(db(), newer)).status).toBe("synced");
+    expect((await storeStripeInvoice(db(), { ...older, snapshot: { ...older.snapshot, status: "open", amountPaid: 0 } })).status).toBe("stale");
+    const [row] = await db().select().from(invoices).where(eq(invoices.providerInvoiceId, invoiceId));
+    expect(row).toMatchObject({ status: "paid", sourceVersion: future });
   });
 
   async function billingStateAfterAll() {

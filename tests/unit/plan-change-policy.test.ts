@@ -40,6 +40,17 @@ describe("per-seat plans: the amount per period is the price times the seats (St
     expect(changeDirection(from, to)).toBe(expected);
   });
 
+  it("a shorter interval waits for the period end even when the amount per period grows", () => {
+    // Pro $190/year → Team $12/month × 20 seats = $240/month: a higher amount, but the year already
+    // paid for is kept to its end (Stripe's `shortening_interval`).
+    expect(changeDirection(catalogTerms("pro", "year"), { ...catalogTerms("team", "month"), quantity: 20 })).toBe("downgrade");
+    expect(classifyChange({ planId: "team", interval: "year", quantity: 1 }, { planId: "team", interval: "month", quantity: 11 })).toBe("downgrade");
+    // The same seats on a longer interval is an upgrade: the interval rule only defers shortening.
+    expect(classifyChange({ planId: "team", interval: "month", quantity: 11 }, { planId: "team", interval: "year", quantity: 11 })).toBe("upgrade");
+    const action = planAction(facts({ current: catalogTerms("pro", "year") }), { type: "change", target: { ...catalogTerms("team", "month"), quantity: 20 } });
+    expect(action).toMatchObject({ refused: false, kind: "downgrade", steps: [{ op: "schedule_change" }] });
+  });
+
   it("classifies by plan ids with the seats, as pages do", () => {
     expect(classifyChange({ planId: "pro", interval: "month" }, { planId: "team", interval: "month", quantity: 1 })).toBe("downgrade");
     expect(classifyChange({ planId: "pro", interval: "month" }, { planId: "team", interval: "month", quantity: 4 })).toBe("upgrade");

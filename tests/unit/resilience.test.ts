@@ -9,7 +9,7 @@ import { stripeNetworkSettings } from "@/lib/stripe/client";
 const withCode = (code: string, message = "boom") => Object.assign(new Error(message), { code });
 
 describe("database outage classification (by code, through cause chains)", () => {
-  it.each(["ECONNREFUSED", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "57P01", "57P03", "08006", "57014", "25P03", "53300"])("%s is an outage", (code) => {
+  it.each(["ECONNREFUSED", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "57P01", "57P02", "57P03", "08006", "57014", "25P03", "53300", "EAI_AGAIN", "ENETUNREACH", "QUERY_DEADLINE"])("%s is an outage", (code) => {
     expect(isDatabaseUnavailable(withCode(code))).toBe(true);
   });
   it("sees through drizzle's query wrapper and our deadline", () => {
@@ -17,6 +17,10 @@ describe("database outage classification (by code, through cause chains)", () =>
     expect(isDatabaseUnavailable(wrapped)).toBe(true);
     expect(isDatabaseUnavailable(new QueryDeadlineError(1000, "query"))).toBe(true);
     expect(databaseAppError(wrapped)?.code).toBe("database_unavailable");
+  });
+  it("reads a dropped connection reported only in the message", () => {
+    expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(isDatabaseUnavailable(new Error("connect ECONNREFUSED 127.0.0.1:5432"))).toBe(true);
   });
   it("does not mistake ordinary failures for an outage", () => {
     expect(isDatabaseUnavailable(withCode("23505"))).toBe(false); // unique violation

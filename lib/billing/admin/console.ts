@@ -3,7 +3,7 @@
  * never the database. Each opens the app database and delegates to the module that owns the query.
  */
 import { getDb, type Database } from "@/db/client";
-import { syncCustomerFromStripe, setLimitOverride, setStaffPlan, type LimitOverrideInput } from "./customer-actions";
+import { pullCustomerFromStripe, setLimitOverride, setStaffPlan, type LimitOverrideInput } from "./customer-actions";
 import { getAdminCustomer } from "./customer-detail";
 import { listCustomers, type CustomerListQuery } from "./customers";
 import { listAdminInvoices, type AdminInvoiceQuery } from "./invoices";
@@ -75,7 +75,7 @@ export const adminRevenueAlerts = async () => listRevenueAlerts(await getDb());
 export const saveRevenueAlertRule = async (input: RevenueAlertInput, actorUserId: string) => updateRevenueAlertRule(await getDb(), input, actorUserId);
 
 export const grantStaffPlan = async (accountId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), accountId, grant, actorUserId);
-export const syncCustomer = async (accountId: string, actorUserId: string) => syncCustomerFromStripe(await getDb(), accountId, actorUserId);
+export const pullCustomer = async (accountId: string, actorUserId: string) => pullCustomerFromStripe(await getDb(), accountId, actorUserId);
 export const replayEvent = async (id: string, actorUserId: string) => replayWebhookEvent(await getDb(), id, actorUserId);
 
 /** Outbound webhooks to the product's own systems (lib/webhooks-out/admin.ts). */

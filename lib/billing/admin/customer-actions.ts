@@ -11,8 +11,9 @@ import { listInvoicesForCustomer, listSubscriptionsForCustomer } from "@/lib/str
 import { emitLimitOverrideChanged } from "@/lib/webhooks-out/billing-events";
 import { METER_IDS } from "../plans";
 import { recordSubscriptionChanges, lockTrackedState } from "../subscription-history";
-import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../sync";
+import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../stripe-pull";
 import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID, staffGrantId } from "./staff-grant";
+import { SUBSCRIPTION_STATUS } from "../subscription-status";
 
 async function requireCustomer(db: Database, accountId: string): Promise<void> {
   const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).limit(1);
@@ -27,9 +28,9 @@ export async function setStaffPlan(db: Database, accountId: string, grant: boole
   const now = new Date();
   return db.transaction(async (tx) => {
     const before = await lockTrackedState(tx, ADMIN_GRANT_PROVIDER, staffGrantId(accountId));
-    const active = before?.status === "active";
+    const active = before?.status === SUBSCRIPTION_STATUS.active;
     if (active === grant) return { granted: grant, changed: false };
-    const status = grant ? "active" : "canceled";
+    const status = grant ? SUBSCRIPTION_STATUS.active : SUBSCRIPTION_STATUS.canceled;
     const [row] = await tx
       .insert(subscriptions)
       .values({
@@ -97,7 +98,7 @@ export interface CustomerSyncReport {
  * version-guarded) and writes the audit row in one short transaction: no transaction is open
  * during a Stripe call, and the sync and its audit row commit together or not at all.
  */
-export async function syncCustomerFromStripe(db: Database, accountId: string, actorUserId: string): Promise<CustomerSyncReport> {
+export async function pullCustomerFromStripe(db: Database, accountId: string, actorUserId: string): Promise<CustomerSyncReport> {
   await requireCustomer(db, accountId);
   const [customer] = await db
     .select()

@@ -15,6 +15,7 @@ import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID } from "./staff-grant";
 import { readCurrentUsage, usageShare } from "./usage";
 import { toWebhookRow, webhookRowColumns, type WebhookEventRow } from "./webhooks";
 import { readAccountCredits, type MeterCredits } from "../credits/ledger";
+import { SUBSCRIPTION_STATUS } from "../subscription-status";
 
 export interface SubscriptionHistoryRow {
   id: string;
@@ -165,7 +166,7 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
     taxIds: customer?.taxIds ?? [],
     stripeDashboardUrl: customer && customer.provider === "stripe" ? stripeDashboardUrl(customer.providerCustomerId) : null,
     summary,
-    hasStaffGrant: subs.some((s) => s.provider === ADMIN_GRANT_PROVIDER && s.planId === STAFF_PLAN_ID && s.status === "active"),
+    hasStaffGrant: subs.some((s) => s.provider === ADMIN_GRANT_PROVIDER && s.planId === STAFF_PLAN_ID && s.status === SUBSCRIPTION_STATUS.active),
     subscriptions: subs.map((s) => ({
       id: s.id,
       provider: s.provider,

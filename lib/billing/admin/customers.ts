@@ -10,9 +10,12 @@ import { customerLimitOverrides, subscriptions, type Subscription } from "@/db/s
 import { cursorDate, cursorInteger, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { gracePeriodDays, resolveEntitlement, type LimitOverride } from "../entitlements";
 import { PLANS } from "../plans";
+import { IN_FORCE, inGroup, SUBSCRIPTION_STATUS } from "../subscription-status";
+import { sqlStatuses } from "../subscription-status-sql";
 import { MAIN_METER, readCurrentUsage, usageShare } from "./usage";
 
-export const CUSTOMER_STATUS_FILTERS = ["active", "trialing", "past_due", "canceling", "canceled", "free"] as const;
+/** The admin list's status filter: a status in force, canceled, or the list's own words `canceling` and `free`. */
+export const CUSTOMER_STATUS_FILTERS = [...IN_FORCE, "canceling", SUBSCRIPTION_STATUS.canceled, "free"] as const;
 export const CUSTOMER_SORTS = ["created", "email", "mrr"] as const;
 
 export const customerListQuery = z.object({
@@ -67,9 +70,10 @@ interface ListRow {
 }
 
 const planRank = sql.raw(`case s.plan_id ${PLANS.map((p) => `when '${p.id}' then ${p.rank}`).join(" ")} else -1 end`);
-const CURRENT = sql.raw(`('active', 'trialing', 'past_due')`);
+/** The statuses the list calls current (a plan in force); any other status shows as it is, or free. */
+const CURRENT = sqlStatuses(IN_FORCE);
 
-/** One account's current subscription: the highest plan among live ones, else the newest row. */
+/** One account's current subscription: the highest plan among those in force, else the newest row. */
 const currentSubscription = sql`left join lateral (
   select s.plan_id, s.status, s.cancel_at_period_end, s.currency
   from subscriptions s
@@ -176,7 +180,7 @@ async function describeCustomers(db: Queryable, rows: ListRow[], now: Date): Pro
   return rows.map((row) => {
     const entitlement = entitlements.get(row.id)!;
     const used = usage.get(row.id)?.[MAIN_METER] ?? 0;
-    const live = row.status !== null && ["active", "trialing", "past_due"].includes(row.status);
+    const inForce = inGroup(IN_FORCE, row.status);
     return {
       id: row.id,
       kind: row.kind,
@@ -185,7 +189,7 @@ async function describeCustomers(db: Queryable, rows: ListRow[], now: Date): Pro
       members: Number(row.members),
       planId: entitlement.plan.id,
       planName: entitlement.plan.name,
-      status: !live ? (row.status ?? "free") : row.cancel_at_period_end ? "canceling" : (row.status as string),
+      status: !inForce ? (row.status ?? "free") : row.cancel_at_period_end ? "canceling" : (row.status as string),
       mrr: Number(row.mrr),
       currency: row.currency ?? PLANS[0].currency,
       mainMeter: MAIN_METER,

@@ -8,6 +8,8 @@ import { subDays } from "date-fns";
 import { sql, type SQL } from "drizzle-orm";
 import { selectRows, type Queryable } from "@/db/client";
 import { PLANS } from "../plans";
+import { IN_FORCE, NEVER_STARTED, PAYING, SUBSCRIPTION_STATUS } from "../subscription-status";
+import { sqlStatus, sqlStatuses, subscriptionMrr } from "../subscription-status-sql";
 import { ADMIN_GRANT_PROVIDER } from "./staff-grant";
 
 /** Metrics are reported in the catalog's currency; rows in any other currency are left out. */
@@ -70,6 +72,10 @@ export const METRIC_DEFINITIONS = {
   excluded: "Staff plans granted by admins are not subscriptions and count nowhere.",
 } as const;
 
+const CANCELED = sqlStatus(SUBSCRIPTION_STATUS.canceled);
+/** First payments never made: not a new subscription, not alive for churn. */
+const NEVER_STARTED_STATUSES = sqlStatuses(NEVER_STARTED);
+
 /** When a subscription ended: Stripe's `ended_at`, or its cancellation for rows synced without it. */
 const ENDED = sql`coalesce(ended_at, canceled_at)`;
 
@@ -80,10 +86,10 @@ const ENDED = sql`coalesce(ended_at, canceled_at)`;
 export const windowConditions = {
   /** Priced subscriptions alive at `start` that have ended (canceled) since (churnedSubscriptions30d). */
   churned: (start: SQL, end: SQL) =>
-    sql`unit_amount is not null and status = 'canceled' and created_at < ${start} and ${ENDED} >= ${start} and ${ENDED} < ${end}`,
+    sql`unit_amount is not null and status = ${CANCELED} and created_at < ${start} and ${ENDED} >= ${start} and ${ENDED} < ${end}`,
   /** Priced subscriptions alive at `start` (the churn rate's whole). */
   aliveAt: (start: SQL) =>
-    sql`unit_amount is not null and created_at < ${start} and status not in ('incomplete', 'incomplete_expired') and (status <> 'canceled' or ${ENDED} >= ${start})`,
+    sql`unit_amount is not null and created_at < ${start} and status not in ${NEVER_STARTED_STATUSES} and (status <> ${CANCELED} or ${ENDED} >= ${start})`,
   /** Invoices with a failed attempt still open or uncollectible (failedPayments30d). */
   failedPayment: (start: SQL, end: SQL) =>
     sql`status in ('open', 'uncollectible') and attempt_count > 0 and provider_created_at >= ${start} and provider_created_at < ${end}`,
@@ -93,14 +99,15 @@ export const windowConditions = {
 };
 
 /** Subscription statuses that count towards MRR: paying now (past-due still owes and is retried). */
-const MRR_STATUSES = sql`('active', 'past_due')`;
-/** MRR over `subscriptions` rows (the caller leaves out admin grants): see METRIC_DEFINITIONS.mrr. */
-const mrrSum = (currency: string) =>
-  sql`sum(case when status in ${MRR_STATUSES} and unit_amount is not null and currency = ${currency}
-        then unit_amount::numeric * quantity / (case when interval = 'year' then 12 else 1 end) end)`;
+const MRR_STATUSES = sqlStatuses(PAYING);
+/**
+ * MRR over `subscriptions` rows (the caller leaves out admin grants), in one currency: the sum of
+ * each row's `subscription_mrr`, the definition the accounts' current_mrr shares. See METRIC_DEFINITIONS.mrr.
+ */
+const mrrSum = (currency: string) => sql`sum(${subscriptionMrr()}) filter (where currency = ${currency})`;
 
-/** Statuses that hold a plan now, for the plan distribution. */
-const CURRENT_STATUSES = sql`('active', 'trialing', 'past_due')`;
+/** Statuses that hold a plan now (in force), for the plan distribution and the canceling count. */
+const CURRENT_STATUSES = sqlStatuses(IN_FORCE);
 
 interface SubscriptionAggregate {
   mrr: string | null;
@@ -146,11 +153,11 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
       count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}) as paying_customers,
       count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}
         and account_id in (select id from accounts where kind = 'organization')) as paying_organizations,
-      count(*) filter (where status = 'active') as active,
-      count(*) filter (where status = 'trialing') as trialing,
-      count(*) filter (where status = 'past_due') as past_due,
+      count(*) filter (where status = ${sqlStatus(SUBSCRIPTION_STATUS.active)}) as active,
+      count(*) filter (where status = ${sqlStatus(SUBSCRIPTION_STATUS.trialing)}) as trialing,
+      count(*) filter (where status = ${sqlStatus(SUBSCRIPTION_STATUS.past_due)}) as past_due,
       count(*) filter (where cancel_at_period_end and status in ${CURRENT_STATUSES}) as canceling,
-      count(*) filter (where unit_amount is not null and status not in ('incomplete', 'incomplete_expired')
+      count(*) filter (where unit_amount is not null and status not in ${NEVER_STARTED_STATUSES}
         and created_at >= ${windowStart} and created_at < ${end}) as new_30d,
       count(*) filter (where ${w.churned(windowStart, end)}) as churned_30d,
       count(*) filter (where ${w.aliveAt(windowStart)}) as alive_at_start,

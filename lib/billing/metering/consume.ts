@@ -6,12 +6,13 @@ import { logger } from "@/lib/logger";
 import { drawCredits, lockCreditBalance, readCreditBalance, returnCredits } from "../credits/draw";
 import { isPrepaidMeter, meterDefinition, type MeterId } from "../plans";
 import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, staleSince, type MeterContext } from "./context";
-import { isDatabaseUnreachable, pgErrorCode } from "./errors";
+import { pgErrorCode } from "./errors";
 import { calendarMonth } from "./periods";
 import { releaseExpiredReservations } from "./sweep";
 import { assertQuantity, num, numOrNull, usageResult, windowCountsOf, type UsageResult, type WindowCounts } from "./result";
 import { overageCost, readSpendCap, spendCapState } from "./spend-caps";
 import { windowFitsText, windowInsertFitsText, windowInsertText, windowRefundSql, windowSetText, windowUsedSql } from "./windows";
+import { isDatabaseUnavailable } from "@/db/errors";
 
 export interface ConsumeOptions {
   /** The same key counts once per user: a retry answers the first call's result. */
@@ -218,7 +219,9 @@ export async function withDatabasePolicy(meter: MeterId, run: () => Promise<Usag
   try {
     return await run();
   } catch (error) {
-    if (error instanceof AppError || !isDatabaseUnreachable(error)) throw error;
+    // The one test of "the database is down" (db/errors.ts), query deadlines and timeouts included:
+    // what the per-meter fail-open / fail-closed policy is about, as opposed to a query the database refused.
+    if (error instanceof AppError || !isDatabaseUnavailable(error)) throw error;
     if (meterDefinition(meter).failOpen) {
       logger.warn({ err: error, meter }, "metering database unreachable: failing open");
       const resetsAt = calendarMonth(now).end.toISOString();

@@ -13,16 +13,17 @@ import {
   fetchStripeSubscription,
   storeStripeInvoice,
   storeStripeSubscription,
-  syncStripeCustomer,
-  type SyncResult,
-} from "../sync";
+  storeStripeCustomer,
+  type StoreResult,
+} from "../stripe-pull";
 import { recordCatalogEvent } from "./catalog-drift";
 import { prepareCreditsEvent } from "../credits/events";
+import { ENDED, inGroup } from "../subscription-status";
 
 export type EventOutcome = { status: "processed" | "ignored"; note?: string };
 
 const processed: EventOutcome = { status: "processed" };
-const outcomeOf = (result: SyncResult<unknown>): EventOutcome =>
+const outcomeOf = (result: StoreResult<unknown>): EventOutcome =>
   result.status === "unattributed" ? { status: "ignored", note: result.reason } : processed;
 
 // Invoice events after which the subscription's own status may have moved (paid, past_due, …).
@@ -164,7 +165,7 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
     if (!customerId) return nothingToWrite({ status: "ignored", note: "tax ID without a customer" });
     const customer = await retrieveCustomerState(customerId);
     return async (tx) => {
-      await syncStripeCustomer(tx, customer);
+      await storeStripeCustomer(tx, customer);
       return processed;
     };
   }
@@ -222,7 +223,7 @@ function subscriptionNotice(event: Stripe.Event, subscription: Stripe.Subscripti
     }
     case "customer.subscription.deleted":
       // Only when the re-read confirms it: a forged-order or stale event must not tell a paying customer it ended.
-      if (row.status !== "canceled" && row.status !== "incomplete_expired") return null;
+      if (!inGroup(ENDED, row.status)) return null;
       return {
         kind: "subscription_canceled",
         subject: "Your subscription has ended",

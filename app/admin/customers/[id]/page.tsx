@@ -19,6 +19,7 @@ import { requireAdmin } from "@/lib/auth/session";
 import { adminCustomer } from "@/lib/billing/admin/console";
 import { formatLimit, formatMoney, intervalLabel } from "@/lib/format";
 import { orNotFound } from "../../or-not-found";
+import { SUBSCRIPTION_STATUS } from "@/lib/billing/subscription-status";
 
 export const metadata: Metadata = { title: "Customer · Admin" };
 export const dynamic = "force-dynamic";
@@ -69,7 +70,7 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
           <p className="text-xl font-semibold" data-testid="customer-plan">
             {s.plan.name}
           </p>
-          <StatusBadge status={s.cancelAtPeriodEnd && s.status === "active" ? "canceling" : s.status} />
+          <StatusBadge status={s.cancelAtPeriodEnd && s.status === SUBSCRIPTION_STATUS.active ? "canceling" : s.status} />
           {s.interval && <span className="text-sm text-gray-600">{intervalLabel(s.interval)}</span>}
           {s.currentPeriodEnd && (
             <span className="text-sm text-gray-600">

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { syncCheckoutReturn } from "@/lib/billing/checkout";
+import { pullCheckoutReturn } from "@/lib/billing/checkout";
 import { badRequest } from "@/lib/errors";
 import { accountFor, queryAccountId } from "@/lib/http/account";
 import { route } from "@/lib/http/route";
@@ -10,7 +10,7 @@ export const GET = route({ access: "user" }, async (ctx) => {
   const sessionId = request.nextUrl.searchParams.get("session_id");
   if (!sessionId) throw badRequest("session_id is required.", { field: "session_id" });
   const account = await accountFor(ctx, queryAccountId(request), "manage");
-  return NextResponse.json(await syncCheckoutReturn({ id: account.accountId, email: user.email }, sessionId));
+  return NextResponse.json(await pullCheckoutReturn({ id: account.accountId, email: user.email }, sessionId));
 });
 
 export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

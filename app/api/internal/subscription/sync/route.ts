@@ -1,10 +1,10 @@
 import { NextResponse } from "next/server";
-import { providerSyncInput, syncProviderSubscription } from "@/lib/billing/provider-sync";
+import { providerSubscriptionInput, ingestProviderSubscription } from "@/lib/billing/provider-ingest";
 import { route } from "@/lib/http/route";
 
-/** Provider-agnostic subscription sync for other payment providers' webhooks (X-Internal-API-Key). */
-export const POST = route({ access: "internal-key", body: providerSyncInput }, async ({ body }) =>
-  NextResponse.json(await syncProviderSubscription(body)),
+/** Ingests another payment provider's subscription (its webhook calls this with X-Internal-API-Key); the path keeps its old name. */
+export const POST = route({ access: "internal-key", body: providerSubscriptionInput }, async ({ body }) =>
+  NextResponse.json(await ingestProviderSubscription(body)),
 );
 
 export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

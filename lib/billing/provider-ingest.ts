@@ -8,11 +8,13 @@ import { notFound } from "@/lib/errors";
 import { PLANS } from "./plans";
 import { lockTrackedState, recordSubscriptionChanges } from "./subscription-history";
 import { getBillingSummary, type BillingSummary } from "./summary";
-import { keepFirstPastDueSince } from "./sync";
+import { keepFirstPastDueSince } from "./stripe-pull";
+import { SUBSCRIPTION_STATUS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from "./subscription-status";
 
-const PROVIDER_STATUSES = ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "paused"] as const;
+/** Every status but `incomplete_expired`, which only Stripe's first-payment flow reaches. */
+const PROVIDER_STATUSES = SUBSCRIPTION_STATUSES.filter((s) => s !== SUBSCRIPTION_STATUS.incomplete_expired) as [SubscriptionStatus, ...SubscriptionStatus[]];
 
-export const providerSyncInput = z
+export const providerSubscriptionInput = z
   .object({
     /** The account the subscription belongs to. */
     accountId: z.uuid("accountId must be an account id").optional(),
@@ -32,10 +34,10 @@ export const providerSyncInput = z
   .transform(({ userId, accountId, ...rest }) => ({ ...rest, accountId: (accountId ?? userId) as string }));
 
 /**
- * Lets any payment provider's webhook (Paddle, Razorpay, an admin grant…) set an account's
+ * Ingest: lets any payment provider's webhook (Paddle, Razorpay, an admin grant…) set an account's
  * subscription. The same entitlement rules then apply as for Stripe subscriptions.
  */
-export async function syncProviderSubscription(input: z.output<typeof providerSyncInput>): Promise<BillingSummary> {
+export async function ingestProviderSubscription(input: z.output<typeof providerSubscriptionInput>): Promise<BillingSummary> {
   const db = await getDb();
   const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, input.accountId)).limit(1);
   if (!account) throw notFound("No account with that id.");
@@ -51,8 +53,8 @@ export async function syncProviderSubscription(input: z.output<typeof providerSy
         status: input.status,
         planId: input.plan,
         currentPeriodEnd: input.currentPeriodEnd ? new Date(input.currentPeriodEnd) : null,
-        pastDueSince: input.status === "past_due" ? now : null,
-        canceledAt: input.status === "canceled" ? now : null,
+        pastDueSince: input.status === SUBSCRIPTION_STATUS.past_due ? now : null,
+        canceledAt: input.status === SUBSCRIPTION_STATUS.canceled ? now : null,
         sourceVersion: now.getTime(),
       })
       .onConflictDoUpdate({

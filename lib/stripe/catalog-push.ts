@@ -3,7 +3,7 @@ import { CANCEL_MODE, PORTAL_SUBSCRIPTION_UPDATE } from "@/lib/billing/plan-chan
 import { catalogPrices, PRICE_TAX_BEHAVIOR, purchasablePlans, type Plan } from "@/lib/billing/plans";
 import { stripeTaxEnabled } from "@/lib/billing/tax-settings";
 import { ensureTaxBehavior, listAll, MANAGED_BY, taxBehaviorSettable, type CatalogChange } from "./managed";
-import { syncMeteredPrices } from "./meter-catalog";
+import { pushMeteredPrices } from "./meter-catalog";
 
 async function syncProduct(stripe: Stripe, plan: Plan, existing: Stripe.Product | undefined): Promise<CatalogChange & { product: Stripe.Product }> {
   const desired = { name: plan.name, description: plan.description };
@@ -70,11 +70,11 @@ function portalMatches(config: Stripe.BillingPortal.Configuration): boolean {
 }
 
 /**
- * Makes Stripe match lib/billing/plans.ts: products and prices created or updated idempotently
+ * Push: makes Stripe match lib/billing/plans.ts: products and prices created or updated idempotently
  * (a second run reports only "unchanged"), prices that left the catalog archived, and the customer
  * portal configured for cards, invoices and cancellation (plan changes stay in the app).
  */
-export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string } = {}): Promise<CatalogChange[]> {
+export async function pushCatalog(stripe: Stripe, options: { returnUrl?: string } = {}): Promise<CatalogChange[]> {
   const changes: CatalogChange[] = [];
   const products = await listAll(stripe.products.list({ limit: 100 }));
   const managedProducts = new Map(
@@ -127,7 +127,7 @@ export async function syncCatalog(stripe: Stripe, options: { returnUrl?: string 
   }
 
   // Billing Meters and the metered prices of `bill` meters (usage past the included amount).
-  const metered = await syncMeteredPrices(stripe, products);
+  const metered = await pushMeteredPrices(stripe, products);
   changes.push(...metered.changes);
 
   const keep = new Set([...priceIdsByPlan.values()].flat().concat(metered.priceIds));

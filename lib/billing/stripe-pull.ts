@@ -1,5 +1,9 @@
 /**
- * Brings our rows in line with the payment provider's current state. Every write carries a
+ * Pull: reads a subscription, an invoice or a customer from Stripe (`fetch*`, no transaction open)
+ * and stores it (`store*`, no network call); `pull*` does both. (Push, the other direction, is
+ * lib/stripe/catalog-push.ts and lib/billing/seats.ts; ingest, another provider's subscriptions sent
+ * to us, is lib/billing/provider-ingest.ts.)
+ * Brings our rows in line with Stripe's current state. Every write carries a
  * version (the time we started reading from Stripe); a row only moves forward, so webhooks that
  * arrive late, twice or concurrently can never put back an older state.
  */
@@ -12,6 +16,8 @@ import { invoiceSnapshot, invoiceTaxRateIds, subscriptionSnapshot } from "@/lib/
 import { fetchCustomerForOwnership, resolveCustomerOwner, type FetchedCustomer } from "./customers";
 import { parseLookupKey } from "./plans";
 import { inTransaction, lockTrackedState, recordSubscriptionChanges } from "./subscription-history";
+import { SUBSCRIPTION_STATUS } from "./subscription-status";
+import { sqlStatus } from "./subscription-status-sql";
 
 /** A plan id for prices outside the catalog: stored for admins, grants nothing. */
 export const UNKNOWN_PLAN_ID = "unknown";
@@ -49,10 +55,10 @@ const SUBSCRIPTION_SYNCED_COLUMNS = [
  * ON CONFLICT value for past_due_since: the grace period counts from when the subscription first
  * fell past due, not from each re-sync, and is cleared once it is no longer past due.
  */
-export const keepFirstPastDueSince = sql`case when excluded.status = 'past_due'
+export const keepFirstPastDueSince = sql`case when excluded.status = ${sqlStatus(SUBSCRIPTION_STATUS.past_due)}
   then coalesce(${subscriptions.pastDueSince}, excluded.past_due_since) else null end`;
 
-export type SyncResult<T> = { status: "synced"; row: T } | { status: "stale" } | { status: "unattributed"; reason: string };
+export type StoreResult<T> = { status: "synced"; row: T } | { status: "stale" } | { status: "unattributed"; reason: string };
 
 /**
  * What a webhook or a sync read from Stripe, before any transaction opens: the object, the version
@@ -80,7 +86,7 @@ export async function fetchStripeSubscription(db: Queryable, subscriptionId: str
 }
 
 /** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a accountId from a checkout session. */
-export async function syncStripeSubscription(db: Queryable, subscriptionId: string, ownerHint?: string | null): Promise<SyncResult<Subscription>> {
+export async function pullStripeSubscription(db: Queryable, subscriptionId: string, ownerHint?: string | null): Promise<StoreResult<Subscription>> {
   return storeStripeSubscription(db, await fetchStripeSubscription(db, subscriptionId), ownerHint);
 }
 
@@ -89,7 +95,7 @@ export async function storeStripeSubscription(
   db: Queryable,
   fetched: FetchedSubscription,
   ownerHint?: string | null,
-): Promise<SyncResult<Subscription>> {
+): Promise<StoreResult<Subscription>> {
   const { version, snapshot, pendingChange, pendingQuantity } = fetched;
   const owner = await resolveCustomerOwner(db, fetched.customer);
   // `userId`: subscriptions started before accounts existed (the personal account has the same id).
@@ -120,7 +126,7 @@ export async function storeStripeSubscription(
     canceledAt: snapshot.canceledAt,
     endedAt: snapshot.endedAt,
     // A renewal that fails leaves the subscription past_due from the start of the new period.
-    pastDueSince: snapshot.status === "past_due" ? (snapshot.currentPeriodStart ?? new Date()) : null,
+    pastDueSince: snapshot.status === SUBSCRIPTION_STATUS.past_due ? (snapshot.currentPeriodStart ?? new Date()) : null,
     scheduleId: snapshot.scheduleId,
     pendingPlanId: pending?.plan.id ?? null,
     pendingInterval: pending?.interval ?? null,
@@ -196,12 +202,12 @@ export async function fetchStripeInvoice(db: Queryable, invoiceId: string): Prom
   return { version, snapshot, customer };
 }
 
-export async function syncStripeInvoice(db: Queryable, invoiceId: string): Promise<SyncResult<typeof invoices.$inferSelect>> {
+export async function pullStripeInvoice(db: Queryable, invoiceId: string): Promise<StoreResult<typeof invoices.$inferSelect>> {
   return storeStripeInvoice(db, await fetchStripeInvoice(db, invoiceId));
 }
 
 /** Database phase for an invoice: a version-guarded upsert, no network call. */
-export async function storeStripeInvoice(db: Queryable, fetched: FetchedInvoice): Promise<SyncResult<typeof invoices.$inferSelect>> {
+export async function storeStripeInvoice(db: Queryable, fetched: FetchedInvoice): Promise<StoreResult<typeof invoices.$inferSelect>> {
   const { version, snapshot } = fetched;
   const owner = fetched.customer ? await resolveCustomerOwner(db, fetched.customer) : undefined;
   if (!owner) return { status: "unattributed", reason: `no account for customer ${snapshot.providerCustomerId}` };
@@ -221,7 +227,7 @@ export async function storeStripeInvoice(db: Queryable, fetched: FetchedInvoice)
  * customer.updated / customer.deleted / customer.tax_id.*: keep the email and tax IDs current, or mark the link
  * deleted. The tax IDs were read at `version`: an older read never overwrites a newer one.
  */
-export async function syncStripeCustomer(
+export async function storeStripeCustomer(
   db: Queryable,
   customer: { id: string; email?: string | null; deleted?: boolean; taxIds?: CustomerTaxId[]; version?: number },
 ): Promise<void> {
