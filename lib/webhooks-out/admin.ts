@@ -10,6 +10,9 @@ import { auditLog, outboundDeliveries, outboundEvents, webhookEndpoints, OUTBOUN
 import { conflict, notFound } from "@/lib/errors";
 import { cursorDate, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { deliverOutboundWebhooks } from "./deliver";
+
+/** The delivery statuses the admin page filters by (pages import lib/, never db/). */
+export { OUTBOUND_DELIVERY_STATUSES } from "@/db/schema";
 import { newOutboundEventId, OUTBOUND_EVENT_TYPES, TEST_EVENT_TYPE } from "./events";
 import { newEndpointSecret } from "./sign";
 import { assertEndpointUrl } from "./target";

@@ -7,6 +7,9 @@ import { conflict, notFound } from "@/lib/errors";
 import { cursorDate, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { processStoredEvent, rootCauseMessage, type ReceiveResult } from "../webhooks/inbox";
 
+/** The statuses the admin page filters by (pages import lib/, never db/). */
+export { WEBHOOK_EVENT_STATUSES } from "@/db/schema";
+
 export const webhookListQuery = z.object({
   status: z.enum(WEBHOOK_EVENT_STATUSES, { message: `status must be one of ${WEBHOOK_EVENT_STATUSES.join(", ")}` }).optional(),
   type: z

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { hashPassword } from "@/lib/auth/password";
-import type { Database } from "./client";
-import { users, type UserRole } from "./schema";
+import type { Database } from "@/db/client";
+import { users, type UserRole } from "@/db/schema";
 
 export const DEMO_ACCOUNTS: ReadonlyArray<{ email: string; password: string; name: string; role: UserRole }> = [
   { email: "demo@example.com", password: "demo-password-1", name: "Demo User", role: "user" },

@@ -1,5 +1,5 @@
 import { logger } from "@/lib/logger";
-import { databasePreparing, getDatabaseHandle } from "./client";
+import { databasePreparing, getDatabaseHandle } from "@/db/client";
 import { seedDemoAccounts, shouldSeedDemoAccounts } from "./seed";
 
 /** How long start-up waits for the database by default before serving anyway (`DATABASE_STARTUP_WAIT_MS`). */
