@@ -8,8 +8,12 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { redactConsoleErrors } = await import("./lib/logger");
+  const { logger, redactConsoleErrors } = await import("./lib/logger");
   redactConsoleErrors();
+  // Every invalid variable at once, for the operator; each also fails where it is read (env/index.ts).
+  const { environmentProblems } = await import("./env");
+  const problems = environmentProblems();
+  if (problems.length > 0) logger.error({ problems }, "invalid environment variables");
   // Next.js leaves the signals alone for any non-empty value; then they are ours to handle.
   if (process.env.NEXT_MANUAL_SIG_HANDLE) {
     const { installGracefulShutdown } = await import("./lib/shutdown");

@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { addDays } from "date-fns";
 import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
@@ -6,7 +8,7 @@ import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subsc
 import type { PlanConstants } from "./plan-constants";
 import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLevelLimitsFor, planLimitsFor, type FeatureId, type GaugeId, type MeterId, type Plan } from "./plans";
 
-export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
+export function gracePeriodDays(env: Record<string, string | undefined> = serverEnv): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
   return Number.isFinite(days) && days >= 0 ? days : 3;
 }

@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { and, eq, isNull } from "drizzle-orm";
 import { hashPassword } from "@/lib/auth/password";
 import type { Database } from "@/db/client";
@@ -8,7 +10,7 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ email: string; password: string; nam
   { email: "admin@example.com", password: "admin-password-1", name: "Demo Admin", role: "admin" },
 ];
 
-export function shouldSeedDemoAccounts(env: Record<string, string | undefined> = process.env): boolean {
+export function shouldSeedDemoAccounts(env: Record<string, string | undefined> = serverEnv): boolean {
   if (env.SEED_DEMO_ACCOUNTS) return env.SEED_DEMO_ACCOUNTS === "true";
   return env.NODE_ENV !== "production";
 }

@@ -3,6 +3,7 @@
  * once), disable/enable, rotate the secret, send a test event, list deliveries, replay one. Every
  * change is audited in the transaction that makes it; sends happen after it commits.
  */
+import "server-only";
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Queryable } from "@/db/client";

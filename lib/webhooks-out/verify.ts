@@ -1,3 +1,4 @@
+import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /** True when `header` (Webhook-Signature) signs `rawBody` with `secret` and is at most `toleranceSeconds` old. */

@@ -1,4 +1,5 @@
 /** The webhook event log for admins: filterable keyset pages, the stored payload, and replay. */
+import "server-only";
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "@/db/client";
