@@ -1,4 +1,3 @@
-import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /** True when `header` (Webhook-Signature) signs `rawBody` with `secret` and is at most `toleranceSeconds` old. */
