@@ -3,8 +3,9 @@ import nextTs from "eslint-config-next/typescript";
 
 /**
  * The layers, enforced (README "Guardrails"): app may import lib and components; lib never imports
- * app or components; db imports nothing of lib, app or components; the Stripe emulator package
- * imports nothing of the app. Paths are resolved (eslint-plugin-import), so `@/…` and `../…` count alike.
+ * app or components; components never import app; db imports nothing of lib, app or components;
+ * env/ (the environment, which db reads) imports none of them; the Stripe emulator package imports
+ * nothing of the app. Paths are resolved (eslint-plugin-import), so `@/…` and `../…` count alike.
  */
 const boundaries = {
   "import/no-restricted-paths": [
@@ -12,7 +13,9 @@ const boundaries = {
     {
       zones: [
         { target: "./lib", from: ["./app", "./components"], message: "lib/ must not import app/ or components/ (move the code into lib/)." },
+        { target: "./components", from: ["./app"], message: "components/ must not import app/ (move the code into components/ or lib/)." },
         { target: "./db", from: ["./lib", "./app", "./components"], message: "db/ imports nothing of lib/, app/ or components/ (lib/ builds on db/, not the reverse)." },
+        { target: "./env", from: ["./lib", "./db", "./app", "./components"], message: "env/ is the bottom layer: it imports nothing of the app." },
         {
           target: "./packages/stripe-emulator",
           from: ".",
@@ -51,7 +54,7 @@ const config = [
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
-  { files: ["lib/**", "db/**", "packages/stripe-emulator/**"], rules: boundaries },
+  { files: ["lib/**", "db/**", "components/**", "env/**", "packages/stripe-emulator/**"], rules: boundaries },
   { files: ["app/**", "components/**"], rules: noDatabaseOutsideLib },
 ];
 

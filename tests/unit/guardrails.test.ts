@@ -17,12 +17,14 @@ describe("import boundaries (eslint.config.mjs)", () => {
     return result.messages.map((m) => m.ruleId).filter((rule): rule is string => rule !== null && BOUNDARY_RULES.has(rule));
   };
 
-  it("forbids lib → app/components, db → lib, the emulator → the app, and app/components → db values", async () => {
+  it("forbids lib → app/components, components → app, db and env → the app, the emulator → the app, app/components → db values", async () => {
     const cases: Array<[string, string]> = [
       ["lib/billing/probe.ts", 'import { dynamic } from "@/app/api/billing/usage-alerts/route";\nexport const x = dynamic;\n'],
       ["lib/billing/probe.ts", 'import { Alert } from "../../components/ui";\nexport const x = Alert;\n'],
       ["db/probe.ts", 'import { logger } from "@/lib/logger";\nexport const x = logger;\n'],
       ["db/probe.ts", 'import { AppError } from "../lib/errors";\nexport const x = AppError;\n'],
+      ["env/probe.ts", 'import { logger } from "@/lib/logger";\nexport const x = logger;\n'],
+      ["components/probe.tsx", 'import { metadata } from "@/app/pricing/page";\nexport const x = metadata;\n'],
       ["packages/stripe-emulator/src/probe.ts", 'import { AppError } from "../../../lib/errors";\nexport const x = AppError;\n'],
       ["app/probe/page.tsx", 'import { getDb } from "@/db/client";\nexport const x = getDb;\n'],
       ["components/probe.tsx", 'import { users } from "../db/schema";\nexport const x = users;\n'],
