@@ -50,10 +50,10 @@ COPY --from=build --chown=node:node /app/.next/static ./.next/static
 USER node
 EXPOSE 3000
 # SIGTERM drains the instance (health 503, requests in flight finish) instead of Next.js closing at
-# once: README, Start-up and shutdown.
+# once: docs/operations.md, Start-up and shutdown.
 ENV NEXT_MANUAL_SIG_HANDLE=true
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Keep idle connections open longer than a load balancer's idle timeout (README: Deploy behind a
-# balancer); the standalone server reads KEEP_ALIVE_TIMEOUT.
+# Keep idle connections open longer than a load balancer's idle timeout (docs/deploying.md: Deploy
+# behind a balancer); the standalone server reads KEEP_ALIVE_TIMEOUT.
 CMD ["sh", "-c", "KEEP_ALIVE_TIMEOUT=${KEEP_ALIVE_TIMEOUT_MS:-65000} exec node server.js"]

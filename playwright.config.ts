@@ -25,14 +25,18 @@ const chromium = {
 };
 
 /**
- * Specs that change what every other test sees, or load the machine so much that other tests' timings
- * would be theirs: the shared emulator's settings (admin: latency; billing: paused deliveries;
- * lifecycle and outages: config, Stripe made unreachable) and the clusters (several `next start`
- * instances, HAProxy, PgBouncer, timed soak runs): project "alone". Every other spec only adds its own users (unique emails and client IPs)
- * to the shared app, emulator and database: project "parallel", whose files can run two at a time
- * (`--workers=2`, one file per worker) as long as nothing of "alone" runs beside them.
+ * What changes what every other test of the same app sees, or loads the machine so much that other
+ * tests' timings would be its own, runs in project "alone", one test at a time, on its own server,
+ * emulator and database: whole specs (the clusters: several `next start` instances, HAProxy,
+ * PgBouncer, timed soak runs; lifecycle and outages: the emulator's config, Stripe made unreachable)
+ * and single tests tagged `@alone` in other specs (the emulator's latency or paused deliveries, a
+ * global outbound-webhook endpoint or alert rule, a screen of every account's events). Every other
+ * test only adds its own users (unique emails and client IPs) to the shared app, emulator and
+ * database: project "parallel", whose files run several at a time (`--workers=3`, one file per worker).
  */
-const ALONE = ["admin", "billing", "cluster", "cluster-command", "cluster-soak", "lifecycle", "outages"].map((name) => `**/${name}.spec.ts`);
+const ALONE_SPECS = ["cluster", "cluster-command", "cluster-soak", "lifecycle", "outages"].map((name) => `**/${name}.spec.ts`);
+// tests/e2e/helpers.ts `ALONE` tags a test with it.
+const ALONE_TAGGED = /@alone/;
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -49,11 +53,13 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   // One worker unless told otherwise, so `playwright test [files]` runs one test at a time as before.
-  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with two workers and "alone" with one as two
-  // invocations side by side, each with its own server, emulator and database (package.json).
+  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with three workers and "alone" (both of its
+  // projects, one after the other) with one, as two invocations side by side, each with its own server,
+  // emulator and database (package.json).
   projects: [
-    { name: "parallel", testIgnore: ALONE, use: chromium },
-    { name: "alone", testMatch: ALONE, use: chromium },
+    { name: "parallel", testIgnore: ALONE_SPECS, grepInvert: ALONE_TAGGED, use: chromium },
+    { name: "alone", testMatch: ALONE_SPECS, use: chromium },
+    { name: "alone-tagged", testIgnore: ALONE_SPECS, grep: ALONE_TAGGED, use: chromium },
   ],
   webServer: {
     command: "tsx scripts/e2e-server.ts",

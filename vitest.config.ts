@@ -14,7 +14,7 @@ export default defineConfig({
   },
   test: {
     environment: "node",
-    globalSetup: ["tests/helpers/pgbouncer-setup.ts"],
+    globalSetup: ["tests/helpers/pgbouncer-setup.ts", "tests/helpers/database-templates.ts"],
     env: { NEXTAUTH_SECRET: "vitest-secret", BCRYPT_ROUNDS: "4", LOG_LEVEL: "silent", RATE_LIMITS: "off" },
     // Playwright specs live in tests/e2e and must never be collected here.
     // tests/first-run starts `npm run dev` on a fresh copy of the repository (about a minute).
@@ -22,7 +22,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
-    maxWorkers: 2,
+    // Three files at a time on CI's two cores: the suites spend about half their time waiting on
+    // sockets and timers (webhook deliveries, the emulator, Postgres), so a third worker fills the gaps.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || 3,
     // The slowest files start first, so the run does not end with one of them alone on a worker.
     sequence: { sequencer: SlowestFirstSequencer },
   },

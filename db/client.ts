@@ -48,6 +48,8 @@ export interface DatabaseHandle {
    * queue behind a busy pool: a saturated instance is busy, not unhealthy.
    */
   ping?(): Promise<void>;
+  /** PGlite only: the whole data directory as a tarball, which `pgliteDataDir` opens again. */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,11 @@ export interface DatabaseOptions {
   prepare?: boolean;
   /** PGlite data directory, or "memory://" for a throwaway in-memory database. */
   pgliteDir?: string;
+  /**
+   * PGlite only: start from this data directory (a `dumpDataDir()` tarball) instead of an empty
+   * one. Tests open every database from one migrated copy: seconds faster than initdb + migrate.
+   */
+  pgliteDataDir?: Blob;
   /** postgres.js pool size. */
   max?: number;
   /** Timeouts for real Postgres (PGlite runs in-process and has none). */
@@ -114,20 +121,21 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
         prepare: options.prepare ?? true,
         directUrl: options.directUrl,
       })
-    : openPglite(options.pgliteDir);
+    : openPglite(options.pgliteDir, options.pgliteDataDir);
 }
 
-async function openPglite(dir = ".data/pglite"): Promise<DatabaseHandle> {
+async function openPglite(dir = ".data/pglite", dataDir?: Blob): Promise<DatabaseHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir.startsWith("memory://") ? undefined : dir);
+  const client = await PGlite.create({ dataDir: dir.startsWith("memory://") ? undefined : dir, loadDataDir: dataDir });
   const db = drizzle({ client, schema });
   return {
     kind: "pglite",
     db: db as unknown as Database,
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    dumpDataDir: () => client.dumpDataDir("none"),
     close: () => client.close(),
   };
 }

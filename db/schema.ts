@@ -52,7 +52,7 @@ export type AccountKind = (typeof ACCOUNT_KINDS)[number];
  * The billing subject: who has a Stripe customer, subscriptions, invoices, usage, API keys and limit
  * overrides. Either a person's own (`personal`: created with the user by a database trigger, with
  * the user's id as its id and the user as its only owner) or an `organization` whose members share
- * its plan and quotas. See the README's "Accounts and organizations".
+ * its plan and quotas. See docs/architecture.md, "The billing subject: accounts".
  */
 export const accounts = pgTable(
   "accounts",
@@ -914,7 +914,7 @@ export type CreditTopUp = typeof creditTopUps.$inferSelect;
 /**
  * Outbound webhooks (lib/webhooks-out): endpoints of the product's own systems that receive signed
  * billing events. Registered by admins; `secret` (`whsec_…`) signs every delivery, so it is stored
- * as it is (README "Outbound webhooks": who can read the database can read it). A rotated secret
+ * as it is (docs/billing.md, "Outbound webhooks": who can read the database can read it). A rotated secret
  * keeps signing beside the new one until `previousSecretExpiresAt`.
  */
 export const webhookEndpoints = pgTable(

@@ -41,7 +41,7 @@ runScript(async () => {
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-only-secret-not-for-production",
     PGLITE_DIR: process.env.PGLITE_DIR ?? path.join(mkdtempSync(path.join(tmpdir(), "billing-e2e-")), "pglite"),
     ADMIN_EMAILS: process.env.ADMIN_EMAILS ?? "e2e-admin@example.com",
-    // The admin e2e test registers an outbound webhook receiver on 127.0.0.1 (README: Outbound webhooks).
+    // The admin e2e test registers an outbound webhook receiver on 127.0.0.1 (docs/billing.md: Outbound webhooks).
     OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: process.env.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE ?? "true",
     SEED_DEMO_ACCOUNTS: "true",
     BCRYPT_ROUNDS: "10",

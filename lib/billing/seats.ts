@@ -8,7 +8,7 @@
  *   (raises now with `always_invoice`, lowers from the period end through the schedule), reading
  *   Stripe first and never inside a transaction; safe to call concurrently and repeatedly.
  *
- * The policy (README "Per-seat plans"): a member added is billed at once for the rest of the
+ * The policy (docs/billing.md, "Per-seat plans"): a member added is billed at once for the rest of the
  * period (the proration invoiced now); a member removed stops being billed from the next period,
  * with nothing refunded mid-period: the quantity stays, and the schedule's next phase carries the
  * lower one. Every write sets an absolute target computed from a fresh read of the members and of

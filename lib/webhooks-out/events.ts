@@ -1,5 +1,5 @@
 /**
- * Outbound events: billing facts for the product's own systems (README "Outbound webhooks").
+ * Outbound events: billing facts for the product's own systems (docs/billing.md, "Outbound webhooks").
  * `emitOutboundEvent` runs inside the transaction that makes the fact true (a transactional
  * outbox): the event and one delivery per active endpoint subscribed to its type commit or roll
  * back with the change itself, and nothing is sent from inside the transaction; the delivery job

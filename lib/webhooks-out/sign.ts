@@ -2,7 +2,7 @@
  * Signing of outbound webhooks, Stripe's scheme: `Webhook-Signature: t=<unix seconds>,v1=<hex>`
  * where the hex is HMAC-SHA256(secret, "<t>.<raw body>"). While a rotated secret is still in its
  * grace period the header carries one `v1` per secret, so receivers holding either one verify.
- * Receivers check it with lib/webhooks-out/verify.ts (the README snippet).
+ * Receivers check it with lib/webhooks-out/verify.ts (the snippet in docs/billing.md).
  */
 import "server-only";
 import { createHmac, randomBytes } from "node:crypto";

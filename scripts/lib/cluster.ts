@@ -128,7 +128,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     }
     log(`postgres: ${databaseUrl}`);
     // Through a transaction pooler the instances cannot send their timeouts as startup parameters
-    // (DATABASE_POOLER=transaction): set on the database, as the README tells operators to.
+    // (DATABASE_POOLER=transaction): set on the database, as docs/deploying.md tells operators to.
     await withConnection(databaseUrl, (sql) =>
       sql.unsafe(`alter database "${new URL(databaseUrl).pathname.slice(1)}" set statement_timeout = '5s'; alter database "${new URL(databaseUrl).pathname.slice(1)}" set idle_in_transaction_session_timeout = '10s'`),
     );

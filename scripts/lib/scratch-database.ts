@@ -10,12 +10,18 @@ export interface ScratchDatabase {
 
 /**
  * A throwaway database on the server at `serverUrl` (tests, the e2e server, benchmarks), so a run
- * never touches data it did not create and leaves nothing behind.
+ * never touches data it did not create and leaves nothing behind. `template` names a database
+ * to copy; nothing may be connected to it while it is copied.
  */
-export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  serverUrl: string,
+  prefix: string,
+  options: { template?: string } = {},
+): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
+  // A template is copied as it is (tests: a database with every migration applied, made once per run).
+  await admin.unsafe(`create database "${name}"${options.template ? ` template "${options.template}"` : ""}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {

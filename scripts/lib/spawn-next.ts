@@ -3,7 +3,7 @@ import path from "node:path";
 
 const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
 
-/** `next start`'s idle keep-alive, as `npm start` sets it (README: Deploy behind a balancer). */
+/** `next start`'s idle keep-alive, as `npm start` sets it (docs/deploying.md: Deploy behind a balancer). */
 export const keepAliveTimeoutMs = (env: NodeJS.ProcessEnv = process.env): string => env.KEEP_ALIVE_TIMEOUT_MS || "65000";
 
 /**

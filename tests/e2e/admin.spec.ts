@@ -5,7 +5,7 @@ import Stripe from "stripe";
 import { DEFAULT_WEBHOOK_SECRET } from "stripe-emulator";
 import { expectAccessible, expectNoSidewaysScroll, screenshot } from "./a11y";
 import { verifyWebhook } from "../../lib/webhooks-out/verify";
-import { EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
+import { ALONE, EMULATOR_URL, expect, signIn, signOut, signUp, subscribeToPro, test, uniqueEmail } from "./helpers";
 
 const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
 const ADMIN_PAGES = ["/admin", "/admin/customers", "/admin/invoices", "/admin/promotions", "/admin/webhooks", "/admin/outbound-webhooks", "/admin/operations", "/admin/alerts"];
@@ -91,7 +91,7 @@ test("a normal user gets the 403 page on every admin screen and 403 JSON from ev
   await expect(page.getByTestId("current-plan")).toHaveText("Free");
 });
 
-test("admin console: overview, customers, customer actions with audit, invoices, webhook replay, operations", async ({ page, request }) => {
+test("admin console: overview, customers, customer actions with audit, invoices, webhook replay, operations", ALONE, async ({ page, request }) => {
   test.setTimeout(150_000);
   test.setTimeout(180_000);
   // A paying customer through the real Checkout flow, and a bystander who must never be touched.
@@ -226,7 +226,7 @@ async function postIgnoredEvent(request: APIRequestContext): Promise<string> {
   return id;
 }
 
-test("admin screens: subscription history of changes, ignored events shown neutrally, Use plan limit updates at once", async ({ page, request }) => {
+test("admin screens: subscription history of changes, ignored events shown neutrally, Use plan limit updates at once", ALONE, async ({ page, request }) => {
   test.setTimeout(180_000);
   // A customer who subscribes, upgrades, cancels and resumes.
   const customerEmail = uniqueEmail("admin-history");
@@ -308,7 +308,7 @@ test.describe("on a 375 px phone, in dark mode", () => {
   });
 });
 
-test("outbound webhooks: an admin adds an endpoint, sees its signed test delivery, and replays it", async ({ page }) => {
+test("outbound webhooks: an admin adds an endpoint, sees its signed test delivery, and replays it", ALONE, async ({ page }) => {
   // A real receiver on 127.0.0.1 (the e2e server sets OUTBOUND_WEBHOOKS_ALLOW_PRIVATE=true).
   const received: Array<{ id: string; signature: string; body: string }> = [];
   const receiver = createServer((req, res) => {
@@ -350,7 +350,7 @@ test("outbound webhooks: an admin adds an endpoint, sees its signed test deliver
   }
 });
 
-test("revenue alerts: a rule's threshold and window saved from the console, shown from the saved row and audited; bad input is a 400", async ({ page }) => {
+test("revenue alerts: a rule's threshold and window saved from the console, shown from the saved row and audited; bad input is a 400", ALONE, async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.goto("/admin/alerts");
   await expect(page.getByRole("heading", { name: "Revenue alerts" })).toBeVisible();

@@ -2,6 +2,7 @@ import type { APIRequestContext, Page } from "@playwright/test";
 import { differenceInCalendarDays, format } from "date-fns";
 import { emulatorStripeClient } from "stripe-emulator";
 import {
+  ALONE,
   EMULATOR_CHECKOUT,
   EMULATOR_URL,
   TEST_PASSWORD,
@@ -31,7 +32,7 @@ async function untilAfterReload(page: Page, check: () => Promise<void>) {
   }).toPass({ timeout: 20_000, intervals: [250, 500, 1_000] });
 }
 
-test("pricing → sign up → Pro monthly on Checkout → confirmed by webhook → Billing shows a Pro trial", async ({ page, request }) => {
+test("pricing → sign up → Pro monthly on Checkout → confirmed by webhook → Billing shows a Pro trial", ALONE, async ({ page, request }) => {
   await page.goto("/pricing");
   const pro = page.getByTestId("plan-card-pro");
   await expect(page.getByRole("radio", { name: "Monthly" })).toBeChecked();

@@ -7,6 +7,13 @@ export { expect };
  * Chromium logs every 4xx/5xx response as a console error, so a test that provokes one on purpose
  * (a wrong password, a declined card) names it with `consoleErrors.allow(/pattern/)`.
  */
+/**
+ * `test(title, ALONE, fn)`: the test changes what other tests of the same app would see (the shared
+ * emulator's config, a global endpoint or rule, a screen of every account's events), so it runs in
+ * project "alone" (playwright.config.ts), one at a time on a server of its own.
+ */
+export const ALONE = { tag: "@alone" };
+
 export const test = base.extend<{ consoleErrors: { allow: (pattern: RegExp) => void } }>({
   consoleErrors: [
     async ({ context }, use) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { inject } from "vitest";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
 import { createScratchDatabase } from "@/scripts/lib/scratch-database";
@@ -9,13 +10,16 @@ import { createScratchDatabase } from "@/scripts/lib/scratch-database";
  */
 export type DatabaseKind = "pglite" | "postgres" | "pgbouncer";
 
-const pgbouncerPort = () => {
+/** A value the run's global setup provided, or null outside vitest's runner (a script importing this helper). */
+function provided<K extends "pgbouncerPort" | "pgliteTemplate" | "postgresTemplate">(key: K) {
   try {
-    return inject("pgbouncerPort");
+    return inject(key) ?? null;
   } catch {
-    return null; // outside vitest's runner (a script importing this helper)
+    return null;
   }
-};
+}
+
+const pgbouncerPort = () => provided("pgbouncerPort");
 
 /** `TEST_DATABASE_KINDS=pgbouncer` (npm run test:pooler): every database suite on those kinds only. */
 const only = process.env.TEST_DATABASE_KINDS?.split(",").filter(Boolean) as DatabaseKind[] | undefined;
@@ -37,15 +41,27 @@ export interface TestDatabase extends DatabaseHandle {
   url?: string;
 }
 
+let pgliteTemplate: Blob | undefined;
+/** The run's migrated PGlite data directory (tests/helpers/database-templates.ts), read once per worker. */
+function pgliteTemplateData(): Blob | undefined {
+  const file = provided("pgliteTemplate");
+  if (file && !pgliteTemplate) pgliteTemplate = new Blob([readFileSync(file)]);
+  return pgliteTemplate;
+}
+
 /** A brand-new, empty database: in-memory PGlite, or a freshly created Postgres database. */
 export async function createEmptyDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  return openScratch(kind, {});
+}
+
+async function openScratch(kind: DatabaseKind, from: { pgliteDataDir?: Blob; postgresTemplate?: string }): Promise<TestDatabase> {
   if (kind === "pglite") {
-    const handle = await openDatabase({ pgliteDir: "memory://" });
+    const handle = await openDatabase({ pgliteDir: "memory://", pgliteDataDir: from.pgliteDataDir });
     return { ...handle, destroy: handle.close };
   }
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error("DATABASE_URL is required for Postgres tests");
-  const scratch = await createScratchDatabase(serverUrl, "test");
+  const scratch = await createScratchDatabase(serverUrl, "test", { template: from.postgresTemplate });
   const port = kind === "pgbouncer" ? pgbouncerPort() : null;
   if (kind === "pgbouncer" && !port) throw new Error("PgBouncer is not running for this test run");
   const url = port ? pooledUrl(scratch.url, port) : scratch.url;
@@ -73,8 +89,14 @@ function pooledUrl(url: string, port: number): string {
   return pooled.toString();
 }
 
-/** An empty database with every migration applied. */
+/**
+ * A database with every migration applied: a copy of the run's migrated template when the global
+ * setup made one (tests/helpers/database-templates.ts), otherwise an empty one, migrated.
+ */
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  const pgliteDataDir = kind === "pglite" ? pgliteTemplateData() : undefined;
+  const postgresTemplate = kind === "pglite" ? undefined : (provided("postgresTemplate") ?? undefined);
+  if (pgliteDataDir || postgresTemplate) return openScratch(kind, { pgliteDataDir, postgresTemplate });
   const handle = await createEmptyDatabase(kind);
   await handle.migrate();
   return handle;

@@ -1,5 +1,5 @@
 /**
- * An independent model of the customer's subscription actions, written from the README's rules
+ * An independent model of the customer's subscription actions, written from the documented rules (docs/billing.md)
  * (not from lib/billing), and the runs the state-machine test makes through the app.
  */
 import { findPlan, type BillingInterval } from "@/lib/billing/plans";

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER, openDatabase, selectRows } from "@/db/client";
-import { POOLED_DATABASE_KINDS, createEmptyDatabase, type TestDatabase } from "../helpers/db";
+import { POOLED_DATABASE_KINDS, createEmptyDatabase, createTestDatabase, type TestDatabase } from "../helpers/db";
 
 const EXPECTED_TABLES = [
   "accounts",
@@ -69,6 +69,38 @@ describe.each(POOLED_DATABASE_KINDS)("migrations on %s", (kind) => {
     expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
     const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
     expect(await appliedCount(database.db)).toBe(migrationFiles.length);
+  });
+
+  async function columns(db: TestDatabase["db"]): Promise<string[]> {
+    const rows = await selectRows<{ c: string }>(
+      db,
+      sql`select table_name || '.' || column_name || ':' || data_type || ':' || is_nullable || ':' || coalesce(column_default, '') as c
+          from information_schema.columns where table_schema = 'public' order by 1`,
+    );
+    return rows.map((r) => r.c);
+  }
+
+  // Suites open copies of one database migrated at the start of the run (tests/helpers/database-templates.ts):
+  // a copy must be exactly what migrating an empty database makes.
+  it("a suite's database is the same as an empty database migrated", async () => {
+    database = await createEmptyDatabase(kind);
+    await database.migrate();
+    const copy = await createTestDatabase(kind);
+    try {
+      expect(await tables(copy.db)).toEqual(EXPECTED_TABLES);
+      expect(await columns(copy.db)).toEqual(await columns(database.db));
+      expect(await appliedCount(copy.db)).toBe(await appliedCount(database.db));
+      // A copy is its own database: what one suite writes, another never sees.
+      await copy.db.execute(sql`insert into users (email) values ('copy@example.com')`);
+      const other = await createTestDatabase(kind);
+      try {
+        expect(await selectRows(other.db, sql`select 1 from users`)).toEqual([]);
+      } finally {
+        await other.destroy();
+      }
+    } finally {
+      await copy.destroy();
+    }
   });
 
   it("is a no-op the second time", async () => {

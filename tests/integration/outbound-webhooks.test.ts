@@ -95,7 +95,7 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
   const deliveries = () => db.select().from(outboundDeliveries).orderBy(outboundDeliveries.createdAt, outboundDeliveries.id);
   const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
-  it("is written with the state change in its transaction, signed so the README's verify snippet accepts it, and refused when tampered with", async () => {
+  it("is written with the state change in its transaction, signed so the documented verify snippet (docs/billing.md) accepts it, and refused when tampered with", async () => {
     const { secret } = await createEndpoint(db, { url: receiver.url(), eventTypes: ["subscription.updated", "entitlements.updated"], description: "" }, admin.id);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     const subscriptionRow = {

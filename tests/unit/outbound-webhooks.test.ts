@@ -12,9 +12,9 @@ import { verifyWebhook } from "@/lib/webhooks-out/verify";
 const read = (file: string) => readFileSync(path.join(process.cwd(), file), "utf8");
 
 describe("outbound webhook signatures", () => {
-  it("the README shows lib/webhooks-out/verify.ts verbatim (the function the tests run)", () => {
+  it("docs/billing.md shows lib/webhooks-out/verify.ts verbatim (the function the tests run)", () => {
     const snippet = read("lib/webhooks-out/verify.ts").trim();
-    expect(read("README.md")).toContain("```ts\n" + snippet + "\n```");
+    expect(read("docs/billing.md")).toContain("```ts\n" + snippet + "\n```");
   });
 
   it("verifies what the sender signs, with the current or a rotated-out secret, and nothing else", () => {

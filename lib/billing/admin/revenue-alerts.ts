@@ -46,7 +46,7 @@ export const REVENUE_ALERT_LABELS: Record<RevenueAlertRule, string> = {
   cancellations: "Cancellation rate",
 };
 
-/** Shown next to each rule in the console and in the README: what is measured, against what. */
+/** Shown next to each rule in the console and in docs/operations.md: what is measured, against what. */
 export const REVENUE_ALERT_DEFINITIONS: Record<RevenueAlertRule, string> = {
   mrr_drop:
     "(MRR then − MRR now) ÷ MRR then, where MRR then is the daily snapshot from the window's length ago (or the closest of the 3 days before it). MRR as on the overview. No alert until a snapshot that old exists.",

@@ -53,7 +53,7 @@ export type ReceiveResult = { status: "processed" | "ignored" | "duplicate"; not
 /**
  * An event that was processed (the writes ran and the transaction "committed") but whose row is not
  * done afterwards: the commit did not happen. A transaction pooler fed prepared `begin`/`commit`
- * statements does exactly this (README: Several instances). Answering 200 would lose the event.
+ * statements does exactly this (docs/deploying.md, "Behind a transaction pooler"). Answering 200 would lose the event.
  */
 export class OutcomeNotStoredError extends Error {
   constructor(eventId: string, status: string | undefined) {
