@@ -496,9 +496,37 @@ export const usageCounters = pgTable(
     reserved: bigint("reserved", { mode: "number" }).notNull().default(0),
     /** The part of `used` paid from prepaid credits (a refund of usage gives these back to the balance first). */
     creditsUsed: bigint("credits_used", { mode: "number" }).notNull().default(0),
+    /**
+     * The shorter windows a plan may cap besides the period (lib/billing/metering/windows.ts): the
+     * UTC day and clock hour of the latest use and what was used in each, moved with `used` in the
+     * same statement so every window is checked under the same row lock.
+     */
+    dayStart: ts("day_start"),
+    dayUsed: bigint("day_used", { mode: "number" }).notNull().default(0),
+    hourStart: ts("hour_start"),
+    hourUsed: bigint("hour_used", { mode: "number" }).notNull().default(0),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.meter, t.periodStart] })],
+);
+
+/**
+ * An account's monthly cap on billed overage (lib/billing/metering/spend-caps.ts), in minor units
+ * of `currency`: consume refuses usage whose overage would cost more within the usage period.
+ */
+export const spendCaps = pgTable(
+  "spend_caps",
+  {
+    accountId: uuid("account_id")
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    capCents: bigint("cap_cents", { mode: "number" }).notNull(),
+    currency: text("currency").notNull().default("usd"),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check("spend_caps_cap_cents_check", sql`${t.capCents} >= 0`)],
 );
 
 /**

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   // 402: payment or quota
   "card_error",
   "quota_exceeded",
+  "spend_cap_reached",
   "level_limit_reached",
   // 404 / 405 / 409 / 413 / 415 / 429
   "not_found",

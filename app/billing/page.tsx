@@ -8,6 +8,7 @@ import { CurrentPlanCard } from "@/components/billing/current-plan-card";
 import { InvoiceTable } from "@/components/billing/invoice-table";
 import { PlanIncludes } from "@/components/billing/plan-includes";
 import { PromotionSection } from "@/components/billing/promotion-section";
+import { SpendCapSection } from "@/components/billing/spend-cap-section";
 import { VerifyEmailNotice } from "@/components/verify-email-notice";
 import { Alert, Card } from "@/components/ui";
 import { ApiKeysPlaceholder } from "@/components/usage/api-key-list";
@@ -54,6 +55,7 @@ export default async function BillingPage() {
       {overview.canManage && live && <PromotionSection accountId={account.id} discounts={overview.discounts} canApply />}
       <UsageSection overview={overview.usage} />
       <CreditsSection accountId={account.id} credits={overview.credits} canManage={overview.canManage} />
+      {overview.spendCap && overview.spendCap.meters.length > 0 && <SpendCapSection accountId={account.id} spendCap={overview.spendCap} />}
       <PlanIncludes entitlements={summary.entitlements} />
 
       {overview.canManage && (

@@ -13,19 +13,28 @@ export function UsageSection({ overview }: { overview: UsageOverview }) {
         </h2>
         <div className="grid gap-6 sm:grid-cols-2">
           {overview.meters.map((m) => (
-            <MeterBar
-              key={m.id}
-              id={m.id}
-              label={m.label}
-              unit={m.unit}
-              used={m.used}
-              limit={m.limit}
-              percent={m.percent}
-              state={m.state}
-              resetsAt={m.resetsAt}
-              overage={m.overage}
-              upgradePath={overview.upgradePath}
-            />
+            <div key={m.id}>
+              <MeterBar
+                id={m.id}
+                label={m.label}
+                unit={m.unit}
+                used={m.used}
+                limit={m.limit}
+                percent={m.percent}
+                state={m.state}
+                resetsAt={m.resetsAt}
+                overage={m.overage}
+                upgradePath={overview.upgradePath}
+              />
+              {m.windows.length > 1 && (
+                <p className="mt-1 text-xs text-gray-600" data-testid={`meter-${m.id}-windows`}>
+                  {m.windows
+                    .filter((w) => w.window !== "period")
+                    .map((w) => `${w.window === "day" ? "Today (UTC)" : "This hour (UTC)"}: ${w.used.toLocaleString("en-US")} of ${(w.limit ?? 0).toLocaleString("en-US")}`)
+                    .join(" · ")}
+                </p>
+              )}
+            </div>
           ))}
         </div>
         {overview.levels.length > 0 && (

@@ -3,11 +3,11 @@ import { getDb } from "@/db/client";
 import type { Entitlement } from "./entitlements";
 import { currentEntitlement, meterContext } from "./metering/context";
 import type { ConstantId, PlanConstants } from "./plan-constants";
-import { GAUGE_IDS, METER_IDS, type FeatureId, type GaugeId, type MeterId } from "./plans";
+import { GAUGE_IDS, METER_IDS, type FeatureId, type GaugeId, type MeterId, type WindowKind } from "./plans";
 
-/** One limit window of a meter. Today every meter has one, the usage period; per-day and per-hour windows will join it. */
+/** One limit window of a meter: the usage period, then each shorter window (a UTC day or clock hour) the plan caps. */
 export interface LimitWindow {
-  window: "period";
+  window: "period" | WindowKind;
   /** Null = unlimited. */
   limit: number | null;
   /** When this window's count starts again from zero. */
@@ -56,7 +56,11 @@ export function entitlementsView(accountId: string, entitlement: Entitlement, no
   const limits = Object.fromEntries(
     METER_IDS.map((meter) => {
       const ctx = meterContext(entitlement, accountId, meter, now);
-      return [meter, { limit: ctx.limit, overage: ctx.overage, windows: [{ window: "period", limit: ctx.limit, resetsAt: ctx.period.end.toISOString() }] }];
+      const windows: LimitWindow[] = [
+        { window: "period", limit: ctx.limit, resetsAt: ctx.period.end.toISOString() },
+        ...ctx.windows.map((w) => ({ window: w.window, limit: w.limit, resetsAt: w.end.toISOString() })),
+      ];
+      return [meter, { limit: ctx.limit, overage: ctx.overage, windows }];
     }),
   ) as EntitlementsView["limits"];
   return {

@@ -6,7 +6,7 @@ import type { Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
 import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
 import type { PlanConstants } from "./plan-constants";
-import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLevelLimitsFor, planLimitsFor, type FeatureId, type GaugeId, type MeterId, type Plan } from "./plans";
+import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLevelLimitsFor, planLimitsFor, planWindowLimitsFor, type FeatureId, type GaugeId, type MeterId, type Plan, type WindowKind } from "./plans";
 
 export function gracePeriodDays(env: Record<string, string | undefined> = serverEnv): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
@@ -28,6 +28,8 @@ export interface Entitlement {
    * quantity), replaced by any per-customer override.
    */
   limits: Record<MeterId, number | null>;
+  /** The plan's caps on shorter windows (a UTC day, a UTC clock hour) per meter; absent = uncapped. */
+  windowLimits: Record<MeterId, Partial<Record<WindowKind, number>>>;
   /** The meters whose limit comes from a per-customer override rather than the plan. */
   overriddenMeters: MeterId[];
   /** The most each gauge may hold: the plan's (per-seat maxima times the seats). */
@@ -91,6 +93,7 @@ export function resolveEntitlement(
     features: { ...plan.features },
     constants: { ...plan.constants },
     levelLimits: planLevelLimitsFor(plan, best?.subscription.quantity ?? 1),
+    windowLimits: planWindowLimitsFor(plan, best?.subscription.quantity ?? 1),
     // Per-seat limits scale with the seats the subscription is billed for (its item quantity).
     ...applyLimitOverrides(planLimitsFor(plan, best?.subscription.quantity ?? 1), overrides),
   };

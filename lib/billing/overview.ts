@@ -12,6 +12,7 @@ import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "
 import { needsCard } from "./trial-start";
 import { logger } from "@/lib/logger";
 import { readAccountCredits, type MeterCredits } from "./credits/ledger";
+import { getSpendCap, type SpendCapView } from "./metering/spend-caps";
 
 /** A per-seat plan's seats: the members, what Stripe bills now, and what it bills from the renewal. */
 export interface SeatsView {
@@ -46,6 +47,8 @@ export interface BillingOverview {
   discounts: SubscriptionDiscounts | null;
   /** Prepaid credits of every meter that sells them: balance, auto top-up, recent history (lib/billing/credits). */
   credits: MeterCredits[];
+  /** The monthly cap on billed overage and what is billed so far (owners and admins; null otherwise). */
+  spendCap: SpendCapView | null;
 }
 
 /** Seats as GET /api/billing/subscription reports them, when the summary carries them. */
@@ -63,7 +66,7 @@ function seatsOf(summary: BillingSummary): SeatsView | null {
 export async function getBillingOverview(accountId: string, role: MembershipRole, options: { invoicePageSize: number }): Promise<BillingOverview> {
   const manages = canManage(role);
   const db = await getDb();
-  const [summary, live, usage, customer, invoices, apiKeys, discounts, credits] = await Promise.all([
+  const [summary, live, usage, customer, invoices, apiKeys, discounts, credits, spendCap] = await Promise.all([
     getBillingSummary(accountId),
     liveStripeSubscription(db, accountId),
     getUsageOverview(accountId),
@@ -72,6 +75,7 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     manages ? listApiKeys(accountId) : null,
     manages ? getSubscriptionDiscounts(accountId) : null,
     readAccountCredits(db, accountId),
+    manages ? getSpendCap(accountId) : null,
   ]);
   const cardNeeded =
     manages && live && (live.status === "trialing" || live.status === "paused")
@@ -96,5 +100,6 @@ export async function getBillingOverview(accountId: string, role: MembershipRole
     apiKeys,
     discounts,
     credits,
+    spendCap,
   };
 }

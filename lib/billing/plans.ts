@@ -151,6 +151,10 @@ export interface SeatBounds {
 
 export type TrialEndBehavior = "cancel" | "pause";
 
+/** The windows a meter's use may be capped in besides the billing period: the UTC day and the UTC clock hour. */
+export const WINDOW_KINDS = ["day", "hour"] as const;
+export type WindowKind = (typeof WINDOW_KINDS)[number];
+
 export interface Plan {
   id: string;
   name: string;
@@ -179,6 +183,12 @@ export interface Plan {
    * `{ perSeat }` limit (only on plans with `seats`) is multiplied by the subscription's seats.
    */
   limits: Record<MeterId, PlanLimit>;
+  /**
+   * Shorter windows capped besides the period, per meter (lib/billing/metering/windows.ts): `day` is
+   * the UTC calendar day, `hour` the UTC clock hour (a fixed hour, not a rolling one). Each is
+   * enforced in the same statement as the period limit; absent = no cap on that window.
+   */
+  windows?: Partial<Record<MeterId, Partial<Record<WindowKind, PlanLimit>>>>;
   /** The most each gauge may hold (null = unlimited; `{ perSeat }` scales with the seats like a limit). */
   levels: Record<GaugeId, PlanLimit>;
   /** Values that are neither meters nor features (history kept, models allowed, support): lib/billing/plan-constants.ts. */
@@ -234,6 +244,7 @@ export const PLANS = [
     trialWithoutCard: { endBehavior: "cancel" },
     features: { ...noFeatures, projects: true, apiAccess: true },
     limits: { api_calls: 50_000, tokens: 2_000_000, jobs: 500 },
+    windows: { api_calls: { day: 10_000, hour: 2_000 } },
     levels: { projects: null, storage: 10_000 },
     constants: { lookbackDays: 60, maxModels: 3, support: "email" },
     purchasable: true,
@@ -351,6 +362,23 @@ export function effectiveLimit(limit: PlanLimit, seats: number): number | null {
 /** Every meter's limit of `plan` for `seats` seats (1 on flat-priced plans, where it changes nothing). */
 export function planLimitsFor(plan: Plan, seats = 1): Record<MeterId, number | null> {
   return Object.fromEntries(METER_IDS.map((meter) => [meter, effectiveLimit(plan.limits[meter], plan.seats ? Math.max(plan.seats.min, seats) : 1)])) as Record<MeterId, number | null>;
+}
+
+/** Every meter's window caps on `plan` for `seats` seats (only the windows the plan caps). */
+export function planWindowLimitsFor(plan: Plan, seats = 1): Record<MeterId, Partial<Record<WindowKind, number>>> {
+  const n = plan.seats ? Math.max(plan.seats.min, seats) : 1;
+  return Object.fromEntries(
+    METER_IDS.map((meter) => [
+      meter,
+      Object.fromEntries(
+        WINDOW_KINDS.flatMap((kind) => {
+          const limit = plan.windows?.[meter]?.[kind];
+          const value = limit === undefined ? null : effectiveLimit(limit, n);
+          return value === null ? [] : [[kind, value]];
+        }),
+      ),
+    ]),
+  ) as Record<MeterId, Partial<Record<WindowKind, number>>>;
 }
 
 /** Every gauge's maximum on `plan` for `seats` seats, as `planLimitsFor` does for meters. */

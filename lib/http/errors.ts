@@ -21,6 +21,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invitation_email_mismatch: 403,
   card_error: 402,
   quota_exceeded: 402,
+  spend_cap_reached: 402,
   level_limit_reached: 402,
   not_found: 404,
   method_not_allowed: 405,

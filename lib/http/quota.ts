@@ -4,7 +4,7 @@ import { ANONYMOUS_COOKIE, ANONYMOUS_COOKIE_MAX_AGE, newAnonymousId, signAnonymo
 import { getCurrentUser, requireApiUserOrKey, type ApiCaller } from "@/lib/auth/session";
 import { consume, refund, type UsageResult } from "@/lib/billing/metering";
 import { consumeAnonymous } from "@/lib/billing/metering/anonymous";
-import { quotaExceeded } from "@/lib/billing/metering/quota-error";
+import { quotaExceeded, refusingWindow } from "@/lib/billing/metering/quota-error";
 import type { MeterId } from "@/lib/billing/plans";
 import { badRequest } from "@/lib/errors";
 import { isStorableText } from "@/lib/input-rules";
@@ -26,9 +26,13 @@ export function quotaHeaders(result: Pick<UsageResult, "limit" | "remaining" | "
   };
 }
 
-/** The 402 answer for a refused consume, with its RateLimit-* headers. */
+/** The 402 answer for a refused consume, with the RateLimit-* headers of the window that refused it. */
 export function quotaExceededResponse(result: UsageResult): Response {
-  return jsonError(quotaExceeded(result), quotaHeaders(result));
+  const refused = refusingWindow(result);
+  const limit = refused.limit;
+  const headers =
+    refused.window === "period" ? quotaHeaders(result) : quotaHeaders({ limit, remaining: limit === null ? null : Math.max(0, limit - refused.used), resetsAt: refused.resetsAt });
+  return jsonError(quotaExceeded(result), headers);
 }
 
 export interface QuotaContext {

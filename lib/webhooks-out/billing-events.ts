@@ -82,12 +82,12 @@ export async function emitLimitOverrideChanged(tx: Queryable, accountId: string,
 export async function emitUsageThresholdReached(
   tx: Queryable,
   accountId: string,
-  usage: { meter: string; threshold: number; used: number; limit: number; resetsAt: string },
+  usage: { meter: string; threshold: number; used: number; limit: number; resetsAt: string; window?: "day" | "hour" | "spend_cap" },
 ): Promise<void> {
   await emitOutboundEvent(tx, {
     type: "usage.threshold_reached",
     accountId,
-    dedupeKey: `usage.threshold_reached:${accountId}:${usage.meter}:${usage.resetsAt}:${usage.threshold}`,
+    dedupeKey: `usage.threshold_reached:${accountId}:${usage.meter}${usage.window ? `:${usage.window}` : ""}:${usage.resetsAt}:${usage.threshold}`,
     data: usage,
   });
 }

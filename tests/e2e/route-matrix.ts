@@ -116,12 +116,16 @@ export const ROUTE_MATRIX: MatrixRow[] = [
   // An unknown credit pack / auto top-up without a threshold: past authentication, refused before Stripe is asked.
   { file: "app/api/billing/credits/checkout/route.ts", method: "POST", url: "/api/billing/credits/checkout", access: "user", body: { pack: "no-such-pack" }, expect: json(400) },
   { file: "app/api/billing/credits/auto-top-up/route.ts", method: "POST", url: "/api/billing/credits/auto-top-up", access: "user", body: { enabled: true, pack: "jobs_100" }, expect: json(400) },
+  // Spend cap: the (empty) cap reads; a negative cap is refused.
+  { file: "app/api/billing/spend-cap/route.ts", method: "GET", url: "/api/billing/spend-cap", access: "user", expect: json(200) },
+  { file: "app/api/billing/spend-cap/route.ts", method: "POST", url: "/api/billing/spend-cap", access: "user", body: { capCents: -1 }, expect: json(400) },
   // Admin APIs: 401 without a session, 403 for a user; an admin gets the data, or 400/404 for bad input.
   ...(
     [
       ["app/api/billing/admin/users/route.ts", "GET", "/api/billing/admin/users", 200],
       ["app/api/billing/admin/users/[id]/route.ts", "GET", "/api/billing/admin/users/not-a-uuid", 404],
       ["app/api/billing/admin/users/[id]/limits/route.ts", "POST", "/api/billing/admin/users/not-a-uuid/limits", 400],
+      ["app/api/billing/admin/users/[id]/spend-cap/route.ts", "POST", "/api/billing/admin/users/not-a-uuid/spend-cap", 400],
       ["app/api/billing/admin/users/[id]/staff/route.ts", "POST", "/api/billing/admin/users/not-a-uuid/staff", 400],
       ["app/api/billing/admin/users/[id]/sync/route.ts", "POST", "/api/billing/admin/users/not-a-uuid/sync", 404],
       ["app/api/billing/admin/invoices/route.ts", "GET", "/api/billing/admin/invoices?status=nonsense", 400],

@@ -229,3 +229,22 @@ test("after a reload with the job allowance used up, Run a job is disabled and t
   await expectAccessible(page, "dark-dashboard-quota-exceeded");
   expect(await backgroundLuminance(page, "quota-exceeded")).toBeLessThan(0.1);
 });
+
+test("an owner sets a monthly spend cap on billed overage from the billing page, and removes it", async ({ page }) => {
+  await signUp(page, uniqueEmail("spend-cap"));
+  await page.goto("/billing");
+  const status = page.getByTestId("spend-cap-status");
+  await expect(status).toContainText("No cap: overage is billed in full.");
+  await page.getByTestId("spend-cap-input").fill("25");
+  await page.getByTestId("spend-cap-save").click();
+  await expect(page.getByTestId("spend-cap-message")).toHaveText("Spend cap set to $25.00 a month.");
+  await expect(status).toContainText("Cap: $25.00 a month.");
+  // The API reads what the form saved, in minor units.
+  const saved = await page.evaluate(async () => (await fetch("/api/billing/spend-cap")).json());
+  expect(saved).toMatchObject({ capCents: 2_500, spentCents: 0, currency: "usd" });
+  await page.reload();
+  await expect(page.getByTestId("spend-cap-input")).toHaveValue("25.00");
+  await page.getByTestId("spend-cap-clear").click();
+  await expect(page.getByTestId("spend-cap-message")).toHaveText("Spend cap removed.");
+  await expect(status).toContainText("No cap");
+});

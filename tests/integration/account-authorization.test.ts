@@ -293,6 +293,16 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       allowed: 200,
       request: (org) => ({ url: "/api/billing/credits/auto-top-up", body: { enabled: true, threshold: 10, pack: "jobs_100", accountId: org.id } }),
     },
+    // The spend cap on billed overage: billing, for owners and admins.
+    { method: "GET", file: "app/api/billing/spend-cap/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/spend-cap?${q(org)}` }) },
+    {
+      method: "POST",
+      file: "app/api/billing/spend-cap/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: "/api/billing/spend-cap", body: { capCents: 5_000, accountId: org.id } }),
+    },
     { method: "GET", file: "app/api/billing/api-keys/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/api-keys?${q(org)}` }) },
     {
       method: "POST",

@@ -8,6 +8,7 @@ import { GET as metricsRoute } from "@/app/api/billing/admin/metrics/route";
 import { POST as retryRoute } from "@/app/api/billing/admin/notifications/[id]/retry/route";
 import { POST as limitsRoute } from "@/app/api/billing/admin/users/[id]/limits/route";
 import { GET as customerRoute } from "@/app/api/billing/admin/users/[id]/route";
+import { POST as spendCapRoute } from "@/app/api/billing/admin/users/[id]/spend-cap/route";
 import { POST as staffRoute } from "@/app/api/billing/admin/users/[id]/staff/route";
 import { POST as syncRoute } from "@/app/api/billing/admin/users/[id]/sync/route";
 import { GET as usersRoute } from "@/app/api/billing/admin/users/route";
@@ -23,7 +24,7 @@ import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
 import { POST as deactivatePromotionRoute } from "@/app/api/billing/admin/promotions/[id]/deactivate/route";
 import { GET as promotionsRoute, POST as createPromotionRoute } from "@/app/api/billing/admin/promotions/route";
-import { accounts, auditLog, memberships, customerLimitOverrides, invoices, revenueAlertRules, subscriptions, users, webhookEndpoints, webhookEvents, type User } from "@/db/schema";
+import { accounts, auditLog, memberships, customerLimitOverrides, invoices, revenueAlertRules, subscriptions, users, webhookEndpoints, webhookEvents, type User, spendCaps } from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -60,6 +61,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       [customerRoute, "GET", `/api/billing/admin/users/${target.id}`],
       [staffRoute, "POST", `/api/billing/admin/users/${target.id}/staff`, { grant: true }],
       [limitsRoute, "POST", `/api/billing/admin/users/${target.id}/limits`, { meter: "api_calls", limit: 5 }],
+      [spendCapRoute, "POST", `/api/billing/admin/users/${target.id}/spend-cap`, { capCents: 100 }],
       [syncRoute, "POST", `/api/billing/admin/users/${target.id}/sync`],
       [invoicesRoute as Handler, "GET", "/api/billing/admin/invoices"],
       [metricsRoute as Handler, "GET", "/api/billing/admin/metrics"],
@@ -92,6 +94,7 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     }
     expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, target.id))).toEqual([]);
     expect(await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id))).toEqual([]);
+    expect(await env.database.db.select().from(spendCaps).where(eq(spendCaps.accountId, target.id))).toEqual([]);
     expect((await env.stripe.promotionCodes.list({ code: "SNEAKY" })).data).toEqual([]);
     expect(await env.database.db.select().from(webhookEndpoints)).toEqual([]);
     expect(await env.database.db.select({ enabled: revenueAlertRules.enabled }).from(revenueAlertRules).where(eq(revenueAlertRules.rule, "mrr_drop"))).toEqual([{ enabled: true }]);

@@ -29,6 +29,7 @@ const EXPECTED_TABLES = [
   "rate_limits",
   "revenue_alert_rules",
   "revenue_alert_schedule",
+  "spend_caps",
   "subscription_changes",
   "subscriptions",
   "trial_uses",

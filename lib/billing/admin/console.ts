@@ -27,6 +27,7 @@ import {
 import { getEntitlement } from "../entitlements";
 import { smtpConfigured } from "../notifications";
 import { forgetEntitlement } from "../metering/context";
+import { getSpendCap } from "../metering/spend-caps";
 
 /** Metrics are recomputed at most once a minute per database: aggregates over every row are not free. */
 export const METRICS_TTL_MS = 60_000;
@@ -45,7 +46,11 @@ export async function adminMetrics(): Promise<AdminMetrics & { computedAt: strin
 
 export const adminOverview = async () => ({ metrics: await adminMetrics(), definitions: METRIC_DEFINITIONS });
 export const adminCustomers = async (query: CustomerListQuery) => listCustomers(await getDb(), query);
-export const adminCustomer = async (accountId: string) => getAdminCustomer(await getDb(), accountId);
+export const adminCustomer = async (accountId: string) => {
+  const customer = await getAdminCustomer(await getDb(), accountId);
+  // The spend cap on billed overage (lib/billing/metering/spend-caps.ts), which admins see and change here.
+  return customer && { ...customer, spendCap: await getSpendCap(accountId) };
+};
 export const adminInvoices = async (query: AdminInvoiceQuery) => listAdminInvoices(await getDb(), query);
 export const adminWebhookEvents = async (query: WebhookListQuery) => listWebhookEvents(await getDb(), query);
 export const adminWebhookEvent = async (id: string) => getWebhookEvent(await getDb(), id);

@@ -2,7 +2,8 @@ import "server-only";
 import type { Queryable, Transaction } from "@/db/client";
 import { selectPreparedText } from "@/db/client";
 import type { MeterContext } from "../metering/context";
-import { num, usageResult, type UsageResult } from "../metering/result";
+import { num, usageResult, windowCountsOf, type UsageResult } from "../metering/result";
+import { windowFitsText, windowInsertFitsText, windowInsertText, windowSetText } from "../metering/windows";
 
 /**
  * Drawing prepaid credits when the plan's included amount cannot cover a consume: ONE statement, no
@@ -16,7 +17,10 @@ import { num, usageResult, type UsageResult } from "../metering/result";
  * crossing are written with it, or nothing is. Lock order is always balance, then counter.
  *
  * $1 account, $2 meter, $3 period start, $4 period end, $5 quantity, $6 limit, $7 idempotency key,
- * $8 API key, $9 metadata; then the cached-entitlement stale check's parameters ($10..), if any.
+ * $8 API key, $9 metadata, $10 the current UTC day's start and $11 its cap, $12 the current UTC
+ * hour's start and $13 its cap (lib/billing/metering/windows.ts: credits extend the period's
+ * allowance, never a shorter window's); then the cached-entitlement stale check's parameters
+ * ($14..), if any.
  */
 const DRAW = (stale: string) => `
   with bal as materialized (
@@ -25,18 +29,22 @@ const DRAW = (stale: string) => `
     for update
   ),
   counter as (
-    insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved, credits_used)
-    select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0, $5::bigint - least($5::bigint, greatest(0, $6::bigint))
+    insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved, credits_used, day_start, day_used, hour_start, hour_used)
+    select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0, $5::bigint - least($5::bigint, greatest(0, $6::bigint)),
+      $10::timestamptz, ${windowInsertText("day", "$10", "$5::bigint")}, $12::timestamptz, ${windowInsertText("hour", "$12", "$5::bigint")}
     from bal
     where $5::bigint - least($5::bigint, greatest(0, $6::bigint)) <= bal.balance
+      and ${windowInsertFitsText("day", "$10", "$11", "$5::bigint")} and ${windowInsertFitsText("hour", "$12", "$13", "$5::bigint")}
       and ($7::text is null or not exists (
         select 1 from usage_events e where e.account_id = $1::uuid and e.idempotency_key = $7::text))
     on conflict (account_id, meter, period_start) do update
       set used = c.used + excluded.used,
         credits_used = c.credits_used + (excluded.used - least(excluded.used, greatest(0, $6::bigint - c.used - c.reserved))),
+        ${windowSetText("day", "$10", "$5::bigint")}, ${windowSetText("hour", "$12", "$5::bigint")},
         updated_at = now()
       where excluded.used - least(excluded.used, greatest(0, $6::bigint - c.used - c.reserved)) <= (select balance from bal)
-    returning c.used, c.reserved, $5::bigint - least($5::bigint, greatest(0, $6::bigint - (c.used - $5::bigint) - c.reserved)) as from_credits
+        and ${windowFitsText("day", "$10", "$11", "$5::bigint")} and ${windowFitsText("hour", "$12", "$13", "$5::bigint")}
+    returning c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used, $5::bigint - least($5::bigint, greatest(0, $6::bigint - (c.used - $5::bigint) - c.reserved)) as from_credits
   ),
   moved as (
     update credit_balances b set balance = b.balance - counter.from_credits, version = b.version + 1, updated_at = now()
@@ -65,7 +73,7 @@ const DRAW = (stale: string) => `
     on conflict (account_id, meter, generation) do nothing
     returning id
   )
-  select counter.used, counter.reserved, counter.from_credits, moved.balance, (select count(*) from ledger) as ledger, (select count(*) from top_up) as top_ups
+  select counter.used, counter.reserved, counter.day_start, counter.day_used, counter.hour_start, counter.hour_used, counter.from_credits, moved.balance, (select count(*) from ledger) as ledger, (select count(*) from top_up) as top_ups
   from counter, moved`;
 
 export interface DrawOptions {
@@ -84,7 +92,7 @@ export interface DrawOptions {
  * back (the caller replays the first result, as for a plain consume).
  */
 export async function drawCredits(db: Queryable, ctx: MeterContext, quantity: number, options: DrawOptions): Promise<UsageResult | undefined> {
-  const [row] = await selectPreparedText<{ used: unknown; reserved: unknown; from_credits: unknown; balance: unknown }>(
+  const [row] = await selectPreparedText<{ used: unknown; reserved: unknown; from_credits: unknown; balance: unknown; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown }>(
     db,
     options.staleCheck ? "credits_draw_guarded" : "credits_draw",
     DRAW(options.staleCheck?.sql ?? "false"),
@@ -98,11 +106,15 @@ export async function drawCredits(db: Queryable, ctx: MeterContext, quantity: nu
       options.idempotencyKey,
       options.apiKeyId,
       JSON.stringify(options.metadata),
+      ctx.clock.dayStart,
+      ctx.clock.dayLimit,
+      ctx.clock.hourStart,
+      ctx.clock.hourLimit,
       ...(options.staleCheck?.params ?? []),
     ],
   );
   if (!row) return undefined;
-  return usageResult(ctx, true, num(row.used), num(row.reserved), { creditsDrawn: num(row.from_credits), creditBalance: num(row.balance) });
+  return usageResult(ctx, true, num(row.used), num(row.reserved), { creditsDrawn: num(row.from_credits), creditBalance: num(row.balance) }, windowCountsOf(ctx, row));
 }
 
 /** The credit balance of one meter, for a refused consume's answer (no lock). */

@@ -7,11 +7,12 @@ import { logger } from "@/lib/logger";
 import { formatDate } from "@/lib/format";
 import { emitUsageThresholdReached } from "@/lib/webhooks-out/billing-events";
 import { deliverPendingNotifications, queueNotification } from "../notifications";
-import { METERS, isMeterId, type MeterDefinition, type MeterId } from "../plans";
+import { METERS, isMeterId, type MeterDefinition, type MeterId, type WindowKind } from "../plans";
 import type { Entitlement } from "../entitlements";
 import { currentEntitlement, meterContext } from "./context";
 import { upgradeUrl } from "./quota-error";
 import type { UsageResult } from "./result";
+import { SPEND_CAP_ALERT_THRESHOLDS } from "./spend-caps";
 
 /**
  * Usage alerts: a warning before the wall. When a recorded use takes a meter across a threshold of
@@ -68,26 +69,103 @@ function alertText(meter: MeterId, percent: number, result: UsageResult): { subj
  * this call recorded (empty when another call had, or none was crossed). Never throws: the use is
  * already recorded, and a lost warning must not turn it into an error the caller would retry.
  */
+/**
+ * One crossing to record: the period's (`key` is the meter, as before windows existed), a shorter
+ * window's (`api_calls:day`, `api_calls:hour`) or the spend cap's (`tokens:spend_cap`, in minor units).
+ */
+interface Crossing {
+  key: string;
+  window: "period" | WindowKind | "spend_cap";
+  threshold: number;
+  used: number;
+  limit: number;
+  resetsAt: string;
+}
+
+function crossingsOf(result: UsageResult, added: number): Crossing[] {
+  const thresholds = alertThresholds(result.meter);
+  const crossings: Crossing[] = crossedThresholds(result.used - added, result.used, result.limit, thresholds).map((threshold) => ({
+    key: result.meter,
+    window: "period",
+    threshold,
+    used: result.used,
+    limit: result.limit ?? 0,
+    resetsAt: result.resetsAt,
+  }));
+  for (const w of result.windows ?? []) {
+    if (w.window === "period") continue;
+    for (const threshold of crossedThresholds(w.used - added, w.used, w.limit, thresholds)) {
+      crossings.push({ key: `${result.meter}:${w.window}`, window: w.window, threshold, used: w.used, limit: w.limit ?? 0, resetsAt: w.resetsAt });
+    }
+  }
+  const cap = result.spendCap;
+  const price = Number((METERS[result.meter] as MeterDefinition).stripe?.unitAmountDecimal ?? 0);
+  if (cap && result.limit !== null) {
+    const before = Math.round(Math.max(0, result.used - added - result.limit) * price);
+    for (const threshold of crossedThresholds(before, cap.spent, cap.cap, SPEND_CAP_ALERT_THRESHOLDS)) {
+      crossings.push({ key: `${result.meter}:spend_cap`, window: "spend_cap", threshold, used: cap.spent, limit: cap.cap, resetsAt: cap.resetsAt });
+    }
+  }
+  return crossings;
+}
+
+function crossingText(result: UsageResult, crossing: Crossing): { subject: string; body: string } {
+  if (crossing.window === "period") return alertText(result.meter, crossing.threshold, result);
+  const { label, unit } = METERS[result.meter];
+  const fmt = (n: number) => n.toLocaleString("en-US");
+  const reached = crossing.threshold >= 100;
+  if (crossing.window === "spend_cap") {
+    const currency = result.spendCap?.currency ?? "usd";
+    const money = (cents: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+    return {
+      subject: reached ? `${label}: your spend cap is reached` : `${label}: ${crossing.threshold}% of your spend cap is used`,
+      body: [
+        `Billed ${unit} past your plan's included amount have cost ${money(crossing.used)} this month, of your ${money(crossing.limit)} spend cap (${crossing.threshold}%).`,
+        reached ? "Further billed usage is refused until the cap is raised or the period resets." : "Raise or clear the cap on the billing page before it is reached.",
+        `The period resets on ${formatDate(crossing.resetsAt)}.`,
+      ].join("\n\n"),
+    };
+  }
+  const span = crossing.window === "day" ? "today's" : "this hour's";
+  return {
+    subject: reached ? `${label}: ${span} limit is reached` : `${label}: ${crossing.threshold}% of ${span} limit is used`,
+    body: [
+      `Your ${result.plan.name} plan allows ${fmt(crossing.limit)} ${unit} per ${crossing.window} (UTC); ${fmt(crossing.used)} are used (${crossing.threshold}%).`,
+      reached ? `Further use is refused until ${crossing.resetsAt} (UTC).` : "You can upgrade before you reach the limit.",
+      `Upgrade: ${upgradeUrl(result.plan.id)}`,
+    ].join("\n\n"),
+  };
+}
+
 export async function recordUsageAlerts(accountId: string, result: UsageResult, added: number): Promise<number[]> {
   if (!result.allowed || result.duplicate || result.degraded || added <= 0) return [];
-  const crossed = crossedThresholds(result.used - added, result.used, result.limit, alertThresholds(result.meter));
-  if (crossed.length === 0) return [];
+  const crossings = crossingsOf(result, added);
+  if (crossings.length === 0) return [];
+  const crossed = crossings.map((c) => `${c.key}:${c.threshold}`);
   try {
     const db = await getDb();
     const recorded = await db.transaction(async (tx) => {
       const rows = await tx
         .insert(usageAlerts)
-        .values(crossed.map((threshold) => ({ accountId, meter: result.meter, windowEnd: new Date(result.resetsAt), threshold, used: result.used, limit: result.limit ?? 0 })))
+        .values(crossings.map((c) => ({ accountId, meter: c.key, windowEnd: new Date(c.resetsAt), threshold: c.threshold, used: c.used, limit: c.limit })))
         .onConflictDoNothing()
-        .returning({ threshold: usageAlerts.threshold });
-      for (const { threshold } of rows) {
+        .returning({ key: usageAlerts.meter, threshold: usageAlerts.threshold });
+      for (const { key, threshold } of rows) {
+        const crossing = crossings.find((c) => c.key === key && c.threshold === threshold)!;
         await queueNotification(tx, {
           accountId,
           kind: "usage_threshold",
-          sourceEventId: `usage_alert:${accountId}:${result.meter}:${result.resetsAt}:${threshold}`,
-          ...alertText(result.meter, threshold, result),
+          sourceEventId: `usage_alert:${accountId}:${key}:${crossing.resetsAt}:${threshold}`,
+          ...crossingText(result, crossing),
         });
-        await emitUsageThresholdReached(tx, accountId, { meter: result.meter, threshold, used: result.used, limit: result.limit ?? 0, resetsAt: result.resetsAt });
+        await emitUsageThresholdReached(tx, accountId, {
+          meter: result.meter,
+          threshold,
+          used: crossing.used,
+          limit: crossing.limit,
+          resetsAt: crossing.resetsAt,
+          ...(crossing.window === "period" ? {} : { window: crossing.window }),
+        });
       }
       return rows.map((r) => r.threshold);
     });

@@ -1,6 +1,6 @@
 import "server-only";
 import { recordUsageAlerts } from "./alerts";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import { usageCounters } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -8,7 +8,9 @@ import type { MeterId } from "../plans";
 import { loadEntitlement, meterContext, type MeterContext } from "./context";
 import { replayResult, withDatabasePolicy } from "./consume";
 import { pgErrorCode } from "./errors";
-import { assertQuantity, usageResult, type UsageResult } from "./result";
+import { assertQuantity, num, usageResult, type UsageResult } from "./result";
+import { overageCost, readSpendCap, spendCapState } from "./spend-caps";
+import { windowUsedSql } from "./windows";
 
 export interface UsageEventInput {
   meter: MeterId;
@@ -19,8 +21,8 @@ export interface UsageEventInput {
 
 export interface BatchItemResult extends UsageResult {
   idempotencyKey: string;
-  /** `quota_exceeded` when refused, `conflict` when the key was used before with other values. */
-  error?: "quota_exceeded" | "conflict";
+  /** `quota_exceeded` when refused (a period or shorter window limit), `spend_cap_reached` by the spend cap, `conflict` when the key was used before with other values. */
+  error?: "quota_exceeded" | "spend_cap_reached" | "conflict";
 }
 
 export const MAX_BATCH_EVENTS = 1_000;
@@ -102,15 +104,19 @@ async function recordBatch(
     .insert(usageCounters)
     .values(all.map((c) => ({ accountId, meter: c.meter, periodStart: c.period.start, periodEnd: c.period.end })))
     .onConflictDoNothing();
-  const counters = new Map<string, { used: number; reserved: number; changed: boolean }>();
+  const counters = new Map<string, { used: number; reserved: number; windows: { day: number; hour: number }; changed: boolean }>();
+  const spendCap = all.some((c) => c.overagePrice) ? await readSpendCap(tx, accountId) : null;
   for (const ctx of all) {
-    const [row] = await tx
-      .select({ used: usageCounters.used, reserved: usageCounters.reserved })
-      .from(usageCounters)
-      .where(and(eq(usageCounters.accountId, accountId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)))
-      .orderBy(asc(usageCounters.meter))
-      .for("update");
-    counters.set(ctx.meter, { used: Number(row.used), reserved: Number(row.reserved), changed: false });
+    const start = ctx.period.start.toISOString();
+    const [row] = await selectRows<{ used: unknown; reserved: unknown; day_used: unknown; hour_used: unknown }>(
+      tx,
+      sql`select c.used, c.reserved, ${windowUsedSql("day", accountId, ctx.meter, start, ctx.clock.dayStart)},
+            ${windowUsedSql("hour", accountId, ctx.meter, start, ctx.clock.hourStart)}
+          from usage_counters c
+          where c.account_id = ${accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz
+          for update of c`,
+    );
+    counters.set(ctx.meter, { used: num(row.used), reserved: num(row.reserved), windows: { day: num(row.day_used), hour: num(row.hour_used) }, changed: false });
   }
   const keys = [...new Set(events.map((e) => e.idempotencyKey))];
   const priorRows = (
@@ -153,9 +159,13 @@ async function recordBatch(
       }
     } else {
       const counter = counters.get(event.meter)!;
-      const fits = ctx.limit === null || ctx.overage === "bill" || counter.used + counter.reserved + event.quantity <= ctx.limit;
+      const windowsFit = ctx.windows.every((w) => counter.windows[w.window] + event.quantity <= w.limit);
+      const capFits = !spendCap || !ctx.overagePrice || overageCost(ctx, counter.used + event.quantity) <= spendCap.capCents;
+      const fits = windowsFit && capFits && (ctx.limit === null || ctx.overage === "bill" || counter.used + counter.reserved + event.quantity <= ctx.limit);
       if (fits) {
         counter.used += event.quantity;
+        counter.windows.day += event.quantity;
+        counter.windows.hour += event.quantity;
         counter.changed = true;
         const billable = ctx.overage === "bill" && ctx.limit !== null ? Math.min(event.quantity, Math.max(0, counter.used - ctx.limit)) : 0;
         inserts.push({
@@ -169,9 +179,18 @@ async function recordBatch(
           limit_at: ctx.limit,
           billable,
         });
-        result = { idempotencyKey: key, ...usageResult(ctx, true, counter.used, counter.reserved) };
+        const extra = spendCap && ctx.overagePrice ? { spendCap: spendCapState(ctx, spendCap.capCents, counter.used) } : {};
+        result = { idempotencyKey: key, ...usageResult(ctx, true, counter.used, counter.reserved, extra, { ...counter.windows }) };
       } else {
-        result = { idempotencyKey: key, ...usageResult(ctx, false, counter.used, counter.reserved), error: "quota_exceeded" };
+        const periodFull = ctx.overage === "block" && ctx.limit !== null && counter.used + counter.reserved + event.quantity > ctx.limit;
+        const window = periodFull ? undefined : ctx.windows.find((w) => counter.windows[w.window] + event.quantity > w.limit);
+        const refusedBy = periodFull ? "period" : (window?.window ?? (capFits ? "period" : "spend_cap"));
+        const extra = spendCap && ctx.overagePrice ? { spendCap: spendCapState(ctx, spendCap.capCents, counter.used) } : {};
+        result = {
+          idempotencyKey: key,
+          ...usageResult(ctx, false, counter.used, counter.reserved, { refusedBy, ...extra }, { ...counter.windows }),
+          error: refusedBy === "spend_cap" ? "spend_cap_reached" : "quota_exceeded",
+        };
       }
     }
     seen.set(key, { event, result });
@@ -188,10 +207,13 @@ async function recordBatch(
   for (const ctx of all) {
     const counter = counters.get(ctx.meter)!;
     if (!counter.changed) continue;
-    await tx
-      .update(usageCounters)
-      .set({ used: counter.used })
-      .where(and(eq(usageCounters.accountId, accountId), eq(usageCounters.meter, ctx.meter), eq(usageCounters.periodStart, ctx.period.start)));
+    const { dayStart, hourStart } = ctx.clock;
+    await tx.execute(sql`
+      update usage_counters c set used = ${counter.used}::bigint,
+        day_used = ${counter.windows.day}::bigint, day_start = greatest(c.day_start, ${dayStart}::timestamptz),
+        hour_used = ${counter.windows.hour}::bigint, hour_start = greatest(c.hour_start, ${hourStart}::timestamptz),
+        updated_at = now()
+      where c.account_id = ${accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz`);
   }
   return results;
 }

@@ -10,7 +10,9 @@ import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMet
 import { isDatabaseUnreachable, pgErrorCode } from "./errors";
 import { calendarMonth } from "./periods";
 import { releaseExpiredReservations } from "./sweep";
-import { assertQuantity, num, numOrNull, usageResult, type UsageResult } from "./result";
+import { assertQuantity, num, numOrNull, usageResult, windowCountsOf, type UsageResult, type WindowCounts } from "./result";
+import { overageCost, readSpendCap, spendCapState } from "./spend-caps";
+import { windowFitsText, windowInsertFitsText, windowInsertText, windowRefundSql, windowSetText, windowUsedSql } from "./windows";
 
 export interface ConsumeOptions {
   /** The same key counts once per user: a retry answers the first call's result. */
@@ -21,6 +23,13 @@ export interface ConsumeOptions {
   /** The moment to meter at (tests on test clocks); defaults to now. */
   now?: Date;
 }
+
+/**
+ * The spend cap guard over the counter's `used` after the call: on a billed meter ($20 its price)
+ * the overage past the limit ($6) must cost no more than the account's cap (none: no bound).
+ */
+const spendCapFitsText = (usedAfter: string) => `($20::numeric is null or coalesce(
+  greatest(0, ${usedAfter} - $6::bigint)::numeric * $20::numeric <= (select s.cap_cents from spend_caps s where s.account_id = $1::uuid), true))`;
 
 /**
  * The one statement that checks and records: the counter row is upserted only while it stays
@@ -35,20 +44,29 @@ export interface ConsumeOptions {
  * $1 user, $2 meter, $3 period start, $4 period end, $5 quantity, $6 limit (null = unlimited),
  * $7 enforce the limit, $8 bill the excess, $9 guard a cached entitlement, $10 its newest
  * subscription update, $11 idempotency key, $12 API key, $13 metadata, $14 and $15 the count and
- * newest update of the limit overrides it was built from.
+ * newest update of the limit overrides it was built from; $16 the current UTC day's start and
+ * $17 its cap, $18 the current UTC hour's start and $19 its cap (null = uncapped: the windows are
+ * tracked anyway), $20 on a billed meter the overage's price per unit in minor units (null
+ * elsewhere): the account's spend cap, read in the statement, bounds what the overage may cost.
  */
 const CONSUME_STATEMENT = `
   with counter as (
-    insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved)
-    select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0
+    insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved, day_start, day_used, hour_start, hour_used)
+    select $1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::bigint, 0,
+      $16::timestamptz, ${windowInsertText("day", "$16", "$5::bigint")}, $18::timestamptz, ${windowInsertText("hour", "$18", "$5::bigint")}
     where (not $7::boolean or $5::bigint <= $6::bigint)
+      and ${windowInsertFitsText("day", "$16", "$17", "$5::bigint")} and ${windowInsertFitsText("hour", "$18", "$19", "$5::bigint")}
+      and ${spendCapFitsText("$5::bigint")}
       and not ($9::boolean and ${staleSince("$1", "$10", "$14", "$15")})
       and ($11::text is null or not exists (
         select 1 from usage_events e where e.account_id = $1::uuid and e.idempotency_key = $11::text))
     on conflict (account_id, meter, period_start) do update
-      set used = c.used + excluded.used, updated_at = now()
-      where not $7::boolean or c.used + c.reserved + excluded.used <= $6::bigint
-    returning c.used, c.reserved
+      set used = c.used + excluded.used, ${windowSetText("day", "$16", "$5::bigint")}, ${windowSetText("hour", "$18", "$5::bigint")}, updated_at = now()
+      where (not $7::boolean or c.used + c.reserved + excluded.used <= $6::bigint)
+        and ${windowFitsText("day", "$16", "$17", "$5::bigint")} and ${windowFitsText("hour", "$18", "$19", "$5::bigint")}
+        and ${spendCapFitsText("c.used + $5::bigint")}
+    returning c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used,
+      case when $20::numeric is not null then (select s.cap_cents from spend_caps s where s.account_id = $1::uuid) end as spend_cap
   ),
   event as (
     insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, api_key_id, metadata, used_after, limit_at, billable_quantity)
@@ -57,7 +75,8 @@ const CONSUME_STATEMENT = `
     from counter
     returning id
   )
-  select used, reserved from counter`;
+  select used, reserved, day_start, day_used, hour_start, hour_used, spend_cap from counter`;
+
 
 /** What a statement re-checks a cached entitlement against (see CachedEntitlement). */
 type Guard = { newestUpdate: string | null; overrides: { count: number; newestUpdate: string | null } };
@@ -80,6 +99,11 @@ function consumeParams(ctx: MeterContext, quantity: number, options: ConsumeOpti
     JSON.stringify(options.metadata ?? {}),
     guard?.overrides.count ?? 0,
     guard?.overrides.newestUpdate ?? null,
+    ctx.clock.dayStart,
+    ctx.clock.dayLimit,
+    ctx.clock.hourStart,
+    ctx.clock.hourLimit,
+    ctx.overagePrice?.unitAmountDecimal ?? null,
   ];
 }
 
@@ -145,9 +169,9 @@ export async function consumeWithContext(
   guard?: Guard,
 ): Promise<UsageResult | "stale"> {
   const key = options.idempotencyKey ?? null;
-  let row: { used: unknown; reserved: unknown } | undefined;
+  let row: ConsumedRow | undefined;
   try {
-    [row] = await selectPreparedText<{ used: unknown; reserved: unknown }>(db, "consume", CONSUME_STATEMENT, consumeParams(ctx, quantity, options, guard));
+    [row] = await selectPreparedText<ConsumedRow>(db, "consume", CONSUME_STATEMENT, consumeParams(ctx, quantity, options, guard));
   } catch (error) {
     // Someone else recorded the same key between our snapshot and our insert: theirs is the first result.
     if (key && pgErrorCode(error) === "23505") {
@@ -156,14 +180,35 @@ export async function consumeWithContext(
     }
     throw error;
   }
-  if (row) return usageResult(ctx, true, num(row.used), num(row.reserved));
+  if (row) {
+    const used = num(row.used);
+    const cap = numOrNull(row.spend_cap);
+    const extra = cap !== null && ctx.overagePrice ? { spendCap: spendCapState(ctx, cap, used) } : {};
+    return usageResult(ctx, true, used, num(row.reserved), extra, windowCountsOf(ctx, row));
+  }
   const miss = await readMiss(db, ctx, key, guard);
   // Stale is re-read now, after the statement: updates only move forward, so stale then is stale now.
   if (miss?.stale) return "stale";
   if (key && miss?.meter) return replayResult(ctx, priorOf(miss), quantity);
-  // Refused under the row lock; the answer reports the counter as it is now.
-  const current = await readCounter(db, ctx, options.now ?? new Date());
-  return usageResult(ctx, false, current.used, current.reserved);
+  // Refused under the row lock; the answer reports the counter as it is now, and which bound refused.
+  return refusedResult(db, ctx, quantity, await readCounter(db, ctx, options.now ?? new Date()));
+}
+
+type ConsumedRow = { used: unknown; reserved: unknown; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown; spend_cap: unknown };
+
+/**
+ * The answer to a refused call: the counter as read after the refusal, and what refused it (the
+ * period limit, a shorter window that had no room, or the spend cap), with the cap's state.
+ */
+export async function refusedResult(db: Queryable, ctx: MeterContext, quantity: number, current: Counter, extra: Partial<UsageResult> = {}): Promise<UsageResult> {
+  const cap = ctx.overagePrice ? await readSpendCap(db, ctx.accountId) : null;
+  const spendCap = cap && ctx.overagePrice ? spendCapState(ctx, cap.capCents, current.used) : undefined;
+  let refusedBy: UsageResult["refusedBy"] = "period";
+  const window = ctx.windows.find((w) => (current.windows[w.window] ?? 0) + quantity > w.limit);
+  const periodFull = ctx.overage === "block" && ctx.limit !== null && current.used + current.reserved + quantity > ctx.limit;
+  if (!periodFull && window) refusedBy = window.window;
+  else if (!periodFull && spendCap && ctx.limit !== null && overageCost(ctx, current.used + quantity) > spendCap.cap) refusedBy = "spend_cap";
+  return usageResult(ctx, false, current.used, current.reserved, { refusedBy, ...(spendCap ? { spendCap } : {}), ...extra }, current.windows);
 }
 
 /**
@@ -233,7 +278,8 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
     if (!result.allowed && ctx.limit !== null && (await releaseExpiredReservations(db, ctx, now)) > 0) {
       result = (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
     }
-    if (result.allowed || ctx.limit === null || ctx.overage !== "block" || !isPrepaidMeter(ctx.meter)) return result;
+    // Credits extend the period's allowance, not a shorter window's cap.
+    if (result.allowed || ctx.limit === null || ctx.overage !== "block" || !isPrepaidMeter(ctx.meter) || result.refusedBy !== "period") return result;
     return withCredits(db, ctx, guard);
   }
 
@@ -245,7 +291,7 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
         apiKeyId: options.apiKeyId ?? null,
         metadata: options.metadata ?? {},
         staleCheck: guard
-          ? { sql: staleSince("$1", "$10", "$11", "$12"), params: [guard.newestUpdate, guard.overrides.count, guard.overrides.newestUpdate] }
+          ? { sql: staleSince("$1", "$14", "$15", "$16"), params: [guard.newestUpdate, guard.overrides.count, guard.overrides.newestUpdate] }
           : null,
       });
       if (drawn) return drawn;
@@ -266,7 +312,7 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
     }
     if (key && miss?.meter) return replayResult(ctx, priorOf(miss), quantity);
     const current = await readCounter(db, ctx, now);
-    return usageResult(ctx, false, current.used, current.reserved, { creditBalance: await readCreditBalance(db, accountId, meter) });
+    return refusedResult(db, ctx, quantity, current, { creditBalance: await readCreditBalance(db, accountId, meter) });
   }
 }
 
@@ -275,25 +321,37 @@ export async function check(accountId: string, meter: MeterId, quantity = 1, opt
   assertQuantity(quantity, "quantity", { allowZero: true });
   const now = options.now ?? new Date();
   return withMeterContext(accountId, meter, now, async (db, ctx) => {
-    const { used, reserved } = await readCounter(db, ctx, now);
+    const current = await readCounter(db, ctx, now);
+    const { used, reserved } = current;
+    if (ctx.windows.some((w) => (current.windows[w.window] ?? 0) + quantity > w.limit)) return refusedResult(db, ctx, quantity, current);
+    if (ctx.overagePrice) {
+      const cap = await readSpendCap(db, accountId);
+      if (cap && overageCost(ctx, used + quantity) > cap.capCents) return refusedResult(db, ctx, quantity, current);
+    }
     const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
-    if (allowed || ctx.limit === null || !isPrepaidMeter(meter)) return usageResult(ctx, allowed, used, reserved);
+    if (allowed || ctx.limit === null || !isPrepaidMeter(meter)) return usageResult(ctx, allowed, used, reserved, allowed ? {} : { refusedBy: "period" }, current.windows);
     // What the included amount cannot cover, prepaid credits may.
     const balance = await readCreditBalance(db, accountId, meter);
     const fromCredits = quantity - Math.max(0, Math.min(quantity, ctx.limit - used - reserved));
-    return usageResult(ctx, fromCredits <= balance, used, reserved, { creditBalance: balance });
+    return usageResult(ctx, fromCredits <= balance, used, reserved, { creditBalance: balance, ...(fromCredits <= balance ? {} : { refusedBy: "period" as const }) }, current.windows);
   });
 }
 
-/** The counter for the context's period; reservations that have expired do not count. */
-export async function readCounter(db: Queryable, ctx: MeterContext, now: Date): Promise<{ used: number; reserved: number }> {
-  const [row] = await selectRows<CounterRow>(
+/** A counter as the reads see it: the period's used and live reservations, and what the current day and hour hold. */
+export type Counter = { used: number; reserved: number; windows: WindowCounts };
+
+/** The counter for the context's period and current windows; reservations that have expired do not count. */
+export async function readCounter(db: Queryable, ctx: MeterContext, now: Date): Promise<Counter> {
+  const start = ctx.period.start.toISOString();
+  const [row] = await selectRows<CounterRow & { day_used: unknown; hour_used: unknown }>(
     db,
-    sql`select c.used, c.reserved, ${expiredReservations(now)}
-        from usage_counters c
-        where c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz`,
+    sql`select c.used, c.reserved, ${expiredReservations(now)},
+          ${windowUsedSql("day", ctx.accountId, ctx.meter, start, ctx.clock.dayStart)},
+          ${windowUsedSql("hour", ctx.accountId, ctx.meter, start, ctx.clock.hourStart)}
+        from (select 1) as one
+        left join usage_counters c on c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz`,
   );
-  return counterUsage(row);
+  return { ...counterUsage(row), windows: { day: num(row?.day_used), hour: num(row?.hour_used) } };
 }
 
 /** A usage_counters row `c` as the reads select it: used, reserved, and the expired part of reserved. */
@@ -330,6 +388,7 @@ export async function refund(accountId: string, meter: MeterId, quantity: number
         ),
         counter as (
           update usage_counters c set used = c.used - least(${quantity}::bigint, c.used),
+            ${windowRefundSql("day", ctx.clock.dayStart, sql`${quantity}::bigint`)}, ${windowRefundSql("hour", ctx.clock.hourStart, sql`${quantity}::bigint`)},
             credits_used = c.credits_used - least(least(${quantity}::bigint, c.used), c.credits_used), updated_at = now()
           from locked
           where c.account_id = ${accountId}::uuid and c.meter = ${meter} and c.period_start = ${start}::timestamptz

@@ -4,8 +4,9 @@ import { selectPreparedText, type Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
 import { subscriptions } from "@/db/schema";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement, type Entitlement } from "../entitlements";
-import { meterDefinition, type MeterId, type OveragePolicy } from "../plans";
+import { WINDOW_KINDS, meterDefinition, type MeterId, type OveragePolicy } from "../plans";
 import { usagePeriod, type UsagePeriod } from "./periods";
+import { windowAt, windowParams, type MeterWindow, type WindowParams } from "./windows";
 
 /** Everything a metering statement needs to know about one user and meter at one moment. */
 export interface MeterContext {
@@ -17,11 +18,26 @@ export interface MeterContext {
   period: UsagePeriod;
   /** `bill` only when the meter bills overage AND the user has a Stripe subscription to bill it on. */
   overage: OveragePolicy;
+  /** The shorter windows the plan caps (a UTC day, a UTC hour), checked with the period limit. */
+  windows: MeterWindow[];
+  /** The current day and hour every counter statement tracks, with their caps (lib/billing/metering/windows.ts). */
+  clock: WindowParams;
+  /**
+   * On a `bill` meter: the overage's price per unit in minor units (decimal text) and currency,
+   * which the account's spend cap (lib/billing/metering/spend-caps.ts) is checked against.
+   */
+  overagePrice: { unitAmountDecimal: string; currency: string } | null;
 }
 
 export function meterContext(entitlement: Entitlement, accountId: string, meter: MeterId, now: Date): MeterContext {
   const limit = entitlement.limits[meter] ?? null;
-  const billable = meterDefinition(meter).overage === "bill" && entitlement.subscription?.provider === "stripe" && limit !== null;
+  const definition = meterDefinition(meter);
+  const billable = definition.overage === "bill" && entitlement.subscription?.provider === "stripe" && limit !== null;
+  const caps = entitlement.windowLimits?.[meter] ?? {};
+  const windows = WINDOW_KINDS.flatMap((kind): MeterWindow[] => {
+    const cap = caps[kind];
+    return cap === undefined ? [] : [{ window: kind, limit: cap, ...windowAt(kind, now) }];
+  });
   return {
     accountId,
     meter,
@@ -29,6 +45,9 @@ export function meterContext(entitlement: Entitlement, accountId: string, meter:
     limit,
     period: usagePeriod(entitlement.subscription, now),
     overage: billable ? "bill" : "block",
+    windows,
+    clock: windowParams(windows, now),
+    overagePrice: billable && definition.stripe ? { unitAmountDecimal: definition.stripe.unitAmountDecimal, currency: entitlement.plan.currency } : null,
   };
 }
 

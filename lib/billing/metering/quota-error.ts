@@ -1,8 +1,9 @@
 import "server-only";
 import { appUrl } from "@/lib/app-url";
 import { AppError } from "@/lib/errors";
-import { FREE_PLAN_ID, METERS } from "../plans";
+import { FREE_PLAN_ID, METERS, type WindowKind } from "../plans";
 import type { UsageResult } from "./result";
+import { spendCapReached } from "./spend-caps";
 
 /** Where someone over a limit can get more: pricing on Free, the change-plan section otherwise. */
 export function upgradeUrl(planId: string): string {
@@ -10,20 +11,38 @@ export function upgradeUrl(planId: string): string {
   return `${appUrl()}${path}`;
 }
 
-/** The domain error for a refused consume: 402 `quota_exceeded` with everything a client needs. */
+const WINDOW_WORDS = { period: "this period", day: "today (UTC)", hour: "this hour (UTC)" } as const;
+
+/**
+ * The window a refused call ran into: the billing period (the top-level fields), or a shorter
+ * window (a UTC day or hour) that had no room, with its own `used`, `limit` and `resetsAt`.
+ */
+export function refusingWindow(result: UsageResult): { window: "period" | WindowKind; used: number; limit: number | null; resetsAt: string } {
+  const refused = result.refusedBy && result.refusedBy !== "spend_cap" && result.refusedBy !== "period" ? result.windows?.find((w) => w.window === result.refusedBy) : undefined;
+  return refused ?? { window: "period", used: result.used, limit: result.limit, resetsAt: result.resetsAt };
+}
+
+/**
+ * The domain error for a refused consume: 402 `quota_exceeded` with everything a client needs (the
+ * window that refused: `used`, `limit`, `resetsAt` and `window`; every window in `windows` on meters
+ * with shorter windows), or 402 `spend_cap_reached` when the account's spend cap refused it.
+ */
 export function quotaExceeded(result: UsageResult): AppError {
+  if (result.refusedBy === "spend_cap" && result.spendCap) return spendCapReached(result);
   const meter = METERS[result.meter];
-  const limit = result.limit ?? 0;
+  const refused = refusingWindow(result);
+  const limit = refused.limit ?? 0;
   return new AppError(
     "quota_exceeded",
     result.plan.id === "anonymous"
-      ? `You have used ${result.used.toLocaleString("en-US")} of ${limit.toLocaleString("en-US")} free ${meter.unit} for guests. Sign up to keep going.`
-      : `You have used ${result.used.toLocaleString("en-US")} of ${limit.toLocaleString("en-US")} ${meter.unit} on the ${result.plan.name} plan this period. Upgrade for more, or wait until it resets.`,
+      ? `You have used ${refused.used.toLocaleString("en-US")} of ${limit.toLocaleString("en-US")} free ${meter.unit} for guests. Sign up to keep going.`
+      : `You have used ${refused.used.toLocaleString("en-US")} of ${limit.toLocaleString("en-US")} ${meter.unit} on the ${result.plan.name} plan ${WINDOW_WORDS[refused.window]}. Upgrade for more, or wait until it resets.`,
     {
       meter: result.meter,
-      used: result.used,
-      limit: result.limit,
-      resetsAt: result.resetsAt,
+      used: refused.used,
+      limit: refused.limit,
+      resetsAt: refused.resetsAt,
+      ...(result.windows ? { window: refused.window, windows: result.windows } : {}),
       plan: result.plan.id,
       upgradeUrl: upgradeUrl(result.plan.id),
     },

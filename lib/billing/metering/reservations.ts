@@ -9,6 +9,7 @@ import { loadEntitlement, meterContext, type MeterContext } from "./context";
 import { readCounter, withDatabasePolicy } from "./consume";
 import { releaseExpiredReservations } from "./sweep";
 import { assertQuantity, num, usageResult, type UsageResult } from "./result";
+import { windowAddSql } from "./windows";
 import { isUuid } from "@/lib/input-rules";
 
 export const DEFAULT_RESERVATION_SECONDS = 15 * 60;
@@ -151,7 +152,10 @@ export async function finalize(
           calc as (select r.*, ${amount} as charged from r, locked c),
           counter as (
             update usage_counters c
-              set reserved = greatest(0, c.reserved - calc.quantity), used = c.used + calc.charged, updated_at = now()
+              set reserved = greatest(0, c.reserved - calc.quantity), used = c.used + calc.charged,
+                ${windowAddSql("day", accountId, reservation.meter, ctx.period.start.toISOString(), ctx.clock.dayStart, sql`calc.charged`)},
+                ${windowAddSql("hour", accountId, reservation.meter, ctx.period.start.toISOString(), ctx.clock.hourStart, sql`calc.charged`)},
+                updated_at = now()
             from calc
             where c.account_id = calc.account_id and c.meter = calc.meter and c.period_start = calc.period_start
             returning c.used, c.reserved, calc.charged, calc.id, calc.period_start, calc.period_end

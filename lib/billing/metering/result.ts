@@ -1,7 +1,9 @@
 import "server-only";
 import { badRequest } from "@/lib/errors";
 import type { MeterId } from "../plans";
+import type { WindowKind } from "../plans";
 import type { MeterContext } from "./context";
+import type { WindowUsage } from "./windows";
 
 /** What every metering call answers: the HTTP API returns these fields as they are. */
 export interface UsageResult {
@@ -23,6 +25,24 @@ export interface UsageResult {
   creditsDrawn?: number;
   /** The meter's prepaid credit balance after this call, on meters that sell credits. */
   creditBalance?: number;
+  /**
+   * Every window the plan caps, the billing period first (its fields are the top-level ones), on
+   * meters with shorter windows (lib/billing/metering/windows.ts).
+   */
+  windows?: WindowUsage[];
+  /** Why a refused call was refused: the window that had no room, or the account's spend cap. */
+  refusedBy?: "period" | WindowKind | "spend_cap";
+  /** The account's monthly cap on billed overage, on `bill` meters of accounts that set one. */
+  spendCap?: SpendCapState;
+}
+
+/** A spend cap as answers report it: all amounts in minor units of `currency`. */
+export interface SpendCapState {
+  cap: number;
+  /** The overage that would be billed for this period so far. */
+  spent: number;
+  currency: string;
+  resetsAt: string;
 }
 
 /** The largest quantity one call may record (keeps sums far from bigint overflow). */
@@ -38,15 +58,48 @@ export function assertQuantity(quantity: number, field = "quantity", { allowZero
 export const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
-export function usageResult(ctx: MeterContext, allowed: boolean, used: number, reserved = 0, extra: Partial<UsageResult> = {}): UsageResult {
+/** What a counter holds in the current day and hour (its `day_used`/`hour_used` as the current windows see them). */
+export type WindowCounts = Partial<Record<WindowKind, number>>;
+
+export function usageResult(
+  ctx: MeterContext,
+  allowed: boolean,
+  used: number,
+  reserved = 0,
+  extra: Partial<UsageResult> = {},
+  windowCounts: WindowCounts = {},
+): UsageResult {
+  const remaining = ctx.limit === null ? null : Math.max(0, ctx.limit - used - reserved);
+  const resetsAt = ctx.period.end.toISOString();
   return {
     allowed,
     meter: ctx.meter,
     used,
     limit: ctx.limit,
-    remaining: ctx.limit === null ? null : Math.max(0, ctx.limit - used - reserved),
-    resetsAt: ctx.period.end.toISOString(),
+    remaining,
+    resetsAt,
     plan: ctx.plan,
+    ...(ctx.windows.length > 0 ? { windows: windowsOf(ctx, { used, remaining, resetsAt }, windowCounts) } : {}),
     ...extra,
+  };
+}
+
+/** The period window, then each capped shorter window with what it holds. */
+export function windowsOf(ctx: MeterContext, period: { used: number; remaining: number | null; resetsAt: string }, counts: WindowCounts): WindowUsage[] {
+  return [
+    { window: "period", used: period.used, limit: ctx.limit, remaining: period.remaining, resetsAt: period.resetsAt },
+    ...ctx.windows.map((w): WindowUsage => {
+      const used = counts[w.window] ?? 0;
+      return { window: w.window, used, limit: w.limit, remaining: Math.max(0, w.limit - used), resetsAt: w.end.toISOString() };
+    }),
+  ];
+}
+
+/** The window counts a counter row returned, for the context's current windows (a row moved by a later call counts nothing here). */
+export function windowCountsOf(ctx: MeterContext, row: { day_used?: unknown; day_start?: unknown; hour_used?: unknown; hour_start?: unknown } | undefined): WindowCounts {
+  const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
+  return {
+    day: (at(row?.day_start) ?? "") >= ctx.clock.dayStart ? num(row?.day_used) : 0,
+    hour: (at(row?.hour_start) ?? "") >= ctx.clock.hourStart ? num(row?.hour_used) : 0,
   };
 }

@@ -5,7 +5,8 @@ import type { Entitlement } from "../entitlements";
 import { METER_IDS, type MeterId } from "../plans";
 import { counterUsage, expiredReservations, type CounterRow } from "./consume";
 import { loadEntitlement, meterContext } from "./context";
-import { num } from "./result";
+import { num, windowCountsOf, windowsOf, type WindowCounts } from "./result";
+import type { WindowUsage } from "./windows";
 
 export interface MeterQuota {
   used: number;
@@ -15,6 +16,8 @@ export interface MeterQuota {
   resetsAt: string;
   periodStart: string;
   overage: "block" | "bill";
+  /** The period window (the fields above), then every shorter window the plan caps, each with its own `resetsAt`. */
+  windows: WindowUsage[];
 }
 
 export interface QuotaSummary {
@@ -22,7 +25,7 @@ export interface QuotaSummary {
   meters: Record<MeterId, MeterQuota>;
 }
 
-export type WindowUsage = Record<MeterId, { used: number; reserved: number }>;
+export type AccountUsage = Record<MeterId, { used: number; reserved: number; windows: WindowCounts }>;
 
 /**
  * Every meter's counter in each user's current usage window (the window `meterContext` gives, so
@@ -34,24 +37,28 @@ export async function readWindowUsage(
   db: Queryable,
   users: Array<{ accountId: string; entitlement: Entitlement }>,
   now: Date,
-): Promise<Map<string, WindowUsage>> {
-  const usage = new Map<string, WindowUsage>();
+): Promise<Map<string, AccountUsage>> {
+  const usage = new Map<string, AccountUsage>();
   if (users.length === 0) return usage;
   const keys = users.flatMap(({ accountId, entitlement }) =>
     METER_IDS.map((meter) => ({ account_id: accountId, meter, period_start: meterContext(entitlement, accountId, meter, now).period.start.toISOString() })),
   );
-  const rows = await selectRows<CounterRow & { account_id: string; meter: string }>(
+  const contexts = new Map(users.map(({ accountId, entitlement }) => [accountId, entitlement]));
+  const rows = await selectRows<CounterRow & { account_id: string; meter: string; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown }>(
     db,
-    sql`select c.account_id, c.meter, c.used, c.reserved, ${expiredReservations(now)}
+    sql`select c.account_id, c.meter, c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used, ${expiredReservations(now)}
         from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(account_id uuid, meter text, period_start timestamptz)
         join usage_counters c on c.account_id = k.account_id and c.meter = k.meter and c.period_start = k.period_start`,
   );
   for (const { accountId } of users) {
-    usage.set(accountId, Object.fromEntries(METER_IDS.map((meter) => [meter, { used: 0, reserved: 0 }])) as WindowUsage);
+    usage.set(accountId, Object.fromEntries(METER_IDS.map((meter) => [meter, { used: 0, reserved: 0, windows: { day: 0, hour: 0 } }])) as AccountUsage);
   }
   for (const row of rows) {
     const entry = usage.get(row.account_id)?.[row.meter as MeterId];
-    if (entry) Object.assign(entry, counterUsage(row));
+    const entitlement = contexts.get(row.account_id);
+    if (entry && entitlement) {
+      Object.assign(entry, counterUsage(row), { windows: windowCountsOf(meterContext(entitlement, row.account_id, row.meter as MeterId, now), row) });
+    }
   }
   return usage;
 }
@@ -60,17 +67,20 @@ export async function readWindowUsage(
 export async function getQuota(accountId: string, now = new Date()): Promise<QuotaSummary> {
   const db = await getDb();
   const entitlement = await loadEntitlement(db, accountId, now);
-  const usage = (await readWindowUsage(db, [{ accountId, entitlement }], now)).get(accountId) as WindowUsage;
+  const usage = (await readWindowUsage(db, [{ accountId, entitlement }], now)).get(accountId) as AccountUsage;
   const entries = METER_IDS.map((meter) => {
     const ctx = meterContext(entitlement, accountId, meter, now);
-    const { used, reserved } = usage[meter];
+    const { used, reserved, windows } = usage[meter];
+    const remaining = ctx.limit === null ? null : Math.max(0, ctx.limit - used - reserved);
+    const resetsAt = ctx.period.end.toISOString();
     const quota: MeterQuota = {
       used,
       limit: ctx.limit,
-      remaining: ctx.limit === null ? null : Math.max(0, ctx.limit - used - reserved),
-      resetsAt: ctx.period.end.toISOString(),
+      remaining,
+      resetsAt,
       periodStart: ctx.period.start.toISOString(),
       overage: ctx.overage,
+      windows: windowsOf(ctx, { used, remaining, resetsAt }, windows),
     };
     return [meter, quota] as const;
   });

@@ -11,6 +11,7 @@ import { NotificationsTable } from "@/components/admin/notifications-table";
 import { SubscriptionHistoryTable } from "@/components/admin/subscription-history-table";
 import { DataTable, EmptyRow, Td, Th, linkClass } from "@/components/admin/table";
 import { WebhookEventsTable } from "@/components/admin/webhook-events-table";
+import { SpendCapSection } from "@/components/billing/spend-cap-section";
 import { StatusBadge } from "@/components/billing/status-badge";
 import { LocalTime } from "@/components/local-time";
 import { Card } from "@/components/ui";
@@ -192,6 +193,8 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
           </tbody>
         </DataTable>
       </section>
+
+      {c.spendCap.meters.length > 0 && <SpendCapSection accountId={c.id} spendCap={c.spendCap} admin />}
 
       <section aria-labelledby="credits-heading" className="space-y-3">
         <h2 id="credits-heading" className="text-lg font-semibold">Prepaid credits</h2>
