@@ -4,18 +4,22 @@
  * demo accounts seeded in development), waiting at most DATABASE_STARTUP_WAIT_MS with Postgres:
  * Next.js serves nothing until this returns, so an instance waiting on another's migration lock
  * serves anyway, /api/health answering 503 "starting" until the preparation (still running in
- * the background) is done (db/prepare.ts).
+ * the background) is done (lib/database/prepare.ts).
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { redactConsoleErrors } = await import("./lib/logger");
+  const { logger, redactConsoleErrors } = await import("./lib/logger");
   redactConsoleErrors();
+  // Every invalid variable at once, for the operator; each also fails where it is read (env/index.ts).
+  const { environmentProblems } = await import("./env");
+  const problems = environmentProblems();
+  if (problems.length > 0) logger.error({ problems }, "invalid environment variables");
   // Next.js leaves the signals alone for any non-empty value; then they are ours to handle.
   if (process.env.NEXT_MANUAL_SIG_HANDLE) {
     const { installGracefulShutdown } = await import("./lib/shutdown");
     installGracefulShutdown();
   }
-  const { prepareDatabase } = await import("./db/prepare");
+  const { prepareDatabase } = await import("./lib/database/prepare");
   await prepareDatabase();
 }
 
@@ -25,6 +29,6 @@ export async function register() {
  */
 export async function onRequestError(error: unknown) {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { noteDatabaseOutage } = await import("./db/errors");
+  const { noteDatabaseOutage } = await import("./lib/http/database-outage");
   noteDatabaseOutage(error);
 }

@@ -1,3 +1,4 @@
+import { env } from "@/env";
 import { NextResponse, type NextRequest } from "next/server";
 import { apiMethodsFor } from "@/lib/http/api-methods";
 import { SMALL_API_CACHE_CONTROL } from "@/lib/http/cache-control";
@@ -30,7 +31,7 @@ export async function proxy(request: NextRequest) {
     const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
     // Embedded Checkout's page adds Stripe's origins (or the emulator's); no other page does.
     const sources = pathname === EMBEDDED_CHECKOUT_PATH ? embeddedCheckoutSources() : undefined;
-    const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https, sources });
+    const csp = contentSecurityPolicy(nonce, { dev: env.NODE_ENV === "development", https, sources });
     if (
       !noDatabaseOutageMarked() &&
       (request.method === "GET" || request.method === "HEAD") &&

@@ -8,6 +8,8 @@ export default defineConfig({
       "@": fileURLToPath(new URL("./", import.meta.url)),
       // The workspace package from its source, as tsconfig.json "paths" does for tsc, tsx and Playwright.
       "stripe-emulator": fileURLToPath(new URL("./packages/stripe-emulator/src/index.ts", import.meta.url)),
+      // Server modules `import "server-only"`; outside Next.js (Vitest, tsx, Playwright) that is a no-op, as tsconfig.json "paths" says.
+      "server-only": fileURLToPath(new URL("./node_modules/next/dist/compiled/server-only/empty.js", import.meta.url)),
     },
   },
   test: {

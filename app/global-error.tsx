@@ -1,10 +1,11 @@
 "use client";
 
-import { DEFAULT_SUPPORT_EMAIL } from "@/lib/support";
+import { SUPPORT_EMAIL_AT_BUILD } from "@/env/client";
+import { DEFAULT_SUPPORT_EMAIL } from "@/lib/support-default";
 
 // The root layout (which hands the runtime SUPPORT_EMAIL down) did not render: the value next.config
 // captured at build time.
-const SUPPORT_EMAIL = process.env.SUPPORT_EMAIL_AT_BUILD || DEFAULT_SUPPORT_EMAIL;
+const SUPPORT_EMAIL = SUPPORT_EMAIL_AT_BUILD || DEFAULT_SUPPORT_EMAIL;
 
 /** Last resort when even the root layout cannot render (for example the database is down). */
 export default function GlobalError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {

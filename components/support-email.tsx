@@ -1,7 +1,7 @@
 "use client";
 
 import { createContext, useContext } from "react";
-import { DEFAULT_SUPPORT_EMAIL } from "@/lib/support";
+import { DEFAULT_SUPPORT_EMAIL } from "@/lib/support-default";
 
 /**
  * The support address, read from `SUPPORT_EMAIL` by the root layout on the server and handed to

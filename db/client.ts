@@ -1,3 +1,4 @@
+import { env as serverEnv } from "@/env";
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { sql, type SQL } from "drizzle-orm";
@@ -105,7 +106,7 @@ const envMs = (value: string | undefined, fallback: number) => {
   return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
 };
 
-export function databaseTimeoutsFromEnv(env: Record<string, string | undefined> = process.env): DatabaseTimeouts {
+export function databaseTimeoutsFromEnv(env: Record<string, string | undefined> = serverEnv): DatabaseTimeouts {
   return {
     connectMs: envMs(env.DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.connectMs),
     statementMs: envMs(env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
@@ -219,7 +220,7 @@ async function migrateInTransaction(tx: import("postgres").TransactionSql): Prom
  * the timeouts on the role). `DATABASE_PREPARE=false` and `DATABASE_SERVER_TIMEOUTS=off` still
  * set each half on its own.
  */
-export function databaseOptionsFromEnv(env: Record<string, string | undefined> = process.env): DatabaseOptions {
+export function databaseOptionsFromEnv(env: Record<string, string | undefined> = serverEnv): DatabaseOptions {
   const pooled = env.DATABASE_POOLER === "transaction";
   const timeouts = databaseTimeoutsFromEnv(env);
   return {

@@ -1,7 +1,3 @@
-import { sql } from "drizzle-orm";
-import { AppError } from "@/lib/errors";
-import { markDatabaseOutage } from "@/lib/http/outage";
-
 /**
  * Errors that mean "the database cannot be reached or is not answering", whichever driver raised
  * them. Classified by `code` (postgres.js connection codes, Node socket errors, SQLSTATEs) and never
@@ -58,31 +54,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
-}
-
-export const databaseUnavailable = () =>
-  new AppError("database_unavailable", "The database is not reachable right now. Please try again in a moment.");
-
-/** One round trip on the app's database: resolves once it answers. */
-async function pingAppDatabase(): Promise<void> {
-  const { getDatabaseHandle } = await import("./client");
-  const handle = await getDatabaseHandle();
-  await (handle.ping ? handle.ping() : handle.db.execute(sql`select 1`));
-}
-
-/**
- * True when `error` says the database is unreachable, and then marks the outage for this process:
- * page requests answer 503 from proxy.ts until a ping succeeds (lib/http/outage.ts).
- */
-export function noteDatabaseOutage(error: unknown): boolean {
-  if (!isDatabaseUnavailable(error)) return false;
-  markDatabaseOutage(pingAppDatabase);
-  return true;
-}
-
-/** The AppError a database outage answers with (marking the outage), or null when `error` is something else. */
-export function databaseAppError(error: unknown): AppError | null {
-  return noteDatabaseOutage(error) ? databaseUnavailable() : null;
 }
 
 /**

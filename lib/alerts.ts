@@ -3,6 +3,8 @@
  * `operator_alerts` outbox (each once: `dedupeKey` is unique), posted to ALERT_WEBHOOK_URL as
  * Slack-compatible JSON (`{"text": …}`) by the delivery job, with retries and backoff.
  */
+import "server-only";
+import { env as serverEnv } from "@/env";
 import type { Database, Queryable } from "@/db/client";
 import { operatorAlerts } from "@/db/schema";
 import { logger } from "@/lib/logger";
@@ -19,7 +21,7 @@ export type AlertKind =
   | "revenue_threshold"
   | "outbound_webhook_failed";
 
-export const alertsConfigured = (env: Record<string, string | undefined> = process.env) => Boolean(env.ALERT_WEBHOOK_URL);
+export const alertsConfigured = (env: Record<string, string | undefined> = serverEnv) => Boolean(env.ALERT_WEBHOOK_URL);
 
 const POST_TIMEOUT_MS = 10_000;
 
@@ -36,7 +38,7 @@ export async function recordAlert(
 
 /** Posts due alerts to ALERT_WEBHOOK_URL; a non-2xx answer or a timeout is retried later. */
 export async function deliverOperatorAlerts(db: Database, options: { now?: Date } = {}): Promise<DeliveryReport> {
-  const url = process.env.ALERT_WEBHOOK_URL;
+  const url = serverEnv.ALERT_WEBHOOK_URL;
   if (!url) return { sent: 0, retrying: 0, failed: 0 };
   return deliverOutbox(
     db,

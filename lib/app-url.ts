@@ -1,3 +1,5 @@
+import "server-only";
+import { env } from "@/env";
 import type { NextRequest } from "next/server";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -12,9 +14,9 @@ function isLoopback(url: string): boolean {
  * bar, so people are sent back to the host they came from.
  */
 export function appUrl(requestOrigin?: string): string {
-  const configured = process.env.APP_URL || process.env.NEXTAUTH_URL;
+  const configured = env.APP_URL || env.NEXTAUTH_URL;
   const local =
-    process.env.NODE_ENV === "development" && requestOrigin && isLoopback(requestOrigin) && (!configured || isLoopback(configured));
+    env.NODE_ENV === "development" && requestOrigin && isLoopback(requestOrigin) && (!configured || isLoopback(configured));
   return ((local ? requestOrigin : configured) || requestOrigin || "http://localhost:3000").replace(/\/+$/, "");
 }
 

@@ -4,6 +4,7 @@
  * turns the code into a status with the one table in lib/http/errors.ts. Adding a code here
  * without giving it a status there is a type error.
  */
+import "server-only";
 export const ERROR_CODES = [
   // 400: the request itself is wrong
   "bad_request",

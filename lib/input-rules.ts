@@ -3,6 +3,7 @@
  * `jsonb`) or a lone UTF-16 surrogate (not Unicode, refused by the encoder and by `jsonb`). Valid
  * JSON can carry both, so every input that reaches the database is checked against this first.
  */
+import "server-only";
 export const isStorableText = (value: string): boolean => !value.includes("\u0000") && value.isWellFormed();
 
 /** The message of an input refused for holding unstorable text. */

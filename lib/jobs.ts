@@ -1,3 +1,4 @@
+import "server-only";
 import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import { deliverOperatorAlerts } from "@/lib/alerts";

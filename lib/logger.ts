@@ -1,3 +1,5 @@
+import "server-only";
+import { env } from "@/env";
 import pino from "pino";
 import { redactErrorForLog } from "@/db/errors";
 import { currentRequestId } from "./request-context";
@@ -16,7 +18,7 @@ export function redactLogArgument(value: unknown, depth = 0): unknown {
 }
 
 export const logger = pino({
-  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+  level: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "silent" : "info"),
   base: { service: "billing" },
   // Every line logged while handling a request carries its id.
   mixin: () => {

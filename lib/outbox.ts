@@ -5,6 +5,7 @@
  * lease; sending happens with no transaction open; the outcome is one more short statement.
  * A worker that dies mid-send leaves the row to be retried once the lease ends.
  */
+import "server-only";
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { badRequest } from "@/lib/errors";
 import { isDateInRange, isStorableText, isUuid } from "@/lib/input-rules";
 

@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { subscribe } from "node:diagnostics_channel";
 import type { Server, ServerResponse } from "node:http";
 import { closeAppDatabase } from "@/db/client";
@@ -49,7 +51,7 @@ const envMs = (value: string | undefined, fallback: number) => {
   return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
 };
 
-export function shutdownSettings(env: Record<string, string | undefined> = process.env): { graceMs: number; deadlineMs: number } {
+export function shutdownSettings(env: Record<string, string | undefined> = serverEnv): { graceMs: number; deadlineMs: number } {
   const deadlineMs = envMs(env.SHUTDOWN_DEADLINE_MS, DEFAULT_SHUTDOWN_DEADLINE_MS);
   return { deadlineMs, graceMs: Math.min(envMs(env.SHUTDOWN_GRACE_MS, DEFAULT_SHUTDOWN_GRACE_MS), deadlineMs) };
 }

@@ -7,7 +7,7 @@
  * goes with it.
  */
 import { openDatabase } from "@/db/client";
-import { seedDemoAccounts } from "@/db/seed";
+import { seedDemoAccounts } from "@/lib/database/seed";
 import { startCluster, type Cluster } from "./lib/cluster";
 import { errorMessage, Supervisor } from "./lib/supervisor";
 

@@ -1,5 +1,5 @@
 import { databaseOptionsFromEnv, openDatabase } from "@/db/client";
-import { seedDemoAccounts } from "@/db/seed";
+import { seedDemoAccounts } from "@/lib/database/seed";
 import { runScript } from "./lib/run-script";
 
 runScript(async () => {

@@ -1,6 +1,6 @@
 /**
  * `npm test` runs independent steps side by side: `side-by-side.ts typecheck lint` (each one busy core; CI
- * has two) and `side-by-side.ts --live test:unit test:build` (the production build Playwright needs, made while
+ * has two) and `side-by-side.ts --live test:vitest typecheck lint test:build` (the production build Playwright needs, made while
  * Vitest's database tests leave a core idle). The `--live` script streams its output; the others' output is
  * printed whole when each ends, so nothing interleaves. Fails if any fails, after all have finished.
  */

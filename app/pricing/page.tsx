@@ -1,3 +1,4 @@
+import { env } from "@/env";
 import type { Metadata } from "next";
 import { ComparisonTable } from "@/components/pricing/comparison-table";
 import { VisitorPricing } from "@/components/pricing/visitor-pricing";
@@ -32,7 +33,7 @@ export default async function PricingPage({ searchParams }: { searchParams: Prom
         features={catalog.features}
         paymentsEnabled={catalog.paymentsEnabled}
         offer={offer}
-        salesEmail={process.env.SALES_EMAIL || "sales@example.com"}
+        salesEmail={env.SALES_EMAIL || "sales@example.com"}
       />
       <ComparisonTable plans={catalog.plans} meters={catalog.meters} features={catalog.features} />
     </div>

@@ -1,3 +1,4 @@
+import "server-only";
 import { asc, eq, sql } from "drizzle-orm";
 import { cookies } from "next/headers";
 import { getDb } from "@/db/client";

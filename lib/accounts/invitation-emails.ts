@@ -1,3 +1,4 @@
+import "server-only";
 import type { Queryable } from "@/db/client";
 import type { MembershipRole } from "@/db/schema";
 import { appUrl } from "@/lib/app-url";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, eq, inArray, isNull, ne } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type Queryable } from "@/db/client";

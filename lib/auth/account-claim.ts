@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, isNull, not, sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
 import { apiKeys, emailVerificationTokens, oauthIdentities, passwordResetTokens, users, type User } from "@/db/schema";

@@ -1,3 +1,5 @@
+import "server-only";
+import { env } from "@/env";
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { getDb, type Database, type Queryable, type Transaction } from "@/db/client";
@@ -65,7 +67,7 @@ export async function queueAccountEmail(db: Queryable, input: AccountEmail): Pro
       status: smtpConfigured() ? "pending" : "outbox",
     })
     .onConflictDoNothing({ target: [notifications.sourceEventId, notifications.kind] });
-  if (process.env.NODE_ENV !== "production" && !smtpConfigured()) {
+  if (env.NODE_ENV !== "production" && !smtpConfigured()) {
     console.log(`\n[email to ${input.toEmail}] ${input.subject}\n${input.body}\n`);
   }
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { billingCustomerClaims, billingCustomers, subscriptions, users, memberships } from "@/db/schema";

@@ -1,7 +1,9 @@
+import "server-only";
+import { env } from "@/env";
 import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 
-const ROUNDS = Number(process.env.BCRYPT_ROUNDS ?? 12);
+const ROUNDS = Number(env.BCRYPT_ROUNDS ?? 12);
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 200;

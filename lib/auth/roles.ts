@@ -1,6 +1,8 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import type { UserRole } from "@/db/schema";
 
-export function adminEmails(env: Record<string, string | undefined> = process.env): Set<string> {
+export function adminEmails(env: Record<string, string | undefined> = serverEnv): Set<string> {
   return new Set(
     (env.ADMIN_EMAILS ?? "")
       .split(",")

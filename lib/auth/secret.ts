@@ -1,3 +1,5 @@
+import "server-only";
+import { env } from "@/env";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -9,14 +11,14 @@ let generated: string | undefined;
  * one gets a random secret kept in .data/ so sessions survive restarts.
  */
 export function authSecret(): string {
-  if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
+  if (env.NEXTAUTH_SECRET) return env.NEXTAUTH_SECRET;
   // Read once per process: this runs on every request that looks at the session.
   generated ??= localSecret();
   return generated;
 }
 
 function localSecret(): string {
-  if (process.env.VERCEL) throw new Error("NEXTAUTH_SECRET must be set in production deployments.");
+  if (env.VERCEL) throw new Error("NEXTAUTH_SECRET must be set in production deployments.");
   const file = path.join(process.cwd(), ".data", "auth-secret");
   try {
     return readFileSync(file, "utf8").trim();

@@ -1,3 +1,4 @@
+import "server-only";
 import { getToken } from "next-auth/jwt";
 import { cookies, headers } from "next/headers";
 import { forbidden as forbiddenPage, redirect } from "next/navigation";

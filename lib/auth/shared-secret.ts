@@ -1,3 +1,5 @@
+import "server-only";
+import { env } from "@/env";
 import { unauthorized } from "@/lib/errors";
 import { createHash, timingSafeEqual } from "node:crypto";
 
@@ -13,5 +15,5 @@ export function secretMatches(presented: string | null | undefined, expected: st
 /** For cron routes: `Authorization: Bearer $CRON_SECRET` (what Vercel Cron sends), or a 401. */
 export function requireCronSecret(request: Request): void {
   const token = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-  if (!secretMatches(token, process.env.CRON_SECRET)) throw unauthorized("A valid CRON_SECRET bearer token is required.");
+  if (!secretMatches(token, env.CRON_SECRET)) throw unauthorized("A valid CRON_SECRET bearer token is required.");
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import { NextRequest } from "next/server";
 import { AppError, isAppError } from "@/lib/errors";
 import { clientIp } from "@/lib/http/rate-limit";

@@ -1,3 +1,4 @@
+import "server-only";
 import { adjustRateLimit, consumeRateLimit, rateLimitUsage, rateLimited } from "@/lib/http/rate-limit";
 import { normalizeEmail } from "./users";
 

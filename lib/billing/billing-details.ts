@@ -4,6 +4,7 @@
  * admins of an organization set them from its settings; a person from the billing page. Stripe is written first
  * (the tax ID first of all: a bad one changes nothing), then our copy of the tax IDs in one short statement.
  */
+import "server-only";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import type { CustomerTaxId } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { logger } from "@/lib/logger";
 import { paymentsMode } from "@/lib/stripe/client";
 import { activePricesByLookupKey } from "@/lib/stripe/gateway";

@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { AppError } from "@/lib/errors";
 import { emulatorBrowserOrigin, paymentsMode } from "@/lib/stripe/payments-mode";
 
@@ -21,7 +23,7 @@ export const EMULATOR_PUBLISHABLE_KEY = "pk_test_emulator";
  * (read on the server at request time, so it need not be set at build time); the emulator serves a stand-in for
  * Stripe.js; with payments off there is no checkout at all.
  */
-export function embeddedCheckoutClient(env: Env = process.env): EmbeddedCheckoutClient | null {
+export function embeddedCheckoutClient(env: Env = serverEnv): EmbeddedCheckoutClient | null {
   const mode = paymentsMode(env);
   const emulator = emulatorBrowserOrigin(env);
   if (mode === "emulator" && emulator) return { publishableKey: EMULATOR_PUBLISHABLE_KEY, stripeJsUrl: `${emulator}/v3` };
@@ -35,7 +37,7 @@ export function embeddedCheckoutClient(env: Env = process.env): EmbeddedCheckout
  * hosted page otherwise (the emulator's hosted page, which the end-to-end flows use; `ui: "embedded"` still
  * asks for Embedded Checkout there).
  */
-export function configuredCheckoutUi(env: Env = process.env): CheckoutUi {
+export function configuredCheckoutUi(env: Env = serverEnv): CheckoutUi {
   const value = env.CHECKOUT_UI?.trim();
   if (value === "embedded" || value === "hosted") return value;
   if (value) throw new AppError("payments_not_configured", `CHECKOUT_UI must be "embedded" or "hosted", not "${value}".`);
@@ -43,7 +45,7 @@ export function configuredCheckoutUi(env: Env = process.env): CheckoutUi {
 }
 
 /** The UI a new Checkout uses: the one asked for, else the setting; Embedded Checkout only where it can run. */
-export function checkoutUi(requested: CheckoutUi | undefined, env: Env = process.env): CheckoutUi {
+export function checkoutUi(requested: CheckoutUi | undefined, env: Env = serverEnv): CheckoutUi {
   const ui = requested ?? configuredCheckoutUi(env);
   if (ui === "embedded" && paymentsMode(env) === "stripe" && !embeddedCheckoutClient(env)) {
     throw new AppError(

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db/client";
 import type { Entitlement } from "./entitlements";
 import { currentEntitlement, meterContext } from "./metering/context";

@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { addDays } from "date-fns";
 import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
@@ -7,7 +9,7 @@ import type { PlanConstants } from "./plan-constants";
 import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLevelLimitsFor, planLimitsFor, planWindowLimitsFor, type FeatureId, type GaugeId, type MeterId, type Plan, type WindowKind } from "./plans";
 import { SUBSCRIPTION_STATUS } from "./subscription-status";
 
-export function gracePeriodDays(env: Record<string, string | undefined> = process.env): number {
+export function gracePeriodDays(env: Record<string, string | undefined> = serverEnv): number {
   const days = Number(env.BILLING_GRACE_PERIOD_DAYS ?? 3);
   return Number.isFinite(days) && days >= 0 ? days : 3;
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db/client";
 import { AppError } from "@/lib/errors";
 import { loadEntitlement } from "./metering/context";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { accountIdInput } from "@/lib/accounts/access";
 import { INTERVALS } from "./plans";

@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { eq, sql } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import { accounts, billingCustomers, notifications, users } from "@/db/schema";
@@ -12,7 +14,7 @@ export type NotificationKind =
   | "usage_threshold"
   | "credit_top_up_failed";
 
-export const smtpConfigured = (env: Record<string, string | undefined> = process.env) => Boolean(env.SMTP_URL);
+export const smtpConfigured = (env: Record<string, string | undefined> = serverEnv) => Boolean(env.SMTP_URL);
 
 /**
  * Records a customer notification caused by a webhook event. (event, kind) is unique, so a
@@ -47,13 +49,13 @@ export async function queueNotification(
 export async function deliverPendingNotifications(db: Database, options: { now?: Date } = {}): Promise<DeliveryReport> {
   if (!smtpConfigured()) return { sent: 0, retrying: 0, failed: 0 };
   const { createTransport } = await import("nodemailer");
-  const transport = createTransport(process.env.SMTP_URL, { connectionTimeout: 10_000, socketTimeout: 10_000 });
+  const transport = createTransport(serverEnv.SMTP_URL, { connectionTimeout: 10_000, socketTimeout: 10_000 });
   return deliverOutbox(
     db,
     notifications,
     async (message) => {
       await transport.sendMail({
-        from: process.env.SMTP_FROM ?? "billing@localhost",
+        from: serverEnv.SMTP_FROM ?? "billing@localhost",
         to: message.toEmail,
         subject: message.subject,
         text: message.body,

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db/client";
 import type { CustomerTaxId, MembershipRole } from "@/db/schema";
 import { canManage } from "@/lib/accounts/access";

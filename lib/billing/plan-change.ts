@@ -5,6 +5,7 @@
  * calls; if another request changed the subscription in between and Stripe refuses a call, the
  * action is planned again from a fresh read (once), and a second refusal is a 409.
  */
+import "server-only";
 import type Stripe from "stripe";
 import { getDb } from "@/db/client";
 import type { Subscription } from "@/db/schema";

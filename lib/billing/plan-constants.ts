@@ -4,6 +4,7 @@
  * here, given a value by every plan in lib/billing/plans.ts (the compiler insists on all of them),
  * and returned by the entitlements API and `getConstant` (lib/billing/entitlement-read.ts).
  */
+import "server-only";
 
 export const SUPPORT_LEVELS = ["community", "email", "priority", "dedicated"] as const;
 export type SupportLevel = (typeof SUPPORT_LEVELS)[number];

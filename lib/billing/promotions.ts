@@ -5,6 +5,7 @@
  * with Stripe's preview of the next invoice. Discounts live in Stripe only; nothing is stored here
  * but the audit row of an application.
  */
+import "server-only";
 import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import { z } from "zod";

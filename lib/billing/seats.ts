@@ -15,6 +15,7 @@
  * Stripe, then reads again until both agree, so concurrent calls converge on "quantity = members
  * (or more, with the decrease pending for the period end)", never lower, never doubled.
  */
+import "server-only";
 import type Stripe from "stripe";
 import { getDb, type Queryable } from "@/db/client";
 import { AppError } from "@/lib/errors";

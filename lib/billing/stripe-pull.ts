@@ -7,6 +7,7 @@
  * version (the time we started reading from Stripe); a row only moves forward, so webhooks that
  * arrive late, twice or concurrently can never put back an older state.
  */
+import "server-only";
 import { and, eq, getTableColumns, lte, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { billingCustomers, invoices, subscriptions, type CustomerTaxId, type Subscription } from "@/db/schema";

@@ -4,6 +4,7 @@
  * rows are written by the same transaction as the subscription upsert, so the history and the
  * subscription can never disagree.
  */
+import "server-only";
 import { and, desc, eq } from "drizzle-orm";
 import type { Queryable, Transaction } from "@/db/client";
 import { subscriptionChanges, subscriptions, type Subscription, type SubscriptionChangeKind } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { desc, eq } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
 import { subscriptions, type Subscription } from "@/db/schema";

@@ -5,7 +5,9 @@
  * address first); the portal lets customers edit their address and tax IDs. Prices always carry a tax behaviour
  * (PRICE_TAX_BEHAVIOR in ./plans.ts), so turning tax on needs no new prices.
  */
-export function stripeTaxEnabled(env: Record<string, string | undefined> = process.env): boolean {
+import "server-only";
+import { env as serverEnv } from "@/env";
+export function stripeTaxEnabled(env: Record<string, string | undefined> = serverEnv): boolean {
   const value = (env.STRIPE_TAX ?? "off").trim().toLowerCase();
   if (value === "on") return true;
   if (value === "off" || value === "") return false;

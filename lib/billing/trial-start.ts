@@ -6,6 +6,7 @@
  * refused when our rows or Stripe's list show an earlier trial or payment (./trial.ts), and claimed
  * with a conditional insert before Stripe is called, so of two concurrent starts only one proceeds.
  */
+import "server-only";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { trialUses } from "@/db/schema";

@@ -6,6 +6,7 @@
  * the customer portal act on an existing subscription and never start a new one, so Checkout is the
  * only place a trial can begin.
  */
+import "server-only";
 import { eq, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";

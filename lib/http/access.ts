@@ -1,3 +1,5 @@
+import "server-only";
+import { env } from "@/env";
 import type { NextRequest } from "next/server";
 import type Stripe from "stripe";
 import { requireApiAdmin, requireApiUser, requireApiUserOrKey, type SessionUser } from "@/lib/auth/session";
@@ -46,13 +48,13 @@ export async function authenticateAccess(access: Access, request: NextRequest, r
       refuseApiKey(request);
       return { ...anonymous, user: await requireApiAdmin(request) };
     case "internal-key":
-      if (!secretMatches(request.headers.get("x-internal-api-key"), process.env.INTERNAL_API_KEY)) {
+      if (!secretMatches(request.headers.get("x-internal-api-key"), env.INTERNAL_API_KEY)) {
         throw unauthorized("A valid X-Internal-API-Key header is required.");
       }
       return anonymous;
     case "cron-secret": {
       const token = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-      if (!secretMatches(token, process.env.CRON_SECRET)) throw unauthorized("A valid CRON_SECRET bearer token is required.");
+      if (!secretMatches(token, env.CRON_SECRET)) throw unauthorized("A valid CRON_SECRET bearer token is required.");
       return anonymous;
     }
     case "stripe-signature":

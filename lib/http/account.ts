@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db/client";
 import { accountIdInput, resolveAccount, type AccountAccess, type AccountAction } from "@/lib/accounts/access";
 import { z } from "zod";

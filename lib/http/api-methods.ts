@@ -3,6 +3,7 @@
  * methods a JSON 405 with `Allow` (Next answers those with an empty body). Patterns end in `/*` for
  * catch-all routes; `:name` stands for one dynamic segment (`[name]` in the file path). tests/unit/route-declarations.test.ts fails when this and the route.ts files disagree.
  */
+import "server-only";
 export const API_METHODS: Record<string, readonly string[]> = {
   "/api/account": ["POST"],
   "/api/account/password-reset": ["POST"],

@@ -1,4 +1,5 @@
 /** API answers are per-user: no browser or shared cache may store them. */
+import "server-only";
 export const API_CACHE_CONTROL = "no-store";
 
 /**

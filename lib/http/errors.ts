@@ -1,3 +1,4 @@
+import "server-only";
 import type { ErrorCode } from "@/lib/errors";
 
 /** The one code → HTTP status table. Every `ErrorCode` must appear (the type enforces it). */

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 
 /** A strong ETag for a JSON body: the first 128 bits of its SHA-256, base64url. */

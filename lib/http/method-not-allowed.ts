@@ -1,3 +1,4 @@
+import "server-only";
 import { AppError } from "@/lib/errors";
 import { apiMethodsFor } from "./api-methods";
 import { SMALL_API_CACHE_CONTROL } from "./cache-control";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { NextRequest } from "next/server";
 import { appUrl, requestOrigin } from "@/lib/app-url";
 import { AppError } from "@/lib/errors";

@@ -1,3 +1,4 @@
+import "server-only";
 import { supportEmail } from "@/lib/support";
 
 /**

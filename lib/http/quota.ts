@@ -1,3 +1,4 @@
+import "server-only";
 import type { NextRequest } from "next/server";
 import { ANONYMOUS_COOKIE, ANONYMOUS_COOKIE_MAX_AGE, newAnonymousId, signAnonymousId, verifyAnonymousId } from "@/lib/auth/anonymous-id";
 import { getCurrentUser, requireApiUserOrKey, type ApiCaller } from "@/lib/auth/session";

@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { getDatabaseHandle, type Database } from "@/db/client";
 import { rateLimits } from "@/db/schema";
@@ -49,7 +51,7 @@ export type RateLimitScope = "ip" | "account";
  * keeps them in this process. A store that fails falls back to an in-memory limiter, so an outage
  * of the counter store neither blocks every request nor lifts the limits.
  */
-export function rateLimitStore(env: Record<string, string | undefined> = process.env): "postgres" | "memory" {
+export function rateLimitStore(env: Record<string, string | undefined> = serverEnv): "postgres" | "memory" {
   if (env.RATE_LIMIT_STORE === "memory" || env.RATE_LIMIT_STORE === "postgres") return env.RATE_LIMIT_STORE;
   return env.DATABASE_URL ? "postgres" : "memory";
 }
@@ -139,7 +141,7 @@ export const rateLimited = (retryAfterSeconds: number) =>
  */
 export async function consumeRateLimit(name: RateLimitName, scope: RateLimitScope, key: string): Promise<void> {
   // Only for test suites that are about something else (vitest sets it; the rate-limit tests unset it).
-  if (process.env.RATE_LIMITS === "off") return;
+  if (serverEnv.RATE_LIMITS === "off") return;
   const policy: { ip?: Budget; account?: Budget } = RATE_LIMIT_POLICIES[name];
   const budget = policy[scope];
   if (!budget) return;
@@ -164,7 +166,7 @@ export function clientIp(headers: Headers): string {
 }
 
 async function policyLimiter(name: RateLimitName, scope: RateLimitScope): Promise<{ entry: LimiterEntry; budget: Budget } | null> {
-  if (process.env.RATE_LIMITS === "off") return null;
+  if (serverEnv.RATE_LIMITS === "off") return null;
   const budget = (RATE_LIMIT_POLICIES[name] as { ip?: Budget; account?: Budget })[scope];
   return budget ? { entry: await limiterFor(`${name}:${scope}`, budget), budget } : null;
 }

@@ -1,7 +1,8 @@
+import "server-only";
 import { NextRequest, NextResponse } from "next/server";
 import type Stripe from "stripe";
 import { z } from "zod";
-import { databaseAppError } from "@/db/errors";
+import { databaseAppError } from "./database-outage";
 import { logger } from "@/lib/logger";
 import { withRequestContext } from "@/lib/request-context";
 import { AppError, badRequest } from "@/lib/errors";

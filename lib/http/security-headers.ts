@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { emulatorBrowserOrigin, paymentsMode } from "@/lib/stripe/payments-mode";
 
 /** Origins a page adds to the policy below, per directive (frames are otherwise this origin's only). */
@@ -53,7 +55,7 @@ export const STRIPE_EMBEDDED_CHECKOUT_SOURCES: CspSources = {
  * The sources of the Embedded Checkout page: Stripe's with real Stripe; with the emulator, its origin only (its
  * Stripe.js stand-in and the Checkout page it frames); none with payments off.
  */
-export function embeddedCheckoutSources(env: Record<string, string | undefined> = process.env): CspSources | undefined {
+export function embeddedCheckoutSources(env: Record<string, string | undefined> = serverEnv): CspSources | undefined {
   const mode = paymentsMode(env);
   if (mode === "stripe") return STRIPE_EMBEDDED_CHECKOUT_SOURCES;
   const emulator = mode === "emulator" ? emulatorBrowserOrigin(env) : null;

@@ -1,3 +1,4 @@
+import "server-only";
 import type Stripe from "stripe";
 import { CANCEL_MODE, PORTAL_SUBSCRIPTION_UPDATE } from "@/lib/billing/plan-change-policy";
 import { catalogPrices, PRICE_TAX_BEHAVIOR, purchasablePlans, type Plan } from "@/lib/billing/plans";

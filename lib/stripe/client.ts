@@ -1,3 +1,5 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import Stripe from "stripe";
 import { AppError } from "@/lib/errors";
 import { paymentsMode } from "./payments-mode";
@@ -23,7 +25,7 @@ export interface StripeNetworkSettings {
  * never repeats a side effect. Each attempt gets an equal share of the total timeout, so a hung
  * Stripe answers the user (503 payments_unavailable) within about STRIPE_TIMEOUT_MS.
  */
-export function stripeNetworkSettings(env: Record<string, string | undefined> = process.env): StripeNetworkSettings {
+export function stripeNetworkSettings(env: Record<string, string | undefined> = serverEnv): StripeNetworkSettings {
   const timeout = Number(env.STRIPE_TIMEOUT_MS);
   const retries = Number(env.STRIPE_MAX_NETWORK_RETRIES);
   return {
@@ -32,7 +34,7 @@ export function stripeNetworkSettings(env: Record<string, string | undefined> = 
   };
 }
 
-export function createStripeClient(env: Record<string, string | undefined> = process.env): Stripe {
+export function createStripeClient(env: Record<string, string | undefined> = serverEnv): Stripe {
   const mode = paymentsMode(env);
   if (mode === "disabled") throw paymentsNotConfigured();
   const appInfo = { name: "next-stripe-billing", version: "0.1.0" };
@@ -55,7 +57,7 @@ const globalForStripe = globalThis as unknown as { __stripe?: { key: string; cli
 
 /** The app's Stripe client; throws a payments_not_configured AppError when payments are not configured. */
 export function getStripe(): Stripe {
-  const env = process.env;
+  const env = serverEnv;
   const key = [env.STRIPE_EMULATOR_URL, env.STRIPE_SECRET_KEY, env.STRIPE_TIMEOUT_MS, env.STRIPE_MAX_NETWORK_RETRIES].join("|");
   if (globalForStripe.__stripe?.key !== key) {
     globalForStripe.__stripe = { key, client: createStripeClient() };

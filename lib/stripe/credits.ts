@@ -1,3 +1,4 @@
+import "server-only";
 import { PRICE_TAX_BEHAVIOR } from "@/lib/billing/plans";
 import { checkoutTaxParams } from "./gateway";
 import type Stripe from "stripe";

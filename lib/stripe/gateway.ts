@@ -2,6 +2,7 @@
  * Every Stripe API call the billing domain makes. Nothing outside lib/stripe/ touches the SDK, so
  * swapping providers, adding retries or tracing happens here.
  */
+import "server-only";
 import type Stripe from "stripe";
 import { IMMEDIATE_PAYMENT_BEHAVIOR, IMMEDIATE_PRORATION } from "@/lib/billing/plan-change-policy";
 import type { BillingInterval } from "@/lib/billing/plans";

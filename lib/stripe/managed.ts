@@ -1,3 +1,4 @@
+import "server-only";
 import type Stripe from "stripe";
 import { PRICE_TAX_BEHAVIOR } from "@/lib/billing/plans";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import type Stripe from "stripe";
 import type { CustomerTaxId, InvoiceTaxLine } from "@/db/schema";
 import { parseLookupKey, type BillingInterval } from "@/lib/billing/plans";

@@ -1,3 +1,4 @@
+import "server-only";
 import Stripe from "stripe";
 import { INTERVALS, METERS, overageProductDescription, PRICE_TAX_BEHAVIOR, type MeterDefinition, type MeterId } from "@/lib/billing/plans";
 import { ensureTaxBehavior, listAll, MANAGED_BY, taxBehaviorSettable, type CatalogChange } from "./managed";

@@ -3,6 +3,7 @@
  * against Stripe's own restrictions before it makes a Checkout session or updates a subscription,
  * so a bad code is a clear 400 and nothing is created; Stripe checks again when it redeems.
  */
+import "server-only";
 import type Stripe from "stripe";
 import { getStripe } from "./client";
 import { idOf } from "./mapping";

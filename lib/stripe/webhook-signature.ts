@@ -1,10 +1,12 @@
+import "server-only";
+import { env } from "@/env";
 import Stripe from "stripe";
 
 /** Stripe's default: a signed timestamp older than five minutes is a replay and is rejected. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 export function webhookSecret(): string | undefined {
-  return process.env.STRIPE_WEBHOOK_SECRET || undefined;
+  return env.STRIPE_WEBHOOK_SECRET || undefined;
 }
 
 /** Verifies `Stripe-Signature` over the raw body; throws Stripe's signature error when it does not match. */

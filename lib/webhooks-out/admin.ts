@@ -3,6 +3,7 @@
  * once), disable/enable, rotate the secret, send a test event, list deliveries, replay one. Every
  * change is audited in the transaction that makes it; sends happen after it commits.
  */
+import "server-only";
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Queryable } from "@/db/client";
@@ -10,6 +11,9 @@ import { auditLog, outboundDeliveries, outboundEvents, webhookEndpoints, OUTBOUN
 import { conflict, notFound } from "@/lib/errors";
 import { cursorDate, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { deliverOutboundWebhooks } from "./deliver";
+
+/** The delivery statuses the admin page filters by (pages import lib/, never db/). */
+export { OUTBOUND_DELIVERY_STATUSES } from "@/db/schema";
 import { newOutboundEventId, OUTBOUND_EVENT_TYPES, TEST_EVENT_TYPE } from "./events";
 import { newEndpointSecret } from "./sign";
 import { assertEndpointUrl } from "./target";

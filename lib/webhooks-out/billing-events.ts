@@ -3,6 +3,7 @@
  * makes it true (see events.ts). `data` is a small, stable JSON shape; receivers wanting the whole
  * picture read GET /api/billing/entitlements (or the subscription) for the account.
  */
+import "server-only";
 import type { Queryable } from "@/db/client";
 import type { Invoice, Subscription } from "@/db/schema";
 import type { SubscriptionChange } from "@/lib/billing/subscription-history";

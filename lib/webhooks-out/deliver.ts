@@ -11,6 +11,7 @@
  * delivery to be retried once its lease ends: at least once on the wire, exactly once per endpoint
  * in the log. Receivers dedupe by the event id (`Webhook-Id`).
  */
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";

@@ -6,6 +6,7 @@
  * (lib/webhooks-out/deliver.ts) sends them afterwards. With no endpoint wanting the type nothing
  * is stored.
  */
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { selectRows, type Queryable } from "@/db/client";

@@ -1,4 +1,5 @@
 /** One POST of an outbound webhook: no redirects, a hard deadline, at most 2 KB of the answer kept. */
+import "server-only";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";

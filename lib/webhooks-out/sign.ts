@@ -4,6 +4,7 @@
  * grace period the header carries one `v1` per secret, so receivers holding either one verify.
  * Receivers check it with lib/webhooks-out/verify.ts (the snippet in docs/billing.md).
  */
+import "server-only";
 import { createHmac, randomBytes } from "node:crypto";
 
 /** A new endpoint secret: `whsec_` and 32 random bytes, base64url. */

@@ -7,11 +7,13 @@
  * network); in development and tests it is lifted. `http://` is accepted only for localhost,
  * 127.0.0.1 and ::1, and only where private addresses are allowed.
  */
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { BlockList, isIP } from "node:net";
 import { badRequest } from "@/lib/errors";
 
-export const privateTargetsAllowed = (env: Record<string, string | undefined> = process.env) =>
+export const privateTargetsAllowed = (env: Record<string, string | undefined> = serverEnv) =>
   env.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE === "true" || env.NODE_ENV !== "production";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -53,7 +55,7 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /** Checks an endpoint URL as it is registered: 400 `bad_request` on `url` naming what is wrong. */
-export function assertEndpointUrl(raw: string, env: Record<string, string | undefined> = process.env): URL {
+export function assertEndpointUrl(raw: string, env: Record<string, string | undefined> = serverEnv): URL {
   let url: URL;
   try {
     url = new URL(raw);

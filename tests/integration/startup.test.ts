@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { closeAppDatabase, databasePreparing, getDb } from "@/db/client";
-import { prepareDatabase } from "@/db/prepare";
+import { prepareDatabase } from "@/lib/database/prepare";
 import { checkHealth } from "@/lib/health";
 import { createScratchDatabase, type ScratchDatabase } from "@/scripts/lib/scratch-database";
 

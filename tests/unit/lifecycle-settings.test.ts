@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_STARTUP_WAIT_MS, startupWaitMs } from "@/db/prepare";
+import { DEFAULT_STARTUP_WAIT_MS, startupWaitMs } from "@/lib/database/prepare";
 import { DEFAULT_SHUTDOWN_DEADLINE_MS, DEFAULT_SHUTDOWN_GRACE_MS, shutdownSettings } from "@/lib/shutdown";
 
 /** The start-up and shutdown bounds read from the environment: defaults, overrides, bad values. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { noteDatabaseOutage } from "@/db/errors";
+import { noteDatabaseOutage } from "@/lib/http/database-outage";
 import { OUTAGE_PROBE_BUDGET_MS, databaseStillDown, markDatabaseOutage, noDatabaseOutageMarked, unavailablePage } from "@/lib/http/outage";
 
 const globalForOutage = globalThis as unknown as { __databaseOutage?: unknown };

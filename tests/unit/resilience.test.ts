@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { databaseOptionsFromEnv, databaseTimeoutsFromEnv } from "@/db/client";
 import { QueryDeadlineError } from "@/db/deadline";
-import { databaseAppError, isDatabaseUnavailable } from "@/db/errors";
+import { isDatabaseUnavailable } from "@/db/errors";
+import { databaseAppError } from "@/lib/http/database-outage";
 import { outboxBackoffMs } from "@/lib/outbox";
 import { currentRequestId, withRequestContext } from "@/lib/request-context";
 import { stripeNetworkSettings } from "@/lib/stripe/client";

@@ -6,11 +6,10 @@ import { DataTable, EmptyRow, Td, Th } from "@/components/admin/table";
 import { WebhookEndpointForm } from "@/components/admin/webhook-endpoint-form";
 import { LocalTime } from "@/components/local-time";
 import { Alert } from "@/components/ui";
-import { OUTBOUND_DELIVERY_STATUSES } from "@/db/schema";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminOutboundWebhooks } from "@/lib/billing/admin/console";
 import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
-import { deliveryListQuery } from "@/lib/webhooks-out/admin";
+import { OUTBOUND_DELIVERY_STATUSES, deliveryListQuery } from "@/lib/webhooks-out/admin";
 import { OUTBOUND_EVENT_TYPES } from "@/lib/webhooks-out/events";
 
 export const metadata: Metadata = { title: "Outbound webhooks · Admin" };

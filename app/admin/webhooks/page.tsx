@@ -3,10 +3,9 @@ import { FilterForm, LabeledInput, LabeledSelect } from "@/components/admin/form
 import { Pager } from "@/components/admin/pager";
 import { WebhookEventsTable } from "@/components/admin/webhook-events-table";
 import { Alert } from "@/components/ui";
-import { WEBHOOK_EVENT_STATUSES } from "@/db/schema";
 import { requireAdmin } from "@/lib/auth/session";
 import { adminWebhookEvents } from "@/lib/billing/admin/console";
-import { webhookListQuery } from "@/lib/billing/admin/webhooks";
+import { WEBHOOK_EVENT_STATUSES, webhookListQuery } from "@/lib/billing/admin/webhooks";
 import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 
 export const metadata: Metadata = { title: "Webhooks · Admin" };

@@ -2,6 +2,7 @@
  * The admin console's entry points, one per screen, API and action: pages and route handlers call these and
  * never the database. Each opens the app database and delegates to the module that owns the query.
  */
+import "server-only";
 import { getDb, type Database } from "@/db/client";
 import { pullCustomerFromStripe, setLimitOverride, setStaffPlan, type LimitOverrideInput } from "./customer-actions";
 import { getAdminCustomer } from "./customer-detail";

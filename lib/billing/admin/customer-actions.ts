@@ -2,6 +2,7 @@
  * What an admin can do to one customer. Each action changes only that customer's rows and writes
  * one audit entry naming the admin, in the same transaction as the change.
  */
+import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";

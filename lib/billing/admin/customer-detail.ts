@@ -1,4 +1,6 @@
 /** One customer as admins see it: subscription with history, invoices, usage, events, notifications, audit. */
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { accounts, billingCustomers, invoices, memberships, users, webhookEvents, type AccountKind, type CustomerTaxId, type MembershipRole } from "@/db/schema";
@@ -105,7 +107,7 @@ export interface AdminCustomer {
   emailDelivery: boolean;
 }
 
-export function stripeDashboardUrl(providerCustomerId: string, env: Record<string, string | undefined> = process.env): string | null {
+export function stripeDashboardUrl(providerCustomerId: string, env: Record<string, string | undefined> = serverEnv): string | null {
   if (paymentsMode(env) !== "stripe") return null;
   const test = env.STRIPE_SECRET_KEY?.startsWith("sk_test_") || env.STRIPE_SECRET_KEY?.startsWith("rk_test_");
   return `https://dashboard.stripe.com/${test ? "test/" : ""}customers/${encodeURIComponent(providerCustomerId)}`;

@@ -3,6 +3,7 @@
  * status, MRR, members and main-meter usage, searchable, filterable and keyset-paginated so it stays
  * fast with 100,000 customers.
  */
+import "server-only";
 import { inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { selectRows, type Queryable } from "@/db/client";

@@ -1,4 +1,5 @@
 /** Every customer's invoices for admins: filter by status and date, keyset pages, totals per currency. */
+import "server-only";
 import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "@/db/client";

@@ -4,6 +4,7 @@
  *
  * Every definition below is also written next to its figure on /admin (see METRIC_DEFINITIONS).
  */
+import "server-only";
 import { subDays } from "date-fns";
 import { sql, type SQL } from "drizzle-orm";
 import { selectRows, type Queryable } from "@/db/client";

@@ -1,4 +1,5 @@
 /** Operations for admins: the last reconciliation, the notifications outbox with retry, the audit log. */
+import "server-only";
 import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Queryable } from "@/db/client";

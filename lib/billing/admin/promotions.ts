@@ -3,6 +3,7 @@
  * store (no table here): the list is read from Stripe with each code's redemptions. Each action
  * calls Stripe first and then writes its audit row in a short transaction of its own.
  */
+import "server-only";
 import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import { z } from "zod";

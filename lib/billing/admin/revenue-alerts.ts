@@ -14,6 +14,7 @@
  *
  * The figures are the admin overview's (lib/billing/admin/metrics.ts), over each rule's own window.
  */
+import "server-only";
 import { subDays } from "date-fns";
 import { and, asc, eq, gte, lte, desc, sql } from "drizzle-orm";
 import { z } from "zod";

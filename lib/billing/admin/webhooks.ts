@@ -1,4 +1,5 @@
 /** The webhook event log for admins: filterable keyset pages, the stored payload, and replay. */
+import "server-only";
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "@/db/client";
@@ -6,6 +7,9 @@ import { auditLog, webhookEvents, WEBHOOK_EVENT_STATUSES, type WebhookEvent } fr
 import { conflict, notFound } from "@/lib/errors";
 import { cursorDate, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { processStoredEvent, rootCauseMessage, type ReceiveResult } from "../webhooks/inbox";
+
+/** The statuses the admin page filters by (pages import lib/, never db/). */
+export { WEBHOOK_EVENT_STATUSES } from "@/db/schema";
 
 export const webhookListQuery = z.object({
   status: z.enum(WEBHOOK_EVENT_STATUSES, { message: `status must be one of ${WEBHOOK_EVENT_STATUSES.join(", ")}` }).optional(),

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Queryable, Transaction } from "@/db/client";
 import { selectPreparedText } from "@/db/client";
 import type { MeterContext } from "../metering/context";

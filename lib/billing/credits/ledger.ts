@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { selectRows, type Queryable, type Transaction } from "@/db/client";
 import { creditBalances, creditLedger, creditTopUps, type CreditLedgerEntry, type CreditTopUp } from "@/db/schema";

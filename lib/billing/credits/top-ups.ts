@@ -1,3 +1,4 @@
+import "server-only";
 import { addDays } from "date-fns";
 import { and, eq, sql } from "drizzle-orm";
 import { getDb, selectRows, type Database, type Queryable } from "@/db/client";

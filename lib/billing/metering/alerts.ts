@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
 import { accounts, memberships, usageAlerts } from "@/db/schema";

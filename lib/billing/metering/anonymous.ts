@@ -1,3 +1,4 @@
+import "server-only";
 import { sql } from "drizzle-orm";
 import { getDb, selectRows } from "@/db/client";
 import { ANONYMOUS_ALLOWANCE, type MeterId } from "../plans";

@@ -1,3 +1,4 @@
+import "server-only";
 import { recordUsageAlerts } from "./alerts";
 import { sql } from "drizzle-orm";
 import { getDb, selectPreparedText, selectRows, type Queryable } from "@/db/client";

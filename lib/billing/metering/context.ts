@@ -1,3 +1,4 @@
+import "server-only";
 import { desc, eq, getTableColumns } from "drizzle-orm";
 import { selectPreparedText, type Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";

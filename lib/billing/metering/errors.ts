@@ -1,4 +1,5 @@
 /** The Postgres SQLSTATE of an error from postgres.js or PGlite, also when Drizzle wraps it. */
+import "server-only";
 export function pgErrorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
     const code = (e as { code?: unknown }).code;

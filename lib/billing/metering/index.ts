@@ -2,6 +2,7 @@
  * Usage metering: per user, meter and billing period, checked and recorded atomically. No HTTP in
  * here; routes use lib/billing/metering/http.ts (withQuota, requireFeature).
  */
+import "server-only";
 export { consume, check, refund, type ConsumeOptions } from "./consume";
 export { reserve, finalize, release, DEFAULT_RESERVATION_SECONDS, type Reservation } from "./reservations";
 export { consumeBatch, MAX_BATCH_EVENTS, type UsageEventInput, type BatchItemResult } from "./batch";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { getDb, selectPreparedText, type Queryable } from "@/db/client";
 import { accountIdInput } from "@/lib/accounts/access";

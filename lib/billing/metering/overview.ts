@@ -1,3 +1,4 @@
+import "server-only";
 import { GAUGES, METERS, type GaugeId, type MeterId } from "../plans";
 import { getLevels } from "./levels";
 import { upgradeUrl } from "./quota-error";

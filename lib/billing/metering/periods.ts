@@ -1,3 +1,4 @@
+import "server-only";
 import { utc } from "@date-fns/utc";
 import { addMonths as addMonthsLocal, addYears as addYearsLocal, differenceInCalendarMonths, max, min } from "date-fns";
 import type { Subscription } from "@/db/schema";

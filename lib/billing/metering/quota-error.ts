@@ -1,3 +1,4 @@
+import "server-only";
 import { appUrl } from "@/lib/app-url";
 import { AppError } from "@/lib/errors";
 import { FREE_PLAN_ID, METERS, type WindowKind } from "../plans";

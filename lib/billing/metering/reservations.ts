@@ -1,3 +1,4 @@
+import "server-only";
 import { recordUsageAlerts } from "./alerts";
 import { addSeconds } from "date-fns";
 import { sql } from "drizzle-orm";

@@ -1,3 +1,4 @@
+import "server-only";
 import { badRequest } from "@/lib/errors";
 import type { MeterId } from "../plans";
 import type { WindowKind } from "../plans";

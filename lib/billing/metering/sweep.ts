@@ -1,3 +1,4 @@
+import "server-only";
 import { sql } from "drizzle-orm";
 import { selectRows, type Queryable } from "@/db/client";
 import type { MeterContext } from "./context";

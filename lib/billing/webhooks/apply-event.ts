@@ -1,3 +1,4 @@
+import "server-only";
 import type Stripe from "stripe";
 import type { Queryable } from "@/db/client";
 import type { Subscription } from "@/db/schema";

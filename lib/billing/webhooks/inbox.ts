@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, lt, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb, selectPreparedText, type Database, type Queryable } from "@/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db/client";
 import { recordAlert } from "@/lib/alerts";
 import { countOccurrence } from "@/lib/http/rate-limit";

@@ -1,8 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
-import { getDb } from "@/db/client";
 import { accountIdInput } from "@/lib/accounts/access";
-import { activeUsageAlerts, dismissUsageAlerts } from "@/lib/billing/metering/alerts";
+import { dismissAccountUsageAlerts, usageAlertsForUser } from "@/lib/billing/usage-alerts";
 import { METER_IDS, type MeterId } from "@/lib/billing/plans";
 import { accountFor } from "@/lib/http/account";
 import { route } from "@/lib/http/route";
@@ -10,7 +9,7 @@ import { route } from "@/lib/http/route";
 export const dynamic = "force-dynamic";
 
 /** `{alerts: [...]}`: the usage warnings of every account the user owns or administers (the banner on every page). */
-export const GET = route({ access: "user" }, async ({ user }) => NextResponse.json({ alerts: await activeUsageAlerts(await getDb(), user.id) }));
+export const GET = route({ access: "user" }, async ({ user }) => NextResponse.json({ alerts: await usageAlertsForUser(user.id) }));
 
 const dismissInput = z.strictObject({
   accountId: accountIdInput,
@@ -21,7 +20,7 @@ const dismissInput = z.strictObject({
 /** Hides the warnings of one account and meter until that usage window ends (owners and admins). */
 export const POST = route({ access: "user", body: dismissInput }, async (ctx) => {
   const account = await accountFor(ctx, ctx.body.accountId, "manage");
-  const dismissed = await dismissUsageAlerts(await getDb(), account.accountId, ctx.body.meter, new Date(ctx.body.resetsAt));
+  const dismissed = await dismissAccountUsageAlerts(account.accountId, ctx.body.meter, new Date(ctx.body.resetsAt));
   return NextResponse.json({ dismissed });
 });
 

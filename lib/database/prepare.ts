@@ -1,5 +1,7 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { logger } from "@/lib/logger";
-import { databasePreparing, getDatabaseHandle } from "./client";
+import { databasePreparing, getDatabaseHandle } from "@/db/client";
 import { seedDemoAccounts, shouldSeedDemoAccounts } from "./seed";
 
 /** How long start-up waits for the database by default before serving anyway (`DATABASE_STARTUP_WAIT_MS`). */
@@ -10,7 +12,7 @@ export const DEFAULT_STARTUP_WAIT_MS = 10_000;
  * (default 10 s); with the embedded PGlite, until it is ready (in-process, it cannot wait on
  * another instance, and `npm run dev` seeds its demo accounts before the first page).
  */
-export function startupWaitMs(env: Record<string, string | undefined> = process.env): number {
+export function startupWaitMs(env: Record<string, string | undefined> = serverEnv): number {
   if (!env.DATABASE_URL) return Number.POSITIVE_INFINITY;
   const parsed = Number(env.DATABASE_STARTUP_WAIT_MS);
   return env.DATABASE_STARTUP_WAIT_MS && Number.isFinite(parsed) && parsed >= 0 ? parsed : DEFAULT_STARTUP_WAIT_MS;

@@ -1,14 +1,16 @@
+import "server-only";
+import { env as serverEnv } from "@/env";
 import { and, eq, isNull } from "drizzle-orm";
 import { hashPassword } from "@/lib/auth/password";
-import type { Database } from "./client";
-import { users, type UserRole } from "./schema";
+import type { Database } from "@/db/client";
+import { users, type UserRole } from "@/db/schema";
 
 export const DEMO_ACCOUNTS: ReadonlyArray<{ email: string; password: string; name: string; role: UserRole }> = [
   { email: "demo@example.com", password: "demo-password-1", name: "Demo User", role: "user" },
   { email: "admin@example.com", password: "admin-password-1", name: "Demo Admin", role: "admin" },
 ];
 
-export function shouldSeedDemoAccounts(env: Record<string, string | undefined> = process.env): boolean {
+export function shouldSeedDemoAccounts(env: Record<string, string | undefined> = serverEnv): boolean {
   if (env.SEED_DEMO_ACCOUNTS) return env.SEED_DEMO_ACCOUNTS === "true";
   return env.NODE_ENV !== "production";
 }
