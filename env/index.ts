@@ -85,6 +85,7 @@ const SCHEMA = {
   STRIPE_TAX: text,
   CHECKOUT_UI: text,
   BILLING_GRACE_PERIOD_DAYS: text,
+  USAGE_RETENTION_MONTHS: text,
 
   // Email, alerts, outbound webhooks, shutdown
   SMTP_URL: urlWith(["smtp:", "smtps:"]),

@@ -2,6 +2,7 @@
  * Subscription statuses and MRR inside SQL, from the one vocabulary (./subscription-status.ts):
  * queries never spell a status out.
  */
+import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { isSubscriptionStatus, type StatusGroup, type SubscriptionStatus } from "./subscription-status";
 

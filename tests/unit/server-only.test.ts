@@ -17,6 +17,7 @@ const CLIENT_SAFE = new Set([
   "lib/auth/callback-url.ts",
   "lib/billing/plan-change-policy.ts",
   "lib/billing/plans.ts",
+  "lib/billing/subscription-status.ts",
   "lib/format.ts",
   "lib/support-default.ts",
 ]);

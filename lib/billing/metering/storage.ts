@@ -1,6 +1,8 @@
+import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { selectRows, type Database } from "@/db/client";
 import { logger } from "@/lib/logger";
+import { env as serverEnv, type EnvSource } from "@/env";
 
 /**
  * Growth without slowdown: `usage_events` is partitioned by UTC month of `created_at`
@@ -52,7 +54,7 @@ export interface UsageStorageReport {
 }
 
 /** USAGE_RETENTION_MONTHS: whole months of raw usage events kept (default 13, at least 1). */
-export function usageRetentionMonths(env: Record<string, string | undefined> = process.env): number {
+export function usageRetentionMonths(env: EnvSource = serverEnv): number {
   const raw = env.USAGE_RETENTION_MONTHS?.trim();
   if (!raw) return DEFAULT_RETENTION_MONTHS;
   const months = Number(raw);
