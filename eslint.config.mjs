@@ -12,10 +12,22 @@ const boundaries = {
     "error",
     {
       zones: [
-        { target: "./lib", from: ["./app", "./components"], message: "lib/ must not import app/ or components/ (move the code into lib/)." },
+        {
+          target: "./lib",
+          from: ["./app", "./components"],
+          message: "lib/ must not import app/ or components/ (move the code into lib/).",
+        },
         { target: "./components", from: ["./app"], message: "components/ must not import app/ (move the code into components/ or lib/)." },
-        { target: "./db", from: ["./lib", "./app", "./components"], message: "db/ imports nothing of lib/, app/ or components/ (lib/ builds on db/, not the reverse)." },
-        { target: "./env", from: ["./lib", "./db", "./app", "./components"], message: "env/ is the bottom layer: it imports nothing of the app." },
+        {
+          target: "./db",
+          from: ["./lib", "./app", "./components"],
+          message: "db/ imports nothing of lib/, app/ or components/ (lib/ builds on db/, not the reverse).",
+        },
+        {
+          target: "./env",
+          from: ["./lib", "./db", "./app", "./components"],
+          message: "env/ is the bottom layer: it imports nothing of the app.",
+        },
         {
           target: "./packages/stripe-emulator",
           from: ".",

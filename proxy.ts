@@ -16,8 +16,7 @@ const jsonError = (status: number, error: string, message: string, headers: Reco
  */
 export async function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
-  const https =
-    request.nextUrl.protocol === "https:" || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+  const https = request.nextUrl.protocol === "https:" || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
 
   let response: NextResponse;
   if (pathname === "/api" || pathname.startsWith("/api/")) {
@@ -32,11 +31,7 @@ export async function proxy(request: NextRequest) {
     // Embedded Checkout's page adds Stripe's origins (or the emulator's); no other page does.
     const sources = pathname === EMBEDDED_CHECKOUT_PATH ? embeddedCheckoutSources() : undefined;
     const csp = contentSecurityPolicy(nonce, { dev: env.NODE_ENV === "development", https, sources });
-    if (
-      !noDatabaseOutageMarked() &&
-      (request.method === "GET" || request.method === "HEAD") &&
-      (await databaseStillDown())
-    ) {
+    if (!noDatabaseOutageMarked() && (request.method === "GET" || request.method === "HEAD") && (await databaseStillDown())) {
       response = new NextResponse(request.method === "HEAD" ? null : unavailablePage(), {
         status: 503,
         headers: {

@@ -18,7 +18,12 @@ export default defineConfig({
     env: { NEXTAUTH_SECRET: "vitest-secret", BCRYPT_ROUNDS: "4", LOG_LEVEL: "silent", RATE_LIMITS: "off" },
     // Playwright specs live in tests/e2e and must never be collected here.
     // tests/first-run starts `npm run dev` on a fresh copy of the repository (about a minute).
-    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts", "packages/stripe-emulator/test/**/*.test.ts", "tests/first-run/**/*.test.ts"],
+    include: [
+      "tests/unit/**/*.test.ts",
+      "tests/integration/**/*.test.ts",
+      "packages/stripe-emulator/test/**/*.test.ts",
+      "tests/first-run/**/*.test.ts",
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -16,8 +16,7 @@ export default function PageError({ error, reset }: { error: Error & { digest?: 
     <div role="alert" data-testid="page-error" className="mx-auto max-w-md space-y-4 text-center">
       <h1 className="text-2xl font-semibold">We can&apos;t load this page right now</h1>
       <p className="text-gray-600">
-        A service we depend on is temporarily unavailable. Nothing you did caused this, and nothing was lost. Please try again in a
-        moment.
+        A service we depend on is temporarily unavailable. Nothing you did caused this, and nothing was lost. Please try again in a moment.
       </p>
       <button
         type="button"

@@ -91,9 +91,7 @@ export function AuthForm({
           autoComplete={mode === "sign-in" ? "current-password" : "new-password"}
           required
         />
-        {mode === "sign-up" && (
-          <p className="text-xs text-gray-500">At least 10 characters, mixing letters with numbers or symbols.</p>
-        )}
+        {mode === "sign-up" && <p className="text-xs text-gray-500">At least 10 characters, mixing letters with numbers or symbols.</p>}
         <Button type="submit" disabled={pending || !hydrated} className="w-full">
           {mode === "sign-in" ? "Sign in" : "Sign up"}
         </Button>

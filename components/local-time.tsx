@@ -20,7 +20,10 @@ export function LocalTime({ value, style = "datetime" }: { value: string | null;
   const text = useSyncExternalStore(
     noSubscription,
     () => (value ? new Intl.DateTimeFormat(undefined, OPTIONS[style]).format(new Date(value)) : "—"),
-    () => (value ? `${new Intl.DateTimeFormat("en-US", { ...OPTIONS[style], timeZone: "UTC" }).format(new Date(value))}${style === "datetime" ? " UTC" : ""}` : "—"),
+    () =>
+      value
+        ? `${new Intl.DateTimeFormat("en-US", { ...OPTIONS[style], timeZone: "UTC" }).format(new Date(value))}${style === "datetime" ? " UTC" : ""}`
+        : "—",
   );
   if (!value) return <span>—</span>;
   return <time dateTime={value}>{text}</time>;

@@ -11,7 +11,11 @@ const linkClass = "text-brand-700 underline underline-offset-2 hover:decoration-
 /** Asks for a reset link; the answer never says whether the address has an account. */
 export function ForgotPasswordForm() {
   const hydrated = useHydrated();
-  const [state, setState] = useState<{ pending: boolean; sentTo: string | null; error: string | null }>({ pending: false, sentTo: null, error: null });
+  const [state, setState] = useState<{ pending: boolean; sentTo: string | null; error: string | null }>({
+    pending: false,
+    sentTo: null,
+    error: null,
+  });
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -32,8 +36,8 @@ export function ForgotPasswordForm() {
         <>
           {state.error && <Alert testId="form-error">{state.error}</Alert>}
           <p className="text-sm text-gray-600">
-            Enter the email address of your account and we will email you a link to choose a new password. Following it also
-            confirms the address is yours: if someone else registered it, the account becomes yours.
+            Enter the email address of your account and we will email you a link to choose a new password. Following it also confirms the
+            address is yours: if someone else registered it, the account becomes yours.
           </p>
           <form onSubmit={onSubmit} method="post" className="space-y-4" noValidate>
             <Field label="Email" id="email" name="email" type="email" autoComplete="email" required />
@@ -56,7 +60,11 @@ export function ForgotPasswordForm() {
 /** Sets the new password with the token from the emailed link. */
 export function ResetPasswordForm({ token }: { token: string }) {
   const hydrated = useHydrated();
-  const [state, setState] = useState<{ pending: boolean; done: boolean; error: string | null }>({ pending: false, done: false, error: null });
+  const [state, setState] = useState<{ pending: boolean; done: boolean; error: string | null }>({
+    pending: false,
+    done: false,
+    error: null,
+  });
   // The token stays out of the address bar (history, screenshots) once the page has it.
   useEffect(() => window.history.replaceState(null, "", "/reset-password"), []);
 
@@ -90,7 +98,8 @@ export function ResetPasswordForm({ token }: { token: string }) {
         <Field label="New password" id="password" name="password" type="password" autoComplete="new-password" required />
         <p className="text-xs text-gray-500">At least 10 characters, mixing letters with numbers or symbols.</p>
         <p className="text-xs text-gray-500">
-          Setting it signs you out everywhere. On an account whose address was never confirmed, it also revokes its API keys and unlinks GitHub and Google sign-in.
+          Setting it signs you out everywhere. On an account whose address was never confirmed, it also revokes its API keys and unlinks
+          GitHub and Google sign-in.
         </p>
         <Button type="submit" disabled={state.pending || !hydrated} className="w-full">
           Set new password

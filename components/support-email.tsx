@@ -22,7 +22,10 @@ export function SupportContact({ email, lead = "Questions about billing?" }: { e
   return (
     <p className="text-sm text-gray-600" data-testid="support-contact">
       {lead} Write to{" "}
-      <a href={`mailto:${email}`} className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">
+      <a
+        href={`mailto:${email}`}
+        className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300"
+      >
         {email}
       </a>
       .

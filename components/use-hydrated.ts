@@ -10,5 +10,9 @@ const noSubscription = () => () => {};
  * otherwise do nothing and look like a broken button.
  */
 export function useHydrated(): boolean {
-  return useSyncExternalStore(noSubscription, () => true, () => false);
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 }

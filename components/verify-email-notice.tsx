@@ -16,7 +16,8 @@ export function VerifyEmailNotice({ email }: { email: string }) {
 
   return (
     <Alert tone="info" testId="verify-email-notice">
-      Please confirm {email}: follow the link we emailed you. Accounts not confirmed within 7 days of sign-up are deleted unless they have a subscription.{" "}
+      Please confirm {email}: follow the link we emailed you. Accounts not confirmed within 7 days of sign-up are deleted unless they have a
+      subscription.{" "}
       <button type="button" onClick={resend} disabled={state.sending} className="font-medium underline disabled:opacity-60">
         Send a new link
       </button>

@@ -21,7 +21,14 @@ export async function selectRows<T>(db: Queryable, query: SQL): Promise<T[]> {
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 interface SessionInternals {
-  session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string | undefined, arrayMode: boolean): { execute(): Promise<unknown> } };
+  session: {
+    prepareQuery(
+      query: { sql: string; params: unknown[] },
+      fields: undefined,
+      name: string | undefined,
+      arrayMode: boolean,
+    ): { execute(): Promise<unknown> };
+  };
 }
 
 /**
@@ -158,7 +165,10 @@ async function openPostgres(
       connection: timeouts.serverSide === false ? {} : serverSettings,
       ...extra,
     });
-  const client = connect(max, { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs });
+  const client = connect(max, {
+    statement_timeout: timeouts.statementMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+  });
   const clientDeadline = timeouts.statementMs ? timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS : 0;
   const db = drizzle({ client: withQueryDeadline(client, clientDeadline), schema });
   let pingClient: ReturnType<typeof connect> | undefined;

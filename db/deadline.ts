@@ -67,18 +67,15 @@ function transactionWithDeadline(run: (...args: unknown[]) => Promise<unknown>, 
       }, ms);
     };
     arm("waiting for a connection");
-    const result = run(
-      ...args.slice(0, -1),
-      async (sql: Sql) => {
-        clearTimeout(timer);
-        if (abandoned) throw new QueryDeadlineError(ms, "transaction abandoned");
-        try {
-          return await fn(withQueryDeadline(sql, ms));
-        } finally {
-          if (!abandoned) arm("commit");
-        }
-      },
-    );
+    const result = run(...args.slice(0, -1), async (sql: Sql) => {
+      clearTimeout(timer);
+      if (abandoned) throw new QueryDeadlineError(ms, "transaction abandoned");
+      try {
+        return await fn(withQueryDeadline(sql, ms));
+      } finally {
+        if (!abandoned) arm("commit");
+      }
+    });
     return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
   };
 }

@@ -50,7 +50,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (code && (UNAVAILABLE_CODES.has(code) || CONNECTION_EXCEPTION.test(code))) return true;
     // PGlite raises plain errors once its WASM instance is closed or has aborted; some drivers and
     // proxies report a dropped connection only in the message.
-    if (current instanceof Error && /PGlite is closed|RuntimeError: Aborted|connect ECONNREFUSED|Connection terminated/i.test(current.message)) return true;
+    if (
+      current instanceof Error &&
+      /PGlite is closed|RuntimeError: Aborted|connect ECONNREFUSED|Connection terminated/i.test(current.message)
+    )
+      return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;
@@ -96,6 +100,10 @@ export function redactErrorForLog(error: unknown, depth = 0): unknown {
   }
   if (error.cause !== undefined) define("cause", redactErrorForLog(error.cause, depth + 1));
   const errors = (error as { errors?: unknown }).errors;
-  if (Array.isArray(errors)) define("errors", errors.map((e) => redactErrorForLog(e, depth + 1)));
+  if (Array.isArray(errors))
+    define(
+      "errors",
+      errors.map((e) => redactErrorForLog(e, depth + 1)),
+    );
   return copy;
 }

@@ -27,24 +27,25 @@ const ts = (name: string) => timestamp(name, { withTimezone: true });
 export const USER_ROLES = ["user", "admin"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-export const users = pgTable("users", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  /** Always stored lower-cased; see lib/auth/users.ts. */
-  email: text("email").notNull().unique(),
-  name: text("name"),
-  /** Null for users who only ever signed in through an OAuth provider. */
-  passwordHash: text("password_hash"),
-  role: text("role").$type<UserRole>().notNull().default("user"),
-  /** When the owner proved they read this address; admin rights and OAuth linking require it. */
-  emailVerifiedAt: ts("email_verified_at"),
-  /** Sessions carry the version they were issued under; bumping it revokes every session of the user. */
-  sessionVersion: integer("session_version").notNull().default(0),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-}, (t) => [
-  index("users_created_at_id_idx").on(t.createdAt, t.id),
-  index("users_email_prefix_idx").on(t.email.op("text_pattern_ops")),
-]);
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Always stored lower-cased; see lib/auth/users.ts. */
+    email: text("email").notNull().unique(),
+    name: text("name"),
+    /** Null for users who only ever signed in through an OAuth provider. */
+    passwordHash: text("password_hash"),
+    role: text("role").$type<UserRole>().notNull().default("user"),
+    /** When the owner proved they read this address; admin rights and OAuth linking require it. */
+    emailVerifiedAt: ts("email_verified_at"),
+    /** Sessions carry the version they were issued under; bumping it revokes every session of the user. */
+    sessionVersion: integer("session_version").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("users_created_at_id_idx").on(t.createdAt, t.id), index("users_email_prefix_idx").on(t.email.op("text_pattern_ops"))],
+);
 
 export const ACCOUNT_KINDS = ["personal", "organization"] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
@@ -134,10 +135,7 @@ export const invitations = pgTable(
     revokedAt: ts("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [
-    index("invitations_account_id_idx").on(t.accountId, t.createdAt),
-    index("invitations_email_idx").on(t.email),
-  ],
+  (t) => [index("invitations_account_id_idx").on(t.accountId, t.createdAt), index("invitations_email_idx").on(t.email)],
 );
 
 /**
@@ -438,7 +436,9 @@ export const usageEvents = pgTable(
     // Usage history: one meter of one user over a time range.
     index("usage_events_meter_account_created_idx").on(t.meter, t.accountId, t.createdAt),
     index("usage_events_api_key_id_idx").on(t.apiKeyId),
-    index("usage_events_billable_unreported_idx").on(t.createdAt).where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
+    index("usage_events_billable_unreported_idx")
+      .on(t.createdAt)
+      .where(sql`${t.reportedAt} is null and ${t.billableQuantity} > 0`),
     // Day ranges for the rollup: tiny, as events arrive in created_at order.
     index("usage_events_created_brin").using("brin", t.createdAt),
   ],
@@ -526,7 +526,9 @@ export const usageReservations = pgTable(
     settledAt: ts("settled_at"),
   },
   (t) => [
-    index("usage_reservations_pending_idx").on(t.accountId, t.meter, t.periodStart).where(sql`${t.status} = 'pending'`),
+    index("usage_reservations_pending_idx")
+      .on(t.accountId, t.meter, t.periodStart)
+      .where(sql`${t.status} = 'pending'`),
   ],
 );
 
@@ -1077,7 +1079,9 @@ export const outboundDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("outbound_deliveries_event_endpoint_key").on(t.eventId, t.endpointId).where(sql`replay_of is null`),
+    uniqueIndex("outbound_deliveries_event_endpoint_key")
+      .on(t.eventId, t.endpointId)
+      .where(sql`replay_of is null`),
     index("outbound_deliveries_due_idx").on(t.status, t.nextAttemptAt),
     index("outbound_deliveries_endpoint_created_idx").on(t.endpointId, t.createdAt),
     index("outbound_deliveries_created_at_idx").on(t.createdAt),

@@ -104,7 +104,10 @@ export type ServerEnv = { readonly [K in EnvName]: z.output<(typeof SCHEMA)[K]> 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 export class InvalidEnvironmentError extends Error {
-  constructor(readonly variable: string, reason: string) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`Environment variable ${variable} ${reason}.`);
     this.name = "InvalidEnvironmentError";
   }

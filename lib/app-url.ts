@@ -15,8 +15,7 @@ function isLoopback(url: string): boolean {
  */
 export function appUrl(requestOrigin?: string): string {
   const configured = env.APP_URL || env.NEXTAUTH_URL;
-  const local =
-    env.NODE_ENV === "development" && requestOrigin && isLoopback(requestOrigin) && (!configured || isLoopback(configured));
+  const local = env.NODE_ENV === "development" && requestOrigin && isLoopback(requestOrigin) && (!configured || isLoopback(configured));
   return ((local ? requestOrigin : configured) || requestOrigin || "http://localhost:3000").replace(/\/+$/, "");
 }
 

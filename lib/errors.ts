@@ -75,10 +75,8 @@ export function isAppError(error: unknown, code?: ErrorCode): error is AppError 
   return error instanceof AppError && (code === undefined || error.code === code);
 }
 
-export const badRequest = (message: string, details?: Record<string, unknown>) =>
-  new AppError("bad_request", message, details);
+export const badRequest = (message: string, details?: Record<string, unknown>) => new AppError("bad_request", message, details);
 export const unauthorized = (message = "Sign in to continue.") => new AppError("unauthorized", message);
 export const forbidden = (message = "You do not have access to this resource.") => new AppError("forbidden", message);
 export const notFound = (message = "Not found.") => new AppError("not_found", message);
-export const conflict = (message: string, details?: Record<string, unknown>) =>
-  new AppError("conflict", message, details);
+export const conflict = (message: string, details?: Record<string, unknown>) => new AppError("conflict", message, details);

@@ -35,9 +35,8 @@ function withinBudget<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 let expectedMigrations: number | undefined;
 function migrationsInRepo(): number {
-  expectedMigrations ??= (
-    JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: unknown[] }
-  ).entries.length;
+  expectedMigrations ??= (JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: unknown[] })
+    .entries.length;
   return expectedMigrations;
 }
 

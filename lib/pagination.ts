@@ -7,10 +7,7 @@ import { isDateInRange, isStorableText, isUuid } from "@/lib/input-rules";
  * A page is then `WHERE (key) < (cursor)`: stable while rows are added and fast at any depth.
  */
 export function encodeCursor(values: ReadonlyArray<string | number | Date | null>): string {
-  return Buffer.from(
-    JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v))),
-    "utf8",
-  ).toString("base64url");
+  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v))), "utf8").toString("base64url");
 }
 
 /** The values of a cursor made by `encodeCursor`; a malformed cursor is a 400. */

@@ -44,7 +44,10 @@ const timers = [
     logger.info({ job: "reconcile" }, formatReconcileReport(await reconcileBilling()));
   }),
 ];
-logger.info({ deliverEveryMs: DELIVER_EVERY_MS, usageReportEveryMs: USAGE_REPORT_EVERY_MS, reconcileEveryMs: RECONCILE_EVERY_MS }, "cron started");
+logger.info(
+  { deliverEveryMs: DELIVER_EVERY_MS, usageReportEveryMs: USAGE_REPORT_EVERY_MS, reconcileEveryMs: RECONCILE_EVERY_MS },
+  "cron started",
+);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     timers.forEach(clearInterval);

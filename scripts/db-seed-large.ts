@@ -109,7 +109,10 @@ export async function seedLarge(db: Database, customers = CUSTOMERS, events = EV
 if (require.main === module) {
   runScript(async () => {
     const options = databaseOptionsFromEnv();
-    if (!options.url) console.warn("DATABASE_URL is not set: seeding the embedded PGlite database (slow at this size; Postgres is what the benchmark targets).");
+    if (!options.url)
+      console.warn(
+        "DATABASE_URL is not set: seeding the embedded PGlite database (slow at this size; Postgres is what the benchmark targets).",
+      );
     // Bulk inserts of a million rows legitimately outlast the app's 5 s statement timeout.
     const handle = await openDatabase({ ...options, timeouts: options.timeouts && { ...options.timeouts, statementMs: 0 } });
     try {

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
 
   // next dev would quietly move to another port, away from the emulator's webhooks and NEXTAUTH_URL.
   await assertPortFree(port).catch((error: unknown) =>
-    supervisor.fail(`port ${port} for the app is not free (${errorMessage(error)}). Stop what uses it, or choose another: PORT=3001 npm run dev`),
+    supervisor.fail(
+      `port ${port} for the app is not free (${errorMessage(error)}). Stop what uses it, or choose another: PORT=3001 npm run dev`,
+    ),
   );
   const stateFile = process.env.STRIPE_EMULATOR_STATE_FILE ?? ".data/stripe-emulator.json";
   const stripe = await startLocalStripe({ appUrl: `http://127.0.0.1:${port}`, port: emulatorPort, stateFile }).catch((error: unknown) =>
@@ -41,14 +43,20 @@ async function main(): Promise<void> {
     Object.assign(process.env, stripe.env);
     // Real Stripe is synced on purpose, with `npm run stripe:setup`; the emulator on every start.
     await syncCatalogFromEnv().catch((error: unknown) =>
-      supervisor.fail(`syncing the plan catalog to the Stripe emulator failed (${errorMessage(error)}). Delete ${stateFile} to start it afresh.`),
+      supervisor.fail(
+        `syncing the plan catalog to the Stripe emulator failed (${errorMessage(error)}). Delete ${stateFile} to start it afresh.`,
+      ),
     );
   }
 
   const colorize = Boolean(process.stdout.isTTY);
   // next dev's output is piped (to pretty-print the app's JSON log lines); keep its colours on a terminal.
   const env = { ...process.env, NEXTAUTH_URL: appUrl, APP_URL: process.env.APP_URL ?? appUrl, ...(colorize ? { FORCE_COLOR: "1" } : {}) };
-  const next = supervisor.watch("next dev", runNext(["dev", "--port", String(port)], env, { pipeStdout: true }), "Its output above says why; fix that and run npm run dev again.");
+  const next = supervisor.watch(
+    "next dev",
+    runNext(["dev", "--port", String(port)], env, { pipeStdout: true }),
+    "Its output above says why; fix that and run npm run dev again.",
+  );
   if (next.stdout) prettyPrintLogs(next.stdout, process.stdout, colorize);
   // The first compile of a page takes ~20 s: do it in the background, saying so, instead of on the first click.
   const warming = new AbortController();

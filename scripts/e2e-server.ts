@@ -58,6 +58,10 @@ runScript(async () => {
   const supervisor = new Supervisor("e2e server");
   if (stripe) supervisor.onStop(stripe.stop);
   supervisor.onStop(database.drop);
-  supervisor.watch("next start", runNext(["start", "--port", String(port), "--hostname", "127.0.0.1", "--keepAliveTimeout", keepAliveTimeoutMs(env)], env), "Its output above says why.");
+  supervisor.watch(
+    "next start",
+    runNext(["start", "--port", String(port), "--hostname", "127.0.0.1", "--keepAliveTimeout", keepAliveTimeoutMs(env)], env),
+    "Its output above says why.",
+  );
   await new Promise<never>(() => {});
 });

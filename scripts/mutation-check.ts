@@ -114,7 +114,8 @@ function run(mutation: Mutation): "killed" | "survived" {
   const file = path.join(process.cwd(), mutation.file);
   const original = readFileSync(file, "utf8");
   const count = original.split(mutation.find).length - 1;
-  if (count !== 1) throw new Error(`${mutation.name}: expected the text once in ${mutation.file}, found it ${count} times (update this list)`);
+  if (count !== 1)
+    throw new Error(`${mutation.name}: expected the text once in ${mutation.file}, found it ${count} times (update this list)`);
   try {
     writeFileSync(file, original.replace(mutation.find, mutation.replace));
     const args = ["vitest", "run", "--bail", "1", ...mutation.tests, ...(mutation.title ? ["-t", mutation.title] : [])];
@@ -141,7 +142,9 @@ function main() {
       process.exit(130);
     }
     if (outcome === "killed") killed += 1;
-    console.log(`${outcome === "killed" ? "killed  " : "SURVIVED"}  ${mutation.name}  (${mutation.file}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    console.log(
+      `${outcome === "killed" ? "killed  " : "SURVIVED"}  ${mutation.name}  (${mutation.file}, ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
   console.log(`\nmutation score: ${killed}/${chosen.length} killed`);
   if (killed < chosen.length) process.exitCode = 1;

@@ -20,5 +20,6 @@ runScript(async () => {
   });
   console.log(formatClusterSoakReport(report));
   if (process.env.SOAK_REPORT_FILE) writeFileSync(process.env.SOAK_REPORT_FILE, JSON.stringify(report, null, 2));
-  if (report.invariants.differences.length > 0 || report.cluster.differences.length > 0 || report.unfinishedAfterDeliveries > 0) process.exitCode = 1;
+  if (report.invariants.differences.length > 0 || report.cluster.differences.length > 0 || report.unfinishedAfterDeliveries > 0)
+    process.exitCode = 1;
 });

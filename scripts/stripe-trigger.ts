@@ -31,7 +31,9 @@ async function main(): Promise<number> {
   try {
     await fetch(`${url}/_emulator/health`);
   } catch {
-    console.error(`No Stripe emulator at ${url}: start it with \`npm run dev\` or \`npm run emulator\` (for real Stripe use \`stripe trigger\`).`);
+    console.error(
+      `No Stripe emulator at ${url}: start it with \`npm run dev\` or \`npm run emulator\` (for real Stripe use \`stripe trigger\`).`,
+    );
     return 1;
   }
   const events = await triggerEvent(emulatorStripeClient(url), url, eventType, { customer: args.customer });

@@ -29,30 +29,64 @@ export default async function AdminOverviewPage() {
       </div>
 
       <section aria-labelledby="revenue-heading" className="space-y-3">
-        <h2 id="revenue-heading" className="text-lg font-semibold">Revenue</h2>
+        <h2 id="revenue-heading" className="text-lg font-semibold">
+          Revenue
+        </h2>
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <MetricCard label="MRR" value={money(m.mrr)} definition={d.mrr} testId="metric-mrr" />
           <MetricCard label="ARR" value={money(m.arr)} definition={d.arr} testId="metric-arr" />
           <MetricCard label="ARPU" value={money(m.arpu)} definition={d.arpu} testId="metric-arpu" />
           <MetricCard label="LTV" value={money(m.ltv)} definition={d.ltv} testId="metric-ltv" />
           <MetricCard label="Paying accounts" value={m.payingCustomers} definition={d.payingCustomers} testId="metric-paying-accounts" />
-          <MetricCard label="Paying organizations" value={m.payingOrganizations} definition={d.payingOrganizations} testId="metric-paying-organizations" />
+          <MetricCard
+            label="Paying organizations"
+            value={m.payingOrganizations}
+            definition={d.payingOrganizations}
+            testId="metric-paying-organizations"
+          />
         </dl>
       </section>
 
       <section aria-labelledby="subscriptions-heading" className="space-y-3">
-        <h2 id="subscriptions-heading" className="text-lg font-semibold">Subscriptions</h2>
+        <h2 id="subscriptions-heading" className="text-lg font-semibold">
+          Subscriptions
+        </h2>
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <MetricCard label="Active" value={m.activeSubscriptions} definition={d.activeSubscriptions} testId="metric-active" />
           <MetricCard label="Trialing" value={m.trialingSubscriptions} definition={d.trialingSubscriptions} testId="metric-trialing" />
           <MetricCard label="Past due" value={m.pastDueSubscriptions} definition={d.pastDueSubscriptions} testId="metric-past-due" />
           <MetricCard label="Canceling" value={m.cancelingSubscriptions} definition={d.cancelingSubscriptions} testId="metric-canceling" />
           <MetricCard label="New (30 days)" value={m.newSubscriptions30d} definition={d.newSubscriptions30d} testId="metric-new" />
-          <MetricCard label="Churned (30 days)" value={m.churnedSubscriptions30d} definition={d.churnedSubscriptions30d} testId="metric-churned" />
-          <MetricCard label="Churn rate (30 days)" value={formatPercent(m.churnRate30d)} definition={d.churnRate30d} testId="metric-churn-rate" />
-          <MetricCard label="Trial conversion" value={formatPercent(m.trialConversion)} definition={d.trialConversion} testId="metric-trial-conversion" />
-          <MetricCard label="Failed payments (30 days)" value={m.failedPayments30d} definition={d.failedPayments30d} testId="metric-failed-payments" />
-          <MetricCard label="Failed-payment rate (30 days)" value={formatPercent(m.failedPaymentRate30d)} definition={d.failedPaymentRate30d} testId="metric-failed-payment-rate" />
+          <MetricCard
+            label="Churned (30 days)"
+            value={m.churnedSubscriptions30d}
+            definition={d.churnedSubscriptions30d}
+            testId="metric-churned"
+          />
+          <MetricCard
+            label="Churn rate (30 days)"
+            value={formatPercent(m.churnRate30d)}
+            definition={d.churnRate30d}
+            testId="metric-churn-rate"
+          />
+          <MetricCard
+            label="Trial conversion"
+            value={formatPercent(m.trialConversion)}
+            definition={d.trialConversion}
+            testId="metric-trial-conversion"
+          />
+          <MetricCard
+            label="Failed payments (30 days)"
+            value={m.failedPayments30d}
+            definition={d.failedPayments30d}
+            testId="metric-failed-payments"
+          />
+          <MetricCard
+            label="Failed-payment rate (30 days)"
+            value={formatPercent(m.failedPaymentRate30d)}
+            definition={d.failedPaymentRate30d}
+            testId="metric-failed-payment-rate"
+          />
         </dl>
         <p className="text-xs text-gray-600">{d.excluded}</p>
       </section>

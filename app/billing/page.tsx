@@ -30,7 +30,15 @@ export default async function BillingPage() {
   const { summary, live, invoices, apiKeys } = overview;
 
   const options: PlanOption[] = purchasablePlans().flatMap((plan) =>
-    plan.prices ? INTERVALS.map((interval) => ({ planId: plan.id, planName: plan.name, interval, amount: plan.prices![interval], currency: plan.currency })) : [],
+    plan.prices
+      ? INTERVALS.map((interval) => ({
+          planId: plan.id,
+          planName: plan.name,
+          interval,
+          amount: plan.prices![interval],
+          currency: plan.currency,
+        }))
+      : [],
   );
   // Change-plan selections describe the live Stripe subscription, the thing a change acts on.
   const current = live?.interval ? { planId: live.planId, interval: live.interval } : null;
@@ -44,8 +52,8 @@ export default async function BillingPage() {
         <h1 className="text-2xl font-semibold">Billing</h1>
         {account.kind === "organization" && (
           <p className="mt-1 text-sm text-gray-600" data-testid="billing-account">
-            For the organization <strong className="font-medium text-gray-900">{account.name}</strong> (you are {account.role === "member" ? "a" : "an"}{" "}
-            {account.role})
+            For the organization <strong className="font-medium text-gray-900">{account.name}</strong> (you are{" "}
+            {account.role === "member" ? "a" : "an"} {account.role})
           </p>
         )}
       </div>
@@ -67,7 +75,14 @@ export default async function BillingPage() {
             <p className="text-sm text-gray-600">
               Upgrades start now and charge the prorated difference. Downgrades take effect at the end of the current period.
             </p>
-            <ChangePlan accountId={account.id} options={options} current={current} pending={pendingSelection} currentPlanName={summary.plan.name} canChange={Boolean(live)} />
+            <ChangePlan
+              accountId={account.id}
+              options={options}
+              current={current}
+              pending={pendingSelection}
+              currentPlanName={summary.plan.name}
+              canChange={Boolean(live)}
+            />
           </Card>
         </section>
       )}

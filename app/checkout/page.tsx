@@ -31,12 +31,19 @@ export default async function CheckoutPage({ searchParams }: { searchParams: Pro
     <div className="mx-auto max-w-4xl space-y-4">
       <h1 className="text-2xl font-semibold">Checkout</h1>
       {view.state === "open" ? (
-        <EmbeddedCheckout clientSecret={view.clientSecret} publishableKey={view.client.publishableKey} stripeJsUrl={view.client.stripeJsUrl} />
+        <EmbeddedCheckout
+          clientSecret={view.clientSecret}
+          publishableKey={view.client.publishableKey}
+          stripeJsUrl={view.client.stripeJsUrl}
+        />
       ) : (
         <Card>
           <div role="alert" className="space-y-4" data-testid="checkout-expired">
             <p className="text-gray-600">This checkout has expired, and nothing was charged. Choose a plan again to start a new one.</p>
-            <Link href="/pricing" className="inline-flex rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
+            <Link
+              href="/pricing"
+              className="inline-flex rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700"
+            >
               Back to pricing
             </Link>
           </div>

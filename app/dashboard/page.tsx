@@ -19,7 +19,12 @@ export default async function DashboardPage() {
   // Signed in, the runs count against the selected account (a member's against the organization).
   const account = user ? (await getSelectedAccountContext(user)).current : null;
   const jobs: UsageResult = account
-    ? await getQuota(account.id).then(({ plan, meters }) => ({ ...meters.jobs, meter: "jobs" as const, plan, allowed: meters.jobs.remaining !== 0 }))
+    ? await getQuota(account.id).then(({ plan, meters }) => ({
+        ...meters.jobs,
+        meter: "jobs" as const,
+        plan,
+        allowed: meters.jobs.remaining !== 0,
+      }))
     : await anonymousUsage(verifyAnonymousId((await cookies()).get(ANONYMOUS_COOKIE)?.value), "jobs");
   // At the limit the page opens as the 402 would leave it: Run a job disabled, the prompt shown.
   const blocked = exhaustedNotice(jobs);
@@ -30,7 +35,10 @@ export default async function DashboardPage() {
         <h2 className="text-lg font-semibold">Jobs</h2>
         {account ? (
           <p className="text-sm text-gray-600" data-testid="jobs-account">
-            {account.kind === "organization" ? `Each run counts against the ${account.name} organization's plan, one job per run.` : "Each run uses one job from your plan's quota."} See all usage on the{" "}
+            {account.kind === "organization"
+              ? `Each run counts against the ${account.name} organization's plan, one job per run.`
+              : "Each run uses one job from your plan's quota."}{" "}
+            See all usage on the{" "}
             <Link href="/billing#usage" className="underline">
               billing page
             </Link>
@@ -42,7 +50,14 @@ export default async function DashboardPage() {
           </p>
         )}
         {/* Keyed by the account: after switching, the counts start from the new account's. */}
-        <RunJob key={account?.id ?? "guest"} accountId={account?.id ?? null} initialUsed={jobs.used} limit={jobs.limit} signedIn={Boolean(user)} initialBlocked={blocked} />
+        <RunJob
+          key={account?.id ?? "guest"}
+          accountId={account?.id ?? null}
+          initialUsed={jobs.used}
+          limit={jobs.limit}
+          signedIn={Boolean(user)}
+          initialBlocked={blocked}
+        />
       </Card>
     </div>
   );

@@ -104,7 +104,10 @@ export function AccountSwitcher({ context, onChange }: { context: AccountContext
         >
           {current.kind === "organization" ? "Organization settings" : "Organizations"}
         </Link>
-        <NewOrganizationForm compact onCreated={(org) => choose({ ...org, kind: "organization", canManage: true }, "/settings/organization")} />
+        <NewOrganizationForm
+          compact
+          onCreated={(org) => choose({ ...org, kind: "organization", canManage: true }, "/settings/organization")}
+        />
       </div>
     </>
   );

@@ -32,7 +32,10 @@ export function NewOrganizationForm({ onCreated, compact = false }: { onCreated:
 
   return (
     <form onSubmit={create} className="space-y-2">
-      <label htmlFor={`${id}-name`} className={compact ? "block text-xs font-medium text-gray-700" : "block text-sm font-medium text-gray-700"}>
+      <label
+        htmlFor={`${id}-name`}
+        className={compact ? "block text-xs font-medium text-gray-700" : "block text-sm font-medium text-gray-700"}
+      >
         New organization
       </label>
       <div className="flex flex-wrap gap-2">

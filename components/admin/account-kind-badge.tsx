@@ -11,7 +11,11 @@ const TONES: Record<AccountKind, string> = {
 /** Whether a customer is a person's own account or an organization, as a pill. */
 export function AccountKindBadge({ kind }: { kind: AccountKind }) {
   return (
-    <span data-testid="account-kind" data-kind={kind} className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ${TONES[kind]}`}>
+    <span
+      data-testid="account-kind"
+      data-kind={kind}
+      className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold ${TONES[kind]}`}
+    >
       {LABELS[kind]}
     </span>
   );

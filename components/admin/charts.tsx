@@ -8,12 +8,20 @@ const PLAN_COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#d97706", "#db2777", "#6b
 export function RevenueChart({ data, currency }: { data: Array<{ month: string; amount: number }>; currency: string }) {
   const rows = data.map((d) => ({ ...d, label: formatMonth(d.month) }));
   return (
-    <div role="img" aria-label={`Bar chart of revenue by month, ${rows[0]?.label} to ${rows.at(-1)?.label}; the table below has the figures.`} className="h-64 w-full text-gray-600">
+    <div
+      role="img"
+      aria-label={`Bar chart of revenue by month, ${rows[0]?.label} to ${rows.at(-1)?.label}; the table below has the figures.`}
+      className="h-64 w-full text-gray-600"
+    >
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.2} vertical={false} />
           <XAxis dataKey="label" tick={{ fill: "currentColor", fontSize: 12 }} interval="preserveStartEnd" />
-          <YAxis tick={{ fill: "currentColor", fontSize: 12 }} tickFormatter={(v: number) => formatMoney(v, currency, { trimZeros: true })} width={72} />
+          <YAxis
+            tick={{ fill: "currentColor", fontSize: 12 }}
+            tickFormatter={(v: number) => formatMoney(v, currency, { trimZeros: true })}
+            width={72}
+          />
           <Tooltip formatter={(v) => formatMoney(Number(v), currency)} labelStyle={{ color: "#111827" }} />
           <Bar dataKey="amount" name="Revenue" fill="#4f46e5" radius={[4, 4, 0, 0]} isAnimationActive={false} />
         </BarChart>

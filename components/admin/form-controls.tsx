@@ -3,7 +3,12 @@ import type { ComponentProps, ReactNode } from "react";
 const control =
   "block w-full rounded-md border border-gray-300 bg-surface px-3 py-2 text-sm text-gray-900 shadow-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500";
 
-export function LabeledSelect({ label, id, children, ...props }: { label: string; id: string; children: ReactNode } & ComponentProps<"select">) {
+export function LabeledSelect({
+  label,
+  id,
+  children,
+  ...props
+}: { label: string; id: string; children: ReactNode } & ComponentProps<"select">) {
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-gray-700">
@@ -29,7 +34,12 @@ export function LabeledInput({ label, id, ...props }: { label: string; id: strin
 
 export function FilterForm({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <form method="get" role="search" aria-label={label} className="grid gap-3 rounded-lg border border-gray-200 bg-surface p-4 sm:grid-cols-2 lg:grid-cols-6 lg:items-end">
+    <form
+      method="get"
+      role="search"
+      aria-label={label}
+      className="grid gap-3 rounded-lg border border-gray-200 bg-surface p-4 sm:grid-cols-2 lg:grid-cols-6 lg:items-end"
+    >
       {children}
       <button
         type="submit"

@@ -5,7 +5,15 @@ import { InvoiceTaxCell } from "@/components/billing/tax-lines";
 import { formatMoney, invoiceStatusLabel } from "@/lib/format";
 import { DataTable, EmptyRow, Td, Th, linkClass } from "./table";
 
-export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: { invoices: AdminInvoiceRow[]; caption: string; showCustomer?: boolean }) {
+export function AdminInvoicesTable({
+  invoices,
+  caption,
+  showCustomer = true,
+}: {
+  invoices: AdminInvoiceRow[];
+  caption: string;
+  showCustomer?: boolean;
+}) {
   const cols = showCustomer ? 8 : 7;
   return (
     <DataTable caption={caption} testId="invoices-table">
@@ -52,7 +60,9 @@ export function AdminInvoicesTable({ invoices, caption, showCustomer = true }: {
             </Td>
             <Td className="text-right tabular-nums">
               {formatMoney(inv.amountPaid - inv.amountRefunded, inv.currency)}
-              {inv.amountRefunded > 0 && <span className="block text-xs text-gray-600">{formatMoney(inv.amountRefunded, inv.currency)} refunded</span>}
+              {inv.amountRefunded > 0 && (
+                <span className="block text-xs text-gray-600">{formatMoney(inv.amountRefunded, inv.currency)} refunded</span>
+              )}
             </Td>
             <Td className="text-right tabular-nums">{inv.attemptCount}</Td>
             <Td>

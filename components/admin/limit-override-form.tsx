@@ -26,7 +26,12 @@ export function MeterLimitCells({ accountId, initial }: { accountId: string; ini
   // A newer render from the server (after any action on the page) replaces the local state, in place:
   // no remount, so the form keeps its status message and focus.
   const [rendered, setRendered] = useState(initial);
-  if (rendered.limit !== initial.limit || rendered.overridden !== initial.overridden || rendered.planLimit !== initial.planLimit || rendered.used !== initial.used) {
+  if (
+    rendered.limit !== initial.limit ||
+    rendered.overridden !== initial.overridden ||
+    rendered.planLimit !== initial.planLimit ||
+    rendered.used !== initial.used
+  ) {
     setRendered(initial);
     setState(initial);
   }

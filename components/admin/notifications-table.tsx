@@ -3,7 +3,15 @@ import type { NotificationRow } from "@/lib/billing/admin/operations";
 import { ActionButton } from "./action-button";
 import { DataTable, EmptyRow, Td, Th } from "./table";
 
-export function NotificationsTable({ notifications, caption, canRetry }: { notifications: NotificationRow[]; caption: string; canRetry: boolean }) {
+export function NotificationsTable({
+  notifications,
+  caption,
+  canRetry,
+}: {
+  notifications: NotificationRow[];
+  caption: string;
+  canRetry: boolean;
+}) {
   return (
     <DataTable caption={caption} testId="notifications-table">
       <thead className="bg-gray-50">
@@ -36,7 +44,13 @@ export function NotificationsTable({ notifications, caption, canRetry }: { notif
             <Td className="max-w-xs truncate">{n.error ?? "—"}</Td>
             <Td>
               {canRetry && (n.status === "failed" || n.status === "outbox") && (
-                <ActionButton url={`/api/billing/admin/notifications/${n.id}/retry`} label="Retry" pendingLabel="Retrying…" done="Sent again." tone="secondary" />
+                <ActionButton
+                  url={`/api/billing/admin/notifications/${n.id}/retry`}
+                  label="Retry"
+                  pendingLabel="Retrying…"
+                  done="Sent again."
+                  tone="secondary"
+                />
               )}
             </Td>
           </tr>

@@ -2,7 +2,15 @@ import Link from "next/link";
 import { linkClass } from "./table";
 
 /** "First page" / "Next page" links for keyset pagination, keeping the current filters. */
-export function Pager({ basePath, params, nextCursor }: { basePath: string; params: Record<string, string | undefined>; nextCursor: string | null }) {
+export function Pager({
+  basePath,
+  params,
+  nextCursor,
+}: {
+  basePath: string;
+  params: Record<string, string | undefined>;
+  nextCursor: string | null;
+}) {
   const query = (extra: Record<string, string | undefined>) => {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries({ ...params, ...extra })) if (value) search.set(key, value);

@@ -28,7 +28,10 @@ export function PromotionForm() {
       name: String(data.get("name") ?? "").trim(),
       ...(kind === "percent"
         ? { percentOff: number(data.get("percentOff")) }
-        : { amountOff: Math.round((number(data.get("amountOff")) ?? 0) * 100), currency: String(data.get("currency") ?? "usd").toLowerCase() }),
+        : {
+            amountOff: Math.round((number(data.get("amountOff")) ?? 0) * 100),
+            currency: String(data.get("currency") ?? "usd").toLowerCase(),
+          }),
       duration,
       ...(duration === "repeating" ? { durationInMonths: number(data.get("durationInMonths")) } : {}),
       maxRedemptions: number(data.get("maxRedemptions")),
@@ -77,7 +80,9 @@ export function PromotionForm() {
         <option value="repeating">Several months</option>
         <option value="forever">Forever</option>
       </LabeledSelect>
-      {duration === "repeating" && <LabeledInput label="Months" id="promo-months" name="durationInMonths" type="number" min="1" max="120" defaultValue="3" required />}
+      {duration === "repeating" && (
+        <LabeledInput label="Months" id="promo-months" name="durationInMonths" type="number" min="1" max="120" defaultValue="3" required />
+      )}
       <LabeledInput label="Max redemptions" id="promo-max" name="maxRedemptions" type="number" min="1" placeholder="Unlimited" />
       <LabeledInput label="Expires (UTC, optional)" id="promo-expires" name="expiresAt" type="date" />
       <label className="flex items-center gap-2 text-sm text-gray-700">
@@ -90,7 +95,10 @@ export function PromotionForm() {
       >
         {busy ? "Creating…" : "Create promotion code"}
       </button>
-      <span role="status" className={`text-sm sm:col-span-2 lg:col-span-4 ${status?.error ? "text-red-700 dark:text-red-300" : "text-gray-700"}`}>
+      <span
+        role="status"
+        className={`text-sm sm:col-span-2 lg:col-span-4 ${status?.error ? "text-red-700 dark:text-red-300" : "text-gray-700"}`}
+      >
         {status?.text ?? ""}
       </span>
     </form>

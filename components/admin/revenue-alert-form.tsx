@@ -10,7 +10,19 @@ import { LabeledInput } from "./form-controls";
  * One revenue alert rule's settings, saved through POST /api/billing/admin/alerts. The API checks every
  * field (zod) and answers what is wrong; this form only shapes the values.
  */
-export function RevenueAlertForm({ rule, label, enabled, percent, windowDays }: { rule: string; label: string; enabled: boolean; percent: number; windowDays: number }) {
+export function RevenueAlertForm({
+  rule,
+  label,
+  enabled,
+  percent,
+  windowDays,
+}: {
+  rule: string;
+  label: string;
+  enabled: boolean;
+  percent: number;
+  windowDays: number;
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const id = useId();
@@ -55,8 +67,30 @@ export function RevenueAlertForm({ rule, label, enabled, percent, windowDays }: 
           Enabled
         </label>
       </div>
-      <LabeledInput label="Threshold (%)" id={`${id}-percent`} name="percent" type="number" inputMode="decimal" step="0.01" min="0.01" max="100" defaultValue={percent} required />
-      <LabeledInput label="Window (days)" id={`${id}-window`} name="windowDays" type="number" inputMode="numeric" step="1" min="1" max="90" defaultValue={windowDays} required />
+      <LabeledInput
+        label="Threshold (%)"
+        id={`${id}-percent`}
+        name="percent"
+        type="number"
+        inputMode="decimal"
+        step="0.01"
+        min="0.01"
+        max="100"
+        defaultValue={percent}
+        required
+      />
+      <LabeledInput
+        label="Window (days)"
+        id={`${id}-window`}
+        name="windowDays"
+        type="number"
+        inputMode="numeric"
+        step="1"
+        min="1"
+        max="90"
+        defaultValue={windowDays}
+        required
+      />
       <button
         type="submit"
         disabled={busy || !hydrated}

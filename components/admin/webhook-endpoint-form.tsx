@@ -48,7 +48,15 @@ export function WebhookEndpointForm({ eventTypes }: { eventTypes: readonly strin
         void submit(event.currentTarget);
       }}
     >
-      <LabeledInput label="Endpoint URL" id="endpoint-url" name="url" type="url" required placeholder="https://example.com/billing-events" autoComplete="off" />
+      <LabeledInput
+        label="Endpoint URL"
+        id="endpoint-url"
+        name="url"
+        type="url"
+        required
+        placeholder="https://example.com/billing-events"
+        autoComplete="off"
+      />
       <LabeledInput label="Description" id="endpoint-description" name="description" maxLength={200} placeholder="CRM sync" />
       <fieldset className="sm:col-span-2">
         <legend className="text-sm font-medium text-gray-700">Events</legend>

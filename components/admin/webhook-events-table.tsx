@@ -11,7 +11,11 @@ const STATUS_TONES: Record<string, string> = {
 };
 
 export function WebhookStatus({ status }: { status: string }) {
-  return <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-semibold ${STATUS_TONES[status] ?? STATUS_TONES.ignored}`}>{status}</span>;
+  return (
+    <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-semibold ${STATUS_TONES[status] ?? STATUS_TONES.ignored}`}>
+      {status}
+    </span>
+  );
 }
 
 /**
@@ -28,7 +32,11 @@ function WebhookOutcomeText({ event }: { event: WebhookEventRow }) {
   const outcome = webhookOutcomeText(event);
   if (!outcome) return <span>—</span>;
   return (
-    <span title={outcome.text} data-outcome={outcome.error ? "error" : "note"} className={outcome.error ? "text-red-700 dark:text-red-300" : "text-gray-600"}>
+    <span
+      title={outcome.text}
+      data-outcome={outcome.error ? "error" : "note"}
+      className={outcome.error ? "text-red-700 dark:text-red-300" : "text-gray-600"}
+    >
       {outcome.text}
     </span>
   );

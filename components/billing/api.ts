@@ -26,7 +26,8 @@ export async function callApi<T>(
   try {
     response = await fetch(url, {
       method: init.method ?? "GET",
-      headers: init.body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      headers:
+        init.body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       cache: "no-store",
       credentials: "same-origin",
@@ -34,7 +35,13 @@ export async function callApi<T>(
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === "AbortError") throw error;
-    return { ok: false, status: 0, error: "network_error", message: "Could not reach the server. Check your connection and try again.", details: {} };
+    return {
+      ok: false,
+      status: 0,
+      error: "network_error",
+      message: "Could not reach the server. Check your connection and try again.",
+      details: {},
+    };
   }
   const body: unknown = await response.json().catch(() => null);
   if (response.ok && body !== null) return { ok: true, status: response.status, data: body as T };

@@ -23,7 +23,17 @@ const TAX_ID_TYPES: Array<{ type: string; label: string }> = [
   { type: "jp_cn", label: "Japanese corporate number" },
 ];
 
-type Fields = { name: string; line1: string; line2: string; city: string; postalCode: string; state: string; country: string; taxType: string; taxValue: string };
+type Fields = {
+  name: string;
+  line1: string;
+  line2: string;
+  city: string;
+  postalCode: string;
+  state: string;
+  country: string;
+  taxType: string;
+  taxValue: string;
+};
 const EMPTY: Fields = { name: "", line1: "", line2: "", city: "", postalCode: "", state: "", country: "", taxType: "eu_vat", taxValue: "" };
 
 function fieldsOf(view: BillingDetailsView): Fields {

@@ -73,7 +73,12 @@ export function ChangePlan({
     setError(null);
     setDone(null);
     setBusy("preview");
-    const result = await postApi<PlanChangePreview>("/api/billing/subscription/change", { accountId, plan: target.planId, interval: target.interval, preview: true });
+    const result = await postApi<PlanChangePreview>("/api/billing/subscription/change", {
+      accountId,
+      plan: target.planId,
+      interval: target.interval,
+      preview: true,
+    });
     setBusy(null);
     if (!result.ok) {
       setError(`The change could not be previewed: ${result.message}`);
@@ -86,7 +91,13 @@ export function ChangePlan({
     if (!selected) return;
     setError(null);
     setBusy("apply");
-    const result = await postApi<PlanChangeApplied>("/api/billing/subscription/change", { accountId, plan: selected.planId, interval: selected.interval, preview: false, prorationDate: preview?.prorationDate });
+    const result = await postApi<PlanChangeApplied>("/api/billing/subscription/change", {
+      accountId,
+      plan: selected.planId,
+      interval: selected.interval,
+      preview: false,
+      prorationDate: preview?.prorationDate,
+    });
     setBusy(null);
     if (!result.ok) {
       setError(`The plan was not changed: ${result.message}`);
@@ -97,8 +108,17 @@ export function ChangePlan({
     const target = selected;
     if (kind === "upgrade") setDone({ kind, target, text: `Done: you are now on ${summary.plan.name}.` });
     else if (kind === "downgrade" && summary.pendingChange?.effectiveAt) {
-      setDone({ kind, target, text: `Scheduled: you switch to ${summary.pendingChange.plan.name} on ${formatDate(summary.pendingChange.effectiveAt)}.` });
-    } else setDone({ kind, target, text: `Done: you stay on ${summary.plan.name}${summary.interval ? ` (${intervalLabel(summary.interval).toLowerCase()})` : ""}.` });
+      setDone({
+        kind,
+        target,
+        text: `Scheduled: you switch to ${summary.pendingChange.plan.name} on ${formatDate(summary.pendingChange.effectiveAt)}.`,
+      });
+    } else
+      setDone({
+        kind,
+        target,
+        text: `Done: you stay on ${summary.plan.name}${summary.interval ? ` (${intervalLabel(summary.interval).toLowerCase()})` : ""}.`,
+      });
     setSelected(null);
     setPreview(null);
     startRefresh(() => router.refresh());
@@ -127,7 +147,14 @@ export function ChangePlan({
       )}
       {error && <Alert testId="change-plan-error">{error}</Alert>}
 
-      <PlanOptionsTable options={options} current={current} pending={pending} selected={selected} disabled={disabled} onPreview={(option) => void requestPreview(option)} />
+      <PlanOptionsTable
+        options={options}
+        current={current}
+        pending={pending}
+        selected={selected}
+        disabled={disabled}
+        onPreview={(option) => void requestPreview(option)}
+      />
 
       {busy === "preview" && (
         <p role="status" className="text-sm text-gray-600">

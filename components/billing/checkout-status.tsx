@@ -59,9 +59,12 @@ export function CheckoutStatus({ sessionId, accountId }: { sessionId: string; ac
       polls += 1;
       let result;
       try {
-        result = await callApi<CheckoutStatusResponse>(`/api/billing/checkout/status?${new URLSearchParams({ session_id: sessionId, accountId })}`, {
-          signal: controller.signal,
-        });
+        result = await callApi<CheckoutStatusResponse>(
+          `/api/billing/checkout/status?${new URLSearchParams({ session_id: sessionId, accountId })}`,
+          {
+            signal: controller.signal,
+          },
+        );
       } catch {
         return; // aborted: the component unmounted
       }
@@ -99,11 +102,20 @@ export function CheckoutStatus({ sessionId, accountId }: { sessionId: string; ac
           <span aria-hidden="true" className="h-5 w-5 animate-spin rounded-full border-2 border-brand-600 border-t-transparent" />
           <h1 className="text-2xl font-semibold">Confirming your payment…</h1>
         </div>
-        <p className="text-gray-600">We are waiting for Stripe to confirm your checkout. This usually takes a few seconds; please keep this page open.</p>
+        <p className="text-gray-600">
+          We are waiting for Stripe to confirm your checkout. This usually takes a few seconds; please keep this page open.
+        </p>
         {view.slow && (
           <p className="text-gray-600">
-            This is taking longer than usual. If Stripe took your payment, your plan will update as soon as the confirmation arrives; you can
-            also check your <Link href="/billing" className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300">billing page</Link> later.
+            This is taking longer than usual. If Stripe took your payment, your plan will update as soon as the confirmation arrives; you
+            can also check your{" "}
+            <Link
+              href="/billing"
+              className="font-medium text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-300"
+            >
+              billing page
+            </Link>{" "}
+            later.
           </p>
         )}
         {view.outage && (
@@ -150,7 +162,9 @@ export function CheckoutStatus({ sessionId, accountId }: { sessionId: string; ac
     return (
       <div role="status" data-testid="checkout-expired" className="space-y-4">
         <h1 className="text-2xl font-semibold">This checkout has expired</h1>
-        <p className="text-gray-600">The checkout session timed out before payment, so nothing was charged. You can start again from the pricing page.</p>
+        <p className="text-gray-600">
+          The checkout session timed out before payment, so nothing was charged. You can start again from the pricing page.
+        </p>
         <Link href="/pricing" className={linkClass}>
           Back to pricing
         </Link>
@@ -166,10 +180,14 @@ export function CheckoutStatus({ sessionId, accountId }: { sessionId: string; ac
           Stripe has not received a payment for this checkout yet, so nothing was charged. If you just paid in another tab, check again.
         </p>
         <div className="flex flex-wrap gap-3">
-          <button type="button" className={linkClass} onClick={() => {
-            setView({ kind: "confirming", slow: false, outage: null });
-            setAttempt((n) => n + 1);
-          }}>
+          <button
+            type="button"
+            className={linkClass}
+            onClick={() => {
+              setView({ kind: "confirming", slow: false, outage: null });
+              setAttempt((n) => n + 1);
+            }}
+          >
             Check again
           </button>
           <Link href="/pricing" className={secondaryLinkClass}>

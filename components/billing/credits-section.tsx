@@ -32,7 +32,9 @@ export function CreditsSection({ accountId, credits, canManage }: { accountId: s
           <h2 id="credits-heading" className="text-lg font-semibold">
             Prepaid credits
           </h2>
-          <p className="mt-1 text-sm text-gray-600">Used once your plan&apos;s included amount runs out. Credits never expire and stay when you change plans.</p>
+          <p className="mt-1 text-sm text-gray-600">
+            Used once your plan&apos;s included amount runs out. Credits never expire and stay when you change plans.
+          </p>
         </div>
         {credits.map((meter) => (
           <MeterCreditsView key={meter.meter} accountId={accountId} credits={meter} canManage={canManage} />
@@ -67,7 +69,9 @@ function MeterCreditsView({ accountId, credits, canManage }: { accountId: string
   async function saveAutoTopUp(enabled: boolean) {
     setBusy(true);
     setStatus(null);
-    const body = enabled ? { enabled, threshold: Number(threshold), pack: autoPack, meter: credits.meter, accountId } : { enabled, meter: credits.meter, accountId };
+    const body = enabled
+      ? { enabled, threshold: Number(threshold), pack: autoPack, meter: credits.meter, accountId }
+      : { enabled, meter: credits.meter, accountId };
     const result = await postApi("/api/billing/credits/auto-top-up", body);
     setBusy(false);
     if (!result.ok) {
@@ -88,10 +92,7 @@ function MeterCreditsView({ accountId, credits, canManage }: { accountId: string
         </strong>{" "}
         {credits.unit} prepaid
         {credits.autoTopUp.enabled && credits.autoTopUp.threshold !== null && (
-          <span className="text-gray-600">
-            {" "}
-            · auto top-up below {number(credits.autoTopUp.threshold)}
-          </span>
+          <span className="text-gray-600"> · auto top-up below {number(credits.autoTopUp.threshold)}</span>
         )}
       </p>
       {last && (last.status === "failed" || last.status === "abandoned") && (
@@ -111,7 +112,12 @@ function MeterCreditsView({ accountId, credits, canManage }: { accountId: string
         <div className="flex flex-wrap items-end gap-3">
           <label className="text-sm" htmlFor={`${id}-pack`}>
             <span className="block text-gray-700">Top up</span>
-            <select id={`${id}-pack`} className="mt-1 rounded border border-gray-300 px-2 py-1" value={pack} onChange={(e) => setPack(e.target.value)}>
+            <select
+              id={`${id}-pack`}
+              className="mt-1 rounded border border-gray-300 px-2 py-1"
+              value={pack}
+              onChange={(e) => setPack(e.target.value)}
+            >
               {credits.packs.map((p) => (
                 <option key={p.id} value={p.id}>
                   {number(p.units)} {credits.unit} for {formatMoney(p.amount, p.currency)}
@@ -140,7 +146,12 @@ function MeterCreditsView({ accountId, credits, canManage }: { accountId: string
           </label>
           <label htmlFor={`${id}-auto-pack`}>
             <span className="block text-gray-700">buy</span>
-            <select id={`${id}-auto-pack`} className="mt-1 rounded border border-gray-300 px-2 py-1" value={autoPack} onChange={(e) => setAutoPack(e.target.value)}>
+            <select
+              id={`${id}-auto-pack`}
+              className="mt-1 rounded border border-gray-300 px-2 py-1"
+              value={autoPack}
+              onChange={(e) => setAutoPack(e.target.value)}
+            >
               {credits.packs.map((p) => (
                 <option key={p.id} value={p.id}>
                   {number(p.units)} {credits.unit} ({formatMoney(p.amount, p.currency)})
@@ -152,7 +163,12 @@ function MeterCreditsView({ accountId, credits, canManage }: { accountId: string
             {credits.autoTopUp.enabled ? "Save auto top-up" : "Turn on auto top-up"}
           </Button>
           {credits.autoTopUp.enabled && (
-            <Button type="button" className="bg-white text-gray-800 ring-1 ring-gray-300" disabled={!hydrated || busy} onClick={() => saveAutoTopUp(false)}>
+            <Button
+              type="button"
+              className="bg-white text-gray-800 ring-1 ring-gray-300"
+              disabled={!hydrated || busy}
+              onClick={() => saveAutoTopUp(false)}
+            >
               Turn off
             </Button>
           )}

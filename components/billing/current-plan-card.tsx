@@ -23,8 +23,13 @@ export function CurrentPlanCard({ accountId, overview }: { accountId: string; ov
   const pending = summary.pendingChange;
   const pastDue = inGroup(PAYMENT_FAILED, summary.status);
   // A live subscription set to end is badged as such, not "Active" (the admin pages say the same).
-  const badgeStatus = cancelsAt && (summary.status === SUBSCRIPTION_STATUS.active || summary.status === SUBSCRIPTION_STATUS.trialing) ? "canceling" : summary.status;
-  const fix = canManage ? "Update your payment method in Manage billing" : "An owner or admin of this organization can update the payment method";
+  const badgeStatus =
+    cancelsAt && (summary.status === SUBSCRIPTION_STATUS.active || summary.status === SUBSCRIPTION_STATUS.trialing)
+      ? "canceling"
+      : summary.status;
+  const fix = canManage
+    ? "Update your payment method in Manage billing"
+    : "An owner or admin of this organization can update the payment method";
 
   return (
     <Card className="space-y-5">
@@ -91,12 +96,14 @@ export function CurrentPlanCard({ accountId, overview }: { accountId: string; ov
       )}
       {pastDue && !summary.gracePeriodEndsAt && (
         <Alert testId="payment-failed">
-          The subscription payment failed and the grace period is over, so the account is on the {summary.plan.name} plan. {fix} to restore it.
+          The subscription payment failed and the grace period is over, so the account is on the {summary.plan.name} plan. {fix} to restore
+          it.
         </Alert>
       )}
       {summary.status === SUBSCRIPTION_STATUS.incomplete && (
         <Alert testId="payment-incomplete">
-          The first payment has not gone through yet. {canManage ? "Complete it in Manage billing." : "An owner or admin of this organization can complete it."}
+          The first payment has not gone through yet.{" "}
+          {canManage ? "Complete it in Manage billing." : "An owner or admin of this organization can complete it."}
         </Alert>
       )}
       {pending && (

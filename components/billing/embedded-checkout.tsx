@@ -29,7 +29,15 @@ let previous: Promise<unknown> = Promise.resolve();
  * secret, mounted here. With the emulator, its stand-in for Stripe.js is loaded first and `loadStripe` picks it up.
  * On completion Stripe sends the whole page to the session's return URL, the success page.
  */
-export function EmbeddedCheckout({ clientSecret, publishableKey, stripeJsUrl }: { clientSecret: string; publishableKey: string; stripeJsUrl: string | null }) {
+export function EmbeddedCheckout({
+  clientSecret,
+  publishableKey,
+  stripeJsUrl,
+}: {
+  clientSecret: string;
+  publishableKey: string;
+  stripeJsUrl: string | null;
+}) {
   const container = useRef<HTMLDivElement>(null);
   const [failed, setFailed] = useState(false);
 
@@ -63,9 +71,7 @@ export function EmbeddedCheckout({ clientSecret, publishableKey, stripeJsUrl }: 
   return (
     <div className="space-y-3">
       {failed && (
-        <Alert testId="embedded-checkout-error">
-          Checkout could not be loaded. Nothing was charged. Reload the page to try again.
-        </Alert>
+        <Alert testId="embedded-checkout-error">Checkout could not be loaded. Nothing was charged. Reload the page to try again.</Alert>
       )}
       <div ref={container} id="checkout" data-testid="embedded-checkout" className="min-h-96 rounded-lg border border-gray-200 bg-white" />
     </div>

@@ -18,7 +18,15 @@ const STATUS_TONES: Record<string, string> = {
 };
 
 /** The first page comes from the server; "Load more" follows the API's keyset cursor. */
-export function InvoiceTable({ accountId, initial, initialCursor }: { accountId: string; initial: InvoiceView[]; initialCursor: string | null }) {
+export function InvoiceTable({
+  accountId,
+  initial,
+  initialCursor,
+}: {
+  accountId: string;
+  initial: InvoiceView[];
+  initialCursor: string | null;
+}) {
   const [invoices, setInvoices] = useState(initial);
   const [cursor, setCursor] = useState(initialCursor);
   const [loading, setLoading] = useState(false);
@@ -91,7 +99,9 @@ export function InvoiceTable({ accountId, initial, initialCursor }: { accountId:
                     <InvoiceTaxCell taxes={invoice.taxes ?? []} customerTaxIds={invoice.customerTaxIds ?? []} currency={invoice.currency} />
                   </td>
                   <td className="py-2 pr-4">
-                    <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_TONES[invoice.status] ?? "bg-gray-100 text-gray-700"}`}>
+                    <span
+                      className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_TONES[invoice.status] ?? "bg-gray-100 text-gray-700"}`}
+                    >
                       {invoiceStatusLabel(invoice.status)}
                     </span>
                   </td>

@@ -46,7 +46,8 @@ export function PlanChangePreviewPanel({
         {preview.kind === "upgrade" &&
           `${current && planChangeLabel(current, selectedOption).startsWith("Downgrade") ? "Switch" : "Upgrade"} to ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
         {preview.kind === "downgrade" && `Switch to ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
-        {preview.kind === "cancel_pending_change" && `Stay on ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
+        {preview.kind === "cancel_pending_change" &&
+          `Stay on ${selectedOption.planName} (${intervalLabel(selectedOption.interval).toLowerCase()})`}
       </h3>
       {current && preview.kind !== "cancel_pending_change" && (
         <PlanDifferenceNote

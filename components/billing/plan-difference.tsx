@@ -35,7 +35,9 @@ export function PlanDifferenceNote({
             ))}
           </ul>
           <p className="mt-1 text-gray-700" data-testid="plan-losses-when">
-            {startsNow ? `${fromPlanName}'s features end as soon as you confirm.` : `You keep ${fromPlanName}'s features until the change takes effect.`}
+            {startsNow
+              ? `${fromPlanName}'s features end as soon as you confirm.`
+              : `You keep ${fromPlanName}'s features until the change takes effect.`}
           </p>
         </div>
       )}

@@ -46,7 +46,12 @@ export function PlanOptionsTable({
               </th>
               {(["month", "year"] as const).map((interval) => {
                 const option = options.find((o) => o.planId === planId && o.interval === interval);
-                if (!option) return <td key={interval} className="py-3 pr-4 text-gray-500">—</td>;
+                if (!option)
+                  return (
+                    <td key={interval} className="py-3 pr-4 text-gray-500">
+                      —
+                    </td>
+                  );
                 const isCurrent = same(option, current);
                 const isPending = same(option, pending);
                 const name = `${planName} ${interval === "month" ? "monthly" : "yearly"}`;
@@ -61,7 +66,9 @@ export function PlanOptionsTable({
                         <span className="rounded-full bg-gray-100 px-2 py-0.5 text-xs font-medium text-gray-700">Current plan</span>
                       )}
                       {isPending && (
-                        <span className="rounded-full bg-blue-100 px-2 py-0.5 text-xs font-medium text-blue-800 dark:bg-blue-950 dark:text-blue-200">Scheduled</span>
+                        <span className="rounded-full bg-blue-100 px-2 py-0.5 text-xs font-medium text-blue-800 dark:bg-blue-950 dark:text-blue-200">
+                          Scheduled
+                        </span>
                       )}
                       {isCurrent && pending && (
                         <button

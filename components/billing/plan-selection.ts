@@ -12,4 +12,5 @@ export interface PlanOption {
 /** A plan at an interval: the current one, a scheduled one, or the one being previewed. */
 export type Selection = { planId: string; interval: BillingInterval };
 
-export const sameSelection = (a: Selection | null, b: Selection | null) => Boolean(a && b && a.planId === b.planId && a.interval === b.interval);
+export const sameSelection = (a: Selection | null, b: Selection | null) =>
+  Boolean(a && b && a.planId === b.planId && a.interval === b.interval);

@@ -15,7 +15,15 @@ const isoOf = (seconds: number | null) => (seconds === null ? null : new Date(se
  * The subscription's active discounts, Stripe's preview of the next invoice, and (for owners and
  * admins with a live subscription) a small form that applies a promotion code from the next invoice.
  */
-export function PromotionSection({ accountId, discounts, canApply }: { accountId: string; discounts: SubscriptionDiscounts | null; canApply: boolean }) {
+export function PromotionSection({
+  accountId,
+  discounts,
+  canApply,
+}: {
+  accountId: string;
+  discounts: SubscriptionDiscounts | null;
+  canApply: boolean;
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const id = useId();
@@ -59,11 +67,14 @@ export function PromotionSection({ accountId, discounts, canApply }: { accountId
             ))}
           </ul>
         ) : (
-          <p className="text-sm text-gray-600">{discounts ? "No discount is active." : "Discounts and the next invoice cannot be read from Stripe right now."}</p>
+          <p className="text-sm text-gray-600">
+            {discounts ? "No discount is active." : "Discounts and the next invoice cannot be read from Stripe right now."}
+          </p>
         )}
         {next && (
           <p className="text-sm text-gray-700" data-testid="next-invoice">
-            Next invoice{next.date !== null && (
+            Next invoice
+            {next.date !== null && (
               <>
                 {" "}
                 on <LocalTime value={isoOf(next.date)} style="date" />

@@ -30,7 +30,10 @@ export function SpendCapSection({ accountId, spendCap, admin = false }: { accoun
       setStatus({ error: true, text: result.message });
       return;
     }
-    setStatus({ error: false, text: capCents === null ? "Spend cap removed." : `Spend cap set to ${formatMoney(capCents, spendCap.currency)} a month.` });
+    setStatus({
+      error: false,
+      text: capCents === null ? "Spend cap removed." : `Spend cap set to ${formatMoney(capCents, spendCap.currency)} a month.`,
+    });
     if (capCents === null) setAmount("");
     router.refresh();
   }
@@ -52,12 +55,14 @@ export function SpendCapSection({ accountId, spendCap, admin = false }: { accoun
           Spend cap
         </h2>
         <p className="text-sm text-gray-600">
-          A monthly ceiling on usage billed past your plan&apos;s included amount ({spendCap.meters.map((m) => m.label).join(", ")}). At the cap, billed usage is
-          refused until the period resets; you are warned at 80 %.
+          A monthly ceiling on usage billed past your plan&apos;s included amount ({spendCap.meters.map((m) => m.label).join(", ")}). At the
+          cap, billed usage is refused until the period resets; you are warned at 80 %.
         </p>
         <p className="text-sm text-gray-700" data-testid="spend-cap-status">
-          {spendCap.capCents === null ? "No cap: overage is billed in full." : `Cap: ${formatMoney(spendCap.capCents, spendCap.currency)} a month.`} Billed so far this
-          period: {formatMoney(spendCap.spentCents, spendCap.currency)}.
+          {spendCap.capCents === null
+            ? "No cap: overage is billed in full."
+            : `Cap: ${formatMoney(spendCap.capCents, spendCap.currency)} a month.`}{" "}
+          Billed so far this period: {formatMoney(spendCap.spentCents, spendCap.currency)}.
         </p>
         <form onSubmit={submit} className="flex flex-wrap items-end gap-3">
           <div className="w-40">
@@ -74,7 +79,13 @@ export function SpendCapSection({ accountId, spendCap, admin = false }: { accoun
             Save cap
           </Button>
           {spendCap.capCents !== null && (
-            <button type="button" className="text-sm font-medium underline" disabled={busy} onClick={() => void save(null)} data-testid="spend-cap-clear">
+            <button
+              type="button"
+              className="text-sm font-medium underline"
+              disabled={busy}
+              onClick={() => void save(null)}
+              data-testid="spend-cap-clear"
+            >
               Remove cap
             </button>
           )}

@@ -27,7 +27,8 @@ export function StatusBadge({ status, cancelsAt = null }: { status: string; canc
     >
       {status === "canceling" && cancelsAt ? (
         <>
-          Cancels&nbsp;<LocalTime value={cancelsAt} style="date" />
+          Cancels&nbsp;
+          <LocalTime value={cancelsAt} style="date" />
         </>
       ) : (
         subscriptionStatusLabel(status)

@@ -89,7 +89,11 @@ export function SubscriptionActions({
         )}
       </div>
       {canCancel && confirmingCancel && (
-        <div role="group" aria-labelledby="cancel-confirm-text" className="space-y-3 rounded-md border border-amber-200 bg-amber-50 p-4 text-sm dark:border-amber-900 dark:bg-amber-950">
+        <div
+          role="group"
+          aria-labelledby="cancel-confirm-text"
+          className="space-y-3 rounded-md border border-amber-200 bg-amber-50 p-4 text-sm dark:border-amber-900 dark:bg-amber-950"
+        >
           <p id="cancel-confirm-text" className="text-amber-900 dark:text-amber-200">
             {accessEndsOn
               ? `You keep ${planName} until ${accessEndsOn}, then move to Free. You will not be charged again.`

@@ -25,7 +25,15 @@ export function visibleTaxLines(taxes: InvoiceTaxLine[], currency: string): stri
 export const taxIdLabel = (taxId: CustomerTaxId) => `${taxId.type.replace(/_/g, " ").toUpperCase()} ${taxId.value}`;
 
 /** An invoice's tax cell: its tax lines and the customer's tax IDs it carries; "—" without tax. */
-export function InvoiceTaxCell({ taxes, customerTaxIds, currency }: { taxes: InvoiceTaxLine[]; customerTaxIds: CustomerTaxId[]; currency: string }) {
+export function InvoiceTaxCell({
+  taxes,
+  customerTaxIds,
+  currency,
+}: {
+  taxes: InvoiceTaxLine[];
+  customerTaxIds: CustomerTaxId[];
+  currency: string;
+}) {
   const lines = visibleTaxLines(taxes, currency);
   if (lines.length === 0 && customerTaxIds.length === 0) return <span className="text-gray-500">—</span>;
   return (

@@ -66,7 +66,12 @@ export function InviteForm({ viewer, onInvited }: { viewer: OrganizationViewer; 
           <label htmlFor="invite-role" className="block text-sm font-medium text-gray-700">
             Role
           </label>
-          <select id="invite-role" value={role} onChange={(e) => setRole(e.target.value as MembershipRole)} className="rounded-md border border-gray-300 bg-surface px-2 py-1.5 text-sm">
+          <select
+            id="invite-role"
+            value={role}
+            onChange={(e) => setRole(e.target.value as MembershipRole)}
+            className="rounded-md border border-gray-300 bg-surface px-2 py-1.5 text-sm"
+          >
             {assignableRoles(viewer.role).map((r) => (
               <option key={r} value={r}>
                 {ROLE_LABELS[r]}
@@ -82,11 +87,14 @@ export function InviteForm({ viewer, onInvited }: { viewer: OrganizationViewer; 
       {created && (
         <Alert tone="success" testId="invitation-created">
           <p>
-            We emailed an invitation to <strong>{created.email}</strong> as {ROLE_LABELS[created.role].toLowerCase()}. You can also send them this link; it
-            works once, for that address, for 7 days.
+            We emailed an invitation to <strong>{created.email}</strong> as {ROLE_LABELS[created.role].toLowerCase()}. You can also send
+            them this link; it works once, for that address, for 7 days.
           </p>
           <div className="mt-2 flex flex-wrap items-center gap-2">
-            <code className="min-w-0 flex-1 basis-64 break-all rounded border border-gray-300 bg-surface px-2 py-1 font-mono text-xs text-gray-900" data-testid="invitation-link">
+            <code
+              className="min-w-0 flex-1 basis-64 break-all rounded border border-gray-300 bg-surface px-2 py-1 font-mono text-xs text-gray-900"
+              data-testid="invitation-link"
+            >
               {created.acceptUrl}
             </code>
             <button type="button" onClick={() => void copyLink()} className={secondaryButton}>

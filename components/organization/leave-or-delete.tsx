@@ -20,7 +20,8 @@ const COPY: Record<Action, { button: string; confirm: (org: string) => string; g
   },
   delete: {
     button: "Delete organization",
-    confirm: (org) => `${org}, its members, usage and API keys are deleted for good. A live subscription must be cancelled and ended first.`,
+    confirm: (org) =>
+      `${org}, its members, usage and API keys are deleted for good. A live subscription must be cancelled and ended first.`,
     go: "Delete for good",
     busy: "Deleting…",
   },
@@ -56,7 +57,11 @@ export function LeaveOrDelete({ viewer }: { viewer: OrganizationViewer }) {
       {actions.map((action) => (
         <div key={action} className="space-y-2">
           {confirming === action ? (
-            <div role="group" aria-labelledby={`${action}-confirm-text`} className="space-y-3 rounded-md border border-red-200 bg-red-50 p-4 text-sm dark:border-red-900 dark:bg-red-950">
+            <div
+              role="group"
+              aria-labelledby={`${action}-confirm-text`}
+              className="space-y-3 rounded-md border border-red-200 bg-red-50 p-4 text-sm dark:border-red-900 dark:bg-red-950"
+            >
               <p id={`${action}-confirm-text`} className="text-red-900 dark:text-red-200">
                 {COPY[action].confirm(viewer.orgName)}
               </p>

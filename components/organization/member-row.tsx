@@ -74,7 +74,13 @@ export function MemberRow({ member, viewer, onChanged }: { member: MemberView; v
               </button>
             )}
             {!self && !confirming && (
-              <button type="button" className={secondaryButton} disabled={busy || !hydrated} onClick={() => setConfirming(true)} aria-label={`Remove ${who}`}>
+              <button
+                type="button"
+                className={secondaryButton}
+                disabled={busy || !hydrated}
+                onClick={() => setConfirming(true)}
+                aria-label={`Remove ${who}`}
+              >
                 Remove
               </button>
             )}
@@ -88,7 +94,13 @@ export function MemberRow({ member, viewer, onChanged }: { member: MemberView; v
       {confirming && (
         <div role="group" aria-label={`Remove ${who}?`} className="flex flex-wrap items-center gap-2 text-sm">
           <span className="text-gray-700">{who} loses access to this organization at once.</span>
-          <button type="button" autoFocus className="rounded-md bg-red-700 px-3 py-1 text-xs font-medium text-white hover:bg-red-800 disabled:opacity-60" disabled={busy} onClick={() => void remove()}>
+          <button
+            type="button"
+            autoFocus
+            className="rounded-md bg-red-700 px-3 py-1 text-xs font-medium text-white hover:bg-red-800 disabled:opacity-60"
+            disabled={busy}
+            onClick={() => void remove()}
+          >
             Remove member
           </button>
           <button type="button" className={secondaryButton} disabled={busy} onClick={() => setConfirming(false)}>

@@ -31,6 +31,8 @@ export interface OrganizationViewer {
 export const ROLE_LABELS: Record<MembershipRole, string> = { owner: "Owner", admin: "Admin", member: "Member" };
 
 /** The roles `actor` may give: only an owner makes owners. */
-export const assignableRoles = (actor: MembershipRole): MembershipRole[] => (actor === "owner" ? ["owner", "admin", "member"] : ["admin", "member"]);
+export const assignableRoles = (actor: MembershipRole): MembershipRole[] =>
+  actor === "owner" ? ["owner", "admin", "member"] : ["admin", "member"];
 
-export const orgPath = (orgId: string, ...rest: string[]) => ["/api/orgs", encodeURIComponent(orgId), ...rest.map(encodeURIComponent)].join("/");
+export const orgPath = (orgId: string, ...rest: string[]) =>
+  ["/api/orgs", encodeURIComponent(orgId), ...rest.map(encodeURIComponent)].join("/");

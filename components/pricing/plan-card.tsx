@@ -63,7 +63,9 @@ export function PlanCard({
           <>
             <p>
               <span className="text-3xl font-bold">{formatMoney(price.amount, price.currency, { trimZeros: true })}</span>
-              <span className="text-gray-600">{plan.seats ? " per seat" : ""} /{interval}</span>
+              <span className="text-gray-600">
+                {plan.seats ? " per seat" : ""} /{interval}
+              </span>
             </p>
             {interval === "year" && plan.prices && (
               <p className="text-sm text-gray-600">
@@ -84,7 +86,10 @@ export function PlanCard({
           </p>
         )}
         {plan.trialDays > 0 && !viewer.trialUsed && (
-          <p className="mt-1 inline-block rounded-full bg-green-100 px-2 py-0.5 text-xs font-semibold text-green-800" data-testid={`plan-trial-${plan.id}`}>
+          <p
+            className="mt-1 inline-block rounded-full bg-green-100 px-2 py-0.5 text-xs font-semibold text-green-800"
+            data-testid={`plan-trial-${plan.id}`}
+          >
             {plan.trialDays}-day free trial
           </p>
         )}

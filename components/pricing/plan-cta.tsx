@@ -30,8 +30,10 @@ export function PlanCta({
   /** Starts the plan's card-less trial (offered to a signed-in viewer who never had a trial). */
   onStartTrial?: () => void;
 }) {
-  const secondary = "inline-flex w-full items-center justify-center rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-100";
-  const primary = "inline-flex w-full items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700";
+  const secondary =
+    "inline-flex w-full items-center justify-center rounded-md border border-gray-300 px-4 py-2 text-sm font-medium hover:bg-gray-100";
+  const primary =
+    "inline-flex w-full items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700";
 
   if (plan.contactSales) {
     const href = `mailto:${salesEmail}?subject=${encodeURIComponent(`${plan.name} plan`)}`;
@@ -59,7 +61,11 @@ export function PlanCta({
   }
   if (viewer.hasSubscription && viewer.account?.canManage === false) {
     // A member of the selected organization: its owners and admins change its plan.
-    return <p className="py-2 text-center text-sm text-gray-600">{isCurrent ? "The organization's plan" : "Owners and admins change the plan"}</p>;
+    return (
+      <p className="py-2 text-center text-sm text-gray-600">
+        {isCurrent ? "The organization's plan" : "Owners and admins change the plan"}
+      </p>
+    );
   }
   if (viewer.hasSubscription) {
     return isCurrent ? (
@@ -79,13 +85,17 @@ export function PlanCta({
         {pending ? "Redirecting to checkout…" : `Choose ${plan.name}`}
       </Button>
       {plan.trialWithoutCard && viewer.signedIn && !viewer.trialUsed && onStartTrial && (
-        <button type="button" className={secondary} onClick={onStartTrial} disabled={disabled || unavailable} data-testid={`start-trial-${plan.id}`}>
+        <button
+          type="button"
+          className={secondary}
+          onClick={onStartTrial}
+          disabled={disabled || unavailable}
+          data-testid={`start-trial-${plan.id}`}
+        >
           Start {plan.trialDays}-day trial, no card
         </button>
       )}
-      {paymentsEnabled && !priceAvailable && (
-        <p className="text-center text-xs text-gray-600">Not available for purchase right now.</p>
-      )}
+      {paymentsEnabled && !priceAvailable && <p className="text-center text-xs text-gray-600">Not available for purchase right now.</p>}
     </div>
   );
 }

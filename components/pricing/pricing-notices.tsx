@@ -57,7 +57,10 @@ export function PricingNotices({
       )}
       {viewer.hasSubscription && viewer.account?.canManage !== false && (
         <Alert tone="info" testId="subscribed-notice">
-          {viewer.account?.kind === "organization" ? `${viewer.account.name} already has a subscription.` : "You already have a subscription."} Upgrades, downgrades and cancellation are on your{" "}
+          {viewer.account?.kind === "organization"
+            ? `${viewer.account.name} already has a subscription.`
+            : "You already have a subscription."}{" "}
+          Upgrades, downgrades and cancellation are on your{" "}
           <Link href={CHANGE_PLAN_PATH} className="font-medium underline">
             Billing page
           </Link>

@@ -57,7 +57,6 @@ export function PricingPlans({
   const [interval, setBillingInterval] = useState<BillingInterval>(initialInterval);
   const { pendingPlan, notice, choose, startTrial } = usePlanPurchase({ viewer, offer, interval });
 
-
   const currency = plans.find((p) => p.prices)?.prices?.month.currency ?? "usd";
   const savingLabels = plans.flatMap((p) => {
     const label = p.prices ? savingsLabel(yearlySavings(p.prices.month.amount, p.prices.year.amount)) : null;
@@ -67,7 +66,12 @@ export function PricingPlans({
   const resumePlan = plans.find((p) => p.id === resumePlanId && p.purchasable) ?? null;
   // Back from sign-up or sign-in with a plan chosen: go straight on to Checkout, no second click.
   const continueToCheckout = Boolean(
-    resumePlan && viewer.signedIn && viewer.account?.canManage !== false && !viewer.hasSubscription && paymentsEnabled && resumePlan.prices?.[interval].available,
+    resumePlan &&
+    viewer.signedIn &&
+    viewer.account?.canManage !== false &&
+    !viewer.hasSubscription &&
+    paymentsEnabled &&
+    resumePlan.prices?.[interval].available,
   );
   const continued = useRef(false);
   const startResumedCheckout = useEffectEvent(() => {

@@ -29,7 +29,15 @@ export const checkoutUiQuery = () => {
  * first), `startTrial` starts a card-less trial; `pendingPlan` is the plan whose button is busy and
  * `notice` says why nothing happened.
  */
-export function usePlanPurchase({ viewer, offer, interval }: { viewer: PricingViewer; offer: OfferView | null; interval: BillingInterval }) {
+export function usePlanPurchase({
+  viewer,
+  offer,
+  interval,
+}: {
+  viewer: PricingViewer;
+  offer: OfferView | null;
+  interval: BillingInterval;
+}) {
   const router = useRouter();
   const [pendingPlan, setPendingPlan] = useState<string | null>(null);
   const [notice, setNotice] = useState<PurchaseNotice | null>(null);
@@ -43,7 +51,6 @@ export function usePlanPurchase({ viewer, offer, interval }: { viewer: PricingVi
     window.addEventListener("pageshow", onPageShow);
     return () => window.removeEventListener("pageshow", onPageShow);
   }, []);
-
 
   async function choose(plan: PlanView) {
     setNotice(null);
@@ -85,7 +92,10 @@ export function usePlanPurchase({ viewer, offer, interval }: { viewer: PricingVi
       return;
     }
     if (result.error === "payments_not_configured") {
-      setNotice({ tone: "error", message: "Payments are not configured on this server, so plans cannot be bought right now. Nothing was charged." });
+      setNotice({
+        tone: "error",
+        message: "Payments are not configured on this server, so plans cannot be bought right now. Nothing was charged.",
+      });
       return;
     }
     if (result.error === "invalid_promotion_code") {

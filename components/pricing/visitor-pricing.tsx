@@ -8,7 +8,14 @@ import type { BillingInterval } from "@/lib/billing/plans";
 import { PricingPlans, type PricingViewer } from "./pricing-plans";
 import { inGroup, NOT_ENDED } from "@/lib/billing/subscription-status";
 
-const SIGNED_OUT: PricingViewer = { signedIn: false, currentPlanId: null, currentInterval: null, hasSubscription: false, trialUsed: false, account: null };
+const SIGNED_OUT: PricingViewer = {
+  signedIn: false,
+  currentPlanId: null,
+  currentInterval: null,
+  hasSubscription: false,
+  trialUsed: false,
+  account: null,
+};
 
 const noSubscription = () => () => {};
 
@@ -26,7 +33,11 @@ export function VisitorPricing(props: Props) {
   // signed-in member to sign-up.
   const [known, setKnown] = useState(false);
   // The query string is only known in the browser; the static HTML renders the defaults.
-  const search = useSyncExternalStore(noSubscription, () => window.location.search, () => "");
+  const search = useSyncExternalStore(
+    noSubscription,
+    () => window.location.search,
+    () => "",
+  );
   const params = new URLSearchParams(search);
   const interval: BillingInterval = params.get("interval") === "year" ? "year" : "month";
   const planId = params.get("plan");
@@ -58,7 +69,13 @@ export function VisitorPricing(props: Props) {
           currentInterval: summary.interval,
           hasSubscription: summary.provider === "stripe" && inGroup(NOT_ENDED, summary.status),
           trialUsed: summary.trialUsed,
-          account: { id: current.id, kind: current.kind, name: current.name, canManage: current.canManage, personalId: personal?.id ?? null },
+          account: {
+            id: current.id,
+            kind: current.kind,
+            name: current.name,
+            canManage: current.canManage,
+            personalId: personal?.id ?? null,
+          },
         });
         setKnown(true);
       })

@@ -24,7 +24,11 @@ export function UsageAlertBanner() {
     hasSession(controller.signal)
       .then(async (signedIn) => {
         if (!signedIn) return setAlerts([]);
-        const res = await fetch("/api/billing/usage-alerts", { cache: "no-store", signal: controller.signal, headers: { accept: "application/json" } });
+        const res = await fetch("/api/billing/usage-alerts", {
+          cache: "no-store",
+          signal: controller.signal,
+          headers: { accept: "application/json" },
+        });
         setAlerts(res.ok ? ((await res.json()) as { alerts: ActiveUsageAlert[] }).alerts : []);
       })
       .catch(() => undefined);
@@ -61,14 +65,19 @@ export function UsageAlertBanner() {
         >
           <p>
             {alert.accountKind === "organization" && <strong className="font-medium">{alert.accountName}: </strong>}
-            {alert.label}: {alert.threshold >= 100 ? `all ${fmt(alert.limit)}` : `${alert.threshold}% of the ${fmt(alert.limit)}`} of this period used; the
-            counter resets on {formatDate(alert.resetsAt)}.
+            {alert.label}: {alert.threshold >= 100 ? `all ${fmt(alert.limit)}` : `${alert.threshold}% of the ${fmt(alert.limit)}`} of this
+            period used; the counter resets on {formatDate(alert.resetsAt)}.
           </p>
           <span className="flex gap-3">
             <button type="button" onClick={() => upgrade(alert)} className="font-medium underline">
               Upgrade
             </button>
-            <button type="button" onClick={() => void dismiss(alert)} className="underline" aria-label={`Dismiss the ${alert.label} warning`}>
+            <button
+              type="button"
+              onClick={() => void dismiss(alert)}
+              className="underline"
+              aria-label={`Dismiss the ${alert.label} warning`}
+            >
               Dismiss
             </button>
           </span>

@@ -30,7 +30,10 @@ export function UsageSection({ overview }: { overview: UsageOverview }) {
                 <p className="mt-1 text-xs text-gray-600" data-testid={`meter-${m.id}-windows`}>
                   {m.windows
                     .filter((w) => w.window !== "period")
-                    .map((w) => `${w.window === "day" ? "Today (UTC)" : "This hour (UTC)"}: ${w.used.toLocaleString("en-US")} of ${(w.limit ?? 0).toLocaleString("en-US")}`)
+                    .map(
+                      (w) =>
+                        `${w.window === "day" ? "Today (UTC)" : "This hour (UTC)"}: ${w.used.toLocaleString("en-US")} of ${(w.limit ?? 0).toLocaleString("en-US")}`,
+                    )
                     .join(" · ")}
                 </p>
               )}

@@ -31,7 +31,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * one of the user's accounts (stale after leaving an organization, forged, malformed) falls back to
  * the personal account, whose id is the user's id.
  */
-export async function getAccountContext(user: { id: string; email: string; name?: string | null }, selectedId: string | null | undefined): Promise<AccountContext> {
+export async function getAccountContext(
+  user: { id: string; email: string; name?: string | null },
+  selectedId: string | null | undefined,
+): Promise<AccountContext> {
   const db = await getDb();
   const rows = await db
     .select({ id: accounts.id, kind: accounts.kind, name: accounts.name, role: memberships.role })

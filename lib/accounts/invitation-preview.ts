@@ -34,7 +34,10 @@ export async function previewInvitation(token: string, viewerUserId: string | nu
     })
     .from(invitations)
     .innerJoin(accounts, eq(accounts.id, invitations.accountId))
-    .leftJoin(memberships, and(eq(memberships.accountId, invitations.accountId), viewerUserId ? eq(memberships.userId, viewerUserId) : sql`false`))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.accountId, invitations.accountId), viewerUserId ? eq(memberships.userId, viewerUserId) : sql`false`),
+    )
     .where(eq(invitations.tokenHash, hashToken(token)))
     .limit(1);
   if (!row) return { state: "not_found" };

@@ -66,14 +66,32 @@ export async function createInvitation(
     const replaced = await tx
       .update(invitations)
       .set({ revokedAt: new Date() })
-      .where(and(eq(invitations.accountId, orgId), eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .where(
+        and(eq(invitations.accountId, orgId), eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)),
+      )
       .returning({ id: invitations.id });
     const [row] = await tx
       .insert(invitations)
-      .values({ accountId: orgId, email, role: input.role, tokenHash: hashToken(token), invitedBy: actorUserId, expiresAt: new Date(Date.now() + INVITATION_TTL_MS) })
+      .values({
+        accountId: orgId,
+        email,
+        role: input.role,
+        tokenHash: hashToken(token),
+        invitedBy: actorUserId,
+        expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      })
       .returning();
     const [inviter] = await tx.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, actorUserId));
-    await queueInvitationEmail(tx, { invitationId: row.id, orgId, orgName: actor.name, toEmail: email, role: row.role, inviter, acceptUrl, expiresAt: row.expiresAt });
+    await queueInvitationEmail(tx, {
+      invitationId: row.id,
+      orgId,
+      orgName: actor.name,
+      toEmail: email,
+      role: row.role,
+      inviter,
+      acceptUrl,
+      expiresAt: row.expiresAt,
+    });
     await recordOrgAudit(tx, actorUserId, "invitation.created", orgId, {
       invitationId: row.id,
       email,
@@ -124,7 +142,11 @@ export async function acceptInvitation(userId: string, token: string): Promise<{
   const db = await getDb();
   const tokenHash = hashToken(token);
   const outcome = await db.transaction(async (tx) => {
-    const [found] = await tx.select({ accountId: invitations.accountId }).from(invitations).where(eq(invitations.tokenHash, tokenHash)).limit(1);
+    const [found] = await tx
+      .select({ accountId: invitations.accountId })
+      .from(invitations)
+      .where(eq(invitations.tokenHash, tokenHash))
+      .limit(1);
     if (!found) throw notFound("No such invitation. Check the link, or ask for a new invitation.");
     // The same lock as every other change to the organization's members and invitations.
     await lockAccount(tx, found.accountId);
@@ -140,7 +162,10 @@ export async function acceptInvitation(userId: string, token: string): Promise<{
       );
     }
     if (!user.emailVerifiedAt) {
-      throw new AppError("email_not_verified", "Confirm your email address first (use the link we emailed you, or ask for a new one), then accept the invitation.");
+      throw new AppError(
+        "email_not_verified",
+        "Confirm your email address first (use the link we emailed you, or ask for a new one), then accept the invitation.",
+      );
     }
     const [member] = await tx
       .select({ role: memberships.role })
@@ -156,14 +181,22 @@ export async function acceptInvitation(userId: string, token: string): Promise<{
     const accepted = { acceptedAt: new Date(), acceptedBy: userId };
     if (member) {
       await tx.update(invitations).set(accepted).where(eq(invitations.id, invitation.id));
-      await recordOrgAudit(tx, userId, "invitation.accepted", orgId, { invitationId: invitation.id, role: member.role, alreadyMember: true });
+      await recordOrgAudit(tx, userId, "invitation.accepted", orgId, {
+        invitationId: invitation.id,
+        role: member.role,
+        alreadyMember: true,
+      });
       return { orgId, role: member.role, joined: false };
     }
     await assertSeatAvailable(tx, orgId, 1);
     await tx.insert(memberships).values({ accountId: orgId, userId, role: invitation.role });
     await emitSeatAdded(tx, orgId, { userId, role: invitation.role });
     await tx.update(invitations).set(accepted).where(eq(invitations.id, invitation.id));
-    await recordOrgAudit(tx, userId, "invitation.accepted", orgId, { invitationId: invitation.id, role: invitation.role, alreadyMember: false });
+    await recordOrgAudit(tx, userId, "invitation.accepted", orgId, {
+      invitationId: invitation.id,
+      role: invitation.role,
+      alreadyMember: false,
+    });
     return { orgId, role: invitation.role, joined: true };
   });
   if (outcome.joined) await afterMembershipChange(outcome.orgId);

@@ -80,7 +80,12 @@ export async function listMembers(userId: string, orgId: string): Promise<{ memb
  * owner may step down. The last owner cannot be demoted (409 `last_owner`): checked under the
  * organization's lock, so two owners demoting each other at once leave one owner, not none.
  */
-export async function changeMemberRole(actorUserId: string, orgId: string, targetUserId: string, role: MembershipRole): Promise<MemberView> {
+export async function changeMemberRole(
+  actorUserId: string,
+  orgId: string,
+  targetUserId: string,
+  role: MembershipRole,
+): Promise<MemberView> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const actor = await lockedOrganizationAccess(tx, actorUserId, orgId, "manage");
@@ -91,7 +96,10 @@ export async function changeMemberRole(actorUserId: string, orgId: string, targe
     }
     if (target.role === role) return target;
     if (target.role === "owner" && (await ownerCount(tx, orgId)) <= 1) throw lastOwner();
-    await tx.update(memberships).set({ role }).where(and(eq(memberships.accountId, orgId), eq(memberships.userId, targetUserId)));
+    await tx
+      .update(memberships)
+      .set({ role })
+      .where(and(eq(memberships.accountId, orgId), eq(memberships.userId, targetUserId)));
     await recordOrgAudit(tx, actorUserId, "member.role_changed", orgId, { userId: targetUserId, from: target.role, to: role });
     return { ...target, role };
   });

@@ -28,7 +28,12 @@ export async function organizationAccess(db: Queryable, userId: string, orgId: s
  * same address cannot both be "the pending one". Membership inserts from other paths wait too
  * (their foreign key takes a share lock on the same row).
  */
-export async function lockedOrganizationAccess(tx: Transaction, userId: string, orgId: string, action: AccountAction): Promise<AccountAccess> {
+export async function lockedOrganizationAccess(
+  tx: Transaction,
+  userId: string,
+  orgId: string,
+  action: AccountAction,
+): Promise<AccountAccess> {
   await organizationAccess(tx, userId, orgId, action);
   await lockAccount(tx, orgId);
   return organizationAccess(tx, userId, orgId, action);

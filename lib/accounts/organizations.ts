@@ -92,7 +92,10 @@ export async function deleteOrganization(userId: string, orgId: string): Promise
     const access = await lockedOrganizationAccess(tx, userId, orgId, "manage");
     if (access.role !== "owner") throw forbidden("Only an owner can delete the organization.");
     if (await hasLivePaidSubscription(tx, orgId)) {
-      throw new AppError("subscription_exists", "This organization still has a subscription. Cancel it and let it end before deleting the organization.");
+      throw new AppError(
+        "subscription_exists",
+        "This organization still has a subscription. Cancel it and let it end before deleting the organization.",
+      );
     }
     await tx.delete(accounts).where(eq(accounts.id, orgId));
     await recordOrgAudit(tx, userId, "org.deleted", orgId, { name: access.name });

@@ -33,14 +33,22 @@ const REMOVE_UNPROVEN_CREDENTIALS: Record<string, Step> = {
         and(
           eq(oauthIdentities.userId, userId),
           proven.kind === "oauth"
-            ? not(and(eq(oauthIdentities.provider, proven.identity.provider), eq(oauthIdentities.providerAccountId, proven.identity.providerAccountId))!)
+            ? not(
+                and(
+                  eq(oauthIdentities.provider, proven.identity.provider),
+                  eq(oauthIdentities.providerAccountId, proven.identity.providerAccountId),
+                )!,
+              )
             : undefined,
         ),
       ),
   // API keys: revoked, so a key someone already copied stops working at once.
   // (Those of the personal account, whose id is the user's; an organization's keys are the organization's.)
   apiKeys: (tx, userId, _proven, now) =>
-    tx.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.accountId, userId), isNull(apiKeys.revokedAt))),
+    tx
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.accountId, userId), isNull(apiKeys.revokedAt))),
   // Organization memberships need none: accepting an invitation requires a verified address, which
   // an account that can still be claimed does not have.
 };
@@ -48,9 +56,15 @@ const REMOVE_UNPROVEN_CREDENTIALS: Record<string, Step> = {
 /** Links issued before any claim, verified account or not: a reset link works once, and no older link outlives the claim. */
 const SPEND_LINKS: Record<string, Step> = {
   passwordResetLinks: (tx, userId, _proven, now) =>
-    tx.update(passwordResetTokens).set({ usedAt: now }).where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt))),
+    tx
+      .update(passwordResetTokens)
+      .set({ usedAt: now })
+      .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt))),
   verificationLinks: (tx, userId, _proven, now) =>
-    tx.update(emailVerificationTokens).set({ usedAt: now }).where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt))),
+    tx
+      .update(emailVerificationTokens)
+      .set({ usedAt: now })
+      .where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt))),
 };
 
 /**
@@ -77,7 +91,9 @@ export async function claimAccount(
       passwordHash: input.proven.kind === "password" ? input.proven.passwordHash : null,
       sessionVersion: sql`${users.sessionVersion} + 1`,
     })
-    .where(and(eq(users.id, input.userId), eq(users.email, input.email), input.onlyIfUnverified ? isNull(users.emailVerifiedAt) : undefined))
+    .where(
+      and(eq(users.id, input.userId), eq(users.email, input.email), input.onlyIfUnverified ? isNull(users.emailVerifiedAt) : undefined),
+    )
     .returning();
   if (!claimed) return null;
   const wasVerified = Boolean(before?.emailVerifiedAt);

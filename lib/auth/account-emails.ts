@@ -33,7 +33,9 @@ export async function withinAccountMailLimit(tx: Transaction, userId: string, ki
   const [{ sent }] = await tx
     .select({ sent: sql<number>`count(*)::int` })
     .from(notifications)
-    .where(and(eq(notifications.accountId, userId), eq(notifications.kind, kind), gt(notifications.createdAt, sql`now() - interval '1 hour'`)));
+    .where(
+      and(eq(notifications.accountId, userId), eq(notifications.kind, kind), gt(notifications.createdAt, sql`now() - interval '1 hour'`)),
+    );
   return Number(sent) < ACCOUNT_MAIL_LIMIT_PER_HOUR;
 }
 

@@ -24,14 +24,44 @@ export async function expireUnverifiedAccounts(db: Database, now = new Date(), b
     isNull(users.emailVerifiedAt),
     lt(users.createdAt, cutoff),
     // (A personal account's id is its user's.)
-    notExists(db.select({ one: sql`1` }).from(billingCustomers).where(sql`${billingCustomers.accountId} = ${users.id}`)),
-    notExists(db.select({ one: sql`1` }).from(billingCustomerClaims).where(sql`${billingCustomerClaims.accountId} = ${users.id}`)),
-    notExists(db.select({ one: sql`1` }).from(subscriptions).where(sql`${subscriptions.accountId} = ${users.id}`)),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(billingCustomers)
+        .where(sql`${billingCustomers.accountId} = ${users.id}`),
+    ),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(billingCustomerClaims)
+        .where(sql`${billingCustomerClaims.accountId} = ${users.id}`),
+    ),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(subscriptions)
+        .where(sql`${subscriptions.accountId} = ${users.id}`),
+    ),
     // Nor someone who belongs to an organization: its members and billing are not theirs to take along.
-    notExists(db.select({ one: sql`1` }).from(memberships).where(sql`${memberships.userId} = ${users.id} and ${memberships.accountId} <> ${users.id}`)),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(memberships)
+        .where(sql`${memberships.userId} = ${users.id} and ${memberships.accountId} <> ${users.id}`),
+    ),
   );
-  const due = db.select({ id: users.id }).from(users).where(expired).orderBy(users.createdAt).limit(batch).for("update", { skipLocked: true });
-  const deleted = await db.delete(users).where(and(inArray(users.id, due), expired)).returning({ id: users.id });
-  if (deleted.length > 0) logger.info({ count: deleted.length, olderThanDays: UNVERIFIED_ACCOUNT_TTL_DAYS }, "expired unverified accounts deleted");
+  const due = db
+    .select({ id: users.id })
+    .from(users)
+    .where(expired)
+    .orderBy(users.createdAt)
+    .limit(batch)
+    .for("update", { skipLocked: true });
+  const deleted = await db
+    .delete(users)
+    .where(and(inArray(users.id, due), expired))
+    .returning({ id: users.id });
+  if (deleted.length > 0)
+    logger.info({ count: deleted.length, olderThanDays: UNVERIFIED_ACCOUNT_TTL_DAYS }, "expired unverified accounts deleted");
   return deleted.length;
 }

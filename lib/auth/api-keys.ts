@@ -62,11 +62,19 @@ export async function createApiKey(
     .select({ count: sql<number>`count(*)::int` })
     .from(apiKeys)
     .where(and(eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAt)));
-  if (Number(count) >= MAX_KEYS_PER_USER) throw badRequest(`At most ${MAX_KEYS_PER_USER} active API keys; revoke one first.`, { field: "name" });
+  if (Number(count) >= MAX_KEYS_PER_USER)
+    throw badRequest(`At most ${MAX_KEYS_PER_USER} active API keys; revoke one first.`, { field: "name" });
   const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
   const [row] = await db
     .insert(apiKeys)
-    .values({ accountId, createdBy, name: input.name, prefix: key.slice(0, PREFIX_LENGTH), keyHash: sha256(key), expiresAt: input.expiresAt ?? null })
+    .values({
+      accountId,
+      createdBy,
+      name: input.name,
+      prefix: key.slice(0, PREFIX_LENGTH),
+      keyHash: sha256(key),
+      expiresAt: input.expiresAt ?? null,
+    })
     .returning();
   return { ...view(row), key };
 }
@@ -134,7 +142,9 @@ export async function authenticateApiKey(presented: string, now = new Date()): P
       key: apiKeys,
       user: users,
       // What the entitlement cache guard compares (lib/billing/metering/context.ts), read in the same round trip.
-      newestSubscriptionUpdate: sql<string | null>`(select max(${exactTimestamp(subscriptions.updatedAt)}) from ${subscriptions} where ${subscriptions.accountId} = ${apiKeys.accountId})`,
+      newestSubscriptionUpdate: sql<
+        string | null
+      >`(select max(${exactTimestamp(subscriptions.updatedAt)}) from ${subscriptions} where ${subscriptions.accountId} = ${apiKeys.accountId})`,
     })
     .from(apiKeys)
     // The member the key acts as: its creator while still a member, else the account's first owner.
@@ -152,7 +162,12 @@ export async function authenticateApiKey(presented: string, now = new Date()): P
   await db
     .update(apiKeys)
     .set({ lastUsedAt: now })
-    .where(and(eq(apiKeys.id, match.key.id), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${new Date(now.getTime() - 60_000).toISOString()}::timestamptz)`));
+    .where(
+      and(
+        eq(apiKeys.id, match.key.id),
+        sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${new Date(now.getTime() - 60_000).toISOString()}::timestamptz)`,
+      ),
+    );
   const { user } = match;
   return {
     user: { id: user.id, email: user.email, name: user.name, role: effectiveRole(user), emailVerified: Boolean(user.emailVerifiedAt) },

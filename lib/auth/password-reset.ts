@@ -6,13 +6,7 @@ import { passwordResetTokens, users } from "@/db/schema";
 import { appUrl } from "@/lib/app-url";
 import { badRequest } from "@/lib/errors";
 import { claimAccount } from "./account-claim";
-import {
-  LINK_TOKEN_PATTERN,
-  deliverAccountEmails,
-  hashToken,
-  newLinkToken,
-  queueLimitedAccountEmail,
-} from "./account-emails";
+import { LINK_TOKEN_PATTERN, deliverAccountEmails, hashToken, newLinkToken, queueLimitedAccountEmail } from "./account-emails";
 import { hashPassword, passwordWeakness } from "./password";
 import { findUserByEmail, normalizeEmail } from "./users";
 
@@ -35,7 +29,9 @@ const invalidLink = () => badRequest("This reset link is invalid, expired or alr
  * ACCOUNT_MAIL_LIMIT_PER_HOUR an hour. The answer is the same whether or not the address has an
  * account, and whether or not the limit was reached, so nobody learns which addresses are registered.
  */
-export async function requestPasswordReset(input: z.infer<typeof passwordResetRequestInput>): Promise<{ email: string; resetRequested: true }> {
+export async function requestPasswordReset(
+  input: z.infer<typeof passwordResetRequestInput>,
+): Promise<{ email: string; resetRequested: true }> {
   const email = normalizeEmail(input.email);
   const user = await findUserByEmail(email);
   if (user) {
@@ -44,7 +40,12 @@ export async function requestPasswordReset(input: z.infer<typeof passwordResetRe
     const queued = await queueLimitedAccountEmail(db, user, "password_reset", async (tx) => {
       const [row] = await tx
         .insert(passwordResetTokens)
-        .values({ userId: user.id, email: user.email, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + PASSWORD_RESET_TTL_MS) })
+        .values({
+          userId: user.id,
+          email: user.email,
+          tokenHash: hashToken(token),
+          expiresAt: new Date(Date.now() + PASSWORD_RESET_TTL_MS),
+        })
         .returning({ id: passwordResetTokens.id });
       return {
         sourceId: `password-reset:${row.id}`,
@@ -76,7 +77,13 @@ export async function resetPassword(input: z.infer<typeof passwordResetConfirmIn
     .select({ token: passwordResetTokens, user: users })
     .from(passwordResetTokens)
     .innerJoin(users, and(eq(users.id, passwordResetTokens.userId), eq(users.email, passwordResetTokens.email)))
-    .where(and(eq(passwordResetTokens.tokenHash, hashToken(input.token)), isNull(passwordResetTokens.usedAt), gt(passwordResetTokens.expiresAt, now)))
+    .where(
+      and(
+        eq(passwordResetTokens.tokenHash, hashToken(input.token)),
+        isNull(passwordResetTokens.usedAt),
+        gt(passwordResetTokens.expiresAt, now),
+      ),
+    )
     .limit(1);
   if (!found) throw invalidLink();
   const weakness = await passwordWeakness(input.password, [found.user.email, found.user.name ?? ""]);

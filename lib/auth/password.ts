@@ -39,8 +39,7 @@ export async function passwordWeakness(password: string, userInputs: string[] = 
   if (password.length < MIN_PASSWORD_LENGTH) return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
   if (password.length > MAX_PASSWORD_LENGTH) return `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
   if (new Set(password).size < 4) return "Password is too repetitive.";
-  if (!/[a-zA-Z]/.test(password) || !/[^a-zA-Z]/.test(password))
-    return "Password must mix letters with numbers or symbols.";
+  if (!/[a-zA-Z]/.test(password) || !/[^a-zA-Z]/.test(password)) return "Password must mix letters with numbers or symbols.";
   // The email's local part ("first.last-1987"), the name, and their pieces are what a guesser tries first.
   const personal = userInputs
     .map((input) => input.trim().toLowerCase())
@@ -70,9 +69,7 @@ const prehash = (password: string) => createHash("sha256").update(password, "utf
 export const hashPassword = async (password: string) => PREHASHED + (await bcrypt.hash(prehash(password), ROUNDS));
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return hash.startsWith(PREHASHED)
-    ? bcrypt.compare(prehash(password), hash.slice(PREHASHED.length))
-    : bcrypt.compare(password, hash);
+  return hash.startsWith(PREHASHED) ? bcrypt.compare(prehash(password), hash.slice(PREHASHED.length)) : bcrypt.compare(password, hash);
 }
 
 let dummyHash: Promise<string> | undefined;

@@ -19,7 +19,11 @@ export const signUpInput = z.object({
 
 export async function findUserByEmail(email: string): Promise<User | undefined> {
   const db = await getDb();
-  const [user] = await db.select().from(users).where(eq(users.email, normalizeEmail(email))).limit(1);
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)))
+    .limit(1);
   return user;
 }
 
@@ -120,7 +124,10 @@ export async function findOrCreateOAuthUser(
   if (existing) {
     if (!emailVerifiedByProvider) return null;
     if (existing.emailVerifiedAt) {
-      await db.insert(oauthIdentities).values({ ...identity, userId: existing.id }).onConflictDoNothing();
+      await db
+        .insert(oauthIdentities)
+        .values({ ...identity, userId: existing.id })
+        .onConflictDoNothing();
       return existing;
     }
     const claimed = await db.transaction((tx) =>
@@ -137,7 +144,10 @@ export async function findOrCreateOAuthUser(
     if (isAppError(error, "conflict")) return findOrCreateOAuthUser(identity, email, name, emailVerifiedByProvider);
     throw error;
   }
-  await db.insert(oauthIdentities).values({ ...identity, userId: created.id }).onConflictDoNothing();
+  await db
+    .insert(oauthIdentities)
+    .values({ ...identity, userId: created.id })
+    .onConflictDoNothing();
   if (afterCreate) await afterCreate(created);
   // The provider vouched for nothing (GitHub): the owner confirms the address by email, or the
   // account expires with the other unverified ones (lib/auth/account-expiry.ts).

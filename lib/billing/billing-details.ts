@@ -89,9 +89,13 @@ export function hasTaxLocation(address: { country?: string | null; state?: strin
 }
 
 export const billingAddressRequired = () =>
-  new AppError("billing_address_required", "Add your billing address (and VAT ID for a business) before starting: taxes are computed from it.", {
-    detailsUrl: "/billing#billing-details",
-  });
+  new AppError(
+    "billing_address_required",
+    "Add your billing address (and VAT ID for a business) before starting: taxes are computed from it.",
+    {
+      detailsUrl: "/billing#billing-details",
+    },
+  );
 
 /** The account's billing details as Stripe has them (none before the account has a Stripe customer). */
 export async function getBillingDetails(accountId: string): Promise<BillingDetailsView> {
@@ -104,7 +108,14 @@ export async function getBillingDetails(accountId: string): Promise<BillingDetai
     name: details.name,
     address:
       a && a.country
-        ? { line1: a.line1 ?? "", line2: a.line2 ?? null, city: a.city ?? "", postalCode: a.postal_code ?? null, state: a.state ?? null, country: a.country }
+        ? {
+            line1: a.line1 ?? "",
+            line2: a.line2 ?? null,
+            city: a.city ?? "",
+            postalCode: a.postal_code ?? null,
+            state: a.state ?? null,
+            country: a.country,
+          }
         : null,
     taxIds: details.taxIds.map(({ type, value, verification }) => ({ type, value, verification })),
     taxEnabled: stripeTaxEnabled(),
@@ -116,7 +127,10 @@ export async function getBillingDetails(accountId: string): Promise<BillingDetai
  * The new tax ID is added before anything else changes, so a bad one is a 400 `invalid_tax_id` with Stripe's reason
  * and the customer stays as it was; the customer's other tax IDs are then removed (the form keeps one).
  */
-export async function updateBillingDetails(account: { id: string; email: string; name?: string | null }, input: BillingDetailsInput): Promise<BillingDetailsView> {
+export async function updateBillingDetails(
+  account: { id: string; email: string; name?: string | null },
+  input: BillingDetailsInput,
+): Promise<BillingDetailsView> {
   const customer = await ensureBillingCustomer(account);
   const customerId = customer.providerCustomerId;
   const before = await retrieveCustomerBillingDetails(customerId);
@@ -155,7 +169,12 @@ export async function updateBillingDetails(account: { id: string; email: string;
   // Our copy, as Stripe has it now (the webhooks say the same later; the older read never wins).
   const version = Date.now();
   const view = await getBillingDetails(account.id);
-  await storeCustomerTaxIds(await getDb(), customerId, view.taxIds.map(({ type, value }) => ({ type, value })), version);
+  await storeCustomerTaxIds(
+    await getDb(),
+    customerId,
+    view.taxIds.map(({ type, value }) => ({ type, value })),
+    version,
+  );
   logger.info({ accountId: account.id, customerId, country: address.country, taxIds: view.taxIds.length }, "billing details updated");
   return view;
 }

@@ -2,7 +2,20 @@ import "server-only";
 import { logger } from "@/lib/logger";
 import { paymentsMode } from "@/lib/stripe/client";
 import { activePricesByLookupKey } from "@/lib/stripe/gateway";
-import { FEATURES, INTERVALS, METERS, PLANS, lookupKeyFor, planOverage, type BillingInterval, type FeatureId, type MeterId, type Plan, type PlanLimit, type SeatBounds } from "./plans";
+import {
+  FEATURES,
+  INTERVALS,
+  METERS,
+  PLANS,
+  lookupKeyFor,
+  planOverage,
+  type BillingInterval,
+  type FeatureId,
+  type MeterId,
+  type Plan,
+  type PlanLimit,
+  type SeatBounds,
+} from "./plans";
 
 export interface PlanPriceView {
   amount: number;
@@ -32,7 +45,12 @@ export interface PlanView {
 }
 
 /** The public catalog with Stripe's availability of each price (prices in minor units). */
-export async function publicCatalog(): Promise<{ plans: PlanView[]; features: typeof FEATURES; meters: typeof METERS; paymentsEnabled: boolean }> {
+export async function publicCatalog(): Promise<{
+  plans: PlanView[];
+  features: typeof FEATURES;
+  meters: typeof METERS;
+  paymentsEnabled: boolean;
+}> {
   const publicPlans = PLANS.filter((p: Plan) => p.public) as Plan[];
   const keys = publicPlans.flatMap((p) => (p.prices ? INTERVALS.map((i) => lookupKeyFor(p.id, i)) : []));
   const paymentsEnabled = paymentsMode() !== "disabled";

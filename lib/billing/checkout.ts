@@ -63,10 +63,9 @@ export function purchasablePlan(planId: string): Plan {
   const plan = findPlan(planId);
   if (!plan) throw badRequest(`Unknown plan "${planId}".`, { field: "plan" });
   if (!plan.purchasable) {
-    throw badRequest(
-      plan.contactSales ? `${plan.name} is not sold online: contact sales.` : `${plan.name} cannot be purchased.`,
-      { field: "plan" },
-    );
+    throw badRequest(plan.contactSales ? `${plan.name} is not sold online: contact sales.` : `${plan.name} cannot be purchased.`, {
+      field: "plan",
+    });
   }
   return plan;
 }
@@ -88,8 +87,7 @@ export async function subscriptionPrices(plan: Plan, interval: BillingInterval):
 
 /** A started Checkout: hosted, a Stripe URL to send the customer to; embedded, the app's /checkout page and the client secret. */
 export type StartedCheckout =
-  | { ui: "hosted"; url: string; sessionId: string }
-  | { ui: "embedded"; url: string; sessionId: string; clientSecret: string };
+  { ui: "hosted"; url: string; sessionId: string } | { ui: "embedded"; url: string; sessionId: string; clientSecret: string };
 
 /**
  * Starts a Stripe Checkout for a plan. One customer per account, no second subscription for an account that
@@ -115,7 +113,11 @@ export async function startCheckout(
   });
   // A code is checked as Stripe will redeem it, before any session exists: a bad one is a 400 and nothing is made.
   const promotion = promotionCode
-    ? await checkPromotionCode(promotionCode, { customerId: customer.providerCustomerId, amount: (price.unit_amount ?? 0) * quantity, currency: price.currency })
+    ? await checkPromotionCode(promotionCode, {
+        customerId: customer.providerCustomerId,
+        amount: (price.unit_amount ?? 0) * quantity,
+        currency: price.currency,
+      })
     : null;
   const base = appUrl(origin);
   const session = await createSubscriptionCheckout({
@@ -137,12 +139,27 @@ export async function startCheckout(
   });
   const embedded = ui === "embedded" ? session.client_secret : null;
   if (ui === "embedded" ? !embedded : !session.url) {
-    throw new AppError("checkout_unavailable", ui === "embedded" ? "Stripe did not return a client secret for Embedded Checkout." : "Stripe did not return a checkout URL.");
+    throw new AppError(
+      "checkout_unavailable",
+      ui === "embedded" ? "Stripe did not return a client secret for Embedded Checkout." : "Stripe did not return a checkout URL.",
+    );
   }
   // No lock: each click creates its session, then expires every open one but the newest it sees.
   // Whatever the interleaving, the last click to look sees them all, so one session stays open.
   await expireAllButNewestCheckoutSession(customer.providerCustomerId);
-  logger.info({ accountId: account.id, plan: plan.id, interval, quantity, trialDays, promotionCodeId: promotion?.promotionCodeId, checkoutSessionId: session.id, ui }, "checkout started");
+  logger.info(
+    {
+      accountId: account.id,
+      plan: plan.id,
+      interval,
+      quantity,
+      trialDays,
+      promotionCodeId: promotion?.promotionCodeId,
+      checkoutSessionId: session.id,
+      ui,
+    },
+    "checkout started",
+  );
   return embedded
     ? { ui: "embedded", url: `${base}${embeddedCheckoutPath(session.id)}`, sessionId: session.id, clientSecret: embedded }
     : { ui: "hosted", url: session.url as string, sessionId: session.id };

@@ -13,11 +13,7 @@ export async function findBillingCustomer(db: Queryable, accountId: string): Pro
 }
 
 export async function findBillingCustomerByProviderId(db: Queryable, providerCustomerId: string): Promise<BillingCustomer | undefined> {
-  const [row] = await db
-    .select()
-    .from(billingCustomers)
-    .where(eq(billingCustomers.providerCustomerId, providerCustomerId))
-    .limit(1);
+  const [row] = await db.select().from(billingCustomers).where(eq(billingCustomers.providerCustomerId, providerCustomerId)).limit(1);
   return row;
 }
 

@@ -34,7 +34,8 @@ export async function embeddedCheckoutView(accountId: string, sessionId: string)
     throw error;
   });
   const customer = session ? await findBillingCustomer(await getDb(), accountId) : null;
-  const belongs = session && (session.client_reference_id === accountId || (customer && idOf(session.customer) === customer.providerCustomerId));
+  const belongs =
+    session && (session.client_reference_id === accountId || (customer && idOf(session.customer) === customer.providerCustomerId));
   if (!session || !belongs) throw notFound("Checkout session not found.");
   if (session.status === "complete") return { state: "complete", successPath: checkoutSuccessPath(session.id) };
   if (session.status !== "open") return { state: "expired" };

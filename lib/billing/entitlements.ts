@@ -6,7 +6,20 @@ import type { Queryable } from "@/db/client";
 import { exactTimestamp } from "@/db/exact-timestamp";
 import { customerLimitOverrides, subscriptions as subscriptionsTable, type Subscription } from "@/db/schema";
 import type { PlanConstants } from "./plan-constants";
-import { FREE_PLAN_ID, METERS, findPlan, getPlan, planLevelLimitsFor, planLimitsFor, planWindowLimitsFor, type FeatureId, type GaugeId, type MeterId, type Plan, type WindowKind } from "./plans";
+import {
+  FREE_PLAN_ID,
+  METERS,
+  findPlan,
+  getPlan,
+  planLevelLimitsFor,
+  planLimitsFor,
+  planWindowLimitsFor,
+  type FeatureId,
+  type GaugeId,
+  type MeterId,
+  type Plan,
+  type WindowKind,
+} from "./plans";
 import { SUBSCRIPTION_STATUS } from "./subscription-status";
 
 export function gracePeriodDays(env: Record<string, string | undefined> = serverEnv): number {
@@ -123,11 +136,14 @@ export function applyLimitOverrides(
  */
 export async function readLimitOverrides(db: Queryable, accountId: string): Promise<Array<LimitOverride & { exactUpdate: string }>> {
   return db
-    .select({ meter: customerLimitOverrides.meter, limit: customerLimitOverrides.limit, exactUpdate: exactTimestamp(customerLimitOverrides.updatedAt) })
+    .select({
+      meter: customerLimitOverrides.meter,
+      limit: customerLimitOverrides.limit,
+      exactUpdate: exactTimestamp(customerLimitOverrides.updatedAt),
+    })
     .from(customerLimitOverrides)
     .where(eq(customerLimitOverrides.accountId, accountId));
 }
-
 
 /**
  * What a user may do right now: plan, features and effective limits (per-customer overrides

@@ -42,7 +42,10 @@ function decodeInvoiceCursor(cursor: string): { created: Date; number: string; i
 }
 
 /** The user's invoices, newest first, with keyset pagination (stable while new invoices arrive). */
-export async function listUserInvoices(accountId: string, options: { limit: number; cursor?: string }): Promise<{ invoices: InvoiceView[]; nextCursor: string | null }> {
+export async function listUserInvoices(
+  accountId: string,
+  options: { limit: number; cursor?: string },
+): Promise<{ invoices: InvoiceView[]; nextCursor: string | null }> {
   if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 100) {
     throw badRequest("limit must be an integer from 1 to 100.", { field: "limit" });
   }

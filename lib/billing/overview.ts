@@ -64,7 +64,11 @@ function seatsOf(summary: BillingSummary): SeatsView | null {
  * (the API answers 403 to a member asking for them, so they are not read at all). The first
  * `invoicePageSize` invoices are read; the table pages on through the API.
  */
-export async function getBillingOverview(accountId: string, role: MembershipRole, options: { invoicePageSize: number }): Promise<BillingOverview> {
+export async function getBillingOverview(
+  accountId: string,
+  role: MembershipRole,
+  options: { invoicePageSize: number },
+): Promise<BillingOverview> {
   const manages = canManage(role);
   const db = await getDb();
   const [summary, live, usage, customer, invoices, apiKeys, discounts, credits, spendCap] = await Promise.all([

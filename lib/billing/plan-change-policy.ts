@@ -111,7 +111,6 @@ export type ActionRefusal = {
 
 export type ActionPlan = { refused: false; kind: ActionKind; steps: ActionStep[] };
 
-
 const refuse = (code: ActionRefusal["code"], message: string): ActionRefusal => ({ refused: true, code, message });
 const plan = (kind: ActionKind, steps: ActionStep[]): ActionPlan => ({ refused: false, kind, steps });
 const sameTerms = (a: PriceTerms | null, b: PriceTerms) => Boolean(a && a.planId === b.planId && a.interval === b.interval);

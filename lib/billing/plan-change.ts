@@ -118,7 +118,10 @@ function prorationDateFor(subscription: Stripe.Subscription, now: number, previe
   if (previewed === undefined) return now;
   const periodStart = (planItemOf(subscription) as Stripe.SubscriptionItem).current_period_start;
   if (previewed > now || previewed < now - PRORATION_DATE_MAX_AGE || previewed < periodStart) {
-    throw new AppError("preview_expired", "The price of this change has moved since you previewed it. Review the new amount and confirm again.");
+    throw new AppError(
+      "preview_expired",
+      "The price of this change has moved since you previewed it. Review the new amount and confirm again.",
+    );
   }
   return previewed;
 }
@@ -197,11 +200,7 @@ async function execute(state: SubscriptionState, decision: ActionPlan, target: C
  * Reads the subscription, decides, acts. When Stripe refuses a call because the subscription
  * changed under us (a concurrent request, a portal action), decides again from a fresh read.
  */
-async function act(
-  row: Subscription,
-  action: SubscriptionAction,
-  target: ChangeTarget | null,
-): Promise<ActionPlan> {
+async function act(row: Subscription, action: SubscriptionAction, target: ChangeTarget | null): Promise<ActionPlan> {
   for (let attempt = 1; ; attempt += 1) {
     const state = await retrieveSubscriptionState(row.providerSubscriptionId);
     const decision = decide(state, action);
@@ -223,7 +222,12 @@ async function act(
   }
 }
 
-async function previewChange(state: SubscriptionState, decision: ActionPlan, target: ChangeTarget, kind: ChangeKind): Promise<PlanChangePreview> {
+async function previewChange(
+  state: SubscriptionState,
+  decision: ActionPlan,
+  target: ChangeTarget,
+  kind: ChangeKind,
+): Promise<PlanChangePreview> {
   const { subscription } = state;
   const item = planItemOf(subscription) as Stripe.SubscriptionItem;
   const { price } = target;
@@ -273,7 +277,14 @@ export async function changePlan(
   const row = await requireLiveSubscription(accountId);
   // Into a per-seat plan: the members are the seats; out of one: a single flat price.
   const quantity = await planQuantity(await getDb(), plan, accountId);
-  const target: ChangeTarget = { planName: plan.name, price, metered, interval: input.interval, quantity, prorationDate: input.prorationDate };
+  const target: ChangeTarget = {
+    planName: plan.name,
+    price,
+    metered,
+    interval: input.interval,
+    quantity,
+    prorationDate: input.prorationDate,
+  };
   const terms: PriceTerms = { planId: plan.id, interval: input.interval, unitAmount: price.unit_amount ?? 0, quantity };
   const action: SubscriptionAction = { type: "change", target: terms };
 
@@ -285,7 +296,10 @@ export async function changePlan(
   const decision = await act(row, action, target);
   // A change may release or rewrite the schedule that carried a seat decrease: the seats follow the members again.
   if (plan.seats || findPlan(row.planId)?.seats) await pushSeats(accountId);
-  logger.info({ accountId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval, quantity }, "subscription changed");
+  logger.info(
+    { accountId, subscriptionId: row.providerSubscriptionId, kind: decision.kind, plan: plan.id, interval: input.interval, quantity },
+    "subscription changed",
+  );
   return { preview: false, kind: decision.kind as ChangeKind, subscription: await getBillingSummary(accountId) };
 }
 

@@ -38,7 +38,8 @@ export function assertPlanConstants(planId: string, constants: Record<string, un
     const value = constants[id];
     if (value === undefined) throw new Error(`Plan "${planId}" does not declare the constant "${id}".`);
     if (id === "support") {
-      if (!(SUPPORT_LEVELS as readonly unknown[]).includes(value)) throw new Error(`Plan "${planId}": support must be one of ${SUPPORT_LEVELS.join(", ")}.`);
+      if (!(SUPPORT_LEVELS as readonly unknown[]).includes(value))
+        throw new Error(`Plan "${planId}": support must be one of ${SUPPORT_LEVELS.join(", ")}.`);
     } else if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
       throw new Error(`Plan "${planId}": ${id} must be a whole number of at least 0.`);
     }

@@ -361,7 +361,9 @@ export function effectiveLimit(limit: PlanLimit, seats: number): number | null {
 
 /** Every meter's limit of `plan` for `seats` seats (1 on flat-priced plans, where it changes nothing). */
 export function planLimitsFor(plan: Plan, seats = 1): Record<MeterId, number | null> {
-  return Object.fromEntries(METER_IDS.map((meter) => [meter, effectiveLimit(plan.limits[meter], plan.seats ? Math.max(plan.seats.min, seats) : 1)])) as Record<MeterId, number | null>;
+  return Object.fromEntries(
+    METER_IDS.map((meter) => [meter, effectiveLimit(plan.limits[meter], plan.seats ? Math.max(plan.seats.min, seats) : 1)]),
+  ) as Record<MeterId, number | null>;
 }
 
 /** Every meter's window caps on `plan` for `seats` seats (only the windows the plan caps). */
@@ -383,7 +385,9 @@ export function planWindowLimitsFor(plan: Plan, seats = 1): Record<MeterId, Part
 
 /** Every gauge's maximum on `plan` for `seats` seats, as `planLimitsFor` does for meters. */
 export function planLevelLimitsFor(plan: Plan, seats = 1): Record<GaugeId, number | null> {
-  return Object.fromEntries(GAUGE_IDS.map((gauge) => [gauge, effectiveLimit(plan.levels[gauge], plan.seats ? Math.max(plan.seats.min, seats) : 1)])) as Record<GaugeId, number | null>;
+  return Object.fromEntries(
+    GAUGE_IDS.map((gauge) => [gauge, effectiveLimit(plan.levels[gauge], plan.seats ? Math.max(plan.seats.min, seats) : 1)]),
+  ) as Record<GaugeId, number | null>;
 }
 
 export const purchasablePlans = (): Plan[] => PLANS.filter((p: Plan) => p.purchasable);
@@ -419,7 +423,9 @@ export function catalogPrices(): Array<{ plan: Plan; interval: BillingInterval; 
  * price: one per `bill` meter, so usage past the included amount reported to Stripe is invoiced.
  */
 export function meteredLookupKeys(interval: BillingInterval): string[] {
-  return (Object.values(METERS) as MeterDefinition[]).flatMap((m) => (m.overage === "bill" && m.stripe ? [m.stripe.lookupKeys[interval]] : []));
+  return (Object.values(METERS) as MeterDefinition[]).flatMap((m) =>
+    m.overage === "bill" && m.stripe ? [m.stripe.lookupKeys[interval]] : [],
+  );
 }
 
 /**
@@ -434,7 +440,9 @@ export function overagePriceText(meter: MeterId, currency: string = PLANS[0].cur
   let units = 1;
   while (perUnit * units < 1 && units < 1e12) units *= 10;
   const minor = Math.round(perUnit * units * 1e6) / 1e6;
-  const money = new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase(), maximumFractionDigits: 6 }).format(minor / 100);
+  const money = new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase(), maximumFractionDigits: 6 }).format(
+    minor / 100,
+  );
   const unit = units === 1 ? definition.unit.replace(/s$/, "") : definition.unit;
   return `${money} per ${units === 1 ? "" : `${new Intl.NumberFormat("en-US").format(units)} `}${unit}`;
 }
@@ -463,7 +471,8 @@ export function overageProductDescription(meter: MeterId): string | null {
 /** The meters that sell prepaid credits. */
 export const PREPAID_METER_IDS: MeterId[] = METER_IDS.filter((meter) => meterDefinition(meter).prepaid !== undefined);
 
-export const isPrepaidMeter = (meter: MeterId): boolean => meterDefinition(meter).prepaid !== undefined && meterDefinition(meter).overage === "block";
+export const isPrepaidMeter = (meter: MeterId): boolean =>
+  meterDefinition(meter).prepaid !== undefined && meterDefinition(meter).overage === "block";
 
 /** The packs a meter sells (none for meters without prepaid credits). */
 export const creditPacks = (meter: MeterId): readonly CreditPack[] => meterDefinition(meter).prepaid?.packs ?? [];

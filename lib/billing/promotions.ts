@@ -54,8 +54,11 @@ const PROMO_REFUSED = "This promotion code cannot be redeemed because";
 export const invalidPromotionCode = (code: string, reason: string) =>
   new AppError("invalid_promotion_code", reason, { field: "promotionCode", promotionCode: code });
 
-export function offerLabel(coupon: Pick<Stripe.Coupon, "percent_off" | "amount_off" | "currency" | "duration" | "duration_in_months">): string {
-  const off = coupon.percent_off !== null ? `${coupon.percent_off}% off` : `${formatMoney(coupon.amount_off ?? 0, coupon.currency ?? "usd")} off`;
+export function offerLabel(
+  coupon: Pick<Stripe.Coupon, "percent_off" | "amount_off" | "currency" | "duration" | "duration_in_months">,
+): string {
+  const off =
+    coupon.percent_off !== null ? `${coupon.percent_off}% off` : `${formatMoney(coupon.amount_off ?? 0, coupon.currency ?? "usd")} off`;
   if (coupon.duration === "forever") return `${off} forever`;
   if (coupon.duration === "repeating") {
     const months = coupon.duration_in_months ?? 1;
@@ -105,7 +108,8 @@ export async function checkPromotionCode(code: string, ctx: RedemptionContext): 
     throw invalidPromotionCode(code, `${PROMO_REFUSED} it has been used the maximum number of times.`);
   }
   const restrictedTo = idOf(found.customer);
-  if (restrictedTo && restrictedTo !== ctx.customerId) throw invalidPromotionCode(code, `${PROMO_REFUSED} it is restricted to a different customer.`);
+  if (restrictedTo && restrictedTo !== ctx.customerId)
+    throw invalidPromotionCode(code, `${PROMO_REFUSED} it is restricted to a different customer.`);
   if (found.restrictions.first_time_transaction && ctx.customerId && (await customerHasPaid(ctx.customerId))) {
     throw invalidPromotionCode(code, `${PROMO_REFUSED} the associated customer has prior transactions.`);
   }
@@ -124,7 +128,10 @@ export async function checkPromotionCode(code: string, ctx: RedemptionContext): 
 /** Stripe refused a discount when redeeming it (a race with our check): the same 400, with Stripe's reason. */
 export function asPromotionError(error: unknown, code: string): unknown {
   const stripeCode = stripeErrorCode(error) ?? "";
-  if (stripeErrorType(error) === "StripeInvalidRequestError" && (stripeCode.startsWith("promotion_code") || stripeCode === "coupon_expired")) {
+  if (
+    stripeErrorType(error) === "StripeInvalidRequestError" &&
+    (stripeCode.startsWith("promotion_code") || stripeCode === "coupon_expired")
+  ) {
     return invalidPromotionCode(code, (error as Error).message);
   }
   return error;
@@ -225,7 +232,11 @@ function nextInvoiceView(invoice: Stripe.Invoice): NextInvoiceView {
   };
 }
 
-async function readDiscounts(customerId: string, subscriptionId: string, options: Stripe.RequestOptions = {}): Promise<SubscriptionDiscounts> {
+async function readDiscounts(
+  customerId: string,
+  subscriptionId: string,
+  options: Stripe.RequestOptions = {},
+): Promise<SubscriptionDiscounts> {
   const subscription = await retrieveSubscriptionDiscounts(subscriptionId, options);
   const ending = subscription.cancel_at_period_end || subscription.status === SUBSCRIPTION_STATUS.canceled;
   const preview = ending ? null : await previewNextInvoice(customerId, subscriptionId, options);
@@ -259,7 +270,10 @@ export async function applyPromotionCode(accountId: string, code: string, actorU
   const db = await getDb();
   const [row, customer] = await Promise.all([liveStripeSubscription(db, accountId), findBillingCustomer(db, accountId)]);
   if (!row || !customer || customer.deletedAt) {
-    throw new AppError("no_subscription", "You have no active subscription to apply a promotion code to. Choose a plan on the pricing page.");
+    throw new AppError(
+      "no_subscription",
+      "You have no active subscription to apply a promotion code to. Choose a plan on the pricing page.",
+    );
   }
   const subscription = await retrieveSubscriptionDiscounts(row.providerSubscriptionId);
   const existing = (subscription.discounts ?? []).filter((d): d is Stripe.Discount => typeof d !== "string");
@@ -288,7 +302,12 @@ export async function applyPromotionCode(accountId: string, code: string, actorU
       action: "subscription.discount_applied",
       targetType: "account",
       targetId: accountId,
-      data: { subscriptionId: subscription.id, promotionCode: checked.offer.code, promotionCodeId: checked.promotionCodeId, offer: checked.offer.label },
+      data: {
+        subscriptionId: subscription.id,
+        promotionCode: checked.offer.code,
+        promotionCodeId: checked.promotionCodeId,
+        offer: checked.offer.label,
+      },
     });
   });
   logger.info({ accountId, subscriptionId: subscription.id, promotionCodeId: checked.promotionCodeId }, "promotion code applied");

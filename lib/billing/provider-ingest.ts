@@ -13,7 +13,10 @@ import { keepFirstPastDueSince } from "./stripe-pull";
 import { SUBSCRIPTION_STATUS, SUBSCRIPTION_STATUSES, type SubscriptionStatus } from "./subscription-status";
 
 /** Every status but `incomplete_expired`, which only Stripe's first-payment flow reaches. */
-const PROVIDER_STATUSES = SUBSCRIPTION_STATUSES.filter((s) => s !== SUBSCRIPTION_STATUS.incomplete_expired) as [SubscriptionStatus, ...SubscriptionStatus[]];
+const PROVIDER_STATUSES = SUBSCRIPTION_STATUSES.filter((s) => s !== SUBSCRIPTION_STATUS.incomplete_expired) as [
+  SubscriptionStatus,
+  ...SubscriptionStatus[],
+];
 
 export const providerSubscriptionInput = z
   .object({
@@ -29,7 +32,10 @@ export const providerSubscriptionInput = z
       .regex(/^[a-z0-9_-]{2,32}$/, "provider must be a short lower-case name")
       .refine((p) => p !== "stripe", "Stripe subscriptions are synced from Stripe itself"),
     externalId: z.string().trim().min(1).max(200),
-    currentPeriodEnd: z.iso.datetime({ offset: true }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).optional(),
+    currentPeriodEnd: z.iso
+      .datetime({ offset: true })
+      .refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE)
+      .optional(),
   })
   .refine((input) => input.accountId || input.userId, { message: "accountId is required", path: ["accountId"] })
   .transform(({ userId, accountId, ...rest }) => ({ ...rest, accountId: (accountId ?? userId) as string }));

@@ -27,9 +27,7 @@ export async function reconcileBilling(): Promise<ReconcileReport> {
   const report: ReconcileReport = { subscriptionsChecked: 0, drift: [], customersLinked: 0, webhooksReplayed: [] };
 
   // One read of what we already have, instead of a query per Stripe object.
-  const linkedCustomers = new Set(
-    (await db.select({ id: billingCustomers.providerCustomerId }).from(billingCustomers)).map((c) => c.id),
-  );
+  const linkedCustomers = new Set((await db.select({ id: billingCustomers.providerCustomerId }).from(billingCustomers)).map((c) => c.id));
   for await (const customer of listAllCustomers()) {
     if (!customer.metadata?.accountId || linkedCustomers.has(customer.id)) continue;
     const owner = await resolveCustomerOwner(db, {

@@ -47,7 +47,6 @@ export interface SeatSyncResult {
 /** How many read-decide-write rounds one call makes before leaving the rest to the next call. */
 export const SEAT_SYNC_ROUNDS = 5;
 
-
 const seatLimitReached = (plan: Plan, members: number) =>
   new AppError(
     "seat_limit_reached",
@@ -129,12 +128,24 @@ export function planSeatStep(facts: SeatFacts, members: number): SeatStep {
     if (!nextTerms?.plan.seats) {
       // A change to a flat plan (or a price outside the catalog) is pending: its quantity is its own.
       return staleCurrent
-        ? { op: "schedule", priceId: next.priceId, interval: nextTerms?.interval ?? facts.interval, quantity: next.quantity, meteredPriceIds: next.meteredPriceIds }
+        ? {
+            op: "schedule",
+            priceId: next.priceId,
+            interval: nextTerms?.interval ?? facts.interval,
+            quantity: next.quantity,
+            meteredPriceIds: next.meteredPriceIds,
+          }
         : { op: "none" };
     }
     if (next.priceId === facts.priceId && target === facts.quantity) return { op: "release" };
     if (next.quantity !== target || staleCurrent) {
-      return { op: "schedule", priceId: next.priceId, interval: nextTerms.interval, quantity: target, meteredPriceIds: next.meteredPriceIds };
+      return {
+        op: "schedule",
+        priceId: next.priceId,
+        interval: nextTerms.interval,
+        quantity: target,
+        meteredPriceIds: next.meteredPriceIds,
+      };
     }
     return { op: "none" };
   }
@@ -167,7 +178,11 @@ async function runSeatStep(state: SubscriptionState, facts: SeatFacts, step: Sea
     case "none":
       return;
     case "raise":
-      await setPlanQuantityNow({ itemId: (planItemOf(subscription) as Stripe.SubscriptionItem).id, quantity: step.quantity, idempotencyKey: key });
+      await setPlanQuantityNow({
+        itemId: (planItemOf(subscription) as Stripe.SubscriptionItem).id,
+        quantity: step.quantity,
+        idempotencyKey: key,
+      });
       return;
     case "release":
       await releaseSchedule(facts.schedule!.scheduleId, key);
@@ -199,7 +214,8 @@ export async function pushSeats(accountId: string): Promise<SeatSyncResult | nul
     // Seats follow the members while the subscription is in force (one waiting for its first payment, or ended, is left alone).
     const step = inGroup(IN_FORCE, state.subscription.status) ? planSeatStep(facts, members) : ({ op: "none" } as const);
     if (step.op === "none" || round > SEAT_SYNC_ROUNDS) {
-      if (step.op !== "none") logger.warn({ accountId, members, quantity: facts.quantity, step }, "seats still moving; the next sync converges");
+      if (step.op !== "none")
+        logger.warn({ accountId, members, quantity: facts.quantity, step }, "seats still moving; the next sync converges");
       // Our row follows what was just read (the webhooks bring the same, later).
       if (row.quantity !== facts.quantity || row.pendingQuantity !== state.pendingQuantity || round > 1) {
         await pullStripeSubscription(db, row.providerSubscriptionId, accountId);

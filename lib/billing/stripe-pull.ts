@@ -78,16 +78,25 @@ export interface FetchedSubscription {
  * Network phase: reads the subscription (and, if needed, its customer) from Stripe. `known` is a
  * customer this event has looked up already (an invoice's): reused when it is the same one.
  */
-export async function fetchStripeSubscription(db: Queryable, subscriptionId: string, known?: FetchedCustomer | null): Promise<FetchedSubscription> {
+export async function fetchStripeSubscription(
+  db: Queryable,
+  subscriptionId: string,
+  known?: FetchedCustomer | null,
+): Promise<FetchedSubscription> {
   const version = Date.now();
   const { subscription, pendingChange, pendingQuantity } = await retrieveSubscriptionState(subscriptionId);
   const snapshot = subscriptionSnapshot(subscription);
-  const customer = known?.providerCustomerId === snapshot.providerCustomerId ? known : await fetchCustomerForOwnership(db, snapshot.providerCustomerId);
+  const customer =
+    known?.providerCustomerId === snapshot.providerCustomerId ? known : await fetchCustomerForOwnership(db, snapshot.providerCustomerId);
   return { version, snapshot, pendingChange, pendingQuantity, customer };
 }
 
 /** Re-reads a Stripe subscription and upserts our row; `ownerHint` is a accountId from a checkout session. */
-export async function pullStripeSubscription(db: Queryable, subscriptionId: string, ownerHint?: string | null): Promise<StoreResult<Subscription>> {
+export async function pullStripeSubscription(
+  db: Queryable,
+  subscriptionId: string,
+  ownerHint?: string | null,
+): Promise<StoreResult<Subscription>> {
   return storeStripeSubscription(db, await fetchStripeSubscription(db, subscriptionId), ownerHint);
 }
 
@@ -214,7 +223,13 @@ export async function storeStripeInvoice(db: Queryable, fetched: FetchedInvoice)
   if (!owner) return { status: "unattributed", reason: `no account for customer ${snapshot.providerCustomerId}` };
   const [row] = await db
     .insert(invoices)
-    .values({ ...snapshot, provider: "stripe", accountId: owner.accountId, billingCustomerId: owner.billingCustomerId, sourceVersion: version })
+    .values({
+      ...snapshot,
+      provider: "stripe",
+      accountId: owner.accountId,
+      billingCustomerId: owner.billingCustomerId,
+      sourceVersion: version,
+    })
     .onConflictDoUpdate({
       target: [invoices.provider, invoices.providerInvoiceId],
       set: { ...excludedSet(invoices, [...INVOICE_SYNCED_COLUMNS]), updatedAt: sql`now()` },
@@ -237,12 +252,20 @@ export async function storeStripeCustomer(
     await db.update(billingCustomers).set({ deletedAt: new Date() }).where(where);
     return;
   }
-  await db.update(billingCustomers).set({ email: customer.email ?? null }).where(where);
+  await db
+    .update(billingCustomers)
+    .set({ email: customer.email ?? null })
+    .where(where);
   if (customer.taxIds && customer.version !== undefined) await storeCustomerTaxIds(db, customer.id, customer.taxIds, customer.version);
 }
 
 /** The customer's tax IDs as read from Stripe at `version` (ms), unless a newer read was stored already. */
-export async function storeCustomerTaxIds(db: Queryable, providerCustomerId: string, taxIds: CustomerTaxId[], version: number): Promise<void> {
+export async function storeCustomerTaxIds(
+  db: Queryable,
+  providerCustomerId: string,
+  taxIds: CustomerTaxId[],
+  version: number,
+): Promise<void> {
   await db
     .update(billingCustomers)
     .set({ taxIds: taxIds.map(({ type, value }) => ({ type, value })), taxIdsVersion: version })

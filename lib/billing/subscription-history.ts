@@ -19,7 +19,15 @@ export function inTransaction<T>(db: Queryable, write: (tx: Queryable) => Promis
 /** The columns a change is judged on. */
 export type TrackedState = Pick<
   Subscription,
-  "planId" | "interval" | "status" | "cancelAtPeriodEnd" | "cancelAt" | "currentPeriodEnd" | "pendingPlanId" | "pendingInterval" | "pendingChangeAt"
+  | "planId"
+  | "interval"
+  | "status"
+  | "cancelAtPeriodEnd"
+  | "cancelAt"
+  | "currentPeriodEnd"
+  | "pendingPlanId"
+  | "pendingInterval"
+  | "pendingChangeAt"
 >;
 
 export interface SubscriptionChange {
@@ -54,7 +62,10 @@ export function subscriptionChangesBetween(before: TrackedState | null, after: T
   const pendingBefore = before.pendingPlanId ? `${before.pendingPlanId}/${before.pendingInterval}` : null;
   const pendingAfter = after.pendingPlanId ? `${after.pendingPlanId}/${after.pendingInterval}` : null;
   if (pendingAfter && pendingAfter !== pendingBefore) {
-    changes.push({ kind: "change_scheduled", data: { toPlanId: after.pendingPlanId, toInterval: after.pendingInterval, at: iso(after.pendingChangeAt) } });
+    changes.push({
+      kind: "change_scheduled",
+      data: { toPlanId: after.pendingPlanId, toInterval: after.pendingInterval, at: iso(after.pendingChangeAt) },
+    });
   } else if (pendingBefore && !pendingAfter && !(after.planId === before.pendingPlanId && after.interval === before.pendingInterval)) {
     // Gone without taking effect (taking effect shows as plan_changed).
     changes.push({ kind: "scheduled_change_dropped", data: { planId: before.pendingPlanId, interval: before.pendingInterval } });
@@ -89,7 +100,12 @@ export async function lockTrackedState(db: Queryable, provider: string, provider
  * Writes one history row per change between the locked state and the row just upserted, and the
  * outbound webhook events they make (`subscription.updated`, `entitlements.updated`) in the same transaction.
  */
-export async function recordSubscriptionChanges(db: Queryable, before: TrackedState | null, after: Subscription, occurredAt: Date): Promise<void> {
+export async function recordSubscriptionChanges(
+  db: Queryable,
+  before: TrackedState | null,
+  after: Subscription,
+  occurredAt: Date,
+): Promise<void> {
   const changes = subscriptionChangesBetween(before, after);
   if (changes.length === 0) return;
   await db.insert(subscriptionChanges).values(
@@ -114,7 +130,11 @@ export interface SubscriptionChangeRow {
 }
 
 /** One account's history, newest first. */
-export async function listSubscriptionChanges(db: Queryable, accountId: string, options: { limit: number }): Promise<SubscriptionChangeRow[]> {
+export async function listSubscriptionChanges(
+  db: Queryable,
+  accountId: string,
+  options: { limit: number },
+): Promise<SubscriptionChangeRow[]> {
   const rows = await db
     .select({ change: subscriptionChanges, provider: subscriptions.provider, providerSubscriptionId: subscriptions.providerSubscriptionId })
     .from(subscriptionChanges)

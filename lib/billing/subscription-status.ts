@@ -8,11 +8,22 @@
  * Pure and client-safe: no database, no Stripe call.
  */
 /** Every status a subscription row may hold (Stripe's, in the order the schema lists them). */
-export const SUBSCRIPTION_STATUSES = ["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"] as const;
+export const SUBSCRIPTION_STATUSES = [
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "unpaid",
+  "incomplete",
+  "incomplete_expired",
+  "paused",
+] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /** Each status by name, for the places that mean one of them (`status === SUBSCRIPTION_STATUS.trialing`). */
-export const SUBSCRIPTION_STATUS = Object.fromEntries(SUBSCRIPTION_STATUSES.map((s) => [s, s])) as { readonly [S in SubscriptionStatus]: S };
+export const SUBSCRIPTION_STATUS = Object.fromEntries(SUBSCRIPTION_STATUSES.map((s) => [s, s])) as {
+  readonly [S in SubscriptionStatus]: S;
+};
 
 /** A named group of statuses: read-only, and typed by its members. */
 export type StatusGroup<S extends SubscriptionStatus = SubscriptionStatus> = readonly S[];

@@ -51,7 +51,12 @@ export async function liveStripeSubscription(db: Queryable, accountId: string): 
 }
 
 /** `members`: the account's member count (the seats of a per-seat plan); the billed quantity stands in when unknown. */
-export function summarize(rows: Subscription[], now = new Date(), overrides: LimitOverride[] = [], members: number | null = null): BillingSummary {
+export function summarize(
+  rows: Subscription[],
+  now = new Date(),
+  overrides: LimitOverride[] = [],
+  members: number | null = null,
+): BillingSummary {
   const entitlement = resolveEntitlement(rows, now, gracePeriodDays(), overrides);
   // Show the subscription that grants the plan; otherwise the newest one that still matters.
   const shown = entitlement.subscription ?? rows.find((s) => inGroup(NOT_ENDED, s.status)) ?? null;
@@ -94,6 +99,10 @@ export function summarize(rows: Subscription[], now = new Date(), overrides: Lim
 
 export async function getBillingSummary(accountId: string, now = new Date()): Promise<BillingSummary> {
   const db = await getDb();
-  const [rows, overrides, members] = await Promise.all([userSubscriptions(db, accountId), readLimitOverrides(db, accountId), countMembers(db, accountId)]);
+  const [rows, overrides, members] = await Promise.all([
+    userSubscriptions(db, accountId),
+    readLimitOverrides(db, accountId),
+    countMembers(db, accountId),
+  ]);
   return summarize(rows, now, overrides, members);
 }

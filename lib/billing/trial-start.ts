@@ -34,13 +34,18 @@ const trialAlreadyUsed = () =>
   new AppError("trial_already_used", "This account has already had a free trial. Choose a plan to subscribe.", { pricingUrl: "/pricing" });
 
 /** Starts the plan's card-less trial for the account: 409 `trial_already_used` when it had one (or paid) before. */
-export async function startTrialWithoutCard(account: BillingAccount, planId: string, interval: BillingInterval = "month"): Promise<BillingSummary> {
+export async function startTrialWithoutCard(
+  account: BillingAccount,
+  planId: string,
+  interval: BillingInterval = "month",
+): Promise<BillingSummary> {
   const plan = purchasablePlan(planId);
   if (!plan.trialWithoutCard || plan.trialDays <= 0) throw badRequest(`${plan.name} has no trial without a card.`, { field: "plan" });
   const { db, quantity, price, metered, customer, known } = await prepareNewSubscription(account, plan, interval);
   if (stripeTrialUsed(known) || (await databaseTrialUsed(db, account.id, customer.id))) throw trialAlreadyUsed();
   // Stripe Tax places the customer by its address: without one there is no trial to start (nothing is claimed).
-  if (stripeTaxEnabled() && !hasTaxLocation((await retrieveCustomerBillingDetails(customer.providerCustomerId)).address)) throw billingAddressRequired();
+  if (stripeTaxEnabled() && !hasTaxLocation((await retrieveCustomerBillingDetails(customer.providerCustomerId)).address))
+    throw billingAddressRequired();
   // The claim: one row per account and per Stripe customer; a concurrent start finds it taken.
   const claimed = await db
     .insert(trialUses)
@@ -67,11 +72,16 @@ export async function startTrialWithoutCard(account: BillingAccount, planId: str
     subscriptionId = subscription.id;
   } catch (error) {
     // Stripe made nothing: give the claim back so the trial can be started again.
-    await db.delete(trialUses).where(and(eq(trialUses.accountId, account.id), eq(trialUses.providerCustomerId, customer.providerCustomerId)));
+    await db
+      .delete(trialUses)
+      .where(and(eq(trialUses.accountId, account.id), eq(trialUses.providerCustomerId, customer.providerCustomerId)));
     throw error;
   }
   await pullStripeSubscription(db, subscriptionId, account.id);
-  logger.info({ accountId: account.id, plan: plan.id, interval, subscriptionId, endBehavior: plan.trialWithoutCard.endBehavior }, "card-less trial started");
+  logger.info(
+    { accountId: account.id, plan: plan.id, interval, subscriptionId, endBehavior: plan.trialWithoutCard.endBehavior },
+    "card-less trial started",
+  );
   return getBillingSummary(account.id);
 }
 

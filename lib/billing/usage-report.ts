@@ -57,7 +57,10 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
         with picked as (
           select id, created_at from usage_events
           where reported_at is null and billable_quantity > 0
-            and meter in (${sql.join([...eventNames.keys()].map((m) => sql`${m}`), sql`, `)})
+            and meter in (${sql.join(
+              [...eventNames.keys()].map((m) => sql`${m}`),
+              sql`, `,
+            )})
             and (report_claimed_until is null or report_claimed_until < ${now.toISOString()}::timestamptz)
           order by created_at
           limit ${batchSize}
@@ -99,7 +102,10 @@ export async function reportBillableUsage(options: ReportOptions = {}): Promise<
       if (done.length > 0) {
         await db.execute(
           sql`update usage_events set reported_at = ${now.toISOString()}::timestamptz, report_claimed_until = null
-              where id in (${sql.join(done.map((id) => sql`${id}::uuid`), sql`, `)})`,
+              where id in (${sql.join(
+                done.map((id) => sql`${id}::uuid`),
+                sql`, `,
+              )})`,
         );
       }
     }

@@ -46,7 +46,10 @@ export async function prepareDatabase(waitMs = startupWaitMs()): Promise<void> {
     }),
   ]).finally(() => clearTimeout(timer));
   if (waited === "waiting") {
-    logger.warn({ waitedMs: waitMs }, "database still being prepared (migration lock or a slow database); serving with /api/health 503 until it is ready");
+    logger.warn(
+      { waitedMs: waitMs },
+      "database still being prepared (migration lock or a slow database); serving with /api/health 503 until it is ready",
+    );
   }
 }
 
@@ -63,4 +66,3 @@ async function waitForHandle() {
     }
   }
 }
-

@@ -12,8 +12,15 @@ export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.
 type SearchParams = Record<string, string | string[] | undefined>;
 
 /** For pages: a query from searchParams, or the message of what is wrong (shown as an error state). */
-export function parseSearchParams<T extends z.ZodType>(params: SearchParams, schema: T): { ok: true; data: z.infer<T> } | { ok: false; message: string } {
-  const flat = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]).filter(([, v]) => v !== undefined && v !== ""));
+export function parseSearchParams<T extends z.ZodType>(
+  params: SearchParams,
+  schema: T,
+): { ok: true; data: z.infer<T> } | { ok: false; message: string } {
+  const flat = Object.fromEntries(
+    Object.entries(params)
+      .map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])
+      .filter(([, v]) => v !== undefined && v !== ""),
+  );
   const unstorable = unstorableTextPath(flat);
   if (unstorable !== null) return { ok: false, message: `${unstorable}: ${UNSTORABLE_TEXT_MESSAGE}` };
   const result = schema.safeParse(flat);

@@ -31,7 +31,9 @@ export function quotaExceededResponse(result: UsageResult): Response {
   const refused = refusingWindow(result);
   const limit = refused.limit;
   const headers =
-    refused.window === "period" ? quotaHeaders(result) : quotaHeaders({ limit, remaining: limit === null ? null : Math.max(0, limit - refused.used), resetsAt: refused.resetsAt });
+    refused.window === "period"
+      ? quotaHeaders(result)
+      : quotaHeaders({ limit, remaining: limit === null ? null : Math.max(0, limit - refused.used), resetsAt: refused.resetsAt });
   return jsonError(quotaExceeded(result), headers);
 }
 
@@ -106,8 +108,8 @@ export function withQuota(
       response = await handler(ctx, { caller, usage });
     } catch (error) {
       if (!usage.duplicate) {
-        await refund(accountId, meter, quantity, { idempotencyKey: idempotencyKey ? `refund:${idempotencyKey}` : null }).catch((err: unknown) =>
-          logger.error({ err, meter }, "could not refund a failed metered call"),
+        await refund(accountId, meter, quantity, { idempotencyKey: idempotencyKey ? `refund:${idempotencyKey}` : null }).catch(
+          (err: unknown) => logger.error({ err, meter }, "could not refund a failed metered call"),
         );
       }
       throw error;

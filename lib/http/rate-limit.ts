@@ -84,7 +84,13 @@ async function limiterFor(id: string, budget: Budget): Promise<LimiterEntry> {
     entry = {
       limiter:
         db && insurance
-          ? new RateLimiterDrizzle({ ...options, schema: rateLimits, storeClient: db, clearExpiredByTimeout: false, insuranceLimiter: insurance })
+          ? new RateLimiterDrizzle({
+              ...options,
+              schema: rateLimits,
+              storeClient: db,
+              clearExpiredByTimeout: false,
+              insuranceLimiter: insurance,
+            })
           : new RateLimiterMemory(options),
       insurance,
     };
@@ -120,7 +126,8 @@ async function withStore<T>(entry: LimiterEntry, call: (limiter: RateLimiterAbst
 }
 const STORE_TIMED_OUT = Symbol("store timed out");
 
-const consumeBounded = (entry: LimiterEntry, key: string, points = 1): Promise<RateLimiterRes> => withStore(entry, (limiter) => limiter.consume(key, points));
+const consumeBounded = (entry: LimiterEntry, key: string, points = 1): Promise<RateLimiterRes> =>
+  withStore(entry, (limiter) => limiter.consume(key, points));
 
 /**
  * Counts one occurrence of `name` in a fixed window of `seconds` shared by every instance (the
@@ -181,10 +188,12 @@ export async function rateLimitUsage(
   key: string,
 ): Promise<{ used: number; spent: boolean; retryAfterSeconds: number }> {
   const policy = await policyLimiter(name, scope);
-  const res = policy ? await withStore(policy.entry, (limiter) => limiter.get(key.toLowerCase())).catch((error: unknown) => {
-    logger.error({ err: error, limiter: name }, "rate limiter store failed");
-    return null;
-  }) : null;
+  const res = policy
+    ? await withStore(policy.entry, (limiter) => limiter.get(key.toLowerCase())).catch((error: unknown) => {
+        logger.error({ err: error, limiter: name }, "rate limiter store failed");
+        return null;
+      })
+    : null;
   const used = res?.consumedPoints ?? 0;
   const spent = policy !== null && used >= policy.budget.points;
   return { used, spent, retryAfterSeconds: spent && res ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0 };
@@ -195,13 +204,23 @@ export async function rateLimitUsage(
  * password); negative points give back what a consume took. `renew` restarts the window (a marker
  * that should last from its latest use).
  */
-export async function adjustRateLimit(name: RateLimitName, scope: RateLimitScope, key: string, points: number, options: { renew?: boolean } = {}): Promise<void> {
+export async function adjustRateLimit(
+  name: RateLimitName,
+  scope: RateLimitScope,
+  key: string,
+  points: number,
+  options: { renew?: boolean } = {},
+): Promise<void> {
   const policy = await policyLimiter(name, scope);
   if (!policy) return;
   const id = key.toLowerCase();
   try {
     await withStore(policy.entry, (limiter) =>
-      options.renew ? limiter.set(id, points, policy.budget.seconds) : points >= 0 ? limiter.penalty(id, points) : limiter.reward(id, -points),
+      options.renew
+        ? limiter.set(id, points, policy.budget.seconds)
+        : points >= 0
+          ? limiter.penalty(id, points)
+          : limiter.reward(id, -points),
     );
   } catch (error) {
     logger.error({ err: error, limiter: name }, "rate limiter store failed");

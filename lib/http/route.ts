@@ -174,8 +174,7 @@ export function route<A extends Access, S extends z.ZodType | undefined = undefi
 }
 
 /** Whether a request came with a body (declared length above zero, or chunked). */
-const hasBody = (request: Request) =>
-  request.headers.has("transfer-encoding") || Number(request.headers.get("content-length") ?? 0) > 0;
+const hasBody = (request: Request) => request.headers.has("transfer-encoding") || Number(request.headers.get("content-length") ?? 0) > 0;
 
 /** Parses JSON text with a zod schema; malformed JSON or invalid fields are a 400 naming the problem. */
 export function parseJsonText<T extends z.ZodType>(text: string, schema: T): z.infer<T> {

@@ -6,7 +6,11 @@ import { stripeTaxEnabled } from "@/lib/billing/tax-settings";
 import { ensureTaxBehavior, listAll, MANAGED_BY, taxBehaviorSettable, type CatalogChange } from "./managed";
 import { pushMeteredPrices } from "./meter-catalog";
 
-async function syncProduct(stripe: Stripe, plan: Plan, existing: Stripe.Product | undefined): Promise<CatalogChange & { product: Stripe.Product }> {
+async function syncProduct(
+  stripe: Stripe,
+  plan: Plan,
+  existing: Stripe.Product | undefined,
+): Promise<CatalogChange & { product: Stripe.Product }> {
   const desired = { name: plan.name, description: plan.description };
   if (!existing) {
     const product = await stripe.products.create({
@@ -33,7 +37,6 @@ function priceMatches(price: Stripe.Price, productId: string, unitAmount: number
     taxBehaviorSettable(price)
   );
 }
-
 
 /**
  * The portal follows the app's plan-change policy (lib/billing/plan-change-policy.ts): cards,
@@ -90,9 +93,7 @@ export async function pushCatalog(stripe: Stripe, options: { returnUrl?: string 
   }
 
   const wanted = catalogPrices();
-  const existingPrices = await listAll(
-    stripe.prices.list({ lookup_keys: wanted.map((w) => w.lookupKey), limit: 100 }),
-  );
+  const existingPrices = await listAll(stripe.prices.list({ lookup_keys: wanted.map((w) => w.lookupKey), limit: 100 }));
   const priceIdsByPlan = new Map<string, string[]>();
   for (const entry of wanted) {
     const productId = productIds.get(entry.plan.id) as string;
@@ -101,7 +102,13 @@ export async function pushCatalog(stripe: Stripe, options: { returnUrl?: string 
     if (current && priceMatches(current, productId, entry.unitAmount, entry.plan, entry.interval)) {
       priceId = current.id;
       const taxed = await ensureTaxBehavior(stripe, current);
-      changes.push({ object: "price", key: entry.lookupKey, action: taxed ? "updated" : "unchanged", id: priceId, ...(taxed ? { detail: `tax_behavior ${PRICE_TAX_BEHAVIOR}` } : {}) });
+      changes.push({
+        object: "price",
+        key: entry.lookupKey,
+        action: taxed ? "updated" : "unchanged",
+        id: priceId,
+        ...(taxed ? { detail: `tax_behavior ${PRICE_TAX_BEHAVIOR}` } : {}),
+      });
     } else {
       // Prices are immutable in Stripe: a new amount is a new price that takes over the lookup key.
       const created = await stripe.prices.create({
@@ -170,6 +177,10 @@ export function formatCatalogChanges(changes: CatalogChange[]): string {
   const rows = changes.map((c) => [c.object, c.key, c.action, c.id, c.detail ?? ""]);
   const header = ["object", "key", "action", "id", "detail"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

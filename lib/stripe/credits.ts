@@ -30,7 +30,15 @@ export function createCreditsCheckout(params: {
       customer: params.customerId,
       client_reference_id: params.accountId,
       line_items: [
-        { price_data: { currency: params.currency, unit_amount: params.amount, tax_behavior: PRICE_TAX_BEHAVIOR, product_data: { name: params.productName } }, quantity: 1 },
+        {
+          price_data: {
+            currency: params.currency,
+            unit_amount: params.amount,
+            tax_behavior: PRICE_TAX_BEHAVIOR,
+            product_data: { name: params.productName },
+          },
+          quantity: 1,
+        },
       ],
       metadata,
       success_url: params.successUrl,
@@ -56,7 +64,14 @@ export async function defaultPaymentMethodOf(customerId: string): Promise<string
  * The one PaymentIntent of an auto top-up, made unconfirmed with the top-up's id as idempotency key:
  * however often a worker retries, Stripe returns the same intent, and each attempt confirms it.
  */
-export function topUpPaymentIntent(params: { topUpId: string; customerId: string; accountId: string; packId: string; amount: number; currency: string }) {
+export function topUpPaymentIntent(params: {
+  topUpId: string;
+  customerId: string;
+  accountId: string;
+  packId: string;
+  amount: number;
+  currency: string;
+}) {
   return getStripe().paymentIntents.create(
     {
       amount: params.amount,

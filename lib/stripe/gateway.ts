@@ -142,7 +142,13 @@ export async function retrieveCustomerState(
     const customer = await getStripe().customers.retrieve(id, { expand: ["tax_ids"] });
     if ("deleted" in customer && customer.deleted) return { id, email: null, deleted: true, taxIds: [], version };
     const live = customer as Stripe.Customer;
-    return { id, email: live.email, deleted: false, taxIds: (live.tax_ids?.data ?? []).map((t) => ({ type: t.type, value: t.value })), version };
+    return {
+      id,
+      email: live.email,
+      deleted: false,
+      taxIds: (live.tax_ids?.data ?? []).map((t) => ({ type: t.type, value: t.value })),
+      version,
+    };
   } catch (error) {
     if (isResourceMissing(error)) return { id, email: null, deleted: true, taxIds: [], version };
     throw error;
@@ -201,7 +207,6 @@ export function clearPriceCache(): void {
 export async function listCustomerSubscriptions(customerId: string): Promise<Stripe.Subscription[]> {
   return getStripe().subscriptions.list({ customer: customerId, status: "all", limit: 100 }).autoPagingToArray({ limit: 10_000 });
 }
-
 
 /**
  * Expires every open checkout session of the customer except the newest (by creation time, then
@@ -319,7 +324,13 @@ export function createTrialSubscription(params: {
 }
 
 /** Checkout in `setup` mode: saves a card for the customer, charges nothing; the webhook makes it the default. */
-export function createSetupCheckout(params: { customerId: string; accountId: string; subscriptionId: string; successUrl: string; cancelUrl: string }) {
+export function createSetupCheckout(params: {
+  customerId: string;
+  accountId: string;
+  subscriptionId: string;
+  successUrl: string;
+  cancelUrl: string;
+}) {
   return getStripe().checkout.sessions.create({
     mode: "setup",
     customer: params.customerId,
@@ -353,7 +364,8 @@ export async function applySetupPaymentMethod(setupIntentId: string, subscriptio
   const subscription = await getStripe().subscriptions.retrieve(subscriptionId);
   if (idOf(subscription.customer) !== customer || inGroup(ENDED, subscription.status)) return;
   await getStripe().subscriptions.update(subscriptionId, { default_payment_method: paymentMethod });
-  if (subscription.status === SUBSCRIPTION_STATUS.paused) await getStripe().subscriptions.resume(subscriptionId, { billing_cycle_anchor: { type: "now" } });
+  if (subscription.status === SUBSCRIPTION_STATUS.paused)
+    await getStripe().subscriptions.resume(subscriptionId, { billing_cycle_anchor: { type: "now" } });
 }
 
 const globalForPortal = globalThis as unknown as { __portalConfiguration?: { at: number; id: string | null } };
@@ -447,8 +459,7 @@ export async function schedulePriceChange(params: {
   const item = planItemOf(params.subscription) as Stripe.SubscriptionItem;
   const meteredNow = meteredItemsOf(params.subscription).map((i) => i.price.id);
   const scheduleId =
-    idOf(params.subscription.schedule) ??
-    (await stripe.subscriptionSchedules.create({ from_subscription: params.subscription.id })).id;
+    idOf(params.subscription.schedule) ?? (await stripe.subscriptionSchedules.create({ from_subscription: params.subscription.id })).id;
   return stripe.subscriptionSchedules.update(
     scheduleId,
     {
@@ -460,7 +471,9 @@ export async function schedulePriceChange(params: {
           start_date: item.current_period_start,
           end_date: item.current_period_end,
           // A running trial stays in the current phase: the new price starts when it ends.
-          ...(params.subscription.status === SUBSCRIPTION_STATUS.trialing && params.subscription.trial_end ? { trial_end: params.subscription.trial_end } : {}),
+          ...(params.subscription.status === SUBSCRIPTION_STATUS.trialing && params.subscription.trial_end
+            ? { trial_end: params.subscription.trial_end }
+            : {}),
         },
         {
           items: phaseItems(params.priceId, params.quantity ?? item.quantity ?? 1, params.meteredPriceIds),
@@ -528,7 +541,12 @@ export async function retrieveCustomerBillingDetails(customerId: string): Promis
   return {
     name: live.name ?? null,
     address: live.address ?? null,
-    taxIds: (live.tax_ids?.data ?? []).map((t) => ({ id: t.id, type: t.type, value: t.value, verification: t.verification?.status ?? null })),
+    taxIds: (live.tax_ids?.data ?? []).map((t) => ({
+      id: t.id,
+      type: t.type,
+      value: t.value,
+      verification: t.verification?.status ?? null,
+    })),
     deleted: false,
   };
 }
@@ -567,7 +585,11 @@ export async function retrieveTaxRates(ids: string[]): Promise<Map<string, TaxRa
     let info = cache.get(id);
     if (!info) {
       const rate = await getStripe().taxRates.retrieve(id);
-      info = { displayName: rate.display_name, percentage: rate.percentage ?? null, jurisdiction: rate.jurisdiction ?? rate.country ?? null };
+      info = {
+        displayName: rate.display_name,
+        percentage: rate.percentage ?? null,
+        jurisdiction: rate.jurisdiction ?? rate.country ?? null,
+      };
       if (cache.size > 1000) cache.clear();
       cache.set(id, info);
     }

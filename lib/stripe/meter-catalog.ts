@@ -18,13 +18,18 @@ export function billedMeters(): BilledMeter[] {
  * lookup key.
  * Returns the changes and the ids of the prices to keep (the catalog push archives the others).
  */
-export async function pushMeteredPrices(stripe: Stripe, products: Stripe.Product[]): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
+export async function pushMeteredPrices(
+  stripe: Stripe,
+  products: Stripe.Product[],
+): Promise<{ changes: CatalogChange[]; priceIds: string[] }> {
   const changes: CatalogChange[] = [];
   const priceIds: string[] = [];
   const wanted = billedMeters();
   if (wanted.length === 0) return { changes, priceIds };
   const meters = await listAll(stripe.billing.meters.list({ status: "active", limit: 100 }));
-  const prices = await listAll(stripe.prices.list({ lookup_keys: wanted.flatMap((m) => Object.values(m.definition.stripe.lookupKeys)), limit: 100 }));
+  const prices = await listAll(
+    stripe.prices.list({ lookup_keys: wanted.flatMap((m) => Object.values(m.definition.stripe.lookupKeys)), limit: 100 }),
+  );
   for (const { id, definition } of wanted) {
     const { eventName, lookupKeys, unitAmountDecimal } = definition.stripe;
     let meter = meters.find((m) => m.event_name === eventName);
@@ -70,7 +75,13 @@ export async function pushMeteredPrices(stripe: Stripe, products: Stripe.Product
       if (current && matches) {
         priceIds.push(current.id);
         const taxed = await ensureTaxBehavior(stripe, current);
-        changes.push({ object: "price", key: lookupKey, action: taxed ? "updated" : "unchanged", id: current.id, ...(taxed ? { detail: `tax_behavior ${PRICE_TAX_BEHAVIOR}` } : {}) });
+        changes.push({
+          object: "price",
+          key: lookupKey,
+          action: taxed ? "updated" : "unchanged",
+          id: current.id,
+          ...(taxed ? { detail: `tax_behavior ${PRICE_TAX_BEHAVIOR}` } : {}),
+        });
         continue;
       }
       const created = await stripe.prices.create({

@@ -58,7 +58,12 @@ export function retrieveSubscriptionDiscounts(subscriptionId: string, options: S
  * Sets the subscription's discounts: those it has (kept by id) plus the promotion code. No
  * proration: a discount applies from the next invoice.
  */
-export function addSubscriptionPromotionCode(params: { subscriptionId: string; keepDiscountIds: string[]; promotionCodeId: string; idempotencyKey: string }) {
+export function addSubscriptionPromotionCode(params: {
+  subscriptionId: string;
+  keepDiscountIds: string[];
+  promotionCodeId: string;
+  idempotencyKey: string;
+}) {
   return getStripe().subscriptions.update(
     params.subscriptionId,
     { discounts: [...params.keepDiscountIds.map((discount) => ({ discount })), { promotion_code: params.promotionCodeId }] },
@@ -86,7 +91,9 @@ export function createCoupon(params: CouponParams, idempotencyKey: string) {
   return getStripe().coupons.create(
     {
       name: params.name,
-      ...(params.percentOff !== undefined ? { percent_off: params.percentOff } : { amount_off: params.amountOff, currency: params.currency }),
+      ...(params.percentOff !== undefined
+        ? { percent_off: params.percentOff }
+        : { amount_off: params.amountOff, currency: params.currency }),
       duration: params.duration,
       ...(params.duration === "repeating" ? { duration_in_months: params.durationInMonths } : {}),
       ...(params.maxRedemptions !== undefined ? { max_redemptions: params.maxRedemptions } : {}),

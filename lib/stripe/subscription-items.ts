@@ -37,7 +37,9 @@ export function itemsForPriceChange(
 ): Stripe.SubscriptionUpdateParams.Item[] {
   const plan = planItemOf(subscription);
   if (!plan) throw new Error(`subscription ${subscription.id} has no items`);
-  const items: Stripe.SubscriptionUpdateParams.Item[] = [{ id: plan.id, price: planPriceId, ...(quantity === undefined ? {} : { quantity }) }];
+  const items: Stripe.SubscriptionUpdateParams.Item[] = [
+    { id: plan.id, price: planPriceId, ...(quantity === undefined ? {} : { quantity }) },
+  ];
   const current = meteredItemsOf(subscription);
   for (const price of metered) {
     const same = current.find((item) => item.price.recurring?.meter === price.recurring?.meter);
@@ -48,6 +50,10 @@ export function itemsForPriceChange(
 }
 
 /** A schedule phase's items: the plan price with its quantity, then the metered prices (no quantity). */
-export function phaseItems(planPriceId: string, quantity: number, meteredPriceIds: string[]): Stripe.SubscriptionScheduleUpdateParams.Phase.Item[] {
+export function phaseItems(
+  planPriceId: string,
+  quantity: number,
+  meteredPriceIds: string[],
+): Stripe.SubscriptionScheduleUpdateParams.Phase.Item[] {
   return [{ price: planPriceId, quantity }, ...meteredPriceIds.map((price) => ({ price }))];
 }

@@ -7,7 +7,14 @@ import "server-only";
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Queryable } from "@/db/client";
-import { auditLog, outboundDeliveries, outboundEvents, webhookEndpoints, OUTBOUND_DELIVERY_STATUSES, type WebhookEndpoint } from "@/db/schema";
+import {
+  auditLog,
+  outboundDeliveries,
+  outboundEvents,
+  webhookEndpoints,
+  OUTBOUND_DELIVERY_STATUSES,
+  type WebhookEndpoint,
+} from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import { cursorDate, cursorUuid, decodeCursor, encodeCursor, pageOf } from "@/lib/pagination";
 import { deliverOutboundWebhooks } from "./deliver";
@@ -53,8 +60,14 @@ const toEndpointView = (e: WebhookEndpoint): EndpointView => ({
   createdAt: e.createdAt.toISOString(),
 });
 
-const audit = (tx: Queryable, actorUserId: string, action: string, targetType: string, targetId: string, data: Record<string, unknown> = {}) =>
-  tx.insert(auditLog).values({ actorUserId, action, targetType, targetId, data });
+const audit = (
+  tx: Queryable,
+  actorUserId: string,
+  action: string,
+  targetType: string,
+  targetId: string,
+  data: Record<string, unknown> = {},
+) => tx.insert(auditLog).values({ actorUserId, action, targetType, targetId, data });
 
 export async function listEndpoints(db: Queryable): Promise<EndpointView[]> {
   const rows = await db.select().from(webhookEndpoints).orderBy(desc(webhookEndpoints.createdAt), desc(webhookEndpoints.id)).limit(200);
@@ -62,7 +75,11 @@ export async function listEndpoints(db: Queryable): Promise<EndpointView[]> {
 }
 
 /** Registers an endpoint; the answer carries its secret, which is never shown again. */
-export async function createEndpoint(db: Database, input: EndpointInput, actorUserId: string): Promise<{ endpoint: EndpointView; secret: string }> {
+export async function createEndpoint(
+  db: Database,
+  input: EndpointInput,
+  actorUserId: string,
+): Promise<{ endpoint: EndpointView; secret: string }> {
   const url = assertEndpointUrl(input.url).toString();
   const secret = newEndpointSecret();
   const row = await db.transaction(async (tx) => {
@@ -77,12 +94,22 @@ export async function createEndpoint(db: Database, input: EndpointInput, actorUs
 }
 
 /** Disables or enables an endpoint: a disabled one gets no new events and its pending deliveries wait. */
-export async function setEndpointEnabled(db: Database, id: string, enabled: boolean, actorUserId: string): Promise<{ endpoint: EndpointView; changed: boolean }> {
+export async function setEndpointEnabled(
+  db: Database,
+  id: string,
+  enabled: boolean,
+  actorUserId: string,
+): Promise<{ endpoint: EndpointView; changed: boolean }> {
   return db.transaction(async (tx) => {
     const [updated] = await tx
       .update(webhookEndpoints)
       .set({ disabledAt: enabled ? null : new Date() })
-      .where(and(eq(webhookEndpoints.id, id), enabled ? sql`${webhookEndpoints.disabledAt} is not null` : sql`${webhookEndpoints.disabledAt} is null`))
+      .where(
+        and(
+          eq(webhookEndpoints.id, id),
+          enabled ? sql`${webhookEndpoints.disabledAt} is not null` : sql`${webhookEndpoints.disabledAt} is null`,
+        ),
+      )
       .returning();
     if (updated) {
       await audit(tx, actorUserId, enabled ? "webhook_endpoint.enabled" : "webhook_endpoint.disabled", "webhook_endpoint", id);
@@ -95,12 +122,20 @@ export async function setEndpointEnabled(db: Database, id: string, enabled: bool
 }
 
 /** A new secret, shown once; the old one keeps signing beside it for SECRET_ROTATION_GRACE_MS. */
-export async function rotateEndpointSecret(db: Database, id: string, actorUserId: string): Promise<{ endpoint: EndpointView; secret: string; message: string }> {
+export async function rotateEndpointSecret(
+  db: Database,
+  id: string,
+  actorUserId: string,
+): Promise<{ endpoint: EndpointView; secret: string; message: string }> {
   const secret = newEndpointSecret();
   return db.transaction(async (tx) => {
     const [updated] = await tx
       .update(webhookEndpoints)
-      .set({ secret, previousSecret: sql`${webhookEndpoints.secret}`, previousSecretExpiresAt: new Date(Date.now() + SECRET_ROTATION_GRACE_MS) })
+      .set({
+        secret,
+        previousSecret: sql`${webhookEndpoints.secret}`,
+        previousSecretExpiresAt: new Date(Date.now() + SECRET_ROTATION_GRACE_MS),
+      })
       .where(eq(webhookEndpoints.id, id))
       .returning();
     if (!updated) throw notFound("No webhook endpoint with that id.");
@@ -118,9 +153,17 @@ export async function sendTestEvent(db: Database, id: string, actorUserId: strin
     if (endpoint.disabledAt) throw conflict("This endpoint is disabled; enable it to send it events.");
     const [event] = await tx
       .insert(outboundEvents)
-      .values({ id: newOutboundEventId(), type: TEST_EVENT_TYPE, accountId: null, data: { endpointId: id, message: "A test event sent from the admin console." } })
+      .values({
+        id: newOutboundEventId(),
+        type: TEST_EVENT_TYPE,
+        accountId: null,
+        data: { endpointId: id, message: "A test event sent from the admin console." },
+      })
       .returning();
-    const [delivery] = await tx.insert(outboundDeliveries).values({ eventId: event.id, endpointId: id }).returning({ id: outboundDeliveries.id });
+    const [delivery] = await tx
+      .insert(outboundDeliveries)
+      .values({ eventId: event.id, endpointId: id })
+      .returning({ id: outboundDeliveries.id });
     await audit(tx, actorUserId, "webhook_endpoint.test_sent", "webhook_endpoint", id, { eventId: event.id });
     return delivery.id;
   });
@@ -128,17 +171,27 @@ export async function sendTestEvent(db: Database, id: string, actorUserId: strin
 }
 
 /** A new delivery of a delivery's event to the same endpoint (the original stays as it was), sent now. */
-export async function replayDelivery(db: Database, deliveryId: string, actorUserId: string): Promise<{ delivery: DeliveryView; message: string }> {
+export async function replayDelivery(
+  db: Database,
+  deliveryId: string,
+  actorUserId: string,
+): Promise<{ delivery: DeliveryView; message: string }> {
   const replayId = await db.transaction(async (tx) => {
     const [original] = await tx.select().from(outboundDeliveries).where(eq(outboundDeliveries.id, deliveryId));
     if (!original) throw notFound("No webhook delivery with that id.");
-    const [endpoint] = await tx.select({ disabledAt: webhookEndpoints.disabledAt }).from(webhookEndpoints).where(eq(webhookEndpoints.id, original.endpointId));
+    const [endpoint] = await tx
+      .select({ disabledAt: webhookEndpoints.disabledAt })
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, original.endpointId));
     if (endpoint?.disabledAt) throw conflict("This endpoint is disabled; enable it to replay deliveries to it.");
     const [replay] = await tx
       .insert(outboundDeliveries)
       .values({ eventId: original.eventId, endpointId: original.endpointId, replayOf: original.replayOf ?? original.id })
       .returning({ id: outboundDeliveries.id });
-    await audit(tx, actorUserId, "webhook_delivery.replayed", "webhook_delivery", deliveryId, { eventId: original.eventId, replayId: replay.id });
+    await audit(tx, actorUserId, "webhook_delivery.replayed", "webhook_delivery", deliveryId, {
+      eventId: original.eventId,
+      replayId: replay.id,
+    });
     return replay.id;
   });
   return sendNow(db, replayId);
@@ -222,7 +275,10 @@ export async function getDelivery(db: Queryable, id: string): Promise<DeliveryVi
 }
 
 /** The delivery log, newest first, in keyset pages. */
-export async function listDeliveries(db: Queryable, query: DeliveryListQuery): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
+export async function listDeliveries(
+  db: Queryable,
+  query: DeliveryListQuery,
+): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
   let after: SQL | undefined;
   if (query.cursor) {
     const [created, id] = decodeCursor(query.cursor, 2);

@@ -41,7 +41,12 @@ export async function emitSubscriptionChanges(tx: Queryable, after: Subscription
 }
 
 /** `invoice.paid` (once per invoice) or `invoice.payment_failed` (once per Stripe event). */
-export async function emitInvoiceEvent(tx: Queryable, type: "invoice.paid" | "invoice.payment_failed", invoice: Invoice, sourceEventId: string): Promise<void> {
+export async function emitInvoiceEvent(
+  tx: Queryable,
+  type: "invoice.paid" | "invoice.payment_failed",
+  invoice: Invoice,
+  sourceEventId: string,
+): Promise<void> {
   await emitOutboundEvent(tx, {
     type,
     accountId: invoice.accountId,
@@ -70,7 +75,12 @@ export async function emitSeatAdded(tx: Queryable, accountId: string, member: { 
 }
 
 /** `entitlements.updated` after an admin changed a limit override. */
-export async function emitLimitOverrideChanged(tx: Queryable, accountId: string, meter: string, limit: number | "unlimited" | null): Promise<void> {
+export async function emitLimitOverrideChanged(
+  tx: Queryable,
+  accountId: string,
+  meter: string,
+  limit: number | "unlimited" | null,
+): Promise<void> {
   await emitOutboundEvent(tx, { type: "entitlements.updated", accountId, data: { reason: ["limit_override"], meter, limit } });
 }
 

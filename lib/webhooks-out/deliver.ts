@@ -68,7 +68,12 @@ export async function deliverOutboundWebhooks(db: Database, options: OutboundDel
   if (options.ids && options.ids.length === 0) return report;
   const token = randomUUID();
   const now = options.now ? sql`${options.now.toISOString()}::timestamptz` : sql`now()`;
-  const only = options.ids ? sql`and d.id in (${sql.join(options.ids.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+  const only = options.ids
+    ? sql`and d.id in (${sql.join(
+        options.ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`
+    : sql``;
   // The due rows (an active endpoint, not leased) are locked and skipped by other instances, then leased in the same statement.
   const claimed = await selectRows<ClaimedDelivery>(
     db,
@@ -115,7 +120,11 @@ async function sendOne(db: Database, delivery: ClaimedDelivery, token: string): 
     createdAt: asDate(delivery.event_created_at),
   });
   const secrets = [delivery.secret];
-  if (delivery.previous_secret && delivery.previous_secret_expires_at && asDate(delivery.previous_secret_expires_at).getTime() > Date.now()) {
+  if (
+    delivery.previous_secret &&
+    delivery.previous_secret_expires_at &&
+    asDate(delivery.previous_secret_expires_at).getTime() > Date.now()
+  ) {
     secrets.push(delivery.previous_secret);
   }
   const timestamp = Math.floor(Date.now() / 1000);
@@ -138,7 +147,10 @@ async function sendOne(db: Database, delivery: ClaimedDelivery, token: string): 
   const error = (outcome.statusCode === null ? outcome.detail : `HTTP ${outcome.statusCode}: ${outcome.detail}`).slice(0, 2_000);
   const retryAt = Date.now() + outboundBackoffMs(delivery.attempts);
   const giveUp = retryAt > asDate(delivery.created_at).getTime() + OUTBOUND_RETRY_WINDOW_MS;
-  logger.warn({ deliveryId: delivery.id, eventId: delivery.event_id, attempts: delivery.attempts, statusCode: outcome.statusCode, giveUp }, "outbound webhook not delivered");
+  logger.warn(
+    { deliveryId: delivery.id, eventId: delivery.event_id, attempts: delivery.attempts, statusCode: outcome.statusCode, giveUp },
+    "outbound webhook not delivered",
+  );
   await recordOutcome(db, delivery.id, token, {
     status: giveUp ? "failed" : "pending",
     statusCode: outcome.statusCode,

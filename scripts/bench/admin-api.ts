@@ -64,11 +64,14 @@ runScript(async () => {
   const auditApi = await route("/billing/admin/audit");
 
   async function call(handler: Handler, url: string, id = "x"): Promise<Response> {
-    const response = await handler(new NextRequest(new URL(url, "http://bench.local"), { headers: { cookie } }), { params: Promise.resolve({ id }) });
+    const response = await handler(new NextRequest(new URL(url, "http://bench.local"), { headers: { cookie } }), {
+      params: Promise.resolve({ id }),
+    });
     if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
     return response;
   }
-  const cursorOf = async (handler: Handler, url: string) => ((await (await call(handler, url)).json()) as { nextCursor: string }).nextCursor;
+  const cursorOf = async (handler: Handler, url: string) =>
+    ((await (await call(handler, url)).json()) as { nextCursor: string }).nextCursor;
 
   const deepUsers = await cursorOf(usersApi.GET, "/api/billing/admin/users?limit=100");
   const deepEvents = await cursorOf(webhooksApi.GET, "/api/billing/admin/webhooks?limit=100");
@@ -83,7 +86,11 @@ runScript(async () => {
     ["customer detail", customerApi.GET, `/api/billing/admin/users/${customerId}`, customerId],
     ["invoices (newest)", invoicesApi.GET, "/api/billing/admin/invoices"],
     ["invoices status=open", invoicesApi.GET, "/api/billing/admin/invoices?status=open"],
-    ["invoices last 30 days", invoicesApi.GET, `/api/billing/admin/invoices?from=${new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10)}`],
+    [
+      "invoices last 30 days",
+      invoicesApi.GET,
+      `/api/billing/admin/invoices?from=${new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10)}`,
+    ],
     ["metrics (cached ≤ 60 s)", metricsApi.GET, "/api/billing/admin/metrics"],
     ["metrics query, uncached", async () => Response.json(await computeAdminMetrics(db)), "/uncached"],
     ["webhooks (newest)", webhooksApi.GET, "/api/billing/admin/webhooks"],
@@ -109,7 +116,9 @@ runScript(async () => {
     if (!baseline) baseline = p95;
     const ok = p95 < TARGET_MS;
     if (!ok) failures += 1;
-    console.log(`${label.padEnd(30)} ${percentile(times, 50).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${(p95 / baseline).toFixed(1).padStart(7)}  ${ok ? "ok" : `OVER ${TARGET_MS} ms`}`);
+    console.log(
+      `${label.padEnd(30)} ${percentile(times, 50).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${(p95 / baseline).toFixed(1).padStart(7)}  ${ok ? "ok" : `OVER ${TARGET_MS} ms`}`,
+    );
   }
   console.log(failures === 0 ? `Every p95 is under ${TARGET_MS} ms.` : `${failures} APIs over ${TARGET_MS} ms at p95.`);
   await database.close();

@@ -107,13 +107,30 @@ runScript(async () => {
     pg.stop();
     pg.start();
 
-    console.log(`starting the cluster: 3 instances, ${POOLER ? `PgBouncer (transaction mode, pool ${POOL_SIZE})` : "no pooler (direct, prepared statements)"}, HAProxy…`);
-    cluster = await startCluster({ instances: 3, serverUrl: pg.url, pooler: POOLER, poolerPoolSize: POOL_SIZE, log: (l) => (l.startsWith("[app") && /error/i.test(l) ? console.log(l) : undefined) });
+    console.log(
+      `starting the cluster: 3 instances, ${POOLER ? `PgBouncer (transaction mode, pool ${POOL_SIZE})` : "no pooler (direct, prepared statements)"}, HAProxy…`,
+    );
+    cluster = await startCluster({
+      instances: 3,
+      serverUrl: pg.url,
+      pooler: POOLER,
+      poolerPoolSize: POOL_SIZE,
+      log: (l) => (l.startsWith("[app") && /error/i.test(l) ? console.log(l) : undefined),
+    });
     const c = cluster;
     direct = postgres(c.databaseUrl, { max: 2, onnotice: () => {}, connection: { application_name: DRIVER } });
     await direct`create extension if not exists pg_stat_statements`;
-    admin = c.poolerPort ? postgres(`postgres://postgres@127.0.0.1:${c.poolerPort}/pgbouncer`, { fetch_types: false, prepare: false, max: 1, onnotice: () => {} }) : undefined;
-    const [{ data_directory: dataDir }] = await direct<{ data_directory: string }[]>`select current_setting('data_directory') as data_directory`;
+    admin = c.poolerPort
+      ? postgres(`postgres://postgres@127.0.0.1:${c.poolerPort}/pgbouncer`, {
+          fetch_types: false,
+          prepare: false,
+          max: 1,
+          onnotice: () => {},
+        })
+      : undefined;
+    const [{ data_directory: dataDir }] = await direct<
+      { data_directory: string }[]
+    >`select current_setting('data_directory') as data_directory`;
     const postmaster = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
     const pgbouncerPid = childPids(process.pid).find((pid) => {
       try {
@@ -132,7 +149,8 @@ runScript(async () => {
     Object.assign(process.env, { STRIPE_EMULATOR_URL: c.emulatorUrl, STRIPE_WEBHOOK_SECRET: c.webhookSecret, APP_URL: c.url });
     clearPriceCache();
     const stripe = emulatorStripeClient(c.emulatorUrl);
-    const emulatorConfig = (body: unknown) => fetch(`${c.emulatorUrl}/_emulator/config`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json());
+    const emulatorConfig = (body: unknown) =>
+      fetch(`${c.emulatorUrl}/_emulator/config`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json());
 
     // The workload's events: checkouts completed on the emulator with its deliveries off; this
     // driver then posts them, signed, through the balancer. One set per phase (first deliveries of
@@ -142,10 +160,16 @@ runScript(async () => {
     for await (const event of stripe.events.list({ limit: 100 })) seen.add(event.id);
     async function eventSet(customers: number, tag: string): Promise<string[]> {
       await runPool(customers, 8, async (i) => {
-        const [user] = await db.insert(users).values({ email: `bench-${tag}-${i}-${randomBytes(3).toString("hex")}@example.com` }).returning();
+        const [user] = await db
+          .insert(users)
+          .values({ email: `bench-${tag}-${i}-${randomBytes(3).toString("hex")}@example.com` })
+          .returning();
         const { url } = await startCheckout(user, i % 2 ? "pro" : "scale", i % 3 ? "month" : "year");
         const id = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
-        const res = await fetch(`${c.emulatorUrl}/_emulator/checkout/sessions/${id}/complete`, { method: "POST", body: JSON.stringify({ card: "4242424242424242" }) });
+        const res = await fetch(`${c.emulatorUrl}/_emulator/checkout/sessions/${id}/complete`, {
+          method: "POST",
+          body: JSON.stringify({ card: "4242424242424242" }),
+        });
         return res.ok;
       });
       const fresh: Stripe.Event[] = [];
@@ -160,7 +184,11 @@ runScript(async () => {
 
     const postEvent = async (base: string, payload: string) => {
       const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: c.webhookSecret });
-      const res = await fetch(`${base}/api/billing/webhook`, { method: "POST", headers: { "stripe-signature": header, "content-type": "application/json" }, body: payload });
+      const res = await fetch(`${base}/api/billing/webhook`, {
+        method: "POST",
+        headers: { "stripe-signature": header, "content-type": "application/json" },
+        body: payload,
+      });
       await res.arrayBuffer();
       return res.status === 200;
     };
@@ -168,7 +196,10 @@ runScript(async () => {
     // Consumers: one Scale account and API key per worker (the `usage` rate limit is per account).
     const keys: string[] = [];
     for (let w = 0; w < CONCURRENCY; w += 1) {
-      const [user] = await db.insert(users).values({ email: `bench-consume-${w}-${randomBytes(3).toString("hex")}@example.com` }).returning();
+      const [user] = await db
+        .insert(users)
+        .values({ email: `bench-consume-${w}-${randomBytes(3).toString("hex")}@example.com` })
+        .returning();
       await db.insert(subscriptions).values({
         accountId: user.id,
         providerSubscriptionId: `sub_bench_${randomBytes(6).toString("hex")}`,
@@ -206,14 +237,23 @@ runScript(async () => {
       if (pool) {
         into.maxClientsAtPooler = Math.max(into.maxClientsAtPooler, Number(pool.cl_active) + Number(pool.cl_waiting));
         into.maxWaitingAtPooler = Math.max(into.maxWaitingAtPooler, Number(pool.cl_waiting));
-        into.maxServerConnections = Math.max(into.maxServerConnections, Number(pool.sv_active) + Number(pool.sv_idle) + Number(pool.sv_used) + Number(pool.sv_tested) + Number(pool.sv_login));
+        into.maxServerConnections = Math.max(
+          into.maxServerConnections,
+          Number(pool.sv_active) + Number(pool.sv_idle) + Number(pool.sv_used) + Number(pool.sv_tested) + Number(pool.sv_login),
+        );
         into.maxActiveServerConnections = Math.max(into.maxActiveServerConnections, Number(pool.sv_active));
       }
       const rows = await direct!<{ state: string | null; n: number }[]>`
         select state, count(*)::int as n from pg_stat_activity
         where backend_type = 'client backend' and datname = ${database} and application_name <> ${DRIVER} group by state`;
-      into.maxPostgresConnections = Math.max(into.maxPostgresConnections, rows.reduce((sum, r) => sum + r.n, 0));
-      into.maxPostgresActive = Math.max(into.maxPostgresActive, rows.filter((r) => r.state === "active").reduce((sum, r) => sum + r.n, 0));
+      into.maxPostgresConnections = Math.max(
+        into.maxPostgresConnections,
+        rows.reduce((sum, r) => sum + r.n, 0),
+      );
+      into.maxPostgresActive = Math.max(
+        into.maxPostgresActive,
+        rows.filter((r) => r.state === "active").reduce((sum, r) => sum + r.n, 0),
+      );
     }
     const poolerStats = async () => {
       const stats = admin ? ((await admin.unsafe("SHOW STATS").simple()) as unknown as Array<Record<string, number | string>>) : [];
@@ -278,7 +318,9 @@ runScript(async () => {
         join pg_database d on d.oid = s.dbid where d.datname = ${database} order by s.total_exec_time desc`;
       report.pgExecMs = statements.reduce((sum, s) => sum + Number(s.ms), 0);
       report.pgCalls = statements.reduce((sum, s) => sum + Number(s.calls), 0);
-      report.topStatements = statements.slice(0, 4).map((s) => ({ query: s.query.replace(/\s+/g, " ").slice(0, 90), calls: Number(s.calls), ms: Number(s.ms) }));
+      report.topStatements = statements
+        .slice(0, 4)
+        .map((s) => ({ query: s.query.replace(/\s+/g, " ").slice(0, 90), calls: Number(s.calls), ms: Number(s.ms) }));
       return report;
     }
 
@@ -301,7 +343,8 @@ runScript(async () => {
       return { latencies, errors };
     };
     const webhookLoad = (payloads: string[]) => () => drive((_, i) => postEvent(c.url, payloads[i]), payloads.length);
-    const consumeLoad = (seconds: number) => () => drive((worker) => consumeOnce(c.url, worker), Infinity, performance.now() + seconds * 1000);
+    const consumeLoad = (seconds: number) => () =>
+      drive((worker) => consumeOnce(c.url, worker), Infinity, performance.now() + seconds * 1000);
 
     /** One phase measured over several windows: counts, times and CPU add up, maxima stay maxima. */
     const merge = (parts: PhaseReport[]): PhaseReport => {
@@ -347,7 +390,12 @@ runScript(async () => {
     // rotation at the balancer (running, idle, warm).
     const windows: Record<string, PhaseReport[]> = {};
     const half = (payloads: string[], round: number) => payloads.filter((_, i) => i % 2 === round);
-    for (const [round, instances] of [[0, 1], [0, 3], [1, 3], [1, 1]] as const) {
+    for (const [round, instances] of [
+      [0, 1],
+      [0, 3],
+      [1, 3],
+      [1, 1],
+    ] as const) {
       await rotation(instances);
       console.log(`round ${round + 1}: ${instances} instance${instances > 1 ? "s" : ""} (${CONCURRENCY} concurrent)…`);
       const set = instances === 1 ? sets.one : sets.three;
@@ -361,7 +409,9 @@ runScript(async () => {
       select count(*) filter (where status in ('processed', 'ignored'))::int as done, count(*) filter (where status not in ('processed', 'ignored'))::int as other from webhook_events`;
 
     const fmt = (n: number, d = 0) => n.toFixed(d);
-    console.log(`\ncluster benchmark: ${cpus().length} CPU cores on this machine (shared with everything else running; load average ${fmt(load0, 1)} at the start)`);
+    console.log(
+      `\ncluster benchmark: ${cpus().length} CPU cores on this machine (shared with everything else running; load average ${fmt(load0, 1)} at the start)`,
+    );
     if (readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() === "1") {
       console.log(
         "note: the kernel's autogroup scheduling is on: every process this run started (except Postgres, which pg_ctl puts in a session of its own) shares ONE fair share of the CPU with the other sessions on this machine, so 3 instances get no more CPU than 1",
@@ -372,7 +422,9 @@ runScript(async () => {
     );
     for (const p of phases) {
       const cpuTotal = GROUPS.reduce((s, g) => s + p.cpuSeconds[g], 0);
-      console.log(`${p.label} through ${p.instances} instance${p.instances > 1 ? "s" : ""}: ${fmt(p.result.perSecond)}/s  (n=${p.result.count}, p50 ${fmt(p.result.p50)} ms, p99 ${fmt(p.result.p99)} ms, errors ${p.result.errors}; rounds ${windows[`${p.label[0]}${p.instances}`].map((w) => fmt(w.result.perSecond)).join(" and ")}/s)`);
+      console.log(
+        `${p.label} through ${p.instances} instance${p.instances > 1 ? "s" : ""}: ${fmt(p.result.perSecond)}/s  (n=${p.result.count}, p50 ${fmt(p.result.p50)} ms, p99 ${fmt(p.result.p99)} ms, errors ${p.result.errors}; rounds ${windows[`${p.label[0]}${p.instances}`].map((w) => fmt(w.result.perSecond)).join(" and ")}/s)`,
+      );
       console.log(
         `  CPU over ${fmt(p.result.seconds, 1)} s: ${GROUPS.map((g) => `${g} ${fmt((100 * p.cpuSeconds[g]) / cpuTotal)} % (${fmt(p.cpuSeconds[g] / p.result.seconds, 2)} cores)`).join(", ")}; total ${fmt(cpuTotal / p.result.seconds, 2)} of ${cpus().length} cores`,
       );
@@ -383,7 +435,8 @@ runScript(async () => {
       console.log(
         `  connections (max sampled every 0.5 s): PgBouncer clients ${p.maxClientsAtPooler} (waiting ${p.maxWaitingAtPooler}), server connections ${p.maxServerConnections} (active ${p.maxActiveServerConnections}) of pool ${POOL_SIZE}; Postgres backends for the app ${p.maxPostgresConnections} (active ${p.maxPostgresActive})`,
       );
-      for (const s of p.topStatements) console.log(`    ${fmt(s.ms / p.result.count, 3)} ms/op  ${String(s.calls).padStart(6)} calls  ${s.query}`);
+      for (const s of p.topStatements)
+        console.log(`    ${fmt(s.ms / p.result.count, 3)} ms/op  ${String(s.calls).padStart(6)} calls  ${s.query}`);
     }
     const ratio = (kind: string) => {
       const three = phases.find((p) => p.instances === 3 && p.label.startsWith(kind))!;

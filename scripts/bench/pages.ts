@@ -34,10 +34,12 @@ async function runLighthouse(url: string, extraHeaders?: Record<string, string>)
     "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
     ...(extraHeaders ? [`--extra-headers=${JSON.stringify(extraHeaders)}`] : []),
   ];
-  const { stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, CHROME_PATH: CHROMIUM }, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(process.execPath, args, {
+    env: { ...process.env, CHROME_PATH: CHROMIUM },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as LighthouseResult;
 }
-
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -56,7 +58,11 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
 async function sessionCookie(base: string): Promise<string> {
   const email = `lighthouse-${Date.now()}@example.com`;
   const password = "lighthouse-password-42";
-  const signup = await fetch(`${base}/api/account`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const signup = await fetch(`${base}/api/account`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   if (!signup.ok) throw new Error(`sign-up failed: ${signup.status} ${await signup.text()}`);
   const csrf = await fetch(`${base}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
@@ -76,7 +82,13 @@ runScript(async () => {
   const [appPort, emulatorPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${appPort}`;
   const server = spawn("npx", ["tsx", "scripts/e2e-server.ts"], {
-    env: { ...process.env, E2E_APP_PORT: String(appPort), E2E_EMULATOR_PORT: String(emulatorPort), E2E_SKIP_BUILD: process.env.BENCH_BUILD ? "" : "1", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      E2E_APP_PORT: String(appPort),
+      E2E_EMULATOR_PORT: String(emulatorPort),
+      E2E_SKIP_BUILD: process.env.BENCH_BUILD ? "" : "1",
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
   });
@@ -100,9 +112,7 @@ runScript(async () => {
         for (const c of CATEGORIES) {
           const category = lhr.categories[c];
           if (!category || (category.score ?? 0) >= 1) continue;
-          const failing = category.auditRefs
-            .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
-            .map((ref) => ref.id);
+          const failing = category.auditRefs.filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1).map((ref) => ref.id);
           if (failing.length > 0) console.log(`${"".padEnd(10)}   ${c}: ${failing.join(", ")}`);
         }
       }

@@ -81,13 +81,23 @@ async function load(concurrency: number, op: (worker: number, i: number) => Prom
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { concurrency, ops: times.length, seconds, perSecond: times.length / seconds, p50ms: percentile(times, 50), p99ms: percentile(times, 99) };
+  return {
+    concurrency,
+    ops: times.length,
+    seconds,
+    perSecond: times.length / seconds,
+    p50ms: percentile(times, 50),
+    p99ms: percentile(times, 99),
+  };
 }
 
 async function createUsers(database: DatabaseHandle, n: number, plan: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i += 1) {
-    const [user] = await database.db.insert(users).values({ email: `bench-${plan}-${i}-${randomBytes(4).toString("hex")}@example.com` }).returning();
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: `bench-${plan}-${i}-${randomBytes(4).toString("hex")}@example.com` })
+      .returning();
     if (plan !== "free") {
       await database.db.insert(subscriptions).values({
         accountId: user.id,
@@ -163,12 +173,15 @@ async function growthPhase(serverUrl: string, events: number): Promise<GrowthRes
     };
     // Statistics as autovacuum keeps them: the warm-up's events analysed, as the seeded ones are.
     const analyze = async (on: DatabaseHandle) => {
-      for (const table of ["usage_events", "usage_event_keys", "usage_counters"]) await on.db.execute(sql`analyze ${sql.identifier(table)}`);
+      for (const table of ["usage_events", "usage_event_keys", "usage_counters"])
+        await on.db.execute(sql`analyze ${sql.identifier(table)}`);
     };
 
     console.log(`growth: seeding ${events.toLocaleString("en-US")} usage events over 13 months…`);
     const seedStarted = performance.now();
-    await db.execute(sql`insert into users (email, email_verified_at) select 'growth-' || g || '@bench.example', now() from generate_series(1, ${GROWTH_ACCOUNTS}) g`);
+    await db.execute(
+      sql`insert into users (email, email_verified_at) select 'growth-' || g || '@bench.example', now() from generate_series(1, ${GROWTH_ACCOUNTS}) g`,
+    );
     // Set-based: the key rows in one statement of their own rather than one trigger call per event.
     await db.execute(sql`alter table usage_events disable trigger usage_events_key`);
     await db.execute(sql`
@@ -191,7 +204,8 @@ async function growthPhase(serverUrl: string, events: number): Promise<GrowthRes
       await analyze(on);
     }
     const rounds: Array<{ empty: LevelResult; grown: LevelResult }> = [];
-    for (let r = 0; r < GROWTH_ROUNDS; r += 1) rounds.push({ empty: await run(emptyDatabase, `e${r}`), grown: await run(database, `g${r}`) });
+    for (let r = 0; r < GROWTH_ROUNDS; r += 1)
+      rounds.push({ empty: await run(emptyDatabase, `e${r}`), grown: await run(database, `g${r}`) });
     const empty = combine(rounds.map((r) => r.empty));
     const grown = combine(rounds.map((r) => r.grown));
 
@@ -232,16 +246,31 @@ function combine(levels: LevelResult[]): LevelResult {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const ops = levels.reduce((n, l) => n + l.ops, 0);
   const seconds = levels.reduce((n, l) => n + l.seconds, 0);
-  return { concurrency: levels[0].concurrency, ops, seconds, perSecond: ops / seconds, p50ms: median(levels.map((l) => l.p50ms)), p99ms: median(levels.map((l) => l.p99ms)) };
+  return {
+    concurrency: levels[0].concurrency,
+    ops,
+    seconds,
+    perSecond: ops / seconds,
+    p50ms: median(levels.map((l) => l.p50ms)),
+    p99ms: median(levels.map((l) => l.p99ms)),
+  };
 }
 
 function printGrowth(g: GrowthResult): void {
   const f = (n: number, d = 0) => n.toFixed(d);
-  console.log(`\ngrowth: consume() at ${g.callers} callers, with 0 and with ${g.events.toLocaleString("en-US")} existing usage events (seeded in ${f(g.seedSeconds, 1)} s)`);
-  console.log(`  0 events:   ${f(g.empty.perSecond).padStart(7)} consume/s   p50 ${f(g.empty.p50ms, 2)} ms   p99 ${f(g.empty.p99ms, 2)} ms`);
-  console.log(`  ${g.events.toLocaleString("en-US")} events: ${f(g.grown.perSecond).padStart(7)} consume/s   p50 ${f(g.grown.p50ms, 2)} ms   p99 ${f(g.grown.p99ms, 2)} ms`);
+  console.log(
+    `\ngrowth: consume() at ${g.callers} callers, with 0 and with ${g.events.toLocaleString("en-US")} existing usage events (seeded in ${f(g.seedSeconds, 1)} s)`,
+  );
+  console.log(
+    `  0 events:   ${f(g.empty.perSecond).padStart(7)} consume/s   p50 ${f(g.empty.p50ms, 2)} ms   p99 ${f(g.empty.p99ms, 2)} ms`,
+  );
+  console.log(
+    `  ${g.events.toLocaleString("en-US")} events: ${f(g.grown.perSecond).padStart(7)} consume/s   p50 ${f(g.grown.p50ms, 2)} ms   p99 ${f(g.grown.p99ms, 2)} ms`,
+  );
   console.log(`  ratio: ${f(g.ratio * 100)} % of the empty throughput (target ≥ 90 %): ${g.ratio >= 0.9 ? "met" : "NOT MET"}`);
-  console.log(`  storage: ${f(g.bytesPerEvent)} bytes per stored event (${f(g.bytesPerEventWithKey)} with its idempotency key), ${f(g.bytesPerRolledUpDay)} bytes per rolled-up day (usage_daily row; ${g.rolledUpDays} days rolled up in ${f(g.rollupSeconds, 1)} s)`);
+  console.log(
+    `  storage: ${f(g.bytesPerEvent)} bytes per stored event (${f(g.bytesPerEventWithKey)} with its idempotency key), ${f(g.bytesPerRolledUpDay)} bytes per rolled-up day (usage_daily row; ${g.rolledUpDays} days rolled up in ${f(g.rollupSeconds, 1)} s)`,
+  );
 }
 
 runScript(async () => {
@@ -263,13 +292,17 @@ runScript(async () => {
   try {
     await database.migrate();
     setAppDatabase(database);
-    await database.db.execute(sql`create unlogged table if not exists bench_baseline (id bigserial primary key, user_id uuid not null, n bigint not null, created_at timestamptz not null default now())`);
+    await database.db.execute(
+      sql`create unlogged table if not exists bench_baseline (id bigserial primary key, user_id uuid not null, n bigint not null, created_at timestamptz not null default now())`,
+    );
     await database.db.execute(sql`alter table bench_baseline set logged`);
 
     const rows: Array<{ name: string; baseline: LevelResult; consume: LevelResult; ratio: number }> = [];
     for (const concurrency of LEVELS) {
       const userIds = await createUsers(database, concurrency, "scale");
-      const baseline = await load(concurrency, (w, i) => database.db.execute(sql`insert into bench_baseline (user_id, n) values (${userIds[w]}::uuid, ${i})`));
+      const baseline = await load(concurrency, (w, i) =>
+        database.db.execute(sql`insert into bench_baseline (user_id, n) values (${userIds[w]}::uuid, ${i})`),
+      );
       const consumed = await load(concurrency, async (w, i) => {
         const r = await consume(userIds[w], "api_calls", 1, { idempotencyKey: `c${concurrency}-${w}-${i}` });
         if (!r.allowed) throw new Error("bench consume refused");
@@ -291,8 +324,18 @@ runScript(async () => {
         }
       }),
     );
-    const [edge] = (await database.db.execute(sql`select used from usage_counters where account_id = ${edgeUser}::uuid and meter = 'api_calls'`)) as unknown as Array<{ used: string }>;
-    const overshoot = { callers: 64, attempts: 640, limit: 1_000, used: Number(edge.used), allowed, refused402: refused, exact: Number(edge.used) === 1_000 };
+    const [edge] = (await database.db.execute(
+      sql`select used from usage_counters where account_id = ${edgeUser}::uuid and meter = 'api_calls'`,
+    )) as unknown as Array<{ used: string }>;
+    const overshoot = {
+      callers: 64,
+      attempts: 640,
+      limit: 1_000,
+      used: Number(edge.used),
+      allowed,
+      refused402: refused,
+      exact: Number(edge.used) === 1_000,
+    };
 
     // Batch ingestion over HTTP against next start.
     const appUrl = `http://127.0.0.1:${PORT}`;
@@ -319,7 +362,9 @@ runScript(async () => {
     await fetch(`${appUrl}/api/billing/quota`, { headers: { authorization: `Bearer ${keys[0].key}` } });
     let events = 0;
     const http = await load(HTTP_CLIENTS, async (w, i) => {
-      const body = JSON.stringify({ events: Array.from({ length: BATCH }, (_, j) => ({ meter: "api_calls", quantity: 1, idempotencyKey: `h-${i}-${j}` })) });
+      const body = JSON.stringify({
+        events: Array.from({ length: BATCH }, (_, j) => ({ meter: "api_calls", quantity: 1, idempotencyKey: `h-${i}-${j}` })),
+      });
       const res = await fetch(`${appUrl}/api/billing/usage`, {
         method: "POST",
         headers: { authorization: `Bearer ${keys[w].key}`, "content-type": "application/json" },
@@ -329,21 +374,38 @@ runScript(async () => {
       const { results } = (await res.json()) as { results: Array<{ allowed: boolean }> };
       events += results.filter((r) => r.allowed).length;
     });
-    const ingestion = { clients: HTTP_CLIENTS, batchSize: BATCH, requests: http.ops, events, eventsPerSecond: events / http.seconds, p50ms: http.p50ms, p99ms: http.p99ms };
+    const ingestion = {
+      clients: HTTP_CLIENTS,
+      batchSize: BATCH,
+      requests: http.ops,
+      events,
+      eventsPerSecond: events / http.seconds,
+      p50ms: http.p50ms,
+      p99ms: http.p99ms,
+    };
 
     const fmt = (n: number, d = 0) => n.toFixed(d).padStart(8);
     console.log(`\nusage metering benchmark on Postgres (${SECONDS}s per level)\n`);
     console.log("callers   baseline INSERT/s   consume/s   consume p50 ms   p99 ms   consume / baseline");
     for (const r of rows) {
-      console.log(`${String(r.consume.concurrency).padStart(7)}   ${fmt(r.baseline.perSecond)}          ${fmt(r.consume.perSecond)}    ${fmt(r.consume.p50ms, 2)}       ${fmt(r.consume.p99ms, 2)}   ${(r.ratio * 100).toFixed(0).padStart(5)} %`);
+      console.log(
+        `${String(r.consume.concurrency).padStart(7)}   ${fmt(r.baseline.perSecond)}          ${fmt(r.consume.perSecond)}    ${fmt(r.consume.p50ms, 2)}       ${fmt(r.consume.p99ms, 2)}   ${(r.ratio * 100).toFixed(0).padStart(5)} %`,
+      );
     }
-    console.log(`\novershoot: 64 callers × 10 on one user with 32 left → used ${overshoot.used} / limit ${overshoot.limit} (${overshoot.exact ? "exact" : "OVERSHOOT"}), ${overshoot.allowed} allowed, ${overshoot.refused402} refused (402)`);
+    console.log(
+      `\novershoot: 64 callers × 10 on one user with 32 left → used ${overshoot.used} / limit ${overshoot.limit} (${overshoot.exact ? "exact" : "OVERSHOOT"}), ${overshoot.allowed} allowed, ${overshoot.refused402} refused (402)`,
+    );
     if (growth) printGrowth(growth);
-    console.log(`batch ingestion over HTTP (next start, ${HTTP_CLIENTS} clients × ${BATCH}-event batches): ${ingestion.eventsPerSecond.toFixed(0)} events/s, p50 ${ingestion.p50ms.toFixed(1)} ms, p99 ${ingestion.p99ms.toFixed(1)} ms per batch`);
+    console.log(
+      `batch ingestion over HTTP (next start, ${HTTP_CLIENTS} clients × ${BATCH}-event batches): ${ingestion.eventsPerSecond.toFixed(0)} events/s, p50 ${ingestion.p50ms.toFixed(1)} ms, p99 ${ingestion.p99ms.toFixed(1)} ms per batch`,
+    );
 
     const reportPath = process.env.BENCH_REPORT ?? path.join(".data", "bench-usage.json");
     mkdirSync(path.dirname(reportPath), { recursive: true });
-    writeFileSync(reportPath, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, levels: rows, overshoot, ingestion, growth }, null, 2));
+    writeFileSync(
+      reportPath,
+      JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, levels: rows, overshoot, ingestion, growth }, null, 2),
+    );
     console.log(`\nreport: ${reportPath}`);
   } finally {
     server?.kill("SIGTERM");

@@ -40,7 +40,10 @@ const SECRET = "whsec_bench_http";
 async function waitForHealth(base: string, timeoutMs = 120_000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(250);
   }
@@ -108,7 +111,10 @@ runScript(async () => {
     const before = new Set<string>();
     for await (const event of stripe.events.list({ limit: 100 })) before.add(event.id);
     await runPool(CUSTOMERS, 8, async (i) => {
-      const [user] = await db.insert(users).values({ email: `bench-${i}-${Date.now()}@example.com` }).returning();
+      const [user] = await db
+        .insert(users)
+        .values({ email: `bench-${i}-${Date.now()}@example.com` })
+        .returning();
       const { url } = await startCheckout(user, i % 2 ? "pro" : "scale", i % 3 ? "month" : "year");
       const id = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
       const res = await fetch(`${emulatorUrl}/_emulator/checkout/sessions/${id}/complete`, {
@@ -127,7 +133,11 @@ runScript(async () => {
     const post = async (i: number) => {
       const payload = payloads[i % payloads.length];
       const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
-      const res = await fetch(webhookUrl, { method: "POST", headers: { "stripe-signature": header, "content-type": "application/json" }, body: payload });
+      const res = await fetch(webhookUrl, {
+        method: "POST",
+        headers: { "stripe-signature": header, "content-type": "application/json" },
+        body: payload,
+      });
       await res.arrayBuffer();
       return res.status === 200;
     };
@@ -186,7 +196,10 @@ runScript(async () => {
     const poller = (async () => {
       while (polling) {
         const t0 = performance.now();
-        const ok = await fetch(`${base}/api/health`).then((r) => r.arrayBuffer().then(() => r.ok), () => false);
+        const ok = await fetch(`${base}/api/health`).then(
+          (r) => r.arrayBuffer().then(() => r.ok),
+          () => false,
+        );
         healthLatencies.push(performance.now() - t0);
         if (!ok) healthErrors += 1;
         await sleep(100);
@@ -225,10 +238,15 @@ runScript(async () => {
     console.log("\ntargets");
     console.log(`  ${check(firstRatio >= 0.5)} first delivery ${(firstRatio * 100).toFixed(0)} % of the trivial route (target ≥ 50 %)`);
     console.log(`  ${check(duplicateRatio >= 0.8)} duplicates ${(duplicateRatio * 100).toFixed(0)} % of the trivial route (target ≥ 80 %)`);
-    console.log(`  ${check(results.first.p99 < 250)} first-delivery p99 ${results.first.p99.toFixed(0)} ms at ${CONCURRENCY} concurrent (target < 250 ms)`);
-    const errors = results.first.errors + results.duplicate.errors + results.trivial.errors + results.latency0.errors + results.latencySlow.errors;
+    console.log(
+      `  ${check(results.first.p99 < 250)} first-delivery p99 ${results.first.p99.toFixed(0)} ms at ${CONCURRENCY} concurrent (target < 250 ms)`,
+    );
+    const errors =
+      results.first.errors + results.duplicate.errors + results.trivial.errors + results.latency0.errors + results.latencySlow.errors;
     console.log(`  ${check(errors === 0)} ${errors} errors outside the fault phase (target 0)`);
-    console.log(`  ${check(latencyRatio >= 0.8)} at ${LATENCY_MS} ms Stripe latency: ${(latencyRatio * 100).toFixed(0)} % of the 0 ms throughput (target ≥ 80 %)`);
+    console.log(
+      `  ${check(latencyRatio >= 0.8)} at ${LATENCY_MS} ms Stripe latency: ${(latencyRatio * 100).toFixed(0)} % of the 0 ms throughput (target ≥ 80 %)`,
+    );
     console.log(`  ${check(healthP99 < 100)} /api/health p99 ${healthP99.toFixed(0)} ms while Stripe hung (target < 100 ms)`);
     console.log(`  ${check(correct)} every event processed exactly once; the database matches the emulator`);
     if (!correct) process.exitCode = 1;

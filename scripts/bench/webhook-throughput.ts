@@ -39,7 +39,10 @@ runScript(async () => {
 
   const before = new Set((await stripe.events.list({ limit: 100 })).data.map((e) => e.id));
   for (let i = 0; i < N_SUBSCRIPTIONS; i++) {
-    const [user] = await database.db.insert(users).values({ email: `bench-${i}-${Date.now()}@example.com` }).returning();
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: `bench-${i}-${Date.now()}@example.com` })
+      .returning();
     const { url } = await startCheckout(user, i % 2 ? "pro" : "scale", "month");
     const id = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
     await fetch(`${emulator.url}/_emulator/checkout/sessions/${id}/complete`, {
@@ -58,7 +61,9 @@ runScript(async () => {
       const payload = JSON.stringify(event);
       const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
       const started = performance.now();
-      const res = await webhook(new Request("http://bench/api/billing/webhook", { method: "POST", headers: { "stripe-signature": header }, body: payload }));
+      const res = await webhook(
+        new Request("http://bench/api/billing/webhook", { method: "POST", headers: { "stripe-signature": header }, body: payload }),
+      );
       times.push(performance.now() - started);
       if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
     }

@@ -65,7 +65,10 @@ export function resolveBrowser(probe: BrowserProbe): BrowserResolution {
   if (explicit) {
     return probe.isExecutable(explicit)
       ? { ok: true, path: explicit, source: "CHROMIUM_PATH" }
-      : { ok: false, message: `CHROMIUM_PATH=${explicit} is not an executable file: fix it or unset it (then ${installHint(probe.platform)}).` };
+      : {
+          ok: false,
+          message: `CHROMIUM_PATH=${explicit} is not an executable file: fix it or unset it (then ${installHint(probe.platform)}).`,
+        };
   }
   const bundled = probe.playwrightChromium();
   if (bundled && probe.isExecutable(bundled)) return { ok: true, path: bundled, source: "playwright" };

@@ -130,7 +130,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // Through a transaction pooler the instances cannot send their timeouts as startup parameters
     // (DATABASE_POOLER=transaction): set on the database, as docs/deploying.md tells operators to.
     await withConnection(databaseUrl, (sql) =>
-      sql.unsafe(`alter database "${new URL(databaseUrl).pathname.slice(1)}" set statement_timeout = '5s'; alter database "${new URL(databaseUrl).pathname.slice(1)}" set idle_in_transaction_session_timeout = '10s'`),
+      sql.unsafe(
+        `alter database "${new URL(databaseUrl).pathname.slice(1)}" set statement_timeout = '5s'; alter database "${new URL(databaseUrl).pathname.slice(1)}" set idle_in_transaction_session_timeout = '10s'`,
+      ),
     );
 
     let pooler: PgBouncer | undefined;
@@ -153,7 +155,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const emulator = await startEmulator({ port: 0, webhookUrl: `${url}/api/billing/webhook`, webhookSecret, testMode: true });
     cleanups.push(() => emulator.stop());
     if (options.chaos) {
-      const res = await fetch(`${emulator.url}/_emulator/config`, { method: "POST", body: JSON.stringify({ chaos: { duplicate: true, outOfOrder: true, concurrent: true } }) });
+      const res = await fetch(`${emulator.url}/_emulator/config`, {
+        method: "POST",
+        body: JSON.stringify({ chaos: { duplicate: true, outOfOrder: true, concurrent: true } }),
+      });
       if (!res.ok) throw new Error(`emulator chaos config answered ${res.status}`);
     }
     await pushCatalog(createStripeClient({ STRIPE_EMULATOR_URL: emulator.url }), { returnUrl: `${url}/billing` });
@@ -169,7 +174,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const spawnInstance = (instance: ClusterInstance) => {
       // Through runNext, as `npm start`: NEXT_MANUAL_SIG_HANDLE, so SIGTERM drains it (lib/shutdown.ts).
       const child = runNext(
-        ["start", "--port", String(instance.port), "--hostname", "127.0.0.1", "--keepAliveTimeout", keepAliveTimeoutMs({ ...process.env, ...env } as NodeJS.ProcessEnv)],
+        [
+          "start",
+          "--port",
+          String(instance.port),
+          "--hostname",
+          "127.0.0.1",
+          "--keepAliveTimeout",
+          keepAliveTimeoutMs({ ...process.env, ...env } as NodeJS.ProcessEnv),
+        ],
         { ...inheritedEnv(), ...env, PORT: String(instance.port) },
         { pipeOutput: true },
       );
@@ -192,7 +205,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const until = Date.now() + HEALTHY_WITHIN_MS;
       while (Date.now() < until) {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`app instance ${instance.index} exited (${child.signalCode ?? child.exitCode}) before it was healthy:\n${outputs.get(instance.index)}`);
+          throw new Error(
+            `app instance ${instance.index} exited (${child.signalCode ?? child.exitCode}) before it was healthy:\n${outputs.get(instance.index)}`,
+          );
         }
         // Any failure (refused, a 503 while it starts, no answer within 5 s on a loaded machine) is "not yet".
         const status = await fetch(`${instance.url}/api/health`, { signal: AbortSignal.timeout(5_000) })
@@ -201,7 +216,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         if (status === 200) return;
         await sleep(250);
       }
-      throw new Error(`app instance ${instance.index} (${instance.url}) not healthy after ${HEALTHY_WITHIN_MS} ms:\n${outputs.get(instance.index)}`);
+      throw new Error(
+        `app instance ${instance.index} (${instance.url}) not healthy after ${HEALTHY_WITHIN_MS} ms:\n${outputs.get(instance.index)}`,
+      );
     };
 
     const killInstance = async (index: number, signal: NodeJS.Signals = "SIGTERM") => {
@@ -245,7 +262,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     cleanups.push(() => balancer.stop());
     // The balancer answers once its health checks have seen an instance up (one check, ≤ 500 ms).
     const until = Date.now() + 10_000;
-    while (!(await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) }).then(async (r) => (await r.arrayBuffer(), r.ok)).catch(() => false))) {
+    while (
+      !(await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) })
+        .then(async (r) => (await r.arrayBuffer(), r.ok))
+        .catch(() => false))
+    ) {
       if (Date.now() > until) throw new Error(`the balancer ${url} does not answer /api/health with 200:\n${balancer.output()}`);
       await sleep(100);
     }
@@ -302,7 +323,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 /** This process's env without the settings the cluster decides (see ClusterOptions.env). */
 function inheritedEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(DATABASE_|STRIPE_|NEXTAUTH_)/.test(key) && !["PGLITE_DIR", "RATE_LIMITS", "APP_URL", "PORT"].includes(key)),
+    Object.entries(process.env).filter(
+      ([key]) => !/^(DATABASE_|STRIPE_|NEXTAUTH_)/.test(key) && !["PGLITE_DIR", "RATE_LIMITS", "APP_URL", "PORT"].includes(key),
+    ),
   ) as NodeJS.ProcessEnv;
 }
 

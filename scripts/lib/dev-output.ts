@@ -34,7 +34,9 @@ export async function warmRoutes(baseUrl: string, shownUrl: string, log: (line: 
     if (Date.now() - started > 300_000) return;
   }
   if (signal.aborted) return;
-  log(`… compiling the first pages (${WARM_ROUTES.join(", ")}) in the background: about 20–30 s on a first start; a page opened meanwhile waits for its compile.`);
+  log(
+    `… compiling the first pages (${WARM_ROUTES.join(", ")}) in the background: about 20–30 s on a first start; a page opened meanwhile waits for its compile.`,
+  );
   const warmStarted = Date.now();
   for (const route of WARM_ROUTES) {
     if (signal.aborted) return;

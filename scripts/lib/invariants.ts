@@ -18,7 +18,10 @@ function compareFields<T extends object>(label: string, storedRow: object, truth
   const truth = truthRow as Record<string, unknown>;
   return fields
     .filter((field) => !same(stored[field] ?? null, truth[field] ?? null))
-    .map((field) => `${label}: ${field} is ${JSON.stringify(stored[field] ?? null)} in the database, ${JSON.stringify(truth[field] ?? null)} in Stripe`);
+    .map(
+      (field) =>
+        `${label}: ${field} is ${JSON.stringify(stored[field] ?? null)} in the database, ${JSON.stringify(truth[field] ?? null)} in Stripe`,
+    );
 }
 
 async function all<T>(list: AsyncIterable<T>): Promise<T[]> {
@@ -54,7 +57,8 @@ export async function checkInvariants(db: Database, stripe: Stripe): Promise<Inv
     if (ids.length > 1) differences.push(`account ${userId}: ${ids.length} Stripe customers (${ids.join(", ")})`);
     const link = links.get(userId);
     if (!link) differences.push(`account ${userId}: no billing_customers link (Stripe has ${ids.join(", ")})`);
-    else if (!ids.includes(link.providerCustomerId)) differences.push(`account ${userId}: linked to ${link.providerCustomerId}, Stripe has ${ids.join(", ")}`);
+    else if (!ids.includes(link.providerCustomerId))
+      differences.push(`account ${userId}: linked to ${link.providerCustomerId}, Stripe has ${ids.join(", ")}`);
   }
 
   const stripeSubscriptions = (await all(stripe.subscriptions.list({ status: "all", limit: 100 }))).filter((s) =>
@@ -72,7 +76,8 @@ export async function checkInvariants(db: Database, stripe: Stripe): Promise<Inv
     }
     // Per account: the subscription is stored on the account its customer was made for.
     const account = accountOfCustomer.get(typeof subscription.customer === "string" ? subscription.customer : subscription.customer.id);
-    if (stored.accountId !== account) differences.push(`subscription ${subscription.id}: on account ${stored.accountId}, its Stripe customer is account ${account}'s`);
+    if (stored.accountId !== account)
+      differences.push(`subscription ${subscription.id}: on account ${stored.accountId}, its Stripe customer is account ${account}'s`);
     const truth = subscriptionSnapshot(subscription);
     differences.push(
       ...compareFields(`subscription ${subscription.id}`, stored, truth, [
@@ -99,9 +104,12 @@ export async function checkInvariants(db: Database, stripe: Stripe): Promise<Inv
         differences.push(`invoice ${invoice.id}: missing from the database (Stripe: ${invoice.status})`);
         continue;
       }
-      if (stored.accountId !== ownerOf(customer)) differences.push(`invoice ${invoice.id}: on account ${stored.accountId}, its Stripe customer is account ${ownerOf(customer)}'s`);
+      if (stored.accountId !== ownerOf(customer))
+        differences.push(`invoice ${invoice.id}: on account ${stored.accountId}, its Stripe customer is account ${ownerOf(customer)}'s`);
       const truth = invoiceSnapshot(invoice);
-      differences.push(...compareFields(`invoice ${invoice.id}`, stored, truth, ["status", "total", "amountDue", "amountPaid", "attemptCount"]));
+      differences.push(
+        ...compareFields(`invoice ${invoice.id}`, stored, truth, ["status", "total", "amountDue", "amountPaid", "attemptCount"]),
+      );
     }
   }
   for (const id of storedInvoices.keys()) differences.push(`invoice ${id}: in the database but not in Stripe`);
@@ -114,10 +122,20 @@ export async function checkInvariants(db: Database, stripe: Stripe): Promise<Inv
   for (const a of mrr) differences.push(`account ${a.id}: current_mrr ${n(a.current_mrr)}, its subscriptions make ${n(a.expected)}`);
   const owners = [...byUser.keys()];
   const kinds = owners.length ? await db.select({ kind: accounts.kind }).from(accounts).where(inArray(accounts.id, owners)) : [];
-  const accountCounts = { personal: kinds.filter((k) => k.kind === "personal").length, organization: kinds.filter((k) => k.kind === "organization").length };
-  if (kinds.length !== owners.length) differences.push(`${owners.length - kinds.length} Stripe customer(s) name an account that does not exist`);
+  const accountCounts = {
+    personal: kinds.filter((k) => k.kind === "personal").length,
+    organization: kinds.filter((k) => k.kind === "organization").length,
+  };
+  if (kinds.length !== owners.length)
+    differences.push(`${owners.length - kinds.length} Stripe customer(s) name an account that does not exist`);
 
-  return { subscriptions: stripeSubscriptions.length, invoices: invoiceCount, customers: customers.length, accounts: accountCounts, differences };
+  return {
+    subscriptions: stripeSubscriptions.length,
+    invoices: invoiceCount,
+    customers: customers.length,
+    accounts: accountCounts,
+    differences,
+  };
 }
 
 /** What the driver was told per user and idempotency key: allowed (counted) or refused. */
@@ -166,14 +184,26 @@ export async function checkClusterInvariants(
   const rows = <T>(query: SQL) => selectRows<T>(db, query);
 
   // Counters equal the sum of their events; reservations held equal the pending ones.
-  const counters = await rows<{ account_id: string; meter: string; period_start: string; used: unknown; reserved: unknown; events: unknown; pending: unknown }>(sql`
+  const counters = await rows<{
+    account_id: string;
+    meter: string;
+    period_start: string;
+    used: unknown;
+    reserved: unknown;
+    events: unknown;
+    pending: unknown;
+  }>(sql`
     select c.account_id, c.meter, c.period_start::text, c.used, c.reserved,
       coalesce((select sum(e.quantity) from usage_events e where e.account_id = c.account_id and e.meter = c.meter and e.period_start = c.period_start), 0) as events,
       coalesce((select sum(r.quantity) from usage_reservations r where r.account_id = c.account_id and r.meter = c.meter and r.period_start = c.period_start and r.status = 'pending'), 0) as pending
     from usage_counters c`);
   for (const c of counters) {
-    if (n(c.used) !== n(c.events)) differences.push(`counter ${c.account_id}/${c.meter}/${c.period_start}: used ${n(c.used)}, its events sum to ${n(c.events)}`);
-    if (n(c.reserved) !== n(c.pending)) differences.push(`counter ${c.account_id}/${c.meter}/${c.period_start}: reserved ${n(c.reserved)}, pending reservations ${n(c.pending)}`);
+    if (n(c.used) !== n(c.events))
+      differences.push(`counter ${c.account_id}/${c.meter}/${c.period_start}: used ${n(c.used)}, its events sum to ${n(c.events)}`);
+    if (n(c.reserved) !== n(c.pending))
+      differences.push(
+        `counter ${c.account_id}/${c.meter}/${c.period_start}: reserved ${n(c.reserved)}, pending reservations ${n(c.pending)}`,
+      );
   }
   const orphans = await rows<{ count: unknown }>(sql`
     select count(*) from usage_events e where not exists (
@@ -182,7 +212,17 @@ export async function checkClusterInvariants(
 
   // No quota exceeded: the included part of every event fitted under the limit in force then
   // (a `block` meter has no billable part; a `bill` meter's excess is billable overage).
-  const events = await rows<{ id: string; account_id: string; meter: string; quantity: unknown; idempotency_key: string | null; used_after: unknown; limit_at: unknown; billable_quantity: unknown; reported_at: unknown }>(sql`
+  const events = await rows<{
+    id: string;
+    account_id: string;
+    meter: string;
+    quantity: unknown;
+    idempotency_key: string | null;
+    used_after: unknown;
+    limit_at: unknown;
+    billable_quantity: unknown;
+    reported_at: unknown;
+  }>(sql`
     select id, account_id, meter, quantity, idempotency_key, used_after, limit_at, billable_quantity, reported_at from usage_events`);
   for (const e of events) {
     const q = n(e.quantity);
@@ -190,7 +230,9 @@ export async function checkClusterInvariants(
     const before = n(e.used_after) - q;
     const included = q - n(e.billable_quantity);
     if (included > Math.max(0, n(e.limit_at) - before)) {
-      differences.push(`usage event ${e.id} (${e.meter}): ${q} on top of ${before} with limit ${n(e.limit_at)} (${n(e.billable_quantity)} billable): quota exceeded`);
+      differences.push(
+        `usage event ${e.id} (${e.meter}): ${q} on top of ${before} with limit ${n(e.limit_at)} (${n(e.billable_quantity)} billable): quota exceeded`,
+      );
     }
   }
 
@@ -210,11 +252,14 @@ export async function checkClusterInvariants(
         refusedKeys += 1;
         if (stored.length > 0) differences.push(`account ${userId}: key ${key} was refused but recorded ${stored.length} time(s)`);
       } else if (stored.length !== 1 || n(stored[0].quantity) !== answer.quantity) {
-        differences.push(`account ${userId}: key ${key} (${answer.quantity}) was allowed and recorded ${stored.length} time(s)${stored[0] ? ` with ${n(stored[0].quantity)}` : ""}`);
+        differences.push(
+          `account ${userId}: key ${key} (${answer.quantity}) was allowed and recorded ${stored.length} time(s)${stored[0] ? ` with ${n(stored[0].quantity)}` : ""}`,
+        );
       }
     }
   }
-  for (const [k, stored] of byKey) if (k.includes(" soak-")) differences.push(`usage event(s) for key ${k} the driver was never answered (${stored.length})`);
+  for (const [k, stored] of byKey)
+    if (k.includes(" soak-")) differences.push(`usage event(s) for key ${k} the driver was never answered (${stored.length})`);
 
   // Every webhook event processed once: stored once (primary key), every one acknowledged with a
   // 2xx is in the inbox, none left received or failed.
@@ -226,7 +271,9 @@ export async function checkClusterInvariants(
     stored.add(w.id);
     if (w.status !== "processed" && w.status !== "ignored") differences.push(`webhook event ${w.id}: ${w.status}`);
   }
-  const acknowledged = new Set(input.deliveries.filter((d) => d.status_code !== null && d.status_code >= 200 && d.status_code < 300).map((d) => d.event_id));
+  const acknowledged = new Set(
+    input.deliveries.filter((d) => d.status_code !== null && d.status_code >= 200 && d.status_code < 300).map((d) => d.event_id),
+  );
   const types = new Map(input.deliveries.map((d) => [d.event_id, d.event_type]));
   for (const [d, type] of types) {
     if (input.before?.has(d)) continue;
@@ -238,29 +285,38 @@ export async function checkClusterInvariants(
   // per customer (the meter dedupes identifiers, so a second send could only hide, never add; the
   // sum catches a lost one, the reporter's duplicates count shows resends).
   const billable = events.filter((e) => n(e.billable_quantity) > 0);
-  for (const e of billable) if (!e.reported_at) differences.push(`usage event ${e.id}: ${n(e.billable_quantity)} billable units never reported`);
+  for (const e of billable)
+    if (!e.reported_at) differences.push(`usage event ${e.id}: ${n(e.billable_quantity)} billable units never reported`);
   const perCustomer = await rows<{ customer: string; units: unknown }>(sql`
     select bc.provider_customer_id as customer, sum(e.billable_quantity) as units
     from usage_events e join billing_customers bc on bc.account_id = e.account_id and bc.deleted_at is null
     where e.billable_quantity > 0 group by bc.provider_customer_id`);
   let meterEventUnits = 0;
   const meters = (await all(stripe.billing.meters.list({ limit: 100 }))).filter((m) => m.status === "active");
-  const customerIds = new Set([...perCustomer.map((p) => p.customer), ...(await db.select({ id: billingCustomers.providerCustomerId }).from(billingCustomers)).map((r) => r.id)]);
+  const customerIds = new Set([
+    ...perCustomer.map((p) => p.customer),
+    ...(await db.select({ id: billingCustomers.providerCustomerId }).from(billingCustomers)).map((r) => r.id),
+  ]);
   const expected = new Map(perCustomer.map((p) => [p.customer, n(p.units)]));
   for (const customer of customerIds) {
     let units = 0;
     for (const meter of meters) {
-      for (const summary of await all(stripe.billing.meters.listEventSummaries(meter.id, { customer, start_time: input.from, end_time: input.to, limit: 100 }))) {
+      for (const summary of await all(
+        stripe.billing.meters.listEventSummaries(meter.id, { customer, start_time: input.from, end_time: input.to, limit: 100 }),
+      )) {
         units += summary.aggregated_value;
       }
     }
     meterEventUnits += units;
-    if (units !== (expected.get(customer) ?? 0)) differences.push(`customer ${customer}: ${units} units at the Stripe meter, ${expected.get(customer) ?? 0} billable in the database`);
+    if (units !== (expected.get(customer) ?? 0))
+      differences.push(`customer ${customer}: ${units} units at the Stripe meter, ${expected.get(customer) ?? 0} billable in the database`);
   }
 
   // No notification sent twice: one row per (event, kind) (unique index), none left to send, and
   // the SMTP server received exactly one email per sent row, per recipient.
-  const notificationRows = await rows<{ status: string; to_email: string; source_event_id: string; kind: string }>(sql`select status, to_email, source_event_id, kind from notifications`);
+  const notificationRows = await rows<{ status: string; to_email: string; source_event_id: string; kind: string }>(
+    sql`select status, to_email, source_event_id, kind from notifications`,
+  );
   const notifications: Record<string, number> = {};
   const sentTo = new Map<string, number>();
   for (const row of notificationRows) {
@@ -271,7 +327,8 @@ export async function checkClusterInvariants(
   const mailedTo = new Map<string, number>();
   for (const mail of input.mails) mailedTo.set(mail.to, (mailedTo.get(mail.to) ?? 0) + 1);
   for (const to of new Set([...sentTo.keys(), ...mailedTo.keys()])) {
-    if ((sentTo.get(to) ?? 0) !== (mailedTo.get(to) ?? 0)) differences.push(`${to}: ${sentTo.get(to) ?? 0} notifications sent, ${mailedTo.get(to) ?? 0} emails received`);
+    if ((sentTo.get(to) ?? 0) !== (mailedTo.get(to) ?? 0))
+      differences.push(`${to}: ${sentTo.get(to) ?? 0} notifications sent, ${mailedTo.get(to) ?? 0} emails received`);
   }
 
   return {

@@ -76,7 +76,9 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
   let child: ChildProcess | undefined;
   const start = async () => {
     // setpriv execs pgbouncer itself (no `su` in between), so signals reach it directly.
-    const [command, args] = root ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "pgbouncer", ini]] : ["pgbouncer", [ini]];
+    const [command, args] = root
+      ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "pgbouncer", ini]]
+      : ["pgbouncer", [ini]];
     child = spawn(command, args, { stdio: "ignore" });
     const started = Date.now();
     while (!(await portListening(port))) {

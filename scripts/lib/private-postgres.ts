@@ -28,7 +28,9 @@ function pgBin(): string {
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(a) - Number(b)) : [];
   if (versions.length > 0) return path.join(root, versions[versions.length - 1], "bin");
-  const onPath = (process.env.PATH ?? "").split(path.delimiter).find((dir) => dir && existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "pg_ctl")));
+  const onPath = (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .find((dir) => dir && existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "pg_ctl")));
   if (onPath) return onPath;
   throw new Error("PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql or on PATH");
 }
@@ -60,7 +62,16 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, "data");
   const port = await freePort();
   asPostgres(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
-  const startArgs = ["-D", data, "-o", `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`, "-l", path.join(dir, "log"), "-w", "start"];
+  const startArgs = [
+    "-D",
+    data,
+    "-o",
+    `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`,
+    "-l",
+    path.join(dir, "log"),
+    "-w",
+    "start",
+  ];
   const stopArgs = ["-D", data, "-m", "fast", "-w", "stop"];
   const start = () => asPostgres(path.join(bin, "pg_ctl"), startArgs);
   const stop = () => asPostgres(path.join(bin, "pg_ctl"), stopArgs);

@@ -115,7 +115,11 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
     await fetch(`${c.emulatorUrl}/_emulator/config`, { method: "POST", body: JSON.stringify({ retryBaseMs: options.retryBaseMs ?? 500 }) });
     // The driver's own connections: direct for set-up and the checker; pooled (exactly as an instance
     // connects) for reservations, which have no HTTP route: a worker using lib/billing/metering.
-    direct = await openDatabase({ url: c.databaseUrl, max: 4, timeouts: { connectMs: 2_000, statementMs: 10_000, idleInTransactionMs: 10_000 } });
+    direct = await openDatabase({
+      url: c.databaseUrl,
+      max: 4,
+      timeouts: { connectMs: 2_000, statementMs: 10_000, idleInTransactionMs: 10_000 },
+    });
     pooled = await openDatabase({ ...databaseOptionsFromEnv(c.env), max: 4 });
     setAppDatabase(pooled);
     Object.assign(process.env, { STRIPE_EMULATOR_URL: c.emulatorUrl, STRIPE_WEBHOOK_SECRET: c.webhookSecret, APP_URL: c.url });
@@ -136,9 +140,9 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
         try {
           return await call();
         } catch (error) {
-          const transient =
-            !isAppError(error) || error.code === "database_unavailable" || error.code === "payments_unavailable";
-          const stripeDomain = (error as { type?: string }).type === "StripeInvalidRequestError" || (error as { type?: string }).type === "StripeCardError";
+          const transient = !isAppError(error) || error.code === "database_unavailable" || error.code === "payments_unavailable";
+          const stripeDomain =
+            (error as { type?: string }).type === "StripeInvalidRequestError" || (error as { type?: string }).type === "StripeCardError";
           if (!transient || stripeDomain || attempt >= 30) throw error;
           report.retried += 1;
           await sleep(200 * Math.min(attempt, 10));
@@ -191,7 +195,8 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
       ledger.set(userId, mine);
       const known = mine.get(key);
       // A retry of the same key must get the same answer.
-      if (known && known.allowed !== allowed) report.cluster.differences.push(`user ${userId}: key ${key} answered allowed=${known.allowed}, then ${allowed}`);
+      if (known && known.allowed !== allowed)
+        report.cluster.differences.push(`user ${userId}: key ${key} answered allowed=${known.allowed}, then ${allowed}`);
       mine.set(key, { quantity, allowed });
     }
 
@@ -204,11 +209,18 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
 
     async function lifecycle(i: number) {
       const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-      const [user] = await steady(() => db.insert(users).values({ email: `cluster-soak-${i}-${T0}@example.com`, name: "Soak", emailVerifiedAt: new Date() }).returning());
+      const [user] = await steady(() =>
+        db
+          .insert(users)
+          .values({ email: `cluster-soak-${i}-${T0}@example.com`, name: "Soak", emailVerifiedAt: new Date() })
+          .returning(),
+      );
       const cookie = await encode({ token: { sub: user.id }, secret: c.env.NEXTAUTH_SECRET });
       const clock = await steady(() => stripe.testHelpers.testClocks.create({ frozen_time: T0 }));
       let now = T0;
-      const customer = await steady(() => stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } }));
+      const customer = await steady(() =>
+        stripe.customers.create({ email: user.email, test_clock: clock.id, metadata: { userId: user.id } }),
+      );
       await steady(() => db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email }));
       const plan = rand() < 0.5 ? "pro" : "scale";
       const interval = rand() < 0.7 ? "month" : "year";
@@ -224,15 +236,19 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
         // The key is paused once the subscription ended (its webhook may land between two calls):
         // the call never reached metering, so the key was neither counted nor refused.
         if (keyPaused(first)) return first;
-        if (first.status !== 200 && first.status !== 402) throw new Error(`consume answered ${first.status}: ${JSON.stringify(first.body)}`);
+        if (first.status !== 200 && first.status !== 402)
+          throw new Error(`consume answered ${first.status}: ${JSON.stringify(first.body)}`);
         record(user.id, k, quantity, first.status === 200);
         if (repeat) {
           const again = await http("/api/billing/usage", { ...auth, ip, body: { meter, quantity, idempotencyKey: k } });
           if (keyPaused(again)) return first;
-          if (again.status !== 200 && again.status !== 402) throw new Error(`consume (same key again) answered ${again.status}: ${JSON.stringify(again.body)}`);
+          if (again.status !== 200 && again.status !== 402)
+            throw new Error(`consume (same key again) answered ${again.status}: ${JSON.stringify(again.body)}`);
           record(user.id, k, quantity, again.status === 200);
           if (first.status === 200 && again.body.used !== first.body.used) {
-            report.cluster.differences.push(`user ${user.id}: key ${k} answered used=${String(first.body.used)}, then ${again.status} used=${String(again.body.used)}`);
+            report.cluster.differences.push(
+              `user ${user.id}: key ${k} answered used=${String(first.body.used)}, then ${again.status} used=${String(again.body.used)}`,
+            );
           }
         }
         return first;
@@ -241,7 +257,10 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
       const checkout = await http("/api/billing/checkout", { cookie, ip, body: { plan, interval } });
       const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(String(checkout.body.url ?? ""))?.[1];
       if (!sessionId) throw new Error(`checkout answered ${checkout.status}: ${JSON.stringify(checkout.body)}`);
-      const done = await fetch(`${c.emulatorUrl}/_emulator/checkout/sessions/${sessionId}/complete`, { method: "POST", body: JSON.stringify({ card }) });
+      const done = await fetch(`${c.emulatorUrl}/_emulator/checkout/sessions/${sessionId}/complete`, {
+        method: "POST",
+        body: JSON.stringify({ card }),
+      });
       count(done.ok ? `checkout ${plan === "pro" ? "with trial" : "without trial"}` : "checkout declined");
 
       if (!done.ok) {
@@ -251,13 +270,15 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
           Array.from({ length: 8 }, async () => {
             const k = key();
             const answer = await http("/api/demo/jobs", { cookie, ip, body: {}, headers: { "idempotency-key": k } });
-            if (answer.status !== 200 && answer.status !== 402) throw new Error(`demo job answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+            if (answer.status !== 200 && answer.status !== 402)
+              throw new Error(`demo job answered ${answer.status}: ${JSON.stringify(answer.body)}`);
             record(user.id, k, 1, answer.status === 200);
             return answer.status;
           }),
         );
         count("free job burst");
-        if (jobs.filter((s) => s === 200).length > 5) report.cluster.differences.push(`user ${user.id}: ${jobs.filter((s) => s === 200).length} demo jobs allowed on Free (limit 5)`);
+        if (jobs.filter((s) => s === 200).length > 5)
+          report.cluster.differences.push(`user ${user.id}: ${jobs.filter((s) => s === 200).length} demo jobs allowed on Free (limit 5)`);
         await Promise.all(Array.from({ length: 4 }, () => consume({ cookie }, "api_calls", 300)));
         count("free consume burst");
       } else {
@@ -268,13 +289,30 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
 
         const steps = 3 + Math.floor(rand() * 5);
         for (let s = 0; s < steps; s += 1) {
-          const action = pick(["change", "change", "cancel", "resume", "card", "advance", "advance", "consume", "batch", "burst", "overage", "reserve"] as const);
+          const action = pick([
+            "change",
+            "change",
+            "cancel",
+            "resume",
+            "card",
+            "advance",
+            "advance",
+            "consume",
+            "batch",
+            "burst",
+            "overage",
+            "reserve",
+          ] as const);
           let refused = false;
           if (action === "change") {
             const target = { plan: pick(purchasable), interval: pick(INTERVALS) };
             const preview = await http("/api/billing/subscription/change", { cookie, ip, body: { ...target, preview: true } });
             if (preview.ok) {
-              const applied = await http("/api/billing/subscription/change", { cookie, ip, body: { ...target, prorationDate: preview.body.prorationDate } });
+              const applied = await http("/api/billing/subscription/change", {
+                cookie,
+                ip,
+                body: { ...target, prorationDate: preview.body.prorationDate },
+              });
               refused = !applied.ok;
               if (applied.status >= 500) throw new Error(`plan change answered ${applied.status}: ${JSON.stringify(applied.body)}`);
             } else {
@@ -287,11 +325,19 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
             refused = !answer.ok;
           } else if (action === "card") {
             const pm = await steady(() =>
-              stripe.paymentMethods.create({ type: "card", card: { number: rand() < 0.7 ? GOOD_CARD : FAILING_CARD, exp_month: 12, exp_year: 2035, cvc: "123" } } as Stripe.PaymentMethodCreateParams),
+              stripe.paymentMethods.create({
+                type: "card",
+                card: { number: rand() < 0.7 ? GOOD_CARD : FAILING_CARD, exp_month: 12, exp_year: 2035, cvc: "123" },
+              } as Stripe.PaymentMethodCreateParams),
             );
             await steady(() => stripe.paymentMethods.attach(pm.id, { customer: customer.id }));
             await steady(() => stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } }));
-            await steady(() => stripe.subscriptions.update(subscription.providerSubscriptionId, { default_payment_method: pm.id }).then(() => undefined, () => (refused = true)));
+            await steady(() =>
+              stripe.subscriptions.update(subscription.providerSubscriptionId, { default_payment_method: pm.id }).then(
+                () => undefined,
+                () => (refused = true),
+              ),
+            );
           } else if (action === "advance") {
             // A month and a few days on: renewals, trial ends, failed payments and their retries.
             now += 31 * DAY + Math.floor(rand() * 6 * DAY);
@@ -315,7 +361,8 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
               else if (answer.status !== 200) throw new Error(`batch answered ${answer.status}: ${JSON.stringify(answer.body)}`);
               else {
                 const results = answer.body.results as Array<{ idempotencyKey: string; allowed: boolean; error?: string }>;
-                for (const [n, r] of results.entries()) if (r.error !== "conflict") record(user.id, r.idempotencyKey, events[n].quantity, r.allowed);
+                for (const [n, r] of results.entries())
+                  if (r.error !== "conflict") record(user.id, r.idempotencyKey, events[n].quantity, r.allowed);
               }
             } else if (action === "burst") {
               // More than the allowance, at once, through different instances: the limit holds.
@@ -330,7 +377,10 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
               // Past the included tokens: billed overage on a paid plan, reported to the Stripe meter.
               const quota = await http("/api/billing/quota", { ...auth, ip });
               const tokens = (quota.body.meters as Record<string, { limit: number | null; used: number }> | undefined)?.tokens;
-              if (tokens?.limit) refused = keyPaused(await consume(auth, "tokens", Math.max(1, tokens.limit - tokens.used) + 1 + Math.floor(rand() * 5_000), true));
+              if (tokens?.limit)
+                refused = keyPaused(
+                  await consume(auth, "tokens", Math.max(1, tokens.limit - tokens.used) + 1 + Math.floor(rand() * 5_000), true),
+                );
               else refused = true;
             } else {
               try {
@@ -411,8 +461,17 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
     await c.emulator.flushDeliveries();
 
     report.invariants = await checkInvariants(db, stripe);
-    const deliveries = (await (await fetch(`${c.emulatorUrl}/_emulator/deliveries`)).json()) as { data: Array<{ event_id: string; event_type: string; status_code: number | null }> };
-    const clusterChecks = await checkClusterInvariants(db, stripe, { ledger, mails: smtp.received, deliveries: deliveries.data, before, from: T0 - 400 * DAY, to: nowSeconds() + 20 * 365 * DAY });
+    const deliveries = (await (await fetch(`${c.emulatorUrl}/_emulator/deliveries`)).json()) as {
+      data: Array<{ event_id: string; event_type: string; status_code: number | null }>;
+    };
+    const clusterChecks = await checkClusterInvariants(db, stripe, {
+      ledger,
+      mails: smtp.received,
+      deliveries: deliveries.data,
+      before,
+      from: T0 - 400 * DAY,
+      to: nowSeconds() + 20 * 365 * DAY,
+    });
     clusterChecks.differences.unshift(...report.cluster.differences);
     report.cluster = clusterChecks;
     return report;
@@ -456,13 +515,17 @@ export function formatClusterSoakReport(report: ClusterSoakReport): string {
     `  incidents: ${report.incidents.join("; ") || "none"}`,
     `  webhook events: ${Object.entries(k.webhookEvents)
       .map(([s, n]) => `${s} ${n}`)
-      .join(", ")}; left received/failed after all deliveries ${report.unfinishedAfterDeliveries}; processed again after a failed attempt ${k.webhookRetriedProcessing}`,
+      .join(
+        ", ",
+      )}; left received/failed after all deliveries ${report.unfinishedAfterDeliveries}; processed again after a failed attempt ${k.webhookRetriedProcessing}`,
     `  usage: ${k.usageEvents} usage events over ${k.counters} counters; ${k.refusedKeys} refused keys recorded nowhere; ${k.billableEvents} billable events = ${k.meterEventUnits} units at the Stripe meter; reporter runs ${report.usageReports
       .map((r) => `sent ${r.sent}/duplicates ${r.duplicates}`)
       .join(", ")}`,
-    `  notifications: ${Object.entries(k.notifications)
-      .map(([s, n]) => `${s} ${n}`)
-      .join(", ") || "none"}; emails received ${k.mails}`,
+    `  notifications: ${
+      Object.entries(k.notifications)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(", ") || "none"
+    }; emails received ${k.mails}`,
     `  invariants: ${report.invariants.subscriptions} subscriptions, ${report.invariants.invoices} invoices, ${report.invariants.customers} customers compared with Stripe: ${report.invariants.differences.length} differences; cluster checks: ${k.differences.length} differences`,
     ...[...report.invariants.differences, ...k.differences].slice(0, 60).map((d) => `    ${d}`),
   ];

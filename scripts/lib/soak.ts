@@ -98,7 +98,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     setAppDatabase(handle);
     const db = handle.db;
     const appPort = await freePort();
-    emulator = await startEmulator({ port: 0, webhookUrl: `http://127.0.0.1:${appPort}/api/billing/webhook`, webhookSecret: SECRET, testMode: true });
+    emulator = await startEmulator({
+      port: 0,
+      webhookUrl: `http://127.0.0.1:${appPort}/api/billing/webhook`,
+      webhookSecret: SECRET,
+      testMode: true,
+    });
     const emulatorUrl = emulator.url;
     await fetch(`${emulatorUrl}/_emulator/config`, {
       method: "POST",
@@ -153,9 +158,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
      * access resolved as the billing routes resolve it.
      */
     async function subjectFor(i: number) {
-      const [user] = await steady(() => db.insert(users).values({ email: `soak-${i}-${Date.now()}@example.com`, name: "Soak" }).returning());
+      const [user] = await steady(() =>
+        db
+          .insert(users)
+          .values({ email: `soak-${i}-${Date.now()}@example.com`, name: "Soak" })
+          .returning(),
+      );
       if (i % 2 === 0) return { user, accountId: user.id, name: user.name };
-      const [admin] = await steady(() => db.insert(users).values({ email: `soak-${i}-admin-${Date.now()}@example.com`, name: "Soak Admin" }).returning());
+      const [admin] = await steady(() =>
+        db
+          .insert(users)
+          .values({ email: `soak-${i}-admin-${Date.now()}@example.com`, name: "Soak Admin" })
+          .returning(),
+      );
       const name = `Soak Org ${i}`;
       const org = await steady(() =>
         db.transaction(async (tx) => {
@@ -185,7 +200,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const card = rand() < 0.8 ? GOOD_CARD : FAILING_CARD;
       const { url } = await steady(() => startCheckout({ id: accountId, email: user.email, name }, plan, interval));
       const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
-      const done = await fetch(`${emulatorUrl}/_emulator/checkout/sessions/${sessionId}/complete`, { method: "POST", body: JSON.stringify({ card }) });
+      const done = await fetch(`${emulatorUrl}/_emulator/checkout/sessions/${sessionId}/complete`, {
+        method: "POST",
+        body: JSON.stringify({ card }),
+      });
       count(done.ok ? `checkout ${plan === "pro" ? "with trial" : "without trial"}` : "checkout declined");
       if (!done.ok) return;
       const subscription = await waitForSubscriptionRow(db, accountId, steady, 90_000);
@@ -203,7 +221,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             await steady(() => resumeSubscription(accountId));
           } else if (action === "card") {
             const pm = await steady(() =>
-              stripe.paymentMethods.create({ type: "card", card: { number: rand() < 0.7 ? GOOD_CARD : FAILING_CARD, exp_month: 12, exp_year: 2035, cvc: "123" } } as Stripe.PaymentMethodCreateParams),
+              stripe.paymentMethods.create({
+                type: "card",
+                card: { number: rand() < 0.7 ? GOOD_CARD : FAILING_CARD, exp_month: 12, exp_year: 2035, cvc: "123" },
+              } as Stripe.PaymentMethodCreateParams),
             );
             await steady(() => stripe.paymentMethods.attach(pm.id, { customer: customer.id }));
             await steady(() => stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } }));
@@ -233,7 +254,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       if (completed === incidentAt[1]) {
         incidents = incidents.then(async () => {
-          const [inFlight] = await steady(() => db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.status, "received")).limit(1));
+          const [inFlight] = await steady(() =>
+            db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.status, "received")).limit(1),
+          );
           log(`incident: SIGKILL of the app ${inFlight ? `while ${inFlight.id} is in flight` : "between webhooks"}`);
           await app!.kill("SIGKILL");
           app = await startApp();
@@ -260,12 +283,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const member of orgMembers) {
       const own = await db.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.accountId, member));
       const customers = await db.select({ id: billingCustomers.id }).from(billingCustomers).where(eq(billingCustomers.accountId, member));
-      if (own.length + customers.length > 0) report.invariants.differences.push(`member ${member}: ${own.length} subscription(s), ${customers.length} customer(s) on the personal account`);
+      if (own.length + customers.length > 0)
+        report.invariants.differences.push(
+          `member ${member}: ${own.length} subscription(s), ${customers.length} customer(s) on the personal account`,
+        );
     }
     if (process.env.SOAK_DEBUG) {
-      const deliveries = (await (await fetch(`${emulatorUrl}/_emulator/deliveries`)).json()) as { data: Array<{ status_code: number | null; error: string | null; attempt: number }> };
+      const deliveries = (await (await fetch(`${emulatorUrl}/_emulator/deliveries`)).json()) as {
+        data: Array<{ status_code: number | null; error: string | null; attempt: number }>;
+      };
       const summary = new Map<string, number>();
-      for (const d of deliveries.data) summary.set(`${d.status_code} ${d.error ?? ""} attempt ${d.attempt}`, (summary.get(`${d.status_code} ${d.error ?? ""} attempt ${d.attempt}`) ?? 0) + 1);
+      for (const d of deliveries.data)
+        summary.set(
+          `${d.status_code} ${d.error ?? ""} attempt ${d.attempt}`,
+          (summary.get(`${d.status_code} ${d.error ?? ""} attempt ${d.attempt}`) ?? 0) + 1,
+        );
       log(JSON.stringify([...summary], null, 1));
       log(app?.output().slice(-3000) ?? "");
     }

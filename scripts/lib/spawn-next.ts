@@ -11,9 +11,17 @@ export const keepAliveTimeoutMs = (env: NodeJS.ProcessEnv = process.env): string
  * inherited), with `pipeOutput` both stdout and stderr are (stdin ignored). `next start` gets NEXT_MANUAL_SIG_HANDLE=true as `npm start` does: SIGTERM drains it
  * gracefully (lib/shutdown.ts) instead of Next.js closing its listener at once.
  */
-export function runNext(args: string[], env: NodeJS.ProcessEnv, options: { pipeStdout?: boolean; pipeOutput?: boolean } = {}): ChildProcess {
+export function runNext(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { pipeStdout?: boolean; pipeOutput?: boolean } = {},
+): ChildProcess {
   const childEnv = args[0] === "start" ? { NEXT_MANUAL_SIG_HANDLE: "true", ...env } : env;
-  const stdio: StdioOptions = options.pipeOutput ? ["ignore", "pipe", "pipe"] : options.pipeStdout ? ["inherit", "pipe", "inherit"] : "inherit";
+  const stdio: StdioOptions = options.pipeOutput
+    ? ["ignore", "pipe", "pipe"]
+    : options.pipeStdout
+      ? ["inherit", "pipe", "inherit"]
+      : "inherit";
   return spawn(process.execPath, [nextBin, ...args], { stdio, env: childEnv });
 }
 

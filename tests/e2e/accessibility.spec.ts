@@ -38,7 +38,10 @@ async function checkOrganizationScreens(page: Page, prefix: string, phone: boole
   await expect(page.getByRole("list", { name: "Accounts" })).toBeVisible();
   if (phone) await expectNoSidewaysScroll(page);
   await expectAccessible(page, `${prefix}-account-switcher`);
-  await page.getByRole("list", { name: "Accounts" }).getByRole("button", { name: /^Accessible Organization Ltd/ }).click();
+  await page
+    .getByRole("list", { name: "Accounts" })
+    .getByRole("button", { name: /^Accessible Organization Ltd/ })
+    .click();
   await expect(page.getByTestId("current-account")).toHaveText("Accessible Organization Ltd");
   await checkAll(page, ["/settings/organization", "/billing", "/dashboard"], `${prefix}-org`, phone);
   await page.goto("/settings/organization");
@@ -124,7 +127,10 @@ test("keyboard only: change plan, preview and confirm on /billing", async ({ pag
 });
 
 for (const colorScheme of ["light", "dark"] as const) {
-  test(`unknown URLs and forbidden pages are the app's own, with a way home and the support address (${colorScheme})`, async ({ page, consoleErrors }) => {
+  test(`unknown URLs and forbidden pages are the app's own, with a way home and the support address (${colorScheme})`, async ({
+    page,
+    consoleErrors,
+  }) => {
     consoleErrors.allow(/status of 404 .*\/no-such-page\)$/);
     consoleErrors.allow(/status of 403 .*\/admin\)$/);
     await page.emulateMedia({ colorScheme });
@@ -134,7 +140,10 @@ for (const colorScheme of ["light", "dark"] as const) {
     // The app's layout (header, font), not Next's bare default page.
     await expect(page.getByRole("banner")).toBeVisible();
     await expect(page.getByRole("main").getByRole("link", { name: "Back to the home page" })).toHaveAttribute("href", "/");
-    await expect(page.getByTestId("support-contact").getByRole("link", { name: "support@example.com" })).toHaveAttribute("href", "mailto:support@example.com");
+    await expect(page.getByTestId("support-contact").getByRole("link", { name: "support@example.com" })).toHaveAttribute(
+      "href",
+      "mailto:support@example.com",
+    );
     await expectAccessible(page, `${colorScheme}-not-found`);
 
     await signUp(page, uniqueEmail("forbidden"));

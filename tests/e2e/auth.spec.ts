@@ -92,7 +92,10 @@ test("an admin signing in without a return path lands on /admin; an explicit ret
   await expect(page).toHaveURL(/\/pricing$/);
 });
 
-test("sign-up started from the quota prompt on /dashboard comes back to /dashboard, also through the sign-in link", async ({ page, consoleErrors }) => {
+test("sign-up started from the quota prompt on /dashboard comes back to /dashboard, also through the sign-in link", async ({
+  page,
+  consoleErrors,
+}) => {
   consoleErrors.allow(/status of 402 .*\/api\/demo\/jobs\)$/);
   await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
   await page.goto("/dashboard");

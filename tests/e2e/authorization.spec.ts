@@ -15,7 +15,12 @@ let clients: Record<Identity, APIRequestContext>;
 let otherSession: string;
 
 test.beforeAll(async () => {
-  const [anonymous, user, admin, other] = await Promise.all([apiClient(), signedUpClient("matrix"), signedInAdmin(), signedUpClient("other")]);
+  const [anonymous, user, admin, other] = await Promise.all([
+    apiClient(),
+    signedUpClient("matrix"),
+    signedInAdmin(),
+    signedUpClient("other"),
+  ]);
   clients = { anonymous, user: user.client, admin };
   // Another user's checkout session, the resource the first user must not reach.
   const checkout = await other.client.post("/api/billing/checkout", { data: { plan: "pro", interval: "month" } });
@@ -55,7 +60,11 @@ for (const row of ROUTE_MATRIX) {
 
 // A wrong method gets the same JSON 405 and Allow header with a body (which never passes through
 // proxy.ts) as without one: every route.ts exports methodNotAllowed for the write methods it lacks.
-const apiRouteRows = [...new Map(ROUTE_MATRIX.filter((r) => r.file.startsWith("app/api/") && r.file !== UNKNOWN_API_ROUTE_FILE).map((r) => [r.file, r])).values()];
+const apiRouteRows = [
+  ...new Map(
+    ROUTE_MATRIX.filter((r) => r.file.startsWith("app/api/") && r.file !== UNKNOWN_API_ROUTE_FILE).map((r) => [r.file, r]),
+  ).values(),
+];
 for (const row of apiRouteRows) {
   const served = API_METHODS[apiPathOfRouteFile(row.file)];
   const refused = (["POST", "PUT", "PATCH", "DELETE"] as const).filter((m) => !served.includes(m));

@@ -83,7 +83,9 @@ test("pricing → sign up → Pro monthly on Checkout → confirmed by webhook �
   await expect(page.getByTestId("entitlement-limits")).toContainText("50,000 calls");
 });
 
-test("a plan chosen signed out survives signing in too, goes straight to Checkout, and Back does not bounce there again", async ({ page }) => {
+test("a plan chosen signed out survives signing in too, goes straight to Checkout, and Back does not bounce there again", async ({
+  page,
+}) => {
   const email = uniqueEmail("returning");
   await signUp(page, email);
   await signOut(page);
@@ -128,22 +130,34 @@ test("a launch offer from /pricing?promo= is shown, survives sign-up and arrives
   await expect(page.getByTestId("discounted-total")).toHaveText("$79.20");
 });
 
-test("Embedded Checkout: /pricing?ui=embedded → Pro paid in the emulator's frame on /checkout, whose CSP allows just that → the success page confirms it", async ({ page }) => {
+test("Embedded Checkout: /pricing?ui=embedded → Pro paid in the emulator's frame on /checkout, whose CSP allows just that → the success page confirms it", async ({
+  page,
+}) => {
   // Signed up and in over HTTP (the browser's own cookie jar): sign-up's screens are other tests' subject.
   const email = uniqueEmail("embedded");
   await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });
   expect((await page.request.post("/api/account", { data: { email, password: TEST_PASSWORD } })).status()).toBe(201);
   await apiSignIn(page.request, email);
   await page.goto("/pricing?ui=embedded");
-  const checkoutDocument = page.waitForResponse((r) => new URL(r.url()).pathname === "/checkout" && r.request().resourceType() === "document");
+  const checkoutDocument = page.waitForResponse(
+    (r) => new URL(r.url()).pathname === "/checkout" && r.request().resourceType() === "document",
+  );
   await page.getByRole("button", { name: "Choose Pro" }).click();
   const response = await checkoutDocument;
   await expect(page).toHaveURL(/\/checkout\?session=cs_/);
   // The app's page, its nonce CSP intact, plus the emulator's origin for Stripe.js's stand-in and its frame, nothing else.
-  const csp = Object.fromEntries((response.headers()["content-security-policy"] ?? "").split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1).join(" ")]));
+  const csp = Object.fromEntries(
+    (response.headers()["content-security-policy"] ?? "").split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1).join(" ")]),
+  );
   expect(csp["script-src"]).toMatch(new RegExp(`^'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic' ${EMULATOR_URL.replace(/[.]/g, "\\.")}$`));
   expect(csp["frame-src"]).toBe(EMULATOR_URL);
-  expect(csp).toMatchObject({ "default-src": "'self'", "connect-src": "'self'", "frame-ancestors": "'none'", "form-action": "'self'", "object-src": "'none'" });
+  expect(csp).toMatchObject({
+    "default-src": "'self'",
+    "connect-src": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "object-src": "'none'",
+  });
 
   const checkout = page.frameLocator('iframe[title="Secure checkout"]');
   await expect(checkout.getByLabel("Email")).toHaveValue(email);
@@ -245,7 +259,11 @@ test("upgrade Pro → Scale from Change plan: preview shows the amount, Confirm 
 
   // Scale monthly → Pro yearly costs more per period, so it applies now, but it is a step down:
   // the label and the preview say so, and what Scale's customer loses at once.
-  const cell = (plan: string, column: number) => section.getByRole("row", { name: new RegExp(`^${plan}`) }).getByRole("cell").nth(column);
+  const cell = (plan: string, column: number) =>
+    section
+      .getByRole("row", { name: new RegExp(`^${plan}`) })
+      .getByRole("cell")
+      .nth(column);
   await expect(cell("Pro", 1).getByTestId("change-label")).toHaveText("Downgrade, starts now");
   await expect(cell("Pro", 0).getByTestId("change-label")).toHaveText("Downgrade, at period end");
   await expect(cell("Scale", 1).getByTestId("change-label")).toHaveText("Yearly billing, starts now");
@@ -326,7 +344,9 @@ test("a second checkout by a subscribed user gets the 409 message linking to Cha
   await expect(page.getByRole("link", { name: "Switch to Scale" })).toHaveAttribute("href", "/billing#change-plan");
 });
 
-test("the Stripe portal offers no plan switch (the plan has metered prices beside it): Change plan in the app does it", async ({ page }) => {
+test("the Stripe portal offers no plan switch (the plan has metered prices beside it): Change plan in the app does it", async ({
+  page,
+}) => {
   await signUp(page, uniqueEmail("portal-switch"));
   await subscribeToPro(page);
   await page.goto("/billing");
@@ -352,7 +372,10 @@ test("the Stripe portal offers no plan switch (the plan has metered prices besid
   await expect(page.getByTestId("subscription-status")).toHaveText("Active");
 });
 
-test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 0000 0341 → Scale yearly", async ({ page, consoleErrors }) => {
+test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 0000 0341 → Scale yearly", async ({
+  page,
+  consoleErrors,
+}) => {
   consoleErrors.allow(/status of 402 .*\/api\/billing\/subscription\/change\)$/);
   await signUp(page, uniqueEmail("declined-upgrade"));
   await page.goto("/pricing");
@@ -371,7 +394,9 @@ test("a declined upgrade says why and changes nothing: Pro trial on 4000 0000 00
   await expect(page.getByTestId("subscription-status")).toHaveText("Trialing");
 });
 
-test("card-less trial: Start trial on Pricing gives Pro at once; Billing asks for a card, and Add a card (setup Checkout) clears the notice", async ({ page }) => {
+test("card-less trial: Start trial on Pricing gives Pro at once; Billing asks for a card, and Add a card (setup Checkout) clears the notice", async ({
+  page,
+}) => {
   await signUp(page, uniqueEmail("cardless"));
   await page.goto("/pricing");
   await page.getByTestId("start-trial-pro").click();

@@ -27,7 +27,9 @@ const alive = (pid: number) => {
   }
 };
 
-test("npm run cluster: two instances behind HAProxy and PgBouncer; a customer signs in and subscribes through the balancer; Ctrl-C stops everything", async ({ page }) => {
+test("npm run cluster: two instances behind HAProxy and PgBouncer; a customer signs in and subscribes through the balancer; Ctrl-C stops everything", async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   const port = await freePort();
   let output = "";
@@ -41,10 +43,15 @@ test("npm run cluster: two instances behind HAProxy and PgBouncer; a customer si
   command.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<string>((resolve) => command.once("exit", (code, signal) => resolve(`exited (${signal ?? code})`)));
   try {
-    await expect.poll(() => output, { timeout: 180_000, message: "npm run cluster prints 'Cluster ready'" }).toContain("Ctrl-C stops everything");
+    await expect
+      .poll(() => output, { timeout: 180_000, message: "npm run cluster prints 'Cluster ready'" })
+      .toContain("Ctrl-C stops everything");
     const url = /Cluster ready: (http:\/\/\S+)/.exec(output)?.[1];
     expect(url).toBe(`http://127.0.0.1:${port}`);
-    const pids = [...output.matchAll(/instance \d+: http:\/\/127\.0\.0\.1:(\d+)\s+pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
+    const pids = [...output.matchAll(/instance \d+: http:\/\/127\.0\.0\.1:(\d+)\s+pid (\d+)/g)].map((m) => ({
+      port: Number(m[1]),
+      pid: Number(m[2]),
+    }));
     expect(pids).toHaveLength(2);
     const postgresPort = Number(/Postgres \(direct\): postgres:\/\/[^@]+@127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     const poolerPort = Number(/PgBouncer \(transaction mode\): postgres:\/\/[^@]+@127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
@@ -80,7 +87,9 @@ test("npm run cluster: two instances behind HAProxy and PgBouncer; a customer si
     await page.goto("about:blank");
     process.kill(-command.pid!, "SIGINT");
     // npm re-raises the SIGINT it got (a terminal shows "exited (SIGINT)"); the cluster itself stops cleanly.
-    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 30_000))])).toMatch(/^exited \((0|SIGINT)\)$/);
+    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 30_000))])).toMatch(
+      /^exited \((0|SIGINT)\)$/,
+    );
     expect(output).toContain("stopping the cluster…");
     expect(output).not.toContain("✖ npm run cluster stopped");
     for (const { pid, port: instancePort } of pids) {

@@ -22,7 +22,15 @@ test("cluster soak (short): lifecycles through the balancer of two instances sur
   try {
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn("npx", ["tsx", "scripts/soak-cluster.ts"], {
-        env: { ...process.env, LOG_LEVEL: "silent", SOAK_LIFECYCLES: "12", SOAK_CONCURRENCY: "6", CLUSTER_INSTANCES: "2", SOAK_SEED: "19", SOAK_REPORT_FILE: reportFile },
+        env: {
+          ...process.env,
+          LOG_LEVEL: "silent",
+          SOAK_LIFECYCLES: "12",
+          SOAK_CONCURRENCY: "6",
+          CLUSTER_INSTANCES: "2",
+          SOAK_SEED: "19",
+          SOAK_REPORT_FILE: reportFile,
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -30,7 +38,11 @@ test("cluster soak (short): lifecycles through the balancer of two instances sur
       child.once("exit", resolve);
     });
     const report = JSON.parse(readFileSync(reportFile, "utf8")) as ClusterSoakReport;
-    expect(report.incidents, output).toEqual(["instance 1 killed (SIGKILL) and started again", "PgBouncer restarted", "Postgres stopped for 3 s"]);
+    expect(report.incidents, output).toEqual([
+      "instance 1 killed (SIGKILL) and started again",
+      "PgBouncer restarted",
+      "Postgres stopped for 3 s",
+    ]);
     // It drove what it says: paid and Free lifecycles, plan actions, clock advances, usage.
     expect(report.invariants.subscriptions, output).toBeGreaterThanOrEqual(5);
     expect(Object.keys(report.actions).length, output).toBeGreaterThanOrEqual(8);

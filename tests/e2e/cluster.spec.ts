@@ -71,7 +71,11 @@ async function call(
 const cookiePairs = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]);
 
 /** A new account (sign-up through `base`), its address verified as if the link had been followed. */
-async function signUp(base: string, prefix: string, email = `${prefix}-${randomUUID().slice(0, 8)}@example.com`): Promise<{ id: string; email: string }> {
+async function signUp(
+  base: string,
+  prefix: string,
+  email = `${prefix}-${randomUUID().slice(0, 8)}@example.com`,
+): Promise<{ id: string; email: string }> {
   expect((await call(base, "/api/account", { body: { email, password: PASSWORD } })).status).toBe(201);
   const [row] = await sql<{ id: string }[]>`update users set email_verified_at = now() where email = ${email} returning id`;
   return { id: row.id, email };
@@ -199,17 +203,25 @@ test("an API key created through one instance works on every instance; revoked t
   const key = String(created.body.key);
   // Used on every instance (each now holds the owner's entitlement in its cache).
   const used = await onEveryInstance((i) => consume(i, { key }, "api_calls"));
-  expect(used.map((a) => a.status), JSON.stringify(used.map((a) => a.body))).toEqual(Array(INSTANCES).fill(200));
+  expect(
+    used.map((a) => a.status),
+    JSON.stringify(used.map((a) => a.body)),
+  ).toEqual(Array(INSTANCES).fill(200));
   const quota = await onEveryInstance((i) => call(at(i), "/api/billing/quota", { key }));
   for (const q of quota) expect(q.body).toMatchObject({ plan: "pro" });
   // The usage events carry the key on record, whichever instance took them.
-  const [{ count }] = await sql<{ count: number }[]>`select count(*)::int as count from usage_events where api_key_id = ${String(created.body.id)}`;
+  const [{ count }] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from usage_events where api_key_id = ${String(created.body.id)}`;
   expect(count).toBe(INSTANCES);
 
   const revoked = await call(at(2), `/api/billing/api-keys/${String(created.body.id)}`, { method: "DELETE", cookie: payer.cookie });
   expect(revoked.status).toBe(200);
   const after = await onEveryInstance((i) => consume(i, { key }, "api_calls"));
-  expect(after.map((a) => a.status), JSON.stringify(after.map((a) => a.body))).toEqual(Array(INSTANCES).fill(401));
+  expect(
+    after.map((a) => a.status),
+    JSON.stringify(after.map((a) => a.body)),
+  ).toEqual(Array(INSTANCES).fill(401));
   for (const a of after) expect(a.body).toMatchObject({ error: "unauthorized" });
 });
 
@@ -260,7 +272,10 @@ test("the entitlement cache of every instance sees an admin's limit override and
   const used = Math.max(...warm.map((w) => Number(w.body.used)));
 
   // An admin caps the payer at what they have used, through instance 0…
-  const capped = await call(at(0), `/api/billing/admin/users/${payer.id}/limits`, { cookie: admin.cookie, body: { meter: "api_calls", limit: used } });
+  const capped = await call(at(0), `/api/billing/admin/users/${payer.id}/limits`, {
+    cookie: admin.cookie,
+    body: { meter: "api_calls", limit: used },
+  });
   expect(capped.status, JSON.stringify(capped.body)).toBe(200);
   // …and the very next call on every other instance is refused at the new limit.
   const refused = await Promise.all([1, 2].map((i) => consume(i, auth, "api_calls")));
@@ -271,14 +286,20 @@ test("the entitlement cache of every instance sees an admin's limit override and
 
   // The override removed through instance 1: instances 0 and 2 are back on the plan's limit at once.
   await onEveryInstance((i) => consume(i, auth, "api_calls")); // (refused: keeps every cache warm)
-  const removed = await call(at(1), `/api/billing/admin/users/${payer.id}/limits`, { cookie: admin.cookie, body: { meter: "api_calls", limit: null } });
+  const removed = await call(at(1), `/api/billing/admin/users/${payer.id}/limits`, {
+    cookie: admin.cookie,
+    body: { meter: "api_calls", limit: null },
+  });
   expect(removed.status).toBe(200);
   const back = await Promise.all([0, 2].map((i) => consume(i, auth, "api_calls")));
   for (const b of back) expect(b.body).toMatchObject({ allowed: true, limit: 50_000 });
 
   // A plan change (Pro → Scale) through instance 2: the next consume on 0 and 1 uses Scale's limit.
   await onEveryInstance((i) => consume(i, auth, "api_calls"));
-  const changed = await call(at(2), "/api/billing/subscription/change", { cookie: payer.cookie, body: { plan: "scale", interval: "month" } });
+  const changed = await call(at(2), "/api/billing/subscription/change", {
+    cookie: payer.cookie,
+    body: { plan: "scale", interval: "month" },
+  });
   expect(changed.status, JSON.stringify(changed.body)).toBe(200);
   const scaled = await Promise.all([0, 1].map((i) => consume(i, auth, "api_calls")));
   for (const s of scaled) expect(s.body).toMatchObject({ allowed: true, limit: 1_000_000 });
@@ -304,13 +325,18 @@ test("cron jobs and the usage reporter run on every instance at once without doi
   expect(sent).toBe(subjects.length);
   const received = smtp.received.map((m) => /^Subject: (.*)$/m.exec(m.data)?.[1]?.trim()).filter((s) => s?.startsWith(`cluster-${run}-`));
   expect(received.sort()).toEqual([...subjects].sort());
-  const rows = await sql<{ status: string; attempts: number }[]>`select status, attempts from notifications where kind = 'cluster_test' and subject like ${`cluster-${run}-%`}`;
+  const rows = await sql<
+    { status: string; attempts: number }[]
+  >`select status, attempts from notifications where kind = 'cluster_test' and subject like ${`cluster-${run}-%`}`;
   expect(rows).toHaveLength(subjects.length);
   for (const r of rows) expect(r).toEqual({ status: "sent", attempts: 1 });
 
   // Billable usage: tokens past an included amount of 0 (an admin's override) are billed; 12
   // consumes spread over the instances, then the usage reporter on every instance twice at once.
-  expect((await call(at(0), `/api/billing/admin/users/${payer.id}/limits`, { cookie: admin.cookie, body: { meter: "tokens", limit: 0 } })).status).toBe(200);
+  expect(
+    (await call(at(0), `/api/billing/admin/users/${payer.id}/limits`, { cookie: admin.cookie, body: { meter: "tokens", limit: 0 } }))
+      .status,
+  ).toBe(200);
   const quantities = Array.from({ length: 12 }, (_, n) => n + 1);
   const consumed = await Promise.all(quantities.map((q, n) => consume(n % INSTANCES, { cookie: payer.cookie }, "tokens", q)));
   for (const c of consumed) expect(c.status, JSON.stringify(c.body)).toBe(200);
@@ -318,13 +344,23 @@ test("cron jobs and the usage reporter run on every instance at once without doi
   const reports = await everyInstanceTwice("usage-report");
   for (const r of reports) expect(r.status, JSON.stringify(r.body)).toBe(200);
   const total = (field: string) => reports.reduce((sum, r) => sum + Number(r.body[field]), 0);
-  expect({ sent: total("sent"), duplicates: total("duplicates"), units: total("units") }).toEqual({ sent: quantities.length, duplicates: 0, units });
-  const [unreported] = await sql<{ count: number }[]>`select count(*)::int as count from usage_events where account_id = ${payer.id} and billable_quantity > 0 and reported_at is null`;
+  expect({ sent: total("sent"), duplicates: total("duplicates"), units: total("units") }).toEqual({
+    sent: quantities.length,
+    duplicates: 0,
+    units,
+  });
+  const [unreported] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from usage_events where account_id = ${payer.id} and billable_quantity > 0 and reported_at is null`;
   expect(unreported.count).toBe(0);
   const [customer] = await sql<{ id: string }[]>`select provider_customer_id as id from billing_customers where account_id = ${payer.id}`;
   const meter = (await stripe.billing.meters.list({ status: "active" })).data.find((m) => m.event_name === "ai_tokens")!;
   const now = Math.floor(Date.now() / 1000);
-  const summaries = await stripe.billing.meters.listEventSummaries(meter.id, { customer: customer.id, start_time: now - 3600 * 24 * 40, end_time: now + 3600 * 24 * 40 });
+  const summaries = await stripe.billing.meters.listEventSummaries(meter.id, {
+    customer: customer.id,
+    start_time: now - 3600 * 24 * 40,
+    end_time: now + 3600 * 24 * 40,
+  });
   expect(summaries.data.reduce((sum, s) => sum + s.aggregated_value, 0)).toBe(units);
 
   // Reconcile: the payer's row drifted from Stripe (a lost webhook); every instance reconciles at once.
@@ -335,18 +371,25 @@ test("cron jobs and the usage reporter run on every instance at once without doi
   for (const r of reconciled) expect(r.status, JSON.stringify(r.body)).toBe(200);
   const [after] = await sql<{ status: string }[]>`select status from subscriptions where id = ${before.id}`;
   expect(after.status).toBe(before.status);
-  const repairs = reconciled.flatMap((r) => (r.body.drift as Array<{ subscriptionId: string; repaired: boolean }>).filter((d) => d.subscriptionId === before.sub));
+  const repairs = reconciled.flatMap((r) =>
+    (r.body.drift as Array<{ subscriptionId: string; repaired: boolean }>).filter((d) => d.subscriptionId === before.sub),
+  );
   expect(repairs).toEqual([expect.objectContaining({ subscriptionId: before.sub, repaired: true })]);
-  const [audit] = await sql<{ count: number }[]>`select count(*)::int as count from audit_log where action = 'reconcile.drift' and target_id = ${before.sub}`;
+  const [audit] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from audit_log where action = 'reconcile.drift' and target_id = ${before.sub}`;
   expect(audit.count).toBe(1);
-  const [alerts] = await sql<{ count: number }[]>`select count(*)::int as count from operator_alerts where kind = 'reconcile_drift' and data->>'subscriptionId' = ${before.sub}`;
+  const [alerts] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from operator_alerts where kind = 'reconcile_drift' and data->>'subscriptionId' = ${before.sub}`;
   expect(alerts.count).toBe(1);
 });
 
 test("one webhook event posted to every instance at once is processed once, the other deliveries answer duplicate", async () => {
   await flushWebhooks();
   const [row] = await sql<{ sub: string }[]>`select provider_subscription_id as sub from subscriptions where account_id = ${payer.id}`;
-  const emulatorConfig = (body: unknown) => fetch(`${cluster.emulatorUrl}/_emulator/config`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.arrayBuffer());
+  const emulatorConfig = (body: unknown) =>
+    fetch(`${cluster.emulatorUrl}/_emulator/config`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.arrayBuffer());
   // The emulator keeps its own deliveries back: this test posts each event itself, to every instance at once.
   await emulatorConfig({ deliveryPaused: true });
   const seen = new Set<string>();
@@ -364,19 +407,29 @@ test("one webhook event posted to every instance at once is processed once, the 
       const post = (base: string) =>
         fetch(`${base}/api/billing/webhook`, {
           method: "POST",
-          headers: { "content-type": "application/json", "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: cluster.webhookSecret }) },
+          headers: {
+            "content-type": "application/json",
+            "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: cluster.webhookSecret }),
+          },
           body: payload,
         }).then(async (res) => ({ status: res.status, body: (await res.json()) as { status?: string } }));
       // Every instance twice, and the balancer, all at the same moment.
       const answers = await Promise.all([...cluster.instances, ...cluster.instances].map((i) => post(i.url)).concat(post(cluster.url)));
-      expect(answers.map((a) => a.status), JSON.stringify(answers)).toEqual(Array(answers.length).fill(200));
+      expect(
+        answers.map((a) => a.status),
+        JSON.stringify(answers),
+      ).toEqual(Array(answers.length).fill(200));
       const outcomes = answers.map((a) => a.body.status).sort();
       expect(outcomes, `round ${round}`).toEqual([...Array(answers.length - 1).fill("duplicate"), "processed"]);
       const stored = await sql<{ status: string; attempts: number }[]>`select status, attempts from webhook_events where id = ${event!.id}`;
       expect(stored).toEqual([{ status: "processed", attempts: 1 }]);
-      const [notices] = await sql<{ count: number }[]>`select count(*)::int as count from notifications where source_event_id = ${event!.id}`;
+      const [notices] = await sql<
+        { count: number }[]
+      >`select count(*)::int as count from notifications where source_event_id = ${event!.id}`;
       expect(notices.count, "the event's notification (cancellation scheduled), queued once").toBe(cancelAtPeriodEnd ? 1 : 0);
-      const [current] = await sql<{ cancel: boolean }[]>`select cancel_at_period_end as cancel from subscriptions where provider_subscription_id = ${row.sub}`;
+      const [current] = await sql<
+        { cancel: boolean }[]
+      >`select cancel_at_period_end as cancel from subscriptions where provider_subscription_id = ${row.sub}`;
       expect(current.cancel).toBe(cancelAtPeriodEnd);
     }
     // Each scheduled cancellation emailed once (sent right after processing, by the one instance that processed it).
@@ -386,8 +439,12 @@ test("one webhook event posted to every instance at once is processed once, the 
   }
   // The emulator's own deliveries of the same events, through the balancer, change nothing.
   await flushWebhooks();
-  const events = await sql<{ status: string; attempts: number }[]>`select status, attempts from webhook_events where id in ${sql([...seen])}`;
+  const events = await sql<
+    { status: string; attempts: number }[]
+  >`select status, attempts from webhook_events where id in ${sql([...seen])}`;
   expect(events).toEqual(Array(seen.size).fill({ status: "processed", attempts: 1 }));
-  const [notices] = await sql<{ count: number }[]>`select count(*)::int as count from notifications where source_event_id in ${sql([...seen])}`;
+  const [notices] = await sql<
+    { count: number }[]
+  >`select count(*)::int as count from notifications where source_event_id in ${sql([...seen])}`;
   expect(notices.count).toBe(2);
 });

@@ -28,7 +28,10 @@ export const test = base.extend<{ consoleErrors: { allow: (pattern: RegExp) => v
       context.pages().forEach(watch);
       context.on("page", watch);
       await use({ allow: (pattern) => void allowed.push(pattern) });
-      expect(errors.filter((error) => !allowed.some((pattern) => pattern.test(error))), "errors in the browser console").toEqual([]);
+      expect(
+        errors.filter((error) => !allowed.some((pattern) => pattern.test(error))),
+        "errors in the browser console",
+      ).toEqual([]);
     },
     { auto: true },
   ],
@@ -47,8 +50,7 @@ export const TEST_PASSWORD = "e2e-password-42";
  * A client IP of its own (X-Forwarded-For, as a proxy reports it) so the per-IP sign-up and sign-in
  * budgets of one test never run out because of other tests on the same machine.
  */
-export const uniqueClientIp = () =>
-  `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+export const uniqueClientIp = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
 
 export async function signUp(page: Page, email: string, password = TEST_PASSWORD, callbackUrl?: string) {
   await page.context().setExtraHTTPHeaders({ "x-forwarded-for": uniqueClientIp() });

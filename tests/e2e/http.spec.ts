@@ -25,14 +25,24 @@ interface Answer {
 }
 
 /** One request over `agent`, resolving with the answer even if the server hangs up after sending it. */
-function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; agent?: Agent } = {}): Promise<Answer> {
+function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string; agent?: Agent } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = httpRequest(url, { method: options.method ?? "GET", headers: options.headers, agent: options.agent }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), localPort: req.socket?.localPort }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+          localPort: req.socket?.localPort,
+        }),
+      );
       res.on("error", reject);
     });
     // The server may close its side while a refused body is still being written: that is not a failure of this request.
@@ -44,7 +54,12 @@ function send(url: string, options: { method?: string; headers?: Record<string, 
 test("every page answer carries its CSP, also for a request with a body (a cross-site form POST, Content-Length: 0)", async () => {
   const requests: { name: string; method: string; headers?: Record<string, string>; body?: string }[] = [
     { name: "GET", method: "GET" },
-    { name: "cross-site form POST", method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "plan=pro" },
+    {
+      name: "cross-site form POST",
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      body: "plan=pro",
+    },
     { name: "POST with Content-Length: 0", method: "POST", headers: { "content-length": "0" }, body: "" },
     { name: "GET with Content-Length: 0", method: "GET", headers: { "content-length": "0" }, body: "" },
     { name: "chunked POST", method: "POST", headers: { "transfer-encoding": "chunked", "content-type": "text/plain" }, body: "hello" },
@@ -86,7 +101,12 @@ test("after a 413 the same keep-alive connection is closed cleanly: the client's
       }
     }
     // Other early refusals (a wrong content type, before the body is read) close the connection too.
-    const wrongType = await send(`${E2E_BASE_URL}/api/account`, { method: "POST", headers: { "content-type": "text/plain", origin: E2E_BASE_URL }, body: huge, agent });
+    const wrongType = await send(`${E2E_BASE_URL}/api/account`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: E2E_BASE_URL },
+      body: huge,
+      agent,
+    });
     expect(wrongType.status).toBe(415);
     expect(wrongType.headers.connection).toBe("close");
     expect((await send(`${E2E_BASE_URL}/api/health`, { agent })).status).toBe(200);
@@ -148,7 +168,14 @@ test.describe("behind a load balancer (HAProxy) that keeps idle server connectio
     haproxy.stderr?.on("data", (chunk: Buffer) => (haproxyLog += chunk.toString()));
     frontendUrl = `http://127.0.0.1:${port}`;
     await expect
-      .poll(async () => (await fetch(`${frontendUrl}/api/health`).then((r) => r.status, () => 0)), { timeout: 10_000, message: haproxyLog })
+      .poll(
+        async () =>
+          await fetch(`${frontendUrl}/api/health`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        { timeout: 10_000, message: haproxyLog },
+      )
       .toBe(200);
   });
   test.afterAll(() => {
@@ -171,7 +198,10 @@ test.describe("behind a load balancer (HAProxy) that keeps idle server connectio
       expect(clientPorts.size).toBe(1);
       await expect.poll(() => haproxyLog.match(/backend_port=\d+ status=\d+/g)?.length ?? 0, { timeout: 5_000 }).toBe(3);
       const lines = haproxyLog.match(/backend_port=(\d+) status=(\d+)/g) ?? [];
-      expect(lines.map((line) => line.split(" ")[1]), haproxyLog).toEqual(["status=200", "status=200", "status=200"]);
+      expect(
+        lines.map((line) => line.split(" ")[1]),
+        haproxyLog,
+      ).toEqual(["status=200", "status=200", "status=200"]);
       // One app connection for all three: the app kept it open through each idle gap, so the balancer
       // never sent a request over a connection the app was closing.
       expect(new Set(lines.map((line) => line.split(" ")[0])).size, haproxyLog).toBe(1);

@@ -80,7 +80,10 @@ if (process.env.DATABASE_URL) {
       let first = 0;
       const until = Date.now() + 60_000;
       while (first === 0 && Date.now() < until) {
-        first = await timedGet(`${app.url}/api/health`, 3_000).then((r) => r.status, () => 0);
+        first = await timedGet(`${app.url}/api/health`, 3_000).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (first === 0) await sleep(250);
       }
       expect(first, "health answered while start-up waits on the migration lock").toBe(503);

@@ -8,7 +8,10 @@ const MEMBER = { email: "demo@example.com", password: "demo-password-1" };
 /** Opens the header's account switcher and picks `name` ("Personal" for the user's own account). */
 async function switchTo(page: Page, name: string) {
   await page.getByRole("button", { name: /Switch account/ }).click();
-  await page.getByRole("list", { name: "Accounts" }).getByRole("button", { name: new RegExp(`^${name}`) }).click();
+  await page
+    .getByRole("list", { name: "Accounts" })
+    .getByRole("button", { name: new RegExp(`^${name}`) })
+    .click();
   await expect(page.getByTestId("current-account")).toHaveText(name);
 }
 
@@ -62,7 +65,9 @@ test("an organization: the owner creates it and invites; the member joins, sees 
     await expect(member.getByTestId("current-account")).toHaveText(org);
     await expect(member.getByTestId("jobs-account")).toContainText(`counts against the ${org} organization's plan`);
     await member.getByRole("button", { name: /Switch account/ }).click();
-    await expect(member.getByRole("list", { name: "Accounts" }).getByRole("button", { name: new RegExp(`^${org}`) })).toContainText("Member");
+    await expect(member.getByRole("list", { name: "Accounts" }).getByRole("button", { name: new RegExp(`^${org}`) })).toContainText(
+      "Member",
+    );
     await member.keyboard.press("Escape");
     // The link works once.
     await member.goto(path(link));
@@ -73,12 +78,16 @@ test("an organization: the owner creates it and invites; the member joins, sees 
     await expect(member.getByTestId("current-plan")).toHaveText("Free");
     await expect(member.getByTestId("member-billing-note")).toHaveText("Only owners and admins manage billing.");
     await expect(member.getByRole("heading", { name: "Usage this period" })).toBeVisible();
-    for (const heading of ["Change plan", "API keys", "Invoices"]) await expect(member.getByRole("heading", { name: heading })).toHaveCount(0);
-    for (const button of ["Manage billing", "Cancel subscription"]) await expect(member.getByRole("button", { name: button })).toHaveCount(0);
+    for (const heading of ["Change plan", "API keys", "Invoices"])
+      await expect(member.getByRole("heading", { name: heading })).toHaveCount(0);
+    for (const button of ["Manage billing", "Cancel subscription"])
+      await expect(member.getByRole("button", { name: button })).toHaveCount(0);
     await expect(member.getByRole("link", { name: "See plans" })).toHaveCount(0);
     // Nor can they buy a plan for it on /pricing: they are told so.
     await member.goto("/pricing");
-    await expect(member.getByTestId("member-cannot-buy")).toContainText(`You are a member of ${org}: only its owners and admins can buy a plan for it.`);
+    await expect(member.getByTestId("member-cannot-buy")).toContainText(
+      `You are a member of ${org}: only its owners and admins can buy a plan for it.`,
+    );
     await expect(member.getByRole("button", { name: "Choose Pro" })).toBeDisabled();
 
     // The owner subscribes the organization (the selected account) through Checkout.

@@ -15,7 +15,10 @@ async function emulatorConfig(settings: Record<string, unknown>) {
   expect(res.ok).toBeTruthy();
 }
 
-test("the success page keeps polling through a Stripe outage, says so, and confirms once Stripe is back", async ({ page, consoleErrors }) => {
+test("the success page keeps polling through a Stripe outage, says so, and confirms once Stripe is back", async ({
+  page,
+  consoleErrors,
+}) => {
   test.setTimeout(120_000);
   consoleErrors.allow(/status of 503 .*\/api\/billing\/checkout\/status/);
   await signUp(page, uniqueEmail("stripe-outage"));
@@ -101,7 +104,10 @@ function defineDatabaseOutageTests() {
         // "Try again" re-renders the page on the server once the database is back.
         await expect(async () => {
           // app/error.tsx's button, or the link of proxy.ts's 503 page once the outage is marked.
-          await page.getByRole("button", { name: "Try again" }).or(page.getByRole("link", { name: "Try again" })).click();
+          await page
+            .getByRole("button", { name: "Try again" })
+            .or(page.getByRole("link", { name: "Try again" }))
+            .click();
           await expect(page.getByTestId("current-plan")).toHaveText("Free", { timeout: 2_000 });
         }).toPass({ timeout: 30_000, intervals: [500, 1_000] });
         await expect(page.getByTestId("page-error")).toHaveCount(0);

@@ -35,12 +35,15 @@ test.describe("password reset by email", () => {
   async function resetLinkFor(email: string): Promise<string> {
     let link: string | undefined;
     await expect
-      .poll(() => {
-        const message = smtp.received.filter((m) => m.to === email && /Subject: Reset your password/.test(m.data)).at(-1);
-        const text = message?.data.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-        link = text ? /(http:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(text)?.[1] : undefined;
-        return link;
-      }, { timeout: 15_000 })
+      .poll(
+        () => {
+          const message = smtp.received.filter((m) => m.to === email && /Subject: Reset your password/.test(m.data)).at(-1);
+          const text = message?.data.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+          link = text ? /(http:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(text)?.[1] : undefined;
+          return link;
+        },
+        { timeout: 15_000 },
+      )
       .toBeTruthy();
     return link!;
   }

@@ -18,12 +18,16 @@ async function expectFits(page: Page, path: string) {
       .filter((el) => el.getBoundingClientRect().right > width + 0.5)
       .filter((el) => !el.parentElement || el.parentElement.getBoundingClientRect().right <= width + 0.5)
       .slice(0, 5)
-      .map((el) => `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> right=${Math.round(el.getBoundingClientRect().right)}`);
+      .map(
+        (el) =>
+          `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> right=${Math.round(el.getBoundingClientRect().right)}`,
+      );
     return { scrollWidth: document.documentElement.scrollWidth, width, culprits };
   });
-  expect(overflow.scrollWidth, `${path} is ${overflow.scrollWidth} px wide on a ${overflow.width} px screen: ${overflow.culprits.join(", ")}`).toBeLessThanOrEqual(
-    overflow.width,
-  );
+  expect(
+    overflow.scrollWidth,
+    `${path} is ${overflow.scrollWidth} px wide on a ${overflow.width} px screen: ${overflow.culprits.join(", ")}`,
+  ).toBeLessThanOrEqual(overflow.width);
 }
 
 for (const path of ["/", "/pricing", "/sign-in", "/sign-up", "/billing/cancel"]) {
@@ -63,7 +67,9 @@ test("/billing with API keys (and a new key shown) does not scroll sideways on a
   await expectFits(page, "/billing with two keys");
 });
 
-test("the organization screens do not scroll sideways on a 375 px phone (a long name, an invitation link shown, the switcher open)", async ({ page }) => {
+test("the organization screens do not scroll sideways on a 375 px phone (a long name, an invitation link shown, the switcher open)", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const name = "Extraordinarily Long Organization Name Incorporated International";
   await signUp(page, uniqueEmail("phone-org-owner"));

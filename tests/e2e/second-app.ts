@@ -43,7 +43,10 @@ export async function startSecondApp(
   if (options.untilHealthy === false) return { url, stop, child };
   const until = Date.now() + 90_000;
   for (;;) {
-    const status = await fetch(`${url}/api/health`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/api/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return { url, stop, child };
     if (child.exitCode !== null || Date.now() > until) {
       stop();

@@ -98,7 +98,15 @@ test("callbackUrl never leads to another origin, and an unparsable one falls bac
   const client = await apiClient();
   const email = uniqueEmail("redirect");
   await client.post("/api/account", { data: { email, password: TEST_PASSWORD } });
-  for (const callbackUrl of ["/\t/evil.example", "/\r\n/evil.example", "//evil.example", "https://evil.example/", "http://[", "evil.example", ...DOT_SEGMENT_REDIRECTS]) {
+  for (const callbackUrl of [
+    "/\t/evil.example",
+    "/\r\n/evil.example",
+    "//evil.example",
+    "https://evil.example/",
+    "http://[",
+    "evil.example",
+    ...DOT_SEGMENT_REDIRECTS,
+  ]) {
     const { csrfToken } = (await (await client.get("/api/auth/csrf")).json()) as { csrfToken: string };
     const response = await client.post("/api/auth/callback/credentials", {
       form: { csrfToken, email, password: TEST_PASSWORD, json: "true", callbackUrl },
@@ -187,10 +195,14 @@ test("sign-up is rate-limited per IP", async () => {
 test("an oversized body is refused with 413 before it has all been sent", async () => {
   const url = new URL("/api/account", E2E_BASE_URL);
   const status = await new Promise<number>((resolve, reject) => {
-    const req = httpRequest(url, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
-      resolve(res.statusCode ?? 0);
-      req.destroy();
-    });
+    const req = httpRequest(
+      url,
+      { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
+      (res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      },
+    );
     req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
     // 64 KiB now and never the end: a server that buffers the whole body would wait forever.
     req.write(Buffer.alloc(64 * 1024, "a"));

@@ -10,7 +10,10 @@ async function runJob(page: Page, expectedUsed: string) {
   await expect(page.getByTestId("jobs-used")).toHaveText(expectedUsed);
 }
 
-test("run the demo job until the quota runs out, see 402 and the upgrade prompt, upgrade through Checkout, run again", async ({ page, consoleErrors }) => {
+test("run the demo job until the quota runs out, see 402 and the upgrade prompt, upgrade through Checkout, run again", async ({
+  page,
+  consoleErrors,
+}) => {
   // Signed in, Run a job names the selected account (`?accountId=`, here the personal one).
   consoleErrors.allow(/status of 402 .*\/api\/demo\/jobs\?accountId=[0-9a-f-]+\)$/);
   await signUp(page, uniqueEmail("jobs"));
@@ -22,7 +25,10 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await expect(page.getByTestId("meter-jobs")).toHaveAttribute("data-state", "warning");
   await expect(page.getByTestId("meter-jobs-text")).toHaveText("4 / 5 jobs (80%)");
   // 80 %: the upgrade is offered on the meter, and a warning shows on every page until 100 %.
-  await expect(page.getByTestId("meter-jobs-warning").getByRole("link", { name: "Upgrade before you reach it" })).toHaveAttribute("href", "/pricing");
+  await expect(page.getByTestId("meter-jobs-warning").getByRole("link", { name: "Upgrade before you reach it" })).toHaveAttribute(
+    "href",
+    "/pricing",
+  );
   await expect(page.getByTestId("usage-alert-jobs")).toContainText("Jobs: 80% of the 5 of this period used");
   await page.getByRole("group", { name: "Meter" }).getByRole("button", { name: "Jobs" }).click();
   await expect(page.getByTestId("usage-chart").locator(".recharts-bar-rectangle")).not.toHaveCount(0);
@@ -80,7 +86,10 @@ test("create an API key, use it from a service with a Bearer header, revoke it, 
   // A separate client with no cookies: only the key identifies the account.
   const service = await playwrightRequest.newContext({ baseURL: E2E_BASE_URL });
   const auth = { authorization: `Bearer ${key}` };
-  const recorded = await service.post("/api/billing/usage", { headers: auth, data: { meter: "api_calls", quantity: 3, idempotencyKey: "svc-1" } });
+  const recorded = await service.post("/api/billing/usage", {
+    headers: auth,
+    data: { meter: "api_calls", quantity: 3, idempotencyKey: "svc-1" },
+  });
   expect(recorded.status()).toBe(200);
   expect(await recorded.json()).toMatchObject({ allowed: true, meter: "api_calls", used: 3, limit: 50_000, remaining: 49_997 });
   expect(recorded.headers()["ratelimit-remaining"]).toBe("49997");
@@ -112,21 +121,27 @@ async function createKeyOnBilling(page: Page, name: string): Promise<string> {
 
 /** The element's painted background, as sRGB relative luminance (0 black … 1 white). */
 async function backgroundLuminance(page: Page, testId: string): Promise<number> {
-  return page.getByTestId(testId).first().evaluate((element) => {
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = 1;
-    const context = canvas.getContext("2d")!;
-    context.fillStyle = getComputedStyle(element).backgroundColor;
-    context.fillRect(0, 0, 1, 1);
-    const [r, g, b] = [...context.getImageData(0, 0, 1, 1).data].map((v) => {
-      const c = v / 255;
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  return page
+    .getByTestId(testId)
+    .first()
+    .evaluate((element) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 1;
+      const context = canvas.getContext("2d")!;
+      context.fillStyle = getComputedStyle(element).backgroundColor;
+      context.fillRect(0, 0, 1, 1);
+      const [r, g, b] = [...context.getImageData(0, 0, 1, 1).data].map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
     });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  });
 }
 
-test("the one-time key: readable in dark mode, Copy puts it on the clipboard; Revoke asks first and Cancel keeps the key", async ({ page, context }) => {
+test("the one-time key: readable in dark mode, Copy puts it on the clipboard; Revoke asks first and Cancel keeps the key", async ({
+  page,
+  context,
+}) => {
   test.setTimeout(240_000);
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.emulateMedia({ colorScheme: "dark" });
@@ -205,7 +220,9 @@ test("the daily chart opens on the meter in use, labels days in the viewer's loc
   // The last day is today (UTC days), with no empty bar for tomorrow, labelled "Dec 3", not "12-03".
   const today = new Date().toISOString().slice(0, 10);
   await expect(chart).toHaveAttribute("data-last-date", today);
-  const label = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(`${today}T00:00:00Z`));
+  const label = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(
+    new Date(`${today}T00:00:00Z`),
+  );
   await expect(chart.locator(`[class*="xAxis"] .recharts-cartesian-axis-tick-value`).last()).toHaveText(label);
 });
 

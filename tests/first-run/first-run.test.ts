@@ -184,7 +184,9 @@ describe("first run on a fresh clone", () => {
       await expectHydratesOnBothLoopbackNames(appPort);
 
       // The first compiles happen in the background, announced, then a ready line with the URL.
-      await expect.poll(() => run.output(), { timeout: 180_000, interval: 1_000, message: "the first pages were never compiled" }).toMatch(/✓ ready: http:\/\/localhost:\d+ \(first pages compiled in \d+ s\)/);
+      await expect
+        .poll(() => run.output(), { timeout: 180_000, interval: 1_000, message: "the first pages were never compiled" })
+        .toMatch(/✓ ready: http:\/\/localhost:\d+ \(first pages compiled in \d+ s\)/);
       expect(run.output()).toMatch(/compiling the first pages \(\/pricing, \/, .*\) in the background/);
       // The app's pino lines are pretty-printed in the dev terminal, never raw JSON.
       expect(run.output()).toMatch(/INFO: webhook processed/);
@@ -218,7 +220,9 @@ describe("first run on a fresh clone", () => {
     writeFileSync(path.join(dir, "next.config.ts"), 'throw new Error("a broken next.config.ts, on purpose");\n');
     const run = dev({ PORT: String(appPort), STRIPE_EMULATOR_PORT: String(emulatorPort) });
     expect(await run.exited).toBe(1);
-    expect(run.output().trim().split("\n").at(-1)).toMatch(/^✖ npm run dev stopped: next dev exited with code [1-9]\d*\. Its output above says why/);
+    expect(run.output().trim().split("\n").at(-1)).toMatch(
+      /^✖ npm run dev stopped: next dev exited with code [1-9]\d*\. Its output above says why/,
+    );
     await expectStopsCompletely(run, [appPort, emulatorPort]);
   }, 120_000);
 });

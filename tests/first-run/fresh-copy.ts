@@ -25,7 +25,6 @@ export function freshCopy(repo = process.cwd()): string {
   return dir;
 }
 
-
 /** What a new user's shell has: no database, Stripe or auth settings, nothing from the test runner. */
 const INHERITED = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TERM"];
 
@@ -79,7 +78,9 @@ export async function isListening(port: number): Promise<boolean> {
 export function problemLines(output: string): string[] {
   return output
     .split("\n")
-    .filter((line) => /Error|ENOENT|EADDRINUSE|Uncaught|Unhandled|⨯|^\s+at \S+.*:\d+|"level":(40|50|60)\b|\] (WARN|ERROR|FATAL):/.test(line));
+    .filter((line) =>
+      /Error|ENOENT|EADDRINUSE|Uncaught|Unhandled|⨯|^\s+at \S+.*:\d+|"level":(40|50|60)\b|\] (WARN|ERROR|FATAL):/.test(line),
+    );
 }
 
 /** Raw pino JSON lines: the dev terminal pretty-prints them instead. */

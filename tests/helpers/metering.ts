@@ -15,7 +15,10 @@ export async function startMeteringDb(kind: DatabaseKind) {
     db,
     async createUser(): Promise<string> {
       counter += 1;
-      const [user] = await db.insert(users).values({ email: `meter-${counter}-${Date.now()}@example.com` }).returning();
+      const [user] = await db
+        .insert(users)
+        .values({ email: `meter-${counter}-${Date.now()}@example.com` })
+        .returning();
       return user.id;
     },
     /** A subscription row as the webhook sync would store it. */
@@ -23,15 +26,28 @@ export async function startMeteringDb(kind: DatabaseKind) {
       counter += 1;
       const [row] = await db
         .insert(subscriptions)
-        .values({ accountId: userId, provider: "stripe", providerSubscriptionId: `sub_test_${counter}_${Date.now()}`, status: "active", interval: "month", ...values })
+        .values({
+          accountId: userId,
+          provider: "stripe",
+          providerSubscriptionId: `sub_test_${counter}_${Date.now()}`,
+          status: "active",
+          interval: "month",
+          ...values,
+        })
         .returning();
       return row;
     },
     async counterRows(userId: string, meter: string) {
-      return db.select().from(usageCounters).where(and(eq(usageCounters.accountId, userId), eq(usageCounters.meter, meter)));
+      return db
+        .select()
+        .from(usageCounters)
+        .where(and(eq(usageCounters.accountId, userId), eq(usageCounters.meter, meter)));
     },
     async events(userId: string, meter: string) {
-      return db.select().from(usageEvents).where(and(eq(usageEvents.accountId, userId), eq(usageEvents.meter, meter)));
+      return db
+        .select()
+        .from(usageEvents)
+        .where(and(eq(usageEvents.accountId, userId), eq(usageEvents.meter, meter)));
     },
     stop: () => database.destroy(),
   };

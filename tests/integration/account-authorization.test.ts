@@ -91,7 +91,10 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
 
   /** A signed-up user with a verified address (accepting an invitation takes one). */
   async function createUser(): Promise<User> {
-    const [user] = await env.database.db.insert(users).values({ email: `${unique("user")}@example.com`, name: "Matrix User", emailVerifiedAt: new Date() }).returning();
+    const [user] = await env.database.db
+      .insert(users)
+      .values({ email: `${unique("user")}@example.com`, name: "Matrix User", emailVerifiedAt: new Date() })
+      .returning();
     return user;
   }
   const createTeam = async () => createOrg(await createUser(), await createUser(), await createUser());
@@ -114,9 +117,13 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       { accountId: org.id, userId: member.id, role: "member" },
     ]);
     // The Staff plan (granted by an admin): every feature, so API keys can be made for it.
-    await env.database.db
-      .insert(subscriptions)
-      .values({ accountId: org.id, provider: ADMIN_GRANT_PROVIDER, providerSubscriptionId: staffGrantId(org.id), status: "active", planId: STAFF_PLAN_ID });
+    await env.database.db.insert(subscriptions).values({
+      accountId: org.id,
+      provider: ADMIN_GRANT_PROVIDER,
+      providerSubscriptionId: staffGrantId(org.id),
+      status: "active",
+      planId: STAFF_PLAN_ID,
+    });
     return { id: org.id, name, owner, admin, member };
   }
 
@@ -125,7 +132,12 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
     const customer = await ensureBillingCustomer({ id: org.id, email: org.owner.email, name: org.name });
     const [price] = (await env.stripe.prices.list({ lookup_keys: ["pro_monthly"] })).data;
     const pm = await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.providerCustomerId });
-    await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: price.id }], default_payment_method: pm.id, trial_period_days: 0 });
+    await env.stripe.subscriptions.create({
+      customer: customer.providerCustomerId,
+      items: [{ price: price.id }],
+      default_payment_method: pm.id,
+      trial_period_days: 0,
+    });
     await env.flush();
     expect(await liveSubscription(org)).toMatchObject({ planId: "pro", status: "active" });
   }
@@ -147,31 +159,100 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
 
   const BILLING_ROWS: Row[] = [
     // Billing: reading the plan and usage is for every member; billing itself for owners and admins.
-    { method: "GET", file: "app/api/billing/plans/route.ts", access: "public", rule: "public", allowed: 200, request: () => ({ url: "/api/billing/plans" }) },
-    { method: "GET", file: "app/api/billing/subscription/route.ts", access: "user", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/subscription?${q(org)}` }) },
-    { method: "GET", file: "app/api/billing/entitlements/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/entitlements?${q(org)}` }) },
-    { method: "GET", file: "app/api/billing/levels/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/levels?${q(org)}` }) },
-    { method: "POST", file: "app/api/billing/levels/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: "/api/billing/levels", body: { gauge: "storage", delta: 1, accountId: org.id } }) },
-    { method: "GET", file: "app/api/billing/usage-alerts/route.ts", access: "user", rule: "signed-in", allowed: 200, request: () => ({ url: "/api/billing/usage-alerts" }) },
+    {
+      method: "GET",
+      file: "app/api/billing/plans/route.ts",
+      access: "public",
+      rule: "public",
+      allowed: 200,
+      request: () => ({ url: "/api/billing/plans" }),
+    },
+    {
+      method: "GET",
+      file: "app/api/billing/subscription/route.ts",
+      access: "user",
+      rule: "use",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/subscription?${q(org)}` }),
+    },
+    {
+      method: "GET",
+      file: "app/api/billing/entitlements/route.ts",
+      access: "user-or-key",
+      rule: "use",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/entitlements?${q(org)}` }),
+    },
+    {
+      method: "GET",
+      file: "app/api/billing/levels/route.ts",
+      access: "user-or-key",
+      rule: "use",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/levels?${q(org)}` }),
+    },
+    {
+      method: "POST",
+      file: "app/api/billing/levels/route.ts",
+      access: "user-or-key",
+      rule: "use",
+      allowed: 200,
+      request: (org) => ({ url: "/api/billing/levels", body: { gauge: "storage", delta: 1, accountId: org.id } }),
+    },
+    {
+      method: "GET",
+      file: "app/api/billing/usage-alerts/route.ts",
+      access: "user",
+      rule: "signed-in",
+      allowed: 200,
+      request: () => ({ url: "/api/billing/usage-alerts" }),
+    },
     {
       method: "POST",
       file: "app/api/billing/usage-alerts/route.ts",
       access: "user",
       rule: "manage",
       allowed: 200,
-      request: (org) => ({ url: "/api/billing/usage-alerts", body: { accountId: org.id, meter: "jobs", resetsAt: new Date().toISOString() } }),
+      request: (org) => ({
+        url: "/api/billing/usage-alerts",
+        body: { accountId: org.id, meter: "jobs", resetsAt: new Date().toISOString() },
+      }),
     },
-    { method: "GET", file: "app/api/billing/quota/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/quota?${q(org)}` }) },
-    { method: "GET", file: "app/api/billing/usage/route.ts", access: "user-or-key", rule: "use", allowed: 200, request: (org) => ({ url: `/api/billing/usage?meter=jobs&${q(org)}` }) },
+    {
+      method: "GET",
+      file: "app/api/billing/quota/route.ts",
+      access: "user-or-key",
+      rule: "use",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/quota?${q(org)}` }),
+    },
+    {
+      method: "GET",
+      file: "app/api/billing/usage/route.ts",
+      access: "user-or-key",
+      rule: "use",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/usage?meter=jobs&${q(org)}` }),
+    },
     {
       method: "POST",
       file: "app/api/billing/usage/route.ts",
       access: "user-or-key",
       rule: "use",
       allowed: 200,
-      request: (org) => ({ url: "/api/billing/usage", body: { meter: "api_calls", quantity: 1, idempotencyKey: unique("use"), accountId: org.id } }),
+      request: (org) => ({
+        url: "/api/billing/usage",
+        body: { meter: "api_calls", quantity: 1, idempotencyKey: unique("use"), accountId: org.id },
+      }),
     },
-    { method: "GET", file: "app/api/billing/invoices/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/invoices?${q(org)}` }) },
+    {
+      method: "GET",
+      file: "app/api/billing/invoices/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/invoices?${q(org)}` }),
+    },
     {
       method: "POST",
       file: "app/api/billing/checkout/route.ts",
@@ -199,14 +280,24 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       request: (org) => ({ url: "/api/billing/trial", body: { plan: "pro", accountId: org.id } }),
     },
     // Company name, billing address and tax ID: on the organization's Stripe customer (made by the first allowed call).
-    { method: "GET", file: "app/api/billing/details/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/details?${q(org)}` }) },
+    {
+      method: "GET",
+      file: "app/api/billing/details/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/details?${q(org)}` }),
+    },
     {
       method: "POST",
       file: "app/api/billing/details/route.ts",
       access: "user",
       rule: "manage",
       allowed: 200,
-      request: (org) => ({ url: "/api/billing/details", body: { name: org.name, address: { line1: "1 Queen St", city: "Auckland", country: "NZ" }, accountId: org.id } }),
+      request: (org) => ({
+        url: "/api/billing/details",
+        body: { name: org.name, address: { line1: "1 Queen St", city: "Auckland", country: "NZ" }, accountId: org.id },
+      }),
     },
     {
       method: "POST",
@@ -233,7 +324,10 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       rule: "manage",
       allowed: 200,
       setup: subscribe,
-      request: (org) => ({ url: "/api/billing/subscription/change", body: { plan: "scale", interval: "month", preview: true, accountId: org.id } }),
+      request: (org) => ({
+        url: "/api/billing/subscription/change",
+        body: { plan: "scale", interval: "month", preview: true, accountId: org.id },
+      }),
     },
     {
       method: "POST",
@@ -270,11 +364,17 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       setup: async (org) => {
         await subscribe(org);
         const coupon = await env.stripe.coupons.create({ percent_off: 10, duration: "forever" });
-        const code = await env.stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code: unique("MATRIX").toUpperCase() });
+        const code = await env.stripe.promotionCodes.create({
+          promotion: { type: "coupon", coupon: coupon.id },
+          code: unique("MATRIX").toUpperCase(),
+        });
         promotionCodes.set(org.id, code.code);
       },
       // The first allowed caller applies it; the next one finds it applied (200, nothing redeemed twice).
-      request: (org) => ({ url: "/api/billing/subscription/discount", body: { promotionCode: promotionCodes.get(org.id), accountId: org.id } }),
+      request: (org) => ({
+        url: "/api/billing/subscription/discount",
+        body: { promotionCode: promotionCodes.get(org.id), accountId: org.id },
+      }),
     },
     // Prepaid credits: buying a pack and the auto top-up settings are billing, for owners and admins.
     {
@@ -291,10 +391,20 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       access: "user",
       rule: "manage",
       allowed: 200,
-      request: (org) => ({ url: "/api/billing/credits/auto-top-up", body: { enabled: true, threshold: 10, pack: "jobs_100", accountId: org.id } }),
+      request: (org) => ({
+        url: "/api/billing/credits/auto-top-up",
+        body: { enabled: true, threshold: 10, pack: "jobs_100", accountId: org.id },
+      }),
     },
     // The spend cap on billed overage: billing, for owners and admins.
-    { method: "GET", file: "app/api/billing/spend-cap/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/spend-cap?${q(org)}` }) },
+    {
+      method: "GET",
+      file: "app/api/billing/spend-cap/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/spend-cap?${q(org)}` }),
+    },
     {
       method: "POST",
       file: "app/api/billing/spend-cap/route.ts",
@@ -303,7 +413,14 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       allowed: 200,
       request: (org) => ({ url: "/api/billing/spend-cap", body: { capCents: 5_000, accountId: org.id } }),
     },
-    { method: "GET", file: "app/api/billing/api-keys/route.ts", access: "user", rule: "manage", allowed: 200, request: (org) => ({ url: `/api/billing/api-keys?${q(org)}` }) },
+    {
+      method: "GET",
+      file: "app/api/billing/api-keys/route.ts",
+      access: "user",
+      rule: "manage",
+      allowed: 200,
+      request: (org) => ({ url: `/api/billing/api-keys?${q(org)}` }),
+    },
     {
       method: "POST",
       file: "app/api/billing/api-keys/route.ts",
@@ -327,8 +444,22 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
 
   // Organizations: the same roles, on the organization in the path.
   const ORG_ROWS: Row[] = [
-    { method: "POST", file: "app/api/orgs/route.ts", access: "user", rule: "signed-in", allowed: 201, request: () => ({ url: "/api/orgs", body: { name: unique("New Org") } }) },
-    { method: "GET", file: "app/api/orgs/route.ts", access: "user", rule: "signed-in", allowed: 200, request: () => ({ url: "/api/orgs" }) },
+    {
+      method: "POST",
+      file: "app/api/orgs/route.ts",
+      access: "user",
+      rule: "signed-in",
+      allowed: 201,
+      request: () => ({ url: "/api/orgs", body: { name: unique("New Org") } }),
+    },
+    {
+      method: "GET",
+      file: "app/api/orgs/route.ts",
+      access: "user",
+      rule: "signed-in",
+      allowed: 200,
+      request: () => ({ url: "/api/orgs" }),
+    },
     {
       method: "PATCH",
       file: "app/api/orgs/[id]/route.ts",
@@ -337,8 +468,22 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       allowed: 200,
       request: (org) => ({ url: `/api/orgs/${org.id}`, body: { name: unique("Renamed") }, params: { id: org.id } }),
     },
-    { method: "DELETE", file: "app/api/orgs/[id]/route.ts", access: "user", rule: "owner", allowed: 200, request: (org) => ({ url: `/api/orgs/${org.id}`, params: { id: org.id } }) },
-    { method: "GET", file: "app/api/orgs/[id]/members/route.ts", access: "user", rule: "use", allowed: 200, request: (org) => ({ url: `/api/orgs/${org.id}/members`, params: { id: org.id } }) },
+    {
+      method: "DELETE",
+      file: "app/api/orgs/[id]/route.ts",
+      access: "user",
+      rule: "owner",
+      allowed: 200,
+      request: (org) => ({ url: `/api/orgs/${org.id}`, params: { id: org.id } }),
+    },
+    {
+      method: "GET",
+      file: "app/api/orgs/[id]/members/route.ts",
+      access: "user",
+      rule: "use",
+      allowed: 200,
+      request: (org) => ({ url: `/api/orgs/${org.id}/members`, params: { id: org.id } }),
+    },
     {
       method: "PATCH",
       file: "app/api/orgs/[id]/members/[userId]/route.ts",
@@ -380,7 +525,11 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       access: "user",
       rule: "manage",
       allowed: 201,
-      request: (org) => ({ url: `/api/orgs/${org.id}/invitations`, body: { email: `${unique("invitee")}@example.com`, role: "member" }, params: { id: org.id } }),
+      request: (org) => ({
+        url: `/api/orgs/${org.id}/invitations`,
+        body: { email: `${unique("invitee")}@example.com`, role: "member" },
+        params: { id: org.id },
+      }),
     },
     {
       method: "DELETE",
@@ -415,7 +564,7 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
    * organizations work: their rows apply wherever those routes exist (and the first test fails for
    * any route file without a row).
    */
-  const ROWS: Row[] = [...BILLING_ROWS, ...(ORG_ROWS)];
+  const ROWS: Row[] = [...BILLING_ROWS, ...ORG_ROWS];
 
   const userFor = (org: Org, caller: Caller): User | undefined =>
     ({ owner: org.owner, admin: org.admin, member: org.member, outsider })[caller as "owner" | "admin" | "member" | "outsider"];
@@ -423,7 +572,11 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
   /** An invitation to the organization, made by its owner through the invitations route. */
   async function invite(org: Org, email: string): Promise<{ id: string; acceptUrl: string }> {
     const handler = await handlerOf({ method: "POST", file: "app/api/orgs/[id]/invitations/route.ts" });
-    const res = await send(handler, "POST", org, "owner", { url: `/api/orgs/${org.id}/invitations`, body: { email, role: "member" }, params: { id: org.id } });
+    const res = await send(handler, "POST", org, "owner", {
+      url: `/api/orgs/${org.id}/invitations`,
+      body: { email, role: "member" },
+      params: { id: org.id },
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { id: string; acceptUrl: string };
   }
@@ -455,7 +608,10 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       accounts: (await selectRows<{ n: number }>(env.database.db, sql`select count(*)::int as n from accounts`))[0].n,
     };
     for (const { table_name } of tables) {
-      rows[table_name] = await selectRows(env.database.db, sql`select * from ${sql.identifier(table_name)} where account_id = ${org.id} order by 1`);
+      rows[table_name] = await selectRows(
+        env.database.db,
+        sql`select * from ${sql.identifier(table_name)} where account_id = ${org.id} order by 1`,
+      );
     }
     rows.stripeCheckoutSessions = (await env.stripe.checkout.sessions.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).length;
     rows.stripeCustomers = (await env.stripe.customers.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).length;
@@ -501,15 +657,25 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
       }
     }
     const covered = ROWS.map((row) => `${row.method} ${row.file}`);
-    expect(served.filter((route) => !covered.includes(route)), "routes without a row in the account authorization matrix").toEqual([]);
-    expect(covered.filter((route) => !served.includes(route)), "rows for routes that do not exist").toEqual([]);
+    expect(
+      served.filter((route) => !covered.includes(route)),
+      "routes without a row in the account authorization matrix",
+    ).toEqual([]);
+    expect(
+      covered.filter((route) => !served.includes(route)),
+      "rows for routes that do not exist",
+    ).toEqual([]);
     for (const row of ROWS) expect((await handlerOf(row)).spec.access, `${row.method} ${row.file}: declared access`).toBe(row.access);
   });
 
   async function send(handler: RouteHandler, method: Method, org: Org, caller: Caller, call: Call, ownKey?: string) {
     const userOf: Partial<Record<Caller, User>> = { owner: org.owner, admin: org.admin, member: org.member, outsider };
     const key = caller === "otherKey" ? otherKey : caller === "ownKey" ? ownKey : undefined;
-    const request = await requestAs(userOf[caller]?.id ?? null, call.url, { method, body: call.body, headers: key ? { authorization: `Bearer ${key}` } : {} });
+    const request = await requestAs(userOf[caller]?.id ?? null, call.url, {
+      method,
+      body: call.body,
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+    });
     const response = await handler(request, { params: Promise.resolve(call.params ?? {}) });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
@@ -531,9 +697,13 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
         const res = await send(handler, row.method, org, caller, call, ownKey);
         expect(res.status, `${caller}: ${row.method} ${call.url} → ${JSON.stringify(res.body)}`).toBe(status);
         if (!refused) continue;
-        expect(res.body, `${caller}: ${row.method} ${call.url}`).toMatchObject({ error: status === 401 ? "unauthorized" : status === 403 ? "forbidden" : "not_found" });
+        expect(res.body, `${caller}: ${row.method} ${call.url}`).toMatchObject({
+          error: status === 401 ? "unauthorized" : status === 403 ? "forbidden" : "not_found",
+        });
         await env.flush(); // and of anything the refused call might have set off
-        expect(await snapshot(org, call.alsoUnchanged), `${caller}: ${row.method} ${call.url} was refused but changed something`).toEqual(before);
+        expect(await snapshot(org, call.alsoUnchanged), `${caller}: ${row.method} ${call.url} was refused but changed something`).toEqual(
+          before,
+        );
       }
     });
   }
@@ -542,13 +712,27 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
     const org = await createTeam();
     const create = ROWS.find((r) => r.method === "POST" && r.file === "app/api/billing/api-keys/route.ts")!;
     const handler = await handlerOf(create);
-    expect((await send(handler, "POST", org, "member", { url: "/api/billing/api-keys", body: { name: "sneaky", accountId: org.id } })).status).toBe(403);
-    expect(await env.database.db.select().from(apiKeys).where(and(eq(apiKeys.accountId, org.id), isNull(apiKeys.revokedAt)))).toEqual([]);
+    expect(
+      (await send(handler, "POST", org, "member", { url: "/api/billing/api-keys", body: { name: "sneaky", accountId: org.id } })).status,
+    ).toBe(403);
+    expect(
+      await env.database.db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.accountId, org.id), isNull(apiKeys.revokedAt))),
+    ).toEqual([]);
     // Nor did it land on the member's own account.
     expect(await env.database.db.select().from(apiKeys).where(eq(apiKeys.accountId, org.member.id))).toEqual([]);
     const checkout = await handlerOf(ROWS.find((r) => r.file === "app/api/billing/checkout/route.ts")!);
     const sessionsBefore = (await env.stripe.checkout.sessions.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).length;
-    expect((await send(checkout, "POST", org, "member", { url: "/api/billing/checkout", body: { plan: "pro", interval: "month", accountId: org.id } })).status).toBe(403);
+    expect(
+      (
+        await send(checkout, "POST", org, "member", {
+          url: "/api/billing/checkout",
+          body: { plan: "pro", interval: "month", accountId: org.id },
+        })
+      ).status,
+    ).toBe(403);
     expect((await env.stripe.checkout.sessions.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).length).toBe(sessionsBefore);
   });
 });

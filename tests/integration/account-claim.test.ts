@@ -48,19 +48,29 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     const profile = provider === "google" ? { sub: providerAccountId, email, email_verified: true } : { id: providerAccountId, email };
     const allowed = await callbacks.signIn!({ user, account, profile } as Parameters<NonNullable<typeof callbacks.signIn>>[0]);
     if (allowed !== true) return null;
-    const token = await callbacks.jwt!({ token: { email } as JWT, user, account, trigger: "signIn" } as Parameters<NonNullable<typeof callbacks.jwt>>[0]);
+    const token = await callbacks.jwt!({ token: { email } as JWT, user, account, trigger: "signIn" } as Parameters<
+      NonNullable<typeof callbacks.jwt>
+    >[0]);
     return `next-auth.session-token=${await encode({ token, secret: process.env.NEXTAUTH_SECRET as string })}`;
   }
   const me = async (cookie: string) => meRoute(new NextRequest("http://localhost:3000/api/me", { headers: { cookie } }));
   const role = async (cookie: string) => ((await (await me(cookie)).json()) as { user: { role: string; email: string } }).user;
   /** API keys need a plan with API access (issue 18 item 6): a Pro subscription row, as a paid webhook would write. */
   const grantApiAccess = (userId: string) =>
-    database.db.insert(subscriptions).values({ accountId: userId, providerSubscriptionId: `sub_claim_${userId}`, status: "active", planId: "pro" });
-  const keyWorks = (key: string) => authenticateApiKey(key).then(() => true, (e: unknown) => (isAppError(e, "unauthorized") ? false : Promise.reject(e)));
+    database.db
+      .insert(subscriptions)
+      .values({ accountId: userId, providerSubscriptionId: `sub_claim_${userId}`, status: "active", planId: "pro" });
+  const keyWorks = (key: string) =>
+    authenticateApiKey(key).then(
+      () => true,
+      (e: unknown) => (isAppError(e, "unauthorized") ? false : Promise.reject(e)),
+    );
 
-  const post = (url: string, body: unknown, ip = "203.0.113.7") => requestAs(null, url, { method: "POST", body, headers: { "x-forwarded-for": ip } });
+  const post = (url: string, body: unknown, ip = "203.0.113.7") =>
+    requestAs(null, url, { method: "POST", body, headers: { "x-forwarded-for": ip } });
   const requestReset = async (email: string) => resetRequestRoute(await post("/api/account/password-reset", { email }));
-  const confirmReset = async (token: string, password: string) => resetConfirmRoute(await post("/api/account/password-reset/confirm", { token, password }));
+  const confirmReset = async (token: string, password: string) =>
+    resetConfirmRoute(await post("/api/account/password-reset/confirm", { token, password }));
   async function resetLinks(email: string): Promise<string[]> {
     const mails = await database.db
       .select()
@@ -92,7 +102,9 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect(await keyWorks(key)).toBe(false);
     const identities = await database.db.select().from(oauthIdentities).where(eq(oauthIdentities.userId, squatter.id));
     expect(identities.map((i) => `${i.provider}:${i.providerAccountId}`)).toEqual(["google:g-boss"]);
-    expect((await database.db.select().from(apiKeys).where(eq(apiKeys.accountId, squatter.id))).every((k) => k.revokedAt !== null)).toBe(true);
+    expect((await database.db.select().from(apiKeys).where(eq(apiKeys.accountId, squatter.id))).every((k) => k.revokedAt !== null)).toBe(
+      true,
+    );
     // The owner's own session survives, and Google signs in again.
     expect((await me(ownerSession)).status).toBe(200);
     expect(await oauthSignIn("google", "g-boss", "boss@example.com")).not.toBeNull();
@@ -126,7 +138,9 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     const [stored] = await database.db.select().from(passwordResetTokens).where(eq(passwordResetTokens.userId, squatter.id));
     expect(stored.tokenHash).not.toContain(token);
     // Admins read the outbox without the link's token.
-    const adminView = (await listNotifications(database.db, { accountId: squatter.id, limit: 10 })).find((n) => n.kind === "password_reset")!;
+    const adminView = (await listNotifications(database.db, { accountId: squatter.id, limit: 10 })).find(
+      (n) => n.kind === "password_reset",
+    )!;
     expect(adminView.body).toContain("/reset-password?token=[hidden]");
     expect(adminView.body).not.toContain(token);
 
@@ -155,7 +169,10 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect((await resetConfirmRoute(await post("/api/account/password-reset/confirm", { password: NEW_PASSWORD }))).status).toBe(400);
     await requestReset("victim@example.com");
     const [, expiring] = await resetLinks("victim@example.com");
-    await database.db.update(passwordResetTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(passwordResetTokens.userId, squatter.id));
+    await database.db
+      .update(passwordResetTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(passwordResetTokens.userId, squatter.id));
     expect((await confirmReset(expiring, "another fine 77 password")).status).toBe(400);
     expect(await authenticate("victim@example.com", NEW_PASSWORD)).not.toBeNull();
     expect((await resetRequestRoute(await post("/api/account/password-reset", { email: "not-an-email" }))).status).toBe(400);
@@ -196,7 +213,9 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect((await signUpRoute(await post("/api/account", { email: "target@example.com", password: PASSWORD }))).status).toBe(201);
     const answers = [];
     for (let i = 0; i < 6; i += 1) {
-      const res = await signUpRoute(await post("/api/account", { email: "target@example.com", password: `attacker ${i} pass 99` }, `198.51.100.${i}`));
+      const res = await signUpRoute(
+        await post("/api/account", { email: "target@example.com", password: `attacker ${i} pass 99` }, `198.51.100.${i}`),
+      );
       answers.push({ status: res.status, body: await res.json() });
     }
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
@@ -210,15 +229,29 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     expect(resets[0].status).toBe(202);
     const mails = await database.db.select().from(notifications).where(eq(notifications.toEmail, "target@example.com"));
     const count = (k: string) => mails.filter((m) => m.kind === k).length;
-    expect({ sign_up_attempt: count("sign_up_attempt"), password_reset: count("password_reset"), email_verification: count("email_verification") }).toEqual({
+    expect({
+      sign_up_attempt: count("sign_up_attempt"),
+      password_reset: count("password_reset"),
+      email_verification: count("email_verification"),
+    }).toEqual({
       sign_up_attempt: 3,
       password_reset: 3,
       email_verification: 1,
     });
     // An hour later the budget is back.
-    await database.db.update(notifications).set({ createdAt: new Date(Date.now() - 61 * 60 * 1000) }).where(eq(notifications.toEmail, "target@example.com"));
+    await database.db
+      .update(notifications)
+      .set({ createdAt: new Date(Date.now() - 61 * 60 * 1000) })
+      .where(eq(notifications.toEmail, "target@example.com"));
     await signUpRoute(await post("/api/account", { email: "target@example.com", password: "attacker late pass 99" }));
-    expect((await database.db.select().from(notifications).where(and(eq(notifications.toEmail, "target@example.com"), eq(notifications.kind, "sign_up_attempt")))).length).toBe(4);
+    expect(
+      (
+        await database.db
+          .select()
+          .from(notifications)
+          .where(and(eq(notifications.toEmail, "target@example.com"), eq(notifications.kind, "sign_up_attempt")))
+      ).length,
+    ).toBe(4);
   });
 
   it(`deletes accounts never verified after ${UNVERIFIED_ACCOUNT_TTL_DAYS} days unless they pay, safely from several instances at once`, async () => {
@@ -236,7 +269,9 @@ describe.each(DATABASE_KINDS)("account claim, password reset and expiry on %s", 
     const customer = await make("customer@example.com", false, 30);
     await database.db.insert(billingCustomers).values({ accountId: customer.id, providerCustomerId: "cus_expiry_test" });
     const subscriber = await make("subscriber@example.com", false, 30);
-    await database.db.insert(subscriptions).values({ accountId: subscriber.id, providerSubscriptionId: "sub_expiry_test", status: "active", planId: "pro" });
+    await database.db
+      .insert(subscriptions)
+      .values({ accountId: subscriber.id, providerSubscriptionId: "sub_expiry_test", status: "active", planId: "pro" });
 
     const rounds = await Promise.all([runCleanupJob(), runCleanupJob(), runCleanupJob()]);
     expect(rounds.reduce((n, r) => n + r.expiredUnverifiedAccounts, 0)).toBe(1);

@@ -46,7 +46,12 @@ describe.each(DATABASE_KINDS)("selected account and billing overview on %s", (ki
     ]);
     expect(none.current).toEqual({ id: owner.id, kind: "personal", name: owner.email, role: "owner", canManage: true });
 
-    expect((await getAccountContext(owner, zeta)).current).toMatchObject({ id: zeta, name: "Zeta Works", role: "member", canManage: false });
+    expect((await getAccountContext(owner, zeta)).current).toMatchObject({
+      id: zeta,
+      name: "Zeta Works",
+      role: "member",
+      canManage: false,
+    });
     expect((await getAccountContext(owner, acme.toUpperCase())).current).toMatchObject({ id: acme, role: "admin" });
     // Another user's organization, a malformed id, an account that does not exist: the personal account.
     for (const selected of [foreign, "not-a-uuid", "'; drop table accounts; --", "00000000-0000-4000-8000-000000000000", stranger]) {
@@ -70,7 +75,10 @@ describe.each(DATABASE_KINDS)("selected account and billing overview on %s", (ki
       if (selected !== null) headers.set("cookie", `${headers.get("cookie")}; ${ACCOUNT_COOKIE}=${encodeURIComponent(selected)}`);
       const res = await meRoute(new NextRequest(signedIn.url, { headers }));
       expect(res.status).toBe(200);
-      return (await res.json()) as { user: { id: string }; accounts: { current: { id: string; role: string }; accounts: Array<{ id: string }> } };
+      return (await res.json()) as {
+        user: { id: string };
+        accounts: { current: { id: string; role: string }; accounts: Array<{ id: string }> };
+      };
     };
     expect((await me(null)).accounts.current.id).toBe(user);
     expect((await me(team)).accounts.current).toMatchObject({ id: team, role: "member", kind: "organization", name: "Team One" });
@@ -92,7 +100,13 @@ describe.each(DATABASE_KINDS)("selected account and billing overview on %s", (ki
     const asMember = await getBillingOverview(team, "member", { invoicePageSize: 10 });
     expect(asMember.summary.plan.id).toBe("pro");
     expect(asMember.usage.meters.map((m) => m.id)).toContain("jobs");
-    expect(asMember).toMatchObject({ canManage: false, hasBillingAccount: false, invoices: null, apiKeys: null, live: { planId: "pro", interval: "month" } });
+    expect(asMember).toMatchObject({
+      canManage: false,
+      hasBillingAccount: false,
+      invoices: null,
+      apiKeys: null,
+      live: { planId: "pro", interval: "month" },
+    });
 
     for (const role of ["owner", "admin"] as const) {
       const managing = await getBillingOverview(team, role, { invoicePageSize: 10 });

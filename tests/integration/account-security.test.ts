@@ -30,7 +30,8 @@ describe.each(DATABASE_KINDS)("account security on %s", (kind) => {
     (globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined;
   });
 
-  const signUp = async (email: string) => signUpRoute(await requestAs(null, "/api/account", { method: "POST", body: { email, password: PASSWORD } }));
+  const signUp = async (email: string) =>
+    signUpRoute(await requestAs(null, "/api/account", { method: "POST", body: { email, password: PASSWORD } }));
   async function verificationToken(email: string): Promise<string> {
     const [mail] = await database.db.select().from(notifications).where(eq(notifications.toEmail, email));
     expect(mail).toMatchObject({ kind: "email_verification", status: "outbox" });
@@ -39,7 +40,13 @@ describe.each(DATABASE_KINDS)("account security on %s", (kind) => {
 
   it("an ADMIN_EMAILS address is admin only after its verification link was followed, which works once", async () => {
     process.env.ADMIN_EMAILS = "boss@example.com";
-    expect((await signUpRoute(await requestAs(null, "/api/account", { method: "POST", body: { email: "boss@example.com", password: PASSWORD } }))).status).toBe(201);
+    expect(
+      (
+        await signUpRoute(
+          await requestAs(null, "/api/account", { method: "POST", body: { email: "boss@example.com", password: PASSWORD } }),
+        )
+      ).status,
+    ).toBe(201);
     const user = (await findUserByEmail("boss@example.com"))!;
     const me = async () => ((await (await meRoute(await requestAs(user.id, "/api/me"))).json()) as { user: { role: string } }).user.role;
     expect(await me()).toBe("user");
@@ -88,39 +95,60 @@ describe.each(DATABASE_KINDS)("account security on %s", (kind) => {
     }
   });
 
-  it.each(["memory", "postgres"] as const)("rate limits with the %s store: 429 with Retry-After on a route, shared across instances", async (store) => {
-    process.env.RATE_LIMITS = "on";
-    process.env.RATE_LIMIT_STORE = store;
-    await signUp(`limited-${store}@example.com`);
-    const user = (await findUserByEmail(`limited-${store}@example.com`))!;
-    const checkout = async () => checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "nope", interval: "month" } }));
-    const statuses = [];
-    for (let i = 0; i < 10; i += 1) statuses.push((await checkout()).status);
-    expect(statuses.every((s) => s === 400)).toBe(true);
-    const limited = await checkout();
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await limited.json()).toMatchObject({ error: "rate_limited" });
+  it.each(["memory", "postgres"] as const)(
+    "rate limits with the %s store: 429 with Retry-After on a route, shared across instances",
+    async (store) => {
+      process.env.RATE_LIMITS = "on";
+      process.env.RATE_LIMIT_STORE = store;
+      await signUp(`limited-${store}@example.com`);
+      const user = (await findUserByEmail(`limited-${store}@example.com`))!;
+      const checkout = async () =>
+        checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "nope", interval: "month" } }));
+      const statuses = [];
+      for (let i = 0; i < 10; i += 1) statuses.push((await checkout()).status);
+      expect(statuses.every((s) => s === 400)).toBe(true);
+      const limited = await checkout();
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await limited.json()).toMatchObject({ error: "rate_limited" });
 
-    // A second "instance" (fresh limiter objects): the Postgres store still remembers; memory does not.
-    (globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined;
-    const again = await consumeRateLimit("checkout", "account", user.id).then(() => "allowed", (e: unknown) => (isAppError(e, "rate_limited") ? "limited" : "error"));
-    expect(again).toBe(store === "postgres" ? "limited" : "allowed");
-    if (store === "postgres") {
-      const rows = await database.db.execute(sql`select count(*)::int as n from rate_limits`);
-      expect(JSON.stringify(rows)).toMatch(/"n":[1-9]/);
-    }
-  });
+      // A second "instance" (fresh limiter objects): the Postgres store still remembers; memory does not.
+      (globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined;
+      const again = await consumeRateLimit("checkout", "account", user.id).then(
+        () => "allowed",
+        (e: unknown) => (isAppError(e, "rate_limited") ? "limited" : "error"),
+      );
+      expect(again).toBe(store === "postgres" ? "limited" : "allowed");
+      if (store === "postgres") {
+        const rows = await database.db.execute(sql`select count(*)::int as n from rate_limits`);
+        expect(JSON.stringify(rows)).toMatch(/"n":[1-9]/);
+      }
+    },
+  );
 
   it("the route wrapper refuses cross-site requests, non-JSON bodies and oversized bodies before doing anything", async () => {
     await signUp("wrapper@example.com");
     const user = (await findUserByEmail("wrapper@example.com"))!;
     const body = { plan: "pro", interval: "month" };
-    const crossSite = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body, headers: { origin: "http://localhost:9999", "sec-fetch-site": "same-site" } }));
+    const crossSite = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", {
+        method: "POST",
+        body,
+        headers: { origin: "http://localhost:9999", "sec-fetch-site": "same-site" },
+      }),
+    );
     expect(crossSite.status).toBe(403);
-    const textPlain = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "text/plain" } }));
+    const textPlain = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "text/plain" },
+      }),
+    );
     expect(textPlain.status).toBe(415);
-    const huge = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { ...body, pad: "x".repeat(64 * 1024) } }));
+    const huge = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { ...body, pad: "x".repeat(64 * 1024) } }),
+    );
     expect(huge.status).toBe(413);
     expect(huge.headers.get("cache-control")).toBe("no-store, no-transform");
   });

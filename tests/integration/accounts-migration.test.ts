@@ -345,9 +345,17 @@ describe.each(POOLED_DATABASE_KINDS)("accounts migration on %s", (kind) => {
         const moved: Row = Object.fromEntries(kept.map((c) => [mapped.get(c) as string, row[c]]));
         // Audit entries about a customer now name the account (the same id).
         if (table === "audit_log" && moved.target_type === "user") moved.target_type = "account";
-        return canonical(moved, kept.map((c) => mapped.get(c) as string));
+        return canonical(
+          moved,
+          kept.map((c) => mapped.get(c) as string),
+        );
       });
-      const newRows = (after.rows.get(table) ?? []).map((row) => canonical(row, kept.map((c) => mapped.get(c) as string)));
+      const newRows = (after.rows.get(table) ?? []).map((row) =>
+        canonical(
+          row,
+          kept.map((c) => mapped.get(c) as string),
+        ),
+      );
       expect(newRows.sort(), `rows of ${table}`).toEqual(oldRows.sort());
     }
     expect(renamed.sort()).toEqual(BILLING_TABLES);
@@ -406,10 +414,16 @@ describe.each(POOLED_DATABASE_KINDS)("accounts migration on %s", (kind) => {
     const oldMrr = new Map((before.rows.get("users") ?? []).map((u) => [u.id as string, u.current_mrr]));
     // Not vacuous: the 0006 trigger had computed Alice's Pro (19.00/month) and Dave's Scale yearly (990.00/12).
     expect(Object.fromEntries(oldMrr)).toEqual({ [ALICE]: "1900", [BOB]: "0", [CAROL]: "0", [DAVE]: "8250" });
-    const newMrr = await selectRows<{ id: string; current_mrr: string }>(db, sql`select id, current_mrr::text as current_mrr from accounts`);
+    const newMrr = await selectRows<{ id: string; current_mrr: string }>(
+      db,
+      sql`select id, current_mrr::text as current_mrr from accounts`,
+    );
     expect(Object.fromEntries(newMrr.map((a) => [a.id, a.current_mrr]))).toEqual(Object.fromEntries(oldMrr));
     await db.execute(sql`update subscriptions set quantity = 3 where id = ${ALICE_SUB}`);
-    const [alice] = await selectRows<{ current_mrr: string }>(db, sql`select current_mrr::text as current_mrr from accounts where id = ${ALICE}`);
+    const [alice] = await selectRows<{ current_mrr: string }>(
+      db,
+      sql`select current_mrr::text as current_mrr from accounts where id = ${ALICE}`,
+    );
     expect(alice.current_mrr).toBe("5700");
     await db.execute(sql`update subscriptions set quantity = 1 where id = ${ALICE_SUB}`);
   });
@@ -419,9 +433,12 @@ describe.each(POOLED_DATABASE_KINDS)("accounts migration on %s", (kind) => {
     expect(oldUserTargets).toHaveLength(3);
     const newRows = after.rows.get("audit_log") ?? [];
     expect(newRows.filter((r) => r.target_type === "user")).toEqual([]);
-    expect(newRows.filter((r) => r.target_type === "account").map((r) => [r.id, r.target_id]).sort()).toEqual(
-      oldUserTargets.map((r) => [r.id, r.target_id]).sort(),
-    );
+    expect(
+      newRows
+        .filter((r) => r.target_type === "account")
+        .map((r) => [r.id, r.target_id])
+        .sort(),
+    ).toEqual(oldUserTargets.map((r) => [r.id, r.target_id]).sort());
     expect(newRows.find((r) => r.target_type === "subscription")?.target_id).toBe(ALICE_SUB);
   });
 
@@ -443,7 +460,11 @@ describe.each(POOLED_DATABASE_KINDS)("accounts migration on %s", (kind) => {
 
   it("metering goes on from the migrated rows: a retried key answers its first result, new usage counts from the migrated total", async () => {
     // A key recorded before the migration is still known (the renamed unique index): counted once.
-    expect(await consume(ALICE, "jobs", 40, { idempotencyKey: "alice-j-1", now: NOW })).toMatchObject({ allowed: true, duplicate: true, used: 40 });
+    expect(await consume(ALICE, "jobs", 40, { idempotencyKey: "alice-j-1", now: NOW })).toMatchObject({
+      allowed: true,
+      duplicate: true,
+      used: 40,
+    });
     const seeded = SEEDED[ALICE];
     const limit = seeded.overrides.jobs as number;
     expect(await consume(ALICE, "jobs", 1, { idempotencyKey: "after-migration", now: NOW })).toMatchObject({
@@ -453,7 +474,10 @@ describe.each(POOLED_DATABASE_KINDS)("accounts migration on %s", (kind) => {
       remaining: limit - seeded.used.jobs - 1,
     });
     // Bob used his whole Free allowance before the migration: still refused after it.
-    expect(await consume(BOB, "jobs", 1, { idempotencyKey: "after-migration", now: NOW })).toMatchObject({ allowed: false, used: SEEDED[BOB].used.jobs });
+    expect(await consume(BOB, "jobs", 1, { idempotencyKey: "after-migration", now: NOW })).toMatchObject({
+      allowed: false,
+      used: SEEDED[BOB].used.jobs,
+    });
     expect((await getQuota(ALICE, NOW)).meters.jobs.used).toBe(seeded.used.jobs + 1);
   });
 
@@ -462,9 +486,9 @@ describe.each(POOLED_DATABASE_KINDS)("accounts migration on %s", (kind) => {
       db,
       sql`insert into users (email, name) values ('new@example.com', 'New Person') returning id`,
     );
-    expect(
-      await selectRows(db, sql`select id, kind, name, personal_user_id from accounts where personal_user_id = ${user.id}`),
-    ).toEqual([{ id: user.id, kind: "personal", name: "New Person", personal_user_id: user.id }]);
+    expect(await selectRows(db, sql`select id, kind, name, personal_user_id from accounts where personal_user_id = ${user.id}`)).toEqual([
+      { id: user.id, kind: "personal", name: "New Person", personal_user_id: user.id },
+    ]);
     expect(await selectRows(db, sql`select account_id, user_id, role from memberships where user_id = ${user.id}`)).toEqual([
       { account_id: user.id, user_id: user.id, role: "owner" },
     ]);

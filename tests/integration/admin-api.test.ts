@@ -24,7 +24,20 @@ import { GET as webhookRoute } from "@/app/api/billing/admin/webhooks/[id]/route
 import { GET as webhooksRoute } from "@/app/api/billing/admin/webhooks/route";
 import { POST as deactivatePromotionRoute } from "@/app/api/billing/admin/promotions/[id]/deactivate/route";
 import { GET as promotionsRoute, POST as createPromotionRoute } from "@/app/api/billing/admin/promotions/route";
-import { accounts, auditLog, memberships, customerLimitOverrides, invoices, revenueAlertRules, subscriptions, users, webhookEndpoints, webhookEvents, type User, spendCaps } from "@/db/schema";
+import {
+  accounts,
+  auditLog,
+  memberships,
+  customerLimitOverrides,
+  invoices,
+  revenueAlertRules,
+  subscriptions,
+  users,
+  webhookEndpoints,
+  webhookEvents,
+  type User,
+  spendCaps,
+} from "@/db/schema";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { getEntitlement } from "@/lib/billing/entitlements";
 import { consume } from "@/lib/billing/metering";
@@ -44,7 +57,10 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
   beforeAll(async () => {
     process.env.NEXTAUTH_SECRET = "admin-api-test-secret";
     env = await startBillingEnv(kind);
-    [admin] = await env.database.db.insert(users).values({ email: `admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() }).returning();
+    [admin] = await env.database.db
+      .insert(users)
+      .values({ email: `admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() })
+      .returning();
     normal = await env.createUser(`normal-${kind}@example.com`);
   });
   afterAll(async () => env.stop());
@@ -73,10 +89,20 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       [alertsRoute as Handler, "GET", "/api/billing/admin/alerts"],
       [saveAlertRoute as Handler, "POST", "/api/billing/admin/alerts", { rule: "mrr_drop", enabled: false, percent: 10, windowDays: 7 }],
       [promotionsRoute as Handler, "GET", "/api/billing/admin/promotions"],
-      [createPromotionRoute as Handler, "POST", "/api/billing/admin/promotions", { code: "SNEAKY", name: "Sneaky", percentOff: 50, duration: "forever" }],
+      [
+        createPromotionRoute as Handler,
+        "POST",
+        "/api/billing/admin/promotions",
+        { code: "SNEAKY", name: "Sneaky", percentOff: 50, duration: "forever" },
+      ],
       [deactivatePromotionRoute, "POST", "/api/billing/admin/promotions/promo_x/deactivate"],
       [endpointsRoute as Handler, "GET", "/api/billing/admin/webhook-endpoints"],
-      [createEndpointRoute as Handler, "POST", "/api/billing/admin/webhook-endpoints", { url: "http://127.0.0.1:9/sneaky", eventTypes: ["invoice.paid"] }],
+      [
+        createEndpointRoute as Handler,
+        "POST",
+        "/api/billing/admin/webhook-endpoints",
+        { url: "http://127.0.0.1:9/sneaky", eventTypes: ["invoice.paid"] },
+      ],
       [disableEndpointRoute, "POST", "/api/billing/admin/webhook-endpoints/00000000-0000-4000-8000-000000000000/disable"],
       [enableEndpointRoute, "POST", "/api/billing/admin/webhook-endpoints/00000000-0000-4000-8000-000000000000/enable"],
       [rotateEndpointRoute, "POST", "/api/billing/admin/webhook-endpoints/00000000-0000-4000-8000-000000000000/rotate-secret"],
@@ -97,19 +123,45 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(await env.database.db.select().from(spendCaps).where(eq(spendCaps.accountId, target.id))).toEqual([]);
     expect((await env.stripe.promotionCodes.list({ code: "SNEAKY" })).data).toEqual([]);
     expect(await env.database.db.select().from(webhookEndpoints)).toEqual([]);
-    expect(await env.database.db.select({ enabled: revenueAlertRules.enabled }).from(revenueAlertRules).where(eq(revenueAlertRules.rule, "mrr_drop"))).toEqual([{ enabled: true }]);
+    expect(
+      await env.database.db
+        .select({ enabled: revenueAlertRules.enabled })
+        .from(revenueAlertRules)
+        .where(eq(revenueAlertRules.rule, "mrr_drop")),
+    ).toEqual([{ enabled: true }]);
   });
 
   it("creates coupons with promotion codes, lists them with redemptions and deactivates them, each action audited", async () => {
     const code = `LAUNCH-${kind}-${Date.now().toString(36)}`.toUpperCase();
     const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    const body = { code, name: "Launch", percentOff: 20, duration: "repeating", durationInMonths: 3, maxRedemptions: 5, expiresAt, firstTimeOnly: true };
+    const body = {
+      code,
+      name: "Launch",
+      percentOff: 20,
+      duration: "repeating",
+      durationInMonths: 3,
+      maxRedemptions: 5,
+      expiresAt,
+      firstTimeOnly: true,
+    };
     const created = await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", { method: "POST", body });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ code, active: true, offer: "20% off for 3 months", maxRedemptions: 5, firstTimeOnly: true, timesRedeemed: 0 });
+    expect(created.body).toMatchObject({
+      code,
+      active: true,
+      offer: "20% off for 3 months",
+      maxRedemptions: 5,
+      firstTimeOnly: true,
+      timesRedeemed: 0,
+    });
     const id = created.body.id as string;
     const stripeCode = await env.stripe.promotionCodes.retrieve(id, { expand: ["promotion.coupon"] });
-    expect(stripeCode).toMatchObject({ code, max_redemptions: 5, expires_at: Math.floor(Date.parse(expiresAt) / 1000), restrictions: { first_time_transaction: true } });
+    expect(stripeCode).toMatchObject({
+      code,
+      max_redemptions: 5,
+      expires_at: Math.floor(Date.parse(expiresAt) / 1000),
+      restrictions: { first_time_transaction: true },
+    });
     expect(stripeCode.promotion.coupon).toMatchObject({ name: "Launch", percent_off: 20, duration: "repeating", duration_in_months: 3 });
 
     // An amount-off coupon, once; the same active code twice is a 409 and makes no coupon.
@@ -119,7 +171,9 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     });
     expect(amount.body).toMatchObject({ offer: "$5.00 off once", firstTimeOnly: false });
     const coupons = (await env.stripe.coupons.list({ limit: 100 })).data.length;
-    expect((await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", { method: "POST", body })).status).toBe(409);
+    expect((await call(createPromotionRoute as Handler, admin, "/api/billing/admin/promotions", { method: "POST", body })).status).toBe(
+      409,
+    );
     expect((await env.stripe.coupons.list({ limit: 100 })).data.length).toBe(coupons);
     for (const bad of [
       { ...body, percentOff: undefined },
@@ -137,19 +191,42 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     const customer = await env.stripe.customers.create({ email: `redeemer-${kind}@example.com` });
     await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.id });
     const [price] = (await env.stripe.prices.list({ lookup_keys: ["pro_monthly"] })).data;
-    await env.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: "pm_card_visa", discounts: [{ promotion_code: id }] });
+    await env.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      default_payment_method: "pm_card_visa",
+      discounts: [{ promotion_code: id }],
+    });
     const listed = await call(promotionsRoute as Handler, admin, "/api/billing/admin/promotions");
     expect(listed.status).toBe(200);
-    expect((listed.body.promotionCodes as Array<Record<string, unknown>>).find((row) => row.id === id)).toMatchObject({ code, timesRedeemed: 1, active: true });
+    expect((listed.body.promotionCodes as Array<Record<string, unknown>>).find((row) => row.id === id)).toMatchObject({
+      code,
+      timesRedeemed: 1,
+      active: true,
+    });
 
-    const deactivate = () => call(deactivatePromotionRoute, admin, `/api/billing/admin/promotions/${id}/deactivate`, { method: "POST", id });
+    const deactivate = () =>
+      call(deactivatePromotionRoute, admin, `/api/billing/admin/promotions/${id}/deactivate`, { method: "POST", id });
     expect(await deactivate()).toMatchObject({ status: 200, body: { changed: true, promotionCode: { active: false } } });
     expect(await deactivate()).toMatchObject({ status: 200, body: { changed: false } });
     expect((await env.stripe.promotionCodes.retrieve(id)).active).toBe(false);
-    expect((await call(deactivatePromotionRoute, admin, "/api/billing/admin/promotions/promo_nope/deactivate", { method: "POST", id: "promo_nope" })).status).toBe(404);
-    expect((await call(deactivatePromotionRoute, admin, "/api/billing/admin/promotions/x/deactivate", { method: "POST", id: "../x" })).status).toBe(404);
+    expect(
+      (
+        await call(deactivatePromotionRoute, admin, "/api/billing/admin/promotions/promo_nope/deactivate", {
+          method: "POST",
+          id: "promo_nope",
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await call(deactivatePromotionRoute, admin, "/api/billing/admin/promotions/x/deactivate", { method: "POST", id: "../x" })).status,
+    ).toBe(404);
 
-    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "promotion_code"), eq(auditLog.targetId, id))).orderBy(auditLog.id);
+    const audit = await env.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetType, "promotion_code"), eq(auditLog.targetId, id)))
+      .orderBy(auditLog.id);
     expect(audit.map((row) => [row.action, row.actorUserId])).toEqual([
       ["promotion_code.created", admin.id],
       ["promotion_code.deactivated", admin.id],
@@ -159,16 +236,30 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
   it("a customer's MRR follows every change to their subscriptions (the trigger behind sort=mrr)", async () => {
     const user = await env.createUser();
     const mrr = async () => (await env.database.db.select({ v: accounts.currentMrr }).from(accounts).where(eq(accounts.id, user.id)))[0].v;
-    const base = { accountId: user.id, planId: "pro", currentPeriodStart: new Date(), currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000) };
+    const base = {
+      accountId: user.id,
+      planId: "pro",
+      currentPeriodStart: new Date(),
+      currentPeriodEnd: new Date(Date.now() + 30 * 86_400_000),
+    };
     expect(await mrr()).toBe(0);
     const [trial] = await env.database.db
       .insert(subscriptions)
-      .values({ ...base, providerSubscriptionId: `sub_mrr_t_${kind}_${Date.now()}`, status: "trialing", interval: "month", unitAmount: 1_900 })
+      .values({
+        ...base,
+        providerSubscriptionId: `sub_mrr_t_${kind}_${Date.now()}`,
+        status: "trialing",
+        interval: "month",
+        unitAmount: 1_900,
+      })
       .returning();
     expect(await mrr()).toBe(0); // a trial pays nothing yet
     await env.database.db.update(subscriptions).set({ status: "active" }).where(eq(subscriptions.id, trial.id));
     expect(await mrr()).toBe(1_900);
-    await env.database.db.update(subscriptions).set({ interval: "year", unitAmount: 99_000, planId: "scale" }).where(eq(subscriptions.id, trial.id));
+    await env.database.db
+      .update(subscriptions)
+      .set({ interval: "year", unitAmount: 99_000, planId: "scale" })
+      .where(eq(subscriptions.id, trial.id));
     expect(await mrr()).toBe(8_250); // yearly counts a twelfth
     await env.database.db.update(subscriptions).set({ quantity: 2 }).where(eq(subscriptions.id, trial.id));
     expect(await mrr()).toBe(16_500);
@@ -177,7 +268,13 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     // A later live subscription is the current one; deleting it leaves the canceled one (0).
     const [next] = await env.database.db
       .insert(subscriptions)
-      .values({ ...base, providerSubscriptionId: `sub_mrr_n_${kind}_${Date.now()}`, status: "past_due", interval: "month", unitAmount: 9_900 })
+      .values({
+        ...base,
+        providerSubscriptionId: `sub_mrr_n_${kind}_${Date.now()}`,
+        status: "past_due",
+        interval: "month",
+        unitAmount: 9_900,
+      })
       .returning();
     expect(await mrr()).toBe(9_900);
     await env.database.db.delete(subscriptions).where(eq(subscriptions.id, next.id));
@@ -205,7 +302,11 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     for (;;) {
       seen.push(...page.customers.map((c) => c.email));
       if (!page.nextCursor) break;
-      const next = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&sort=email&dir=asc&limit=2&cursor=${page.nextCursor}`);
+      const next = await call(
+        usersRoute as Handler,
+        admin,
+        `/api/billing/admin/users?search=${tag}&sort=email&dir=asc&limit=2&cursor=${page.nextCursor}`,
+      );
       page = next.body as typeof page;
     }
     expect(seen).toEqual(made.map((u) => u.email));
@@ -214,7 +315,15 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect((await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag.slice(4)}`)).body.customers).toEqual([]);
     const active = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&status=active`);
     expect(active.body.customers).toEqual([
-      expect.objectContaining({ email: made[2].email, planId: "scale", status: "active", mrr: 8_250, currency: "usd", mainMeter: "api_calls", mainMeterUsage: 0 }),
+      expect.objectContaining({
+        email: made[2].email,
+        planId: "scale",
+        status: "active",
+        mrr: 8_250,
+        currency: "usd",
+        mainMeter: "api_calls",
+        mainMeterUsage: 0,
+      }),
     ]);
     const byMrr = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}&sort=mrr&dir=desc&limit=1`);
     expect((byMrr.body.customers as Array<{ email: string }>)[0].email).toBe(made[2].email);
@@ -229,18 +338,33 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
   it("grants and revokes the Staff plan for one customer only, audited with who did it", async () => {
     const target = await env.createUser();
     const bystander = await env.createUser();
-    const grant = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, { method: "POST", body: { grant: true }, id: target.id });
+    const grant = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, {
+      method: "POST",
+      body: { grant: true },
+      id: target.id,
+    });
     expect(grant).toMatchObject({ status: 200, body: { granted: true, changed: true } });
     expect((await getBillingSummary(target.id)).plan.id).toBe("staff");
     expect((await getBillingSummary(bystander.id)).plan.id).toBe("free");
-    const again = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, { method: "POST", body: { grant: true }, id: target.id });
+    const again = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, {
+      method: "POST",
+      body: { grant: true },
+      id: target.id,
+    });
     expect(again.body).toMatchObject({ changed: false });
 
-    const revoke = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, { method: "POST", body: { grant: false }, id: target.id });
+    const revoke = await call(staffRoute, admin, `/api/billing/admin/users/${target.id}/staff`, {
+      method: "POST",
+      body: { grant: false },
+      id: target.id,
+    });
     expect(revoke.body).toMatchObject({ granted: false, changed: true });
     expect((await getBillingSummary(target.id)).plan.id).toBe("free");
 
-    const audit = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, target.id)));
+    const audit = await env.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, target.id)));
     expect(audit.map((a) => [a.action, a.actorUserId])).toEqual([
       ["staff.granted", admin.id],
       ["staff.revoked", admin.id],
@@ -248,16 +372,22 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, bystander.id))).toEqual([]);
 
     expect((await call(staffRoute, admin, "/x", { method: "POST", body: { grant: "yes" }, id: target.id })).status).toBe(400);
-    expect((await call(staffRoute, admin, "/x", { method: "POST", body: { grant: true }, id: "00000000-0000-4000-8000-000000000000" })).status).toBe(404);
+    expect(
+      (await call(staffRoute, admin, "/x", { method: "POST", body: { grant: true }, id: "00000000-0000-4000-8000-000000000000" })).status,
+    ).toBe(404);
     expect((await call(staffRoute, admin, "/x", { method: "POST", body: { grant: true }, id: "not-a-uuid" })).status).toBe(404);
   });
 
   it("per-customer limit overrides replace the plan's limit in the entitlements of that customer only", async () => {
     const target = await env.createUser();
     const bystander = await env.createUser();
-    const set = (body: unknown) => call(limitsRoute, admin, `/api/billing/admin/users/${target.id}/limits`, { method: "POST", body, id: target.id });
+    const set = (body: unknown) =>
+      call(limitsRoute, admin, `/api/billing/admin/users/${target.id}/limits`, { method: "POST", body, id: target.id });
 
-    expect(await set({ meter: "api_calls", limit: 250_000 })).toMatchObject({ status: 200, body: { limits: { api_calls: 250_000, tokens: 50_000 }, overriddenMeters: ["api_calls"] } });
+    expect(await set({ meter: "api_calls", limit: 250_000 })).toMatchObject({
+      status: 200,
+      body: { limits: { api_calls: 250_000, tokens: 50_000 }, overriddenMeters: ["api_calls"] },
+    });
     expect((await getEntitlement(env.database.db, target.id)).limits.api_calls).toBe(250_000);
     expect((await getBillingSummary(target.id)).entitlements.limits.api_calls).toBe(250_000);
     expect((await getEntitlement(env.database.db, bystander.id)).limits.api_calls).toBe(1_000);
@@ -270,19 +400,31 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     // Metering reads the same effective limits, at once: an override of 2 allows exactly 2 calls.
     await set({ meter: "api_calls", limit: 2 });
     const allowed: boolean[] = [];
-    for (const key of ["override-1", "override-2", "override-3"]) allowed.push((await consume(target.id, "api_calls", 1, { idempotencyKey: key })).allowed);
+    for (const key of ["override-1", "override-2", "override-3"])
+      allowed.push((await consume(target.id, "api_calls", 1, { idempotencyKey: key })).allowed);
     expect(allowed).toEqual([true, true, false]);
     expect((await consume(bystander.id, "api_calls", 3, { idempotencyKey: "bystander" })).allowed).toBe(true);
     await set({ meter: "api_calls", limit: null });
 
-    for (const bad of [{ meter: "bananas", limit: 1 }, { meter: "api_calls", limit: -1 }, { meter: "api_calls", limit: 1.5 }, { meter: "api_calls" }]) {
+    for (const bad of [
+      { meter: "bananas", limit: 1 },
+      { meter: "api_calls", limit: -1 },
+      { meter: "api_calls", limit: 1.5 },
+      { meter: "api_calls" },
+    ]) {
       const res = await set(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
     const overrides = await env.database.db.select().from(customerLimitOverrides).where(eq(customerLimitOverrides.accountId, target.id));
     expect(overrides).toEqual([expect.objectContaining({ meter: "tokens", limit: null, updatedBy: admin.id })]);
     const actions = (await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, target.id))).map((a) => a.action);
-    expect(actions).toEqual(["limit_override.set", "limit_override.set", "limit_override.removed", "limit_override.set", "limit_override.removed"]);
+    expect(actions).toEqual([
+      "limit_override.set",
+      "limit_override.set",
+      "limit_override.removed",
+      "limit_override.set",
+      "limit_override.removed",
+    ]);
 
     const detail = await call(customerRoute, admin, `/api/billing/admin/users/${target.id}`, { id: target.id });
     expect(detail.body.usage).toEqual([
@@ -296,12 +438,18 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
   it("search and sort by email read the person's current address (kept on the account when it changes)", async () => {
     const tag = `moved${kind}${Date.now()}`;
     const user = await env.createUser(`${tag}-old@example.com`);
-    await env.database.db.update(users).set({ email: `${tag}-new@example.com` }).where(eq(users.id, user.id));
+    await env.database.db
+      .update(users)
+      .set({ email: `${tag}-new@example.com` })
+      .where(eq(users.id, user.id));
     expect((await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}-old`)).body.customers).toEqual([]);
     const found = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${tag}-new&sort=email&dir=asc`);
     expect(found.body.customers).toEqual([expect.objectContaining({ id: user.id, kind: "personal", email: `${tag}-new@example.com` })]);
     // A person is found by their name too.
-    await env.database.db.update(users).set({ name: `Zed ${tag}` }).where(eq(users.id, user.id));
+    await env.database.db
+      .update(users)
+      .set({ name: `Zed ${tag}` })
+      .where(eq(users.id, user.id));
     const byName = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(`zed ${tag}`)}`);
     expect(byName.body.customers).toEqual([expect.objectContaining({ id: user.id, name: `Zed ${tag}`, email: `${tag}-new@example.com` })]);
   });
@@ -337,13 +485,28 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     const found = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(name.toLowerCase())}`);
     expect(found.status).toBe(200);
     expect(found.body.customers).toEqual([
-      expect.objectContaining({ id: org.id, kind: "organization", name, email: owner.email, members: 3, planId: "pro", status: "active", mrr: 5_700 }),
+      expect.objectContaining({
+        id: org.id,
+        kind: "organization",
+        name,
+        email: owner.email,
+        members: 3,
+        planId: "pro",
+        status: "active",
+        mrr: 5_700,
+      }),
     ]);
     // Each member is still a personal customer of their own, free, with one member.
     const personal = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(member.email)}`);
-    expect(personal.body.customers).toEqual([expect.objectContaining({ id: member.id, kind: "personal", email: member.email, members: 1, planId: "free", mrr: 0 })]);
+    expect(personal.body.customers).toEqual([
+      expect.objectContaining({ id: member.id, kind: "personal", email: member.email, members: 1, planId: "free", mrr: 0 }),
+    ]);
     // Sorting by email orders organizations by name among people's addresses.
-    const sorted = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(name)}&sort=email&dir=asc`);
+    const sorted = await call(
+      usersRoute as Handler,
+      admin,
+      `/api/billing/admin/users?search=${encodeURIComponent(name)}&sort=email&dir=asc`,
+    );
     expect((sorted.body.customers as Array<{ id: string }>).map((c) => c.id)).toEqual([org.id]);
 
     const detail = await call(customerRoute, admin, `/api/billing/admin/users/${org.id}`, { id: org.id });
@@ -359,17 +522,30 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     // Pro is not priced per seat: no seats summary.
     expect(detail.body.seats).toBeNull();
     const memberDetail = await call(customerRoute, admin, `/api/billing/admin/users/${member.id}`, { id: member.id });
-    expect(memberDetail.body).toMatchObject({ kind: "personal", email: member.email, members: [{ userId: member.id, role: "owner" }], subscriptions: [] });
+    expect(memberDetail.body).toMatchObject({
+      kind: "personal",
+      email: member.email,
+      members: [{ userId: member.id, role: "owner" }],
+      subscriptions: [],
+    });
   });
 
   it("Staff grant, limit overrides and sync act on an organization account, not on its members' own accounts", async () => {
     const { org, owner, member } = await createOrganization(`Staffed ${kind} ${Date.now()}`);
-    const grant = await call(staffRoute, admin, `/api/billing/admin/users/${org.id}/staff`, { method: "POST", body: { grant: true }, id: org.id });
+    const grant = await call(staffRoute, admin, `/api/billing/admin/users/${org.id}/staff`, {
+      method: "POST",
+      body: { grant: true },
+      id: org.id,
+    });
     expect(grant).toMatchObject({ status: 200, body: { granted: true, changed: true } });
     expect((await getBillingSummary(org.id)).plan.id).toBe("staff");
     for (const person of [owner, member]) expect((await getBillingSummary(person.id)).plan.id).toBe("free");
 
-    const set = await call(limitsRoute, admin, `/api/billing/admin/users/${org.id}/limits`, { method: "POST", body: { meter: "jobs", limit: 7 }, id: org.id });
+    const set = await call(limitsRoute, admin, `/api/billing/admin/users/${org.id}/limits`, {
+      method: "POST",
+      body: { meter: "jobs", limit: 7 },
+      id: org.id,
+    });
     expect(set).toMatchObject({ status: 200, body: { overriddenMeters: ["jobs"], limits: { jobs: 7 } } });
     expect((await getEntitlement(env.database.db, org.id)).limits.jobs).toBe(7);
     expect((await getEntitlement(env.database.db, member.id)).limits.jobs).toBe(5);
@@ -380,7 +556,9 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
 
     const detail = await call(customerRoute, admin, `/api/billing/admin/users/${org.id}`, { id: org.id });
     expect(detail.body).toMatchObject({ kind: "organization", hasStaffGrant: true, summary: { plan: { id: "staff" } } });
-    expect(detail.body.usage).toEqual(expect.arrayContaining([expect.objectContaining({ meter: "jobs", limit: 7, overridden: true, used: 7 })]));
+    expect(detail.body.usage).toEqual(
+      expect.arrayContaining([expect.objectContaining({ meter: "jobs", limit: 7, overridden: true, used: 7 })]),
+    );
     expect((detail.body.audit as Array<{ action: string }>).map((a) => a.action).sort()).toEqual(["limit_override.set", "staff.granted"]);
     for (const person of [owner, member]) {
       expect(await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, person.id))).toEqual([]);
@@ -393,14 +571,24 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
     try {
       const pm = await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.providerCustomerId });
-      await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: price.id, quantity: 2 }], default_payment_method: pm.id, trial_period_days: 0 });
+      await env.stripe.subscriptions.create({
+        customer: customer.providerCustomerId,
+        items: [{ price: price.id, quantity: 2 }],
+        default_payment_method: pm.id,
+        trial_period_days: 0,
+      });
       const sync = await call(syncRoute, admin, `/api/billing/admin/users/${org.id}/sync`, { method: "POST", id: org.id });
       expect(sync).toMatchObject({ status: 200, body: { subscriptions: 1 } });
-      const stored = await env.database.db.select().from(subscriptions).where(and(eq(subscriptions.accountId, org.id), eq(subscriptions.provider, "stripe")));
+      const stored = await env.database.db
+        .select()
+        .from(subscriptions)
+        .where(and(eq(subscriptions.accountId, org.id), eq(subscriptions.provider, "stripe")));
       expect(stored).toEqual([expect.objectContaining({ planId: "pro", status: "active", quantity: 2 })]);
       expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, owner.id))).toEqual([]);
       const listed = await call(usersRoute as Handler, admin, `/api/billing/admin/users?search=${encodeURIComponent(org.name)}`);
-      expect(listed.body.customers).toEqual([expect.objectContaining({ id: org.id, kind: "organization", email: owner.email, mrr: 3_800 })]);
+      expect(listed.body.customers).toEqual([
+        expect.objectContaining({ id: org.id, kind: "organization", email: owner.email, mrr: 3_800 }),
+      ]);
     } finally {
       await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
       await env.flush();
@@ -419,7 +607,9 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
       lastError: "earlier outage",
     });
     const listed = await call(webhooksRoute as Handler, admin, "/api/billing/admin/webhooks?status=failed");
-    expect(listed.body.events).toEqual(expect.arrayContaining([expect.objectContaining({ id, status: "failed", attempts: 3, lastError: "earlier outage" })]));
+    expect(listed.body.events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id, status: "failed", attempts: 3, lastError: "earlier outage" })]),
+    );
     const shown = await call(webhookRoute, admin, `/api/billing/admin/webhooks/${id}`, { id });
     expect(shown.body.payload).toMatchObject({ id, type: "admin.test_unknown" });
 
@@ -442,13 +632,21 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
     try {
       const pm = await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.providerCustomerId });
-      await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: prices.data[0].id }], default_payment_method: pm.id, trial_period_days: 0 });
+      await env.stripe.subscriptions.create({
+        customer: customer.providerCustomerId,
+        items: [{ price: prices.data[0].id }],
+        default_payment_method: pm.id,
+        trial_period_days: 0,
+      });
       expect((await getBillingSummary(user.id)).plan.id).toBe("free");
       const sync = await call(syncRoute, admin, `/api/billing/admin/users/${user.id}/sync`, { method: "POST", id: user.id });
       expect(sync).toMatchObject({ status: 200, body: { subscriptions: 1 } });
       expect((sync.body as { invoices: number }).invoices).toBeGreaterThanOrEqual(1);
       expect((await getBillingSummary(user.id)).plan.id).toBe("pro");
-      const [audit] = await env.database.db.select().from(auditLog).where(and(eq(auditLog.targetId, user.id), eq(auditLog.action, "customer.synced")));
+      const [audit] = await env.database.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.targetId, user.id), eq(auditLog.action, "customer.synced")));
       expect(audit.actorUserId).toBe(admin.id);
     } finally {
       await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
@@ -462,14 +660,29 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     await env.database.db.insert(invoices).values([
       { ...base, providerInvoiceId: `in_a_${kind}`, status: "paid", total: 1_900, amountPaid: 1_900 },
       { ...base, providerInvoiceId: `in_b_${kind}`, status: "open", total: 9_900, amountDue: 9_900, amountRemaining: 9_900 },
-      { ...base, providerInvoiceId: `in_c_${kind}`, status: "paid", total: 500, amountPaid: 500, providerCreatedAt: new Date("2026-07-01T00:00:00Z") },
+      {
+        ...base,
+        providerInvoiceId: `in_c_${kind}`,
+        status: "paid",
+        total: 500,
+        amountPaid: 500,
+        providerCreatedAt: new Date("2026-07-01T00:00:00Z"),
+      },
     ]);
-    const june = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&from=2026-06-01&to=2026-06-30`);
+    const june = await call(
+      invoicesRoute as Handler,
+      admin,
+      `/api/billing/admin/invoices?accountId=${user.id}&from=2026-06-01&to=2026-06-30`,
+    );
     expect((june.body.invoices as unknown[]).length).toBe(2);
     expect(june.body.totals).toEqual([{ currency: "usd", count: 2, total: 11_800, paid: 1_900, due: 9_900 }]);
     const paid = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&status=paid&limit=1`);
     expect(paid.body.invoices).toEqual([expect.objectContaining({ id: `in_c_${kind}`, email: user.email })]);
-    const next = await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?accountId=${user.id}&status=paid&limit=1&cursor=${paid.body.nextCursor}`);
+    const next = await call(
+      invoicesRoute as Handler,
+      admin,
+      `/api/billing/admin/invoices?accountId=${user.id}&status=paid&limit=1&cursor=${paid.body.nextCursor}`,
+    );
     expect(next.body.invoices).toEqual([expect.objectContaining({ id: `in_a_${kind}` })]);
     for (const bad of ["status=late", "from=2026-13-01", "from=2026-07-01&to=2026-06-01"]) {
       expect((await call(invoicesRoute as Handler, admin, `/api/billing/admin/invoices?${bad}`)).status, bad).toBe(400);
@@ -481,8 +694,20 @@ describe.each(POOLED_DATABASE_KINDS)("admin API on %s", (kind) => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(
       expect.arrayContaining([
-        "currency", "mrr", "arr", "arpu", "ltv", "activeSubscriptions", "trialingSubscriptions", "pastDueSubscriptions",
-        "cancelingSubscriptions", "churnRate30d", "trialConversion", "failedPayments30d", "revenueByMonth", "planDistribution",
+        "currency",
+        "mrr",
+        "arr",
+        "arpu",
+        "ltv",
+        "activeSubscriptions",
+        "trialingSubscriptions",
+        "pastDueSubscriptions",
+        "cancelingSubscriptions",
+        "churnRate30d",
+        "trialConversion",
+        "failedPayments30d",
+        "revenueByMonth",
+        "planDistribution",
       ]),
     );
     expect(res.body).toMatchObject({ currency: "usd", mrr: expect.any(Number) });

@@ -46,7 +46,10 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
   beforeAll(async () => {
     process.env.NEXTAUTH_SECRET = "admin-history-test-secret";
     env = await startBillingEnv(kind);
-    [admin] = await env.database.db.insert(users).values({ email: `admin-history-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() }).returning();
+    [admin] = await env.database.db
+      .insert(users)
+      .values({ email: `admin-history-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() })
+      .returning();
   });
   afterAll(async () => env.stop());
 
@@ -76,7 +79,9 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
       sql.raw(`create or replace function refuse_audit() returns trigger language plpgsql as $$
         begin if new.action = '${action}' then raise exception 'simulated audit failure'; end if; return new; end $$`),
     );
-    await env.database.db.execute(sql.raw("create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()"));
+    await env.database.db.execute(
+      sql.raw("create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()"),
+    );
     try {
       return await run();
     } finally {
@@ -97,7 +102,9 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
 
     const detail = await call(customerRoute, `/api/billing/admin/users/${user.id}`, { id: user.id });
     expect(detail.status).toBe(200);
-    const history = (detail.body.history as Array<{ kind: string; provider: string; data: Record<string, unknown>; occurredAt: string }>).toReversed();
+    const history = (
+      detail.body.history as Array<{ kind: string; provider: string; data: Record<string, unknown>; occurredAt: string }>
+    ).toReversed();
     const stripe = history.filter((h) => h.provider === "stripe");
     expect(stripe.map((h) => h.kind)).toEqual(["started", "plan_changed", "cancel_scheduled", "resumed", "change_scheduled"]);
     expect(stripe[0].data).toMatchObject({ planId: "scale", interval: "month", status: "active" });
@@ -126,9 +133,15 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
       sql.raw(`create or replace function refuse_history() returns trigger language plpgsql as $$
         begin raise exception 'simulated history failure'; end $$`),
     );
-    await env.database.db.execute(sql.raw("create trigger refuse_history before insert on subscription_changes for each row execute function refuse_history()"));
+    await env.database.db.execute(
+      sql.raw("create trigger refuse_history before insert on subscription_changes for each row execute function refuse_history()"),
+    );
     try {
-      const res = await call(staffRoute, `/api/billing/admin/users/${user.id}/staff`, { method: "POST", body: { grant: true }, id: user.id });
+      const res = await call(staffRoute, `/api/billing/admin/users/${user.id}/staff`, {
+        method: "POST",
+        body: { grant: true },
+        id: user.id,
+      });
       expect(res.status).toBe(500);
     } finally {
       await env.database.db.execute(sql.raw("drop trigger refuse_history on subscription_changes"));
@@ -140,14 +153,23 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
   it("an ignored event keeps its reason as a note, not an error, in the row, the list and the detail", async () => {
     const id = `evt_ignored_note_${kind}`;
     const res = await stripeWebhookRoute(
-      signedWebhook({ id, object: "event", type: "radar.early_fraud_warning.created", created: Math.floor(Date.now() / 1000), livemode: false, data: { object: { id: "issfr_1" } } }),
+      signedWebhook({
+        id,
+        object: "event",
+        type: "radar.early_fraud_warning.created",
+        created: Math.floor(Date.now() / 1000),
+        livemode: false,
+        data: { object: { id: "issfr_1" } },
+      }),
     );
     expect(res.status).toBe(200);
     const [stored] = await env.database.db.select().from(webhookEvents).where(eq(webhookEvents.id, id));
     expect(stored).toMatchObject({ status: "ignored", lastError: null, note: "no handler for radar.early_fraud_warning.created" });
 
     const listed = await call(webhooksRoute as Handler, "/api/billing/admin/webhooks?status=ignored", { id: "x" });
-    expect(listed.body.events).toEqual(expect.arrayContaining([expect.objectContaining({ id, lastError: null, note: "no handler for radar.early_fraud_warning.created" })]));
+    expect(listed.body.events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id, lastError: null, note: "no handler for radar.early_fraud_warning.created" })]),
+    );
     const shown = await call(webhookRoute, `/api/billing/admin/webhooks/${id}`, { id });
     expect(shown.body).toMatchObject({ status: "ignored", lastError: null, note: "no handler for radar.early_fraud_warning.created" });
   });
@@ -159,9 +181,18 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
     await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
     try {
       const pm = await env.stripe.paymentMethods.attach("pm_card_visa", { customer: customer.providerCustomerId });
-      await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: prices.data[0].id }], default_payment_method: pm.id, trial_period_days: 0 });
+      await env.stripe.subscriptions.create({
+        customer: customer.providerCustomerId,
+        items: [{ price: prices.data[0].id }],
+        default_payment_method: pm.id,
+        trial_period_days: 0,
+      });
       const sync = () => call(syncRoute, `/api/billing/admin/users/${user.id}/sync`, { method: "POST", id: user.id });
-      const audited = () => env.database.db.select().from(auditLog).where(and(eq(auditLog.targetId, user.id), eq(auditLog.action, "customer.synced")));
+      const audited = () =>
+        env.database.db
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.targetId, user.id), eq(auditLog.action, "customer.synced")));
       const refused = await refuseAudit("customer.synced", sync);
       expect(refused.status).toBe(500);
       expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toEqual([]);
@@ -204,9 +235,18 @@ describe.each(DATABASE_KINDS)("admin customer history, ignored events and audite
 
   it("Retry notification: the re-queue and the audit row commit together", async () => {
     const user = await env.createUser();
-    await queueNotification(env.database.db, { accountId: user.id, kind: "payment_failed", sourceEventId: `evt_retry_tx_${kind}`, subject: "Retry me", body: "…" });
+    await queueNotification(env.database.db, {
+      accountId: user.id,
+      kind: "payment_failed",
+      sourceEventId: `evt_retry_tx_${kind}`,
+      subject: "Retry me",
+      body: "…",
+    });
     const [queued] = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
-    await env.database.db.update(notifications).set({ status: "failed", error: "earlier SMTP outage" }).where(eq(notifications.id, queued.id));
+    await env.database.db
+      .update(notifications)
+      .set({ status: "failed", error: "earlier SMTP outage" })
+      .where(eq(notifications.id, queued.id));
     // Configured but unreachable (nothing listens on the discard port): the send after the commit fails fast.
     process.env.SMTP_URL = "smtp://127.0.0.1:9";
     try {

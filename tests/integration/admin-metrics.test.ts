@@ -18,7 +18,10 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
 
   async function subscription(input: SubInput) {
     n += 1;
-    const [user] = await database.db.insert(users).values({ email: `metrics-${n}@example.com` }).returning();
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: `metrics-${n}@example.com` })
+      .returning();
     await database.db.insert(subscriptions).values({
       accountId: user.id,
       providerSubscriptionId: `sub_${n}`,
@@ -55,7 +58,13 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
     // A zero-amount subscription: active, but not a paying customer.
     await subscription({ status: "active", planId: "pro", unitAmount: 0 });
     // A trial that converted in the window (new in the window too).
-    await subscription({ status: "active", planId: "pro", createdAt: d("2027-02-20"), trialStart: d("2027-02-20"), trialEnd: d("2027-03-06") }); // +1900
+    await subscription({
+      status: "active",
+      planId: "pro",
+      createdAt: d("2027-02-20"),
+      trialStart: d("2027-02-20"),
+      trialEnd: d("2027-03-06"),
+    }); // +1900
     // A trial that ended in the window without paying: not churn (was not alive at the start), not converted.
     await subscription({
       status: "canceled",
@@ -82,7 +91,14 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
     await invoice({ status: "uncollectible", currency: "usd", attemptCount: 4, providerCreatedAt: d("2027-03-03") }); // failed payment
     await invoice({ status: "uncollectible", currency: "usd", attemptCount: 4, providerCreatedAt: d("2027-01-01") }); // outside the window
     await invoice({ status: "open", currency: "usd", attemptCount: 0, providerCreatedAt: d("2027-03-02") }); // not attempted yet
-    await invoice({ status: "paid", currency: "usd", attemptCount: 2, amountPaid: 1_900, paidAt: d("2027-03-20"), providerCreatedAt: d("2027-03-01") }); // after NOW
+    await invoice({
+      status: "paid",
+      currency: "usd",
+      attemptCount: 2,
+      amountPaid: 1_900,
+      paidAt: d("2027-03-20"),
+      providerCreatedAt: d("2027-03-01"),
+    }); // after NOW
 
     metrics = await computeAdminMetrics(database.db, NOW);
   });
@@ -142,7 +158,12 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
       failedPaymentRate: metrics.failedPaymentRate30d,
     });
     // 7 days (from 2027-03-08 12:00): no churn, no failed or attempted invoice in it.
-    expect(await computeWindowRates(database.db, NOW, 7)).toMatchObject({ churned: 0, failedPayments: 0, invoicesDue: 0, failedPaymentRate: null });
+    expect(await computeWindowRates(database.db, NOW, 7)).toMatchObject({
+      churned: 0,
+      failedPayments: 0,
+      invoicesDue: 0,
+      failedPaymentRate: null,
+    });
   });
 
   it("revenue by month: paid minus refunds, 12 months with zeros, other currencies and voids excluded", () => {
@@ -161,13 +182,39 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
         .values([1, 2, 3, 4].map((i) => ({ email: `org-metrics-${i}@example.com` })))
         .returning();
       const [org] = await db.db.insert(accounts).values({ kind: "organization", name: "Seats Inc" }).returning();
-      await db.db.insert(memberships).values(people.slice(0, 3).map((p, i) => ({ accountId: org.id, userId: p.id, role: i === 0 ? ("owner" as const) : ("member" as const) })));
+      await db.db
+        .insert(memberships)
+        .values(
+          people.slice(0, 3).map((p, i) => ({ accountId: org.id, userId: p.id, role: i === 0 ? ("owner" as const) : ("member" as const) })),
+        );
       const base = { interval: "month", currency: "usd", createdAt: BEFORE_WINDOW } as const;
       // The organization: 3 seats at 1,200 each.
-      await db.db.insert(subscriptions).values({ ...base, accountId: org.id, providerSubscriptionId: "sub_org", status: "active", planId: "pro", unitAmount: 1_200, quantity: 3 });
+      await db.db.insert(subscriptions).values({
+        ...base,
+        accountId: org.id,
+        providerSubscriptionId: "sub_org",
+        status: "active",
+        planId: "pro",
+        unitAmount: 1_200,
+        quantity: 3,
+      });
       // One of its members also pays for their own personal account; another person pays too.
-      await db.db.insert(subscriptions).values({ ...base, accountId: people[1].id, providerSubscriptionId: "sub_own_1", status: "active", planId: "pro", unitAmount: 1_900 });
-      await db.db.insert(subscriptions).values({ ...base, accountId: people[3].id, providerSubscriptionId: "sub_own_2", status: "past_due", planId: "pro", unitAmount: 1_900 });
+      await db.db.insert(subscriptions).values({
+        ...base,
+        accountId: people[1].id,
+        providerSubscriptionId: "sub_own_1",
+        status: "active",
+        planId: "pro",
+        unitAmount: 1_900,
+      });
+      await db.db.insert(subscriptions).values({
+        ...base,
+        accountId: people[3].id,
+        providerSubscriptionId: "sub_own_2",
+        status: "past_due",
+        planId: "pro",
+        unitAmount: 1_900,
+      });
       const m = await computeAdminMetrics(db.db, NOW);
       expect(m.mrr).toBe(3 * 1_200 + 1_900 + 1_900);
       expect(m.payingCustomers).toBe(3);
@@ -183,7 +230,19 @@ describe.each(DATABASE_KINDS)("admin metrics on %s", (kind) => {
     const empty = await createTestDatabase(kind);
     try {
       const zero = await computeAdminMetrics(empty.db, NOW);
-      expect(zero).toMatchObject({ mrr: 0, arr: 0, arpu: 0, payingCustomers: 0, payingOrganizations: 0, ltv: null, churnRate30d: 0, trialConversion: null, failedPayments30d: 0, failedPaymentRate30d: null, planDistribution: [] });
+      expect(zero).toMatchObject({
+        mrr: 0,
+        arr: 0,
+        arpu: 0,
+        payingCustomers: 0,
+        payingOrganizations: 0,
+        ltv: null,
+        churnRate30d: 0,
+        trialConversion: null,
+        failedPayments30d: 0,
+        failedPaymentRate30d: null,
+        planDistribution: [],
+      });
       expect(zero.revenueByMonth.every((m) => m.amount === 0)).toBe(true);
     } finally {
       await empty.destroy();

@@ -40,17 +40,32 @@ describe.each(POOLED_DATABASE_KINDS)("anonymous allowance on %s", (kind) => {
     for (let i = 1; i <= 3; i += 1) expect(await guest.run()).toMatchObject({ status: 200, body: { usage: { used: i, limit: 3 } } });
     expect(guest.cookie).toMatch(/^anon_id=[0-9a-f-]{36}\./);
     const refused = await guest.run();
-    expect(refused).toMatchObject({ status: 402, body: { error: "quota_exceeded", plan: "anonymous", used: 3, limit: 3, upgradeUrl: "http://app.test/sign-up" } });
+    expect(refused).toMatchObject({
+      status: 402,
+      body: { error: "quota_exceeded", plan: "anonymous", used: 3, limit: 3, upgradeUrl: "http://app.test/sign-up" },
+    });
 
     const email = `guest-${Date.now()}@example.com`;
-    const res = await signUpRoute(await requestAs(null, "/api/account", { method: "POST", body: { email, password: "correct horse 9" }, headers: { cookie: guest.cookie } }));
+    const res = await signUpRoute(
+      await requestAs(null, "/api/account", {
+        method: "POST",
+        body: { email, password: "correct horse 9" },
+        headers: { cookie: guest.cookie },
+      }),
+    );
     expect(res.status).toBe(201);
     // The answer does not reveal the account (issue 8); look it up the way the app does.
     const id = (await findUserByEmail(email))!.id;
     expect((await getQuota(id)).meters.jobs).toMatchObject({ used: 3, limit: 5 });
     // The cookie has nothing left once claimed, and a second sign-up with it claims nothing.
     expect((await guest.run()).status).toBe(402);
-    const second = await signUpRoute(await requestAs(null, "/api/account", { method: "POST", body: { email: `again-${email}`, password: "correct horse 9" }, headers: { cookie: guest.cookie } }));
+    const second = await signUpRoute(
+      await requestAs(null, "/api/account", {
+        method: "POST",
+        body: { email: `again-${email}`, password: "correct horse 9" },
+        headers: { cookie: guest.cookie },
+      }),
+    );
     expect(second.status).toBe(201);
     const other = (await findUserByEmail(`again-${email}`))!;
     expect((await getQuota(other.id)).meters.jobs.used).toBe(0);
@@ -84,7 +99,10 @@ describe.each(POOLED_DATABASE_KINDS)("anonymous allowance on %s", (kind) => {
     const ip = "198.51.100.7";
     const forged = visitor(ip);
     const res = await runJobRoute(
-      await requestAs(null, "/api/demo/jobs", { method: "POST", headers: { "x-forwarded-for": ip, cookie: "anon_id=00000000-0000-4000-8000-000000000000.forged" } }),
+      await requestAs(null, "/api/demo/jobs", {
+        method: "POST",
+        headers: { "x-forwarded-for": ip, cookie: "anon_id=00000000-0000-4000-8000-000000000000.forged" },
+      }),
     );
     expect(res.status).toBe(200);
     expect(res.headers.get("set-cookie")).toMatch(/^anon_id=(?!00000000-0000-4000-8000-000000000000)/);

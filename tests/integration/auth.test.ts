@@ -31,7 +31,9 @@ describe.each(POOLED_DATABASE_KINDS)("sign-up and session guards on %s", (kind) 
   });
 
   it("creates an account, then the session sees it", async () => {
-    const res = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "New@Example.com", password: "correct horse 9" } }));
+    const res = await signUp(
+      await requestAs(null, "/api/account", { method: "POST", body: { email: "New@Example.com", password: "correct horse 9" } }),
+    );
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ email: "new@example.com", verificationSent: true });
     const created = (await findUserByEmail("new@example.com"))!;
@@ -44,7 +46,9 @@ describe.each(POOLED_DATABASE_KINDS)("sign-up and session guards on %s", (kind) 
   it("answers a sign-up for an existing email exactly like a new one, and emails the owner instead", async () => {
     const body = { email: "dupe@example.com", password: "correct horse 9" };
     const first = await signUp(await requestAs(null, "/api/account", { method: "POST", body }));
-    const again = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "DUPE@example.com ", password: "other horse 77" } }));
+    const again = await signUp(
+      await requestAs(null, "/api/account", { method: "POST", body: { email: "DUPE@example.com ", password: "other horse 77" } }),
+    );
     expect([first.status, again.status]).toEqual([201, 201]);
     expect(await again.json()).toEqual(await first.json());
     // The first password still works, the second changed nothing; the owner got a verification link and a notice.
@@ -72,13 +76,17 @@ describe.each(POOLED_DATABASE_KINDS)("sign-up and session guards on %s", (kind) 
   it("rejects malformed input with 400 and changes nothing", async () => {
     const bad = await signUp(await requestAs(null, "/api/account", { method: "POST", body: "{not json" }));
     expect(bad.status).toBe(400);
-    const invalid = await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "nope", password: "correct horse 9" } }));
+    const invalid = await signUp(
+      await requestAs(null, "/api/account", { method: "POST", body: { email: "nope", password: "correct horse 9" } }),
+    );
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ field: "email" });
   });
 
   it("authenticates only the right password, with the same answer for unknown emails", async () => {
-    await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "login@example.com", password: "correct horse 9" } }));
+    await signUp(
+      await requestAs(null, "/api/account", { method: "POST", body: { email: "login@example.com", password: "correct horse 9" } }),
+    );
     expect(await authenticate("LOGIN@example.com", "correct horse 9")).toMatchObject({ email: "login@example.com" });
     expect(await authenticate("login@example.com", "wrong horse 9")).toBeNull();
     expect(await authenticate("nobody@example.com", "correct horse 9")).toBeNull();
@@ -86,9 +94,13 @@ describe.each(POOLED_DATABASE_KINDS)("sign-up and session guards on %s", (kind) 
 
   it("answers billing actions with 503 when neither Stripe nor the emulator is configured", async () => {
     expect(process.env.STRIPE_SECRET_KEY ?? process.env.STRIPE_EMULATOR_URL).toBeUndefined();
-    await signUp(await requestAs(null, "/api/account", { method: "POST", body: { email: "nopay@example.com", password: "correct horse 9" } }));
+    await signUp(
+      await requestAs(null, "/api/account", { method: "POST", body: { email: "nopay@example.com", password: "correct horse 9" } }),
+    );
     const { id } = (await findUserByEmail("nopay@example.com"))!;
-    const attempt = await checkout(await requestAs(id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    const attempt = await checkout(
+      await requestAs(id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }),
+    );
     expect(attempt.status).toBe(503);
     expect(await attempt.json()).toMatchObject({ error: "payments_not_configured" });
     const catalog = await plans(await requestAs(null, "/api/billing/plans"));

@@ -90,7 +90,14 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
       clientSecret: expect.stringMatching(/_secret_/),
     });
     const session = await env.stripe.checkout.sessions.retrieve(started.sessionId);
-    expect(session).toMatchObject({ ui_mode: "embedded_page", url: null, success_url: null, cancel_url: null, client_secret: started.clientSecret, client_reference_id: user.id });
+    expect(session).toMatchObject({
+      ui_mode: "embedded_page",
+      url: null,
+      success_url: null,
+      cancel_url: null,
+      client_secret: started.clientSecret,
+      client_reference_id: user.id,
+    });
     expect(session.return_url).toBe("http://app.test/billing/success?session_id={CHECKOUT_SESSION_ID}");
 
     // The /checkout page's read: the client secret and Stripe.js (the emulator's stand-in) for the account, 404 for another.
@@ -108,12 +115,21 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     expect(await bad.json()).toMatchObject({ error: "bad_request" });
 
     // A hosted one (the emulator's default) keeps its Stripe URL, and the page sends its account there.
-    const hosted = (await (await checkout(other.id, { plan: "pro", interval: "month" })).json()) as { ui: string; url: string; sessionId: string };
+    const hosted = (await (await checkout(other.id, { plan: "pro", interval: "month" })).json()) as {
+      ui: string;
+      url: string;
+      sessionId: string;
+    };
     expect(hosted).toEqual({ ui: "hosted", url: `${env.emulator.url}/checkout/${hosted.sessionId}`, sessionId: hosted.sessionId });
     expect(await embeddedCheckoutView(other.id, hosted.sessionId)).toEqual({ state: "hosted", url: hosted.url });
 
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${started.sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
-    expect(await embeddedCheckoutView(user.id, started.sessionId)).toEqual({ state: "complete", successPath: `/billing/success?session_id=${started.sessionId}` });
+    expect(
+      (await env.emulatorControl(`/_emulator/checkout/sessions/${started.sessionId}/complete`, { card: "4242424242424242" })).status,
+    ).toBe(200);
+    expect(await embeddedCheckoutView(user.id, started.sessionId)).toEqual({
+      state: "complete",
+      successPath: `/billing/success?session_id=${started.sessionId}`,
+    });
     const status = await checkoutStatusRoute(await requestAs(user.id, `/api/billing/checkout/status?session_id=${started.sessionId}`));
     expect(await status.json()).toMatchObject({ status: "complete", summary: { plan: { id: "pro" } } });
     await env.flush();
@@ -122,7 +138,9 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
   /** Completes a checkout with a good card and answers the Stripe subscription it created, with its first invoice. */
   async function payCheckout(url: string) {
     const sessionId = sessionIdFromUrl(url);
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(
+      200,
+    );
     const session = await env.stripe.checkout.sessions.retrieve(sessionId);
     return env.stripe.subscriptions.retrieve(session.subscription as string, { expand: ["latest_invoice"] });
   }
@@ -140,7 +158,9 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     await env.flush();
     expect(await summary(user.id)).toMatchObject({ plan: { id: "free" }, trialUsed: true });
     // The app's plan change acts on a live subscription only: from here it cannot start anything, trial or not.
-    const change = await changeRoute(await requestAs(user.id, "/api/billing/subscription/change", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    const change = await changeRoute(
+      await requestAs(user.id, "/api/billing/subscription/change", { method: "POST", body: { plan: "pro", interval: "month" } }),
+    );
     expect(await change.json()).toMatchObject({ error: "no_subscription" });
 
     const again = await payCheckout(((await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string }).url);
@@ -162,13 +182,19 @@ describe.each(POOLED_DATABASE_KINDS)("checkout through the emulator on %s", (kin
     await env.emulatorControl("/_emulator/config", { deliveryPaused: true });
     try {
       // A trial started and ended in Stripe while every webhook was lost.
-      const trial = await env.stripe.subscriptions.create({ customer: customer.providerCustomerId, items: [{ price: price.id }], trial_period_days: 14 });
+      const trial = await env.stripe.subscriptions.create({
+        customer: customer.providerCustomerId,
+        items: [{ price: price.id }],
+        trial_period_days: 14,
+      });
       expect(trial.status).toBe("trialing");
       await env.stripe.subscriptions.cancel(trial.id);
       expect(await env.database.db.select().from(subscriptions).where(eq(subscriptions.accountId, user.id))).toHaveLength(0);
       expect((await summary(user.id)).trialUsed).toBe(false);
 
-      const again = await payCheckout(((await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string }).url);
+      const again = await payCheckout(
+        ((await (await checkout(user.id, { plan: "pro", interval: "month" })).json()) as { url: string }).url,
+      );
       expect(again).toMatchObject({ status: "active", trial_start: null, trial_end: null });
       expect(again.latest_invoice).toMatchObject({ status: "paid", amount_paid: 1_900 });
     } finally {

@@ -15,7 +15,8 @@ describe.each(POOLED_DATABASE_KINDS)("expired counters are cleaned up on %s", (k
   });
   afterAll(() => database.destroy());
 
-  const keys = async () => (await selectRows<{ key: string }>(database.db, sql`select key from rate_limits order by key`)).map((r) => r.key);
+  const keys = async () =>
+    (await selectRows<{ key: string }>(database.db, sql`select key from rate_limits order by key`)).map((r) => r.key);
   const subjects = async () =>
     (await selectRows<{ subject: string }>(database.db, sql`select subject from anonymous_usage order by subject`)).map((r) => r.subject);
 
@@ -47,7 +48,12 @@ describe.each(POOLED_DATABASE_KINDS)("expired counters are cleaned up on %s", (k
     const past = new Date(Date.now() - HOUR);
     await database.db.insert(rateLimits).values(Array.from({ length: 300 }, (_, i) => ({ key: `burst:${i}`, points: 1, expire: past })));
     await database.db.insert(anonymousUsage).values(
-      Array.from({ length: 200 }, (_, i) => ({ subject: `anon:burst-${i}`, meter: "jobs", periodStart: new Date(Date.UTC(2020, 0, 1)), used: 1 })),
+      Array.from({ length: 200 }, (_, i) => ({
+        subject: `anon:burst-${i}`,
+        meter: "jobs",
+        periodStart: new Date(Date.UTC(2020, 0, 1)),
+        used: 1,
+      })),
     );
     const reports = await Promise.all(Array.from({ length: 4 }, () => cleanUpExpiredCounters(database.db)));
     // A round may skip rows another instance holds; the next round takes whatever is left.

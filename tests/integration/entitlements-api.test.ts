@@ -25,7 +25,13 @@ describe.each(POOLED_DATABASE_KINDS)("entitlements API on %s", (kind) => {
   async function get(userId: string | null, headers: Record<string, string> = {}, query = "") {
     const res = await entitlementsRoute((await requestAs(userId, `/api/billing/entitlements${query}`, { headers })) as never);
     const text = await res.text();
-    return { status: res.status, etag: res.headers.get("etag"), cacheControl: res.headers.get("cache-control"), text, body: text ? (JSON.parse(text) as Json) : null };
+    return {
+      status: res.status,
+      etag: res.headers.get("etag"),
+      cacheControl: res.headers.get("cache-control"),
+      text,
+      body: text ? (JSON.parse(text) as Json) : null,
+    };
   }
 
   it("answers the catalog's features, limits and constants with an ETag, and 304 for a matching If-None-Match", async () => {
@@ -40,7 +46,10 @@ describe.each(POOLED_DATABASE_KINDS)("entitlements API on %s", (kind) => {
       status: "free",
       features: free.features,
       limits: Object.fromEntries(
-        Object.entries(limits).map(([meter, limit]) => [meter, { limit, overage: "block", windows: [{ window: "period", limit, resetsAt: expect.any(String) }] }]),
+        Object.entries(limits).map(([meter, limit]) => [
+          meter,
+          { limit, overage: "block", windows: [{ window: "period", limit, resetsAt: expect.any(String) }] },
+        ]),
       ),
       levels: Object.fromEntries(Object.entries(planLevelLimitsFor(free)).map(([gauge, limit]) => [gauge, { limit }])),
       constants: free.constants,
@@ -80,11 +89,21 @@ describe.each(POOLED_DATABASE_KINDS)("entitlements API on %s", (kind) => {
     expect(entitlementCacheStats().loads).toBe(loads + 1);
 
     const pastDueSince = new Date(Date.now() - 86_400_000);
-    await env.db.update(subscriptions).set({ status: "past_due", pastDueSince, updatedAt: sql`now()` }).where(eq(subscriptions.id, sub.id));
+    await env.db
+      .update(subscriptions)
+      .set({ status: "past_due", pastDueSince, updatedAt: sql`now()` })
+      .where(eq(subscriptions.id, sub.id));
     const grace = await get(user);
-    expect(grace.body).toMatchObject({ plan: "pro", status: "past_due", expiresAt: new Date(pastDueSince.getTime() + gracePeriodDays() * 86_400_000).toISOString() });
+    expect(grace.body).toMatchObject({
+      plan: "pro",
+      status: "past_due",
+      expiresAt: new Date(pastDueSince.getTime() + gracePeriodDays() * 86_400_000).toISOString(),
+    });
 
-    await env.db.update(subscriptions).set({ status: "canceled", updatedAt: sql`now()` }).where(eq(subscriptions.id, sub.id));
+    await env.db
+      .update(subscriptions)
+      .set({ status: "canceled", updatedAt: sql`now()` })
+      .where(eq(subscriptions.id, sub.id));
     const canceled = await get(user, { "if-none-match": grace.etag! });
     expect(canceled.status).toBe(200);
     expect(canceled.body).toMatchObject({ plan: "free", status: "free", expiresAt: null, constants: getPlan("free").constants });
@@ -102,7 +121,10 @@ describe.each(POOLED_DATABASE_KINDS)("entitlements API on %s", (kind) => {
     await setLimitOverride(env.db, user, { meter: "jobs", limit: 42 }, admin);
     const overridden = await get(user, { "if-none-match": before.etag! });
     expect(overridden.status).toBe(200);
-    expect((overridden.body!.limits as Record<string, Json>).jobs).toMatchObject({ limit: 42, windows: [expect.objectContaining({ limit: 42 })] });
+    expect((overridden.body!.limits as Record<string, Json>).jobs).toMatchObject({
+      limit: 42,
+      windows: [expect.objectContaining({ limit: 42 })],
+    });
 
     await setLimitOverride(env.db, user, { meter: "jobs", limit: "unlimited" }, admin);
     expect(((await get(user)).body!.limits as Record<string, Json>).jobs).toMatchObject({ limit: null });
@@ -115,7 +137,9 @@ describe.each(POOLED_DATABASE_KINDS)("entitlements API on %s", (kind) => {
   it("answers an API key for its own account, and nobody signed out", async () => {
     const user = await env.createUser();
     await env.subscribe(user, { planId: "pro" });
-    const created = await createKeyRoute((await requestAs(user, "/api/billing/api-keys", { method: "POST", body: { name: "svc" } })) as never);
+    const created = await createKeyRoute(
+      (await requestAs(user, "/api/billing/api-keys", { method: "POST", body: { name: "svc" } })) as never,
+    );
     expect(created.status).toBe(201);
     const { key } = (await created.json()) as { key: string };
     const viaKey = await get(null, { authorization: `Bearer ${key}` });

@@ -23,7 +23,10 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("a database outage on Postgres
     handle = await openDatabase({ url: pg.url, max: 5, timeouts: { connectMs: 1_000, statementMs: 1_000, idleInTransactionMs: 2_000 } });
     await handle.migrate();
     setAppDatabase(handle);
-    const [user] = await handle.db.insert(users).values({ email: `fault-${Date.now()}@example.com`, name: "Fault" }).returning();
+    const [user] = await handle.db
+      .insert(users)
+      .values({ email: `fault-${Date.now()}@example.com`, name: "Fault" })
+      .returning();
     userId = user.id;
   }, 60_000);
   afterAll(async () => {
@@ -92,7 +95,11 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("a database outage on Postgres
 
   it("frozen under a Postgres rate-limit store: the limiter answers from memory at once and still limits", async () => {
     // The limiter's own handle, with the database's usual (long) timeouts: the store must not wait on them.
-    const slow = await openDatabase({ url: pg.url, max: 2, timeouts: { connectMs: 15_000, statementMs: 15_000, idleInTransactionMs: 20_000 } });
+    const slow = await openDatabase({
+      url: pg.url,
+      max: 2,
+      timeouts: { connectMs: 15_000, statementMs: 15_000, idleInTransactionMs: 20_000 },
+    });
     const saved = { limits: process.env.RATE_LIMITS, store: process.env.RATE_LIMIT_STORE };
     const resetLimiters = () => ((globalThis as { __rateLimiters?: unknown }).__rateLimiters = undefined);
     setAppDatabase(slow);
@@ -105,14 +112,22 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("a database outage on Postgres
       try {
         const { points } = RATE_LIMIT_POLICIES.checkout.ip;
         const started = performance.now();
-        const first = await consumeRateLimit("checkout", "ip", "198.51.100.8").then(() => "allowed", (e: unknown) => e);
+        const first = await consumeRateLimit("checkout", "ip", "198.51.100.8").then(
+          () => "allowed",
+          (e: unknown) => e,
+        );
         const firstMs = performance.now() - started;
         expect(first).toBe("allowed");
         expect(firstMs).toBeLessThan(2_000);
         // Then at once (no wait per request), and the budget still holds, counted in memory.
         const outcomes: string[] = [];
         for (let i = 1; i <= points; i += 1) {
-          outcomes.push(await consumeRateLimit("checkout", "ip", "198.51.100.8").then(() => "allowed", (e: unknown) => (e as { code?: string }).code ?? String(e)));
+          outcomes.push(
+            await consumeRateLimit("checkout", "ip", "198.51.100.8").then(
+              () => "allowed",
+              (e: unknown) => (e as { code?: string }).code ?? String(e),
+            ),
+          );
         }
         expect(performance.now() - started).toBeLessThan(2_000);
         expect(outcomes.filter((o) => o === "allowed")).toHaveLength(points - 1);

@@ -69,7 +69,9 @@ describe.each(DATABASE_KINDS)("Stripe hung during checkout on %s", (kind) => {
       .values(Array.from({ length: CLICKS }, (_, i) => ({ email: `hung-${kind}-${i}-${Date.now()}@example.com`, name: "Hung" })))
       .returning();
     const click = (userId: string) =>
-      timed(async () => checkoutRoute(await requestAs(userId, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } })));
+      timed(async () =>
+        checkoutRoute(await requestAs(userId, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } })),
+      );
 
     emulator.freeze();
     let clicks;
@@ -78,13 +80,18 @@ describe.each(DATABASE_KINDS)("Stripe hung during checkout on %s", (kind) => {
       await new Promise((r) => setTimeout(r, 500));
       // While every click waits on Stripe, requests that do not need Stripe answer without waiting
       // for it (well under half the Stripe timeout, with room for a loaded CI machine).
-      const others = await Promise.all([timed(() => healthRoute(new Request("http://localhost/api/health"))), timed(async () => meRoute(await requestAs(clickers[0].id, "/api/me")))]);
+      const others = await Promise.all([
+        timed(() => healthRoute(new Request("http://localhost/api/health"))),
+        timed(async () => meRoute(await requestAs(clickers[0].id, "/api/me"))),
+      ]);
       for (const other of others) {
         expect(other.status).toBe(200);
         expect(other.ms).toBeLessThan(STRIPE_TIMEOUT_MS / 2);
       }
       // The success page's poll says "Stripe is unavailable" (503), never "not found" (404).
-      const status = await timed(async () => checkoutStatusRoute(await requestAs(clickers[0].id, "/api/billing/checkout/status?session_id=cs_test_hung")));
+      const status = await timed(async () =>
+        checkoutStatusRoute(await requestAs(clickers[0].id, "/api/billing/checkout/status?session_id=cs_test_hung")),
+      );
       expect(status.status).toBe(503);
       expect(status.body).toMatchObject({ error: "payments_unavailable" });
       clicks = await inFlight;

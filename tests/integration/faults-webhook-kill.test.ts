@@ -43,7 +43,12 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("kill -9 mid-webhook on Postgr
     database = await createTestDatabase("postgres");
     setAppDatabase(database);
     appPort = await freePort();
-    emulator = await startEmulator({ port: 0, webhookUrl: `http://127.0.0.1:${appPort}/api/billing/webhook`, webhookSecret: SECRET, testMode: true });
+    emulator = await startEmulator({
+      port: 0,
+      webhookUrl: `http://127.0.0.1:${appPort}/api/billing/webhook`,
+      webhookSecret: SECRET,
+      testMode: true,
+    });
     Object.assign(process.env, { STRIPE_EMULATOR_URL: emulator.url, STRIPE_WEBHOOK_SECRET: SECRET, APP_URL: "http://app.test" });
     app = await startApp();
     clearPriceCache();
@@ -57,8 +62,13 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("kill -9 mid-webhook on Postgr
   });
 
   it("Stripe's retry completes the killed event exactly once", async () => {
-    const [user] = await database.db.insert(users).values({ email: `kill-${Date.now()}@example.com`, name: "Kill" }).returning();
-    const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: `kill-${Date.now()}@example.com`, name: "Kill" })
+      .returning();
+    const res = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }),
+    );
     expect(res.status).toBe(200);
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(((await res.json()) as { url: string }).url)?.[1];
     await emulator.flushDeliveries();
@@ -75,7 +85,12 @@ describe.runIf(Boolean(process.env.DATABASE_URL))("kill -9 mid-webhook on Postgr
       const [row] = await database.db
         .select()
         .from(webhookEvents)
-        .where(and(eq(webhookEvents.status, "received"), or(like(webhookEvents.type, "customer.subscription.%"), like(webhookEvents.type, "invoice.%"))))
+        .where(
+          and(
+            eq(webhookEvents.status, "received"),
+            or(like(webhookEvents.type, "customer.subscription.%"), like(webhookEvents.type, "invoice.%")),
+          ),
+        )
         .limit(1);
       midEvent = row?.id;
       if (!midEvent) await new Promise((r) => setTimeout(r, 50));

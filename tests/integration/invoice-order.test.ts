@@ -22,7 +22,14 @@ describe.each(DATABASE_KINDS)("invoice list order on %s", (kind) => {
     const created = new Date("2026-12-03T10:00:00.000Z");
     const numbers = ["ACME-9998", "ACME-10001", "ACME-9999", "ACME-10000"];
     await database.db.insert(invoices).values(
-      numbers.map((number, i) => ({ accountId: user.id, providerInvoiceId: `in_order_${i}`, number, status: "paid", currency: "usd", providerCreatedAt: created })),
+      numbers.map((number, i) => ({
+        accountId: user.id,
+        providerInvoiceId: `in_order_${i}`,
+        number,
+        status: "paid",
+        currency: "usd",
+        providerCreatedAt: created,
+      })),
     );
     const expected = ["ACME-10001", "ACME-10000", "ACME-9999", "ACME-9998"];
     expect((await listUserInvoices(user.id, { limit: 10 })).invoices.map((i) => i.number)).toEqual(expected);

@@ -21,7 +21,12 @@ describe.each(POOLED_DATABASE_KINDS)("gauges (levels) on %s", (kind) => {
   afterAll(() => env.stop());
 
   const stored = async (accountId: string, gauge: string) =>
-    (await env.db.select().from(usageLevels).where(and(eq(usageLevels.accountId, accountId), eq(usageLevels.gauge, gauge))))[0]?.level ?? null;
+    (
+      await env.db
+        .select()
+        .from(usageLevels)
+        .where(and(eq(usageLevels.accountId, accountId), eq(usageLevels.gauge, gauge)))
+    )[0]?.level ?? null;
   const refusal = async (promise: Promise<unknown>) => {
     try {
       await promise;
@@ -49,7 +54,14 @@ describe.each(POOLED_DATABASE_KINDS)("gauges (levels) on %s", (kind) => {
 
   it("sets and moves a level, refuses past the maximum and below zero, changing nothing", async () => {
     const user = await env.createUser(); // Free: 3 projects
-    expect(await adjustLevel(user, "projects", 2)).toMatchObject({ gauge: "projects", level: 2, limit: 3, remaining: 1, over: false, plan: { id: "free" } });
+    expect(await adjustLevel(user, "projects", 2)).toMatchObject({
+      gauge: "projects",
+      level: 2,
+      limit: 3,
+      remaining: 1,
+      over: false,
+      plan: { id: "free" },
+    });
     expect(await refusal(adjustLevel(user, "projects", 2))).toEqual({
       code: "level_limit_reached",
       details: { gauge: "projects", level: 2, requested: 4, limit: 3, plan: "free", upgradeUrl: "http://app.test/pricing" },
@@ -67,12 +79,23 @@ describe.each(POOLED_DATABASE_KINDS)("gauges (levels) on %s", (kind) => {
     await setLevel(user, "projects", 7);
     expect((await getLevels(user)).projects).toMatchObject({ level: 7, limit: null, over: false });
 
-    await env.db.update(subscriptions).set({ status: "canceled", updatedAt: sql`now()` }).where(eq(subscriptions.id, pro.id));
+    await env.db
+      .update(subscriptions)
+      .set({ status: "canceled", updatedAt: sql`now()` })
+      .where(eq(subscriptions.id, pro.id));
     // The cached entitlement (unlimited) is stale: the statement's guard notices, on this call already.
-    expect(await refusal(adjustLevel(user, "projects", 1))).toMatchObject({ code: "level_limit_reached", details: { level: 7, limit: 3, plan: "free" } });
+    expect(await refusal(adjustLevel(user, "projects", 1))).toMatchObject({
+      code: "level_limit_reached",
+      details: { level: 7, limit: 3, plan: "free" },
+    });
     expect((await getLevels(user)).projects).toMatchObject({ level: 7, limit: 3, remaining: 0, over: true });
     // The billing page's read shows the same level and the flag.
-    expect((await getUsageOverview(user)).levels.find((l) => l.id === "projects")).toMatchObject({ level: 7, limit: 3, over: true, state: "exceeded" });
+    expect((await getUsageOverview(user)).levels.find((l) => l.id === "projects")).toMatchObject({
+      level: 7,
+      limit: 3,
+      over: true,
+      state: "exceeded",
+    });
     expect(await setLevel(user, "projects", 7)).toMatchObject({ level: 7, over: true }); // not an increase: allowed
     expect(await adjustLevel(user, "projects", -1)).toMatchObject({ level: 6, over: true });
     expect(await setLevel(user, "projects", 2)).toMatchObject({ level: 2, over: false, remaining: 1 });
@@ -88,9 +111,15 @@ describe.each(POOLED_DATABASE_KINDS)("gauges (levels) on %s", (kind) => {
       const res = await changeRoute((await requestAs(user, "/api/billing/levels", { method: "POST", body })) as never);
       return { status: res.status, body: (await res.json()) as Json };
     };
-    expect(await post({ gauge: "storage", value: 120 })).toEqual({ status: 200, body: { gauge: "storage", level: 120, limit: 500, remaining: 380, over: false } });
+    expect(await post({ gauge: "storage", value: 120 })).toEqual({
+      status: 200,
+      body: { gauge: "storage", level: 120, limit: 500, remaining: 380, over: false },
+    });
     expect(await post({ gauge: "storage", delta: -20 })).toMatchObject({ status: 200, body: { level: 100 } });
-    expect(await post({ gauge: "storage", delta: 401 })).toMatchObject({ status: 402, body: { error: "level_limit_reached", level: 100, requested: 501, limit: 500 } });
+    expect(await post({ gauge: "storage", delta: 401 })).toMatchObject({
+      status: 402,
+      body: { error: "level_limit_reached", level: 100, requested: 501, limit: 500 },
+    });
     expect(await post({ gauge: "storage", value: 1, delta: 1 })).toMatchObject({ status: 400, body: { error: "bad_request" } });
     expect(await post({ gauge: "disk", value: 1 })).toMatchObject({ status: 400, body: { error: "bad_request" } });
     expect(await post({ gauge: "storage", value: -1 })).toMatchObject({ status: 400 });
@@ -100,7 +129,10 @@ describe.each(POOLED_DATABASE_KINDS)("gauges (levels) on %s", (kind) => {
     const list = await levelsRoute((await requestAs(user, "/api/billing/levels")) as never);
     expect(await list.json()).toEqual({
       accountId: user,
-      levels: { projects: { level: 0, limit: 3, remaining: 3, over: false }, storage: { level: 100, limit: 500, remaining: 400, over: false } },
+      levels: {
+        projects: { level: 0, limit: 3, remaining: 3, over: false },
+        storage: { level: 100, limit: 500, remaining: 400, over: false },
+      },
     });
     const entitlements = (await (await entitlementsRoute((await requestAs(user, "/api/billing/entitlements")) as never)).json()) as Json;
     expect(entitlements.levels).toEqual({ projects: { limit: 3 }, storage: { limit: 500 } });

@@ -35,7 +35,13 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     return { user, clockId: clock.id, customerId: customer.id };
   }
 
-  async function subscribe(user: User, plan: string, interval: "month" | "year", card = "4242424242424242", authentication?: "complete" | "fail") {
+  async function subscribe(
+    user: User,
+    plan: string,
+    interval: "month" | "year",
+    card = "4242424242424242",
+    authentication?: "complete" | "fail",
+  ) {
     const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan, interval } }));
     expect(res.status).toBe(200);
     const { url } = (await res.json()) as { url: string };
@@ -58,7 +64,10 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
   const userInvoices = (userId: string) =>
     env.database.db.select().from(invoices).where(eq(invoices.accountId, userId)).orderBy(invoices.providerCreatedAt);
   const outbox = (userId: string, kind: string) =>
-    env.database.db.select().from(notifications).where(and(eq(notifications.accountId, userId), eq(notifications.kind, kind)));
+    env.database.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.accountId, userId), eq(notifications.kind, kind)));
 
   it("new subscription without a trial: active and charged in full", async () => {
     const { user } = await clockedUser();
@@ -156,7 +165,11 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     await subscribe(user, "pro", "month");
     await advance(clockId, T0 + 15 * DAY); // past the trial: a paying Pro customer
     await advance(clockId, T0 + 25 * DAY);
-    const preview = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "month", preview: true });
+    const preview = await post(changeRoute, user.id, "/api/billing/subscription/change", {
+      plan: "scale",
+      interval: "month",
+      preview: true,
+    });
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({ preview: true, kind: "upgrade", currency: "usd" });
     const amount = preview.body.amountDue as number;
@@ -173,7 +186,11 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
   it("upgrading out of a trial to a plan without one ends the trial and bills the new plan now", async () => {
     const { user } = await clockedUser();
     await subscribe(user, "pro", "month");
-    const preview = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "month", preview: true });
+    const preview = await post(changeRoute, user.id, "/api/billing/subscription/change", {
+      plan: "scale",
+      interval: "month",
+      preview: true,
+    });
     expect(preview.body).toMatchObject({ kind: "upgrade", amountDue: 9_900 });
     const applied = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "month" });
     expect(applied.status).toBe(200);
@@ -220,7 +237,10 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     // Scale includes 10,000,000 tokens a month; 5,000 past that are billed at $0.00002 each: 10 cents.
     const during = { now: at(T0 + DAY) };
     expect(await consume(user.id, "tokens", 10_000_000, during)).toMatchObject({ allowed: true, remaining: 0 });
-    expect(await consume(user.id, "tokens", 5_000, { ...during, idempotencyKey: "overage-1" })).toMatchObject({ allowed: true, used: 10_005_000 });
+    expect(await consume(user.id, "tokens", 5_000, { ...during, idempotencyKey: "overage-1" })).toMatchObject({
+      allowed: true,
+      used: 10_005_000,
+    });
     expect(await reportBillableUsage()).toMatchObject({ sent: 1, units: 5_000 });
     const first = await getBillingSummary(user.id, at(T0));
     const periodEnd = Date.parse(first.currentPeriodEnd as string) / 1000;
@@ -240,7 +260,9 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     expect(down.status).toBe(200);
     const { sub } = await stripeItems(user.id);
     const schedule = sub.schedule as Stripe.SubscriptionSchedule;
-    const prices = await env.stripe.prices.list({ lookup_keys: ["pro_monthly", "tokens_overage", "scale_yearly", "tokens_overage_yearly"] });
+    const prices = await env.stripe.prices.list({
+      lookup_keys: ["pro_monthly", "tokens_overage", "scale_yearly", "tokens_overage_yearly"],
+    });
     const keyOf = (id: unknown) => prices.data.find((p) => p.id === id)?.lookup_key;
     expect(schedule.phases.map((phase) => phase.items.map((i) => keyOf(i.price)))).toEqual([
       ["scale_yearly", "tokens_overage_yearly"],
@@ -249,7 +271,11 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     const yearEnd = sub.items.data[0].current_period_end;
     await advance(clockId, yearEnd + 2 * 3600);
     expect((await stripeItems(user.id)).keys).toEqual(["pro_monthly:licensed", "tokens_overage:metered"]);
-    expect(await getBillingSummary(user.id, at(yearEnd + 2 * 3600))).toMatchObject({ plan: { id: "pro" }, interval: "month", status: "active" });
+    expect(await getBillingSummary(user.id, at(yearEnd + 2 * 3600))).toMatchObject({
+      plan: { id: "pro" },
+      interval: "month",
+      status: "active",
+    });
   });
 
   it("downgrade: scheduled for the period end, plan kept until then", async () => {
@@ -279,7 +305,12 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     expect(declined.body).toMatchObject({ error: "card_error", decline_code: "generic_decline" });
     expect(declined.body.message).toMatch(/declined/);
     await env.flush();
-    expect(await getBillingSummary(user.id, at(T0))).toMatchObject({ plan: { id: "pro" }, status: "trialing", interval: "month", gracePeriodEndsAt: null });
+    expect(await getBillingSummary(user.id, at(T0))).toMatchObject({
+      plan: { id: "pro" },
+      status: "trialing",
+      interval: "month",
+      gracePeriodEndsAt: null,
+    });
     const [sub] = (await env.stripe.subscriptions.list({ customer: customerId })).data;
     expect(sub).toMatchObject({ status: "trialing", pending_update: null });
     expect(sub.items.data[0].price.lookup_key).toBe("pro_monthly");
@@ -290,7 +321,10 @@ describe.each(POOLED_DATABASE_KINDS)("subscription lifecycles on test clocks (%s
     const { user } = await clockedUser();
     await subscribe(user, "pro", "year", "4000000000000341");
     const scheduled = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "pro", interval: "month" });
-    expect(scheduled.body).toMatchObject({ kind: "downgrade", subscription: { pendingChange: { plan: { id: "pro" }, interval: "month" } } });
+    expect(scheduled.body).toMatchObject({
+      kind: "downgrade",
+      subscription: { pendingChange: { plan: { id: "pro" }, interval: "month" } },
+    });
     const declined = await post(changeRoute, user.id, "/api/billing/subscription/change", { plan: "scale", interval: "year" });
     expect(declined.status).toBe(402);
     await env.flush();

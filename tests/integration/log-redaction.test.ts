@@ -38,7 +38,9 @@ describe.each(DATABASE_KINDS)("no query parameters in logs on %s", (kind) => {
     const email = `leak-check-${Date.now()}@example.com`;
     let status = 0;
     const output = await captureLogs(async () => {
-      const res = await signUpRoute(await requestAs(null, "/api/account", { method: "POST", body: { email, password: "correct horse 9", name: "Refuse Me" } }));
+      const res = await signUpRoute(
+        await requestAs(null, "/api/account", { method: "POST", body: { email, password: "correct horse 9", name: "Refuse Me" } }),
+      );
       status = res.status;
     });
     expect(status).toBe(500);
@@ -59,8 +61,13 @@ describe.each(DATABASE_KINDS)("no query parameters in logs on %s", (kind) => {
   it("errors printed to the console (Next.js prints what a page throws) are redacted the same way", async () => {
     const email = `console-check-${Date.now()}@example.com`;
     const failure = await database.db
-      .execute(sql`insert into users (email, name, password_hash) values (${email}, ${"Refuse Me"}, ${"sha256+$2b$12$abcdefghijklmnopqrstuv"})`)
-      .then(() => null, (error: unknown) => error);
+      .execute(
+        sql`insert into users (email, name, password_hash) values (${email}, ${"Refuse Me"}, ${"sha256+$2b$12$abcdefghijklmnopqrstuv"})`,
+      )
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(failure).toBeInstanceOf(Error);
     const printed: unknown[][] = [];
     const original = console.error;
@@ -74,7 +81,10 @@ describe.each(DATABASE_KINDS)("no query parameters in logs on %s", (kind) => {
       (globalThis as { __consoleRedacted?: boolean }).__consoleRedacted = undefined;
     }
     const { inspect } = await import("node:util");
-    const text = printed.flat().map((arg) => inspect(arg, { depth: 10 })).join("\n");
+    const text = printed
+      .flat()
+      .map((arg) => inspect(arg, { depth: 10 }))
+      .join("\n");
     expect(text).toContain("23514");
     expect(text).not.toContain(email);
     expect(text).not.toContain("abcdefghijklmnopqrstuv");

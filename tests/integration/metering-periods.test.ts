@@ -30,15 +30,25 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
   afterAll(() => env.stop());
 
   /** A customer on `plan` through Checkout, on a test clock frozen at T0 (or on real time with `clock: false`). */
-  async function subscribedUser(plan: string, interval: "month" | "year" = "month", options: { clock?: boolean } = {}): Promise<{ user: User; clockId: string }> {
+  async function subscribedUser(
+    plan: string,
+    interval: "month" | "year" = "month",
+    options: { clock?: boolean } = {},
+  ): Promise<{ user: User; clockId: string }> {
     const user = await env.createUser();
     const clock = options.clock === false ? null : await env.stripe.testHelpers.testClocks.create({ frozen_time: T0 });
-    const customer = await env.stripe.customers.create({ email: user.email, ...(clock ? { test_clock: clock.id } : {}), metadata: { userId: user.id } });
+    const customer = await env.stripe.customers.create({
+      email: user.email,
+      ...(clock ? { test_clock: clock.id } : {}),
+      metadata: { userId: user.id },
+    });
     await env.database.db.insert(billingCustomers).values({ accountId: user.id, providerCustomerId: customer.id, email: user.email });
     const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan, interval } }));
     const { url } = (await res.json()) as { url: string };
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(
+      200,
+    );
     await env.flush();
     return { user, clockId: clock?.id ?? "" };
   }
@@ -62,7 +72,10 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
     expect(after).toMatchObject({ allowed: true, used: 1_001, resetsAt: renewed.currentPeriodEnd });
     expect(renewed.currentPeriodEnd?.slice(0, 7)).toBe("2027-03");
     // The old period's usage is untouched (history), the quota shows the new one.
-    expect((await getQuota(user.id, at(periodEnd + 3600))).meters.jobs).toMatchObject({ used: 1_001, periodStart: renewed.currentPeriodStart });
+    expect((await getQuota(user.id, at(periodEnd + 3600))).meters.jobs).toMatchObject({
+      used: 1_001,
+      periodStart: renewed.currentPeriodStart,
+    });
   });
 
   it("a period end the renewal webhook has not reached yet rolls forward instead of carrying usage over", async () => {
@@ -84,13 +97,24 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
 
     // January 31 → the first window ends on February 28 (2027 is not a leap year), not a year later.
     const jan = await getQuota(user.id, at(T0 + DAY));
-    expect(jan.meters.api_calls).toMatchObject({ limit: 1_000_000, periodStart: at(T0).toISOString(), resetsAt: "2027-02-28T10:00:00.000Z" });
-    expect(await consume(user.id, "api_calls", 1_000_000, { now: at(T0 + DAY) })).toMatchObject({ allowed: true, resetsAt: "2027-02-28T10:00:00.000Z" });
+    expect(jan.meters.api_calls).toMatchObject({
+      limit: 1_000_000,
+      periodStart: at(T0).toISOString(),
+      resetsAt: "2027-02-28T10:00:00.000Z",
+    });
+    expect(await consume(user.id, "api_calls", 1_000_000, { now: at(T0 + DAY) })).toMatchObject({
+      allowed: true,
+      resetsAt: "2027-02-28T10:00:00.000Z",
+    });
     expect(await consume(user.id, "api_calls", 1, { now: at(T0 + 2 * DAY) })).toMatchObject({ allowed: false, used: 1_000_000 });
 
     // The next window starts from zero: the full monthly allowance again, until March 31.
     const feb = at(Date.UTC(2027, 1, 28, 11) / 1000);
-    expect(await consume(user.id, "api_calls", 1_000_000, { now: feb })).toMatchObject({ allowed: true, used: 1_000_000, resetsAt: "2027-03-31T10:00:00.000Z" });
+    expect(await consume(user.id, "api_calls", 1_000_000, { now: feb })).toMatchObject({
+      allowed: true,
+      used: 1_000_000,
+      resetsAt: "2027-03-31T10:00:00.000Z",
+    });
 
     // Reservations and batches count in the same window as consume; April has 30 days.
     const apr = at(Date.UTC(2027, 3, 2) / 1000);
@@ -98,17 +122,32 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
     expect(held).toMatchObject({ allowed: true, remaining: 10_000_000 - 1_000, resetsAt: "2027-04-30T10:00:00.000Z" });
     const [batched] = await consumeBatch(user.id, [{ meter: "tokens", quantity: 500, idempotencyKey: "apr-batch" }], { now: apr });
     expect(batched).toMatchObject({ allowed: true, used: 500, resetsAt: "2027-04-30T10:00:00.000Z" });
-    expect(await consume(user.id, "tokens", 10_000_000 - 1_500, { now: apr })).toMatchObject({ allowed: true, used: 10_000_000 - 1_000, remaining: 0 });
-    expect((await getQuota(user.id, apr)).meters.tokens).toMatchObject({ used: 10_000_000 - 1_000, periodStart: "2027-03-31T10:00:00.000Z" });
+    expect(await consume(user.id, "tokens", 10_000_000 - 1_500, { now: apr })).toMatchObject({
+      allowed: true,
+      used: 10_000_000 - 1_000,
+      remaining: 0,
+    });
+    expect((await getQuota(user.id, apr)).meters.tokens).toMatchObject({
+      used: 10_000_000 - 1_000,
+      periodStart: "2027-03-31T10:00:00.000Z",
+    });
 
     // The billing page's meters read the same window.
     const overview = await getUsageOverview(user.id, apr);
-    expect(overview.meters.find((m) => m.id === "api_calls")).toMatchObject({ used: 0, limit: 1_000_000, resetsAt: "2027-04-30T10:00:00.000Z" });
+    expect(overview.meters.find((m) => m.id === "api_calls")).toMatchObject({
+      used: 0,
+      limit: 1_000_000,
+      resetsAt: "2027-04-30T10:00:00.000Z",
+    });
 
     // Past the yearly period end with no renewal webhook yet: the period rolls forward and the
     // leap-year February window ends on the 29th.
     const nextFeb = at(Date.UTC(2028, 1, 10) / 1000);
-    expect((await getQuota(user.id, nextFeb)).meters.api_calls).toMatchObject({ used: 0, periodStart: "2028-01-31T10:00:00.000Z", resetsAt: "2028-02-29T10:00:00.000Z" });
+    expect((await getQuota(user.id, nextFeb)).meters.api_calls).toMatchObject({
+      used: 0,
+      periodStart: "2028-01-31T10:00:00.000Z",
+      resetsAt: "2028-02-29T10:00:00.000Z",
+    });
   });
 
   it("GET /api/billing/quota and the 402 body on a yearly plan reset within a month, on the billing cycle anchor", async () => {
@@ -127,7 +166,9 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
     }
 
     const post = async (quantity: number, idempotencyKey: string) => {
-      const res = await usageRoute((await requestAs(user.id, "/api/billing/usage", { method: "POST", body: { meter: "jobs", quantity, idempotencyKey } })) as never);
+      const res = await usageRoute(
+        (await requestAs(user.id, "/api/billing/usage", { method: "POST", body: { meter: "jobs", quantity, idempotencyKey } })) as never,
+      );
       return { status: res.status, body: (await res.json()) as { resetsAt: string; limit: number } };
     };
     expect(await post(10_000, "all-of-them")).toMatchObject({ status: 200, body: { limit: 10_000 } });
@@ -145,7 +186,12 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
     const changeAt = T0 + 10 * DAY;
     await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: changeAt });
     await env.flush();
-    const changed = await changeRoute((await requestAs(user.id, "/api/billing/subscription/change", { method: "POST", body: { plan: "scale", interval: "year" } })) as never);
+    const changed = await changeRoute(
+      (await requestAs(user.id, "/api/billing/subscription/change", {
+        method: "POST",
+        body: { plan: "scale", interval: "year" },
+      })) as never,
+    );
     expect(changed.status).toBe(200);
     await env.flush();
     const now = at(changeAt + 3600);
@@ -156,6 +202,8 @@ describe.each(DATABASE_KINDS)("usage periods follow the subscription on test clo
     const admin = await getAdminCustomer(env.database.db, user.id, now);
     expect(admin.usage.find((u) => u.meter === "api_calls")?.used).toBe(quota.meters.api_calls.used);
     const list = await listCustomers(env.database.db, customerListQuery.parse({ search: user.email }), now);
-    expect(list.customers).toEqual([expect.objectContaining({ id: user.id, mainMeter: "api_calls", mainMeterUsed: quota.meters.api_calls.used })]);
+    expect(list.customers).toEqual([
+      expect.objectContaining({ id: user.id, mainMeter: "api_calls", mainMeterUsed: quota.meters.api_calls.used }),
+    ]);
   });
 });

@@ -34,7 +34,8 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
   async function proAccount(periodLimit?: number): Promise<string> {
     const account = await env.createUser();
     await env.subscribe(account, { planId: "pro", ...PERIOD });
-    if (periodLimit !== undefined) await env.db.insert(customerLimitOverrides).values({ accountId: account, meter: "api_calls", limit: periodLimit });
+    if (periodLimit !== undefined)
+      await env.db.insert(customerLimitOverrides).values({ accountId: account, meter: "api_calls", limit: periodLimit });
     forgetEntitlement(account);
     return account;
   }
@@ -42,8 +43,12 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
   it("hour and day windows with a period limit, across midnight UTC, under 200 parallel callers: no window ever exceeded", async () => {
     const account = await proAccount(12_005);
     // 200 callers at once (120 on PGlite) in the last minute of March 10, then as many in the first of March 11: each hour admits exactly 2,000.
-    const late = await Promise.all(Array.from({ length: CALLERS }, () => consume(account, "api_calls", 25, { now: at("2027-03-10T23:59:30Z") })));
-    const early = await Promise.all(Array.from({ length: CALLERS }, () => consume(account, "api_calls", 25, { now: at("2027-03-11T00:00:30Z") })));
+    const late = await Promise.all(
+      Array.from({ length: CALLERS }, () => consume(account, "api_calls", 25, { now: at("2027-03-10T23:59:30Z") })),
+    );
+    const early = await Promise.all(
+      Array.from({ length: CALLERS }, () => consume(account, "api_calls", 25, { now: at("2027-03-11T00:00:30Z") })),
+    );
     const results = [...late, ...early];
     expect(late.filter((r) => r.allowed)).toHaveLength(80);
     expect(early.filter((r) => r.allowed)).toHaveLength(80);
@@ -64,7 +69,11 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
 
     // Four more hours of March 11 (batches, which count in the windows too) fill its day (10,000); the fifth is refused by the day, until midnight.
     for (const hour of ["01", "02", "03", "04"]) {
-      const events = Array.from({ length: 25 }, (_, i) => ({ meter: "api_calls" as const, quantity: 100, idempotencyKey: `h${hour}-${i}` }));
+      const events = Array.from({ length: 25 }, (_, i) => ({
+        meter: "api_calls" as const,
+        quantity: 100,
+        idempotencyKey: `h${hour}-${i}`,
+      }));
       const round = await consumeBatch(account, events, { now: at(`2027-03-11T${hour}:30:00Z`) });
       expect(round.filter((r) => r.allowed)).toHaveLength(20);
       // In the last round every window is full: the answer names the period, the one that resets last.
@@ -72,7 +81,12 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
     }
     const dayFull = await consume(account, "api_calls", 1, { now: at("2027-03-11T05:30:00Z") });
     expect(dayFull).toMatchObject({ allowed: false, refusedBy: "day" });
-    expect(quotaExceeded(dayFull).details).toMatchObject({ window: "day", used: 10_000, limit: 10_000, resetsAt: "2027-03-12T00:00:00.000Z" });
+    expect(quotaExceeded(dayFull).details).toMatchObject({
+      window: "day",
+      used: 10_000,
+      limit: 10_000,
+      resetsAt: "2027-03-12T00:00:00.000Z",
+    });
     const quota = await getQuota(account, at("2027-03-11T05:30:00Z"));
     expect(quota.meters.api_calls).toMatchObject({ used: 12_000, limit: 12_005, remaining: 5, resetsAt: "2027-04-01T09:15:00.000Z" });
     expect(quota.meters.api_calls.windows.map((w) => [w.window, w.used, w.resetsAt])).toEqual([
@@ -81,8 +95,15 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
       ["hour", 0, "2027-03-11T06:00:00.000Z"],
     ]);
     // A new day: the period limit is what is left (5 units), and it refuses as the period.
-    expect(await consume(account, "api_calls", 6, { now: at("2027-03-12T00:10:00Z") })).toMatchObject({ allowed: false, refusedBy: "period" });
-    expect(await consume(account, "api_calls", 5, { now: at("2027-03-12T00:10:00Z") })).toMatchObject({ allowed: true, used: 12_005, remaining: 0 });
+    expect(await consume(account, "api_calls", 6, { now: at("2027-03-12T00:10:00Z") })).toMatchObject({
+      allowed: false,
+      refusedBy: "period",
+    });
+    expect(await consume(account, "api_calls", 5, { now: at("2027-03-12T00:10:00Z") })).toMatchObject({
+      allowed: true,
+      used: 12_005,
+      remaining: 0,
+    });
     const [row] = await env.counterRows(account, "api_calls");
     expect({ used: row.used, day: row.dayUsed, hour: row.hourUsed }).toEqual({ used: 12_005, day: 5, hour: 5 });
 
@@ -101,7 +122,10 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
       { window: "hour", limit: 2_000, resetsAt: "2027-03-10T13:00:00.000Z" },
     ]);
     // Usage alerts fire per window: the hour's 80 % and 100 % are their own, once each.
-    const alerts = await env.db.select().from(usageAlerts).where(and(eq(usageAlerts.accountId, other), like(usageAlerts.meter, "api_calls%")));
+    const alerts = await env.db
+      .select()
+      .from(usageAlerts)
+      .where(and(eq(usageAlerts.accountId, other), like(usageAlerts.meter, "api_calls%")));
     expect(alerts.map((a) => [a.meter, a.threshold]).sort()).toEqual([
       ["api_calls:hour", 100],
       ["api_calls:hour", 80],
@@ -111,9 +135,14 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
   /** Pro on Stripe bills tokens past 2,000,000 at 0.002 cents each: 500 tokens cost one cent. */
   async function billedAccount(capCents: number): Promise<{ account: string; owner: string }> {
     const account = await proAccount(); // a person's own account: they own it
-    const res = await spendCapPost(await requestAs(account, "/api/billing/spend-cap", { method: "POST", body: { accountId: account, capCents } }));
+    const res = await spendCapPost(
+      await requestAs(account, "/api/billing/spend-cap", { method: "POST", body: { accountId: account, capCents } }),
+    );
     expect(res.status, await res.clone().text()).toBe(200);
-    expect(await consume(account, "tokens", 2_000_000, { now: at("2027-03-10T12:00:00Z") })).toMatchObject({ allowed: true, used: 2_000_000 });
+    expect(await consume(account, "tokens", 2_000_000, { now: at("2027-03-10T12:00:00Z") })).toMatchObject({
+      allowed: true,
+      used: 2_000_000,
+    });
     return { account, owner: account };
   }
 
@@ -125,26 +154,51 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
       Array.from({ length: 8 }, (_, i) => ({ meter: "tokens" as const, quantity: 1_000, idempotencyKey: `t${i}` })),
       { now },
     );
-    expect(batch.map((r) => r.error ?? "ok")).toEqual(["ok", "ok", "ok", "ok", "ok", "spend_cap_reached", "spend_cap_reached", "spend_cap_reached"]);
+    expect(batch.map((r) => r.error ?? "ok")).toEqual([
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+      "ok",
+      "spend_cap_reached",
+      "spend_cap_reached",
+      "spend_cap_reached",
+    ]);
     const refused = await consume(account, "tokens", 1, { now });
     expect(refused).toMatchObject({ allowed: false, refusedBy: "spend_cap", used: 2_005_000 });
     const error = quotaExceeded(refused);
     expect(error.code).toBe("spend_cap_reached");
     expect(error.details).toEqual({ meter: "tokens", cap: 10, spent: 10, currency: "usd", resetsAt: "2027-04-01T09:15:00.000Z" });
     // Over HTTP: 402 spend_cap_reached with its own body.
-    const http = await usageRoute(await requestAs(owner, "/api/billing/usage", { method: "POST", body: { meter: "tokens", quantity: 1, idempotencyKey: "over-cap" } }));
+    const http = await usageRoute(
+      await requestAs(owner, "/api/billing/usage", { method: "POST", body: { meter: "tokens", quantity: 1, idempotencyKey: "over-cap" } }),
+    );
     expect(http.status).toBe(402);
-    expect(await http.json()).toMatchObject({ error: "spend_cap_reached", cap: 10, spent: 10, currency: "usd", resetsAt: "2027-04-01T09:15:00.000Z" });
-    expect(((await (await spendCapGet(await requestAs(owner, `/api/billing/spend-cap?accountId=${account}`))).json()) as Record<string, unknown>)).toMatchObject({
+    expect(await http.json()).toMatchObject({
+      error: "spend_cap_reached",
+      cap: 10,
+      spent: 10,
+      currency: "usd",
+      resetsAt: "2027-04-01T09:15:00.000Z",
+    });
+    expect(
+      (await (await spendCapGet(await requestAs(owner, `/api/billing/spend-cap?accountId=${account}`))).json()) as Record<string, unknown>,
+    ).toMatchObject({
       capCents: 10,
       spentCents: 10,
     });
 
-    const [admin] = await env.db.insert(users).values({ email: `admin-${account}@example.com`, role: "admin", emailVerifiedAt: new Date() }).returning();
+    const [admin] = await env.db
+      .insert(users)
+      .values({ email: `admin-${account}@example.com`, role: "admin", emailVerifiedAt: new Date() })
+      .returning();
     const set = async (capCents: unknown) =>
-      (adminSpendCapRoute as Handler)(await requestAs(admin.id, `/api/billing/admin/users/${account}/spend-cap`, { method: "POST", body: { capCents } }), {
-        params: Promise.resolve({ id: account }),
-      });
+      (adminSpendCapRoute as Handler)(
+        await requestAs(admin.id, `/api/billing/admin/users/${account}/spend-cap`, { method: "POST", body: { capCents } }),
+        {
+          params: Promise.resolve({ id: account }),
+        },
+      );
     expect((await set(-5)).status).toBe(400);
     expect((await set(12)).status).toBe(200);
     expect(await consume(account, "tokens", 1_000, { now })).toMatchObject({ allowed: true, spendCap: { cap: 12, spent: 12 } });
@@ -163,10 +217,16 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
     expect(results.filter((r) => !r.allowed).every((r) => r.refusedBy === "spend_cap")).toBe(true);
     const [row] = await env.counterRows(account, "tokens");
     expect(row.used).toBe(2_000_000 + 49_800);
-    const alerts = await env.db.select().from(usageAlerts).where(and(eq(usageAlerts.accountId, account), eq(usageAlerts.meter, "tokens:spend_cap")));
+    const alerts = await env.db
+      .select()
+      .from(usageAlerts)
+      .where(and(eq(usageAlerts.accountId, account), eq(usageAlerts.meter, "tokens:spend_cap")));
     expect(alerts.map((a) => [a.threshold, a.limit])).toEqual(expect.arrayContaining([[80, 100]]));
     expect(alerts.filter((a) => a.threshold === 80)).toHaveLength(1);
-    const mail = await env.db.select().from(notifications).where(and(eq(notifications.accountId, account), like(notifications.subject, "%spend cap%")));
+    const mail = await env.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.accountId, account), like(notifications.subject, "%spend cap%")));
     expect(mail.filter((m) => m.subject === "AI tokens: 80% of your spend cap is used")).toHaveLength(1);
   });
 });

@@ -38,14 +38,26 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     expect(counter.used).toBe(1_000);
     expect(await env.events(user, "api_calls")).toHaveLength(50);
     // Every allowed answer saw a distinct counter value: 20, 40, …, 1000.
-    expect(results.filter((r) => r.allowed).map((r) => r.used).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => (i + 1) * 20));
+    expect(
+      results
+        .filter((r) => r.allowed)
+        .map((r) => r.used)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 50 }, (_, i) => (i + 1) * 20));
   });
 
   it("a limit that is exactly reached is allowed; one more unit is refused and nothing is recorded", async () => {
     const user = await env.createUser();
     expect(await consume(user, "jobs", 5, { now: NOW })).toMatchObject({ allowed: true, used: 5, limit: 5, remaining: 0 });
     const refused = await consume(user, "jobs", 1, { idempotencyKey: "over", now: NOW });
-    expect(refused).toMatchObject({ allowed: false, used: 5, limit: 5, remaining: 0, resetsAt: "2027-04-01T00:00:00.000Z", plan: { id: "free" } });
+    expect(refused).toMatchObject({
+      allowed: false,
+      used: 5,
+      limit: 5,
+      remaining: 0,
+      resetsAt: "2027-04-01T00:00:00.000Z",
+      plan: { id: "free" },
+    });
     expect(await env.events(user, "jobs")).toHaveLength(1);
   });
 
@@ -119,7 +131,11 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     const done = await finalize(user, r1.reservationId!, 12_345, { now: later(30) });
     expect(done).toMatchObject({ allowed: true, used: 12_345, charged: 12_345, remaining: 50_000 - 12_345 });
     // Finalizing twice answers the first settlement and charges nothing more.
-    expect(await finalize(user, r1.reservationId!, 12_345, { now: later(31) })).toMatchObject({ duplicate: true, charged: 12_345, used: 12_345 });
+    expect(await finalize(user, r1.reservationId!, 12_345, { now: later(31) })).toMatchObject({
+      duplicate: true,
+      charged: 12_345,
+      used: 12_345,
+    });
 
     const r2 = await reserve(user, "tokens", 10_000, { now: NOW });
     expect(await release(user, r2.reservationId!, { now: NOW })).toEqual({ released: 10_000 });
@@ -148,7 +164,11 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     const lastSecond = new Date("2027-03-31T23:59:59Z");
     expect(await consume(user, "jobs", 5, { now: lastSecond })).toMatchObject({ allowed: true, resetsAt: "2027-04-01T00:00:00.000Z" });
     expect((await consume(user, "jobs", 1, { now: lastSecond })).allowed).toBe(false);
-    expect(await consume(user, "jobs", 1, { now: new Date("2027-04-01T00:00:00Z") })).toMatchObject({ allowed: true, used: 1, resetsAt: "2027-05-01T00:00:00.000Z" });
+    expect(await consume(user, "jobs", 1, { now: new Date("2027-04-01T00:00:00Z") })).toMatchObject({
+      allowed: true,
+      used: 1,
+      resetsAt: "2027-05-01T00:00:00.000Z",
+    });
   });
 
   it("a plan change mid-period applies the new limit to the usage so far; a past-due plan keeps it through the grace period", async () => {
@@ -163,7 +183,10 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     await env.db.update(subscriptions).set({ planId: "scale" }).where(eq(subscriptions.id, sub.id));
     expect(await consume(user, "jobs", 100, { now: NOW })).toMatchObject({ allowed: true, used: 500, limit: 10_000 });
     // Past due since yesterday: still Scale for 3 days, then Free (and its calendar month).
-    await env.db.update(subscriptions).set({ status: "past_due", pastDueSince: later(-86_400) }).where(eq(subscriptions.id, sub.id));
+    await env.db
+      .update(subscriptions)
+      .set({ status: "past_due", pastDueSince: later(-86_400) })
+      .where(eq(subscriptions.id, sub.id));
     expect(await consume(user, "jobs", 1, { now: NOW })).toMatchObject({ allowed: true, limit: 10_000, plan: { id: "scale" } });
     expect(await consume(user, "jobs", 1, { now: later(3 * 86_400) })).toMatchObject({ limit: 5, plan: { id: "free" } });
   });
@@ -173,7 +196,11 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5 });
     expect(await consume(user, "jobs", 1)).toMatchObject({ allowed: true, limit: 5, used: 2 });
     const day = 86_400_000;
-    const sub = await env.subscribe(user, { planId: "scale", currentPeriodStart: new Date(Date.now() - day), currentPeriodEnd: new Date(Date.now() + 20 * day) });
+    const sub = await env.subscribe(user, {
+      planId: "scale",
+      currentPeriodStart: new Date(Date.now() - day),
+      currentPeriodEnd: new Date(Date.now() + 20 * day),
+    });
     expect(await consume(user, "jobs", 10)).toMatchObject({ allowed: true, limit: 10_000, used: 10, plan: { id: "scale" } });
     await env.db.update(subscriptions).set({ planId: "pro" }).where(eq(subscriptions.id, sub.id));
     expect(await consume(user, "jobs", 491)).toMatchObject({ allowed: false, limit: 500, used: 10 });
@@ -198,7 +225,9 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     // An override on another meter counts too: the entitlement is rebuilt, jobs back to its plan limit once removed.
     await env.db.insert(customerLimitOverrides).values({ accountId: user, meter: "api_calls", limit: null });
     expect(await consume(user, "api_calls", 1)).toMatchObject({ allowed: true, limit: null });
-    await env.db.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.accountId, user), eq(customerLimitOverrides.meter, "jobs")));
+    await env.db
+      .delete(customerLimitOverrides)
+      .where(and(eq(customerLimitOverrides.accountId, user), eq(customerLimitOverrides.meter, "jobs")));
     expect(await consume(user, "jobs", 2)).toMatchObject({ allowed: true, limit: 5, used: 5 });
     expect(entitlementCacheStats().stale - stale).toBe(4);
   });
@@ -207,10 +236,15 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
     const user = await env.createUser();
     const day = 86_400_000;
     // Written by the database's now() (microseconds), like every Stripe sync writes it.
-    await env.subscribe(user, { planId: "pro", currentPeriodStart: new Date(Date.now() - day), currentPeriodEnd: new Date(Date.now() + 20 * day) });
+    await env.subscribe(user, {
+      planId: "pro",
+      currentPeriodStart: new Date(Date.now() - day),
+      currentPeriodEnd: new Date(Date.now() + 20 * day),
+    });
     await consume(user, "api_calls", 1);
     const before = entitlementCacheStats();
-    for (let i = 0; i < 5; i += 1) expect(await consume(user, "api_calls", 1)).toMatchObject({ allowed: true, used: i + 2, plan: { id: "pro" } });
+    for (let i = 0; i < 5; i += 1)
+      expect(await consume(user, "api_calls", 1)).toMatchObject({ allowed: true, used: i + 2, plan: { id: "pro" } });
     const after = entitlementCacheStats();
     expect(after.hits - before.hits).toBe(5);
     expect(after.loads - before.loads).toBe(0);
@@ -227,22 +261,39 @@ describe.each(POOLED_DATABASE_KINDS)("metering domain on %s", (kind) => {
       select ${user}::uuid, 'api_calls', 1, 'old-' || i, now(), now() + interval '1 month' from generate_series(1, 20000) as i`);
     const keys = Array.from({ length: 1_000 }, (_, i) => `new-${i}`);
     const result = await env.db.execute(sql`explain (format json) ${priorEventsSql(user, keys)}`);
-    const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>;
-    const scans = planNodes(rows[0]["QUERY PLAN"][0].Plan).filter((n) => ["usage_events", "usage_event_keys"].includes(n["Relation Name"] as string));
+    const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<{
+      "QUERY PLAN": Array<{ Plan: PlanNode }>;
+    }>;
+    const scans = planNodes(rows[0]["QUERY PLAN"][0].Plan).filter((n) =>
+      ["usage_events", "usage_event_keys"].includes(n["Relation Name"] as string),
+    );
     // Every key is one probe on both columns, never a scan of the user's events filtered by key.
     expect(scans).toHaveLength(1);
     expect(scans[0]["Relation Name"]).toBe("usage_event_keys");
     expect(scans[0]["Index Name"]).toBe("usage_event_keys_pkey");
     expect(scans[0]["Index Cond"]).toMatch(/account_id = .*idempotency_key = k\.key/);
-    const results = await consumeBatch(user, [...keys.slice(0, 3), "old-7"].map((k) => ({ meter: "api_calls", quantity: 1, idempotencyKey: k })), { now: NOW });
+    const results = await consumeBatch(
+      user,
+      [...keys.slice(0, 3), "old-7"].map((k) => ({ meter: "api_calls", quantity: 1, idempotencyKey: k })),
+      { now: NOW },
+    );
     expect(results.map((r) => Boolean(r.duplicate))).toEqual([false, false, false, true]);
   });
 
   it("bill meters allow past the included amount on a subscription and mark the excess billable", async () => {
     const user = await env.createUser();
-    await env.subscribe(user, { planId: "pro", currentPeriodStart: new Date("2027-03-01T00:00:00Z"), currentPeriodEnd: new Date("2027-04-01T00:00:00Z") });
+    await env.subscribe(user, {
+      planId: "pro",
+      currentPeriodStart: new Date("2027-03-01T00:00:00Z"),
+      currentPeriodEnd: new Date("2027-04-01T00:00:00Z"),
+    });
     await consume(user, "tokens", 1_999_000, { now: NOW });
-    expect(await consume(user, "tokens", 3_000, { now: NOW })).toMatchObject({ allowed: true, used: 2_002_000, limit: 2_000_000, remaining: 0 });
+    expect(await consume(user, "tokens", 3_000, { now: NOW })).toMatchObject({
+      allowed: true,
+      used: 2_002_000,
+      limit: 2_000_000,
+      remaining: 0,
+    });
     const billable = (await env.events(user, "tokens")).map((e) => e.billableQuantity).sort((a, b) => a - b);
     expect(billable).toEqual([0, 2_000]);
     expect((await getQuota(user, NOW)).meters.tokens).toMatchObject({ used: 2_002_000, overage: "bill" });
@@ -266,7 +317,9 @@ describe("when the database cannot be reached", () => {
     const unreachable = await openDatabase({ url: "postgres://postgres@127.0.0.1:9/none", max: 1 });
     setAppDatabase(unreachable);
     try {
-      await expect(consume("00000000-0000-4000-8000-000000000000", "api_calls", 1)).rejects.toSatisfy((e) => isAppError(e, "database_unavailable"));
+      await expect(consume("00000000-0000-4000-8000-000000000000", "api_calls", 1)).rejects.toSatisfy((e) =>
+        isAppError(e, "database_unavailable"),
+      );
       await expect(check("00000000-0000-4000-8000-000000000000", "jobs")).rejects.toSatisfy((e) => isAppError(e, "database_unavailable"));
     } finally {
       await unreachable.close();

@@ -149,27 +149,36 @@ describe.each(POOLED_DATABASE_KINDS)("migrations on %s", (kind) => {
   });
 
   // Several instances exist only on a server (PGlite is one process's own database).
-  if (kind !== "pglite") it("instances starting at the same moment migrate once, and leave no lock behind", async () => {
-    database = await createEmptyDatabase(kind);
-    const url = database.url as string;
-    // Three more app instances on the same database (through the pooler for "pgbouncer").
-    const pooled = kind === "pgbouncer";
-    const options = { url, max: 2, prepare: !pooled, timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: !pooled } };
-    const instances = await Promise.all([1, 2, 3].map(() => openDatabase(options)));
-    try {
-      await Promise.all(instances.map((instance) => instance.migrate()));
-      const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
-      expect(await appliedCount(database.db)).toBe(migrationFiles.length);
-      expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
-      // A session-level lock taken through a transaction pooler stays held by a pooled server
-      // connection forever: the next instance to start would wait on it for ever.
-      const locks = await selectRows(database.db, sql`select pid, granted from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`);
-      expect(locks).toEqual([]);
-      const late = await openDatabase(options);
-      await late.migrate();
-      await late.close();
-    } finally {
-      await Promise.all(instances.map((instance) => instance.close()));
-    }
-  });
+  if (kind !== "pglite")
+    it("instances starting at the same moment migrate once, and leave no lock behind", async () => {
+      database = await createEmptyDatabase(kind);
+      const url = database.url as string;
+      // Three more app instances on the same database (through the pooler for "pgbouncer").
+      const pooled = kind === "pgbouncer";
+      const options = {
+        url,
+        max: 2,
+        prepare: !pooled,
+        timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: !pooled },
+      };
+      const instances = await Promise.all([1, 2, 3].map(() => openDatabase(options)));
+      try {
+        await Promise.all(instances.map((instance) => instance.migrate()));
+        const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
+        expect(await appliedCount(database.db)).toBe(migrationFiles.length);
+        expect(await tables(database.db)).toEqual(EXPECTED_TABLES);
+        // A session-level lock taken through a transaction pooler stays held by a pooled server
+        // connection forever: the next instance to start would wait on it for ever.
+        const locks = await selectRows(
+          database.db,
+          sql`select pid, granted from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
+        );
+        expect(locks).toEqual([]);
+        const late = await openDatabase(options);
+        await late.migrate();
+        await late.close();
+      } finally {
+        await Promise.all(instances.map((instance) => instance.close()));
+      }
+    });
 });

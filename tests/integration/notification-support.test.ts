@@ -17,8 +17,17 @@ describe.each(DATABASE_KINDS)("billing emails name the support contact (%s)", (k
   });
 
   async function queued(sourceEventId: string) {
-    const [user] = await database.db.insert(users).values({ email: `${sourceEventId}@example.com` }).returning();
-    await queueNotification(database.db, { accountId: user.id, kind: "payment_failed", sourceEventId, subject: "Your payment failed", body: "We could not charge your card." });
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: `${sourceEventId}@example.com` })
+      .returning();
+    await queueNotification(database.db, {
+      accountId: user.id,
+      kind: "payment_failed",
+      sourceEventId,
+      subject: "Your payment failed",
+      body: "We could not charge your card.",
+    });
     const [row] = await database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
     return row;
   }

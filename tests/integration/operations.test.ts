@@ -57,7 +57,13 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       expect((await call({ userId: user.id, plan: "gold", status: "active", provider: "paddle", externalId: "x" })).status).toBe(400);
       expect((await call({ userId: user.id, plan: "pro", status: "active", provider: "stripe", externalId: "x" })).status).toBe(400);
       expect((await call({ userId: "not-a-uuid", plan: "pro", status: "active", provider: "paddle", externalId: "x" })).status).toBe(400);
-      const missing = await call({ userId: "00000000-0000-4000-8000-000000000000", plan: "pro", status: "active", provider: "paddle", externalId: "x" });
+      const missing = await call({
+        userId: "00000000-0000-4000-8000-000000000000",
+        plan: "pro",
+        status: "active",
+        provider: "paddle",
+        externalId: "x",
+      });
       expect(missing.status).toBe(404);
       // Neither an account nor (as before accounts) a user id: 400 naming accountId.
       const neither = await call({ plan: "pro", status: "active", provider: "paddle", externalId: "x" });
@@ -79,7 +85,14 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
 
     it("sets a user's plan with the same entitlement rules, idempotently", async () => {
       const user = await env.createUser();
-      const body = { userId: user.id, plan: "scale", status: "active", provider: "paddle", externalId: "sub_paddle_2", currentPeriodEnd: "2030-01-01T00:00:00Z" };
+      const body = {
+        userId: user.id,
+        plan: "scale",
+        status: "active",
+        provider: "paddle",
+        externalId: "sub_paddle_2",
+        currentPeriodEnd: "2030-01-01T00:00:00Z",
+      };
       const first = await call(body);
       expect(first.status).toBe(200);
       expect(await first.json()).toMatchObject({ plan: { id: "scale" }, status: "active", provider: "paddle" });
@@ -109,7 +122,11 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
         id: "evt_failed_replay_test",
         type: "customer.updated",
         providerCreatedAt: new Date(),
-        payload: { id: "evt_failed_replay_test", type: "customer.updated", data: { object: { id: customer.providerCustomerId, object: "customer", email: "stale-payload@example.com" } } },
+        payload: {
+          id: "evt_failed_replay_test",
+          type: "customer.updated",
+          data: { object: { id: customer.providerCustomerId, object: "customer", email: "stale-payload@example.com" } },
+        },
         status: "failed",
         attempts: 1,
         lastError: "earlier outage",
@@ -154,9 +171,14 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       const repairs = reports.flatMap((r) => r.drift.filter((d) => d.subscriptionId === created.id));
       expect(repairs).toEqual([{ subscriptionId: created.id, issue: "missing in database", repaired: true }]);
       expect((await getBillingSummary(user.id)).plan.id).toBe("pro");
-      const audits = await env.database.db.select().from(auditLog).where(and(eq(auditLog.action, "reconcile.drift"), eq(auditLog.targetId, created.id)));
+      const audits = await env.database.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "reconcile.drift"), eq(auditLog.targetId, created.id)));
       expect(audits).toHaveLength(1);
-      const alerts = (await env.database.db.select().from(operatorAlerts).where(eq(operatorAlerts.kind, "reconcile_drift"))).filter((a) => a.text.includes(created.id));
+      const alerts = (await env.database.db.select().from(operatorAlerts).where(eq(operatorAlerts.kind, "reconcile_drift"))).filter((a) =>
+        a.text.includes(created.id),
+      );
       expect(alerts).toEqual([expect.objectContaining({ text: expect.stringContaining("(repaired)") })]);
     } finally {
       await env.emulatorControl("/_emulator/config", { deliveryPaused: false });
@@ -169,7 +191,9 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
     expect(unauthenticated.status).toBe(401);
     const wrong = await cronRoute(new Request("http://app.test/api/cron/reconcile", { headers: { authorization: "Bearer nope" } }));
     expect(wrong.status).toBe(401);
-    const ok = await cronRoute(new Request("http://app.test/api/cron/reconcile", { headers: { authorization: "Bearer cron-test-secret-123" } }));
+    const ok = await cronRoute(
+      new Request("http://app.test/api/cron/reconcile", { headers: { authorization: "Bearer cron-test-secret-123" } }),
+    );
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ subscriptionsChecked: expect.any(Number) });
   });
@@ -222,7 +246,13 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
 
     it("without SMTP_URL a notification stays in the outbox, once per event", async () => {
       const user = await env.createUser();
-      const input = { accountId: user.id, kind: "payment_failed" as const, sourceEventId: "evt_outbox_1", subject: "Your payment failed", body: "…" };
+      const input = {
+        accountId: user.id,
+        kind: "payment_failed" as const,
+        sourceEventId: "evt_outbox_1",
+        subject: "Your payment failed",
+        body: "…",
+      };
       await queueNotification(env.database.db, input);
       await queueNotification(env.database.db, input);
       const rows = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
@@ -234,7 +264,13 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       await env.flush();
       process.env.SMTP_URL = smtp.url;
       const user = await env.createUser();
-      const input = { accountId: user.id, kind: "trial_will_end" as const, sourceEventId: "evt_smtp_1", subject: "Your trial ends soon", body: "Trial ends." };
+      const input = {
+        accountId: user.id,
+        kind: "trial_will_end" as const,
+        sourceEventId: "evt_smtp_1",
+        subject: "Your trial ends soon",
+        body: "Trial ends.",
+      };
       await queueNotification(env.database.db, input);
       await queueNotification(env.database.db, input);
       expect((await deliverPendingNotifications(env.database.db)).sent).toBe(1);
@@ -253,7 +289,13 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       const user = await env.createUser();
       // SMTP unreachable: nothing listens on the discard port.
       process.env.SMTP_URL = "smtp://127.0.0.1:9";
-      await queueNotification(env.database.db, { accountId: user.id, kind: "payment_failed", sourceEventId: "evt_retry_1", subject: "Retry me", body: "…" });
+      await queueNotification(env.database.db, {
+        accountId: user.id,
+        kind: "payment_failed",
+        sourceEventId: "evt_retry_1",
+        subject: "Retry me",
+        body: "…",
+      });
       const first = await deliverPendingNotifications(env.database.db);
       expect(first).toMatchObject({ sent: 0, retrying: 1 });
       let [row] = await env.database.db.select().from(notifications).where(eq(notifications.accountId, user.id));
@@ -265,7 +307,10 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
 
       // SMTP is back; once the backoff has passed the cron route delivers it, exactly once.
       process.env.SMTP_URL = smtp.url;
-      await env.database.db.update(notifications).set({ nextAttemptAt: new Date(Date.now() - 1_000) }).where(eq(notifications.id, row.id));
+      await env.database.db
+        .update(notifications)
+        .set({ nextAttemptAt: new Date(Date.now() - 1_000) })
+        .where(eq(notifications.id, row.id));
       const unauthorizedRun = await deliverCronRoute(new Request("http://app.test/api/cron/deliver"));
       expect(unauthorizedRun.status).toBe(401);
       const run = await deliverCronRoute(
@@ -307,12 +352,19 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
     });
 
     it("posts each alert once as Slack JSON, retrying a failed post", async () => {
-      const alert = { kind: "payment_failed" as const, dedupeKey: `payment_failed:evt_alert_${kind}`, text: "Payment failed: invoice in_1" };
+      const alert = {
+        kind: "payment_failed" as const,
+        dedupeKey: `payment_failed:evt_alert_${kind}`,
+        text: "Payment failed: invoice in_1",
+      };
       await recordAlert(env.database.db, alert);
       await recordAlert(env.database.db, alert); // recorded once
       failNext = 1;
       expect(await deliverOperatorAlerts(env.database.db)).toMatchObject({ sent: 0, retrying: 1 });
-      await env.database.db.update(operatorAlerts).set({ nextAttemptAt: new Date(Date.now() - 1_000) }).where(eq(operatorAlerts.dedupeKey, alert.dedupeKey));
+      await env.database.db
+        .update(operatorAlerts)
+        .set({ nextAttemptAt: new Date(Date.now() - 1_000) })
+        .where(eq(operatorAlerts.dedupeKey, alert.dedupeKey));
       expect(await deliverOperatorAlerts(env.database.db)).toMatchObject({ sent: 1 });
       expect(await deliverOperatorAlerts(env.database.db)).toMatchObject({ sent: 0 });
       expect(posted.filter((p) => JSON.stringify(p).includes("invoice in_1"))).toEqual([{ text: "Payment failed: invoice in_1" }]);
@@ -337,14 +389,19 @@ describe.each(POOLED_DATABASE_KINDS)("operations on %s", (kind) => {
       } finally {
         process.env.STRIPE_EMULATOR_URL = realUrl;
       }
-      const alerts = await env.database.db.select().from(operatorAlerts).where(eq(operatorAlerts.dedupeKey, `webhook_failed:${event.id}`));
+      const alerts = await env.database.db
+        .select()
+        .from(operatorAlerts)
+        .where(eq(operatorAlerts.dedupeKey, `webhook_failed:${event.id}`));
       expect(alerts).toHaveLength(1);
       expect(alerts[0].text).toContain(event.id);
     });
   });
 
   it("checkout still answers 401 for anonymous callers here too", async () => {
-    const res = await checkoutRoute(await requestAs(null, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    const res = await checkoutRoute(
+      await requestAs(null, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }),
+    );
     expect(res.status).toBe(401);
   });
 });

@@ -32,14 +32,20 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
   beforeAll(async () => {
     env = await startMeteringDb(kind);
     process.env.APP_URL = "http://app.test";
-    const [row] = await env.db.insert(users).values({ email: `org-quota-admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() }).returning();
+    const [row] = await env.db
+      .insert(users)
+      .values({ email: `org-quota-admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() })
+      .returning();
     admin = row.id;
   });
   afterAll(() => env.stop());
 
   /** An organization account with these members (as the orgs domain leaves it), on PLAN. */
   async function organization(members: Array<[string, MembershipRole]>): Promise<string> {
-    const [account] = await env.db.insert(accounts).values({ kind: "organization", name: `Acme ${members.length} ${Date.now()}` }).returning();
+    const [account] = await env.db
+      .insert(accounts)
+      .values({ kind: "organization", name: `Acme ${members.length} ${Date.now()}` })
+      .returning();
     await env.db.insert(memberships).values(members.map(([userId, role]) => ({ accountId: account.id, userId, role })));
     await env.subscribe(account.id, { planId: PLAN.id });
     return account.id;
@@ -49,10 +55,19 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
   async function usageOf(accountId: string) {
     const counters = await env.db.select().from(usageCounters).where(eq(usageCounters.accountId, accountId));
     const events = await env.db.select().from(usageEvents).where(eq(usageEvents.accountId, accountId));
-    return { counters: counters.map((c) => [c.meter, c.periodStart.toISOString(), c.used, c.reserved]).sort(), events: events.map((e) => e.id).sort() };
+    return {
+      counters: counters.map((c) => [c.meter, c.periodStart.toISOString(), c.used, c.reserved]).sort(),
+      events: events.map((e) => e.id).sort(),
+    };
   }
 
-  async function call(handler: (r: never, ...rest: never[]) => Promise<Response>, userId: string | null, path: string, init: Parameters<typeof requestAs>[2] = {}, ...rest: unknown[]) {
+  async function call(
+    handler: (r: never, ...rest: never[]) => Promise<Response>,
+    userId: string | null,
+    path: string,
+    init: Parameters<typeof requestAs>[2] = {},
+    ...rest: unknown[]
+  ) {
     const res = await handler((await requestAs(userId, path, init)) as never, ...(rest as never[]));
     return { status: res.status, body: (await res.json()) as Json };
   }
@@ -116,7 +131,10 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
     });
     expect(stranger).toMatchObject({ status: 404, body: { error: "not_found" } });
     // The owner's key for the organization: it acts for the organization without naming it, and for nothing else.
-    const created = await call(createKeyRoute, owner, "/api/billing/api-keys", { method: "POST", body: { name: "org ci", accountId: org } });
+    const created = await call(createKeyRoute, owner, "/api/billing/api-keys", {
+      method: "POST",
+      body: { name: "org ci", accountId: org },
+    });
     expect(created.status).toBe(201);
     const bearer = { authorization: `Bearer ${created.body.key as string}` };
     const elsewhere = await call(usageRoute, null, "/api/billing/usage", {
@@ -143,7 +161,11 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
             body: { accountId: org, meter: "jobs", quantity: UNITS, idempotencyKey: `http-${member}-${i}` },
           }),
         ),
-        call(usageRoute, null, "/api/billing/usage", { method: "POST", headers: bearer, body: { meter: "jobs", quantity: UNITS, idempotencyKey: `http-key-${i}` } }),
+        call(usageRoute, null, "/api/billing/usage", {
+          method: "POST",
+          headers: bearer,
+          body: { meter: "jobs", quantity: UNITS, idempotencyKey: `http-key-${i}` },
+        }),
       ]).flat(),
     );
     const responses = [firstByKey, ...burst];
@@ -151,7 +173,8 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
     const refused = responses.filter((r) => r.status !== 200);
     expect(ok).toHaveLength(LIMIT / UNITS);
     expect(refused).toHaveLength(3 * CALLS_PER_MEMBER + 1 - LIMIT / UNITS);
-    for (const r of refused) expect(r).toMatchObject({ status: 402, body: { error: "quota_exceeded", meter: "jobs", used: LIMIT, limit: LIMIT, plan: PLAN.id } });
+    for (const r of refused)
+      expect(r).toMatchObject({ status: 402, body: { error: "quota_exceeded", meter: "jobs", used: LIMIT, limit: LIMIT, plan: PLAN.id } });
     expect(Math.max(...ok.map((r) => r.body.used as number))).toBe(LIMIT);
     const [counter] = await env.counterRows(org, "jobs");
     expect(counter.used).toBe(LIMIT);
@@ -168,11 +191,20 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
     const customerView = await call(quotaRoute, second, `/api/billing/quota?accountId=${org}`);
     expect(customerView.status).toBe(200);
     expect(customerView.body).toMatchObject({ plan: PLAN.id, meters: { jobs: { used: LIMIT, limit: LIMIT, remaining: 0 } } });
-    const adminView = await call(adminCustomerRoute, admin, `/api/billing/admin/users/${org}`, {}, { params: Promise.resolve({ id: org }) });
+    const adminView = await call(
+      adminCustomerRoute,
+      admin,
+      `/api/billing/admin/users/${org}`,
+      {},
+      { params: Promise.resolve({ id: org }) },
+    );
     expect(adminView.status).toBe(200);
     expect(adminView.body).toMatchObject({ id: org, kind: "organization" });
     const adminUsage = Object.fromEntries(
-      (adminView.body.usage as Array<{ meter: string; used: number; limit: number | null }>).map((m) => [m.meter, { used: m.used, limit: m.limit }]),
+      (adminView.body.usage as Array<{ meter: string; used: number; limit: number | null }>).map((m) => [
+        m.meter,
+        { used: m.used, limit: m.limit },
+      ]),
     );
     const meters = customerView.body.meters as Record<string, { used: number; limit: number | null }>;
     expect(adminUsage).toEqual(Object.fromEntries(METER_IDS.map((m) => [m, { used: meters[m].used, limit: meters[m].limit }])));
@@ -182,7 +214,15 @@ describe.each(DATABASE_KINDS)("pooled quota of an organization on %s", (kind) =>
       expect(own.body).toMatchObject({ accountId: member, plan: "free", meters: { jobs: { used: 0 } } });
     }
     // A non-member cannot read the organization's quota either.
-    expect(await call(quotaRoute, outsider, `/api/billing/quota?accountId=${org}`)).toMatchObject({ status: 404, body: { error: "not_found" } });
-    expect(await env.db.select().from(memberships).where(and(eq(memberships.accountId, org), eq(memberships.userId, outsider)))).toEqual([]);
+    expect(await call(quotaRoute, outsider, `/api/billing/quota?accountId=${org}`)).toMatchObject({
+      status: 404,
+      body: { error: "not_found" },
+    });
+    expect(
+      await env.db
+        .select()
+        .from(memberships)
+        .where(and(eq(memberships.accountId, org), eq(memberships.userId, outsider))),
+    ).toEqual([]);
   });
 });

@@ -43,7 +43,10 @@ describe.each(DATABASE_KINDS)("organization seats on %s", (kind) => {
 
   async function makeUser(): Promise<User> {
     counter += 1;
-    const [user] = await database.db.insert(users).values({ email: `seat-${counter}-${kind}@example.com`, emailVerifiedAt: new Date() }).returning();
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: `seat-${counter}-${kind}@example.com`, emailVerifiedAt: new Date() })
+      .returning();
     return user;
   }
   const post = async (handler: typeof inviteRoute, as: User, path: string, params: Record<string, string>, body: unknown) => {
@@ -61,32 +64,59 @@ describe.each(DATABASE_KINDS)("organization seats on %s", (kind) => {
   it("asks for a seat before inviting and before joining; a full plan refuses both with 409 and changes nothing", async () => {
     const { owner, invitee, orgId } = await setUp();
     seats.assertSeatAvailable.mockRejectedValueOnce(seatLimit());
-    const refused = await post(inviteRoute, owner, `/api/orgs/${orgId}/invitations`, { id: orgId }, { email: invitee.email, role: "member" });
+    const refused = await post(
+      inviteRoute,
+      owner,
+      `/api/orgs/${orgId}/invitations`,
+      { id: orgId },
+      { email: invitee.email, role: "member" },
+    );
     expect(refused).toMatchObject({ status: 409, body: { error: "seat_limit_reached", maximum: 5 } });
     expect(seats.assertSeatAvailable).toHaveBeenLastCalledWith(expect.anything(), orgId, 1);
     expect(await database.db.select().from(invitations).where(eq(invitations.accountId, orgId))).toEqual([]);
 
-    const invited = await post(inviteRoute, owner, `/api/orgs/${orgId}/invitations`, { id: orgId }, { email: invitee.email, role: "member" });
+    const invited = await post(
+      inviteRoute,
+      owner,
+      `/api/orgs/${orgId}/invitations`,
+      { id: orgId },
+      { email: invitee.email, role: "member" },
+    );
     expect(invited.status).toBe(201);
     const token = new URL(invited.body.acceptUrl as string).searchParams.get("token");
     seats.assertSeatAvailable.mockRejectedValueOnce(seatLimit());
-    expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toMatchObject({ status: 409, body: { error: "seat_limit_reached" } });
+    expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toMatchObject({
+      status: 409,
+      body: { error: "seat_limit_reached" },
+    });
     expect(seats.assertSeatAvailable).toHaveBeenLastCalledWith(expect.anything(), orgId, 1);
     expect((await database.db.select().from(memberships).where(eq(memberships.accountId, orgId))).length).toBe(1);
     expect((await database.db.select().from(invitations).where(eq(invitations.accountId, orgId)))[0].acceptedAt).toBeNull();
     expect(seats.pushSeats).not.toHaveBeenCalled();
     // A seat frees up: the same link works.
-    expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toEqual({ status: 200, body: { orgId, role: "member" } });
+    expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toEqual({
+      status: 200,
+      body: { orgId, role: "member" },
+    });
     expect(seats.pushSeats).toHaveBeenCalledWith(orgId);
     expect(seats.membersAtSync).toEqual([2]);
   });
 
   it("syncs the seats after a member joins and after one leaves, and a failing sync does not fail the change", async () => {
     const { owner, invitee, orgId } = await setUp();
-    const invited = await post(inviteRoute, owner, `/api/orgs/${orgId}/invitations`, { id: orgId }, { email: invitee.email, role: "member" });
+    const invited = await post(
+      inviteRoute,
+      owner,
+      `/api/orgs/${orgId}/invitations`,
+      { id: orgId },
+      { email: invitee.email, role: "member" },
+    );
     seats.pushSeats.mockRejectedValueOnce(new Error("Stripe is down"));
     const token = new URL(invited.body.acceptUrl as string).searchParams.get("token");
-    expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toEqual({ status: 200, body: { orgId, role: "member" } });
+    expect(await post(acceptRoute, invitee, "/api/orgs/invitations/accept", {}, { token })).toEqual({
+      status: 200,
+      body: { orgId, role: "member" },
+    });
     expect(seats.pushSeats).toHaveBeenCalledTimes(1);
     expect((await database.db.select().from(memberships).where(eq(memberships.accountId, orgId))).length).toBe(2);
 

@@ -35,12 +35,23 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
     counter += 1;
     const [user] = await database.db
       .insert(users)
-      .values({ email: `${label}-${counter}-${kind}@example.com`, name: `${label} ${counter}`, emailVerifiedAt: options.verified === false ? null : new Date() })
+      .values({
+        email: `${label}-${counter}-${kind}@example.com`,
+        name: `${label} ${counter}`,
+        emailVerifiedAt: options.verified === false ? null : new Date(),
+      })
       .returning();
     return user;
   }
 
-  async function call(handler: Handler, as: User | null, method: string, path: string, params: Params = {}, body?: unknown): Promise<Answer> {
+  async function call(
+    handler: Handler,
+    as: User | null,
+    method: string,
+    path: string,
+    params: Params = {},
+    body?: unknown,
+  ): Promise<Answer> {
     const response = await handler(await requestAs(as?.id ?? null, path, { method, body }), { params: Promise.resolve(params) });
     return { status: response.status, body: (await response.json()) as Answer["body"] };
   }
@@ -51,7 +62,8 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
   const listMembers = (as: User, id: string) => call(membersRoute, as, "GET", `/api/orgs/${id}/members`, { id });
   const changeRole = (as: User, id: string, userId: string, role: unknown) =>
     call(changeRoleRoute, as, "PATCH", `/api/orgs/${id}/members/${userId}`, { id, userId }, { role });
-  const removeMember = (as: User, id: string, userId: string) => call(removeMemberRoute, as, "DELETE", `/api/orgs/${id}/members/${userId}`, { id, userId });
+  const removeMember = (as: User, id: string, userId: string) =>
+    call(removeMemberRoute, as, "DELETE", `/api/orgs/${id}/members/${userId}`, { id, userId });
   const invite = (as: User, id: string, email: unknown, role: unknown = "member") =>
     call(inviteRoute, as, "POST", `/api/orgs/${id}/invitations`, { id }, { email, role });
   const revoke = (as: User, id: string, invitationId: string) =>
@@ -74,17 +86,24 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
 
   const roles = async (orgId: string) =>
     Object.fromEntries(
-      (await database.db.select({ userId: memberships.userId, role: memberships.role }).from(memberships).where(eq(memberships.accountId, orgId))).map((m) => [
-        m.userId,
-        m.role,
-      ]),
+      (
+        await database.db
+          .select({ userId: memberships.userId, role: memberships.role })
+          .from(memberships)
+          .where(eq(memberships.accountId, orgId))
+      ).map((m) => [m.userId, m.role]),
     );
   const owners = async (orgId: string) => Object.values(await roles(orgId)).filter((r) => r === "owner").length;
   const auditActions = async (orgId: string) =>
-    (await database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, orgId))).orderBy(auditLog.id)).map(
-      (row) => row.action,
-    );
-  const accountName = async (orgId: string) => (await database.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, orgId)))[0]?.name;
+    (
+      await database.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, orgId)))
+        .orderBy(auditLog.id)
+    ).map((row) => row.action);
+  const accountName = async (orgId: string) =>
+    (await database.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, orgId)))[0]?.name;
 
   it("creates an organization whose creator is its owner, lists only organizations with the caller's role, and renames it", async () => {
     const owner = await makeUser("creator");
@@ -98,12 +117,20 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
     const member = await makeUser("lister");
     await join(owner, orgId, member, "member");
     // The personal account (also an owner membership) is not an organization and is not listed.
-    expect((await call(listOrgsRoute, owner, "GET", "/api/orgs")).body).toEqual({ orgs: [{ id: orgId, name: "Acme Corp", role: "owner" }] });
-    expect((await call(listOrgsRoute, member, "GET", "/api/orgs")).body).toEqual({ orgs: [{ id: orgId, name: "Acme Corp", role: "member" }] });
+    expect((await call(listOrgsRoute, owner, "GET", "/api/orgs")).body).toEqual({
+      orgs: [{ id: orgId, name: "Acme Corp", role: "owner" }],
+    });
+    expect((await call(listOrgsRoute, member, "GET", "/api/orgs")).body).toEqual({
+      orgs: [{ id: orgId, name: "Acme Corp", role: "member" }],
+    });
 
     expect(await rename(owner, orgId, " Acme Inc ")).toEqual({ status: 200, body: { id: orgId, name: "Acme Inc", role: "owner" } });
     expect(await accountName(orgId)).toBe("Acme Inc");
-    const rows = await database.db.select().from(auditLog).where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, orgId))).orderBy(auditLog.id);
+    const rows = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetType, "account"), eq(auditLog.targetId, orgId)))
+      .orderBy(auditLog.id);
     expect(rows.map((r) => [r.action, r.actorUserId])).toEqual([
       ["org.created", owner.id],
       ["invitation.created", owner.id],
@@ -226,10 +253,21 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
 
     const token = tokenOf(acceptUrl);
     const [row] = await database.db.select().from(invitations).where(eq(invitations.id, id));
-    expect(row).toMatchObject({ accountId: orgId, email: invitee.email, role: "admin", invitedBy: owner.id, tokenHash: hashToken(token), acceptedAt: null, revokedAt: null });
+    expect(row).toMatchObject({
+      accountId: orgId,
+      email: invitee.email,
+      role: "admin",
+      invitedBy: owner.id,
+      tokenHash: hashToken(token),
+      acceptedAt: null,
+      revokedAt: null,
+    });
     expect(JSON.stringify(row)).not.toContain(token);
 
-    const [mail] = await database.db.select().from(notifications).where(eq(notifications.sourceEventId, `invitation:${id}`));
+    const [mail] = await database.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.sourceEventId, `invitation:${id}`));
     expect(mail).toMatchObject({ accountId: orgId, toEmail: invitee.email, kind: "organization_invitation", status: "outbox" });
     expect(mail.subject).toContain("Mailers");
     expect(mail.body).toContain(acceptUrl);
@@ -237,12 +275,18 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
 
     const pendingView = { id, email: invitee.email, role: "admin", expiresAt: invited.body.expiresAt };
     const asOwner = await listMembers(owner, orgId);
-    expect(asOwner.body).toEqual({ members: [{ userId: owner.id, email: owner.email, name: owner.name, role: "owner" }], invitations: [pendingView] });
+    expect(asOwner.body).toEqual({
+      members: [{ userId: owner.id, email: owner.email, name: owner.name, role: "owner" }],
+      invitations: [pendingView],
+    });
 
     expect(await accept(invitee, token)).toEqual({ status: 200, body: { orgId, role: "admin" } });
     // A double submit: still 200, still one membership.
     expect(await accept(invitee, token)).toEqual({ status: 200, body: { orgId, role: "admin" } });
-    const rows = await database.db.select().from(memberships).where(and(eq(memberships.accountId, orgId), eq(memberships.userId, invitee.id)));
+    const rows = await database.db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.accountId, orgId), eq(memberships.userId, invitee.id)));
     expect(rows).toHaveLength(1);
     const [used] = await database.db.select().from(invitations).where(eq(invitations.id, id));
     expect(used.acceptedBy).toBe(invitee.id);
@@ -293,15 +337,27 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
 
     const late = await makeUser("late");
     const lateInvite = await invite(owner, orgId, late.email);
-    await database.db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, lateInvite.body.id as string));
-    expect(await accept(late, tokenOf(lateInvite.body.acceptUrl as string))).toMatchObject({ status: 410, body: { error: "invitation_not_usable" } });
+    await database.db
+      .update(invitations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(invitations.id, lateInvite.body.id as string));
+    expect(await accept(late, tokenOf(lateInvite.body.acceptUrl as string))).toMatchObject({
+      status: 410,
+      body: { error: "invitation_not_usable" },
+    });
     expect((await listMembers(owner, orgId)).body.invitations).toEqual([]); // expired: not pending
 
     const revokedUser = await makeUser("revoked");
     const revokedInvite = await invite(owner, orgId, revokedUser.email);
-    expect(await revoke(owner, orgId, revokedInvite.body.id as string)).toEqual({ status: 200, body: { revoked: true, id: revokedInvite.body.id } });
+    expect(await revoke(owner, orgId, revokedInvite.body.id as string)).toEqual({
+      status: 200,
+      body: { revoked: true, id: revokedInvite.body.id },
+    });
     expect(await revoke(owner, orgId, revokedInvite.body.id as string)).toMatchObject({ status: 200 }); // again: harmless
-    expect(await accept(revokedUser, tokenOf(revokedInvite.body.acceptUrl as string))).toMatchObject({ status: 410, body: { error: "invitation_not_usable" } });
+    expect(await accept(revokedUser, tokenOf(revokedInvite.body.acceptUrl as string))).toMatchObject({
+      status: 410,
+      body: { error: "invitation_not_usable" },
+    });
     expect(await revoke(owner, orgId, NO_SUCH_ID)).toMatchObject({ status: 404, body: { error: "not_found" } });
     // Another organization's invitation is not this one's to revoke.
     const otherOrg = await newOrg(owner, "Other");
@@ -311,7 +367,10 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
     const reuseInvite = await invite(owner, orgId, reuser.email);
     const reuseToken = tokenOf(reuseInvite.body.acceptUrl as string);
     expect((await accept(reuser, reuseToken)).status).toBe(200);
-    expect(await revoke(owner, orgId, reuseInvite.body.id as string)).toMatchObject({ status: 410, body: { error: "invitation_not_usable" } });
+    expect(await revoke(owner, orgId, reuseInvite.body.id as string)).toMatchObject({
+      status: 410,
+      body: { error: "invitation_not_usable" },
+    });
     expect(await removeMember(reuser, orgId, reuser.id)).toEqual({ status: 200, body: { removed: true, userId: reuser.id } });
     expect(await accept(reuser, reuseToken)).toMatchObject({ status: 410, body: { error: "invitation_not_usable" } });
     expect(await roles(orgId)).toEqual({ [owner.id]: "owner" });
@@ -322,8 +381,13 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
     const first = await invite(owner, orgId, twice.email, "member");
     const second = await invite(owner, orgId, twice.email, "admin");
     expect(second.body.id).not.toBe(first.body.id);
-    expect((await listMembers(owner, orgId)).body.invitations).toEqual([{ id: second.body.id, email: twice.email, role: "admin", expiresAt: second.body.expiresAt }]);
-    expect(await accept(twice, tokenOf(first.body.acceptUrl as string))).toMatchObject({ status: 410, body: { error: "invitation_not_usable" } });
+    expect((await listMembers(owner, orgId)).body.invitations).toEqual([
+      { id: second.body.id, email: twice.email, role: "admin", expiresAt: second.body.expiresAt },
+    ]);
+    expect(await accept(twice, tokenOf(first.body.acceptUrl as string))).toMatchObject({
+      status: 410,
+      body: { error: "invitation_not_usable" },
+    });
     expect(await accept(twice, tokenOf(second.body.acceptUrl as string))).toEqual({ status: 200, body: { orgId, role: "admin" } });
     expect(await auditActions(orgId)).toEqual([
       "org.created",
@@ -409,7 +473,10 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
         const orgId = await newOrg(a, `Race ${round}`);
         await join(a, orgId, b, "owner");
         const answers = await Promise.all(race(a, b, orgId));
-        expect(answers.filter((x) => x.status === 200), what).toHaveLength(1);
+        expect(
+          answers.filter((x) => x.status === 200),
+          what,
+        ).toHaveLength(1);
         expect(answers.find((x) => x.status !== 200)?.body.error, what).toBe(refusal);
         expect(await owners(orgId), what).toBe(1);
       }
@@ -423,7 +490,10 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
     await join(owner, orgId, member, "member");
     await invite(owner, orgId, "pending-delete@example.com");
     const subscription = { accountId: orgId, planId: "pro", providerSubscriptionId: `sub_org_delete_${kind}` };
-    const [row] = await database.db.insert(subscriptions).values({ ...subscription, status: "active" }).returning();
+    const [row] = await database.db
+      .insert(subscriptions)
+      .values({ ...subscription, status: "active" })
+      .returning();
     for (const status of ["trialing", "active", "past_due", "unpaid", "paused", "incomplete"]) {
       await database.db.update(subscriptions).set({ status }).where(eq(subscriptions.id, row.id));
       expect(await deleteOrg(owner, orgId), status).toMatchObject({ status: 409, body: { error: "subscription_exists" } });
@@ -433,7 +503,9 @@ describe.each(DATABASE_KINDS)("organizations, members and invitations on %s", (k
 
     // Ended (canceled) subscriptions and a Staff grant (never billed) do not hold it back.
     await database.db.update(subscriptions).set({ status: "canceled", endedAt: new Date() }).where(eq(subscriptions.id, row.id));
-    await database.db.insert(subscriptions).values({ accountId: orgId, planId: "staff", provider: "admin", providerSubscriptionId: `staff_${orgId}`, status: "active" });
+    await database.db
+      .insert(subscriptions)
+      .values({ accountId: orgId, planId: "staff", provider: "admin", providerSubscriptionId: `staff_${orgId}`, status: "active" });
     expect(await deleteOrg(member, orgId)).toMatchObject({ status: 403, body: { error: "forbidden" } });
     expect(await deleteOrg(owner, orgId)).toEqual({ status: 200, body: { deleted: true, id: orgId } });
     expect(await database.db.select().from(accounts).where(eq(accounts.id, orgId))).toEqual([]);

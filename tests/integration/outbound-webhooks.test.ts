@@ -7,7 +7,16 @@ import { POST as replayRoute } from "@/app/api/billing/admin/webhook-endpoints/d
 import { GET as deliveriesRoute } from "@/app/api/billing/admin/webhook-endpoints/deliveries/route";
 import { GET as endpointsRoute, POST as createRoute } from "@/app/api/billing/admin/webhook-endpoints/route";
 import { DEFAULT_DATABASE_TIMEOUTS, openDatabase, setAppDatabase, type Database } from "@/db/client";
-import { auditLog, operatorAlerts, outboundDeliveries, outboundEvents, subscriptions, users, webhookEndpoints, type User } from "@/db/schema";
+import {
+  auditLog,
+  operatorAlerts,
+  outboundDeliveries,
+  outboundEvents,
+  subscriptions,
+  users,
+  webhookEndpoints,
+  type User,
+} from "@/db/schema";
 import { recordUsageAlerts } from "@/lib/billing/metering/alerts";
 import { recordSubscriptionChanges } from "@/lib/billing/subscription-history";
 import { createEndpoint } from "@/lib/webhooks-out/admin";
@@ -43,7 +52,10 @@ class Receiver {
           signature: String(req.headers["webhook-signature"]),
           body: Buffer.concat(chunks).toString("utf8"),
         });
-        setTimeout(() => res.writeHead(this.status, { "content-type": "text/plain" }).end(this.status < 300 ? "ok" : "receiver is failing"), this.delayMs);
+        setTimeout(
+          () => res.writeHead(this.status, { "content-type": "text/plain" }).end(this.status < 300 ? "ok" : "receiver is failing"),
+          this.delayMs,
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
@@ -74,7 +86,10 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
     database = await createTestDatabase(kind);
     db = database.db;
     setAppDatabase(database);
-    [admin] = await db.insert(users).values({ email: `hooks-admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() }).returning();
+    [admin] = await db
+      .insert(users)
+      .values({ email: `hooks-admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() })
+      .returning();
     await receiver.up();
   });
   afterAll(async () => {
@@ -96,7 +111,11 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
   const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
   it("is written with the state change in its transaction, signed so the documented verify snippet (docs/billing.md) accepts it, and refused when tampered with", async () => {
-    const { secret } = await createEndpoint(db, { url: receiver.url(), eventTypes: ["subscription.updated", "entitlements.updated"], description: "" }, admin.id);
+    const { secret } = await createEndpoint(
+      db,
+      { url: receiver.url(), eventTypes: ["subscription.updated", "entitlements.updated"], description: "" },
+      admin.id,
+    );
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     const subscriptionRow = {
       accountId: admin.id,
@@ -110,7 +129,10 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
     // Rolled back: the subscription, its history and its events all vanish together.
     await expect(
       db.transaction(async (tx) => {
-        const [row] = await tx.insert(subscriptions).values({ ...subscriptionRow, providerSubscriptionId: `sub_rolled_back_${kind}` }).returning();
+        const [row] = await tx
+          .insert(subscriptions)
+          .values({ ...subscriptionRow, providerSubscriptionId: `sub_rolled_back_${kind}` })
+          .returning();
         await recordSubscriptionChanges(tx, null, row, new Date());
         throw new Error("rolled back");
       }),
@@ -152,7 +174,15 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
   it("announces a usage threshold once, in the transaction that records the usage alert", async () => {
     await createEndpoint(db, { url: receiver.url(), eventTypes: ["usage.threshold_reached"], description: "" }, admin.id);
     const resetsAt = new Date(Date.now() + 86_400_000).toISOString();
-    const crossing = { allowed: true, meter: "api_calls" as const, used: 800, limit: 1_000, remaining: 200, resetsAt, plan: { id: "free", name: "Free" } };
+    const crossing = {
+      allowed: true,
+      meter: "api_calls" as const,
+      used: 800,
+      limit: 1_000,
+      remaining: 200,
+      resetsAt,
+      plan: { id: "free", name: "Free" },
+    };
     expect(await recordUsageAlerts(admin.id, crossing, 10)).toEqual([80]);
     // Another caller crossing the same mark (a retry, another instance) announces nothing.
     expect(await recordUsageAlerts(admin.id, crossing, 10)).toEqual([]);
@@ -187,7 +217,12 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
     }
     receiver.status = 503;
     expect(await deliverOutboundWebhooks(db, { now: minutesFromNow(10) })).toEqual({ sent: 0, retrying: 1, failed: 0 });
-    expect((await deliveries())[0]).toMatchObject({ status: "pending", attempts: 3, lastStatusCode: 503, lastError: "HTTP 503: receiver is failing" });
+    expect((await deliveries())[0]).toMatchObject({
+      status: "pending",
+      attempts: 3,
+      lastStatusCode: 503,
+      lastError: "HTTP 503: receiver is failing",
+    });
     receiver.status = 200;
     expect(await deliverOutboundWebhooks(db, { now: minutesFromNow(60) })).toEqual({ sent: 1, retrying: 0, failed: 0 });
     expect((await deliveries())[0]).toMatchObject({ status: "delivered", attempts: 4, lastStatusCode: 200, lastError: null });
@@ -197,18 +232,30 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
     // A delivery whose 3 days are up is failed instead of rescheduled, and operators hear of it.
     await emit("invoice.paid", { n: 2 });
     const [, late] = await deliveries();
-    await db.update(outboundDeliveries).set({ createdAt: new Date(Date.now() - OUTBOUND_RETRY_WINDOW_MS + 30_000) }).where(eq(outboundDeliveries.id, late.id));
+    await db
+      .update(outboundDeliveries)
+      .set({ createdAt: new Date(Date.now() - OUTBOUND_RETRY_WINDOW_MS + 30_000) })
+      .where(eq(outboundDeliveries.id, late.id));
     receiver.status = 500;
     expect(await deliverOutboundWebhooks(db)).toEqual({ sent: 0, retrying: 0, failed: 1 });
-    expect((await db.select().from(outboundDeliveries).where(eq(outboundDeliveries.id, late.id)))[0]).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 500 });
-    const alerts = await db.select().from(operatorAlerts).where(eq(operatorAlerts.dedupeKey, `outbound_webhook_failed:${late.id}`));
+    expect((await db.select().from(outboundDeliveries).where(eq(outboundDeliveries.id, late.id)))[0]).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      lastStatusCode: 500,
+    });
+    const alerts = await db
+      .select()
+      .from(operatorAlerts)
+      .where(eq(operatorAlerts.dedupeKey, `outbound_webhook_failed:${late.id}`));
     expect(alerts).toHaveLength(1);
     expect(await deliverOutboundWebhooks(db, { now: minutesFromNow(24 * 60) })).toEqual({ sent: 0, retrying: 0, failed: 0 });
   });
 
   it("admin API: registers an endpoint (secret once, bad URLs refused), lists the log, and replays a delivery as a new, audited delivery", async () => {
     const call = async (handler: Handler, path: string, init: { method?: string; body?: unknown; id?: string } = {}) => {
-      const response = await handler(await requestAs(admin.id, path, { method: init.method, body: init.body }), { params: Promise.resolve({ id: init.id ?? "x" }) });
+      const response = await handler(await requestAs(admin.id, path, { method: init.method, body: init.body }), {
+        params: Promise.resolve({ id: init.id ?? "x" }),
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: string } };
     };
     const base = "/api/billing/admin/webhook-endpoints";
@@ -224,7 +271,10 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
       expect(refused.body.error).toBe("bad_request");
     }
     expect(await db.select().from(webhookEndpoints)).toEqual([]);
-    const created = await call(createRoute as Handler, base, { method: "POST", body: { url: receiver.url(), eventTypes: ["invoice.paid", "invoice.paid"], description: "ERP" } });
+    const created = await call(createRoute as Handler, base, {
+      method: "POST",
+      body: { url: receiver.url(), eventTypes: ["invoice.paid", "invoice.paid"], description: "ERP" },
+    });
     expect(created.status).toBe(201);
     const secret = created.body.secret as string;
     expect(created.body.endpoint).toMatchObject({ url: receiver.url(), eventTypes: ["invoice.paid"], enabled: true, description: "ERP" });
@@ -242,7 +292,10 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
     expect(receiver.received[1].body).toBe(receiver.received[0].body);
     expect(verifyWebhook(receiver.received[1].body, receiver.received[1].signature, secret)).toBe(true);
     expect((await db.select().from(outboundDeliveries).where(eq(outboundDeliveries.id, original.id)))[0]).toEqual(original);
-    const audit = await db.select().from(auditLog).where(and(eq(auditLog.action, "webhook_delivery.replayed"), eq(auditLog.targetId, original.id)));
+    const audit = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "webhook_delivery.replayed"), eq(auditLog.targetId, original.id)));
     expect(audit.map((row) => row.actorUserId)).toEqual([admin.id]);
 
     const log = await call(deliveriesRoute as Handler, `${base}/deliveries?status=delivered`);
@@ -279,7 +332,9 @@ describe.each(POOLED_DATABASE_KINDS)("outbound webhooks on %s", (kind) => {
       expect(new Set((await deliveries()).map((d) => `${d.status}/${d.attempts}`))).toEqual(new Set(["delivered/1"]));
       // A crashed worker's lease: the row it held is left alone until the lease ends, then retried once.
       const eventId = await emit("seat.added", { crashed: true });
-      await db.execute(sql`update outbound_deliveries set claim_token = gen_random_uuid(), claimed_until = now() + interval '2 minutes', attempts = 1 where event_id = ${eventId}`);
+      await db.execute(
+        sql`update outbound_deliveries set claim_token = gen_random_uuid(), claimed_until = now() + interval '2 minutes', attempts = 1 where event_id = ${eventId}`,
+      );
       expect(await deliverOutboundWebhooks(second)).toEqual({ sent: 0, retrying: 0, failed: 0 });
       expect(await deliverOutboundWebhooks(second, { now: minutesFromNow(3) })).toEqual({ sent: 2, retrying: 0, failed: 0 });
       expect(receiver.received.filter((r) => r.id === eventId)).toHaveLength(2);

@@ -19,7 +19,14 @@ describe.each(POOLED_DATABASE_KINDS)("outbox delivery (%s)", (kind) => {
     const [user] = await db.insert(users).values({ email: "outbox-once@example.com" }).returning();
     const [row] = await db
       .insert(notifications)
-      .values({ accountId: user.id, toEmail: user.email, kind: "payment_failed", subject: "Your payment failed", body: "…", sourceEventId: "evt_outbox_once" })
+      .values({
+        accountId: user.id,
+        toEmail: user.email,
+        kind: "payment_failed",
+        subject: "Your payment failed",
+        body: "…",
+        sourceEventId: "evt_outbox_once",
+      })
       .returning();
     // The first write that marks a row sent fails, as it does while the database restarts.
     await db.execute(sql.raw("create sequence outbox_refusals"));
@@ -32,7 +39,9 @@ describe.each(POOLED_DATABASE_KINDS)("outbox delivery (%s)", (kind) => {
           return new;
         end $$`),
     );
-    await db.execute(sql.raw("create trigger outbox_refuse_once before update on notifications for each row execute function outbox_refuse_once()"));
+    await db.execute(
+      sql.raw("create trigger outbox_refuse_once before update on notifications for each row execute function outbox_refuse_once()"),
+    );
     const sent: string[] = [];
     const send = async (message: { id: string }) => {
       sent.push(message.id);
@@ -42,7 +51,11 @@ describe.each(POOLED_DATABASE_KINDS)("outbox delivery (%s)", (kind) => {
     const [after] = await db.select().from(notifications).where(eq(notifications.id, row.id));
     expect(after).toMatchObject({ status: "sent", error: null, attempts: 1 });
     // Later rounds, even past the claim's lease, have nothing to send.
-    expect(await deliverOutbox(db, notifications, send, { now: new Date(Date.now() + 86_400_000) })).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(await deliverOutbox(db, notifications, send, { now: new Date(Date.now() + 86_400_000) })).toEqual({
+      sent: 0,
+      retrying: 0,
+      failed: 0,
+    });
     expect(sent).toEqual([row.id]);
   });
 });

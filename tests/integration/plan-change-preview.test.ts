@@ -64,7 +64,9 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
     const checkout = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: from }));
     expect(checkout.status).toBe(200);
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(((await checkout.json()) as { url: string }).url)?.[1];
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(
+      200,
+    );
     await env.flush();
     const [sub] = (await env.stripe.subscriptions.list({ customer: customerId })).data;
     expect(sub.status).toBe(inTrial ? "trialing" : sub.status);
@@ -79,7 +81,12 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
 
     const preview = await post(user.id, { ...to, preview: true });
     expect(preview.status).toBe(200);
-    const { amountDue, lines, kind: direction, prorationDate } = preview.body as {
+    const {
+      amountDue,
+      lines,
+      kind: direction,
+      prorationDate,
+    } = preview.body as {
       amountDue: number;
       lines: Array<{ amount: number }>;
       kind: string;
@@ -104,7 +111,11 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
     }
     expect(created).toHaveLength(1);
     const [invoice] = created;
-    expect({ amountDue, paid: invoice.amount_paid, status: invoice.status }).toEqual({ amountDue: invoice.amount_due, paid: invoice.amount_due, status: "paid" });
+    expect({ amountDue, paid: invoice.amount_paid, status: invoice.status }).toEqual({
+      amountDue: invoice.amount_due,
+      paid: invoice.amount_due,
+      status: "paid",
+    });
     // The lines shown add up to what is due (these customers have no balance to draw on).
     expect(lines.reduce((sum, line) => sum + line.amount, 0)).toBe(invoice.total);
     expect(amountDue).toBeGreaterThan(0);
@@ -112,9 +123,13 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
 
   it("a preview older than 15 minutes is refused (409 preview_expired) and changes nothing", async () => {
     const { user, clockId, customerId } = await clockedUser();
-    const checkout = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "month" } }));
+    const checkout = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "month" } }),
+    );
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(((await checkout.json()) as { url: string }).url)?.[1];
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(
+      200,
+    );
     await env.flush();
     await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: T0 + 5 * DAY });
     const preview = await post(user.id, { plan: "scale", interval: "year", preview: true });
@@ -128,7 +143,9 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
     expect(stale.body).toMatchObject({ error: "preview_expired" });
     for (const bad of [prorationDate + 17 * 60, T0 - DAY]) {
       // In the future, or before the period started: refused the same way.
-      expect((await post(user.id, { plan: "scale", interval: "year", prorationDate: bad })).body).toMatchObject({ error: "preview_expired" });
+      expect((await post(user.id, { plan: "scale", interval: "year", prorationDate: bad })).body).toMatchObject({
+        error: "preview_expired",
+      });
     }
     expect((await post(user.id, { plan: "scale", interval: "year", prorationDate: "soon" })).status).toBe(400);
     const [sub] = (await env.stripe.subscriptions.list({ customer: customerId })).data;

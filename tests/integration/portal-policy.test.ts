@@ -38,7 +38,9 @@ describe.each(DATABASE_KINDS)("the portal cancels, the app changes plans (%s)", 
     const user = await env.createUser();
     const res = await post(checkoutRoute, user, "/api/billing/checkout", { plan, interval });
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(res.body.url as string)?.[1];
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(
+      200,
+    );
     await env.flush();
     return user;
   }
@@ -64,7 +66,11 @@ describe.each(DATABASE_KINDS)("the portal cancels, the app changes plans (%s)", 
     status: s.status,
     cancelAtPeriodEnd: s.cancelAtPeriodEnd,
     trialEnd: s.trialEnd,
-    pendingChange: s.pendingChange && { plan: s.pendingChange.plan.id, interval: s.pendingChange.interval, atPeriodEnd: s.pendingChange.effectiveAt === s.currentPeriodEnd },
+    pendingChange: s.pendingChange && {
+      plan: s.pendingChange.plan.id,
+      interval: s.pendingChange.interval,
+      atPeriodEnd: s.pendingChange.effectiveAt === s.currentPeriodEnd,
+    },
   });
 
   it("the portal session uses the configuration the catalog sync made: cancel at period end, no subscription updates", async () => {
@@ -91,7 +97,13 @@ describe.each(DATABASE_KINDS)("the portal cancels, the app changes plans (%s)", 
     const scale = products.data.find((p) => p.metadata.plan_id === "scale");
     const [scalePrice] = (await env.stripe.prices.list({ lookup_keys: [lookupKeyFor("scale", "month")], active: true })).data;
     const withUpdates = await env.stripe.billingPortal.configurations.create({
-      features: { subscription_update: { enabled: true, default_allowed_updates: ["price"], products: [{ product: scale?.id as string, prices: [scalePrice.id] }] } },
+      features: {
+        subscription_update: {
+          enabled: true,
+          default_allowed_updates: ["price"],
+          products: [{ product: scale?.id as string, prices: [scalePrice.id] }],
+        },
+      },
     });
     await expect(
       env.stripe.billingPortal.sessions.create({
@@ -136,7 +148,11 @@ describe.each(DATABASE_KINDS)("the portal cancels, the app changes plans (%s)", 
     await env.flush();
     const result = outcome(await summary(user));
     if (result.pendingChange) {
-      expect(result).toMatchObject({ plan: fromPlan, interval: fromInterval, pendingChange: { plan: toPlan, interval: toInterval, atPeriodEnd: true } });
+      expect(result).toMatchObject({
+        plan: fromPlan,
+        interval: fromInterval,
+        pendingChange: { plan: toPlan, interval: toInterval, atPeriodEnd: true },
+      });
     } else {
       expect(result).toMatchObject({ plan: toPlan, interval: toInterval, status: "active", trialEnd: null });
     }

@@ -38,7 +38,16 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
     await env.flush();
   }
 
-  async function promotion(options: { percentOff?: number; duration?: "once" | "repeating" | "forever"; months?: number; max?: number; expiresAt?: number; firstTime?: boolean } = {}) {
+  async function promotion(
+    options: {
+      percentOff?: number;
+      duration?: "once" | "repeating" | "forever";
+      months?: number;
+      max?: number;
+      expiresAt?: number;
+      firstTime?: boolean;
+    } = {},
+  ) {
     const coupon = await env.stripe.coupons.create({
       percent_off: options.percentOff ?? 20,
       duration: options.duration ?? "repeating",
@@ -55,8 +64,13 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
   }
 
   async function checkout(user: User, body: Record<string, unknown>) {
-    const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "month", ...body } }));
-    return { status: res.status, body: (await res.json()) as { url?: string; error?: string; message?: string; details?: Record<string, unknown> } };
+    const res = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "month", ...body } }),
+    );
+    return {
+      status: res.status,
+      body: (await res.json()) as { url?: string; error?: string; message?: string; details?: Record<string, unknown> },
+    };
   }
 
   async function pay(url: string) {
@@ -65,7 +79,8 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
     await env.flush();
   }
 
-  const sessionsOf = async (customerId: string) => (await env.stripe.checkout.sessions.list({ customer: customerId, limit: 100 })).data.length;
+  const sessionsOf = async (customerId: string) =>
+    (await env.stripe.checkout.sessions.list({ customer: customerId, limit: 100 })).data.length;
   const customerOf = async (userId: string) =>
     (await env.database.db.select().from(billingCustomers).where(eq(billingCustomers.accountId, userId)))[0]?.providerCustomerId;
 
@@ -87,7 +102,11 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
 
   it("the pricing page's offer (?promo=) is checked in Stripe: a redeemable code in words, anything else none", async () => {
     const code = await promotion({ percentOff: 20, months: 3 });
-    expect(await pricingOffer(code.code.toLowerCase())).toMatchObject({ code: code.code, label: "20% off for 3 months", couponName: "Launch" });
+    expect(await pricingOffer(code.code.toLowerCase())).toMatchObject({
+      code: code.code,
+      label: "20% off for 3 months",
+      couponName: "Launch",
+    });
     const inactive = await promotion();
     await env.stripe.promotionCodes.update(inactive.id, { active: false });
     expect(await pricingOffer(inactive.code)).toBeNull();
@@ -125,8 +144,18 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
     const other = await env.stripe.customers.create({ email: "other@example.com" });
     await env.stripe.paymentMethods.attach("pm_card_visa", { customer: other.id });
     const price = (await env.stripe.prices.list({ lookup_keys: [lookupKeyFor("scale", "month")], active: true })).data[0];
-    await env.stripe.subscriptions.create({ customer: other.id, items: [{ price: price.id }], default_payment_method: "pm_card_visa", discounts: [{ promotion_code: exhausted.id }] });
-    await expectRefused(user, customerId, exhausted.code, "This promotion code cannot be redeemed because it has been used the maximum number of times.");
+    await env.stripe.subscriptions.create({
+      customer: other.id,
+      items: [{ price: price.id }],
+      default_payment_method: "pm_card_visa",
+      discounts: [{ promotion_code: exhausted.id }],
+    });
+    await expectRefused(
+      user,
+      customerId,
+      exhausted.code,
+      "This promotion code cannot be redeemed because it has been used the maximum number of times.",
+    );
 
     // Expiry is judged at Stripe's time for the customer: its test clock.
     const expiring = await promotion({ expiresAt: T0 + DAY });
@@ -142,7 +171,12 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
     const [live] = (await env.stripe.subscriptions.list({ customer: returningCustomer })).data;
     await env.stripe.subscriptions.cancel(live.id);
     await env.flush();
-    await expectRefused(returning, returningCustomer, firstTime.code, "This promotion code cannot be redeemed because the associated customer has prior transactions.");
+    await expectRefused(
+      returning,
+      returningCustomer,
+      firstTime.code,
+      "This promotion code cannot be redeemed because the associated customer has prior transactions.",
+    );
     // … while a new customer may use it.
     expect((await checkout(await env.createUser(), { promotionCode: firstTime.code })).status).toBe(200);
 
@@ -160,7 +194,9 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
     const periodEnd = subscription.items.data[0].current_period_end;
 
     const apply = async (promotionCode: string) => {
-      const response = await discountRoute(await requestAs(user.id, "/api/billing/subscription/discount", { method: "POST", body: { promotionCode } }));
+      const response = await discountRoute(
+        await requestAs(user.id, "/api/billing/subscription/discount", { method: "POST", body: { promotionCode } }),
+      );
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     expect(await apply("NOPE-NOPE")).toMatchObject({ status: 400, body: { error: "invalid_promotion_code" } });
@@ -177,7 +213,11 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
     expect((await env.stripe.promotionCodes.retrieve(code.id)).times_redeemed).toBe(1);
     const audit = await env.database.db.select().from(auditLog).where(eq(auditLog.targetId, user.id));
     expect(audit.filter((row) => row.action === "subscription.discount_applied")).toEqual([
-      expect.objectContaining({ actorUserId: user.id, targetType: "account", data: expect.objectContaining({ promotionCodeId: code.id, subscriptionId: subscription.id }) }),
+      expect.objectContaining({
+        actorUserId: user.id,
+        targetType: "account",
+        data: expect.objectContaining({ promotionCodeId: code.id, subscriptionId: subscription.id }),
+      }),
     ]);
 
     // The billing page reads the same discount and preview.
@@ -186,7 +226,9 @@ describe.each(POOLED_DATABASE_KINDS)("promotion codes on %s", (kind) => {
 
     const preview = applied.body.nextInvoice as { total: number; amountDue: number };
     await advance(clockId, periodEnd + 2 * 3600);
-    const renewal = (await env.database.db.select().from(invoices).where(eq(invoices.accountId, user.id))).find((i) => i.billingReason === "subscription_cycle");
+    const renewal = (await env.database.db.select().from(invoices).where(eq(invoices.accountId, user.id))).find(
+      (i) => i.billingReason === "subscription_cycle",
+    );
     expect(renewal).toMatchObject({ status: "paid", total: preview.total, amountPaid: preview.amountDue });
   });
 });

@@ -5,7 +5,17 @@ import type { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as alertsRoute, POST as saveAlertRoute } from "@/app/api/billing/admin/alerts/route";
 import { openDatabase, setAppDatabase, type Database, type DatabaseHandle } from "@/db/client";
-import { auditLog, invoices, mrrSnapshots, operatorAlerts, revenueAlertRules, revenueAlertSchedule, subscriptions, users, type User } from "@/db/schema";
+import {
+  auditLog,
+  invoices,
+  mrrSnapshots,
+  operatorAlerts,
+  revenueAlertRules,
+  revenueAlertSchedule,
+  subscriptions,
+  users,
+  type User,
+} from "@/db/schema";
 import { EVALUATION_INTERVAL_MS, evaluateRevenueAlerts, runRevenueAlerts } from "@/lib/billing/admin/revenue-alerts";
 import { runDeliveryJob } from "@/lib/jobs";
 import { POOLED_DATABASE_KINDS, createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -24,7 +34,10 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
     database = await createTestDatabase(kind);
     db = database.db;
     setAppDatabase(database);
-    [admin] = await db.insert(users).values({ email: `alerts-admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() }).returning();
+    [admin] = await db
+      .insert(users)
+      .values({ email: `alerts-admin-${kind}@example.com`, role: "admin", emailVerifiedAt: new Date() })
+      .returning();
   });
   afterAll(async () => database.destroy());
 
@@ -35,7 +48,9 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
     await db.delete(mrrSnapshots);
     await db.delete(operatorAlerts);
     await db.delete(revenueAlertRules);
-    await db.execute(sql`insert into revenue_alert_rules (rule, threshold_bps, window_days) values ('mrr_drop', 1000, 7), ('failed_payments', 1500, 7), ('cancellations', 500, 30)`);
+    await db.execute(
+      sql`insert into revenue_alert_rules (rule, threshold_bps, window_days) values ('mrr_drop', 1000, 7), ('failed_payments', 1500, 7), ('cancellations', 500, 30)`,
+    );
     await db.update(revenueAlertSchedule).set({ nextEvaluationAt: new Date("2000-01-01T00:00:00Z") });
   }
 
@@ -44,10 +59,23 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       n += 1;
-      const [user] = await db.insert(users).values({ email: `alerts-${kind}-${n}@example.com` }).returning();
+      const [user] = await db
+        .insert(users)
+        .values({ email: `alerts-${kind}-${n}@example.com` })
+        .returning();
       const [row] = await db
         .insert(subscriptions)
-        .values({ accountId: user.id, providerSubscriptionId: `sub_alerts_${n}`, status: "active", planId: "pro", interval: "month", unitAmount: 1_000, currency: "usd", createdAt: new Date(Date.now() - ageDays * DAY), ...input })
+        .values({
+          accountId: user.id,
+          providerSubscriptionId: `sub_alerts_${n}`,
+          status: "active",
+          planId: "pro",
+          interval: "month",
+          unitAmount: 1_000,
+          currency: "usd",
+          createdAt: new Date(Date.now() - ageDays * DAY),
+          ...input,
+        })
         .returning({ id: subscriptions.id });
       ids.push(row.id);
     }
@@ -57,19 +85,31 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
   async function invoice(count: number, input: Partial<typeof invoices.$inferInsert>) {
     for (let i = 0; i < count; i++) {
       n += 1;
-      await db.insert(invoices).values({ providerInvoiceId: `in_alerts_${n}`, status: "paid", currency: "usd", amountDue: 1_000, providerCreatedAt: new Date(Date.now() - DAY), ...input });
+      await db.insert(invoices).values({
+        providerInvoiceId: `in_alerts_${n}`,
+        status: "paid",
+        currency: "usd",
+        amountDue: 1_000,
+        providerCreatedAt: new Date(Date.now() - DAY),
+        ...input,
+      });
     }
   }
 
   const alertsOf = async (rule: string) =>
-    db.select().from(operatorAlerts).where(like(operatorAlerts.dedupeKey, `revenue:${rule}:%`)).orderBy(operatorAlerts.createdAt);
+    db
+      .select()
+      .from(operatorAlerts)
+      .where(like(operatorAlerts.dedupeKey, `revenue:${rule}:%`))
+      .orderBy(operatorAlerts.createdAt);
   const ruleRow = async (rule: "mrr_drop" | "failed_payments" | "cancellations") =>
     (await db.select().from(revenueAlertRules).where(eq(revenueAlertRules.rule, rule)))[0];
   const call = async (handler: Handler, path: string, init: { method?: string; body?: unknown } = {}) => {
     const response = await handler(await requestAs(admin.id, path, init), { params: Promise.resolve({}) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  const setStatus = (ids: string[], status: string) => Promise.all(ids.map((id) => db.update(subscriptions).set({ status }).where(eq(subscriptions.id, id))));
+  const setStatus = (ids: string[], status: string) =>
+    Promise.all(ids.map((id) => db.update(subscriptions).set({ status }).where(eq(subscriptions.id, id))));
 
   it("each alert fires once per crossing: not again while it holds, again after it clears and crosses anew", async () => {
     await reset();
@@ -77,10 +117,18 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
     const subs = await subscribe(10); // MRR 10,000
     // A week ago: the snapshot the MRR drop compares with. Before it, the page says why there is no alert yet.
     expect((await call(alertsRoute as Handler, "/api/billing/admin/alerts")).body.rules).toContainEqual(
-      expect.objectContaining({ rule: "mrr_drop", percent: 10, windowDays: 7, state: "armed", baselineNote: expect.stringContaining("No MRR snapshot yet") }),
+      expect.objectContaining({
+        rule: "mrr_drop",
+        percent: 10,
+        windowDays: 7,
+        state: "armed",
+        baselineNote: expect.stringContaining("No MRR snapshot yet"),
+      }),
     );
     expect(await runRevenueAlerts(db, { now: new Date(now - 7 * DAY), force: true })).toEqual({ evaluated: true, fired: [], cleared: [] });
-    expect(await db.select({ day: mrrSnapshots.day, mrr: mrrSnapshots.mrr }).from(mrrSnapshots)).toEqual([{ day: new Date(now - 7 * DAY).toISOString().slice(0, 10), mrr: 10_000 }]);
+    expect(await db.select({ day: mrrSnapshots.day, mrr: mrrSnapshots.mrr }).from(mrrSnapshots)).toEqual([
+      { day: new Date(now - 7 * DAY).toISOString().slice(0, 10), mrr: 10_000 },
+    ]);
 
     // MRR falls 10 %: not more than the threshold.
     await setStatus(subs.slice(0, 1), "canceled");
@@ -93,7 +141,11 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
     expect((await runRevenueAlerts(db, { now: new Date(now + DAY), force: true })).fired).toEqual([]); // baseline: the closest older snapshot
     let alerts = await alertsOf("mrr_drop");
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ kind: "revenue_threshold", dedupeKey: `revenue:mrr_drop:${new Date(now + 60_000).toISOString()}`, status: "outbox" });
+    expect(alerts[0]).toMatchObject({
+      kind: "revenue_threshold",
+      dedupeKey: `revenue:mrr_drop:${new Date(now + 60_000).toISOString()}`,
+      status: "outbox",
+    });
     expect(alerts[0].text).toContain("MRR fell 20% over 7 days ($100.00");
     expect(await ruleRow("mrr_drop")).toMatchObject({ state: "firing", firingSince: new Date(now + 60_000), lastValueBps: 2000 });
 
@@ -106,7 +158,10 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
     await setStatus(subs.slice(0, 3), "canceled");
     expect((await runRevenueAlerts(db, { now: new Date(now + 300_000), force: true })).fired).toEqual(["mrr_drop"]);
     alerts = await alertsOf("mrr_drop");
-    expect(alerts.map((a) => a.dedupeKey)).toEqual([`revenue:mrr_drop:${new Date(now + 60_000).toISOString()}`, `revenue:mrr_drop:${new Date(now + 300_000).toISOString()}`]);
+    expect(alerts.map((a) => a.dedupeKey)).toEqual([
+      `revenue:mrr_drop:${new Date(now + 60_000).toISOString()}`,
+      `revenue:mrr_drop:${new Date(now + 300_000).toISOString()}`,
+    ]);
 
     // Failed payments over 7 days: 2 of 12 invoices that asked for payment (16.7 % > 15 %); older ones do not count.
     await invoice(10, {});
@@ -143,24 +198,55 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
       expect((await runDeliveryJob()).revenueAlerts).toMatchObject({ evaluated: false });
 
       // Raised above the rate: the next run re-arms it (no alert); lowered again: a new crossing, posted.
-      const raised = await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", { method: "POST", body: { rule: "failed_payments", enabled: true, percent: 20, windowDays: 7 } });
-      expect(raised).toMatchObject({ status: 200, body: { changed: true, rule: { rule: "failed_payments", percent: 20, windowDays: 7, state: "firing" } } });
+      const raised = await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", {
+        method: "POST",
+        body: { rule: "failed_payments", enabled: true, percent: 20, windowDays: 7 },
+      });
+      expect(raised).toMatchObject({
+        status: 200,
+        body: { changed: true, rule: { rule: "failed_payments", percent: 20, windowDays: 7, state: "firing" } },
+      });
       expect((await runDeliveryJob()).revenueAlerts).toEqual({ evaluated: true, fired: [], cleared: ["failed_payments"] });
-      const lowered = await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", { method: "POST", body: { rule: "failed_payments", enabled: true, percent: 12.5, windowDays: 7 } });
+      const lowered = await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", {
+        method: "POST",
+        body: { rule: "failed_payments", enabled: true, percent: 12.5, windowDays: 7 },
+      });
       expect(lowered.status).toBe(200);
       expect((await runDeliveryJob()).revenueAlerts).toEqual({ evaluated: true, fired: ["failed_payments"], cleared: [] });
       expect(posted).toHaveLength(2);
       expect(posted[1]).toContain("above the 12.5% threshold");
       // Saving the same settings changes nothing and is not audited again; disabling re-arms at the next run.
-      expect((await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", { method: "POST", body: { rule: "failed_payments", enabled: true, percent: 12.5, windowDays: 7 } })).body.changed).toBe(false);
-      await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", { method: "POST", body: { rule: "failed_payments", enabled: false, percent: 12.5, windowDays: 7 } });
+      expect(
+        (
+          await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", {
+            method: "POST",
+            body: { rule: "failed_payments", enabled: true, percent: 12.5, windowDays: 7 },
+          })
+        ).body.changed,
+      ).toBe(false);
+      await call(saveAlertRoute as Handler, "/api/billing/admin/alerts", {
+        method: "POST",
+        body: { rule: "failed_payments", enabled: false, percent: 12.5, windowDays: 7 },
+      });
       expect((await runDeliveryJob()).revenueAlerts).toEqual({ evaluated: true, fired: [], cleared: ["failed_payments"] });
 
       const audit = await db.select().from(auditLog).where(eq(auditLog.action, "revenue_alert.updated")).orderBy(auditLog.id);
       expect(audit.map((a) => [a.actorUserId, a.targetId, a.data])).toEqual([
-        [admin.id, "failed_payments", { before: { enabled: true, percent: 15, windowDays: 7 }, after: { enabled: true, percent: 20, windowDays: 7 } }],
-        [admin.id, "failed_payments", { before: { enabled: true, percent: 20, windowDays: 7 }, after: { enabled: true, percent: 12.5, windowDays: 7 } }],
-        [admin.id, "failed_payments", { before: { enabled: true, percent: 12.5, windowDays: 7 }, after: { enabled: false, percent: 12.5, windowDays: 7 } }],
+        [
+          admin.id,
+          "failed_payments",
+          { before: { enabled: true, percent: 15, windowDays: 7 }, after: { enabled: true, percent: 20, windowDays: 7 } },
+        ],
+        [
+          admin.id,
+          "failed_payments",
+          { before: { enabled: true, percent: 20, windowDays: 7 }, after: { enabled: true, percent: 12.5, windowDays: 7 } },
+        ],
+        [
+          admin.id,
+          "failed_payments",
+          { before: { enabled: true, percent: 12.5, windowDays: 7 }, after: { enabled: false, percent: 12.5, windowDays: 7 } },
+        ],
       ]);
     } finally {
       delete process.env.ALERT_WEBHOOK_URL;
@@ -172,13 +258,22 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
     await reset();
     // Cancellations over 30 days: 2 of 10 priced subscriptions alive at the start have ended since (20 % > 5 %).
     await subscribe(8);
-    const churned = await subscribe(2, { status: "canceled", canceledAt: new Date(Date.now() - 5 * DAY), endedAt: new Date(Date.now() - 5 * DAY) });
+    const churned = await subscribe(2, {
+      status: "canceled",
+      canceledAt: new Date(Date.now() - 5 * DAY),
+      endedAt: new Date(Date.now() - 5 * DAY),
+    });
     // A second app instance: its own pool (through the pooler for "pgbouncer"). PGlite is one process's database.
     const pooled = kind === "pgbouncer";
     const other: DatabaseHandle | null =
       kind === "pglite"
         ? null
-        : await openDatabase({ url: database.url, max: 3, prepare: !pooled, timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: !pooled } });
+        : await openDatabase({
+            url: database.url,
+            max: 3,
+            prepare: !pooled,
+            timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: !pooled },
+          });
     const second = other?.db ?? db;
     try {
       // Through the schedule: one instance evaluates, the other skips.
@@ -186,15 +281,23 @@ describe.each(POOLED_DATABASE_KINDS)("revenue alerts on %s", (kind) => {
       const runs = await Promise.all([runRevenueAlerts(db, { now: new Date(now) }), runRevenueAlerts(second, { now: new Date(now + 1) })]);
       expect(runs.filter((r) => r.evaluated)).toHaveLength(1);
       expect(runs.flatMap((r) => r.fired)).toEqual(["cancellations"]);
-      expect((await db.select().from(revenueAlertSchedule))[0].nextEvaluationAt.getTime()).toBeGreaterThanOrEqual(now + EVALUATION_INTERVAL_MS);
+      expect((await db.select().from(revenueAlertSchedule))[0].nextEvaluationAt.getTime()).toBeGreaterThanOrEqual(
+        now + EVALUATION_INTERVAL_MS,
+      );
 
       // Past the schedule (both evaluate), at different instants: the state row lets one of them record it.
       for (let round = 1; round <= 3; round++) {
         await setStatus(churned, "active"); // clears
-        await Promise.all([evaluateRevenueAlerts(db, new Date(now + round * 1_000)), evaluateRevenueAlerts(second, new Date(now + round * 1_000 + 1))]);
+        await Promise.all([
+          evaluateRevenueAlerts(db, new Date(now + round * 1_000)),
+          evaluateRevenueAlerts(second, new Date(now + round * 1_000 + 1)),
+        ]);
         expect((await ruleRow("cancellations")).state).toBe("armed");
         await setStatus(churned, "canceled"); // crosses anew
-        const both = await Promise.all([evaluateRevenueAlerts(db, new Date(now + round * 1_000 + 500)), evaluateRevenueAlerts(second, new Date(now + round * 1_000 + 501))]);
+        const both = await Promise.all([
+          evaluateRevenueAlerts(db, new Date(now + round * 1_000 + 500)),
+          evaluateRevenueAlerts(second, new Date(now + round * 1_000 + 501)),
+        ]);
         expect(both.flatMap((r) => r.fired)).toEqual(["cancellations"]);
         expect(await alertsOf("cancellations")).toHaveLength(round + 1);
       }

@@ -60,7 +60,10 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
   /** An organization with `size` members (its owner first), its Stripe customer on a test clock frozen at T0. */
   async function organization(size: number): Promise<Org> {
     const owner = await env.createUser();
-    const [account] = await env.database.db.insert(accounts).values({ kind: "organization", name: `Acme ${owner.id.slice(0, 6)}` }).returning();
+    const [account] = await env.database.db
+      .insert(accounts)
+      .values({ kind: "organization", name: `Acme ${owner.id.slice(0, 6)}` })
+      .returning();
     await env.database.db.insert(memberships).values({ accountId: account.id, userId: owner.id, role: "owner" });
     const members: User[] = [];
     for (let i = 1; i < size; i += 1) members.push(await addMember(account.id));
@@ -79,7 +82,9 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     const res = await post(checkoutRoute, org.owner, "/api/billing/checkout", { plan, interval, accountId: org.id });
     expect(res.status).toBe(200);
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(res.body.url as string)?.[1];
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(
+      200,
+    );
     await env.flush();
   }
 
@@ -95,14 +100,23 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
   }
 
   /** Stripe's view: the plan item's quantity and the schedule's next-phase quantity (null without one). */
-  async function stripeSeats(org: Org): Promise<{ subscription: Stripe.Subscription; quantity: number; next: number | null; nextLookupKey: string | null }> {
+  async function stripeSeats(
+    org: Org,
+  ): Promise<{ subscription: Stripe.Subscription; quantity: number; next: number | null; nextLookupKey: string | null }> {
     const { providerSubscriptionId } = await row(org);
     const subscription = await env.stripe.subscriptions.retrieve(providerSubscriptionId, { expand: ["schedule"] });
     const item = subscription.items.data.find((i) => i.price.recurring?.usage_type !== "metered") as Stripe.SubscriptionItem;
     const schedule = subscription.schedule as Stripe.SubscriptionSchedule | null;
     const next = schedule?.phases.find((p) => p.start_date >= (schedule.current_phase?.end_date ?? Infinity));
-    const nextPrice = next ? await env.stripe.prices.retrieve(String(typeof next.items[0].price === "string" ? next.items[0].price : next.items[0].price.id)) : null;
-    return { subscription, quantity: item.quantity ?? 1, next: next?.items[0].quantity ?? null, nextLookupKey: nextPrice?.lookup_key ?? null };
+    const nextPrice = next
+      ? await env.stripe.prices.retrieve(String(typeof next.items[0].price === "string" ? next.items[0].price : next.items[0].price.id))
+      : null;
+    return {
+      subscription,
+      quantity: item.quantity ?? 1,
+      next: next?.items[0].quantity ?? null,
+      nextLookupKey: nextPrice?.lookup_key ?? null,
+    };
   }
 
   const invoicesOf = async (org: Org) => (await env.stripe.invoices.list({ customer: org.customerId, limit: 100 })).data;
@@ -246,7 +260,11 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     await env.stripe.subscriptionSchedules.update(schedule.id, {
       end_behavior: "release",
       phases: [
-        { items: [{ price: item.price.id, quantity: 4 }, ...metered], start_date: item.current_period_start, end_date: item.current_period_end },
+        {
+          items: [{ price: item.price.id, quantity: 4 }, ...metered],
+          start_date: item.current_period_start,
+          end_date: item.current_period_end,
+        },
         { items: [{ price: item.price.id, quantity: 2 }, ...metered] },
       ],
     });
@@ -292,7 +310,11 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     await subscribe(org, "scale");
     await advance(org, DAY10);
     // 3 × $12 < $99: Scale → Team is a decrease of the item amount, so it waits for the period end, with 3 seats.
-    const down = await post(changeRoute, org.owner, "/api/billing/subscription/change", { plan: "team", interval: "month", accountId: org.id });
+    const down = await post(changeRoute, org.owner, "/api/billing/subscription/change", {
+      plan: "team",
+      interval: "month",
+      accountId: org.id,
+    });
     expect(down.status).toBe(200);
     await env.flush();
     const scheduled = await stripeSeats(org);
@@ -303,7 +325,11 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     expect((await summary(org)).seats).toEqual({ members: 3, quantity: 3, pendingQuantity: null });
 
     // Team (3 × $12) → Pro ($19): a lower amount, at the period end, with one seat.
-    const toPro = await post(changeRoute, org.owner, "/api/billing/subscription/change", { plan: "pro", interval: "month", accountId: org.id });
+    const toPro = await post(changeRoute, org.owner, "/api/billing/subscription/change", {
+      plan: "pro",
+      interval: "month",
+      accountId: org.id,
+    });
     expect(toPro.status).toBe(200);
     await env.flush();
     const pending = await stripeSeats(org);
@@ -316,7 +342,11 @@ describe.each(DATABASE_KINDS)("per-seat plans: seats follow the members (%s)", (
     expect((await summary(org)).pendingChange).toMatchObject({ plan: { id: "pro" } });
 
     // Choosing Team again drops the pending change to Pro: the seats stay the members, nothing pending.
-    const stay = await post(changeRoute, org.owner, "/api/billing/subscription/change", { plan: "team", interval: "month", accountId: org.id });
+    const stay = await post(changeRoute, org.owner, "/api/billing/subscription/change", {
+      plan: "team",
+      interval: "month",
+      accountId: org.id,
+    });
     expect(stay.status).toBe(200);
     await env.flush();
     const stayed = await stripeSeats(org);

@@ -70,15 +70,18 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
     const name = `State Machine Org ${i}`;
     const [org] = await env.database.db.insert(accounts).values({ kind: "organization", name }).returning();
     const owner = i % 3 === 1 ? user : await env.createUser();
-    await env.database.db.insert(memberships).values([
-      { accountId: org.id, userId: owner.id, role: "owner" as const },
-      ...(owner === user ? [] : [{ accountId: org.id, userId: user.id, role: "admin" as const }]),
-    ]);
+    await env.database.db
+      .insert(memberships)
+      .values([
+        { accountId: org.id, userId: owner.id, role: "owner" as const },
+        ...(owner === user ? [] : [{ accountId: org.id, userId: user.id, role: "admin" as const }]),
+      ]);
     return { user, accountId: org.id, kind: "organization", name };
   }
 
   /** `accountId` in every call for an organization; a personal account is the default without it. */
-  const named = (subject: Subject, body: Record<string, unknown> = {}) => (subject.kind === "organization" ? { ...body, accountId: subject.accountId } : body);
+  const named = (subject: Subject, body: Record<string, unknown> = {}) =>
+    subject.kind === "organization" ? { ...body, accountId: subject.accountId } : body;
 
   async function call(route: (r: never) => Promise<Response>, subject: Subject, path: string, body?: Record<string, unknown>) {
     const res = await route((await requestAs(subject.user.id, path, { method: "POST", body: named(subject, body) })) as never);
@@ -148,78 +151,97 @@ describe.each(DATABASE_KINDS)("every action from every state, with chaotic webho
     pendingChange: summary.pendingChange ? { plan: summary.pendingChange.plan.id, interval: summary.pendingChange.interval } : null,
   });
 
-  it("every transition within three actions of each start: 200 or a documented 4xx, and the billing view equals Stripe", { timeout: 300_000 }, async () => {
-    const started = Date.now();
-    const cpu = process.cpuUsage();
-    const runs = enumerateRuns();
-    expect(runs.length).toBeGreaterThanOrEqual(40);
-    const customers = await Promise.all(
-      runs.map(async (run, i) => ({
-        ...run,
-        subject: await subjectFor(i),
-        model: startModel(run.start),
-        trail: [] as string[],
-      })),
-    );
-    expect(customers.filter((c) => c.subject.kind === "organization").length).toBeGreaterThanOrEqual(runs.length / 2);
-    // The starting subscriptions' own webhooks are not what is tested here: they are not sent.
-    await env.emulatorControl("/_emulator/config", { webhookUrl: null });
-    await pool(customers, (c) => subscribe(c.subject, c.start));
-    await env.emulatorControl("/_emulator/config", { webhookUrl: env.webhookUrl });
+  it(
+    "every transition within three actions of each start: 200 or a documented 4xx, and the billing view equals Stripe",
+    { timeout: 300_000 },
+    async () => {
+      const started = Date.now();
+      const cpu = process.cpuUsage();
+      const runs = enumerateRuns();
+      expect(runs.length).toBeGreaterThanOrEqual(40);
+      const customers = await Promise.all(
+        runs.map(async (run, i) => ({
+          ...run,
+          subject: await subjectFor(i),
+          model: startModel(run.start),
+          trail: [] as string[],
+        })),
+      );
+      expect(customers.filter((c) => c.subject.kind === "organization").length).toBeGreaterThanOrEqual(runs.length / 2);
+      // The starting subscriptions' own webhooks are not what is tested here: they are not sent.
+      await env.emulatorControl("/_emulator/config", { webhookUrl: null });
+      await pool(customers, (c) => subscribe(c.subject, c.start));
+      await env.emulatorControl("/_emulator/config", { webhookUrl: env.webhookUrl });
 
-    const failures: string[] = [];
-    for (let step = 0; step < 3; step += 1) {
-      // No flush between rounds: the previous action's webhooks are still arriving (duplicated, shuffled).
-      await pool(customers, async (c) => {
-        const action = c.actions[step];
-        const expected = expectAfter(c.model, action);
-        const res = await act(c.subject, c.model, action);
-        c.trail.push(`${action}→${res.status}`);
-        const documented = res.status === 200 || (DOCUMENTED_4XX[res.status] ?? []).includes(res.body.error as string);
-        if (!documented || res.status !== expected.status) {
-          failures.push(`${c.subject.kind} ${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}: ${JSON.stringify(res.body).slice(0, 300)}`);
-        }
-        c.model = expected.next;
-      });
-    }
-    expect(failures).toEqual([]);
-
-    await env.flush();
-    const mismatches: string[] = [];
-    await pool(customers, async (c) => {
-      const query = c.subject.kind === "organization" ? `?accountId=${c.subject.accountId}` : "";
-      const res = await summaryRoute((await requestAs(c.subject.user.id, `/api/billing/subscription${query}`)) as never);
-      const body = (await res.json()) as BillingSummary & { accountId: string };
-      const view = viewOf(body);
-      const stripe = await stripeView(view.subscriptionId as string);
-      const model = {
-        plan: c.model.plan,
-        interval: c.model.interval,
-        status: c.model.trialing ? "trialing" : "active",
-        cancelAtPeriodEnd: c.model.canceling,
-        pendingChange: c.model.pending,
-      };
-      const customerId = (await env.stripe.subscriptions.retrieve(stripe.subscriptionId)).customer as string;
-      const live = await env.stripe.subscriptions.list({ customer: customerId });
-      const label = `${c.subject.kind} ${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}`;
-      // Per account: the view is the account's, Stripe's customer names it, and the subscription row
-      // is on it; the member who acted for an organization has nothing on their own account.
-      if (body.accountId !== c.subject.accountId) mismatches.push(`${label}: the view is of ${body.accountId}, not ${c.subject.accountId}`);
-      const customer = await env.stripe.customers.retrieve(customerId);
-      if ("metadata" in customer && customer.metadata.accountId !== c.subject.accountId) mismatches.push(`${label}: Stripe customer names ${customer.metadata.accountId}`);
-      const rows = await env.database.db.select({ accountId: subscriptions.accountId }).from(subscriptions).where(eq(subscriptions.providerSubscriptionId, stripe.subscriptionId));
-      if (rows.length !== 1 || rows[0].accountId !== c.subject.accountId) mismatches.push(`${label}: subscription row on ${JSON.stringify(rows)}`);
-      if (c.subject.kind === "organization") {
-        const own = await env.database.db.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.accountId, c.subject.user.id));
-        if (own.length > 0) mismatches.push(`${label}: the acting member's personal account has ${own.length} subscription(s)`);
+      const failures: string[] = [];
+      for (let step = 0; step < 3; step += 1) {
+        // No flush between rounds: the previous action's webhooks are still arriving (duplicated, shuffled).
+        await pool(customers, async (c) => {
+          const action = c.actions[step];
+          const expected = expectAfter(c.model, action);
+          const res = await act(c.subject, c.model, action);
+          c.trail.push(`${action}→${res.status}`);
+          const documented = res.status === 200 || (DOCUMENTED_4XX[res.status] ?? []).includes(res.body.error as string);
+          if (!documented || res.status !== expected.status) {
+            failures.push(
+              `${c.subject.kind} ${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}: ${JSON.stringify(res.body).slice(0, 300)}`,
+            );
+          }
+          c.model = expected.next;
+        });
       }
-      if (JSON.stringify(view) !== JSON.stringify(stripe)) mismatches.push(`${label}: app ${JSON.stringify(view)} ≠ Stripe ${JSON.stringify(stripe)}`);
-      const { subscriptionId: _id, ...stripeState } = stripe;
-      if (JSON.stringify(stripeState) !== JSON.stringify(model)) mismatches.push(`${label}: Stripe ${JSON.stringify(stripeState)} ≠ expected ${JSON.stringify(model)}`);
-      if (live.data.length !== 1) mismatches.push(`${label}: ${live.data.length} subscriptions`);
-    });
-    expect(mismatches).toEqual([]);
-    expect(env.webhookResponses.filter((s) => s !== 200)).toEqual([]);
-    console.info(`state machine (${kind}): ${customers.length} customers, ${customers.length * 3} actions in ${Date.now() - started} ms, ${Math.round(process.cpuUsage(cpu).user / 1000)} ms CPU`);
-  });
+      expect(failures).toEqual([]);
+
+      await env.flush();
+      const mismatches: string[] = [];
+      await pool(customers, async (c) => {
+        const query = c.subject.kind === "organization" ? `?accountId=${c.subject.accountId}` : "";
+        const res = await summaryRoute((await requestAs(c.subject.user.id, `/api/billing/subscription${query}`)) as never);
+        const body = (await res.json()) as BillingSummary & { accountId: string };
+        const view = viewOf(body);
+        const stripe = await stripeView(view.subscriptionId as string);
+        const model = {
+          plan: c.model.plan,
+          interval: c.model.interval,
+          status: c.model.trialing ? "trialing" : "active",
+          cancelAtPeriodEnd: c.model.canceling,
+          pendingChange: c.model.pending,
+        };
+        const customerId = (await env.stripe.subscriptions.retrieve(stripe.subscriptionId)).customer as string;
+        const live = await env.stripe.subscriptions.list({ customer: customerId });
+        const label = `${c.subject.kind} ${c.start.plan}/${c.start.interval} ${c.trail.join(" ")}`;
+        // Per account: the view is the account's, Stripe's customer names it, and the subscription row
+        // is on it; the member who acted for an organization has nothing on their own account.
+        if (body.accountId !== c.subject.accountId)
+          mismatches.push(`${label}: the view is of ${body.accountId}, not ${c.subject.accountId}`);
+        const customer = await env.stripe.customers.retrieve(customerId);
+        if ("metadata" in customer && customer.metadata.accountId !== c.subject.accountId)
+          mismatches.push(`${label}: Stripe customer names ${customer.metadata.accountId}`);
+        const rows = await env.database.db
+          .select({ accountId: subscriptions.accountId })
+          .from(subscriptions)
+          .where(eq(subscriptions.providerSubscriptionId, stripe.subscriptionId));
+        if (rows.length !== 1 || rows[0].accountId !== c.subject.accountId)
+          mismatches.push(`${label}: subscription row on ${JSON.stringify(rows)}`);
+        if (c.subject.kind === "organization") {
+          const own = await env.database.db
+            .select({ id: subscriptions.id })
+            .from(subscriptions)
+            .where(eq(subscriptions.accountId, c.subject.user.id));
+          if (own.length > 0) mismatches.push(`${label}: the acting member's personal account has ${own.length} subscription(s)`);
+        }
+        if (JSON.stringify(view) !== JSON.stringify(stripe))
+          mismatches.push(`${label}: app ${JSON.stringify(view)} ≠ Stripe ${JSON.stringify(stripe)}`);
+        const { subscriptionId: _id, ...stripeState } = stripe;
+        if (JSON.stringify(stripeState) !== JSON.stringify(model))
+          mismatches.push(`${label}: Stripe ${JSON.stringify(stripeState)} ≠ expected ${JSON.stringify(model)}`);
+        if (live.data.length !== 1) mismatches.push(`${label}: ${live.data.length} subscriptions`);
+      });
+      expect(mismatches).toEqual([]);
+      expect(env.webhookResponses.filter((s) => s !== 200)).toEqual([]);
+      console.info(
+        `state machine (${kind}): ${customers.length} customers, ${customers.length * 3} actions in ${Date.now() - started} ms, ${Math.round(process.cpuUsage(cpu).user / 1000)} ms CPU`,
+      );
+    },
+  );
 });

@@ -64,33 +64,40 @@ describe.each(DATABASE_KINDS)("Stripe Tax on %s", (kind) => {
   const invoicesOf = (accountId: string) =>
     env.database.db.select().from(invoices).where(eq(invoices.accountId, accountId)).orderBy(asc(invoices.providerCreatedAt));
 
-  it("an address in a taxed country: VAT on the first invoice and on the renewal, shown by the billing page's read", { timeout: 30_000 }, async () => {
-    const { user, clockId } = await clockedUser();
-    const saved = await setDetails(user.id, { name: "Muster GmbH", address: { line1: "Unter den Linden 1", city: "Berlin", postalCode: "10117", country: "de" } });
-    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
-    expect(saved.body).toMatchObject({ name: "Muster GmbH", address: { country: "DE", city: "Berlin" }, taxIds: [], taxEnabled: true });
+  it(
+    "an address in a taxed country: VAT on the first invoice and on the renewal, shown by the billing page's read",
+    { timeout: 30_000 },
+    async () => {
+      const { user, clockId } = await clockedUser();
+      const saved = await setDetails(user.id, {
+        name: "Muster GmbH",
+        address: { line1: "Unter den Linden 1", city: "Berlin", postalCode: "10117", country: "de" },
+      });
+      expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+      expect(saved.body).toMatchObject({ name: "Muster GmbH", address: { country: "DE", city: "Berlin" }, taxIds: [], taxEnabled: true });
 
-    // Prices carry the catalog's tax behaviour (Stripe Tax refuses prices without one).
-    const price = (await env.stripe.prices.list({ lookup_keys: [lookupKeyFor("scale", "month")] })).data[0];
-    expect(price.tax_behavior).toBe("exclusive");
+      // Prices carry the catalog's tax behaviour (Stripe Tax refuses prices without one).
+      const price = (await env.stripe.prices.list({ lookup_keys: [lookupKeyFor("scale", "month")] })).data[0];
+      expect(price.tax_behavior).toBe("exclusive");
 
-    await subscribe(user.id);
-    const vat = { amount: 1_881, rate: 19, displayName: "VAT", inclusive: false, reason: "standard_rated", jurisdiction: "DE" };
-    const [first] = await invoicesOf(user.id);
-    expect(first).toMatchObject({ status: "paid", subtotal: 9_900, total: 11_781, amountPaid: 11_781 });
-    expect(first.taxes.filter((t) => t.amount > 0)).toEqual([vat]);
+      await subscribe(user.id);
+      const vat = { amount: 1_881, rate: 19, displayName: "VAT", inclusive: false, reason: "standard_rated", jurisdiction: "DE" };
+      const [first] = await invoicesOf(user.id);
+      expect(first).toMatchObject({ status: "paid", subtotal: 9_900, total: 11_781, amountPaid: 11_781 });
+      expect(first.taxes.filter((t) => t.amount > 0)).toEqual([vat]);
 
-    // The renewal a month later: the same VAT line.
-    await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: T0 + 32 * DAY });
-    await env.flush();
-    const rows = await invoicesOf(user.id);
-    expect(rows).toHaveLength(2);
-    expect(rows[1]).toMatchObject({ billingReason: "subscription_cycle", status: "paid", total: 11_781 });
-    expect(rows[1].taxes.filter((t) => t.amount > 0)).toEqual([vat]);
+      // The renewal a month later: the same VAT line.
+      await env.stripe.testHelpers.testClocks.advance(clockId, { frozen_time: T0 + 32 * DAY });
+      await env.flush();
+      const rows = await invoicesOf(user.id);
+      expect(rows).toHaveLength(2);
+      expect(rows[1]).toMatchObject({ billingReason: "subscription_cycle", status: "paid", total: 11_781 });
+      expect(rows[1].taxes.filter((t) => t.amount > 0)).toEqual([vat]);
 
-    const overview = await getBillingOverview(user.id, "owner", { invoicePageSize: 10 });
-    expect(overview.invoices?.invoices.map((i) => i.taxes.filter((t) => t.amount > 0))).toEqual([[vat], [vat]]);
-  });
+      const overview = await getBillingOverview(user.id, "owner", { invoicePageSize: 10 });
+      expect(overview.invoices?.invoices.map((i) => i.taxes.filter((t) => t.amount > 0))).toEqual([[vat], [vat]]);
+    },
+  );
 
   it("a business with a valid EU VAT ID is reverse charged: no tax, and its VAT ID on the invoice", { timeout: 30_000 }, async () => {
     const { user } = await clockedUser();
@@ -104,7 +111,12 @@ describe.each(DATABASE_KINDS)("Stripe Tax on %s", (kind) => {
 
     await subscribe(user.id);
     const [invoice] = await invoicesOf(user.id);
-    expect(invoice).toMatchObject({ status: "paid", subtotal: 9_900, total: 9_900, customerTaxIds: [{ type: "eu_vat", value: "FR12345678901" }] });
+    expect(invoice).toMatchObject({
+      status: "paid",
+      subtotal: 9_900,
+      total: 9_900,
+      customerTaxIds: [{ type: "eu_vat", value: "FR12345678901" }],
+    });
     expect(invoice.taxes.length).toBeGreaterThan(0);
     expect(invoice.taxes.every((t) => t.amount === 0 && t.reason === "reverse_charge")).toBe(true);
 
@@ -118,10 +130,19 @@ describe.each(DATABASE_KINDS)("Stripe Tax on %s", (kind) => {
 
   it("a tax ID Stripe refuses is a 400 invalid_tax_id with Stripe's reason, and changes nothing", async () => {
     const { user, customerId } = await clockedUser();
-    const good = { name: "Acme Ltd", address: { line1: "1 High St", city: "London", postalCode: "SW1A 1AA", country: "GB" }, taxId: { type: "gb_vat", value: "GB123456789" } };
+    const good = {
+      name: "Acme Ltd",
+      address: { line1: "1 High St", city: "London", postalCode: "SW1A 1AA", country: "GB" },
+      taxId: { type: "gb_vat", value: "GB123456789" },
+    };
     const first = await setDetails(user.id, good);
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    const bad = await setDetails(user.id, { ...good, name: "Renamed Ltd", address: { ...good.address, city: "Leeds" }, taxId: { type: "eu_vat", value: "DE12" } });
+    const bad = await setDetails(user.id, {
+      ...good,
+      name: "Renamed Ltd",
+      address: { ...good.address, city: "Leeds" },
+      taxId: { type: "eu_vat", value: "DE12" },
+    });
     expect(bad).toMatchObject({ status: 400, body: { error: "invalid_tax_id", message: "Invalid value for eu_vat." } });
     const read = await call(detailsGet, user.id, "/api/billing/details");
     expect(read.body).toMatchObject({ name: "Acme Ltd", address: { city: "London" }, taxIds: [{ type: "gb_vat", value: "GB123456789" }] });
@@ -130,7 +151,10 @@ describe.each(DATABASE_KINDS)("Stripe Tax on %s", (kind) => {
     expect(row.taxIds).toEqual([{ type: "gb_vat", value: "GB123456789" }]);
 
     // Bad input never reaches Stripe: 400 with the field.
-    const noState = await setDetails(user.id, { name: "X", address: { line1: "1 Main St", city: "Austin", postalCode: "78701", country: "US" } });
+    const noState = await setDetails(user.id, {
+      name: "X",
+      address: { line1: "1 Main St", city: "Austin", postalCode: "78701", country: "US" },
+    });
     expect(noState).toMatchObject({ status: 400, body: { error: "bad_request" } });
     expect(JSON.stringify(noState.body)).toContain("address.state");
   });
@@ -141,7 +165,14 @@ describe.each(DATABASE_KINDS)("Stripe Tax on %s", (kind) => {
     expect(refused).toMatchObject({ status: 400, body: { error: "billing_address_required" } });
     expect(await env.database.db.select().from(trialUses).where(eq(trialUses.accountId, user.id))).toEqual([]);
 
-    expect((await setDetails(user.id, { name: "Kiwi Ltd", address: { line1: "1 Queen St", city: "Auckland", postalCode: "1010", country: "NZ" } })).status).toBe(200);
+    expect(
+      (
+        await setDetails(user.id, {
+          name: "Kiwi Ltd",
+          address: { line1: "1 Queen St", city: "Auckland", postalCode: "1010", country: "NZ" },
+        })
+      ).status,
+    ).toBe(200);
     const started = await call(trialRoute, user.id, "/api/billing/trial", { plan: "pro" });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     const [sub] = await env.database.db

@@ -59,9 +59,15 @@ describe.runIf(POOLED_DATABASE_KINDS.includes("pgbouncer"))("through PgBouncer i
   });
 
   it("the instance's pooled connections hold no prepared statement and no session lock", async () => {
-    const [{ prepared }] = await selectRows<{ prepared: number }>(app.db, sql`select count(*)::int as prepared from pg_prepared_statements`);
+    const [{ prepared }] = await selectRows<{ prepared: number }>(
+      app.db,
+      sql`select count(*)::int as prepared from pg_prepared_statements`,
+    );
     expect(prepared).toBe(0);
-    const locks = await selectRows(database.db, sql`select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`);
+    const locks = await selectRows(
+      database.db,
+      sql`select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
+    );
     expect(locks).toEqual([]);
   });
 });

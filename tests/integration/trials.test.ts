@@ -70,7 +70,11 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     expect(started.status).toBe(200);
     expect(started.body).toMatchObject({ plan: { id: "pro" }, status: "trialing", trialEnd: at(TRIAL_END).toISOString() });
     const [sub] = await subscriptionsOf(customerId);
-    expect(sub).toMatchObject({ status: "trialing", default_payment_method: null, trial_settings: { end_behavior: { missing_payment_method: "cancel" } } });
+    expect(sub).toMatchObject({
+      status: "trialing",
+      default_payment_method: null,
+      trial_settings: { end_behavior: { missing_payment_method: "cancel" } },
+    });
     expect(sub.payment_settings?.save_default_payment_method).toBe("on_subscription");
 
     // The billing page asks for a card (the owner sees it; no card is on file yet).
@@ -108,7 +112,9 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     const checkout = await post(checkoutRoute, user.id, "/api/billing/checkout", { plan: "pro", interval: "month" });
     expect(checkout.status).toBe(200);
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(String(checkout.body.url))?.[1];
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).toBe(
+      200,
+    );
     await env.flush();
     const paid = (await subscriptionsOf(customerId)).find((s) => s.status !== "canceled");
     expect(paid).toMatchObject({ status: "active", trial_start: null, trial_end: null });
@@ -121,7 +127,10 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     await advance(clockId, TRIAL_END + 2 * 3600);
     const [sub] = await subscriptionsOf(customerId);
     expect(sub.status).toBe("paused");
-    expect(await getBillingSummary(user.id, at(TRIAL_END + 2 * 3600))).toMatchObject({ status: "paused", entitlements: { planId: "free" } });
+    expect(await getBillingSummary(user.id, at(TRIAL_END + 2 * 3600))).toMatchObject({
+      status: "paused",
+      entitlements: { planId: "free" },
+    });
 
     await addCard(user.id);
     const resumed = await env.stripe.subscriptions.retrieve(sub.id, { expand: ["latest_invoice"] });
@@ -161,7 +170,9 @@ describe.each(POOLED_DATABASE_KINDS)("card-less trials on test clocks (%s)", (ki
     const sessionId = String(/\/(cs_[A-Za-z0-9_]+)/.exec(String(checkout.body.url))?.[1]);
     expect((await startTrial(user.id)).status).toBe(200);
     expect((await env.stripe.checkout.sessions.retrieve(sessionId)).status).toBe("expired");
-    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).not.toBe(200);
+    expect((await env.emulatorControl(`/_emulator/checkout/sessions/${sessionId}/complete`, { card: "4242424242424242" })).status).not.toBe(
+      200,
+    );
     expect(await subscriptionsOf(customerId)).toHaveLength(1);
   });
 

@@ -18,9 +18,14 @@ describe.each(POOLED_DATABASE_KINDS)("usage alerts on %s", (kind) => {
   });
   afterAll(() => env.stop());
 
-  const alertRows = (accountId: string) => env.db.select().from(usageAlerts).where(eq(usageAlerts.accountId, accountId)).orderBy(usageAlerts.threshold);
+  const alertRows = (accountId: string) =>
+    env.db.select().from(usageAlerts).where(eq(usageAlerts.accountId, accountId)).orderBy(usageAlerts.threshold);
   const emails = (accountId: string) =>
-    env.db.select().from(notifications).where(and(eq(notifications.accountId, accountId), eq(notifications.kind, "usage_threshold"))).orderBy(notifications.subject);
+    env.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.accountId, accountId), eq(notifications.kind, "usage_threshold")))
+      .orderBy(notifications.subject);
 
   it("200 parallel consumes crossing 80 % and 100 %: each threshold recorded and emailed exactly once", async () => {
     const user = await env.createUser(); // Free: 1,000 API calls
@@ -36,7 +41,10 @@ describe.each(POOLED_DATABASE_KINDS)("usage alerts on %s", (kind) => {
     expect(rows[1].used).toBe(1_000);
     expect(rows.every((r) => r.windowEnd.toISOString() === results[0].resetsAt)).toBe(true);
     const mail = await emails(user);
-    expect(mail.map((m) => m.subject)).toEqual(["API calls: 80% of this period's limit is used", "API calls: this period's limit is reached"]);
+    expect(mail.map((m) => m.subject)).toEqual([
+      "API calls: 80% of this period's limit is used",
+      "API calls: this period's limit is reached",
+    ]);
     expect(mail[1].body).toContain("Further use is refused until the period resets.");
     expect(mail[0].body).toContain("Upgrade: http://app.test/pricing");
 
@@ -66,7 +74,10 @@ describe.each(POOLED_DATABASE_KINDS)("usage alerts on %s", (kind) => {
     const owner = await env.createUser();
     const admin = await env.createUser();
     const member = await env.createUser();
-    const [org] = await env.db.insert(accounts).values({ kind: "organization", name: `Alerts ${Date.now()}` }).returning();
+    const [org] = await env.db
+      .insert(accounts)
+      .values({ kind: "organization", name: `Alerts ${Date.now()}` })
+      .returning();
     await env.db.insert(memberships).values([
       { accountId: org.id, userId: owner, role: "owner" },
       { accountId: org.id, userId: admin, role: "admin" },
@@ -74,7 +85,17 @@ describe.each(POOLED_DATABASE_KINDS)("usage alerts on %s", (kind) => {
     ]);
     const result = await consume(org.id, "jobs", 4);
     expect(await activeUsageAlerts(env.db, owner)).toEqual([
-      { accountId: org.id, accountName: org.name, accountKind: "organization", meter: "jobs", label: "Jobs", threshold: 80, used: 4, limit: 5, resetsAt: result.resetsAt },
+      {
+        accountId: org.id,
+        accountName: org.name,
+        accountKind: "organization",
+        meter: "jobs",
+        label: "Jobs",
+        threshold: 80,
+        used: 4,
+        limit: 5,
+        resetsAt: result.resetsAt,
+      },
     ]);
     await consume(org.id, "jobs", 1);
     expect((await activeUsageAlerts(env.db, admin)).map((a) => a.threshold)).toEqual([100]);
@@ -90,11 +111,23 @@ describe.each(POOLED_DATABASE_KINDS)("usage alerts on %s", (kind) => {
     };
     expect((await call(owner)).body.alerts).toHaveLength(1);
     expect(await call(member, { accountId: org.id, meter: "jobs", resetsAt: result.resetsAt })).toMatchObject({ status: 403 });
-    expect(await call(owner, { accountId: org.id, meter: "nope", resetsAt: result.resetsAt })).toMatchObject({ status: 400, body: { field: "meter" } });
+    expect(await call(owner, { accountId: org.id, meter: "nope", resetsAt: result.resetsAt })).toMatchObject({
+      status: 400,
+      body: { field: "meter" },
+    });
     expect((await call(admin)).body.alerts).toHaveLength(1);
-    expect(await call(admin, { accountId: org.id, meter: "jobs", resetsAt: result.resetsAt })).toEqual({ status: 200, body: { dismissed: 2 } });
+    expect(await call(admin, { accountId: org.id, meter: "jobs", resetsAt: result.resetsAt })).toEqual({
+      status: 200,
+      body: { dismissed: 2 },
+    });
     expect((await call(owner)).body.alerts).toEqual([]);
-    expect(await env.db.select().from(usageAlerts).where(like(usageAlerts.meter, "jobs")).then((rows) => rows.filter((r) => r.accountId === org.id).length)).toBe(2);
+    expect(
+      await env.db
+        .select()
+        .from(usageAlerts)
+        .where(like(usageAlerts.meter, "jobs"))
+        .then((rows) => rows.filter((r) => r.accountId === org.id).length),
+    ).toBe(2);
   });
 
   it("an upgrade retires the warnings of the state it left: a new period and limit show nothing until crossed anew", async () => {

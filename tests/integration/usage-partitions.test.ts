@@ -7,7 +7,14 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { selectRows, setAppDatabase } from "@/db/client";
 import { consume, getUsageHistory } from "@/lib/billing/metering";
-import { dropExpiredUsage, ensureUsagePartitions, listUsagePartitions, monthStart, partitionName, rollUpUsage } from "@/lib/billing/metering/storage";
+import {
+  dropExpiredUsage,
+  ensureUsagePartitions,
+  listUsagePartitions,
+  monthStart,
+  partitionName,
+  rollUpUsage,
+} from "@/lib/billing/metering/storage";
 import { pgErrorCode } from "@/lib/billing/metering/errors";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
@@ -28,7 +35,11 @@ describe.each(POOLED_DATABASE_KINDS)("usage_events partitions, rollup and retent
   });
 
   type EventRow = { key: string; partition: string };
-  async function insertEvent(account: string, createdAt: string | Date, values: { key?: string; quantity?: number; billable?: number; reported?: boolean } = {}) {
+  async function insertEvent(
+    account: string,
+    createdAt: string | Date,
+    values: { key?: string; quantity?: number; billable?: number; reported?: boolean } = {},
+  ) {
     const at = typeof createdAt === "string" ? createdAt : createdAt.toISOString();
     await env.db.execute(sql`
       insert into usage_events (account_id, meter, quantity, idempotency_key, period_start, period_end, used_after, limit_at, billable_quantity, reported_at, created_at)
@@ -41,7 +52,12 @@ describe.each(POOLED_DATABASE_KINDS)("usage_events partitions, rollup and retent
       sql`select idempotency_key as key, tableoid::regclass::text as partition from usage_events where account_id = ${account}::uuid order by created_at`,
     );
   const keys = async (account: string) =>
-    (await selectRows<{ key: string }>(env.db, sql`select idempotency_key as key from usage_event_keys where account_id = ${account}::uuid order by 1`)).map((r) => r.key);
+    (
+      await selectRows<{ key: string }>(
+        env.db,
+        sql`select idempotency_key as key from usage_event_keys where account_id = ${account}::uuid order by 1`,
+      )
+    ).map((r) => r.key);
 
   it("an event on the last second of a month lands in that month's partition, and its key counts once across months", async () => {
     const account = await env.createUser();
@@ -54,7 +70,10 @@ describe.each(POOLED_DATABASE_KINDS)("usage_events partitions, rollup and retent
       { key: "next", partition: partitionName(next) },
     ]);
     // The same key in the next month's partition: refused, as within one partition.
-    const again = await insertEvent(account, new Date(next.getTime() + 1000), { key: "edge" }).then(() => null, (error: unknown) => error);
+    const again = await insertEvent(account, new Date(next.getTime() + 1000), { key: "edge" }).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(pgErrorCode(again)).toBe("23505");
     // A consume retried with it answers the first result and records nothing.
     expect(await consume(account, "api_calls", 1, { idempotencyKey: "edge" })).toMatchObject({ allowed: true, duplicate: true });
@@ -122,7 +141,9 @@ describe.each(POOLED_DATABASE_KINDS)("usage_events partitions, rollup and retent
     expect(await keys(account)).toEqual(["mixed-unreported", "recent"]);
 
     // Reported now: its partition goes whole on the next run.
-    await env.db.execute(sql`update usage_events set reported_at = now() where account_id = ${account}::uuid and idempotency_key = 'mixed-unreported'`);
+    await env.db.execute(
+      sql`update usage_events set reported_at = now() where account_id = ${account}::uuid and idempotency_key = 'mixed-unreported'`,
+    );
     expect((await dropExpiredUsage(env.db, now, 13)).partitionsDropped).toEqual([partitionName(mixed)]);
     expect(await events(account)).toEqual([{ key: "recent", partition: "usage_events_default" }]);
     expect(await keys(account)).toEqual(["recent"]);
@@ -163,7 +184,10 @@ describe.each(POOLED_DATABASE_KINDS)("usage_events partitions, rollup and retent
     expect(beforeWholeDays[0]).toEqual({ date: date(45), quantity: 104 });
 
     expect(await rollUpUsage(env.db, now)).toBeGreaterThan(40);
-    const [{ days }] = await selectRows<{ days: number }>(env.db, sql`select count(*)::int as days from usage_daily where account_id = ${account}::uuid`);
+    const [{ days }] = await selectRows<{ days: number }>(
+      env.db,
+      sql`select count(*)::int as days from usage_daily where account_id = ${account}::uuid`,
+    );
     expect(days).toBe(5); // every day with events but today
     expect(await history()).toEqual(before);
     expect(await history(wholeDays)).toEqual(beforeWholeDays);

@@ -72,7 +72,9 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
     const description = overageProductDescription("tokens") as string;
     expect(description).toContain("$0.02 per 1,000 tokens");
     const meteredProduct = async () =>
-      (await env.stripe.products.list({ limit: 100 })).data.find((p) => p.metadata.managed_by === MANAGED_BY && p.metadata.meter_id === "tokens");
+      (await env.stripe.products.list({ limit: 100 })).data.find(
+        (p) => p.metadata.managed_by === MANAGED_BY && p.metadata.meter_id === "tokens",
+      );
     expect(await meteredProduct()).toMatchObject({ name: "AI tokens (usage)", description });
 
     // A product whose description is out of date (an older price, or edited in the dashboard) is brought back, and reported.
@@ -87,7 +89,9 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
 
     // The hosted Checkout page shows it under the metered line.
     const user = await env.createUser();
-    const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "year" } }));
+    const res = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "scale", interval: "year" } }),
+    );
     expect(res.status).toBe(200);
     const { url } = (await res.json()) as { url: string };
     const page = await (await fetch(url)).text();
@@ -113,7 +117,10 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
     // first is included, the second partly billed and the other 28 billed in full.
     await consume(user.id, "tokens", 1_999_990);
     for (let i = 0; i < 30; i += 1) expect((await consume(user.id, "tokens", 7 + i, { idempotencyKey: `t${i}` })).allowed).toBe(true);
-    const billable = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.accountId, user.id), sql`${usageEvents.billableQuantity} > 0`));
+    const billable = await env.database.db
+      .select()
+      .from(usageEvents)
+      .where(and(eq(usageEvents.accountId, user.id), sql`${usageEvents.billableQuantity} > 0`));
     expect(billable).toHaveLength(29);
     const totalUnits = billable.reduce((s, e) => s + e.billableQuantity, 0);
     expect(totalUnits).toBe((7 + 36) * 15 - 10);
@@ -128,23 +135,36 @@ describe.each(POOLED_DATABASE_KINDS)("reporting billable usage to Stripe Billing
       proxy.server.closeAllConnections();
       proxy.server.close();
     }
-    const markedAfterCrash = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.accountId, user.id), isNotNull(usageEvents.reportedAt)));
+    const markedAfterCrash = await env.database.db
+      .select()
+      .from(usageEvents)
+      .where(and(eq(usageEvents.accountId, user.id), isNotNull(usageEvents.reportedAt)));
     expect(markedAfterCrash).toHaveLength(11);
 
     // Right away, the crashed run's claims (its batch of 20) still hold: only the 9 events it never took are sent.
     expect(await reportBillableUsage()).toMatchObject({ sent: 9, duplicates: 0 });
     // After the claim expires, two runs at once share the rest; the event Stripe got before the crash is a duplicate.
     const later = new Date(Date.now() + 10 * 60_000);
-    const [a, b] = await Promise.all([reportBillableUsage({ now: later, batchSize: 5 }), reportBillableUsage({ now: later, batchSize: 5 })]);
+    const [a, b] = await Promise.all([
+      reportBillableUsage({ now: later, batchSize: 5 }),
+      reportBillableUsage({ now: later, batchSize: 5 }),
+    ]);
     expect(a.sent + b.sent).toBe(20 - 12);
     expect(a.duplicates + b.duplicates).toBe(1);
     expect(await reportBillableUsage({ now: later })).toMatchObject({ sent: 0, duplicates: 0, units: 0 });
 
-    const reported = await env.database.db.select().from(usageEvents).where(and(eq(usageEvents.accountId, user.id), isNotNull(usageEvents.reportedAt)));
+    const reported = await env.database.db
+      .select()
+      .from(usageEvents)
+      .where(and(eq(usageEvents.accountId, user.id), isNotNull(usageEvents.reportedAt)));
     expect(reported).toHaveLength(29);
     const meter = (await env.stripe.billing.meters.list({ status: "active" })).data.find((m) => m.event_name === "ai_tokens")!;
     const start = Math.floor(now.getTime() / 1000) - 3600;
-    const summaries = await env.stripe.billing.meters.listEventSummaries(meter.id, { customer: customer.id, start_time: start, end_time: start + 7200 });
+    const summaries = await env.stripe.billing.meters.listEventSummaries(meter.id, {
+      customer: customer.id,
+      start_time: start,
+      end_time: start + 7200,
+    });
     expect(summaries.data.reduce((s, x) => s + x.aggregated_value, 0)).toBe(totalUnits);
   });
 });

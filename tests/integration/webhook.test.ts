@@ -7,7 +7,16 @@ import { runDeliveryJob } from "@/lib/jobs";
 import postgres from "postgres";
 import { openDatabase, setAppDatabase } from "@/db/client";
 import { OutcomeNotStoredError } from "@/lib/billing/webhooks/inbox";
-import { billingCustomers, invoices, notifications, operatorAlerts, rateLimits, subscriptions, webhookEvents, type User } from "@/db/schema";
+import {
+  billingCustomers,
+  invoices,
+  notifications,
+  operatorAlerts,
+  rateLimits,
+  subscriptions,
+  webhookEvents,
+  type User,
+} from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { fetchStripeInvoice, storeStripeInvoice, pullStripeSubscription } from "@/lib/billing/stripe-pull";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
@@ -50,7 +59,9 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     // Deliveries are made by the tests themselves, in the order and number they choose.
     env = await startBillingEnv(kind, { deliverWebhooks: false });
     user = await env.createUser();
-    const res = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }));
+    const res = await checkoutRoute(
+      await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: { plan: "pro", interval: "month" } }),
+    );
     const { url } = (await res.json()) as { url: string };
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(url)?.[1];
     const seen = new Set((await env.stripe.events.list({ limit: 100 })).data.map((e) => e.id));
@@ -166,7 +177,11 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     const stale = await webhookRoute(signedRequest(payload, { timestamp: Math.floor(Date.now() / 1000) - 301 }));
     expect(stale.status).toBe(400);
     const tampered = signedRequest(payload);
-    const forged = new Request(tampered.url, { method: "POST", headers: tampered.headers, body: payload.replace('"livemode":false', '"livemode":true') });
+    const forged = new Request(tampered.url, {
+      method: "POST",
+      headers: tampered.headers,
+      body: payload.replace('"livemode":false', '"livemode":true'),
+    });
     expect(payload).toContain('"livemode":false');
     expect((await webhookRoute(forged)).status).toBe(400);
     expect(await db().select().from(webhookEvents)).toEqual([]);
@@ -227,7 +242,11 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
   });
 
   it("stores and acknowledges event types it does not handle", async () => {
-    const unknown = { ...checkoutEvents[0], id: "evt_unknown_type_1", type: "radar.early_fraud_warning.created" } as unknown as Stripe.Event;
+    const unknown = {
+      ...checkoutEvents[0],
+      id: "evt_unknown_type_1",
+      type: "radar.early_fraud_warning.created",
+    } as unknown as Stripe.Event;
     const res = await deliver(unknown);
     expect(res.status).toBe(200);
     const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, unknown.id));
@@ -237,18 +256,35 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
   it("a signed but malformed event, or one naming an object Stripe no longer has, is recorded as ignored with 200", async () => {
     const base = checkoutEvents[0] as unknown as Record<string, unknown>;
     const malformed = { ...base, id: "evt_malformed_1", type: "customer.subscription.updated", data: { object: { nothing: true } } };
-    const gone = { ...base, id: "evt_gone_1", type: "customer.subscription.updated", data: { object: { id: "sub_does_not_exist", object: "subscription" } } };
+    const gone = {
+      ...base,
+      id: "evt_gone_1",
+      type: "customer.subscription.updated",
+      data: { object: { id: "sub_does_not_exist", object: "subscription" } },
+    };
     for (const event of [malformed, gone]) {
       const res = await deliver(event as unknown as Stripe.Event);
       expect(res.status, event.id as string).toBe(200);
-      const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id as string));
+      const [stored] = await db()
+        .select()
+        .from(webhookEvents)
+        .where(eq(webhookEvents.id, event.id as string));
       expect(stored).toMatchObject({ status: "ignored" });
     }
   });
 
   it("a signed event with no usable id ([], null, a number, no id, a NUL in the id) is a 400 and stores nothing", async () => {
     const base = checkoutEvents[0] as unknown as Record<string, unknown>;
-    const payloads = ["[]", "null", "42", '"evt"', JSON.stringify({ ...base, id: undefined }), JSON.stringify({ ...base, id: "" }), JSON.stringify({ ...base, id: "evt_\u0000x" }), JSON.stringify({ ...base, id: "evt_\ud800" })];
+    const payloads = [
+      "[]",
+      "null",
+      "42",
+      '"evt"',
+      JSON.stringify({ ...base, id: undefined }),
+      JSON.stringify({ ...base, id: "" }),
+      JSON.stringify({ ...base, id: "evt_\u0000x" }),
+      JSON.stringify({ ...base, id: "evt_\ud800" }),
+    ];
     for (const payload of payloads) {
       const res = await webhookRoute(signedRequest(payload));
       expect(res.status, payload.slice(0, 40)).toBe(400);
@@ -295,14 +331,24 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     const [customer] = await db().select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     const live = (await env.stripe.customers.retrieve(customer.providerCustomerId)) as Stripe.Customer;
     const base = checkoutEvents[0] as unknown as Record<string, unknown>;
-    const forged = { ...base, id: "evt_customer_payload_1", type: "customer.updated", data: { object: { ...live, email: "attacker@evil.example" } } };
+    const forged = {
+      ...base,
+      id: "evt_customer_payload_1",
+      type: "customer.updated",
+      data: { object: { ...live, email: "attacker@evil.example" } },
+    };
     expect((await deliver(forged as unknown as Stripe.Event)).status).toBe(200);
     const [after] = await db().select().from(billingCustomers).where(eq(billingCustomers.accountId, user.id));
     expect(after.email).toBe(live.email);
     expect(after.deletedAt).toBeNull();
 
     const subscription = checkoutEvents.find((e) => e.type === "customer.subscription.created")!.data.object as Stripe.Subscription;
-    const stale = { ...base, id: "evt_sub_deleted_stale_1", type: "customer.subscription.deleted", data: { object: { ...subscription, status: "canceled" } } };
+    const stale = {
+      ...base,
+      id: "evt_sub_deleted_stale_1",
+      type: "customer.subscription.deleted",
+      data: { object: { ...subscription, status: "canceled" } },
+    };
     expect((await deliver(stale as unknown as Stripe.Event)).status).toBe(200);
     expect(await db().select().from(notifications).where(eq(notifications.sourceEventId, "evt_sub_deleted_stale_1"))).toEqual([]);
   });
@@ -310,9 +356,15 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
   it("a database failure mid-event answers 500, keeps nothing half-written, and the retry succeeds", async () => {
     const event = checkoutEvents.find((e) => e.type === "checkout.session.completed") as Stripe.Event;
     // A real failure inside the transaction: the subscriptions upsert is refused by the database.
-    await db().execute(sql.raw(`create or replace function refuse_writes() returns trigger language plpgsql as $$
-      begin raise exception 'simulated database failure'; end $$`));
-    await db().execute(sql.raw("create trigger refuse_subscription_writes before insert or update on subscriptions for each row execute function refuse_writes()"));
+    await db().execute(
+      sql.raw(`create or replace function refuse_writes() returns trigger language plpgsql as $$
+      begin raise exception 'simulated database failure'; end $$`),
+    );
+    await db().execute(
+      sql.raw(
+        "create trigger refuse_subscription_writes before insert or update on subscriptions for each row execute function refuse_writes()",
+      ),
+    );
     try {
       const failed = await deliver(event);
       expect(failed.status).toBe(500);
@@ -332,12 +384,16 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
   });
 
   // Only through the pooler (registered for that kind alone): the other kinds have no pooler to misuse.
-  if (kind === "pgbouncer") it(
-    "an instance that prepares begin/commit behind the pooler loses the commit; it answers 500, never 200, and the retry applies the event",
-    async () => {
+  if (kind === "pgbouncer")
+    it("an instance that prepares begin/commit behind the pooler loses the commit; it answers 500, never 200, and the retry applies the event", async () => {
       // The configuration that lost events: the client prepares statements (no DATABASE_POOLER)
       // while PgBouncer runs each transaction on whichever server connection is free.
-      const misconfigured = await openDatabase({ url: env.database.url, max: 1, prepare: true, timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: false } });
+      const misconfigured = await openDatabase({
+        url: env.database.url,
+        max: 1,
+        prepare: true,
+        timeouts: { connectMs: 5_000, statementMs: 5_000, idleInTransactionMs: 10_000, serverSide: false },
+      });
       // The app's connection prepares BEGIN and COMMIT on server connection A…
       await misconfigured.db.transaction(async (tx) => tx.execute(sql`select 1`));
       // …then another client holds A in a transaction, so the next transaction runs on server B,
@@ -371,15 +427,25 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
       const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
       expect(stored.status).toBe("processed");
       expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
-    },
-  );
+    });
 
   it("an event left 'received' for over a minute raises one operator alert and the delivery job replays it", async () => {
     const event = checkoutEvents.find((e) => e.type === "customer.subscription.created") as Stripe.Event;
     // Stored and never processed: what an acknowledged-but-lost delivery leaves behind.
-    await db().insert(webhookEvents).values({ id: event.id, type: event.type, providerCreatedAt: new Date(event.created * 1000), payload: event, receivedAt: new Date(Date.now() - 30_000) });
+    await db()
+      .insert(webhookEvents)
+      .values({
+        id: event.id,
+        type: event.type,
+        providerCreatedAt: new Date(event.created * 1000),
+        payload: event,
+        receivedAt: new Date(Date.now() - 30_000),
+      });
     expect((await runDeliveryJob()).webhooksReplayed).toEqual([]); // 30 s: perhaps still in flight
-    await db().update(webhookEvents).set({ receivedAt: new Date(Date.now() - 61_000) }).where(eq(webhookEvents.id, event.id));
+    await db()
+      .update(webhookEvents)
+      .set({ receivedAt: new Date(Date.now() - 61_000) })
+      .where(eq(webhookEvents.id, event.id));
     const [first, second] = await Promise.all([runDeliveryJob(), runDeliveryJob()]); // two instances' cron at once
     expect([...first.webhooksReplayed, ...second.webhooksReplayed].map((r) => r.result).sort()).toEqual(
       first.webhooksReplayed.length + second.webhooksReplayed.length === 1 ? ["processed"] : ["duplicate", "processed"],
@@ -387,7 +453,9 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     const [stored] = await db().select().from(webhookEvents).where(eq(webhookEvents.id, event.id));
     expect(stored).toMatchObject({ status: "processed", attempts: 1 });
     const alerts = await db().select().from(operatorAlerts).where(eq(operatorAlerts.kind, "webhook_stuck"));
-    expect(alerts).toEqual([expect.objectContaining({ dedupeKey: `webhook_stuck:${event.id}`, text: expect.stringContaining("never processed") })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ dedupeKey: `webhook_stuck:${event.id}`, text: expect.stringContaining("never processed") }),
+    ]);
     expect((await billingState()).subscriptions).toEqual([expect.objectContaining({ status: "trialing", plan: "pro" })]);
     expect((await runDeliveryJob()).webhooksReplayed).toEqual([]);
     await db().delete(operatorAlerts);
@@ -431,7 +499,9 @@ describe.each(POOLED_DATABASE_KINDS)("webhook endpoint on %s", (kind) => {
     spy.mockRestore();
     expect(newer.snapshot.status).toBe("paid");
     expect((await storeStripeInvoice(db(), newer)).status).toBe("synced");
-    expect((await storeStripeInvoice(db(), { ...older, snapshot: { ...older.snapshot, status: "open", amountPaid: 0 } })).status).toBe("stale");
+    expect((await storeStripeInvoice(db(), { ...older, snapshot: { ...older.snapshot, status: "open", amountPaid: 0 } })).status).toBe(
+      "stale",
+    );
     const [row] = await db().select().from(invoices).where(eq(invoices.providerInvoiceId, invoiceId));
     expect(row).toMatchObject({ status: "paid", sourceVersion: future });
   });

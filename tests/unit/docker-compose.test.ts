@@ -27,7 +27,11 @@ const appEnv = services.app.environment ?? {};
 const haproxyCfg = readFileSync("docker/haproxy.cfg", "utf8");
 const pgbouncerIni = readFileSync("docker/pgbouncer.ini", "utf8");
 const dockerfile = readFileSync("Dockerfile", "utf8");
-const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#") && !l.startsWith(";"));
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#") && !l.startsWith(";"));
 
 describe("docker-compose.yml: the cluster's topology", () => {
   it("has Postgres, PgBouncer, the emulator, the catalog sync, app replicas, the balancer and one cron runner", () => {
@@ -96,8 +100,12 @@ describe("docker-compose.yml: the cluster's topology", () => {
     expect(ini).toContain("server_login_retry = 1");
     const database = new URL(appEnv.DATABASE_URL).pathname.slice(1);
     expect(ini).toContain(`${database} = host=postgres port=5432 dbname=${database}`);
-    expect(readFileSync("docker/pgbouncer-userlist.txt", "utf8").trim()).toBe(`"${new URL(appEnv.DATABASE_URL).username}" "${new URL(appEnv.DATABASE_URL).password}"`);
+    expect(readFileSync("docker/pgbouncer-userlist.txt", "utf8").trim()).toBe(
+      `"${new URL(appEnv.DATABASE_URL).username}" "${new URL(appEnv.DATABASE_URL).password}"`,
+    );
     expect(services.pgbouncer.build).toEqual({ context: ".", target: "pgbouncer" });
-    expect(dockerfile).toMatch(/FROM debian:bookworm-slim AS pgbouncer\nRUN apt-get update && apt-get install -y --no-install-recommends pgbouncer/);
+    expect(dockerfile).toMatch(
+      /FROM debian:bookworm-slim AS pgbouncer\nRUN apt-get update && apt-get install -y --no-install-recommends pgbouncer/,
+    );
   });
 });

@@ -14,7 +14,12 @@ const read = (file: string) => readFileSync(path.join(root, file), "utf8");
 /** Not in the repository (ignored or generated): a doc may name them, nothing checks them. */
 const UNTRACKED = new Set([".git", ".next", ".data", "node_modules", "test-results", "coverage", "playwright-report"]);
 
-const docFiles = ["README.md", ...readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const docFiles = [
+  "README.md",
+  ...readdirSync(path.join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** Every file of the repository (relative paths), to find bare file names and globs. */
 function repoFiles(dir = ""): string[] {
@@ -50,7 +55,14 @@ function namedPaths(markdown: string): string[] {
 
 function pathExists(named: string): boolean {
   if (named.includes("*")) {
-    const pattern = new RegExp("^" + named.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*") + "$");
+    const pattern = new RegExp(
+      "^" +
+        named
+          .split("*")
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join("[^/]*") +
+        "$",
+    );
     return files.some((f) => pattern.test(f));
   }
   if (named.includes("/")) return existsSync(path.join(root, named));
@@ -111,7 +123,9 @@ describe("docs", () => {
 
   it("docs/README.md lists every doc", () => {
     const index = read("docs/README.md");
-    const listed = docFiles.filter((f) => f.startsWith("docs/") && f !== "docs/README.md").filter((f) => !index.includes(`(${path.basename(f)})`));
+    const listed = docFiles
+      .filter((f) => f.startsWith("docs/") && f !== "docs/README.md")
+      .filter((f) => !index.includes(`(${path.basename(f)})`));
     expect(listed).toEqual([]);
   });
 
@@ -119,7 +133,9 @@ describe("docs", () => {
     expect(namedPaths("see `lib/billing/no-such-file.ts` and `app/api/billing`").filter((p) => !pathExists(p))).toEqual([
       "lib/billing/no-such-file.ts",
     ]);
-    expect(namedPaths("`no-such-module.ts`, `/api/billing/plans`, `npm test`").filter((p) => !pathExists(p))).toEqual(["no-such-module.ts"]);
+    expect(namedPaths("`no-such-module.ts`, `/api/billing/plans`, `npm test`").filter((p) => !pathExists(p))).toEqual([
+      "no-such-module.ts",
+    ]);
     expect(anchors("# A `code` heading: with (punctuation)\n## Again\n## Again")).toEqual(
       new Set(["a-code-heading-with-punctuation", "again", "again-1"]),
     );

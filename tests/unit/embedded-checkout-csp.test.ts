@@ -40,11 +40,17 @@ describe("the CSP of the Embedded Checkout page", () => {
 
     const real = directives(contentSecurityPolicy("n0nce", { dev: false, https: true, sources: embeddedCheckoutSources(REAL) }));
     expect(real["script-src"]).toEqual(["'self'", "'nonce-n0nce'", "'strict-dynamic'", "https://js.stripe.com", "https://*.js.stripe.com"]);
-    expect(real["frame-src"]).toEqual(["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com", "https://checkout.stripe.com"]);
+    expect(real["frame-src"]).toEqual([
+      "https://js.stripe.com",
+      "https://*.js.stripe.com",
+      "https://hooks.stripe.com",
+      "https://checkout.stripe.com",
+    ]);
     expect(real["connect-src"]).toEqual(["'self'", "https://api.stripe.com", "https://checkout.stripe.com"]);
     expect(real["img-src"]).toEqual(["'self'", "blob:", "data:", "https://*.stripe.com"]);
     // Everything else stays as strict as on every page.
-    for (const name of ["default-src", "style-src", "font-src", "object-src", "base-uri", "form-action", "frame-ancestors"]) expect(real[name]).toEqual(base[name]);
+    for (const name of ["default-src", "style-src", "font-src", "object-src", "base-uri", "form-action", "frame-ancestors"])
+      expect(real[name]).toEqual(base[name]);
     expect(embeddedCheckoutSources(REAL)).toBe(STRIPE_EMBEDDED_CHECKOUT_SOURCES);
 
     const offline = directives(contentSecurityPolicy("n0nce", { dev: false, https: false, sources: embeddedCheckoutSources(EMULATOR) }));
@@ -57,7 +63,8 @@ describe("the CSP of the Embedded Checkout page", () => {
   it("proxy.ts gives those sources to /checkout and to no other page", async () => {
     vi.stubEnv("STRIPE_EMULATOR_URL", "http://127.0.0.1:12999");
     vi.stubEnv("STRIPE_EMULATOR_PUBLIC_URL", "");
-    const csp = async (path: string) => (await proxy(new NextRequest(`http://app.test${path}`))).headers.get("Content-Security-Policy") ?? "";
+    const csp = async (path: string) =>
+      (await proxy(new NextRequest(`http://app.test${path}`))).headers.get("Content-Security-Policy") ?? "";
     expect(directives(await csp("/checkout?session=cs_test_x"))["frame-src"]).toEqual(["http://127.0.0.1:12999"]);
     expect(directives(await csp("/checkout?session=cs_test_x"))["script-src"]).toContain("http://127.0.0.1:12999");
     for (const path of ["/pricing", "/billing/success", "/checkout/other", "/checkouts"]) {

@@ -69,7 +69,11 @@ describe("resolveEntitlement", () => {
   });
 
   it("picks the highest-ranked plan when several subscriptions grant one", () => {
-    const e = resolveEntitlement([sub({ planId: "pro" }), sub({ planId: "staff", provider: "internal" }), sub({ planId: "scale" })], NOW, 3);
+    const e = resolveEntitlement(
+      [sub({ planId: "pro" }), sub({ planId: "staff", provider: "internal" }), sub({ planId: "scale" })],
+      NOW,
+      3,
+    );
     expect(e.plan.id).toBe("staff");
     expect(e.limits.tokens).toBeNull();
   });

@@ -70,7 +70,9 @@ describe("env (env/index.ts)", () => {
   });
 
   it("refuses a variable it does not declare, so no setting bypasses the schema", () => {
-    expect(() => (env as unknown as Record<string, string | undefined>).STRIPE_SECRET_KAY).toThrow(/STRIPE_SECRET_KAY is not declared in env\/index.ts/);
+    expect(() => (env as unknown as Record<string, string | undefined>).STRIPE_SECRET_KAY).toThrow(
+      /STRIPE_SECRET_KAY is not declared in env\/index.ts/,
+    );
   });
 
   it("validates a whole environment for start-up (instrumentation.ts)", () => {

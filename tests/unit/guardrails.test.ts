@@ -34,8 +34,18 @@ describe("import boundaries (eslint.config.mjs)", () => {
 
   it("allows the layers' own direction, and types from db/ anywhere", async () => {
     expect(await broken("lib/billing/probe.ts", 'import { getDb } from "@/db/client";\nexport const x = getDb;\n')).toEqual([]);
-    expect(await broken("app/probe/page.tsx", 'import { usageAlertsForUser } from "@/lib/billing/usage-alerts";\nexport const x = usageAlertsForUser;\n')).toEqual([]);
-    expect(await broken("components/probe.tsx", 'import type { MembershipRole } from "@/db/schema";\nexport const x: MembershipRole = "owner";\n')).toEqual([]);
+    expect(
+      await broken(
+        "app/probe/page.tsx",
+        'import { usageAlertsForUser } from "@/lib/billing/usage-alerts";\nexport const x = usageAlertsForUser;\n',
+      ),
+    ).toEqual([]);
+    expect(
+      await broken(
+        "components/probe.tsx",
+        'import type { MembershipRole } from "@/db/schema";\nexport const x: MembershipRole = "owner";\n',
+      ),
+    ).toEqual([]);
   });
 });
 

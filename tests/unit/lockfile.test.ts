@@ -82,7 +82,12 @@ describe("package-lock.json", () => {
       if (entry.optional && entry.os && !entry.os.includes("linux")) delete pruned.packages[key];
     }
     const problems = missingNativeBinaries(pruned);
-    expect(problems).toEqual(expect.arrayContaining(["node_modules/next needs @next/swc-darwin-arm64, which the lockfile lacks", "node_modules/next has no win32 binary"]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "node_modules/next needs @next/swc-darwin-arm64, which the lockfile lacks",
+        "node_modules/next has no win32 binary",
+      ]),
+    );
     expect(problems.some((p) => p.startsWith("node_modules/rollup needs @rollup/rollup-win32"))).toBe(true);
     expect(problems.some((p) => p.startsWith("node_modules/@tailwindcss/oxide needs @tailwindcss/oxide-darwin"))).toBe(true);
   });

@@ -17,12 +17,15 @@ describe("db/migrations journal", () => {
   it("dates every migration after the one before it, in index order", () => {
     journal.entries.forEach((entry, i) => {
       expect(entry.idx, entry.tag).toBe(i);
-      if (i > 0) expect(entry.when, `${entry.tag} is dated before ${journal.entries[i - 1].tag}`).toBeGreaterThan(journal.entries[i - 1].when);
+      if (i > 0)
+        expect(entry.when, `${entry.tag} is dated before ${journal.entries[i - 1].tag}`).toBeGreaterThan(journal.entries[i - 1].when);
     });
   });
 
   it("lists every migration file once, numbered as the journal", () => {
-    const files = readdirSync(folder).filter((f) => f.endsWith(".sql")).sort();
+    const files = readdirSync(folder)
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     expect(files).toEqual(journal.entries.map((e) => `${e.tag}.sql`));
     for (const entry of journal.entries) expect(entry.tag.startsWith(String(entry.idx).padStart(4, "0") + "_"), entry.tag).toBe(true);
   });

@@ -14,7 +14,9 @@ describe("the per-process database outage marker proxy.ts answers pages 503 from
     expect(noteDatabaseOutage(Object.assign(new Error("dup"), { code: "23505" }))).toBe(false);
     expect(noDatabaseOutageMarked()).toBe(true);
     expect(await databaseStillDown()).toBe(false);
-    expect(noteDatabaseOutage(Object.assign(new Error("wrapped"), { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }))).toBe(true);
+    expect(
+      noteDatabaseOutage(Object.assign(new Error("wrapped"), { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) })),
+    ).toBe(true);
     expect(noDatabaseOutageMarked()).toBe(false);
   });
 

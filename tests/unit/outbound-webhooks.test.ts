@@ -79,7 +79,21 @@ describe("outbound webhook targets", () => {
 
   it("classifies addresses", () => {
     expect(["8.8.8.8", "2606:4700::1111"].map(isPrivateAddress)).toEqual([false, false]);
-    expect(["127.0.0.1", "10.0.0.1", "172.20.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1"].every(isPrivateAddress)).toBe(true);
+    expect(
+      [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.20.0.1",
+        "192.168.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+      ].every(isPrivateAddress),
+    ).toBe(true);
   });
 
   it("refuses at connection time a name that resolves to a private address in production, and times out a silent receiver", async () => {

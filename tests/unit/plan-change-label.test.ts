@@ -12,7 +12,9 @@ describe("change-plan labels", () => {
     expect(planChangeLabel({ planId: "pro", interval: "year" }, { planId: "scale", interval: "month" })).toBe("Upgrade, at period end");
     expect(planChangeLabel({ planId: "scale", interval: "month" }, { planId: "pro", interval: "month" })).toBe("Downgrade, at period end");
     expect(planChangeLabel({ planId: "pro", interval: "month" }, { planId: "pro", interval: "year" })).toBe("Yearly billing, starts now");
-    expect(planChangeLabel({ planId: "pro", interval: "year" }, { planId: "pro", interval: "month" })).toBe("Monthly billing, at period end");
+    expect(planChangeLabel({ planId: "pro", interval: "year" }, { planId: "pro", interval: "month" })).toBe(
+      "Monthly billing, at period end",
+    );
   });
 
   it("diffs features and limits between the two plans of the catalog", () => {
@@ -33,7 +35,11 @@ describe("change-plan labels", () => {
 });
 
 describe("usage chart's first meter", () => {
-  const series = (id: string, quantities: number[]) => ({ id, label: id, points: quantities.map((quantity, i) => ({ date: `2026-12-0${i + 1}`, quantity })) });
+  const series = (id: string, quantities: number[]) => ({
+    id,
+    label: id,
+    points: quantities.map((quantity, i) => ({ date: `2026-12-0${i + 1}`, quantity })),
+  });
 
   it("is the one with the most usage in the window", () => {
     expect(busiestSeries([series("api_calls", [0, 0]), series("tokens", [0, 0]), series("jobs", [1, 2])])?.id).toBe("jobs");

@@ -44,10 +44,17 @@ describe("per-seat plans: the amount per period is the price times the seats (St
     // Pro $190/year → Team $12/month × 20 seats = $240/month: a higher amount, but the year already
     // paid for is kept to its end (Stripe's `shortening_interval`).
     expect(changeDirection(catalogTerms("pro", "year"), { ...catalogTerms("team", "month"), quantity: 20 })).toBe("downgrade");
-    expect(classifyChange({ planId: "team", interval: "year", quantity: 1 }, { planId: "team", interval: "month", quantity: 11 })).toBe("downgrade");
+    expect(classifyChange({ planId: "team", interval: "year", quantity: 1 }, { planId: "team", interval: "month", quantity: 11 })).toBe(
+      "downgrade",
+    );
     // The same seats on a longer interval is an upgrade: the interval rule only defers shortening.
-    expect(classifyChange({ planId: "team", interval: "month", quantity: 11 }, { planId: "team", interval: "year", quantity: 11 })).toBe("upgrade");
-    const action = planAction(facts({ current: catalogTerms("pro", "year") }), { type: "change", target: { ...catalogTerms("team", "month"), quantity: 20 } });
+    expect(classifyChange({ planId: "team", interval: "month", quantity: 11 }, { planId: "team", interval: "year", quantity: 11 })).toBe(
+      "upgrade",
+    );
+    const action = planAction(facts({ current: catalogTerms("pro", "year") }), {
+      type: "change",
+      target: { ...catalogTerms("team", "month"), quantity: 20 },
+    });
     expect(action).toMatchObject({ refused: false, kind: "downgrade", steps: [{ op: "schedule_change" }] });
   });
 
@@ -72,25 +79,70 @@ const facts = (over: Partial<SubscriptionFacts> = {}): SubscriptionFacts => ({
   pending: null,
   ...over,
 });
-const change = (planId: string, interval: BillingInterval): SubscriptionAction => ({ type: "change", target: catalogTerms(planId, interval) });
+const change = (planId: string, interval: BillingInterval): SubscriptionAction => ({
+  type: "change",
+  target: catalogTerms(planId, interval),
+});
 const withPendingDowngrade = { hasSchedule: true, pending: catalogTerms("pro", "month") };
 
 describe("planAction: every action in every state is a sequence of calls Stripe accepts, or a clear refusal", () => {
   it.each([
     ["cancel, nothing pending", facts(), { type: "cancel" }, "cancel", ["set_cancel_at_period_end:true"]],
-    ["cancel with a pending downgrade releases the schedule first", facts(withPendingDowngrade), { type: "cancel" }, "cancel", ["release_schedule", "set_cancel_at_period_end:true"]],
+    [
+      "cancel with a pending downgrade releases the schedule first",
+      facts(withPendingDowngrade),
+      { type: "cancel" },
+      "cancel",
+      ["release_schedule", "set_cancel_at_period_end:true"],
+    ],
     ["cancel while canceling is a no-op", facts({ cancelAtPeriodEnd: true }), { type: "cancel" }, "unchanged", []],
     ["resume while canceling", facts({ cancelAtPeriodEnd: true }), { type: "resume" }, "resume", ["set_cancel_at_period_end:false"]],
-    ["resume with a pending downgrade (not canceling) is a no-op, never a call Stripe refuses", facts(withPendingDowngrade), { type: "resume" }, "unchanged", []],
+    [
+      "resume with a pending downgrade (not canceling) is a no-op, never a call Stripe refuses",
+      facts(withPendingDowngrade),
+      { type: "resume" },
+      "unchanged",
+      [],
+    ],
     ["resume when not canceling is a no-op", facts(), { type: "resume" }, "unchanged", []],
     ["upgrade applies now", facts({ current: catalogTerms("pro", "month") }), change("scale", "month"), "upgrade", ["change_now"]],
-    ["upgrade during a trial ends it", facts({ status: "trialing", current: catalogTerms("pro", "month") }), change("pro", "year"), "upgrade", ["change_now:endTrial"]],
-    ["upgrade with a pending downgrade releases it first", facts(withPendingDowngrade), change("scale", "year"), "upgrade", ["release_schedule", "change_now"]],
+    [
+      "upgrade during a trial ends it",
+      facts({ status: "trialing", current: catalogTerms("pro", "month") }),
+      change("pro", "year"),
+      "upgrade",
+      ["change_now:endTrial"],
+    ],
+    [
+      "upgrade with a pending downgrade releases it first",
+      facts(withPendingDowngrade),
+      change("scale", "year"),
+      "upgrade",
+      ["release_schedule", "change_now"],
+    ],
     ["downgrade is scheduled", facts(), change("pro", "month"), "downgrade", ["schedule_change"]],
-    ["downgrade while canceling undoes the cancellation first", facts({ cancelAtPeriodEnd: true }), change("pro", "month"), "downgrade", ["set_cancel_at_period_end:false", "schedule_change"]],
-    ["another downgrade replaces the pending one", facts({ current: catalogTerms("scale", "year"), hasSchedule: true, pending: catalogTerms("pro", "year") }), change("pro", "month"), "downgrade", ["schedule_change"]],
+    [
+      "downgrade while canceling undoes the cancellation first",
+      facts({ cancelAtPeriodEnd: true }),
+      change("pro", "month"),
+      "downgrade",
+      ["set_cancel_at_period_end:false", "schedule_change"],
+    ],
+    [
+      "another downgrade replaces the pending one",
+      facts({ current: catalogTerms("scale", "year"), hasSchedule: true, pending: catalogTerms("pro", "year") }),
+      change("pro", "month"),
+      "downgrade",
+      ["schedule_change"],
+    ],
     ["the pending downgrade again is a no-op", facts(withPendingDowngrade), change("pro", "month"), "downgrade", []],
-    ["the current plan again drops the pending change", facts(withPendingDowngrade), change("scale", "month"), "cancel_pending_change", ["release_schedule"]],
+    [
+      "the current plan again drops the pending change",
+      facts(withPendingDowngrade),
+      change("scale", "month"),
+      "cancel_pending_change",
+      ["release_schedule"],
+    ],
     ["cancel while past due", facts({ status: "past_due" }), { type: "cancel" }, "cancel", ["set_cancel_at_period_end:true"]],
   ] as const)("%s", (_name, state, action, kind, steps) => {
     const decision = planAction(state, action as SubscriptionAction);

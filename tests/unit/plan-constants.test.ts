@@ -11,7 +11,9 @@ describe("plan constants", () => {
 
   it("refuses a missing, unknown or ill-typed constant, naming the plan", () => {
     const good = { lookbackDays: 30, maxModels: 2, support: "email" };
-    expect(() => assertPlanConstants("x", { maxModels: 2, support: "email" })).toThrow(/Plan "x" does not declare the constant "lookbackDays"/);
+    expect(() => assertPlanConstants("x", { maxModels: 2, support: "email" })).toThrow(
+      /Plan "x" does not declare the constant "lookbackDays"/,
+    );
     expect(() => assertPlanConstants("x", { ...good, colour: "red" })).toThrow(/unknown constant "colour"/);
     expect(() => assertPlanConstants("x", { ...good, maxModels: 1.5 })).toThrow(/maxModels must be a whole number/);
     expect(() => assertPlanConstants("x", { ...good, lookbackDays: -1 })).toThrow(/lookbackDays must be a whole number/);

@@ -38,7 +38,14 @@ describe("plan catalog", () => {
 
   it("sells every purchasable plan monthly and yearly, yearly cheaper than 12 months", () => {
     const prices = catalogPrices();
-    expect(prices.map((p) => p.lookupKey).sort()).toEqual(["pro_monthly", "pro_yearly", "scale_monthly", "scale_yearly", "team_monthly", "team_yearly"]);
+    expect(prices.map((p) => p.lookupKey).sort()).toEqual([
+      "pro_monthly",
+      "pro_yearly",
+      "scale_monthly",
+      "scale_yearly",
+      "team_monthly",
+      "team_yearly",
+    ]);
     for (const plan of PLANS.filter((p) => p.prices)) expect(plan.prices!.year).toBeLessThan(plan.prices!.month * 12);
   });
 
@@ -101,7 +108,10 @@ describe("plan catalog", () => {
     vi.stubEnv("STRIPE_EMULATOR_URL", "");
     try {
       const catalog = await publicCatalog();
-      expect(catalog.plans.find((p) => p.id === "team")).toMatchObject({ seats: { min: 1, max: 50 }, limits: { jobs: { perSeat: 1_000 } } });
+      expect(catalog.plans.find((p) => p.id === "team")).toMatchObject({
+        seats: { min: 1, max: 50 },
+        limits: { jobs: { perSeat: 1_000 } },
+      });
       expect(catalog.plans.find((p) => p.id === "pro")?.seats).toBeNull();
     } finally {
       vi.unstubAllEnvs();
@@ -109,7 +119,9 @@ describe("plan catalog", () => {
   });
 
   it("describes the metered product (what Checkout shows under the metered line) with the overage price", () => {
-    expect(overageProductDescription("tokens")).toBe("AI tokens past the amount your plan includes each month: $0.02 per 1,000 tokens, billed in arrears.");
+    expect(overageProductDescription("tokens")).toBe(
+      "AI tokens past the amount your plan includes each month: $0.02 per 1,000 tokens, billed in arrears.",
+    );
     expect(overageProductDescription("jobs")).toBeNull();
   });
 });
@@ -122,7 +134,9 @@ describe("prepaid credit packs", () => {
     for (const { meter, pack } of packs) {
       expect(METERS[meter].overage, meter).toBe("block");
       expect(isPrepaidMeter(meter)).toBe(true);
-      expect(Number.isSafeInteger(pack.units) && pack.units > 0 && Number.isSafeInteger(pack.amount) && pack.amount >= 50, pack.id).toBe(true);
+      expect(Number.isSafeInteger(pack.units) && pack.units > 0 && Number.isSafeInteger(pack.amount) && pack.amount >= 50, pack.id).toBe(
+        true,
+      );
       expect(findCreditPack(pack.id)).toEqual({ meter, pack });
     }
     expect(isPrepaidMeter("tokens")).toBe(false);

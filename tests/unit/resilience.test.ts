@@ -10,7 +10,21 @@ import { stripeNetworkSettings } from "@/lib/stripe/client";
 const withCode = (code: string, message = "boom") => Object.assign(new Error(message), { code });
 
 describe("database outage classification (by code, through cause chains)", () => {
-  it.each(["ECONNREFUSED", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "57P01", "57P02", "57P03", "08006", "57014", "25P03", "53300", "EAI_AGAIN", "ENETUNREACH", "QUERY_DEADLINE"])("%s is an outage", (code) => {
+  it.each([
+    "ECONNREFUSED",
+    "CONNECT_TIMEOUT",
+    "CONNECTION_CLOSED",
+    "57P01",
+    "57P02",
+    "57P03",
+    "08006",
+    "57014",
+    "25P03",
+    "53300",
+    "EAI_AGAIN",
+    "ENETUNREACH",
+    "QUERY_DEADLINE",
+  ])("%s is an outage", (code) => {
     expect(isDatabaseUnavailable(withCode(code))).toBe(true);
   });
   it("sees through drizzle's query wrapper and our deadline", () => {
@@ -46,18 +60,38 @@ describe("timeouts are configurable", () => {
   });
   it("DATABASE_POOLER=transaction is the one switch for a transaction pooler; a direct URL and the pool size are optional", () => {
     const url = "postgres://app@pooler:6543/db";
-    expect(databaseOptionsFromEnv({ DATABASE_URL: url })).toMatchObject({ url, directUrl: undefined, prepare: true, max: undefined, timeouts: { serverSide: true } });
+    expect(databaseOptionsFromEnv({ DATABASE_URL: url })).toMatchObject({
+      url,
+      directUrl: undefined,
+      prepare: true,
+      max: undefined,
+      timeouts: { serverSide: true },
+    });
     expect(
-      databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_POOLER: "transaction", DATABASE_URL_DIRECT: "postgres://app@db:5432/db", DATABASE_POOL_SIZE: "3" }),
+      databaseOptionsFromEnv({
+        DATABASE_URL: url,
+        DATABASE_POOLER: "transaction",
+        DATABASE_URL_DIRECT: "postgres://app@db:5432/db",
+        DATABASE_POOL_SIZE: "3",
+      }),
     ).toMatchObject({ url, directUrl: "postgres://app@db:5432/db", prepare: false, max: 3, timeouts: { serverSide: false } });
     // The two halves on their own still work as before.
-    expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_PREPARE: "false" })).toMatchObject({ prepare: false, timeouts: { serverSide: true } });
-    expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_SERVER_TIMEOUTS: "off" })).toMatchObject({ prepare: true, timeouts: { serverSide: false } });
+    expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_PREPARE: "false" })).toMatchObject({
+      prepare: false,
+      timeouts: { serverSide: true },
+    });
+    expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_SERVER_TIMEOUTS: "off" })).toMatchObject({
+      prepare: true,
+      timeouts: { serverSide: false },
+    });
     expect(databaseOptionsFromEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: "0" }).max).toBeUndefined();
   });
   it("Stripe: 10 s with one retry by default; bounded retries", () => {
     expect(stripeNetworkSettings({})).toEqual({ timeoutMs: 10_000, maxNetworkRetries: 1 });
-    expect(stripeNetworkSettings({ STRIPE_TIMEOUT_MS: "2500", STRIPE_MAX_NETWORK_RETRIES: "0" })).toEqual({ timeoutMs: 2_500, maxNetworkRetries: 0 });
+    expect(stripeNetworkSettings({ STRIPE_TIMEOUT_MS: "2500", STRIPE_MAX_NETWORK_RETRIES: "0" })).toEqual({
+      timeoutMs: 2_500,
+      maxNetworkRetries: 0,
+    });
     expect(stripeNetworkSettings({ STRIPE_MAX_NETWORK_RETRIES: "50" }).maxNetworkRetries).toBe(5);
   });
   it("outbox backoff doubles from a minute and is capped at 6 h", () => {
@@ -77,8 +111,9 @@ describe("request ids", () => {
     expect(response.headers.get("x-request-id")).toBe("lb-123.abc");
   });
   it("makes a new id when the header is missing or not a sane token", async () => {
-    const response = await withRequestContext(new Request("http://app.test/x", { headers: { "x-request-id": "<script>" } }), async () =>
-      new Response("ok"),
+    const response = await withRequestContext(
+      new Request("http://app.test/x", { headers: { "x-request-id": "<script>" } }),
+      async () => new Response("ok"),
     );
     expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(currentRequestId()).toBeUndefined();

@@ -38,7 +38,10 @@ describe("every route and page is declared and in the authorization matrix", () 
     const refused = exported.filter((m) => mod[m] === methodNotAllowed);
     const methods = exported.filter((m) => !refused.includes(m));
     expect(methods, "a route.ts must serve at least one method").not.toHaveLength(0);
-    expect(WRITE_METHODS.filter((m) => !(exported as readonly string[]).includes(m)), `${file} must export methodNotAllowed for these`).toEqual([]);
+    expect(
+      WRITE_METHODS.filter((m) => !(exported as readonly string[]).includes(m)),
+      `${file} must export methodNotAllowed for these`,
+    ).toEqual([]);
     for (const method of methods) {
       const handler = mod[method] as RouteHandler;
       expect(handler.spec, `${method} ${file} must be declared with route() from lib/http/route`).toBeDefined();

@@ -11,6 +11,8 @@ describe("the billing page's seats line", () => {
   });
   it("uses the singular for one, and groups thousands", () => {
     expect(seatsLabel({ quantity: 1, members: 1, pendingQuantity: null })).toBe("1 seat · 1 member");
-    expect(seatsLabel({ quantity: 1200, members: 1199, pendingQuantity: 1199 })).toBe("1,200 seats · 1,199 members · drops to 1,199 at renewal");
+    expect(seatsLabel({ quantity: 1200, members: 1199, pendingQuantity: 1199 })).toBe(
+      "1,200 seats · 1,199 members · drops to 1,199 at renewal",
+    );
   });
 });

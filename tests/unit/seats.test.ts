@@ -41,13 +41,23 @@ describe("the seat decision (planSeatStep)", () => {
   });
 
   it("lowers from the period end, as the schedule's next phase on the same price", () => {
-    expect(planSeatStep(facts(5), 3)).toEqual({ op: "schedule", priceId: "price_team_monthly", interval: "month", quantity: 3, meteredPriceIds: ["price_tokens"] });
+    expect(planSeatStep(facts(5), 3)).toEqual({
+      op: "schedule",
+      priceId: "price_team_monthly",
+      interval: "month",
+      quantity: 3,
+      meteredPriceIds: ["price_tokens"],
+    });
     // Never below the plan's minimum.
     expect(planSeatStep(facts(2), 0)).toMatchObject({ op: "schedule", quantity: 1 });
     expect(planSeatStep(facts(1), 0)).toEqual({ op: "none" });
     // Already pending: nothing to write; another decrease rewrites the next phase.
     expect(planSeatStep(facts(5, scheduled(5, next(3))), 3)).toEqual({ op: "none" });
-    expect(planSeatStep(facts(5, scheduled(5, next(3))), 2)).toMatchObject({ op: "schedule", quantity: 2, meteredPriceIds: ["price_tokens_next"] });
+    expect(planSeatStep(facts(5, scheduled(5, next(3))), 2)).toMatchObject({
+      op: "schedule",
+      quantity: 2,
+      meteredPriceIds: ["price_tokens_next"],
+    });
   });
 
   it("drops the pending decrease when the members are back to the seats; nothing when they agree", () => {

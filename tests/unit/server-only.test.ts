@@ -59,7 +59,9 @@ describe("server-only", () => {
 
   it("marks every lib/ module but the client-safe ones", () => {
     expect(libFiles.length).toBeGreaterThan(100);
-    const unmarked = libFiles.filter((file) => !CLIENT_SAFE.has(file) && !STANDALONE.has(file) && !SERVER_ONLY.test(readFileSync(file, "utf8")));
+    const unmarked = libFiles.filter(
+      (file) => !CLIENT_SAFE.has(file) && !STANDALONE.has(file) && !SERVER_ONLY.test(readFileSync(file, "utf8")),
+    );
     expect(unmarked).toEqual([]);
     for (const file of [...CLIENT_SAFE, ...STANDALONE]) expect(libFiles, `${file} is listed but does not exist`).toContain(file);
   });

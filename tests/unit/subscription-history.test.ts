@@ -16,7 +16,9 @@ const kinds = (before: TrackedState | null, after: TrackedState) => subscription
 
 describe("subscriptionChangesBetween", () => {
   it("a new row is a start; the same state again is no change", () => {
-    expect(subscriptionChangesBetween(null, base)).toEqual([{ kind: "started", data: { planId: "pro", interval: "month", status: "active" } }]);
+    expect(subscriptionChangesBetween(null, base)).toEqual([
+      { kind: "started", data: { planId: "pro", interval: "month", status: "active" } },
+    ]);
     expect(kinds(base, { ...base })).toEqual([]);
   });
 
@@ -24,7 +26,9 @@ describe("subscriptionChangesBetween", () => {
     expect(kinds(base, { ...base, interval: "year" })).toEqual(["plan_changed"]);
     expect(kinds({ ...base, status: "trialing" }, { ...base, planId: "scale" })).toEqual(["plan_changed", "status_changed"]);
     const canceling = { ...base, cancelAtPeriodEnd: true };
-    expect(subscriptionChangesBetween(base, canceling)).toEqual([{ kind: "cancel_scheduled", data: { endsAt: "2027-02-15T00:00:00.000Z" } }]);
+    expect(subscriptionChangesBetween(base, canceling)).toEqual([
+      { kind: "cancel_scheduled", data: { endsAt: "2027-02-15T00:00:00.000Z" } },
+    ]);
     expect(kinds(base, { ...base, cancelAt: new Date("2027-03-01T00:00:00Z") })).toEqual(["cancel_scheduled"]);
     expect(kinds(canceling, base)).toEqual(["resumed"]);
     // Ending as scheduled is a status change, not a resume.
@@ -32,9 +36,19 @@ describe("subscriptionChangesBetween", () => {
   });
 
   it("a change scheduled for the period end, then applied (a plan change) or dropped", () => {
-    const scheduled = { ...base, planId: "scale", pendingPlanId: "pro", pendingInterval: "month" as const, pendingChangeAt: new Date("2027-02-15T00:00:00Z") };
-    expect(kinds({ ...scheduled, pendingPlanId: null, pendingInterval: null, pendingChangeAt: null }, scheduled)).toEqual(["change_scheduled"]);
+    const scheduled = {
+      ...base,
+      planId: "scale",
+      pendingPlanId: "pro",
+      pendingInterval: "month" as const,
+      pendingChangeAt: new Date("2027-02-15T00:00:00Z"),
+    };
+    expect(kinds({ ...scheduled, pendingPlanId: null, pendingInterval: null, pendingChangeAt: null }, scheduled)).toEqual([
+      "change_scheduled",
+    ]);
     expect(kinds(scheduled, { ...base })).toEqual(["plan_changed"]);
-    expect(kinds(scheduled, { ...scheduled, pendingPlanId: null, pendingInterval: null, pendingChangeAt: null })).toEqual(["scheduled_change_dropped"]);
+    expect(kinds(scheduled, { ...scheduled, pendingPlanId: null, pendingInterval: null, pendingChangeAt: null })).toEqual([
+      "scheduled_change_dropped",
+    ]);
   });
 });

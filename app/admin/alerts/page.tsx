@@ -18,8 +18,8 @@ export default async function AdminAlertsPage() {
       <div>
         <h1 className="text-2xl font-semibold">Revenue alerts</h1>
         <p className="mt-1 text-sm text-gray-600">
-          The delivery job evaluates these at most every 15 minutes (on one instance at a time) and records an operator alert once each time a rule
-          crosses its threshold; nothing more while the condition holds, again after it clears and crosses anew.{" "}
+          The delivery job evaluates these at most every 15 minutes (on one instance at a time) and records an operator alert once each time
+          a rule crosses its threshold; nothing more while the condition holds, again after it clears and crosses anew.{" "}
           {alerts.webhookConfigured ? (
             "Alerts are posted to ALERT_WEBHOOK_URL."
           ) : (
@@ -50,7 +50,8 @@ export default async function AdminAlertsPage() {
               </p>
             </div>
             <p className="text-sm">
-              Alerts when it is above <strong>{formatPercent(r.percent / 100, 2)}</strong> over <strong>{r.windowDays} days</strong>. Last figure:{" "}
+              Alerts when it is above <strong>{formatPercent(r.percent / 100, 2)}</strong> over <strong>{r.windowDays} days</strong>. Last
+              figure:{" "}
               <span className="tabular-nums" data-testid={`alert-value-${r.rule}`}>
                 {formatPercent(r.lastValue, 2)}
               </span>

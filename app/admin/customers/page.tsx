@@ -33,9 +33,14 @@ export default async function AdminCustomersPage({ searchParams }: { searchParam
     for (const [k, v] of Object.entries({ ...flat, sort, dir, cursor: undefined })) if (v) search.set(k, v);
     return `/admin/customers?${search.toString()}`;
   };
-  const ariaSort = (sort: CustomerListQuery["sort"]) => (query.sort === sort ? (query.dir === "asc" ? "ascending" : "descending") : undefined);
+  const ariaSort = (sort: CustomerListQuery["sort"]) =>
+    query.sort === sort ? (query.dir === "asc" ? "ascending" : "descending") : undefined;
   const header = (sort: CustomerListQuery["sort"], label: string, className = "") => (
-    <th scope="col" aria-sort={ariaSort(sort)} className={`whitespace-nowrap px-3 py-2 text-xs font-semibold uppercase tracking-wide ${className}`}>
+    <th
+      scope="col"
+      aria-sort={ariaSort(sort)}
+      className={`whitespace-nowrap px-3 py-2 text-xs font-semibold uppercase tracking-wide ${className}`}
+    >
       <Link href={sortHref(sort)} className={linkClass}>
         {label}
         <span aria-hidden="true">{query.sort === sort ? (query.dir === "asc" ? " ↑" : " ↓") : ""}</span>

@@ -12,7 +12,11 @@ import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 export const metadata: Metadata = { title: "Invoices · Admin" };
 export const dynamic = "force-dynamic";
 
-export default async function AdminInvoicesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AdminInvoicesPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireAdmin("/admin/invoices");
   const params = await searchParams;
   const parsed = await readWithSearchParams(params, adminInvoiceQuery, adminInvoices);

@@ -12,7 +12,11 @@ import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 export const metadata: Metadata = { title: "Operations · Admin" };
 export const dynamic = "force-dynamic";
 
-export default async function AdminOperationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AdminOperationsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireAdmin("/admin/operations");
   const params = await searchParams;
   const parsed = await readWithSearchParams(params, auditListQuery, adminOperations);
@@ -24,8 +28,10 @@ export default async function AdminOperationsPage({ searchParams }: { searchPara
       <h1 className="text-2xl font-semibold">Operations</h1>
 
       <section aria-labelledby="reconcile-heading" className="space-y-3">
-        <h2 id="reconcile-heading" className="text-lg font-semibold">Last reconciliation</h2>
-        <Card className="space-y-3 text-sm" >
+        <h2 id="reconcile-heading" className="text-lg font-semibold">
+          Last reconciliation
+        </h2>
+        <Card className="space-y-3 text-sm">
           {!last ? (
             <p data-testid="reconcile-empty">
               No reconciliation has run yet. Run <code className="font-mono">npm run billing:reconcile</code> or let the cron route do it.
@@ -33,8 +39,8 @@ export default async function AdminOperationsPage({ searchParams }: { searchPara
           ) : (
             <div data-testid="reconcile-report" className="space-y-2">
               <p>
-                Ran <LocalTime value={last.at} />: checked {last.report.subscriptionsChecked} subscriptions, linked {last.report.customersLinked} customers,
-                replayed {last.report.webhooksReplayed.length} webhook events.
+                Ran <LocalTime value={last.at} />: checked {last.report.subscriptionsChecked} subscriptions, linked{" "}
+                {last.report.customersLinked} customers, replayed {last.report.webhooksReplayed.length} webhook events.
               </p>
               {last.report.drift.length === 0 ? (
                 <p>No drift: the database matched Stripe.</p>
@@ -53,15 +59,21 @@ export default async function AdminOperationsPage({ searchParams }: { searchPara
       </section>
 
       <section aria-labelledby="outbox-heading" className="space-y-3">
-        <h2 id="outbox-heading" className="text-lg font-semibold">Notifications outbox</h2>
+        <h2 id="outbox-heading" className="text-lg font-semibold">
+          Notifications outbox
+        </h2>
         {!ops.emailDelivery && (
-          <Alert tone="info">Email delivery is not configured (SMTP_URL): notifications stay here in the outbox and cannot be retried.</Alert>
+          <Alert tone="info">
+            Email delivery is not configured (SMTP_URL): notifications stay here in the outbox and cannot be retried.
+          </Alert>
         )}
         <NotificationsTable notifications={ops.outbox} caption="Latest notifications" canRetry={ops.emailDelivery} />
       </section>
 
       <section aria-labelledby="audit-heading" className="space-y-3">
-        <h2 id="audit-heading" className="text-lg font-semibold">Audit log</h2>
+        <h2 id="audit-heading" className="text-lg font-semibold">
+          Audit log
+        </h2>
         {!parsed.ok && <Alert>These filters are not valid: {parsed.message}</Alert>}
         <AuditTable entries={ops.audit.entries} caption="Audit log" />
         <Pager basePath="/admin/operations" params={flatSearchParams(params)} nextCursor={ops.audit.nextCursor} />

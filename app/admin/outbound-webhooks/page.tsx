@@ -16,7 +16,11 @@ export const metadata: Metadata = { title: "Outbound webhooks · Admin" };
 export const dynamic = "force-dynamic";
 
 /** Endpoints of the product's own systems that receive signed billing events, and the delivery log with replay. */
-export default async function AdminOutboundWebhooksPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AdminOutboundWebhooksPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireAdmin("/admin/outbound-webhooks");
   const params = await searchParams;
   const parsed = await readWithSearchParams(params, deliveryListQuery, adminOutboundWebhooks);
@@ -30,8 +34,9 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
       <div>
         <h1 className="text-2xl font-semibold">Outbound webhooks</h1>
         <p className="mt-1 text-sm text-gray-600">
-          Billing events sent to your own systems, signed with each endpoint&apos;s secret (<code className="font-mono">Webhook-Signature</code>), retried with
-          backoff for 3 days. Receivers should ignore an event id they have already handled.
+          Billing events sent to your own systems, signed with each endpoint&apos;s secret (
+          <code className="font-mono">Webhook-Signature</code>), retried with backoff for 3 days. Receivers should ignore an event id they
+          have already handled.
         </p>
       </div>
       <WebhookEndpointForm eventTypes={OUTBOUND_EVENT_TYPES} />
@@ -65,13 +70,36 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
               </Td>
               <Td className="space-x-2">
                 {e.enabled && (
-                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/test`} label="Send test event" pendingLabel="Sending…" done="Sent." tone="secondary" />
+                  <ActionButton
+                    url={`/api/billing/admin/webhook-endpoints/${e.id}/test`}
+                    label="Send test event"
+                    pendingLabel="Sending…"
+                    done="Sent."
+                    tone="secondary"
+                  />
                 )}
-                <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/rotate-secret`} label="Rotate secret" pendingLabel="Rotating…" done="Rotated." tone="secondary" />
+                <ActionButton
+                  url={`/api/billing/admin/webhook-endpoints/${e.id}/rotate-secret`}
+                  label="Rotate secret"
+                  pendingLabel="Rotating…"
+                  done="Rotated."
+                  tone="secondary"
+                />
                 {e.enabled ? (
-                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/disable`} label="Disable" pendingLabel="Disabling…" done="Disabled." tone="danger" />
+                  <ActionButton
+                    url={`/api/billing/admin/webhook-endpoints/${e.id}/disable`}
+                    label="Disable"
+                    pendingLabel="Disabling…"
+                    done="Disabled."
+                    tone="danger"
+                  />
                 ) : (
-                  <ActionButton url={`/api/billing/admin/webhook-endpoints/${e.id}/enable`} label="Enable" pendingLabel="Enabling…" done="Enabled." />
+                  <ActionButton
+                    url={`/api/billing/admin/webhook-endpoints/${e.id}/enable`}
+                    label="Enable"
+                    pendingLabel="Enabling…"
+                    done="Enabled."
+                  />
                 )}
               </Td>
             </tr>
@@ -113,7 +141,11 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
               <Td>
                 {d.eventType}
                 <span className="block font-mono text-xs text-gray-600">{d.eventId}</span>
-                {d.replayOf && <span className="block text-xs text-gray-600" data-testid="replay-marker">replay</span>}
+                {d.replayOf && (
+                  <span className="block text-xs text-gray-600" data-testid="replay-marker">
+                    replay
+                  </span>
+                )}
               </Td>
               <Td>
                 <span className="font-mono">{d.endpointUrl}</span>
@@ -131,7 +163,13 @@ export default async function AdminOutboundWebhooksPage({ searchParams }: { sear
                 <LocalTime value={d.createdAt} />
               </Td>
               <Td>
-                <ActionButton url={`/api/billing/admin/webhook-endpoints/deliveries/${d.id}/replay`} label="Replay" pendingLabel="Replaying…" done="Replayed." tone="secondary" />
+                <ActionButton
+                  url={`/api/billing/admin/webhook-endpoints/deliveries/${d.id}/replay`}
+                  label="Replay"
+                  pendingLabel="Replaying…"
+                  done="Replayed."
+                  tone="secondary"
+                />
               </Td>
             </tr>
           ))}

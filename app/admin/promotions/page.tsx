@@ -17,8 +17,9 @@ export default async function AdminPromotionsPage() {
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">Promotions</h1>
       <p className="text-sm text-gray-600">
-        Each code grants a coupon. Customers type it in Checkout, on the billing page, or arrive with <code className="font-mono">/pricing?promo=CODE</code>.
-        Deactivating a code stops new redemptions; discounts already given keep running.
+        Each code grants a coupon. Customers type it in Checkout, on the billing page, or arrive with{" "}
+        <code className="font-mono">/pricing?promo=CODE</code>. Deactivating a code stops new redemptions; discounts already given keep
+        running.
       </p>
       <PromotionForm />
       <DataTable caption="Promotion codes" testId="promotion-codes">
@@ -55,7 +56,13 @@ export default async function AdminPromotionsPage() {
               <Td>{p.active ? "Active" : "Inactive"}</Td>
               <Td>
                 {p.active && (
-                  <ActionButton url={`/api/billing/admin/promotions/${p.id}/deactivate`} label={`Deactivate ${p.code}`} pendingLabel="Deactivating…" done="Deactivated." tone="danger" />
+                  <ActionButton
+                    url={`/api/billing/admin/promotions/${p.id}/deactivate`}
+                    label={`Deactivate ${p.code}`}
+                    pendingLabel="Deactivating…"
+                    done="Deactivated."
+                    tone="danger"
+                  />
                 )}
               </Td>
             </tr>

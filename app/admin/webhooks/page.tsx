@@ -11,7 +11,11 @@ import { flatSearchParams, readWithSearchParams } from "@/lib/http/query";
 export const metadata: Metadata = { title: "Webhooks · Admin" };
 export const dynamic = "force-dynamic";
 
-export default async function AdminWebhooksPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AdminWebhooksPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireAdmin("/admin/webhooks");
   const params = await searchParams;
   const parsed = await readWithSearchParams(params, webhookListQuery, adminWebhookEvents);
@@ -22,7 +26,9 @@ export default async function AdminWebhooksPage({ searchParams }: { searchParams
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold">Webhook events</h1>
-        <p className="mt-1 text-sm text-gray-600">Every event Stripe sent, newest first. Open one to see its payload; failed events can be replayed.</p>
+        <p className="mt-1 text-sm text-gray-600">
+          Every event Stripe sent, newest first. Open one to see its payload; failed events can be replayed.
+        </p>
       </div>
       <FilterForm label="Filter webhook events">
         <LabeledSelect label="Status" id="status" name="status" defaultValue={query.status ?? ""}>

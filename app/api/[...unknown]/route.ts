@@ -9,10 +9,4 @@ const unknownApiPath = route({ access: "public", accepts: "raw" }, async ({ requ
   throw notFound(`No API route at ${request.nextUrl.pathname}.`);
 });
 
-export {
-  unknownApiPath as GET,
-  unknownApiPath as POST,
-  unknownApiPath as PUT,
-  unknownApiPath as PATCH,
-  unknownApiPath as DELETE,
-};
+export { unknownApiPath as GET, unknownApiPath as POST, unknownApiPath as PUT, unknownApiPath as PATCH, unknownApiPath as DELETE };

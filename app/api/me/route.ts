@@ -8,4 +8,9 @@ export const GET = route({ access: "user" }, async ({ user, request }) =>
   NextResponse.json({ user, accounts: await getAccountContext(user, request.cookies.get(ACCOUNT_COOKIE)?.value) }),
 );
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

@@ -8,7 +8,11 @@ import { requireUser } from "@/lib/auth/session";
 export const metadata: Metadata = { title: "Confirming your payment" };
 export const dynamic = "force-dynamic";
 
-export default async function CheckoutSuccessPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function CheckoutSuccessPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const raw = (await searchParams).session_id;
   const sessionId = (Array.isArray(raw) ? raw[0] : raw) ?? "";
   const user = await requireUser(sessionId ? `/billing/success?session_id=${encodeURIComponent(sessionId)}` : "/billing/success");
@@ -25,7 +29,10 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
           <div role="alert" className="space-y-4">
             <h1 className="text-2xl font-semibold">No checkout to confirm</h1>
             <p className="text-gray-600">This page needs a checkout session from Stripe. Your billing page shows your current plan.</p>
-            <Link href="/billing" className="inline-flex rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700">
+            <Link
+              href="/billing"
+              className="inline-flex rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700"
+            >
               Go to billing
             </Link>
           </div>

@@ -49,8 +49,8 @@ export default async function AcceptInvitationPage({ searchParams }: { searchPar
       <>
         <h1 className="text-2xl font-semibold">Join {invitation.orgName}</h1>
         <p className="text-gray-600">
-          You are invited to join {invitation.orgName} as {invitation.role}. Sign in, or create an account, with the email address the invitation
-          was sent to; you come back here to accept.
+          You are invited to join {invitation.orgName} as {invitation.role}. Sign in, or create an account, with the email address the
+          invitation was sent to; you come back here to accept.
         </p>
         <div className="flex flex-wrap gap-3">
           <Link href={`/sign-in?callbackUrl=${encodeURIComponent(here)}`} className={primary}>
@@ -77,8 +77,9 @@ export default async function AcceptInvitationPage({ searchParams }: { searchPar
       <>
         <h1 className="text-2xl font-semibold">Join {invitation.orgName}</h1>
         <p className="text-gray-600">
-          You are signed in as <strong className="font-medium text-gray-900">{user.email}</strong>. As {invitation.role === "member" ? "a" : "an"}{" "}
-          {invitation.role} you use the organization&apos;s plan{invitation.role === "member" ? "" : " and manage its billing and members"}.
+          You are signed in as <strong className="font-medium text-gray-900">{user.email}</strong>. As{" "}
+          {invitation.role === "member" ? "a" : "an"} {invitation.role} you use the organization&apos;s plan
+          {invitation.role === "member" ? "" : " and manage its billing and members"}.
         </p>
         <AcceptInvitation token={token} orgName={invitation.orgName} role={invitation.role} email={user.email} />
       </>

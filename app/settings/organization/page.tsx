@@ -21,8 +21,8 @@ export default async function OrganizationSettingsPage() {
         <Card className="space-y-4">
           <h2 className="text-lg font-semibold">Create an organization</h2>
           <p className="text-sm text-gray-600">
-            An organization is a team with its own plan, usage and invoices: its owners and admins manage billing and members, and every member
-            uses its plan. You are on your personal account; switch accounts in the header.
+            An organization is a team with its own plan, usage and invoices: its owners and admins manage billing and members, and every
+            member uses its plan. You are on your personal account; switch accounts in the header.
           </p>
           <CreateOrganization />
         </Card>
@@ -35,7 +35,8 @@ export default async function OrganizationSettingsPage() {
       <div>
         <h1 className="text-2xl font-semibold">Organization</h1>
         <p className="mt-1 text-sm text-gray-600" data-testid="organization-heading">
-          <strong className="font-medium text-gray-900">{current.name}</strong> · you are {current.role === "member" ? "a" : "an"} {current.role}
+          <strong className="font-medium text-gray-900">{current.name}</strong> · you are {current.role === "member" ? "a" : "an"}{" "}
+          {current.role}
         </p>
       </div>
       <OrganizationSettings viewer={{ orgId: current.id, orgName: current.name, userId: user.id, role: current.role }} />

@@ -68,14 +68,17 @@ export async function adminOperations(audit: AuditListQuery) {
 }
 
 export const adminPromotions = () => listPromotions();
-export const createAdminPromotion = async (input: PromotionInput, actorUserId: string) => createPromotion(await getDb(), input, actorUserId);
+export const createAdminPromotion = async (input: PromotionInput, actorUserId: string) =>
+  createPromotion(await getDb(), input, actorUserId);
 export const deactivateAdminPromotion = async (id: string, actorUserId: string) => deactivatePromotion(await getDb(), id, actorUserId);
 
 /** The revenue alert rules with their state (the Alerts screen and GET /api/billing/admin/alerts). */
 export const adminRevenueAlerts = async () => listRevenueAlerts(await getDb());
-export const saveRevenueAlertRule = async (input: RevenueAlertInput, actorUserId: string) => updateRevenueAlertRule(await getDb(), input, actorUserId);
+export const saveRevenueAlertRule = async (input: RevenueAlertInput, actorUserId: string) =>
+  updateRevenueAlertRule(await getDb(), input, actorUserId);
 
-export const grantStaffPlan = async (accountId: string, grant: boolean, actorUserId: string) => setStaffPlan(await getDb(), accountId, grant, actorUserId);
+export const grantStaffPlan = async (accountId: string, grant: boolean, actorUserId: string) =>
+  setStaffPlan(await getDb(), accountId, grant, actorUserId);
 export const pullCustomer = async (accountId: string, actorUserId: string) => pullCustomerFromStripe(await getDb(), accountId, actorUserId);
 export const replayEvent = async (id: string, actorUserId: string) => replayWebhookEvent(await getDb(), id, actorUserId);
 
@@ -89,7 +92,8 @@ export async function adminOutboundWebhooks(query: DeliveryListQuery) {
   return { endpoints, ...log };
 }
 export const createWebhookEndpoint = async (input: EndpointInput, actorUserId: string) => createEndpoint(await getDb(), input, actorUserId);
-export const enableWebhookEndpoint = async (id: string, enabled: boolean, actorUserId: string) => setEndpointEnabled(await getDb(), id, enabled, actorUserId);
+export const enableWebhookEndpoint = async (id: string, enabled: boolean, actorUserId: string) =>
+  setEndpointEnabled(await getDb(), id, enabled, actorUserId);
 export const rotateWebhookEndpointSecret = async (id: string, actorUserId: string) => rotateEndpointSecret(await getDb(), id, actorUserId);
 export const testWebhookEndpoint = async (id: string, actorUserId: string) => sendTestEvent(await getDb(), id, actorUserId);
 export const replayWebhookDelivery = async (id: string, actorUserId: string) => replayDelivery(await getDb(), id, actorUserId);

@@ -12,7 +12,14 @@ import { listInvoicesForCustomer, listSubscriptionsForCustomer } from "@/lib/str
 import { emitLimitOverrideChanged } from "@/lib/webhooks-out/billing-events";
 import { METER_IDS } from "../plans";
 import { recordSubscriptionChanges, lockTrackedState } from "../subscription-history";
-import { fetchStripeInvoice, fetchStripeSubscription, storeStripeInvoice, storeStripeSubscription, type FetchedInvoice, type FetchedSubscription } from "../stripe-pull";
+import {
+  fetchStripeInvoice,
+  fetchStripeSubscription,
+  storeStripeInvoice,
+  storeStripeSubscription,
+  type FetchedInvoice,
+  type FetchedSubscription,
+} from "../stripe-pull";
 import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID, staffGrantId } from "./staff-grant";
 import { SUBSCRIPTION_STATUS } from "../subscription-status";
 
@@ -24,7 +31,12 @@ async function requireCustomer(db: Database, accountId: string): Promise<void> {
 export const staffInput = z.object({ grant: z.boolean({ message: "grant must be true or false" }) });
 
 /** Grants (or revokes) the internal Staff plan through an admin-provider subscription row. */
-export async function setStaffPlan(db: Database, accountId: string, grant: boolean, actorUserId: string): Promise<{ granted: boolean; changed: boolean }> {
+export async function setStaffPlan(
+  db: Database,
+  accountId: string,
+  grant: boolean,
+  actorUserId: string,
+): Promise<{ granted: boolean; changed: boolean }> {
   await requireCustomer(db, accountId);
   const now = new Date();
   return db.transaction(async (tx) => {
@@ -48,7 +60,9 @@ export async function setStaffPlan(db: Database, accountId: string, grant: boole
       })
       .returning();
     await recordSubscriptionChanges(tx, before, row, now);
-    await tx.insert(auditLog).values({ actorUserId, action: grant ? "staff.granted" : "staff.revoked", targetType: "account", targetId: accountId });
+    await tx
+      .insert(auditLog)
+      .values({ actorUserId, action: grant ? "staff.granted" : "staff.revoked", targetType: "account", targetId: accountId });
     return { granted: grant, changed: true };
   });
 }
@@ -67,7 +81,9 @@ export async function setLimitOverride(db: Database, accountId: string, input: L
   await requireCustomer(db, accountId);
   await db.transaction(async (tx) => {
     if (input.limit === null) {
-      await tx.delete(customerLimitOverrides).where(and(eq(customerLimitOverrides.accountId, accountId), eq(customerLimitOverrides.meter, input.meter)));
+      await tx
+        .delete(customerLimitOverrides)
+        .where(and(eq(customerLimitOverrides.accountId, accountId), eq(customerLimitOverrides.meter, input.meter)));
     } else {
       const limit = input.limit === "unlimited" ? null : input.limit;
       await tx
@@ -108,9 +124,11 @@ export async function pullCustomerFromStripe(db: Database, accountId: string, ac
     .limit(1);
   if (!customer) throw conflict("This customer has no Stripe customer yet; there is nothing to sync.");
   const fetchedSubscriptions: FetchedSubscription[] = [];
-  for await (const subscription of listSubscriptionsForCustomer(customer.providerCustomerId)) fetchedSubscriptions.push(await fetchStripeSubscription(db, subscription.id));
+  for await (const subscription of listSubscriptionsForCustomer(customer.providerCustomerId))
+    fetchedSubscriptions.push(await fetchStripeSubscription(db, subscription.id));
   const fetchedInvoices: FetchedInvoice[] = [];
-  for await (const invoice of listInvoicesForCustomer(customer.providerCustomerId)) fetchedInvoices.push(await fetchStripeInvoice(db, invoice.id));
+  for await (const invoice of listInvoicesForCustomer(customer.providerCustomerId))
+    fetchedInvoices.push(await fetchStripeInvoice(db, invoice.id));
   return db.transaction(async (tx) => {
     const report: CustomerSyncReport = { subscriptions: 0, invoices: 0 };
     for (const fetched of fetchedSubscriptions) {
@@ -119,7 +137,9 @@ export async function pullCustomerFromStripe(db: Database, accountId: string, ac
     for (const fetched of fetchedInvoices) {
       if ((await storeStripeInvoice(tx, fetched)).status !== "unattributed") report.invoices += 1;
     }
-    await tx.insert(auditLog).values({ actorUserId, action: "customer.synced", targetType: "account", targetId: accountId, data: { ...report } });
+    await tx
+      .insert(auditLog)
+      .values({ actorUserId, action: "customer.synced", targetType: "account", targetId: accountId, data: { ...report } });
     return report;
   });
 }

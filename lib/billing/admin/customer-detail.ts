@@ -3,7 +3,17 @@ import "server-only";
 import { env as serverEnv } from "@/env";
 import { desc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { accounts, billingCustomers, invoices, memberships, users, webhookEvents, type AccountKind, type CustomerTaxId, type MembershipRole } from "@/db/schema";
+import {
+  accounts,
+  billingCustomers,
+  invoices,
+  memberships,
+  users,
+  webhookEvents,
+  type AccountKind,
+  type CustomerTaxId,
+  type MembershipRole,
+} from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import { paymentsMode } from "@/lib/stripe/client";
 import { gracePeriodDays, readLimitOverrides, resolveEntitlement } from "../entitlements";
@@ -137,7 +147,12 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
   const entitlement = resolveEntitlement(subs, now, gracePeriodDays(), overrides);
   const usage = await readCurrentUsage(db, [{ accountId, entitlement }], now);
   const invoiceIds = (
-    await db.select({ id: invoices.providerInvoiceId }).from(invoices).where(eq(invoices.accountId, accountId)).orderBy(desc(invoices.providerCreatedAt)).limit(100)
+    await db
+      .select({ id: invoices.providerInvoiceId })
+      .from(invoices)
+      .where(eq(invoices.accountId, accountId))
+      .orderBy(desc(invoices.providerCreatedAt))
+      .limit(100)
   ).map((r) => r.id);
   const objectIds = [...subs.map((s) => s.providerSubscriptionId), ...invoiceIds, ...(customer ? [customer.providerCustomerId] : [])];
   const events =
@@ -168,7 +183,9 @@ export async function getAdminCustomer(db: Queryable, accountId: string, now = n
     taxIds: customer?.taxIds ?? [],
     stripeDashboardUrl: customer && customer.provider === "stripe" ? stripeDashboardUrl(customer.providerCustomerId) : null,
     summary,
-    hasStaffGrant: subs.some((s) => s.provider === ADMIN_GRANT_PROVIDER && s.planId === STAFF_PLAN_ID && s.status === SUBSCRIPTION_STATUS.active),
+    hasStaffGrant: subs.some(
+      (s) => s.provider === ADMIN_GRANT_PROVIDER && s.planId === STAFF_PLAN_ID && s.status === SUBSCRIPTION_STATUS.active,
+    ),
     subscriptions: subs.map((s) => ({
       id: s.id,
       provider: s.provider,

@@ -20,11 +20,14 @@ export const CUSTOMER_STATUS_FILTERS = [...IN_FORCE, "canceling", SUBSCRIPTION_S
 export const CUSTOMER_SORTS = ["created", "email", "mrr"] as const;
 
 export const customerListQuery = z.object({
-  search: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  search: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
   status: z.enum(CUSTOMER_STATUS_FILTERS, { message: `status must be one of ${CUSTOMER_STATUS_FILTERS.join(", ")}` }).optional(),
-  plan: z
-    .enum(PLANS.map((p) => p.id) as [string, ...string[]], { message: "plan must be a plan id from the catalog" })
-    .optional(),
+  plan: z.enum(PLANS.map((p) => p.id) as [string, ...string[]], { message: "plan must be a plan id from the catalog" }).optional(),
   sort: z.enum(CUSTOMER_SORTS, { message: `sort must be one of ${CUSTOMER_SORTS.join(", ")}` }).default("created"),
   dir: z.enum(["asc", "desc"], { message: 'dir must be "asc" or "desc"' }).default("desc"),
   cursor: z.string().max(500).optional(),
@@ -134,7 +137,11 @@ function cursorOf(query: CustomerListQuery, row: ListRow): string {
   return encodeCursor([new Date(row.created_at), row.id]);
 }
 
-export async function listCustomers(db: Queryable, query: CustomerListQuery, now = new Date()): Promise<{ customers: CustomerRow[]; nextCursor: string | null }> {
+export async function listCustomers(
+  db: Queryable,
+  query: CustomerListQuery,
+  now = new Date(),
+): Promise<{ customers: CustomerRow[]; nextCursor: string | null }> {
   const conditions = [
     // Emails are stored lower-cased; an account also matches by its name (an organization's, or the
     // person's). Each side has its prefix index (accounts_person_email_prefix_idx, accounts_name_prefix_idx).
@@ -172,7 +179,9 @@ async function describeCustomers(db: Queryable, rows: ListRow[], now: Date): Pro
   const subsBy = groupBy<Subscription>(subs, (s) => s.accountId);
   const overridesBy = groupBy<LimitOverride & { accountId: string }>(overrides, (o) => o.accountId);
   const graceDays = gracePeriodDays();
-  const entitlements = new Map(rows.map((row) => [row.id, resolveEntitlement(subsBy.get(row.id) ?? [], now, graceDays, overridesBy.get(row.id) ?? [])]));
+  const entitlements = new Map(
+    rows.map((row) => [row.id, resolveEntitlement(subsBy.get(row.id) ?? [], now, graceDays, overridesBy.get(row.id) ?? [])]),
+  );
   const usage = await readCurrentUsage(
     db,
     [...entitlements].map(([accountId, entitlement]) => ({ accountId, entitlement })),

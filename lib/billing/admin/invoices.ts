@@ -62,7 +62,10 @@ function filters(query: AdminInvoiceQuery): SQL[] {
   ].filter((c): c is SQL => c !== undefined);
 }
 
-export async function listAdminInvoices(db: Queryable, query: AdminInvoiceQuery): Promise<{ invoices: AdminInvoiceRow[]; nextCursor: string | null; totals: InvoiceTotals[] }> {
+export async function listAdminInvoices(
+  db: Queryable,
+  query: AdminInvoiceQuery,
+): Promise<{ invoices: AdminInvoiceRow[]; nextCursor: string | null; totals: InvoiceTotals[] }> {
   let after: SQL | undefined;
   if (query.cursor) {
     const [created, id] = decodeCursor(query.cursor, 2);
@@ -113,6 +116,12 @@ export async function listAdminInvoices(db: Queryable, query: AdminInvoiceQuery)
       customerTaxIds: invoice.customerTaxIds,
     })),
     nextCursor: page.nextCursor,
-    totals: totals.map((t) => ({ currency: t.currency, count: Number(t.count), total: Number(t.total), paid: Number(t.paid), due: Number(t.due) })),
+    totals: totals.map((t) => ({
+      currency: t.currency,
+      count: Number(t.count),
+      total: Number(t.total),
+      paid: Number(t.paid),
+      due: Number(t.due),
+    })),
   };
 }

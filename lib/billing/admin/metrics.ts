@@ -63,7 +63,8 @@ export const METRIC_DEFINITIONS = {
   cancelingSubscriptions: "Active, trialing or past-due subscriptions set to cancel at the end of their period.",
   newSubscriptions30d: "Priced subscriptions first recorded in the last 30 days (incomplete sign-ups excluded).",
   churnedSubscriptions30d: "Priced subscriptions alive 30 days ago that have ended (canceled) since.",
-  churnRate30d: "Churned subscriptions ÷ priced subscriptions alive 30 days ago (trials that never paid count in trial conversion instead).",
+  churnRate30d:
+    "Churned subscriptions ÷ priced subscriptions alive 30 days ago (trials that never paid count in trial conversion instead).",
   trialConversion: "Of the trials that ended in the last 30 days, the share now active or past due (paying).",
   failedPayments30d: "Invoices of the last 30 days with at least one failed payment attempt that are still open or uncollectible.",
   invoicesDue30d: "Invoices of the last 30 days that asked for payment: not drafts, with an amount due or a payment attempt.",
@@ -148,8 +149,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
   // The two aggregates are independent: run them side by side (two pooled connections).
   const [[subs], [inv]] = await Promise.all([
     selectRows<SubscriptionAggregate>(
-    db,
-    sql`select
+      db,
+      sql`select
       ${mrrSum(currency)} as mrr,
       count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}) as paying_customers,
       count(distinct account_id) filter (where status in ${MRR_STATUSES} and unit_amount > 0 and currency = ${currency}
@@ -172,8 +173,8 @@ export async function computeAdminMetrics(db: Queryable, now = new Date()): Prom
     where provider <> ${ADMIN_GRANT_PROVIDER}`,
     ),
     selectRows<InvoiceAggregate>(
-    db,
-    sql`select
+      db,
+      sql`select
       (select count(*) from invoices where ${w.failedPayment(windowStart, end)}) as failed_30d,
       (select count(*) from invoices where ${w.paymentDue(windowStart, end)}) as due_30d,
       (select json_agg(json_build_object('month', month, 'amount', amount) order by month)
@@ -236,7 +237,11 @@ export function lifetimeValue(arpu: number, monthlyChurnRate: number): number | 
 }
 
 /** Every month of the range, in order, with 0 for months without revenue. */
-export function fillMonths(rows: Array<{ month: string; amount: number }>, first: Date, count: number): Array<{ month: string; amount: number }> {
+export function fillMonths(
+  rows: Array<{ month: string; amount: number }>,
+  first: Date,
+  count: number,
+): Array<{ month: string; amount: number }> {
   const byMonth = new Map(rows.map((r) => [r.month, r.amount]));
   return Array.from({ length: count }, (_, i) => {
     const d = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i, 1));
@@ -265,7 +270,13 @@ export async function computeWindowRates(db: Queryable, now: Date, windowDays: n
   const start = timestamp(subDays(now, windowDays));
   const end = timestamp(now);
   const w = windowConditions;
-  const [row] = await selectRows<{ mrr: string | null; churned: number | string; alive: number | string; failed: number | string; due: number | string }>(
+  const [row] = await selectRows<{
+    mrr: string | null;
+    churned: number | string;
+    alive: number | string;
+    failed: number | string;
+    due: number | string;
+  }>(
     db,
     sql`select s.mrr, s.churned, s.alive, i.failed, i.due
       from (select ${mrrSum(REPORTING_CURRENCY)} as mrr,

@@ -67,7 +67,12 @@ export async function listNotifications(
   const rows = await db
     .select()
     .from(notifications)
-    .where(and(query.status ? eq(notifications.status, query.status) : undefined, query.accountId ? eq(notifications.accountId, query.accountId) : undefined))
+    .where(
+      and(
+        query.status ? eq(notifications.status, query.status) : undefined,
+        query.accountId ? eq(notifications.accountId, query.accountId) : undefined,
+      ),
+    )
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(query.limit);
   return rows.map(toNotificationRow);
@@ -86,7 +91,8 @@ export async function retryNotification(db: Database, id: string, actorUserId: s
       .set({ status: "pending", error: null })
       .where(and(eq(notifications.id, id), inArray(notifications.status, ["failed", "outbox"])))
       .returning({ id: notifications.id });
-    if (rows.length > 0) await tx.insert(auditLog).values({ actorUserId, action: "notification.retried", targetType: "notification", targetId: id });
+    if (rows.length > 0)
+      await tx.insert(auditLog).values({ actorUserId, action: "notification.retried", targetType: "notification", targetId: id });
     return rows;
   });
   if (requeued.length === 0) {

@@ -31,22 +31,39 @@ export const promotionInput = z
     /** What customers type (case-insensitive; unique among active codes). */
     code: promotionCodeInput,
     /** The coupon's name, shown to customers in Checkout and on invoices. */
-    name: z.string().trim().min(1, "name is required").max(40, "name is at most 40 characters").refine(isStorableText, `name ${UNSTORABLE_TEXT_MESSAGE}`),
+    name: z
+      .string()
+      .trim()
+      .min(1, "name is required")
+      .max(40, "name is at most 40 characters")
+      .refine(isStorableText, `name ${UNSTORABLE_TEXT_MESSAGE}`),
     percentOff: z.number().gt(0, "percentOff must be more than 0").max(100, "percentOff is at most 100").optional(),
     /** Minor units of `currency`. */
-    amountOff: z.number().int("amountOff must be a whole number of minor units").positive("amountOff must be positive").max(99_999_999).optional(),
-    currency: z.string().regex(/^[a-z]{3}$/, "currency must be a 3-letter ISO code in lower case").optional(),
+    amountOff: z
+      .number()
+      .int("amountOff must be a whole number of minor units")
+      .positive("amountOff must be positive")
+      .max(99_999_999)
+      .optional(),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, "currency must be a 3-letter ISO code in lower case")
+      .optional(),
     duration: z.enum(["once", "repeating", "forever"], { message: 'duration must be "once", "repeating" or "forever"' }),
     durationInMonths: z.number().int().min(1).max(120).optional(),
     maxRedemptions: z.number().int().positive("maxRedemptions must be positive").max(1_000_000).optional(),
-    expiresAt: z.iso.datetime({ offset: true, message: "expiresAt must be an ISO 8601 date-time" }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true, message: "expiresAt must be an ISO 8601 date-time" })
+      .refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE)
+      .optional(),
     firstTimeOnly: z.boolean().default(false),
   })
   .superRefine((input, ctx) => {
     if ((input.percentOff === undefined) === (input.amountOff === undefined)) {
       ctx.addIssue({ code: "custom", path: ["percentOff"], message: "give exactly one of percentOff or amountOff" });
     }
-    if (input.amountOff !== undefined && !input.currency) ctx.addIssue({ code: "custom", path: ["currency"], message: "amountOff needs a currency" });
+    if (input.amountOff !== undefined && !input.currency)
+      ctx.addIssue({ code: "custom", path: ["currency"], message: "amountOff needs a currency" });
     if (input.duration === "repeating" && input.durationInMonths === undefined) {
       ctx.addIssue({ code: "custom", path: ["durationInMonths"], message: "a repeating coupon needs durationInMonths" });
     }
@@ -127,7 +144,9 @@ export async function createPromotion(db: Database, input: PromotionInput, actor
       `promotion-code:${key}`,
     );
   } catch (error) {
-    await deleteCoupon(coupon.id).catch((cleanup: unknown) => logger.warn({ err: cleanup, couponId: coupon.id }, "orphan coupon not deleted"));
+    await deleteCoupon(coupon.id).catch((cleanup: unknown) =>
+      logger.warn({ err: cleanup, couponId: coupon.id }, "orphan coupon not deleted"),
+    );
     throw error;
   }
   const row = rowOf({ ...code, promotion: { ...code.promotion, coupon } });
@@ -137,14 +156,25 @@ export async function createPromotion(db: Database, input: PromotionInput, actor
       action: "promotion_code.created",
       targetType: "promotion_code",
       targetId: code.id,
-      data: { code: row.code, couponId: coupon.id, offer: row.offer, maxRedemptions: row.maxRedemptions, expiresAt: row.expiresAt, firstTimeOnly: row.firstTimeOnly },
+      data: {
+        code: row.code,
+        couponId: coupon.id,
+        offer: row.offer,
+        maxRedemptions: row.maxRedemptions,
+        expiresAt: row.expiresAt,
+        firstTimeOnly: row.firstTimeOnly,
+      },
     });
   });
   return row;
 }
 
 /** Deactivates a promotion code (customers can no longer redeem it; discounts already given stay). Audited once. */
-export async function deactivatePromotion(db: Database, id: string, actorUserId: string): Promise<{ promotionCode: PromotionCodeRow; changed: boolean }> {
+export async function deactivatePromotion(
+  db: Database,
+  id: string,
+  actorUserId: string,
+): Promise<{ promotionCode: PromotionCodeRow; changed: boolean }> {
   const current = await retrievePromotionCode(id).catch((error: unknown) => {
     if (isResourceMissing(error)) throw notFound("No promotion code with that id.");
     throw error;
@@ -153,7 +183,13 @@ export async function deactivatePromotion(db: Database, id: string, actorUserId:
   const updated = await deactivatePromotionCode(id);
   if (updated.active) throw new AppError("payments_error", "Stripe did not deactivate the promotion code.");
   await db.transaction(async (tx) => {
-    await tx.insert(auditLog).values({ actorUserId, action: "promotion_code.deactivated", targetType: "promotion_code", targetId: id, data: { code: current.code } });
+    await tx.insert(auditLog).values({
+      actorUserId,
+      action: "promotion_code.deactivated",
+      targetType: "promotion_code",
+      targetId: id,
+      data: { code: current.code },
+    });
   });
   return { promotionCode: rowOf({ ...updated, promotion: current.promotion }), changed: true };
 }

@@ -52,7 +52,8 @@ export const REVENUE_ALERT_DEFINITIONS: Record<RevenueAlertRule, string> = {
     "(MRR then − MRR now) ÷ MRR then, where MRR then is the daily snapshot from the window's length ago (or the closest of the 3 days before it). MRR as on the overview. No alert until a snapshot that old exists.",
   failed_payments:
     "Invoices of the window with a failed payment attempt still open or uncollectible ÷ invoices of the window that asked for payment (not drafts, with an amount due or an attempt).",
-  cancellations: "Priced subscriptions alive at the window's start that have ended since ÷ priced subscriptions alive at its start (the overview's churn rate, over this window).",
+  cancellations:
+    "Priced subscriptions alive at the window's start that have ended since ÷ priced subscriptions alive at its start (the overview's churn rate, over this window).",
 };
 
 /** What an admin may set for one rule. A threshold in percent, to two decimals. */
@@ -132,7 +133,8 @@ async function readRules(db: Queryable): Promise<RuleRow[]> {
 function baselineNote(windowDays: number, firstSnapshotDay: string | null, now: Date): string | null {
   const needed = utcDay(subDays(now, windowDays));
   if (firstSnapshotDay && firstSnapshotDay <= needed) return null;
-  if (!firstSnapshotDay) return `No MRR snapshot yet: the first is taken at the next evaluation, and this rule can alert ${windowDays} days after it.`;
+  if (!firstSnapshotDay)
+    return `No MRR snapshot yet: the first is taken at the next evaluation, and this rule can alert ${windowDays} days after it.`;
   const from = utcDay(new Date(Date.parse(`${firstSnapshotDay}T00:00:00Z`) + windowDays * 86_400_000));
   return `No MRR snapshot from ${windowDays} days ago yet (the first is from ${firstSnapshotDay}): no alert before ${from}.`;
 }
@@ -166,7 +168,11 @@ async function firstSnapshotDay(db: Queryable): Promise<string | null> {
 
 /** The console's read: every rule with its settings, state and last figure, and the schedule. */
 export async function listRevenueAlerts(db: Database, now = new Date()): Promise<RevenueAlertsOverview> {
-  const [rows, first, [schedule]] = await Promise.all([readRules(db), firstSnapshotDay(db), db.select().from(revenueAlertSchedule).limit(1)]);
+  const [rows, first, [schedule]] = await Promise.all([
+    readRules(db),
+    firstSnapshotDay(db),
+    db.select().from(revenueAlertSchedule).limit(1),
+  ]);
   return {
     rules: rows.map((row) => viewOf(row, first, now)),
     currency: REPORTING_CURRENCY,
@@ -212,7 +218,10 @@ export async function updateRevenueAlertRule(
     await tx
       .insert(revenueAlertSchedule)
       .values({ id: true, nextEvaluationAt: now })
-      .onConflictDoUpdate({ target: revenueAlertSchedule.id, set: { nextEvaluationAt: sql`least(${revenueAlertSchedule.nextEvaluationAt}, ${now.toISOString()}::timestamptz)` } });
+      .onConflictDoUpdate({
+        target: revenueAlertSchedule.id,
+        set: { nextEvaluationAt: sql`least(${revenueAlertSchedule.nextEvaluationAt}, ${now.toISOString()}::timestamptz)` },
+      });
     return { row: after, changed: true };
   });
   return { rule: viewOf(result.row, await firstSnapshotDay(db), now), changed: result.changed };
@@ -324,15 +333,24 @@ export async function evaluateRevenueAlerts(db: Database, now = new Date()): Pro
   const ratesByWindow = new Map<number, WindowRates>();
   for (const days of windows.length > 0 ? windows : [1]) ratesByWindow.set(days, await computeWindowRates(db, now, days));
   const current = ratesByWindow.values().next().value as WindowRates;
-  await db.insert(mrrSnapshots).values({ day: utcDay(now), currency: REPORTING_CURRENCY, mrr: current.mrr }).onConflictDoNothing();
+  await db
+    .insert(mrrSnapshots)
+    .values({ day: utcDay(now), currency: REPORTING_CURRENCY, mrr: current.mrr })
+    .onConflictDoNothing();
 
   const report: RevenueAlertReport = { evaluated: true, fired: [], cleared: [] };
   for (const row of rules) {
-    const outcome = await applyRule(db, row, row.enabled ? await measure(db, row, ratesByWindow.get(row.windowDays) as WindowRates, now) : null, now);
+    const outcome = await applyRule(
+      db,
+      row,
+      row.enabled ? await measure(db, row, ratesByWindow.get(row.windowDays) as WindowRates, now) : null,
+      now,
+    );
     if (outcome === "fired") report.fired.push(row.rule);
     if (outcome === "cleared") report.cleared.push(row.rule);
   }
-  if (report.fired.length > 0 || report.cleared.length > 0) logger.info({ fired: report.fired, cleared: report.cleared }, "revenue alerts evaluated");
+  if (report.fired.length > 0 || report.cleared.length > 0)
+    logger.info({ fired: report.fired, cleared: report.cleared }, "revenue alerts evaluated");
   return report;
 }
 

@@ -21,7 +21,9 @@ export async function readCurrentUsage(
   now = new Date(),
 ): Promise<Map<string, UsageByMeter>> {
   const windows = await readWindowUsage(db, users, now);
-  return new Map([...windows].map(([accountId, meters]) => [accountId, Object.fromEntries(METER_IDS.map((m) => [m, meters[m].used])) as UsageByMeter]));
+  return new Map(
+    [...windows].map(([accountId, meters]) => [accountId, Object.fromEntries(METER_IDS.map((m) => [m, meters[m].used])) as UsageByMeter]),
+  );
 }
 
 export { usageShare } from "@/lib/format";

@@ -67,7 +67,10 @@ export const webhookRowColumns = {
   updatedAt: webhookEvents.updatedAt,
 };
 
-export async function listWebhookEvents(db: Queryable, query: WebhookListQuery): Promise<{ events: WebhookEventRow[]; nextCursor: string | null }> {
+export async function listWebhookEvents(
+  db: Queryable,
+  query: WebhookListQuery,
+): Promise<{ events: WebhookEventRow[]; nextCursor: string | null }> {
   let after: SQL | undefined;
   if (query.cursor) {
     const [received, id] = decodeCursor(query.cursor, 2);
@@ -77,7 +80,13 @@ export async function listWebhookEvents(db: Queryable, query: WebhookListQuery):
   const rows = await db
     .select(webhookRowColumns)
     .from(webhookEvents)
-    .where(and(query.status ? eq(webhookEvents.status, query.status) : undefined, query.type ? eq(webhookEvents.type, query.type) : undefined, after))
+    .where(
+      and(
+        query.status ? eq(webhookEvents.status, query.status) : undefined,
+        query.type ? eq(webhookEvents.type, query.type) : undefined,
+        after,
+      ),
+    )
     .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
     .limit(query.limit + 1);
   const page = pageOf(rows, query.limit, (r) => encodeCursor([r.receivedAt, r.id]));
@@ -94,7 +103,11 @@ export async function getWebhookEvent(db: Queryable, id: string): Promise<Webhoo
  * Processes a stored event again, even one already processed (force), and records who did it.
  * Only failed events are offered for replay: replaying a processed event would re-run its effects.
  */
-export async function replayWebhookEvent(db: Queryable, id: string, actorUserId: string): Promise<{ event: WebhookEventRow; result: ReceiveResult | { status: "failed"; error: string }; message: string }> {
+export async function replayWebhookEvent(
+  db: Queryable,
+  id: string,
+  actorUserId: string,
+): Promise<{ event: WebhookEventRow; result: ReceiveResult | { status: "failed"; error: string }; message: string }> {
   const [row] = await db.select({ status: webhookEvents.status }).from(webhookEvents).where(eq(webhookEvents.id, id)).limit(1);
   if (!row) throw notFound("No webhook event with that id.");
   if (row.status !== "failed") throw conflict(`Only failed events can be replayed; this one is ${row.status}.`, { status: row.status });
@@ -104,7 +117,9 @@ export async function replayWebhookEvent(db: Queryable, id: string, actorUserId:
     result = await processStoredEvent(id, {
       force: true,
       record: (tx, outcome) =>
-        tx.insert(auditLog).values({ actorUserId, action: "webhook.replayed", targetType: "webhook_event", targetId: id, data: { result: outcome.status } }),
+        tx
+          .insert(auditLog)
+          .values({ actorUserId, action: "webhook.replayed", targetType: "webhook_event", targetId: id, data: { result: outcome.status } }),
     });
   } catch (error) {
     result = { status: "failed", error: rootCauseMessage(error) };

@@ -91,41 +91,67 @@ export interface DrawOptions {
  * concurrent first use of the same key fails the usage event's unique index and rolls the statement
  * back (the caller replays the first result, as for a plain consume).
  */
-export async function drawCredits(db: Queryable, ctx: MeterContext, quantity: number, options: DrawOptions): Promise<UsageResult | undefined> {
-  const [row] = await selectPreparedText<{ used: unknown; reserved: unknown; from_credits: unknown; balance: unknown; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown }>(
-    db,
-    options.staleCheck ? "credits_draw_guarded" : "credits_draw",
-    DRAW(options.staleCheck?.sql ?? "false"),
-    [
-      ctx.accountId,
-      ctx.meter,
-      ctx.period.start.toISOString(),
-      ctx.period.end.toISOString(),
-      quantity,
-      ctx.limit ?? 0,
-      options.idempotencyKey,
-      options.apiKeyId,
-      JSON.stringify(options.metadata),
-      ctx.clock.dayStart,
-      ctx.clock.dayLimit,
-      ctx.clock.hourStart,
-      ctx.clock.hourLimit,
-      ...(options.staleCheck?.params ?? []),
-    ],
-  );
+export async function drawCredits(
+  db: Queryable,
+  ctx: MeterContext,
+  quantity: number,
+  options: DrawOptions,
+): Promise<UsageResult | undefined> {
+  const [row] = await selectPreparedText<{
+    used: unknown;
+    reserved: unknown;
+    from_credits: unknown;
+    balance: unknown;
+    day_start: unknown;
+    day_used: unknown;
+    hour_start: unknown;
+    hour_used: unknown;
+  }>(db, options.staleCheck ? "credits_draw_guarded" : "credits_draw", DRAW(options.staleCheck?.sql ?? "false"), [
+    ctx.accountId,
+    ctx.meter,
+    ctx.period.start.toISOString(),
+    ctx.period.end.toISOString(),
+    quantity,
+    ctx.limit ?? 0,
+    options.idempotencyKey,
+    options.apiKeyId,
+    JSON.stringify(options.metadata),
+    ctx.clock.dayStart,
+    ctx.clock.dayLimit,
+    ctx.clock.hourStart,
+    ctx.clock.hourLimit,
+    ...(options.staleCheck?.params ?? []),
+  ]);
   if (!row) return undefined;
-  return usageResult(ctx, true, num(row.used), num(row.reserved), { creditsDrawn: num(row.from_credits), creditBalance: num(row.balance) }, windowCountsOf(ctx, row));
+  return usageResult(
+    ctx,
+    true,
+    num(row.used),
+    num(row.reserved),
+    { creditsDrawn: num(row.from_credits), creditBalance: num(row.balance) },
+    windowCountsOf(ctx, row),
+  );
 }
 
 /** The credit balance of one meter, for a refused consume's answer (no lock). */
 export async function readCreditBalance(db: Queryable, accountId: string, meter: string): Promise<number> {
-  const [row] = await selectPreparedText<{ balance: unknown }>(db, "credits_balance", `select balance from credit_balances where account_id = $1::uuid and meter = $2::text`, [accountId, meter]);
+  const [row] = await selectPreparedText<{ balance: unknown }>(
+    db,
+    "credits_balance",
+    `select balance from credit_balances where account_id = $1::uuid and meter = $2::text`,
+    [accountId, meter],
+  );
   return num(row?.balance);
 }
 
 /** Locks the meter's credit balance row (if any) first, as every transaction that moves credits and a counter does. */
 export async function lockCreditBalance(tx: Transaction, accountId: string, meter: string): Promise<void> {
-  await selectPreparedText(tx, "credits_lock_only", `select 1 from credit_balances where account_id = $1::uuid and meter = $2::text for update`, [accountId, meter]);
+  await selectPreparedText(
+    tx,
+    "credits_lock_only",
+    `select 1 from credit_balances where account_id = $1::uuid and meter = $2::text for update`,
+    [accountId, meter],
+  );
 }
 
 /**

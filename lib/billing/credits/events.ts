@@ -18,7 +18,11 @@ import { recordTopUpSuccess } from "./top-ups";
 export type CreditsWrite = { write: (tx: Queryable) => Promise<{ status: "processed" | "ignored"; note?: string }> } | { ignored: string };
 
 /** The account a credits payment is for: its metadata, confirmed by the Stripe customer's owner. */
-async function owningAccount(db: Queryable, metadata: Stripe.Metadata | null | undefined, customerId: string | null): Promise<string | null> {
+async function owningAccount(
+  db: Queryable,
+  metadata: Stripe.Metadata | null | undefined,
+  customerId: string | null,
+): Promise<string | null> {
   const accountId = metadata?.accountId;
   if (!accountId || !customerId) return null;
   const owner = await findBillingCustomerByProviderId(db, customerId);
@@ -29,10 +33,14 @@ export async function prepareCreditsEvent(db: Queryable, event: Stripe.Event): P
   const type = event.type as string;
   const object = event.data.object as { id: string; metadata?: Stripe.Metadata | null; mode?: string };
 
-  if ((type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") && object.metadata?.kind === CREDITS_METADATA_KIND) {
+  if (
+    (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") &&
+    object.metadata?.kind === CREDITS_METADATA_KIND
+  ) {
     const session = await retrieveCheckoutSession(object.id);
     const paymentIntentId = idOf(session.payment_intent);
-    if (session.mode !== "payment" || session.payment_status !== "paid" || !paymentIntentId) return { ignored: `credits checkout not paid (${session.payment_status})` };
+    if (session.mode !== "payment" || session.payment_status !== "paid" || !paymentIntentId)
+      return { ignored: `credits checkout not paid (${session.payment_status})` };
     const accountId = await owningAccount(db, session.metadata, idOf(session.customer));
     const pack = findCreditPack(session.metadata?.pack);
     if (!accountId || !pack) return { ignored: "credits checkout for an unknown account or pack" };
@@ -59,7 +67,13 @@ export async function prepareCreditsEvent(db: Queryable, event: Stripe.Event): P
     const topUpId = intent.metadata.topUpId;
     return {
       write: async (tx) => {
-        await recordTopUpSuccess(tx, topUpId, { accountId, packId: pack.pack.id, paymentIntentId: intent.id, amount: intent.amount, currency: intent.currency });
+        await recordTopUpSuccess(tx, topUpId, {
+          accountId,
+          packId: pack.pack.id,
+          paymentIntentId: intent.id,
+          amount: intent.amount,
+          currency: intent.currency,
+        });
         return { status: "processed" };
       },
     };

@@ -75,9 +75,19 @@ export async function creditPurchase(db: Queryable, purchase: Purchase): Promise
  * out-of-order charge.refunded changes nothing (the purchase's `refunded_units` only grows).
  * Returns the units removed (0 when none, or for a payment that bought no credits).
  */
-export async function removeRefundedCredits(db: Queryable, input: { paymentIntentId: string; chargeId: string; amountRefunded: number }): Promise<number> {
+export async function removeRefundedCredits(
+  db: Queryable,
+  input: { paymentIntentId: string; chargeId: string; amountRefunded: number },
+): Promise<number> {
   return (db as Transaction).transaction(async (tx) => {
-    const [purchase] = await selectRows<{ id: string; account_id: string; meter: string; units: unknown; amount: unknown; refunded_units: unknown }>(
+    const [purchase] = await selectRows<{
+      id: string;
+      account_id: string;
+      meter: string;
+      units: unknown;
+      amount: unknown;
+      refunded_units: unknown;
+    }>(
       tx,
       sql`select id, account_id, meter, units, amount, refunded_units from credit_ledger
           where payment_intent_id = ${input.paymentIntentId} and kind = 'purchase' for update`,
@@ -134,7 +144,7 @@ export interface MeterCredits {
   packs: readonly CreditPack[];
   autoTopUp: { enabled: boolean; threshold: number | null; packId: string | null };
   /** The newest auto top-up (its status, attempts and next retry after a decline). */
-  lastTopUp: Pick<CreditTopUp, "status" | "attempts" | "lastError" | "packId"> & { nextAttemptAt: string; createdAt: string } | null;
+  lastTopUp: (Pick<CreditTopUp, "status" | "attempts" | "lastError" | "packId"> & { nextAttemptAt: string; createdAt: string }) | null;
   history: CreditHistoryLine[];
 }
 

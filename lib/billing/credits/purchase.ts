@@ -30,7 +30,8 @@ export const autoTopUpInput = z.strictObject({
 
 /** The pack named by a request, checked against the catalog and, when given, the meter. */
 export function resolvePack(packId: string, meter?: string): { meter: MeterId; pack: CreditPack } {
-  if (meter !== undefined && (!isMeterId(meter) || !isPrepaidMeter(meter))) throw badRequest(`Meter "${meter}" does not sell credits.`, { field: "meter" });
+  if (meter !== undefined && (!isMeterId(meter) || !isPrepaidMeter(meter)))
+    throw badRequest(`Meter "${meter}" does not sell credits.`, { field: "meter" });
   const found = findCreditPack(packId);
   if (!found || (meter !== undefined && found.meter !== meter)) {
     const known = meter && isMeterId(meter) ? creditPacks(meter).map((p) => p.id) : [];
@@ -43,7 +44,12 @@ export function resolvePack(packId: string, meter?: string): { meter: MeterId; p
  * A one-time Checkout payment for a credit pack; the `checkout.session.completed` webhook credits
  * the balance once it is paid. The amount comes from the catalog, never from the request.
  */
-export async function startCreditsCheckout(account: BillingAccount, packId: string, meter: string | undefined, origin?: string): Promise<{ url: string }> {
+export async function startCreditsCheckout(
+  account: BillingAccount,
+  packId: string,
+  meter: string | undefined,
+  origin?: string,
+): Promise<{ url: string }> {
   const { meter: meterId, pack } = resolvePack(packId, meter);
   const customer = await ensureBillingCustomer(account);
   const base = appUrl(origin);
@@ -72,7 +78,9 @@ export async function setAutoTopUp(
   input: { enabled: boolean; threshold?: number; pack?: string; meter?: string },
 ): Promise<{ meter: MeterId; enabled: boolean; threshold: number | null; packId: string | null }> {
   if (input.enabled && (input.threshold === undefined || input.pack === undefined)) {
-    throw badRequest("threshold and pack are required to turn auto top-up on.", { field: input.threshold === undefined ? "threshold" : "pack" });
+    throw badRequest("threshold and pack are required to turn auto top-up on.", {
+      field: input.threshold === undefined ? "threshold" : "pack",
+    });
   }
   let meter: MeterId;
   let packId: string | null = null;
@@ -99,6 +107,9 @@ export async function setAutoTopUp(
   await db
     .insert(creditBalances)
     .values({ accountId, meter, ...values })
-    .onConflictDoUpdate({ target: [creditBalances.accountId, creditBalances.meter], set: { ...values, version: sql`${creditBalances.version} + 1` } });
+    .onConflictDoUpdate({
+      target: [creditBalances.accountId, creditBalances.meter],
+      set: { ...values, version: sql`${creditBalances.version} + 1` },
+    });
   return { meter, enabled: values.autoTopUpEnabled, threshold: values.autoTopUpThreshold, packId: values.autoTopUpPack };
 }

@@ -71,7 +71,10 @@ async function claimDue(db: Queryable, now: Date): Promise<CreditTopUp[]> {
     .returning();
 }
 
-type Attempt = { kind: "succeeded"; paymentIntentId: string; amount: number; currency: string } | { kind: "declined"; reason: string; paymentIntentId: string | null } | { kind: "abandon"; reason: string };
+type Attempt =
+  | { kind: "succeeded"; paymentIntentId: string; amount: number; currency: string }
+  | { kind: "declined"; reason: string; paymentIntentId: string | null }
+  | { kind: "abandon"; reason: string };
 
 /** The network half of one attempt: the crossing's PaymentIntent, confirmed with the saved card unless it already succeeded. */
 async function attempt(db: Queryable, row: CreditTopUp): Promise<Attempt> {
@@ -84,8 +87,18 @@ async function attempt(db: Queryable, row: CreditTopUp): Promise<Attempt> {
   // days later, so its id is kept on the row), then always re-read for its current status.
   let intentId = row.paymentIntentId;
   if (!intentId) {
-    const created = await topUpPaymentIntent({ topUpId: row.id, customerId: customer.providerCustomerId, accountId: row.accountId, packId: pack.id, amount: pack.amount, currency: pack.currency });
-    await db.update(creditTopUps).set({ paymentIntentId: created.id }).where(and(eq(creditTopUps.id, row.id), sql`${creditTopUps.paymentIntentId} is null`));
+    const created = await topUpPaymentIntent({
+      topUpId: row.id,
+      customerId: customer.providerCustomerId,
+      accountId: row.accountId,
+      packId: pack.id,
+      amount: pack.amount,
+      currency: pack.currency,
+    });
+    await db
+      .update(creditTopUps)
+      .set({ paymentIntentId: created.id })
+      .where(and(eq(creditTopUps.id, row.id), sql`${creditTopUps.paymentIntentId} is null`));
     const [stored] = await db.select({ id: creditTopUps.paymentIntentId }).from(creditTopUps).where(eq(creditTopUps.id, row.id));
     intentId = stored?.id ?? created.id;
   }
@@ -108,7 +121,11 @@ async function attempt(db: Queryable, row: CreditTopUp): Promise<Attempt> {
 }
 
 /** Credits a succeeded top-up payment and closes its crossing, in one short transaction (also from payment_intent.succeeded). */
-export async function recordTopUpSuccess(tx: Queryable, topUpId: string, payment: { accountId: string; packId: string; paymentIntentId: string; amount: number; currency: string }) {
+export async function recordTopUpSuccess(
+  tx: Queryable,
+  topUpId: string,
+  payment: { accountId: string; packId: string; paymentIntentId: string; amount: number; currency: string },
+) {
   await creditPurchase(tx, { ...payment, source: "auto_top_up" });
   await tx
     .update(creditTopUps)
@@ -116,7 +133,14 @@ export async function recordTopUpSuccess(tx: Queryable, topUpId: string, payment
     .where(and(eq(creditTopUps.id, topUpId), sql`${creditTopUps.status} <> 'succeeded'`));
 }
 
-async function recordDecline(db: Database, row: CreditTopUp, reason: string, paymentIntentId: string | null, now: Date, abandon: boolean): Promise<"declined" | "abandoned"> {
+async function recordDecline(
+  db: Database,
+  row: CreditTopUp,
+  reason: string,
+  paymentIntentId: string | null,
+  now: Date,
+  abandon: boolean,
+): Promise<"declined" | "abandoned"> {
   const retryDays = TOP_UP_RETRY_DAYS[row.attempts - 1];
   const giveUp = abandon || retryDays === undefined;
   const label = isMeterId(row.meter) ? meterDefinition(row.meter).label : row.meter;
@@ -158,7 +182,14 @@ export async function runAutoTopUps(options: { now?: Date } = {}): Promise<TopUp
         await db.transaction((tx) => recordTopUpSuccess(tx, row.id, { accountId: row.accountId, packId: row.packId, ...outcome }));
         report.succeeded += 1;
       } else {
-        const result = await recordDecline(db, row, outcome.reason, outcome.kind === "declined" ? outcome.paymentIntentId : null, now, outcome.kind === "abandon");
+        const result = await recordDecline(
+          db,
+          row,
+          outcome.reason,
+          outcome.kind === "declined" ? outcome.paymentIntentId : null,
+          now,
+          outcome.kind === "abandon",
+        );
         report[result] += 1;
       }
     } catch (error) {

@@ -26,7 +26,8 @@ import { SPEND_CAP_ALERT_THRESHOLDS } from "./spend-caps";
 
 export const DEFAULT_ALERT_THRESHOLDS: readonly number[] = [80, 100];
 
-export const alertThresholds = (meter: MeterId): readonly number[] => (METERS[meter] as MeterDefinition).alertThresholds ?? DEFAULT_ALERT_THRESHOLDS;
+export const alertThresholds = (meter: MeterId): readonly number[] =>
+  (METERS[meter] as MeterDefinition).alertThresholds ?? DEFAULT_ALERT_THRESHOLDS;
 
 /** The unit count at which `percent` of `limit` is reached (80 % of 5 is the 4th unit). */
 export const thresholdMark = (limit: number, percent: number): number => Math.max(1, Math.ceil((limit * percent) / 100));
@@ -95,7 +96,14 @@ function crossingsOf(result: UsageResult, added: number): Crossing[] {
   for (const w of result.windows ?? []) {
     if (w.window === "period") continue;
     for (const threshold of crossedThresholds(w.used - added, w.used, w.limit, thresholds)) {
-      crossings.push({ key: `${result.meter}:${w.window}`, window: w.window, threshold, used: w.used, limit: w.limit ?? 0, resetsAt: w.resetsAt });
+      crossings.push({
+        key: `${result.meter}:${w.window}`,
+        window: w.window,
+        threshold,
+        used: w.used,
+        limit: w.limit ?? 0,
+        resetsAt: w.resetsAt,
+      });
     }
   }
   const cap = result.spendCap;
@@ -103,7 +111,14 @@ function crossingsOf(result: UsageResult, added: number): Crossing[] {
   if (cap && result.limit !== null) {
     const before = Math.round(Math.max(0, result.used - added - result.limit) * price);
     for (const threshold of crossedThresholds(before, cap.spent, cap.cap, SPEND_CAP_ALERT_THRESHOLDS)) {
-      crossings.push({ key: `${result.meter}:spend_cap`, window: "spend_cap", threshold, used: cap.spent, limit: cap.cap, resetsAt: cap.resetsAt });
+      crossings.push({
+        key: `${result.meter}:spend_cap`,
+        window: "spend_cap",
+        threshold,
+        used: cap.spent,
+        limit: cap.cap,
+        resetsAt: cap.resetsAt,
+      });
     }
   }
   return crossings;
@@ -116,12 +131,15 @@ function crossingText(result: UsageResult, crossing: Crossing): { subject: strin
   const reached = crossing.threshold >= 100;
   if (crossing.window === "spend_cap") {
     const currency = result.spendCap?.currency ?? "usd";
-    const money = (cents: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+    const money = (cents: number) =>
+      new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
     return {
       subject: reached ? `${label}: your spend cap is reached` : `${label}: ${crossing.threshold}% of your spend cap is used`,
       body: [
         `Billed ${unit} past your plan's included amount have cost ${money(crossing.used)} this month, of your ${money(crossing.limit)} spend cap (${crossing.threshold}%).`,
-        reached ? "Further billed usage is refused until the cap is raised or the period resets." : "Raise or clear the cap on the billing page before it is reached.",
+        reached
+          ? "Further billed usage is refused until the cap is raised or the period resets."
+          : "Raise or clear the cap on the billing page before it is reached.",
         `The period resets on ${formatDate(crossing.resetsAt)}.`,
       ].join("\n\n"),
     };
@@ -147,7 +165,16 @@ export async function recordUsageAlerts(accountId: string, result: UsageResult, 
     const recorded = await db.transaction(async (tx) => {
       const rows = await tx
         .insert(usageAlerts)
-        .values(crossings.map((c) => ({ accountId, meter: c.key, windowEnd: new Date(c.resetsAt), threshold: c.threshold, used: c.used, limit: c.limit })))
+        .values(
+          crossings.map((c) => ({
+            accountId,
+            meter: c.key,
+            windowEnd: new Date(c.resetsAt),
+            threshold: c.threshold,
+            used: c.used,
+            limit: c.limit,
+          })),
+        )
         .onConflictDoNothing()
         .returning({ key: usageAlerts.meter, threshold: usageAlerts.threshold });
       for (const { key, threshold } of rows) {
@@ -170,7 +197,8 @@ export async function recordUsageAlerts(accountId: string, result: UsageResult, 
       return rows.map((r) => r.threshold);
     });
     // Send the warning right away, after the transaction (as a processed webhook does); the delivery job retries a failure.
-    if (recorded.length > 0) await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "usage alert email delivery failed"));
+    if (recorded.length > 0)
+      await deliverPendingNotifications(db).catch((error: unknown) => logger.warn({ err: error }, "usage alert email delivery failed"));
     return recorded;
   } catch (error) {
     logger.error({ err: error, accountId, meter: result.meter, crossed }, "usage alert not recorded");
@@ -211,7 +239,14 @@ export async function activeUsageAlerts(db: Queryable, userId: string, now = new
       windowEnd: usageAlerts.windowEnd,
     })
     .from(usageAlerts)
-    .innerJoin(memberships, and(eq(memberships.accountId, usageAlerts.accountId), eq(memberships.userId, userId), inArray(memberships.role, [...ROLES_THAT_MANAGE])))
+    .innerJoin(
+      memberships,
+      and(
+        eq(memberships.accountId, usageAlerts.accountId),
+        eq(memberships.userId, userId),
+        inArray(memberships.role, [...ROLES_THAT_MANAGE]),
+      ),
+    )
     .innerJoin(accounts, eq(accounts.id, usageAlerts.accountId))
     .where(and(gt(usageAlerts.windowEnd, now), isNull(usageAlerts.dismissedAt)))
     .orderBy(usageAlerts.accountId, usageAlerts.meter, sql`${usageAlerts.threshold} desc`)
@@ -219,7 +254,8 @@ export async function activeUsageAlerts(db: Queryable, userId: string, now = new
   const seen = new Set<string>();
   const alerts: ActiveUsageAlert[] = [];
   const entitlements = new Map<string, Entitlement>();
-  for (const accountId of new Set(rows.map((r) => r.accountId))) entitlements.set(accountId, (await currentEntitlement(db, accountId)).entitlement);
+  for (const accountId of new Set(rows.map((r) => r.accountId)))
+    entitlements.set(accountId, (await currentEntitlement(db, accountId)).entitlement);
   for (const row of rows) {
     const key = `${row.accountId}:${row.meter}`;
     if (seen.has(key) || !isMeterId(row.meter)) continue;
@@ -242,11 +278,24 @@ export async function activeUsageAlerts(db: Queryable, userId: string, now = new
 }
 
 /** Hides an account's warnings for one meter until its window ends (a new threshold shows again). */
-export async function dismissUsageAlerts(db: Queryable, accountId: string, meter: MeterId, resetsAt: Date, now = new Date()): Promise<number> {
+export async function dismissUsageAlerts(
+  db: Queryable,
+  accountId: string,
+  meter: MeterId,
+  resetsAt: Date,
+  now = new Date(),
+): Promise<number> {
   const rows = await db
     .update(usageAlerts)
     .set({ dismissedAt: now })
-    .where(and(eq(usageAlerts.accountId, accountId), eq(usageAlerts.meter, meter), eq(usageAlerts.windowEnd, resetsAt), isNull(usageAlerts.dismissedAt)))
+    .where(
+      and(
+        eq(usageAlerts.accountId, accountId),
+        eq(usageAlerts.meter, meter),
+        eq(usageAlerts.windowEnd, resetsAt),
+        isNull(usageAlerts.dismissedAt),
+      ),
+    )
     .returning({ threshold: usageAlerts.threshold });
   return rows.length;
 }

@@ -9,7 +9,15 @@ import { assertQuantity, num, type UsageResult } from "./result";
 const GUEST_PLAN = { id: "anonymous", name: "Guest" };
 
 function guestResult(meter: MeterId, limit: number, used: number, allowed: boolean, now: Date): UsageResult {
-  return { allowed, meter, used, limit, remaining: Math.max(0, limit - used), resetsAt: calendarMonth(now).end.toISOString(), plan: GUEST_PLAN };
+  return {
+    allowed,
+    meter,
+    used,
+    limit,
+    remaining: Math.max(0, limit - used),
+    resetsAt: calendarMonth(now).end.toISOString(),
+    plan: GUEST_PLAN,
+  };
 }
 
 export const anonymousLimit = (meter: MeterId): number => ANONYMOUS_ALLOWANCE.limits[meter] ?? 0;
@@ -24,7 +32,13 @@ class VisitorRefused extends Error {}
  * use up the allowance of others behind the same address. A visitor already carried over to an
  * account has nothing left here.
  */
-export async function consumeAnonymous(visitorId: string, ip: string, meter: MeterId, quantity: number, now = new Date()): Promise<UsageResult> {
+export async function consumeAnonymous(
+  visitorId: string,
+  ip: string,
+  meter: MeterId,
+  quantity: number,
+  now = new Date(),
+): Promise<UsageResult> {
   assertQuantity(quantity);
   const limit = anonymousLimit(meter);
   const ipCap = limit * ANONYMOUS_ALLOWANCE.perIp;

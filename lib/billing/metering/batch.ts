@@ -40,7 +40,8 @@ export async function consumeBatch(
   events: UsageEventInput[],
   options: { apiKeyId?: string | null; now?: Date } = {},
 ): Promise<BatchItemResult[]> {
-  if (events.length > MAX_BATCH_EVENTS) throw new AppError("bad_request", `events: at most ${MAX_BATCH_EVENTS} per batch.`, { field: "events" });
+  if (events.length > MAX_BATCH_EVENTS)
+    throw new AppError("bad_request", `events: at most ${MAX_BATCH_EVENTS} per batch.`, { field: "events" });
   events.forEach((e, i) => assertQuantity(e.quantity, `events.${i}.quantity`));
   if (events.length === 0) return [];
   const now = options.now ?? new Date();
@@ -51,7 +52,8 @@ export async function consumeBatch(
       const db = await getDb();
       const entitlement = await loadEntitlement(db, accountId, now);
       const contexts = new Map<MeterId, MeterContext>();
-      for (const meter of [...new Set(events.map((e) => e.meter))].sort()) contexts.set(meter, meterContext(entitlement, accountId, meter, now));
+      for (const meter of [...new Set(events.map((e) => e.meter))].sort())
+        contexts.set(meter, meterContext(entitlement, accountId, meter, now));
       for (let attempt = 0; ; attempt += 1) {
         try {
           results = await db.transaction((tx) => recordBatch(tx, contexts, events, options.apiKeyId ?? null));
@@ -116,12 +118,27 @@ async function recordBatch(
           where c.account_id = ${accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz
           for update of c`,
     );
-    counters.set(ctx.meter, { used: num(row.used), reserved: num(row.reserved), windows: { day: num(row.day_used), hour: num(row.hour_used) }, changed: false });
+    counters.set(ctx.meter, {
+      used: num(row.used),
+      reserved: num(row.reserved),
+      windows: { day: num(row.day_used), hour: num(row.hour_used) },
+      changed: false,
+    });
   }
   const keys = [...new Set(events.map((e) => e.idempotencyKey))];
   const priorRows = (
-    await selectRows<{ key: string; meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(tx, priorEventsSql(accountId, keys))
-  ).map((r) => ({ key: r.key, meter: r.meter, quantity: r.quantity, usedAfter: r.used_after, limitAt: r.limit_at, periodEnd: r.period_end }));
+    await selectRows<{ key: string; meter: string; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown }>(
+      tx,
+      priorEventsSql(accountId, keys),
+    )
+  ).map((r) => ({
+    key: r.key,
+    meter: r.meter,
+    quantity: r.quantity,
+    usedAfter: r.used_after,
+    limitAt: r.limit_at,
+    periodEnd: r.period_end,
+  }));
   const prior = new Map(priorRows.map((r) => [r.key as string, r]));
 
   // The first event of each key in the batch, and what it was answered.
@@ -161,7 +178,10 @@ async function recordBatch(
       const counter = counters.get(event.meter)!;
       const windowsFit = ctx.windows.every((w) => counter.windows[w.window] + event.quantity <= w.limit);
       const capFits = !spendCap || !ctx.overagePrice || overageCost(ctx, counter.used + event.quantity) <= spendCap.capCents;
-      const fits = windowsFit && capFits && (ctx.limit === null || ctx.overage === "bill" || counter.used + counter.reserved + event.quantity <= ctx.limit);
+      const fits =
+        windowsFit &&
+        capFits &&
+        (ctx.limit === null || ctx.overage === "bill" || counter.used + counter.reserved + event.quantity <= ctx.limit);
       if (fits) {
         counter.used += event.quantity;
         counter.windows.day += event.quantity;

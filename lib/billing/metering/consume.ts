@@ -6,7 +6,15 @@ import { AppError, conflict } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { drawCredits, lockCreditBalance, readCreditBalance, returnCredits } from "../credits/draw";
 import { isPrepaidMeter, meterDefinition, type MeterId } from "../plans";
-import { cachedEntitlement, dropStaleEntitlement, loadCachedEntitlement, loadMeterContext, meterContext, staleSince, type MeterContext } from "./context";
+import {
+  cachedEntitlement,
+  dropStaleEntitlement,
+  loadCachedEntitlement,
+  loadMeterContext,
+  meterContext,
+  staleSince,
+  type MeterContext,
+} from "./context";
 import { pgErrorCode } from "./errors";
 import { calendarMonth } from "./periods";
 import { releaseExpiredReservations } from "./sweep";
@@ -78,7 +86,6 @@ const CONSUME_STATEMENT = `
   )
   select used, reserved, day_start, day_used, hour_start, hour_used, spend_cap from counter`;
 
-
 /** What a statement re-checks a cached entitlement against (see CachedEntitlement). */
 type Guard = { newestUpdate: string | null; overrides: { count: number; newestUpdate: string | null } };
 
@@ -120,7 +127,13 @@ const READ_MISS = `
 
 type Miss = { stale: boolean; meter: string | null; quantity: unknown; used_after: unknown; limit_at: unknown; period_end: unknown };
 
-const priorOf = (miss: Miss) => ({ meter: miss.meter, quantity: miss.quantity, usedAfter: miss.used_after, limitAt: miss.limit_at, periodEnd: miss.period_end });
+const priorOf = (miss: Miss) => ({
+  meter: miss.meter,
+  quantity: miss.quantity,
+  usedAfter: miss.used_after,
+  limitAt: miss.limit_at,
+  periodEnd: miss.period_end,
+});
 
 /**
  * Why a consume recorded nothing: the cached entitlement went stale, the key was used (the event it
@@ -195,21 +208,43 @@ export async function consumeWithContext(
   return refusedResult(db, ctx, quantity, await readCounter(db, ctx, options.now ?? new Date()));
 }
 
-type ConsumedRow = { used: unknown; reserved: unknown; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown; spend_cap: unknown };
+type ConsumedRow = {
+  used: unknown;
+  reserved: unknown;
+  day_start: unknown;
+  day_used: unknown;
+  hour_start: unknown;
+  hour_used: unknown;
+  spend_cap: unknown;
+};
 
 /**
  * The answer to a refused call: the counter as read after the refusal, and what refused it (the
  * period limit, a shorter window that had no room, or the spend cap), with the cap's state.
  */
-export async function refusedResult(db: Queryable, ctx: MeterContext, quantity: number, current: Counter, extra: Partial<UsageResult> = {}): Promise<UsageResult> {
+export async function refusedResult(
+  db: Queryable,
+  ctx: MeterContext,
+  quantity: number,
+  current: Counter,
+  extra: Partial<UsageResult> = {},
+): Promise<UsageResult> {
   const cap = ctx.overagePrice ? await readSpendCap(db, ctx.accountId) : null;
   const spendCap = cap && ctx.overagePrice ? spendCapState(ctx, cap.capCents, current.used) : undefined;
   let refusedBy: UsageResult["refusedBy"] = "period";
   const window = ctx.windows.find((w) => (current.windows[w.window] ?? 0) + quantity > w.limit);
   const periodFull = ctx.overage === "block" && ctx.limit !== null && current.used + current.reserved + quantity > ctx.limit;
   if (!periodFull && window) refusedBy = window.window;
-  else if (!periodFull && spendCap && ctx.limit !== null && overageCost(ctx, current.used + quantity) > spendCap.cap) refusedBy = "spend_cap";
-  return usageResult(ctx, false, current.used, current.reserved, { refusedBy, ...(spendCap ? { spendCap } : {}), ...extra }, current.windows);
+  else if (!periodFull && spendCap && ctx.limit !== null && overageCost(ctx, current.used + quantity) > spendCap.cap)
+    refusedBy = "spend_cap";
+  return usageResult(
+    ctx,
+    false,
+    current.used,
+    current.reserved,
+    { refusedBy, ...(spendCap ? { spendCap } : {}), ...extra },
+    current.windows,
+  );
 }
 
 /**
@@ -226,7 +261,16 @@ export async function withDatabasePolicy(meter: MeterId, run: () => Promise<Usag
     if (meterDefinition(meter).failOpen) {
       logger.warn({ err: error, meter }, "metering database unreachable: failing open");
       const resetsAt = calendarMonth(now).end.toISOString();
-      return { allowed: true, meter, used: 0, limit: null, remaining: null, resetsAt, plan: { id: "unknown", name: "Unknown" }, degraded: true };
+      return {
+        allowed: true,
+        meter,
+        used: 0,
+        limit: null,
+        remaining: null,
+        resetsAt,
+        plan: { id: "unknown", name: "Unknown" },
+        degraded: true,
+      };
     }
     logger.error({ err: error, meter }, "metering database unreachable: failing closed");
     throw new AppError("database_unavailable", "Usage cannot be checked right now. Please try again shortly.", { meter });
@@ -234,7 +278,12 @@ export async function withDatabasePolicy(meter: MeterId, run: () => Promise<Usag
 }
 
 /** Runs `run` with the database and the user's meter context, under the meter's database policy. */
-function withMeterContext(accountId: string, meter: MeterId, now: Date, run: (db: Queryable, ctx: MeterContext) => Promise<UsageResult>): Promise<UsageResult> {
+function withMeterContext(
+  accountId: string,
+  meter: MeterId,
+  now: Date,
+  run: (db: Queryable, ctx: MeterContext) => Promise<UsageResult>,
+): Promise<UsageResult> {
   return withDatabasePolicy(
     meter,
     async () => {
@@ -282,7 +331,8 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
       result = (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
     }
     // Credits extend the period's allowance, not a shorter window's cap.
-    if (result.allowed || ctx.limit === null || ctx.overage !== "block" || !isPrepaidMeter(ctx.meter) || result.refusedBy !== "period") return result;
+    if (result.allowed || ctx.limit === null || ctx.overage !== "block" || !isPrepaidMeter(ctx.meter) || result.refusedBy !== "period")
+      return result;
     return withCredits(db, ctx, guard);
   }
 
@@ -294,7 +344,10 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
         apiKeyId: options.apiKeyId ?? null,
         metadata: options.metadata ?? {},
         staleCheck: guard
-          ? { sql: staleSince("$1", "$14", "$15", "$16"), params: [guard.newestUpdate, guard.overrides.count, guard.overrides.newestUpdate] }
+          ? {
+              sql: staleSince("$1", "$14", "$15", "$16"),
+              params: [guard.newestUpdate, guard.overrides.count, guard.overrides.newestUpdate],
+            }
           : null,
       });
       if (drawn) return drawn;
@@ -332,11 +385,19 @@ export async function check(accountId: string, meter: MeterId, quantity = 1, opt
       if (cap && overageCost(ctx, used + quantity) > cap.capCents) return refusedResult(db, ctx, quantity, current);
     }
     const allowed = ctx.limit === null || ctx.overage === "bill" || used + reserved + quantity <= ctx.limit;
-    if (allowed || ctx.limit === null || !isPrepaidMeter(meter)) return usageResult(ctx, allowed, used, reserved, allowed ? {} : { refusedBy: "period" }, current.windows);
+    if (allowed || ctx.limit === null || !isPrepaidMeter(meter))
+      return usageResult(ctx, allowed, used, reserved, allowed ? {} : { refusedBy: "period" }, current.windows);
     // What the included amount cannot cover, prepaid credits may.
     const balance = await readCreditBalance(db, accountId, meter);
     const fromCredits = quantity - Math.max(0, Math.min(quantity, ctx.limit - used - reserved));
-    return usageResult(ctx, fromCredits <= balance, used, reserved, { creditBalance: balance, ...(fromCredits <= balance ? {} : { refusedBy: "period" as const }) }, current.windows);
+    return usageResult(
+      ctx,
+      fromCredits <= balance,
+      used,
+      reserved,
+      { creditBalance: balance, ...(fromCredits <= balance ? {} : { refusedBy: "period" as const }) },
+      current.windows,
+    );
   });
 }
 

@@ -47,7 +47,10 @@ export function meterContext(entitlement: Entitlement, accountId: string, meter:
     overage: billable ? "bill" : "block",
     windows,
     clock: windowParams(windows, now),
-    overagePrice: billable && definition.stripe ? { unitAmountDecimal: definition.stripe.unitAmountDecimal, currency: entitlement.plan.currency } : null,
+    overagePrice:
+      billable && definition.stripe
+        ? { unitAmountDecimal: definition.stripe.unitAmountDecimal, currency: entitlement.plan.currency }
+        : null,
   };
 }
 

@@ -30,7 +30,10 @@ export const singleUsageInput = usageEventInput.extend({ accountId: accountIdInp
 
 export const usageBatchInput = z.strictObject({
   accountId: accountIdInput,
-  events: z.array(usageEventInput).min(1, "must hold at least one event").max(MAX_BATCH_EVENTS, `at most ${MAX_BATCH_EVENTS} events per batch`),
+  events: z
+    .array(usageEventInput)
+    .min(1, "must hold at least one event")
+    .max(MAX_BATCH_EVENTS, `at most ${MAX_BATCH_EVENTS} events per batch`),
 });
 
 /** `{events: […]}` is a batch; anything else is one event. */
@@ -58,5 +61,8 @@ export const usageHistoryQuery = z
 export const apiKeyInput = z.strictObject({
   accountId: accountIdInput,
   name: z.string({ message: "is required" }).trim().min(1, "is required").max(100, "must be at most 100 characters"),
-  expiresAt: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE).nullish(),
+  expiresAt: z.iso
+    .datetime({ offset: true, message: "must be an ISO 8601 date-time" })
+    .refine((d) => isDateInRange(d), DATE_RANGE_MESSAGE)
+    .nullish(),
 });

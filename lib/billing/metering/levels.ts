@@ -5,7 +5,14 @@ import { accountIdInput } from "@/lib/accounts/access";
 import { AppError, badRequest } from "@/lib/errors";
 import type { Entitlement } from "../entitlements";
 import { GAUGE_IDS, GAUGES, type GaugeId } from "../plans";
-import { cachedEntitlement, currentEntitlement, dropStaleEntitlement, loadCachedEntitlement, staleSince, type CachedEntitlement } from "./context";
+import {
+  cachedEntitlement,
+  currentEntitlement,
+  dropStaleEntitlement,
+  loadCachedEntitlement,
+  staleSince,
+  type CachedEntitlement,
+} from "./context";
 import { upgradeUrl } from "./quota-error";
 import { num } from "./result";
 
@@ -39,8 +46,19 @@ const level = z.number({ message: "must be a number" }).int("must be a whole num
 /** `{gauge, value}` sets the level; `{gauge, delta}` moves it. One or the other. */
 export const levelChangeInput = z.union(
   [
-    z.strictObject({ gauge, value: level.min(0, "must be 0 or more").max(MAX_LEVEL, `must be at most ${MAX_LEVEL}`), accountId: accountIdInput }),
-    z.strictObject({ gauge, delta: level.min(-MAX_LEVEL).max(MAX_LEVEL).refine((d) => d !== 0, "must not be 0"), accountId: accountIdInput }),
+    z.strictObject({
+      gauge,
+      value: level.min(0, "must be 0 or more").max(MAX_LEVEL, `must be at most ${MAX_LEVEL}`),
+      accountId: accountIdInput,
+    }),
+    z.strictObject({
+      gauge,
+      delta: level
+        .min(-MAX_LEVEL)
+        .max(MAX_LEVEL)
+        .refine((d) => d !== 0, "must not be 0"),
+      accountId: accountIdInput,
+    }),
   ],
   { message: "send {gauge, value} to set a level or {gauge, delta} to move it" },
 );
@@ -83,7 +101,14 @@ function levelLimitReached(result: LevelResult, requested: number): AppError {
   return new AppError(
     "level_limit_reached",
     `${label}: ${fmt(requested)} ${unit} is more than the ${fmt(result.limit ?? 0)} the ${result.plan.name} plan allows (now ${fmt(result.level)}). Upgrade for more, or remove some first.`,
-    { gauge: result.gauge, level: result.level, requested, limit: result.limit, plan: result.plan.id, upgradeUrl: upgradeUrl(result.plan.id) },
+    {
+      gauge: result.gauge,
+      level: result.level,
+      requested,
+      limit: result.limit,
+      plan: result.plan.id,
+      upgradeUrl: upgradeUrl(result.plan.id),
+    },
   );
 }
 
@@ -117,7 +142,8 @@ async function change(accountId: string, gaugeId: GaugeId, set: boolean, amount:
       continue;
     }
     const requested = set ? amount : current + amount;
-    if (requested < 0) throw badRequest(`${GAUGES[gaugeId].label} cannot go below 0 (it is ${current}).`, { field: "delta", level: current });
+    if (requested < 0)
+      throw badRequest(`${GAUGES[gaugeId].label} cannot go below 0 (it is ${current}).`, { field: "delta", level: current });
     if (guarded) {
       // Refused, or built from an entitlement that changed since: reload once and decide on fresh data.
       dropStaleEntitlement(accountId);
@@ -152,7 +178,12 @@ export async function getLevels(accountId: string): Promise<Record<GaugeId, Leve
   const db = await getDb();
   const [{ entitlement }, rows] = await Promise.all([
     currentEntitlement(db, accountId),
-    selectPreparedText<{ gauge: string; level: unknown }>(db, "levels_read", `select gauge, level from usage_levels where account_id = $1::uuid`, [accountId]),
+    selectPreparedText<{ gauge: string; level: unknown }>(
+      db,
+      "levels_read",
+      `select gauge, level from usage_levels where account_id = $1::uuid`,
+      [accountId],
+    ),
   ]);
   const levels = new Map(rows.map((r) => [r.gauge, num(r.level)]));
   return Object.fromEntries(GAUGE_IDS.map((g) => [g, resultOf(entitlement, g, levels.get(g) ?? 0)])) as Record<GaugeId, LevelResult>;

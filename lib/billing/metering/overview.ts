@@ -51,7 +51,12 @@ export async function getUsageOverview(accountId: string, now = new Date()): Pro
     (Object.keys(quota.meters) as MeterId[]).map(async (id): Promise<MeterOverview> => {
       const m = quota.meters[id];
       // Up to now: today is the last day shown (a day still to come would be an empty bar).
-      const history = await getUsageHistory(accountId, id, new Date(m.periodStart), new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 1)));
+      const history = await getUsageHistory(
+        accountId,
+        id,
+        new Date(m.periodStart),
+        new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 1)),
+      );
       return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: history.points };
     }),
   );
@@ -64,5 +69,10 @@ export async function getUsageOverview(accountId: string, now = new Date()): Pro
     over: l.over,
     ...meterState(l.level, l.limit),
   }));
-  return { plan: quota.plan, meters, levels: levelRows, upgradePath: new URL(upgradeUrl(quota.plan.id)).pathname + new URL(upgradeUrl(quota.plan.id)).hash };
+  return {
+    plan: quota.plan,
+    meters,
+    levels: levelRows,
+    upgradePath: new URL(upgradeUrl(quota.plan.id)).pathname + new URL(upgradeUrl(quota.plan.id)).hash,
+  };
 }

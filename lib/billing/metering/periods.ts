@@ -31,7 +31,8 @@ export function monthlyWindow(anchor: Date, now: Date): UsagePeriod {
   return { start: addMonths(anchor, n), end: addMonths(anchor, n + 1) };
 }
 
-type PeriodFields = Pick<Subscription, "currentPeriodStart" | "currentPeriodEnd" | "interval"> & Partial<Pick<Subscription, "billingCycleAnchor">>;
+type PeriodFields = Pick<Subscription, "currentPeriodStart" | "currentPeriodEnd" | "interval"> &
+  Partial<Pick<Subscription, "billingCycleAnchor">>;
 
 /**
  * The window usage counts in. Allowances renew monthly on every plan:

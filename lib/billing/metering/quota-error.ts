@@ -17,8 +17,16 @@ const WINDOW_WORDS = { period: "this period", day: "today (UTC)", hour: "this ho
  * The window a refused call ran into: the billing period (the top-level fields), or a shorter
  * window (a UTC day or hour) that had no room, with its own `used`, `limit` and `resetsAt`.
  */
-export function refusingWindow(result: UsageResult): { window: "period" | WindowKind; used: number; limit: number | null; resetsAt: string } {
-  const refused = result.refusedBy && result.refusedBy !== "spend_cap" && result.refusedBy !== "period" ? result.windows?.find((w) => w.window === result.refusedBy) : undefined;
+export function refusingWindow(result: UsageResult): {
+  window: "period" | WindowKind;
+  used: number;
+  limit: number | null;
+  resetsAt: string;
+} {
+  const refused =
+    result.refusedBy && result.refusedBy !== "spend_cap" && result.refusedBy !== "period"
+      ? result.windows?.find((w) => w.window === result.refusedBy)
+      : undefined;
   return refused ?? { window: "period", used: result.used, limit: result.limit, resetsAt: result.resetsAt };
 }
 

@@ -69,7 +69,10 @@ export async function reserve(
       const db = await getDb();
       const ctx = meterContext(await loadEntitlement(db, accountId, now), accountId, meter, now);
       const attempt = async () => {
-        const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown }>(db, reserveStatement(ctx, quantity, expiresAt));
+        const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown }>(
+          db,
+          reserveStatement(ctx, quantity, expiresAt),
+        );
         reservationId = row?.id ?? null;
         return usageResult(ctx, reservationId !== null, num(row?.used), num(row?.reserved));
       };
@@ -135,7 +138,9 @@ export async function finalize(
           ? sql`${actualQuantity}::bigint`
           : sql`least(${actualQuantity}::bigint, greatest(r.quantity, ${ctx.limit}::bigint - c.used - c.reserved + r.quantity))`; // c = the locked counter
       const billable =
-        ctx.overage === "bill" && ctx.limit !== null ? sql`least(counter.charged, greatest(0, counter.used - ${ctx.limit}::bigint))` : sql`0`;
+        ctx.overage === "bill" && ctx.limit !== null
+          ? sql`least(counter.charged, greatest(0, counter.used - ${ctx.limit}::bigint))`
+          : sql`0`;
       const [row] = await selectRows<{ used: unknown; reserved: unknown; charged: unknown }>(
         db,
         sql`
@@ -175,10 +180,14 @@ export async function finalize(
           const counter = await readCounter(db, ctx, now);
           return usageResult(ctx, true, counter.used, counter.reserved, { duplicate: true });
         }
-        throw new AppError("conflict", `This reservation is ${current.status === "pending" ? "expired" : current.status}; its quota was given back.`, {
-          field: "reservationId",
-          status: current.status === "pending" ? "expired" : current.status,
-        });
+        throw new AppError(
+          "conflict",
+          `This reservation is ${current.status === "pending" ? "expired" : current.status}; its quota was given back.`,
+          {
+            field: "reservationId",
+            status: current.status === "pending" ? "expired" : current.status,
+          },
+        );
       }
       charged = num(row.charged);
       return usageResult(ctx, true, num(row.used), num(row.reserved));

@@ -85,7 +85,11 @@ export function usageResult(
 }
 
 /** The period window, then each capped shorter window with what it holds. */
-export function windowsOf(ctx: MeterContext, period: { used: number; remaining: number | null; resetsAt: string }, counts: WindowCounts): WindowUsage[] {
+export function windowsOf(
+  ctx: MeterContext,
+  period: { used: number; remaining: number | null; resetsAt: string },
+  counts: WindowCounts,
+): WindowUsage[] {
   return [
     { window: "period", used: period.used, limit: ctx.limit, remaining: period.remaining, resetsAt: period.resetsAt },
     ...ctx.windows.map((w): WindowUsage => {
@@ -96,7 +100,10 @@ export function windowsOf(ctx: MeterContext, period: { used: number; remaining: 
 }
 
 /** The window counts a counter row returned, for the context's current windows (a row moved by a later call counts nothing here). */
-export function windowCountsOf(ctx: MeterContext, row: { day_used?: unknown; day_start?: unknown; hour_used?: unknown; hour_start?: unknown } | undefined): WindowCounts {
+export function windowCountsOf(
+  ctx: MeterContext,
+  row: { day_used?: unknown; day_start?: unknown; hour_used?: unknown; hour_start?: unknown } | undefined,
+): WindowCounts {
   const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
   return {
     day: (at(row?.day_start) ?? "") >= ctx.clock.dayStart ? num(row?.day_used) : 0,

@@ -59,7 +59,8 @@ export function spendCapState(ctx: MeterContext, capCents: number, used: number)
 /** The 402 for a call the spend cap refused. */
 export function spendCapReached(result: UsageResult): AppError {
   const state = result.spendCap!;
-  const money = (cents: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: state.currency.toUpperCase() }).format(cents / 100);
+  const money = (cents: number) =>
+    new Intl.NumberFormat("en-US", { style: "currency", currency: state.currency.toUpperCase() }).format(cents / 100);
   return new AppError(
     "spend_cap_reached",
     `This account's spend cap of ${money(state.cap)} on billed ${METERS[result.meter].unit} this month is reached (${money(state.spent)} so far). Raise or clear the cap on the billing page, or wait until it resets.`,
@@ -90,7 +91,13 @@ export async function getSpendCap(accountId: string, now = new Date()): Promise<
   const usage = (await readWindowUsage(db, [{ accountId, entitlement }], now)).get(accountId);
   const meters = BILLED_METER_IDS.map((meter) => {
     const ctx = meterContext(entitlement, accountId, meter, now);
-    return { meter, label: METERS[meter].label, spentCents: Math.round(overageCost(ctx, usage?.[meter].used ?? 0)), resetsAt: ctx.period.end.toISOString(), bills: ctx.overage === "bill" };
+    return {
+      meter,
+      label: METERS[meter].label,
+      spentCents: Math.round(overageCost(ctx, usage?.[meter].used ?? 0)),
+      resetsAt: ctx.period.end.toISOString(),
+      bills: ctx.overage === "bill",
+    };
   });
   return {
     accountId,
@@ -104,28 +111,35 @@ export async function getSpendCap(accountId: string, now = new Date()): Promise<
 }
 
 /** Sets (or with null clears) the account's cap; `actorUserId` is the owner or admin who did. */
-export async function setSpendCap(accountId: string, capCents: number | null, actorUserId: string | null, now = new Date()): Promise<SpendCapView> {
+export async function setSpendCap(
+  accountId: string,
+  capCents: number | null,
+  actorUserId: string | null,
+  now = new Date(),
+): Promise<SpendCapView> {
   if (capCents !== null && (!Number.isSafeInteger(capCents) || capCents < 0 || capCents > MAX_SPEND_CAP_CENTS)) {
-    throw new AppError("bad_request", `capCents must be a whole number of cents from 0 to ${MAX_SPEND_CAP_CENTS}, or null.`, { field: "capCents" });
+    throw new AppError("bad_request", `capCents must be a whole number of cents from 0 to ${MAX_SPEND_CAP_CENTS}, or null.`, {
+      field: "capCents",
+    });
   }
   const db = await getDb();
   await db
     .transaction(async (tx) => {
-    if (capCents === null) {
-      await tx.delete(spendCaps).where(eq(spendCaps.accountId, accountId));
-    } else {
-      await tx
-        .insert(spendCaps)
-        .values({ accountId, capCents, updatedBy: actorUserId, updatedAt: now })
-        .onConflictDoUpdate({ target: spendCaps.accountId, set: { capCents, updatedBy: actorUserId, updatedAt: now } });
-    }
-    await tx.insert(auditLog).values({
-      actorUserId,
-      action: capCents === null ? "spend_cap.removed" : "spend_cap.set",
-      targetType: "account",
-      targetId: accountId,
-      data: { capCents },
-    });
+      if (capCents === null) {
+        await tx.delete(spendCaps).where(eq(spendCaps.accountId, accountId));
+      } else {
+        await tx
+          .insert(spendCaps)
+          .values({ accountId, capCents, updatedBy: actorUserId, updatedAt: now })
+          .onConflictDoUpdate({ target: spendCaps.accountId, set: { capCents, updatedBy: actorUserId, updatedAt: now } });
+      }
+      await tx.insert(auditLog).values({
+        actorUserId,
+        action: capCents === null ? "spend_cap.removed" : "spend_cap.set",
+        targetType: "account",
+        targetId: accountId,
+        data: { capCents },
+      });
     })
     .catch((error: unknown) => {
       if (pgErrorCode(error) === "23503") throw notFound("No customer with that id.");

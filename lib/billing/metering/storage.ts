@@ -58,7 +58,8 @@ export function usageRetentionMonths(env: EnvSource = serverEnv): number {
   const raw = env.USAGE_RETENTION_MONTHS?.trim();
   if (!raw) return DEFAULT_RETENTION_MONTHS;
   const months = Number(raw);
-  if (!Number.isInteger(months) || months < 1) throw new Error(`USAGE_RETENTION_MONTHS must be a whole number of months, at least 1 (got "${raw}").`);
+  if (!Number.isInteger(months) || months < 1)
+    throw new Error(`USAGE_RETENTION_MONTHS must be a whole number of months, at least 1 (got "${raw}").`);
   return months;
 }
 
@@ -151,7 +152,9 @@ export async function rollUpUsage(db: Database, now = new Date()): Promise<numbe
       // First run: from the day of the oldest event (none yet: nothing to roll up).
       const [oldest] = await selectRows<{ ms: number | null }>(db, sql`select ${epochMs(sql`min(created_at)`)} as ms from usage_events`);
       if (oldest?.ms == null) return days;
-      await db.execute(sql`update usage_rollup_state set rolled_up_until = ${dayStart(new Date(Number(oldest.ms))).toISOString()}::timestamptz where rolled_up_until is null`);
+      await db.execute(
+        sql`update usage_rollup_state set rolled_up_until = ${dayStart(new Date(Number(oldest.ms))).toISOString()}::timestamptz where rolled_up_until is null`,
+      );
       from = await rolledUpUntil(db);
       if (!from) return days;
     }
@@ -260,7 +263,15 @@ export async function dropExpiredUsage(
  * minutes across instances unless `force`. A failing step is logged and reported; the others run.
  */
 export async function maintainUsageStorage(db: Database, now = new Date(), options: { force?: boolean } = {}): Promise<UsageStorageReport> {
-  const report: UsageStorageReport = { ran: false, partitionsCreated: [], daysRolledUp: 0, partitionsDropped: [], eventsDropped: 0, keysDropped: 0, errors: [] };
+  const report: UsageStorageReport = {
+    ran: false,
+    partitionsCreated: [],
+    daysRolledUp: 0,
+    partitionsDropped: [],
+    eventsDropped: 0,
+    keysDropped: 0,
+    errors: [],
+  };
   if (!options.force) {
     const claimed = await selectRows(
       db,

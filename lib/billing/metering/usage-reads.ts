@@ -41,23 +41,34 @@ export async function readWindowUsage(
   const usage = new Map<string, AccountUsage>();
   if (users.length === 0) return usage;
   const keys = users.flatMap(({ accountId, entitlement }) =>
-    METER_IDS.map((meter) => ({ account_id: accountId, meter, period_start: meterContext(entitlement, accountId, meter, now).period.start.toISOString() })),
+    METER_IDS.map((meter) => ({
+      account_id: accountId,
+      meter,
+      period_start: meterContext(entitlement, accountId, meter, now).period.start.toISOString(),
+    })),
   );
   const contexts = new Map(users.map(({ accountId, entitlement }) => [accountId, entitlement]));
-  const rows = await selectRows<CounterRow & { account_id: string; meter: string; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown }>(
+  const rows = await selectRows<
+    CounterRow & { account_id: string; meter: string; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown }
+  >(
     db,
     sql`select c.account_id, c.meter, c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used, ${expiredReservations(now)}
         from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(account_id uuid, meter text, period_start timestamptz)
         join usage_counters c on c.account_id = k.account_id and c.meter = k.meter and c.period_start = k.period_start`,
   );
   for (const { accountId } of users) {
-    usage.set(accountId, Object.fromEntries(METER_IDS.map((meter) => [meter, { used: 0, reserved: 0, windows: { day: 0, hour: 0 } }])) as AccountUsage);
+    usage.set(
+      accountId,
+      Object.fromEntries(METER_IDS.map((meter) => [meter, { used: 0, reserved: 0, windows: { day: 0, hour: 0 } }])) as AccountUsage,
+    );
   }
   for (const row of rows) {
     const entry = usage.get(row.account_id)?.[row.meter as MeterId];
     const entitlement = contexts.get(row.account_id);
     if (entry && entitlement) {
-      Object.assign(entry, counterUsage(row), { windows: windowCountsOf(meterContext(entitlement, row.account_id, row.meter as MeterId, now), row) });
+      Object.assign(entry, counterUsage(row), {
+        windows: windowCountsOf(meterContext(entitlement, row.account_id, row.meter as MeterId, now), row),
+      });
     }
   }
   return usage;
@@ -84,7 +95,10 @@ export async function getQuota(accountId: string, now = new Date()): Promise<Quo
     };
     return [meter, quota] as const;
   });
-  return { plan: { id: entitlement.plan.id, name: entitlement.plan.name }, meters: Object.fromEntries(entries) as Record<MeterId, MeterQuota> };
+  return {
+    plan: { id: entitlement.plan.id, name: entitlement.plan.name },
+    meters: Object.fromEntries(entries) as Record<MeterId, MeterQuota>,
+  };
 }
 
 export interface UsageHistory {

@@ -78,7 +78,8 @@ const prior = (kind: WindowKind, start: string) =>
  * the row's latest (in flight across the boundary) counts in the row's window, the newer one: no
  * window is ever passed, and the earlier one is over anyway.
  */
-const base = (kind: WindowKind, start: string) => `(case when c.${kind}_start >= ${start}::timestamptz then c.${kind}_used else ${prior(kind, start)} end)`;
+const base = (kind: WindowKind, start: string) =>
+  `(case when c.${kind}_start >= ${start}::timestamptz then c.${kind}_used else ${prior(kind, start)} end)`;
 
 /** SET items for an upsert's conflict branch: `quantity` more in the window. */
 export const windowSetText = (kind: WindowKind, start: string, quantity: string) =>

@@ -36,8 +36,7 @@ const INVOICE_EVENTS_THAT_MOVE_SUBSCRIPTIONS = new Set([
   "invoice.marked_uncollectible",
 ]);
 
-const formatDate = (seconds: number | null | undefined) =>
-  seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "soon";
+const formatDate = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : "soon");
 
 /**
  * The database half of an event: short, version-guarded writes with no network call. `only` is set
@@ -88,7 +87,8 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
       return async (tx) => outcomeOf(await storeStripeSubscription(tx, fetched, session.client_reference_id));
     }
     const subscriptionId = idOf(session.subscription);
-    if (session.mode !== "subscription" || !subscriptionId) return nothingToWrite({ status: "ignored", note: "not a subscription checkout" });
+    if (session.mode !== "subscription" || !subscriptionId)
+      return nothingToWrite({ status: "ignored", note: "not a subscription checkout" });
     const fetched = await fetchStripeSubscription(db, subscriptionId);
     return async (tx) => outcomeOf(await storeStripeSubscription(tx, fetched, session.client_reference_id));
   }
@@ -162,7 +162,9 @@ async function prepareWellFormedEvent(db: Queryable, event: Stripe.Event): Promi
 
   if (type === "customer.updated" || type === "customer.deleted" || type.startsWith("customer.tax_id.")) {
     // What Stripe says now, not what the payload said then (a late customer.updated after a deletion, …).
-    const customerId = type.startsWith("customer.tax_id.") ? idOf((event.data.object as Stripe.TaxId).customer) : (event.data.object as Stripe.Customer).id;
+    const customerId = type.startsWith("customer.tax_id.")
+      ? idOf((event.data.object as Stripe.TaxId).customer)
+      : (event.data.object as Stripe.Customer).id;
     if (!customerId) return nothingToWrite({ status: "ignored", note: "tax ID without a customer" });
     const customer = await retrieveCustomerState(customerId);
     return async (tx) => {

@@ -82,8 +82,19 @@ const MAX_CREATED_SECONDS = Date.UTC(9999, 11, 31) / 1000;
  */
 function checkEvent(payload: unknown): CheckedEvent {
   const id = (payload as { id?: unknown } | null)?.id;
-  if (!payload || typeof payload !== "object" || Array.isArray(payload) || typeof id !== "string" || !id || id.length > 255 || !isStorableText(id)) {
-    logger.warn({ payloadKind: Array.isArray(payload) ? "array" : payload === null ? "null" : typeof payload }, "signed webhook event has no usable id: refused");
+  if (
+    !payload ||
+    typeof payload !== "object" ||
+    Array.isArray(payload) ||
+    typeof id !== "string" ||
+    !id ||
+    id.length > 255 ||
+    !isStorableText(id)
+  ) {
+    logger.warn(
+      { payloadKind: Array.isArray(payload) ? "array" : payload === null ? "null" : typeof payload },
+      "signed webhook event has no usable id: refused",
+    );
     throw badRequest("The event has no usable id, so it cannot be stored.", { field: "id" });
   }
   const { value, changed } = storableJson(payload);
@@ -106,7 +117,10 @@ function checkEvent(payload: unknown): CheckedEvent {
  * A write that must commit with the event's outcome (an admin replay's audit row): run in the
  * transaction that records the outcome, whether the event was applied, ignored or failed.
  */
-export type RecordWithOutcome = (tx: Queryable, outcome: { status: "processed" | "ignored" | "failed"; error?: string }) => Promise<unknown>;
+export type RecordWithOutcome = (
+  tx: Queryable,
+  outcome: { status: "processed" | "ignored" | "failed"; error?: string },
+) => Promise<unknown>;
 
 /**
  * Stores the event by its id (a redelivery inserts nothing), then processes it once. One round
@@ -156,7 +170,8 @@ export async function processStoredEvent(
     const write = await prepareStripeEvent(db, stored.payload as Stripe.Event);
     let result: ReceiveResult;
     // An event with nothing to write (a type the app ignores) is recorded in one statement, no transaction.
-    if (write.only && !options.record) result = (await markEvent(db, eventId, write.only, options.force)) ? write.only : { status: "duplicate" };
+    if (write.only && !options.record)
+      result = (await markEvent(db, eventId, write.only, options.force)) ? write.only : { status: "duplicate" };
     else result = await applyWrite(db, eventId, write, options.force, options.record);
     // The 200 this turns into tells Stripe to stop retrying: only once the outcome is really stored.
     const [after] = await selectPreparedText<{ status: string }>(db, "webhook_status", EVENT_STATUS, [eventId]);
@@ -171,12 +186,13 @@ export async function processStoredEvent(
     logger.error({ err: error, eventId }, "webhook processing failed");
     const failure = { status: "failed", note: message.slice(0, 2000) } as const;
     const { record } = options;
-    await (record
-      ? db.transaction(async (tx) => {
-          await markEvent(tx, eventId, failure);
-          await record(tx, { status: "failed", error: message });
-        })
-      : markEvent(db, eventId, failure)
+    await (
+      record
+        ? db.transaction(async (tx) => {
+            await markEvent(tx, eventId, failure);
+            await record(tx, { status: "failed", error: message });
+          })
+        : markEvent(db, eventId, failure)
     ).catch((recordError: unknown) => logger.error({ err: recordError, eventId }, "could not record webhook failure"));
     await recordAlert(db, {
       kind: "webhook_failed",
@@ -198,7 +214,10 @@ function applyWrite(db: Database, eventId: string, write: EventWrite, force = fa
     if (!(await markEvent(tx, eventId, { status: "processed" }, force))) return { status: "duplicate" };
     const outcome = await write(tx);
     if (outcome.status !== "processed" || outcome.note) {
-      await tx.update(webhookEvents).set({ status: outcome.status, lastError: null, note: outcome.note ?? null }).where(eq(webhookEvents.id, eventId));
+      await tx
+        .update(webhookEvents)
+        .set({ status: outcome.status, lastError: null, note: outcome.note ?? null })
+        .where(eq(webhookEvents.id, eventId));
     }
     await record?.(tx, outcome);
     return outcome;
@@ -215,7 +234,12 @@ async function markEvent(
   outcome: EventOutcome | { status: "failed"; note: string },
   force = false,
 ): Promise<boolean> {
-  const marked = await selectPreparedText<{ id: string }>(db, "webhook_mark", MARK_EVENT, [eventId, outcome.status, outcome.note ?? null, force]);
+  const marked = await selectPreparedText<{ id: string }>(db, "webhook_mark", MARK_EVENT, [
+    eventId,
+    outcome.status,
+    outcome.note ?? null,
+    force,
+  ]);
   return marked.length > 0;
 }
 

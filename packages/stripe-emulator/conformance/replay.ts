@@ -7,10 +7,10 @@
  * `a[0]`, with the client's `Stripe-Version`); `emulator: true` steps are what a person does on a hosted page, sent to
  * the emulator's control endpoints as JSON.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import Stripe from 'stripe';
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import Stripe from "stripe";
 
 export interface StepExpectation {
   status: number;
@@ -32,7 +32,7 @@ export interface ConformanceStep {
   name: string;
   /** Where in the client the request comes from. */
   source: string;
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: "GET" | "POST" | "DELETE";
   path?: string;
   params?: Record<string, unknown>;
   /** A control-endpoint step (a person on a hosted page): JSON body, no Stripe-Version. */
@@ -63,13 +63,13 @@ export interface ConformanceClient {
 }
 
 /** The features steps may need; a name outside this list is a typo. */
-export const FEATURES = ['versions', 'tax', 'intents', 'search', 'discounts', 'invoicing'] as const;
+export const FEATURES = ["versions", "tax", "intents", "search", "discounts", "invoicing"] as const;
 
 export function loadClients(dir = __dirname): ConformanceClient[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((file) => ({ ...(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<ConformanceClient, 'file'>), file }));
+    .map((file) => ({ ...(JSON.parse(readFileSync(join(dir, file), "utf8")) as Omit<ConformanceClient, "file">), file }));
 }
 
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+)*)\}/g;
@@ -85,7 +85,7 @@ export function referencedSteps(step: ConformanceStep): string[] {
  * referred to). Throws for an unknown feature or a reference to a step that does not come earlier.
  */
 /** Answers the test provides before any step: `receiver` is the clients' webhook endpoint (`${receiver.url}`). */
-export const PROVIDED = ['receiver'];
+export const PROVIDED = ["receiver"];
 
 export function effectiveNeeds(client: ConformanceClient): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>(PROVIDED.map((name) => [name, new Set<string>()]));
@@ -107,8 +107,8 @@ export function effectiveNeeds(client: ConformanceClient): Map<string, Set<strin
 
 export function getPath(value: unknown, path: string): unknown {
   let current = value;
-  for (const key of path.split('.').filter(Boolean)) {
-    if (current === null || current === undefined || typeof current !== 'object') return undefined;
+  for (const key of path.split(".").filter(Boolean)) {
+    if (current === null || current === undefined || typeof current !== "object") return undefined;
     current = (current as Record<string, unknown>)[key];
   }
   return current;
@@ -116,7 +116,7 @@ export function getPath(value: unknown, path: string): unknown {
 
 /** Resolves `${step.path}` placeholders against earlier answers. */
 export function resolve(value: unknown, answers: Map<string, unknown>): unknown {
-  if (typeof value === 'string') {
+  if (typeof value === "string") {
     const whole = /^\$\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+)*)\}$/.exec(value);
     const lookup = (name: string, path: string) => {
       if (!answers.has(name)) throw new Error(`placeholder \${${name}${path}}: no answer from a step named ${name}`);
@@ -128,18 +128,18 @@ export function resolve(value: unknown, answers: Map<string, unknown>): unknown 
     return value.replace(PLACEHOLDER, (_, name: string, path: string) => String(lookup(name, path)));
   }
   if (Array.isArray(value)) return value.map((v) => resolve(v, answers));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, answers)]));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, answers)]));
   return value;
 }
 
 /** Form encoding as stripe-node sends it: nested objects as `a[b]`, arrays indexed `a[0]`, booleans and numbers as text. */
 export function formEncode(params: Record<string, unknown>): string {
   const pairs: string[] = [];
-  const enc = (s: string) => encodeURIComponent(s).replace(/%5B/g, '[').replace(/%5D/g, ']');
+  const enc = (s: string) => encodeURIComponent(s).replace(/%5B/g, "[").replace(/%5D/g, "]");
   const walk = (key: string, value: unknown) => {
     if (value === undefined) return;
-    if (value === null || typeof value !== 'object') {
-      pairs.push(`${enc(key)}=${enc(value === null ? '' : String(value))}`);
+    if (value === null || typeof value !== "object") {
+      pairs.push(`${enc(key)}=${enc(value === null ? "" : String(value))}`);
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => walk(`${key}[${i}]`, v));
     } else {
@@ -147,7 +147,7 @@ export function formEncode(params: Record<string, unknown>): string {
     }
   };
   for (const [k, v] of Object.entries(params)) walk(k, v);
-  return pairs.join('&');
+  return pairs.join("&");
 }
 
 export interface StepResult {
@@ -162,9 +162,14 @@ export interface WebhookLog {
   received: { rawBody: string; signature: string }[];
 }
 
-async function receiveWebhook(baseUrl: string, step: ConformanceStep, answers: Map<string, unknown>, log: WebhookLog | undefined): Promise<StepResult> {
+async function receiveWebhook(
+  baseUrl: string,
+  step: ConformanceStep,
+  answers: Map<string, unknown>,
+  log: WebhookLog | undefined,
+): Promise<StepResult> {
   if (!log || !step.webhook) throw new Error(`${step.name}: a webhook step needs the test's webhook log`);
-  await fetch(`${baseUrl}/_emulator/flush`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+  await fetch(`${baseUrl}/_emulator/flush`, { method: "POST", signal: AbortSignal.timeout(30_000) });
   const secret = resolve(step.webhook.secret, answers) as string;
   const match = (resolve(step.webhook.match ?? {}, answers) ?? {}) as Record<string, unknown>;
   for (const delivery of [...log.received].reverse()) {
@@ -179,25 +184,37 @@ async function receiveWebhook(baseUrl: string, step: ConformanceStep, answers: M
     }
     return { status: 200, body: event, problems: [...problems, ...check({ ...step.expect, status: 200 }, 200, event, answers)] };
   }
-  return { status: 0, body: null, problems: [`no ${step.webhook.type} delivered matching ${JSON.stringify(match)} (received: ${log.received.map((d) => (JSON.parse(d.rawBody) as Stripe.Event).type).join(', ') || 'nothing'})`] };
+  return {
+    status: 0,
+    body: null,
+    problems: [
+      `no ${step.webhook.type} delivered matching ${JSON.stringify(match)} (received: ${log.received.map((d) => (JSON.parse(d.rawBody) as Stripe.Event).type).join(", ") || "nothing"})`,
+    ],
+  };
 }
 
 /** Sends one step (placeholders resolved) and checks its answer. */
-export async function runStep(baseUrl: string, client: ConformanceClient, step: ConformanceStep, answers: Map<string, unknown>, webhooks?: WebhookLog): Promise<StepResult> {
+export async function runStep(
+  baseUrl: string,
+  client: ConformanceClient,
+  step: ConformanceStep,
+  answers: Map<string, unknown>,
+  webhooks?: WebhookLog,
+): Promise<StepResult> {
   if (step.webhook) return receiveWebhook(baseUrl, step, answers, webhooks);
   if (!step.method || !step.path) throw new Error(`${step.name}: a step needs a method and a path, or a webhook`);
   const path = resolve(step.path, answers) as string;
   let url = `${baseUrl}${path}`;
   const init: RequestInit & { headers: Record<string, string> } = { method: step.method, headers: {} };
   if (step.emulator) {
-    init.headers['Content-Type'] = 'application/json';
+    init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(resolve(step.json ?? {}, answers));
   } else {
-    init.headers.Authorization = 'Bearer sk_test_conformance';
-    init.headers['Stripe-Version'] = client.apiVersion;
+    init.headers.Authorization = "Bearer sk_test_conformance";
+    init.headers["Stripe-Version"] = client.apiVersion;
     const encoded = formEncode((resolve(step.params ?? {}, answers) ?? {}) as Record<string, unknown>);
-    if (step.method === 'POST') {
-      init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    if (step.method === "POST") {
+      init.headers["Content-Type"] = "application/x-www-form-urlencoded";
       init.body = encoded;
     } else if (encoded) {
       url += `?${encoded}`;
@@ -216,8 +233,10 @@ export async function runStep(baseUrl: string, client: ConformanceClient, step: 
 
 function check(expect: StepExpectation, status: number, body: unknown, answers: Map<string, unknown>): string[] {
   const problems: string[] = [];
-  if (status !== expect.status) problems.push(`status ${status}, expected ${expect.status}: ${JSON.stringify(getPath(body, 'error') ?? body).slice(0, 400)}`);
-  if (expect.object !== undefined && getPath(body, 'object') !== expect.object) problems.push(`object ${JSON.stringify(getPath(body, 'object'))}, expected ${expect.object}`);
+  if (status !== expect.status)
+    problems.push(`status ${status}, expected ${expect.status}: ${JSON.stringify(getPath(body, "error") ?? body).slice(0, 400)}`);
+  if (expect.object !== undefined && getPath(body, "object") !== expect.object)
+    problems.push(`object ${JSON.stringify(getPath(body, "object"))}, expected ${expect.object}`);
   for (const [path, raw] of Object.entries(expect.equals ?? {})) {
     const want = resolve(raw, answers);
     const got = getPath(body, path);
@@ -225,7 +244,8 @@ function check(expect: StepExpectation, status: number, body: unknown, answers: 
   }
   for (const [path, pattern] of Object.entries(expect.matches ?? {})) {
     const got = getPath(body, path);
-    if (typeof got !== 'string' || !new RegExp(pattern).test(got)) problems.push(`${path} = ${JSON.stringify(got)}, expected to match /${pattern}/`);
+    if (typeof got !== "string" || !new RegExp(pattern).test(got))
+      problems.push(`${path} = ${JSON.stringify(got)}, expected to match /${pattern}/`);
   }
   for (const path of expect.present ?? []) {
     const got = getPath(body, path);
@@ -233,7 +253,8 @@ function check(expect: StepExpectation, status: number, body: unknown, answers: 
   }
   for (const [path, n] of Object.entries(expect.length ?? {})) {
     const got = getPath(body, path);
-    if (!Array.isArray(got) || got.length !== n) problems.push(`${path} has ${Array.isArray(got) ? got.length : JSON.stringify(got)} entries, expected ${n}`);
+    if (!Array.isArray(got) || got.length !== n)
+      problems.push(`${path} has ${Array.isArray(got) ? got.length : JSON.stringify(got)} entries, expected ${n}`);
   }
   for (const [key, want] of Object.entries(expect.error ?? {})) {
     const got = getPath(body, `error.${key}`);

@@ -4,7 +4,7 @@
  *
  *   npm run stripe:fixtures -- seed.json --url http://127.0.0.1:12111
  */
-import { fixturesCli } from '../src/fixtures';
+import { fixturesCli } from "../src/fixtures";
 
 fixturesCli(process.argv.slice(2)).then(
   (code) => process.exit(code),

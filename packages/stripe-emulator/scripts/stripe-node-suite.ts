@@ -15,34 +15,34 @@
  * 4. Runs that file with the checkout's mocha (serially, JSON reporter) and prints passes per resource as a Markdown
  *    table (the README's "stripe-node's test suite" section).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { startEmulator } from '../src/index';
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { startEmulator } from "../src/index";
 
 /** Resource (as the README names it) → how its examples call the SDK. */
 const SCOPE: [string, RegExp][] = [
-  ['customers', /^customers$/],
-  ['products', /^products$/],
-  ['prices', /^prices$/],
-  ['checkout sessions', /^checkout\.sessions$/],
-  ['subscriptions', /^subscriptions$/],
-  ['subscription items', /^subscriptionItems$/],
-  ['subscription schedules', /^subscriptionSchedules$/],
-  ['invoices', /^invoices$/],
-  ['invoice items', /^invoiceItems$/],
-  ['coupons', /^coupons$/],
-  ['promotion codes', /^promotionCodes$/],
-  ['payment intents', /^paymentIntents$/],
-  ['setup intents', /^setupIntents$/],
-  ['payment methods', /^paymentMethods$/],
-  ['tax rates', /^taxRates$/],
-  ['credit notes', /^creditNotes$/],
-  ['billing portal', /^billingPortal\.(configurations|sessions)$/],
-  ['meters', /^billing\.(meters|meterEvents|meterEventAdjustments)$/],
-  ['test clocks', /^testHelpers\.testClocks$/],
-  ['webhook endpoints', /^webhookEndpoints$/],
-  ['events', /^events$/],
+  ["customers", /^customers$/],
+  ["products", /^products$/],
+  ["prices", /^prices$/],
+  ["checkout sessions", /^checkout\.sessions$/],
+  ["subscriptions", /^subscriptions$/],
+  ["subscription items", /^subscriptionItems$/],
+  ["subscription schedules", /^subscriptionSchedules$/],
+  ["invoices", /^invoices$/],
+  ["invoice items", /^invoiceItems$/],
+  ["coupons", /^coupons$/],
+  ["promotion codes", /^promotionCodes$/],
+  ["payment intents", /^paymentIntents$/],
+  ["setup intents", /^setupIntents$/],
+  ["payment methods", /^paymentMethods$/],
+  ["tax rates", /^taxRates$/],
+  ["credit notes", /^creditNotes$/],
+  ["billing portal", /^billingPortal\.(configurations|sessions)$/],
+  ["meters", /^billing\.(meters|meterEvents|meterEventAdjustments)$/],
+  ["test clocks", /^testHelpers\.testClocks$/],
+  ["webhook endpoints", /^webhookEndpoints$/],
+  ["events", /^events$/],
 ];
 
 /**
@@ -164,7 +164,7 @@ function scopedExamples(source: string): Example[] {
   return parts.slice(1).flatMap((part) => {
     const name = part.slice(0, part.indexOf("'"));
     // The block ends at the `});` closing the it() at two spaces of indentation.
-    const end = part.indexOf('\n  });');
+    const end = part.indexOf("\n  });");
     const body = `  it('${part.slice(0, end)}\n  });`;
     const resource = resourceOf(body);
     return resource ? [{ name, resource, body }] : [];
@@ -173,18 +173,18 @@ function scopedExamples(source: string): Example[] {
 
 /** Examples that need a particular kind of the object a placeholder names (setup's `placeholder:kind` ids). */
 const KIND_FOR: Record<string, Record<string, string>> = {
-  test_invoices_pay_post: { in_xxxxxxxxxxxxx: 'open' },
-  test_invoices_void_post: { in_xxxxxxxxxxxxx: 'open' },
-  test_invoices_mark_uncollectible_post: { in_xxxxxxxxxxxxx: 'open' },
-  test_checkout_sessions_post_2: { price_xxxxxxxxxxxxx: 'one_time' },
-  test_invoices_send_post: { in_xxxxxxxxxxxxx: 'send' },
-  test_payment_intents_capture_post: { pi_xxxxxxxxxxxxx: 'held' },
-  test_credit_notes_post: { in_xxxxxxxxxxxxx: 'open', il_xxxxxxxxxxxxx: 'open' },
-  test_credit_notes_preview_get: { in_xxxxxxxxxxxxx: 'open', il_xxxxxxxxxxxxx: 'open' },
-  test_credit_notes_preview_lines_get: { in_xxxxxxxxxxxxx: 'open' },
-  test_subscription_items_post: { price_xxxxxxxxxxxxx: 'other' },
-  test_subscription_items_delete: { si_xxxxxxxxxxxxx: 'second' },
-  test_subscriptions_discount_delete: { sub_xyz: 'discounted' },
+  test_invoices_pay_post: { in_xxxxxxxxxxxxx: "open" },
+  test_invoices_void_post: { in_xxxxxxxxxxxxx: "open" },
+  test_invoices_mark_uncollectible_post: { in_xxxxxxxxxxxxx: "open" },
+  test_checkout_sessions_post_2: { price_xxxxxxxxxxxxx: "one_time" },
+  test_invoices_send_post: { in_xxxxxxxxxxxxx: "send" },
+  test_payment_intents_capture_post: { pi_xxxxxxxxxxxxx: "held" },
+  test_credit_notes_post: { in_xxxxxxxxxxxxx: "open", il_xxxxxxxxxxxxx: "open" },
+  test_credit_notes_preview_get: { in_xxxxxxxxxxxxx: "open", il_xxxxxxxxxxxxx: "open" },
+  test_credit_notes_preview_lines_get: { in_xxxxxxxxxxxxx: "open" },
+  test_subscription_items_post: { price_xxxxxxxxxxxxx: "other" },
+  test_subscription_items_delete: { si_xxxxxxxxxxxxx: "second" },
+  test_subscriptions_discount_delete: { sub_xyz: "discounted" },
 };
 
 /** `'cus_xxxxxxxxxxxxx'` → `(ids['cus_xxxxxxxxxxxxx'] || 'cus_xxxxxxxxxxxxx')`: the real object when setup made one. */
@@ -215,7 +215,7 @@ describe('Generated tests against the Stripe emulator', function() {
     Object.assign(ids, await emulatorSetup(stripe, process.env.EMULATOR_URL));
   });
 
-${examples.map((e) => rewriteIds(e)).join('\n\n')}
+${examples.map((e) => rewriteIds(e)).join("\n\n")}
 });
 `;
 }
@@ -229,54 +229,66 @@ interface MochaJson {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-  const checkout = args.find((a, i) => !a.startsWith('--') && !['--url', '--json', '--commit'].includes(args[i - 1]));
-  const urlArg = option('--url');
-  const jsonOut = option('--json');
+  const checkout = args.find((a, i) => !a.startsWith("--") && !["--url", "--json", "--commit"].includes(args[i - 1]));
+  const urlArg = option("--url");
+  const jsonOut = option("--json");
   if (!checkout) {
-    console.error('usage: tsx packages/stripe-emulator/scripts/stripe-node-suite.ts <stripe-node checkout> [--url <emulator>] [--json <out.json>]');
+    console.error(
+      "usage: tsx packages/stripe-emulator/scripts/stripe-node-suite.ts <stripe-node checkout> [--url <emulator>] [--json <out.json>]",
+    );
     return 1;
   }
   const dir = resolve(checkout);
-  const generated = join(dir, 'test/resources/generated_examples_test.spec.js');
+  const generated = join(dir, "test/resources/generated_examples_test.spec.js");
   if (!existsSync(generated)) {
     console.error(`${generated} not found: is ${dir} a stripe-node checkout?`);
     return 1;
   }
   // A `git archive` export has no .git: name the commit with --commit.
-  const commit = option('--commit') ?? (existsSync(join(dir, '.git')) ? execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim() : 'unknown');
-  const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  const commit =
+    option("--commit") ??
+    (existsSync(join(dir, ".git")) ? execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], { encoding: "utf8" }).trim() : "unknown");
+  const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
 
-  if (!existsSync(join(dir, 'node_modules/mocha'))) {
+  if (!existsSync(join(dir, "node_modules/mocha"))) {
     console.log(`Installing stripe-node's dev dependencies in ${dir} …`);
-    const install = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: dir, stdio: 'inherit', timeout: 600_000 });
+    const install = spawnSync("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error"], {
+      cwd: dir,
+      stdio: "inherit",
+      timeout: 600_000,
+    });
     if (install.status !== 0) return 1;
   }
 
-  const examples = scopedExamples(readFileSync(generated, 'utf8'));
-  const specPath = join(dir, 'test/resources/emulator_generated_examples.spec.js');
+  const examples = scopedExamples(readFileSync(generated, "utf8"));
+  const specPath = join(dir, "test/resources/emulator_generated_examples.spec.js");
   writeFileSync(specPath, specFile(examples));
 
   const emulator = urlArg ? null : await startEmulator({ port: 0, testMode: true });
-  const url = urlArg ?? emulator?.url ?? '';
+  const url = urlArg ?? emulator?.url ?? "";
   try {
     // Asynchronously: the emulator answers from this process while mocha runs.
     const run = await new Promise<{ stdout: string; stderr: string }>((done, fail) => {
-      const child = spawn('npx', ['--no-install', 'mocha', '--no-parallel', '--reporter', 'json', '--timeout', '30000', '--config', '.mocharc.js', specPath], {
-        cwd: dir,
-        env: { ...process.env, STRIPE_MOCK_HOST: new URL(url).hostname, STRIPE_MOCK_PORT: new URL(url).port, EMULATOR_URL: url },
-      });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => child.kill('SIGTERM'), 900_000);
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.once('error', fail);
-      child.once('close', () => {
+      const child = spawn(
+        "npx",
+        ["--no-install", "mocha", "--no-parallel", "--reporter", "json", "--timeout", "30000", "--config", ".mocharc.js", specPath],
+        {
+          cwd: dir,
+          env: { ...process.env, STRIPE_MOCK_HOST: new URL(url).hostname, STRIPE_MOCK_PORT: new URL(url).port, EMULATOR_URL: url },
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      const timer = setTimeout(() => child.kill("SIGTERM"), 900_000);
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.once("error", fail);
+      child.once("close", () => {
         clearTimeout(timer);
         done({ stdout, stderr });
       });
     });
-    const start = run.stdout.indexOf('{\n');
+    const start = run.stdout.indexOf("{\n");
     if (start < 0) {
       console.error(run.stdout, run.stderr);
       return 1;
@@ -285,19 +297,32 @@ async function main(): Promise<number> {
     const passed = new Set(result.passes.map((t) => t.title));
     const rows = SCOPE.map(([resource]) => {
       const mine = examples.filter((e) => e.resource === resource);
-      return { resource, passed: mine.filter((e) => passed.has(e.name)).length, total: mine.length, failing: mine.filter((e) => !passed.has(e.name)).map((e) => e.name) };
+      return {
+        resource,
+        passed: mine.filter((e) => passed.has(e.name)).length,
+        total: mine.length,
+        failing: mine.filter((e) => !passed.has(e.name)).map((e) => e.name),
+      };
     });
     const total = rows.reduce((n, r) => n + r.total, 0);
     const pass = rows.reduce((n, r) => n + r.passed, 0);
     console.log(`stripe-node ${version} (${commit}), generated examples in the emulator's scope: ${pass} / ${total} pass\n`);
-    console.log('| Resource | Pass | Examples |\n| --- | --- | --- |');
+    console.log("| Resource | Pass | Examples |\n| --- | --- | --- |");
     for (const r of rows) console.log(`| ${r.resource} | ${r.passed} | ${r.total} |`);
-    console.log('');
+    console.log("");
     for (const failure of result.failures) {
       const row = rows.find((r) => r.failing.includes(failure.title));
-      console.log(`FAIL [${row?.resource}] ${failure.title}: ${(failure.err.message ?? '').split('\n')[0].slice(0, 200)}`);
+      console.log(`FAIL [${row?.resource}] ${failure.title}: ${(failure.err.message ?? "").split("\n")[0].slice(0, 200)}`);
     }
-    if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ stripeNode: { version, commit }, rows, failures: result.failures.map((f) => ({ title: f.title, message: f.err.message })) }, null, 2));
+    if (jsonOut)
+      writeFileSync(
+        jsonOut,
+        JSON.stringify(
+          { stripeNode: { version, commit }, rows, failures: result.failures.map((f) => ({ title: f.title, message: f.err.message })) },
+          null,
+          2,
+        ),
+      );
     return 0;
   } finally {
     await emulator?.stop();

@@ -1,10 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type Stripe from 'stripe';
-import { Store } from './store';
-import { DEFAULT_BUSINESS_NAME, DEFAULT_FAILED_PAYMENTS, DEFAULT_WEBHOOK_SECRET, type FailedPaymentSettings } from './config';
-import type { WebhookDelivery } from './webhooks/delivery';
-import { API_VERSION } from './config';
-import { isApiVersion, unknownVersionError, type ApiVersion } from './versions/versions';
+import { AsyncLocalStorage } from "node:async_hooks";
+import type Stripe from "stripe";
+import { Store } from "./store";
+import { DEFAULT_BUSINESS_NAME, DEFAULT_FAILED_PAYMENTS, DEFAULT_WEBHOOK_SECRET, type FailedPaymentSettings } from "./config";
+import type { WebhookDelivery } from "./webhooks/delivery";
+import { API_VERSION } from "./config";
+import { isApiVersion, unknownVersionError, type ApiVersion } from "./versions/versions";
 
 export interface ChaosSettings {
   outOfOrder: boolean;
@@ -53,7 +53,7 @@ export interface EmulatorOptions {
 export class Emulator {
   store: Store;
   settings: EmulatorSettings;
-  baseUrl = '';
+  baseUrl = "";
   delivery!: WebhookDelivery;
   private readonly requestContext = new AsyncLocalStorage<RequestInfo>();
   private readonly clock: () => number;
@@ -81,7 +81,7 @@ export class Emulator {
   }
 
   static webhookApiVersion(value: string | undefined): ApiVersion {
-    if (value === undefined || value === '') return API_VERSION;
+    if (value === undefined || value === "") return API_VERSION;
     if (!isApiVersion(value)) throw new Error(`webhookApiVersion: ${unknownVersionError(value).message}`);
     return value;
   }
@@ -94,7 +94,7 @@ export class Emulator {
   testClockOfCustomer(customerId: string | null | undefined): Stripe.TestHelpers.TestClock | null {
     if (!customerId) return null;
     const customer = this.store.customers.get(customerId);
-    const clockId = typeof customer?.test_clock === 'string' ? customer.test_clock : null;
+    const clockId = typeof customer?.test_clock === "string" ? customer.test_clock : null;
     return clockId ? (this.store.testClocks.get(clockId) ?? null) : null;
   }
 
@@ -148,7 +148,9 @@ export class Emulator {
     try {
       this.store.save(file);
     } catch (err) {
-      console.warn(`[stripe-emulator] could not save its state to ${file} (${(err as Error).message}); it keeps running and retries on the next change`);
+      console.warn(
+        `[stripe-emulator] could not save its state to ${file} (${(err as Error).message}); it keeps running and retries on the next change`,
+      );
     }
   }
 

@@ -1,18 +1,27 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Stripe from 'stripe';
-import { Emulator, type EmulatorOptions } from './emulator';
-import { WebhookDelivery } from './webhooks/delivery';
-import { buildRouter } from './routes';
-import { handleApi, sendJson } from './http/server';
-import { handleControl } from './control';
-import { handlePage } from './pages/index';
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import Stripe from "stripe";
+import { Emulator, type EmulatorOptions } from "./emulator";
+import { WebhookDelivery } from "./webhooks/delivery";
+import { buildRouter } from "./routes";
+import { handleApi, sendJson } from "./http/server";
+import { handleControl } from "./control";
+import { handlePage } from "./pages/index";
 
-export { DEFAULT_WEBHOOK_SECRET, DEFAULT_PORT, DEFAULT_WEBHOOK_URL, API_VERSION } from './config';
-export { TRIGGERS, parseTriggerArgs, triggerEvent } from './trigger';
-export { runFixtures, loadFixtureFile, FixtureError, fixturesCli, type FixtureFile, type FixtureRequest, type FixtureRun, type RunFixturesOptions } from './fixtures';
-export type { DeliveryRecord } from './webhooks/delivery';
-export { API_VERSIONS, type ApiVersion } from './versions/versions';
+export { DEFAULT_WEBHOOK_SECRET, DEFAULT_PORT, DEFAULT_WEBHOOK_URL, API_VERSION } from "./config";
+export { TRIGGERS, parseTriggerArgs, triggerEvent } from "./trigger";
+export {
+  runFixtures,
+  loadFixtureFile,
+  FixtureError,
+  fixturesCli,
+  type FixtureFile,
+  type FixtureRequest,
+  type FixtureRun,
+  type RunFixturesOptions,
+} from "./fixtures";
+export type { DeliveryRecord } from "./webhooks/delivery";
+export { API_VERSIONS, type ApiVersion } from "./versions/versions";
 
 export interface StartEmulatorOptions extends EmulatorOptions {
   /** 0 = a random free port. */
@@ -42,29 +51,29 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   const emu = new Emulator(opts);
   emu.delivery = new WebhookDelivery(emu);
   const router = buildRouter();
-  const host = opts.host ?? '127.0.0.1';
+  const host = opts.host ?? "127.0.0.1";
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', emu.baseUrl || `http://${host}`);
-    const route = url.pathname.startsWith('/v1/')
+    const url = new URL(req.url ?? "/", emu.baseUrl || `http://${host}`);
+    const route = url.pathname.startsWith("/v1/")
       ? handleApi(emu, router, req, res, url)
-      : url.pathname.startsWith('/_emulator/')
+      : url.pathname.startsWith("/_emulator/")
         ? handleControl(emu, req, res, url)
         : handlePage(emu, req, res, url);
     route.catch((err: unknown) => {
-      console.error('[stripe-emulator]', err);
-      if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: { type: 'api_error', message: 'Emulator internal error' } }));
+      console.error("[stripe-emulator]", err);
+      if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: { type: "api_error", message: "Emulator internal error" } }));
       else res.end();
     });
   });
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const displayHost = host.includes(':') ? `[${host}]` : host;
+  const displayHost = host.includes(":") ? `[${host}]` : host;
   // Links in responses (hosted checkout, portal, invoices) use the public URL when the emulator runs behind a proxy or in a container.
   emu.baseUrl = opts.publicUrl ?? `http://${displayHost}:${port}`;
 
@@ -82,12 +91,12 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
 }
 
 /** A Stripe SDK client pointed at an emulator URL (no network retries, so failures surface immediately). */
-export function emulatorStripeClient(url: string, key = 'sk_test_emulator'): Stripe {
+export function emulatorStripeClient(url: string, key = "sk_test_emulator"): Stripe {
   const parsed = new URL(url);
   return new Stripe(key, {
     host: parsed.hostname,
     port: Number(parsed.port || 80),
-    protocol: 'http',
+    protocol: "http",
     maxNetworkRetries: 0,
   });
 }

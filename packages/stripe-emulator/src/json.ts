@@ -1,16 +1,10 @@
-import Stripe from 'stripe';
+import Stripe from "stripe";
 
 /** Fields the SDK types as `Decimal` (serialised by Stripe as decimal strings). */
-const DECIMAL_FIELDS = new Set([
-  'unit_amount_decimal',
-  'amount_decimal',
-  'quantity_decimal',
-  'flat_amount_decimal',
-  'fx_rate',
-]);
+const DECIMAL_FIELDS = new Set(["unit_amount_decimal", "amount_decimal", "quantity_decimal", "flat_amount_decimal", "fx_rate"]);
 
 function decimalReviver(key: string, value: unknown): unknown {
-  if (DECIMAL_FIELDS.has(key) && typeof value === 'string') return Stripe.Decimal.from(value);
+  if (DECIMAL_FIELDS.has(key) && typeof value === "string") return Stripe.Decimal.from(value);
   return value;
 }
 

@@ -1,11 +1,11 @@
-import { startEmulator } from './index';
-import { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET, DEFAULT_WEBHOOK_URL } from './config';
-import { fixturesCli } from './fixtures';
+import { startEmulator } from "./index";
+import { DEFAULT_PORT, DEFAULT_WEBHOOK_SECRET, DEFAULT_WEBHOOK_URL } from "./config";
+import { fixturesCli } from "./fixtures";
 
 async function main(): Promise<void> {
   const handle = await startEmulator({
     port: Number(process.env.STRIPE_EMULATOR_PORT ?? DEFAULT_PORT),
-    host: process.env.STRIPE_EMULATOR_HOST ?? '127.0.0.1',
+    host: process.env.STRIPE_EMULATOR_HOST ?? "127.0.0.1",
     webhookUrl: process.env.STRIPE_WEBHOOK_URL ?? DEFAULT_WEBHOOK_URL,
     webhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? DEFAULT_WEBHOOK_SECRET,
     stateFile: process.env.STRIPE_EMULATOR_STATE_FILE || undefined,
@@ -17,17 +17,19 @@ async function main(): Promise<void> {
   const shutdown = () => {
     void handle.stop().then(() => process.exit(0));
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
 }
 
 // `stripe-emulator fixtures <file.json> …` runs a Stripe CLI fixture file against a running emulator; with no
 // subcommand the emulator starts.
 const [command, ...rest] = process.argv.slice(2);
-if (command === 'fixtures') {
+if (command === "fixtures") {
   void fixturesCli(rest).then((code) => process.exit(code));
 } else if (command !== undefined) {
-  console.error(`Unknown command ${command}. Usage:\n  stripe-emulator              start the emulator (settings in the environment, see README.md)\n  stripe-emulator fixtures <file.json> [options]`);
+  console.error(
+    `Unknown command ${command}. Usage:\n  stripe-emulator              start the emulator (settings in the environment, see README.md)\n  stripe-emulator fixtures <file.json> [options]`,
+  );
   process.exit(1);
 } else {
   main().catch((err: unknown) => {

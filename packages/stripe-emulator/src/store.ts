@@ -1,9 +1,9 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type Stripe from 'stripe';
-import { parseJson } from './json';
-import { ID_PREFIXES } from './ids';
-import type { CheckoutDetails, CheckoutTaxSettings } from './billing/checkout-tax';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type Stripe from "stripe";
+import { parseJson } from "./json";
+import { ID_PREFIXES } from "./ids";
+import type { CheckoutDetails, CheckoutTaxSettings } from "./billing/checkout-tax";
 
 /** A meter event as recorded for aggregation (Stripe keeps the raw events; summaries are computed). */
 export interface RecordedMeterEvent {
@@ -109,7 +109,7 @@ export class Store {
     for (const [prefix, collection] of ID_PREFIXES) {
       if (!id.startsWith(prefix)) continue;
       switch (collection) {
-        case 'subscriptionItems':
+        case "subscriptionItems":
           for (const sub of this.subscriptions.values()) {
             const item = sub.items.data.find((i) => i.id === id);
             if (item) return item;
@@ -175,8 +175,7 @@ export class Store {
   /** Persisted state written by `toJSON` (trusted: only this process writes it). */
   static fromJSON(data: PersistedState): Store {
     const store = new Store();
-    const byId = <T extends { id: string }>(list: T[] | undefined): Map<string, T> =>
-      new Map((list ?? []).map((o) => [o.id, o]));
+    const byId = <T extends { id: string }>(list: T[] | undefined): Map<string, T> => new Map((list ?? []).map((o) => [o.id, o]));
     store.customers = byId(data.customers);
     store.deletedCustomers = new Set(data.deletedCustomers ?? []);
     store.products = byId(data.products);
@@ -226,7 +225,7 @@ export class Store {
   static load(file: string): Store {
     if (!existsSync(file)) return new Store();
     // The file is this emulator's own output (see toJSON); its shape is PersistedState.
-    return Store.fromJSON(parseJson(readFileSync(file, 'utf8')) as PersistedState);
+    return Store.fromJSON(parseJson(readFileSync(file, "utf8")) as PersistedState);
   }
 
   /**
@@ -237,7 +236,7 @@ export class Store {
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      const fd = openSync(tmp, 'w');
+      const fd = openSync(tmp, "w");
       try {
         writeSync(fd, JSON.stringify(this.toJSON()));
         fsyncSync(fd);

@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Stripe from 'stripe';
-import { expect } from 'vitest';
-import { emulatorStripeClient, startEmulator, type EmulatorHandle, type StartEmulatorOptions } from '../src/index';
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import Stripe from "stripe";
+import { expect } from "vitest";
+import { emulatorStripeClient, startEmulator, type EmulatorHandle, type StartEmulatorOptions } from "../src/index";
 
-export const WEBHOOK_SECRET = 'whsec_test_lifecycle_secret';
+export const WEBHOOK_SECRET = "whsec_test_lifecycle_secret";
 
 export interface ReceivedWebhook {
   event: Stripe.Event;
@@ -25,7 +25,7 @@ export class WebhookReceiver {
   maxInFlight = 0;
   private server: Server | null = null;
   private readonly attempts = new Map<string, number>();
-  url = '';
+  url = "";
 
   constructor(
     private readonly stripe: Stripe,
@@ -35,10 +35,10 @@ export class WebhookReceiver {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const rawBody = Buffer.concat(chunks).toString('utf8');
-        const signature = String(req.headers['stripe-signature'] ?? '');
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const rawBody = Buffer.concat(chunks).toString("utf8");
+        const signature = String(req.headers["stripe-signature"] ?? "");
         let event: Stripe.Event;
         try {
           event = this.stripe.webhooks.constructEvent(rawBody, signature, this.secret);
@@ -54,11 +54,11 @@ export class WebhookReceiver {
         void Promise.resolve(this.respond(event, attempt)).then((status) => {
           this.inFlight--;
           if (status >= 200 && status < 300) this.received.push({ event, rawBody, signature, receivedAt: Date.now() });
-          res.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
+          res.writeHead(status, { "Content-Type": "application/json" }).end("{}");
         });
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", () => resolve()));
     this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/webhook`;
   }
 
@@ -76,7 +76,10 @@ export class WebhookReceiver {
   }
 
   types(filter?: (e: Stripe.Event) => boolean): string[] {
-    return this.received.map((r) => r.event).filter(filter ?? (() => true)).map((e) => e.type);
+    return this.received
+      .map((r) => r.event)
+      .filter(filter ?? (() => true))
+      .map((e) => e.type);
   }
 
   /** Events about one customer's objects, in delivery order. */
@@ -87,8 +90,8 @@ export class WebhookReceiver {
 
 function relatesTo(event: Stripe.Event, customerId: string): boolean {
   const object: object = event.data.object;
-  if ('customer' in object && object.customer === customerId) return true;
-  return 'id' in object && object.id === customerId;
+  if ("customer" in object && object.customer === customerId) return true;
+  return "id" in object && object.id === customerId;
 }
 
 export interface TestEmulator {
@@ -107,11 +110,11 @@ export async function startTestEmulator(opts: StartEmulatorOptions = {}): Promis
   await receiver.start();
   const control = (path: string, body?: unknown) =>
     fetch(`${handle.url}${path}`, {
-      method: body === undefined && path === '/_emulator/deliveries' ? 'GET' : 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      ...(body === undefined && path === '/_emulator/deliveries' ? {} : { body: JSON.stringify(body ?? {}) }),
+      method: body === undefined && path === "/_emulator/deliveries" ? "GET" : "POST",
+      headers: { "Content-Type": "application/json" },
+      ...(body === undefined && path === "/_emulator/deliveries" ? {} : { body: JSON.stringify(body ?? {}) }),
     });
-  await control('/_emulator/config', { webhookUrl: receiver.url });
+  await control("/_emulator/config", { webhookUrl: receiver.url });
   return {
     handle,
     stripe,
@@ -135,24 +138,24 @@ export async function createPlan(stripe: Stripe, name: string, monthlyAmount: nu
   const product = await stripe.products.create({ name, metadata: { plan: key } });
   const monthly = await stripe.prices.create({
     product: product.id,
-    currency: 'usd',
+    currency: "usd",
     unit_amount: monthlyAmount,
-    recurring: { interval: 'month' },
+    recurring: { interval: "month" },
     lookup_key: `${key}_${Math.random().toString(36).slice(2, 8)}_monthly`,
   });
   const yearly = await stripe.prices.create({
     product: product.id,
-    currency: 'usd',
+    currency: "usd",
     unit_amount: monthlyAmount * 10,
-    recurring: { interval: 'year' },
+    recurring: { interval: "year" },
   });
   return { product, monthly, yearly };
 }
 
 /** A customer on a fresh test clock frozen at `start`. */
-export async function clockCustomer(stripe: Stripe, start: number, email = 'clock@example.com') {
-  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start, name: 'lifecycle' });
-  const customer = await stripe.customers.create({ email, test_clock: clock.id, metadata: { userId: 'user_1' } });
+export async function clockCustomer(stripe: Stripe, start: number, email = "clock@example.com") {
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start, name: "lifecycle" });
+  const customer = await stripe.customers.create({ email, test_clock: clock.id, metadata: { userId: "user_1" } });
   return { clock, customer };
 }
 
@@ -161,23 +164,23 @@ export async function checkoutSubscription(
   env: TestEmulator,
   customer: string,
   price: string,
-  card = '4242424242424242',
+  card = "4242424242424242",
   trialDays?: number,
 ): Promise<Stripe.Subscription> {
   const session = await env.stripe.checkout.sessions.create({
-    mode: 'subscription',
+    mode: "subscription",
     customer,
-    client_reference_id: 'user_1',
+    client_reference_id: "user_1",
     line_items: [{ price, quantity: 1 }],
-    success_url: 'http://localhost/success?session_id={CHECKOUT_SESSION_ID}',
-    cancel_url: 'http://localhost/cancel',
-    ...(trialDays ? { subscription_data: { trial_period_days: trialDays, metadata: { userId: 'user_1' } } } : {}),
+    success_url: "http://localhost/success?session_id={CHECKOUT_SESSION_ID}",
+    cancel_url: "http://localhost/cancel",
+    ...(trialDays ? { subscription_data: { trial_period_days: trialDays, metadata: { userId: "user_1" } } } : {}),
   });
   const res = await env.control(`/_emulator/checkout/sessions/${session.id}/complete`, { card });
   if (res.status !== 200) throw new Error(`checkout failed: ${res.status} ${await res.text()}`);
-  const completed = await env.stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
+  const completed = await env.stripe.checkout.sessions.retrieve(session.id, { expand: ["subscription"] });
   const sub = completed.subscription;
-  if (!sub || typeof sub === 'string') throw new Error('no subscription on session');
+  if (!sub || typeof sub === "string") throw new Error("no subscription on session");
   return sub;
 }
 
@@ -193,18 +196,18 @@ export async function expectStripeError(promise: Promise<unknown>): Promise<Stri
     expect(err).toBeInstanceOf(Stripe.errors.StripeError);
     return err as Stripe.errors.StripeError;
   }
-  throw new Error('expected the call to fail');
+  throw new Error("expected the call to fail");
 }
 
 /** What Stripe sends, in the emulator's order, when an invoice is finalized and charged successfully. */
 export const INVOICE_CHARGED_EVENTS = [
-  'invoice.finalized',
-  'payment_intent.created',
-  'charge.succeeded',
-  'payment_intent.succeeded',
-  'invoice.paid',
-  'invoice.payment_succeeded',
+  "invoice.finalized",
+  "payment_intent.created",
+  "charge.succeeded",
+  "payment_intent.succeeded",
+  "invoice.paid",
+  "invoice.payment_succeeded",
 ] as const;
 
 /** The same for the first invoice of a new subscription, created and charged at once. */
-export const FIRST_INVOICE_PAID_EVENTS = ['invoice.created', ...INVOICE_CHARGED_EVENTS] as const;
+export const FIRST_INVOICE_PAID_EVENTS = ["invoice.created", ...INVOICE_CHARGED_EVENTS] as const;

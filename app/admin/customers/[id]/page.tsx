@@ -37,9 +37,8 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
         <div className="min-w-0">
           <h1 className="break-all text-2xl font-semibold">{c.kind === "organization" ? (c.name ?? c.email) : c.email}</h1>
           <p className="mt-1 text-sm text-gray-600">
-            <AccountKindBadge kind={c.kind} />{" "}
-            {c.kind === "organization" ? (c.email ? `${c.email} · ` : "") : c.name ? `${c.name} · ` : ""}Customer since{" "}
-            <LocalTime value={c.customerSince} style="date" />
+            <AccountKindBadge kind={c.kind} /> {c.kind === "organization" ? (c.email ? `${c.email} · ` : "") : c.name ? `${c.name} · ` : ""}
+            Customer since <LocalTime value={c.customerSince} style="date" />
             {c.role === "admin" ? " · admin" : ""}
             {c.providerCustomerId ? ` · ${c.providerCustomerId}` : ""}
           </p>
@@ -50,11 +49,30 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
           )}
         </div>
         <div className="flex flex-wrap items-center gap-3" aria-label="Customer actions" role="group">
-          <ActionButton url={`/api/billing/admin/users/${c.id}/sync`} label="Sync from Stripe now" pendingLabel="Syncing…" done="Synced from Stripe." tone="secondary" />
+          <ActionButton
+            url={`/api/billing/admin/users/${c.id}/sync`}
+            label="Sync from Stripe now"
+            pendingLabel="Syncing…"
+            done="Synced from Stripe."
+            tone="secondary"
+          />
           {c.hasStaffGrant ? (
-            <ActionButton url={`/api/billing/admin/users/${c.id}/staff`} body={{ grant: false }} label="Revoke Staff plan" pendingLabel="Revoking…" done="Staff plan revoked." tone="danger" />
+            <ActionButton
+              url={`/api/billing/admin/users/${c.id}/staff`}
+              body={{ grant: false }}
+              label="Revoke Staff plan"
+              pendingLabel="Revoking…"
+              done="Staff plan revoked."
+              tone="danger"
+            />
           ) : (
-            <ActionButton url={`/api/billing/admin/users/${c.id}/staff`} body={{ grant: true }} label="Grant Staff plan" pendingLabel="Granting…" done="Staff plan granted." />
+            <ActionButton
+              url={`/api/billing/admin/users/${c.id}/staff`}
+              body={{ grant: true }}
+              label="Grant Staff plan"
+              pendingLabel="Granting…"
+              done="Staff plan granted."
+            />
           )}
           {c.stripeDashboardUrl && (
             <a href={c.stripeDashboardUrl} target="_blank" rel="noreferrer" className={linkClass}>
@@ -80,19 +98,19 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
         </div>
         {c.seats && (
           <p className="text-sm" data-testid="customer-seats">
-            <span className="font-medium">Seats:</span> {c.seats.quantity} billed for {c.seats.members} {c.seats.members === 1 ? "member" : "members"}
+            <span className="font-medium">Seats:</span> {c.seats.quantity} billed for {c.seats.members}{" "}
+            {c.seats.members === 1 ? "member" : "members"}
             {c.seats.pendingQuantity !== null && c.seats.pendingQuantity !== c.seats.quantity && (
-              <>
-                {" "}
-                · {c.seats.pendingQuantity} from the next period
-              </>
+              <> · {c.seats.pendingQuantity} from the next period</>
             )}
           </p>
         )}
       </Card>
 
       <section aria-labelledby="members-heading" className="space-y-3">
-        <h2 id="members-heading" className="text-lg font-semibold">Members</h2>
+        <h2 id="members-heading" className="text-lg font-semibold">
+          Members
+        </h2>
         <DataTable caption="Members of this account" testId="members-table">
           <thead className="bg-gray-50">
             <tr>
@@ -119,12 +137,16 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
       </section>
 
       <section aria-labelledby="history-heading" className="space-y-3">
-        <h2 id="history-heading" className="text-lg font-semibold">Subscription history</h2>
+        <h2 id="history-heading" className="text-lg font-semibold">
+          Subscription history
+        </h2>
         <SubscriptionHistoryTable history={c.history} />
       </section>
 
       <section aria-labelledby="subscriptions-heading" className="space-y-3">
-        <h2 id="subscriptions-heading" className="text-lg font-semibold">Subscriptions</h2>
+        <h2 id="subscriptions-heading" className="text-lg font-semibold">
+          Subscriptions
+        </h2>
         <DataTable caption="Subscriptions" testId="subscriptions-table">
           <thead className="bg-gray-50">
             <tr>
@@ -172,7 +194,9 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
       </section>
 
       <section aria-labelledby="usage-heading" className="space-y-3">
-        <h2 id="usage-heading" className="text-lg font-semibold">Usage this period and limits</h2>
+        <h2 id="usage-heading" className="text-lg font-semibold">
+          Usage this period and limits
+        </h2>
         <DataTable caption="Usage per meter" testId="usage-table">
           <thead className="bg-gray-50">
             <tr>
@@ -198,7 +222,9 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
       {c.spendCap.meters.length > 0 && <SpendCapSection accountId={c.id} spendCap={c.spendCap} admin />}
 
       <section aria-labelledby="credits-heading" className="space-y-3">
-        <h2 id="credits-heading" className="text-lg font-semibold">Prepaid credits</h2>
+        <h2 id="credits-heading" className="text-lg font-semibold">
+          Prepaid credits
+        </h2>
         <DataTable caption="Prepaid credits per meter" testId="credits-table">
           <thead className="bg-gray-50">
             <tr>
@@ -230,7 +256,10 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
                     ? "no history"
                     : m.history
                         .slice(0, 5)
-                        .map((h) => `${h.kind} ${h.units > 0 ? "+" : ""}${h.units.toLocaleString("en-US")}${h.amount !== null && h.currency ? ` (${formatMoney(h.amount, h.currency)})` : ""}`)
+                        .map(
+                          (h) =>
+                            `${h.kind} ${h.units > 0 ? "+" : ""}${h.units.toLocaleString("en-US")}${h.amount !== null && h.currency ? ` (${formatMoney(h.amount, h.currency)})` : ""}`,
+                        )
                         .join(", ")}
                 </Td>
               </tr>
@@ -241,22 +270,30 @@ export default async function AdminCustomerPage({ params }: { params: Promise<{ 
       </section>
 
       <section aria-labelledby="invoices-heading" className="space-y-3">
-        <h2 id="invoices-heading" className="text-lg font-semibold">Invoices</h2>
+        <h2 id="invoices-heading" className="text-lg font-semibold">
+          Invoices
+        </h2>
         <AdminInvoicesTable invoices={c.invoices} caption="This customer's invoices" showCustomer={false} />
       </section>
 
       <section aria-labelledby="events-heading" className="space-y-3">
-        <h2 id="events-heading" className="text-lg font-semibold">Webhook events</h2>
+        <h2 id="events-heading" className="text-lg font-semibold">
+          Webhook events
+        </h2>
         <WebhookEventsTable events={c.webhookEvents} caption="This customer's webhook events" />
       </section>
 
       <section aria-labelledby="notifications-heading" className="space-y-3">
-        <h2 id="notifications-heading" className="text-lg font-semibold">Notifications</h2>
+        <h2 id="notifications-heading" className="text-lg font-semibold">
+          Notifications
+        </h2>
         <NotificationsTable notifications={c.notifications} caption="This customer's notifications" canRetry={c.emailDelivery} />
       </section>
 
       <section aria-labelledby="audit-heading" className="space-y-3">
-        <h2 id="audit-heading" className="text-lg font-semibold">Audit log</h2>
+        <h2 id="audit-heading" className="text-lg font-semibold">
+          Audit log
+        </h2>
         <AuditTable entries={c.audit} caption="Audit log for this customer" />
       </section>
     </div>

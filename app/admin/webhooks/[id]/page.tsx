@@ -17,15 +17,31 @@ export default async function AdminWebhookEventPage({ params }: { params: Promis
   await requireAdmin(`/admin/webhooks/${encodeURIComponent(id)}`);
   const event = await orNotFound(adminWebhookEvent(id));
   const rows: Array<[string, React.ReactNode]> = [
-    ["Type", <span key="t" className="font-mono">{event.type}</span>],
+    [
+      "Type",
+      <span key="t" className="font-mono">
+        {event.type}
+      </span>,
+    ],
     ["Status", <WebhookStatus key="s" status={event.status} />],
     ["Attempts", event.attempts],
-    ["Object", <span key="o" className="font-mono">{event.objectId ?? "—"}</span>],
+    [
+      "Object",
+      <span key="o" className="font-mono">
+        {event.objectId ?? "—"}
+      </span>,
+    ],
     ["Received", <LocalTime key="r" value={event.receivedAt} />],
     ["Processed", <LocalTime key="p" value={event.processedAt} />],
   ];
   // A failure's error, or why the event was ignored: an outcome, shown neutrally, never as an error.
-  if (event.lastError) rows.push(["Last error", <span key="e" className="text-red-700 dark:text-red-300">{event.lastError}</span>]);
+  if (event.lastError)
+    rows.push([
+      "Last error",
+      <span key="e" className="text-red-700 dark:text-red-300">
+        {event.lastError}
+      </span>,
+    ]);
   if (event.note) rows.push([event.status === "ignored" ? "Ignored" : "Note", event.note]);
   if (!event.lastError && !event.note) rows.push(["Last error", "—"]);
   return (
@@ -38,7 +54,12 @@ export default async function AdminWebhookEventPage({ params }: { params: Promis
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="break-all font-mono text-xl font-semibold">{event.id}</h1>
         {event.status === "failed" && (
-          <ActionButton url={`/api/billing/admin/webhooks/${encodeURIComponent(event.id)}/replay`} label="Replay event" pendingLabel="Replaying…" done="Replayed." />
+          <ActionButton
+            url={`/api/billing/admin/webhooks/${encodeURIComponent(event.id)}/replay`}
+            label="Replay event"
+            pendingLabel="Replaying…"
+            done="Replayed."
+          />
         )}
       </div>
       <Card>
@@ -52,7 +73,9 @@ export default async function AdminWebhookEventPage({ params }: { params: Promis
         </dl>
       </Card>
       <section aria-labelledby="payload-heading" className="space-y-2">
-        <h2 id="payload-heading" className="text-lg font-semibold">Payload</h2>
+        <h2 id="payload-heading" className="text-lg font-semibold">
+          Payload
+        </h2>
         <pre
           tabIndex={0}
           aria-labelledby="payload-heading"

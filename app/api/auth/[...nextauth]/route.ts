@@ -21,12 +21,9 @@ const nextAuth = route({ access: "public", accepts: "form", maxBodyBytes: 16 * 1
         clientIp: clientIp(request.headers),
       }),
     ) as unknown as Handler
-  )(
-    await prepareAuthRequest(request, rawBody),
-    {
-      params: params as Promise<{ nextauth: string[] }>,
-    },
-  ),
+  )(await prepareAuthRequest(request, rawBody), {
+    params: params as Promise<{ nextauth: string[] }>,
+  }),
 );
 
 export { nextAuth as GET, nextAuth as POST };

@@ -10,7 +10,10 @@ export const dynamic = "force-dynamic";
 export const POST = route({ access: "user", body: apiKeyInput, rateLimit: "billing-action" }, async (ctx) => {
   const { body, user } = ctx;
   const account = await accountFor(ctx, body.accountId, "manage");
-  const created = await createApiKey(account.accountId, user.id, { name: body.name, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null });
+  const created = await createApiKey(account.accountId, user.id, {
+    name: body.name,
+    expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+  });
   const { id, name, key, createdAt, expiresAt } = created;
   return NextResponse.json({ id, name, key, prefix: created.prefix, createdAt, expiresAt }, { status: 201 });
 });

@@ -16,4 +16,9 @@ export const GET = route({ access: "user-or-key", rateLimit: "usage", cache: "re
   return jsonWithEtag(ctx.request, await getEntitlements(account.accountId));
 });
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

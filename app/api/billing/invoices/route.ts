@@ -11,4 +11,9 @@ export const GET = route({ access: "user" }, async (ctx) => {
   return NextResponse.json(await listUserInvoices(account.accountId, query));
 });
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

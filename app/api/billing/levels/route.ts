@@ -9,7 +9,12 @@ export const dynamic = "force-dynamic";
 export const GET = route({ access: "user-or-key", rateLimit: "usage" }, async (ctx) => {
   const account = await accountFor(ctx, queryAccountId(ctx.request), "use");
   const levels = await getLevels(account.accountId);
-  return NextResponse.json({ accountId: account.accountId, levels: Object.fromEntries(Object.entries(levels).map(([id, l]) => [id, { level: l.level, limit: l.limit, remaining: l.remaining, over: l.over }])) });
+  return NextResponse.json({
+    accountId: account.accountId,
+    levels: Object.fromEntries(
+      Object.entries(levels).map(([id, l]) => [id, { level: l.level, limit: l.limit, remaining: l.remaining, over: l.over }]),
+    ),
+  });
 });
 
 /**
@@ -18,8 +23,17 @@ export const GET = route({ access: "user-or-key", rateLimit: "usage" }, async (c
  */
 export const POST = route({ access: "user-or-key", rateLimit: "usage", body: levelChangeInput }, async (ctx) => {
   const account = await accountFor(ctx, ctx.body.accountId, "use");
-  const result = "value" in ctx.body ? await setLevel(account.accountId, ctx.body.gauge, ctx.body.value) : await adjustLevel(account.accountId, ctx.body.gauge, ctx.body.delta);
-  return NextResponse.json({ gauge: result.gauge, level: result.level, limit: result.limit, remaining: result.remaining, over: result.over });
+  const result =
+    "value" in ctx.body
+      ? await setLevel(account.accountId, ctx.body.gauge, ctx.body.value)
+      : await adjustLevel(account.accountId, ctx.body.gauge, ctx.body.delta);
+  return NextResponse.json({
+    gauge: result.gauge,
+    level: result.level,
+    limit: result.limit,
+    remaining: result.remaining,
+    over: result.over,
+  });
 });
 
 export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -18,4 +18,9 @@ export const GET = route({ access: "user-or-key", rateLimit: "usage" }, async (c
   return NextResponse.json({ accountId: account.accountId, plan: quota.plan.id, meters });
 });
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

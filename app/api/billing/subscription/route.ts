@@ -9,4 +9,9 @@ export const GET = route({ access: "user" }, async (ctx) => {
   return NextResponse.json({ accountId: account.accountId, ...(await getBillingSummary(account.accountId)) });
 });
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

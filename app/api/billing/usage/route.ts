@@ -20,33 +20,33 @@ export const dynamic = "force-dynamic";
 export const POST = route(
   { access: "user-or-key", body: z.unknown(), maxBodyBytes: MAX_USAGE_BODY_BYTES, rateLimit: "usage" },
   async (ctx) => {
-  const { apiKeyId, body } = ctx;
-  if (isBatchBody(body)) {
-    const { events, accountId } = parseInput(body, usageBatchInput);
-    const account = await accountFor(ctx, accountId, "use");
-    const results = await consumeBatch(account.accountId, events, { apiKeyId });
-    return NextResponse.json({
-      results: results.map((r) => ({
-        idempotencyKey: r.idempotencyKey,
-        allowed: r.allowed,
-        used: r.used,
-        limit: r.limit,
-        remaining: r.remaining,
-        resetsAt: r.resetsAt,
-        ...(r.error ? { error: r.error } : {}),
-      })),
+    const { apiKeyId, body } = ctx;
+    if (isBatchBody(body)) {
+      const { events, accountId } = parseInput(body, usageBatchInput);
+      const account = await accountFor(ctx, accountId, "use");
+      const results = await consumeBatch(account.accountId, events, { apiKeyId });
+      return NextResponse.json({
+        results: results.map((r) => ({
+          idempotencyKey: r.idempotencyKey,
+          allowed: r.allowed,
+          used: r.used,
+          limit: r.limit,
+          remaining: r.remaining,
+          resetsAt: r.resetsAt,
+          ...(r.error ? { error: r.error } : {}),
+        })),
+      });
+    }
+    const event = parseInput(body, singleUsageInput);
+    const account = await accountFor(ctx, event.accountId, "use");
+    const result = await consume(account.accountId, event.meter, event.quantity, {
+      idempotencyKey: event.idempotencyKey,
+      metadata: event.metadata,
+      apiKeyId,
     });
-  }
-  const event = parseInput(body, singleUsageInput);
-  const account = await accountFor(ctx, event.accountId, "use");
-  const result = await consume(account.accountId, event.meter, event.quantity, {
-    idempotencyKey: event.idempotencyKey,
-    metadata: event.metadata,
-    apiKeyId,
-  });
-  if (!result.allowed) return quotaExceededResponse(result);
-  const { allowed, meter, used, limit, remaining, resetsAt } = result;
-  return NextResponse.json({ allowed, meter, used, limit, remaining, resetsAt }, { headers: quotaHeaders(result) });
+    if (!result.allowed) return quotaExceededResponse(result);
+    const { allowed, meter, used, limit, remaining, resetsAt } = result;
+    return NextResponse.json({ allowed, meter, used, limit, remaining, resetsAt }, { headers: quotaHeaders(result) });
   },
 );
 

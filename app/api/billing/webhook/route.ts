@@ -10,16 +10,13 @@ export const dynamic = "force-dynamic";
  * the event is stored and processed, or recorded as ignored (malformed), or was already; 500 when
  * processing failed, so Stripe retries.
  */
-export const POST = route(
-  { access: "stripe-signature", accepts: "raw", maxBodyBytes: 1024 * 1024 },
-  async ({ stripeEvent }) => {
-    try {
-      return NextResponse.json({ received: true, ...(await receiveStripeEvent(stripeEvent)) });
-    } catch (error) {
-      if (error instanceof AppError && error.code === "bad_request") throw error; // no usable id: nothing stored
-      throw new AppError("processing_failed", "The event could not be processed; it will be retried.");
-    }
-  },
-);
+export const POST = route({ access: "stripe-signature", accepts: "raw", maxBodyBytes: 1024 * 1024 }, async ({ stripeEvent }) => {
+  try {
+    return NextResponse.json({ received: true, ...(await receiveStripeEvent(stripeEvent)) });
+  } catch (error) {
+    if (error instanceof AppError && error.code === "bad_request") throw error; // no usable id: nothing stored
+    throw new AppError("processing_failed", "The event could not be processed; it will be retried.");
+  }
+});
 
 export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -7,4 +7,9 @@ export const maxDuration = 60;
 /** Sends due customer emails and operator alerts, retrying failures with backoff (see vercel.json). */
 export const GET = cronRoute(runDeliveryJob);
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

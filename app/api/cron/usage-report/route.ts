@@ -7,4 +7,9 @@ export const maxDuration = 300;
 /** Reports billable usage to Stripe Billing Meters (see vercel.json). */
 export const GET = cronRoute(reportBillableUsage);
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

@@ -9,11 +9,14 @@ export const dynamic = "force-dynamic";
  * meter; over the limit it answers 402 `quota_exceeded` with an upgrade URL. Signed-out visitors
  * get the catalog's anonymous allowance (carried over to their account when they sign up).
  */
-export const POST = withQuota("jobs", 1, async (_ctx, { usage }) =>
-  NextResponse.json({
-    job: { id: randomUUID(), status: "succeeded", finishedAt: new Date().toISOString() },
-    usage: { meter: usage.meter, used: usage.used, limit: usage.limit, remaining: usage.remaining, resetsAt: usage.resetsAt },
-  }),
+export const POST = withQuota(
+  "jobs",
+  1,
+  async (_ctx, { usage }) =>
+    NextResponse.json({
+      job: { id: randomUUID(), status: "succeeded", finishedAt: new Date().toISOString() },
+      usage: { meter: usage.meter, used: usage.used, limit: usage.limit, remaining: usage.remaining, resetsAt: usage.resetsAt },
+    }),
   { anonymous: true },
 );
 

@@ -1,10 +1,10 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import { clone } from '../json';
-import { emitEvent } from '../events';
-import { invalidRequest } from '../http/errors';
-import { automaticDecision, customerTaxIds, customerTaxLocation, locationOf, sumTaxes, taxesForAmount, type TaxLocation } from './tax';
-import { priceInCurrency } from './currency';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import { clone } from "../json";
+import { emitEvent } from "../events";
+import { invalidRequest } from "../http/errors";
+import { automaticDecision, customerTaxIds, customerTaxLocation, locationOf, sumTaxes, taxesForAmount, type TaxLocation } from "./tax";
+import { priceInCurrency } from "./currency";
 
 /**
  * Checkout's tax, shipping and customer-detail inputs: what the hosted page (and the control endpoint) collect,
@@ -34,7 +34,7 @@ export interface CheckoutDetails {
 
 /** Per-session settings that the session object does not carry (`customer_update`, the line items' tax rates). */
 export interface CheckoutTaxSettings {
-  customerUpdate: { address: 'auto' | 'never'; name: 'auto' | 'never'; shipping: 'auto' | 'never' } | null;
+  customerUpdate: { address: "auto" | "never"; name: "auto" | "never"; shipping: "auto" | "never" } | null;
   lineTaxRates: Array<Stripe.TaxRate[] | undefined>;
 }
 
@@ -49,17 +49,24 @@ export function checkoutTaxSettings(emu: Emulator, sessionId: string): CheckoutT
 export function toAddress(a: CheckoutAddress | undefined): Stripe.Address | null {
   if (!a || !Object.values(a).some((v) => v && String(v).trim())) return null;
   const pick = (v: string | undefined) => (v && v.trim() ? v.trim() : null);
-  return { line1: pick(a.line1), line2: pick(a.line2), city: pick(a.city), postal_code: pick(a.postal_code), state: pick(a.state), country: pick(a.country)?.toUpperCase() ?? null };
+  return {
+    line1: pick(a.line1),
+    line2: pick(a.line2),
+    city: pick(a.city),
+    postal_code: pick(a.postal_code),
+    state: pick(a.state),
+    country: pick(a.country)?.toUpperCase() ?? null,
+  };
 }
 
 function sessionCustomer(emu: Emulator, session: Stripe.Checkout.Session): Stripe.Customer | undefined {
-  const id = typeof session.customer === 'string' ? session.customer : session.customer?.id;
+  const id = typeof session.customer === "string" ? session.customer : session.customer?.id;
   return id ? emu.store.customers.get(id) : undefined;
 }
 
 /** Whether the page must ask for a billing address: required by the session, or automatic tax has no location. */
 export function needsBillingAddress(emu: Emulator, session: Stripe.Checkout.Session): boolean {
-  if (session.billing_address_collection === 'required') return true;
+  if (session.billing_address_collection === "required") return true;
   if (!session.automatic_tax.enabled) return false;
   const customer = sessionCustomer(emu, session);
   return !customer || !customerTaxLocation(customer);
@@ -108,36 +115,63 @@ export function refreshCheckoutTotals(
     exclusive += sums.exclusive;
     allTax += li.amount_tax;
   });
-  const option = session.shipping_options.find((o) => (typeof o.shipping_rate === 'string' ? o.shipping_rate : o.shipping_rate.id) === details?.shippingRate) ?? session.shipping_options[0];
+  const option =
+    session.shipping_options.find(
+      (o) => (typeof o.shipping_rate === "string" ? o.shipping_rate : o.shipping_rate.id) === details?.shippingRate,
+    ) ?? session.shipping_options[0];
   const shipping = option?.shipping_amount ?? 0;
   session.shipping_cost = option
-    ? { amount_subtotal: shipping, amount_tax: 0, amount_total: shipping, shipping_rate: typeof option.shipping_rate === 'string' ? option.shipping_rate : option.shipping_rate.id }
+    ? {
+        amount_subtotal: shipping,
+        amount_tax: 0,
+        amount_total: shipping,
+        shipping_rate: typeof option.shipping_rate === "string" ? option.shipping_rate : option.shipping_rate.id,
+      }
     : null;
   session.amount_subtotal = dueToday ? subtotal : 0;
   session.amount_total = dueToday ? subtotal - discount + exclusive + shipping : 0;
-  session.total_details = { amount_discount: dueToday ? discount : 0, amount_shipping: dueToday ? shipping : 0, amount_tax: dueToday ? allTax : 0 };
-  if (session.status === 'open') session.payment_status = session.amount_total === 0 && session.mode !== 'payment' ? 'no_payment_required' : 'unpaid';
-  if (session.automatic_tax.enabled) session.automatic_tax.status = decision?.status ?? 'requires_location_inputs';
+  session.total_details = {
+    amount_discount: dueToday ? discount : 0,
+    amount_shipping: dueToday ? shipping : 0,
+    amount_tax: dueToday ? allTax : 0,
+  };
+  if (session.status === "open")
+    session.payment_status = session.amount_total === 0 && session.mode !== "payment" ? "no_payment_required" : "unpaid";
+  if (session.automatic_tax.enabled) session.automatic_tax.status = decision?.status ?? "requires_location_inputs";
 }
 
 /** Checks the collected details against the session's settings before anything is created. */
 export function checkCheckoutDetails(emu: Emulator, session: Stripe.Checkout.Session, details: CheckoutDetails): void {
   if (needsBillingAddress(emu, session)) {
     const address = toAddress(details.address);
-    if (!address?.country || !address.line1 || (session.automatic_tax.enabled && !locationOf(address) && !locationOf(toAddress(details.shipping?.address)))) {
-      throw invalidRequest('Your billing address is incomplete: enter the street, the country (and the state in the US and Canada).', 'address');
+    if (
+      !address?.country ||
+      !address.line1 ||
+      (session.automatic_tax.enabled && !locationOf(address) && !locationOf(toAddress(details.shipping?.address)))
+    ) {
+      throw invalidRequest(
+        "Your billing address is incomplete: enter the street, the country (and the state in the US and Canada).",
+        "address",
+      );
     }
   }
   if (session.shipping_address_collection) {
     const address = toAddress(details.shipping?.address);
-    if (!details.shipping?.name?.trim() || !address?.line1 || !address.country) throw invalidRequest('Your shipping address is incomplete.', 'shipping');
+    if (!details.shipping?.name?.trim() || !address?.line1 || !address.country)
+      throw invalidRequest("Your shipping address is incomplete.", "shipping");
     const allowed = session.shipping_address_collection.allowed_countries as string[];
-    if (!allowed.includes(address.country)) throw invalidRequest(`We cannot ship to ${address.country}.`, 'shipping[address][country]');
+    if (!allowed.includes(address.country)) throw invalidRequest(`We cannot ship to ${address.country}.`, "shipping[address][country]");
   }
-  if (details.shippingRate && !session.shipping_options.some((o) => (typeof o.shipping_rate === 'string' ? o.shipping_rate : o.shipping_rate.id) === details.shippingRate)) {
-    throw invalidRequest(`The shipping rate \`${details.shippingRate}\` is not one of this session's shipping options.`, 'shippingRate');
+  if (
+    details.shippingRate &&
+    !session.shipping_options.some(
+      (o) => (typeof o.shipping_rate === "string" ? o.shipping_rate : o.shipping_rate.id) === details.shippingRate,
+    )
+  ) {
+    throw invalidRequest(`The shipping rate \`${details.shippingRate}\` is not one of this session's shipping options.`, "shippingRate");
   }
-  if (details.taxId && !session.tax_id_collection?.enabled) throw invalidRequest('This Checkout Session does not collect tax IDs.', 'taxId');
+  if (details.taxId && !session.tax_id_collection?.enabled)
+    throw invalidRequest("This Checkout Session does not collect tax IDs.", "taxId");
 }
 
 /**
@@ -155,31 +189,38 @@ export function applyCheckoutDetails(
   const update = checkoutTaxSettings(emu, session.id).customerUpdate;
   const address = toAddress(details.address);
   const shippingAddress = toAddress(details.shipping?.address);
-  const shipping = details.shipping?.name && shippingAddress ? { address: shippingAddress, name: details.shipping.name.trim(), phone: null } : null;
+  const shipping =
+    details.shipping?.name && shippingAddress ? { address: shippingAddress, name: details.shipping.name.trim(), phone: null } : null;
   const before = clone(customer);
-  const may = (field: 'address' | 'name' | 'shipping') => createdHere || update?.[field] === 'auto';
+  const may = (field: "address" | "name" | "shipping") => createdHere || update?.[field] === "auto";
   let changed = false;
-  if (address && may('address')) {
+  if (address && may("address")) {
     customer.address = address;
     changed = true;
   }
   const businessName = details.businessName?.trim() || null;
   const newName = businessName ?? name;
-  if (newName && may('name') && customer.name !== newName) {
+  if (newName && may("name") && customer.name !== newName) {
     customer.name = newName;
     changed = true;
   }
-  if (shipping && may('shipping')) {
+  if (shipping && may("shipping")) {
     customer.shipping = shipping;
     changed = true;
   }
-  if (changed) emitEvent(emu, 'customer.updated', customer, before);
+  if (changed) emitEvent(emu, "customer.updated", customer, before);
   if (session.customer_details) {
     session.customer_details.address = address ?? shippingAddress ?? customer.address ?? null;
     session.customer_details.business_name = businessName;
-    session.customer_details.tax_ids = details.taxId ? [{ type: details.taxId.type as Stripe.Checkout.Session.CustomerDetails.TaxId.Type, value: details.taxId.value }] : [];
+    session.customer_details.tax_ids = details.taxId
+      ? [{ type: details.taxId.type as Stripe.Checkout.Session.CustomerDetails.TaxId.Type, value: details.taxId.value }]
+      : [];
   }
   if (shipping || businessName) {
-    session.collected_information = { business_name: businessName, individual_name: null, shipping_details: shipping ? { address: shipping.address, name: shipping.name } : null };
+    session.collected_information = {
+      business_name: businessName,
+      individual_name: null,
+      shipping_details: shipping ? { address: shipping.address, name: shipping.name } : null,
+    };
   }
 }

@@ -1,5 +1,5 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
 
 /**
  * A price in one of its currencies: its own, or one of its `currency_options` (per-currency `unit_amount` and

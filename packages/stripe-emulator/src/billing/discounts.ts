@@ -7,14 +7,14 @@
  * (`di_…`); invoices list the discounts applied (`invoice.discounts`) and how much each took off
  * (`total_discount_amounts`, and per line `discount_amounts`).
  */
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import type { Params } from '../http/form';
-import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../http/errors';
-import { newId, randomToken } from '../ids';
-import { emitEvent } from '../events';
-import { clone } from '../json';
-import { addInterval } from './periods';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import type { Params } from "../http/form";
+import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from "../http/errors";
+import { newId, randomToken } from "../ids";
+import { emitEvent } from "../events";
+import { clone } from "../json";
+import { addInterval } from "./periods";
 
 /** What a `discounts[]` entry names, checked but not yet redeemed. */
 export interface Redemption {
@@ -39,12 +39,12 @@ export function couponFor(emu: Emulator, id: string): Stripe.Coupon | undefined 
 
 export function couponIdOf(discount: Stripe.Discount): string {
   const coupon = discount.source.coupon;
-  return typeof coupon === 'string' ? coupon : (coupon?.id ?? '');
+  return typeof coupon === "string" ? coupon : (coupon?.id ?? "");
 }
 
 function promoCouponId(code: Stripe.PromotionCode): string {
   const coupon = code.promotion.coupon;
-  return typeof coupon === 'string' ? coupon : (coupon?.id ?? '');
+  return typeof coupon === "string" ? coupon : (coupon?.id ?? "");
 }
 
 /** `valid`: not past redeem_by and not redeemed max_redemptions times. */
@@ -58,45 +58,54 @@ export function refreshCouponValidity(emu: Emulator, coupon: Stripe.Coupon, at =
 /** Any successful payment or paid invoice: what `restrictions.first_time_transaction` refuses. */
 function hasPriorTransactions(emu: Emulator, customerId: string): boolean {
   for (const invoice of emu.store.invoices.values()) {
-    if (invoice.customer === customerId && invoice.status === 'paid' && invoice.amount_paid > 0) return true;
+    if (invoice.customer === customerId && invoice.status === "paid" && invoice.amount_paid > 0) return true;
   }
   for (const charge of emu.store.charges.values()) {
-    if (charge.customer === customerId && charge.status === 'succeeded') return true;
+    if (charge.customer === customerId && charge.status === "succeeded") return true;
   }
   return false;
 }
 
-const PROMO_REFUSED = 'This promotion code cannot be redeemed because';
+const PROMO_REFUSED = "This promotion code cannot be redeemed because";
 
 /** Checks one promotion code for redemption in `ctx`; throws Stripe's refusal with `param`. */
 export function checkPromotionCode(emu: Emulator, code: Stripe.PromotionCode, ctx: RedemptionContext, param: string): Stripe.Coupon {
   const coupon = couponFor(emu, promoCouponId(code));
-  if (!code.active) throw invalidRequest(`${PROMO_REFUSED} it is inactive.`, param, 'promotion_code_inactive');
-  if (code.expires_at !== null && ctx.at >= code.expires_at) throw invalidRequest(`${PROMO_REFUSED} it has expired.`, param, 'promotion_code_expired');
+  if (!code.active) throw invalidRequest(`${PROMO_REFUSED} it is inactive.`, param, "promotion_code_inactive");
+  if (code.expires_at !== null && ctx.at >= code.expires_at)
+    throw invalidRequest(`${PROMO_REFUSED} it has expired.`, param, "promotion_code_expired");
   if (code.max_redemptions !== null && code.times_redeemed >= code.max_redemptions) {
-    throw invalidRequest(`${PROMO_REFUSED} it has been used the maximum number of times.`, param, 'promotion_code_max_redemptions');
+    throw invalidRequest(`${PROMO_REFUSED} it has been used the maximum number of times.`, param, "promotion_code_max_redemptions");
   }
-  const customerId = typeof code.customer === 'string' ? code.customer : (code.customer?.id ?? null);
+  const customerId = typeof code.customer === "string" ? code.customer : (code.customer?.id ?? null);
   if (customerId !== null && ctx.customer?.id !== customerId) {
-    throw invalidRequest(`${PROMO_REFUSED} it is restricted to a different customer.`, param, 'promotion_code_customer_mismatch');
+    throw invalidRequest(`${PROMO_REFUSED} it is restricted to a different customer.`, param, "promotion_code_customer_mismatch");
   }
   if (code.restrictions.first_time_transaction && ctx.customer && hasPriorTransactions(emu, ctx.customer.id)) {
-    throw invalidRequest(`${PROMO_REFUSED} the associated customer has prior transactions.`, param, 'promotion_code_customer_not_first_time');
+    throw invalidRequest(
+      `${PROMO_REFUSED} the associated customer has prior transactions.`,
+      param,
+      "promotion_code_customer_not_first_time",
+    );
   }
   const minimum = code.restrictions.minimum_amount;
   if (minimum !== null && (code.restrictions.minimum_amount_currency !== ctx.currency || ctx.amount < minimum)) {
-    throw invalidRequest(`${PROMO_REFUSED} the associated purchase does not meet the minimum amount requirement.`, param, 'promotion_code_minimum_amount');
+    throw invalidRequest(
+      `${PROMO_REFUSED} the associated purchase does not meet the minimum amount requirement.`,
+      param,
+      "promotion_code_minimum_amount",
+    );
   }
   if (!coupon || !emu.store.coupons.has(coupon.id) || !refreshCouponValidity(emu, coupon, ctx.at)) {
-    throw invalidRequest(`Coupon expired: ${promoCouponId(code)}`, param, 'coupon_expired');
+    throw invalidRequest(`Coupon expired: ${promoCouponId(code)}`, param, "coupon_expired");
   }
   return coupon;
 }
 
 export function checkCoupon(emu: Emulator, id: string, ctx: RedemptionContext, param: string): Stripe.Coupon {
   const coupon = emu.store.coupons.get(id);
-  if (!coupon) throw resourceMissing('coupon', id, param);
-  if (!refreshCouponValidity(emu, coupon, ctx.at)) throw invalidRequest(`Coupon expired: ${id}`, param, 'coupon_expired');
+  if (!coupon) throw resourceMissing("coupon", id, param);
+  if (!refreshCouponValidity(emu, coupon, ctx.at)) throw invalidRequest(`Coupon expired: ${id}`, param, "coupon_expired");
   return coupon;
 }
 
@@ -114,7 +123,7 @@ export function discountsFrom(
   emu: Emulator,
   params: Params,
   ctx: RedemptionContext,
-  key = 'discounts',
+  key = "discounts",
   keep: string[] = [],
 ): Array<Redemption | { existing: string }> | null {
   if (!params.has(key)) return null;
@@ -123,23 +132,24 @@ export function discountsFrom(
   const out: Array<Redemption | { existing: string }> = [];
   entries.forEach((entry, i) => {
     const param = `${params.name(key)}[${i}]`;
-    const given = ['coupon', 'promotion_code', 'discount'].filter((k) => entry.has(k));
-    if (given.length === 0) throw invalidRequest('You must specify either `coupon` or `promotion_code` for each discount.', param, 'parameter_missing');
-    if (given.length > 1) throw invalidRequest(`You may only specify one of these parameters: ${given.join(', ')}.`, param);
-    const existing = entry.str('discount');
+    const given = ["coupon", "promotion_code", "discount"].filter((k) => entry.has(k));
+    if (given.length === 0)
+      throw invalidRequest("You must specify either `coupon` or `promotion_code` for each discount.", param, "parameter_missing");
+    if (given.length > 1) throw invalidRequest(`You may only specify one of these parameters: ${given.join(", ")}.`, param);
+    const existing = entry.str("discount");
     if (existing !== undefined) {
-      if (!keep.includes(existing)) throw resourceMissing('discount', existing, `${param}[discount]`);
+      if (!keep.includes(existing)) throw resourceMissing("discount", existing, `${param}[discount]`);
       out.push({ existing });
       return;
     }
-    const couponId = entry.str('coupon');
+    const couponId = entry.str("coupon");
     if (couponId !== undefined) {
       out.push({ coupon: checkCoupon(emu, couponId, ctx, `${param}[coupon]`), promotionCode: null });
       return;
     }
-    const promoId = entry.requiredStr('promotion_code');
+    const promoId = entry.requiredStr("promotion_code");
     const code = emu.store.promotionCodes.get(promoId);
-    if (!code) throw resourceMissing('promotion code', promoId, `${param}[promotion_code]`);
+    if (!code) throw resourceMissing("promotion code", promoId, `${param}[promotion_code]`);
     out.push({ coupon: checkPromotionCode(emu, code, ctx, `${param}[promotion_code]`), promotionCode: code });
   });
   return out;
@@ -155,12 +165,12 @@ export interface DiscountTarget {
 /** Redeem a checked coupon or code: a new discount object, times_redeemed counted once, customer.discount.created. */
 export function redeem(emu: Emulator, redemption: Redemption, target: DiscountTarget, at: number): Stripe.Discount {
   const { coupon, promotionCode } = redemption;
-  const discount = discountObject(newId('di'), redemption, target, at);
+  const discount = discountObject(newId("di"), redemption, target, at);
   emu.store.discounts.set(discount.id, discount);
   coupon.times_redeemed += 1;
   refreshCouponValidity(emu, coupon, at);
   if (promotionCode) promotionCode.times_redeemed += 1;
-  if (target.customer) emitEvent(emu, 'customer.discount.created', discount);
+  if (target.customer) emitEvent(emu, "customer.discount.created", discount);
   return discount;
 }
 
@@ -168,9 +178,14 @@ export function redeem(emu: Emulator, redemption: Redemption, target: DiscountTa
  * The discounts an invoice preview's `discounts` proposes: kept ones as they are, new coupons / codes as the
  * discounts they would become (not stored, nothing redeemed).
  */
-export function proposedDiscounts(emu: Emulator, list: Array<Redemption | { existing: string }>, target: DiscountTarget, at: number): Stripe.Discount[] {
+export function proposedDiscounts(
+  emu: Emulator,
+  list: Array<Redemption | { existing: string }>,
+  target: DiscountTarget,
+  at: number,
+): Stripe.Discount[] {
   return list.flatMap((d) => {
-    if ('existing' in d) {
+    if ("existing" in d) {
       const existing = emu.store.discounts.get(d.existing);
       return existing ? [existing] : [];
     }
@@ -182,15 +197,15 @@ function discountObject(id: string, redemption: Redemption, target: DiscountTarg
   const { coupon, promotionCode } = redemption;
   return {
     id,
-    object: 'discount',
+    object: "discount",
     checkout_session: target.checkoutSession ?? null,
     customer: target.customer,
     customer_account: null,
-    end: coupon.duration === 'repeating' && coupon.duration_in_months ? addInterval(at, 'month', coupon.duration_in_months) : null,
+    end: coupon.duration === "repeating" && coupon.duration_in_months ? addInterval(at, "month", coupon.duration_in_months) : null,
     invoice: target.invoice ?? null,
     invoice_item: null,
     promotion_code: promotionCode?.id ?? null,
-    source: { coupon: coupon.id, type: 'coupon' },
+    source: { coupon: coupon.id, type: "coupon" },
     start: at,
     subscription: target.subscription ?? null,
     subscription_item: null,
@@ -207,10 +222,10 @@ function deletedDiscount(discount: Stripe.Discount): Stripe.DeletedDiscount {
 /** Take a discount off its subscription (it keeps existing for the invoices that list it). */
 export function endDiscount(emu: Emulator, discount: Stripe.Discount): Stripe.DeletedDiscount {
   const sub = discount.subscription ? emu.store.subscriptions.get(discount.subscription) : undefined;
-  if (sub) sub.discounts = sub.discounts.filter((d) => (typeof d === 'string' ? d : d.id) !== discount.id);
+  if (sub) sub.discounts = sub.discounts.filter((d) => (typeof d === "string" ? d : d.id) !== discount.id);
   emu.store.discountsEnded.add(discount.id);
   const deleted = deletedDiscount(discount);
-  if (discount.customer) emitEvent(emu, 'customer.discount.deleted', discount);
+  if (discount.customer) emitEvent(emu, "customer.discount.deleted", discount);
   return deleted;
 }
 
@@ -221,7 +236,7 @@ export function endDiscount(emu: Emulator, discount: Stripe.Discount): Stripe.De
 export function subscriptionDiscountsAt(emu: Emulator, sub: Stripe.Subscription, at: number, consume: boolean): Stripe.Discount[] {
   const out: Stripe.Discount[] = [];
   for (const ref of [...sub.discounts]) {
-    const discount = emu.store.discounts.get(typeof ref === 'string' ? ref : ref.id);
+    const discount = emu.store.discounts.get(typeof ref === "string" ? ref : ref.id);
     if (!discount || emu.store.discountsEnded.has(discount.id)) continue;
     if (discount.end !== null && at >= discount.end) {
       if (consume) endDiscount(emu, discount);
@@ -236,8 +251,10 @@ export function subscriptionDiscountsAt(emu: Emulator, sub: Stripe.Subscription,
 export function recordDiscountUse(emu: Emulator, invoice: Stripe.Invoice, discounts: Stripe.Discount[]): void {
   for (const discount of discounts) {
     const coupon = couponFor(emu, couponIdOf(discount));
-    const used = (invoice.total_discount_amounts ?? []).some((d) => d.amount > 0 && (typeof d.discount === 'string' ? d.discount : d.discount.id) === discount.id);
-    if (coupon?.duration === 'once' && used && discount.subscription) endDiscount(emu, discount);
+    const used = (invoice.total_discount_amounts ?? []).some(
+      (d) => d.amount > 0 && (typeof d.discount === "string" ? d.discount : d.discount.id) === discount.id,
+    );
+    if (coupon?.duration === "once" && used && discount.subscription) endDiscount(emu, discount);
   }
 }
 
@@ -253,14 +270,18 @@ export interface DiscountableLine {
  * rounded per line; amount_off (only in its own currency) is capped at what is left and spread over the eligible lines
  * in proportion, the rounding remainder on the last. `applies_to.products` limits which lines are eligible.
  */
-export function computeDiscounts(lines: DiscountableLine[], coupons: Stripe.Coupon[], currency: string): { perLine: number[][]; perCoupon: number[] } {
+export function computeDiscounts(
+  lines: DiscountableLine[],
+  coupons: Stripe.Coupon[],
+  currency: string,
+): { perLine: number[][]; perCoupon: number[] } {
   const remaining = lines.map((l) => (l.discountable ? Math.max(0, l.amount) : 0));
   const perLine = lines.map(() => coupons.map(() => 0));
   const perCoupon = coupons.map(() => 0);
   coupons.forEach((coupon, c) => {
     const eligible = lines
       .map((l, i) => i)
-      .filter((i) => remaining[i] > 0 && (!coupon.applies_to || coupon.applies_to.products.includes(lines[i].product ?? '')));
+      .filter((i) => remaining[i] > 0 && (!coupon.applies_to || coupon.applies_to.products.includes(lines[i].product ?? "")));
     if (coupon.percent_off !== null) {
       for (const i of eligible) perLine[i][c] = Math.min(remaining[i], Math.round((remaining[i] * coupon.percent_off) / 100));
     } else if (coupon.amount_off !== null && coupon.currency === currency) {
@@ -309,51 +330,54 @@ export function applyInvoiceDiscounts(emu: Emulator, invoice: Stripe.Invoice, di
 
 // ----- coupons -----
 
-const DURATIONS = ['forever', 'once', 'repeating'] as const;
+const DURATIONS = ["forever", "once", "repeating"] as const;
 
 /** percent_off is a decimal (up to two places) in (0, 100]. */
 function percentOff(params: Params): number | undefined {
-  const raw = params.str('percent_off');
+  const raw = params.str("percent_off");
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw === '' || !Number.isFinite(value)) throw parameterInvalid('percent_off', `Invalid decimal: ${raw}`, 'parameter_invalid_decimal');
-  if (value <= 0 || value > 100) throw invalidRequest('Invalid percent_off: must be greater than 0 and at most 100.', 'percent_off');
+  if (raw === "" || !Number.isFinite(value)) throw parameterInvalid("percent_off", `Invalid decimal: ${raw}`, "parameter_invalid_decimal");
+  if (value <= 0 || value > 100) throw invalidRequest("Invalid percent_off: must be greater than 0 and at most 100.", "percent_off");
   return value;
 }
 
 function positiveInt(params: Params, key: string): number | undefined {
   const value = params.int(key);
-  if (value !== undefined && value <= 0) throw parameterInvalid(params.name(key), `Invalid positive integer`, 'parameter_invalid_integer');
+  if (value !== undefined && value <= 0) throw parameterInvalid(params.name(key), `Invalid positive integer`, "parameter_invalid_integer");
   return value;
 }
 
 export function createCoupon(emu: Emulator, params: Params): Stripe.Coupon {
   const now = emu.realNow();
-  const id = params.str('id') ?? randomToken(8);
-  if (id === '') throw invalidRequest('Invalid id: must not be empty.', 'id');
-  if (emu.store.coupons.has(id)) throw invalidRequest('Coupon already exists.', 'id', 'resource_already_exists');
+  const id = params.str("id") ?? randomToken(8);
+  if (id === "") throw invalidRequest("Invalid id: must not be empty.", "id");
+  if (emu.store.coupons.has(id)) throw invalidRequest("Coupon already exists.", "id", "resource_already_exists");
   const percent = percentOff(params);
-  const amountOff = positiveInt(params, 'amount_off');
-  if (percent !== undefined && amountOff !== undefined) throw invalidRequest('You may only specify one of these parameters: amount_off, percent_off.', 'amount_off');
-  if (percent === undefined && amountOff === undefined) throw invalidRequest('You must pass either `amount_off` or `percent_off`.', undefined, 'parameter_missing');
-  const currency = params.str('currency')?.toLowerCase();
-  if (amountOff !== undefined && !currency) throw parameterMissing('currency');
-  if (amountOff === undefined && currency) throw invalidRequest('You may only pass `currency` with `amount_off`.', 'currency');
-  const duration = params.oneOf('duration', DURATIONS) ?? 'once';
-  const months = positiveInt(params, 'duration_in_months');
-  if (duration === 'repeating' && months === undefined) throw parameterMissing('duration_in_months');
-  if (duration !== 'repeating' && months !== undefined) {
-    throw invalidRequest('You may only specify `duration_in_months` when `duration` is `repeating`.', 'duration_in_months');
+  const amountOff = positiveInt(params, "amount_off");
+  if (percent !== undefined && amountOff !== undefined)
+    throw invalidRequest("You may only specify one of these parameters: amount_off, percent_off.", "amount_off");
+  if (percent === undefined && amountOff === undefined)
+    throw invalidRequest("You must pass either `amount_off` or `percent_off`.", undefined, "parameter_missing");
+  const currency = params.str("currency")?.toLowerCase();
+  if (amountOff !== undefined && !currency) throw parameterMissing("currency");
+  if (amountOff === undefined && currency) throw invalidRequest("You may only pass `currency` with `amount_off`.", "currency");
+  const duration = params.oneOf("duration", DURATIONS) ?? "once";
+  const months = positiveInt(params, "duration_in_months");
+  if (duration === "repeating" && months === undefined) throw parameterMissing("duration_in_months");
+  if (duration !== "repeating" && months !== undefined) {
+    throw invalidRequest("You may only specify `duration_in_months` when `duration` is `repeating`.", "duration_in_months");
   }
-  const redeemBy = params.int('redeem_by');
-  if (redeemBy !== undefined && redeemBy <= now) throw invalidRequest('Invalid timestamp: must be an integer Unix timestamp in the future.', 'redeem_by');
-  const products = params.obj('applies_to')?.strArray('products');
+  const redeemBy = params.int("redeem_by");
+  if (redeemBy !== undefined && redeemBy <= now)
+    throw invalidRequest("Invalid timestamp: must be an integer Unix timestamp in the future.", "redeem_by");
+  const products = params.obj("applies_to")?.strArray("products");
   products?.forEach((p, i) => {
-    if (!emu.store.products.has(p)) throw resourceMissing('product', p, `applies_to[products][${i}]`);
+    if (!emu.store.products.has(p)) throw resourceMissing("product", p, `applies_to[products][${i}]`);
   });
   const coupon: Stripe.Coupon = {
     id,
-    object: 'coupon',
+    object: "coupon",
     amount_off: amountOff ?? null,
     ...(products ? { applies_to: { products } } : {}),
     created: now,
@@ -361,33 +385,33 @@ export function createCoupon(emu: Emulator, params: Params): Stripe.Coupon {
     duration,
     duration_in_months: months ?? null,
     livemode: false,
-    max_redemptions: positiveInt(params, 'max_redemptions') ?? null,
+    max_redemptions: positiveInt(params, "max_redemptions") ?? null,
     metadata: params.applyMetadata({}),
-    name: params.str('name') ?? null,
+    name: params.str("name") ?? null,
     percent_off: percent ?? null,
     redeem_by: redeemBy ?? null,
     times_redeemed: 0,
     valid: true,
   };
   emu.store.coupons.set(id, coupon);
-  emitEvent(emu, 'coupon.created', coupon);
+  emitEvent(emu, "coupon.created", coupon);
   return coupon;
 }
 
 export function updateCoupon(emu: Emulator, coupon: Stripe.Coupon, params: Params): Stripe.Coupon {
   const before = clone(coupon);
-  const name = params.nullableStr('name');
+  const name = params.nullableStr("name");
   if (name !== undefined) coupon.name = name;
   coupon.metadata = params.applyMetadata(coupon.metadata ?? {});
-  emitEvent(emu, 'coupon.updated', coupon, before);
+  emitEvent(emu, "coupon.updated", coupon, before);
   return coupon;
 }
 
 export function deleteCoupon(emu: Emulator, coupon: Stripe.Coupon): Stripe.DeletedCoupon {
   emu.store.coupons.delete(coupon.id);
   emu.store.deletedCoupons.set(coupon.id, coupon);
-  emitEvent(emu, 'coupon.deleted', coupon);
-  return { id: coupon.id, object: 'coupon', deleted: true };
+  emitEvent(emu, "coupon.deleted", coupon);
+  return { id: coupon.id, object: "coupon", deleted: true };
 }
 
 // ----- promotion codes -----
@@ -396,86 +420,93 @@ const CODE_PATTERN = /^[a-zA-Z0-9-]{1,500}$/;
 
 export function createPromotionCode(emu: Emulator, params: Params): Stripe.PromotionCode {
   const now = emu.realNow();
-  const promotion = params.requiredObj('promotion');
-  promotion.oneOf('type', ['coupon'] as const);
-  if (!promotion.has('type')) throw parameterMissing('promotion[type]');
-  const couponId = promotion.str('coupon');
-  if (couponId === undefined) throw parameterMissing('promotion[coupon]');
+  const promotion = params.requiredObj("promotion");
+  promotion.oneOf("type", ["coupon"] as const);
+  if (!promotion.has("type")) throw parameterMissing("promotion[type]");
+  const couponId = promotion.str("coupon");
+  if (couponId === undefined) throw parameterMissing("promotion[coupon]");
   const coupon = emu.store.coupons.get(couponId);
-  if (!coupon) throw resourceMissing('coupon', couponId, 'promotion[coupon]');
-  const code = params.str('code') ?? randomToken(8).toUpperCase();
+  if (!coupon) throw resourceMissing("coupon", couponId, "promotion[coupon]");
+  const code = params.str("code") ?? randomToken(8).toUpperCase();
   if (!CODE_PATTERN.test(code)) {
-    throw invalidRequest('Invalid code: may only contain letters (a-z, A-Z), digits (0-9) and dashes (-), at most 500 characters.', 'code');
+    throw invalidRequest("Invalid code: may only contain letters (a-z, A-Z), digits (0-9) and dashes (-), at most 500 characters.", "code");
   }
-  if (findActiveCode(emu, code)) throw invalidRequest(`An active promotion code with \`code: ${code}\` already exists.`, 'code', 'resource_already_exists');
-  const customerId = params.str('customer') ?? null;
-  if (customerId !== null && !emu.store.customers.has(customerId)) throw resourceMissing('customer', customerId, 'customer');
-  const expiresAt = params.int('expires_at') ?? null;
-  if (expiresAt !== null && expiresAt <= now) throw invalidRequest('Invalid timestamp: must be an integer Unix timestamp in the future.', 'expires_at');
+  if (findActiveCode(emu, code))
+    throw invalidRequest(`An active promotion code with \`code: ${code}\` already exists.`, "code", "resource_already_exists");
+  const customerId = params.str("customer") ?? null;
+  if (customerId !== null && !emu.store.customers.has(customerId)) throw resourceMissing("customer", customerId, "customer");
+  const expiresAt = params.int("expires_at") ?? null;
+  if (expiresAt !== null && expiresAt <= now)
+    throw invalidRequest("Invalid timestamp: must be an integer Unix timestamp in the future.", "expires_at");
   if (expiresAt !== null && coupon.redeem_by !== null && expiresAt > coupon.redeem_by) {
-    throw invalidRequest("The promotion code's `expires_at` may not be later than the coupon's `redeem_by`.", 'expires_at');
+    throw invalidRequest("The promotion code's `expires_at` may not be later than the coupon's `redeem_by`.", "expires_at");
   }
-  const restrictions = params.obj('restrictions');
-  const minimum = restrictions ? positiveInt(restrictions, 'minimum_amount') : undefined;
-  const minimumCurrency = restrictions?.str('minimum_amount_currency')?.toLowerCase();
-  if (minimum !== undefined && !minimumCurrency) throw parameterMissing('restrictions[minimum_amount_currency]');
-  if (minimum === undefined && minimumCurrency) throw parameterMissing('restrictions[minimum_amount]');
+  const restrictions = params.obj("restrictions");
+  const minimum = restrictions ? positiveInt(restrictions, "minimum_amount") : undefined;
+  const minimumCurrency = restrictions?.str("minimum_amount_currency")?.toLowerCase();
+  if (minimum !== undefined && !minimumCurrency) throw parameterMissing("restrictions[minimum_amount_currency]");
+  if (minimum === undefined && minimumCurrency) throw parameterMissing("restrictions[minimum_amount]");
   const promo: Stripe.PromotionCode = {
-    id: newId('promo'),
-    object: 'promotion_code',
-    active: params.bool('active') ?? true,
+    id: newId("promo"),
+    object: "promotion_code",
+    active: params.bool("active") ?? true,
     code,
     created: now,
     customer: customerId,
     customer_account: null,
     expires_at: expiresAt,
     livemode: false,
-    max_redemptions: positiveInt(params, 'max_redemptions') ?? null,
+    max_redemptions: positiveInt(params, "max_redemptions") ?? null,
     metadata: params.applyMetadata({}),
-    promotion: { coupon: coupon.id, type: 'coupon' },
+    promotion: { coupon: coupon.id, type: "coupon" },
     restrictions: {
-      first_time_transaction: restrictions?.bool('first_time_transaction') ?? false,
+      first_time_transaction: restrictions?.bool("first_time_transaction") ?? false,
       minimum_amount: minimum ?? null,
       minimum_amount_currency: minimumCurrency ?? null,
     },
     times_redeemed: 0,
   };
   emu.store.promotionCodes.set(promo.id, promo);
-  emitEvent(emu, 'promotion_code.created', promo);
+  emitEvent(emu, "promotion_code.created", promo);
   return promo;
 }
 
 export function updatePromotionCode(emu: Emulator, promo: Stripe.PromotionCode, params: Params): Stripe.PromotionCode {
   const before = clone(promo);
-  const active = params.bool('active');
+  const active = params.bool("active");
   if (active === true && !promo.active && findActiveCode(emu, promo.code)) {
-    throw invalidRequest(`An active promotion code with \`code: ${promo.code}\` already exists.`, 'active', 'resource_already_exists');
+    throw invalidRequest(`An active promotion code with \`code: ${promo.code}\` already exists.`, "active", "resource_already_exists");
   }
   if (active !== undefined) promo.active = active;
   promo.metadata = params.applyMetadata(promo.metadata ?? {});
-  emitEvent(emu, 'promotion_code.updated', promo, before);
+  emitEvent(emu, "promotion_code.updated", promo, before);
   return promo;
 }
 
 /** Only the new coupons / codes of a checked `discounts[]` (creation has nothing to keep). */
 export function newRedemptions(list: Array<Redemption | { existing: string }> | null): Redemption[] {
-  return (list ?? []).filter((d): d is Redemption => 'coupon' in d);
+  return (list ?? []).filter((d): d is Redemption => "coupon" in d);
 }
 
 /** `discounts` on a subscription update: kept entries stay, the rest end, new coupons / codes are redeemed. */
-export function replaceSubscriptionDiscounts(emu: Emulator, sub: Stripe.Subscription, list: Array<Redemption | { existing: string }>, at: number): void {
-  const kept = new Set(list.flatMap((d) => ('existing' in d ? [d.existing] : [])));
+export function replaceSubscriptionDiscounts(
+  emu: Emulator,
+  sub: Stripe.Subscription,
+  list: Array<Redemption | { existing: string }>,
+  at: number,
+): void {
+  const kept = new Set(list.flatMap((d) => ("existing" in d ? [d.existing] : [])));
   for (const ref of [...sub.discounts]) {
-    const id = typeof ref === 'string' ? ref : ref.id;
+    const id = typeof ref === "string" ? ref : ref.id;
     const discount = emu.store.discounts.get(id);
     if (discount && !kept.has(id)) endDiscount(emu, discount);
   }
   sub.discounts = list.map((d) =>
-    'existing' in d ? d.existing : redeem(emu, d, { customer: String(sub.customer), subscription: sub.id }, at).id,
+    "existing" in d ? d.existing : redeem(emu, d, { customer: String(sub.customer), subscription: sub.id }, at).id,
   );
 }
 
 /** A subscription's discounts' ids, for `{discount: id}` entries. */
 export function discountIds(sub: Stripe.Subscription): string[] {
-  return sub.discounts.map((d) => (typeof d === 'string' ? d : d.id));
+  return sub.discounts.map((d) => (typeof d === "string" ? d : d.id));
 }

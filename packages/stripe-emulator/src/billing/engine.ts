@@ -1,10 +1,10 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import { emitEvent } from '../events';
-import { TRIAL_WILL_END_LEAD, UPCOMING_INVOICE_LEAD } from '../config';
-import { StripeApiError } from '../http/errors';
-import { Params } from '../http/form';
-import { previewInvoice } from './preview';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import { emitEvent } from "../events";
+import { TRIAL_WILL_END_LEAD, UPCOMING_INVOICE_LEAD } from "../config";
+import { StripeApiError } from "../http/errors";
+import { Params } from "../http/form";
+import { previewInvoice } from "./preview";
 import {
   cancelSubscription,
   endTrial,
@@ -17,9 +17,9 @@ import {
   sendUpcomingInvoice,
   trialWillEndSent,
   upcomingSentFor,
-} from './subscriptions';
-import { advanceSchedulePhase, startSchedule } from './schedules';
-import { expirePendingUpdate } from './payment-behavior';
+} from "./subscriptions";
+import { advanceSchedulePhase, startSchedule } from "./schedules";
+import { expirePendingUpdate } from "./payment-behavior";
 
 const INCOMPLETE_EXPIRY = 23 * 3600;
 
@@ -32,7 +32,7 @@ interface DueAction {
 
 function clockOf(value: string | { id: string } | null | undefined): string | null {
   if (!value) return null;
-  return typeof value === 'string' ? value : value.id;
+  return typeof value === "string" ? value : value.id;
 }
 
 /** The next invoice as `invoices.createPreview` shows it, or null when nothing will be invoiced. */
@@ -56,50 +56,50 @@ function upcomingAction(emu: Emulator, sub: Stripe.Subscription, renewsAt: numbe
 function subscriptionActions(emu: Emulator, sub: Stripe.Subscription): DueAction[] {
   const actions: DueAction[] = [];
   const { end } = period(sub);
-  if (sub.pending_update && sub.status !== 'canceled') {
+  if (sub.pending_update && sub.status !== "canceled") {
     actions.push({ at: sub.pending_update.expires_at, priority: 2, run: () => expirePendingUpdate(emu, sub) });
   }
   switch (sub.status) {
-    case 'trialing':
+    case "trialing":
       if (sub.trial_end !== null && !trialWillEndSent(emu, sub)) {
         actions.push({
           at: sub.trial_end - TRIAL_WILL_END_LEAD,
           priority: 0,
           run: () => {
             markTrialWillEndSent(emu, sub);
-            emitEvent(emu, 'customer.subscription.trial_will_end', sub);
+            emitEvent(emu, "customer.subscription.trial_will_end", sub);
           },
         });
       }
       if (sub.cancel_at !== null) {
-        actions.push({ at: sub.cancel_at, priority: 2, run: () => cancelSubscription(emu, sub, { reason: 'cancellation_requested' }) });
+        actions.push({ at: sub.cancel_at, priority: 2, run: () => cancelSubscription(emu, sub, { reason: "cancellation_requested" }) });
       }
       if (sub.trial_end !== null) actions.push({ at: sub.trial_end, priority: 3, run: (at) => endTrial(emu, sub, at) });
       break;
-    case 'active':
-    case 'past_due':
-    case 'unpaid':
+    case "active":
+    case "past_due":
+    case "unpaid":
       if (sub.cancel_at !== null) {
-        actions.push({ at: sub.cancel_at, priority: 2, run: () => cancelSubscription(emu, sub, { reason: 'cancellation_requested' }) });
+        actions.push({ at: sub.cancel_at, priority: 2, run: () => cancelSubscription(emu, sub, { reason: "cancellation_requested" }) });
       }
       actions.push({ at: end, priority: 3, run: (at) => renewSubscription(emu, sub, at) });
       break;
-    case 'incomplete':
+    case "incomplete":
       actions.push({ at: sub.created + INCOMPLETE_EXPIRY, priority: 3, run: () => expireIncomplete(emu, sub) });
       break;
     default:
       break;
   }
-  if (sub.status === 'trialing' && sub.trial_end !== null) actions.push(...upcomingAction(emu, sub, sub.trial_end));
-  if (sub.status === 'active' || sub.status === 'past_due') actions.push(...upcomingAction(emu, sub, end));
+  if (sub.status === "trialing" && sub.trial_end !== null) actions.push(...upcomingAction(emu, sub, sub.trial_end));
+  if (sub.status === "active" || sub.status === "past_due") actions.push(...upcomingAction(emu, sub, end));
   return actions;
 }
 
 function invoiceActions(emu: Emulator, invoice: Stripe.Invoice): DueAction[] {
-  if (invoice.status === 'draft' && invoice.auto_advance && invoice.automatically_finalizes_at !== null) {
+  if (invoice.status === "draft" && invoice.auto_advance && invoice.automatically_finalizes_at !== null) {
     return [{ at: invoice.automatically_finalizes_at, priority: 4, run: () => finalizeAndCharge(emu, invoice) }];
   }
-  if (invoice.status === 'open' && invoice.next_payment_attempt !== null) {
+  if (invoice.status === "open" && invoice.next_payment_attempt !== null) {
     return [{ at: invoice.next_payment_attempt, priority: 5, run: () => retryInvoice(emu, invoice) }];
   }
   return [];
@@ -110,8 +110,9 @@ const SCHEDULE_EXPIRING_LEAD = 7 * 86_400;
 function scheduleActions(emu: Emulator, schedule: Stripe.SubscriptionSchedule): DueAction[] {
   // A schedule created with phases and a future start_date creates its subscription when that time comes.
   const first = schedule.phases[0];
-  if (schedule.status === 'not_started' && first) return [{ at: first.start_date, priority: 1, run: (at) => startSchedule(emu, schedule, at) }];
-  if (schedule.status !== 'active' || !schedule.current_phase) return [];
+  if (schedule.status === "not_started" && first)
+    return [{ at: first.start_date, priority: 1, run: (at) => startSchedule(emu, schedule, at) }];
+  if (schedule.status !== "active" || !schedule.current_phase) return [];
   const actions: DueAction[] = [{ at: schedule.current_phase.end_date, priority: 1, run: (at) => advanceSchedulePhase(emu, schedule, at) }];
   // subscription_schedule.expiring: 7 days before the last phase ends.
   const endsAt = schedule.phases.at(-1)?.end_date;
@@ -121,7 +122,7 @@ function scheduleActions(emu: Emulator, schedule: Stripe.SubscriptionSchedule): 
       priority: 0,
       run: () => {
         emu.store.scheduleExpiringSentFor.set(schedule.id, endsAt);
-        emitEvent(emu, 'subscription_schedule.expiring', schedule);
+        emitEvent(emu, "subscription_schedule.expiring", schedule);
       },
     });
   }

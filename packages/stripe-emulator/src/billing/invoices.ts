@@ -1,15 +1,15 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import { newId } from '../ids';
-import { emitEvent } from '../events';
-import { clone, decimal } from '../json';
-import { DAY } from '../config';
-import { productIdOf } from './plans';
-import { cardOfPaymentMethod } from './payment-methods';
-import type { CardErrorDetails, PaymentErrorContext } from '../http/errors';
-import { applyInvoiceTax } from './tax';
-import { cancelPaymentIntent, ensurePaymentIntent, paymentIntentFailed, paymentIntentSucceeded } from './payment-intents';
-import { applyInvoiceDiscounts, recordDiscountUse, subscriptionDiscountsAt } from './discounts';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import { newId } from "../ids";
+import { emitEvent } from "../events";
+import { clone, decimal } from "../json";
+import { DAY } from "../config";
+import { productIdOf } from "./plans";
+import { cardOfPaymentMethod } from "./payment-methods";
+import type { CardErrorDetails, PaymentErrorContext } from "../http/errors";
+import { applyInvoiceTax } from "./tax";
+import { cancelPaymentIntent, ensurePaymentIntent, paymentIntentFailed, paymentIntentSucceeded } from "./payment-intents";
+import { applyInvoiceDiscounts, recordDiscountUse, subscriptionDiscountsAt } from "./discounts";
 
 /** One line of an invoice before it has an id. */
 export interface LineSpec {
@@ -36,7 +36,7 @@ export interface LineSpec {
 function priceDetails(price: Stripe.Price | null | undefined, unit: number) {
   return price
     ? {
-        type: 'price_details' as const,
+        type: "price_details" as const,
         price_details: { price: price.id, product: productIdOf(price) },
         unit_amount_decimal: decimal(unit),
       }
@@ -47,8 +47,8 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
   const unit = spec.price?.unit_amount ?? (spec.quantity ? spec.amount / spec.quantity : spec.amount);
   const fromSubscriptionItem = spec.subscriptionItemId !== null;
   return {
-    id: newId('il'),
-    object: 'line_item',
+    id: newId("il"),
+    object: "line_item",
     amount: spec.amount,
     currency: spec.currency,
     description: spec.description,
@@ -60,20 +60,20 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
     metadata: spec.metadata ?? {},
     parent: fromSubscriptionItem
       ? {
-          type: 'subscription_item_details',
+          type: "subscription_item_details",
           invoice_item_details: null,
           subscription_item_details: {
             invoice_item: spec.invoiceItemId,
             proration: spec.proration,
             proration_details: { credited_items: spec.creditedItems ?? null },
             subscription: spec.subscriptionId,
-            subscription_item: spec.subscriptionItemId ?? '',
+            subscription_item: spec.subscriptionItemId ?? "",
           },
         }
       : {
-          type: 'invoice_item_details',
+          type: "invoice_item_details",
           invoice_item_details: {
-            invoice_item: spec.invoiceItemId ?? '',
+            invoice_item: spec.invoiceItemId ?? "",
             proration: spec.proration,
             proration_details: { credited_items: spec.creditedItems ?? null },
             subscription: spec.subscriptionId,
@@ -94,12 +94,12 @@ export function buildLineItem(invoiceId: string | null, spec: LineSpec): Stripe.
 /** A pending invoice item turned into a line spec. */
 export function lineSpecFromInvoiceItem(emu: Emulator, item: Stripe.InvoiceItem): LineSpec {
   const priceId = item.pricing?.price_details?.price;
-  const price = typeof priceId === 'string' ? (emu.store.prices.get(priceId) ?? null) : (priceId ?? null);
+  const price = typeof priceId === "string" ? (emu.store.prices.get(priceId) ?? null) : (priceId ?? null);
   const sub = item.parent?.subscription_details;
   return {
     amount: item.amount,
     currency: item.currency,
-    description: item.description ?? '',
+    description: item.description ?? "",
     price,
     quantity: item.quantity,
     period: item.period,
@@ -116,10 +116,10 @@ export function lineSpecFromInvoiceItem(emu: Emulator, item: Stripe.InvoiceItem)
  * Pending (not yet invoiced) items of a customer; for a subscription invoice, those of that subscription or none;
  * with `'any'` (a one-off invoice with `pending_invoice_items_behavior=include`), all of them.
  */
-export function pendingInvoiceItems(emu: Emulator, customerId: string, subscriptionId: string | null | 'any'): Stripe.InvoiceItem[] {
+export function pendingInvoiceItems(emu: Emulator, customerId: string, subscriptionId: string | null | "any"): Stripe.InvoiceItem[] {
   return [...emu.store.invoiceItems.values()].filter((ii) => {
     if (ii.invoice !== null || ii.customer !== customerId) return false;
-    if (subscriptionId === 'any') return true;
+    if (subscriptionId === "any") return true;
     const owner = ii.parent?.subscription_details?.subscription ?? null;
     return owner === null || owner === subscriptionId;
   });
@@ -151,7 +151,7 @@ export interface DraftInvoiceOptions {
   metadata?: Record<string, string>;
   defaultPaymentMethod?: string | null;
   /** Which pending items a one-off invoice takes: the subscription's only, or all the customer's (`'any'`). */
-  pendingFrom?: string | 'any';
+  pendingFrom?: string | "any";
 }
 
 /** The invoice object itself, not stored; previews use this directly. */
@@ -159,11 +159,12 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
   const { customer, subscription } = opts;
   const subtotal = lineItems.reduce((sum, l) => sum + l.amount, 0);
   const now = emu.nowFor(customer.id);
-  const paymentMethod = opts.defaultPaymentMethod !== undefined ? opts.defaultPaymentMethod : (subscription?.default_payment_method ?? null);
+  const paymentMethod =
+    opts.defaultPaymentMethod !== undefined ? opts.defaultPaymentMethod : (subscription?.default_payment_method ?? null);
   const invoice: Stripe.Invoice = {
     id,
-    object: 'invoice',
-    account_country: 'US',
+    object: "invoice",
+    account_country: "US",
     account_name: emu.settings.businessName,
     account_tax_ids: null,
     amount_due: Math.max(0, subtotal + customer.balance),
@@ -178,7 +179,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
     automatically_finalizes_at: opts.autoFinalizeAt,
     billing_reason: opts.billingReason,
-    collection_method: opts.collectionMethod ?? 'charge_automatically',
+    collection_method: opts.collectionMethod ?? "charge_automatically",
     created: now,
     currency: opts.currency,
     custom_fields: null,
@@ -189,9 +190,9 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     customer_name: customer.name ?? null,
     customer_phone: customer.phone ?? null,
     customer_shipping: null,
-    customer_tax_exempt: customer.tax_exempt ?? 'none',
+    customer_tax_exempt: customer.tax_exempt ?? "none",
     customer_tax_ids: [],
-    default_payment_method: typeof paymentMethod === 'string' || paymentMethod === null ? paymentMethod : paymentMethod.id,
+    default_payment_method: typeof paymentMethod === "string" || paymentMethod === null ? paymentMethod : paymentMethod.id,
     default_source: null,
     default_tax_rates: [],
     description: opts.description ?? null,
@@ -203,10 +204,10 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     from_invoice: null,
     hosted_invoice_url: null,
     invoice_pdf: null,
-    issuer: { type: 'self' },
+    issuer: { type: "self" },
     last_finalization_error: null,
     latest_revision: null,
-    lines: { object: 'list', data: lineItems, has_more: false, url: `/v1/invoices/${id}/lines` },
+    lines: { object: "list", data: lineItems, has_more: false, url: `/v1/invoices/${id}/lines` },
     livemode: false,
     metadata: opts.metadata ?? {},
     next_payment_attempt: null,
@@ -214,7 +215,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     on_behalf_of: null,
     parent: subscription
       ? {
-          type: 'subscription_details',
+          type: "subscription_details",
           quote_details: null,
           subscription_details: { metadata: clone(subscription.metadata), subscription: subscription.id },
         }
@@ -230,7 +231,7 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     shipping_details: null,
     starting_balance: customer.balance,
     statement_descriptor: null,
-    status: 'draft',
+    status: "draft",
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
     subtotal,
     subtotal_excluding_tax: subtotal,
@@ -242,8 +243,12 @@ export function buildInvoice(emu: Emulator, id: string, opts: DraftInvoiceOption
     total_taxes: [],
     webhooks_delivered_at: null,
   };
-  if (invoice.test_clock !== null && typeof invoice.test_clock !== 'string') invoice.test_clock = invoice.test_clock.id;
-  computeInvoiceTotals(emu, invoice, { discounts: opts.discounts ?? [], automaticTax: opts.automaticTax ?? subscription?.automatic_tax?.enabled ?? false, subscription });
+  if (invoice.test_clock !== null && typeof invoice.test_clock !== "string") invoice.test_clock = invoice.test_clock.id;
+  computeInvoiceTotals(emu, invoice, {
+    discounts: opts.discounts ?? [],
+    automaticTax: opts.automaticTax ?? subscription?.automatic_tax?.enabled ?? false,
+    subscription,
+  });
   return invoice;
 }
 
@@ -265,9 +270,11 @@ export interface InvoiceTotalsContext {
  */
 export function computeInvoiceTotals(emu: Emulator, invoice: Stripe.Invoice, ctx: InvoiceTotalsContext = {}): void {
   const customer = emu.store.customers.get(String(invoice.customer));
-  if (invoice.status === 'draft' && customer) {
+  if (invoice.status === "draft" && customer) {
     const subtotal = invoice.lines.data.reduce((sum, l) => sum + l.amount, 0);
-    const named = (invoice.discounts ?? []).map((d) => emu.store.discounts.get(typeof d === 'string' ? d : d.id)).filter((d): d is Stripe.Discount => d !== undefined);
+    const named = (invoice.discounts ?? [])
+      .map((d) => emu.store.discounts.get(typeof d === "string" ? d : d.id))
+      .filter((d): d is Stripe.Discount => d !== undefined);
     const discounted = subtotal - applyInvoiceDiscounts(emu, invoice, ctx.discounts ?? named);
     invoice.subtotal = subtotal;
     invoice.subtotal_excluding_tax = subtotal;
@@ -278,12 +285,12 @@ export function computeInvoiceTotals(emu: Emulator, invoice: Stripe.Invoice, ctx
       ctx.subscription !== undefined
         ? ctx.subscription
         : subscriptionId
-          ? (emu.store.subscriptions.get(typeof subscriptionId === 'string' ? subscriptionId : subscriptionId.id) ?? null)
+          ? (emu.store.subscriptions.get(typeof subscriptionId === "string" ? subscriptionId : subscriptionId.id) ?? null)
           : null;
     applyInvoiceTax(emu, invoice, { customer, subscription, automaticTax: ctx.automaticTax ?? invoice.automatic_tax?.enabled ?? false });
     invoice.starting_balance = customer.balance;
   }
-  if (invoice.status === 'void') return;
+  if (invoice.status === "void") return;
   invoice.amount_due = Math.max(0, invoice.total + invoice.starting_balance - invoice.pre_payment_credit_notes_amount);
   invoice.amount_remaining = Math.max(0, invoice.amount_due - invoice.amount_paid);
 }
@@ -292,16 +299,24 @@ export function computeInvoiceTotals(emu: Emulator, invoice: Stripe.Invoice, ctx
 export function recordBalanceTransaction(
   emu: Emulator,
   customer: Stripe.Customer,
-  spec: { amount: number; type: Stripe.CustomerBalanceTransaction.Type; currency?: string; description?: string | null; invoice?: string | null; creditNote?: string | null; metadata?: Record<string, string> },
+  spec: {
+    amount: number;
+    type: Stripe.CustomerBalanceTransaction.Type;
+    currency?: string;
+    description?: string | null;
+    invoice?: string | null;
+    creditNote?: string | null;
+    metadata?: Record<string, string>;
+  },
 ): Stripe.CustomerBalanceTransaction {
   const txn: Stripe.CustomerBalanceTransaction = {
-    id: newId('cbtxn'),
-    object: 'customer_balance_transaction',
+    id: newId("cbtxn"),
+    object: "customer_balance_transaction",
     amount: spec.amount,
     checkout_session: null,
     created: emu.nowFor(customer.id),
     credit_note: spec.creditNote ?? null,
-    currency: spec.currency ?? customer.currency ?? 'usd',
+    currency: spec.currency ?? customer.currency ?? "usd",
     customer: customer.id,
     customer_account: null,
     description: spec.description ?? null,
@@ -317,14 +332,22 @@ export function recordBalanceTransaction(
 }
 
 export function createDraftInvoice(emu: Emulator, opts: DraftInvoiceOptions): Stripe.Invoice {
-  const id = opts.id ?? newId('in');
-  const pending = opts.includePendingItems ? pendingInvoiceItems(emu, opts.customer.id, opts.pendingFrom ?? opts.subscription?.id ?? null) : [];
+  const id = opts.id ?? newId("in");
+  const pending = opts.includePendingItems
+    ? pendingInvoiceItems(emu, opts.customer.id, opts.pendingFrom ?? opts.subscription?.id ?? null)
+    : [];
   const specs = [...pending.map((ii) => lineSpecFromInvoiceItem(emu, ii)), ...opts.lines];
-  const discounts = opts.discounts ?? (opts.subscription ? subscriptionDiscountsAt(emu, opts.subscription, emu.nowFor(opts.customer.id), true) : []);
-  const invoice = buildInvoice(emu, id, { ...opts, discounts }, specs.map((spec) => buildLineItem(id, spec)));
+  const discounts =
+    opts.discounts ?? (opts.subscription ? subscriptionDiscountsAt(emu, opts.subscription, emu.nowFor(opts.customer.id), true) : []);
+  const invoice = buildInvoice(
+    emu,
+    id,
+    { ...opts, discounts },
+    specs.map((spec) => buildLineItem(id, spec)),
+  );
   for (const ii of pending) ii.invoice = id;
   emu.store.invoices.set(id, invoice);
-  emitEvent(emu, 'invoice.created', invoice);
+  emitEvent(emu, "invoice.created", invoice);
   recordDiscountUse(emu, invoice, discounts);
   return invoice;
 }
@@ -332,12 +355,12 @@ export function createDraftInvoice(emu: Emulator, opts: DraftInvoiceOptions): St
 function nextInvoiceNumber(emu: Emulator, customer: Stripe.Customer): string {
   const sequence = customer.next_invoice_sequence ?? 1;
   customer.next_invoice_sequence = sequence + 1;
-  return `${customer.invoice_prefix ?? 'EMU'}-${String(sequence).padStart(4, '0')}`;
+  return `${customer.invoice_prefix ?? "EMU"}-${String(sequence).padStart(4, "0")}`;
 }
 
 /** Draft → open: number, customer balance applied, hosted URLs; a zero amount due is paid on the spot. */
 export function finalizeInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
-  if (invoice.status !== 'draft') return;
+  if (invoice.status !== "draft") return;
   const customer = emu.store.customers.get(String(invoice.customer));
   const now = emu.nowFor(customer?.id);
   computeInvoiceTotals(emu, invoice);
@@ -346,7 +369,13 @@ export function finalizeInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   if (customer) {
     // The balance is used up by this invoice: a debit is added to it, a credit pays (part of) it.
     const applied = invoice.ending_balance - invoice.starting_balance;
-    if (applied !== 0) recordBalanceTransaction(emu, customer, { amount: applied, type: 'applied_to_invoice', currency: invoice.currency, invoice: invoice.id });
+    if (applied !== 0)
+      recordBalanceTransaction(emu, customer, {
+        amount: applied,
+        type: "applied_to_invoice",
+        currency: invoice.currency,
+        invoice: invoice.id,
+      });
     invoice.number = nextInvoiceNumber(emu, customer);
   }
   const daysUntilDue = emu.store.invoiceDaysUntilDue.get(invoice.id);
@@ -354,22 +383,22 @@ export function finalizeInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
     invoice.due_date = now + daysUntilDue * DAY;
     emu.store.invoiceDaysUntilDue.delete(invoice.id);
   }
-  invoice.status = 'open';
+  invoice.status = "open";
   invoice.status_transitions.finalized_at = now;
   invoice.effective_at = now;
   invoice.automatically_finalizes_at = null;
   invoice.hosted_invoice_url = emu.resourceUrl(`/invoices/${invoice.id}`);
   invoice.invoice_pdf = emu.resourceUrl(`/invoices/${invoice.id}/pdf`);
   invoice.webhooks_delivered_at = now;
-  emitEvent(emu, 'invoice.finalized', invoice);
+  emitEvent(emu, "invoice.finalized", invoice);
   if (invoice.amount_due === 0) markInvoicePaid(emu, invoice, null);
   else ensurePaymentIntent(emu, invoice);
 }
 
 function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number, paymentIntentId: string): Stripe.InvoicePayment {
   const payment: Stripe.InvoicePayment = {
-    id: newId('inpay'),
-    object: 'invoice_payment',
+    id: newId("inpay"),
+    object: "invoice_payment",
     amount_paid: invoice.amount_due,
     amount_requested: invoice.amount_due,
     created: now,
@@ -377,8 +406,8 @@ function recordPayment(emu: Emulator, invoice: Stripe.Invoice, now: number, paym
     invoice: invoice.id,
     is_default: true,
     livemode: false,
-    payment: { type: 'payment_intent', payment_intent: paymentIntentId },
-    status: 'paid',
+    payment: { type: "payment_intent", payment_intent: paymentIntentId },
+    status: "paid",
     status_transitions: { canceled_at: null, paid_at: now },
   };
   emu.store.invoicePayments.set(payment.id, payment);
@@ -390,12 +419,12 @@ export function markInvoicePaid(emu: Emulator, invoice: Stripe.Invoice, paymentM
   let payment: Stripe.InvoicePayment | null = null;
   if (invoice.amount_due > 0) {
     const intent = ensurePaymentIntent(emu, invoice);
-    if (intent.status !== 'succeeded') paymentIntentSucceeded(emu, intent, paymentMethodId);
+    if (intent.status !== "succeeded") paymentIntentSucceeded(emu, intent, paymentMethodId);
     payment = recordPayment(emu, invoice, now, intent.id);
   }
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;
-  invoice.status = 'paid';
+  invoice.status = "paid";
   invoice.status_transitions.paid_at = now;
   invoice.next_payment_attempt = null;
   if (payment) {
@@ -403,55 +432,58 @@ export function markInvoicePaid(emu: Emulator, invoice: Stripe.Invoice, paymentM
     invoice.attempt_count += 1;
   }
   if (paymentMethodId) invoice.default_payment_method = invoice.default_payment_method ?? paymentMethodId;
-  emitEvent(emu, 'invoice.paid', invoice);
-  emitEvent(emu, 'invoice.payment_succeeded', invoice);
-  if (payment) emitEvent(emu, 'invoice_payment.paid', payment);
+  emitEvent(emu, "invoice.paid", invoice);
+  emitEvent(emu, "invoice.payment_succeeded", invoice);
+  if (payment) emitEvent(emu, "invoice_payment.paid", payment);
   if (payment) setDelinquent(emu, String(invoice.customer), false);
 }
 
 export type PaymentOutcome =
-  | { status: 'succeeded' }
-  | { status: 'failed'; error: CardErrorDetails; context?: PaymentErrorContext }
-  | { status: 'requires_action'; error: CardErrorDetails; context?: PaymentErrorContext };
+  | { status: "succeeded" }
+  | { status: "failed"; error: CardErrorDetails; context?: PaymentErrorContext }
+  | { status: "requires_action"; error: CardErrorDetails; context?: PaymentErrorContext };
 
 const NO_PAYMENT_METHOD: CardErrorDetails = {
-  code: 'invoice_no_customer_payment_method',
-  message: 'The customer has no attached payment source or default payment method.',
+  code: "invoice_no_customer_payment_method",
+  message: "The customer has no attached payment source or default payment method.",
 };
 
 export const AUTHENTICATION_REQUIRED: CardErrorDetails = {
-  code: 'authentication_required',
-  declineCode: 'authentication_required',
-  message: 'This payment required an authentication action to complete, but `error_on_requires_action` was set.',
+  code: "authentication_required",
+  declineCode: "authentication_required",
+  message: "This payment required an authentication action to complete, but `error_on_requires_action` was set.",
 };
 
 /** The payment method an invoice would be charged with: its own, the subscription's, else the customer's default. */
 export function paymentMethodFor(emu: Emulator, invoice: Stripe.Invoice): string | null {
   const own = invoice.default_payment_method;
-  if (own) return typeof own === 'string' ? own : own.id;
+  if (own) return typeof own === "string" ? own : own.id;
   const subId = invoice.parent?.subscription_details?.subscription;
-  const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
+  const sub = typeof subId === "string" ? emu.store.subscriptions.get(subId) : undefined;
   const fromSub = sub?.default_payment_method;
-  if (fromSub) return typeof fromSub === 'string' ? fromSub : fromSub.id;
+  if (fromSub) return typeof fromSub === "string" ? fromSub : fromSub.id;
   const customer = emu.store.customers.get(String(invoice.customer));
   const fromCustomer = customer?.invoice_settings.default_payment_method;
-  if (fromCustomer) return typeof fromCustomer === 'string' ? fromCustomer : fromCustomer.id;
+  if (fromCustomer) return typeof fromCustomer === "string" ? fromCustomer : fromCustomer.id;
   return null;
 }
 
 /** What charging `paymentMethodId` would do, without doing it. `authenticated` = the customer completed 3-D Secure. */
 export function predictCharge(emu: Emulator, paymentMethodId: string | null, authenticated = false): PaymentOutcome {
-  if (!paymentMethodId) return { status: 'failed', error: NO_PAYMENT_METHOD };
+  if (!paymentMethodId) return { status: "failed", error: NO_PAYMENT_METHOD };
   const card = cardOfPaymentMethod(emu, paymentMethodId);
-  if (!card) return { status: 'failed', error: NO_PAYMENT_METHOD };
+  if (!card) return { status: "failed", error: NO_PAYMENT_METHOD };
   switch (card.behaviour) {
-    case 'succeed':
-    case 'authentication_required_on_setup':
-      return { status: 'succeeded' };
-    case 'authentication_required':
-      return authenticated ? { status: 'succeeded' } : { status: 'requires_action', error: AUTHENTICATION_REQUIRED };
+    case "succeed":
+    case "authentication_required_on_setup":
+      return { status: "succeeded" };
+    case "authentication_required":
+      return authenticated ? { status: "succeeded" } : { status: "requires_action", error: AUTHENTICATION_REQUIRED };
     default:
-      return { status: 'failed', error: card.decline ?? { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' } };
+      return {
+        status: "failed",
+        error: card.decline ?? { code: "card_declined", declineCode: "generic_decline", message: "Your card was declined." },
+      };
   }
 }
 
@@ -468,7 +500,7 @@ function setDelinquent(emu: Emulator, customerId: string, delinquent: boolean): 
   if (!customer || customer.delinquent === delinquent) return;
   const before = clone(customer);
   customer.delinquent = delinquent;
-  emitEvent(emu, 'customer.updated', customer, before);
+  emitEvent(emu, "customer.updated", customer, before);
 }
 
 /**
@@ -481,57 +513,56 @@ export function attemptInvoicePayment(
   invoice: Stripe.Invoice,
   options: { paymentMethodId?: string | null; authenticated?: boolean; scheduleRetries?: boolean } = {},
 ): PaymentOutcome {
-  if (invoice.status !== 'open') return { status: 'succeeded' };
+  if (invoice.status !== "open") return { status: "succeeded" };
   const pm = options.paymentMethodId ?? paymentMethodFor(emu, invoice);
   const outcome = predictCharge(emu, pm, options.authenticated ?? false);
-  if (outcome.status === 'succeeded') {
+  if (outcome.status === "succeeded") {
     markInvoicePaid(emu, invoice, pm);
     return outcome;
   }
   const intent = ensurePaymentIntent(emu, invoice);
-  const charge = paymentIntentFailed(emu, intent, pm, outcome.error, outcome.status === 'requires_action');
+  const charge = paymentIntentFailed(emu, intent, pm, outcome.error, outcome.status === "requires_action");
   const before = clone(invoice);
   invoice.attempted = true;
   invoice.attempt_count += 1;
   invoice.next_payment_attempt = options.scheduleRetries === false ? null : nextRetry(emu, invoice);
-  emitEvent(emu, 'invoice.payment_failed', invoice);
-  if (outcome.status === 'requires_action') emitEvent(emu, 'invoice.payment_action_required', invoice);
-  emitEvent(emu, 'invoice.updated', invoice, before);
+  emitEvent(emu, "invoice.payment_failed", invoice);
+  if (outcome.status === "requires_action") emitEvent(emu, "invoice.payment_action_required", invoice);
+  emitEvent(emu, "invoice.updated", invoice, before);
   setDelinquent(emu, String(invoice.customer), true);
   const paymentMethod = pm ? emu.store.paymentMethods.get(pm) : undefined;
-  return { ...outcome, context: { paymentIntent: clone(intent), charge, ...(paymentMethod ? { paymentMethod: clone(paymentMethod) } : {}) } };
+  return {
+    ...outcome,
+    context: { paymentIntent: clone(intent), charge, ...(paymentMethod ? { paymentMethod: clone(paymentMethod) } : {}) },
+  };
 }
 
 export function markUncollectible(emu: Emulator, invoice: Stripe.Invoice): void {
   const before = clone(invoice);
-  invoice.status = 'uncollectible';
+  invoice.status = "uncollectible";
   invoice.status_transitions.marked_uncollectible_at = emu.nowFor(String(invoice.customer));
   invoice.next_payment_attempt = null;
-  emitEvent(emu, 'invoice.marked_uncollectible', invoice);
-  emitEvent(emu, 'invoice.updated', invoice, before);
+  emitEvent(emu, "invoice.marked_uncollectible", invoice);
+  emitEvent(emu, "invoice.updated", invoice, before);
 }
 
 export function voidInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
   const before = clone(invoice);
-  invoice.status = 'void';
+  invoice.status = "void";
   invoice.status_transitions.voided_at = emu.nowFor(String(invoice.customer));
   invoice.next_payment_attempt = null;
   invoice.amount_remaining = 0;
   invoice.auto_advance = false;
-  emitEvent(emu, 'invoice.voided', invoice);
-  emitEvent(emu, 'invoice.updated', invoice, before);
-  cancelPaymentIntent(emu, invoice.id, 'void_invoice');
+  emitEvent(emu, "invoice.voided", invoice);
+  emitEvent(emu, "invoice.updated", invoice, before);
+  cancelPaymentIntent(emu, invoice.id, "void_invoice");
 }
 
-export function createInvoiceItem(
-  emu: Emulator,
-  customer: Stripe.Customer,
-  spec: Omit<LineSpec, 'invoiceItemId'>,
-): Stripe.InvoiceItem {
+export function createInvoiceItem(emu: Emulator, customer: Stripe.Customer, spec: Omit<LineSpec, "invoiceItemId">): Stripe.InvoiceItem {
   const unit = spec.price?.unit_amount ?? (spec.quantity ? spec.amount / spec.quantity : spec.amount);
   const item: Stripe.InvoiceItem = {
-    id: newId('ii'),
-    object: 'invoiceitem',
+    id: newId("ii"),
+    object: "invoiceitem",
     amount: spec.amount,
     currency: spec.currency,
     customer: customer.id,
@@ -546,7 +577,7 @@ export function createInvoiceItem(
     net_amount: spec.amount,
     parent: spec.subscriptionId
       ? {
-          type: 'subscription_details',
+          type: "subscription_details",
           subscription_details: {
             subscription: spec.subscriptionId,
             ...(spec.subscriptionItemId ? { subscription_item: spec.subscriptionItemId } : {}),
@@ -558,9 +589,9 @@ export function createInvoiceItem(
     proration: spec.proration,
     proration_details: {
       credited_items: spec.creditedItems
-        ? { type: 'invoice_line_items', invoice_line_item_details: spec.creditedItems }
+        ? { type: "invoice_line_items", invoice_line_item_details: spec.creditedItems }
         : spec.creditedInvoiceItem
-          ? { type: 'invoice_item', invoice_item: spec.creditedInvoiceItem }
+          ? { type: "invoice_item", invoice_item: spec.creditedInvoiceItem }
           : null,
       discount_amounts: [],
     },
@@ -570,7 +601,7 @@ export function createInvoiceItem(
     test_clock: customer.test_clock ?? null,
   };
   emu.store.invoiceItems.set(item.id, item);
-  emitEvent(emu, 'invoiceitem.created', item);
+  emitEvent(emu, "invoiceitem.created", item);
   return item;
 }
 
@@ -581,13 +612,13 @@ export function createInvoiceItem(
 export function markPaidOutOfBand(emu: Emulator, invoice: Stripe.Invoice): void {
   const before = clone(invoice);
   const now = emu.nowFor(String(invoice.customer));
-  cancelPaymentIntent(emu, invoice.id, 'automatic');
+  cancelPaymentIntent(emu, invoice.id, "automatic");
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;
-  invoice.status = 'paid';
+  invoice.status = "paid";
   invoice.status_transitions.paid_at = now;
   invoice.next_payment_attempt = null;
   invoice.auto_advance = false;
-  emitEvent(emu, 'invoice.paid', invoice);
-  emitEvent(emu, 'invoice.updated', invoice, before);
+  emitEvent(emu, "invoice.paid", invoice);
+  emitEvent(emu, "invoice.updated", invoice, before);
 }

@@ -1,5 +1,5 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
 
 /** Aggregate a customer's meter events in [start, end) with the meter's formula (sum, count or last). */
 export function aggregateMeter(emu: Emulator, meter: Stripe.Billing.Meter, customer: string, start: number, end: number): number {
@@ -7,9 +7,9 @@ export function aggregateMeter(emu: Emulator, meter: Stripe.Billing.Meter, custo
     .filter((e) => e.meterId === meter.id && e.customer === customer && e.event.timestamp >= start && e.event.timestamp < end)
     .sort((a, b) => a.event.timestamp - b.event.timestamp);
   switch (meter.default_aggregation.formula) {
-    case 'count':
+    case "count":
       return events.length;
-    case 'last':
+    case "last":
       return events.length ? events[events.length - 1].value : 0;
     default:
       return events.reduce((sum, e) => sum + e.value, 0);

@@ -1,20 +1,27 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import type { Params } from '../http/form';
-import { emitEvent } from '../events';
-import { clone } from '../json';
-import { newId } from '../ids';
-import { DAY } from '../config';
-import { invalidRequest, parameterMissing } from '../http/errors';
-import { getCustomer, getSubscription } from '../resources/lookup';
-import { attachPaymentMethod, checkAttachable } from './payment-methods';
-import { buildLineItem, computeInvoiceTotals, createDraftInvoice, finalizeInvoice, lineSpecFromInvoiceItem, pendingInvoiceItems } from './invoices';
-import { discountsFrom, newRedemptions, redeem } from './discounts';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import type { Params } from "../http/form";
+import { emitEvent } from "../events";
+import { clone } from "../json";
+import { newId } from "../ids";
+import { DAY } from "../config";
+import { invalidRequest, parameterMissing } from "../http/errors";
+import { getCustomer, getSubscription } from "../resources/lookup";
+import { attachPaymentMethod, checkAttachable } from "./payment-methods";
+import {
+  buildLineItem,
+  computeInvoiceTotals,
+  createDraftInvoice,
+  finalizeInvoice,
+  lineSpecFromInvoiceItem,
+  pendingInvoiceItems,
+} from "./invoices";
+import { discountsFrom, newRedemptions, redeem } from "./discounts";
 
 /** Stripe finalizes an `auto_advance` draft about an hour after it is created (and charges about an hour after finalization). */
 export const AUTO_ADVANCE_DELAY = 3600;
 
-const COLLECTION_METHODS = ['charge_automatically', 'send_invoice'] as const;
+const COLLECTION_METHODS = ["charge_automatically", "send_invoice"] as const;
 
 interface Collection {
   method: Stripe.Invoice.CollectionMethod;
@@ -24,22 +31,23 @@ interface Collection {
 
 /** `collection_method` with `days_until_due` / `due_date`: send_invoice needs one of them, charge_automatically neither. */
 function collectionFrom(params: Params, now: number, current?: Collection): Collection {
-  const method = params.oneOf('collection_method', COLLECTION_METHODS) ?? current?.method ?? 'charge_automatically';
-  const days = params.int('days_until_due');
-  const dueDate = params.int('due_date');
+  const method = params.oneOf("collection_method", COLLECTION_METHODS) ?? current?.method ?? "charge_automatically";
+  const days = params.int("days_until_due");
+  const dueDate = params.int("due_date");
   if (days !== undefined && dueDate !== undefined) {
-    throw invalidRequest('You may only specify one of these parameters: days_until_due, due_date.', 'days_until_due');
+    throw invalidRequest("You may only specify one of these parameters: days_until_due, due_date.", "days_until_due");
   }
-  if (method === 'charge_automatically') {
-    const param = days !== undefined ? 'days_until_due' : dueDate !== undefined ? 'due_date' : null;
+  if (method === "charge_automatically") {
+    const param = days !== undefined ? "days_until_due" : dueDate !== undefined ? "due_date" : null;
     if (param) throw invalidRequest(`You can only set \`${param}\` when \`collection_method\` is \`send_invoice\`.`, param);
     return { method, daysUntilDue: null, dueDate: null };
   }
-  if (days !== undefined && days < 0) throw invalidRequest('This value must be greater than or equal to 0.', 'days_until_due');
-  if (dueDate !== undefined && dueDate <= now) throw invalidRequest('Invalid timestamp: must be an integer Unix timestamp in the future.', 'due_date');
-  const keep = days === undefined && dueDate === undefined && current?.method === 'send_invoice';
+  if (days !== undefined && days < 0) throw invalidRequest("This value must be greater than or equal to 0.", "days_until_due");
+  if (dueDate !== undefined && dueDate <= now)
+    throw invalidRequest("Invalid timestamp: must be an integer Unix timestamp in the future.", "due_date");
+  const keep = days === undefined && dueDate === undefined && current?.method === "send_invoice";
   const next: Collection = keep && current ? current : { method, daysUntilDue: days ?? null, dueDate: dueDate ?? null };
-  if (next.daysUntilDue === null && next.dueDate === null) throw parameterMissing('days_until_due');
+  if (next.daysUntilDue === null && next.dueDate === null) throw parameterMissing("days_until_due");
   return next;
 }
 
@@ -60,42 +68,42 @@ function applyCollection(emu: Emulator, invoice: Stripe.Invoice, collection: Col
  * `subscription` only that subscription's. `auto_advance` (default false) finalizes the draft about an hour later.
  */
 export function createOneOffInvoice(emu: Emulator, params: Params): Stripe.Invoice {
-  const customer = getCustomer(emu, params.requiredStr('customer'), 'customer');
+  const customer = getCustomer(emu, params.requiredStr("customer"), "customer");
   const now = emu.nowFor(customer.id);
   const collection = collectionFrom(params, now);
-  const subscription = params.has('subscription') ? getSubscription(emu, params.requiredStr('subscription'), 'subscription') : null;
+  const subscription = params.has("subscription") ? getSubscription(emu, params.requiredStr("subscription"), "subscription") : null;
   if (subscription && subscription.customer !== customer.id) {
-    throw invalidRequest(`The subscription ${subscription.id} does not belong to customer ${customer.id}.`, 'subscription');
+    throw invalidRequest(`The subscription ${subscription.id} does not belong to customer ${customer.id}.`, "subscription");
   }
-  const include = (params.oneOf('pending_invoice_items_behavior', ['include', 'exclude'] as const) ?? 'exclude') === 'include';
-  const pmRef = params.str('default_payment_method');
-  if (pmRef) checkAttachable(emu, pmRef, customer.id, 'default_payment_method');
-  const autoAdvance = params.bool('auto_advance') ?? false;
-  const pm = pmRef ? attachPaymentMethod(emu, pmRef, customer.id, 'default_payment_method').id : null;
-  const currency = (params.str('currency') ?? customer.currency ?? subscription?.currency ?? 'usd').toLowerCase();
+  const include = (params.oneOf("pending_invoice_items_behavior", ["include", "exclude"] as const) ?? "exclude") === "include";
+  const pmRef = params.str("default_payment_method");
+  if (pmRef) checkAttachable(emu, pmRef, customer.id, "default_payment_method");
+  const autoAdvance = params.bool("auto_advance") ?? false;
+  const pm = pmRef ? attachPaymentMethod(emu, pmRef, customer.id, "default_payment_method").id : null;
+  const currency = (params.str("currency") ?? customer.currency ?? subscription?.currency ?? "usd").toLowerCase();
   // `discounts`: coupons or promotion codes checked (against what the invoice takes now) before anything is made.
-  const takes = include ? pendingInvoiceItems(emu, customer.id, subscription?.id ?? 'any').reduce((sum, ii) => sum + ii.amount, 0) : 0;
+  const takes = include ? pendingInvoiceItems(emu, customer.id, subscription?.id ?? "any").reduce((sum, ii) => sum + ii.amount, 0) : 0;
   const redemptions = newRedemptions(discountsFrom(emu, params, { customer, amount: takes, currency, at: now }));
-  const id = newId('in');
+  const id = newId("in");
   if (collection.daysUntilDue !== null) emu.store.invoiceDaysUntilDue.set(id, collection.daysUntilDue);
   const discounts = redemptions.map((r) => redeem(emu, r, { customer: customer.id, invoice: id }, now));
   const invoice = createDraftInvoice(emu, {
     id,
     customer,
     subscription,
-    billingReason: 'manual',
+    billingReason: "manual",
     lines: [],
     includePendingItems: include,
-    pendingFrom: subscription?.id ?? 'any',
+    pendingFrom: subscription?.id ?? "any",
     periodStart: now,
     periodEnd: now,
     autoFinalizeAt: autoAdvance ? now + AUTO_ADVANCE_DELAY : null,
     autoAdvance,
     currency,
-    description: params.str('description') ?? null,
+    description: params.str("description") ?? null,
     collectionMethod: collection.method,
     dueDate: collection.daysUntilDue !== null ? now + collection.daysUntilDue * DAY : collection.dueDate,
-    footer: params.str('footer') ?? customer.invoice_settings.footer ?? null,
+    footer: params.str("footer") ?? customer.invoice_settings.footer ?? null,
     metadata: params.applyMetadata({}),
     defaultPaymentMethod: pm,
     discounts,
@@ -108,51 +116,63 @@ export function createOneOffInvoice(emu: Emulator, params: Params): Stripe.Invoi
  * `metadata` and `default_payment_method` (open invoices) can change. Sends invoice.updated.
  */
 export function updateInvoice(emu: Emulator, invoice: Stripe.Invoice, params: Params): Stripe.Invoice {
-  const draft = invoice.status === 'draft';
+  const draft = invoice.status === "draft";
   const now = emu.nowFor(String(invoice.customer));
   if (!draft) {
-    const refused = ['collection_method', 'days_until_due', 'due_date', 'currency'].find((k) => params.has(k));
-    if (refused) throw invalidRequest(`Finalized invoices can't be updated in this way`, refused, 'invoice_not_editable');
-    if (params.has('default_payment_method') && invoice.status !== 'open') {
-      throw invalidRequest(`Finalized invoices can't be updated in this way`, 'default_payment_method', 'invoice_not_editable');
+    const refused = ["collection_method", "days_until_due", "due_date", "currency"].find((k) => params.has(k));
+    if (refused) throw invalidRequest(`Finalized invoices can't be updated in this way`, refused, "invoice_not_editable");
+    if (params.has("default_payment_method") && invoice.status !== "open") {
+      throw invalidRequest(`Finalized invoices can't be updated in this way`, "default_payment_method", "invoice_not_editable");
     }
   }
   const daysNow = emu.store.invoiceDaysUntilDue.get(invoice.id) ?? null;
-  const collection = draft && ['collection_method', 'days_until_due', 'due_date'].some((k) => params.has(k))
-    ? collectionFrom(params, now, { method: invoice.collection_method, daysUntilDue: daysNow, dueDate: daysNow === null ? invoice.due_date : null })
-    : null;
-  const pmRef = params.nullableStr('default_payment_method');
-  if (pmRef) checkAttachable(emu, pmRef, String(invoice.customer), 'default_payment_method');
+  const collection =
+    draft && ["collection_method", "days_until_due", "due_date"].some((k) => params.has(k))
+      ? collectionFrom(params, now, {
+          method: invoice.collection_method,
+          daysUntilDue: daysNow,
+          dueDate: daysNow === null ? invoice.due_date : null,
+        })
+      : null;
+  const pmRef = params.nullableStr("default_payment_method");
+  if (pmRef) checkAttachable(emu, pmRef, String(invoice.customer), "default_payment_method");
   const before = clone(invoice);
   if (collection) applyCollection(emu, invoice, collection, invoice.created);
-  if (pmRef !== undefined) invoice.default_payment_method = pmRef === null ? null : attachPaymentMethod(emu, pmRef, String(invoice.customer), 'default_payment_method').id;
+  if (pmRef !== undefined)
+    invoice.default_payment_method =
+      pmRef === null ? null : attachPaymentMethod(emu, pmRef, String(invoice.customer), "default_payment_method").id;
   invoice.metadata = params.applyMetadata(invoice.metadata ?? {});
-  const description = params.nullableStr('description');
+  const description = params.nullableStr("description");
   if (description !== undefined) invoice.description = description;
-  const footer = params.nullableStr('footer');
+  const footer = params.nullableStr("footer");
   if (footer !== undefined) invoice.footer = footer;
-  const autoAdvance = params.bool('auto_advance');
+  const autoAdvance = params.bool("auto_advance");
   if (autoAdvance !== undefined) {
     invoice.auto_advance = autoAdvance;
-    if (draft && invoice.billing_reason === 'manual') invoice.automatically_finalizes_at = autoAdvance ? Math.max(now, invoice.created + AUTO_ADVANCE_DELAY) : null;
+    if (draft && invoice.billing_reason === "manual")
+      invoice.automatically_finalizes_at = autoAdvance ? Math.max(now, invoice.created + AUTO_ADVANCE_DELAY) : null;
   }
-  emitEvent(emu, 'invoice.updated', invoice, before);
+  emitEvent(emu, "invoice.updated", invoice, before);
   return invoice;
 }
 
 /** `DELETE /v1/invoices/{id}`: only a one-off draft; its invoice items go with it. Sends invoice.deleted. */
 export function deleteDraftInvoice(emu: Emulator, invoice: Stripe.Invoice): Stripe.DeletedInvoice {
-  if (invoice.status !== 'draft') throw invalidRequest('You can only delete draft invoices.', undefined, 'invoice_not_editable');
-  if (invoice.parent?.subscription_details && invoice.billing_reason !== 'manual') {
-    throw invalidRequest('You cannot delete a draft invoice created by a subscription; void it after it is finalized instead.', undefined, 'invoice_not_editable');
+  if (invoice.status !== "draft") throw invalidRequest("You can only delete draft invoices.", undefined, "invoice_not_editable");
+  if (invoice.parent?.subscription_details && invoice.billing_reason !== "manual") {
+    throw invalidRequest(
+      "You cannot delete a draft invoice created by a subscription; void it after it is finalized instead.",
+      undefined,
+      "invoice_not_editable",
+    );
   }
   for (const item of [...emu.store.invoiceItems.values()]) {
     if (item.invoice === invoice.id) emu.store.invoiceItems.delete(item.id);
   }
   emu.store.invoices.delete(invoice.id);
   emu.store.invoiceDaysUntilDue.delete(invoice.id);
-  emitEvent(emu, 'invoice.deleted', invoice);
-  return { id: invoice.id, object: 'invoice', deleted: true };
+  emitEvent(emu, "invoice.deleted", invoice);
+  return { id: invoice.id, object: "invoice", deleted: true };
 }
 
 /**
@@ -160,14 +180,18 @@ export function deleteDraftInvoice(emu: Emulator, invoice: Stripe.Invoice): Stri
  * email (neither does Stripe in test mode): it sends the invoice.sent event and the hosted invoice page is the link.
  */
 export function sendInvoice(emu: Emulator, invoice: Stripe.Invoice): Stripe.Invoice {
-  if (invoice.collection_method !== 'send_invoice') {
-    throw invalidRequest("You can only manually send an invoice if its collection method is 'send_invoice'.", undefined, 'invoice_not_editable');
+  if (invoice.collection_method !== "send_invoice") {
+    throw invalidRequest(
+      "You can only manually send an invoice if its collection method is 'send_invoice'.",
+      undefined,
+      "invoice_not_editable",
+    );
   }
-  if (invoice.status === 'void' || invoice.status === 'uncollectible') {
-    throw invalidRequest(`You cannot send an invoice with a status of ${invoice.status}.`, undefined, 'invoice_not_editable');
+  if (invoice.status === "void" || invoice.status === "uncollectible") {
+    throw invalidRequest(`You cannot send an invoice with a status of ${invoice.status}.`, undefined, "invoice_not_editable");
   }
-  if (invoice.status === 'draft') finalizeInvoice(emu, invoice);
-  emitEvent(emu, 'invoice.sent', invoice);
+  if (invoice.status === "draft") finalizeInvoice(emu, invoice);
+  emitEvent(emu, "invoice.sent", invoice);
   return invoice;
 }
 
@@ -179,7 +203,7 @@ export function addInvoiceItemToDraft(emu: Emulator, invoice: Stripe.Invoice, ..
     invoice.lines.data.push(buildLineItem(invoice.id, lineSpecFromInvoiceItem(emu, item)));
   }
   computeInvoiceTotals(emu, invoice);
-  emitEvent(emu, 'invoice.updated', invoice, before);
+  emitEvent(emu, "invoice.updated", invoice, before);
 }
 
 /** An updated invoice item of a draft: its line is rebuilt from it (invoice.updated). */
@@ -194,13 +218,15 @@ export function refreshInvoiceItemLine(emu: Emulator, invoice: Stripe.Invoice, i
     invoice.lines.data.push(line);
   }
   computeInvoiceTotals(emu, invoice);
-  emitEvent(emu, 'invoice.updated', invoice, before);
+  emitEvent(emu, "invoice.updated", invoice, before);
 }
 
 /** Deleting an invoice item of a draft removes its line (invoice.updated). */
 export function removeInvoiceItemFromDraft(emu: Emulator, invoice: Stripe.Invoice, item: Stripe.InvoiceItem): void {
   const before = clone(invoice);
-  invoice.lines.data = invoice.lines.data.filter((l) => l.parent?.invoice_item_details?.invoice_item !== item.id && l.parent?.subscription_item_details?.invoice_item !== item.id);
+  invoice.lines.data = invoice.lines.data.filter(
+    (l) => l.parent?.invoice_item_details?.invoice_item !== item.id && l.parent?.subscription_item_details?.invoice_item !== item.id,
+  );
   computeInvoiceTotals(emu, invoice);
-  emitEvent(emu, 'invoice.updated', invoice, before);
+  emitEvent(emu, "invoice.updated", invoice, before);
 }

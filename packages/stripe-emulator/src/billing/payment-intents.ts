@@ -1,9 +1,9 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import { newId, randomToken } from '../ids';
-import { emitEvent } from '../events';
-import { clone } from '../json';
-import type { CardErrorDetails } from '../http/errors';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import { newId, randomToken } from "../ids";
+import { emitEvent } from "../events";
+import { clone } from "../json";
+import type { CardErrorDetails } from "../http/errors";
 
 /**
  * The PaymentIntent that collects an invoice: created when a charge_automatically invoice with an amount due is
@@ -15,20 +15,20 @@ export function buildPaymentIntent(emu: Emulator, invoice: Stripe.Invoice): Stri
     amount: invoice.amount_due,
     currency: invoice.currency,
     customer: String(invoice.customer),
-    description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+    description: invoice.billing_reason === "subscription_create" ? "Subscription creation" : "Subscription update",
   });
 }
 
 /** A PaymentIntent with Stripe's defaults; `fields` overrides them (invoices' intents and `POST /v1/payment_intents`). */
 export function newPaymentIntent(
   emu: Emulator,
-  fields: Partial<Stripe.PaymentIntent> & Pick<Stripe.PaymentIntent, 'amount' | 'currency'>,
+  fields: Partial<Stripe.PaymentIntent> & Pick<Stripe.PaymentIntent, "amount" | "currency">,
 ): Stripe.PaymentIntent {
-  const id = newId('pi');
-  const customer = typeof fields.customer === 'string' ? fields.customer : null;
+  const id = newId("pi");
+  const customer = typeof fields.customer === "string" ? fields.customer : null;
   return {
     id,
-    object: 'payment_intent',
+    object: "payment_intent",
     allowed_payment_method_types: null,
     amount_capturable: 0,
     amount_details: { tip: {} },
@@ -38,9 +38,9 @@ export function newPaymentIntent(
     automatic_payment_methods: null,
     canceled_at: null,
     cancellation_reason: null,
-    capture_method: 'automatic',
+    capture_method: "automatic",
     client_secret: `${id}_secret_${randomToken(25)}`,
-    confirmation_method: 'automatic',
+    confirmation_method: "automatic",
     created: emu.nowFor(customer),
     customer,
     customer_account: null,
@@ -56,7 +56,7 @@ export function newPaymentIntent(
     payment_method: null,
     payment_method_configuration_details: null,
     payment_method_options: null,
-    payment_method_types: ['card'],
+    payment_method_types: ["card"],
     payment_record: null,
     processing: null,
     receipt_email: null,
@@ -66,7 +66,7 @@ export function newPaymentIntent(
     source: null,
     statement_descriptor: null,
     statement_descriptor_suffix: null,
-    status: 'requires_payment_method',
+    status: "requires_payment_method",
     transfer_group: null,
     ...fields,
   };
@@ -84,7 +84,7 @@ export function ensurePaymentIntent(emu: Emulator, invoice: Stripe.Invoice): Str
   const intent = buildPaymentIntent(emu, invoice);
   emu.store.paymentIntents.set(intent.id, intent);
   emu.store.invoicePaymentIntents.set(invoice.id, intent.id);
-  emitEvent(emu, 'payment_intent.created', intent);
+  emitEvent(emu, "payment_intent.created", intent);
   return intent;
 }
 
@@ -97,8 +97,8 @@ export function invoiceOfPaymentIntent(emu: Emulator, intentId: string): Stripe.
 
 export function confirmationSecret(emu: Emulator, invoice: Stripe.Invoice): Stripe.Invoice.ConfirmationSecret | null {
   const intent = paymentIntentOfInvoice(emu, invoice.id);
-  if (!intent?.client_secret || invoice.status !== 'open') return null;
-  return { client_secret: intent.client_secret, type: 'payment_intent' };
+  if (!intent?.client_secret || invoice.status !== "open") return null;
+  return { client_secret: intent.client_secret, type: "payment_intent" };
 }
 
 /**
@@ -115,19 +115,19 @@ export function recordCharge(
   const pm = paymentMethod ? emu.store.paymentMethods.get(paymentMethod) : undefined;
   const captured = !error && capture;
   const charge: Stripe.Charge = {
-    id: newId('ch'),
-    object: 'charge',
+    id: newId("ch"),
+    object: "charge",
     amount: intent.amount,
     amount_captured: captured ? intent.amount : 0,
     amount_refunded: 0,
     application: null,
     application_fee: null,
     application_fee_amount: null,
-    balance_transaction: captured ? newId('txn') : null,
+    balance_transaction: captured ? newId("txn") : null,
     billing_details: pm ? clone(pm.billing_details) : { address: null, email: null, name: null, phone: null, tax_id: null },
-    calculated_statement_descriptor: 'STRIPE EMULATOR',
+    calculated_statement_descriptor: "STRIPE EMULATOR",
     captured,
-    created: emu.nowFor(typeof intent.customer === 'string' ? intent.customer : null),
+    created: emu.nowFor(typeof intent.customer === "string" ? intent.customer : null),
     currency: intent.currency,
     customer: intent.customer,
     description: intent.description,
@@ -143,11 +143,11 @@ export function recordCharge(
       advice_code: null,
       network_advice_code: null,
       network_decline_code: null,
-      network_status: error ? 'declined_by_network' : 'approved_by_network',
+      network_status: error ? "declined_by_network" : "approved_by_network",
       reason: error?.declineCode ?? null,
-      risk_level: 'normal',
-      seller_message: error ? 'The bank did not return any further details with this decline.' : 'Payment complete.',
-      type: error ? 'issuer_declined' : 'authorized',
+      risk_level: "normal",
+      seller_message: error ? "The bank did not return any further details with this decline." : "Payment complete.",
+      type: error ? "issuer_declined" : "authorized",
     },
     paid: !error,
     payment_intent: intent.id,
@@ -163,25 +163,25 @@ export function recordCharge(
     source_transfer: null,
     statement_descriptor: null,
     statement_descriptor_suffix: null,
-    status: error ? 'failed' : 'succeeded',
+    status: error ? "failed" : "succeeded",
     transfer_data: null,
     transfer_group: null,
   };
   emu.store.charges.set(charge.id, charge);
-  emitEvent(emu, error ? 'charge.failed' : 'charge.succeeded', charge);
+  emitEvent(emu, error ? "charge.failed" : "charge.succeeded", charge);
   return charge;
 }
 
 /** A successful charge: the intent is succeeded and points at the charge. Returns the charge id. */
 export function paymentIntentSucceeded(emu: Emulator, intent: Stripe.PaymentIntent, paymentMethod: string | null): string {
   const chargeId = recordCharge(emu, intent, paymentMethod, null).id;
-  intent.status = 'succeeded';
+  intent.status = "succeeded";
   intent.amount_received = intent.amount;
   intent.latest_charge = chargeId;
   intent.payment_method = paymentMethod;
   intent.last_payment_error = null;
   intent.next_action = null;
-  emitEvent(emu, 'payment_intent.succeeded', intent);
+  emitEvent(emu, "payment_intent.succeeded", intent);
   return chargeId;
 }
 
@@ -201,35 +201,35 @@ export function paymentIntentFailed(
   intent.payment_method = paymentMethod;
   intent.latest_charge = chargeId ?? intent.latest_charge;
   if (requiresAction) {
-    intent.status = 'requires_action';
+    intent.status = "requires_action";
     intent.next_action = authenticationAction(emu, intent.id, null);
-    emitEvent(emu, 'payment_intent.requires_action', intent);
+    emitEvent(emu, "payment_intent.requires_action", intent);
     return null;
   }
-  intent.status = 'requires_payment_method';
+  intent.status = "requires_payment_method";
   intent.next_action = null;
   intent.last_payment_error = {
-    type: 'card_error',
+    type: "card_error",
     code: error.code,
     message: error.message,
     ...(error.declineCode ? { decline_code: error.declineCode } : {}),
     ...(chargeId ? { charge: chargeId } : {}),
-    ...(pm ? { payment_method: clone(pm), payment_method_type: 'card' } : {}),
-    doc_url: `https://stripe.com/docs/error-codes/${error.code.replace(/_/g, '-')}`,
+    ...(pm ? { payment_method: clone(pm), payment_method_type: "card" } : {}),
+    doc_url: `https://stripe.com/docs/error-codes/${error.code.replace(/_/g, "-")}`,
   };
-  emitEvent(emu, 'payment_intent.payment_failed', intent);
+  emitEvent(emu, "payment_intent.payment_failed", intent);
   return chargeId;
 }
 
 /** Voiding (or expiring) an invoice cancels its PaymentIntent. */
 export function cancelPaymentIntent(emu: Emulator, invoiceId: string, reason: Stripe.PaymentIntent.CancellationReason): void {
   const intent = paymentIntentOfInvoice(emu, invoiceId);
-  if (!intent || intent.status === 'succeeded' || intent.status === 'canceled') return;
-  intent.status = 'canceled';
+  if (!intent || intent.status === "succeeded" || intent.status === "canceled") return;
+  intent.status = "canceled";
   intent.canceled_at = emu.nowFor(String(intent.customer));
   intent.cancellation_reason = reason;
   intent.next_action = null;
-  emitEvent(emu, 'payment_intent.canceled', intent);
+  emitEvent(emu, "payment_intent.canceled", intent);
 }
 
 /**
@@ -240,6 +240,6 @@ export function cancelPaymentIntent(emu: Emulator, invoiceId: string, reason: St
 export function authenticationAction(emu: Emulator, intentId: string, returnUrl: string | null): Stripe.PaymentIntent.NextAction {
   const url = emu.resourceUrl(`/3d_secure/${intentId}`);
   return returnUrl
-    ? { type: 'redirect_to_url', redirect_to_url: { return_url: returnUrl, url } }
-    : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url } };
+    ? { type: "redirect_to_url", redirect_to_url: { return_url: returnUrl, url } }
+    : { type: "use_stripe_sdk", use_stripe_sdk: { type: "three_d_secure_redirect", stripe_js: url } };
 }

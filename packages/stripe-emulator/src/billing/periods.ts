@@ -1,11 +1,11 @@
 /** Calendar arithmetic in UTC, matching Stripe: monthly anchors on the 31st fall back to the month's last day. */
 export function addInterval(ts: number, interval: string, count: number): number {
   switch (interval) {
-    case 'day':
+    case "day":
       return ts + count * 86_400;
-    case 'week':
+    case "week":
       return ts + count * 7 * 86_400;
-    case 'year':
+    case "year":
       return addMonths(ts, 12 * count);
     default:
       return addMonths(ts, count);
@@ -31,14 +31,14 @@ export function nextPeriodEnd(anchor: number, periodStart: number, interval: str
     const end = addInterval(anchor, interval, count * k);
     if (end > periodStart) return end;
   }
-  throw new Error('period computation did not converge');
+  throw new Error("period computation did not converge");
 }
 
 /** A date as Stripe's hosted pages write it, in US English: "December 3, 2026". */
 export function formatLongDate(ts: number): string {
-  return new Date(ts * 1000).toLocaleDateString('en-US', { month: 'long', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  return new Date(ts * 1000).toLocaleDateString("en-US", { month: "long", day: "numeric", year: "numeric", timeZone: "UTC" });
 }
 
 export function formatDate(ts: number): string {
-  return new Date(ts * 1000).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return new Date(ts * 1000).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 }

@@ -1,12 +1,12 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import { newId } from '../ids';
-import { emitEvent } from '../events';
-import { clone } from '../json';
-import { invalidRequest } from '../http/errors';
-import { DRAFT_FINALIZE_DELAY, TRIAL_WILL_END_LEAD } from '../config';
-import { nextPeriodEnd } from './periods';
-import { describeInterval, formatAmount, planFromPrice, productName } from './plans';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import { newId } from "../ids";
+import { emitEvent } from "../events";
+import { clone } from "../json";
+import { invalidRequest } from "../http/errors";
+import { DRAFT_FINALIZE_DELAY, TRIAL_WILL_END_LEAD } from "../config";
+import { nextPeriodEnd } from "./periods";
+import { describeInterval, formatAmount, planFromPrice, productName } from "./plans";
 import {
   attemptInvoicePayment,
   createDraftInvoice,
@@ -14,12 +14,12 @@ import {
   markUncollectible,
   type LineSpec,
   type PaymentOutcome,
-} from './invoices';
-import { meteredUsage } from './metering';
-import { unitAmountIn } from './currency';
-import { settlePendingUpdate } from './payment-behavior';
-import { cancelPaymentIntent } from './payment-intents';
-import { redeem, subscriptionDiscountsAt, type Redemption } from './discounts';
+} from "./invoices";
+import { meteredUsage } from "./metering";
+import { unitAmountIn } from "./currency";
+import { settlePendingUpdate } from "./payment-behavior";
+import { cancelPaymentIntent } from "./payment-intents";
+import { redeem, subscriptionDiscountsAt, type Redemption } from "./discounts";
 
 export interface ItemSpec {
   price: Stripe.Price;
@@ -34,7 +34,7 @@ export function period(sub: Stripe.Subscription): { start: number; end: number }
 }
 
 export function recurringOf(price: Stripe.Price): Stripe.Price.Recurring {
-  return price.recurring ?? { interval: 'month', interval_count: 1, meter: null, trial_period_days: null, usage_type: 'licensed' };
+  return price.recurring ?? { interval: "month", interval_count: 1, meter: null, trial_period_days: null, usage_type: "licensed" };
 }
 
 /** Whether recurring prices bill on more than one interval, which one subscription cannot do. */
@@ -44,13 +44,20 @@ export function mixedIntervals(prices: Stripe.Price[]): boolean {
 
 /** Stripe's answer to items on different intervals. */
 export const intervalMismatch = (param: string) =>
-  invalidRequest('Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.', param);
+  invalidRequest("Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.", param);
 
-export function buildSubscriptionItem(emu: Emulator, subId: string, spec: ItemSpec, start: number, end: number, created: number): Stripe.SubscriptionItem {
-  const metered = spec.price.recurring?.usage_type === 'metered';
+export function buildSubscriptionItem(
+  emu: Emulator,
+  subId: string,
+  spec: ItemSpec,
+  start: number,
+  end: number,
+  created: number,
+): Stripe.SubscriptionItem {
+  const metered = spec.price.recurring?.usage_type === "metered";
   return {
-    id: newId('si', 14),
-    object: 'subscription_item',
+    id: newId("si", 14),
+    object: "subscription_item",
     billing_thresholds: null,
     created,
     current_period_end: end,
@@ -84,8 +91,8 @@ export function sendUpcomingInvoice(emu: Emulator, sub: Stripe.Subscription, ren
   internals(emu, sub.id).upcomingSentFor = renewsAt;
   if (!preview) return;
   const object = clone(preview);
-  Reflect.deleteProperty(object, 'id');
-  emitEvent(emu, 'invoice.upcoming', object);
+  Reflect.deleteProperty(object, "id");
+  emitEvent(emu, "invoice.upcoming", object);
 }
 
 export function upcomingSentFor(emu: Emulator, sub: Stripe.Subscription): number | null {
@@ -96,7 +103,13 @@ export function trialWillEndSent(emu: Emulator, sub: Stripe.Subscription): boole
   return internals(emu, sub.id).trialWillEndSentFor === sub.trial_end;
 }
 
-export function lineForItem(emu: Emulator, sub: Stripe.Subscription, item: { id: string; price: Stripe.Price; quantity?: number }, start: number, end: number): LineSpec {
+export function lineForItem(
+  emu: Emulator,
+  sub: Stripe.Subscription,
+  item: { id: string; price: Stripe.Price; quantity?: number },
+  start: number,
+  end: number,
+): LineSpec {
   const quantity = item.quantity ?? 1;
   const price = item.price;
   const name = productName(emu, price);
@@ -138,7 +151,10 @@ function meteredLine(emu: Emulator, sub: Stripe.Subscription, item: Stripe.Subsc
   const usage = meteredUsage(emu, item.price, customer, start, end);
   const price = item.price;
   // Metered prices are usually fractions of a cent (`unit_amount_decimal`, with `unit_amount` null).
-  const unit = price.unit_amount_decimal !== null && price.unit_amount_decimal !== undefined ? Number(String(price.unit_amount_decimal)) : (price.unit_amount ?? 0);
+  const unit =
+    price.unit_amount_decimal !== null && price.unit_amount_decimal !== undefined
+      ? Number(String(price.unit_amount_decimal))
+      : (price.unit_amount ?? 0);
   return {
     amount: Math.round(unit * usage),
     currency: price.currency,
@@ -167,9 +183,9 @@ export interface CreateSubscriptionInput {
   /** `default_incomplete`: finalize the first invoice but leave it for the client to confirm (Payment Element). */
   deferPayment?: boolean;
   /** `payment_settings.save_default_payment_method`. */
-  saveDefaultPaymentMethod?: 'off' | 'on_subscription';
+  saveDefaultPaymentMethod?: "off" | "on_subscription";
   /** `trial_settings.end_behavior.missing_payment_method`. */
-  missingPaymentMethod?: 'create_invoice' | 'pause' | 'cancel';
+  missingPaymentMethod?: "create_invoice" | "pause" | "cancel";
   /** Checked coupons / promotion codes (`discounts`), redeemed onto the new subscription. */
   discounts?: Redemption[];
   /** The Checkout Session the discounts were redeemed through. */
@@ -184,7 +200,7 @@ export interface CreateSubscriptionInput {
 }
 
 export function billingMode(type: Stripe.Subscription.BillingMode.Type, at: number): Stripe.Subscription.BillingMode {
-  return { flexible: type === 'flexible' ? { proration_discounts: 'included' } : null, type, updated_at: at };
+  return { flexible: type === "flexible" ? { proration_discounts: "included" } : null, type, updated_at: at };
 }
 
 export interface CreatedSubscription {
@@ -200,13 +216,13 @@ export interface CreatedSubscription {
  */
 /** The licensed (plan) item of a subscription; metered items ride beside it. */
 export function planItemOf(sub: Stripe.Subscription): Stripe.SubscriptionItem {
-  return sub.items.data.find((item) => item.price.recurring?.usage_type !== 'metered') ?? sub.items.data[0];
+  return sub.items.data.find((item) => item.price.recurring?.usage_type !== "metered") ?? sub.items.data[0];
 }
 
 export function createSubscription(emu: Emulator, input: CreateSubscriptionInput): CreatedSubscription {
   const { customer } = input;
   const now = emu.nowFor(customer.id);
-  const id = newId('sub');
+  const id = newId("sub");
   const first = recurringOf(input.items[0].price);
   const trialing = input.trialEnd !== null && input.trialEnd > now;
   const anchor = trialing && input.trialEnd !== null ? input.trialEnd : now;
@@ -214,20 +230,22 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
   const items = input.items.map((spec) => buildSubscriptionItem(emu, id, spec, now, end, now));
   const sub: Stripe.Subscription = {
     id,
-    object: 'subscription',
+    object: "subscription",
     application: null,
     application_fee_percent: null,
-    automatic_tax: input.automaticTax ? { disabled_reason: null, enabled: true, liability: { type: 'self' } } : { disabled_reason: null, enabled: false, liability: null },
+    automatic_tax: input.automaticTax
+      ? { disabled_reason: null, enabled: true, liability: { type: "self" } }
+      : { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: anchor,
     billing_cycle_anchor_config: null,
-    billing_mode: billingMode(input.billingMode ?? 'flexible', now),
+    billing_mode: billingMode(input.billingMode ?? "flexible", now),
     billing_schedules: [],
     billing_thresholds: null,
     cancel_at: null,
     cancel_at_period_end: false,
     canceled_at: null,
     cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
-    collection_method: 'charge_automatically',
+    collection_method: "charge_automatically",
     created: now,
     currency: input.currency ?? input.items[0].price.currency,
     customer: customer.id,
@@ -239,47 +257,57 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     description: input.description,
     discounts: [],
     ended_at: null,
-    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
-    items: { object: 'list', data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
+    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: "self" } },
+    items: { object: "list", data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
     // Stripe creates the first invoice in the same operation, so even the created event points at it.
-    latest_invoice: newId('in'),
+    latest_invoice: newId("in"),
     livemode: false,
     managed_payments: null,
     metadata: input.metadata,
     next_pending_invoice_item_invoice: null,
     on_behalf_of: null,
     pause_collection: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: input.saveDefaultPaymentMethod ?? 'off' },
+    payment_settings: {
+      payment_method_options: null,
+      payment_method_types: null,
+      save_default_payment_method: input.saveDefaultPaymentMethod ?? "off",
+    },
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
     schedule: input.schedule ?? null,
     start_date: now,
-    status: trialing ? 'trialing' : 'incomplete',
-    test_clock: typeof customer.test_clock === 'string' ? customer.test_clock : null,
+    status: trialing ? "trialing" : "incomplete",
+    test_clock: typeof customer.test_clock === "string" ? customer.test_clock : null,
     transfer_data: null,
     trial_end: trialing ? input.trialEnd : null,
-    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: input.missingPaymentMethod ?? 'create_invoice' } },
+    trial_settings: {
+      end_behavior: { billing_cycle_anchor: null, missing_payment_method: input.missingPaymentMethod ?? "create_invoice" },
+    },
     trial_start: trialing ? now : null,
   };
   emu.store.subscriptions.set(sub.id, sub);
   sub.discounts = (input.discounts ?? []).map(
     (r) => redeem(emu, r, { customer: customer.id, subscription: sub.id, checkoutSession: input.checkoutSession ?? null }, now).id,
   );
-  emitEvent(emu, 'customer.subscription.created', sub);
+  emitEvent(emu, "customer.subscription.created", sub);
   if (trialing && sub.trial_end !== null && sub.trial_end - now <= TRIAL_WILL_END_LEAD) {
     // A trial no longer than the notice period is already "ending": Stripe sends trial_will_end right away.
     markTrialWillEndSent(emu, sub);
-    emitEvent(emu, 'customer.subscription.trial_will_end', sub);
+    emitEvent(emu, "customer.subscription.trial_will_end", sub);
   }
 
   const lines = items.map((item) =>
-    trialing ? trialLine(emu, sub, item, now, end) : item.price.recurring?.usage_type === 'metered' ? { ...meteredLine(emu, sub, item, now, now), amount: 0, quantity: 0 } : lineForItem(emu, sub, item, now, end),
+    trialing
+      ? trialLine(emu, sub, item, now, end)
+      : item.price.recurring?.usage_type === "metered"
+        ? { ...meteredLine(emu, sub, item, now, now), amount: 0, quantity: 0 }
+        : lineForItem(emu, sub, item, now, end),
   );
   const invoice = createDraftInvoice(emu, {
     customer,
     subscription: sub,
-    billingReason: 'subscription_create',
+    billingReason: "subscription_create",
     lines,
     includePendingItems: true,
     periodStart: now,
@@ -289,14 +317,14 @@ export function createSubscription(emu: Emulator, input: CreateSubscriptionInput
     id: String(sub.latest_invoice),
   });
   finalizeInvoice(emu, invoice);
-  let outcome: PaymentOutcome = { status: 'succeeded' };
-  if (invoice.status === 'open' && !input.deferPayment) {
+  let outcome: PaymentOutcome = { status: "succeeded" };
+  if (invoice.status === "open" && !input.deferPayment) {
     outcome = attemptInvoicePayment(emu, invoice, { authenticated: input.authenticated, scheduleRetries: false });
   }
-  if (invoice.status === 'paid' && sub.status === 'incomplete') {
+  if (invoice.status === "paid" && sub.status === "incomplete") {
     const before = clone(sub);
-    sub.status = 'active';
-    emitEvent(emu, 'customer.subscription.updated', sub, before);
+    sub.status = "active";
+    emitEvent(emu, "customer.subscription.updated", sub, before);
   }
   return { subscription: sub, invoice, outcome };
 }
@@ -313,15 +341,15 @@ export function hasPaymentMethod(emu: Emulator, sub: Stripe.Subscription): boole
  * trial's end, customer.subscription.deleted, no invoice).
  */
 export function endTrial(emu: Emulator, sub: Stripe.Subscription, at: number): void {
-  if (sub.trial_settings?.end_behavior.missing_payment_method === 'cancel' && !hasPaymentMethod(emu, sub)) {
-    cancelSubscription(emu, sub, { reason: 'cancellation_requested' });
+  if (sub.trial_settings?.end_behavior.missing_payment_method === "cancel" && !hasPaymentMethod(emu, sub)) {
+    cancelSubscription(emu, sub, { reason: "cancellation_requested" });
     return;
   }
-  if (sub.trial_settings?.end_behavior.missing_payment_method === 'pause' && !hasPaymentMethod(emu, sub)) {
+  if (sub.trial_settings?.end_behavior.missing_payment_method === "pause" && !hasPaymentMethod(emu, sub)) {
     const before = clone(sub);
-    sub.status = 'paused';
-    emitEvent(emu, 'customer.subscription.updated', sub, before);
-    emitEvent(emu, 'customer.subscription.paused', sub);
+    sub.status = "paused";
+    emitEvent(emu, "customer.subscription.updated", sub, before);
+    emitEvent(emu, "customer.subscription.paused", sub);
     return;
   }
   renewSubscription(emu, sub, at, true);
@@ -340,11 +368,11 @@ export function resumeSubscription(emu: Emulator, sub: Stripe.Subscription): voi
     item.current_period_end = end;
   }
   sub.billing_cycle_anchor = now;
-  sub.status = 'active';
+  sub.status = "active";
   const invoice = createDraftInvoice(emu, {
     customer,
     subscription: sub,
-    billingReason: 'subscription_cycle',
+    billingReason: "subscription_cycle",
     lines: sub.items.data.map((item) => lineForItem(emu, sub, item, now, end)),
     includePendingItems: true,
     periodStart: now,
@@ -353,8 +381,8 @@ export function resumeSubscription(emu: Emulator, sub: Stripe.Subscription): voi
     currency: sub.currency,
   });
   sub.latest_invoice = invoice.id;
-  emitEvent(emu, 'customer.subscription.resumed', sub);
-  emitEvent(emu, 'customer.subscription.updated', sub, before);
+  emitEvent(emu, "customer.subscription.resumed", sub);
+  emitEvent(emu, "customer.subscription.updated", sub, before);
   finalizeAndCharge(emu, invoice);
 }
 
@@ -369,16 +397,16 @@ export function renewSubscription(emu: Emulator, sub: Stripe.Subscription, at: n
   const newEnd = nextPeriodEnd(sub.billing_cycle_anchor, newStart, recurring.interval, recurring.interval_count);
   const lines: LineSpec[] = [];
   for (const item of sub.items.data) {
-    if (item.price.recurring?.usage_type === 'metered') lines.push(meteredLine(emu, sub, item, oldStart, oldEnd));
+    if (item.price.recurring?.usage_type === "metered") lines.push(meteredLine(emu, sub, item, oldStart, oldEnd));
     else lines.push(lineForItem(emu, sub, item, newStart, newEnd));
     item.current_period_start = newStart;
     item.current_period_end = newEnd;
   }
-  if (reasonTrialEnd) sub.status = 'active';
+  if (reasonTrialEnd) sub.status = "active";
   const invoice = createDraftInvoice(emu, {
     customer,
     subscription: sub,
-    billingReason: 'subscription_cycle',
+    billingReason: "subscription_cycle",
     lines,
     includePendingItems: true,
     periodStart: oldStart,
@@ -389,43 +417,44 @@ export function renewSubscription(emu: Emulator, sub: Stripe.Subscription, at: n
     discounts: subscriptionDiscountsAt(emu, sub, newStart, true),
   });
   sub.latest_invoice = invoice.id;
-  emitEvent(emu, 'customer.subscription.updated', sub, before);
+  emitEvent(emu, "customer.subscription.updated", sub, before);
 }
 
 /** Reflect an invoice payment outcome on its subscription (past_due, recovery to active, or cancel after retries). */
 export function applyPaymentOutcome(emu: Emulator, invoice: Stripe.Invoice): void {
   const subId = invoice.parent?.subscription_details?.subscription;
-  const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
-  if (!sub || sub.status === 'canceled' || sub.status === 'incomplete_expired') return;
+  const sub = typeof subId === "string" ? emu.store.subscriptions.get(subId) : undefined;
+  if (!sub || sub.status === "canceled" || sub.status === "incomplete_expired") return;
   if (settlePendingUpdate(emu, sub, invoice)) return;
   const before = clone(sub);
-  if (invoice.status === 'paid') {
-    if (sub.status === 'past_due' || sub.status === 'unpaid' || sub.status === 'incomplete') {
-      sub.status = 'active';
-      emitEvent(emu, 'customer.subscription.updated', sub, before);
+  if (invoice.status === "paid") {
+    if (sub.status === "past_due" || sub.status === "unpaid" || sub.status === "incomplete") {
+      sub.status = "active";
+      emitEvent(emu, "customer.subscription.updated", sub, before);
     }
     return;
   }
-  if (invoice.billing_reason === 'subscription_create') return;
-  if (sub.status === 'active' || sub.status === 'trialing') {
-    sub.status = 'past_due';
-    emitEvent(emu, 'customer.subscription.updated', sub, before);
+  if (invoice.billing_reason === "subscription_create") return;
+  if (sub.status === "active" || sub.status === "trialing") {
+    sub.status = "past_due";
+    emitEvent(emu, "customer.subscription.updated", sub, before);
   }
   const settings = emu.settings.failedPayments;
-  const exhausted = invoice.status === 'open' && invoice.next_payment_attempt === null && (invoice.attempt_count > 1 || settings.retryDays.length === 0);
+  const exhausted =
+    invoice.status === "open" && invoice.next_payment_attempt === null && (invoice.attempt_count > 1 || settings.retryDays.length === 0);
   if (exhausted) retriesExhausted(emu, sub, invoice);
 }
 
 /** Every retry failed: the account's settings decide the invoice's and the subscription's end state. */
 function retriesExhausted(emu: Emulator, sub: Stripe.Subscription, invoice: Stripe.Invoice): void {
   const settings = emu.settings.failedPayments;
-  if (settings.invoiceStatus === 'uncollectible') markUncollectible(emu, invoice);
-  if (settings.subscriptionStatus === 'cancel') {
-    cancelSubscription(emu, sub, { reason: 'payment_failed' });
-  } else if (settings.subscriptionStatus === 'unpaid' && sub.status !== 'unpaid') {
+  if (settings.invoiceStatus === "uncollectible") markUncollectible(emu, invoice);
+  if (settings.subscriptionStatus === "cancel") {
+    cancelSubscription(emu, sub, { reason: "payment_failed" });
+  } else if (settings.subscriptionStatus === "unpaid" && sub.status !== "unpaid") {
     const before = clone(sub);
-    sub.status = 'unpaid';
-    emitEvent(emu, 'customer.subscription.updated', sub, before);
+    sub.status = "unpaid";
+    emitEvent(emu, "customer.subscription.updated", sub, before);
   }
 }
 
@@ -440,19 +469,19 @@ export function finalizeAndCharge(emu: Emulator, invoice: Stripe.Invoice): void 
 export function finalizeAndCollect(emu: Emulator, invoice: Stripe.Invoice, collect: boolean): void {
   finalizeInvoice(emu, invoice);
   // A send_invoice invoice waits for the customer to pay it (hosted page or /pay); it is never charged automatically.
-  if (invoice.status === 'open' && collect && invoice.collection_method === 'charge_automatically') attemptInvoicePayment(emu, invoice);
+  if (invoice.status === "open" && collect && invoice.collection_method === "charge_automatically") attemptInvoicePayment(emu, invoice);
   // Automatic advancement emails a send_invoice invoice once finalized (the emulator only sends the event).
-  if (invoice.status === 'open' && invoice.collection_method === 'send_invoice') emitEvent(emu, 'invoice.sent', invoice);
-  if (collect || invoice.status !== 'open') {
+  if (invoice.status === "open" && invoice.collection_method === "send_invoice") emitEvent(emu, "invoice.sent", invoice);
+  if (collect || invoice.status !== "open") {
     applyPaymentOutcome(emu, invoice);
     return;
   }
   const subId = invoice.parent?.subscription_details?.subscription;
-  const sub = typeof subId === 'string' ? emu.store.subscriptions.get(subId) : undefined;
-  if (sub && (sub.status === 'active' || sub.status === 'trialing')) {
+  const sub = typeof subId === "string" ? emu.store.subscriptions.get(subId) : undefined;
+  if (sub && (sub.status === "active" || sub.status === "trialing")) {
     const before = clone(sub);
-    sub.status = 'past_due';
-    emitEvent(emu, 'customer.subscription.updated', sub, before);
+    sub.status = "past_due";
+    emitEvent(emu, "customer.subscription.updated", sub, before);
   }
 }
 
@@ -464,10 +493,14 @@ export function retryInvoice(emu: Emulator, invoice: Stripe.Invoice): void {
 export function cancelSubscription(
   emu: Emulator,
   sub: Stripe.Subscription,
-  options: { reason: 'cancellation_requested' | 'payment_failed'; comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null },
+  options: {
+    reason: "cancellation_requested" | "payment_failed";
+    comment?: string | null;
+    feedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
+  },
 ): Stripe.Subscription {
   const now = emu.nowFor(String(sub.customer));
-  sub.status = 'canceled';
+  sub.status = "canceled";
   sub.ended_at = now;
   sub.canceled_at = sub.canceled_at ?? now;
   sub.cancellation_details = {
@@ -478,20 +511,25 @@ export function cancelSubscription(
   };
   // Canceling stops automatic collection of the subscription's open invoices (they stay open, no more retries).
   for (const inv of emu.store.invoices.values()) {
-    if (inv.parent?.subscription_details?.subscription !== sub.id || inv.status !== 'open' || (!inv.auto_advance && inv.next_payment_attempt === null)) continue;
+    if (
+      inv.parent?.subscription_details?.subscription !== sub.id ||
+      inv.status !== "open" ||
+      (!inv.auto_advance && inv.next_payment_attempt === null)
+    )
+      continue;
     const invBefore = clone(inv);
     inv.next_payment_attempt = null;
     inv.auto_advance = false;
-    emitEvent(emu, 'invoice.updated', inv, invBefore);
+    emitEvent(emu, "invoice.updated", inv, invBefore);
   }
-  const scheduleId = typeof sub.schedule === 'string' ? sub.schedule : (sub.schedule?.id ?? null);
-  emitEvent(emu, 'customer.subscription.deleted', sub);
+  const scheduleId = typeof sub.schedule === "string" ? sub.schedule : (sub.schedule?.id ?? null);
+  emitEvent(emu, "customer.subscription.deleted", sub);
   const schedule = scheduleId ? emu.store.subscriptionSchedules.get(scheduleId) : undefined;
-  if (schedule && (schedule.status === 'active' || schedule.status === 'not_started')) {
-    schedule.status = 'canceled';
+  if (schedule && (schedule.status === "active" || schedule.status === "not_started")) {
+    schedule.status = "canceled";
     schedule.canceled_at = now;
     schedule.current_phase = null;
-    emitEvent(emu, 'subscription_schedule.canceled', schedule);
+    emitEvent(emu, "subscription_schedule.canceled", schedule);
   }
   return sub;
 }
@@ -499,18 +537,18 @@ export function cancelSubscription(
 /** A first invoice left unpaid for 23 hours expires the subscription. */
 export function expireIncomplete(emu: Emulator, sub: Stripe.Subscription): void {
   const before = clone(sub);
-  sub.status = 'incomplete_expired';
+  sub.status = "incomplete_expired";
   sub.ended_at = emu.nowFor(String(sub.customer));
-  const invoiceId = typeof sub.latest_invoice === 'string' ? sub.latest_invoice : sub.latest_invoice?.id;
+  const invoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : sub.latest_invoice?.id;
   const invoice = invoiceId ? emu.store.invoices.get(invoiceId) : undefined;
-  if (invoice && invoice.status === 'open') {
+  if (invoice && invoice.status === "open") {
     const invBefore = clone(invoice);
-    invoice.status = 'void';
+    invoice.status = "void";
     invoice.status_transitions.voided_at = sub.ended_at;
     invoice.next_payment_attempt = null;
-    emitEvent(emu, 'invoice.voided', invoice);
-    emitEvent(emu, 'invoice.updated', invoice, invBefore);
-    cancelPaymentIntent(emu, invoice.id, 'void_invoice');
+    emitEvent(emu, "invoice.voided", invoice);
+    emitEvent(emu, "invoice.updated", invoice, invBefore);
+    cancelPaymentIntent(emu, invoice.id, "void_invoice");
   }
-  emitEvent(emu, 'customer.subscription.updated', sub, before);
+  emitEvent(emu, "customer.subscription.updated", sub, before);
 }

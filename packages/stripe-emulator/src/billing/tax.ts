@@ -1,8 +1,8 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import { newId } from '../ids';
-import { invalidRequest } from '../http/errors';
-import { priceInCurrency } from './currency';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import { newId } from "../ids";
+import { invalidRequest } from "../http/errors";
+import { priceInCurrency } from "./currency";
 
 /**
  * Tax: manual tax rates (`tax_rates`, `default_tax_rates`) and the emulator's deterministic stand-in for Stripe Tax
@@ -20,30 +20,56 @@ export interface EmulatedRate {
 
 /** The emulated Stripe Tax registrations: every other location is `not_collecting` (0, no tax). */
 export const AUTOMATIC_TAX_TABLE: readonly EmulatedRate[] = [
-  { country: 'GB', percentage: 20, taxType: 'vat', displayName: 'VAT' },
-  { country: 'DE', percentage: 19, taxType: 'vat', displayName: 'VAT' },
-  { country: 'FR', percentage: 20, taxType: 'vat', displayName: 'VAT' },
-  { country: 'IE', percentage: 23, taxType: 'vat', displayName: 'VAT' },
-  { country: 'NL', percentage: 21, taxType: 'vat', displayName: 'VAT' },
-  { country: 'ES', percentage: 21, taxType: 'vat', displayName: 'VAT' },
-  { country: 'IT', percentage: 22, taxType: 'vat', displayName: 'VAT' },
-  { country: 'AU', percentage: 10, taxType: 'gst', displayName: 'GST' },
-  { country: 'NZ', percentage: 15, taxType: 'gst', displayName: 'GST' },
-  { country: 'CA', state: 'ON', percentage: 13, taxType: 'hst', displayName: 'HST' },
-  { country: 'CA', state: 'NS', percentage: 15, taxType: 'hst', displayName: 'HST' },
-  { country: 'CA', state: 'AB', percentage: 5, taxType: 'gst', displayName: 'GST' },
-  { country: 'US', state: 'CA', percentage: 7.25, taxType: 'sales_tax', displayName: 'Sales Tax' },
-  { country: 'US', state: 'NY', percentage: 4, taxType: 'sales_tax', displayName: 'Sales Tax' },
-  { country: 'US', state: 'TX', percentage: 6.25, taxType: 'sales_tax', displayName: 'Sales Tax' },
-  { country: 'US', state: 'WA', percentage: 6.5, taxType: 'sales_tax', displayName: 'Sales Tax' },
+  { country: "GB", percentage: 20, taxType: "vat", displayName: "VAT" },
+  { country: "DE", percentage: 19, taxType: "vat", displayName: "VAT" },
+  { country: "FR", percentage: 20, taxType: "vat", displayName: "VAT" },
+  { country: "IE", percentage: 23, taxType: "vat", displayName: "VAT" },
+  { country: "NL", percentage: 21, taxType: "vat", displayName: "VAT" },
+  { country: "ES", percentage: 21, taxType: "vat", displayName: "VAT" },
+  { country: "IT", percentage: 22, taxType: "vat", displayName: "VAT" },
+  { country: "AU", percentage: 10, taxType: "gst", displayName: "GST" },
+  { country: "NZ", percentage: 15, taxType: "gst", displayName: "GST" },
+  { country: "CA", state: "ON", percentage: 13, taxType: "hst", displayName: "HST" },
+  { country: "CA", state: "NS", percentage: 15, taxType: "hst", displayName: "HST" },
+  { country: "CA", state: "AB", percentage: 5, taxType: "gst", displayName: "GST" },
+  { country: "US", state: "CA", percentage: 7.25, taxType: "sales_tax", displayName: "Sales Tax" },
+  { country: "US", state: "NY", percentage: 4, taxType: "sales_tax", displayName: "Sales Tax" },
+  { country: "US", state: "TX", percentage: 6.25, taxType: "sales_tax", displayName: "Sales Tax" },
+  { country: "US", state: "WA", percentage: 6.5, taxType: "sales_tax", displayName: "Sales Tax" },
 ];
 
 export const EU_COUNTRIES = new Set([
-  'AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK',
+  "AT",
+  "BE",
+  "BG",
+  "CY",
+  "CZ",
+  "DE",
+  "DK",
+  "EE",
+  "ES",
+  "FI",
+  "FR",
+  "GR",
+  "HR",
+  "HU",
+  "IE",
+  "IT",
+  "LT",
+  "LU",
+  "LV",
+  "MT",
+  "NL",
+  "PL",
+  "PT",
+  "RO",
+  "SE",
+  "SI",
+  "SK",
 ]);
 
 /** Marks the tax rates the emulated Stripe Tax creates (retrievable, not listed among the account's own). */
-export const AUTOMATIC_RATE_DESCRIPTION = 'Automatic tax (emulated Stripe Tax)';
+export const AUTOMATIC_RATE_DESCRIPTION = "Automatic tax (emulated Stripe Tax)";
 
 export interface TaxLocation {
   country: string;
@@ -55,7 +81,7 @@ export function locationOf(address: Stripe.Address | null | undefined): TaxLocat
   const country = address?.country?.trim().toUpperCase();
   if (!country) return null;
   const state = address?.state?.trim().toUpperCase() || null;
-  if ((country === 'US' || country === 'CA') && !state) return null;
+  if ((country === "US" || country === "CA") && !state) return null;
   return { country, state };
 }
 
@@ -68,18 +94,19 @@ export function customerTaxIds(emu: Emulator, customerId: string): Stripe.TaxId[
 }
 
 export type AutomaticDecision =
-  | { status: 'requires_location_inputs' }
-  | { status: 'complete'; reason: 'standard_rated'; rate: EmulatedRate }
-  | { status: 'complete'; reason: 'not_collecting' | 'reverse_charge' };
+  | { status: "requires_location_inputs" }
+  | { status: "complete"; reason: "standard_rated"; rate: EmulatedRate }
+  | { status: "complete"; reason: "not_collecting" | "reverse_charge" };
 
 /** What the emulated Stripe Tax decides for a customer at `location` (with the tax IDs they hold). */
 export function automaticDecision(location: TaxLocation | null, taxIds: Array<{ type: string }>): AutomaticDecision {
-  if (!location) return { status: 'requires_location_inputs' };
+  if (!location) return { status: "requires_location_inputs" };
   const rate = AUTOMATIC_TAX_TABLE.find((r) => r.country === location.country && (r.state === undefined || r.state === location.state));
   // B2B inside the EU from a seller outside the customer's country: the customer accounts for the VAT.
-  if (EU_COUNTRIES.has(location.country) && taxIds.some((t) => t.type === 'eu_vat')) return { status: 'complete', reason: 'reverse_charge' };
-  if (!rate) return { status: 'complete', reason: 'not_collecting' };
-  return { status: 'complete', reason: 'standard_rated', rate };
+  if (EU_COUNTRIES.has(location.country) && taxIds.some((t) => t.type === "eu_vat"))
+    return { status: "complete", reason: "reverse_charge" };
+  if (!rate) return { status: "complete", reason: "not_collecting" };
+  return { status: "complete", reason: "standard_rated", rate };
 }
 
 /** The tax rate object behind an emulated automatic rate (created once per jurisdiction and behaviour). */
@@ -94,8 +121,8 @@ function automaticRateObject(emu: Emulator, rate: EmulatedRate, inclusive: boole
   );
   if (existing) return existing;
   const created: Stripe.TaxRate = {
-    id: newId('txr'),
-    object: 'tax_rate',
+    id: newId("txr"),
+    object: "tax_rate",
     active: true,
     country: rate.country,
     created: emu.realNow(),
@@ -105,11 +132,11 @@ function automaticRateObject(emu: Emulator, rate: EmulatedRate, inclusive: boole
     flat_amount: null,
     inclusive,
     jurisdiction: rate.state ? `${rate.country}-${rate.state}` : rate.country,
-    jurisdiction_level: rate.state ? 'state' : 'country',
+    jurisdiction_level: rate.state ? "state" : "country",
     livemode: false,
     metadata: {},
     percentage: rate.percentage,
-    rate_type: 'percentage',
+    rate_type: "percentage",
     state: rate.state ?? null,
     tax_type: rate.taxType,
   };
@@ -138,16 +165,34 @@ export function taxesForAmount(
   priceTaxBehavior: string | null | undefined,
 ): LineTax[] {
   if (automatic) {
-    if (automatic.status === 'requires_location_inputs') return [];
-    const inclusive = priceTaxBehavior === 'inclusive';
-    const behavior = inclusive ? 'inclusive' : 'exclusive';
-    if (automatic.reason !== 'standard_rated') {
-      return [{ amount: 0, tax_behavior: behavior, tax_rate_details: null, taxability_reason: automatic.reason, taxable_amount: amount, type: 'tax_rate_details' }];
+    if (automatic.status === "requires_location_inputs") return [];
+    const inclusive = priceTaxBehavior === "inclusive";
+    const behavior = inclusive ? "inclusive" : "exclusive";
+    if (automatic.reason !== "standard_rated") {
+      return [
+        {
+          amount: 0,
+          tax_behavior: behavior,
+          tax_rate_details: null,
+          taxability_reason: automatic.reason,
+          taxable_amount: amount,
+          type: "tax_rate_details",
+        },
+      ];
     }
     const rateObject = automaticRateObject(emu, automatic.rate, inclusive);
     const pct = automatic.rate.percentage;
     const tax = inclusive ? amount - roundMinor(amount / (1 + pct / 100)) : roundMinor((amount * pct) / 100);
-    return [{ amount: tax, tax_behavior: behavior, tax_rate_details: { tax_rate: rateObject.id }, taxability_reason: 'standard_rated', taxable_amount: inclusive ? amount - tax : amount, type: 'tax_rate_details' }];
+    return [
+      {
+        amount: tax,
+        tax_behavior: behavior,
+        tax_rate_details: { tax_rate: rateObject.id },
+        taxability_reason: "standard_rated",
+        taxable_amount: inclusive ? amount - tax : amount,
+        type: "tax_rate_details",
+      },
+    ];
   }
   const rates = manualRates.map((r) => emu.store.taxRates.get(r.id) ?? r);
   const inclusiveRates = rates.filter((r) => r.inclusive);
@@ -166,11 +211,11 @@ export function taxesForAmount(
     }
     return {
       amount: tax,
-      tax_behavior: rate.inclusive ? 'inclusive' : 'exclusive',
+      tax_behavior: rate.inclusive ? "inclusive" : "exclusive",
       tax_rate_details: { tax_rate: rate.id },
-      taxability_reason: 'not_available',
+      taxability_reason: "not_available",
       taxable_amount: base,
-      type: 'tax_rate_details',
+      type: "tax_rate_details",
     };
   });
 }
@@ -182,14 +227,15 @@ export interface TaxTotals {
 
 export function sumTaxes(taxes: LineTax[]): TaxTotals {
   return taxes.reduce(
-    (acc, t) => (t.tax_behavior === 'inclusive' ? { ...acc, inclusive: acc.inclusive + t.amount } : { ...acc, exclusive: acc.exclusive + t.amount }),
+    (acc, t) =>
+      t.tax_behavior === "inclusive" ? { ...acc, inclusive: acc.inclusive + t.amount } : { ...acc, exclusive: acc.exclusive + t.amount },
     { exclusive: 0, inclusive: 0 },
   );
 }
 
 /** Stripe's refusal of automatic tax for a price without a tax behaviour. */
 export function requireTaxBehavior(prices: Array<Stripe.Price | null | undefined>, param?: string): void {
-  const price = prices.find((p) => p && (p.tax_behavior ?? 'unspecified') === 'unspecified');
+  const price = prices.find((p) => p && (p.tax_behavior ?? "unspecified") === "unspecified");
   if (price) {
     throw invalidRequest(
       `The price \`${price.id}\` does not have a \`tax_behavior\` set which is required for automatic tax computation. Please visit https://stripe.com/docs/tax/products-prices-tax-categories-tax-behavior#tax-behavior for more information.`,
@@ -199,16 +245,21 @@ export function requireTaxBehavior(prices: Array<Stripe.Price | null | undefined
 }
 
 /** Stripe's refusal to create or update an automatic-tax subscription for a customer whose location is unknown. */
-export function customerLocationInvalid(param = 'customer'): never {
+export function customerLocationInvalid(param = "customer"): never {
   throw invalidRequest(
     "The customer's location isn't recognized. Set a valid customer address (with a state for the US and Canada) to automatically calculate tax.",
     param,
-    'customer_tax_location_invalid',
+    "customer_tax_location_invalid",
   );
 }
 
 /** The tax rates billed on one invoice line: its invoice item's, else its subscription item's, else the defaults. */
-function ratesForLine(emu: Emulator, line: Stripe.InvoiceLineItem, sub: Stripe.Subscription | null, defaults: Stripe.TaxRate[]): Stripe.TaxRate[] {
+function ratesForLine(
+  emu: Emulator,
+  line: Stripe.InvoiceLineItem,
+  sub: Stripe.Subscription | null,
+  defaults: Stripe.TaxRate[],
+): Stripe.TaxRate[] {
   const parent = line.parent;
   const invoiceItemId = parent?.invoice_item_details?.invoice_item || parent?.subscription_item_details?.invoice_item || null;
   const fromItem = invoiceItemId ? emu.store.invoiceItems.get(invoiceItemId)?.tax_rates : undefined;
@@ -221,7 +272,7 @@ function ratesForLine(emu: Emulator, line: Stripe.InvoiceLineItem, sub: Stripe.S
 
 function priceBehaviorOfLine(emu: Emulator, line: Stripe.InvoiceLineItem): string | null {
   const priceId = line.pricing?.price_details?.price;
-  const price = typeof priceId === 'string' ? emu.store.prices.get(priceId) : priceId;
+  const price = typeof priceId === "string" ? emu.store.prices.get(priceId) : priceId;
   if (!price) return null;
   return (priceInCurrency(emu, price, line.currency) ?? price).tax_behavior ?? null;
 }
@@ -246,18 +297,24 @@ export function applyInvoiceTax(emu: Emulator, invoice: Stripe.Invoice, ctx: Inv
   invoice.default_tax_rates = defaults.map((r) => emu.store.taxRates.get(r.id) ?? r);
   const decision = ctx.automaticTax ? automaticDecision(customerTaxLocation(customer), taxIds) : null;
   invoice.automatic_tax = ctx.automaticTax
-    ? { disabled_reason: null, enabled: true, liability: { type: 'self' }, provider: 'stripe', status: decision?.status ?? 'complete' }
+    ? { disabled_reason: null, enabled: true, liability: { type: "self" }, provider: "stripe", status: decision?.status ?? "complete" }
     : { disabled_reason: null, enabled: false, liability: null, provider: null, status: null };
   const all: LineTax[] = [];
   for (const line of invoice.lines.data) {
     const discounted = line.amount - (line.discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0);
-    const taxes = taxesForAmount(emu, discounted, decision ? [] : ratesForLine(emu, line, subscription, defaults), decision, priceBehaviorOfLine(emu, line));
+    const taxes = taxesForAmount(
+      emu,
+      discounted,
+      decision ? [] : ratesForLine(emu, line, subscription, defaults),
+      decision,
+      priceBehaviorOfLine(emu, line),
+    );
     line.taxes = taxes;
     all.push(...taxes);
   }
   const grouped = new Map<string, Stripe.Invoice.TotalTax>();
   for (const t of all) {
-    const key = `${t.tax_rate_details?.tax_rate ?? ''}|${t.taxability_reason}|${t.tax_behavior}`;
+    const key = `${t.tax_rate_details?.tax_rate ?? ""}|${t.taxability_reason}|${t.tax_behavior}`;
     const entry = grouped.get(key);
     if (entry) {
       entry.amount += t.amount;

@@ -1,10 +1,5 @@
 /** A Stripe-shaped API error: `{ error: { type, code, message, param, ... } }` with its HTTP status. */
-export type StripeErrorType =
-  | 'api_error'
-  | 'card_error'
-  | 'idempotency_error'
-  | 'invalid_request_error'
-  | 'authentication_error';
+export type StripeErrorType = "api_error" | "card_error" | "idempotency_error" | "invalid_request_error" | "authentication_error";
 
 export interface StripeErrorBody {
   type: StripeErrorType;
@@ -34,12 +29,12 @@ export class StripeApiError extends Error {
 }
 
 function docUrl(code: string): string {
-  return `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
+  return `https://stripe.com/docs/error-codes/${code.replace(/_/g, "-")}`;
 }
 
 export function invalidRequest(message: string, param?: string, code?: string, status = 400): StripeApiError {
   return new StripeApiError(status, {
-    type: 'invalid_request_error',
+    type: "invalid_request_error",
     message,
     ...(param !== undefined ? { param } : {}),
     ...(code !== undefined ? { code, doc_url: docUrl(code) } : {}),
@@ -47,24 +42,24 @@ export function invalidRequest(message: string, param?: string, code?: string, s
 }
 
 export function parameterMissing(param: string): StripeApiError {
-  return invalidRequest(`Missing required param: ${param}.`, param, 'parameter_missing');
+  return invalidRequest(`Missing required param: ${param}.`, param, "parameter_missing");
 }
 
 export function parameterInvalidEmpty(param: string): StripeApiError {
   return invalidRequest(
     `You passed an empty string for '${param}'. We assume empty values are an attempt to unset a parameter; however '${param}' cannot be unset. You should remove '${param}' from your request or supply a non-empty value.`,
     param,
-    'parameter_invalid_empty',
+    "parameter_invalid_empty",
   );
 }
 
-export function parameterInvalid(param: string, message: string, code = 'parameter_invalid_string'): StripeApiError {
+export function parameterInvalid(param: string, message: string, code = "parameter_invalid_string"): StripeApiError {
   return invalidRequest(message, param, code);
 }
 
 /** 404 for the object named in the URL; 400 for one a body parameter references (Stripe's behaviour). */
-export function resourceMissing(kind: string, id: string, param = 'id'): StripeApiError {
-  return invalidRequest(`No such ${kind}: '${id}'`, param, 'resource_missing', param === 'id' ? 404 : 400);
+export function resourceMissing(kind: string, id: string, param = "id"): StripeApiError {
+  return invalidRequest(`No such ${kind}: '${id}'`, param, "resource_missing", param === "id" ? 404 : 400);
 }
 
 export function unknownRoute(method: string, path: string): StripeApiError {
@@ -77,7 +72,7 @@ export function unknownRoute(method: string, path: string): StripeApiError {
 }
 
 export function authenticationError(message: string): StripeApiError {
-  return new StripeApiError(401, { type: 'authentication_error', message });
+  return new StripeApiError(401, { type: "authentication_error", message });
 }
 
 /**
@@ -86,7 +81,7 @@ export function authenticationError(message: string): StripeApiError {
  */
 export function idempotencyConflict(key: string): StripeApiError {
   return new StripeApiError(400, {
-    type: 'idempotency_error',
+    type: "idempotency_error",
     message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
   });
 }
@@ -108,7 +103,7 @@ export interface PaymentErrorContext {
 
 export function cardError(details: CardErrorDetails, context: PaymentErrorContext = {}): StripeApiError {
   return new StripeApiError(402, {
-    type: 'card_error',
+    type: "card_error",
     code: details.code,
     message: details.message,
     doc_url: docUrl(details.code),

@@ -1,5 +1,5 @@
-import type { Emulator } from '../emulator';
-import { clone } from '../json';
+import type { Emulator } from "../emulator";
+import { clone } from "../json";
 
 type Json = unknown;
 
@@ -12,7 +12,7 @@ export function registerIncludable(objectType: string, field: string, build: Inc
 }
 
 function isRecord(value: Json): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** What an expanded object goes through before it is inserted (a response in an earlier version renders it). */
@@ -31,16 +31,16 @@ function expandPath(emu: Emulator, value: Json, segments: string[], render: Rend
   const [head, ...rest] = segments;
   let child = value[head];
   if (child === undefined) {
-    const include = typeof value.object === 'string' ? includables.get(`${value.object}.${head}`) : undefined;
+    const include = typeof value.object === "string" ? includables.get(`${value.object}.${head}`) : undefined;
     if (!include) return value;
     child = render(clone(include(emu, value)));
-  } else if (typeof child === 'string') {
+  } else if (typeof child === "string") {
     const found = emu.store.findById(child);
     if (found) child = render(clone(found));
   } else if (Array.isArray(child)) {
     // An array of ids (a subscription's `discounts`) expands element by element.
     child = child.map((id: unknown) => {
-      const found = typeof id === 'string' ? emu.store.findById(id) : undefined;
+      const found = typeof id === "string" ? emu.store.findById(id) : undefined;
       return found ? render(clone(found)) : id;
     });
   }
@@ -57,7 +57,7 @@ export function applyExpansions(emu: Emulator, body: Json, paths: string[], rend
   if (paths.length === 0) return body;
   const copy = clone(body);
   for (const path of paths) {
-    expandPath(emu, copy, path.split('.'), render);
+    expandPath(emu, copy, path.split("."), render);
   }
   return copy;
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { Store } from '../store';
-import { idempotencyConflict } from './errors';
+import { createHash } from "node:crypto";
+import type { Store } from "../store";
+import { idempotencyConflict } from "./errors";
 
 export interface ReplayableResponse {
   status: number;
@@ -10,7 +10,7 @@ export interface ReplayableResponse {
 const RETENTION_SECONDS = 24 * 3600;
 
 export function fingerprint(method: string, path: string, rawBody: string): string {
-  return createHash('sha256').update(`${method} ${path}\n${rawBody}`).digest('hex');
+  return createHash("sha256").update(`${method} ${path}\n${rawBody}`).digest("hex");
 }
 
 /** Stored response for a reused key and the same request; a different request with that key is a conflict. */

@@ -1,5 +1,5 @@
-import type { Emulator } from '../emulator';
-import type { Params } from './form';
+import type { Emulator } from "../emulator";
+import type { Params } from "./form";
 
 export interface ApiContext {
   emu: Emulator;
@@ -27,7 +27,7 @@ export class Router {
     const pattern = new RegExp(
       `^${path.replace(/:([a-z_]+)/g, (_m, key: string) => {
         keys.push(key);
-        return '([^/]+)';
+        return "([^/]+)";
       })}$`,
     );
     this.routes.push({ method, path, pattern, keys, handler });
@@ -35,15 +35,15 @@ export class Router {
   }
 
   get(path: string, handler: ApiHandler): this {
-    return this.add('GET', path, handler);
+    return this.add("GET", path, handler);
   }
 
   post(path: string, handler: ApiHandler): this {
-    return this.add('POST', path, handler);
+    return this.add("POST", path, handler);
   }
 
   delete(path: string, handler: ApiHandler): this {
-    return this.add('DELETE', path, handler);
+    return this.add("DELETE", path, handler);
   }
 
   /** Every route as `METHOD /v1/path/:param`. */

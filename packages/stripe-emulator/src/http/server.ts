@@ -1,28 +1,28 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Emulator } from '../emulator';
-import { API_VERSION } from '../config';
-import { newRequestId } from '../ids';
-import { parseForm, Params, type FormRecord } from './form';
-import { authenticationError, StripeApiError, unknownRoute } from './errors';
-import { applyExpansions } from './expand';
-import { fingerprint, lookupIdempotent, shouldStore, storeIdempotent } from './idempotency';
-import type { Router } from './router';
-import { advanceTime } from '../billing/engine';
-import { endpointKey, validateExpand, validateParams } from '../schema/validate';
-import { requestVersion } from '../versions/versions';
-import { endpointExists, expandField, removedEndpoint, renderResponse, upgradeRequest } from '../versions/render';
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Emulator } from "../emulator";
+import { API_VERSION } from "../config";
+import { newRequestId } from "../ids";
+import { parseForm, Params, type FormRecord } from "./form";
+import { authenticationError, StripeApiError, unknownRoute } from "./errors";
+import { applyExpansions } from "./expand";
+import { fingerprint, lookupIdempotent, shouldStore, storeIdempotent } from "./idempotency";
+import type { Router } from "./router";
+import { advanceTime } from "../billing/engine";
+import { endpointKey, validateExpand, validateParams } from "../schema/validate";
+import { requestVersion } from "../versions/versions";
+import { endpointExists, expandField, removedEndpoint, renderResponse, upgradeRequest } from "../versions/render";
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  for await (const chunk of req) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function sendJson(res: ServerResponse, status: number, body: string, extraHeaders: Record<string, string> = {}): void {
   res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
-    'Stripe-Version': API_VERSION,
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+    "Stripe-Version": API_VERSION,
     ...extraHeaders,
   });
   res.end(body);
@@ -35,11 +35,11 @@ function checkAuth(req: IncomingMessage): void {
       "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
     );
   }
-  let key = '';
-  if (header.startsWith('Bearer ')) key = header.slice(7).trim();
-  else if (header.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
+  let key = "";
+  if (header.startsWith("Bearer ")) key = header.slice(7).trim();
+  else if (header.startsWith("Basic ")) key = Buffer.from(header.slice(6), "base64").toString("utf8").split(":")[0];
   if (!/^(sk|rk)_test_\w+/.test(key)) {
-    const masked = key.length > 8 ? `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}` : key;
+    const masked = key.length > 8 ? `${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}` : key;
     throw authenticationError(`Invalid API Key provided: ${masked}`);
   }
 }
@@ -50,29 +50,29 @@ function checkAuth(req: IncomingMessage): void {
  */
 export async function handleApi(emu: Emulator, router: Router, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const requestId = newRequestId();
-  const method = req.method ?? 'GET';
-  const headers: Record<string, string> = { 'request-id': requestId };
+  const method = req.method ?? "GET";
+  const headers: Record<string, string> = { "request-id": requestId };
   const { latencyMs } = emu.settings;
   if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
   try {
     checkAuth(req);
     // The version the request is validated and answered in (Stripe-Version, else the account default).
-    const version = requestVersion(headerValue(req, 'stripe-version'));
-    headers['Stripe-Version'] = version;
-    const rawBody = method === 'GET' ? '' : await readBody(req);
+    const version = requestVersion(headerValue(req, "stripe-version"));
+    headers["Stripe-Version"] = version;
+    const rawBody = method === "GET" ? "" : await readBody(req);
     const raw: FormRecord = { ...parseForm(url.search.slice(1)), ...parseForm(rawBody) };
     // An endpoint the client's version had and a later one removed is served by its replacement.
     const legacy = removedEndpoint(version, method, url.pathname);
-    const [routeMethod, routePath] = legacy ? legacy.servedBy.split(' ') : [method, url.pathname];
+    const [routeMethod, routePath] = legacy ? legacy.servedBy.split(" ") : [method, url.pathname];
     const match = router.match(routeMethod, routePath);
     if (!match || !endpointExists(version, endpointKey(match.route))) throw unknownRoute(method, url.pathname);
-    const idempotencyKey = method === 'POST' ? (headerValue(req, 'idempotency-key') ?? null) : null;
-    if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+    const idempotencyKey = method === "POST" ? (headerValue(req, "idempotency-key") ?? null) : null;
+    if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
     const print = fingerprint(method, url.pathname, rawBody);
     if (idempotencyKey) {
       const replay = lookupIdempotent(emu.store, idempotencyKey, print, emu.realNow());
       if (replay) {
-        sendJson(res, replay.status, replay.body, { ...headers, 'Idempotent-Replayed': 'true', 'Original-Request': 'req_replayed' });
+        sendJson(res, replay.status, replay.body, { ...headers, "Idempotent-Replayed": "true", "Original-Request": "req_replayed" });
         return;
       }
     }
@@ -92,7 +92,11 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
         // Rendered in the request's version first, then expanded in that shape: a path can go through a field only
         // that version has (`latest_invoice.payment_intent` before basil), and each object it brings in is rendered too.
         const rendered = renderResponse(emu, result, version);
-        return JSON.stringify(applyExpansions(emu, rendered, expand, (object) => renderResponse(emu, object, version)), null, 2);
+        return JSON.stringify(
+          applyExpansions(emu, rendered, expand, (object) => renderResponse(emu, object, version)),
+          null,
+          2,
+        );
       });
     } catch (err) {
       if (!(err instanceof StripeApiError)) throw err;
@@ -100,7 +104,7 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
       body = JSON.stringify({ error: { ...err.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2);
     }
     if (idempotencyKey && shouldStore(status)) storeIdempotent(emu.store, idempotencyKey, print, { status, body }, emu.realNow());
-    if (method !== 'GET') emu.scheduleSave();
+    if (method !== "GET") emu.scheduleSave();
     sendJson(res, status, body, headers);
   } catch (err) {
     if (err instanceof StripeApiError) {
@@ -108,8 +112,8 @@ export async function handleApi(emu: Emulator, router: Router, req: IncomingMess
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
-    console.error('[stripe-emulator] internal error', err);
-    sendJson(res, 500, JSON.stringify({ error: { type: 'api_error', message: `Emulator internal error: ${message}` } }, null, 2), headers);
+    console.error("[stripe-emulator] internal error", err);
+    sendJson(res, 500, JSON.stringify({ error: { type: "api_error", message: `Emulator internal error: ${message}` } }, null, 2), headers);
   }
 }
 

@@ -1,12 +1,12 @@
-import type { ServerResponse } from 'node:http';
+import type { ServerResponse } from "node:http";
 
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return String(value ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 /** Tagged template that escapes interpolations unless they are already-rendered `Html`. */
@@ -21,11 +21,11 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   let out = strings[0];
   values.forEach((value, i) => {
     const rendered = Array.isArray(value)
-      ? value.map((v) => (v instanceof Html ? v.value : escapeHtml(v))).join('')
+      ? value.map((v) => (v instanceof Html ? v.value : escapeHtml(v))).join("")
       : value instanceof Html
         ? value.value
         : value === null || value === undefined || value === false
-          ? ''
+          ? ""
           : escapeHtml(value);
     out += rendered + strings[i + 1];
   });
@@ -60,15 +60,19 @@ export function page(title: string, body: Html): string {
 }
 
 export function sendHtml(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+  });
   res.end(body);
 }
 
 export function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { Location: location, 'Content-Length': 0 });
+  res.writeHead(303, { Location: location, "Content-Length": 0 });
   res.end();
 }
 
 export function notFound(res: ServerResponse, what: string): void {
-  sendHtml(res, 404, page('Not found', html`<div class="card"><h1>Not found</h1><p class="muted">${what}</p></div>`));
+  sendHtml(res, 404, page("Not found", html`<div class="card"><h1>Not found</h1><p class="muted">${what}</p></div>`));
 }

@@ -1,7 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** The messages the emulator's Checkout page, framed by the stand-in, sends to the page that embeds it. */
-export const EMBEDDED_MESSAGE = { resize: 'stripe-emulator:embedded-checkout:resize', complete: 'stripe-emulator:embedded-checkout:complete' } as const;
+export const EMBEDDED_MESSAGE = {
+  resize: "stripe-emulator:embedded-checkout:resize",
+  complete: "stripe-emulator:embedded-checkout:complete",
+} as const;
 
 /**
  * A small stand-in for Stripe.js (https://js.stripe.com), served at `GET /v3`.
@@ -102,14 +105,14 @@ export const STRIPE_JS_STAND_IN = `(function () {
 
 /** `GET /v3` (or `/v3/`): the Stripe.js stand-in above. */
 export function handleStripeJs(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  if (url.pathname !== '/v3' && url.pathname !== '/v3/') return false;
+  if (req.method !== "GET" && req.method !== "HEAD") return false;
+  if (url.pathname !== "/v3" && url.pathname !== "/v3/") return false;
   res.writeHead(200, {
-    'Content-Type': 'text/javascript; charset=utf-8',
-    'Content-Length': Buffer.byteLength(STRIPE_JS_STAND_IN),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
+    "Content-Type": "text/javascript; charset=utf-8",
+    "Content-Length": Buffer.byteLength(STRIPE_JS_STAND_IN),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
   });
-  res.end(req.method === 'HEAD' ? undefined : STRIPE_JS_STAND_IN);
+  res.end(req.method === "HEAD" ? undefined : STRIPE_JS_STAND_IN);
   return true;
 }

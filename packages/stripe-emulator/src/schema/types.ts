@@ -1,10 +1,10 @@
 /** A request parameter's type, as the SDK's `*Params` interfaces declare it. */
 export type ParamType =
-  | 'string'
-  | 'number'
-  | 'boolean'
-  | 'decimal'
-  | 'any'
+  | "string"
+  | "number"
+  | "boolean"
+  | "decimal"
+  | "any"
   | { enum: string[] }
   | { ref: string }
   | { object: Record<string, ParamType>; required?: string[] }

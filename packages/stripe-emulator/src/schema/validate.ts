@@ -1,9 +1,9 @@
-import type { FormRecord, FormValue } from '../http/form';
-import { invalidRequest, parameterInvalid, parameterInvalidEmpty, parameterMissing, type StripeApiError } from '../http/errors';
-import { loadSchema } from './load';
-import { normalizePath } from './paths';
-import { SUPPORTED_PARAMS } from './supported';
-import type { EndpointSchema, ParamType, ResponseField } from './types';
+import type { FormRecord, FormValue } from "../http/form";
+import { invalidRequest, parameterInvalid, parameterInvalidEmpty, parameterMissing, type StripeApiError } from "../http/errors";
+import { loadSchema } from "./load";
+import { normalizePath } from "./paths";
+import { SUPPORTED_PARAMS } from "./supported";
+import type { EndpointSchema, ParamType, ResponseField } from "./types";
 
 /** `path` (dotted, arrays transparent) → the values implemented, or null for any value. */
 type Support = Map<string, Set<string> | null>;
@@ -15,8 +15,8 @@ function supportFor(endpoint: string): Support {
   if (!support) {
     support = new Map();
     for (const entry of SUPPORTED_PARAMS[endpoint] ?? []) {
-      const [path, values] = entry.split('=');
-      support.set(path, values === undefined ? null : new Set(values.split('|')));
+      const [path, values] = entry.split("=");
+      support.set(path, values === undefined ? null : new Set(values.split("|")));
     }
     supportCache.set(endpoint, support);
   }
@@ -27,16 +27,16 @@ export function unsupportedParameter(param: string): StripeApiError {
   return invalidRequest(
     `${param} is not supported by the emulator: Stripe accepts it, but the emulator does not implement it, so it refuses the request instead of ignoring the parameter (see stripe-emulator/README.md).`,
     param,
-    'emulator_unsupported_parameter',
+    "emulator_unsupported_parameter",
   );
 }
 
 function listOf(values: string[]): string {
-  return values.length <= 2 ? values.join(' or ') : `${values.slice(0, -1).join(', ')}, or ${values[values.length - 1]}`;
+  return values.length <= 2 ? values.join(" or ") : `${values.slice(0, -1).join(", ")}, or ${values[values.length - 1]}`;
 }
 
 function isRecord(value: FormValue | undefined): value is { [key: string]: FormValue | undefined } {
-  return value !== undefined && typeof value === 'object' && !Array.isArray(value);
+  return value !== undefined && typeof value === "object" && !Array.isArray(value);
 }
 
 /** qs yields `a[0]=x` as an array, and `a[5]=x` (sparse) or `a[0][b]` beyond its limits as an index-keyed record. */
@@ -45,12 +45,12 @@ function asArray(value: FormValue): FormValue[] | null {
   if (isRecord(value) && Object.keys(value).every((k) => /^\d+$/.test(k))) {
     return Object.keys(value)
       .sort((a, b) => Number(a) - Number(b))
-      .map((k) => value[k] ?? '');
+      .map((k) => value[k] ?? "");
   }
   return null;
 }
 
-const NON_NEGATIVE = new Set(['quantity', 'trial_period_days', 'interval_count', 'iterations']);
+const NON_NEGATIVE = new Set(["quantity", "trial_period_days", "interval_count", "iterations"]);
 
 /**
  * Checks one request's parameters against what Stripe defines for the endpoint (the generated schema) and what the
@@ -67,13 +67,13 @@ class RequestValidator {
 
   private resolve(type: ParamType): ParamType {
     let t = type;
-    while (typeof t === 'object' && 'ref' in t) t = this.defs[t.ref];
+    while (typeof t === "object" && "ref" in t) t = this.defs[t.ref];
     return t;
   }
 
   private leaf(path: string[], name: string, value: string): void {
     for (let i = path.length; i > 0; i--) {
-      const key = path.slice(0, i).join('.');
+      const key = path.slice(0, i).join(".");
       if (!this.support.has(key)) continue;
       const values = this.support.get(key);
       if (values && i === path.length && !values.has(value)) {
@@ -81,7 +81,7 @@ class RequestValidator {
           invalidRequest(
             `${name}=${value} is not supported by the emulator (it implements ${listOf([...values])}); Stripe accepts it, but the emulator refuses the request instead of behaving differently.`,
             name,
-            'emulator_unsupported_parameter',
+            "emulator_unsupported_parameter",
           ),
         );
       }
@@ -92,38 +92,44 @@ class RequestValidator {
 
   walk(type: ParamType, value: FormValue, name: string, path: string[]): void {
     const t = this.resolve(type);
-    if (t === 'any') {
-      if (typeof value === 'string') this.leaf(path, name, value);
-      else this.leaf(path, name, '');
+    if (t === "any") {
+      if (typeof value === "string") this.leaf(path, name, value);
+      else this.leaf(path, name, "");
       return;
     }
-    if (typeof t === 'object' && 'anyOf' in t) return this.walkAnyOf(t.anyOf, value, name, path);
-    if (typeof t === 'object' && 'object' in t) return this.walkObject(t, value, name, path);
-    if (typeof t === 'object' && 'array' in t) {
+    if (typeof t === "object" && "anyOf" in t) return this.walkAnyOf(t.anyOf, value, name, path);
+    if (typeof t === "object" && "object" in t) return this.walkObject(t, value, name, path);
+    if (typeof t === "object" && "array" in t) {
       const items = asArray(value);
       if (items === null) {
-        if (value === '') this.invalid.push(parameterInvalidEmpty(name));
-        else this.invalid.push(invalidRequest('Invalid array', name, 'parameter_invalid_array'));
+        if (value === "") this.invalid.push(parameterInvalidEmpty(name));
+        else this.invalid.push(invalidRequest("Invalid array", name, "parameter_invalid_array"));
         return;
       }
       items.forEach((item, i) => this.walk(t.array, item, `${name}[${i}]`, path));
       return;
     }
-    if (typeof t === 'object' && 'map' in t) {
+    if (typeof t === "object" && "map" in t) {
       if (!isRecord(value)) {
-        this.invalid.push(value === '' ? parameterInvalidEmpty(name) : invalidRequest('Invalid object', name, 'parameter_invalid_object'));
+        this.invalid.push(value === "" ? parameterInvalidEmpty(name) : invalidRequest("Invalid object", name, "parameter_invalid_object"));
         return;
       }
       for (const [key, inner] of Object.entries(value)) {
         // A map's keys are free (metadata[key], currency_options[eur]): supported.ts names them `*`.
         // An empty value unsets one key of a map (metadata[key]=).
-        if (inner === '') this.leaf([...path, '*'], `${name}[${key}]`, inner);
-        else if (inner !== undefined) this.walk(t.map, inner, `${name}[${key}]`, [...path, '*']);
+        if (inner === "") this.leaf([...path, "*"], `${name}[${key}]`, inner);
+        else if (inner !== undefined) this.walk(t.map, inner, `${name}[${key}]`, [...path, "*"]);
       }
       return;
     }
-    if (typeof value !== 'string') {
-      this.invalid.push(parameterInvalid(name, `Invalid ${typeof t === 'string' ? t : 'string'}: expected a value, got an object`, 'parameter_invalid_string'));
+    if (typeof value !== "string") {
+      this.invalid.push(
+        parameterInvalid(
+          name,
+          `Invalid ${typeof t === "string" ? t : "string"}: expected a value, got an object`,
+          "parameter_invalid_string",
+        ),
+      );
       return;
     }
     const error = this.scalarError(t, value, name, path);
@@ -132,50 +138,58 @@ class RequestValidator {
   }
 
   private scalarError(t: ParamType, value: string, name: string, path: string[]): StripeApiError | null {
-    if (value === '') return parameterInvalidEmpty(name);
-    if (t === 'number') {
-      if (!/^-?\d+(\.\d+)?$/.test(value)) return parameterInvalid(name, `Invalid integer: ${value}`, 'parameter_invalid_integer');
-      if (value.startsWith('-') && NON_NEGATIVE.has(path[path.length - 1])) {
-        return parameterInvalid(name, 'Invalid non-negative integer', 'parameter_invalid_integer');
+    if (value === "") return parameterInvalidEmpty(name);
+    if (t === "number") {
+      if (!/^-?\d+(\.\d+)?$/.test(value)) return parameterInvalid(name, `Invalid integer: ${value}`, "parameter_invalid_integer");
+      if (value.startsWith("-") && NON_NEGATIVE.has(path[path.length - 1])) {
+        return parameterInvalid(name, "Invalid non-negative integer", "parameter_invalid_integer");
       }
     }
-    if (t === 'decimal' && !/^-?\d+(\.\d+)?$/.test(value)) return parameterInvalid(name, `Invalid decimal: ${value}`, 'parameter_invalid_string');
-    if (t === 'boolean' && value !== 'true' && value !== 'false') return parameterInvalid(name, `Invalid boolean: ${value}`, 'parameter_invalid_boolean');
-    if (typeof t === 'object' && 'enum' in t && !t.enum.includes(value)) {
-      return parameterInvalid(name, `Invalid ${name}: must be one of ${listOf(t.enum.filter((v) => v !== ''))}`, 'parameter_invalid_string');
+    if (t === "decimal" && !/^-?\d+(\.\d+)?$/.test(value))
+      return parameterInvalid(name, `Invalid decimal: ${value}`, "parameter_invalid_string");
+    if (t === "boolean" && value !== "true" && value !== "false")
+      return parameterInvalid(name, `Invalid boolean: ${value}`, "parameter_invalid_boolean");
+    if (typeof t === "object" && "enum" in t && !t.enum.includes(value)) {
+      return parameterInvalid(
+        name,
+        `Invalid ${name}: must be one of ${listOf(t.enum.filter((v) => v !== ""))}`,
+        "parameter_invalid_string",
+      );
     }
-    if (typeof t === 'object' && ('object' in t || 'array' in t || 'map' in t)) {
-      return invalidRequest('Invalid object', name, 'parameter_invalid_object');
+    if (typeof t === "object" && ("object" in t || "array" in t || "map" in t)) {
+      return invalidRequest("Invalid object", name, "parameter_invalid_object");
     }
     return null;
   }
 
   private walkAnyOf(options: ParamType[], value: FormValue, name: string, path: string[]): void {
     const resolved = options.map((o) => this.resolve(o));
-    const structured = (o: ParamType) => typeof o === 'object' && ('object' in o || 'array' in o || 'map' in o);
-    if (typeof value === 'string') {
+    const structured = (o: ParamType) => typeof o === "object" && ("object" in o || "array" in o || "map" in o);
+    if (typeof value === "string") {
       const scalars = resolved.filter((o) => !structured(o));
-      if (value === '' && scalars.some((o) => typeof o === 'object' && 'enum' in o && o.enum.includes(''))) {
+      if (value === "" && scalars.some((o) => typeof o === "object" && "enum" in o && o.enum.includes(""))) {
         this.leaf(path, name, value);
         return;
       }
       const fits = scalars.find((o) => this.scalarError(o, value, name, path) === null);
       if (fits) return this.walk(fits, value, name, path);
-      const scalarNames = scalars.filter((o) => !(typeof o === 'object' && 'enum' in o && o.enum.length === 1 && o.enum[0] === ''));
-      const error = scalarNames.length ? this.scalarError(scalarNames[0], value, name, path) : invalidRequest('Invalid object', name, 'parameter_invalid_object');
+      const scalarNames = scalars.filter((o) => !(typeof o === "object" && "enum" in o && o.enum.length === 1 && o.enum[0] === ""));
+      const error = scalarNames.length
+        ? this.scalarError(scalarNames[0], value, name, path)
+        : invalidRequest("Invalid object", name, "parameter_invalid_object");
       if (error) this.invalid.push(error);
       return;
     }
     const isList = asArray(value) !== null && Object.keys(value).length > 0;
     const fits =
-      resolved.find((o) => typeof o === 'object' && (isList ? 'array' in o : 'object' in o || 'map' in o)) ?? resolved.find(structured);
+      resolved.find((o) => typeof o === "object" && (isList ? "array" in o : "object" in o || "map" in o)) ?? resolved.find(structured);
     if (fits) this.walk(fits, value, name, path);
     else this.invalid.push(parameterInvalid(name, `Invalid value for ${name}`));
   }
 
   private walkObject(t: { object: Record<string, ParamType>; required?: string[] }, value: FormValue, name: string, path: string[]): void {
     if (!isRecord(value)) {
-      this.invalid.push(value === '' ? parameterInvalidEmpty(name) : invalidRequest('Invalid object', name, 'parameter_invalid_object'));
+      this.invalid.push(value === "" ? parameterInvalidEmpty(name) : invalidRequest("Invalid object", name, "parameter_invalid_object"));
       return;
     }
     for (const [key, inner] of Object.entries(value)) {
@@ -192,7 +206,7 @@ class RequestValidator {
 }
 
 export function endpointKey(route: string): string {
-  const [method, path] = route.split(' ');
+  const [method, path] = route.split(" ");
   return `${method} ${normalizePath(path)}`;
 }
 
@@ -205,19 +219,19 @@ export function validateParams(key: string, raw: FormRecord): void {
   const schema = endpointSchema(key);
   if (!schema) throw new Error(`No parameter schema for ${key}: run npm run emulator:schema`);
   const validator = new RequestValidator(supportFor(key));
-  validator.walk(schema.params, raw, '', []);
+  validator.walk(schema.params, raw, "", []);
   if (validator.unknown.length === 1) {
-    throw invalidRequest(`Received unknown parameter: ${validator.unknown[0]}`, validator.unknown[0], 'parameter_unknown');
+    throw invalidRequest(`Received unknown parameter: ${validator.unknown[0]}`, validator.unknown[0], "parameter_unknown");
   }
   if (validator.unknown.length > 1) {
-    throw invalidRequest(`Received unknown parameters: ${validator.unknown.join(', ')}`, validator.unknown[0], 'parameter_unknown');
+    throw invalidRequest(`Received unknown parameters: ${validator.unknown.join(", ")}`, validator.unknown[0], "parameter_unknown");
   }
   const [first] = [...validator.invalid, ...validator.unsupported];
   if (first) throw first;
 }
 
 function cannotExpand(path: string): StripeApiError {
-  return invalidRequest(`This property cannot be expanded (${path}).`, 'expand');
+  return invalidRequest(`This property cannot be expanded (${path}).`, "expand");
 }
 
 /**
@@ -236,8 +250,8 @@ export function validateExpand(key: string, paths: string[], versioned?: Version
   const schema = endpointSchema(key);
   const objects = loadSchema().objects;
   for (const path of paths) {
-    const segments = path.split('.');
-    if (segments.length > 4) throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, 'expand');
+    const segments = path.split(".");
+    if (segments.length > 4) throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, "expand");
     let type = schema?.returns ?? null;
     segments.forEach((segment, i) => {
       const old = type && versioned ? versioned(type, segment) : null;
@@ -254,21 +268,21 @@ export function validateExpand(key: string, paths: string[], versioned?: Version
 export function schemaDefines(key: string, path: string, values: string[] = []): boolean {
   const defs = loadSchema().params;
   const resolve = (t: ParamType): ParamType[] => {
-    if (typeof t === 'object' && 'ref' in t) return resolve(defs[t.ref]);
-    if (typeof t === 'object' && 'anyOf' in t) return t.anyOf.flatMap(resolve);
-    if (typeof t === 'object' && 'array' in t) return resolve(t.array);
+    if (typeof t === "object" && "ref" in t) return resolve(defs[t.ref]);
+    if (typeof t === "object" && "anyOf" in t) return t.anyOf.flatMap(resolve);
+    if (typeof t === "object" && "array" in t) return resolve(t.array);
     return [t];
   };
   let types = resolve(endpointSchema(key)?.params ?? { object: {} });
-  for (const segment of path.split('.')) {
+  for (const segment of path.split(".")) {
     types = types.flatMap((t) => {
-      if (typeof t === 'object' && 'object' in t) return t.object[segment] ? resolve(t.object[segment]) : [];
-      if (typeof t === 'object' && 'map' in t) return resolve(t.map);
+      if (typeof t === "object" && "object" in t) return t.object[segment] ? resolve(t.object[segment]) : [];
+      if (typeof t === "object" && "map" in t) return resolve(t.map);
       return [];
     });
     if (types.length === 0) return false;
   }
   const fits = (t: ParamType, v: string) =>
-    t === 'string' || (t === 'boolean' && (v === 'true' || v === 'false')) || (typeof t === 'object' && 'enum' in t && t.enum.includes(v));
+    t === "string" || (t === "boolean" && (v === "true" || v === "false")) || (typeof t === "object" && "enum" in t && t.enum.includes(v));
   return values.every((v) => types.some((t) => fits(t, v)));
 }

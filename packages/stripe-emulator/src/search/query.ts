@@ -10,11 +10,11 @@
  * `AND`, `OR` and `null` are case-insensitive; clauses separated by spaces alone are ANDed. Whether a field exists
  * and takes the operator is the resource's business (fields.ts); this only reads the syntax.
  */
-import { invalidRequest, type StripeApiError } from '../http/errors';
+import { invalidRequest, type StripeApiError } from "../http/errors";
 
-export type Operator = ':' | '~' | '>' | '<' | '>=' | '<=';
+export type Operator = ":" | "~" | ">" | "<" | ">=" | "<=";
 
-export type SearchValue = { kind: 'string'; text: string } | { kind: 'null' };
+export type SearchValue = { kind: "string"; text: string } | { kind: "null" };
 
 export interface Clause {
   negated: boolean;
@@ -26,7 +26,7 @@ export interface Clause {
 }
 
 export interface ParsedQuery {
-  connector: 'AND' | 'OR';
+  connector: "AND" | "OR";
   clauses: Clause[];
 }
 
@@ -49,7 +49,7 @@ class QueryReader {
   }
 
   private peek(n = 0): string {
-    return this.text[this.pos + n] ?? '';
+    return this.text[this.pos + n] ?? "";
   }
 
   /** Skips whitespace; true if there was any. */
@@ -60,21 +60,21 @@ class QueryReader {
   }
 
   /** `AND` / `OR` as a whole word (followed by whitespace), case-insensitive. */
-  connector(): 'AND' | 'OR' | null {
+  connector(): "AND" | "OR" | null {
     const m = /^(and|or)(?=\s)/i.exec(this.text.slice(this.pos));
     if (!m) return null;
     this.pos += m[1].length;
-    return m[1].toUpperCase() as 'AND' | 'OR';
+    return m[1].toUpperCase() as "AND" | "OR";
   }
 
   /** A quoted string starting at the current quote character; backslash escapes the next character. */
   private quoted(): string {
     const quote = this.peek();
     this.pos++;
-    let out = '';
+    let out = "";
     while (!this.done) {
       const c = this.peek();
-      if (c === '\\' && this.pos + 1 < this.text.length) {
+      if (c === "\\" && this.pos + 1 < this.text.length) {
         out += this.peek(1);
         this.pos += 2;
         continue;
@@ -87,17 +87,17 @@ class QueryReader {
   }
 
   clause(): Clause {
-    const negated = this.peek() === '-';
+    const negated = this.peek() === "-";
     if (negated) this.pos++;
     let field: string;
     let metadataKey: string | null = null;
-    if (this.text.startsWith('metadata[', this.pos)) {
-      this.pos += 'metadata['.length;
+    if (this.text.startsWith("metadata[", this.pos)) {
+      this.pos += "metadata[".length;
       if (this.peek() !== '"' && this.peek() !== "'") throw unparseableQuery();
       metadataKey = this.quoted();
-      if (this.peek() !== ']' || metadataKey === '') throw unparseableQuery();
+      if (this.peek() !== "]" || metadataKey === "") throw unparseableQuery();
       this.pos++;
-      field = 'metadata';
+      field = "metadata";
     } else {
       const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(this.text.slice(this.pos));
       if (!m) throw unparseableQuery();
@@ -110,13 +110,13 @@ class QueryReader {
     const operator = op[1] as Operator;
     let value: SearchValue;
     if (this.peek() === '"' || this.peek() === "'") {
-      value = { kind: 'string', text: this.quoted() };
+      value = { kind: "string", text: this.quoted() };
     } else {
-      const bare = /^[^\s]+/.exec(this.text.slice(this.pos))?.[0] ?? '';
+      const bare = /^[^\s]+/.exec(this.text.slice(this.pos))?.[0] ?? "";
       this.pos += bare.length;
       // Quotes may be left off numbers only ("You must use quotation marks around string values").
-      if (/^null$/i.test(bare)) value = { kind: 'null' };
-      else if (/^-?\d+(\.\d+)?$/.test(bare)) value = { kind: 'string', text: bare };
+      if (/^null$/i.test(bare)) value = { kind: "null" };
+      else if (/^-?\d+(\.\d+)?$/.test(bare)) value = { kind: "string", text: bare };
       else throw unparseableQuery();
     }
     // A clause ends at whitespace or the end of the query (`email:"a"b` is not a clause).
@@ -128,7 +128,7 @@ class QueryReader {
 /** Parse `query` or throw Stripe's 400 for a query it cannot read. */
 export function parseQuery(query: string): ParsedQuery {
   const reader = new QueryReader(query);
-  const connectors = new Set<'AND' | 'OR'>();
+  const connectors = new Set<"AND" | "OR">();
   reader.skipSpace();
   if (reader.done) throw unparseableQuery();
   const clauses: Clause[] = [reader.clause()];
@@ -136,11 +136,11 @@ export function parseQuery(query: string): ParsedQuery {
   while (reader.skipSpace() && !reader.done) {
     const connector = reader.connector();
     if (connector && (!reader.skipSpace() || reader.done)) throw unparseableQuery();
-    connectors.add(connector ?? 'AND');
+    connectors.add(connector ?? "AND");
     clauses.push(reader.clause());
     if (clauses.length > MAX_CLAUSES) throw unparseableQuery();
   }
   // "AND and OR operators are mutually exclusive" (a space alone is an AND).
   if (connectors.size > 1) throw unparseableQuery();
-  return { connector: connectors.has('OR') ? 'OR' : 'AND', clauses };
+  return { connector: connectors.has("OR") ? "OR" : "AND", clauses };
 }

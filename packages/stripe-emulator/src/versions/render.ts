@@ -1,13 +1,13 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import type { ResponseField } from '../schema/types';
-import type { FormRecord } from '../http/form';
-import { clone } from '../json';
-import { VERSION_TABLE, type Json, type RemovedEndpoint, type RenderContext, type VersionChange } from './table';
-import { before, compareVersions, type ApiVersion } from './versions';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import type { ResponseField } from "../schema/types";
+import type { FormRecord } from "../http/form";
+import { clone } from "../json";
+import { VERSION_TABLE, type Json, type RemovedEndpoint, type RenderContext, type VersionChange } from "./table";
+import { before, compareVersions, type ApiVersion } from "./versions";
 
 function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** The changes a client on `version` predates, newest first (the order to step a current object back in time). */
@@ -23,10 +23,10 @@ function walk(value: unknown, changes: VersionChange[], ctx: RenderContext): voi
   }
   if (!isRecord(value)) return;
   // A deleted object (`{ id, object, deleted: true }`) has the same shape in every version.
-  const type = typeof value.object === 'string' && value.deleted !== true ? value.object : null;
+  const type = typeof value.object === "string" && value.deleted !== true ? value.object : null;
   if (type) {
     for (const change of changes) if (change.downgrade && change.objects?.includes(type)) change.downgrade(value, ctx);
-    if (type === 'event') renderEventEnvelope(value, changes, ctx);
+    if (type === "event") renderEventEnvelope(value, changes, ctx);
   }
   for (const child of Object.values(value)) walk(child, changes, ctx);
 }
@@ -36,7 +36,7 @@ function renderEventEnvelope(event: Json, changes: VersionChange[], ctx: RenderC
   const data = isRecord(event.data) ? event.data : null;
   const object = data && isRecord(data.object) ? data.object : null;
   const previous = data && isRecord(data.previous_attributes) ? data.previous_attributes : null;
-  if (!object || !previous || typeof object.object !== 'string') return;
+  if (!object || !previous || typeof object.object !== "string") return;
   for (const change of changes) {
     if (change.downgradePrevious && change.objects?.includes(object.object)) change.downgradePrevious(previous, object);
   }

@@ -1,10 +1,10 @@
-import type { Emulator } from '../emulator';
-import type { FormRecord, FormValue } from '../http/form';
-import { invalidRequest, parameterInvalid } from '../http/errors';
-import { unsupportedParameter } from '../schema/validate';
-import { clone } from '../json';
-import type { ResponseField } from '../schema/types';
-import type { ApiVersion } from './versions';
+import type { Emulator } from "../emulator";
+import type { FormRecord, FormValue } from "../http/form";
+import { invalidRequest, parameterInvalid } from "../http/errors";
+import { unsupportedParameter } from "../schema/validate";
+import { clone } from "../json";
+import type { ResponseField } from "../schema/types";
+import type { ApiVersion } from "./versions";
 
 /** A JSON object of a response, as it is being rewritten. */
 export type Json = Record<string, unknown>;
@@ -56,7 +56,7 @@ export interface VersionChange {
 }
 
 export interface RemovedEndpoint {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: "GET" | "POST" | "DELETE";
   path: string;
   /** The current endpoint (`METHOD /v1/path`) that serves it. */
   servedBy: string;
@@ -66,16 +66,16 @@ export interface RemovedEndpoint {
   select?: (body: Json) => unknown;
 }
 
-const CHANGELOG = 'https://docs.stripe.com/changelog';
-const NODE = 'https://github.com/stripe/stripe-node/blob/master/CHANGELOG.md';
+const CHANGELOG = "https://docs.stripe.com/changelog";
+const NODE = "https://github.com/stripe/stripe-node/blob/master/CHANGELOG.md";
 
 function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function idOf(value: unknown): string | null {
-  if (typeof value === 'string') return value;
-  if (isRecord(value) && typeof value.id === 'string') return value.id;
+  if (typeof value === "string") return value;
+  if (isRecord(value) && typeof value.id === "string") return value.id;
   return null;
 }
 
@@ -89,7 +89,7 @@ function lookup(ctx: RenderContext, value: unknown): Json | null {
 /** Refuse a parameter a version accepted that the emulator does not implement (its usual 400, never ignored). */
 function refuseUnimplemented(raw: FormRecord, params: string[]): void {
   for (const param of params) {
-    const [head, child] = param.split('.');
+    const [head, child] = param.split(".");
     const value = raw[head];
     if (value === undefined) continue;
     if (!child) throw unsupportedParameter(head);
@@ -99,7 +99,7 @@ function refuseUnimplemented(raw: FormRecord, params: string[]): void {
 
 /** A parameter a version did not have yet: Stripe's `parameter_unknown`. */
 function refuseUnknown(raw: FormRecord, param: string): void {
-  if (raw[param] !== undefined) throw invalidRequest(`Received unknown parameter: ${param}`, param, 'parameter_unknown');
+  if (raw[param] !== undefined) throw invalidRequest(`Received unknown parameter: ${param}`, param, "parameter_unknown");
 }
 
 /** `payment_method_types[]` as clients before endive send it: only `card` is implemented (the emulator's only method). */
@@ -107,16 +107,16 @@ function acceptPaymentMethodTypes(raw: FormRecord): void {
   const value = raw.payment_method_types;
   if (value === undefined) return;
   const list: FormValue[] = Array.isArray(value) ? value : isRecord(value) ? Object.values(value).filter((v) => v !== undefined) : [value];
-  if (list.length === 0 || (list.length === 1 && list[0] === '')) {
-    throw invalidRequest('Invalid array', 'payment_method_types', 'parameter_invalid_array');
+  if (list.length === 0 || (list.length === 1 && list[0] === "")) {
+    throw invalidRequest("Invalid array", "payment_method_types", "parameter_invalid_array");
   }
   list.forEach((type, i) => {
-    if (typeof type !== 'string') throw parameterInvalid(`payment_method_types[${i}]`, 'Invalid string: expected a value, got an object');
-    if (type !== 'card') {
+    if (typeof type !== "string") throw parameterInvalid(`payment_method_types[${i}]`, "Invalid string: expected a value, got an object");
+    if (type !== "card") {
       throw invalidRequest(
         `payment_method_types[${i}]=${type} is not supported by the emulator (it implements card); Stripe accepts it, but the emulator refuses the request instead of behaving differently.`,
         `payment_method_types[${i}]`,
-        'emulator_unsupported_parameter',
+        "emulator_unsupported_parameter",
       );
     }
   });
@@ -128,9 +128,9 @@ function planFrom(price: Json): Json {
   const recurring = isRecord(price.recurring) ? price.recurring : null;
   return {
     id: price.id,
-    object: 'plan',
+    object: "plan",
     active: price.active,
-    aggregate_usage: recurring?.usage_type === 'metered' ? 'sum' : null,
+    aggregate_usage: recurring?.usage_type === "metered" ? "sum" : null,
     amount: price.unit_amount,
     amount_decimal: price.unit_amount_decimal,
     billing_scheme: price.billing_scheme,
@@ -146,7 +146,7 @@ function planFrom(price: Json): Json {
     tiers_mode: price.tiers_mode ?? null,
     transform_usage: price.transform_quantity ?? null,
     trial_period_days: recurring?.trial_period_days ?? null,
-    usage_type: recurring?.usage_type ?? 'licensed',
+    usage_type: recurring?.usage_type ?? "licensed",
   };
 }
 
@@ -157,7 +157,7 @@ function pricingPrice(object: Json, ctx: RenderContext): Json | null {
 }
 
 function invoicePaymentIntent(ctx: RenderContext, invoiceId: unknown): string | null {
-  return typeof invoiceId === 'string' ? (ctx.emu.store.invoicePaymentIntents.get(invoiceId) ?? null) : null;
+  return typeof invoiceId === "string" ? (ctx.emu.store.invoicePaymentIntents.get(invoiceId) ?? null) : null;
 }
 
 function invoiceOfPaymentIntent(ctx: RenderContext, paymentIntentId: string | null): string | null {
@@ -168,31 +168,36 @@ function invoiceOfPaymentIntent(ctx: RenderContext, paymentIntentId: string | nu
 
 /** `GET /v1/invoices/upcoming` parameters as `POST /v1/invoices/create_preview` takes them (`subscription_x` → `subscription_details[x]`). */
 function upcomingAsPreview(raw: FormRecord): void {
-  refuseUnimplemented(raw, ['coupon']);
+  refuseUnimplemented(raw, ["coupon"]);
   const details: FormRecord = isRecord(raw.subscription_details) ? raw.subscription_details : {};
   for (const key of Object.keys(raw)) {
-    if (!key.startsWith('subscription_') || key === 'subscription_details') continue;
-    details[key === 'subscription_items' ? 'items' : key.slice('subscription_'.length)] = raw[key];
+    if (!key.startsWith("subscription_") || key === "subscription_details") continue;
+    details[key === "subscription_items" ? "items" : key.slice("subscription_".length)] = raw[key];
     delete raw[key];
   }
   if (Object.keys(details).length) raw.subscription_details = details;
 }
 
 /** Checkout's `ui_mode` values before and after dahlia renamed them. */
-const UI_MODES: Record<string, string> = { hosted: 'hosted_page', embedded: 'embedded_page', custom: 'elements' };
+const UI_MODES: Record<string, string> = { hosted: "hosted_page", embedded: "embedded_page", custom: "elements" };
 
 /** `line_items[]` fields of Checkout Session create before 2022-08-01 that `price_data` replaced (not implemented). */
-const LEGACY_LINE_ITEM_FIELDS = ['amount', 'currency', 'name', 'description', 'images'];
+const LEGACY_LINE_ITEM_FIELDS = ["amount", "currency", "name", "description", "images"];
 
 export const VERSION_TABLE: VersionChange[] = [
   {
-    id: 'checkout.shipping',
-    version: '2022-08-01',
-    change: 'Checkout Session: `shipping` renamed `shipping_details`; `shipping_rate` moved into the new `shipping_cost` hash.',
+    id: "checkout.shipping",
+    version: "2022-08-01",
+    change: "Checkout Session: `shipping` renamed `shipping_details`; `shipping_rate` moved into the new `shipping_cost` hash.",
     source: `${CHANGELOG}/2022-08-01/updates-shipping-property-checkout-session`,
-    objects: ['checkout.session'],
-    removedFields: { Session: { shipping: { type: 'Session.CollectedInformation.ShippingDetails' }, shipping_rate: { expandable: true, type: 'ShippingRate' } } },
-    addedFields: { Session: ['shipping_details', 'shipping_cost'] },
+    objects: ["checkout.session"],
+    removedFields: {
+      Session: {
+        shipping: { type: "Session.CollectedInformation.ShippingDetails" },
+        shipping_rate: { expandable: true, type: "ShippingRate" },
+      },
+    },
+    addedFields: { Session: ["shipping_details", "shipping_cost"] },
     downgrade(session) {
       // Before basil the table has already put `shipping_details` back at the top level.
       session.shipping = session.shipping_details ?? null;
@@ -203,23 +208,24 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'checkout.customer_creation',
-    version: '2022-08-01',
-    change: 'Checkout Session in payment mode: the default `customer_creation` changed from `always` to `if_required`.',
+    id: "checkout.customer_creation",
+    version: "2022-08-01",
+    change: "Checkout Session in payment mode: the default `customer_creation` changed from `always` to `if_required`.",
     source: `${CHANGELOG}/2022-08-01/default-customer-creation-checkout-session`,
-    objects: ['checkout.session'],
+    objects: ["checkout.session"],
     downgrade(session) {
       // The emulator takes no `customer_creation` parameter and creates a customer for every completed payment-mode
       // session, so `if_required` is always the defaulted value: earlier versions defaulted (and behave) `always`.
-      if (session.mode === 'payment' && session.customer_creation === 'if_required') session.customer_creation = 'always';
+      if (session.mode === "payment" && session.customer_creation === "if_required") session.customer_creation = "always";
     },
   },
   {
-    id: 'checkout.legacy_line_items',
-    version: '2022-08-01',
-    change: 'Checkout Session create: `line_items[][amount]`, `[currency]`, `[name]`, `[description]` and `[images]` removed (use `price` or `price_data`).',
+    id: "checkout.legacy_line_items",
+    version: "2022-08-01",
+    change:
+      "Checkout Session create: `line_items[][amount]`, `[currency]`, `[name]`, `[description]` and `[images]` removed (use `price` or `price_data`).",
     source: `${CHANGELOG}/2022-08-01/replaces-line-item-create-checkout-session`,
-    endpoints: ['POST /v1/checkout/sessions'],
+    endpoints: ["POST /v1/checkout/sessions"],
     upgradeRequest(raw) {
       const items = raw.line_items;
       const list: unknown[] = Array.isArray(items) ? items : isRecord(items) ? Object.values(items) : [];
@@ -231,91 +237,104 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'checkout.shipping_rates',
-    version: '2022-08-01',
-    change: 'Checkout Session create: `shipping_rates` removed (use `shipping_options`).',
+    id: "checkout.shipping_rates",
+    version: "2022-08-01",
+    change: "Checkout Session create: `shipping_rates` removed (use `shipping_options`).",
     source: `${CHANGELOG}/2022-08-01/removes-shipping-rate-create-checkout-session`,
-    endpoints: ['POST /v1/checkout/sessions'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['shipping_rates']),
+    endpoints: ["POST /v1/checkout/sessions"],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ["shipping_rates"]),
   },
   {
-    id: 'checkout.subscription_data.coupon',
-    version: '2022-08-01',
-    change: 'Checkout Session create: `subscription_data[coupon]` removed (use `discounts`).',
+    id: "checkout.subscription_data.coupon",
+    version: "2022-08-01",
+    change: "Checkout Session create: `subscription_data[coupon]` removed (use `discounts`).",
     source: `${CHANGELOG}/2022-08-01/removes-subscription-data-create-checkout-session`,
-    endpoints: ['POST /v1/checkout/sessions'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.coupon']),
+    endpoints: ["POST /v1/checkout/sessions"],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ["subscription_data.coupon"]),
   },
   {
-    id: 'invoice.pending_invoice_items_behavior',
-    version: '2022-08-01',
-    change: 'Invoice create: `pending_invoice_items_behavior` defaults to `exclude` (`include` before) and no longer takes `include_and_require`.',
+    id: "invoice.pending_invoice_items_behavior",
+    version: "2022-08-01",
+    change:
+      "Invoice create: `pending_invoice_items_behavior` defaults to `exclude` (`include` before) and no longer takes `include_and_require`.",
     source: `${CHANGELOG}/2022-08-01/removes-include-require-value-invoices`,
-    endpoints: ['POST /v1/invoices'],
+    endpoints: ["POST /v1/invoices"],
     upgradeRequest(raw) {
       const value = raw.pending_invoice_items_behavior;
-      if (value === undefined) raw.pending_invoice_items_behavior = 'include';
-      else if (value === 'include_and_require') throw unsupportedParameter('pending_invoice_items_behavior');
+      if (value === undefined) raw.pending_invoice_items_behavior = "include";
+      else if (value === "include_and_require") throw unsupportedParameter("pending_invoice_items_behavior");
     },
   },
   {
-    id: 'charge.refunds',
-    version: '2022-11-15',
-    change: 'Charge: `refunds` (a list of the Refunds) no longer included by default (expand it).',
+    id: "charge.refunds",
+    version: "2022-11-15",
+    change: "Charge: `refunds` (a list of the Refunds) no longer included by default (expand it).",
     source: `${CHANGELOG}/2022-11-15/deprecates-charges-auto-expand`,
-    objects: ['charge'],
+    objects: ["charge"],
     downgrade(charge, ctx) {
       if (charge.refunds !== undefined && charge.refunds !== null) return;
       const refunds = [...ctx.emu.store.refunds.values()].filter((r) => idOf(r.charge) === charge.id).reverse();
-      charge.refunds = { object: 'list', data: clone(refunds), has_more: false, total_count: refunds.length, url: `/v1/charges/${String(charge.id)}/refunds` };
+      charge.refunds = {
+        object: "list",
+        data: clone(refunds),
+        has_more: false,
+        total_count: refunds.length,
+        url: `/v1/charges/${String(charge.id)}/refunds`,
+      };
     },
   },
   {
-    id: 'payment_intent.charges',
-    version: '2022-11-15',
-    change: 'PaymentIntent: `charges` (a list of the Charges) removed; `latest_charge` names the last one.',
+    id: "payment_intent.charges",
+    version: "2022-11-15",
+    change: "PaymentIntent: `charges` (a list of the Charges) removed; `latest_charge` names the last one.",
     source: `${CHANGELOG}/2022-11-15/removes-charges-attribute-paymentintent`,
-    objects: ['payment_intent'],
-    removedFields: { PaymentIntent: { charges: { type: 'ApiList<Charge>' } } },
+    objects: ["payment_intent"],
+    removedFields: { PaymentIntent: { charges: { type: "ApiList<Charge>" } } },
     downgrade(pi, ctx) {
       const charges = [...ctx.emu.store.charges.values()].filter((c) => c.payment_intent === pi.id).reverse();
-      pi.charges = { object: 'list', data: clone(charges), has_more: false, total_count: charges.length, url: `/v1/charges?payment_intent=${String(pi.id)}` };
+      pi.charges = {
+        object: "list",
+        data: clone(charges),
+        has_more: false,
+        total_count: charges.length,
+        url: `/v1/charges?payment_intent=${String(pi.id)}`,
+      };
     },
   },
   {
-    id: 'checkout.subscription_data.items',
-    version: '2022-11-15',
-    change: 'Checkout Session create: deprecated `subscription_data[items]` removed (use `line_items`).',
+    id: "checkout.subscription_data.items",
+    version: "2022-11-15",
+    change: "Checkout Session create: deprecated `subscription_data[items]` removed (use `line_items`).",
     source: `${NODE}#11-0-0`,
-    endpoints: ['POST /v1/checkout/sessions'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.items']),
+    endpoints: ["POST /v1/checkout/sessions"],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ["subscription_data.items"]),
   },
   {
-    id: 'checkout.trial_from_plan',
-    version: '2023-08-16',
-    change: 'Checkout Session create: `subscription_data[trial_from_plan]` removed.',
+    id: "checkout.trial_from_plan",
+    version: "2023-08-16",
+    change: "Checkout Session create: `subscription_data[trial_from_plan]` removed.",
     source: `${CHANGELOG}/2023-08-16`,
-    endpoints: ['POST /v1/checkout/sessions'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['subscription_data.trial_from_plan']),
+    endpoints: ["POST /v1/checkout/sessions"],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ["subscription_data.trial_from_plan"]),
   },
   {
-    id: 'charge.dispute',
-    version: '2023-08-16',
-    change: 'Charge: `dispute` and `destination` removed (list disputes by charge; Connect destinations on `transfer_data`).',
+    id: "charge.dispute",
+    version: "2023-08-16",
+    change: "Charge: `dispute` and `destination` removed (list disputes by charge; Connect destinations on `transfer_data`).",
     source: `${CHANGELOG}/2023-08-16`,
-    objects: ['charge'],
-    removedFields: { Charge: { dispute: { expandable: true }, destination: { expandable: true, type: 'Account' } } },
+    objects: ["charge"],
+    removedFields: { Charge: { dispute: { expandable: true }, destination: { expandable: true, type: "Account" } } },
     downgrade(charge) {
       charge.dispute = null;
       charge.destination = null;
     },
   },
   {
-    id: 'product.attributes',
-    version: '2023-08-16',
-    change: 'Product: `attributes`, `caption` and `deactivate_on` removed.',
+    id: "product.attributes",
+    version: "2023-08-16",
+    change: "Product: `attributes`, `caption` and `deactivate_on` removed.",
     source: `${CHANGELOG}/2023-08-16`,
-    objects: ['product'],
+    objects: ["product"],
     downgrade(product) {
       product.attributes = [];
       product.caption = null;
@@ -323,53 +342,53 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'price.update_recurring',
-    version: '2023-08-16',
-    change: 'Price update: `recurring` removed (a price\'s interval cannot change).',
+    id: "price.update_recurring",
+    version: "2023-08-16",
+    change: "Price update: `recurring` removed (a price's interval cannot change).",
     source: `${CHANGELOG}/2023-08-16`,
-    endpoints: ['POST /v1/prices/{}'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['recurring']),
+    endpoints: ["POST /v1/prices/{}"],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ["recurring"]),
   },
   {
-    id: 'product.marketing_features',
-    version: '2024-04-10',
-    change: 'Product: `features` renamed `marketing_features` (parameter and field).',
+    id: "product.marketing_features",
+    version: "2024-04-10",
+    change: "Product: `features` renamed `marketing_features` (parameter and field).",
     source: `${CHANGELOG}/2024-04-10`,
-    objects: ['product'],
-    removedFields: { Product: { features: { type: 'Product.MarketingFeature' } } },
-    addedFields: { Product: ['marketing_features'] },
+    objects: ["product"],
+    removedFields: { Product: { features: { type: "Product.MarketingFeature" } } },
+    addedFields: { Product: ["marketing_features"] },
     downgrade(product) {
       product.features = product.marketing_features ?? [];
       delete product.marketing_features;
     },
-    endpoints: ['POST /v1/products', 'POST /v1/products/{}'],
+    endpoints: ["POST /v1/products", "POST /v1/products/{}"],
     upgradeRequest(raw) {
-      refuseUnknown(raw, 'marketing_features');
+      refuseUnknown(raw, "marketing_features");
       if (raw.features === undefined) return;
       raw.marketing_features = raw.features;
       delete raw.features;
     },
   },
   {
-    id: 'invoice.rendering_options',
-    version: '2024-04-10',
-    change: 'Invoice: the legacy `rendering_options` removed (use `rendering`).',
+    id: "invoice.rendering_options",
+    version: "2024-04-10",
+    change: "Invoice: the legacy `rendering_options` removed (use `rendering`).",
     source: `${CHANGELOG}/2024-04-10`,
-    objects: ['invoice'],
+    objects: ["invoice"],
     downgrade(invoice) {
       invoice.rendering_options = null;
     },
   },
   {
-    id: 'subscription.current_period',
-    version: '2025-03-31.basil',
-    change: 'Subscription: `current_period_start` / `current_period_end` moved from the subscription to each subscription item.',
+    id: "subscription.current_period",
+    version: "2025-03-31.basil",
+    change: "Subscription: `current_period_start` / `current_period_end` moved from the subscription to each subscription item.",
     source: `${CHANGELOG}/basil/2025-03-31/deprecate-subscription-current-period-start-and-end`,
-    objects: ['subscription', 'subscription_item'],
+    objects: ["subscription", "subscription_item"],
     removedFields: { Subscription: { current_period_start: {}, current_period_end: {} } },
-    addedFields: { SubscriptionItem: ['current_period_start', 'current_period_end'] },
+    addedFields: { SubscriptionItem: ["current_period_start", "current_period_end"] },
     downgrade(object) {
-      if (object.object === 'subscription_item') {
+      if (object.object === "subscription_item") {
         delete object.current_period_start;
         delete object.current_period_end;
         return;
@@ -380,7 +399,8 @@ export const VERSION_TABLE: VersionChange[] = [
       object.current_period_end = first?.current_period_end ?? null;
     },
     downgradePrevious(previous) {
-      const items = isRecord(previous.items) && Array.isArray(previous.items.data) ? (previous.items.data as unknown[]).filter(isRecord) : [];
+      const items =
+        isRecord(previous.items) && Array.isArray(previous.items.data) ? (previous.items.data as unknown[]).filter(isRecord) : [];
       const first = items[0];
       if (first?.current_period_start !== undefined) previous.current_period_start = first.current_period_start;
       if (first?.current_period_end !== undefined) previous.current_period_end = first.current_period_end;
@@ -391,13 +411,15 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'invoice.payment_intent',
-    version: '2025-03-31.basil',
-    change: 'Invoice: `payment_intent` and `charge` removed; an invoice\'s payments are InvoicePayment objects (`payments`).',
+    id: "invoice.payment_intent",
+    version: "2025-03-31.basil",
+    change: "Invoice: `payment_intent` and `charge` removed; an invoice's payments are InvoicePayment objects (`payments`).",
     source: `${CHANGELOG}/basil/2025-03-31/add-support-for-multiple-partial-payments-on-invoices`,
-    objects: ['invoice'],
-    removedFields: { Invoice: { payment_intent: { expandable: true, type: 'PaymentIntent' }, charge: { expandable: true, type: 'Charge' } } },
-    addedFields: { Invoice: ['payments', 'amount_overpaid', 'confirmation_secret'] },
+    objects: ["invoice"],
+    removedFields: {
+      Invoice: { payment_intent: { expandable: true, type: "PaymentIntent" }, charge: { expandable: true, type: "Charge" } },
+    },
+    addedFields: { Invoice: ["payments", "amount_overpaid", "confirmation_secret"] },
     downgrade(invoice, ctx) {
       const pi = invoicePaymentIntent(ctx, invoice.id);
       const stored = pi ? ctx.emu.store.paymentIntents.get(pi) : undefined;
@@ -409,19 +431,19 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'invoice.upcoming_endpoints',
-    version: '2025-03-31.basil',
-    change: 'Invoices: `GET /v1/invoices/upcoming` and `GET /v1/invoices/upcoming/lines` removed (use `POST /v1/invoices/create_preview`).',
+    id: "invoice.upcoming_endpoints",
+    version: "2025-03-31.basil",
+    change: "Invoices: `GET /v1/invoices/upcoming` and `GET /v1/invoices/upcoming/lines` removed (use `POST /v1/invoices/create_preview`).",
     source: `${CHANGELOG}/basil/2025-03-31/invoice-preview-api-deprecations`,
     removedEndpoints: [
-      { method: 'GET', path: '/v1/invoices/upcoming', servedBy: 'POST /v1/invoices/create_preview', upgrade: upcomingAsPreview },
+      { method: "GET", path: "/v1/invoices/upcoming", servedBy: "POST /v1/invoices/create_preview", upgrade: upcomingAsPreview },
       {
-        method: 'GET',
-        path: '/v1/invoices/upcoming/lines',
-        servedBy: 'POST /v1/invoices/create_preview',
+        method: "GET",
+        path: "/v1/invoices/upcoming/lines",
+        servedBy: "POST /v1/invoices/create_preview",
         upgrade(raw) {
           // The preview's lines come back whole: list paging applies to nothing here.
-          for (const key of ['limit', 'starting_after', 'ending_before']) delete raw[key];
+          for (const key of ["limit", "starting_after", "ending_before"]) delete raw[key];
           upcomingAsPreview(raw);
         },
         select: (invoice) => invoice.lines,
@@ -429,58 +451,58 @@ export const VERSION_TABLE: VersionChange[] = [
     ],
   },
   {
-    id: 'invoice_payment.added',
-    version: '2025-03-31.basil',
-    change: 'The InvoicePayment object, its endpoints and the `invoice.overpaid` event are added.',
+    id: "invoice_payment.added",
+    version: "2025-03-31.basil",
+    change: "The InvoicePayment object, its endpoints and the `invoice.overpaid` event are added.",
     source: `${CHANGELOG}/basil/2025-03-31/add-support-for-multiple-partial-payments-on-invoices`,
-    addedEventTypes: ['invoice.overpaid'],
-    addedEndpoints: ['GET /v1/invoice_payments', 'GET /v1/invoice_payments/{}'],
+    addedEventTypes: ["invoice.overpaid"],
+    addedEndpoints: ["GET /v1/invoice_payments", "GET /v1/invoice_payments/{}"],
   },
   {
-    id: 'invoice_payment.paid_event',
-    version: '2025-05-28.basil',
-    change: 'The `invoice_payment.paid` event is added (an attached payment reached `paid`).',
+    id: "invoice_payment.paid_event",
+    version: "2025-05-28.basil",
+    change: "The `invoice_payment.paid` event is added (an attached payment reached `paid`).",
     source: `${CHANGELOG}/basil/2025-05-28/partial-payments`,
-    addedEventTypes: ['invoice_payment.paid'],
+    addedEventTypes: ["invoice_payment.paid"],
   },
   {
-    id: 'invoice.paid',
-    version: '2025-03-31.basil',
-    change: 'Invoice: `paid` and `paid_out_of_band` removed (use `status`).',
+    id: "invoice.paid",
+    version: "2025-03-31.basil",
+    change: "Invoice: `paid` and `paid_out_of_band` removed (use `status`).",
     source: `${CHANGELOG}/basil/2025-03-31/add-support-for-multiple-partial-payments-on-invoices`,
-    objects: ['invoice'],
+    objects: ["invoice"],
     downgrade(invoice) {
-      invoice.paid = invoice.status === 'paid';
+      invoice.paid = invoice.status === "paid";
       invoice.paid_out_of_band = false;
     },
   },
   {
-    id: 'invoice.total_tax_amounts',
-    version: '2025-03-31.basil',
-    change: 'Invoice: `total_tax_amounts` and `tax` replaced by `total_taxes`.',
+    id: "invoice.total_tax_amounts",
+    version: "2025-03-31.basil",
+    change: "Invoice: `total_tax_amounts` and `tax` replaced by `total_taxes`.",
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
-    objects: ['invoice'],
+    objects: ["invoice"],
     removedFields: { Invoice: { total_tax_amounts: {}, tax: {} } },
-    addedFields: { Invoice: ['total_taxes'] },
+    addedFields: { Invoice: ["total_taxes"] },
     downgrade(invoice) {
       const taxes = Array.isArray(invoice.total_taxes) ? (invoice.total_taxes as unknown[]).filter(isRecord) : [];
       invoice.total_tax_amounts = taxes.map((t) => ({
         amount: t.amount,
-        inclusive: t.tax_behavior === 'inclusive',
+        inclusive: t.tax_behavior === "inclusive",
         tax_rate: isRecord(t.tax_rate_details) ? t.tax_rate_details.tax_rate : null,
         taxability_reason: t.taxability_reason ?? null,
         taxable_amount: t.taxable_amount ?? null,
       }));
-      invoice.tax = taxes.length ? taxes.reduce((sum, t) => sum + (typeof t.amount === 'number' ? t.amount : 0), 0) : null;
+      invoice.tax = taxes.length ? taxes.reduce((sum, t) => sum + (typeof t.amount === "number" ? t.amount : 0), 0) : null;
       delete invoice.total_taxes;
     },
   },
   {
-    id: 'invoice.application_fee_amount',
-    version: '2025-03-31.basil',
-    change: 'Invoice: `application_fee_amount`, `transfer_data` and `quote` removed (Connect and Quotes details moved).',
+    id: "invoice.application_fee_amount",
+    version: "2025-03-31.basil",
+    change: "Invoice: `application_fee_amount`, `transfer_data` and `quote` removed (Connect and Quotes details moved).",
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
-    objects: ['invoice'],
+    objects: ["invoice"],
     removedFields: { Invoice: { application_fee_amount: {}, transfer_data: {}, quote: { expandable: true } } },
     downgrade(invoice) {
       invoice.application_fee_amount = null;
@@ -489,25 +511,27 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'discount.single',
-    version: '2025-03-31.basil',
-    change: 'Invoice and Subscription: `discount` removed (use `discounts`).',
+    id: "discount.single",
+    version: "2025-03-31.basil",
+    change: "Invoice and Subscription: `discount` removed (use `discounts`).",
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
-    objects: ['invoice', 'subscription'],
-    removedFields: { Invoice: { discount: { type: 'Discount' } }, Subscription: { discount: { type: 'Discount' } } },
+    objects: ["invoice", "subscription"],
+    removedFields: { Invoice: { discount: { type: "Discount" } }, Subscription: { discount: { type: "Discount" } } },
     downgrade(object, ctx) {
       const discounts = Array.isArray(object.discounts) ? object.discounts : [];
       object.discount = discounts.length === 1 ? lookup(ctx, discounts[0]) : null;
     },
   },
   {
-    id: 'invoice.subscription',
-    version: '2025-03-31.basil',
-    change: 'Invoice: `subscription`, `subscription_details` and `subscription_proration_date` moved under `parent.subscription_details`.',
+    id: "invoice.subscription",
+    version: "2025-03-31.basil",
+    change: "Invoice: `subscription`, `subscription_details` and `subscription_proration_date` moved under `parent.subscription_details`.",
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
-    objects: ['invoice'],
-    removedFields: { Invoice: { subscription: { expandable: true, type: 'Subscription' }, subscription_details: {}, subscription_proration_date: {} } },
-    addedFields: { Invoice: ['parent'] },
+    objects: ["invoice"],
+    removedFields: {
+      Invoice: { subscription: { expandable: true, type: "Subscription" }, subscription_details: {}, subscription_proration_date: {} },
+    },
+    addedFields: { Invoice: ["parent"] },
     downgrade(invoice) {
       const parent = isRecord(invoice.parent) ? invoice.parent : null;
       const details = parent && isRecord(parent.subscription_details) ? parent.subscription_details : null;
@@ -518,60 +542,64 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'line_item.price',
-    version: '2025-03-31.basil',
-    change: 'Invoice line item: `price` and `plan` replaced by `pricing` (`pricing.price_details.price`).',
+    id: "line_item.price",
+    version: "2025-03-31.basil",
+    change: "Invoice line item: `price` and `plan` replaced by `pricing` (`pricing.price_details.price`).",
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
-    objects: ['line_item'],
-    removedFields: { InvoiceLineItem: { price: { type: 'Price' }, plan: { type: 'Plan' } } },
-    addedFields: { InvoiceLineItem: ['pricing'] },
+    objects: ["line_item"],
+    removedFields: { InvoiceLineItem: { price: { type: "Price" }, plan: { type: "Plan" } } },
+    addedFields: { InvoiceLineItem: ["pricing"] },
     downgrade(line, ctx) {
       const price = pricingPrice(line, ctx);
       line.price = price;
-      line.plan = price && price.type === 'recurring' ? planFrom(price) : null;
+      line.plan = price && price.type === "recurring" ? planFrom(price) : null;
       delete line.pricing;
     },
   },
   {
-    id: 'line_item.parent',
-    version: '2025-03-31.basil',
-    change: 'Invoice line item: `proration`, `proration_details`, `subscription_item`, `invoice_item` and `type` moved under `parent`.',
+    id: "line_item.parent",
+    version: "2025-03-31.basil",
+    change: "Invoice line item: `proration`, `proration_details`, `subscription_item`, `invoice_item` and `type` moved under `parent`.",
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
-    objects: ['line_item'],
+    objects: ["line_item"],
     removedFields: {
       InvoiceLineItem: {
         type: {},
         proration: {},
         proration_details: {},
-        invoice_item: { expandable: true, type: 'InvoiceItem' },
-        subscription_item: { expandable: true, type: 'SubscriptionItem' },
+        invoice_item: { expandable: true, type: "InvoiceItem" },
+        subscription_item: { expandable: true, type: "SubscriptionItem" },
       },
     },
-    addedFields: { InvoiceLineItem: ['parent'] },
+    addedFields: { InvoiceLineItem: ["parent"] },
     downgrade(line) {
       const parent = isRecord(line.parent) ? line.parent : null;
       const fromItem = parent && isRecord(parent.subscription_item_details) ? parent.subscription_item_details : null;
       const fromInvoiceItem = parent && isRecord(parent.invoice_item_details) ? parent.invoice_item_details : null;
       const details = fromItem ?? fromInvoiceItem;
       const invoiceItem = (details?.invoice_item as string | null | undefined) || null;
-      line.type = invoiceItem ? 'invoiceitem' : 'subscription';
+      line.type = invoiceItem ? "invoiceitem" : "subscription";
       if (invoiceItem) line.invoice_item = invoiceItem;
       line.proration = details?.proration ?? false;
-      line.proration_details = { credited_items: isRecord(details?.proration_details) ? (details.proration_details.credited_items ?? null) : null };
+      line.proration_details = {
+        credited_items: isRecord(details?.proration_details) ? (details.proration_details.credited_items ?? null) : null,
+      };
       line.subscription_item = fromItem?.subscription_item || null;
       delete line.parent;
     },
   },
   {
-    id: 'line_item.tax_amounts',
-    version: '2025-03-31.basil',
-    change: 'Invoice line item: `tax_amounts`, `tax_rates`, `amount_excluding_tax` and `unit_amount_excluding_tax` replaced by `taxes`.',
+    id: "line_item.tax_amounts",
+    version: "2025-03-31.basil",
+    change: "Invoice line item: `tax_amounts`, `tax_rates`, `amount_excluding_tax` and `unit_amount_excluding_tax` replaced by `taxes`.",
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
-    objects: ['line_item'],
-    removedFields: { InvoiceLineItem: { tax_amounts: {}, tax_rates: { type: 'TaxRate' }, amount_excluding_tax: {}, unit_amount_excluding_tax: {} } },
-    addedFields: { InvoiceLineItem: ['taxes'] },
+    objects: ["line_item"],
+    removedFields: {
+      InvoiceLineItem: { tax_amounts: {}, tax_rates: { type: "TaxRate" }, amount_excluding_tax: {}, unit_amount_excluding_tax: {} },
+    },
+    addedFields: { InvoiceLineItem: ["taxes"] },
     downgrade(line) {
-      const quantity = typeof line.quantity === 'number' && line.quantity > 0 ? line.quantity : 1;
+      const quantity = typeof line.quantity === "number" && line.quantity > 0 ? line.quantity : 1;
       line.tax_amounts = [];
       line.tax_rates = [];
       line.amount_excluding_tax = line.amount;
@@ -580,27 +608,28 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'invoiceitem.pricing',
-    version: '2025-03-31.basil',
-    change: 'Invoice item: `price`, `plan`, `unit_amount` and `unit_amount_decimal` replaced by `pricing`; `subscription` and `subscription_item` moved under `parent`.',
+    id: "invoiceitem.pricing",
+    version: "2025-03-31.basil",
+    change:
+      "Invoice item: `price`, `plan`, `unit_amount` and `unit_amount_decimal` replaced by `pricing`; `subscription` and `subscription_item` moved under `parent`.",
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
-    objects: ['invoiceitem'],
+    objects: ["invoiceitem"],
     removedFields: {
       InvoiceItem: {
-        price: { type: 'Price' },
-        plan: { type: 'Plan' },
+        price: { type: "Price" },
+        plan: { type: "Plan" },
         unit_amount: {},
         unit_amount_decimal: {},
-        subscription: { expandable: true, type: 'Subscription' },
-        subscription_item: { expandable: true, type: 'SubscriptionItem' },
+        subscription: { expandable: true, type: "Subscription" },
+        subscription_item: { expandable: true, type: "SubscriptionItem" },
       },
     },
-    addedFields: { InvoiceItem: ['pricing', 'parent'] },
+    addedFields: { InvoiceItem: ["pricing", "parent"] },
     downgrade(item, ctx) {
       const price = pricingPrice(item, ctx);
       const pricing = isRecord(item.pricing) ? item.pricing : null;
       item.price = price;
-      item.plan = price && price.type === 'recurring' ? planFrom(price) : null;
+      item.plan = price && price.type === "recurring" ? planFrom(price) : null;
       item.unit_amount_decimal = pricing?.unit_amount_decimal ?? null;
       item.unit_amount = item.unit_amount_decimal === null ? null : Math.round(Number(String(item.unit_amount_decimal)));
       const parent = isRecord(item.parent) && isRecord(item.parent.subscription_details) ? item.parent.subscription_details : null;
@@ -611,143 +640,152 @@ export const VERSION_TABLE: VersionChange[] = [
     },
   },
   {
-    id: 'invoiceitem.create_price',
-    version: '2025-03-31.basil',
-    change: 'Invoice item create: `price` renamed to `pricing[price]`.',
+    id: "invoiceitem.create_price",
+    version: "2025-03-31.basil",
+    change: "Invoice item create: `price` renamed to `pricing[price]`.",
     source: `${CHANGELOG}/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects`,
-    endpoints: ['POST /v1/invoiceitems'],
+    endpoints: ["POST /v1/invoiceitems"],
     upgradeRequest(raw) {
-      refuseUnknown(raw, 'pricing');
-      refuseUnimplemented(raw, ['unit_amount']);
+      refuseUnknown(raw, "pricing");
+      refuseUnimplemented(raw, ["unit_amount"]);
       if (raw.price === undefined) return;
       raw.pricing = { price: raw.price };
       delete raw.price;
     },
   },
   {
-    id: 'charge.invoice',
-    version: '2025-03-31.basil',
-    change: 'Charge and PaymentIntent: `invoice` removed (an invoice lists its payments instead).',
+    id: "charge.invoice",
+    version: "2025-03-31.basil",
+    change: "Charge and PaymentIntent: `invoice` removed (an invoice lists its payments instead).",
     source: `${CHANGELOG}/basil/2025-03-31/add-support-for-multiple-partial-payments-on-invoices`,
-    objects: ['charge', 'payment_intent'],
-    removedFields: { Charge: { invoice: { expandable: true, type: 'Invoice' } }, PaymentIntent: { invoice: { expandable: true, type: 'Invoice' } } },
+    objects: ["charge", "payment_intent"],
+    removedFields: {
+      Charge: { invoice: { expandable: true, type: "Invoice" } },
+      PaymentIntent: { invoice: { expandable: true, type: "Invoice" } },
+    },
     downgrade(object, ctx) {
-      const pi = object.object === 'charge' ? idOf(object.payment_intent) : idOf(object.id);
+      const pi = object.object === "charge" ? idOf(object.payment_intent) : idOf(object.id);
       object.invoice = invoiceOfPaymentIntent(ctx, pi);
     },
   },
   {
-    id: 'price.aggregate_usage',
-    version: '2025-03-31.basil',
-    change: 'Price: `recurring.aggregate_usage` removed (usage-based prices aggregate through their meter).',
+    id: "price.aggregate_usage",
+    version: "2025-03-31.basil",
+    change: "Price: `recurring.aggregate_usage` removed (usage-based prices aggregate through their meter).",
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
-    objects: ['price'],
+    objects: ["price"],
     downgrade(price) {
-      if (isRecord(price.recurring)) price.recurring.aggregate_usage = price.recurring.usage_type === 'metered' ? 'sum' : null;
+      if (isRecord(price.recurring)) price.recurring.aggregate_usage = price.recurring.usage_type === "metered" ? "sum" : null;
     },
   },
   {
-    id: 'checkout.shipping_details',
-    version: '2025-03-31.basil',
-    change: 'Checkout Session: `shipping_details` removed (use `collected_information.shipping_details`).',
+    id: "checkout.shipping_details",
+    version: "2025-03-31.basil",
+    change: "Checkout Session: `shipping_details` removed (use `collected_information.shipping_details`).",
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
-    objects: ['checkout.session'],
-    removedFields: { Session: { shipping_details: { type: 'Session.CollectedInformation.ShippingDetails' } } },
+    objects: ["checkout.session"],
+    removedFields: { Session: { shipping_details: { type: "Session.CollectedInformation.ShippingDetails" } } },
     downgrade(session) {
       const collected = isRecord(session.collected_information) ? session.collected_information : null;
       session.shipping_details = collected?.shipping_details ?? null;
     },
   },
   {
-    id: 'coupon.params',
-    version: '2025-03-31.basil',
-    change: 'Customer and Subscription create/update: `coupon` and `promotion_code` removed (use `discounts`).',
+    id: "coupon.params",
+    version: "2025-03-31.basil",
+    change: "Customer and Subscription create/update: `coupon` and `promotion_code` removed (use `discounts`).",
     source: `${CHANGELOG}/basil#2025-03-31.basil`,
-    endpoints: ['POST /v1/customers', 'POST /v1/customers/{}', 'POST /v1/subscriptions', 'POST /v1/subscriptions/{}'],
-    upgradeRequest: (raw) => refuseUnimplemented(raw, ['coupon', 'promotion_code']),
+    endpoints: ["POST /v1/customers", "POST /v1/customers/{}", "POST /v1/subscriptions", "POST /v1/subscriptions/{}"],
+    upgradeRequest: (raw) => refuseUnimplemented(raw, ["coupon", "promotion_code"]),
   },
   {
-    id: 'subscription.billing_mode',
-    version: '2025-06-30.basil',
-    change: 'Subscription: `billing_mode` added (parameter and field).',
+    id: "subscription.billing_mode",
+    version: "2025-06-30.basil",
+    change: "Subscription: `billing_mode` added (parameter and field).",
     source: `${CHANGELOG}/basil/2025-06-30/billing-mode`,
-    objects: ['subscription'],
-    addedFields: { Subscription: ['billing_mode'] },
+    objects: ["subscription"],
+    addedFields: { Subscription: ["billing_mode"] },
     downgrade(subscription) {
       delete subscription.billing_mode;
     },
-    endpoints: ['POST /v1/subscriptions', 'POST /v1/checkout/sessions'],
+    endpoints: ["POST /v1/subscriptions", "POST /v1/checkout/sessions"],
     upgradeRequest(raw, endpoint) {
-      if (endpoint === 'POST /v1/subscriptions') return refuseUnknown(raw, 'billing_mode');
+      if (endpoint === "POST /v1/subscriptions") return refuseUnknown(raw, "billing_mode");
       if (isRecord(raw.subscription_data) && raw.subscription_data.billing_mode !== undefined) {
-        throw invalidRequest('Received unknown parameter: subscription_data[billing_mode]', 'subscription_data[billing_mode]', 'parameter_unknown');
+        throw invalidRequest(
+          "Received unknown parameter: subscription_data[billing_mode]",
+          "subscription_data[billing_mode]",
+          "parameter_unknown",
+        );
       }
     },
   },
   {
-    id: 'subscription.billing_mode_default',
-    version: '2025-09-30.clover',
-    change: 'Subscriptions (created directly or through Checkout) default to `billing_mode[type]=flexible` (`classic` before).',
+    id: "subscription.billing_mode_default",
+    version: "2025-09-30.clover",
+    change: "Subscriptions (created directly or through Checkout) default to `billing_mode[type]=flexible` (`classic` before).",
     source: `${CHANGELOG}/clover/2025-09-30/billing-mode-default-flexible`,
-    endpoints: ['POST /v1/subscriptions', 'POST /v1/checkout/sessions'],
+    endpoints: ["POST /v1/subscriptions", "POST /v1/checkout/sessions"],
     upgradeRequest(raw, endpoint) {
-      if (endpoint === 'POST /v1/subscriptions') {
-        if (raw.billing_mode === undefined) raw.billing_mode = { type: 'classic' };
+      if (endpoint === "POST /v1/subscriptions") {
+        if (raw.billing_mode === undefined) raw.billing_mode = { type: "classic" };
         return;
       }
       // A malformed subscription_data is left for validation to refuse.
-      if (raw.mode !== 'subscription' || (raw.subscription_data !== undefined && !isRecord(raw.subscription_data))) return;
+      if (raw.mode !== "subscription" || (raw.subscription_data !== undefined && !isRecord(raw.subscription_data))) return;
       const data = isRecord(raw.subscription_data) ? raw.subscription_data : {};
-      if (data.billing_mode === undefined) raw.subscription_data = { ...data, billing_mode: { type: 'classic' } };
+      if (data.billing_mode === undefined) raw.subscription_data = { ...data, billing_mode: { type: "classic" } };
     },
   },
   {
-    id: 'checkout.ui_mode',
-    version: '2026-03-25.dahlia',
-    change: 'Checkout Session: `ui_mode` values `hosted`, `embedded` and `custom` renamed `hosted_page`, `embedded_page` and `elements`.',
+    id: "checkout.ui_mode",
+    version: "2026-03-25.dahlia",
+    change: "Checkout Session: `ui_mode` values `hosted`, `embedded` and `custom` renamed `hosted_page`, `embedded_page` and `elements`.",
     source: `${CHANGELOG}/dahlia/2026-03-25/updates-available-checkout-session-ui-modes`,
-    objects: ['checkout.session'],
+    objects: ["checkout.session"],
     downgrade(session) {
       const old = Object.entries(UI_MODES).find(([, current]) => current === session.ui_mode);
       if (old) session.ui_mode = old[0];
     },
-    endpoints: ['POST /v1/checkout/sessions'],
+    endpoints: ["POST /v1/checkout/sessions"],
     upgradeRequest(raw) {
       const value = raw.ui_mode;
       if (value === undefined) return;
-      if (typeof value === 'string' && UI_MODES[value]) {
+      if (typeof value === "string" && UI_MODES[value]) {
         raw.ui_mode = UI_MODES[value];
         return;
       }
-      throw parameterInvalid('ui_mode', 'Invalid ui_mode: must be one of custom, embedded, or hosted');
+      throw parameterInvalid("ui_mode", "Invalid ui_mode: must be one of custom, embedded, or hosted");
     },
   },
   {
-    id: 'checkout.payment_method_types',
-    version: '2026-09-30.endive',
-    change: 'Checkout Session create and PaymentIntent confirm: `payment_method_types` removed (dynamic payment methods; the field stays on the objects).',
+    id: "checkout.payment_method_types",
+    version: "2026-09-30.endive",
+    change:
+      "Checkout Session create and PaymentIntent confirm: `payment_method_types` removed (dynamic payment methods; the field stays on the objects).",
     source: `${CHANGELOG}/endive/2026-09-30/remove-payment-method-types-checkout-sessions`,
-    endpoints: ['POST /v1/checkout/sessions', 'POST /v1/payment_intents/{}/confirm'],
+    endpoints: ["POST /v1/checkout/sessions", "POST /v1/payment_intents/{}/confirm"],
     upgradeRequest: acceptPaymentMethodTypes,
   },
   {
-    id: 'intents.payment_method_types',
-    version: '2026-09-30.endive',
-    change: 'PaymentIntent and SetupIntent create and update: `payment_method_types` removed; `allowed_payment_method_types` (added in dahlia) takes its place.',
+    id: "intents.payment_method_types",
+    version: "2026-09-30.endive",
+    change:
+      "PaymentIntent and SetupIntent create and update: `payment_method_types` removed; `allowed_payment_method_types` (added in dahlia) takes its place.",
     source: `${NODE}#23-0-0`,
-    endpoints: ['POST /v1/payment_intents', 'POST /v1/payment_intents/{}', 'POST /v1/setup_intents', 'POST /v1/setup_intents/{}'],
+    endpoints: ["POST /v1/payment_intents", "POST /v1/payment_intents/{}", "POST /v1/setup_intents", "POST /v1/setup_intents/{}"],
     upgradeRequest(raw) {
       const given = raw.payment_method_types !== undefined;
       acceptPaymentMethodTypes(raw);
-      if (given && raw.allowed_payment_method_types === undefined) raw.allowed_payment_method_types = ['card'];
+      if (given && raw.allowed_payment_method_types === undefined) raw.allowed_payment_method_types = ["card"];
     },
   },
   {
-    id: 'portal.subscription_pause',
-    version: '2026-10-28.endive',
-    change: 'Billing portal configuration: `features.subscription_pause` added.',
+    id: "portal.subscription_pause",
+    version: "2026-10-28.endive",
+    change: "Billing portal configuration: `features.subscription_pause` added.",
     source: `${NODE}#23-1-0`,
-    objects: ['billing_portal.configuration'],
+    objects: ["billing_portal.configuration"],
     downgrade(configuration) {
       if (isRecord(configuration.features)) delete configuration.features.subscription_pause;
     },

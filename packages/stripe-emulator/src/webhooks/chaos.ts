@@ -1,4 +1,4 @@
-import type { ChaosSettings } from '../emulator';
+import type { ChaosSettings } from "../emulator";
 
 /**
  * Reorders a batch of deliveries when `outOfOrder` is on. A batch of two or more is always permuted (a random

@@ -1,10 +1,10 @@
-import type Stripe from 'stripe';
-import type { Emulator } from '../emulator';
-import { signatureHeader } from './signing';
-import { copiesPerDelivery, orderBatch } from './chaos';
-import { API_VERSION } from '../config';
-import { isApiVersion, type ApiVersion } from '../versions/versions';
-import { eventTypeExists, renderEvent } from '../versions/render';
+import type Stripe from "stripe";
+import type { Emulator } from "../emulator";
+import { signatureHeader } from "./signing";
+import { copiesPerDelivery, orderBatch } from "./chaos";
+import { API_VERSION } from "../config";
+import { isApiVersion, type ApiVersion } from "../versions/versions";
+import { eventTypeExists, renderEvent } from "../versions/render";
 
 export interface DeliveryRecord {
   id: number;
@@ -51,7 +51,7 @@ function backoffMs(attempt: number, testMode: boolean, retryBaseMs: number | nul
 }
 
 function matches(enabled: string[], type: string): boolean {
-  return enabled.includes('*') || enabled.includes(type);
+  return enabled.includes("*") || enabled.includes(type);
 }
 
 /**
@@ -77,9 +77,9 @@ export class WebhookDelivery {
     const { webhookUrl, webhookSecret, webhookApiVersion } = this.emu.settings;
     if (webhookUrl) targets.push({ endpointId: null, url: webhookUrl, secret: webhookSecret, apiVersion: webhookApiVersion });
     for (const endpoint of this.emu.store.webhookEndpoints.values()) {
-      if (endpoint.status !== 'enabled' || !matches(endpoint.enabled_events, event.type)) continue;
+      if (endpoint.status !== "enabled" || !matches(endpoint.enabled_events, event.type)) continue;
       const apiVersion = endpoint.api_version && isApiVersion(endpoint.api_version) ? endpoint.api_version : API_VERSION;
-      targets.push({ endpointId: endpoint.id, url: endpoint.url, secret: endpoint.secret ?? '', apiVersion });
+      targets.push({ endpointId: endpoint.id, url: endpoint.url, secret: endpoint.secret ?? "", apiVersion });
     }
     // An endpoint on a version that predates an event type does not receive it.
     return targets.filter((t) => eventTypeExists(t.apiVersion, event.type));
@@ -144,10 +144,13 @@ export class WebhookDelivery {
     this.timer = null;
     if (this.queue.length === 0 || this.stopped) return;
     const next = Math.min(...this.queue.map((j) => j.dueAt));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.drain();
-    }, Math.max(0, next - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.drain();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   private async deliver(job: Job, generation: number): Promise<void> {
@@ -190,11 +193,11 @@ export class WebhookDelivery {
     this.inFlight++;
     try {
       const response = await fetch(job.target.url, {
-        method: 'POST',
+        method: "POST",
         headers: {
-          'Content-Type': 'application/json; charset=utf-8',
-          'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-          'Stripe-Signature': signatureHeader(payload, job.target.secret),
+          "Content-Type": "application/json; charset=utf-8",
+          "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+          "Stripe-Signature": signatureHeader(payload, job.target.secret),
         },
         body: payload,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

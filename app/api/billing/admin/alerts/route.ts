@@ -7,6 +7,8 @@ import { route } from "@/lib/http/route";
 export const GET = route({ access: "admin" }, async () => NextResponse.json(await adminRevenueAlerts()));
 
 /** Saves one rule (enabled, percent, windowDays); audited; applies on the delivery job's next run. */
-export const POST = route({ access: "admin", body: revenueAlertInput }, async ({ user, body }) => NextResponse.json(await saveRevenueAlertRule(body, user.id)));
+export const POST = route({ access: "admin", body: revenueAlertInput }, async ({ user, body }) =>
+  NextResponse.json(await saveRevenueAlertRule(body, user.id)),
+);
 
 export { methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";

@@ -9,4 +9,9 @@ export const GET = route({ access: "admin" }, async ({ request }) =>
   NextResponse.json(await adminCustomers(parseQuery(request, customerListQuery))),
 );
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";

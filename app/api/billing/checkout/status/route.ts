@@ -13,4 +13,9 @@ export const GET = route({ access: "user" }, async (ctx) => {
   return NextResponse.json(await pullCheckoutReturn({ id: account.accountId, email: user.email }, sessionId));
 });
 
-export { methodNotAllowed as POST, methodNotAllowed as PUT, methodNotAllowed as PATCH, methodNotAllowed as DELETE } from "@/lib/http/method-not-allowed";
+export {
+  methodNotAllowed as POST,
+  methodNotAllowed as PUT,
+  methodNotAllowed as PATCH,
+  methodNotAllowed as DELETE,
+} from "@/lib/http/method-not-allowed";
