@@ -96,15 +96,28 @@ function expectedQuota(userId: string): QuotaSummary {
     METER_IDS.map((meter) => {
       const limit = meter in seeded.overrides ? (seeded.overrides[meter] as number | null) : (plan.limits[meter] as number | null); // the seeded plans are flat (not per seat)
       const used = seeded.used[meter];
+      const remaining = limit === null ? null : Math.max(0, limit - used - seeded.reserved[meter]);
+      // The day and hour caps came after this deployment's usage: nothing counted in them yet.
+      const caps = plan.windows?.[meter] ?? {};
+      const windows = [
+        { window: "period", used, limit, remaining, resetsAt: seeded.periodEnd },
+        ...(caps.day === undefined
+          ? []
+          : [{ window: "day", used: 0, limit: caps.day, remaining: caps.day, resetsAt: "2027-03-11T00:00:00.000Z" }]),
+        ...(caps.hour === undefined
+          ? []
+          : [{ window: "hour", used: 0, limit: caps.hour, remaining: caps.hour, resetsAt: "2027-03-10T13:00:00.000Z" }]),
+      ];
       return [
         meter,
         {
           used,
           limit,
-          remaining: limit === null ? null : Math.max(0, limit - used - seeded.reserved[meter]),
+          remaining,
           resetsAt: seeded.periodEnd,
           periodStart: seeded.periodStart,
           overage: seeded.billed.includes(meter) && METERS[meter].overage === "bill" ? "bill" : "block",
+          windows,
         },
       ];
     }),
