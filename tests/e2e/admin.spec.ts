@@ -319,7 +319,8 @@ test(
 test.describe("on a 375 px phone, in dark mode", () => {
   test.use({ viewport: { width: 375, height: 740 }, colorScheme: "dark" });
 
-  test("every admin screen fits without sideways scrolling and stays accessible", async ({ page }) => {
+  // ALONE: the demo admin is shared, and a sign-out anywhere ends all of its sessions.
+  test("every admin screen fits without sideways scrolling and stays accessible", ALONE, async ({ page }) => {
     test.setTimeout(120_000);
     await signIn(page, ADMIN.email, ADMIN.password);
     for (const path of ADMIN_PAGES) {

@@ -9,7 +9,8 @@ export { expect };
  */
 /**
  * `test(title, ALONE, fn)`: the test changes what other tests of the same app would see (the shared
- * emulator's config, a global endpoint or rule, a screen of every account's events), so it runs in
+ * emulator's config, a global endpoint or rule, a screen of every account's events, the demo admin's
+ * sessions, which any sign-out as that admin ends), so it runs in
  * project "alone" (playwright.config.ts), one at a time on a server of its own.
  */
 export const ALONE = { tag: "@alone" };
