@@ -25,11 +25,16 @@ async function setWebhookDelivery(request: APIRequestContext, paused: boolean) {
 }
 
 /** Reloads /billing until the condition holds: for state that arrives by webhook. */
+/**
+ * Reloads until `check` passes: the page is rendered on the server, so what a webhook changes shows
+ * only after a reload. Each check must fail fast (`{ timeout: 1_000 }`) so the loop reloads again,
+ * for up to 30 s (webhooks queue behind other tests' deliveries when the machine is busy).
+ */
 async function untilAfterReload(page: Page, check: () => Promise<void>) {
   await expect(async () => {
     await page.reload();
     await check();
-  }).toPass({ timeout: 20_000, intervals: [250, 500, 1_000] });
+  }).toPass({ timeout: 30_000, intervals: [250, 500, 1_000] });
 }
 
 test("pricing → sign up → Pro monthly on Checkout → confirmed by webhook → Billing shows a Pro trial", ALONE, async ({ page, request }) => {
@@ -407,8 +412,8 @@ test("card-less trial: Start trial on Pricing gives Pro at once; Billing asks fo
   await payOnCheckout(page, "4242 4242 4242 4242");
   await expect(page).toHaveURL(/\/billing\?card=added$/);
   await untilAfterReload(page, async () => {
-    await expect(page.getByTestId("current-plan")).toHaveText("Pro");
-    await expect(page.getByTestId("add-card-notice")).toHaveCount(0);
+    await expect(page.getByTestId("current-plan")).toHaveText("Pro", { timeout: 1_000 });
+    await expect(page.getByTestId("add-card-notice")).toHaveCount(0, { timeout: 1_000 });
   });
 });
 
@@ -455,7 +460,7 @@ test("billing details on Billing: invoices show the VAT line, then reverse charg
     automatic_tax: { enabled: true },
   });
   await untilAfterReload(page, async () => {
-    await expect(page.getByTestId("invoice-tax").first()).toContainText("VAT 19%: $18.81");
+    await expect(page.getByTestId("invoice-tax").first()).toContainText("VAT 19%: $18.81", { timeout: 1_000 });
   });
 
   // A business: its VAT ID on file makes the next invoice (a switch to yearly, invoiced now) reverse charged.
@@ -467,9 +472,9 @@ test("billing details on Billing: invoices show the VAT line, then reverse charg
     proration_behavior: "always_invoice",
   });
   await untilAfterReload(page, async () => {
-    await expect(page.getByTestId("invoice-row")).toHaveCount(2);
-    await expect(page.getByTestId("invoice-tax").first()).toContainText("Reverse charge");
-    await expect(page.getByTestId("invoice-tax").first()).toContainText("EU VAT DE123456789");
+    await expect(page.getByTestId("invoice-row")).toHaveCount(2, { timeout: 1_000 });
+    await expect(page.getByTestId("invoice-tax").first()).toContainText("Reverse charge", { timeout: 1_000 });
+    await expect(page.getByTestId("invoice-tax").first()).toContainText("EU VAT DE123456789", { timeout: 1_000 });
   });
   await expect(page.getByTestId("invoice-tax").last()).toContainText("VAT 19%: $18.81");
 });
