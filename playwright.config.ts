@@ -32,7 +32,7 @@ const chromium = {
  * and single tests tagged `@alone` in other specs (the emulator's latency or paused deliveries, a
  * global outbound-webhook endpoint or alert rule, a screen of every account's events). Every other
  * test only adds its own users (unique emails and client IPs) to the shared app, emulator and
- * database: project "parallel", whose files run several at a time (`--workers=3`, one file per worker).
+ * database: project "parallel", whose files run two at a time (`--workers=2`, one file per worker).
  */
 const ALONE_SPECS = ["cluster", "cluster-command", "cluster-soak", "lifecycle", "outages"].map((name) => `**/${name}.spec.ts`);
 // tests/e2e/helpers.ts `ALONE` tags a test with it.
@@ -53,7 +53,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   // One worker unless told otherwise, so `playwright test [files]` runs one test at a time as before.
-  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with three workers and "alone" (both of its
+  // `npm run test:e2e:built` (in `npm test`) runs "parallel" with two workers and "alone" (both of its
   // projects, one after the other) with one, as two invocations side by side, each with its own server,
   // emulator and database (package.json).
   projects: [
