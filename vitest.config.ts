@@ -14,15 +14,22 @@ export default defineConfig({
   },
   test: {
     environment: "node",
-    globalSetup: ["tests/helpers/pgbouncer-setup.ts", "tests/helpers/database-templates.ts"],
     env: { NEXTAUTH_SECRET: "vitest-secret", BCRYPT_ROUNDS: "4", LOG_LEVEL: "silent", RATE_LIMITS: "off" },
-    // Playwright specs live in tests/e2e and must never be collected here.
-    // tests/first-run starts `npm run dev` on a fresh copy of the repository (about a minute).
-    include: [
-      "tests/unit/**/*.test.ts",
-      "tests/integration/**/*.test.ts",
-      "packages/stripe-emulator/test/**/*.test.ts",
-      "tests/first-run/**/*.test.ts",
+    // Playwright specs live in tests/e2e and must never be collected here. Two projects: "unit"
+    // (tests/unit: no database, no emulator; `npm run test:unit` runs it alone, so it starts no
+    // PgBouncer and migrates no template) and "suites", whose global setup starts PgBouncer and
+    // migrates the template databases every suite copies. tests/first-run starts `npm run dev` on a
+    // fresh copy of the repository (about a minute).
+    projects: [
+      { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "suites",
+          include: ["tests/integration/**/*.test.ts", "packages/stripe-emulator/test/**/*.test.ts", "tests/first-run/**/*.test.ts"],
+          globalSetup: ["tests/helpers/pgbouncer-setup.ts", "tests/helpers/database-templates.ts"],
+        },
+      },
     ],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -53,8 +53,8 @@ describe("npm scripts and the pre-commit hook", () => {
   const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
 
   it("test:unit runs only the unit tests, test:watch watches them, npm test runs the whole Vitest suite", () => {
-    expect(scripts["test:unit"]).toBe("vitest run tests/unit");
-    expect(scripts["test:watch"]).toBe("vitest tests/unit");
+    expect(scripts["test:unit"]).toBe("vitest run --project unit");
+    expect(scripts["test:watch"]).toBe("vitest --project unit");
     expect(scripts["test:vitest"]).toBe("vitest run");
     const sideBySide = Object.values(scripts).filter((command) => command.includes("side-by-side.ts"));
     expect(sideBySide.filter((command) => / test:vitest\b/.test(command))).toHaveLength(1);
