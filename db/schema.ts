@@ -507,7 +507,8 @@ export type UsageReservationStatus = (typeof USAGE_RESERVATION_STATUSES)[number]
 
 /**
  * Quota held for work whose cost is known only at the end (an LLM call's tokens). The amount sits
- * in `usage_counters.reserved` until `finalize` turns it into usage or it expires and is given back.
+ * in `usage_counters.reserved` (and in the current day's and hour's counts) until `finalize` turns it
+ * into usage or it expires and is given back.
  */
 export const usageReservations = pgTable(
   "usage_reservations",
@@ -524,6 +525,12 @@ export const usageReservations = pgTable(
     expiresAt: ts("expires_at").notNull(),
     createdAt: createdAt(),
     settledAt: ts("settled_at"),
+    /**
+     * The UTC day and hour the reservation was made in: it holds its units in those windows' counts
+     * (`usage_counters.day_used`, `hour_used`) until settled. Null on reservations made before windows held them.
+     */
+    dayStart: ts("day_start"),
+    hourStart: ts("hour_start"),
   },
   (t) => [
     index("usage_reservations_pending_idx")

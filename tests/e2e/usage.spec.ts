@@ -61,6 +61,27 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await expect(page.getByTestId("usage-alerts")).toHaveCount(0);
   await runJob(page, "1 of 500 jobs used");
   await expect(page.getByTestId("job-result")).toBeVisible();
+
+  // Pro caps API calls at 2,000 per UTC clock hour too: 80 % of that hour shows its own warning,
+  // which names the hour and when it resets. (Not in the last half-minute of an hour: the warning
+  // is only true until the hour ends.)
+  const toNextHour = 3_600_000 - (Date.now() % 3_600_000);
+  if (toNextHour < 30_000) await page.waitForTimeout(toNextHour + 1_000);
+  const used = await page.request.post("/api/billing/usage", { data: { meter: "api_calls", quantity: 1_600, idempotencyKey: "hour-80" } });
+  expect(used.status()).toBe(200);
+  const nextHour = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000).toISOString().slice(11, 16);
+  await page.goto("/dashboard");
+  const hourly = page.getByTestId("usage-alert-api_calls-hour");
+  await expect(hourly).toContainText(
+    `API calls: 80% of the 2,000 allowed per hour used this hour; the hourly count resets at ${nextHour} UTC.`,
+  );
+  await expect(page.getByTestId("usage-alert-api_calls")).toHaveCount(0); // the period's 50,000 is far off
+  await hourly.getByRole("button", { name: "Dismiss the API calls hour warning" }).click();
+  await expect(page.getByTestId("usage-alerts")).toHaveCount(0);
+  // Dismissed for the rest of that hour: the read behind the banner no longer returns it.
+  await expect
+    .poll(async () => ((await (await page.request.get("/api/billing/usage-alerts")).json()) as { alerts: unknown[] }).alerts)
+    .toEqual([]);
 });
 
 test("create an API key, use it from a service with a Bearer header, revoke it, see it refused", async ({ page, consoleErrors }) => {

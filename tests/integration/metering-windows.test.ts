@@ -5,8 +5,9 @@ import { POST as adminSpendCapRoute } from "@/app/api/billing/admin/users/[id]/s
 import { GET as spendCapGet, POST as spendCapPost } from "@/app/api/billing/spend-cap/route";
 import { POST as usageRoute } from "@/app/api/billing/usage/route";
 import { auditLog, customerLimitOverrides, notifications, usageAlerts, users } from "@/db/schema";
-import { consume, consumeBatch, getQuota } from "@/lib/billing/metering";
+import { consume, consumeBatch, finalize, getQuota, release, reserve } from "@/lib/billing/metering";
 import { quotaExceeded } from "@/lib/billing/metering/quota-error";
+import { activeUsageAlerts, dismissUsageAlerts } from "@/lib/billing/metering/alerts";
 import { forgetEntitlement } from "@/lib/billing/metering/context";
 import { entitlementsView } from "@/lib/billing/entitlement-read";
 import { getEntitlement } from "@/lib/billing/entitlements";
@@ -130,6 +131,78 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
       ["api_calls:hour", 100],
       ["api_calls:hour", 80],
     ]);
+    // The banner shows the hour's highest threshold until the hour ends; a dismissal names the window.
+    const noon = at("2027-03-10T12:00:00Z");
+    expect(await activeUsageAlerts(env.db, other, noon)).toEqual([
+      {
+        accountId: other,
+        accountName: expect.any(String),
+        accountKind: "personal",
+        meter: "api_calls",
+        window: "hour",
+        label: "API calls",
+        threshold: 100,
+        used: 2_000,
+        limit: 2_000,
+        resetsAt: "2027-03-10T13:00:00.000Z",
+      },
+    ]);
+    expect(await activeUsageAlerts(env.db, other, at("2027-03-10T13:00:00Z"))).toEqual([]);
+    expect(await dismissUsageAlerts(env.db, other, "api_calls", "period", at("2027-03-10T13:00:00Z"), noon)).toBe(0);
+    expect(await dismissUsageAlerts(env.db, other, "api_calls", "hour", at("2027-03-10T13:00:00Z"), noon)).toBe(2);
+    expect(await activeUsageAlerts(env.db, other, noon)).toEqual([]);
+  });
+
+  it("reservations hold the day and hour: parallel reserves never pass a window; finalize, release and expiry give back only the window they were made in", async () => {
+    const account = await proAccount();
+    const now = at("2027-03-10T15:10:00Z");
+    const counter = async () => {
+      const [row] = await env.counterRows(account, "api_calls");
+      return { used: row.used, reserved: row.reserved, day: row.dayUsed, hour: row.hourUsed, hourStart: row.hourStart?.toISOString() };
+    };
+    // 200 reservations of 25 at once (120 on PGlite): the hour (2,000) admits exactly 80 of them.
+    const held = await Promise.all(Array.from({ length: CALLERS }, () => reserve(account, "api_calls", 25, { now, ttlSeconds: 3_600 })));
+    const admitted = held.filter((r) => r.allowed);
+    expect(admitted).toHaveLength(80);
+    const refused = held.find((r) => !r.allowed)!;
+    expect(refused).toMatchObject({ reservationId: null, refusedBy: "hour" });
+    expect(quotaExceeded(refused).details).toMatchObject({
+      window: "hour",
+      used: 2_000,
+      limit: 2_000,
+      resetsAt: "2027-03-10T16:00:00.000Z",
+    });
+    // What the reservations hold, consume cannot take.
+    expect(await consume(account, "api_calls", 1, { now })).toMatchObject({ allowed: false, refusedBy: "hour" });
+    expect(await counter()).toMatchObject({ used: 0, reserved: 2_000, day: 2_000, hour: 2_000 });
+
+    const [a, b, c, d] = admitted.map((r) => r.reservationId!);
+    // Settled below the hold: the rest goes back to the windows. Released: all of it.
+    expect(await finalize(account, a, 10, { now })).toMatchObject({ allowed: true, charged: 10 });
+    expect(await release(account, b, { now })).toEqual({ released: 25 });
+    expect(await counter()).toMatchObject({ used: 10, reserved: 1_950, day: 1_960, hour: 1_960 });
+    // Past the hold, only what the hour still has room for (40 free + its own 25).
+    expect(await finalize(account, c, 100, { now })).toMatchObject({ allowed: true, charged: 65 });
+    expect(await counter()).toMatchObject({ used: 75, reserved: 1_925, day: 2_000, hour: 2_000 });
+    // Settled in the next hour: the ended hour keeps its hold, the new hour counts the charge, the day trades hold for charge.
+    const next = at("2027-03-10T16:05:00Z");
+    expect(await finalize(account, d, 30, { now: next })).toMatchObject({ allowed: true, charged: 30 });
+    expect(await counter()).toMatchObject({ used: 105, reserved: 1_900, day: 2_005, hour: 30, hourStart: "2027-03-10T16:00:00.000Z" });
+    // The other 76 expire at 16:10. A refused call sweeps them: the day (still theirs) gets their 1,900 back; the new hour had none of it.
+    expect(await consume(account, "api_calls", 1_980, { now: at("2027-03-10T16:15:00Z") })).toMatchObject({
+      allowed: false,
+      refusedBy: "hour",
+    });
+    expect(await counter()).toMatchObject({ used: 105, reserved: 0, day: 105, hour: 30 });
+
+    // Expiry inside the hour gives the hour back: a held hour refuses, a minute later it is free again.
+    const other = await proAccount();
+    const t0 = at("2027-03-10T18:10:00Z");
+    expect(await reserve(other, "api_calls", 2_000, { now: t0, ttlSeconds: 60 })).toMatchObject({ allowed: true });
+    expect(await reserve(other, "api_calls", 1, { now: t0 })).toMatchObject({ allowed: false, refusedBy: "hour" });
+    expect(await consume(other, "api_calls", 1_500, { now: at("2027-03-10T18:11:01Z") })).toMatchObject({ allowed: true, used: 1_500 });
+    const [row] = await env.counterRows(other, "api_calls");
+    expect({ reserved: row.reserved, day: row.dayUsed, hour: row.hourUsed }).toEqual({ reserved: 0, day: 1_500, hour: 1_500 });
   });
 
   /** Pro on Stripe bills tokens past 2,000,000 at 0.002 cents each: 500 tokens cost one cent. */
@@ -228,5 +301,16 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
       .from(notifications)
       .where(and(eq(notifications.accountId, account), like(notifications.subject, "%spend cap%")));
     expect(mail.filter((m) => m.subject === "AI tokens: 80% of your spend cap is used")).toHaveLength(1);
+    // The banner shows the cap's highest threshold, in money, while the cap is the one it was about.
+    const highest = Math.max(...alerts.map((a) => a.threshold));
+    const capAlerts = async () => (await activeUsageAlerts(env.db, account, now)).filter((a) => a.window === "spend_cap");
+    expect(await capAlerts()).toEqual([
+      expect.objectContaining({ meter: "tokens", window: "spend_cap", threshold: highest, limit: 100, currency: "usd" }),
+    ]);
+    const raised = await spendCapPost(
+      await requestAs(account, "/api/billing/spend-cap", { method: "POST", body: { accountId: account, capCents: 1_000 } }),
+    );
+    expect(raised.status).toBe(200);
+    expect(await capAlerts()).toEqual([]);
   });
 });

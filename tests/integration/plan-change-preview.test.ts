@@ -59,7 +59,18 @@ describe.each(DATABASE_KINDS)("plan-change preview = invoice charged (%s)", (kin
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  it.each(CASES)("$name", async ({ from, to, inTrial }) => {
+  // The amounts are Stripe's (the emulator's) arithmetic against the app's preview, not the database
+  // engine's: every pair on one engine (real Postgres when there is one, else PGlite), one pair in
+  // four on the other, which shows the engine changes nothing. The order's rows, statuses and
+  // concurrency are tested on every engine elsewhere (subscription-state-machine, webhook, lifecycle).
+  const exhaustive = DATABASE_KINDS.includes("postgres") ? "postgres" : "pglite";
+  const cases = kind === exhaustive ? CASES : CASES.filter((_, i) => i % 4 === 0);
+
+  it("runs every pair on one engine and a quarter of them on the other", () => {
+    expect(cases.length).toBe(kind === exhaustive ? CASES.length : Math.ceil(CASES.length / 4));
+  });
+
+  it.each(cases)("$name", async ({ from, to, inTrial }) => {
     const { user, clockId, customerId } = await clockedUser();
     const checkout = await checkoutRoute(await requestAs(user.id, "/api/billing/checkout", { method: "POST", body: from }));
     expect(checkout.status).toBe(200);

@@ -90,6 +90,7 @@ describe.each(POOLED_DATABASE_KINDS)("usage alerts on %s", (kind) => {
         accountName: org.name,
         accountKind: "organization",
         meter: "jobs",
+        window: "period",
         label: "Jobs",
         threshold: 80,
         used: 4,

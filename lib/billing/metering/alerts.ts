@@ -7,12 +7,12 @@ import { logger } from "@/lib/logger";
 import { formatDate } from "@/lib/format";
 import { emitUsageThresholdReached } from "@/lib/webhooks-out/billing-events";
 import { deliverPendingNotifications, queueNotification } from "../notifications";
-import { METERS, isMeterId, type MeterDefinition, type MeterId, type WindowKind } from "../plans";
+import { METERS, isMeterId, type MeterDefinition, type MeterId } from "../plans";
 import type { Entitlement } from "../entitlements";
 import { currentEntitlement, meterContext } from "./context";
 import { upgradeUrl } from "./quota-error";
 import type { UsageResult } from "./result";
-import { SPEND_CAP_ALERT_THRESHOLDS } from "./spend-caps";
+import { SPEND_CAP_ALERT_THRESHOLDS, readSpendCap } from "./spend-caps";
 
 /**
  * Usage alerts: a warning before the wall. When a recorded use takes a meter across a threshold of
@@ -76,7 +76,7 @@ function alertText(meter: MeterId, percent: number, result: UsageResult): { subj
  */
 interface Crossing {
   key: string;
-  window: "period" | WindowKind | "spend_cap";
+  window: AlertWindow;
   threshold: number;
   used: number;
   limit: number;
@@ -86,7 +86,7 @@ interface Crossing {
 function crossingsOf(result: UsageResult, added: number): Crossing[] {
   const thresholds = alertThresholds(result.meter);
   const crossings: Crossing[] = crossedThresholds(result.used - added, result.used, result.limit, thresholds).map((threshold) => ({
-    key: result.meter,
+    key: alertKey(result.meter, "period"),
     window: "period",
     threshold,
     used: result.used,
@@ -97,7 +97,7 @@ function crossingsOf(result: UsageResult, added: number): Crossing[] {
     if (w.window === "period") continue;
     for (const threshold of crossedThresholds(w.used - added, w.used, w.limit, thresholds)) {
       crossings.push({
-        key: `${result.meter}:${w.window}`,
+        key: alertKey(result.meter, w.window),
         window: w.window,
         threshold,
         used: w.used,
@@ -112,7 +112,7 @@ function crossingsOf(result: UsageResult, added: number): Crossing[] {
     const before = Math.round(Math.max(0, result.used - added - result.limit) * price);
     for (const threshold of crossedThresholds(before, cap.spent, cap.cap, SPEND_CAP_ALERT_THRESHOLDS)) {
       crossings.push({
-        key: `${result.meter}:spend_cap`,
+        key: alertKey(result.meter, "spend_cap"),
         window: "spend_cap",
         threshold,
         used: cap.spent,
@@ -206,24 +206,42 @@ export async function recordUsageAlerts(accountId: string, result: UsageResult, 
   }
 }
 
+/** What an alert is about: the billing period, a shorter window (a UTC day or hour), or the spend cap on billed overage. */
+export const ALERT_WINDOWS = ["period", "day", "hour", "spend_cap"] as const;
+export type AlertWindow = (typeof ALERT_WINDOWS)[number];
+
+/** The key an alert is recorded under (`usage_alerts.meter`): the meter for its period, else `<meter>:<window>`. */
+export const alertKey = (meter: MeterId, window: AlertWindow): string => (window === "period" ? meter : `${meter}:${window}`);
+
+function parseAlertKey(key: string): { meter: MeterId; window: AlertWindow } | null {
+  const [meter, window = "period", ...rest] = key.split(":");
+  if (rest.length > 0 || !isMeterId(meter) || !(ALERT_WINDOWS as readonly string[]).includes(window)) return null;
+  return { meter, window: window as AlertWindow };
+}
+
 export interface ActiveUsageAlert {
   accountId: string;
   accountName: string;
   /** A person's own account, or an organization (the banner names it). */
   accountKind: "personal" | "organization";
   meter: MeterId;
+  /** The period's limit, a day's or an hour's cap, or the spend cap (then `used` and `limit` are minor units of `currency`). */
+  window: AlertWindow;
   label: string;
   /** The highest threshold reached in the current window. */
   threshold: number;
   used: number;
   limit: number;
   resetsAt: string;
+  /** The spend cap's currency (spend-cap alerts only). */
+  currency?: string;
 }
 
 /**
  * The warnings to show a user: for every account they own or administer, each meter's highest
- * threshold reached in the account's current usage window, unless dismissed. A warning whose window
- * or limit is no longer the account's (an upgrade started a new period or raised the limit) is not
+ * threshold reached in each of its current windows (the period, the UTC day and hour, the spend
+ * cap), unless dismissed. A warning whose window or limit is no longer the account's (an upgrade
+ * started a new period or raised the limit, the hour is over, the cap was changed or cleared) is not
  * shown: it was true of a state that has passed.
  */
 export async function activeUsageAlerts(db: Queryable, userId: string, now = new Date()): Promise<ActiveUsageAlert[]> {
@@ -254,34 +272,54 @@ export async function activeUsageAlerts(db: Queryable, userId: string, now = new
   const seen = new Set<string>();
   const alerts: ActiveUsageAlert[] = [];
   const entitlements = new Map<string, Entitlement>();
-  for (const accountId of new Set(rows.map((r) => r.accountId)))
+  const caps = new Map<string, Awaited<ReturnType<typeof readSpendCap>>>();
+  for (const accountId of new Set(rows.map((r) => r.accountId))) {
     entitlements.set(accountId, (await currentEntitlement(db, accountId)).entitlement);
+    if (rows.some((r) => r.accountId === accountId && r.meter.endsWith(":spend_cap")))
+      caps.set(accountId, await readSpendCap(db, accountId));
+  }
   for (const row of rows) {
     const key = `${row.accountId}:${row.meter}`;
-    if (seen.has(key) || !isMeterId(row.meter)) continue;
-    const current = meterContext(entitlements.get(row.accountId)!, row.accountId, row.meter, now);
-    if (current.period.end.getTime() !== row.windowEnd.getTime() || current.limit !== Number(row.limit)) continue;
+    const parsed = parseAlertKey(row.meter);
+    if (seen.has(key) || !parsed) continue;
+    const current = meterContext(entitlements.get(row.accountId)!, row.accountId, parsed.meter, now);
+    const limit = Number(row.limit);
+    const end = row.windowEnd.getTime();
+    let currency: string | undefined;
+    if (parsed.window === "period") {
+      if (current.period.end.getTime() !== end || current.limit !== limit) continue;
+    } else if (parsed.window === "spend_cap") {
+      const cap = caps.get(row.accountId);
+      if (!cap || cap.capCents !== limit || current.period.end.getTime() !== end) continue;
+      currency = cap.currency;
+    } else {
+      const window = current.windows.find((w) => w.window === parsed.window);
+      if (!window || window.limit !== limit || window.end.getTime() !== end) continue;
+    }
     seen.add(key);
     alerts.push({
       accountId: row.accountId,
       accountName: row.accountName,
       accountKind: row.kind,
-      meter: row.meter,
-      label: METERS[row.meter].label,
+      meter: parsed.meter,
+      window: parsed.window,
+      label: METERS[parsed.meter].label,
       threshold: row.threshold,
       used: Number(row.used),
-      limit: Number(row.limit),
+      limit,
       resetsAt: row.windowEnd.toISOString(),
+      ...(currency ? { currency } : {}),
     });
   }
   return alerts;
 }
 
-/** Hides an account's warnings for one meter until its window ends (a new threshold shows again). */
+/** Hides an account's warnings for one meter's window until that window ends (a new threshold shows again). */
 export async function dismissUsageAlerts(
   db: Queryable,
   accountId: string,
   meter: MeterId,
+  window: AlertWindow,
   resetsAt: Date,
   now = new Date(),
 ): Promise<number> {
@@ -291,7 +329,7 @@ export async function dismissUsageAlerts(
     .where(
       and(
         eq(usageAlerts.accountId, accountId),
-        eq(usageAlerts.meter, meter),
+        eq(usageAlerts.meter, alertKey(meter, window)),
         eq(usageAlerts.windowEnd, resetsAt),
         isNull(usageAlerts.dismissedAt),
       ),

@@ -327,7 +327,7 @@ export async function consume(accountId: string, meter: MeterId, quantity: numbe
   // Expired reservations still hold quota until swept: give it back and try once more; then, on a
   // meter that sells credits, pay what the included amount cannot cover from the credit balance.
   async function settle(db: Queryable, ctx: MeterContext, result: UsageResult, guard?: Guard): Promise<UsageResult> {
-    if (!result.allowed && ctx.limit !== null && (await releaseExpiredReservations(db, ctx, now)) > 0) {
+    if (!result.allowed && (ctx.limit !== null || ctx.windows.length > 0) && (await releaseExpiredReservations(db, ctx, now)) > 0) {
       result = (await consumeWithContext(db, ctx, quantity, options)) as UsageResult;
     }
     // Credits extend the period's allowance, not a shorter window's cap.

@@ -4,12 +4,14 @@ import { addSeconds } from "date-fns";
 import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import { AppError, notFound } from "@/lib/errors";
-import { isMeterId, type MeterId } from "../plans";
+import { isMeterId, type MeterId, type WindowKind } from "../plans";
 import { loadEntitlement, meterContext, type MeterContext } from "./context";
-import { readCounter, withDatabasePolicy } from "./consume";
+import { readCounter, refusedResult, withDatabasePolicy } from "./consume";
 import { releaseExpiredReservations } from "./sweep";
-import { assertQuantity, num, usageResult, type UsageResult } from "./result";
-import { windowAddSql } from "./windows";
+import { assertQuantity, num, usageResult, windowCountsOf, type UsageResult } from "./result";
+import { windowAddSql, windowBaseSql, windowInsertSql } from "./windows";
+
+type WindowRow = { day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown };
 import { isUuid } from "@/lib/input-rules";
 
 export const DEFAULT_RESERVATION_SECONDS = 15 * 60;
@@ -20,32 +22,47 @@ export interface Reservation extends UsageResult {
   expiresAt: string | null;
 }
 
+/**
+ * One statement: the reservation is admitted when `quantity` more fits the period (`used + reserved`,
+ * unless the meter bills overage or is unlimited) and every shorter window the plan caps (a UTC day,
+ * a UTC hour), all checked under the counter's row lock as consume checks them. A window holds the
+ * reserved units in its count (`day_used`, `hour_used`) until the reservation is settled: `finalize`
+ * trades them for the real cost, `release` and expiry take them back out while that window lasts.
+ */
 function reserveStatement(ctx: MeterContext, quantity: number, expiresAt: Date) {
+  const q = sql`${quantity}::bigint`;
   const fits = (expression: ReturnType<typeof sql>) =>
     ctx.limit === null || ctx.overage === "bill" ? sql`true` : sql`${expression} <= ${ctx.limit}::bigint`;
   const start = ctx.period.start.toISOString();
   const end = ctx.period.end.toISOString();
+  const { dayStart, dayLimit, hourStart, hourLimit } = ctx.clock;
+  const newCount = (kind: WindowKind, windowStart: string) => windowInsertSql(kind, ctx.accountId, ctx.meter, start, windowStart, q);
+  const count = (kind: WindowKind, windowStart: string) => windowBaseSql(kind, ctx.accountId, ctx.meter, start, windowStart);
+  const under = (limit: number | null, expression: ReturnType<typeof sql>) =>
+    limit === null ? sql`true` : sql`${expression} <= ${limit}::bigint`;
   return sql`
     with counter as (
-      insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved)
-      select ${ctx.accountId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, 0, ${quantity}::bigint
-      where ${fits(sql`${quantity}::bigint`)}
+      insert into usage_counters as c (account_id, meter, period_start, period_end, used, reserved, day_start, day_used, hour_start, hour_used)
+      select ${ctx.accountId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, 0, ${q},
+        ${dayStart}::timestamptz, ${newCount("day", dayStart)}, ${hourStart}::timestamptz, ${newCount("hour", hourStart)}
+      where ${fits(q)} and ${under(dayLimit, newCount("day", dayStart))} and ${under(hourLimit, newCount("hour", hourStart))}
       on conflict (account_id, meter, period_start) do update
-        set reserved = c.reserved + excluded.reserved, updated_at = now()
+        set reserved = c.reserved + excluded.reserved,
+          ${windowAddSql("day", ctx.accountId, ctx.meter, start, dayStart, q)},
+          ${windowAddSql("hour", ctx.accountId, ctx.meter, start, hourStart, q)},
+          updated_at = now()
         where ${fits(sql`c.used + c.reserved + excluded.reserved`)}
-      returning c.used, c.reserved
+          and ${under(dayLimit, sql`${count("day", dayStart)} + ${q}`)} and ${under(hourLimit, sql`${count("hour", hourStart)} + ${q}`)}
+      returning c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used
     ),
     reservation as (
-      insert into usage_reservations (account_id, meter, period_start, period_end, quantity, expires_at)
-      select ${ctx.accountId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, ${quantity}::bigint, ${expiresAt.toISOString()}::timestamptz
+      insert into usage_reservations (account_id, meter, period_start, period_end, quantity, expires_at, day_start, hour_start)
+      select ${ctx.accountId}::uuid, ${ctx.meter}, ${start}::timestamptz, ${end}::timestamptz, ${q}, ${expiresAt.toISOString()}::timestamptz,
+        ${dayStart}::timestamptz, ${hourStart}::timestamptz
       from counter
       returning id
     )
-    select (select id from reservation) as id, counter.used, counter.reserved from counter
-    union all
-    select null, c.used, c.reserved from usage_counters c
-      where not exists (select 1 from counter)
-        and c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz`;
+    select (select id from reservation) as id, counter.* from counter`;
 }
 
 /**
@@ -69,12 +86,14 @@ export async function reserve(
       const db = await getDb();
       const ctx = meterContext(await loadEntitlement(db, accountId, now), accountId, meter, now);
       const attempt = async () => {
-        const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown }>(
+        const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown } & WindowRow>(
           db,
           reserveStatement(ctx, quantity, expiresAt),
         );
         reservationId = row?.id ?? null;
-        return usageResult(ctx, reservationId !== null, num(row?.used), num(row?.reserved));
+        if (reservationId !== null) return usageResult(ctx, true, num(row.used), num(row.reserved), {}, windowCountsOf(ctx, row));
+        // Refused under the row lock: the counter as it is now, and which bound refused (the period or a window).
+        return refusedResult(db, ctx, quantity, await readCounter(db, ctx, now));
       };
       const first = await attempt();
       if (!first.allowed && (await releaseExpiredReservations(db, ctx, now)) > 0) return attempt();
@@ -133,10 +152,30 @@ export async function finalize(
         ...meterContext(entitlement, accountId, reservation.meter, now),
         period: { start: new Date(reservation.period_start as string), end: new Date(reservation.period_end as string) },
       };
-      const amount =
-        ctx.limit === null || ctx.overage === "bill"
-          ? sql`${actualQuantity}::bigint`
-          : sql`least(${actualQuantity}::bigint, greatest(r.quantity, ${ctx.limit}::bigint - c.used - c.reserved + r.quantity))`; // c = the locked counter
+      const periodStart = ctx.period.start.toISOString();
+      const { dayStart, dayLimit, hourStart, hourLimit } = ctx.clock;
+      const actual = sql`${actualQuantity}::bigint`;
+      // The units the reservation holds in the current window: while it is the window it was made in.
+      const held = (kind: WindowKind, windowStart: string) =>
+        sql`(case when r.${sql.raw(`${kind}_start`)} = ${windowStart}::timestamptz and c.${sql.raw(`${kind}_start`)} = r.${sql.raw(`${kind}_start`)} then r.quantity else 0 end)`;
+      // Room past the reservation in each bound (null = no bound): the period, unless it bills or is unlimited, and each capped window.
+      const periodRoom =
+        ctx.limit === null || ctx.overage === "bill" ? sql`null::bigint` : sql`${ctx.limit}::bigint - c.used - c.reserved + r.quantity`;
+      const windowRoom = (kind: WindowKind, windowStart: string, limit: number | null) =>
+        limit === null
+          ? sql`null::bigint`
+          : sql`${limit}::bigint - ${windowBaseSql(kind, accountId, reservation.meter, periodStart, windowStart)} + ${held(kind, windowStart)}`;
+      // Up to the reserved amount is always charged; past it, only what every bound still has room for.
+      const amount = sql`least(${actual}, greatest(r.quantity, coalesce(least(${periodRoom}, ${windowRoom("day", dayStart, dayLimit)}, ${windowRoom("hour", hourStart, hourLimit)}), ${actual})))`; // c = the locked counter
+      // A window the reservation holds units in trades them for the charge; any other (it moved on) counts the charge anew.
+      const settle = (kind: WindowKind, windowStart: string) => {
+        const used = sql.raw(`${kind}_used`);
+        const startColumn = sql.raw(`${kind}_start`);
+        return sql`${used} = (case when calc.${startColumn} = ${windowStart}::timestamptz and c.${startColumn} = calc.${startColumn}
+            then greatest(0, c.${used} - calc.quantity)
+            else ${windowBaseSql(kind, accountId, reservation.meter, periodStart, windowStart)} end) + calc.charged,
+          ${startColumn} = greatest(c.${startColumn}, ${windowStart}::timestamptz)`;
+      };
       const billable =
         ctx.overage === "bill" && ctx.limit !== null
           ? sql`least(counter.charged, greatest(0, counter.used - ${ctx.limit}::bigint))`
@@ -147,10 +186,10 @@ export async function finalize(
           with r as (
             update usage_reservations set status = 'finalized', settled_at = ${now.toISOString()}::timestamptz
             where id = ${reservationId}::uuid and account_id = ${accountId}::uuid and status = 'pending' and expires_at > ${now.toISOString()}::timestamptz
-            returning id, account_id, meter, period_start, period_end, quantity
+            returning id, account_id, meter, period_start, period_end, quantity, day_start, hour_start
           ),
           locked as (
-            select c.used, c.reserved from usage_counters c, r
+            select c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used from usage_counters c, r
             where c.account_id = r.account_id and c.meter = r.meter and c.period_start = r.period_start
             for update of c
           ),
@@ -158,8 +197,8 @@ export async function finalize(
           counter as (
             update usage_counters c
               set reserved = greatest(0, c.reserved - calc.quantity), used = c.used + calc.charged,
-                ${windowAddSql("day", accountId, reservation.meter, ctx.period.start.toISOString(), ctx.clock.dayStart, sql`calc.charged`)},
-                ${windowAddSql("hour", accountId, reservation.meter, ctx.period.start.toISOString(), ctx.clock.hourStart, sql`calc.charged`)},
+                ${settle("day", dayStart)},
+                ${settle("hour", hourStart)},
                 updated_at = now()
             from calc
             where c.account_id = calc.account_id and c.meter = calc.meter and c.period_start = calc.period_start
@@ -209,10 +248,13 @@ export async function release(accountId: string, reservationId: string, options:
       with r as (
         update usage_reservations set status = 'released', settled_at = ${now.toISOString()}::timestamptz
         where id = ${reservationId}::uuid and account_id = ${accountId}::uuid and status = 'pending'
-        returning account_id, meter, period_start, quantity
+        returning account_id, meter, period_start, quantity, day_start, hour_start
       ),
       counter as (
-        update usage_counters c set reserved = greatest(0, c.reserved - r.quantity), updated_at = now()
+        update usage_counters c set reserved = greatest(0, c.reserved - r.quantity),
+          day_used = case when c.day_start = r.day_start then greatest(0, c.day_used - r.quantity) else c.day_used end,
+          hour_used = case when c.hour_start = r.hour_start then greatest(0, c.hour_used - r.quantity) else c.hour_used end,
+          updated_at = now()
         from r where c.account_id = r.account_id and c.meter = r.meter and c.period_start = r.period_start
         returning c.reserved
       )

@@ -5,7 +5,8 @@ import type { MeterContext } from "./context";
 import { num } from "./result";
 
 /**
- * Expires the context period's reservations whose time is up and gives their quota back, in one
+ * Expires the context period's reservations whose time is up and gives their quota back (to the
+ * period, and to the day and hour they were made in while those last), in one
  * statement: a reservation is settled exactly once, whether by `finalize`, `release` or this.
  * Returns how many units were given back.
  */
@@ -17,10 +18,14 @@ export async function releaseExpiredReservations(db: Queryable, ctx: MeterContex
         update usage_reservations set status = 'expired', settled_at = ${now.toISOString()}::timestamptz
         where account_id = ${ctx.accountId}::uuid and meter = ${ctx.meter} and period_start = ${ctx.period.start.toISOString()}::timestamptz
           and status = 'pending' and expires_at <= ${now.toISOString()}::timestamptz
-        returning quantity
+        returning quantity, day_start, hour_start
       ),
       counter as (
-        update usage_counters c set reserved = greatest(0, c.reserved - (select sum(quantity) from expired)), updated_at = now()
+        update usage_counters c set reserved = greatest(0, c.reserved - (select sum(quantity) from expired)),
+          -- A window still holding an expired reservation's units (the one it was made in) gives them back.
+          day_used = greatest(0, c.day_used - coalesce((select sum(quantity) from expired e where e.day_start = c.day_start), 0)),
+          hour_used = greatest(0, c.hour_used - coalesce((select sum(quantity) from expired e where e.hour_start = c.hour_start), 0)),
+          updated_at = now()
         where c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${ctx.period.start.toISOString()}::timestamptz
           and exists (select 1 from expired)
         returning c.reserved

@@ -122,3 +122,21 @@ export function windowAddSql(kind: WindowKind, accountId: string, meter: string,
   return sql`${used} = (case when c.${startCol} >= ${start}::timestamptz then c.${used} else ${priorSql(kind, accountId, meter, periodStart, start)} end) + ${quantity},
     ${startCol} = greatest(c.${startCol}, ${start}::timestamptz)`;
 }
+
+/** The insert branch's count for window `kind` as Drizzle SQL: `quantity` plus what the previous period's row counted in it. */
+export function windowInsertSql(
+  kind: WindowKind,
+  accountId: string,
+  meter: string,
+  periodStart: string,
+  start: string,
+  quantity: SQL,
+): SQL {
+  return sql`${quantity} + ${priorSql(kind, accountId, meter, periodStart, start)}`;
+}
+
+/** What the window starting at `start` holds on counter row `c` (or, for a row that moved on, the previous period's row). */
+export function windowBaseSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string): SQL {
+  return sql`(case when c.${sql.raw(`${kind}_start`)} >= ${start}::timestamptz then c.${sql.raw(`${kind}_used`)}
+    else ${priorSql(kind, accountId, meter, periodStart, start)} end)`;
+}

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { accountIdInput } from "@/lib/accounts/access";
-import { dismissAccountUsageAlerts, usageAlertsForUser } from "@/lib/billing/usage-alerts";
+import { ALERT_WINDOWS, dismissAccountUsageAlerts, usageAlertsForUser } from "@/lib/billing/usage-alerts";
 import { METER_IDS, type MeterId } from "@/lib/billing/plans";
 import { accountFor } from "@/lib/http/account";
 import { route } from "@/lib/http/route";
@@ -14,13 +14,14 @@ export const GET = route({ access: "user" }, async ({ user }) => NextResponse.js
 const dismissInput = z.strictObject({
   accountId: accountIdInput,
   meter: z.enum(METER_IDS as [MeterId, ...MeterId[]], { message: `must be one of: ${METER_IDS.join(", ")}` }),
+  window: z.enum(ALERT_WINDOWS, { message: `must be one of: ${ALERT_WINDOWS.join(", ")}` }).default("period"),
   resetsAt: z.iso.datetime({ offset: true, message: "must be the alert's resetsAt (ISO 8601)" }),
 });
 
-/** Hides the warnings of one account and meter until that usage window ends (owners and admins). */
+/** Hides the warnings of one account, meter and window (the period when not named) until that window ends (owners and admins). */
 export const POST = route({ access: "user", body: dismissInput }, async (ctx) => {
   const account = await accountFor(ctx, ctx.body.accountId, "manage");
-  const dismissed = await dismissAccountUsageAlerts(account.accountId, ctx.body.meter, new Date(ctx.body.resetsAt));
+  const dismissed = await dismissAccountUsageAlerts(account.accountId, ctx.body.meter, ctx.body.window, new Date(ctx.body.resetsAt));
   return NextResponse.json({ dismissed });
 });
 
