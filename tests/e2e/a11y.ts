@@ -3,7 +3,7 @@ import { expect, type Page } from "@playwright/test";
 
 /**
  * Fails on any serious or critical axe violation (WCAG 2.1 A/AA rules), then saves a full-page
- * screenshot under test-results/screens/ for a person to look at.
+ * screenshot under test-results/screens/ for a person to look at (not on CI: see `screenshot`).
  */
 export async function expectAccessible(page: Page, name: string) {
   await page.waitForLoadState("networkidle");
@@ -15,7 +15,13 @@ export async function expectAccessible(page: Page, name: string) {
   expect(blocking, `axe violations on ${name}`).toEqual([]);
 }
 
+/**
+ * A full-page screenshot of the screen, for a person to look through after a local run. On CI
+ * nobody looks and the runner keeps no artifacts, so it is skipped there (each one costs the
+ * browser a full-page render and a PNG encode on a busy machine) unless E2E_SCREENSHOTS=1.
+ */
 export async function screenshot(page: Page, name: string) {
+  if (process.env.CI && process.env.E2E_SCREENSHOTS !== "1") return;
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
 }
 
