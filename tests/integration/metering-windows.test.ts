@@ -200,6 +200,10 @@ describe.each(DATABASE_KINDS)("usage windows and spend caps on %s", (kind) => {
     const t0 = at("2027-03-10T18:10:00Z");
     expect(await reserve(other, "api_calls", 2_000, { now: t0, ttlSeconds: 60 })).toMatchObject({ allowed: true });
     expect(await reserve(other, "api_calls", 1, { now: t0 })).toMatchObject({ allowed: false, refusedBy: "hour" });
+    // The quota read counts a live hold in the hour, and no longer an expired one (before any sweep).
+    const hourOf = async (when: Date) => (await getQuota(other, when)).meters.api_calls.windows.find((w) => w.window === "hour");
+    expect(await hourOf(t0)).toMatchObject({ used: 2_000, remaining: 0 });
+    expect(await hourOf(at("2027-03-10T18:11:01Z"))).toMatchObject({ used: 0, remaining: 2_000 });
     expect(await consume(other, "api_calls", 1_500, { now: at("2027-03-10T18:11:01Z") })).toMatchObject({ allowed: true, used: 1_500 });
     const [row] = await env.counterRows(other, "api_calls");
     expect({ reserved: row.reserved, day: row.dayUsed, hour: row.hourUsed }).toEqual({ reserved: 0, day: 1_500, hour: 1_500 });

@@ -102,11 +102,21 @@ export function windowsOf(
 /** The window counts a counter row returned, for the context's current windows (a row moved by a later call counts nothing here). */
 export function windowCountsOf(
   ctx: MeterContext,
-  row: { day_used?: unknown; day_start?: unknown; hour_used?: unknown; hour_start?: unknown } | undefined,
+  row:
+    | {
+        day_used?: unknown;
+        day_start?: unknown;
+        hour_used?: unknown;
+        hour_start?: unknown;
+        /** What expired, unswept reservations still hold in the row's windows (reads select it; writes have swept). */
+        expired_day?: unknown;
+        expired_hour?: unknown;
+      }
+    | undefined,
 ): WindowCounts {
   const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
   return {
-    day: (at(row?.day_start) ?? "") >= ctx.clock.dayStart ? num(row?.day_used) : 0,
-    hour: (at(row?.hour_start) ?? "") >= ctx.clock.hourStart ? num(row?.hour_used) : 0,
+    day: (at(row?.day_start) ?? "") >= ctx.clock.dayStart ? Math.max(0, num(row?.day_used) - num(row?.expired_day)) : 0,
+    hour: (at(row?.hour_start) ?? "") >= ctx.clock.hourStart ? Math.max(0, num(row?.hour_used) - num(row?.expired_hour)) : 0,
   };
 }
