@@ -16,6 +16,7 @@ import {
   rollUpUsage,
 } from "@/lib/billing/metering/storage";
 import { pgErrorCode } from "@/lib/billing/metering/errors";
+import { getUsageOverview } from "@/lib/billing/metering/overview";
 import { POOLED_DATABASE_KINDS } from "../helpers/db";
 import { startMeteringDb } from "../helpers/metering";
 
@@ -148,6 +149,26 @@ describe.each(POOLED_DATABASE_KINDS)("usage_events partitions, rollup and retent
     expect(await events(account)).toEqual([{ key: "recent", partition: "usage_events_default" }]);
     expect(await keys(account)).toEqual(["recent"]);
     expect((await listUsagePartitions(env.db)).map((p) => p.name)).not.toContain(partitionName(mixed));
+  });
+
+  it("the billing page's charts (one query for every meter) equal each meter's own history, before and after a rollup", async () => {
+    const account = await env.createUser(); // Free: the calendar month
+    const now = new Date();
+    await insertEvent(account, new Date(monthStart(now, 0).getTime() + 3_600_000), { quantity: 5 });
+    expect((await consume(account, "api_calls", 3)).allowed).toBe(true);
+    expect((await consume(account, "jobs", 2)).allowed).toBe(true);
+    const compare = async () => {
+      const overview = await getUsageOverview(account);
+      for (const m of overview.meters) {
+        const to = new Date(Math.min(Date.parse(m.resetsAt), Date.now() + 1));
+        expect(m.history, m.id).toEqual((await getUsageHistory(account, m.id, new Date(m.periodStart), to)).points);
+      }
+      const total = (id: string) => overview.meters.find((m) => m.id === id)!.history.reduce((n, p) => n + p.quantity, 0);
+      expect({ api_calls: total("api_calls"), jobs: total("jobs"), tokens: total("tokens") }).toEqual({ api_calls: 8, jobs: 2, tokens: 0 });
+    };
+    await compare();
+    await rollUpUsage(env.db, now);
+    await compare();
   });
 
   it("usage history is identical before and after a rollup, and after the rolled-up raw events are dropped", async () => {

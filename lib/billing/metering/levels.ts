@@ -173,11 +173,11 @@ export function adjustLevel(accountId: string, gaugeId: GaugeId, delta: number):
   return change(accountId, gaugeId, false, delta);
 }
 
-/** Every gauge of an account with its maximum and whether it is over it. */
-export async function getLevels(accountId: string): Promise<Record<GaugeId, LevelResult>> {
+/** Every gauge of an account with its maximum and whether it is over it (against `known`, when the caller has read the entitlement). */
+export async function getLevels(accountId: string, known?: Entitlement): Promise<Record<GaugeId, LevelResult>> {
   const db = await getDb();
-  const [{ entitlement }, rows] = await Promise.all([
-    currentEntitlement(db, accountId),
+  const [entitlement, rows] = await Promise.all([
+    known ?? currentEntitlement(db, accountId).then((cached) => cached.entitlement),
     selectPreparedText<{ gauge: string; level: unknown }>(
       db,
       "levels_read",

@@ -2,7 +2,9 @@ import "server-only";
 import { GAUGES, METERS, type GaugeId, type MeterId } from "../plans";
 import { getLevels } from "./levels";
 import { upgradeUrl } from "./quota-error";
-import { getQuota, getUsageHistory, type MeterQuota, type UsageHistory } from "./usage-reads";
+import { getDb } from "@/db/client";
+import { loadEntitlement } from "./context";
+import { getQuota, getUsageHistories, type MeterQuota, type UsageHistory } from "./usage-reads";
 
 export interface MeterOverview extends MeterQuota {
   id: MeterId;
@@ -44,22 +46,34 @@ export function meterState(used: number, limit: number | null): { percent: numbe
   return { percent, state: percent >= 100 ? "exceeded" : percent >= WARNING_PERCENT ? "warning" : "ok" };
 }
 
-/** The billing page's usage section in one read: every meter's quota and its daily usage this period. */
+/**
+ * The billing page's usage section in one read: every meter's quota and its daily usage this period,
+ * and the gauges, all against one read of the entitlement, with one history query per period.
+ */
 export async function getUsageOverview(accountId: string, now = new Date()): Promise<UsageOverview> {
-  const [quota, levels] = await Promise.all([getQuota(accountId, now), getLevels(accountId)]);
-  const meters = await Promise.all(
-    (Object.keys(quota.meters) as MeterId[]).map(async (id): Promise<MeterOverview> => {
-      const m = quota.meters[id];
-      // Up to now: today is the last day shown (a day still to come would be an empty bar).
-      const history = await getUsageHistory(
-        accountId,
-        id,
-        new Date(m.periodStart),
-        new Date(Math.min(Date.parse(m.resetsAt), now.getTime() + 1)),
-      );
-      return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: history.points };
-    }),
-  );
+  const entitlement = await loadEntitlement(await getDb(), accountId, now);
+  const [quota, levels] = await Promise.all([getQuota(accountId, now, entitlement), getLevels(accountId, entitlement)]);
+  const ids = Object.keys(quota.meters) as MeterId[];
+  // Up to now: today is the last day shown (a day still to come would be an empty bar). Meters on
+  // the same period (all of them, today) share one query.
+  const range = (id: MeterId) => ({
+    from: quota.meters[id].periodStart,
+    to: Math.min(Date.parse(quota.meters[id].resetsAt), now.getTime() + 1),
+  });
+  const groups = new Map<string, MeterId[]>();
+  for (const id of ids) {
+    const key = JSON.stringify(range(id));
+    groups.set(key, [...(groups.get(key) ?? []), id]);
+  }
+  const histories = new Map<MeterId, UsageHistory>();
+  for (const group of groups.values()) {
+    const { from, to } = range(group[0]);
+    for (const [id, history] of await getUsageHistories(accountId, group, new Date(from), new Date(to))) histories.set(id, history);
+  }
+  const meters = ids.map((id): MeterOverview => {
+    const m = quota.meters[id];
+    return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: histories.get(id)!.points };
+  });
   const levelRows = Object.values(levels).map((l): LevelOverview => ({
     id: l.gauge,
     label: GAUGES[l.gauge].label,

@@ -75,9 +75,9 @@ export async function readWindowUsage(
 }
 
 /** Every meter's usage in its current window against the limit of the plan in force. */
-export async function getQuota(accountId: string, now = new Date()): Promise<QuotaSummary> {
+export async function getQuota(accountId: string, now = new Date(), known?: Entitlement): Promise<QuotaSummary> {
   const db = await getDb();
-  const entitlement = await loadEntitlement(db, accountId, now);
+  const entitlement = known ?? (await loadEntitlement(db, accountId, now));
   const usage = (await readWindowUsage(db, [{ accountId, entitlement }], now)).get(accountId) as AccountUsage;
   const entries = METER_IDS.map((meter) => {
     const ctx = meterContext(entitlement, accountId, meter, now);
@@ -119,6 +119,11 @@ export const MAX_HISTORY_DAYS = 400;
  * after a rollup, and after the raw events of rolled-up days are dropped by the retention.
  */
 export async function getUsageHistory(accountId: string, meter: MeterId, from: Date, to: Date): Promise<UsageHistory> {
+  return (await getUsageHistories(accountId, [meter], from, to)).get(meter)!;
+}
+
+/** `getUsageHistory` for several meters over the same days, in one statement (the billing page's charts). */
+export async function getUsageHistories(accountId: string, meters: MeterId[], from: Date, to: Date): Promise<Map<MeterId, UsageHistory>> {
   const db = await getDb();
   // [from, firstDay) raw; [firstDay, rolledEnd) rollup; [rolledEnd, to) raw, where rolledEnd is the
   // rollup's end clamped to the whole days inside the range (firstDay when there are none).
@@ -126,32 +131,40 @@ export async function getUsageHistory(accountId: string, meter: MeterId, from: D
   const firstDay = new Date(day(from.getTime() + 86_400_000 - 1)).toISOString();
   const lastDay = new Date(day(to.getTime())).toISOString();
   const rawDay = sql`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`;
-  const rows = await selectRows<{ day: string; quantity: unknown }>(
+  const meterList = sql`(${sql.join(
+    meters.map((m) => sql`${m}`),
+    sql`, `,
+  )})`;
+  const rows = await selectRows<{ meter: string; day: string; quantity: unknown }>(
     db,
     sql`with w as (
           select greatest(${firstDay}::timestamptz,
             least(${lastDay}::timestamptz, coalesce((select rolled_up_until from usage_rollup_state), '-infinity'::timestamptz))) as rolled_end)
-        select day, sum(quantity) as quantity from (
-          select ${rawDay} as day, quantity from usage_events
-          where account_id = ${accountId}::uuid and meter = ${meter}
+        select meter, day, sum(quantity) as quantity from (
+          select meter, ${rawDay} as day, quantity from usage_events
+          where account_id = ${accountId}::uuid and meter in ${meterList}
             and created_at >= ${from.toISOString()}::timestamptz and created_at < least(${firstDay}::timestamptz, ${to.toISOString()}::timestamptz)
           union all
-          select to_char(d.day, 'YYYY-MM-DD'), d.quantity from usage_daily d
-          where d.account_id = ${accountId}::uuid and d.meter = ${meter}
+          select d.meter, to_char(d.day, 'YYYY-MM-DD'), d.quantity from usage_daily d
+          where d.account_id = ${accountId}::uuid and d.meter in ${meterList}
             and d.day >= (${firstDay}::timestamptz at time zone 'UTC')::date and d.day < ((select rolled_end from w) at time zone 'UTC')::date
           union all
-          select ${rawDay}, quantity from usage_events
-          where account_id = ${accountId}::uuid and meter = ${meter}
+          select meter, ${rawDay}, quantity from usage_events
+          where account_id = ${accountId}::uuid and meter in ${meterList}
             and created_at >= (select rolled_end from w) and created_at < ${to.toISOString()}::timestamptz
         ) as parts
-        group by day`,
+        group by meter, day`,
   );
-  const byDay = new Map(rows.map((r) => [r.day, num(r.quantity)]));
-  const points: UsageHistory["points"] = [];
+  const byDay = new Map(rows.map((r) => [`${r.meter} ${r.day}`, num(r.quantity)]));
   const first = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
-  for (let t = first; t < to.getTime(); t += 86_400_000) {
-    const date = new Date(t).toISOString().slice(0, 10);
-    points.push({ date, quantity: byDay.get(date) ?? 0 });
+  const histories = new Map<MeterId, UsageHistory>();
+  for (const meter of meters) {
+    const points: UsageHistory["points"] = [];
+    for (let t = first; t < to.getTime(); t += 86_400_000) {
+      const date = new Date(t).toISOString().slice(0, 10);
+      points.push({ date, quantity: byDay.get(`${meter} ${date}`) ?? 0 });
+    }
+    histories.set(meter, { meter, granularity: "day", from: from.toISOString(), to: to.toISOString(), points });
   }
-  return { meter, granularity: "day", from: from.toISOString(), to: to.toISOString(), points };
+  return histories;
 }
