@@ -23,7 +23,7 @@ import { embeddedCheckoutPath } from "./embedded-checkout";
 import { findPlan, lookupKeyFor, meteredLookupKeys, type BillingInterval, type Plan } from "./plans";
 import { asPromotionError, checkPromotionCode } from "./promotions";
 import { planQuantity } from "./seats";
-import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+import { getBillingSummary, notEndedStripeSubscription, type BillingSummary } from "./summary";
 import { pullStripeSubscription } from "./stripe-pull";
 import { checkoutTrialDays, databaseTrialUsed, stripeTrialUsed } from "./trial";
 import { inGroup, NOT_ENDED } from "./subscription-status";
@@ -46,7 +46,7 @@ export const subscriptionExists = () =>
  */
 export async function prepareNewSubscription(account: BillingAccount, plan: Plan, interval: BillingInterval) {
   const db = await getDb();
-  if (await liveStripeSubscription(db, account.id)) throw subscriptionExists();
+  if (await notEndedStripeSubscription(db, account.id)) throw subscriptionExists();
   const quantity = await planQuantity(db, plan, account.id);
   const { price, metered } = await subscriptionPrices(plan, interval);
   const customer = await ensureBillingCustomer(account);

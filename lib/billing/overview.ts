@@ -8,7 +8,7 @@ import { listUserInvoices, type InvoiceView } from "./invoices";
 import { getUsageOverview, type UsageOverview } from "./metering/overview";
 import type { BillingInterval } from "./plans";
 import { getSubscriptionDiscounts, type SubscriptionDiscounts } from "./promotions";
-import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+import { getBillingSummary, notEndedStripeSubscription, type BillingSummary } from "./summary";
 import { needsCard } from "./trial-start";
 import { logger } from "@/lib/logger";
 import { readAccountCredits, type MeterCredits } from "./credits/ledger";
@@ -73,7 +73,7 @@ export async function getBillingOverview(
   const db = await getDb();
   const [summary, live, usage, customer, invoices, apiKeys, discounts, credits, spendCap] = await Promise.all([
     getBillingSummary(accountId),
-    liveStripeSubscription(db, accountId),
+    notEndedStripeSubscription(db, accountId),
     getUsageOverview(accountId),
     manages ? findBillingCustomer(db, accountId) : undefined,
     manages ? listUserInvoices(accountId, { limit: options.invoicePageSize }) : null,

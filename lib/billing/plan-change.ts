@@ -37,7 +37,7 @@ import {
 } from "./plan-change-policy";
 import { findPlan, parseLookupKey, type BillingInterval } from "./plans";
 import { planQuantity, pushSeats } from "./seats";
-import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+import { getBillingSummary, notEndedStripeSubscription, type BillingSummary } from "./summary";
 import { pullStripeInvoice, pullStripeSubscription } from "./stripe-pull";
 
 export type ChangeKind = Extract<ActionKind, "upgrade" | "downgrade" | "cancel_pending_change">;
@@ -67,7 +67,7 @@ export interface PlanChangeApplied {
 }
 
 async function requireLiveSubscription(accountId: string): Promise<Subscription> {
-  const subscription = await liveStripeSubscription(await getDb(), accountId);
+  const subscription = await notEndedStripeSubscription(await getDb(), accountId);
   if (!subscription) {
     throw new AppError("no_subscription", "You have no active subscription to change. Choose a plan on the pricing page.");
   }

@@ -31,7 +31,7 @@ import { planItemOf } from "@/lib/stripe/subscription-items";
 import { findBillingCustomer } from "./customers";
 import { promotionCodeInput } from "./inputs";
 import { LAUNCH_PROMOTION_CODE } from "./plans";
-import { liveStripeSubscription } from "./summary";
+import { notEndedStripeSubscription } from "./summary";
 import { SUBSCRIPTION_STATUS } from "./subscription-status";
 
 export const applyPromotionBody = z.strictObject({ promotionCode: promotionCodeInput, accountId: accountIdInput });
@@ -249,7 +249,7 @@ async function readDiscounts(
  */
 export async function getSubscriptionDiscounts(accountId: string): Promise<SubscriptionDiscounts | null> {
   const db = await getDb();
-  const [row, customer] = await Promise.all([liveStripeSubscription(db, accountId), findBillingCustomer(db, accountId)]);
+  const [row, customer] = await Promise.all([notEndedStripeSubscription(db, accountId), findBillingCustomer(db, accountId)]);
   if (!row || !customer || customer.deletedAt) return null;
   try {
     // The billing page waits for this: a short timeout and no retry (the rest of the page does not need Stripe).
@@ -268,7 +268,7 @@ export async function getSubscriptionDiscounts(accountId: string): Promise<Subsc
  */
 export async function applyPromotionCode(accountId: string, code: string, actorUserId: string): Promise<SubscriptionDiscounts> {
   const db = await getDb();
-  const [row, customer] = await Promise.all([liveStripeSubscription(db, accountId), findBillingCustomer(db, accountId)]);
+  const [row, customer] = await Promise.all([notEndedStripeSubscription(db, accountId), findBillingCustomer(db, accountId)]);
   if (!row || !customer || customer.deletedAt) {
     throw new AppError(
       "no_subscription",

@@ -34,7 +34,7 @@ import { idOf } from "@/lib/stripe/mapping";
 import { meteredItemsOf, planItemOf } from "@/lib/stripe/subscription-items";
 import { countMembers } from "./members";
 import { findPlan, parseLookupKey, seatQuantity, type BillingInterval, type Plan } from "./plans";
-import { liveStripeSubscription } from "./summary";
+import { notEndedStripeSubscription } from "./summary";
 import { pullStripeSubscription } from "./stripe-pull";
 import { IN_FORCE, inGroup } from "./subscription-status";
 
@@ -55,7 +55,7 @@ const seatLimitReached = (plan: Plan, members: number) =>
   );
 
 export async function assertSeatAvailable(db: Queryable, accountId: string, adding = 1): Promise<void> {
-  const subscription = await liveStripeSubscription(db, accountId);
+  const subscription = await notEndedStripeSubscription(db, accountId);
   const plan = findPlan(subscription?.planId);
   if (!plan?.seats) return;
   const members = await countMembers(db, accountId);
@@ -205,7 +205,7 @@ async function runSeatStep(state: SubscriptionState, facts: SeatFacts, step: Sea
 export async function pushSeats(accountId: string): Promise<SeatSyncResult | null> {
   const db = await getDb();
   for (let round = 1; ; round += 1) {
-    const row = await liveStripeSubscription(db, accountId);
+    const row = await notEndedStripeSubscription(db, accountId);
     if (!row) return null;
     const members = await countMembers(db, accountId);
     const state = await retrieveSubscriptionState(row.providerSubscriptionId);

@@ -44,8 +44,8 @@ export async function userSubscriptions(db: Queryable, accountId: string): Promi
   return db.select().from(subscriptions).where(eq(subscriptions.accountId, accountId)).orderBy(desc(subscriptions.createdAt));
 }
 
-/** The user's Stripe subscription that is still alive (what plan changes and cancellation act on). */
-export async function liveStripeSubscription(db: Queryable, accountId: string): Promise<Subscription | undefined> {
+/** The account's Stripe subscription that has not ended (NOT_ENDED: what plan changes, cancellation, seats and discounts act on). */
+export async function notEndedStripeSubscription(db: Queryable, accountId: string): Promise<Subscription | undefined> {
   const rows = await userSubscriptions(db, accountId);
   return rows.find((s) => s.provider === "stripe" && inGroup(NOT_ENDED, s.status));
 }

@@ -24,7 +24,7 @@ import { billingAddressRequired, hasTaxLocation } from "./billing-details";
 import { prepareNewSubscription, purchasablePlan, type BillingAccount } from "./checkout";
 import { findBillingCustomer } from "./customers";
 import type { BillingInterval } from "./plans";
-import { getBillingSummary, liveStripeSubscription, type BillingSummary } from "./summary";
+import { getBillingSummary, notEndedStripeSubscription, type BillingSummary } from "./summary";
 import { pullStripeSubscription } from "./stripe-pull";
 import { stripeTaxEnabled } from "./tax-settings";
 import { databaseTrialUsed, stripeTrialUsed } from "./trial";
@@ -89,7 +89,7 @@ export async function startTrialWithoutCard(
 export async function startAddCard(accountId: string, origin?: string): Promise<{ url: string }> {
   const db = await getDb();
   const customer = await findBillingCustomer(db, accountId);
-  const subscription = await liveStripeSubscription(db, accountId);
+  const subscription = await notEndedStripeSubscription(db, accountId);
   if (!customer || customer.deletedAt || !subscription) throw new AppError("no_subscription", "You have no subscription to add a card to.");
   const base = appUrl(origin);
   const session = await createSetupCheckout({

@@ -9,7 +9,7 @@ import { startCheckout } from "@/lib/billing/checkout";
 import { ensureBillingCustomer } from "@/lib/billing/customers";
 import { ADMIN_GRANT_PROVIDER, STAFF_PLAN_ID, staffGrantId } from "@/lib/billing/admin/staff-grant";
 import { cancelSubscription, resumeSubscription } from "@/lib/billing/plan-change";
-import { liveStripeSubscription } from "@/lib/billing/summary";
+import { notEndedStripeSubscription } from "@/lib/billing/summary";
 import { methodNotAllowed } from "@/lib/http/method-not-allowed";
 import type { RouteHandler } from "@/lib/http/route";
 import { startBillingEnv, type BillingEnv } from "../helpers/billing-env";
@@ -142,7 +142,7 @@ describe.each(DATABASE_KINDS)("account authorization matrix on %s", (kind) => {
     expect(await liveSubscription(org)).toMatchObject({ planId: "pro", status: "active" });
   }
 
-  const liveSubscription = async (org: Org) => liveStripeSubscription(env.database.db, org.id);
+  const liveSubscription = async (org: Org) => notEndedStripeSubscription(env.database.db, org.id);
 
   /** The promotion code made for an organization by the discount row's setup. */
   const promotionCodes = new Map<string, string>();
