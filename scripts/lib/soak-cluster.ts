@@ -14,9 +14,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { encode } from "next-auth/jwt";
+import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { databaseOptionsFromEnv, openDatabase, setAppDatabase, type DatabaseHandle } from "@/db/client";
-import { billingCustomers, users, webhookEvents } from "@/db/schema";
+import { billingCustomers, notifications, users, webhookEvents } from "@/db/schema";
 import { finalize, release, reserve } from "@/lib/billing/metering";
 import { INTERVALS, PLANS } from "@/lib/billing/plans";
 import { isAppError } from "@/lib/errors";
@@ -455,6 +456,10 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<Clust
       if (answer.status !== 200) throw new Error(`usage report answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       report.usageReports.push(answer.body as ClusterSoakReport["usageReports"][number]);
     }
+    // Minutes pass: an email an incident left leased (claimed by the instance that was killed) or
+    // backing off (its send or its "sent" mark failed while Postgres was down) is due again, as it
+    // would be by the next scheduled run; the job must then send each exactly once.
+    await db.update(notifications).set({ nextAttemptAt: new Date() }).where(eq(notifications.status, "pending"));
     for (const answer of await Promise.all([cron("/api/cron/deliver"), cron("/api/cron/deliver")])) {
       if (answer.status !== 200) throw new Error(`delivery job answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     }
