@@ -13,7 +13,7 @@ const fmt = (n: number) => new Intl.NumberFormat("en-US").format(n);
 const utcTime = (iso: string) => `${iso.slice(11, 16)} UTC`;
 
 /** The warning's sentence: the period's limit, a day's or an hour's cap, or the spend cap on billed overage. */
-export function alertMessage(alert: ActiveUsageAlert): string {
+function alertMessage(alert: ActiveUsageAlert): string {
   const reached = alert.threshold >= 100;
   const share = (limit: string) => (reached ? `all ${limit}` : `${alert.threshold}% of the ${limit}`);
   switch (alert.window) {

@@ -82,6 +82,21 @@ test("run the demo job until the quota runs out, see 402 and the upgrade prompt,
   await expect
     .poll(async () => ((await (await page.request.get("/api/billing/usage-alerts")).json()) as { alerts: unknown[] }).alerts)
     .toEqual([]);
+
+  // Pro on Stripe bills AI tokens past its 2,000,000 (500 tokens a cent). Under a 25-cent spend cap,
+  // 10,000 tokens past the limit cost 20 cents, 80 % of the cap: the warning names the money, and
+  // its button leads to the cap.
+  expect((await page.request.post("/api/billing/spend-cap", { data: { capCents: 25 } })).status()).toBe(200);
+  const tokens = await page.request.post("/api/billing/usage", {
+    data: { meter: "tokens", quantity: 2_010_000, idempotencyKey: "cap-80" },
+  });
+  expect(tokens.status()).toBe(200);
+  await page.goto("/dashboard");
+  const capAlert = page.getByTestId("usage-alert-tokens-spend_cap");
+  await expect(capAlert).toContainText("AI tokens: 80% of the $0.25 spend cap on billed usage is spent ($0.20)");
+  await capAlert.getByRole("button", { name: "Change the cap" }).click();
+  await expect(page).toHaveURL(/\/billing#spend-cap$/);
+  await expect(page.getByTestId("spend-cap-status")).toContainText("Cap: $0.25 a month.");
 });
 
 test("create an API key, use it from a service with a Bearer header, revoke it, see it refused", async ({ page, consoleErrors }) => {

@@ -407,40 +407,39 @@ export type Counter = { used: number; reserved: number; windows: WindowCounts };
 /** The counter for the context's period and current windows; reservations that have expired do not count. */
 export async function readCounter(db: Queryable, ctx: MeterContext, now: Date): Promise<Counter> {
   const start = ctx.period.start.toISOString();
-  const [row] = await selectRows<CounterRow & { day_used: unknown; hour_used: unknown; day_start: unknown; hour_start: unknown }>(
+  const [row] = await selectRows<CounterRow & { day_used: unknown; hour_used: unknown }>(
     db,
-    sql`select c.used, c.reserved, c.day_start, c.hour_start, ${expiredReservations(now)},
+    sql`select c.used, c.reserved, c.day_start, c.hour_start, x.expired, x.expired_day, x.expired_hour,
           ${windowUsedSql("day", ctx.accountId, ctx.meter, start, ctx.clock.dayStart)},
           ${windowUsedSql("hour", ctx.accountId, ctx.meter, start, ctx.clock.hourStart)}
         from (select 1) as one
-        left join usage_counters c on c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz`,
+        left join usage_counters c on c.account_id = ${ctx.accountId}::uuid and c.meter = ${ctx.meter} and c.period_start = ${start}::timestamptz
+        ${expiredHoldsJoin(now)}`,
   );
-  // The row's own window is the current one: what expired reservations still hold in it does not count.
-  const current = (kind: "day" | "hour", clockStart: string) =>
-    row?.[`${kind}_start`] != null && new Date(row[`${kind}_start`] as string).toISOString() >= clockStart;
-  const windowCount = (kind: "day" | "hour", clockStart: string) =>
-    Math.max(0, num(row?.[`${kind}_used`]) - (current(kind, clockStart) ? num(row?.[`expired_${kind}`]) : 0));
-  return { ...counterUsage(row), windows: { day: windowCount("day", ctx.clock.dayStart), hour: windowCount("hour", ctx.clock.hourStart) } };
+  // `<kind>_used` is the current window's count, from this row or carried from the previous period's.
+  return { ...counterUsage(row), windows: windowCountsOf(ctx, row, { day: num(row?.day_used), hour: num(row?.hour_used) }) };
 }
 
 /**
  * A usage_counters row `c` as the reads select it: used, reserved, the expired part of reserved, and
  * what expired reservations still hold in the row's day and hour (given back at the next sweep).
  */
-export type CounterRow = { used: unknown; reserved: unknown; expired: unknown; expired_day?: unknown; expired_hour?: unknown };
+export type CounterRow = { used: unknown; reserved: unknown; expired: unknown; expired_day: unknown; expired_hour: unknown };
 
 /**
- * The select items `expired`, `expired_day`, `expired_hour`: units still reserved on counter `c` by
- * reservations that have expired by `now`, in all and in the row's day and hour windows.
+ * A lateral join `x` on counter row `c`, in one scan of its pending reservations: `x.expired`, the
+ * units still reserved on it by reservations that have expired by `now`, and `x.expired_day` /
+ * `x.expired_hour`, what those still hold in the row's day and hour windows.
  */
-export const expiredReservations = (now: Date) => {
-  const expired = (window?: "day" | "hour") =>
-    sql`(select coalesce(sum(r.quantity), 0) from usage_reservations r
+export const expiredHoldsJoin = (now: Date) =>
+  sql`left join lateral (
+        select coalesce(sum(r.quantity), 0) as expired,
+          coalesce(sum(r.quantity) filter (where r.day_start = c.day_start), 0) as expired_day,
+          coalesce(sum(r.quantity) filter (where r.hour_start = c.hour_start), 0) as expired_hour
+        from usage_reservations r
         where r.account_id = c.account_id and r.meter = c.meter and r.period_start = c.period_start
           and r.status = 'pending' and r.expires_at <= ${now.toISOString()}::timestamptz
-          ${window ? sql.raw(`and r.${window}_start = c.${window}_start`) : sql``})`;
-  return sql`${expired()} as expired, ${expired("day")} as expired_day, ${expired("hour")} as expired_hour`;
-};
+      ) as x on true`;
 
 /** What a counter row means (no row: nothing used): expired reservations no longer hold units. */
 export const counterUsage = (row: CounterRow | undefined): { used: number; reserved: number } => ({

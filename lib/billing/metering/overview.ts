@@ -48,28 +48,21 @@ export function meterState(used: number, limit: number | null): { percent: numbe
 
 /**
  * The billing page's usage section in one read: every meter's quota and its daily usage this period,
- * and the gauges, all against one read of the entitlement, with one history query per period.
+ * and the gauges, all against one read of the entitlement, with one history query for every meter.
  */
 export async function getUsageOverview(accountId: string, now = new Date()): Promise<UsageOverview> {
   const entitlement = await loadEntitlement(await getDb(), accountId, now);
   const [quota, levels] = await Promise.all([getQuota(accountId, now, entitlement), getLevels(accountId, entitlement)]);
   const ids = Object.keys(quota.meters) as MeterId[];
-  // Up to now: today is the last day shown (a day still to come would be an empty bar). Meters on
-  // the same period (all of them, today) share one query.
-  const range = (id: MeterId) => ({
-    from: quota.meters[id].periodStart,
-    to: Math.min(Date.parse(quota.meters[id].resetsAt), now.getTime() + 1),
-  });
-  const groups = new Map<string, MeterId[]>();
-  for (const id of ids) {
-    const key = JSON.stringify(range(id));
-    groups.set(key, [...(groups.get(key) ?? []), id]);
-  }
-  const histories = new Map<MeterId, UsageHistory>();
-  for (const group of groups.values()) {
-    const { from, to } = range(group[0]);
-    for (const [id, history] of await getUsageHistories(accountId, group, new Date(from), new Date(to))) histories.set(id, history);
-  }
+  // Every meter counts in the account's one usage period (meterContext), shown up to now: today is
+  // the last day (a day still to come would be an empty bar).
+  const { periodStart, resetsAt } = quota.meters[ids[0]];
+  const histories = await getUsageHistories(
+    accountId,
+    ids,
+    new Date(periodStart),
+    new Date(Math.min(Date.parse(resetsAt), now.getTime() + 1)),
+  );
   const meters = ids.map((id): MeterOverview => {
     const m = quota.meters[id];
     return { ...m, id, label: METERS[id].label, unit: METERS[id].unit, ...meterState(m.used, m.limit), history: histories.get(id)!.points };

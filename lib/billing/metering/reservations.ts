@@ -8,10 +8,8 @@ import { isMeterId, type MeterId, type WindowKind } from "../plans";
 import { loadEntitlement, meterContext, type MeterContext } from "./context";
 import { readCounter, refusedResult, withDatabasePolicy } from "./consume";
 import { releaseExpiredReservations } from "./sweep";
-import { assertQuantity, num, usageResult, windowCountsOf, type UsageResult } from "./result";
+import { assertQuantity, num, usageResult, windowCountsOf, type UsageResult, type WindowColumns } from "./result";
 import { windowAddSql, windowBaseSql, windowInsertSql } from "./windows";
-
-type WindowRow = { day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown };
 import { isUuid } from "@/lib/input-rules";
 
 export const DEFAULT_RESERVATION_SECONDS = 15 * 60;
@@ -86,7 +84,7 @@ export async function reserve(
       const db = await getDb();
       const ctx = meterContext(await loadEntitlement(db, accountId, now), accountId, meter, now);
       const attempt = async () => {
-        const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown } & WindowRow>(
+        const [row] = await selectRows<{ id: string | null; used: unknown; reserved: unknown } & WindowColumns>(
           db,
           reserveStatement(ctx, quantity, expiresAt),
         );
@@ -155,9 +153,13 @@ export async function finalize(
       const periodStart = ctx.period.start.toISOString();
       const { dayStart, dayLimit, hourStart, hourLimit } = ctx.clock;
       const actual = sql`${actualQuantity}::bigint`;
-      // The units the reservation holds in the current window: while it is the window it was made in.
+      // Whether reservation `r` holds its units in the current window on counter `c`: while it is the window it was made in.
+      const holdsIn = (r: string, c: string, kind: WindowKind, windowStart: string) => {
+        const column = `${kind}_start`;
+        return sql`(${sql.raw(`${r}.${column}`)} = ${windowStart}::timestamptz and ${sql.raw(`${c}.${column} = ${r}.${column}`)})`;
+      };
       const held = (kind: WindowKind, windowStart: string) =>
-        sql`(case when r.${sql.raw(`${kind}_start`)} = ${windowStart}::timestamptz and c.${sql.raw(`${kind}_start`)} = r.${sql.raw(`${kind}_start`)} then r.quantity else 0 end)`;
+        sql`(case when ${holdsIn("r", "c", kind, windowStart)} then r.quantity else 0 end)`;
       // Room past the reservation in each bound (null = no bound): the period, unless it bills or is unlimited, and each capped window.
       const periodRoom =
         ctx.limit === null || ctx.overage === "bill" ? sql`null::bigint` : sql`${ctx.limit}::bigint - c.used - c.reserved + r.quantity`;
@@ -171,7 +173,7 @@ export async function finalize(
       const settle = (kind: WindowKind, windowStart: string) => {
         const used = sql.raw(`${kind}_used`);
         const startColumn = sql.raw(`${kind}_start`);
-        return sql`${used} = (case when calc.${startColumn} = ${windowStart}::timestamptz and c.${startColumn} = calc.${startColumn}
+        return sql`${used} = (case when ${holdsIn("calc", "c", kind, windowStart)}
             then greatest(0, c.${used} - calc.quantity)
             else ${windowBaseSql(kind, accountId, reservation.meter, periodStart, windowStart)} end) + calc.charged,
           ${startColumn} = greatest(c.${startColumn}, ${windowStart}::timestamptz)`;

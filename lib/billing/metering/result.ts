@@ -99,24 +99,26 @@ export function windowsOf(
   ];
 }
 
-/** The window counts a counter row returned, for the context's current windows (a row moved by a later call counts nothing here). */
-export function windowCountsOf(
-  ctx: MeterContext,
-  row:
-    | {
-        day_used?: unknown;
-        day_start?: unknown;
-        hour_used?: unknown;
-        hour_start?: unknown;
-        /** What expired, unswept reservations still hold in the row's windows (reads select it; writes have swept). */
-        expired_day?: unknown;
-        expired_hour?: unknown;
-      }
-    | undefined,
-): WindowCounts {
+/** A counter row's window columns, as statements return them (reads add what expired, unswept reservations still hold in them). */
+export interface WindowColumns {
+  day_used?: unknown;
+  day_start?: unknown;
+  hour_used?: unknown;
+  hour_start?: unknown;
+  expired_day?: unknown;
+  expired_hour?: unknown;
+}
+
+/**
+ * The window counts a counter row returned, for the context's current windows: the row's count less
+ * what expired reservations still hold in it while the row's window is the current one, else
+ * `otherwise` (a row moved by a later call counts nothing here; a read passes what it carried over).
+ */
+export function windowCountsOf(ctx: MeterContext, row: WindowColumns | undefined, otherwise: WindowCounts = {}): WindowCounts {
   const at = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
-  return {
-    day: (at(row?.day_start) ?? "") >= ctx.clock.dayStart ? Math.max(0, num(row?.day_used) - num(row?.expired_day)) : 0,
-    hour: (at(row?.hour_start) ?? "") >= ctx.clock.hourStart ? Math.max(0, num(row?.hour_used) - num(row?.expired_hour)) : 0,
-  };
+  const count = (kind: WindowKind, clockStart: string) =>
+    (at(row?.[`${kind}_start`]) ?? "") >= clockStart
+      ? Math.max(0, num(row?.[`${kind}_used`]) - num(row?.[`expired_${kind}`]))
+      : (otherwise[kind] ?? 0);
+  return { day: count("day", ctx.clock.dayStart), hour: count("hour", ctx.clock.hourStart) };
 }

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { getDb, selectRows, type Queryable } from "@/db/client";
 import type { Entitlement } from "../entitlements";
 import { METER_IDS, type MeterId } from "../plans";
-import { counterUsage, expiredReservations, type CounterRow } from "./consume";
+import { counterUsage, expiredHoldsJoin, type CounterRow } from "./consume";
 import { loadEntitlement, meterContext } from "./context";
 import { num, windowCountsOf, windowsOf, type WindowCounts } from "./result";
 import type { WindowUsage } from "./windows";
@@ -52,9 +52,10 @@ export async function readWindowUsage(
     CounterRow & { account_id: string; meter: string; day_start: unknown; day_used: unknown; hour_start: unknown; hour_used: unknown }
   >(
     db,
-    sql`select c.account_id, c.meter, c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used, ${expiredReservations(now)}
+    sql`select c.account_id, c.meter, c.used, c.reserved, c.day_start, c.day_used, c.hour_start, c.hour_used, x.expired, x.expired_day, x.expired_hour
         from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(account_id uuid, meter text, period_start timestamptz)
-        join usage_counters c on c.account_id = k.account_id and c.meter = k.meter and c.period_start = k.period_start`,
+        join usage_counters c on c.account_id = k.account_id and c.meter = k.meter and c.period_start = k.period_start
+        ${expiredHoldsJoin(now)}`,
   );
   for (const { accountId } of users) {
     usage.set(

@@ -103,27 +103,13 @@ function priorSql(kind: WindowKind, accountId: string, meter: string, periodStar
     order by p.period_start desc limit 1), 0)`;
 }
 
-/** The select item `<kind>_used`: what counter row `c` (possibly absent: a left join) holds in the window starting at `start`. */
-export function windowUsedSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string): SQL {
+/** What the window starting at `start` holds on counter row `c` (or, for a row that moved on or is absent, the previous period's row). */
+export function windowBaseSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string): SQL {
   return sql`(case when c.${sql.raw(`${kind}_start`)} >= ${start}::timestamptz then c.${sql.raw(`${kind}_used`)}
-    else ${priorSql(kind, accountId, meter, periodStart, start)} end) as ${sql.raw(`${kind}_used`)}`;
+    else ${priorSql(kind, accountId, meter, periodStart, start)} end)`;
 }
 
-/** SET items that take `quantity` back out of the current windows (a refund); never below zero. */
-export function windowRefundSql(kind: WindowKind, start: string, quantity: SQL): SQL {
-  const used = sql.raw(`c.${kind}_used`);
-  return sql`${sql.raw(`${kind}_used`)} = case when c.${sql.raw(`${kind}_start`)} >= ${start}::timestamptz then ${used} - least(${quantity}, ${used}) else ${used} end`;
-}
-
-/** SET items that add `quantity` to the current windows without a guard (settling a reservation already held). */
-export function windowAddSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string, quantity: SQL): SQL {
-  const used = sql.raw(`${kind}_used`);
-  const startCol = sql.raw(`${kind}_start`);
-  return sql`${used} = (case when c.${startCol} >= ${start}::timestamptz then c.${used} else ${priorSql(kind, accountId, meter, periodStart, start)} end) + ${quantity},
-    ${startCol} = greatest(c.${startCol}, ${start}::timestamptz)`;
-}
-
-/** The insert branch's count for window `kind` as Drizzle SQL: `quantity` plus what the previous period's row counted in it. */
+/** The insert branch's count for window `kind`: `quantity` plus what the previous period's row counted in it. */
 export function windowInsertSql(
   kind: WindowKind,
   accountId: string,
@@ -135,8 +121,20 @@ export function windowInsertSql(
   return sql`${quantity} + ${priorSql(kind, accountId, meter, periodStart, start)}`;
 }
 
-/** What the window starting at `start` holds on counter row `c` (or, for a row that moved on, the previous period's row). */
-export function windowBaseSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string): SQL {
-  return sql`(case when c.${sql.raw(`${kind}_start`)} >= ${start}::timestamptz then c.${sql.raw(`${kind}_used`)}
-    else ${priorSql(kind, accountId, meter, periodStart, start)} end)`;
+/** The select item `<kind>_used`: what counter row `c` (possibly absent: a left join) holds in the window starting at `start`. */
+export function windowUsedSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string): SQL {
+  return sql`${windowBaseSql(kind, accountId, meter, periodStart, start)} as ${sql.raw(`${kind}_used`)}`;
+}
+
+/** SET items that take `quantity` back out of the current windows (a refund); never below zero. */
+export function windowRefundSql(kind: WindowKind, start: string, quantity: SQL): SQL {
+  const used = sql.raw(`c.${kind}_used`);
+  return sql`${sql.raw(`${kind}_used`)} = case when c.${sql.raw(`${kind}_start`)} >= ${start}::timestamptz then ${used} - least(${quantity}, ${used}) else ${used} end`;
+}
+
+/** SET items that add `quantity` to the current windows without a guard (settling a reservation already held). */
+export function windowAddSql(kind: WindowKind, accountId: string, meter: string, periodStart: string, start: string, quantity: SQL): SQL {
+  const startCol = sql.raw(`${kind}_start`);
+  return sql`${sql.raw(`${kind}_used`)} = ${windowBaseSql(kind, accountId, meter, periodStart, start)} + ${quantity},
+    ${startCol} = greatest(c.${startCol}, ${start}::timestamptz)`;
 }
